@@ -1,0 +1,1 @@
+"""TradeTerm's trading core: asyncio only, never Qt."""

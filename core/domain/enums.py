@@ -1,0 +1,104 @@
+"""Enumerations of the domain; never magic strings."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Side(StrEnum):
+    BUY = "BUY"
+    SELL = "SELL"
+
+    @property
+    def sign(self) -> int:
+        return 1 if self is Side.BUY else -1
+
+    @property
+    def opposite(self) -> Side:
+        return Side.SELL if self is Side.BUY else Side.BUY
+
+
+class OrderType(StrEnum):
+    MARKET = "MKT"
+    LIMIT = "LMT"
+    STOP = "STP"
+    STOP_LIMIT = "STP_LMT"
+
+    @property
+    def needs_limit(self) -> bool:
+        return self in (OrderType.LIMIT, OrderType.STOP_LIMIT)
+
+    @property
+    def needs_stop(self) -> bool:
+        return self in (OrderType.STOP, OrderType.STOP_LIMIT)
+
+
+class TimeInForce(StrEnum):
+    DAY = "DAY"
+    GTC = "GTC"
+    IOC = "IOC"
+
+
+class OrderStatus(StrEnum):
+    INITIALIZED = "INITIALIZED"
+    PENDING_APPROVAL = "PENDING_APPROVAL"
+    SUBMITTED = "SUBMITTED"
+    ACCEPTED = "ACCEPTED"
+    PARTIALLY_FILLED = "PARTIALLY_FILLED"
+    PENDING_CANCEL = "PENDING_CANCEL"
+    PENDING_REPLACE = "PENDING_REPLACE"
+    UNKNOWN = "UNKNOWN"
+    CANCELED = "CANCELED"
+    FILLED = "FILLED"
+    REJECTED = "REJECTED"
+    DENIED = "DENIED"
+    EXPIRED = "EXPIRED"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (OrderStatus.FILLED, OrderStatus.REJECTED, OrderStatus.DENIED, OrderStatus.EXPIRED)
+
+    @property
+    def is_working(self) -> bool:
+        """True while the order may still trade at the broker (or might, for UNKNOWN)."""
+        return self in _WORKING
+
+
+_WORKING = frozenset(
+    {
+        OrderStatus.SUBMITTED,
+        OrderStatus.ACCEPTED,
+        OrderStatus.PARTIALLY_FILLED,
+        OrderStatus.PENDING_CANCEL,
+        OrderStatus.PENDING_REPLACE,
+        OrderStatus.UNKNOWN,
+    }
+)
+
+
+class OrderOrigin(StrEnum):
+    MANUAL = "MANUAL"
+    FLATTEN = "FLATTEN"
+    STRATEGY = "STRATEGY"
+
+
+class AssetClass(StrEnum):
+    STOCK = "STK"
+    FUTURE = "FUT"
+    OPTION = "OPT"
+    FOREX = "CASH"
+    INDEX = "IND"
+
+
+class ConnectionState(StrEnum):
+    DISCONNECTED = "DISCONNECTED"
+    CONNECTING = "CONNECTING"
+    CONNECTED = "CONNECTED"
+    RECONNECTING = "RECONNECTING"
+    FAILED = "FAILED"
+
+
+class TradingState(StrEnum):
+    ACTIVE = "ACTIVE"
+    REDUCING = "REDUCING"
+    HALTED = "HALTED"

@@ -1,0 +1,181 @@
+"""Typed events. Order events drive `Order.apply`; the others report the world to whoever listens.
+
+Every event is a frozen dataclass; `ts` is keyword-only and defaults to now (UTC).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from core.domain.enums import ConnectionState, TradingState
+from core.domain.identifiers import AccountId, BrokerOrderId, ClientOrderId
+from core.domain.values import Money, Price, Quantity
+
+if TYPE_CHECKING:
+    from core.domain.fill import Fill
+    from core.domain.order import Order
+    from core.domain.position import Position
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Base of every event on the bus."""
+
+    ts: datetime = field(default_factory=utc_now, kw_only=True)
+
+
+# --- order events (change an Order through Order.apply) ---------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEvent(Event):
+    client_order_id: ClientOrderId
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPendingApproval(OrderEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class OrderSubmitted(OrderEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class OrderDenied(OrderEvent):
+    """Refused by TradeTerm itself (risk, validation, approval) before reaching a broker."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderAccepted(OrderEvent):
+    broker_order_id: BrokerOrderId
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRejected(OrderEvent):
+    """Refused by the broker."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPendingCancel(OrderEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPendingReplace(OrderEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class OrderCancelRejected(OrderEvent):
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderModifyRejected(OrderEvent):
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderModified(OrderEvent):
+    quantity: Quantity
+    limit_price: Price | None = None
+    stop_price: Price | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderCanceled(OrderEvent):
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderExpired(OrderEvent):
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderUnknown(OrderEvent):
+    """We cannot tell whether the broker has the order (transport error, crash); reconcile, never resend."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFilled(OrderEvent):
+    fill: Fill
+
+
+# --- world events -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Quote(Event):
+    """Top of book for one instrument. Any field may be None when the source has not sent it."""
+
+    symbol: str
+    bid: Decimal | None = None
+    ask: Decimal | None = None
+    last: Decimal | None = None
+    close: Decimal | None = None
+    volume: Decimal | None = None
+    bid_size: Decimal | None = None
+    ask_size: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionChanged(Event):
+    account_id: AccountId
+    state: ConnectionState
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountUpdated(Event):
+    """The broker's cash for an account, one Money per currency."""
+
+    account_id: AccountId
+    cash: tuple[Money, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TradingStateChanged(Event):
+    account_id: AccountId | None
+    state: TradingState
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderUpdated(Event):
+    """The OMS changed an order (after journaling it); views read the order, never mutate it."""
+
+    order: Order
+
+
+@dataclass(frozen=True, slots=True)
+class FillRecorded(Event):
+    """A new (deduplicated, journaled) fill."""
+
+    fill: Fill
+
+
+@dataclass(frozen=True, slots=True)
+class PositionUpdated(Event):
+    position: Position
+
+
+@dataclass(frozen=True, slots=True)
+class LogMessage(Event):
+    level: str
+    text: str

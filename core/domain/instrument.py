@@ -1,0 +1,58 @@
+"""Instrument: what is traded, with the tick, lot, multiplier and currency that govern every price and size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
+
+from core.domain.enums import AssetClass
+from core.domain.values import DecimalLike, Price, Quantity, to_decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    """A tradable instrument. `symbol` is its key in TradeTerm (e.g. 'AAPL', 'INFY', '600519')."""
+
+    symbol: str
+    venue: str
+    currency: str
+    tick_size: Decimal
+    lot_size: Decimal = Decimal(1)
+    multiplier: Decimal = Decimal(1)
+    asset_class: AssetClass = AssetClass.STOCK
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        for field in ("tick_size", "lot_size", "multiplier"):
+            value = to_decimal(getattr(self, field), field)
+            if value <= 0:
+                raise ValueError(f"{self.symbol}: {field} must be positive, got {value}")
+            object.__setattr__(self, field, value)
+
+    def make_price(self, value: DecimalLike) -> Price:
+        """Round value to the nearest tick (half-even)."""
+        number = to_decimal(value, "price")
+        ticks = (number / self.tick_size).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+        return Price(ticks * self.tick_size)
+
+    def make_qty(self, value: DecimalLike) -> Quantity:
+        """Round value down to a whole number of lots."""
+        number = to_decimal(value, "quantity")
+        lots = (number / self.lot_size).quantize(Decimal(1), rounding=ROUND_DOWN)
+        return Quantity(lots * self.lot_size)
+
+    def is_on_tick(self, value: Decimal) -> bool:
+        return value % self.tick_size == 0
+
+    def is_on_lot(self, value: Decimal) -> bool:
+        return value % self.lot_size == 0
+
+    def notional(self, quantity: Decimal, price: Decimal) -> Decimal:
+        """Return quantity × price × multiplier, in the instrument's currency."""
+        return quantity * price * self.multiplier
+
+    @property
+    def price_places(self) -> int:
+        """Decimal places needed to show a price on this instrument's tick."""
+        exponent = self.tick_size.normalize().as_tuple().exponent
+        return max(0, -exponent) if isinstance(exponent, int) else 2

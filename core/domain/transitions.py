@@ -1,0 +1,38 @@
+"""The order transition table of DESIGN.md, plus UNKNOWN (a transport error or crash) and its exits."""
+
+from __future__ import annotations
+
+from core.domain.enums import OrderStatus as S
+
+TRANSITIONS: dict[S, frozenset[S]] = {
+    S.INITIALIZED: frozenset({S.PENDING_APPROVAL, S.SUBMITTED, S.DENIED, S.UNKNOWN}),
+    S.PENDING_APPROVAL: frozenset({S.SUBMITTED, S.DENIED, S.EXPIRED, S.CANCELED}),
+    S.SUBMITTED: frozenset(
+        {S.ACCEPTED, S.REJECTED, S.CANCELED, S.PARTIALLY_FILLED, S.FILLED, S.PENDING_CANCEL, S.UNKNOWN}
+    ),
+    S.ACCEPTED: frozenset(
+        {S.ACCEPTED, S.PARTIALLY_FILLED, S.FILLED, S.PENDING_CANCEL, S.PENDING_REPLACE, S.CANCELED,
+         S.EXPIRED, S.UNKNOWN}
+    ),
+    S.PARTIALLY_FILLED: frozenset(
+        {S.PARTIALLY_FILLED, S.FILLED, S.PENDING_CANCEL, S.PENDING_REPLACE, S.CANCELED, S.EXPIRED,
+         S.UNKNOWN}
+    ),
+    # ACCEPTED / PARTIALLY_FILLED here are the "refused cancel returns to the previous status" exits.
+    S.PENDING_CANCEL: frozenset(
+        {S.CANCELED, S.PARTIALLY_FILLED, S.FILLED, S.ACCEPTED, S.UNKNOWN}
+    ),
+    S.PENDING_REPLACE: frozenset(
+        {S.ACCEPTED, S.PARTIALLY_FILLED, S.FILLED, S.CANCELED, S.PENDING_CANCEL, S.UNKNOWN}
+    ),
+    S.UNKNOWN: frozenset({S.ACCEPTED, S.PARTIALLY_FILLED, S.FILLED, S.CANCELED, S.REJECTED, S.EXPIRED}),
+    S.CANCELED: frozenset({S.FILLED}),  # a late fill is a real-world possibility
+    S.FILLED: frozenset(),
+    S.REJECTED: frozenset(),
+    S.DENIED: frozenset(),
+    S.EXPIRED: frozenset(),
+}
+
+
+def can_transition(current: S, target: S) -> bool:
+    return target in TRANSITIONS[current]

@@ -1,0 +1,1 @@
+"""Protocols the services depend on; adapters and storage implement them."""

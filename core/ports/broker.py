@@ -1,0 +1,105 @@
+"""BrokerAdapter: the port every broker (paper, IB, Kite, easytrader, e-mail desk) implements.
+
+Checklist for implementers:
+- `connect` publishes ConnectionChanged(CONNECTING -> CONNECTED | FAILED); raise a BrokerError
+  subclass whose message tells the trader what to do (AuthenticationFailed, ConnectionLost, Timeout).
+- `submit` sends at most once. It returns once the broker has the order or raises: OrderRejected
+  (and subclasses) when the broker refused it, ConnectionLost/Timeout when its fate is unknown.
+  Never resend on your own.
+- Publish order events keyed by our ClientOrderId (carried in the broker's reference field):
+  OrderAccepted, OrderRejected, OrderCanceled, OrderExpired, OrderCancelRejected, OrderModified,
+  OrderFilled (with a Fill whose trade_id is the broker's execution id).
+- Publish Quote for subscribed instruments and AccountUpdated when cash changes.
+- `snapshot` answers what the broker knows now, for reconciliation.
+- Translate broker types to domain types at the edge (parsing.py), nowhere else.
+
+Events: ConnectionChanged, Quote, AccountUpdated, OrderEvent subclasses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol, runtime_checkable
+
+from core.domain import (
+    AccountId,
+    BrokerOrderId,
+    ClientOrderId,
+    Event,
+    Fill,
+    Instrument,
+    Money,
+    Order,
+    OrderStatus,
+    Price,
+    Quantity,
+    Side,
+)
+
+EventSink = Callable[[Event], None]
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerPosition:
+    symbol: str
+    quantity: Decimal
+    avg_cost: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerOrderState:
+    """An order as the broker sees it now."""
+
+    client_order_id: ClientOrderId | None
+    broker_order_id: BrokerOrderId
+    symbol: str
+    side: Side
+    quantity: Decimal
+    filled_qty: Decimal
+    status: OrderStatus
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerSnapshot:
+    """What the broker knows: cash per currency, positions, today's orders (open and done), fills."""
+
+    account_id: AccountId
+    cash: tuple[Money, ...] = ()
+    positions: tuple[BrokerPosition, ...] = ()
+    orders: tuple[BrokerOrderState, ...] = ()
+    fills: tuple[Fill, ...] = field(default=())
+
+
+@runtime_checkable
+class BrokerAdapter(Protocol):
+    """One broker account. See the module docstring for the implementer's checklist."""
+
+    account_id: AccountId
+    kind: str
+
+    def instruments(self) -> Sequence[Instrument]:
+        """Return the instruments this account can trade (may grow after connect)."""
+        ...
+
+    async def connect(self) -> None: ...
+
+    async def disconnect(self) -> None: ...
+
+    async def submit(self, order: Order) -> None: ...
+
+    async def cancel(self, order: Order) -> None: ...
+
+    async def modify(
+        self, order: Order, quantity: Quantity, limit_price: Price | None, stop_price: Price | None
+    ) -> None: ...
+
+    async def subscribe(self, instruments: Sequence[Instrument]) -> None: ...
+
+    async def snapshot(self, fills_since: datetime | None = None) -> BrokerSnapshot: ...
+
+
+AdapterFactory = Callable[[AccountId, dict[str, object], EventSink], BrokerAdapter]

@@ -1,0 +1,46 @@
+"""Journal: the durable record. Every method commits before it returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from core.domain import AccountId, Fill, Order, OrderEvent
+
+
+@dataclass(frozen=True, slots=True)
+class JournalState:
+    """What a restart restores: every order (with its events) and every fill, oldest first."""
+
+    orders: tuple[Order, ...]
+    fills: tuple[Fill, ...]
+
+
+class Journal(Protocol):
+    def record_order(self, order: Order) -> None:
+        """Insert a new order with the events it has so far; commit."""
+        ...
+
+    def record_event(self, order: Order, event: OrderEvent) -> None:
+        """Append event and save the order's new state, in one transaction."""
+        ...
+
+    def record_fill(self, fill: Fill) -> bool:
+        """Insert fill; return False (and change nothing) if its trade id is already journaled."""
+        ...
+
+    def record_audit(self, actor: str, action: str, detail: str) -> None: ...
+
+    def load(self) -> JournalState: ...
+
+    def watermark(self, account_id: AccountId) -> datetime | None:
+        """Return the time of the newest journaled fill of the account."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class JournalError(Exception):
+    """The journal file cannot be used (corrupt, newer version, unwritable); the message names the file."""
+

@@ -1,0 +1,1 @@
+"""TradeTerm's PySide6 user interface: widgets over Qt models; no trading logic."""
