@@ -34,6 +34,7 @@ from core.domain.events import (
     OrderUpdated,
     PositionUpdated,
     Quote,
+    ReconciliationRequired,
     TradingStateChanged,
     utc_now,
 )
@@ -53,7 +54,8 @@ __all__ = [
     "OrderEvent", "OrderExpired", "OrderFilled", "OrderModified", "OrderModifyRejected", "OrderOrigin",
     "OrderPendingApproval", "OrderPendingCancel", "OrderPendingReplace", "OrderRejected", "OrderRequest",
     "OrderStatus", "OrderSubmitted", "OrderType", "OrderUnknown", "OrderUpdated", "Position",
-    "PositionUpdated", "Price", "Quantity", "Quote", "Side", "StrategyId", "TimeInForce", "TradeId",
+    "PositionUpdated", "Price", "Quantity", "Quote",
+    "ReconciliationRequired", "Side", "StrategyId", "TimeInForce", "TradeId",
     "TradingState", "TradingStateChanged", "ValidatedRequest", "can_transition", "to_decimal", "utc_now",
     "validate_request",
 ]

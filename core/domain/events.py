@@ -176,6 +176,14 @@ class PositionUpdated(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class ReconciliationRequired(Event):
+    """Our books and the broker's disagree; the account is halted until the trader accepts the broker's state."""
+
+    account_id: AccountId
+    differences: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class LogMessage(Event):
     level: str
     text: str

@@ -1,0 +1,1 @@
+"""Services of the core: bus, OMS, portfolio, reconciliation and the session facade."""

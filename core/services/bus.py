@@ -1,0 +1,67 @@
+"""EventBus: typed publish/subscribe on the core's one loop."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from core.domain import Event
+
+log = logging.getLogger(__name__)
+E = TypeVar("E", bound=Event)
+Handler = Callable[[Any], None]
+
+
+class EventBus:
+    """Deliver each event to the handlers of its own type, then to those of its base classes.
+
+    Events published while a handler runs are queued and delivered after it, so every handler sees
+    events in causal order. A failing handler is logged and never stops delivery to the others.
+    """
+
+    def __init__(self) -> None:
+        self._handlers: dict[type[Event], list[Handler]] = {}
+        self._resolved: dict[type[Event], tuple[Handler, ...]] = {}
+        self._queue: deque[Event] = deque()
+        self._dispatching = False
+
+    def subscribe(self, event_type: type[E], handler: Callable[[E], None]) -> Callable[[], None]:
+        """Call handler for every event of event_type (or a subclass); return an unsubscribe function."""
+        self._handlers.setdefault(event_type, []).append(handler)
+        self._resolved.clear()
+
+        def unsubscribe() -> None:
+            handlers = self._handlers.get(event_type, [])
+            if handler in handlers:
+                handlers.remove(handler)
+                self._resolved.clear()
+
+        return unsubscribe
+
+    def publish(self, event: Event) -> None:
+        """Deliver event now, or after the event being delivered when called from a handler."""
+        self._queue.append(event)
+        if self._dispatching:
+            return
+        self._dispatching = True
+        try:
+            while self._queue:
+                current = self._queue.popleft()
+                for handler in self._handlers_for(type(current)):
+                    try:
+                        handler(current)
+                    except Exception:
+                        log.exception("handler %r failed on %s", handler, type(current).__name__)
+        finally:
+            self._dispatching = False
+
+    def _handlers_for(self, event_type: type[Event]) -> tuple[Handler, ...]:
+        resolved = self._resolved.get(event_type)
+        if resolved is None:
+            found: list[Handler] = []
+            for base in event_type.__mro__:
+                found.extend(self._handlers.get(base, ()))
+            resolved = self._resolved[event_type] = tuple(found)
+        return resolved

@@ -1,0 +1,99 @@
+"""OrderManager: owns every Order, journals each change, deduplicates fills by trade id."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from core.domain import (
+    AccountId,
+    ClientOrderId,
+    Fill,
+    FillRecorded,
+    LogMessage,
+    Order,
+    OrderEvent,
+    OrderFilled,
+    OrderUpdated,
+)
+from core.ports.journal import Journal
+from core.services.bus import EventBus
+
+log = logging.getLogger(__name__)
+
+
+class OrderManager:
+    """Apply order events (from adapters via the bus, or from the session) to journaled orders.
+
+    Events: OrderUpdated(order) after every journaled change; FillRecorded(fill) for each new fill,
+    including fills of orders placed outside TradeTerm; LogMessage when an event breaks the table.
+    """
+
+    def __init__(self, bus: EventBus, journal: Journal) -> None:
+        self._bus = bus
+        self._journal = journal
+        self._orders: dict[ClientOrderId, Order] = {}
+        bus.subscribe(OrderEvent, self.apply)
+
+    def get(self, client_order_id: ClientOrderId) -> Order | None:
+        return self._orders.get(client_order_id)
+
+    def orders(self, account_id: AccountId | None = None) -> list[Order]:
+        return [o for o in self._orders.values() if account_id is None or o.account_id == account_id]
+
+    def working(self, account_id: AccountId | None = None) -> list[Order]:
+        return [o for o in self.orders(account_id) if o.is_working]
+
+    def restore(self, orders: Iterable[Order]) -> None:
+        """Adopt orders loaded from the journal (already journaled: nothing is written)."""
+        for order in orders:
+            self._orders[order.client_order_id] = order
+            self._bus.publish(OrderUpdated(order))
+
+    def create(self, order: Order) -> None:
+        """Journal a new order with its events so far (commit), then track it."""
+        if order.client_order_id in self._orders:
+            raise ValueError(f"order {order.client_order_id} already exists")
+        self._journal.record_order(order)
+        self._orders[order.client_order_id] = order
+        self._bus.publish(OrderUpdated(order))
+
+    def apply(self, event: OrderEvent) -> None:
+        """Apply one order event: dedupe fills, journal, update the order, tell the views."""
+        if isinstance(event, OrderFilled) and not self._journal.record_fill(event.fill):
+            log.info("duplicate fill %s ignored", event.fill.trade_id)
+            return
+        order = self._orders.get(event.client_order_id)
+        if order is None:
+            self._on_foreign_event(event)
+            return
+        allowed = order.apply(event)
+        self._journal.record_event(order, event)
+        if isinstance(event, OrderFilled):
+            self._bus.publish(FillRecorded(event.fill))
+        self._bus.publish(OrderUpdated(order))
+        if not allowed:
+            self._bus.publish(
+                LogMessage(
+                    "WARNING",
+                    f"{order.symbol} order {order.client_order_id}: {type(event).__name__} was not expected "
+                    f"while {order.status.value}; it needs reconciliation with the broker.",
+                )
+            )
+
+    def record_external_fill(self, fill: Fill) -> bool:
+        """Journal a fill of an order TradeTerm did not place; return False if it was known already."""
+        if not self._journal.record_fill(fill):
+            return False
+        self._bus.publish(FillRecorded(fill))
+        self._bus.publish(
+            LogMessage("WARNING", f"Fill {fill.trade_id} ({fill.side.value} {fill.quantity} {fill.symbol}) belongs "
+                                  "to an order TradeTerm did not place; the position includes it.")
+        )
+        return True
+
+    def _on_foreign_event(self, event: OrderEvent) -> None:
+        if isinstance(event, OrderFilled):
+            self._bus.publish(FillRecorded(event.fill))
+        else:
+            log.info("event for unknown order %s ignored: %s", event.client_order_id, type(event).__name__)

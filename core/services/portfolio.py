@@ -1,0 +1,135 @@
+"""Portfolio: positions per account and symbol, cash per account, P&L per account and per currency."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from core.domain import (
+    AccountId,
+    AccountUpdated,
+    Fill,
+    FillRecorded,
+    Instrument,
+    Money,
+    Position,
+    PositionUpdated,
+    Quote,
+)
+from core.ports.clock import Clock
+from core.services.bus import EventBus
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class PnlTotals:
+    """Sums over positions in one currency; a figure is None while some position has no mark."""
+
+    currency: str
+    market_value: Decimal | None
+    unrealized: Decimal | None
+    realized: Decimal
+    daily: Decimal | None
+
+
+def _sum(values: Iterable[Decimal | None]) -> Decimal | None:
+    total = ZERO
+    for value in values:
+        if value is None:
+            return None
+        total += value
+    return total
+
+
+class Portfolio:
+    """Keep positions from journaled fills and marks from quotes.
+
+    Events: PositionUpdated(position) on every fill and on every quote that moves a held position.
+    """
+
+    def __init__(self, bus: EventBus, instruments: Mapping[str, Instrument], clock: Clock) -> None:
+        self._bus = bus
+        self._instruments = instruments
+        self._clock = clock
+        self._positions: dict[tuple[AccountId, str], Position] = {}
+        self._by_symbol: dict[str, list[Position]] = {}
+        self._last: dict[str, tuple[Decimal | None, Decimal | None]] = {}
+        self._cash: dict[AccountId, tuple[Money, ...]] = {}
+        bus.subscribe(FillRecorded, self._on_fill_recorded)
+        bus.subscribe(Quote, self._on_quote)
+        bus.subscribe(AccountUpdated, self._on_account_updated)
+
+    def positions(self, account_id: AccountId | None = None) -> list[Position]:
+        return [p for (acct, _), p in self._positions.items() if account_id is None or acct == account_id]
+
+    def position(self, account_id: AccountId, symbol: str) -> Position | None:
+        return self._positions.get((account_id, symbol))
+
+    def cash(self, account_id: AccountId) -> tuple[Money, ...]:
+        return self._cash.get(account_id, ())
+
+    def restore(self, fills: Iterable[Fill]) -> None:
+        """Rebuild positions from journaled fills; fills of earlier days form the start-of-day position."""
+        today = self._today()
+        for fill in fills:
+            self._apply(fill, today=self._local_date(fill.ts) == today)
+        for position in self._positions.values():
+            self._bus.publish(PositionUpdated(position))
+
+    def totals(self, account_id: AccountId | None = None) -> dict[str, PnlTotals]:
+        """Return P&L sums per currency, for one account or for all."""
+        groups: dict[str, list[Position]] = {}
+        for position in self.positions(account_id):
+            groups.setdefault(position.currency, []).append(position)
+        return {
+            currency: PnlTotals(
+                currency=currency,
+                market_value=_sum(p.market_value for p in group),
+                unrealized=_sum(p.unrealized_pnl for p in group),
+                realized=sum((p.realized_pnl for p in group), ZERO),
+                daily=_sum(p.daily_pnl for p in group),
+            )
+            for currency, group in sorted(groups.items())
+        }
+
+    def _on_fill_recorded(self, event: FillRecorded) -> None:
+        position = self._apply(event.fill, today=True)
+        if position is not None:
+            self._bus.publish(PositionUpdated(position))
+
+    def _apply(self, fill: Fill, today: bool) -> Position | None:
+        key = (fill.account_id, fill.symbol)
+        position = self._positions.get(key)
+        if position is None:
+            instrument = self._instruments.get(fill.symbol)
+            if instrument is None:
+                return None
+            position = Position(fill.account_id, instrument)
+            last, close = self._last.get(fill.symbol, (None, None))
+            position.mark(last, close)
+            self._positions[key] = position
+            self._by_symbol.setdefault(fill.symbol, []).append(position)
+        position.apply(fill, today=today)
+        return position
+
+    def _on_quote(self, quote: Quote) -> None:
+        last = quote.last
+        if last is None and quote.bid is not None and quote.ask is not None:
+            last = (quote.bid + quote.ask) / 2
+        self._last[quote.symbol] = (last, quote.close)
+        for position in self._by_symbol.get(quote.symbol, ()):
+            position.mark(last, quote.close)
+            self._bus.publish(PositionUpdated(position))
+
+    def _on_account_updated(self, event: AccountUpdated) -> None:
+        self._cash[event.account_id] = event.cash
+
+    def _today(self) -> date:
+        return self._local_date(self._clock.now())
+
+    @staticmethod
+    def _local_date(ts: datetime) -> date:
+        return ts.astimezone().date()

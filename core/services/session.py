@@ -1,0 +1,276 @@
+"""TradingSession: the facade the GUI (or a headless runner) talks to.
+
+One order path for every origin: request -> validation -> (risk) -> journal (durable) -> adapter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from core.domain import (
+    AccountId,
+    ClientOrderId,
+    ConnectionChanged,
+    ConnectionState,
+    FieldError,
+    LogMessage,
+    Order,
+    OrderCanceled,
+    OrderCancelRejected,
+    OrderOrigin,
+    OrderPendingCancel,
+    OrderRequest,
+    OrderStatus,
+    OrderSubmitted,
+    OrderType,
+    OrderUnknown,
+    Price,
+    Quantity,
+    Side,
+    TradingState,
+    TradingStateChanged,
+    validate_request,
+)
+from core.domain import OrderRejected as OrderRejectedEvent
+from core.ports import errors
+from core.ports.broker import BrokerAdapter
+from core.ports.clock import Clock
+from core.ports.journal import Journal
+from core.services.bus import EventBus
+from core.services.clock import SystemClock
+from core.services.instruments import InstrumentCatalog
+from core.services.oms import OrderManager
+from core.services.portfolio import Portfolio
+from core.services.reconciliation import Reconciler, ReconciliationReport
+
+log = logging.getLogger(__name__)
+
+IN_FLIGHT_AT_RESTART = (
+    "TradeTerm stopped before the broker confirmed this order; it will be checked with the broker on connect."
+)
+
+
+class OrderRefused(Exception):
+    """The request did not become an order; each FieldError names the field and what to change."""
+
+    def __init__(self, errors: Sequence[FieldError]) -> None:
+        self.errors = list(errors)
+        super().__init__("; ".join(e.message for e in self.errors))
+
+
+@dataclass(slots=True)
+class AccountSlot:
+    adapter: BrokerAdapter
+    connection: ConnectionState = ConnectionState.DISCONNECTED
+    trading: TradingState = TradingState.HALTED
+    reason: str = "Not connected."
+    connecting: bool = False
+
+
+class TradingSession:
+    """Connect accounts, submit, cancel, cancel all, flatten; reconcile on every (re)connect.
+
+    Events: TradingStateChanged(account, state, reason), LogMessage; the OMS publishes OrderUpdated
+    and FillRecorded, the portfolio PositionUpdated.
+    """
+
+    def __init__(self, bus: EventBus, journal: Journal, clock: Clock | None = None) -> None:
+        self.bus = bus
+        self.journal = journal
+        self.clock = clock or SystemClock()
+        self.instruments = InstrumentCatalog()
+        self.oms = OrderManager(bus, journal)
+        self.portfolio = Portfolio(bus, self.instruments, self.clock)
+        self._reconciler = Reconciler(bus, self.oms, self.portfolio, journal)
+        self._accounts: dict[AccountId, AccountSlot] = {}
+        self._tasks: set[asyncio.Task[object]] = set()
+        bus.subscribe(ConnectionChanged, self._on_connection_changed)
+
+    # --- accounts -------------------------------------------------------------------------------
+
+    def add_account(self, adapter: BrokerAdapter) -> None:
+        if adapter.account_id in self._accounts:
+            raise ValueError(f"account {adapter.account_id} is already added")
+        self._accounts[adapter.account_id] = AccountSlot(adapter)
+        self.instruments.add(adapter.instruments())
+
+    def account_ids(self) -> list[AccountId]:
+        return list(self._accounts)
+
+    def account(self, account_id: AccountId) -> AccountSlot:
+        return self._accounts[account_id]
+
+    def restore(self) -> None:
+        """Load orders, fills and positions from the journal; in-flight orders become UNKNOWN."""
+        state = self.journal.load()
+        for order in state.orders:
+            self.instruments.add([order.instrument])
+        self.oms.restore(state.orders)
+        self.portfolio.restore(state.fills)
+        for order in state.orders:
+            if order.status in (OrderStatus.INITIALIZED, OrderStatus.SUBMITTED):
+                self.oms.apply(OrderUnknown(order.client_order_id, IN_FLIGHT_AT_RESTART))
+
+    async def connect(self, account_id: AccountId) -> ReconciliationReport:
+        """Connect, subscribe quotes, reconcile; the account trades only if the books agree."""
+        slot = self._accounts[account_id]
+        slot.connecting = True
+        try:
+            await slot.adapter.connect()
+            self.instruments.add(slot.adapter.instruments())
+            await slot.adapter.subscribe(list(slot.adapter.instruments()))
+            return await self._reconcile(slot)
+        finally:
+            slot.connecting = False
+
+    async def disconnect(self, account_id: AccountId) -> None:
+        await self._accounts[account_id].adapter.disconnect()
+
+    async def connect_all(self) -> None:
+        results = await asyncio.gather(*(self.connect(a) for a in self._accounts), return_exceptions=True)
+        for account_id, result in zip(self._accounts, results, strict=True):
+            if isinstance(result, BaseException):
+                self.bus.publish(LogMessage("ERROR", f"{account_id}: could not connect: {result}"))
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for account_id, slot in self._accounts.items():
+            if slot.connection is ConnectionState.CONNECTED:
+                try:
+                    await slot.adapter.disconnect()
+                except errors.BrokerError as exc:
+                    log.warning("%s: disconnect failed: %s", account_id, exc)
+
+    async def _reconcile(self, slot: AccountSlot) -> ReconciliationReport:
+        report = await self._reconciler.run(slot.adapter)
+        if report.ok:
+            self._set_trading(slot, TradingState.ACTIVE, "Connected and reconciled.")
+        else:
+            self._set_trading(slot, TradingState.HALTED, "Positions differ from the broker's: review them.")
+        return report
+
+    def _set_trading(self, slot: AccountSlot, state: TradingState, reason: str) -> None:
+        if slot.trading is state and slot.reason == reason:
+            return
+        slot.trading, slot.reason = state, reason
+        self.bus.publish(TradingStateChanged(slot.adapter.account_id, state, reason))
+
+    def _on_connection_changed(self, event: ConnectionChanged) -> None:
+        slot = self._accounts.get(event.account_id)
+        if slot is None:
+            return
+        was_connected = slot.connection is ConnectionState.CONNECTED
+        slot.connection = event.state
+        if event.state is not ConnectionState.CONNECTED:
+            self._set_trading(slot, TradingState.HALTED, event.message or f"{event.state.value.title()}.")
+        elif not was_connected and not slot.connecting:
+            self._spawn(self._reconcile(slot))
+
+    def _spawn(self, coro: Coroutine[Any, Any, object]) -> None:
+        task: asyncio.Task[object] = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- orders ---------------------------------------------------------------------------------
+
+    def _gate(self, account_id: AccountId) -> AccountSlot:
+        slot = self._accounts.get(account_id)
+        if slot is None:
+            raise OrderRefused([FieldError("account", f"Unknown account {account_id!r}: pick one from the list.")])
+        if slot.connection is not ConnectionState.CONNECTED:
+            raise OrderRefused([FieldError("account", f"{account_id} is not connected: connect it first.")])
+        if slot.trading is TradingState.HALTED:
+            raise OrderRefused([FieldError("account", f"{account_id} is halted: {slot.reason}")])
+        return slot
+
+    async def submit(self, request: OrderRequest) -> Order:
+        """Validate, journal and send one order; return it (its status tells what the broker said).
+
+        Raises OrderRefused, journaling nothing, when a field is wrong or the account cannot trade.
+        """
+        slot = self._gate(request.account_id)
+        valid, problems = validate_request(request, self.instruments.find(request.symbol))
+        if valid is None:
+            raise OrderRefused(problems)
+        order = Order(
+            client_order_id=ClientOrderId.generate(self.clock.now()),
+            account_id=request.account_id,
+            instrument=valid.instrument,
+            side=request.side,
+            quantity=Quantity(valid.quantity),
+            order_type=request.order_type,
+            limit_price=Price(valid.limit_price) if valid.limit_price is not None else None,
+            stop_price=Price(valid.stop_price) if valid.stop_price is not None else None,
+            tif=request.tif,
+            origin=request.origin,
+            strategy_id=request.strategy_id,
+            created_at=self.clock.now(),
+        )
+        order.apply(OrderSubmitted(order.client_order_id, ts=self.clock.now()))
+        self.oms.create(order)  # durable before the adapter is called
+        await self._send(slot, order)
+        return order
+
+    async def _send(self, slot: AccountSlot, order: Order) -> None:
+        coid = order.client_order_id
+        try:
+            await slot.adapter.submit(order)
+        except errors.OrderRejected as exc:
+            self.oms.apply(OrderRejectedEvent(coid, str(exc)))
+        except (errors.BrokerError, OSError, TimeoutError) as exc:
+            self.oms.apply(OrderUnknown(coid, f"{exc}. Not resent; it will be checked with the broker."))
+            self._set_trading(slot, TradingState.HALTED, "Connection problem while sending: reconnect to resume.")
+
+    async def cancel(self, client_order_id: ClientOrderId) -> None:
+        """Ask the broker to cancel; a refusal puts the order back and says why."""
+        order = self.oms.get(client_order_id)
+        if order is None:
+            raise KeyError(f"no order {client_order_id}")
+        if order.status is OrderStatus.PENDING_APPROVAL:
+            self.oms.apply(OrderCanceled(client_order_id, "Withdrawn before approval."))
+            return
+        if not order.is_working or order.status is OrderStatus.PENDING_CANCEL:
+            return
+        slot = self._accounts[order.account_id]
+        self.oms.apply(OrderPendingCancel(client_order_id))
+        try:
+            await slot.adapter.cancel(order)
+        except errors.BrokerError as exc:
+            self.oms.apply(OrderCancelRejected(client_order_id, str(exc)))
+
+    async def cancel_all(self, account_id: AccountId | None = None) -> int:
+        """Cancel every working order (of one account, or all); return how many were asked."""
+        working = [o for o in self.oms.working(account_id) if o.status is not OrderStatus.PENDING_CANCEL]
+        await asyncio.gather(*(self.cancel(o.client_order_id) for o in working), return_exceptions=True)
+        return len(working)
+
+    async def flatten(self, account_id: AccountId | None = None, symbol: str | None = None) -> list[Order]:
+        """Cancel working orders, then close each position with a market order."""
+        targets = [
+            p for p in self.portfolio.positions(account_id)
+            if not p.is_flat and (symbol is None or p.symbol == symbol)
+        ]
+        for position in targets:
+            for order in self.oms.working(position.account_id):
+                if order.symbol == position.symbol:
+                    await self.cancel(order.client_order_id)
+        sent: list[Order] = []
+        for position in targets:
+            request = OrderRequest(
+                account_id=position.account_id,
+                symbol=position.symbol,
+                side=Side.SELL if position.quantity > 0 else Side.BUY,
+                quantity=abs(position.quantity),
+                order_type=OrderType.MARKET,
+                origin=OrderOrigin.FLATTEN,
+            )
+            try:
+                sent.append(await self.submit(request))
+            except OrderRefused as exc:
+                self.bus.publish(LogMessage("ERROR", f"Flatten {position.symbol}: {exc}"))
+        return sent
