@@ -5,3 +5,9 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import keyring
+
+from core.storage.memory_keyring import MemoryKeyring
+
+keyring.set_keyring(MemoryKeyring())

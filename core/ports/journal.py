@@ -26,8 +26,15 @@ class Journal(Protocol):
         """Append event and save the order's new state, in one transaction."""
         ...
 
-    def record_fill(self, fill: Fill) -> bool:
-        """Insert fill; return False (and change nothing) if its trade id is already journaled."""
+    def has_fill(self, fill: Fill) -> bool:
+        """Return True if a fill with this account and trade id is journaled."""
+        ...
+
+    def record_fill(self, fill: Fill, order: Order | None = None, event: OrderEvent | None = None) -> bool:
+        """Insert fill, with the order's fill event and new state, in one transaction.
+
+        Return False (and change nothing) if its trade id is already journaled.
+        """
         ...
 
     def record_audit(self, actor: str, action: str, detail: str) -> None: ...

@@ -60,7 +60,7 @@ class OrderManager:
 
     def apply(self, event: OrderEvent) -> None:
         """Apply one order event: dedupe fills, journal, update the order, tell the views."""
-        if isinstance(event, OrderFilled) and not self._journal.record_fill(event.fill):
+        if isinstance(event, OrderFilled) and self._journal.has_fill(event.fill):
             log.info("duplicate fill %s ignored", event.fill.trade_id)
             return
         order = self._orders.get(event.client_order_id)
@@ -68,9 +68,11 @@ class OrderManager:
             self._on_foreign_event(event)
             return
         allowed = order.apply(event)
-        self._journal.record_event(order, event)
         if isinstance(event, OrderFilled):
+            self._journal.record_fill(event.fill, order, event)  # fill and order state in one transaction
             self._bus.publish(FillRecorded(event.fill))
+        else:
+            self._journal.record_event(order, event)
         self._bus.publish(OrderUpdated(order))
         if not allowed:
             self._bus.publish(
@@ -94,6 +96,6 @@ class OrderManager:
 
     def _on_foreign_event(self, event: OrderEvent) -> None:
         if isinstance(event, OrderFilled):
-            self._bus.publish(FillRecorded(event.fill))
+            self.record_external_fill(event.fill)
         else:
             log.info("event for unknown order %s ignored: %s", event.client_order_id, type(event).__name__)

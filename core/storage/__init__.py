@@ -1,0 +1,21 @@
+"""Persistence: the SQLite journal, the settings file, secrets in the OS keyring, and where they live."""
+
+from core.storage.journal import SqliteJournal
+from core.storage.memory_keyring import MemoryKeyring
+from core.storage.paths import DataDirError, DataPaths, data_paths, default_data_dir, resolve_data_dir
+from core.storage.schema import SCHEMA_VERSION
+from core.storage.secrets import (
+    BackendDescription,
+    SecretStore,
+    SecretStoreError,
+    choose_backend,
+    describe_backend,
+    secret_key,
+)
+from core.storage.settings import AccountSettings, SettingsError, SettingsStore, looks_like_secret
+
+__all__ = [
+    "SCHEMA_VERSION", "AccountSettings", "BackendDescription", "DataDirError", "DataPaths", "MemoryKeyring",
+    "SecretStore", "SecretStoreError", "SettingsError", "SettingsStore", "SqliteJournal", "choose_backend",
+    "data_paths", "default_data_dir", "describe_backend", "looks_like_secret", "resolve_data_dir", "secret_key",
+]

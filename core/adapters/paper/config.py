@@ -41,7 +41,9 @@ class PaperConfig:
         allowed = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - allowed)
         if unknown:
-            raise ValueError(f"paper settings: unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
+            raise ValueError(
+                f"paper settings: unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
+            )
         return cls(**data)  # type: ignore[arg-type]  # __post_init__ checks and converts every field
 
 

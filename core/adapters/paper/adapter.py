@@ -1,0 +1,332 @@
+"""PaperBroker: a simulated broker account that behaves, through the BrokerAdapter port, like a real one."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from core.adapters.paper.books import Books
+from core.adapters.paper.checks import check_buying_power, check_order, find_instrument
+from core.adapters.paper.config import PaperConfig
+from core.adapters.paper.instruments import DEFAULT_INSTRUMENTS, START_PRICES
+from core.adapters.paper.market import Market
+from core.adapters.paper.matching import ChangeRefused, Execution, MatchingEngine, Outcome, PaperOrder
+from core.adapters.paper.state_file import PaperState, read_state, write_state
+from core.domain import (
+    AccountId,
+    AccountUpdated,
+    ClientOrderId,
+    ConnectionChanged,
+    ConnectionState,
+    Event,
+    Instrument,
+    Order,
+    OrderAccepted,
+    OrderCanceled,
+    OrderCancelRejected,
+    OrderExpired,
+    OrderFilled,
+    OrderModified,
+    OrderModifyRejected,
+    OrderStatus,
+    Price,
+    Quantity,
+)
+from core.ports.broker import BrokerOrderState, BrokerPosition, BrokerSnapshot, EventSink
+from core.ports.clock import Clock
+from core.ports.errors import ConnectionLost, InvalidInstrument
+
+_log = logging.getLogger(__name__)
+FILL_RETENTION = timedelta(days=7)
+
+
+class _SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
+class PaperBroker:
+    """A paper account: a seeded simulated market, a matching engine, and books kept on disk.
+
+    The books (cash, positions, today's orders, recent fills, id sequences, market levels) are
+    written atomically to `config.state_path` after every change and read back on construction,
+    so a restarted TradeTerm finds the paper broker as it would find a real one. The trading day
+    is the UTC date; when it changes, working DAY orders expire.
+
+    Events:
+        ConnectionChanged(account_id, state, message): CONNECTING then CONNECTED on connect;
+            DISCONNECTED on disconnect.
+        Quote(symbol, bid, ask, last, close, volume, bid_size, ask_size): every tick for each
+            subscribed instrument, and at once on subscribe while connected.
+        OrderAccepted(client_order_id, broker_order_id): the order is on the paper book.
+        OrderFilled(client_order_id, fill): one execution; fill.trade_id is unique forever here.
+        OrderCanceled(client_order_id, reason): canceled by the trader, or an IOC remainder.
+        OrderExpired(client_order_id, reason): a working DAY order when the trading day ends.
+        OrderModified(client_order_id, quantity, limit_price, stop_price): the change is on the book.
+        OrderCancelRejected(client_order_id, reason), OrderModifyRejected(client_order_id, reason):
+            the order is no longer working, or the change is invalid.
+        AccountUpdated(account_id, cash): after fills, and once on connect.
+    """
+
+    kind: str = "paper"
+
+    def __init__(
+        self,
+        account_id: AccountId,
+        config: PaperConfig,
+        sink: EventSink,
+        *,
+        instruments: Sequence[Instrument] | None = None,
+        start_prices: Mapping[str, Decimal] | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.account_id = AccountId(account_id)
+        self._config = config
+        self._sink = sink
+        self._clock: Clock = clock or _SystemClock()
+        listed = tuple(instruments if instruments is not None else DEFAULT_INSTRUMENTS)
+        self._instruments = {instrument.symbol: instrument for instrument in listed}
+        self._books = Books(self.account_id, config.starting_cash, config.leverage)
+        self._engine = MatchingEngine(config.slippage_bps, config.fee_bps, config.partial_fills)
+        prices = dict(start_prices if start_prices is not None else START_PRICES)
+        closes: dict[str, Decimal] | None = None
+        self._trading_day = self._clock.now().date()
+        state = None
+        if config.state_path is not None:
+            state = read_state(config.state_path, self.account_id, self._instruments, self._books)
+        if state is not None:
+            for order in state.orders:
+                self._engine.restore(order)
+            prices.update(state.mids)
+            closes = state.closes
+            self._trading_day = state.trading_day
+        self._market = Market(listed, prices, config.seed, closes=closes)
+        self._subscribed: set[str] = set()
+        self._connected = False
+        self._task: asyncio.Task[None] | None = None
+        if state is None:
+            self._save()
+
+    def instruments(self) -> Sequence[Instrument]:
+        """Return the instruments this paper account trades."""
+        return tuple(self._instruments.values())
+
+    @property
+    def is_connected(self) -> bool:
+        return self._connected
+
+    async def connect(self) -> None:
+        """Open the simulated market: expire DAY orders of a past day, then quote and match every tick."""
+        if self._connected:
+            return
+        self._sink(ConnectionChanged(self.account_id, ConnectionState.CONNECTING))
+        self._connected = True
+        self._roll_day_if_needed()
+        self._sink(ConnectionChanged(self.account_id, ConnectionState.CONNECTED, "Paper trading: simulated market"))
+        self._sink(AccountUpdated(self.account_id, self._books.cash_balances()))
+        for symbol in sorted(self._subscribed):
+            self._sink(self._market.quote(symbol))
+        self._task = asyncio.get_running_loop().create_task(self._run(), name=f"paper-market-{self.account_id}")
+
+    async def disconnect(self) -> None:
+        """Stop the market task, save the books and report DISCONNECTED."""
+        if not self._connected:
+            return
+        self._connected = False
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._save()
+        self._sink(ConnectionChanged(self.account_id, ConnectionState.DISCONNECTED))
+
+    async def subscribe(self, instruments: Sequence[Instrument]) -> None:
+        """Quote these instruments every tick; raise InvalidInstrument for any the paper account does not list."""
+        unknown = sorted(i.symbol for i in instruments if i.symbol not in self._instruments)
+        if unknown:
+            raise InvalidInstrument(f"The paper account does not list {', '.join(unknown)}.")
+        new = [i.symbol for i in instruments if i.symbol not in self._subscribed]
+        self._subscribed.update(new)
+        if self._connected:
+            for symbol in new:
+                self._sink(self._market.quote(symbol))
+
+    async def submit(self, order: Order) -> None:
+        """Put order on the paper book and match it at once; raise a BrokerError if the broker refuses it."""
+        self._require_connected("send the order")
+        instrument = find_instrument(order, self._instruments)
+        check_order(order, instrument, self._engine)
+        check_buying_power(
+            order, instrument, self._market.quote(order.symbol), self._books, self._engine,
+            self._instruments, self._market.mids(),
+        )
+        await self._latency()
+        self._require_connected("send the order")
+        now = self._clock.now()
+        paper = PaperOrder(
+            client_order_id=order.client_order_id,
+            broker_order_id=self._books.next_broker_order_id(),
+            instrument=instrument,
+            side=order.side,
+            quantity=order.quantity.value,
+            order_type=order.order_type,
+            limit_price=None if order.limit_price is None else order.limit_price.value,
+            stop_price=None if order.stop_price is None else order.stop_price.value,
+            tif=order.tif,
+            created_at=now,
+            updated_at=now,
+        )
+        outcomes = self._engine.add(paper, self._market.quote(order.symbol))
+        accepted = OrderAccepted(order.client_order_id, paper.broker_order_id)
+        self._commit([accepted, *self._settle(outcomes)])
+
+    async def cancel(self, order: Order) -> None:
+        """Cancel a working order: OrderCanceled, or OrderCancelRejected if it is no longer working."""
+        self._require_connected("cancel the order")
+        await self._latency()
+        coid = order.client_order_id
+        try:
+            closure = self._engine.cancel(coid)
+        except ChangeRefused as refusal:
+            self._sink(OrderCancelRejected(coid, str(refusal)))
+            return
+        self._touch(coid)
+        self._commit([OrderCanceled(coid, closure.reason)])
+
+    async def modify(
+        self, order: Order, quantity: Quantity, limit_price: Price | None, stop_price: Price | None
+    ) -> None:
+        """Change a working order: OrderModified (then any fill), or OrderModifyRejected."""
+        self._require_connected("modify the order")
+        await self._latency()
+        coid = order.client_order_id
+        limit = None if limit_price is None else limit_price.value
+        stop = None if stop_price is None else stop_price.value
+        try:
+            outcomes = self._engine.modify(coid, quantity.value, limit, stop, self._market.quote(order.symbol))
+        except ChangeRefused as refusal:
+            self._sink(OrderModifyRejected(coid, str(refusal)))
+            return
+        self._touch(coid)
+        self._commit([OrderModified(coid, quantity, limit_price, stop_price), *self._settle(outcomes)])
+
+    async def snapshot(self, fills_since: datetime | None = None) -> BrokerSnapshot:
+        """Return cash, open positions, today's orders and the fills at or after fills_since.
+
+        Fills stamped exactly at fills_since are included (several fills can share a stamp); the
+        receiver deduplicates them by trade id.
+        """
+        self._require_connected("reconcile")
+        books = self._books
+        positions = tuple(
+            BrokerPosition(symbol, holding.quantity, holding.avg_cost)
+            for symbol, holding in sorted(books.holdings.items())
+            if holding.quantity != 0
+        )
+        orders = tuple(
+            BrokerOrderState(
+                client_order_id=o.client_order_id,
+                broker_order_id=o.broker_order_id,
+                symbol=o.symbol,
+                side=o.side,
+                quantity=o.quantity,
+                filled_qty=o.filled_qty,
+                status=o.status,
+                reason=o.reason,
+            )
+            for o in self._engine.orders.values()
+        )
+        fills = tuple(f for f in books.fills if fills_since is None or f.ts >= fills_since)
+        return BrokerSnapshot(self.account_id, books.cash_balances(), positions, orders, fills)
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._config.tick_interval_s)
+            try:
+                self._tick()
+            except Exception:
+                _log.exception("paper account %s: a market tick failed", self.account_id)
+
+    def _tick(self) -> None:
+        self._roll_day_if_needed()
+        quotes = self._market.step()
+        outcomes: list[Outcome] = []
+        for quote in quotes:
+            outcomes.extend(self._engine.match(quote))
+        for quote in quotes:
+            if quote.symbol in self._subscribed:
+                self._sink(quote)
+        if outcomes:
+            self._commit(self._settle(outcomes))
+
+    def _roll_day_if_needed(self) -> None:
+        now = self._clock.now()
+        if now.date() <= self._trading_day:
+            return
+        events = self._settle(self._engine.expire_day_orders())
+        self._market.roll_day()
+        self._trading_day = now.date()
+        self._engine.drop_done_before(datetime.combine(now.date(), datetime.min.time(), tzinfo=UTC))
+        self._books.prune_fills(now - FILL_RETENTION)
+        self._commit(events)
+
+    def _settle(self, outcomes: Sequence[Outcome]) -> list[Event]:
+        """Book outcomes (fills move cash and positions); return the events that report them."""
+        now = self._clock.now()
+        events: list[Event] = []
+        for outcome in outcomes:
+            self._touch(outcome.client_order_id, now)
+            if isinstance(outcome, Execution):
+                events.append(OrderFilled(outcome.client_order_id, self._books.book(outcome, now)))
+            elif outcome.status is OrderStatus.EXPIRED:
+                events.append(OrderExpired(outcome.client_order_id, outcome.reason))
+            else:
+                events.append(OrderCanceled(outcome.client_order_id, outcome.reason))
+        if any(isinstance(outcome, Execution) for outcome in outcomes):
+            events.append(AccountUpdated(self.account_id, self._books.cash_balances()))
+        return events
+
+    def _commit(self, events: Sequence[Event]) -> None:
+        """Save the books, then tell the app: a broker reports only what it has recorded."""
+        self._save()
+        for event in events:
+            self._sink(event)
+
+    def _touch(self, coid: ClientOrderId, when: datetime | None = None) -> None:
+        order = self._engine.orders.get(coid)
+        if order is not None:
+            order.updated_at = when or self._clock.now()
+
+    def _save(self) -> None:
+        if self._config.state_path is None:
+            return
+        state = PaperState(
+            trading_day=self._trading_day,
+            books=self._books,
+            orders=list(self._engine.orders.values()),
+            mids=self._market.mids(),
+            closes=self._market.closes(),
+        )
+        write_state(self._config.state_path, state)
+
+    async def _latency(self) -> None:
+        if self._config.latency_s > 0:
+            await asyncio.sleep(self._config.latency_s)
+
+    def _require_connected(self, action: str) -> None:
+        if not self._connected:
+            raise ConnectionLost(f"Paper account {self.account_id} is not connected; connect it, then {action} again.")
+
+
+def create(account_id: AccountId, settings: dict[str, object], sink: EventSink) -> PaperBroker:
+    """Build a paper account from its settings (see PaperConfig.from_mapping); the registry's factory."""
+    return PaperBroker(account_id, PaperConfig.from_mapping(settings), sink)

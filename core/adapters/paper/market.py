@@ -1,0 +1,124 @@
+"""Market: a seeded random walk of top-of-book quotes, in whole ticks. Pure: no asyncio, no I/O."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from core.domain import Instrument, Quote
+
+_SIZE_LOTS = (1, 20)
+_TRADE_LOTS = (1, 10)
+
+
+@dataclass(slots=True)
+class _Book:
+    """One instrument's simulated top of book, in ticks (ints) so every price is exactly on tick."""
+
+    instrument: Instrument
+    mid: int
+    floor: int
+    close: Decimal
+    last: Decimal
+    spread: int = 1
+    volume: Decimal = Decimal(0)
+    bid_lots: int = 1
+    ask_lots: int = 1
+
+    @property
+    def tick(self) -> Decimal:
+        return self.instrument.tick_size
+
+    @property
+    def bid_ticks(self) -> int:
+        return self.mid - self.spread // 2
+
+    @property
+    def ask_ticks(self) -> int:
+        return self.bid_ticks + self.spread
+
+    def quote(self) -> Quote:
+        lot = self.instrument.lot_size
+        return Quote(
+            symbol=self.instrument.symbol,
+            bid=self.bid_ticks * self.tick,
+            ask=self.ask_ticks * self.tick,
+            last=self.last,
+            close=self.close,
+            volume=self.volume,
+            bid_size=self.bid_lots * lot,
+            ask_size=self.ask_lots * lot,
+        )
+
+
+class Market:
+    """Simulate top of book for a set of instruments; the same seed gives the same prices.
+
+    Each `step()` moves every instrument's mid by a whole number of ticks (a Gaussian step of
+    `step_bps` of the price, rounded stochastically so slow, coarse-ticked names still move),
+    sets bid/ask one or two ticks apart, sizes in whole lots, and sometimes prints a trade.
+    Prices never fall below 5% of where they started (and never below two ticks).
+    """
+
+    def __init__(
+        self,
+        instruments: Sequence[Instrument],
+        start_prices: Mapping[str, Decimal],
+        seed: int = 1,
+        step_bps: Decimal = Decimal(1),
+        closes: Mapping[str, Decimal] | None = None,
+    ) -> None:
+        self._rng = random.Random(seed)
+        self._step = step_bps / Decimal(10_000)
+        self._books: dict[str, _Book] = {}
+        for instrument in instruments:
+            start = start_prices.get(instrument.symbol)
+            if start is None or start <= 0:
+                raise ValueError(f"{instrument.symbol}: the paper market needs a positive start price")
+            mid = int(instrument.make_price(start).value / instrument.tick_size)
+            close = (closes or {}).get(instrument.symbol, mid * instrument.tick_size)
+            self._books[instrument.symbol] = _Book(
+                instrument=instrument, mid=mid, floor=max(2, mid // 20), close=close, last=mid * instrument.tick_size
+            )
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        return tuple(self._books)
+
+    def quote(self, symbol: str) -> Quote:
+        """Return the current top of book of symbol (KeyError if the market does not list it)."""
+        return self._books[symbol].quote()
+
+    def step(self) -> list[Quote]:
+        """Advance every instrument by one tick of time; return the new quotes, in listing order."""
+        return [self._advance(book) for book in self._books.values()]
+
+    def mids(self) -> dict[str, Decimal]:
+        """Return each instrument's mid level (on tick), to restart the walk where it stopped."""
+        return {symbol: book.mid * book.tick for symbol, book in self._books.items()}
+
+    def closes(self) -> dict[str, Decimal]:
+        return {symbol: book.close for symbol, book in self._books.items()}
+
+    def roll_day(self) -> None:
+        """Start a new session: today's last becomes the previous close; volume restarts at zero."""
+        for book in self._books.values():
+            book.close = book.last
+            book.volume = Decimal(0)
+
+    def _advance(self, book: _Book) -> Quote:
+        rng = self._rng
+        sigma_ticks = float(book.mid * self._step)
+        ticks = math.floor(rng.gauss(0.0, sigma_ticks) + rng.random())
+        book.mid = max(book.floor, book.mid + ticks)
+        book.spread = 1 if rng.random() < 0.7 else 2
+        book.bid_lots = rng.randint(*_SIZE_LOTS)
+        book.ask_lots = rng.randint(*_SIZE_LOTS)
+        if rng.random() < 0.5:
+            price_ticks = book.ask_ticks if rng.random() < 0.5 else book.bid_ticks
+            book.last = price_ticks * book.tick
+            book.volume += rng.randint(*_TRADE_LOTS) * book.instrument.lot_size
+        return book.quote()

@@ -1,0 +1,352 @@
+"""SqliteJournal: the durable record of orders, their events, fills and the audit trail (stdlib sqlite3).
+
+WAL with synchronous=FULL, so a committed transaction survives a crash or power loss. One process
+at a time: an exclusive lock on `<file>.lock`. A file this code cannot safely use (not SQLite,
+corrupt, written by a newer TradeTerm, another application's database) is refused, never modified.
+Orders are restored by replaying their journaled events through `Order.apply`.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Final
+
+from core.domain import (
+    AccountId,
+    ClientOrderId,
+    Fill,
+    Order,
+    OrderEvent,
+    OrderModified,
+    OrderOrigin,
+    OrderType,
+    Price,
+    Quantity,
+    Side,
+    StrategyId,
+    TimeInForce,
+    utc_now,
+)
+from core.ports.journal import JournalError, JournalState
+from core.storage import codec
+from core.storage.lockfile import LockHeld, ProcessLock
+from core.storage.schema import inspect_existing, migrate
+
+_PRAGMAS: Final = frozenset({"journal_mode", "synchronous", "foreign_keys", "user_version", "application_id"})
+_ORDER_COLUMNS: Final = (
+    "client_order_id, account_id, symbol, instrument, side, orig_quantity, order_type, orig_limit_price, "
+    "orig_stop_price, tif, origin, strategy_id, created_at"
+)
+_STATE_COLUMNS: Final = (
+    "status", "quantity", "limit_price", "stop_price", "filled_qty", "avg_fill_price", "broker_order_id", "reason",
+    "needs_reconciliation",
+)
+
+
+def _sort_ts(value: datetime) -> str:
+    """Return value in UTC as fixed-width text, so that text order is time order."""
+    codec.encode_datetime(value)  # refuses a naive datetime
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def _opt_decimal(value: Price | None) -> str | None:
+    return None if value is None else codec.encode_decimal(value.value)
+
+
+class SqliteJournal:
+    """The Journal port over one SQLite file; every record_* method commits before it returns."""
+
+    def __init__(self, path: str | os.PathLike[str], *, now: Callable[[], datetime] = utc_now) -> None:
+        self.path = Path(path).expanduser().absolute()
+        self._now = now
+        self._mutex = threading.Lock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise JournalError(
+                f"Cannot create the folder {self.path.parent} for the journal {self.path} ({exc.strerror}). "
+                "Choose a writable folder with --data-dir."
+            ) from None
+        self._lock = self._take_lock()
+        try:
+            if self.path.exists():
+                inspect_existing(self.path)
+            self._conn: sqlite3.Connection | None = self._connect()
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def _take_lock(self) -> ProcessLock:
+        try:
+            return ProcessLock(self.path)
+        except LockHeld:
+            raise JournalError(
+                f"The journal {self.path} is already open in another TradeTerm. "
+                "Close the other window first, or start this one with a different --data-dir."
+            ) from None
+        except OSError as exc:
+            raise JournalError(
+                f"Cannot write in {self.path.parent} ({exc.strerror}), so the journal {self.path} cannot be "
+                "opened. Choose a writable folder with --data-dir."
+            ) from None
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.path.exists() and not os.access(self.path, os.W_OK):
+            raise JournalError(
+                f"The journal {self.path} is read-only. Make it writable, or choose another --data-dir."
+            )
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise self._unwritable(exc) from None
+        try:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode != "wal":
+                raise JournalError(
+                    f"The journal {self.path} cannot use write-ahead logging (the file system gave '{mode}'). "
+                    "Choose a --data-dir on a local disk."
+                )
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            migrate(conn)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise self._unwritable(exc) from None
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _unwritable(self, exc: sqlite3.Error) -> JournalError:
+        return JournalError(
+            f"Cannot open the journal {self.path} for writing ({exc}). "
+            "Check the file's permissions and free disk space, or choose another --data-dir."
+        )
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the database and release the lock; closing twice is harmless."""
+        with self._mutex:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+            self._lock.release()
+
+    def __enter__(self) -> SqliteJournal:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def pragma(self, name: str) -> str | int:
+        """Return the value of one of the journal connection's durability pragmas (for checks and tests)."""
+        if name not in _PRAGMAS:
+            raise ValueError(f"pragma {name!r} is not one of {sorted(_PRAGMAS)}")
+        with self._read() as conn:
+            value: str | int = conn.execute(f"PRAGMA {name}").fetchone()[0]
+            return value
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._mutex:
+            if self._conn is None:
+                raise JournalError(f"The journal {self.path} is closed.")
+            try:
+                yield self._conn
+            except sqlite3.Error as exc:
+                raise JournalError(f"Cannot read the journal {self.path}: {exc}.") from None
+
+    @contextmanager
+    def _write(self, what: str) -> Iterator[sqlite3.Connection]:
+        with self._mutex:
+            conn = self._conn
+            if conn is None:
+                raise JournalError(f"The journal {self.path} is closed; cannot record {what}.")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                raise JournalError(
+                    f"Cannot record {what} in the journal {self.path}: {exc}. Check free disk space."
+                ) from None
+
+    # --- writes ---------------------------------------------------------------------------------
+
+    def record_order(self, order: Order) -> None:
+        """Insert a new order, as first created, with the events it has so far; commit."""
+        if any(isinstance(event, OrderModified) for event in order.events):
+            raise ValueError(f"{order.client_order_id}: record the order before it is modified")
+        created = (
+            order.client_order_id, order.account_id, order.symbol,
+            codec.to_json(codec.encode_instrument(order.instrument)), order.side.value,
+            codec.encode_decimal(order.quantity.value), order.order_type.value, _opt_decimal(order.limit_price),
+            _opt_decimal(order.stop_price), order.tif.value, order.origin.value, order.strategy_id,
+            codec.encode_datetime(order.created_at),
+        )
+        state = self._state_values(order)
+        events = [self._event_values(order, event) for event in order.events]
+        placeholders = ", ".join("?" * (len(created) + len(state)))
+        with self._write(f"order {order.client_order_id}") as conn:
+            if conn.execute("SELECT 1 FROM orders WHERE client_order_id = ?", (order.client_order_id,)).fetchone():
+                raise ValueError(f"order {order.client_order_id} is already journaled")
+            conn.execute(
+                f"INSERT INTO orders ({_ORDER_COLUMNS}, {', '.join(_STATE_COLUMNS)}) VALUES ({placeholders})",
+                created + state,
+            )
+            conn.executemany("INSERT INTO order_events (client_order_id, type, event, ts) VALUES (?, ?, ?, ?)", events)
+
+    def record_event(self, order: Order, event: OrderEvent) -> None:
+        """Append event and save the order's new state, in one transaction."""
+        values = self._event_values(order, event)
+        state = self._state_values(order)
+        assignments = ", ".join(f"{column} = ?" for column in _STATE_COLUMNS)
+        with self._write(f"{type(event).__name__} for order {order.client_order_id}") as conn:
+            updated = conn.execute(
+                f"UPDATE orders SET {assignments} WHERE client_order_id = ?", (*state, order.client_order_id)
+            )
+            if updated.rowcount != 1:
+                raise ValueError(f"order {order.client_order_id} is not journaled; record_order it first")
+            conn.execute("INSERT INTO order_events (client_order_id, type, event, ts) VALUES (?, ?, ?, ?)", values)
+
+    def has_fill(self, fill: Fill) -> bool:
+        """Return True if a fill with this (account, trade id) is journaled."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT 1 FROM fills WHERE account_id = ? AND trade_id = ?", (fill.account_id, fill.trade_id)
+            ).fetchone()
+        return row is not None
+
+    def record_fill(self, fill: Fill, order: Order | None = None, event: OrderEvent | None = None) -> bool:
+        """Insert fill, and with it the order's fill event and new state, in one transaction.
+
+        Return False (and change nothing) if its (account, trade id) is already journaled.
+        """
+        text = codec.to_json(codec.encode_fill(fill))
+        event_values = state = None
+        if order is not None and event is not None:
+            event_values, state = self._event_values(order, event), self._state_values(order)
+        assignments = ", ".join(f"{column} = ?" for column in _STATE_COLUMNS)
+        with self._write(f"fill {fill.trade_id}") as conn:
+            inserted = conn.execute(
+                "INSERT INTO fills (account_id, trade_id, client_order_id, fill, ts) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (account_id, trade_id) DO NOTHING",
+                (fill.account_id, fill.trade_id, fill.client_order_id, text, _sort_ts(fill.ts)),
+            )
+            if inserted.rowcount != 1:
+                return False
+            if order is not None and event_values is not None and state is not None:
+                updated = conn.execute(
+                    f"UPDATE orders SET {assignments} WHERE client_order_id = ?", (*state, order.client_order_id)
+                )
+                if updated.rowcount != 1:
+                    raise ValueError(f"order {order.client_order_id} is not journaled; record_order it first")
+                conn.execute(
+                    "INSERT INTO order_events (client_order_id, type, event, ts) VALUES (?, ?, ?, ?)", event_values
+                )
+            return True
+
+    def record_audit(self, actor: str, action: str, detail: str) -> None:
+        """Append one line to the audit trail: who did what."""
+        with self._write(f"audit entry {action!r}") as conn:
+            conn.execute(
+                "INSERT INTO audit (ts, actor, action, detail) VALUES (?, ?, ?, ?)",
+                (_sort_ts(self._now()), actor, action, detail),
+            )
+
+    @staticmethod
+    def _event_values(order: Order, event: OrderEvent) -> tuple[str, str, str, str]:
+        if event.client_order_id != order.client_order_id:
+            raise ValueError(f"event for {event.client_order_id} recorded with order {order.client_order_id}")
+        text = codec.to_json(codec.encode_event(event))
+        return order.client_order_id, type(event).__name__, text, _sort_ts(event.ts)
+
+    @staticmethod
+    def _state_values(order: Order) -> tuple[str | int | None, ...]:
+        avg = None if order.avg_fill_price is None else codec.encode_decimal(order.avg_fill_price)
+        return (
+            order.status.value, codec.encode_decimal(order.quantity.value), _opt_decimal(order.limit_price),
+            _opt_decimal(order.stop_price), codec.encode_decimal(order.filled_qty), avg, order.broker_order_id,
+            order.reason, int(order.needs_reconciliation),
+        )
+
+    # --- reads ----------------------------------------------------------------------------------
+
+    def load(self) -> JournalState:
+        """Return every order (rebuilt by replaying its events) and every fill, oldest first."""
+        with self._read() as conn:
+            conn.execute("BEGIN")
+            try:
+                order_rows = conn.execute(f"SELECT {_ORDER_COLUMNS} FROM orders ORDER BY rowid").fetchall()
+                event_rows = conn.execute(
+                    "SELECT client_order_id, seq, event FROM order_events ORDER BY seq"
+                ).fetchall()
+                fill_rows = conn.execute("SELECT trade_id, fill FROM fills ORDER BY ts, rowid").fetchall()
+            finally:
+                conn.execute("COMMIT")
+        events: dict[str, list[tuple[int, str]]] = {}
+        for order_id, seq, text in event_rows:
+            events.setdefault(order_id, []).append((seq, text))
+        orders = tuple(self._replay(row, events.get(row[0], [])) for row in order_rows)
+        fills = tuple(self._decode_fill(trade_id, text) for trade_id, text in fill_rows)
+        return JournalState(orders=orders, fills=fills)
+
+    def _replay(self, row: tuple[str, ...], events: list[tuple[int, str]]) -> Order:
+        (order_id, account, _symbol, instrument, side, qty, order_type, limit, stop, tif, origin, strategy,
+         created) = row
+        where = f"order {order_id}"
+        try:
+            order = Order(
+                client_order_id=ClientOrderId(order_id),
+                account_id=AccountId(account),
+                instrument=codec.decode_instrument(codec.from_json(instrument)),
+                side=Side(side),
+                quantity=Quantity(codec.decode_decimal(qty, "quantity")),
+                order_type=OrderType(order_type),
+                limit_price=None if limit is None else Price(codec.decode_decimal(limit, "limit price")),
+                stop_price=None if stop is None else Price(codec.decode_decimal(stop, "stop price")),
+                tif=TimeInForce(tif),
+                origin=OrderOrigin(origin),
+                strategy_id=None if strategy is None else StrategyId(strategy),
+                created_at=codec.decode_datetime(created, "created_at"),
+            )
+            for seq, text in events:
+                where = f"order {order_id}, event #{seq}"
+                order.apply(codec.decode_event(codec.from_json(text)))
+        except (JournalError, ValueError, TypeError) as exc:
+            raise self._damaged(where, exc) from None
+        return order
+
+    def _decode_fill(self, trade_id: str, text: str) -> Fill:
+        try:
+            return codec.decode_fill(codec.from_json(text))
+        except JournalError as exc:
+            raise self._damaged(f"fill {trade_id}", exc) from None
+
+    def _damaged(self, where: str, exc: Exception) -> JournalError:
+        return JournalError(
+            f"The journal {self.path} has an entry this TradeTerm cannot read ({where}: {exc}). "
+            "TradeTerm has not changed it; restore it from a backup or report the problem."
+        )
+
+    def watermark(self, account_id: AccountId) -> datetime | None:
+        """Return the time of the newest journaled fill of the account, or None if it has none."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT trade_id, fill FROM fills WHERE account_id = ? ORDER BY ts DESC, rowid DESC LIMIT 1",
+                (account_id,),
+            ).fetchone()
+        return None if row is None else self._decode_fill(row[0], row[1]).ts

@@ -1,0 +1,133 @@
+"""The journal file's format: its schema, versions and migrations, and the check that a file is one we can use."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+from typing import Final
+
+from core.ports.journal import JournalError
+
+SCHEMA_VERSION: Final = 1
+"""The newest format this code reads and writes, kept in PRAGMA user_version."""
+APPLICATION_ID: Final = 0x54725464  # "TrdT" in PRAGMA application_id marks a TradeTerm journal
+_SQLITE_HEADER: Final = b"SQLite format 3\x00"
+
+MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {
+    1: (
+        """CREATE TABLE orders (
+            client_order_id TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL,
+            symbol TEXT NOT NULL,
+            instrument TEXT NOT NULL,
+            side TEXT NOT NULL,
+            orig_quantity TEXT NOT NULL,
+            order_type TEXT NOT NULL,
+            orig_limit_price TEXT,
+            orig_stop_price TEXT,
+            tif TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            strategy_id TEXT,
+            created_at TEXT NOT NULL,
+            status TEXT NOT NULL,
+            quantity TEXT NOT NULL,
+            limit_price TEXT,
+            stop_price TEXT,
+            filled_qty TEXT NOT NULL,
+            avg_fill_price TEXT,
+            broker_order_id TEXT,
+            reason TEXT NOT NULL,
+            needs_reconciliation INTEGER NOT NULL
+        )""",
+        "CREATE INDEX orders_by_account_status ON orders (account_id, status)",
+        """CREATE TABLE order_events (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            client_order_id TEXT NOT NULL REFERENCES orders (client_order_id),
+            type TEXT NOT NULL,
+            event TEXT NOT NULL,
+            ts TEXT NOT NULL
+        )""",
+        "CREATE INDEX order_events_by_order ON order_events (client_order_id, seq)",
+        """CREATE TABLE fills (
+            account_id TEXT NOT NULL,
+            trade_id TEXT NOT NULL,
+            client_order_id TEXT,
+            fill TEXT NOT NULL,
+            ts TEXT NOT NULL,
+            PRIMARY KEY (account_id, trade_id)
+        )""",
+        "CREATE INDEX fills_by_account_ts ON fills (account_id, ts)",
+        "CREATE INDEX fills_by_ts ON fills (ts)",
+        """CREATE TABLE audit (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            ts TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            detail TEXT NOT NULL
+        )""",
+    ),
+}
+"""The statements that bring a journal from version n-1 to version n."""
+
+
+def inspect_existing(path: Path) -> None:
+    """Refuse, without writing to it, a file that is not a sound TradeTerm journal this code can read."""
+    corrupt = (
+        f"The journal {path} is corrupt. TradeTerm has not changed it. Restore it from a backup, "
+        "or move it away to start an empty journal (the broker's records remain the reference)."
+    )
+    if not path.is_file():
+        raise JournalError(f"The journal {path} is not a file. Move it away or choose another --data-dir.")
+    try:
+        with path.open("rb") as file:
+            header = file.read(len(_SQLITE_HEADER))
+    except OSError as exc:
+        raise JournalError(f"Cannot read the journal {path} ({exc.strerror}). Check its permissions.") from None
+    if header == b"":
+        return  # an empty file is an empty database
+    if header != _SQLITE_HEADER:
+        raise JournalError(corrupt)
+    # Read-only; without a log left by a crash, also immutable, so that not even -wal/-shm files appear.
+    mode = "?mode=ro" if Path(f"{path}-wal").exists() else "?mode=ro&immutable=1"
+    try:
+        with closing(sqlite3.connect(path.as_uri() + mode, uri=True)) as conn:
+            check = conn.execute("PRAGMA quick_check").fetchall()
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            has_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+    except sqlite3.DatabaseError:
+        raise JournalError(corrupt) from None
+    if check != [("ok",)]:
+        raise JournalError(corrupt)
+    if version > SCHEMA_VERSION:
+        raise JournalError(
+            f"The journal {path} was written by a newer TradeTerm (format {version}; this version reads up "
+            f"to {SCHEMA_VERSION}). TradeTerm has not changed it. Install the newer TradeTerm again, "
+            "or choose another --data-dir."
+        )
+    if app_id != APPLICATION_ID and (app_id != 0 or has_tables):
+        raise JournalError(
+            f"{path} is a database of another application, not a TradeTerm journal. TradeTerm has not changed "
+            "it. Choose another --data-dir."
+        )
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring an open journal (autocommit connection) to SCHEMA_VERSION in one transaction."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise JournalError(f"journal format {version} is newer than this TradeTerm's ({SCHEMA_VERSION})")
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            for statement in MIGRATIONS[target]:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {target}")
+        if version < SCHEMA_VERSION:
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise

@@ -1,0 +1,108 @@
+"""Composition root: build the core services and adapters, the main window, and run qasync's loop."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from core.adapters.registry import create_adapter
+from core.domain import AccountId
+from core.ports.journal import JournalError
+from core.services.bus import EventBus
+from core.services.session import TradingSession
+from core.storage.journal import SqliteJournal
+from core.storage.paths import data_paths
+from core.storage.settings import AccountSettings, SettingsError, SettingsStore
+from gui.widgets.main_window import MainWindow
+
+log = logging.getLogger("tradeterm")
+
+PROFILES = ("paper",)
+
+
+def _paper_accounts(paper_dir: Path) -> list[AccountSettings]:
+    return [AccountSettings("PAPER-1", "paper", {"state_path": str(paper_dir / "PAPER-1.json")})]
+
+
+def create_main_window(data_dir: str | Path | None = None, profile: str = "paper", connect: bool = True) -> MainWindow:
+    """Build the whole application in-process (a QApplication and a running qasync loop must exist).
+
+    Raises JournalError or SettingsError, naming the file, when the data directory cannot be used.
+    """
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; known: {', '.join(PROFILES)}")
+    paths = data_paths(str(data_dir) if data_dir is not None else None)
+    settings = SettingsStore(paths.settings)
+    accounts = settings.accounts() or _paper_accounts(paths.paper)
+    journal = SqliteJournal(paths.journal)
+    bus = EventBus()
+    session = TradingSession(bus, journal)
+    for account in accounts:
+        session.add_account(create_adapter(account.kind, AccountId(account.id), dict(account.settings), bus.publish))
+    window = MainWindow(session, settings)
+    session.restore()
+    if connect:
+        window.connect_all()
+    return window
+
+
+def _parse(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="tradeterm", description="TradeTerm trading terminal")
+    parser.add_argument("--data-dir", help="where the journal and settings live (default: the user data dir)")
+    parser.add_argument("--profile", default="paper", choices=PROFILES, help="which accounts to open")
+    parser.add_argument("--screenshot", metavar="PATH", help="save a PNG of the window and exit")
+    parser.add_argument("--after", type=float, default=3.0, metavar="SECONDS",
+                        help="with --screenshot: let quotes run this long first (default 3)")
+    return parser.parse_args(list(argv))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run TradeTerm; return the process exit code."""
+    import qasync
+
+    args = _parse(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setApplicationName("TradeTerm")
+    app.setOrganizationName("TradeTerm")
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        window = create_main_window(args.data_dir, args.profile)
+    except (JournalError, SettingsError) as exc:
+        print(f"tradeterm: {exc}", file=sys.stderr)
+        if args.screenshot is None:
+            QMessageBox.critical(None, "TradeTerm cannot start", str(exc))
+        return 2
+    window.resize(1500, 900)
+    window.show()
+    exit_code = 0
+    if args.screenshot is not None:
+        target = Path(args.screenshot)
+
+        def shoot() -> None:
+            nonlocal exit_code
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not window.grab().save(str(target), "PNG"):
+                print(f"tradeterm: could not write {target}", file=sys.stderr)
+                exit_code = 1
+            window.close()
+
+        QTimer.singleShot(int(args.after * 1000), window, shoot)
+    with loop:
+        closed = asyncio.Event()
+        window.closed.connect(closed.set)
+        loop.run_until_complete(closed.wait())
+        loop.run_until_complete(window.shutdown())
+    return exit_code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

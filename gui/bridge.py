@@ -1,0 +1,100 @@
+"""CoreBridge: core events -> Qt. Grid rows are staged in models and painted at most once per frame."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import QObject, Signal
+
+from core.domain import (
+    ConnectionChanged,
+    FillRecorded,
+    LogMessage,
+    OrderUpdated,
+    PositionUpdated,
+    Quote,
+    ReconciliationRequired,
+    TradingStateChanged,
+)
+from core.services.bus import EventBus
+from gui.models.fills import FillsTableModel
+from gui.models.flusher import FrameFlusher
+from gui.models.orders import OrdersTableModel
+from gui.models.positions import PositionsTableModel
+from gui.models.quotes import QuotesTableModel
+
+
+class CoreBridge(QObject):
+    """Feed the grid models from the bus and turn rare events into signals.
+
+    Signals: connection_changed(account, state, message), trading_state_changed(account, state, reason),
+    log_message(level, text), reconciliation_required(account, list of differences).
+    """
+
+    connection_changed = Signal(str, str, str)
+    trading_state_changed = Signal(str, str, str)
+    log_message = Signal(str, str)
+    reconciliation_required = Signal(str, list)
+
+    def __init__(self, bus: EventBus, parent: QObject | None = None, fps: int = 30) -> None:
+        super().__init__(parent)
+        self.quotes = QuotesTableModel(parent=self)
+        self.positions = PositionsTableModel(parent=self)
+        self.working_orders = OrdersTableModel(working_only=True, parent=self)
+        self.orders = OrdersTableModel(parent=self)
+        self.fills = FillsTableModel(parent=self)
+        self.flusher = FrameFlusher(hz=fps, parent=self)
+        for model in (self.quotes, self.positions, self.working_orders, self.orders, self.fills):
+            self.flusher.register(model)
+        self.latest: dict[str, Quote] = {}
+        self._unsubscribe = [
+            bus.subscribe(Quote, self._on_quote),
+            bus.subscribe(PositionUpdated, self._on_position_updated),
+            bus.subscribe(OrderUpdated, self._on_order_updated),
+            bus.subscribe(FillRecorded, self._on_fill_recorded),
+            bus.subscribe(ConnectionChanged, self._on_connection_changed),
+            bus.subscribe(TradingStateChanged, self._on_trading_state_changed),
+            bus.subscribe(LogMessage, self._on_log_message),
+            bus.subscribe(ReconciliationRequired, self._on_reconciliation_required),
+        ]
+
+    def detach(self) -> None:
+        """Stop listening to the bus (the window is closing)."""
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+
+    def bid_ask(self, symbol: str) -> tuple[Decimal | None, Decimal | None]:
+        quote = self.latest.get(symbol)
+        return (quote.bid, quote.ask) if quote is not None else (None, None)
+
+    def _on_quote(self, quote: Quote) -> None:
+        self.latest[quote.symbol] = quote
+        self.quotes.update_quote(quote)
+
+    def _on_position_updated(self, event: PositionUpdated) -> None:
+        self.positions.update_position(event.position)
+
+    def _on_order_updated(self, event: OrderUpdated) -> None:
+        self.working_orders.update_order(event.order)
+        self.orders.update_order(event.order)
+
+    def _on_fill_recorded(self, event: FillRecorded) -> None:
+        self.fills.add_fill(event.fill)
+
+    def _on_connection_changed(self, event: ConnectionChanged) -> None:
+        self.connection_changed.emit(str(event.account_id), event.state.value, event.message)
+        text = f"{event.account_id}: {event.state.value.lower()}" + (f" ({event.message})" if event.message else "")
+        self.log_message.emit("INFO" if event.state.value != "FAILED" else "ERROR", text)
+
+    def _on_trading_state_changed(self, event: TradingStateChanged) -> None:
+        account = str(event.account_id) if event.account_id is not None else ""
+        self.trading_state_changed.emit(account, event.state.value, event.reason)
+
+    def _on_log_message(self, event: LogMessage) -> None:
+        self.log_message.emit(event.level, event.text)
+
+    def _on_reconciliation_required(self, event: ReconciliationRequired) -> None:
+        self.reconciliation_required.emit(str(event.account_id), list(event.differences))
+        for line in event.differences:
+            self.log_message.emit("ERROR", f"{event.account_id}: {line}")

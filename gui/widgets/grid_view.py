@@ -1,0 +1,32 @@
+"""make_grid_view: a QTableView configured for fast, steady grids (no resize per tick, no style sheet)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+from gui.models.table_model import RowTableModel
+
+
+def make_grid_view(model: RowTableModel, object_name: str, parent: QWidget | None = None) -> QTableView:
+    """Return a read-only, row-selecting view over model; the model paints only what this view shows."""
+    view = QTableView(parent)
+    view.setObjectName(object_name)
+    view.setModel(model)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setWordWrap(False)
+    view.setAlternatingRowColors(True)
+    view.setShowGrid(False)
+    view.setCornerButtonEnabled(False)
+    vertical = view.verticalHeader()
+    vertical.setVisible(False)
+    vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    vertical.setDefaultSectionSize(view.fontMetrics().height() + 6)
+    horizontal = view.horizontalHeader()
+    horizontal.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    horizontal.setDefaultSectionSize(86)
+    horizontal.setStretchLastSection(True)
+    horizontal.setHighlightSections(False)
+    model.attach_view(view)
+    return view

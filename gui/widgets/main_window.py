@@ -1,0 +1,362 @@
+"""MainWindow: docks for watchlist, ticket, positions, orders, fills, accounts and log; saved layout."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from PySide6.QtCore import QByteArray, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.domain import AccountId, ClientOrderId, Order, OrderRequest, OrderType, Position, Side
+from core.services.session import OrderRefused, TradingSession
+from gui.async_op import OpReporter, run_op
+from gui.bridge import CoreBridge
+from gui.models.format import fmt_signed
+from gui.models.table_model import RawRole
+from gui.widgets.accounts_panel import AccountsPanel
+from gui.widgets.grid_view import make_grid_view
+from gui.widgets.log_view import LogView
+from gui.widgets.order_ticket import OrderTicketWidget
+
+
+class WindowSettings(Protocol):
+    """What the window reads and writes of the settings store (gui never imports storage)."""
+
+    def watchlist(self) -> Sequence[str]: ...
+
+    def confirm_orders(self) -> bool: ...
+
+    def set_confirm_orders(self, confirm: bool) -> None: ...
+
+    def window_geometry(self) -> bytes | None: ...
+
+    def window_state(self) -> bytes | None: ...
+
+    def set_window_layout(self, geometry: bytes, state: bytes) -> None: ...
+
+
+def describe(order: Order) -> str:
+    """Say in one line what became of a sent order."""
+    price = f" {order.limit_price}" if order.limit_price is not None else ""
+    head = f"{order.side.value} {order.quantity.value.normalize():f} {order.symbol} {order.order_type.value}{price}"
+    tail = f": {order.reason}" if order.reason else ""
+    return f"{head} — {order.status.value.replace('_', ' ').lower()}{tail}"
+
+
+class MainWindow(QMainWindow):
+    """The trader's window. objectName 'mainWindow'; see docs/ui-objects.md for every child's name.
+
+    Signals: closed() once the window has closed.
+    """
+
+    closed = Signal()
+
+    def __init__(self, session: TradingSession, settings: WindowSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("TradeTerm")
+        self.setDockNestingEnabled(True)
+        self.session = session
+        self.settings = settings
+        self.reporter = OpReporter(self)
+        self.bridge = CoreBridge(session.bus, self)
+        self._build_views()
+        self._build_docks()
+        self._build_toolbar()
+        self._build_status_bar()
+        self._wire()
+        self._default_state = self.saveState()
+        self._restore_layout()
+        self._status_timer = QTimer(self)
+        self._status_timer.setInterval(250)
+        self._status_timer.timeout.connect(self._on_status_tick)
+        self._status_timer.start()
+        self._shut = False
+
+    # --- construction ---------------------------------------------------------------------------
+
+    def _build_views(self) -> None:
+        bridge = self.bridge
+        instruments = self.session.instruments
+        bridge.quotes.set_instruments(instruments.values())
+        bridge.quotes.watch(self.settings.watchlist() or list(instruments))
+        self.watchlist_view = make_grid_view(bridge.quotes, "watchlistView")
+        self.positions_view = make_grid_view(bridge.positions, "positionsView")
+        self.orders_view = make_grid_view(bridge.working_orders, "ordersView")
+        self.fills_view = make_grid_view(bridge.fills, "fillsView")
+        self.ticket = OrderTicketWidget()
+        self.ticket.set_instruments(dict(instruments))
+        self.ticket.set_accounts([str(a) for a in self.session.account_ids()])
+        self.ticket.set_confirm_required(self.settings.confirm_orders())
+        self.accounts_panel = AccountsPanel(
+            [(str(a), self.session.account(a).adapter.kind) for a in self.session.account_ids()]
+        )
+        self.log_view = LogView()
+        orders_box = QWidget()
+        orders_box.setObjectName("ordersPanel")
+        layout = QVBoxLayout(orders_box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.orders_view)
+        buttons = QHBoxLayout()
+        self.cancel_button = QPushButton("Cancel selected")
+        self.cancel_button.setObjectName("orders.cancelButton")
+        self.cancel_all_button = QPushButton("Cancel all")
+        self.cancel_all_button.setObjectName("orders.cancelAllButton")
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.cancel_all_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.orders_panel = orders_box
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        self.setCentralWidget(self.positions_view)
+        self.watchlist_dock = self._dock("Watchlist", "dock.watchlist", self.watchlist_view, left)
+        self.ticket_dock = self._dock("Order ticket", "dock.ticket", self.ticket, left)
+        self.accounts_dock = self._dock("Accounts", "dock.accounts", self.accounts_panel, right)
+        self.log_dock = self._dock("Log", "dock.log", self.log_view, right)
+        self.orders_dock = self._dock("Working orders", "dock.orders", self.orders_panel, bottom)
+        self.fills_dock = self._dock("Fills", "dock.fills", self.fills_view, bottom)
+        self.splitDockWidget(self.orders_dock, self.fills_dock, Qt.Orientation.Horizontal)
+        self.resizeDocks([self.watchlist_dock, self.ticket_dock], [480, 360], Qt.Orientation.Vertical)
+        self.resizeDocks([self.watchlist_dock], [560], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.accounts_dock], [320], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.orders_dock], [260], Qt.Orientation.Vertical)
+
+    def _action(self, text: str, name: str, shortcut: str, slot: Any) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        action.setToolTip(f"{text} ({shortcut})")
+        action.triggered.connect(slot)
+        return action
+
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar("Trading", self)
+        toolbar.setObjectName("toolbar.trading")
+        toolbar.setMovable(False)
+        self.cancel_all_action = self._action("Cancel all", "action.cancelAll", "Ctrl+Shift+C",
+                                              self._on_cancel_all_triggered)
+        self.flatten_all_action = self._action("Flatten all", "action.flattenAll", "Ctrl+Shift+F",
+                                               self._on_flatten_all_triggered)
+        self.reset_layout_action = self._action("Reset layout", "action.resetLayout", "Ctrl+Shift+R",
+                                                self.reset_layout)
+        for action in (self.cancel_all_action, self.flatten_all_action, self.reset_layout_action):
+            toolbar.addAction(action)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        bar.setObjectName("statusBar")
+        self.busy_label = QLabel()
+        self.busy_label.setObjectName("status.busy")
+        bar.addWidget(self.busy_label, 1)
+        self.pnl_label = QLabel()
+        self.pnl_label.setObjectName("status.pnl")
+        bar.addPermanentWidget(self.pnl_label)
+        self.account_labels: dict[str, QLabel] = {}
+        for account_id in self.session.account_ids():
+            label = QLabel()
+            label.setObjectName(f"status.account.{account_id}")
+            bar.addPermanentWidget(label)
+            self.account_labels[str(account_id)] = label
+            self._show_account(str(account_id))
+
+    def _wire(self) -> None:
+        bridge = self.bridge
+        bridge.log_message.connect(self.log_view.add)
+        bridge.connection_changed.connect(self._on_connection_changed)
+        bridge.trading_state_changed.connect(self._on_trading_state_changed)
+        bridge.reconciliation_required.connect(self._on_reconciliation_required)
+        self.reporter.busy.connect(self._on_busy)
+        self.reporter.failed.connect(lambda text: self.log_view.add("ERROR", text))
+        self.ticket.submit_requested.connect(self._on_submit_requested)
+        self.watchlist_view.clicked.connect(self._on_watchlist_clicked)
+        self.positions_view.doubleClicked.connect(self._on_position_double_clicked)
+        self.cancel_button.clicked.connect(self._on_cancel_selected_clicked)
+        self.cancel_all_button.clicked.connect(self._on_cancel_all_triggered)
+        self.accounts_panel.connect_requested.connect(self._on_connect_requested)
+        self.accounts_panel.disconnect_requested.connect(self._on_disconnect_requested)
+
+    # --- layout ---------------------------------------------------------------------------------
+
+    def _restore_layout(self) -> None:
+        geometry, state = self.settings.window_geometry(), self.settings.window_state()
+        if geometry is not None:
+            self.restoreGeometry(QByteArray(geometry))
+        if state is not None:
+            self.restoreState(QByteArray(state))
+
+    def reset_layout(self) -> None:
+        """Put every dock back where it started."""
+        self.restoreState(self._default_state)
+        for dock in self.findChildren(QDockWidget):
+            dock.show()
+
+    # --- commands -------------------------------------------------------------------------------
+
+    def connect_all(self) -> None:
+        for account_id in self.session.account_ids():
+            self._on_connect_requested(str(account_id))
+
+    def _on_connect_requested(self, account_id: str) -> None:
+        run_op(self.reporter, f"Connect {account_id}", self.session.connect(AccountId(account_id)))
+
+    def _on_disconnect_requested(self, account_id: str) -> None:
+        run_op(self.reporter, f"Disconnect {account_id}", self.session.disconnect(AccountId(account_id)))
+
+    def _on_submit_requested(self, request: OrderRequest) -> None:
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, OrderRefused):
+                self.ticket.show_field_errors(exc.errors)
+            else:
+                self.ticket.show_result(f"Not sent: {exc}", False)
+                self.log_view.add("ERROR", f"Order not sent: {exc}")
+
+        def done(order: Order) -> None:
+            text = describe(order)
+            self.ticket.show_result(text, order.reason == "")
+            self.log_view.add("INFO" if order.reason == "" else "WARNING", text)
+
+        run_op(self.reporter, "Send order", self.session.submit(request), on_success=done, on_error=failed)
+
+    def _on_watchlist_clicked(self, index: QModelIndex) -> None:
+        symbol = str(index.siblingAtColumn(0).data())
+        key = self.bridge.quotes.columns[index.column()].key
+        bid, ask = self.bridge.bid_ask(symbol)
+        if key == "ask":
+            self.ticket.prefill(symbol, Side.BUY, price=ask, order_type=OrderType.LIMIT)
+        elif key == "bid":
+            self.ticket.prefill(symbol, Side.SELL, price=bid, order_type=OrderType.LIMIT)
+        else:
+            self.ticket.prefill(symbol, Side.BUY)
+
+    def _on_position_double_clicked(self, index: QModelIndex) -> None:
+        position = index.data(RawRole)
+        if not isinstance(position, Position) or position.is_flat:
+            return
+        side = Side.SELL if position.quantity > 0 else Side.BUY
+        bid, ask = self.bridge.bid_ask(position.symbol)
+        price = bid if side is Side.SELL else ask
+        self.ticket.prefill(position.symbol, side, quantity=abs(position.quantity), price=price)
+
+    def _on_cancel_selected_clicked(self) -> None:
+        rows = self.orders_view.selectionModel().selectedRows()
+        for index in rows:
+            order = index.data(RawRole)
+            if isinstance(order, Order):
+                coid = ClientOrderId(order.client_order_id)
+                run_op(self.reporter, f"Cancel {order.symbol}", self.session.cancel(coid))
+
+    def _on_cancel_all_triggered(self) -> None:
+        run_op(self.reporter, "Cancel all", self.session.cancel_all(),
+               on_success=lambda n: self.log_view.add("INFO", f"Cancel requested for {n} working order(s)."))
+
+    def _on_flatten_all_triggered(self) -> None:
+        open_positions = [p for p in self.session.portfolio.positions() if not p.is_flat]
+        if not open_positions:
+            self.log_view.add("INFO", "Nothing to flatten: no open positions.")
+            return
+        box = QMessageBox(QMessageBox.Icon.Warning, "Flatten all",
+                          f"Cancel working orders and close {len(open_positions)} position(s) at market?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("flattenConfirmDialog")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.finished.connect(lambda result: self._flatten() if result == QMessageBox.StandardButton.Yes else None)
+        box.open()
+
+    def _flatten(self) -> None:
+        run_op(self.reporter, "Flatten all", self.session.flatten(),
+               on_success=lambda orders: self.log_view.add("INFO", f"Flatten sent {len(orders)} order(s)."))
+
+    # --- status ---------------------------------------------------------------------------------
+
+    def _on_busy(self, label: str, on: bool) -> None:
+        self.busy_label.setText(f"{label}…" if on else "")
+
+    def _show_account(self, account_id: str) -> None:
+        slot = self.session.account(AccountId(account_id))
+        color = {"ACTIVE": "#2e7d32", "REDUCING": "#b26a00"}.get(slot.trading.value, "#c62828")
+        label = self.account_labels[account_id]
+        label.setText(f"{account_id}: {slot.connection.value.lower()} · "
+                      f"<span style='color:{color}'>{slot.trading.value.lower()}</span>")
+        label.setToolTip(slot.reason)
+
+    def _on_connection_changed(self, account_id: str, state: str, message: str) -> None:
+        self.accounts_panel.set_connection(account_id, state, message)
+        if account_id in self.account_labels:
+            self._show_account(account_id)
+
+    def _on_trading_state_changed(self, account_id: str, state: str, reason: str) -> None:
+        if account_id in self.account_labels:
+            self.accounts_panel.set_trading(account_id, state, reason)
+            self._show_account(account_id)
+        self.log_view.add("INFO" if state == "ACTIVE" else "WARNING", f"{account_id or 'All accounts'}: "
+                                                                      f"{state.lower()} — {reason}")
+
+    def _on_reconciliation_required(self, account_id: str, differences: list[str]) -> None:
+        box = QMessageBox(QMessageBox.Icon.Critical, f"{account_id}: books differ from the broker",
+                          "New orders on this account are halted until this is resolved.\n\n" + "\n".join(differences),
+                          QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("reconciliationDialog")
+        box.open()
+
+    def _on_status_tick(self) -> None:
+        symbol = self.ticket.current_symbol()
+        if symbol:
+            bid, ask = self.bridge.bid_ask(symbol)
+            self.ticket.set_quote(symbol, bid, ask)
+        parts = []
+        for currency, totals in self.session.portfolio.totals().items():
+            daily = fmt_signed(totals.daily) if totals.daily is not None else "—"
+            unreal = fmt_signed(totals.unrealized) if totals.unrealized is not None else "—"
+            parts.append(f"{currency}  day {daily}  unreal {unreal}  real {fmt_signed(totals.realized)}")
+        self.pnl_label.setText("   |   ".join(parts))
+
+    # --- shutdown -------------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._save_layout()
+        super().closeEvent(event)
+        self.closed.emit()
+
+    def _save_layout(self) -> None:
+        try:
+            self.settings.set_window_layout(bytes(self.saveGeometry().data()), bytes(self.saveState().data()))
+        except Exception as exc:  # a broken settings file must not stop the window from closing
+            self.log_view.add("ERROR", f"Layout not saved: {exc}")
+
+    async def shutdown(self) -> None:
+        """Stop timers, disconnect every account and close the journal."""
+        if self._shut:
+            return
+        self._shut = True
+        self._status_timer.stop()
+        self.bridge.detach()
+        await self.session.close()
+        self.session.journal.close()
+

@@ -1,0 +1,58 @@
+"""Child process for the crash tests: journal an order, then die by SIGKILL before or after sending it.
+
+Usage: python -m tests.e2e.crash_child DATA_DIR before|after
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from core.adapters.paper.adapter import PaperBroker
+from core.adapters.paper.config import PaperConfig
+from core.domain import AccountId, Order, OrderRequest, OrderType, Side
+from core.services.bus import EventBus
+from core.services.session import TradingSession
+from core.storage.journal import SqliteJournal
+
+ACCOUNT = AccountId("PAPER-1")
+
+
+class DiesAroundSend(PaperBroker):
+    """The real paper broker, with a process that dies just before or just after the order reaches it."""
+
+    moment = "before"
+
+    async def submit(self, order: Order) -> None:
+        if self.moment == "before":
+            os.kill(os.getpid(), signal.SIGKILL)
+        await super().submit(order)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def paper_config(data_dir: Path) -> PaperConfig:
+    return PaperConfig.from_mapping({"state_path": str(data_dir / "paper.json"), "tick_interval_s": 60})
+
+
+async def main(data_dir: Path, moment: str) -> None:
+    bus = EventBus()
+    session = TradingSession(bus, SqliteJournal(data_dir / "journal.sqlite"))
+    DiesAroundSend.moment = moment
+    broker = DiesAroundSend(ACCOUNT, paper_config(data_dir), bus.publish)
+    session.add_account(broker)
+    session.restore()
+    await session.connect(ACCOUNT)
+    # The events of the paper broker are delivered inside submit(); suppress them for "after" so the
+    # journal holds only the intent, as when a process dies before the acknowledgement is processed.
+    if moment == "after":
+        bus.publish = lambda event: None  # type: ignore[method-assign]
+        broker._sink = lambda event: None
+    await session.submit(OrderRequest(ACCOUNT, "AAPL", Side.BUY, "10", OrderType.MARKET))
+    raise SystemExit("the child should have been killed")
+
+
+if __name__ == "__main__":
+    asyncio.run(main(Path(sys.argv[1]), sys.argv[2]))

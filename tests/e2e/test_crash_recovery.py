@@ -1,0 +1,78 @@
+"""A process killed around the send: the order is UNKNOWN on restart, reconciled, never lost or resent."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from core.adapters.paper.adapter import PaperBroker
+from core.domain import OrderCanceled, OrderStatus, OrderSubmitted, OrderUnknown
+from core.services.bus import EventBus
+from core.services.reconciliation import NEVER_SENT
+from core.services.session import TradingSession
+from core.storage.journal import SqliteJournal
+from tests.e2e.crash_child import ACCOUNT, paper_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_child(data_dir: Path, moment: str) -> None:
+    child = subprocess.run(
+        [sys.executable, "-m", "tests.e2e.crash_child", str(data_dir), moment],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert child.returncode == -signal.SIGKILL, child.stderr
+
+
+async def restart(data_dir: Path) -> tuple[TradingSession, PaperBroker, list[OrderStatus]]:
+    bus = EventBus()
+    session = TradingSession(bus, SqliteJournal(data_dir / "journal.sqlite"))
+    broker = PaperBroker(ACCOUNT, paper_config(data_dir), bus.publish)
+    session.add_account(broker)
+    session.restore()
+    statuses_before_connect = [o.status for o in session.oms.orders()]
+    return session, broker, statuses_before_connect
+
+
+@pytest.mark.slow
+async def test_killed_between_commit_and_send_shows_unknown_then_is_closed_without_resending(tmp_path: Path) -> None:
+    run_child(tmp_path, "before")
+    session, broker, statuses = await restart(tmp_path)
+    assert statuses == [OrderStatus.UNKNOWN], "the trader sees the in-flight order as UNKNOWN, not lost"
+    report = await session.connect(ACCOUNT)
+    try:
+        (order,) = session.oms.orders()
+        assert order.status is OrderStatus.CANCELED
+        assert order.reason == NEVER_SENT
+        assert [type(e) for e in order.events] == [OrderSubmitted, OrderUnknown, OrderCanceled]
+        snapshot = await broker.snapshot()
+        assert snapshot.orders == () and snapshot.positions == (), "nothing was resent to the broker"
+        assert report.ok
+    finally:
+        await session.close()
+        session.journal.close()
+
+
+@pytest.mark.slow
+async def test_killed_after_send_before_the_ack_is_journaled_adopts_the_broker_state_once(tmp_path: Path) -> None:
+    run_child(tmp_path, "after")
+    session, broker, statuses = await restart(tmp_path)
+    assert statuses == [OrderStatus.UNKNOWN]
+    report = await session.connect(ACCOUNT)
+    try:
+        (order,) = session.oms.orders()
+        assert order.status is OrderStatus.FILLED
+        assert order.filled_qty == Decimal(10)
+        snapshot = await broker.snapshot()
+        assert len(snapshot.orders) == 1, "the broker got the order exactly once"
+        position = session.portfolio.position(ACCOUNT, "AAPL")
+        assert position is not None and position.quantity == Decimal(10)
+        assert report.ok and report.fills_applied == 1
+    finally:
+        await session.close()
+        session.journal.close()

@@ -1,0 +1,374 @@
+"""SqliteJournal: what was committed comes back exactly after a restart or a crash; bad files are refused untouched."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from core.domain import (
+    AccountId,
+    BrokerOrderId,
+    Order,
+    OrderAccepted,
+    OrderCanceled,
+    OrderEvent,
+    OrderFilled,
+    OrderModified,
+    OrderPendingApproval,
+    OrderPendingCancel,
+    OrderStatus,
+    OrderSubmitted,
+    Price,
+    Quantity,
+)
+from core.ports.journal import Journal, JournalError, JournalState
+from core.storage import SqliteJournal
+from tests.factories import make_fill, make_order
+
+REPO = Path(__file__).resolve().parents[2]
+T0 = datetime(2024, 6, 3, 14, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "journal.sqlite"
+
+
+@pytest.fixture
+def journal(path: Path) -> Iterator[SqliteJournal]:
+    journal = SqliteJournal(path)
+    yield journal
+    journal.close()
+
+
+def restart(journal: SqliteJournal) -> JournalState:
+    """Close the journal, open the file again as a restarted TradeTerm would, and load it."""
+    journal.close()
+    with SqliteJournal(journal.path) as again:
+        return again.load()
+
+
+def step(journal: SqliteJournal, order: Order, event: OrderEvent) -> None:
+    order.apply(event)
+    journal.record_event(order, event)
+
+
+def assert_same_order(restored: Order, original: Order) -> None:
+    for name in ("client_order_id", "account_id", "instrument", "side", "quantity", "order_type", "limit_price",
+                 "stop_price", "tif", "origin", "strategy_id", "created_at", "status", "filled_qty",
+                 "avg_fill_price", "broker_order_id", "reason", "needs_reconciliation", "events"):
+        assert getattr(restored, name) == getattr(original, name), name
+
+
+def file_bytes(path: Path) -> bytes:
+    return path.read_bytes()
+
+
+def test_the_journal_satisfies_the_port(journal: SqliteJournal) -> None:
+    port: Journal = journal
+    assert port is journal
+
+
+# --- round trips ---------------------------------------------------------------------------------
+
+
+def test_an_order_with_a_partial_fill_and_a_cancel_restores_identically(journal: SqliteJournal) -> None:
+    order = make_order(quantity="100", limit_price="10.00")
+    journal.record_order(order)
+    step(journal, order, OrderSubmitted(order.client_order_id))
+    step(journal, order, OrderAccepted(order.client_order_id, BrokerOrderId("B-77")))
+    fill = make_fill(order, quantity="30", price="9.99", commission="1.25")
+    assert journal.record_fill(fill)
+    step(journal, order, OrderFilled(order.client_order_id, fill))
+    step(journal, order, OrderPendingCancel(order.client_order_id))
+    step(journal, order, OrderCanceled(order.client_order_id, reason="trader canceled"))
+
+    state = restart(journal)
+
+    (restored,) = state.orders
+    assert_same_order(restored, order)
+    assert restored.status is OrderStatus.CANCELED
+    assert restored.filled_qty == Decimal("30")
+    assert restored.avg_fill_price == Decimal("9.99")
+    assert restored.broker_order_id == "B-77"
+    assert restored.reason == "trader canceled"
+    assert [type(e).__name__ for e in restored.events] == [
+        "OrderSubmitted", "OrderAccepted", "OrderFilled", "OrderPendingCancel", "OrderCanceled"]
+    assert state.fills == (fill,)
+
+
+def test_events_present_at_creation_are_committed_with_the_order(journal: SqliteJournal) -> None:
+    order = make_order()
+    order.apply(OrderPendingApproval(order.client_order_id))
+    journal.record_order(order)
+
+    (restored,) = restart(journal).orders
+
+    assert restored.status is OrderStatus.PENDING_APPROVAL
+    assert restored.events == order.events
+
+
+def test_a_modified_order_restores_from_its_original_size_plus_the_modify_event(journal: SqliteJournal) -> None:
+    order = make_order(quantity="100", limit_price="50.00")
+    journal.record_order(order)
+    step(journal, order, OrderSubmitted(order.client_order_id))
+    step(journal, order, OrderAccepted(order.client_order_id, BrokerOrderId("B-1")))
+    step(journal, order, OrderModified(order.client_order_id, Quantity("60"), limit_price=Price("49.50")))
+
+    (restored,) = restart(journal).orders
+
+    assert_same_order(restored, order)
+    assert restored.quantity == Quantity("60")
+    assert restored.limit_price == Price("49.50")
+
+
+def test_an_unexpected_event_is_replayed_into_the_same_needs_reconciliation_flag(journal: SqliteJournal) -> None:
+    order = make_order()
+    journal.record_order(order)
+    step(journal, order, OrderAccepted(order.client_order_id, BrokerOrderId("B-1")))  # skipped SUBMITTED
+    assert order.needs_reconciliation
+
+    (restored,) = restart(journal).orders
+
+    assert_same_order(restored, order)
+
+
+def test_orders_come_back_in_the_order_they_were_created(journal: SqliteJournal) -> None:
+    orders = [make_order(client_order_id=f"ORD{i}") for i in range(5)]
+    for order in orders:
+        journal.record_order(order)
+    assert [o.client_order_id for o in restart(journal).orders] == ["ORD0", "ORD1", "ORD2", "ORD3", "ORD4"]
+
+
+def test_the_orders_row_shows_the_current_state_for_queries(journal: SqliteJournal, path: Path) -> None:
+    order = make_order(quantity="10")
+    journal.record_order(order)
+    step(journal, order, OrderSubmitted(order.client_order_id))
+    step(journal, order, OrderAccepted(order.client_order_id, BrokerOrderId("B-9")))
+    step(journal, order, OrderFilled(order.client_order_id, make_fill(order, quantity="4", price="100.50")))
+    with closing(sqlite3.connect(path)) as conn:
+        row = conn.execute(
+            "SELECT status, orig_quantity, filled_qty, avg_fill_price, broker_order_id FROM orders"
+        ).fetchone()
+    assert row == ("PARTIALLY_FILLED", "10", "4", "100.50", "B-9")
+
+
+# --- fills, watermark, audit ---------------------------------------------------------------------
+
+
+def test_a_duplicate_fill_is_refused_and_changes_nothing(journal: SqliteJournal) -> None:
+    first = make_fill(trade_id="EXEC-1", price="10")
+    again = make_fill(trade_id="EXEC-1", price="11")
+    other_account = make_fill(trade_id="EXEC-1", account_id=AccountId("IB-1"))
+
+    assert journal.record_fill(first) is True
+    assert journal.record_fill(again) is False
+    assert journal.record_fill(other_account) is True
+
+    assert restart(journal).fills == (first, other_account)
+
+
+def test_fills_load_oldest_first_whatever_the_order_they_arrived_in(journal: SqliteJournal) -> None:
+    late = make_fill(trade_id="B", ts=T0 + timedelta(minutes=5))
+    early = make_fill(trade_id="A", ts=(T0 + timedelta(minutes=1)).astimezone(datetime.now().astimezone().tzinfo))
+    journal.record_fill(late)
+    journal.record_fill(early)
+    assert [f.trade_id for f in restart(journal).fills] == ["A", "B"]
+
+
+def test_watermark_is_the_time_of_the_newest_fill_of_that_account(journal: SqliteJournal) -> None:
+    account = AccountId("KITE-1")
+    assert journal.watermark(account) is None
+    journal.record_fill(make_fill(account_id=account, ts=T0 + timedelta(hours=2)))
+    journal.record_fill(make_fill(account_id=account, ts=T0))  # arrives later, happened earlier
+    journal.record_fill(make_fill(account_id=AccountId("IB-1"), ts=T0 + timedelta(hours=9)))
+    assert journal.watermark(account) == T0 + timedelta(hours=2)
+
+
+def test_audit_entries_are_committed(journal: SqliteJournal, path: Path) -> None:
+    stamp = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+    journal.close()
+    with SqliteJournal(path, now=lambda: stamp) as audited:
+        audited.record_audit("trader", "kill_switch", "canceled 3 orders")
+    with closing(sqlite3.connect(path)) as conn:
+        rows = conn.execute("SELECT ts, actor, action, detail FROM audit").fetchall()
+    assert rows == [("2024-01-02T03:04:05.000000Z", "trader", "kill_switch", "canceled 3 orders")]
+
+
+def test_recording_an_order_twice_or_an_event_of_an_unknown_order_is_refused(journal: SqliteJournal) -> None:
+    order = make_order()
+    journal.record_order(order)
+    with pytest.raises(ValueError, match="already journaled"):
+        journal.record_order(order)
+    stranger = make_order()
+    with pytest.raises(ValueError, match="not journaled"):
+        journal.record_event(stranger, OrderSubmitted(stranger.client_order_id))
+    (restored,) = restart(journal).orders
+    assert restored.events == []
+
+
+# --- durability ----------------------------------------------------------------------------------
+
+
+def test_wal_and_synchronous_full_are_in_force(journal: SqliteJournal, path: Path) -> None:
+    assert journal.pragma("journal_mode") == "wal"
+    assert journal.pragma("synchronous") == 2  # FULL
+    assert journal.pragma("foreign_keys") == 1
+    assert journal.pragma("user_version") == 1
+    with closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)  # persistent in the file
+
+
+def test_a_missing_file_is_created_with_its_folder(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "deeper" / "journal.sqlite"
+    with SqliteJournal(path) as journal:
+        assert journal.load() == JournalState(orders=(), fills=())
+    assert path.is_file()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_a_killed_process_loses_nothing_it_committed(path: Path) -> None:
+    script = textwrap.dedent(
+        """
+        import os, signal, sys
+        from core.domain import BrokerOrderId, OrderAccepted, OrderFilled, OrderSubmitted
+        from core.storage import SqliteJournal
+        from tests.factories import make_fill, make_order
+
+        journal = SqliteJournal(sys.argv[1])
+        order = make_order(client_order_id="CRASH1", quantity="100")
+        order.apply(OrderSubmitted(order.client_order_id))
+        journal.record_order(order)
+        for event in (
+            OrderAccepted(order.client_order_id, BrokerOrderId("B-1")),
+            OrderFilled(order.client_order_id, make_fill(order, quantity="40", price="10.5", trade_id="E-1")),
+        ):
+            order.apply(event)
+            if isinstance(event, OrderFilled):
+                journal.record_fill(event.fill)
+            journal.record_event(order, event)
+        print("committed", flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(path)], cwd=REPO, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    assert done.stdout.strip() == "committed"
+    assert Path(f"{path}-wal").stat().st_size > 0  # the commits are still in the un-checkpointed log
+
+    with SqliteJournal(path) as journal:  # the dead process's lock is gone
+        state = journal.load()
+
+    (order,) = state.orders
+    assert order.client_order_id == "CRASH1"
+    assert [type(e).__name__ for e in order.events] == ["OrderSubmitted", "OrderAccepted", "OrderFilled"]
+    assert order.status is OrderStatus.PARTIALLY_FILLED
+    assert order.filled_qty == Decimal("40")
+    assert [f.trade_id for f in state.fills] == ["E-1"]
+
+
+# --- files that must be refused and left alone ---------------------------------------------------
+
+
+def test_a_file_that_is_not_sqlite_is_refused_as_corrupt_and_left_byte_identical(path: Path) -> None:
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"this is not a database\x00" * 100)
+    before = file_bytes(path)
+    with pytest.raises(JournalError, match="corrupt") as refused:
+        SqliteJournal(path)
+    assert str(path) in str(refused.value)
+    assert file_bytes(path) == before
+    assert not Path(f"{path}-wal").exists()
+
+
+def test_a_damaged_database_fails_quick_check_and_is_left_byte_identical(path: Path) -> None:
+    with SqliteJournal(path) as journal:
+        for i in range(200):
+            journal.record_audit("test", "fill the pages", "x" * 200 + str(i))
+    data = bytearray(path.read_bytes())
+    page_size = int.from_bytes(data[16:18], "big")
+    for page in range(1, len(data) // page_size):
+        start = page * page_size
+        data[start:start + 8] = b"\xff" * 8  # wreck every b-tree page header
+    path.write_bytes(bytes(data))
+
+    with pytest.raises(JournalError, match="corrupt"):
+        SqliteJournal(path)
+    assert file_bytes(path) == bytes(data)
+
+
+def test_a_journal_from_a_newer_tradeterm_is_refused_and_left_byte_identical(path: Path) -> None:
+    with SqliteJournal(path):
+        pass
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA user_version = 2")
+        conn.commit()
+    before = file_bytes(path)
+    with pytest.raises(JournalError, match="written by a newer TradeTerm"):
+        SqliteJournal(path)
+    assert file_bytes(path) == before
+    assert not Path(f"{path}-wal").exists() and not Path(f"{path}-shm").exists()
+
+
+def test_another_applications_database_is_refused(path: Path) -> None:
+    path.parent.mkdir(parents=True)
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("CREATE TABLE photos (id INTEGER)")
+        conn.commit()
+    before = file_bytes(path)
+    with pytest.raises(JournalError, match="not a TradeTerm journal"):
+        SqliteJournal(path)
+    assert file_bytes(path) == before
+
+
+def test_a_second_opener_is_refused_until_the_first_closes(journal: SqliteJournal, path: Path) -> None:
+    with pytest.raises(JournalError, match="already open in another TradeTerm"):
+        SqliteJournal(path)
+    journal.close()
+    with SqliteJournal(path) as again:
+        assert again.load().orders == ()
+
+
+def test_an_unwritable_location_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the data folder should be")
+    with pytest.raises(JournalError, match="--data-dir") as refused:
+        SqliteJournal(blocker / "journal.sqlite")
+    assert str(blocker) in str(refused.value)
+
+
+def test_an_unreadable_event_names_the_file_and_the_event_type(journal: SqliteJournal, path: Path) -> None:
+    order = make_order(client_order_id="ODD1")
+    journal.record_order(order)
+    journal.close()
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute(
+            "INSERT INTO order_events (client_order_id, type, event, ts) VALUES (?, ?, ?, ?)",
+            ("ODD1", "OrderTeleported", '{"type": "OrderTeleported", "client_order_id": "ODD1"}', "x"),
+        )
+        conn.commit()
+    with SqliteJournal(path) as again, pytest.raises(JournalError, match="OrderTeleported") as refused:
+        again.load()
+    assert str(path) in str(refused.value)
+    assert "ODD1" in str(refused.value)
+
+
+def test_a_closed_journal_refuses_writes_clearly(journal: SqliteJournal) -> None:
+    journal.close()
+    journal.close()  # harmless
+    with pytest.raises(JournalError, match="closed"):
+        journal.record_fill(make_fill())
