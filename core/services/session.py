@@ -155,10 +155,10 @@ class TradingSession:
         return report
 
     def _set_trading(self, slot: AccountSlot, state: TradingState, reason: str) -> None:
-        if slot.trading is state and slot.reason == reason:
-            return
+        changed = slot.trading is not state
         slot.trading, slot.reason = state, reason
-        self.bus.publish(TradingStateChanged(slot.adapter.account_id, state, reason))
+        if changed:
+            self.bus.publish(TradingStateChanged(slot.adapter.account_id, state, reason))
 
     def _on_connection_changed(self, event: ConnectionChanged) -> None:
         slot = self._accounts.get(event.account_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from gui.models.table_model import RowTableModel
@@ -29,4 +30,26 @@ def make_grid_view(model: RowTableModel, object_name: str, parent: QWidget | Non
     horizontal.setStretchLastSection(True)
     horizontal.setHighlightSections(False)
     model.attach_view(view)
+    _fit_columns_once(view, model)
     return view
+
+
+def _fit_columns_once(view: QTableView, model: RowTableModel) -> None:
+    """Size columns to the header and the first rows once; never again per update (it costs a full pass)."""
+    metrics = view.fontMetrics()
+    header = view.horizontalHeader()
+    floor = metrics.horizontalAdvance("88,888.88") + 16
+    for column in range(model.columnCount()):
+        title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+        header.resizeSection(column, max(floor, metrics.horizontalAdvance(title) + 24))
+
+    def fit() -> None:
+        for column in range(model.columnCount()):
+            wanted = max(view.sizeHintForColumn(column), header.sectionSizeHint(column)) + 14
+            header.resizeSection(column, max(header.sectionSize(column), wanted))
+
+    def on_first_rows() -> None:
+        model.rowsInserted.disconnect(on_first_rows)
+        QTimer.singleShot(0, view, fit)
+
+    model.rowsInserted.connect(on_first_rows)

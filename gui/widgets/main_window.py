@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from PySide6.QtCore import QByteArray, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.reporter = OpReporter(self)
         self.bridge = CoreBridge(session.bus, self)
+        self._first_show = True
         self._build_views()
         self._build_docks()
         self._build_toolbar()
@@ -131,20 +132,40 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_docks(self) -> None:
-        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
-        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        left, bottom = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
+        self.setCorner(Qt.Corner.BottomLeftCorner, left)
         self.setCentralWidget(self.positions_view)
         self.watchlist_dock = self._dock("Watchlist", "dock.watchlist", self.watchlist_view, left)
         self.ticket_dock = self._dock("Order ticket", "dock.ticket", self.ticket, left)
-        self.accounts_dock = self._dock("Accounts", "dock.accounts", self.accounts_panel, right)
-        self.log_dock = self._dock("Log", "dock.log", self.log_view, right)
+        self.accounts_dock = self._dock("Accounts", "dock.accounts", self.accounts_panel, left)
+        self.log_dock = self._dock("Log", "dock.log", self.log_view, left)
+        self.tabifyDockWidget(self.accounts_dock, self.log_dock)
+        self.accounts_dock.raise_()
         self.orders_dock = self._dock("Working orders", "dock.orders", self.orders_panel, bottom)
         self.fills_dock = self._dock("Fills", "dock.fills", self.fills_view, bottom)
         self.splitDockWidget(self.orders_dock, self.fills_dock, Qt.Orientation.Horizontal)
-        self.resizeDocks([self.watchlist_dock, self.ticket_dock], [480, 360], Qt.Orientation.Vertical)
-        self.resizeDocks([self.watchlist_dock], [560], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.accounts_dock], [320], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.orders_dock], [260], Qt.Orientation.Vertical)
+
+    def _apply_default_sizes(self) -> None:
+        vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
+        height = max(600, self.height())
+        self.resizeDocks([self.watchlist_dock], [560], horizontal)
+        self.resizeDocks([self.watchlist_dock, self.ticket_dock, self.accounts_dock],
+                         [int(height * 0.36), 380, int(height * 0.22)], vertical)
+        self.resizeDocks([self.orders_dock], [int(height * 0.34)], vertical)
+        width = max(800, self.width() - 560)
+        self.resizeDocks([self.orders_dock, self.fills_dock], [width // 2, width // 2], horizontal)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._first_show:
+            self._first_show = False
+            if self.settings.window_state() is None:
+                self._apply_default_sizes()
+            QTimer.singleShot(0, self, self._capture_default_state)
+
+    def _capture_default_state(self) -> None:
+        if self.settings.window_state() is None:
+            self._default_state = self.saveState()
 
     def _action(self, text: str, name: str, shortcut: str, slot: Any) -> QAction:
         action = QAction(text, self)
@@ -216,6 +237,7 @@ class MainWindow(QMainWindow):
         self.restoreState(self._default_state)
         for dock in self.findChildren(QDockWidget):
             dock.show()
+        self._apply_default_sizes()
 
     # --- commands -------------------------------------------------------------------------------
 
@@ -326,7 +348,7 @@ class MainWindow(QMainWindow):
         box.open()
 
     def _on_status_tick(self) -> None:
-        symbol = self.ticket.current_symbol()
+        symbol = self.ticket.current_symbol() if hasattr(self.ticket, "current_symbol") else ""
         if symbol:
             bid, ask = self.bridge.bid_ask(symbol)
             self.ticket.set_quote(symbol, bid, ask)

@@ -1,0 +1,68 @@
+"""OrdersTableModel: the orders blotter (all orders, or working orders only), newest first."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QColor
+
+from core.domain import Order, Price, Side
+from gui.models.columns import GAIN, LEFT, LOSS, RIGHT, Column
+from gui.models.format import fmt_enum_label, fmt_price, fmt_qty, fmt_time
+from gui.models.table_model import RowTableModel
+
+
+def side_color(side: Side) -> QColor:
+    """Return the color a side is shown in: buys as gains, sells as losses."""
+    return GAIN if side is Side.BUY else LOSS
+
+
+def _price(order: Order, price: Price | None) -> str:
+    return "" if price is None else fmt_price(price.value, order.instrument.price_places)
+
+
+ORDER_COLUMNS = (
+    Column("time", "Time", lambda o: fmt_time(o.created_at), LEFT),
+    Column("account", "Account", lambda o: str(o.account_id), LEFT),
+    Column("symbol", "Symbol", lambda o: o.symbol, LEFT),
+    Column("side", "Side", lambda o: o.side.value, LEFT, lambda o: side_color(o.side)),
+    Column("quantity", "Qty", lambda o: fmt_qty(o.quantity.value), RIGHT),
+    Column("filled", "Filled", lambda o: fmt_qty(o.filled_qty), RIGHT),
+    Column("type", "Type", lambda o: o.order_type.value, LEFT),
+    Column("limit", "Limit", lambda o: _price(o, o.limit_price), RIGHT),
+    Column("stop", "Stop", lambda o: _price(o, o.stop_price), RIGHT),
+    Column("tif", "TIF", lambda o: o.tif.value, LEFT),
+    Column("status", "Status", lambda o: fmt_enum_label(o.status.value), LEFT),
+    Column("reason", "Reason", lambda o: o.reason, LEFT),
+    Column("id", "Id", lambda o: str(o.client_order_id), LEFT),
+)
+
+
+def _is_working(order: Order) -> bool:
+    return order.status.is_working
+
+
+class OrdersTableModel(RowTableModel):
+    """Order rows keyed by client_order_id, newest first (RawRole: the Order).
+
+    With `working_only`, an order shows only while it is working: one that reaches any other
+    status (filled, canceled, rejected...) leaves the grid at the next flush.
+    """
+
+    def __init__(self, *, working_only: bool = False, parent: QObject | None = None) -> None:
+        super().__init__(
+            ORDER_COLUMNS,
+            sort_key=lambda o: (o.created_at, str(o.client_order_id)),
+            descending=True,
+            accepts=_is_working if working_only else None,
+            parent=parent,
+        )
+        self._working_only = working_only
+
+    @property
+    def working_only(self) -> bool:
+        """True for the working-orders blotter."""
+        return self._working_only
+
+    def update_order(self, order: Order) -> None:
+        """Show order's current state (it is read at the next flush, never changed)."""
+        self.upsert(order.client_order_id, order)

@@ -1,0 +1,75 @@
+"""PositionsTableModel: the positions and P&L grid, one row per (account, symbol)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import QObject
+
+from core.domain import Position
+from gui.models.columns import LEFT, RIGHT, Column, sign_color
+from gui.models.format import DASH, fmt_price, fmt_qty, fmt_signed, natural_places
+from gui.models.table_model import RowTableModel
+
+MONEY_PLACES = 2
+_EXTRA_AVG_PLACES = 4
+
+
+def _avg_cost(position: Position) -> str:
+    if not position.quantity:
+        return DASH
+    places = position.instrument.price_places
+    value = position.avg_cost
+    return fmt_price(value, min(natural_places(value, places), places + _EXTRA_AVG_PLACES))
+
+
+def _last(position: Position) -> str:
+    return fmt_price(position.last_price, position.instrument.price_places)
+
+
+def _signed(value: Decimal | None) -> str:
+    return fmt_signed(value, MONEY_PLACES)
+
+
+POSITION_COLUMNS = (
+    Column("account", "Account", lambda p: str(p.account_id), LEFT),
+    Column("symbol", "Symbol", lambda p: p.symbol, LEFT),
+    Column("quantity", "Qty", lambda p: fmt_qty(p.quantity), RIGHT),
+    Column("avg_cost", "Avg cost", _avg_cost, RIGHT),
+    Column("last", "Last", _last, RIGHT),
+    Column("market_value", "Mkt value", lambda p: fmt_price(p.market_value, MONEY_PLACES), RIGHT),
+    Column("unrealized", "Unrealized", lambda p: _signed(p.unrealized_pnl), RIGHT,
+           lambda p: sign_color(p.unrealized_pnl)),
+    Column("realized", "Realized", lambda p: _signed(p.realized_pnl), RIGHT, lambda p: sign_color(p.realized_pnl)),
+    Column("daily_pnl", "Daily P&L", lambda p: _signed(p.daily_pnl), RIGHT, lambda p: sign_color(p.daily_pnl)),
+    Column("currency", "Currency", lambda p: p.currency, LEFT),
+)
+
+
+def _is_shown(position: Position) -> bool:
+    return bool(position.quantity) or bool(position.realized_pnl)
+
+
+class PositionsTableModel(RowTableModel):
+    """Position rows keyed by (account_id, symbol), sorted by account then symbol (RawRole: the Position).
+
+    With `hide_flat`, a flat position with no realized P&L leaves the grid at the next flush.
+    """
+
+    def __init__(self, *, hide_flat: bool = False, parent: QObject | None = None) -> None:
+        super().__init__(
+            POSITION_COLUMNS,
+            sort_key=lambda p: (str(p.account_id), p.symbol),
+            accepts=_is_shown if hide_flat else None,
+            parent=parent,
+        )
+        self._hide_flat = hide_flat
+
+    @property
+    def hide_flat(self) -> bool:
+        """True when flat positions without realized P&L are hidden."""
+        return self._hide_flat
+
+    def update_position(self, position: Position) -> None:
+        """Show position's current state (it is read at the next flush, never changed)."""
+        self.upsert((position.account_id, position.symbol), position)

@@ -1,0 +1,553 @@
+"""Grid models: Qt model contract, what the cells say, and that updates cost one repaint per frame."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt, QtMsgType
+from PySide6.QtGui import QImage
+from PySide6.QtTest import QAbstractItemModelTester
+from PySide6.QtWidgets import QTableView, QVBoxLayout, QWidget
+
+from core.domain import (
+    AccountId,
+    BrokerOrderId,
+    OrderAccepted,
+    OrderFilled,
+    OrderStatus,
+    OrderSubmitted,
+    Position,
+    Quote,
+    Side,
+)
+from gui.models.columns import GAIN, LOSS, RIGHT, Column
+from gui.models.fills import FillsTableModel
+from gui.models.flusher import FrameFlusher
+from gui.models.format import DASH, fmt_money, fmt_percent, fmt_price, fmt_qty, fmt_signed, fmt_time
+from gui.models.orders import OrdersTableModel
+from gui.models.positions import PositionsTableModel
+from gui.models.quotes import QuotesTableModel
+from gui.models.table_model import KeyRole, RawRole, RowTableModel
+from tests.factories import make_fill, make_instrument, make_order
+
+D = Decimal
+OTHER = AccountId("PAPER-2")
+FOREGROUND = Qt.ItemDataRole.ForegroundRole
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def column_of(model: RowTableModel, key: str) -> int:
+    return [column.key for column in model.columns].index(key)
+
+
+def cell(model: RowTableModel, key: Any, column: str, role: Qt.ItemDataRole = Qt.ItemDataRole.DisplayRole) -> Any:
+    row = model.row_of(key)
+    assert row is not None, f"{key!r} is not shown"
+    return model.data(model.index(row, column_of(model, column)), role)
+
+
+def texts(model: RowTableModel, key: Any) -> dict[str, str]:
+    return {column.key: cell(model, key, column.key) for column in model.columns}
+
+
+class SignalLog:
+    """Records the spans of dataChanged and the structural signals of a model."""
+
+    def __init__(self, model: RowTableModel) -> None:
+        self.changed: list[tuple[int, int, int, int]] = []
+        self.inserted: list[tuple[int, int]] = []
+        self.removed: list[tuple[int, int]] = []
+        model.dataChanged.connect(self._on_changed)
+        model.rowsInserted.connect(lambda _parent, first, last: self.inserted.append((first, last)))
+        model.rowsRemoved.connect(lambda _parent, first, last: self.removed.append((first, last)))
+
+    def _on_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, _roles: object = None) -> None:
+        self.changed.append((top_left.row(), bottom_right.row(), top_left.column(), bottom_right.column()))
+
+
+@pytest.fixture
+def checked(qtmodeltester, qtlog) -> Iterator[Any]:
+    """Attach pytest-qt's Python model tester and Qt's C++ one; fail on any warning the latter logs."""
+    testers: list[QAbstractItemModelTester] = []
+
+    def check(model: RowTableModel) -> RowTableModel:
+        qtmodeltester.check(model, force_py=True)
+        testers.append(QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Warning))
+        return model
+
+    yield check
+    warnings = [r.message for r in qtlog.records if r.type in (QtMsgType.QtWarningMsg, QtMsgType.QtCriticalMsg)]
+    assert not warnings
+
+
+@pytest.fixture
+def grid_host(qtbot) -> Iterator[tuple[QWidget, QTableView]]:
+    """A shown widget holding one table view, ~10 rows high."""
+    host = QWidget()
+    qtbot.addWidget(host)
+    view = QTableView(host)
+    QVBoxLayout(host).addWidget(view)
+    host.resize(900, 360)
+    host.show()
+    qtbot.waitExposed(host)
+    yield host, view
+
+
+def quote(symbol: str, **fields: str | None) -> Quote:
+    return Quote(symbol=symbol, **{name: None if value is None else D(value) for name, value in fields.items()})
+
+
+def position(symbol: str = "AAPL", account: AccountId | None = None, tick: str = "0.01") -> Position:
+    return Position(account_id=account or AccountId("PAPER-1"), instrument=make_instrument(symbol, tick_size=tick))
+
+
+# --- format -------------------------------------------------------------------------------------
+
+
+def test_format_helpers_show_decimals_the_way_a_trader_reads_them() -> None:
+    assert fmt_price(D("1234567.891"), 2) == "1,234,567.89"
+    assert fmt_price(D("1.0835"), 5) == "1.08350"
+    assert fmt_price(None) == DASH == "—"
+    assert fmt_signed(D("1234.5")) == "+1,234.50"
+    assert fmt_signed(D("-12")) == "-12.00"
+    assert fmt_signed(D("-0.001")) == "0.00"
+    assert fmt_percent(D("1.2345")) == "+1.23%"
+    assert fmt_qty(D("100")) == "100"
+    assert fmt_qty(D("1500.500")) == "1,500.5"
+    assert fmt_qty(D("-25")) == "-25"
+    assert fmt_qty(D("0.000")) == "0"
+    assert fmt_money(D("0.0035")) == "0.0035"
+    assert fmt_money(D("1")) == "1.00"
+    assert re.fullmatch(r"\d\d:\d\d:\d\d", fmt_time(datetime(2024, 3, 1, 14, 30, 5, tzinfo=UTC)))
+    local = datetime(2024, 3, 1, 14, 30, 5, tzinfo=UTC).astimezone()
+    assert fmt_time(datetime(2024, 3, 1, 14, 30, 5, tzinfo=UTC)) == local.strftime("%H:%M:%S")
+
+
+# --- quotes -------------------------------------------------------------------------------------
+
+
+def test_quotes_model_passes_the_model_testers_through_inserts_updates_and_removals(checked) -> None:
+    model = checked(QuotesTableModel())
+    model.set_instruments([make_instrument("AAPL"), make_instrument("EURUSD", tick_size="0.00005")])
+    for symbol in ("AAPL", "EURUSD", "MSFT"):
+        model.update_quote(quote(symbol, bid="1.1", ask="1.2", last="1.15", close="1.0", volume="10"))
+    model.flush()
+    model.update_quote(quote("AAPL", last="2"))
+    model.remove("EURUSD")
+    model.update_quote(quote("IBM", last="150"))
+    model.flush()
+    assert list(model.row_keys()) == ["AAPL", "MSFT", "IBM"]
+    model.clear()
+    assert model.rowCount() == 0
+
+
+def test_quotes_show_prices_with_instrument_places_dashes_for_missing_fields_and_colored_change() -> None:
+    model = QuotesTableModel()
+    model.set_instruments([make_instrument("BRK", tick_size="0.01"), make_instrument("EURUSD", tick_size="0.00005")])
+    model.update_quote(quote("BRK", bid="612345.5", ask="612350", last="612348.25", close="600000", volume="12345"))
+    model.update_quote(quote("EURUSD", bid="1.0835", last="1.0830", close="1.0840"))
+    model.update_quote(quote("NEW"))
+    model.flush()
+
+    assert texts(model, "BRK") == {
+        "symbol": "BRK", "bid": "612,345.50", "ask": "612,350.00", "last": "612,348.25",
+        "change": "+12,348.25", "change_pct": "+2.06%", "volume": "12,345",
+    }
+    assert cell(model, "BRK", "change", FOREGROUND) == GAIN
+    assert cell(model, "EURUSD", "bid") == "1.08350"
+    assert cell(model, "EURUSD", "ask") == DASH
+    assert cell(model, "EURUSD", "volume") == DASH
+    assert cell(model, "EURUSD", "change") == "-0.00100"
+    assert cell(model, "EURUSD", "change_pct", FOREGROUND) == LOSS
+    assert set(texts(model, "NEW").values()) == {"NEW", DASH}
+    assert cell(model, "NEW", "change", FOREGROUND) is None
+    assert cell(model, "BRK", "bid", Qt.ItemDataRole.TextAlignmentRole) == RIGHT
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.ToolTipRole) is None
+    assert model.headerData(4, Qt.Orientation.Horizontal) == "Chg"
+
+
+def test_a_quote_updates_only_the_fields_it_carries_in_the_same_row_object() -> None:
+    model = QuotesTableModel()
+    model.update_quote(quote("AAPL", bid="10", ask="11", last="10.5"))
+    model.flush()
+    row = model.row_at(0)
+    model.update_quote(quote("AAPL", last="10.75"))
+    model.flush()
+    assert model.row_at(0) is row
+    assert model.data(model.index(0, 0), RawRole) is row
+    assert model.data(model.index(0, 0), KeyRole) == "AAPL"
+    assert (cell(model, "AAPL", "bid"), cell(model, "AAPL", "last")) == ("10.00", "10.75")
+
+
+def test_instruments_learned_later_reformat_the_rows_already_shown() -> None:
+    model = QuotesTableModel()
+    model.watch(["EURUSD"])
+    model.update_quote(quote("EURUSD", bid="1.0835"))
+    model.flush()
+    assert cell(model, "EURUSD", "bid") == "1.08"
+    model.set_instruments([make_instrument("EURUSD", tick_size="0.00001")])
+    model.flush()
+    assert cell(model, "EURUSD", "bid") == "1.08350"
+
+
+# --- the frame flush ----------------------------------------------------------------------------
+
+
+def test_ten_thousand_upserts_repaint_once_and_only_the_visible_rows(grid_host) -> None:
+    _, view = grid_host
+    model = QuotesTableModel()
+    symbols = [f"S{i:04d}" for i in range(1000)]
+    model.watch(symbols)
+    model.attach_view(view)
+    model.flush()
+    first, last = view.rowAt(0), view.rowAt(view.viewport().height() - 1)
+    assert 0 == first < last < 100
+    log = SignalLog(model)
+
+    for round_ in range(10):
+        for i, symbol in enumerate(symbols):
+            model.update_quote(quote(symbol, bid=f"{i}.{round_}", ask=f"{i + 1}", last=f"{i}.5", close=f"{i}"))
+    model.flush()
+
+    assert len(log.changed) == 1
+    top, bottom, left, right = log.changed[0]
+    assert first <= top <= bottom <= last
+    assert (left, right) == (0, len(model.columns) - 1)
+    assert (log.inserted, log.removed) == ([], [])
+    for i in (first, last, 500, 999):
+        assert cell(model, symbols[i], "bid") == f"{i:,}.90"
+        assert cell(model, symbols[i], "last") == f"{i:,}.50"
+
+    model.flush()
+    assert len(log.changed) == 1, "a flush with nothing pending repaints nothing"
+
+
+def test_flush_formats_only_visible_dirty_rows_and_the_rest_on_demand() -> None:
+    calls: list[int] = []
+
+    def counted(row: dict[str, int]) -> str:
+        calls.append(row["id"])
+        return str(row["value"])
+
+    model = RowTableModel([Column("value", "Value", counted)])
+    for i in range(1000):
+        model.upsert(i, {"id": i, "value": 0})
+    model.flush()
+    model.set_visible_probe(lambda: (100, 109))
+    log = SignalLog(model)
+    for i in range(1000):
+        model.upsert(i, {"id": i, "value": 7})
+    calls.clear()
+    model.flush()
+
+    assert sorted(calls) == list(range(100, 110))
+    assert log.changed == [(100, 109, 0, 0)]
+    assert model.data(model.index(500, 0)) == "7"
+    assert calls[-1] == 500
+
+    model.set_visible_probe(lambda: None)
+    model.upsert(105, {"id": 105, "value": 8})
+    model.flush()
+    assert len(log.changed) == 1, "a hidden view gets no repaint"
+    assert model.data(model.index(105, 0)) == "8"
+
+
+def test_sorted_inserts_arrive_in_contiguous_blocks_and_removals_are_applied_at_flush(checked) -> None:
+    model = checked(RowTableModel([Column("n", "N", str)], sort_key=lambda n: n, descending=True))
+    log = SignalLog(model)
+    for n in (10, 30, 20):
+        model.upsert(n, n)
+    model.flush()
+    assert list(model.row_keys()) == [30, 20, 10]
+    assert log.inserted == [(0, 2)]
+
+    for n in (35, 40, 25, 5):
+        model.upsert(n, n)
+    model.remove(20)
+    model.remove(99)
+    model.upsert(7, 7)
+    model.remove(7)
+    model.flush()
+    assert list(model.row_keys()) == [40, 35, 30, 25, 10, 5]
+    assert log.removed == [(1, 1)]
+    assert log.inserted[1:] == [(2, 2), (1, 1), (0, 1)], "blocks go in bottom first, one signal each"
+
+    model.remove(30)
+    model.upsert(30, 30)
+    model.flush()
+    assert list(model.row_keys()) == [40, 35, 30, 25, 10, 5], "an upsert after a remove in one frame keeps the row"
+
+
+# --- positions ----------------------------------------------------------------------------------
+
+
+def test_positions_show_pnl_with_sign_and_color_sorted_by_account_and_symbol(checked) -> None:
+    model = checked(PositionsTableModel())
+    long = position("MSFT")
+    long.apply(make_fill(symbol="MSFT", quantity="100", price="400.00"))
+    long.apply(make_fill(symbol="MSFT", quantity="50", price="400.03"))
+    long.mark(D("405.00"), prev_close=D("402.00"))
+    short = position("AAPL", account=OTHER)
+    short.apply(make_fill(symbol="AAPL", side=Side.SELL, quantity="10", price="190.00", account_id=OTHER))
+    short.apply(make_fill(symbol="AAPL", side=Side.BUY, quantity="5", price="191.00", commission="1.25",
+                          account_id=OTHER))
+    short.mark(D("192.50"))
+    for item in (short, long):
+        model.update_position(item)
+    model.flush()
+
+    assert list(model.row_keys()) == [(long.account_id, "MSFT"), (OTHER, "AAPL")]
+    key = (long.account_id, "MSFT")
+    assert texts(model, key) == {
+        "account": "PAPER-1", "symbol": "MSFT", "quantity": "150", "avg_cost": "400.01",
+        "last": "405.00", "market_value": "60,750.00", "unrealized": "+748.50", "realized": "0.00",
+        "daily_pnl": "+748.50", "currency": "USD",
+    }
+    assert cell(model, key, "unrealized", FOREGROUND) == GAIN
+    assert cell(model, key, "realized", FOREGROUND) is None
+    short_key = (OTHER, "AAPL")
+    assert cell(model, short_key, "quantity") == "-5"
+    assert cell(model, short_key, "unrealized") == "-12.50"
+    assert cell(model, short_key, "unrealized", FOREGROUND) == LOSS
+    assert cell(model, short_key, "realized") == "-6.25"
+    assert cell(model, short_key, "realized", FOREGROUND) == LOSS
+
+
+def test_positions_without_a_mark_show_dashes() -> None:
+    model = PositionsTableModel()
+    item = position("IBM")
+    item.apply(make_fill(symbol="IBM", quantity="10", price="150.00"))
+    model.update_position(item)
+    model.flush()
+    key = (item.account_id, "IBM")
+    assert [cell(model, key, c) for c in ("last", "market_value", "unrealized", "daily_pnl")] == [DASH] * 4
+
+
+def test_hide_flat_drops_a_flat_position_without_realized_pnl_at_flush() -> None:
+    model = PositionsTableModel(hide_flat=True)
+    flat, closed, open_ = position("FLAT"), position("CLOSED"), position("OPEN")
+    closed.apply(make_fill(symbol="CLOSED", quantity="10", price="10"))
+    closed.apply(make_fill(symbol="CLOSED", side=Side.SELL, quantity="10", price="12"))
+    open_.apply(make_fill(symbol="OPEN", quantity="10", price="10"))
+    for item in (flat, closed, open_):
+        model.update_position(item)
+    model.flush()
+    assert [key[1] for key in model.row_keys()] == ["CLOSED", "OPEN"]
+    assert cell(model, (closed.account_id, "CLOSED"), "avg_cost") == DASH
+
+    open_.apply(make_fill(symbol="OPEN", side=Side.SELL, quantity="10", price="10"))
+    model.update_position(open_)
+    model.flush()
+    assert [key[1] for key in model.row_keys()] == ["CLOSED"]
+    assert PositionsTableModel().hide_flat is False
+
+
+# --- orders -------------------------------------------------------------------------------------
+
+
+def test_orders_show_newest_first_with_places_and_readable_status(checked) -> None:
+    model = checked(OrdersTableModel())
+    eurusd = make_instrument("EURUSD", tick_size="0.00005")
+    early = make_order(eurusd, side=Side.SELL, quantity="100000",
+                       limit_price="1.0835", client_order_id="TEARLY")
+    early.created_at = datetime.now(UTC) - timedelta(minutes=5)
+    late = make_order(client_order_id="TLATE", limit_price="189.5")
+    late.apply(OrderSubmitted(late.client_order_id))
+    for order in (early, late):
+        model.update_order(order)
+    model.flush()
+
+    assert list(model.row_keys()) == ["TLATE", "TEARLY"]
+    assert texts(model, "TEARLY") | {"time": ""} == {
+        "time": "", "account": "PAPER-1", "symbol": "EURUSD", "side": "SELL", "quantity": "100,000",
+        "filled": "0", "type": "LMT", "limit": "1.08350", "stop": "", "tif": "DAY",
+        "status": "Initialized", "reason": "", "id": "TEARLY",
+    }
+    assert cell(model, "TEARLY", "time") == fmt_time(early.created_at)
+    assert cell(model, "TEARLY", "side", FOREGROUND) == LOSS
+    assert cell(model, "TLATE", "limit") == "189.50"
+    assert cell(model, "TLATE", "status") == "Submitted"
+
+
+def test_working_only_removes_an_order_that_fills_at_the_next_flush(checked) -> None:
+    working = checked(OrdersTableModel(working_only=True))
+    everything = OrdersTableModel()
+    order = make_order(client_order_id="TFILL")
+    pending = make_order(client_order_id="TNEW")
+    order.apply(OrderSubmitted(order.client_order_id))
+    order.apply(OrderAccepted(order.client_order_id, BrokerOrderId("B1")))
+    for model in (working, everything):
+        model.update_order(order)
+        model.update_order(pending)
+        model.flush()
+    assert list(working.row_keys()) == ["TFILL"], "an order not yet sent is not working"
+    log = SignalLog(working)
+
+    order.apply(OrderFilled(order.client_order_id, make_fill(order, quantity="40", price="99.99")))
+    working.update_order(order)
+    everything.update_order(order)
+    working.flush()
+    everything.flush()
+    assert cell(working, "TFILL", "status") == "Partially filled"
+    assert cell(working, "TFILL", "filled") == "40"
+
+    order.apply(OrderFilled(order.client_order_id, make_fill(order, quantity="60", price="100.00")))
+    assert order.status is OrderStatus.FILLED
+    working.update_order(order)
+    everything.update_order(order)
+    assert working.rowCount() == 1, "nothing changes before the flush"
+    working.flush()
+    everything.flush()
+    assert working.rowCount() == 0
+    assert log.removed == [(0, 0)]
+    assert cell(everything, "TFILL", "status") == "Filled"
+    assert working.working_only and not everything.working_only
+
+
+# --- fills --------------------------------------------------------------------------------------
+
+
+def test_fills_show_newest_first_in_local_time_once_per_trade_id(checked) -> None:
+    model = checked(FillsTableModel())
+    order = make_order(client_order_id="TORDER")
+    base = datetime(2024, 5, 6, 13, 0, 0, tzinfo=UTC)
+    first = make_fill(order, quantity="30", price="187.5", commission="0.0035", trade_id="E1", ts=base)
+    second = make_fill(order, quantity="70", price="187.52", commission="1", trade_id="E2",
+                       ts=base + timedelta(seconds=2))
+    orphan = make_fill(side=Side.SELL, quantity="5", price="10", trade_id="E0", ts=base - timedelta(hours=1))
+    for fill in (first, second, orphan):
+        model.add_fill(fill)
+    model.add_fill(first)
+    model.flush()
+
+    assert [key[1] for key in model.row_keys()] == ["E2", "E1", "E0"]
+    assert texts(model, (first.account_id, "E1")) == {
+        "time": base.astimezone().strftime("%H:%M:%S"), "account": "PAPER-1", "symbol": "AAPL", "side": "BUY",
+        "quantity": "30", "price": "187.50", "commission": "0.0035", "order_id": "TORDER",
+    }
+    assert cell(model, (orphan.account_id, "E0"), "order_id") == DASH
+    assert cell(model, (orphan.account_id, "E0"), "side", FOREGROUND) == LOSS
+
+    later = make_fill(order, quantity="1", price="188", trade_id="E3", ts=base + timedelta(minutes=1))
+    model.add_fill(later)
+    model.add_fill(first)
+    model.flush()
+    assert [key[1] for key in model.row_keys()] == ["E3", "E2", "E1", "E0"]
+
+
+# --- the frame flusher --------------------------------------------------------------------------
+
+
+async def settle(flusher: FrameFlusher, timeout: float = 5.0) -> None:
+    """Let the qasync loop run until the flusher's timer has stopped."""
+    deadline = time.monotonic() + timeout
+    await asyncio.sleep(flusher.interval_ms / 1000)
+    while flusher.is_ticking and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+
+
+async def test_frame_flusher_coalesces_a_burst_into_one_flush_and_then_stops() -> None:
+    flusher = FrameFlusher(hz=30)
+    quotes, orders = QuotesTableModel(), OrdersTableModel()
+    flusher.register(quotes)
+    flusher.register(orders)
+    ticks: list[int] = []
+    flusher.flushed.connect(ticks.append)
+    assert not flusher.is_ticking
+
+    for round_ in range(10):
+        for i in range(1000):
+            quotes.update_quote(quote(f"S{i:04d}", last=f"{i}.{round_}"))
+    assert flusher.is_ticking and quotes.has_pending
+    await settle(flusher)
+
+    assert ticks == [1], "one flush of one model for the whole burst"
+    assert not quotes.has_pending and not flusher.is_ticking
+    assert quotes.rowCount() == 1000
+    assert cell(quotes, "S0999", "last") == "999.90"
+
+    orders.update_order(make_order(client_order_id="TWAKE"))
+    assert flusher.is_ticking, "the next upsert restarts the timer"
+    await settle(flusher)
+    assert ticks == [1, 1]
+    assert orders.rowCount() == 1
+
+
+async def test_frame_flusher_flushes_a_steady_stream_at_most_once_per_frame() -> None:
+    flusher = FrameFlusher(hz=50)
+    model = QuotesTableModel()
+    flusher.register(model)
+    flushes: list[float] = []
+    original = model.flush
+
+    def counted_flush() -> None:
+        flushes.append(time.monotonic())
+        original()
+
+    model.flush = counted_flush
+    started = time.monotonic()
+    for step in range(40):
+        for i in range(250):
+            model.update_quote(quote(f"S{i:03d}", bid=f"{step}"))
+        await asyncio.sleep(0.002)
+    await settle(flusher)
+    elapsed_ms = (time.monotonic() - started) * 1000
+
+    assert 1 <= len(flushes) <= elapsed_ms / (flusher.interval_ms * 0.9) + 1
+    assert all(b - a >= flusher.interval_ms * 0.9 / 1000 for a, b in itertools.pairwise(flushes))
+    assert cell(model, "S249", "bid") == "39.00"
+    flusher.unregister(model)
+    model.update_quote(quote("S000", bid="1"))
+    assert not flusher.is_ticking
+
+
+def test_frame_flusher_refuses_a_non_positive_rate() -> None:
+    with pytest.raises(ValueError, match="hz"):
+        FrameFlusher(hz=0)
+
+
+def test_flush_now_applies_pending_work_at_once(qtbot) -> None:
+    flusher = FrameFlusher()
+    model = QuotesTableModel()
+    flusher.register(model)
+    model.update_quote(quote("AAPL", last="1"))
+    with qtbot.waitSignal(flusher.flushed, timeout=1000):
+        flusher.flush_now()
+    assert model.rowCount() == 1 and not flusher.is_ticking
+
+
+# --- painting -----------------------------------------------------------------------------------
+
+
+def test_a_populated_grid_paints_offscreen_with_pnl_colors(grid_host, tmp_path) -> None:
+    _, view = grid_host
+    model = PositionsTableModel()
+    model.attach_view(view)
+    for i, (last, side) in enumerate([("110", Side.BUY), ("90", Side.BUY), ("120", Side.SELL)] * 5):
+        item = position(f"SYM{i:02d}")
+        item.apply(make_fill(symbol=f"SYM{i:02d}", side=side, quantity="1000", price="100"))
+        item.mark(D(last), prev_close=D("100"))
+        model.update_position(item)
+    model.flush()
+    view.resizeColumnsToContents()
+
+    image = view.grab().toImage()
+    path = tmp_path / "positions.png"
+    assert image.save(str(path))
+    assert path.stat().st_size > 1000
+    loaded = QImage(str(path))
+    assert not loaded.isNull() and loaded.width() > 0
+    pixels = [loaded.pixelColor(x, y).getRgb()[:3] for x in range(loaded.width()) for y in range(loaded.height())]
+    assert len(set(pixels)) > 10, "text was painted"
+    assert any(g > 120 and r < 90 for r, g, _ in pixels), "a gain is painted green"
+    assert any(r > 180 and g < 90 for r, g, _ in pixels), "a loss is painted red"
