@@ -72,6 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("TradeTerm")
     app.setOrganizationName("TradeTerm")
+    app.setQuitOnLastWindowClosed(False)  # the loop ends when shutdown() is done, not when Qt sees no window
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
@@ -96,11 +97,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             window.close()
 
         QTimer.singleShot(int(args.after * 1000), window, shoot)
+    closed = asyncio.Event()
+    window.closed.connect(closed.set)
+
+    async def run_until_closed() -> None:
+        # One run of the loop from start to shutdown: a gap between two runs would let Qt fire
+        # asyncio timers while no loop is running.
+        await closed.wait()
+        await window.shutdown()
+
     with loop:
-        closed = asyncio.Event()
-        window.closed.connect(closed.set)
-        loop.run_until_complete(closed.wait())
-        loop.run_until_complete(window.shutdown())
+        loop.run_until_complete(run_until_closed())
     return exit_code
 
 
