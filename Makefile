@@ -21,7 +21,7 @@ run: sysdeps $(STAMP)
 	$(BIN)/tradeterm $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check --output-format concise core gui tests bench
+	$(BIN)/ruff check --output-format concise .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

@@ -188,6 +188,7 @@ class MainWindow(QMainWindow):
                                                 self.reset_layout)
         for action in (self.cancel_all_action, self.flatten_all_action, self.reset_layout_action):
             toolbar.addAction(action)
+            toolbar.widgetForAction(action).setObjectName(f"toolbar.{action.objectName().removeprefix('action.')}")
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
 
     def _build_status_bar(self) -> None:
