@@ -38,6 +38,9 @@ def create_main_window(data_dir: str | Path | None = None, profile: str = "paper
     """
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; known: {', '.join(PROFILES)}")
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        app.setQuitOnLastWindowClosed(False)  # the loop ends after shutdown(), not when Qt sees no window
     paths = data_paths(str(data_dir) if data_dir is not None else None)
     settings = SettingsStore(paths.settings)
     accounts = settings.accounts() or _paper_accounts(paths.paper)
@@ -72,7 +75,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("TradeTerm")
     app.setOrganizationName("TradeTerm")
-    app.setQuitOnLastWindowClosed(False)  # the loop ends when shutdown() is done, not when Qt sees no window
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:

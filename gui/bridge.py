@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, Signal
 from core.domain import (
     ConnectionChanged,
     FillRecorded,
+    FillsRestored,
     LogMessage,
     OrderUpdated,
     PositionUpdated,
@@ -52,6 +53,7 @@ class CoreBridge(QObject):
             bus.subscribe(PositionUpdated, self._on_position_updated),
             bus.subscribe(OrderUpdated, self._on_order_updated),
             bus.subscribe(FillRecorded, self._on_fill_recorded),
+            bus.subscribe(FillsRestored, self._on_fills_restored),
             bus.subscribe(ConnectionChanged, self._on_connection_changed),
             bus.subscribe(TradingStateChanged, self._on_trading_state_changed),
             bus.subscribe(LogMessage, self._on_log_message),
@@ -81,6 +83,10 @@ class CoreBridge(QObject):
 
     def _on_fill_recorded(self, event: FillRecorded) -> None:
         self.fills.add_fill(event.fill)
+
+    def _on_fills_restored(self, event: FillsRestored) -> None:
+        for fill in event.fills:
+            self.fills.add_fill(fill)
 
     def _on_connection_changed(self, event: ConnectionChanged) -> None:
         self.connection_changed.emit(str(event.account_id), event.state.value, event.message)

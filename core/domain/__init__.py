@@ -15,6 +15,7 @@ from core.domain.events import (
     ConnectionChanged,
     Event,
     FillRecorded,
+    FillsRestored,
     LogMessage,
     OrderAccepted,
     OrderCanceled,
@@ -49,7 +50,8 @@ from core.domain.values import Money, Price, Quantity, to_decimal
 
 __all__ = [
     "TRANSITIONS", "AccountId", "AccountUpdated", "AssetClass", "BrokerOrderId", "ClientOrderId",
-    "ConnectionChanged", "ConnectionState", "Event", "FieldError", "Fill", "FillRecorded", "Instrument",
+    "ConnectionChanged", "ConnectionState", "Event", "FieldError", "Fill", "FillRecorded", "FillsRestored",
+    "Instrument",
     "LogMessage", "Money", "Order", "OrderAccepted", "OrderCancelRejected", "OrderCanceled", "OrderDenied",
     "OrderEvent", "OrderExpired", "OrderFilled", "OrderModified", "OrderModifyRejected", "OrderOrigin",
     "OrderPendingApproval", "OrderPendingCancel", "OrderPendingReplace", "OrderRejected", "OrderRequest",

@@ -171,6 +171,13 @@ class FillRecorded(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class FillsRestored(Event):
+    """Today's fills loaded from the journal at start-up (positions are rebuilt separately)."""
+
+    fills: tuple[Fill, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class PositionUpdated(Event):
     position: Position
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 from core.domain.enums import AssetClass, OrderOrigin, OrderType, Side, TimeInForce
 from core.domain.identifiers import AccountId, StrategyId
@@ -39,9 +40,38 @@ class OrderRequest:
 class ValidatedRequest:
     request: OrderRequest
     instrument: Instrument
+    side: Side
+    order_type: OrderType
+    tif: TimeInForce
     quantity: Decimal
     limit_price: Decimal | None
     stop_price: Decimal | None
+
+
+E = TypeVar("E", Side, OrderType, TimeInForce)
+
+
+def _choice(raw: object, kind: type[E], field: str, errors: list[FieldError]) -> E | None:
+    if isinstance(raw, kind):
+        return raw
+    allowed = ", ".join(member.value for member in kind)
+    if isinstance(raw, str):
+        text = raw.strip().upper().replace(" ", "_")
+        for member in kind:
+            if text in (member.value, member.name):
+                return member
+    errors.append(FieldError(field, f"{raw!r} is not one of {allowed}."))
+    return None
+
+
+MAX_MAGNITUDE = Decimal(10) ** 12
+"""No quantity or price reaches a trillion; anything larger is a typo or an attack, never an order."""
+
+
+def plain(value: Decimal) -> str:
+    """Format without exponent or trailing zeros: 100, 0.05, 189.5."""
+    text = format(value.normalize(), "f")
+    return text
 
 
 def _number(raw: object, field: str, errors: list[FieldError]) -> Decimal | None:
@@ -49,10 +79,14 @@ def _number(raw: object, field: str, errors: list[FieldError]) -> Decimal | None
         errors.append(FieldError(field, "Enter a value."))
         return None
     try:
-        return to_decimal(raw, field)
+        number = to_decimal(raw, field)
     except (TypeError, ValueError):
         errors.append(FieldError(field, f"{raw!r} is not a number."))
         return None
+    if abs(number) >= MAX_MAGNITUDE:
+        errors.append(FieldError(field, f"{raw!r} is not a number a trade can have; check the digits."))
+        return None
+    return number
 
 
 def _check_quantity(raw: object, instrument: Instrument, errors: list[FieldError]) -> Decimal | None:
@@ -63,8 +97,8 @@ def _check_quantity(raw: object, instrument: Instrument, errors: list[FieldError
         errors.append(FieldError("quantity", "Quantity must be greater than zero."))
     elif not instrument.is_on_lot(qty):
         errors.append(
-            FieldError("quantity", f"{instrument.symbol} trades in lots of {instrument.lot_size.normalize()}; "
-                       f"try {instrument.make_qty(qty).value.normalize() or instrument.lot_size.normalize()}.")
+            FieldError("quantity", f"{instrument.symbol} trades in lots of {plain(instrument.lot_size)}; "
+                       f"try {plain(instrument.make_qty(qty).value or instrument.lot_size)}.")
         )
     return qty
 
@@ -78,7 +112,7 @@ def _check_price(raw: object, field: str, instrument: Instrument, errors: list[F
     elif not instrument.is_on_tick(price):
         nearest = instrument.make_price(price).value
         errors.append(
-            FieldError(field, f"{instrument.symbol} ticks in {instrument.tick_size.normalize()}; try {nearest}.")
+            FieldError(field, f"{instrument.symbol} ticks in {plain(instrument.tick_size)}; try {nearest}.")
         )
     return price
 
@@ -91,12 +125,15 @@ def validate_request(
     if instrument is None:
         errors.append(FieldError("symbol", f"Unknown symbol {request.symbol!r}: pick one from the list."))
         return None, errors
+    side = _choice(request.side, Side, "side", errors)
+    order_type = _choice(request.order_type, OrderType, "order_type", errors)
+    tif = _choice(request.tif, TimeInForce, "tif", errors)
     qty = _check_quantity(request.quantity, instrument, errors)
     limit = stop = None
-    if request.order_type.needs_limit:
+    if order_type is not None and order_type.needs_limit:
         limit = _check_price(request.limit_price, "limit_price", instrument, errors)
-    if request.order_type.needs_stop:
+    if order_type is not None and order_type.needs_stop:
         stop = _check_price(request.stop_price, "stop_price", instrument, errors)
-    if errors or qty is None:
+    if errors or qty is None or side is None or order_type is None or tif is None:
         return None, errors
-    return ValidatedRequest(request, instrument, qty, limit, stop), errors
+    return ValidatedRequest(request, instrument, side, order_type, tif, qty, limit, stop), errors

@@ -17,6 +17,7 @@ from core.domain import (
     ConnectionChanged,
     ConnectionState,
     FieldError,
+    FillsRestored,
     LogMessage,
     Order,
     OrderCanceled,
@@ -111,6 +112,8 @@ class TradingSession:
             self.instruments.add([order.instrument])
         self.oms.restore(state.orders)
         self.portfolio.restore(state.fills)
+        today = self.clock.now().astimezone().date()
+        self.bus.publish(FillsRestored(tuple(f for f in state.fills if f.ts.astimezone().date() == today)))
         for order in state.orders:
             if order.status in (OrderStatus.INITIALIZED, OrderStatus.SUBMITTED):
                 self.oms.apply(OrderUnknown(order.client_order_id, IN_FLIGHT_AT_RESTART))
@@ -201,12 +204,12 @@ class TradingSession:
             client_order_id=ClientOrderId.generate(self.clock.now()),
             account_id=request.account_id,
             instrument=valid.instrument,
-            side=request.side,
+            side=valid.side,
             quantity=Quantity(valid.quantity),
-            order_type=request.order_type,
+            order_type=valid.order_type,
             limit_price=Price(valid.limit_price) if valid.limit_price is not None else None,
             stop_price=Price(valid.stop_price) if valid.stop_price is not None else None,
-            tif=request.tif,
+            tif=valid.tif,
             origin=request.origin,
             strategy_id=request.strategy_id,
             created_at=self.clock.now(),

@@ -2,86 +2,29 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLineEdit, QMessageBox, QPushButton, QTableView
 
-from core.storage.settings import AccountSettings, SettingsStore
-from gui.app import create_main_window
 from gui.models.format import fmt_signed
-from gui.models.table_model import RowTableModel
 from gui.widgets.main_window import MainWindow
+from tests.e2e.window_helpers import cell, click_cell, open_window, until, write_paper_settings
 
 FEE_BPS = Decimal("0.5")
-
-
-async def until(condition: Callable[[], object], what: str, timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
-
-
-def cell(view: QTableView, key: object, column: str) -> str:
-    model = view.model()
-    assert isinstance(model, RowTableModel)
-    row = model.row_of(key)
-    assert row is not None, f"{key} is not in {view.objectName()}"
-    col = [c.key for c in model.columns].index(column)
-    return str(model.index(row, col).data())
-
-
-def click_cell(view: QTableView, key: object, column: str, double: bool = False) -> None:
-    model = view.model()
-    assert isinstance(model, RowTableModel)
-    row = model.row_of(key)
-    col = [c.key for c in model.columns].index(column)
-    assert row is not None
-    view.scrollTo(model.index(row, col))
-    center: QPoint = view.visualRect(model.index(row, col)).center()
-    if double:
-        QTest.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, center)
-    else:
-        QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, center)
 
 
 def fee(quantity: Decimal, price: Decimal) -> Decimal:
     return (quantity * price * FEE_BPS / Decimal(10_000)).quantize(Decimal("0.01"))
 
 
-@asynccontextmanager
-async def open_window(tmp_path: Path) -> AsyncIterator[MainWindow]:
-    """Open the real window; it lives and closes inside the test, on the running qasync loop.
-
-    (A fixture would close it after pytest-qt has processed Qt events with no asyncio loop running.)
-    """
-    # A slow market tick keeps the quote still between the click and the send, so the test is exact.
-    SettingsStore(tmp_path / "settings.json").set_accounts([
-        AccountSettings("PAPER-1", "paper", {"state_path": str(tmp_path / "paper" / "PAPER-1.json"),
-                                              "tick_interval_s": 60, "fee_bps": str(FEE_BPS)}),
-    ])
-    win = create_main_window(tmp_path, "paper")
-    win.resize(1500, 900)
-    win.show()
-    try:
-        yield win
-    finally:
-        win.close()
-        await win.shutdown()
-
-
 @pytest.mark.slow
 async def test_click_ask_send_see_fill_and_position_then_flatten(tmp_path: Path) -> None:
+    write_paper_settings(tmp_path, fee_bps=str(FEE_BPS))
     async with open_window(tmp_path) as window:
         await click_send_check_flatten(window, tmp_path)
 
@@ -128,6 +71,11 @@ async def click_send_check_flatten(window: MainWindow, tmp_path: Path) -> None:
     assert last is not None
     assert cell(positions, key, "unrealized") == fmt_signed((last - ask) * 100)
     assert cell(positions, key, "realized") == fmt_signed(-fee(Decimal(100), ask))
+
+    click_cell(positions, key, "symbol", double=True)
+    assert ticket.findChild(QPushButton, "orderTicket.sellButton").isChecked(), "double-click prepares a close"
+    assert ticket.findChild(QLineEdit, "orderTicket.quantityEdit").text() == "100"
+    assert ticket.findChild(QLineEdit, "orderTicket.symbolEdit").text() == "AAPL"
 
     window.findChild(QAction, "action.flattenAll").trigger()
     await until(lambda: window.findChild(QMessageBox, "flattenConfirmDialog") is not None, "flatten confirm")

@@ -1,0 +1,72 @@
+"""The window across restarts: orders, fills and positions come back; a resting order is canceled; layout."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QDockWidget, QPushButton, QTableView
+
+from core.domain import AccountId, OrderRequest, OrderStatus, OrderType, Side, TimeInForce
+from tests.e2e.window_helpers import cell, click_cell, open_window, until, write_paper_settings
+
+ACCOUNT = AccountId("PAPER-1")
+
+
+async def test_a_restart_shows_the_same_orders_fills_and_positions(tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        bought = await window.session.submit(OrderRequest(ACCOUNT, "MSFT", Side.BUY, "25", OrderType.MARKET))
+        bid, _ = window.bridge.bid_ask("SPY")
+        assert bid is not None
+        resting = await window.session.submit(
+            OrderRequest(ACCOUNT, "SPY", Side.BUY, "10", OrderType.LIMIT, limit_price=bid - 5, tif=TimeInForce.GTC)
+        )
+        assert bought.status is OrderStatus.FILLED and resting.status is OrderStatus.ACCEPTED
+        avg_before = window.session.portfolio.position(ACCOUNT, "MSFT").avg_cost  # type: ignore[union-attr]
+
+    async with open_window(tmp_path) as window:
+        positions = window.findChild(QTableView, "positionsView")
+        orders = window.findChild(QTableView, "ordersView")
+        await until(lambda: window.bridge.positions.row_of((ACCOUNT, "MSFT")) is not None, "MSFT position")
+        assert cell(positions, (ACCOUNT, "MSFT"), "quantity") == "25"
+        assert Decimal(cell(positions, (ACCOUNT, "MSFT"), "avg_cost").replace(",", "")) == avg_before
+        await until(lambda: window.bridge.fills.rowCount() == 1, "the fill from before the restart")
+        await until(lambda: window.bridge.working_orders.row_of(resting.client_order_id) is not None,
+                    "the resting GTC order in the working blotter")
+        assert cell(orders, resting.client_order_id, "status").lower() in ("accepted", "working")
+        restored = window.session.oms.get(resting.client_order_id)
+        assert restored is not None and restored.status is OrderStatus.ACCEPTED
+
+
+async def test_cancel_selected_takes_a_resting_order_off_the_working_blotter(tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        bid, _ = window.bridge.bid_ask("AAPL")
+        assert bid is not None
+        order = await window.session.submit(
+            OrderRequest(ACCOUNT, "AAPL", Side.BUY, "10", OrderType.LIMIT, limit_price=bid - 2)
+        )
+        orders = window.findChild(QTableView, "ordersView")
+        await until(lambda: window.bridge.working_orders.row_of(order.client_order_id) is not None, "the order")
+        click_cell(orders, order.client_order_id, "symbol")
+        QTest.mouseClick(window.findChild(QPushButton, "orders.cancelButton"), Qt.MouseButton.LeftButton)
+        await until(lambda: window.bridge.working_orders.row_of(order.client_order_id) is None,
+                    "the canceled order to leave the working blotter")
+        assert order.status is OrderStatus.CANCELED
+        snapshot = await window.session.account(ACCOUNT).adapter.snapshot()
+        assert [o.status for o in snapshot.orders] == [OrderStatus.CANCELED], "canceled at the broker too"
+
+
+async def test_the_layout_is_saved_on_close_and_reset_brings_the_docks_back(tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path, active=False) as window:
+        window.findChild(QDockWidget, "dock.fills").hide()
+    async with open_window(tmp_path, active=False) as window:
+        fills = window.findChild(QDockWidget, "dock.fills")
+        assert not fills.isVisible(), "the hidden dock stays hidden after a restart"
+        window.findChild(QAction, "action.resetLayout").trigger()
+        await until(fills.isVisible, "Reset layout to show the fills dock again")
