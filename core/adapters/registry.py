@@ -10,6 +10,8 @@ from core.ports.broker import AdapterFactory, BrokerAdapter, EventSink
 
 _FACTORIES: dict[str, str] = {
     "paper": "core.adapters.paper.adapter:create",
+    "ib": "core.adapters.ib.adapter:create",
+    "email_desk": "core.adapters.mail.desk:create",
 }
 
 

@@ -287,7 +287,7 @@ def test_registry_builds_a_paper_account_and_names_the_known_kinds() -> None:
     adapter = create_adapter("paper", ACCOUNT, {"seed": 3}, EventRecorder())
     assert isinstance(adapter, BrokerAdapter) and isinstance(adapter, PaperBroker)
     assert adapter.kind == "paper" and "paper" in available_kinds()
-    with pytest.raises(ValueError, match="known kinds: paper"):
+    with pytest.raises(ValueError, match="known kinds: "):
         create_adapter("nosuch", ACCOUNT, {}, EventRecorder())
 
 

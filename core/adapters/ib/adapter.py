@@ -1,0 +1,440 @@
+"""IbBroker: an Interactive Brokers account through TWS or IB Gateway, with ib_async's *Async API on our loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from ib_async import IB, AccountValue, CommissionReport, Contract, ExecutionFilter, PnL, PnLSingle, Ticker, Trade
+from ib_async import Fill as IbFill
+
+from core.adapters.ib.config import IbConfig
+from core.adapters.ib.connection import describe, open_connection
+from core.adapters.ib.parsing import (
+    IbErrorKind,
+    build_order,
+    contract_for,
+    contract_for_spec,
+    execution_filter_time,
+    instrument_from_details,
+    parse_cash,
+    parse_fill,
+    parse_order_state,
+    parse_position,
+    parse_quote,
+    symbol_of,
+    translate_error,
+)
+from core.adapters.ib.tracker import OrderTracker
+from core.domain import (
+    AccountId,
+    AccountUpdated,
+    ConnectionChanged,
+    ConnectionState,
+    Fill,
+    Instrument,
+    LogMessage,
+    Order,
+    OrderCancelRejected,
+    OrderModifyRejected,
+    Price,
+    Quantity,
+)
+from core.ports.broker import BrokerOrderState, BrokerSnapshot, EventSink
+from core.ports.errors import (
+    AuthenticationFailed,
+    BrokerError,
+    ConnectionLost,
+    InvalidInstrument,
+    OrderRejected,
+    Timeout,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+_DONE = frozenset({"Filled", "Cancelled", "ApiCancelled", "Inactive"})
+_WORTH_LOGGING = frozenset({
+    IbErrorKind.CONNECTIVITY_LOST, IbErrorKind.CONNECTIVITY_RESTORED, IbErrorKind.WARNING, IbErrorKind.ERROR,
+})
+
+
+class IbBroker:
+    """One IB account. Implements core.ports.broker.BrokerAdapter.
+
+    Events:
+        ConnectionChanged(account_id, state, message): CONNECTING -> CONNECTED | FAILED on connect;
+            RECONNECTING when TWS drops us (each failed attempt repeats it with the reason), CONNECTED
+            again after a reconnect (the session then reconciles); DISCONNECTED on disconnect.
+        Quote(symbol, bid, ask, last, close, volume, bid_size, ask_size): market data of subscribed instruments.
+        AccountUpdated(account_id, cash): IB's CashBalance per currency, on connect and when it changes.
+        OrderAccepted, OrderFilled, OrderCanceled, OrderCancelRejected, OrderModified, OrderModifyRejected:
+            see OrderTracker; keyed by our ClientOrderId, which travels in orderRef.
+        LogMessage(level, text): IB warnings and notices worded for the trader.
+    """
+
+    kind: str = "ib"
+
+    def __init__(self, account_id: AccountId, config: IbConfig, sink: EventSink) -> None:
+        self.account_id = AccountId(account_id)
+        self.config = config
+        self._sink = sink
+        self._ib = IB()
+        self._ib.RaiseRequestErrors = False
+        self._tracker = OrderTracker(self.account_id, sink, self._symbol_for, config.commission_wait_s)
+        self._instruments: dict[str, Instrument] = {}
+        self._contracts: dict[str, Contract] = {}
+        self._symbols_by_con_id: dict[int, str] = {}
+        self._subscribed: dict[str, Instrument] = {}
+        self._account = config.account
+        self.managed_accounts: tuple[str, ...] = ()
+        self.pnl: PnL | None = None
+        self.pnl_by_symbol: dict[str, PnLSingle] = {}
+        self._state = ConnectionState.DISCONNECTED
+        self._closing = False
+        self._order_id_high = 0
+        self._snapshot_lock = asyncio.Lock()
+        self._reconnect: asyncio.Task[None] | None = None
+        ib = self._ib
+        ib.orderStatusEvent += self._tracker.on_status
+        ib.execDetailsEvent += self._tracker.on_exec
+        ib.commissionReportEvent += self._on_commission
+        ib.errorEvent += self._on_error
+        ib.disconnectedEvent += self._on_disconnected
+        ib.pendingTickersEvent += self._on_tickers
+        ib.accountValueEvent += self._on_account_value
+        ib.positionEvent += self._on_position
+
+    # --- BrokerAdapter ---------------------------------------------------------------------------
+
+    def instruments(self) -> Sequence[Instrument]:
+        """Return the watchlist instruments qualified with IB so far (empty before the first connect)."""
+        return tuple(self._instruments.values())
+
+    @property
+    def is_connected(self) -> bool:
+        return self._state is ConnectionState.CONNECTED
+
+    @property
+    def ib_account(self) -> str:
+        """The IB account code orders go to (chosen on connect when the settings leave it empty)."""
+        return self._account
+
+    async def connect(self) -> None:
+        """Connect to TWS, pick the account, qualify the watchlist; raise a BrokerError that says what to do."""
+        if self.is_connected:
+            return
+        self._closing = False
+        self._publish(ConnectionState.CONNECTING, f"Connecting to TWS at {self._where}…")
+        try:
+            await self._open()
+        except BrokerError as exc:
+            self._publish(ConnectionState.FAILED, str(exc))
+            raise
+        await self._qualify_watchlist()
+        self._publish(ConnectionState.CONNECTED, self._connected_text())
+
+    async def disconnect(self) -> None:
+        """Stop reconnecting, close the API connection and report DISCONNECTED."""
+        self._closing = True
+        task, self._reconnect = self._reconnect, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        was = self._state
+        self._ib.disconnect()
+        self._tracker.fail_pending(ConnectionLost("Disconnected from TWS before IB answered."))
+        if was is not ConnectionState.DISCONNECTED:
+            self._publish(ConnectionState.DISCONNECTED, f"Disconnected from TWS at {self._where}.")
+
+    async def submit(self, order: Order) -> None:
+        """Place order at IB once, wait for its acceptance; raise OrderRejected (or kin), ConnectionLost, Timeout."""
+        self._require_connected("send the order")
+        if self.config.read_only:
+            raise OrderRejected("This IB connection is read-only: untick read-only in the connection panel to trade.")
+        contract = await self._qualify(order.instrument)
+        self._require_connected("send the order")
+        ib_order = build_order(order, self._account, self.config.outside_rth)
+        ib_order.orderId = self._next_order_id()
+        tracked = self._tracker.expect(order.client_order_id, order.symbol, ib_order.orderId)
+        try:
+            tracked.trade = self._ib.placeOrder(contract, ib_order)
+        except ConnectionError:
+            raise ConnectionLost(
+                "The connection to TWS dropped while sending; the order is checked on reconnect."
+            ) from None
+        assert tracked.ack is not None
+        try:
+            await asyncio.wait_for(asyncio.shield(tracked.ack), self.config.order_timeout_s)
+        except TimeoutError:
+            raise Timeout(
+                f"IB did not confirm the {order.symbol} order within {self.config.order_timeout_s:g} s; it may be "
+                "working. TradeTerm checks it with IB on reconnect and will not resend it."
+            ) from None
+
+    async def cancel(self, order: Order) -> None:
+        """Ask IB to cancel; IB answers with OrderCanceled or OrderCancelRejected (10147/10148)."""
+        self._require_connected("cancel the order")
+        tracked = self._tracker.find(order.client_order_id)
+        if tracked is None or tracked.trade is None:
+            self._sink(OrderCancelRejected(order.client_order_id, "IB has no order with this id from TradeTerm; "
+                                                                  "it may have been placed in another session."))
+            return
+        tracked.cancel_requested = True
+        self._ib.cancelOrder(tracked.trade.order)
+
+    async def modify(
+        self, order: Order, quantity: Quantity, limit_price: Price | None, stop_price: Price | None
+    ) -> None:
+        """Re-send the order with the same orderId and new fields; IB answers OrderModified or OrderModifyRejected."""
+        self._require_connected("modify the order")
+        tracked = self._tracker.find(order.client_order_id)
+        trade = tracked.trade if tracked is not None else None
+        if tracked is None or trade is None or trade.orderStatus.status in _DONE:
+            self._sink(OrderModifyRejected(order.client_order_id, "The order is no longer working at IB."))
+            return
+        trade.order.totalQuantity = float(quantity.value)
+        if limit_price is not None:
+            trade.order.lmtPrice = float(limit_price.value)
+        if stop_price is not None:
+            trade.order.auxPrice = float(stop_price.value)
+        self._tracker.begin_modify(tracked, (quantity, limit_price, stop_price))
+        self._ib.placeOrder(trade.contract, trade.order)
+        assert tracked.modify is not None
+        try:
+            await asyncio.wait_for(asyncio.shield(tracked.modify), self.config.order_timeout_s)
+        except TimeoutError:
+            raise Timeout(f"IB did not confirm the change within {self.config.order_timeout_s:g} s.") from None
+
+    async def subscribe(self, instruments: Sequence[Instrument]) -> None:
+        """Stream quotes for these instruments (qualified first); raise InvalidInstrument naming any IB lacks."""
+        unknown: list[str] = []
+        for instrument in instruments:
+            try:
+                contract = await self._qualify(instrument) if self.is_connected else None
+            except InvalidInstrument:
+                unknown.append(instrument.symbol)
+                continue
+            self._subscribed[instrument.symbol] = instrument
+            if contract is not None:
+                self._ib.reqMktData(contract)
+        if unknown:
+            raise InvalidInstrument(
+                f"IB has no contract for {', '.join(unknown)}: check symbol, exchange and currency."
+            )
+
+    async def snapshot(self, fills_since: datetime | None = None) -> BrokerSnapshot:
+        """Return IB's cash, positions, today's orders (open and completed) and executions since fills_since."""
+        self._require_connected("reconcile")
+        async with self._snapshot_lock:
+            ib = self._ib
+            open_trades = await self._request(ib.reqOpenOrdersAsync(), "open orders")
+            completed = await self._request(ib.reqCompletedOrdersAsync(False), "completed orders")
+            since = execution_filter_time(fills_since) if fills_since is not None else ""
+            executions = await self._request(
+                ib.reqExecutionsAsync(ExecutionFilter(acctCode=self._account, time=since)), "executions"
+            )
+            positions = await self._request(ib.reqPositionsAsync(), "positions")
+        orders: dict[str, BrokerOrderState] = {}
+        for trade, done in [(t, False) for t in open_trades] + [(t, True) for t in completed]:
+            if trade.order.account and self._account and trade.order.account != self._account:
+                continue
+            state = parse_order_state(trade, self._symbol_for(trade.contract), completed=done)
+            orders.setdefault(str(state.broker_order_id), state)
+        return BrokerSnapshot(
+            account_id=self.account_id,
+            cash=parse_cash(ib.accountValues(self._account), self._account),
+            positions=tuple(
+                parse_position(p) for p in positions if p.account == self._account and p.position != 0
+            ),
+            orders=tuple(orders.values()),
+            fills=tuple(self._fills(executions)),
+        )
+
+    # --- connection ------------------------------------------------------------------------------
+
+    async def _open(self) -> None:
+        await open_connection(self._ib, self.config)
+        accounts = tuple(self._ib.managedAccounts())
+        self.managed_accounts = accounts
+        chosen = self.config.account or (accounts[0] if len(accounts) == 1 else "")
+        if chosen not in accounts:
+            self._ib.disconnect()
+            listed = ", ".join(accounts) or "none"
+            if self.config.account:
+                raise AuthenticationFailed(
+                    f"TWS at {self._where} does not manage account {self.config.account}; it manages {listed}. "
+                    "Pick one of those in the connection panel."
+                )
+            raise AuthenticationFailed(f"TWS at {self._where} manages several accounts ({listed}): pick one "
+                                       "in the connection panel, then connect again.")
+        self._account = chosen
+        self._ib.client.updateReqId(self._order_id_high + 1)  # type: ignore[no-untyped-call]
+        self._tracker.bind(self._ib.trades())
+        self._tracker.flush_waiting(self._ib.wrapper.fills.get)
+        self._sink(AccountUpdated(self.account_id, parse_cash(self._ib.accountValues(chosen), chosen)))
+        self.pnl = self._ib.reqPnL(chosen)
+        self.pnl_by_symbol.clear()
+        for position in self._ib.positions(chosen):
+            self._watch_pnl(position.contract)
+        for instrument in self._subscribed.values():
+            with contextlib.suppress(InvalidInstrument):
+                self._ib.reqMktData(await self._qualify(instrument))
+
+    def _on_disconnected(self) -> None:
+        if self._closing or self._state is not ConnectionState.CONNECTED:
+            return
+        self._tracker.fail_pending(ConnectionLost(
+            "The connection to TWS dropped before IB confirmed the order; TradeTerm checks it on reconnect "
+            "and will not resend it."
+        ))
+        self._publish(ConnectionState.RECONNECTING, f"Lost the connection to TWS at {self._where}; reconnecting…")
+        self._reconnect = asyncio.get_running_loop().create_task(self._reconnect_loop(), name="ib-reconnect")
+
+    async def _reconnect_loop(self) -> None:
+        delay = self.config.reconnect_initial_s
+        attempt = 0
+        while not self._closing:
+            await asyncio.sleep(delay)
+            attempt += 1
+            try:
+                await self._open()
+            except BrokerError as exc:
+                delay = min(delay * 2, self.config.reconnect_max_s)
+                self._publish(ConnectionState.RECONNECTING,
+                              f"Reconnect attempt {attempt} failed: {describe(exc)} Next try in {delay:g} s.")
+                continue
+            text = f"Reconnected after {attempt} attempt(s). {self._connected_text()}"
+            self._publish(ConnectionState.CONNECTED, text)
+            return
+
+    def _publish(self, state: ConnectionState, message: str) -> None:
+        self._state = state
+        self._sink(ConnectionChanged(self.account_id, state, message))
+
+    def _connected_text(self) -> str:
+        mode = " (read-only)" if self.config.read_only else ""
+        return f"Connected to TWS at {self._where} as client {self.config.client_id}, account {self._account}{mode}."
+
+    @property
+    def _where(self) -> str:
+        return f"{self.config.host}:{self.config.port}"
+
+    def _require_connected(self, action: str) -> None:
+        if not self.is_connected or not self._ib.isConnected():
+            raise ConnectionLost(f"IB account {self.account_id} is not connected to TWS; connect, then {action} again.")
+
+    async def _request(self, awaitable: Awaitable[T], what: str) -> T:
+        try:
+            return await asyncio.wait_for(awaitable, self.config.request_timeout_s)
+        except TimeoutError:
+            raise Timeout(f"TWS did not send the {what} within {self.config.request_timeout_s:g} s; "
+                          "try reconnecting.") from None
+        except ConnectionError:
+            raise ConnectionLost(f"The connection to TWS dropped while reading the {what}.") from None
+
+    def _next_order_id(self) -> int:
+        """Return an order id above every id used so far (IB answers 103 to a reused one)."""
+        order_id = max(self._ib.client.getReqId(), self._order_id_high + 1)
+        self._order_id_high = order_id
+        self._ib.client.updateReqId(order_id + 1)  # type: ignore[no-untyped-call]
+        return order_id
+
+    # --- contracts -------------------------------------------------------------------------------
+
+    async def _qualify_watchlist(self) -> None:
+        for spec in self.config.symbols:
+            try:
+                details = await self._details(contract_for_spec(spec), spec)
+            except (ValueError, InvalidInstrument) as exc:
+                self._sink(LogMessage("WARNING", f"IB watchlist: {exc}"))
+                continue
+            self._remember(details)
+
+    async def _qualify(self, instrument: Instrument) -> Contract:
+        """Return the qualified contract (with conId) for instrument, from the cache or IB."""
+        cached = self._contracts.get(instrument.symbol)
+        if cached is not None:
+            return cached
+        details = await self._details(contract_for(instrument), instrument.symbol)
+        return self._remember(details)
+
+    async def _details(self, contract: Contract, what: str) -> Any:
+        found = await self._request(self._ib.reqContractDetailsAsync(contract), f"contract details of {what}")
+        if len(found) != 1:
+            problem = "has no contract" if not found else f"has {len(found)} matching contracts"
+            raise InvalidInstrument(f"IB {problem} for {what}: check the symbol, exchange and currency.")
+        return found[0]
+
+    def _remember(self, details: Any) -> Contract:
+        instrument = instrument_from_details(details)
+        contract: Contract = details.contract
+        self._instruments[instrument.symbol] = instrument
+        self._contracts[instrument.symbol] = contract
+        self._symbols_by_con_id[contract.conId] = instrument.symbol
+        return contract
+
+    def _symbol_for(self, contract: Contract) -> str:
+        return self._symbols_by_con_id.get(contract.conId) or symbol_of(contract)
+
+    # --- streams ---------------------------------------------------------------------------------
+
+    def _on_commission(self, trade: Trade, fill: IbFill, report: CommissionReport) -> None:
+        self._tracker.on_commission(trade, fill, report)
+
+    def _on_error(self, req_id: int, code: int, message: str, contract: object) -> None:
+        if self._tracker.on_error(req_id, code, message):
+            return
+        error = translate_error(code, message)
+        if error.kind in _WORTH_LOGGING and code != 200:  # 200 on a request surfaces as InvalidInstrument
+            level = "INFO" if error.kind is IbErrorKind.CONNECTIVITY_RESTORED else "WARNING"
+            self._sink(LogMessage(level, f"IB {self.account_id}: {error.text}"))
+        if code == 1101:
+            for instrument in self._subscribed.values():
+                contract_ = self._contracts.get(instrument.symbol)
+                if contract_ is not None:
+                    self._ib.cancelMktData(contract_)
+                    self._ib.reqMktData(contract_)
+
+    def _on_tickers(self, tickers: set[Ticker]) -> None:
+        for ticker in tickers:
+            symbol = self._symbols_by_con_id.get(ticker.contract.conId) if ticker.contract else None
+            if symbol is None or symbol not in self._subscribed:
+                continue
+            quote = parse_quote(symbol, ticker)
+            if quote is not None:
+                self._sink(quote)
+
+    def _on_account_value(self, value: AccountValue) -> None:
+        if value.account == self._account and value.tag == "CashBalance" and self.is_connected:
+            cash = parse_cash(self._ib.accountValues(self._account), self._account)
+            self._sink(AccountUpdated(self.account_id, cash))
+
+    def _on_position(self, position: Any) -> None:
+        if position.account == self._account and self.is_connected:
+            self._watch_pnl(position.contract)
+
+    def _watch_pnl(self, contract: Contract) -> None:
+        symbol = self._symbol_for(contract)
+        if symbol not in self.pnl_by_symbol and contract.conId:
+            self.pnl_by_symbol[symbol] = self._ib.reqPnLSingle(self._account, "", contract.conId)
+
+    def _fills(self, executions: Sequence[IbFill]) -> list[Fill]:
+        known = self._ib.wrapper.fills
+        fills = []
+        for execution in executions:
+            if self._account and execution.execution.acctNumber != self._account:
+                continue
+            richer = known.get(execution.execution.execId)
+            source = richer if richer is not None and richer.commissionReport.execId else execution
+            fills.append(parse_fill(source, self.account_id, self._symbol_for(source.contract)))
+        return fills
+
+
+def create(account_id: AccountId, settings: dict[str, object], sink: EventSink) -> IbBroker:
+    """Build an IB account from its settings (see IbConfig.from_mapping); the registry's factory."""
+    return IbBroker(account_id, IbConfig.from_mapping(settings), sink)

@@ -1,0 +1,69 @@
+"""Notifier: what can be told to the trader by e-mail, and the port that accepts a notification."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from core.domain import AccountId, Event
+
+
+class NotificationKind(StrEnum):
+    """Kinds of notification; the e-mail settings choose which ones are mailed."""
+
+    FILL = "fill"
+    ORDER_REJECTED = "order_rejected"
+    RISK_BREACH = "risk_breach"
+    KILL_SWITCH = "kill_switch"
+    CONNECTION = "connection"
+    RECONCILIATION = "reconciliation"
+    APPROVAL_WAITING = "approval_waiting"
+    TOKEN_EXPIRING = "token_expiring"
+    DAILY_SUMMARY = "daily_summary"
+
+    @property
+    def label(self) -> str:
+        """Return the name a trader reads in the settings dialog and in a mail."""
+        return _LABELS[self]
+
+
+_LABELS = {
+    NotificationKind.FILL: "Fill",
+    NotificationKind.ORDER_REJECTED: "Order rejected",
+    NotificationKind.RISK_BREACH: "Risk limit breached",
+    NotificationKind.KILL_SWITCH: "Kill switch",
+    NotificationKind.CONNECTION: "Broker disconnected / reconnected",
+    NotificationKind.RECONCILIATION: "Reconciliation mismatch",
+    NotificationKind.APPROVAL_WAITING: "Strategy order waiting for approval",
+    NotificationKind.TOKEN_EXPIRING: "Broker token about to expire",
+    NotificationKind.DAILY_SUMMARY: "End-of-day summary",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """One thing to tell the trader. `key` identifies it: the same key is mailed once."""
+
+    kind: NotificationKind
+    key: str
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerTokenExpiring(Event):
+    """A broker's access token (e.g. Kite's daily token) expires soon; the trader must log in again.
+
+    Belongs in core.domain.events; kept here until the domain adds it.
+    """
+
+    account_id: AccountId
+    expires_at: datetime
+
+
+class Notifier(Protocol):
+    def notify(self, notification: Notification) -> None:
+        """Queue notification for mailing (if its kind is enabled); never blocks, never raises."""
+        ...

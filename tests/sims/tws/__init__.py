@@ -1,0 +1,5 @@
+"""A protocol-accurate TWS API simulator (server version 157) for ib_async, over 127.0.0.1."""
+
+from tests.sims.tws.server import Faults, TwsSimulator
+
+__all__ = ["Faults", "TwsSimulator"]

@@ -1,0 +1,321 @@
+"""The simulated TWS's order book and account books: orders keyed by (clientId, orderId), executions, positions, cash.
+
+Matching is the paper broker's `MatchingEngine` (core/adapters/paper/matching.py); this module adds
+what TWS does around it: order-id rules (103), validation (201), permIds, execIds, commissions,
+the per-order status strings of the API, and the books a reconnecting client is replayed from.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+
+from core.adapters.paper.matching import ChangeRefused, Closure, Execution, MatchingEngine, Outcome, PaperOrder
+from core.domain import BrokerOrderId, ClientOrderId, OrderStatus, OrderType, Quote, Side, TimeInForce
+from tests.sims.tws.market import Listing
+
+_ORDER_TYPES = {"MKT": OrderType.MARKET, "LMT": OrderType.LIMIT, "STP": OrderType.STOP, "STP LMT": OrderType.STOP_LIMIT}
+_TIFS = {"DAY": TimeInForce.DAY, "GTC": TimeInForce.GTC, "IOC": TimeInForce.IOC, "": TimeInForce.DAY}
+WORKING = ("PreSubmitted", "Submitted")
+_FLOAT_NOISE = Decimal("1e-9")
+STARTING_CASH = Decimal(1_000_000)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+class SimReject(Exception):
+    """TWS refuses a request: `code` and `message` go to the client in an error message (4)."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+@dataclass(slots=True, eq=False)
+class SimOrder:
+    """An order as TWS shows it through openOrder, orderStatus and completedOrder."""
+
+    order_id: int
+    client_id: int
+    perm_id: int
+    listing: Listing
+    action: str
+    quantity: Decimal
+    order_type: str
+    limit_price: Decimal | None
+    aux_price: Decimal | None
+    tif: str
+    account: str
+    order_ref: str
+    outside_rth: bool = False
+    status: str = "Submitted"
+    filled: Decimal = Decimal(0)
+    avg_fill_price: Decimal | None = None
+    last_fill_price: Decimal | None = None
+    completed_status: str = ""
+    updated_at: datetime = field(default_factory=now_utc)
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return self.client_id, self.order_id
+
+    @property
+    def remaining(self) -> Decimal:
+        return max(Decimal(0), self.quantity - self.filled) if self.status in WORKING else Decimal(0)
+
+    @property
+    def is_working(self) -> bool:
+        return self.status in WORKING
+
+    @property
+    def coid(self) -> ClientOrderId:
+        """The matching engine's key for this order."""
+        return ClientOrderId(f"C{self.client_id}O{self.order_id}")
+
+
+@dataclass(frozen=True, slots=True)
+class SimExecution:
+    exec_id: str
+    order: SimOrder
+    shares: Decimal
+    price: Decimal
+    time: datetime
+    cum_qty: Decimal
+    avg_price: Decimal
+    commission: Decimal
+
+
+@dataclass(slots=True)
+class Holding:
+    quantity: Decimal = Decimal(0)
+    avg_price: Decimal = Decimal(0)
+    realized: Decimal = Decimal(0)
+
+
+class OrderBook:
+    """All orders, executions, positions and cash of the simulated TWS (every account, every client)."""
+
+    def __init__(self, accounts: Iterable[str], partial_fills: bool = False) -> None:
+        self.accounts = tuple(accounts)
+        self.engine = MatchingEngine(partial_fills=partial_fills)
+        self.orders: dict[tuple[int, int], SimOrder] = {}
+        self.executions: list[SimExecution] = []
+        self.holdings: dict[tuple[str, str], Holding] = {}
+        self.cash: dict[str, dict[str, Decimal]] = {a: {"USD": STARTING_CASH} for a in self.accounts}
+        self.high_water: dict[int, int] = {}
+        self._perm_ids = itertools.count(1_000_001)
+        self._exec_seq = itertools.count(1)
+        self._by_coid: dict[ClientOrderId, SimOrder] = {}
+
+    # --- requests --------------------------------------------------------------------------------
+
+    def next_valid_id(self, client_id: int) -> int:
+        """Return the first order id the client may use: above every id it used before."""
+        return self.high_water.get(client_id, 0) + 1
+
+    def place(self, client_id: int, order_id: int, listing: Listing, fields: dict[str, str], quote: Quote,
+              ) -> tuple[SimOrder, list[Outcome]]:
+        """Validate and book a new order; return it (Submitted) and what matching did at once."""
+        if order_id <= self.high_water.get(client_id, 0):
+            raise SimReject(103, f"Duplicate order id {order_id}: the next valid id is {self.next_valid_id(client_id)}")
+        self.high_water[client_id] = order_id
+        order = self._validated(client_id, order_id, listing, fields)
+        paper = PaperOrder(
+            client_order_id=order.coid, broker_order_id=BrokerOrderId(str(order.perm_id)),
+            instrument=listing.instrument(), side=Side.BUY if order.action == "BUY" else Side.SELL,
+            quantity=order.quantity, order_type=_ORDER_TYPES[order.order_type],
+            limit_price=order.limit_price if order.order_type in ("LMT", "STP LMT") else None,
+            stop_price=order.aux_price if order.order_type in ("STP", "STP LMT") else None,
+            tif=_TIFS[order.tif],
+        )
+        if paper.order_type.needs_stop:
+            order.status = "PreSubmitted"
+        self.orders[order.key] = order
+        self._by_coid[order.coid] = order
+        return order, self.engine.add(paper, quote)
+
+    def modify(self, order: SimOrder, fields: dict[str, str], quote: Quote) -> list[Outcome]:
+        """Apply a re-sent placeOrder (same id) to a working order and match it again."""
+        if not order.is_working:
+            raise SimReject(104, f"Can't modify a {order.status.lower()} order.")
+        quantity = _decimal(fields["quantity"], "quantity")
+        limit = _optional(fields["limit"])
+        aux = _optional(fields["aux"])
+        try:
+            outcomes = self.engine.modify(
+                order.coid, quantity,
+                limit if order.order_type in ("LMT", "STP LMT") else None,
+                aux if order.order_type in ("STP", "STP LMT") else None,
+                quote,
+            )
+        except ChangeRefused as refusal:
+            raise SimReject(10326, f"Order modification refused: {refusal}") from None
+        order.quantity, order.limit_price, order.aux_price = quantity, limit, aux
+        order.updated_at = now_utc()
+        return outcomes
+
+    def cancel(self, client_id: int, order_id: int) -> SimOrder:
+        """Cancel a working order of this client; 10147 if unknown, 10148 if it can no longer be cancelled."""
+        order = self.orders.get((client_id, order_id))
+        if order is None:
+            raise SimReject(10147, f"OrderId {order_id} that needs to be cancelled is not found.")
+        if not order.is_working:
+            raise SimReject(10148, f"OrderId {order_id} that needs to be cancelled cannot be cancelled, "
+                                   f"state: {order.status}.")
+        self.engine.cancel(order.coid)
+        self._close(order, "Cancelled", "Cancelled by Trader")
+        return order
+
+    def match(self, quote: Quote) -> list[Outcome]:
+        return self.engine.match(quote)
+
+    def fill_now(self, order: SimOrder, price: Decimal) -> Execution:
+        """Fill what is left of a working order at price, as if the market had traded through it."""
+        paper = self.engine.orders[order.coid]
+        quantity = paper.leaves_qty
+        paper.filled_qty += quantity
+        paper.status = OrderStatus.FILLED
+        return Execution(paper.client_order_id, paper.broker_order_id, paper.instrument, paper.side,
+                         quantity, price, Decimal(0))
+
+    # --- settlement ------------------------------------------------------------------------------
+
+    def settle(self, outcome: Outcome, parts: int = 1) -> tuple[SimOrder, list[SimExecution]]:
+        """Book an engine outcome on the order and the account; a fill may be split into `parts` executions."""
+        order = self._by_coid[outcome.client_order_id]
+        if isinstance(outcome, Closure):
+            status = "Cancelled"
+            self._close(order, status, "Cancelled" if outcome.status is OrderStatus.CANCELED else "Expired")
+            return order, []
+        executions = [self._execute(order, share, outcome.price) for share in _split(outcome.quantity, parts)]
+        return order, executions
+
+    def _execute(self, order: SimOrder, shares: Decimal, price: Decimal) -> SimExecution:
+        listing = order.listing
+        previous = (order.avg_fill_price or Decimal(0)) * order.filled
+        order.filled += shares
+        order.avg_fill_price = (previous + shares * price) / order.filled
+        order.last_fill_price = price
+        order.updated_at = now_utc()
+        if order.filled >= order.quantity:
+            self._close(order, "Filled", "Filled")
+        sign = Decimal(1) if order.action == "BUY" else Decimal(-1)
+        commission = listing.commission(shares, price)
+        self._book_position(order.account, listing, sign * shares, price)
+        cash = self.cash.setdefault(order.account, {"USD": STARTING_CASH})
+        cash[listing.currency] = (
+            cash.get(listing.currency, Decimal(0)) - sign * shares * price * listing.contract_multiplier - commission
+        )
+        seq = next(self._exec_seq)
+        execution = SimExecution(
+            exec_id=f"0000e0d5.{order.perm_id:08x}.{seq:02d}.01", order=order, shares=shares, price=price,
+            time=order.updated_at, cum_qty=order.filled, avg_price=order.avg_fill_price, commission=commission,
+        )
+        self.executions.append(execution)
+        return execution
+
+    def _book_position(self, account: str, listing: Listing, signed: Decimal, price: Decimal) -> None:
+        holding = self.holdings.setdefault((account, listing.key), Holding())
+        before = holding.quantity
+        after = before + signed
+        if before == 0 or (before > 0) == (signed > 0):
+            holding.avg_price = (holding.avg_price * abs(before) + price * abs(signed)) / abs(after)
+        else:
+            closed = min(abs(before), abs(signed))
+            direction = Decimal(1) if before > 0 else Decimal(-1)
+            holding.realized += (price - holding.avg_price) * closed * direction * listing.contract_multiplier
+            if after != 0 and (after > 0) != (before > 0):
+                holding.avg_price = price
+        holding.quantity = after
+        if after == 0:
+            holding.avg_price = Decimal(0)
+
+    def _close(self, order: SimOrder, status: str, completed: str) -> None:
+        order.status = status
+        order.completed_status = completed
+        order.updated_at = now_utc()
+
+    # --- queries ---------------------------------------------------------------------------------
+
+    def working_of(self, client_id: int) -> list[SimOrder]:
+        return [o for o in self.orders.values() if o.client_id == client_id and o.is_working]
+
+    def completed(self) -> list[SimOrder]:
+        return [o for o in self.orders.values() if not o.is_working]
+
+    def find_by_ref(self, order_ref: str) -> SimOrder | None:
+        return next((o for o in self.orders.values() if o.order_ref == order_ref), None)
+
+    def positions(self, account: str | None = None) -> list[tuple[str, str, Holding]]:
+        return [
+            (acct, key, holding) for (acct, key), holding in self.holdings.items()
+            if account is None or acct == account
+        ]
+
+    def executions_since(self, since: datetime | None, account: str, client_id: int) -> list[SimExecution]:
+        return [
+            e for e in self.executions
+            if (since is None or e.time >= since)
+            and (not account or e.order.account == account)
+            and (client_id == 0 or e.order.client_id == client_id)
+        ]
+
+    def _validated(self, client_id: int, order_id: int, listing: Listing, fields: dict[str, str]) -> SimOrder:
+        order_type = fields["order_type"].upper()
+        if order_type not in _ORDER_TYPES:
+            raise SimReject(201, f"Order rejected - reason:Order type {order_type!r} is not supported.")
+        if fields["tif"].upper() not in _TIFS:
+            raise SimReject(201, f"Order rejected - reason:Time in force {fields['tif']!r} is not supported.")
+        if fields["action"] not in ("BUY", "SELL"):
+            raise SimReject(201, f"Order rejected - reason:Action {fields['action']!r} must be BUY or SELL.")
+        account = fields["account"] or (self.accounts[0] if len(self.accounts) == 1 else "")
+        if account not in self.accounts:
+            raise SimReject(201, f"Order rejected - reason:Account {account or '(none)'} is not managed by this "
+                                 "login; pick one of " + ", ".join(self.accounts) + ".")
+        quantity = _decimal(fields["quantity"], "quantity")
+        if quantity <= 0 or quantity != quantity.to_integral_value():
+            raise SimReject(201, f"Order rejected - reason:The order size {quantity} must be a positive whole number.")
+        limit, aux = _optional(fields["limit"]), _optional(fields["aux"])
+        for name, price, needed in (("limit", limit, order_type in ("LMT", "STP LMT")),
+                                    ("stop", aux, order_type in ("STP", "STP LMT"))):
+            if needed and price is None:
+                raise SimReject(201, f"Order rejected - reason:A {order_type} order needs a {name} price.")
+            if needed and price is not None and (price <= 0 or price % listing.min_tick != 0):
+                raise SimReject(201, f"Order rejected - reason:The {name} price {price} does not conform to the "
+                                     f"minimum price variation of {listing.min_tick} for {listing.local_symbol}.")
+        return SimOrder(
+            order_id=order_id, client_id=client_id, perm_id=next(self._perm_ids), listing=listing,
+            action=fields["action"], quantity=quantity, order_type=order_type, limit_price=limit, aux_price=aux,
+            tif=fields["tif"].upper() or "DAY", account=account, order_ref=fields["order_ref"],
+            outside_rth=fields["outside_rth"] == "1",
+        )
+
+
+def _decimal(raw: str, what: str) -> Decimal:
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise SimReject(201, f"Order rejected - reason:The {what} {raw!r} is not a number.") from None
+    if not value.is_finite():
+        raise SimReject(201, f"Order rejected - reason:The {what} {raw!r} is not a number.")
+    return value
+
+
+def _optional(raw: str) -> Decimal | None:
+    if raw in ("", "1.7976931348623157E308", "1.7976931348623157e+308"):
+        return None
+    return _decimal(raw, "price").quantize(_FLOAT_NOISE).normalize()  # the client sends floats
+
+
+def _split(quantity: Decimal, parts: int) -> list[Decimal]:
+    parts = max(1, min(parts, int(quantity)))
+    base = (quantity / parts).to_integral_value(rounding="ROUND_FLOOR")
+    shares = [base] * parts
+    shares[-1] += quantity - base * parts
+    return [s for s in shares if s > 0]

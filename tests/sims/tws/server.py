@@ -1,0 +1,526 @@
+"""TwsSimulator: a TWS API server on 127.0.0.1 that ib_async talks to over the real socket protocol.
+
+Several clients at once, each a `ClientConnection`; one shared `OrderBook` and `SimMarket`.
+Faults are switched on through `sim.faults` (see `Faults`) and `drop_*` / `fill_order` calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from core.adapters.paper.matching import Outcome
+from tests.sims.tws.accounts import AccountView
+from tests.sims.tws.market import DEFAULT_LISTINGS, Listing, SimMarket
+from tests.sims.tws.messages import ASK, BID, CLOSE, LAST, VOLUME, Encoder
+from tests.sims.tws.orders import OrderBook, SimExecution, SimOrder, SimReject
+from tests.sims.tws.protocol import Field, ProtocolError, encode, read_greeting, read_message
+
+log = logging.getLogger(__name__)
+
+SERVER_VERSION = 157
+FARM_NOTICES = (
+    (2104, "Market data farm connection is OK:usfarm"),
+    (2106, "HMDS data farm connection is OK:ushmds"),
+    (2158, "Sec-def data farm connection is OK:secdefil"),
+)
+
+
+@dataclass(slots=True)
+class Faults:
+    """What goes wrong next. One-shot faults reset themselves once they have fired."""
+
+    delay_s: float = 0.0
+    """Wait this long before answering any request."""
+    refuse_connects: bool = False
+    """Close every new socket at once, as a TWS that is restarting does."""
+    reject_next: str | None = None
+    """Reject the next new order with error 201 and this reason."""
+    drop_before_ack: bool = False
+    """Book the next order, then drop its client before any reply (the broker has it; the client cannot know)."""
+    drop_after_ack: bool = False
+    """Book and acknowledge the next order, then drop its client before any fill is reported."""
+    partial_fills: int = 0
+    """Split the next order's fill into this many executions."""
+    drop_between_partials: bool = False
+    """With partial_fills: drop the client after the first execution has been reported."""
+    rest_orders: bool = False
+    """Do not match new orders at once: they rest until the market (or fill_order) reaches them."""
+
+
+@dataclass(slots=True)
+class _Subscription:
+    req_id: int
+    listing: Listing
+
+
+@dataclass(eq=False)
+class ClientConnection:
+    """One API client socket after the handshake."""
+
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    encoder: Encoder
+    client_id: int = -1
+    market_data: dict[int, _Subscription] = field(default_factory=dict)
+    account_updates: str | None = None
+    positions: bool = False
+    pnl: dict[int, str] = field(default_factory=dict)
+    pnl_single: dict[int, tuple[str, int]] = field(default_factory=dict)
+
+    def send(self, fields: list[Field]) -> None:
+        if not self.writer.is_closing():
+            self.writer.write(encode(fields))
+
+    def drop(self) -> None:
+        """Close the socket now, as a crashed or restarting TWS does."""
+        transport = self.writer.transport
+        if not transport.is_closing():
+            transport.abort()
+
+
+class TwsSimulator:
+    """The simulated TWS: `await start()`, read `port`, connect ib_async to it, `await stop()`."""
+
+    def __init__(
+        self,
+        accounts: Sequence[str] = ("DU1234567",),
+        listings: Sequence[Listing] = DEFAULT_LISTINGS,
+        *,
+        seed: int = 7,
+        tick_interval_s: float = 0.05,
+        server_version: int = SERVER_VERSION,
+    ) -> None:
+        self.accounts = tuple(accounts)
+        self.market = SimMarket(listings, seed)
+        self.book = OrderBook(self.accounts)
+        self.accounts_view = AccountView(self.book, self.market)
+        self.faults = Faults()
+        self.tick_interval_s = tick_interval_s
+        self.server_version = server_version
+        self.connections: dict[int, ClientConnection] = {}
+        self.requests: list[tuple[int, list[str]]] = []
+        self._sockets: set[ClientConnection] = set()
+        self._server: asyncio.Server | None = None
+        self._ticker: asyncio.Task[None] | None = None
+        self._handlers: set[asyncio.Task[None]] = set()
+        self.port = 0
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._server = await asyncio.start_server(self._on_client, host, port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        self._ticker = asyncio.get_running_loop().create_task(self._tick_forever(), name="tws-sim-market")
+
+    async def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+        for conn in list(self._sockets):
+            conn.drop()
+        if self._server is not None:
+            self._server.close()
+        if self._handlers:
+            await asyncio.wait(set(self._handlers), timeout=2)
+        for task in list(self._handlers):
+            task.cancel()
+        if self._server is not None:
+            await self._server.wait_closed()
+
+    # --- control (fault injection and test hooks) ------------------------------------------------
+
+    def drop_all(self) -> None:
+        """Drop every client connection at once."""
+        for conn in list(self._sockets):
+            conn.drop()
+
+    def drop_client(self, client_id: int) -> None:
+        conn = self.connections.get(client_id)
+        if conn is not None:
+            conn.drop()
+
+    def fill_order(self, order: SimOrder, price: Decimal | None = None) -> list[SimExecution]:
+        """Fill what is left of a working order now (at its limit, or price), reporting to its client if connected."""
+        fill_price = price if price is not None else order.limit_price or self.market.mark(order.listing.key)
+        return self._settle_outcomes([self.book.fill_now(order, fill_price)])
+
+    # --- connection ------------------------------------------------------------------------------
+
+    async def _on_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers.add(task)
+        conn: ClientConnection | None = None
+        try:
+            if self.faults.refuse_connects:
+                return
+            low, high = await read_greeting(reader)
+            if not low <= self.server_version <= high:
+                log.warning("client speaks v%d..%d; simulator is %d: closing", low, high, self.server_version)
+                return
+            encoder = Encoder(self.server_version)
+            conn = ClientConnection(reader, writer, encoder)
+            self._sockets.add(conn)
+            conn.send(encoder.handshake(datetime.now(UTC)))
+            await self._serve(conn)
+        except (asyncio.IncompleteReadError, ConnectionError, ProtocolError) as exc:
+            log.debug("client connection ended: %r", exc)
+        except asyncio.CancelledError:
+            log.debug("client connection cancelled by stop()")
+        finally:
+            if conn is not None:
+                self._sockets.discard(conn)
+                if self.connections.get(conn.client_id) is conn:
+                    del self.connections[conn.client_id]  # release the client id on EOF
+            writer.transport.abort()
+            self._handlers.discard(task)
+
+    async def _serve(self, conn: ClientConnection) -> None:
+        while True:
+            fields = await read_message(conn.reader)
+            if not fields:
+                continue
+            msg_id = int(fields[0])
+            self.requests.append((conn.client_id, fields))
+            if self.faults.delay_s > 0:
+                await asyncio.sleep(self.faults.delay_s)
+            if msg_id == 71:
+                if not self._start_api(conn, int(fields[2])):
+                    await conn.writer.drain()
+                    return
+            else:
+                self._dispatch(conn, msg_id, fields)
+            await conn.writer.drain()
+
+    def _start_api(self, conn: ClientConnection, client_id: int) -> bool:
+        enc = conn.encoder
+        if client_id in self.connections:
+            conn.send(enc.error(-1, 326, f"Unable to connect as the client id {client_id} is already in use. "
+                                         "Retry with a unique client id."))
+            return False
+        conn.client_id = client_id
+        self.connections[client_id] = conn
+        conn.send(enc.next_valid_id(self.book.next_valid_id(client_id)))
+        conn.send(enc.managed_accounts(self.accounts))
+        for code, text in FARM_NOTICES:
+            conn.send(enc.error(-1, code, text))
+        return True
+
+    def _dispatch(self, conn: ClientConnection, msg_id: int, f: list[str]) -> None:
+        handler = _HANDLERS.get(msg_id)
+        if handler is None:
+            log.info("simulator ignores request %s", f)
+            return
+        try:
+            handler(self, conn, f)
+        except SimReject as reject:
+            conn.send(conn.encoder.error(int(f[1]) if msg_id == 3 else -1, reject.code, reject.message))
+
+    # --- requests --------------------------------------------------------------------------------
+
+    def _req_ids(self, conn: ClientConnection, f: list[str]) -> None:
+        conn.send(conn.encoder.next_valid_id(self.book.next_valid_id(conn.client_id)))
+
+    def _req_current_time(self, conn: ClientConnection, f: list[str]) -> None:
+        conn.send(conn.encoder.current_time(int(datetime.now(UTC).timestamp())))
+
+    def _req_managed_accounts(self, conn: ClientConnection, f: list[str]) -> None:
+        conn.send(conn.encoder.managed_accounts(self.accounts))
+
+    def _req_positions(self, conn: ClientConnection, f: list[str]) -> None:
+        conn.positions = True
+        for account, key, holding in self.book.positions():
+            listing = self.market.listings[key]
+            conn.send(conn.encoder.position(account, listing, holding.quantity,
+                                            holding.avg_price * listing.contract_multiplier))
+        conn.send(conn.encoder.position_end())
+
+    def _cancel_positions(self, conn: ClientConnection, f: list[str]) -> None:
+        conn.positions = False
+
+    def _req_open_orders(self, conn: ClientConnection, f: list[str]) -> None:
+        for order in self.book.working_of(conn.client_id):
+            conn.send(conn.encoder.open_order(order))
+            conn.send(conn.encoder.order_status(order))
+        conn.send(conn.encoder.open_order_end())
+
+    def _req_completed_orders(self, conn: ClientConnection, f: list[str]) -> None:
+        for order in self.book.completed():
+            conn.send(conn.encoder.completed_order(order))
+        conn.send(conn.encoder.completed_orders_end())
+
+    def _req_account_updates(self, conn: ClientConnection, f: list[str]) -> None:
+        subscribe, account = f[2] == "1", f[3] or self.accounts[0]
+        if not subscribe:
+            conn.account_updates = None
+            return
+        conn.account_updates = account
+        self.accounts_view.send_account(conn, account)
+        conn.send(conn.encoder.account_download_end(account))
+
+    def _req_account_updates_multi(self, conn: ClientConnection, f: list[str]) -> None:
+        req_id, account = int(f[2]), f[3]
+        for key, value, currency in self.accounts_view.values(account):
+            conn.send(conn.encoder.account_update_multi(req_id, account, key, value, currency))
+        conn.send(conn.encoder.account_update_multi_end(req_id))
+
+    def _req_account_summary(self, conn: ClientConnection, f: list[str]) -> None:
+        req_id = int(f[2])
+        for account in self.accounts:
+            for key, value, currency in self.accounts_view.values(account):
+                if currency != "BASE":
+                    conn.send(conn.encoder.account_summary(req_id, account, key, value, currency))
+        conn.send(conn.encoder.account_summary_end(req_id))
+
+    def _req_executions(self, conn: ClientConnection, f: list[str]) -> None:
+        req_id, client_id, account, since = int(f[2]), int(f[3] or 0), f[4], _parse_filter_time(f[5])
+        for execution in self.book.executions_since(since, account, client_id):
+            conn.send(conn.encoder.exec_details(req_id, execution))
+            conn.send(conn.encoder.commission_report(execution))
+        conn.send(conn.encoder.exec_details_end(req_id))
+
+    def _req_contract_details(self, conn: ClientConnection, f: list[str]) -> None:
+        req_id = int(f[2])
+        found = self._find(f[3:15])
+        if not found:
+            conn.send(conn.encoder.error(req_id, 200, "No security definition has been found for the request"))
+            return
+        for listing in found:
+            conn.send(conn.encoder.contract_details(req_id, listing))
+        conn.send(conn.encoder.contract_details_end(req_id))
+
+    def _req_mkt_data(self, conn: ClientConnection, f: list[str]) -> None:
+        req_id = int(f[2])
+        found = self._find(f[3:15])
+        if len(found) != 1:
+            conn.send(conn.encoder.error(req_id, 200, "No security definition has been found for the request"))
+            return
+        listing = found[0]
+        snapshot = f[-3] == "1"
+        self._send_ticks(conn, req_id, listing, first=True)
+        if snapshot:
+            conn.send(conn.encoder.tick_snapshot_end(req_id))
+        else:
+            conn.market_data[req_id] = _Subscription(req_id, listing)
+
+    def _cancel_mkt_data(self, conn: ClientConnection, f: list[str]) -> None:
+        conn.market_data.pop(int(f[2]), None)
+
+    def _req_pnl(self, conn: ClientConnection, f: list[str]) -> None:
+        req_id, account = int(f[1]), f[2]
+        conn.pnl[req_id] = account
+        self.accounts_view.send_pnl(conn, req_id, account)
+
+    def _cancel_pnl(self, conn: ClientConnection, f: list[str]) -> None:
+        conn.pnl.pop(int(f[1]), None)
+
+    def _req_pnl_single(self, conn: ClientConnection, f: list[str]) -> None:
+        req_id, account, con_id = int(f[1]), f[2], int(f[4])
+        conn.pnl_single[req_id] = (account, con_id)
+        self.accounts_view.send_pnl_single(conn, req_id, account, con_id)
+
+    def _cancel_pnl_single(self, conn: ClientConnection, f: list[str]) -> None:
+        conn.pnl_single.pop(int(f[1]), None)
+
+    def _place_order(self, conn: ClientConnection, f: list[str]) -> None:
+        order_id = int(f[1])
+        fields = {
+            "action": f[16], "quantity": f[17], "order_type": f[18], "limit": f[19], "aux": f[20], "tif": f[21],
+            "account": f[23], "order_ref": f[26], "outside_rth": f[33],
+        }
+        existing = self.book.orders.get((conn.client_id, order_id))
+        if existing is not None and existing.is_working:
+            outcomes = self.book.modify(existing, fields, self.market.quote(existing.listing.key))
+            conn.send(conn.encoder.open_order(existing))
+            conn.send(conn.encoder.order_status(existing))
+            self._settle_outcomes(outcomes)
+            return
+        found = self._find(f[2:14])
+        if len(found) != 1:
+            self.book.high_water[conn.client_id] = max(order_id, self.book.high_water.get(conn.client_id, 0))
+            raise SimReject(200, "No security definition has been found for the request")
+        listing = found[0]
+        if self.faults.reject_next is not None:
+            reason, self.faults.reject_next = self.faults.reject_next, None
+            self.book.high_water[conn.client_id] = max(order_id, self.book.high_water.get(conn.client_id, 0))
+            raise SimReject(201, f"Order rejected - reason:{reason}")
+        quote = self.market.quote(listing.key)
+        if self.faults.rest_orders:
+            quote = type(quote)(symbol=quote.symbol)  # no prices: nothing can match yet
+        order, outcomes = self.book.place(conn.client_id, order_id, listing, fields, quote)
+        if self.faults.drop_before_ack:
+            self.faults.drop_before_ack = False
+            conn.drop()
+            self._settle_outcomes(outcomes)
+            return
+        conn.send(conn.encoder.open_order(order))
+        conn.send(conn.encoder.order_status(order))
+        if self.faults.drop_after_ack:
+            self.faults.drop_after_ack = False
+            conn.drop()
+        self._settle_outcomes(outcomes)
+
+    def _cancel_order(self, conn: ClientConnection, f: list[str]) -> None:
+        order_id = int(f[2])
+        try:
+            order = self.book.cancel(conn.client_id, order_id)
+        except SimReject as reject:
+            conn.send(conn.encoder.error(order_id, reject.code, reject.message))
+            return
+        conn.send(conn.encoder.open_order(order))
+        conn.send(conn.encoder.order_status(order))
+        conn.send(conn.encoder.error(order_id, 202, "Order Canceled - reason:"))
+
+    def _global_cancel(self, conn: ClientConnection, f: list[str]) -> None:
+        for order in [o for o in self.book.orders.values() if o.is_working]:
+            self.book.cancel(order.client_id, order.order_id)
+            owner = self.connections.get(order.client_id)
+            if owner is not None:
+                owner.send(owner.encoder.open_order(order))
+                owner.send(owner.encoder.order_status(order))
+                owner.send(owner.encoder.error(order.order_id, 202, "Order Canceled - reason:"))
+
+    def _ignore(self, conn: ClientConnection, f: list[str]) -> None:
+        pass
+
+    # --- fills and pushes ------------------------------------------------------------------------
+
+    def _settle_outcomes(self, outcomes: list[Outcome]) -> list[SimExecution]:
+        booked: list[SimExecution] = []
+        for outcome in outcomes:
+            parts = self.faults.partial_fills
+            self.faults.partial_fills = 0
+            order, executions = self.book.settle(outcome, parts or 1)
+            if not executions:
+                self._report_status(order)
+                continue
+            booked += executions
+            owner = self.connections.get(order.client_id)
+            for index, execution in enumerate(executions):
+                self._report_execution(execution)
+                if index == 0 and len(executions) > 1 and self.faults.drop_between_partials:
+                    self.faults.drop_between_partials = False
+                    if owner is not None:
+                        owner.drop()
+            self._push_account(order.account)
+        return booked
+
+    def _report_status(self, order: SimOrder) -> None:
+        owner = self.connections.get(order.client_id)
+        if owner is not None:
+            owner.send(owner.encoder.open_order(order))
+            owner.send(owner.encoder.order_status(order))
+
+    def _report_execution(self, execution: SimExecution) -> None:
+        """Send one fill in the order TWS does: execDetails, openOrder, orderStatus, commissionReport."""
+        owner = self.connections.get(execution.order.client_id)
+        if owner is None or owner.writer.is_closing():
+            return
+        enc = owner.encoder
+        owner.send(enc.exec_details(-1, execution))
+        owner.send(enc.open_order(execution.order))
+        owner.send(enc.order_status(execution.order))
+        owner.send(enc.commission_report(execution))
+
+    def _push_account(self, account: str) -> None:
+        for conn in list(self._sockets):
+            if conn.account_updates == account:
+                self.accounts_view.send_account(conn, account)
+            if conn.positions:
+                for acct, key, holding in self.book.positions(account):
+                    listing = self.market.listings[key]
+                    conn.send(conn.encoder.position(acct, listing, holding.quantity,
+                                                    holding.avg_price * listing.contract_multiplier))
+            for req_id, acct in conn.pnl.items():
+                if acct == account:
+                    self.accounts_view.send_pnl(conn, req_id, acct)
+            for req_id, (acct, con_id) in conn.pnl_single.items():
+                if acct == account:
+                    self.accounts_view.send_pnl_single(conn, req_id, acct, con_id)
+
+    def _send_ticks(self, conn: ClientConnection, req_id: int, listing: Listing, first: bool = False) -> None:
+        quote = self.market.quote(listing.key)
+        enc = conn.encoder
+        if quote.bid is not None:
+            conn.send(enc.tick_price(req_id, BID, quote.bid, quote.bid_size or 1))
+        if quote.ask is not None:
+            conn.send(enc.tick_price(req_id, ASK, quote.ask, quote.ask_size or 1))
+        if quote.last is not None:
+            conn.send(enc.tick_price(req_id, LAST, quote.last, 1))
+        if first and quote.close is not None:
+            conn.send(enc.tick_price(req_id, CLOSE, quote.close, 0))
+        if quote.volume is not None:
+            conn.send(enc.tick_size(req_id, VOLUME, quote.volume))
+
+    async def _tick_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.tick_interval_s)
+            try:
+                self._tick()
+            except Exception:
+                log.exception("simulated market tick failed")
+
+    def _tick(self) -> None:
+        for quote in self.market.step():
+            if not self.faults.rest_orders:
+                self._settle_outcomes(self.book.match(quote))
+            for conn in list(self._sockets):
+                for sub in list(conn.market_data.values()):
+                    if sub.listing.key == quote.symbol:
+                        self._send_ticks(conn, sub.req_id, sub.listing)
+
+    def _find(self, contract: list[str]) -> list[Listing]:
+        con_id, symbol, sec_type, last_trade, _strike, _right, _mult, exchange, primary, currency, local, _tc = (
+            contract
+        )
+        found = self.market.find(int(con_id or 0), symbol, sec_type, currency, local, exchange, last_trade)
+        if not found and primary:
+            found = self.market.find(int(con_id or 0), symbol, sec_type, currency, local, primary, last_trade)
+        return found
+
+
+def _parse_filter_time(text: str) -> datetime | None:
+    """Parse an ExecutionFilter time: 'YYYYMMDD-HH:MM:SS' (UTC), 'YYYYMMDD HH:MM:SS' (UTC) or with ' UTC'."""
+    text = text.strip().removesuffix(" UTC").strip()
+    if not text:
+        return None
+    for pattern in ("%Y%m%d-%H:%M:%S", "%Y%m%d %H:%M:%S"):
+        with contextlib.suppress(ValueError):
+            return datetime.strptime(text, pattern).replace(tzinfo=UTC)
+    raise SimReject(321, f"Error validating request: execution filter time {text!r} is not yyyymmdd-hh:mm:ss")
+
+
+_HANDLERS = {
+    1: TwsSimulator._req_mkt_data,
+    2: TwsSimulator._cancel_mkt_data,
+    3: TwsSimulator._place_order,
+    4: TwsSimulator._cancel_order,
+    5: TwsSimulator._req_open_orders,
+    6: TwsSimulator._req_account_updates,
+    7: TwsSimulator._req_executions,
+    8: TwsSimulator._req_ids,
+    9: TwsSimulator._req_contract_details,
+    15: TwsSimulator._ignore,
+    17: TwsSimulator._req_managed_accounts,
+    49: TwsSimulator._req_current_time,
+    58: TwsSimulator._global_cancel,
+    59: TwsSimulator._ignore,
+    61: TwsSimulator._req_positions,
+    62: TwsSimulator._req_account_summary,
+    63: TwsSimulator._ignore,
+    64: TwsSimulator._cancel_positions,
+    76: TwsSimulator._req_account_updates_multi,
+    77: TwsSimulator._ignore,
+    92: TwsSimulator._req_pnl,
+    93: TwsSimulator._cancel_pnl,
+    94: TwsSimulator._req_pnl_single,
+    95: TwsSimulator._cancel_pnl_single,
+    99: TwsSimulator._req_completed_orders,
+}
