@@ -16,10 +16,13 @@ from core.adapters.registry import create_adapter
 from core.domain import AccountId
 from core.ports.journal import JournalError
 from core.services.bus import EventBus
+from core.services.risk import LimitError, RiskConfig
 from core.services.session import TradingSession
 from core.storage.journal import SqliteJournal
+from core.storage.outbox import OutboxError
 from core.storage.paths import data_paths
 from core.storage.settings import AccountSettings, SettingsError, SettingsStore
+from gui.mail_setup import MailSetup
 from gui.widgets.main_window import MainWindow
 
 log = logging.getLogger("tradeterm")
@@ -44,13 +47,24 @@ def create_main_window(data_dir: str | Path | None = None, profile: str = "paper
     paths = data_paths(str(data_dir) if data_dir is not None else None)
     settings = SettingsStore(paths.settings)
     accounts = settings.accounts() or _paper_accounts(paths.paper)
+    try:
+        risk = RiskConfig.from_dict(settings.risk())
+    except LimitError as exc:
+        raise SettingsError(f"{settings.path}: risk: {exc}") from None
     journal = SqliteJournal(paths.journal)
     bus = EventBus()
-    session = TradingSession(bus, journal)
+    session = TradingSession(bus, journal, risk=risk)
+    mail = MailSetup(settings, paths.root, bus, session.portfolio)
     for account in accounts:
-        session.add_account(create_adapter(account.kind, AccountId(account.id), dict(account.settings), bus.publish))
+        session.add_account(
+            create_adapter(account.kind, AccountId(account.id), mail.adapter_settings(account), bus.publish)
+        )
     window = MainWindow(session, settings)
+    window.add_tool_action("E-mail settings…", "action.emailSettings", "Ctrl+Shift+E",
+                           lambda: mail.open_settings_dialog(window))
+    window.shutdown_hooks.append(mail.close)
     session.restore()
+    QTimer.singleShot(0, window, mail.start)
     if connect:
         window.connect_all()
     return window
@@ -79,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     asyncio.set_event_loop(loop)
     try:
         window = create_main_window(args.data_dir, args.profile)
-    except (JournalError, SettingsError) as exc:
+    except (JournalError, SettingsError, OutboxError) as exc:
         print(f"tradeterm: {exc}", file=sys.stderr)
         if args.screenshot is None:
             QMessageBox.critical(None, "TradeTerm cannot start", str(exc))

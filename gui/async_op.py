@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -22,6 +23,17 @@ class OpReporter(QObject):
 
     busy = Signal(str, bool)
     failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.running: set[asyncio.Task[Any]] = set()
+
+    async def cancel_all(self) -> None:
+        """Cancel every operation still running and wait for them to unwind (the window is closing)."""
+        tasks = list(self.running)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def run_op(
@@ -58,11 +70,18 @@ def run_op(
             if disable is not None:
                 disable.setEnabled(True)
 
+    def on_done(task: asyncio.Task[T]) -> None:
+        reporter.running.discard(task)
+        if inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:  # canceled before it began
+            coro.close()
+            reporter.busy.emit(label, False)
+            if disable is not None:
+                disable.setEnabled(True)
+        if not task.cancelled():
+            task.exception()
+
     task = asyncio.ensure_future(wrapper())
-    task.add_done_callback(_consume)
+    reporter.running.add(task)
+    task.add_done_callback(on_done)
     return task
 
-
-def _consume(task: asyncio.Task[Any]) -> None:
-    if not task.cancelled():
-        task.exception()

@@ -1,6 +1,6 @@
 """TradingSession: the facade the GUI (or a headless runner) talks to.
 
-One order path for every origin: request -> validation -> (risk) -> journal (durable) -> adapter.
+One order path for every origin: request -> validation -> risk -> journal (durable) -> adapter.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import asyncio
 import logging
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from core.domain import (
@@ -22,6 +23,7 @@ from core.domain import (
     Order,
     OrderCanceled,
     OrderCancelRejected,
+    OrderDenied,
     OrderOrigin,
     OrderPendingCancel,
     OrderRequest,
@@ -32,6 +34,7 @@ from core.domain import (
     Price,
     Quantity,
     Side,
+    StrategyId,
     TradingState,
     TradingStateChanged,
     validate_request,
@@ -46,7 +49,9 @@ from core.services.clock import SystemClock
 from core.services.instruments import InstrumentCatalog
 from core.services.oms import OrderManager
 from core.services.portfolio import Portfolio
+from core.services.quote_cache import QuoteCache
 from core.services.reconciliation import Reconciler, ReconciliationReport
+from core.services.risk import HoldCause, RiskConfig, RiskEngine
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +80,13 @@ class AccountSlot:
 class TradingSession:
     """Connect accounts, submit, cancel, cancel all, flatten; reconcile on every (re)connect.
 
-    Events: TradingStateChanged(account, state, reason), LogMessage; the OMS publishes OrderUpdated
-    and FillRecorded, the portfolio PositionUpdated.
+    Events: LogMessage; the risk engine publishes TradingStateChanged(account, state, reason), the OMS
+    OrderUpdated and FillRecorded, the portfolio PositionUpdated.
     """
 
-    def __init__(self, bus: EventBus, journal: Journal, clock: Clock | None = None) -> None:
+    def __init__(
+        self, bus: EventBus, journal: Journal, clock: Clock | None = None, risk: RiskConfig | None = None
+    ) -> None:
         self.bus = bus
         self.journal = journal
         self.clock = clock or SystemClock()
@@ -87,9 +94,12 @@ class TradingSession:
         self.oms = OrderManager(bus, journal)
         self.portfolio = Portfolio(bus, self.instruments, self.clock)
         self._reconciler = Reconciler(bus, self.oms, self.portfolio, journal)
+        self.quotes = QuoteCache(bus)
+        self.risk = RiskEngine(bus, self.clock, self.quotes, self.portfolio, self.oms, risk)
         self._accounts: dict[AccountId, AccountSlot] = {}
         self._tasks: set[asyncio.Task[object]] = set()
         bus.subscribe(ConnectionChanged, self._on_connection_changed)
+        bus.subscribe(TradingStateChanged, self._on_trading_state_changed)
 
     # --- accounts -------------------------------------------------------------------------------
 
@@ -97,6 +107,7 @@ class TradingSession:
         if adapter.account_id in self._accounts:
             raise ValueError(f"account {adapter.account_id} is already added")
         self._accounts[adapter.account_id] = AccountSlot(adapter)
+        self.risk.register_account(adapter.account_id)
         self.instruments.add(adapter.instruments())
 
     def account_ids(self) -> list[AccountId]:
@@ -143,11 +154,10 @@ class TradingSession:
         for task in list(self._tasks):
             task.cancel()
         for account_id, slot in self._accounts.items():
-            if slot.connection is ConnectionState.CONNECTED:
-                try:
-                    await slot.adapter.disconnect()
-                except errors.BrokerError as exc:
-                    log.warning("%s: disconnect failed: %s", account_id, exc)
+            try:  # whatever state it reports: a connect may have been under way
+                await slot.adapter.disconnect()
+            except errors.BrokerError as exc:
+                log.warning("%s: disconnect failed: %s", account_id, exc)
 
     async def _reconcile(self, slot: AccountSlot) -> ReconciliationReport:
         report = await self._reconciler.run(slot.adapter)
@@ -158,10 +168,13 @@ class TradingSession:
         return report
 
     def _set_trading(self, slot: AccountSlot, state: TradingState, reason: str) -> None:
-        changed = slot.trading is not state
-        slot.trading, slot.reason = state, reason
-        if changed:
-            self.bus.publish(TradingStateChanged(slot.adapter.account_id, state, reason))
+        """Set the connection's hold; the risk engine combines it with the kill switch and daily loss."""
+        self.risk.hold(slot.adapter.account_id, HoldCause.CONNECTION, state, reason)
+        slot.trading, slot.reason = self.risk.state(slot.adapter.account_id)
+
+    def _on_trading_state_changed(self, event: TradingStateChanged) -> None:
+        for account_id, slot in self._accounts.items():
+            slot.trading, slot.reason = self.risk.state(account_id)
 
     def _on_connection_changed(self, event: ConnectionChanged) -> None:
         slot = self._accounts.get(event.account_id)
@@ -184,17 +197,16 @@ class TradingSession:
     def _gate(self, account_id: AccountId) -> AccountSlot:
         slot = self._accounts.get(account_id)
         if slot is None:
-            raise OrderRefused([FieldError("account", f"Unknown account {account_id!r}: pick one from the list.")])
+            raise OrderRefused([FieldError("account_id", f"Unknown account {account_id!r}: pick one from the list.")])
         if slot.connection is not ConnectionState.CONNECTED:
-            raise OrderRefused([FieldError("account", f"{account_id} is not connected: connect it first.")])
-        if slot.trading is TradingState.HALTED:
-            raise OrderRefused([FieldError("account", f"{account_id} is halted: {slot.reason}")])
+            raise OrderRefused([FieldError("account_id", f"{account_id} is not connected: connect it first.")])
         return slot
 
     async def submit(self, request: OrderRequest) -> Order:
-        """Validate, journal and send one order; return it (its status tells what the broker said).
+        """Validate, risk-check, journal and send one order; return it (its status tells what the broker said).
 
-        Raises OrderRefused, journaling nothing, when a field is wrong or the account cannot trade.
+        Raises OrderRefused, journaling nothing, when a field is wrong or the account is not connected;
+        a risk refusal is journaled as DENIED with its reason, then raised as OrderRefused.
         """
         slot = self._gate(request.account_id)
         valid, problems = validate_request(request, self.instruments.find(request.symbol))
@@ -214,6 +226,11 @@ class TradingSession:
             strategy_id=request.strategy_id,
             created_at=self.clock.now(),
         )
+        refusal = self.risk.evaluate(order)
+        if refusal is not None:
+            order.apply(OrderDenied(order.client_order_id, refusal.reason, ts=self.clock.now()))
+            self.oms.create(order)  # the audit trail keeps refused orders too
+            raise OrderRefused([FieldError(refusal.field, refusal.reason)])
         order.apply(OrderSubmitted(order.client_order_id, ts=self.clock.now()))
         self.oms.create(order)  # durable before the adapter is called
         await self._send(slot, order)
@@ -252,6 +269,24 @@ class TradingSession:
         await asyncio.gather(*(self.cancel(o.client_order_id) for o in working), return_exceptions=True)
         return len(working)
 
+    async def kill_switch(self, actor: str) -> int:
+        """Halt every account, cancel every working order everywhere, record who did it; return cancels asked."""
+        self.risk.hold(None, HoldCause.KILL_SWITCH, TradingState.HALTED, f"Kill switch pulled by {actor}.")
+        count = await self.cancel_all()
+        self.journal.record_audit(actor, "kill_switch", f"halted all accounts; cancel asked for {count} order(s)")
+        return count
+
+    def resume(self, account_id: AccountId | None, actor: str) -> TradingState:
+        """Lift the kill switch (None: globally) or an account's daily-loss hold; return the resulting state."""
+        state, reason = self.risk.resume(account_id)
+        self.journal.record_audit(actor, "resume", f"{account_id or 'all accounts'}: now {state.value} ({reason})")
+        return state
+
+    def enable_strategy(self, strategy_id: StrategyId, actor: str) -> None:
+        """Re-enable a strategy that the fill throttle disabled."""
+        self.risk.enable_strategy(strategy_id)
+        self.journal.record_audit(actor, "enable_strategy", str(strategy_id))
+
     async def flatten(self, account_id: AccountId | None = None, symbol: str | None = None) -> list[Order]:
         """Cancel working orders, then close each position with a market order."""
         targets = [
@@ -277,3 +312,21 @@ class TradingSession:
             except OrderRefused as exc:
                 self.bus.publish(LogMessage("ERROR", f"Flatten {position.symbol}: {exc}"))
         return sent
+
+    async def record_manual_fill(
+        self, client_order_id: ClientOrderId, quantity: object, price: object, ts: datetime
+    ) -> None:
+        """Record an execution reported by hand (e-mail desk) at a timezone-aware time ts.
+
+        The order's adapter validates it (ValueError with a `field` naming what to change) and publishes
+        the fill, which the OMS journals and the portfolio books before this returns.
+        """
+        order = self.oms.get(client_order_id)
+        if order is None:
+            raise KeyError(f"no order {client_order_id}")
+        record = getattr(self._accounts[order.account_id].adapter, "record_fill", None)
+        if record is None:
+            raise ValueError(
+                f"{order.account_id} reports its own executions; fills can be recorded by hand only on an e-mail desk."
+            )
+        record(client_order_id, quantity, price, ts)

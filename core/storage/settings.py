@@ -230,6 +230,17 @@ class SettingsStore:
         ticket = self._current().get("ticket")
         self._update("ticket", {**(ticket if isinstance(ticket, dict) else {}), "confirm": bool(confirm)})
 
+    def risk(self) -> dict[str, Any] | None:
+        """Return the risk-limits document as saved (validated by the risk engine's RiskConfig), or None."""
+        raw = self._current().get("risk")
+        if raw is not None and not isinstance(raw, dict):
+            raise SettingsError(f"{self.path}: risk: expected an object, got {raw!r}")
+        return copy.deepcopy(raw)
+
+    def set_risk(self, document: Mapping[str, Any]) -> None:
+        """Save the risk-limits document."""
+        self._update("risk", dict(document))
+
     def window_geometry(self) -> bytes | None:
         """Return the saved main-window geometry (Qt's saveGeometry bytes), or None."""
         return self._window_bytes("geometry")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import getpass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from PySide6.QtCore import QByteArray, QModelIndex, Qt, QTimer, Signal
@@ -19,16 +20,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.domain import AccountId, ClientOrderId, Order, OrderRequest, OrderType, Position, Side
+from core.domain import AccountId, ClientOrderId, Order, OrderRequest, OrderType, Position, Side, StrategyId
+from core.services.risk import RiskConfig
+from core.services.risk.usage import usage_texts
 from core.services.session import OrderRefused, TradingSession
 from gui.async_op import OpReporter, run_op
 from gui.bridge import CoreBridge
+from gui.dialogs.manual_fill import ManualFillDialog
+from gui.dialogs.risk_limits import RiskLimitsDialog
 from gui.models.format import fmt_signed
 from gui.models.table_model import RawRole
 from gui.widgets.accounts_panel import AccountsPanel
 from gui.widgets.grid_view import make_grid_view
 from gui.widgets.log_view import LogView
 from gui.widgets.order_ticket import OrderTicketWidget
+from gui.widgets.trading_state import TradingStateWidget
 
 
 class WindowSettings(Protocol):
@@ -45,6 +51,8 @@ class WindowSettings(Protocol):
     def window_state(self) -> bytes | None: ...
 
     def set_window_layout(self, geometry: bytes, state: bytes) -> None: ...
+
+    def set_risk(self, document: Mapping[str, Any]) -> None: ...
 
 
 def describe(order: Order) -> str:
@@ -73,6 +81,7 @@ class MainWindow(QMainWindow):
         self.reporter = OpReporter(self)
         self.bridge = CoreBridge(session.bus, self)
         self._first_show = True
+        self.shutdown_hooks: list[Callable[[], Awaitable[None]]] = []
         self._build_views()
         self._build_docks()
         self._build_toolbar()
@@ -115,8 +124,13 @@ class MainWindow(QMainWindow):
         self.cancel_button.setObjectName("orders.cancelButton")
         self.cancel_all_button = QPushButton("Cancel all")
         self.cancel_all_button.setObjectName("orders.cancelAllButton")
+        self.record_fill_button = QPushButton("Record fill…")
+        self.record_fill_button.setObjectName("orders.recordFillButton")
+        self.record_fill_button.setToolTip("Record an execution the e-mail desk reported (desk orders only)")
+        self.record_fill_button.setEnabled(False)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.cancel_all_button)
+        buttons.addWidget(self.record_fill_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
         self.orders_panel = orders_box
@@ -176,8 +190,16 @@ class MainWindow(QMainWindow):
         action.triggered.connect(slot)
         return action
 
+    def add_tool_action(self, text: str, name: str, shortcut: str, slot: Any) -> QAction:
+        """Add an action (with its hotkey) to the toolbar; the composition root adds the ones widgets cannot build."""
+        action = self._action(text, name, shortcut, slot)
+        self._toolbar.addAction(action)
+        self._toolbar.widgetForAction(action).setObjectName(f"toolbar.{name.removeprefix('action.')}")
+        return action
+
     def _build_toolbar(self) -> None:
         toolbar = QToolBar("Trading", self)
+        self._toolbar = toolbar
         toolbar.setObjectName("toolbar.trading")
         toolbar.setMovable(False)
         self.cancel_all_action = self._action("Cancel all", "action.cancelAll", "Ctrl+Shift+C",
@@ -186,7 +208,14 @@ class MainWindow(QMainWindow):
                                                self._on_flatten_all_triggered)
         self.reset_layout_action = self._action("Reset layout", "action.resetLayout", "Ctrl+Shift+R",
                                                 self.reset_layout)
-        for action in (self.cancel_all_action, self.flatten_all_action, self.reset_layout_action):
+        self.kill_switch_action = self._action("Kill switch", "action.killSwitch", "Ctrl+Shift+K",
+                                               self._on_kill_switch_triggered)
+        self.resume_action = self._action("Resume trading", "action.resumeTrading", "Ctrl+Shift+U",
+                                          self._on_resume_triggered)
+        self.risk_limits_action = self._action("Risk limits…", "action.riskLimits", "Ctrl+Shift+L",
+                                               self._on_risk_limits_triggered)
+        for action in (self.kill_switch_action, self.resume_action, self.cancel_all_action, self.flatten_all_action,
+                       self.risk_limits_action, self.reset_layout_action):
             toolbar.addAction(action)
             toolbar.widgetForAction(action).setObjectName(f"toolbar.{action.objectName().removeprefix('action.')}")
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
@@ -197,6 +226,8 @@ class MainWindow(QMainWindow):
         self.busy_label = QLabel()
         self.busy_label.setObjectName("status.busy")
         bar.addWidget(self.busy_label, 1)
+        self.trading_state_widget = TradingStateWidget()
+        bar.addPermanentWidget(self.trading_state_widget)
         self.pnl_label = QLabel()
         self.pnl_label.setObjectName("status.pnl")
         bar.addPermanentWidget(self.pnl_label)
@@ -213,6 +244,7 @@ class MainWindow(QMainWindow):
         bridge.log_message.connect(self.log_view.add)
         bridge.connection_changed.connect(self._on_connection_changed)
         bridge.trading_state_changed.connect(self._on_trading_state_changed)
+        bridge.trading_state_changed.connect(self.trading_state_widget.on_trading_state_changed)
         bridge.reconciliation_required.connect(self._on_reconciliation_required)
         self.reporter.busy.connect(self._on_busy)
         self.reporter.failed.connect(lambda text: self.log_view.add("ERROR", text))
@@ -221,6 +253,8 @@ class MainWindow(QMainWindow):
         self.positions_view.doubleClicked.connect(self._on_position_double_clicked)
         self.cancel_button.clicked.connect(self._on_cancel_selected_clicked)
         self.cancel_all_button.clicked.connect(self._on_cancel_all_triggered)
+        self.record_fill_button.clicked.connect(self._on_record_fill_clicked)
+        self.orders_view.selectionModel().selectionChanged.connect(self._on_order_selection_changed)
         self.accounts_panel.connect_requested.connect(self._on_connect_requested)
         self.accounts_panel.disconnect_requested.connect(self._on_disconnect_requested)
 
@@ -295,6 +329,28 @@ class MainWindow(QMainWindow):
                 coid = ClientOrderId(order.client_order_id)
                 run_op(self.reporter, f"Cancel {order.symbol}", self.session.cancel(coid))
 
+    def _selected_order(self) -> Order | None:
+        rows = self.orders_view.selectionModel().selectedRows()
+        order = rows[0].data(RawRole) if rows else None
+        return order if isinstance(order, Order) else None
+
+    def _on_order_selection_changed(self) -> None:
+        order = self._selected_order()
+        desk = order is not None and self.session.account(order.account_id).adapter.kind == "email_desk"
+        self.record_fill_button.setEnabled(desk)
+
+    def _on_record_fill_clicked(self) -> None:
+        order = self._selected_order()
+        if order is None:
+            return
+        dialog = ManualFillDialog(order, parent=self)
+        coid = order.client_order_id
+        dialog.fillEntered.connect(
+            lambda qty, price, ts: run_op(self.reporter, f"Record fill {order.symbol}",
+                                          self.session.record_manual_fill(coid, qty, price, ts))
+        )
+        dialog.open()
+
     def _on_cancel_all_triggered(self) -> None:
         run_op(self.reporter, "Cancel all", self.session.cancel_all(),
                on_success=lambda n: self.log_view.add("INFO", f"Cancel requested for {n} working order(s)."))
@@ -315,6 +371,41 @@ class MainWindow(QMainWindow):
     def _flatten(self) -> None:
         run_op(self.reporter, "Flatten all", self.session.flatten(),
                on_success=lambda orders: self.log_view.add("INFO", f"Flatten sent {len(orders)} order(s)."))
+
+    def _on_kill_switch_triggered(self) -> None:
+        working = len(self.session.oms.working())
+        box = QMessageBox(QMessageBox.Icon.Critical, "Kill switch",
+                          f"Cancel all {working} working order(s) on every account and halt all trading?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("killSwitchConfirmDialog")
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)
+        box.finished.connect(lambda result: self._kill() if result == QMessageBox.StandardButton.Yes else None)
+        box.open()
+
+    def _kill(self) -> None:
+        run_op(self.reporter, "Kill switch", self.session.kill_switch(getpass.getuser()),
+               on_success=lambda n: self.log_view.add("WARNING", f"Kill switch: all trading halted; cancel asked "
+                                                                 f"for {n} working order(s)."))
+
+    def _on_resume_triggered(self) -> None:
+        state = self.session.resume(None, getpass.getuser())
+        self.log_view.add("INFO", f"Resume: trading is {state.value.lower()}.")
+
+    def _on_risk_limits_triggered(self) -> None:
+        risk = self.session.risk
+
+        def save(config: RiskConfig) -> None:
+            self.settings.set_risk(config.to_dict())
+            risk.set_config(config)
+
+        dialog = RiskLimitsDialog(
+            risk.config, [str(a) for a in self.session.account_ids()], save,
+            usage=lambda kind, key: usage_texts(risk, kind, key),
+            strategies=[str(s) for s in risk.disabled_strategies()],
+            enable_strategy=lambda s: self.session.enable_strategy(StrategyId(s), getpass.getuser()),
+            parent=self,
+        )
+        dialog.open()
 
     # --- status ---------------------------------------------------------------------------------
 
@@ -379,6 +470,9 @@ class MainWindow(QMainWindow):
             return
         self._shut = True
         self._status_timer.stop()
+        await self.reporter.cancel_all()
+        for hook in self.shutdown_hooks:
+            await hook()
         self.bridge.detach()
         await self.session.close()
         self.session.journal.close()

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QComboBox, QHe
 from gui.app import create_main_window
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "ui-objects.md"
-ON_DEMAND = {"flattenConfirmDialog", "reconciliationDialog"}
+ON_DEMAND = {"flattenConfirmDialog", "reconciliationDialog", "killSwitchConfirmDialog", "riskLimitsDialog",
+             "emailSettingsDialog", "manualFillDialog"}
 
 
 def documented_names() -> list[str]:

@@ -1,0 +1,300 @@
+"""RiskEngine: the synchronous pre-trade gate every order passes, and the trading state of each account."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from core.domain import (
+    AccountId,
+    FillRecorded,
+    LogMessage,
+    Order,
+    PositionUpdated,
+    StrategyId,
+    TradingState,
+    TradingStateChanged,
+)
+from core.ports.clock import Clock
+from core.ports.market_data import QuoteSource
+from core.services.bus import EventBus
+from core.services.risk.checks import CHECKS, money, num
+from core.services.risk.context import (
+    OrderSource,
+    PositionSource,
+    RecentOrder,
+    RiskContext,
+    duplicate_key,
+    gross_exposure,
+)
+from core.services.risk.limits import RiskConfig, RiskLimits
+
+_SEVERITY = {TradingState.ACTIVE: 0, TradingState.REDUCING: 1, TradingState.HALTED: 2}
+_MEMORY_S = 60.0
+
+
+class HoldCause(StrEnum):
+    """Why an account (or everything) is not fully ACTIVE; each cause is set and released on its own."""
+
+    CONNECTION = "connection"
+    KILL_SWITCH = "kill switch"
+    DAILY_LOSS = "daily loss"
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A risk refusal: the order-ticket field it concerns and the reason."""
+
+    field: str
+    reason: str
+
+
+class RiskEngine:
+    """Check orders against the limits; keep ACTIVE / REDUCING / HALTED per account and globally.
+
+    An account's state is the most severe of its own holds and the global ones. Daily loss is
+    watched on every position update: beyond daily_loss_limit the account is REDUCING, beyond
+    daily_loss_halt HALTED, until someone resumes it. A strategy with more fills than
+    strategy_max_fills within strategy_fill_window_s is disabled until someone re-enables it.
+
+    Events: TradingStateChanged(account_id or None for global, state, reason) when a state changes;
+    LogMessage when a strategy is disabled or re-enabled.
+    """
+
+    def __init__(
+        self,
+        bus: EventBus,
+        clock: Clock,
+        quotes: QuoteSource,
+        positions: PositionSource,
+        orders: OrderSource,
+        config: RiskConfig | None = None,
+    ) -> None:
+        self._bus = bus
+        self._clock = clock
+        self._quotes = quotes
+        self._positions = positions
+        self._orders = orders
+        self._config = config or RiskConfig()
+        self._holds: dict[AccountId | None, dict[HoldCause, tuple[TradingState, str]]] = {None: {}}
+        self._shown: dict[AccountId | None, TradingState] = {None: TradingState.ACTIVE}
+        self._recent: dict[AccountId, deque[RecentOrder]] = {}
+        self._fills: dict[StrategyId, deque[float]] = {}
+        self._disabled: dict[StrategyId, str] = {}
+        bus.subscribe(FillRecorded, self._on_fill_recorded)
+        bus.subscribe(PositionUpdated, self._on_position_updated)
+
+    # --- configuration --------------------------------------------------------------------------
+
+    @property
+    def config(self) -> RiskConfig:
+        return self._config
+
+    def set_config(self, config: RiskConfig) -> None:
+        """Apply new limits at once (the next order is checked against them)."""
+        self._config = config
+        for account_id in self.accounts():
+            self._watch_daily_loss(account_id)
+
+    def limits_for(self, account_id: AccountId | None, strategy_id: StrategyId | None = None) -> RiskLimits:
+        return self._config.limits_for(account_id, strategy_id)
+
+    # --- trading state --------------------------------------------------------------------------
+
+    def register_account(self, account_id: AccountId, reason: str = "Not connected.") -> None:
+        """Track an account; it starts HALTED until its connection is reconciled (no event)."""
+        if account_id in self._holds:
+            return
+        self._holds[account_id] = {HoldCause.CONNECTION: (TradingState.HALTED, reason)}
+        self._shown[account_id] = TradingState.HALTED
+
+    def accounts(self) -> list[AccountId]:
+        return [a for a in self._holds if a is not None]
+
+    def state(self, account_id: AccountId | None = None) -> tuple[TradingState, str]:
+        """Return the effective state of an account (or the global one, for None) and why."""
+        holds = list(self._holds[None].values())
+        if account_id is not None:
+            holds = list(self._holds.get(account_id, {}).values()) + holds
+        worst = (TradingState.ACTIVE, "Trading normally.")
+        for hold in holds:
+            if _SEVERITY[hold[0]] > _SEVERITY[worst[0]]:
+                worst = hold
+        return worst
+
+    def hold(self, account_id: AccountId | None, cause: HoldCause, state: TradingState, reason: str) -> None:
+        """Set (or replace) one cause's restriction on an account, or on every account for None."""
+        if state is TradingState.ACTIVE:
+            self.release(account_id, cause)
+            return
+        self._holds.setdefault(account_id, {})[cause] = (state, reason)
+        self._publish_changes()
+
+    def release(self, account_id: AccountId | None, cause: HoldCause) -> None:
+        """Lift one cause's restriction; other causes still apply."""
+        self._holds.setdefault(account_id, {}).pop(cause, None)
+        self._publish_changes()
+
+    def resume(self, account_id: AccountId | None) -> tuple[TradingState, str]:
+        """Lift the kill switch and daily-loss holds (connection holds stay); return the resulting state.
+
+        A daily loss still beyond its limit puts the account straight back: raise the limit first.
+        """
+        for cause in (HoldCause.KILL_SWITCH, HoldCause.DAILY_LOSS):
+            self._holds.setdefault(account_id, {}).pop(cause, None)
+        self._publish_changes()
+        for account in [account_id] if account_id is not None else self.accounts():
+            self._watch_daily_loss(account)
+        return self.state(account_id)
+
+    def _publish_changes(self) -> None:
+        for account_id in [None, *self.accounts()]:
+            state, reason = self.state(account_id)
+            if self._shown.get(account_id) is not state:
+                self._shown[account_id] = state
+                self._bus.publish(TradingStateChanged(account_id, state, reason))
+
+    # --- the gate -------------------------------------------------------------------------------
+
+    def check(self, order: Order) -> str | None:
+        """Return why order must not be sent, or None; a passing order counts toward the rate and duplicate windows."""
+        refusal = self.evaluate(order)
+        return None if refusal is None else refusal.reason
+
+    def evaluate(self, order: Order) -> Refusal | None:
+        """Run every check; return the first refusal (with its field), or None and remember the order."""
+        self._watch_daily_loss(order.account_id)
+        limits = self.limits_for(order.account_id, order.strategy_id)
+        context = self._context(order)
+        for field, check in CHECKS:
+            reason = check(order, limits, context)
+            if reason is not None:
+                return Refusal(field, reason)
+        self._remember(order)
+        return None
+
+    def _context(self, order: Order) -> RiskContext:
+        state, reason = self.state(order.account_id)
+        now = self._clock.monotonic()
+        recent = [r for r in self._recent_of(order.account_id, now) if r.client_order_id != order.client_order_id]
+        working = [o for o in self._orders.working(order.account_id) if o.client_order_id != order.client_order_id]
+        return RiskContext(
+            now=self._clock.now(),
+            monotonic=now,
+            state=state,
+            state_reason=reason,
+            quote_of=self._quotes.latest,
+            positions=self._positions.positions(order.account_id),
+            working=working,
+            recent=recent,
+            strategy_disabled=self._disabled.get(order.strategy_id) if order.strategy_id is not None else None,
+        )
+
+    def _recent_of(self, account_id: AccountId, now: float) -> deque[RecentOrder]:
+        recent = self._recent.setdefault(account_id, deque())
+        keep = max(_MEMORY_S, float(self.limits_for(account_id).duplicate_window_s or 0))
+        while recent and now - recent[0].at > keep:
+            recent.popleft()
+        return recent
+
+    def _remember(self, order: Order) -> None:
+        recent = self._recent_of(order.account_id, self._clock.monotonic())
+        if all(r.client_order_id != order.client_order_id for r in recent):
+            recent.append(RecentOrder(self._clock.monotonic(), order.client_order_id, duplicate_key(order)))
+
+    # --- daily loss -----------------------------------------------------------------------------
+
+    def daily_loss(self, account_id: AccountId) -> Decimal | None:
+        """Return today's loss (positive when losing) in the limits' currency, or None while unknown."""
+        limits = self.limits_for(account_id)
+        total = Decimal(0)
+        for currency, pnl in self._positions.totals(account_id).items():
+            rate = limits.fx_rate(currency)
+            if pnl.daily is None or rate is None:
+                return None
+            total += pnl.daily * rate
+        return -total
+
+    def _watch_daily_loss(self, account_id: AccountId) -> None:
+        limits = self.limits_for(account_id)
+        if limits.daily_loss_limit is None and limits.daily_loss_halt is None:
+            return
+        loss = self.daily_loss(account_id)
+        if loss is None:
+            return
+        lost = money(loss, limits.currency)
+        if limits.daily_loss_halt is not None and loss > limits.daily_loss_halt:
+            target = (TradingState.HALTED,
+                      f"Daily loss {lost} is beyond the {money(limits.daily_loss_halt, limits.currency)} halt level.")
+        elif limits.daily_loss_limit is not None and loss > limits.daily_loss_limit:
+            target = (TradingState.REDUCING,
+                      f"Daily loss {lost} is beyond the {money(limits.daily_loss_limit, limits.currency)} limit.")
+        else:
+            return
+        current = self._holds.get(account_id, {}).get(HoldCause.DAILY_LOSS)
+        if current is None or _SEVERITY[target[0]] > _SEVERITY[current[0]]:
+            self.hold(account_id, HoldCause.DAILY_LOSS, *target)
+
+    def _on_position_updated(self, event: PositionUpdated) -> None:
+        self._watch_daily_loss(event.position.account_id)
+
+    # --- strategies -----------------------------------------------------------------------------
+
+    def disabled_strategies(self) -> dict[StrategyId, str]:
+        return dict(self._disabled)
+
+    def enable_strategy(self, strategy_id: StrategyId) -> None:
+        """Let a strategy disabled by the fill throttle send orders again."""
+        self._fills.pop(strategy_id, None)
+        if self._disabled.pop(strategy_id, None) is not None:
+            self._bus.publish(LogMessage("INFO", f"Strategy {strategy_id} re-enabled."))
+
+    def strategy_fills(self, strategy_id: StrategyId) -> int:
+        """Return how many fills the strategy had within its fill window."""
+        fills = self._fills.get(strategy_id)
+        if not fills:
+            return 0
+        window = float(self.limits_for(None, strategy_id).strategy_fill_window_s)
+        now = self._clock.monotonic()
+        while fills and now - fills[0] > window:
+            fills.popleft()
+        return len(fills)
+
+    def _on_fill_recorded(self, event: FillRecorded) -> None:
+        coid = event.fill.client_order_id
+        order = self._orders.get(coid) if coid is not None else None
+        if order is None or order.strategy_id is None:
+            return
+        strategy = order.strategy_id
+        self._fills.setdefault(strategy, deque()).append(self._clock.monotonic())
+        limits = self.limits_for(order.account_id, strategy)
+        count = self.strategy_fills(strategy)
+        if limits.strategy_max_fills is None or count <= limits.strategy_max_fills or strategy in self._disabled:
+            return
+        reason = (f"Strategy {strategy} is disabled: {count} fills within {num(limits.strategy_fill_window_s)} s "
+                  f"(limit {limits.strategy_max_fills}). Re-enable it in Risk limits once checked.")
+        self._disabled[strategy] = reason
+        self._bus.publish(LogMessage("ERROR", reason))
+
+    # --- usage ----------------------------------------------------------------------------------
+
+    def exposure(self, account_id: AccountId) -> Decimal | None:
+        """Return the account's gross exposure including working orders, or None without an FX rate."""
+        limits = self.limits_for(account_id)
+        result = gross_exposure(self._positions.positions(account_id), self._orders.working(account_id),
+                                self._quotes.latest, limits.fx_rate)
+        return None if result.missing_rate is not None else result.amount
+
+    def working_count(self, account_id: AccountId) -> int:
+        return len(self._orders.working(account_id))
+
+    def largest_position(self, account_id: AccountId) -> Decimal:
+        return max((abs(p.quantity) for p in self._positions.positions(account_id)), default=Decimal(0))
+
+    def order_counts(self, account_id: AccountId) -> tuple[int, int]:
+        """Return how many orders passed in the last second and in the last minute."""
+        now = self._clock.monotonic()
+        recent = self._recent_of(account_id, now)
+        return sum(1 for r in recent if now - r.at < 1), sum(1 for r in recent if now - r.at < 60)

@@ -1,0 +1,102 @@
+"""MailSetup: the e-mail side of the composition root — SMTP mailer, outbox, notifications, settings dialog."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QWidget
+
+from core.adapters.mail.config import MailConfigError, SmtpConfig
+from core.adapters.mail.smtp import SmtpMailer, send_test_mail
+from core.domain import LogMessage
+from core.services.bus import EventBus
+from core.services.notifications import NotificationService, NotificationSettings
+from core.services.portfolio import Portfolio
+from core.storage.outbox import OUTBOX_FILE, SqliteOutbox
+from core.storage.secrets import SecretStore, SecretStoreError, secret_key
+from core.storage.settings import AccountSettings, SettingsError, SettingsStore
+from gui.dialogs.email_settings import EmailSettingsDialog
+
+SMTP_PASSWORD = secret_key("smtp", "password")
+
+
+class MailSetup:
+    """Build and own the mailer, the persistent outbox and the notification service.
+
+    The keyring is opened only when a password is first needed, so a machine without one still
+    starts (and says what to install when e-mail is set up).
+    """
+
+    def __init__(self, settings: SettingsStore, data_dir: Path, bus: EventBus, portfolio: Portfolio) -> None:
+        self._settings = settings
+        self._bus = bus
+        self._secrets = SecretStore()
+        email = self._email_document()
+        self.mailer: SmtpMailer | None = None
+        smtp = email.get("smtp")
+        if isinstance(smtp, Mapping):
+            try:
+                self.mailer = SmtpMailer(SmtpConfig.from_mapping(smtp), password=self._password)
+            except MailConfigError as exc:
+                bus.publish(LogMessage("ERROR", f"E-mail settings in {settings.path}: {exc}"))
+        try:
+            notify = NotificationSettings.from_mapping(email)
+        except ValueError as exc:
+            raise SettingsError(f"{settings.path}: email: {exc}") from None
+        self.outbox = SqliteOutbox(data_dir / OUTBOX_FILE)
+        self.notifications = NotificationService(bus, self.outbox, self.mailer, notify, portfolio=portfolio)
+
+    def _email_document(self) -> dict[str, Any]:
+        raw = self._settings.load().get("email")
+        return dict(raw) if isinstance(raw, Mapping) else {}
+
+    def _password(self) -> str | None:
+        try:
+            return self._secrets.get(SMTP_PASSWORD)
+        except SecretStoreError as exc:
+            self._bus.publish(LogMessage("ERROR", f"SMTP password unavailable: {exc}"))
+            return None
+
+    def adapter_settings(self, account: AccountSettings) -> dict[str, object]:
+        """Return an account's adapter settings; an e-mail desk also gets the mailer (never persisted)."""
+        values: dict[str, object] = dict(account.settings)
+        if account.kind == "email_desk":
+            values["mailer"] = self.mailer
+        return values
+
+    def start(self) -> None:
+        self.notifications.start()
+
+    async def close(self) -> None:
+        await self.notifications.close()
+        self.outbox.close()
+
+    def open_settings_dialog(self, parent: QWidget) -> EmailSettingsDialog:
+        """Open the e-mail settings dialog; saving applies at once, the password goes to the keyring only."""
+        try:
+            has_password = self._secrets.get(SMTP_PASSWORD) is not None
+        except SecretStoreError:
+            has_password = False
+
+        def save_settings(values: Mapping[str, Any]) -> None:
+            smtp = SmtpConfig.from_mapping(values["smtp"])
+            notify = NotificationSettings.from_mapping(values)
+            self._settings.save({**self._settings.load(), "email": dict(values)})
+            if self.mailer is None:
+                self.mailer = SmtpMailer(smtp, password=self._password)
+            else:
+                self.mailer.config = smtp
+            self.notifications.configure(notify, self.mailer)
+
+        def save_password(password: str) -> None:
+            self._secrets.set(SMTP_PASSWORD, password)
+
+        async def send_test(values: Mapping[str, Any], password: str | None) -> None:
+            await send_test_mail(SmtpConfig.from_mapping(values["smtp"]), lambda: password or self._password())
+
+        dialog = EmailSettingsDialog(self._email_document(), has_password, save_settings, save_password, send_test,
+                                     parent=parent)
+        dialog.open()
+        return dialog

@@ -1,0 +1,140 @@
+"""The confirm-before-sending dialog of the order ticket, and the one-line order summary both show."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
+
+from core.domain import Instrument, OrderType, Side, ValidatedRequest
+
+TYPE_LABELS = {
+    OrderType.MARKET: "MKT",
+    OrderType.LIMIT: "LMT",
+    OrderType.STOP: "STP",
+    OrderType.STOP_LIMIT: "STP LMT",
+}
+SIDE_COLORS = {Side.BUY: "#1565c0", Side.SELL: "#c62828"}
+
+
+def format_price(value: Decimal, instrument: Instrument | None) -> str:
+    """Return value with the decimal places of the instrument's tick."""
+    if instrument is None:
+        return format(value, "f")
+    return format(value.quantize(Decimal(1).scaleb(-instrument.price_places)), "f")
+
+
+def format_quantity(value: Decimal) -> str:
+    """Return value without exponent or trailing zeros (100, not 1E+2)."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def order_summary(side: Side, quantity: str, symbol: str, order_type: OrderType, limit: str, stop: str) -> str:
+    """Return e.g. 'Buy 100 AAPL LMT 189.50', leaving out whatever is still empty."""
+    parts = [side.value.capitalize(), quantity, symbol]
+    if order_type is OrderType.STOP_LIMIT:
+        parts += ["STP", stop, "LMT", limit]
+    else:
+        parts.append(TYPE_LABELS[order_type])
+        parts.append(limit if order_type.needs_limit else stop if order_type.needs_stop else "")
+    return " ".join(part for part in parts if part)
+
+
+def reference_price(validated: ValidatedRequest, quote: tuple[Decimal | None, Decimal | None]) -> Decimal | None:
+    """Return the price the notional is computed at: limit, else stop, else the touch (ask to buy, bid to sell)."""
+    if validated.limit_price is not None:
+        return validated.limit_price
+    if validated.stop_price is not None:
+        return validated.stop_price
+    bid, ask = quote
+    return ask if validated.request.side is Side.BUY else bid
+
+
+class OrderConfirmDialog(QDialog):
+    """Ask the trader to confirm one order; Enter sends, Esc cancels.
+
+    Open it with `open()` and connect `finished(int)`; `accept()` and `reject()` are the test hooks.
+    """
+
+    def __init__(
+        self,
+        validated: ValidatedRequest,
+        quote: tuple[Decimal | None, Decimal | None] = (None, None),
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("orderTicket.confirmDialog")
+        self.setWindowTitle("Confirm order")
+        self.setModal(True)
+        request, instrument = validated.request, validated.instrument
+        side_word = request.side.value.capitalize()
+
+        headline = QLabel(
+            order_summary(
+                request.side,
+                format_quantity(validated.quantity),
+                instrument.symbol,
+                request.order_type,
+                self._price(validated.limit_price, instrument),
+                self._price(validated.stop_price, instrument),
+            )
+        )
+        headline.setObjectName("orderTicket.confirmDialog.summary")
+        headline.setStyleSheet(f"font-size: 15px; font-weight: 600; color: {SIDE_COLORS[request.side]};")
+
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.setHorizontalSpacing(16)
+        rows = [
+            ("Side", side_word.upper()),
+            ("Quantity", format_quantity(validated.quantity)),
+            ("Symbol", f"{instrument.symbol}  {instrument.venue}".rstrip()),
+            ("Type", TYPE_LABELS[request.order_type]),
+        ]
+        if validated.limit_price is not None:
+            rows.append(("Limit price", format_price(validated.limit_price, instrument)))
+        if validated.stop_price is not None:
+            rows.append(("Stop price", format_price(validated.stop_price, instrument)))
+        rows += [
+            ("Time in force", request.tif.value),
+            ("Notional", self._notional(validated, quote)),
+            ("Account", str(request.account_id)),
+        ]
+        for caption, value in rows:
+            label = QLabel(value)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            form.addRow(f"{caption}:", label)
+
+        buttons = QDialogButtonBox()
+        self._send_button = buttons.addButton(f"Send {side_word} order", QDialogButtonBox.ButtonRole.AcceptRole)
+        self._send_button.setObjectName("orderTicket.confirmDialog.sendButton")
+        self._send_button.setDefault(True)
+        cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setObjectName("orderTicket.confirmDialog.cancelButton")
+        cancel.setAutoDefault(False)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 16, 18, 14)
+        layout.setSpacing(12)
+        layout.addWidget(headline)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self._send_button.setFocus()
+
+    @staticmethod
+    def _price(value: Decimal | None, instrument: Instrument) -> str:
+        return "" if value is None else format_price(value, instrument)
+
+    @staticmethod
+    def _notional(validated: ValidatedRequest, quote: tuple[Decimal | None, Decimal | None]) -> str:
+        price = reference_price(validated, quote)
+        instrument = validated.instrument
+        if price is None:
+            return "— (no quote)"
+        amount = instrument.notional(validated.quantity, price)
+        approx = "≈ " if validated.request.order_type is OrderType.MARKET else ""
+        return f"{approx}{amount:,.2f} {instrument.currency}"

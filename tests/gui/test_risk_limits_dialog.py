@@ -1,0 +1,169 @@
+"""The risk limits dialog: validates every field where it is typed, shows usage, saves through the callback."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
+from pytestqt.qtbot import QtBot
+
+from core.domain import AccountId, StrategyId
+from core.services.risk import LIMIT_FIELDS, RiskConfig, RiskLimits
+from gui.dialogs.risk_limits import RiskLimitsDialog
+from gui.widgets.trading_state import TradingStateWidget
+
+
+def make_dialog(qtbot: QtBot, config: RiskConfig | None = None, **kwargs: object):  # type: ignore[no-untyped-def]
+    saved: list[RiskConfig] = []
+    dialog = RiskLimitsDialog(config or RiskConfig(), ["PAPER-1", "IB-1"], saved.append, **kwargs)  # type: ignore[arg-type]
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog, saved
+
+
+def edit(dialog: RiskLimitsDialog, name: str) -> QLineEdit:
+    found = dialog.findChild(QLineEdit, f"riskLimits.{name}")
+    assert found is not None
+    return found
+
+
+def label(dialog: RiskLimitsDialog, name: str) -> QLabel:
+    found = dialog.findChild(QLabel, name)
+    assert found is not None
+    return found
+
+
+def retype(qtbot: QtBot, field: QLineEdit, text: str) -> None:
+    field.selectAll()
+    qtbot.keyClick(field, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(field, text)
+
+
+def click_save(qtbot: QtBot, dialog: RiskLimitsDialog) -> None:
+    button = dialog.findChild(QPushButton, "riskLimits.saveButton")
+    assert button is not None
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_every_setting_has_a_named_field_with_usage_and_error_labels(qtbot: QtBot) -> None:
+    dialog, _ = make_dialog(qtbot)
+    for name in LIMIT_FIELDS:
+        assert edit(dialog, name).isVisible()
+        label(dialog, f"riskLimits.{name}.usage")
+        assert not label(dialog, f"riskLimits.{name}.error").isVisible()
+    assert edit(dialog, "max_order_qty").text() == "10000"
+    assert edit(dialog, "fx_rates").text() == "CNY=0.14, INR=0.012"
+
+
+def test_an_invalid_value_is_refused_next_to_its_field_and_nothing_is_saved(qtbot: QtBot) -> None:
+    dialog, saved = make_dialog(qtbot)
+    retype(qtbot, edit(dialog, "max_order_qty"), "-5")
+    error = label(dialog, "riskLimits.max_order_qty.error")
+    assert error.isVisible() and "greater than zero" in error.text()
+    click_save(qtbot, dialog)
+    assert saved == [] and dialog.isVisible()
+    assert "Max order quantity" in label(dialog, "riskLimits.statusLabel").text()
+    retype(qtbot, edit(dialog, "max_order_qty"), "500")
+    assert not error.isVisible()
+
+
+def test_a_setting_that_cannot_be_off_asks_for_a_value(qtbot: QtBot) -> None:
+    dialog, saved = make_dialog(qtbot)
+    retype(qtbot, edit(dialog, "max_quote_age_s"), "")
+    assert "Enter a value" in label(dialog, "riskLimits.max_quote_age_s.error").text()
+    click_save(qtbot, dialog)
+    assert saved == []
+
+
+def test_a_cross_field_problem_is_shown_on_the_scope_and_field_concerned(qtbot: QtBot) -> None:
+    dialog, saved = make_dialog(qtbot)
+    dialog.select_scope("account", "IB-1")
+    retype(qtbot, edit(dialog, "daily_loss_limit"), "5000")
+    retype(qtbot, edit(dialog, "daily_loss_halt"), "4000")
+    dialog.select_scope("global")
+    click_save(qtbot, dialog)
+    assert saved == []
+    assert dialog.current_scope() == ("account", "IB-1")
+    assert "at least the daily loss limit" in label(dialog, "riskLimits.daily_loss_halt.error").text()
+
+
+def test_save_writes_global_account_and_strategy_limits(qtbot: QtBot) -> None:
+    dialog, saved = make_dialog(qtbot)
+    retype(qtbot, edit(dialog, "max_gross_exposure"), "100,000")
+    retype(qtbot, edit(dialog, "blocked_symbols"), "gme, amc")
+    dialog.select_scope("account", "PAPER-1")
+    assert edit(dialog, "max_order_qty").placeholderText() == "inherit: 10000"
+    retype(qtbot, edit(dialog, "max_order_qty"), "250")
+    retype(qtbot, edit(dialog, "collar_pct"), "off")
+    qtbot.keyClicks(dialog.new_strategy_edit, "momo")
+    qtbot.mouseClick(dialog.add_strategy_button, Qt.MouseButton.LeftButton)
+    assert dialog.current_scope() == ("strategy", "momo")
+    retype(qtbot, edit(dialog, "strategy_max_fills"), "3")
+    with qtbot.waitSignal(dialog.saved):
+        click_save(qtbot, dialog)
+    (config,) = saved
+    assert config.global_limits.max_gross_exposure == Decimal(100_000)
+    assert config.global_limits.blocked_symbols == frozenset({"GME", "AMC"})
+    paper = config.limits_for(AccountId("PAPER-1"))
+    assert paper.max_order_qty == 250 and paper.collar_pct is None
+    assert config.limits_for(AccountId("IB-1")).max_order_qty == 10_000
+    assert config.limits_for(AccountId("IB-1"), StrategyId("momo")).strategy_max_fills == 3
+    assert not dialog.isVisible()
+    assert RiskConfig.from_dict(config.to_dict()) == config
+
+
+def test_existing_overrides_are_shown_and_kept(qtbot: QtBot) -> None:
+    config = RiskConfig(RiskLimits(max_order_qty=Decimal(100)), accounts={"IB-1": {"max_working_orders": None}},
+                        strategies={"knight": {"max_order_qty": "7"}})
+    dialog, saved = make_dialog(qtbot, config)
+    assert edit(dialog, "max_working_orders").text() == ""  # off globally
+    dialog.select_scope("account", "IB-1")
+    assert edit(dialog, "max_working_orders").text() == "off"
+    dialog.select_scope("strategy", "knight")
+    assert edit(dialog, "max_order_qty").text() == "7"
+    click_save(qtbot, dialog)
+    assert saved == [config]
+
+
+def test_usage_is_shown_beside_each_limit_for_the_selected_scope(qtbot: QtBot) -> None:
+    asked: list[tuple[str, str | None]] = []
+
+    def usage(kind: str, key: str | None) -> dict[str, str]:
+        asked.append((kind, key))
+        return {"max_gross_exposure": "41,200 / 100,000 USD"} if key == "PAPER-1" else {}
+
+    dialog, _ = make_dialog(qtbot, usage=usage)
+    assert label(dialog, "riskLimits.max_gross_exposure.usage").text() == ""
+    dialog.select_scope("account", "PAPER-1")
+    assert label(dialog, "riskLimits.max_gross_exposure.usage").text() == "41,200 / 100,000 USD"
+    assert asked[0] == ("global", None)
+
+
+def test_a_failed_save_keeps_the_dialog_open_and_says_so(qtbot: QtBot) -> None:
+    def refuse(config: RiskConfig) -> None:
+        raise OSError("disk full")
+
+    dialog = RiskLimitsDialog(RiskConfig(), ["PAPER-1"], refuse)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    click_save(qtbot, dialog)
+    assert dialog.isVisible() and "Not saved: disk full" in label(dialog, "riskLimits.statusLabel").text()
+
+
+def test_a_disabled_strategy_can_be_re_enabled_from_its_scope(qtbot: QtBot) -> None:
+    enabled: list[str] = []
+    dialog, _ = make_dialog(qtbot, strategies=["knight"], enable_strategy=enabled.append)
+    assert not dialog.enable_strategy_button.isVisible()
+    dialog.select_scope("strategy", "knight")
+    qtbot.mouseClick(dialog.enable_strategy_button, Qt.MouseButton.LeftButton)
+    assert enabled == ["knight"]
+
+
+def test_the_trading_state_widget_shows_the_global_state(qtbot: QtBot) -> None:
+    widget = TradingStateWidget()
+    qtbot.addWidget(widget)
+    widget.on_trading_state_changed("PAPER-1", "HALTED", "Disconnected.")
+    assert widget.state == "ACTIVE"
+    widget.on_trading_state_changed("", "HALTED", "Kill switch pulled by ana.")
+    assert widget.state == "HALTED" and "HALTED" in widget.text() and widget.toolTip() == "Kill switch pulled by ana."

@@ -1,0 +1,130 @@
+"""The risk gate inside the session, with the real paper broker and the real SQLite journal."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from core.adapters.paper.adapter import PaperBroker
+from core.adapters.paper.config import PaperConfig
+from core.domain import AccountId, OrderRequest, OrderStatus, OrderType, Side, StrategyId, TradingState
+from core.services.bus import EventBus
+from core.services.risk import HoldCause, RiskConfig, RiskLimits
+from core.services.session import OrderRefused, TradingSession
+from core.storage.journal import SqliteJournal
+
+A1, A2 = AccountId("PAPER-1"), AccountId("PAPER-2")
+
+
+@dataclass
+class World:
+    session: TradingSession
+    brokers: dict[AccountId, PaperBroker]
+    journal_path: Path
+
+
+@pytest.fixture
+async def world(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[World]:
+    limits = getattr(request, "param", RiskLimits(max_order_qty=Decimal(1000)))
+    bus = EventBus()
+    journal = SqliteJournal(tmp_path / "journal.sqlite")
+    session = TradingSession(bus, journal, risk=RiskConfig(limits))
+    brokers = {}
+    for account in (A1, A2):
+        config = PaperConfig(tick_interval_s=60, state_path=str(tmp_path / f"{account}.json"))
+        brokers[account] = PaperBroker(account, config, bus.publish)
+        session.add_account(brokers[account])
+    for account in (A1, A2):
+        await session.connect(account)
+    yield World(session, brokers, tmp_path / "journal.sqlite")
+    await session.close()
+    journal.close()
+
+
+def buy(account: AccountId = A1, qty: str = "10", price: str | None = "150.00", symbol: str = "AAPL",
+        order_type: OrderType = OrderType.LIMIT, side: Side = Side.BUY, strategy: str | None = None) -> OrderRequest:
+    return OrderRequest(account, symbol, side, qty, order_type, limit_price=price,
+                        strategy_id=StrategyId(strategy) if strategy else None)
+
+
+async def test_a_denied_order_is_journaled_with_its_reason_and_never_reaches_the_broker(world: World) -> None:
+    with pytest.raises(OrderRefused) as refused:
+        await world.session.submit(buy(qty="1001"))
+    (error,) = refused.value.errors
+    assert error.field == "quantity" and "1,000 limit" in error.message
+    (denied,) = [o for o in world.session.oms.orders() if o.status is OrderStatus.DENIED]
+    assert denied.reason == error.message
+    snapshot = await world.brokers[A1].snapshot()
+    assert denied.client_order_id not in {o.client_order_id for o in snapshot.orders}
+    world.session.journal.close()
+    with SqliteJournal(world.journal_path) as reopened:
+        (stored,) = [o for o in reopened.load().orders if o.client_order_id == denied.client_order_id]
+    assert stored.status is OrderStatus.DENIED and stored.reason == error.message
+
+
+async def test_an_order_inside_the_limits_reaches_the_broker(world: World) -> None:
+    order = await world.session.submit(buy(qty="1000", price="1.00"))
+    assert order.status is OrderStatus.ACCEPTED
+    assert order.client_order_id in {o.client_order_id for o in (await world.brokers[A1].snapshot()).orders}
+
+
+@pytest.mark.parametrize("world", [RiskLimits()], indirect=True)
+async def test_the_kill_switch_cancels_200_working_orders_on_two_accounts_and_halts(world: World) -> None:
+    session = world.session
+    for n in range(100):
+        for account in (A1, A2):
+            await session.submit(buy(account, qty="1", price=f"{100 + n * Decimal('0.01')}"))
+    assert len(session.oms.working()) == 200
+    asked = await session.kill_switch("ana")
+    assert asked == 200 and session.oms.working() == []
+    for account, broker in world.brokers.items():
+        assert [o for o in (await broker.snapshot()).orders if o.status.is_working] == []
+        assert session.account(account).trading is TradingState.HALTED
+    assert session.risk.state(None)[0] is TradingState.HALTED
+    with pytest.raises(OrderRefused, match="Kill switch pulled by ana"):
+        await session.submit(buy(A2))
+    audit = sqlite3.connect(world.journal_path).execute("SELECT actor, action, detail FROM audit").fetchall()
+    assert ("ana", "kill_switch") in {(actor, action) for actor, action, _ in audit}
+    assert session.resume(None, "ana") is TradingState.ACTIVE
+    assert (await session.submit(buy(A2))).status is OrderStatus.ACCEPTED
+
+
+async def test_cancels_are_never_blocked(world: World) -> None:
+    session = world.session
+    order = await session.submit(buy(price="1.00"))
+    session.risk.hold(None, HoldCause.KILL_SWITCH, TradingState.HALTED, "Kill switch.")
+    await session.cancel(order.client_order_id)
+    assert order.status is OrderStatus.CANCELED
+
+
+async def test_reducing_lets_flatten_through(world: World) -> None:
+    session = world.session
+    bought = await session.submit(buy(qty="10", price=None, order_type=OrderType.MARKET))
+    assert bought.status is OrderStatus.FILLED
+    session.risk.hold(A1, HoldCause.DAILY_LOSS, TradingState.REDUCING, "Daily loss beyond the limit.")
+    with pytest.raises(OrderRefused) as refused:
+        await session.submit(buy(qty="1", price=None, order_type=OrderType.MARKET))
+    assert refused.value.errors[0].field == "account_id"
+    (closing,) = await session.flatten(A1)
+    assert closing.status is OrderStatus.FILLED
+
+
+async def test_a_disconnect_halts_until_reconnected_and_the_kill_switch_survives_a_reconnect(world: World) -> None:
+    session = world.session
+    await session.disconnect(A1)
+    assert session.account(A1).trading is TradingState.HALTED
+    with pytest.raises(OrderRefused, match="not connected"):
+        await session.submit(buy())
+    await session.connect(A1)
+    assert session.account(A1).trading is TradingState.ACTIVE
+    await session.kill_switch("bo")
+    await session.disconnect(A1)
+    await session.connect(A1)
+    assert session.account(A1).trading is TradingState.HALTED
+    session.resume(None, "bo")
+    assert session.account(A1).trading is TradingState.ACTIVE
