@@ -22,6 +22,7 @@ from core.storage.journal import SqliteJournal
 from core.storage.outbox import OutboxError
 from core.storage.paths import data_paths
 from core.storage.settings import AccountSettings, SettingsError, SettingsStore
+from gui.accounts_setup import AccountsSetup
 from gui.mail_setup import MailSetup
 from gui.widgets.main_window import MainWindow
 
@@ -46,7 +47,10 @@ def create_main_window(data_dir: str | Path | None = None, profile: str = "paper
         app.setQuitOnLastWindowClosed(False)  # the loop ends after shutdown(), not when Qt sees no window
     paths = data_paths(str(data_dir) if data_dir is not None else None)
     settings = SettingsStore(paths.settings)
-    accounts = settings.accounts() or _paper_accounts(paths.paper)
+    accounts = settings.accounts()
+    if not accounts:
+        accounts = _paper_accounts(paths.paper)
+        settings.set_accounts(accounts)
     try:
         risk = RiskConfig.from_dict(settings.risk())
     except LimitError as exc:
@@ -63,6 +67,9 @@ def create_main_window(data_dir: str | Path | None = None, profile: str = "paper
     window.add_tool_action("E-mail settings…", "action.emailSettings", "Ctrl+Shift+E",
                            lambda: mail.open_settings_dialog(window))
     window.shutdown_hooks.append(mail.close)
+    connections = AccountsSetup(window, session, settings, bus, mail.adapter_settings)
+    window.keep_alive += [mail, connections]  # Qt holds slots of plain objects weakly
+    window.add_tool_action("Connect account…", "action.connections", "Ctrl+Shift+N", connections.open_dialog)
     session.restore()
     QTimer.singleShot(0, window, mail.start)
     if connect:

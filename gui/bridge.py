@@ -48,6 +48,7 @@ class CoreBridge(QObject):
         for model in (self.quotes, self.positions, self.working_orders, self.orders, self.fills):
             self.flusher.register(model)
         self.latest: dict[str, Quote] = {}
+        self._feed: dict[str, str] = {}  # symbol -> the account whose feed the watchlist shows
         self._unsubscribe = [
             bus.subscribe(Quote, self._on_quote),
             bus.subscribe(PositionUpdated, self._on_position_updated),
@@ -71,6 +72,9 @@ class CoreBridge(QObject):
         return (quote.bid, quote.ask) if quote is not None else (None, None)
 
     def _on_quote(self, quote: Quote) -> None:
+        feed = self._feed.setdefault(quote.symbol, quote.source)
+        if feed != quote.source:
+            return  # the watchlist shows one market per symbol: the first feed that quoted it
         self.latest[quote.symbol] = quote
         self.quotes.update_quote(quote)
 

@@ -132,6 +132,8 @@ class Quote(Event):
     volume: Decimal | None = None
     bid_size: Decimal | None = None
     ask_size: Decimal | None = None
+    source: str = ""
+    """The account whose market-data feed sent it ("" when unknown)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,6 @@ from core.domain import Quote
 
 
 class QuoteSource(Protocol):
-    def latest(self, symbol: str) -> Quote | None:
+    def latest(self, symbol: str, account: str | None = None) -> Quote | None:
         """Return the newest quote for symbol (its `ts` says when it was received), or None."""
         ...

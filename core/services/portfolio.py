@@ -57,6 +57,7 @@ class Portfolio:
         self._positions: dict[tuple[AccountId, str], Position] = {}
         self._by_symbol: dict[str, list[Position]] = {}
         self._last: dict[str, tuple[Decimal | None, Decimal | None]] = {}
+        self._fed: set[tuple[str, str]] = set()  # (account, symbol) pairs whose own feed quotes the symbol
         self._cash: dict[AccountId, tuple[Money, ...]] = {}
         bus.subscribe(FillRecorded, self._on_fill_recorded)
         bus.subscribe(Quote, self._on_quote)
@@ -116,11 +117,17 @@ class Portfolio:
         return position
 
     def _on_quote(self, quote: Quote) -> None:
+        """Mark each position with its own account's feed, or with any feed when its account has none."""
         last = quote.last
         if last is None and quote.bid is not None and quote.ask is not None:
             last = (quote.bid + quote.ask) / 2
         self._last[quote.symbol] = (last, quote.close)
+        if quote.source:
+            self._fed.add((quote.source, quote.symbol))
         for position in self._by_symbol.get(quote.symbol, ()):
+            account = str(position.account_id)
+            if account != quote.source and (account, quote.symbol) in self._fed:
+                continue
             position.mark(last, quote.close)
             self._bus.publish(PositionUpdated(position))
 

@@ -28,33 +28,37 @@ class AccountsPanel(QWidget):
     def __init__(self, accounts: list[tuple[str, str]], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("accountsPanel")
-        layout = QGridLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
+        self._layout = QGridLayout(self)
+        self._layout.setContentsMargins(6, 6, 6, 6)
         for col, title in enumerate(("Account", "Broker", "Connection", "Trading", "")):
-            header = QLabel(f"<b>{title}</b>")
-            layout.addWidget(header, 0, col)
+            self._layout.addWidget(QLabel(f"<b>{title}</b>"), 0, col)
         self._state: dict[str, QLabel] = {}
         self._trading: dict[str, QLabel] = {}
         self._buttons: dict[str, QPushButton] = {}
         self._connected: dict[str, bool] = {}
-        for row, (account_id, kind) in enumerate(accounts, start=1):
-            layout.addWidget(QLabel(account_id), row, 0)
-            layout.addWidget(QLabel(kind), row, 1)
-            state = QLabel()
-            state.setObjectName(f"accountsPanel.state.{account_id}")
-            trading = QLabel()
-            trading.setObjectName(f"accountsPanel.trading.{account_id}")
-            button = QPushButton("Connect")
-            button.setObjectName(f"accountsPanel.connectButton.{account_id}")
-            button.clicked.connect(lambda _=False, a=account_id: self._on_button_clicked(a))
-            layout.addWidget(state, row, 2)
-            layout.addWidget(trading, row, 3)
-            layout.addWidget(button, row, 4)
-            self._state[account_id], self._trading[account_id], self._buttons[account_id] = state, trading, button
-            self.set_connection(account_id, ConnectionState.DISCONNECTED.value, "")
-            self.set_trading(account_id, TradingState.HALTED.value, "Not connected.")
-        layout.setRowStretch(len(accounts) + 1, 1)
-        layout.setColumnStretch(5, 1)
+        self._layout.setColumnStretch(5, 1)
+        for account_id, kind in accounts:
+            self.add_account(account_id, kind)
+
+    def add_account(self, account_id: str, kind: str) -> None:
+        """Add a row for an account (at start-up, or when one is added from the Connections dialog)."""
+        if account_id in self._state:
+            return
+        row = len(self._state) + 1
+        self._layout.setRowStretch(row, 0)
+        self._layout.addWidget(QLabel(account_id), row, 0)
+        self._layout.addWidget(QLabel(kind), row, 1)
+        state = QLabel(objectName=f"accountsPanel.state.{account_id}")
+        trading = QLabel(objectName=f"accountsPanel.trading.{account_id}")
+        button = QPushButton("Connect", objectName=f"accountsPanel.connectButton.{account_id}")
+        button.clicked.connect(lambda _=False, a=account_id: self._on_button_clicked(a))
+        self._layout.addWidget(state, row, 2)
+        self._layout.addWidget(trading, row, 3)
+        self._layout.addWidget(button, row, 4)
+        self._state[account_id], self._trading[account_id], self._buttons[account_id] = state, trading, button
+        self._layout.setRowStretch(row + 1, 1)
+        self.set_connection(account_id, ConnectionState.DISCONNECTED.value, "")
+        self.set_trading(account_id, TradingState.HALTED.value, "Not connected.")
 
     def set_connection(self, account_id: str, state: str, message: str) -> None:
         label = self._state[account_id]

@@ -82,6 +82,7 @@ class MainWindow(QMainWindow):
         self.bridge = CoreBridge(session.bus, self)
         self._first_show = True
         self.shutdown_hooks: list[Callable[[], Awaitable[None]]] = []
+        self.keep_alive: list[object] = []  # composition helpers whose methods are connected as slots
         self._build_views()
         self._build_docks()
         self._build_toolbar()
@@ -233,11 +234,28 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.pnl_label)
         self.account_labels: dict[str, QLabel] = {}
         for account_id in self.session.account_ids():
-            label = QLabel()
-            label.setObjectName(f"status.account.{account_id}")
-            bar.addPermanentWidget(label)
-            self.account_labels[str(account_id)] = label
-            self._show_account(str(account_id))
+            self._add_account_label(str(account_id))
+
+    def _add_account_label(self, account_id: str) -> None:
+        label = QLabel(objectName=f"status.account.{account_id}")
+        self.statusBar().addPermanentWidget(label)
+        self.account_labels[account_id] = label
+        self._show_account(account_id)
+
+    def add_account_view(self, account_id: str) -> None:
+        """Show an account added while running: accounts panel row, status bar, ticket's account list."""
+        if account_id not in self.account_labels:
+            self.accounts_panel.add_account(account_id, self.session.account(AccountId(account_id)).adapter.kind)
+            self._add_account_label(account_id)
+        self.ticket.set_accounts([str(a) for a in self.session.account_ids()])
+        self.refresh_instruments()
+
+    def refresh_instruments(self) -> None:
+        """Offer every instrument the accounts now list (some brokers list theirs only once connected)."""
+        instruments = self.session.instruments
+        self.bridge.quotes.set_instruments(instruments.values())
+        self.bridge.quotes.watch(self.settings.watchlist() or list(instruments))
+        self.ticket.set_instruments(dict(instruments))
 
     def _wire(self) -> None:
         bridge = self.bridge
@@ -281,7 +299,8 @@ class MainWindow(QMainWindow):
             self._on_connect_requested(str(account_id))
 
     def _on_connect_requested(self, account_id: str) -> None:
-        run_op(self.reporter, f"Connect {account_id}", self.session.connect(AccountId(account_id)))
+        run_op(self.reporter, f"Connect {account_id}", self.session.connect(AccountId(account_id)),
+               on_success=lambda _: self.refresh_instruments())
 
     def _on_disconnect_requested(self, account_id: str) -> None:
         run_op(self.reporter, f"Disconnect {account_id}", self.session.disconnect(AccountId(account_id)))
@@ -440,7 +459,7 @@ class MainWindow(QMainWindow):
         box.open()
 
     def _on_status_tick(self) -> None:
-        symbol = self.ticket.current_symbol() if hasattr(self.ticket, "current_symbol") else ""
+        symbol = self.ticket.current_symbol()
         if symbol:
             bid, ask = self.bridge.bid_ask(symbol)
             self.ticket.set_quote(symbol, bid, ask)

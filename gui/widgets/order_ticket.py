@@ -247,6 +247,10 @@ class OrderTicketWidget(QWidget):
         self._quantity_edit.selectAll()
         self._on_live_timer()
 
+    def current_symbol(self) -> str:
+        """Return the symbol on the ticket in its canonical spelling, or "" when none is typed."""
+        return self._lookup()[0]
+
     def set_confirm_required(self, required: bool) -> None:
         """Turn the confirm-before-sending step on or off."""
         self._confirm_check.setChecked(required)

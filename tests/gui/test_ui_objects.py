@@ -12,7 +12,7 @@ from gui.app import create_main_window
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "ui-objects.md"
 ON_DEMAND = {"flattenConfirmDialog", "reconciliationDialog", "killSwitchConfirmDialog", "riskLimitsDialog",
-             "emailSettingsDialog", "manualFillDialog"}
+             "emailSettingsDialog", "manualFillDialog", "connectionsDialog"}
 
 
 def documented_names() -> list[str]:

@@ -405,7 +405,7 @@ class IbBroker:
             symbol = self._symbols_by_con_id.get(ticker.contract.conId) if ticker.contract else None
             if symbol is None or symbol not in self._subscribed:
                 continue
-            quote = parse_quote(symbol, ticker)
+            quote = parse_quote(symbol, ticker, source=self.account_id)
             if quote is not None:
                 self._sink(quote)
 

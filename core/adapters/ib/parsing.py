@@ -417,7 +417,7 @@ def parse_cash(values: Iterable[AccountValue], account: str) -> tuple[Money, ...
     return tuple(cash[c] for c in sorted(cash))
 
 
-def parse_quote(symbol: str, ticker: Ticker, ts: datetime | None = None) -> Quote | None:
+def parse_quote(symbol: str, ticker: Ticker, ts: datetime | None = None, source: str = "") -> Quote | None:
     """Return a Quote for a ticker, or None while only one side of the book is known."""
     bid, ask, last = _price_or_none(ticker.bid), _price_or_none(ticker.ask), _price_or_none(ticker.last)
     if (bid is None) != (ask is None) or (bid is None and last is None):
@@ -432,6 +432,7 @@ def parse_quote(symbol: str, ticker: Ticker, ts: datetime | None = None) -> Quot
         bid_size=_size(ticker.bidSize),
         ask_size=_size(ticker.askSize),
         ts=ts or datetime.now(UTC),
+        source=source,
     )
 
 

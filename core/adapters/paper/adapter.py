@@ -7,6 +7,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -133,7 +134,7 @@ class PaperBroker:
         self._sink(ConnectionChanged(self.account_id, ConnectionState.CONNECTED, "Paper trading: simulated market"))
         self._sink(AccountUpdated(self.account_id, self._books.cash_balances()))
         for symbol in sorted(self._subscribed):
-            self._sink(self._market.quote(symbol))
+            self._sink(replace(self._market.quote(symbol), source=self.account_id))
         self._task = asyncio.get_running_loop().create_task(self._run(), name=f"paper-market-{self.account_id}")
 
     async def disconnect(self) -> None:
@@ -158,7 +159,7 @@ class PaperBroker:
         self._subscribed.update(new)
         if self._connected:
             for symbol in new:
-                self._sink(self._market.quote(symbol))
+                self._sink(replace(self._market.quote(symbol), source=self.account_id))
 
     async def submit(self, order: Order) -> None:
         """Put order on the paper book and match it at once; raise a BrokerError if the broker refuses it."""
@@ -264,7 +265,7 @@ class PaperBroker:
             outcomes.extend(self._engine.match(quote))
         for quote in quotes:
             if quote.symbol in self._subscribed:
-                self._sink(quote)
+                self._sink(replace(quote, source=self.account_id))
         if outcomes:
             self._commit(self._settle(outcomes))
 

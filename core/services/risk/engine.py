@@ -185,7 +185,7 @@ class RiskEngine:
             monotonic=now,
             state=state,
             state_reason=reason,
-            quote_of=self._quotes.latest,
+            quote_of=lambda symbol: self._quotes.latest(symbol, order.account_id),
             positions=self._positions.positions(order.account_id),
             working=working,
             recent=recent,
@@ -284,7 +284,7 @@ class RiskEngine:
         """Return the account's gross exposure including working orders, or None without an FX rate."""
         limits = self.limits_for(account_id)
         result = gross_exposure(self._positions.positions(account_id), self._orders.working(account_id),
-                                self._quotes.latest, limits.fx_rate)
+                                lambda symbol: self._quotes.latest(symbol, account_id), limits.fx_rate)
         return None if result.missing_rate is not None else result.amount
 
     def working_count(self, account_id: AccountId) -> int:
