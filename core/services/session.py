@@ -1,6 +1,7 @@
 """TradingSession: the facade the GUI (or a headless runner) talks to.
 
 One order path for every origin: request -> validation -> risk -> journal (durable) -> adapter.
+Strategy orders stop after the journal as PENDING_APPROVAL; `approve` re-runs risk and sends them the same way.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import logging
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from core.domain import (
@@ -18,13 +20,16 @@ from core.domain import (
     ConnectionChanged,
     ConnectionState,
     FieldError,
+    Fill,
     FillsRestored,
     LogMessage,
+    Money,
     Order,
     OrderCanceled,
     OrderCancelRejected,
     OrderDenied,
     OrderOrigin,
+    OrderPendingApproval,
     OrderPendingCancel,
     OrderRequest,
     OrderStatus,
@@ -35,6 +40,7 @@ from core.domain import (
     Quantity,
     Side,
     StrategyId,
+    TradeId,
     TradingState,
     TradingStateChanged,
     validate_request,
@@ -167,6 +173,47 @@ class TradingSession:
             self._set_trading(slot, TradingState.HALTED, "Positions differ from the broker's: review them.")
         return report
 
+    async def accept_broker_state(self, account_id: AccountId, actor: str) -> list[str]:
+        """Adopt the broker's positions where ours differ, by journaled adjustment fills; then reconcile again.
+
+        An adjustment that opens or grows a position is booked at the broker's average cost; one that
+        reduces it, at the last price (or our average cost), so no P&L is invented. Returns what changed.
+        """
+        slot = self._accounts[account_id]
+        snapshot = await slot.adapter.snapshot(self.journal.watermark(account_id))
+        broker = {p.symbol: p for p in snapshot.positions}
+        changes: list[str] = []
+        now = self.clock.now()
+        for symbol in sorted(set(broker) | {p.symbol for p in self.portfolio.positions(account_id)}):
+            ours = self.portfolio.position(account_id, symbol)
+            mine = ours.quantity if ours is not None else Decimal(0)
+            theirs = broker[symbol].quantity if symbol in broker else Decimal(0)
+            if mine == theirs:
+                continue
+            instrument = self.instruments.find(symbol)
+            if instrument is None:
+                changes.append(f"{symbol}: unknown instrument, not adjusted")
+                continue
+            diff = theirs - mine
+            opening = abs(theirs) > abs(mine) and (mine == 0 or (mine > 0) == (theirs > 0))
+            if opening and symbol in broker and broker[symbol].avg_cost > 0:
+                price = broker[symbol].avg_cost
+            else:
+                price = (ours.last_price or ours.avg_cost) if ours is not None else broker[symbol].avg_cost
+            fill = Fill(
+                trade_id=TradeId(f"ADJ-{account_id}-{now:%Y%m%d%H%M%S%f}-{symbol}"),
+                client_order_id=None, account_id=account_id, symbol=symbol,
+                side=Side.BUY if diff > 0 else Side.SELL, quantity=Quantity(abs(diff)),
+                price=Price(price), commission=Money(0, instrument.currency), ts=now,
+            )
+            self.oms.record_external_fill(fill)
+            changes.append(f"{symbol}: {mine.normalize():f} -> {theirs.normalize():f} at {price}")
+        self.journal.record_audit(actor, "accept broker state", f"{account_id}: " + "; ".join(changes))
+        self.bus.publish(LogMessage("WARNING", f"{account_id}: adopted the broker's positions ({actor}): "
+                                               + ("; ".join(changes) or "nothing to change")))
+        await self._reconcile(slot)
+        return changes
+
     def _set_trading(self, slot: AccountSlot, state: TradingState, reason: str) -> None:
         """Set the connection's hold; the risk engine combines it with the kill switch and daily loss."""
         self.risk.hold(slot.adapter.account_id, HoldCause.CONNECTION, state, reason)
@@ -206,7 +253,8 @@ class TradingSession:
         """Validate, risk-check, journal and send one order; return it (its status tells what the broker said).
 
         Raises OrderRefused, journaling nothing, when a field is wrong or the account is not connected;
-        a risk refusal is journaled as DENIED with its reason, then raised as OrderRefused.
+        a risk refusal is journaled as DENIED with its reason, then raised as OrderRefused. A strategy's
+        order (OrderOrigin.STRATEGY) is journaled as PENDING_APPROVAL and waits for `approve`.
         """
         slot = self._gate(request.account_id)
         valid, problems = validate_request(request, self.instruments.find(request.symbol))
@@ -231,8 +279,31 @@ class TradingSession:
             order.apply(OrderDenied(order.client_order_id, refusal.reason, ts=self.clock.now()))
             self.oms.create(order)  # the audit trail keeps refused orders too
             raise OrderRefused([FieldError(refusal.field, refusal.reason)])
+        if order.origin is OrderOrigin.STRATEGY:
+            order.apply(OrderPendingApproval(order.client_order_id, ts=self.clock.now()))
+            self.oms.create(order)  # durable; a person approves it (or it expires) in the approval queue
+            return order
         order.apply(OrderSubmitted(order.client_order_id, ts=self.clock.now()))
         self.oms.create(order)  # durable before the adapter is called
+        await self._send(slot, order)
+        return order
+
+    async def approve(self, client_order_id: ClientOrderId) -> Order:
+        """Send a PENDING_APPROVAL order once risk passes again against the current quote; return it.
+
+        Raises OrderRefused, leaving the order pending, when the account cannot trade or risk refuses now;
+        KeyError if there is no such order; ValueError if it is no longer pending approval.
+        """
+        order = self.oms.get(client_order_id)
+        if order is None:
+            raise KeyError(f"no order {client_order_id}")
+        if order.status is not OrderStatus.PENDING_APPROVAL:
+            raise ValueError(f"order {client_order_id} is {order.status.value}, not pending approval")
+        slot = self._gate(order.account_id)
+        refusal = self.risk.evaluate(order)
+        if refusal is not None:
+            raise OrderRefused([FieldError(refusal.field, refusal.reason)])
+        self.oms.apply(OrderSubmitted(client_order_id, ts=self.clock.now()))  # journaled before the adapter
         await self._send(slot, order)
         return order
 

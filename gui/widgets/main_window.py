@@ -27,6 +27,7 @@ from core.services.session import OrderRefused, TradingSession
 from gui.async_op import OpReporter, run_op
 from gui.bridge import CoreBridge
 from gui.dialogs.manual_fill import ManualFillDialog
+from gui.dialogs.reconciliation import ReconciliationDialog
 from gui.dialogs.risk_limits import RiskLimitsDialog
 from gui.models.format import fmt_signed
 from gui.models.table_model import RawRole
@@ -452,11 +453,13 @@ class MainWindow(QMainWindow):
                                                                       f"{state.lower()} — {reason}")
 
     def _on_reconciliation_required(self, account_id: str, differences: list[str]) -> None:
-        box = QMessageBox(QMessageBox.Icon.Critical, f"{account_id}: books differ from the broker",
-                          "New orders on this account are halted until this is resolved.\n\n" + "\n".join(differences),
-                          QMessageBox.StandardButton.Ok, self)
-        box.setObjectName("reconciliationDialog")
-        box.open()
+        dialog = ReconciliationDialog(account_id, differences, self)
+        dialog.accept_requested.connect(self._on_accept_broker_state)
+        dialog.open()
+
+    def _on_accept_broker_state(self, account_id: str) -> None:
+        run_op(self.reporter, f"Adopt {account_id}'s positions",
+               self.session.accept_broker_state(AccountId(account_id), getpass.getuser()))
 
     def _on_status_tick(self) -> None:
         symbol = self.ticket.current_symbol()

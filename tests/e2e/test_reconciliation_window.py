@@ -1,0 +1,52 @@
+"""Books that differ from the broker's: the account halts, the trader sees why and can adopt the broker's state."""
+
+from __future__ import annotations
+
+import getpass
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QListWidget, QPushButton, QWidget
+
+from core.domain import AccountId, OrderRequest, OrderType, Side
+from core.ports.errors import BrokerError
+from tests.e2e.window_helpers import open_window, until, write_paper_settings
+
+ACCOUNT = AccountId("PAPER-1")
+
+
+async def test_a_position_the_broker_lost_halts_the_account_until_the_trader_adopts_the_broker_state(
+    tmp_path: Path,
+) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        await window.session.submit(OrderRequest(ACCOUNT, "MSFT", Side.BUY, "30", OrderType.MARKET))
+    (tmp_path / "paper" / "PAPER-1.json").unlink()  # the broker's books no longer hold the position
+
+    async with open_window(tmp_path, active=False) as window:
+        await until(lambda: window.findChild(QWidget, "reconciliationDialog") is not None, "the reconciliation view")
+        dialog = window.findChild(QWidget, "reconciliationDialog")
+        lines = dialog.findChild(QListWidget, "reconciliation.differences")
+        assert [lines.item(i).text() for i in range(lines.count())] == [
+            "MSFT: TradeTerm has 30, the broker has 0"
+        ]
+        assert window.session.account(ACCOUNT).trading.value == "HALTED"
+        try:
+            await window.session.submit(OrderRequest(ACCOUNT, "AAPL", Side.BUY, "1", OrderType.MARKET))
+            raise AssertionError("an order went through a halted account")
+        except BrokerError:
+            raise
+        except Exception as refused:
+            assert "halted" in str(refused).lower()
+
+        QTest.mouseClick(dialog.findChild(QPushButton, "reconciliation.acceptButton"), Qt.MouseButton.LeftButton)
+        await until(lambda: window.session.account(ACCOUNT).trading.value == "ACTIVE", "the account to resume")
+        position = window.session.portfolio.position(ACCOUNT, "MSFT")
+        assert position is not None and position.quantity == Decimal(0)
+    with sqlite3.connect(f"file:{tmp_path / 'journal.sqlite'}?mode=ro", uri=True) as conn:
+        rows = conn.execute("SELECT actor, action, detail FROM audit WHERE action = 'accept broker state'").fetchall()
+    conn.close()
+    assert len(rows) == 1 and rows[0][0] == getpass.getuser() and "MSFT: 30 -> 0" in rows[0][2]
