@@ -42,8 +42,10 @@ async def main(output: Path) -> None:
             assert bid is not None and ask is not None
             limit = (bid if side is Side.BUY else ask) + Decimal(offset)
         await window.session.submit(OrderRequest(ACCOUNT, symbol, side, qty, order_type, limit_price=limit))
-    window.ticket.prefill("AAPL", Side.SELL, Decimal(100), window.bridge.bid_ask("AAPL")[0])
+        await asyncio.sleep(0.25)  # within the risk engine's order-rate limit
     await asyncio.sleep(4)
+    window.ticket.prefill("AAPL", Side.SELL, Decimal(100), window.bridge.bid_ask("AAPL")[0])
+    await asyncio.sleep(0.5)
     window.bridge.flusher.flush_now()
     window.grab().save(str(output))
     window.close()
