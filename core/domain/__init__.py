@@ -12,6 +12,7 @@ from core.domain.enums import (
 )
 from core.domain.events import (
     AccountUpdated,
+    BrokerPnl,
     ConnectionChanged,
     Event,
     FillRecorded,
@@ -49,7 +50,7 @@ from core.domain.transitions import TRANSITIONS, can_transition
 from core.domain.values import Money, Price, Quantity, to_decimal
 
 __all__ = [
-    "TRANSITIONS", "AccountId", "AccountUpdated", "AssetClass", "BrokerOrderId", "ClientOrderId",
+    "TRANSITIONS", "AccountId", "AccountUpdated", "AssetClass", "BrokerPnl", "BrokerOrderId", "ClientOrderId",
     "ConnectionChanged", "ConnectionState", "Event", "FieldError", "Fill", "FillRecorded", "FillsRestored",
     "Instrument",
     "LogMessage", "Money", "Order", "OrderAccepted", "OrderCancelRejected", "OrderCanceled", "OrderDenied",

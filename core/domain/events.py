@@ -180,6 +180,17 @@ class FillsRestored(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class BrokerPnl(Event):
+    """P&L as the broker computes it (IB reqPnL / reqPnLSingle), for one symbol or (symbol None) the account."""
+
+    account_id: AccountId
+    symbol: str | None
+    daily: Decimal | None
+    unrealized: Decimal | None
+    realized: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
 class PositionUpdated(Event):
     position: Position
 
