@@ -7,6 +7,7 @@ from decimal import Decimal
 from PySide6.QtCore import QObject, Signal
 
 from core.domain import (
+    BrokerPnl,
     ConnectionChanged,
     FillRecorded,
     FillsRestored,
@@ -36,6 +37,7 @@ class CoreBridge(QObject):
     trading_state_changed = Signal(str, str, str)
     log_message = Signal(str, str)
     reconciliation_required = Signal(str, list)
+    broker_pnl = Signal(str, object)  # account, BrokerPnl for the whole account
 
     def __init__(self, bus: EventBus, parent: QObject | None = None, fps: int = 30) -> None:
         super().__init__(parent)
@@ -59,6 +61,7 @@ class CoreBridge(QObject):
             bus.subscribe(TradingStateChanged, self._on_trading_state_changed),
             bus.subscribe(LogMessage, self._on_log_message),
             bus.subscribe(ReconciliationRequired, self._on_reconciliation_required),
+            bus.subscribe(BrokerPnl, self._on_broker_pnl),
         ]
 
     def detach(self) -> None:
@@ -103,6 +106,10 @@ class CoreBridge(QObject):
 
     def _on_log_message(self, event: LogMessage) -> None:
         self.log_message.emit(event.level, event.text)
+
+    def _on_broker_pnl(self, event: BrokerPnl) -> None:
+        if event.symbol is None:
+            self.broker_pnl.emit(str(event.account_id), event)
 
     def _on_reconciliation_required(self, event: ReconciliationRequired) -> None:
         self.reconciliation_required.emit(str(event.account_id), list(event.differences))

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.domain import AccountId, ClientOrderId, Order, OrderRequest, OrderType, Position, Side, StrategyId
+from core.domain import AccountId, BrokerPnl, ClientOrderId, Order, OrderRequest, OrderType, Position, Side, StrategyId
 from core.services.risk import RiskConfig
 from core.services.risk.usage import usage_texts
 from core.services.session import OrderRefused, TradingSession
@@ -83,7 +83,8 @@ class MainWindow(QMainWindow):
         self.bridge = CoreBridge(session.bus, self)
         self._first_show = True
         self.shutdown_hooks: list[Callable[[], Awaitable[None]]] = []
-        self.keep_alive: list[object] = []  # composition helpers whose methods are connected as slots
+        self.keep_alive: list[object] = []
+        self._broker_pnl: dict[str, BrokerPnl] = {}  # composition helpers whose methods are connected as slots
         self._build_views()
         self._build_docks()
         self._build_toolbar()
@@ -265,6 +266,7 @@ class MainWindow(QMainWindow):
         bridge.trading_state_changed.connect(self._on_trading_state_changed)
         bridge.trading_state_changed.connect(self.trading_state_widget.on_trading_state_changed)
         bridge.reconciliation_required.connect(self._on_reconciliation_required)
+        bridge.broker_pnl.connect(self._on_broker_pnl)
         self.reporter.busy.connect(self._on_busy)
         self.reporter.failed.connect(lambda text: self.log_view.add("ERROR", text))
         self.ticket.submit_requested.connect(self._on_submit_requested)
@@ -436,9 +438,18 @@ class MainWindow(QMainWindow):
         slot = self.session.account(AccountId(account_id))
         color = {"ACTIVE": "#2e7d32", "REDUCING": "#b26a00"}.get(slot.trading.value, "#c62828")
         label = self.account_labels[account_id]
+        pnl = self._broker_pnl.get(account_id)
+        broker = ""
+        if pnl is not None and pnl.daily is not None:
+            broker = f" · broker day {fmt_signed(pnl.daily)}"
         label.setText(f"{account_id}: {slot.connection.value.lower()} · "
-                      f"<span style='color:{color}'>{slot.trading.value.lower()}</span>")
+                      f"<span style='color:{color}'>{slot.trading.value.lower()}</span>{broker}")
         label.setToolTip(slot.reason)
+
+    def _on_broker_pnl(self, account_id: str, pnl: BrokerPnl) -> None:
+        self._broker_pnl[account_id] = pnl
+        if account_id in self.account_labels:
+            self._show_account(account_id)
 
     def _on_connection_changed(self, account_id: str, state: str, message: str) -> None:
         self.accounts_panel.set_connection(account_id, state, message)
