@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -28,9 +28,11 @@ from core.domain import (
     OrderCanceled,
     OrderCancelRejected,
     OrderDenied,
+    OrderModifyRejected,
     OrderOrigin,
     OrderPendingApproval,
     OrderPendingCancel,
+    OrderPendingReplace,
     OrderRequest,
     OrderStatus,
     OrderSubmitted,
@@ -316,6 +318,42 @@ class TradingSession:
         except (errors.BrokerError, OSError, TimeoutError) as exc:
             self.oms.apply(OrderUnknown(coid, f"{exc}. Not resent; it will be checked with the broker."))
             self._set_trading(slot, TradingState.HALTED, "Connection problem while sending: reconnect to resume.")
+
+    async def modify(
+        self, client_order_id: ClientOrderId, quantity: object, limit_price: object = None, stop_price: object = None
+    ) -> Order:
+        """Change a working order's quantity and prices: validated and risk-checked like a new order.
+
+        Raises OrderRefused (nothing sent) for a bad field, a quantity not above what has filled, or a
+        risk refusal; a broker refusal puts the order back as it was and says why (order.reason).
+        """
+        order = self.oms.get(client_order_id)
+        if order is None:
+            raise KeyError(f"no order {client_order_id}")
+        if order.status not in (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED):
+            raise OrderRefused([FieldError("quantity", f"The order is {order.status.value.lower()}; "
+                                                       "only a working order can be changed.")])
+        request = OrderRequest(order.account_id, order.symbol, order.side, quantity, order.order_type,
+                               limit_price, stop_price, order.tif, order.origin, order.strategy_id)
+        valid, problems = validate_request(request, order.instrument)
+        if valid is None:
+            raise OrderRefused(problems)
+        if valid.quantity <= order.filled_qty:
+            raise OrderRefused([FieldError("quantity", f"{order.filled_qty.normalize():f} already filled: "
+                                                       "the new quantity must be larger (or cancel the rest).")])
+        new_qty = Quantity(valid.quantity)
+        new_limit = Price(valid.limit_price) if valid.limit_price is not None else None
+        new_stop = Price(valid.stop_price) if valid.stop_price is not None else None
+        candidate = replace(order, quantity=new_qty, limit_price=new_limit, stop_price=new_stop, events=[])
+        refusal = self.risk.evaluate(candidate)
+        if refusal is not None:
+            raise OrderRefused([FieldError(refusal.field, refusal.reason)])
+        self.oms.apply(OrderPendingReplace(client_order_id))
+        try:
+            await self._accounts[order.account_id].adapter.modify(order, new_qty, new_limit, new_stop)
+        except errors.BrokerError as exc:
+            self.oms.apply(OrderModifyRejected(client_order_id, str(exc)))
+        return order
 
     async def cancel(self, client_order_id: ClientOrderId) -> None:
         """Ask the broker to cancel; a refusal puts the order back and says why."""

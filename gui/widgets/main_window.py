@@ -20,13 +20,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.domain import AccountId, BrokerPnl, ClientOrderId, Order, OrderRequest, OrderType, Position, Side, StrategyId
+from core.domain import (
+    AccountId,
+    BrokerPnl,
+    ClientOrderId,
+    FieldError,
+    Order,
+    OrderRequest,
+    OrderType,
+    Position,
+    Side,
+    StrategyId,
+)
 from core.services.risk import RiskConfig
 from core.services.risk.usage import usage_texts
 from core.services.session import OrderRefused, TradingSession
 from gui.async_op import OpReporter, run_op
 from gui.bridge import CoreBridge
 from gui.dialogs.manual_fill import ManualFillDialog
+from gui.dialogs.modify_order import ModifyOrderDialog
 from gui.dialogs.reconciliation import ReconciliationDialog
 from gui.dialogs.risk_limits import RiskLimitsDialog
 from gui.models.format import fmt_signed
@@ -127,10 +139,14 @@ class MainWindow(QMainWindow):
         self.cancel_button.setObjectName("orders.cancelButton")
         self.cancel_all_button = QPushButton("Cancel all")
         self.cancel_all_button.setObjectName("orders.cancelAllButton")
+        self.modify_button = QPushButton("Modify…")
+        self.modify_button.setObjectName("orders.modifyButton")
+        self.modify_button.setToolTip("Change the selected order's quantity or price (or double-click it)")
         self.record_fill_button = QPushButton("Record fill…")
         self.record_fill_button.setObjectName("orders.recordFillButton")
         self.record_fill_button.setToolTip("Record an execution the e-mail desk reported (desk orders only)")
         self.record_fill_button.setEnabled(False)
+        buttons.addWidget(self.modify_button)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.cancel_all_button)
         buttons.addWidget(self.record_fill_button)
@@ -275,6 +291,8 @@ class MainWindow(QMainWindow):
         self.cancel_button.clicked.connect(self._on_cancel_selected_clicked)
         self.cancel_all_button.clicked.connect(self._on_cancel_all_triggered)
         self.record_fill_button.clicked.connect(self._on_record_fill_clicked)
+        self.modify_button.clicked.connect(self._on_modify_clicked)
+        self.orders_view.doubleClicked.connect(self._on_modify_clicked)
         self.orders_view.selectionModel().selectionChanged.connect(self._on_order_selection_changed)
         self.accounts_panel.connect_requested.connect(self._on_connect_requested)
         self.accounts_panel.disconnect_requested.connect(self._on_disconnect_requested)
@@ -360,6 +378,27 @@ class MainWindow(QMainWindow):
         order = self._selected_order()
         desk = order is not None and self.session.account(order.account_id).adapter.kind == "email_desk"
         self.record_fill_button.setEnabled(desk)
+
+    def _on_modify_clicked(self) -> None:
+        order = self._selected_order()
+        if order is None:
+            return
+        dialog = ModifyOrderDialog(order, self)
+        coid = order.client_order_id
+
+        def refused(exc: BaseException) -> None:
+            dialog.show_errors(exc.errors if isinstance(exc, OrderRefused) else [FieldError("", str(exc))])
+
+        def done(changed: Order) -> None:
+            dialog.accept()
+            self.log_view.add("INFO" if not changed.reason else "WARNING", describe(changed))
+
+        dialog.modify_requested.connect(
+            lambda qty, limit, stop: run_op(
+                self.reporter, f"Modify {order.symbol}",
+                self.session.modify(coid, qty, limit or None, stop or None), on_success=done, on_error=refused)
+        )
+        dialog.open()
 
     def _on_record_fill_clicked(self) -> None:
         order = self._selected_order()

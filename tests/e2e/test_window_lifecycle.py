@@ -8,9 +8,9 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QDockWidget, QPushButton, QTableView
+from PySide6.QtWidgets import QDockWidget, QLabel, QLineEdit, QPushButton, QTableView, QWidget
 
-from core.domain import AccountId, OrderRequest, OrderStatus, OrderType, Side, TimeInForce
+from core.domain import AccountId, OrderRequest, OrderStatus, OrderType, Price, Side, TimeInForce
 from tests.e2e.window_helpers import cell, click_cell, open_window, until, write_paper_settings
 
 ACCOUNT = AccountId("PAPER-1")
@@ -70,3 +70,29 @@ async def test_the_layout_is_saved_on_close_and_reset_brings_the_docks_back(tmp_
         assert not fills.isVisible(), "the hidden dock stays hidden after a restart"
         window.findChild(QAction, "action.resetLayout").trigger()
         await until(fills.isVisible, "Reset layout to show the fills dock again")
+
+
+async def test_double_click_a_working_order_to_change_its_price(tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        bid, _ = window.bridge.bid_ask("AAPL")
+        assert bid is not None
+        order = await window.session.submit(
+            OrderRequest(ACCOUNT, "AAPL", Side.BUY, "10", OrderType.LIMIT, limit_price=bid - 3)
+        )
+        orders = window.findChild(QTableView, "ordersView")
+        await until(lambda: window.bridge.working_orders.row_of(order.client_order_id) is not None, "the order")
+        click_cell(orders, order.client_order_id, "symbol", double=True)
+        await until(lambda: window.findChild(QWidget, "modifyOrderDialog") is not None, "the modify dialog")
+        dialog = window.findChild(QWidget, "modifyOrderDialog")
+        price = dialog.findChild(QLineEdit, "modifyOrder.limitPrice")
+        price.setText(f"{bid - 2}5")  # off tick: one more digit
+        QTest.keyClick(price, Qt.Key.Key_Return)
+        error = dialog.findChild(QLabel, "modifyOrder.limitPriceError")
+        await until(error.isVisible, "the off-tick error next to the price")
+        assert "ticks in 0.01" in error.text() and order.limit_price == Price(bid - 3)
+        price.setText(str(bid - 2))
+        QTest.keyClick(price, Qt.Key.Key_Return)
+        await until(lambda: order.limit_price == Price(bid - 2), "the new price on the order")
+        await until(lambda: cell(orders, order.client_order_id, "limit").replace(",", "") == str(bid - 2),
+                    "the new price in the working-orders grid")
