@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
+from core.adapters.state_json import decode_fill, encode_fill, read_books, write_json_atomically
 from core.domain import (
     AccountId,
     BrokerOrderId,
     ClientOrderId,
     Fill,
-    Money,
     OrderStatus,
-    Price,
-    Quantity,
     Side,
-    TradeId,
 )
 
 VERSION = 1
@@ -95,34 +89,14 @@ class DeskState:
 
 
 def write_state(path: str, state: DeskState) -> None:
-    """Write state atomically: a temporary file, flushed and fsynced, then renamed over path."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(json.dumps(_encode(state), indent=1, sort_keys=True))
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, target)
+    """Write state to path atomically (see core.adapters.state_json)."""
+    write_json_atomically(path, _encode(state))
 
 
 def read_state(path: str, account_id: AccountId) -> DeskState | None:
     """Load the desk's state (None if there is no file); ValueError names a file that cannot be used."""
-    target = Path(path)
-    if not target.exists():
-        return None
-    try:
-        data = json.loads(target.read_text(encoding="utf-8"))
-        if data.get("version") != VERSION:
-            raise ValueError(f"version {data.get('version')!r}, expected {VERSION}")
-        if data["account_id"] != account_id:
-            raise ValueError(f"it belongs to account {data['account_id']!r}, not {account_id!r}")
-        return _decode(data, account_id)
-    except (OSError, ValueError, ArithmeticError, KeyError, TypeError, AttributeError) as error:
-        raise ValueError(
-            f"The e-mail desk's state file {target} cannot be used ({error}). "
-            "Move it aside to start the desk account afresh, then reconcile its positions."
-        ) from error
+    return read_books(path, account_id, VERSION, lambda data: _decode(data, account_id), "The e-mail desk's",
+                      "Move it aside to start the desk account afresh, then reconcile its positions.")
 
 
 def _encode(state: DeskState) -> dict[str, Any]:
@@ -131,7 +105,7 @@ def _encode(state: DeskState) -> dict[str, Any]:
         "account_id": str(state.account_id),
         "order_seq": state.order_seq,
         "orders": [_encode_order(o) for o in state.orders.values()],
-        "fills": [_encode_fill(f) for f in state.fills],
+        "fills": [encode_fill(f) for f in state.fills],
         "holdings": {s: {"quantity": str(h.quantity), "avg_cost": str(h.avg_cost)} for s, h in state.holdings.items()},
     }
 
@@ -142,7 +116,7 @@ def _decode(data: dict[str, Any], account_id: AccountId) -> DeskState:
         account_id=account_id,
         order_seq=int(data["order_seq"]),
         orders={o.client_order_id: o for o in orders},
-        fills=[_decode_fill(raw, account_id) for raw in data["fills"]],
+        fills=[decode_fill(raw, account_id) for raw in data["fills"]],
         holdings={s: Holding(Decimal(h["quantity"]), Decimal(h["avg_cost"])) for s, h in data["holdings"].items()},
     )
 
@@ -178,34 +152,4 @@ def _decode_order(raw: dict[str, Any]) -> DeskOrder:
         status=OrderStatus(raw["status"]),
         filled_qty=Decimal(raw["filled_qty"]),
         reason=str(raw["reason"]),
-    )
-
-
-def _encode_fill(fill: Fill) -> dict[str, Any]:
-    return {
-        "trade_id": str(fill.trade_id),
-        "client_order_id": None if fill.client_order_id is None else str(fill.client_order_id),
-        "broker_order_id": None if fill.broker_order_id is None else str(fill.broker_order_id),
-        "symbol": fill.symbol,
-        "side": fill.side.value,
-        "quantity": str(fill.quantity.value),
-        "price": str(fill.price.value),
-        "commission": str(fill.commission.amount),
-        "currency": fill.commission.currency,
-        "ts": fill.ts.isoformat(),
-    }
-
-
-def _decode_fill(raw: dict[str, Any], account_id: AccountId) -> Fill:
-    return Fill(
-        trade_id=TradeId(raw["trade_id"]),
-        client_order_id=None if raw["client_order_id"] is None else ClientOrderId(raw["client_order_id"]),
-        account_id=account_id,
-        symbol=raw["symbol"],
-        side=Side(raw["side"]),
-        quantity=Quantity(Decimal(raw["quantity"])),
-        price=Price(Decimal(raw["price"])),
-        commission=Money(Decimal(raw["commission"]), raw["currency"]),
-        broker_order_id=None if raw["broker_order_id"] is None else BrokerOrderId(raw["broker_order_id"]),
-        ts=datetime.fromisoformat(raw["ts"]),
     )

@@ -2,31 +2,24 @@
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from core.adapters.paper.books import Books, Holding
 from core.adapters.paper.matching import PaperOrder
+from core.adapters.state_json import decode_fill, encode_fill, read_books, write_json_atomically
 from core.domain import (
     AccountId,
     BrokerOrderId,
     ClientOrderId,
-    Fill,
     Instrument,
-    Money,
     OrderStatus,
     OrderType,
-    Price,
-    Quantity,
     Side,
     TimeInForce,
-    TradeId,
 )
 
 VERSION = 1
@@ -44,37 +37,16 @@ class PaperState:
 
 
 def write_state(path: str, state: PaperState) -> None:
-    """Write state to path atomically: a temporary file, flushed and fsynced, then renamed over."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    text = json.dumps(_encode(state), indent=1, sort_keys=True)
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, target)
+    """Write state to path atomically (see core.adapters.state_json)."""
+    write_json_atomically(path, _encode(state))
 
 
 def read_state(
     path: str, account_id: AccountId, instruments: Mapping[str, Instrument], books: Books
 ) -> PaperState | None:
     """Load the state at path into books (None if there is no file); ValueError names an unusable file."""
-    target = Path(path)
-    if not target.exists():
-        return None
-    try:
-        data = json.loads(target.read_text(encoding="utf-8"))
-        if data.get("version") != VERSION:
-            raise ValueError(f"version {data.get('version')!r}, expected {VERSION}")
-        if data["account_id"] != account_id:
-            raise ValueError(f"it belongs to paper account {data['account_id']!r}, not {account_id!r}")
-        return _decode(data, instruments, books)
-    except (OSError, ValueError, ArithmeticError, KeyError, TypeError, AttributeError) as error:
-        raise ValueError(
-            f"The paper account's state file {target} cannot be used ({error}). "
-            "Move it aside to start the paper account afresh."
-        ) from error
+    return read_books(path, account_id, VERSION, lambda data: _decode(data, instruments, books),
+                      "The paper account's", "Move it aside to start the paper account afresh.")
 
 
 def _encode(state: PaperState) -> dict[str, Any]:
@@ -90,7 +62,7 @@ def _encode(state: PaperState) -> dict[str, Any]:
         "trade_seq": books.trade_seq,
         "order_seq": books.order_seq,
         "orders": [_encode_order(order) for order in state.orders],
-        "fills": [_encode_fill(fill) for fill in books.fills],
+        "fills": [encode_fill(fill) for fill in books.fills],
         "mids": {symbol: str(price) for symbol, price in state.mids.items()},
         "closes": {symbol: str(price) for symbol, price in state.closes.items()},
     }
@@ -103,7 +75,7 @@ def _decode(data: dict[str, Any], instruments: Mapping[str, Instrument], books: 
     }
     books.trade_seq = int(data["trade_seq"])
     books.order_seq = int(data["order_seq"])
-    books.fills = [_decode_fill(raw, books.account_id) for raw in data["fills"]]
+    books.fills = [decode_fill(raw, books.account_id) for raw in data["fills"]]
     return PaperState(
         trading_day=date.fromisoformat(data["trading_day"]),
         books=books,
@@ -163,34 +135,4 @@ def _decode_order(raw: dict[str, Any], instruments: Mapping[str, Instrument]) ->
         reason=str(raw["reason"]),
         created_at=datetime.fromisoformat(raw["created_at"]),
         updated_at=datetime.fromisoformat(raw["updated_at"]),
-    )
-
-
-def _encode_fill(fill: Fill) -> dict[str, Any]:
-    return {
-        "trade_id": str(fill.trade_id),
-        "client_order_id": None if fill.client_order_id is None else str(fill.client_order_id),
-        "broker_order_id": None if fill.broker_order_id is None else str(fill.broker_order_id),
-        "symbol": fill.symbol,
-        "side": fill.side.value,
-        "quantity": str(fill.quantity.value),
-        "price": str(fill.price.value),
-        "commission": str(fill.commission.amount),
-        "currency": fill.commission.currency,
-        "ts": fill.ts.isoformat(),
-    }
-
-
-def _decode_fill(raw: dict[str, Any], account_id: AccountId) -> Fill:
-    return Fill(
-        trade_id=TradeId(raw["trade_id"]),
-        client_order_id=None if raw["client_order_id"] is None else ClientOrderId(raw["client_order_id"]),
-        account_id=account_id,
-        symbol=raw["symbol"],
-        side=Side(raw["side"]),
-        quantity=Quantity(Decimal(raw["quantity"])),
-        price=Price(Decimal(raw["price"])),
-        commission=Money(Decimal(raw["commission"]), raw["currency"]),
-        broker_order_id=None if raw["broker_order_id"] is None else BrokerOrderId(raw["broker_order_id"]),
-        ts=datetime.fromisoformat(raw["ts"]),
     )

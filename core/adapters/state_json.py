@@ -1,0 +1,82 @@
+"""A simulated or manual broker's own books as a JSON file: atomic writes, checked reads, fill encoding.
+
+Shared by the paper broker and the e-mail desk (and any adapter that keeps books of its own).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+from core.domain import AccountId, BrokerOrderId, ClientOrderId, Fill, Money, Price, Quantity, Side, TradeId
+
+T = TypeVar("T")
+DECODE_ERRORS = (OSError, ValueError, ArithmeticError, KeyError, TypeError, AttributeError)
+
+
+def write_json_atomically(path: str, document: dict[str, Any]) -> None:
+    """Write document to path: a temporary file, flushed and fsynced, then renamed over the old one."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(document, indent=1, sort_keys=True))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, target)
+
+
+def read_books(
+    path: str, account_id: AccountId, version: int, decode: Callable[[dict[str, Any]], T], owner: str, advice: str
+) -> T | None:
+    """Read and decode the books at path (None if there is no file).
+
+    Raise ValueError naming the file, what is wrong with it and `advice` (what the trader should do).
+    """
+    target = Path(path)
+    if not target.exists():
+        return None
+    try:
+        data = json.loads(target.read_text(encoding="utf-8"))
+        if data.get("version") != version:
+            raise ValueError(f"version {data.get('version')!r}, expected {version}")
+        if data["account_id"] != account_id:
+            raise ValueError(f"it belongs to account {data['account_id']!r}, not {account_id!r}")
+        return decode(data)
+    except DECODE_ERRORS as error:
+        raise ValueError(f"{owner} state file {target} cannot be used ({error}). {advice}") from error
+
+
+def encode_fill(fill: Fill) -> dict[str, Any]:
+    return {
+        "trade_id": str(fill.trade_id),
+        "client_order_id": None if fill.client_order_id is None else str(fill.client_order_id),
+        "broker_order_id": None if fill.broker_order_id is None else str(fill.broker_order_id),
+        "symbol": fill.symbol,
+        "side": fill.side.value,
+        "quantity": str(fill.quantity.value),
+        "price": str(fill.price.value),
+        "commission": str(fill.commission.amount),
+        "currency": fill.commission.currency,
+        "ts": fill.ts.isoformat(),
+    }
+
+
+def decode_fill(raw: dict[str, Any], account_id: AccountId) -> Fill:
+    return Fill(
+        trade_id=TradeId(raw["trade_id"]),
+        client_order_id=None if raw["client_order_id"] is None else ClientOrderId(raw["client_order_id"]),
+        account_id=account_id,
+        symbol=raw["symbol"],
+        side=Side(raw["side"]),
+        quantity=Quantity(Decimal(raw["quantity"])),
+        price=Price(Decimal(raw["price"])),
+        commission=Money(Decimal(raw["commission"]), raw["currency"]),
+        broker_order_id=None if raw["broker_order_id"] is None else BrokerOrderId(raw["broker_order_id"]),
+        ts=datetime.fromisoformat(raw["ts"]),
+    )
