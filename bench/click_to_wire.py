@@ -1,0 +1,273 @@
+"""Click to wire: from the order ticket's Send to the bytes the TWS simulator reads, and to the broker's ack.
+
+`python -m bench.click_to_wire` opens the real window (create_main_window) with two accounts: the
+paper account and an IB account connected to the TWS simulator, which runs in its own process
+(`--sim`) and stamps each placeOrder message with the monotonic clock when its reader has the
+bytes (CLOCK_MONOTONIC is shared by processes, so the stamps compare with ours). Each order goes
+through the ticket (a click on orderTicket.sendButton), validation, the risk engine with realistic
+limits switched on, the durable journal commit (SQLite WAL, synchronous=FULL) and the adapter;
+orders are sent one at a time, the next after the previous one's acknowledgement.
+
+Figures: click -> wire p50/p99 (IB), click -> ack p50/p99 (IB and paper), and orders per second
+sustained through risk + journal + paper (session.submit back to back).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from bench.common import REPO, cpu_seconds, emit, machine, ms, now, peak_rss_mb, percentile
+
+ORDERS = 1_000
+THROUGHPUT_ORDERS = 1_000
+_COID = re.compile(r"^T\d{12}[0-9A-Z]{7}$")
+RISK = {"global": {
+    "max_order_qty": "10000", "max_order_notional": "1000000", "collar_pct": "20", "max_position": "1000000",
+    "max_gross_exposure": "1000000000", "duplicate_window_s": "0.5", "max_orders_per_second": "100000",
+    "max_orders_per_minute": "1000000", "max_working_orders": "100000",
+}}
+
+
+# --- the simulator side (its own process) --------------------------------------------------------
+
+def run_sim(stamp_path: str) -> None:
+    """Serve a TWS simulator whose reader stamps every placeOrder; print its port; run until killed."""
+    from tests.sims.tws.server import TwsSimulator
+
+    out = open(stamp_path, "a", encoding="ascii", buffering=1)  # noqa: SIM115 - open for the process's life
+
+    class StampingTwsSimulator(TwsSimulator):
+        """The project's TWS simulator; placeOrder (msg 3) is stamped the moment its bytes are read."""
+
+        def _dispatch(self, conn: Any, msg_id: int, f: list[str]) -> None:
+            if msg_id == 3:
+                arrived = now()
+                coid = next((field for field in f if _COID.match(field)), "?")
+                out.write(f"{coid} {arrived!r}\n")
+            super()._dispatch(conn, msg_id, f)
+
+    async def serve() -> None:
+        sim = StampingTwsSimulator(tick_interval_s=0.25)
+        sim.faults.rest_orders = True  # orders rest, so each one is acknowledged and nothing else
+        await sim.start()
+        print(f"PORT {sim.port}", flush=True)
+        await asyncio.Event().wait()
+
+    asyncio.run(serve())
+
+
+def _start_sim(stamp_path: Path) -> tuple[subprocess.Popen[str], int]:
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    process = subprocess.Popen([sys.executable, "-m", "bench.click_to_wire", "--sim", str(stamp_path)],
+                               cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line.startswith("PORT "):
+        process.kill()
+        raise RuntimeError(f"the TWS simulator did not start: {line!r}")
+    return process, int(line.split()[1])
+
+
+def _read_stamps(path: Path) -> dict[str, float]:
+    stamps: dict[str, float] = {}
+    for line in path.read_text(encoding="ascii").splitlines():
+        coid, _, stamp = line.partition(" ")
+        stamps[coid] = float(stamp)
+    return stamps
+
+
+# --- the TradeTerm side ------------------------------------------------------------------------------
+
+def _write_settings(data_dir: Path, port: int) -> None:
+    from core.storage.settings import AccountSettings, SettingsStore
+
+    store = SettingsStore(data_dir / "settings.json")
+    store.set_accounts([
+        AccountSettings("PAPER-1", "paper", {"state_path": str(data_dir / "paper" / "PAPER-1.json"),
+                                              "tick_interval_s": 0.25}),
+        AccountSettings("IB-7", "ib", {"host": "127.0.0.1", "port": port, "client_id": 7, "symbols": ["AAPL"],
+                                        "connect_timeout_s": 5.0, "order_timeout_s": 5.0}),
+    ])
+    store.set_risk(RISK)
+    store.set_confirm_orders(False)
+
+
+async def _until(predicate: Any, what: str, timeout: float = 20.0) -> None:
+    deadline = now() + timeout
+    while not predicate():
+        if now() > deadline:
+            raise TimeoutError(f"click_to_wire: gave up waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
+class AckWatcher:
+    """Pair each click with the order it created and note when the broker acknowledged it."""
+
+    def __init__(self) -> None:
+        self.clicked_at = 0.0
+        self.clicks: dict[str, float] = {}
+        self.acks: dict[str, float] = {}
+        self.refused: list[str] = []
+        self.acked = asyncio.Event()
+
+    def on_order_updated(self, event: Any) -> None:
+        from core.domain import OrderStatus
+
+        order = event.order
+        coid = str(order.client_order_id)
+        if coid not in self.clicks:
+            self.clicks[coid] = self.clicked_at
+        status = order.status
+        if coid not in self.acks and status not in (OrderStatus.INITIALIZED, OrderStatus.SUBMITTED):
+            self.acks[coid] = now()
+            if status is not OrderStatus.ACCEPTED:
+                self.refused.append(f"{coid}: {status.value} {order.reason}")
+            self.acked.set()
+
+
+async def _click_orders(window: Any, watcher: AckWatcher, account: str, count: int, bid: Decimal) -> list[str]:
+    from PySide6.QtWidgets import QComboBox, QLineEdit, QPushButton
+
+    from core.domain import Side
+
+    ticket = window.ticket
+    ticket.findChild(QComboBox, "orderTicket.accountCombo").setCurrentText(account)
+    send = ticket.findChild(QPushButton, "orderTicket.sendButton")
+    quantity = ticket.findChild(QLineEdit, "orderTicket.quantityEdit")
+    sent: list[str] = []
+    for k in range(count):
+        price = (bid * Decimal("0.9")).quantize(Decimal("0.01")) - Decimal("0.01") * (k % 50)
+        ticket.prefill("AAPL", Side.BUY, quantity=Decimal(1 + k % 9), price=price)
+        quantity.setText(str(1 + k % 9))
+        before = len(watcher.acks)
+        watcher.acked.clear()
+        watcher.clicked_at = now()
+        send.click()
+        while len(watcher.acks) == before:
+            await asyncio.wait_for(watcher.acked.wait(), 10)
+            watcher.acked.clear()
+        sent.append(next(reversed(watcher.acks)))
+    return sent
+
+
+async def _throughput(session: Any, count: int, bid: Decimal) -> tuple[int, float, float]:
+    from core.domain import AccountId, OrderRequest, OrderType, Side
+
+    account = AccountId("PAPER-1")
+    cpu0 = cpu_seconds()
+    start = now()
+    for k in range(count):
+        price = (bid * Decimal("0.9")).quantize(Decimal("0.01")) - Decimal("0.01") * (k % 50)
+        await session.submit(OrderRequest(account, "MSFT", Side.BUY, Decimal(1 + k % 9), OrderType.LIMIT, price))
+    return count, now() - start, cpu_seconds() - cpu0
+
+
+def run(orders: int, throughput_orders: int) -> list[dict[str, Any]]:
+    """Run both measurements in this process against a simulator process; return the figure sets."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from core.domain import AccountId, OrderUpdated, TradingState
+    from gui.app import create_main_window
+
+    app = QApplication.instance() or QApplication(["click_to_wire"])
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    work = tempfile.TemporaryDirectory(prefix="click-to-wire-")
+    data_dir = Path(work.name)
+    stamp_path = data_dir / "stamps.txt"
+    stamp_path.touch()
+    sim, port = _start_sim(stamp_path)
+    records: list[dict[str, Any]] = []
+
+    async def scenario() -> None:
+        _write_settings(data_dir, port)
+        window = create_main_window(data_dir, "paper")
+        window.resize(1500, 900)
+        window.show()
+        session = window.session
+        watcher = AckWatcher()
+        session.bus.subscribe(OrderUpdated, watcher.on_order_updated)
+        try:
+            for account in ("PAPER-1", "IB-7"):
+                await _until(lambda a=account: session.account(AccountId(a)).trading is TradingState.ACTIVE,
+                             f"{account} to trade")
+            await _until(lambda: session.quotes.latest("AAPL") is not None
+                         and session.quotes.latest("MSFT") is not None, "quotes")
+            for account, figure in (("IB-7", "wire"), ("PAPER-1", "ack")):
+                bid = session.quotes.latest("AAPL").bid
+                cpu0 = cpu_seconds()
+                start = now()
+                coids = await _click_orders(window, watcher, account, orders, bid)
+                elapsed = now() - start
+                cpu = cpu_seconds() - cpu0
+                acks = [watcher.acks[c] - watcher.clicks[c] for c in coids]
+                record: dict[str, Any] = {
+                    "bench": "click_to_wire", "variant": f"ticket->{account.split('-')[0].lower()}",
+                    "orders": len(coids),
+                    "refused": len(watcher.refused),
+                    "click_to_ack_p50_ms": ms(percentile(acks, 0.5)), "click_to_ack_p99_ms": ms(percentile(acks, 0.99)),
+                    "click_to_ack_max_ms": ms(max(acks)), "orders_per_s_one_at_a_time": round(len(coids) / elapsed),
+                    "cpu_ms_per_order": round(cpu / len(coids) * 1000, 3),
+                }
+                if figure == "wire":
+                    stamps = _read_stamps(stamp_path)
+                    wires = [stamps[c] - watcher.clicks[c] for c in coids if c in stamps]
+                    record.update({"click_to_wire_p50_ms": ms(percentile(wires, 0.5)),
+                                   "click_to_wire_p99_ms": ms(percentile(wires, 0.99)),
+                                   "click_to_wire_max_ms": ms(max(wires, default=0.0)),
+                                   "wire_stamps": len(wires)})
+                records.append(record)
+            bid = session.quotes.latest("MSFT").bid
+            count, elapsed, cpu = await _throughput(session, throughput_orders, bid)
+            records.append({"bench": "click_to_wire", "variant": "sustained->paper", "orders": count,
+                            "orders_per_s": round(count / elapsed), "cpu_ms_per_order": round(cpu / count * 1000, 3),
+                            "peak_rss_mb": peak_rss_mb()})
+        finally:
+            window.close()
+            await window.shutdown()
+
+    try:
+        with loop:
+            loop.run_until_complete(scenario())
+    finally:
+        sim.kill()
+        sim.wait()
+        work.cleanup()
+    return records
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.click_to_wire", description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=ORDERS, help="orders clicked per account")
+    parser.add_argument("--throughput-orders", type=int, default=THROUGHPUT_ORDERS, help="orders for orders/s")
+    parser.add_argument("--profile", metavar="PATH", help="write cProfile stats to PATH")
+    parser.add_argument("--sim", metavar="STAMP_FILE", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.sim:
+        run_sim(args.sim)
+        return
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        records = profiler.runcall(run, args.orders, args.throughput_orders)
+        profiler.dump_stats(args.profile)
+    else:
+        records = run(args.orders, args.throughput_orders)
+    for record in records:
+        emit({**record, **machine()})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+"""Run every benchmark (make bench): tick storm with the vn.py reference, click to wire, startup.
+
+Each benchmark prints its own JSON lines; this driver passes them through in one run.
+`--smoke` runs tiny sizes (what tests/bench runs to prove the scripts still work).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from bench import click_to_wire, startup, tickstorm
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.run_all", description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, seconds not minutes")
+    parser.add_argument("--no-vnpy", action="store_true", help="skip the vn.py reference")
+    args = parser.parse_args(argv)
+    storm = ["--seconds", "0.5", "--symbols", "100", "--rates", "10000", "0"] if args.smoke else []
+    tickstorm.main(storm + (["--no-vnpy"] if args.no_vnpy else []))
+    click_to_wire.main(["--orders", "20", "--throughput-orders", "50"] if args.smoke else [])
+    startup.main(["--runs", "1", "--symbols", "100", "--stream-seconds", "0.3"] if args.smoke else [])
+
+
+if __name__ == "__main__":
+    main()

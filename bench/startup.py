@@ -1,0 +1,142 @@
+"""Startup: a fresh process to the first paint of the main window (median of several runs); RSS idle and streaming.
+
+`python -m bench.startup` starts `--child` processes one after another. Each child does what
+`tradeterm` does (QApplication, qasync loop, create_main_window with the paper profile in a fresh
+data dir, resize, show, connect) and reports when the first paint of the window has finished;
+the parent measures from just before it spawned the child (the monotonic clock is shared by
+processes). The first child then stays up: RSS at idle after 1 s (the paper market quoting), and
+with 1,000 more symbols streaming at 10k quotes/s for 3 s through the bus into both grids.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from bench.common import REPO, emit, machine, ms, now, peak_rss_mb, rss_mb
+
+RUNS = 5
+STREAM_SYMBOLS = 1_000
+STREAM_RATE = 10_000
+
+
+def run_child(stream: bool, symbols: int, stream_seconds: float) -> dict[str, float]:
+    """Start the application as `tradeterm` would; return the first-paint time and RSS figures."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import qasync
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from gui.app import create_main_window
+
+    imported = now()
+    app = QApplication.instance() or QApplication(["tradeterm"])
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    data_dir = tempfile.TemporaryDirectory(prefix="startup-")
+    figures: dict[str, float] = {"imported": imported}
+    painted = asyncio.Event()
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint and "first_paint" not in figures:
+                figures["first_paint"] = 0.0
+                QTimer.singleShot(0, self._done)  # runs once this paint (and its children's) is over
+            return False
+
+        def _done(self) -> None:
+            figures["first_paint"] = now()
+            painted.set()
+
+    async def scenario() -> None:
+        window = create_main_window(data_dir.name, "paper")
+        figures["window_built"] = now()
+        probe = FirstPaint(window)
+        window.installEventFilter(probe)
+        window.resize(1500, 900)
+        window.show()
+        await asyncio.wait_for(painted.wait(), 30)
+        if stream:
+            await asyncio.sleep(1.0)
+            figures["rss_idle_mb"] = rss_mb()
+            figures.update(await _stream(window, symbols, stream_seconds))
+        window.close()
+        await window.shutdown()
+
+    with loop:
+        loop.run_until_complete(scenario())
+    data_dir.cleanup()
+    return figures
+
+
+async def _stream(window: object, count: int, seconds: float) -> dict[str, float]:
+    from decimal import Decimal
+
+    from bench.tickstorm import Feeder, _held_fills, symbol_names
+    from core.domain import Instrument
+
+    session, bridge = window.session, window.bridge  # type: ignore[attr-defined]
+    symbols = symbol_names(count)
+    instruments = [Instrument(symbol=s, venue="BENCH", currency="USD", tick_size=Decimal("0.01")) for s in symbols]
+    session.instruments.add(instruments)
+    bridge.quotes.set_instruments(instruments)
+    bridge.quotes.watch(symbols)
+    session.portfolio.restore(_held_fills(symbols, 0.4))
+    feeder = Feeder(symbols, STREAM_RATE, session.bus.publish, lambda symbol, created: None)
+    await feeder.run(seconds)
+    return {"rss_streaming_mb": rss_mb(), "peak_rss_mb": peak_rss_mb(), "streamed_quotes": feeder.sent}
+
+
+def run_parent(runs: int, symbols: int, stream_seconds: float) -> dict[str, object]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO))
+    startups: list[float] = []
+    imports: list[float] = []
+    memory: dict[str, float] = {}
+    for index in range(runs):
+        command = [sys.executable, "-m", "bench.startup", "--child", "--symbols", str(symbols),
+                   "--stream-seconds", str(stream_seconds)]
+        if index == 0:
+            command.append("--stream")
+        spawned = now()
+        result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False)
+        lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+        if result.returncode != 0 or not lines:
+            raise RuntimeError(f"startup child failed ({result.returncode}):\n{result.stderr[-3000:]}")
+        figures = json.loads(lines[-1])
+        startups.append(figures["first_paint"] - spawned)
+        imports.append(figures["imported"] - spawned)
+        if index == 0:
+            memory = {k: figures[k] for k in ("rss_idle_mb", "rss_streaming_mb", "peak_rss_mb", "streamed_quotes")}
+        time.sleep(0.2)
+    return {
+        "bench": "startup", "variant": "paper", "runs": runs,
+        "first_paint_median_ms": ms(statistics.median(startups)),
+        "first_paint_min_ms": ms(min(startups)), "first_paint_max_ms": ms(max(startups)),
+        "imports_median_ms": ms(statistics.median(imports)),
+        **memory, "stream_symbols": symbols, "stream_rate": STREAM_RATE,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.startup", description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=RUNS, help="fresh processes to start")
+    parser.add_argument("--symbols", type=int, default=STREAM_SYMBOLS, help="symbols streamed for the RSS figure")
+    parser.add_argument("--stream-seconds", type=float, default=3.0, help="how long they stream")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--stream", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(run_child(args.stream, args.symbols, args.stream_seconds)), flush=True)
+        return
+    emit({**run_parent(args.runs, args.symbols, args.stream_seconds), **machine()})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,328 @@
+"""Tick storm: quotes for many symbols into the real window's watchlist and positions grids.
+
+`python -m bench.tickstorm` is the driver: it runs every variant in a fresh process (so peak RSS
+is the variant's own), then the vn.py reference on the same input in .venv-bench when that
+environment exists, and prints one JSON line per variant plus one ratio line per rate.
+`--child` runs one variant in this process.
+
+Figures of a variant: quotes absorbed per second; event-loop stall max/p99 (gaps of a 1 ms
+heartbeat); staleness p50/p99 (a quote's due time -> end of the watchlist paint that shows its
+row's update; only rows on screen count); paints of both grids; CPU seconds; peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from bench.common import (
+    REPO,
+    cpu_seconds,
+    emit,
+    machine,
+    ms,
+    now,
+    parse_lines,
+    peak_rss_mb,
+    percentile,
+    python_for_vnpy,
+    stderr,
+)
+
+RATES = (10_000, 50_000, 100_000, 0)
+"""Offered quotes per second; 0 means as fast as possible."""
+SYMBOLS = 1_000
+SECONDS = 5.0
+HELD_FRACTION = 0.4
+BATCH_CAP = 500
+"""Most quotes an adapter hands over per loop iteration (one socket read's worth, capped)."""
+LEVELS = 32
+
+
+def variant_name(impl: str, rate: int) -> str:
+    return f"{impl}@{'max' if rate == 0 else f'{rate // 1000}k'}"
+
+
+def symbol_names(count: int) -> list[str]:
+    return [f"S{index:04d}" for index in range(count)]
+
+
+def price_levels(index: int) -> list[Decimal]:
+    """Precomputed prices of one symbol (an adapter's Decimal conversion is not what is measured)."""
+    base = 10 + (index * 7919) % 490
+    return [Decimal(f"{base}.{level:02d}") for level in range(LEVELS + 2)]
+
+
+class Feeder:
+    """Offer quotes at `rate` per second (0: as fast as possible), at most BATCH_CAP per loop turn.
+
+    A quote's creation time is when it was due, so a feeder that falls behind shows as staleness.
+    """
+
+    def __init__(self, symbols: list[str], rate: int, publish: object, on_quote: object) -> None:
+        self.symbols = symbols
+        self.rate = rate
+        self.publish = publish
+        self.on_quote = on_quote
+        self.levels = [price_levels(index) for index in range(len(symbols))]
+        self.sent = 0
+        self.lag_s = 0.0
+
+    async def run(self, seconds: float) -> None:
+        from core.domain import Quote
+
+        symbols, levels, rate, publish, on_quote = self.symbols, self.levels, self.rate, self.publish, self.on_quote
+        count = len(symbols)
+        volume = Decimal(100)
+        size = Decimal(300)
+        close_of = [row[LEVELS // 2] for row in levels]
+        start = now()
+        end = start + seconds
+        sent = 0
+        while True:
+            t = now()
+            if t >= end:
+                break
+            if rate:
+                due = int((t - start) * rate)
+                batch = min(due - sent, BATCH_CAP)
+            else:
+                batch = BATCH_CAP
+            for k in range(sent, sent + batch):
+                slot = k % count
+                step = (k // count) % LEVELS
+                row = levels[slot]
+                created = start + k / rate if rate else t
+                symbol = symbols[slot]
+                on_quote(symbol, created)  # type: ignore[operator]
+                publish(Quote(symbol, bid=row[step], ask=row[step + 1], last=row[step], close=close_of[slot],  # type: ignore[operator]
+                              volume=volume, bid_size=size, ask_size=size))  # every field, as the paper adapter sends
+            sent += batch
+            if rate and sent >= int((now() - start) * rate):
+                await asyncio.sleep(0.001)
+            else:
+                await asyncio.sleep(0)
+        self.sent = sent
+        if rate:
+            self.lag_s = max(0.0, (now() - start) - sent / rate)
+
+
+class StalenessTracker:
+    """Quote due time -> end of the first watchlist paint after the flush that took its row in."""
+
+    def __init__(self) -> None:
+        self.unflushed: dict[str, float] = {}
+        self.awaiting: list[float] = []
+        self.samples: list[float] = []
+        self.counting = False
+
+    def on_quote(self, symbol: str, created: float) -> None:
+        if symbol not in self.unflushed:
+            self.unflushed[symbol] = created
+
+    def on_flushed(self, visible_keys: set[object]) -> None:
+        unflushed, self.unflushed = self.unflushed, {}
+        if self.counting:
+            self.awaiting.extend(created for symbol, created in unflushed.items() if symbol in visible_keys)
+
+    def on_painted(self, end: float) -> None:
+        if self.awaiting:
+            self.samples.extend(end - created for created in self.awaiting)
+            self.awaiting.clear()
+
+
+def _held_fills(symbols: list[str], fraction: float) -> list[object]:
+    from core.domain import AccountId, Fill, Money, Price, Quantity, Side, TradeId
+
+    held = symbols[: int(len(symbols) * fraction)]
+    ts = datetime.now(UTC)
+    return [
+        Fill(TradeId(f"BENCH-{index}"), None, AccountId("PAPER-1"), symbol, Side.BUY, Quantity("100"),
+             Price(price_levels(index)[0]), Money("0", "USD"), ts=ts)
+        for index, symbol in enumerate(held)
+    ]
+
+
+async def _settle(seconds: float) -> None:
+    await asyncio.sleep(seconds)
+
+
+def run_tradeterm(rate: int, seconds: float, count: int, held_fraction: float) -> dict[str, object]:
+    """Run one variant against the real main window in this process; return its figures."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from bench.qtprobe import Heartbeat, PaintProbe
+    from core.domain import Instrument
+    from gui.app import create_main_window
+
+    app = QApplication.instance() or QApplication(["tickstorm"])
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    from core.storage.paths import data_paths
+    from core.storage.settings import SettingsStore
+
+    data_dir = tempfile.TemporaryDirectory(prefix="tickstorm-")
+    symbols = symbol_names(count)
+    SettingsStore(data_paths(data_dir.name).settings).set_watchlist(symbols)  # a 1,000-symbol watchlist
+    window = create_main_window(data_dir.name, "paper", connect=False)
+    session, bridge = window.session, window.bridge
+    instruments = [Instrument(symbol=s, venue="BENCH", currency="USD", tick_size=Decimal("0.01")) for s in symbols]
+    session.instruments.add(instruments)
+    bridge.quotes.set_instruments(instruments)
+    bridge.quotes.watch(symbols)
+    session.portfolio.restore(_held_fills(symbols, held_fraction))  # type: ignore[arg-type]
+    window.resize(1500, 900)
+    window.show()
+
+    staleness = StalenessTracker()
+    watch_probe = PaintProbe(window.watchlist_view, staleness.on_painted)
+    positions_probe = PaintProbe(window.positions_view)
+    quotes_model = bridge.quotes
+
+    def on_flushed(_count: int) -> None:
+        first, last = watch_probe.visible_rows()
+        staleness.on_flushed({quotes_model.key_at(row) for row in range(first, last + 1)})
+
+    bridge.flusher.flushed.connect(on_flushed)
+    heartbeat = Heartbeat()
+    feeder = Feeder(symbols, rate, session.bus.publish, staleness.on_quote)
+    figures: dict[str, object] = {}
+
+    async def scenario() -> None:
+        await _settle(0.6)  # first layout, first flush, first paints
+        cpu0 = cpu_seconds()
+        for probe in (watch_probe, positions_probe):
+            probe.counting = True
+        staleness.counting = True
+        heartbeat.start()
+        t0 = now()
+        await feeder.run(seconds)
+        end = now()
+        elapsed = end - t0
+        heartbeat.stop()
+        censored = len(staleness.awaiting)  # flushed but not painted by the end: stale until the end (a floor)
+        staleness.samples.extend(end - created for created in staleness.awaiting)
+        staleness.awaiting.clear()
+        cpu = cpu_seconds() - cpu0
+        staleness.counting = False
+        await _settle(0.1)  # let the last frame paint
+        gaps = heartbeat.gaps
+        figures.update({
+            "offered_per_s": rate or None,
+            "quotes": feeder.sent,
+            "absorbed_per_s": round(feeder.sent / elapsed),
+            "lag_at_end_ms": ms(feeder.lag_s),
+            "stall_max_ms": ms(max(gaps, default=0.0)),
+            "stall_p99_ms": ms(percentile(gaps, 0.99)),
+            "staleness_p50_ms": ms(percentile(staleness.samples, 0.50)),
+            "staleness_p99_ms": ms(percentile(staleness.samples, 0.99)),
+            "staleness_max_ms": ms(max(staleness.samples, default=0.0)),
+            "staleness_samples": len(staleness.samples),
+            "staleness_unpainted_at_end": censored,
+            "paints_watchlist": watch_probe.paints,
+            "paints_positions": positions_probe.paints,
+            "paint_ms_avg": ms(watch_probe.paint_seconds / max(1, watch_probe.paints)),
+            "cpu_s": round(cpu, 2),
+            "cpu_per_quote_us": round(cpu / max(1, feeder.sent) * 1e6, 2),
+            "peak_rss_mb": peak_rss_mb(),
+            "positions_rows": bridge.positions.rowCount(),
+            "watchlist_rows": quotes_model.rowCount(),
+        })
+        window.close()
+        await window.shutdown()
+
+    with loop:
+        loop.run_until_complete(scenario())
+    data_dir.cleanup()
+    return figures
+
+
+def run_child(args: argparse.Namespace) -> None:
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        figures = profiler.runcall(run_tradeterm, args.rate, args.seconds, args.symbols, args.held)
+        profiler.dump_stats(args.profile)
+    else:
+        figures = run_tradeterm(args.rate, args.seconds, args.symbols, args.held)
+    emit({"bench": "tickstorm", "variant": variant_name("tradeterm", args.rate), "impl": "tradeterm",
+          "symbols": args.symbols, "seconds": args.seconds, **figures, **machine()})
+
+
+def _run(command: list[str], timeout: float) -> list[dict[str, object]]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO))
+    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    records = parse_lines(result.stdout)
+    if result.returncode != 0 or not records:
+        stderr(f"tickstorm: {' '.join(command[-8:])} failed ({result.returncode}):\n{result.stderr[-3000:]}")
+    return records
+
+
+def run_driver(args: argparse.Namespace) -> list[dict[str, object]]:
+    """Run every variant in its own process, then vn.py on the same input, then the ratios."""
+    common = ["--seconds", str(args.seconds), "--symbols", str(args.symbols)]
+    timeout = 60 + args.seconds * 6
+    ours: dict[int, dict[str, object]] = {}
+    theirs: dict[int, dict[str, object]] = {}
+    records: list[dict[str, object]] = []
+    for rate in args.rates:
+        for record in _run([sys.executable, "-m", "bench.tickstorm", "--child", "--rate", str(rate),
+                            "--held", str(args.held), *common], timeout):
+            ours[rate] = record
+            records.append(record)
+            emit(record)
+    vnpy_python = python_for_vnpy()
+    if args.no_vnpy or vnpy_python is None:
+        if not args.no_vnpy:
+            stderr("tickstorm: .venv-bench is missing, so the vn.py reference was not run (make bench creates it)")
+        return records
+    for rate in args.rates:
+        for record in _run([str(vnpy_python), "-m", "bench.tickstorm_vnpy", "--rate", str(rate), *common], timeout):
+            theirs[rate] = record
+            records.append(record)
+            emit(record)
+    for rate in args.rates:
+        a, b = ours.get(rate), theirs.get(rate)
+        if a is None or b is None:
+            continue
+        ratio = {
+            "bench": "tickstorm", "variant": variant_name("ratio", rate), "impl": "tradeterm/vnpy",
+            "offered_per_s": rate or None,
+            "absorbed_ratio": round(float(a["absorbed_per_s"]) / max(1.0, float(b["absorbed_per_s"])), 1),  # type: ignore[arg-type]
+            "stall_max_ratio": round(float(b["stall_max_ms"]) / max(0.01, float(a["stall_max_ms"])), 1),  # type: ignore[arg-type]
+            "staleness_p99_ratio": round(
+                float(b["staleness_p99_ms"]) / max(0.01, float(a["staleness_p99_ms"])), 1),  # type: ignore[arg-type]
+        }
+        records.append(ratio)
+        emit(ratio)
+    return records
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.tickstorm", description=__doc__.splitlines()[0])
+    parser.add_argument("--child", action="store_true", help="run one variant in this process")
+    parser.add_argument("--rate", type=int, default=100_000, help="with --child: quotes offered per second (0: max)")
+    parser.add_argument("--rates", type=int, nargs="+", default=list(RATES), help="driver: the rates to run")
+    parser.add_argument("--seconds", type=float, default=SECONDS, help="length of each variant's storm")
+    parser.add_argument("--symbols", type=int, default=SYMBOLS, help="symbols quoted")
+    parser.add_argument("--held", type=float, default=HELD_FRACTION, help="share of the symbols with a position")
+    parser.add_argument("--profile", metavar="PATH", help="with --child: write cProfile stats to PATH")
+    parser.add_argument("--no-vnpy", action="store_true", help="skip the vn.py reference")
+    args = parser.parse_args(argv)
+    if args.child:
+        run_child(args)
+    else:
+        run_driver(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""Smoke runs of every benchmark at tiny sizes: each script still runs and prints the figures it promises.
+
+Speed is never asserted here (bench/ measures it); only that the JSON lines parse, carry their keys,
+and that the grids really painted and orders really reached the wire.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bench.common import REPO, parse_lines, python_for_vnpy
+
+STORM_KEYS = {"bench", "variant", "impl", "offered_per_s", "quotes", "absorbed_per_s", "stall_max_ms", "stall_p99_ms",
+              "staleness_p99_ms", "paints_watchlist", "cpu_s", "peak_rss_mb", "nproc", "cpu"}
+
+
+def _run(*args: str) -> list[dict[str, object]]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO))
+    result = subprocess.run([sys.executable, "-m", *args], cwd=REPO, env=env, capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    records = parse_lines(result.stdout)
+    assert records, f"no JSON figure line in: {result.stdout[-2000:]} {result.stderr[-2000:]}"
+    return records
+
+
+def test_tickstorm_feeds_the_real_window_and_both_grids_paint() -> None:
+    (record,) = _run("bench.tickstorm", "--rates", "10000", "--seconds", "0.3", "--symbols", "100", "--no-vnpy")
+    assert set(record) >= STORM_KEYS
+    assert record["bench"] == "tickstorm" and record["variant"] == "tradeterm@10k"
+    assert record["quotes"] > 0 and record["watchlist_rows"] == 100 and record["positions_rows"] == 40
+    assert record["paints_watchlist"] > 0 and record["paints_positions"] > 0
+    assert record["staleness_samples"] > 0
+
+
+@pytest.mark.skipif(python_for_vnpy() is None,
+                    reason=".venv-bench (the vn.py reference environment) does not exist; `make bench` creates it")
+def test_tickstorm_runs_the_vnpy_reference_on_the_same_input_and_prints_the_ratio() -> None:
+    records = _run("bench.tickstorm", "--rates", "0", "--seconds", "0.3", "--symbols", "100")
+    by_variant = {record["variant"]: record for record in records}
+    assert set(by_variant) == {"tradeterm@max", "vnpy@max", "ratio@max"}
+    assert set(by_variant["vnpy@max"]) >= STORM_KEYS
+    assert str(by_variant["vnpy@max"]["impl"]).startswith("vnpy 4.")
+    assert by_variant["vnpy@max"]["quotes"] > 0
+    assert {"absorbed_ratio", "stall_max_ratio", "staleness_p99_ratio"} <= set(by_variant["ratio@max"])
+
+
+def test_click_to_wire_reaches_the_tws_simulator_and_the_paper_ack() -> None:
+    records = _run("bench.click_to_wire", "--orders", "8", "--throughput-orders", "20")
+    by_variant = {record["variant"]: record for record in records}
+    assert set(by_variant) == {"ticket->ib", "ticket->paper", "sustained->paper"}
+    ib = by_variant["ticket->ib"]
+    assert ib["orders"] == 8 and ib["wire_stamps"] == 8 and ib["refused"] == 0
+    assert {"click_to_wire_p50_ms", "click_to_wire_p99_ms", "click_to_ack_p99_ms"} <= set(ib)
+    assert by_variant["ticket->paper"]["orders"] == 8
+    assert by_variant["sustained->paper"]["orders"] == 20 and "orders_per_s" in by_variant["sustained->paper"]
+
+
+def test_startup_reports_first_paint_and_memory() -> None:
+    (record,) = _run("bench.startup", "--runs", "1", "--symbols", "50", "--stream-seconds", "0.2")
+    assert record["bench"] == "startup" and record["runs"] == 1
+    assert {"first_paint_median_ms", "rss_idle_mb", "rss_streaming_mb", "peak_rss_mb"} <= set(record)
+    assert record["streamed_quotes"] > 0
