@@ -30,6 +30,7 @@ def make_grid_view(model: RowTableModel, object_name: str, parent: QWidget | Non
     horizontal.setStretchLastSection(True)
     horizontal.setHighlightSections(False)
     model.attach_view(view)
+    horizontal.setResizeContentsPrecision(50)  # fit columns to the first rows, not a scan of thousands
     _fit_columns_once(view, model)
     return view
 
