@@ -21,8 +21,10 @@ from core.services.session import TradingSession
 from core.storage.journal import SqliteJournal
 from core.storage.outbox import OutboxError
 from core.storage.paths import data_paths
+from core.storage.secrets import SecretStore
 from core.storage.settings import AccountSettings, SettingsError, SettingsStore
 from gui.accounts_setup import AccountsSetup
+from gui.adapter_extras import AdapterExtras
 from gui.mail_setup import MailSetup
 from gui.widgets.main_window import MainWindow
 
@@ -58,16 +60,16 @@ def create_main_window(data_dir: str | Path | None = None, profile: str = "paper
     journal = SqliteJournal(paths.journal)
     bus = EventBus()
     session = TradingSession(bus, journal, risk=risk)
-    mail = MailSetup(settings, paths.root, bus, session.portfolio)
+    secrets = SecretStore()
+    mail = MailSetup(settings, paths.root, bus, session.portfolio, secrets)
+    extras = AdapterExtras(secrets, mail, paths.root / "cache")
     for account in accounts:
-        session.add_account(
-            create_adapter(account.kind, AccountId(account.id), mail.adapter_settings(account), bus.publish)
-        )
+        session.add_account(create_adapter(account.kind, AccountId(account.id), extras(account), bus.publish))
     window = MainWindow(session, settings)
     window.add_tool_action("E-mail settings…", "action.emailSettings", "Ctrl+Shift+E",
                            lambda: mail.open_settings_dialog(window))
     window.shutdown_hooks.append(mail.close)
-    connections = AccountsSetup(window, session, settings, bus, mail.adapter_settings)
+    connections = AccountsSetup(window, session, settings, bus, extras)
     window.keep_alive += [mail, connections]  # Qt holds slots of plain objects weakly
     window.add_tool_action("Connect account…", "action.connections", "Ctrl+Shift+N", connections.open_dialog)
     session.restore()

@@ -16,7 +16,7 @@ from core.services.notifications import NotificationService, NotificationSetting
 from core.services.portfolio import Portfolio
 from core.storage.outbox import OUTBOX_FILE, SqliteOutbox
 from core.storage.secrets import SecretStore, SecretStoreError, secret_key
-from core.storage.settings import AccountSettings, SettingsError, SettingsStore
+from core.storage.settings import SettingsError, SettingsStore
 from gui.dialogs.email_settings import EmailSettingsDialog
 
 SMTP_PASSWORD = secret_key("smtp", "password")
@@ -29,10 +29,12 @@ class MailSetup:
     starts (and says what to install when e-mail is set up).
     """
 
-    def __init__(self, settings: SettingsStore, data_dir: Path, bus: EventBus, portfolio: Portfolio) -> None:
+    def __init__(
+        self, settings: SettingsStore, data_dir: Path, bus: EventBus, portfolio: Portfolio, secrets: SecretStore
+    ) -> None:
         self._settings = settings
         self._bus = bus
-        self._secrets = SecretStore()
+        self._secrets = secrets
         email = self._email_document()
         self.mailer: SmtpMailer | None = None
         smtp = email.get("smtp")
@@ -58,13 +60,6 @@ class MailSetup:
         except SecretStoreError as exc:
             self._bus.publish(LogMessage("ERROR", f"SMTP password unavailable: {exc}"))
             return None
-
-    def adapter_settings(self, account: AccountSettings) -> dict[str, object]:
-        """Return an account's adapter settings; an e-mail desk also gets the mailer (never persisted)."""
-        values: dict[str, object] = dict(account.settings)
-        if account.kind == "email_desk":
-            values["mailer"] = self.mailer
-        return values
 
     def start(self) -> None:
         self.notifications.start()

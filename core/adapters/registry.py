@@ -11,6 +11,7 @@ from core.ports.broker import AdapterFactory, BrokerAdapter, EventSink
 _FACTORIES: dict[str, str] = {
     "paper": "core.adapters.paper.adapter:create",
     "ib": "core.adapters.ib.adapter:create",
+    "kite": "core.adapters.kite.adapter:create",
     "email_desk": "core.adapters.mail.desk:create",
 }
 

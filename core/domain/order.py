@@ -146,6 +146,8 @@ class Order:
         self.status = target
 
     def _add_fill(self, event: OrderFilled) -> None:
+        if self.broker_order_id is None and event.fill.broker_order_id is not None:
+            self.broker_order_id = event.fill.broker_order_id  # the fill can overtake the acknowledgement
         qty = event.fill.quantity.value
         price = event.fill.price.value
         previous_cost = (self.avg_fill_price or Decimal(0)) * self.filled_qty

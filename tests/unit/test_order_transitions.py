@@ -172,3 +172,13 @@ def test_an_order_without_the_price_its_type_needs_cannot_exist(
 
     with pytest.raises(ValueError, match=message):
         make_order(order_type=OrderType(order_type), limit_price=limit, stop_price=stop)
+
+
+def test_a_fill_that_overtakes_the_acknowledgement_still_gives_the_order_its_broker_id() -> None:
+    from core.domain import BrokerOrderId, Fill
+
+    order = order_in(S.SUBMITTED)
+    fill = make_fill(order, quantity="100")
+    fill = Fill(**{**{f: getattr(fill, f) for f in Fill.__dataclass_fields__}, "broker_order_id": BrokerOrderId("K-9")})
+    assert order.apply(OrderFilled(order.client_order_id, fill))
+    assert order.status is S.FILLED and order.broker_order_id == BrokerOrderId("K-9")

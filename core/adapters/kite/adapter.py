@@ -1,0 +1,473 @@
+"""KiteBroker: a Zerodha account through kiteconnect — REST off the loop, ticks and postbacks from KiteTicker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+import requests
+from kiteconnect import KiteConnect  # type: ignore[import-untyped]
+from kiteconnect import exceptions as kite_errors
+
+from core.adapters.kite.config import KiteConfig
+from core.adapters.kite.credentials import AccessToken, KiteCredentials
+from core.adapters.kite.instruments import InstrumentsFile, catalog_of
+from core.adapters.kite.parsing import (
+    IST,
+    TOKEN_EXPIRED,
+    kite_time,
+    order_params,
+    parse_cash,
+    parse_fill,
+    parse_order_state,
+    parse_positions,
+    parse_request_token,
+    parse_tick,
+    token_expiry,
+    translate_error,
+    translate_rejection,
+)
+from core.adapters.kite.redaction import install_redaction
+from core.adapters.kite.throttle import OrderThrottle
+from core.adapters.kite.ticker import TickerBridge, TickerEvent, TickerStatus
+from core.adapters.kite.tracker import OrderTracker, TrackedOrder
+from core.domain import (
+    AccountId,
+    AccountUpdated,
+    ConnectionChanged,
+    ConnectionState,
+    Instrument,
+    LogMessage,
+    Order,
+    OrderCancelRejected,
+    OrderModified,
+    OrderModifyRejected,
+    Price,
+    Quantity,
+)
+from core.ports.broker import BrokerSnapshot, EventSink
+from core.ports.errors import AuthenticationFailed, BrokerError, ConnectionLost, InvalidInstrument, Timeout
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+_POLL_DECISION_S = 0.05
+
+
+class KiteBroker:
+    """One Zerodha Kite account. Implements core.ports.broker.BrokerAdapter.
+
+    Events:
+        ConnectionChanged(account_id, state, message): CONNECTING -> CONNECTED | FAILED on connect; FAILED with a
+            "log in again" message when Kite ends the session (TokenException, or 403 at the ticker); CONNECTED
+            again after `complete_login` (the session then reconciles); DISCONNECTED on disconnect.
+        Quote: from the ticker (full mode: best bid/ask from the depth; indices: last only).
+        AccountUpdated(account_id, cash): equity net funds in INR, on connect and after fills.
+        OrderAccepted, OrderFilled, OrderCanceled, OrderRejected: see OrderTracker; our ClientOrderId is in `tag`.
+        OrderCancelRejected, OrderModified, OrderModifyRejected: answers to cancel and modify.
+        LogMessage(level, text): ticker drops and reconnects, worded for the trader.
+    """
+
+    kind: str = "kite"
+
+    def __init__(self, account_id: AccountId, config: KiteConfig, sink: EventSink,
+                 credentials: KiteCredentials | None = None, now: Callable[[], datetime] | None = None) -> None:
+        install_redaction()
+        self.account_id = AccountId(account_id)
+        self.config = config
+        self.credentials = credentials
+        self._sink = sink
+        self._now = now or (lambda: datetime.now(UTC))
+        self._tracker = OrderTracker(self.account_id, sink)
+        self._throttle = OrderThrottle(config.orders_per_second)
+        self._kite: Any = None
+        self._ticker: TickerBridge | None = None
+        self._poller: asyncio.Task[None] | None = None
+        self._state = ConnectionState.DISCONNECTED
+        self._catalog: dict[str, tuple[Instrument, int]] = {}
+        self._catalog_day: str = ""
+        self._symbols_by_token: dict[int, str] = {}
+        self._subscribed: dict[str, Instrument] = {}
+        self._updates = asyncio.Lock()
+        self._background: set[asyncio.Task[Any]] = set()
+        self.login_required = False
+        self.user_id = ""
+        self.token_expires_at: datetime | None = None
+
+    # --- login -----------------------------------------------------------------------------------
+
+    def login_url(self) -> str:
+        """Return the Kite login page for this API key (open it in the browser)."""
+        return f"{self.config.login_root}?{urlencode({'v': 3, 'api_key': self._api_key()})}"
+
+    async def complete_login(self, pasted: str) -> AccessToken:
+        """Exchange a pasted redirect URL or request token for an access token, store it, resume if halted.
+
+        Raise ValueError if the text holds no request token, AuthenticationFailed if Kite refuses it.
+        """
+        request_token = parse_request_token(pasted)
+        secret = self.credentials.api_secret() if self.credentials is not None else None
+        if not secret:
+            raise AuthenticationFailed("Enter the Kite API secret in the Kite panel before logging in.")
+        client = self._client(None)
+        try:
+            data = await self._offload(client.generate_session, request_token, api_secret=secret)
+        except AuthenticationFailed as exc:
+            raise AuthenticationFailed(f"Kite refused the login ({exc}). Request tokens work once and only for a "
+                                       "few minutes: click Log in again and paste the new address.") from None
+        login_time = kite_time(data.get("login_time")) or self._now()
+        token = AccessToken(str(data["access_token"]), token_expiry(login_time), str(data.get("user_id", "")))
+        assert self.credentials is not None
+        self.credentials.save_token(token)
+        self._sink(LogMessage("INFO", f"Kite {self.account_id}: logged in as {token.user_id}; the session lasts "
+                                      f"until {token.expires_at.astimezone(IST):%Y-%m-%d %H:%M} IST."))
+        if self.login_required:
+            await self.connect()
+        return token
+
+    # --- BrokerAdapter ---------------------------------------------------------------------------
+
+    def instruments(self) -> Sequence[Instrument]:
+        """Return the watchlist instruments found in today's instruments list (empty before connect)."""
+        return tuple(self._catalog[s][0] for s in self.config.symbols if s in self._catalog)
+
+    def find_instrument(self, symbol: str) -> Instrument | None:
+        found = self._catalog.get(symbol)
+        return found[0] if found is not None else None
+
+    @property
+    def is_connected(self) -> bool:
+        return self._state is ConnectionState.CONNECTED
+
+    async def connect(self) -> None:
+        """Check the stored session, load instruments, start the ticker and polling; raise AuthenticationFailed."""
+        if self.is_connected:
+            return
+        self._publish(ConnectionState.CONNECTING, "Connecting to Kite…")
+        try:
+            await self._open()
+        except BrokerError as exc:
+            self._publish(ConnectionState.FAILED, str(exc))
+            raise
+        self.login_required = False
+        self._publish(ConnectionState.CONNECTED, f"Connected to Kite as {self.user_id}; session ends "
+                      f"{self.token_expires_at.astimezone(IST):%Y-%m-%d %H:%M} IST." if self.token_expires_at
+                      else f"Connected to Kite as {self.user_id}.")
+
+    async def disconnect(self) -> None:
+        """Stop polling and the ticker; report DISCONNECTED."""
+        was = self._state
+        await self._stop_streams()
+        if was is not ConnectionState.DISCONNECTED:
+            self._publish(ConnectionState.DISCONNECTED, "Disconnected from Kite.")
+
+    async def submit(self, order: Order) -> None:
+        """Place order once (tag = our id) and wait for Kite's verdict; raise OrderRejected or kin, ConnectionLost."""
+        self._require_connected("send the order")
+        if self.find_instrument(order.symbol) is None:
+            raise InvalidInstrument(f"Kite lists no {order.symbol} on {self.config.exchange}: check the symbol.")
+        params = order_params(order, self.config.product, self.config.variety)
+        tracked = self._tracker.expect(order.client_order_id, params["variety"])
+        await self._throttle.acquire()
+        try:
+            order_id = str(await self._rest(self._kite.place_order, **params))
+        except BrokerError:
+            self._tracker.forget(order.client_order_id)
+            raise
+        self._tracker.bind(tracked, order_id)
+        state = await self._await_decision(tracked, order_id, order.symbol)
+        if state.get("status") == "REJECTED":
+            raise translate_rejection(state.get("status_message"))
+        self._tracker.accept(tracked)
+        await self._catch_up(order_id)
+
+    async def cancel(self, order: Order) -> None:
+        """Ask Kite to cancel; a refusal is published as OrderCancelRejected, success as OrderCanceled."""
+        self._require_connected("cancel the order")
+        tracked = self._tracker.find(order.client_order_id)
+        if tracked is None or tracked.broker_order_id is None:
+            self._sink(OrderCancelRejected(order.client_order_id, "Kite has no order with this id from TradeTerm."))
+            return
+        await self._throttle.acquire()
+        try:
+            await self._rest(self._kite.cancel_order, variety=tracked.variety, order_id=tracked.broker_order_id)
+        except (AuthenticationFailed, ConnectionLost, Timeout):
+            raise
+        except BrokerError as exc:
+            self._sink(OrderCancelRejected(order.client_order_id, str(exc)))
+            return
+        await self._catch_up(tracked.broker_order_id)
+
+    async def modify(
+        self, order: Order, quantity: Quantity, limit_price: Price | None, stop_price: Price | None
+    ) -> None:
+        """Change quantity and prices at Kite; publish OrderModified or OrderModifyRejected."""
+        self._require_connected("modify the order")
+        tracked = self._tracker.find(order.client_order_id)
+        if tracked is None or tracked.broker_order_id is None or tracked.ended:
+            self._sink(OrderModifyRejected(order.client_order_id, "The order is no longer working at Kite."))
+            return
+        changes: dict[str, Any] = {"quantity": int(quantity.value)}
+        if limit_price is not None:
+            changes["price"] = str(limit_price.value)
+        if stop_price is not None:
+            changes["trigger_price"] = str(stop_price.value)
+        await self._throttle.acquire()
+        try:
+            await self._rest(self._kite.modify_order, variety=tracked.variety, order_id=tracked.broker_order_id,
+                             **changes)
+        except (AuthenticationFailed, ConnectionLost, Timeout):
+            raise
+        except BrokerError as exc:
+            self._sink(OrderModifyRejected(order.client_order_id, str(exc)))
+            return
+        self._sink(OrderModified(order.client_order_id, quantity, limit_price, stop_price))
+        await self._catch_up(tracked.broker_order_id)
+
+    async def subscribe(self, instruments: Sequence[Instrument]) -> None:
+        """Stream quotes for these instruments; raise InvalidInstrument naming any Kite does not list."""
+        unknown = [i.symbol for i in instruments if self._catalog and i.symbol not in self._catalog]
+        for instrument in instruments:
+            if instrument.symbol not in unknown:
+                self._subscribed[instrument.symbol] = instrument
+        if self._ticker is not None:
+            self._ticker.subscribe(self._catalog[s][1] for s in self._subscribed if s in self._catalog)
+        if unknown:
+            raise InvalidInstrument(f"Kite lists no {', '.join(unknown)} on {self.config.exchange}.")
+
+    async def snapshot(self, fills_since: datetime | None = None) -> BrokerSnapshot:
+        """Return Kite's funds, net positions, today's orders and trades (since fills_since)."""
+        self._require_connected("reconcile")
+        orders = await self._rest(self._kite.orders)
+        trades = await self._rest(self._kite.trades)
+        positions = await self._rest(self._kite.positions)
+        margins = await self._rest(self._kite.margins)
+        tags = {str(o["order_id"]): parse_order_state(o).client_order_id for o in orders}
+        fills = [parse_fill(t, self.account_id, tags.get(str(t["order_id"]))) for t in trades]
+        return BrokerSnapshot(
+            account_id=self.account_id,
+            cash=parse_cash(margins),
+            positions=parse_positions(positions),
+            orders=tuple(parse_order_state(o) for o in orders),
+            fills=tuple(f for f in fills if fills_since is None or f.ts >= fills_since),
+        )
+
+    async def holdings(self) -> list[dict[str, Any]]:
+        """Return Kite's demat holdings (delivery shares), as kiteconnect gives them."""
+        self._require_connected("read holdings")
+        return list(await self._rest(self._kite.holdings))
+
+    async def day_positions(self) -> tuple[Any, ...]:
+        """Return today's positions (Kite's `day` list), net positions being in snapshot()."""
+        self._require_connected("read positions")
+        return tuple((await self._rest(self._kite.positions)).get("day") or ())
+
+    # --- connection ------------------------------------------------------------------------------
+
+    async def _open(self) -> None:
+        token = self.credentials.load_token() if self.credentials is not None else None
+        if token is None or not token.is_valid(self._now()):
+            self.login_required = True
+            raise AuthenticationFailed("No valid Kite session: click Log in in the Kite panel (Kite sessions end "
+                                       "at 06:00 IST every day).")
+        self._kite = self._client(token.value)
+        profile = await self._rest(self._kite.profile, halting=False)
+        self.user_id = str(profile.get("user_id", ""))
+        self.token_expires_at = token.expires_at
+        await self._load_instruments()
+        orders = await self._rest(self._kite.orders, halting=False)
+        self._tracker.adopt(orders)
+        if not self._tracker.seen_trades:
+            self._tracker.seen_trades.update(str(t["trade_id"]) for t in await self._rest(self._kite.trades,
+                                                                                           halting=False))
+        self._sink(AccountUpdated(self.account_id, parse_cash(await self._rest(self._kite.margins, halting=False))))
+        loop = asyncio.get_running_loop()
+        if self.config.ticker:
+            self._ticker = TickerBridge(loop, self._api_key(), token.value, self.config.ws_root,
+                                        self.config.ticker_mode.value, self._on_ticks, self._on_postback,
+                                        self._on_ticker_status, self.config.reconnect_initial_s)
+            self._ticker.start()
+            self._ticker.subscribe(self._catalog[s][1] for s in self._subscribed if s in self._catalog)
+        self._poller = loop.create_task(self._poll_loop(), name=f"kite-poll-{self.account_id}")
+
+    async def _load_instruments(self) -> None:
+        """Load today's instruments of the exchange, from the day's cache file if there is one."""
+        day = self._now().astimezone(IST).strftime("%Y-%m-%d")
+        if self._catalog and self._catalog_day == day:
+            return
+        cache = InstrumentsFile(self.config.instruments_cache_dir, self.config.exchange, day)
+        rows = cache.read()
+        if rows is None:
+            rows = list(await self._rest(self._kite.instruments, self.config.exchange, halting=False))
+            cache.write(rows)
+        self._catalog, self._catalog_day = catalog_of(rows), day
+        self._symbols_by_token = {token: symbol for symbol, (_, token) in self._catalog.items()}
+
+    async def _stop_streams(self) -> None:
+        ticker, self._ticker = self._ticker, None
+        if ticker is not None:
+            ticker.close()
+        poller, self._poller = self._poller, None
+        if poller is not None and poller is not asyncio.current_task():
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
+
+    def _halt_for_login(self, detail: str) -> None:
+        """Kite ended the session: stop streams, report FAILED and wait for complete_login."""
+        if self.login_required and self._state is ConnectionState.FAILED:
+            return
+        self.login_required = True
+        self._spawn(self._stop_streams())
+        self._publish(ConnectionState.FAILED, TOKEN_EXPIRED)
+        log.info("Kite %s: session ended (%s)", self.account_id, detail)
+
+    def _publish(self, state: ConnectionState, message: str) -> None:
+        self._state = state
+        self._sink(ConnectionChanged(self.account_id, state, message))
+
+    def _require_connected(self, action: str) -> None:
+        if self.login_required:
+            raise AuthenticationFailed(f"{TOKEN_EXPIRED} Then {action} again.")
+        if not self.is_connected or self._kite is None:
+            raise ConnectionLost(f"Kite account {self.account_id} is not connected; connect, then {action} again.")
+
+    def _api_key(self) -> str:
+        key = self.credentials.api_key() if self.credentials is not None else None
+        if not key:
+            raise AuthenticationFailed("Enter the Kite API key in the Kite panel first.")
+        return key
+
+    def _client(self, access_token: str | None) -> Any:
+        client = KiteConnect(self._api_key(), access_token=access_token, root=self.config.root, debug=False,
+                             timeout=self.config.request_timeout_s)
+        return client
+
+    # --- REST ------------------------------------------------------------------------------------
+
+    async def _offload(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a blocking kiteconnect call in a worker thread; translate its errors (no halting)."""
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(function, *args, **kwargs),
+                                          self.config.request_timeout_s + 1)
+        except TimeoutError:
+            raise Timeout(f"Kite did not answer within {self.config.request_timeout_s:g} s; check the network "
+                          "and Kite's status page.") from None
+        except kite_errors.KiteException as exc:
+            raise translate_error(type(exc).__name__, str(exc), getattr(exc, "code", None)) from None
+        except requests.Timeout:
+            raise Timeout(f"Kite did not answer within {self.config.request_timeout_s:g} s.") from None
+        except requests.RequestException as exc:
+            raise ConnectionLost(f"Could not reach Kite ({type(exc).__name__}); check the network.") from None
+
+    async def _rest(self, function: Callable[..., T], *args: Any, halting: bool = True, **kwargs: Any) -> T:
+        """Like _offload; a TokenException also halts the account until the trader logs in again."""
+        try:
+            return await self._offload(function, *args, **kwargs)
+        except AuthenticationFailed as exc:
+            if "session has ended" in str(exc):
+                if halting:
+                    self._halt_for_login(str(exc))
+                else:
+                    self.login_required = True
+            raise
+
+    async def _await_decision(self, tracked: TrackedOrder, order_id: str, symbol: str) -> Mapping[str, Any]:
+        assert tracked.decided is not None
+        deadline = asyncio.get_running_loop().time() + self.config.order_timeout_s
+        while not tracked.decided.done():
+            history = await self._rest(self._kite.order_history, order_id)
+            if history:
+                self._tracker.on_order(history[-1])
+            if tracked.decided.done():
+                break
+            if asyncio.get_running_loop().time() > deadline:
+                raise Timeout(f"Kite did not confirm the {symbol} order within {self.config.order_timeout_s:g} s; "
+                              "it may be working. TradeTerm checks it with Kite on reconnect and will not resend it.")
+            await asyncio.sleep(_POLL_DECISION_S)
+        return tracked.decided.result()
+
+    async def _catch_up(self, order_id: str) -> None:
+        """Fetch an order's latest state (and its trades if it filled) and apply them."""
+        async with self._updates:
+            history = await self._rest(self._kite.order_history, order_id)
+            if not history:
+                return
+            if self._tracker.needs_trades(history[-1]):
+                self._tracker.on_trades(await self._rest(self._kite.order_trades, order_id))
+            self._tracker.on_order(history[-1])
+
+    async def _poll_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.poll_interval_s)
+            try:
+                async with self._updates:
+                    orders = await self._rest(self._kite.orders)
+                    new = self._tracker.on_trades(await self._rest(self._kite.trades))
+                    for order in orders:
+                        self._tracker.on_order(order)
+                if new:
+                    margins = await self._rest(self._kite.margins)
+                    self._sink(AccountUpdated(self.account_id, parse_cash(margins)))
+            except AuthenticationFailed:
+                return
+            except BrokerError as exc:
+                log.warning("Kite %s: polling failed: %s", self.account_id, exc)
+
+    # --- ticker callbacks (on the loop) ------------------------------------------------------------
+
+    def _on_ticks(self, ticks: list[dict[str, Any]]) -> None:
+        for tick in ticks:
+            symbol = self._symbols_by_token.get(int(tick.get("instrument_token", 0)))
+            if symbol is not None and symbol in self._subscribed:
+                self._sink(parse_tick(tick, symbol))
+
+    def _on_postback(self, order: dict[str, Any]) -> None:
+        self._spawn(self._apply_postback(order))
+
+    async def _apply_postback(self, order: dict[str, Any]) -> None:
+        try:
+            async with self._updates:
+                if self._tracker.needs_trades(order):
+                    self._tracker.on_trades(await self._rest(self._kite.order_trades, str(order["order_id"])))
+                self._tracker.on_order(order)
+        except BrokerError as exc:
+            log.warning("Kite %s: could not apply an order update: %s", self.account_id, exc)
+
+    def _on_ticker_status(self, event: TickerEvent) -> None:
+        if event.status is TickerStatus.FORBIDDEN:
+            if self.is_connected:
+                self._halt_for_login("ticker refused the access token")
+        elif event.status is TickerStatus.RECONNECTING and self.is_connected:
+            self._sink(LogMessage("WARNING", f"Kite {self.account_id}: live prices dropped; reconnecting "
+                                             f"(attempt {event.detail})."))
+        elif event.status is TickerStatus.CLOSED and self.is_connected and self._ticker is not None:
+            self._sink(LogMessage("WARNING", f"Kite {self.account_id}: live prices dropped ({event.detail}); "
+                                             "reconnecting."))
+        elif event.status is TickerStatus.OPEN and self.is_connected:
+            self._sink(LogMessage("INFO", f"Kite {self.account_id}: live prices streaming."))
+        elif event.status is TickerStatus.GAVE_UP and self.is_connected:
+            self._sink(LogMessage("ERROR", f"Kite {self.account_id}: live prices stopped after many reconnect "
+                                           "attempts; disconnect and connect again."))
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+
+def create(account_id: AccountId, settings: dict[str, object], sink: EventSink,
+           credentials: KiteCredentials | None = None) -> KiteBroker:
+    """Build a Kite account from its settings (see KiteConfig.from_mapping); the registry's factory.
+
+    settings may carry "credentials", the app's keyring-backed KiteCredentials (never persisted).
+    """
+    values = dict(settings)
+    given = values.pop("credentials", None)
+    if isinstance(given, KiteCredentials):
+        credentials = given
+    return KiteBroker(account_id, KiteConfig.from_mapping(values), sink, credentials)

@@ -1,0 +1,149 @@
+"""OrderTracker: Kite order states (postbacks and polling) and trades turned into our order events, once each.
+
+Orders are matched by our ClientOrderId in Kite's `tag`; fills are deduplicated by trade_id, whichever of
+postback-triggered fetch or polling brings them first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.adapters.kite.parsing import (
+    ACCEPTED_STATUSES,
+    DECIDED_STATUSES,
+    decimal_of,
+    is_our_tag,
+    parse_fill,
+    translate_rejection,
+)
+from core.domain import AccountId, BrokerOrderId, ClientOrderId, OrderAccepted, OrderCanceled, OrderFilled
+from core.domain import OrderRejected as OrderRejectedEvent
+from core.ports.broker import EventSink
+
+
+@dataclass(slots=True, eq=False)
+class TrackedOrder:
+    client_order_id: ClientOrderId
+    variety: str
+    broker_order_id: str | None = None
+    status: str = ""
+    accepted: bool = False
+    ended: bool = False
+    filled_seen: int = 0
+    decided: asyncio.Future[Mapping[str, Any]] | None = field(default=None)
+
+
+class OrderTracker:
+    """Keep our orders at Kite and publish OrderAccepted, OrderFilled, OrderCanceled, OrderRejected once each.
+
+    Events: OrderAccepted, OrderFilled (Fill.trade_id = Kite's trade_id), OrderCanceled, OrderRejected (only for
+    a rejection that arrives after submit returned; submit raises the earlier ones).
+    """
+
+    def __init__(self, account_id: AccountId, sink: EventSink) -> None:
+        self._account_id = account_id
+        self._sink = sink
+        self._by_coid: dict[ClientOrderId, TrackedOrder] = {}
+        self._by_broker: dict[str, TrackedOrder] = {}
+        self.seen_trades: set[str] = set()
+
+    def expect(self, client_order_id: ClientOrderId, variety: str) -> TrackedOrder:
+        """Register an order about to be placed; its future resolves with Kite's first decided state."""
+        tracked = TrackedOrder(client_order_id, variety, decided=asyncio.get_running_loop().create_future())
+        self._by_coid[client_order_id] = tracked
+        return tracked
+
+    def bind(self, tracked: TrackedOrder, broker_order_id: str) -> None:
+        tracked.broker_order_id = broker_order_id
+        self._by_broker[broker_order_id] = tracked
+
+    def forget(self, client_order_id: ClientOrderId) -> None:
+        tracked = self._by_coid.pop(client_order_id, None)
+        if tracked is not None and tracked.broker_order_id is not None:
+            self._by_broker.pop(tracked.broker_order_id, None)
+
+    def find(self, client_order_id: ClientOrderId) -> TrackedOrder | None:
+        return self._by_coid.get(client_order_id)
+
+    def adopt(self, orders: Iterable[Mapping[str, Any]]) -> None:
+        """Track our working orders found at Kite (placed before a restart); they count as accepted."""
+        for order in orders:
+            tag, status = order.get("tag"), str(order.get("status") or "")
+            if is_our_tag(tag) and status in ACCEPTED_STATUSES and ClientOrderId(str(tag)) not in self._by_coid:
+                tracked = TrackedOrder(ClientOrderId(str(tag)), str(order.get("variety") or "regular"),
+                                       status=status, accepted=True,
+                                       filled_seen=int(decimal_of(order.get("filled_quantity"))))
+                self._by_coid[tracked.client_order_id] = tracked
+                self.bind(tracked, str(order["order_id"]))
+
+    def needs_trades(self, order: Mapping[str, Any]) -> bool:
+        """True if this order state reports more filled quantity than the fills published so far."""
+        tracked = self._lookup(order)
+        return tracked is not None and int(decimal_of(order.get("filled_quantity"))) > tracked.filled_seen
+
+    def on_trades(self, trades: Iterable[Mapping[str, Any]]) -> int:
+        """Publish OrderFilled for each new trade of a tracked order; return how many were new."""
+        new = 0
+        for trade in trades:
+            trade_id = str(trade.get("trade_id") or "")
+            tracked = self._by_broker.get(str(trade.get("order_id")))
+            if not trade_id or trade_id in self.seen_trades or tracked is None:
+                continue
+            self.seen_trades.add(trade_id)
+            if not tracked.accepted:
+                self._accept(tracked)
+            fill = parse_fill(trade, self._account_id, tracked.client_order_id)
+            tracked.filled_seen += int(fill.quantity.value)
+            self._sink(OrderFilled(tracked.client_order_id, fill))
+            new += 1
+        return new
+
+    def on_order(self, order: Mapping[str, Any]) -> None:
+        """Apply one order state (postback, /orders or /orders/{id} entry); call after its trades are in."""
+        tracked = self._lookup(order)
+        if tracked is None:
+            return
+        status = str(order.get("status") or "")
+        tracked.status = status
+        if tracked.decided is not None and not tracked.decided.done() and status in DECIDED_STATUSES:
+            tracked.decided.set_result(dict(order))
+            if status == "REJECTED":
+                tracked.ended = True
+                return
+        waiting = tracked.decided is not None and not tracked.decided.done()
+        if tracked.ended or waiting:
+            return
+        if status in ACCEPTED_STATUSES or status == "COMPLETE":
+            if not tracked.accepted:
+                self._accept(tracked)
+        elif status.startswith("CANCELLED"):
+            if not tracked.accepted:
+                self._accept(tracked)
+            tracked.ended = True
+            self._sink(OrderCanceled(tracked.client_order_id, str(order.get("status_message") or "")))
+        elif status == "REJECTED":
+            tracked.ended = True
+            self._sink(OrderRejectedEvent(tracked.client_order_id, str(translate_rejection(
+                order.get("status_message")))))
+
+    def accept(self, tracked: TrackedOrder) -> None:
+        """Publish OrderAccepted for an order whose placement Kite confirmed (idempotent)."""
+        if not tracked.accepted:
+            self._accept(tracked)
+
+    def _accept(self, tracked: TrackedOrder) -> None:
+        tracked.accepted = True
+        assert tracked.broker_order_id is not None
+        self._sink(OrderAccepted(tracked.client_order_id, BrokerOrderId(tracked.broker_order_id)))
+
+    def _lookup(self, order: Mapping[str, Any]) -> TrackedOrder | None:
+        tracked = self._by_broker.get(str(order.get("order_id")))
+        if tracked is None:
+            tag = order.get("tag")
+            tracked = self._by_coid.get(ClientOrderId(str(tag))) if is_our_tag(tag) else None
+            if tracked is not None and tracked.broker_order_id is None and order.get("order_id"):
+                self.bind(tracked, str(order["order_id"]))
+        return tracked

@@ -1,0 +1,47 @@
+"""AdapterExtras: the runtime-only objects an adapter needs, added to its settings and never persisted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.adapters.kite.credentials import AccessToken, KiteCredentials
+from core.storage.secrets import SecretStore, secret_key
+from core.storage.settings import AccountSettings
+from gui.mail_setup import MailSetup
+
+
+def kite_secret(account_id: str, part: str) -> str:
+    return secret_key("account", account_id, part)
+
+
+def kite_credentials(secrets: SecretStore, account_id: str) -> KiteCredentials:
+    """Kite's API key, secret and daily access token, all kept in the keyring."""
+
+    def load_token() -> AccessToken | None:
+        raw = secrets.get(kite_secret(account_id, "access_token"))
+        return AccessToken.from_secret(raw) if raw is not None else None
+
+    return KiteCredentials(
+        api_key=lambda: secrets.get(kite_secret(account_id, "api_key")),
+        api_secret=lambda: secrets.get(kite_secret(account_id, "api_secret")),
+        load_token=load_token,
+        save_token=lambda token: secrets.set(kite_secret(account_id, "access_token"), token.to_secret()),
+    )
+
+
+class AdapterExtras:
+    """Build an adapter's settings: what settings.json holds plus the objects it must never hold."""
+
+    def __init__(self, secrets: SecretStore, mail: MailSetup, cache_dir: Path) -> None:
+        self.secrets = secrets
+        self._mail = mail
+        self._cache_dir = cache_dir
+
+    def __call__(self, account: AccountSettings) -> dict[str, object]:
+        values: dict[str, object] = dict(account.settings)
+        if account.kind == "email_desk":
+            values["mailer"] = self._mail.mailer
+        elif account.kind == "kite":
+            values["credentials"] = kite_credentials(self.secrets, account.id)
+            values.setdefault("instruments_cache_dir", str(self._cache_dir))
+        return values

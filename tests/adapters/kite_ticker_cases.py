@@ -1,0 +1,112 @@
+"""Kite tests that need KiteTicker, run in their own process by test_kite_contract.py.
+
+Twisted's reactor is global and cannot be restarted, so these never run inside the main pytest process:
+the adapter starts the reactor thread once in this child process and every test shares it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from core.adapters.kite.adapter import KiteBroker
+from core.adapters.kite.config import KiteConfig
+from core.domain import AccountId, ConnectionChanged, ConnectionState, LogMessage, OrderAccepted, OrderStatus, Quote
+from tests.adapters.contract import BrokerContract, ContractSubject, EventRecorder
+from tests.sims.kite import KiteSimulator
+from tests.sims.kite.testing import sim_credentials, sim_settings
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[KiteSimulator]:
+    simulator = KiteSimulator(tick_interval_s=0.02)
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+class TestKiteContract(BrokerContract):
+    @pytest.fixture
+    async def subject(self, sim: KiteSimulator) -> AsyncIterator[ContractSubject]:
+        events = EventRecorder()
+        adapter = KiteBroker(AccountId("KITE-C"), KiteConfig.from_mapping(sim_settings(sim)), events,
+                             sim_credentials(sim))
+        instrument = sim.exchange.listings["INFY"].instrument()
+        try:
+            yield ContractSubject(adapter, events, instrument)
+        finally:
+            await adapter.disconnect()
+
+
+class TestKiteTicker:
+    async def connected(self, sim: KiteSimulator) -> tuple[KiteBroker, EventRecorder]:
+        events = EventRecorder()
+        adapter = KiteBroker(AccountId("KITE-T"), KiteConfig.from_mapping(sim_settings(sim)), events,
+                             sim_credentials(sim))
+        await adapter.connect()
+        await adapter.subscribe(adapter.instruments())
+        return adapter, events
+
+    async def test_index_streams_last_price_and_stocks_stream_depth(self, sim: KiteSimulator) -> None:
+        adapter, events = await self.connected(sim)
+        try:
+            nifty = await events.wait_for(Quote, lambda q: q.symbol == "NIFTY 50")
+            infy = await events.wait_for(Quote, lambda q: q.symbol == "INFY")
+            assert nifty.last is not None and nifty.bid is None and nifty.close is not None
+            assert infy.bid is not None and infy.ask is not None and infy.bid < infy.ask
+            assert sim.subscriptions() == [{listing.token: "full" for listing in sim.exchange.listings.values()}]
+        finally:
+            await adapter.disconnect()
+
+    async def test_dropped_ticker_reconnects_and_resubscribes(self, sim: KiteSimulator) -> None:
+        adapter, events = await self.connected(sim)
+        try:
+            await events.wait_for(Quote, lambda q: q.symbol == "TCS")
+            assert sim.drop_ticker() == 1
+            dropped_at = len(events.events)
+            await events.wait_for(LogMessage, lambda m: "dropped" in m.text)
+
+            def fresh_tcs(q: Quote) -> bool:
+                return q.symbol == "TCS" and events.events.index(q) > dropped_at and sim.ticker_connects == 2
+
+            await events.wait_for(Quote, fresh_tcs, timeout=8)
+            assert sim.subscriptions() == [{listing.token: "full" for listing in sim.exchange.listings.values()}]
+            assert events.of_type(ConnectionChanged)[-1].state is ConnectionState.CONNECTED
+        finally:
+            await adapter.disconnect()
+
+    async def test_order_postback_reports_acceptance_without_waiting_for_polling(self, sim: KiteSimulator) -> None:
+        events = EventRecorder()
+        adapter = KiteBroker(AccountId("KITE-P"), KiteConfig.from_mapping(sim_settings(sim, poll_interval_s=60)),
+                             events, sim_credentials(sim))
+        await adapter.connect()
+        await adapter.subscribe(adapter.instruments())
+        try:
+            contract = BrokerContract()
+            subject = ContractSubject(adapter, events, sim.exchange.listings["RELIANCE"].instrument())
+            order = await contract.resting_buy(subject)
+            await adapter.submit(order)
+            await events.wait_for(OrderAccepted, lambda e: e.client_order_id == order.client_order_id)
+            sim.exchange.fill_now(str(order.broker_order_id or events.of_type(OrderAccepted)[-1].broker_order_id))
+            await sim._postbacks()
+            await contract.until_status(subject, order, OrderStatus.FILLED)
+        finally:
+            await adapter.disconnect()
+
+    async def test_token_refused_at_the_ticker_halts_and_asks_for_login(self, sim: KiteSimulator) -> None:
+        adapter, events = await self.connected(sim)
+        try:
+            await events.wait_for(Quote)
+            sim.access_tokens.clear()  # REST would refuse too; the ticker notices first here
+            sim.drop_ticker()
+            failed = await events.wait_for(ConnectionChanged, lambda e: e.state is ConnectionState.FAILED, timeout=8)
+            assert "Log in again" in failed.message
+            assert sim.upgrades_refused >= 1
+            assert adapter.login_required
+            ticks_then = sim.upgrades_refused
+            await asyncio.sleep(0.5)
+            assert sim.upgrades_refused == ticks_then, "a refused token must not be retried"
+        finally:
+            await adapter.disconnect()

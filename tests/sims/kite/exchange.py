@@ -1,0 +1,422 @@
+"""KiteExchange: the simulator's books — orders with their status history, trades, positions, funds.
+
+Pure (no I/O): the server calls it and turns `KiteError` into Kite's error envelope. Matching reuses the
+paper broker's MatchingEngine and Market, as the TWS simulator does.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from core.adapters.paper.market import Market
+from core.adapters.paper.matching import ChangeRefused, Closure, Execution, MatchingEngine, PaperOrder
+from core.domain import BrokerOrderId, ClientOrderId, OrderStatus, OrderType, Quote, Side, TimeInForce
+from tests.sims.kite.listings import DEFAULT_LISTINGS, Listing
+
+IST = timezone(timedelta(hours=5, minutes=30), "IST")
+ORDER_TYPES = {"MARKET": OrderType.MARKET, "LIMIT": OrderType.LIMIT, "SL": OrderType.STOP_LIMIT,
+               "SL-M": OrderType.STOP}
+PRODUCTS = ("CNC", "MIS", "NRML")
+VARIETIES = ("regular", "amo")
+VALIDITIES = {"DAY": TimeInForce.DAY, "IOC": TimeInForce.IOC}
+MARKET_CLOSED = "Markets are closed right now. Use GTT for placing long standing orders instead."
+OPEN_STATES = ("OPEN", "TRIGGER PENDING", "AMO REQ RECEIVED")
+
+
+class KiteError(Exception):
+    """An error Kite answers with: HTTP status, error_type and message."""
+
+    def __init__(self, status: int, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error_type = error_type
+        self.message = message
+
+
+def stamp(moment: datetime | None = None) -> str:
+    """Return Kite's timestamp format (IST, seconds)."""
+    return (moment or datetime.now(UTC)).astimezone(IST).strftime("%Y-%m-%d %H:%M:%S")
+
+
+@dataclass(slots=True)
+class SimOrder:
+    order: dict[str, Any]
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Holding:
+    listing: Listing
+    quantity: int
+    average: Decimal
+
+
+class KiteExchange:
+    """One user's Kite account: place/modify/cancel, matching on every market step, portfolio and funds."""
+
+    def __init__(self, listings: tuple[Listing, ...] = DEFAULT_LISTINGS, seed: int = 7,
+                 cash: Decimal = Decimal("1000000"), user_id: str = "AB1234") -> None:
+        self.listings = {item.tradingsymbol: item for item in listings}
+        self.by_token = {item.token: item for item in listings}
+        instruments = [item.instrument() for item in listings]
+        self.market = Market(instruments, {item.tradingsymbol: item.start for item in listings}, seed=seed,
+                             step_bps=Decimal(2))
+        self.engine = MatchingEngine()
+        self.user_id = user_id
+        self.opening_cash = cash
+        self.cash = cash
+        self.market_open = True
+        self.orders: dict[str, SimOrder] = {}
+        self.trades: list[dict[str, Any]] = []
+        self.positions: dict[tuple[str, str], dict[str, Any]] = {}
+        self.holdings: dict[str, Holding] = {"INFY": Holding(self.listings["INFY"], 10, Decimal("1450.00"))}
+        self.updates: list[dict[str, Any]] = []
+        """Order dicts changed since the server last drained them (sent as postbacks)."""
+        self._order_ids = itertools.count(250101000000001)
+        self._trade_ids = itertools.count(10000001)
+        self.day_high: dict[str, Decimal] = {}
+        self.day_low: dict[str, Decimal] = {}
+
+    # --- orders -----------------------------------------------------------------------------------
+
+    def place(self, variety: str, form: Mapping[str, str]) -> str:
+        """Validate and book an order; return its order_id (business rejections come back as REJECTED)."""
+        if variety not in VARIETIES:
+            raise KiteError(400, "InputException", f"Invalid variety `{variety}`: use regular or amo.")
+        listing = self._listing(form)
+        side = _choice(form, "transaction_type", ("BUY", "SELL"))
+        order_type = _choice(form, "order_type", tuple(ORDER_TYPES))
+        product = _choice(form, "product", PRODUCTS)
+        validity = form.get("validity") or "DAY"
+        if validity not in VALIDITIES:
+            raise KiteError(400, "InputException", f"Invalid `validity` {validity}: use DAY or IOC.")
+        quantity = _int(form, "quantity")
+        price = _decimal(form, "price") if order_type in ("LIMIT", "SL") else None
+        trigger = _decimal(form, "trigger_price") if order_type in ("SL", "SL-M") else None
+        tag = form.get("tag") or None
+        if tag is not None and (len(tag) > 20 or not tag.isalnum()):
+            raise KiteError(400, "InputException", "Invalid `tag`: up to 20 alphanumeric characters.")
+        if listing.index:
+            raise KiteError(400, "InputException", f"{listing.tradingsymbol} is an index and cannot be traded.")
+        if variety == "regular" and not self.market_open:
+            raise KiteError(400, "InputException", MARKET_CLOSED)
+        order_id = str(next(self._order_ids))
+        now = stamp()
+        order: dict[str, Any] = {
+            "placed_by": self.user_id, "order_id": order_id, "exchange_order_id": None, "parent_order_id": None,
+            "status": "PUT ORDER REQ RECEIVED", "status_message": None, "status_message_raw": None,
+            "order_timestamp": now, "exchange_update_timestamp": None, "exchange_timestamp": None,
+            "variety": variety, "modified": False, "exchange": listing.exchange,
+            "tradingsymbol": listing.tradingsymbol, "instrument_token": listing.token, "order_type": order_type,
+            "transaction_type": side, "validity": validity, "validity_ttl": 0, "product": product,
+            "quantity": quantity, "disclosed_quantity": 0, "price": float(price or 0),
+            "trigger_price": float(trigger or 0), "average_price": 0.0, "filled_quantity": 0,
+            "pending_quantity": quantity, "cancelled_quantity": 0, "market_protection": 0, "meta": {},
+            "tag": tag, "tags": [tag] if tag else None, "guid": f"sim{order_id}",
+        }
+        sim = SimOrder(order)
+        self.orders[order_id] = sim
+        self._set(sim, "PUT ORDER REQ RECEIVED")
+        self._set(sim, "VALIDATION PENDING")
+        problem = self._business_check(listing, side, quantity, price, trigger, order_type)
+        if problem is not None:
+            self._set(sim, "REJECTED", problem)
+            return order_id
+        if variety == "amo":
+            self._set(sim, "AMO REQ RECEIVED")
+            return order_id
+        self._open(sim, listing, side, quantity, order_type, price, trigger, validity)
+        return order_id
+
+    def modify(self, variety: str, order_id: str, form: Mapping[str, str]) -> str:
+        sim = self._order(order_id)
+        order = sim.order
+        if order["status"] not in OPEN_STATES:
+            raise KiteError(400, "InputException", "Order cannot be modified as it is already in a closed state.")
+        quantity = _int(form, "quantity") if form.get("quantity") else int(order["quantity"])
+        price = _decimal(form, "price") if form.get("price") else _opt(order["price"])
+        trigger = _decimal(form, "trigger_price") if form.get("trigger_price") else _opt(order["trigger_price"])
+        if form.get("order_type"):
+            order["order_type"] = _choice(form, "order_type", tuple(ORDER_TYPES))
+        listing = self.listings[order["tradingsymbol"]]
+        if quantity % listing.lot or quantity < int(order["filled_quantity"]) or quantity <= 0:
+            raise KiteError(400, "InputException", f"Invalid `quantity` {quantity}.")
+        order.update(quantity=quantity, price=float(price or 0), trigger_price=float(trigger or 0), modified=True,
+                     pending_quantity=quantity - int(order["filled_quantity"]))
+        if order["status"] == "AMO REQ RECEIVED":
+            self._set(sim, "AMO REQ RECEIVED")
+            return order_id
+        self._set(sim, "MODIFY VALIDATION PENDING")
+        limit = price if order["order_type"] in ("LIMIT", "SL") else None
+        stop = trigger if order["order_type"] in ("SL", "SL-M") else None
+        try:
+            outcomes = self.engine.modify(ClientOrderId(order_id), Decimal(quantity), limit, stop,
+                                          self.market.quote(listing.tradingsymbol))
+        except ChangeRefused as exc:
+            raise KiteError(400, "InputException", str(exc)) from None
+        self._set(sim, "OPEN" if not order["order_type"].startswith("SL") else "TRIGGER PENDING")
+        self._apply(outcomes)
+        return order_id
+
+    def cancel(self, variety: str, order_id: str) -> str:
+        sim = self._order(order_id)
+        status = sim.order["status"]
+        if status not in OPEN_STATES:
+            raise KiteError(400, "InputException", f"Order cannot be cancelled as it is already {status.lower()}.")
+        if status != "AMO REQ RECEIVED":
+            self.engine.cancel(ClientOrderId(order_id))
+        self._close(sim, "CANCELLED", None)
+        return order_id
+
+    def step(self) -> list[Quote]:
+        """Advance the market one step and fill what the new quotes reach."""
+        quotes = self.market.step()
+        for quote in quotes:
+            if quote.last is not None:
+                self.day_high[quote.symbol] = max(self.day_high.get(quote.symbol, quote.last), quote.last)
+                self.day_low[quote.symbol] = min(self.day_low.get(quote.symbol, quote.last), quote.last)
+            self._apply(self.engine.match(quote))
+        return quotes
+
+    def open_market(self) -> None:
+        """Open the session: after-market orders go to the exchange."""
+        self.market_open = True
+        for sim in list(self.orders.values()):
+            order = sim.order
+            if order["status"] == "AMO REQ RECEIVED":
+                listing = self.listings[order["tradingsymbol"]]
+                self._open(sim, listing, order["transaction_type"], int(order["quantity"]), order["order_type"],
+                           _opt(order["price"]), _opt(order["trigger_price"]), order["validity"])
+
+    def fill_now(self, order_id: str) -> None:
+        """Fill a working order's remaining quantity at its limit price (a test's market move)."""
+        sim = self._order(order_id)
+        order = sim.order
+        if order["status"] not in ("OPEN", "TRIGGER PENDING"):
+            raise KiteError(400, "InputException", f"Order {order_id} is not working.")
+        paper = self.engine.orders[ClientOrderId(order_id)]
+        quantity = paper.leaves_qty
+        paper.filled_qty = paper.quantity
+        paper.status = OrderStatus.FILLED
+        price = _opt(order["price"]) or self.market.quote(order["tradingsymbol"]).last or Decimal(0)
+        self._fill(sim, Execution(paper.client_order_id, paper.broker_order_id, paper.instrument, paper.side,
+                                  quantity, price, Decimal(0)))
+
+    # --- views -------------------------------------------------------------------------------------
+
+    def order_list(self) -> list[dict[str, Any]]:
+        return [dict(sim.order) for sim in self.orders.values()]
+
+    def history(self, order_id: str) -> list[dict[str, Any]]:
+        return [dict(state) for state in self._order(order_id).history]
+
+    def order_trades(self, order_id: str) -> list[dict[str, Any]]:
+        self._order(order_id)
+        return [dict(t) for t in self.trades if t["order_id"] == order_id]
+
+    def position_lists(self) -> dict[str, list[dict[str, Any]]]:
+        net = []
+        for (symbol, product), book in self.positions.items():
+            last = self.market.quote(symbol).last or Decimal(0)
+            qty = book["buy_quantity"] - book["sell_quantity"]
+            buy_value, sell_value = book["buy_value"], book["sell_value"]
+            average = (buy_value / book["buy_quantity"] if qty > 0 and book["buy_quantity"] else
+                       sell_value / book["sell_quantity"] if qty < 0 and book["sell_quantity"] else Decimal(0))
+            pnl = sell_value - buy_value + qty * last
+            listing = self.listings[symbol]
+            net.append({
+                "tradingsymbol": symbol, "exchange": listing.exchange, "instrument_token": listing.token,
+                "product": product, "quantity": qty, "overnight_quantity": 0, "multiplier": 1,
+                "average_price": float(average), "close_price": float(self.market.closes()[symbol]),
+                "last_price": float(last), "value": float(sell_value - buy_value), "pnl": float(pnl),
+                "m2m": float(pnl), "unrealised": float(pnl), "realised": 0,
+                "buy_quantity": book["buy_quantity"], "buy_price": float(_avg(buy_value, book["buy_quantity"])),
+                "buy_value": float(buy_value), "buy_m2m": float(buy_value),
+                "sell_quantity": book["sell_quantity"], "sell_price": float(_avg(sell_value, book["sell_quantity"])),
+                "sell_value": float(sell_value), "sell_m2m": float(sell_value),
+                "day_buy_quantity": book["buy_quantity"], "day_buy_price": float(_avg(buy_value, book["buy_quantity"])),
+                "day_buy_value": float(buy_value), "day_sell_quantity": book["sell_quantity"],
+                "day_sell_price": float(_avg(sell_value, book["sell_quantity"])), "day_sell_value": float(sell_value),
+            })
+        return {"net": net, "day": [dict(p) for p in net]}
+
+    def holding_list(self) -> list[dict[str, Any]]:
+        out = []
+        for symbol, holding in self.holdings.items():
+            last = self.market.quote(symbol).last or Decimal(0)
+            out.append({
+                "tradingsymbol": symbol, "exchange": holding.listing.exchange,
+                "instrument_token": holding.listing.token, "isin": "INE009A01021", "product": "CNC", "price": 0,
+                "quantity": holding.quantity, "used_quantity": 0, "t1_quantity": 0,
+                "realised_quantity": holding.quantity,
+                "authorised_quantity": 0, "opening_quantity": holding.quantity, "collateral_quantity": 0,
+                "collateral_type": "", "discrepancy": False, "average_price": float(holding.average),
+                "last_price": float(last), "close_price": float(self.market.closes()[symbol]),
+                "pnl": float((last - holding.average) * holding.quantity), "day_change": 0.0,
+                "day_change_percentage": 0.0,
+            })
+        return out
+
+    def margins(self) -> dict[str, Any]:
+        debits = self.opening_cash - self.cash
+        equity = {
+            "enabled": True, "net": float(self.cash),
+            "available": {"adhoc_margin": 0, "cash": float(self.opening_cash),
+                          "opening_balance": float(self.opening_cash),
+                          "live_balance": float(self.cash), "collateral": 0, "intraday_payin": 0},
+            "utilised": {"debits": float(debits), "exposure": 0, "m2m_realised": 0, "m2m_unrealised": 0,
+                         "option_premium": 0, "payout": 0, "span": 0, "holding_sales": 0, "turnover": 0,
+                         "liquid_collateral": 0, "stock_collateral": 0, "delivery": 0},
+        }
+        commodity = {"enabled": False, "net": 0, "available": {"cash": 0, "live_balance": 0, "opening_balance": 0},
+                     "utilised": {"debits": 0}}
+        return {"equity": equity, "commodity": commodity}
+
+    def drain_updates(self) -> list[dict[str, Any]]:
+        updates, self.updates = self.updates, []
+        return updates
+
+    # --- internals ---------------------------------------------------------------------------------
+
+    def _listing(self, form: Mapping[str, str]) -> Listing:
+        exchange, symbol = form.get("exchange"), form.get("tradingsymbol")
+        if not exchange or not symbol:
+            raise KiteError(400, "InputException", "Missing `exchange` or `tradingsymbol`.")
+        listing = self.listings.get(symbol)
+        if listing is None or listing.exchange != exchange:
+            raise KiteError(400, "InputException",
+                            f"The instrument {exchange}:{symbol} you are placing an order for has either expired "
+                            "or does not exist.")
+        return listing
+
+    def _business_check(self, listing: Listing, side: str, quantity: int, price: Decimal | None,
+                        trigger: Decimal | None, order_type: str) -> str | None:
+        if quantity <= 0 or quantity % listing.lot:
+            return f"Quantity should be a multiple of the lot size {listing.lot}."
+        for value in (price, trigger):
+            if value is not None and (value <= 0 or value % listing.tick):
+                return (f"Tick size for this script is {listing.tick}. Kindly enter the price in the multiple of "
+                        "tick size for this script.")
+        if side == "BUY":
+            reference = price if price is not None else (self.market.quote(listing.tradingsymbol).ask or Decimal(0))
+            required = reference * quantity
+            if required > self.cash:
+                return (f"Insufficient funds. Required margin is {required:.2f} but available margin is "
+                        f"{self.cash:.2f}.")
+        return None
+
+    def _open(self, sim: SimOrder, listing: Listing, side: str, quantity: int, order_type: str,
+              price: Decimal | None, trigger: Decimal | None, validity: str) -> None:
+        order_id = sim.order["order_id"]
+        sim.order["exchange_order_id"] = f"1100000{order_id[-8:]}"
+        sim.order["exchange_timestamp"] = stamp()
+        self._set(sim, "OPEN PENDING")
+        self._set(sim, "TRIGGER PENDING" if order_type.startswith("SL") else "OPEN")
+        paper = PaperOrder(
+            client_order_id=ClientOrderId(order_id), broker_order_id=BrokerOrderId(order_id),
+            instrument=listing.instrument(), side=Side(side), quantity=Decimal(quantity),
+            order_type=ORDER_TYPES[order_type], limit_price=price, stop_price=trigger, tif=VALIDITIES[validity],
+        )
+        self._apply(self.engine.add(paper, self.market.quote(listing.tradingsymbol)))
+
+    def _apply(self, outcomes: list[Execution | Closure]) -> None:
+        for outcome in outcomes:
+            sim = self.orders[str(outcome.client_order_id)]
+            if isinstance(outcome, Execution):
+                self._fill(sim, outcome)
+            elif outcome.status is OrderStatus.CANCELED:
+                self._close(sim, "CANCELLED", None)
+
+    def _fill(self, sim: SimOrder, execution: Execution) -> None:
+        order = sim.order
+        qty = int(execution.quantity)
+        price = execution.price
+        filled = int(order["filled_quantity"]) + qty
+        previous = Decimal(str(order["average_price"])) * int(order["filled_quantity"])
+        order["average_price"] = float((previous + price * qty) / filled)
+        order["filled_quantity"] = filled
+        order["pending_quantity"] = int(order["quantity"]) - filled
+        now = stamp()
+        self.trades.append({
+            "trade_id": str(next(self._trade_ids)), "order_id": order["order_id"], "exchange": order["exchange"],
+            "tradingsymbol": order["tradingsymbol"], "instrument_token": order["instrument_token"],
+            "product": order["product"], "average_price": float(price), "quantity": qty,
+            "exchange_order_id": order["exchange_order_id"], "transaction_type": order["transaction_type"],
+            "fill_timestamp": now, "order_timestamp": now, "exchange_timestamp": now,
+        })
+        key = (order["tradingsymbol"], order["product"])
+        book = self.positions.setdefault(key, {"buy_quantity": 0, "buy_value": Decimal(0), "sell_quantity": 0,
+                                               "sell_value": Decimal(0)})
+        notional = price * qty
+        if order["transaction_type"] == "BUY":
+            book["buy_quantity"] += qty
+            book["buy_value"] += notional
+            self.cash -= notional
+        else:
+            book["sell_quantity"] += qty
+            book["sell_value"] += notional
+            self.cash += notional
+        if order["pending_quantity"] == 0:
+            self._set(sim, "COMPLETE")
+        else:
+            self._set(sim, order["status"])
+
+    def _close(self, sim: SimOrder, status: str, message: str | None) -> None:
+        sim.order["cancelled_quantity"] = int(sim.order["pending_quantity"])
+        sim.order["pending_quantity"] = 0
+        self._set(sim, status, message)
+
+    def _set(self, sim: SimOrder, status: str, message: str | None = None) -> None:
+        sim.order["status"] = status
+        sim.order["exchange_update_timestamp"] = stamp()
+        if message is not None:
+            sim.order["status_message"] = message
+            sim.order["status_message_raw"] = message
+        sim.history.append(dict(sim.order))
+        if status not in ("PUT ORDER REQ RECEIVED", "VALIDATION PENDING", "OPEN PENDING",
+                          "MODIFY VALIDATION PENDING"):
+            self.updates.append(dict(sim.order))
+
+    def _order(self, order_id: str) -> SimOrder:
+        sim = self.orders.get(order_id)
+        if sim is None:
+            raise KiteError(400, "InputException", f"Couldn't find that `order_id` ({order_id}).")
+        return sim
+
+
+def _choice(form: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
+    value = form.get(name)
+    if value not in allowed:
+        raise KiteError(400, "InputException", f"Invalid `{name}` {value!r}: use one of {', '.join(allowed)}.")
+    return value
+
+
+def _int(form: Mapping[str, str], name: str) -> int:
+    try:
+        return int(form.get(name) or "")
+    except ValueError:
+        raise KiteError(400, "InputException", f"Invalid `{name}` {form.get(name)!r}.") from None
+
+
+def _decimal(form: Mapping[str, str], name: str) -> Decimal:
+    try:
+        value = Decimal(form.get(name) or "")
+    except InvalidOperation:
+        raise KiteError(400, "InputException", f"Invalid `{name}` {form.get(name)!r}.") from None
+    if not value.is_finite() or value <= 0:
+        raise KiteError(400, "InputException", f"Invalid `{name}` {form.get(name)!r}.")
+    return value
+
+
+def _opt(value: object) -> Decimal | None:
+    number = Decimal(str(value)) if value is not None else Decimal(0)
+    return number if number > 0 else None
+
+
+def _avg(value: Decimal, qty: int) -> Decimal:
+    return value / qty if qty else Decimal(0)

@@ -1,0 +1,64 @@
+"""The simulator's instruments: real NSE tokens (the segment in the low byte), tick, lot, start price."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+
+from core.domain import AssetClass, Instrument
+
+SEGMENT_NSE = 1
+SEGMENT_INDICES = 9
+CSV_HEADER = ("instrument_token", "exchange_token", "tradingsymbol", "name", "last_price", "expiry", "strike",
+              "tick_size", "lot_size", "instrument_type", "segment", "exchange")
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    token: int
+    tradingsymbol: str
+    name: str
+    exchange: str
+    start: Decimal
+    tick: Decimal = Decimal("0.05")
+    lot: int = 1
+    index: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.exchange}:{self.tradingsymbol}"
+
+    @property
+    def segment_code(self) -> int:
+        return self.token & 0xFF
+
+    def instrument(self) -> Instrument:
+        return Instrument(
+            symbol=self.tradingsymbol, venue=self.exchange, currency="INR", tick_size=self.tick,
+            lot_size=Decimal(self.lot), asset_class=AssetClass.INDEX if self.index else AssetClass.STOCK,
+            name=self.name,
+        )
+
+
+DEFAULT_LISTINGS = (
+    Listing(408065, "INFY", "INFOSYS", "NSE", Decimal("1520.00")),
+    Listing(738561, "RELIANCE", "RELIANCE INDUSTRIES", "NSE", Decimal("2890.00")),
+    Listing(2953217, "TCS", "TATA CONSULTANCY SERV LT", "NSE", Decimal("3905.00")),
+    Listing(256265, "NIFTY 50", "NIFTY 50", "NSE", Decimal("24350.00"), index=True),
+)
+
+
+def instruments_csv(listings: tuple[Listing, ...], prices: dict[str, Decimal]) -> str:
+    """Return the /instruments CSV exactly as Kite lays it out."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    for item in listings:
+        segment = "INDICES" if item.index else item.exchange
+        kind = "EQ"
+        writer.writerow((item.token, item.token >> 8, item.tradingsymbol, item.name,
+                         prices.get(item.tradingsymbol, Decimal(0)), "", 0, item.tick,
+                         0 if item.index else item.lot, kind, segment, item.exchange))
+    return out.getvalue()
