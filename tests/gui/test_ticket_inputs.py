@@ -80,7 +80,10 @@ def test_bad_input_is_explained_next_to_its_field_and_nothing_is_sent(
     assert says in error_text(widget, error_label)
 
 
-def test_off_lot_quantity_on_an_a_share_suggests_a_whole_lot(ticket: tuple[OrderTicketWidget, list[OrderRequest]]) -> None:
+Ticket = tuple[OrderTicketWidget, list[OrderRequest]]
+
+
+def test_off_lot_quantity_on_an_a_share_suggests_a_whole_lot(ticket: Ticket) -> None:
     widget, sent = ticket
     fill(widget, "600519", "150", "1700.00")
     QTest.keyClick(edit(widget, "quantityEdit"), Qt.Key.Key_Return)
@@ -88,7 +91,7 @@ def test_off_lot_quantity_on_an_a_share_suggests_a_whole_lot(ticket: tuple[Order
     assert "lots of 100; try 100" in error_text(widget, "quantityError")
 
 
-def test_enter_sends_one_typed_request_with_decimal_values(ticket: tuple[OrderTicketWidget, list[OrderRequest]]) -> None:
+def test_enter_sends_one_typed_request_with_decimal_values(ticket: Ticket) -> None:
     widget, sent = ticket
     fill(widget)
     QTest.keyClick(edit(widget, "quantityEdit"), Qt.Key.Key_Return)
@@ -102,7 +105,7 @@ def test_enter_sends_one_typed_request_with_decimal_values(ticket: tuple[OrderTi
 def test_f2_sells_f1_buys_and_the_send_button_says_what_will_happen(
     ticket: tuple[OrderTicketWidget, list[OrderRequest]],
 ) -> None:
-    widget, sent = ticket
+    widget, _sent = ticket
     fill(widget)
     QTest.keyClick(edit(widget, "quantityEdit"), Qt.Key.Key_F2)
     assert widget.findChild(QPushButton, "orderTicket.sellButton").isChecked()
@@ -122,7 +125,7 @@ def test_up_arrow_moves_the_price_one_tick_and_the_quantity_one_lot(
     assert Decimal(edit(widget, "quantityEdit").text().replace(",", "")) == Decimal(200)
 
 
-def test_market_order_has_no_limit_price_and_escape_clears(ticket: tuple[OrderTicketWidget, list[OrderRequest]]) -> None:
+def test_market_order_has_no_limit_price_and_escape_clears(ticket: Ticket) -> None:
     widget, _ = ticket
     fill(widget)
     widget.findChild(QComboBox, "orderTicket.typeCombo").setCurrentIndex(0)
