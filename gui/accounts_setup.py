@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from core.adapters.easytrader.config import CLIENT_TYPES
 from core.adapters.ib.config import PORT_PRESETS
 from core.adapters.registry import create_adapter
 from core.domain import AccountId, ConnectionChanged, ConnectionState
@@ -12,9 +13,10 @@ from core.services.bus import EventBus
 from core.services.session import TradingSession
 from core.storage.secrets import SecretStoreError
 from core.storage.settings import AccountSettings, SettingsStore
-from gui.adapter_extras import AdapterExtras, kite_secret
+from gui.adapter_extras import AdapterExtras, easytrader_secret, kite_secret
 from gui.async_op import run_op
 from gui.dialogs.connections import ConnectionsDialog
+from gui.widgets.easytrader_connection_panel import EasytraderConnectionPanel
 from gui.widgets.ib_connection_panel import IbConnectionPanel
 from gui.widgets.kite_connection_panel import KiteConnectionPanel
 from gui.widgets.main_window import MainWindow
@@ -46,6 +48,7 @@ class AccountsSetup:
             lambda: self._disconnect_kind("ib", lambda: ib.set_disconnected("Disconnected.")))
         dialog.add_panel("Interactive Brokers", ib)
         dialog.add_panel("Zerodha Kite", self._kite_panel())
+        dialog.add_panel("China A-shares (easytrader)", self._easytrader_panel())
         self.dialog = dialog
         dialog.open()
         return dialog
@@ -115,7 +118,44 @@ class AccountsSetup:
         panel.destroyed.connect(lambda *_: unsubscribe())
         return panel
 
+    # --- Chinese brokers through an easytrader server ---------------------------------------------------
+
+    def _easytrader_panel(self) -> EasytraderConnectionPanel:
+        secrets = self._adapter_settings.secrets
+        panel: EasytraderConnectionPanel
+
+        def user() -> str:
+            return panel.user.text().strip()
+
+        def has_secret(field: str) -> bool:
+            try:
+                return bool(user()) and secrets.get(easytrader_secret(user(), field)) is not None
+            except SecretStoreError:
+                return False
+
+        panel = EasytraderConnectionPanel(
+            list(CLIENT_TYPES.items()),
+            save_secret=lambda field, value: secrets.set(easytrader_secret(user(), field), value),
+            has_secret=has_secret,
+        )
+        saved = next((a for a in self._settings.accounts() if a.kind == "easytrader"), None)
+        if saved is not None:
+            panel.set_settings(saved.settings)
+        panel.prepare_requested.connect(lambda values: self._connect("easytrader", panel, values))
+        panel.disconnect_requested.connect(
+            lambda: self._disconnect_kind("easytrader", lambda: panel.set_disconnected("Disconnected.")))
+
+        def on_connection(event: ConnectionChanged) -> None:
+            if str(event.account_id).startswith("ET-") and event.state is ConnectionState.CONNECTING and event.message:
+                panel.set_progress(event.message)
+
+        unsubscribe = self._bus.subscribe(ConnectionChanged, on_connection)
+        panel.destroyed.connect(lambda *_: unsubscribe())
+        return panel
+
     def _account_id(self, kind: str, values: dict[str, Any]) -> AccountId:
+        if kind == "easytrader":
+            return AccountId(f"ET-{values.get('user') or 'default'}")
         if kind == "ib":
             return AccountId(str(values.get("account") or f"IB-{values.get('client_id', 0)}"))
         return AccountId(str(values.get("id") or kind.upper()))
@@ -124,7 +164,10 @@ class AccountsSetup:
         account_id = self._account_id(kind, values)
         try:
             if account_id not in self._session.account_ids():
-                account = AccountSettings(str(account_id), kind, dict(values))
+                saved = next((a for a in self._settings.accounts() if a.id == account_id), None)
+                # The panel sets what it shows; settings it does not show (timeouts, ...) are kept.
+                merged = {**(saved.settings if saved is not None and saved.kind == kind else {}), **values}
+                account = AccountSettings(str(account_id), kind, merged)
                 adapter = create_adapter(kind, account_id, self._adapter_settings(account), self._bus.publish)
                 self._session.add_account(adapter)
                 self._save(account)
@@ -132,13 +175,19 @@ class AccountsSetup:
         except ValueError as exc:
             panel.show_error(str(exc))
             return
-        panel.set_connecting(f"Connecting {account_id}…")
+        if kind == "ib":
+            panel.set_connecting(f"Connecting {account_id}…")
+        else:
+            panel.set_progress(f"Connecting {account_id}…")
 
         def done(_: object) -> None:
-            adapter = self._session.account(account_id).adapter
-            managed = list(getattr(adapter, "managed_accounts", []) or [])
-            current = str(getattr(adapter, "ib_account", "") or account_id)
-            panel.set_connected(managed, current, f"{account_id} connected and reconciled.")
+            message = f"{account_id} connected and reconciled."
+            if kind == "ib":
+                adapter = self._session.account(account_id).adapter
+                managed = list(getattr(adapter, "managed_accounts", []) or [])
+                panel.set_connected(managed, str(getattr(adapter, "ib_account", "") or account_id), message)
+            else:
+                panel.set_connected(message)
             self._window.refresh_instruments()
 
         def failed(exc: BaseException) -> None:

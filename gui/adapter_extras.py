@@ -10,6 +10,10 @@ from core.storage.settings import AccountSettings
 from gui.mail_setup import MailSetup
 
 
+def easytrader_secret(user: str, part: str) -> str:
+    return secret_key("easytrader", user, part)
+
+
 def kite_secret(account_id: str, part: str) -> str:
     return secret_key("account", account_id, part)
 
@@ -44,4 +48,9 @@ class AdapterExtras:
         elif account.kind == "kite":
             values["credentials"] = kite_credentials(self.secrets, account.id)
             values.setdefault("instruments_cache_dir", str(self._cache_dir))
+        elif account.kind == "easytrader":
+            user = str(values.get("user", ""))
+            values.setdefault("order_map_path", str(self._cache_dir.parent / "easytrader" / f"{account.id}.json"))
+            values["credentials"] = lambda: (self.secrets.get(easytrader_secret(user, "password")),
+                                             self.secrets.get(easytrader_secret(user, "comm_password")))
         return values

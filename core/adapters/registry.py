@@ -13,6 +13,7 @@ _FACTORIES: dict[str, str] = {
     "ib": "core.adapters.ib.adapter:create",
     "kite": "core.adapters.kite.adapter:create",
     "email_desk": "core.adapters.mail.desk:create",
+    "easytrader": "core.adapters.easytrader.adapter:create",
 }
 
 
