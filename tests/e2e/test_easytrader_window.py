@@ -45,8 +45,9 @@ async def test_prepare_from_the_panel_then_buy_a_lot_of_600000(tmp_path: Path) -
 
             quote = window.session.quotes.latest("600000", "PAPER-1")
             assert quote is not None and quote.ask is not None
+            limit = quote.ask + Decimal("0.05")
             order = await window.session.submit(
-                OrderRequest(account, "600000", Side.BUY, "100", OrderType.LIMIT, limit_price=quote.ask + Decimal("0.05"))
+                OrderRequest(account, "600000", Side.BUY, "100", OrderType.LIMIT, limit_price=limit)
             )
             await until(lambda: order.status is OrderStatus.FILLED, "the easytrader order to fill")
             position = window.session.portfolio.position(account, "600000")
