@@ -26,6 +26,7 @@ from core.storage.settings import AccountSettings, SettingsError, SettingsStore
 from gui.accounts_setup import AccountsSetup
 from gui.adapter_extras import AdapterExtras
 from gui.mail_setup import MailSetup
+from gui.strategy_setup import StrategySetup
 from gui.widgets.main_window import MainWindow
 
 log = logging.getLogger("tradeterm")
@@ -37,7 +38,9 @@ def _paper_accounts(paper_dir: Path) -> list[AccountSettings]:
     return [AccountSettings("PAPER-1", "paper", {"state_path": str(paper_dir / "PAPER-1.json")})]
 
 
-def create_main_window(data_dir: str | Path | None = None, profile: str = "paper", connect: bool = True) -> MainWindow:
+def create_main_window(
+    data_dir: str | Path | None = None, profile: str = "paper", connect: bool = True, api_port: int | None = None
+) -> MainWindow:
     """Build the whole application in-process (a QApplication and a running qasync loop must exist).
 
     Raises JournalError or SettingsError, naming the file, when the data directory cannot be used.
@@ -73,7 +76,11 @@ def create_main_window(data_dir: str | Path | None = None, profile: str = "paper
     window.keep_alive += [mail, connections]  # Qt holds slots of plain objects weakly
     window.add_tool_action("Connect account…", "action.connections", "Ctrl+Shift+N", connections.open_dialog)
     session.restore()
+    strategy = StrategySetup(window, session, settings, paths.root, secrets, api_port)
+    window.keep_alive.append(strategy)
+    window.shutdown_hooks.append(strategy.stop)
     QTimer.singleShot(0, window, mail.start)
+    QTimer.singleShot(0, window, lambda: strategy.start_soon(serve=connect))
     if connect:
         window.connect_all()
     return window
@@ -83,6 +90,8 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="tradeterm", description="TradeTerm trading terminal")
     parser.add_argument("--data-dir", help="where the journal and settings live (default: the user data dir)")
     parser.add_argument("--profile", default="paper", choices=PROFILES, help="which accounts to open")
+    parser.add_argument("--api-port", type=int, metavar="PORT",
+                        help="strategy API port on 127.0.0.1 (default: settings' api_port, else 8765; 0: any free)")
     parser.add_argument("--screenshot", metavar="PATH", help="save a PNG of the window and exit")
     parser.add_argument("--after", type=float, default=3.0, metavar="SECONDS",
                         help="with --screenshot: let quotes run this long first (default 3)")
@@ -101,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
-        window = create_main_window(args.data_dir, args.profile)
+        window = create_main_window(args.data_dir, args.profile, api_port=args.api_port)
     except (JournalError, SettingsError, OutboxError) as exc:
         print(f"tradeterm: {exc}", file=sys.stderr)
         if args.screenshot is None:

@@ -35,6 +35,7 @@ class MailSetup:
         self._settings = settings
         self._bus = bus
         self._secrets = secrets
+        self._closed = False
         email = self._email_document()
         self.mailer: SmtpMailer | None = None
         smtp = email.get("smtp")
@@ -62,9 +63,11 @@ class MailSetup:
             return None
 
     def start(self) -> None:
-        self.notifications.start()
+        if not self._closed:  # the window may close before the deferred start runs
+            self.notifications.start()
 
     async def close(self) -> None:
+        self._closed = True
         await self.notifications.close()
         self.outbox.close()
 

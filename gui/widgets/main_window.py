@@ -154,6 +154,17 @@ class MainWindow(QMainWindow):
         layout.addLayout(buttons)
         self.orders_panel = orders_box
 
+    def add_dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        """Add a dock the composition root builds (approvals, strategy API); tabbed with the blotters."""
+        dock = self._dock(title, name, widget, area)
+        if area is Qt.DockWidgetArea.BottomDockWidgetArea:
+            self.tabifyDockWidget(self.fills_dock, dock)
+            self.fills_dock.raise_()
+        elif area is Qt.DockWidgetArea.LeftDockWidgetArea:
+            self.tabifyDockWidget(self.log_dock, dock)
+            self.accounts_dock.raise_()
+        return dock
+
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)

@@ -41,7 +41,7 @@ async def open_window(data_dir: Path, active: bool = True) -> AsyncIterator[Main
 
     (A fixture would close it after pytest-qt has processed Qt events with no asyncio loop running.)
     """
-    window = create_main_window(data_dir, "paper")
+    window = create_main_window(data_dir, "paper", api_port=0)
     window.resize(1500, 900)
     window.show()
     try:

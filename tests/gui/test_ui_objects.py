@@ -13,7 +13,7 @@ from gui.app import create_main_window
 DOC = Path(__file__).resolve().parents[2] / "docs" / "ui-objects.md"
 ON_DEMAND = {"flattenConfirmDialog", "reconciliationDialog", "killSwitchConfirmDialog", "riskLimitsDialog",
              "emailSettingsDialog", "manualFillDialog", "connectionsDialog",
-             "modifyOrderDialog"}
+             "modifyOrderDialog", "approvalEditDialog", "rejectReasonDialog"}
 
 
 def documented_names() -> list[str]:

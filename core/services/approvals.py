@@ -1,0 +1,391 @@
+"""ApprovalQueue: strategy orders wait here for a person, expire, and fail closed.
+
+Intake checks the signal is live (not before the strategy's activation, not older than it allows),
+then the session validates, risk-checks and journals the order as PENDING_APPROVAL. Approve re-runs
+risk against the current quote and sends it through the session's one order path. Edit replaces the
+pending order by an edited one (the original is canceled with a note naming its replacement) and
+approves that. Any exception in the approval path leaves the order queued and is logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, Protocol
+
+from core.domain import (
+    ClientOrderId,
+    FieldError,
+    LogMessage,
+    Order,
+    OrderCanceled,
+    OrderDenied,
+    OrderExpired,
+    OrderOrigin,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    OrderUpdated,
+    StrategyId,
+    TimeInForce,
+)
+from core.services.approval_view import ApprovalRow, SignalInfo, drift_pct, reference_price, what_if
+from core.services.risk.context import quote_price
+from core.services.session import OrderRefused, TradingSession
+from core.services.strategies import StrategyRegistry
+
+log = logging.getLogger(__name__)
+SWEEP_S = 0.5
+
+
+class SignalStore(Protocol):
+    """Where the strategy's side of each order (signal time, notes, replacement) survives a restart."""
+
+    def save_signal(self, client_order_id: str, record: dict[str, str | None]) -> None: ...
+
+    def load_signal(self, client_order_id: str) -> dict[str, Any] | None: ...
+
+    def set_replaced(self, client_order_id: str, replacement: str) -> None: ...
+
+    def replaced_by(self, client_order_id: str) -> str | None: ...
+
+
+class MemorySignalStore:
+    """A SignalStore that forgets on exit (tests and headless runs without a data dir)."""
+
+    def __init__(self) -> None:
+        self._signals: dict[str, dict[str, Any]] = {}
+        self._replaced: dict[str, str] = {}
+
+    def save_signal(self, client_order_id: str, record: dict[str, str | None]) -> None:
+        self._signals[client_order_id] = dict(record)
+
+    def load_signal(self, client_order_id: str) -> dict[str, Any] | None:
+        return self._signals.get(client_order_id)
+
+    def set_replaced(self, client_order_id: str, replacement: str) -> None:
+        self._replaced[client_order_id] = replacement
+
+    def replaced_by(self, client_order_id: str) -> str | None:
+        return self._replaced.get(client_order_id)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEdit:
+    """What a person changes before approving; None keeps the strategy's value."""
+
+    quantity: object = None
+    limit_price: object = None
+    stop_price: object = None
+    order_type: OrderType | None = None
+    tif: TimeInForce | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalOutcome:
+    """What became of one approval: sent (approved) or still queued / gone, with the reason."""
+
+    client_order_id: ClientOrderId
+    approved: bool
+    reason: str = ""
+    order: Order | None = None
+
+
+@dataclass(slots=True)
+class PendingOrder:
+    order: Order
+    signal: SignalInfo
+    expires_at: datetime
+    last_attempt: str = ""
+    busy: bool = field(default=False)
+
+
+Listener = Callable[[PendingOrder], None]
+
+
+class ApprovalQueue:
+    """Strategy orders awaiting a person: intake, approve, edit-then-approve, reject, approve all, withdraw, expire.
+
+    Listeners (plain callables, called on the loop): `on_new` with each newly queued order (notify the
+    trader); `on_change` whenever the queue's contents or a verdict change (refresh views).
+    """
+
+    def __init__(self, session: TradingSession, strategies: StrategyRegistry, store: SignalStore | None = None,
+                 audit: Callable[[str, str, str], None] | None = None) -> None:
+        self.session = session
+        self.strategies = strategies
+        self.store: SignalStore = store or MemorySignalStore()
+        self._audit = audit or session.journal.record_audit
+        self._pending: dict[ClientOrderId, PendingOrder] = {}
+        self.on_new: list[Listener] = []
+        self.on_change: list[Callable[[], None]] = []
+        self._sweeper: asyncio.Task[None] | None = None
+        session.bus.subscribe(OrderUpdated, self._on_order_updated)
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    def restore(self) -> None:
+        """Queue again every journaled PENDING_APPROVAL order (after session.restore); expire the overdue."""
+        for order in self.session.oms.orders():
+            if order.status is OrderStatus.PENDING_APPROVAL and order.client_order_id not in self._pending:
+                record = self.store.load_signal(order.client_order_id)
+                signal = SignalInfo.from_record(record) if record is not None else SignalInfo(
+                    order.strategy_id or StrategyId("unknown"), order.created_at,
+                    order.limit_price.value if order.limit_price is not None else None)
+                self._pending[order.client_order_id] = PendingOrder(order, signal, self._expiry(order, signal))
+        self.expire_due()
+        self._changed()
+
+    def start(self) -> None:
+        """Expire overdue orders every half second on the running loop."""
+        if self._sweeper is None:
+            self._sweeper = asyncio.get_running_loop().create_task(self._sweep(), name="approval-expiry")
+
+    async def stop(self) -> None:
+        task, self._sweeper = self._sweeper, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_S)
+            try:
+                self.expire_due()
+            except Exception:  # the sweeper must outlive a bad journal write; the order stays queued
+                log.exception("expiring approvals failed")
+
+    def _expiry(self, order: Order, signal: SignalInfo) -> datetime:
+        seconds = self.strategies.get(signal.strategy_id).expiry_s
+        return order.created_at + timedelta(seconds=float(seconds))
+
+    # --- intake ---------------------------------------------------------------------------------
+
+    async def intake(self, request: OrderRequest, signal: SignalInfo) -> Order:
+        """Queue a strategy's order; raise OrderRefused (field 'signal_time' when stale) if it may not wait."""
+        config = self.strategies.get(signal.strategy_id)
+        if not config.enabled:
+            raise OrderRefused([FieldError("strategy", f"Strategy {signal.strategy_id} is disabled in TradeTerm.")])
+        stale = config.stale_reason(signal.signal_time, self.session.clock.now())
+        if stale is not None:
+            self._audit(f"strategy:{signal.strategy_id}", "stale_signal", stale)
+            raise OrderRefused([FieldError("signal_time", stale)])
+        request = OrderRequest(
+            request.account_id, request.symbol, request.side, request.quantity, request.order_type,
+            request.limit_price, request.stop_price, request.tif, OrderOrigin.STRATEGY, signal.strategy_id,
+        )
+        order = await self.session.submit(request)
+        if signal.signal_price is None:
+            quote = self.session.quotes.latest(order.symbol, order.account_id)
+            signal = SignalInfo(signal.strategy_id, signal.signal_time, reference_price(order, lambda _: quote),
+                                signal.stop_loss, signal.take_profit, signal.remark)
+        self.store.save_signal(order.client_order_id, signal.to_record())
+        pending = PendingOrder(order, signal, self._expiry(order, signal))
+        self._pending[order.client_order_id] = pending
+        self._audit(f"strategy:{signal.strategy_id}", "queued", self._describe(order))
+        for listener in self.on_new:
+            self._call(listener, pending)
+        self._changed()
+        if config.auto_approve:
+            await self.approve(order.client_order_id, actor=f"auto-approve:{signal.strategy_id}")
+        return order
+
+    # --- decisions ------------------------------------------------------------------------------
+
+    async def approve(self, client_order_id: ClientOrderId, actor: str = "trader") -> ApprovalOutcome:
+        """Re-run risk now and send the order; on any refusal or error it stays queued with the reason."""
+        pending = self._pending.get(client_order_id)
+        if pending is None:
+            return ApprovalOutcome(client_order_id, False, "This order is no longer waiting for approval.")
+        if pending.busy:
+            return ApprovalOutcome(client_order_id, False, "An approval of this order is already under way.")
+        self.expire_due()
+        if client_order_id not in self._pending:
+            return ApprovalOutcome(client_order_id, False, pending.order.reason or "Expired before approval.")
+        pending.busy = True
+        try:
+            order = await self.session.approve(client_order_id)
+        except OrderRefused as exc:
+            return self._refused(pending, actor, str(exc))
+        except Exception as exc:
+            log.exception("approval of %s failed", client_order_id)
+            self.session.bus.publish(LogMessage("ERROR", f"Approving {client_order_id} failed: {exc!r}. "
+                                                         "The order was not sent; it stays in the queue."))
+            if pending.order.status is OrderStatus.PENDING_APPROVAL:
+                return self._refused(pending, actor, f"Approval failed ({exc!r}); not sent, still queued.")
+            return ApprovalOutcome(client_order_id, False, f"Approval failed ({exc!r}); the order is "
+                                   f"{pending.order.status.value}.")
+        finally:
+            pending.busy = False
+        self._audit(actor, "approve", self._describe(order))
+        self._drop(client_order_id)
+        return ApprovalOutcome(client_order_id, True, order.reason, order)
+
+    def _refused(self, pending: PendingOrder, actor: str, reason: str) -> ApprovalOutcome:
+        pending.last_attempt = reason
+        with contextlib.suppress(Exception):
+            self._audit(actor, "approve_refused", f"{pending.order.client_order_id}: {reason}")
+        self._changed()
+        return ApprovalOutcome(pending.order.client_order_id, False, reason)
+
+    async def edit_and_approve(self, client_order_id: ClientOrderId, edit: OrderEdit,
+                               actor: str = "trader") -> ApprovalOutcome:
+        """Replace the pending order by an edited one and approve that; the original stays if the edit is refused."""
+        pending = self._pending.get(client_order_id)
+        if pending is None or pending.busy:
+            return ApprovalOutcome(client_order_id, False, "This order is no longer waiting for approval.")
+        original = pending.order
+        order_type = edit.order_type or original.order_type
+        limit = edit.limit_price if edit.limit_price is not None else original.limit_price
+        stop = edit.stop_price if edit.stop_price is not None else original.stop_price
+        request = OrderRequest(
+            original.account_id, original.symbol, original.side,
+            edit.quantity if edit.quantity is not None else original.quantity.value, order_type,
+            _value(limit) if order_type.needs_limit else None, _value(stop) if order_type.needs_stop else None,
+            edit.tif or original.tif, OrderOrigin.STRATEGY, original.strategy_id,
+        )
+        pending.busy = True
+        try:
+            replacement = await self.session.submit(request)
+        except OrderRefused as exc:
+            pending.busy = False
+            return self._refused(pending, actor, f"Edit refused: {exc}")
+        except Exception as exc:
+            pending.busy = False
+            log.exception("edit of %s failed", client_order_id)
+            self.session.bus.publish(LogMessage("ERROR", f"Editing {client_order_id} failed: {exc!r}."))
+            return self._refused(pending, actor, f"Edit failed ({exc!r}); nothing sent, original still queued.")
+        self._pending[replacement.client_order_id] = PendingOrder(replacement, pending.signal, pending.expires_at)
+        pending.busy = False
+        try:
+            self.store.save_signal(replacement.client_order_id, pending.signal.to_record())
+            self.store.set_replaced(client_order_id, replacement.client_order_id)
+            self._audit(actor, "edit", f"{client_order_id} -> {self._describe(replacement)}")
+        except Exception:
+            log.exception("recording the edit of %s failed", client_order_id)
+        note = f"Edited by {actor} before approval; replaced by {replacement.client_order_id}."
+        if not self._finish(client_order_id, OrderCanceled(client_order_id, note), actor, "replace"):
+            return ApprovalOutcome(client_order_id, False, "The edited order is queued, but the original could not "
+                                   "be withdrawn: both stay in the queue.")
+        return await self.approve(replacement.client_order_id, actor)
+
+    def reject(self, client_order_id: ClientOrderId, reason: str, actor: str = "trader") -> bool:
+        """Refuse the order for good with a reason the strategy sees; return False if it was not pending."""
+        text = reason.strip() or "no reason given"
+        return self._finish(client_order_id, OrderDenied(client_order_id, f"Rejected by {actor}: {text}"),
+                            actor, "reject")
+
+    async def withdraw(self, client_order_id: ClientOrderId, actor: str) -> bool:
+        """Take a pending order back (the strategy's or the trader's wish); return False if it was not pending."""
+        if client_order_id not in self._pending:
+            return False
+        return self._finish(client_order_id, OrderCanceled(client_order_id, f"Withdrawn by {actor} before approval."),
+                            actor, "withdraw")
+
+    async def approve_all(self, actor: str = "trader") -> list[ApprovalOutcome]:
+        """Approve every pending order in arrival order, each re-checked on its own."""
+        return [await self.approve(coid, actor) for coid in list(self._pending)]
+
+    def expire_due(self) -> list[ClientOrderId]:
+        """Expire every pending order past its time; return their ids."""
+        now = self.session.clock.now()
+        due = [p for p in self._pending.values() if p.expires_at <= now and not p.busy]
+        for pending in due:
+            seconds = self.strategies.get(pending.signal.strategy_id).expiry_s
+            coid = pending.order.client_order_id
+            event = OrderExpired(coid, f"Not approved within {seconds.normalize():f} s; expired.")
+            self._finish(coid, event, "clock", "expire")
+        return [p.order.client_order_id for p in due]
+
+    def _finish(self, client_order_id: ClientOrderId, event: Any, actor: str, action: str) -> bool:
+        pending = self._pending.get(client_order_id)
+        if pending is None or pending.busy:
+            return False
+        try:
+            self.session.oms.apply(event)
+        except Exception as exc:
+            log.exception("%s of %s failed", action, client_order_id)
+            pending.last_attempt = f"{action.title()} failed ({exc!r}); still queued."
+            self._changed()
+            return False
+        with contextlib.suppress(Exception):
+            self._audit(actor, action, f"{client_order_id}: {event.reason}")
+        self._drop(client_order_id)
+        return True
+
+    # --- views ----------------------------------------------------------------------------------
+
+    def pending(self) -> list[PendingOrder]:
+        return list(self._pending.values())
+
+    def get(self, client_order_id: ClientOrderId) -> PendingOrder | None:
+        return self._pending.get(client_order_id)
+
+    def rows(self) -> list[ApprovalRow]:
+        """Return every pending order as shown now: time left, quote, drift and the risk verdict now."""
+        now = self.session.clock.now()
+        return [self._row(p, now) for p in self._pending.values()]
+
+    def _row(self, pending: PendingOrder, now: datetime) -> ApprovalRow:
+        order, signal = pending.order, pending.signal
+        quote = self.session.quotes.latest(order.symbol, order.account_id)
+        try:
+            refusal = what_if(self.session.risk, order)
+            verdict = None if refusal is None else refusal.reason
+        except Exception as exc:  # a view must never break the queue
+            verdict = f"Risk check failed: {exc!r}"
+        price = order.limit_price or order.stop_price
+        return ApprovalRow(
+            client_order_id=order.client_order_id, strategy_id=signal.strategy_id, account_id=order.account_id,
+            symbol=order.symbol, side=order.side, quantity=order.quantity.value, order_type=order.order_type,
+            price=None if price is None else price.value, price_places=order.instrument.price_places,
+            tif=order.tif.value, signal_time=signal.signal_time,
+            age_s=_seconds(now - signal.signal_time), seconds_left=max(Decimal(0), _seconds(pending.expires_at - now)),
+            bid=None if quote is None else quote.bid, ask=None if quote is None else quote.ask,
+            drift_pct=drift_pct(quote_price(quote, order.side), signal.signal_price, order.side),
+            verdict=verdict, last_attempt=pending.last_attempt,
+            auto_approve=self.strategies.get(signal.strategy_id).auto_approve,
+        )
+
+    # --- internals ------------------------------------------------------------------------------
+
+    def _on_order_updated(self, event: OrderUpdated) -> None:
+        order = event.order
+        if order.client_order_id in self._pending and order.status is not OrderStatus.PENDING_APPROVAL:
+            self._drop(order.client_order_id)  # withdrawn through the session, or decided elsewhere
+
+    def _drop(self, client_order_id: ClientOrderId) -> None:
+        if self._pending.pop(client_order_id, None) is not None:
+            self._changed()
+
+    def _changed(self) -> None:
+        for listener in self.on_change:
+            self._call(listener)
+
+    @staticmethod
+    def _call(listener: Callable[..., None], *args: object) -> None:
+        try:
+            listener(*args)
+        except Exception:
+            log.exception("approval listener failed")
+
+    @staticmethod
+    def _describe(order: Order) -> str:
+        price = order.limit_price or order.stop_price
+        at = "" if price is None else f" @ {price.value}"
+        return (f"{order.client_order_id} {order.account_id} {order.side.value} {order.quantity.value} "
+                f"{order.symbol} {order.order_type.value}{at} {order.tif.value}")
+
+
+def _value(price: object) -> object:
+    return getattr(price, "value", price)
+
+
+def _seconds(delta: timedelta) -> Decimal:
+    return Decimal(str(delta.total_seconds())).quantize(Decimal("0.1"))

@@ -1,0 +1,78 @@
+"""GET /v1/events: server-sent events of one strategy's own order updates and fills."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+
+from aiohttp import web
+
+from core.domain import FillRecorded, OrderUpdated
+from core.services.approvals import ApprovalQueue
+from core.services.strategy_api.errors import bad_field
+from core.services.strategy_api.shapes import fill_json, order_json
+
+KEEPALIVE_S = 15.0
+BACKLOG = 1000
+
+
+class EventStreams:
+    """Open SSE streams; `close_all` ends them (the server is stopping)."""
+
+    def __init__(self, queue: ApprovalQueue) -> None:
+        self._approvals = queue
+        self._streams: set[asyncio.Queue[tuple[str, dict[str, Any]] | None]] = set()
+
+    def close_all(self) -> None:
+        for stream in self._streams:
+            with contextlib.suppress(asyncio.QueueFull):
+                stream.put_nowait(None)
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        strategy = request.query.get("strategy")
+        if strategy is None or not strategy.strip() or len(strategy) > 64:
+            raise bad_field("strategy", "Add ?strategy=… to the URL: the stream carries that strategy's events.")
+        session = self._approvals.session
+        stream: asyncio.Queue[tuple[str, dict[str, Any]] | None] = asyncio.Queue(BACKLOG)
+
+        def push(kind: str, payload: dict[str, Any]) -> None:
+            with contextlib.suppress(asyncio.QueueFull):  # a reader that stopped reading loses events, not memory
+                stream.put_nowait((kind, payload))
+
+        def on_order(event: OrderUpdated) -> None:
+            order = event.order
+            if order.strategy_id == strategy:
+                push("order", order_json(order, self._approvals.get(order.client_order_id),
+                                         self._approvals.store.replaced_by(order.client_order_id)))
+
+        def on_fill(event: FillRecorded) -> None:
+            coid = event.fill.client_order_id
+            order = session.oms.get(coid) if coid is not None else None
+            if order is not None and order.strategy_id == strategy:
+                push("fill", fill_json(event.fill))
+
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+        await response.prepare(request)
+        unsubscribe = [session.bus.subscribe(OrderUpdated, on_order), session.bus.subscribe(FillRecorded, on_fill)]
+        self._streams.add(stream)
+        try:
+            await response.write(b": connected\n\n")
+            while True:
+                try:
+                    item = await asyncio.wait_for(stream.get(), KEEPALIVE_S)
+                except TimeoutError:
+                    await response.write(b": keepalive\n\n")
+                    continue
+                if item is None:
+                    break
+                kind, payload = item
+                await response.write(f"event: {kind}\ndata: {json.dumps(payload)}\n\n".encode())
+        except ConnectionResetError:
+            pass  # the strategy went away
+        finally:
+            self._streams.discard(stream)
+            for unsub in unsubscribe:
+                unsub()
+        return response

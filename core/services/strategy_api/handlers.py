@@ -1,0 +1,230 @@
+"""The strategy API's endpoints over the session and the approval queue (guards live in server.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, Protocol
+
+from aiohttp import web
+
+from core.domain import (
+    AccountId,
+    ClientOrderId,
+    Order,
+    OrderOrigin,
+    OrderRequest,
+    OrderStatus,
+    Price,
+    Quantity,
+    StrategyId,
+    validate_request,
+)
+from core.services.approval_view import SignalInfo, reference_price, what_if
+from core.services.approvals import ApprovalQueue
+from core.services.session import OrderRefused
+from core.services.strategy_api.errors import ApiError, bad_field
+from core.services.strategy_api.payload import MAX_BODY, OrderBody, parse_json_object, parse_order
+from core.services.strategy_api.shapes import account_json, dec, instrument_json, order_json, quote_json
+
+Audit = Callable[[str, str, str], None]
+
+
+class IdempotencyKeys(Protocol):
+    """Where keys survive a restart (core.storage.idempotency.IdempotencyStore)."""
+
+    def lookup(self, strategy: str, key: str) -> tuple[str, str] | None: ...
+
+    def remember(self, strategy: str, key: str, body_hash: str, client_order_id: str) -> None: ...
+
+
+def json_response(body: object, status: int = 200) -> web.Response:
+    return web.json_response(body, status=status)
+
+
+class ApiHandlers:
+    """Endpoint bodies. Each raises ApiError for a refusal; the server turns it into a JSON 4xx."""
+
+    def __init__(self, queue: ApprovalQueue, keys: IdempotencyKeys, audit: Audit, version: str) -> None:
+        self.queue = queue
+        self.session = queue.session
+        self.keys = keys
+        self.audit = audit
+        self.version = version
+        self._calls: dict[str, deque[float]] = {}
+        self._inflight: set[tuple[str, str]] = set()
+
+    # --- helpers --------------------------------------------------------------------------------
+
+    async def _body(self, request: web.Request) -> dict[str, Any]:
+        if request.content_type != "application/json" or (request.charset or "utf-8").lower() != "utf-8":
+            raise ApiError(415, "unsupported_media_type", "Send the body as Content-Type: application/json (UTF-8).")
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            raise ApiError(413, "body_too_large", f"The body is over {MAX_BODY // 1024} KiB.")
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            raise ApiError(413, "body_too_large", f"The body is over {MAX_BODY // 1024} KiB.") from None
+        return parse_json_object(raw)
+
+    def _throttle(self, strategy: str) -> None:
+        limit = self.queue.strategies.get(StrategyId(strategy)).rate_per_minute
+        now = time.monotonic()
+        calls = self._calls.setdefault(strategy, deque())
+        while calls and now - calls[0] > 60:
+            calls.popleft()
+        if len(calls) >= limit:
+            raise ApiError(429, "rate_limited", f"Strategy {strategy} sent more than {limit} requests a minute: "
+                                                "slow down and retry.")
+        calls.append(now)
+
+    def _request_of(self, body: OrderBody) -> tuple[OrderRequest, Order]:
+        """Check account and symbol against the session and every field against the instrument (400s)."""
+        account = AccountId(body.account)
+        if account not in self.session.account_ids():
+            known = ", ".join(self.session.account_ids())
+            raise bad_field("account", f"Unknown account {body.account!r}; known: {known}.")
+        request = OrderRequest(account, body.symbol, body.side, body.quantity, body.order_type, body.limit_price,
+                               body.stop_price, body.tif, OrderOrigin.STRATEGY, StrategyId(body.strategy))
+        valid, problems = validate_request(request, self.session.instruments.find(body.symbol))
+        if valid is None:
+            raise bad_field(problems[0].field if problems else "symbol",
+                            problems[0].message if problems else "Invalid order.")
+        order = Order(
+            client_order_id=ClientOrderId("PREVIEW"), account_id=account, instrument=valid.instrument,
+            side=valid.side, quantity=Quantity(valid.quantity), order_type=valid.order_type,
+            limit_price=None if valid.limit_price is None else Price(valid.limit_price),
+            stop_price=None if valid.stop_price is None else Price(valid.stop_price), tif=valid.tif,
+            origin=OrderOrigin.STRATEGY, strategy_id=StrategyId(body.strategy), created_at=self.session.clock.now(),
+        )
+        return request, order
+
+    def _strategy_order(self, request: web.Request) -> Order:
+        order = self.session.oms.get(ClientOrderId(request.match_info["id"]))
+        if order is None or order.origin is not OrderOrigin.STRATEGY:
+            raise ApiError(404, "not_found", f"No strategy order {request.match_info['id'][:40]!r}.")
+        return order
+
+    def _order_json(self, order: Order) -> dict[str, Any]:
+        return order_json(order, self.queue.get(order.client_order_id),
+                          self.queue.store.replaced_by(order.client_order_id))
+
+    def _query(self, request: web.Request, name: str) -> str:
+        value = request.query.get(name)
+        if value is None or not value.strip() or len(value) > 64:
+            raise bad_field(name, f"Add ?{name}=… to the URL.")
+        return value
+
+    # --- endpoints ------------------------------------------------------------------------------
+
+    async def health(self, request: web.Request) -> web.Response:
+        return json_response({"status": "ok", "version": self.version})
+
+    async def instruments(self, request: web.Request) -> web.Response:
+        return json_response({"instruments": [instrument_json(i) for i in self.session.instruments.values()]})
+
+    async def quotes(self, request: web.Request) -> web.Response:
+        symbol = self._query(request, "symbol")
+        if self.session.instruments.find(symbol) is None:
+            raise bad_field("symbol", f"Unknown symbol {symbol!r}: see GET /v1/instruments.")
+        return json_response(quote_json(symbol, self.session.quotes.latest(symbol, request.query.get("account"))))
+
+    async def preview(self, request: web.Request) -> web.Response:
+        body = parse_order(await self._body(request), for_queue=False)
+        self._throttle(body.strategy)
+        _, order = self._request_of(body)
+        refusal = what_if(self.session.risk, order)
+        quote = self.session.quotes.latest(order.symbol, order.account_id)
+        price = reference_price(order, lambda _: quote)
+        notional = None if price is None else order.instrument.notional(order.quantity.value, price)
+        return json_response({
+            "verdict": "ok" if refusal is None else "refused",
+            "reason": None if refusal is None else refusal.reason,
+            "field": None if refusal is None else refusal.field,
+            "notional": dec(notional), "currency": order.instrument.currency, "price": dec(price),
+            "quote": quote_json(order.symbol, quote),
+        })
+
+    async def submit(self, request: web.Request) -> web.Response:
+        body = parse_order(await self._body(request), for_queue=True)
+        assert body.idempotency_key is not None and body.signal_time is not None
+        actor = f"strategy:{body.strategy}"
+        fingerprint = body.fingerprint()
+        key = (body.strategy, body.idempotency_key)
+        known = self.keys.lookup(*key)
+        if known is not None:
+            return self._replay(known, fingerprint, body, actor)
+        if key in self._inflight:
+            raise ApiError(409, "in_progress", "An order with this idempotency key is being queued; ask again.",
+                           "idempotency_key")
+        self._throttle(body.strategy)
+        order_request, _ = self._request_of(body)
+        signal = SignalInfo(StrategyId(body.strategy), body.signal_time, body.signal_price, body.stop_loss,
+                            body.take_profit, body.remark)
+        self._inflight.add(key)
+        try:
+            order = await self.queue.intake(order_request, signal)
+            self.keys.remember(body.strategy, body.idempotency_key, fingerprint, order.client_order_id)
+        except OrderRefused as exc:
+            error = exc.errors[0] if exc.errors else None
+            field = error.field if error is not None else None
+            code = "stale_signal" if field == "signal_time" else "refused"
+            self.audit(actor, "api_refused", f"{body.symbol} {body.side.value} {body.quantity}: {exc}")
+            raise ApiError(422, code, str(exc), field) from None
+        finally:
+            self._inflight.discard(key)
+        self.audit(actor, "api_queued", f"{order.client_order_id} key={body.idempotency_key}")
+        return json_response({"client_order_id": str(order.client_order_id), "status": order.status.value}, 202)
+
+    def _replay(self, known: tuple[str, str], fingerprint: str, body: OrderBody, actor: str) -> web.Response:
+        body_hash, coid = known
+        if body_hash != fingerprint:
+            self.audit(actor, "api_key_conflict", f"key={body.idempotency_key} reused for another order")
+            raise ApiError(409, "idempotency_conflict", "This idempotency key was used for a different order: "
+                                                        "use a new key for a new order.", "idempotency_key")
+        order = self.session.oms.get(ClientOrderId(coid))
+        status = order.status.value if order is not None else "UNKNOWN"
+        return json_response({"client_order_id": coid, "status": status, "replayed": True}, 202)
+
+    async def list_orders(self, request: web.Request) -> web.Response:
+        strategy = self._query(request, "strategy")
+        orders = [o for o in self.session.oms.orders() if o.strategy_id == strategy]
+        return json_response({"orders": [self._order_json(o) for o in orders]})
+
+    async def get_order(self, request: web.Request) -> web.Response:
+        return json_response(self._order_json(self._strategy_order(request)))
+
+    async def delete_order(self, request: web.Request) -> web.Response:
+        order = self._strategy_order(request)
+        actor = f"strategy:{order.strategy_id}"
+        if order.status is OrderStatus.PENDING_APPROVAL:
+            if not await self.queue.withdraw(order.client_order_id, actor):
+                raise ApiError(409, "not_withdrawable", "The order is being decided right now; ask again.")
+        elif order.is_working:
+            try:
+                await asyncio.wait_for(self.session.cancel(order.client_order_id), timeout=10)
+            except TimeoutError:
+                raise ApiError(409, "cancel_pending", "The broker has not answered the cancel yet.") from None
+            self.audit(actor, "api_cancel", str(order.client_order_id))
+        else:
+            raise ApiError(409, "not_cancelable", f"The order is {order.status.value}; nothing to withdraw.")
+        return json_response(self._order_json(order))
+
+    async def account(self, request: web.Request) -> web.Response:
+        account = AccountId(self._query(request, "account"))
+        if account not in self.session.account_ids():
+            raise bad_field("account", f"Unknown account {str(account)!r}.")
+        currency = request.query.get("currency")
+        stops: dict[str, tuple[Decimal | None, Decimal | None]] = {}
+        for order in self.session.oms.orders(account):
+            signal = self.queue.store.load_signal(order.client_order_id)
+            if signal is not None and "strategy" in signal:
+                info = SignalInfo.from_record(signal)
+                stops[order.symbol] = (info.stop_loss, info.take_profit)
+        body = account_json(self.session.clock.now(), self.session.portfolio.cash(account),
+                            self.session.portfolio.positions(account), currency, stops)
+        return json_response(body)
+

@@ -1,0 +1,78 @@
+"""OPENAPI: a compact OpenAPI 3.1 description of the strategy API (served at GET /v1/openapi.json)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+_DECIMAL = {"type": ["string", "number"], "description": "decimal, as a string or a JSON number"}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    return {str(s): {"description": "refused", "content": {"application/json": {"schema": _ERROR}}} for s in statuses}
+
+
+_ORDER_BODY = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["strategy", "account", "symbol", "side", "quantity", "order_type", "signal_time", "idempotency_key"],
+    "properties": {
+        "strategy": {"type": "string", "maxLength": 64},
+        "account": {"type": "string"},
+        "symbol": {"type": "string"},
+        "side": {"enum": ["BUY", "SELL"]},
+        "quantity": _DECIMAL,
+        "order_type": {"enum": ["MKT", "LMT", "STP", "STP_LMT"]},
+        "limit_price": _DECIMAL,
+        "stop_price": _DECIMAL,
+        "tif": {"enum": ["DAY", "GTC", "IOC"], "default": "DAY"},
+        "signal_time": {"type": "string", "format": "date-time", "description": "ISO 8601 with a zone"},
+        "idempotency_key": {"type": "string", "maxLength": 128},
+        "stop_loss": _DECIMAL,
+        "take_profit": _DECIMAL,
+        "signal_price": _DECIMAL,
+        "remark": {"type": "string", "maxLength": 256},
+    },
+}
+
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "TradeTerm strategy API", "version": "1",
+             "description": "Strategy orders wait for a person's approval. 127.0.0.1 only; bearer token."},
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
+                "code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": ["string", "null"]}}}}},
+            "OrderBody": _ORDER_BODY,
+        },
+    },
+    "security": [{"bearer": []}],
+    "paths": {
+        "/v1/health": {"get": {"security": [], "responses": {"200": {"description": "status and version"}}}},
+        "/v1/instruments": {"get": {"responses": {"200": {"description": "tradable instruments"}}}},
+        "/v1/quotes": {"get": {"parameters": [{"name": "symbol", "in": "query", "required": True}],
+                               "responses": {"200": {"description": "bid, ask, last, time"}, **_errors(400)}}},
+        "/v1/orders/preview": {"post": {
+            "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/OrderBody"}}}},
+            "responses": {"200": {"description": "verdict ok|refused, reason, notional"},
+                          **_errors(400, 401, 403, 413, 415, 429)}}},
+        "/v1/orders": {
+            "post": {
+                "requestBody": {"content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/OrderBody"}}}},
+                "responses": {"202": {"description": "queued: client_order_id, status PENDING_APPROVAL"},
+                              **_errors(400, 401, 403, 409, 413, 415, 422, 429)}},
+            "get": {"parameters": [{"name": "strategy", "in": "query", "required": True}],
+                    "responses": {"200": {"description": "the strategy's orders"}}},
+        },
+        "/v1/orders/{id}": {
+            "get": {"responses": {"200": {"description": "one order"}, **_errors(404)}},
+            "delete": {"responses": {"200": {"description": "withdrawn or cancel asked"}, **_errors(404, 409)}},
+        },
+        "/v1/account": {"get": {"parameters": [{"name": "account", "in": "query", "required": True}],
+                                "responses": {"200": {"description": "hikyuu asset-info shape"}}}},
+        "/v1/events": {"get": {"parameters": [{"name": "strategy", "in": "query", "required": True}],
+                               "responses": {"200": {"description": "text/event-stream: order and fill events"}}}},
+    },
+}

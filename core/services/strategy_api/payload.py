@@ -1,0 +1,167 @@
+"""Parse a strategy's JSON order body, field by field; any problem is a 400 naming the field."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from core.domain import OrderType, Side, TimeInForce
+from core.services.strategy_api.errors import ApiError, bad_field
+
+MAX_BODY = 64 * 1024
+MAX_MAGNITUDE = Decimal(10) ** 12
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
+_KEY = re.compile(r"[\x21-\x7e]{1,128}")
+_SYMBOL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/ -]{0,31}")
+
+ORDER_FIELDS = frozenset({
+    "strategy", "account", "symbol", "side", "quantity", "order_type", "limit_price", "stop_price", "tif",
+    "signal_time", "idempotency_key", "stop_loss", "take_profit", "remark", "signal_price",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class OrderBody:
+    """A well-formed order body (its account and symbol are not yet checked against the session)."""
+
+    strategy: str
+    account: str
+    symbol: str
+    side: Side
+    quantity: Decimal
+    order_type: OrderType
+    limit_price: Decimal | None
+    stop_price: Decimal | None
+    tif: TimeInForce
+    signal_time: datetime | None
+    idempotency_key: str | None
+    stop_loss: Decimal | None
+    take_profit: Decimal | None
+    remark: str
+    signal_price: Decimal | None
+
+    def fingerprint(self) -> str:
+        """Return a hash of what the order is (not how its JSON was spelled), without the idempotency key."""
+        def norm(value: object) -> object:
+            if isinstance(value, Decimal):
+                return format(value.normalize(), "f")
+            if isinstance(value, datetime):
+                return value.isoformat()
+            return None if value is None else str(value)
+
+        fields = {name: norm(getattr(self, name)) for name in self.__slots__ if name != "idempotency_key"}
+        return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """Decode a UTF-8 JSON object (numbers as Decimal); raise a 400 if it is anything else."""
+    try:
+        document = json.loads(raw.decode("utf-8"), parse_float=Decimal, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError and over-long integers
+        raise ApiError(400, "invalid_json", "The body is not valid UTF-8 JSON: send one JSON object.") from None
+    if not isinstance(document, dict):
+        raise ApiError(400, "invalid_json", "The body must be a JSON object of order fields.")
+    return document
+
+
+def _text(body: dict[str, Any], name: str, pattern: re.Pattern[str], what: str, required: bool = True) -> str | None:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise bad_field(name, f"{name} is required ({what}).")
+        return None
+    if not isinstance(value, str) or pattern.fullmatch(value) is None:
+        raise bad_field(name, f"{name} must be {what}.")
+    return value
+
+
+def _decimal(body: dict[str, Any], name: str, required: bool = False, allow_zero: bool = False) -> Decimal | None:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise bad_field(name, f"{name} is required: a positive number, as a string or a JSON number.")
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        raise bad_field(name, f"{name} must be a number, as a string (\"100.5\") or a JSON number.")
+    if isinstance(value, str) and (len(value) > 40 or not value.strip()):
+        raise bad_field(name, f"{name} must be a number of at most 40 characters.")
+    try:
+        number = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
+    except (InvalidOperation, ValueError):
+        raise bad_field(name, f"{name} {str(value)[:40]!r} is not a number.") from None
+    if not number.is_finite() or abs(number) >= MAX_MAGNITUDE:
+        raise bad_field(name, f"{name} must be a finite number below 10^12.")
+    if number < 0 or (number == 0 and not allow_zero):
+        raise bad_field(name, f"{name} must be greater than zero.")
+    return number
+
+
+def _choice(body: dict[str, Any], name: str, kind: type[Any], default: Any = None) -> Any:
+    value = body.get(name)
+    if value is None and default is not None:
+        return default
+    allowed = [member.value for member in kind]
+    if not isinstance(value, str) or value not in allowed:
+        raise bad_field(name, f"{name} must be one of {', '.join(allowed)}.")
+    return kind(value)
+
+
+def _time(body: dict[str, Any], name: str, required: bool) -> datetime | None:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise bad_field(name, f"{name} is required: ISO 8601 with a zone, e.g. 2026-03-02T15:00:00+08:00.")
+        return None
+    try:
+        if not isinstance(value, str) or len(value) > 40:
+            raise ValueError
+        stamp = datetime.fromisoformat(value)
+    except ValueError:
+        raise bad_field(name, f"{name} must be ISO 8601 text with a zone, e.g. 2026-03-02T15:00:00+08:00.") from None
+    if stamp.tzinfo is None or stamp.utcoffset() is None:
+        raise bad_field(name, f"{name} needs a time zone (Z or +hh:mm); a local time is ambiguous.")
+    return stamp
+
+
+def parse_order(body: dict[str, Any], *, for_queue: bool) -> OrderBody:
+    """Return the order body; `for_queue` (POST /v1/orders) also requires signal_time and idempotency_key."""
+    for name in body:
+        if name not in ORDER_FIELDS:
+            shown = name[:40] if name.isprintable() else repr(name[:40])
+            raise bad_field(shown, f"Unknown field {shown!r}; allowed: {', '.join(sorted(ORDER_FIELDS))}.")
+    strategy = _text(body, "strategy", _NAME, "a strategy name: letters, digits, _ . : - (at most 64)")
+    account = _text(body, "account", _NAME, "an account id such as PAPER-1")
+    symbol = _text(body, "symbol", _SYMBOL, "a symbol such as AAPL or 600519")
+    side = _choice(body, "side", Side)
+    quantity = _decimal(body, "quantity", required=True)
+    order_type = _choice(body, "order_type", OrderType)
+    limit = _decimal(body, "limit_price", required=order_type.needs_limit)
+    stop = _decimal(body, "stop_price", required=order_type.needs_stop)
+    if limit is not None and not order_type.needs_limit:
+        raise bad_field("limit_price", f"A {order_type.value} order has no limit price: leave limit_price out.")
+    if stop is not None and not order_type.needs_stop:
+        raise bad_field("stop_price", f"A {order_type.value} order has no stop price: leave stop_price out.")
+    tif = _choice(body, "tif", TimeInForce, default=TimeInForce.DAY)
+    signal_time = _time(body, "signal_time", required=for_queue)
+    key = _text(body, "idempotency_key", _KEY, "1 to 128 printable ASCII characters without spaces",
+                required=for_queue)
+    remark = body.get("remark", "")
+    if not isinstance(remark, str) or len(remark) > 256 or not remark.isprintable():
+        raise bad_field("remark", "remark must be printable text of at most 256 characters.")
+    assert strategy is not None and account is not None and symbol is not None and quantity is not None
+    return OrderBody(
+        strategy=strategy, account=account, symbol=symbol, side=side, quantity=quantity, order_type=order_type,
+        limit_price=limit, stop_price=stop, tif=tif, signal_time=signal_time, idempotency_key=key,
+        stop_loss=_decimal(body, "stop_loss", allow_zero=True),
+        take_profit=_decimal(body, "take_profit", allow_zero=True),
+        remark=remark, signal_price=_decimal(body, "signal_price"),
+    )

@@ -1,0 +1,135 @@
+"""StrategyApiServer: the local HTTP intake for strategy orders (aiohttp on the app's own loop, 127.0.0.1 only).
+
+Every request passes the guard first: Host must be 127.0.0.1:PORT or localhost:PORT (403), no browser
+Origin header (403), the bearer token (401; not for /v1/health). Refusals are JSON 4xx bodies
+`{"error": {"code", "message", "field"}}`; bad input never yields a 5xx.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from importlib import metadata
+
+from aiohttp import web
+
+from core.services.approvals import ApprovalQueue
+from core.services.strategy_api.errors import ApiError, error_response
+from core.services.strategy_api.events import EventStreams
+from core.services.strategy_api.handlers import ApiHandlers, Audit, IdempotencyKeys
+from core.services.strategy_api.openapi import OPENAPI
+from core.services.strategy_api.payload import MAX_BODY
+from core.services.strategy_api.token import ApiToken
+
+log = logging.getLogger(__name__)
+request_log = logging.getLogger("tradeterm.audit.api")
+LOOPBACK = "127.0.0.1"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _version() -> str:
+    try:
+        return metadata.version("tradeterm")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+class StrategyApiServer:
+    """Serve the strategy API on 127.0.0.1:port (0: the OS picks; read `port` after start)."""
+
+    def __init__(self, queue: ApprovalQueue, keys: IdempotencyKeys, token: ApiToken, *, host: str = LOOPBACK,
+                 port: int = 0, audit: Audit | None = None) -> None:
+        if host != LOOPBACK:
+            raise ValueError(f"The strategy API listens on {LOOPBACK} only, not {host!r}: strategies on other "
+                             "machines must tunnel (e.g. ssh -L) to it.")
+        if not 0 <= port <= 65535:
+            raise ValueError(f"API port {port} is not a TCP port (0–65535).")
+        self._token = token
+        self._requested_port = port
+        self.port = port
+        self._audit = audit or queue.session.journal.record_audit
+        self.handlers = ApiHandlers(queue, keys, self._audit, _version())
+        self.streams = EventStreams(queue)
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    def build_app(self) -> web.Application:
+        """Return the aiohttp application (also used in-process by tests)."""
+        app = web.Application(middlewares=[self._guard], client_max_size=MAX_BODY)
+        h = self.handlers
+        app.router.add_get("/v1/health", h.health)
+        app.router.add_get("/v1/openapi.json", self._openapi)
+        app.router.add_get("/v1/instruments", h.instruments)
+        app.router.add_get("/v1/quotes", h.quotes)
+        app.router.add_post("/v1/orders/preview", h.preview)
+        app.router.add_post("/v1/orders", h.submit)
+        app.router.add_get("/v1/orders", h.list_orders)
+        app.router.add_get("/v1/orders/{id}", h.get_order)
+        app.router.add_delete("/v1/orders/{id}", h.delete_order)
+        app.router.add_get("/v1/account", h.account)
+        app.router.add_get("/v1/events", self.streams.handle)
+        return app
+
+    async def start(self) -> int:
+        """Listen and return the port; raise OSError (port in use) with a message saying what to do."""
+        runner = web.AppRunner(self.build_app(), access_log=None, shutdown_timeout=2.0)
+        await runner.setup()
+        site = web.TCPSite(runner, LOOPBACK, self._requested_port)
+        try:
+            await site.start()
+        except OSError as exc:
+            await runner.cleanup()
+            raise OSError(exc.errno, f"The strategy API cannot listen on {LOOPBACK}:{self._requested_port} "
+                                     f"({exc.strerror}); choose another port with --api-port.") from None
+        self._runner = runner
+        address = runner.addresses[0]
+        self.port = int(address[1])
+        log.info("strategy API listening on %s", self.url)
+        return self.port
+
+    async def stop(self) -> None:
+        runner, self._runner = self._runner, None
+        self.streams.close_all()
+        if runner is not None:
+            await runner.cleanup()
+
+    # --- guard ----------------------------------------------------------------------------------
+
+    def check(self, request: web.Request) -> None:
+        """Refuse a request from anywhere but a local program holding the token (raises ApiError)."""
+        host = request.headers.get("Host", "")
+        allowed = (f"{LOOPBACK}:{self.port}", f"localhost:{self.port}")
+        if host.lower() not in allowed:
+            raise ApiError(403, "forbidden_host", f"Host must be {allowed[0]} or {allowed[1]}.")
+        if "Origin" in request.headers:
+            raise ApiError(403, "forbidden_origin", "Browsers may not call the strategy API (an Origin header "
+                                                    "was sent): call it from a program.")
+        if request.path == "/v1/health":
+            return
+        scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not presented or not self._token.matches(presented.strip()):
+            raise ApiError(401, "unauthorized", "Send Authorization: Bearer <token> with the token shown in "
+                                                "TradeTerm's API panel (or TRADETERM_API_TOKEN).")
+
+    @web.middleware
+    async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            self.check(request)
+            response = await handler(request)
+        except ApiError as exc:
+            response = exc.response()
+        except web.HTTPException as exc:  # aiohttp's own: 404, 405, 413...
+            code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(exc.status, "bad_request")
+            response = error_response(exc.status, code, exc.reason, None)
+        except Exception:
+            log.exception("strategy API: %s %s failed", request.method, request.path)
+            response = error_response(500, "internal_error", "TradeTerm failed to handle this request; "
+                                                             "the error is in its log.")
+        request_log.info("%s %s -> %s", request.method, request.path, response.status)
+        return response
+
+    async def _openapi(self, request: web.Request) -> web.Response:
+        return web.json_response(OPENAPI)

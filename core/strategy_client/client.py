@@ -1,0 +1,195 @@
+"""TradeTermClient: post strategy orders to TradeTerm's local API. Standard library only; copy it anywhere.
+
+    client = TradeTermClient("http://127.0.0.1:8765", token, strategy="momo", account="PAPER-1")
+    order = client.submit("AAPL", "BUY", "10", "LMT", limit_price="189.50")
+    client.status(order["client_order_id"])["status"]   # PENDING_APPROVAL, then SUBMITTED, FILLED...
+
+Every refusal raises ApiRefused (status, code, message, field) and every transport failure
+ApiUnavailable; both are also kept in `failures`, which `status()` returns with the orders.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+ENV_TOKEN = "TRADETERM_API_TOKEN"
+DEFAULT_URL = "http://127.0.0.1:8765"
+
+
+class ApiRefused(Exception):
+    """TradeTerm refused the request; `field` names the field to change, if one is wrong."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(f"{status} {code}: {message}" + (f" (field {field})" if field else ""))
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+
+class ApiUnavailable(Exception):
+    """TradeTerm could not be reached (not running, wrong port, timeout)."""
+
+
+def decimal_text(value: object) -> str | None:
+    """Return a number as decimal text for the API; floats go through str() so 0.1 stays '0.1'."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise TypeError("a price or quantity cannot be a bool")
+    if isinstance(value, float):
+        value = repr(value)
+    return format(Decimal(str(value)).normalize(), "f")
+
+
+class TradeTermClient:
+    """One strategy's connection to TradeTerm: submit, preview, status, withdraw, account, events."""
+
+    def __init__(self, base_url: str = DEFAULT_URL, token: str | None = None, *, strategy: str,
+                 account: str | None = None, timeout: float = 5.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        parsed = urllib.parse.urlsplit(self.base_url)
+        if parsed.scheme != "http" or parsed.hostname is None:
+            raise ValueError(f"base_url must look like http://127.0.0.1:PORT, not {base_url!r}")
+        self._host, self._port = parsed.hostname, parsed.port or 80
+        self._token = token if token is not None else os.environ.get(ENV_TOKEN, "")
+        self.strategy = strategy
+        self.account = account
+        self.timeout = timeout
+        self.failures: list[dict[str, Any]] = []
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
+
+    # --- transport ------------------------------------------------------------------------------
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None,
+              query: dict[str, str] | None = None) -> Any:
+        url = self.base_url + path + ("?" + urllib.parse.urlencode(query) if query else "")
+        data = None if body is None else json.dumps({k: v for k, v in body.items() if v is not None}).encode()
+        request = urllib.request.Request(url, data=data, method=method)
+        request.add_header("Authorization", f"Bearer {self._token}")
+        request.add_header("Accept", "application/json")
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with self._opener.open(request, timeout=self.timeout) as response:
+                return json.loads(response.read().decode("utf-8"))
+        except urllib.error.HTTPError as exc:
+            raise self._refusal(exc) from None
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+            raise ApiUnavailable(f"TradeTerm at {self.base_url} did not answer {method} {path}: {exc}") from None
+
+    @staticmethod
+    def _refusal(exc: urllib.error.HTTPError) -> ApiRefused:
+        try:
+            error = json.loads(exc.read().decode("utf-8"))["error"]
+            return ApiRefused(exc.code, str(error.get("code")), str(error.get("message")), error.get("field"))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return ApiRefused(exc.code, "http_error", str(exc.reason))
+
+    def _record(self, action: str, body: dict[str, Any] | None, exc: Exception) -> None:
+        entry: dict[str, Any] = {"time": datetime.now(UTC).isoformat(), "action": action, "error": str(exc),
+                                 "request": body}
+        if isinstance(exc, ApiRefused):
+            entry.update(status=exc.status, code=exc.code, field=exc.field)
+        self.failures.append(entry)
+
+    # --- orders ---------------------------------------------------------------------------------
+
+    def _order(self, symbol: str, side: str, quantity: object, order_type: str, limit_price: object,
+               stop_price: object, tif: str, account: str | None) -> dict[str, Any]:
+        return {
+            "strategy": self.strategy, "account": account or self.account, "symbol": symbol, "side": side.upper(),
+            "quantity": decimal_text(quantity), "order_type": order_type.upper(),
+            "limit_price": decimal_text(limit_price), "stop_price": decimal_text(stop_price), "tif": tif.upper(),
+        }
+
+    def submit(self, symbol: str, side: str, quantity: object, order_type: str = "LMT", limit_price: object = None,
+               stop_price: object = None, *, tif: str = "DAY", signal_time: datetime | None = None,
+               idempotency_key: str | None = None, account: str | None = None, stop_loss: object = None,
+               take_profit: object = None, signal_price: object = None, remark: str = "") -> dict[str, Any]:
+        """Queue an order for approval; return {"client_order_id", "status"}. Retries a lost answer safely."""
+        when = signal_time or datetime.now(UTC)
+        if when.tzinfo is None:
+            when = when.astimezone()  # a naive time is the strategy host's local time
+        body = self._order(symbol, side, quantity, order_type, limit_price, stop_price, tif, account)
+        body.update(signal_time=when.isoformat(), idempotency_key=idempotency_key or uuid.uuid4().hex,
+                    stop_loss=decimal_text(stop_loss), take_profit=decimal_text(take_profit),
+                    signal_price=decimal_text(signal_price), remark=remark or None)
+        try:
+            try:
+                result: dict[str, Any] = self._call("POST", "/v1/orders", body)
+            except ApiUnavailable:
+                result = self._call("POST", "/v1/orders", body)  # same key: never a second order
+        except (ApiRefused, ApiUnavailable) as exc:
+            self._record("submit", body, exc)
+            raise
+        return result
+
+    def preview(self, symbol: str, side: str, quantity: object, order_type: str = "LMT", limit_price: object = None,
+                stop_price: object = None, *, tif: str = "DAY", account: str | None = None) -> dict[str, Any]:
+        """Ask what risk would say now (queues nothing): {"verdict": "ok"|"refused", "reason", "notional", ...}."""
+        body = self._order(symbol, side, quantity, order_type, limit_price, stop_price, tif, account)
+        result: dict[str, Any] = self._call("POST", "/v1/orders/preview", body)
+        return result
+
+    def status(self, client_order_id: str | None = None) -> dict[str, Any]:
+        """Return one order; without an id, {"orders": this strategy's orders, "failures": refused or failed posts}."""
+        if client_order_id is not None:
+            order: dict[str, Any] = self._call("GET", f"/v1/orders/{urllib.parse.quote(client_order_id, safe='')}")
+            return order
+        listed = self._call("GET", "/v1/orders", query={"strategy": self.strategy})
+        return {"orders": listed["orders"], "failures": list(self.failures)}
+
+    def withdraw(self, client_order_id: str) -> dict[str, Any]:
+        """Withdraw a pending order (or cancel a working one); return the order."""
+        order: dict[str, Any] = self._call("DELETE", f"/v1/orders/{urllib.parse.quote(client_order_id, safe='')}")
+        return order
+
+    def account_info(self, account: str | None = None) -> dict[str, Any]:
+        """Return cash and positions in hikyuu's asset-info shape (numbers as decimal strings)."""
+        info: dict[str, Any] = self._call("GET", "/v1/account", query={"account": account or self.account or ""})
+        return info
+
+    def quote(self, symbol: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", "/v1/quotes", query={"symbol": symbol})
+        return result
+
+    def instruments(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call("GET", "/v1/instruments")["instruments"]
+        return result
+
+    def health(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", "/v1/health")
+        return result
+
+    def events(self, timeout: float | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Yield (kind, payload) for this strategy's order and fill events as they happen ("order" or "fill")."""
+        connection = http.client.HTTPConnection(self._host, self._port, timeout=timeout)
+        try:
+            query = urllib.parse.urlencode({"strategy": self.strategy})
+            connection.request("GET", f"/v1/events?{query}", headers={"Authorization": f"Bearer {self._token}",
+                                                                      "Accept": "text/event-stream"})
+            response = connection.getresponse()
+            if response.status != 200:
+                body = response.read().decode("utf-8", "replace")
+                raise ApiRefused(response.status, "http_error", body)
+            kind, data = "message", list[str]()
+            for raw in response:
+                line = raw.decode("utf-8").rstrip("\r\n")
+                if not line:
+                    if data:
+                        yield kind, json.loads("\n".join(data))
+                    kind, data = "message", []
+                elif line.startswith("event:"):
+                    kind = line[6:].strip()
+                elif line.startswith("data:"):
+                    data.append(line[5:].strip())
+        finally:
+            connection.close()

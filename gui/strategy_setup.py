@@ -1,0 +1,89 @@
+"""StrategySetup: the strategy side of the composition root — approval queue, local API, their docks."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QSystemTrayIcon
+
+from core.domain import LogMessage
+from core.services.approvals import ApprovalQueue
+from core.services.session import TradingSession
+from core.services.strategies import StrategyRegistry
+from core.services.strategy_api import ApiToken, StrategyApiServer
+from core.storage.idempotency import IdempotencyStore
+from core.storage.secrets import SecretStore
+from core.storage.settings import SettingsStore
+from gui.widgets.api_token_panel import ApiTokenPanel
+from gui.widgets.approval_queue import ApprovalAlert, ApprovalQueueWidget
+from gui.widgets.main_window import MainWindow
+
+DEFAULT_API_PORT = 8765
+
+
+class StrategySetup:
+    """Queue strategy orders for approval and serve the local API on 127.0.0.1.
+
+    `api_port` None takes settings' "api_port" (default 8765); 0 lets the OS pick a free port.
+    """
+
+    def __init__(self, window: MainWindow, session: TradingSession, settings: SettingsStore, data_dir: Path,
+                 secrets: SecretStore, api_port: int | None) -> None:
+        self._window = window
+        self._session = session
+        document = settings.load()
+        self.strategies = StrategyRegistry.from_json(document.get("strategies"), started_at=session.clock.now())
+        self.intake = IdempotencyStore(data_dir / "strategy_api.sqlite")
+        self.approvals = ApprovalQueue(session, self.strategies, self.intake)
+        self.token = ApiToken(secrets)
+        port = api_port if api_port is not None else int(document.get("api_port", DEFAULT_API_PORT))
+        self.server = StrategyApiServer(self.approvals, self.intake, self.token, port=port)
+        self.queue_widget = ApprovalQueueWidget(
+            self.approvals, window.reporter,
+            auto_approving=lambda: [str(s) for s in self.strategies.auto_approving()],
+        )
+        self.approvals.on_change.append(self.queue_widget.refresh)
+        window.add_dock("Approvals", "dock.approvals", self.queue_widget, Qt.DockWidgetArea.BottomDockWidgetArea)
+        tray = QSystemTrayIcon(window.windowIcon(), window) if QSystemTrayIcon.isSystemTrayAvailable() else None
+        if tray is not None:
+            tray.show()
+        self.alert = ApprovalAlert(
+            tray, enabled=lambda: settings.load().get("approval_alerts", True) is not False, parent=window
+        )
+        self.approvals.on_new.append(lambda pending: self.alert.announce(
+            f"{pending.signal.strategy_id}: {pending.order.side.value} "
+            f"{pending.order.quantity.value.normalize():f} {pending.order.symbol}"
+        ))
+        self.token_panel = ApiTokenPanel(
+            self.server.url if port else "chosen at start", self.token.masked, self.token.value,
+            None if self.token.from_environment else self.token.regenerate,
+        )
+        window.add_dock("Strategy API", "dock.strategyApi", self.token_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.approvals.restore()
+        self._stopped = False
+
+    async def start(self, serve: bool = True) -> None:
+        """Start the expiry sweep and (unless serve is False) the API; a taken port is reported, not fatal."""
+        if self._stopped:  # the window closed before the deferred start ran
+            return
+        self.approvals.start()
+        if not serve:
+            return
+        try:
+            await self.server.start()
+        except OSError as exc:
+            self._session.bus.publish(LogMessage("ERROR", f"Strategy API not started: {exc}"))
+            return
+        self._session.bus.publish(LogMessage("INFO", f"Strategy API listening on {self.server.url}"))
+
+    async def stop(self) -> None:
+        self._stopped = True
+        await self.server.stop()
+        await self.approvals.stop()
+        self.intake.close()
+
+    def start_soon(self, serve: bool) -> Any:
+        return asyncio.ensure_future(self.start(serve))

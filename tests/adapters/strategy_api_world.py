@@ -1,0 +1,83 @@
+"""The strategy API served for real on 127.0.0.1:0 over a paper session, plus a raw HTTP helper."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from core.services.strategy_api import ApiToken, StrategyApiServer
+from core.storage.memory_keyring import MemoryKeyring
+from core.storage.secrets import SecretStore
+from core.strategy_client import TradeTermClient
+from tests.unit.approvals_world import LiveClock, World, make_world
+
+TOKEN = "t0ken-for-tests-only"
+
+
+@dataclass
+class ApiWorld:
+    world: World
+    server: StrategyApiServer
+    token: ApiToken
+    audit: list[tuple[str, str, str]] = field(default_factory=list)
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    def client(self, strategy: str = "momo", token: str = TOKEN) -> TradeTermClient:
+        return TradeTermClient(self.server.url, token, strategy=strategy, account="PAPER-1")
+
+    def order_body(self, **changes: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "strategy": "momo", "account": "PAPER-1", "symbol": "AAPL", "side": "BUY", "quantity": "10",
+            "order_type": "LMT", "limit_price": str(self.world.ask()), "tif": "DAY",
+            "signal_time": (datetime.now(UTC) - timedelta(seconds=1)).isoformat(), "idempotency_key": "k-1",
+        }
+        body.update(changes)
+        return {k: v for k, v in body.items() if v is not None}
+
+    async def raw(self, method: str, path: str, body: bytes | dict[str, Any] | None = None,
+                  headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        """Send one request over a real socket with exactly these headers; return (status, decoded JSON or text)."""
+        data = json.dumps(body).encode() if isinstance(body, dict) else body
+        sent = {"Host": f"127.0.0.1:{self.port}", "Authorization": f"Bearer {TOKEN}",
+                "Content-Type": "application/json"}
+        sent.update(headers or {})
+        sent = {k: v for k, v in sent.items() if v != ""}
+
+        def call() -> tuple[int, Any]:
+            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+            try:
+                connection.request(method, path, body=data, headers=sent)
+                response = connection.getresponse()
+                text = response.read().decode("utf-8", "replace")
+                try:
+                    return response.status, json.loads(text)
+                except ValueError:
+                    return response.status, text
+            finally:
+                connection.close()
+
+        return await asyncio.to_thread(call)
+
+
+async def start_api(tmp_path: Path) -> ApiWorld:
+    world = await make_world(tmp_path, clock=LiveClock())
+    secrets = SecretStore("tradeterm-test", backend=MemoryKeyring())
+    secrets.set("api/token", TOKEN)
+    token = ApiToken(secrets, environ={})
+    audit: list[tuple[str, str, str]] = []
+    server = StrategyApiServer(world.queue, world.store, token, audit=lambda *entry: audit.append(entry))
+    await server.start()
+    return ApiWorld(world, server, token, audit)
+
+
+async def stop_api(api: ApiWorld) -> None:
+    await api.server.stop()
+    await api.world.close()

@@ -1,0 +1,121 @@
+"""The approval dock over a real queue, session and paper broker: edit then approve, reject, a refused approval."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from core.domain import OrderStatus
+from core.services.strategy_api import ApiToken
+from core.storage.memory_keyring import MemoryKeyring
+from core.storage.secrets import SecretStore
+from gui.models.approvals import APPROVAL_COLUMNS
+from gui.widgets.api_token_panel import ApiTokenPanel
+from gui.widgets.approval_queue import ApprovalQueueWidget
+from tests.unit.approvals_world import STRATEGY, World, make_world
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    w = await make_world(tmp_path)
+    yield w
+    await w.close()
+
+
+async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    for _ in range(int(timeout / 0.02)):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+def cell(widget: ApprovalQueueWidget, key: str, row: int = 0) -> str:
+    column = [c.key for c in APPROVAL_COLUMNS].index(key)
+    return str(widget.model.data(widget.model.index(row, column), Qt.ItemDataRole.DisplayRole))
+
+
+async def test_edit_then_approve_sends_the_edited_quantity(qtbot: QtBot, world: World) -> None:
+    order = await world.queue.intake(world.request(qty="10"), world.signal())
+    widget = ApprovalQueueWidget(world.queue)
+    qtbot.addWidget(widget)
+    widget.select(order.client_order_id)
+    assert cell(widget, "quantity") == "10" and cell(widget, "verdict") == "OK"
+    qtbot.mouseClick(widget.edit_button, Qt.MouseButton.LeftButton)
+    dialog = widget.edit_dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.quantity_edit.setText("4")
+    qtbot.mouseClick(dialog.approve_button, Qt.MouseButton.LeftButton)
+    await until(lambda: "approved" in widget.status_label.text())
+    (replacement,) = [o for o in world.session.oms.orders() if o is not order]
+    assert replacement.quantity.value == 4 and replacement.status is OrderStatus.FILLED
+    assert order.status is OrderStatus.CANCELED and str(replacement.client_order_id) in order.reason
+    assert widget.model.rowCount() == 0
+
+
+async def test_reject_asks_a_reason_and_the_strategy_sees_it(qtbot: QtBot, world: World) -> None:
+    order = await world.queue.intake(world.request(qty="10"), world.signal())
+    widget = ApprovalQueueWidget(world.queue)
+    qtbot.addWidget(widget)
+    widget.select(order.client_order_id)
+    qtbot.mouseClick(widget.reject_button, Qt.MouseButton.LeftButton)
+    dialog = widget.reject_dialog
+    assert dialog is not None and not dialog.ok_button.isEnabled()
+    qtbot.keyClicks(dialog.reason_edit, "earnings tomorrow")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert order.status is OrderStatus.DENIED and order.reason == "Rejected by trader: earnings tomorrow"
+    assert widget.model.rowCount() == 0 and "rejected" in widget.status_label.text()
+
+
+async def test_approving_after_the_price_moved_past_the_collar_is_refused_and_the_row_stays(
+    qtbot: QtBot, world: World
+) -> None:
+    order = await world.queue.intake(world.request(price="189.50"), world.signal())
+    world.move("AAPL", "199.99", "200.00")
+    widget = ApprovalQueueWidget(world.queue)
+    qtbot.addWidget(widget)
+    widget.select(order.client_order_id)
+    assert "collar" in cell(widget, "verdict") and cell(widget, "drift").startswith("+5.")
+    qtbot.mouseClick(widget.approve_button, Qt.MouseButton.LeftButton)
+    await until(lambda: "not sent" in widget.status_label.text())
+    assert "collar" in widget.status_label.text()
+    assert order.status is OrderStatus.PENDING_APPROVAL
+    assert widget.model.rowCount() == 1 and "collar" in cell(widget, "attempt")
+    assert list((await world.broker.snapshot()).orders) == []
+
+
+async def test_auto_approving_strategies_are_marked_visibly(qtbot: QtBot, world: World) -> None:
+    widget = ApprovalQueueWidget(world.queue,
+                                 auto_approving=lambda: [str(s) for s in world.strategies.auto_approving()])
+    qtbot.addWidget(widget)
+    assert widget.auto_label.isHidden()
+    world.strategies.set_auto_approve(STRATEGY, True)
+    widget.refresh()
+    assert not widget.auto_label.isHidden() and "momo" in widget.auto_label.text()
+
+
+async def test_the_approvals_model_passes_the_model_tester(qtmodeltester: object, world: World) -> None:
+    await world.queue.intake(world.request(qty="1"), world.signal())
+    await world.queue.intake(world.request(qty="2", side=world.request().side.opposite), world.signal())
+    widget = ApprovalQueueWidget(world.queue)
+    assert widget.model.rowCount() == 2
+    qtmodeltester.check(widget.model)  # type: ignore[attr-defined]
+    widget.deleteLater()
+
+
+def test_the_token_panel_masks_copies_and_regenerates(qtbot: QtBot) -> None:
+    token = ApiToken(SecretStore("tradeterm-test", backend=MemoryKeyring()), environ={})
+    first = token.value()
+    panel = ApiTokenPanel("http://127.0.0.1:8765", token.masked, token.value, token.regenerate)
+    qtbot.addWidget(panel)
+    assert first not in panel.token_label.text() and panel.token_label.text().endswith(first[-4:])
+    qtbot.mouseClick(panel.copy_button, Qt.MouseButton.LeftButton)
+    assert QApplication.clipboard().text() == first
+    qtbot.mouseClick(panel.regenerate_button, Qt.MouseButton.LeftButton)
+    assert not token.matches(first) and panel.token_label.text().endswith(token.value()[-4:])
