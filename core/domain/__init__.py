@@ -13,6 +13,7 @@ from core.domain.enums import (
 from core.domain.events import (
     AccountUpdated,
     BrokerPnl,
+    BrokerTokenExpiring,
     ConnectionChanged,
     Event,
     FillRecorded,
@@ -55,7 +56,7 @@ __all__ = [
     "AccountUpdated",
     "AssetClass",
     "BrokerOrderId",
-    "BrokerPnl",
+    "BrokerPnl", "BrokerTokenExpiring",
     "ClientOrderId",
     "ConnectionChanged",
     "ConnectionState",

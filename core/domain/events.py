@@ -180,6 +180,14 @@ class FillsRestored(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class BrokerTokenExpiring(Event):
+    """A broker's access token (e.g. Kite's daily token) expires soon; the trader must log in again."""
+
+    account_id: AccountId
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class BrokerPnl(Event):
     """P&L as the broker computes it (IB reqPnL / reqPnLSingle), for one symbol or (symbol None) the account."""
 

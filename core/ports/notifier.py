@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
-
-from core.domain import AccountId, Event
 
 
 class NotificationKind(StrEnum):
@@ -50,17 +47,6 @@ class Notification:
     key: str
     subject: str
     body: str
-
-
-@dataclass(frozen=True, slots=True)
-class BrokerTokenExpiring(Event):
-    """A broker's access token (e.g. Kite's daily token) expires soon; the trader must log in again.
-
-    Belongs in core.domain.events; kept here until the domain adds it.
-    """
-
-    account_id: AccountId
-    expires_at: datetime
 
 
 class Notifier(Protocol):

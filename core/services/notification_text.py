@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from core.domain import (
     AccountId,
+    BrokerTokenExpiring,
     ConnectionChanged,
     Fill,
     Money,
@@ -22,7 +23,7 @@ from core.domain import (
     TradingStateChanged,
 )
 from core.ports.mailer import MailMessage, PendingNotification
-from core.ports.notifier import BrokerTokenExpiring, Notification, NotificationKind
+from core.ports.notifier import Notification, NotificationKind
 from core.services.portfolio import PnlTotals
 
 PREFIX = "[TradeTerm]"

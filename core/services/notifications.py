@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from core.domain import (
     AccountId,
+    BrokerTokenExpiring,
     ConnectionChanged,
     ConnectionState,
     FillRecorded,
@@ -28,7 +29,7 @@ from core.domain import (
 )
 from core.ports.clock import Clock
 from core.ports.mailer import Mailer, MailError, Outbox
-from core.ports.notifier import BrokerTokenExpiring, Notification, NotificationKind
+from core.ports.notifier import Notification, NotificationKind
 from core.services import notification_text as text
 from core.services.bus import EventBus
 from core.services.clock import SystemClock

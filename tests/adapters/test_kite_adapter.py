@@ -187,3 +187,35 @@ async def test_a_stalled_kite_is_reported_as_a_timeout_not_a_hang(sim: KiteSimul
     await asyncio.sleep(0.9)
     assert (await adapter.snapshot()).cash, "Kite answers again once the stall ends"
     await adapter.disconnect()
+
+
+async def test_the_trader_is_warned_half_an_hour_before_kite_ends_the_session(sim: KiteSimulator) -> None:
+    from datetime import timedelta
+
+    from core.adapters.kite.credentials import AccessToken, KiteCredentials
+    from core.domain import BrokerTokenExpiring
+
+    events = EventRecorder()
+    soon = datetime.now(UTC) + timedelta(minutes=10)
+    credentials = KiteCredentials.in_memory(
+        sim.api_key, sim.api_secret, AccessToken(sim.issue_access_token(), soon, sim.exchange.user_id)
+    )
+    adapter = KiteBroker(AccountId("KITE-1"), KiteConfig.from_mapping(sim_settings(sim, ticker=False)), events,
+                         credentials)
+    await adapter.connect()
+    try:
+        for _ in range(100):
+            if events.of_type(BrokerTokenExpiring):
+                break
+            await asyncio.sleep(0.01)
+        (warning,) = events.of_type(BrokerTokenExpiring)
+        assert warning.account_id == AccountId("KITE-1") and warning.expires_at == soon
+    finally:
+        await adapter.disconnect()
+
+    later = EventRecorder()
+    fresh = broker(sim, later)  # a session ending in 12 hours: no warning yet
+    await fresh.connect()
+    await asyncio.sleep(0.05)
+    assert later.of_type(BrokerTokenExpiring) == []
+    await fresh.disconnect()

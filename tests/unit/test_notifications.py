@@ -13,6 +13,7 @@ import pytest
 
 from core.domain import (
     AccountId,
+    BrokerTokenExpiring,
     ConnectionChanged,
     ConnectionState,
     FillRecorded,
@@ -27,7 +28,7 @@ from core.domain import (
     TradingState,
     TradingStateChanged,
 )
-from core.ports.notifier import BrokerTokenExpiring, NotificationKind
+from core.ports.notifier import NotificationKind
 from core.services.bus import EventBus
 from core.services.clock import SystemClock
 from core.services.notifications import NotificationSettings, next_summary_time

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -39,6 +39,7 @@ from core.adapters.kite.tracker import OrderTracker, TrackedOrder
 from core.domain import (
     AccountId,
     AccountUpdated,
+    BrokerTokenExpiring,
     ConnectionChanged,
     ConnectionState,
     Instrument,
@@ -57,6 +58,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 _POLL_DECISION_S = 0.05
 
+
+EXPIRY_WARNING = timedelta(minutes=30)
+"""How long before Kite ends the session the trader is told to log in again."""
 
 class KiteBroker:
     """One Zerodha Kite account. Implements core.ports.broker.BrokerAdapter.
@@ -97,6 +101,7 @@ class KiteBroker:
         self.login_required = False
         self.user_id = ""
         self.token_expires_at: datetime | None = None
+        self._expiry_warning: asyncio.TimerHandle | None = None
 
     # --- login -----------------------------------------------------------------------------------
 
@@ -154,12 +159,31 @@ class KiteBroker:
             self._publish(ConnectionState.FAILED, str(exc))
             raise
         self.login_required = False
+        self._warn_before_expiry()
         self._publish(ConnectionState.CONNECTED, f"Connected to Kite as {self.user_id}; session ends "
                       f"{self.token_expires_at.astimezone(IST):%Y-%m-%d %H:%M} IST." if self.token_expires_at
                       else f"Connected to Kite as {self.user_id}.")
 
+    def _warn_before_expiry(self) -> None:
+        """Publish BrokerTokenExpiring EXPIRY_WARNING before the session ends (at once if that is already past)."""
+        if self._expiry_warning is not None:
+            self._expiry_warning.cancel()
+            self._expiry_warning = None
+        expires = self.token_expires_at
+        if expires is None:
+            return
+        now = self._now()
+        if now >= expires:
+            return
+        delay = max(0.0, (expires - EXPIRY_WARNING - now).total_seconds())
+        event = BrokerTokenExpiring(self.account_id, expires)
+        self._expiry_warning = asyncio.get_running_loop().call_later(delay, self._sink, event)
+
     async def disconnect(self) -> None:
         """Stop polling and the ticker; report DISCONNECTED."""
+        if self._expiry_warning is not None:
+            self._expiry_warning.cancel()
+            self._expiry_warning = None
         was = self._state
         await self._stop_streams()
         if was is not ConnectionState.DISCONNECTED:
