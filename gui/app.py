@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from core.adapters.registry import create_adapter
@@ -23,8 +24,10 @@ from core.storage.outbox import OutboxError
 from core.storage.paths import data_paths
 from core.storage.secrets import SecretStore
 from core.storage.settings import AccountSettings, SettingsError, SettingsStore
+from gui.about import AboutDialog
 from gui.accounts_setup import AccountsSetup
 from gui.adapter_extras import AdapterExtras
+from gui.bundle import resources_dir
 from gui.mail_setup import MailSetup
 from gui.strategy_setup import StrategySetup
 from gui.widgets.main_window import MainWindow
@@ -69,6 +72,7 @@ def create_main_window(
     for account in accounts:
         session.add_account(create_adapter(account.kind, AccountId(account.id), extras(account), bus.publish))
     window = MainWindow(session, settings)
+    window.add_tool_action("About", "action.about", "Ctrl+Shift+A", lambda: AboutDialog(window).open())
     window.add_tool_action("E-mail settings…", "action.emailSettings", "Ctrl+Shift+E",
                            lambda: mail.open_settings_dialog(window))
     window.shutdown_hooks.append(mail.close)
@@ -93,6 +97,8 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--api-port", type=int, metavar="PORT",
                         help="strategy API port on 127.0.0.1 (default: settings' api_port, else 8765; 0: any free)")
     parser.add_argument("--screenshot", metavar="PATH", help="save a PNG of the window and exit")
+    parser.add_argument("--self-check", action="store_true",
+                        help="check adapters, journal, keyring and Qt; print a JSON summary; exit 0 if all is well")
     parser.add_argument("--after", type=float, default=3.0, metavar="SECONDS",
                         help="with --screenshot: let quotes run this long first (default 3)")
     return parser.parse_args(list(argv))
@@ -103,10 +109,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     import qasync
 
     args = _parse(sys.argv[1:] if argv is None else argv)
+    if args.self_check:
+        from gui.self_check import main as self_check
+
+        return self_check()  # before any QApplication: it checks that Qt's platform plugin loads
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("TradeTerm")
     app.setOrganizationName("TradeTerm")
+    app.setDesktopFileName("tradeterm")
+    icon = resources_dir() / "icons" / "tradeterm-256.png"
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
