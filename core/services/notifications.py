@@ -110,6 +110,7 @@ class NotificationService:
         clock: Clock | None = None,
         portfolio: Portfolio | None = None,
     ) -> None:
+        self._closing = False
         self._bus = bus
         self._outbox = outbox
         self._mailer = mailer
@@ -171,11 +172,15 @@ class NotificationService:
         if self._batch_timer is not None:
             self._batch_timer.cancel()
         self._batch_now()
+        self._closing = True
+        self._wake.set()
         for task in self._tasks:
             task.cancel()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=self.settings.send_timeout_s + 2)
         for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            if task.done() and not task.cancelled():
+                task.exception()
         self._tasks.clear()
 
     # --- queueing -------------------------------------------------------------------------------
@@ -242,8 +247,11 @@ class NotificationService:
 
     # --- sending --------------------------------------------------------------------------------
 
+    def _running(self) -> bool:
+        return not self._closing
+
     async def _send_loop(self) -> None:
-        while True:
+        while self._running():  # a flag as well as cancel: Python 3.11's wait_for can swallow a cancel
             self._wake.clear()
             try:
                 await self._send_due()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -102,6 +101,7 @@ class KiteBroker:
         self.user_id = ""
         self.token_expires_at: datetime | None = None
         self._expiry_warning: asyncio.TimerHandle | None = None
+        self._polling = False
 
     # --- login -----------------------------------------------------------------------------------
 
@@ -336,10 +336,12 @@ class KiteBroker:
         if ticker is not None:
             ticker.close()
         poller, self._poller = self._poller, None
+        self._polling = False  # Python 3.11's wait_for can swallow a cancel: the loop also checks this flag
         if poller is not None and poller is not asyncio.current_task():
             poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await poller
+            await asyncio.wait([poller], timeout=self.config.request_timeout_s + 2)
+            if poller.done() and not poller.cancelled():
+                poller.exception()
 
     def _halt_for_login(self, detail: str) -> None:
         """Kite ended the session: stop streams, report FAILED and wait for complete_login."""
@@ -425,9 +427,15 @@ class KiteBroker:
                 self._tracker.on_trades(await self._rest(self._kite.order_trades, order_id))
             self._tracker.on_order(history[-1])
 
+    def _still_polling(self) -> bool:
+        return self._polling
+
     async def _poll_loop(self) -> None:
-        while True:
+        self._polling = True
+        while self._still_polling():
             await asyncio.sleep(self.config.poll_interval_s)
+            if not self._still_polling():
+                return
             try:
                 async with self._updates:
                     orders = await self._rest(self._kite.orders)
