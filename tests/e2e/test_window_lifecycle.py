@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QDockWidget, QLabel, QLineEdit, QPushButton, QTableView, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QLineEdit, QMessageBox, QPushButton, QTableView, QWidget
 
 from core.domain import AccountId, OrderRequest, OrderStatus, OrderType, Price, Side, TimeInForce
+from core.services.session import OrderRefused
 from tests.e2e.window_helpers import cell, click_cell, open_window, until, write_paper_settings
 
 ACCOUNT = AccountId("PAPER-1")
@@ -96,3 +99,26 @@ async def test_double_click_a_working_order_to_change_its_price(tmp_path: Path) 
         await until(lambda: order.limit_price == Price(bid - 2), "the new price on the order")
         await until(lambda: cell(orders, order.client_order_id, "limit").replace(",", "") == str(bid - 2),
                     "the new price in the working-orders grid")
+
+
+async def test_kill_switch_from_the_toolbar_cancels_everything_and_halts_until_resumed(tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        bid, _ = window.bridge.bid_ask("AAPL")
+        assert bid is not None
+        orders = []
+        for offset in (2, 3, 4):
+            orders.append(await window.session.submit(
+                OrderRequest(ACCOUNT, "AAPL", Side.BUY, "10", OrderType.LIMIT, limit_price=bid - offset)))
+            await asyncio.sleep(0.25)  # within the order-rate limit
+        window.findChild(QAction, "action.killSwitch").trigger()
+        await until(lambda: window.findChild(QMessageBox, "killSwitchConfirmDialog") is not None, "the confirm")
+        box = window.findChild(QMessageBox, "killSwitchConfirmDialog")
+        QTest.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
+        await until(lambda: all(o.status is OrderStatus.CANCELED for o in orders), "every order canceled")
+        await until(lambda: "HALTED" in window.findChild(QLabel, "status.tradingState").text().upper(),
+                    "the status bar to say HALTED")
+        with pytest.raises(OrderRefused, match=r"(?i)halt|kill"):
+            await window.session.submit(OrderRequest(ACCOUNT, "AAPL", Side.BUY, "1", OrderType.MARKET))
+        window.findChild(QAction, "action.resumeTrading").trigger()
+        await until(lambda: window.session.account(ACCOUNT).trading.value == "ACTIVE", "trading to resume")
