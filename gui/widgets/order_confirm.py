@@ -1,13 +1,14 @@
-"""The confirm-before-sending dialog of the order ticket, and the one-line order summary both show."""
+"""The confirm-before-sending dialog of the order ticket, and the order text and numbers the ticket shares with it."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
-from core.domain import Instrument, OrderType, Side, ValidatedRequest
+from core.domain import Instrument, OrderType, Side, ValidatedRequest, to_decimal
+from core.domain.order_request import plain
 
 TYPE_LABELS = {
     OrderType.MARKET: "MKT",
@@ -16,6 +17,18 @@ TYPE_LABELS = {
     OrderType.STOP_LIMIT: "STP LMT",
 }
 SIDE_COLORS = {Side.BUY: "#1565c0", Side.SELL: "#c62828"}
+TICKET_STYLE = """
+QPushButton[side] { border: 1px solid #9e9e9e; border-radius: 3px; padding: 5px 12px; font-weight: 600; }
+QPushButton[side="BUY"] { color: #1e88e5; }
+QPushButton[side="SELL"] { color: #e53935; }
+QPushButton[side="BUY"]:checked, QPushButton[role="send"][side="BUY"] {
+    background: #1565c0; border-color: #0d47a1; color: white; }
+QPushButton[side="SELL"]:checked, QPushButton[role="send"][side="SELL"] {
+    background: #c62828; border-color: #8e0000; color: white; }
+QPushButton[side]:focus { border: 2px solid #ffb300; }
+QPushButton[role="send"] { padding: 7px 12px; }
+QLineEdit[error="true"] { border: 1px solid #e53935; border-radius: 2px; padding: 2px; }
+"""
 
 
 def format_price(value: Decimal, instrument: Instrument | None) -> str:
@@ -23,12 +36,6 @@ def format_price(value: Decimal, instrument: Instrument | None) -> str:
     if instrument is None:
         return format(value, "f")
     return format(value.quantize(Decimal(1).scaleb(-instrument.price_places)), "f")
-
-
-def format_quantity(value: Decimal) -> str:
-    """Return value without exponent or trailing zeros (100, not 1E+2)."""
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def order_summary(side: Side, quantity: str, symbol: str, order_type: OrderType, limit: str, stop: str) -> str:
@@ -40,6 +47,19 @@ def order_summary(side: Side, quantity: str, symbol: str, order_type: OrderType,
         parts.append(TYPE_LABELS[order_type])
         parts.append(limit if order_type.needs_limit else stop if order_type.needs_stop else "")
     return " ".join(part for part in parts if part)
+
+
+def next_step(text: str, step: Decimal, direction: int) -> Decimal | None:
+    """Return the next multiple of step above (direction 1) or below (-1) the number in text, at least one step.
+
+    Empty text counts as zero; text that is not a usable number gives None.
+    """
+    try:
+        current = to_decimal(text) if text.strip() else Decimal(0)
+        steps = (current / step).quantize(Decimal(1), rounding=ROUND_FLOOR if direction > 0 else ROUND_CEILING)
+    except (ArithmeticError, TypeError, ValueError):
+        return None
+    return max((steps + direction) * step, step)
 
 
 def reference_price(validated: ValidatedRequest, quote: tuple[Decimal | None, Decimal | None]) -> Decimal | None:
@@ -68,13 +88,14 @@ class OrderConfirmDialog(QDialog):
         self.setObjectName("orderTicket.confirmDialog")
         self.setWindowTitle("Confirm order")
         self.setModal(True)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         request, instrument = validated.request, validated.instrument
         side_word = request.side.value.capitalize()
 
         headline = QLabel(
             order_summary(
                 request.side,
-                format_quantity(validated.quantity),
+                plain(validated.quantity),
                 instrument.symbol,
                 request.order_type,
                 self._price(validated.limit_price, instrument),
@@ -89,7 +110,7 @@ class OrderConfirmDialog(QDialog):
         form.setHorizontalSpacing(16)
         rows = [
             ("Side", side_word.upper()),
-            ("Quantity", format_quantity(validated.quantity)),
+            ("Quantity", plain(validated.quantity)),
             ("Symbol", f"{instrument.symbol}  {instrument.venue}".rstrip()),
             ("Type", TYPE_LABELS[request.order_type]),
         ]
@@ -111,9 +132,12 @@ class OrderConfirmDialog(QDialog):
         self._send_button = buttons.addButton(f"Send {side_word} order", QDialogButtonBox.ButtonRole.AcceptRole)
         self._send_button.setObjectName("orderTicket.confirmDialog.sendButton")
         self._send_button.setDefault(True)
+        self._send_button.setStyleSheet(
+            f"background: {SIDE_COLORS[request.side]}; color: white; border: 1px solid {SIDE_COLORS[request.side]};"
+            " border-radius: 3px; padding: 4px 14px; font-weight: 600;"
+        )
         cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         cancel.setObjectName("orderTicket.confirmDialog.cancelButton")
-        cancel.setAutoDefault(False)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import Decimal
 
-from PySide6.QtCore import QSignalBlocker, QStringListModel, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QCheckBox,
     QComboBox,
     QCompleter,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QWidget,
 )
 
@@ -33,44 +33,19 @@ from core.domain import (
     Side,
     TimeInForce,
     ValidatedRequest,
-    to_decimal,
     validate_request,
 )
-from gui.widgets.order_confirm import TYPE_LABELS, OrderConfirmDialog, format_price, format_quantity, order_summary
+from core.domain.order_request import plain
+from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_price, next_step, order_summary
 
 _ERROR_NAMES = {
     "symbol": "symbolError", "quantity": "quantityError", "limit_price": "limitPriceError",
     "stop_price": "stopPriceError", "account_id": "accountError",
 }
 _FIELDS = tuple(_ERROR_NAMES)
-_NO_ACCOUNT = AccountId("-")
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-_STYLE = """
-QPushButton[side] { border: 1px solid #9e9e9e; border-radius: 3px; padding: 5px 12px; font-weight: 600; }
-QPushButton[side="BUY"] { color: #1565c0; }
-QPushButton[side="SELL"] { color: #c62828; }
-QPushButton[side="BUY"]:checked, QPushButton[role="send"][side="BUY"] {
-    background: #1565c0; border-color: #0d47a1; color: white; }
-QPushButton[side="SELL"]:checked, QPushButton[role="send"][side="SELL"] {
-    background: #c62828; border-color: #8e0000; color: white; }
-QPushButton[side]:focus { border: 2px solid #ffb300; }
-QPushButton[role="send"] { padding: 7px 12px; }
-QLabel[role="error"] { color: #d32f2f; }
-QLineEdit[error="true"] { border: 1px solid #d32f2f; border-radius: 2px; padding: 2px; }
-"""
-
-
-class _StepLineEdit(QLineEdit):
-    """A line edit that asks to be stepped by Up/Down instead of moving the cursor."""
-
-    step_requested = Signal(int)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down) and not event.modifiers():
-            self.step_requested.emit(1 if event.key() == Qt.Key.Key_Up else -1)
-            event.accept()
-            return
-        super().keyPressEvent(event)
+_ANY_CASE = Qt.CaseSensitivity.CaseInsensitive
+_RED, _GREEN = "#e53935", "#43a047"
 
 
 class OrderTicketWidget(QWidget):
@@ -87,36 +62,33 @@ class OrderTicketWidget(QWidget):
         super().__init__(parent)
         self.setObjectName("orderTicket")
         self._instruments: dict[str, Instrument] = {}
+        self._keys: dict[str, str] = {}
         self._quotes: dict[str, tuple[Decimal | None, Decimal | None]] = {}
         self._confirm: OrderConfirmDialog | None = None
         self._pending: OrderRequest | None = None
-        self._live_timer = QTimer(self, singleShot=True, interval=250)
-        self._live_timer.timeout.connect(self._on_live_timer)
+        self._live_timer = QTimer(self, singleShot=True, interval=250, timeout=self._on_live_timer)
         self._build()
-        self.setStyleSheet(_STYLE)
+        self.setStyleSheet(TICKET_STYLE)
         self._refresh()
 
     def _build(self) -> None:
         self._symbol_edit = QLineEdit(objectName="orderTicket.symbolEdit", placeholderText="Symbol")
-        self._completer = QCompleter(QStringListModel(self), self)
-        self._completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self._symbol_edit.setCompleter(self._completer)
+        self._symbols = QStringListModel(self)
+        self._symbol_edit.setCompleter(QCompleter(self._symbols, self, caseSensitivity=_ANY_CASE))
         self._quote_label = QLabel(objectName="orderTicket.quoteLabel")
         self._buy_button = self._side_button(Side.BUY, "buyButton", "F1 or Ctrl+B")
         self._sell_button = self._side_button(Side.SELL, "sellButton", "F2 or Ctrl+S")
-        self._side_group = QButtonGroup(self)
-        self._side_group.addButton(self._buy_button)
-        self._side_group.addButton(self._sell_button)
         self._buy_button.setChecked(True)
         self._quantity_edit = self._number_edit("quantityEdit")
-        self._type_combo = self._combo("typeCombo", [(label, order_type) for order_type, label in TYPE_LABELS.items()])
+        self._type_combo = self._combo("typeCombo", [(kind.value.replace("_", " "), kind) for kind in OrderType])
         self._limit_edit = self._number_edit("limitPriceEdit")
         self._stop_edit = self._number_edit("stopPriceEdit")
         self._tif_combo = self._combo("tifCombo", [(tif.value, tif) for tif in TimeInForce])
         self._account_combo = self._combo("accountCombo", [])
         self._account_combo.setPlaceholderText("No account connected")
         self._confirm_check = QCheckBox("Confirm before sending", objectName="orderTicket.confirmCheck", checked=True)
-        self._send_button = QPushButton(objectName="orderTicket.sendButton", autoDefault=True, toolTip="Send (Enter)")
+        self._send_button = QPushButton(objectName="orderTicket.sendButton", autoDefault=True)
+        self._send_button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self._send_button.setProperty("role", "send")
         self._clear_button = QPushButton("Clear", objectName="orderTicket.clearButton", toolTip="Clear (Esc)")
         self._clear_button.setAutoDefault(True)
@@ -124,34 +96,30 @@ class OrderTicketWidget(QWidget):
         self._edits = {"symbol": self._symbol_edit, "quantity": self._quantity_edit,
                        "limit_price": self._limit_edit, "stop_price": self._stop_edit}
         self._errors = {
-            field: QLabel(objectName=f"orderTicket.{name}", wordWrap=True, visible=False)
+            field: QLabel(objectName=f"orderTicket.{name}", wordWrap=True, visible=False, styleSheet=f"color: {_RED};")
             for field, name in _ERROR_NAMES.items()
         }
-        for label in self._errors.values():
-            label.setProperty("role", "error")
         self._set_order_type(OrderType.LIMIT)
         self._layout()
         self._connect()
 
     def _layout(self) -> None:
-        grid = QGridLayout(self)
+        grid = QGridLayout(self, horizontalSpacing=10, verticalSpacing=4)
         grid.setContentsMargins(10, 10, 10, 10)
-        grid.setHorizontalSpacing(10)
-        grid.setVerticalSpacing(4)
         grid.setColumnStretch(1, 1)
         sides = QHBoxLayout(spacing=6)
         sides.addWidget(self._buy_button)
         sides.addWidget(self._sell_button)
-        actions = QHBoxLayout()
-        actions.addWidget(self._send_button, 1)
-        actions.addWidget(self._clear_button)
+        options = QHBoxLayout()
+        options.addWidget(self._confirm_check, 1)
+        options.addWidget(self._clear_button)
         rows: list[tuple[str, QWidget | QHBoxLayout]] = [
             ("Symbol", self._symbol_edit), ("", self._errors["symbol"]), ("", self._quote_label),
             ("Side", sides), ("Quantity", self._quantity_edit), ("", self._errors["quantity"]),
             ("Type", self._type_combo), ("Limit", self._limit_edit), ("", self._errors["limit_price"]),
             ("Stop", self._stop_edit), ("", self._errors["stop_price"]), ("TIF", self._tif_combo),
             ("Account", self._account_combo), ("", self._errors["account_id"]),
-            ("", self._confirm_check), ("", actions), ("", self._status_label),
+            ("", options),
         ]
         for row, (caption, field) in enumerate(rows):
             if caption:
@@ -163,7 +131,9 @@ class OrderTicketWidget(QWidget):
                 grid.addWidget(field, row, 1)
             else:
                 grid.addLayout(field, row, 1)
-        grid.setRowStretch(len(rows), 1)
+        grid.addWidget(self._send_button, len(rows), 0, 1, 2)
+        grid.addWidget(self._status_label, len(rows) + 1, 0, 1, 2)
+        grid.setRowStretch(len(rows) + 2, 1)
         self.setMinimumWidth(260)
         chain = [
             self._symbol_edit, self._buy_button, self._sell_button, self._quantity_edit, self._type_combo,
@@ -177,10 +147,9 @@ class OrderTicketWidget(QWidget):
         for edit in self._edits.values():
             edit.textChanged.connect(self._on_field_edited)
         self._account_combo.currentIndexChanged.connect(self._on_field_edited)
-        self._quantity_edit.step_requested.connect(self._on_quantity_step)
-        self._limit_edit.step_requested.connect(lambda direction: self._on_price_step(self._limit_edit, direction))
-        self._stop_edit.step_requested.connect(lambda direction: self._on_price_step(self._stop_edit, direction))
-        self._side_group.buttonToggled.connect(self._on_side_toggled)
+        for edit in (self._quantity_edit, self._limit_edit, self._stop_edit):
+            edit.installEventFilter(self)
+        self._buy_button.toggled.connect(self._on_field_edited)
         self._type_combo.currentIndexChanged.connect(self._on_type_changed)
         self._send_button.clicked.connect(self._on_send_clicked)
         self._clear_button.clicked.connect(self.clear)
@@ -190,12 +159,13 @@ class OrderTicketWidget(QWidget):
 
     def _side_button(self, side: Side, name: str, keys: str) -> QPushButton:
         text = side.value.capitalize()
-        button = QPushButton(text, objectName=f"orderTicket.{name}", checkable=True, toolTip=f"{text} ({keys})")
+        button = QPushButton(text, objectName=f"orderTicket.{name}", toolTip=f"{text} ({keys})", checkable=True)
+        button.setAutoExclusive(True)
         button.setProperty("side", side.value)
         return button
 
-    def _number_edit(self, name: str) -> _StepLineEdit:
-        return _StepLineEdit(objectName=f"orderTicket.{name}", alignment=_RIGHT)
+    def _number_edit(self, name: str) -> QLineEdit:
+        return QLineEdit(objectName=f"orderTicket.{name}", alignment=_RIGHT)
 
     def _combo(self, name: str, items: list[tuple[str, object]]) -> QComboBox:
         combo = QComboBox(objectName=f"orderTicket.{name}")
@@ -206,9 +176,8 @@ class OrderTicketWidget(QWidget):
     def set_instruments(self, instruments: Mapping[str, Instrument]) -> None:
         """Offer these instruments in the symbol completer and validate against them."""
         self._instruments = dict(instruments)
-        model = self._completer.model()
-        assert isinstance(model, QStringListModel)
-        model.setStringList(sorted(self._instruments))
+        self._keys = {key.casefold(): key for key in self._instruments}
+        self._symbols.setStringList(sorted(self._instruments))
         self._refresh()
 
     def set_accounts(self, account_ids: Sequence[str]) -> None:
@@ -224,8 +193,7 @@ class OrderTicketWidget(QWidget):
     def set_quote(self, symbol: str, bid: Decimal | None, ask: Decimal | None) -> None:
         """Remember the latest bid/ask of symbol and show it when that symbol is on the ticket."""
         self._quotes[symbol] = (bid, ask)
-        if symbol == self._lookup()[0]:
-            self._show_quote()
+        self._show_quote()
 
     def prefill(
         self, symbol: str, side: Side, quantity: Decimal | None = None, price: Decimal | None = None,
@@ -236,13 +204,10 @@ class OrderTicketWidget(QWidget):
         self._set_side(side)
         self._set_order_type(order_type)
         if quantity is not None:
-            self._quantity_edit.setText(format_quantity(quantity))
-        if price is not None:
-            text = format_price(price, self._lookup()[1])
-            if order_type.needs_limit:
-                self._limit_edit.setText(text)
-            if order_type.needs_stop:
-                self._stop_edit.setText(text)
+            self._quantity_edit.setText(plain(quantity))
+        for edit, takes_price in ((self._limit_edit, order_type.needs_limit), (self._stop_edit, order_type.needs_stop)):
+            if price is not None and takes_price:
+                edit.setText(format_price(price, self._lookup()[1]))
         self._quantity_edit.setFocus()
         self._quantity_edit.selectAll()
         self._on_live_timer()
@@ -258,7 +223,7 @@ class OrderTicketWidget(QWidget):
     def show_result(self, text: str, ok: bool) -> None:
         """Show what the session answered to the last send."""
         self._status_label.setText(text)
-        self._status_label.setStyleSheet(f"color: {'#2e7d32' if ok else '#d32f2f'};")
+        self._status_label.setStyleSheet(f"color: {_GREEN if ok else _RED};")
 
     def show_field_errors(self, errors: list[FieldError]) -> None:
         """Show each error next to its field; errors about other fields go to the status line."""
@@ -283,6 +248,10 @@ class OrderTicketWidget(QWidget):
         """Return the open confirmation dialog, if any (a test hook: call accept() or reject() on it)."""
         return self._confirm
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._refresh()
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self._on_send_clicked()
@@ -290,8 +259,13 @@ class OrderTicketWidget(QWidget):
             self.clear()
         else:
             super().keyPressEvent(event)
-            return
-        event.accept()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        step = {Qt.Key.Key_Up: 1, Qt.Key.Key_Down: -1}.get(event.key()) if isinstance(event, QKeyEvent) else None
+        if step and event.type() == QEvent.Type.KeyPress and isinstance(watched, QLineEdit):
+            self._step(watched, step)
+            return True
+        return super().eventFilter(watched, event)
 
     def _side(self) -> Side:
         return Side.SELL if self._sell_button.isChecked() else Side.BUY
@@ -310,31 +284,22 @@ class OrderTicketWidget(QWidget):
     def _lookup(self) -> tuple[str, Instrument | None]:
         """Return the typed symbol in its canonical spelling, with its instrument if known."""
         text = self._symbol_edit.text().strip()
-        for key, instrument in self._instruments.items():
-            if key.casefold() == text.casefold():
-                return key, instrument
-        return text, None
+        key = self._keys.get(text.casefold(), text)
+        return key, self._instruments.get(key)
 
     def _validate(self) -> tuple[ValidatedRequest | None, list[FieldError]]:
         symbol, instrument = self._lookup()
         account, order_type = self._account_combo.currentText().strip(), self._order_type()
         request = OrderRequest(
-            AccountId(account) if account else _NO_ACCOUNT, symbol, self._side(), self._quantity_edit.text(),
+            AccountId(account or "-"), symbol, self._side(), self._quantity_edit.text(),
             order_type, limit_price=self._limit_edit.text() if order_type.needs_limit else None,
             stop_price=self._stop_edit.text() if order_type.needs_stop else None,
             tif=TimeInForce(self._tif_combo.currentData()), origin=OrderOrigin.MANUAL,
         )
-        validated: ValidatedRequest | None = None
-        if not symbol:
-            errors = [FieldError("symbol", "Enter a symbol.")]
-        else:
-            try:
-                validated, errors = validate_request(request, instrument)
-            except ArithmeticError:
-                errors = _too_large(request)
-        if not account:
-            validated, errors = None, [*errors, FieldError("account_id", "Choose an account.")]
-        return validated, errors
+        missing = [] if symbol else [FieldError("symbol", "Enter a symbol.")]
+        missing += [] if account else [FieldError("account_id", "Choose an account.")]
+        validated, errors = validate_request(request, instrument) if symbol else (None, [])
+        return (None if missing else validated), [*errors, *missing]
 
     def _render_errors(self, errors: Sequence[FieldError], fields: Sequence[str]) -> None:
         """Show errors next to their fields and clear the other labels among `fields`."""
@@ -356,28 +321,26 @@ class OrderTicketWidget(QWidget):
         symbol, instrument = self._lookup()
         side, order_type = self._side(), self._order_type()
         texts = [edit.text().strip() for edit in (self._quantity_edit, self._limit_edit, self._stop_edit)]
-        self._send_button.setText(order_summary(side, texts[0], symbol, order_type, texts[1], texts[2]))
+        summary = order_summary(side, texts[0], symbol, order_type, texts[1], texts[2])
+        metrics, room = self._send_button.fontMetrics(), self._send_button.width() - 24
+        self._send_button.setText(metrics.elidedText(summary, Qt.TextElideMode.ElideRight, max(room, 60)))
+        self._send_button.setToolTip(f"{summary} (Enter)")
         self._send_button.setProperty("side", side.value)
         _repolish(self._send_button)
-        self._quantity_edit.setPlaceholderText(f"lot {format_quantity(instrument.lot_size)}" if instrument else "")
+        self._quantity_edit.setPlaceholderText(f"lot {plain(instrument.lot_size)}" if instrument else "")
         for edit in (self._limit_edit, self._stop_edit):
-            edit.setPlaceholderText(f"tick {format_quantity(instrument.tick_size)}" if instrument else "")
+            edit.setPlaceholderText(f"tick {plain(instrument.tick_size)}" if instrument else "")
         self._show_quote()
 
     def _show_quote(self) -> None:
         symbol, instrument = self._lookup()
-        bid, ask = (
-            "—" if value is None else format_price(value, instrument)
-            for value in self._quotes.get(symbol, (None, None))
-        )
+        quote = self._quotes.get(symbol, (None, None))
+        bid, ask = ("—" if value is None else format_price(value, instrument) for value in quote)
         self._quote_label.setText(f"Bid <b>{bid}</b> &nbsp;·&nbsp; Ask <b>{ask}</b>" if symbol else "")
 
     def _on_field_edited(self, *_args: object) -> None:
         self._refresh()
         self._live_timer.start()
-
-    def _on_side_toggled(self, *_args: object) -> None:
-        self._refresh()
 
     def _on_type_changed(self, _index: int) -> None:
         self._set_order_type(self._order_type())
@@ -388,22 +351,19 @@ class OrderTicketWidget(QWidget):
         self._live_timer.stop()
         self._refresh()
         errors = self._validate()[1]
-        typed = self._symbol_edit.text().strip().casefold()
-        still_typing = any(key.casefold().startswith(typed) for key in self._instruments)
         texts = {field: edit.text().strip() for field, edit in self._edits.items()}
-        if still_typing:
-            texts["symbol"] = ""
+        if any(key.startswith(texts["symbol"].casefold()) for key in self._keys):
+            texts["symbol"] = ""  # may still become a known symbol
         self._render_errors([error for error in errors if texts.get(error.field)], list(texts))
 
-    def _on_quantity_step(self, direction: int) -> None:
+    def _step(self, edit: QLineEdit, direction: int) -> None:
+        """Move the number in edit by one lot (quantity) or one tick (prices), onto the instrument's grid."""
         instrument = self._lookup()[1]
+        is_quantity = edit is self._quantity_edit
         if instrument is not None:
-            _step(self._quantity_edit, instrument.lot_size, direction, format_quantity)
-
-    def _on_price_step(self, edit: QLineEdit, direction: int) -> None:
-        instrument = self._lookup()[1]
-        if instrument is not None:
-            _step(edit, instrument.tick_size, direction, lambda value: format_price(value, instrument))
+            value = next_step(edit.text(), instrument.lot_size if is_quantity else instrument.tick_size, direction)
+            if value is not None:
+                edit.setText(plain(value) if is_quantity else format_price(value, instrument))
 
     def _on_send_clicked(self) -> None:
         if self._confirm is not None:
@@ -412,6 +372,8 @@ class OrderTicketWidget(QWidget):
         validated, errors = self._validate()
         self._render_errors(errors, _FIELDS)
         if validated is None or errors:
+            targets = {**self._edits, "account_id": self._account_combo}
+            next((targets[error.field] for error in errors if error.field in targets), self._symbol_edit).setFocus()
             return
         request = replace(validated.request, quantity=validated.quantity,
                           limit_price=validated.limit_price, stop_price=validated.stop_price)
@@ -425,10 +387,7 @@ class OrderTicketWidget(QWidget):
         self._confirm.open()
 
     def _on_confirm_finished(self, result: int) -> None:
-        dialog, request = self._confirm, self._pending
-        self._confirm = self._pending = None
-        if dialog is not None:
-            dialog.deleteLater()
+        request, self._confirm, self._pending = self._pending, None, None
         if result == QDialog.DialogCode.Accepted and request is not None:
             self.submit_requested.emit(request)
         self._send_button.setFocus()
@@ -438,26 +397,3 @@ def _repolish(widget: QWidget) -> None:
     widget.style().unpolish(widget)
     widget.style().polish(widget)
 
-
-def _step(edit: QLineEdit, step: Decimal, direction: int, render: Callable[[Decimal], str]) -> None:
-    """Move the number in edit to the next multiple of step up or down, never below one step."""
-    text = edit.text().strip()
-    try:
-        current = to_decimal(text) if text else Decimal(0)
-        steps = (current / step).quantize(Decimal(1), rounding=ROUND_FLOOR if direction > 0 else ROUND_CEILING)
-    except (ArithmeticError, TypeError, ValueError):
-        return
-    edit.setText(render(max((steps + direction) * step, step)))
-
-
-def _too_large(request: OrderRequest) -> list[FieldError]:
-    """Name the fields too large for Decimal arithmetic, on which validate_request raises instead of answering."""
-    errors = []
-    for field in ("quantity", "limit_price", "stop_price"):
-        raw = getattr(request, field)
-        try:
-            if to_decimal(raw, field).adjusted() >= 18:
-                errors.append(FieldError(field, f"{raw!r} is too large."))
-        except (TypeError, ValueError):
-            continue
-    return errors or [FieldError("quantity", "This number is too large.")]
