@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from core.domain import (
@@ -24,6 +25,8 @@ from core.ports.journal import Journal
 from core.services.bus import EventBus
 from core.services.oms import OrderManager
 from core.services.portfolio import Portfolio
+
+WATERMARK_MARGIN = timedelta(seconds=5)
 
 NEVER_SENT = (
     "The broker never received this order (TradeTerm stopped before it was sent). "
@@ -57,9 +60,20 @@ class Reconciler:
         self._portfolio = portfolio
         self._journal = journal
 
-    async def run(self, adapter: BrokerAdapter) -> ReconciliationReport:
+    async def run(self, adapter: BrokerAdapter, lost_at: datetime | None = None) -> ReconciliationReport:
+        """Reconcile one account; `lost_at` is when its connection was lost, if it was.
+
+        Executions are asked for since the earlier of the journal's newest fill and `lost_at`, less a
+        margin for clock skew: a live fill journaled just after a reconnect must not move the start past
+        an execution missed while disconnected. Fetching more is harmless; fills dedupe by trade id.
+        """
         account = adapter.account_id
-        snapshot = await adapter.snapshot(self._journal.watermark(account))
+        since = self._journal.watermark(account)
+        if lost_at is not None and (since is None or lost_at < since):
+            since = lost_at
+        if since is not None:
+            since -= WATERMARK_MARGIN
+        snapshot = await adapter.snapshot(since)
         report = ReconciliationReport(account)
         self._bus.publish(AccountUpdated(account, snapshot.cash))
         self._apply_fills(snapshot, report)

@@ -83,6 +83,7 @@ class AccountSlot:
     trading: TradingState = TradingState.HALTED
     reason: str = "Not connected."
     connecting: bool = False
+    lost_at: datetime | None = None  # when the connection was lost, until the next reconciliation
 
 
 class TradingSession:
@@ -168,7 +169,8 @@ class TradingSession:
                 log.warning("%s: disconnect failed: %s", account_id, exc)
 
     async def _reconcile(self, slot: AccountSlot) -> ReconciliationReport:
-        report = await self._reconciler.run(slot.adapter)
+        report = await self._reconciler.run(slot.adapter, slot.lost_at)
+        slot.lost_at = None
         if report.ok:
             self._set_trading(slot, TradingState.ACTIVE, "Connected and reconciled.")
         else:
@@ -232,6 +234,8 @@ class TradingSession:
         was_connected = slot.connection is ConnectionState.CONNECTED
         slot.connection = event.state
         if event.state is not ConnectionState.CONNECTED:
+            if was_connected and slot.lost_at is None:
+                slot.lost_at = event.ts
             self._set_trading(slot, TradingState.HALTED, event.message or f"{event.state.value.title()}.")
         elif not was_connected and not slot.connecting:
             self._spawn(self._reconcile(slot))

@@ -24,6 +24,8 @@ from core.adapters.ib.parsing import (
     parse_cash,
     parse_fill,
     parse_order_state,
+    parse_pnl,
+    parse_pnl_single,
     parse_position,
     parse_quote,
     symbol_of,
@@ -71,6 +73,8 @@ class IbBroker:
             again after a reconnect (the session then reconciles); DISCONNECTED on disconnect.
         Quote(symbol, bid, ask, last, close, volume, bid_size, ask_size): market data of subscribed instruments.
         AccountUpdated(account_id, cash): IB's CashBalance per currency, on connect and when it changes.
+        BrokerPnl(account_id, symbol, daily, unrealized, realized): IB's P&L of the account (reqPnL, symbol
+            None) and of each position (reqPnLSingle), whenever TWS sends it.
         OrderAccepted, OrderFilled, OrderCanceled, OrderCancelRejected, OrderModified, OrderModifyRejected:
             see OrderTracker; keyed by our ClientOrderId, which travels in orderRef.
         LogMessage(level, text): IB warnings and notices worded for the trader.
@@ -93,6 +97,7 @@ class IbBroker:
         self.managed_accounts: tuple[str, ...] = ()
         self.pnl: PnL | None = None
         self.pnl_by_symbol: dict[str, PnLSingle] = {}
+        self._pnl_symbols: dict[int, str] = {}
         self._state = ConnectionState.DISCONNECTED
         self._closing = False
         self._order_id_high = 0
@@ -107,6 +112,8 @@ class IbBroker:
         ib.pendingTickersEvent += self._on_tickers
         ib.accountValueEvent += self._on_account_value
         ib.positionEvent += self._on_position
+        ib.pnlEvent += self._on_pnl
+        ib.pnlSingleEvent += self._on_pnl_single
 
     # --- BrokerAdapter ---------------------------------------------------------------------------
 
@@ -274,11 +281,17 @@ class IbBroker:
                                        "in the connection panel, then connect again.")
         self._account = chosen
         self._ib.client.updateReqId(self._order_id_high + 1)  # type: ignore[no-untyped-call]
-        self._tracker.bind(self._ib.trades())
+        trades = self._ib.trades()
+        self._tracker.bind(trades)
+        for trade in self._tracker.cancels_to_resend(trades):
+            self._sink(LogMessage("INFO", f"IB {self.account_id}: the connection dropped before IB confirmed the "
+                                          f"cancel of order {trade.order.orderRef}; asked IB again."))
+            self._ib.cancelOrder(trade.order)
         self._tracker.flush_waiting(self._ib.wrapper.fills.get)
         self._sink(AccountUpdated(self.account_id, parse_cash(self._ib.accountValues(chosen), chosen)))
         self.pnl = self._ib.reqPnL(chosen)
         self.pnl_by_symbol.clear()
+        self._pnl_symbols.clear()
         for position in self._ib.positions(chosen):
             self._watch_pnl(position.contract)
         for instrument in self._subscribed.values():
@@ -421,7 +434,17 @@ class IbBroker:
     def _watch_pnl(self, contract: Contract) -> None:
         symbol = self._symbol_for(contract)
         if symbol not in self.pnl_by_symbol and contract.conId:
+            self._pnl_symbols[contract.conId] = symbol
             self.pnl_by_symbol[symbol] = self._ib.reqPnLSingle(self._account, "", contract.conId)
+
+    def _on_pnl(self, pnl: PnL) -> None:
+        if pnl.account == self._account:
+            self._sink(parse_pnl(pnl, self.account_id))
+
+    def _on_pnl_single(self, pnl: PnLSingle) -> None:
+        symbol = self._pnl_symbols.get(pnl.conId)
+        if pnl.account == self._account and symbol is not None:
+            self._sink(parse_pnl_single(pnl, self.account_id, symbol))
 
     def _fills(self, executions: Sequence[IbFill]) -> list[Fill]:
         known = self._ib.wrapper.fills

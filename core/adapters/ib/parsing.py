@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from types import MappingProxyType
 
-from ib_async import AccountValue, Contract, ContractDetails, Ticker, Trade
+from ib_async import AccountValue, Contract, ContractDetails, PnL, PnLSingle, Ticker, Trade
 from ib_async import Fill as IbFill
 from ib_async import Order as IbOrder
 from ib_async import Position as IbPosition
@@ -23,6 +23,7 @@ from core.domain import (
     AccountId,
     AssetClass,
     BrokerOrderId,
+    BrokerPnl,
     ClientOrderId,
     Fill,
     Instrument,
@@ -434,6 +435,18 @@ def parse_quote(symbol: str, ticker: Ticker, ts: datetime | None = None, source:
         ts=ts or datetime.now(UTC),
         source=source,
     )
+
+
+def parse_pnl(pnl: PnL, account_id: AccountId) -> BrokerPnl:
+    """Return IB's P&L of the whole account (reqPnL); a figure IB has not computed yet is None."""
+    return BrokerPnl(account_id, None, to_decimal(pnl.dailyPnL), to_decimal(pnl.unrealizedPnL),
+                     to_decimal(pnl.realizedPnL))
+
+
+def parse_pnl_single(pnl: PnLSingle, account_id: AccountId, symbol: str) -> BrokerPnl:
+    """Return IB's P&L of one position (reqPnLSingle); a figure IB has not computed yet is None."""
+    return BrokerPnl(account_id, symbol, to_decimal(pnl.dailyPnL), to_decimal(pnl.unrealizedPnL),
+                     to_decimal(pnl.realizedPnL))
 
 
 def _size(value: float) -> Decimal | None:

@@ -131,6 +131,21 @@ class OrderTracker:
             if trade.orderStatus.status in _WORKING:
                 tracked.accepted = True
 
+    def cancels_to_resend(self, trades: Iterable[Trade]) -> list[Trade]:
+        """Return the trades (fresh after a reconnect) of working orders whose cancel IB never confirmed.
+
+        A cancel sent as the connection dropped may never have reached IB; asking again is safe (IB answers
+        10148 if the order is already done) and completes what the trader asked for.
+        """
+        resend = []
+        for trade in trades:
+            coid = client_order_id_of(trade.order.orderRef)
+            tracked = self.tracked.get(coid) if coid is not None else None
+            if tracked is not None and tracked.cancel_requested and not tracked.closed \
+                    and trade.orderStatus.status in _WORKING:
+                resend.append(trade)
+        return resend
+
     def fail_pending(self, error: BrokerError) -> None:
         """Fail every submit still waiting for IB's answer (the connection is gone: fate unknown)."""
         for tracked in self.tracked.values():

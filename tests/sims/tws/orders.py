@@ -106,6 +106,8 @@ class OrderBook:
         self.engine = MatchingEngine(partial_fills=partial_fills)
         self.orders: dict[tuple[int, int], SimOrder] = {}
         self.executions: list[SimExecution] = []
+        self.past_orders: list[SimOrder] = []
+        self.past_executions: list[SimExecution] = []
         self.holdings: dict[tuple[str, str], Holding] = {}
         self.cash: dict[str, dict[str, Decimal]] = {a: {"USD": STARTING_CASH} for a in self.accounts}
         self.high_water: dict[int, int] = {}
@@ -241,7 +243,25 @@ class OrderBook:
         order.completed_status = completed
         order.updated_at = now_utc()
 
+    def new_day(self) -> None:
+        """Start a new trading day: completed orders and executions of earlier days are no longer reported.
+
+        They move to past_orders / past_executions (the simulator's full history); working orders stay.
+        """
+        for key in [key for key, order in self.orders.items() if not order.is_working]:
+            self.past_orders.append(self.orders.pop(key))
+        self.past_executions += self.executions
+        self.executions = []
+
     # --- queries ---------------------------------------------------------------------------------
+
+    def every_order(self) -> list[SimOrder]:
+        """Return every order ever placed, today's and earlier days'."""
+        return self.past_orders + list(self.orders.values())
+
+    def every_execution(self) -> list[SimExecution]:
+        """Return every execution ever booked, today's and earlier days'."""
+        return self.past_executions + self.executions
 
     def working_of(self, client_id: int) -> list[SimOrder]:
         return [o for o in self.orders.values() if o.client_id == client_id and o.is_working]

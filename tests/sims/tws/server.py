@@ -1,7 +1,8 @@
 """TwsSimulator: a TWS API server on 127.0.0.1 that ib_async talks to over the real socket protocol.
 
 Several clients at once, each a `ClientConnection`; one shared `OrderBook` and `SimMarket`.
-Faults are switched on through `sim.faults` (see `Faults`) and `drop_*` / `fill_order` calls.
+Faults are switched on through `sim.faults` (see tests/sims/tws/faults.py) and `drop_*` / `fill_order` calls;
+`sim.faults.drops` counts the connections dropped, by cause.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from core.adapters.paper.matching import Outcome
+from tests.sims.tws.account_requests import AccountRequests
 from tests.sims.tws.accounts import AccountView
+from tests.sims.tws.faults import Faults
 from tests.sims.tws.market import DEFAULT_LISTINGS, Listing, SimMarket
 from tests.sims.tws.messages import ASK, BID, CLOSE, LAST, VOLUME, Encoder
 from tests.sims.tws.orders import OrderBook, SimExecution, SimOrder, SimReject
@@ -29,28 +32,6 @@ FARM_NOTICES = (
     (2106, "HMDS data farm connection is OK:ushmds"),
     (2158, "Sec-def data farm connection is OK:secdefil"),
 )
-
-
-@dataclass(slots=True)
-class Faults:
-    """What goes wrong next. One-shot faults reset themselves once they have fired."""
-
-    delay_s: float = 0.0
-    """Wait this long before answering any request."""
-    refuse_connects: bool = False
-    """Close every new socket at once, as a TWS that is restarting does."""
-    reject_next: str | None = None
-    """Reject the next new order with error 201 and this reason."""
-    drop_before_ack: bool = False
-    """Book the next order, then drop its client before any reply (the broker has it; the client cannot know)."""
-    drop_after_ack: bool = False
-    """Book and acknowledge the next order, then drop its client before any fill is reported."""
-    partial_fills: int = 0
-    """Split the next order's fill into this many executions."""
-    drop_between_partials: bool = False
-    """With partial_fills: drop the client after the first execution has been reported."""
-    rest_orders: bool = False
-    """Do not match new orders at once: they rest until the market (or fill_order) reaches them."""
 
 
 @dataclass(slots=True)
@@ -84,7 +65,7 @@ class ClientConnection:
             transport.abort()
 
 
-class TwsSimulator:
+class TwsSimulator(AccountRequests):
     """The simulated TWS: `await start()`, read `port`, connect ib_async to it, `await stop()`."""
 
     def __init__(
@@ -129,8 +110,13 @@ class TwsSimulator:
             self._server.close()
         if self._handlers:
             await asyncio.wait(set(self._handlers), timeout=2)
-        for task in list(self._handlers):
+        stragglers = list(self._handlers)
+        for task in stragglers:
             task.cancel()
+        if stragglers:  # let their `finally` abort the transports...
+            await asyncio.wait(stragglers, timeout=2)
+        for _ in range(3):  # ...and the loop run the callbacks that close the sockets
+            await asyncio.sleep(0)
         if self._server is not None:
             await self._server.wait_closed()
 
@@ -139,12 +125,24 @@ class TwsSimulator:
     def drop_all(self) -> None:
         """Drop every client connection at once."""
         for conn in list(self._sockets):
-            conn.drop()
+            self._drop(conn, "drop_all")
 
     def drop_client(self, client_id: int) -> None:
+        """Drop one client's connection now (nothing happens if it is not connected)."""
         conn = self.connections.get(client_id)
         if conn is not None:
-            conn.drop()
+            self._drop(conn, "drop_client")
+
+    def nightly_restart(self) -> None:
+        """Drop every client and start a new trading day, as TWS's nightly restart does (see OrderBook.new_day)."""
+        for conn in list(self._sockets):
+            self._drop(conn, "nightly_restart")
+        self.book.new_day()
+
+    def _drop(self, conn: ClientConnection, cause: str) -> None:
+        if not conn.writer.transport.is_closing():
+            self.faults.drops[cause] += 1
+        conn.drop()
 
     def fill_order(self, order: SimOrder, price: Decimal | None = None) -> list[SimExecution]:
         """Fill what is left of a working order now (at its limit, or price), reporting to its client if connected."""
@@ -234,17 +232,6 @@ class TwsSimulator:
     def _req_managed_accounts(self, conn: ClientConnection, f: list[str]) -> None:
         conn.send(conn.encoder.managed_accounts(self.accounts))
 
-    def _req_positions(self, conn: ClientConnection, f: list[str]) -> None:
-        conn.positions = True
-        for account, key, holding in self.book.positions():
-            listing = self.market.listings[key]
-            conn.send(conn.encoder.position(account, listing, holding.quantity,
-                                            holding.avg_price * listing.contract_multiplier))
-        conn.send(conn.encoder.position_end())
-
-    def _cancel_positions(self, conn: ClientConnection, f: list[str]) -> None:
-        conn.positions = False
-
     def _req_open_orders(self, conn: ClientConnection, f: list[str]) -> None:
         for order in self.book.working_of(conn.client_id):
             conn.send(conn.encoder.open_order(order))
@@ -255,29 +242,6 @@ class TwsSimulator:
         for order in self.book.completed():
             conn.send(conn.encoder.completed_order(order))
         conn.send(conn.encoder.completed_orders_end())
-
-    def _req_account_updates(self, conn: ClientConnection, f: list[str]) -> None:
-        subscribe, account = f[2] == "1", f[3] or self.accounts[0]
-        if not subscribe:
-            conn.account_updates = None
-            return
-        conn.account_updates = account
-        self.accounts_view.send_account(conn, account)
-        conn.send(conn.encoder.account_download_end(account))
-
-    def _req_account_updates_multi(self, conn: ClientConnection, f: list[str]) -> None:
-        req_id, account = int(f[2]), f[3]
-        for key, value, currency in self.accounts_view.values(account):
-            conn.send(conn.encoder.account_update_multi(req_id, account, key, value, currency))
-        conn.send(conn.encoder.account_update_multi_end(req_id))
-
-    def _req_account_summary(self, conn: ClientConnection, f: list[str]) -> None:
-        req_id = int(f[2])
-        for account in self.accounts:
-            for key, value, currency in self.accounts_view.values(account):
-                if currency != "BASE":
-                    conn.send(conn.encoder.account_summary(req_id, account, key, value, currency))
-        conn.send(conn.encoder.account_summary_end(req_id))
 
     def _req_executions(self, conn: ClientConnection, f: list[str]) -> None:
         req_id, client_id, account, since = int(f[2]), int(f[3] or 0), f[4], _parse_filter_time(f[5])
@@ -313,22 +277,6 @@ class TwsSimulator:
     def _cancel_mkt_data(self, conn: ClientConnection, f: list[str]) -> None:
         conn.market_data.pop(int(f[2]), None)
 
-    def _req_pnl(self, conn: ClientConnection, f: list[str]) -> None:
-        req_id, account = int(f[1]), f[2]
-        conn.pnl[req_id] = account
-        self.accounts_view.send_pnl(conn, req_id, account)
-
-    def _cancel_pnl(self, conn: ClientConnection, f: list[str]) -> None:
-        conn.pnl.pop(int(f[1]), None)
-
-    def _req_pnl_single(self, conn: ClientConnection, f: list[str]) -> None:
-        req_id, account, con_id = int(f[1]), f[2], int(f[4])
-        conn.pnl_single[req_id] = (account, con_id)
-        self.accounts_view.send_pnl_single(conn, req_id, account, con_id)
-
-    def _cancel_pnl_single(self, conn: ClientConnection, f: list[str]) -> None:
-        conn.pnl_single.pop(int(f[1]), None)
-
     def _place_order(self, conn: ClientConnection, f: list[str]) -> None:
         order_id = int(f[1])
         fields = {
@@ -347,6 +295,10 @@ class TwsSimulator:
             self.book.high_water[conn.client_id] = max(order_id, self.book.high_water.get(conn.client_id, 0))
             raise SimReject(200, "No security definition has been found for the request")
         listing = found[0]
+        if self.faults.drop_on_receive:
+            self.faults.drop_on_receive = False
+            self._drop(conn, "drop_on_receive")
+            return
         if self.faults.reject_next is not None:
             reason, self.faults.reject_next = self.faults.reject_next, None
             self.book.high_water[conn.client_id] = max(order_id, self.book.high_water.get(conn.client_id, 0))
@@ -357,22 +309,30 @@ class TwsSimulator:
         order, outcomes = self.book.place(conn.client_id, order_id, listing, fields, quote)
         if self.faults.drop_before_ack:
             self.faults.drop_before_ack = False
-            conn.drop()
+            self._drop(conn, "drop_before_ack")
             self._settle_outcomes(outcomes)
             return
         conn.send(conn.encoder.open_order(order))
         conn.send(conn.encoder.order_status(order))
         if self.faults.drop_after_ack:
             self.faults.drop_after_ack = False
-            conn.drop()
+            self._drop(conn, "drop_after_ack")
         self._settle_outcomes(outcomes)
 
     def _cancel_order(self, conn: ClientConnection, f: list[str]) -> None:
         order_id = int(f[2])
+        if self.faults.drop_before_cancel:
+            self.faults.drop_before_cancel = False
+            self._drop(conn, "drop_before_cancel")
+            return
         try:
             order = self.book.cancel(conn.client_id, order_id)
         except SimReject as reject:
             conn.send(conn.encoder.error(order_id, reject.code, reject.message))
+            return
+        if self.faults.drop_after_cancel:
+            self.faults.drop_after_cancel = False
+            self._drop(conn, "drop_after_cancel")
             return
         conn.send(conn.encoder.open_order(order))
         conn.send(conn.encoder.order_status(order))
@@ -408,7 +368,7 @@ class TwsSimulator:
                 if index == 0 and len(executions) > 1 and self.faults.drop_between_partials:
                     self.faults.drop_between_partials = False
                     if owner is not None:
-                        owner.drop()
+                        self._drop(owner, "drop_between_partials")
             self._push_account(order.account)
         return booked
 
@@ -428,22 +388,6 @@ class TwsSimulator:
         owner.send(enc.open_order(execution.order))
         owner.send(enc.order_status(execution.order))
         owner.send(enc.commission_report(execution))
-
-    def _push_account(self, account: str) -> None:
-        for conn in list(self._sockets):
-            if conn.account_updates == account:
-                self.accounts_view.send_account(conn, account)
-            if conn.positions:
-                for acct, key, holding in self.book.positions(account):
-                    listing = self.market.listings[key]
-                    conn.send(conn.encoder.position(acct, listing, holding.quantity,
-                                                    holding.avg_price * listing.contract_multiplier))
-            for req_id, acct in conn.pnl.items():
-                if acct == account:
-                    self.accounts_view.send_pnl(conn, req_id, acct)
-            for req_id, (acct, con_id) in conn.pnl_single.items():
-                if acct == account:
-                    self.accounts_view.send_pnl_single(conn, req_id, acct, con_id)
 
     def _send_ticks(self, conn: ClientConnection, req_id: int, listing: Listing, first: bool = False) -> None:
         quote = self.market.quote(listing.key)

@@ -1,0 +1,128 @@
+"""Child process for the IB crash tests: a real session sends one order to the TWS simulator and dies by SIGKILL
+at a labelled point of the order path.
+
+Usage: python -m tests.adapters.ib_crash_child DATA_DIR PORT POINT ORDER
+POINT is a CrashPoint value; ORDER is "market" (fills at once at IB) or "resting" (a limit far from the market).
+The parent test runs the simulator, which keeps its books across the child's death.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from core.adapters.ib.adapter import IbBroker
+from core.adapters.ib.config import IbConfig
+from core.domain import (
+    AccountId,
+    Event,
+    Order,
+    OrderAccepted,
+    OrderFilled,
+    OrderRequest,
+    OrderType,
+    Quote,
+    Side,
+)
+from core.services.bus import EventBus
+from core.services.session import TradingSession
+from core.storage.journal import SqliteJournal
+from tests.sims.tws.testing import sim_settings
+
+ACCOUNT = AccountId("IB-CRASH")
+CLIENT_ID = 3
+NOT_KILLED = 17
+"""Exit status when the child reached the end without being killed at its point (the test fails on it)."""
+
+
+class CrashPoint(StrEnum):
+    AFTER_COMMIT = "after_commit"  # the intent is journaled; the adapter has not sent anything
+    AFTER_SEND = "after_send"  # placeOrder is written to the socket; no answer has been read
+    AFTER_ACK = "after_ack"  # IB's acknowledgement reached the adapter; it is not journaled
+    BETWEEN_PARTIALS = "between_partials"  # the first of two executions is journaled, the second not yet read
+    AFTER_CANCEL_COMMIT = "after_cancel_commit"  # a working order's PENDING_CANCEL is journaled; no cancel sent
+
+
+def die() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+class CrashingIbBroker(IbBroker):
+    """The real IbBroker, in a process that dies at one point of submit()."""
+
+    point = CrashPoint.AFTER_COMMIT
+
+    async def submit(self, order: Order) -> None:
+        if self.point is CrashPoint.AFTER_COMMIT:
+            die()
+        if self.point is CrashPoint.AFTER_SEND:
+            self._ib.placeOrder = self._place_then_die  # type: ignore[method-assign]
+        await super().submit(order)
+
+    async def cancel(self, order: Order) -> None:
+        if self.point is CrashPoint.AFTER_CANCEL_COMMIT:
+            die()
+        await super().cancel(order)
+
+    def _place_then_die(self, contract: Any, order: Any) -> Any:
+        trade = type(self._ib).placeOrder(self._ib, contract, order)
+        transport = self._ib.client.conn.transport
+        if transport is None or transport.get_write_buffer_size() != 0:
+            sys.exit(NOT_KILLED)  # the order did not leave the process in one write: the point was not reached
+        die()
+        return trade
+
+
+def crash_sink(bus: EventBus, point: CrashPoint) -> Any:
+    """Return the adapter's event sink: the bus, with death at AFTER_ACK and BETWEEN_PARTIALS."""
+    fills = 0
+
+    def sink(event: Event) -> None:
+        nonlocal fills
+        if point is CrashPoint.AFTER_ACK and isinstance(event, OrderAccepted):
+            die()  # before the OMS journals the acknowledgement
+        bus.publish(event)
+        if point is CrashPoint.BETWEEN_PARTIALS and isinstance(event, OrderFilled):
+            fills += 1
+            if fills == 1:
+                die()  # the first fill is journaled (publish returned); the second is not
+
+    return sink
+
+
+def ib_config(port: int) -> IbConfig:
+    return IbConfig.from_mapping(sim_settings(port, CLIENT_ID, commission_wait_s=2.0))
+
+
+async def main(data_dir: Path, port: int, point: CrashPoint, kind: str) -> None:
+    bus = EventBus()
+    session = TradingSession(bus, SqliteJournal(data_dir / "journal.sqlite"))
+    CrashingIbBroker.point = point
+    adapter = CrashingIbBroker(ACCOUNT, ib_config(port), crash_sink(bus, point))
+    session.add_account(adapter)
+    session.restore()
+    quotes: list[Quote] = []
+    bus.subscribe(Quote, quotes.append)
+    await session.connect(ACCOUNT)
+    while not any(q.symbol == "AAPL" and q.bid is not None for q in quotes):
+        await asyncio.sleep(0.01)
+    if kind == "market":
+        request = OrderRequest(ACCOUNT, "AAPL", Side.BUY, "20", OrderType.MARKET)
+    else:
+        bid = next(q.bid for q in reversed(quotes) if q.symbol == "AAPL" and q.bid is not None)
+        request = OrderRequest(ACCOUNT, "AAPL", Side.BUY, "20", OrderType.LIMIT, str(bid - Decimal("0.50")))
+    order = await session.submit(request)
+    if point is CrashPoint.AFTER_CANCEL_COMMIT:
+        await session.cancel(order.client_order_id)
+    await asyncio.sleep(3)  # fills and commissions have time to arrive: death must come before
+    sys.exit(NOT_KILLED)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(Path(sys.argv[1]), int(sys.argv[2]), CrashPoint(sys.argv[3]), sys.argv[4]))

@@ -1,0 +1,100 @@
+"""A fill missed while disconnected is found even when a live fill is journaled before reconciliation runs.
+
+The adapter here is a minimal stand-in whose snapshot filters fills by time exactly as IB's
+reqExecutions does; the real adapters' reconnects are exercised by the IB chaos and crash tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from core.domain import (
+    AccountId,
+    ConnectionChanged,
+    ConnectionState,
+    Fill,
+    Instrument,
+    Order,
+    Price,
+    Quantity,
+    Side,
+)
+from core.ports.broker import BrokerPosition, BrokerSnapshot, EventSink
+from core.services.bus import EventBus
+from core.services.session import TradingSession
+from core.storage.journal import SqliteJournal
+from tests.factories import make_fill, make_instrument
+
+ACCOUNT = AccountId("IB-1")
+T0 = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+
+
+class BooksOnlyBroker:
+    """Holds fills; `snapshot(since)` returns those at or after `since`, and the net position."""
+
+    kind = "stand-in"
+
+    def __init__(self, sink: EventSink) -> None:
+        self.account_id = ACCOUNT
+        self._sink = sink
+        self.fills: list[Fill] = []
+        self.asked_since: list[datetime | None] = []
+
+    def instruments(self) -> Sequence[Instrument]:
+        return [make_instrument()]
+
+    async def connect(self) -> None:
+        self._sink(ConnectionChanged(ACCOUNT, ConnectionState.CONNECTED, ts=T0))
+
+    async def disconnect(self) -> None: ...
+
+    async def submit(self, order: Order) -> None: ...
+
+    async def cancel(self, order: Order) -> None: ...
+
+    async def modify(self, order: Order, quantity: Quantity, limit_price: Price | None,
+                     stop_price: Price | None) -> None: ...
+
+    async def subscribe(self, instruments: Sequence[Instrument]) -> None: ...
+
+    async def snapshot(self, fills_since: datetime | None = None) -> BrokerSnapshot:
+        self.asked_since.append(fills_since)
+        fills = tuple(f for f in self.fills if fills_since is None or f.ts >= fills_since)
+        quantity = sum((f.signed_qty for f in self.fills), Decimal(0))
+        return BrokerSnapshot(ACCOUNT, positions=(BrokerPosition("AAPL", quantity, Decimal(100)),) if quantity else (),
+                              fills=fills)
+
+
+def fill(trade_id: str, at: datetime) -> Fill:
+    return make_fill(account_id=ACCOUNT, trade_id=trade_id, quantity="1", price="100", side=Side.BUY, ts=at)
+
+
+async def test_a_live_fill_after_reconnect_does_not_hide_one_missed_while_away(tmp_path: Path) -> None:
+    bus = EventBus()
+    session = TradingSession(bus, SqliteJournal(tmp_path / "journal.sqlite"))
+    broker = BooksOnlyBroker(bus.publish)
+    session.add_account(broker)
+    session.restore()
+    await session.connect(ACCOUNT)
+
+    bus.publish(ConnectionChanged(ACCOUNT, ConnectionState.DISCONNECTED, ts=T0 + timedelta(seconds=10)))
+    missed = fill("E-missed", T0 + timedelta(seconds=20))  # executed while TradeTerm was away
+    live = fill("E-live", T0 + timedelta(seconds=60))      # arrives right after the reconnect
+    broker.fills += [missed, live]
+    session.oms.record_external_fill(live)                  # journaled before reconciliation runs
+    bus.publish(ConnectionChanged(ACCOUNT, ConnectionState.CONNECTED, ts=T0 + timedelta(seconds=61)))
+    for _ in range(100):
+        if len(broker.asked_since) == 2 and session.account(ACCOUNT).trading.value == "ACTIVE":
+            break
+        await asyncio.sleep(0.01)
+
+    position = session.portfolio.position(ACCOUNT, "AAPL")
+    assert position is not None and position.quantity == Decimal(2), "the missed fill was applied once"
+    assert session.account(ACCOUNT).trading.value == "ACTIVE", "books agree: no false halt"
+    assert broker.asked_since[-1] is not None and broker.asked_since[-1] <= missed.ts
+    await session.close()
+    session.journal.close()
