@@ -11,8 +11,10 @@ the keyring through a callable handed to the adapter (see adapter.create).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from types import MappingProxyType
+
+from core.adapters.config_fields import config_from_mapping, plain_values
 
 DEFAULT_PORT = 1430
 DEFAULT_SYMBOLS = ("600000", "600519", "000001")
@@ -63,17 +65,11 @@ class EasytraderConfig:
     @classmethod
     def from_mapping(cls, data: Mapping[str, object]) -> EasytraderConfig:
         """Build a config from settings; raise ValueError naming the bad field and what it allows."""
-        allowed = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - allowed)
-        if unknown:
-            raise ValueError(
-                f"easytrader settings: unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
-            )
-        return cls(**data)  # type: ignore[arg-type]  # __post_init__ checks and converts every field
+        return config_from_mapping(cls, data, "easytrader settings")
 
     def to_mapping(self) -> dict[str, object]:
         """Return the settings as plain values for the settings file (there are no secrets in them)."""
-        return {f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else v) for f in fields(self)}
+        return plain_values(self)
 
     @property
     def where(self) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 
+from core.adapters.config_fields import config_from_mapping
 from core.adapters.kite.parsing import KiteMode, KiteProduct, KiteVariety
 
 DEFAULT_SYMBOLS = ("INFY", "RELIANCE", "TCS", "NIFTY 50")
@@ -41,13 +42,7 @@ class KiteConfig:
     @classmethod
     def from_mapping(cls, data: Mapping[str, object]) -> KiteConfig:
         """Build a config from settings; raise ValueError naming the bad field and what it allows."""
-        allowed = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - allowed)
-        if unknown:
-            raise ValueError(
-                f"Kite settings: unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
-            )
-        return cls(**data)  # type: ignore[arg-type]  # __post_init__ checks and converts every field
+        return config_from_mapping(cls, data, "Kite settings")
 
     def to_mapping(self) -> dict[str, object]:
         """Return the settings as plain values for the settings file (there are no secrets in them)."""

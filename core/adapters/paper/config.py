@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
+
+from core.adapters.config_fields import config_from_mapping
 
 DEFAULT_STARTING_CASH: Mapping[str, Decimal] = MappingProxyType(
     {"USD": Decimal(1_000_000), "INR": Decimal(50_000_000), "CNY": Decimal(5_000_000)}
@@ -38,13 +40,7 @@ class PaperConfig:
     @classmethod
     def from_mapping(cls, data: Mapping[str, object]) -> PaperConfig:
         """Build a config from settings; raise ValueError naming the bad field and what it allows."""
-        allowed = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - allowed)
-        if unknown:
-            raise ValueError(
-                f"paper settings: unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
-            )
-        return cls(**data)  # type: ignore[arg-type]  # __post_init__ checks and converts every field
+        return config_from_mapping(cls, data, "paper settings")
 
 
 def _decimal(name: str, raw: object) -> Decimal:
