@@ -14,6 +14,7 @@ from core.services.approvals import ApprovalQueue
 from core.services.session import TradingSession
 from core.services.strategies import StrategyRegistry
 from core.services.strategy_api import ApiToken, StrategyApiServer
+from core.services.strategy_api.token import TokenUnavailable
 from core.storage.idempotency import IdempotencyStore
 from core.storage.secrets import SecretStore
 from core.storage.settings import SettingsStore
@@ -57,9 +58,10 @@ class StrategySetup:
             f"{pending.signal.strategy_id}: {pending.order.side.value} "
             f"{pending.order.quantity.value.normalize():f} {pending.order.symbol}"
         ))
+        usable = self.token.problem() is None
         self.token_panel = ApiTokenPanel(
-            self.server.url if port else "chosen at start", self.token.masked, self.token.value,
-            None if self.token.from_environment else self.token.regenerate,
+            self.server.url if port else "chosen at start", self.token.masked, self._reveal,
+            self.token.regenerate if usable and not self.token.from_environment else None,
         )
         window.add_dock("Strategy API", "dock.strategyApi", self.token_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.approvals.restore()
@@ -72,12 +74,22 @@ class StrategySetup:
         self.approvals.start()
         if not serve:
             return
+        problem = self.token.problem()
+        if problem is not None:  # fail closed: without a token no strategy could be told apart
+            self._session.bus.publish(LogMessage("ERROR", f"Strategy API not started. {problem}"))
+            return
         try:
             await self.server.start()
         except OSError as exc:
             self._session.bus.publish(LogMessage("ERROR", f"Strategy API not started: {exc}"))
             return
         self._session.bus.publish(LogMessage("INFO", f"Strategy API listening on {self.server.url}"))
+
+    def _reveal(self) -> str:
+        try:
+            return self.token.value()
+        except TokenUnavailable:
+            return ""
 
     async def stop(self) -> None:
         self._stopped = True

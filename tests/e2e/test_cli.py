@@ -69,3 +69,19 @@ def test_an_unusable_settings_file_is_refused_by_name_and_left_untouched(
     assert result.returncode == 2
     assert str(settings) in result.stderr and says in result.stderr.lower()
     assert settings.read_text() == content
+
+
+@pytest.mark.slow
+def test_the_window_opens_on_a_machine_without_a_keyring(tmp_path: Path) -> None:
+    """A headless Linux has no OS keyring: paper trading works; only the strategy API stays off."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    env.pop("TRADETERM_API_TOKEN", None)
+    shot = tmp_path / "s.png"
+    result = subprocess.run(
+        [str(TRADETERM), "--data-dir", str(tmp_path / "data"), "--api-port", "0", "--screenshot", str(shot),
+         "--after", "1"],
+        capture_output=True, text=True, timeout=60, env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert not QImage(str(shot)).isNull()
