@@ -24,3 +24,16 @@ def config_from_mapping(cls: type[C], data: Mapping[str, object], what: str) -> 
 def plain_values(config: Any) -> dict[str, object]:
     """Return a config's fields as plain values for the settings file (tuples become lists)."""
     return {f.name: (list(v) if isinstance(v := getattr(config, f.name), tuple) else v) for f in fields(config)}
+
+
+def whole_number(what: str, name: str, raw: object, low: int, high: int, expected: str) -> int:
+    """Parse a whole number in [low, high] from settings; the error names the field and says what it takes."""
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
+        raise ValueError(f"{what}: {name} must be {expected}, got {raw!r}")
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{what}: {name} must be {expected}, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ValueError(f"{what}: {name} must be between {low} and {high}, got {raw!r}")
+    return value

@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.widgets.status_line import show_status
+
 W = TypeVar("W", bound=QWidget)
 DEFAULT_PORT = 1430
 NO_AUTH_WARNING = (
@@ -204,9 +206,7 @@ class EasytraderConnectionPanel(QWidget):
         return widget
 
     def _status(self, text: str, error: bool = False) -> None:
-        self.status.setText(text)
-        self.status.setStyleSheet("color: #c62828;" if error else "")
-        self.status.setProperty("error", error)
+        show_status(self.status, text, error)
 
     def _editable(self, on: bool) -> None:
         for widget in (self.host, self.port, self.client_type, self.user, self.password, self.comm_password,

@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.widgets.status_line import show_status
+
 W = TypeVar("W", bound=QWidget)
 CUSTOM_PORT = "Custom port"
 MAX_CLIENT_ID = 999_999_999
@@ -183,9 +185,7 @@ class IbConnectionPanel(QWidget):
         return widget
 
     def _status(self, text: str, error: bool = False) -> None:
-        self.status.setText(text)
-        self.status.setStyleSheet("color: #c62828;" if error else "")
-        self.status.setProperty("error", error)
+        show_status(self.status, text, error)
 
     def _editable(self, on: bool) -> None:
         for widget in (self.host, self.port_preset, self.port, self.client_id, self.account, self.read_only):

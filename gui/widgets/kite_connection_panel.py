@@ -15,6 +15,8 @@ from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from gui.widgets.status_line import show_status
+
 W = TypeVar("W", bound=QWidget)
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
 KEYS_SAVED = "API key and secret saved in the system keyring."
@@ -145,9 +147,7 @@ class KiteConnectionPanel(QWidget):
         return widget
 
     def _status(self, text: str, error: bool = False) -> None:
-        self.status.setText(text)
-        self.status.setStyleSheet("color: #c62828;" if error else "")
-        self.status.setProperty("error", error)
+        show_status(self.status, text, error)
 
     def _layout(self) -> None:
         form = QFormLayout()

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from core.adapters.config_fields import config_from_mapping, plain_values
+from core.adapters.config_fields import config_from_mapping, plain_values, whole_number
 
 DEFAULT_PORT = 1430
 DEFAULT_SYMBOLS = ("600000", "600519", "000001")
@@ -84,16 +84,7 @@ def _host(name: str, raw: object) -> str:
 
 
 def _port(name: str, raw: object) -> int:
-    if isinstance(raw, bool) or not isinstance(raw, int | str):
-        raise ValueError(f"easytrader settings: {name} must be a port number (the server's default is 1430), "
-                         f"got {raw!r}")
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"easytrader settings: {name} must be a port number, got {raw!r}") from None
-    if not 1 <= value <= 65535:
-        raise ValueError(f"easytrader settings: {name} must be between 1 and 65535, got {raw!r}")
-    return value
+    return whole_number("easytrader settings", name, raw, 1, 65535, "a port number (the server's default is 1430)")
 
 
 def _client_type(name: str, raw: object) -> str:

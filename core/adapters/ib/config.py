@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from types import MappingProxyType
 
-from core.adapters.config_fields import config_from_mapping, plain_values
+from core.adapters.config_fields import config_from_mapping, plain_values, whole_number
 
 
 class IbPort(IntEnum):
@@ -86,16 +86,8 @@ def _host(name: str, raw: object) -> str:
 
 
 def _port(name: str, raw: object) -> int:
-    if isinstance(raw, bool) or not isinstance(raw, int | str):
-        raise ValueError(f"IB settings: {name} must be a port number (7497 TWS paper, 7496 TWS live, "
-                         f"4002 Gateway paper, 4001 Gateway live), got {raw!r}")
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"IB settings: {name} must be a port number, got {raw!r}") from None
-    if not 1 <= value <= 65535:
-        raise ValueError(f"IB settings: {name} must be between 1 and 65535, got {raw!r}")
-    return value
+    return whole_number("IB settings", name, raw, 1, 65535, "a port number (7497 TWS paper, 7496 TWS live, "
+                        "4002 Gateway paper, 4001 Gateway live)")
 
 
 def _client_id(name: str, raw: object) -> int:
