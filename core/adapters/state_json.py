@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -34,10 +34,18 @@ def write_json_atomically(path: str, document: dict[str, Any]) -> None:
 
 
 def read_books(
-    path: str, account_id: AccountId, version: int, decode: Callable[[dict[str, Any]], T], owner: str, advice: str
+    path: str,
+    account_id: AccountId,
+    version: int,
+    decode: Callable[[dict[str, Any]], T],
+    owner: str,
+    advice: str,
+    *,
+    older_versions: Collection[int] = (),
 ) -> T | None:
     """Read and decode the books at path (None if there is no file).
 
+    A file of one of `older_versions` is handed to decode too (it reads the version itself).
     Raise ValueError naming the file, what is wrong with it and `advice` (what the trader should do).
     """
     target = Path(path)
@@ -45,7 +53,7 @@ def read_books(
         return None
     try:
         data = json.loads(target.read_text(encoding="utf-8"))
-        if data.get("version") != version:
+        if data.get("version") != version and data.get("version") not in older_versions:
             raise ValueError(f"version {data.get('version')!r}, expected {version}")
         if data["account_id"] != account_id:
             raise ValueError(f"it belongs to account {data['account_id']!r}, not {account_id!r}")

@@ -17,7 +17,8 @@ from core.adapters.paper.config import PaperConfig
 from core.adapters.paper.instruments import DEFAULT_INSTRUMENTS, START_PRICES
 from core.adapters.paper.market import Market
 from core.adapters.paper.matching import ChangeRefused, Execution, MatchingEngine, Outcome, PaperOrder
-from core.adapters.paper.state_file import PaperState, read_state, write_state
+from core.adapters.paper.state_file import PaperState
+from core.adapters.paper.state_store import PaperStore
 from core.domain import (
     AccountId,
     AccountUpdated,
@@ -58,9 +59,9 @@ class PaperBroker:
     """A paper account: a seeded simulated market, a matching engine, and books kept on disk.
 
     The books (cash, positions, today's orders, recent fills, id sequences, market levels) are
-    written atomically to `config.state_path` after every change and read back on construction,
-    so a restarted TradeTerm finds the paper broker as it would find a real one. The trading day
-    is the UTC date; when it changes, working DAY orders expire.
+    kept at `config.state_path` (see PaperStore): every change is on disk before it is reported,
+    and they are read back on construction, so a restarted TradeTerm finds the paper broker as it
+    would find a real one. The trading day is the UTC date; when it changes, working DAY orders expire.
 
     Events:
         ConnectionChanged(account_id, state, message): CONNECTING then CONNECTED on connect;
@@ -100,9 +101,11 @@ class PaperBroker:
         prices = dict(start_prices if start_prices is not None else START_PRICES)
         closes: dict[str, Decimal] | None = None
         self._trading_day = self._clock.now().date()
-        state = None
-        if config.state_path is not None:
-            state = read_state(config.state_path, self.account_id, self._instruments, self._books)
+        self._store = None if config.state_path is None else PaperStore(
+            config.state_path, self.account_id, self._instruments
+        )
+        self._changed: dict[ClientOrderId, None] = {}
+        state = None if self._store is None else self._store.load(self._books)
         if state is not None:
             for order in state.orders:
                 self._engine.restore(order)
@@ -113,8 +116,7 @@ class PaperBroker:
         self._subscribed: set[str] = set()
         self._connected = False
         self._task: asyncio.Task[None] | None = None
-        if state is None:
-            self._save()
+        self._save(whole=True)
 
     def instruments(self) -> Sequence[Instrument]:
         """Return the instruments this paper account trades."""
@@ -147,7 +149,7 @@ class PaperBroker:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        self._save()
+        self._save(whole=True)
         self._sink(ConnectionChanged(self.account_id, ConnectionState.DISCONNECTED))
 
     async def subscribe(self, instruments: Sequence[Instrument]) -> None:
@@ -187,6 +189,7 @@ class PaperBroker:
             updated_at=now,
         )
         outcomes = self._engine.add(paper, self._market.quote(order.symbol))
+        self._changed[paper.client_order_id] = None
         accepted = OrderAccepted(order.client_order_id, paper.broker_order_id)
         self._commit([accepted, *self._settle(outcomes)])
 
@@ -260,13 +263,17 @@ class PaperBroker:
     def _tick(self) -> None:
         self._roll_day_if_needed()
         quotes = self._market.step()
+        waiting = [order for order in self._engine.working() if not order.is_active]
         outcomes: list[Outcome] = []
         for quote in quotes:
             outcomes.extend(self._engine.match(quote))
+        for order in waiting:
+            if order.is_active:  # a stop triggered without filling: it rests now, and must stay triggered
+                self._changed[order.client_order_id] = None
         for quote in quotes:
             if quote.symbol in self._subscribed:
                 self._sink(replace(quote, source=self.account_id))
-        if outcomes:
+        if outcomes or self._changed:
             self._commit(self._settle(outcomes))
 
     def _roll_day_if_needed(self) -> None:
@@ -278,7 +285,7 @@ class PaperBroker:
         self._trading_day = now.date()
         self._engine.drop_done_before(datetime.combine(now.date(), datetime.min.time(), tzinfo=UTC))
         self._books.prune_fills(now - FILL_RETENTION)
-        self._commit(events)
+        self._commit(events, whole=True)
 
     def _settle(self, outcomes: Sequence[Outcome]) -> list[Event]:
         """Book outcomes (fills move cash and positions); return the events that report them."""
@@ -296,9 +303,9 @@ class PaperBroker:
             events.append(AccountUpdated(self.account_id, self._books.cash_balances()))
         return events
 
-    def _commit(self, events: Sequence[Event]) -> None:
+    def _commit(self, events: Sequence[Event], *, whole: bool = False) -> None:
         """Save the books, then tell the app: a broker reports only what it has recorded."""
-        self._save()
+        self._save(whole=whole)
         for event in events:
             self._sink(event)
 
@@ -306,18 +313,19 @@ class PaperBroker:
         order = self._engine.orders.get(coid)
         if order is not None:
             order.updated_at = when or self._clock.now()
+            self._changed[coid] = None
 
-    def _save(self) -> None:
-        if self._config.state_path is None:
-            return
-        state = PaperState(
-            trading_day=self._trading_day,
-            books=self._books,
-            orders=list(self._engine.orders.values()),
-            mids=self._market.mids(),
-            closes=self._market.closes(),
-        )
-        write_state(self._config.state_path, state)
+    def _save(self, *, whole: bool = False) -> None:
+        """Record what changed since the last save; the whole books when whole or when the log is due for it."""
+        store = self._store
+        if store is not None:
+            orders = self._engine.orders
+            changed = [orders[coid] for coid in self._changed if coid in orders]
+            mids = self._market.mids()
+            closes = self._market.closes()
+            if whole or not store.record(self._trading_day, self._books, changed, len(orders), mids, closes):
+                store.compact(PaperState(self._trading_day, self._books, list(orders.values()), mids, closes))
+        self._changed.clear()
 
     async def _latency(self) -> None:
         if self._config.latency_s > 0:

@@ -1,4 +1,8 @@
-"""The paper broker's state file: its books, orders and market levels as JSON, written atomically."""
+"""The paper broker's snapshot: its books, orders and market levels as one JSON document, written atomically.
+
+Version 2 names the change log that continues it (see state_log.py); version 1 (one file, no
+log) still loads.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +26,8 @@ from core.domain import (
     TimeInForce,
 )
 
-VERSION = 1
+VERSION = 2
+OLDER_VERSIONS = (1,)
 
 
 @dataclass(slots=True)
@@ -36,53 +41,71 @@ class PaperState:
     closes: dict[str, Decimal] = field(default_factory=dict)
 
 
-def write_state(path: str, state: PaperState) -> None:
-    """Write state to path atomically (see core.adapters.state_json)."""
-    write_json_atomically(path, _encode(state))
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A loaded snapshot and the id of the change log that continues it (None: no log continues it)."""
+
+    state: PaperState
+    log_id: str | None
+
+
+def write_state(path: str, state: PaperState, log_id: str) -> None:
+    """Write state to path atomically (see core.adapters.state_json), continued by the log log_id."""
+    write_json_atomically(path, _encode(state, log_id))
 
 
 def read_state(
     path: str, account_id: AccountId, instruments: Mapping[str, Instrument], books: Books
-) -> PaperState | None:
-    """Load the state at path into books (None if there is no file); ValueError names an unusable file."""
+) -> Snapshot | None:
+    """Load the snapshot at path into books (None if there is no file); ValueError names an unusable file."""
     return read_books(path, account_id, VERSION, lambda data: _decode(data, instruments, books),
-                      "The paper account's", "Move it aside to start the paper account afresh.")
+                      "The paper account's", "Move it aside to start the paper account afresh.",
+                      older_versions=OLDER_VERSIONS)
 
 
-def _encode(state: PaperState) -> dict[str, Any]:
+def _encode(state: PaperState, log_id: str) -> dict[str, Any]:
     books = state.books
     return {
         "version": VERSION,
         "account_id": str(books.account_id),
+        "log_id": log_id,
         "trading_day": state.trading_day.isoformat(),
         "cash": {currency: str(amount) for currency, amount in books.cash.items()},
-        "positions": {
-            symbol: {"quantity": str(h.quantity), "avg_cost": str(h.avg_cost)} for symbol, h in books.holdings.items()
-        },
+        "positions": {symbol: encode_holding(h) for symbol, h in books.holdings.items()},
         "trade_seq": books.trade_seq,
         "order_seq": books.order_seq,
-        "orders": [_encode_order(order) for order in state.orders],
+        "orders": [encode_order(order) for order in state.orders],
         "fills": [encode_fill(fill) for fill in books.fills],
         "mids": {symbol: str(price) for symbol, price in state.mids.items()},
         "closes": {symbol: str(price) for symbol, price in state.closes.items()},
     }
 
 
-def _decode(data: dict[str, Any], instruments: Mapping[str, Instrument], books: Books) -> PaperState:
+def _decode(data: dict[str, Any], instruments: Mapping[str, Instrument], books: Books) -> Snapshot:
     books.cash = {currency: Decimal(amount) for currency, amount in data["cash"].items()}
-    books.holdings = {
-        symbol: Holding(Decimal(h["quantity"]), Decimal(h["avg_cost"])) for symbol, h in data["positions"].items()
-    }
+    books.holdings = {symbol: decode_holding(h) for symbol, h in data["positions"].items()}
     books.trade_seq = int(data["trade_seq"])
     books.order_seq = int(data["order_seq"])
     books.fills = [decode_fill(raw, books.account_id) for raw in data["fills"]]
-    return PaperState(
+    state = PaperState(
         trading_day=date.fromisoformat(data["trading_day"]),
         books=books,
-        orders=[_decode_order(raw, instruments) for raw in data["orders"]],
+        orders=[decode_order(raw, instruments) for raw in data["orders"]],
         mids={symbol: Decimal(price) for symbol, price in data["mids"].items()},
         closes={symbol: Decimal(price) for symbol, price in data["closes"].items()},
     )
+    log_id = data.get("log_id")
+    return Snapshot(state, None if log_id is None else str(log_id))
+
+
+def encode_holding(holding: Holding) -> dict[str, str]:
+    """Return holding as JSON (Decimals as strings)."""
+    return {"quantity": str(holding.quantity), "avg_cost": str(holding.avg_cost)}
+
+
+def decode_holding(raw: dict[str, str]) -> Holding:
+    """Return the Holding that encode_holding wrote."""
+    return Holding(Decimal(raw["quantity"]), Decimal(raw["avg_cost"]))
 
 
 def _optional(value: Decimal | None) -> str | None:
@@ -93,7 +116,8 @@ def _decimal_or_none(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
-def _encode_order(order: PaperOrder) -> dict[str, Any]:
+def encode_order(order: PaperOrder) -> dict[str, Any]:
+    """Return order as JSON (Decimals as strings, times in ISO 8601)."""
     return {
         "client_order_id": str(order.client_order_id),
         "broker_order_id": str(order.broker_order_id),
@@ -114,7 +138,8 @@ def _encode_order(order: PaperOrder) -> dict[str, Any]:
     }
 
 
-def _decode_order(raw: dict[str, Any], instruments: Mapping[str, Instrument]) -> PaperOrder:
+def decode_order(raw: dict[str, Any], instruments: Mapping[str, Instrument]) -> PaperOrder:
+    """Return the PaperOrder that encode_order wrote; ValueError if its instrument is no longer listed."""
     instrument = instruments.get(raw["symbol"])
     if instrument is None:
         raise ValueError(f"it holds an order for {raw['symbol']}, which this paper account no longer lists")

@@ -1,0 +1,113 @@
+"""One change to the paper broker's books, as a line of its change log: only what changed, merged on replay.
+
+A change is a partial snapshot with the snapshot's keys: "orders" are upserted by client order
+id (a new one joins the end of the book, as on the engine), "fills" are appended, "cash",
+"positions", "mids" and "closes" are merged per key, and "trade_seq", "order_seq" and
+"trading_day" replace what was there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from core.adapters.paper.books import Books
+from core.adapters.paper.matching import PaperOrder
+from core.adapters.paper.state_file import PaperState, decode_holding, decode_order, encode_holding, encode_order
+from core.adapters.state_json import decode_fill, encode_fill
+from core.domain import ClientOrderId, Instrument
+
+
+class ChangeRecorder:
+    """Remember what the snapshot and the log already hold; describe only what changed since."""
+
+    def __init__(self, state: PaperState) -> None:
+        self._fills = 0
+        self._cash: dict[str, Decimal] = {}
+        self._holdings: dict[str, tuple[Decimal, Decimal]] = {}
+        self._seqs = (0, 0)
+        self._mids: dict[str, Decimal] = {}
+        self._closes: dict[str, Decimal] = {}
+        self._day = state.trading_day
+        self.written(state.trading_day, state.books, state.mids, state.closes)
+
+    def describe(
+        self,
+        trading_day: date,
+        books: Books,
+        orders: Iterable[PaperOrder],
+        mids: Mapping[str, Decimal],
+        closes: Mapping[str, Decimal],
+    ) -> dict[str, Any] | None:
+        """Return the change since the last write ({} if none); None if it cannot be one (fills were pruned)."""
+        if len(books.fills) < self._fills:
+            return None
+        change: dict[str, Any] = {}
+        encoded = [encode_order(order) for order in orders]
+        if encoded:
+            change["orders"] = encoded
+        if len(books.fills) > self._fills:
+            change["fills"] = [encode_fill(fill) for fill in books.fills[self._fills:]]
+        cash = {currency: str(amount) for currency, amount in books.cash.items() if self._cash.get(currency) != amount}
+        if cash:
+            change["cash"] = cash
+        positions = {
+            symbol: encode_holding(h)
+            for symbol, h in books.holdings.items()
+            if self._holdings.get(symbol) != (h.quantity, h.avg_cost)
+        }
+        if positions:
+            change["positions"] = positions
+        if (books.trade_seq, books.order_seq) != self._seqs:
+            change["trade_seq"] = books.trade_seq
+            change["order_seq"] = books.order_seq
+        _put_moved(change, "mids", mids, self._mids)
+        _put_moved(change, "closes", closes, self._closes)
+        if trading_day != self._day:
+            change["trading_day"] = trading_day.isoformat()
+        return change
+
+    def written(
+        self, trading_day: date, books: Books, mids: Mapping[str, Decimal], closes: Mapping[str, Decimal]
+    ) -> None:
+        """Take these books and levels as what is on disk now."""
+        self._fills = len(books.fills)
+        self._cash = dict(books.cash)
+        self._holdings = {symbol: (h.quantity, h.avg_cost) for symbol, h in books.holdings.items()}
+        self._seqs = (books.trade_seq, books.order_seq)
+        self._mids = dict(mids)
+        self._closes = dict(closes)
+        self._day = trading_day
+
+
+def _put_moved(
+    change: dict[str, Any], key: str, levels: Mapping[str, Decimal], written: Mapping[str, Decimal]
+) -> None:
+    moved = {symbol: str(price) for symbol, price in levels.items() if written.get(symbol) != price}
+    if moved:
+        change[key] = moved
+
+
+def apply_change(
+    state: PaperState,
+    orders: dict[ClientOrderId, PaperOrder],
+    change: Mapping[str, Any],
+    instruments: Mapping[str, Instrument],
+) -> None:
+    """Merge one logged change into state (its orders kept in `orders`, by client order id, in book order)."""
+    books = state.books
+    for raw in change.get("orders", ()):
+        order = decode_order(raw, instruments)
+        orders[order.client_order_id] = order
+    books.fills.extend(decode_fill(raw, books.account_id) for raw in change.get("fills", ()))
+    books.cash.update({currency: Decimal(amount) for currency, amount in change.get("cash", {}).items()})
+    books.holdings.update({symbol: decode_holding(raw) for symbol, raw in change.get("positions", {}).items()})
+    if "trade_seq" in change:
+        books.trade_seq = int(change["trade_seq"])
+        books.order_seq = int(change["order_seq"])
+    state.mids.update({symbol: Decimal(price) for symbol, price in change.get("mids", {}).items()})
+    state.closes.update({symbol: Decimal(price) for symbol, price in change.get("closes", {}).items()})
+    if "trading_day" in change:
+        state.trading_day = date.fromisoformat(change["trading_day"])

@@ -1,0 +1,133 @@
+"""The paper broker's change log: one compact JSON line per change, appended and fsynced, after a header.
+
+The header line names the log (`log_id`); a snapshot continued by this log carries the same id,
+so a log left behind by a crash during compaction (the new snapshot written, the old log not
+yet replaced) is recognised as already in the snapshot and replayed not at all. Each change
+line carries its sequence number in the log ("seq", from 1). A change is on disk once its
+newline is: a last line without one was cut short by a crash (and never reported), so reading
+ignores it; any other line that cannot be read refuses the whole log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+_log = logging.getLogger(__name__)
+_COMPACT = (",", ":")
+_BINARY = getattr(os, "O_BINARY", 0)
+_datasync = getattr(os, "fdatasync", os.fsync)
+
+
+class CorruptLog(ValueError):
+    """A complete line of the log that cannot be used; `line` is its number in the file, from 1."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(f"line {line}: {reason}")
+        self.line = line
+
+
+def read_log(path: Path, log_id: str | None, version: int) -> list[dict[str, Any]]:
+    """Return the changes of the log at path if it continues the snapshot log_id (else none).
+
+    Raise CorruptLog for a complete line that is not a change of this log.
+    """
+    if log_id is None or not path.exists():
+        return []
+    lines = path.read_bytes().split(b"\n")
+    torn = lines.pop()
+    if not lines:
+        return []
+    header = _decode(lines[0], 1)
+    if header.get("log_id") != log_id:
+        _log.info("paper state log %s: it is not the snapshot's log (its changes are in the snapshot); ignored", path)
+        return []
+    if torn:
+        _log.warning(
+            "paper state log %s: ignored its last line (%d bytes, no newline): a change cut short by a crash, "
+            "never reported to the app", path, len(torn),
+        )
+    if header.get("version") != version:
+        raise CorruptLog(1, f"version {header.get('version')!r}, expected {version}")
+    changes = []
+    for number, raw in enumerate(lines[1:], start=2):
+        change = _decode(raw, number)
+        if change.get("seq") != number - 1:
+            raise CorruptLog(number, f"change number {change.get('seq')!r} where {number - 1} was expected")
+        changes.append(change)
+    return changes
+
+
+def _decode(raw: bytes, number: int) -> dict[str, Any]:
+    try:
+        decoded = json.loads(raw)
+    except ValueError as error:
+        raise CorruptLog(number, f"not JSON ({error})") from error
+    if not isinstance(decoded, dict):
+        raise CorruptLog(number, "not a JSON object")
+    return decoded
+
+
+class LogWriter:
+    """Append changes to the log at path; start a new log (atomically) after each snapshot."""
+
+    def __init__(self, path: Path, lines: int = 0) -> None:
+        self.path = path
+        self.lines = lines
+        """Changes in the log now."""
+
+    def start(self, log_id: str, version: int) -> None:
+        """Replace the log with an empty one named log_id (a temporary file, fsynced, renamed, directory fsynced)."""
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        header = json.dumps({"version": version, "log_id": log_id}, separators=_COMPACT) + "\n"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _BINARY, 0o600)
+        try:
+            _write_all(fd, header.encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, self.path)
+        _fsync_directory(self.path.parent)
+        self.lines = 0
+
+    def append(self, change: dict[str, Any]) -> None:
+        """Write change as the next line, then fdatasync: it survives a crash once this returns.
+
+        On a failed write the log is cut back to where it was, so no partial line stays in it.
+        """
+        line = json.dumps({"seq": self.lines + 1, **change}, separators=_COMPACT) + "\n"
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | _BINARY)
+        try:
+            end = os.lseek(fd, 0, os.SEEK_END)
+            try:
+                _write_all(fd, line.encode("utf-8"))
+                _datasync(fd)
+            except OSError:
+                os.ftruncate(fd, end)
+                raise
+        finally:
+            os.close(fd)
+        self.lines += 1
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a rename durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)

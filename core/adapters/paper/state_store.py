@@ -1,0 +1,110 @@
+"""PaperStore: the paper account's books on disk, a snapshot plus an append-only log of the changes since.
+
+Each change costs one short line (what changed, not the whole book) and one fdatasync, so the
+paper broker stays as durable as a broker (a change it reports survives a crash right after)
+at a cost that does not grow with the number of orders. Loading reads the snapshot, replays
+the log and compacts (a new snapshot, then a new empty log); so does a log past its bound.
+
+Files: `<state_path>` (the snapshot, see state_file.py) and `<state_path>.log` (see state_log.py).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from core.adapters.paper.books import Books
+from core.adapters.paper.matching import PaperOrder
+from core.adapters.paper.state_change import ChangeRecorder, apply_change
+from core.adapters.paper.state_file import VERSION, PaperState, read_state, write_state
+from core.adapters.paper.state_log import CorruptLog, LogWriter, read_log
+from core.adapters.state_json import DECODE_ERRORS
+from core.domain import AccountId, Instrument
+
+MIN_LINES_BEFORE_COMPACTION = 10_000
+LINES_PER_ITEM = 2
+"""A log compacts past max(MIN_LINES_BEFORE_COMPACTION, LINES_PER_ITEM x (orders + fills)) lines:
+each compaction then costs O(1) per change it absorbs."""
+
+
+class PaperStore:
+    """Keep a paper account's books at path: load them, record each change, compact the log."""
+
+    def __init__(self, path: str, account_id: AccountId, instruments: Mapping[str, Instrument]) -> None:
+        self._path = path
+        self._account_id = account_id
+        self._instruments = instruments
+        self._log = LogWriter(Path(path + ".log"))
+        self._recorder: ChangeRecorder | None = None
+
+    def load(self, books: Books) -> PaperState | None:
+        """Read the snapshot into books and replay its log (None if there is no snapshot).
+
+        Raise ValueError naming the file that cannot be used and what to do about it.
+        """
+        snapshot = read_state(self._path, self._account_id, self._instruments, books)
+        if snapshot is None:
+            return None
+        state = snapshot.state
+        orders = {order.client_order_id: order for order in state.orders}
+        try:
+            changes = read_log(self._log.path, snapshot.log_id, VERSION)
+            for number, change in enumerate(changes, start=2):
+                try:
+                    apply_change(state, orders, change, self._instruments)
+                except DECODE_ERRORS as error:
+                    raise CorruptLog(number, str(error)) from error
+        except (CorruptLog, OSError) as error:
+            raise ValueError(
+                f"The paper account's state log {self._log.path} cannot be used ({error}). Move it aside to go "
+                f"back to the books as last saved in {self._path}, or move both files aside to start the paper "
+                "account afresh."
+            ) from error
+        state.orders = list(orders.values())
+        self._log.lines = len(changes)
+        return state
+
+    def compact(self, state: PaperState) -> None:
+        """Write state as the new snapshot, then replace the log with an empty one that continues it.
+
+        A crash between the two leaves the old log, whose id the new snapshot does not carry: it is
+        then ignored, as everything in it is in the snapshot.
+        """
+        self._recorder = None  # until the new log is in place, every save compacts (an old log is ignored)
+        log_id = uuid.uuid4().hex
+        write_state(self._path, state, log_id)
+        self._log.start(log_id, VERSION)
+        self._recorder = ChangeRecorder(state)
+
+    def record(
+        self,
+        trading_day: date,
+        books: Books,
+        changed: Iterable[PaperOrder],
+        order_count: int,
+        mids: Mapping[str, Decimal],
+        closes: Mapping[str, Decimal],
+    ) -> bool:
+        """Append what changed (changed: the orders that did) to the log, fdatasynced.
+
+        Return False, writing nothing, when the whole books should be written instead (call
+        compact): the log is past its bound, or the change cannot be a log line.
+        """
+        recorder = self._recorder
+        bound = max(MIN_LINES_BEFORE_COMPACTION, LINES_PER_ITEM * (order_count + len(books.fills)))
+        if recorder is None or self._log.lines >= bound:
+            return False
+        change = recorder.describe(trading_day, books, changed, mids, closes)
+        if change is None:
+            return False
+        if change:
+            try:
+                self._log.append(change)
+            except OSError:
+                self._recorder = None  # the next save writes the whole books, this change included
+                raise
+            recorder.written(trading_day, books, mids, closes)
+        return True
