@@ -19,6 +19,7 @@ from core.domain import (
     TradingStateChanged,
 )
 from core.services.bus import EventBus
+from core.services.quote_cache import QuoteCache
 from gui.models.fills import FillsTableModel
 from gui.models.flusher import FrameFlusher
 from gui.models.orders import OrdersTableModel
@@ -28,6 +29,9 @@ from gui.models.quotes import QuotesTableModel
 
 class CoreBridge(QObject):
     """Feed the grid models from the bus and turn rare events into signals.
+
+    Quotes do not come one by one: the watchlist takes, once per frame, the merged quote of each
+    symbol that changed (the quote cache conflates them), so a tick storm costs the GUI nothing per tick.
 
     Signals: connection_changed(account, state, message), trading_state_changed(account, state, reason),
     log_message(level, text), reconciliation_required(account, list of differences).
@@ -39,8 +43,9 @@ class CoreBridge(QObject):
     reconciliation_required = Signal(str, list)
     broker_pnl = Signal(str, object)  # account, BrokerPnl for the whole account
 
-    def __init__(self, bus: EventBus, parent: QObject | None = None, fps: int = 30) -> None:
+    def __init__(self, bus: EventBus, quotes: QuoteCache, parent: QObject | None = None, fps: int = 30) -> None:
         super().__init__(parent)
+        self._cache = quotes
         self.quotes = QuotesTableModel(parent=self)
         self.positions = PositionsTableModel(parent=self)
         self.working_orders = OrdersTableModel(working_only=True, parent=self)
@@ -49,10 +54,9 @@ class CoreBridge(QObject):
         self.flusher = FrameFlusher(hz=fps, parent=self)
         for model in (self.quotes, self.positions, self.working_orders, self.orders, self.fills):
             self.flusher.register(model)
-        self.latest: dict[str, Quote] = {}
-        self._feed: dict[str, str] = {}  # symbol -> the account whose feed the watchlist shows
+        self._conflated = quotes.conflate(self.quotes.take_from(self._drain_quotes))
         self._unsubscribe = [
-            bus.subscribe(Quote, self._on_quote),
+            lambda: quotes.release(self._conflated),
             bus.subscribe(PositionUpdated, self._on_position_updated),
             bus.subscribe(OrderUpdated, self._on_order_updated),
             bus.subscribe(FillRecorded, self._on_fill_recorded),
@@ -71,15 +75,12 @@ class CoreBridge(QObject):
         self._unsubscribe.clear()
 
     def bid_ask(self, symbol: str) -> tuple[Decimal | None, Decimal | None]:
-        quote = self.latest.get(symbol)
+        """Return the newest bid and ask of the market the watchlist shows for symbol."""
+        quote = self._cache.latest(symbol, self.quotes.feed_of(symbol))
         return (quote.bid, quote.ask) if quote is not None else (None, None)
 
-    def _on_quote(self, quote: Quote) -> None:
-        feed = self._feed.setdefault(quote.symbol, quote.source)
-        if feed != quote.source:
-            return  # the watchlist shows one market per symbol: the first feed that quoted it
-        self.latest[quote.symbol] = quote
-        self.quotes.update_quote(quote)
+    def _drain_quotes(self) -> list[Quote]:
+        return self._conflated.drain()
 
     def _on_position_updated(self, event: PositionUpdated) -> None:
         self.positions.update_position(event.position)

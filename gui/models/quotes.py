@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -66,12 +66,41 @@ class QuotesTableModel(RowTableModel):
 
     A quote updates only the fields it carries: a field it leaves None keeps its last known
     value, and a field never received shows an em dash.
+
+    Fed by `take_from(drain)`, the model pulls the quotes that changed since the last frame when it
+    is flushed, instead of taking every tick: a row shows one market, that of the first feed
+    (account) that quoted its symbol.
     """
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(QUOTE_COLUMNS, parent=parent)
         self._places: dict[str, int] = {}
         self._states: dict[str, QuoteRow] = {}
+        self._feeds: dict[str, str] = {}
+        self._drain: Callable[[], Iterable[Quote]] | None = None
+
+    def take_from(self, drain: Callable[[], Iterable[Quote]] | None) -> Callable[[], None]:
+        """Pull quotes from drain at each flush; return the function to call when drain has new quotes."""
+        self._drain = drain
+        return self.request_flush
+
+    def request_flush(self) -> None:
+        """Have the next frame flush this model (its drain has quotes waiting)."""
+        if not self._pending:
+            self._mark_pending()
+
+    def feed_of(self, symbol: str) -> str | None:
+        """Return the feed (account) whose quotes symbol's row shows, or None before its first quote."""
+        return self._feeds.get(symbol)
+
+    def flush(self) -> None:
+        """Take the quotes that changed since the last frame, then apply staged work (see RowTableModel)."""
+        if self._drain is not None:
+            feeds = self._feeds
+            for quote in self._drain():
+                if feeds.setdefault(quote.symbol, quote.source) == quote.source:
+                    self.update_quote(quote)
+        super().flush()
 
     def set_instruments(self, instruments: Iterable[Instrument]) -> None:
         """Use each instrument's price places for its symbol (re-formatting rows already shown)."""

@@ -1,0 +1,61 @@
+"""QuoteCache.conflate: a slow consumer (the watchlist, 30 frames a second) sees each symbol once per drain, newest."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+
+import pytest
+
+from core.domain import Quote
+from core.services.bus import EventBus
+from core.services.quote_cache import QuoteCache
+
+D = Decimal
+
+
+def test_many_ticks_between_two_drains_arrive_as_the_newest_merged_quote_per_feed_and_symbol() -> None:
+    bus = EventBus()
+    cache = QuoteCache(bus)
+    wakes: list[str] = []
+    view = cache.conflate(lambda: wakes.append("wake"))
+    bus.publish(Quote("AAPL", bid=D("1"), ask=D("2"), source="P"))
+    bus.publish(Quote("MSFT", bid=D("5"), ask=D("6"), source="P"))
+    bus.publish(Quote("AAPL", last=D("1.5"), source="P"))  # a partial tick: bid/ask kept from before
+    bus.publish(Quote("AAPL", bid=D("9"), ask=D("9.5"), source="IB"))
+    assert wakes == ["wake"]  # one wake until the consumer drains
+    drained = {(q.source, q.symbol): (q.bid, q.ask, q.last) for q in view.drain()}
+    assert drained == {
+        ("P", "AAPL"): (D("1"), D("2"), D("1.5")),
+        ("P", "MSFT"): (D("5"), D("6"), None),
+        ("IB", "AAPL"): (D("9"), D("9.5"), None),
+    }
+    assert view.drain() == []
+    bus.publish(Quote("MSFT", bid=D("5.1"), source="P"))
+    assert wakes == ["wake", "wake"]
+    (quote,) = view.drain()
+    assert (quote.bid, quote.ask) == (D("5.1"), D("6"))
+
+
+def test_a_released_view_gets_nothing_more() -> None:
+    bus = EventBus()
+    cache = QuoteCache(bus)
+    view = cache.conflate(lambda: None)
+    cache.release(view)
+    bus.publish(Quote("AAPL", bid=D("1"), source="P"))
+    assert view.drain() == []
+    assert cache.latest("AAPL") is not None
+
+
+def test_the_hand_written_quote_constructor_matches_a_frozen_dataclass() -> None:
+    quote = Quote("AAPL", D("1"), D("2"), D("1.5"), D("1.4"), D("100"), D("3"), D("4"), "P")
+    assert [f.name for f in dataclasses.fields(Quote)] == [
+        "ts", "symbol", "bid", "ask", "last", "close", "volume", "bid_size", "ask_size", "source"]
+    assert (quote.symbol, quote.bid, quote.ask, quote.last, quote.close, quote.volume, quote.bid_size,
+            quote.ask_size, quote.source) == ("AAPL", D("1"), D("2"), D("1.5"), D("1.4"), D("100"), D("3"), D("4"), "P")
+    assert quote.ts.tzinfo is not None
+    assert dataclasses.replace(quote, bid=D("0.9")) == Quote(
+        "AAPL", D("0.9"), D("2"), D("1.5"), D("1.4"), D("100"), D("3"), D("4"), "P", ts=quote.ts)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        quote.bid = D("3")  # type: ignore[misc]
+    assert Quote("X").bid is None and Quote("X").source == ""
