@@ -1,6 +1,11 @@
 """SqliteJournal: the durable record of orders, their events, fills and the audit trail (stdlib sqlite3).
 
-WAL with synchronous=FULL, so a committed transaction survives a crash or power loss. One process
+WAL with synchronous=FULL, so a committed transaction survives a crash or power loss: every order as
+first created (the intent, journaled before it is sent), every intent to cancel or change it, every
+fill and the audit trail. What the broker reports about an order (accepted, canceled, rejected, ...)
+is committed without waiting for the disk (synchronous=NORMAL for that one transaction): it survives
+a crash of TradeTerm like everything else, and only a power cut can lose the newest of those, which
+reconciliation then learns again from the broker. That halves the disk flushes per order. One process
 at a time: an exclusive lock on `<file>.lock`. A file this code cannot safely use (not SQLite,
 corrupt, written by a newer TradeTerm, another application's database) is refused, never modified.
 Orders are restored by replaying their journaled events through `Order.apply`.
@@ -23,9 +28,15 @@ from core.domain import (
     ClientOrderId,
     Fill,
     Order,
+    OrderAccepted,
+    OrderCanceled,
+    OrderCancelRejected,
     OrderEvent,
+    OrderExpired,
     OrderModified,
+    OrderModifyRejected,
     OrderOrigin,
+    OrderRejected,
     OrderType,
     Price,
     Quantity,
@@ -48,6 +59,11 @@ _STATE_COLUMNS: Final = (
     "status", "quantity", "limit_price", "stop_price", "filled_qty", "avg_fill_price", "broker_order_id", "reason",
     "needs_reconciliation",
 )
+
+
+_BROKER_REPORTS: Final = (OrderAccepted, OrderRejected, OrderCanceled, OrderExpired, OrderCancelRejected,
+                          OrderModified, OrderModifyRejected)
+"""Order events that only repeat what the broker says (it says them again on reconciliation): no disk flush."""
 
 
 def _sort_ts(value: datetime) -> str:
@@ -165,20 +181,27 @@ class SqliteJournal:
                 raise JournalError(f"Cannot read the journal {self.path}: {exc}.") from None
 
     @contextmanager
-    def _write(self, what: str) -> Iterator[sqlite3.Connection]:
+    def _write(self, what: str, flush: bool = True) -> Iterator[sqlite3.Connection]:
+        """Run one write transaction; without `flush` its commit does not wait for the disk (see the module doc)."""
         with self._mutex:
             conn = self._conn
             if conn is None:
                 raise JournalError(f"The journal {self.path} is closed; cannot record {what}.")
             try:
-                conn.execute("BEGIN IMMEDIATE")
+                if not flush:
+                    conn.execute("PRAGMA synchronous = NORMAL")
                 try:
-                    yield conn
-                    conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:
-                        conn.execute("ROLLBACK")
-                    raise
+                    conn.execute("BEGIN IMMEDIATE")
+                    try:
+                        yield conn
+                        conn.execute("COMMIT")
+                    except BaseException:
+                        if conn.in_transaction:
+                            conn.execute("ROLLBACK")
+                        raise
+                finally:
+                    if not flush:
+                        conn.execute("PRAGMA synchronous = FULL")
             except sqlite3.Error as exc:
                 raise JournalError(
                     f"Cannot record {what} in the journal {self.path}: {exc}. Check free disk space."
@@ -214,7 +237,8 @@ class SqliteJournal:
         values = self._event_values(order, event)
         state = self._state_values(order)
         assignments = ", ".join(f"{column} = ?" for column in _STATE_COLUMNS)
-        with self._write(f"{type(event).__name__} for order {order.client_order_id}") as conn:
+        flush = not isinstance(event, _BROKER_REPORTS)
+        with self._write(f"{type(event).__name__} for order {order.client_order_id}", flush) as conn:
             updated = conn.execute(
                 f"UPDATE orders SET {assignments} WHERE client_order_id = ?", (*state, order.client_order_id)
             )

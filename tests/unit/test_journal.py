@@ -19,6 +19,7 @@ import pytest
 from core.domain import (
     AccountId,
     BrokerOrderId,
+    ClientOrderId,
     Order,
     OrderAccepted,
     OrderCanceled,
@@ -228,6 +229,21 @@ def test_wal_and_synchronous_full_are_in_force(journal: SqliteJournal, path: Pat
     assert journal.pragma("user_version") == 1
     with closing(sqlite3.connect(path)) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)  # persistent in the file
+
+
+def test_a_broker_report_skips_the_disk_flush_but_the_next_intent_is_flushed_again(journal: SqliteJournal) -> None:
+    order = make_order(client_order_id="ACK1")
+    order.apply(OrderSubmitted(order.client_order_id))
+    journal.record_order(order)
+    accepted = OrderAccepted(order.client_order_id, BrokerOrderId("B-1"))
+    order.apply(accepted)
+    journal.record_event(order, accepted)
+    assert journal.pragma("synchronous") == 2  # back to FULL for the next intent or fill
+    with pytest.raises(ValueError, match="not journaled"):
+        stray = make_order(client_order_id="NOPE")
+        journal.record_event(stray, OrderAccepted(ClientOrderId("NOPE"), BrokerOrderId("B")))
+    assert journal.pragma("synchronous") == 2  # a failed report restores it too
+    assert [type(e).__name__ for e in journal.load().orders[0].events] == ["OrderSubmitted", "OrderAccepted"]
 
 
 def test_a_missing_file_is_created_with_its_folder(tmp_path: Path) -> None:
