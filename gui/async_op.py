@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import Callable, Coroutine
+import types
+from collections.abc import Callable, Coroutine, Generator
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
@@ -26,7 +27,7 @@ class OpReporter(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.running: set[asyncio.Task[Any]] = set()
+        self.running: set[asyncio.Future[Any]] = set()
 
     async def cancel_all(self) -> None:
         """Cancel every operation still running and wait for them to unwind (the window is closing)."""
@@ -43,8 +44,14 @@ def run_op(
     disable: QWidget | None = None,
     on_success: Callable[[T], None] | None = None,
     on_error: Callable[[BaseException], None] | None = None,
-) -> asyncio.Task[T]:
-    """Run coro on the loop; `disable` is disabled until it ends; errors go to on_error or the reporter."""
+    eager: bool = False,
+) -> asyncio.Future[T]:
+    """Run coro on the loop; `disable` is disabled until it ends; errors go to on_error or the reporter.
+
+    With `eager`, coro runs now, inside the calling slot, up to its first real wait (see start_eagerly):
+    an order reaches the broker's socket before Qt repaints anything. on_success or on_error may then
+    be called before run_op returns.
+    """
     if disable is not None:
         disable.setEnabled(False)
     reporter.busy.emit(label, True)
@@ -70,7 +77,7 @@ def run_op(
             if disable is not None:
                 disable.setEnabled(True)
 
-    def on_done(task: asyncio.Task[T]) -> None:
+    def on_done(task: asyncio.Future[T]) -> None:
         reporter.running.discard(task)
         if inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:  # canceled before it began
             coro.close()
@@ -80,8 +87,54 @@ def run_op(
         if not task.cancelled():
             task.exception()
 
-    task = asyncio.ensure_future(wrapper())
+    task = start_eagerly(wrapper()) if eager else asyncio.ensure_future(wrapper())
     reporter.running.add(task)
     task.add_done_callback(on_done)
     return task
+
+
+def start_eagerly(coro: Coroutine[Any, Any, T]) -> asyncio.Future[T]:
+    """Run coro now up to its first suspension, then finish it in a Task; return that Task (or a done Future).
+
+    Python 3.12's eager tasks, for 3.11: a plain Task would first wait for the event loop's next turn,
+    which under Qt comes after pending repaints. The Task resumes coro exactly where it stopped: it
+    waits on the future coro is blocked on and then passes on every send and throw (cancellation too).
+    """
+    loop = asyncio.get_event_loop()
+    try:
+        blocked_on = coro.send(None)
+    except StopIteration as stop:
+        done: asyncio.Future[T] = loop.create_future()
+        done.set_result(stop.value)
+        return done
+    except asyncio.CancelledError:
+        cancelled: asyncio.Future[T] = loop.create_future()
+        cancelled.cancel()
+        return cancelled
+    except Exception as exc:  # handed to whoever awaits the future, as a Task would
+        failed: asyncio.Future[T] = loop.create_future()
+        failed.set_exception(exc)
+        return failed
+
+    async def rest() -> T:
+        return await _resume(coro, blocked_on)
+
+    return asyncio.ensure_future(rest())
+
+
+@types.coroutine
+def _resume(coro: Coroutine[Any, Any, T], blocked_on: Any) -> Generator[Any, Any, T]:
+    """Yield the future a started coro is blocked on to the Task, then hand the coro over to it."""
+    try:
+        yield blocked_on
+    except GeneratorExit:
+        coro.close()
+        raise
+    except BaseException as exc:
+        try:
+            blocked_on = coro.throw(exc)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        return (yield from _resume(coro, blocked_on))
+    return (yield from coro)  # type: ignore[misc]
 

@@ -92,7 +92,7 @@ class MainWindow(QMainWindow):
         self.session = session
         self.settings = settings
         self.reporter = OpReporter(self)
-        self.bridge = CoreBridge(session.bus, self)
+        self.bridge = CoreBridge(session.bus, session.quotes, self)
         self._first_show = True
         self.shutdown_hooks: list[Callable[[], Awaitable[None]]] = []
         self.keep_alive: list[object] = []
@@ -350,7 +350,7 @@ class MainWindow(QMainWindow):
             self.ticket.show_result(text, order.reason == "")
             self.log_view.add("INFO" if order.reason == "" else "WARNING", text)
 
-        run_op(self.reporter, "Send order", self.session.submit(request), on_success=done, on_error=failed)
+        run_op(self.reporter, "Send order", self.session.submit(request), on_success=done, on_error=failed, eager=True)
 
     def _on_watchlist_clicked(self, index: QModelIndex) -> None:
         symbol = str(index.siblingAtColumn(0).data())
@@ -378,7 +378,7 @@ class MainWindow(QMainWindow):
             order = index.data(RawRole)
             if isinstance(order, Order):
                 coid = ClientOrderId(order.client_order_id)
-                run_op(self.reporter, f"Cancel {order.symbol}", self.session.cancel(coid))
+                run_op(self.reporter, f"Cancel {order.symbol}", self.session.cancel(coid), eager=True)
 
     def _selected_order(self) -> Order | None:
         rows = self.orders_view.selectionModel().selectedRows()
@@ -424,7 +424,7 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def _on_cancel_all_triggered(self) -> None:
-        run_op(self.reporter, "Cancel all", self.session.cancel_all(),
+        run_op(self.reporter, "Cancel all", self.session.cancel_all(), eager=True,
                on_success=lambda n: self.log_view.add("INFO", f"Cancel requested for {n} working order(s)."))
 
     def _on_flatten_all_triggered(self) -> None:
@@ -441,7 +441,7 @@ class MainWindow(QMainWindow):
         box.open()
 
     def _flatten(self) -> None:
-        run_op(self.reporter, "Flatten all", self.session.flatten(),
+        run_op(self.reporter, "Flatten all", self.session.flatten(), eager=True,
                on_success=lambda orders: self.log_view.add("INFO", f"Flatten sent {len(orders)} order(s)."))
 
     def _on_kill_switch_triggered(self) -> None:
@@ -455,7 +455,7 @@ class MainWindow(QMainWindow):
         box.open()
 
     def _kill(self) -> None:
-        run_op(self.reporter, "Kill switch", self.session.kill_switch(getpass.getuser()),
+        run_op(self.reporter, "Kill switch", self.session.kill_switch(getpass.getuser()), eager=True,
                on_success=lambda n: self.log_view.add("WARNING", f"Kill switch: all trading halted; cancel asked "
                                                                  f"for {n} working order(s)."))
 
