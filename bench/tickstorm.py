@@ -7,7 +7,8 @@ environment exists, and prints one JSON line per variant plus one ratio line per
 
 Figures of a variant: quotes absorbed per second; event-loop stall max/p99 (gaps of a 1 ms
 heartbeat); staleness p50/p99 (a quote's due time -> end of the watchlist paint that shows its
-row's update; only rows on screen count); paints of both grids; CPU seconds; peak RSS.
+row's update; only rows on screen count); paints of both grids; CPU seconds; peak RSS. The window
+runs with a daily loss limit set, so every mark of a held position goes through the risk engine.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ HELD_FRACTION = 0.4
 BATCH_CAP = 500
 """Most quotes an adapter hands over per loop iteration (one socket read's worth, capped)."""
 LEVELS = 32
+RISK = {"global": {"daily_loss_limit": "1000000", "daily_loss_halt": "2000000"}}
+"""A daily loss limit, as a serious trader sets one: every mark of a held symbol re-checks it."""
 
 
 def variant_name(impl: str, rate: int) -> str:
@@ -171,7 +174,9 @@ def run_tradeterm(rate: int, seconds: float, count: int, held_fraction: float) -
 
     data_dir = tempfile.TemporaryDirectory(prefix="tickstorm-")
     symbols = symbol_names(count)
-    SettingsStore(data_paths(data_dir.name).settings).set_watchlist(symbols)  # a 1,000-symbol watchlist
+    store = SettingsStore(data_paths(data_dir.name).settings)
+    store.set_watchlist(symbols)  # a 1,000-symbol watchlist
+    store.set_risk(RISK)
     window = create_main_window(data_dir.name, "paper", connect=False)
     session, bridge = window.session, window.bridge
     instruments = [Instrument(symbol=s, venue="BENCH", currency="USD", tick_size=Decimal("0.01")) for s in symbols]
