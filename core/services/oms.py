@@ -18,6 +18,7 @@ from core.domain import (
 )
 from core.ports.journal import Journal
 from core.services.bus import EventBus
+from core.services.working_orders import WorkingOrders
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,13 @@ class OrderManager:
         self._bus = bus
         self._journal = journal
         self._orders: dict[ClientOrderId, Order] = {}
+        self._working = WorkingOrders()
         bus.subscribe(OrderEvent, self.apply)
+
+    @property
+    def working_index(self) -> WorkingOrders:
+        """Return the running sums of the working orders per account and symbol (for the risk checks)."""
+        return self._working
 
     def get(self, client_order_id: ClientOrderId) -> Order | None:
         return self._orders.get(client_order_id)
@@ -48,6 +55,7 @@ class OrderManager:
         """Adopt orders loaded from the journal (already journaled: nothing is written)."""
         for order in orders:
             self._orders[order.client_order_id] = order
+            self._working.update(order)
             self._bus.publish(OrderUpdated(order))
 
     def create(self, order: Order) -> None:
@@ -56,6 +64,7 @@ class OrderManager:
             raise ValueError(f"order {order.client_order_id} already exists")
         self._journal.record_order(order)
         self._orders[order.client_order_id] = order
+        self._working.update(order)
         self._bus.publish(OrderUpdated(order))
 
     def apply(self, event: OrderEvent) -> None:
@@ -68,6 +77,7 @@ class OrderManager:
             self._on_foreign_event(event)
             return
         allowed = order.apply(event)
+        self._working.update(order)
         if isinstance(event, OrderFilled):
             self._journal.record_fill(event.fill, order, event)  # fill and order state in one transaction
             self._bus.publish(FillRecorded(event.fill))

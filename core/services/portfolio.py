@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from types import MappingProxyType
 
 from core.domain import (
     AccountId,
@@ -20,8 +21,10 @@ from core.domain import (
 )
 from core.ports.clock import Clock
 from core.services.bus import EventBus
+from core.services.daily_pnl import DailyPnlSums, DailySum
 
 ZERO = Decimal(0)
+_NONE: Mapping[str, Position] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +58,8 @@ class Portfolio:
         self._instruments = instruments
         self._clock = clock
         self._positions: dict[tuple[AccountId, str], Position] = {}
+        self._by_account: dict[AccountId, dict[str, Position]] = {}
+        self._daily = DailyPnlSums()
         self._by_symbol: dict[str, list[Position]] = {}
         self._last: dict[str, tuple[Decimal | None, Decimal | None]] = {}
         self._fed: set[tuple[str, str]] = set()  # (account, symbol) pairs whose own feed quotes the symbol
@@ -64,7 +69,17 @@ class Portfolio:
         bus.subscribe(AccountUpdated, self._on_account_updated)
 
     def positions(self, account_id: AccountId | None = None) -> list[Position]:
-        return [p for (acct, _), p in self._positions.items() if account_id is None or acct == account_id]
+        if account_id is None:
+            return list(self._positions.values())
+        return list(self._by_account.get(account_id, {}).values())
+
+    def held(self, account_id: AccountId) -> Mapping[str, Position]:
+        """Return the account's positions by symbol, flat ones included (a live view: do not change it)."""
+        return self._by_account.get(account_id, _NONE)
+
+    def daily_sums(self, account_id: AccountId) -> Mapping[str, DailySum]:
+        """Return the account's running daily P&L per currency; costs what changed since the last call."""
+        return self._daily.sums(account_id)
 
     def position(self, account_id: AccountId, symbol: str) -> Position | None:
         return self._positions.get((account_id, symbol))
@@ -77,6 +92,7 @@ class Portfolio:
         today = self._today()
         for fill in fills:
             self._apply(fill, today=self._local_date(fill.ts) == today)
+        self._daily.reset(self._positions.values())
         for position in self._positions.values():
             self._bus.publish(PositionUpdated(position))
 
@@ -112,8 +128,10 @@ class Portfolio:
             last, close = self._last.get(fill.symbol, (None, None))
             position.mark(last, close)
             self._positions[key] = position
+            self._by_account.setdefault(fill.account_id, {})[fill.symbol] = position
             self._by_symbol.setdefault(fill.symbol, []).append(position)
         position.apply(fill, today=today)
+        self._daily.touch(position)
         return position
 
     def _on_quote(self, quote: Quote) -> None:
@@ -124,11 +142,13 @@ class Portfolio:
         self._last[quote.symbol] = (last, quote.close)
         if quote.source:
             self._fed.add((quote.source, quote.symbol))
+        touch = self._daily.touch
         for position in self._by_symbol.get(quote.symbol, ()):
             account = str(position.account_id)
             if account != quote.source and (account, quote.symbol) in self._fed:
                 continue
             position.mark(last, quote.close)
+            touch(position)
             self._bus.publish(PositionUpdated(position))
 
     def _on_account_updated(self, event: AccountUpdated) -> None:

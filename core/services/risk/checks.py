@@ -6,8 +6,9 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from core.domain import Order, OrderType, Side, TradingState
-from core.services.risk.context import RiskContext, duplicate_key, gross_exposure, order_price, quote_price
+from core.services.risk.context import RiskContext, duplicate_key
 from core.services.risk.limits import RiskLimits
+from core.services.risk.prices import order_price, quote_price
 
 Check = Callable[[Order, RiskLimits, RiskContext], str | None]
 
@@ -123,8 +124,9 @@ def check_price_collar(order: Order, limits: RiskLimits, ctx: RiskContext) -> st
 
 def check_working_orders(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
     cap = limits.max_working_orders
-    if cap is not None and len(ctx.working) + 1 > cap:
-        return f"{order.account_id} already has {len(ctx.working)} working orders (limit {cap}): cancel some first."
+    working = ctx.book.working_count
+    if cap is not None and working + 1 > cap:
+        return f"{order.account_id} already has {working} working orders (limit {cap}): cancel some first."
     return None
 
 
@@ -132,22 +134,21 @@ def check_duplicate(order: Order, limits: RiskLimits, ctx: RiskContext) -> str |
     window = limits.duplicate_window_s
     if window is None:
         return None
-    key = duplicate_key(order)
-    for recent in reversed(ctx.recent):
-        age = Decimal(str(ctx.monotonic - recent.at))
-        if age > window:
-            break
-        if recent.key == key:
-            return (f"The same order was sent {age.quantize(Decimal('0.1'))} s ago "
-                    f"(duplicate window {num(window)} s): wait, or change the quantity or price.")
-    return None
+    same = ctx.recent.latest_same(duplicate_key(order), without=order.client_order_id)
+    if same is None:
+        return None
+    age = Decimal(str(ctx.monotonic - same.at))
+    if age > window:
+        return None
+    return (f"The same order was sent {age.quantize(Decimal('0.1'))} s ago "
+            f"(duplicate window {num(window)} s): wait, or change the quantity or price.")
 
 
 def check_order_rate(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
     for cap, span, unit in ((limits.max_orders_per_second, 1, "second"), (limits.max_orders_per_minute, 60, "minute")):
         if cap is None:
             continue
-        count = sum(1 for recent in ctx.recent if ctx.monotonic - recent.at < span)
+        count = ctx.recent.count_within(ctx.monotonic, span, without=order.client_order_id)
         if count + 1 > cap:
             return f"Order rate limit: {count} orders in the last {unit} on {order.account_id} (limit {cap}). Wait."
     return None
@@ -173,7 +174,7 @@ def check_gross_exposure(order: Order, limits: RiskLimits, ctx: RiskContext) -> 
     cap = limits.max_gross_exposure
     if cap is None:
         return None
-    exposure = gross_exposure(ctx.positions, ctx.working, ctx.quote_of, limits.fx_rate, extra=order)
+    exposure = ctx.book.exposure(limits.fx_rate, extra=order)
     if exposure.missing_rate is not None:
         return _missing_rate(exposure.missing_rate, limits)
     if exposure.amount > cap:

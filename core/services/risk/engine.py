@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 from enum import StrEnum
 
 from core.domain import (
@@ -13,6 +14,7 @@ from core.domain import (
     LogMessage,
     Order,
     PositionUpdated,
+    Quote,
     StrategyId,
     TradingState,
     TradingStateChanged,
@@ -20,19 +22,18 @@ from core.domain import (
 from core.ports.clock import Clock
 from core.ports.market_data import QuoteSource
 from core.services.bus import EventBus
+from core.services.risk.book import AccountBook
 from core.services.risk.checks import CHECKS, money, num
-from core.services.risk.context import (
-    OrderSource,
-    PositionSource,
-    RecentOrder,
-    RiskContext,
-    duplicate_key,
-    gross_exposure,
-)
+from core.services.risk.context import OrderSource, PositionSource, RiskContext, duplicate_key
 from core.services.risk.limits import RiskConfig, RiskLimits
+from core.services.risk.recent import RecentOrder, RecentOrders
+from core.services.working_orders import WorkingOrders
 
 _SEVERITY = {TradingState.ACTIVE: 0, TradingState.REDUCING: 1, TradingState.HALTED: 2}
 _MEMORY_S = 60.0
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+_ROUNDING = Decimal("1e-18")
+"""Bound, relative to the sum of the absolute daily P&L, on how far the 28-digit sum may round from the exact one."""
 
 
 class HoldCause(StrEnum):
@@ -77,10 +78,13 @@ class RiskEngine:
         self._quotes = quotes
         self._positions = positions
         self._orders = orders
+        index = getattr(orders, "working_index", None)
+        self._index = index if isinstance(index, WorkingOrders) else None
         self._config = config or RiskConfig()
+        self._limits: dict[tuple[AccountId | None, StrategyId | None], RiskLimits] = {}
         self._holds: dict[AccountId | None, dict[HoldCause, tuple[TradingState, str]]] = {None: {}}
         self._shown: dict[AccountId | None, TradingState] = {None: TradingState.ACTIVE}
-        self._recent: dict[AccountId, deque[RecentOrder]] = {}
+        self._recent: dict[AccountId, RecentOrders] = {}
         self._fills: dict[StrategyId, deque[float]] = {}
         self._disabled: dict[StrategyId, str] = {}
         bus.subscribe(FillRecorded, self._on_fill_recorded)
@@ -95,11 +99,16 @@ class RiskEngine:
     def set_config(self, config: RiskConfig) -> None:
         """Apply new limits at once (the next order is checked against them)."""
         self._config = config
+        self._limits.clear()
         for account_id in self.accounts():
             self._watch_daily_loss(account_id)
 
     def limits_for(self, account_id: AccountId | None, strategy_id: StrategyId | None = None) -> RiskLimits:
-        return self._config.limits_for(account_id, strategy_id)
+        key = (account_id, strategy_id)
+        limits = self._limits.get(key)
+        if limits is None:
+            limits = self._limits[key] = self._config.limits_for(account_id, strategy_id)
+        return limits
 
     # --- trading state --------------------------------------------------------------------------
 
@@ -178,31 +187,43 @@ class RiskEngine:
     def _context(self, order: Order) -> RiskContext:
         state, reason = self.state(order.account_id)
         now = self._clock.monotonic()
-        recent = [r for r in self._recent_of(order.account_id, now) if r.client_order_id != order.client_order_id]
-        working = [o for o in self._orders.working(order.account_id) if o.client_order_id != order.client_order_id]
+        recent = self._recent_of(order.account_id, now)
+        account_id = order.account_id
+        latest = self._quotes.latest
+
+        def quote_of(symbol: str) -> Quote | None:
+            return latest(symbol, account_id)
+
         return RiskContext(
             now=self._clock.now(),
             monotonic=now,
             state=state,
             state_reason=reason,
-            quote_of=lambda symbol: self._quotes.latest(symbol, order.account_id),
-            positions=self._positions.positions(order.account_id),
-            working=working,
+            quote_of=quote_of,
+            book=self._book(account_id, quote_of, order),
             recent=recent,
             strategy_disabled=self._disabled.get(order.strategy_id) if order.strategy_id is not None else None,
         )
 
-    def _recent_of(self, account_id: AccountId, now: float) -> deque[RecentOrder]:
-        recent = self._recent.setdefault(account_id, deque())
+    def _book(self, account_id: AccountId, quote_of: Callable[[str], Quote | None],
+              checked: Order | None = None) -> AccountBook:
+        index = self._index if self._index is not None else WorkingOrders.of(self._orders.working(account_id))
+        without = None if checked is None else index.share(checked.client_order_id)
+        if without is not None and without.account_id != account_id:
+            without = None
+        return AccountBook(self._positions.held(account_id), index.account(account_id), quote_of, without)
+
+    def _recent_of(self, account_id: AccountId, now: float) -> RecentOrders:
+        recent = self._recent.get(account_id)
+        if recent is None:
+            recent = self._recent[account_id] = RecentOrders()
         keep = max(_MEMORY_S, float(self.limits_for(account_id).duplicate_window_s or 0))
-        while recent and now - recent[0].at > keep:
-            recent.popleft()
+        recent.forget_older(now, keep)
         return recent
 
     def _remember(self, order: Order) -> None:
         recent = self._recent_of(order.account_id, self._clock.monotonic())
-        if all(r.client_order_id != order.client_order_id for r in recent):
-            recent.append(RecentOrder(self._clock.monotonic(), order.client_order_id, duplicate_key(order)))
+        recent.remember(RecentOrder(self._clock.monotonic(), order.client_order_id, duplicate_key(order)))
 
     # --- daily loss -----------------------------------------------------------------------------
 
@@ -221,6 +242,12 @@ class RiskEngine:
         limits = self.limits_for(account_id)
         if limits.daily_loss_limit is None and limits.daily_loss_halt is None:
             return
+        current = self._holds.get(account_id, {}).get(HoldCause.DAILY_LOSS)
+        strongest = TradingState.HALTED if limits.daily_loss_halt is not None else TradingState.REDUCING
+        if current is not None and _SEVERITY[current[0]] >= _SEVERITY[strongest]:
+            return
+        if self._within_threshold(account_id, limits, current is None):
+            return
         loss = self.daily_loss(account_id)
         if loss is None:
             return
@@ -236,6 +263,26 @@ class RiskEngine:
         current = self._holds.get(account_id, {}).get(HoldCause.DAILY_LOSS)
         if current is None or _SEVERITY[target[0]] > _SEVERITY[current[0]]:
             self.hold(account_id, HoldCause.DAILY_LOSS, *target)
+
+    def _within_threshold(self, account_id: AccountId, limits: RiskLimits, unheld: bool) -> bool:
+        """Return True when the running daily P&L shows, for certain, no threshold to act on is crossed.
+
+        The running sums are exact; the exact per-position figure (`daily_loss`) is computed only when
+        the loss is unknown-free and within rounding distance of, or beyond, the next threshold.
+        """
+        threshold = limits.daily_loss_halt
+        if unheld and limits.daily_loss_limit is not None:
+            threshold = limits.daily_loss_limit
+        if threshold is None:
+            return True
+        loss = size = Decimal(0)
+        for currency, day in self._positions.daily_sums(account_id).items():
+            rate = limits.fx_rate(currency)
+            if day.unknown or rate is None:
+                return True  # the loss is unknown: nothing to act on
+            loss = _EXACT.subtract(loss, _EXACT.multiply(day.total, rate))
+            size = _EXACT.add(size, _EXACT.multiply(day.size, rate))
+        return loss < threshold - _ROUNDING * (size + threshold)
 
     def _on_position_updated(self, event: PositionUpdated) -> None:
         self._watch_daily_loss(event.position.account_id)
@@ -283,11 +330,13 @@ class RiskEngine:
     def exposure(self, account_id: AccountId) -> Decimal | None:
         """Return the account's gross exposure including working orders, or None without an FX rate."""
         limits = self.limits_for(account_id)
-        result = gross_exposure(self._positions.positions(account_id), self._orders.working(account_id),
-                                lambda symbol: self._quotes.latest(symbol, account_id), limits.fx_rate)
+        book = self._book(account_id, lambda symbol: self._quotes.latest(symbol, account_id))
+        result = book.exposure(limits.fx_rate)
         return None if result.missing_rate is not None else result.amount
 
     def working_count(self, account_id: AccountId) -> int:
+        if self._index is not None:
+            return self._index.count(account_id)
         return len(self._orders.working(account_id))
 
     def largest_position(self, account_id: AccountId) -> Decimal:
@@ -297,4 +346,4 @@ class RiskEngine:
         """Return how many orders passed in the last second and in the last minute."""
         now = self._clock.monotonic()
         recent = self._recent_of(account_id, now)
-        return sum(1 for r in recent if now - r.at < 1), sum(1 for r in recent if now - r.at < 60)
+        return recent.count_within(now, 1), recent.count_within(now, 60)

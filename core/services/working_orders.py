@@ -1,0 +1,187 @@
+"""WorkingOrders: running sums of each account's working orders per symbol, kept up to date by the OMS.
+
+The pre-trade checks read these instead of walking every working order, so a check costs the number
+of symbols an account trades, not the number of orders it has resting.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import NamedTuple
+
+from core.domain import AccountId, ClientOrderId, Instrument, Order, OrderType, Side
+
+ZERO = Decimal(0)
+
+
+def fixed_price(order: Order) -> Decimal | None:
+    """Return the price an order is valued at without a quote: its limit, or a stop order's stop; else None."""
+    if order.limit_price is not None:
+        return order.limit_price.value
+    if order.order_type is OrderType.STOP and order.stop_price is not None:
+        return order.stop_price.value
+    return None
+
+
+class Share(NamedTuple):
+    """What one working order adds to its account and symbol; `price` is None for an order valued at the quote."""
+
+    account_id: AccountId
+    symbol: str
+    instrument: Instrument
+    side: Side
+    leaves: Decimal
+    price: Decimal | None
+    seq: int
+
+
+class SymbolOrders:
+    """One account's working orders in one symbol: unfilled buys and sells, how many, and their prices.
+
+    `seq` numbers follow the order manager's order of first sight, so the earliest working order of a
+    symbol is known without walking them.
+    """
+
+    __slots__ = ("_prices", "_seqs", "_sorted", "buys", "count", "instrument", "quoted_buys", "quoted_sells", "sells")
+
+    def __init__(self, instrument: Instrument) -> None:
+        self.instrument = instrument
+        self.buys = ZERO
+        self.sells = ZERO
+        self.count = 0
+        self.quoted_buys = 0
+        self.quoted_sells = 0
+        self._prices: dict[Decimal, int] = {}
+        self._sorted: list[Decimal] = []
+        self._seqs: list[int] = []
+
+    def add(self, share: Share) -> None:
+        self.instrument = share.instrument
+        self.count += 1
+        if share.side is Side.BUY:
+            self.buys += share.leaves
+        else:
+            self.sells += share.leaves
+        insort(self._seqs, share.seq)
+        price = share.price
+        if price is None:
+            if share.side is Side.BUY:
+                self.quoted_buys += 1
+            else:
+                self.quoted_sells += 1
+        elif price in self._prices:
+            self._prices[price] += 1
+        else:
+            self._prices[price] = 1
+            insort(self._sorted, price)
+
+    def remove(self, share: Share) -> None:
+        self.count -= 1
+        if share.side is Side.BUY:
+            self.buys -= share.leaves
+        else:
+            self.sells -= share.leaves
+        del self._seqs[bisect_left(self._seqs, share.seq)]
+        price = share.price
+        if price is None:
+            if share.side is Side.BUY:
+                self.quoted_buys -= 1
+            else:
+                self.quoted_sells -= 1
+        elif self._prices[price] > 1:
+            self._prices[price] -= 1
+        else:
+            del self._prices[price]
+            del self._sorted[bisect_left(self._sorted, price)]
+
+    def dearest(self, without: Share | None = None) -> Decimal | None:
+        """Return the highest absolute fixed price among the orders, leaving out `without` (one of them) if given."""
+        prices = self._sorted
+        if not prices:
+            return None
+        top = prices[-1]
+        if without is not None and without.price == top and self._prices[top] == 1:
+            return prices[-2] if len(prices) > 1 else None
+        return top
+
+    def first_seq(self, without: Share | None = None) -> int | None:
+        """Return the seq of the earliest working order, leaving out `without` if given; None if none is left."""
+        seqs = self._seqs
+        if without is not None and seqs and seqs[0] == without.seq:
+            return seqs[1] if len(seqs) > 1 else None
+        return seqs[0] if seqs else None
+
+
+class AccountOrders:
+    """One account's working orders: per symbol, and how many in all."""
+
+    __slots__ = ("count", "symbols")
+
+    def __init__(self) -> None:
+        self.symbols: dict[str, SymbolOrders] = {}
+        self.count = 0
+
+
+class WorkingOrders:
+    """Per account and symbol, the running sums of the working orders; `update(order)` after every change."""
+
+    def __init__(self) -> None:
+        self._shares: dict[ClientOrderId, Share] = {}
+        self._seqs: dict[ClientOrderId, int] = {}
+        self._accounts: dict[AccountId, AccountOrders] = {}
+
+    @classmethod
+    def of(cls, orders: Iterable[Order]) -> WorkingOrders:
+        """Return the sums of orders, taken in their iteration order."""
+        index = cls()
+        for order in orders:
+            index.update(order)
+        return index
+
+    def update(self, order: Order) -> None:
+        """Take the order's current state into the sums (it counts while it is working)."""
+        coid = order.client_order_id
+        seq = self._seqs.get(coid)
+        if seq is None:
+            seq = self._seqs[coid] = len(self._seqs)
+        new = None
+        if order.is_working:
+            price = fixed_price(order)
+            new = Share(order.account_id, order.instrument.symbol, order.instrument, order.side, order.leaves_qty,
+                        None if price is None else abs(price), seq)
+        old = self._shares.get(coid)
+        if old == new:
+            return
+        if old is not None:
+            del self._shares[coid]
+            account = self._accounts[old.account_id]
+            account.count -= 1
+            book = account.symbols[old.symbol]
+            book.remove(old)
+            if book.count == 0:
+                del account.symbols[old.symbol]
+        if new is not None:
+            self._shares[coid] = new
+            account = self._accounts.setdefault(new.account_id, AccountOrders())
+            account.count += 1
+            added = account.symbols.get(new.symbol)
+            if added is None:
+                added = account.symbols[new.symbol] = SymbolOrders(new.instrument)
+            added.add(new)
+
+    def share(self, client_order_id: ClientOrderId) -> Share | None:
+        """Return what the order adds to the sums, or None when it is not working (or unknown)."""
+        return self._shares.get(client_order_id)
+
+    def account(self, account_id: AccountId) -> AccountOrders:
+        """Return the account's sums (empty if it has no working order); read them, never change them."""
+        return self._accounts.get(account_id) or AccountOrders()
+
+    def count(self, account_id: AccountId | None = None) -> int:
+        """Return how many orders are working, for one account or for all."""
+        if account_id is None:
+            return len(self._shares)
+        account = self._accounts.get(account_id)
+        return 0 if account is None else account.count
