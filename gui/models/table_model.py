@@ -35,15 +35,17 @@ class RowTableModel(QAbstractTableModel):
     `upsert` and `remove` only stage work and cost a few dict operations; `flush` applies it with
     one insert or remove per contiguous block, formats the dirty rows that are visible in the
     attached view into a per-row cache of strings and colors, and emits one `dataChanged`
-    spanning them. Dirty rows off screen lose their cache entry and are formatted by `data()`
-    when the view scrolls to them. A row's `sort_key` value must not change during its life;
-    a row for which `accepts` is false is left out (or taken out) at the next flush.
+    spanning the cells whose text or color changed (a visible row not cached before counts as
+    wholly changed; a flush that changes no visible text emits nothing). Dirty rows off screen
+    lose their cache entry and are formatted by `data()` or `cell()` when the view scrolls to
+    them. A row's `sort_key` value must not change during its life; a row for which `accepts`
+    is false is left out (or taken out) at the next flush.
     `dataChanged` covers visible rows only, so attach views directly, not through a proxy model.
 
     Events (Qt signals, emitted from `flush()` and `clear()` only):
         rowsInserted(parent, first, last): staged rows entered the grid.
         rowsRemoved(parent, first, last): rows were removed or stopped passing `accepts`.
-        dataChanged(top_left, bottom_right, roles): one span covering the visible dirty rows.
+        dataChanged(top_left, bottom_right, roles): one span covering the visible changed cells.
         modelReset(): `clear()` emptied the grid.
     """
 
@@ -228,31 +230,32 @@ class RowTableModel(QAbstractTableModel):
 
     def _refresh(self, dirty: set[Key]) -> None:
         cache = self._cache
+        first, last = self._visible_span()
+        shown: list[tuple[int, Key, _Cells | None]] = []
+        if first <= last:
+            keys = self._keys
+            if last - first < len(dirty):
+                shown = [(position, keys[position], cache.get(keys[position]))
+                         for position in range(first, last + 1) if keys[position] in dirty]
+            else:
+                index = self._key_index()
+                shown = [(index[key], key, cache.get(key)) for key in dirty if first <= index[key] <= last]
         for key in dirty:
             cache.pop(key, None)
-        first, last = self._visible_span()
-        if last < first:
+        if not shown:
             return
-        keys, rows = self._keys, self._rows
-        top = bottom = -1
-        if last - first < len(dirty):
-            for position in range(first, last + 1):
-                key = keys[position]
-                if key in dirty:
-                    cache[key] = self._format(rows[key])
-                    bottom = position
-                    if top < 0:
-                        top = position
-        else:
-            index = self._key_index()
-            for key in dirty:
-                position = index[key]
-                if first <= position <= last:
-                    cache[key] = self._format(rows[key])
-                    top = position if top < 0 else min(top, position)
-                    bottom = max(bottom, position)
+        rows, width = self._rows, len(self._columns)
+        top, bottom, left, right = -1, -1, width, -1
+        for position, key, old in shown:
+            cells = cache[key] = self._format(rows[key])
+            span = (0, width - 1) if old is None else _changed_span(old, cells)
+            if span is None:
+                continue
+            top = position if top < 0 else min(top, position)
+            bottom = max(bottom, position)
+            left, right = min(left, span[0]), max(right, span[1])
         if top >= 0:
-            self.dataChanged.emit(self.index(top, 0), self.index(bottom, len(self._columns) - 1), _CHANGED_ROLES)
+            self.dataChanged.emit(self.index(top, left), self.index(bottom, right), _CHANGED_ROLES)
 
     def _visible_span(self) -> tuple[int, int]:
         count = len(self._keys)
@@ -281,6 +284,23 @@ class RowTableModel(QAbstractTableModel):
     def columns(self) -> tuple[Column, ...]:
         """The columns, in display order."""
         return self._columns
+
+    def cell(self, row: int, column: int) -> tuple[str, QColor | None]:
+        """Return the text and color (None: the view's text color) of a cell, formatting its row if needed."""
+        texts, colors = self.row_cells(row)
+        return texts[column], colors[column]
+
+    def row_cells(self, row: int) -> tuple[Sequence[str], Sequence[QColor | None]]:
+        """Return the texts and colors of every cell of the row at position row, formatting it if needed."""
+        key = self._keys[row]
+        cells = self._cache.get(key)
+        if cells is None:
+            cells = self._cache[key] = self._format(self._rows[key])
+        return cells
+
+    def alignment(self, column: int) -> Qt.AlignmentFlag:
+        """Return how column aligns its text in a cell."""
+        return self._alignments[column]
 
     def key_at(self, row: int) -> Key:
         """Return the key of the row at position row."""
@@ -360,6 +380,16 @@ def visible_rows_probe(view: QTableView) -> VisibleProbe:
         return first, last
 
     return probe
+
+
+def _changed_span(old: _Cells, new: _Cells) -> tuple[int, int] | None:
+    """Return the first and last column whose text or color differs between old and new, or None."""
+    if old[0] == new[0] and old[1] == new[1]:
+        return None
+    cells = zip(old[0], new[0], old[1], new[1], strict=True)
+    changed = [column for column, (was, now, was_color, now_color) in enumerate(cells)
+               if was != now or was_color != now_color]
+    return changed[0], changed[-1]
 
 
 def _runs(positions: list[int]) -> list[tuple[int, int]]:

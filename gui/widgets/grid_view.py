@@ -3,16 +3,39 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtGui import QPaintEvent
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyleOptionViewItem, QTableView, QWidget
 
 from gui.models.table_model import RowTableModel
+from gui.widgets.cell_delegate import CellDelegate
+
+
+class GridTableView(QTableView):
+    """A QTableView that lets its CellDelegate read selection and state once per paint, not once per cell."""
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        delegate = self.itemDelegate()
+        if not isinstance(delegate, CellDelegate):
+            super().paintEvent(event)
+            return
+        option = QStyleOptionViewItem()
+        self.initViewItemOption(option)
+        delegate.begin_paint(option.state)
+        try:
+            super().paintEvent(event)
+        finally:
+            delegate.end_paint()
 
 
 def make_grid_view(model: RowTableModel, object_name: str, parent: QWidget | None = None) -> QTableView:
-    """Return a read-only, row-selecting view over model; the model paints only what this view shows."""
-    view = QTableView(parent)
+    """Return a read-only, row-selecting view over model that paints its cells with CellDelegate.
+
+    The model repaints only what this view shows.
+    """
+    view = GridTableView(parent)
     view.setObjectName(object_name)
     view.setModel(model)
+    view.setItemDelegate(CellDelegate(view))
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
