@@ -192,11 +192,11 @@ def run_tradeterm(rate: int, seconds: float, count: int, held_fraction: float) -
     positions_probe = PaintProbe(window.positions_view)
     quotes_model = bridge.quotes
 
-    def on_flushed(_count: int) -> None:
+    def on_flushed(*_changed: object) -> None:
         first, last = watch_probe.visible_rows()
         staleness.on_flushed({quotes_model.key_at(row) for row in range(first, last + 1)})
 
-    bridge.flusher.flushed.connect(on_flushed)
+    quotes_model.dataChanged.connect(on_flushed)  # the watchlist's own flush (grids flush in turns)
     heartbeat = Heartbeat()
     feeder = Feeder(symbols, rate, session.bus.publish, staleness.on_quote)
     figures: dict[str, object] = {}

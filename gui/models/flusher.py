@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from gui.models.table_model import RowTableModel
 
 DEFAULT_HZ = 30
+PHASES = 2
 
 
 class FrameFlusher(QObject):
@@ -15,6 +16,11 @@ class FrameFlusher(QObject):
     Any number of upserts between two ticks costs one `flush()` per model. The timer is started
     by the first upsert after an idle spell (through the model's pending callback) and stopped by
     the tick that leaves nothing pending.
+
+    Models take turns: the timer ticks PHASES times per frame and each tick flushes the models of
+    its phase (by order of registration), so the watchlist and the positions grid are flushed, and
+    then painted, half a frame apart instead of in one long turn of the event loop. Each model is
+    still flushed once per frame.
 
     Events:
         flushed(int): after a tick, with the number of models that were flushed.
@@ -27,14 +33,16 @@ class FrameFlusher(QObject):
         if hz <= 0:
             raise ValueError(f"hz: {hz!r} must be positive")
         self._models: list[RowTableModel] = []
+        self._phase = 0
         self._timer = QTimer(self)
-        self._timer.setInterval(max(1, round(1000 / hz)))
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(max(1, round(1000 / hz / PHASES)))
         self._timer.timeout.connect(self._on_tick)
 
     @property
     def interval_ms(self) -> int:
-        """Milliseconds between two flushes while work is pending."""
-        return self._timer.interval()
+        """Milliseconds between two flushes of a model while work is pending."""
+        return self._timer.interval() * PHASES
 
     @property
     def is_ticking(self) -> bool:
@@ -56,15 +64,19 @@ class FrameFlusher(QObject):
 
     def flush_now(self) -> None:
         """Flush every model with pending work immediately (e.g. before a screenshot or on shutdown)."""
-        self._on_tick()
+        self._flush(self._models)
 
     def _wake(self) -> None:
         if not self._timer.isActive():
             self._timer.start()
 
     def _on_tick(self) -> None:
+        self._phase = (self._phase + 1) % PHASES
+        self._flush(self._models[self._phase::PHASES])
+
+    def _flush(self, models: list[RowTableModel]) -> None:
         flushed = 0
-        for model in self._models:
+        for model in models:
             if model.has_pending:
                 model.flush()
                 flushed += 1
