@@ -42,20 +42,25 @@ class EventBus:
 
     def publish(self, event: Event) -> None:
         """Deliver event now, or after the event being delivered when called from a handler."""
-        self._queue.append(event)
         if self._dispatching:
+            self._queue.append(event)
             return
         self._dispatching = True
         try:
-            while self._queue:
-                current = self._queue.popleft()
-                for handler in self._handlers_for(type(current)):
-                    try:
-                        handler(current)
-                    except Exception:
-                        log.exception("handler %r failed on %s", handler, type(current).__name__)
+            self._deliver(event)
+            queue = self._queue
+            while queue:
+                self._deliver(queue.popleft())
         finally:
             self._dispatching = False
+
+    def _deliver(self, event: Event) -> None:
+        handlers = self._resolved.get(type(event))
+        for handler in handlers if handlers is not None else self._handlers_for(type(event)):
+            try:
+                handler(event)
+            except Exception:
+                log.exception("handler %r failed on %s", handler, type(event).__name__)
 
     def _handlers_for(self, event_type: type[Event]) -> tuple[Handler, ...]:
         resolved = self._resolved.get(event_type)

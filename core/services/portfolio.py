@@ -136,20 +136,24 @@ class Portfolio:
 
     def _on_quote(self, quote: Quote) -> None:
         """Mark each position with its own account's feed, or with any feed when its account has none."""
+        symbol, source, close = quote.symbol, quote.source, quote.close
         last = quote.last
         if last is None and quote.bid is not None and quote.ask is not None:
             last = (quote.bid + quote.ask) / 2
-        self._last[quote.symbol] = (last, quote.close)
-        if quote.source:
-            self._fed.add((quote.source, quote.symbol))
-        touch = self._daily.touch
-        for position in self._by_symbol.get(quote.symbol, ()):
-            account = str(position.account_id)
-            if account != quote.source and (account, quote.symbol) in self._fed:
+        self._last[symbol] = (last, close)
+        if source:
+            self._fed.add((source, symbol))
+        positions = self._by_symbol.get(symbol)
+        if not positions:
+            return
+        touch, publish, fed = self._daily.touch, self._bus.publish, self._fed
+        for position in positions:
+            account = position.account_id  # an AccountId is a str: it compares with the feed's name as is
+            if account != source and (account, symbol) in fed:
                 continue
-            position.mark(last, quote.close)
+            position.mark(last, close)
             touch(position)
-            self._bus.publish(PositionUpdated(position))
+            publish(PositionUpdated(position))
 
     def _on_account_updated(self, event: AccountUpdated) -> None:
         self._cash[event.account_id] = event.cash

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -60,6 +61,21 @@ def test_daily_loss_moves_the_account_to_reducing_then_halted() -> None:
     assert h.state() is TradingState.REDUCING
     h.quote(bid="79.98", ask="80.00", last="79.99")  # loss 2,001
     assert h.state() is TradingState.HALTED
+
+
+async def test_under_a_running_loop_a_burst_of_marks_is_checked_once_and_an_order_in_between_is_still_stopped() -> None:
+    h = Harness(RiskLimits(daily_loss_limit=Decimal(1000), daily_loss_halt=Decimal(2000)))
+    h.fill(Side.BUY, "100", "100.00")
+    checks: list[object] = []
+    real = h.engine.daily_loss
+    h.engine.daily_loss = lambda account: checks.append(account) or real(account)  # type: ignore[method-assign]
+    for cents in range(100):
+        h.quote(bid="79.00", ask="79.02", last=f"79.{cents:02d}")  # losses of 2,001 to 2,100
+    assert h.state() is TradingState.ACTIVE  # the watch runs once this turn of the loop is over...
+    assert "halted" in (h.check(h.order(Side.BUY, qty="1")) or "")  # ...but an order is checked at once
+    await asyncio.sleep(0)
+    assert h.state() is TradingState.HALTED
+    assert len(checks) <= 3  # not one check per mark
 
 
 def test_a_recovered_loss_does_not_resume_by_itself_and_resume_needs_the_loss_within_the_limit() -> None:

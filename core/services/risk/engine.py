@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -87,6 +88,7 @@ class RiskEngine:
         self._recent: dict[AccountId, RecentOrders] = {}
         self._fills: dict[StrategyId, deque[float]] = {}
         self._disabled: dict[StrategyId, str] = {}
+        self._watch_due: set[AccountId] = set()
         bus.subscribe(FillRecorded, self._on_fill_recorded)
         bus.subscribe(PositionUpdated, self._on_position_updated)
 
@@ -285,7 +287,28 @@ class RiskEngine:
         return loss < threshold - _ROUNDING * (size + threshold)
 
     def _on_position_updated(self, event: PositionUpdated) -> None:
-        self._watch_daily_loss(event.position.account_id)
+        """Re-check the account's daily loss once this turn of the event loop is over (at once without a loop).
+
+        A tick storm marks a held position hundreds of times per turn; one check per account per turn
+        is enough, because `evaluate` re-checks before every order anyway.
+        """
+        account_id = event.position.account_id
+        due = self._watch_due
+        if account_id in due:
+            return
+        due.add(account_id)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._watch_due_now()
+            return
+        if len(due) == 1:
+            loop.call_soon(self._watch_due_now)
+
+    def _watch_due_now(self) -> None:
+        due, self._watch_due = self._watch_due, set()
+        for account_id in due:
+            self._watch_daily_loss(account_id)
 
     # --- strategies -----------------------------------------------------------------------------
 
