@@ -13,12 +13,14 @@ from core.domain import (
     FillsRestored,
     LogMessage,
     OrderUpdated,
+    Position,
     PositionUpdated,
     Quote,
     ReconciliationRequired,
     TradingStateChanged,
 )
 from core.services.bus import EventBus
+from core.services.portfolio import Portfolio
 from core.services.quote_cache import QuoteCache
 from gui.models.fills import FillsTableModel
 from gui.models.flusher import FrameFlusher
@@ -31,7 +33,8 @@ class CoreBridge(QObject):
     """Feed the grid models from the bus and turn rare events into signals.
 
     Quotes do not come one by one: the watchlist takes, once per frame, the merged quote of each
-    symbol that changed (the quote cache conflates them), so a tick storm costs the GUI nothing per tick.
+    symbol that changed (the quote cache conflates them), and the positions grid the positions those
+    quotes marked (the portfolio conflates them), so a tick storm costs the GUI nothing per tick.
 
     Signals: connection_changed(account, state, message), trading_state_changed(account, state, reason),
     log_message(level, text), reconciliation_required(account, list of differences).
@@ -43,7 +46,9 @@ class CoreBridge(QObject):
     reconciliation_required = Signal(str, list)
     broker_pnl = Signal(str, object)  # account, BrokerPnl for the whole account
 
-    def __init__(self, bus: EventBus, quotes: QuoteCache, parent: QObject | None = None, fps: int = 30) -> None:
+    def __init__(
+        self, bus: EventBus, quotes: QuoteCache, portfolio: Portfolio, parent: QObject | None = None, fps: int = 30
+    ) -> None:
         super().__init__(parent)
         self._cache = quotes
         self.quotes = QuotesTableModel(parent=self)
@@ -55,8 +60,11 @@ class CoreBridge(QObject):
         for model in (self.quotes, self.positions, self.working_orders, self.orders, self.fills):
             self.flusher.register(model)
         self._conflated = quotes.conflate(self.quotes.take_from(self._drain_quotes))
+        marks_waiting = self.positions.pull_from(self._drain_marks, self.positions.update_position)
+        self._marked = portfolio.conflate_marks(marks_waiting)
         self._unsubscribe = [
             lambda: quotes.release(self._conflated),
+            lambda: portfolio.release_marks(self._marked),
             bus.subscribe(PositionUpdated, self._on_position_updated),
             bus.subscribe(OrderUpdated, self._on_order_updated),
             bus.subscribe(FillRecorded, self._on_fill_recorded),
@@ -81,6 +89,9 @@ class CoreBridge(QObject):
 
     def _drain_quotes(self) -> list[Quote]:
         return self._conflated.drain()
+
+    def _drain_marks(self) -> list[Position]:
+        return self._marked.drain()
 
     def _on_position_updated(self, event: PositionUpdated) -> None:
         self.positions.update_position(event.position)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,6 +21,7 @@ from core.domain import (
 )
 from core.ports.clock import Clock
 from core.services.bus import EventBus
+from core.services.conflation import Conflated, ConflatedSources
 from core.services.daily_pnl import DailyPnlSums, DailySum
 
 ZERO = Decimal(0)
@@ -50,7 +51,9 @@ def _sum(values: Iterable[Decimal | None]) -> Decimal | None:
 class Portfolio:
     """Keep positions from journaled fills and marks from quotes.
 
-    Events: PositionUpdated(position) on every fill and on every quote that moves a held position.
+    Events: PositionUpdated(position) on every fill. A quote that moves a held position does not
+    publish an event per tick: consumers take the marked positions from `conflate_marks`, newest
+    once per drain (the grid once per frame, the daily-loss watch once per turn of the loop).
     """
 
     def __init__(self, bus: EventBus, instruments: Mapping[str, Instrument], clock: Clock) -> None:
@@ -64,6 +67,7 @@ class Portfolio:
         self._last: dict[str, tuple[Decimal | None, Decimal | None]] = {}
         self._fed: set[tuple[str, str]] = set()  # (account, symbol) pairs whose own feed quotes the symbol
         self._cash: dict[AccountId, tuple[Money, ...]] = {}
+        self._marks: ConflatedSources[Position, Position] = ConflatedSources()
         bus.subscribe(FillRecorded, self._on_fill_recorded)
         bus.subscribe(Quote, self._on_quote)
         bus.subscribe(AccountUpdated, self._on_account_updated)
@@ -80,6 +84,14 @@ class Portfolio:
     def daily_sums(self, account_id: AccountId) -> Mapping[str, DailySum]:
         """Return the account's running daily P&L per currency; costs what changed since the last call."""
         return self._daily.sums(account_id)
+
+    def conflate_marks(self, wake: Callable[[], None]) -> Conflated[Position, Position]:
+        """Return a view of the positions marked by quotes since its last drain (see Conflated)."""
+        return self._marks.conflate(wake)
+
+    def release_marks(self, view: Conflated[Position, Position]) -> None:
+        """Stop feeding a view returned by `conflate_marks`."""
+        self._marks.release(view)
 
     def position(self, account_id: AccountId, symbol: str) -> Position | None:
         return self._positions.get((account_id, symbol))
@@ -146,14 +158,15 @@ class Portfolio:
         positions = self._by_symbol.get(symbol)
         if not positions:
             return
-        touch, publish, fed = self._daily.touch, self._bus.publish, self._fed
+        touch, fed, views = self._daily.touch, self._fed, self._marks.views
         for position in positions:
             account = position.account_id  # an AccountId is a str: it compares with the feed's name as is
             if account != source and (account, symbol) in fed:
                 continue
             position.mark(last, close)
             touch(position)
-            publish(PositionUpdated(position))
+            for view in views:
+                view.put(position, position)
 
     def _on_account_updated(self, event: AccountUpdated) -> None:
         self._cash[event.account_id] = event.cash

@@ -7,36 +7,12 @@ from dataclasses import replace
 
 from core.domain import Quote
 from core.services.bus import EventBus
+from core.services.conflation import Conflated, ConflatedSources
+
+ConflatedQuotes = Conflated[tuple[str, str], Quote]
+"""The merged quote of every (feed, symbol) that changed since the last drain (see Conflated)."""
 
 _FIELDS = ("bid", "ask", "last", "close", "volume", "bid_size", "ask_size")
-
-
-class ConflatedQuotes:
-    """The merged quote of every (feed, symbol) that changed since the last `drain()`, newest only.
-
-    A consumer slower than the feed (a grid painted 30 times a second) takes quotes here instead of
-    one by one from the bus: however many ticks a symbol had in between, it sees the latest merged
-    quote once. `wake()` is called when the first change arrives after a drain.
-    """
-
-    __slots__ = ("_changed", "_wake")
-
-    def __init__(self, wake: Callable[[], None]) -> None:
-        self._changed: dict[tuple[str, str], Quote] = {}
-        self._wake = wake
-
-    def drain(self) -> list[Quote]:
-        """Return the changed quotes, oldest change first, and start collecting afresh."""
-        changed, self._changed = self._changed, {}
-        return list(changed.values())
-
-    def _put(self, key: tuple[str, str], quote: Quote) -> None:
-        changed = self._changed
-        if changed:
-            changed[key] = quote
-        else:
-            changed[key] = quote
-            self._wake()
 
 
 class QuoteCache:
@@ -50,7 +26,7 @@ class QuoteCache:
     def __init__(self, bus: EventBus) -> None:
         self._by_feed: dict[tuple[str, str], Quote] = {}
         self._any: dict[str, Quote] = {}
-        self._conflated: tuple[ConflatedQuotes, ...] = ()
+        self._sources: ConflatedSources[tuple[str, str], Quote] = ConflatedSources()
         bus.subscribe(Quote, self._on_quote)
 
     def latest(self, symbol: str, account: str | None = None) -> Quote | None:
@@ -62,14 +38,12 @@ class QuoteCache:
         return self._any.get(symbol)
 
     def conflate(self, wake: Callable[[], None]) -> ConflatedQuotes:
-        """Return a new conflating view of every merged quote from now on (see ConflatedQuotes)."""
-        view = ConflatedQuotes(wake)
-        self._conflated = (*self._conflated, view)
-        return view
+        """Return a view of the newest merged quote per (feed, symbol) since its last drain (see Conflated)."""
+        return self._sources.conflate(wake)
 
     def release(self, view: ConflatedQuotes) -> None:
         """Stop feeding a view returned by `conflate`."""
-        self._conflated = tuple(v for v in self._conflated if v is not view)
+        self._sources.release(view)
 
     def _on_quote(self, quote: Quote) -> None:
         key = (quote.source, quote.symbol)
@@ -82,5 +56,5 @@ class QuoteCache:
                     quote = replace(quote, **kept)
         self._by_feed[key] = quote
         self._any[quote.symbol] = quote
-        for view in self._conflated:
-            view._put(key, quote)
+        for view in self._sources.views:
+            view.put(key, quote)

@@ -77,30 +77,14 @@ class QuotesTableModel(RowTableModel):
         self._places: dict[str, int] = {}
         self._states: dict[str, QuoteRow] = {}
         self._feeds: dict[str, str] = {}
-        self._drain: Callable[[], Iterable[Quote]] | None = None
 
-    def take_from(self, drain: Callable[[], Iterable[Quote]] | None) -> Callable[[], None]:
+    def take_from(self, drain: Callable[[], Iterable[Quote]]) -> Callable[[], None]:
         """Pull quotes from drain at each flush; return the function to call when drain has new quotes."""
-        self._drain = drain
-        return self.request_flush
-
-    def request_flush(self) -> None:
-        """Have the next frame flush this model (its drain has quotes waiting)."""
-        if not self._pending:
-            self._mark_pending()
+        return self.pull_from(drain, self._take)
 
     def feed_of(self, symbol: str) -> str | None:
         """Return the feed (account) whose quotes symbol's row shows, or None before its first quote."""
         return self._feeds.get(symbol)
-
-    def flush(self) -> None:
-        """Take the quotes that changed since the last frame, then apply staged work (see RowTableModel)."""
-        if self._drain is not None:
-            feeds = self._feeds
-            for quote in self._drain():
-                if feeds.setdefault(quote.symbol, quote.source) == quote.source:
-                    self.update_quote(quote)
-        super().flush()
 
     def set_instruments(self, instruments: Iterable[Instrument]) -> None:
         """Use each instrument's price places for its symbol (re-formatting rows already shown)."""
@@ -117,6 +101,10 @@ class QuotesTableModel(RowTableModel):
         for symbol in symbols:
             if symbol not in self._states:
                 self.upsert(symbol, self._state_for(symbol))
+
+    def _take(self, quote: Quote) -> None:
+        if self._feeds.setdefault(quote.symbol, quote.source) == quote.source:
+            self.update_quote(quote)
 
     def update_quote(self, quote: Quote) -> None:
         """Merge quote into its symbol's row (adding the row on the first quote)."""

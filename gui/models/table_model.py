@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -77,6 +77,7 @@ class RowTableModel(QAbstractTableModel):
         self._pending = False
         self._on_pending: Callable[[], None] | None = None
         self._probe: VisibleProbe | None = None
+        self._pulls: list[tuple[Callable[[], Iterable[Any]], Callable[[Any], None]]] = []
 
     # --- feeding ------------------------------------------------------------------------------
 
@@ -150,8 +151,24 @@ class RowTableModel(QAbstractTableModel):
         view.setModel(self)
         self.set_visible_probe(visible_rows_probe(view))
 
+    def pull_from(self, drain: Callable[[], Iterable[Any]], take: Callable[[Any], None]) -> Callable[[], None]:
+        """At each flush, first call take(item) for every item drain() returns (a conflated source).
+
+        Return the function the source calls when it has items waiting: it schedules the next flush.
+        """
+        self._pulls.append((drain, take))
+        return self.request_flush
+
+    def request_flush(self) -> None:
+        """Have the next frame flush this model (a source it pulls from has items waiting)."""
+        if not self._pending:
+            self._mark_pending()
+
     def flush(self) -> None:
-        """Apply staged removals and inserts, re-format dirty rows and repaint the visible ones."""
+        """Take what the pulled sources hold, apply staged removals and inserts, re-format dirty rows and repaint."""
+        for drain, take in self._pulls:
+            for item in drain():
+                take(item)
         if not self._pending:
             return
         self._pending = False

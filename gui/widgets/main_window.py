@@ -92,7 +92,7 @@ class MainWindow(QMainWindow):
         self.session = session
         self.settings = settings
         self.reporter = OpReporter(self)
-        self.bridge = CoreBridge(session.bus, session.quotes, self)
+        self.bridge = CoreBridge(session.bus, session.quotes, session.portfolio, self)
         self._first_show = True
         self.shutdown_hooks: list[Callable[[], Awaitable[None]]] = []
         self.keep_alive: list[object] = []

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from core.domain import AccountId, ClientOrderId, Order, Position, Quote, Side, TradingState
+from core.services.conflation import Conflated
 from core.services.daily_pnl import DailySum
 from core.services.risk.book import AccountBook
 from core.services.risk.prices import order_price as order_price  # re-exported: approvals read them here
@@ -34,6 +35,8 @@ class PositionSource(Protocol):
     def held(self, account_id: AccountId) -> Mapping[str, Position]: ...
 
     def daily_sums(self, account_id: AccountId) -> Mapping[str, DailySum]: ...
+
+    def conflate_marks(self, wake: Callable[[], None]) -> Conflated[Position, Position]: ...
 
 
 class OrderSource(Protocol):

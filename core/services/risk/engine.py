@@ -89,6 +89,7 @@ class RiskEngine:
         self._fills: dict[StrategyId, deque[float]] = {}
         self._disabled: dict[StrategyId, str] = {}
         self._watch_due: set[AccountId] = set()
+        self._marked = positions.conflate_marks(self._on_marked)
         bus.subscribe(FillRecorded, self._on_fill_recorded)
         bus.subscribe(PositionUpdated, self._on_position_updated)
 
@@ -287,23 +288,24 @@ class RiskEngine:
         return loss < threshold - _ROUNDING * (size + threshold)
 
     def _on_position_updated(self, event: PositionUpdated) -> None:
-        """Re-check the account's daily loss once this turn of the event loop is over (at once without a loop).
+        """A fill moved a position: re-check its account's daily loss once this turn of the loop is over."""
+        due = self._watch_due
+        if event.position.account_id not in due:
+            due.add(event.position.account_id)
+            if len(due) == 1:
+                _soon(self._watch_due_now)
 
-        A tick storm marks a held position hundreds of times per turn; one check per account per turn
+    def _on_marked(self) -> None:
+        """Quotes marked held positions: re-check their accounts once this turn of the loop is over.
+
+        A tick storm marks held positions hundreds of times per turn; one check per account per turn
         is enough, because `evaluate` re-checks before every order anyway.
         """
-        account_id = event.position.account_id
-        due = self._watch_due
-        if account_id in due:
-            return
-        due.add(account_id)
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            self._watch_due_now()
-            return
-        if len(due) == 1:
-            loop.call_soon(self._watch_due_now)
+        _soon(self._watch_marked)
+
+    def _watch_marked(self) -> None:
+        for account_id in {position.account_id for position in self._marked.drain()}:
+            self._watch_daily_loss(account_id)
 
     def _watch_due_now(self) -> None:
         due, self._watch_due = self._watch_due, set()
@@ -370,3 +372,13 @@ class RiskEngine:
         now = self._clock.monotonic()
         recent = self._recent_of(account_id, now)
         return recent.count_within(now, 1), recent.count_within(now, 60)
+
+
+def _soon(callback: Callable[[], None]) -> None:
+    """Call callback once this turn of the event loop is over, or at once when no loop runs."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        callback()
+        return
+    loop.call_soon(callback)
