@@ -103,8 +103,16 @@ class QuotesTableModel(RowTableModel):
                 self.upsert(symbol, self._state_for(symbol))
 
     def _take(self, quote: Quote) -> None:
-        if self._feeds.setdefault(quote.symbol, quote.source) == quote.source:
-            self.update_quote(quote)
+        """Show a merged quote from the cache (it carries every field its feed ever sent: copy them all)."""
+        symbol = quote.symbol
+        if self._feeds.setdefault(symbol, quote.source) != quote.source:
+            return
+        state = self._states.get(symbol)
+        if state is None:
+            state = self._state_for(symbol)
+        state.bid, state.ask, state.last, state.close, state.volume = (
+            quote.bid, quote.ask, quote.last, quote.close, quote.volume)
+        self.upsert(symbol, state)
 
     def update_quote(self, quote: Quote) -> None:
         """Merge quote into its symbol's row (adding the row on the first quote)."""

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from core.domain import OrderCanceled, OrderType, Side, StrategyId, TradingState
 from core.services.risk import DEFAULT_LIMITS, HoldCause, RiskConfig, RiskLimits
+from core.services.risk.engine import MARK_WATCH_S
 from core.services.risk.usage import usage_texts
 from tests.factories import make_instrument
 from tests.unit.risk_harness import ACCOUNT, Harness
@@ -71,11 +72,18 @@ async def test_under_a_running_loop_a_burst_of_marks_is_checked_once_and_an_orde
     h.engine.daily_loss = lambda account: checks.append(account) or real(account)  # type: ignore[method-assign]
     for cents in range(100):
         h.quote(bid="79.00", ask="79.02", last=f"79.{cents:02d}")  # losses of 2,001 to 2,100
-    assert h.state() is TradingState.ACTIVE  # the watch runs once this turn of the loop is over...
-    assert "halted" in (h.check(h.order(Side.BUY, qty="1")) or "")  # ...but an order is checked at once
-    await asyncio.sleep(0)
+    assert h.state() is TradingState.ACTIVE  # the watch takes the marks in a moment later...
+    await asyncio.sleep(MARK_WATCH_S * 3)
+    assert h.state() is TradingState.HALTED  # ...on its own, with no order needed
+    assert len(checks) <= 2  # not one check per mark
+
+
+async def test_an_order_right_after_a_losing_mark_is_checked_against_it_at_once() -> None:
+    h = Harness(RiskLimits(daily_loss_limit=Decimal(1000), daily_loss_halt=Decimal(2000)))
+    h.fill(Side.BUY, "100", "100.00")
+    h.quote(bid="79.00", ask="79.02", last="79.00")  # a loss of 2,100, not yet taken in by the watch
+    assert "halted" in (h.check(h.order(Side.BUY, qty="1")) or "")
     assert h.state() is TradingState.HALTED
-    assert len(checks) <= 3  # not one check per mark
 
 
 def test_a_recovered_loss_does_not_resume_by_itself_and_resume_needs_the_loss_within_the_limit() -> None:

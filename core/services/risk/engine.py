@@ -32,6 +32,8 @@ from core.services.working_orders import WorkingOrders
 
 _SEVERITY = {TradingState.ACTIVE: 0, TradingState.REDUCING: 1, TradingState.HALTED: 2}
 _MEMORY_S = 60.0
+MARK_WATCH_S = 0.05
+"""How long marks from quotes gather before the daily-loss watch takes them in (orders never wait for it)."""
 _EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 _ROUNDING = Decimal("1e-18")
 """Bound, relative to the sum of the absolute daily P&L, on how far the 28-digit sum may round from the exact one."""
@@ -296,12 +298,13 @@ class RiskEngine:
                 _soon(self._watch_due_now)
 
     def _on_marked(self) -> None:
-        """Quotes marked held positions: re-check their accounts once this turn of the loop is over.
+        """Quotes marked held positions: re-check their accounts' daily loss MARK_WATCH_S from now.
 
-        A tick storm marks held positions hundreds of times per turn; one check per account per turn
-        is enough, because `evaluate` re-checks before every order anyway.
+        A tick storm marks held positions hundreds of times a second; taking each account's marks in
+        once per MARK_WATCH_S is enough to show REDUCING or HALTED promptly, because `evaluate`
+        re-checks the daily loss before every order anyway, so no order passes on a stale figure.
         """
-        _soon(self._watch_marked)
+        _soon(self._watch_marked, MARK_WATCH_S)
 
     def _watch_marked(self) -> None:
         for account_id in {position.account_id for position in self._marked.drain()}:
@@ -374,11 +377,14 @@ class RiskEngine:
         return recent.count_within(now, 1), recent.count_within(now, 60)
 
 
-def _soon(callback: Callable[[], None]) -> None:
-    """Call callback once this turn of the event loop is over, or at once when no loop runs."""
+def _soon(callback: Callable[[], None], delay: float = 0.0) -> None:
+    """Call callback after delay seconds (0: once this turn of the event loop is over); at once without a loop."""
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         callback()
         return
-    loop.call_soon(callback)
+    if delay > 0:
+        loop.call_later(delay, callback)
+    else:
+        loop.call_soon(callback)
