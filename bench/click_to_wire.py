@@ -30,11 +30,9 @@ from typing import Any
 from bench.common import REPO, cpu_seconds, emit, machine, ms, now, peak_rss_mb, percentile
 
 ORDERS = 1_000
-IB_CLICKS_PER_S = 40
-"""Under TWS's pacing limit of 50 messages a second (ib_async's throttle: 45)."""
+IB_CLICKS_PER_S = 30
+"""Under TWS's pacing limit of 50 messages a second (ib_async's throttle: 45, shared with market-data requests)."""
 THROUGHPUT_ORDERS = 1_000
-IB_CLICKS_PER_S = 40
-"""Under TWS's pacing limit of 50 messages a second (ib_async's throttle: 45)."""
 _COID = re.compile(r"^T\d{12}[0-9A-Z]{7}$")
 RISK = {"global": {
     "max_order_qty": "10000", "max_order_notional": "1000000", "collar_pct": "20", "max_position": "1000000",
