@@ -17,6 +17,17 @@ class JournalState:
     fills: tuple[Fill, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One line of the audit trail: its place in the trail, when, who, what, and the details."""
+
+    seq: int
+    ts: datetime
+    actor: str
+    action: str
+    detail: str
+
+
 class Journal(Protocol):
     def record_order(self, order: Order) -> None:
         """Insert a new order with the events it has so far; commit."""
@@ -38,6 +49,10 @@ class Journal(Protocol):
         ...
 
     def record_audit(self, actor: str, action: str, detail: str) -> None: ...
+
+    def latest_audit(self, action: str, detail_prefix: str = "") -> AuditEntry | None:
+        """Return the newest audit entry of action whose detail starts with detail_prefix, or None."""
+        ...
 
     def load(self) -> JournalState: ...
 

@@ -66,6 +66,10 @@ log = logging.getLogger(__name__)
 IN_FLIGHT_AT_RESTART = (
     "TradeTerm stopped before the broker confirmed this order; it will be checked with the broker on connect."
 )
+KILL_SWITCH_AUDIT = "kill_switch"
+RESUME_AUDIT = "resume"
+RESUME_ALL = "all accounts"
+"""Audit actions (and the scope of a global resume) that tell a restart whether the kill switch still holds."""
 
 
 class OrderRefused(Exception):
@@ -126,7 +130,8 @@ class TradingSession:
         return self._accounts[account_id]
 
     def restore(self) -> None:
-        """Load orders, fills and positions from the journal; in-flight orders become UNKNOWN."""
+        """Load orders, fills and positions from the journal; in-flight orders become UNKNOWN; a kill switch
+        pulled and not lifted before the restart is pulled again."""
         state = self.journal.load()
         for order in state.orders:
             self.instruments.add([order.instrument])
@@ -137,6 +142,7 @@ class TradingSession:
         for order in state.orders:
             if order.status in (OrderStatus.INITIALIZED, OrderStatus.SUBMITTED):
                 self.oms.apply(OrderUnknown(order.client_order_id, IN_FLIGHT_AT_RESTART))
+        self._restore_kill_switch()
 
     async def connect(self, account_id: AccountId) -> ReconciliationReport:
         """Connect, subscribe quotes, reconcile; the account trades only if the books agree."""
@@ -383,17 +389,35 @@ class TradingSession:
         return len(working)
 
     async def kill_switch(self, actor: str) -> int:
-        """Halt every account, cancel every working order everywhere, record who did it; return cancels asked."""
+        """Halt every account, record who did it, cancel every working order everywhere; return cancels asked.
+
+        The halt is journaled before the cancels go out, and it survives a restart until someone resumes.
+        """
         self.risk.hold(None, HoldCause.KILL_SWITCH, TradingState.HALTED, f"Kill switch pulled by {actor}.")
-        count = await self.cancel_all()
-        self.journal.record_audit(actor, "kill_switch", f"halted all accounts; cancel asked for {count} order(s)")
-        return count
+        working = len(self.oms.working())
+        self.journal.record_audit(actor, KILL_SWITCH_AUDIT,
+                                  f"halted all accounts; cancelling {working} working order(s)")
+        return await self.cancel_all()
 
     def resume(self, account_id: AccountId | None, actor: str) -> TradingState:
         """Lift the kill switch (None: globally) or an account's daily-loss hold; return the resulting state."""
         state, reason = self.risk.resume(account_id)
-        self.journal.record_audit(actor, "resume", f"{account_id or 'all accounts'}: now {state.value} ({reason})")
+        scope = str(account_id) if account_id is not None else RESUME_ALL
+        self.journal.record_audit(actor, RESUME_AUDIT, f"{scope}: now {state.value} ({reason})")
         return state
+
+    def _restore_kill_switch(self) -> None:
+        """Pull the kill switch again if it was pulled and never lifted for all accounts before the restart."""
+        pulled = self.journal.latest_audit(KILL_SWITCH_AUDIT)
+        if pulled is None:
+            return
+        lifted = self.journal.latest_audit(RESUME_AUDIT, f"{RESUME_ALL}:")
+        if lifted is not None and lifted.seq > pulled.seq:
+            return
+        when = pulled.ts.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        self.risk.hold(None, HoldCause.KILL_SWITCH, TradingState.HALTED,
+                       f"Kill switch pulled by {pulled.actor} at {when}, before TradeTerm restarted. "
+                       "Resume trading to lift it.")
 
     def enable_strategy(self, strategy_id: StrategyId, actor: str) -> None:
         """Re-enable a strategy that the fill throttle disabled."""

@@ -45,7 +45,7 @@ from core.domain import (
     TimeInForce,
     utc_now,
 )
-from core.ports.journal import JournalError, JournalState
+from core.ports.journal import AuditEntry, JournalError, JournalState
 from core.storage import codec
 from core.storage.lockfile import LockHeld, ProcessLock
 from core.storage.schema import inspect_existing, migrate
@@ -290,6 +290,19 @@ class SqliteJournal:
                 "INSERT INTO audit (ts, actor, action, detail) VALUES (?, ?, ?, ?)",
                 (_sort_ts(self._now()), actor, action, detail),
             )
+
+    def latest_audit(self, action: str, detail_prefix: str = "") -> AuditEntry | None:
+        """Return the newest audit entry of action whose detail starts with detail_prefix, or None."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT seq, ts, actor, action, detail FROM audit WHERE action = ? AND substr(detail, 1, ?) = ? "
+                "ORDER BY seq DESC LIMIT 1",
+                (action, len(detail_prefix), detail_prefix),
+            ).fetchone()
+        if row is None:
+            return None
+        ts = datetime.fromisoformat(row[1].removesuffix("Z")).replace(tzinfo=UTC)
+        return AuditEntry(row[0], ts, row[2], row[3], row[4])
 
     @staticmethod
     def _event_values(order: Order, event: OrderEvent) -> tuple[str, str, str, str]:

@@ -122,3 +122,16 @@ async def test_kill_switch_from_the_toolbar_cancels_everything_and_halts_until_r
             await window.session.submit(OrderRequest(ACCOUNT, "AAPL", Side.BUY, "1", OrderType.MARKET))
         window.findChild(QAction, "action.resumeTrading").trigger()
         await until(lambda: window.session.account(ACCOUNT).trading.value == "ACTIVE", "trading to resume")
+
+
+async def test_a_kill_switch_pulled_before_a_restart_still_halts_the_new_window(tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        await window.session.kill_switch("ana")
+    async with open_window(tmp_path, active=False) as window:
+        await until(lambda: window.session.account(ACCOUNT).connection.value == "CONNECTED", "the reconnect")
+        await until(lambda: "HALTED" in window.findChild(QLabel, "status.tradingState").text().upper(),
+                    "the status bar to say HALTED")
+        assert window.session.account(ACCOUNT).trading.value == "HALTED"
+        with pytest.raises(OrderRefused, match="before TradeTerm restarted"):
+            await window.session.submit(OrderRequest(ACCOUNT, "AAPL", Side.BUY, "1", OrderType.MARKET))

@@ -207,6 +207,19 @@ def test_audit_entries_are_committed(journal: SqliteJournal, path: Path) -> None
     assert rows == [("2024-01-02T03:04:05.000000Z", "trader", "kill_switch", "canceled 3 orders")]
 
 
+def test_the_newest_audit_entry_of_an_action_is_found_by_the_start_of_its_detail(journal: SqliteJournal) -> None:
+    assert journal.latest_audit("resume") is None
+    journal.record_audit("ana", "resume", "all accounts: now ACTIVE")
+    journal.record_audit("bob", "resume", "PAPER-1: now ACTIVE")
+    journal.record_audit("cy", "kill_switch", "halted all accounts")
+    newest = journal.latest_audit("resume")
+    assert newest is not None and (newest.actor, newest.detail) == ("bob", "PAPER-1: now ACTIVE")
+    everyone = journal.latest_audit("resume", "all accounts:")
+    assert everyone is not None and everyone.actor == "ana" and everyone.seq < newest.seq
+    assert everyone.ts.tzinfo is not None
+    assert journal.latest_audit("resume", "IB-1:") is None
+
+
 def test_recording_an_order_twice_or_an_event_of_an_unknown_order_is_refused(journal: SqliteJournal) -> None:
     order = make_order()
     journal.record_order(order)

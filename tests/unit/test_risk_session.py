@@ -128,3 +128,41 @@ async def test_a_disconnect_halts_until_reconnected_and_the_kill_switch_survives
     assert session.account(A1).trading is TradingState.HALTED
     session.resume(None, "bo")
     assert session.account(A1).trading is TradingState.ACTIVE
+
+
+async def restarted(world: World) -> tuple[TradingSession, SqliteJournal]:
+    """Close the session and its journal, then open a new session on the same journal and brokers' files."""
+    await world.session.close()
+    world.session.journal.close()
+    journal = SqliteJournal(world.journal_path)
+    session = TradingSession(EventBus(), journal, risk=RiskConfig(RiskLimits()))
+    session.restore()
+    return session, journal
+
+
+async def test_the_kill_switch_survives_a_restart_until_someone_resumes(world: World) -> None:
+    await world.session.kill_switch("ana")
+    session, journal = await restarted(world)
+    try:
+        state, reason = session.risk.state(None)
+        assert state is TradingState.HALTED
+        assert "Kill switch pulled by ana" in reason and "before TradeTerm restarted" in reason
+        session.resume(AccountId("PAPER-1"), "bob")  # one account's resume does not lift the kill switch
+        assert session.risk.state(None)[0] is TradingState.HALTED
+        assert session.resume(None, "bob") is TradingState.ACTIVE
+    finally:
+        await session.close()
+        journal.close()
+    journal = SqliteJournal(world.journal_path)  # and after that resume, the next start trades
+    session = TradingSession(EventBus(), journal, risk=RiskConfig(RiskLimits()))
+    session.restore()
+    assert session.risk.state(None)[0] is TradingState.ACTIVE
+    await session.close()
+    journal.close()
+
+
+async def test_a_restart_without_a_kill_switch_starts_trading_normally(world: World) -> None:
+    session, journal = await restarted(world)
+    assert session.risk.state(None)[0] is TradingState.ACTIVE
+    await session.close()
+    journal.close()
