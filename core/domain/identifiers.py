@@ -18,6 +18,10 @@ class _Identifier(str):
         return f"{type(self).__name__}({str(self)!r})"
 
 
+_BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_TAIL_CHOICES = 36**7
+
+
 class ClientOrderId(_Identifier):
     """Our id for an order, created with the intent and persisted before anything is sent.
 
@@ -31,9 +35,12 @@ class ClientOrderId(_Identifier):
     def generate(cls, now: datetime | None = None) -> ClientOrderId:
         """Return a new, practically unique id that sorts by creation time."""
         stamp = (now or datetime.now(UTC)).strftime("%y%m%d%H%M%S")
-        alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-        tail = "".join(secrets.choice(alphabet) for _ in range(7))
-        return cls(f"T{stamp}{tail}")
+        number = secrets.randbelow(_TAIL_CHOICES)  # one draw, uniform over every 7-character tail
+        tail = []
+        for _ in range(7):
+            number, digit = divmod(number, 36)
+            tail.append(_BASE36[digit])
+        return cls(f"T{stamp}{''.join(tail)}")
 
 
 class BrokerOrderId(_Identifier):
