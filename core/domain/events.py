@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from core.domain.enums import ConnectionState, TradingState
-from core.domain.identifiers import AccountId, BrokerOrderId, ClientOrderId
+from core.domain.identifiers import AccountId, BrokerOrderId, ClientOrderId, StrategyId
 from core.domain.values import Money, Price, Quantity
 
 if TYPE_CHECKING:
@@ -247,6 +247,14 @@ class ReconciliationRequired(Event):
 
     account_id: AccountId
     differences: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyDisabled(Event):
+    """The risk engine stopped a strategy (its fill throttle tripped); it stays stopped until someone re-enables it."""
+
+    strategy_id: StrategyId
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -49,6 +50,10 @@ class Journal(Protocol):
         ...
 
     def record_audit(self, actor: str, action: str, detail: str) -> None: ...
+
+    def audit_entries(self, actions: Sequence[str]) -> list[AuditEntry]:
+        """Return every audit entry of these actions, oldest first."""
+        ...
 
     def latest_audit(self, action: str, detail_prefix: str = "") -> AuditEntry | None:
         """Return the newest audit entry of action whose detail starts with detail_prefix, or None."""

@@ -41,6 +41,7 @@ from core.domain import (
     Price,
     Quantity,
     Side,
+    StrategyDisabled,
     StrategyId,
     TradeId,
     TradingState,
@@ -60,16 +61,21 @@ from core.services.portfolio import Portfolio
 from core.services.quote_cache import QuoteCache
 from core.services.reconciliation import Reconciler, ReconciliationReport
 from core.services.risk import HoldCause, RiskConfig, RiskEngine
+from core.services.standing_holds import (
+    DISABLE_STRATEGY_AUDIT,
+    ENABLE_STRATEGY_AUDIT,
+    KILL_SWITCH_AUDIT,
+    RESUME_ALL,
+    RESUME_AUDIT,
+    disabled_detail,
+    restore_standing_holds,
+)
 
 log = logging.getLogger(__name__)
 
 IN_FLIGHT_AT_RESTART = (
     "TradeTerm stopped before the broker confirmed this order; it will be checked with the broker on connect."
 )
-KILL_SWITCH_AUDIT = "kill_switch"
-RESUME_AUDIT = "resume"
-RESUME_ALL = "all accounts"
-"""Audit actions (and the scope of a global resume) that tell a restart whether the kill switch still holds."""
 
 
 class OrderRefused(Exception):
@@ -113,6 +119,7 @@ class TradingSession:
         self._tasks: set[asyncio.Task[object]] = set()
         bus.subscribe(ConnectionChanged, self._on_connection_changed)
         bus.subscribe(TradingStateChanged, self._on_trading_state_changed)
+        bus.subscribe(StrategyDisabled, self._on_strategy_disabled)
 
     # --- accounts -------------------------------------------------------------------------------
 
@@ -131,7 +138,7 @@ class TradingSession:
 
     def restore(self) -> None:
         """Load orders, fills and positions from the journal; in-flight orders become UNKNOWN; a kill switch
-        pulled and not lifted before the restart is pulled again."""
+        pulled, or a strategy disabled, and not lifted before the restart holds again."""
         state = self.journal.load()
         for order in state.orders:
             self.instruments.add([order.instrument])
@@ -142,7 +149,7 @@ class TradingSession:
         for order in state.orders:
             if order.status in (OrderStatus.INITIALIZED, OrderStatus.SUBMITTED):
                 self.oms.apply(OrderUnknown(order.client_order_id, IN_FLIGHT_AT_RESTART))
-        self._restore_kill_switch()
+        restore_standing_holds(self.journal, self.risk, self.bus)
 
     async def connect(self, account_id: AccountId) -> ReconciliationReport:
         """Connect, subscribe quotes, reconcile; the account trades only if the books agree."""
@@ -406,23 +413,13 @@ class TradingSession:
         self.journal.record_audit(actor, RESUME_AUDIT, f"{scope}: now {state.value} ({reason})")
         return state
 
-    def _restore_kill_switch(self) -> None:
-        """Pull the kill switch again if it was pulled and never lifted for all accounts before the restart."""
-        pulled = self.journal.latest_audit(KILL_SWITCH_AUDIT)
-        if pulled is None:
-            return
-        lifted = self.journal.latest_audit(RESUME_AUDIT, f"{RESUME_ALL}:")
-        if lifted is not None and lifted.seq > pulled.seq:
-            return
-        when = pulled.ts.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-        self.risk.hold(None, HoldCause.KILL_SWITCH, TradingState.HALTED,
-                       f"Kill switch pulled by {pulled.actor} at {when}, before TradeTerm restarted. "
-                       "Resume trading to lift it.")
-
     def enable_strategy(self, strategy_id: StrategyId, actor: str) -> None:
         """Re-enable a strategy that the fill throttle disabled."""
         self.risk.enable_strategy(strategy_id)
-        self.journal.record_audit(actor, "enable_strategy", str(strategy_id))
+        self.journal.record_audit(actor, ENABLE_STRATEGY_AUDIT, str(strategy_id))
+
+    def _on_strategy_disabled(self, event: StrategyDisabled) -> None:
+        self.journal.record_audit("risk engine", DISABLE_STRATEGY_AUDIT, disabled_detail(event))
 
     async def flatten(self, account_id: AccountId | None = None, symbol: str | None = None) -> list[Order]:
         """Cancel working orders, then close each position with a market order."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,6 +64,10 @@ _STATE_COLUMNS: Final = (
 _BROKER_REPORTS: Final = (OrderAccepted, OrderRejected, OrderCanceled, OrderExpired, OrderCancelRejected,
                           OrderModified, OrderModifyRejected)
 """Order events that only repeat what the broker says (it says them again on reconciliation): no disk flush."""
+
+
+def _audit_entry(row: tuple[int, str, str, str, str]) -> AuditEntry:
+    return AuditEntry(row[0], datetime.fromisoformat(row[1].removesuffix("Z")).replace(tzinfo=UTC), *row[2:])
 
 
 def _sort_ts(value: datetime) -> str:
@@ -291,6 +295,16 @@ class SqliteJournal:
                 (_sort_ts(self._now()), actor, action, detail),
             )
 
+    def audit_entries(self, actions: Sequence[str]) -> list[AuditEntry]:
+        """Return every audit entry of these actions, oldest first."""
+        marks = ", ".join("?" * len(actions))
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT seq, ts, actor, action, detail FROM audit WHERE action IN ({marks}) ORDER BY seq",
+                tuple(actions),
+            ).fetchall()
+        return [_audit_entry(row) for row in rows]
+
     def latest_audit(self, action: str, detail_prefix: str = "") -> AuditEntry | None:
         """Return the newest audit entry of action whose detail starts with detail_prefix, or None."""
         with self._read() as conn:
@@ -299,10 +313,7 @@ class SqliteJournal:
                 "ORDER BY seq DESC LIMIT 1",
                 (action, len(detail_prefix), detail_prefix),
             ).fetchone()
-        if row is None:
-            return None
-        ts = datetime.fromisoformat(row[1].removesuffix("Z")).replace(tzinfo=UTC)
-        return AuditEntry(row[0], ts, row[2], row[3], row[4])
+        return None if row is None else _audit_entry(row)
 
     @staticmethod
     def _event_values(order: Order, event: OrderEvent) -> tuple[str, str, str, str]:

@@ -166,3 +166,28 @@ async def test_a_restart_without_a_kill_switch_starts_trading_normally(world: Wo
     assert session.risk.state(None)[0] is TradingState.ACTIVE
     await session.close()
     journal.close()
+
+
+@pytest.mark.parametrize("world", [RiskLimits(strategy_max_fills=2, strategy_fill_window_s=Decimal(60))],
+                         indirect=True)
+async def test_a_strategy_disabled_by_the_fill_throttle_stays_disabled_after_a_restart(world: World) -> None:
+    session = world.session
+    for _ in range(3):
+        order = await session.submit(buy(qty="1", price=None, order_type=OrderType.MARKET, strategy="knight"))
+        if order.status is OrderStatus.PENDING_APPROVAL:
+            await session.approve(order.client_order_id)
+    assert "knight" in session.risk.disabled_strategies()
+    session, journal = await restarted(world)
+    try:
+        reason = session.risk.disabled_strategies()[StrategyId("knight")]
+        assert "knight is disabled: 3 fills" in reason and "before TradeTerm restarted" in reason
+        session.enable_strategy(StrategyId("knight"), "ana")
+    finally:
+        await session.close()
+        journal.close()
+    journal = SqliteJournal(world.journal_path)  # re-enabled before this restart: it may trade
+    session = TradingSession(EventBus(), journal, risk=RiskConfig(RiskLimits()))
+    session.restore()
+    assert session.risk.disabled_strategies() == {}
+    await session.close()
+    journal.close()

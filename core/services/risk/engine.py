@@ -16,6 +16,7 @@ from core.domain import (
     Order,
     PositionUpdated,
     Quote,
+    StrategyDisabled,
     StrategyId,
     TradingState,
     TradingStateChanged,
@@ -320,6 +321,10 @@ class RiskEngine:
     def disabled_strategies(self) -> dict[StrategyId, str]:
         return dict(self._disabled)
 
+    def disable_strategy(self, strategy_id: StrategyId, reason: str) -> None:
+        """Keep a strategy from sending (one disabled before a restart); enable_strategy lifts it."""
+        self._disabled[strategy_id] = reason
+
     def enable_strategy(self, strategy_id: StrategyId) -> None:
         """Let a strategy disabled by the fill throttle send orders again."""
         self._fills.pop(strategy_id, None)
@@ -352,6 +357,7 @@ class RiskEngine:
                   f"(limit {limits.strategy_max_fills}). Re-enable it in Risk limits once checked.")
         self._disabled[strategy] = reason
         self._bus.publish(LogMessage("ERROR", reason))
+        self._bus.publish(StrategyDisabled(strategy, reason))
 
     # --- usage ----------------------------------------------------------------------------------
 

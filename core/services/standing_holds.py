@@ -1,0 +1,65 @@
+"""Standing holds: the kill switch and disabled strategies hold across a restart, read back from the audit trail.
+
+The session writes an audit entry when the kill switch is pulled or lifted and when a strategy is
+disabled or re-enabled; `restore_standing_holds` replays those entries after a restart, so a halt
+stays in force until someone lifts it, and says when and by whom it was set.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from core.domain import LogMessage, StrategyDisabled, StrategyId, TradingState
+from core.ports.journal import Journal
+from core.services.bus import EventBus
+from core.services.risk import HoldCause, RiskEngine
+
+log = logging.getLogger(__name__)
+
+KILL_SWITCH_AUDIT = "kill_switch"
+RESUME_AUDIT = "resume"
+RESUME_ALL = "all accounts"
+"""The scope a resume of every account writes first in its audit detail (it lifts the kill switch)."""
+DISABLE_STRATEGY_AUDIT = "disable_strategy"
+ENABLE_STRATEGY_AUDIT = "enable_strategy"
+
+
+def disabled_detail(event: StrategyDisabled) -> str:
+    """Return the audit detail of a disabled strategy (JSON: its id and why)."""
+    return json.dumps({"strategy": str(event.strategy_id), "reason": event.reason})
+
+
+def restore_standing_holds(journal: Journal, risk: RiskEngine, bus: EventBus) -> None:
+    """Pull the kill switch and disable strategies again where nobody lifted them before the restart."""
+    _restore_kill_switch(journal, risk)
+    _restore_disabled_strategies(journal, risk, bus)
+
+
+def _restore_kill_switch(journal: Journal, risk: RiskEngine) -> None:
+    pulled = journal.latest_audit(KILL_SWITCH_AUDIT)
+    if pulled is None:
+        return
+    lifted = journal.latest_audit(RESUME_AUDIT, f"{RESUME_ALL}:")
+    if lifted is not None and lifted.seq > pulled.seq:
+        return
+    when = pulled.ts.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    risk.hold(None, HoldCause.KILL_SWITCH, TradingState.HALTED,
+              f"Kill switch pulled by {pulled.actor} at {when}, before TradeTerm restarted. Resume trading to lift it.")
+
+
+def _restore_disabled_strategies(journal: Journal, risk: RiskEngine, bus: EventBus) -> None:
+    disabled: dict[str, str] = {}
+    for entry in journal.audit_entries((DISABLE_STRATEGY_AUDIT, ENABLE_STRATEGY_AUDIT)):
+        if entry.action == ENABLE_STRATEGY_AUDIT:
+            disabled.pop(entry.detail, None)
+            continue
+        try:
+            record = json.loads(entry.detail)
+            disabled[str(record["strategy"])] = str(record["reason"])
+        except (ValueError, KeyError, TypeError):
+            log.warning("audit entry %d (%s) is not readable; skipped", entry.seq, entry.action)
+    for strategy, reason in disabled.items():
+        risk.disable_strategy(StrategyId(strategy), f"{reason} (Disabled before TradeTerm restarted.)")
+        bus.publish(LogMessage("ERROR", f"Strategy {strategy} is still disabled since before the restart: "
+                                        "re-enable it in Risk limits once checked."))
