@@ -34,6 +34,10 @@ class Journal(Protocol):
         """Insert a new order with the events it has so far; commit."""
         ...
 
+    def record_orders(self, orders: Sequence[Order]) -> None:
+        """Insert new orders with their events so far in one transaction (one disk flush); all or none."""
+        ...
+
     def record_event(self, order: Order, event: OrderEvent) -> None:
         """Append event and save the order's new state, in one transaction."""
         ...

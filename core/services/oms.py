@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from core.domain import (
     AccountId,
@@ -16,8 +16,9 @@ from core.domain import (
     OrderFilled,
     OrderUpdated,
 )
-from core.ports.journal import Journal
+from core.ports.journal import Journal, JournalError
 from core.services.bus import EventBus
+from core.services.group_commit import GroupCommit
 from core.services.working_orders import WorkingOrders
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ class OrderManager:
         self._journal = journal
         self._orders: dict[ClientOrderId, Order] = {}
         self._working = WorkingOrders()
+        self._intents: GroupCommit[Order] = GroupCommit(self._create_all)
         bus.subscribe(OrderEvent, self.apply)
 
     @property
@@ -63,6 +65,43 @@ class OrderManager:
         if order.client_order_id in self._orders:
             raise ValueError(f"order {order.client_order_id} already exists")
         self._journal.record_order(order)
+        self._track(order)
+
+    async def create_durably(self, order: Order, *, alone: bool) -> None:
+        """Journal a new order with its events so far, then track it; return once it is committed.
+
+        alone: no other order is on its way, so it is committed at once. Otherwise every order created
+        in this turn of the loop is committed in one transaction (one disk flush). The order counts in
+        the working sums from this call on, so the checks of orders made while it waits see it; if it
+        cannot be journaled it is taken out again and the error raised.
+        """
+        if order.client_order_id in self._orders:
+            raise ValueError(f"order {order.client_order_id} already exists")
+        self._working.update(order)
+        await self._intents.add(order, alone=alone)
+
+    def _create_all(self, orders: Sequence[Order]) -> list[BaseException | None]:
+        try:
+            self._journal.record_orders(orders)
+            outcomes: list[BaseException | None] = [None] * len(orders)
+        except (JournalError, ValueError) as exc:
+            outcomes = [exc] if len(orders) == 1 else [self._create_one(order) for order in orders]
+        for order, outcome in zip(orders, outcomes, strict=True):
+            if outcome is None:
+                self._track(order)
+            elif order.client_order_id not in self._orders:  # not a duplicate of a tracked order
+                self._working.discard(order.client_order_id)
+        return outcomes
+
+    def _create_one(self, order: Order) -> BaseException | None:
+        """Journal one order of a batch that failed as a whole, so one bad order fails alone."""
+        try:
+            self._journal.record_order(order)
+        except (JournalError, ValueError) as exc:
+            return exc
+        return None
+
+    def _track(self, order: Order) -> None:
         self._orders[order.client_order_id] = order
         self._working.update(order)
         self._bus.publish(OrderUpdated(order))

@@ -117,6 +117,8 @@ class TradingSession:
         self.risk = RiskEngine(bus, self.clock, self.quotes, self.portfolio, self.oms, risk)
         self._accounts: dict[AccountId, AccountSlot] = {}
         self._tasks: set[asyncio.Task[object]] = set()
+        self._on_their_way = 0
+        """Orders in submit, past validation: between their risk check and the broker's answer."""
         bus.subscribe(ConnectionChanged, self._on_connection_changed)
         bus.subscribe(TradingStateChanged, self._on_trading_state_changed)
         bus.subscribe(StrategyDisabled, self._on_strategy_disabled)
@@ -293,19 +295,41 @@ class TradingSession:
             strategy_id=request.strategy_id,
             created_at=self.clock.now(),
         )
+        self._on_their_way += 1  # orders on their way together share journal commits (group_commit.py)
+        try:
+            await self._check_journal_send(slot, order)
+        finally:
+            self._on_their_way -= 1
+        return order
+
+    async def _check_journal_send(self, slot: AccountSlot, order: Order) -> None:
+        alone = self._on_their_way == 1
         refusal = self.risk.evaluate(order)
         if refusal is not None:
             order.apply(OrderDenied(order.client_order_id, refusal.reason, ts=self.clock.now()))
-            self.oms.create(order)  # the audit trail keeps refused orders too
+            await self.oms.create_durably(order, alone=alone)  # the audit trail keeps refused orders too
             raise OrderRefused([FieldError(refusal.field, refusal.reason)])
         if order.origin is OrderOrigin.STRATEGY:
             order.apply(OrderPendingApproval(order.client_order_id, ts=self.clock.now()))
-            self.oms.create(order)  # durable; a person approves it (or it expires) in the approval queue
-            return order
+            await self.oms.create_durably(order, alone=alone)  # a person approves it (or it expires) later
+            return
         order.apply(OrderSubmitted(order.client_order_id, ts=self.clock.now()))
-        self.oms.create(order)  # durable before the adapter is called
+        await self.oms.create_durably(order, alone=alone)  # durable before the adapter is called
+        stop = self._stopped_meanwhile(slot)
+        if stop is not None:
+            self.oms.apply(OrderRejectedEvent(order.client_order_id, f"Not sent: {stop}"))
+            return
         await self._send(slot, order)
-        return order
+
+    def _stopped_meanwhile(self, slot: AccountSlot) -> str | None:
+        """Return why an order that passed its checks must not go out after all (it waited for its commit)."""
+        if slot.connection is not ConnectionState.CONNECTED:
+            account = slot.adapter.account_id
+            return f"{account} disconnected while the order was being saved. Connect it, then send again."
+        state, reason = self.risk.state(slot.adapter.account_id)
+        if state is TradingState.HALTED:
+            return f"trading stopped while the order was being saved. {reason}"
+        return None
 
     async def approve(self, client_order_id: ClientOrderId) -> Order:
         """Send a PENDING_APPROVAL order once risk passes again against the current quote; return it.

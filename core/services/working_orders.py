@@ -151,17 +151,9 @@ class WorkingOrders:
             price = fixed_price(order)
             new = Share(order.account_id, order.instrument.symbol, order.instrument, order.side, order.leaves_qty,
                         None if price is None else abs(price), seq)
-        old = self._shares.get(coid)
-        if old == new:
+        if self._shares.get(coid) == new:
             return
-        if old is not None:
-            del self._shares[coid]
-            account = self._accounts[old.account_id]
-            account.count -= 1
-            book = account.symbols[old.symbol]
-            book.remove(old)
-            if book.count == 0:
-                del account.symbols[old.symbol]
+        self.discard(coid)
         if new is not None:
             self._shares[coid] = new
             account = self._accounts.setdefault(new.account_id, AccountOrders())
@@ -170,6 +162,18 @@ class WorkingOrders:
             if added is None:
                 added = account.symbols[new.symbol] = SymbolOrders(new.instrument)
             added.add(new)
+
+    def discard(self, client_order_id: ClientOrderId) -> None:
+        """Take an order out of the sums (one counted, then never journaled); unknown orders are ignored."""
+        old = self._shares.pop(client_order_id, None)
+        if old is None:
+            return
+        account = self._accounts[old.account_id]
+        account.count -= 1
+        book = account.symbols[old.symbol]
+        book.remove(old)
+        if book.count == 0:
+            del account.symbols[old.symbol]
 
     def share(self, client_order_id: ClientOrderId) -> Share | None:
         """Return what the order adds to the sums, or None when it is not working (or unknown)."""

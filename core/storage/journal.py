@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
 from typing import Final
@@ -27,6 +28,7 @@ from core.domain import (
     AccountId,
     ClientOrderId,
     Fill,
+    Instrument,
     Order,
     OrderAccepted,
     OrderCanceled,
@@ -61,9 +63,21 @@ _STATE_COLUMNS: Final = (
 )
 
 
+_INSERT_ORDER: Final = (
+    f"INSERT INTO orders ({_ORDER_COLUMNS}, {', '.join(_STATE_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * (_ORDER_COLUMNS.count(',') + 1 + len(_STATE_COLUMNS)))})"
+)
+_INSERT_EVENT: Final = "INSERT INTO order_events (client_order_id, type, event, ts) VALUES (?, ?, ?, ?)"
+
 _BROKER_REPORTS: Final = (OrderAccepted, OrderRejected, OrderCanceled, OrderExpired, OrderCancelRejected,
                           OrderModified, OrderModifyRejected)
 """Order events that only repeat what the broker says (it says them again on reconciliation): no disk flush."""
+
+
+@lru_cache(maxsize=4096)
+def _instrument_json(instrument: Instrument) -> str:
+    """Return the stored text of an instrument (the same for every order in it, so made once)."""
+    return codec.to_json(codec.encode_instrument(instrument))
 
 
 def _audit_entry(row: tuple[int, str, str, str, str]) -> AuditEntry:
@@ -215,26 +229,34 @@ class SqliteJournal:
 
     def record_order(self, order: Order) -> None:
         """Insert a new order, as first created, with the events it has so far; commit."""
-        if any(isinstance(event, OrderModified) for event in order.events):
-            raise ValueError(f"{order.client_order_id}: record the order before it is modified")
-        created = (
-            order.client_order_id, order.account_id, order.symbol,
-            codec.to_json(codec.encode_instrument(order.instrument)), order.side.value,
-            codec.encode_decimal(order.quantity.value), order.order_type.value, _opt_decimal(order.limit_price),
-            _opt_decimal(order.stop_price), order.tif.value, order.origin.value, order.strategy_id,
-            codec.encode_datetime(order.created_at),
-        )
-        state = self._state_values(order)
-        events = [self._event_values(order, event) for event in order.events]
-        placeholders = ", ".join("?" * (len(created) + len(state)))
-        with self._write(f"order {order.client_order_id}") as conn:
-            if conn.execute("SELECT 1 FROM orders WHERE client_order_id = ?", (order.client_order_id,)).fetchone():
-                raise ValueError(f"order {order.client_order_id} is already journaled")
-            conn.execute(
-                f"INSERT INTO orders ({_ORDER_COLUMNS}, {', '.join(_STATE_COLUMNS)}) VALUES ({placeholders})",
-                created + state,
+        self.record_orders((order,))
+
+    def record_orders(self, orders: Sequence[Order]) -> None:
+        """Insert new orders, as first created, with their events so far, in one transaction (one disk flush).
+
+        All or none: a ValueError (an order already journaled, or modified) or JournalError records none.
+        """
+        rows = []
+        for order in orders:
+            if any(isinstance(event, OrderModified) for event in order.events):
+                raise ValueError(f"{order.client_order_id}: record the order before it is modified")
+            created = (
+                order.client_order_id, order.account_id, order.symbol,
+                _instrument_json(order.instrument), order.side.value,
+                codec.encode_decimal(order.quantity.value), order.order_type.value, _opt_decimal(order.limit_price),
+                _opt_decimal(order.stop_price), order.tif.value, order.origin.value, order.strategy_id,
+                codec.encode_datetime(order.created_at),
             )
-            conn.executemany("INSERT INTO order_events (client_order_id, type, event, ts) VALUES (?, ?, ?, ?)", events)
+            rows.append((order.client_order_id, created + self._state_values(order),
+                         [self._event_values(order, event) for event in order.events]))
+        what = f"order {orders[0].client_order_id}" if len(orders) == 1 else f"{len(orders)} orders"
+        with self._write(what) as conn:
+            for client_order_id, values, events in rows:
+                try:
+                    conn.execute(_INSERT_ORDER, values)
+                except sqlite3.IntegrityError:  # the primary key: this order is journaled already
+                    raise ValueError(f"order {client_order_id} is already journaled") from None
+                conn.executemany(_INSERT_EVENT, events)
 
     def record_event(self, order: Order, event: OrderEvent) -> None:
         """Append event and save the order's new state, in one transaction."""
@@ -248,7 +270,7 @@ class SqliteJournal:
             )
             if updated.rowcount != 1:
                 raise ValueError(f"order {order.client_order_id} is not journaled; record_order it first")
-            conn.execute("INSERT INTO order_events (client_order_id, type, event, ts) VALUES (?, ?, ?, ?)", values)
+            conn.execute(_INSERT_EVENT, values)
 
     def has_fill(self, fill: Fill) -> bool:
         """Return True if a fill with this (account, trade id) is journaled."""
@@ -282,9 +304,7 @@ class SqliteJournal:
                 )
                 if updated.rowcount != 1:
                     raise ValueError(f"order {order.client_order_id} is not journaled; record_order it first")
-                conn.execute(
-                    "INSERT INTO order_events (client_order_id, type, event, ts) VALUES (?, ?, ?, ?)", event_values
-                )
+                conn.execute(_INSERT_EVENT, event_values)
             return True
 
     def record_audit(self, actor: str, action: str, detail: str) -> None:

@@ -1,0 +1,65 @@
+"""GroupCommit: orders on their way together share one commit (one transaction, one disk flush).
+
+A durable commit costs a disk flush, and a flush costs the same for one record as for fifty. An item
+added while nothing else is on its way (a click, one order at a time) is committed at once, alone: it
+waits for nothing. An item added while others are on their way (a basket, a strategy's burst, many
+requests to the strategy API) waits for the next turn of the event loop and is committed with every
+other item added in this turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+Outcome = BaseException | None
+"""What committing one item gave: None when it is committed, else the exception to raise to its sender."""
+
+
+class GroupCommit(Generic[T]):
+    """Commit items through `commit(items) -> outcome per item`: at once when alone, batched when not.
+
+    A batch is committed on the loop, outside any task, so a sender that is cancelled while it waits
+    does not take its item out of the batch: what was added is committed.
+    """
+
+    def __init__(self, commit: Callable[[Sequence[T]], Sequence[Outcome]]) -> None:
+        self._commit = commit
+        self._items: list[T] = []
+        self._waiters: list[asyncio.Future[None]] = []
+
+    async def add(self, item: T, *, alone: bool) -> None:
+        """Return once item is committed; raise what committing it raised.
+
+        alone: nothing else is on its way, so nothing would share the commit: commit at once.
+        """
+        if alone and not self._items:
+            (outcome,) = self._commit((item,))
+            if outcome is not None:
+                raise outcome
+            return
+        loop = asyncio.get_running_loop()
+        if not self._items:
+            loop.call_soon(self._run)
+        waiter: asyncio.Future[None] = loop.create_future()
+        self._items.append(item)
+        self._waiters.append(waiter)
+        await asyncio.shield(waiter)
+
+    def _run(self) -> None:
+        items, waiters = self._items, self._waiters
+        self._items, self._waiters = [], []
+        try:
+            outcomes = self._commit(items)
+        except BaseException as exc:  # handed to every sender of the batch
+            outcomes = [exc] * len(items)
+        for waiter, outcome in zip(waiters, outcomes, strict=True):
+            if waiter.cancelled():
+                continue
+            if outcome is None:
+                waiter.set_result(None)
+            else:
+                waiter.set_exception(outcome)

@@ -1,0 +1,167 @@
+"""Orders sent together share one journal commit, and still see each other in the risk checks."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from core.adapters.paper.adapter import PaperBroker
+from core.adapters.paper.config import PaperConfig
+from core.domain import AccountId, Order, OrderRequest, OrderStatus, OrderSubmitted, OrderType, Side, TradingState
+from core.ports.journal import JournalError
+from core.services import group_commit
+from core.services.bus import EventBus
+from core.services.oms import OrderManager
+from core.services.risk import HoldCause, RiskConfig, RiskLimits
+from core.services.session import OrderRefused, TradingSession
+from core.storage.journal import SqliteJournal
+from tests.factories import make_order
+
+A1 = AccountId("PAPER-1")
+
+
+class CountingJournal(SqliteJournal):
+    """The real journal, counting its order transactions."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.batches: list[int] = []
+
+    def record_orders(self, orders: Sequence[Order]) -> None:
+        self.batches.append(len(orders))
+        super().record_orders(orders)
+
+
+@dataclass
+class World:
+    session: TradingSession
+    broker: PaperBroker
+    journal: CountingJournal
+    path: Path
+
+
+@pytest.fixture
+async def world(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[World]:
+    limits = getattr(request, "param", RiskLimits())
+    bus = EventBus()
+    journal = CountingJournal(tmp_path / "journal.sqlite")
+    session = TradingSession(bus, journal, risk=RiskConfig(limits))
+    config = PaperConfig(tick_interval_s=60, state_path=str(tmp_path / "paper.json"), latency_s=0.01)
+    broker = PaperBroker(A1, config, bus.publish)  # its latency keeps each order on its way a while
+    session.add_account(broker)
+    await session.connect(A1)
+    yield World(session, broker, journal, tmp_path / "journal.sqlite")
+    await session.close()
+    journal.close()
+
+
+def submitted(client_order_id: str | None = None) -> Order:
+    order = make_order(client_order_id=client_order_id)
+    order.apply(OrderSubmitted(order.client_order_id))
+    return order
+
+
+def buy(k: int) -> OrderRequest:
+    price = Decimal("100.00") - Decimal("0.01") * k
+    return OrderRequest(A1, "AAPL", Side.BUY, "1", OrderType.LIMIT, limit_price=str(price))
+
+
+async def test_thirty_orders_sent_together_are_journaled_in_one_commit_and_all_reach_the_broker(world: World) -> None:
+    orders = await asyncio.gather(*(world.session.submit(buy(k)) for k in range(30)))
+    assert [o.status for o in orders] == [OrderStatus.ACCEPTED] * 30
+    assert world.journal.batches == [1, 29]  # the first alone, at once; the rest, sent meanwhile, together
+    at_broker = {o.client_order_id for o in (await world.broker.snapshot()).orders}
+    assert {o.client_order_id for o in orders} <= at_broker
+    world.journal.close()
+    with SqliteJournal(world.path) as reopened:
+        assert {o.client_order_id for o in reopened.load().orders} == {o.client_order_id for o in orders}
+
+
+async def test_orders_sent_one_at_a_time_are_each_journaled_at_once(world: World) -> None:
+    first = await world.session.submit(buy(0))
+    second = await world.session.submit(buy(1))
+    assert [first.status, second.status] == [OrderStatus.ACCEPTED] * 2 and world.journal.batches == [1, 1]
+
+
+@pytest.mark.parametrize("world", [RiskLimits(max_working_orders=5)], indirect=True)
+async def test_orders_sent_together_count_against_each_others_limits(world: World) -> None:
+    results = await asyncio.gather(*(world.session.submit(buy(k)) for k in range(8)), return_exceptions=True)
+    accepted = [r for r in results if isinstance(r, Order)]
+    refused = [r for r in results if isinstance(r, OrderRefused)]
+    assert len(accepted) == 5 and len(refused) == 3
+    assert all("already has 5 working orders (limit 5)" in r.errors[0].message for r in refused)
+    assert world.session.oms.working_index.count(A1) == 5
+
+
+async def test_the_kill_switch_pulled_while_an_order_waits_for_its_commit_stops_it(world: World) -> None:
+    first = asyncio.ensure_future(world.session.submit(buy(0)))
+    task = asyncio.ensure_future(world.session.submit(buy(1)))  # sent while the first is on its way: batched
+    await asyncio.sleep(0)  # the second order passed its checks and waits for the commit
+    assert world.session.oms.working_index.count(A1) == 2 and world.journal.batches == [1]
+    world.session.risk.hold(None, HoldCause.KILL_SWITCH, TradingState.HALTED, "Kill switch pulled by test.")
+    order = await task
+    assert (await first).status is OrderStatus.ACCEPTED  # it was at the broker before the switch
+    assert order.status is OrderStatus.REJECTED
+    assert order.reason.startswith("Not sent: trading stopped while the order was being saved")
+    assert order.client_order_id not in {o.client_order_id for o in (await world.broker.snapshot()).orders}
+
+
+async def test_an_order_that_cannot_be_journaled_fails_alone_and_frees_its_share(tmp_path: Path) -> None:
+    journal = SqliteJournal(tmp_path / "journal.sqlite")
+    oms = OrderManager(EventBus(), journal)
+    known = submitted("T000000000001AAAAAAA")
+    journal.record_order(known)  # journaled behind the manager's back: creating it again must fail
+    fresh = [submitted(f"T00000000000{k}BBBBBBB") for k in range(2, 5)]
+    results = await asyncio.gather(*(oms.create_durably(o, alone=o is fresh[0]) for o in [fresh[0], known, *fresh[1:]]),
+                                   return_exceptions=True)
+    assert [r is None for r in results] == [True, False, True, True]
+    assert isinstance(results[1], ValueError) and "already journaled" in str(results[1])
+    assert {o.client_order_id for o in oms.orders()} == {o.client_order_id for o in fresh}
+    assert oms.working_index.count() == 3
+    journal.close()
+
+
+async def test_a_journal_that_fails_refuses_every_order_of_the_batch_and_keeps_none(tmp_path: Path) -> None:
+    journal = SqliteJournal(tmp_path / "journal.sqlite")
+    oms = OrderManager(EventBus(), journal)
+    journal.close()
+    results = await asyncio.gather(*(oms.create_durably(submitted(), alone=False) for _ in range(3)),
+                                   return_exceptions=True)
+    assert all(isinstance(r, JournalError) and "closed" in str(r) for r in results)
+    assert oms.orders() == [] and oms.working_index.count() == 0
+
+
+
+class Recorder:
+    """A commit function that notes each batch and the task it ran in (None: on the loop, outside any task)."""
+
+    def __init__(self) -> None:
+        self.batches: list[tuple[list[str], asyncio.Task[object] | None]] = []
+
+    def __call__(self, items: Sequence[str]) -> list[BaseException | None]:
+        self.batches.append((list(items), asyncio.current_task()))
+        return [None if item != "bad" else ValueError("bad item") for item in items]
+
+
+async def test_an_item_added_alone_commits_at_once_in_its_senders_task() -> None:
+    recorder = Recorder()
+    batcher: group_commit.GroupCommit[str] = group_commit.GroupCommit(recorder)
+    sender = asyncio.ensure_future(batcher.add("one", alone=True))
+    await sender
+    assert recorder.batches == [(["one"], sender)]
+
+
+async def test_items_added_together_commit_once_and_each_sender_gets_its_own_outcome() -> None:
+    recorder = Recorder()
+    batcher: group_commit.GroupCommit[str] = group_commit.GroupCommit(recorder)
+    items = [("a", True), ("b", False), ("bad", True), ("c", False)]  # "bad" joins the batch "b" opened
+    results = await asyncio.gather(*(batcher.add(item, alone=alone) for item, alone in items),
+                                   return_exceptions=True)
+    assert [batch for batch, _ in recorder.batches] == [["a"], ["b", "bad", "c"]]
+    assert recorder.batches[1][1] is None  # the batch ran on the loop, not inside one sender's task
+    assert results[:2] == [None, None] and results[3] is None and str(results[2]) == "bad item"
