@@ -9,8 +9,10 @@ account in a child process (tests/adapters/paper_crash_child.py) and kill it in 
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -20,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from core.adapters.paper import state_store
+from core.adapters.paper import state_log, state_store
 from core.adapters.paper.adapter import PaperBroker
 from core.adapters.paper.config import PaperConfig
 from core.adapters.paper.state_log import LogWriter
@@ -216,6 +218,38 @@ async def test_after_a_failed_write_the_next_change_saves_the_whole_books(tmp_pa
     second = open_paper(path)
     await second.connect()
     assert_same_account(before, await second.snapshot())
+    await second.disconnect()
+    await first.disconnect()
+
+
+async def test_a_write_cut_short_leaves_no_partial_line_and_reports_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "paper.json"
+    events = EventRecorder()
+    first = open_paper(path, events)
+    await first.connect()
+    kept = order(first, Side.BUY, "100.00")
+    await first.submit(kept)
+    whole_log = Path(str(path) + ".log").read_bytes()
+
+    def disk_full(fd: int, data: bytes) -> None:
+        os.write(fd, data[: len(data) // 2])
+        raise OSError(errno.ENOSPC, "No space left on device (simulated)")
+
+    told = len(events.events)
+    with monkeypatch.context() as patched:
+        patched.setattr(state_log, "_write_all", disk_full)
+        with pytest.raises(OSError, match="No space left"):
+            await first.submit(order(first, Side.BUY, "100.00"))
+    assert events.events[told:] == [], "a change not written is not reported"
+    assert Path(str(path) + ".log").read_bytes() == whole_log, "the half-written line was cut back off"
+
+    with caplog.at_level(logging.WARNING):
+        second = open_paper(path)
+    assert "ignored its last line" not in caplog.text
+    await second.connect()
+    assert [o.client_order_id for o in (await second.snapshot()).orders] == [kept.client_order_id]
     await second.disconnect()
     await first.disconnect()
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from core.adapters.paper.adapter import PaperBroker
 from core.adapters.paper.config import PaperConfig
-from core.domain import AccountId, Order, OrderRequest, OrderType, Side
+from core.domain import AccountId, Event, Order, OrderRequest, OrderType, Side
 from core.services.bus import EventBus
 from core.services.session import TradingSession
 from core.storage.journal import SqliteJournal
@@ -41,15 +41,19 @@ async def main(data_dir: Path, moment: str) -> None:
     bus = EventBus()
     session = TradingSession(bus, SqliteJournal(data_dir / "journal.sqlite"))
     DiesAroundSend.moment = moment
-    broker = DiesAroundSend(ACCOUNT, paper_config(data_dir), bus.publish)
+    delivering = [True]
+
+    def sink(event: Event) -> None:
+        if delivering[0]:
+            bus.publish(event)
+
+    broker = DiesAroundSend(ACCOUNT, paper_config(data_dir), sink)
     session.add_account(broker)
     session.restore()
     await session.connect(ACCOUNT)
-    # The events of the paper broker are delivered inside submit(); suppress them for "after" so the
+    # The events of the paper broker are reported inside submit(); drop them for "after" so the
     # journal holds only the intent, as when a process dies before the acknowledgement is processed.
-    if moment == "after":
-        bus.publish = lambda event: None  # type: ignore[method-assign]
-        broker._sink = lambda event: None
+    delivering[0] = moment != "after"
     await session.submit(OrderRequest(ACCOUNT, "AAPL", Side.BUY, "10", OrderType.MARKET))
     raise SystemExit("the child should have been killed")
 

@@ -17,6 +17,7 @@ from core.adapters.paper.config import PaperConfig
 from core.adapters.paper.instruments import DEFAULT_INSTRUMENTS, START_PRICES
 from core.adapters.paper.market import Market
 from core.adapters.paper.matching import ChangeRefused, Execution, MatchingEngine, Outcome, PaperOrder
+from core.adapters.paper.report_queue import ReportQueue
 from core.adapters.paper.state_file import PaperState
 from core.adapters.paper.state_store import PaperStore
 from core.domain import (
@@ -63,6 +64,12 @@ class PaperBroker:
     and they are read back on construction, so a restarted TradeTerm finds the paper broker as it
     would find a real one. The trading day is the UTC date; when it changes, working DAY orders expire.
 
+    Group commit: each change is written at once, and its events wait for the end of the event
+    loop's turn, where one fdatasync makes every change of the turn durable; then they are
+    reported, in order, and submit, cancel and modify return. A burst of orders (a basket, a
+    strategy, cancel-all) costs one fdatasync, not one each. If that fdatasync fails, none of the
+    turn's events is reported and each waiting call raises the OSError.
+
     Events:
         ConnectionChanged(account_id, state, message): CONNECTING then CONNECTED on connect;
             DISCONNECTED on disconnect.
@@ -105,6 +112,7 @@ class PaperBroker:
             config.state_path, self.account_id, self._instruments
         )
         self._changed: dict[ClientOrderId, None] = {}
+        self._reports = ReportQueue(self.account_id, self._sync, sink)
         state = None if self._store is None else self._store.load(self._books)
         if state is not None:
             for order in state.orders:
@@ -133,6 +141,7 @@ class PaperBroker:
         self._sink(ConnectionChanged(self.account_id, ConnectionState.CONNECTING))
         self._connected = True
         self._roll_day_if_needed()
+        self._reports.flush_now()
         self._sink(ConnectionChanged(self.account_id, ConnectionState.CONNECTED, "Paper trading: simulated market"))
         self._sink(AccountUpdated(self.account_id, self._books.cash_balances()))
         for symbol in sorted(self._subscribed):
@@ -140,7 +149,7 @@ class PaperBroker:
         self._task = asyncio.get_running_loop().create_task(self._run(), name=f"paper-market-{self.account_id}")
 
     async def disconnect(self) -> None:
-        """Stop the market task, save the books and report DISCONNECTED."""
+        """Stop the market task, save the books, report what is still queued, then DISCONNECTED."""
         if not self._connected:
             return
         self._connected = False
@@ -149,7 +158,10 @@ class PaperBroker:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        self._save(whole=True)
+        try:
+            self._save(whole=True)
+        finally:
+            self._reports.flush_now()
         self._sink(ConnectionChanged(self.account_id, ConnectionState.DISCONNECTED))
 
     async def subscribe(self, instruments: Sequence[Instrument]) -> None:
@@ -192,6 +204,7 @@ class PaperBroker:
         self._changed[paper.client_order_id] = None
         accepted = OrderAccepted(order.client_order_id, paper.broker_order_id)
         self._commit([accepted, *self._settle(outcomes)])
+        await self._reports.reported()
 
     async def cancel(self, order: Order) -> None:
         """Cancel a working order: OrderCanceled, or OrderCancelRejected if it is no longer working."""
@@ -201,10 +214,12 @@ class PaperBroker:
         try:
             closure = self._engine.cancel(coid)
         except ChangeRefused as refusal:
-            self._sink(OrderCancelRejected(coid, str(refusal)))
+            self._reports.add([OrderCancelRejected(coid, str(refusal))])  # after any event of the order still queued
+            await self._reports.reported()
             return
         self._touch(coid)
         self._commit([OrderCanceled(coid, closure.reason)])
+        await self._reports.reported()
 
     async def modify(
         self, order: Order, quantity: Quantity, limit_price: Price | None, stop_price: Price | None
@@ -218,10 +233,12 @@ class PaperBroker:
         try:
             outcomes = self._engine.modify(coid, quantity.value, limit, stop, self._market.quote(order.symbol))
         except ChangeRefused as refusal:
-            self._sink(OrderModifyRejected(coid, str(refusal)))
+            self._reports.add([OrderModifyRejected(coid, str(refusal))])
+            await self._reports.reported()
             return
         self._touch(coid)
         self._commit([OrderModified(coid, quantity, limit_price, stop_price), *self._settle(outcomes)])
+        await self._reports.reported()
 
     async def snapshot(self, fills_since: datetime | None = None) -> BrokerSnapshot:
         """Return cash, open positions, today's orders and the fills at or after fills_since.
@@ -230,6 +247,9 @@ class PaperBroker:
         receiver deduplicates them by trade id.
         """
         self._require_connected("reconcile")
+        if self._reports.pending:  # show nothing the app has not been told yet (unless its sync failed)
+            with contextlib.suppress(OSError):
+                await self._reports.reported()
         books = self._books
         positions = tuple(
             BrokerPosition(symbol, holding.quantity, holding.avg_cost)
@@ -263,7 +283,7 @@ class PaperBroker:
     def _tick(self) -> None:
         self._roll_day_if_needed()
         quotes = self._market.step()
-        waiting = [order for order in self._engine.working() if not order.is_active]
+        waiting = self._engine.untriggered()
         outcomes: list[Outcome] = []
         for quote in quotes:
             outcomes.extend(self._engine.match(quote))
@@ -304,10 +324,13 @@ class PaperBroker:
         return events
 
     def _commit(self, events: Sequence[Event], *, whole: bool = False) -> None:
-        """Save the books, then tell the app: a broker reports only what it has recorded."""
+        """Save the books, then hold events until they are synced: a broker reports only what it has recorded."""
         self._save(whole=whole)
-        for event in events:
-            self._sink(event)
+        self._reports.add(events)
+
+    def _sync(self) -> None:
+        if self._store is not None:
+            self._store.sync()
 
     def _touch(self, coid: ClientOrderId, when: datetime | None = None) -> None:
         order = self._engine.orders.get(coid)

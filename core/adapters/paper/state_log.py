@@ -1,11 +1,14 @@
-"""The paper broker's change log: one compact JSON line per change, appended and fsynced, after a header.
+"""The paper broker's change log: one compact JSON line per change, appended after a header, fdatasynced in groups.
 
 The header line names the log (`log_id`); a snapshot continued by this log carries the same id,
 so a log left behind by a crash during compaction (the new snapshot written, the old log not
 yet replaced) is recognised as already in the snapshot and replayed not at all. Each change
-line carries its sequence number in the log ("seq", from 1). A change is on disk once its
-newline is: a last line without one was cut short by a crash (and never reported), so reading
-ignores it; any other line that cannot be read refuses the whole log.
+line carries its sequence number in the log ("seq", from 1). The writer appends lines and
+makes them durable separately (`LogWriter.sync`: one fdatasync for every line written since the
+last), so a burst of changes costs one fdatasync; a change may be reported once a sync after its
+line has returned. A complete line may therefore be on disk unreported (a crash before its sync);
+a last line without a newline was cut short by a crash (and never reported), so reading ignores
+it; any other line that cannot be read refuses the whole log.
 """
 
 from __future__ import annotations
@@ -73,12 +76,14 @@ def _decode(raw: bytes, number: int) -> dict[str, Any]:
 
 
 class LogWriter:
-    """Append changes to the log at path; start a new log (atomically) after each snapshot."""
+    """Append changes to the log at path and make them durable (sync); start a new log after each snapshot."""
 
     def __init__(self, path: Path, lines: int = 0) -> None:
         self.path = path
         self.lines = lines
         """Changes in the log now."""
+        self.unsynced = 0
+        """Lines appended since the last successful sync (or start): not yet known to survive a crash."""
 
     def start(self, log_id: str, version: int) -> None:
         """Replace the log with an empty one named log_id (a temporary file, fsynced, renamed, directory fsynced)."""
@@ -93,9 +98,10 @@ class LogWriter:
         os.replace(tmp, self.path)
         _fsync_directory(self.path.parent)
         self.lines = 0
+        self.unsynced = 0
 
     def append(self, change: dict[str, Any]) -> None:
-        """Write change as the next line, then fdatasync: it survives a crash once this returns.
+        """Write change as the next line, not yet durable: it survives a crash once a later sync returns.
 
         On a failed write the log is cut back to where it was, so no partial line stays in it.
         """
@@ -105,13 +111,27 @@ class LogWriter:
             end = os.lseek(fd, 0, os.SEEK_END)
             try:
                 _write_all(fd, line.encode("utf-8"))
-                _datasync(fd)
             except OSError:
                 os.ftruncate(fd, end)
                 raise
         finally:
             os.close(fd)
         self.lines += 1
+        self.unsynced += 1
+
+    def sync(self) -> None:
+        """Make every line appended so far durable with one fdatasync (nothing to do if none is waiting).
+
+        Raise OSError if the disk cannot confirm them: they may then be lost in a crash.
+        """
+        if self.unsynced == 0:
+            return
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | _BINARY)
+        try:
+            _datasync(fd)
+        finally:
+            os.close(fd)
+        self.unsynced = 0
 
 
 def _write_all(fd: int, data: bytes) -> None:

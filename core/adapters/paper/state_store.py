@@ -1,9 +1,11 @@
 """PaperStore: the paper account's books on disk, a snapshot plus an append-only log of the changes since.
 
-Each change costs one short line (what changed, not the whole book) and one fdatasync, so the
-paper broker stays as durable as a broker (a change it reports survives a crash right after)
-at a cost that does not grow with the number of orders. Loading reads the snapshot, replays
-the log and compacts (a new snapshot, then a new empty log); so does a log past its bound.
+Each change costs one short line (what changed, not the whole book); `sync` then makes every
+line written so far durable with one fdatasync, so the paper broker stays as durable as a broker
+(a change it reports after a sync survives a crash right after) at a cost that grows neither with
+the number of orders nor, for a burst of changes, with their count. Loading reads the snapshot,
+replays the log and compacts (a new snapshot, then a new empty log: durable at once); so does a
+log past its bound.
 
 Files: `<state_path>` (the snapshot, see state_file.py) and `<state_path>.log` (see state_log.py).
 """
@@ -31,7 +33,7 @@ each compaction then costs O(1) per change it absorbs."""
 
 
 class PaperStore:
-    """Keep a paper account's books at path: load them, record each change, compact the log."""
+    """Keep a paper account's books at path: load them, record each change, sync, compact the log."""
 
     def __init__(self, path: str, account_id: AccountId, instruments: Mapping[str, Instrument]) -> None:
         self._path = path
@@ -88,7 +90,7 @@ class PaperStore:
         mids: Mapping[str, Decimal],
         closes: Mapping[str, Decimal],
     ) -> bool:
-        """Append what changed (changed: the orders that did) to the log, fdatasynced.
+        """Append what changed (changed: the orders that did) to the log; durable only after sync.
 
         Return False, writing nothing, when the whole books should be written instead (call
         compact): the log is past its bound, or the change cannot be a log line.
@@ -108,3 +110,14 @@ class PaperStore:
                 raise
             recorder.written(trading_day, books, mids, closes)
         return True
+
+    def sync(self) -> None:
+        """Make every change recorded so far durable (one fdatasync; a compaction already is).
+
+        On OSError the next save writes the whole books, these changes included.
+        """
+        try:
+            self._log.sync()
+        except OSError:
+            self._recorder = None
+            raise

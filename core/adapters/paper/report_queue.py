@@ -1,0 +1,107 @@
+"""ReportQueue: the paper broker's events, held until one fdatasync covers the changes they report.
+
+A broker reports only what it has recorded. Changes made while others are on their way (a basket,
+a strategy's burst, a cancel-all) share one fdatasync at the end of the event loop's turn; then
+their events are reported, in order, and their callers resume. A change made when nothing was
+reported for BURST_S (a click, one order at a time) is synced and reported at once: no loop hop,
+in which a busy window could paint before the acknowledgement.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+
+from core.domain import AccountId, Event
+from core.ports.broker import EventSink
+
+_log = logging.getLogger(__name__)
+
+BURST_S = 0.001
+"""A change waited for within this long of the previous one joins the end-of-turn flush."""
+
+
+class ReportQueue:
+    """Hold events until `sync()` (one fdatasync for all of them) succeeds, then send them to the sink in order.
+
+    If sync raises OSError, none of the held events is reported and every caller waiting gets the error.
+    """
+
+    def __init__(self, account_id: AccountId, sync: Callable[[], None], sink: EventSink,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._account_id = account_id
+        self._sync = sync
+        self._sink = sink
+        self._clock = clock
+        self._events: list[Event] = []
+        self._waiting: list[asyncio.Future[None]] = []
+        self._handle: asyncio.Handle | None = None
+        self._last_wait = float("-inf")
+
+    @property
+    def pending(self) -> bool:
+        """Return True while some event waits for its sync."""
+        return bool(self._events)
+
+    def add(self, events: Sequence[Event]) -> None:
+        """Report events, after those already held, at the end of this turn of the loop (at once without a loop)."""
+        self._events.extend(events)
+        if self._handle is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._flush()
+            return
+        self._handle = loop.call_soon(self._flush)
+
+    async def reported(self) -> None:
+        """Return once every event held now is reported; raise the OSError of a failed sync."""
+        now = self._clock()
+        quiet = now - self._last_wait >= BURST_S
+        self._last_wait = now
+        if quiet and not self._waiting:
+            error = self.flush_now()
+            self._last_wait = self._clock()  # a burst is measured from the end of this flush
+            if error is not None:
+                raise error
+            return
+        future = asyncio.get_running_loop().create_future()
+        self._waiting.append(future)
+        if self._handle is None:
+            self._handle = asyncio.get_running_loop().call_soon(self._flush)
+        await future
+
+    def flush_now(self) -> OSError | None:
+        """Sync and report what is held now, instead of at the end of the turn; return the sync's error, if any."""
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            handle.cancel()
+        return self._flush()
+
+    def _flush(self) -> OSError | None:
+        self._handle = None
+        events, self._events = self._events, []
+        waiting, self._waiting = self._waiting, []
+        try:
+            self._sync()
+        except OSError as error:
+            _log.error(
+                "paper account %s: the disk did not confirm the latest changes (%s); their %d event(s) are not "
+                "reported, and the next change saves the whole books", self._account_id, error, len(events),
+            )
+            for future in waiting:
+                if not future.done():
+                    future.set_exception(error)
+            return error
+        for event in events:
+            try:
+                self._sink(event)
+            except Exception:
+                _log.exception("paper account %s: the event sink failed on %s", self._account_id, type(event).__name__)
+        for future in waiting:
+            if not future.done():
+                future.set_result(None)
+        return None

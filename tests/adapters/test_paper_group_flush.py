@@ -1,0 +1,244 @@
+"""Group commit in the paper broker: changes made back to back share one fdatasync at the end of the turn.
+
+Every change is written at once; its events are reported only after an fdatasync that covers it, in
+order, and submit/cancel/modify return after that. A change alone is synced and reported at once.
+The tests count the fdatasyncs by wrapping state_log's, on real files in tmp_path, with a real loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.adapters.paper import report_queue, state_log, state_store
+from core.adapters.paper.adapter import PaperBroker
+from core.adapters.paper.config import PaperConfig
+from core.adapters.paper.state_log import LogWriter
+from core.domain import (
+    ConnectionChanged,
+    ConnectionState,
+    Event,
+    OrderAccepted,
+    OrderCanceled,
+    OrderCancelRejected,
+    OrderEvent,
+    OrderFilled,
+    OrderModified,
+    OrderStatus,
+    Quote,
+    Side,
+)
+from tests.adapters.contract import EventRecorder
+from tests.adapters.test_paper_state_log import ACCOUNT, aapl, assert_same_account, books_on_disk, log_lines, open_paper
+from tests.adapters.test_paper_state_log import order as make_paper_order
+
+Trace = list[tuple[str, Any]]
+
+
+@pytest.fixture(autouse=True)
+def slow_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Count changes made back to back as one burst, however slow this machine and its disk are."""
+    monkeypatch.setattr(report_queue, "BURST_S", 60.0)
+
+
+def count_syncs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the log's fdatasyncs from now on: the returned list holds one item per call."""
+    calls: list[int] = []
+    real = state_log._datasync
+
+    def counting(fd: int) -> None:
+        real(fd)
+        calls.append(fd)
+
+    monkeypatch.setattr(state_log, "_datasync", counting)
+    return calls
+
+
+def trace_disk_and_sink(monkeypatch: pytest.MonkeyPatch, trace: Trace) -> Callable[[Event], None]:
+    """Record, in order, each log line written (its orders), each fdatasync done, and each event reported."""
+    real_append, real_sync = LogWriter.append, state_log._datasync
+
+    def append(writer: LogWriter, change: dict[str, Any]) -> None:
+        real_append(writer, change)
+        trace.append(("write", {o["client_order_id"] for o in change.get("orders", [])}))
+
+    def datasync(fd: int) -> None:
+        real_sync(fd)
+        trace.append(("sync", None))
+
+    monkeypatch.setattr(LogWriter, "append", append)
+    monkeypatch.setattr(state_log, "_datasync", datasync)
+    return lambda event: trace.append(("sink", event))
+
+
+def failing_datasync(fd: int) -> None:
+    raise OSError(errno.EIO, "Input/output error (simulated)")
+
+
+async def test_an_order_alone_is_acknowledged_at_once_without_waiting_for_the_end_of_the_turn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events = EventRecorder()
+    b = open_paper(tmp_path / "paper.json", events)
+    await b.connect()
+    syncs = count_syncs(monkeypatch)
+    monkeypatch.setattr(report_queue, "BURST_S", 0.0)  # nothing else was sent lately
+    alone = make_paper_order(b, Side.BUY, "100.00")
+    sending = asyncio.ensure_future(b.submit(alone))
+    await asyncio.sleep(0)  # one step of the submit: a queued flush would still be waiting for its turn
+    assert sending.done() and len(syncs) == 1
+    assert [type(e) for e in events.for_order(alone)] == [OrderAccepted]
+    await b.disconnect()
+
+
+async def test_fifty_orders_sent_at_once_are_accepted_in_order_with_few_fdatasyncs_and_survive_a_restart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "paper.json"
+    events = EventRecorder()
+    b = open_paper(path, events)
+    await b.connect()
+    syncs = count_syncs(monkeypatch)
+    single = make_paper_order(b, Side.BUY, "100.00")
+    await b.submit(single)
+    assert len(syncs) == 1, "one order alone costs one fdatasync, as before"
+    assert [type(e) for e in events.for_order(single)] == [OrderAccepted], "reported before submit returned"
+
+    orders = [make_paper_order(b, Side.BUY, "100.00") for _ in range(50)]
+    syncs.clear()
+    await asyncio.gather(*(b.submit(made) for made in orders))
+    assert len(syncs) <= 3, f"{len(syncs)} fdatasyncs for 50 orders sent at once"
+    accepted = [e.client_order_id for e in events.of_type(OrderAccepted)][1:]
+    assert accepted == [made.client_order_id for made in orders], "each accepted exactly once, in the order sent"
+    before = await b.snapshot()
+    assert [o.status for o in before.orders] == [OrderStatus.ACCEPTED] * 51
+
+    reopened = open_paper(path)  # not closed: the log is replayed
+    await reopened.connect()
+    assert_same_account(before, await reopened.snapshot())
+    await reopened.disconnect()
+    await b.disconnect()
+
+
+async def test_no_event_is_reported_before_an_fdatasync_that_follows_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trace: Trace = []
+    sink = trace_disk_and_sink(monkeypatch, trace)
+    b = PaperBroker(ACCOUNT, PaperConfig(tick_interval_s=60, state_path=str(tmp_path / "paper.json")), sink)
+    await b.connect()
+    resting = [make_paper_order(b, Side.BUY, "100.00") for _ in range(6)]
+    await asyncio.gather(*(b.submit(made) for made in resting))
+    marketable = make_paper_order(b, Side.BUY, None)
+    await asyncio.gather(
+        b.submit(marketable),
+        b.cancel(marketable),  # refused (filled already): the refusal comes after the fill, never before
+        *(b.cancel(made) for made in resting[:3]),
+        *(b.modify(made, aapl(b).make_qty(4), aapl(b).make_price("101.00"), None) for made in resting[3:]),
+    )
+
+    reported = [(k, event) for k, (kind, event) in enumerate(trace) if kind == "sink" and isinstance(event, OrderEvent)]
+    assert len(reported) >= 6 + 2 + 3 + 3
+    for position, event in reported:
+        coid = str(event.client_order_id)
+        written = [k for k, (kind, coids) in enumerate(trace[:position]) if kind == "write" and coid in coids]
+        assert written, f"{type(event).__name__} of {coid} reported before its line was written"
+        assert any(kind == "sync" for kind, _ in trace[written[-1]:position]), (
+            f"{type(event).__name__} of {coid} reported before an fdatasync covered its line"
+        )
+    told = [type(event) for _, event in reported if event.client_order_id == marketable.client_order_id]
+    assert told == [OrderAccepted, OrderFilled, OrderCancelRejected]
+    assert {type(event) for _, event in reported} >= {OrderCanceled, OrderModified}
+    await b.disconnect()
+
+
+async def test_a_failed_fdatasync_reports_nothing_of_its_turn_raises_to_each_caller_and_the_next_change_saves_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "paper.json"
+    events = EventRecorder()
+    b = open_paper(path, events)
+    await b.connect()
+    first = make_paper_order(b, Side.BUY, "100.00")
+    await b.submit(first)
+    batch = [make_paper_order(b, Side.BUY, "100.00") for _ in range(5)] + [make_paper_order(b, Side.BUY, None)]
+    told_before = len(events.events)
+
+    with monkeypatch.context() as patched, caplog.at_level(logging.ERROR):
+        patched.setattr(state_log, "_datasync", failing_datasync)
+        results = await asyncio.gather(*(b.submit(made) for made in batch), return_exceptions=True)
+    assert all(isinstance(r, OSError) and r.errno == errno.EIO for r in results), results
+    assert events.events[told_before:] == [], "nothing of the failed turn is reported"
+    assert "did not confirm" in caplog.text and "8 event(s) are not reported" in caplog.text
+
+    syncs = count_syncs(monkeypatch)
+    after = make_paper_order(b, Side.BUY, "100.00")
+    await b.submit(after)
+    assert [type(e) for e in events.events[told_before:]] == [OrderAccepted]
+    assert len(log_lines(path)) == 1 and syncs == [], "the whole books were written (a fresh snapshot, empty log)"
+    on_disk = {o["client_order_id"] for o in books_on_disk(path)["orders"]}
+    assert on_disk == {str(o.client_order_id) for o in (first, *batch, after)}, "the unreported orders included"
+    before = await b.snapshot()
+
+    reopened = open_paper(path)
+    await reopened.connect()
+    assert_same_account(before, await reopened.snapshot())
+    assert len(before.fills) == 1 and len(before.orders) == 8
+    await reopened.disconnect()
+    await b.disconnect()
+
+
+async def test_a_tick_whose_fdatasync_fails_reports_none_of_its_fills_and_logs_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "paper.json"
+    events = EventRecorder()
+    b = PaperBroker(ACCOUNT, PaperConfig(tick_interval_s=0.002, state_path=str(path)), events)
+    await b.subscribe([aapl(b)])
+    await b.connect()
+    quote = await events.wait_for(Quote)
+    assert quote.bid is not None and quote.ask is not None
+    for _ in range(8):
+        await b.submit(make_paper_order(b, Side.BUY, str(quote.bid)))
+        await b.submit(make_paper_order(b, Side.SELL, str(quote.ask)))
+    fills_told = len(events.of_type(OrderFilled))
+
+    with monkeypatch.context() as patched, caplog.at_level(logging.ERROR):
+        patched.setattr(state_log, "_datasync", failing_datasync)
+        patched.setattr(state_store, "write_state", failing_datasync)  # the whole books cannot be saved either
+        deadline = asyncio.get_running_loop().time() + 10
+        while "did not confirm" not in caplog.text:
+            assert asyncio.get_running_loop().time() < deadline, "no resting order filled on a tick"
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(0.02)
+        assert len(events.of_type(OrderFilled)) == fills_told, "a fill the disk did not confirm was reported"
+        books = await b.snapshot()
+    assert len(books.fills) > fills_told, "the unreported fill is on the books in memory"
+    await b.disconnect()
+
+    reopened = open_paper(path)
+    await reopened.connect()
+    assert (await reopened.snapshot()).fills == books.fills, "disconnect saved the whole books, unreported fills too"
+    await reopened.disconnect()
+
+
+async def test_disconnect_reports_every_queued_event_before_disconnected(tmp_path: Path) -> None:
+    events = EventRecorder()
+    b = open_paper(tmp_path / "paper.json", events)
+    await b.connect()
+    orders = [make_paper_order(b, Side.BUY, "100.00") for _ in range(4)]
+    sending = [asyncio.ensure_future(b.submit(made)) for made in orders]
+    await asyncio.sleep(0)  # the submits have run: their changes are written, their events queued
+    assert len(events.of_type(OrderAccepted)) == 1  # the first, alone, at once; the other three wait
+    await b.disconnect()
+
+    told = [e for e in events.events if isinstance(e, OrderEvent | ConnectionChanged)]
+    kinds = [(type(e), getattr(e, "state", None)) for e in told]
+    assert kinds[-5:] == [(OrderAccepted, None)] * 4 + [(ConnectionChanged, ConnectionState.DISCONNECTED)]
+    await asyncio.gather(*sending)
