@@ -324,3 +324,25 @@ def test_default_instruments_have_the_conventions_of_their_venues() -> None:
     assert by_symbol["INFY"].tick_size == Decimal("0.05") and by_symbol["INFY"].currency == "INR"
     assert by_symbol["600519"].lot_size == 100 and by_symbol["600519"].currency == "CNY"
     assert all(i.is_on_tick(START_PRICES[i.symbol]) for i in DEFAULT_INSTRUMENTS)
+
+
+def test_among_a_thousand_resting_orders_a_quote_fills_only_those_it_reaches_oldest_first_and_each_once() -> None:
+    engine = MatchingEngine(partial_fills=True)
+    far = [order(Side.BUY, "100", OrderType.LIMIT, limit=f"{Decimal('90.00') - Decimal('0.01') * k}")
+           for k in range(1000)]
+    near_old, near_new = (order(Side.BUY, "100", OrderType.LIMIT, limit="99.50") for _ in range(2))
+    canceled = order(Side.BUY, "100", OrderType.LIMIT, limit="99.90")
+    stop = order(Side.SELL, "100", OrderType.STOP, stop="99.00")
+    for resting in [*far[:500], near_old, canceled, *far[500:], near_new, stop]:
+        assert engine.add(resting, quote("100.00", "100.10")) == []
+    engine.cancel(canceled.client_order_id)
+    assert engine.untriggered() == [stop]
+
+    reached = engine.match(quote("99.40", "99.50", ask_size="150"))  # reaches both 99.50 bids, not the 90s
+    assert [(o.client_order_id, o.quantity) for o in reached if isinstance(o, Execution)] == [
+        (near_old.client_order_id, Decimal(100)), (near_new.client_order_id, Decimal(50))]
+    again = engine.match(quote("98.90", "99.50", ask_size="1000"))  # the stop triggers; the rest of near_new fills
+    assert [(o.client_order_id, o.quantity) for o in again if isinstance(o, Execution)] == [
+        (near_new.client_order_id, Decimal(50)), (stop.client_order_id, Decimal(100))]
+    assert engine.untriggered() == [] and all(o.status is OrderStatus.ACCEPTED for o in far)
+    assert engine.match(quote("98.90", "99.50")) == []  # nothing filled twice

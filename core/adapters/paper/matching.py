@@ -116,28 +116,67 @@ class MatchingEngine:
         self._fee = fee_bps / _BPS
         self._partial = partial_fills
         self.orders: dict[ClientOrderId, PaperOrder] = {}
+        self._by_symbol: dict[str, dict[ClientOrderId, PaperOrder]] = {}
+        """Per symbol, oldest first, the orders that were working when last seen (the others are dropped then)."""
+        self._stops: dict[ClientOrderId, PaperOrder] = {}
+        """Stop orders that had not triggered when last seen."""
 
     def working(self) -> list[PaperOrder]:
         return [order for order in self.orders.values() if order.is_working]
 
+    def untriggered(self) -> list[PaperOrder]:
+        """Return the working stop orders that have not triggered yet."""
+        stops = self._stops
+        for coid in [coid for coid, order in stops.items() if order.is_active or not order.is_working]:
+            del stops[coid]
+        return list(stops.values())
+
     def restore(self, order: PaperOrder) -> None:
         """Put back an order loaded from the broker's books, without matching it."""
         self.orders[order.client_order_id] = order
+        self._index(order)
 
     def add(self, order: PaperOrder, quote: Quote) -> list[Outcome]:
         """Accept order into the book and match it at once against quote."""
         if order.client_order_id in self.orders:
             raise ValueError(f"order {order.client_order_id} is already on the book")
         self.orders[order.client_order_id] = order
+        self._index(order)
         return list(self._attempt(order, quote, _Liquidity(quote, self._partial)))
 
+    def _index(self, order: PaperOrder) -> None:
+        if order.is_working:
+            self._by_symbol.setdefault(order.symbol, {})[order.client_order_id] = order
+            if not order.is_active:
+                self._stops[order.client_order_id] = order
+
     def match(self, quote: Quote) -> list[Outcome]:
-        """Match the working orders of quote's symbol, oldest first; they share the displayed size."""
+        """Match the working orders of quote's symbol, oldest first; they share the displayed size.
+
+        A resting limit the quote does not reach is passed over at the cost of one comparison, so a
+        tick costs little however many orders rest far from the market.
+        """
+        book = self._by_symbol.get(quote.symbol)
+        if not book:
+            return []
         liquidity = _Liquidity(quote, self._partial)
         outcomes: list[Outcome] = []
-        for order in self.working():
-            if order.symbol == quote.symbol:
-                outcomes.extend(self._attempt(order, quote, liquidity))
+        ended = []
+        bid, ask = quote.bid, quote.ask
+        for coid, order in book.items():
+            if not order.is_working:
+                ended.append(coid)
+                continue
+            if order.resting:  # an active limit on the book: it fills only once the touch reaches its limit
+                limit = order.limit_price
+                if order.side is Side.BUY:
+                    if ask is None or (limit is not None and ask > limit):
+                        continue
+                elif bid is None or (limit is not None and bid < limit):
+                    continue
+            outcomes.extend(self._attempt(order, quote, liquidity))  # one it ends is dropped on the next quote
+        for coid in ended:
+            del book[coid]
         return outcomes
 
     def cancel(self, client_order_id: ClientOrderId) -> Closure:
