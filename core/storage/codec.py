@@ -13,7 +13,7 @@ import dataclasses
 import json
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
@@ -112,40 +112,57 @@ def _optional_inner(hint: Any) -> Any | None:
 
 
 def _encode(value: object, hint: Any) -> JSONValue:
+    return _encoder(hint)(value)
+
+
+@cache
+def _encoder(hint: Any) -> Callable[[object], JSONValue]:
+    """Return the function that encodes a value of type hint (built once per hint: encoding is per order)."""
     inner = _optional_inner(hint)
     if inner is not None:
-        return None if value is None else _encode(value, inner)
+        encode_inner = _encoder(inner)
+        return lambda value: None if value is None else encode_inner(value)
     if hint is Decimal:
-        return encode_decimal(cast(Decimal, value))
+        return cast(Callable[[object], JSONValue], encode_decimal)
     if hint is datetime:
-        return encode_datetime(cast(datetime, value))
+        return cast(Callable[[object], JSONValue], encode_datetime)
     if hint in (Price, Quantity):
-        if not isinstance(value, hint):
-            raise TypeError(f"expected {hint.__name__}, got {type(value).__name__}")
-        return encode_decimal(value.value)
+        return lambda value: encode_decimal(_expect(value, hint).value)
     if hint is Money:
-        if not isinstance(value, Money):
-            raise TypeError(f"expected Money, got {type(value).__name__}")
-        return {"amount": encode_decimal(value.amount), "currency": value.currency}
+        return _encode_money
     if isinstance(hint, type) and issubclass(hint, Enum):
-        if not isinstance(value, hint):
-            raise TypeError(f"expected {hint.__name__}, got {value!r}")
-        return cast(JSONValue, value.value)
-    if hint is bool or hint is str or (isinstance(hint, type) and issubclass(hint, str)):
-        if not isinstance(value, hint):
-            raise TypeError(f"expected {hint.__name__}, got {type(value).__name__}")
-        return bool(value) if hint is bool else str(value)
+        return lambda value: cast(JSONValue, _expect(value, hint, repr).value)
+    if hint is bool:
+        return lambda value: bool(_expect(value, bool))
+    if hint is str or (isinstance(hint, type) and issubclass(hint, str)):
+        return lambda value: str(_expect(value, hint))
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        return _encode_fields(value, hint)
+        return lambda value: _encode_fields(value, hint)
     raise TypeError(f"no storage encoding for {hint}")
 
 
-def _encode_fields(value: object, cls: Any) -> JSONObject:
+def _encode_money(value: object) -> JSONValue:
+    money = _expect(value, Money)
+    return {"amount": encode_decimal(money.amount), "currency": money.currency}
+
+
+def _expect(value: Any, cls: type[_T], show: Callable[[object], str] = lambda v: type(v).__name__) -> Any:
+    if not isinstance(value, cls):
+        raise TypeError(f"expected {cls.__name__}, got {show(value)}")
+    return value
+
+
+@cache
+def _field_encoders(cls: Any) -> tuple[tuple[str, Callable[[object], JSONValue]], ...]:
     hints = _hints(cls)
-    fields = [f for f in dataclasses.fields(cls) if f.init]
+    return tuple((f.name, _encoder(hints[f.name])) for f in dataclasses.fields(cls) if f.init)
+
+
+def _encode_fields(value: object, cls: Any) -> JSONObject:
+    encoders = _field_encoders(cls)
     if type(value) is not cls:
         raise TypeError(f"expected {cls.__name__}, got {type(value).__name__}")
-    return {f.name: _encode(getattr(value, f.name), hints[f.name]) for f in fields}
+    return {name: encode(getattr(value, name)) for name, encode in encoders}
 
 
 def _decode(raw: object, hint: Any, what: str) -> object:
