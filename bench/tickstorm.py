@@ -164,7 +164,7 @@ def run_tradeterm(rate: int, seconds: float, count: int, held_fraction: float) -
 
     from bench.qtprobe import Heartbeat, PaintProbe
     from core.domain import Instrument
-    from gui.app import create_main_window
+    from gui.app import create_main_window, freeze_startup_heap
 
     app = QApplication.instance() or QApplication(["tickstorm"])
     loop = qasync.QEventLoop(app)
@@ -186,6 +186,7 @@ def run_tradeterm(rate: int, seconds: float, count: int, held_fraction: float) -
     session.portfolio.restore(_held_fills(symbols, held_fraction))  # type: ignore[arg-type]
     window.resize(1500, 900)
     window.show()
+    freeze_startup_heap()  # as main() does once the window is up
 
     staleness = StalenessTracker()
     watch_probe = PaintProbe(window.watchlist_view, staleness.on_painted)

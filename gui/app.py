@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import sys
 from collections.abc import Sequence
@@ -35,6 +36,7 @@ from gui.widgets.main_window import MainWindow
 log = logging.getLogger("tradeterm")
 
 PROFILES = ("paper",)
+FREEZE_AFTER_MS = 2000
 
 
 def _paper_accounts(paper_dir: Path) -> list[AccountSettings]:
@@ -90,6 +92,16 @@ def create_main_window(
     return window
 
 
+def freeze_startup_heap() -> None:
+    """Collect startup's garbage, then exempt what is left (modules, widgets, restored orders) from collection.
+
+    Those objects live as long as the window. Left in the collector's oldest generation, each full
+    pass walks them all: a 40 ms freeze of the window, in the middle of a session, on a 2-core VM.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="tradeterm", description="TradeTerm trading terminal")
     parser.add_argument("--data-dir", help="where the journal and settings live (default: the user data dir)")
@@ -132,6 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     window.resize(1500, 900)
     window.show()
+    QTimer.singleShot(FREEZE_AFTER_MS, window, freeze_startup_heap)  # after the first paint and the connects
     exit_code = 0
     if args.screenshot is not None:
         target = Path(args.screenshot)
