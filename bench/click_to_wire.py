@@ -10,8 +10,12 @@ orders are sent one at a time, the next after the previous one's acknowledgement
 50 API messages a second (ib_async throttles at 45 and queues the rest, which showed as a 600 ms
 wait every 45th order), so clicks to IB come at most IB_CLICKS_PER_S a second, as fast as IB allows.
 
-Figures: click -> wire p50/p99 (IB), click -> ack p50/p99 (IB and paper), and orders per second
-sustained through risk + journal + paper (session.submit back to back).
+Figures: click -> wire p50/p99 (IB); click -> socket p50/p99 (IB: until ib_async has handed the
+placeOrder bytes to the kernel; the rest of click -> wire is the simulator process being woken);
+click -> ack p50/p99 (IB and paper); and orders per second sustained through risk + journal +
+paper, one at a time (each session.submit waits for the previous one's acknowledgement) and
+pipelined, IN_FLIGHT orders on their way at once as a strategy or a basket sends them; those share
+journal commits and paper-log flushes (core/services/group_commit.py, paper/report_queue.py).
 """
 
 from __future__ import annotations
@@ -32,7 +36,9 @@ from bench.common import REPO, cpu_seconds, emit, machine, ms, now, peak_rss_mb,
 ORDERS = 1_000
 IB_CLICKS_PER_S = 30
 """Under TWS's pacing limit of 50 messages a second (ib_async's throttle: 45, shared with market-data requests)."""
-THROUGHPUT_ORDERS = 1_000
+THROUGHPUT_ORDERS = 2_000
+IN_FLIGHT = 64
+"""Orders on their way at once in the pipelined sustained run (a strategy or basket that does not wait)."""
 _COID = re.compile(r"^T\d{12}[0-9A-Z]{7}$")
 RISK = {"global": {
     "max_order_qty": "10000", "max_order_notional": "1000000", "collar_pct": "20", "max_position": "1000000",
@@ -79,6 +85,29 @@ def _start_sim(stamp_path: Path) -> tuple[subprocess.Popen[str], int]:
         process.kill()
         raise RuntimeError(f"the TWS simulator did not start: {line!r}")
     return process, int(line.split()[1])
+
+
+class SocketStamps:
+    """Note when ib_async hands each placeOrder to the kernel (our side of the wire), by order reference."""
+
+    def __init__(self) -> None:
+        self.at: dict[str, float] = {}
+
+    def install(self) -> None:
+        from ib_async.connection import Connection
+
+        send = Connection.sendMsg
+        at = self.at
+        pattern = re.compile(rb"\x00(T\d{12}[0-9A-Z]{7})\x00")
+
+        def stamped(connection: Any, msg: bytes) -> None:
+            send(connection, msg)
+            done = now()
+            found = pattern.search(msg)
+            if found:
+                at[found.group(1).decode("ascii")] = done
+
+        Connection.sendMsg = stamped  # type: ignore[method-assign]
 
 
 def _read_stamps(path: Path) -> dict[str, float]:
@@ -176,16 +205,32 @@ async def _click_orders(
     return sent
 
 
-async def _throughput(session: Any, count: int, bid: Decimal) -> tuple[int, float, float]:
-    from core.domain import AccountId, OrderRequest, OrderType, Side
+async def _throughput(
+    session: Any, count: int, bid: Decimal, in_flight: int, first: int = 0
+) -> tuple[int, float, float]:
+    """Submit count resting orders to the paper account, up to in_flight at once; return (accepted, s, CPU s).
+
+    in_flight=1 is one order at a time (each waits for the previous one's acknowledgement); more is a
+    strategy or a basket sending without waiting, as the strategy API's concurrent requests do.
+    """
+    from core.domain import AccountId, OrderRequest, OrderStatus, OrderType, Side
 
     account = AccountId("PAPER-1")
+    numbers = iter(range(first, first + count))  # runs after one another must not repeat an order
+    accepted = 0
+
+    async def sender() -> None:
+        nonlocal accepted
+        for k in numbers:  # shared: each order is sent by exactly one sender
+            price = _resting_price(bid, k)
+            order = await session.submit(
+                OrderRequest(account, "MSFT", Side.BUY, Decimal(1 + k % 9), OrderType.LIMIT, price))
+            accepted += order.status is OrderStatus.ACCEPTED
+
     cpu0 = cpu_seconds()
     start = now()
-    for k in range(count):
-        price = _resting_price(bid, k)
-        await session.submit(OrderRequest(account, "MSFT", Side.BUY, Decimal(1 + k % 9), OrderType.LIMIT, price))
-    return count, now() - start, cpu_seconds() - cpu0
+    await asyncio.gather(*(sender() for _ in range(in_flight)))
+    return accepted, now() - start, cpu_seconds() - cpu0
 
 
 def run(orders: int, throughput_orders: int) -> list[dict[str, Any]]:
@@ -195,7 +240,7 @@ def run(orders: int, throughput_orders: int) -> list[dict[str, Any]]:
     from PySide6.QtWidgets import QApplication
 
     from core.domain import AccountId, OrderUpdated, TradingState
-    from gui.app import create_main_window
+    from gui.app import create_main_window, freeze_startup_heap
 
     app = QApplication.instance() or QApplication(["click_to_wire"])
     loop = qasync.QEventLoop(app)
@@ -214,6 +259,8 @@ def run(orders: int, throughput_orders: int) -> list[dict[str, Any]]:
         window.show()
         session = window.session
         watcher = AckWatcher()
+        socket = SocketStamps()
+        socket.install()
         session.bus.subscribe(OrderUpdated, watcher.on_order_updated)
         try:
             for account in ("PAPER-1", "IB-7"):
@@ -221,6 +268,7 @@ def run(orders: int, throughput_orders: int) -> list[dict[str, Any]]:
                              f"{account} to trade")
             await _until(lambda: session.quotes.latest("AAPL") is not None
                          and session.quotes.latest("MSFT") is not None, "quotes")
+            freeze_startup_heap()  # as main() does once the window is up
             for account, figure in (("IB-7", "wire"), ("PAPER-1", "ack")):
                 bid = session.quotes.latest("AAPL").bid
                 cpu0 = cpu_seconds()
@@ -241,17 +289,22 @@ def run(orders: int, throughput_orders: int) -> list[dict[str, Any]]:
                 }
                 if figure == "wire":
                     stamps = _read_stamps(stamp_path)
+                    ours = [socket.at[c] - watcher.clicks[c] for c in coids if c in socket.at]
                     wires = [stamps[c] - watcher.clicks[c] for c in coids if c in stamps]
                     record.update({"click_to_wire_p50_ms": ms(percentile(wires, 0.5)),
                                    "click_to_wire_p99_ms": ms(percentile(wires, 0.99)),
                                    "click_to_wire_max_ms": ms(max(wires, default=0.0)),
-                                   "wire_stamps": len(wires)})
+                                   "wire_stamps": len(wires),
+                                   "click_to_socket_p50_ms": ms(percentile(ours, 0.5)),
+                                   "click_to_socket_p99_ms": ms(percentile(ours, 0.99))})
                 records.append(record)
-            bid = session.quotes.latest("MSFT").bid
-            count, elapsed, cpu = await _throughput(session, throughput_orders, bid)
-            records.append({"bench": "click_to_wire", "variant": "sustained->paper", "orders": count,
-                            "orders_per_s": round(count / elapsed), "cpu_ms_per_order": round(cpu / count * 1000, 3),
-                            "peak_rss_mb": peak_rss_mb()})
+            for run, in_flight in enumerate((1, IN_FLIGHT)):
+                bid = session.quotes.latest("MSFT").bid
+                count = throughput_orders
+                accepted, elapsed, cpu = await _throughput(session, count, bid, in_flight, run * count)
+                records.append({"bench": "click_to_wire", "variant": "sustained->paper", "in_flight": in_flight,
+                                "orders": count, "accepted": accepted, "orders_per_s": round(count / elapsed),
+                                "cpu_ms_per_order": round(cpu / count * 1000, 3), "peak_rss_mb": peak_rss_mb()})
         finally:
             window.close()
             await window.shutdown()
