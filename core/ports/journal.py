@@ -38,8 +38,12 @@ class Journal(Protocol):
         """Insert new orders with their events so far in one transaction (one disk flush); all or none."""
         ...
 
-    def record_event(self, order: Order, event: OrderEvent) -> None:
-        """Append event and save the order's new state, in one transaction."""
+    def record_event(self, order: Order, event: OrderEvent, *, defer: bool = False) -> None:
+        """Append event and save the order's new state, in one transaction (a broker report may be deferred)."""
+        ...
+
+    def write_deferred(self) -> None:
+        """Commit the broker reports recorded with defer=True."""
         ...
 
     def has_fill(self, fill: Fill) -> bool:

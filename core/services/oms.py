@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable, Sequence
 
@@ -37,6 +38,7 @@ class OrderManager:
         self._orders: dict[ClientOrderId, Order] = {}
         self._working = WorkingOrders()
         self._intents: GroupCommit[Order] = GroupCommit(self._create_all)
+        self._reports_due: asyncio.Handle | None = None
         bus.subscribe(OrderEvent, self.apply)
 
     @property
@@ -121,7 +123,7 @@ class OrderManager:
             self._journal.record_fill(event.fill, order, event)  # fill and order state in one transaction
             self._bus.publish(FillRecorded(event.fill))
         else:
-            self._journal.record_event(order, event)
+            self._journal.record_event(order, event, defer=self._defer_reports())
         self._bus.publish(OrderUpdated(order))
         if not allowed:
             self._bus.publish(
@@ -131,6 +133,29 @@ class OrderManager:
                     f"while {order.status.value}; it needs reconciliation with the broker.",
                 )
             )
+
+    def _defer_reports(self) -> bool:
+        """Let the journal keep broker reports for one commit at the end of this turn of the loop (True), or not.
+
+        A burst of orders brings a burst of acknowledgements: one transaction for all of them instead
+        of one each. Without a running loop nothing would write them, so they are not deferred.
+        """
+        if self._reports_due is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return False
+            self._reports_due = loop.call_soon(self._write_reports)
+        return True
+
+    def _write_reports(self) -> None:
+        self._reports_due = None
+        try:
+            self._journal.write_deferred()
+        except JournalError as exc:  # kept for the next write; reconciliation learns them again after a crash
+            log.error("%s", exc)
+            self._bus.publish(LogMessage("ERROR", f"{exc} The broker's latest reports will be written with the "
+                                                  "next change, or learned again from the broker."))
 
     def record_external_fill(self, fill: Fill) -> bool:
         """Journal a fill of an order TradeTerm did not place; return False if it was known already."""

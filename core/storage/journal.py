@@ -3,9 +3,12 @@
 WAL with synchronous=FULL, so a committed transaction survives a crash or power loss: every order as
 first created (the intent, journaled before it is sent), every intent to cancel or change it, every
 fill and the audit trail. What the broker reports about an order (accepted, canceled, rejected, ...)
-is committed without waiting for the disk (synchronous=NORMAL for that one transaction): it survives
-a crash of TradeTerm like everything else, and only a power cut can lose the newest of those, which
-reconciliation then learns again from the broker. That halves the disk flushes per order. One process
+is committed without waiting for the disk (synchronous=NORMAL for that one transaction), and the
+order manager defers those reports to the end of the event loop's turn, so the acknowledgements of
+a burst of orders share one transaction (`record_event(defer=True)`, `write_deferred`; any other
+write commits them first, in order). A crash of TradeTerm in that turn, or a power cut, can lose the
+newest reports; reconciliation learns them again from the broker. That halves the disk flushes per
+order. Orders sent together are inserted together (`record_orders`: one transaction, one flush). One process
 at a time: an exclusive lock on `<file>.lock`. A file this code cannot safely use (not SQLite,
 corrupt, written by a newer TradeTerm, another application's database) is refused, never modified.
 Orders are restored by replaying their journaled events through `Order.apply`.
@@ -13,6 +16,7 @@ Orders are restored by replaying their journaled events through `Order.apply`.
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
@@ -52,6 +56,7 @@ from core.storage import codec
 from core.storage.lockfile import LockHeld, ProcessLock
 from core.storage.schema import inspect_existing, migrate
 
+_log = logging.getLogger(__name__)
 _PRAGMAS: Final = frozenset({"journal_mode", "synchronous", "foreign_keys", "user_version", "application_id"})
 _ORDER_COLUMNS: Final = (
     "client_order_id, account_id, symbol, instrument, side, orig_quantity, order_type, orig_limit_price, "
@@ -101,6 +106,8 @@ class SqliteJournal:
         self.path = Path(path).expanduser().absolute()
         self._now = now
         self._mutex = threading.Lock()
+        self._deferred: list[tuple[tuple[str | int | None, ...], str, tuple[str, str, str, str]]] = []
+        """Broker reports kept for the next transaction: (order state, client order id, event row)."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -167,7 +174,9 @@ class SqliteJournal:
     # --- lifecycle ------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Close the database and release the lock; closing twice is harmless."""
+        """Write what is deferred, close the database and release the lock; closing twice is harmless."""
+        if self._conn is not None:
+            self.write_deferred()
         with self._mutex:
             if self._conn is not None:
                 self._conn.close()
@@ -211,8 +220,13 @@ class SqliteJournal:
                 try:
                     conn.execute("BEGIN IMMEDIATE")
                     try:
+                        deferred = self._deferred
+                        if deferred:
+                            self._write_reports(conn, deferred)
                         yield conn
                         conn.execute("COMMIT")
+                        if deferred:
+                            del deferred[:]  # committed with this transaction
                     except BaseException:
                         if conn.in_transaction:
                             conn.execute("ROLLBACK")
@@ -258,18 +272,45 @@ class SqliteJournal:
                     raise ValueError(f"order {client_order_id} is already journaled") from None
                 conn.executemany(_INSERT_EVENT, events)
 
-    def record_event(self, order: Order, event: OrderEvent) -> None:
-        """Append event and save the order's new state, in one transaction."""
+    def record_event(self, order: Order, event: OrderEvent, *, defer: bool = False) -> None:
+        """Append event and save the order's new state, in one transaction.
+
+        defer: a report of the broker's (accepted, canceled, ...) is kept, in order, for the next
+        transaction or `write_deferred`, so the reports of a burst of orders share one transaction.
+        Other events are always committed at once.
+        """
         values = self._event_values(order, event)
         state = self._state_values(order)
-        assignments = ", ".join(f"{column} = ?" for column in _STATE_COLUMNS)
         flush = not isinstance(event, _BROKER_REPORTS)
+        if defer and not flush:
+            with self._mutex:
+                self._deferred.append((state, order.client_order_id, values))
+            return
+        assignments = ", ".join(f"{column} = ?" for column in _STATE_COLUMNS)
         with self._write(f"{type(event).__name__} for order {order.client_order_id}", flush) as conn:
             updated = conn.execute(
                 f"UPDATE orders SET {assignments} WHERE client_order_id = ?", (*state, order.client_order_id)
             )
             if updated.rowcount != 1:
                 raise ValueError(f"order {order.client_order_id} is not journaled; record_order it first")
+            conn.execute(_INSERT_EVENT, values)
+
+    def write_deferred(self) -> None:
+        """Commit the deferred broker reports (without a disk flush, like every broker report)."""
+        if self._deferred:
+            with self._write(f"{len(self._deferred)} broker report(s)", flush=False):
+                pass
+
+    def _write_reports(self, conn: sqlite3.Connection, reports: Sequence[
+            tuple[tuple[str | int | None, ...], str, tuple[str, str, str, str]]]) -> None:
+        assignments = ", ".join(f"{column} = ?" for column in _STATE_COLUMNS)
+        for state, client_order_id, values in reports:
+            updated = conn.execute(f"UPDATE orders SET {assignments} WHERE client_order_id = ?",
+                                   (*state, client_order_id))
+            if updated.rowcount != 1:  # cannot happen for an order the manager tracks; never fail others for it
+                _log.error("journal %s: a broker report for order %s, which it does not hold, was dropped",
+                           self.path, client_order_id)
+                continue
             conn.execute(_INSERT_EVENT, values)
 
     def has_fill(self, fill: Fill) -> bool:
@@ -355,6 +396,7 @@ class SqliteJournal:
 
     def load(self) -> JournalState:
         """Return every order (rebuilt by replaying its events) and every fill, oldest first."""
+        self.write_deferred()
         with self._read() as conn:
             conn.execute("BEGIN")
             try:

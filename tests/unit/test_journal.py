@@ -259,6 +259,53 @@ def test_a_broker_report_skips_the_disk_flush_but_the_next_intent_is_flushed_aga
     assert [type(e).__name__ for e in journal.load().orders[0].events] == ["OrderSubmitted", "OrderAccepted"]
 
 
+def stored_statuses(path: Path) -> dict[str, str]:
+    """Read the orders' statuses as another process would see the file now."""
+    with closing(sqlite3.connect(path)) as conn:
+        return dict(conn.execute("SELECT client_order_id, status FROM orders").fetchall())
+
+
+def test_deferred_broker_reports_are_committed_in_order_with_the_next_transaction(journal: SqliteJournal) -> None:
+    first, second = make_order(client_order_id="DEF1"), make_order(client_order_id="DEF2")
+    for order in (first, second):
+        order.apply(OrderSubmitted(order.client_order_id))
+    journal.record_order(first)
+    reports = [OrderAccepted(first.client_order_id, BrokerOrderId("B-1")), OrderPendingCancel(first.client_order_id),
+               OrderCanceled(first.client_order_id, "canceled by the trader")]
+    first.apply(reports[0])
+    journal.record_event(first, reports[0], defer=True)
+    assert stored_statuses(journal.path) == {"DEF1": "SUBMITTED"}  # kept for the next transaction
+    first.apply(reports[1])
+    journal.record_event(first, reports[1], defer=True)  # an intent: committed at once, the report before it
+    assert stored_statuses(journal.path) == {"DEF1": "PENDING_CANCEL"}
+    first.apply(reports[2])
+    journal.record_event(first, reports[2], defer=True)
+    journal.record_order(second)  # another order's intent carries the deferred report with it
+    assert stored_statuses(journal.path) == {"DEF1": "CANCELED", "DEF2": "SUBMITTED"}
+    (again, _) = restart(journal).orders
+    assert [type(e).__name__ for e in again.events] == [
+        "OrderSubmitted", "OrderAccepted", "OrderPendingCancel", "OrderCanceled"]
+
+
+def test_write_deferred_and_close_commit_what_waits(path: Path) -> None:
+    journal = SqliteJournal(path)
+    orders = [make_order(client_order_id=f"W{k}") for k in range(3)]
+    for order in orders:
+        order.apply(OrderSubmitted(order.client_order_id))
+    journal.record_orders(orders)
+    for order in orders[:2]:
+        accepted = OrderAccepted(order.client_order_id, BrokerOrderId(f"B-{order.client_order_id}"))
+        order.apply(accepted)
+        journal.record_event(order, accepted, defer=True)
+    journal.write_deferred()
+    assert stored_statuses(path) == {"W0": "ACCEPTED", "W1": "ACCEPTED", "W2": "SUBMITTED"}
+    accepted = OrderAccepted(orders[2].client_order_id, BrokerOrderId("B-W2"))
+    orders[2].apply(accepted)
+    journal.record_event(orders[2], accepted, defer=True)
+    journal.close()
+    assert stored_statuses(path) == {"W0": "ACCEPTED", "W1": "ACCEPTED", "W2": "ACCEPTED"}
+
+
 def test_a_missing_file_is_created_with_its_folder(tmp_path: Path) -> None:
     path = tmp_path / "new" / "deeper" / "journal.sqlite"
     with SqliteJournal(path) as journal:
