@@ -8,7 +8,9 @@ order manager defers those reports to the end of the event loop's turn, so the a
 a burst of orders share one transaction (`record_event(defer=True)`, `write_deferred`; any other
 write commits them first, in order). A crash of TradeTerm in that turn, or a power cut, can lose the
 newest reports; reconciliation learns them again from the broker. That halves the disk flushes per
-order. Orders sent together are inserted together (`record_orders`: one transaction, one flush). One process
+order. Orders sent together are inserted together (`record_orders`: one transaction, one flush).
+The write-ahead log is checkpointed by `write_deferred`, after the orders went out, never inside an
+order's commit (SQLite's automatic checkpoint is off; CHECKPOINT_AT_THE_LATEST bounds the log). One process
 at a time: an exclusive lock on `<file>.lock`. A file this code cannot safely use (not SQLite,
 corrupt, written by a newer TradeTerm, another application's database) is refused, never modified.
 Orders are restored by replaying their journaled events through `Order.apply`.
@@ -57,6 +59,10 @@ from core.storage.lockfile import LockHeld, ProcessLock
 from core.storage.schema import inspect_existing, migrate
 
 _log = logging.getLogger(__name__)
+CHECKPOINT_EVERY = 100
+"""Transactions after which write_deferred checkpoints the write-ahead log (about 700 pages of orders)."""
+CHECKPOINT_AT_THE_LATEST = 1_000
+"""Transactions after which a commit checkpoints by itself, if nothing called write_deferred."""
 _PRAGMAS: Final = frozenset({"journal_mode", "synchronous", "foreign_keys", "user_version", "application_id"})
 _ORDER_COLUMNS: Final = (
     "client_order_id, account_id, symbol, instrument, side, orig_quantity, order_type, orig_limit_price, "
@@ -108,6 +114,8 @@ class SqliteJournal:
         self._mutex = threading.Lock()
         self._deferred: list[tuple[tuple[str | int | None, ...], str, tuple[str, str, str, str]]] = []
         """Broker reports kept for the next transaction: (order state, client order id, event row)."""
+        self._commits = 0
+        """Transactions since the last checkpoint of the write-ahead log."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -155,6 +163,7 @@ class SqliteJournal:
                     "Choose a --data-dir on a local disk."
                 )
             conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA wal_autocheckpoint = 0")  # checkpoints run in write_deferred, not in an order's commit
             conn.execute("PRAGMA foreign_keys = ON")
             migrate(conn)
         except sqlite3.Error as exc:
@@ -227,6 +236,9 @@ class SqliteJournal:
                         conn.execute("COMMIT")
                         if deferred:
                             del deferred[:]  # committed with this transaction
+                        self._commits += 1
+                        if self._commits >= CHECKPOINT_AT_THE_LATEST:
+                            self._checkpoint(conn)
                     except BaseException:
                         if conn.in_transaction:
                             conn.execute("ROLLBACK")
@@ -296,10 +308,24 @@ class SqliteJournal:
             conn.execute(_INSERT_EVENT, values)
 
     def write_deferred(self) -> None:
-        """Commit the deferred broker reports (without a disk flush, like every broker report)."""
+        """Commit the deferred broker reports (without a disk flush, like every broker report), then
+        checkpoint the write-ahead log if it is due: here, after the orders went out, not inside one's commit."""
         if self._deferred:
             with self._write(f"{len(self._deferred)} broker report(s)", flush=False):
                 pass
+        if self._commits >= CHECKPOINT_EVERY:
+            with self._mutex:
+                if self._conn is not None:
+                    self._checkpoint(self._conn)
+
+    def _checkpoint(self, conn: sqlite3.Connection) -> None:
+        """Copy the log into the database (PASSIVE: it waits for nothing); the log then starts over."""
+        try:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as exc:  # the log keeps everything; the next checkpoint tries again
+            _log.warning("journal %s: checkpoint failed (%s); will retry", self.path, exc)
+            return
+        self._commits = 0
 
     def _write_reports(self, conn: sqlite3.Connection, reports: Sequence[
             tuple[tuple[str | int | None, ...], str, tuple[str, str, str, str]]]) -> None:

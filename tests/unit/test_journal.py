@@ -306,6 +306,18 @@ def test_write_deferred_and_close_commit_what_waits(path: Path) -> None:
     assert stored_statuses(path) == {"W0": "ACCEPTED", "W1": "ACCEPTED", "W2": "ACCEPTED"}
 
 
+def test_the_log_is_checkpointed_after_the_orders_went_out_not_inside_an_orders_commit(journal: SqliteJournal) -> None:
+    empty = journal.path.stat().st_size
+    for k in range(200):  # about 1,400 pages of log: SQLite alone would checkpoint inside one of these commits
+        order = make_order(client_order_id=f"CK{k}")
+        order.apply(OrderSubmitted(order.client_order_id))
+        journal.record_order(order)
+    assert journal.path.stat().st_size == empty, "an order's commit copied the log into the database"
+    journal.write_deferred()  # the end of the loop's turn, after the orders went out
+    assert journal.path.stat().st_size > empty + 200 * 200  # the orders are in the database file now
+    assert len(restart(journal).orders) == 200
+
+
 def test_a_missing_file_is_created_with_its_folder(tmp_path: Path) -> None:
     path = tmp_path / "new" / "deeper" / "journal.sqlite"
     with SqliteJournal(path) as journal:
