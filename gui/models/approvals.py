@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor
 
 from core.services.approval_view import ApprovalRow
 from gui.models.columns import GAIN, LEFT, LOSS, RIGHT, Column
-from gui.models.format import fmt_percent, fmt_price, fmt_qty, fmt_time
+from gui.models.format import fmt_percent, fmt_price, fmt_qty, fmt_time, shown
 from gui.models.orders import side_color
 from gui.models.table_model import RowTableModel
 
@@ -28,9 +28,10 @@ def _verdict_color(row: ApprovalRow) -> QColor:
 
 
 def _drift_color(row: ApprovalRow) -> QColor | None:
-    if row.drift_pct is None or not row.drift_pct:
+    drift = shown(row.drift_pct)  # colored as the cell reads: "0.00%" is not a drift
+    if drift is None or not drift:
         return None
-    return LOSS if row.drift_pct > 0 else GAIN  # positive drift: the market moved against the order
+    return LOSS if drift > 0 else GAIN  # positive drift: the market moved against the order
 
 
 def _strategy(row: ApprovalRow) -> str:

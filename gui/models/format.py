@@ -20,6 +20,11 @@ def _fixed(value: Decimal, places: int) -> Decimal:
     return rounded if rounded else abs(rounded)
 
 
+def shown(value: Decimal | None, places: int = 2) -> Decimal | None:
+    """Return value as a cell of places decimals shows it, so that its color follows what the trader reads."""
+    return None if value is None else _fixed(value, places)
+
+
 def fmt_price(value: Decimal | None, places: int = 2) -> str:
     """Format value with exactly places decimals and thousands separators; None is a dash."""
     if value is None:

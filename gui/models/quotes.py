@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor
 
 from core.domain import Instrument, Quote
 from gui.models.columns import LEFT, RIGHT, Column, sign_color
-from gui.models.format import fmt_percent, fmt_price, fmt_qty, fmt_signed
+from gui.models.format import fmt_percent, fmt_price, fmt_qty, fmt_signed, shown
 from gui.models.table_model import RowTableModel
 
 DEFAULT_PRICE_PLACES = 2
@@ -50,13 +50,17 @@ def _change_color(row: QuoteRow) -> QColor | None:
     return sign_color(row.change)
 
 
+def _change_pct_color(row: QuoteRow) -> QColor | None:
+    return sign_color(shown(row.change_pct))  # "0.00%" stays uncolored even when the change is not zero
+
+
 QUOTE_COLUMNS = (
     Column("symbol", "Symbol", lambda r: r.symbol, LEFT),
     Column("bid", "Bid", lambda r: fmt_price(r.bid, r.places), RIGHT),
     Column("ask", "Ask", lambda r: fmt_price(r.ask, r.places), RIGHT),
     Column("last", "Last", lambda r: fmt_price(r.last, r.places), RIGHT),
     Column("change", "Chg", lambda r: fmt_signed(r.change, r.places), RIGHT, _change_color),
-    Column("change_pct", "Chg %", lambda r: fmt_percent(r.change_pct), RIGHT, _change_color),
+    Column("change_pct", "Chg %", lambda r: fmt_percent(r.change_pct), RIGHT, _change_pct_color),
     Column("volume", "Volume", lambda r: fmt_qty(r.volume), RIGHT),
 )
 

@@ -176,6 +176,14 @@ def test_quotes_show_prices_with_instrument_places_dashes_for_missing_fields_and
     assert model.headerData(4, Qt.Orientation.Horizontal) == "Chg"
 
 
+def test_a_change_that_rounds_to_zero_percent_is_not_colored_but_its_price_change_is() -> None:
+    model = QuotesTableModel()
+    model.update_quote(quote("BRK", last="612320", close="612300"))  # +20.00 is +0.0033 %
+    model.flush()
+    assert cell(model, "BRK", "change") == "+20.00" and cell(model, "BRK", "change", FOREGROUND) == GAIN
+    assert cell(model, "BRK", "change_pct") == "0.00%" and cell(model, "BRK", "change_pct", FOREGROUND) is None
+
+
 def test_a_quote_updates_only_the_fields_it_carries_in_the_same_row_object() -> None:
     model = QuotesTableModel()
     model.update_quote(quote("AAPL", bid="10", ask="11", last="10.5"))
