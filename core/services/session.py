@@ -253,7 +253,17 @@ class TradingSession:
                 slot.lost_at = event.ts
             self._set_trading(slot, TradingState.HALTED, event.message or f"{event.state.value.title()}.")
         elif not was_connected and not slot.connecting:
-            self._spawn(self._reconcile(slot))
+            self._spawn(self._reconcile_after_reconnect(slot))
+
+    async def _reconcile_after_reconnect(self, slot: AccountSlot) -> None:
+        """Reconcile a reconnected account; a connection lost again meanwhile leaves it halted until the next one."""
+        try:
+            await self._reconcile(slot)
+        except (errors.BrokerError, OSError) as exc:
+            account = slot.adapter.account_id
+            log.warning("%s: reconciliation interrupted: %s", account, exc)
+            self.bus.publish(LogMessage("WARNING", f"{account}: reconciliation was interrupted ({exc}). The account "
+                                                   "stays halted; it is reconciled again when the connection is back."))
 
     def _spawn(self, coro: Coroutine[Any, Any, object]) -> None:
         task: asyncio.Task[object] = asyncio.ensure_future(coro)

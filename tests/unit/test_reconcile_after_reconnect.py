@@ -7,6 +7,7 @@ reqExecutions does; the real adapters' reconnects are exercised by the IB chaos 
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -18,12 +19,14 @@ from core.domain import (
     ConnectionState,
     Fill,
     Instrument,
+    LogMessage,
     Order,
     Price,
     Quantity,
     Side,
 )
 from core.ports.broker import BrokerPosition, BrokerSnapshot, EventSink
+from core.ports.errors import ConnectionLost
 from core.services.bus import EventBus
 from core.services.session import TradingSession
 from core.storage.journal import SqliteJournal
@@ -98,3 +101,53 @@ async def test_a_live_fill_after_reconnect_does_not_hide_one_missed_while_away(t
     assert broker.asked_since[-1] is not None and broker.asked_since[-1] <= missed.ts
     await session.close()
     session.journal.close()
+
+
+class DropsDuringSnapshot(BooksOnlyBroker):
+    """The connection drops again while the first reconciliation after a reconnect reads the broker's books."""
+
+    drops = 1
+
+    async def snapshot(self, fills_since: datetime | None = None) -> BrokerSnapshot:
+        if self.drops and len(self.asked_since) == 1:
+            self.drops -= 1
+            self.asked_since.append(fills_since)
+            self._sink(ConnectionChanged(ACCOUNT, ConnectionState.DISCONNECTED, ts=T0 + timedelta(seconds=62)))
+            raise ConnectionLost("The connection to TWS dropped while reading the executions.")
+        return await super().snapshot(fills_since)
+
+
+async def test_a_reconciliation_cut_short_by_another_drop_keeps_the_account_halted_and_says_so(tmp_path: Path) -> None:
+    bus = EventBus()
+    messages: list[LogMessage] = []
+    bus.subscribe(LogMessage, messages.append)
+    session = TradingSession(bus, SqliteJournal(tmp_path / "journal.sqlite"))
+    broker = DropsDuringSnapshot(bus.publish)
+    session.add_account(broker)
+    session.restore()
+    await session.connect(ACCOUNT)
+    loop = asyncio.get_running_loop()
+    unretrieved: list[dict[str, object]] = []
+    loop.set_exception_handler(lambda _loop, context: unretrieved.append(context))
+
+    bus.publish(ConnectionChanged(ACCOUNT, ConnectionState.DISCONNECTED, ts=T0 + timedelta(seconds=10)))
+    bus.publish(ConnectionChanged(ACCOUNT, ConnectionState.CONNECTED, ts=T0 + timedelta(seconds=61)))
+    for _ in range(100):
+        if any("interrupted" in m.text for m in messages):
+            break
+        await asyncio.sleep(0.01)
+    assert session.account(ACCOUNT).trading.value == "HALTED"
+    (said,) = [m for m in messages if "interrupted" in m.text]
+    assert "reconciled again when the connection is back" in said.text and said.level == "WARNING"
+
+    bus.publish(ConnectionChanged(ACCOUNT, ConnectionState.CONNECTED, ts=T0 + timedelta(seconds=70)))
+    for _ in range(100):
+        if session.account(ACCOUNT).trading.value == "ACTIVE":
+            break
+        await asyncio.sleep(0.01)
+    assert session.account(ACCOUNT).trading.value == "ACTIVE", "the next reconnect reconciles and trades again"
+    await session.close()
+    session.journal.close()
+    gc.collect()  # a task whose exception nobody read reports it when collected
+    await asyncio.sleep(0)
+    assert unretrieved == []
