@@ -1,4 +1,5 @@
-"""A fill missed while disconnected is found even when a live fill is journaled before reconciliation runs.
+"""Reconciliation after a reconnect: a fill missed while away is found even when a live fill is journaled
+first, and a reconciliation cut short by another drop leaves the account halted until the next one.
 
 The adapter here is a minimal stand-in whose snapshot filters fills by time exactly as IB's
 reqExecutions does; the real adapters' reconnects are exercised by the IB chaos and crash tests.
