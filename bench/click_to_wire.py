@@ -17,7 +17,8 @@ placeOrder bytes to the kernel; the rest of click -> wire is the simulator proce
 click -> ack p50/p99 (IB and paper); and orders per second sustained through risk + journal +
 paper, one at a time (each session.submit waits for the previous one's acknowledgement) and
 pipelined, IN_FLIGHT orders on their way at once as a strategy or a basket sends them; those share
-journal commits and paper-log flushes (core/services/group_commit.py, paper/report_queue.py).
+journal commits and paper-log flushes (core/services/group_commit.py, paper/report_queue.py); and
+the time a cancel-all takes to cancel every order the runs left resting on the paper account.
 """
 
 from __future__ import annotations
@@ -250,6 +251,16 @@ async def _throughput(
     return accepted, now() - start, cpu_seconds() - cpu0
 
 
+async def _cancel_all(session: Any, account: Any) -> dict[str, Any]:
+    """Cancel every order resting on the paper account (all those the runs above left); time it to the last."""
+    working = len(session.oms.working(account))
+    start = now()
+    asked = await session.cancel_all(account)
+    left = len(session.oms.working(account))
+    return {"bench": "click_to_wire", "variant": "cancel_all->paper", "working": working, "asked": asked,
+            "still_working": left, "all_canceled_ms": ms(now() - start)}
+
+
 def run(orders: int, throughput_orders: int) -> list[dict[str, Any]]:
     """Run both measurements in this process against a simulator process; return the figure sets."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -330,6 +341,7 @@ def run(orders: int, throughput_orders: int) -> list[dict[str, Any]]:
                 records.append({"bench": "click_to_wire", "variant": "sustained->paper", "in_flight": in_flight,
                                 "orders": count, "accepted": accepted, "orders_per_s": round(count / elapsed),
                                 "cpu_ms_per_order": round(cpu / count * 1000, 3), "peak_rss_mb": peak_rss_mb()})
+            records.append(await _cancel_all(session, AccountId("PAPER-1")))
         finally:
             window.close()
             await window.shutdown()

@@ -42,6 +42,10 @@ class Journal(Protocol):
         """Append event and save the order's new state, in one transaction (a broker report may be deferred)."""
         ...
 
+    def record_events(self, changes: Sequence[tuple[Order, OrderEvent]]) -> None:
+        """Append several order events with their orders' states in one transaction (one disk flush at most)."""
+        ...
+
     def write_deferred(self) -> None:
         """Commit the broker reports recorded with defer=True."""
         ...

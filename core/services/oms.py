@@ -17,6 +17,7 @@ from core.domain import (
     OrderFilled,
     OrderUpdated,
 )
+from core.domain.transitions import can_transition
 from core.ports.journal import Journal, JournalError
 from core.services.bus import EventBus
 from core.services.group_commit import GroupCommit
@@ -133,6 +134,28 @@ class OrderManager:
                     f"while {order.status.value}; it needs reconciliation with the broker.",
                 )
             )
+
+    def apply_all(self, events: Sequence[OrderEvent]) -> None:
+        """Apply events to tracked orders (no fills) and journal them in one transaction: one disk flush for all.
+
+        For intents that go out together, such as the cancels of a cancel-all. Raises ValueError, changing
+        nothing, for an event of an unknown order, a fill, or a change the order's status does not allow.
+        """
+        changes: list[tuple[Order, OrderEvent]] = []
+        for event in events:
+            order = self._orders.get(event.client_order_id)
+            if order is None or isinstance(event, OrderFilled):
+                raise ValueError(f"apply_all takes events of tracked orders, not fills: {event!r}")
+            if not can_transition(order.status, order.target_status(event)):
+                raise ValueError(f"order {order.client_order_id} is {order.status.value}: {type(event).__name__} "
+                                 "is not allowed")
+            changes.append((order, event))
+        for order, event in changes:
+            order.apply(event)
+            self._working.update(order)
+        self._journal.record_events(changes)
+        for order, _ in changes:
+            self._bus.publish(OrderUpdated(order))
 
     def _defer_reports(self) -> bool:
         """Let the journal keep broker reports for one commit at the end of this turn of the loop (True), or not.

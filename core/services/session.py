@@ -49,10 +49,11 @@ from core.domain import (
     validate_request,
 )
 from core.domain import OrderRejected as OrderRejectedEvent
+from core.domain.transitions import can_transition
 from core.ports import errors
 from core.ports.broker import BrokerAdapter
 from core.ports.clock import Clock
-from core.ports.journal import Journal
+from core.ports.journal import Journal, JournalError
 from core.services.bus import EventBus
 from core.services.clock import SystemClock
 from core.services.instruments import InstrumentCatalog
@@ -416,17 +417,34 @@ class TradingSession:
             return
         if not order.is_working or order.status is OrderStatus.PENDING_CANCEL:
             return
-        slot = self._accounts[order.account_id]
         self.oms.apply(OrderPendingCancel(client_order_id))
+        await self._send_cancel(order)
+
+    async def _send_cancel(self, order: Order) -> None:
+        """Ask the broker to cancel an order journaled as PENDING_CANCEL; a refusal puts it back and says why."""
         try:
-            await slot.adapter.cancel(order)
+            await self._accounts[order.account_id].adapter.cancel(order)
         except errors.BrokerError as exc:
-            self.oms.apply(OrderCancelRejected(client_order_id, str(exc)))
+            self.oms.apply(OrderCancelRejected(order.client_order_id, str(exc)))
 
     async def cancel_all(self, account_id: AccountId | None = None) -> int:
-        """Cancel every working order (of one account, or all); return how many were asked."""
+        """Cancel every working order (of one account, or all); return how many were asked.
+
+        The cancel intents are journaled together, in one transaction and one disk flush, before any
+        goes out: a kill switch over hundreds of orders does not wait for a flush per order.
+        """
         working = [o for o in self.oms.working(account_id) if o.status is not OrderStatus.PENDING_CANCEL]
-        await asyncio.gather(*(self.cancel(o.client_order_id) for o in working), return_exceptions=True)
+        together = [o for o in working
+                    if can_transition(o.status, OrderStatus.PENDING_CANCEL) and o.account_id in self._accounts]
+        try:
+            self.oms.apply_all([OrderPendingCancel(o.client_order_id) for o in together])
+        except (JournalError, ValueError) as exc:  # each order then on its own, as cancel() does
+            log.warning("cancel all: the cancels could not be journaled together (%s); one at a time", exc)
+            together = []
+        sent = {o.client_order_id for o in together}
+        await asyncio.gather(*(self._send_cancel(o) for o in together),
+                             *(self.cancel(o.client_order_id) for o in working if o.client_order_id not in sent),
+                             return_exceptions=True)
         return len(working)
 
     async def kill_switch(self, actor: str) -> int:

@@ -307,6 +307,23 @@ class SqliteJournal:
                 raise ValueError(f"order {order.client_order_id} is not journaled; record_order it first")
             conn.execute(_INSERT_EVENT, values)
 
+    def record_events(self, changes: Sequence[tuple[Order, OrderEvent]]) -> None:
+        """Append several order events, each with its order's state, in one transaction (one disk flush at most).
+
+        All or none: a ValueError (an order not journaled) records none.
+        """
+        rows = [(self._state_values(order), order.client_order_id, self._event_values(order, event))
+                for order, event in changes]
+        flush = any(not isinstance(event, _BROKER_REPORTS) for _, event in changes)
+        assignments = ", ".join(f"{column} = ?" for column in _STATE_COLUMNS)
+        with self._write(f"{len(rows)} order event(s)", flush) as conn:
+            for state, client_order_id, values in rows:
+                updated = conn.execute(f"UPDATE orders SET {assignments} WHERE client_order_id = ?",
+                                       (*state, client_order_id))
+                if updated.rowcount != 1:
+                    raise ValueError(f"order {client_order_id} is not journaled; record_order it first")
+                conn.execute(_INSERT_EVENT, values)
+
     def write_deferred(self) -> None:
         """Commit the deferred broker reports (without a disk flush, like every broker report), then
         checkpoint the write-ahead log if it is due: here, after the orders went out, not inside one's commit."""

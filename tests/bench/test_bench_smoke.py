@@ -54,7 +54,9 @@ def test_click_to_wire_reaches_the_tws_simulator_and_the_paper_ack() -> None:
     by_variant = {f"{record['variant']}{record.get('in_flight', '')}{record.get('sim_priority', '')}": record
                   for record in records}
     assert set(by_variant) == {"ticket->ibnormal", "ticket->ibrealtime", "ticket->paper", "sustained->paper1",
-                               "sustained->paper64"}
+                               "sustained->paper64", "cancel_all->paper"}
+    canceled = by_variant["cancel_all->paper"]
+    assert canceled["working"] == canceled["asked"] >= 8 + 40 and canceled["still_working"] == 0
     for ib in (by_variant["ticket->ibnormal"], by_variant["ticket->ibrealtime"]):
         if "skipped" in ib:  # the simulator may not get real-time priority: the record says why
             assert ib["sim_priority"] == "realtime" and "refused" in str(ib["skipped"])

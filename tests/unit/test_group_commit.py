@@ -14,7 +14,17 @@ import pytest
 
 from core.adapters.paper.adapter import PaperBroker
 from core.adapters.paper.config import PaperConfig
-from core.domain import AccountId, Order, OrderRequest, OrderStatus, OrderSubmitted, OrderType, Side, TradingState
+from core.domain import (
+    AccountId,
+    Order,
+    OrderEvent,
+    OrderRequest,
+    OrderStatus,
+    OrderSubmitted,
+    OrderType,
+    Side,
+    TradingState,
+)
 from core.ports.journal import JournalError
 from core.services import group_commit
 from core.services.bus import EventBus
@@ -33,10 +43,15 @@ class CountingJournal(SqliteJournal):
     def __init__(self, path: Path) -> None:
         super().__init__(path)
         self.batches: list[int] = []
+        self.event_batches: list[list[str]] = []
 
     def record_orders(self, orders: Sequence[Order]) -> None:
         self.batches.append(len(orders))
         super().record_orders(orders)
+
+    def record_events(self, changes: Sequence[tuple[Order, OrderEvent]]) -> None:
+        self.event_batches.append([type(event).__name__ for _, event in changes])
+        super().record_events(changes)
 
 
 @dataclass
@@ -89,6 +104,15 @@ async def test_orders_sent_one_at_a_time_are_each_journaled_at_once(world: World
     first = await world.session.submit(buy(0))
     second = await world.session.submit(buy(1))
     assert [first.status, second.status] == [OrderStatus.ACCEPTED] * 2 and world.journal.batches == [1, 1]
+
+
+async def test_the_kill_switch_journals_every_cancel_in_one_transaction_before_they_go_out(world: World) -> None:
+    orders = await asyncio.gather(*(world.session.submit(buy(k)) for k in range(40)))
+    assert await world.session.kill_switch("test") == 40
+    assert world.journal.event_batches == [["OrderPendingCancel"] * 40]
+    assert all(o.status is OrderStatus.CANCELED for o in orders)
+    at_broker = (await world.broker.snapshot()).orders
+    assert len(at_broker) == 40 and all(o.status is OrderStatus.CANCELED for o in at_broker)
 
 
 @pytest.mark.parametrize("world", [RiskLimits(max_working_orders=5)], indirect=True)

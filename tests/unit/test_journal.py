@@ -318,6 +318,23 @@ def test_the_log_is_checkpointed_after_the_orders_went_out_not_inside_an_orders_
     assert len(restart(journal).orders) == 200
 
 
+def test_record_events_commits_all_of_them_or_none(journal: SqliteJournal) -> None:
+    orders = [make_order(client_order_id=f"EV{k}") for k in range(3)]
+    for order in orders:
+        order.apply(OrderSubmitted(order.client_order_id))
+    journal.record_orders(orders[:2])  # the third is not journaled
+    changes = []
+    for order in orders:
+        event = OrderPendingCancel(order.client_order_id)
+        order.apply(event)
+        changes.append((order, event))
+    with pytest.raises(ValueError, match="EV2 is not journaled"):
+        journal.record_events(changes)
+    assert stored_statuses(journal.path) == {"EV0": "SUBMITTED", "EV1": "SUBMITTED"}
+    journal.record_events(changes[:2])
+    assert stored_statuses(journal.path) == {"EV0": "PENDING_CANCEL", "EV1": "PENDING_CANCEL"}
+
+
 def test_a_missing_file_is_created_with_its_folder(tmp_path: Path) -> None:
     path = tmp_path / "new" / "deeper" / "journal.sqlite"
     with SqliteJournal(path) as journal:
