@@ -139,7 +139,8 @@ class OrderManager:
         """Apply events to tracked orders (no fills) and journal them in one transaction: one disk flush for all.
 
         For intents that go out together, such as the cancels of a cancel-all. Raises ValueError, changing
-        nothing, for an event of an unknown order, a fill, or a change the order's status does not allow.
+        nothing, for an event of an unknown order, a fill, or a change the order's status does not allow;
+        JournalError after the orders have changed (and the views were told) if the journal cannot record them.
         """
         changes: list[tuple[Order, OrderEvent]] = []
         for event in events:
@@ -153,9 +154,11 @@ class OrderManager:
         for order, event in changes:
             order.apply(event)
             self._working.update(order)
-        self._journal.record_events(changes)
-        for order, _ in changes:
-            self._bus.publish(OrderUpdated(order))
+        try:
+            self._journal.record_events(changes)
+        finally:
+            for order, _ in changes:
+                self._bus.publish(OrderUpdated(order))
 
     def _defer_reports(self) -> bool:
         """Let the journal keep broker reports for one commit at the end of this turn of the loop (True), or not.

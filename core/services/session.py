@@ -438,9 +438,13 @@ class TradingSession:
                     if can_transition(o.status, OrderStatus.PENDING_CANCEL) and o.account_id in self._accounts]
         try:
             self.oms.apply_all([OrderPendingCancel(o.client_order_id) for o in together])
-        except (JournalError, ValueError) as exc:  # each order then on its own, as cancel() does
-            log.warning("cancel all: the cancels could not be journaled together (%s); one at a time", exc)
+        except ValueError as exc:  # nothing changed: each order on its own, as cancel() does
+            log.warning("cancel all: the cancels could not go together (%s); one at a time", exc)
             together = []
+        except JournalError as exc:  # a cancel only lowers risk: it goes out even if the journal failed
+            log.error("cancel all: %s", exc)
+            self.bus.publish(LogMessage("ERROR", f"{exc} The cancels are sent anyway; the broker's answers show "
+                                                 "which went through. Free disk space, then restart TradeTerm."))
         sent = {o.client_order_id for o in together}
         await asyncio.gather(*(self._send_cancel(o) for o in together),
                              *(self.cancel(o.client_order_id) for o in working if o.client_order_id not in sent),

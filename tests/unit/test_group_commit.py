@@ -16,6 +16,7 @@ from core.adapters.paper.adapter import PaperBroker
 from core.adapters.paper.config import PaperConfig
 from core.domain import (
     AccountId,
+    LogMessage,
     Order,
     OrderEvent,
     OrderRequest,
@@ -44,6 +45,7 @@ class CountingJournal(SqliteJournal):
         super().__init__(path)
         self.batches: list[int] = []
         self.event_batches: list[list[str]] = []
+        self.disk_full = False
 
     def record_orders(self, orders: Sequence[Order]) -> None:
         self.batches.append(len(orders))
@@ -51,6 +53,8 @@ class CountingJournal(SqliteJournal):
 
     def record_events(self, changes: Sequence[tuple[Order, OrderEvent]]) -> None:
         self.event_batches.append([type(event).__name__ for _, event in changes])
+        if self.disk_full:
+            raise JournalError(f"Cannot record {len(changes)} order event(s) in the journal: disk full.")
         super().record_events(changes)
 
 
@@ -113,6 +117,21 @@ async def test_the_kill_switch_journals_every_cancel_in_one_transaction_before_t
     assert all(o.status is OrderStatus.CANCELED for o in orders)
     at_broker = (await world.broker.snapshot()).orders
     assert len(at_broker) == 40 and all(o.status is OrderStatus.CANCELED for o in at_broker)
+
+
+async def test_the_kill_switch_still_cancels_everything_when_the_journal_cannot_record_the_cancels(
+    world: World
+) -> None:
+    orders = await asyncio.gather(*(world.session.submit(buy(k)) for k in range(10)))
+    said: list[LogMessage] = []
+    world.session.bus.subscribe(LogMessage, said.append)
+    world.journal.disk_full = True
+    assert await world.session.kill_switch("test") == 10
+    assert all(o.status is OrderStatus.CANCELED for o in orders)
+    assert all(o.status is OrderStatus.CANCELED for o in (await world.broker.snapshot()).orders)
+    (error,) = [m for m in said if m.level == "ERROR"]
+    assert "disk full" in error.text and "The cancels are sent anyway" in error.text
+    world.journal.disk_full = False
 
 
 @pytest.mark.parametrize("world", [RiskLimits(max_working_orders=5)], indirect=True)
