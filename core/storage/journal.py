@@ -79,6 +79,9 @@ _INSERT_ORDER: Final = (
     f"VALUES ({', '.join('?' * (_ORDER_COLUMNS.count(',') + 1 + len(_STATE_COLUMNS)))})"
 )
 _INSERT_EVENT: Final = "INSERT INTO order_events (client_order_id, type, event, ts) VALUES (?, ?, ?, ?)"
+_UPDATE_ORDER: Final = (
+    f"UPDATE orders SET {', '.join(f'{column} = ?' for column in _STATE_COLUMNS)} WHERE client_order_id = ?"
+)
 
 _BROKER_REPORTS: Final = (OrderAccepted, OrderRejected, OrderCanceled, OrderExpired, OrderCancelRejected,
                           OrderModified, OrderModifyRejected)
@@ -89,6 +92,17 @@ _BROKER_REPORTS: Final = (OrderAccepted, OrderRejected, OrderCanceled, OrderExpi
 def _instrument_json(instrument: Instrument) -> str:
     """Return the stored text of an instrument (the same for every order in it, so made once)."""
     return codec.to_json(codec.encode_instrument(instrument))
+
+
+def _append_event(
+    conn: sqlite3.Connection, state: tuple[str | int | None, ...], client_order_id: str, row: tuple[str, str, str, str]
+) -> bool:
+    """Save an order's new state and append its event row; return False (writing nothing) if it is not journaled."""
+    updated = conn.execute(_UPDATE_ORDER, (*state, client_order_id))
+    if updated.rowcount != 1:
+        return False
+    conn.execute(_INSERT_EVENT, row)
+    return True
 
 
 def _audit_entry(row: tuple[int, str, str, str, str]) -> AuditEntry:
@@ -298,14 +312,9 @@ class SqliteJournal:
             with self._mutex:
                 self._deferred.append((state, order.client_order_id, values))
             return
-        assignments = ", ".join(f"{column} = ?" for column in _STATE_COLUMNS)
         with self._write(f"{type(event).__name__} for order {order.client_order_id}", flush) as conn:
-            updated = conn.execute(
-                f"UPDATE orders SET {assignments} WHERE client_order_id = ?", (*state, order.client_order_id)
-            )
-            if updated.rowcount != 1:
+            if not _append_event(conn, state, order.client_order_id, values):
                 raise ValueError(f"order {order.client_order_id} is not journaled; record_order it first")
-            conn.execute(_INSERT_EVENT, values)
 
     def record_events(self, changes: Sequence[tuple[Order, OrderEvent]]) -> None:
         """Append several order events, each with its order's state, in one transaction (one disk flush at most).
@@ -315,18 +324,17 @@ class SqliteJournal:
         rows = [(self._state_values(order), order.client_order_id, self._event_values(order, event))
                 for order, event in changes]
         flush = any(not isinstance(event, _BROKER_REPORTS) for _, event in changes)
-        assignments = ", ".join(f"{column} = ?" for column in _STATE_COLUMNS)
         with self._write(f"{len(rows)} order event(s)", flush) as conn:
             for state, client_order_id, values in rows:
-                updated = conn.execute(f"UPDATE orders SET {assignments} WHERE client_order_id = ?",
-                                       (*state, client_order_id))
-                if updated.rowcount != 1:
+                if not _append_event(conn, state, client_order_id, values):
                     raise ValueError(f"order {client_order_id} is not journaled; record_order it first")
-                conn.execute(_INSERT_EVENT, values)
 
     def write_deferred(self) -> None:
-        """Commit the deferred broker reports (without a disk flush, like every broker report), then
-        checkpoint the write-ahead log if it is due: here, after the orders went out, not inside one's commit."""
+        """Commit the deferred broker reports, then checkpoint the write-ahead log if it is due.
+
+        The reports commit without a disk flush, like every broker report. Checkpoints run here, after
+        the orders went out, never inside an order's commit.
+        """
         if self._deferred:
             with self._write(f"{len(self._deferred)} broker report(s)", flush=False):
                 pass
@@ -346,15 +354,10 @@ class SqliteJournal:
 
     def _write_reports(self, conn: sqlite3.Connection, reports: Sequence[
             tuple[tuple[str | int | None, ...], str, tuple[str, str, str, str]]]) -> None:
-        assignments = ", ".join(f"{column} = ?" for column in _STATE_COLUMNS)
         for state, client_order_id, values in reports:
-            updated = conn.execute(f"UPDATE orders SET {assignments} WHERE client_order_id = ?",
-                                   (*state, client_order_id))
-            if updated.rowcount != 1:  # cannot happen for an order the manager tracks; never fail others for it
+            if not _append_event(conn, state, client_order_id, values):  # never for an order the manager tracks
                 _log.error("journal %s: a broker report for order %s, which it does not hold, was dropped",
                            self.path, client_order_id)
-                continue
-            conn.execute(_INSERT_EVENT, values)
 
     def has_fill(self, fill: Fill) -> bool:
         """Return True if a fill with this (account, trade id) is journaled."""
@@ -373,7 +376,6 @@ class SqliteJournal:
         event_values = state = None
         if order is not None and event is not None:
             event_values, state = self._event_values(order, event), self._state_values(order)
-        assignments = ", ".join(f"{column} = ?" for column in _STATE_COLUMNS)
         with self._write(f"fill {fill.trade_id}") as conn:
             inserted = conn.execute(
                 "INSERT INTO fills (account_id, trade_id, client_order_id, fill, ts) VALUES (?, ?, ?, ?, ?) "
@@ -382,13 +384,9 @@ class SqliteJournal:
             )
             if inserted.rowcount != 1:
                 return False
-            if order is not None and event_values is not None and state is not None:
-                updated = conn.execute(
-                    f"UPDATE orders SET {assignments} WHERE client_order_id = ?", (*state, order.client_order_id)
-                )
-                if updated.rowcount != 1:
-                    raise ValueError(f"order {order.client_order_id} is not journaled; record_order it first")
-                conn.execute(_INSERT_EVENT, event_values)
+            if (order is not None and event_values is not None and state is not None
+                    and not _append_event(conn, state, order.client_order_id, event_values)):
+                raise ValueError(f"order {order.client_order_id} is not journaled; record_order it first")
             return True
 
     def record_audit(self, actor: str, action: str, detail: str) -> None:
