@@ -64,11 +64,11 @@ class PaperBroker:
     and they are read back on construction, so a restarted TradeTerm finds the paper broker as it
     would find a real one. The trading day is the UTC date; when it changes, working DAY orders expire.
 
-    Group commit: each change is written at once, and its events wait for the end of the event
-    loop's turn, where one fdatasync makes every change of the turn durable; then they are
-    reported, in order, and submit, cancel and modify return. A burst of orders (a basket, a
-    strategy, cancel-all) costs one fdatasync, not one each. If that fdatasync fails, none of the
-    turn's events is reported and each waiting call raises the OSError.
+    Group commit (report_queue.py): each change is written at once and reported only after an
+    fdatasync covers it; submit, cancel and modify return once their events are reported. A change
+    alone is synced at once; changes made back to back (a basket, a strategy, cancel-all) wait for
+    the end of the event loop's turn and share one fdatasync. If it fails, none of their events is
+    reported and each waiting call raises the OSError.
 
     Events:
         ConnectionChanged(account_id, state, message): CONNECTING then CONNECTED on connect;
