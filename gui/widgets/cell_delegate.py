@@ -33,12 +33,17 @@ _HORIZONTAL = {
 _HORIZONTAL_MASK = Qt.AlignmentFlag.AlignHorizontal_Mask.value
 _REFRESH_EVENTS = frozenset({QEvent.Type.PaletteChange, QEvent.Type.FontChange, QEvent.Type.StyleChange})
 _Rect = tuple[int, int, int, int]
-_Colors = tuple[QBrush, QColor, QColor]
-"""Per color group: highlight brush, highlighted-text color, text color."""
+_Colors = tuple[QBrush, QColor, QColor, QBrush]
+"""Per color group: highlight brush, highlighted-text color, text color, alternate-row brush."""
+Column = tuple[int, int, int]
+"""A column as paint_rows draws it: (logical index, x in the viewport, width)."""
 
 PREPARE_AFTER = 3
 """Draws of a string before its glyph run is prepared: preparing costs about four plain draws, so a
 price that flickers past is drawn plainly and a string that stays (symbols, quiet prices) gets prepared."""
+PREPARES_PER_PAINT = 8
+"""Most strings prepared in one paint (each costs about 70 µs): when many strings reach PREPARE_AFTER
+together, the rest are drawn plainly this time and prepared in the next paints, so no paint stalls."""
 GLYPH_CACHE_LIMIT = 4096
 """Strings whose width (and prepared glyph run) the delegate keeps before starting afresh."""
 
@@ -57,12 +62,12 @@ class _Glyphs:
 class _Frame:
     """What one paint of the view shares across its cells: model, colors, selection, current cell."""
 
-    __slots__ = ("cells", "colors", "focus", "highlight", "highlighted_text", "model", "row", "rows", "text_color",
-                 "texts")
+    __slots__ = ("alternate_base", "cells", "colors", "focus", "highlight", "highlighted_text", "model", "row", "rows",
+                 "text_color", "texts")
 
     def __init__(self, model: RowTableModel, colors: _Colors) -> None:
         self.model = model
-        self.highlight, self.highlighted_text, self.text_color = colors
+        self.highlight, self.highlighted_text, self.text_color, self.alternate_base = colors
         self.rows: set[int] = set()
         self.cells: set[tuple[int, int]] = set()
         self.focus: tuple[int, int] | None = None
@@ -94,6 +99,7 @@ class CellDelegate(QStyledItemDelegate):
         self._kinds: list[int] = []
         self._groups: dict[int, _Colors] = {}
         self._frame: _Frame | None = None
+        self._prepare_budget = PREPARES_PER_PAINT
         self._metrics = QFontMetricsF(view.font())
         self._margin = 0
         self._ascent = 0.0
@@ -116,6 +122,7 @@ class CellDelegate(QStyledItemDelegate):
         and that state for every cell (a RowTableModel's cells are all enabled and selectable)
         instead of reading each cell's option. The current cell still paints from its option.
         """
+        self._prepare_budget = PREPARES_PER_PAINT
         view = self._view
         model = self._table(view.model())
         selection = view.selectionModel()
@@ -140,6 +147,73 @@ class CellDelegate(QStyledItemDelegate):
     def end_paint(self) -> None:
         """Go back to reading each cell's option (see begin_paint)."""
         self._frame = None
+
+    @property
+    def painting(self) -> bool:
+        """True between begin_paint and end_paint over a RowTableModel (paint_rows can draw)."""
+        return self._frame is not None
+
+    def paint_rows(self, painter: QPainter, option: QStyleOptionViewItem, rows: Sequence[tuple[int, int, int]],
+                   columns: Sequence[Column], alternate: bool) -> None:
+        """Draw the cells of rows ((row, y, height), top to bottom) in columns, all in one pass.
+
+        The pixels are those QTableView draws cell by cell through paint(): each row's background
+        (the alternate-row color on odd rows, the highlight on selected ones) filled once across
+        the columns, then each cell's text. The current cell, when it has focus, is drawn from an
+        option as QTableView would build it, focus frame included. Call between begin_paint and
+        end_paint; option is the view's own (initViewItemOption), alternate its alternatingRowColors.
+        """
+        frame = self._frame
+        if frame is None or not columns:
+            return
+        model, kinds, draw = frame.model, self._kinds, self._draw_text_at
+        left = columns[0][1]
+        width = columns[-1][1] + columns[-1][2] - left
+        highlight, highlighted_text, text_color = frame.highlight, frame.highlighted_text, frame.text_color
+        selected_rows, selected_cells, focus = frame.rows, frame.cells, frame.focus
+        pen: QColor | None = None
+        for row, y, height in rows:
+            texts, colors = model.row_cells(row)
+            whole = row in selected_rows
+            if whole:
+                painter.fillRect(left, y, width, height, highlight)
+            elif alternate and row & 1:
+                painter.fillRect(left, y, width, height, frame.alternate_base)
+            for column, x, column_width in columns:
+                if focus is not None and focus == (row, column):
+                    self._paint_current(painter, option, model.index(row, column), QRect(x, y, column_width, height),
+                                        whole or (row, column) in selected_cells)
+                    pen = None
+                    continue
+                if whole:
+                    wanted = highlighted_text
+                elif selected_cells and (row, column) in selected_cells:
+                    painter.fillRect(x, y, column_width, height, highlight)
+                    wanted = highlighted_text
+                else:
+                    color = colors[column]
+                    wanted = text_color if color is None else color
+                if wanted is not pen:
+                    painter.setPen(wanted)
+                    pen = wanted
+                text = texts[column]
+                if text:
+                    draw(painter, x, y, column_width, height, text, kinds[column])
+
+    def _paint_current(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex, rect: QRect,
+                       selected: bool) -> None:
+        """Draw the current cell from the option QTableView gives it (selection, focus, color group)."""
+        cell = QStyleOptionViewItem(option)
+        cell.rect = rect
+        state = cell.state | _State.State_HasFocus
+        if selected:
+            state |= _State.State_Selected
+        cell.state = state
+        palette = QPalette(cell.palette)
+        palette.setCurrentColorGroup(QPalette.ColorGroup.Normal if state.value & _ENABLED else
+                                     QPalette.ColorGroup.Disabled)
+        cell.palette = palette
+        self._paint_from_option(painter, cell, index)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _AnyIndex) -> None:
         frame = self._frame
@@ -171,7 +245,7 @@ class CellDelegate(QStyledItemDelegate):
         text, color = model.cell(index.row(), column)
         state = option.state.value
         rect = option.rect
-        highlight, highlighted_text, text_color = self._groups[state & _GROUP_BITS]
+        highlight, highlighted_text, text_color, _ = self._groups[state & _GROUP_BITS]
         if state & _SELECTED:
             painter.fillRect(rect, highlight)
             painter.setPen(highlighted_text)
@@ -191,6 +265,9 @@ class CellDelegate(QStyledItemDelegate):
 
     def _draw_text(self, painter: QPainter, rect: QRect, text: str, kind: int) -> None:
         x, y, width, height = cast(_Rect, rect.getRect())
+        self._draw_text_at(painter, x, y, width, height, text, kind)
+
+    def _draw_text_at(self, painter: QPainter, x: int, y: int, width: int, height: int, text: str, kind: int) -> None:
         margin = self._margin
         room = width - 2 * margin
         glyphs = self._glyphs.get(text)
@@ -203,7 +280,7 @@ class CellDelegate(QStyledItemDelegate):
         clipped = top < y
         if clipped:
             painter.save()
-            painter.setClipRect(rect)
+            painter.setClipRect(x, y, width, height)
         static = glyphs.static
         if kind == _LEFT:
             if static is None:
@@ -220,7 +297,8 @@ class CellDelegate(QStyledItemDelegate):
                 painter.drawStaticText(QPointF(left, top), static)
         if static is None:
             glyphs.uses += 1
-            if glyphs.uses >= PREPARE_AFTER:
+            if glyphs.uses >= PREPARE_AFTER and (self._prepare_budget > 0 or self._frame is None):
+                self._prepare_budget -= 1  # the budget holds within one paint of a GridTableView
                 glyphs.static = self._prepared(painter, text)
         if clipped:
             painter.restore()
@@ -293,7 +371,7 @@ class CellDelegate(QStyledItemDelegate):
 
         def colors(group: QPalette.ColorGroup) -> _Colors:
             return (palette.brush(group, role.Highlight), palette.color(group, role.HighlightedText),
-                    palette.color(group, role.Text))
+                    palette.color(group, role.Text), palette.brush(group, role.AlternateBase))
 
         active, inactive = colors(QPalette.ColorGroup.Active), colors(QPalette.ColorGroup.Inactive)
         disabled = colors(QPalette.ColorGroup.Disabled)

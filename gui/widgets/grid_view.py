@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QPaintEvent
+from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyleOptionViewItem, QTableView, QWidget
 
 from gui.models.table_model import RowTableModel
@@ -11,7 +11,22 @@ from gui.widgets.cell_delegate import CellDelegate
 
 
 class GridTableView(QTableView):
-    """A QTableView that lets its CellDelegate read selection and state once per paint, not once per cell."""
+    """A QTableView whose CellDelegate paints all the cells of a repaint in one pass.
+
+    QTableView paints cell by cell: it builds an option for each, asks the style to fill the
+    row's background and calls the delegate, one crossing into Python per cell. This view hands
+    the delegate the rows and columns under the repainted area at once (see
+    CellDelegate.paint_rows), with the same pixels. Where that layout does not hold (a grid, spans,
+    hidden or moved rows, right-to-left, another delegate) it paints as QTableView does.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._has_spans = False
+
+    def setSpan(self, row: int, column: int, row_span: int, column_span: int) -> None:
+        self._has_spans = True
+        super().setSpan(row, column, row_span, column_span)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         delegate = self.itemDelegate()
@@ -22,9 +37,43 @@ class GridTableView(QTableView):
         self.initViewItemOption(option)
         delegate.begin_paint(option.state)
         try:
-            super().paintEvent(event)
+            if not self._paint_in_one_pass(event.rect(), delegate, option):
+                super().paintEvent(event)
         finally:
             delegate.end_paint()
+
+    def _paint_in_one_pass(self, dirty: QRect, delegate: CellDelegate, option: QStyleOptionViewItem) -> bool:
+        """Paint the cells under dirty through delegate.paint_rows; False when QTableView must paint them."""
+        vertical, horizontal = self.verticalHeader(), self.horizontalHeader()
+        if (not delegate.painting or self.showGrid() or self._has_spans or self.isRightToLeft()
+                or vertical.hiddenSectionCount() or vertical.sectionsMoved()):
+            return False
+        rows = self.model().rowCount()
+        if rows == 0 or horizontal.count() == 0:
+            return True
+        bottom_edge = min(dirty.bottom(), vertical.length() - vertical.offset() - 1)
+        right_edge = min(dirty.right(), horizontal.length() - horizontal.offset() - 1)
+        top = vertical.visualIndexAt(dirty.top())
+        if top < 0 or bottom_edge < dirty.top() or right_edge < dirty.left():
+            return True
+        bottom = vertical.visualIndexAt(bottom_edge)
+        bottom = rows - 1 if bottom < 0 else bottom
+        left = max(0, horizontal.visualIndexAt(dirty.left()))
+        right = horizontal.visualIndexAt(right_edge)
+        right = horizontal.count() - 1 if right < 0 else right
+        columns = []
+        for visual in range(left, right + 1):
+            column = horizontal.logicalIndex(visual)
+            if not horizontal.isSectionHidden(column):
+                columns.append((column, horizontal.sectionViewportPosition(column), horizontal.sectionSize(column)))
+        shown = [(row, vertical.sectionViewportPosition(row), vertical.sectionSize(row))
+                 for row in range(top, bottom + 1)]
+        painter = QPainter(self.viewport())
+        try:
+            delegate.paint_rows(painter, option, shown, columns, self.alternatingRowColors())
+        finally:
+            painter.end()
+        return True
 
 
 def make_grid_view(model: RowTableModel, object_name: str, parent: QWidget | None = None) -> QTableView:

@@ -7,8 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QRect
-from PySide6.QtGui import QColor, QImage, QPalette
+from PySide6.QtCore import QItemSelectionModel, QRect
+from PySide6.QtGui import QColor, QImage, QPalette, QRegion
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QTableView, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -206,16 +206,48 @@ def test_a_too_narrow_column_shows_the_text_elided_with_an_ellipsis_and_draws_no
     assert len(beyond) == 1, "no ink spills into the next cell"
 
 
+def painted_cell_by_cell(view: QTableView, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the cells the view's CellDelegate is asked to paint one by one (QTableView's own way)."""
+    calls: list[int] = []
+    delegate = view.itemDelegate()
+    per_cell = delegate.paint
+    monkeypatch.setattr(delegate, "paint", lambda *args: (calls.append(1), per_cell(*args)))
+    return calls
+
+
 @pytest.mark.parametrize("situation", ["selected row", "current cell with focus", "disabled grid", "narrow columns",
-                                       "dark theme"])
-def test_the_grid_looks_exactly_as_qt_draws_it(qtbot: QtBot, grid: Grid, situation: str) -> None:
-    host, view, _ = grid
+                                       "dark theme", "selected cells", "current cell in a selected row",
+                                       "hidden column", "moved column", "scrolled by pixels"])
+def test_the_grid_looks_exactly_as_qt_draws_it(
+    qtbot: QtBot, grid: Grid, situation: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    host, view, model = grid
     view.selectRow(1)
-    if situation == "current cell with focus":
+    if situation in ("current cell with focus", "current cell in a selected row"):
         host.activateWindow()
         view.setFocus()
         qtbot.waitUntil(view.hasFocus)
-        view.setCurrentIndex(view.model().index(3, PNL))
+        view.setCurrentIndex(view.model().index(3 if situation == "current cell with focus" else 1, PNL))
+        if situation == "current cell in a selected row":
+            view.selectRow(1)
+    elif situation == "selected cells":
+        view.setSelectionBehavior(QTableView.SelectionBehavior.SelectItems)
+        view.setSelectionMode(QTableView.SelectionMode.ExtendedSelection)
+        view.selectionModel().select(model.index(2, PNL), QItemSelectionModel.SelectionFlag.Select)
+        view.selectionModel().select(model.index(3, NOTE), QItemSelectionModel.SelectionFlag.Select)
+    elif situation == "hidden column":
+        view.setColumnHidden(PNL, True)
+    elif situation == "moved column":
+        view.horizontalHeader().moveSection(NOTE, SYMBOL)
+    elif situation == "scrolled by pixels":
+        for row in range(40):
+            model.upsert(f"R{row:02d}", {"symbol": f"R{row:02d}", "pnl": D(row - 20), "note": "x" * (row % 7)})
+        model.flush()
+        view.setVerticalScrollMode(QTableView.ScrollMode.ScrollPerPixel)
+        view.setHorizontalScrollMode(QTableView.ScrollMode.ScrollPerPixel)
+        view.horizontalHeader().resizeSection(SYMBOL, 500)
+        view.verticalScrollBar().setValue(view.rowHeight(0) * 7 + 5)  # the top row shows in part
+        view.horizontalScrollBar().setValue(37)  # so does the first column
     elif situation == "disabled grid":
         view.setEnabled(False)
     elif situation == "narrow columns":
@@ -223,8 +255,36 @@ def test_the_grid_looks_exactly_as_qt_draws_it(qtbot: QtBot, grid: Grid, situati
             view.horizontalHeader().resizeSection(column, 44)
     elif situation == "dark theme":
         apply_theme(QApplication.instance(), Theme.DARK, [])  # type: ignore[arg-type]
+    per_cell = painted_cell_by_cell(view, monkeypatch)
     mine = render(view)
+    assert not per_cell, "make_grid_view's grid paints its cells in one pass"
     assert differing_pixels(mine, as_qt_draws_it(view)) == 0
+
+
+def test_a_repaint_of_a_few_cells_draws_them_as_qt_does_and_leaves_the_rest(grid: Grid) -> None:
+    _, view, model = grid
+    view.selectRow(0)
+    render(view)
+    model.upsert("IBM", {"symbol": "IBM", "pnl": D("-99.75"), "note": "cut"})
+    model.flush()  # repaints only the changed cells of the IBM row
+    row = model.row_of("IBM")
+    assert row is not None
+    changed = cell_rect(view, row, PNL).united(cell_rect(view, row, NOTE))
+    region = QRegion(changed)
+    mine = QImage(view.viewport().size(), QImage.Format.Format_RGB32)
+    mine.fill(0)
+    view.viewport().render(mine, changed.topLeft(), region)  # at the cells' own place
+    theirs = QImage(mine)
+    theirs.fill(0)
+    own = view.itemDelegate()
+    view.setItemDelegate(QStyledItemDelegate(view))
+    try:
+        view.viewport().render(theirs, changed.topLeft(), region)
+    finally:
+        view.setItemDelegate(own)
+    assert differing_pixels(mine, theirs) == 0
+    assert any(near(color, LOSS) for color in colors_in(mine, cell_rect(view, row, PNL)))
+    assert rgbs_in(mine, cell_rect(view, row, SYMBOL)) == {QColor(0, 0, 0).rgb()}, "cells outside the region stay"
 
 
 def test_a_theme_switch_recolors_the_selection(grid: Grid) -> None:
