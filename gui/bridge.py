@@ -60,7 +60,7 @@ class CoreBridge(QObject):
         for model in (self.quotes, self.positions, self.working_orders, self.orders, self.fills):
             self.flusher.register(model)
         self._conflated = quotes.conflate(self.quotes.take_from(self._drain_quotes))
-        marks_waiting = self.positions.pull_from(self._drain_marks, self.positions.update_position)
+        marks_waiting = self.positions.pull_from(self._drain_marks, self.positions.update_positions)
         self._marked = portfolio.conflate_marks(marks_waiting)
         self._unsubscribe = [
             lambda: quotes.release(self._conflated),

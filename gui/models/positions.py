@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from PySide6.QtCore import QObject
@@ -73,3 +74,7 @@ class PositionsTableModel(RowTableModel):
     def update_position(self, position: Position) -> None:
         """Show position's current state (it is read at the next flush, never changed)."""
         self.upsert((position.account_id, position.symbol), position)
+
+    def update_positions(self, positions: Iterable[Position]) -> None:
+        """Show the current state of each of positions (a frame's worth of marks)."""
+        self.upsert_many(((position.account_id, position.symbol), position) for position in positions)

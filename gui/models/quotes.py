@@ -84,7 +84,7 @@ class QuotesTableModel(RowTableModel):
 
     def take_from(self, drain: Callable[[], Iterable[Quote]]) -> Callable[[], None]:
         """Pull quotes from drain at each flush; return the function to call when drain has new quotes."""
-        return self.pull_from(drain, self._take)
+        return self.pull_from(drain, self._take_all)
 
     def feed_of(self, symbol: str) -> str | None:
         """Return the feed (account) whose quotes symbol's row shows, or None before its first quote."""
@@ -105,6 +105,23 @@ class QuotesTableModel(RowTableModel):
         for symbol in symbols:
             if symbol not in self._states:
                 self.upsert(symbol, self._state_for(symbol))
+
+    def _take_all(self, quotes: list[Quote]) -> None:
+        """Take a frame's worth of merged quotes as _take does, updating known rows in place in one pass."""
+        feeds, states = self._feeds, self._states
+        changed = []
+        for quote in quotes:
+            symbol, source = quote.symbol, quote.source
+            state = states.get(symbol)
+            if state is None:
+                self._take(quote)
+                continue
+            if feeds.setdefault(symbol, source) != source:
+                continue
+            state.bid, state.ask, state.last, state.close, state.volume = (
+                quote.bid, quote.ask, quote.last, quote.close, quote.volume)
+            changed.append(symbol)
+        self.mark_dirty_many(changed)
 
     def _take(self, quote: Quote) -> None:
         """Show a merged quote from the cache (it carries every field its feed ever sent: copy them all)."""

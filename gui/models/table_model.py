@@ -77,7 +77,7 @@ class RowTableModel(QAbstractTableModel):
         self._pending = False
         self._on_pending: Callable[[], None] | None = None
         self._probe: VisibleProbe | None = None
-        self._pulls: list[tuple[Callable[[], Iterable[Any]], Callable[[Any], None]]] = []
+        self._pulls: list[tuple[Callable[[], list[Any]], Callable[[list[Any]], None]]] = []
 
     # --- feeding ------------------------------------------------------------------------------
 
@@ -102,12 +102,33 @@ class RowTableModel(QAbstractTableModel):
             if not self._pending:
                 self._mark_pending()
 
+    def upsert_many(self, items: Iterable[tuple[Key, Any]]) -> None:
+        """Stage every (key, row) of items as upsert() would, in one call (a frame's worth of updates)."""
+        rows, dirty, removals = self._rows, self._dirty, self._removals
+        for key, row in items:
+            if key in rows:
+                rows[key] = row
+                dirty.add(key)
+                if removals:
+                    removals.discard(key)
+            else:
+                self._staged[key] = row
+        if not self._pending and (dirty or self._staged):
+            self._mark_pending()
+
     def mark_dirty(self, key: Key) -> None:
         """Re-format key's row at the next flush (its object was changed in place)."""
         if key in self._rows:
             self._dirty.add(key)
             if not self._pending:
                 self._mark_pending()
+
+    def mark_dirty_many(self, keys: Iterable[Key]) -> None:
+        """Re-format the rows of keys at the next flush (mark_dirty for many keys, in one call)."""
+        rows = self._rows
+        self._dirty.update(key for key in keys if key in rows)
+        if self._dirty and not self._pending:
+            self._mark_pending()
 
     def mark_all_dirty(self) -> None:
         """Re-format every row at the next flush (e.g. after a change of display settings)."""
@@ -151,12 +172,12 @@ class RowTableModel(QAbstractTableModel):
         view.setModel(self)
         self.set_visible_probe(visible_rows_probe(view))
 
-    def pull_from(self, drain: Callable[[], Iterable[Any]], take: Callable[[Any], None]) -> Callable[[], None]:
-        """At each flush, first call take(item) for every item drain() returns (a conflated source).
+    def pull_from(self, drain: Callable[[], list[Any]], take_all: Callable[[list[Any]], None]) -> Callable[[], None]:
+        """At each flush, first hand take_all what drain() returns (a conflated source), if anything.
 
         Return the function the source calls when it has items waiting: it schedules the next flush.
         """
-        self._pulls.append((drain, take))
+        self._pulls.append((drain, take_all))
         return self.request_flush
 
     def request_flush(self) -> None:
@@ -166,9 +187,10 @@ class RowTableModel(QAbstractTableModel):
 
     def flush(self) -> None:
         """Take what the pulled sources hold, apply staged removals and inserts, re-format dirty rows and repaint."""
-        for drain, take in self._pulls:
-            for item in drain():
-                take(item)
+        for drain, take_all in self._pulls:
+            items = drain()
+            if items:
+                take_all(items)
         if not self._pending:
             return
         self._pending = False

@@ -360,6 +360,25 @@ def test_hide_flat_drops_a_flat_position_without_realized_pnl_at_flush() -> None
     assert PositionsTableModel().hide_flat is False
 
 
+def test_a_frame_of_marks_taken_at_once_shows_new_and_known_positions_and_revives_a_removed_row(checked) -> None:
+    model = PositionsTableModel()
+    known, gone, new = position("KNOWN"), position("GONE"), position("NEW")
+    for item in (known, gone, new):
+        item.apply(make_fill(symbol=item.symbol, quantity="10", price="10"))
+    model.update_positions([known, gone])
+    model.flush()
+    model.remove((gone.account_id, "GONE"))  # staged; the frame's marks bring it back
+    known.mark(Decimal("12.5"))
+    gone.mark(Decimal("9"))
+    new.mark(Decimal("11"))
+    model.update_positions([known, gone, new])
+    model.flush()
+    assert [key[1] for key in model.row_keys()] == ["GONE", "KNOWN", "NEW"]
+    assert texts(model, (known.account_id, "KNOWN"))["unrealized"] == "+25.00"
+    assert texts(model, (gone.account_id, "GONE"))["unrealized"] == "-10.00"
+    assert texts(model, (new.account_id, "NEW"))["last"] == "11.00"
+
+
 # --- orders -------------------------------------------------------------------------------------
 
 
