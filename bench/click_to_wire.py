@@ -253,12 +253,19 @@ async def _throughput(
 
 async def _cancel_all(session: Any, account: Any) -> dict[str, Any]:
     """Cancel every order resting on the paper account (all those the runs above left); time it to the last."""
+    from bench.qtprobe import Heartbeat
+
     working = len(session.oms.working(account))
+    heartbeat = Heartbeat()
+    heartbeat.start()
     start = now()
     asked = await session.cancel_all(account)
+    elapsed = now() - start
+    heartbeat.stop()
     left = len(session.oms.working(account))
     return {"bench": "click_to_wire", "variant": "cancel_all->paper", "working": working, "asked": asked,
-            "still_working": left, "all_canceled_ms": ms(now() - start)}
+            "still_working": left, "all_canceled_ms": ms(elapsed),
+            "stall_max_ms": ms(max(heartbeat.gaps, default=0.0))}  # how long the window froze at most
 
 
 def run(orders: int, throughput_orders: int) -> list[dict[str, Any]]:

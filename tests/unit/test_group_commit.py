@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from decimal import Decimal
@@ -31,7 +31,7 @@ from core.services import group_commit
 from core.services.bus import EventBus
 from core.services.oms import OrderManager
 from core.services.risk import HoldCause, RiskConfig, RiskLimits
-from core.services.session import OrderRefused, TradingSession
+from core.services.session import CANCEL_SLICE, OrderRefused, TradingSession
 from core.storage.journal import SqliteJournal
 from tests.factories import make_order
 
@@ -46,6 +46,7 @@ class CountingJournal(SqliteJournal):
         self.batches: list[int] = []
         self.event_batches: list[list[str]] = []
         self.disk_full = False
+        self.on_events: Callable[[], None] = lambda: None
 
     def record_orders(self, orders: Sequence[Order]) -> None:
         self.batches.append(len(orders))
@@ -53,6 +54,7 @@ class CountingJournal(SqliteJournal):
 
     def record_events(self, changes: Sequence[tuple[Order, OrderEvent]]) -> None:
         self.event_batches.append([type(event).__name__ for _, event in changes])
+        self.on_events()
         if self.disk_full:
             raise JournalError(f"Cannot record {len(changes)} order event(s) in the journal: disk full.")
         super().record_events(changes)
@@ -117,6 +119,33 @@ async def test_the_kill_switch_journals_every_cancel_in_one_transaction_before_t
     assert all(o.status is OrderStatus.CANCELED for o in orders)
     at_broker = (await world.broker.snapshot()).orders
     assert len(at_broker) == 40 and all(o.status is OrderStatus.CANCELED for o in at_broker)
+
+
+async def test_a_kill_switch_over_many_orders_goes_in_slices_and_the_loop_runs_between_them(world: World) -> None:
+    count = 2 * CANCEL_SLICE + 10
+    orders = await asyncio.gather(*(world.session.submit(buy(k)) for k in range(count)))
+    turns = 0
+    turns_at_slice: list[int] = []
+    world.journal.on_events = lambda: turns_at_slice.append(turns)
+
+    async def window() -> None:  # stands for Qt: one step per turn of the event loop
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    painting = asyncio.ensure_future(window())
+    try:
+        assert await world.session.kill_switch("test") == count
+    finally:
+        painting.cancel()
+    slices = [batch for batch in world.journal.event_batches if batch[0] == "OrderPendingCancel"]
+    assert [len(batch) for batch in slices] == [CANCEL_SLICE, CANCEL_SLICE, 10]
+    cancel_turns = turns_at_slice[-3:]
+    assert cancel_turns[0] < cancel_turns[1] < cancel_turns[2], "the loop turned between the slices"
+    assert all(o.status is OrderStatus.CANCELED for o in orders)
+    at_broker = (await world.broker.snapshot()).orders
+    assert len(at_broker) == count and all(o.status is OrderStatus.CANCELED for o in at_broker)
 
 
 async def test_the_kill_switch_still_cancels_everything_when_the_journal_cannot_record_the_cancels(
