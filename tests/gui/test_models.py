@@ -361,7 +361,7 @@ def test_hide_flat_drops_a_flat_position_without_realized_pnl_at_flush() -> None
 
 
 def test_a_frame_of_marks_taken_at_once_shows_new_and_known_positions_and_revives_a_removed_row(checked) -> None:
-    model = PositionsTableModel()
+    model = checked(PositionsTableModel())
     known, gone, new = position("KNOWN"), position("GONE"), position("NEW")
     for item in (known, gone, new):
         item.apply(make_fill(symbol=item.symbol, quantity="10", price="10"))
