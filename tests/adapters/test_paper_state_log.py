@@ -202,6 +202,32 @@ async def test_the_log_is_compacted_past_its_bound_and_never_grows_beyond_it(
     await first.disconnect()
 
 
+async def test_compactions_reuse_what_the_log_wrote_yet_leave_every_order_and_fill_as_it_is_now(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(state_store, "MIN_LINES_BEFORE_COMPACTION", 3)  # compact every few changes
+    monkeypatch.setattr(state_store, "LINES_PER_ITEM", 0)
+    encoded: list[str] = []
+    encode = state_store.encode_order
+    monkeypatch.setattr(state_store, "encode_order", lambda o: (encoded.append(o.client_order_id), encode(o))[1])
+    path = tmp_path / "paper.json"
+    first = open_paper(path)
+    still = await trade_a_lot(first)  # rests, fills, modifies and cancels, across several compactions
+    encoded.clear()
+    for made in still[:6]:
+        await first.cancel(made)  # each cancel lands in a save that may compact
+    await first.submit(order(first, Side.BUY, None, qty="2"))  # and a fill
+    before = await first.snapshot()
+    assert 0 < len(encoded) <= 7 * 2, "a compaction encodes the orders changed since the last save, not all"
+
+    second = open_paper(path)  # the first is not closed: what is on disk is compaction and log only
+    await second.connect()
+    assert_same_account(before, await second.snapshot())
+    assert sum(o.status is OrderStatus.CANCELED for o in before.orders) >= 16
+    await second.disconnect()
+    await first.disconnect()
+
+
 async def test_after_a_failed_write_the_next_change_saves_the_whole_books(tmp_path: Path) -> None:
     path = tmp_path / "paper.json"
     first = open_paper(path)

@@ -21,9 +21,24 @@ from core.domain import ClientOrderId, Instrument
 
 
 class ChangeRecorder:
-    """Remember what the snapshot and the log already hold; describe only what changed since."""
+    """Remember what the snapshot and the log already hold; describe only what changed since.
 
-    def __init__(self, state: PaperState) -> None:
+    It also keeps each order and fill as last written (encoded), so that a compaction encodes
+    only what changed since instead of the whole day's orders again.
+    """
+
+    def __init__(
+        self,
+        state: PaperState,
+        orders: dict[ClientOrderId, dict[str, Any]] | None = None,
+        fills: list[dict[str, Any]] | None = None,
+    ) -> None:
+        self.orders: dict[ClientOrderId, dict[str, Any]] = {} if orders is None else orders
+        """Each order as the snapshot or the log last wrote it (those not here: encode afresh)."""
+        self.fills: list[dict[str, Any]] = [] if fills is None else fills
+        """The first fills of the books as written (the rest: encode afresh)."""
+        self._described: list[tuple[ClientOrderId, dict[str, Any]]] = []
+        self._described_fills: list[dict[str, Any]] = []
         self._fills = 0
         self._cash: dict[str, Decimal] = {}
         self._holdings: dict[str, tuple[Decimal, Decimal]] = {}
@@ -45,11 +60,12 @@ class ChangeRecorder:
         if len(books.fills) < self._fills:
             return None
         change: dict[str, Any] = {}
-        encoded = [encode_order(order) for order in orders]
-        if encoded:
-            change["orders"] = encoded
-        if len(books.fills) > self._fills:
-            change["fills"] = [encode_fill(fill) for fill in books.fills[self._fills:]]
+        self._described = [(order.client_order_id, encode_order(order)) for order in orders]
+        if self._described:
+            change["orders"] = [encoded for _, encoded in self._described]
+        self._described_fills = [encode_fill(fill) for fill in books.fills[self._fills:]]
+        if self._described_fills:
+            change["fills"] = self._described_fills
         cash = {currency: str(amount) for currency, amount in books.cash.items() if self._cash.get(currency) != amount}
         if cash:
             change["cash"] = cash
@@ -72,7 +88,11 @@ class ChangeRecorder:
     def written(
         self, trading_day: date, books: Books, mids: Mapping[str, Decimal], closes: Mapping[str, Decimal]
     ) -> None:
-        """Take these books and levels as what is on disk now."""
+        """Take these books and levels (and the orders and fills last described) as what is on disk now."""
+        self.orders.update(self._described)
+        if len(self.fills) == self._fills:
+            self.fills.extend(self._described_fills)
+        self._described, self._described_fills = [], []
         self._fills = len(books.fills)
         self._cash = dict(books.cash)
         self._holdings = {symbol: (h.quantity, h.avg_cost) for symbol, h in books.holdings.items()}

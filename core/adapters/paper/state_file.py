@@ -49,9 +49,18 @@ class Snapshot:
     log_id: str | None
 
 
-def write_state(path: str, state: PaperState, log_id: str) -> None:
-    """Write state to path atomically (see core.adapters.state_json), continued by the log log_id."""
-    write_json_atomically(path, _encode(state, log_id))
+def write_state(
+    path: str,
+    state: PaperState,
+    log_id: str,
+    orders: list[dict[str, Any]] | None = None,
+    fills: list[dict[str, Any]] | None = None,
+) -> None:
+    """Write state to path atomically (see core.adapters.state_json), continued by the log log_id.
+
+    orders and fills, when given, are state's orders and books' fills already encoded, in order.
+    """
+    write_json_atomically(path, _encode(state, log_id, orders, fills))
 
 
 def read_state(
@@ -63,7 +72,9 @@ def read_state(
                       older_versions=OLDER_VERSIONS)
 
 
-def _encode(state: PaperState, log_id: str) -> dict[str, Any]:
+def _encode(
+    state: PaperState, log_id: str, orders: list[dict[str, Any]] | None, fills: list[dict[str, Any]] | None
+) -> dict[str, Any]:
     books = state.books
     return {
         "version": VERSION,
@@ -74,8 +85,8 @@ def _encode(state: PaperState, log_id: str) -> dict[str, Any]:
         "positions": {symbol: encode_holding(h) for symbol, h in books.holdings.items()},
         "trade_seq": books.trade_seq,
         "order_seq": books.order_seq,
-        "orders": [encode_order(order) for order in state.orders],
-        "fills": [encode_fill(fill) for fill in books.fills],
+        "orders": [encode_order(order) for order in state.orders] if orders is None else orders,
+        "fills": [encode_fill(fill) for fill in books.fills] if fills is None else fills,
         "mids": {symbol: str(price) for symbol, price in state.mids.items()},
         "closes": {symbol: str(price) for symbol, price in state.closes.items()},
     }

@@ -13,7 +13,7 @@ Files: `<state_path>` (the snapshot, see state_file.py) and `<state_path>.log` (
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -21,10 +21,10 @@ from pathlib import Path
 from core.adapters.paper.books import Books
 from core.adapters.paper.matching import PaperOrder
 from core.adapters.paper.state_change import ChangeRecorder, apply_change
-from core.adapters.paper.state_file import VERSION, PaperState, read_state, write_state
+from core.adapters.paper.state_file import VERSION, PaperState, encode_order, read_state, write_state
 from core.adapters.paper.state_log import CorruptLog, LogWriter, read_log
-from core.adapters.state_json import DECODE_ERRORS
-from core.domain import AccountId, Instrument
+from core.adapters.state_json import DECODE_ERRORS, encode_fill
+from core.domain import AccountId, ClientOrderId, Instrument
 
 MIN_LINES_BEFORE_COMPACTION = 10_000
 LINES_PER_ITEM = 2
@@ -69,17 +69,26 @@ class PaperStore:
         self._log.lines = len(changes)
         return state
 
-    def compact(self, state: PaperState) -> None:
+    def compact(self, state: PaperState, changed: Collection[ClientOrderId] | None = None) -> None:
         """Write state as the new snapshot, then replace the log with an empty one that continues it.
 
-        A crash between the two leaves the old log, whose id the new snapshot does not carry: it is
-        then ignored, as everything in it is in the snapshot.
+        changed: the orders changed since the last save. The others, and the fills, are written as
+        the snapshot or the log last wrote them, without encoding them again (at 4,300 orders that
+        was 30 ms of a compaction's 55). None (a load, a save of the whole books) encodes everything.
+        A crash between the snapshot and the new log leaves the old log, whose id the new snapshot
+        does not carry: it is then ignored, as everything in it is in the snapshot.
         """
-        self._recorder = None  # until the new log is in place, every save compacts (an old log is ignored)
+        recorder, self._recorder = self._recorder, None  # until the new log is in place, every save compacts
+        known = recorder.orders if recorder is not None and changed is not None else {}
+        fresh = frozenset(changed or ())
+        orders = {order.client_order_id: (None if order.client_order_id in fresh else known.get(order.client_order_id))
+                  or encode_order(order) for order in state.orders}
+        written_fills = recorder.fills if recorder is not None and changed is not None else []
+        fills = written_fills + [encode_fill(fill) for fill in state.books.fills[len(written_fills):]]
         log_id = uuid.uuid4().hex
-        write_state(self._path, state, log_id)
+        write_state(self._path, state, log_id, list(orders.values()), fills)
         self._log.start(log_id, VERSION)
-        self._recorder = ChangeRecorder(state)
+        self._recorder = ChangeRecorder(state, orders, fills)
 
     def record(
         self,
@@ -101,6 +110,7 @@ class PaperStore:
             return False
         change = recorder.describe(trading_day, books, changed, mids, closes)
         if change is None:
+            recorder.fills.clear()  # fills were pruned: the ones written no longer line up with the books
             return False
         if change:
             try:
