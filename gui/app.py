@@ -97,9 +97,25 @@ def freeze_startup_heap() -> None:
 
     Those objects live as long as the window. Left in the collector's oldest generation, each full
     pass walks them all: a 40 ms freeze of the window, in the middle of a session, on a 2-core VM.
+    From then on what survives each full pass is exempted too (see _freeze_survivors).
     """
     gc.collect()
     gc.freeze()
+    if _freeze_survivors not in gc.callbacks:
+        gc.callbacks.append(_freeze_survivors)
+
+
+def _freeze_survivors(phase: str, info: dict[str, int]) -> None:
+    """After a full collection, exempt its survivors from the next ones.
+
+    The day's orders, fills and their events accumulate: after 10,000 orders a full pass over them
+    took 104 ms, in the middle of a cancel-all. What survived a full pass is the session's long-lived
+    state; the next passes then walk only what was made since. A cycle among exempted objects that
+    later becomes garbage is not reclaimed, so only a full pass's survivors are exempted, never
+    objects the collector has not yet looked at.
+    """
+    if phase == "stop" and info.get("generation") == 2:
+        gc.freeze()
 
 
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
