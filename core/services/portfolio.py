@@ -148,10 +148,9 @@ class Portfolio:
 
     def _on_quote(self, quote: Quote) -> None:
         """Mark each position with its own account's feed, or with any feed when its account has none."""
-        symbol, source, close = quote.symbol, quote.source, quote.close
-        last = quote.last
-        if last is None and quote.bid is not None and quote.ask is not None:
-            last = (quote.bid + quote.ask) / 2
+        symbol, bid, ask, last, close, _, _, _, source, _ = quote  # one step for a tuple
+        if last is None and bid is not None and ask is not None:
+            last = (bid + ask) / 2
         self._last[symbol] = (last, close)
         if source:
             self._fed.add((source, symbol))

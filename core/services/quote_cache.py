@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 from core.domain import Quote
 from core.services.bus import EventBus
@@ -46,15 +45,16 @@ class QuoteCache:
         self._sources.release(view)
 
     def _on_quote(self, quote: Quote) -> None:
-        key = (quote.source, quote.symbol)
-        if (quote.bid is None or quote.ask is None or quote.last is None or quote.close is None
-                or quote.volume is None or quote.bid_size is None or quote.ask_size is None):
+        symbol, bid, ask, last, close, volume, bid_size, ask_size, source, _ = quote  # one step for a tuple
+        key = (source, symbol)
+        if (bid is None or ask is None or last is None or close is None or volume is None or bid_size is None
+                or ask_size is None):
             previous = self._by_feed.get(key)
             if previous is not None:
                 kept = {name: getattr(previous, name) for name in _FIELDS if getattr(quote, name) is None}
                 if kept:
-                    quote = replace(quote, **kept)
+                    quote = quote.replace(**kept)
         self._by_feed[key] = quote
-        self._any[quote.symbol] = quote
+        self._any[symbol] = quote
         for view in self._sources.views:
             view.put(key, quote)

@@ -111,15 +111,14 @@ class QuotesTableModel(RowTableModel):
         feeds, states = self._feeds, self._states
         changed = []
         for quote in quotes:
-            symbol, source = quote.symbol, quote.source
+            symbol, bid, ask, last, close, volume, _, _, source, _ = quote  # one step for a tuple
             state = states.get(symbol)
             if state is None:
                 self._take(quote)
                 continue
             if feeds.setdefault(symbol, source) != source:
                 continue
-            state.bid, state.ask, state.last, state.close, state.volume = (
-                quote.bid, quote.ask, quote.last, quote.close, quote.volume)
+            state.bid, state.ask, state.last, state.close, state.volume = bid, ask, last, close, volume
             changed.append(symbol)
         self.mark_dirty_many(changed)
 

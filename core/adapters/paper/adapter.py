@@ -7,7 +7,6 @@ import contextlib
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -145,7 +144,7 @@ class PaperBroker:
         self._sink(ConnectionChanged(self.account_id, ConnectionState.CONNECTED, "Paper trading: simulated market"))
         self._sink(AccountUpdated(self.account_id, self._books.cash_balances()))
         for symbol in sorted(self._subscribed):
-            self._sink(replace(self._market.quote(symbol), source=self.account_id))
+            self._sink(self._market.quote(symbol).replace(source=self.account_id))
         self._task = asyncio.get_running_loop().create_task(self._run(), name=f"paper-market-{self.account_id}")
 
     async def disconnect(self) -> None:
@@ -173,7 +172,7 @@ class PaperBroker:
         self._subscribed.update(new)
         if self._connected:
             for symbol in new:
-                self._sink(replace(self._market.quote(symbol), source=self.account_id))
+                self._sink(self._market.quote(symbol).replace(source=self.account_id))
 
     async def submit(self, order: Order) -> None:
         """Put order on the paper book and match it at once; raise a BrokerError if the broker refuses it."""
@@ -292,7 +291,7 @@ class PaperBroker:
                 self._changed[order.client_order_id] = None
         for quote in quotes:
             if quote.symbol in self._subscribed:
-                self._sink(replace(quote, source=self.account_id))
+                self._sink(quote.replace(source=self.account_id))
         if outcomes or self._changed:
             self._commit(self._settle(outcomes))
 
