@@ -80,7 +80,7 @@ class Feeder:
     async def run(self, seconds: float) -> None:
         from core.domain import Quote
 
-        rate, publish, on_quote = self.rate, self.publish, self.on_quote
+        rate, publish, on_quote, tick = self.rate, self.publish, self.on_quote, Quote.tick
         count = len(self.symbols)
         volume = Decimal(100)
         size = Decimal(300)
@@ -103,8 +103,8 @@ class Feeder:
             for k in range(sent, sent + batch):
                 symbol, row, close = slots[slot]
                 on_quote(symbol, start + k / rate if rate else t)
-                publish(Quote(symbol, row[step], row[step + 1], row[step], close, volume, size,  # type: ignore[operator]
-                              size))  # every field, as the paper adapter sends
+                publish(tick(symbol, row[step], row[step + 1], row[step], close, volume, size,  # type: ignore[operator]
+                             size))  # every field, built as the adapters build a tick
                 slot += 1
                 if slot == count:
                     slot = 0

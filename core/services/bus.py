@@ -47,7 +47,12 @@ class EventBus:
             return
         self._dispatching = True
         try:
-            self._deliver(event)
+            handlers = self._resolved.get(type(event))  # _deliver, inlined: a quote a tick comes this way
+            for handler in handlers if handlers is not None else self._handlers_for(type(event)):
+                try:
+                    handler(event)
+                except Exception:
+                    log.exception("handler %r failed on %s", handler, type(event).__name__)
             queue = self._queue
             while queue:
                 self._deliver(queue.popleft())

@@ -63,4 +63,7 @@ def test_a_quote_is_immutable_and_keeps_every_field_it_was_given() -> None:
     given = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     assert Quote("X", ts=given).ts == given
     assert pickle.loads(pickle.dumps(quote)) == quote
+    ticked = Quote.tick("AAPL", D("1"), D("2"), D("1.5"), D("1.4"), D("100"), D("3"), D("4"), "P")
+    assert type(ticked) is Quote and ticked.replace(ts=quote.ts) == quote  # a feed's way to build the same quote
+    assert abs((ticked.ts - quote.ts).total_seconds()) < 60
     assert "bid=Decimal('1')" in repr(quote) and "ts=datetime" in repr(quote)

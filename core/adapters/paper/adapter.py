@@ -119,7 +119,7 @@ class PaperBroker:
             prices.update(state.mids)
             closes = state.closes
             self._trading_day = state.trading_day
-        self._market = Market(listed, prices, config.seed, closes=closes)
+        self._market = Market(listed, prices, config.seed, closes=closes, source=self.account_id)
         self._subscribed: set[str] = set()
         self._connected = False
         self._task: asyncio.Task[None] | None = None
@@ -144,7 +144,7 @@ class PaperBroker:
         self._sink(ConnectionChanged(self.account_id, ConnectionState.CONNECTED, "Paper trading: simulated market"))
         self._sink(AccountUpdated(self.account_id, self._books.cash_balances()))
         for symbol in sorted(self._subscribed):
-            self._sink(self._market.quote(symbol).replace(source=self.account_id))
+            self._sink(self._market.quote(symbol))
         self._task = asyncio.get_running_loop().create_task(self._run(), name=f"paper-market-{self.account_id}")
 
     async def disconnect(self) -> None:
@@ -172,7 +172,7 @@ class PaperBroker:
         self._subscribed.update(new)
         if self._connected:
             for symbol in new:
-                self._sink(self._market.quote(symbol).replace(source=self.account_id))
+                self._sink(self._market.quote(symbol))
 
     async def submit(self, order: Order) -> None:
         """Put order on the paper book and match it at once; raise a BrokerError if the broker refuses it."""
@@ -291,7 +291,7 @@ class PaperBroker:
                 self._changed[order.client_order_id] = None
         for quote in quotes:
             if quote.symbol in self._subscribed:
-                self._sink(quote.replace(source=self.account_id))
+                self._sink(quote)
         if outcomes or self._changed:
             self._commit(self._settle(outcomes))
 

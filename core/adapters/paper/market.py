@@ -40,9 +40,9 @@ class _Book:
     def ask_ticks(self) -> int:
         return self.bid_ticks + self.spread
 
-    def quote(self) -> Quote:
+    def quote(self, source: str) -> Quote:
         lot = self.instrument.lot_size
-        return Quote(
+        return Quote.tick(
             symbol=self.instrument.symbol,
             bid=self.bid_ticks * self.tick,
             ask=self.ask_ticks * self.tick,
@@ -51,6 +51,7 @@ class _Book:
             volume=self.volume,
             bid_size=self.bid_lots * lot,
             ask_size=self.ask_lots * lot,
+            source=source,
         )
 
 
@@ -70,7 +71,9 @@ class Market:
         seed: int = 1,
         step_bps: Decimal = Decimal(1),
         closes: Mapping[str, Decimal] | None = None,
+        source: str = "",
     ) -> None:
+        self._source = source
         self._rng = random.Random(seed)
         self._step = step_bps / Decimal(10_000)
         self._books: dict[str, _Book] = {}
@@ -90,7 +93,7 @@ class Market:
 
     def quote(self, symbol: str) -> Quote:
         """Return the current top of book of symbol (KeyError if the market does not list it)."""
-        return self._books[symbol].quote()
+        return self._books[symbol].quote(self._source)
 
     def step(self) -> list[Quote]:
         """Advance every instrument by one tick of time; return the new quotes, in listing order."""
@@ -121,4 +124,4 @@ class Market:
             price_ticks = book.ask_ticks if rng.random() < 0.5 else book.bid_ticks
             book.last = price_ticks * book.tick
             book.volume += rng.randint(*_TRADE_LOTS) * book.instrument.lot_size
-        return book.quote()
+        return book.quote(self._source)
