@@ -174,6 +174,8 @@ class BrokerContract:
             assert 0 < quote.bid <= quote.ask
             assert instrument.is_on_tick(quote.bid) and instrument.is_on_tick(quote.ask)
         assert {q.symbol for q in connected.events.of_type(Quote)} == {symbol}
+        # Each quote names its feed, so positions and risk of this account use this account's prices.
+        assert {q.source for q in connected.events.of_type(Quote)} == {connected.adapter.account_id}
 
     async def test_marketable_limit_buy_fills_with_our_client_order_id(self, connected: ContractSubject) -> None:
         order = await self.marketable_buy(connected)

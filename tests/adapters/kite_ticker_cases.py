@@ -56,6 +56,8 @@ class TestKiteTicker:
             infy = await events.wait_for(Quote, lambda q: q.symbol == "INFY")
             assert nifty.last is not None and nifty.bid is None and nifty.close is not None
             assert infy.bid is not None and infy.ask is not None and infy.bid < infy.ask
+            # Each quote names its feed, so this account's positions and risk use Kite's own prices.
+            assert nifty.source == infy.source == "KITE-T"
             assert sim.subscriptions() == [{listing.token: "full" for listing in sim.exchange.listings.values()}]
         finally:
             await adapter.disconnect()

@@ -456,7 +456,7 @@ class KiteBroker:
         for tick in ticks:
             symbol = self._symbols_by_token.get(int(tick.get("instrument_token", 0)))
             if symbol is not None and symbol in self._subscribed:
-                self._sink(parse_tick(tick, symbol))
+                self._sink(parse_tick(tick, symbol, self.account_id))
 
     def _on_postback(self, order: dict[str, Any]) -> None:
         self._spawn(self._apply_postback(order))

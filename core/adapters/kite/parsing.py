@@ -334,14 +334,17 @@ def parse_cash(margins: Mapping[str, Any]) -> tuple[Money, ...]:
     return (Money(decimal_of(equity.get("net")), CURRENCY),)
 
 
-def parse_tick(tick: Mapping[str, Any], symbol: str) -> Quote:
-    """Return the Quote of one kiteconnect tick dict (ltp, quote or full mode; index packets have no depth)."""
+def parse_tick(tick: Mapping[str, Any], symbol: str, source: str = "") -> Quote:
+    """Return the Quote of one kiteconnect tick dict (ltp, quote or full mode; index packets have no depth).
+
+    source is the account whose ticker sent it.
+    """
     depth = tick.get("depth") or {}
     bids = [level for level in depth.get("buy", []) if level.get("quantity")]
     asks = [level for level in depth.get("sell", []) if level.get("quantity")]
     ohlc = tick.get("ohlc") or {}
     volume = tick.get("volume_traded")
-    return Quote(
+    return Quote.tick(
         symbol=symbol,
         bid=decimal_of(bids[0]["price"]) if bids else None,
         ask=decimal_of(asks[0]["price"]) if asks else None,
@@ -350,4 +353,5 @@ def parse_tick(tick: Mapping[str, Any], symbol: str) -> Quote:
         volume=decimal_of(volume) if volume is not None else None,
         bid_size=decimal_of(bids[0]["quantity"]) if bids else None,
         ask_size=decimal_of(asks[0]["quantity"]) if asks else None,
+        source=source,
     )
