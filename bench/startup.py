@@ -89,7 +89,7 @@ async def _stream(window: object, count: int, seconds: float) -> dict[str, float
     bridge.quotes.set_instruments(instruments)
     bridge.quotes.watch(symbols)
     session.portfolio.restore(_held_fills(symbols, 0.4))
-    feeder = Feeder(symbols, STREAM_RATE, session.bus.publish, lambda symbol, created: None)
+    feeder = Feeder(symbols, STREAM_RATE, session.bus.publish_quotes, lambda symbol, created: None)
     await feeder.run(seconds)
     return {"rss_streaming_mb": rss_mb(), "peak_rss_mb": peak_rss_mb(), "streamed_quotes": feeder.sent}
 

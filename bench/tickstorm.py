@@ -65,6 +65,9 @@ def price_levels(index: int) -> list[Decimal]:
 class Feeder:
     """Offer quotes at `rate` per second (0: as fast as possible), at most BATCH_CAP per loop turn.
 
+    Each turn's quotes are built with Quote.tick and handed over in one call, as an adapter hands
+    over what one read of its feed brought.
+
     A quote's creation time is when it was due, so a feeder that falls behind shows as staleness.
     """
 
@@ -100,15 +103,17 @@ class Feeder:
                 batch = BATCH_CAP
             step = (sent // count) % LEVELS
             slot = sent % count
+            quotes = []
+            add = quotes.append
             for k in range(sent, sent + batch):
                 symbol, row, close = slots[slot]
                 on_quote(symbol, start + k / rate if rate else t)
-                publish(tick(symbol, row[step], row[step + 1], row[step], close, volume, size,  # type: ignore[operator]
-                             size))  # every field, built as the adapters build a tick
+                add(tick(symbol, row[step], row[step + 1], row[step], close, volume, size, size))  # every field
                 slot += 1
                 if slot == count:
                     slot = 0
                     step = (step + 1) % LEVELS
+            publish(quotes)  # one read's worth, handed over as the adapters hand theirs
             sent += batch
             if rate and sent >= int((now() - start) * rate):
                 await asyncio.sleep(0.001)
@@ -212,7 +217,7 @@ def run_tradeterm(rate: int, seconds: float, count: int, held_fraction: float) -
 
     quotes_model.dataChanged.connect(on_flushed)  # the watchlist's own flush (grids flush in turns)
     heartbeat = Heartbeat()
-    feeder = Feeder(symbols, rate, session.bus.publish, staleness.quote_hook)
+    feeder = Feeder(symbols, rate, session.bus.publish_quotes, staleness.quote_hook)
     figures: dict[str, object] = {}
 
     async def scenario() -> None:

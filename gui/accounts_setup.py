@@ -65,7 +65,8 @@ class AccountsSetup:
         if account_id not in self._session.account_ids():
             saved = next((a for a in self._settings.accounts() if a.id == account_id), None)
             account = saved or AccountSettings(str(account_id), "kite", {})
-            adapter = create_adapter("kite", account_id, self._adapter_settings(account), self._bus.publish)
+            adapter = create_adapter("kite", account_id, self._adapter_settings(account), self._bus.publish,
+                                     self._bus.publish_quotes)
             self._session.add_account(adapter)
             self._save(account)
             self._window.add_account_view(str(account_id))
@@ -168,7 +169,8 @@ class AccountsSetup:
                 # The panel sets what it shows; settings it does not show (timeouts, ...) are kept.
                 merged = {**(saved.settings if saved is not None and saved.kind == kind else {}), **values}
                 account = AccountSettings(str(account_id), kind, merged)
-                adapter = create_adapter(kind, account_id, self._adapter_settings(account), self._bus.publish)
+                adapter = create_adapter(kind, account_id, self._adapter_settings(account), self._bus.publish,
+                                         self._bus.publish_quotes)
                 self._session.add_account(adapter)
                 self._save(account)
                 self._window.add_account_view(str(account_id))

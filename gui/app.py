@@ -72,7 +72,8 @@ def create_main_window(
     mail = MailSetup(settings, paths.root, bus, session.portfolio, secrets)
     extras = AdapterExtras(secrets, mail, paths.root / "cache")
     for account in accounts:
-        session.add_account(create_adapter(account.kind, AccountId(account.id), extras(account), bus.publish))
+        session.add_account(create_adapter(account.kind, AccountId(account.id), extras(account), bus.publish,
+                                           bus.publish_quotes))
     window = MainWindow(session, settings)
     window.add_tool_action("About", "action.about", "Ctrl+Shift+A", lambda: AboutDialog(window).open())
     window.add_tool_action("E-mail settings…", "action.emailSettings", "Ctrl+Shift+E",

@@ -9,7 +9,8 @@ Checklist for implementers:
 - Publish order events keyed by our ClientOrderId (carried in the broker's reference field):
   OrderAccepted, OrderRejected, OrderCanceled, OrderExpired, OrderCancelRejected, OrderModified,
   OrderFilled (with a Fill whose trade_id is the broker's execution id).
-- Publish Quote for subscribed instruments and AccountUpdated when cash changes.
+- Publish Quote for subscribed instruments and AccountUpdated when cash changes. Hand the quotes of
+  one read of the feed to the QuoteSink in one call when you were given one.
 - `snapshot` answers what the broker knows now, for reconciliation.
 - Translate broker types to domain types at the edge (parsing.py), nowhere else.
 
@@ -36,10 +37,23 @@ from core.domain import (
     OrderStatus,
     Price,
     Quantity,
+    Quote,
     Side,
 )
 
 EventSink = Callable[[Event], None]
+QuoteSink = Callable[[Sequence[Quote]], None]
+"""Where an adapter hands the quotes of one read of its feed, in order (the app's: EventBus.publish_quotes)."""
+
+
+def quotes_one_by_one(sink: EventSink) -> QuoteSink:
+    """Return a QuoteSink that hands each quote to sink: what an adapter built without a QuoteSink uses."""
+
+    def hand_over(quotes: Sequence[Quote]) -> None:
+        for quote in quotes:
+            sink(quote)
+
+    return hand_over
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,4 +116,9 @@ class BrokerAdapter(Protocol):
     async def snapshot(self, fills_since: datetime | None = None) -> BrokerSnapshot: ...
 
 
-AdapterFactory = Callable[[AccountId, dict[str, object], EventSink], BrokerAdapter]
+class AdapterFactory(Protocol):
+    """A broker kind's `create(account_id, settings, sink, quotes=...)`, as the registry calls it."""
+
+    def __call__(
+        self, account_id: AccountId, settings: dict[str, object], sink: EventSink, *, quotes: QuoteSink | None = None
+    ) -> BrokerAdapter: ...

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -69,7 +69,7 @@ class Portfolio:
         self._cash: dict[AccountId, tuple[Money, ...]] = {}
         self._marks: ConflatedSources[Position, Position] = ConflatedSources()
         bus.subscribe(FillRecorded, self._on_fill_recorded)
-        bus.subscribe(Quote, self._on_quote)
+        bus.subscribe_quotes(self._on_quotes)
         bus.subscribe(AccountUpdated, self._on_account_updated)
 
     def positions(self, account_id: AccountId | None = None) -> list[Position]:
@@ -146,26 +146,28 @@ class Portfolio:
         self._daily.touch(position)
         return position
 
-    def _on_quote(self, quote: Quote) -> None:
+    def _on_quotes(self, quotes: Sequence[Quote]) -> None:
         """Mark each position with its own account's feed, or with any feed when its account has none."""
-        symbol, bid, ask, last, close, _, _, _, source, _ = quote  # one step for a tuple
-        if last is None and bid is not None and ask is not None:
-            last = (bid + ask) / 2
-        self._last[symbol] = (last, close)
-        if source:
-            self._fed.add((source, symbol))
-        positions = self._by_symbol.get(symbol)
-        if not positions:
-            return
-        touch, fed, views = self._daily.touch, self._fed, self._marks.views
-        for position in positions:
-            account = position.account_id  # an AccountId is a str: it compares with the feed's name as is
-            if account != source and (account, symbol) in fed:
+        marks, fed, by_symbol = self._last, self._fed, self._by_symbol
+        touch, views = self._daily.touch, self._marks.views
+        for quote in quotes:
+            symbol, bid, ask, last, close, _, _, _, source, _ = quote  # one step for a tuple
+            if last is None and bid is not None and ask is not None:
+                last = (bid + ask) / 2
+            marks[symbol] = (last, close)
+            if source:
+                fed.add((source, symbol))
+            positions = by_symbol.get(symbol)
+            if not positions:
                 continue
-            position.mark(last, close)
-            touch(position)
-            for view in views:
-                view.put(position, position)
+            for position in positions:
+                account = position.account_id  # an AccountId is a str: it compares with the feed's name as is
+                if account != source and (account, symbol) in fed:
+                    continue
+                position.mark(last, close)
+                touch(position)
+                for view in views:
+                    view.put(position, position)
 
     def _on_account_updated(self, event: AccountUpdated) -> None:
         self._cash[event.account_id] = event.cash

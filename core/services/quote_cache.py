@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from core.domain import Quote
 from core.services.bus import EventBus
@@ -26,7 +26,7 @@ class QuoteCache:
         self._by_feed: dict[tuple[str, str], Quote] = {}
         self._any: dict[str, Quote] = {}
         self._sources: ConflatedSources[tuple[str, str], Quote] = ConflatedSources()
-        bus.subscribe(Quote, self._on_quote)
+        bus.subscribe_quotes(self._on_quotes)
 
     def latest(self, symbol: str, account: str | None = None) -> Quote | None:
         """Return the merged quote for symbol from account's feed if it has one, else from any feed."""
@@ -44,17 +44,19 @@ class QuoteCache:
         """Stop feeding a view returned by `conflate`."""
         self._sources.release(view)
 
-    def _on_quote(self, quote: Quote) -> None:
-        symbol, bid, ask, last, close, volume, bid_size, ask_size, source, _ = quote  # one step for a tuple
-        key = (source, symbol)
-        if (bid is None or ask is None or last is None or close is None or volume is None or bid_size is None
-                or ask_size is None):
-            previous = self._by_feed.get(key)
-            if previous is not None:
-                kept = {name: getattr(previous, name) for name in _FIELDS if getattr(quote, name) is None}
-                if kept:
-                    quote = quote.replace(**kept)
-        self._by_feed[key] = quote
-        self._any[symbol] = quote
-        for view in self._sources.views:
-            view.put(key, quote)
+    def _on_quotes(self, quotes: Sequence[Quote]) -> None:
+        by_feed, any_feed, views = self._by_feed, self._any, self._sources.views
+        for quote in quotes:
+            symbol, bid, ask, last, close, volume, bid_size, ask_size, source, _ = quote  # one step for a tuple
+            key = (source, symbol)
+            if (bid is None or ask is None or last is None or close is None or volume is None or bid_size is None
+                    or ask_size is None):
+                previous = by_feed.get(key)
+                if previous is not None:
+                    kept = {name: getattr(previous, name) for name in _FIELDS if getattr(quote, name) is None}
+                    if kept:
+                        quote = quote.replace(**kept)
+            by_feed[key] = quote
+            any_feed[symbol] = quote
+            for view in views:
+                view.put(key, quote)

@@ -291,6 +291,24 @@ def test_registry_builds_a_paper_account_and_names_the_known_kinds() -> None:
         create_adapter("nosuch", ACCOUNT, {}, EventRecorder())
 
 
+async def test_each_market_tick_hands_the_subscribed_quotes_over_in_one_batch() -> None:
+    events, batches = EventRecorder(), []
+    adapter = create_adapter("paper", ACCOUNT, {"seed": 3, "tick_interval_s": 0.01}, events, batches.append)
+    await adapter.connect()
+    try:
+        wanted = [i for i in adapter.instruments() if i.symbol in ("AAPL", "MSFT")]
+        await adapter.subscribe(wanted)
+        for _ in range(200):
+            if len(batches) >= 3:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        await adapter.disconnect()
+    assert len(batches) >= 3
+    assert all(sorted(q.symbol for q in batch) == ["AAPL", "MSFT"] for batch in batches)  # one call per tick
+    assert all(q.source == ACCOUNT for batch in batches for q in batch)
+
+
 async def test_a_market_order_fills_at_once_at_the_ask_plus_slippage(tmp_path: Path) -> None:
     events = EventRecorder()
     b = broker(None, events, slippage_bps=Decimal(100))

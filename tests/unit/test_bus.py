@@ -47,3 +47,46 @@ def test_unsubscribe_stops_delivery() -> None:
     unsubscribe()
     bus.publish(Quote("AAPL"))
     assert seen == []
+
+
+def test_a_batch_of_quotes_reaches_a_quotes_handler_in_one_call_and_every_other_handler_quote_by_quote() -> None:
+    bus, batches, singles, anything = EventBus(), [], [], []
+    bus.subscribe_quotes(lambda quotes: batches.append([q.symbol for q in quotes]))
+    bus.subscribe(Quote, lambda q: singles.append(q.symbol))
+    bus.subscribe(Event, lambda e: anything.append(type(e).__name__))
+    bus.publish_quotes([Quote("A"), Quote("B"), Quote("C")])
+    bus.publish(Quote("D"))  # alone: a batch of one
+    bus.publish_quotes([])
+    assert batches == [["A", "B", "C"], ["D"]]
+    assert singles == ["A", "B", "C", "D"]
+    assert anything == ["Quote"] * 4
+
+
+def test_quotes_published_by_a_quotes_handler_come_after_the_batch_in_order() -> None:
+    bus, seen = EventBus(), []
+
+    def on_quotes(quotes: object) -> None:
+        symbols = [q.symbol for q in quotes]  # type: ignore[attr-defined]
+        seen.append(symbols)
+        if symbols == ["A", "B"]:
+            bus.publish_quotes([Quote("C"), Quote("D")])
+
+    bus.subscribe_quotes(on_quotes)
+    bus.publish_quotes([Quote("A"), Quote("B")])
+    assert seen == [["A", "B"], ["C"], ["D"]]
+
+
+def test_a_failing_quotes_handler_is_logged_and_the_others_get_the_whole_batch(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bus, seen = EventBus(), []
+    bus.subscribe_quotes(lambda quotes: 1 / 0)
+    bus.subscribe_quotes(lambda quotes: seen.extend(q.symbol for q in quotes))
+    unsubscribe = bus.subscribe(Quote, lambda q: seen.append(q.symbol.lower()))
+    with caplog.at_level(logging.ERROR):
+        bus.publish_quotes([Quote("A"), Quote("B")])
+    assert seen == ["A", "B", "a", "b"]
+    assert "batch of 2 quotes" in caplog.text
+    unsubscribe()
+    bus.publish_quotes([Quote("C")])
+    assert seen == ["A", "B", "a", "b", "C"]

@@ -67,3 +67,18 @@ def test_a_quote_is_immutable_and_keeps_every_field_it_was_given() -> None:
     assert type(ticked) is Quote and ticked.replace(ts=quote.ts) == quote  # a feed's way to build the same quote
     assert abs((ticked.ts - quote.ts).total_seconds()) < 60
     assert "bid=Decimal('1')" in repr(quote) and "ts=datetime" in repr(quote)
+
+
+def test_a_partial_quote_in_a_batch_keeps_the_fields_an_earlier_quote_of_the_same_batch_sent() -> None:
+    bus = EventBus()
+    cache = QuoteCache(bus)
+    view = cache.conflate(lambda: None)
+    bus.publish_quotes([
+        Quote("AAPL", D("1"), D("2"), D("1.5"), D("1.4"), D("100"), D("3"), D("4"), "P"),
+        Quote("MSFT", D("9"), source="P"),
+        Quote("AAPL", bid=D("1.1"), source="P"),  # only the bid changed
+    ])
+    merged = cache.latest("AAPL", "P")
+    assert merged is not None
+    assert (merged.bid, merged.ask, merged.last, merged.volume) == (D("1.1"), D("2"), D("1.5"), D("100"))
+    assert [(q.symbol, q.bid) for q in view.drain()] == [("AAPL", D("1.1")), ("MSFT", D("9"))]

@@ -65,7 +65,7 @@ from core.domain import (
     Side,
     TradeId,
 )
-from core.ports.broker import BrokerOrderState, BrokerPosition, BrokerSnapshot, EventSink
+from core.ports.broker import BrokerOrderState, BrokerPosition, BrokerSnapshot, EventSink, QuoteSink
 from core.ports.errors import (
     AuthenticationFailed,
     BrokerError,
@@ -467,8 +467,12 @@ class EasytraderBroker:
         )
 
 
-def create(account_id: AccountId, settings: dict[str, object], sink: EventSink) -> EasytraderBroker:
-    """Build an easytrader account; settings hold EasytraderConfig fields plus "credentials" (not persisted)."""
+def create(account_id: AccountId, settings: dict[str, object], sink: EventSink, *,
+           quotes: QuoteSink | None = None) -> EasytraderBroker:
+    """Build an easytrader account; settings hold EasytraderConfig fields plus "credentials" (not persisted).
+
+    quotes is not used: easytrader's remote client gives no market prices.
+    """
     values = dict(settings)
     credentials = values.pop("credentials", None)
     if credentials is not None and not callable(credentials):

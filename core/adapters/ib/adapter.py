@@ -47,7 +47,7 @@ from core.domain import (
     Price,
     Quantity,
 )
-from core.ports.broker import BrokerOrderState, BrokerSnapshot, EventSink
+from core.ports.broker import BrokerOrderState, BrokerSnapshot, EventSink, QuoteSink, quotes_one_by_one
 from core.ports.errors import (
     AuthenticationFailed,
     BrokerError,
@@ -85,11 +85,13 @@ class IbBroker:
 
     kind: str = "ib"
 
-    def __init__(self, account_id: AccountId, config: IbConfig, sink: EventSink) -> None:
+    def __init__(self, account_id: AccountId, config: IbConfig, sink: EventSink, *,
+                 quotes: QuoteSink | None = None) -> None:
         self.account_id = AccountId(account_id)
         self.config = config
         self._local_tws = config.host in _LOOPBACK
         self._sink = sink
+        self._quotes = quotes or quotes_one_by_one(sink)
         self._ib = IB()
         self._ib.RaiseRequestErrors = False
         self._tracker = OrderTracker(self.account_id, sink, self._symbol_for, config.commission_wait_s)
@@ -432,13 +434,16 @@ class IbBroker:
                     self._ib.reqMktData(contract_)
 
     def _on_tickers(self, tickers: set[Ticker]) -> None:
+        quotes = []
         for ticker in tickers:
             symbol = self._symbols_by_con_id.get(ticker.contract.conId) if ticker.contract else None
             if symbol is None or symbol not in self._subscribed:
                 continue
             quote = parse_quote(symbol, ticker, source=self.account_id)
             if quote is not None:
-                self._sink(quote)
+                quotes.append(quote)
+        if quotes:
+            self._quotes(quotes)
 
     def _on_account_value(self, value: AccountValue) -> None:
         if value.account == self._account and value.tag == "CashBalance" and self.is_connected:
@@ -476,6 +481,7 @@ class IbBroker:
         return fills
 
 
-def create(account_id: AccountId, settings: dict[str, object], sink: EventSink) -> IbBroker:
+def create(account_id: AccountId, settings: dict[str, object], sink: EventSink, *,
+           quotes: QuoteSink | None = None) -> IbBroker:
     """Build an IB account from its settings (see IbConfig.from_mapping); the registry's factory."""
-    return IbBroker(account_id, IbConfig.from_mapping(settings), sink)
+    return IbBroker(account_id, IbConfig.from_mapping(settings), sink, quotes=quotes)

@@ -50,7 +50,7 @@ from core.domain import (
     Price,
     Quantity,
 )
-from core.ports.broker import BrokerSnapshot, EventSink
+from core.ports.broker import BrokerSnapshot, EventSink, QuoteSink, quotes_one_by_one
 from core.ports.errors import AuthenticationFailed, BrokerError, ConnectionLost, InvalidInstrument, Timeout
 
 log = logging.getLogger(__name__)
@@ -78,12 +78,14 @@ class KiteBroker:
     kind: str = "kite"
 
     def __init__(self, account_id: AccountId, config: KiteConfig, sink: EventSink,
-                 credentials: KiteCredentials | None = None, now: Callable[[], datetime] | None = None) -> None:
+                 credentials: KiteCredentials | None = None, now: Callable[[], datetime] | None = None, *,
+                 quotes: QuoteSink | None = None) -> None:
         install_redaction()
         self.account_id = AccountId(account_id)
         self.config = config
         self.credentials = credentials
         self._sink = sink
+        self._quotes = quotes or quotes_one_by_one(sink)
         self._now = now or (lambda: datetime.now(UTC))
         self._tracker = OrderTracker(self.account_id, sink)
         self._throttle = OrderThrottle(config.orders_per_second)
@@ -453,10 +455,13 @@ class KiteBroker:
     # --- ticker callbacks (on the loop) ------------------------------------------------------------
 
     def _on_ticks(self, ticks: list[dict[str, Any]]) -> None:
+        quotes = []
         for tick in ticks:
             symbol = self._symbols_by_token.get(int(tick.get("instrument_token", 0)))
             if symbol is not None and symbol in self._subscribed:
-                self._sink(parse_tick(tick, symbol, self.account_id))
+                quotes.append(parse_tick(tick, symbol, self.account_id))
+        if quotes:
+            self._quotes(quotes)
 
     def _on_postback(self, order: dict[str, Any]) -> None:
         self._spawn(self._apply_postback(order))
@@ -493,7 +498,7 @@ class KiteBroker:
 
 
 def create(account_id: AccountId, settings: dict[str, object], sink: EventSink,
-           credentials: KiteCredentials | None = None) -> KiteBroker:
+           credentials: KiteCredentials | None = None, *, quotes: QuoteSink | None = None) -> KiteBroker:
     """Build a Kite account from its settings (see KiteConfig.from_mapping); the registry's factory.
 
     settings may carry "credentials", the app's keyring-backed KiteCredentials (never persisted).
@@ -502,4 +507,4 @@ def create(account_id: AccountId, settings: dict[str, object], sink: EventSink,
     given = values.pop("credentials", None)
     if isinstance(given, KiteCredentials):
         credentials = given
-    return KiteBroker(account_id, KiteConfig.from_mapping(values), sink, credentials)
+    return KiteBroker(account_id, KiteConfig.from_mapping(values), sink, credentials, quotes=quotes)

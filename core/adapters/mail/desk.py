@@ -29,7 +29,7 @@ from core.domain import (
     TradeId,
     to_decimal,
 )
-from core.ports.broker import BrokerOrderState, BrokerPosition, BrokerSnapshot, EventSink
+from core.ports.broker import BrokerOrderState, BrokerPosition, BrokerSnapshot, EventSink, QuoteSink
 from core.ports.errors import ConnectionLost, InvalidInstrument, OrderRejected, Timeout
 from core.ports.mailer import Mailer, MailError, MailMessage
 
@@ -255,8 +255,12 @@ def _number(raw: object, field: str) -> Decimal:
         raise ManualFillRefused(field, f"{raw!r} is not a number.") from None
 
 
-def create(account_id: AccountId, settings: dict[str, object], sink: EventSink) -> EmailDeskBroker:
-    """Build a desk account; settings hold DeskConfig fields plus "mailer", the app's Mailer (not persisted)."""
+def create(account_id: AccountId, settings: dict[str, object], sink: EventSink, *,
+           quotes: QuoteSink | None = None) -> EmailDeskBroker:
+    """Build a desk account; settings hold DeskConfig fields plus "mailer", the app's Mailer (not persisted).
+
+    quotes is not used: the desk quotes no prices.
+    """
     values = dict(settings)
     mailer = values.pop("mailer", None)
     if mailer is None or not callable(getattr(mailer, "send", None)):

@@ -39,7 +39,7 @@ from core.domain import (
     Price,
     Quantity,
 )
-from core.ports.broker import BrokerOrderState, BrokerPosition, BrokerSnapshot, EventSink
+from core.ports.broker import BrokerOrderState, BrokerPosition, BrokerSnapshot, EventSink, QuoteSink, quotes_one_by_one
 from core.ports.clock import Clock
 from core.ports.errors import ConnectionLost, InvalidInstrument
 
@@ -95,10 +95,12 @@ class PaperBroker:
         instruments: Sequence[Instrument] | None = None,
         start_prices: Mapping[str, Decimal] | None = None,
         clock: Clock | None = None,
+        quotes: QuoteSink | None = None,
     ) -> None:
         self.account_id = AccountId(account_id)
         self._config = config
         self._sink = sink
+        self._quotes = quotes or quotes_one_by_one(sink)
         self._clock: Clock = clock or _SystemClock()
         listed = tuple(instruments if instruments is not None else DEFAULT_INSTRUMENTS)
         self._instruments = {instrument.symbol: instrument for instrument in listed}
@@ -289,9 +291,8 @@ class PaperBroker:
         for order in waiting:
             if order.is_active:  # a stop triggered without filling: it rests now, and must stay triggered
                 self._changed[order.client_order_id] = None
-        for quote in quotes:
-            if quote.symbol in self._subscribed:
-                self._sink(quote)
+        subscribed = self._subscribed
+        self._quotes([quote for quote in quotes if quote.symbol in subscribed])
         if outcomes or self._changed:
             self._commit(self._settle(outcomes))
 
@@ -359,6 +360,7 @@ class PaperBroker:
             raise ConnectionLost(f"Paper account {self.account_id} is not connected; connect it, then {action} again.")
 
 
-def create(account_id: AccountId, settings: dict[str, object], sink: EventSink) -> PaperBroker:
+def create(account_id: AccountId, settings: dict[str, object], sink: EventSink, *,
+           quotes: QuoteSink | None = None) -> PaperBroker:
     """Build a paper account from its settings (see PaperConfig.from_mapping); the registry's factory."""
-    return PaperBroker(account_id, PaperConfig.from_mapping(settings), sink)
+    return PaperBroker(account_id, PaperConfig.from_mapping(settings), sink, quotes=quotes)
