@@ -34,7 +34,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bench.common import REPO, cpu_seconds, emit, machine, ms, now, peak_rss_mb, percentile
+from bench.common import REPO, cpu_seconds, emit, host_speed_ms, machine, ms, now, peak_rss_mb, percentile
 
 ORDERS = 1_000
 IB_CLICKS_PER_S = 30
@@ -381,8 +381,9 @@ def main(argv: list[str] | None = None) -> None:
         profiler.dump_stats(args.profile)
     else:
         records = run(args.orders, args.throughput_orders)
+    speed = host_speed_ms()  # the host's speed at the end of the run (see host_speed_ms)
     for record in records:
-        emit({**record, **machine()})
+        emit({**record, "host_speed_ms": speed, **machine()})
 
 
 if __name__ == "__main__":

@@ -23,6 +23,22 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     return ordered[rank]
 
 
+def host_speed_ms(rounds: int = 5) -> float:
+    """Return the median time of a fixed pure-Python workload, in ms: how fast this shared host is right now.
+
+    The same code's figures move with it (the VM's host is shared), so each record carries it:
+    lower is faster.
+    """
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        table: dict[int, int] = {}
+        for index in range(60_000):
+            table[index & 1023] = table.get(index & 1023, 0) + index
+        times.append(time.perf_counter() - start)
+    return round(sorted(times)[len(times) // 2] * 1000, 2)
+
+
 def cpu_seconds() -> float:
     """Return user + system CPU seconds this process has used so far."""
     usage = resource.getrusage(resource.RUSAGE_SELF)

@@ -26,6 +26,7 @@ from bench.common import (
     REPO,
     cpu_seconds,
     emit,
+    host_speed_ms,
     machine,
     ms,
     now,
@@ -281,7 +282,8 @@ def run_child(args: argparse.Namespace) -> None:
     else:
         figures = run_tradeterm(args.rate, args.seconds, args.symbols, args.held)
     emit({"bench": "tickstorm", "variant": variant_name("tradeterm", args.rate), "impl": "tradeterm",
-          "symbols": args.symbols, "seconds": args.seconds, **figures, **machine()})
+          "symbols": args.symbols, "seconds": args.seconds, **figures, "host_speed_ms": host_speed_ms(),
+          **machine()})
 
 
 def _run(command: list[str], timeout: float) -> list[dict[str, object]]:
