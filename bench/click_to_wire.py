@@ -373,6 +373,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.sim:
         run_sim(args.sim)
         return
+    speed = host_speed_ms()  # before the run: the same workload in the same state of the process
     if args.profile:
         import cProfile
 
@@ -381,7 +382,6 @@ def main(argv: list[str] | None = None) -> None:
         profiler.dump_stats(args.profile)
     else:
         records = run(args.orders, args.throughput_orders)
-    speed = host_speed_ms()  # the host's speed at the end of the run (see host_speed_ms)
     for record in records:
         emit({**record, "host_speed_ms": speed, **machine()})
 
