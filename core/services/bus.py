@@ -76,8 +76,11 @@ class EventBus:
         return self.subscribe(Quote, _OneQuote(handler))
 
     def publish_quotes(self, quotes: Sequence[Quote]) -> None:
-        """Deliver quotes (each exactly a Quote), in order, as `publish` would one by one; handlers
-        subscribed with `subscribe_quotes` take them in one call."""
+        """Deliver quotes (each exactly a Quote) to every Quote handler, each seeing them in order.
+
+        Handlers subscribed with `subscribe_quotes` take the whole batch first, in one call; every
+        other handler of Quote or of a base class then gets them one by one.
+        """
         if not quotes:
             return
         if self._dispatching:
