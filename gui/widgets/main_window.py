@@ -203,8 +203,13 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if self._first_show:
             self._first_show = False
-            if self.settings.window_state() is None:
+            state = self.settings.window_state()
+            if state is None:
                 self._apply_default_sizes()
+            else:
+                # Again, now that the window has its size: restored before it, the docks were laid
+                # out in a smaller window and came back narrower (the watchlist clipped its last column).
+                self.restoreState(QByteArray(state))
             QTimer.singleShot(0, self, self._capture_default_state)
 
     def _capture_default_state(self) -> None:

@@ -75,6 +75,21 @@ async def test_the_layout_is_saved_on_close_and_reset_brings_the_docks_back(tmp_
         await until(fills.isVisible, "Reset layout to show the fills dock again")
 
 
+async def test_a_restart_gives_every_dock_the_size_it_had_when_the_window_closed(tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    names = ("dock.watchlist", "dock.ticket", "dock.orders", "dock.fills")
+    async with open_window(tmp_path, active=False) as window:
+        watchlist = window.findChild(QDockWidget, "dock.watchlist")
+        window.resizeDocks([watchlist], [610], Qt.Orientation.Horizontal)  # the trader widens the watchlist
+        await asyncio.sleep(0.05)
+        before = {name: window.findChild(QDockWidget, name).size() for name in names}
+        assert before["dock.watchlist"].width() == 610
+    async with open_window(tmp_path, active=False) as window:
+        await asyncio.sleep(0.05)
+        after = {name: window.findChild(QDockWidget, name).size() for name in names}
+    assert after == before  # restored before the window had its size, the docks came back narrower
+
+
 async def test_double_click_a_working_order_to_change_its_price(tmp_path: Path) -> None:
     write_paper_settings(tmp_path)
     async with open_window(tmp_path) as window:
