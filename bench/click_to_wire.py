@@ -271,14 +271,14 @@ async def _cancel_all(session: Any, account: Any) -> dict[str, Any]:
 def run(orders: int, throughput_orders: int) -> list[dict[str, Any]]:
     """Run both measurements in this process against a simulator process; return the figure sets."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    import qasync
     from PySide6.QtWidgets import QApplication
 
     from core.domain import AccountId, OrderUpdated, TradingState
     from gui.app import create_main_window, freeze_startup_heap
+    from gui.event_loop import EventLoop
 
     app = QApplication.instance() or QApplication(["click_to_wire"])
-    loop = qasync.QEventLoop(app)
+    loop = EventLoop(app)
     asyncio.set_event_loop(loop)
     work = tempfile.TemporaryDirectory(prefix="click-to-wire-")
     data_dir = Path(work.name)

@@ -30,15 +30,15 @@ STREAM_RATE = 10_000
 def run_child(stream: bool, symbols: int, stream_seconds: float) -> dict[str, float]:
     """Start the application as `tradeterm` would; return the first-paint time and RSS figures."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    import qasync
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication
 
     from gui.app import create_main_window
+    from gui.event_loop import EventLoop
 
     imported = now()
     app = QApplication.instance() or QApplication(["tradeterm"])
-    loop = qasync.QEventLoop(app)
+    loop = EventLoop(app)
     asyncio.set_event_loop(loop)
     data_dir = tempfile.TemporaryDirectory(prefix="startup-")
     figures: dict[str, float] = {"imported": imported}

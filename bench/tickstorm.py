@@ -178,15 +178,15 @@ async def _settle(seconds: float) -> None:
 def run_tradeterm(rate: int, seconds: float, count: int, held_fraction: float) -> dict[str, object]:
     """Run one variant against the real main window in this process; return its figures."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    import qasync
     from PySide6.QtWidgets import QApplication
 
     from bench.qtprobe import Heartbeat, PaintProbe
     from core.domain import Instrument
     from gui.app import create_main_window, freeze_startup_heap
+    from gui.event_loop import EventLoop
 
     app = QApplication.instance() or QApplication(["tickstorm"])
-    loop = qasync.QEventLoop(app)
+    loop = EventLoop(app)
     asyncio.set_event_loop(loop)
     from core.storage.paths import data_paths
     from core.storage.settings import SettingsStore

@@ -1,4 +1,4 @@
-"""Composition root: build the core services and adapters, the main window, and run qasync's loop."""
+"""Composition root: build the core services and adapters, the main window, and run the event loop."""
 
 from __future__ import annotations
 
@@ -135,7 +135,7 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run TradeTerm; return the process exit code."""
-    import qasync
+    from gui.event_loop import EventLoop
 
     args = _parse(sys.argv[1:] if argv is None else argv)
     if args.self_check:
@@ -150,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     icon = resources_dir() / "icons" / "tradeterm-256.png"
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
-    loop = qasync.QEventLoop(app)
+    loop = EventLoop(app)
     asyncio.set_event_loop(loop)
     try:
         window = create_main_window(args.data_dir, args.profile, api_port=args.api_port)

@@ -1,4 +1,4 @@
-"""End-to-end tests run on qasync's loop, as the application does."""
+"""End-to-end tests run on the application's event loop (qasync's, gui/event_loop.py)."""
 
 from tests.gui.conftest import pytest_asyncio_loop_factories
 
