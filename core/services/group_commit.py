@@ -47,7 +47,7 @@ class GroupCommit(Generic[T]):
         waiter: asyncio.Future[None] = loop.create_future()
         self._items.append(item)
         self._waiters.append(waiter)
-        await asyncio.shield(waiter)
+        await waiter  # a sender cancelled here cancels only its waiter: its item stays in the batch
 
     def _run(self) -> None:
         items, waiters = self._items, self._waiters

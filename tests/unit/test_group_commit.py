@@ -240,3 +240,16 @@ async def test_items_added_together_commit_once_and_each_sender_gets_its_own_out
     assert [batch for batch, _ in recorder.batches] == [["a"], ["b", "bad", "c"]]
     assert recorder.batches[1][1] is None  # the batch ran on the loop, not inside one sender's task
     assert results[:2] == [None, None] and results[3] is None and str(results[2]) == "bad item"
+
+
+async def test_a_sender_cancelled_while_it_waits_leaves_its_item_in_the_batch() -> None:
+    recorder = Recorder()
+    batcher: group_commit.GroupCommit[str] = group_commit.GroupCommit(recorder)
+    first = asyncio.ensure_future(batcher.add("a", alone=False))
+    second = asyncio.ensure_future(batcher.add("bad", alone=False))
+    third = asyncio.ensure_future(batcher.add("c", alone=False))
+    await asyncio.sleep(0)  # each has joined the batch and waits for it
+    second.cancel()
+    await asyncio.gather(first, third)
+    assert [batch for batch, _ in recorder.batches] == [["a", "bad", "c"]]  # committed all the same
+    assert second.cancelled() and first.result() is None and third.result() is None
