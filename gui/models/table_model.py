@@ -273,7 +273,10 @@ class RowTableModel(QAbstractTableModel):
         shown: list[tuple[int, Key, _Cells | None]] = []
         if first <= last:
             keys = self._keys
-            if last - first < len(dirty):
+            # Look at each shown row, or look each dirty row up in the index: whichever is fewer steps.
+            # Rebuilding the index costs a step per row, and every insert drops it (new orders at 1,000/s).
+            index_steps = len(dirty) + (len(keys) if self._index is None else 0)
+            if last - first < index_steps:
                 shown = [(position, keys[position], cache.get(keys[position]))
                          for position in range(first, last + 1) if keys[position] in dirty]
             else:
