@@ -390,3 +390,26 @@ async def test_a_sigkill_right_after_the_app_is_told_loses_nothing_it_was_told(t
         assert {money.currency: str(money.amount) for money in books.cash} == told["cash"]
     assert first_quote.bid == restored_bid(told, instrument.tick_size), "the market restarts where it stopped"
 
+
+
+async def test_an_account_reopened_without_a_close_has_the_market_levels_of_its_last_change(tmp_path: Path) -> None:
+    path = tmp_path / "paper.json"
+    first = open_paper(path)
+    await first.connect()
+    market = first._market  # its timer is off here (tick_interval_s=60): the test moves it
+    start = dict(market.mids())
+    for _ in range(5):
+        market.step()
+        await first.submit(order(first, Side.BUY, "100.00"))
+    market.roll_day()
+    await first.submit(order(first, Side.BUY, "100.00"))
+    moved = dict(market.mids())
+    closes = {symbol: market.quote(symbol).close for symbol in market.symbols}  # today's last, since the roll
+    assert moved != start and dict(market.closes()) == closes
+
+    second = open_paper(path)  # the log replayed
+    await second.connect()
+    assert dict(second._market.mids()) == moved
+    assert dict(second._market.closes()) == closes
+    await second.disconnect()
+    await first.disconnect()

@@ -347,8 +347,8 @@ class PaperBroker:
             mids = self._market.mids()
             closes = self._market.closes()
             if whole or not store.record(self._trading_day, self._books, changed, len(orders), mids, closes):
-                store.compact(PaperState(self._trading_day, self._books, list(orders.values()), mids, closes),
-                              None if whole else self._changed)
+                state = PaperState(self._trading_day, self._books, list(orders.values()), dict(mids), dict(closes))
+                store.compact(state, None if whole else self._changed)
         self._changed.clear()
 
     async def _latency(self) -> None:

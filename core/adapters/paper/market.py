@@ -7,6 +7,7 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from types import MappingProxyType
 
 from core.domain import Instrument, Quote
 
@@ -77,6 +78,8 @@ class Market:
         self._rng = random.Random(seed)
         self._step = step_bps / Decimal(10_000)
         self._books: dict[str, _Book] = {}
+        self._mids: Mapping[str, Decimal] | None = None
+        self._closes: Mapping[str, Decimal] | None = None
         for instrument in instruments:
             start = start_prices.get(instrument.symbol)
             if start is None or start <= 0:
@@ -97,17 +100,29 @@ class Market:
 
     def step(self) -> list[Quote]:
         """Advance every instrument by one tick of time; return the new quotes, in listing order."""
+        self._mids = None
         return [self._advance(book) for book in self._books.values()]
 
-    def mids(self) -> dict[str, Decimal]:
-        """Return each instrument's mid level (on tick), to restart the walk where it stopped."""
-        return {symbol: book.mid * book.tick for symbol, book in self._books.items()}
+    def mids(self) -> Mapping[str, Decimal]:
+        """Return each instrument's mid level (on tick), to restart the walk where it stopped.
 
-    def closes(self) -> dict[str, Decimal]:
-        return {symbol: book.close for symbol, book in self._books.items()}
+        The same read-only mapping until the next step: each order reads it twice, between steps.
+        """
+        mids = self._mids
+        if mids is None:
+            mids = self._mids = MappingProxyType({symbol: book.mid * book.tick for symbol, book in self._books.items()})
+        return mids
+
+    def closes(self) -> Mapping[str, Decimal]:
+        """Return each instrument's previous close: the same read-only mapping until the day rolls."""
+        closes = self._closes
+        if closes is None:
+            closes = self._closes = MappingProxyType({symbol: book.close for symbol, book in self._books.items()})
+        return closes
 
     def roll_day(self) -> None:
         """Start a new session: today's last becomes the previous close; volume restarts at zero."""
+        self._closes = None
         for book in self._books.values():
             book.close = book.last
             book.volume = Decimal(0)

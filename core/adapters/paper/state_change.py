@@ -45,6 +45,8 @@ class ChangeRecorder:
         self._seqs = (0, 0)
         self._mids: dict[str, Decimal] = {}
         self._closes: dict[str, Decimal] = {}
+        self._levels_seen: tuple[Mapping[str, Decimal] | None, Mapping[str, Decimal] | None] = (None, None)
+        """The mids and closes mappings last written: the same objects again have not moved."""
         self._day = state.trading_day
         self.written(state.trading_day, state.books, state.mids, state.closes)
 
@@ -56,7 +58,11 @@ class ChangeRecorder:
         mids: Mapping[str, Decimal],
         closes: Mapping[str, Decimal],
     ) -> dict[str, Any] | None:
-        """Return the change since the last write ({} if none); None if it cannot be one (fills were pruned)."""
+        """Return the change since the last write ({} if none); None if it cannot be one (fills were pruned).
+
+        mids, closes: the very mapping last written is taken as unmoved, unread (the market hands out
+        a read-only mapping and a new one once its levels move); any other is compared level by level.
+        """
         if len(books.fills) < self._fills:
             return None
         change: dict[str, Any] = {}
@@ -79,8 +85,10 @@ class ChangeRecorder:
         if (books.trade_seq, books.order_seq) != self._seqs:
             change["trade_seq"] = books.trade_seq
             change["order_seq"] = books.order_seq
-        _put_moved(change, "mids", mids, self._mids)
-        _put_moved(change, "closes", closes, self._closes)
+        if mids is not self._levels_seen[0]:  # the market hands out the same mapping until its levels move
+            _put_moved(change, "mids", mids, self._mids)
+        if closes is not self._levels_seen[1]:
+            _put_moved(change, "closes", closes, self._closes)
         if trading_day != self._day:
             change["trading_day"] = trading_day.isoformat()
         return change
@@ -97,8 +105,10 @@ class ChangeRecorder:
         self._cash = dict(books.cash)
         self._holdings = {symbol: (h.quantity, h.avg_cost) for symbol, h in books.holdings.items()}
         self._seqs = (books.trade_seq, books.order_seq)
-        self._mids = dict(mids)
-        self._closes = dict(closes)
+        if mids is not self._levels_seen[0] or closes is not self._levels_seen[1]:
+            self._mids = dict(mids)
+            self._closes = dict(closes)
+            self._levels_seen = (mids, closes)
         self._day = trading_day
 
 
