@@ -110,9 +110,12 @@ def _audit_entry(row: tuple[int, str, str, str, str]) -> AuditEntry:
 
 
 def _sort_ts(value: datetime) -> str:
-    """Return value in UTC as fixed-width text, so that text order is time order."""
-    codec.encode_datetime(value)  # refuses a naive datetime
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    """Return value in UTC as fixed-width text, so that text order is time order; refuse a naive datetime."""
+    if value.tzinfo is not UTC:
+        if value.utcoffset() is None:
+            codec.encode_datetime(value)  # raises the codec's error for a naive datetime
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def _opt_decimal(value: Price | None) -> str | None:
