@@ -73,7 +73,19 @@ def fmt_time(ts: datetime | None) -> str:
     """Format a timestamp as local wall-clock time 'HH:MM:SS'."""
     if ts is None:
         return DASH
-    return ts.astimezone().strftime("%H:%M:%S")
+    if ts.tzinfo is None:
+        return ts.astimezone().strftime("%H:%M:%S")
+    second = int(ts.timestamp())
+    text = _LOCAL_SECONDS.get(second)
+    if text is None:  # a grid of a thousand orders a second shows each second's text for all of them
+        if len(_LOCAL_SECONDS) >= _LOCAL_SECONDS_KEPT:
+            _LOCAL_SECONDS.clear()
+        text = _LOCAL_SECONDS[second] = ts.astimezone().strftime("%H:%M:%S")
+    return text
+
+
+_LOCAL_SECONDS: dict[int, str] = {}
+_LOCAL_SECONDS_KEPT = 4096
 
 
 def fmt_enum_label(value: str) -> str:

@@ -7,7 +7,7 @@ import itertools
 import re
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -131,6 +131,9 @@ def test_format_helpers_show_decimals_the_way_a_trader_reads_them() -> None:
     assert re.fullmatch(r"\d\d:\d\d:\d\d", fmt_time(datetime(2024, 3, 1, 14, 30, 5, tzinfo=UTC)))
     local = datetime(2024, 3, 1, 14, 30, 5, tzinfo=UTC).astimezone()
     assert fmt_time(datetime(2024, 3, 1, 14, 30, 5, tzinfo=UTC)) == local.strftime("%H:%M:%S")
+    moments = [datetime(2024, 3, 1, 14, 30, 5, 999_999, tzinfo=UTC), datetime(2024, 3, 1, 14, 30, 6, tzinfo=UTC),
+               datetime(2024, 3, 1, 15, 30, 6, 1, tzinfo=timezone(timedelta(hours=1)))]  # same instant as the 2nd
+    assert [fmt_time(m) for m in moments] == [m.astimezone().strftime("%H:%M:%S") for m in moments]
 
 
 # --- quotes -------------------------------------------------------------------------------------
