@@ -3,10 +3,10 @@
 The header line names the log (`log_id`); a snapshot continued by this log carries the same id,
 so a log left behind by a crash during compaction (the new snapshot written, the old log not
 yet replaced) is recognised as already in the snapshot and replayed not at all. Each change
-line carries its sequence number in the log ("seq", from 1). The writer appends lines and
-makes them durable separately (`LogWriter.sync`: one fdatasync for every line written since the
-last), so a burst of changes costs one fdatasync; a change may be reported once a sync after its
-line has returned. A complete line may therefore be on disk unreported (a crash before its sync);
+line carries its sequence number in the log ("seq", from 1). The writer collects lines and
+writes them, then makes them durable, at `LogWriter.sync` (one write and one fdatasync for every
+line appended since the last), so a burst of changes costs one of each; a change may be reported
+once a sync after its line has returned. A complete line may therefore be on disk unreported (a crash before its sync);
 a last line without a newline was cut short by a crash (and never reported), so reading ignores
 it; any other line that cannot be read refuses the whole log.
 """
@@ -84,9 +84,12 @@ class LogWriter:
         """Changes in the log now."""
         self.unsynced = 0
         """Lines appended since the last successful sync (or start): not yet known to survive a crash."""
+        self._pending: list[str] = []
+        """Lines appended and not yet written: the next sync writes them."""
 
     def start(self, log_id: str, version: int) -> None:
         """Replace the log with an empty one named log_id (a temporary file, fsynced, renamed, directory fsynced)."""
+        self._pending.clear()  # the snapshot being continued holds those changes
         tmp = self.path.with_name(self.path.name + ".tmp")
         header = json.dumps({"version": version, "log_id": log_id}, separators=_COMPACT) + "\n"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _BINARY, 0o600)
@@ -101,33 +104,30 @@ class LogWriter:
         self.unsynced = 0
 
     def append(self, change: dict[str, Any]) -> None:
-        """Write change as the next line, not yet durable: it survives a crash once a later sync returns.
-
-        On a failed write the log is cut back to where it was, so no partial line stays in it.
-        """
-        line = json.dumps({"seq": self.lines + 1, **change}, separators=_COMPACT) + "\n"
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | _BINARY)
-        try:
-            end = os.lseek(fd, 0, os.SEEK_END)
-            try:
-                _write_all(fd, line.encode("utf-8"))
-            except OSError:
-                os.ftruncate(fd, end)
-                raise
-        finally:
-            os.close(fd)
+        """Take change as the next line; it is written by the next sync, and survives a crash once that returns."""
+        self._pending.append(json.dumps({"seq": self.lines + 1, **change}, separators=_COMPACT) + "\n")
         self.lines += 1
         self.unsynced += 1
 
     def sync(self) -> None:
-        """Make every line appended so far durable with one fdatasync (nothing to do if none is waiting).
+        """Write every line appended since the last sync, then make them durable with one fdatasync.
 
-        Raise OSError if the disk cannot confirm them: they may then be lost in a crash.
+        A burst of changes costs one open, one write and one fdatasync, not a write per change.
+        Raise OSError if they cannot be written (the log is cut back to where it was, so no partial
+        line stays in it) or the disk cannot confirm them: they may then be lost in a crash.
         """
         if self.unsynced == 0:
             return
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | _BINARY)
         try:
+            if self._pending:
+                end = os.lseek(fd, 0, os.SEEK_END)
+                try:
+                    _write_all(fd, "".join(self._pending).encode("utf-8"))
+                except OSError:
+                    os.ftruncate(fd, end)
+                    raise
+                self._pending.clear()
             _datasync(fd)
         finally:
             os.close(fd)

@@ -113,11 +113,7 @@ class PaperStore:
             recorder.fills.clear()  # fills were pruned: the ones written no longer line up with the books
             return False
         if change:
-            try:
-                self._log.append(change)
-            except OSError:
-                self._recorder = None  # the next save writes the whole books, this change included
-                raise
+            self._log.append(change)  # written by the next sync; a sync that fails makes the next save compact
             recorder.written(trading_day, books, mids, closes)
         return True
 
