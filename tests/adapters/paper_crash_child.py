@@ -117,6 +117,10 @@ async def trade(state_path: str, point: str) -> None:
     sink.last_coid = str(last.client_order_id)
     sink.armed = True
     await broker.submit(last)
+    if point == "tick_fill":  # the orders at the touch above may all have filled by now: rest two more there
+        bid, ask = sink.quote.bid, sink.quote.ask
+        for side, price in ((Side.BUY, bid), (Side.SELL, ask)):
+            await broker.submit(order(instrument, side, price))
     await asyncio.sleep(5)
 
 
