@@ -79,6 +79,7 @@ _INSERT_ORDER: Final = (
     f"VALUES ({', '.join('?' * (_ORDER_COLUMNS.count(',') + 1 + len(_STATE_COLUMNS)))})"
 )
 _INSERT_EVENT: Final = "INSERT INTO order_events (client_order_id, type, event, ts) VALUES (?, ?, ?, ?)"
+_IS_JOURNALED: Final = "SELECT 1 FROM orders WHERE client_order_id = ?"
 _UPDATE_ORDER: Final = (
     f"UPDATE orders SET {', '.join(f'{column} = ?' for column in _STATE_COLUMNS)} WHERE client_order_id = ?"
 )
@@ -294,12 +295,13 @@ class SqliteJournal:
                          [self._event_values(order, event) for event in order.events]))
         what = f"order {orders[0].client_order_id}" if len(orders) == 1 else f"{len(orders)} orders"
         with self._write(what) as conn:
-            for client_order_id, values, events in rows:
-                try:
-                    conn.execute(_INSERT_ORDER, values)
-                except sqlite3.IntegrityError:  # the primary key: this order is journaled already
-                    raise ValueError(f"order {client_order_id} is already journaled") from None
-                conn.executemany(_INSERT_EVENT, events)
+            before = conn.total_changes
+            try:
+                conn.executemany(_INSERT_ORDER, [values for _, values, _ in rows])
+            except sqlite3.IntegrityError:  # the primary key: the first row not inserted is journaled already
+                duplicate = rows[conn.total_changes - before][0]
+                raise ValueError(f"order {duplicate} is already journaled") from None
+            conn.executemany(_INSERT_EVENT, [event for _, _, events in rows for event in events])
 
     def record_event(self, order: Order, event: OrderEvent, *, defer: bool = False) -> None:
         """Append event and save the order's new state, in one transaction.
@@ -357,10 +359,16 @@ class SqliteJournal:
 
     def _write_reports(self, conn: sqlite3.Connection, reports: Sequence[
             tuple[tuple[str | int | None, ...], str, tuple[str, str, str, str]]]) -> None:
-        for state, client_order_id, values in reports:
-            if not _append_event(conn, state, client_order_id, values):  # never for an order the manager tracks
+        updated = conn.executemany(_UPDATE_ORDER, [(*state, client_order_id) for state, client_order_id, _ in reports])
+        if updated.rowcount == len(reports):  # every order is journaled (always, for orders the manager tracks)
+            conn.executemany(_INSERT_EVENT, [values for _, _, values in reports])
+            return
+        for _, client_order_id, values in reports:  # find the reports of orders it does not hold; keep the others
+            if conn.execute(_IS_JOURNALED, (client_order_id,)).fetchone() is None:
                 _log.error("journal %s: a broker report for order %s, which it does not hold, was dropped",
                            self.path, client_order_id)
+            else:
+                conn.execute(_INSERT_EVENT, values)
 
     def has_fill(self, fill: Fill) -> bool:
         """Return True if a fill with this (account, trade id) is journaled."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sqlite3
@@ -477,3 +478,42 @@ def test_a_closed_journal_refuses_writes_clearly(journal: SqliteJournal) -> None
     journal.close()  # harmless
     with pytest.raises(JournalError, match="closed"):
         journal.record_fill(make_fill())
+
+
+def test_a_batch_with_an_order_already_journaled_names_it_and_records_none(journal: SqliteJournal) -> None:
+    old = make_order(client_order_id="DUP1")
+    journal.record_order(old)
+    batch = [make_order(client_order_id=f"NEW{k}") for k in range(3)]
+    for order in batch:
+        order.apply(OrderSubmitted(order.client_order_id))
+    with pytest.raises(ValueError, match="order DUP1 is already journaled"):
+        journal.record_orders([batch[0], batch[1], old, batch[2]])
+    with pytest.raises(ValueError, match="order NEW1 is already journaled"):
+        journal.record_orders([batch[0], batch[1], batch[2], batch[1]])  # twice in one batch
+    assert stored_statuses(journal.path) == {"DUP1": "INITIALIZED"}
+    journal.record_orders(batch)
+    restored = {order.client_order_id: order for order in restart(journal).orders}
+    assert [type(e).__name__ for e in restored["NEW2"].events] == ["OrderSubmitted"]
+    assert sorted(restored) == ["DUP1", "NEW0", "NEW1", "NEW2"]
+
+
+def test_deferred_reports_of_an_order_it_does_not_hold_are_dropped_and_the_others_kept(
+    journal: SqliteJournal, caplog: pytest.LogCaptureFixture
+) -> None:
+    held = [make_order(client_order_id=f"H{k}") for k in range(2)]
+    for order in held:
+        order.apply(OrderSubmitted(order.client_order_id))
+    journal.record_orders(held)
+    stranger = make_order(client_order_id="STRANGER")
+    stranger.apply(OrderSubmitted(stranger.client_order_id))
+    for order in (held[0], stranger, held[1]):
+        accepted = OrderAccepted(order.client_order_id, BrokerOrderId(f"B-{order.client_order_id}"))
+        order.apply(accepted)
+        journal.record_event(order, accepted, defer=True)
+    with caplog.at_level(logging.ERROR):
+        journal.write_deferred()
+    assert "order STRANGER, which it does not hold, was dropped" in caplog.text
+    assert stored_statuses(journal.path) == {"H0": "ACCEPTED", "H1": "ACCEPTED"}
+    restored = {order.client_order_id: order for order in restart(journal).orders}
+    assert [[type(e).__name__ for e in restored[k].events] for k in ("H0", "H1")] == [
+        ["OrderSubmitted", "OrderAccepted"]] * 2
