@@ -7,12 +7,12 @@ import asyncio
 import gc
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from core.adapters.registry import create_adapter
 from core.domain import AccountId
@@ -87,10 +87,25 @@ def create_main_window(
     window.keep_alive.append(strategy)
     window.shutdown_hooks.append(strategy.stop)
     QTimer.singleShot(0, window, mail.start)
-    QTimer.singleShot(0, window, lambda: strategy.start_soon(serve=connect))
+    AfterFirstPaint(window, lambda: strategy.start_soon(serve=connect))  # the API loads aiohttp: 0.3 s
     if connect:
         window.connect_all()
     return window
+
+
+class AfterFirstPaint(QObject):
+    """Call `then` once, in the turn after the window's first paint: work the first screen need not wait for."""
+
+    def __init__(self, window: QWidget, then: Callable[[], object]) -> None:
+        super().__init__(window)
+        self._then = then
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self, self._then)
+        return False
 
 
 def freeze_startup_heap() -> None:

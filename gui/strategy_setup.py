@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSystemTrayIcon
@@ -13,7 +13,7 @@ from core.domain import LogMessage
 from core.services.approvals import ApprovalQueue
 from core.services.session import TradingSession
 from core.services.strategies import StrategyRegistry
-from core.services.strategy_api import ApiToken, StrategyApiServer
+from core.services.strategy_api import ApiToken
 from core.services.strategy_api.token import TokenUnavailable
 from core.storage.idempotency import IdempotencyStore
 from core.storage.secrets import SecretStore
@@ -21,6 +21,9 @@ from core.storage.settings import SettingsStore
 from gui.widgets.api_token_panel import ApiTokenPanel
 from gui.widgets.approval_queue import ApprovalAlert, ApprovalQueueWidget
 from gui.widgets.main_window import MainWindow
+
+if TYPE_CHECKING:
+    from core.services.strategy_api import StrategyApiServer
 
 DEFAULT_API_PORT = 8765
 
@@ -41,7 +44,9 @@ class StrategySetup:
         self.approvals = ApprovalQueue(session, self.strategies, self.intake)
         self.token = ApiToken(secrets)
         port = api_port if api_port is not None else int(document.get("api_port", DEFAULT_API_PORT))
-        self.server = StrategyApiServer(self.approvals, self.intake, self.token, port=port)
+        self._port = port
+        self.server: StrategyApiServer | None = None
+        """The API's server, made by `start` (after the window's first paint: it loads aiohttp)."""
         self.queue_widget = ApprovalQueueWidget(
             self.approvals, window.reporter,
             auto_approving=lambda: [str(s) for s in self.strategies.auto_approving()],
@@ -60,7 +65,7 @@ class StrategySetup:
         ))
         usable = self.token.problem() is None
         self.token_panel = ApiTokenPanel(
-            self.server.url if port else "chosen at start", self.token.masked, self._reveal,
+            f"http://127.0.0.1:{port}" if port else "chosen at start", self.token.masked, self._reveal,
             self.token.regenerate if usable and not self.token.from_environment else None,
         )
         window.add_dock("Strategy API", "dock.strategyApi", self.token_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -78,12 +83,20 @@ class StrategySetup:
         if problem is not None:  # fail closed: without a token no strategy could be told apart
             self._session.bus.publish(LogMessage("ERROR", f"Strategy API not started. {problem}"))
             return
+        from core.services.strategy_api import StrategyApiServer
+
         try:
-            await self.server.start()
+            server = StrategyApiServer(self.approvals, self.intake, self.token, port=self._port)
+        except ValueError as exc:  # a port from the settings that is not a TCP port
+            self._session.bus.publish(LogMessage("ERROR", f"Strategy API not started. {exc}"))
+            return
+        self.server = server
+        try:
+            await server.start()
         except OSError as exc:
             self._session.bus.publish(LogMessage("ERROR", f"Strategy API not started: {exc}"))
             return
-        self._session.bus.publish(LogMessage("INFO", f"Strategy API listening on {self.server.url}"))
+        self._session.bus.publish(LogMessage("INFO", f"Strategy API listening on {server.url}"))
 
     def _reveal(self) -> str:
         try:
@@ -93,7 +106,8 @@ class StrategySetup:
 
     async def stop(self) -> None:
         self._stopped = True
-        await self.server.stop()
+        if self.server is not None:
+            await self.server.stop()
         await self.approvals.stop()
         self.intake.close()
 

@@ -26,7 +26,8 @@ async def test_a_strategy_order_waits_for_approval_then_fills(tmp_path: Path, mo
     write_paper_settings(tmp_path)
     async with open_window(tmp_path) as window:
         setup = next(o for o in window.keep_alive if isinstance(o, StrategySetup))
-        await until(lambda: setup.server.port != 0, "the strategy API to listen")
+        await until(lambda: setup.server is not None and setup.server.port != 0, "the strategy API to listen")
+        assert setup.server is not None
         client = TradeTermClient(setup.server.url, TOKEN, strategy="mean-revert", account=str(ACCOUNT))
         _, ask = window.bridge.bid_ask("MSFT")
         assert ask is not None
