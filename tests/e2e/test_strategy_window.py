@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QPushButton, QTableView
 
-from core.domain import AccountId, OrderStatus
+from core.domain import AccountId, OrderStatus, TradingState
 from core.strategy_client.client import TradeTermClient
 from gui.strategy_setup import StrategySetup
 from tests.e2e.window_helpers import open_window, until, write_paper_settings
@@ -49,3 +49,28 @@ async def test_a_strategy_order_waits_for_approval_then_fills(tmp_path: Path, mo
         unauthorized = TradeTermClient(setup.server.url, "wrong-token", strategy="mean-revert")
         with pytest.raises(Exception, match=r"401|token"):
             await asyncio.to_thread(unauthorized.submit, "MSFT", "BUY", "1", "MKT")
+
+
+async def test_an_api_port_in_the_settings_that_is_no_tcp_port_is_reported_and_the_window_works(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.domain import LogMessage
+    from core.storage.settings import SettingsStore
+    from gui.app import create_main_window
+
+    monkeypatch.setenv("TRADETERM_API_TOKEN", TOKEN)
+    write_paper_settings(tmp_path)
+    store = SettingsStore(tmp_path / "settings.json")
+    store.save({**store.load(), "api_port": 70000})
+    window = create_main_window(tmp_path, "paper")
+    said: list[LogMessage] = []
+    window.session.bus.subscribe(LogMessage, said.append)
+    window.show()
+    try:
+        await until(lambda: any("Strategy API not started" in m.text for m in said), "the port to be reported")
+        (error,) = [m for m in said if "Strategy API" in m.text]
+        assert error.level == "ERROR" and "70000 is not a TCP port" in error.text
+        await until(lambda: window.session.account(ACCOUNT).trading is TradingState.ACTIVE, "trading")
+    finally:
+        window.close()
+        await window.shutdown()
