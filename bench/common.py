@@ -45,6 +45,22 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def steal_seconds() -> float | None:
+    """Return the CPU time the hypervisor has taken from this VM's CPUs so far (all CPUs), or None off Linux.
+
+    A VM's vCPU that is not scheduled on the host stalls whatever runs on it; the run's steal says
+    how much of a stall no code in the process could have avoided.
+    """
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = stat.readline().split()
+    except OSError:
+        return None
+    if fields[0] != "cpu" or len(fields) < 9:
+        return None
+    return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mb() -> float:
     """Return this process's peak resident set size in MB (ru_maxrss is in KB on Linux)."""
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

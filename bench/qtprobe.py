@@ -13,12 +13,19 @@ from PySide6.QtWidgets import QAbstractScrollArea
 
 
 class Heartbeat(QObject):
-    """A 1 ms precise timer; every gap between two beats is a stall of the event loop."""
+    """A 1 ms precise timer; every gap between two beats is a stall of the event loop.
+
+    For each gap it also keeps the CPU time the GUI thread ran in it (`cpu_gaps`): a gap much
+    longer than its CPU time is one in which the thread did not run at all (the host preempted it,
+    a VM's steal), which no code in the process can shorten.
+    """
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.gaps: list[float] = []
+        self.cpu_gaps: list[float] = []
         self._last = 0.0
+        self._last_cpu = 0.0
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(1)
@@ -26,18 +33,20 @@ class Heartbeat(QObject):
 
     def start(self) -> None:
         self.gaps.clear()
+        self.cpu_gaps.clear()
         self._last = time.perf_counter()
+        self._last_cpu = time.thread_time()
         self._timer.start()
 
     def stop(self) -> None:
         self._timer.stop()
-        now = time.perf_counter()
-        self.gaps.append(now - self._last)  # the gap still open at the end counts too
+        self._on_beat()  # the gap still open at the end counts too
 
     def _on_beat(self) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.thread_time()
         self.gaps.append(now - self._last)
-        self._last = now
+        self.cpu_gaps.append(cpu - self._last_cpu)
+        self._last, self._last_cpu = now, cpu
 
 
 class PaintProbe(QObject):

@@ -6,9 +6,11 @@ environment exists, and prints one JSON line per variant plus one ratio line per
 `--child` runs one variant in this process.
 
 Figures of a variant: quotes absorbed per second; event-loop stall max/p99 (gaps of a 1 ms
-heartbeat); staleness p50/p99 (a quote's due time -> end of the watchlist paint that shows its
-row's update; only rows on screen count); paints of both grids; CPU seconds; peak RSS. The window
-runs with a daily loss limit set, so every mark of a held position goes through the risk engine.
+heartbeat), the most CPU the GUI thread spent in one gap and the VM's steal during the run (what
+of a stall was the host's, not the process's); staleness p50/p99 (a quote's due time -> end of the
+watchlist paint that shows its row's update; only rows on screen count); paints of both grids; CPU
+seconds; peak RSS. The window runs with a daily loss limit set, so every mark of a held position
+goes through the risk engine.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from bench.common import (
     percentile,
     python_for_vnpy,
     stderr,
+    steal_seconds,
 )
 
 RATES = (10_000, 50_000, 100_000, 0)
@@ -224,6 +227,7 @@ def run_tradeterm(rate: int, seconds: float, count: int, held_fraction: float) -
     async def scenario() -> None:
         await _settle(0.6)  # first layout, first flush, first paints
         cpu0 = cpu_seconds()
+        steal0 = steal_seconds()
         for probe in (watch_probe, positions_probe):
             probe.counting = True
         staleness.counting = True
@@ -237,6 +241,7 @@ def run_tradeterm(rate: int, seconds: float, count: int, held_fraction: float) -
         staleness.samples.extend(end - created for created in staleness.awaiting)
         staleness.awaiting.clear()
         cpu = cpu_seconds() - cpu0
+        steal1 = steal_seconds()
         staleness.counting = False
         await _settle(0.1)  # let the last frame paint
         gaps = heartbeat.gaps
@@ -247,6 +252,8 @@ def run_tradeterm(rate: int, seconds: float, count: int, held_fraction: float) -
             "lag_at_end_ms": ms(feeder.lag_s),
             "stall_max_ms": ms(max(gaps, default=0.0)),
             "stall_p99_ms": ms(percentile(gaps, 0.99)),
+            "stall_max_cpu_ms": ms(max(heartbeat.cpu_gaps, default=0.0)),  # the GUI thread's own CPU in a gap
+            "steal_ms": None if steal0 is None or steal1 is None else ms(steal1 - steal0),  # the VM's, all CPUs
             "staleness_p50_ms": ms(percentile(staleness.samples, 0.50)),
             "staleness_p99_ms": ms(percentile(staleness.samples, 0.99)),
             "staleness_max_ms": ms(max(staleness.samples, default=0.0)),

@@ -16,7 +16,7 @@ import time
 from datetime import datetime
 from typing import Any
 
-from bench.common import cpu_seconds, emit, machine, ms, now, peak_rss_mb, percentile
+from bench.common import cpu_seconds, emit, machine, ms, now, peak_rss_mb, percentile, steal_seconds
 from bench.tickstorm import BATCH_CAP, LEVELS, SECONDS, SYMBOLS, symbol_names, variant_name
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -118,6 +118,7 @@ def run_vnpy(rate: int, seconds: float, count: int) -> dict[str, object]:
 
     heartbeat = Heartbeat()
     cpu0 = cpu_seconds()
+    steal0 = steal_seconds()
     state["counting"] = True
     probe.counting = True
     heartbeat.start()
@@ -135,6 +136,7 @@ def run_vnpy(rate: int, seconds: float, count: int) -> dict[str, object]:
     stop.set()
     feeder.join(timeout=5)
     cpu = cpu_seconds() - cpu0
+    steal1 = steal_seconds()
     gaps = heartbeat.gaps
     return {
         "offered_per_s": rate or None,
@@ -143,6 +145,8 @@ def run_vnpy(rate: int, seconds: float, count: int) -> dict[str, object]:
         "backlog": sent[0] - state["processed"],
         "stall_max_ms": ms(max(gaps, default=0.0)),
         "stall_p99_ms": ms(percentile(gaps, 0.99)),
+        "stall_max_cpu_ms": ms(max(heartbeat.cpu_gaps, default=0.0)),  # the GUI thread's own CPU in a gap
+        "steal_ms": None if steal0 is None or steal1 is None else ms(steal1 - steal0),  # the VM's, all CPUs
         "staleness_p50_ms": ms(percentile(samples, 0.50)),
         "staleness_p99_ms": ms(percentile(samples, 0.99)),
         "staleness_max_ms": ms(max(samples, default=0.0)),

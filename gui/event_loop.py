@@ -10,6 +10,11 @@ input, sockets) in between, as asyncio's loop does a turn at a time.
 A callback that opens a nested Qt event loop (a modal dialog) does not stop the others: the queue
 arms a fresh timer before it runs a batch, and Qt fires that one inside the nested loop.
 Callbacks with a delay stay with qasync, one Qt timer each.
+
+Leaving a batch to the next pass when the pass had already run 2 ms (a paint, a flush) was tried:
+in a 100k quotes/s storm the stall p99 fell by about 2 ms, but an order's hops then waited behind
+the next pass's paints (2.2 ms median a wait): click-to-ack p50 rose by 1 ms and orders per second
+fell by a tenth. The queue keeps asyncio's turn order instead.
 """
 
 from __future__ import annotations

@@ -15,7 +15,8 @@ import pytest
 from bench.common import REPO, parse_lines, python_for_vnpy
 
 STORM_KEYS = {"bench", "variant", "impl", "offered_per_s", "quotes", "absorbed_per_s", "stall_max_ms", "stall_p99_ms",
-              "staleness_p99_ms", "paints_watchlist", "cpu_s", "peak_rss_mb", "nproc", "cpu"}
+              "stall_max_cpu_ms", "steal_ms", "staleness_p99_ms", "paints_watchlist", "cpu_s", "peak_rss_mb", "nproc",
+              "cpu"}
 
 
 def _run(*args: str) -> list[dict[str, object]]:
@@ -35,6 +36,7 @@ def test_tickstorm_feeds_the_real_window_and_both_grids_paint() -> None:
     assert record["quotes"] > 0 and record["watchlist_rows"] == 100 and record["positions_rows"] == 40
     assert record["paints_watchlist"] > 0 and record["paints_positions"] > 0
     assert record["staleness_samples"] > 0
+    assert 0 < record["stall_max_cpu_ms"] <= record["stall_max_ms"] + 0.05  # a thread runs no longer than the gap
 
 
 @pytest.mark.skipif(python_for_vnpy() is None,
