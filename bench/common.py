@@ -56,7 +56,7 @@ def steal_seconds() -> float | None:
             fields = stat.readline().split()
     except OSError:
         return None
-    if fields[0] != "cpu" or len(fields) < 9:
+    if len(fields) < 9 or fields[0] != "cpu":
         return None
     return int(fields[8]) / os.sysconf("SC_CLK_TCK")
 
