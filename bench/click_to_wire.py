@@ -192,8 +192,9 @@ def _resting_price(bid: Decimal, k: int) -> Decimal:
 
 
 async def _click_orders(
-    window: Any, watcher: AckWatcher, account: str, count: int, bid: Decimal, per_s: float | None = None
+    window: Any, watcher: AckWatcher, account: str, count: int, bid: Decimal, first: int, per_s: float | None = None
 ) -> list[str]:
+    """Click count orders (numbered from first) on account's ticket, each after the previous one's ack."""
     from PySide6.QtWidgets import QComboBox, QLineEdit, QPushButton
 
     from core.domain import Side
@@ -204,7 +205,7 @@ async def _click_orders(
     quantity = ticket.findChild(QLineEdit, "orderTicket.quantityEdit")
     sent: list[str] = []
     next_click = now()
-    for k in range(count):
+    for k in range(first, first + count):  # runs after one another must not repeat an order
         if per_s is not None:
             while now() < next_click:
                 await asyncio.sleep(max(0.0, next_click - now()))
@@ -304,31 +305,38 @@ def run(orders: int, throughput_orders: int) -> list[dict[str, Any]]:
             await _until(lambda: session.quotes.latest("AAPL") is not None
                          and session.quotes.latest("MSFT") is not None, "quotes")
             freeze_startup_heap()  # as main() does once the window is up
-            for account, figure, sim_priority in (("IB-7", "wire", "normal"), ("IB-7", "wire", "realtime"),
-                                                  ("PAPER-1", "ack", None)):
+            # One base price for every click run: with their own numbers, no order repeats another
+            # (a run that took the then-current bid could repeat the last run's first orders within
+            # the duplicate window, when the bid had not moved: risk refused them).
+            bid = session.quotes.latest("AAPL").bid
+            for run, (account, figure, sim_priority) in enumerate((
+                    ("IB-7", "wire", "normal"), ("IB-7", "wire", "realtime"), ("PAPER-1", "ack", None))):
                 if sim_priority == "realtime":
                     refusal = _sim_realtime(sim.pid)
                     if refusal is not None:
                         records.append({"bench": "click_to_wire", "variant": "ticket->ib", "sim_priority": "realtime",
                                         "skipped": refusal})
                         continue
-                bid = session.quotes.latest("AAPL").bid
                 cpu0 = cpu_seconds()
                 start = now()
                 pace = IB_CLICKS_PER_S if figure == "wire" else None
-                coids = await _click_orders(window, watcher, account, orders, bid, pace)
+                refused_before = len(watcher.refused)
+                coids = await _click_orders(window, watcher, account, orders, bid, run * orders, pace)
+                refusals = watcher.refused[refused_before:]
                 elapsed = now() - start
                 cpu = cpu_seconds() - cpu0
                 acks = [watcher.acks[c] - watcher.clicks[c] for c in coids]
                 record: dict[str, Any] = {
                     "bench": "click_to_wire", "variant": f"ticket->{account.split('-')[0].lower()}",
                     "orders": len(coids),
-                    "refused": len(watcher.refused),
+                    "refused": len(refusals),
                     "click_to_ack_p50_ms": ms(percentile(acks, 0.5)), "click_to_ack_p99_ms": ms(percentile(acks, 0.99)),
                     "click_to_ack_max_ms": ms(max(acks)), "orders_per_s_one_at_a_time": round(len(coids) / elapsed),
                     "clicks_paced_per_s": pace,
                     "cpu_ms_per_order": round(cpu / len(coids) * 1000, 3),
                 }
+                if refusals:  # the figures above are then not of orders that reached the broker: say why
+                    record["first_refusal"] = refusals[0]
                 if figure == "wire":
                     stamps = _read_stamps(stamp_path)
                     ours = [socket.at[c] - watcher.clicks[c] for c in coids if c in socket.at]
