@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -9,10 +10,12 @@ from decimal import Decimal
 from core.domain import (
     AccountId,
     AccountUpdated,
+    ClientOrderId,
     LogMessage,
     Order,
     OrderAccepted,
     OrderCanceled,
+    OrderCancelRejected,
     OrderEvent,
     OrderExpired,
     OrderFilled,
@@ -33,6 +36,11 @@ NEVER_SENT = (
     "It was not resent: place it again if you still want it."
 )
 GONE = "The broker no longer has this order; it is closed here too."
+_WORKS = (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED)
+CANCEL_UNANSWERED = (
+    "TradeTerm stopped before the broker answered this cancel, and the broker still works the order: "
+    "cancel it again if you still want it out."
+)
 
 
 @dataclass(slots=True)
@@ -60,8 +68,15 @@ class Reconciler:
         self._portfolio = portfolio
         self._journal = journal
 
-    async def run(self, adapter: BrokerAdapter, lost_at: datetime | None = None) -> ReconciliationReport:
+    async def run(
+        self, adapter: BrokerAdapter, lost_at: datetime | None = None,
+        unanswered: Collection[ClientOrderId] = (),
+    ) -> ReconciliationReport:
         """Reconcile one account; `lost_at` is when its connection was lost, if it was.
+
+        `unanswered` are orders an earlier process journaled as PENDING_CANCEL and never heard back
+        about: its cancel may not have left. One the broker still works goes back to working, so the
+        trader sees it can be canceled again; a cancel of this process is left to its own answer.
 
         Executions are asked for since the earlier of the journal's newest fill and `lost_at`, less a
         margin for clock skew: a live fill journaled just after a reconnect must not move the start past
@@ -77,7 +92,7 @@ class Reconciler:
         report = ReconciliationReport(account)
         self._bus.publish(AccountUpdated(account, snapshot.cash))
         self._apply_fills(snapshot, report)
-        self._resolve_orders(snapshot, report)
+        self._resolve_orders(snapshot, report, unanswered)
         self._compare_positions(snapshot, report)
         if report.fills_applied or report.orders_resolved:
             self._bus.publish(LogMessage("INFO", f"{account}: reconciled {report.fills_applied} fill(s), "
@@ -96,16 +111,19 @@ class Reconciler:
             self._oms.apply(OrderFilled(order.client_order_id, fill))
             report.fills_applied += int(len(order.events) > before)
 
-    def _resolve_orders(self, snapshot: BrokerSnapshot, report: ReconciliationReport) -> None:
+    def _resolve_orders(
+        self, snapshot: BrokerSnapshot, report: ReconciliationReport, unanswered: Collection[ClientOrderId]
+    ) -> None:
         at_broker = {o.client_order_id: o for o in snapshot.orders if o.client_order_id is not None}
         for order in self._oms.working(snapshot.account_id):
-            event = self._event_for(order, at_broker.get(order.client_order_id))
+            event = self._event_for(order, at_broker.get(order.client_order_id),
+                                    order.client_order_id in unanswered)
             if event is not None:
                 self._oms.apply(event)
                 report.orders_resolved.append(str(order.client_order_id))
 
     @staticmethod
-    def _event_for(order: Order, remote: BrokerOrderState | None) -> OrderEvent | None:
+    def _event_for(order: Order, remote: BrokerOrderState | None, unanswered: bool) -> OrderEvent | None:
         coid = order.client_order_id
         if remote is None:
             unsent = order.status in (OrderStatus.UNKNOWN, OrderStatus.SUBMITTED) and order.filled_qty == 0
@@ -119,6 +137,8 @@ class Reconciler:
             return OrderExpired(coid, remote.reason or "Expired at the broker.")
         if order.status in (OrderStatus.UNKNOWN, OrderStatus.SUBMITTED) and status.is_working:
             return OrderAccepted(coid, remote.broker_order_id)
+        if unanswered and order.status is OrderStatus.PENDING_CANCEL and status in _WORKS:
+            return OrderCancelRejected(coid, CANCEL_UNANSWERED)
         return None
 
     def _compare_positions(self, snapshot: BrokerSnapshot, report: ReconciliationReport) -> None:

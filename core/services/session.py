@@ -124,6 +124,8 @@ class TradingSession:
         self._tasks: set[asyncio.Task[object]] = set()
         self._on_their_way = 0
         """Orders in submit, past validation: between their risk check and the broker's answer."""
+        self._unanswered_cancels: set[ClientOrderId] = set()
+        """Orders restored as PENDING_CANCEL: the process that journaled the cancel died before its answer."""
         bus.subscribe(ConnectionChanged, self._on_connection_changed)
         bus.subscribe(TradingStateChanged, self._on_trading_state_changed)
         bus.subscribe(StrategyDisabled, self._on_strategy_disabled)
@@ -156,6 +158,8 @@ class TradingSession:
         for order in state.orders:
             if order.status in (OrderStatus.INITIALIZED, OrderStatus.SUBMITTED):
                 self.oms.apply(OrderUnknown(order.client_order_id, IN_FLIGHT_AT_RESTART))
+            elif order.status is OrderStatus.PENDING_CANCEL:
+                self._unanswered_cancels.add(order.client_order_id)
         restore_standing_holds(self.journal, self.risk, self.bus)
 
     async def connect(self, account_id: AccountId) -> ReconciliationReport:
@@ -189,8 +193,11 @@ class TradingSession:
                 log.warning("%s: disconnect failed: %s", account_id, exc)
 
     async def _reconcile(self, slot: AccountSlot) -> ReconciliationReport:
-        report = await self._reconciler.run(slot.adapter, slot.lost_at)
+        account = slot.adapter.account_id
+        report = await self._reconciler.run(slot.adapter, slot.lost_at, self._unanswered_cancels)
         slot.lost_at = None
+        self._unanswered_cancels = {c for c in self._unanswered_cancels
+                                    if (o := self.oms.get(c)) is not None and o.account_id != account}
         if report.ok:
             self._set_trading(slot, TradingState.ACTIVE, "Connected and reconciled.")
         else:

@@ -1,6 +1,7 @@
-"""Child process for the crash tests: journal an order, then die by SIGKILL before or after sending it.
+"""Child process for the crash tests: journal an order, then die by SIGKILL before or after sending it,
+or (cancel) place a resting order, journal its cancel and die before the cancel reaches the broker.
 
-Usage: python -m tests.e2e.crash_child DATA_DIR before|after
+Usage: python -m tests.e2e.crash_child DATA_DIR before|after|cancel
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ ACCOUNT = AccountId("PAPER-1")
 
 
 class DiesAroundSend(PaperBroker):
-    """The real paper broker, with a process that dies just before or just after the order reaches it."""
+    """The real paper broker, with a process that dies just before or just after the order reaches it,
+    or (cancel) just before its cancel does."""
 
     moment = "before"
 
@@ -30,6 +32,10 @@ class DiesAroundSend(PaperBroker):
         if self.moment == "before":
             os.kill(os.getpid(), signal.SIGKILL)
         await super().submit(order)
+        if self.moment == "after":
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    async def cancel(self, order: Order) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -54,6 +60,9 @@ async def main(data_dir: Path, moment: str) -> None:
     # The events of the paper broker are reported inside submit(); drop them for "after" so the
     # journal holds only the intent, as when a process dies before the acknowledgement is processed.
     delivering[0] = moment != "after"
+    if moment == "cancel":  # a buy under the market (inside the collar) rests; its cancel is journaled, then the kill
+        order = await session.submit(OrderRequest(ACCOUNT, "AAPL", Side.BUY, "10", OrderType.LIMIT, "181.00"))
+        await session.cancel(order.client_order_id)
     await session.submit(OrderRequest(ACCOUNT, "AAPL", Side.BUY, "10", OrderType.MARKET))
     raise SystemExit("the child should have been killed")
 

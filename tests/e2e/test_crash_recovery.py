@@ -1,4 +1,5 @@
-"""A process killed around the send: the order is UNKNOWN on restart, reconciled, never lost or resent."""
+"""A process killed around the send: the order is UNKNOWN on restart, reconciled, never lost or resent;
+killed around a cancel: the order the broker still works shows as working, and cancels."""
 
 from __future__ import annotations
 
@@ -11,9 +12,19 @@ from pathlib import Path
 import pytest
 
 from core.adapters.paper.adapter import PaperBroker
-from core.domain import OrderCanceled, OrderStatus, OrderSubmitted, OrderUnknown
+from core.domain import (
+    OrderCanceled,
+    OrderCancelRejected,
+    OrderPendingCancel,
+    OrderRequest,
+    OrderStatus,
+    OrderSubmitted,
+    OrderType,
+    OrderUnknown,
+    Side,
+)
 from core.services.bus import EventBus
-from core.services.reconciliation import NEVER_SENT
+from core.services.reconciliation import CANCEL_UNANSWERED, NEVER_SENT
 from core.services.session import TradingSession
 from core.storage.journal import SqliteJournal
 from tests.e2e.crash_child import ACCOUNT, paper_config
@@ -73,6 +84,45 @@ async def test_killed_after_send_before_the_ack_is_journaled_adopts_the_broker_s
         position = session.portfolio.position(ACCOUNT, "AAPL")
         assert position is not None and position.quantity == Decimal(10)
         assert report.ok and report.fills_applied == 1
+    finally:
+        await session.close()
+        session.journal.close()
+
+
+@pytest.mark.slow
+async def test_killed_after_a_cancel_is_journaled_shows_the_order_working_and_cancelable(tmp_path: Path) -> None:
+    run_child(tmp_path, "cancel")
+    session, broker, statuses = await restart(tmp_path)
+    assert statuses == [OrderStatus.PENDING_CANCEL], "the journal kept the cancel intent"
+    report = await session.connect(ACCOUNT)
+    try:
+        (order,) = session.oms.orders()
+        (remote,) = (await broker.snapshot()).orders
+        assert remote.status is OrderStatus.ACCEPTED, "the cancel never left the dead process"
+        assert order.status is OrderStatus.ACCEPTED, "the broker still works it: shown as working, not as canceling"
+        assert order.reason == CANCEL_UNANSWERED and isinstance(order.events[-1], OrderCancelRejected)
+        assert report.ok
+        await session.cancel(order.client_order_id)
+        assert order.status is OrderStatus.CANCELED
+        (remote,) = (await broker.snapshot()).orders
+        assert remote.status is OrderStatus.CANCELED
+    finally:
+        await session.close()
+        session.journal.close()
+
+
+@pytest.mark.slow
+async def test_a_cancel_of_this_process_is_left_to_the_brokers_answer_on_reconnect(tmp_path: Path) -> None:
+    session, broker, _ = await restart(tmp_path)
+    await session.connect(ACCOUNT)
+    try:
+        order = await session.submit(OrderRequest(ACCOUNT, "AAPL", Side.BUY, "10", OrderType.LIMIT, "181.00"))
+        session.oms.apply(OrderPendingCancel(order.client_order_id))  # asked by this process, answer still to come
+        await session.disconnect(ACCOUNT)
+        await session.connect(ACCOUNT)
+        assert order.status is OrderStatus.PENDING_CANCEL, "only a dead process's cancel is put back"
+        (remote,) = (await broker.snapshot()).orders
+        assert remote.status is OrderStatus.ACCEPTED, "the reconnect asked the broker about it, and it still works"
     finally:
         await session.close()
         session.journal.close()
