@@ -31,6 +31,7 @@ from gui.adapter_extras import AdapterExtras
 from gui.bundle import resources_dir
 from gui.mail_setup import MailSetup
 from gui.strategy_setup import StrategySetup
+from gui.theme import theme_named
 from gui.widgets.main_window import MainWindow
 
 log = logging.getLogger("tradeterm")
@@ -57,6 +58,10 @@ def create_main_window(
         app.setQuitOnLastWindowClosed(False)  # the loop ends after shutdown(), not when Qt sees no window
     paths = data_paths(str(data_dir) if data_dir is not None else None)
     settings = SettingsStore(paths.settings)
+    try:
+        theme_named(settings.theme())
+    except ValueError as exc:
+        raise SettingsError(f"{settings.path}: theme: {exc}") from None
     accounts = settings.accounts()
     if not accounts:
         accounts = _paper_accounts(paths.paper)

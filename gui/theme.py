@@ -43,6 +43,15 @@ _COLORS: dict[Theme, dict[QPalette.ColorRole, str]] = {
 _DISABLED_TEXT = {Theme.LIGHT: "#9aa2ad", Theme.DARK: "#5d6573"}
 
 
+def theme_named(name: str) -> Theme:
+    """Return the theme called name (any case); raise ValueError saying which names there are."""
+    try:
+        return Theme(name.strip().lower())
+    except ValueError:
+        known = " or ".join(f'"{theme.value}"' for theme in Theme)
+        raise ValueError(f"{name!r} is not a theme: use {known}.") from None
+
+
 def theme_palette(theme: Theme) -> QPalette:
     """Return the palette of theme (grids, docks and every unstyled widget take their colours from it)."""
     palette = QPalette()
@@ -50,6 +59,8 @@ def theme_palette(theme: Theme) -> QPalette:
         palette.setColor(role, QColor(color))
     for role in (_R.Text, _R.WindowText, _R.ButtonText):
         palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(_DISABLED_TEXT[theme]))
+    # A field that takes no input (the ticket's Stop for a limit order) sinks into the window.
+    palette.setColor(QPalette.ColorGroup.Disabled, _R.Base, QColor(_COLORS[theme][_R.Window]))
     return palette
 
 

@@ -23,6 +23,7 @@ from typing import Any, Final
 
 SETTINGS_VERSION: Final = 1
 
+DEFAULT_THEME: Final = "light"
 _DEFAULTS: Final[dict[str, Any]] = {
     "version": SETTINGS_VERSION,
     "accounts": [],
@@ -229,6 +230,17 @@ class SettingsStore:
         """Save whether the order ticket asks for confirmation before sending."""
         ticket = self._current().get("ticket")
         self._update("ticket", {**(ticket if isinstance(ticket, dict) else {}), "confirm": bool(confirm)})
+
+    def theme(self) -> str:
+        """Return the name of the window's theme ("light" unless one was saved); the window checks the name."""
+        name = self._current().get("theme", DEFAULT_THEME)
+        if not isinstance(name, str) or not name.strip():
+            raise SettingsError(f"{self.path}: theme: expected a theme name (\"light\" or \"dark\"), got {name!r}")
+        return name
+
+    def set_theme(self, name: str) -> None:
+        """Save the name of the window's theme."""
+        self._update("theme", name)
 
     def risk(self) -> dict[str, Any] | None:
         """Return the risk-limits document as saved (validated by the risk engine's RiskConfig), or None."""

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import QByteArray, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QHBoxLayout,
     QLabel,
@@ -43,6 +44,7 @@ from gui.dialogs.reconciliation import ReconciliationDialog
 from gui.dialogs.risk_limits import RiskLimitsDialog
 from gui.models.format import fmt_signed
 from gui.models.table_model import RawRole
+from gui.theme import Theme, apply_theme, theme_named
 from gui.widgets.accounts_panel import AccountsPanel
 from gui.widgets.grid_view import make_grid_view
 from gui.widgets.log_view import LogView
@@ -66,6 +68,10 @@ class WindowSettings(Protocol):
     def set_window_layout(self, geometry: bytes, state: bytes) -> None: ...
 
     def set_risk(self, document: Mapping[str, Any]) -> None: ...
+
+    def theme(self) -> str: ...
+
+    def set_theme(self, name: str) -> None: ...
 
 
 def describe(order: Order) -> str:
@@ -97,10 +103,12 @@ class MainWindow(QMainWindow):
         self.shutdown_hooks: list[Callable[[], Awaitable[None]]] = []
         self.keep_alive: list[object] = []
         self._broker_pnl: dict[str, BrokerPnl] = {}  # composition helpers whose methods are connected as slots
+        self.theme = theme_named(settings.theme())
         self._build_views()
         self._build_docks()
         self._build_toolbar()
         self._build_status_bar()
+        self._show_theme(self.theme)
         self._wire()
         self._default_state = self.saveState()
         self._restore_layout()
@@ -249,8 +257,11 @@ class MainWindow(QMainWindow):
                                           self._on_resume_triggered)
         self.risk_limits_action = self._action("Risk limits…", "action.riskLimits", "Ctrl+Shift+L",
                                                self._on_risk_limits_triggered)
+        self.dark_theme_action = self._action("Dark theme", "action.darkTheme", "Ctrl+Shift+D",
+                                              self._on_dark_theme_triggered)
+        self.dark_theme_action.setCheckable(True)
         for action in (self.kill_switch_action, self.resume_action, self.cancel_all_action, self.flatten_all_action,
-                       self.risk_limits_action, self.reset_layout_action):
+                       self.risk_limits_action, self.reset_layout_action, self.dark_theme_action):
             toolbar.addAction(action)
             toolbar.widgetForAction(action).setObjectName(f"toolbar.{action.objectName().removeprefix('action.')}")
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
@@ -539,6 +550,25 @@ class MainWindow(QMainWindow):
             parts.append(f"{currency}  day {daily}  unreal {unreal}  real {fmt_signed(totals.realized)}")
         self.pnl_label.setText("   |   ".join(parts))
 
+    def _show_theme(self, theme: Theme) -> None:
+        """Colour the whole application with theme: the palette everywhere, the style sheet on the chrome only."""
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, theme, [self._toolbar, self.statusBar()])
+        for widget in self.findChildren(QWidget):  # a widget with its own sheet keeps the palette it had: re-take
+            sheet = widget.styleSheet()
+            if sheet and widget not in (self._toolbar, self.statusBar()):
+                widget.setStyleSheet(sheet)
+        self.theme = theme
+        self.dark_theme_action.setChecked(theme is Theme.DARK)
+
+    def _on_dark_theme_triggered(self, dark: bool) -> None:
+        self._show_theme(Theme.DARK if dark else Theme.LIGHT)
+        try:
+            self.settings.set_theme(self.theme.value)
+        except Exception as exc:  # a settings file that cannot be written must not undo what the trader sees
+            self.log_view.add("ERROR", f"Theme not saved: {exc}")
+
     # --- shutdown -------------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -564,4 +594,3 @@ class MainWindow(QMainWindow):
         self.bridge.detach()
         await self.session.close()
         self.session.journal.close()
-

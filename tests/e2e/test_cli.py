@@ -57,8 +57,9 @@ def test_a_journal_from_a_newer_tradeterm_is_refused_and_left_untouched(tmp_path
 
 @pytest.mark.parametrize(
     ("content", "says"),
-    [("{ not json", "corrupt"), (json.dumps({"version": 99}), "newer")],
-    ids=["corrupt", "newer-version"],
+    [("{ not json", "corrupt"), (json.dumps({"version": 99}), "newer"),
+     (json.dumps({"version": 1, "theme": "Solarized"}), "'solarized' is not a theme: use \"light\" or \"dark\"")],
+    ids=["corrupt", "newer-version", "unknown-theme"],
 )
 def test_an_unusable_settings_file_is_refused_by_name_and_left_untouched(
     tmp_path: Path, content: str, says: str

@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QMainWindow, QStatusBar, QTableView, QToolBar
 from pytestqt.qtbot import QtBot
 
-from gui.theme import Theme, apply_theme, style_sheet, theme_palette
+from gui.theme import Theme, apply_theme, style_sheet, theme_named, theme_palette
 
 GRID_SELECTORS = re.compile(r"QTableView|QTreeView|QListView|QHeaderView|QAbstractItemView|::item|::section")
 
@@ -51,3 +51,13 @@ def test_a_theme_colours_the_grid_by_palette_and_the_toolbar_by_its_sheet(
     qtbot.waitUntil(lambda: grid.palette().color(QPalette.ColorRole.Base) == base, timeout=2000)
     assert grid.viewport().grab().toImage().pixelColor(5, 5) == base
     assert toolbar.grab().toImage().pixelColor(toolbar.width() - 3, 3) == QColor(toolbar_rgb)
+
+
+@pytest.mark.parametrize(("name", "theme"), [("dark", Theme.DARK), ("Light", Theme.LIGHT), (" DARK ", Theme.DARK)])
+def test_a_theme_is_found_by_its_name_in_any_case(name: str, theme: Theme) -> None:
+    assert theme_named(name) is theme
+
+
+def test_an_unknown_theme_name_says_which_there_are() -> None:
+    with pytest.raises(ValueError, match=r"'Solarized' is not a theme: use \"light\" or \"dark\"\."):
+        theme_named("Solarized")

@@ -113,3 +113,17 @@ def test_a_malformed_account_is_reported_by_its_field(store: SettingsStore, path
 def test_account_ids_must_be_unique(store: SettingsStore) -> None:
     with pytest.raises(SettingsError, match="IB-1"):
         store.set_accounts([AccountSettings("IB-1", "ib"), AccountSettings("IB-1", "paper")])
+
+
+def test_the_theme_is_light_until_one_is_saved_and_a_saved_one_comes_back(store: SettingsStore, path: Path) -> None:
+    assert store.theme() == "light"
+    store.set_theme("dark")
+    assert json.loads(path.read_text())["theme"] == "dark"
+    assert SettingsStore(path).theme() == "dark"
+
+
+@pytest.mark.parametrize("bad", [3, "", None, ["dark"]])
+def test_a_theme_that_is_no_name_is_reported_by_its_key(store: SettingsStore, path: Path, bad: object) -> None:
+    path.write_text(json.dumps({"version": 1, "theme": bad}))
+    with pytest.raises(SettingsError, match=r"settings\.json: theme: expected a theme name"):
+        store.theme()
