@@ -77,9 +77,18 @@ _WORKING = frozenset(
 
 
 class OrderOrigin(StrEnum):
+    """Who asked for an order. CLOSE and FLATTEN orders are reduce-only: risk never lets one take a
+    position through zero (see core.services.risk), and they may go out while an account is REDUCING
+    or HALTED after an explicit, audited confirm."""
+
     MANUAL = "MANUAL"
     FLATTEN = "FLATTEN"
     STRATEGY = "STRATEGY"
+    CLOSE = "CLOSE"
+
+    @property
+    def reduce_only(self) -> bool:
+        return self in (OrderOrigin.CLOSE, OrderOrigin.FLATTEN)
 
 
 class AssetClass(StrEnum):
