@@ -53,7 +53,7 @@ from core.domain.transitions import can_transition
 from core.ports import errors
 from core.ports.broker import BrokerAdapter
 from core.ports.clock import Clock
-from core.ports.journal import Journal, JournalError
+from core.ports.journal import IntakeKey, Journal, JournalError
 from core.services.bus import EventBus
 from core.services.clock import SystemClock
 from core.services.instruments import InstrumentCatalog
@@ -292,12 +292,14 @@ class TradingSession:
             raise OrderRefused([FieldError("account_id", f"{account_id} is not connected: connect it first.")])
         return slot
 
-    async def submit(self, request: OrderRequest) -> Order:
+    async def submit(self, request: OrderRequest, *, intake_key: IntakeKey | None = None) -> Order:
         """Validate, risk-check, journal and send one order; return it (its status tells what the broker said).
 
         Raises OrderRefused, journaling nothing, when a field is wrong or the account is not connected;
         a risk refusal is journaled as DENIED with its reason, then raised as OrderRefused. A strategy's
         order (OrderOrigin.STRATEGY) is journaled as PENDING_APPROVAL and waits for `approve`.
+        intake_key: the strategy's idempotency key, committed in the order's own transaction (not with a
+        DENIED order: a refused request may be sent again); DuplicateIntakeKey if another order holds it.
         """
         slot = self._gate(request.account_id)
         valid, problems = validate_request(request, self.instruments.find(request.symbol))
@@ -319,12 +321,12 @@ class TradingSession:
         )
         self._on_their_way += 1  # orders on their way together share journal commits (group_commit.py)
         try:
-            await self._check_journal_send(slot, order)
+            await self._check_journal_send(slot, order, intake_key)
         finally:
             self._on_their_way -= 1
         return order
 
-    async def _check_journal_send(self, slot: AccountSlot, order: Order) -> None:
+    async def _check_journal_send(self, slot: AccountSlot, order: Order, intake_key: IntakeKey | None) -> None:
         alone = self._on_their_way == 1
         refusal = self.risk.evaluate(order)
         if refusal is not None:
@@ -333,10 +335,10 @@ class TradingSession:
             raise OrderRefused([FieldError(refusal.field, refusal.reason)])
         if order.origin is OrderOrigin.STRATEGY:
             order.apply(OrderPendingApproval(order.client_order_id, ts=self.clock.now()))
-            await self.oms.create_durably(order, alone=alone)  # a person approves it (or it expires) later
+            await self.oms.create_durably(order, alone=alone, intake_key=intake_key)  # approved (or expires) later
             return
         order.apply(OrderSubmitted(order.client_order_id, ts=self.clock.now()))
-        await self.oms.create_durably(order, alone=alone)  # durable before the adapter is called
+        await self.oms.create_durably(order, alone=alone, intake_key=intake_key)  # durable before the send
         stop = self._stopped_meanwhile(slot)
         if stop is not None:
             self.oms.apply(OrderRejectedEvent(order.client_order_id, f"Not sent: {stop}"))

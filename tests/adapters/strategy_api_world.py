@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from core.domain import StrategyId
+from core.services.strategies import StrategyConfig
 from core.services.strategy_api import ApiToken, StrategyApiServer
 from core.storage.memory_keyring import MemoryKeyring
 from core.storage.secrets import SecretStore
@@ -67,13 +69,24 @@ class ApiWorld:
         return await asyncio.to_thread(call)
 
 
-async def start_api(tmp_path: Path) -> ApiWorld:
-    world = await make_world(tmp_path, clock=LiveClock())
+def api_token() -> ApiToken:
+    """The token TOKEN, kept in an in-memory keyring."""
     secrets = SecretStore("tradeterm-test", backend=MemoryKeyring())
     secrets.set("api/token", TOKEN)
-    token = ApiToken(secrets, environ={})
+    return ApiToken(secrets, environ={})
+
+
+def strategy_config(auto_approve: bool, strategy: str = "momo") -> StrategyConfig:
+    """The strategy's rules, active since an hour ago, its orders approved by a person or (auto_approve) at once."""
+    return StrategyConfig(StrategyId(strategy), datetime.now(UTC) - timedelta(hours=1), auto_approve=auto_approve)
+
+
+async def start_api(tmp_path: Path, *, restore: bool = False, configs: list[StrategyConfig] | None = None) -> ApiWorld:
+    """Serve the API over a paper session whose files are in tmp_path (restore: as a restarted TradeTerm would)."""
+    world = await make_world(tmp_path, clock=LiveClock(), restore=restore, configs=configs)
+    token = api_token()
     audit: list[tuple[str, str, str]] = []
-    server = StrategyApiServer(world.queue, world.store, token, audit=lambda *entry: audit.append(entry))
+    server = StrategyApiServer(world.queue, token, audit=lambda *entry: audit.append(entry))
     await server.start()
     return ApiWorld(world, server, token, audit)
 

@@ -119,7 +119,7 @@ async def test_each_strategy_is_rate_limited(api: ApiWorld) -> None:
 async def test_the_server_refuses_any_bind_address_but_loopback(api: ApiWorld) -> None:
     for host in ("0.0.0.0", "::", "192.168.1.5", "localhost"):
         with pytest.raises(ValueError, match=r"127\.0\.0\.1 only"):
-            StrategyApiServer(api.world.queue, api.world.store, api.token, host=host)
+            StrategyApiServer(api.world.queue, api.token, host=host)
 
 
 async def test_client_submit_status_approve_fill_and_account(api: ApiWorld) -> None:

@@ -16,7 +16,7 @@ from aiohttp import web
 from core.services.approvals import ApprovalQueue
 from core.services.strategy_api.errors import ApiError, error_response
 from core.services.strategy_api.events import EventStreams
-from core.services.strategy_api.handlers import ApiHandlers, Audit, IdempotencyKeys
+from core.services.strategy_api.handlers import ApiHandlers, Audit
 from core.services.strategy_api.openapi import OPENAPI
 from core.services.strategy_api.payload import MAX_BODY
 from core.services.strategy_api.token import ApiToken
@@ -37,7 +37,7 @@ def _version() -> str:
 class StrategyApiServer:
     """Serve the strategy API on 127.0.0.1:port (0: the OS picks; read `port` after start)."""
 
-    def __init__(self, queue: ApprovalQueue, keys: IdempotencyKeys, token: ApiToken, *, host: str = LOOPBACK,
+    def __init__(self, queue: ApprovalQueue, token: ApiToken, *, host: str = LOOPBACK,
                  port: int = 0, audit: Audit | None = None) -> None:
         if host != LOOPBACK:
             raise ValueError(f"The strategy API listens on {LOOPBACK} only, not {host!r}: strategies on other "
@@ -48,7 +48,7 @@ class StrategyApiServer:
         self._requested_port = port
         self.port = port
         self._audit = audit or queue.session.journal.record_audit
-        self.handlers = ApiHandlers(queue, keys, self._audit, _version())
+        self.handlers = ApiHandlers(queue, self._audit, _version())
         self.streams = EventStreams(queue)
         self._runner: web.AppRunner | None = None
 
