@@ -6,9 +6,11 @@ import argparse
 import asyncio
 import gc
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
@@ -18,8 +20,11 @@ from core.adapters.registry import create_adapter
 from core.domain import AccountId
 from core.ports.journal import JournalError
 from core.services.bus import EventBus
+from core.services.log_redaction import SECRETS
+from core.services.log_redaction import install as install_redaction
 from core.services.risk import LimitError, RiskConfig
 from core.services.session import TradingSession
+from core.services.strategy_api.token import ENV_VAR as API_TOKEN_ENV
 from core.storage.journal import SqliteJournal
 from core.storage.outbox import OutboxError
 from core.storage.paths import data_paths
@@ -139,6 +144,18 @@ def _freeze_survivors(phase: str, info: dict[str, int]) -> None:
         gc.freeze()
 
 
+def configure_logging(stream: TextIO | None = None) -> logging.Handler:
+    """Log INFO and above to stream (stderr) through a handler that masks every secret TradeTerm knows; return it."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    install_redaction([handler])  # on the handler: it sees every logger's records, libraries' included
+    SECRETS.add(os.environ.get(API_TOKEN_ENV))  # a token given through the environment never passes the keyring
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return handler
+
+
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="tradeterm", description="TradeTerm trading terminal")
     parser.add_argument("--data-dir", help="where the journal and settings live (default: the user data dir)")
@@ -162,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from gui.self_check import main as self_check
 
         return self_check()  # before any QApplication: it checks that Qt's platform plugin loads
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("TradeTerm")
     app.setOrganizationName("TradeTerm")
