@@ -153,6 +153,7 @@ def configure_logging(stream: TextIO | None = None) -> logging.Handler:
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    logging.captureWarnings(True)  # Python warnings go through the handler too, not straight to stderr
     return handler
 
 

@@ -41,6 +41,7 @@ class StrategySetup:
         document = settings.load()
         self.strategies = StrategyRegistry.from_json(document.get("strategies"), started_at=session.clock.now())
         self.intake = IdempotencyStore(data_dir / "strategy_api.sqlite")
+        session.journal.adopt_intake_keys(self.intake.legacy_keys())  # keys an older TradeTerm kept there
         self.approvals = ApprovalQueue(session, self.strategies, self.intake)
         self.token = ApiToken(secrets)
         port = api_port if api_port is not None else int(document.get("api_port", DEFAULT_API_PORT))

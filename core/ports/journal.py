@@ -71,6 +71,10 @@ class Journal(Protocol):
         """
         ...
 
+    def adopt_intake_keys(self, records: Sequence[IntakeRecord]) -> int:
+        """Journal idempotency keys kept elsewhere by an older TradeTerm, for orders it holds; return how many."""
+        ...
+
     def find_intake(self, strategy: str, key: str) -> IntakeRecord | None:
         """Return the journaled idempotency key of the strategy and the order it created, or None."""
         ...

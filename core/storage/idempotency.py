@@ -3,8 +3,8 @@
 `strategy_api.sqlite` in the data dir keeps the strategy's side of each order (signal time, price, stop
 loss, take profit, remark, replacement). The idempotency keys are not here: each is committed in the
 journal, in the transaction of the order it created (SqliteJournal.find_intake), so that no crash can
-separate a key from its order. Files written by older versions still hold an `idempotency_keys` table,
-which nothing reads.
+separate a key from its order. Files written by older versions hold the keys of their time in an
+`idempotency_keys` table, which the journal adopts at start (`legacy_keys`, SqliteJournal.adopt_intake_keys).
 """
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
+
+from core.domain import ClientOrderId
+from core.ports.journal import IntakeKey, IntakeRecord
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS signals (
@@ -51,6 +54,17 @@ class IdempotencyStore:
     def close(self) -> None:
         with self._mutex:
             self._conn.close()
+
+    def legacy_keys(self) -> list[IntakeRecord]:
+        """Return the idempotency keys an older TradeTerm kept here, for the journal to adopt; [] if none."""
+        with self._mutex:
+            if self._conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'idempotency_keys'"
+                                  ).fetchone() is None:
+                return []
+            rows = self._conn.execute("SELECT strategy, key, body_hash, client_order_id FROM idempotency_keys"
+                                      ).fetchall()
+        return [IntakeRecord(IntakeKey(strategy, key, body_hash), ClientOrderId(coid))
+                for strategy, key, body_hash, coid in rows]
 
     # --- signals (the approval queue's SignalStore) ---------------------------------------------
 

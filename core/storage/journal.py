@@ -317,6 +317,21 @@ class SqliteJournal:
                 strategy, key, body_hash, _ = key_rows[conn.total_changes - before]
                 raise DuplicateIntakeKey(IntakeKey(strategy, key, body_hash)) from None
 
+    def adopt_intake_keys(self, records: Sequence[IntakeRecord]) -> int:
+        """Journal idempotency keys an older TradeTerm kept beside the journal, each whose order is journaled.
+
+        Keys already journaled (or of orders the journal does not hold) are left alone; return how many were new.
+        """
+        rows = [(r.key.strategy, r.key.key, r.key.body_hash, r.client_order_id, r.client_order_id) for r in records]
+        if not rows:
+            return 0
+        with self._write(f"{len(rows)} idempotency key(s) of an older TradeTerm") as conn:
+            before = conn.total_changes
+            conn.executemany(
+                "INSERT OR IGNORE INTO intake_keys (strategy, key, body_hash, client_order_id) "
+                "SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM orders WHERE client_order_id = ?)", rows)
+            return conn.total_changes - before
+
     def find_intake(self, strategy: str, key: str) -> IntakeRecord | None:
         """Return the journaled idempotency key of the strategy and the order it created, or None."""
         with self._read() as conn:

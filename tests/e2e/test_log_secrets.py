@@ -8,6 +8,7 @@ import io
 import logging
 import secrets
 import socket
+import warnings
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,13 @@ async def drive_a_failed_approval(world: World) -> None:
     assert not outcome.approved
 
 
+def drive_a_python_warning() -> None:
+    """A library's warning that quotes the token (a deprecation naming the URL it was called with, say)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.warn(f"https://127.0.0.1/v1?token={CANARY} is deprecated", DeprecationWarning, stacklevel=1)
+
+
 async def test_a_canary_token_never_appears_in_any_log_line(tmp_path: Path, qtbot: object,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     output = io.StringIO()
@@ -101,14 +109,16 @@ async def test_a_canary_token_never_appears_in_any_log_line(tmp_path: Path, qtbo
         await drive_the_api(world, server, monkeypatch)
         await drive_an_access_log(server)
         await drive_a_failed_approval(world)
+        drive_a_python_warning()
     finally:
+        logging.captureWarnings(False)
         await server.stop()
         bridge.detach()
         await world.close()
         logging.getLogger().removeHandler(handler)
     logged = output.getvalue()
     assert "strategy API: GET /v1/instruments failed" in logged and "RuntimeError" in logged, logged
-    assert "aiohttp.access" in logged and "approval of" in logged, logged
+    assert "aiohttp.access" in logged and "approval of" in logged and "is deprecated" in logged, logged
     assert CANARY not in logged, [line for line in logged.splitlines() if CANARY in line]
     shown = "\n".join(view.lines())
     assert "choked on" in shown, shown

@@ -12,6 +12,7 @@ import pytest
 from core.domain import ClientOrderId
 from core.ports.journal import DuplicateIntakeKey, IntakeKey, IntakeRecord
 from core.storage import SqliteJournal
+from core.storage.idempotency import IdempotencyStore
 from core.storage.schema import SCHEMA_VERSION
 from tests.factories import make_order
 
@@ -72,3 +73,23 @@ def test_a_journal_of_the_first_format_opens_keeps_its_orders_and_takes_keys(pat
         new = make_order(client_order_id="NEW1")
         journal.record_orders([new], {new.client_order_id: KEY})
         assert journal.find_intake("momo", "intent-1") == IntakeRecord(KEY, ClientOrderId("NEW1"))
+
+
+def test_the_keys_an_older_tradeterm_kept_beside_the_journal_are_adopted(journal: SqliteJournal,
+                                                                         tmp_path: Path) -> None:
+    beside = tmp_path / "strategy_api.sqlite"
+    with closing(sqlite3.connect(beside)) as conn:  # the file as the previous version wrote it
+        conn.execute("CREATE TABLE idempotency_keys (strategy TEXT NOT NULL, key TEXT NOT NULL, body_hash TEXT NOT "
+                     "NULL, client_order_id TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (strategy, key))")
+        conn.executemany("INSERT INTO idempotency_keys VALUES (?, ?, ?, ?, '2026-12-01T10:00:00+00:00')",
+                         [("momo", "old-1", "h1", "OLD1"), ("momo", "gone", "h2", "NOT-IN-THE-JOURNAL")])
+        conn.commit()
+    journal.record_order(make_order(client_order_id="OLD1"))
+    store = IdempotencyStore(beside)
+    try:
+        assert journal.adopt_intake_keys(store.legacy_keys()) == 1
+        assert journal.adopt_intake_keys(store.legacy_keys()) == 0, "adopting again changes nothing"
+    finally:
+        store.close()
+    assert journal.find_intake("momo", "old-1") == IntakeRecord(IntakeKey("momo", "old-1", "h1"), ClientOrderId("OLD1"))
+    assert journal.find_intake("momo", "gone") is None
