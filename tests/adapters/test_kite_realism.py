@@ -216,3 +216,19 @@ async def test_kites_refusal_of_a_bad_order_is_an_order_rejected_with_kites_word
             await adapter._rest(adapter._kite.place_order, **PLACE, quantity=1, price="1000.03")
     finally:
         await adapter.disconnect()
+
+
+async def test_answers_carry_the_fields_kite_documents(sim: KiteSimulator) -> None:
+    """The shapes pykiteconnect's integration tests check against Kite's published mock responses."""
+    raw = raw_client(sim)
+    holdings = await asyncio.to_thread(raw.holdings)
+    assert {"authorised_date", "authorisation", "short_quantity", "mtf", "t1_quantity"} <= set(holdings[0])
+    margins = await asyncio.to_thread(raw.margins)
+    assert set(margins["commodity"]["available"]) == set(margins["equity"]["available"])
+    assert set(margins["commodity"]["utilised"]) == set(margins["equity"]["utilised"])
+    profile = await asyncio.to_thread(raw.profile)
+    assert {"user_type", "user_shortname", "order_types", "avatar_url", "meta"} <= set(profile)
+    quote = (await asyncio.to_thread(raw.quote, "NSE:INFY"))["NSE:INFY"]
+    assert {"oi_day_high", "oi_day_low", "lower_circuit_limit", "upper_circuit_limit", "depth"} <= set(quote)
+    assert quote["lower_circuit_limit"] < quote["last_price"] < quote["upper_circuit_limit"]
+    assert await asyncio.to_thread(raw.get_auction_instruments) == []

@@ -312,7 +312,10 @@ class KiteExchange:
                 "tradingsymbol": symbol, "exchange": holding.listing.exchange,
                 "instrument_token": holding.listing.token, "isin": "INE009A01021", "product": "CNC", "price": 0,
                 "quantity": holding.quantity, "used_quantity": 0, "t1_quantity": 0,
-                "realised_quantity": holding.quantity,
+                "realised_quantity": holding.quantity, "short_quantity": 0,
+                "authorised_date": stamp()[:10] + " 00:00:00",
+                "authorisation": {}, "mtf": {"quantity": 0, "used_quantity": 0, "average_price": 0, "value": 0,
+                                             "initial_margin": 0},
                 "authorised_quantity": 0, "opening_quantity": holding.quantity, "collateral_quantity": 0,
                 "collateral_type": "", "discrepancy": False, "average_price": float(holding.average),
                 "last_price": float(last), "close_price": float(self.market.closes()[symbol]),
@@ -332,8 +335,9 @@ class KiteExchange:
                          "option_premium": 0, "payout": 0, "span": 0, "holding_sales": 0, "turnover": 0,
                          "liquid_collateral": 0, "stock_collateral": 0, "delivery": 0},
         }
-        commodity = {"enabled": False, "net": 0, "available": {"cash": 0, "live_balance": 0, "opening_balance": 0},
-                     "utilised": {"debits": 0}}
+        commodity = {"enabled": False, "net": 0,
+                     "available": {key: 0 for key in equity["available"]},
+                     "utilised": {key: 0 for key in equity["utilised"]}}
         return {"equity": equity, "commodity": commodity}
 
     def drain_updates(self) -> list[dict[str, Any]]:

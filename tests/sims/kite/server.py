@@ -95,6 +95,7 @@ class KiteSimulator:
             web.get("/user/margins/{segment}", self._margins),
             web.get("/portfolio/positions", self._positions),
             web.get("/portfolio/holdings", self._holdings),
+            web.get("/portfolio/holdings/auctions", self._auction_holdings),
             web.get("/orders", self._orders),
             web.get("/orders/{order_id}", self._order_history),
             web.get("/orders/{order_id}/trades", self._order_trades),
@@ -273,8 +274,14 @@ class KiteSimulator:
         return self._ok(True)
 
     async def _profile(self, request: web.Request) -> web.Response:
-        return self._ok({"user_id": self.exchange.user_id, "user_name": "Sim Trader", "broker": "ZERODHA",
-                         "exchanges": ["NSE"], "products": ["CNC", "NRML", "MIS"], "email": "trader@example.com"})
+        return self._ok({"user_id": self.exchange.user_id, "user_type": "individual", "email": "trader@example.com",
+                         "user_name": "Sim Trader", "user_shortname": "Sim", "broker": "ZERODHA",
+                         "exchanges": ["NSE"], "products": ["CNC", "NRML", "MIS"],
+                         "order_types": ["MARKET", "LIMIT", "SL", "SL-M"], "avatar_url": None,
+                         "meta": {"demat_consent": "physical"}})
+
+    async def _auction_holdings(self, request: web.Request) -> web.Response:
+        return self._ok([])  # no auction session in the simulator
 
     # --- portfolio, orders ----------------------------------------------------------------------------------
 
@@ -335,9 +342,12 @@ class KiteSimulator:
                 entry["ohlc"] = {"open": float(tick.open), "high": float(tick.high), "low": float(tick.low),
                                  "close": float(tick.close)}
             if kind == "quote":
+                close = tick.close
                 entry.update(volume=tick.volume, last_quantity=tick.last_qty, average_price=float(tick.avg),
                              buy_quantity=tick.buy_qty, sell_quantity=tick.sell_qty, timestamp=stamp(),
-                             last_trade_time=stamp(), oi=0, net_change=0,
+                             last_trade_time=stamp(), oi=0, oi_day_high=0, oi_day_low=0, net_change=0,
+                             lower_circuit_limit=float(close * Decimal("0.8")),
+                             upper_circuit_limit=float(close * Decimal("1.2")),
                              depth={"buy": [{"price": float(p), "quantity": q, "orders": o} for q, p, o in tick.bids],
                                     "sell": [{"price": float(p), "quantity": q, "orders": o} for q, p, o in tick.asks]})
             data[key] = entry
