@@ -1,4 +1,4 @@
-"""GET /v1/events: server-sent events of one strategy's own order updates and fills."""
+"""GET /v1/events: server-sent events of the token's strategy's own order updates and fills."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from aiohttp import web
 
 from core.domain import FillRecorded, OrderUpdated
 from core.services.approvals import ApprovalQueue
-from core.services.strategy_api.errors import bad_field
+from core.services.strategy_api.identity import strategy_of
 from core.services.strategy_api.shapes import fill_json, order_json
 
 KEEPALIVE_S = 15.0
@@ -31,9 +31,7 @@ class EventStreams:
                 stream.put_nowait(None)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        strategy = request.query.get("strategy")
-        if strategy is None or not strategy.strip() or len(strategy) > 64:
-            raise bad_field("strategy", "Add ?strategy=… to the URL: the stream carries that strategy's events.")
+        strategy = strategy_of(request, request.query.get("strategy") or None)  # the token's own, only
         session = self._approvals.session
         stream: asyncio.Queue[tuple[str, dict[str, Any]] | None] = asyncio.Queue(BACKLOG)
 
