@@ -81,6 +81,11 @@ class StrategySetup:
         if self._stopped:  # the window closed before the deferred start ran
             return
         self.approvals.start()
+        auto = [str(s) for s in self.strategies.auto_approving()]
+        if auto:  # set in settings.json, perhaps by hand: say so where the trader looks
+            self._session.bus.publish(LogMessage(
+                "WARNING", f"Auto-approve is ON for {', '.join(auto)} (settings.json): their orders go to the broker "
+                           "without your approval, within the risk limits. Turn it off in the Strategy API panel."))
         if not serve:
             return
         if self._token_problem is not None:  # fail closed: without tokens no strategy could be told apart

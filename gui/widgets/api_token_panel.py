@@ -215,9 +215,9 @@ class ApiTokenPanel(QWidget):
             self._set_auto(name, False)
             return
         self._confirm("autoApproveConfirmDialog", "Turn on auto-approve",
-                      f"Auto-approve {name}?\n\nWhile it is on, {AUTO_APPROVE_MEANS}. The risk limits still "
-                      "refuse what they refuse.\n\nThe switch is recorded in the audit trail "
-                      "with your name.", QMessageBox.Icon.Critical, lambda: self._set_auto(name, True))
+                      f"Auto-approve {name}?\n\nWhile it is on, {AUTO_APPROVE_MEANS}. An order the risk limits "
+                      "refuse is still never sent.\n\nThe switch is recorded in the audit trail "
+                      "with your name.", QMessageBox.Icon.Warning, lambda: self._set_auto(name, True))
 
     def _set_auto(self, name: str, on: bool) -> None:
         try:

@@ -142,3 +142,16 @@ def test_tokens_live_in_the_keyring_per_strategy_and_are_shown_masked() -> None:
     assert not tokens.revoke("tight")
     with pytest.raises(ValueError, match="not a strategy name"):
         tokens.create("a/b")
+
+
+async def test_a_revoked_tokens_event_stream_ends_before_the_next_event(api: ApiWorld) -> None:
+    client = api.client("momo")
+    queued = await asyncio.to_thread(client.submit, "AAPL", "BUY", 1, "LMT", limit_price=api.world.ask())
+    stream = client.events(timeout=5)
+    reader = asyncio.ensure_future(asyncio.to_thread(list, stream))
+    await asyncio.sleep(0.2)
+    api.tokens.revoke("momo")
+    outcome = await api.world.queue.approve(api.world.session.oms.orders()[0].client_order_id)
+    assert outcome.approved
+    events = await asyncio.wait_for(reader, 10)
+    assert events == [], f"a revoked token still received {events} about {queued['client_order_id']}"

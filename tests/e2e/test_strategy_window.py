@@ -86,3 +86,36 @@ async def test_an_api_port_in_the_settings_that_is_no_tcp_port_is_reported_and_t
     finally:
         window.close()
         await window.shutdown()
+
+
+async def test_auto_approve_set_in_the_settings_file_is_announced_and_shown_in_the_approvals_dock(
+    tmp_path: Path,
+) -> None:
+    from datetime import UTC, datetime
+
+    from PySide6.QtWidgets import QLabel
+
+    from core.domain import LogMessage
+    from core.storage.settings import SettingsStore
+    from gui.app import create_main_window
+
+    write_paper_settings(tmp_path)
+    store = SettingsStore(tmp_path / "settings.json")
+    store.save({**store.load(), "strategies": {
+        "momo": {"activated_at": datetime.now(UTC).isoformat(), "auto_approve": True},
+        "calm": {"activated_at": datetime.now(UTC).isoformat()},
+    }})
+    window = create_main_window(tmp_path, "paper", api_port=0)
+    said: list[LogMessage] = []
+    window.session.bus.subscribe(LogMessage, said.append)
+    window.show()
+    try:
+        await until(lambda: any("Auto-approve is ON" in m.text for m in said), "the auto-approve warning")
+        (warning,) = [m for m in said if "Auto-approve is ON" in m.text]
+        assert warning.level == "WARNING" and "momo" in warning.text and "calm" not in warning.text
+        label = window.findChild(QLabel, "approvalQueue.autoApproveLabel")
+        assert label is not None and not label.isHidden()
+        assert "momo" in label.text() and "calm" not in label.text()
+    finally:
+        window.close()
+        await window.shutdown()

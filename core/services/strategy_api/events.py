@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -16,13 +17,19 @@ from core.services.strategy_api.shapes import fill_json, order_json
 
 KEEPALIVE_S = 15.0
 BACKLOG = 1000
+_KEEPALIVE: tuple[str, dict[str, Any]] = ("keepalive", {})
 
 
 class EventStreams:
-    """Open SSE streams; `close_all` ends them (the server is stopping)."""
+    """Open SSE streams; `close_all` ends them (the server is stopping).
 
-    def __init__(self, queue: ApprovalQueue) -> None:
+    `authorized(request)` is asked again before each event and keepalive: a stream whose token was
+    revoked since it opened ends instead of carrying the strategy's events on.
+    """
+
+    def __init__(self, queue: ApprovalQueue, authorized: Callable[[web.Request], bool] = lambda _: True) -> None:
         self._approvals = queue
+        self._authorized = authorized
         self._streams: set[asyncio.Queue[tuple[str, dict[str, Any]] | None]] = set()
 
     def close_all(self) -> None:
@@ -61,10 +68,12 @@ class EventStreams:
                 try:
                     item = await asyncio.wait_for(stream.get(), KEEPALIVE_S)
                 except TimeoutError:
+                    item = _KEEPALIVE
+                if item is None or not self._authorized(request):
+                    break  # the server is stopping, or the strategy's token was revoked
+                if item is _KEEPALIVE:
                     await response.write(b": keepalive\n\n")
                     continue
-                if item is None:
-                    break
                 kind, payload = item
                 await response.write(f"event: {kind}\ndata: {json.dumps(payload)}\n\n".encode())
         except ConnectionResetError:

@@ -14,6 +14,7 @@ from importlib import metadata
 
 from aiohttp import web
 
+from core.domain import StrategyId
 from core.services.approvals import ApprovalQueue
 from core.services.strategy_api.errors import ApiError, error_response
 from core.services.strategy_api.events import EventStreams
@@ -51,7 +52,7 @@ class StrategyApiServer:
         self.port = port
         self._audit = audit or queue.session.journal.record_audit
         self.handlers = ApiHandlers(queue, keys, self._audit, _version())
-        self.streams = EventStreams(queue)
+        self.streams = EventStreams(queue, authorized=lambda request: self._strategy_of(request) is not None)
         self._runner: web.AppRunner | None = None
 
     @property
@@ -114,10 +115,9 @@ class StrategyApiServer:
                                                     "was sent): call it from a program.")
         if request.path == "/v1/health":
             return
-        scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
-        presented = presented.strip()
-        strategy = self._tokens.strategy_for(presented) if scheme.lower() == "bearer" and presented else None
+        strategy = self._strategy_of(request)
         if strategy is None:
+            presented = request.headers.get("Authorization", "").partition(" ")[2].strip()
             if presented and self._tokens.is_retired(presented):
                 raise ApiError(401, "token_retired", "This is TradeTerm's old shared token, which no longer works: "
                                                      "each strategy now has its own token. In TradeTerm's Strategy "
@@ -127,6 +127,12 @@ class StrategyApiServer:
                                                 "from TradeTerm's Strategy API panel (this one is missing, wrong "
                                                 "or revoked).")
         request[REQUEST_STRATEGY] = strategy
+
+    def _strategy_of(self, request: web.Request) -> StrategyId | None:
+        """Return the strategy whose token the request's Authorization header presents, or None."""
+        scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+        presented = presented.strip()
+        return self._tokens.strategy_for(presented) if scheme.lower() == "bearer" and presented else None
 
     @web.middleware
     async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
