@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from core.domain import Order, OrderType, Side, TradingState
+from core.domain import Instrument, Order, OrderType, Side, TradingState
 from core.services.risk.context import RiskContext, duplicate_key
 from core.services.risk.limits import RiskLimits
 from core.services.risk.prices import collar, collar_on, order_price, quote_price
@@ -18,6 +18,13 @@ def num(value: Decimal) -> str:
     """Format a number for a message: thousands separators, no trailing zeros."""
     text = f"{value.normalize():,f}"
     return text
+
+
+def px(value: Decimal, instrument: Instrument) -> str:
+    """Format a price with the places of the instrument's tick (99.50, not 99.5), or in full when off the tick."""
+    places = instrument.price_places
+    on_places = value == value.quantize(Decimal(1).scaleb(-places))
+    return f"{value:,.{places}f}" if on_places else num(value)
 
 
 def money(value: Decimal, currency: str) -> str:
@@ -140,8 +147,9 @@ def _collared(label: str, price: Decimal, order: Order, limits: RiskLimits, ctx:
         return f"No quote for {order.symbol} to check the {label.lower()} price against: wait for quotes."
     if band.contains(price):
         return None
-    return (f"{label} {num(price)} is outside the price collar {num(band.low)}–{num(band.high)} "
-            f"around bid {num(band.bid)} / ask {num(band.ask)}: check the price.")
+    i = order.instrument
+    return (f"{label} {px(price, i)} is outside the price collar {px(band.low, i)}–{px(band.high, i)} "
+            f"around bid {px(band.bid, i)} / ask {px(band.ask, i)}: check the price.")
 
 
 def check_price_collar(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
