@@ -14,10 +14,12 @@ from core.domain import (
     OrderOrigin,
     OrderRequest,
     OrderType,
+    Position,
     Quote,
     Side,
     TradingState,
 )
+from core.ports.broker import BrokerAdapter
 from core.ports.capabilities import takes
 from core.services.risk.checks import num
 from core.services.risk.limits import RiskLimits
@@ -52,6 +54,23 @@ class HeldAccount:
     account_id: AccountId
     state: TradingState
     reason: str
+
+
+async def broker_positions(adapter: BrokerAdapter, since: datetime | None) -> dict[str, Decimal]:
+    """Return the broker's positions by symbol (what Flatten closes after a reconciliation mismatch)."""
+    snapshot = await adapter.snapshot(since)
+    return {p.symbol: p.quantity for p in snapshot.positions}
+
+
+async def our_positions(positions: Sequence[Position]) -> dict[str, Decimal]:
+    """Return our positions by symbol."""
+    return {p.symbol: p.quantity for p in positions}
+
+
+def held_audit_detail(order: Order, state: TradingState, reason: str) -> str:
+    """Return the audit detail of a reduce-only order a person confirmed on a held account."""
+    return (f"{order.account_id} {state.value} ({reason}): {order.origin.value} {order.side.value} "
+            f"{order.quantity.value.normalize():f} {order.symbol} {order.order_type.value} ({order.client_order_id})")
 
 
 def confirm_text(held: Sequence[HeldAccount], targets: Sequence[FlattenTarget]) -> str:

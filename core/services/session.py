@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -55,12 +55,24 @@ from core.ports.clock import Clock
 from core.ports.journal import Journal, JournalError
 from core.services.bus import EventBus
 from core.services.clock import SystemClock
-from core.services.flatten import FlattenResult, FlattenTarget, HeldAccount, closing_request, confirm_text
+from core.services.flatten import (
+    FlattenResult,
+    FlattenTarget,
+    HeldAccount,
+    broker_positions,
+    closing_request,
+    confirm_text,
+    held_audit_detail,
+    our_positions,
+)
 from core.services.instruments import InstrumentCatalog
 from core.services.oms import OrderManager
 from core.services.portfolio import Portfolio
 from core.services.quote_cache import QuoteCache
 from core.services.reconciliation import Reconciler, ReconciliationReport
+from core.services.refusals import REDUCE_WHILE_HELD_AUDIT as REDUCE_WHILE_HELD_AUDIT  # re-exported
+from core.services.refusals import ConfirmRequired as ConfirmRequired
+from core.services.refusals import OrderRefused as OrderRefused
 from core.services.risk import HoldCause, RiskConfig, RiskEngine
 from core.services.standing_holds import (
     DISABLE_STRATEGY_AUDIT,
@@ -81,29 +93,6 @@ orders on the benchmark VM, so the window repaints between slices instead of fre
 IN_FLIGHT_AT_RESTART = (
     "TradeTerm stopped before the broker confirmed this order; it will be checked with the broker on connect."
 )
-
-
-class OrderRefused(Exception):
-    """The request did not become an order; each FieldError names the field and what to change."""
-
-    def __init__(self, errors: Sequence[FieldError]) -> None:
-        self.errors = list(errors)
-        super().__init__("; ".join(e.message for e in self.errors))
-
-
-class ConfirmRequired(OrderRefused):
-    """The order (or Flatten) only reduces positions on a held account: send it again with `confirmed_by`.
-
-    The message names the account, its state and why it is held, and says the order only reduces the
-    position. Nothing was journaled or sent.
-    """
-
-    def __init__(self, message: str) -> None:
-        super().__init__([FieldError("account_id", message)])
-
-
-REDUCE_WHILE_HELD_AUDIT = "reduce_while_held"
-"""Audit action of a close or Flatten order a person confirmed on a held account (detail: account, state, order)."""
 
 
 @dataclass(slots=True)
@@ -365,10 +354,8 @@ class TradingSession:
         state, reason = self.risk.state(order.account_id)
         confirmed = confirmed_by is not None and order.origin.reduce_only and state is not TradingState.ACTIVE
         if confirmed:
-            self.journal.record_audit(str(confirmed_by), REDUCE_WHILE_HELD_AUDIT,
-                                      f"{order.account_id} {state.value} ({reason}): {order.origin.value} "
-                                      f"{order.side.value} {order.quantity.value.normalize():f} {order.symbol} "
-                                      f"{order.order_type.value} ({order.client_order_id})")
+            detail = held_audit_detail(order, state, reason)
+            self.journal.record_audit(str(confirmed_by), REDUCE_WHILE_HELD_AUDIT, detail)
         order.apply(OrderSubmitted(order.client_order_id, ts=self.clock.now()))
         await self.oms.create_durably(order, alone=alone)  # durable before the adapter is called
         stop = self._stopped_meanwhile(slot, confirmed)
@@ -585,18 +572,16 @@ class TradingSession:
         unread: list[str] = []
         for account in [account_id] if account_id is not None else list(self._accounts):
             slot = self._accounts.get(account)
-            if (slot is not None and self.risk.holds(account, HoldCause.MISMATCH)
-                    and slot.connection is ConnectionState.CONNECTED):
-                try:
-                    snapshot = await slot.adapter.snapshot(self.journal.watermark(account))
-                except (errors.BrokerError, OSError, TimeoutError) as exc:
-                    unread.append(f"Flatten {account}: the broker's positions could not be read ({exc}).")
-                    continue
-                held = [(p.symbol, p.quantity, True) for p in snapshot.positions]
-            else:
-                held = [(p.symbol, p.quantity, False) for p in self.portfolio.positions(account)]
-            targets += [FlattenTarget(account, name, quantity, broker) for name, quantity, broker in held
-                        if quantity != 0 and (symbol is None or name == symbol)]
+            theirs = (slot is not None and self.risk.holds(account, HoldCause.MISMATCH)
+                      and slot.connection is ConnectionState.CONNECTED)
+            try:
+                held = await (broker_positions(slot.adapter, self.journal.watermark(account)) if slot and theirs
+                              else our_positions(self.portfolio.positions(account)))
+            except (errors.BrokerError, OSError, TimeoutError) as exc:
+                unread.append(f"Flatten {account}: the broker's positions could not be read ({exc}).")
+                continue
+            targets += [FlattenTarget(account, name, qty, theirs) for name, qty in held.items()
+                        if qty != 0 and (symbol is None or name == symbol)]
         return targets, unread
 
     async def record_manual_fill(

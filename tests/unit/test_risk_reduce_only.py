@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.domain import Order, OrderOrigin, OrderType, Side, TradingState
+from core.domain import Order, OrderOrigin, OrderPendingCancel, OrderType, Side, TradingState
 from core.services.approval_view import reference_price, what_if
 from core.services.risk import HoldCause, RiskLimits
 from tests.unit.risk_harness import ACCOUNT, Harness
@@ -61,6 +61,15 @@ def test_a_second_close_may_take_what_the_first_leaves_and_not_one_unit_more() -
     assert h.check(closing(h, "41", price="100.02")) == (
         "Only 40 of your long 100 AAPL on PAPER-1 is left to close (60 is being closed by working orders): "
         "reduce the quantity to 40.")
+
+
+def test_flatten_leaves_out_the_closes_whose_cancel_it_asked_for_and_a_close_does_not() -> None:
+    h = Harness()
+    h.fill(Side.BUY, "100", "100.00")
+    order = h.work(closing(h, "100"))
+    order.apply(OrderPendingCancel(order.client_order_id))  # the broker has not confirmed the cancel yet
+    assert "already being closed" in (h.check(closing(h, "100", price="100.01")) or "")
+    assert h.check(closing(h, "100", price="100.02", origin=FLATTEN)) is None
 
 
 def test_a_close_checked_again_is_not_counted_against_itself() -> None:

@@ -14,6 +14,8 @@ from core.domain import (
     FillRecorded,
     LogMessage,
     Order,
+    OrderOrigin,
+    OrderStatus,
     PositionUpdated,
     Quote,
     Side,
@@ -231,10 +233,18 @@ class RiskEngine:
         return cause in self._holds.get(account_id, {})
 
     def _closing_leaves(self, checked: Order) -> Callable[[str, Side], Decimal]:
+        """Count the account's other working reduce-only orders; a Flatten order leaves out those it cancelled.
+
+        Flatten cancels the symbol's working orders just before it sends; where the broker confirms a cancel
+        later (IB), they are still PENDING_CANCEL, and counting them would keep Flatten from ever closing.
+        """
+        flatten = checked.origin is OrderOrigin.FLATTEN
+
         def leaves(symbol: str, side: Side) -> Decimal:
             return sum((o.leaves_qty for o in self._orders.working(checked.account_id)
                         if o.origin.reduce_only and o.symbol == symbol and o.side is side
-                        and o.client_order_id != checked.client_order_id), Decimal(0))
+                        and o.client_order_id != checked.client_order_id
+                        and not (flatten and o.status is OrderStatus.PENDING_CANCEL)), Decimal(0))
 
         return leaves
 
