@@ -48,6 +48,7 @@ from gui.models.table_model import RawRole
 from gui.theme import Theme, apply_theme, theme_named
 from gui.widgets.accounts_panel import AccountsPanel
 from gui.widgets.grid_view import make_grid_view
+from gui.widgets.held_confirm import ask_held_confirm
 from gui.widgets.log_view import LogView
 from gui.widgets.order_ticket import OrderTicketWidget
 from gui.widgets.trading_state import TradingStateWidget
@@ -361,8 +362,9 @@ class MainWindow(QMainWindow):
         """Send one order; a close on a held account asks the trader first, then goes again as confirmed by them."""
         def failed(exc: BaseException) -> None:
             if isinstance(exc, ConfirmRequired) and confirmed_by is None:
-                self._confirm_held("Send order on a held account", str(exc),
-                                   lambda: self._send_order(request, getpass.getuser()))
+                ask_held_confirm(self, "Send order on a held account", str(exc),
+                                   lambda: self._send_order(request, getpass.getuser()),
+                                   lambda: self.ticket.show_result("Not sent: the account is halted.", False))
             elif isinstance(exc, OrderRefused):
                 self.ticket.show_field_errors(exc.errors)
             else:
@@ -376,15 +378,6 @@ class MainWindow(QMainWindow):
 
         run_op(self.reporter, "Send order", self.session.submit(request, confirmed_by=confirmed_by),
                on_success=done, on_error=failed, eager=True)
-
-    def _confirm_held(self, title: str, text: str, on_yes: Callable[[], None]) -> None:
-        """Ask whether to send an order that only reduces a position on a held account; No is the default."""
-        box = QMessageBox(QMessageBox.Icon.Warning, title, text,
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-        box.setObjectName("heldAccountConfirmDialog")
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        box.finished.connect(lambda result: on_yes() if result == QMessageBox.StandardButton.Yes else None)
-        box.open()
 
     def _on_watchlist_clicked(self, index: QModelIndex) -> None:
         symbol = str(index.siblingAtColumn(0).data())
@@ -478,7 +471,7 @@ class MainWindow(QMainWindow):
     def _flatten(self, confirmed_by: str | None = None) -> None:
         def failed(exc: BaseException) -> None:
             if isinstance(exc, ConfirmRequired) and confirmed_by is None:
-                self._confirm_held("Flatten on a held account", str(exc), lambda: self._flatten(getpass.getuser()))
+                ask_held_confirm(self, "Flatten on a held account", str(exc), lambda: self._flatten(getpass.getuser()))
             else:
                 self.reporter.failed.emit(f"Flatten all failed: {exc}")
 

@@ -55,3 +55,31 @@ async def test_flatten_after_the_kill_switch_asks_then_closes_and_audits_who_did
         assert closing.status is OrderStatus.FILLED
         (entry,) = session.journal.audit_entries((REDUCE_WHILE_HELD_AUDIT,))
         assert entry.actor == getpass.getuser() and str(closing.client_order_id) in entry.detail
+
+
+async def test_a_close_from_the_ticket_on_a_halted_account_asks_and_no_sends_nothing(tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        session = window.session
+        await session.submit(OrderRequest(ACCOUNT, "AAPL", Side.BUY, "10", OrderType.MARKET))
+        await session.kill_switch("ana")
+        close = OrderRequest(ACCOUNT, "AAPL", Side.SELL, "10", OrderType.MARKET, origin=OrderOrigin.CLOSE)
+        sent_before = len(session.oms.orders())
+
+        window.ticket.submit_requested.emit(close)
+        await until(lambda: window.findChild(QMessageBox, "heldAccountConfirmDialog") is not None, "the question")
+        assert "This sell of 10 only reduces your long 10 AAPL" in window.findChild(
+            QMessageBox, "heldAccountConfirmDialog").text()
+        answer(window, "heldAccountConfirmDialog", QMessageBox.StandardButton.No)
+        await until(lambda: window.findChild(QMessageBox, "heldAccountConfirmDialog") is None
+                    or not window.findChild(QMessageBox, "heldAccountConfirmDialog").isVisible(), "the answer")
+        assert len(session.oms.orders()) == sent_before
+
+        window.ticket.submit_requested.emit(close)
+        await until(lambda: any(b.isVisible() for b in window.findChildren(QMessageBox, "heldAccountConfirmDialog")),
+                    "the question again")
+        (box,) = [b for b in window.findChildren(QMessageBox, "heldAccountConfirmDialog") if b.isVisible()]
+        QTest.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
+        await until(lambda: session.portfolio.position(ACCOUNT, "AAPL").quantity == Decimal(0), "the close to fill")
+        (entry,) = session.journal.audit_entries((REDUCE_WHILE_HELD_AUDIT,))
+        assert entry.actor == getpass.getuser()
