@@ -62,7 +62,7 @@ async def broker_positions(adapter: BrokerAdapter, since: datetime | None) -> di
     return {p.symbol: p.quantity for p in snapshot.positions}
 
 
-async def our_positions(positions: Sequence[Position]) -> dict[str, Decimal]:
+def our_positions(positions: Sequence[Position]) -> dict[str, Decimal]:
     """Return our positions by symbol."""
     return {p.symbol: p.quantity for p in positions}
 

@@ -551,9 +551,10 @@ class TradingSession:
             request = closing_request(target, self._accounts[account].adapter, self.instruments.find(target.symbol),
                                       self.quotes.latest(target.symbol, account), self.risk.limits_for(account),
                                       self.clock.now())
+            if isinstance(request, str):
+                not_sent.append(f"Flatten {account} {target.symbol}: {request}")
+                continue
             try:
-                if isinstance(request, str):
-                    raise OrderRefused([FieldError("order_type", request)])
                 order = await self._submit(request, confirmed_by, target.quantity if target.broker else None)
             except OrderRefused as exc:
                 not_sent.append(f"Flatten {account} {target.symbol}: {exc}")
@@ -567,19 +568,23 @@ class TradingSession:
 
     async def _flatten_targets(self, account_id: AccountId | None,
                                symbol: str | None) -> tuple[list[FlattenTarget], list[str]]:
-        """Return the positions to close (the broker's on an account with a mismatch) and the accounts unread."""
+        """Return the positions to close (the broker's on an account with a mismatch) and why some are unknown."""
         targets: list[FlattenTarget] = []
         unread: list[str] = []
         for account in [account_id] if account_id is not None else list(self._accounts):
             slot = self._accounts.get(account)
-            theirs = (slot is not None and self.risk.holds(account, HoldCause.MISMATCH)
-                      and slot.connection is ConnectionState.CONNECTED)
-            try:
-                held = await (broker_positions(slot.adapter, self.journal.watermark(account)) if slot and theirs
-                              else our_positions(self.portfolio.positions(account)))
-            except (errors.BrokerError, OSError, TimeoutError) as exc:
-                unread.append(f"Flatten {account}: the broker's positions could not be read ({exc}).")
+            if slot is None:
+                unread.append(f"Flatten {account}: unknown account.")
                 continue
+            theirs = self.risk.holds(account, HoldCause.MISMATCH) and slot.connection is ConnectionState.CONNECTED
+            if theirs:
+                try:
+                    held = await broker_positions(slot.adapter, self.journal.watermark(account))
+                except (errors.BrokerError, OSError, TimeoutError) as exc:
+                    unread.append(f"Flatten {account}: the broker's positions could not be read ({exc}).")
+                    continue
+            else:
+                held = our_positions(self.portfolio.positions(account))
             targets += [FlattenTarget(account, name, qty, theirs) for name, qty in held.items()
                         if qty != 0 and (symbol is None or name == symbol)]
         return targets, unread
