@@ -23,7 +23,10 @@ def num(value: Decimal) -> str:
 def px(value: Decimal, instrument: Instrument) -> str:
     """Format a price with the places of the instrument's tick (99.50, not 99.5), or in full when off the tick."""
     places = instrument.price_places
-    on_places = value == value.quantize(Decimal(1).scaleb(-places))
+    try:
+        on_places = value == value.quantize(Decimal(1).scaleb(-places))
+    except ArithmeticError:  # more digits than the context holds: show it as it is
+        return num(value)
     return f"{value:,.{places}f}" if on_places else num(value)
 
 
