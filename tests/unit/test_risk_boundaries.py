@@ -167,11 +167,11 @@ def test_max_gross_exposure(order_type: OrderType) -> None:
 
 @pytest.mark.parametrize("order_type", [STP, STP_LMT])
 def test_a_working_stop_far_below_the_market_counts_at_the_market_in_exposure(order_type: OrderType) -> None:
-    h = Harness(RiskLimits(max_gross_exposure=Decimal(19_000)))
-    h.quote(bid="189.99", ask="190.00", last="190.00")
-    h.work(make(h, order_type, Side.BUY, "100", "1.00"))  # 100 x 190 = 19,000
-    assert h.engine.exposure(h.order().account_id) == Decimal("19000.00")
-    assert "would reach 19,190.00 USD" in (h.check(make(h, LMT, Side.BUY, "1", "1.00")) or "")
+    h = Harness(RiskLimits(max_gross_exposure=Decimal(19_050)))
+    h.quote(bid="189.99", ask="190.50", last="190.00")
+    h.work(make(h, order_type, Side.BUY, "100", "1.00"))  # it would buy at the ask: 100 x 190.50 = 19,050
+    assert h.engine.exposure(h.order().account_id) == Decimal("19050.00")
+    assert "would reach 19,240.50 USD" in (h.check(make(h, LMT, Side.BUY, "1", "1.00")) or "")
 
 
 @pytest.mark.parametrize("order_type", TYPES)
