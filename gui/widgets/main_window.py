@@ -460,8 +460,11 @@ class MainWindow(QMainWindow):
         if not open_positions and not mismatched:  # after a mismatch Flatten closes the broker's positions
             self.log_view.add("INFO", "Nothing to flatten: no open positions.")
             return
-        box = QMessageBox(QMessageBox.Icon.Warning, "Flatten all",
-                          f"Cancel working orders and close {len(open_positions)} position(s) at market?",
+        text = f"Cancel working orders and close {len(open_positions)} position(s) at market?"
+        if mismatched:
+            text += (f" On {', '.join(mismatched)} (positions differ from the broker's) the broker's positions "
+                     "are closed.")
+        box = QMessageBox(QMessageBox.Icon.Warning, "Flatten all", text,
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
         box.setObjectName("flattenConfirmDialog")
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
