@@ -33,9 +33,10 @@ from core.domain import (
     Side,
     StrategyId,
 )
-from core.services.risk import RiskConfig
+from core.services.flatten import FlattenResult
+from core.services.risk import HoldCause, RiskConfig
 from core.services.risk.usage import usage_texts
-from core.services.session import OrderRefused, TradingSession
+from core.services.session import ConfirmRequired, OrderRefused, TradingSession
 from gui.async_op import OpReporter, run_op
 from gui.bridge import CoreBridge
 from gui.dialogs.manual_fill import ManualFillDialog
@@ -47,6 +48,7 @@ from gui.models.table_model import RawRole
 from gui.theme import Theme, apply_theme, theme_named
 from gui.widgets.accounts_panel import AccountsPanel
 from gui.widgets.grid_view import make_grid_view
+from gui.widgets.held_confirm import ask_held_confirm
 from gui.widgets.log_view import LogView
 from gui.widgets.order_ticket import OrderTicketWidget
 from gui.widgets.trading_state import TradingStateWidget
@@ -354,8 +356,16 @@ class MainWindow(QMainWindow):
         run_op(self.reporter, f"Disconnect {account_id}", self.session.disconnect(AccountId(account_id)))
 
     def _on_submit_requested(self, request: OrderRequest) -> None:
+        self._send_order(request)
+
+    def _send_order(self, request: OrderRequest, confirmed_by: str | None = None) -> None:
+        """Send one order; a close on a held account asks the trader first, then goes again as confirmed by them."""
         def failed(exc: BaseException) -> None:
-            if isinstance(exc, OrderRefused):
+            if isinstance(exc, ConfirmRequired) and confirmed_by is None:
+                ask_held_confirm(self, "Send order on a held account", str(exc),
+                                   lambda: self._send_order(request, getpass.getuser()),
+                                   lambda: self.ticket.show_result("Not sent: the account is halted.", False))
+            elif isinstance(exc, OrderRefused):
                 self.ticket.show_field_errors(exc.errors)
             else:
                 self.ticket.show_result(f"Not sent: {exc}", False)
@@ -366,7 +376,8 @@ class MainWindow(QMainWindow):
             self.ticket.show_result(text, order.reason == "")
             self.log_view.add("INFO" if order.reason == "" else "WARNING", text)
 
-        run_op(self.reporter, "Send order", self.session.submit(request), on_success=done, on_error=failed, eager=True)
+        run_op(self.reporter, "Send order", self.session.submit(request, confirmed_by=confirmed_by),
+               on_success=done, on_error=failed, eager=True)
 
     def _on_watchlist_clicked(self, index: QModelIndex) -> None:
         symbol = str(index.siblingAtColumn(0).data())
@@ -445,20 +456,38 @@ class MainWindow(QMainWindow):
 
     def _on_flatten_all_triggered(self) -> None:
         open_positions = [p for p in self.session.portfolio.positions() if not p.is_flat]
-        if not open_positions:
+        mismatched = [a for a in self.session.account_ids() if self.session.risk.holds(a, HoldCause.MISMATCH)]
+        if not open_positions and not mismatched:  # after a mismatch Flatten closes the broker's positions
             self.log_view.add("INFO", "Nothing to flatten: no open positions.")
             return
-        box = QMessageBox(QMessageBox.Icon.Warning, "Flatten all",
-                          f"Cancel working orders and close {len(open_positions)} position(s) at market?",
+        text = f"Cancel working orders and close {len(open_positions)} position(s) at market?"
+        if mismatched:
+            text += (f" On {', '.join(mismatched)} (positions differ from the broker's) the broker's positions "
+                     "are closed.")
+        box = QMessageBox(QMessageBox.Icon.Warning, "Flatten all", text,
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
         box.setObjectName("flattenConfirmDialog")
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.finished.connect(lambda result: self._flatten() if result == QMessageBox.StandardButton.Yes else None)
         box.open()
 
-    def _flatten(self) -> None:
-        run_op(self.reporter, "Flatten all", self.session.flatten(), eager=True,
-               on_success=lambda orders: self.log_view.add("INFO", f"Flatten sent {len(orders)} order(s)."))
+    def _flatten(self, confirmed_by: str | None = None) -> None:
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, ConfirmRequired) and confirmed_by is None:
+                ask_held_confirm(self, "Flatten on a held account", str(exc), lambda: self._flatten(getpass.getuser()))
+            else:
+                self.reporter.failed.emit(f"Flatten all failed: {exc}")
+
+        def done(result: FlattenResult) -> None:
+            self.log_view.add("INFO", f"Flatten sent {len(result.sent)} order(s).")
+            if result.not_sent:  # each is in the log already (LogMessage); the trader must not miss them
+                box = QMessageBox(QMessageBox.Icon.Critical, "Flatten: not everything was closed",
+                                  "\n".join(result.not_sent), QMessageBox.StandardButton.Ok, self)
+                box.setObjectName("flattenNotSentDialog")
+                box.open()
+
+        run_op(self.reporter, "Flatten all", self.session.flatten(confirmed_by=confirmed_by), eager=True,
+               on_success=done, on_error=failed)
 
     def _on_kill_switch_triggered(self) -> None:
         working = len(self.session.oms.working())
