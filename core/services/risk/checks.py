@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from core.domain import Order, OrderType, Side, TradingState
 from core.services.risk.context import RiskContext, duplicate_key
@@ -17,6 +17,11 @@ def num(value: Decimal) -> str:
     """Format a number for a message: thousands separators, no trailing zeros."""
     text = f"{value.normalize():,f}"
     return text
+
+
+def on_tick(value: Decimal, tick: Decimal, rounding: str) -> Decimal:
+    """Return value rounded to a whole number of ticks (ROUND_CEILING: up, ROUND_FLOOR: down)."""
+    return (value / tick).quantize(Decimal(1), rounding=rounding) * tick
 
 
 def money(value: Decimal, currency: str) -> str:
@@ -114,7 +119,8 @@ def check_price_collar(order: Order, limits: RiskLimits, ctx: RiskContext) -> st
     if limits.collar_ticks is not None:
         lows.append(bid - limits.collar_ticks * tick)
         highs.append(ask + limits.collar_ticks * tick)
-    low, high = max(lows), min(highs)
+    # Inward onto the tick: the same verdict for any on-tick price, and bounds a trader can type.
+    low, high = on_tick(max(lows), tick, ROUND_CEILING), on_tick(min(highs), tick, ROUND_FLOOR)
     price = order.limit_price.value
     if price < low or price > high:
         return (f"Limit {num(price)} is outside the price collar {num(low)}–{num(high)} "
