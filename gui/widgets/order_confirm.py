@@ -83,7 +83,9 @@ class OrderConfirmDialog(QDialog):
         validated: ValidatedRequest,
         quote: tuple[Decimal | None, Decimal | None] = (None, None),
         parent: QWidget | None = None,
+        intent: str = "",
     ) -> None:
+        """intent says what the order is for when it is not an ordinary order, e.g. 'Close long 100 AAPL on IB-1'."""
         super().__init__(parent)
         self.setObjectName("orderTicket.confirmDialog")
         self.setWindowTitle("Confirm order")
@@ -145,6 +147,9 @@ class OrderConfirmDialog(QDialog):
         layout.setContentsMargins(18, 16, 18, 14)
         layout.setSpacing(12)
         layout.addWidget(headline)
+        if intent:
+            layout.addWidget(QLabel(intent, objectName="orderTicket.confirmDialog.intent",
+                                    styleSheet="color: #ef6c00; font-weight: 600;"))
         layout.addLayout(form)
         layout.addWidget(buttons)
         self._send_button.setFocus()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
 
 from PySide6.QtCore import QEvent, QObject, QSignalBlocker, QStringListModel, Qt, QTimer, Signal
@@ -38,8 +38,8 @@ from core.domain import (
     validate_request,
 )
 from core.domain.order_request import plain
-from core.services.order_preview import OrderPreview
 from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_price, next_step, order_summary
+from gui.widgets.ticket_intent import DEFAULT_TIF, CloseIntent, QuoteSource, RiskPreview, verdict_text
 
 _ERROR_NAMES = {
     "symbol": "symbolError", "quantity": "quantityError", "limit_price": "limitPriceError",
@@ -49,35 +49,6 @@ _FIELDS = tuple(_ERROR_NAMES)
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _ANY_CASE = Qt.CaseSensitivity.CaseInsensitive
 _RED, _GREEN, _AMBER = "#e53935", "#43a047", "#ef6c00"
-DEFAULT_TIF = TimeInForce.DAY
-"""The time in force a new symbol starts with (no account setting asks for another yet)."""
-
-QuoteSource = Callable[[str, str], Quote | None]
-"""(symbol, account) -> the newest quote of that account's feed (a quote whose source is another feed is shown
-as that feed's)."""
-RiskPreview = Callable[[ValidatedRequest], OrderPreview]
-"""What risk would say about an order now, without sending or remembering it (core.services.order_preview)."""
-
-
-@dataclass(frozen=True, slots=True)
-class CloseIntent:
-    """The ticket holds the close of one position: its account, symbol and signed quantity when it was clicked."""
-
-    account: str
-    symbol: str
-    position: Decimal
-
-    @property
-    def side(self) -> Side:
-        return Side.SELL if self.position > 0 else Side.BUY
-
-    def describe(self, quantity: str) -> str:
-        """Say what the order does, e.g. 'Close long 100 AAPL on IB-1' (or 'Close 40 of long 100 …')."""
-        held = f"{'long' if self.position > 0 else 'short'} {plain(abs(self.position))} {self.symbol}"
-        part = "" if quantity in ("", plain(abs(self.position))) else f"{quantity} of "
-        return f"Close {part}{held} on {self.account}"
-
-
 class OrderTicketWidget(QWidget):
     """Collect one manual order, check it with validate_request, and hand it up; holds no trading logic.
 
@@ -496,14 +467,9 @@ class OrderTicketWidget(QWidget):
         if self._preview is None or validated is None or errors:
             self._risk_label.clear()
             return
-        preview = self._preview(validated)
-        value = "" if preview.notional is None else f" · {preview.notional:,.2f} {preview.currency}"
-        if preview.refusal is None:
-            self._risk_label.setText(f"Risk: passes{value}")
-            self._risk_label.setStyleSheet(f"color: {_GREEN};")
-        else:
-            self._risk_label.setText(f"Risk would refuse: {preview.refusal.reason}")
-            self._risk_label.setStyleSheet(f"color: {_RED};")
+        text, passes = verdict_text(self._preview(validated))
+        self._risk_label.setText(text)
+        self._risk_label.setStyleSheet(f"color: {_GREEN if passes else _RED};")
 
     def _on_symbol_changed(self, _text: str) -> None:
         """A new symbol starts from its own prices and the default TIF, never the last symbol's."""
@@ -570,7 +536,9 @@ class OrderTicketWidget(QWidget):
             return
         self._pending = request
         quote = self._quote()
-        self._confirm = OrderConfirmDialog(validated, (None, None) if quote is None else (quote.bid, quote.ask), self)
+        intent = "" if self._close is None else self._close.describe(plain(validated.quantity))
+        self._confirm = OrderConfirmDialog(validated, (None, None) if quote is None else (quote.bid, quote.ask), self,
+                                           intent=intent)
         self._confirm.finished.connect(self._on_confirm_finished)
         self._confirm.open()
 

@@ -73,6 +73,7 @@ async def test_double_click_closes_on_the_rows_account_once_and_enter_again_send
         await until(lambda: ticket.confirm_dialog is not None, "the confirm dialog")
         confirm = ticket.confirm_dialog
         assert confirm is not None
+        assert confirm.findChild(QLabel, "orderTicket.confirmDialog.intent").text() == "Close long 100 AAPL on PAPER-2"
         QTest.mouseClick(confirm.findChild(QPushButton, "orderTicket.confirmDialog.sendButton"),
                          Qt.MouseButton.LeftButton)
         await until(lambda: cell(positions, key, "quantity") == "0", "the PAPER-2 position to be flat")

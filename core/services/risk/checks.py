@@ -123,7 +123,7 @@ def check_price_collar(order: Order, limits: RiskLimits, ctx: RiskContext) -> st
     low, high = on_tick(max(lows), tick, ROUND_CEILING), on_tick(min(highs), tick, ROUND_FLOOR)
     price = order.limit_price.value
     if price < low or price > high:
-        return (f"Limit {num(price)} is outside the price collar {num(low)}–{num(high)} "
+        return (f"Limit {num(price)} is outside the price collar {low:,f}–{high:,f} "
                 f"around bid {num(bid)} / ask {num(ask)}: check the price.")
     return None
 
