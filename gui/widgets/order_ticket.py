@@ -201,14 +201,15 @@ class OrderTicketWidget(QWidget):
         self._refresh()
 
     def set_accounts(self, account_ids: Sequence[str]) -> None:
-        """List these accounts, keeping the current choice when it is still there."""
+        """List these accounts, keeping the current choice; if it is gone, none is chosen (never another one)."""
         current = self._account_combo.currentText()
         with QSignalBlocker(self._account_combo):
             self._account_combo.clear()
             self._account_combo.addItems([str(account) for account in account_ids])
             index = self._account_combo.findText(current)
-            self._account_combo.setCurrentIndex(index if index >= 0 else (0 if account_ids else -1))
-        self._refresh()
+            self._account_combo.setCurrentIndex(index if index >= 0 else (0 if account_ids and not current else -1))
+        with self._quietly():
+            self._on_field_edited()
 
     def set_quote_source(self, source: QuoteSource | None) -> None:
         """Read bid/ask from source(symbol, account): the ticket shows and prices from its account's own feed."""

@@ -135,3 +135,12 @@ def test_the_quote_line_and_prices_come_from_the_tickets_account_and_say_when_fr
     assert "150.10" in shown and "150.12" in shown and "feed" not in shown
     ticket.type_into("symbolEdit", "600519")
     assert "PAPER-1's feed" in ticket.child(QLabel, "quoteLabel").text(), "another feed's price is labelled"
+
+
+def test_an_account_that_goes_away_is_never_replaced_by_another(ticket: Ticket) -> None:
+    ticket.child(QComboBox, "accountCombo").setCurrentText(IB)
+    ticket.widget.prefill("AAPL", Side.SELL, quantity=Decimal(100), price=Decimal("150.10"))
+    ticket.widget.set_accounts(["PAPER-1"])
+    assert ticket.child(QComboBox, "accountCombo").currentText() == ""
+    ticket.press(Qt.Key.Key_Return)
+    assert ticket.sent == [] and ticket.shown_errors() == {"accountError": "Choose an account."}
