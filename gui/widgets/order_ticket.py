@@ -49,6 +49,8 @@ _FIELDS = tuple(_ERROR_NAMES)
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _ANY_CASE = Qt.CaseSensitivity.CaseInsensitive
 _RED, _GREEN, _AMBER = "#e53935", "#43a047", "#ef6c00"
+
+
 class OrderTicketWidget(QWidget):
     """Collect one manual order, check it with validate_request, and hand it up; holds no trading logic.
 
@@ -241,14 +243,19 @@ class OrderTicketWidget(QWidget):
         """Fill the ticket from a watchlist or position click, on account when given.
 
         Quantity is kept when not given. Another symbol starts from its own prices (the side's touch on
-        the account's feed) and the default TIF; a price given here is used instead.
+        the account's feed) and the default TIF, another account from the touch on its feed; a price
+        given here is used instead.
         """
         with self._quietly():
             self._close = None
+            moved = account is not None and account != self.current_account()
             if account is not None:
                 self._set_account(account)
             self._set_side(side)
             self._symbol_edit.setText(symbol)
+            instrument = self._lookup()[1]
+            if moved and price is None and instrument is not None:
+                self._limit_edit.setText(self._touch(instrument))
             self._set_order_type(order_type)
             if quantity is not None:
                 self._quantity_edit.setText(plain(quantity))
@@ -268,12 +275,11 @@ class OrderTicketWidget(QWidget):
         """
         close = CloseIntent(account, symbol, position)
         self.prefill(symbol, close.side, quantity=abs(position), price=price, account=account)
+        if price is None:
+            with self._quietly():
+                self._limit_edit.clear()  # no quote on its feed: the trader prices it, never an older price
         self._close = close if self._account_combo.currentText() == account else None
         self._on_live_timer()
-
-    def close_intent(self) -> CloseIntent | None:
-        """Return the position close the ticket holds, or None for an ordinary order."""
-        return self._close
 
     def order_sent(self) -> None:
         """The last send reached the session and became an order: clear the quantity and the close, stay disarmed."""

@@ -144,3 +144,20 @@ def test_an_account_that_goes_away_is_never_replaced_by_another(ticket: Ticket) 
     assert ticket.child(QComboBox, "accountCombo").currentText() == ""
     ticket.press(Qt.Key.Key_Return)
     assert ticket.sent == [] and ticket.shown_errors() == {"accountError": "Choose an account."}
+
+
+def test_a_click_on_another_account_prices_from_that_accounts_feed(ticket: Ticket) -> None:
+    ticket.widget.set_quote_source(quote_of)
+    ticket.type_into("symbolEdit", "AAPL")
+    assert ticket.edit("limitPriceEdit").text() == "189.51"
+    ticket.widget.prefill("AAPL", Side.BUY, account=IB)
+    assert ticket.edit("limitPriceEdit").text() == "150.12", f"{IB}'s ask, not PAPER-1's"
+
+
+def test_a_close_without_a_quote_leaves_the_price_to_the_trader_never_an_older_one(ticket: Ticket) -> None:
+    ticket.widget.set_quote_source(lambda symbol, account: None)
+    ticket.fill("AAPL", "100", "180.00")
+    ticket.widget.prefill_close("PAPER-1", "AAPL", Decimal(100), None)
+    assert ticket.edit("limitPriceEdit").text() == ""
+    ticket.press(Qt.Key.Key_Return)
+    assert ticket.sent == [] and ticket.shown_errors() == {"limitPriceError": "Enter a value."}
