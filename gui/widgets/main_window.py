@@ -30,10 +30,13 @@ from core.domain import (
     OrderRequest,
     OrderType,
     Position,
+    Quote,
     Side,
     StrategyId,
+    ValidatedRequest,
 )
 from core.services.flatten import FlattenResult
+from core.services.order_preview import OrderPreview, preview_order
 from core.services.risk import HoldCause, RiskConfig
 from core.services.risk.usage import usage_texts
 from core.services.session import ConfirmRequired, OrderRefused, TradingSession
@@ -135,6 +138,8 @@ class MainWindow(QMainWindow):
         self.ticket.set_instruments(dict(instruments))
         self.ticket.set_accounts([str(a) for a in self.session.account_ids()])
         self.ticket.set_confirm_required(self.settings.confirm_orders())
+        self.ticket.set_quote_source(self._quote_of)
+        self.ticket.set_risk_preview(self._preview)
         self.accounts_panel = AccountsPanel(
             [(str(a), self.session.account(a).adapter.kind) for a in self.session.account_ids()]
         )
@@ -364,7 +369,7 @@ class MainWindow(QMainWindow):
             if isinstance(exc, ConfirmRequired) and confirmed_by is None:
                 ask_held_confirm(self, "Send order on a held account", str(exc),
                                    lambda: self._send_order(request, getpass.getuser()),
-                                   lambda: self.ticket.show_result("Not sent: the account is halted.", False))
+                                   lambda: self._not_confirmed())
             elif isinstance(exc, OrderRefused):
                 self.ticket.show_field_errors(exc.errors)
             else:
@@ -373,31 +378,47 @@ class MainWindow(QMainWindow):
 
         def done(order: Order) -> None:
             text = describe(order)
+            self.ticket.order_sent()
             self.ticket.show_result(text, order.reason == "")
             self.log_view.add("INFO" if order.reason == "" else "WARNING", text)
 
         run_op(self.reporter, "Send order", self.session.submit(request, confirmed_by=confirmed_by),
                on_success=done, on_error=failed, eager=True)
 
+    def _not_confirmed(self) -> None:
+        self.ticket.show_result("Not sent: the account is halted.", False)
+        self.ticket.rearm()
+
+    def _quote_of(self, symbol: str, account: str) -> Quote | None:
+        """Return the newest quote of symbol on account's own feed (another feed only when it has none: labelled)."""
+        return self.session.quotes.latest(symbol, account)
+
+    def _preview(self, valid: ValidatedRequest) -> OrderPreview:
+        return preview_order(self.session.risk, self._quote_of, valid, self.session.clock.now())
+
     def _on_watchlist_clicked(self, index: QModelIndex) -> None:
+        """Fill the ticket on the account whose market the row shows: a bid sells at it, an ask buys at it."""
         symbol = str(index.siblingAtColumn(0).data())
         key = self.bridge.quotes.columns[index.column()].key
-        bid, ask = self.bridge.bid_ask(symbol)
+        account = self.bridge.quotes.feed_of(symbol) or self.ticket.current_account()
+        quote = self._quote_of(symbol, account) if account else None
+        bid, ask = (None, None) if quote is None else (quote.bid, quote.ask)
         if key == "ask":
-            self.ticket.prefill(symbol, Side.BUY, price=ask, order_type=OrderType.LIMIT)
+            self.ticket.prefill(symbol, Side.BUY, price=ask, order_type=OrderType.LIMIT, account=account)
         elif key == "bid":
-            self.ticket.prefill(symbol, Side.SELL, price=bid, order_type=OrderType.LIMIT)
+            self.ticket.prefill(symbol, Side.SELL, price=bid, order_type=OrderType.LIMIT, account=account)
         else:
-            self.ticket.prefill(symbol, Side.BUY)
+            self.ticket.prefill(symbol, Side.BUY, account=account)
 
     def _on_position_double_clicked(self, index: QModelIndex) -> None:
+        """Put the close of the row's position on the ticket: its account, the opposite side, its size, the touch."""
         position = index.data(RawRole)
         if not isinstance(position, Position) or position.is_flat:
             return
-        side = Side.SELL if position.quantity > 0 else Side.BUY
-        bid, ask = self.bridge.bid_ask(position.symbol)
-        price = bid if side is Side.SELL else ask
-        self.ticket.prefill(position.symbol, side, quantity=abs(position.quantity), price=price)
+        account = str(position.account_id)
+        quote = self._quote_of(position.symbol, account)
+        touch = None if quote is None else quote.bid if position.quantity > 0 else quote.ask
+        self.ticket.prefill_close(account, position.symbol, position.quantity, touch)
 
     def _on_cancel_selected_clicked(self) -> None:
         rows = self.orders_view.selectionModel().selectedRows()
@@ -568,10 +589,7 @@ class MainWindow(QMainWindow):
                self.session.accept_broker_state(AccountId(account_id), getpass.getuser()))
 
     def _on_status_tick(self) -> None:
-        symbol = self.ticket.current_symbol()
-        if symbol:
-            bid, ask = self.bridge.bid_ask(symbol)
-            self.ticket.set_quote(symbol, bid, ask)
+        self.ticket.refresh_quote()
         parts = []
         for currency, totals in self.session.portfolio.totals().items():
             daily = fmt_signed(totals.daily) if totals.daily is not None else "—"
