@@ -24,7 +24,7 @@ from core.services.log_redaction import SECRETS
 from core.services.log_redaction import install as install_redaction
 from core.services.risk import LimitError, RiskConfig
 from core.services.session import TradingSession
-from core.services.strategy_api.token import ENV_VAR as API_TOKEN_ENV
+from core.services.strategy_api.token import RETIRED_ENV_VAR as API_TOKEN_ENV
 from core.storage.journal import SqliteJournal
 from core.storage.outbox import OutboxError
 from core.storage.paths import data_paths

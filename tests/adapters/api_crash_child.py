@@ -23,7 +23,7 @@ from aiohttp import web
 
 from core.domain import Order, OrderOrigin
 from core.services.strategy_api import StrategyApiServer
-from tests.adapters.strategy_api_world import api_token, strategy_config
+from tests.adapters.strategy_api_world import api_tokens, strategy_config
 from tests.unit.approvals_world import LiveClock, make_world
 
 NOT_KILLED = 17
@@ -61,7 +61,7 @@ async def main(data_dir: Path, point: IntakePoint, auto: bool) -> None:
 
     world.journal.record_orders = record_then_die  # type: ignore[method-assign]
     world.broker.submit = send_then_die  # type: ignore[method-assign]
-    server = StrategyApiServer(world.queue, api_token())
+    server = StrategyApiServer(world.queue, api_tokens())
     submit = server.handlers.submit
 
     async def answer_then_die(request: web.Request) -> web.Response:

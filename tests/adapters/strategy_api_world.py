@@ -1,4 +1,7 @@
-"""The strategy API served for real on 127.0.0.1:0 over a paper session, plus a raw HTTP helper."""
+"""The strategy API served for real on 127.0.0.1:0 over a paper session, plus a raw HTTP helper.
+
+Three strategies have their own tokens in the (in-memory) keyring; the retired shared token is there too.
+"""
 
 from __future__ import annotations
 
@@ -12,28 +15,31 @@ from typing import Any
 
 from core.domain import StrategyId
 from core.services.strategies import StrategyConfig
-from core.services.strategy_api import ApiToken, StrategyApiServer
+from core.services.strategy_api import StrategyApiServer, StrategyTokens
 from core.storage.memory_keyring import MemoryKeyring
 from core.storage.secrets import SecretStore
 from core.strategy_client import TradeTermClient
 from tests.unit.approvals_world import LiveClock, World, make_world
 
-TOKEN = "t0ken-for-tests-only"
+TOKENS = {"momo": "t0ken-for-tests-only", "other": "other-strategy-t0ken", "hku-ma": "hku-ma-t0ken-for-tests"}
+TOKEN = TOKENS["momo"]
+RETIRED_TOKEN = "the-old-shared-t0ken"
 
 
 @dataclass
 class ApiWorld:
     world: World
     server: StrategyApiServer
-    token: ApiToken
+    tokens: StrategyTokens
     audit: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def port(self) -> int:
         return self.server.port
 
-    def client(self, strategy: str = "momo", token: str = TOKEN) -> TradeTermClient:
-        return TradeTermClient(self.server.url, token, strategy=strategy, account="PAPER-1")
+    def client(self, strategy: str = "momo") -> TradeTermClient:
+        """Return a client holding strategy's own token (the strategy is implied by it, not named)."""
+        return TradeTermClient(self.server.url, TOKENS[strategy], account="PAPER-1")
 
     def order_body(self, **changes: Any) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -69,11 +75,15 @@ class ApiWorld:
         return await asyncio.to_thread(call)
 
 
-def api_token() -> ApiToken:
-    """The token TOKEN, kept in an in-memory keyring."""
+def api_tokens() -> StrategyTokens:
+    """Each strategy's token of TOKENS (and the retired shared one), kept in an in-memory keyring."""
     secrets = SecretStore("tradeterm-test", backend=MemoryKeyring())
-    secrets.set("api/token", TOKEN)
-    return ApiToken(secrets, environ={})
+    for strategy, token in TOKENS.items():
+        secrets.set(f"api/strategy/{strategy}", token)
+    secrets.set("api/token", RETIRED_TOKEN)
+    tokens = StrategyTokens(secrets, environ={})
+    tokens.load(TOKENS)
+    return tokens
 
 
 def strategy_config(auto_approve: bool, strategy: str = "momo") -> StrategyConfig:
@@ -84,11 +94,11 @@ def strategy_config(auto_approve: bool, strategy: str = "momo") -> StrategyConfi
 async def start_api(tmp_path: Path, *, restore: bool = False, configs: list[StrategyConfig] | None = None) -> ApiWorld:
     """Serve the API over a paper session whose files are in tmp_path (restore: as a restarted TradeTerm would)."""
     world = await make_world(tmp_path, clock=LiveClock(), restore=restore, configs=configs)
-    token = api_token()
+    tokens = api_tokens()
     audit: list[tuple[str, str, str]] = []
-    server = StrategyApiServer(world.queue, token, audit=lambda *entry: audit.append(entry))
+    server = StrategyApiServer(world.queue, tokens, audit=lambda *entry: audit.append(entry))
     await server.start()
-    return ApiWorld(world, server, token, audit)
+    return ApiWorld(world, server, tokens, audit)
 
 
 async def stop_api(api: ApiWorld) -> None:

@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 
 from core.domain import Order
-from core.services.strategy_api import ApiToken, StrategyApiServer
+from core.services.strategy_api import StrategyApiServer, StrategyTokens
 from core.storage.memory_keyring import MemoryKeyring
 from core.storage.secrets import SecretStore
 from gui.app import configure_logging
@@ -102,8 +102,10 @@ async def test_a_canary_token_never_appears_in_any_log_line(tmp_path: Path, qtbo
     bridge = CoreBridge(world.bus, world.session.quotes, world.session.portfolio)
     bridge.log_message.connect(view.add)
     keyring = SecretStore("tradeterm-test", backend=MemoryKeyring())
-    keyring.set("api/token", CANARY)
-    server = StrategyApiServer(world.queue, ApiToken(keyring, environ={}))
+    keyring.set("api/strategy/momo", CANARY)
+    tokens = StrategyTokens(keyring, environ={})
+    tokens.load(["momo"])
+    server = StrategyApiServer(world.queue, tokens)
     await server.start()
     try:
         await drive_the_api(world, server, monkeypatch)
