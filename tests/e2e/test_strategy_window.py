@@ -51,26 +51,14 @@ async def test_a_strategy_order_waits_for_approval_then_fills(tmp_path: Path, mo
             await asyncio.to_thread(unauthorized.submit, "MSFT", "BUY", "1", "MKT")
 
 
-async def test_an_api_port_in_the_settings_that_is_no_tcp_port_is_reported_and_the_window_works(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from core.domain import LogMessage
-    from core.storage.settings import SettingsStore
+def test_an_api_port_in_the_settings_that_is_no_tcp_port_is_refused_before_anything_opens(tmp_path: Path) -> None:
+    """A port the API could never listen on is a settings error like any other: named, and nothing is started."""
+    from core.storage.settings import SettingsError, SettingsStore
     from gui.app import create_main_window
 
-    monkeypatch.setenv("TRADETERM_API_TOKEN", TOKEN)
     write_paper_settings(tmp_path)
     store = SettingsStore(tmp_path / "settings.json")
     store.save({**store.load(), "api_port": 70000})
-    window = create_main_window(tmp_path, "paper")
-    said: list[LogMessage] = []
-    window.session.bus.subscribe(LogMessage, said.append)
-    window.show()
-    try:
-        await until(lambda: any("Strategy API not started" in m.text for m in said), "the port to be reported")
-        (error,) = [m for m in said if "Strategy API" in m.text]
-        assert error.level == "ERROR" and "70000 is not a TCP port" in error.text
-        await until(lambda: window.session.account(ACCOUNT).trading is TradingState.ACTIVE, "trading")
-    finally:
-        window.close()
-        await window.shutdown()
+    with pytest.raises(SettingsError, match=r"settings\.json: api_port: .*got 70000"):
+        create_main_window(tmp_path, "paper")
+    assert not (tmp_path / "journal.sqlite").exists()
