@@ -63,8 +63,6 @@ def create_main_window(
     paths = data_paths(str(data_dir) if data_dir is not None else None)
     settings = SettingsStore(paths.settings)
     config = load_startup_config(settings, _paper_accounts(paths.paper), api_port, started_at=utc_now())
-    if not config.accounts_saved:
-        settings.set_accounts(config.accounts)
     journal = SqliteJournal(paths.journal)
     opened: list[Callable[[], object]] = [journal.close]
     try:
@@ -76,9 +74,17 @@ def create_main_window(
         mail = MailSetup(settings, paths.root, bus, session.portfolio, secrets)
         opened.append(mail.outbox.close)
         extras = AdapterExtras(secrets, mail, paths.root / "cache")
-        for account in config.accounts:
-            session.add_account(create_adapter(account.kind, AccountId(account.id), extras(account), bus.publish,
-                                               bus.publish_quotes))
+        for index, account in enumerate(config.accounts):
+            try:
+                adapter = create_adapter(account.kind, AccountId(account.id), extras(account), bus.publish,
+                                         bus.publish_quotes)
+            except AccountStateError:
+                raise
+            except ValueError as exc:  # its settings passed their checks: what is missing is outside them
+                raise SettingsError(f"{settings.path}: accounts[{index}] (account {account.id}): {exc}") from None
+            session.add_account(adapter)
+        if not config.accounts_saved:  # only once the start is sure: a refused start leaves settings.json as it was
+            settings.set_accounts(config.accounts)
     except BaseException:
         for close in reversed(opened):  # a refused start leaves no lock held and no file open
             close()

@@ -66,6 +66,8 @@ def load_startup_config(
         strategies = StrategyRegistry.from_json(settings.strategies(), started_at)
     except ValueError as exc:
         raise SettingsError(f"{where}: {exc}") from None
+    settings.email()  # its fields are checked by MailSetup; a section that is no object is refused here
+    settings.approval_alerts()  # read by the approval queue whenever an order arrives: refuse a bad value now
     saved_port = settings.api_port()
     port = api_port if api_port is not None else saved_port if saved_port is not None else DEFAULT_API_PORT
     return StartupConfig(theme, accounts, bool(saved), risk, strategies, port)

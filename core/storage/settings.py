@@ -271,6 +271,20 @@ class SettingsStore:
             raise SettingsError(f"{self.path}: strategies: expected an object of strategy id: {{rules}}, got {raw!r}")
         return copy.deepcopy(raw)
 
+    def email(self) -> dict[str, Any]:
+        """Return the e-mail section as saved (SMTP server, notification rules; checked by their owners), or {}."""
+        raw = self._current().get("email", {})
+        if not isinstance(raw, dict):
+            raise SettingsError(f"{self.path}: email: expected an object of e-mail settings, got {raw!r}")
+        return copy.deepcopy(raw)
+
+    def approval_alerts(self) -> bool:
+        """Return whether a strategy order waiting for approval is announced (tray message, sound); default true."""
+        raw = self._current().get("approval_alerts", True)
+        if not isinstance(raw, bool):
+            raise SettingsError(f"{self.path}: approval_alerts: expected true or false, got {raw!r}")
+        return raw
+
     def api_port(self) -> int | None:
         """Return the strategy API's port as saved (0: any free port), or None when none is saved."""
         document = self._current()

@@ -102,6 +102,12 @@ CASES = {
     "api_port-fraction": Case(settings(api_port=1.5), ("api_port", "1.5")),
     "api_port-true": Case(settings(api_port=True), ("api_port", "True")),
     "api_port-too-big": Case(settings(api_port=70000), ("api_port", "70000")),
+    "approval_alerts-text": Case(settings(approval_alerts="no"), ("approval_alerts", "'no'")),
+    "email-not-an-object": Case(settings(email="smtp.example.com"), ("email", "'smtp.example.com'")),
+    "desk-without-smtp": Case(
+        settings(accounts=[{"id": "DESK-1", "kind": "email_desk", "settings": {"desk": ["desk@example.com"]}}]),
+        ("accounts[0]", "DESK-1", "email.smtp"),
+    ),
     "risk-override-of-unknown-account": Case(
         settings(accounts=[paper()], risk={"accounts": {"PAPER-2": {"max_order_qty": "5"}}}),
         ("risk.accounts", "'PAPER-2'", "PAPER-1"),
@@ -125,6 +131,15 @@ def test_an_unusable_file_is_refused_by_file_and_field_and_left_untouched(tmp_pa
         assert words in refusal[0], refusal[0]
     assert digest(path) == before
     assert not (tmp_path / "s.png").exists()
+
+
+def test_a_data_dir_that_is_a_file_is_refused_by_name_and_left_untouched(tmp_path: Path) -> None:
+    data_dir = tmp_path / "TradeTerm"
+    data_dir.write_text("notes")
+    result = run(data_dir)
+    assert (result.returncode, "Traceback" not in result.stderr) == (2, True), result.stderr
+    assert f"tradeterm: The data folder {data_dir} is a file" in result.stderr
+    assert data_dir.read_text() == "notes"
 
 
 def _without_root_override() -> tuple[str, ...]:

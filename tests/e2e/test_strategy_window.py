@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QPushButton, QTableView
 
-from core.domain import AccountId, OrderStatus, TradingState
+from core.domain import AccountId, OrderStatus
 from core.strategy_client.client import TradeTermClient
 from gui.strategy_setup import StrategySetup
 from tests.e2e.window_helpers import open_window, until, write_paper_settings
