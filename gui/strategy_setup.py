@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
@@ -12,7 +13,8 @@ from core.domain import LogMessage
 from core.services.approvals import ApprovalQueue
 from core.services.session import TradingSession
 from core.services.strategies import StrategyRegistry
-from core.services.strategy_api import ApiToken
+from core.services.strategy_access import StrategyAccess
+from core.services.strategy_api import StrategyTokens
 from core.services.strategy_api.token import TokenUnavailable
 from core.storage.idempotency import IdempotencyStore
 from core.storage.secrets import SecretStore
@@ -39,7 +41,11 @@ class StrategySetup:
         self.strategies = strategies
         self.intake = intake
         self.approvals = ApprovalQueue(session, self.strategies, self.intake)
-        self.token = ApiToken(secrets)
+        self.tokens = StrategyTokens(secrets)
+        self._token_problem = self._load_tokens()
+        self.access = StrategyAccess(self.strategies, self.tokens,
+                                     lambda strategies: settings.save({**settings.load(), "strategies": strategies}),
+                                     session.journal.record_audit, session.clock.now)
         port = api_port
         self._port = port
         self.server: StrategyApiServer | None = None
@@ -60,11 +66,9 @@ class StrategySetup:
             f"{pending.signal.strategy_id}: {pending.order.side.value} "
             f"{pending.order.quantity.value.normalize():f} {pending.order.symbol}"
         ))
-        usable = self.token.problem() is None
-        self.token_panel = ApiTokenPanel(
-            f"http://127.0.0.1:{port}" if port else "chosen at start", self.token.masked, self._reveal,
-            self.token.regenerate if usable and not self.token.from_environment else None,
-        )
+        self.token_panel = ApiTokenPanel(f"http://127.0.0.1:{port}" if port else "chosen at start", self.access,
+                                         getpass.getuser(), unavailable=self._token_problem)
+        self.token_panel.changed.connect(self.queue_widget.refresh)
         window.add_dock("Strategy API", "dock.strategyApi", self.token_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.approvals.restore()
         self._stopped = False
@@ -74,16 +78,26 @@ class StrategySetup:
         if self._stopped:  # the window closed before the deferred start ran
             return
         self.approvals.start()
+        auto = [str(s) for s in self.strategies.auto_approving()]
+        if auto:  # set in settings.json, perhaps by hand: say so where the trader looks
+            self._session.bus.publish(LogMessage(
+                "WARNING", f"Auto-approve is ON for {', '.join(auto)} (settings.json): their orders go to the broker "
+                           "without your approval, within the risk limits. Turn it off in the Strategy API panel."))
         if not serve:
             return
-        problem = self.token.problem()
-        if problem is not None:  # fail closed: without a token no strategy could be told apart
-            self._session.bus.publish(LogMessage("ERROR", f"Strategy API not started. {problem}"))
+        if self._token_problem is not None:  # fail closed: without tokens no strategy could be told apart
+            self._session.bus.publish(LogMessage("ERROR", f"Strategy API not started. {self._token_problem}"))
             return
+        retired = self.tokens.retired_sources()
+        if retired:
+            self._session.bus.publish(LogMessage(
+                "WARNING", f"The strategy API's single shared token ({' and '.join(retired)}) is retired: a strategy "
+                           "that still sends it gets 401. Give each strategy its own token in the Strategy API "
+                           "panel (type its name, Create token)."))
         from core.services.strategy_api import StrategyApiServer
 
         try:
-            server = StrategyApiServer(self.approvals, self.intake, self.token, port=self._port)
+            server = StrategyApiServer(self.approvals, self.intake, self.tokens, port=self._port)
         except ValueError as exc:  # a port from the settings that is not a TCP port
             self._session.bus.publish(LogMessage("ERROR", f"Strategy API not started. {exc}"))
             return
@@ -93,13 +107,16 @@ class StrategySetup:
         except OSError as exc:
             self._session.bus.publish(LogMessage("ERROR", f"Strategy API not started: {exc}"))
             return
+        self.token_panel.url_label.setText(server.url)
         self._session.bus.publish(LogMessage("INFO", f"Strategy API listening on {server.url}"))
 
-    def _reveal(self) -> str:
+    def _load_tokens(self) -> str | None:
+        """Read the configured strategies' tokens from the keyring; return why they cannot be kept, or None."""
         try:
-            return self.token.value()
-        except TokenUnavailable:
-            return ""
+            self.tokens.load(str(config.strategy_id) for config in self.strategies.configured())
+        except TokenUnavailable as exc:
+            return str(exc)
+        return None
 
     async def stop(self) -> None:
         self._stopped = True

@@ -16,6 +16,15 @@ DEFAULT_MAX_SIGNAL_AGE_S = Decimal(30)
 DEFAULT_RATE_PER_MINUTE = 120
 FUTURE_TOLERANCE = timedelta(seconds=5)
 """A signal stamped this far ahead of our clock is still accepted (clocks drift); beyond, it is refused."""
+STRATEGY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
+"""A strategy's name: letters, digits, _ . : - (at most 64), starting with a letter or digit."""
+
+
+def check_strategy_name(name: str) -> None:
+    """Raise ValueError, saying what a name may hold, unless name is a valid strategy name."""
+    if not isinstance(name, str) or STRATEGY_NAME.fullmatch(name) is None:
+        raise ValueError(f"{str(name)[:64]!r} is not a strategy name: use letters, digits, _ . : - "
+                         "(at most 64), starting with a letter or digit.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +77,10 @@ class StrategyConfig:
         The message starts with the field's path, `strategies.<id>.<field>`, and says what it takes.
         """
         where = f"strategies.{strategy_id}"
+        try:
+            check_strategy_name(strategy_id)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
         if not isinstance(raw, Mapping):
             raise ValueError(f"{where}: expected an object of rules such as {{\"activated_at\": \"{_EXAMPLE_TIME}\"}}, "
                              f"got {raw!r}")
@@ -154,6 +167,10 @@ class StrategyRegistry:
 
     def put(self, config: StrategyConfig) -> None:
         self._configs[config.strategy_id] = config
+
+    def is_configured(self, strategy_id: StrategyId) -> bool:
+        """Return True if the strategy has its own entry (in the settings file), not only the defaults."""
+        return strategy_id in self._configs
 
     def activate(self, strategy_id: StrategyId, now: datetime) -> StrategyConfig:
         """Enable the strategy from now on: earlier signals become history."""

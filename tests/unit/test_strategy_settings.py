@@ -46,3 +46,8 @@ def test_an_entry_without_optional_rules_gets_the_defaults() -> None:
 def test_a_bad_rule_is_refused_naming_its_path(entry: dict[str, object], says: str) -> None:
     with pytest.raises(ValueError, match="^" + says.replace(".", r"\.")):
         StrategyRegistry.from_json({"s": entry}, STARTED)
+
+
+def test_an_entry_under_a_name_no_token_could_carry_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"^strategies\.mean rev: 'mean rev' is not a strategy name"):
+        StrategyRegistry.from_json({"mean rev": {"activated_at": "2026-01-05T09:30:00+00:00"}}, STARTED)
