@@ -66,6 +66,11 @@ def load_startup_config(
         strategies = StrategyRegistry.from_json(settings.strategies(), started_at)
     except ValueError as exc:
         raise SettingsError(f"{where}: {exc}") from None
+    # Read later by the window, the ticket and the e-mail setup: checked now, before anything is written.
+    settings.watchlist()
+    settings.confirm_orders()
+    settings.window_geometry()
+    settings.window_state()
     settings.email()  # its fields are checked by MailSetup; a section that is no object is refused here
     settings.approval_alerts()  # read by the approval queue whenever an order arrives: refuse a bad value now
     saved_port = settings.api_port()

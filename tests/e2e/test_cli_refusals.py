@@ -102,6 +102,9 @@ CASES = {
     "api_port-fraction": Case(settings(api_port=1.5), ("api_port", "1.5")),
     "api_port-true": Case(settings(api_port=True), ("api_port", "True")),
     "api_port-too-big": Case(settings(api_port=70000), ("api_port", "70000")),
+    "watchlist-text": Case(settings(watchlist="AAPL MSFT"), ("watchlist", "'AAPL MSFT'")),
+    "ticket-confirm-text": Case(settings(ticket={"confirm": "yes"}), ("ticket.confirm", "'yes'")),
+    "window-geometry-garbage": Case(settings(window={"geometry": "not base64!"}), ("window.geometry", "base64")),
     "approval_alerts-text": Case(settings(approval_alerts="no"), ("approval_alerts", "'no'")),
     "email-not-an-object": Case(settings(email="smtp.example.com"), ("email", "'smtp.example.com'")),
     "desk-without-smtp": Case(
