@@ -55,7 +55,11 @@ def check_settings(kind: str, settings: Mapping[str, object]) -> None:
     if target is None:
         raise ValueError(f"unknown broker kind {kind!r}; known kinds: {', '.join(available_kinds())}")
     module_name, _, attribute = target.partition(":")
-    config_class: Any = getattr(importlib.import_module(module_name), attribute)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:  # a frozen build that left this kind out
+        raise ValueError(f"broker kind {kind!r} is not part of this installation of TradeTerm") from None
+    config_class: Any = getattr(module, attribute)
     try:
         config_class.from_mapping(settings)
     except TypeError as exc:  # a value of a type the class's own checks did not expect
