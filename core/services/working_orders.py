@@ -17,16 +17,22 @@ ZERO = Decimal(0)
 
 
 def fixed_price(order: Order) -> Decimal | None:
-    """Return the price an order is valued at without a quote: its limit, or a stop order's stop; else None."""
-    if order.limit_price is not None:
-        return order.limit_price.value
-    if order.order_type is OrderType.STOP and order.stop_price is not None:
-        return order.stop_price.value
-    return None
+    """Return the dearest of the order's own prices (its limit, its stop), or None for a market order."""
+    prices = [p.value for p in (order.limit_price, order.stop_price) if p is not None]
+    return max(prices, key=abs) if prices else None
+
+
+def at_market(order: Order) -> bool:
+    """Return True if the order may fill at the market: a market order, or a stop that triggers at once."""
+    return order.order_type is not OrderType.LIMIT
 
 
 class Share(NamedTuple):
-    """What one working order adds to its account and symbol; `price` is None for an order valued at the quote."""
+    """What one working order adds to its account and symbol.
+
+    `price` is the dearest of its own prices (None for a market order); `market` says it is valued at the
+    quote as well (market, stop and stop-limit orders: a stop can trigger at once and fill at the market).
+    """
 
     account_id: AccountId
     symbol: str
@@ -35,6 +41,7 @@ class Share(NamedTuple):
     leaves: Decimal
     price: Decimal | None
     seq: int
+    market: bool = False
 
 
 class SymbolOrders:
@@ -65,17 +72,18 @@ class SymbolOrders:
         else:
             self.sells += share.leaves
         insort(self._seqs, share.seq)
-        price = share.price
-        if price is None:
+        if share.market:
             if share.side is Side.BUY:
                 self.quoted_buys += 1
             else:
                 self.quoted_sells += 1
-        elif price in self._prices:
-            self._prices[price] += 1
-        else:
-            self._prices[price] = 1
-            insort(self._sorted, price)
+        price = share.price
+        if price is not None:
+            if price in self._prices:
+                self._prices[price] += 1
+            else:
+                self._prices[price] = 1
+                insort(self._sorted, price)
 
     def remove(self, share: Share) -> None:
         self.count -= 1
@@ -84,17 +92,18 @@ class SymbolOrders:
         else:
             self.sells -= share.leaves
         del self._seqs[bisect_left(self._seqs, share.seq)]
-        price = share.price
-        if price is None:
+        if share.market:
             if share.side is Side.BUY:
                 self.quoted_buys -= 1
             else:
                 self.quoted_sells -= 1
-        elif self._prices[price] > 1:
-            self._prices[price] -= 1
-        else:
-            del self._prices[price]
-            del self._sorted[bisect_left(self._sorted, price)]
+        price = share.price
+        if price is not None:
+            if self._prices[price] > 1:
+                self._prices[price] -= 1
+            else:
+                del self._prices[price]
+                del self._sorted[bisect_left(self._sorted, price)]
 
     def dearest(self, without: Share | None = None) -> Decimal | None:
         """Return the highest absolute fixed price among the orders, leaving out `without` (one of them) if given."""
@@ -150,7 +159,7 @@ class WorkingOrders:
         if order.is_working:
             price = fixed_price(order)
             new = Share(order.account_id, order.instrument.symbol, order.instrument, order.side, order.leaves_qty,
-                        None if price is None else abs(price), seq)
+                        None if price is None else abs(price), seq, at_market(order))
         if self._shares.get(coid) == new:
             return
         self.discard(coid)

@@ -102,6 +102,8 @@ class EasytraderBroker:
     """
 
     kind: str = "easytrader"
+    order_types: frozenset[OrderType] = frozenset({OrderType.LIMIT})
+    """Limit orders only (core.ports.capabilities.OrderTypes): Flatten sends marketable limits here."""
 
     def __init__(
         self,
