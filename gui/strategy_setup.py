@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
@@ -27,30 +26,27 @@ from gui.widgets.main_window import MainWindow
 if TYPE_CHECKING:
     from core.services.strategy_api import StrategyApiServer
 
-DEFAULT_API_PORT = 8765
-
 
 class StrategySetup:
     """Queue strategy orders for approval and serve the local API on 127.0.0.1.
 
-    `api_port` None takes settings' "api_port" (default 8765); 0 lets the OS pick a free port.
+    `strategies` and `api_port` come checked from the settings (gui/startup_config.py); port 0 lets the OS
+    pick a free port. `intake` is the strategy API's store, opened (and checked) by the composition root.
     """
 
-    def __init__(self, window: MainWindow, session: TradingSession, settings: SettingsStore, data_dir: Path,
-                 secrets: SecretStore, api_port: int | None) -> None:
+    def __init__(self, window: MainWindow, session: TradingSession, settings: SettingsStore, intake: IdempotencyStore,
+                 secrets: SecretStore, strategies: StrategyRegistry, api_port: int) -> None:
         self._window = window
         self._session = session
-        document = settings.load()
-        self.strategies = StrategyRegistry.from_json(document.get("strategies"), started_at=session.clock.now())
-        self.intake = IdempotencyStore(data_dir / "strategy_api.sqlite")
-        session.journal.adopt_intake_keys(self.intake.legacy_keys())  # keys an older TradeTerm kept there
+        self.strategies = strategies
+        self.intake = intake
         self.approvals = ApprovalQueue(session, self.strategies, self.intake)
         self.tokens = StrategyTokens(secrets)
         self._token_problem = self._load_tokens()
         self.access = StrategyAccess(self.strategies, self.tokens,
                                      lambda strategies: settings.save({**settings.load(), "strategies": strategies}),
                                      session.journal.record_audit, session.clock.now)
-        port = api_port if api_port is not None else int(document.get("api_port", DEFAULT_API_PORT))
+        port = api_port
         self._port = port
         self.server: StrategyApiServer | None = None
         """The API's server, made by `start` (after the window's first paint: it loads aiohttp)."""

@@ -18,6 +18,7 @@ from typing import Any
 
 from core.domain import ClientOrderId
 from core.ports.journal import IntakeKey, IntakeRecord
+from core.storage.sqlite_file import unsound_reason
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS signals (
@@ -38,6 +39,14 @@ class IdempotencyStore:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = str(path)
         self._mutex = threading.Lock()
+        if self.path != ":memory:":
+            reason = unsound_reason(Path(self.path))
+            if reason is not None:
+                raise IdempotencyError(
+                    f"The strategy API's store {self.path} is corrupt ({reason}). TradeTerm has not changed it. "
+                    "Restore it from a backup, or move it away to start an empty one: orders waiting for approval "
+                    "then lose their signal details (stop loss, take profit, remark)."
+                )
         try:
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton, QTableView
 
-from core.domain import AccountId, OrderStatus, TradingState
+from core.domain import AccountId, OrderStatus
 from core.strategy_client.client import ApiRefused, TradeTermClient
 from gui.strategy_setup import StrategySetup
 from gui.widgets.api_token_panel import ApiTokenPanel
@@ -64,28 +64,17 @@ async def test_a_strategy_order_waits_for_approval_then_fills(tmp_path: Path, mo
         assert refused.value.status == 401 and refused.value.code == "token_retired"
 
 
-async def test_an_api_port_in_the_settings_that_is_no_tcp_port_is_reported_and_the_window_works(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from core.domain import LogMessage
-    from core.storage.settings import SettingsStore
+def test_an_api_port_in_the_settings_that_is_no_tcp_port_is_refused_before_anything_opens(tmp_path: Path) -> None:
+    """A port the API could never listen on is a settings error like any other: named, and nothing is started."""
+    from core.storage.settings import SettingsError, SettingsStore
     from gui.app import create_main_window
 
     write_paper_settings(tmp_path)
     store = SettingsStore(tmp_path / "settings.json")
     store.save({**store.load(), "api_port": 70000})
-    window = create_main_window(tmp_path, "paper")
-    said: list[LogMessage] = []
-    window.session.bus.subscribe(LogMessage, said.append)
-    window.show()
-    try:
-        await until(lambda: any("Strategy API not started" in m.text for m in said), "the port to be reported")
-        (error,) = [m for m in said if "Strategy API" in m.text]
-        assert error.level == "ERROR" and "70000 is not a TCP port" in error.text
-        await until(lambda: window.session.account(ACCOUNT).trading is TradingState.ACTIVE, "trading")
-    finally:
-        window.close()
-        await window.shutdown()
+    with pytest.raises(SettingsError, match=r"settings\.json: api_port: .*got 70000"):
+        create_main_window(tmp_path, "paper")
+    assert not (tmp_path / "journal.sqlite").exists()
 
 
 async def test_auto_approve_set_in_the_settings_file_is_announced_and_shown_in_the_approvals_dock(
