@@ -64,7 +64,9 @@ OPENAPI: dict[str, Any] = {
             "post": {
                 "requestBody": {"content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/OrderBody"}}}},
-                "responses": {"202": {"description": "queued: client_order_id, status PENDING_APPROVAL"},
+                "responses": {"202": {"description": "queued: client_order_id, status PENDING_APPROVAL; a retry "
+                                                     "with the same idempotency_key and body: that order's "
+                                                     "client_order_id and current status, replayed true"},
                               **_errors(400, 401, 403, 409, 413, 415, 422, 429)}},
             "get": {"parameters": [{"name": "strategy", "in": "query", "required": False}],
                     "responses": {"200": {"description": "the token's strategy's orders"}, **_errors(403)}},
