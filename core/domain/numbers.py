@@ -69,13 +69,12 @@ def parse_number(raw: object, field: str, *, signed: bool = False) -> Decimal:
     raise NumberError(field, f"{type(raw).__name__} is not a number. {HOW_TO_TYPE}")
 
 
-def is_plain_number(text: str, *, signed: bool = False) -> bool:
-    """Return whether parse_number would accept text (a quick check for code that only needs yes or no)."""
+def decimal_or_none(text: str, *, signed: bool = False) -> Decimal | None:
+    """Return the number in text, or None where parse_number would refuse it (for hints such as arrow-key steps)."""
     try:
-        _from_text(text, "", signed)
+        return _from_text(text, "", signed)
     except NumberError:
-        return False
-    return True
+        return None
 
 
 def _from_text(raw: str, field: str, signed: bool) -> Decimal:
@@ -138,8 +137,8 @@ def _why_not(text: str) -> str:
     shown = _shown(text)
     if not text.isascii():
         ascii_text = "".join(_ascii_digit(ch) for ch in text)
-        suggestion = f" (type {ascii_text})" if ascii_text.isascii() and is_plain_number(ascii_text, signed=True) \
-            else ""
+        readable = ascii_text.isascii() and decimal_or_none(ascii_text, signed=True) is not None
+        suggestion = f" (type {ascii_text})" if readable else ""
         if any(unicodedata.decimal(ch, None) is not None and not ch.isascii() for ch in text):
             return f"{shown} has digits other than 0-9{suggestion}. {HOW_TO_TYPE}"
         return f"{shown} has characters other than 0-9 and one decimal point{suggestion}. {HOW_TO_TYPE}"
@@ -193,9 +192,3 @@ def _shown(text: str) -> str:
     return repr(text if len(text) <= 24 else f"{text[:20]}…")
 
 
-def decimal_or_none(text: str, *, signed: bool = False) -> Decimal | None:
-    """Return the number in text, or None when parse_number would refuse it (for hints such as arrow-key steps)."""
-    try:
-        return _from_text(text, "", signed)
-    except (NumberError, InvalidOperation):
-        return None
