@@ -70,8 +70,10 @@ def _json_decimal(text: str) -> Decimal:
     try:
         return Decimal(text)
     except InvalidOperation:  # an exponent beyond what Decimal holds (1e99999999999999999999): keep it out of bounds
-        exponent = MAX_EMAX if "-" not in text.lower().partition("e")[2] else MIN_EMIN
-        return Decimal((int(text.startswith("-")), (1,), exponent))
+        mantissa, _e, exponent = text.lower().partition("e")
+        if Decimal(mantissa).is_zero():
+            return Decimal(0)
+        return Decimal((int(text.startswith("-")), (1,), MIN_EMIN if exponent.startswith("-") else MAX_EMAX))
 
 
 def parse_json_object(raw: bytes) -> dict[str, Any]:
