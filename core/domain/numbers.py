@@ -30,6 +30,7 @@ MAX_TEXT_LENGTH = 64
 HOW_TO_TYPE = "Use digits with one decimal point, e.g. 1500 or 1.5; no commas, spaces inside or exponents."
 
 _ONE = Decimal(1)
+_SMALLEST = Decimal(1).scaleb(-MAX_FRACTION_DIGITS)
 _SPACES = " \t\r\n"
 _TEXT = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]*))?")
 _BOUNDS = (f"at most {MAX_INTEGER_DIGITS} digits before the decimal point and {MAX_FRACTION_DIGITS} after it")
@@ -112,7 +113,12 @@ def _from_value(value: Decimal, text: str | None, field: str, signed: bool) -> D
         raise NumberError(field, f"{shown} has more than {MAX_FRACTION_DIGITS} digits after the decimal point: "
                                  f"{_BOUNDS}.")
     exponent = value.as_tuple().exponent
-    return value.quantize(_ONE) if isinstance(exponent, int) and exponent > 0 else value  # 1.5E+2 -> 150
+    assert isinstance(exponent, int)
+    if exponent > 0:
+        return value.quantize(_ONE)  # 1.5E+2 -> 150
+    if exponent < -MAX_FRACTION_DIGITS:
+        return value.quantize(_SMALLEST)  # 1.5 followed by a thousand zeros -> 1.5000000000
+    return value
 
 
 def _places(value: Decimal) -> int:
