@@ -190,7 +190,7 @@ def _ascii_digit(ch: str) -> str:
     if digit is not None:
         return str(digit)
     folded = unicodedata.normalize("NFKC", ch)  # full-width '．' and '－' fold to '.' and '-'
-    return folded if folded in ".+-" else ch
+    return folded if folded in (".", "+", "-") else ch
 
 
 def _shown(text: str) -> str:
