@@ -76,3 +76,11 @@ def test_startup_reports_first_paint_and_memory() -> None:
     assert record["bench"] == "startup" and record["runs"] == 1
     assert {"first_paint_median_ms", "rss_idle_mb", "rss_streaming_mb", "peak_rss_mb"} <= set(record)
     assert record["streamed_quotes"] > 0
+
+
+def test_fuzz_numbers_feeds_the_ticket_and_the_api_parser_and_finds_nothing_accepted_wrongly() -> None:
+    (record,) = _run("bench.fuzz_numbers", "--inputs", "3000", "--widget-inputs", "50", "--seed", "1")
+    assert record["bench"] == "fuzz_numbers" and record["inputs"] == 3000
+    assert (record["crashes"], record["accepted_suspicious"], record["refused_plain"]) == (0, 0, 0)
+    assert record["accepted"] > 0 and record["refused"] > 0 and record["widget_inputs"] == 50
+    assert set(record["by_kind"]) >= {"json", "plain", "mutated", "grouped", "other_script", "exponent", "random"}

@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
-_DECIMAL = {"type": ["string", "number"], "description": "decimal, as a string or a JSON number"}
+_DECIMAL = {
+    "type": ["string", "number"], "pattern": r"^[ \t\r\n]*[0-9]*\.?[0-9]*[ \t\r\n]*$",
+    "description": "decimal: a string of ASCII digits with one optional decimal point (no commas, spaces inside or "
+                   "exponents), or a JSON number, read exactly; at most 12 digits before the point and 10 after",
+}
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
