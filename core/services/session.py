@@ -74,7 +74,7 @@ from core.services.refusals import REDUCE_WHILE_HELD_AUDIT as REDUCE_WHILE_HELD_
 from core.services.refusals import ConfirmRequired as ConfirmRequired
 from core.services.refusals import OrderRefused as OrderRefused
 from core.services.risk import HoldCause, RiskConfig, RiskEngine
-from core.services.standing_holds import (
+from core.services.risk.standing_holds import (
     DISABLE_STRATEGY_AUDIT,
     ENABLE_STRATEGY_AUDIT,
     KILL_SWITCH_AUDIT,
