@@ -46,14 +46,17 @@ from core.domain import (
     TradeId,
     TradingState,
     TradingStateChanged,
+    to_decimal,
     validate_request,
 )
 from core.domain import OrderRejected as OrderRejectedEvent
+from core.domain.manual_fill import FillMismatch, fill_mismatch
 from core.domain.transitions import can_transition
 from core.ports import errors
 from core.ports.broker import BrokerAdapter
 from core.ports.clock import Clock
 from core.ports.journal import Journal, JournalError
+from core.ports.manual_fills import MANUAL_FILL_OVERRIDE_AUDIT, ManualFillOverride, ManualFillRefused, ManualFills
 from core.services.bus import EventBus
 from core.services.clock import SystemClock
 from core.services.instruments import InstrumentCatalog
@@ -527,19 +530,50 @@ class TradingSession:
         return sent
 
     async def record_manual_fill(
-        self, client_order_id: ClientOrderId, quantity: object, price: object, ts: datetime
+        self, client_order_id: ClientOrderId, quantity: object, price: object, ts: datetime,
+        override: ManualFillOverride | None = None,
     ) -> None:
         """Record an execution reported by hand (e-mail desk) at a timezone-aware time ts.
 
-        The order's adapter validates it (ValueError with a `field` naming what to change) and publishes
+        An execution beyond the order's limit (a BUY above it, a SELL below it) is refused with
+        ManualFillRefused("price", ...) unless `override` says who books it anyway and why; that
+        override is audited. A quantity beyond what is open is always refused. The order's adapter
+        then validates the rest (ManualFillRefused with a `field` naming what to change) and publishes
         the fill, which the OMS journals and the portfolio books before this returns.
         """
         order = self.oms.get(client_order_id)
         if order is None:
             raise KeyError(f"no order {client_order_id}")
-        record = getattr(self._accounts[order.account_id].adapter, "record_fill", None)
-        if record is None:
+        adapter = self._accounts[order.account_id].adapter
+        if not isinstance(adapter, ManualFills):
             raise ValueError(
                 f"{order.account_id} reports its own executions; fills can be recorded by hand only on an e-mail desk."
             )
-        record(client_order_id, quantity, price, ts)
+        mismatch = _manual_fill_mismatch(order, quantity, price)
+        if mismatch is not None and (not mismatch.overridable or override is None):
+            raise ManualFillRefused(mismatch.field, mismatch.message)
+        if mismatch is not None and override is not None and not override.reason.strip():
+            raise ManualFillRefused("reason", "Say why this execution is booked beyond the order's limit: "
+                                              "the reason is kept in the audit trail.")
+        fill = adapter.record_fill(client_order_id, quantity, price, ts)
+        if mismatch is not None and override is not None:
+            self.journal.record_audit(
+                override.actor, MANUAL_FILL_OVERRIDE_AUDIT,
+                f"{order.account_id} {client_order_id}: {fill.side.value} {fill.quantity} {fill.symbol} at "
+                f"{fill.price} (trade {fill.trade_id}); limit {order.limit_price}. Reason: {override.reason.strip()}",
+            )
+            self.bus.publish(LogMessage("WARNING", f"{fill.symbol}: execution at {fill.price} booked beyond the "
+                                                   f"limit {order.limit_price} by {override.actor}."))
+
+
+def _manual_fill_mismatch(order: Order, quantity: object, price: object) -> FillMismatch | None:
+    """Return how a hand-entered execution misses its order; a number that does not parse, or a price off the
+    tick, is left to the adapter's own message."""
+    try:
+        qty, px = to_decimal(quantity, "quantity"), to_decimal(price, "price")
+    except (TypeError, ValueError):
+        return None
+    mismatch = fill_mismatch(order, qty, px)
+    if mismatch is not None and mismatch.field == "price" and not order.instrument.is_on_tick(px):
+        return None
+    return mismatch

@@ -33,6 +33,7 @@ from core.domain import (
     Side,
     StrategyId,
 )
+from core.ports.manual_fills import ManualFillOverride
 from core.services.risk import RiskConfig
 from core.services.risk.usage import usage_texts
 from core.services.session import OrderRefused, TradingSession
@@ -434,8 +435,11 @@ class MainWindow(QMainWindow):
         dialog = ManualFillDialog(order, parent=self)
         coid = order.client_order_id
         dialog.fillEntered.connect(
-            lambda qty, price, ts: run_op(self.reporter, f"Record fill {order.symbol}",
-                                          self.session.record_manual_fill(coid, qty, price, ts))
+            lambda qty, price, ts, reason: run_op(
+                self.reporter, f"Record fill {order.symbol}",
+                self.session.record_manual_fill(
+                    coid, qty, price, ts,
+                    None if reason is None else ManualFillOverride(getpass.getuser(), reason)))
         )
         dialog.open()
 

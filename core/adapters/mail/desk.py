@@ -32,18 +32,12 @@ from core.domain import (
 from core.ports.broker import BrokerOrderState, BrokerPosition, BrokerSnapshot, EventSink, QuoteSink
 from core.ports.errors import ConnectionLost, InvalidInstrument, OrderRejected, Timeout
 from core.ports.mailer import Mailer, MailError, MailMessage
+from core.ports.manual_fills import ManualFillRefused
 
 KIND = "email_desk"
+__all__ = ["EmailDeskBroker", "ManualFillRefused", "create"]
 FUTURE_TOLERANCE = timedelta(minutes=1)
 _FILLABLE = (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED, OrderStatus.PENDING_CANCEL, OrderStatus.CANCELED)
-
-
-class ManualFillRefused(ValueError):
-    """A recorded execution does not fit its order; `field` names what to change."""
-
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        super().__init__(message)
 
 
 class EmailDeskBroker:
