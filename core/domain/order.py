@@ -17,6 +17,7 @@ from core.domain.events import (
     OrderFilled,
     OrderModified,
     OrderModifyRejected,
+    OrderModifyUnresolved,
     OrderPendingApproval,
     OrderPendingCancel,
     OrderPendingReplace,
@@ -38,6 +39,7 @@ _FIXED_TARGET: dict[type[OrderEvent], OrderStatus] = {
     OrderRejected: OrderStatus.REJECTED,
     OrderPendingCancel: OrderStatus.PENDING_CANCEL,
     OrderPendingReplace: OrderStatus.PENDING_REPLACE,
+    OrderModifyUnresolved: OrderStatus.PENDING_REPLACE,
     OrderCanceled: OrderStatus.CANCELED,
     OrderExpired: OrderStatus.EXPIRED,
     OrderUnknown: OrderStatus.UNKNOWN,
@@ -45,7 +47,9 @@ _FIXED_TARGET: dict[type[OrderEvent], OrderStatus] = {
 
 _REASONED = (
     OrderDenied, OrderRejected, OrderUnknown, OrderCanceled, OrderExpired, OrderCancelRejected, OrderModifyRejected,
+    OrderModifyUnresolved,
 )
+_PENDING = (OrderStatus.PENDING_CANCEL, OrderStatus.PENDING_REPLACE)
 
 
 @dataclass(slots=True, eq=False)
@@ -71,6 +75,8 @@ class Order:
     reason: str = ""
     needs_reconciliation: bool = False
     events: list[OrderEvent] = field(default_factory=list)
+    pending_replace: OrderPendingReplace | None = None
+    """While PENDING_REPLACE: the change asked of the broker (its new quantity and prices)."""
     _status_before_pending: OrderStatus | None = None
 
     def __post_init__(self) -> None:
@@ -94,18 +100,40 @@ class Order:
         return self.status.is_working
 
     def target_status(self, event: OrderEvent) -> OrderStatus:
-        """Return the status that `event` would move this order to."""
+        """Return the status that `event` would move this order to.
+
+        While a change is pending, only the broker's answer to it (or the order's end) settles it: an
+        acknowledgement or a partial fill leaves it PENDING_REPLACE, and the order is FILLED only once
+        the larger of its old and new quantity has filled.
+        """
+        replacing = self.status is OrderStatus.PENDING_REPLACE
+        if replacing and isinstance(event, OrderAccepted):
+            return OrderStatus.PENDING_REPLACE
         fixed = _FIXED_TARGET.get(type(event))
         if fixed is not None:
             return fixed
         if isinstance(event, OrderFilled):
             total = self.filled_qty + event.fill.quantity.value
-            return OrderStatus.FILLED if total >= self.quantity.value else OrderStatus.PARTIALLY_FILLED
-        if isinstance(event, OrderCancelRejected | OrderModifyRejected):
+            if total >= self._replace_ceiling():
+                return OrderStatus.FILLED
+            return OrderStatus.PENDING_REPLACE if replacing else OrderStatus.PARTIALLY_FILLED
+        if isinstance(event, OrderModifyRejected):
+            return self._settled_status(self.quantity.value)
+        if isinstance(event, OrderCancelRejected):
             return self._status_before_pending or self._working_status()
         if isinstance(event, OrderModified):
-            return self._working_status()
+            return self._settled_status(event.quantity.value)
         raise TypeError(f"unknown order event {type(event).__name__}")
+
+    def _replace_ceiling(self) -> Decimal:
+        """Return the quantity the order may fill up to: the larger of old and new while a change is pending."""
+        pending = self.pending_replace
+        if self.status is OrderStatus.PENDING_REPLACE and pending is not None and pending.quantity is not None:
+            return max(self.quantity.value, pending.quantity.value)
+        return self.quantity.value
+
+    def _settled_status(self, quantity: Decimal) -> OrderStatus:
+        return OrderStatus.FILLED if self.filled_qty >= quantity else self._working_status()
 
     def _working_status(self) -> OrderStatus:
         return OrderStatus.PARTIALLY_FILLED if self.filled_qty > 0 else OrderStatus.ACCEPTED
@@ -129,18 +157,27 @@ class Order:
         return True
 
     def _apply_allowed(self, event: OrderEvent, target: OrderStatus) -> None:
-        if target in (OrderStatus.PENDING_CANCEL, OrderStatus.PENDING_REPLACE):
+        if target in _PENDING and self.status not in _PENDING:
             self._status_before_pending = self.status
-        elif self.status not in (OrderStatus.PENDING_CANCEL, OrderStatus.PENDING_REPLACE):
+        elif self.status not in _PENDING:
             self._status_before_pending = None
+        if isinstance(event, OrderPendingReplace):
+            self.pending_replace = event
+        elif target is not OrderStatus.PENDING_REPLACE:
+            self.pending_replace = None
         if isinstance(event, OrderAccepted):
             self.broker_order_id = event.broker_order_id
         elif isinstance(event, _REASONED):
             self.reason = event.reason
+            if isinstance(event, OrderModifyUnresolved):
+                self.needs_reconciliation = True
         elif isinstance(event, OrderModified):
             self.quantity = event.quantity
             self.limit_price = event.limit_price
             self.stop_price = event.stop_price
+            self.reason = ""
+        if self.status is OrderStatus.PENDING_REPLACE and isinstance(event, OrderModified | OrderModifyRejected):
+            self.needs_reconciliation = False  # the broker has answered the change
         if self.status is OrderStatus.UNKNOWN:
             self.needs_reconciliation = False  # the broker has told us what became of it
         self.status = target

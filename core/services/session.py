@@ -29,6 +29,7 @@ from core.domain import (
     OrderCancelRejected,
     OrderDenied,
     OrderModifyRejected,
+    OrderModifyUnresolved,
     OrderOrigin,
     OrderPendingApproval,
     OrderPendingCancel,
@@ -129,6 +130,8 @@ class TradingSession:
         """Orders in submit, past validation: between their risk check and the broker's answer."""
         self._unanswered_cancels: set[ClientOrderId] = set()
         """Orders restored as PENDING_CANCEL: the process that journaled the cancel died before its answer."""
+        self._modifying: set[ClientOrderId] = set()
+        """Orders whose change (modify) this process has asked and is awaiting the adapter's answer to."""
         bus.subscribe(ConnectionChanged, self._on_connection_changed)
         bus.subscribe(TradingStateChanged, self._on_trading_state_changed)
         bus.subscribe(StrategyDisabled, self._on_strategy_disabled)
@@ -197,7 +200,9 @@ class TradingSession:
 
     async def _reconcile(self, slot: AccountSlot) -> ReconciliationReport:
         account = slot.adapter.account_id
-        report = await self._reconciler.run(slot.adapter, slot.lost_at, self._unanswered_cancels)
+        replaces = [o.client_order_id for o in self.oms.working(account)
+                    if o.status is OrderStatus.PENDING_REPLACE and o.client_order_id not in self._modifying]
+        report = await self._reconciler.run(slot.adapter, slot.lost_at, self._unanswered_cancels, replaces)
         slot.lost_at = None
         self._unanswered_cancels = {c for c in self._unanswered_cancels
                                     if (o := self.oms.get(c)) is not None and o.account_id != account}
@@ -391,12 +396,17 @@ class TradingSession:
         """Change a working order's quantity and prices: validated and risk-checked like a new order.
 
         Raises OrderRefused (nothing sent) for a bad field, a quantity not above what has filled, or a
-        risk refusal; a broker refusal puts the order back as it was and says why (order.reason).
+        risk refusal; a broker refusal puts the order back as it was and says why (order.reason). The
+        change asked is journaled (OrderPendingReplace) before it is sent; when its answer is lost (the
+        connection drops) the order stays PENDING_REPLACE, flagged, and the next reconciliation settles
+        it from the broker's order. Such a flagged order may be changed again.
         """
         order = self.oms.get(client_order_id)
         if order is None:
             raise KeyError(f"no order {client_order_id}")
-        if order.status not in (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED):
+        unresolved = order.status is OrderStatus.PENDING_REPLACE and order.needs_reconciliation \
+            and client_order_id not in self._modifying
+        if order.status not in (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED) and not unresolved:
             raise OrderRefused([FieldError("quantity", f"The order is {order.status.value.lower()}; "
                                                        "only a working order can be changed.")])
         request = OrderRequest(order.account_id, order.symbol, order.side, quantity, order.order_type,
@@ -414,11 +424,17 @@ class TradingSession:
         refusal = self.risk.evaluate(candidate)
         if refusal is not None:
             raise OrderRefused([FieldError(refusal.field, refusal.reason)])
-        self.oms.apply(OrderPendingReplace(client_order_id))
+        self.oms.apply(OrderPendingReplace(client_order_id, new_qty, new_limit, new_stop))
+        self._modifying.add(client_order_id)
         try:
             await self._accounts[order.account_id].adapter.modify(order, new_qty, new_limit, new_stop)
+        except (errors.ConnectionLost, errors.Timeout) as exc:
+            self.oms.apply(OrderModifyUnresolved(client_order_id, f"{exc}. Whether the change reached the broker "
+                                                                  "is checked when the connection is back."))
         except errors.BrokerError as exc:
             self.oms.apply(OrderModifyRejected(client_order_id, str(exc)))
+        finally:
+            self._modifying.discard(client_order_id)
         return order
 
     async def cancel(self, client_order_id: ClientOrderId) -> None:
