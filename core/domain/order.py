@@ -161,6 +161,8 @@ class Order:
             self._status_before_pending = self.status
         elif self.status not in _PENDING:
             self._status_before_pending = None
+        if isinstance(event, OrderFilled) and self.filled_qty > self.quantity.value:
+            self._over_filled()
         if isinstance(event, OrderPendingReplace):
             self.pending_replace = event
         elif target is not OrderStatus.PENDING_REPLACE:
@@ -181,6 +183,17 @@ class Order:
         if self.status is OrderStatus.UNKNOWN:
             self.needs_reconciliation = False  # the broker has told us what became of it
         self.status = target
+
+    def _over_filled(self) -> None:
+        """More has filled than the order's quantity: executions beyond the old quantity of a pending change
+        prove the broker applied it (its quantity and prices are taken); anything else needs reconciliation."""
+        pending = self.pending_replace
+        if pending is not None and pending.quantity is not None and self.filled_qty <= pending.quantity.value:
+            self.quantity = pending.quantity
+            self.limit_price = pending.limit_price
+            self.stop_price = pending.stop_price
+        else:
+            self.needs_reconciliation = True
 
     def _add_fill(self, event: OrderFilled) -> None:
         if self.broker_order_id is None and event.fill.broker_order_id is not None:
