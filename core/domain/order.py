@@ -78,6 +78,8 @@ class Order:
     pending_replace: OrderPendingReplace | None = None
     """While PENDING_REPLACE: the change asked of the broker (its new quantity and prices)."""
     _status_before_pending: OrderStatus | None = None
+    _change_untold: bool = False
+    """Flagged by OrderModifyUnresolved: the broker's answer to the change clears the flag."""
 
     def __post_init__(self) -> None:
         if self.quantity.value <= 0:
@@ -172,14 +174,16 @@ class Order:
         elif isinstance(event, _REASONED):
             self.reason = event.reason
             if isinstance(event, OrderModifyUnresolved):
-                self.needs_reconciliation = True
-        elif isinstance(event, OrderModified):
+                self.needs_reconciliation = self._change_untold = True
+        if self._change_untold and isinstance(event, OrderModified | OrderModifyRejected):
+            self.needs_reconciliation = self._change_untold = False  # the broker has answered the change
+        if isinstance(event, OrderModified):
             self.quantity = event.quantity
             self.limit_price = event.limit_price
             self.stop_price = event.stop_price
             self.reason = ""
-        if self.status is OrderStatus.PENDING_REPLACE and isinstance(event, OrderModified | OrderModifyRejected):
-            self.needs_reconciliation = False  # the broker has answered the change
+            if self.filled_qty > self.quantity.value:  # a change below what has filled: the books disagree
+                self.needs_reconciliation = True
         if self.status is OrderStatus.UNKNOWN:
             self.needs_reconciliation = False  # the broker has told us what became of it
         self.status = target
