@@ -107,6 +107,8 @@ class EmailDeskBroker:
             tick_size=order.instrument.tick_size,
             lot_size=order.instrument.lot_size,
             created_at=order.created_at,
+            limit_price=order.limit_price.value if order.limit_price is not None else None,
+            stop_price=order.stop_price.value if order.stop_price is not None else None,
         )
         message = MailMessage(
             order_subject(order), order_body(order, desk_order.broker_order_id), self._config.desk,
@@ -165,7 +167,7 @@ class EmailDeskBroker:
         )
         orders = tuple(
             BrokerOrderState(o.client_order_id, o.broker_order_id, o.symbol, o.side, o.quantity, o.filled_qty,
-                             o.status, o.reason)
+                             o.status, o.reason, o.limit_price, o.stop_price)
             for o in state.orders.values()
         )
         fills = tuple(f for f in state.fills if fills_since is None or f.ts >= fills_since)
