@@ -42,8 +42,15 @@ class AdapterExtras:
         self._cache_dir = cache_dir
 
     def __call__(self, account: AccountSettings) -> dict[str, object]:
+        """Return the account's settings plus its runtime objects; ValueError if one it needs is missing."""
         values: dict[str, object] = dict(account.settings)
         if account.kind == "email_desk":
+            if self._mail.mailer is None:
+                raise ValueError(
+                    f"an e-mail desk mails its orders, and the SMTP server (email.smtp) {self._mail.smtp_problem}. "
+                    "Set email.smtp in this file, or remove the account, set up E-mail settings… in TradeTerm, "
+                    "then add the account again"
+                )
             values["mailer"] = self._mail.mailer
         elif account.kind == "kite":
             values["credentials"] = kite_credentials(self.secrets, account.id)

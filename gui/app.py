@@ -15,28 +15,32 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from core.adapters.registry import create_adapter
-from core.domain import AccountId
+from core.domain import AccountId, utc_now
+from core.ports.errors import AccountStateError
 from core.ports.journal import JournalError
 from core.services.bus import EventBus
-from core.services.risk import LimitError, RiskConfig
 from core.services.session import TradingSession
+from core.storage.idempotency import IdempotencyError, IdempotencyStore
 from core.storage.journal import SqliteJournal
 from core.storage.outbox import OutboxError
-from core.storage.paths import data_paths
+from core.storage.paths import DataDirError, data_paths
 from core.storage.secrets import SecretStore
-from core.storage.settings import AccountSettings, SettingsError, SettingsStore
+from core.storage.settings import MAX_PORT, AccountSettings, SettingsError, SettingsStore
 from gui.about import AboutDialog
 from gui.accounts_setup import AccountsSetup
 from gui.adapter_extras import AdapterExtras
 from gui.bundle import resources_dir
 from gui.mail_setup import MailSetup
+from gui.startup_config import load_startup_config
 from gui.strategy_setup import StrategySetup
-from gui.theme import theme_named
 from gui.widgets.main_window import MainWindow
 
 log = logging.getLogger("tradeterm")
 
 PROFILES = ("paper",)
+STRATEGY_API_FILE = "strategy_api.sqlite"
+STARTUP_ERRORS = (DataDirError, SettingsError, JournalError, IdempotencyError, OutboxError, AccountStateError)
+"""What a start refuses with a message naming the file (and field) and exit 2: never a traceback."""
 FREEZE_AFTER_MS = 2000
 
 
@@ -49,7 +53,7 @@ def create_main_window(
 ) -> MainWindow:
     """Build the whole application in-process (a QApplication and a running qasync loop must exist).
 
-    Raises JournalError or SettingsError, naming the file, when the data directory cannot be used.
+    Raises one of STARTUP_ERRORS, naming the file (and the field), when the data directory cannot be used.
     """
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; known: {', '.join(PROFILES)}")
@@ -58,27 +62,33 @@ def create_main_window(
         app.setQuitOnLastWindowClosed(False)  # the loop ends after shutdown(), not when Qt sees no window
     paths = data_paths(str(data_dir) if data_dir is not None else None)
     settings = SettingsStore(paths.settings)
-    try:
-        theme_named(settings.theme())
-    except ValueError as exc:
-        raise SettingsError(f"{settings.path}: theme: {exc}") from None
-    accounts = settings.accounts()
-    if not accounts:
-        accounts = _paper_accounts(paths.paper)
-        settings.set_accounts(accounts)
-    try:
-        risk = RiskConfig.from_dict(settings.risk())
-    except LimitError as exc:
-        raise SettingsError(f"{settings.path}: risk: {exc}") from None
+    config = load_startup_config(settings, _paper_accounts(paths.paper), api_port, started_at=utc_now())
     journal = SqliteJournal(paths.journal)
-    bus = EventBus()
-    session = TradingSession(bus, journal, risk=risk)
-    secrets = SecretStore()
-    mail = MailSetup(settings, paths.root, bus, session.portfolio, secrets)
-    extras = AdapterExtras(secrets, mail, paths.root / "cache")
-    for account in accounts:
-        session.add_account(create_adapter(account.kind, AccountId(account.id), extras(account), bus.publish,
-                                           bus.publish_quotes))
+    opened: list[Callable[[], object]] = [journal.close]
+    try:
+        intake = IdempotencyStore(paths.root / STRATEGY_API_FILE)
+        opened.append(intake.close)
+        bus = EventBus()
+        session = TradingSession(bus, journal, risk=config.risk)
+        secrets = SecretStore()
+        mail = MailSetup(settings, paths.root, bus, session.portfolio, secrets)
+        opened.append(mail.outbox.close)
+        extras = AdapterExtras(secrets, mail, paths.root / "cache")
+        for index, account in enumerate(config.accounts):
+            try:
+                adapter = create_adapter(account.kind, AccountId(account.id), extras(account), bus.publish,
+                                         bus.publish_quotes)
+            except AccountStateError:
+                raise
+            except ValueError as exc:  # its settings passed their checks: what is missing is outside them
+                raise SettingsError(f"{settings.path}: accounts[{index}] (account {account.id}): {exc}") from None
+            session.add_account(adapter)
+        if not config.accounts_saved:  # only once the start is sure: a refused start leaves settings.json as it was
+            settings.set_accounts(config.accounts)
+    except BaseException:
+        for close in reversed(opened):  # a refused start leaves no lock held and no file open
+            close()
+        raise
     window = MainWindow(session, settings)
     window.add_tool_action("About", "action.about", "Ctrl+Shift+A", lambda: AboutDialog(window).open())
     window.add_tool_action("E-mail settings…", "action.emailSettings", "Ctrl+Shift+E",
@@ -88,7 +98,7 @@ def create_main_window(
     window.keep_alive += [mail, connections]  # Qt holds slots of plain objects weakly
     window.add_tool_action("Connect account…", "action.connections", "Ctrl+Shift+N", connections.open_dialog)
     session.restore()
-    strategy = StrategySetup(window, session, settings, paths.root, secrets, api_port)
+    strategy = StrategySetup(window, session, settings, intake, secrets, config.strategies, config.api_port)
     window.keep_alive.append(strategy)
     window.shutdown_hooks.append(strategy.stop)
     QTimer.singleShot(0, window, mail.start)
@@ -139,11 +149,20 @@ def _freeze_survivors(phase: str, info: dict[str, int]) -> None:
         gc.freeze()
 
 
+def _port(text: str) -> int:
+    """Parse --api-port: a TCP port, or 0 for any free one (argparse turns the ValueError into exit 2)."""
+    if not text.isascii() or not text.isdigit() or not 0 <= int(text) <= MAX_PORT:
+        raise argparse.ArgumentTypeError(
+            f"expected a port number from 1 to {MAX_PORT} (0: any free port), got {text!r}"
+        )
+    return int(text)
+
+
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="tradeterm", description="TradeTerm trading terminal")
     parser.add_argument("--data-dir", help="where the journal and settings live (default: the user data dir)")
     parser.add_argument("--profile", default="paper", choices=PROFILES, help="which accounts to open")
-    parser.add_argument("--api-port", type=int, metavar="PORT",
+    parser.add_argument("--api-port", type=_port, metavar="PORT",
                         help="strategy API port on 127.0.0.1 (default: settings' api_port, else 8765; 0: any free)")
     parser.add_argument("--screenshot", metavar="PATH", help="save a PNG of the window and exit")
     parser.add_argument("--self-check", action="store_true",
@@ -174,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     asyncio.set_event_loop(loop)
     try:
         window = create_main_window(args.data_dir, args.profile, api_port=args.api_port)
-    except (JournalError, SettingsError, OutboxError) as exc:
+    except STARTUP_ERRORS as exc:
         print(f"tradeterm: {exc}", file=sys.stderr)
         if args.screenshot is None:
             QMessageBox.critical(None, "TradeTerm cannot start", str(exc))

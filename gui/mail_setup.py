@@ -38,11 +38,14 @@ class MailSetup:
         self._closed = False
         email = self._email_document()
         self.mailer: SmtpMailer | None = None
+        self.smtp_problem = "is not set"
+        """Why there is no mailer (for an account that cannot work without one)."""
         smtp = email.get("smtp")
         if isinstance(smtp, Mapping):
             try:
                 self.mailer = SmtpMailer(SmtpConfig.from_mapping(smtp), password=self._password)
             except MailConfigError as exc:
+                self.smtp_problem = f"cannot be used ({exc})"
                 bus.publish(LogMessage("ERROR", f"E-mail settings in {settings.path}: {exc}"))
         try:
             notify = NotificationSettings.from_mapping(email)
@@ -52,8 +55,8 @@ class MailSetup:
         self.notifications = NotificationService(bus, self.outbox, self.mailer, notify, portfolio=portfolio)
 
     def _email_document(self) -> dict[str, Any]:
-        raw = self._settings.load().get("email")
-        return dict(raw) if isinstance(raw, Mapping) else {}
+        self._settings.load()  # the dialog shows what is on disk now
+        return self._settings.email()
 
     def _password(self) -> str | None:
         try:

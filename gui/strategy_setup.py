@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
+import getpass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
@@ -13,7 +13,8 @@ from core.domain import LogMessage
 from core.services.approvals import ApprovalQueue
 from core.services.session import TradingSession
 from core.services.strategies import StrategyRegistry
-from core.services.strategy_api import ApiToken
+from core.services.strategy_access import StrategyAccess
+from core.services.strategy_api import StrategyTokens
 from core.services.strategy_api.token import TokenUnavailable
 from core.storage.idempotency import IdempotencyStore
 from core.storage.secrets import SecretStore
@@ -25,25 +26,27 @@ from gui.widgets.main_window import MainWindow
 if TYPE_CHECKING:
     from core.services.strategy_api import StrategyApiServer
 
-DEFAULT_API_PORT = 8765
-
 
 class StrategySetup:
     """Queue strategy orders for approval and serve the local API on 127.0.0.1.
 
-    `api_port` None takes settings' "api_port" (default 8765); 0 lets the OS pick a free port.
+    `strategies` and `api_port` come checked from the settings (gui/startup_config.py); port 0 lets the OS
+    pick a free port. `intake` is the strategy API's store, opened (and checked) by the composition root.
     """
 
-    def __init__(self, window: MainWindow, session: TradingSession, settings: SettingsStore, data_dir: Path,
-                 secrets: SecretStore, api_port: int | None) -> None:
+    def __init__(self, window: MainWindow, session: TradingSession, settings: SettingsStore, intake: IdempotencyStore,
+                 secrets: SecretStore, strategies: StrategyRegistry, api_port: int) -> None:
         self._window = window
         self._session = session
-        document = settings.load()
-        self.strategies = StrategyRegistry.from_json(document.get("strategies"), started_at=session.clock.now())
-        self.intake = IdempotencyStore(data_dir / "strategy_api.sqlite")
+        self.strategies = strategies
+        self.intake = intake
         self.approvals = ApprovalQueue(session, self.strategies, self.intake)
-        self.token = ApiToken(secrets)
-        port = api_port if api_port is not None else int(document.get("api_port", DEFAULT_API_PORT))
+        self.tokens = StrategyTokens(secrets)
+        self._token_problem = self._load_tokens()
+        self.access = StrategyAccess(self.strategies, self.tokens,
+                                     lambda strategies: settings.save({**settings.load(), "strategies": strategies}),
+                                     session.journal.record_audit, session.clock.now)
+        port = api_port
         self._port = port
         self.server: StrategyApiServer | None = None
         """The API's server, made by `start` (after the window's first paint: it loads aiohttp)."""
@@ -63,11 +66,9 @@ class StrategySetup:
             f"{pending.signal.strategy_id}: {pending.order.side.value} "
             f"{pending.order.quantity.value.normalize():f} {pending.order.symbol}"
         ))
-        usable = self.token.problem() is None
-        self.token_panel = ApiTokenPanel(
-            f"http://127.0.0.1:{port}" if port else "chosen at start", self.token.masked, self._reveal,
-            self.token.regenerate if usable and not self.token.from_environment else None,
-        )
+        self.token_panel = ApiTokenPanel(f"http://127.0.0.1:{port}" if port else "chosen at start", self.access,
+                                         getpass.getuser(), unavailable=self._token_problem)
+        self.token_panel.changed.connect(self.queue_widget.refresh)
         window.add_dock("Strategy API", "dock.strategyApi", self.token_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.approvals.restore()
         self._stopped = False
@@ -77,16 +78,26 @@ class StrategySetup:
         if self._stopped:  # the window closed before the deferred start ran
             return
         self.approvals.start()
+        auto = [str(s) for s in self.strategies.auto_approving()]
+        if auto:  # set in settings.json, perhaps by hand: say so where the trader looks
+            self._session.bus.publish(LogMessage(
+                "WARNING", f"Auto-approve is ON for {', '.join(auto)} (settings.json): their orders go to the broker "
+                           "without your approval, within the risk limits. Turn it off in the Strategy API panel."))
         if not serve:
             return
-        problem = self.token.problem()
-        if problem is not None:  # fail closed: without a token no strategy could be told apart
-            self._session.bus.publish(LogMessage("ERROR", f"Strategy API not started. {problem}"))
+        if self._token_problem is not None:  # fail closed: without tokens no strategy could be told apart
+            self._session.bus.publish(LogMessage("ERROR", f"Strategy API not started. {self._token_problem}"))
             return
+        retired = self.tokens.retired_sources()
+        if retired:
+            self._session.bus.publish(LogMessage(
+                "WARNING", f"The strategy API's single shared token ({' and '.join(retired)}) is retired: a strategy "
+                           "that still sends it gets 401. Give each strategy its own token in the Strategy API "
+                           "panel (type its name, Create token)."))
         from core.services.strategy_api import StrategyApiServer
 
         try:
-            server = StrategyApiServer(self.approvals, self.intake, self.token, port=self._port)
+            server = StrategyApiServer(self.approvals, self.intake, self.tokens, port=self._port)
         except ValueError as exc:  # a port from the settings that is not a TCP port
             self._session.bus.publish(LogMessage("ERROR", f"Strategy API not started. {exc}"))
             return
@@ -96,13 +107,16 @@ class StrategySetup:
         except OSError as exc:
             self._session.bus.publish(LogMessage("ERROR", f"Strategy API not started: {exc}"))
             return
+        self.token_panel.url_label.setText(server.url)
         self._session.bus.publish(LogMessage("INFO", f"Strategy API listening on {server.url}"))
 
-    def _reveal(self) -> str:
+    def _load_tokens(self) -> str | None:
+        """Read the configured strategies' tokens from the keyring; return why they cannot be kept, or None."""
         try:
-            return self.token.value()
-        except TokenUnavailable:
-            return ""
+            self.tokens.load(str(config.strategy_id) for config in self.strategies.configured())
+        except TokenUnavailable as exc:
+            return str(exc)
+        return None
 
     async def stop(self) -> None:
         self._stopped = True

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from core.domain import AccountId, BrokerOrderId, ClientOrderId, Fill, Money, Price, Quantity, Side, TradeId
+from core.ports.errors import AccountStateError
 
 T = TypeVar("T")
 DECODE_ERRORS = (OSError, ValueError, ArithmeticError, KeyError, TypeError, AttributeError)
@@ -33,6 +34,15 @@ def write_json_atomically(path: str, document: dict[str, Any]) -> None:
     os.replace(tmp, target)
 
 
+def unwritable(owner: str, path: str, error: OSError) -> AccountStateError:
+    """Return the error for books that cannot be written at path: it names the file and says what to do."""
+    reason = error.strerror or str(error)
+    return AccountStateError(
+        f"{owner} state file {path} cannot be written ({reason}). TradeTerm has not changed it. Make its folder "
+        f"{Path(path).parent} writable, or choose another --data-dir."
+    )
+
+
 def read_books(
     path: str,
     account_id: AccountId,
@@ -46,7 +56,7 @@ def read_books(
     """Read and decode the books at path (None if there is no file).
 
     A file of one of `older_versions` is handed to decode too (it reads the version itself).
-    Raise ValueError naming the file, what is wrong with it and `advice` (what the trader should do).
+    Raise AccountStateError naming the file, what is wrong with it and `advice` (what the trader should do).
     """
     target = Path(path)
     if not target.exists():
@@ -59,7 +69,7 @@ def read_books(
             raise ValueError(f"it belongs to account {data['account_id']!r}, not {account_id!r}")
         return decode(data)
     except DECODE_ERRORS as error:
-        raise ValueError(f"{owner} state file {target} cannot be used ({error}). {advice}") from error
+        raise AccountStateError(f"{owner} state file {target} cannot be used ({error}). {advice}") from error
 
 
 def encode_fill(fill: Fill) -> dict[str, Any]:

@@ -33,3 +33,11 @@ class MarketClosed(OrderRejected):
 
 class Timeout(BrokerError):
     """No answer in time: for a submit the order's fate is UNKNOWN until reconciled."""
+
+
+class AccountStateError(ValueError):
+    """An account's own books on disk (a simulated or manual broker's state file, or its folder) cannot be used.
+
+    Raised when the account is built, before anything is written; the message names the file and
+    says what to do. Not a BrokerError: no broker is involved, and the account cannot start.
+    """

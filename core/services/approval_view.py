@@ -9,8 +9,7 @@ from typing import Any
 
 from core.domain import AccountId, ClientOrderId, Order, OrderType, Side, StrategyId
 from core.services.risk import Refusal, RiskEngine
-from core.services.risk.checks import CHECKS
-from core.services.risk.context import quote_price
+from core.services.risk.prices import order_price
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,22 +76,12 @@ class ApprovalRow:
 
 def what_if(risk: RiskEngine, order: Order) -> Refusal | None:
     """Return the refusal risk would give order now, without remembering it (no rate or duplicate count)."""
-    limits = risk.limits_for(order.account_id, order.strategy_id)
-    context = risk._context(order)  # RiskEngine.evaluate remembers passing orders; a preview must not
-    for field, check in CHECKS:
-        reason = check(order, limits, context)
-        if reason is not None:
-            return Refusal(field, reason)
-    return None
+    return risk.preview(order)
 
 
 def reference_price(order: Order, quote_of: Any) -> Decimal | None:
-    """Return the price the order would trade at: its limit (or stop), else the quote it would meet."""
-    if order.limit_price is not None:
-        return order.limit_price.value
-    if order.stop_price is not None:
-        return order.stop_price.value
-    return quote_price(quote_of(order.symbol), order.side)
+    """Return the price the order is valued at: the one the notional and exposure checks use."""
+    return order_price(order, quote_of(order.symbol))
 
 
 def drift_pct(current: Decimal | None, signal_price: Decimal | None, side: Side) -> Decimal | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -37,7 +37,6 @@ from core.domain import (
     OrderRequest,
     OrderStatus,
     OrderSubmitted,
-    OrderType,
     OrderUnknown,
     Price,
     Quantity,
@@ -60,11 +59,24 @@ from core.ports.journal import Journal, JournalError
 from core.ports.manual_fills import MANUAL_FILL_OVERRIDE_AUDIT, ManualFillOverride, ManualFillRefused, ManualFills
 from core.services.bus import EventBus
 from core.services.clock import SystemClock
+from core.services.flatten import (
+    FlattenResult,
+    FlattenTarget,
+    HeldAccount,
+    broker_positions,
+    closing_request,
+    confirm_text,
+    held_audit_detail,
+    our_positions,
+)
 from core.services.instruments import InstrumentCatalog
 from core.services.oms import OrderManager
 from core.services.portfolio import Portfolio
 from core.services.quote_cache import QuoteCache
 from core.services.reconciliation import Reconciler, ReconciliationReport
+from core.services.refusals import REDUCE_WHILE_HELD_AUDIT as REDUCE_WHILE_HELD_AUDIT  # re-exported
+from core.services.refusals import ConfirmRequired as ConfirmRequired
+from core.services.refusals import OrderRefused as OrderRefused
 from core.services.risk import HoldCause, RiskConfig, RiskEngine
 from core.services.standing_holds import (
     DISABLE_STRATEGY_AUDIT,
@@ -85,14 +97,6 @@ orders on the benchmark VM, so the window repaints between slices instead of fre
 IN_FLIGHT_AT_RESTART = (
     "TradeTerm stopped before the broker confirmed this order; it will be checked with the broker on connect."
 )
-
-
-class OrderRefused(Exception):
-    """The request did not become an order; each FieldError names the field and what to change."""
-
-    def __init__(self, errors: Sequence[FieldError]) -> None:
-        self.errors = list(errors)
-        super().__init__("; ".join(e.message for e in self.errors))
 
 
 @dataclass(slots=True)
@@ -207,9 +211,11 @@ class TradingSession:
         self._unanswered_cancels = {c for c in self._unanswered_cancels
                                     if (o := self.oms.get(c)) is not None and o.account_id != account}
         if report.ok:
-            self._set_trading(slot, TradingState.ACTIVE, "Connected and reconciled.")
-        else:
-            self._set_trading(slot, TradingState.HALTED, "Positions differ from the broker's: review them.")
+            self.risk.release(account, HoldCause.MISMATCH)
+        else:  # its own cause: closing orders may still go out, after a confirm (see flatten)
+            self.risk.hold(account, HoldCause.MISMATCH, TradingState.HALTED,
+                           "Positions differ from the broker's: review them.")
+        self._set_trading(slot, TradingState.ACTIVE, "Connected and reconciled.")
         return report
 
     async def accept_broker_state(self, account_id: AccountId, actor: str) -> list[str]:
@@ -300,13 +306,20 @@ class TradingSession:
             raise OrderRefused([FieldError("account_id", f"{account_id} is not connected: connect it first.")])
         return slot
 
-    async def submit(self, request: OrderRequest) -> Order:
+    async def submit(self, request: OrderRequest, *, confirmed_by: str | None = None) -> Order:
         """Validate, risk-check, journal and send one order; return it (its status tells what the broker said).
 
         Raises OrderRefused, journaling nothing, when a field is wrong or the account is not connected;
         a risk refusal is journaled as DENIED with its reason, then raised as OrderRefused. A strategy's
         order (OrderOrigin.STRATEGY) is journaled as PENDING_APPROVAL and waits for `approve`.
+        A close or Flatten order (reduce-only) on an account held by the kill switch, a daily-loss limit or
+        a reconciliation mismatch raises ConfirmRequired, journaling nothing; sent again with confirmed_by
+        (who confirmed), it goes out and the override is audited.
         """
+        return await self._submit(request, confirmed_by)
+
+    async def _submit(self, request: OrderRequest, confirmed_by: str | None,
+                      closed_position: Decimal | None = None) -> Order:
         slot = self._gate(request.account_id)
         valid, problems = validate_request(request, self.instruments.find(request.symbol))
         if valid is None:
@@ -327,14 +340,17 @@ class TradingSession:
         )
         self._on_their_way += 1  # orders on their way together share journal commits (group_commit.py)
         try:
-            await self._check_journal_send(slot, order)
+            await self._check_journal_send(slot, order, confirmed_by, closed_position)
         finally:
             self._on_their_way -= 1
         return order
 
-    async def _check_journal_send(self, slot: AccountSlot, order: Order) -> None:
+    async def _check_journal_send(self, slot: AccountSlot, order: Order, confirmed_by: str | None,
+                                  closed_position: Decimal | None) -> None:
         alone = self._on_their_way == 1
-        refusal = self.risk.evaluate(order)
+        refusal = self.risk.evaluate(order, confirmed=confirmed_by is not None, closed_position=closed_position)
+        if refusal is not None and refusal.confirm:
+            raise ConfirmRequired(refusal.reason)
         if refusal is not None:
             order.apply(OrderDenied(order.client_order_id, refusal.reason, ts=self.clock.now()))
             await self.oms.create_durably(order, alone=alone)  # the audit trail keeps refused orders too
@@ -343,21 +359,29 @@ class TradingSession:
             order.apply(OrderPendingApproval(order.client_order_id, ts=self.clock.now()))
             await self.oms.create_durably(order, alone=alone)  # a person approves it (or it expires) later
             return
+        state, reason = self.risk.state(order.account_id)
+        confirmed = confirmed_by is not None and order.origin.reduce_only and state is not TradingState.ACTIVE
+        if confirmed:
+            detail = held_audit_detail(order, state, reason)
+            self.journal.record_audit(str(confirmed_by), REDUCE_WHILE_HELD_AUDIT, detail)
         order.apply(OrderSubmitted(order.client_order_id, ts=self.clock.now()))
         await self.oms.create_durably(order, alone=alone)  # durable before the adapter is called
-        stop = self._stopped_meanwhile(slot)
+        stop = self._stopped_meanwhile(slot, confirmed)
         if stop is not None:
             self.oms.apply(OrderRejectedEvent(order.client_order_id, f"Not sent: {stop}"))
             return
         await self._send(slot, order)
 
-    def _stopped_meanwhile(self, slot: AccountSlot) -> str | None:
-        """Return why an order that passed its checks must not go out after all (it waited for its commit)."""
+    def _stopped_meanwhile(self, slot: AccountSlot, confirmed: bool = False) -> str | None:
+        """Return why an order that passed its checks must not go out after all (it waited for its commit).
+
+        A confirmed reduce-only order still goes out on an account held only for causes it was confirmed past.
+        """
+        account = slot.adapter.account_id
         if slot.connection is not ConnectionState.CONNECTED:
-            account = slot.adapter.account_id
             return f"{account} disconnected while the order was being saved. Connect it, then send again."
-        state, reason = self.risk.state(slot.adapter.account_id)
-        if state is TradingState.HALTED:
+        state, reason = self.risk.state(account)
+        if state is TradingState.HALTED and not (confirmed and self.risk.overridable(account)):
             return f"trading stopped while the order was being saved. {reason}"
         return None
 
@@ -519,31 +543,70 @@ class TradingSession:
     def _on_strategy_disabled(self, event: StrategyDisabled) -> None:
         self.journal.record_audit("risk engine", DISABLE_STRATEGY_AUDIT, disabled_detail(event))
 
-    async def flatten(self, account_id: AccountId | None = None, symbol: str | None = None) -> list[Order]:
-        """Cancel working orders, then close each position with a market order."""
-        targets = [
-            p for p in self.portfolio.positions(account_id)
-            if not p.is_flat and (symbol is None or p.symbol == symbol)
-        ]
-        for position in targets:
-            for order in self.oms.working(position.account_id):
-                if order.symbol == position.symbol:
+    async def flatten(self, account_id: AccountId | None = None, symbol: str | None = None, *,
+                      confirmed_by: str | None = None) -> FlattenResult:
+        """Cancel working orders, then close each position (of one account or all, of one symbol or all).
+
+        At market; with a marketable limit at the collar's edge where the account takes limit orders only.
+        After a reconciliation mismatch the broker's positions are closed, not ours. On an account held by
+        the kill switch, a daily-loss limit or a mismatch, raises ConfirmRequired before anything is
+        cancelled or sent; called again with confirmed_by, closes and audits who did it. Returns the orders
+        sent and, for each position that could not be closed, why (also published as a LogMessage).
+        """
+        targets, not_sent = await self._flatten_targets(account_id, symbol)
+        if confirmed_by is None:
+            held = [HeldAccount(a, *self.risk.state(a)) for a in dict.fromkeys(t.account_id for t in targets)
+                    if self.risk.state(a)[0] is not TradingState.ACTIVE and self.risk.overridable(a)
+                    and self._accounts[a].connection is ConnectionState.CONNECTED]
+            if held:
+                raise ConfirmRequired(confirm_text(held, targets))
+        for target in targets:
+            for order in self.oms.working(target.account_id):
+                if order.symbol == target.symbol:
                     await self.cancel(order.client_order_id)
         sent: list[Order] = []
-        for position in targets:
-            request = OrderRequest(
-                account_id=position.account_id,
-                symbol=position.symbol,
-                side=Side.SELL if position.quantity > 0 else Side.BUY,
-                quantity=abs(position.quantity),
-                order_type=OrderType.MARKET,
-                origin=OrderOrigin.FLATTEN,
-            )
+        for target in targets:
+            account = target.account_id
+            request = closing_request(target, self._accounts[account].adapter, self.instruments.find(target.symbol),
+                                      self.quotes.latest(target.symbol, account), self.risk.limits_for(account),
+                                      self.clock.now())
+            if isinstance(request, str):
+                not_sent.append(f"Flatten {account} {target.symbol}: {request}")
+                continue
             try:
-                sent.append(await self.submit(request))
+                order = await self._submit(request, confirmed_by, target.quantity if target.broker else None)
             except OrderRefused as exc:
-                self.bus.publish(LogMessage("ERROR", f"Flatten {position.symbol}: {exc}"))
-        return sent
+                not_sent.append(f"Flatten {account} {target.symbol}: {exc}")
+                continue
+            sent.append(order)
+            if order.status is OrderStatus.REJECTED:
+                not_sent.append(f"Flatten {account} {target.symbol}: the broker rejected it: {order.reason}")
+        for text in not_sent:
+            self.bus.publish(LogMessage("ERROR", text))
+        return FlattenResult(tuple(sent), tuple(not_sent))
+
+    async def _flatten_targets(self, account_id: AccountId | None,
+                               symbol: str | None) -> tuple[list[FlattenTarget], list[str]]:
+        """Return the positions to close (the broker's on an account with a mismatch) and why some are unknown."""
+        targets: list[FlattenTarget] = []
+        unread: list[str] = []
+        for account in [account_id] if account_id is not None else list(self._accounts):
+            slot = self._accounts.get(account)
+            if slot is None:
+                unread.append(f"Flatten {account}: unknown account.")
+                continue
+            theirs = self.risk.holds(account, HoldCause.MISMATCH) and slot.connection is ConnectionState.CONNECTED
+            if theirs:
+                try:
+                    held = await broker_positions(slot.adapter, self.journal.watermark(account))
+                except (errors.BrokerError, OSError, TimeoutError) as exc:
+                    unread.append(f"Flatten {account}: the broker's positions could not be read ({exc}).")
+                    continue
+            else:
+                held = our_positions(self.portfolio.positions(account))
+            targets += [FlattenTarget(account, name, qty, theirs) for name, qty in held.items()
+                        if qty != 0 and (symbol is None or name == symbol)]
+        return targets, unread
 
     async def record_manual_fill(
         self, client_order_id: ClientOrderId, quantity: object, price: object, ts: datetime,

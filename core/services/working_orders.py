@@ -17,24 +17,23 @@ ZERO = Decimal(0)
 
 
 def fixed_price(order: Order) -> Decimal | None:
-    """Return the price an order is valued at without a quote: its limit, or a stop order's stop; else None."""
-    if order.limit_price is not None:
-        return order.limit_price.value
-    if order.order_type is OrderType.STOP and order.stop_price is not None:
-        return order.stop_price.value
-    return None
+    """Return the dearest of the order's own prices (its limit, its stop), or None for a market order."""
+    prices = [p.value for p in (order.limit_price, order.stop_price) if p is not None]
+    return max(prices, key=abs) if prices else None
+
+
+def at_market(order: Order) -> bool:
+    """Return True if the order may fill at the market: a market order, or a stop that triggers at once."""
+    return order.order_type is not OrderType.LIMIT
 
 
 def _asked_price(order: Order) -> Decimal | None:
-    """Return the fixed price of the change an order has pending (as fixed_price values the order), or None."""
+    """Return the dearest price of the change an order has pending (as fixed_price values the order), or None."""
     pending = order.pending_replace
     if pending is None:
         return None
-    if pending.limit_price is not None:
-        return pending.limit_price.value
-    if order.order_type is OrderType.STOP and pending.stop_price is not None:
-        return pending.stop_price.value
-    return None
+    prices = [p.value for p in (pending.limit_price, pending.stop_price) if p is not None]
+    return max(prices, key=abs) if prices else None
 
 
 def counted(order: Order) -> tuple[Decimal, Decimal | None]:
@@ -55,7 +54,11 @@ def counted(order: Order) -> tuple[Decimal, Decimal | None]:
 
 
 class Share(NamedTuple):
-    """What one working order adds to its account and symbol; `price` is None for an order valued at the quote."""
+    """What one working order adds to its account and symbol.
+
+    `price` is the dearest of its own prices (None for a market order); `market` says it is valued at the
+    quote as well (market, stop and stop-limit orders: a stop can trigger at once and fill at the market).
+    """
 
     account_id: AccountId
     symbol: str
@@ -64,6 +67,7 @@ class Share(NamedTuple):
     leaves: Decimal
     price: Decimal | None
     seq: int
+    market: bool = False
 
 
 class SymbolOrders:
@@ -94,17 +98,18 @@ class SymbolOrders:
         else:
             self.sells += share.leaves
         insort(self._seqs, share.seq)
-        price = share.price
-        if price is None:
+        if share.market:
             if share.side is Side.BUY:
                 self.quoted_buys += 1
             else:
                 self.quoted_sells += 1
-        elif price in self._prices:
-            self._prices[price] += 1
-        else:
-            self._prices[price] = 1
-            insort(self._sorted, price)
+        price = share.price
+        if price is not None:
+            if price in self._prices:
+                self._prices[price] += 1
+            else:
+                self._prices[price] = 1
+                insort(self._sorted, price)
 
     def remove(self, share: Share) -> None:
         self.count -= 1
@@ -113,17 +118,18 @@ class SymbolOrders:
         else:
             self.sells -= share.leaves
         del self._seqs[bisect_left(self._seqs, share.seq)]
-        price = share.price
-        if price is None:
+        if share.market:
             if share.side is Side.BUY:
                 self.quoted_buys -= 1
             else:
                 self.quoted_sells -= 1
-        elif self._prices[price] > 1:
-            self._prices[price] -= 1
-        else:
-            del self._prices[price]
-            del self._sorted[bisect_left(self._sorted, price)]
+        price = share.price
+        if price is not None:
+            if self._prices[price] > 1:
+                self._prices[price] -= 1
+            else:
+                del self._prices[price]
+                del self._sorted[bisect_left(self._sorted, price)]
 
     def dearest(self, without: Share | None = None) -> Decimal | None:
         """Return the highest absolute fixed price among the orders, leaving out `without` (one of them) if given."""
@@ -179,7 +185,7 @@ class WorkingOrders:
         if order.is_working:
             leaves, price = counted(order)
             new = Share(order.account_id, order.instrument.symbol, order.instrument, order.side, leaves,
-                        None if price is None else abs(price), seq)
+                        None if price is None else abs(price), seq, at_market(order))
         if self._shares.get(coid) == new:
             return
         self.discard(coid)

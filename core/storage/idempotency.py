@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from core.storage.sqlite_file import unsound_reason
+
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS idempotency_keys (
         strategy TEXT NOT NULL,
@@ -42,6 +44,14 @@ class IdempotencyStore:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = str(path)
         self._mutex = threading.Lock()
+        if self.path != ":memory:":
+            reason = unsound_reason(Path(self.path))
+            if reason is not None:
+                raise IdempotencyError(
+                    f"The strategy API's store {self.path} is corrupt ({reason}). TradeTerm has not changed it. "
+                    "Restore it from a backup, or move it away to start an empty one: orders waiting for approval "
+                    "then lose their signal details, and a strategy's retry of an earlier request counts as new."
+                )
         try:
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)

@@ -55,6 +55,8 @@ def resolve_data_dir(arg: str | None) -> Path:
     """Return the data folder (`arg`, else the default), created if missing."""
     root = default_data_dir() if arg is None else Path(arg).expanduser()
     root = root.absolute()
+    if root.exists() and not root.is_dir():
+        raise DataDirError(f"The data folder {root} is a file, not a folder. Choose a folder with --data-dir.")
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

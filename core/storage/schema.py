@@ -85,7 +85,17 @@ def inspect_existing(path: Path) -> None:
     except OSError as exc:
         raise JournalError(f"Cannot read the journal {path} ({exc.strerror}). Check its permissions.") from None
     if header == b"":
-        return  # an empty file is an empty database
+        # SQLite leaves a file empty only between creating it and the first write, which TradeTerm
+        # makes at once (write-ahead logging writes the header); a journal that held orders never
+        # shrinks to nothing. So an empty one was most likely truncated (a failed copy or sync, a
+        # full disk): starting afresh on it would hide the loss of every working order.
+        companions = [p.name for p in (Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists()]
+        raise JournalError(
+            f"The journal {path} is empty (0 bytes): it was truncated, or a first start in this folder stopped "
+            "before it wrote anything. TradeTerm has not changed it. Restore it from a backup; if no order was "
+            "ever placed from this folder, move it away to start an empty journal"
+            + (f" (and {' and '.join(companions)} with it)." if companions else ".")
+        )
     if header != _SQLITE_HEADER:
         raise JournalError(corrupt)
     # Read-only; without a log left by a crash, also immutable, so that not even -wal/-shm files appear.

@@ -24,6 +24,7 @@ from typing import Any, Final
 SETTINGS_VERSION: Final = 1
 
 DEFAULT_THEME: Final = "light"
+MAX_PORT: Final = 65535
 _DEFAULTS: Final[dict[str, Any]] = {
     "version": SETTINGS_VERSION,
     "accounts": [],
@@ -138,7 +139,8 @@ class SettingsStore:
 
     def _read_existing(self) -> dict[str, Any] | None:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            # "utf-8-sig": a byte-order mark (Windows Notepad may write one) is read past, not refused.
+            text = self.path.read_text(encoding="utf-8-sig")
         except FileNotFoundError:
             return None
         except (OSError, UnicodeDecodeError) as exc:
@@ -197,7 +199,16 @@ class SettingsStore:
         raw = self._current().get("accounts")
         if not isinstance(raw, list):
             raise SettingsError(f"{self.path}: accounts: expected a list, got {raw!r}")
-        return [AccountSettings.from_json(item, f"{self.path}: accounts[{index}]") for index, item in enumerate(raw)]
+        accounts = [AccountSettings.from_json(item, f"{self.path}: accounts[{i}]") for i, item in enumerate(raw)]
+        first: dict[str, int] = {}
+        for index, account in enumerate(accounts):
+            if account.id in first:
+                raise SettingsError(
+                    f"{self.path}: accounts[{index}].id: {account.id!r} is already the id of "
+                    f"accounts[{first[account.id]}]; give each account its own id"
+                )
+            first[account.id] = index
+        return accounts
 
     def set_accounts(self, accounts: Sequence[AccountSettings]) -> None:
         """Save the configured accounts."""
@@ -252,6 +263,39 @@ class SettingsStore:
     def set_risk(self, document: Mapping[str, Any]) -> None:
         """Save the risk-limits document."""
         self._update("risk", dict(document))
+
+    def strategies(self) -> dict[str, Any]:
+        """Return the strategies section as saved, strategy id: rules (validated by StrategyRegistry.from_json)."""
+        raw = self._current().get("strategies", {})
+        if not isinstance(raw, dict):
+            raise SettingsError(f"{self.path}: strategies: expected an object of strategy id: {{rules}}, got {raw!r}")
+        return copy.deepcopy(raw)
+
+    def email(self) -> dict[str, Any]:
+        """Return the e-mail section as saved (SMTP server, notification rules; checked by their owners), or {}."""
+        raw = self._current().get("email", {})
+        if not isinstance(raw, dict):
+            raise SettingsError(f"{self.path}: email: expected an object of e-mail settings, got {raw!r}")
+        return copy.deepcopy(raw)
+
+    def approval_alerts(self) -> bool:
+        """Return whether a strategy order waiting for approval is announced (tray message, sound); default true."""
+        raw = self._current().get("approval_alerts", True)
+        if not isinstance(raw, bool):
+            raise SettingsError(f"{self.path}: approval_alerts: expected true or false, got {raw!r}")
+        return raw
+
+    def api_port(self) -> int | None:
+        """Return the strategy API's port as saved (0: any free port), or None when none is saved."""
+        document = self._current()
+        if "api_port" not in document:
+            return None
+        raw = document["api_port"]
+        if type(raw) is not int or not 0 <= raw <= MAX_PORT:
+            raise SettingsError(
+                f"{self.path}: api_port: expected a port number from 1 to {MAX_PORT} (0: any free port), got {raw!r}"
+            )
+        return raw
 
     def window_geometry(self) -> bytes | None:
         """Return the saved main-window geometry (Qt's saveGeometry bytes), or None."""

@@ -1,8 +1,12 @@
 """TradeTermClient: post strategy orders to TradeTerm's local API. Standard library only; copy it anywhere.
 
-    client = TradeTermClient("http://127.0.0.1:8765", token, strategy="momo", account="PAPER-1")
+    client = TradeTermClient("http://127.0.0.1:8765", token, account="PAPER-1")
     order = client.submit("AAPL", "BUY", "10", "LMT", limit_price="189.50")
     client.status(order["client_order_id"])["status"]   # PENDING_APPROVAL, then SUBMITTED, FILLED...
+
+The token is the strategy's own (TradeTerm's Strategy API panel creates it) and fixes the strategy:
+TradeTerm acts for the token's strategy. `strategy=` is optional; given, TradeTerm checks that it is
+the token's (a 403 otherwise), so a token put in the wrong strategy's configuration fails loudly.
 
 Every refusal raises ApiRefused (status, code, message, field) and every transport failure
 ApiUnavailable; both are also kept in `failures`, which `status()` returns with the orders.
@@ -50,9 +54,12 @@ def decimal_text(value: object) -> str | None:
 
 
 class TradeTermClient:
-    """One strategy's connection to TradeTerm: submit, preview, status, withdraw, account, events."""
+    """One strategy's connection to TradeTerm: submit, preview, status, withdraw, account, events.
 
-    def __init__(self, base_url: str = DEFAULT_URL, token: str | None = None, *, strategy: str,
+    token: the strategy's own token (default: TRADETERM_API_TOKEN in the strategy's environment).
+    """
+
+    def __init__(self, base_url: str = DEFAULT_URL, token: str | None = None, *, strategy: str | None = None,
                  account: str | None = None, timeout: float = 5.0) -> None:
         self.base_url = base_url.rstrip("/")
         parsed = urllib.parse.urlsplit(self.base_url)
@@ -100,6 +107,9 @@ class TradeTermClient:
             entry.update(status=exc.status, code=exc.code, field=exc.field)
         self.failures.append(entry)
 
+    def _strategy_query(self) -> dict[str, str]:
+        return {} if self.strategy is None else {"strategy": self.strategy}
+
     # --- orders ---------------------------------------------------------------------------------
 
     def _order(self, symbol: str, side: str, quantity: object, order_type: str, limit_price: object,
@@ -144,7 +154,7 @@ class TradeTermClient:
         if client_order_id is not None:
             order: dict[str, Any] = self._call("GET", f"/v1/orders/{urllib.parse.quote(client_order_id, safe='')}")
             return order
-        listed = self._call("GET", "/v1/orders", query={"strategy": self.strategy})
+        listed = self._call("GET", "/v1/orders", query=self._strategy_query())
         return {"orders": listed["orders"], "failures": list(self.failures)}
 
     def withdraw(self, client_order_id: str) -> dict[str, Any]:
@@ -173,9 +183,9 @@ class TradeTermClient:
         """Yield (kind, payload) for this strategy's order and fill events as they happen ("order" or "fill")."""
         connection = http.client.HTTPConnection(self._host, self._port, timeout=timeout)
         try:
-            query = urllib.parse.urlencode({"strategy": self.strategy})
-            connection.request("GET", f"/v1/events?{query}", headers={"Authorization": f"Bearer {self._token}",
-                                                                      "Accept": "text/event-stream"})
+            query = urllib.parse.urlencode(self._strategy_query())
+            connection.request("GET", "/v1/events" + (f"?{query}" if query else ""),
+                               headers={"Authorization": f"Bearer {self._token}", "Accept": "text/event-stream"})
             response = connection.getresponse()
             if response.status != 200:
                 body = response.read().decode("utf-8", "replace")

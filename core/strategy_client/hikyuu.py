@@ -1,6 +1,6 @@
 """TradeTermOrderBroker: a hikyuu order broker that posts to TradeTerm (imports nothing from hikyuu).
 
-    broker = TradeTermOrderBroker(url, token, strategy="hku-ma", account="PAPER-1")
+    broker = TradeTermOrderBroker(url, token, account="PAPER-1")   # token: the strategy's own, from TradeTerm
     tm.reg_broker(crtOB(broker, "tradeterm"))        # keep `broker` referenced
     ...
     broker.status()                                  # orders, and every refused or failed post
@@ -40,9 +40,13 @@ def _number(value: object) -> Decimal:
 
 
 class TradeTermOrderBroker:
-    """Queue hikyuu's orders in TradeTerm for approval; report TradeTerm's cash and positions back."""
+    """Queue hikyuu's orders in TradeTerm for approval; report TradeTerm's cash and positions back.
 
-    def __init__(self, url: str = DEFAULT_URL, token: str | None = None, *, strategy: str = "hikyuu",
+    The token (the strategy's own, made in TradeTerm's Strategy API panel) fixes the strategy; `strategy`,
+    if given, is checked against it.
+    """
+
+    def __init__(self, url: str = DEFAULT_URL, token: str | None = None, *, strategy: str | None = None,
                  account: str = "PAPER-1", order_type: str = "LMT", client: TradeTermClient | None = None) -> None:
         self.client = client or TradeTermClient(url, token, strategy=strategy, account=account)
         self.account = account

@@ -49,7 +49,7 @@ class ManualFillDialog(QDialog):
         default_price = order.limit_price or order.stop_price
         headline = QLabel(
             f"{order.side.value} {_plain(order.quantity.value)} {order.symbol} — {_plain(order.filled_qty)} filled, "
-            f"{_plain(order.leaves_qty)} open ({order.client_order_id})",
+            f"{_plain(order.leaves_qty)} open on {order.account_id} ({order.client_order_id})",
             objectName="manualFill.headline",
         )
         self.quantity = QLineEdit(_plain(order.leaves_qty), objectName="manualFill.quantity")

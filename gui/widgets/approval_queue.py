@@ -102,7 +102,8 @@ class ApprovalQueueWidget(QWidget):
         self.model.flush()
         if self._auto_approving is not None:
             auto = self._auto_approving()
-            self.auto_label.setText(f"Auto-approve ON for: {', '.join(auto)}" if auto else "")
+            self.auto_label.setText(f"Auto-approved (sent without your approval, within the risk limits): "
+                                    f"{', '.join(auto)}" if auto else "")
             self.auto_label.setVisible(bool(auto))
         else:
             self.auto_label.setVisible(False)

@@ -30,13 +30,17 @@ from core.domain import (
     OrderRequest,
     OrderType,
     Position,
+    Quote,
     Side,
     StrategyId,
+    ValidatedRequest,
 )
 from core.ports.manual_fills import ManualFillOverride
-from core.services.risk import RiskConfig
+from core.services.flatten import FlattenResult
+from core.services.order_preview import OrderPreview, preview_order
+from core.services.risk import HoldCause, RiskConfig
 from core.services.risk.usage import usage_texts
-from core.services.session import OrderRefused, TradingSession
+from core.services.session import ConfirmRequired, OrderRefused, TradingSession
 from gui.async_op import OpReporter, run_op
 from gui.bridge import CoreBridge
 from gui.dialogs.manual_fill import ManualFillDialog
@@ -48,6 +52,7 @@ from gui.models.table_model import RawRole
 from gui.theme import Theme, apply_theme, theme_named
 from gui.widgets.accounts_panel import AccountsPanel
 from gui.widgets.grid_view import make_grid_view
+from gui.widgets.held_confirm import ask_held_confirm
 from gui.widgets.log_view import LogView
 from gui.widgets.order_ticket import OrderTicketWidget
 from gui.widgets.trading_state import TradingStateWidget
@@ -134,6 +139,8 @@ class MainWindow(QMainWindow):
         self.ticket.set_instruments(dict(instruments))
         self.ticket.set_accounts([str(a) for a in self.session.account_ids()])
         self.ticket.set_confirm_required(self.settings.confirm_orders())
+        self.ticket.set_quote_source(self._quote_of)
+        self.ticket.set_risk_preview(self._preview)
         self.accounts_panel = AccountsPanel(
             [(str(a), self.session.account(a).adapter.kind) for a in self.session.account_ids()]
         )
@@ -355,8 +362,16 @@ class MainWindow(QMainWindow):
         run_op(self.reporter, f"Disconnect {account_id}", self.session.disconnect(AccountId(account_id)))
 
     def _on_submit_requested(self, request: OrderRequest) -> None:
+        self._send_order(request)
+
+    def _send_order(self, request: OrderRequest, confirmed_by: str | None = None) -> None:
+        """Send one order; a close on a held account asks the trader first, then goes again as confirmed by them."""
         def failed(exc: BaseException) -> None:
-            if isinstance(exc, OrderRefused):
+            if isinstance(exc, ConfirmRequired) and confirmed_by is None:
+                ask_held_confirm(self, "Send order on a held account", str(exc),
+                                   lambda: self._send_order(request, getpass.getuser()),
+                                   lambda: self._not_confirmed())
+            elif isinstance(exc, OrderRefused):
                 self.ticket.show_field_errors(exc.errors)
             else:
                 self.ticket.show_result(f"Not sent: {exc}", False)
@@ -364,30 +379,47 @@ class MainWindow(QMainWindow):
 
         def done(order: Order) -> None:
             text = describe(order)
+            self.ticket.order_sent()
             self.ticket.show_result(text, order.reason == "")
             self.log_view.add("INFO" if order.reason == "" else "WARNING", text)
 
-        run_op(self.reporter, "Send order", self.session.submit(request), on_success=done, on_error=failed, eager=True)
+        run_op(self.reporter, "Send order", self.session.submit(request, confirmed_by=confirmed_by),
+               on_success=done, on_error=failed, eager=True)
+
+    def _not_confirmed(self) -> None:
+        self.ticket.show_result("Not sent: the account is halted.", False)
+        self.ticket.rearm()
+
+    def _quote_of(self, symbol: str, account: str) -> Quote | None:
+        """Return the newest quote of symbol on account's own feed (another feed only when it has none: labelled)."""
+        return self.session.quotes.latest(symbol, account)
+
+    def _preview(self, valid: ValidatedRequest) -> OrderPreview:
+        return preview_order(self.session.risk, self._quote_of, valid, self.session.clock.now())
 
     def _on_watchlist_clicked(self, index: QModelIndex) -> None:
+        """Fill the ticket on the account whose market the row shows: a bid sells at it, an ask buys at it."""
         symbol = str(index.siblingAtColumn(0).data())
         key = self.bridge.quotes.columns[index.column()].key
-        bid, ask = self.bridge.bid_ask(symbol)
+        account = self.bridge.quotes.feed_of(symbol) or self.ticket.current_account()
+        quote = self._quote_of(symbol, account) if account else None
+        bid, ask = (None, None) if quote is None else (quote.bid, quote.ask)
         if key == "ask":
-            self.ticket.prefill(symbol, Side.BUY, price=ask, order_type=OrderType.LIMIT)
+            self.ticket.prefill(symbol, Side.BUY, price=ask, order_type=OrderType.LIMIT, account=account)
         elif key == "bid":
-            self.ticket.prefill(symbol, Side.SELL, price=bid, order_type=OrderType.LIMIT)
+            self.ticket.prefill(symbol, Side.SELL, price=bid, order_type=OrderType.LIMIT, account=account)
         else:
-            self.ticket.prefill(symbol, Side.BUY)
+            self.ticket.prefill(symbol, Side.BUY, account=account)
 
     def _on_position_double_clicked(self, index: QModelIndex) -> None:
+        """Put the close of the row's position on the ticket: its account, the opposite side, its size, the touch."""
         position = index.data(RawRole)
         if not isinstance(position, Position) or position.is_flat:
             return
-        side = Side.SELL if position.quantity > 0 else Side.BUY
-        bid, ask = self.bridge.bid_ask(position.symbol)
-        price = bid if side is Side.SELL else ask
-        self.ticket.prefill(position.symbol, side, quantity=abs(position.quantity), price=price)
+        account = str(position.account_id)
+        quote = self._quote_of(position.symbol, account)
+        touch = None if quote is None else quote.bid if position.quantity > 0 else quote.ask
+        self.ticket.prefill_close(account, position.symbol, position.quantity, touch)
 
     def _on_cancel_selected_clicked(self) -> None:
         rows = self.orders_view.selectionModel().selectedRows()
@@ -449,20 +481,38 @@ class MainWindow(QMainWindow):
 
     def _on_flatten_all_triggered(self) -> None:
         open_positions = [p for p in self.session.portfolio.positions() if not p.is_flat]
-        if not open_positions:
+        mismatched = [a for a in self.session.account_ids() if self.session.risk.holds(a, HoldCause.MISMATCH)]
+        if not open_positions and not mismatched:  # after a mismatch Flatten closes the broker's positions
             self.log_view.add("INFO", "Nothing to flatten: no open positions.")
             return
-        box = QMessageBox(QMessageBox.Icon.Warning, "Flatten all",
-                          f"Cancel working orders and close {len(open_positions)} position(s) at market?",
+        text = f"Cancel working orders and close {len(open_positions)} position(s) at market?"
+        if mismatched:
+            text += (f" On {', '.join(mismatched)} (positions differ from the broker's) the broker's positions "
+                     "are closed.")
+        box = QMessageBox(QMessageBox.Icon.Warning, "Flatten all", text,
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
         box.setObjectName("flattenConfirmDialog")
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.finished.connect(lambda result: self._flatten() if result == QMessageBox.StandardButton.Yes else None)
         box.open()
 
-    def _flatten(self) -> None:
-        run_op(self.reporter, "Flatten all", self.session.flatten(), eager=True,
-               on_success=lambda orders: self.log_view.add("INFO", f"Flatten sent {len(orders)} order(s)."))
+    def _flatten(self, confirmed_by: str | None = None) -> None:
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, ConfirmRequired) and confirmed_by is None:
+                ask_held_confirm(self, "Flatten on a held account", str(exc), lambda: self._flatten(getpass.getuser()))
+            else:
+                self.reporter.failed.emit(f"Flatten all failed: {exc}")
+
+        def done(result: FlattenResult) -> None:
+            self.log_view.add("INFO", f"Flatten sent {len(result.sent)} order(s).")
+            if result.not_sent:  # each is in the log already (LogMessage); the trader must not miss them
+                box = QMessageBox(QMessageBox.Icon.Critical, "Flatten: not everything was closed",
+                                  "\n".join(result.not_sent), QMessageBox.StandardButton.Ok, self)
+                box.setObjectName("flattenNotSentDialog")
+                box.open()
+
+        run_op(self.reporter, "Flatten all", self.session.flatten(confirmed_by=confirmed_by), eager=True,
+               on_success=done, on_error=failed)
 
     def _on_kill_switch_triggered(self) -> None:
         working = len(self.session.oms.working())
@@ -543,10 +593,7 @@ class MainWindow(QMainWindow):
                self.session.accept_broker_state(AccountId(account_id), getpass.getuser()))
 
     def _on_status_tick(self) -> None:
-        symbol = self.ticket.current_symbol()
-        if symbol:
-            bid, ask = self.bridge.bid_ask(symbol)
-            self.ticket.set_quote(symbol, bid, ask)
+        self.ticket.refresh_quote()
         parts = []
         for currency, totals in self.session.portfolio.totals().items():
             daily = fmt_signed(totals.daily) if totals.daily is not None else "—"

@@ -63,13 +63,19 @@ def next_step(text: str, step: Decimal, direction: int) -> Decimal | None:
 
 
 def reference_price(validated: ValidatedRequest, quote: tuple[Decimal | None, Decimal | None]) -> Decimal | None:
-    """Return the price the notional is computed at: limit, else stop, else the touch (ask to buy, bid to sell)."""
-    if validated.limit_price is not None:
-        return validated.limit_price
-    if validated.stop_price is not None:
-        return validated.stop_price
+    """Return the price the notional is computed at, by risk's rule (core.services.risk.prices.order_price).
+
+    A limit order at its limit; a market order at the touch (ask to buy, bid to sell); a stop or stop-limit
+    at the dearest of its own prices and the touch, since it can trigger at once and fill at the market.
+    """
     bid, ask = quote
-    return ask if validated.request.side is Side.BUY else bid
+    touch = ask if validated.request.side is Side.BUY else bid
+    if validated.order_type is OrderType.LIMIT:
+        return validated.limit_price
+    if validated.order_type is OrderType.MARKET:
+        return touch
+    candidates = [p for p in (validated.limit_price, validated.stop_price, touch) if p is not None]
+    return max(candidates, key=abs) if candidates else None
 
 
 class OrderConfirmDialog(QDialog):
@@ -83,7 +89,9 @@ class OrderConfirmDialog(QDialog):
         validated: ValidatedRequest,
         quote: tuple[Decimal | None, Decimal | None] = (None, None),
         parent: QWidget | None = None,
+        intent: str = "",
     ) -> None:
+        """intent says what the order is for when it is not an ordinary order, e.g. 'Close long 100 AAPL on IB-1'."""
         super().__init__(parent)
         self.setObjectName("orderTicket.confirmDialog")
         self.setWindowTitle("Confirm order")
@@ -145,6 +153,9 @@ class OrderConfirmDialog(QDialog):
         layout.setContentsMargins(18, 16, 18, 14)
         layout.setSpacing(12)
         layout.addWidget(headline)
+        if intent:
+            layout.addWidget(QLabel(intent, objectName="orderTicket.confirmDialog.intent",
+                                    styleSheet="color: #ef6c00; font-weight: 600;"))
         layout.addLayout(form)
         layout.addWidget(buttons)
         self._send_button.setFocus()
@@ -160,5 +171,5 @@ class OrderConfirmDialog(QDialog):
         if price is None:
             return "— (no quote)"
         amount = instrument.notional(validated.quantity, price)
-        approx = "≈ " if validated.request.order_type is OrderType.MARKET else ""
+        approx = "" if validated.order_type is OrderType.LIMIT else "≈ "
         return f"{approx}{amount:,.2f} {instrument.currency}"

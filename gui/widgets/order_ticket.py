@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from decimal import Decimal
 
@@ -30,6 +31,7 @@ from core.domain import (
     OrderOrigin,
     OrderRequest,
     OrderType,
+    Quote,
     Side,
     TimeInForce,
     ValidatedRequest,
@@ -37,6 +39,7 @@ from core.domain import (
 )
 from core.domain.order_request import plain
 from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_price, next_step, order_summary
+from gui.widgets.ticket_intent import DEFAULT_TIF, CloseIntent, QuoteSource, RiskPreview, verdict_text
 
 _ERROR_NAMES = {
     "symbol": "symbolError", "quantity": "quantityError", "limit_price": "limitPriceError",
@@ -45,15 +48,20 @@ _ERROR_NAMES = {
 _FIELDS = tuple(_ERROR_NAMES)
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _ANY_CASE = Qt.CaseSensitivity.CaseInsensitive
-_RED, _GREEN = "#e53935", "#43a047"
+_RED, _GREEN, _AMBER = "#e53935", "#43a047", "#ef6c00"
 
 
 class OrderTicketWidget(QWidget):
     """Collect one manual order, check it with validate_request, and hand it up; holds no trading logic.
 
+    After a send the ticket is disarmed: Enter does nothing until the trader changes a field or clicks a
+    row (or the window says the send was refused, `rearm`); once the window says it went out
+    (`order_sent`), the quantity is cleared and a close becomes an ordinary ticket again.
+
     Events:
-        submit_requested(OrderRequest): a valid manual order the trader sent (and confirmed, if asked);
-            quantity and prices are Decimals, the symbol is the instrument's key.
+        submit_requested(OrderRequest): a valid order the trader sent (and confirmed, if asked);
+            quantity and prices are Decimals, the symbol is the instrument's key; origin CLOSE when the
+            ticket holds a position's close (see `prefill_close`), else MANUAL.
     """
 
     submit_requested = Signal(object)
@@ -63,7 +71,14 @@ class OrderTicketWidget(QWidget):
         self.setObjectName("orderTicket")
         self._instruments: dict[str, Instrument] = {}
         self._keys: dict[str, str] = {}
-        self._quotes: dict[str, tuple[Decimal | None, Decimal | None]] = {}
+        self._fixed_quotes: dict[str, Quote] = {}
+        self._quote_source: QuoteSource | None = None
+        self._shown_quote: Quote | None = None
+        self._preview: RiskPreview | None = None
+        self._close: CloseIntent | None = None
+        self._armed = True
+        self._quiet = 0
+        self._priced_symbol: str | None = None
         self._confirm: OrderConfirmDialog | None = None
         self._pending: OrderRequest | None = None
         self._live_timer = QTimer(self, singleShot=True, interval=250, timeout=self._on_live_timer)
@@ -93,6 +108,9 @@ class OrderTicketWidget(QWidget):
         self._clear_button = QPushButton("Clear", objectName="orderTicket.clearButton", toolTip="Clear (Esc)")
         self._clear_button.setAutoDefault(True)
         self._status_label = QLabel(objectName="orderTicket.statusLabel", wordWrap=True)
+        self._intent_label = QLabel(objectName="orderTicket.intentLabel", wordWrap=True, visible=False,
+                                    styleSheet=f"color: {_AMBER}; font-weight: 600;")
+        self._risk_label = QLabel(objectName="orderTicket.riskLabel", wordWrap=True)
         self._edits = {"symbol": self._symbol_edit, "quantity": self._quantity_edit,
                        "limit_price": self._limit_edit, "stop_price": self._stop_edit}
         self._errors = {
@@ -131,9 +149,11 @@ class OrderTicketWidget(QWidget):
                 grid.addWidget(field, row, 1)
             else:
                 grid.addLayout(field, row, 1)
-        grid.addWidget(self._send_button, len(rows), 0, 1, 2)
-        grid.addWidget(self._status_label, len(rows) + 1, 0, 1, 2)
-        grid.setRowStretch(len(rows) + 2, 1)
+        grid.addWidget(self._intent_label, len(rows), 0, 1, 2)
+        grid.addWidget(self._risk_label, len(rows) + 1, 0, 1, 2)
+        grid.addWidget(self._send_button, len(rows) + 2, 0, 1, 2)
+        grid.addWidget(self._status_label, len(rows) + 3, 0, 1, 2)
+        grid.setRowStretch(len(rows) + 4, 1)
         self.setMinimumWidth(260)
         chain = [
             self._symbol_edit, self._buy_button, self._sell_button, self._quantity_edit, self._type_combo,
@@ -144,9 +164,11 @@ class OrderTicketWidget(QWidget):
             QWidget.setTabOrder(first, second)
 
     def _connect(self) -> None:
+        self._symbol_edit.textChanged.connect(self._on_symbol_changed)
         for edit in self._edits.values():
             edit.textChanged.connect(self._on_field_edited)
-        self._account_combo.currentIndexChanged.connect(self._on_field_edited)
+        for combo in (self._account_combo, self._tif_combo):
+            combo.currentIndexChanged.connect(self._on_field_edited)
         for edit in (self._quantity_edit, self._limit_edit, self._stop_edit):
             edit.installEventFilter(self)
         self._buy_button.toggled.connect(self._on_field_edited)
@@ -181,40 +203,103 @@ class OrderTicketWidget(QWidget):
         self._refresh()
 
     def set_accounts(self, account_ids: Sequence[str]) -> None:
-        """List these accounts, keeping the current choice when it is still there."""
+        """List these accounts, keeping the current choice; if it is gone, none is chosen (never another one)."""
         current = self._account_combo.currentText()
         with QSignalBlocker(self._account_combo):
             self._account_combo.clear()
             self._account_combo.addItems([str(account) for account in account_ids])
             index = self._account_combo.findText(current)
-            self._account_combo.setCurrentIndex(index if index >= 0 else (0 if account_ids else -1))
-        self._refresh()
+            self._account_combo.setCurrentIndex(index if index >= 0 else (0 if account_ids and not current else -1))
+        with self._quietly():
+            self._on_field_edited()
+
+    def set_quote_source(self, source: QuoteSource | None) -> None:
+        """Read bid/ask from source(symbol, account): the ticket shows and prices from its account's own feed."""
+        self._quote_source = source
+        self.refresh_quote()
 
     def set_quote(self, symbol: str, bid: Decimal | None, ask: Decimal | None) -> None:
-        """Remember the latest bid/ask of symbol and show it when that symbol is on the ticket."""
-        self._quotes[symbol] = (bid, ask)
-        self._show_quote()
+        """Use this bid/ask for symbol on every account while no quote source is set (tests, previews)."""
+        self._fixed_quotes[symbol] = Quote(symbol, bid, ask)
+        self.refresh_quote()
+
+    def set_risk_preview(self, preview: RiskPreview | None) -> None:
+        """Show preview's verdict on the order as the trader types it (before any confirm or send)."""
+        self._preview = preview
+        self._show_verdict()
+
+    def refresh_quote(self) -> None:
+        """Re-read the quote of the ticket's symbol on its account; show it and re-check risk if it moved."""
+        quote = self._quote()
+        if quote != self._shown_quote:
+            self._shown_quote = quote
+            self._show_quote()
+            self._show_verdict()
 
     def prefill(
         self, symbol: str, side: Side, quantity: Decimal | None = None, price: Decimal | None = None,
-        order_type: OrderType = OrderType.LIMIT,
+        order_type: OrderType = OrderType.LIMIT, account: str | None = None,
     ) -> None:
-        """Fill the ticket from a watchlist or position click; quantity and price are kept when not given."""
-        self._symbol_edit.setText(symbol)
-        self._set_side(side)
-        self._set_order_type(order_type)
-        if quantity is not None:
-            self._quantity_edit.setText(plain(quantity))
-        for edit, takes_price in ((self._limit_edit, order_type.needs_limit), (self._stop_edit, order_type.needs_stop)):
-            if price is not None and takes_price:
-                edit.setText(format_price(price, self._lookup()[1]))
+        """Fill the ticket from a watchlist or position click, on account when given.
+
+        Quantity is kept when not given. Another symbol starts from its own prices (the side's touch on
+        the account's feed) and the default TIF, another account from the touch on its feed; a price
+        given here is used instead.
+        """
+        with self._quietly():
+            self._close = None
+            moved = account is not None and account != self.current_account()
+            if account is not None:
+                self._set_account(account)
+            self._set_side(side)
+            self._symbol_edit.setText(symbol)
+            instrument = self._lookup()[1]
+            if moved and price is None and instrument is not None:
+                self._limit_edit.setText(self._touch(instrument))
+            self._set_order_type(order_type)
+            if quantity is not None:
+                self._quantity_edit.setText(plain(quantity))
+            for edit, takes in ((self._limit_edit, order_type.needs_limit), (self._stop_edit, order_type.needs_stop)):
+                if price is not None and takes:
+                    edit.setText(format_price(price, self._lookup()[1]))
+        self._armed = True
         self._quantity_edit.setFocus()
         self._quantity_edit.selectAll()
         self._on_live_timer()
 
+    def prefill_close(self, account: str, symbol: str, position: Decimal, price: Decimal | None) -> None:
+        """Hold the close of a position of account (signed quantity): the opposite side, its size, on its account.
+
+        Sent as OrderOrigin.CLOSE (reduce-only) while side, symbol and account stay as filled in; changing
+        any of them makes it an ordinary order.
+        """
+        close = CloseIntent(account, symbol, position)
+        self.prefill(symbol, close.side, quantity=abs(position), price=price, account=account)
+        if price is None:
+            with self._quietly():
+                self._limit_edit.clear()  # no quote on its feed: the trader prices it, never an older price
+        self._close = close if self._account_combo.currentText() == account else None
+        self._on_live_timer()
+
+    def order_sent(self) -> None:
+        """The last send reached the session and became an order: clear the quantity and the close, stay disarmed."""
+        with self._quietly():
+            self._quantity_edit.clear()
+            self._close = None
+        self._armed = False
+        self._on_live_timer()
+
+    def rearm(self) -> None:
+        """The last send was refused before reaching a broker: Enter may send what the ticket shows again."""
+        self._armed = True
+
     def current_symbol(self) -> str:
         """Return the symbol on the ticket in its canonical spelling, or "" when none is typed."""
         return self._lookup()[0]
+
+    def current_account(self) -> str:
+        """Return the account the ticket sends to, or "" when none is chosen."""
+        return self._account_combo.currentText().strip()
 
     def set_confirm_required(self, required: bool) -> None:
         """Turn the confirm-before-sending step on or off."""
@@ -226,21 +311,26 @@ class OrderTicketWidget(QWidget):
         self._status_label.setStyleSheet(f"color: {_GREEN if ok else _RED};")
 
     def show_field_errors(self, errors: list[FieldError]) -> None:
-        """Show each error next to its field; errors about other fields go to the status line."""
+        """Show each error next to its field (others go to the status line); the order was refused, so re-arm."""
         self._render_errors(errors, _FIELDS)
+        self.rearm()
 
     def clear(self) -> None:
         """Empty the ticket and reset side, type and TIF; keep the account and the confirm setting."""
         if self._confirm is not None:
             self._confirm.reject()
-        for edit in (self._symbol_edit, self._quantity_edit, self._limit_edit, self._stop_edit):
-            edit.clear()
-        self._set_side(Side.BUY)
-        self._set_order_type(OrderType.LIMIT)
-        self._tif_combo.setCurrentIndex(0)
+        with self._quietly():
+            for edit in (self._symbol_edit, self._quantity_edit, self._limit_edit, self._stop_edit):
+                edit.clear()
+            self._set_side(Side.BUY)
+            self._set_order_type(OrderType.LIMIT)
+            self._tif_combo.setCurrentIndex(self._tif_combo.findData(DEFAULT_TIF))
+            self._close, self._priced_symbol, self._armed = None, None, True
         self._live_timer.stop()
         self._render_errors([], _FIELDS)
         self._status_label.clear()
+        self._refresh()
+        self._show_verdict()
         self._symbol_edit.setFocus()
 
     @property
@@ -281,6 +371,36 @@ class OrderTicketWidget(QWidget):
         self._limit_edit.setEnabled(order_type.needs_limit)
         self._stop_edit.setEnabled(order_type.needs_stop)
 
+    def _set_account(self, account: str) -> None:
+        """Choose account; an account the ticket does not list leaves none chosen (never another one)."""
+        self._account_combo.setCurrentIndex(self._account_combo.findText(account))
+
+    @contextmanager
+    def _quietly(self) -> Iterator[None]:
+        """Change fields for the trader (a click, a send): not an edit that re-arms the ticket."""
+        self._quiet += 1
+        try:
+            yield
+        finally:
+            self._quiet -= 1
+
+    def _quote(self) -> Quote | None:
+        symbol, account = self._lookup()[0], self.current_account()
+        if not symbol:
+            return None
+        if self._quote_source is not None:
+            return self._quote_source(symbol, account) if account else None
+        return self._fixed_quotes.get(symbol)
+
+    def _touch(self, instrument: Instrument) -> str:
+        """Return the side's natural price on the account's feed (ask to buy, bid to sell) on the tick, or ""."""
+        quote = self._quote()
+        price = None if quote is None else quote.ask if self._side() is Side.BUY else quote.bid
+        return "" if price is None else format_price(instrument.make_price(price).value, instrument)
+
+    def _origin(self) -> OrderOrigin:
+        return OrderOrigin.CLOSE if self._close is not None else OrderOrigin.MANUAL
+
     def _lookup(self) -> tuple[str, Instrument | None]:
         """Return the typed symbol in its canonical spelling, with its instrument if known."""
         text = self._symbol_edit.text().strip()
@@ -294,7 +414,7 @@ class OrderTicketWidget(QWidget):
             AccountId(account or "-"), symbol, self._side(), self._quantity_edit.text(),
             order_type, limit_price=self._limit_edit.text() if order_type.needs_limit else None,
             stop_price=self._stop_edit.text() if order_type.needs_stop else None,
-            tif=TimeInForce(self._tif_combo.currentData()), origin=OrderOrigin.MANUAL,
+            tif=TimeInForce(self._tif_combo.currentData()), origin=self._origin(),
         )
         missing = [] if symbol else [FieldError("symbol", "Enter a symbol.")]
         missing += [] if account else [FieldError("account_id", "Choose an account.")]
@@ -330,15 +450,54 @@ class OrderTicketWidget(QWidget):
         self._quantity_edit.setPlaceholderText(f"lot {plain(instrument.lot_size)}" if instrument else "")
         for edit in (self._limit_edit, self._stop_edit):
             edit.setPlaceholderText(f"tick {plain(instrument.tick_size)}" if instrument else "")
+        self._shown_quote = self._quote()
         self._show_quote()
+        self._show_intent()
 
     def _show_quote(self) -> None:
         symbol, instrument = self._lookup()
-        quote = self._quotes.get(symbol, (None, None))
-        bid, ask = ("—" if value is None else format_price(value, instrument) for value in quote)
-        self._quote_label.setText(f"Bid <b>{bid}</b> &nbsp;·&nbsp; Ask <b>{ask}</b>" if symbol else "")
+        quote, account = self._quote(), self.current_account()
+        bid, ask = ("—" if value is None else format_price(value, instrument)
+                    for value in ((None, None) if quote is None else (quote.bid, quote.ask)))
+        other_feed = quote is not None and quote.source not in ("", account)
+        feed = f" &nbsp;<i>({quote.source}'s feed)</i>" if quote is not None and other_feed else ""
+        self._quote_label.setText(f"Bid <b>{bid}</b> &nbsp;·&nbsp; Ask <b>{ask}</b>{feed}" if symbol else "")
+
+    def _show_intent(self) -> None:
+        close = self._close
+        self._intent_label.setText("" if close is None else close.describe(self._quantity_edit.text().strip()))
+        self._intent_label.setVisible(close is not None)
+
+    def _show_verdict(self) -> None:
+        """Show what risk would say about the order as it stands, or nothing while a field is incomplete."""
+        validated, errors = self._validate() if self._preview is not None else (None, [])
+        if self._preview is None or validated is None or errors:
+            self._risk_label.clear()
+            return
+        text, passes = verdict_text(self._preview(validated))
+        self._risk_label.setText(text)
+        self._risk_label.setStyleSheet(f"color: {_GREEN if passes else _RED};")
+
+    def _on_symbol_changed(self, _text: str) -> None:
+        """A new symbol starts from its own prices and the default TIF, never the last symbol's."""
+        symbol, instrument = self._lookup()
+        if instrument is None or symbol == self._priced_symbol:
+            return
+        previous, self._priced_symbol = self._priced_symbol, symbol
+        with self._quietly():
+            if previous is not None or not self._limit_edit.text().strip():
+                self._limit_edit.setText(self._touch(instrument))
+            if previous is not None:
+                self._stop_edit.clear()
+                self._tif_combo.setCurrentIndex(self._tif_combo.findData(DEFAULT_TIF))
 
     def _on_field_edited(self, *_args: object) -> None:
+        close = self._close
+        if close is not None and (close.account, close.symbol, close.side) != (
+                self.current_account(), self._lookup()[0], self._side()):
+            self._close = None  # another account, symbol or side: an ordinary order from now on
+        if not self._quiet:
+            self._armed = True
         self._refresh()
         self._live_timer.start()
 
@@ -355,6 +514,7 @@ class OrderTicketWidget(QWidget):
         if any(key.startswith(texts["symbol"].casefold()) for key in self._keys):
             texts["symbol"] = ""  # may still become a known symbol
         self._render_errors([error for error in errors if texts.get(error.field)], list(texts))
+        self._show_verdict()
 
     def _step(self, edit: QLineEdit, direction: int) -> None:
         """Move the number in edit by one lot (quantity) or one tick (prices), onto the instrument's grid."""
@@ -366,7 +526,7 @@ class OrderTicketWidget(QWidget):
                 edit.setText(plain(value) if is_quantity else format_price(value, instrument))
 
     def _on_send_clicked(self) -> None:
-        if self._confirm is not None:
+        if self._confirm is not None or not self._armed:
             return
         self._live_timer.stop()
         validated, errors = self._validate()
@@ -379,18 +539,25 @@ class OrderTicketWidget(QWidget):
                           limit_price=validated.limit_price, stop_price=validated.stop_price)
         self._status_label.clear()
         if not self._confirm_check.isChecked():
-            self.submit_requested.emit(request)
+            self._send(request)
             return
         self._pending = request
-        self._confirm = OrderConfirmDialog(validated, self._quotes.get(request.symbol, (None, None)), self)
+        quote = self._quote()
+        intent = "" if self._close is None else self._close.describe(plain(validated.quantity))
+        self._confirm = OrderConfirmDialog(validated, (None, None) if quote is None else (quote.bid, quote.ask), self,
+                                           intent=intent)
         self._confirm.finished.connect(self._on_confirm_finished)
         self._confirm.open()
 
     def _on_confirm_finished(self, result: int) -> None:
         request, self._confirm, self._pending = self._pending, None, None
         if result == QDialog.DialogCode.Accepted and request is not None:
-            self.submit_requested.emit(request)
+            self._send(request)
         self._send_button.setFocus()
+
+    def _send(self, request: OrderRequest) -> None:
+        self._armed = False  # until the trader changes something, or the window says it was refused
+        self.submit_requested.emit(request)
 
 
 def _repolish(widget: QWidget) -> None:

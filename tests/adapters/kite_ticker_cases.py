@@ -97,6 +97,32 @@ class TestKiteTicker:
         finally:
             await adapter.disconnect()
 
+    async def test_update_duplicate_and_reversed_postbacks_give_each_fill_once(self, sim: KiteSimulator) -> None:
+        from tests.sims.kite.faults import KiteFaults
+
+        events = EventRecorder()
+        adapter = KiteBroker(AccountId("KITE-D"), KiteConfig.from_mapping(sim_settings(sim, poll_interval_s=60)),
+                             events, sim_credentials(sim))
+        await adapter.connect()
+        await adapter.subscribe(adapter.instruments())
+        try:
+            sim.faults = KiteFaults(postback_update=True, postback_duplicates=True, postback_reversed=True)
+            contract = BrokerContract()
+            subject = ContractSubject(adapter, events, sim.exchange.listings["TCS"].instrument())
+            order = await contract.resting_buy(subject)
+            await adapter.submit(order)
+            accepted = await events.wait_for(OrderAccepted, lambda e: e.client_order_id == order.client_order_id)
+            sim.exchange.fill_now(str(accepted.broker_order_id))
+            await sim._postbacks()
+            await contract.until_status(subject, order, OrderStatus.FILLED)
+            await asyncio.sleep(0.3)  # the duplicate and the older postbacks have arrived too
+            fills = [e for e in events.for_order(order) if type(e).__name__ == "OrderFilled"]
+            assert len(fills) == 1 and order.filled_qty == order.quantity.value
+            assert [type(e).__name__ for e in events.for_order(order)].count("OrderAccepted") == 1
+            assert order.status is OrderStatus.FILLED, "an older OPEN postback after COMPLETE changes nothing"
+        finally:
+            await adapter.disconnect()
+
     async def test_token_refused_at_the_ticker_halts_and_asks_for_login(self, sim: KiteSimulator) -> None:
         adapter, events = await self.connected(sim)
         try:

@@ -1,4 +1,7 @@
-"""The strategy API served for real on 127.0.0.1:0 over a paper session, plus a raw HTTP helper."""
+"""The strategy API served for real on 127.0.0.1:0 over a paper session, plus a raw HTTP helper.
+
+Three strategies have their own tokens in the (in-memory) keyring; the retired shared token is there too.
+"""
 
 from __future__ import annotations
 
@@ -10,28 +13,31 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from core.services.strategy_api import ApiToken, StrategyApiServer
+from core.services.strategy_api import StrategyApiServer, StrategyTokens
 from core.storage.memory_keyring import MemoryKeyring
 from core.storage.secrets import SecretStore
 from core.strategy_client import TradeTermClient
 from tests.unit.approvals_world import LiveClock, World, make_world
 
-TOKEN = "t0ken-for-tests-only"
+TOKENS = {"momo": "t0ken-for-tests-only", "other": "other-strategy-t0ken", "hku-ma": "hku-ma-t0ken-for-tests"}
+TOKEN = TOKENS["momo"]
+RETIRED_TOKEN = "the-old-shared-t0ken"
 
 
 @dataclass
 class ApiWorld:
     world: World
     server: StrategyApiServer
-    token: ApiToken
+    tokens: StrategyTokens
     audit: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def port(self) -> int:
         return self.server.port
 
-    def client(self, strategy: str = "momo", token: str = TOKEN) -> TradeTermClient:
-        return TradeTermClient(self.server.url, token, strategy=strategy, account="PAPER-1")
+    def client(self, strategy: str = "momo") -> TradeTermClient:
+        """Return a client holding strategy's own token (the strategy is implied by it, not named)."""
+        return TradeTermClient(self.server.url, TOKENS[strategy], account="PAPER-1")
 
     def order_body(self, **changes: Any) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -70,12 +76,15 @@ class ApiWorld:
 async def start_api(tmp_path: Path) -> ApiWorld:
     world = await make_world(tmp_path, clock=LiveClock())
     secrets = SecretStore("tradeterm-test", backend=MemoryKeyring())
-    secrets.set("api/token", TOKEN)
-    token = ApiToken(secrets, environ={})
+    for strategy, token in TOKENS.items():
+        secrets.set(f"api/strategy/{strategy}", token)
+    secrets.set("api/token", RETIRED_TOKEN)
+    tokens = StrategyTokens(secrets, environ={})
+    tokens.load(TOKENS)
     audit: list[tuple[str, str, str]] = []
-    server = StrategyApiServer(world.queue, world.store, token, audit=lambda *entry: audit.append(entry))
+    server = StrategyApiServer(world.queue, world.store, tokens, audit=lambda *entry: audit.append(entry))
     await server.start()
-    return ApiWorld(world, server, token, audit)
+    return ApiWorld(world, server, tokens, audit)
 
 
 async def stop_api(api: ApiWorld) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from core.adapters.mail.desk import ManualFillRefused
-from core.domain import OrderRequest, OrderStatus, OrderType, Side
+from core.domain import OrderRequest, OrderStatus, OrderType, Quote, Side
 from core.ports.manual_fills import MANUAL_FILL_OVERRIDE_AUDIT, ManualFillOverride
 from tests.adapters.test_mail_desk import DESK, Desk, buy_aapl, open_desk
 from tests.sims.smtp import SmtpSim
@@ -63,6 +64,8 @@ async def test_a_fill_at_the_limit_or_better_is_booked(desk: Desk) -> None:
 
 
 async def test_a_stop_limit_fill_beyond_its_limit_is_refused(desk: Desk) -> None:
+    # A stop order is valued against the market: the desk quotes none, so a reference feed's quote stands in.
+    desk.session.bus.publish(Quote("AAPL", Decimal("184.90"), Decimal("185.10"), Decimal("185.00"), source=DESK))
     order = await desk.session.submit(OrderRequest(DESK, "AAPL", Side.BUY, "10", OrderType.STOP_LIMIT,
                                                    limit_price="186.00", stop_price="185.00"))
     assert order.status is OrderStatus.ACCEPTED, order.reason

@@ -12,9 +12,7 @@ import pytest
 
 from core.domain import OrderStatus, StrategyId
 from core.services.strategies import StrategyConfig
-from core.services.strategy_api import ApiToken, StrategyApiServer
-from core.storage.memory_keyring import MemoryKeyring
-from core.storage.secrets import SecretStore
+from core.services.strategy_api import StrategyApiServer
 from core.strategy_client import ApiRefused
 from tests.adapters.strategy_api_world import TOKEN, ApiWorld, start_api, stop_api
 
@@ -119,7 +117,7 @@ async def test_each_strategy_is_rate_limited(api: ApiWorld) -> None:
 async def test_the_server_refuses_any_bind_address_but_loopback(api: ApiWorld) -> None:
     for host in ("0.0.0.0", "::", "192.168.1.5", "localhost"):
         with pytest.raises(ValueError, match=r"127\.0\.0\.1 only"):
-            StrategyApiServer(api.world.queue, api.world.store, api.token, host=host)
+            StrategyApiServer(api.world.queue, api.world.store, api.tokens, host=host)
 
 
 async def test_client_submit_status_approve_fill_and_account(api: ApiWorld) -> None:
@@ -196,17 +194,3 @@ async def test_events_stream_carries_the_strategys_own_orders_only(api: ApiWorld
     assert all(payload["client_order_id"] == mine["client_order_id"] for _, payload in events)
     assert [payload["status"] for _, payload in events] == ["PENDING_APPROVAL", "SUBMITTED"]
     stream.close()
-
-
-async def test_the_token_comes_from_the_environment_or_the_keyring_and_regenerates() -> None:
-    store = SecretStore("tradeterm-test", backend=MemoryKeyring())
-    token = ApiToken(store, environ={})
-    first = token.value()
-    assert store.get("api/token") == first and token.matches(first) and not token.matches(first + "x")
-    assert token.masked().endswith(first[-4:]) and first not in token.masked()
-    second = token.regenerate()
-    assert second != first and not token.matches(first) and store.get("api/token") == second
-    env = ApiToken(store, environ={"TRADETERM_API_TOKEN": "from-env"})
-    assert env.matches("from-env") and not env.matches(second)
-    with pytest.raises(ValueError, match="TRADETERM_API_TOKEN"):
-        env.regenerate()

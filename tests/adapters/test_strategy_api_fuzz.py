@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from core.domain import OrderStatus, StrategyId
 from core.services.strategies import StrategyConfig
-from tests.adapters.strategy_api_world import TOKEN, ApiWorld, start_api, stop_api
+from tests.adapters.strategy_api_world import TOKENS, ApiWorld, start_api, stop_api
 
 VALID = {
     "side": {"BUY", "SELL"}, "order_type": {"MKT", "LMT", "STP", "STP_LMT"}, "tif": {"DAY", "GTC", "IOC"},
@@ -59,7 +59,8 @@ def _is_aware_iso(text: str) -> bool:
 
 
 FIELD_BREAKERS: dict[str, st.SearchStrategy[Any]] = {
-    "strategy": bad_name, "account": st.one_of(bad_name, st.text(alphabet="ABCXYZ-9", min_size=1, max_size=8)),
+    "strategy": bad_name.filter(lambda v: v is not None),  # null: the token's strategy, a valid body
+    "account": st.one_of(bad_name, st.text(alphabet="ABCXYZ-9", min_size=1, max_size=8)),
     "symbol": st.one_of(bad_name, st.text(alphabet="QWZ", min_size=1, max_size=6)),
     "side": bad_enum, "order_type": bad_enum, "tif": bad_enum.filter(lambda v: v is not None),
     "quantity": bad_quantity, "limit_price": bad_number, "signal_time": bad_time,
@@ -71,14 +72,15 @@ FIELD_BREAKERS: dict[str, st.SearchStrategy[Any]] = {
                            st.text(alphabet="abc!", min_size=1, max_size=5), st.just(True)),
 }
 PREVIEW_BREAKERS = sorted(set(FIELD_BREAKERS) - {"signal_time", "idempotency_key"})
-REQUIRED = ["strategy", "account", "symbol", "side", "quantity", "order_type", "signal_time", "idempotency_key"]
+REQUIRED = ["account", "symbol", "side", "quantity", "order_type", "signal_time", "idempotency_key"]
+"""Fields a body cannot leave out (strategy can: the token fixes it)."""
 
 
 @st.composite
 def broken_order(draw: st.DrawFn, preview: bool = False) -> dict[str, Any]:
     """A valid order with one to three fields broken, removed, or an unknown field added."""
     body: dict[str, Any] = {
-        "strategy": "fuzz", "account": "PAPER-1", "symbol": "AAPL", "side": "BUY", "quantity": "1",
+        "strategy": "momo", "account": "PAPER-1", "symbol": "AAPL", "side": "BUY", "quantity": "1",
         "order_type": "LMT", "limit_price": "189.50", "tif": "DAY",
         "signal_time": datetime.now(UTC).isoformat(), "idempotency_key": "fuzz-key",
     }
@@ -87,7 +89,7 @@ def broken_order(draw: st.DrawFn, preview: bool = False) -> dict[str, Any]:
         body[name] = draw(FIELD_BREAKERS[name])
     how = draw(st.sampled_from(["broken", "drop", "extra"]))
     if how == "drop":
-        body.pop(draw(st.sampled_from(REQUIRED[:6] if preview else REQUIRED)), None)
+        body.pop(draw(st.sampled_from(REQUIRED[:5] if preview else REQUIRED)), None)
     elif how == "extra":
         body[draw(st.text(min_size=1, max_size=12).filter(lambda k: k not in body and k not in {
             "stop_price", "stop_loss", "take_profit", "remark", "signal_price"}))] = draw(json_leaf)
@@ -105,12 +107,13 @@ payload = st.one_of(
               broken_order(), st.sampled_from(["text/plain", "application/x-www-form-urlencoded", "multipart/form-data",
                                                "application/json; charset=latin-1", "text/json"])),
     st.builds(lambda t: ("POST", "/v1/orders", b"{}", {"Authorization": f"Bearer {t}"}),
-              st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_", max_size=30).filter(lambda t: t != TOKEN)),
+              st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_", max_size=30)
+              .filter(lambda t: t not in TOKENS.values())),
     st.builds(lambda o: ("POST", "/v1/orders", b"{}", {"Origin": o}), st.sampled_from(
         ["null", "http://evil.example", "http://127.0.0.1", "file://"])),
     st.builds(lambda p: ("GET", p, b"", {}), st.sampled_from(
         ["/v1/quotes", "/v1/quotes?symbol=", "/v1/quotes?symbol=NOPE", "/v1/account", "/v1/account?account=X",
-         "/v1/orders", "/v1/orders/NOPE", "/v1/nothing", "/v1/events"])),
+         "/v1/orders?strategy=other", "/v1/orders/NOPE", "/v1/nothing", "/v1/events?strategy=other"])),
     st.builds(lambda i: ("DELETE", f"/v1/orders/{i}", b"", {}), st.text(alphabet="ABC123T", min_size=1, max_size=20)),
 )
 
@@ -155,7 +158,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[asyncio.A
                                                                          RawConnection]]:
     loop = asyncio.new_event_loop()
     api = loop.run_until_complete(start_api(Path(tmp_path_factory.mktemp("fuzz"))))
-    api.world.strategies.put(StrategyConfig(StrategyId("fuzz"), api.world.strategies.started_at,
+    api.world.strategies.put(StrategyConfig(StrategyId("momo"), api.world.strategies.started_at,
                                             rate_per_minute=10**9))
     connection = RawConnection(api.port)
     yield loop, api, connection
@@ -174,7 +177,7 @@ def test_no_bad_payload_is_accepted_and_none_gets_a_5xx(
 ) -> None:
     loop, api, connection = served
     method, path, body, extra = request
-    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json", **extra}
+    headers = {"Authorization": f"Bearer {TOKENS['momo']}", "Content-Type": "application/json", **extra}
     status, raw = loop.run_until_complete(connection.request(method, path, body, headers))
     assert 400 <= status < 500, (status, raw[:300], request)
     error = json.loads(raw)["error"]

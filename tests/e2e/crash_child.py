@@ -45,7 +45,7 @@ class DiesAroundSend(PaperBroker):
         self, order: Order, quantity: Quantity, limit_price: Price | None, stop_price: Price | None
     ) -> None:
         if self.moment == "modify_after":
-            self.answers_lost = True
+            DiesAroundSend.answers_lost = True
             await super().modify(order, quantity, limit_price, stop_price)
         os.kill(os.getpid(), signal.SIGKILL)
 

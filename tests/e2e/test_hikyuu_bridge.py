@@ -21,7 +21,7 @@ import pytest
 
 from core.domain import OrderStatus
 from core.strategy_client import TradeTermOrderBroker
-from tests.adapters.strategy_api_world import TOKEN, ApiWorld, start_api, stop_api
+from tests.adapters.strategy_api_world import TOKENS, ApiWorld, start_api, stop_api
 
 
 class SystemPart(enum.Enum):
@@ -76,7 +76,7 @@ async def api(tmp_path: Path) -> AsyncIterator[ApiWorld]:
 
 
 async def test_a_hikyuu_buy_is_queued_approved_filled_and_reported_back_in_hikyuus_format(api: ApiWorld) -> None:
-    broker = TradeTermOrderBroker(api.server.url, TOKEN, strategy="hku-ma", account="PAPER-1")
+    broker = TradeTermOrderBroker(api.server.url, TOKENS["hku-ma"], account="PAPER-1")
     wrap = OrderBrokerWrapDouble(broker)
     ask = api.world.ask("600519")
     await asyncio.to_thread(wrap.buy, "SH", "600519", float(ask), 200.0, float(ask) * 0.95, 0.0,
@@ -86,6 +86,7 @@ async def test_a_hikyuu_buy_is_queued_approved_filled_and_reported_back_in_hikyu
     order = pending.order
     assert order.symbol == "600519" and order.quantity.value == 200 and order.limit_price.value == ask
     assert order.status is OrderStatus.PENDING_APPROVAL and pending.signal.stop_loss is not None
+    assert order.strategy_id == "hku-ma"  # the token fixes the strategy; the bridge names none
 
     before = await asyncio.to_thread(fetch_asset_info_like_hikyuu, broker)
     assert before is not None and before["positions"] == []
@@ -104,7 +105,7 @@ async def test_a_hikyuu_buy_is_queued_approved_filled_and_reported_back_in_hikyu
 
 
 async def test_a_refused_hikyuu_order_is_visible_although_hikyuu_books_it(api: ApiWorld) -> None:
-    broker = TradeTermOrderBroker(api.server.url, TOKEN, strategy="hku-ma", account="PAPER-1")
+    broker = TradeTermOrderBroker(api.server.url, TOKENS["hku-ma"], account="PAPER-1")
     wrap = OrderBrokerWrapDouble(broker)
     await asyncio.to_thread(wrap.sell, "SH", "600519", 1700.0, 5000.0, 0.0, 0.0, SystemPart.STOPLOSS, "")
     assert wrap.booked and "limit per order" in wrap.last_error  # hikyuu booked it anyway
@@ -115,7 +116,7 @@ async def test_a_refused_hikyuu_order_is_visible_although_hikyuu_books_it(api: A
 
 
 async def test_an_orderbrokerbase_subclass_replaying_history_is_refused_as_stale(api: ApiWorld) -> None:
-    broker = TradeTermOrderBroker(api.server.url, TOKEN, strategy="hku-ma", account="PAPER-1")
+    broker = TradeTermOrderBroker(api.server.url, TOKENS["hku-ma"], account="PAPER-1")
     yesterday = datetime.now() - timedelta(days=1)  # hikyuu's Datetime is local and naive
     with pytest.raises(Exception, match=r"stale|activated"):
         await asyncio.to_thread(broker._buy, yesterday, "SH", "600519", 1700.0, 100.0, 0.0, 0.0,

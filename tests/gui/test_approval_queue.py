@@ -8,15 +8,10 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from core.domain import OrderStatus
-from core.services.strategy_api import ApiToken
-from core.storage.memory_keyring import MemoryKeyring
-from core.storage.secrets import SecretStore
 from gui.models.approvals import APPROVAL_COLUMNS
-from gui.widgets.api_token_panel import ApiTokenPanel
 from gui.widgets.approval_queue import ApprovalQueueWidget
 from tests.unit.approvals_world import STRATEGY, World, make_world
 
@@ -107,15 +102,3 @@ async def test_the_approvals_model_passes_the_model_tester(qtmodeltester: object
     assert widget.model.rowCount() == 2
     qtmodeltester.check(widget.model)  # type: ignore[attr-defined]
     widget.deleteLater()
-
-
-def test_the_token_panel_masks_copies_and_regenerates(qtbot: QtBot) -> None:
-    token = ApiToken(SecretStore("tradeterm-test", backend=MemoryKeyring()), environ={})
-    first = token.value()
-    panel = ApiTokenPanel("http://127.0.0.1:8765", token.masked, token.value, token.regenerate)
-    qtbot.addWidget(panel)
-    assert first not in panel.token_label.text() and panel.token_label.text().endswith(first[-4:])
-    qtbot.mouseClick(panel.copy_button, Qt.MouseButton.LeftButton)
-    assert QApplication.clipboard().text() == first
-    qtbot.mouseClick(panel.regenerate_button, Qt.MouseButton.LeftButton)
-    assert not token.matches(first) and panel.token_label.text().endswith(token.value()[-4:])

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QLabel,
     QLineEdit,
     QWidget,
 )
@@ -32,6 +33,14 @@ def working_order(filled: str | None = None, lot: str = "1") -> Order:
     if filled is not None:
         order.apply(OrderFilled(order.client_order_id, make_fill(order, quantity=filled, price="189.50")))
     return order
+
+
+def test_the_dialog_names_the_rows_account_the_fill_is_booked_on(qtbot: QtBot) -> None:
+    order = working_order(filled="100")
+    dialog = ManualFillDialog(order)
+    qtbot.addWidget(dialog)
+    headline = dialog.findChild(QLabel, "manualFill.headline").text()
+    assert f"200 open on {order.account_id}" in headline, headline
 
 
 def ok(dialog: ManualFillDialog) -> None:

@@ -141,12 +141,22 @@ def test_enter_sends_exactly_one_manual_request_with_decimal_fields(ticket: Tick
     assert validate_request(request, AAPL)[1] == []
 
 
-def test_enter_on_a_combo_or_side_button_sends_too_and_the_send_button_clicks(ticket: Ticket) -> None:
+@pytest.mark.parametrize("way", ["enter on the type", "return on the sell button", "click on send"])
+def test_enter_on_a_combo_or_side_button_sends_too_and_the_send_button_clicks(ticket: Ticket, way: str) -> None:
     ticket.fill()
-    ticket.press(Qt.Key.Key_Enter, on="typeCombo")
-    ticket.press(Qt.Key.Key_Return, on="sellButton")
-    ticket.qtbot.mouseClick(ticket.child(QPushButton, "sendButton"), Qt.MouseButton.LeftButton)
-    assert [request.side for request in ticket.sent] == [Side.BUY, Side.BUY, Side.BUY]
+
+    def send() -> None:
+        if way == "click on send":
+            ticket.qtbot.mouseClick(ticket.child(QPushButton, "sendButton"), Qt.MouseButton.LeftButton)
+        else:
+            ticket.press(Qt.Key.Key_Enter, on="typeCombo" if way == "enter on the type" else "sellButton")
+
+    send()
+    send()
+    assert [request.side for request in ticket.sent] == [Side.BUY], "a second press sends nothing until an edit"
+    ticket.type_into("quantityEdit", "200")
+    send()
+    assert [request.quantity for request in ticket.sent] == [Decimal(100), Decimal(200)]
 
 
 @pytest.mark.parametrize(

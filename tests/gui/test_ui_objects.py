@@ -13,7 +13,8 @@ from gui.app import create_main_window
 DOC = Path(__file__).resolve().parents[2] / "docs" / "ui-objects.md"
 ON_DEMAND = {"flattenConfirmDialog", "reconciliationDialog", "killSwitchConfirmDialog", "riskLimitsDialog",
              "emailSettingsDialog", "manualFillDialog", "connectionsDialog",
-             "modifyOrderDialog", "approvalEditDialog", "rejectReasonDialog"}
+             "modifyOrderDialog", "approvalEditDialog", "rejectReasonDialog", "revokeConfirmDialog",
+             "autoApproveConfirmDialog"}
 
 
 def documented_names() -> list[str]:

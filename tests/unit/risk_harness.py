@@ -16,6 +16,7 @@ from core.domain import (
     Order,
     OrderAccepted,
     OrderFilled,
+    OrderOrigin,
     OrderSubmitted,
     OrderType,
     Quote,
@@ -92,11 +93,13 @@ class Harness:
 
     def order(self, side: Side = Side.BUY, qty: str = "100", price: str | None = "100.00",
               instrument: Instrument = AAPL, order_type: OrderType = OrderType.LIMIT,
-              strategy: str | None = None, account: AccountId = ACCOUNT) -> Order:
+              strategy: str | None = None, account: AccountId = ACCOUNT, stop: str | None = None,
+              origin: OrderOrigin = OrderOrigin.MANUAL) -> Order:
         order = make_order(instrument, side=side, quantity=qty, order_type=order_type, limit_price=price,
-                           account_id=account)
+                           stop_price=stop, account_id=account)
         if strategy is not None:
             order.strategy_id = StrategyId(strategy)
+        order.origin = origin
         return order
 
     def check(self, order: Order) -> str | None:

@@ -517,3 +517,15 @@ def test_deferred_reports_of_an_order_it_does_not_hold_are_dropped_and_the_other
     restored = {order.client_order_id: order for order in restart(journal).orders}
     assert [[type(e).__name__ for e in restored[k].events] for k in ("H0", "H1")] == [
         ["OrderSubmitted", "OrderAccepted"]] * 2
+
+
+def test_an_empty_journal_with_a_write_ahead_log_beside_it_is_refused_naming_both(tmp_path: Path) -> None:
+    """Its orders may be in the log: moving the journal away without it would let a new journal meet an old log."""
+    path = tmp_path / "journal.sqlite"
+    path.write_bytes(b"")
+    wal = tmp_path / "journal.sqlite-wal"
+    wal.write_bytes(b"frames of a journal" * 50)
+    with pytest.raises(JournalError, match=r"is empty \(0 bytes\).*journal\.sqlite-wal with it"):
+        SqliteJournal(path)
+    assert (path.read_bytes(), wal.read_bytes()) == (b"", b"frames of a journal" * 50)
+    assert not (tmp_path / "journal.sqlite-shm").exists()

@@ -368,7 +368,9 @@ def check_against_brute_force(day: Day) -> None:
             assert book.working_count == len(others)
             assert book.exposure(limits.fx_rate, candidate) == brute_gross_exposure(
                 positions, others, quote_of, limits.fx_rate, candidate)
-            if candidate.order_type is not OrderType.MARKET:
+            if candidate.order_type is OrderType.LIMIT or (  # the others need a quote, which brute force skips
+                    candidate.order_type is not OrderType.MARKET
+                    and quote_price(quote_of(candidate.symbol), candidate.side) is not None):
                 refusal = day.engine.evaluate(candidate)
                 assert (None if refusal is None else refusal.reason) == brute_refusal(
                     candidate, limits, day.engine.state(account), positions, others, quote_of)

@@ -15,7 +15,7 @@ from core.adapters.paper.config import PaperConfig
 from core.domain import AccountId, OrderRequest, OrderStatus, OrderType, Side, StrategyId, TradingState
 from core.services.bus import EventBus
 from core.services.risk import HoldCause, RiskConfig, RiskLimits
-from core.services.session import OrderRefused, TradingSession
+from core.services.session import ConfirmRequired, OrderRefused, TradingSession
 from core.storage.journal import SqliteJournal
 
 A1, A2 = AccountId("PAPER-1"), AccountId("PAPER-2")
@@ -110,7 +110,9 @@ async def test_reducing_lets_flatten_through(world: World) -> None:
     with pytest.raises(OrderRefused) as refused:
         await session.submit(buy(qty="1", price=None, order_type=OrderType.MARKET))
     assert refused.value.errors[0].field == "account_id"
-    (closing,) = await session.flatten(A1)
+    with pytest.raises(ConfirmRequired, match="PAPER-1 is REDUCING: Daily loss beyond the limit"):
+        await session.flatten(A1)
+    (closing,) = (await session.flatten(A1, confirmed_by="ana")).sent
     assert closing.status is OrderStatus.FILLED
 
 

@@ -127,3 +127,16 @@ def test_a_theme_that_is_no_name_is_reported_by_its_key(store: SettingsStore, pa
     path.write_text(json.dumps({"version": 1, "theme": bad}))
     with pytest.raises(SettingsError, match=r"settings\.json: theme: expected a theme name"):
         store.theme()
+
+
+def test_a_file_with_a_utf8_byte_order_mark_is_read_and_not_rewritten_by_reading(
+    store: SettingsStore, path: Path
+) -> None:
+    """Windows Notepad may write a BOM: harmless, so read past it; only a save rewrites the file (without it)."""
+    written = b"\xef\xbb\xbf" + json.dumps({"version": 1, "watchlist": ["MSFT"], "theme": "dark"}).encode()
+    path.write_bytes(written)
+    assert (store.watchlist(), store.theme()) == (["MSFT"], "dark")
+    assert path.read_bytes() == written
+    store.set_watchlist(["MSFT", "AAPL"])
+    assert not path.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert SettingsStore(path).watchlist() == ["MSFT", "AAPL"]

@@ -46,6 +46,7 @@ from core.domain import (
     AccountId,
     AccountUpdated,
     BrokerOrderId,
+    ClientOrderId,
     ConnectionChanged,
     ConnectionState,
     Fill,
@@ -101,6 +102,8 @@ class EasytraderBroker:
     """
 
     kind: str = "easytrader"
+    order_types: frozenset[OrderType] = frozenset({OrderType.LIMIT})
+    """Limit orders only (core.ports.capabilities.OrderTypes): Flatten sends marketable limits here."""
 
     def __init__(
         self,
@@ -120,6 +123,9 @@ class EasytraderBroker:
         self._client: Any = None
         self._read_timeout = config.request_timeout_s
         self._lock = asyncio.Lock()
+        self._straggler: asyncio.Future[Any] | None = None
+        self._unproven: set[ClientOrderId] = set()
+        """Orders whose answer was lost: no other order is sent until each shows among today's entrusts."""
         self._state = ConnectionState.DISCONNECTED
         self._poller: asyncio.Task[None] | None = None
         self._polling = False
@@ -154,6 +160,7 @@ class EasytraderBroker:
             self._publish(ConnectionState.CONNECTING, "Step 3 of 3: reading today's entrusts and trades…")
             self._map.roll(china_today(self._clock()))
             await self._poll_once()
+            self._unproven.clear()  # the trader prepared again: reconciliation decides what became of them
         except BrokerError as exc:
             self._publish(ConnectionState.FAILED, str(exc))
             raise
@@ -190,11 +197,35 @@ class EasytraderBroker:
             self._map.drop(order.client_order_id)
             raise await self._explain(order, refusal) from None
         except (Timeout, ConnectionLost) as exc:
+            self._unproven.add(order.client_order_id)
             raise type(exc)(f"{exc} The {symbol} order may have reached the broker: TradeTerm looks for it among "
                             "today's entrusts (same code, side, quantity and price) and will not resend it.") from None
+        if entrust_no is None:
+            self._unproven.add(order.client_order_id)
+            await self._find_unnumbered(order)
+            return
         self._map.resolve(order.client_order_id, entrust_no)
         self._sink(OrderAccepted(order.client_order_id, BrokerOrderId(entrust_no)))
         self._wake.set()
+
+    async def _find_unnumbered(self, order: Order) -> None:
+        """Find an order answered "success" without an entrust number among today's entrusts, or raise Timeout.
+
+        Polling claims it (OrderAccepted) the moment a matching entrust shows; an order that never shows stays
+        unresolved, is never resent, and is looked for again at every poll and reconcile.
+        """
+        deadline = asyncio.get_running_loop().time() + self.config.request_timeout_s
+        while True:
+            await self._poll_once()
+            mapped = self._map.get(order.client_order_id)
+            if mapped is not None and mapped.entrust_no is not None:
+                return
+            if asyncio.get_running_loop().time() >= deadline:
+                raise Timeout(
+                    f"The broker client answered the {order.symbol} order with 'success' but no entrust number, "
+                    f"and no matching entrust has appeared in {self.config.request_timeout_s:g} s. It may not have "
+                    "been placed: TradeTerm keeps looking for it and will not resend it; check the broker client.")
+            await asyncio.sleep(min(0.2, self.config.poll_interval_s))
 
     async def cancel(self, order: Order) -> None:
         """Cancel by entrust number; OrderCanceled follows when the entrust shows it, else OrderCancelRejected."""
@@ -291,16 +322,57 @@ class EasytraderBroker:
         limit = timeout if timeout is not None else self.config.request_timeout_s
         client = self._client
         async with self._lock:
+            await self._wait_for_straggler(what, action, limit)
             self._read_timeout = limit
+            call = asyncio.ensure_future(asyncio.to_thread(fn, client))
             try:
-                return await asyncio.wait_for(asyncio.to_thread(fn, client), limit + self.config.connect_timeout_s
-                                              + _GRACE_S)
+                return await asyncio.wait_for(asyncio.shield(call), limit + self.config.connect_timeout_s + _GRACE_S)
             except TimeoutError:
+                self._straggler = call  # the broker client is still working on it: nothing may overlap it
+                call.add_done_callback(_consume)
                 raise self._timeout(what, limit) from None
             except BrokerError:
                 raise
             except Exception as exc:  # requests' errors and RemoteClient's bare Exception(error text)
                 raise self._translate(exc, what, action, symbol, limit) from None
+
+    async def _wait_for_straggler(self, what: str, action: str, limit: float) -> None:
+        """Wait (up to limit) for a call that timed out here but still drives the broker client on the server.
+
+        easytrader's server keeps working a request whose client gave up; a second order typed into the
+        broker client meanwhile could land in the first one's dialog. So nothing is sent until it ends.
+        """
+        straggler = self._straggler
+        if straggler is not None and not straggler.done():
+            await asyncio.wait({straggler}, timeout=limit)
+        if straggler is not None and straggler.done():
+            self._straggler = None
+        ordering = action in ("buy", "sell", "cancel")
+        unproven = self._still_unproven() if ordering else []
+        if self._straggler is None and not unproven:
+            return
+        if unproven:
+            busy = (f"{what.capitalize()} was not sent: the broker client may still be working on the "
+                    f"{unproven[0].symbol} {unproven[0].side.value.lower()} order whose answer was lost, and a second "
+                    "order typed into it meanwhile could land in its dialog. TradeTerm sends again once that order "
+                    "shows among today's entrusts; if it never does, check the broker client and press Prepare.")
+        else:
+            busy = (f"The easytrader server is still working on an earlier request that timed out; {what} was not "
+                    "sent, so the two cannot mix in the broker client. Try again when the server answers.")
+        if ordering:
+            raise OrderRejected(busy)
+        raise Timeout(busy)
+
+    def _still_unproven(self) -> list[MappedOrder]:
+        """Return our orders whose fate a lost answer left open (not yet found among today's entrusts)."""
+        waiting = []
+        for coid in list(self._unproven):
+            mapped = self._map.get(coid)
+            if mapped is None or mapped.entrust_no is not None:
+                self._unproven.discard(coid)
+            else:
+                waiting.append(mapped)
+        return waiting
 
     def _translate(self, exc: Exception, what: str, action: str, symbol: str, limit: float) -> BrokerError:
         name = type(exc).__name__
@@ -466,6 +538,12 @@ class EasytraderBroker:
             reason=entrust.status_text,
             limit_price=entrust.price if entrust.price > 0 else None,  # easytrader places limit orders only
         )
+
+
+def _consume(call: asyncio.Future[Any]) -> None:
+    """Retrieve a straggler's outcome, so a late failure is not reported as never retrieved."""
+    if not call.cancelled():
+        call.exception()
 
 
 def create(account_id: AccountId, settings: dict[str, object], sink: EventSink, *,

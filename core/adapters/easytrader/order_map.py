@@ -21,6 +21,7 @@ from pathlib import Path
 
 from core.adapters.easytrader.parsing import Entrust
 from core.domain import ClientOrderId, Side
+from core.ports.errors import AccountStateError
 
 VERSION = 1
 
@@ -130,10 +131,12 @@ class OrderMap:
         if not path.exists():
             return
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ValueError(f"The easytrader order map {path} cannot be read ({exc}); move it aside and "
-                             "reconcile the day's orders with the broker client by hand.") from None
+            self._read(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, ArithmeticError, KeyError, TypeError, AttributeError) as exc:
+            raise AccountStateError(f"The easytrader order map {path} cannot be read ({exc!r}); move it aside and "
+                                    "reconcile the day's orders with the broker client by hand.") from None
+
+    def _read(self, data: object) -> None:
         if not isinstance(data, dict) or data.get("day") != self.day.isoformat():
             return
         for item in data.get("orders", []):

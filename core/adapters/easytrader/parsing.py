@@ -299,12 +299,19 @@ def is_a_share_code(symbol: str) -> bool:
     return len(symbol) == 6 and symbol.isdigit()
 
 
-def entrust_no_of(response: object) -> str:
-    """Return the entrust number from a /buy or /sell answer; raise BrokerError if it has none."""
+def entrust_no_of(response: object) -> str | None:
+    """Return the entrust number from a /buy or /sell answer.
+
+    None when the answer is a success without a number: the broker client's confirmation dialog was late
+    (easytrader issues 275, 348, 457), so the order may or may not be placed. Raise BrokerError for an answer
+    that is not an easytrader order answer at all.
+    """
     if isinstance(response, Mapping):
         value = response.get("entrust_no")
         if value is not None and str(value).strip():
             return str(value).strip()
+        if value is None and response:
+            return None
     raise BrokerError(f"The easytrader server answered the order without an entrust number ({response!r}); "
                       "check the broker client's today's entrusts before sending again.")
 

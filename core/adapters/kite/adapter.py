@@ -34,7 +34,7 @@ from core.adapters.kite.parsing import (
 from core.adapters.kite.redaction import install_redaction
 from core.adapters.kite.throttle import OrderThrottle
 from core.adapters.kite.ticker import TickerBridge, TickerEvent, TickerStatus
-from core.adapters.kite.tracker import OrderTracker, TrackedOrder
+from core.adapters.kite.tracker import OrderTracker, PendingModify, TrackedOrder
 from core.domain import (
     AccountId,
     AccountUpdated,
@@ -45,7 +45,6 @@ from core.domain import (
     LogMessage,
     Order,
     OrderCancelRejected,
-    OrderModified,
     OrderModifyRejected,
     Price,
     Quantity,
@@ -231,7 +230,12 @@ class KiteBroker:
     async def modify(
         self, order: Order, quantity: Quantity, limit_price: Price | None, stop_price: Price | None
     ) -> None:
-        """Change quantity and prices at Kite; publish OrderModified or OrderModifyRejected."""
+        """Change quantity and prices at Kite; publish OrderModified or OrderModifyRejected from Kite's order states.
+
+        Kite's HTTP 200 only says the request was taken: its OMS may still refuse the change (the order keeps its
+        old values). So the outcome comes from the order history and postbacks, never from the 200. If Kite has
+        not decided within order_timeout_s, the order stays "modifying" and polling settles it later.
+        """
         self._require_connected("modify the order")
         tracked = self._tracker.find(order.client_order_id)
         if tracked is None or tracked.broker_order_id is None or tracked.ended:
@@ -242,6 +246,7 @@ class KiteBroker:
             changes["price"] = str(limit_price.value)
         if stop_price is not None:
             changes["trigger_price"] = str(stop_price.value)
+        before = len(await self._rest(self._kite.order_history, tracked.broker_order_id))
         await self._throttle.acquire()
         try:
             await self._rest(self._kite.modify_order, variety=tracked.variety, order_id=tracked.broker_order_id,
@@ -251,8 +256,31 @@ class KiteBroker:
         except BrokerError as exc:
             self._sink(OrderModifyRejected(order.client_order_id, str(exc)))
             return
-        self._sink(OrderModified(order.client_order_id, quantity, limit_price, stop_price))
-        await self._catch_up(tracked.broker_order_id)
+        change = PendingModify(int(quantity.value), None if limit_price is None else limit_price.value,
+                               None if stop_price is None else stop_price.value, before)
+        self._tracker.expect_modify(tracked, change)
+        deadline = asyncio.get_running_loop().time() + self.config.order_timeout_s
+        while not change.resolved and asyncio.get_running_loop().time() < deadline:
+            await self._settle_modify(tracked)
+            if not change.resolved:
+                await asyncio.sleep(_POLL_DECISION_S)
+        if not change.resolved:
+            self._sink(LogMessage("WARNING", f"Kite {self.account_id}: the change to {order.symbol} is still pending "
+                                             "at Kite; TradeTerm keeps checking and shows the result when it comes."))
+
+    async def _settle_modify(self, tracked: TrackedOrder) -> None:
+        """Feed the order-history entries since a pending change was sent to the tracker (fills first)."""
+        change = tracked.modify
+        if change is None or tracked.broker_order_id is None:
+            return
+        async with self._updates:
+            history = await self._rest(self._kite.order_history, tracked.broker_order_id)
+            if history and self._tracker.needs_trades(history[-1]):
+                self._tracker.on_trades(await self._rest(self._kite.order_trades, tracked.broker_order_id))
+            for state in history[change.history_from:]:
+                if change.resolved:
+                    break
+                self._tracker.on_order(state)
 
     async def subscribe(self, instruments: Sequence[Instrument]) -> None:
         """Stream quotes for these instruments; raise InvalidInstrument naming any Kite does not list."""
@@ -444,6 +472,8 @@ class KiteBroker:
                     new = self._tracker.on_trades(await self._rest(self._kite.trades))
                     for order in orders:
                         self._tracker.on_order(order)
+                for tracked in self._tracker.pending_modifies():
+                    await self._settle_modify(tracked)
                 if new:
                     margins = await self._rest(self._kite.margins)
                     self._sink(AccountUpdated(self.account_id, parse_cash(margins)))

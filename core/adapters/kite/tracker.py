@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from core.adapters.kite.parsing import (
@@ -19,9 +20,42 @@ from core.adapters.kite.parsing import (
     parse_fill,
     translate_rejection,
 )
-from core.domain import AccountId, BrokerOrderId, ClientOrderId, OrderAccepted, OrderCanceled, OrderFilled
+from core.domain import (
+    AccountId,
+    BrokerOrderId,
+    ClientOrderId,
+    OrderAccepted,
+    OrderCanceled,
+    OrderFilled,
+    OrderModified,
+    OrderModifyRejected,
+    Price,
+    Quantity,
+)
 from core.domain import OrderRejected as OrderRejectedEvent
 from core.ports.broker import EventSink
+
+MODIFY_STATUSES = frozenset({"MODIFY VALIDATION PENDING", "MODIFY PENDING"})
+MODIFY_NOT_APPLIED = ("Kite answered the change with OK, but its order system did not apply it: the order still "
+                      "works at its previous price and quantity. Check the order, then modify again.")
+
+
+@dataclass(slots=True)
+class PendingModify:
+    """A change Kite answered HTTP 200 to: it is done only when an order state shows the new values."""
+
+    quantity: int
+    price: Decimal | None
+    trigger: Decimal | None
+    history_from: int
+    """How many order-history entries the order had before the change was sent."""
+    seen_pending: bool = False
+    resolved: bool = False
+
+    def applied(self, order: Mapping[str, Any]) -> bool:
+        return (int(decimal_of(order.get("quantity"))) == self.quantity
+                and (self.price is None or decimal_of(order.get("price")) == self.price)
+                and (self.trigger is None or decimal_of(order.get("trigger_price")) == self.trigger))
 
 
 @dataclass(slots=True, eq=False)
@@ -34,13 +68,16 @@ class TrackedOrder:
     ended: bool = False
     filled_seen: int = 0
     decided: asyncio.Future[Mapping[str, Any]] | None = field(default=None)
+    modify: PendingModify | None = None
 
 
 class OrderTracker:
     """Keep our orders at Kite and publish OrderAccepted, OrderFilled, OrderCanceled, OrderRejected once each.
 
     Events: OrderAccepted, OrderFilled (Fill.trade_id = Kite's trade_id), OrderCanceled, OrderRejected (only for
-    a rejection that arrives after submit returned; submit raises the earlier ones).
+    a rejection that arrives after submit returned; submit raises the earlier ones); OrderModified when an order
+    state shows a pending change's values, OrderModifyRejected when the order left Kite's MODIFY states without
+    them (Kite's OMS refused a change it had answered with HTTP 200).
     """
 
     def __init__(self, account_id: AccountId, sink: EventSink) -> None:
@@ -107,7 +144,11 @@ class OrderTracker:
         if tracked is None:
             return
         status = str(order.get("status") or "")
+        if status == "UPDATE":
+            return  # a postback for a change that is not a new status; the values come with the next state
         tracked.status = status
+        if tracked.modify is not None and not tracked.ended:
+            self._check_modify(tracked, tracked.modify, order, status)
         if tracked.decided is not None and not tracked.decided.done() and status in DECIDED_STATUSES:
             tracked.decided.set_result(dict(order))
             if status == "REJECTED":
@@ -128,6 +169,36 @@ class OrderTracker:
             tracked.ended = True
             self._sink(OrderRejectedEvent(tracked.client_order_id, str(translate_rejection(
                 order.get("status_message")))))
+
+    def expect_modify(self, tracked: TrackedOrder, change: PendingModify) -> None:
+        """Watch order states for the outcome of a change Kite answered with HTTP 200."""
+        tracked.modify = change
+
+    def pending_modifies(self) -> list[TrackedOrder]:
+        return [t for t in self._by_coid.values() if t.modify is not None and not t.ended]
+
+    def _check_modify(self, tracked: TrackedOrder, change: PendingModify, order: Mapping[str, Any],
+                      status: str) -> None:
+        if status in MODIFY_STATUSES:
+            change.seen_pending = True
+            return
+        if status not in ACCEPTED_STATUSES:
+            if status in DECIDED_STATUSES:  # it filled, was cancelled or rejected: that ends it, not the change
+                change.resolved = True
+                tracked.modify = None
+            return
+        if change.applied(order):
+            self._sink(OrderModified(tracked.client_order_id, Quantity(change.quantity),
+                                     None if change.price is None else Price(change.price),
+                                     None if change.trigger is None else Price(change.trigger)))
+        elif change.seen_pending:
+            said = str(order.get("status_message") or "").strip()
+            self._sink(OrderModifyRejected(tracked.client_order_id,
+                                           MODIFY_NOT_APPLIED + (f" (Kite said: {said})" if said else "")))
+        else:
+            return  # a state from before Kite took the change up
+        change.resolved = True
+        tracked.modify = None
 
     def accept(self, tracked: TrackedOrder) -> None:
         """Publish OrderAccepted for an order whose placement Kite confirmed (idempotent)."""

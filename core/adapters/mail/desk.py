@@ -10,6 +10,7 @@ from decimal import Decimal
 from core.adapters.mail.config import DeskConfig, MailConfigError
 from core.adapters.mail.desk_state import DeskOrder, DeskState, read_state, write_state
 from core.adapters.mail.parsing import cancel_body, cancel_subject, format_qty, order_body, order_subject
+from core.adapters.state_json import unwritable
 from core.domain import (
     AccountId,
     ClientOrderId,
@@ -68,7 +69,10 @@ class EmailDeskBroker:
         loaded = read_state(config.state_path, self.account_id) if config.state_path is not None else None
         self._state = loaded or DeskState(self.account_id)
         if loaded is None:
-            self._save()
+            try:
+                self._save()
+            except OSError as exc:
+                raise unwritable("The e-mail desk's", str(config.state_path), exc) from None
 
     def instruments(self) -> Sequence[Instrument]:
         """Return the instruments configured for this desk."""

@@ -19,6 +19,7 @@ from core.adapters.paper.matching import ChangeRefused, Execution, MatchingEngin
 from core.adapters.paper.report_queue import ReportQueue
 from core.adapters.paper.state_file import PaperState
 from core.adapters.paper.state_store import PaperStore
+from core.adapters.state_json import unwritable
 from core.domain import (
     AccountId,
     AccountUpdated,
@@ -125,7 +126,10 @@ class PaperBroker:
         self._subscribed: set[str] = set()
         self._connected = False
         self._task: asyncio.Task[None] | None = None
-        self._save(whole=True)
+        try:
+            self._save(whole=True)
+        except OSError as exc:
+            raise unwritable("The paper account's", str(config.state_path), exc) from None
 
     def instruments(self) -> Sequence[Instrument]:
         """Return the instruments this paper account trades."""

@@ -25,6 +25,7 @@ from core.adapters.paper.state_file import VERSION, PaperState, encode_order, re
 from core.adapters.paper.state_log import CorruptLog, LogWriter, read_log
 from core.adapters.state_json import DECODE_ERRORS, encode_fill
 from core.domain import AccountId, ClientOrderId, Instrument
+from core.ports.errors import AccountStateError
 
 MIN_LINES_BEFORE_COMPACTION = 10_000
 LINES_PER_ITEM = 2
@@ -45,7 +46,7 @@ class PaperStore:
     def load(self, books: Books) -> PaperState | None:
         """Read the snapshot into books and replay its log (None if there is no snapshot).
 
-        Raise ValueError naming the file that cannot be used and what to do about it.
+        Raise AccountStateError naming the file that cannot be used and what to do about it.
         """
         snapshot = read_state(self._path, self._account_id, self._instruments, books)
         if snapshot is None:
@@ -60,7 +61,7 @@ class PaperStore:
                 except DECODE_ERRORS as error:
                     raise CorruptLog(number, str(error)) from error
         except (CorruptLog, OSError) as error:
-            raise ValueError(
+            raise AccountStateError(
                 f"The paper account's state log {self._log.path} cannot be used ({error}). Move it aside to go "
                 f"back to the books as last saved in {self._path}, or move both files aside to start the paper "
                 "account afresh."

@@ -122,7 +122,7 @@ class AccountBook:
             buys, sells = book.buys, book.sells
             quoted_buys, quoted_sells = book.quoted_buys, book.quoted_sells
             if mine is not None:
-                quoted = 1 if mine.price is None else 0
+                quoted = 1 if mine.market else 0
                 if mine.side is Side.BUY:
                     buys -= mine.leaves
                     quoted_buys -= quoted

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from core.domain import Order, OrderType, Side, TradingState
+from core.domain import Instrument, Order, OrderType, Side, TradingState
 from core.services.risk.context import RiskContext, duplicate_key
 from core.services.risk.limits import RiskLimits
-from core.services.risk.prices import order_price, quote_price
+from core.services.risk.prices import collar, collar_on, order_price, quote_price
+from core.services.working_orders import at_market
 
 Check = Callable[[Order, RiskLimits, RiskContext], str | None]
 
@@ -17,6 +18,16 @@ def num(value: Decimal) -> str:
     """Format a number for a message: thousands separators, no trailing zeros."""
     text = f"{value.normalize():,f}"
     return text
+
+
+def px(value: Decimal, instrument: Instrument) -> str:
+    """Format a price with the places of the instrument's tick (99.50, not 99.5), or in full when off the tick."""
+    places = instrument.price_places
+    try:
+        on_places = value == value.quantize(Decimal(1).scaleb(-places))
+    except ArithmeticError:  # more digits than the context holds: show it as it is
+        return num(value)
+    return f"{value:,.{places}f}" if on_places else num(value)
 
 
 def money(value: Decimal, currency: str) -> str:
@@ -38,12 +49,41 @@ def reduces_position(order: Order, ctx: RiskContext) -> bool:
 
 
 def check_trading_state(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
+    if ctx.state is TradingState.ACTIVE:
+        return None
+    if order.origin.reduce_only and ctx.overridable:
+        return None  # check_reduce_only decides; the engine asks for a confirm once every check has passed
     if ctx.state is TradingState.HALTED:
         return f"{order.account_id} is halted: {ctx.state_reason} No new orders until trading is resumed."
     if ctx.state is TradingState.REDUCING and not reduces_position(order, ctx):
         return (f"{order.account_id} may only reduce positions ({ctx.state_reason}); "
                 f"this {order.side.value.lower()} would open or add to {order.symbol}.")
     return None
+
+
+def check_reduce_only(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
+    """Refuse a close or Flatten order that would not only reduce its position, counting the other closes working."""
+    if not order.origin.reduce_only:
+        return None
+    position = ctx.closable_qty(order.symbol)
+    if position == 0:
+        return (f"There is no {order.symbol} position on {order.account_id} to close: "
+                "a close order only reduces a position.")
+    held = f"{'long' if position > 0 else 'short'} {num(abs(position))} {order.symbol} on {order.account_id}"
+    if (position > 0) == (order.side is Side.BUY):
+        return (f"This {order.side.value.lower()} would add to your {held}: "
+                "a close order only reduces a position.")
+    closing = ctx.closing_leaves(order.symbol, order.side)
+    left = abs(position) - closing
+    if left <= 0:
+        return f"Your {held} is already being closed by working orders; nothing left to close."
+    if order.quantity.value <= left:
+        return None
+    if closing > 0:
+        return (f"Only {num(left)} of your {held} is left to close ({num(closing)} is being closed by working "
+                f"orders): reduce the quantity to {num(left)}.")
+    return (f"Quantity {num(order.quantity.value)} is more than your {held}: a close order may not take a "
+            f"position through zero; reduce the quantity to {num(left)}.")
 
 
 def check_strategy_enabled(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
@@ -68,15 +108,20 @@ def check_order_quantity(order: Order, limits: RiskLimits, ctx: RiskContext) -> 
 
 
 def check_quote_fresh(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
-    if order.order_type is not OrderType.MARKET:
+    """Refuse an order that may fill at the market (market, stop, stop-limit) without a fresh quote to value it."""
+    if not at_market(order):
         return None
+    if order.order_type is OrderType.MARKET:
+        needs, instead = "a market order needs", "use a limit order"
+    else:
+        needs, instead = "a stop order is valued and collared against the market, so it needs", "wait for quotes"
     quote = ctx.quote_of(order.symbol)
     if quote is None or quote_price(quote, order.side) is None:
-        return f"No quote for {order.symbol}: a market order needs a current price; use a limit order."
+        return f"No quote for {order.symbol}: {needs} a current price; {instead}."
     age = Decimal(str((ctx.now - quote.ts).total_seconds()))
     if age > limits.max_quote_age_s:
         return (f"The last {order.symbol} quote is {age.quantize(Decimal('0.1'))} s old "
-                f"(limit {num(limits.max_quote_age_s)} s): a market order needs a fresh price; use a limit order.")
+                f"(limit {num(limits.max_quote_age_s)} s): {needs} a fresh price; {instead}.")
     return None
 
 
@@ -97,29 +142,31 @@ def check_order_notional(order: Order, limits: RiskLimits, ctx: RiskContext) -> 
     return None
 
 
-def check_price_collar(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
-    if order.limit_price is None or (limits.collar_pct is None and limits.collar_ticks is None):
+def _collared(label: str, price: Decimal, order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
+    if not collar_on(limits):
         return None
-    quote = ctx.quote_of(order.symbol)
-    bid = quote.bid if quote is not None and quote.bid is not None else quote_price(quote)
-    ask = quote.ask if quote is not None and quote.ask is not None else quote_price(quote)
-    if bid is None or ask is None:
-        return f"No quote for {order.symbol} to check the limit price against: wait for quotes."
-    tick = order.instrument.tick_size
-    lows: list[Decimal] = []
-    highs: list[Decimal] = []
-    if limits.collar_pct is not None:
-        lows.append(bid * (1 - limits.collar_pct / 100))
-        highs.append(ask * (1 + limits.collar_pct / 100))
-    if limits.collar_ticks is not None:
-        lows.append(bid - limits.collar_ticks * tick)
-        highs.append(ask + limits.collar_ticks * tick)
-    low, high = max(lows), min(highs)
-    price = order.limit_price.value
-    if price < low or price > high:
-        return (f"Limit {num(price)} is outside the price collar {num(low)}–{num(high)} "
-                f"around bid {num(bid)} / ask {num(ask)}: check the price.")
-    return None
+    band = collar(limits, ctx.quote_of(order.symbol), order.instrument.tick_size)
+    if band is None:
+        return f"No quote for {order.symbol} to check the {label.lower()} price against: wait for quotes."
+    if band.contains(price):
+        return None
+    i = order.instrument
+    return (f"{label} {px(price, i)} is outside the price collar {px(band.low, i)}–{px(band.high, i)} "
+            f"around bid {px(band.bid, i)} / ask {px(band.ask, i)}: check the price.")
+
+
+def check_price_collar(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
+    """Refuse a limit price (of a limit or stop-limit order) outside the collar around the market."""
+    if order.limit_price is None:
+        return None
+    return _collared("Limit", order.limit_price.value, order, limits, ctx)
+
+
+def check_stop_collar(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
+    """Refuse a stop price outside the collar around the market: a fat-fingered trigger fills at the market."""
+    if order.stop_price is None:
+        return None
+    return _collared("Stop", order.stop_price.value, order, limits, ctx)
 
 
 def check_working_orders(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
@@ -185,11 +232,13 @@ def check_gross_exposure(order: Order, limits: RiskLimits, ctx: RiskContext) -> 
 
 CHECKS: tuple[tuple[str, Check], ...] = (
     ("account_id", check_trading_state),
+    ("quantity", check_reduce_only),
     ("account_id", check_strategy_enabled),
     ("symbol", check_symbol_lists),
     ("quantity", check_order_quantity),
     ("order_type", check_quote_fresh),
     ("quantity", check_order_notional),
+    ("stop_price", check_stop_collar),
     ("limit_price", check_price_collar),
     ("account_id", check_working_orders),
     ("quantity", check_duplicate),

@@ -70,10 +70,20 @@ class RiskContext:
     book: AccountBook
     recent: RecentOrders
     strategy_disabled: str | None = None
+    overridable: bool = False
+    """The account is held only for causes a reduce-only order may pass after a confirm (not a lost connection)."""
+    closing_leaves: Callable[[str, Side], Decimal] = lambda symbol, side: Decimal(0)
+    """The unfilled quantity of the account's other working reduce-only orders on symbol and side."""
+    closed_position: Decimal | None = None
+    """The position a reduce-only order is measured against when it is not ours: the broker's, after a mismatch."""
 
     def position_qty(self, symbol: str) -> Decimal:
         """Return the account's signed position in symbol."""
         return self.book.position_qty(symbol)
+
+    def closable_qty(self, symbol: str) -> Decimal:
+        """Return the signed position a reduce-only order in symbol closes (the broker's when given)."""
+        return self.closed_position if self.closed_position is not None else self.position_qty(symbol)
 
     def working_leaves(self, symbol: str, side: Side) -> Decimal:
         """Return the unfilled quantity of the account's working orders on symbol and side."""

@@ -14,8 +14,11 @@ from core.domain import (
     FillRecorded,
     LogMessage,
     Order,
+    OrderOrigin,
+    OrderStatus,
     PositionUpdated,
     Quote,
+    Side,
     StrategyDisabled,
     StrategyId,
     TradingState,
@@ -44,8 +47,13 @@ class HoldCause(StrEnum):
     """Why an account (or everything) is not fully ACTIVE; each cause is set and released on its own."""
 
     CONNECTION = "connection"
+    MISMATCH = "reconciliation mismatch"
     KILL_SWITCH = "kill switch"
     DAILY_LOSS = "daily loss"
+
+
+CONFIRMABLE = frozenset({HoldCause.MISMATCH, HoldCause.KILL_SWITCH, HoldCause.DAILY_LOSS})
+"""Holds a reduce-only order (close, Flatten) may pass after a person confirms it; a lost connection is not one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +62,8 @@ class Refusal:
 
     field: str
     reason: str
+    confirm: bool = False
+    """The order passes every check but only reduces a position on a held account: a person must confirm it."""
 
 
 class RiskEngine:
@@ -178,19 +188,67 @@ class RiskEngine:
         refusal = self.evaluate(order)
         return None if refusal is None else refusal.reason
 
-    def evaluate(self, order: Order) -> Refusal | None:
-        """Run every check; return the first refusal (with its field), or None and remember the order."""
+    def evaluate(self, order: Order, *, confirmed: bool = False, closed_position: Decimal | None = None
+                 ) -> Refusal | None:
+        """Run every check; return the first refusal (with its field), or None and remember the order.
+
+        A reduce-only order (close, Flatten) on an account held by the kill switch, a daily-loss limit or a
+        reconciliation mismatch passes only when `confirmed`; before that, once every other check passes, the
+        refusal has `confirm` set and says why the account is held. `closed_position` is the position such
+        an order closes when it is not ours (the broker's, after a mismatch).
+        """
+        refusal = self.preview(order, confirmed=confirmed, closed_position=closed_position)
+        if refusal is None:
+            self._remember(order)
+        return refusal
+
+    def preview(self, order: Order, *, confirmed: bool = False, closed_position: Decimal | None = None
+                ) -> Refusal | None:
+        """Return what `evaluate` would return now, without counting the order (rate and duplicate windows)."""
         self._watch_daily_loss(order.account_id)
         limits = self.limits_for(order.account_id, order.strategy_id)
-        context = self._context(order)
+        context = self._context(order, closed_position)
         for field, check in CHECKS:
             reason = check(order, limits, context)
             if reason is not None:
                 return Refusal(field, reason)
-        self._remember(order)
+        if context.state is not TradingState.ACTIVE and order.origin.reduce_only and not confirmed:
+            return Refusal("account_id", self._confirm_text(order, context), confirm=True)
         return None
 
-    def _context(self, order: Order) -> RiskContext:
+    def _confirm_text(self, order: Order, context: RiskContext) -> str:
+        position = context.closable_qty(order.symbol)
+        held = f"{'long' if position > 0 else 'short'} {num(abs(position))} {order.symbol}"
+        return (f"{order.account_id} is {context.state.value}: {context.state_reason} "
+                f"This {order.side.value.lower()} of {num(order.quantity.value)} only reduces your {held} "
+                f"on {order.account_id}. Send it anyway?")
+
+    def overridable(self, account_id: AccountId) -> bool:
+        """Return True if every hold on the account is one a confirmed reduce-only order may pass."""
+        causes = set(self._holds.get(account_id, {})) | set(self._holds[None])
+        return causes <= CONFIRMABLE
+
+    def holds(self, account_id: AccountId, cause: HoldCause) -> bool:
+        """Return True if cause holds the account itself (not counting the global holds)."""
+        return cause in self._holds.get(account_id, {})
+
+    def _closing_leaves(self, checked: Order) -> Callable[[str, Side], Decimal]:
+        """Count the account's other working reduce-only orders; a Flatten order leaves out those it cancelled.
+
+        Flatten cancels the symbol's working orders just before it sends; where the broker confirms a cancel
+        later (IB), they are still PENDING_CANCEL, and counting them would keep Flatten from ever closing.
+        """
+        flatten = checked.origin is OrderOrigin.FLATTEN
+
+        def leaves(symbol: str, side: Side) -> Decimal:
+            return sum((o.leaves_qty for o in self._orders.working(checked.account_id)
+                        if o.origin.reduce_only and o.symbol == symbol and o.side is side
+                        and o.client_order_id != checked.client_order_id
+                        and not (flatten and o.status is OrderStatus.PENDING_CANCEL)), Decimal(0))
+
+        return leaves
+
+    def _context(self, order: Order, closed_position: Decimal | None = None) -> RiskContext:
         state, reason = self.state(order.account_id)
         now = self._clock.monotonic()
         recent = self._recent_of(order.account_id, now)
@@ -209,6 +267,9 @@ class RiskEngine:
             book=self._book(account_id, quote_of, order),
             recent=recent,
             strategy_disabled=self._disabled.get(order.strategy_id) if order.strategy_id is not None else None,
+            overridable=self.overridable(account_id),
+            closing_leaves=self._closing_leaves(order),
+            closed_position=closed_position,
         )
 
     def _book(self, account_id: AccountId, quote_of: Callable[[str], Quote | None],

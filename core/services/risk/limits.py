@@ -7,7 +7,7 @@ another currency are converted with `fx_rates` (value of one unit of that curren
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from types import MappingProxyType
@@ -264,6 +264,19 @@ class RiskConfig:
         for strategy, more in self.strategies.items():
             for where, base in bases.items():
                 _combine(base, more, f"strategy {strategy}" + ("" if where == "global" else f" with {where}"))
+
+    def check_accounts(self, known: Collection[str]) -> None:
+        """Refuse an override for an account that is not configured: it would silently limit nothing.
+
+        Raise LimitError naming the first such account id and the configured ones.
+        """
+        unknown = sorted(set(self.accounts) - set(known))
+        if unknown:
+            listed = ", ".join(sorted(known)) or "none"
+            raise LimitError(
+                "accounts", f"{unknown[0]!r} is not a configured account (configured: {listed}); "
+                "correct the id or remove the override", "account overrides"
+            )
 
     def limits_for(self, account_id: AccountId | None, strategy_id: StrategyId | None = None) -> RiskLimits:
         """Return the limits for an order of this account (and strategy): global, then account, then strategy."""

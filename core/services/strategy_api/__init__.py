@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.services.strategy_api.token import ApiToken
+from core.services.strategy_api.token import StrategyTokens
 
 if TYPE_CHECKING:
     from core.services.strategy_api.server import StrategyApiServer
 
-__all__ = ["ApiToken", "StrategyApiServer"]
+__all__ = ["StrategyApiServer", "StrategyTokens"]
 
 
 def __getattr__(name: str) -> object:

@@ -1,28 +1,35 @@
-"""GET /v1/events: server-sent events of one strategy's own order updates and fills."""
+"""GET /v1/events: server-sent events of the token's strategy's own order updates and fills."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 
 from core.domain import FillRecorded, OrderUpdated
 from core.services.approvals import ApprovalQueue
-from core.services.strategy_api.errors import bad_field
+from core.services.strategy_api.identity import strategy_of
 from core.services.strategy_api.shapes import fill_json, order_json
 
 KEEPALIVE_S = 15.0
 BACKLOG = 1000
+_KEEPALIVE: tuple[str, dict[str, Any]] = ("keepalive", {})
 
 
 class EventStreams:
-    """Open SSE streams; `close_all` ends them (the server is stopping)."""
+    """Open SSE streams; `close_all` ends them (the server is stopping).
 
-    def __init__(self, queue: ApprovalQueue) -> None:
+    `authorized(request)` is asked again before each event and keepalive: a stream whose token was
+    revoked since it opened ends instead of carrying the strategy's events on.
+    """
+
+    def __init__(self, queue: ApprovalQueue, authorized: Callable[[web.Request], bool] = lambda _: True) -> None:
         self._approvals = queue
+        self._authorized = authorized
         self._streams: set[asyncio.Queue[tuple[str, dict[str, Any]] | None]] = set()
 
     def close_all(self) -> None:
@@ -31,9 +38,7 @@ class EventStreams:
                 stream.put_nowait(None)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        strategy = request.query.get("strategy")
-        if strategy is None or not strategy.strip() or len(strategy) > 64:
-            raise bad_field("strategy", "Add ?strategy=… to the URL: the stream carries that strategy's events.")
+        strategy = strategy_of(request, request.query.get("strategy") or None)  # the token's own, only
         session = self._approvals.session
         stream: asyncio.Queue[tuple[str, dict[str, Any]] | None] = asyncio.Queue(BACKLOG)
 
@@ -63,10 +68,12 @@ class EventStreams:
                 try:
                     item = await asyncio.wait_for(stream.get(), KEEPALIVE_S)
                 except TimeoutError:
+                    item = _KEEPALIVE
+                if item is None or not self._authorized(request):
+                    break  # the server is stopping, or the strategy's token was revoked
+                if item is _KEEPALIVE:
                     await response.write(b": keepalive\n\n")
                     continue
-                if item is None:
-                    break
                 kind, payload = item
                 await response.write(f"event: {kind}\ndata: {json.dumps(payload)}\n\n".encode())
         except ConnectionResetError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections import deque
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from core.services.approval_view import SignalInfo, reference_price, what_if
 from core.services.approvals import ApprovalQueue
 from core.services.session import OrderRefused
 from core.services.strategy_api.errors import ApiError, bad_field
+from core.services.strategy_api.identity import strategy_of
 from core.services.strategy_api.payload import MAX_BODY, OrderBody, parse_json_object, parse_order
 from core.services.strategy_api.shapes import account_json, dec, instrument_json, order_json, quote_json
 
@@ -81,14 +83,19 @@ class ApiHandlers:
                                                 "slow down and retry.")
         calls.append(now)
 
-    def _request_of(self, body: OrderBody) -> tuple[OrderRequest, Order]:
+    def _own_body(self, request: web.Request, body: OrderBody) -> tuple[StrategyId, OrderBody]:
+        """Return the token's strategy and the body as that strategy's (403 if the body names another)."""
+        strategy = strategy_of(request, body.strategy)
+        return strategy, dataclasses.replace(body, strategy=strategy)
+
+    def _request_of(self, body: OrderBody, strategy: StrategyId) -> tuple[OrderRequest, Order]:
         """Check account and symbol against the session and every field against the instrument (400s)."""
         account = AccountId(body.account)
         if account not in self.session.account_ids():
             known = ", ".join(self.session.account_ids())
             raise bad_field("account", f"Unknown account {body.account!r}; known: {known}.")
         request = OrderRequest(account, body.symbol, body.side, body.quantity, body.order_type, body.limit_price,
-                               body.stop_price, body.tif, OrderOrigin.STRATEGY, StrategyId(body.strategy))
+                               body.stop_price, body.tif, OrderOrigin.STRATEGY, strategy)
         valid, problems = validate_request(request, self.session.instruments.find(body.symbol))
         if valid is None:
             raise bad_field(problems[0].field if problems else "symbol",
@@ -98,13 +105,15 @@ class ApiHandlers:
             side=valid.side, quantity=Quantity(valid.quantity), order_type=valid.order_type,
             limit_price=None if valid.limit_price is None else Price(valid.limit_price),
             stop_price=None if valid.stop_price is None else Price(valid.stop_price), tif=valid.tif,
-            origin=OrderOrigin.STRATEGY, strategy_id=StrategyId(body.strategy), created_at=self.session.clock.now(),
+            origin=OrderOrigin.STRATEGY, strategy_id=strategy, created_at=self.session.clock.now(),
         )
         return request, order
 
     def _strategy_order(self, request: web.Request) -> Order:
+        """Return the token's strategy's order; another strategy's is 404 like a missing one (ids do not leak)."""
         order = self.session.oms.get(ClientOrderId(request.match_info["id"]))
-        if order is None or order.origin is not OrderOrigin.STRATEGY:
+        own = strategy_of(request)
+        if order is None or order.origin is not OrderOrigin.STRATEGY or order.strategy_id != own:
             raise ApiError(404, "not_found", f"No strategy order {request.match_info['id'][:40]!r}.")
         return order
 
@@ -133,9 +142,9 @@ class ApiHandlers:
         return json_response(quote_json(symbol, self.session.quotes.latest(symbol, request.query.get("account"))))
 
     async def preview(self, request: web.Request) -> web.Response:
-        body = parse_order(await self._body(request), for_queue=False)
-        self._throttle(body.strategy)
-        _, order = self._request_of(body)
+        strategy, body = self._own_body(request, parse_order(await self._body(request), for_queue=False))
+        self._throttle(strategy)
+        _, order = self._request_of(body, strategy)
         refusal = what_if(self.session.risk, order)
         quote = self.session.quotes.latest(order.symbol, order.account_id)
         price = reference_price(order, lambda _: quote)
@@ -149,25 +158,25 @@ class ApiHandlers:
         })
 
     async def submit(self, request: web.Request) -> web.Response:
-        body = parse_order(await self._body(request), for_queue=True)
+        strategy, body = self._own_body(request, parse_order(await self._body(request), for_queue=True))
         assert body.idempotency_key is not None and body.signal_time is not None
-        actor = f"strategy:{body.strategy}"
+        actor = f"strategy:{strategy}"
         fingerprint = body.fingerprint()
-        key = (body.strategy, body.idempotency_key)
+        key = (strategy, body.idempotency_key)
         known = self.keys.lookup(*key)
         if known is not None:
             return self._replay(known, fingerprint, body, actor)
         if key in self._inflight:
             raise ApiError(409, "in_progress", "An order with this idempotency key is being queued; ask again.",
                            "idempotency_key")
-        self._throttle(body.strategy)
-        order_request, _ = self._request_of(body)
-        signal = SignalInfo(StrategyId(body.strategy), body.signal_time, body.signal_price, body.stop_loss,
+        self._throttle(strategy)
+        order_request, _ = self._request_of(body, strategy)
+        signal = SignalInfo(strategy, body.signal_time, body.signal_price, body.stop_loss,
                             body.take_profit, body.remark)
         self._inflight.add(key)
         try:
             order = await self.queue.intake(order_request, signal)
-            self.keys.remember(body.strategy, body.idempotency_key, fingerprint, order.client_order_id)
+            self.keys.remember(strategy, body.idempotency_key, fingerprint, order.client_order_id)
         except OrderRefused as exc:
             error = exc.errors[0] if exc.errors else None
             field = error.field if error is not None else None
@@ -190,7 +199,7 @@ class ApiHandlers:
         return json_response({"client_order_id": coid, "status": status, "replayed": True}, 202)
 
     async def list_orders(self, request: web.Request) -> web.Response:
-        strategy = self._query(request, "strategy")
+        strategy = strategy_of(request, request.query.get("strategy") or None)
         orders = [o for o in self.session.oms.orders() if o.strategy_id == strategy]
         return json_response({"orders": [self._order_json(o) for o in orders]})
 
@@ -218,8 +227,11 @@ class ApiHandlers:
         if account not in self.session.account_ids():
             raise bad_field("account", f"Unknown account {str(account)!r}.")
         currency = request.query.get("currency")
+        own = strategy_of(request)
         stops: dict[str, tuple[Decimal | None, Decimal | None]] = {}
         for order in self.session.oms.orders(account):
+            if order.strategy_id != own:
+                continue  # another strategy's stops are its own business
             signal = self.queue.store.load_signal(order.client_order_id)
             if signal is not None and "strategy" in signal:
                 info = SignalInfo.from_record(signal)

@@ -15,9 +15,10 @@ def _errors(*statuses: int) -> dict[str, Any]:
 _ORDER_BODY = {
     "type": "object",
     "additionalProperties": False,
-    "required": ["strategy", "account", "symbol", "side", "quantity", "order_type", "signal_time", "idempotency_key"],
+    "required": ["account", "symbol", "side", "quantity", "order_type", "signal_time", "idempotency_key"],
     "properties": {
-        "strategy": {"type": "string", "maxLength": 64},
+        "strategy": {"type": "string", "maxLength": 64,
+                     "description": "optional: the token fixes the strategy; naming another one is a 403"},
         "account": {"type": "string"},
         "symbol": {"type": "string"},
         "side": {"enum": ["BUY", "SELL"]},
@@ -38,7 +39,9 @@ _ORDER_BODY = {
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "TradeTerm strategy API", "version": "1",
-             "description": "Strategy orders wait for a person's approval. 127.0.0.1 only; bearer token."},
+             "description": "Strategy orders wait for a person's approval unless the trader turned on the "
+                            "strategy's auto-approve. 127.0.0.1 only; one bearer token per strategy, which fixes "
+                            "the strategy."},
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         "schemas": {
@@ -63,16 +66,16 @@ OPENAPI: dict[str, Any] = {
                     "schema": {"$ref": "#/components/schemas/OrderBody"}}}},
                 "responses": {"202": {"description": "queued: client_order_id, status PENDING_APPROVAL"},
                               **_errors(400, 401, 403, 409, 413, 415, 422, 429)}},
-            "get": {"parameters": [{"name": "strategy", "in": "query", "required": True}],
-                    "responses": {"200": {"description": "the strategy's orders"}}},
+            "get": {"parameters": [{"name": "strategy", "in": "query", "required": False}],
+                    "responses": {"200": {"description": "the token's strategy's orders"}, **_errors(403)}},
         },
         "/v1/orders/{id}": {
-            "get": {"responses": {"200": {"description": "one order"}, **_errors(404)}},
+            "get": {"responses": {"200": {"description": "one of the token's strategy's orders"}, **_errors(404)}},
             "delete": {"responses": {"200": {"description": "withdrawn or cancel asked"}, **_errors(404, 409)}},
         },
         "/v1/account": {"get": {"parameters": [{"name": "account", "in": "query", "required": True}],
                                 "responses": {"200": {"description": "hikyuu asset-info shape"}}}},
-        "/v1/events": {"get": {"parameters": [{"name": "strategy", "in": "query", "required": True}],
+        "/v1/events": {"get": {"parameters": [{"name": "strategy", "in": "query", "required": False}],
                                "responses": {"200": {"description": "text/event-stream: order and fill events"}}}},
     },
 }

@@ -29,7 +29,8 @@ ORDER_FIELDS = frozenset({
 class OrderBody:
     """A well-formed order body (its account and symbol are not yet checked against the session)."""
 
-    strategy: str
+    strategy: str | None
+    """The strategy the body names, if it does; the API acts for its token's strategy and refuses another."""
     account: str
     symbol: str
     side: Side
@@ -138,7 +139,7 @@ def parse_order(body: dict[str, Any], *, for_queue: bool) -> OrderBody:
         if name not in ORDER_FIELDS:
             shown = name[:40] if name.isprintable() else repr(name[:40])
             raise bad_field(shown, f"Unknown field {shown!r}; allowed: {', '.join(sorted(ORDER_FIELDS))}.")
-    strategy = _text(body, "strategy", _NAME, "a strategy name: letters, digits, _ . : - (at most 64)")
+    strategy = _text(body, "strategy", _NAME, "a strategy name: letters, digits, _ . : - (at most 64)", required=False)
     account = _text(body, "account", _NAME, "an account id such as PAPER-1")
     symbol = _text(body, "symbol", _SYMBOL, "a symbol such as AAPL or 600519")
     side = _choice(body, "side", Side)
@@ -157,7 +158,7 @@ def parse_order(body: dict[str, Any], *, for_queue: bool) -> OrderBody:
     remark = body.get("remark", "")
     if not isinstance(remark, str) or len(remark) > 256 or not remark.isprintable():
         raise bad_field("remark", "remark must be printable text of at most 256 characters.")
-    assert strategy is not None and account is not None and symbol is not None and quantity is not None
+    assert account is not None and symbol is not None and quantity is not None
     return OrderBody(
         strategy=strategy, account=account, symbol=symbol, side=side, quantity=quantity, order_type=order_type,
         limit_price=limit, stop_price=stop, tif=tif, signal_time=signal_time, idempotency_key=key,

@@ -1,7 +1,8 @@
 """StrategyApiServer: the local HTTP intake for strategy orders (aiohttp on the app's own loop, 127.0.0.1 only).
 
 Every request passes the guard first: Host must be 127.0.0.1:PORT or localhost:PORT (403), no browser
-Origin header (403), the bearer token (401; not for /v1/health). Refusals are JSON 4xx bodies
+Origin header (403), a strategy's bearer token (401; not for /v1/health). The token fixes the strategy the
+request acts for (kept on the request under REQUEST_STRATEGY). Refusals are JSON 4xx bodies
 `{"error": {"code", "message", "field"}}`; bad input never yields a 5xx.
 """
 
@@ -13,13 +14,15 @@ from importlib import metadata
 
 from aiohttp import web
 
+from core.domain import StrategyId
 from core.services.approvals import ApprovalQueue
 from core.services.strategy_api.errors import ApiError, error_response
 from core.services.strategy_api.events import EventStreams
 from core.services.strategy_api.handlers import ApiHandlers, Audit, IdempotencyKeys
+from core.services.strategy_api.identity import REQUEST_STRATEGY
 from core.services.strategy_api.openapi import OPENAPI
 from core.services.strategy_api.payload import MAX_BODY
-from core.services.strategy_api.token import ApiToken
+from core.services.strategy_api.token import StrategyTokens
 
 log = logging.getLogger(__name__)
 request_log = logging.getLogger("tradeterm.audit.api")
@@ -37,19 +40,19 @@ def _version() -> str:
 class StrategyApiServer:
     """Serve the strategy API on 127.0.0.1:port (0: the OS picks; read `port` after start)."""
 
-    def __init__(self, queue: ApprovalQueue, keys: IdempotencyKeys, token: ApiToken, *, host: str = LOOPBACK,
+    def __init__(self, queue: ApprovalQueue, keys: IdempotencyKeys, tokens: StrategyTokens, *, host: str = LOOPBACK,
                  port: int = 0, audit: Audit | None = None) -> None:
         if host != LOOPBACK:
             raise ValueError(f"The strategy API listens on {LOOPBACK} only, not {host!r}: strategies on other "
                              "machines must tunnel (e.g. ssh -L) to it.")
         if not 0 <= port <= 65535:
             raise ValueError(f"API port {port} is not a TCP port (0–65535).")
-        self._token = token
+        self._tokens = tokens
         self._requested_port = port
         self.port = port
         self._audit = audit or queue.session.journal.record_audit
         self.handlers = ApiHandlers(queue, keys, self._audit, _version())
-        self.streams = EventStreams(queue)
+        self.streams = EventStreams(queue, authorized=lambda request: self._strategy_of(request) is not None)
         self._runner: web.AppRunner | None = None
 
     @property
@@ -99,7 +102,10 @@ class StrategyApiServer:
     # --- guard ----------------------------------------------------------------------------------
 
     def check(self, request: web.Request) -> None:
-        """Refuse a request from anywhere but a local program holding the token (raises ApiError)."""
+        """Refuse a request from anywhere but a local program holding a strategy's token (raises ApiError).
+
+        Mark the request with the token's strategy (request[REQUEST_STRATEGY]).
+        """
         host = request.headers.get("Host", "")
         allowed = (f"{LOOPBACK}:{self.port}", f"localhost:{self.port}")
         if host.lower() not in allowed:
@@ -109,10 +115,24 @@ class StrategyApiServer:
                                                     "was sent): call it from a program.")
         if request.path == "/v1/health":
             return
+        strategy = self._strategy_of(request)
+        if strategy is None:
+            presented = request.headers.get("Authorization", "").partition(" ")[2].strip()
+            if presented and self._tokens.is_retired(presented):
+                raise ApiError(401, "token_retired", "This is TradeTerm's old shared token, which no longer works: "
+                                                     "each strategy now has its own token. In TradeTerm's Strategy "
+                                                     "API panel type the strategy's name, press Create token, and "
+                                                     "give that token to the strategy.")
+            raise ApiError(401, "unauthorized", "Send Authorization: Bearer <token> with the strategy's own token "
+                                                "from TradeTerm's Strategy API panel (this one is missing, wrong "
+                                                "or revoked).")
+        request[REQUEST_STRATEGY] = strategy
+
+    def _strategy_of(self, request: web.Request) -> StrategyId | None:
+        """Return the strategy whose token the request's Authorization header presents, or None."""
         scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not presented or not self._token.matches(presented.strip()):
-            raise ApiError(401, "unauthorized", "Send Authorization: Bearer <token> with the token shown in "
-                                                "TradeTerm's API panel (or TRADETERM_API_TOKEN).")
+        presented = presented.strip()
+        return self._tokens.strategy_for(presented) if scheme.lower() == "bearer" and presented else None
 
     @web.middleware
     async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
@@ -25,6 +26,27 @@ CHINA = timezone(timedelta(hours=8))
 CENT = Decimal("0.01")
 LOT = 100
 NOT_CANCELABLE = "委托单状态错误不能撤单, 该委托单可能已经成交或者已撤"
+CANCEL_SUBMITTED = "撤单申报已提交, 请查询委托状态"
+"""The broker client's own dialog text for a cancel it passed on (with `EasytraderFaults.cancel_pending_s`)."""
+
+
+@dataclass(slots=True)
+class EasytraderFaults:
+    """The impolite answers of real easytrader set-ups (broker-protocols.md, "Real-world answers").
+
+    - `no_entrust_no`: /buy and /sell answer 201 {"message": "success"} without an entrust number (the broker
+      client's confirmation dialog was late; easytrader issues 275, 348, 457). The order shows in today's
+      entrusts after `entrust_appears_after_s`, or never when `never_placed` (457: reported, never placed).
+    - `cancel_pending_s`: a cancel is answered with the client's own text and the order shows 已报待撤 this long
+      before 已撤 (it can still fill meanwhile).
+    - `void_after_s`: an order that has not traded becomes 废单 (voided) this long after it was accepted.
+    """
+
+    no_entrust_no: bool = False
+    entrust_appears_after_s: float = 0.0
+    never_placed: bool = False
+    cancel_pending_s: float = 0.0
+    void_after_s: float = 0.0
 
 LISTINGS: Mapping[str, tuple[str, str, Decimal]] = {
     "600000": ("浦发银行", "SSE", Decimal("7.85")),
@@ -64,6 +86,11 @@ class SimOrder:
         return self.status in ("已报", "部成")
 
     @property
+    def trades(self) -> bool:
+        """True while the market can still fill it (a cancel waiting at the exchange too)."""
+        return self.status in ("已报", "部成", "已报待撤", "部成待撤")
+
+    @property
     def leaves(self) -> int:
         return self.quantity - self.filled - self.canceled
 
@@ -98,6 +125,8 @@ class SimExchange:
     closes: dict[str, Decimal] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     market: Market = field(init=False)
+    faults: EasytraderFaults = field(default_factory=EasytraderFaults)
+    _due: list[tuple[float, Callable[[], None]]] = field(default_factory=list)
     _entrust_seq: itertools.count[int] = field(default_factory=lambda: itertools.count(2041))
     _trade_seq: itertools.count[int] = field(default_factory=lambda: itertools.count(880001))
 
@@ -158,24 +187,53 @@ class SimExchange:
             else:
                 self._check_sell(symbol, qty)
             order = SimOrder(str(next(self._entrust_seq)), symbol, side, qty, px, datetime.now(CHINA))
-            self.orders.append(order)
-            self._match(order, self.market.quote(symbol))
+            if self.faults.no_entrust_no:
+                if self.faults.never_placed:
+                    self._release(order, qty)
+                else:
+                    self._later(self.faults.entrust_appears_after_s, lambda: self._book(order))
+                return {"message": "success"}
+            self._book(order)
             return {"entrust_no": order.entrust_no}
+
+    def _book(self, order: SimOrder) -> None:
+        self.orders.append(order)
+        self._match(order, self.market.quote(order.symbol))
+        if self.faults.void_after_s > 0:
+            self._later(self.faults.void_after_s, lambda: self._void(order))
+
+    def _void(self, order: SimOrder) -> None:
+        if order.status == "已报" and order.filled == 0:
+            order.status = "废单"
+            self._release(order, order.leaves)
+
+    def _later(self, delay: float, action: Callable[[], None]) -> None:
+        self._due.append((time.monotonic() + delay, action))
 
     def cancel(self, entrust_no: object) -> dict[str, str]:
         with self.lock:
             order = next((o for o in self.orders if o.entrust_no == str(entrust_no)), None)
             if order is None or not order.working:
                 return {"message": NOT_CANCELABLE}
+            if self.faults.cancel_pending_s > 0:
+                order.status = "部成待撤" if order.filled else "已报待撤"
+                self._later(self.faults.cancel_pending_s, lambda: self._cancel(order) if order.trades else None)
+                return {"message": CANCEL_SUBMITTED}
             self._cancel(order)
             return {"message": "success"}
 
     def tick(self) -> None:
         """Move the market one step and fill the working orders it crosses."""
         with self.lock:
+            if self._due:
+                now = time.monotonic()
+                due = [a for t, a in self._due if t <= now]
+                self._due = [(t, a) for t, a in self._due if t > now]
+                for action in due:
+                    action()
             quotes = {q.symbol: q for q in self.market.step()}
             for order in self.orders:
-                if order.working:
+                if order.trades:
                     self._match(order, quotes[order.symbol])
 
     # --- rules -----------------------------------------------------------------------------------
@@ -210,7 +268,7 @@ class SimExchange:
                                     now))
         order.filled += qty
         order.value += px * qty
-        order.status = "已成" if order.leaves == 0 else "部成"
+        order.status = "已成" if order.leaves == 0 else ("部成待撤" if "待撤" in order.status else "部成")
         holding = self.holdings.setdefault(order.symbol, Holding())
         if order.side is Side.BUY:
             self.frozen_cash -= order.price * qty
@@ -228,6 +286,10 @@ class SimExchange:
         leaves = order.leaves
         order.canceled += leaves
         order.status = "部撤" if order.filled else "已撤"
+        self._release(order, leaves)
+
+    def _release(self, order: SimOrder, leaves: int) -> None:
+        """Unfreeze what an order that will not trade (leaves of it) held."""
         if order.side is Side.BUY:
             self.frozen_cash -= order.price * leaves
         else:

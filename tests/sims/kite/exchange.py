@@ -7,7 +7,9 @@ paper broker's MatchingEngine and Market, as the TWS simulator does.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+import random
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
@@ -16,6 +18,7 @@ from typing import Any
 from core.adapters.paper.market import Market
 from core.adapters.paper.matching import ChangeRefused, Closure, Execution, MatchingEngine, PaperOrder
 from core.domain import BrokerOrderId, ClientOrderId, OrderStatus, OrderType, Quote, Side, TimeInForce
+from tests.sims.kite.faults import KiteFaults
 from tests.sims.kite.listings import DEFAULT_LISTINGS, Listing
 
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
@@ -26,6 +29,8 @@ VARIETIES = ("regular", "amo")
 VALIDITIES = {"DAY": TimeInForce.DAY, "IOC": TimeInForce.IOC}
 MARKET_CLOSED = "Markets are closed right now. Use GTT for placing long standing orders instead."
 OPEN_STATES = ("OPEN", "TRIGGER PENDING", "AMO REQ RECEIVED")
+PENDING_STATES = ("OPEN PENDING", "MODIFY PENDING", "MODIFY VALIDATION PENDING", "CANCEL PENDING")
+MODIFY_REFUSED = "Order modification rejected by the OMS: the order stays at its previous price and quantity."
 
 
 class KiteError(Exception):
@@ -81,6 +86,10 @@ class KiteExchange:
         self._trade_ids = itertools.count(10000001)
         self.day_high: dict[str, Decimal] = {}
         self.day_low: dict[str, Decimal] = {}
+        self.faults = KiteFaults()
+        self._rng = random.Random(seed)
+        self._due: list[tuple[float, Callable[[], None]]] = []
+        """Exchange answers held back by `faults.pending_s`, run by step() once due."""
 
     # --- orders -----------------------------------------------------------------------------------
 
@@ -98,6 +107,7 @@ class KiteExchange:
         quantity = _int(form, "quantity")
         price = _decimal(form, "price") if order_type in ("LIMIT", "SL") else None
         trigger = _decimal(form, "trigger_price") if order_type in ("SL", "SL-M") else None
+        _check_input(listing, quantity, price, trigger)
         tag = form.get("tag") or None
         if tag is not None and (len(tag) > 20 or not tag.isalnum()):
             raise KiteError(400, "InputException", "Invalid `tag`: up to 20 alphanumeric characters.")
@@ -134,6 +144,7 @@ class KiteExchange:
         return order_id
 
     def modify(self, variety: str, order_id: str, form: Mapping[str, str]) -> str:
+        """Check a change and answer its order_id; the exchange applies it (or, with the faults, refuses it later)."""
         sim = self._order(order_id)
         order = sim.order
         if order["status"] not in OPEN_STATES:
@@ -141,40 +152,88 @@ class KiteExchange:
         quantity = _int(form, "quantity") if form.get("quantity") else int(order["quantity"])
         price = _decimal(form, "price") if form.get("price") else _opt(order["price"])
         trigger = _decimal(form, "trigger_price") if form.get("trigger_price") else _opt(order["trigger_price"])
-        if form.get("order_type"):
-            order["order_type"] = _choice(form, "order_type", tuple(ORDER_TYPES))
+        order_type = _choice(form, "order_type", tuple(ORDER_TYPES)) if form.get("order_type") else order["order_type"]
         listing = self.listings[order["tradingsymbol"]]
-        if quantity % listing.lot or quantity < int(order["filled_quantity"]) or quantity <= 0:
-            raise KiteError(400, "InputException", f"Invalid `quantity` {quantity}.")
-        order.update(quantity=quantity, price=float(price or 0), trigger_price=float(trigger or 0), modified=True,
-                     pending_quantity=quantity - int(order["filled_quantity"]))
+        _check_input(listing, quantity, price, trigger)
+        if quantity < int(order["filled_quantity"]):
+            raise KiteError(400, "InputException", f"Invalid `quantity` {quantity}: below the filled quantity.")
         if order["status"] == "AMO REQ RECEIVED":
+            self._change(order, quantity, price, trigger, order_type)
             self._set(sim, "AMO REQ RECEIVED")
             return order_id
+        refused = self._rng.random() < self.faults.modify_refusals
         self._set(sim, "MODIFY VALIDATION PENDING")
-        limit = price if order["order_type"] in ("LIMIT", "SL") else None
-        stop = trigger if order["order_type"] in ("SL", "SL-M") else None
-        try:
-            outcomes = self.engine.modify(ClientOrderId(order_id), Decimal(quantity), limit, stop,
-                                          self.market.quote(listing.tradingsymbol))
-        except ChangeRefused as exc:
-            raise KiteError(400, "InputException", str(exc)) from None
-        self._set(sim, "OPEN" if not order["order_type"].startswith("SL") else "TRIGGER PENDING")
-        self._apply(outcomes)
+        if refused:
+            self._later(lambda: self._set(sim, _working(order), MODIFY_REFUSED))
+            return order_id
+        limit = price if order_type in ("LIMIT", "SL") else None
+        stop = trigger if order_type in ("SL", "SL-M") else None
+
+        def apply() -> None:
+            if order["status"] not in (*OPEN_STATES, *PENDING_STATES):
+                return  # it filled or was cancelled meanwhile
+            try:
+                outcomes = self.engine.modify(ClientOrderId(order_id), Decimal(quantity), limit, stop,
+                                              self.market.quote(listing.tradingsymbol))
+            except ChangeRefused as exc:
+                if self.faults.pending_s <= 0:
+                    self._set(sim, _working(order))
+                    raise KiteError(400, "InputException", str(exc)) from None
+                self._set(sim, _working(order), f"Order modification rejected: {exc}")
+                return
+            self._change(order, quantity, price, trigger, order_type)
+            self._set(sim, _working(order))
+            self._apply(outcomes)
+
+        if self.faults.pending_s > 0:
+            self._set(sim, "MODIFY PENDING")
+        self._later(apply)
         return order_id
+
+    @staticmethod
+    def _change(order: dict[str, Any], quantity: int, price: Decimal | None, trigger: Decimal | None,
+                order_type: str) -> None:
+        order.update(quantity=quantity, price=float(price or 0), trigger_price=float(trigger or 0), modified=True,
+                     order_type=order_type, pending_quantity=quantity - int(order["filled_quantity"]))
 
     def cancel(self, variety: str, order_id: str) -> str:
         sim = self._order(order_id)
         status = sim.order["status"]
         if status not in OPEN_STATES:
             raise KiteError(400, "InputException", f"Order cannot be cancelled as it is already {status.lower()}.")
-        if status != "AMO REQ RECEIVED":
-            self.engine.cancel(ClientOrderId(order_id))
-        self._close(sim, "CANCELLED", None)
+
+        def apply() -> None:
+            if sim.order["status"] not in (*OPEN_STATES, "CANCEL PENDING"):
+                return  # it filled meanwhile
+            if status != "AMO REQ RECEIVED":
+                self.engine.cancel(ClientOrderId(order_id))
+            self._close(sim, "CANCELLED", None)
+
+        if self.faults.pending_s > 0 and status != "AMO REQ RECEIVED":
+            self._set(sim, "CANCEL PENDING")
+        self._later(apply)
         return order_id
+
+    def _later(self, action: Callable[[], None]) -> None:
+        """Run action now, or once `faults.pending_s` has passed (at a later step)."""
+        if self.faults.pending_s <= 0:
+            action()
+        else:
+            self._due.append((time.monotonic() + self.faults.pending_s, action))
+
+    def run_due(self) -> None:
+        """Run the held-back exchange answers whose time has come."""
+        if not self._due:
+            return
+        now = time.monotonic()
+        due = [a for t, a in self._due if t <= now]
+        self._due = [(t, a) for t, a in self._due if t > now]
+        for action in due:
+            action()
 
     def step(self) -> list[Quote]:
         """Advance the market one step and fill what the new quotes reach."""
+        self.run_due()
         quotes = self.market.step()
         for quote in quotes:
             if quote.last is not None:
@@ -253,7 +312,10 @@ class KiteExchange:
                 "tradingsymbol": symbol, "exchange": holding.listing.exchange,
                 "instrument_token": holding.listing.token, "isin": "INE009A01021", "product": "CNC", "price": 0,
                 "quantity": holding.quantity, "used_quantity": 0, "t1_quantity": 0,
-                "realised_quantity": holding.quantity,
+                "realised_quantity": holding.quantity, "short_quantity": 0,
+                "authorised_date": stamp()[:10] + " 00:00:00",
+                "authorisation": {}, "mtf": {"quantity": 0, "used_quantity": 0, "average_price": 0, "value": 0,
+                                             "initial_margin": 0},
                 "authorised_quantity": 0, "opening_quantity": holding.quantity, "collateral_quantity": 0,
                 "collateral_type": "", "discrepancy": False, "average_price": float(holding.average),
                 "last_price": float(last), "close_price": float(self.market.closes()[symbol]),
@@ -273,8 +335,9 @@ class KiteExchange:
                          "option_premium": 0, "payout": 0, "span": 0, "holding_sales": 0, "turnover": 0,
                          "liquid_collateral": 0, "stock_collateral": 0, "delivery": 0},
         }
-        commodity = {"enabled": False, "net": 0, "available": {"cash": 0, "live_balance": 0, "opening_balance": 0},
-                     "utilised": {"debits": 0}}
+        commodity = {"enabled": False, "net": 0,
+                     "available": {key: 0 for key in equity["available"]},
+                     "utilised": {key: 0 for key in equity["utilised"]}}
         return {"equity": equity, "commodity": commodity}
 
     def drain_updates(self) -> list[dict[str, Any]]:
@@ -296,12 +359,6 @@ class KiteExchange:
 
     def _business_check(self, listing: Listing, side: str, quantity: int, price: Decimal | None,
                         trigger: Decimal | None, order_type: str) -> str | None:
-        if quantity <= 0 or quantity % listing.lot:
-            return f"Quantity should be a multiple of the lot size {listing.lot}."
-        for value in (price, trigger):
-            if value is not None and (value <= 0 or value % listing.tick):
-                return (f"Tick size for this script is {listing.tick}. Kindly enter the price in the multiple of "
-                        "tick size for this script.")
         if side == "BUY":
             reference = price if price is not None else (self.market.quote(listing.tradingsymbol).ask or Decimal(0))
             required = reference * quantity
@@ -312,10 +369,14 @@ class KiteExchange:
 
     def _open(self, sim: SimOrder, listing: Listing, side: str, quantity: int, order_type: str,
               price: Decimal | None, trigger: Decimal | None, validity: str) -> None:
+        self._set(sim, "OPEN PENDING")
+        self._later(lambda: self._reach_exchange(sim, listing, side, quantity, order_type, price, trigger, validity))
+
+    def _reach_exchange(self, sim: SimOrder, listing: Listing, side: str, quantity: int, order_type: str,
+                        price: Decimal | None, trigger: Decimal | None, validity: str) -> None:
         order_id = sim.order["order_id"]
         sim.order["exchange_order_id"] = f"1100000{order_id[-8:]}"
         sim.order["exchange_timestamp"] = stamp()
-        self._set(sim, "OPEN PENDING")
         self._set(sim, "TRIGGER PENDING" if order_type.startswith("SL") else "OPEN")
         paper = PaperOrder(
             client_order_id=ClientOrderId(order_id), broker_order_id=BrokerOrderId(order_id),
@@ -387,6 +448,26 @@ class KiteExchange:
         if sim is None:
             raise KiteError(400, "InputException", f"Couldn't find that `order_id` ({order_id}).")
         return sim
+
+
+def _working(order: Mapping[str, Any]) -> str:
+    return "TRIGGER PENDING" if str(order["order_type"]).startswith("SL") else "OPEN"
+
+
+def _check_input(listing: Listing, quantity: int, price: Decimal | None, trigger: Decimal | None) -> None:
+    """Refuse what Kite refuses at the door (400 InputException): bad quantities and off-tick prices."""
+    if quantity <= 0:
+        raise KiteError(400, "InputException", f"Invalid `quantity` {quantity}: it must be a positive whole number.")
+    if quantity % listing.lot:
+        raise KiteError(400, "InputException", f"Quantity should be a multiple of the lot size {listing.lot}.")
+    if listing.freeze and quantity > listing.freeze:
+        raise KiteError(400, "InputException", f"Quantity {quantity} is above the freeze quantity {listing.freeze} "
+                                               "for this instrument: split the order.")
+    for value in (price, trigger):
+        if value is not None and value % listing.tick:
+            raise KiteError(400, "InputException",
+                            f"Tick size for this script is {listing.tick}. Kindly enter the price in the multiple "
+                            "of tick size for this script.")
 
 
 def _choice(form: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:

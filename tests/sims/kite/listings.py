@@ -25,6 +25,8 @@ class Listing:
     tick: Decimal = Decimal("0.05")
     lot: int = 1
     index: bool = False
+    freeze: int = 0
+    """The exchange's freeze quantity (0: none); Kite refuses a larger order with InputException."""
 
     @property
     def key(self) -> str:

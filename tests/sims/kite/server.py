@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 from aiohttp import WSMsgType, web
 
 from tests.sims.kite.exchange import KiteError, KiteExchange, stamp
+from tests.sims.kite.faults import KiteFaults
 from tests.sims.kite.listings import DEFAULT_LISTINGS, Listing, instruments_csv
 from tests.sims.kite.packets import TickState, frame, full_packet, index_packet, ltp_packet, quote_packet
 
@@ -30,6 +31,9 @@ DEMO_API_KEY = "demokey123"
 DEMO_API_SECRET = "demosecret456"
 TOKEN_INVALID = "Incorrect `api_key` or `access_token`."
 TOO_MANY = "Too many requests"
+PER_MINUTE = 200
+PER_DAY = 3000
+"""Kite's other order rate limits: 200 order requests a minute and 3,000 a day (10 a second is orders_per_second)."""
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -46,7 +50,9 @@ class KiteSimulator:
 
     Faults: `expire_tokens()` (every access token answers TokenException; ticker sockets close and
     upgrades get 403), `drop_ticker()` (abort every ticker socket), `stall(seconds)` (REST answers late and
-    ticks pause), `orders_per_second` (the order rate limit, 10 like Kite).
+    ticks pause), `orders_per_second` (the order rate limit, 10 like Kite; 200 a minute and 3,000 a day too),
+    and `faults` (the exchange's KiteFaults: modify refused after 200, long pending states, UPDATE, duplicate
+    and out-of-order postbacks).
     """
 
     def __init__(self, api_key: str = DEMO_API_KEY, api_secret: str = DEMO_API_SECRET,
@@ -68,6 +74,10 @@ class KiteSimulator:
         self.stalled_until = 0.0
         self.requests: Counter[str] = Counter()
         self._window: deque[float] = deque()
+        self._minute: deque[float] = deque()
+        self.orders_today = 0
+        self.orders_per_minute = PER_MINUTE
+        self.orders_per_day = PER_DAY
         self._runner: web.AppRunner | None = None
         self._ticks: asyncio.Task[None] | None = None
         self.port = 0
@@ -85,6 +95,7 @@ class KiteSimulator:
             web.get("/user/margins/{segment}", self._margins),
             web.get("/portfolio/positions", self._positions),
             web.get("/portfolio/holdings", self._holdings),
+            web.get("/portfolio/holdings/auctions", self._auction_holdings),
             web.get("/orders", self._orders),
             web.get("/orders/{order_id}", self._order_history),
             web.get("/orders/{order_id}/trades", self._order_trades),
@@ -180,6 +191,21 @@ class KiteSimulator:
         except KiteError as exc:
             body = {"status": "error", "message": exc.message, "data": None, "error_type": exc.error_type}
             return web.json_response(body, status=exc.status)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            message = "Route not found" if exc.status in (404, 405) else exc.reason
+            body = {"status": "error", "message": message, "data": None, "error_type": "GeneralException"}
+            return web.json_response(body, status=exc.status)
+
+    @property
+    def faults(self) -> KiteFaults:
+        """The exchange's impolite answers, switched on by tests (see tests/sims/kite/faults.py)."""
+        return self.exchange.faults
+
+    @faults.setter
+    def faults(self, value: KiteFaults) -> None:
+        self.exchange.faults = value
 
     def _authorize(self, request: web.Request) -> None:
         header = request.headers.get("Authorization", "")
@@ -196,10 +222,22 @@ class KiteSimulator:
         now = time.monotonic()
         while self._window and now - self._window[0] >= 1.0:
             self._window.popleft()
+        while self._minute and now - self._minute[0] >= 60.0:
+            self._minute.popleft()
         if len(self._window) >= self.orders_per_second:
             self.rate_limited += 1
             raise KiteError(429, "NetworkException", TOO_MANY)
+        if len(self._minute) >= self.orders_per_minute:
+            self.rate_limited += 1
+            raise KiteError(429, "NetworkException",
+                            f"Maximum allowed order requests exceeded ({self.orders_per_minute} per minute).")
+        if self.orders_today >= self.orders_per_day:
+            self.rate_limited += 1
+            raise KiteError(429, "NetworkException",
+                            f"Maximum allowed order requests exceeded ({self.orders_per_day} per day).")
         self._window.append(now)
+        self._minute.append(now)
+        self.orders_today += 1
         self.order_request_times.append(now)
 
     # --- login ---------------------------------------------------------------------------------------------
@@ -236,8 +274,14 @@ class KiteSimulator:
         return self._ok(True)
 
     async def _profile(self, request: web.Request) -> web.Response:
-        return self._ok({"user_id": self.exchange.user_id, "user_name": "Sim Trader", "broker": "ZERODHA",
-                         "exchanges": ["NSE"], "products": ["CNC", "NRML", "MIS"], "email": "trader@example.com"})
+        return self._ok({"user_id": self.exchange.user_id, "user_type": "individual", "email": "trader@example.com",
+                         "user_name": "Sim Trader", "user_shortname": "Sim", "broker": "ZERODHA",
+                         "exchanges": ["NSE"], "products": ["CNC", "NRML", "MIS"],
+                         "order_types": ["MARKET", "LIMIT", "SL", "SL-M"], "avatar_url": None,
+                         "meta": {"demat_consent": "physical"}})
+
+    async def _auction_holdings(self, request: web.Request) -> web.Response:
+        return self._ok([])  # no auction session in the simulator
 
     # --- portfolio, orders ----------------------------------------------------------------------------------
 
@@ -298,9 +342,12 @@ class KiteSimulator:
                 entry["ohlc"] = {"open": float(tick.open), "high": float(tick.high), "low": float(tick.low),
                                  "close": float(tick.close)}
             if kind == "quote":
+                close = tick.close
                 entry.update(volume=tick.volume, last_quantity=tick.last_qty, average_price=float(tick.avg),
                              buy_quantity=tick.buy_qty, sell_quantity=tick.sell_qty, timestamp=stamp(),
-                             last_trade_time=stamp(), oi=0, net_change=0,
+                             last_trade_time=stamp(), oi=0, oi_day_high=0, oi_day_low=0, net_change=0,
+                             lower_circuit_limit=float(close * Decimal("0.8")),
+                             upper_circuit_limit=float(close * Decimal("1.2")),
                              depth={"buy": [{"price": float(p), "quantity": q, "orders": o} for q, p, o in tick.bids],
                                     "sell": [{"price": float(p), "quantity": q, "orders": o} for q, p, o in tick.asks]})
             data[key] = entry
@@ -398,7 +445,15 @@ class KiteSimulator:
         updates = self.exchange.drain_updates()
         if not updates or not self.clients:
             return
+        faults = self.exchange.faults
+        sent: list[dict[str, Any]] = []
         for order in updates:
+            if faults.postback_update:
+                sent.append(dict(order, status="UPDATE"))
+            sent += [order, order] if faults.postback_duplicates else [order]
+        if faults.postback_reversed:
+            sent.reverse()
+        for order in sent:
             data = dict(order, user_id=self.exchange.user_id, unfilled_quantity=order["pending_quantity"],
                         app_id=1, checksum="", account_id=self.exchange.user_id)
             text = json.dumps({"type": "order", "data": data})

@@ -1,0 +1,46 @@
+"""What risk would say about an order the trader is still typing: the verdict and the value, nothing remembered."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from core.domain import ClientOrderId, Order, Price, Quantity, Quote, ValidatedRequest
+from core.services.approval_view import reference_price, what_if
+from core.services.risk import Refusal, RiskEngine
+
+PREVIEW_ID = ClientOrderId("PREVIEW")
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPreview:
+    """Risk's verdict on an order not sent yet, and what it is worth at the price it would trade at."""
+
+    refusal: Refusal | None
+    """None: risk would let it pass now; else the check that would refuse it and why."""
+    price: Decimal | None
+    """The price it is valued at: its limit (or stop), else the touch of its account's feed; None without a quote."""
+    notional: Decimal | None
+    currency: str
+
+
+def preview_order(
+    risk: RiskEngine, quote_of: Callable[[str, str], Quote | None], valid: ValidatedRequest, now: datetime
+) -> OrderPreview:
+    """Run every risk check on valid as it stands now (see approval_view.what_if): no order, no count, no journal.
+
+    quote_of(symbol, account) is the feed risk reads (the session's QuoteCache.latest).
+    """
+    request = valid.request
+    order = Order(
+        client_order_id=PREVIEW_ID, account_id=request.account_id, instrument=valid.instrument, side=valid.side,
+        quantity=Quantity(valid.quantity), order_type=valid.order_type,
+        limit_price=None if valid.limit_price is None else Price(valid.limit_price),
+        stop_price=None if valid.stop_price is None else Price(valid.stop_price), tif=valid.tif,
+        origin=request.origin, strategy_id=request.strategy_id, created_at=now,
+    )
+    price = reference_price(order, lambda symbol: quote_of(symbol, str(request.account_id)))
+    notional = None if price is None else valid.instrument.notional(valid.quantity, price)
+    return OrderPreview(what_if(risk, order), price, notional, valid.instrument.currency)

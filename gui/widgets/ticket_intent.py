@@ -1,0 +1,47 @@
+"""What the order ticket holds besides its fields: a position's close, where its quotes come from, risk's verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from core.domain import Quote, Side, TimeInForce, ValidatedRequest
+from core.domain.order_request import plain
+from core.services.order_preview import OrderPreview
+
+DEFAULT_TIF = TimeInForce.DAY
+"""The time in force a new symbol starts with (no account setting asks for another yet)."""
+
+QuoteSource = Callable[[str, str], Quote | None]
+"""(symbol, account) -> the newest quote of that account's feed (a quote whose source is another feed is shown
+as that feed's)."""
+RiskPreview = Callable[[ValidatedRequest], OrderPreview]
+"""What risk would say about an order now, without sending or remembering it (core.services.order_preview)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CloseIntent:
+    """The ticket holds the close of one position: its account, symbol and signed quantity when it was clicked."""
+
+    account: str
+    symbol: str
+    position: Decimal
+
+    @property
+    def side(self) -> Side:
+        return Side.SELL if self.position > 0 else Side.BUY
+
+    def describe(self, quantity: str) -> str:
+        """Say what the order does, e.g. 'Close long 100 AAPL on IB-1' (or 'Close 40 of long 100 …')."""
+        held = f"{'long' if self.position > 0 else 'short'} {plain(abs(self.position))} {self.symbol}"
+        part = "" if quantity in ("", plain(abs(self.position))) else f"{quantity} of "
+        return f"Close {part}{held} on {self.account}"
+
+
+def verdict_text(preview: OrderPreview) -> tuple[str, bool]:
+    """Return the line the ticket shows for preview, and whether risk would let the order pass."""
+    if preview.refusal is not None:
+        return f"Risk would refuse: {preview.refusal.reason}", False
+    value = "" if preview.notional is None else f" · {preview.notional:,.2f} {preview.currency}"
+    return f"Risk: passes{value}", True
