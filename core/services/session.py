@@ -94,6 +94,10 @@ CANCEL_SLICE = 50
 """Orders cancel_all journals and sends per turn of the event loop: about 15 ms of work for paper
 orders on the benchmark VM, so the window repaints between slices instead of freezing for the whole."""
 
+CHANGE_UNANSWERED = (
+    "Whether the change reached the broker shows when the broker answers, or is checked when the connection is "
+    "back; you may change or cancel the order again meanwhile."
+)
 IN_FLIGHT_AT_RESTART = (
     "TradeTerm stopped before the broker confirmed this order; it will be checked with the broker on connect."
 )
@@ -452,9 +456,8 @@ class TradingSession:
         self._modifying.add(client_order_id)
         try:
             await self._accounts[order.account_id].adapter.modify(order, new_qty, new_limit, new_stop)
-        except (errors.ConnectionLost, errors.Timeout) as exc:
-            self.oms.apply(OrderModifyUnresolved(client_order_id, f"{exc}. Whether the change reached the broker "
-                                                                  "is checked when the connection is back."))
+        except (errors.ConnectionLost, errors.Timeout) as exc:  # the change may or may not have arrived
+            self.oms.apply(OrderModifyUnresolved(client_order_id, f"{str(exc).rstrip('.')}. {CHANGE_UNANSWERED}"))
         except errors.BrokerError as exc:
             self.oms.apply(OrderModifyRejected(client_order_id, str(exc)))
         finally:
