@@ -16,15 +16,20 @@ them, restarts a session on the same data dir, reconciles, and checks:
 - blind_resubmits: an order the broker holds after the restart that it did not hold at the crash
   (the restart sent something nobody asked for).
 
-The three must read 100.0 %, 0 and 0 (exit status 1 otherwise). The strategy API's intake points
-(before / after its idempotency key) are listed under "hooks_missing" until their crash child exists;
-see API_INTAKE_POINTS.
+The strategy API's intake points run the API's own crash child (tests/adapters/api_crash_child.py) in
+the forked process: this runner plays the strategy, posts one intent (its answer is lost: TradeTerm
+died), restarts TradeTerm on the same data dir and posts the same request again (same idempotency
+key), as TradeTermClient's caller would. Resolved there: the retry returns the one order the journal
+holds, sent to the broker once if auto-approved (and past the commit), else waiting for approval.
+
+The three must read 100.0 %, 0 and 0 (exit status 1 otherwise).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import signal
@@ -32,16 +37,19 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from bench.common import emit, machine, peak_rss_mb
 from core.adapters.paper.adapter import PaperBroker
 from core.adapters.paper.config import PaperConfig
 from core.domain import (
     AccountId,
+    ClientOrderId,
     Event,
     Order,
     OrderOrigin,
@@ -54,9 +62,15 @@ from core.domain import (
     StrategyId,
 )
 from core.ports.broker import BrokerOrderState
+from core.ports.journal import IntakeKey
 from core.services.bus import EventBus
 from core.services.session import TradingSession
 from core.storage.journal import SqliteJournal
+from core.strategy_client import ApiUnavailable, TradeTermClient
+from tests.adapters.api_crash_child import IntakePoint
+from tests.adapters.api_crash_child import main as api_child_main
+from tests.adapters.strategy_api_world import TOKEN, start_api, stop_api, strategy_config
+from tests.unit.approvals_world import ACCOUNT as API_ACCOUNT
 
 ACCOUNT = AccountId("PAPER-CRASH")
 NOT_KILLED = 17
@@ -74,8 +88,14 @@ POINTS = (
     "flatten_before_send",  # Flatten's closing order is journaled; not sent
     "flatten_after_send",  # Flatten's closing order reached the broker; its answers lost
 )
-API_INTAKE_POINTS = ("api_intake_before_key", "api_intake_after_key")
-"""The strategy API's intake points: run by the API's own crash child once it exists (not on main yet)."""
+API_INTAKE_POINTS: dict[str, IntakePoint] = {
+    "api_intake_before_key": IntakePoint.BEFORE_COMMIT,  # checked; the order and its key not yet committed
+    "api_intake_after_key": IntakePoint.AFTER_COMMIT,  # the order and its key committed together
+    "api_intake_after_send": IntakePoint.AFTER_SEND,  # auto-approved: the order reached the broker
+    "api_intake_before_answer": IntakePoint.BEFORE_ANSWER,  # all done; the HTTP answer not written
+}
+"""The strategy API's intake points (the key is committed in the order's own transaction)."""
+ALL_POINTS = (*POINTS, *API_INTAKE_POINTS)
 IN_FLIGHT = frozenset({OrderStatus.INITIALIZED, OrderStatus.UNKNOWN, OrderStatus.SUBMITTED,
                        OrderStatus.PENDING_CANCEL, OrderStatus.PENDING_REPLACE})
 ENDED = frozenset({OrderStatus.CANCELED, OrderStatus.FILLED, OrderStatus.REJECTED, OrderStatus.EXPIRED})
@@ -105,10 +125,10 @@ def die() -> None:
 
 
 class DyingJournal(SqliteJournal):
-    def record_orders(self, orders: Sequence[Order]) -> None:
+    def record_orders(self, orders: Sequence[Order], keys: Mapping[ClientOrderId, IntakeKey] | None = None) -> None:
         if Armed.at("submit_before_commit"):
             die()
-        super().record_orders(orders)
+        super().record_orders(orders, keys)
         if Armed.at("submit_after_commit"):
             die()
 
@@ -214,9 +234,9 @@ class Outcome:
     problem: str = ""
 
 
-async def broker_orders(data_dir: Path) -> list[BrokerOrderState]:
+async def broker_orders(data_dir: Path, account: AccountId = ACCOUNT) -> list[BrokerOrderState]:
     """Return the orders the paper broker holds on disk, as the dead process left them."""
-    reader = PaperBroker(ACCOUNT, paper_config(data_dir), lambda event: None)
+    reader = PaperBroker(account, paper_config(data_dir), lambda event: None)
     await reader.connect()
     try:
         return list((await reader.snapshot()).orders)
@@ -270,6 +290,84 @@ def _disagreement(mine: Order | None, theirs: BrokerOrderState) -> list[str]:
     return []
 
 
+# --- the strategy API's intake -------------------------------------------------------------------
+
+API_KEY = "intent-1"
+
+
+def post(port: int, ask: str, signal_time: datetime) -> dict[str, Any]:
+    """Submit the strategy's one intent as its code would (the client retries a lost answer once by itself)."""
+    client = TradeTermClient(f"http://127.0.0.1:{port}", TOKEN, strategy="momo", account=str(API_ACCOUNT))
+    return client.submit("AAPL", "BUY", "10", "LMT", limit_price=ask, signal_time=signal_time,
+                         idempotency_key=API_KEY)
+
+
+def run_api_child(data_dir: Path, point: IntakePoint, auto: bool) -> tuple[int, str, datetime]:
+    """Fork the API's crash child, post the intent (answer lost), return (wait status, limit, signal time)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: serves the API until its point kills it
+        os.close(read_end)
+        os.dup2(write_end, 1)
+        code = NOT_KILLED
+        try:
+            asyncio.run(api_child_main(data_dir, point, auto))
+        except BaseException as exc:  # a child's failure is reported by its exit status
+            sys.stderr.write(f"api crash child {point.value}: {exc!r}\n")
+            code = NOT_KILLED + 1
+        os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end, encoding="utf-8") as ready:
+        line = ready.readline()
+        signal_time = datetime.now(UTC)
+        started = json.loads(line) if line else None
+        if started is not None:
+            try:
+                post(started["port"], started["ask"], signal_time)
+            except ApiUnavailable:
+                pass  # TradeTerm died before answering, as planned
+            else:
+                os.kill(pid, signal.SIGTERM)  # answered: the point was never reached
+    _, status = os.waitpid(pid, 0)
+    return status, started["ask"] if started else "", signal_time
+
+
+async def retry_and_check(data_dir: Path, point: IntakePoint, auto: bool, ask: str, signal_time: datetime) -> Outcome:
+    at_crash = {o.client_order_id for o in await broker_orders(data_dir, API_ACCOUNT)}
+    api = await start_api(data_dir, restore=True, configs=[strategy_config(auto)])
+    try:
+        before_retry = list((await api.world.broker.snapshot()).orders)
+        blind = sum(1 for o in before_retry if o.client_order_id not in at_crash)
+        answer = await asyncio.to_thread(post, api.port, ask, signal_time)
+        orders = api.world.journal.load().orders
+        sent = (await api.world.broker.snapshot()).orders
+        duplicates = max(0, len(orders) - 1) + max(0, len(sent) - 1)
+        problems: list[str] = []
+        if len(orders) != 1 or answer.get("client_order_id") != orders[0].client_order_id:
+            problems.append(f"the retry's answer {answer.get('client_order_id')} is not the one journaled order "
+                            f"of {[str(o.client_order_id) for o in orders]}")
+        else:
+            shown = api.world.session.oms.get(orders[0].client_order_id)
+            waits = not auto or point is IntakePoint.AFTER_COMMIT  # journaled, unsent: a person approves it
+            if shown is None or (shown.status is OrderStatus.PENDING_APPROVAL) is not waits:
+                problems.append(f"the order is {shown.status.value if shown else 'gone'}")
+            if len(sent) != (0 if waits else 1):
+                problems.append(f"the broker holds {len(sent)} order(s)")
+        return Outcome(not problems, duplicates, blind, "; ".join(problems)[:500])
+    finally:
+        await stop_api(api)
+
+
+def run_api_point(name: str, data_dir: Path, rng: random.Random) -> tuple[int, Outcome | None]:
+    """Run one intake crash: auto-approve as the point needs (random where either applies)."""
+    point = API_INTAKE_POINTS[name]
+    auto = True if point is IntakePoint.AFTER_SEND else rng.random() < 0.5
+    status, ask, signal_time = run_api_child(data_dir, point, auto)
+    if not (os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL):
+        return status, None
+    return status, asyncio.run(retry_and_check(data_dir, point, auto, ask, signal_time))
+
+
 # --- the runner ----------------------------------------------------------------------------------
 
 
@@ -293,12 +391,16 @@ def run(points: Sequence[str], runs: int, seed: int, root: Path) -> dict[str, ob
             data_dir = root / f"{point}-{index}"
             data_dir.mkdir()
             done.runs += 1
-            status = run_child(data_dir, point, run_seed)
+            if point in API_INTAKE_POINTS:
+                status, api_outcome = run_api_point(point, data_dir, random.Random(run_seed))
+            else:
+                status = run_child(data_dir, point, run_seed)
+                api_outcome = None
             if not (os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL):
                 done.not_killed += 1
                 first_problems.append(f"{point} seed {run_seed}: the child was never at its point ({status})")
                 continue
-            outcome = asyncio.run(restart_and_check(data_dir))
+            outcome = api_outcome if api_outcome is not None else asyncio.run(restart_and_check(data_dir))
             done.resolved += outcome.resolved
             done.duplicates += outcome.duplicates
             done.blind_resubmits += outcome.blind_resubmits
@@ -311,7 +413,6 @@ def run(points: Sequence[str], runs: int, seed: int, root: Path) -> dict[str, ob
         "duplicates": sum(f.duplicates for f in figures.values()),
         "blind_resubmits": sum(f.blind_resubmits for f in figures.values()),
         "runs": total,
-        "hooks_missing": list(API_INTAKE_POINTS),
         "problems": first_problems,
     }
 
@@ -320,12 +421,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.crash_points", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200, help="runs per point (default 200)")
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: a fresh one, printed)")
-    parser.add_argument("--points", default=",".join(POINTS), help="comma-separated points (default: all)")
+    parser.add_argument("--points", default=",".join(ALL_POINTS), help="comma-separated points (default: all)")
     args = parser.parse_args(argv)
     points = [p for p in args.points.split(",") if p]
-    unknown = sorted(set(points) - set(POINTS))
+    unknown = sorted(set(points) - set(ALL_POINTS))
     if unknown:
-        parser.error(f"unknown point(s) {', '.join(unknown)}; choose from {', '.join(POINTS)}")
+        parser.error(f"unknown point(s) {', '.join(unknown)}; choose from {', '.join(ALL_POINTS)}")
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 1_000_000)
     ram = Path("/dev/shm")  # a kill -9 loses no page cache: a RAM disk is as faithful, and faster
     start = time.perf_counter()

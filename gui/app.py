@@ -6,9 +6,11 @@ import argparse
 import asyncio
 import gc
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
@@ -19,7 +21,10 @@ from core.domain import AccountId, utc_now
 from core.ports.errors import AccountStateError
 from core.ports.journal import JournalError
 from core.services.bus import EventBus
+from core.services.log_redaction import SECRETS
+from core.services.log_redaction import install as install_redaction
 from core.services.session import TradingSession
+from core.services.strategy_api.token import RETIRED_ENV_VAR as API_TOKEN_ENV
 from core.storage.idempotency import IdempotencyError, IdempotencyStore
 from core.storage.journal import SqliteJournal
 from core.storage.outbox import OutboxError
@@ -68,6 +73,7 @@ def create_main_window(
     try:
         intake = IdempotencyStore(paths.root / STRATEGY_API_FILE)
         opened.append(intake.close)
+        journal.adopt_intake_keys(intake.legacy_keys())  # the keys an older TradeTerm kept there
         bus = EventBus()
         session = TradingSession(bus, journal, risk=config.risk)
         secrets = SecretStore()
@@ -149,6 +155,19 @@ def _freeze_survivors(phase: str, info: dict[str, int]) -> None:
         gc.freeze()
 
 
+def configure_logging(stream: TextIO | None = None) -> logging.Handler:
+    """Log INFO and above to stream (stderr) through a handler that masks every secret TradeTerm knows; return it."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    install_redaction([handler])  # on the handler: it sees every logger's records, libraries' included
+    SECRETS.add(os.environ.get(API_TOKEN_ENV))  # a token given through the environment never passes the keyring
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    logging.captureWarnings(True)  # Python warnings go through the handler too, not straight to stderr
+    return handler
+
+
 def _port(text: str) -> int:
     """Parse --api-port: a TCP port, or 0 for any free one (argparse turns the ValueError into exit 2)."""
     if not text.isascii() or not text.isdigit() or not 0 <= int(text) <= MAX_PORT:
@@ -181,7 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from gui.self_check import main as self_check
 
         return self_check()  # before any QApplication: it checks that Qt's platform plugin loads
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("TradeTerm")
     app.setOrganizationName("TradeTerm")

@@ -20,6 +20,7 @@ from core.domain import (
     TradingStateChanged,
 )
 from core.services.bus import EventBus
+from core.services.log_redaction import SECRETS
 from core.services.portfolio import Portfolio
 from core.services.quote_cache import QuoteCache
 from gui.models.fills import FillsTableModel
@@ -110,14 +111,14 @@ class CoreBridge(QObject):
     def _on_connection_changed(self, event: ConnectionChanged) -> None:
         self.connection_changed.emit(str(event.account_id), event.state.value, event.message)
         text = f"{event.account_id}: {event.state.value.lower()}" + (f" ({event.message})" if event.message else "")
-        self.log_message.emit("INFO" if event.state.value != "FAILED" else "ERROR", text)
+        self.log_message.emit("INFO" if event.state.value != "FAILED" else "ERROR", SECRETS.redact(text))
 
     def _on_trading_state_changed(self, event: TradingStateChanged) -> None:
         account = str(event.account_id) if event.account_id is not None else ""
         self.trading_state_changed.emit(account, event.state.value, event.reason)
 
     def _on_log_message(self, event: LogMessage) -> None:
-        self.log_message.emit(event.level, event.text)
+        self.log_message.emit(event.level, SECRETS.redact(event.text))
 
     def _on_broker_pnl(self, event: BrokerPnl) -> None:
         if event.symbol is None:

@@ -97,7 +97,7 @@ class StrategySetup:
         from core.services.strategy_api import StrategyApiServer
 
         try:
-            server = StrategyApiServer(self.approvals, self.intake, self.tokens, port=self._port)
+            server = StrategyApiServer(self.approvals, self.tokens, port=self._port)
         except ValueError as exc:  # a port from the settings that is not a TCP port
             self._session.bus.publish(LogMessage("ERROR", f"Strategy API not started. {exc}"))
             return

@@ -55,7 +55,7 @@ from core.domain.transitions import can_transition
 from core.ports import errors
 from core.ports.broker import BrokerAdapter
 from core.ports.clock import Clock
-from core.ports.journal import Journal, JournalError
+from core.ports.journal import IntakeKey, Journal, JournalError
 from core.ports.manual_fills import MANUAL_FILL_OVERRIDE_AUDIT, ManualFillOverride, ManualFillRefused, ManualFills
 from core.services.bus import EventBus
 from core.services.clock import SystemClock
@@ -310,7 +310,8 @@ class TradingSession:
             raise OrderRefused([FieldError("account_id", f"{account_id} is not connected: connect it first.")])
         return slot
 
-    async def submit(self, request: OrderRequest, *, confirmed_by: str | None = None) -> Order:
+    async def submit(self, request: OrderRequest, *, confirmed_by: str | None = None,
+                     intake_key: IntakeKey | None = None) -> Order:
         """Validate, risk-check, journal and send one order; return it (its status tells what the broker said).
 
         Raises OrderRefused, journaling nothing, when a field is wrong or the account is not connected;
@@ -319,11 +320,13 @@ class TradingSession:
         A close or Flatten order (reduce-only) on an account held by the kill switch, a daily-loss limit or
         a reconciliation mismatch raises ConfirmRequired, journaling nothing; sent again with confirmed_by
         (who confirmed), it goes out and the override is audited.
+        intake_key: the strategy's idempotency key, committed in the order's own transaction (not with a
+        DENIED order: a refused request may be sent again); DuplicateIntakeKey if another order holds it.
         """
-        return await self._submit(request, confirmed_by)
+        return await self._submit(request, confirmed_by, intake_key=intake_key)
 
     async def _submit(self, request: OrderRequest, confirmed_by: str | None,
-                      closed_position: Decimal | None = None) -> Order:
+                      closed_position: Decimal | None = None, *, intake_key: IntakeKey | None = None) -> Order:
         slot = self._gate(request.account_id)
         valid, problems = validate_request(request, self.instruments.find(request.symbol))
         if valid is None:
@@ -344,13 +347,13 @@ class TradingSession:
         )
         self._on_their_way += 1  # orders on their way together share journal commits (group_commit.py)
         try:
-            await self._check_journal_send(slot, order, confirmed_by, closed_position)
+            await self._check_journal_send(slot, order, confirmed_by, closed_position, intake_key)
         finally:
             self._on_their_way -= 1
         return order
 
     async def _check_journal_send(self, slot: AccountSlot, order: Order, confirmed_by: str | None,
-                                  closed_position: Decimal | None) -> None:
+                                  closed_position: Decimal | None, intake_key: IntakeKey | None) -> None:
         alone = self._on_their_way == 1
         refusal = self.risk.evaluate(order, confirmed=confirmed_by is not None, closed_position=closed_position)
         if refusal is not None and refusal.confirm:
@@ -361,7 +364,7 @@ class TradingSession:
             raise OrderRefused([FieldError(refusal.field, refusal.reason)])
         if order.origin is OrderOrigin.STRATEGY:
             order.apply(OrderPendingApproval(order.client_order_id, ts=self.clock.now()))
-            await self.oms.create_durably(order, alone=alone)  # a person approves it (or it expires) later
+            await self.oms.create_durably(order, alone=alone, intake_key=intake_key)  # approved (or expires) later
             return
         state, reason = self.risk.state(order.account_id)
         confirmed = confirmed_by is not None and order.origin.reduce_only and state is not TradingState.ACTIVE
@@ -369,7 +372,7 @@ class TradingSession:
             detail = held_audit_detail(order, state, reason)
             self.journal.record_audit(str(confirmed_by), REDUCE_WHILE_HELD_AUDIT, detail)
         order.apply(OrderSubmitted(order.client_order_id, ts=self.clock.now()))
-        await self.oms.create_durably(order, alone=alone)  # durable before the adapter is called
+        await self.oms.create_durably(order, alone=alone, intake_key=intake_key)  # durable before the send
         stop = self._stopped_meanwhile(slot, confirmed)
         if stop is not None:
             self.oms.apply(OrderRejectedEvent(order.client_order_id, f"Not sent: {stop}"))

@@ -18,6 +18,7 @@ import keyring.core
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 
+from core.services.log_redaction import SECRETS
 from core.storage.memory_keyring import MemoryKeyring
 
 log = logging.getLogger(__name__)
@@ -163,15 +164,18 @@ class SecretStore:
         _check_key(key)
         backend = self.backend
         try:
-            return backend.get_password(self.service, key)
+            value = backend.get_password(self.service, key)
         except Exception as exc:
             raise self._error("read", key, exc) from None
+        SECRETS.add(value)  # from now on masked in every log line
+        return value
 
     def set(self, key: str, value: str) -> None:
         """Store value under key, replacing any previous secret."""
         _check_key(key)
         if not isinstance(value, str) or value == "":
             raise ValueError(f"secret {key!r}: the value must be a non-empty string; use delete() to remove it")
+        SECRETS.add(value)  # from now on masked in every log line
         backend = self.backend
         try:
             backend.set_password(self.service, key, value)

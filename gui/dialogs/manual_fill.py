@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.domain import Order, to_decimal
+from core.domain import NumberError, Order, parse_number
 from core.domain.manual_fill import fill_mismatch
 
 FUTURE_TOLERANCE = timedelta(minutes=1)
@@ -98,9 +98,9 @@ class ManualFillDialog(QDialog):
         """Return (field, problem) for the first entry that does not fit the order, or None if all fit."""
         order, instrument = self._order, self._order.instrument
         try:
-            qty = to_decimal(self.quantity.text(), "quantity")
-        except (TypeError, ValueError):
-            return "quantity", f"{self.quantity.text()!r} is not a number."
+            qty = parse_number(self.quantity.text(), "quantity")
+        except NumberError as exc:
+            return "quantity", exc.problem
         if qty <= 0:
             return "quantity", "The quantity must be greater than zero."
         if qty > order.leaves_qty:
@@ -108,9 +108,9 @@ class ManualFillDialog(QDialog):
         if not instrument.is_on_lot(qty):
             return "quantity", f"{order.symbol} trades in lots of {_plain(instrument.lot_size)}."
         try:
-            price = to_decimal(self.price.text(), "price")
-        except (TypeError, ValueError):
-            return "price", f"{self.price.text()!r} is not a number."
+            price = parse_number(self.price.text(), "price")
+        except NumberError as exc:
+            return "price", exc.problem
         if price <= 0:
             return "price", "The price must be greater than zero."
         if not instrument.is_on_tick(price):
@@ -141,6 +141,6 @@ class ManualFillDialog(QDialog):
             return
         self.error.setText("")
         reason = self.reason.text().strip() if self.override.isChecked() else None
-        self.fillEntered.emit(to_decimal(self.quantity.text()), to_decimal(self.price.text()), self.entered_time(),
-                              reason)
+        self.fillEntered.emit(parse_number(self.quantity.text(), "quantity"), parse_number(self.price.text(), "price"),
+                              self.entered_time(), reason)
         self.accept()

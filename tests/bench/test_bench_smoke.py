@@ -78,6 +78,14 @@ def test_startup_reports_first_paint_and_memory() -> None:
     assert record["streamed_quotes"] > 0
 
 
+def test_fuzz_numbers_feeds_the_ticket_and_the_api_parser_and_finds_nothing_accepted_wrongly() -> None:
+    (record,) = _run("bench.fuzz_numbers", "--inputs", "3000", "--widget-inputs", "50", "--seed", "1")
+    assert record["bench"] == "fuzz_numbers" and record["inputs"] == 3000
+    assert (record["crashes"], record["accepted_suspicious"], record["refused_plain"]) == (0, 0, 0)
+    assert record["accepted"] > 0 and record["refused"] > 0 and record["widget_inputs"] == 50
+    assert set(record["by_kind"]) >= {"json", "plain", "mutated", "grouped", "other_script", "exponent", "random"}
+
+
 def test_crash_points_kills_at_every_point_and_resolves_each_run() -> None:
     (record,) = _run("bench.crash_points", "--runs", "2", "--seed", "7")
     assert record["bench"] == "crash_points" and record["runs_per_point"] == 2

@@ -90,7 +90,7 @@ def test_a_cross_field_problem_is_shown_on_the_scope_and_field_concerned(qtbot: 
 
 def test_save_writes_global_account_and_strategy_limits(qtbot: QtBot) -> None:
     dialog, saved = make_dialog(qtbot)
-    retype(qtbot, edit(dialog, "max_gross_exposure"), "100,000")
+    retype(qtbot, edit(dialog, "max_gross_exposure"), "100000")
     retype(qtbot, edit(dialog, "blocked_symbols"), "gme, amc")
     dialog.select_scope("account", "PAPER-1")
     assert edit(dialog, "max_order_qty").placeholderText() == "inherit: 10000"
