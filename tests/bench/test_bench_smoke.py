@@ -90,8 +90,8 @@ def test_crash_points_kills_at_every_point_and_resolves_each_run() -> None:
     (record,) = _run("bench.crash_points", "--runs", "2", "--seed", "7")
     assert record["bench"] == "crash_points" and record["runs_per_point"] == 2
     points = record["points"]
-    assert isinstance(points, dict) and len(points) == 12
-    assert {"modify_before_send", "modify_after_send", "approval_before_send", "flatten_after_send"} <= set(points)
+    assert isinstance(points, dict) and len(points) == 16
+    assert {"modify_before_send", "modify_after_send", "approval_before_send", "flatten_after_send",
+            "api_intake_before_key", "api_intake_after_key", "api_intake_after_send"} <= set(points)
     assert all(p["not_killed"] == 0 and p["resolved"] == 2 for p in points.values()), points
     assert (record["resolved_pct"], record["duplicates"], record["blind_resubmits"]) == (100.0, 0, 0)
-    assert record["hooks_missing"] == ["api_intake_before_key", "api_intake_after_key"]
