@@ -46,17 +46,15 @@ from core.domain import (
     TradeId,
     TradingState,
     TradingStateChanged,
-    to_decimal,
     validate_request,
 )
 from core.domain import OrderRejected as OrderRejectedEvent
-from core.domain.manual_fill import FillMismatch, fill_mismatch
 from core.domain.transitions import can_transition
 from core.ports import errors
 from core.ports.broker import BrokerAdapter
 from core.ports.clock import Clock
 from core.ports.journal import IntakeKey, Journal, JournalError
-from core.ports.manual_fills import MANUAL_FILL_OVERRIDE_AUDIT, ManualFillOverride, ManualFillRefused, ManualFills
+from core.ports.manual_fills import ManualFillOverride, ManualFills
 from core.services.bus import EventBus
 from core.services.clock import SystemClock
 from core.services.flatten import (
@@ -70,6 +68,7 @@ from core.services.flatten import (
     our_positions,
 )
 from core.services.instruments import InstrumentCatalog
+from core.services.manual_fill_booking import ManualFillEntry, book_manual_fill
 from core.services.oms import OrderManager
 from core.services.portfolio import Portfolio
 from core.services.quote_cache import QuoteCache
@@ -634,31 +633,4 @@ class TradingSession:
             raise ValueError(
                 f"{order.account_id} reports its own executions; fills can be recorded by hand only on an e-mail desk."
             )
-        mismatch = _manual_fill_mismatch(order, quantity, price)
-        if mismatch is not None and (not mismatch.overridable or override is None):
-            raise ManualFillRefused(mismatch.field, mismatch.message)
-        if mismatch is not None and override is not None and not override.reason.strip():
-            raise ManualFillRefused("reason", "Say why this execution is booked beyond the order's limit: "
-                                              "the reason is kept in the audit trail.")
-        fill = adapter.record_fill(client_order_id, quantity, price, ts)
-        if mismatch is not None and override is not None:
-            self.journal.record_audit(
-                override.actor, MANUAL_FILL_OVERRIDE_AUDIT,
-                f"{order.account_id} {client_order_id}: {fill.side.value} {fill.quantity} {fill.symbol} at "
-                f"{fill.price} (trade {fill.trade_id}); limit {order.limit_price}. Reason: {override.reason.strip()}",
-            )
-            self.bus.publish(LogMessage("WARNING", f"{fill.symbol}: execution at {fill.price} booked beyond the "
-                                                   f"limit {order.limit_price} by {override.actor}."))
-
-
-def _manual_fill_mismatch(order: Order, quantity: object, price: object) -> FillMismatch | None:
-    """Return how a hand-entered execution misses its order; a number that does not parse, or a price off the
-    tick, is left to the adapter's own message."""
-    try:
-        qty, px = to_decimal(quantity, "quantity"), to_decimal(price, "price")
-    except (TypeError, ValueError):
-        return None
-    mismatch = fill_mismatch(order, qty, px)
-    if mismatch is not None and mismatch.field == "price" and not order.instrument.is_on_tick(px):
-        return None
-    return mismatch
+        book_manual_fill(order, adapter, self.journal, self.bus, ManualFillEntry(quantity, price, ts, override))
