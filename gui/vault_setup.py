@@ -13,10 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
+from PySide6.QtWidgets import QWidget
+
 from core.domain import LogMessage
 from core.services.bus import EventBus
 from core.storage.secrets import SecretStore
-from core.storage.vault import VaultKeyring
+from core.storage.vault import MIN_PASSWORD_LENGTH, VaultKeyring
 from gui.dialogs.vault_dialog import VaultDialog
 from gui.widgets.main_window import MainWindow
 from gui.widgets.secrets_banner import SecretsBanner
@@ -30,11 +32,20 @@ NO_SECRETS: Final = (
 )
 
 
+def vault_dialog(path: Path, parent: QWidget | None = None) -> VaultDialog:
+    """Return the dialog that creates the vault at path (first use) or unlocks it."""
+    if path.exists():
+        return VaultDialog(str(path), False, lambda password: VaultKeyring.unlock(path, password),
+                           MIN_PASSWORD_LENGTH, parent)
+    return VaultDialog(str(path), True, lambda password: VaultKeyring.create(path, password), MIN_PASSWORD_LENGTH,
+                       parent)
+
+
 def ask_with_dialog(path: Path) -> VaultKeyring | None:
     """Ask for the master password in a modal VaultDialog; return the opened vault, or None if declined."""
-    dialog = VaultDialog(path)
+    dialog = vault_dialog(path)
     dialog.exec()
-    return dialog.vault
+    return dialog.vault if isinstance(dialog.vault, VaultKeyring) else None
 
 
 class SecretsSetup:
@@ -68,11 +79,12 @@ class SecretsSetup:
         bus.publish(LogMessage("WARNING", f"{self.problem} ({self.secrets.describe_backend().detail})"))
 
     def _on_set_up_requested(self) -> None:
-        dialog = VaultDialog(self.vault_path, parent=self._window)
+        dialog = vault_dialog(self.vault_path, parent=self._window)
         dialog.unlocked.connect(self._on_unlocked)
         dialog.open()
 
-    def _on_unlocked(self, vault: VaultKeyring) -> None:
+    def _on_unlocked(self, vault: object) -> None:
+        assert isinstance(vault, VaultKeyring)
         self.secrets.use_backend(vault)
         self.problem = None
         if self.banner is not None:

@@ -1,13 +1,15 @@
 """VaultDialog: the master password of the encrypted secrets vault — create one (typed twice) or unlock it.
 
-Shown at start when there is no OS keyring (gui/vault_setup.py), and from the banner that says
-secrets cannot be stored. A wrong password says so and lets the trader try again or continue
-without secrets; nothing is written until a new vault's two passwords agree.
+Shown at start when there is no OS keyring, and from the banner that says secrets cannot be stored;
+gui/vault_setup.py builds it with `open_vault(password)`, which creates or unlocks the vault and
+raises an error whose text says what was wrong (a wrong password, a damaged file). The dialog then
+says so and lets the trader try again or continue without secrets; nothing is written until a new
+vault's two passwords agree.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -22,36 +24,36 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.storage.vault import MIN_PASSWORD_LENGTH, VaultError, VaultKeyring, WrongPassword
-
 ERROR_STYLE = "color: #c62828;"
 
 
 class VaultDialog(QDialog):
-    """Ask for the vault's master password; `vault` is the opened vault once accepted, else None.
+    """Ask for the vault's master password; `vault` is what `open_vault` returned once accepted, else None.
 
-    Signals: unlocked(VaultKeyring) when the vault was created or unlocked (then the dialog accepts).
+    `location` names the vault file; `creating` asks for the password twice (first use).
+    Signals: unlocked(object) with the opened vault (then the dialog accepts).
     """
 
     unlocked = Signal(object)
 
-    def __init__(self, path: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, location: str, creating: bool, open_vault: Callable[[str], object], min_length: int,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("vaultDialog")
-        self.path = path
-        self.creating = not path.exists()
-        self.vault: VaultKeyring | None = None
+        self.creating = creating
+        self._open_vault = open_vault
+        self.vault: object | None = None
         self.setWindowTitle("Create a secrets vault" if self.creating else "Unlock the secrets vault")
         if self.creating:
             intro = (
                 "No OS keyring was found on this computer (such as GNOME Keyring or KWallet), so TradeTerm can "
                 "keep passwords and tokens in an encrypted file instead:\n"
-                f"{path}\n\n"
-                f"Choose a master password (at least {MIN_PASSWORD_LENGTH} characters). TradeTerm asks for it once "
+                f"{location}\n\n"
+                f"Choose a master password (at least {min_length} characters). TradeTerm asks for it once "
                 "at each start. If you forget it, the secrets in the vault are lost and must be entered again."
             )
         else:
-            intro = f"Enter the master password of your secrets vault:\n{path}"
+            intro = f"Enter the master password of your secrets vault:\n{location}"
         self.intro = QLabel(intro, objectName="vault.intro")
         self.intro.setWordWrap(True)
         self.intro.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -89,11 +91,10 @@ class VaultDialog(QDialog):
         line.returnPressed.connect(self._on_open_clicked)
         return line
 
-    def _refuse(self, text: str, clear: bool = True) -> None:
+    def _refuse(self, text: str) -> None:
         self.status.setText(text)
-        if clear:
-            self.password.clear()
-            self.confirm.clear()
+        self.password.clear()
+        self.confirm.clear()
         self.password.setFocus()
 
     def _on_open_clicked(self) -> None:
@@ -103,13 +104,9 @@ class VaultDialog(QDialog):
             return
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # the key derivation takes a moment on purpose
         try:
-            vault = VaultKeyring.create(self.path, password) if self.creating else VaultKeyring.unlock(self.path,
-                                                                                                       password)
-        except WrongPassword:
-            self._refuse("Wrong master password. Try again, or continue without secrets.")
-            return
-        except VaultError as exc:
-            self._refuse(f"{exc}\n\nYou can continue without secrets.", clear=self.creating)
+            vault = self._open_vault(password)
+        except Exception as exc:  # a wrong password, a damaged or unwritable file: its text says which
+            self._refuse(f"{exc} Try again, or continue without secrets.")
             return
         finally:
             QApplication.restoreOverrideCursor()
