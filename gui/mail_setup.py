@@ -92,9 +92,9 @@ class MailSetup:
             problem = self._secrets.describe_backend()
             if problem.failing:
                 raise PasswordNotKept(
-                    "the password cannot be kept: there is no OS keyring and the secrets vault is locked "
-                    f"({problem.detail}). Set up the vault from the banner at the top of the window, or install "
-                    "a Secret Service such as gnome-keyring and restart TradeTerm.")
+                    "the password cannot be kept: there is no OS keyring and no unlocked secrets vault. Set up the "
+                    "vault from the banner at the top of the window, or install a Secret Service such as "
+                    "gnome-keyring and restart TradeTerm.")
             previous = self._secrets.get(SMTP_PASSWORD)
             self._secrets.set(SMTP_PASSWORD, password)
         try:
@@ -122,7 +122,8 @@ class MailSetup:
         async def send_test(values: Mapping[str, Any], password: str | None) -> None:
             await send_test_mail(SmtpConfig.from_mapping(values["smtp"]), lambda: password or self._password())
 
+        hint = "cannot be kept: no OS keyring or vault" if self._secrets.describe_backend().failing else None
         dialog = EmailSettingsDialog(self._email_document(), has_password, self.save_settings, send_test,
-                                     parent=parent)
+                                     parent=parent, password_hint=hint)
         dialog.open()
         return dialog

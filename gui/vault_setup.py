@@ -26,19 +26,19 @@ from gui.widgets.secrets_banner import SecretsBanner
 VAULT_FILE: Final = "secrets.vault"
 AskVault = Callable[[Path], VaultKeyring | None]
 NO_SECRETS: Final = (
-    "Secrets cannot be stored: there is no OS keyring and the secrets vault is locked. The strategy API, the "
+    "Secrets cannot be stored: there is no OS keyring and no unlocked secrets vault. The strategy API, the "
     "e-mail password and broker logins stay off. Set up the vault (a master password), or install and unlock "
     "a Secret Service such as gnome-keyring (or KWallet) and restart TradeTerm."
 )
 
 
-def vault_dialog(path: Path, parent: QWidget | None = None) -> VaultDialog:
+def vault_dialog(path: Path, skip_text: str = "Continue without secrets", parent: QWidget | None = None) -> VaultDialog:
     """Return the dialog that creates the vault at path (first use) or unlocks it."""
     if path.exists():
         return VaultDialog(str(path), False, lambda password: VaultKeyring.unlock(path, password),
-                           MIN_PASSWORD_LENGTH, parent)
+                           MIN_PASSWORD_LENGTH, skip_text, parent)
     return VaultDialog(str(path), True, lambda password: VaultKeyring.create(path, password), MIN_PASSWORD_LENGTH,
-                       parent)
+                       skip_text, parent)
 
 
 def ask_with_dialog(path: Path) -> VaultKeyring | None:
@@ -79,7 +79,7 @@ class SecretsSetup:
         bus.publish(LogMessage("WARNING", f"{self.problem} ({self.secrets.describe_backend().detail})"))
 
     def _on_set_up_requested(self) -> None:
-        dialog = vault_dialog(self.vault_path, parent=self._window)
+        dialog = vault_dialog(self.vault_path, "Not now", parent=self._window)
         dialog.unlocked.connect(self._on_unlocked)
         dialog.open()
 

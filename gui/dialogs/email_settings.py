@@ -57,6 +57,7 @@ class EmailSettingsDialog(QDialog):
         save: Save,
         send_test: SendTest,
         parent: QWidget | None = None,
+        password_hint: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("emailSettingsDialog")
@@ -76,7 +77,7 @@ class EmailSettingsDialog(QDialog):
             self.security.addItem(label, key)
         self.security.setCurrentIndex(max(0, self.security.findData(smtp.get("security", "starttls"))))
         self.username = self._line("emailSettings.username", str(smtp.get("username", "")), "name@example.com")
-        self.password = self._line("emailSettings.password", "",
+        self.password = self._line("emailSettings.password", "", password_hint if password_hint is not None else
                                    "stored in the keyring — type to replace" if has_password else "")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.sender = self._line("emailSettings.sender", str(smtp.get("sender", "")), "tradeterm@example.com")

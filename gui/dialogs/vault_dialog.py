@@ -37,7 +37,7 @@ class VaultDialog(QDialog):
     unlocked = Signal(object)
 
     def __init__(self, location: str, creating: bool, open_vault: Callable[[str], object], min_length: int,
-                 parent: QWidget | None = None) -> None:
+                 skip_text: str = "Continue without secrets", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("vaultDialog")
         self.creating = creating
@@ -71,7 +71,7 @@ class VaultDialog(QDialog):
         self.buttons = QDialogButtonBox(objectName="vault.buttons")
         self.open_button = QPushButton("Create vault" if self.creating else "Unlock", objectName="vault.openButton")
         self.open_button.setDefault(True)
-        self.skip_button = QPushButton("Continue without secrets", objectName="vault.skipButton")
+        self.skip_button = QPushButton(skip_text, objectName="vault.skipButton")
         self.skip_button.setToolTip("Start without passwords and tokens: the strategy API and the e-mail password "
                                     "stay off until you set up the vault from the banner.")
         self.buttons.addButton(self.open_button, QDialogButtonBox.ButtonRole.AcceptRole)
@@ -87,8 +87,7 @@ class VaultDialog(QDialog):
 
     def _secret_line(self, name: str) -> QLineEdit:
         line = QLineEdit(objectName=name)
-        line.setEchoMode(QLineEdit.EchoMode.Password)
-        line.returnPressed.connect(self._on_open_clicked)
+        line.setEchoMode(QLineEdit.EchoMode.Password)  # Return presses the default button (open) once
         return line
 
     def _refuse(self, text: str) -> None:
@@ -106,7 +105,7 @@ class VaultDialog(QDialog):
         try:
             vault = self._open_vault(password)
         except Exception as exc:  # a wrong password, a damaged or unwritable file: its text says which
-            self._refuse(f"{exc} Try again, or continue without secrets.")
+            self._refuse(f"{exc} Try again, or press {self.skip_button.text()}.")
             return
         finally:
             QApplication.restoreOverrideCursor()

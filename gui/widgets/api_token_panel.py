@@ -103,14 +103,15 @@ class ApiTokenPanel(QWidget):
         """Say the API is off and why (reason: why tokens cannot be kept), or make the panel usable again (None)."""
         self._unavailable = reason
         if reason is not None:
-            self.show_off("Off: strategy tokens cannot be kept (see below)")
-            self._say(f"The strategy API is off: each strategy's token must be kept in the OS keyring or in "
-                      f"TradeTerm's encrypted vault, and neither can be used. {reason} To turn it on, press "
-                      "\"Set up the vault…\" in the banner at the top of the window, or install a Secret Service "
-                      "such as gnome-keyring and restart TradeTerm.", False)
+            self.show_off("Off: no place to keep strategy tokens")
+            self._say("The strategy API is off: its tokens need the OS keyring or TradeTerm's encrypted vault. "
+                      "Press \"Set up the vault…\" in the banner at the top, or install a Secret Service such "
+                      "as gnome-keyring and restart TradeTerm.", False)
+            self.status_label.setToolTip(reason)
         else:
             self.url_label.setText(self._url)
             self.url_label.setStyleSheet("")
+            self.status_label.setToolTip("")
             self._say("Strategy tokens can be kept now: create a token for each strategy.", True)
         self.refresh()
 

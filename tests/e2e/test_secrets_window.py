@@ -120,6 +120,7 @@ async def test_email_not_saved_means_nothing_saved_and_cancel_leaves_settings_al
         window.findChild(QAction, "action.emailSettings").trigger()
         dialog = window.findChild(EmailSettingsDialog, "emailSettingsDialog")
         assert dialog is not None and dialog.isVisible()
+        assert dialog.password.placeholderText() == "cannot be kept: no OS keyring or vault"
         QTest.keyClicks(dialog.host, "smtp.example.com")
         dialog.security.setCurrentIndex(dialog.security.findData("ssl"))
         QTest.keyClicks(dialog.username, "me@example.com")

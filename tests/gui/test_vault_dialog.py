@@ -27,13 +27,14 @@ def test_first_use_creates_the_vault_only_when_both_passwords_agree(qtbot: QtBot
     path = tmp_path / "secrets.vault"
     dialog = vault_dialog(path)
     qtbot.addWidget(dialog)
+    dialog.show()
     assert unnamed_controls(dialog) == []
     assert dialog.confirm.isVisibleTo(dialog) and dialog.open_button.text() == "Create vault"
     assert str(path) in dialog.intro.text() and "master password" in dialog.intro.text()
     QTest.keyClicks(dialog.password, PASSWORD)
     QTest.keyClicks(dialog.confirm, PASSWORD + "x")
-    press_open(dialog)
-    assert "The two passwords differ" in dialog.status.text()
+    QTest.keyClick(dialog.confirm, Qt.Key.Key_Return)  # one attempt, not two (the second would see empty fields)
+    assert dialog.status.text() == "The two passwords differ: type the same master password twice."
     assert dialog.result() != QDialog.DialogCode.Accepted and not path.exists()
     QTest.keyClicks(dialog.password, "short")
     QTest.keyClicks(dialog.confirm, "short")
@@ -54,11 +55,12 @@ def test_a_wrong_password_says_so_and_the_trader_can_retry(qtbot: QtBot, tmp_pat
     SecretStore(backend=VaultKeyring.create(path, PASSWORD)).set("api/strategy/momo", "tok")
     dialog = vault_dialog(path)
     qtbot.addWidget(dialog)
+    dialog.show()
     assert not dialog.confirm.isVisibleTo(dialog) and dialog.open_button.text() == "Unlock"
     QTest.keyClicks(dialog.password, "not the password")
     press_open(dialog)
     assert "Wrong master password" in dialog.status.text()
-    assert "Try again, or continue without secrets." in dialog.status.text()
+    assert "Try again, or press Continue without secrets." in dialog.status.text()
     assert dialog.result() != QDialog.DialogCode.Accepted and dialog.vault is None
     assert dialog.password.text() == ""
     QTest.keyClicks(dialog.password, PASSWORD)
@@ -72,6 +74,7 @@ def test_continue_without_secrets_opens_nothing_and_writes_nothing(qtbot: QtBot,
     path = tmp_path / "secrets.vault"
     dialog = vault_dialog(path)
     qtbot.addWidget(dialog)
+    dialog.show()
     QTest.keyClicks(dialog.password, PASSWORD)
     QTest.mouseClick(dialog.skip_button, Qt.MouseButton.LeftButton)
     assert dialog.result() == QDialog.DialogCode.Rejected and dialog.vault is None
@@ -83,9 +86,10 @@ def test_a_damaged_vault_is_named_and_left_alone(qtbot: QtBot, tmp_path: Path) -
     path.write_bytes(b"not a vault at all")
     dialog = vault_dialog(path)
     qtbot.addWidget(dialog)
+    dialog.show()
     QTest.keyClicks(dialog.password, PASSWORD)
     press_open(dialog)
-    assert "not a TradeTerm vault" in dialog.status.text() and "continue without secrets" in dialog.status.text()
+    assert "not a TradeTerm vault" in dialog.status.text() and "Continue without secrets" in dialog.status.text()
     assert "has not changed it" in dialog.status.text()
     assert str(path) in dialog.status.text()
     assert path.read_bytes() == b"not a vault at all"
