@@ -28,9 +28,10 @@ log = logging.getLogger(__name__)
 DEFAULT_SERVICE: Final = "TradeTerm"
 _ENV_OVERRIDE: Final = "PYTHON_KEYRING_BACKEND"
 _NO_KEYRING_HELP: Final = (
-    "No usable OS keyring was found, so TradeTerm cannot keep passwords and tokens. "
-    "On Linux install and unlock a Secret Service provider (GNOME Keyring or KeePassXC) or KWallet; "
-    "Windows and macOS provide one. TradeTerm never stores secrets in plain files."
+    "No usable OS keyring was found and TradeTerm's encrypted secrets vault is not unlocked, so TradeTerm cannot "
+    "keep passwords and tokens. Set up the vault (a master password) from the banner at the top of the window, or "
+    "on Linux install and unlock a Secret Service provider (GNOME Keyring or KeePassXC) or KWallet; Windows and "
+    "macOS provide one. TradeTerm never stores secrets in plain files."
 )
 
 
