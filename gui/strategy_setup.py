@@ -73,8 +73,9 @@ class StrategySetup:
         self.approvals.restore()
         self._stopped = False
         self._serve: bool | None = None
-        self._late_start: asyncio.Future[None] | None = None
         """Whether `start` was asked to serve the API (None: it has not run yet)."""
+        self._late_start: asyncio.Future[None] | None = None
+        """The API's start once the vault is opened from the banner (after `start` found no tokens)."""
 
     async def start(self, serve: bool = True) -> None:
         """Start the expiry sweep and (unless serve is False) the API; a taken port is reported, not fatal."""
