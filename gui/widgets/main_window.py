@@ -123,6 +123,7 @@ class MainWindow(QMainWindow):
         self._status_timer.timeout.connect(self._on_status_tick)
         self._status_timer.start()
         self._shut = False
+        self._banners: QVBoxLayout | None = None
 
     # --- construction ---------------------------------------------------------------------------
 
@@ -180,6 +181,16 @@ class MainWindow(QMainWindow):
             self.tabifyDockWidget(self.log_dock, dock)
             self.accounts_dock.raise_()
         return dock
+
+    def add_banner(self, banner: QWidget) -> None:
+        """Show banner across the whole top of the window, above the toolbar (notices the trader must not miss)."""
+        if self._banners is None:
+            strip = QWidget(objectName="banners")
+            self._banners = QVBoxLayout(strip)
+            self._banners.setContentsMargins(0, 0, 0, 0)
+            self._banners.setSpacing(0)
+            self.setMenuWidget(strip)
+        self._banners.addWidget(banner)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
