@@ -35,6 +35,7 @@ from core.domain import (
     StrategyId,
     ValidatedRequest,
 )
+from core.ports.manual_fills import ManualFillOverride
 from core.services.flatten import FlattenResult
 from core.services.order_preview import OrderPreview, preview_order
 from core.services.risk import HoldCause, RiskConfig
@@ -477,8 +478,11 @@ class MainWindow(QMainWindow):
         dialog = ManualFillDialog(order, parent=self)
         coid = order.client_order_id
         dialog.fillEntered.connect(
-            lambda qty, price, ts: run_op(self.reporter, f"Record fill {order.symbol}",
-                                          self.session.record_manual_fill(coid, qty, price, ts))
+            lambda qty, price, ts, reason: run_op(
+                self.reporter, f"Record fill {order.symbol}",
+                self.session.record_manual_fill(
+                    coid, qty, price, ts,
+                    None if reason is None else ManualFillOverride(getpass.getuser(), reason)))
         )
         dialog.open()
 
