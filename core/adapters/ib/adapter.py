@@ -107,9 +107,12 @@ class IbBroker:
         self._state = ConnectionState.DISCONNECTED
         self._closing = False
         self._order_id_high = 0
+        self._ids_resync: asyncio.Future[None] | None = None
+        """Set after a 103 until TWS tells the next free order id; new orders wait for it."""
         self._snapshot_lock = asyncio.Lock()
         self._reconnect: asyncio.Task[None] | None = None
         ib = self._ib
+        ib.wrapper.nextValidId = self._on_next_valid_id  # type: ignore[method-assign,assignment]  # ib_async ignores it
         ib.orderStatusEvent += self._tracker.on_status
         ib.execDetailsEvent += self._tracker.on_exec
         ib.commissionReportEvent += self._on_commission
@@ -170,6 +173,10 @@ class IbBroker:
         if self.config.read_only:
             raise OrderRejected("This IB connection is read-only: untick read-only in the connection panel to trade.")
         contract = await self._qualify(order.instrument)
+        if self._ids_resync is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._ids_resync), self.config.request_timeout_s)
+            self._ids_resync = None
         self._require_connected("send the order")
         ib_order = build_order(order, self._account, self.config.outside_rth)
         ib_order.orderId = self._next_order_id()
@@ -212,12 +219,13 @@ class IbBroker:
         if tracked is None or trade is None or trade.orderStatus.status in _DONE:
             self._sink(OrderModifyRejected(order.client_order_id, "The order is no longer working at IB."))
             return
+        previous = (trade.order.totalQuantity, trade.order.lmtPrice, trade.order.auxPrice)
         trade.order.totalQuantity = float(quantity.value)
         if limit_price is not None:
             trade.order.lmtPrice = float(limit_price.value)
         if stop_price is not None:
             trade.order.auxPrice = float(stop_price.value)
-        self._tracker.begin_modify(tracked, (quantity, limit_price, stop_price))
+        self._tracker.begin_modify(tracked, (quantity, limit_price, stop_price), previous)
         self._ib.placeOrder(trade.contract, trade.order)
         self._let_tws_read()
         assert tracked.modify is not None
@@ -370,6 +378,14 @@ class IbBroker:
         if self._local_tws and _sched_yield is not None:
             _sched_yield()
 
+    def _on_next_valid_id(self, order_id: int) -> None:
+        """TWS's answer to reqIds (after a 103): the next order goes out above every id TWS has seen."""
+        self._order_id_high = max(self._order_id_high, order_id - 1)
+        self._ib.client.updateReqId(order_id)  # type: ignore[no-untyped-call]
+        resync, self._ids_resync = self._ids_resync, None
+        if resync is not None and not resync.done():
+            resync.set_result(None)
+
     def _next_order_id(self) -> int:
         """Return an order id above every id used so far (IB answers 103 to a reused one)."""
         order_id = max(self._ib.client.getReqId(), self._order_id_high + 1)
@@ -420,6 +436,9 @@ class IbBroker:
         self._tracker.on_commission(trade, fill, report)
 
     def _on_error(self, req_id: int, code: int, message: str, contract: object) -> None:
+        if code == 103 and self._ids_resync is None:  # ids used elsewhere (TWS, another session): ask for the next
+            self._ids_resync = asyncio.get_running_loop().create_future()
+            self._ib.client.reqIds(1)  # type: ignore[no-untyped-call]
         if self._tracker.on_error(req_id, code, message):
             return
         error = translate_error(code, message)

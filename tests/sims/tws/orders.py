@@ -21,6 +21,7 @@ _ORDER_TYPES = {"MKT": OrderType.MARKET, "LMT": OrderType.LIMIT, "STP": OrderTyp
 _TIFS = {"DAY": TimeInForce.DAY, "GTC": TimeInForce.GTC, "IOC": TimeInForce.IOC, "": TimeInForce.DAY}
 WORKING = ("PreSubmitted", "Submitted")
 _FLOAT_NOISE = Decimal("1e-9")
+PRICE_VARIATION = "The price does not conform to the minimum price variation for this contract."
 STARTING_CASH = Decimal(1_000_000)
 
 
@@ -149,6 +150,9 @@ class OrderBook:
         quantity = _decimal(fields["quantity"], "quantity")
         limit = _optional(fields["limit"])
         aux = _optional(fields["aux"])
+        for price in (limit, aux):
+            if price is not None and price % order.listing.min_tick != 0:
+                raise SimReject(110, PRICE_VARIATION)
         try:
             outcomes = self.engine.modify(
                 order.coid, quantity,
@@ -161,6 +165,28 @@ class OrderBook:
         order.quantity, order.limit_price, order.aux_price = quantity, limit, aux
         order.updated_at = now_utc()
         return outcomes
+
+    def book_inactive(self, client_id: int, order_id: int, listing: Listing, fields: dict[str, str]) -> SimOrder:
+        """Book a new order that IB refuses after validation: it exists, Inactive, and never works."""
+        if order_id <= self.high_water.get(client_id, 0):
+            raise SimReject(103, f"Duplicate order id {order_id}: the next valid id is {self.next_valid_id(client_id)}")
+        self.high_water[client_id] = order_id
+        order = self._validated(client_id, order_id, listing, fields)
+        self._close(order, "Inactive", "Rejected")
+        self.orders[order.key] = order
+        self._by_coid[order.coid] = order
+        return order
+
+    def preview(self, client_id: int, order_id: int, listing: Listing, fields: dict[str, str]) -> SimOrder:
+        """Validate an order for a whatIf preview; it is not booked and never works."""
+        order = self._validated(client_id, order_id, listing, fields)
+        order.status = "PreSubmitted"
+        return order
+
+    def inactivate(self, order: SimOrder) -> None:
+        """Take a working order out of the market as IB does when it refuses it later (status Inactive)."""
+        self.engine.cancel(order.coid)
+        self._close(order, "Inactive", "Rejected")
 
     def cancel(self, client_id: int, order_id: int) -> SimOrder:
         """Cancel a working order of this client; 10147 if unknown, 10148 if it can no longer be cancelled."""
@@ -278,12 +304,18 @@ class OrderBook:
             if account is None or acct == account
         ]
 
-    def executions_since(self, since: datetime | None, account: str, client_id: int) -> list[SimExecution]:
+    def executions_since(self, since: datetime | None, account: str, client_id: int, symbol: str = "",
+                         sec_type: str = "", side: str = "") -> list[SimExecution]:
+        """Executions matching an ExecutionFilter: empty fields match all; side is BUY/SELL (or BOT/SLD)."""
+        action = {"BOT": "BUY", "SLD": "SELL"}.get(side.upper(), side.upper())
         return [
             e for e in self.executions
             if (since is None or e.time >= since)
             and (not account or e.order.account == account)
             and (client_id == 0 or e.order.client_id == client_id)
+            and (not symbol or e.order.listing.symbol == symbol or e.order.listing.local_symbol == symbol)
+            and (not sec_type or e.order.listing.sec_type == sec_type)
+            and (not action or e.order.action == action)
         ]
 
     def _validated(self, client_id: int, order_id: int, listing: Listing, fields: dict[str, str]) -> SimOrder:
@@ -306,9 +338,10 @@ class OrderBook:
                                     ("stop", aux, order_type in ("STP", "STP LMT"))):
             if needed and price is None:
                 raise SimReject(201, f"Order rejected - reason:A {order_type} order needs a {name} price.")
-            if needed and price is not None and (price <= 0 or price % listing.min_tick != 0):
-                raise SimReject(201, f"Order rejected - reason:The {name} price {price} does not conform to the "
-                                     f"minimum price variation of {listing.min_tick} for {listing.local_symbol}.")
+            if needed and price is not None and price <= 0:
+                raise SimReject(201, f"Order rejected - reason:The {name} price {price} must be positive.")
+            if needed and price is not None and price % listing.min_tick != 0:
+                raise SimReject(110, PRICE_VARIATION)
         return SimOrder(
             order_id=order_id, client_id=client_id, perm_id=next(self._perm_ids), listing=listing,
             action=fields["action"], quantity=quantity, order_type=order_type, limit_price=limit, aux_price=aux,
