@@ -58,6 +58,7 @@ from core.services.bus import EventBus
 from core.services.clock import SystemClock
 from core.services.instruments import InstrumentCatalog
 from core.services.oms import OrderManager
+from core.services.order_resolver import OrderResolver
 from core.services.portfolio import Portfolio
 from core.services.quote_cache import QuoteCache
 from core.services.reconciliation import Reconciler, ReconciliationReport
@@ -118,6 +119,7 @@ class TradingSession:
         self.oms = OrderManager(bus, journal)
         self.portfolio = Portfolio(bus, self.instruments, self.clock)
         self._reconciler = Reconciler(bus, self.oms, self.portfolio, journal)
+        self._resolver = OrderResolver(self.oms)
         self.quotes = QuoteCache(bus)
         self.risk = RiskEngine(bus, self.clock, self.quotes, self.portfolio, self.oms, risk)
         self._accounts: dict[AccountId, AccountSlot] = {}
@@ -373,6 +375,12 @@ class TradingSession:
         return order
 
     async def _send(self, slot: AccountSlot, order: Order) -> None:
+        """Send once. A refusal rejects the order; an unknown fate makes it UNKNOWN, never resent.
+
+        A lost connection halts the account (the reconnect reconciles it); a late or failed answer on a
+        live connection leaves that one order UNKNOWN while the resolver asks the broker about it, and
+        the account trades on (the order counts as working for risk meanwhile).
+        """
         coid = order.client_order_id
         try:
             await slot.adapter.submit(order)
@@ -380,7 +388,24 @@ class TradingSession:
             self.oms.apply(OrderRejectedEvent(coid, str(exc)))
         except (errors.BrokerError, OSError, TimeoutError) as exc:
             self.oms.apply(OrderUnknown(coid, f"{exc}. Not resent; it will be checked with the broker."))
-            self._set_trading(slot, TradingState.HALTED, "Connection problem while sending: reconnect to resume.")
+            if isinstance(exc, errors.ConnectionLost) or slot.connection is not ConnectionState.CONNECTED:
+                self._set_trading(slot, TradingState.HALTED, "Connection problem while sending: reconnect to resume.")
+            else:
+                self._spawn(self._resolve(slot, order))
+
+    async def _resolve(self, slot: AccountSlot, order: Order) -> None:
+        """Resolve one UNKNOWN order with the broker; halt the account only if the broker cannot be read."""
+        try:
+            await self._resolver.resolve(slot.adapter, order)
+        except (errors.BrokerError, OSError, TimeoutError) as exc:
+            if slot.connection is not ConnectionState.CONNECTED:
+                return  # halted already; the reconnect reconciles the order
+            account = slot.adapter.account_id
+            self.bus.publish(LogMessage("ERROR", f"{account}: cannot read the broker's orders ({exc}); trading "
+                                                 f"stops until it can. Reconnect to resume."))
+            self._set_trading(slot, TradingState.HALTED,
+                              f"Cannot read the broker's orders to resolve {order.symbol} order "
+                              f"{order.client_order_id}: reconnect to resume.")
 
     async def modify(
         self, client_order_id: ClientOrderId, quantity: object, limit_price: object = None, stop_price: object = None

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import os
 from collections.abc import Awaitable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from ib_async import IB, AccountValue, CommissionReport, Contract, ExecutionFilter, PnL, PnLSingle, Ticker, Trade
@@ -47,7 +47,14 @@ from core.domain import (
     Price,
     Quantity,
 )
-from core.ports.broker import BrokerOrderState, BrokerSnapshot, EventSink, QuoteSink, quotes_one_by_one
+from core.ports.broker import (
+    BrokerOrderState,
+    BrokerSnapshot,
+    EventSink,
+    FoundOrder,
+    QuoteSink,
+    quotes_one_by_one,
+)
 from core.ports.errors import (
     AuthenticationFailed,
     BrokerError,
@@ -62,6 +69,7 @@ T = TypeVar("T")
 _DONE = frozenset({"Filled", "Cancelled", "ApiCancelled", "Inactive"})
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _sched_yield = getattr(os, "sched_yield", None)  # POSIX only
+LOOKUP_FILLS_MARGIN = timedelta(minutes=1)
 _WORTH_LOGGING = frozenset({
     IbErrorKind.CONNECTIVITY_LOST, IbErrorKind.CONNECTIVITY_RESTORED, IbErrorKind.WARNING, IbErrorKind.ERROR,
 })
@@ -278,6 +286,43 @@ class IbBroker:
             orders=tuple(orders.values()),
             fills=tuple(self._fills(executions)),
         )
+
+    async def lookup_order(self, order: Order) -> FoundOrder | None:
+        """Find our order at IB by its orderRef in open and completed orders, with its executions (OrderLookup).
+
+        TWS answers requests in the order it reads them, so an order placed before this request and
+        absent from both lists never reached TWS.
+        """
+        self._require_connected("look the order up")
+        ref = str(order.client_order_id)
+        since = execution_filter_time(order.created_at - LOOKUP_FILLS_MARGIN)
+        async with self._snapshot_lock:
+            ib = self._ib
+            open_trades = await self._request(ib.reqOpenOrdersAsync(), "open orders")
+            completed = await self._request(ib.reqCompletedOrdersAsync(False), "completed orders")
+            executions = await self._request(
+                ib.reqExecutionsAsync(ExecutionFilter(acctCode=self._account, time=since)), "executions"
+            )
+        for trade, done in [(t, False) for t in open_trades] + [(t, True) for t in completed]:
+            if trade.order.orderRef == ref:
+                state = parse_order_state(trade, self._symbol_for(trade.contract), completed=done)
+                fills = [f for f in self._fills(executions) if f.client_order_id == order.client_order_id]
+                return FoundOrder(state, tuple(fills))
+        return None
+
+    async def cancel_all_orders(self, orders: Sequence[Order]) -> None:
+        """Cancel every open order at TWS with one reqGlobalCancel (BulkCancel); IB reports each one canceled.
+
+        One message instead of one per order (ib_async paces requests at 45 a second). It also cancels
+        orders placed outside TradeTerm (in TWS, by other clients): a kill switch means everything.
+        """
+        self._require_connected("cancel all orders")
+        for order in orders:
+            tracked = self._tracker.find(order.client_order_id)
+            if tracked is not None:
+                tracked.cancel_requested = True
+        self._ib.reqGlobalCancel()  # type: ignore[no-untyped-call]
+        self._let_tws_read()
 
     # --- connection ------------------------------------------------------------------------------
 

@@ -50,6 +50,8 @@ class Faults:
     """Send this informational code (a key of NOTICES) about the next new order, which then works as usual."""
     notice_before_ack: bool = False
     """With notice_next: send the notice before the order's openOrder/orderStatus (as TWS often does)."""
+    silent_next: bool = False
+    """Book the next new order but send nothing about it (a TWS that is late to answer); it shows in open orders."""
     off_tick_next: bool = False
     """Answer the next placeOrder (new or modify) with 110: the price breaks a price-dependent tick rule."""
     cancel_refused_next: bool = False
@@ -69,7 +71,7 @@ class Faults:
         self.drop_between_partials = self.drop_before_cancel = self.drop_after_cancel = False
         self.partial_fills = 0
         self.notice_next = None
-        self.notice_before_ack = self.off_tick_next = self.cancel_refused_next = False
+        self.notice_before_ack = self.off_tick_next = self.cancel_refused_next = self.silent_next = False
         self.not_found_on_modify_next = False
 
     def take_notice(self) -> tuple[int, bool] | None:

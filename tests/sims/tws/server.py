@@ -318,6 +318,9 @@ class TwsSimulator(AccountRequests, ImpoliteRequests):
             self._drop(conn, "drop_before_ack")
             self._settle_outcomes(outcomes)
             return
+        if self.faults.silent_next:
+            self.faults.silent_next = False
+            return
         notice = self.faults.take_notice()
         if notice is not None and notice[1]:
             conn.send(conn.encoder.error(order_id, notice[0], NOTICES[notice[0]]))
