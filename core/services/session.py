@@ -51,9 +51,10 @@ from core.domain import (
 from core.domain import OrderRejected as OrderRejectedEvent
 from core.domain.transitions import can_transition
 from core.ports import errors
-from core.ports.broker import BrokerAdapter
+from core.ports.broker import BrokerAdapter, BulkCancel
 from core.ports.clock import Clock
 from core.ports.journal import Journal, JournalError
+from core.services.bulk_cancel import BulkCanceller
 from core.services.bus import EventBus
 from core.services.clock import SystemClock
 from core.services.instruments import InstrumentCatalog
@@ -120,6 +121,7 @@ class TradingSession:
         self.portfolio = Portfolio(bus, self.instruments, self.clock)
         self._reconciler = Reconciler(bus, self.oms, self.portfolio, journal)
         self._resolver = OrderResolver(self.oms)
+        self._bulk = BulkCanceller(bus, self.oms)
         self.quotes = QuoteCache(bus)
         self.risk = RiskEngine(bus, self.clock, self.quotes, self.portfolio, self.oms, risk)
         self._accounts: dict[AccountId, AccountSlot] = {}
@@ -463,16 +465,31 @@ class TradingSession:
         except errors.BrokerError as exc:
             self.oms.apply(OrderCancelRejected(order.client_order_id, str(exc)))
 
-    async def cancel_all(self, account_id: AccountId | None = None) -> int:
+    async def cancel_all(self, account_id: AccountId | None = None, *, bulk: bool = False) -> int:
         """Cancel every working order (of one account, or all); return how many were asked.
 
         The orders go in slices of CANCEL_SLICE, one slice per turn of the event loop, so the window
         keeps painting and taking input through a kill switch over thousands of orders. A slice's
         cancel intents are journaled together, in one transaction and one disk flush, before any of
-        its cancels goes out.
+        its cancels goes out. bulk: an account whose adapter has BulkCancel (IB reqGlobalCancel) gets
+        one request for all its orders, then each order still working after a while is canceled on
+        its own; IB's global cancel also cancels orders placed outside TradeTerm (the kill switch).
         """
         working = [o for o in self.oms.working(account_id) if o.status is not OrderStatus.PENDING_CANCEL]
-        sending: list[asyncio.Task[None]] = []
+        sending: list[asyncio.Future[None]] = []
+        if bulk:
+            in_bulk = {a for a, s in self._accounts.items()
+                       if isinstance(s.adapter, BulkCancel) and s.connection is ConnectionState.CONNECTED}
+            for account in in_bulk:
+                adapter = self._accounts[account].adapter
+                assert isinstance(adapter, BulkCancel)
+                mine = [o for o in working if o.account_id == account]
+                if mine:
+                    sending.append(asyncio.ensure_future(self._bulk.cancel(adapter, mine, self._send_cancel)))
+            asked = len(working)
+            working = [o for o in working if o.account_id not in in_bulk]
+        else:
+            asked = len(working)
         journal_failed = False
         for first in range(0, len(working), CANCEL_SLICE):
             if first:
@@ -497,7 +514,7 @@ class TradingSession:
             sending += [asyncio.ensure_future(self.cancel(o.client_order_id))
                         for o in now if o.client_order_id not in sent]
         await asyncio.gather(*sending, return_exceptions=True)
-        return len(working)
+        return asked
 
     async def kill_switch(self, actor: str) -> int:
         """Halt every account, record who did it, cancel every working order everywhere; return cancels asked.
@@ -508,7 +525,7 @@ class TradingSession:
         working = len(self.oms.working())
         self.journal.record_audit(actor, KILL_SWITCH_AUDIT,
                                   f"halted all accounts; cancelling {working} working order(s)")
-        return await self.cancel_all()
+        return await self.cancel_all(bulk=True)
 
     def resume(self, account_id: AccountId | None, actor: str) -> TradingState:
         """Lift the kill switch (None: globally) or an account's daily-loss hold; return the resulting state."""

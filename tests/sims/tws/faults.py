@@ -58,6 +58,8 @@ class Faults:
     """Answer the next cancel with 161 (not in a cancellable state); the order keeps working."""
     not_found_on_modify_next: bool = False
     """Answer the next modify with 135 (can't find order), as TWS does for a child sent with its parentId."""
+    global_cancel_misses: int = 0
+    """The next reqGlobalCancel leaves this many working orders alone (the client must verify and retry)."""
     realistic: float = 0.0
     """Realistic mode: this share of new orders gets one random notice of NOTICES, before or after its ack."""
     rng: random.Random = field(default_factory=lambda: random.Random(29))

@@ -393,7 +393,9 @@ class TwsSimulator(AccountRequests, ImpoliteRequests):
         conn.send(conn.encoder.error(order_id, 202, "Order Canceled - reason:"))
 
     def _global_cancel(self, conn: ClientConnection, f: list[str]) -> None:
-        for order in [o for o in self.book.orders.values() if o.is_working]:
+        working = [o for o in self.book.orders.values() if o.is_working]
+        missed, self.faults.global_cancel_misses = self.faults.global_cancel_misses, 0
+        for order in working[missed:]:
             self.book.cancel(order.client_id, order.order_id)
             owner = self.connections.get(order.client_id)
             if owner is not None:
