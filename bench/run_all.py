@@ -1,4 +1,4 @@
-"""Run every benchmark (make bench): tick storm with the vn.py reference, click to wire, startup.
+"""Run every benchmark (make bench): tick storm with the vn.py reference, click to wire, kill switch, startup.
 
 Each benchmark prints its own JSON lines; this driver passes them through in one run.
 `--smoke` runs tiny sizes (what tests/bench runs to prove the scripts still work).
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import click_to_wire, startup, tickstorm
+from bench import click_to_wire, kill_switch, startup, tickstorm
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -19,6 +19,7 @@ def main(argv: list[str] | None = None) -> None:
     storm = ["--seconds", "0.5", "--symbols", "100", "--rates", "10000", "0"] if args.smoke else []
     tickstorm.main(storm + (["--no-vnpy"] if args.no_vnpy else []))
     click_to_wire.main(["--orders", "20", "--throughput-orders", "50"] if args.smoke else [])
+    kill_switch.main(["--orders", "10"] if args.smoke else [])
     startup.main(["--runs", "1", "--symbols", "100", "--stream-seconds", "0.3"] if args.smoke else [])
 
 
