@@ -75,3 +75,15 @@ async def test_the_account_halts_only_when_tws_cannot_be_read(desk: Desk, sim: T
     await until(lambda: desk.trading() is TradingState.HALTED)
     reason = desk.session.account(ACCOUNT).reason
     assert "Cannot read the broker's orders" in reason and "reconnect" in reason
+
+
+async def test_a_late_rejection_of_an_unknown_order_shows_ibs_reason(desk: Desk, sim: TwsSimulator) -> None:
+    sim.faults.silent_next = True
+    late = await desk.session.submit(await desk.order(-50))
+    assert late.status is OrderStatus.UNKNOWN
+    at_ib = sim.book.find_by_ref(str(late.client_order_id))
+    assert at_ib is not None
+    sim.inactivate(at_ib, "The order size exceeds the size limit set in TWS")
+    await until(lambda: late.status is OrderStatus.REJECTED)
+    assert late.reason == "IB rejected the order: The order size exceeds the size limit set in TWS"
+    assert desk.trading() is TradingState.ACTIVE

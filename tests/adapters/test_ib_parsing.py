@@ -33,6 +33,7 @@ from core.adapters.ib.parsing import (
     instrument_from_details,
     parse_cash,
     parse_fill,
+    parse_order_state,
     parse_order_status,
     parse_position,
     parse_quote,
@@ -288,3 +289,23 @@ def test_config_presets_and_validation() -> None:
         with pytest.raises(ValueError, match=re.escape(words)):
             IbConfig.from_mapping(bad)
     assert make_instrument().symbol == "AAPL"
+
+
+def test_order_state_reason_is_ibs_latest_word_in_the_traders_terms() -> None:
+    from ib_async import Contract, Trade, TradeLogEntry
+    from ib_async import Order as IbOrder
+    from ib_async import OrderStatus as IbStatus
+
+    when = datetime(2026, 12, 6, 15, 0, tzinfo=UTC)
+    trade = Trade(
+        contract=Contract(secType="STK", symbol="AAPL", currency="USD"),
+        order=IbOrder(orderId=7, action="BUY", totalQuantity=10, orderRef="T261206150000ABCDEFG"),
+        orderStatus=IbStatus(orderId=7, status="Inactive"),
+        log=[TradeLogEntry(when, "PendingSubmit"),
+             TradeLogEntry(when, "Cancelled", "Error 201, reqId 7: Order rejected - reason:Size above the TWS limit",
+                           201),
+             TradeLogEntry(when, "Inactive")],
+    )
+    state = parse_order_state(trade, "AAPL")
+    assert state.status is OrderStatus.REJECTED
+    assert state.reason == "IB rejected the order: Size above the TWS limit"

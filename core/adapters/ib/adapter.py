@@ -200,9 +200,10 @@ class IbBroker:
         try:
             await asyncio.wait_for(asyncio.shield(tracked.ack), self.config.order_timeout_s)
         except TimeoutError:
+            self._tracker.give_up_waiting(tracked)
             raise Timeout(
                 f"IB did not confirm the {order.symbol} order within {self.config.order_timeout_s:g} s; it may be "
-                "working. TradeTerm checks it with IB on reconnect and will not resend it."
+                "working. TradeTerm asks IB about it and will not resend it."
             ) from None
 
     async def cancel(self, order: Order) -> None:

@@ -428,9 +428,8 @@ def parse_order_state(trade: Trade, symbol: str, completed: bool = False) -> Bro
     order, status = trade.order, trade.orderStatus
     filled = to_decimal(order.filledQuantity if completed else status.filled) or Decimal(0)
     perm_id = order.permId or status.permId
-    reason = ""
-    if trade.log and trade.log[-1].errorCode:
-        reason = translate_error(trade.log[-1].errorCode, trade.log[-1].message).text
+    said = next((entry for entry in reversed(trade.log) if entry.errorCode), None)  # IB's latest word on it
+    reason = translate_error(said.errorCode, _ib_words(said.message)).text if said is not None else ""
     return BrokerOrderState(
         client_order_id=client_order_id_of(order.orderRef),
         broker_order_id=BrokerOrderId(str(perm_id) if perm_id else f"{order.clientId}:{order.orderId}"),
@@ -441,6 +440,12 @@ def parse_order_state(trade: Trade, symbol: str, completed: bool = False) -> Bro
         status=parse_order_status(status.status, filled),
         reason=reason,
     )
+
+
+def _ib_words(log_message: str) -> str:
+    """Return IB's own text from an ib_async log message ("Error 201, reqId 7: Order rejected - reason:...")."""
+    head, sep, rest = log_message.partition(": ")
+    return rest if sep and head.startswith(("Error ", "Warning ")) else log_message
 
 
 def parse_position(position: IbPosition) -> BrokerPosition:

@@ -38,6 +38,7 @@ from core.domain import (
     Price,
     Quantity,
 )
+from core.domain import OrderRejected as OrderRejectedEvent
 from core.ports.broker import EventSink
 from core.ports.errors import BrokerError, OrderRejected
 
@@ -68,6 +69,8 @@ class Tracked:
     modify_target: tuple[Quantity, Price | None, Price | None] | None = None
     modify_previous: tuple[Any, Any, Any] | None = None
     """ib_async's (totalQuantity, lmtPrice, auxPrice) before the change, put back if IB refuses it."""
+    late: bool = False
+    """The submit gave up waiting for IB's answer: a refusal that comes later is published as an event."""
     last_note: str = ""
     """IB's latest message about the order (e.g. 201's reason), the reason shown if IB then ends it."""
 
@@ -127,6 +130,12 @@ class OrderTracker:
         tracked.modify = asyncio.get_running_loop().create_future()
         tracked.modify_target = target
         tracked.modify_previous = previous
+
+    def give_up_waiting(self, tracked: Tracked) -> None:
+        """The submit stopped waiting for IB's answer (the order is UNKNOWN): a late answer is published instead."""
+        tracked.late = True
+        if tracked.ack is not None:
+            tracked.ack.add_done_callback(_retrieve)
 
     def find(self, client_order_id: ClientOrderId) -> Tracked | None:
         return self.tracked.get(client_order_id)
@@ -281,6 +290,8 @@ class OrderTracker:
         tracked.closed = True
         if tracked.ack is not None and not tracked.ack.done():
             tracked.ack.set_exception(error)
+        if tracked.late and isinstance(error, OrderRejected):  # submit gave up: the order is UNKNOWN, say it now
+            self._sink(OrderRejectedEvent(tracked.client_order_id, str(error)))
 
     def _close(self, tracked: Tracked, reason: str) -> None:
         if tracked.closed:
@@ -347,3 +358,9 @@ class OrderTracker:
         if not fill.commissionReport.execId:
             self._sink(LogMessage("WARNING", f"IB sent no commission for execution {exec_id}; it is booked as zero."))
         self._sink(OrderFilled(coid, parse_fill(fill, self._account_id, self._symbol_for(fill.contract))))
+
+
+def _retrieve(future: asyncio.Future[None]) -> None:
+    """Mark a late answer's exception as seen: nobody awaits the ack of an order whose submit gave up."""
+    if not future.cancelled():
+        future.exception()
