@@ -116,3 +116,11 @@ async def test_the_account_summary_sends_only_the_tags_asked_for(ib: IB) -> None
 async def _until(condition: Any) -> None:
     while not condition():
         await asyncio.sleep(0.01)
+
+
+async def test_an_order_without_exchange_is_refused_with_321_and_not_booked(ib: IB, sim: TwsSimulator) -> None:
+    errors: list[int] = []
+    ib.errorEvent += lambda req_id, code, message, contract_: errors.append(code)
+    ib.placeOrder(Stock("XXX"), LimitOrder("BUY", 1, 10.0))
+    await answered(_until(lambda: 321 in errors))
+    assert sim.book.orders == {}

@@ -285,6 +285,9 @@ class TwsSimulator(AccountRequests, ImpoliteRequests):
             "action": f[16], "quantity": f[17], "order_type": f[18], "limit": f[19], "aux": f[20], "tif": f[21],
             "account": f[23], "order_ref": f[26], "outside_rth": f[33],
         }
+        if not int(f[2] or 0) and not f[9]:  # no conId and no exchange: TWS refuses it before looking the contract up
+            self._burn_id(conn, order_id)
+            raise SimReject(321, "Error validating request.-'bC' : cause - Please enter exchange")
         if is_what_if(f, self.server_version):
             self._what_if(conn, order_id, f, fields)
             return
