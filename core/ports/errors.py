@@ -40,7 +40,10 @@ class OrderNotFound(BrokerError):
 
 
 class RateLimited(BrokerError):
-    """The broker refused the request because too many were sent; `retry_after_s` says when to try again."""
+    """The broker refused the request because too many were sent; `retry_after_s` says when to try again.
+
+    Raised by submit, it means the order was not placed (it is rejected, not unknown).
+    """
 
     def __init__(self, message: str = "", retry_after_s: float | None = None) -> None:
         wait = f" Wait {retry_after_s:g} s, then try again." if retry_after_s is not None else " Wait, then try again."
@@ -49,10 +52,13 @@ class RateLimited(BrokerError):
 
 
 class BrokerApiError(BrokerError):
-    """The broker answered with an error TradeTerm has no better name for; `code` is the broker's own."""
+    """The broker answered with an error TradeTerm has no better name for; `code` is the broker's own.
+
+    The message is the broker's words for the trader (name the code in it where it helps, e.g. "IB error 321: ...").
+    """
 
     def __init__(self, message: str, code: int | str | None = None) -> None:
-        super().__init__(f"{message} (broker error {code})" if code is not None else message)
+        super().__init__(message)
         self.code = code
 
 

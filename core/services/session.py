@@ -386,7 +386,7 @@ class TradingSession:
         coid = order.client_order_id
         try:
             await slot.adapter.submit(order)
-        except errors.OrderRejected as exc:
+        except (errors.OrderRejected, errors.RateLimited) as exc:  # refused: the broker did not take it
             self.oms.apply(OrderRejectedEvent(coid, str(exc)))
         except (errors.BrokerError, OSError, TimeoutError) as exc:
             self.oms.apply(OrderUnknown(coid, f"{exc}. Not resent; it will be checked with the broker."))

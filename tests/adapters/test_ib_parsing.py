@@ -51,6 +51,7 @@ from core.ports.errors import (
     MarketClosed,
     OrderNotFound,
     OrderRejected,
+    RateLimited,
 )
 from tests.factories import make_instrument, make_order
 
@@ -116,6 +117,9 @@ def test_done_states_of_ib_are_final_or_canceled_here() -> None:
         (110, "The price does not conform to the minimum price variation for this contract.",
          IbErrorKind.PRICE_REFUSED, OrderRejected, "minimum price variation"),
         (135, "Can't find order with id =7", IbErrorKind.ORDER_NOT_FOUND, OrderNotFound, "cannot find this order"),
+        (100, "Max rate of messages per second has been exceeded:max=50 rec=55 (1)", IbErrorKind.RATE_LIMITED,
+         RateLimited, "Wait 1 s, then try again."),
+        (9999, "Exotic failure", IbErrorKind.ERROR, BrokerApiError, "IB error 9999: Exotic failure"),
     ],
 )
 def test_error_codes_become_the_error_hierarchy_in_words(

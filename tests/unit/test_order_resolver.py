@@ -19,7 +19,7 @@ from core.adapters.paper.adapter import PaperBroker
 from core.adapters.paper.config import PaperConfig
 from core.domain import AccountId, Order, OrderRequest, OrderStatus, OrderType, Side, TradingState
 from core.ports.broker import FoundOrder
-from core.ports.errors import Timeout
+from core.ports.errors import RateLimited, Timeout
 from core.services.bus import EventBus
 from core.services.order_resolver import NEVER_REACHED, OrderResolver
 from core.services.risk import RiskConfig
@@ -37,8 +37,12 @@ class LatePaper(PaperBroker):
     lose_next_ack = False
     drop_next_order = False
     unreadable = False
+    rate_limit_next = False
 
     async def submit(self, order: Order) -> None:
+        if self.rate_limit_next:
+            self.rate_limit_next = False
+            raise RateLimited(retry_after_s=1)
         if self.drop_next_order:
             self.drop_next_order = False
             raise Timeout(LOST_ACK)
@@ -129,3 +133,14 @@ async def test_the_account_halts_only_when_the_broker_cannot_be_read(desk: tuple
     assert order.status is OrderStatus.UNKNOWN
     slot = session.account(ACCOUNT)
     assert slot.trading is TradingState.HALTED and "Cannot read the broker's orders" in slot.reason
+
+
+async def test_a_rate_limited_order_is_rejected_in_words_and_the_account_trades_on(
+    desk: tuple[TradingSession, LatePaper]
+) -> None:
+    session, broker = desk
+    broker.rate_limit_next = True
+    order = await session.submit(resting_buy(session))
+    assert order.status is OrderStatus.REJECTED, "refused by the broker: not placed, so not unknown"
+    assert "too many requests" in order.reason and "Wait 1 s, then try again." in order.reason
+    assert session.account(ACCOUNT).trading is TradingState.ACTIVE

@@ -49,6 +49,7 @@ from core.ports.errors import (
     MarketClosed,
     OrderNotFound,
     OrderRejected,
+    RateLimited,
 )
 
 UNSET_DOUBLE = 1.7976931348623157e308
@@ -109,6 +110,7 @@ class IbErrorKind(StrEnum):
     PRICE_REFUSED = "PRICE_REFUSED"
     ORDER_CANCELED = "ORDER_CANCELED"
     ORDER_NOT_FOUND = "ORDER_NOT_FOUND"
+    RATE_LIMITED = "RATE_LIMITED"
     DUPLICATE_ORDER_ID = "DUPLICATE_ORDER_ID"
     CANCEL_REJECTED = "CANCEL_REJECTED"
     MODIFY_REJECTED = "MODIFY_REJECTED"
@@ -142,16 +144,17 @@ _ORDER_KINDS = frozenset({
     IbErrorKind.PRICE_REFUSED, IbErrorKind.ORDER_NOT_FOUND,
 })
 _REFUSES_NEW = frozenset({
-    IbErrorKind.ORDER_REJECTED, IbErrorKind.INVALID_INSTRUMENT, IbErrorKind.PRICE_REFUSED,
+    IbErrorKind.RATE_LIMITED, IbErrorKind.ORDER_REJECTED, IbErrorKind.INVALID_INSTRUMENT, IbErrorKind.PRICE_REFUSED,
     IbErrorKind.DUPLICATE_ORDER_ID, IbErrorKind.ORDER_NOT_FOUND, IbErrorKind.NOT_CONNECTED,
 })
 _REFUSES_MODIFY = frozenset({
-    IbErrorKind.ORDER_REJECTED, IbErrorKind.INVALID_INSTRUMENT, IbErrorKind.PRICE_REFUSED,
+    IbErrorKind.RATE_LIMITED, IbErrorKind.ORDER_REJECTED, IbErrorKind.INVALID_INSTRUMENT, IbErrorKind.PRICE_REFUSED,
     IbErrorKind.DUPLICATE_ORDER_ID, IbErrorKind.ORDER_NOT_FOUND, IbErrorKind.MODIFY_REJECTED,
     IbErrorKind.NOT_CONNECTED,
 })
 
 ERROR_CODES: Mapping[int, tuple[IbErrorKind, str]] = MappingProxyType({
+    100: (IbErrorKind.RATE_LIMITED, "TWS refused the request: more than 50 API messages a second (error 100)."),
     103: (IbErrorKind.DUPLICATE_ORDER_ID,
           "TWS refused the order id as already used (error 103); TradeTerm moved its order ids on. "
           "The order was not placed: send it again."),
@@ -273,6 +276,8 @@ def to_broker_error(error: IbError) -> BrokerError:
         return OrderRejected(error.text)
     if error.kind is IbErrorKind.ORDER_NOT_FOUND:
         return OrderNotFound(error.text)
+    if error.kind is IbErrorKind.RATE_LIMITED:
+        return RateLimited(error.text, retry_after_s=1.0)
     if error.kind in (IbErrorKind.NOT_CONNECTED, IbErrorKind.CONNECTIVITY_LOST):
         return ConnectionLost(error.text)
     return BrokerApiError(error.text, error.code)

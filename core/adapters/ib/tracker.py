@@ -40,7 +40,7 @@ from core.domain import (
 )
 from core.domain import OrderRejected as OrderRejectedEvent
 from core.ports.broker import EventSink
-from core.ports.errors import BrokerError, OrderRejected
+from core.ports.errors import BrokerError, OrderRejected, RateLimited
 
 log = logging.getLogger(__name__)
 
@@ -290,7 +290,7 @@ class OrderTracker:
         tracked.closed = True
         if tracked.ack is not None and not tracked.ack.done():
             tracked.ack.set_exception(error)
-        if tracked.late and isinstance(error, OrderRejected):  # submit gave up: the order is UNKNOWN, say it now
+        if tracked.late and isinstance(error, OrderRejected | RateLimited):  # the order is UNKNOWN: say it now
             self._sink(OrderRejectedEvent(tracked.client_order_id, str(error)))
 
     def _close(self, tracked: Tracked, reason: str) -> None:
