@@ -182,3 +182,38 @@ async def test_103_costs_one_order_and_the_next_goes_out_above_the_ids_used_else
     second = await desk.session.submit(await desk.order(-51))
     assert second.status is OrderStatus.ACCEPTED, second.reason
     assert desk.trading() is TradingState.ACTIVE
+
+
+# --- slow cancels and IB's servers ----------------------------------------------------------------
+
+
+async def test_an_order_filled_while_its_cancel_is_pending_counts_as_filled(desk: Desk, sim: TwsSimulator) -> None:
+    order = await desk.session.submit(await desk.order(-50))
+    sim.faults.slow_cancel_next = True
+    await desk.session.cancel(order.client_order_id)
+    assert order.status is OrderStatus.PENDING_CANCEL
+    await until(lambda: at_ib(sim, order.client_order_id).status == "PendingCancel")
+    sim.fill_order(at_ib(sim, order.client_order_id))
+    await until(lambda: order.status is OrderStatus.FILLED)
+    assert desk.session.portfolio.positions(ACCOUNT)[0].quantity == 10
+    other = await desk.session.submit(await desk.order(-51))
+    sim.faults.slow_cancel_next = True
+    await desk.session.cancel(other.client_order_id)
+    await until(lambda: at_ib(sim, other.client_order_id).status == "PendingCancel")
+    sim.confirm_pending_cancels()
+    await until(lambda: other.status is OrderStatus.CANCELED)
+
+
+async def test_tws_losing_ibs_servers_halts_the_account_until_it_is_back_and_reconciled(
+    desk: Desk, sim: TwsSimulator
+) -> None:
+    order = await desk.session.submit(await desk.order(-50))
+    sim.servers_lost()
+    await until(lambda: desk.trading() is TradingState.HALTED)
+    assert "lost its connection to IB's servers" in desk.session.account(ACCOUNT).reason
+    sim.fill_order(at_ib(sim, order.client_order_id))  # the exchange fills it while TWS is cut off
+    sim.servers_restored(data_lost=True)
+    await until(lambda: desk.trading() is TradingState.ACTIVE)
+    await until(lambda: order.status is OrderStatus.FILLED)
+    again = await desk.session.submit(await desk.order(-51))
+    assert again.status is OrderStatus.ACCEPTED, again.reason

@@ -80,7 +80,8 @@ class IbBroker:
 
     Events:
         ConnectionChanged(account_id, state, message): CONNECTING -> CONNECTED | FAILED on connect;
-            RECONNECTING when TWS drops us (each failed attempt repeats it with the reason), CONNECTED
+            RECONNECTING when TWS drops us (each failed attempt repeats it with the reason), or when TWS
+            loses IB's servers (1100; CONNECTED again on 1101/1102, and the session reconciles), CONNECTED
             again after a reconnect (the session then reconciles); DISCONNECTED on disconnect.
         Quote(symbol, bid, ask, last, close, volume, bid_size, ask_size): market data of subscribed instruments.
         AccountUpdated(account_id, cash): IB's CashBalance per currency, on connect and when it changes.
@@ -115,6 +116,8 @@ class IbBroker:
         self._state = ConnectionState.DISCONNECTED
         self._closing = False
         self._order_id_high = 0
+        self._servers_lost = False
+        """TWS said 1100 (it lost IB's servers) and has not said 1101/1102 yet: the API socket is still up."""
         self._ids_resync: asyncio.Future[None] | None = None
         """Set after a 103 until TWS tells the next free order id; new orders wait for it."""
         self._snapshot_lock = asyncio.Lock()
@@ -362,8 +365,9 @@ class IbBroker:
                 self._ib.reqMktData(await self._qualify(instrument))
 
     def _on_disconnected(self) -> None:
-        if self._closing or self._state is not ConnectionState.CONNECTED:
+        if self._closing or (self._state is not ConnectionState.CONNECTED and not self._servers_lost):
             return
+        self._servers_lost = False
         self._tracker.fail_pending(ConnectionLost(
             "The connection to TWS dropped before IB confirmed the order; TradeTerm checks it on reconnect "
             "and will not resend it."
@@ -491,6 +495,14 @@ class IbBroker:
         if error.kind in _WORTH_LOGGING and code != 200:  # 200 on a request surfaces as InvalidInstrument
             level = "INFO" if error.kind is IbErrorKind.CONNECTIVITY_RESTORED else "WARNING"
             self._sink(LogMessage(level, f"IB {self.account_id}: {error.text}"))
+        if code == 1100 and self._state is ConnectionState.CONNECTED:
+            self._servers_lost = True
+            self._publish(ConnectionState.RECONNECTING, f"TWS at {self._where} lost its connection to IB's servers "
+                                                        "(error 1100): orders cannot reach IB until TWS is back.")
+        elif code in (1101, 1102) and self._servers_lost:
+            self._servers_lost = False  # orders may have filled or ended meanwhile: the session reconciles
+            back = f"TWS is connected to IB's servers again. {self._connected_text()}"
+            self._publish(ConnectionState.CONNECTED, back)
         if code == 1101:
             for instrument in self._subscribed.values():
                 contract_ = self._contracts.get(instrument.symbol)

@@ -54,6 +54,8 @@ class Faults:
     """Book the next new order but send nothing about it (a TWS that is late to answer); it shows in open orders."""
     off_tick_next: bool = False
     """Answer the next placeOrder (new or modify) with 110: the price breaks a price-dependent tick rule."""
+    slow_cancel_next: bool = False
+    """Answer the next cancel with PendingCancel only; the order can still fill until confirm_pending_cancels()."""
     cancel_refused_next: bool = False
     """Answer the next cancel with 161 (not in a cancellable state); the order keeps working."""
     not_found_on_modify_next: bool = False
@@ -74,6 +76,7 @@ class Faults:
         self.partial_fills = 0
         self.notice_next = None
         self.notice_before_ack = self.off_tick_next = self.cancel_refused_next = self.silent_next = False
+        self.slow_cancel_next = False
         self.not_found_on_modify_next = False
 
     def take_notice(self) -> tuple[int, bool] | None:

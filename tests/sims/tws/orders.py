@@ -19,7 +19,7 @@ from tests.sims.tws.market import Listing
 
 _ORDER_TYPES = {"MKT": OrderType.MARKET, "LMT": OrderType.LIMIT, "STP": OrderType.STOP, "STP LMT": OrderType.STOP_LIMIT}
 _TIFS = {"DAY": TimeInForce.DAY, "GTC": TimeInForce.GTC, "IOC": TimeInForce.IOC, "": TimeInForce.DAY}
-WORKING = ("PreSubmitted", "Submitted")
+WORKING = ("PreSubmitted", "Submitted", "PendingCancel")
 _FLOAT_NOISE = Decimal("1e-9")
 PRICE_VARIATION = "The price does not conform to the minimum price variation for this contract."
 STARTING_CASH = Decimal(1_000_000)

@@ -360,10 +360,32 @@ class TwsSimulator(AccountRequests, ImpoliteRequests):
         owner.send(owner.encoder.open_order(order))
         owner.send(owner.encoder.order_status(order))
 
+    def confirm_pending_cancels(self) -> None:
+        """The exchange confirms every PendingCancel: each is Cancelled, then 202, as for a plain cancel."""
+        for order in [o for o in self.book.orders.values() if o.status == "PendingCancel"]:
+            self.book.cancel(order.client_id, order.order_id)
+            owner = self.connections.get(order.client_id)
+            if owner is not None:
+                owner.send(owner.encoder.open_order(order))
+                owner.send(owner.encoder.order_status(order))
+                owner.send(owner.encoder.error(order.order_id, 202, "Order Canceled - reason:"))
+
     def inactivate(self, order: SimOrder, reason: str) -> None:
         """Refuse a working order after the fact (201, then Inactive), as IB does at the open or on margin."""
         self.book.inactivate(order)
         self._reject_inactive(self.connections.get(order.client_id) or next(iter(self._sockets)), order, reason)
+
+    def servers_lost(self) -> None:
+        """Tell every client TWS lost IB's servers (1100); the API sockets stay up."""
+        for conn in list(self._sockets):
+            conn.send(conn.encoder.error(-1, 1100, "Connectivity between IB and Trader Workstation has been lost."))
+
+    def servers_restored(self, data_lost: bool = False) -> None:
+        """Tell every client TWS is back with IB's servers: 1101 (market data lost: resubscribe) or 1102."""
+        code, kept = (1101, "data lost") if data_lost else (1102, "data maintained")
+        for conn in list(self._sockets):
+            conn.send(conn.encoder.error(-1, code, "Connectivity between IB and Trader Workstation has been "
+                                                   f"restored - {kept}."))
 
     def use_ids_elsewhere(self, client_id: int, count: int) -> None:
         """Use `count` order ids of client_id from another session (TWS, another program): 103 for a reused one."""
@@ -375,6 +397,14 @@ class TwsSimulator(AccountRequests, ImpoliteRequests):
             self.faults.drop_before_cancel = False
             self._drop(conn, "drop_before_cancel")
             return
+        if self.faults.slow_cancel_next:  # PendingCancel now; the exchange confirms later (or fills first)
+            self.faults.slow_cancel_next = False
+            order = self.book.orders.get((conn.client_id, order_id))
+            if order is not None and order.is_working:
+                order.status = "PendingCancel"
+                conn.send(conn.encoder.open_order(order))
+                conn.send(conn.encoder.order_status(order))
+                return
         if self.faults.cancel_refused_next:
             self.faults.cancel_refused_next = False
             known = self.book.orders.get((conn.client_id, order_id))
