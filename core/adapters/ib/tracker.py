@@ -259,11 +259,6 @@ class OrderTracker:
             self._note(tracked, error.text)
         return True
 
-    def lookup(self, client_order_id: ClientOrderId) -> Trade | None:
-        """Return ib_async's trade of our order, if this session has seen it."""
-        tracked = self.tracked.get(client_order_id)
-        return tracked.trade if tracked is not None else None
-
     # --- helpers ---------------------------------------------------------------------------------
 
     def _get(self, coid: ClientOrderId, trade: Trade) -> Tracked:
