@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
-from ib_async import IB, ExecutionFilter, LimitOrder, Stock
+from ib_async import IB, ExecutionFilter, Forex, Future, LimitOrder, Stock
 
 from tests.sims.tws import TwsSimulator
 from tests.sims.tws.testing import no_decoder_errors
@@ -124,3 +125,44 @@ async def test_an_order_without_exchange_is_refused_with_321_and_not_booked(ib: 
     ib.placeOrder(Stock("XXX"), LimitOrder("BUY", 1, 10.0))
     await answered(_until(lambda: 321 in errors))
     assert sim.book.orders == {}
+
+
+# --- cash as IB books it ------------------------------------------------------------------------------
+
+
+def cash_of(ib: IB, currency: str) -> Decimal:
+    values = [v for v in ib.accountValues() if v.tag == "CashBalance" and v.currency == currency]
+    return Decimal(values[-1].value) if values else Decimal(0)
+
+
+async def fill(ib: IB, sim: TwsSimulator, contract: Any, order: Any, price: Decimal) -> None:
+    ib.placeOrder(contract, order)
+    await answered(_until(lambda: any(o.order_ref == order.orderRef for o in sim.book.orders.values())))
+    placed = next(o for o in sim.book.orders.values() if o.order_ref == order.orderRef)
+    sim.fill_order(placed, price)
+    await answered(_until(lambda: any(f.execution.orderRef == order.orderRef for f in ib.fills())))
+
+
+async def test_a_future_debits_commission_not_its_notional(ib: IB, sim: TwsSimulator) -> None:
+    (es,) = await answered(ib.qualifyContractsAsync(Future(localSymbol="ESZ6", exchange="CME")))
+    before = cash_of(ib, "USD")
+    await fill(ib, sim, es, LimitOrder("BUY", 1, 5200.0, orderRef="FUT1"), Decimal("5200"))
+    await answered(_until(lambda: cash_of(ib, "USD") != before))
+    assert cash_of(ib, "USD") == before - Decimal("2.25"), "a future's notional never leaves the cash"
+    margin = [v for v in ib.accountValues() if v.tag == "InitMarginReq"]
+    assert margin and Decimal(margin[-1].value) > 0
+
+
+async def test_a_forex_buy_creates_the_bought_currencys_balance(ib: IB, sim: TwsSimulator) -> None:
+    (eur,) = await answered(ib.qualifyContractsAsync(Forex("EURUSD")))
+    before = cash_of(ib, "USD")
+    await fill(ib, sim, eur, LimitOrder("BUY", 10000, 1.085, orderRef="FX1"), Decimal("1.085"))
+    await answered(_until(lambda: cash_of(ib, "EUR") == 10000))
+    assert cash_of(ib, "USD") == before - Decimal("10850") - Decimal("2.00")
+
+
+async def test_a_stock_positions_average_cost_includes_commission(ib: IB, sim: TwsSimulator) -> None:
+    await fill(ib, sim, await aapl(ib), LimitOrder("BUY", 100, 150.0, orderRef="STK1"), Decimal("150"))
+    await answered(_until(lambda: any(p.contract.symbol == "AAPL" for p in ib.positions())))
+    (position,) = [p for p in ib.positions() if p.contract.symbol == "AAPL"]
+    assert Decimal(str(position.avgCost)) == Decimal("150.01"), "150 a share plus $1 commission over 100 shares"

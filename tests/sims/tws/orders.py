@@ -94,9 +94,13 @@ class SimExecution:
 
 @dataclass(slots=True)
 class Holding:
+    """A position as IB reports it: avg_price includes commission (avgCost / multiplier), realized is net of it."""
+
     quantity: Decimal = Decimal(0)
     avg_price: Decimal = Decimal(0)
     realized: Decimal = Decimal(0)
+    gross_avg: Decimal = Decimal(0)
+    """The average fill price without commission (a future's close moves cash by it)."""
 
 
 class OrderBook:
@@ -235,11 +239,8 @@ class OrderBook:
             self._close(order, "Filled", "Filled")
         sign = Decimal(1) if order.action == "BUY" else Decimal(-1)
         commission = listing.commission(shares, price)
-        self._book_position(order.account, listing, sign * shares, price)
-        cash = self.cash.setdefault(order.account, {"USD": STARTING_CASH})
-        cash[listing.currency] = (
-            cash.get(listing.currency, Decimal(0)) - sign * shares * price * listing.contract_multiplier - commission
-        )
+        gross_realized = self._book_position(order.account, listing, sign * shares, price, commission)
+        self._book_cash(order.account, listing, sign * shares, price, commission, gross_realized)
         seq = next(self._exec_seq)
         execution = SimExecution(
             exec_id=f"0000e0d5.{order.perm_id:08x}.{seq:02d}.01", order=order, shares=shares, price=price,
@@ -248,21 +249,51 @@ class OrderBook:
         self.executions.append(execution)
         return execution
 
-    def _book_position(self, account: str, listing: Listing, signed: Decimal, price: Decimal) -> None:
+    def _book_position(self, account: str, listing: Listing, signed: Decimal, price: Decimal,
+                       commission: Decimal = Decimal(0)) -> Decimal:
+        """Book a fill on the position as IB does: avgCost includes commission, realized P&L is net of it.
+
+        Returns the realized P&L before commissions (what a future's close moves into cash).
+        """
         holding = self.holdings.setdefault((account, listing.key), Holding())
         before = holding.quantity
         after = before + signed
+        per_unit = commission / (abs(signed) * listing.contract_multiplier)
+        direction_of_trade = Decimal(1) if signed > 0 else Decimal(-1)
+        gross = Decimal(0)
         if before == 0 or (before > 0) == (signed > 0):
-            holding.avg_price = (holding.avg_price * abs(before) + price * abs(signed)) / abs(after)
+            cost = price + direction_of_trade * per_unit  # a buy costs more, a short sale brings in less
+            holding.avg_price = (holding.avg_price * abs(before) + cost * abs(signed)) / abs(after)
+            holding.gross_avg = (holding.gross_avg * abs(before) + price * abs(signed)) / abs(after)
         else:
             closed = min(abs(before), abs(signed))
             direction = Decimal(1) if before > 0 else Decimal(-1)
-            holding.realized += (price - holding.avg_price) * closed * direction * listing.contract_multiplier
+            multiplier = listing.contract_multiplier
+            gross = (price - holding.gross_avg) * closed * direction * multiplier
+            holding.realized += (price - holding.avg_price) * closed * direction * multiplier - per_unit * closed * \
+                multiplier
             if after != 0 and (after > 0) != (before > 0):
-                holding.avg_price = price
+                holding.avg_price = price + direction_of_trade * per_unit
+                holding.gross_avg = price
         holding.quantity = after
         if after == 0:
-            holding.avg_price = Decimal(0)
+            holding.avg_price = holding.gross_avg = Decimal(0)
+        return gross
+
+    def _book_cash(self, account: str, listing: Listing, signed: Decimal, price: Decimal, commission: Decimal,
+                   gross_realized: Decimal) -> None:
+        """Move cash as IB does: a stock trade pays its notional; a forex trade exchanges one currency for the
+        other (the bought currency gets a balance); a future moves no notional (its margin is a requirement,
+        not a debit), only the realized P&L of a close. Commission is always paid."""
+        cash = self.cash.setdefault(account, {"USD": STARTING_CASH})
+        currency = listing.currency
+        if listing.sec_type == "CASH":
+            cash[listing.symbol] = cash.get(listing.symbol, Decimal(0)) + signed
+            cash[currency] = cash.get(currency, Decimal(0)) - signed * price - commission
+        elif listing.sec_type == "FUT":
+            cash[currency] = cash.get(currency, Decimal(0)) + gross_realized - commission
+        else:
+            cash[currency] = cash.get(currency, Decimal(0)) - signed * price * listing.contract_multiplier - commission
 
     def _close(self, order: SimOrder, status: str, completed: str) -> None:
         order.status = status
