@@ -217,3 +217,23 @@ async def test_tws_losing_ibs_servers_halts_the_account_until_it_is_back_and_rec
     await until(lambda: order.status is OrderStatus.FILLED)
     again = await desk.session.submit(await desk.order(-51))
     assert again.status is OrderStatus.ACCEPTED, again.reason
+
+
+async def test_a_modify_tws_never_answers_is_not_published_by_a_later_status(
+    sim: TwsSimulator, tmp_path: Path
+) -> None:
+    desk = Desk(sim, tmp_path, order_timeout_s=0.3)
+    await desk.session.connect(ACCOUNT)
+    try:
+        order = await desk.session.submit(await desk.order(-50))
+        old = order.limit_price
+        assert old is not None
+        sim.faults.ignore_modify_next = True
+        await desk.session.modify(order.client_order_id, "10", str(old.value - Decimal("0.10")))
+        assert order.status is OrderStatus.ACCEPTED and order.limit_price == old, "IB never confirmed the change"
+        sim.fill_order(at_ib(sim, order.client_order_id))  # TWS reports the order as it was, filled
+        await until(lambda: order.status is OrderStatus.FILLED)
+        assert order.limit_price == old
+        assert not [e for e in desk.events.of_type(OrderModified) if e.client_order_id == order.client_order_id]
+    finally:
+        await desk.close()

@@ -244,7 +244,9 @@ class IbBroker:
         try:
             await asyncio.wait_for(asyncio.shield(tracked.modify), self.config.order_timeout_s)
         except TimeoutError:
-            raise Timeout(f"IB did not confirm the change within {self.config.order_timeout_s:g} s.") from None
+            self._tracker.give_up_modify(tracked)
+            raise Timeout(f"IB did not confirm the change within {self.config.order_timeout_s:g} s; the order "
+                          "shows what IB last confirmed, and the change if IB confirms it later.") from None
 
     async def subscribe(self, instruments: Sequence[Instrument]) -> None:
         """Stream quotes for these instruments (qualified first); raise InvalidInstrument naming any IB lacks."""

@@ -137,6 +137,18 @@ class OrderTracker:
         if tracked.ack is not None:
             tracked.ack.add_done_callback(_retrieve)
 
+    def give_up_modify(self, tracked: Tracked) -> None:
+        """The modify stopped waiting for IB: ib_async's copy goes back to what IB last confirmed.
+
+        If TWS applies the change after all, its openOrder shows the new fields and OrderModified follows
+        then; a status of the order as it was publishes nothing.
+        """
+        if tracked.trade is not None and tracked.modify_previous is not None:
+            order = tracked.trade.order
+            order.totalQuantity, order.lmtPrice, order.auxPrice = tracked.modify_previous
+        if tracked.modify is not None:
+            tracked.modify.add_done_callback(_retrieve)
+
     def find(self, client_order_id: ClientOrderId) -> Tracked | None:
         return self.tracked.get(client_order_id)
 
@@ -295,9 +307,12 @@ class OrderTracker:
         self._sink(OrderCanceled(tracked.client_order_id, reason))
 
     def _finish_modify(self, tracked: Tracked) -> None:
-        if not tracked.awaiting_modify or tracked.modify_target is None:
+        """Publish the change once TWS's own copy of the order (its latest openOrder) shows it."""
+        if not tracked.awaiting_modify or tracked.modify_target is None or tracked.trade is None:
             return
         quantity, limit, stop = tracked.modify_target
+        if not _shows(tracked.trade, quantity, limit, stop):
+            return  # a status of the order as it was (a fill, say): the change is still on its way
         tracked.modify_target = tracked.modify_previous = None
         self._sink(OrderModified(tracked.client_order_id, quantity, limit, stop))
         assert tracked.modify is not None
@@ -353,6 +368,14 @@ class OrderTracker:
         if not fill.commissionReport.execId:
             self._sink(LogMessage("WARNING", f"IB sent no commission for execution {exec_id}; it is booked as zero."))
         self._sink(OrderFilled(coid, parse_fill(fill, self._account_id, self._symbol_for(fill.contract))))
+
+
+def _shows(trade: Trade, quantity: Quantity, limit: Price | None, stop: Price | None) -> bool:
+    """Whether ib_async's copy of the order (updated by each openOrder from TWS) has these fields."""
+    order = trade.order
+    return float(order.totalQuantity) == float(quantity.value) \
+        and (limit is None or order.lmtPrice == float(limit.value)) \
+        and (stop is None or order.auxPrice == float(stop.value))
 
 
 def _retrieve(future: asyncio.Future[None]) -> None:

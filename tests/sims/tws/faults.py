@@ -50,6 +50,8 @@ class Faults:
     """Send this informational code (a key of NOTICES) about the next new order, which then works as usual."""
     notice_before_ack: bool = False
     """With notice_next: send the notice before the order's openOrder/orderStatus (as TWS often does)."""
+    ignore_modify_next: bool = False
+    """Read the next modify and do nothing with it, answering nothing (a TWS that lost it)."""
     silent_next: bool = False
     """Book the next new order but send nothing about it (a TWS that is late to answer); it shows in open orders."""
     off_tick_next: bool = False
@@ -76,7 +78,7 @@ class Faults:
         self.partial_fills = 0
         self.notice_next = None
         self.notice_before_ack = self.off_tick_next = self.cancel_refused_next = self.silent_next = False
-        self.slow_cancel_next = False
+        self.slow_cancel_next = self.ignore_modify_next = False
         self.not_found_on_modify_next = False
 
     def take_notice(self) -> tuple[int, bool] | None:

@@ -338,6 +338,9 @@ class TwsSimulator(AccountRequests, ImpoliteRequests):
 
     def _modify(self, conn: ClientConnection, existing: SimOrder, fields: dict[str, str]) -> None:
         """A placeOrder with the id of a working order: change it, or refuse as TWS does (it keeps working)."""
+        if self.faults.ignore_modify_next:
+            self.faults.ignore_modify_next = False
+            return
         if self.faults.not_found_on_modify_next:
             self.faults.not_found_on_modify_next = False
             raise SimReject(135, f"Can't find order with id ={existing.order_id}")
