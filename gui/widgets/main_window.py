@@ -35,6 +35,7 @@ from core.domain import (
     StrategyId,
     ValidatedRequest,
 )
+from core.ports.manual_fills import ManualFillOverride
 from core.services.flatten import FlattenResult
 from core.services.order_preview import OrderPreview, preview_order
 from core.services.risk import HoldCause, RiskConfig
@@ -122,6 +123,7 @@ class MainWindow(QMainWindow):
         self._status_timer.timeout.connect(self._on_status_tick)
         self._status_timer.start()
         self._shut = False
+        self._banners: QVBoxLayout | None = None
 
     # --- construction ---------------------------------------------------------------------------
 
@@ -179,6 +181,16 @@ class MainWindow(QMainWindow):
             self.tabifyDockWidget(self.log_dock, dock)
             self.accounts_dock.raise_()
         return dock
+
+    def add_banner(self, banner: QWidget) -> None:
+        """Show banner across the whole top of the window, above the toolbar (notices the trader must not miss)."""
+        if self._banners is None:
+            strip = QWidget(objectName="banners")
+            self._banners = QVBoxLayout(strip)
+            self._banners.setContentsMargins(0, 0, 0, 0)
+            self._banners.setSpacing(0)
+            self.setMenuWidget(strip)
+        self._banners.addWidget(banner)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -466,8 +478,11 @@ class MainWindow(QMainWindow):
         dialog = ManualFillDialog(order, parent=self)
         coid = order.client_order_id
         dialog.fillEntered.connect(
-            lambda qty, price, ts: run_op(self.reporter, f"Record fill {order.symbol}",
-                                          self.session.record_manual_fill(coid, qty, price, ts))
+            lambda qty, price, ts, reason: run_op(
+                self.reporter, f"Record fill {order.symbol}",
+                self.session.record_manual_fill(
+                    coid, qty, price, ts,
+                    None if reason is None else ManualFillOverride(getpass.getuser(), reason)))
         )
         dialog.open()
 
