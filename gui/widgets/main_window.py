@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolBar, QWidget
 
@@ -30,9 +30,10 @@ from gui.widgets.log_view import LogView
 from gui.widgets.order_ticket import OrderTicketWidget
 from gui.widgets.status_bar import StatusBarView
 from gui.widgets.toolbar import add_to_toolbar, make_action
+from gui.widgets.window_layout import LayoutSettings, WindowLayout
 
 
-class WindowSettings(Protocol):
+class WindowSettings(LayoutSettings, Protocol):
     """What the window reads and writes of the settings store (gui never imports storage)."""
 
     def watchlist(self) -> Sequence[str]: ...
@@ -40,12 +41,6 @@ class WindowSettings(Protocol):
     def confirm_orders(self) -> bool: ...
 
     def set_confirm_orders(self, confirm: bool) -> None: ...
-
-    def window_geometry(self) -> bytes | None: ...
-
-    def window_state(self) -> bytes | None: ...
-
-    def set_window_layout(self, geometry: bytes, state: bytes) -> None: ...
 
     def set_risk(self, document: Mapping[str, Any]) -> None: ...
 
@@ -82,8 +77,7 @@ class MainWindow(QMainWindow):
                                     lambda text: self.log_view.add("ERROR", text))
         self.themes.show(self.themes.theme)
         self._wire()
-        self._default_state = self.saveState()
-        self._restore_layout()
+        self.window_layout = WindowLayout(self, self.docks, settings, lambda text: self.log_view.add("ERROR", text))
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(250)
         self._status_timer.timeout.connect(self._on_status_tick)
@@ -210,45 +204,18 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if self._first_show:
             self._first_show = False
-            state = self.settings.window_state()
-            if state is None:
-                self.docks.apply_default_sizes(self)
-            else:
-                # Again, now that the window has its size: restored before it, the docks were laid
-                # out in a smaller window and came back narrower (the watchlist clipped its last column).
-                self.restoreState(QByteArray(state))
-            QTimer.singleShot(0, self, self._capture_default_state)
-
-    def _capture_default_state(self) -> None:
-        if self.settings.window_state() is None:
-            self._default_state = self.saveState()
-
-    def _restore_layout(self) -> None:
-        geometry, state = self.settings.window_geometry(), self.settings.window_state()
-        if geometry is not None:
-            self.restoreGeometry(QByteArray(geometry))
-        if state is not None:
-            self.restoreState(QByteArray(state))
+            self.window_layout.first_shown()
 
     def reset_layout(self) -> None:
         """Put every dock back where it started."""
-        self.restoreState(self._default_state)
-        for dock in self.findChildren(QDockWidget):
-            dock.show()
-        self.docks.apply_default_sizes(self)
+        self.window_layout.reset()
 
     # --- shutdown -------------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self._save_layout()
+        self.window_layout.save()
         super().closeEvent(event)
         self.closed.emit()
-
-    def _save_layout(self) -> None:
-        try:
-            self.settings.set_window_layout(bytes(self.saveGeometry().data()), bytes(self.saveState().data()))
-        except Exception as exc:  # a broken settings file must not stop the window from closing
-            self.log_view.add("ERROR", f"Layout not saved: {exc}")
 
     async def shutdown(self) -> None:
         """Stop timers, disconnect every account and close the journal."""
