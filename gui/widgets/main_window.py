@@ -164,7 +164,7 @@ class MainWindow(QMainWindow):
         bridge, status, panel, buttons = self.bridge, self.status, self.accounts_panel, self.orders_panel
         bridge.log_message.connect(self.log_view.add)
         bridge.connection_changed.connect(panel.set_connection)
-        bridge.connection_changed.connect(lambda account_id, *_: status.show_account(account_id))
+        bridge.connection_changed.connect(status.on_connection_changed)
         bridge.trading_state_changed.connect(self._on_trading_state_changed)
         bridge.trading_state_changed.connect(status.trading_state_widget.on_trading_state_changed)
         bridge.reconciliation_required.connect(self.accounts.ask_reconciliation)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QStatusBar
 
-from core.domain import AccountId, BrokerPnl, TradingState
+from core.domain import AccountId, BrokerPnl, ConnectionState, TradingState
 from core.services.session_view import SessionView
 from gui.models.format import fmt_signed
 from gui.widgets.trading_state import TradingStateWidget
@@ -55,6 +55,9 @@ class StatusBarView:
                       f"<span style='color:{_TRADING_COLORS[status.trading]}'>{status.trading.value.lower()}</span>"
                       f"{broker}")
         label.setToolTip(status.reason)
+
+    def on_connection_changed(self, account_id: AccountId, _state: ConnectionState, _message: str) -> None:
+        self.show_account(account_id)
 
     def on_broker_pnl(self, account_id: AccountId, pnl: BrokerPnl) -> None:
         self._broker_pnl[account_id] = pnl
