@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolBar, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolBar, QVBoxLayout, QWidget
 
 from core.domain import AccountId, TradingState
 from core.services.session import TradingSession
@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
         self._status_timer.timeout.connect(self._on_status_tick)
         self._status_timer.start()
         self._shut = False
+        self._banners: QVBoxLayout | None = None
 
     # --- construction ---------------------------------------------------------------------------
 
@@ -115,6 +116,16 @@ class MainWindow(QMainWindow):
     def add_dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         """Add a dock the composition root builds (approvals, strategy API); tabbed with the blotters."""
         return self.docks.add(self, title, name, widget, area)
+
+    def add_banner(self, banner: QWidget) -> None:
+        """Show banner across the whole top of the window, above the toolbar (notices the trader must not miss)."""
+        if self._banners is None:
+            strip = QWidget(objectName="banners")
+            self._banners = QVBoxLayout(strip)
+            self._banners.setContentsMargins(0, 0, 0, 0)
+            self._banners.setSpacing(0)
+            self.setMenuWidget(strip)
+        self._banners.addWidget(banner)
 
     def add_tool_action(self, text: str, name: str, shortcut: str, slot: Any) -> QAction:
         """Add an action (with its hotkey) to the toolbar; the composition root adds the ones widgets cannot build."""

@@ -166,4 +166,5 @@ def test_the_trading_state_widget_shows_the_global_state(qtbot: QtBot) -> None:
     widget.on_trading_state_changed(AccountId("PAPER-1"), TradingState.HALTED, "Disconnected.")
     assert widget.state is TradingState.ACTIVE
     widget.on_trading_state_changed(None, TradingState.HALTED, "Kill switch pulled by ana.")
-    assert widget.state is TradingState.HALTED and "HALTED" in widget.text() and widget.toolTip() == "Kill switch pulled by ana."
+    assert widget.state is TradingState.HALTED and "HALTED" in widget.text()
+    assert widget.toolTip() == "Kill switch pulled by ana."
