@@ -92,7 +92,23 @@ class OrderPendingCancel(OrderEvent):
 
 @dataclass(frozen=True, slots=True)
 class OrderPendingReplace(OrderEvent):
-    pass
+    """A change was asked of the broker: the new quantity and prices, journaled before the request leaves.
+
+    After a crash, reconciliation compares them with the broker's order to tell whether the change
+    was applied. `quantity` is None only in journals written before these fields existed.
+    """
+
+    quantity: Quantity | None = None
+    limit_price: Price | None = None
+    stop_price: Price | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderModifyUnresolved(OrderEvent):
+    """Whether a change reached the broker cannot be told yet; the order stays PENDING_REPLACE, flagged,
+    and may be changed (or canceled) again. `reason` says what the trader should check."""
+
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,6 +75,10 @@ class BrokerOrderState:
     filled_qty: Decimal
     status: OrderStatus
     reason: str = ""
+    limit_price: Decimal | None = None
+    """The order's limit price as the broker works it; None if it has none or the broker does not report it."""
+    stop_price: Decimal | None = None
+    """The order's stop (trigger) price as the broker works it; None if it has none or is not reported."""
 
 
 @dataclass(frozen=True, slots=True)

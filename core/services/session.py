@@ -29,6 +29,7 @@ from core.domain import (
     OrderCancelRejected,
     OrderDenied,
     OrderModifyRejected,
+    OrderModifyUnresolved,
     OrderOrigin,
     OrderPendingApproval,
     OrderPendingCancel,
@@ -53,6 +54,7 @@ from core.ports import errors
 from core.ports.broker import BrokerAdapter
 from core.ports.clock import Clock
 from core.ports.journal import IntakeKey, Journal, JournalError
+from core.ports.manual_fills import ManualFillOverride, ManualFills
 from core.services.bus import EventBus
 from core.services.clock import SystemClock
 from core.services.flatten import (
@@ -66,6 +68,7 @@ from core.services.flatten import (
     our_positions,
 )
 from core.services.instruments import InstrumentCatalog
+from core.services.manual_fill_booking import ManualFillEntry, book_manual_fill
 from core.services.oms import OrderManager
 from core.services.portfolio import Portfolio
 from core.services.quote_cache import QuoteCache
@@ -91,6 +94,10 @@ CANCEL_SLICE = 50
 """Orders cancel_all journals and sends per turn of the event loop: about 15 ms of work for paper
 orders on the benchmark VM, so the window repaints between slices instead of freezing for the whole."""
 
+CHANGE_UNANSWERED = (
+    "Whether the change reached the broker shows when the broker answers, or is checked when the connection is "
+    "back; you may change or cancel the order again meanwhile."
+)
 IN_FLIGHT_AT_RESTART = (
     "TradeTerm stopped before the broker confirmed this order; it will be checked with the broker on connect."
 )
@@ -131,6 +138,8 @@ class TradingSession:
         """Orders in submit, past validation: between their risk check and the broker's answer."""
         self._unanswered_cancels: set[ClientOrderId] = set()
         """Orders restored as PENDING_CANCEL: the process that journaled the cancel died before its answer."""
+        self._modifying: set[ClientOrderId] = set()
+        """Orders whose change (modify) this process has asked and is awaiting the adapter's answer to."""
         bus.subscribe(ConnectionChanged, self._on_connection_changed)
         bus.subscribe(TradingStateChanged, self._on_trading_state_changed)
         bus.subscribe(StrategyDisabled, self._on_strategy_disabled)
@@ -201,7 +210,9 @@ class TradingSession:
 
     async def _reconcile(self, slot: AccountSlot) -> ReconciliationReport:
         account = slot.adapter.account_id
-        report = await self._reconciler.run(slot.adapter, slot.lost_at, self._unanswered_cancels)
+        replaces = [o.client_order_id for o in self.oms.working(account)
+                    if o.status is OrderStatus.PENDING_REPLACE and o.client_order_id not in self._modifying]
+        report = await self._reconciler.run(slot.adapter, slot.lost_at, self._unanswered_cancels, replaces)
         slot.lost_at = None
         self._unanswered_cancels = {c for c in self._unanswered_cancels
                                     if (o := self.oms.get(c)) is not None and o.account_id != account}
@@ -418,12 +429,17 @@ class TradingSession:
         """Change a working order's quantity and prices: validated and risk-checked like a new order.
 
         Raises OrderRefused (nothing sent) for a bad field, a quantity not above what has filled, or a
-        risk refusal; a broker refusal puts the order back as it was and says why (order.reason).
+        risk refusal; a broker refusal puts the order back as it was and says why (order.reason). The
+        change asked is journaled (OrderPendingReplace) before it is sent; when its answer is lost (the
+        connection drops) the order stays PENDING_REPLACE, flagged, and the next reconciliation settles
+        it from the broker's order. Such a flagged order may be changed again.
         """
         order = self.oms.get(client_order_id)
         if order is None:
             raise KeyError(f"no order {client_order_id}")
-        if order.status not in (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED):
+        unresolved = order.status is OrderStatus.PENDING_REPLACE and order.needs_reconciliation \
+            and client_order_id not in self._modifying
+        if order.status not in (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED) and not unresolved:
             raise OrderRefused([FieldError("quantity", f"The order is {order.status.value.lower()}; "
                                                        "only a working order can be changed.")])
         request = OrderRequest(order.account_id, order.symbol, order.side, quantity, order.order_type,
@@ -441,11 +457,16 @@ class TradingSession:
         refusal = self.risk.evaluate(candidate)
         if refusal is not None:
             raise OrderRefused([FieldError(refusal.field, refusal.reason)])
-        self.oms.apply(OrderPendingReplace(client_order_id))
+        self.oms.apply(OrderPendingReplace(client_order_id, new_qty, new_limit, new_stop))
+        self._modifying.add(client_order_id)
         try:
             await self._accounts[order.account_id].adapter.modify(order, new_qty, new_limit, new_stop)
+        except (errors.ConnectionLost, errors.Timeout) as exc:  # the change may or may not have arrived
+            self.oms.apply(OrderModifyUnresolved(client_order_id, f"{str(exc).rstrip('.')}. {CHANGE_UNANSWERED}"))
         except errors.BrokerError as exc:
             self.oms.apply(OrderModifyRejected(client_order_id, str(exc)))
+        finally:
+            self._modifying.discard(client_order_id)
         return order
 
     async def cancel(self, client_order_id: ClientOrderId) -> None:
@@ -596,22 +617,26 @@ class TradingSession:
         return targets, unread
 
     async def record_manual_fill(
-        self, client_order_id: ClientOrderId, quantity: object, price: object, ts: datetime
+        self, client_order_id: ClientOrderId, quantity: object, price: object, ts: datetime,
+        override: ManualFillOverride | None = None,
     ) -> None:
         """Record an execution reported by hand (e-mail desk) at a timezone-aware time ts.
 
-        The order's adapter validates it (ValueError with a `field` naming what to change) and publishes
+        An execution beyond the order's limit (a BUY above it, a SELL below it) is refused with
+        ManualFillRefused("price", ...) unless `override` says who books it anyway and why; that
+        override is audited. A quantity beyond what is open is always refused. The order's adapter
+        then validates the rest (ManualFillRefused with a `field` naming what to change) and publishes
         the fill, which the OMS journals and the portfolio books before this returns.
         """
         order = self.oms.get(client_order_id)
         if order is None:
             raise KeyError(f"no order {client_order_id}")
-        record = getattr(self._accounts[order.account_id].adapter, "record_fill", None)
-        if record is None:
+        adapter = self._accounts[order.account_id].adapter
+        if not isinstance(adapter, ManualFills):
             raise ValueError(
                 f"{order.account_id} reports its own executions; fills can be recorded by hand only on an e-mail desk."
             )
-        record(client_order_id, quantity, price, ts)
+        book_manual_fill(order, adapter, self.journal, self.bus, ManualFillEntry(quantity, price, ts, override))
 
     # --- GUI facade: the commands the window sends besides orders (its reads are in self.view) ---
 

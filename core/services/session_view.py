@@ -21,6 +21,7 @@ from core.domain import (
     TradingState,
     ValidatedRequest,
 )
+from core.ports.manual_fills import ManualFills
 from core.services.order_preview import OrderPreview, preview_order
 from core.services.portfolio import PnlTotals
 from core.services.risk import HoldCause, RiskConfig
@@ -59,7 +60,7 @@ class SessionView:
 
     def records_manual_fills(self, account_id: AccountId) -> bool:
         """True when fills of account_id's orders are entered by hand (an e-mail desk): see record_manual_fill."""
-        return callable(getattr(self._session.account(account_id).adapter, "record_fill", None))
+        return isinstance(self._session.account(account_id).adapter, ManualFills)
 
     def mismatched_accounts(self) -> list[AccountId]:
         """Return the accounts held because our positions differ from the broker's."""

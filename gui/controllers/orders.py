@@ -8,6 +8,7 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QAbstractItemView, QWidget
 
 from core.domain import ClientOrderId, FieldError, Order, OrderRequest
+from core.ports.manual_fills import ManualFillOverride
 from core.services.session import ConfirmRequired, OrderRefused, TradingSession
 from gui.async_op import OpReporter, run_op
 from gui.dialogs.manual_fill import ManualFillDialog
@@ -126,7 +127,10 @@ class OrderController:
         dialog = ManualFillDialog(order, parent=self._parent)
         coid = order.client_order_id
         dialog.fillEntered.connect(
-            lambda qty, price, ts: run_op(self._reporter, f"Record fill {order.symbol}",
-                                          self._session.record_manual_fill(coid, qty, price, ts))
+            lambda qty, price, ts, reason: run_op(
+                self._reporter, f"Record fill {order.symbol}",
+                self._session.record_manual_fill(
+                    coid, qty, price, ts,
+                    None if reason is None else ManualFillOverride(getpass.getuser(), reason)))
         )
         dialog.open()

@@ -84,3 +84,14 @@ def test_fuzz_numbers_feeds_the_ticket_and_the_api_parser_and_finds_nothing_acce
     assert (record["crashes"], record["accepted_suspicious"], record["refused_plain"]) == (0, 0, 0)
     assert record["accepted"] > 0 and record["refused"] > 0 and record["widget_inputs"] == 50
     assert set(record["by_kind"]) >= {"json", "plain", "mutated", "grouped", "other_script", "exponent", "random"}
+
+
+def test_crash_points_kills_at_every_point_and_resolves_each_run() -> None:
+    (record,) = _run("bench.crash_points", "--runs", "2", "--seed", "7")
+    assert record["bench"] == "crash_points" and record["runs_per_point"] == 2
+    points = record["points"]
+    assert isinstance(points, dict) and len(points) == 16
+    assert {"modify_before_send", "modify_after_send", "approval_before_send", "flatten_after_send",
+            "api_intake_before_key", "api_intake_after_key", "api_intake_after_send"} <= set(points)
+    assert all(p["not_killed"] == 0 and p["resolved"] == 2 for p in points.values()), points
+    assert (record["resolved_pct"], record["duplicates"], record["blind_resubmits"]) == (100.0, 0, 0)

@@ -391,7 +391,14 @@ def parse_order_state(trade: Trade, symbol: str, completed: bool = False) -> Bro
         filled_qty=filled,
         status=parse_order_status(status.status, filled),
         reason=reason,
+        limit_price=_positive(order.lmtPrice) if "LMT" in order.orderType else None,
+        stop_price=_positive(order.auxPrice) if "STP" in order.orderType else None,
     )
+
+
+def _positive(value: float | Decimal | None) -> Decimal | None:
+    number = to_decimal(value)
+    return number if number is not None and number > 0 else None
 
 
 def parse_position(position: IbPosition) -> BrokerPosition:

@@ -271,6 +271,8 @@ class PaperBroker:
                 filled_qty=o.filled_qty,
                 status=o.status,
                 reason=o.reason,
+                limit_price=o.limit_price,
+                stop_price=o.stop_price,
             )
             for o in self._engine.orders.values()
         )
