@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import QDialogButtonBox, QPushButton
 
 from core.adapters.registry import create_adapter
 from core.domain import AccountId, OrderRequest, OrderStatus, OrderType, Side
+from core.ports.manual_fills import MANUAL_FILL_OVERRIDE_AUDIT
 from core.services.bus import EventBus
 from core.services.risk import RiskConfig
 from core.services.session import TradingSession
@@ -83,3 +85,13 @@ async def test_record_fill_is_offered_on_a_desk_order_only_and_books_the_fill(
         position = session.portfolio.position(DESK, "600519")
         assert position is not None and position.quantity == Decimal(100)
         assert desk.status is OrderStatus.PARTIALLY_FILLED
+
+        record.click()  # the desk reports the rest above the limit: booked only as an audited override
+        dialog = next(d for d in window.findChildren(ManualFillDialog) if d.isVisible())
+        dialog.price.setText("1500.50")
+        dialog.override.setChecked(True)
+        dialog.reason.setText("Desk confirmed the price by phone")
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+        await until(lambda: desk.status is OrderStatus.FILLED, "the rest to be booked")
+        (entry,) = session.journal.audit_entries((MANUAL_FILL_OVERRIDE_AUDIT,))
+        assert entry.actor == getpass.getuser() and "Desk confirmed the price by phone" in entry.detail
