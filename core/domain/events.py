@@ -146,6 +146,18 @@ class OrderUnknown(OrderEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class OrderNote(OrderEvent):
+    """The broker (or TradeTerm) says something about the order that changes nothing but what is shown.
+
+    IB's informational codes (404 "held while shares are located", 10349 "TIF set to DAY", 399, 2109,
+    ...) and "resolving: asking the broker" for an order whose status is late. It sets the order's
+    reason, never its status: only the broker's order status ends an order.
+    """
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class OrderFilled(OrderEvent):
     fill: Fill
 

@@ -18,6 +18,7 @@ from core.domain.events import (
     OrderModified,
     OrderModifyRejected,
     OrderModifyUnresolved,
+    OrderNote,
     OrderPendingApproval,
     OrderPendingCancel,
     OrderPendingReplace,
@@ -114,6 +115,8 @@ class Order:
         fixed = _FIXED_TARGET.get(type(event))
         if fixed is not None:
             return fixed
+        if isinstance(event, OrderNote):
+            return self.status
         if isinstance(event, OrderFilled):
             total = self.filled_qty + event.fill.quantity.value
             if total >= self._replace_ceiling():
@@ -147,6 +150,10 @@ class Order:
         """
         if event.client_order_id != self.client_order_id:
             raise ValueError(f"event for {event.client_order_id} applied to {self.client_order_id}")
+        if isinstance(event, OrderNote):  # in any status: it changes what is shown, never the status
+            self.events.append(event)
+            self.reason = event.text
+            return True
         target = self.target_status(event)
         allowed = can_transition(self.status, target)
         self.events.append(event)

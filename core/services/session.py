@@ -51,10 +51,11 @@ from core.domain import (
 from core.domain import OrderRejected as OrderRejectedEvent
 from core.domain.transitions import can_transition
 from core.ports import errors
-from core.ports.broker import BrokerAdapter
+from core.ports.broker import BrokerAdapter, BulkCancel
 from core.ports.clock import Clock
 from core.ports.journal import IntakeKey, Journal, JournalError
 from core.ports.manual_fills import ManualFillOverride, ManualFills
+from core.services.bulk_cancel import BulkCanceller
 from core.services.bus import EventBus
 from core.services.clock import SystemClock
 from core.services.flatten import (
@@ -70,6 +71,7 @@ from core.services.flatten import (
 from core.services.instruments import InstrumentCatalog
 from core.services.manual_fill_booking import ManualFillEntry, book_manual_fill
 from core.services.oms import OrderManager
+from core.services.order_resolver import OrderResolver
 from core.services.portfolio import Portfolio
 from core.services.quote_cache import QuoteCache
 from core.services.reconciliation import Reconciler, ReconciliationReport
@@ -130,6 +132,8 @@ class TradingSession:
         self.oms = OrderManager(bus, journal)
         self.portfolio = Portfolio(bus, self.instruments, self.clock)
         self._reconciler = Reconciler(bus, self.oms, self.portfolio, journal)
+        self._resolver = OrderResolver(self.oms)
+        self._bulk = BulkCanceller(bus, self.oms)
         self.quotes = QuoteCache(bus)
         self.risk = RiskEngine(bus, self.clock, self.quotes, self.portfolio, self.oms, risk)
         self._accounts: dict[AccountId, AccountSlot] = {}
@@ -414,14 +418,37 @@ class TradingSession:
         return order
 
     async def _send(self, slot: AccountSlot, order: Order) -> None:
+        """Send once. A refusal rejects the order; an unknown fate makes it UNKNOWN, never resent.
+
+        A lost connection halts the account (the reconnect reconciles it); a late or failed answer on a
+        live connection leaves that one order UNKNOWN while the resolver asks the broker about it, and
+        the account trades on (the order counts as working for risk meanwhile).
+        """
         coid = order.client_order_id
         try:
             await slot.adapter.submit(order)
-        except errors.OrderRejected as exc:
+        except (errors.OrderRejected, errors.RateLimited) as exc:  # refused: the broker did not take it
             self.oms.apply(OrderRejectedEvent(coid, str(exc)))
         except (errors.BrokerError, OSError, TimeoutError) as exc:
             self.oms.apply(OrderUnknown(coid, f"{exc}. Not resent; it will be checked with the broker."))
-            self._set_trading(slot, TradingState.HALTED, "Connection problem while sending: reconnect to resume.")
+            if isinstance(exc, errors.ConnectionLost) or slot.connection is not ConnectionState.CONNECTED:
+                self._set_trading(slot, TradingState.HALTED, "Connection problem while sending: reconnect to resume.")
+            else:
+                self._spawn(self._resolve(slot, order))
+
+    async def _resolve(self, slot: AccountSlot, order: Order) -> None:
+        """Resolve one UNKNOWN order with the broker; halt the account only if the broker cannot be read."""
+        try:
+            await self._resolver.resolve(slot.adapter, order)
+        except (errors.BrokerError, OSError, TimeoutError) as exc:
+            if slot.connection is not ConnectionState.CONNECTED:
+                return  # halted already; the reconnect reconciles the order
+            account = slot.adapter.account_id
+            self.bus.publish(LogMessage("ERROR", f"{account}: cannot read the broker's orders ({exc}); trading "
+                                                 f"stops until it can. Reconnect to resume."))
+            self._set_trading(slot, TradingState.HALTED,
+                              f"Cannot read the broker's orders to resolve {order.symbol} order "
+                              f"{order.client_order_id}: reconnect to resume.")
 
     async def modify(
         self, client_order_id: ClientOrderId, quantity: object, limit_price: object = None, stop_price: object = None
@@ -489,16 +516,31 @@ class TradingSession:
         except errors.BrokerError as exc:
             self.oms.apply(OrderCancelRejected(order.client_order_id, str(exc)))
 
-    async def cancel_all(self, account_id: AccountId | None = None) -> int:
+    async def cancel_all(self, account_id: AccountId | None = None, *, bulk: bool = False) -> int:
         """Cancel every working order (of one account, or all); return how many were asked.
 
         The orders go in slices of CANCEL_SLICE, one slice per turn of the event loop, so the window
         keeps painting and taking input through a kill switch over thousands of orders. A slice's
         cancel intents are journaled together, in one transaction and one disk flush, before any of
-        its cancels goes out.
+        its cancels goes out. bulk: an account whose adapter has BulkCancel (IB reqGlobalCancel) gets
+        one request for all its orders, then each order still working after a while is canceled on
+        its own; IB's global cancel also cancels orders placed outside TradeTerm (the kill switch).
         """
         working = [o for o in self.oms.working(account_id) if o.status is not OrderStatus.PENDING_CANCEL]
-        sending: list[asyncio.Task[None]] = []
+        sending: list[asyncio.Future[None]] = []
+        if bulk:
+            in_bulk = {a for a, s in self._accounts.items()
+                       if isinstance(s.adapter, BulkCancel) and s.connection is ConnectionState.CONNECTED}
+            for account in in_bulk:
+                adapter = self._accounts[account].adapter
+                assert isinstance(adapter, BulkCancel)
+                mine = [o for o in working if o.account_id == account]
+                if mine:
+                    sending.append(asyncio.ensure_future(self._bulk.cancel(adapter, mine, self._send_cancel)))
+            asked = len(working)
+            working = [o for o in working if o.account_id not in in_bulk]
+        else:
+            asked = len(working)
         journal_failed = False
         for first in range(0, len(working), CANCEL_SLICE):
             if first:
@@ -523,7 +565,7 @@ class TradingSession:
             sending += [asyncio.ensure_future(self.cancel(o.client_order_id))
                         for o in now if o.client_order_id not in sent]
         await asyncio.gather(*sending, return_exceptions=True)
-        return len(working)
+        return asked
 
     async def kill_switch(self, actor: str) -> int:
         """Halt every account, record who did it, cancel every working order everywhere; return cancels asked.
@@ -534,7 +576,7 @@ class TradingSession:
         working = len(self.oms.working())
         self.journal.record_audit(actor, KILL_SWITCH_AUDIT,
                                   f"halted all accounts; cancelling {working} working order(s)")
-        return await self.cancel_all()
+        return await self.cancel_all(bulk=True)
 
     def resume(self, account_id: AccountId | None, actor: str) -> TradingState:
         """Lift the kill switch (None: globally) or an account's daily-loss hold; return the resulting state."""

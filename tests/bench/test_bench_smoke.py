@@ -71,6 +71,16 @@ def test_click_to_wire_reaches_the_tws_simulator_and_the_paper_ack() -> None:
         assert sustained["orders"] == sustained["accepted"] == 20 and sustained["orders_per_s"] > 0
 
 
+def test_kill_switch_reaches_tws_in_one_message_and_cancels_every_order() -> None:
+    records = _run("bench.kill_switch", "--orders", "5")
+    by_variant = {record["variant"]: record for record in records}
+    assert set(by_variant) == {"bulk", "one_by_one"}
+    assert by_variant["bulk"]["ib_messages"] == 1 and by_variant["one_by_one"]["ib_messages"] == 5
+    for record in records:
+        assert record["paper_orders"] == record["ib_orders"] == 5
+        assert {"to_wire_p99_ms", "ib_to_wire_p99_ms", "paper_canceled_p99_ms", "all_confirmed_ms"} <= set(record)
+
+
 def test_startup_reports_first_paint_and_memory() -> None:
     (record,) = _run("bench.startup", "--runs", "1", "--symbols", "50", "--stream-seconds", "0.2")
     assert record["bench"] == "startup" and record["runs"] == 1
