@@ -31,14 +31,14 @@ from core.storage.outbox import OutboxError
 from core.storage.paths import DataDirError, data_paths
 from core.storage.secrets import SecretStore
 from core.storage.settings import MAX_PORT, AccountSettings, SettingsError, SettingsStore
-from gui.about import AboutDialog
 from gui.accounts_setup import AccountsSetup
 from gui.adapter_extras import AdapterExtras
-from gui.bundle import resources_dir
-from gui.mail_setup import MailSetup
+from gui.controllers.mail import MailSetup
+from gui.controllers.secrets import AskVault, SecretsSetup, ask_with_dialog
+from gui.controllers.strategies import StrategySetup
+from gui.dialogs.about import AboutDialog
+from gui.install.bundle import resources_dir
 from gui.startup_config import load_startup_config
-from gui.strategy_setup import StrategySetup
-from gui.vault_setup import AskVault, SecretsSetup, ask_with_dialog
 from gui.widgets.main_window import MainWindow
 
 log = logging.getLogger("tradeterm")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from gui.broker_libraries import distribution_version, library_for
-from gui.bundle import app_version, build_info, is_frozen
+from gui.install.bundle import app_version, build_info, is_frozen
 
 _OWN_PACKAGES: Final = frozenset({"core", "gui"})
 

@@ -88,6 +88,7 @@ from core.services.risk.standing_holds import (
     disabled_detail,
     restore_standing_holds,
 )
+from core.services.session_view import SessionView
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +147,8 @@ class TradingSession:
         bus.subscribe(ConnectionChanged, self._on_connection_changed)
         bus.subscribe(TradingStateChanged, self._on_trading_state_changed)
         bus.subscribe(StrategyDisabled, self._on_strategy_disabled)
+        self.view = SessionView(self)
+        """What the GUI reads (accounts' states, quotes, positions, risk): see session_view.py."""
 
     # --- accounts -------------------------------------------------------------------------------
 
@@ -676,3 +679,9 @@ class TradingSession:
                 f"{order.account_id} reports its own executions; fills can be recorded by hand only on an e-mail desk."
             )
         book_manual_fill(order, adapter, self.journal, self.bus, ManualFillEntry(quantity, price, ts, override))
+
+    # --- GUI facade: the commands the window sends besides orders (its reads are in self.view) ---
+
+    def set_risk_config(self, config: RiskConfig) -> None:
+        """Apply new risk limits at once (the caller has saved them)."""
+        self.risk.set_config(config)

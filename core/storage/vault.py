@@ -1,7 +1,7 @@
 """VaultKeyring: an encrypted file of secrets, unlocked by a master password, for a machine without an OS keyring.
 
 A keyring backend like any other (SecretStore uses it unchanged), never chosen by keyring on its
-own: the app offers it at start when no OS keyring exists (gui/vault_setup.py).
+own: the app offers it at start when no OS keyring exists (gui/controllers/secrets.py).
 
 The file, in the data folder, is one line that says what it is, one line of JSON header (format
 version, KDF and its parameters, salt, a password check, cipher, nonce), then the ciphertext.

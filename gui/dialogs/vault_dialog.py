@@ -1,7 +1,7 @@
 """VaultDialog: the master password of the encrypted secrets vault — create one (typed twice) or unlock it.
 
 Shown at start when there is no OS keyring, and from the banner that says secrets cannot be stored;
-gui/vault_setup.py builds it with `open_vault(password)`, which creates or unlocks the vault and
+gui/controllers/secrets.py builds it with `open_vault(password)`, which creates or unlocks the vault and
 raises an error whose text says what was wrong (a wrong password, a damaged file). The dialog then
 says so and lets the trader try again or continue without secrets; nothing is written until a new
 vault's two passwords agree.

@@ -23,11 +23,11 @@ from core.storage.secrets import SecretStore
 from core.storage.settings import SettingsError, SettingsStore
 from core.storage.vault import VaultKeyring
 from gui.app import create_main_window
+from gui.controllers.mail import MailSetup
+from gui.controllers.secrets import VAULT_FILE
+from gui.controllers.strategies import StrategySetup
 from gui.dialogs.email_settings import EmailSettingsDialog
 from gui.dialogs.vault_dialog import VaultDialog
-from gui.mail_setup import MailSetup
-from gui.strategy_setup import StrategySetup
-from gui.vault_setup import VAULT_FILE
 from gui.widgets.api_token_panel import ApiTokenPanel
 from gui.widgets.main_window import MainWindow
 from gui.widgets.secrets_banner import SecretsBanner

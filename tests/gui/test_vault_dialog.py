@@ -11,8 +11,8 @@ from pytestqt.qtbot import QtBot
 
 from core.storage.secrets import SecretStore
 from core.storage.vault import VaultKeyring
+from gui.controllers.secrets import vault_dialog
 from gui.dialogs.vault_dialog import VaultDialog
-from gui.vault_setup import vault_dialog
 from tests.gui.test_manual_fill_dialog import unnamed_controls
 
 PASSWORD = "correct horse battery"
