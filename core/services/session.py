@@ -79,8 +79,7 @@ from core.services.refusals import REDUCE_WHILE_HELD_AUDIT as REDUCE_WHILE_HELD_
 from core.services.refusals import ConfirmRequired as ConfirmRequired
 from core.services.refusals import OrderRefused as OrderRefused
 from core.services.risk import HoldCause, RiskConfig, RiskEngine
-from core.services.session_view import SessionView
-from core.services.standing_holds import (
+from core.services.risk.standing_holds import (
     DISABLE_STRATEGY_AUDIT,
     ENABLE_STRATEGY_AUDIT,
     KILL_SWITCH_AUDIT,
@@ -89,6 +88,7 @@ from core.services.standing_holds import (
     disabled_detail,
     restore_standing_holds,
 )
+from core.services.session_view import SessionView
 
 log = logging.getLogger(__name__)
 
