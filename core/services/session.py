@@ -450,6 +450,14 @@ class TradingSession:
                               f"Cannot read the broker's orders to resolve {order.symbol} order "
                               f"{order.client_order_id}: reconnect to resume.")
 
+    async def _resolve_replace(self, slot: AccountSlot, order: Order) -> None:
+        """Settle a change that went unanswered on a live connection by asking the broker about the order."""
+        try:
+            await self._resolver.resolve_replace(slot.adapter, order)
+        except (errors.BrokerError, OSError, TimeoutError) as exc:
+            log.warning("%s: could not ask the broker about the change to %s: %s", slot.adapter.account_id,
+                        order.client_order_id, exc)  # it stays flagged; the next reconcile settles it
+
     async def modify(
         self, client_order_id: ClientOrderId, quantity: object, limit_price: object = None, stop_price: object = None
     ) -> Order:
@@ -490,6 +498,9 @@ class TradingSession:
             await self._accounts[order.account_id].adapter.modify(order, new_qty, new_limit, new_stop)
         except (errors.ConnectionLost, errors.Timeout) as exc:  # the change may or may not have arrived
             self.oms.apply(OrderModifyUnresolved(client_order_id, f"{str(exc).rstrip('.')}. {CHANGE_UNANSWERED}"))
+            slot = self._accounts[order.account_id]
+            if not isinstance(exc, errors.ConnectionLost) and slot.connection is ConnectionState.CONNECTED:
+                self._spawn(self._resolve_replace(slot, order))  # the broker's order list tells, now
         except errors.BrokerError as exc:
             self.oms.apply(OrderModifyRejected(client_order_id, str(exc)))
         finally:
