@@ -1,31 +1,51 @@
-"""QuoteCache: the newest quote per symbol, merged from partial ticks, for the risk engine and others."""
+"""QuoteCache: the newest quote per feed and symbol, merged from partial ticks, and the one choice of feed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from core.domain import Quote
 from core.services.bus import EventBus
-from core.services.conflation import Conflated, ConflatedSources
+from core.services.conflation import Conflated
 
-ConflatedQuotes = Conflated[tuple[str, str], Quote]
-"""The merged quote of every (feed, symbol) that changed since the last drain (see Conflated)."""
+ConflatedQuotes = Conflated[str, Quote]
+"""The merged quote of every watched symbol that changed since the last drain, by symbol (see Conflated)."""
 
 _FIELDS = ("bid", "ask", "last", "close", "volume", "bid_size", "ask_size")
 
 
-class QuoteCache:
-    """Keep the latest value of every quote field per feed and symbol; `ts` is the time of the newest tick.
+class _Watch:
+    """What one conflated view asked for: some symbols (or all) from one feed (or each symbol's first)."""
 
-    Two accounts may quote the same symbol (a paper account and a broker): an order or position of
-    an account is checked against that account's own feed, and against another feed only when its
-    own has not quoted the symbol.
+    __slots__ = ("feed", "symbols", "view")
+
+    def __init__(self, view: ConflatedQuotes, symbols: frozenset[str] | None, feed: str | None) -> None:
+        self.view = view
+        self.symbols = symbols
+        self.feed = feed
+
+
+class QuoteCache:
+    """Merge partial ticks per feed and symbol and choose the feed each reader sees: the one place for both.
+
+    A tick carries only the fields that changed; the cache keeps the latest value of every field per
+    feed (the account whose market-data connection sent it) and symbol, and `ts` is the time of the
+    newest tick. Every reader gets merged quotes, never raw ticks.
+
+    The choice of feed: two accounts may quote the same symbol (a paper account and a broker).
+    - `latest(symbol, account)`: the account's own feed, else the newest of any feed (what an order or
+      position of the account is checked against when its own feed has not quoted the symbol).
+    - `conflate(wake, feed=account)`: that feed only.
+    - `conflate(wake)` (no feed): each symbol from the first feed that quoted it (`first_feed`), so a
+      watchlist row shows one market, not two interleaved.
     """
 
     def __init__(self, bus: EventBus) -> None:
         self._by_feed: dict[tuple[str, str], Quote] = {}
         self._any: dict[str, Quote] = {}
-        self._sources: ConflatedSources[tuple[str, str], Quote] = ConflatedSources()
+        self._first: dict[str, str] = {}
+        self._watches: tuple[_Watch, ...] = ()
+        self._routes: dict[tuple[str, str], tuple[ConflatedQuotes, ...]] = {}
         bus.subscribe_quotes(self._on_quotes)
 
     def latest(self, symbol: str, account: str | None = None) -> Quote | None:
@@ -36,16 +56,51 @@ class QuoteCache:
                 return own
         return self._any.get(symbol)
 
-    def conflate(self, wake: Callable[[], None]) -> ConflatedQuotes:
-        """Return a view of the newest merged quote per (feed, symbol) since its last drain (see Conflated)."""
-        return self._sources.conflate(wake)
+    def first_feed(self, symbol: str) -> str | None:
+        """Return the feed that quoted symbol first (what `conflate` without a feed shows), or None."""
+        return self._first.get(symbol)
+
+    def conflate(
+        self, wake: Callable[[], None], *, symbols: Iterable[str] | None = None, feed: str | None = None
+    ) -> ConflatedQuotes:
+        """Return a view of the newest merged quote per symbol since its last drain (see Conflated).
+
+        symbols: the symbols it wants (None: every symbol quoted). feed: the account whose feed it
+        wants (None: each symbol's first feed). The view keeps what it asked for until `reconflate`.
+        """
+        view: ConflatedQuotes = Conflated(wake)
+        self._watches = (*self._watches, _Watch(view, None if symbols is None else frozenset(symbols), feed))
+        self._routes.clear()
+        return view
+
+    def reconflate(self, view: ConflatedQuotes, *, symbols: Iterable[str] | None = None,
+                   feed: str | None = None) -> None:
+        """Change what view asked for (values already waiting in it stay)."""
+        for watch in self._watches:
+            if watch.view is view:
+                watch.symbols = None if symbols is None else frozenset(symbols)
+                watch.feed = feed
+        self._routes.clear()
 
     def release(self, view: ConflatedQuotes) -> None:
         """Stop feeding a view returned by `conflate`."""
-        self._sources.release(view)
+        self._watches = tuple(watch for watch in self._watches if watch.view is not view)
+        self._routes.clear()
+
+    def _route(self, key: tuple[str, str]) -> tuple[ConflatedQuotes, ...]:
+        """Return (and remember) the views a quote of (feed, symbol) goes to."""
+        source, symbol = key
+        first = self._first.setdefault(symbol, source)
+        views = tuple(
+            watch.view for watch in self._watches
+            if (watch.symbols is None or symbol in watch.symbols)
+            and (watch.feed == source if watch.feed is not None else first == source)
+        )
+        self._routes[key] = views
+        return views
 
     def _on_quotes(self, quotes: Sequence[Quote]) -> None:
-        by_feed, any_feed, views = self._by_feed, self._any, self._sources.views
+        by_feed, any_feed, routes = self._by_feed, self._any, self._routes
         for quote in quotes:
             symbol, bid, ask, last, close, volume, bid_size, ask_size, source, _ = quote  # one step for a tuple
             key = (source, symbol)
@@ -58,5 +113,8 @@ class QuoteCache:
                         quote = quote.replace(**kept)
             by_feed[key] = quote
             any_feed[symbol] = quote
+            views = routes.get(key)
+            if views is None:
+                views = self._route(key)
             for view in views:
-                view.put(key, quote)
+                view.put(symbol, quote)
