@@ -25,6 +25,16 @@ class _Watch:
         self.feed = feed
 
 
+class _Slot:
+    """The merged quote of one (feed, symbol) and the views its quotes go to."""
+
+    __slots__ = ("quote", "views")
+
+    def __init__(self, views: tuple[ConflatedQuotes, ...]) -> None:
+        self.quote: Quote | None = None
+        self.views = views
+
+
 class QuoteCache:
     """Merge partial ticks per feed and symbol and choose the feed each reader sees: the one place for both.
 
@@ -41,19 +51,18 @@ class QuoteCache:
     """
 
     def __init__(self, bus: EventBus) -> None:
-        self._by_feed: dict[tuple[str, str], Quote] = {}
+        self._slots: dict[tuple[str, str], _Slot] = {}
         self._any: dict[str, Quote] = {}
         self._first: dict[str, str] = {}
         self._watches: tuple[_Watch, ...] = ()
-        self._routes: dict[tuple[str, str], tuple[ConflatedQuotes, ...]] = {}
         bus.subscribe_quotes(self._on_quotes)
 
     def latest(self, symbol: str, account: str | None = None) -> Quote | None:
         """Return the merged quote for symbol from account's feed if it has one, else from any feed."""
         if account is not None:
-            own = self._by_feed.get((account, symbol))
-            if own is not None:
-                return own
+            own = self._slots.get((account, symbol))
+            if own is not None and own.quote is not None:
+                return own.quote
         return self._any.get(symbol)
 
     def first_feed(self, symbol: str) -> str | None:
@@ -70,7 +79,7 @@ class QuoteCache:
         """
         view: ConflatedQuotes = Conflated(wake)
         self._watches = (*self._watches, _Watch(view, None if symbols is None else frozenset(symbols), feed))
-        self._routes.clear()
+        self._reroute()
         return view
 
     def reconflate(self, view: ConflatedQuotes, *, symbols: Iterable[str] | None = None,
@@ -80,41 +89,43 @@ class QuoteCache:
             if watch.view is view:
                 watch.symbols = None if symbols is None else frozenset(symbols)
                 watch.feed = feed
-        self._routes.clear()
+        self._reroute()
 
     def release(self, view: ConflatedQuotes) -> None:
         """Stop feeding a view returned by `conflate`."""
         self._watches = tuple(watch for watch in self._watches if watch.view is not view)
-        self._routes.clear()
+        self._reroute()
 
-    def _route(self, key: tuple[str, str]) -> tuple[ConflatedQuotes, ...]:
-        """Return (and remember) the views a quote of (feed, symbol) goes to."""
+    def _reroute(self) -> None:
+        for key, slot in self._slots.items():
+            slot.views = self._views_for(key)
+
+    def _views_for(self, key: tuple[str, str]) -> tuple[ConflatedQuotes, ...]:
+        """Return the views a quote of (feed, symbol) goes to."""
         source, symbol = key
         first = self._first.setdefault(symbol, source)
-        views = tuple(
+        return tuple(
             watch.view for watch in self._watches
             if (watch.symbols is None or symbol in watch.symbols)
             and (watch.feed == source if watch.feed is not None else first == source)
         )
-        self._routes[key] = views
-        return views
 
     def _on_quotes(self, quotes: Sequence[Quote]) -> None:
-        by_feed, any_feed, routes = self._by_feed, self._any, self._routes
+        slots, any_feed = self._slots, self._any
         for quote in quotes:
             symbol, bid, ask, last, close, volume, bid_size, ask_size, source, _ = quote  # one step for a tuple
             key = (source, symbol)
-            if (bid is None or ask is None or last is None or close is None or volume is None or bid_size is None
+            slot = slots.get(key)
+            if slot is None:
+                slot = slots[key] = _Slot(self._views_for(key))
+            elif (bid is None or ask is None or last is None or close is None or volume is None or bid_size is None
                     or ask_size is None):
-                previous = by_feed.get(key)
+                previous = slot.quote
                 if previous is not None:
                     kept = {name: getattr(previous, name) for name in _FIELDS if getattr(quote, name) is None}
                     if kept:
                         quote = quote.replace(**kept)
-            by_feed[key] = quote
+            slot.quote = quote
             any_feed[symbol] = quote
-            views = routes.get(key)
-            if views is None:
-                views = self._route(key)
-            for view in views:
+            for view in slot.views:
                 view.put(symbol, quote)
