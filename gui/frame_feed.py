@@ -43,11 +43,16 @@ class FeedWatch(Generic[K, V]):
     `cancel()` ends it: no callback after that, not even for values already waiting.
     """
 
-    def __init__(self, on_frame: Callable[[Mapping[K, V]], None], release: Callable[[FeedWatch[K, V]], None]) -> None:
+    def __init__(
+        self,
+        on_frame: Callable[[Mapping[K, V]], None],
+        release: Callable[[FeedWatch[K, V]], None],
+        waiting: Callable[[Callable[[], None]], Conflated[K, V]] = Conflated,
+    ) -> None:
         self._on_frame = on_frame
         self._release: Callable[[FeedWatch[K, V]], None] | None = release
         self._on_pending: Callable[[], None] | None = None
-        self._waiting: Conflated[K, V] = Conflated(self._wake)
+        self._waiting = waiting(self._wake)
 
     @property
     def is_active(self) -> bool:
@@ -98,9 +103,8 @@ class QuoteWatch(FeedWatch[str, Quote]):
     def __init__(self, cache: QuoteCache, symbols: Iterable[str] | None, feed: str | None,
                  on_frame: Callable[[Mapping[str, Quote]], None],
                  release: Callable[[FeedWatch[str, Quote]], None]) -> None:
-        super().__init__(on_frame, release)
+        super().__init__(on_frame, release, lambda wake: cache.conflate(wake, symbols=symbols, feed=feed))
         self._cache = cache
-        self._waiting = cache.conflate(self._wake, symbols=symbols, feed=feed)
 
     def change(self, symbols: Iterable[str] | None, *, feed: str | None = None) -> None:
         """Watch these symbols (None: every symbol) from feed (None: each symbol's first) from now on."""

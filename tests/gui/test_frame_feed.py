@@ -123,7 +123,8 @@ def test_a_partial_quote_merges_with_the_last_full_one_in_the_quote_cache_and_ev
     world.bus.publish(Quote("AAPL", last=D("10.75"), source=PAPER))  # only the last price changed
     world.flusher.flush_now()
     merged = world.cache.latest("AAPL", PAPER)
-    assert merged is not None and (merged.bid, merged.ask, merged.last, merged.close) == (D(10), D(11), D("10.75"), D(9))
+    assert merged is not None
+    assert (merged.bid, merged.ask, merged.last, merged.close) == (D(10), D(11), D("10.75"), D(9))
     assert frames[-1]["AAPL"] is merged, "the view gets the cache's one merged quote, not a merge of its own"
     row = grid.get("AAPL")
     assert (row.bid, row.ask, row.last, row.close) == (D(10), D(11), D("10.75"), D(9))  # type: ignore[union-attr]
