@@ -55,6 +55,9 @@ class QuoteCache:
         self._any: dict[str, Quote] = {}
         self._first: dict[str, str] = {}
         self._watches: tuple[_Watch, ...] = ()
+        self._everywhere_first: tuple[ConflatedQuotes, ...] = ()
+        self._everywhere_feed: dict[str, tuple[ConflatedQuotes, ...]] = {}
+        self._by_symbol: dict[str, tuple[_Watch, ...]] = {}
         bus.subscribe_quotes(self._on_quotes)
 
     def latest(self, symbol: str, account: str | None = None) -> Quote | None:
@@ -97,18 +100,38 @@ class QuoteCache:
         self._reroute()
 
     def _reroute(self) -> None:
+        """Sort the views by what they asked for, then re-route every (feed, symbol) already quoted."""
+        everywhere_first: list[ConflatedQuotes] = []
+        everywhere_feed: dict[str, tuple[ConflatedQuotes, ...]] = {}
+        by_symbol: dict[str, tuple[_Watch, ...]] = {}
+        for watch in self._watches:
+            if watch.symbols is not None:
+                for symbol in watch.symbols:
+                    by_symbol[symbol] = (*by_symbol.get(symbol, ()), watch)
+            elif watch.feed is None:
+                everywhere_first.append(watch.view)
+            else:
+                everywhere_feed[watch.feed] = (*everywhere_feed.get(watch.feed, ()), watch.view)
+        self._everywhere_first = tuple(everywhere_first)
+        self._everywhere_feed = everywhere_feed
+        self._by_symbol = by_symbol
         for key, slot in self._slots.items():
             slot.views = self._views_for(key)
 
     def _views_for(self, key: tuple[str, str]) -> tuple[ConflatedQuotes, ...]:
-        """Return the views a quote of (feed, symbol) goes to."""
+        """Return the views a quote of (feed, symbol) goes to (once per new pair: keep it cheap)."""
         source, symbol = key
-        first = self._first.setdefault(symbol, source)
-        return tuple(
-            watch.view for watch in self._watches
-            if (watch.symbols is None or symbol in watch.symbols)
-            and (watch.feed == source if watch.feed is not None else first == source)
-        )
+        first = self._first.get(symbol)
+        if first is None:
+            first = self._first[symbol] = source
+        views = self._everywhere_first if first == source else ()
+        if self._everywhere_feed:
+            views += self._everywhere_feed.get(source, ())
+        watches = self._by_symbol.get(symbol) if self._by_symbol else None
+        if watches:
+            views += tuple(watch.view for watch in watches
+                           if (watch.feed == source if watch.feed is not None else first == source))
+        return views
 
     def _on_quotes(self, quotes: Sequence[Quote]) -> None:
         slots, any_feed = self._slots, self._any
@@ -117,7 +140,7 @@ class QuoteCache:
             key = (source, symbol)
             slot = slots.get(key)
             if slot is None:
-                slot = slots[key] = _Slot(self._views_for(key))
+                slot = slots[key] = _Slot(self._views_for(key))  # the first quote of this (feed, symbol)
             elif (bid is None or ask is None or last is None or close is None or volume is None or bid_size is None
                     or ask_size is None):
                 previous = slot.quote
