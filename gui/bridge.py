@@ -10,13 +10,7 @@ from core.domain import (
     BrokerPnl,
     ConnectionChanged,
     ConnectionState,
-    FillRecorded,
-    FillsRestored,
     LogMessage,
-    OrderUpdated,
-    Position,
-    PositionUpdated,
-    Quote,
     ReconciliationRequired,
     TradingStateChanged,
 )
@@ -24,6 +18,7 @@ from core.services.bus import EventBus
 from core.services.log_redaction import SECRETS
 from core.services.portfolio import Portfolio
 from core.services.quote_cache import QuoteCache
+from gui.frame_feed import FrameFeed
 from gui.models.fills import FillsTableModel
 from gui.models.flusher import FrameFlusher
 from gui.models.orders import OrdersTableModel
@@ -34,9 +29,10 @@ from gui.models.quotes import QuotesTableModel
 class CoreBridge(QObject):
     """Feed the grid models from the bus and turn rare events into signals.
 
-    Quotes do not come one by one: the watchlist takes, once per frame, the merged quote of each
-    symbol that changed (the quote cache conflates them), and the positions grid the positions those
-    quotes marked (the portfolio conflates them), so a tick storm costs the GUI nothing per tick.
+    Views get data through the frame feed (`feed`, see gui/frame_feed.py): each grid watches what
+    it shows and takes, once per frame, the newest values that changed (the watchlist the merged
+    quote of each symbol, the positions grid the positions fills changed or quotes marked, the
+    blotters the orders and fills), so a tick storm costs the GUI nothing per tick.
 
     Signals (typed values, never their string spellings):
         connection_changed(AccountId, ConnectionState, str message);
@@ -64,16 +60,14 @@ class CoreBridge(QObject):
         self.flusher = FrameFlusher(hz=fps, parent=self)
         for model in (self.quotes, self.positions, self.working_orders, self.orders, self.fills):
             self.flusher.register(model)
-        self._conflated = quotes.conflate(self.quotes.take_from(self._drain_quotes))
-        marks_waiting = self.positions.pull_from(self._drain_marks, self.positions.update_positions)
-        self._marked = portfolio.conflate_marks(marks_waiting)
+        self.feed = FrameFeed(bus, quotes, portfolio, self.flusher)
+        self.feed.watch_quotes(None, self.quotes.show_quotes, paint_with=self.quotes)
+        self.feed.watch_positions(self.positions.show_positions, paint_with=self.positions)
+        self.feed.watch_orders(self.working_orders.show_orders, paint_with=self.working_orders)
+        self.feed.watch_orders(self.orders.show_orders, paint_with=self.orders)
+        self.feed.watch_fills(self.fills.show_fills, paint_with=self.fills)
         self._unsubscribe = [
-            lambda: quotes.release(self._conflated),
-            lambda: portfolio.release_marks(self._marked),
-            bus.subscribe(PositionUpdated, self._on_position_updated),
-            bus.subscribe(OrderUpdated, self._on_order_updated),
-            bus.subscribe(FillRecorded, self._on_fill_recorded),
-            bus.subscribe(FillsRestored, self._on_fills_restored),
+            self.feed.close,
             bus.subscribe(ConnectionChanged, self._on_connection_changed),
             bus.subscribe(TradingStateChanged, self._on_trading_state_changed),
             bus.subscribe(LogMessage, self._on_log_message),
@@ -89,28 +83,8 @@ class CoreBridge(QObject):
 
     def bid_ask(self, symbol: str) -> tuple[Decimal | None, Decimal | None]:
         """Return the newest bid and ask of the market the watchlist shows for symbol."""
-        quote = self._cache.latest(symbol, self.quotes.feed_of(symbol))
+        quote = self._cache.latest(symbol, self._cache.first_feed(symbol))
         return (quote.bid, quote.ask) if quote is not None else (None, None)
-
-    def _drain_quotes(self) -> list[Quote]:
-        return self._conflated.drain()
-
-    def _drain_marks(self) -> list[Position]:
-        return self._marked.drain()
-
-    def _on_position_updated(self, event: PositionUpdated) -> None:
-        self.positions.update_position(event.position)
-
-    def _on_order_updated(self, event: OrderUpdated) -> None:
-        self.working_orders.update_order(event.order)
-        self.orders.update_order(event.order)
-
-    def _on_fill_recorded(self, event: FillRecorded) -> None:
-        self.fills.add_fill(event.fill)
-
-    def _on_fills_restored(self, event: FillsRestored) -> None:
-        for fill in event.fills:
-            self.fills.add_fill(fill)
 
     def _on_connection_changed(self, event: ConnectionChanged) -> None:
         self.connection_changed.emit(event.account_id, event.state, event.message)

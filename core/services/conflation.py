@@ -33,6 +33,16 @@ class Conflated(Generic[K, V]):
             changed[key] = value
             self._wake()
 
+    @property
+    def waiting(self) -> bool:
+        """True when values were put since the last drain."""
+        return bool(self._changed)
+
+    def take(self) -> dict[K, V]:
+        """Return the newest value per key put since the last drain (a dict the caller now owns); start afresh."""
+        changed, self._changed = self._changed, {}
+        return changed
+
     def drain(self) -> list[V]:
         """Return the values put since the last drain, in the order their keys first changed; start afresh."""
         changed, self._changed = self._changed, {}

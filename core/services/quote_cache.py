@@ -1,62 +1,154 @@
-"""QuoteCache: the newest quote per symbol, merged from partial ticks, for the risk engine and others."""
+"""QuoteCache: the newest quote per feed and symbol, merged from partial ticks, and the one choice of feed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from core.domain import Quote
 from core.services.bus import EventBus
-from core.services.conflation import Conflated, ConflatedSources
+from core.services.conflation import Conflated
 
-ConflatedQuotes = Conflated[tuple[str, str], Quote]
-"""The merged quote of every (feed, symbol) that changed since the last drain (see Conflated)."""
+ConflatedQuotes = Conflated[str, Quote]
+"""The merged quote of every watched symbol that changed since the last drain, by symbol (see Conflated)."""
 
 _FIELDS = ("bid", "ask", "last", "close", "volume", "bid_size", "ask_size")
 
 
-class QuoteCache:
-    """Keep the latest value of every quote field per feed and symbol; `ts` is the time of the newest tick.
+class _Watch:
+    """What one conflated view asked for: some symbols (or all) from one feed (or each symbol's first)."""
 
-    Two accounts may quote the same symbol (a paper account and a broker): an order or position of
-    an account is checked against that account's own feed, and against another feed only when its
-    own has not quoted the symbol.
+    __slots__ = ("feed", "symbols", "view")
+
+    def __init__(self, view: ConflatedQuotes, symbols: frozenset[str] | None, feed: str | None) -> None:
+        self.view = view
+        self.symbols = symbols
+        self.feed = feed
+
+
+class _Slot:
+    """The merged quote of one (feed, symbol) and the views its quotes go to."""
+
+    __slots__ = ("quote", "views")
+
+    def __init__(self, views: tuple[ConflatedQuotes, ...]) -> None:
+        self.quote: Quote | None = None
+        self.views = views
+
+
+class QuoteCache:
+    """Merge partial ticks per feed and symbol and choose the feed each reader sees: the one place for both.
+
+    A tick carries only the fields that changed; the cache keeps the latest value of every field per
+    feed (the account whose market-data connection sent it) and symbol, and `ts` is the time of the
+    newest tick. Every reader gets merged quotes, never raw ticks.
+
+    The choice of feed: two accounts may quote the same symbol (a paper account and a broker).
+    - `latest(symbol, account)`: the account's own feed, else the newest of any feed (what an order or
+      position of the account is checked against when its own feed has not quoted the symbol).
+    - `conflate(wake, feed=account)`: that feed only.
+    - `conflate(wake)` (no feed): each symbol from the first feed that quoted it (`first_feed`), so a
+      watchlist row shows one market, not two interleaved.
     """
 
     def __init__(self, bus: EventBus) -> None:
-        self._by_feed: dict[tuple[str, str], Quote] = {}
+        self._slots: dict[tuple[str, str], _Slot] = {}
         self._any: dict[str, Quote] = {}
-        self._sources: ConflatedSources[tuple[str, str], Quote] = ConflatedSources()
+        self._first: dict[str, str] = {}
+        self._watches: tuple[_Watch, ...] = ()
+        self._everywhere_first: tuple[ConflatedQuotes, ...] = ()
+        self._everywhere_feed: dict[str, tuple[ConflatedQuotes, ...]] = {}
+        self._by_symbol: dict[str, tuple[_Watch, ...]] = {}
         bus.subscribe_quotes(self._on_quotes)
 
     def latest(self, symbol: str, account: str | None = None) -> Quote | None:
         """Return the merged quote for symbol from account's feed if it has one, else from any feed."""
         if account is not None:
-            own = self._by_feed.get((account, symbol))
-            if own is not None:
-                return own
+            own = self._slots.get((account, symbol))
+            if own is not None and own.quote is not None:
+                return own.quote
         return self._any.get(symbol)
 
-    def conflate(self, wake: Callable[[], None]) -> ConflatedQuotes:
-        """Return a view of the newest merged quote per (feed, symbol) since its last drain (see Conflated)."""
-        return self._sources.conflate(wake)
+    def first_feed(self, symbol: str) -> str | None:
+        """Return the feed that quoted symbol first (what `conflate` without a feed shows), or None."""
+        return self._first.get(symbol)
+
+    def conflate(
+        self, wake: Callable[[], None], *, symbols: Iterable[str] | None = None, feed: str | None = None
+    ) -> ConflatedQuotes:
+        """Return a view of the newest merged quote per symbol since its last drain (see Conflated).
+
+        symbols: the symbols it wants (None: every symbol quoted). feed: the account whose feed it
+        wants (None: each symbol's first feed). The view keeps what it asked for until `reconflate`.
+        """
+        view: ConflatedQuotes = Conflated(wake)
+        self._watches = (*self._watches, _Watch(view, None if symbols is None else frozenset(symbols), feed))
+        self._reroute()
+        return view
+
+    def reconflate(self, view: ConflatedQuotes, *, symbols: Iterable[str] | None = None,
+                   feed: str | None = None) -> None:
+        """Change what view asked for (values already waiting in it stay)."""
+        for watch in self._watches:
+            if watch.view is view:
+                watch.symbols = None if symbols is None else frozenset(symbols)
+                watch.feed = feed
+        self._reroute()
 
     def release(self, view: ConflatedQuotes) -> None:
         """Stop feeding a view returned by `conflate`."""
-        self._sources.release(view)
+        self._watches = tuple(watch for watch in self._watches if watch.view is not view)
+        self._reroute()
+
+    def _reroute(self) -> None:
+        """Sort the views by what they asked for, then re-route every (feed, symbol) already quoted."""
+        everywhere_first: list[ConflatedQuotes] = []
+        everywhere_feed: dict[str, tuple[ConflatedQuotes, ...]] = {}
+        by_symbol: dict[str, tuple[_Watch, ...]] = {}
+        for watch in self._watches:
+            if watch.symbols is not None:
+                for symbol in watch.symbols:
+                    by_symbol[symbol] = (*by_symbol.get(symbol, ()), watch)
+            elif watch.feed is None:
+                everywhere_first.append(watch.view)
+            else:
+                everywhere_feed[watch.feed] = (*everywhere_feed.get(watch.feed, ()), watch.view)
+        self._everywhere_first = tuple(everywhere_first)
+        self._everywhere_feed = everywhere_feed
+        self._by_symbol = by_symbol
+        for key, slot in self._slots.items():
+            slot.views = self._views_for(key)
+
+    def _views_for(self, key: tuple[str, str]) -> tuple[ConflatedQuotes, ...]:
+        """Return the views a quote of (feed, symbol) goes to (once per new pair: keep it cheap)."""
+        source, symbol = key
+        first = self._first.get(symbol)
+        if first is None:
+            first = self._first[symbol] = source
+        views = self._everywhere_first if first == source else ()
+        if self._everywhere_feed:
+            views += self._everywhere_feed.get(source, ())
+        watches = self._by_symbol.get(symbol) if self._by_symbol else None
+        if watches:
+            views += tuple(watch.view for watch in watches
+                           if (watch.feed == source if watch.feed is not None else first == source))
+        return views
 
     def _on_quotes(self, quotes: Sequence[Quote]) -> None:
-        by_feed, any_feed, views = self._by_feed, self._any, self._sources.views
+        slots, any_feed = self._slots, self._any
         for quote in quotes:
             symbol, bid, ask, last, close, volume, bid_size, ask_size, source, _ = quote  # one step for a tuple
             key = (source, symbol)
-            if (bid is None or ask is None or last is None or close is None or volume is None or bid_size is None
+            slot = slots.get(key)
+            if slot is None:
+                slot = slots[key] = _Slot(self._views_for(key))  # the first quote of this (feed, symbol)
+            elif (bid is None or ask is None or last is None or close is None or volume is None or bid_size is None
                     or ask_size is None):
-                previous = by_feed.get(key)
+                previous = slot.quote
                 if previous is not None:
                     kept = {name: getattr(previous, name) for name in _FIELDS if getattr(quote, name) is None}
                     if kept:
                         quote = quote.replace(**kept)
-            by_feed[key] = quote
+            slot.quote = quote
             any_feed[symbol] = quote
-            for view in views:
-                view.put(key, quote)
+            for view in slot.views:
+                view.put(symbol, quote)

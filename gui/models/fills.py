@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from PySide6.QtCore import QObject
 
-from core.domain import Fill
+from core.domain import AccountId, Fill, TradeId
 from gui.models.columns import LEFT, RIGHT, Column
 from gui.models.format import DASH, fmt_money, fmt_qty, fmt_time
 from gui.models.orders import side_color
@@ -46,3 +48,7 @@ class FillsTableModel(RowTableModel):
     def add_fill(self, fill: Fill) -> None:
         """Show fill (once per account and trade id)."""
         self.upsert((fill.account_id, fill.trade_id), fill)
+
+    def show_fills(self, fills: Mapping[tuple[AccountId, TradeId], Fill]) -> None:
+        """Show a frame's new fills, keyed by (account, trade id) as the frame feed hands them."""
+        self.upsert_many(fills.items())

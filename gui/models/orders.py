@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QColor
 
-from core.domain import Order, Price, Side
+from core.domain import ClientOrderId, Order, Price, Side
 from gui.models.columns import GAIN, LEFT, LOSS, RIGHT, Column
 from gui.models.format import fmt_enum_label, fmt_price, fmt_qty, fmt_time
 from gui.models.table_model import RowTableModel
@@ -66,3 +68,7 @@ class OrdersTableModel(RowTableModel):
     def update_order(self, order: Order) -> None:
         """Show order's current state (it is read at the next flush, never changed)."""
         self.upsert(order.client_order_id, order)
+
+    def show_orders(self, orders: Mapping[ClientOrderId, Order]) -> None:
+        """Show a frame's changed orders, keyed by client order id as the frame feed hands them."""
+        self.upsert_many(orders.items())

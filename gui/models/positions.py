@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 from decimal import Decimal
 
 from PySide6.QtCore import QObject
 
-from core.domain import Position
+from core.domain import AccountId, Position
 from gui.models.columns import LEFT, RIGHT, Column, sign_color
 from gui.models.format import DASH, fmt_price, fmt_qty, fmt_signed, natural_places
 from gui.models.table_model import RowTableModel
@@ -75,6 +75,6 @@ class PositionsTableModel(RowTableModel):
         """Show position's current state (it is read at the next flush, never changed)."""
         self.upsert((position.account_id, position.symbol), position)
 
-    def update_positions(self, positions: Iterable[Position]) -> None:
-        """Show the current state of each of positions (a frame's worth of marks)."""
-        self.upsert_many(((position.account_id, position.symbol), position) for position in positions)
+    def show_positions(self, positions: Mapping[tuple[AccountId, str], Position]) -> None:
+        """Show a frame's changed positions, keyed by (account, symbol) as the frame feed hands them."""
+        self.upsert_many(positions.items())

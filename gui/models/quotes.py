@@ -1,8 +1,8 @@
-"""QuotesTableModel: the watchlist grid, one row per symbol, updated in place on every quote."""
+"""QuotesTableModel: the watchlist grid, one row per symbol, updated in place once per frame."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -68,12 +68,9 @@ QUOTE_COLUMNS = (
 class QuotesTableModel(RowTableModel):
     """Watchlist rows keyed by symbol (RawRole answers a QuoteRow).
 
-    A quote updates only the fields it carries: a field it leaves None keeps its last known
-    value, and a field never received shows an em dash.
-
-    Fed by `take_from(drain)`, the model pulls the quotes that changed since the last frame when it
-    is flushed, instead of taking every tick: a row shows one market, that of the first feed
-    (account) that quoted its symbol.
+    The model neither merges partial ticks nor chooses a feed: it shows the merged quotes the frame
+    feed hands it once per frame (`show_quotes`), each already from the feed its symbol is shown
+    from (core's QuoteCache does both, in one place). A field never received shows an em dash.
     """
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -82,12 +79,8 @@ class QuotesTableModel(RowTableModel):
         self._states: dict[str, QuoteRow] = {}
         self._feeds: dict[str, str] = {}
 
-    def take_from(self, drain: Callable[[], Iterable[Quote]]) -> Callable[[], None]:
-        """Pull quotes from drain at each flush; return the function to call when drain has new quotes."""
-        return self.pull_from(drain, self._take_all)
-
     def feed_of(self, symbol: str) -> str | None:
-        """Return the feed (account) whose quotes symbol's row shows, or None before its first quote."""
+        """Return the feed (account) whose quote symbol's row shows, or None before its first quote."""
         return self._feeds.get(symbol)
 
     def set_instruments(self, instruments: Iterable[Instrument]) -> None:
@@ -106,50 +99,27 @@ class QuotesTableModel(RowTableModel):
             if symbol not in self._states:
                 self.upsert(symbol, self._state_for(symbol))
 
-    def _take_all(self, quotes: list[Quote]) -> None:
-        """Take a frame's worth of merged quotes as _take does, updating known rows in place in one pass."""
+    def show_quotes(self, quotes: Mapping[str, Quote]) -> None:
+        """Show a frame's merged quotes, by symbol, updating rows in place in one pass (a new symbol adds a row)."""
         feeds, states = self._feeds, self._states
         changed = []
-        for quote in quotes:
-            symbol, bid, ask, last, close, volume, _, _, source, _ = quote  # one step for a tuple
+        for symbol, quote in quotes.items():
+            _, bid, ask, last, close, volume, _, _, source, _ = quote  # one step for a tuple
             state = states.get(symbol)
             if state is None:
-                self._take(quote)
-                continue
-            if feeds.setdefault(symbol, source) != source:
+                state = self._state_for(symbol)
+                state.bid, state.ask, state.last, state.close, state.volume = bid, ask, last, close, volume
+                feeds[symbol] = source
+                self.upsert(symbol, state)
                 continue
             state.bid, state.ask, state.last, state.close, state.volume = bid, ask, last, close, volume
+            feeds[symbol] = source
             changed.append(symbol)
         self.mark_dirty_many(changed)
 
-    def _take(self, quote: Quote) -> None:
-        """Show a merged quote from the cache (it carries every field its feed ever sent: copy them all)."""
-        symbol = quote.symbol
-        if self._feeds.setdefault(symbol, quote.source) != quote.source:
-            return
-        state = self._states.get(symbol)
-        if state is None:
-            state = self._state_for(symbol)
-        state.bid, state.ask, state.last, state.close, state.volume = (
-            quote.bid, quote.ask, quote.last, quote.close, quote.volume)
-        self.upsert(symbol, state)
-
-    def update_quote(self, quote: Quote) -> None:
-        """Merge quote into its symbol's row (adding the row on the first quote)."""
-        state = self._states.get(quote.symbol)
-        if state is None:
-            state = self._state_for(quote.symbol)
-        if quote.bid is not None:
-            state.bid = quote.bid
-        if quote.ask is not None:
-            state.ask = quote.ask
-        if quote.last is not None:
-            state.last = quote.last
-        if quote.close is not None:
-            state.close = quote.close
-        if quote.volume is not None:
-            state.volume = quote.volume
-        self.upsert(quote.symbol, state)
+    def show_quote(self, quote: Quote) -> None:
+        """Show one merged quote in its symbol's row (every field as given: a None field shows a dash)."""
+        self.show_quotes({quote.symbol: quote})
 
     def remove(self, key: object) -> None:
         """Stage the removal of a symbol's row and forget its quote."""

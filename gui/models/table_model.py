@@ -77,7 +77,6 @@ class RowTableModel(QAbstractTableModel):
         self._pending = False
         self._on_pending: Callable[[], None] | None = None
         self._probe: VisibleProbe | None = None
-        self._pulls: list[tuple[Callable[[], list[Any]], Callable[[list[Any]], None]]] = []
 
     # --- feeding ------------------------------------------------------------------------------
 
@@ -172,25 +171,8 @@ class RowTableModel(QAbstractTableModel):
         view.setModel(self)
         self.set_visible_probe(visible_rows_probe(view))
 
-    def pull_from(self, drain: Callable[[], list[Any]], take_all: Callable[[list[Any]], None]) -> Callable[[], None]:
-        """At each flush, first hand take_all what drain() returns (a conflated source), if anything.
-
-        Return the function the source calls when it has items waiting: it schedules the next flush.
-        """
-        self._pulls.append((drain, take_all))
-        return self.request_flush
-
-    def request_flush(self) -> None:
-        """Have the next frame flush this model (a source it pulls from has items waiting)."""
-        if not self._pending:
-            self._mark_pending()
-
     def flush(self) -> None:
-        """Take what the pulled sources hold, apply staged removals and inserts, re-format dirty rows and repaint."""
-        for drain, take_all in self._pulls:
-            items = drain()
-            if items:
-                take_all(items)
+        """Apply staged removals and inserts, re-format dirty rows and repaint."""
         if not self._pending:
             return
         self._pending = False

@@ -143,11 +143,11 @@ def test_quotes_model_passes_the_model_testers_through_inserts_updates_and_remov
     model = checked(QuotesTableModel())
     model.set_instruments([make_instrument("AAPL"), make_instrument("EURUSD", tick_size="0.00005")])
     for symbol in ("AAPL", "EURUSD", "MSFT"):
-        model.update_quote(quote(symbol, bid="1.1", ask="1.2", last="1.15", close="1.0", volume="10"))
+        model.show_quote(quote(symbol, bid="1.1", ask="1.2", last="1.15", close="1.0", volume="10"))
     model.flush()
-    model.update_quote(quote("AAPL", last="2"))
+    model.show_quote(quote("AAPL", last="2"))
     model.remove("EURUSD")
-    model.update_quote(quote("IBM", last="150"))
+    model.show_quote(quote("IBM", last="150"))
     model.flush()
     assert list(model.row_keys()) == ["AAPL", "MSFT", "IBM"]
     model.clear()
@@ -157,9 +157,9 @@ def test_quotes_model_passes_the_model_testers_through_inserts_updates_and_remov
 def test_quotes_show_prices_with_instrument_places_dashes_for_missing_fields_and_colored_change() -> None:
     model = QuotesTableModel()
     model.set_instruments([make_instrument("BRK", tick_size="0.01"), make_instrument("EURUSD", tick_size="0.00005")])
-    model.update_quote(quote("BRK", bid="612345.5", ask="612350", last="612348.25", close="600000", volume="12345"))
-    model.update_quote(quote("EURUSD", bid="1.0835", last="1.0830", close="1.0840"))
-    model.update_quote(quote("NEW"))
+    model.show_quote(quote("BRK", bid="612345.5", ask="612350", last="612348.25", close="600000", volume="12345"))
+    model.show_quote(quote("EURUSD", bid="1.0835", last="1.0830", close="1.0840"))
+    model.show_quote(quote("NEW"))
     model.flush()
 
     assert texts(model, "BRK") == {
@@ -181,18 +181,18 @@ def test_quotes_show_prices_with_instrument_places_dashes_for_missing_fields_and
 
 def test_a_change_that_rounds_to_zero_percent_is_not_colored_but_its_price_change_is() -> None:
     model = QuotesTableModel()
-    model.update_quote(quote("BRK", last="612320", close="612300"))  # +20.00 is +0.0033 %
+    model.show_quote(quote("BRK", last="612320", close="612300"))  # +20.00 is +0.0033 %
     model.flush()
     assert cell(model, "BRK", "change") == "+20.00" and cell(model, "BRK", "change", FOREGROUND) == GAIN
     assert cell(model, "BRK", "change_pct") == "0.00%" and cell(model, "BRK", "change_pct", FOREGROUND) is None
 
 
-def test_a_quote_updates_only_the_fields_it_carries_in_the_same_row_object() -> None:
+def test_a_merged_quote_updates_its_row_in_the_same_row_object() -> None:
     model = QuotesTableModel()
-    model.update_quote(quote("AAPL", bid="10", ask="11", last="10.5"))
+    model.show_quote(quote("AAPL", bid="10", ask="11", last="10.5"))
     model.flush()
     row = model.row_at(0)
-    model.update_quote(quote("AAPL", last="10.75"))
+    model.show_quote(quote("AAPL", bid="10", ask="11", last="10.75"))  # merged upstream (QuoteCache)
     model.flush()
     assert model.row_at(0) is row
     assert model.data(model.index(0, 0), RawRole) is row
@@ -203,7 +203,7 @@ def test_a_quote_updates_only_the_fields_it_carries_in_the_same_row_object() -> 
 def test_instruments_learned_later_reformat_the_rows_already_shown() -> None:
     model = QuotesTableModel()
     model.watch(["EURUSD"])
-    model.update_quote(quote("EURUSD", bid="1.0835"))
+    model.show_quote(quote("EURUSD", bid="1.0835"))
     model.flush()
     assert cell(model, "EURUSD", "bid") == "1.08"
     model.set_instruments([make_instrument("EURUSD", tick_size="0.00001")])
@@ -227,7 +227,7 @@ def test_ten_thousand_upserts_repaint_once_and_only_the_visible_rows(grid_host) 
 
     for round_ in range(10):
         for i, symbol in enumerate(symbols):
-            model.update_quote(quote(symbol, bid=f"{i}.{round_}", ask=f"{i + 1}", last=f"{i}.5", close=f"{i}"))
+            model.show_quote(quote(symbol, bid=f"{i}.{round_}", ask=f"{i + 1}", last=f"{i}.5", close=f"{i}"))
     model.flush()
 
     assert len(log.changed) == 1
@@ -368,13 +368,13 @@ def test_a_frame_of_marks_taken_at_once_shows_new_and_known_positions_and_revive
     known, gone, new = position("KNOWN"), position("GONE"), position("NEW")
     for item in (known, gone, new):
         item.apply(make_fill(symbol=item.symbol, quantity="10", price="10"))
-    model.update_positions([known, gone])
+    model.show_positions({(p.account_id, p.symbol): p for p in (known, gone)})
     model.flush()
     model.remove((gone.account_id, "GONE"))  # staged; the frame's marks bring it back
     known.mark(Decimal("12.5"))
     gone.mark(Decimal("9"))
     new.mark(Decimal("11"))
-    model.update_positions([known, gone, new])
+    model.show_positions({(p.account_id, p.symbol): p for p in (known, gone, new)})
     model.flush()
     assert [key[1] for key in model.row_keys()] == ["GONE", "KNOWN", "NEW"]
     assert texts(model, (known.account_id, "KNOWN"))["unrealized"] == "+25.00"
@@ -497,7 +497,7 @@ async def test_frame_flusher_coalesces_a_burst_into_one_flush_and_then_stops() -
 
     for round_ in range(10):
         for i in range(1000):
-            quotes.update_quote(quote(f"S{i:04d}", last=f"{i}.{round_}"))
+            quotes.show_quote(quote(f"S{i:04d}", last=f"{i}.{round_}"))
     assert flusher.is_ticking and quotes.has_pending
     await settle(flusher)
 
@@ -528,7 +528,7 @@ async def test_frame_flusher_flushes_a_steady_stream_at_most_once_per_frame() ->
     started = time.monotonic()
     for step in range(40):
         for i in range(250):
-            model.update_quote(quote(f"S{i:03d}", bid=f"{step}"))
+            model.show_quote(quote(f"S{i:03d}", bid=f"{step}"))
         await asyncio.sleep(0.002)
     await settle(flusher)
     elapsed_ms = (time.monotonic() - started) * 1000
@@ -537,7 +537,7 @@ async def test_frame_flusher_flushes_a_steady_stream_at_most_once_per_frame() ->
     assert all(b - a >= flusher.interval_ms * 0.9 / 1000 for a, b in itertools.pairwise(flushes))
     assert cell(model, "S249", "bid") == "39.00"
     flusher.unregister(model)
-    model.update_quote(quote("S000", bid="1"))
+    model.show_quote(quote("S000", bid="1"))
     assert not flusher.is_ticking
 
 
@@ -550,7 +550,7 @@ def test_flush_now_applies_pending_work_at_once(qtbot) -> None:
     flusher = FrameFlusher()
     model = QuotesTableModel()
     flusher.register(model)
-    model.update_quote(quote("AAPL", last="1"))
+    model.show_quote(quote("AAPL", last="1"))
     with qtbot.waitSignal(flusher.flushed, timeout=1000):
         flusher.flush_now()
     assert model.rowCount() == 1 and not flusher.is_ticking

@@ -15,27 +15,30 @@ from core.services.quote_cache import QuoteCache
 D = Decimal
 
 
-def test_many_ticks_between_two_drains_arrive_as_the_newest_merged_quote_per_feed_and_symbol() -> None:
+def test_many_ticks_between_two_drains_arrive_as_the_newest_merged_quote_per_symbol_of_the_feed_asked_for() -> None:
     bus = EventBus()
     cache = QuoteCache(bus)
     wakes: list[str] = []
-    view = cache.conflate(lambda: wakes.append("wake"))
+    view = cache.conflate(lambda: wakes.append("wake"))  # each symbol from its first feed
+    ib_aapl = cache.conflate(lambda: None, symbols=["AAPL"], feed="IB")
     bus.publish(Quote("AAPL", bid=D("1"), ask=D("2"), source="P"))
     bus.publish(Quote("MSFT", bid=D("5"), ask=D("6"), source="P"))
     bus.publish(Quote("AAPL", last=D("1.5"), source="P"))  # a partial tick: bid/ask kept from before
     bus.publish(Quote("AAPL", bid=D("9"), ask=D("9.5"), source="IB"))
+    bus.publish(Quote("MSFT", bid=D("7"), source="IB"))
     assert wakes == ["wake"]  # one wake until the consumer drains
-    drained = {(q.source, q.symbol): (q.bid, q.ask, q.last) for q in view.drain()}
-    assert drained == {
-        ("P", "AAPL"): (D("1"), D("2"), D("1.5")),
-        ("P", "MSFT"): (D("5"), D("6"), None),
-        ("IB", "AAPL"): (D("9"), D("9.5"), None),
-    }
+    drained = {q.symbol: (q.source, q.bid, q.ask, q.last) for q in view.drain()}
+    assert drained == {"AAPL": ("P", D("1"), D("2"), D("1.5")), "MSFT": ("P", D("5"), D("6"), None)}
+    assert cache.first_feed("AAPL") == "P"
+    assert [(q.source, q.symbol, q.bid) for q in ib_aapl.drain()] == [("IB", "AAPL", D("9"))]
     assert view.drain() == []
     bus.publish(Quote("MSFT", bid=D("5.1"), source="P"))
     assert wakes == ["wake", "wake"]
     (quote,) = view.drain()
     assert (quote.bid, quote.ask) == (D("5.1"), D("6"))
+    cache.reconflate(ib_aapl, symbols=["MSFT"], feed="IB")
+    bus.publish_quotes([Quote("AAPL", bid=D("9.1"), source="IB"), Quote("MSFT", ask=D("7.5"), source="IB")])
+    assert [(q.symbol, q.bid, q.ask) for q in ib_aapl.drain()] == [("MSFT", D("7"), D("7.5"))]
 
 
 def test_a_released_view_gets_nothing_more() -> None:
