@@ -3,29 +3,37 @@
 from __future__ import annotations
 
 import platform
+from importlib import metadata
 
 import PySide6
 from PySide6.QtCore import Qt, qVersion
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from gui.broker_libraries import BROKER_LIBRARIES, distribution_version
+from core.adapters import registry
 from gui.bundle import app_version, build_info, is_frozen, resources_dir
 
 _SUPPORT_LIBRARIES = ("qasync", "keyring", "shiboken6")
+
+
+def _version(distribution: str) -> str | None:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def broker_library_rows() -> list[tuple[str, str]]:
     """Return (label, version text) for each broker kind's library: its version, or why it is absent."""
     excluded = set(build_info().get("excluded_kinds", []))
     rows = []
-    for lib in BROKER_LIBRARIES.values():
-        if lib.distribution is None:
+    for kind in registry.kinds():
+        if kind.sdk_distribution is None:
             continue
-        version = distribution_version(lib.distribution)
+        version = kind.sdk_version()
         if version is None:
-            version = "not in this build" if is_frozen() or lib.kind in excluded else "not installed"
-        rows.append((f"{lib.distribution} ({lib.kind})", version))
+            version = "not in this build" if is_frozen() or kind.name in excluded else "not installed"
+        rows.append((f"{kind.sdk_distribution} ({kind.name})", version))
     return rows
 
 
@@ -39,7 +47,7 @@ def version_rows() -> list[tuple[str, str]]:
         ("Qt", qVersion()),
         ("PySide6", PySide6.__version__),
     ]
-    rows += [(name, distribution_version(name) or "not installed") for name in _SUPPORT_LIBRARIES]
+    rows += [(name, _version(name) or "not installed") for name in _SUPPORT_LIBRARIES]
     return rows + broker_library_rows()
 
 
