@@ -35,6 +35,7 @@ from core.domain import (
     StrategyId,
     ValidatedRequest,
 )
+from core.ports.manual_fills import ManualFills
 from core.services.flatten import FlattenResult
 from core.services.order_preview import OrderPreview, preview_order
 from core.services.risk import HoldCause, RiskConfig
@@ -435,8 +436,8 @@ class MainWindow(QMainWindow):
 
     def _on_order_selection_changed(self) -> None:
         order = self._selected_order()
-        desk = order is not None and self.session.account(order.account_id).adapter.kind == "email_desk"
-        self.record_fill_button.setEnabled(desk)
+        manual = order is not None and isinstance(self.session.account(order.account_id).adapter, ManualFills)
+        self.record_fill_button.setEnabled(manual)
 
     def _on_modify_clicked(self) -> None:
         order = self._selected_order()
