@@ -110,13 +110,13 @@ class AccountsSetup:
 
         def done(_: object) -> None:
             ui.connected(panel, self._session.account(account_id).adapter, f"{account_id} connected and reconciled.")
-            self._window.refresh_instruments()
+            self.after_connect(account_id)
 
         self.run(f"Connect {account_id}", self._session.connect(account_id), on_success=done,
                  on_error=lambda exc: ui.failed(panel, exc))
 
-    def connected(self, account_id: AccountId) -> None:
-        """Refresh what the window offers once an account connected."""
+    def after_connect(self, account_id: AccountId) -> None:
+        """Refresh what the window offers once an account connected (its instruments)."""
         self._window.refresh_instruments()
 
     def run(self, label: str, coro: Coroutine[Any, Any, T], on_success: Callable[[T], None] | None = None,

@@ -61,5 +61,6 @@ def broker_ui(kind: BrokerKind) -> BrokerUi:
         return BrokerUi(kind)
     ui_class = vars(module).get("BROKER_UI", BrokerUi)
     ui = ui_class(kind)
-    assert isinstance(ui, BrokerUi), f"{module_name}.BROKER_UI is not a BrokerUi"
+    if not isinstance(ui, BrokerUi):
+        raise TypeError(f"{module_name}.BROKER_UI must be a BrokerUi subclass, not {ui_class!r}")
     return ui

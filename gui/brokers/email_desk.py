@@ -3,16 +3,21 @@ mailer it mails its orders with (E-mail settings…)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from core.storage.settings import AccountSettings
 from gui.brokers.broker_ui import BrokerUi
 from gui.brokers.panel import ConnectionPanel
+
+if TYPE_CHECKING:
+    from gui.brokers.account_setup import AccountsSetup
 from gui.brokers.runtime import AdapterExtras
 
 
 class EmailDeskUi(BrokerUi):
     """An e-mail desk mails its orders: it needs the application's SMTP mailer."""
 
-    def panel(self, setup: object) -> ConnectionPanel | None:
+    def panel(self, setup: AccountsSetup) -> ConnectionPanel | None:
         return None
 
     def add_runtime(self, account: AccountSettings, values: dict[str, object], runtime: AdapterExtras) -> None:

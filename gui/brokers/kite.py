@@ -219,16 +219,17 @@ class KiteUi(BrokerUi):
             await setup.connect_account(account_id)
             return token
 
+        def connected(_: object) -> None:
+            self.connected(panel, None, f"{account_id} connected and reconciled.")
+            setup.after_connect(account_id)
+
         def logged_in(token: LoginSession) -> None:
             panel.set_session(token.expires_at, token.user_id)
-            self.connected(panel, None, f"{account_id} connected and reconciled.")
-            setup.connected(account_id)
+            connected(None)
 
         def connect() -> None:
             setup.account_adapter(self.kind, account_id)
-            setup.run(f"Connect {account_id}", setup.connect_account(account_id),
-                      on_success=lambda _: (self.connected(panel, None, f"{account_id} connected and reconciled."),
-                                            setup.connected(account_id)),
+            setup.run(f"Connect {account_id}", setup.connect_account(account_id), on_success=connected,
                       on_error=lambda exc: self.failed(panel, exc))
 
         panel.login_submitted.connect(lambda text: setup.run(

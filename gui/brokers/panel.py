@@ -34,13 +34,13 @@ class ConnectionPanel(QWidget):
                  status_text: str = "Not connected.", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(name)
-        self.connect_button = self._named(QPushButton(connect_text), connect_name)
-        self.disconnect_button = self._named(QPushButton("Disconnect"), "disconnectButton")
+        self.connect_button = self._named(QPushButton(connect_text, self), connect_name)
+        self.disconnect_button = self._named(QPushButton("Disconnect", self), "disconnectButton")
         self.disconnect_button.clicked.connect(self.disconnect_requested)
-        self.progress = self._named(QProgressBar(), "progress")
+        self.progress = self._named(QProgressBar(self), "progress")
         self.progress.setRange(0, 0)
         self.progress.setVisible(False)
-        self.status = self._named(QLabel(status_text), "status")
+        self.status = self._named(QLabel(status_text, self), "status")
         self.status.setWordWrap(True)
 
     # --- what the panel shows and sends ---------------------------------------------------------------

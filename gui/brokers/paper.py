@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.adapters.paper import KIND
 from core.storage.settings import AccountSettings
 from gui.brokers.broker_ui import BrokerUi
 from gui.brokers.panel import ConnectionPanel
+
+if TYPE_CHECKING:
+    from gui.brokers.account_setup import AccountsSetup
 
 PROFILES = (KIND.name,)
 """The sets of accounts `tradeterm --profile` opens on a fresh start."""
@@ -23,7 +27,7 @@ def default_accounts(paper_dir: Path) -> list[AccountSettings]:
 class PaperUi(BrokerUi):
     """The paper account needs no connection panel."""
 
-    def panel(self, setup: object) -> ConnectionPanel | None:
+    def panel(self, setup: AccountsSetup) -> ConnectionPanel | None:
         return None
 
 
