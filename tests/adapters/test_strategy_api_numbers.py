@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from core.strategy_client import ApiRefused, TradeTermOrderBroker
-from tests.adapters.strategy_api_world import TOKEN, ApiWorld, start_api, stop_api
+from tests.adapters.strategy_api_world import TOKENS, ApiWorld, start_api, stop_api
 
 TEXTS = ["1,5", "61,0000", "١٢٣", "１２３", "1_000", "1E-999999999", "1e1000000", "1e3", "+5", " 1 0 ", "NaN",
          "Infinity", "0.00000000001", "1000000000000"]
@@ -91,7 +91,7 @@ async def test_the_python_client_sends_floats_and_decimals_as_plain_digits(api: 
 
 
 async def test_the_hikyuu_bridge_puts_a_computed_float_stop_loss_on_the_tick(api: ApiWorld) -> None:
-    broker = TradeTermOrderBroker(api.server.url, TOKEN, strategy="hku-ma", account="PAPER-1")
+    broker = TradeTermOrderBroker(api.server.url, TOKENS["hku-ma"], strategy="hku-ma", account="PAPER-1")
     ask = api.world.ask("600519")
     stoploss, goal = float(ask) * 0.95 + 1e-9, 10.07 * 1.1 * 200  # floats with 13+ decimals, as hikyuu computes
     await asyncio.to_thread(broker.buy, "SH", "600519", float(ask), 200.0, stoploss, goal, "SIGNAL", "")
