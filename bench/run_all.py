@@ -1,4 +1,5 @@
-"""Run every benchmark (make bench): tick storm with the vn.py reference, click to wire, startup, number fuzzing.
+"""Run every benchmark (make bench): tick storm with the vn.py reference, click to wire, kill switch, startup,
+number fuzzing.
 
 Each benchmark prints its own JSON lines; this driver passes them through in one run.
 `--smoke` runs tiny sizes (what tests/bench runs to prove the scripts still work).
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import click_to_wire, fuzz_numbers, startup, tickstorm
+from bench import click_to_wire, fuzz_numbers, kill_switch, startup, tickstorm
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -19,6 +20,7 @@ def main(argv: list[str] | None = None) -> None:
     storm = ["--seconds", "0.5", "--symbols", "100", "--rates", "10000", "0"] if args.smoke else []
     tickstorm.main(storm + (["--no-vnpy"] if args.no_vnpy else []))
     click_to_wire.main(["--orders", "20", "--throughput-orders", "50"] if args.smoke else [])
+    kill_switch.main(["--orders", "10"] if args.smoke else [])
     startup.main(["--runs", "1", "--symbols", "100", "--stream-seconds", "0.3"] if args.smoke else [])
     fuzz_numbers.main(["--inputs", "3000", "--widget-inputs", "50"] if args.smoke else [])
 

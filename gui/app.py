@@ -31,14 +31,16 @@ from core.storage.outbox import OutboxError
 from core.storage.paths import DataDirError, data_paths
 from core.storage.secrets import SecretStore
 from core.storage.settings import MAX_PORT, SettingsError, SettingsStore
-from gui.about import AboutDialog
 from gui.brokers.account_setup import AccountsSetup
+from gui.brokers.libraries import broker_library_rows
 from gui.brokers.paper import DEFAULT_PROFILE, PROFILES, default_accounts
 from gui.brokers.runtime import AdapterExtras
-from gui.bundle import resources_dir
-from gui.mail_setup import MailSetup
+from gui.controllers.mail import MailSetup
+from gui.controllers.secrets import AskVault, SecretsSetup, ask_with_dialog
+from gui.controllers.strategies import StrategySetup
+from gui.dialogs.about import AboutDialog
+from gui.install.bundle import resources_dir
 from gui.startup_config import load_startup_config
-from gui.strategy_setup import StrategySetup
 from gui.widgets.main_window import MainWindow
 
 log = logging.getLogger("tradeterm")
@@ -51,9 +53,12 @@ FREEZE_AFTER_MS = 2000
 
 def create_main_window(
     data_dir: str | Path | None = None, profile: str = DEFAULT_PROFILE, connect: bool = True,
-    api_port: int | None = None,
+    api_port: int | None = None, ask_vault: AskVault | None = None,
 ) -> MainWindow:
     """Build the whole application in-process (a QApplication and a running qasync loop must exist).
+
+    Without a usable OS keyring, `ask_vault` is asked once for the encrypted vault (None: no one to ask, as
+    with --screenshot); without either, a banner says secrets cannot be stored and what to do.
 
     Raises one of STARTUP_ERRORS, naming the file (and the field), when the data directory cannot be used.
     """
@@ -74,6 +79,7 @@ def create_main_window(
         bus = EventBus()
         session = TradingSession(bus, journal, risk=config.risk)
         secrets = SecretStore()
+        secrets_setup = SecretsSetup(secrets, paths.root, ask_vault)
         mail = MailSetup(settings, paths.root, bus, session.portfolio, secrets)
         opened.append(mail.outbox.close)
         extras = AdapterExtras(secrets, mail, paths.root / "cache")
@@ -93,7 +99,8 @@ def create_main_window(
             close()
         raise
     window = MainWindow(session, settings)
-    window.add_tool_action("About", "action.about", "Ctrl+Shift+A", lambda: AboutDialog(window).open())
+    window.add_tool_action("About", "action.about", "Ctrl+Shift+A",
+                           lambda: AboutDialog(window, broker_library_rows()).open())
     window.add_tool_action("E-mail settings…", "action.emailSettings", "Ctrl+Shift+E",
                            lambda: mail.open_settings_dialog(window))
     window.shutdown_hooks.append(mail.close)
@@ -102,7 +109,9 @@ def create_main_window(
     window.add_tool_action("Connect account…", "action.connections", "Ctrl+Shift+N", connections.open_dialog)
     session.restore()
     strategy = StrategySetup(window, session, settings, intake, secrets, config.strategies, config.api_port)
-    window.keep_alive.append(strategy)
+    window.keep_alive += [strategy, secrets_setup]
+    secrets_setup.on_ready.append(strategy.secrets_ready)
+    secrets_setup.show_banner(window, bus)
     window.shutdown_hooks.append(strategy.stop)
     QTimer.singleShot(0, window, mail.start)
     AfterFirstPaint(window, lambda: strategy.start_soon(serve=connect))  # the API loads aiohttp: 0.3 s
@@ -208,7 +217,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     loop = EventLoop(app)
     asyncio.set_event_loop(loop)
     try:
-        window = create_main_window(args.data_dir, args.profile, api_port=args.api_port)
+        window = create_main_window(args.data_dir, args.profile, api_port=args.api_port,
+                                    ask_vault=None if args.screenshot is not None else ask_with_dialog)
     except STARTUP_ERRORS as exc:
         print(f"tradeterm: {exc}", file=sys.stderr)
         if args.screenshot is None:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from PySide6.QtCore import QDateTime, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.domain import NumberError, Order, parse_number
+from core.domain.manual_fill import fill_mismatch
 
 FUTURE_TOLERANCE = timedelta(minutes=1)
 
@@ -29,10 +31,14 @@ def _plain(value: Decimal) -> str:
 class ManualFillDialog(QDialog):
     """Enter one execution of a working desk order; OK is refused with a reason until it fits the order.
 
-    Signals: fillEntered(Decimal quantity, Decimal price, datetime ts) on OK; ts is timezone-aware UTC.
+    A price beyond the order's limit is refused unless "Record beyond the limit" is ticked and a reason
+    given; the session audits that override.
+
+    Signals: fillEntered(Decimal quantity, Decimal price, datetime ts, str | None override_reason) on OK;
+    ts is timezone-aware UTC; override_reason is None unless the override is ticked.
     """
 
-    fillEntered = Signal(object, object, object)
+    fillEntered = Signal(object, object, object, object)
 
     def __init__(self, order: Order, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -54,6 +60,13 @@ class ManualFillDialog(QDialog):
         self.time = QDateTimeEdit(QDateTime.currentDateTime(), objectName="manualFill.time")
         self.time.setDisplayFormat("yyyy-MM-dd HH:mm:ss")
         self.time.setCalendarPopup(True)
+        self.override = QCheckBox("Record beyond the limit (audited)", objectName="manualFill.override")
+        self.override.setToolTip("Book an execution the desk reports beyond the order's limit; who and why are "
+                                 "kept in the audit trail.")
+        self.reason = QLineEdit(objectName="manualFill.reason")
+        self.reason.setPlaceholderText("Why the desk executed beyond the limit")
+        self.reason.setEnabled(False)
+        self.override.toggled.connect(self.reason.setEnabled)
         self.error = QLabel("", objectName="manualFill.error")
         self.error.setStyleSheet("color: #c62828;")
         self.error.setWordWrap(True)
@@ -68,6 +81,8 @@ class ManualFillDialog(QDialog):
         form.addRow("Quantity", self.quantity)
         form.addRow("Price", self.price)
         form.addRow("Time (local)", self.time)
+        form.addRow("", self.override)
+        form.addRow("Reason", self.reason)
         layout = QVBoxLayout(self)
         layout.addWidget(headline)
         layout.addLayout(form)
@@ -101,6 +116,11 @@ class ManualFillDialog(QDialog):
         if not instrument.is_on_tick(price):
             return "price", (f"{order.symbol} ticks in {_plain(instrument.tick_size)}; "
                              f"try {instrument.make_price(price).value}.")
+        mismatch = fill_mismatch(order, qty, price)
+        if mismatch is not None and not self.override.isChecked():
+            return mismatch.field, mismatch.message
+        if mismatch is not None and not self.reason.text().strip():
+            return "reason", "Say why the execution is booked beyond the limit: it is kept in the audit trail."
         ts = self.entered_time()
         if ts > datetime.now(UTC) + FUTURE_TOLERANCE:
             return "time", "The time is in the future."
@@ -110,7 +130,7 @@ class ManualFillDialog(QDialog):
 
     def _on_ok(self) -> None:
         problem = self.check()
-        widgets = {"quantity": self.quantity, "price": self.price, "time": self.time}
+        widgets = {"quantity": self.quantity, "price": self.price, "time": self.time, "reason": self.reason}
         for widget in widgets.values():
             widget.setStyleSheet("")
         if problem is not None:
@@ -120,6 +140,7 @@ class ManualFillDialog(QDialog):
             widgets[field].setFocus()
             return
         self.error.setText("")
+        reason = self.reason.text().strip() if self.override.isChecked() else None
         self.fillEntered.emit(parse_number(self.quantity.text(), "quantity"), parse_number(self.price.text(), "price"),
-                              self.entered_time())
+                              self.entered_time(), reason)
         self.accept()

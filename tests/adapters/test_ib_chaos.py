@@ -46,3 +46,11 @@ async def test_random_drops_lose_no_order_duplicate_none_and_leave_the_books_equ
     assert figures.mismatches == 0, context
     assert figures.fill_mismatches == 0, context
     assert figures.went_unknown > 0 and figures.fills > 0 and figures.cancels > 0, context
+
+
+@pytest.mark.slow
+async def test_with_ibs_notices_mixed_in_no_order_is_lost_or_shown_canceled(tmp_path: Path) -> None:
+    run = ChaosRun(tmp_path, seed=SEED + 1, intents=150, disconnects=15, day_length=150, realistic=0.3)
+    figures = await run.run()
+    context = f"chaos seed {SEED + 1}, realistic 0.3: {figures.line()}"
+    assert (figures.lost, figures.duplicates, figures.mismatches, figures.fill_mismatches) == (0, 0, 0, 0), context

@@ -19,8 +19,8 @@ from core.adapters.paper.adapter import create as create_paper
 from core.domain import AccountId
 from core.ports.broker import BrokerAdapter, EventSink, QuoteSink
 from core.ports.broker_kind import BrokerKind
-from gui.about import broker_library_rows
 from gui.brokers.account_setup import AccountsSetup
+from gui.brokers.libraries import broker_library_rows
 from gui.self_check import Report, check_adapters
 from tests.e2e.window_helpers import open_window, until
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+from collections.abc import Sequence
 from importlib import metadata
 
 import PySide6
@@ -10,8 +11,7 @@ from PySide6.QtCore import Qt, qVersion
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from core.adapters import registry
-from gui.bundle import app_version, build_info, is_frozen, resources_dir
+from gui.install.bundle import app_version, build_info, is_frozen, resources_dir
 
 _SUPPORT_LIBRARIES = ("qasync", "keyring", "shiboken6")
 
@@ -23,21 +23,7 @@ def _version(distribution: str) -> str | None:
         return None
 
 
-def broker_library_rows() -> list[tuple[str, str]]:
-    """Return (label, version text) for each broker kind's library: its version, or why it is absent."""
-    excluded = set(build_info().get("excluded_kinds", []))
-    rows = []
-    for kind in registry.kinds():
-        if kind.sdk_distribution is None:
-            continue
-        version = kind.sdk_version()
-        if version is None:
-            version = "not in this build" if is_frozen() or kind.name in excluded else "not installed"
-        rows.append((f"{kind.sdk_distribution} ({kind.name})", version))
-    return rows
-
-
-def version_rows() -> list[tuple[str, str]]:
+def version_rows(broker_rows: Sequence[tuple[str, str]] = ()) -> list[tuple[str, str]]:
     """Return (label, version text) for TradeTerm, Python, Qt, PySide6, support and broker libraries."""
     build = build_info()
     flavor = f" ({build.get('flavor', 'default')} bundle)" if is_frozen() else ""
@@ -48,13 +34,16 @@ def version_rows() -> list[tuple[str, str]]:
         ("PySide6", PySide6.__version__),
     ]
     rows += [(name, _version(name) or "not installed") for name in _SUPPORT_LIBRARIES]
-    return rows + broker_library_rows()
+    return rows + list(broker_rows)
 
 
 class AboutDialog(QDialog):
-    """The About box; 'Copy versions' puts the version list on the clipboard for a support request."""
+    """The About box; 'Copy versions' puts the version list on the clipboard for a support request.
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    broker_rows: (label, version) of each broker kind's library (gui.brokers.libraries.broker_library_rows).
+    """
+
+    def __init__(self, parent: QWidget | None = None, broker_rows: Sequence[tuple[str, str]] = ()) -> None:
         super().__init__(parent)
         self.setObjectName("aboutDialog")
         self.setWindowTitle("About TradeTerm")
@@ -66,7 +55,7 @@ class AboutDialog(QDialog):
             self.setWindowIcon(QIcon(str(icon_path)))
         layout.addWidget(title)
         form = QFormLayout()
-        self.rows = version_rows()
+        self.rows = version_rows(broker_rows)
         for label, value in self.rows:
             field = QLabel(value, self)
             field.setObjectName(f"about.version.{label.split(' ')[0]}")
