@@ -15,6 +15,9 @@ Leaving a batch to the next pass when the pass had already run 2 ms (a paint, a 
 in a 100k quotes/s storm the stall p99 fell by about 2 ms, but an order's hops then waited behind
 the next pass's paints (2.2 ms median a wait): click-to-ack p50 rose by 1 ms and orders per second
 fell by a tenth. The queue keeps asyncio's turn order instead.
+
+This builds on private parts of qasync and asyncio; tests/gui/test_qasync_internals.py names each one,
+and pyproject.toml pins qasync to the version they were checked against.
 """
 
 from __future__ import annotations

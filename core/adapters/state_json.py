@@ -6,13 +6,13 @@ Shared by the paper broker and the e-mail desk (and any adapter that keeps books
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Collection
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
+from core.atomic_file import write_atomically
 from core.domain import AccountId, BrokerOrderId, ClientOrderId, Fill, Money, Price, Quantity, Side, TradeId
 from core.ports.errors import AccountStateError
 
@@ -21,17 +21,10 @@ DECODE_ERRORS = (OSError, ValueError, ArithmeticError, KeyError, TypeError, Attr
 
 
 def write_json_atomically(path: str, document: dict[str, Any]) -> None:
-    """Write document to path: a temporary file, flushed and fsynced, then renamed over the old one."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        # Compact separators keep json on its C encoder: indent=1 forced the pure-Python one, and the
-        # paper broker writes its books on every order (measured: 2x orders/s with this alone).
-        handle.write(json.dumps(document, separators=(",", ":")))
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, target)
+    """Write document to path atomically (core.atomic_file): the old file stays whole until the new one is."""
+    # Compact separators keep json on its C encoder: indent=1 forced the pure-Python one, and the
+    # paper broker writes its books on every order (measured: 2x orders/s with this alone).
+    write_atomically(path, json.dumps(document, separators=(",", ":")))
 
 
 def unwritable(owner: str, path: str, error: OSError) -> AccountStateError:

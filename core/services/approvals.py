@@ -34,8 +34,10 @@ from core.domain import (
     StrategyId,
     TimeInForce,
 )
+from core.domain.signal import SignalInfo
 from core.ports.journal import IntakeKey
-from core.services.approval_view import ApprovalRow, SignalInfo, drift_pct, reference_price, what_if
+from core.services.approval_row import ApprovalRow, drift_pct
+from core.services.order_preview import reference_price, what_if
 from core.services.risk.context import quote_price
 from core.services.session import OrderRefused, TradingSession
 from core.services.strategies import StrategyRegistry

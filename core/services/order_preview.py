@@ -1,4 +1,4 @@
-"""What risk would say about an order the trader is still typing: the verdict and the value, nothing remembered."""
+"""What risk would say about an order now, nothing remembered: for the ticket, the approval queue and the API."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from core.domain import ClientOrderId, Order, Price, Quantity, Quote, ValidatedRequest
-from core.services.approval_view import reference_price, what_if
 from core.services.risk import Refusal, RiskEngine
+from core.services.risk.prices import order_price
 
 PREVIEW_ID = ClientOrderId("PREVIEW")
 
@@ -26,10 +27,20 @@ class OrderPreview:
     currency: str
 
 
+def what_if(risk: RiskEngine, order: Order) -> Refusal | None:
+    """Return the refusal risk would give order now, without remembering it (no rate or duplicate count)."""
+    return risk.preview(order)
+
+
+def reference_price(order: Order, quote_of: Any) -> Decimal | None:
+    """Return the price the order is valued at: the one the notional and exposure checks use."""
+    return order_price(order, quote_of(order.symbol))
+
+
 def preview_order(
     risk: RiskEngine, quote_of: Callable[[str, str], Quote | None], valid: ValidatedRequest, now: datetime
 ) -> OrderPreview:
-    """Run every risk check on valid as it stands now (see approval_view.what_if): no order, no count, no journal.
+    """Run every risk check on valid as it stands now (see what_if): no order, no count, no journal.
 
     quote_of(symbol, account) is the feed risk reads (the session's QuoteCache.latest).
     """

@@ -22,12 +22,14 @@ from core.domain import (
     OrderEvent,
     OrderExpired,
     OrderFilled,
+    OrderModifyUnresolved,
     OrderNote,
     OrderRejected,
     OrderStatus,
 )
 from core.ports.broker import BrokerAdapter, FoundOrder, OrderLookup
 from core.services.oms import OrderManager
+from core.services.replace_resolution import MODIFY_STILL_PENDING, resolve_replace
 
 POLL_DELAYS_S: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 """Pauses before each look at the broker: quick first (most late answers are just late), then slower."""
@@ -92,6 +94,40 @@ class OrderResolver:
             return False
         return self._resolved(order)
 
+    async def resolve_replace(self, adapter: BrokerAdapter, order: Order) -> bool:
+        """Ask the broker about an order whose change went unanswered on a live connection; return whether settled.
+
+        The broker's working order tells whether the change was applied (OrderModified) or not
+        (OrderModifyRejected); an ended order ends ours; a broker still applying it is asked again. Nothing is
+        resent. Raises the BrokerError (or OSError) of a look that failed.
+        """
+        for delay in self._delays:
+            if not _replacing(order):
+                return True  # the broker's own events settled it meanwhile
+            await self._sleep(delay)
+            if not _replacing(order):
+                return True
+            found = await _look(adapter, order)
+            if found is None:
+                continue
+            for fill in found.fills:
+                if fill.client_order_id == order.client_order_id:
+                    self._oms.apply(OrderFilled(order.client_order_id, fill))
+            if not _replacing(order):
+                return True
+            if not found.state.status.is_working:
+                ended = _event_for(order, found)
+                if ended is not None and not isinstance(ended, OrderAccepted):
+                    self._oms.apply(ended)
+                    return True
+                continue
+            event = resolve_replace(order, found.state, live=True)
+            if event is None or (isinstance(event, OrderModifyUnresolved) and event.reason == MODIFY_STILL_PENDING):
+                continue
+            self._oms.apply(event)
+            return not _replacing(order)
+        return False
+
     def _resolved(self, order: Order) -> bool:
         """Replace the "resolving" note of an order the broker turned out to work (an ended order has its reason)."""
         if order.is_working and not _unknown(order):
@@ -110,6 +146,11 @@ class OrderResolver:
             return False
         self._oms.apply(event)
         return not _unknown(order)
+
+
+def _replacing(order: Order) -> bool:
+    """Whether a change to the order is still unanswered (the order changes while the resolver waits)."""
+    return order.status is OrderStatus.PENDING_REPLACE
 
 
 def _unknown(order: Order) -> bool:

@@ -33,6 +33,14 @@ MODIFY_UNTOLD = (
     "TradeTerm stopped before the broker answered a change to {fields}, and the broker's order list does not "
     "show {fields}: check the order at the broker, then modify it again (or cancel it) to be sure."
 )
+MODIFY_NOT_APPLIED_LIVE = (
+    "The broker did not answer this change in time, and it still works the order as it was: modify it again "
+    "if you still want the change."
+)
+MODIFY_UNTOLD_LIVE = (
+    "The broker did not answer a change to {fields} in time, and its order list does not show {fields}: check "
+    "the order at the broker, then modify it again (or cancel it) to be sure."
+)
 MODIFY_STILL_PENDING = (
     "The broker is still applying a change to this order; it is checked again on the next reconnect."
 )
@@ -45,8 +53,11 @@ def _value(price: Price | None) -> Decimal | None:
     return None if price is None else price.value
 
 
-def resolve_replace(order: Order, remote: BrokerOrderState) -> OrderEvent | None:
-    """Return the event that settles an order left PENDING_REPLACE, from the broker's working order remote."""
+def resolve_replace(order: Order, remote: BrokerOrderState, *, live: bool = False) -> OrderEvent | None:
+    """Return the event that settles an order left PENDING_REPLACE, from the broker's working order remote.
+
+    live: the change went unanswered while TradeTerm ran (a timeout), not across a restart; only the words differ.
+    """
     if remote.status is OrderStatus.PENDING_REPLACE:
         return OrderModifyUnresolved(order.client_order_id, MODIFY_STILL_PENDING)
     had: _Values = (order.quantity.value, _value(order.limit_price), _value(order.stop_price))
@@ -70,10 +81,10 @@ def resolve_replace(order: Order, remote: BrokerOrderState) -> OrderEvent | None
     if asked is not None and as_asked and (told or not untold):
         return OrderModified(coid, Quantity(asked[0]), _price(asked[1]), _price(asked[2]))
     if as_was and (told or not untold):
-        return OrderModifyRejected(coid, MODIFY_NOT_APPLIED)
+        return OrderModifyRejected(coid, MODIFY_NOT_APPLIED_LIVE if live else MODIFY_NOT_APPLIED)
     if as_was:
         fields = " and ".join(_NAMES[i] for i in untold)
-        return OrderModifyUnresolved(coid, MODIFY_UNTOLD.format(fields=fields))
+        return OrderModifyUnresolved(coid, (MODIFY_UNTOLD_LIVE if live else MODIFY_UNTOLD).format(fields=fields))
     # The broker works neither the old order nor the new one: its word (where it gives one) is the truth.
     best = [theirs[i] if i in known else had[i] for i in range(3)]
     return OrderModified(coid, Quantity(best[0] or had[0]), _price(best[1]), _price(best[2]))

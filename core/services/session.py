@@ -79,8 +79,7 @@ from core.services.refusals import REDUCE_WHILE_HELD_AUDIT as REDUCE_WHILE_HELD_
 from core.services.refusals import ConfirmRequired as ConfirmRequired
 from core.services.refusals import OrderRefused as OrderRefused
 from core.services.risk import HoldCause, RiskConfig, RiskEngine
-from core.services.session_view import SessionView
-from core.services.standing_holds import (
+from core.services.risk.standing_holds import (
     DISABLE_STRATEGY_AUDIT,
     ENABLE_STRATEGY_AUDIT,
     KILL_SWITCH_AUDIT,
@@ -89,6 +88,7 @@ from core.services.standing_holds import (
     disabled_detail,
     restore_standing_holds,
 )
+from core.services.session_view import SessionView
 
 log = logging.getLogger(__name__)
 
@@ -450,6 +450,14 @@ class TradingSession:
                               f"Cannot read the broker's orders to resolve {order.symbol} order "
                               f"{order.client_order_id}: reconnect to resume.")
 
+    async def _resolve_replace(self, slot: AccountSlot, order: Order) -> None:
+        """Settle a change that went unanswered on a live connection by asking the broker about the order."""
+        try:
+            await self._resolver.resolve_replace(slot.adapter, order)
+        except (errors.BrokerError, OSError, TimeoutError) as exc:
+            log.warning("%s: could not ask the broker about the change to %s: %s", slot.adapter.account_id,
+                        order.client_order_id, exc)  # it stays flagged; the next reconcile settles it
+
     async def modify(
         self, client_order_id: ClientOrderId, quantity: object, limit_price: object = None, stop_price: object = None
     ) -> Order:
@@ -490,6 +498,9 @@ class TradingSession:
             await self._accounts[order.account_id].adapter.modify(order, new_qty, new_limit, new_stop)
         except (errors.ConnectionLost, errors.Timeout) as exc:  # the change may or may not have arrived
             self.oms.apply(OrderModifyUnresolved(client_order_id, f"{str(exc).rstrip('.')}. {CHANGE_UNANSWERED}"))
+            slot = self._accounts[order.account_id]
+            if not isinstance(exc, errors.ConnectionLost) and slot.connection is ConnectionState.CONNECTED:
+                self._spawn(self._resolve_replace(slot, order))  # the broker's order list tells, now
         except errors.BrokerError as exc:
             self.oms.apply(OrderModifyRejected(client_order_id, str(exc)))
         finally:

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import copy
 import itertools
 import json
 import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
+
+from core.atomic_file import write_atomically
 
 SETTINGS_VERSION: Final = 1
 
@@ -166,20 +166,9 @@ class SettingsStore:
 
     def _write_atomically(self, text: str) -> None:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+            write_atomically(self.path, text)
         except OSError as exc:
             raise SettingsError(f"Cannot write the settings file {self.path}: {exc}") from None
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as file:
-                file.write(text)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(tmp_name, self.path)
-        except OSError as exc:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise SettingsError(f"Cannot write the settings file {self.path}: {exc}") from None
-        _fsync_directory(self.path.parent)
 
     def _current(self) -> dict[str, Any]:
         if self._document is None:
@@ -321,16 +310,3 @@ class SettingsStore:
             return base64.b64decode(raw, validate=True)
         except (TypeError, binascii.Error):
             raise SettingsError(f"{self.path}: window.{name}: not base64 data") from None
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make a rename durable (POSIX); a no-op where directories cannot be opened."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        with contextlib.suppress(OSError):
-            os.fsync(fd)
-    finally:
-        os.close(fd)

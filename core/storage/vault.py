@@ -9,8 +9,8 @@ The master password goes through Argon2id (RFC 9106's second recommended setting
 4 lanes) to 64 bytes: the first 32 are the AES-256-GCM key, the last 32 are stored as the check that
 tells a wrong password from a damaged file. The header is the cipher's associated data, so a changed
 header is refused too. Everything inside (which services and keys exist, and their values) is
-encrypted; each save writes a fresh nonce to a temporary file, fsyncs it, renames it over the old
-vault and fsyncs the folder, so a crash during a save leaves the previous vault whole.
+encrypted; each save (with a fresh nonce) is written atomically by core.atomic_file, so a crash
+during a save leaves the previous vault whole.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import base64
 import hmac
 import json
 import os
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any, Final
@@ -30,6 +29,8 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from keyring.backend import KeyringBackend
 from keyring.compat import properties
 from keyring.errors import PasswordDeleteError
+
+from core.atomic_file import write_atomically
 
 MAGIC: Final = b"TradeTerm secrets vault (encrypted)\n"
 FORMAT: Final = 1
@@ -76,35 +77,6 @@ def _derive(password: str, salt: bytes, kdf: dict[str, Any]) -> tuple[bytes, byt
 def _check_password(password: str) -> None:
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
         raise VaultError(f"The master password must have at least {MIN_PASSWORD_LENGTH} characters.")
-
-
-def _fsync_directory(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # Windows cannot open a folder; its rename is durable enough
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write data to path (owner-only): a temporary file, fsynced, renamed over the old one, folder fsynced."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # mode 0600
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    _fsync_directory(path.parent)
 
 
 class VaultKeyring(KeyringBackend):

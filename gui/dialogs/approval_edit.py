@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.domain import OrderType, TimeInForce
-from core.services.approval_view import ApprovalRow
+from core.services.approval_row import ApprovalRow
 from core.services.approvals import OrderEdit
 
 

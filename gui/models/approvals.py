@@ -8,7 +8,7 @@ from decimal import Decimal
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QColor
 
-from core.services.approval_view import ApprovalRow
+from core.services.approval_row import ApprovalRow
 from gui.models.columns import GAIN, LEFT, LOSS, RIGHT, Column
 from gui.models.format import fmt_percent, fmt_price, fmt_qty, fmt_time, shown
 from gui.models.orders import side_color

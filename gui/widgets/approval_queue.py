@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QSystemTrayIcon, QVBoxLayout, QWidget
 
 from core.domain import ClientOrderId
-from core.services.approval_view import ApprovalRow
+from core.services.approval_row import ApprovalRow
 from core.services.approvals import ApprovalOutcome, OrderEdit
 from gui.async_op import OpReporter, run_op
 from gui.dialogs.approval_edit import ApprovalEditDialog, RejectReasonDialog

@@ -11,7 +11,7 @@ from pathlib import Path
 from core.adapters.paper.adapter import PaperBroker
 from core.adapters.paper.config import PaperConfig
 from core.domain import AccountId, LogMessage, OrderRequest, OrderType, Quote, Side, StrategyId
-from core.services.approval_view import SignalInfo
+from core.domain.signal import SignalInfo
 from core.services.approvals import ApprovalQueue
 from core.services.bus import EventBus
 from core.services.risk import RiskConfig, RiskLimits

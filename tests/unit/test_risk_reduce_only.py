@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from core.domain import Order, OrderOrigin, OrderPendingCancel, OrderType, Side, TradingState
-from core.services.approval_view import reference_price, what_if
+from core.services.order_preview import reference_price, what_if
 from core.services.risk import HoldCause, RiskLimits
 from tests.unit.risk_harness import ACCOUNT, Harness
 

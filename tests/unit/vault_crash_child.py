@@ -27,24 +27,15 @@ def _die(*_: Any) -> None:
 def main(path: Path, password: str, where: str) -> None:
     vault = VaultKeyring.unlock(path, password)
     if where == "write":
-        real_fdopen = os.fdopen
+        write = os.write
 
-        class HalfWrite:
-            def __init__(self, *args: Any, **kwargs: Any) -> None:
-                self._file = real_fdopen(*args, **kwargs)
+        def half_then_die(fd: int, data: bytes) -> int:  # core.atomic_file writes with os.write
+            write(fd, bytes(data[: len(data) // 2]))
+            os.fsync(fd)
+            _die()
+            return 0
 
-            def __enter__(self) -> HalfWrite:
-                return self
-
-            def __exit__(self, *_: Any) -> None:
-                self._file.close()
-
-            def write(self, data: bytes) -> None:
-                self._file.write(data[: len(data) // 2])
-                self._file.flush()
-                _die()
-
-        vault_module.os.fdopen = HalfWrite  # type: ignore[assignment]
+        vault_module.os.write = half_then_die  # type: ignore[assignment]
     else:
         vault_module.os.replace = _die  # type: ignore[assignment]
     vault.set_password("TradeTerm", "smtp/password", NEW_SECRET)

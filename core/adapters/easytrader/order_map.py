@@ -12,7 +12,6 @@ Entrust numbers restart every trading day, so the file keeps only today's orders
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from core.adapters.easytrader.parsing import Entrust
+from core.atomic_file import write_atomically
 from core.domain import ClientOrderId, Side
 from core.ports.errors import AccountStateError
 
@@ -157,8 +157,6 @@ class OrderMap:
     def _save(self) -> None:
         if self.path is None:
             return
-        target = Path(self.path)
-        target.parent.mkdir(parents=True, exist_ok=True)
         data = {
             "version": VERSION,
             "day": self.day.isoformat(),
@@ -171,9 +169,4 @@ class OrderMap:
                 for o in self._orders.values()
             ],
         }
-        tmp = target.with_name(target.name + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps(data, indent=1, ensure_ascii=False))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
+        write_atomically(self.path, json.dumps(data, indent=1, ensure_ascii=False))

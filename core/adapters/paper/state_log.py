@@ -13,12 +13,13 @@ it; any other line that cannot be read refuses the whole log.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
 from pathlib import Path
 from typing import Any
+
+from core.atomic_file import write_atomically
 
 _log = logging.getLogger(__name__)
 _COMPACT = (",", ":")
@@ -88,18 +89,10 @@ class LogWriter:
         """Lines appended and not yet written: the next sync writes them."""
 
     def start(self, log_id: str, version: int) -> None:
-        """Replace the log with an empty one named log_id (a temporary file, fsynced, renamed, directory fsynced)."""
+        """Replace the log with an empty one named log_id (written atomically: core.atomic_file)."""
         self._pending.clear()  # the snapshot being continued holds those changes
-        tmp = self.path.with_name(self.path.name + ".tmp")
         header = json.dumps({"version": version, "log_id": log_id}, separators=_COMPACT) + "\n"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _BINARY, 0o600)
-        try:
-            _write_all(fd, header.encode("utf-8"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, self.path)
-        _fsync_directory(self.path.parent)
+        write_atomically(self.path, header.encode("utf-8"))
         self.lines = 0
         self.unsynced = 0
 
@@ -138,16 +131,3 @@ def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make a rename durable (POSIX); a no-op where directories cannot be opened."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        with contextlib.suppress(OSError):
-            os.fsync(fd)
-    finally:
-        os.close(fd)

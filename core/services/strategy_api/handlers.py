@@ -24,9 +24,10 @@ from core.domain import (
     StrategyId,
     validate_request,
 )
+from core.domain.signal import SignalInfo
 from core.ports.journal import DuplicateIntakeKey, IntakeKey, IntakeRecord
-from core.services.approval_view import SignalInfo, reference_price, what_if
 from core.services.approvals import ApprovalQueue
+from core.services.order_preview import reference_price, what_if
 from core.services.session import OrderRefused
 from core.services.strategy_api.errors import ApiError, bad_field
 from core.services.strategy_api.identity import strategy_of

@@ -13,7 +13,7 @@ import logging
 from core.domain import LogMessage, StrategyDisabled, StrategyId, TradingState
 from core.ports.journal import Journal
 from core.services.bus import EventBus
-from core.services.risk import HoldCause, RiskEngine
+from core.services.risk.engine import HoldCause, RiskEngine
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,44 @@
+"""What the approval queue shows for one pending strategy order: the row, and the market's drift since the signal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from core.domain import AccountId, ClientOrderId, OrderType, Side, StrategyId
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRow:
+    """One pending order as the queue shows it now (all values computed at `now`)."""
+
+    client_order_id: ClientOrderId
+    strategy_id: StrategyId
+    account_id: AccountId
+    symbol: str
+    side: Side
+    quantity: Decimal
+    order_type: OrderType
+    price: Decimal | None
+    price_places: int
+    tif: str
+    signal_time: datetime
+    age_s: Decimal
+    seconds_left: Decimal
+    bid: Decimal | None
+    ask: Decimal | None
+    drift_pct: Decimal | None
+    verdict: str | None
+    """None: risk would pass now; else the reason it would refuse."""
+    last_attempt: str
+    """Why the last approval attempt failed (empty if none failed)."""
+    auto_approve: bool = False
+
+
+def drift_pct(current: Decimal | None, signal_price: Decimal | None, side: Side) -> Decimal | None:
+    """Return how far the market moved against the order since the signal, in percent (positive: worse)."""
+    if current is None or signal_price is None or signal_price == 0:
+        return None
+    moved = (current - signal_price) / signal_price * 100 * side.sign
+    return moved.quantize(Decimal("0.01"))
