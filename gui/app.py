@@ -30,9 +30,11 @@ from core.storage.journal import SqliteJournal
 from core.storage.outbox import OutboxError
 from core.storage.paths import DataDirError, data_paths
 from core.storage.secrets import SecretStore
-from core.storage.settings import MAX_PORT, AccountSettings, SettingsError, SettingsStore
-from gui.accounts_setup import AccountsSetup
-from gui.adapter_extras import AdapterExtras
+from core.storage.settings import MAX_PORT, SettingsError, SettingsStore
+from gui.brokers.account_setup import AccountsSetup
+from gui.brokers.libraries import broker_library_rows
+from gui.brokers.paper import DEFAULT_PROFILE, PROFILES, default_accounts
+from gui.brokers.runtime import AdapterExtras
 from gui.controllers.mail import MailSetup
 from gui.controllers.secrets import AskVault, SecretsSetup, ask_with_dialog
 from gui.controllers.strategies import StrategySetup
@@ -43,20 +45,15 @@ from gui.widgets.main_window import MainWindow
 
 log = logging.getLogger("tradeterm")
 
-PROFILES = ("paper",)
 STRATEGY_API_FILE = "strategy_api.sqlite"
 STARTUP_ERRORS = (DataDirError, SettingsError, JournalError, IdempotencyError, OutboxError, AccountStateError)
 """What a start refuses with a message naming the file (and field) and exit 2: never a traceback."""
 FREEZE_AFTER_MS = 2000
 
 
-def _paper_accounts(paper_dir: Path) -> list[AccountSettings]:
-    return [AccountSettings("PAPER-1", "paper", {"state_path": str(paper_dir / "PAPER-1.json")})]
-
-
 def create_main_window(
-    data_dir: str | Path | None = None, profile: str = "paper", connect: bool = True, api_port: int | None = None,
-    ask_vault: AskVault | None = None,
+    data_dir: str | Path | None = None, profile: str = DEFAULT_PROFILE, connect: bool = True,
+    api_port: int | None = None, ask_vault: AskVault | None = None,
 ) -> MainWindow:
     """Build the whole application in-process (a QApplication and a running qasync loop must exist).
 
@@ -72,7 +69,7 @@ def create_main_window(
         app.setQuitOnLastWindowClosed(False)  # the loop ends after shutdown(), not when Qt sees no window
     paths = data_paths(str(data_dir) if data_dir is not None else None)
     settings = SettingsStore(paths.settings)
-    config = load_startup_config(settings, _paper_accounts(paths.paper), api_port, started_at=utc_now())
+    config = load_startup_config(settings, default_accounts(paths.paper), api_port, started_at=utc_now())
     journal = SqliteJournal(paths.journal)
     opened: list[Callable[[], object]] = [journal.close]
     try:
@@ -102,7 +99,8 @@ def create_main_window(
             close()
         raise
     window = MainWindow(session, settings)
-    window.add_tool_action("About", "action.about", "Ctrl+Shift+A", lambda: AboutDialog(window).open())
+    window.add_tool_action("About", "action.about", "Ctrl+Shift+A",
+                           lambda: AboutDialog(window, broker_library_rows()).open())
     window.add_tool_action("E-mail settings…", "action.emailSettings", "Ctrl+Shift+E",
                            lambda: mail.open_settings_dialog(window))
     window.shutdown_hooks.append(mail.close)
@@ -188,7 +186,7 @@ def _port(text: str) -> int:
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="tradeterm", description="TradeTerm trading terminal")
     parser.add_argument("--data-dir", help="where the journal and settings live (default: the user data dir)")
-    parser.add_argument("--profile", default="paper", choices=PROFILES, help="which accounts to open")
+    parser.add_argument("--profile", default=DEFAULT_PROFILE, choices=PROFILES, help="which accounts to open")
     parser.add_argument("--api-port", type=_port, metavar="PORT",
                         help="strategy API port on 127.0.0.1 (default: settings' api_port, else 8765; 0: any free)")
     parser.add_argument("--screenshot", metavar="PATH", help="save a PNG of the window and exit")

@@ -16,7 +16,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Final
 
-from gui.broker_libraries import distribution_version, library_for
+from core.adapters import registry
 from gui.install.bundle import app_version, build_info, is_frozen
 
 _OWN_PACKAGES: Final = frozenset({"core", "gui"})
@@ -35,12 +35,6 @@ class Report:
         return {"ok": not self.problems, "problems": self.problems, "warnings": self.warnings, **self.sections}
 
 
-def _factories() -> dict[str, str]:
-    from core.adapters import registry
-
-    return {kind: registry._FACTORIES[kind] for kind in registry.available_kinds()}
-
-
 def _missing_sdk(exc: ModuleNotFoundError) -> str | None:
     """Return the missing third-party top-level module, or None if the missing module is our own."""
     top = (exc.name or "").partition(".")[0]
@@ -53,30 +47,28 @@ def check_adapters(report: Report) -> None:
     excluded = set(info.get("excluded_kinds", []))
     bundled = set(info.get("bundled_kinds", []))
     adapters: dict[str, dict[str, Any]] = {}
-    for kind, target in _factories().items():
-        lib = library_for(kind)
-        module_name, _, attribute = target.partition(":")
-        entry: dict[str, Any] = {"module": module_name, "sdk": lib.distribution}
+    for kind in registry.kinds():
+        entry: dict[str, Any] = {"module": kind.adapter_module, "sdk": kind.sdk_distribution}
         try:
-            for sdk in lib.modules:
+            for sdk in kind.sdk_modules:
                 importlib.import_module(sdk)
-            factory = getattr(importlib.import_module(module_name), attribute)
+            factory = kind.load_factory()
             if not callable(factory):
-                raise TypeError(f"{target} is not callable")
+                raise TypeError(f"{kind.adapter} is not callable")
         except ModuleNotFoundError as exc:
             missing = _missing_sdk(exc)
             if missing is None:
                 entry.update(status="error", error=f"{type(exc).__name__}: {exc}")
-            elif kind in excluded:
+            elif kind.name in excluded:
                 entry.update(status="excluded", missing=missing)
             else:
                 entry.update(status="not installed", missing=missing)
         except Exception as exc:
             entry.update(status="error", error=f"{type(exc).__name__}: {exc}")
         else:
-            entry.update(status="ok", version=distribution_version(lib.distribution) if lib.distribution else None)
-        adapters[kind] = entry
-        _judge_adapter(report, kind, entry, required=lib.in_default_bundle or kind in bundled)
+            entry.update(status="ok", version=kind.sdk_version())
+        adapters[kind.name] = entry
+        _judge_adapter(report, kind.name, entry, required=kind.in_default_bundle or kind.name in bundled)
     report.sections["adapters"] = adapters
 
 

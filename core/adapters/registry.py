@@ -1,35 +1,45 @@
-"""Registry: broker kinds mapped to lazily imported adapter factories, so an unused SDK is never imported."""
+"""Registry: the broker kinds TradeTerm knows, one descriptor per adapter package (the one public way to find them).
+
+Each descriptor imports its adapter (and so its SDK) only when an adapter is created, so an unused
+SDK is never imported. Adding a broker kind: its package under core/adapters exports KIND, and one
+line here lists it (docs/adding-a-broker.md).
+"""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
-from typing import Any, cast
 
+from core.adapters import easytrader, ib, kite, mail, paper
 from core.domain import AccountId
-from core.ports.broker import AdapterFactory, BrokerAdapter, EventSink, QuoteSink
+from core.ports.broker import BrokerAdapter, EventSink, QuoteSink
+from core.ports.broker_kind import BrokerKind
 
-_FACTORIES: dict[str, str] = {
-    "paper": "core.adapters.paper.adapter:create",
-    "ib": "core.adapters.ib.adapter:create",
-    "kite": "core.adapters.kite.adapter:create",
-    "email_desk": "core.adapters.mail.desk:create",
-    "easytrader": "core.adapters.easytrader.adapter:create",
-}
+KINDS: tuple[BrokerKind, ...] = (
+    paper.KIND,
+    ib.KIND,
+    kite.KIND,
+    easytrader.KIND,
+    mail.KIND,
+)
+"""Every broker kind, in the order the account set-up offers them."""
 
-_CONFIGS: dict[str, str] = {
-    "paper": "core.adapters.paper.config:PaperConfig",
-    "ib": "core.adapters.ib.config:IbConfig",
-    "kite": "core.adapters.kite.config:KiteConfig",
-    "email_desk": "core.adapters.mail.config:DeskConfig",
-    "easytrader": "core.adapters.easytrader.config:EasytraderConfig",
-}
-"""Each kind's config class (its module imports no SDK): what check_settings validates against."""
+
+def kinds() -> tuple[BrokerKind, ...]:
+    """Return every broker kind's descriptor, in the order the account set-up offers them."""
+    return KINDS
 
 
 def available_kinds() -> tuple[str, ...]:
-    """Return the broker kinds that can be created, sorted."""
-    return tuple(sorted(_FACTORIES))
+    """Return the names of the broker kinds that can be created, sorted."""
+    return tuple(sorted(k.name for k in KINDS))
+
+
+def find_kind(name: str) -> BrokerKind:
+    """Return the descriptor of the kind called name; ValueError listing the known kinds if there is none."""
+    for kind in KINDS:
+        if kind.name == name:
+            return kind
+    raise ValueError(f"unknown broker kind {name!r}; known kinds: {', '.join(available_kinds())}")
 
 
 def create_adapter(kind: str, account_id: AccountId, settings: dict[str, object], sink: EventSink,
@@ -38,12 +48,7 @@ def create_adapter(kind: str, account_id: AccountId, settings: dict[str, object]
 
     sink takes every event; quotes, when given, takes the quotes of one read of the feed in one call.
     """
-    target = _FACTORIES.get(kind)
-    if target is None:
-        raise ValueError(f"unknown broker kind {kind!r}; known kinds: {', '.join(available_kinds())}")
-    module_name, _, attribute = target.partition(":")
-    factory = cast(AdapterFactory, getattr(importlib.import_module(module_name), attribute))
-    return factory(account_id, settings, sink, quotes=quotes)
+    return find_kind(kind).create(account_id, settings, sink, quotes)
 
 
 def check_settings(kind: str, settings: Mapping[str, object]) -> None:
@@ -51,15 +56,11 @@ def check_settings(kind: str, settings: Mapping[str, object]) -> None:
 
     Raise ValueError naming the unknown kind (listing the known ones) or the bad field and what it allows.
     """
-    target = _CONFIGS.get(kind)
-    if target is None:
-        raise ValueError(f"unknown broker kind {kind!r}; known kinds: {', '.join(available_kinds())}")
-    module_name, _, attribute = target.partition(":")
+    descriptor = find_kind(kind)
     try:
-        module = importlib.import_module(module_name)
+        config_class = descriptor.load_config()
     except ImportError:  # a frozen build that left this kind out
         raise ValueError(f"broker kind {kind!r} is not part of this installation of TradeTerm") from None
-    config_class: Any = getattr(module, attribute)
     try:
         config_class.from_mapping(settings)
     except TypeError as exc:  # a value of a type the class's own checks did not expect

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from core.domain import OrderType
@@ -21,3 +22,42 @@ class OrderTypes(Protocol):
 def takes(adapter: object, order_type: OrderType) -> bool:
     """Return True if the account behind adapter takes orders of order_type."""
     return not isinstance(adapter, OrderTypes) or order_type in adapter.order_types
+
+
+@runtime_checkable
+class LoginSession(Protocol):
+    """What an interactive login gives the trader to read: until when it lasts, and as whom."""
+
+    expires_at: datetime
+    user_id: str
+
+
+@runtime_checkable
+class InteractiveLogin(Protocol):
+    """An account that needs a person to log in in the browser (Kite's daily login).
+
+    The trader opens `login_url()`, logs in, and pastes the address the broker redirects to.
+    """
+
+    def login_url(self) -> str:
+        """Return the broker's login page for this account."""
+        ...
+
+    async def complete_login(self, pasted: str) -> LoginSession:
+        """Exchange the pasted redirect address (or request token) for a session; ValueError if it holds none."""
+        ...
+
+
+@runtime_checkable
+class AccountChooser(Protocol):
+    """An account whose login reaches several broker accounts (IB managed accounts); one is chosen on connect."""
+
+    @property
+    def managed_accounts(self) -> tuple[str, ...]:
+        """The broker accounts the login reaches (known once connected)."""
+        ...
+
+    @property
+    def chosen_account(self) -> str:
+        """The broker account orders go to."""
+        ...

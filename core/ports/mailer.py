@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +53,7 @@ class MailRefused(MailError):
     """The SMTP server refused the sender, a recipient or the message itself."""
 
 
+@runtime_checkable
 class Mailer(Protocol):
     async def send(self, message: MailMessage) -> None:
         """Send message once; return when the server has accepted it, else raise a MailError."""

@@ -3,33 +3,27 @@
 from __future__ import annotations
 
 import platform
+from collections.abc import Sequence
+from importlib import metadata
 
 import PySide6
 from PySide6.QtCore import Qt, qVersion
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from gui.broker_libraries import BROKER_LIBRARIES, distribution_version
 from gui.install.bundle import app_version, build_info, is_frozen, resources_dir
 
 _SUPPORT_LIBRARIES = ("qasync", "keyring", "shiboken6")
 
 
-def broker_library_rows() -> list[tuple[str, str]]:
-    """Return (label, version text) for each broker kind's library: its version, or why it is absent."""
-    excluded = set(build_info().get("excluded_kinds", []))
-    rows = []
-    for lib in BROKER_LIBRARIES.values():
-        if lib.distribution is None:
-            continue
-        version = distribution_version(lib.distribution)
-        if version is None:
-            version = "not in this build" if is_frozen() or lib.kind in excluded else "not installed"
-        rows.append((f"{lib.distribution} ({lib.kind})", version))
-    return rows
+def _version(distribution: str) -> str | None:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
 
 
-def version_rows() -> list[tuple[str, str]]:
+def version_rows(broker_rows: Sequence[tuple[str, str]] = ()) -> list[tuple[str, str]]:
     """Return (label, version text) for TradeTerm, Python, Qt, PySide6, support and broker libraries."""
     build = build_info()
     flavor = f" ({build.get('flavor', 'default')} bundle)" if is_frozen() else ""
@@ -39,14 +33,17 @@ def version_rows() -> list[tuple[str, str]]:
         ("Qt", qVersion()),
         ("PySide6", PySide6.__version__),
     ]
-    rows += [(name, distribution_version(name) or "not installed") for name in _SUPPORT_LIBRARIES]
-    return rows + broker_library_rows()
+    rows += [(name, _version(name) or "not installed") for name in _SUPPORT_LIBRARIES]
+    return rows + list(broker_rows)
 
 
 class AboutDialog(QDialog):
-    """The About box; 'Copy versions' puts the version list on the clipboard for a support request."""
+    """The About box; 'Copy versions' puts the version list on the clipboard for a support request.
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    broker_rows: (label, version) of each broker kind's library (gui.brokers.libraries.broker_library_rows).
+    """
+
+    def __init__(self, parent: QWidget | None = None, broker_rows: Sequence[tuple[str, str]] = ()) -> None:
         super().__init__(parent)
         self.setObjectName("aboutDialog")
         self.setWindowTitle("About TradeTerm")
@@ -58,7 +55,7 @@ class AboutDialog(QDialog):
             self.setWindowIcon(QIcon(str(icon_path)))
         layout.addWidget(title)
         form = QFormLayout()
-        self.rows = version_rows()
+        self.rows = version_rows(broker_rows)
         for label, value in self.rows:
             field = QLabel(value, self)
             field.setObjectName(f"about.version.{label.split(' ')[0]}")

@@ -6,7 +6,8 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QVB
 
 
 class ConnectionsDialog(QDialog):
-    """objectName 'connectionsDialog'; tabs 'connections.tabs'. Panels are added by the composition root."""
+    """objectName 'connectionsDialog'; tabs 'connections.tabs'. Panels are added by the account set-up
+    (gui/brokers/account_setup.py)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -10,11 +10,12 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
+from gui.brokers.libraries import broker_library_rows
 from gui.dialogs.about import AboutDialog
 
 
 def shown(qtbot: QtBot) -> AboutDialog:
-    dialog = AboutDialog()
+    dialog = AboutDialog(broker_rows=broker_library_rows())
     qtbot.addWidget(dialog)
     dialog.show()
     return dialog

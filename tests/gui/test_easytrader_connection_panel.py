@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
 from core.adapters.easytrader.config import CLIENT_TYPES, EasytraderConfig
-from gui.widgets.easytrader_connection_panel import EasytraderConnectionPanel
+from gui.brokers.easytrader import EasytraderConnectionPanel
 
 
 class Keyring:

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from core.adapters.ib.config import PORT_PRESETS, IbConfig
-from gui.widgets.ib_connection_panel import CUSTOM_PORT, IbConnectionPanel
+from gui.brokers.ib import CUSTOM_PORT, IbConnectionPanel
 
 PRESETS = [(int(port), label) for port, label in PORT_PRESETS.items()]
 
@@ -47,7 +47,8 @@ def test_connect_emits_settings_the_adapter_config_accepts(qtbot: QtBot) -> None
 def test_accounts_from_tws_fill_the_account_choice_after_connect(qtbot: QtBot) -> None:
     panel = make_panel(qtbot)
     panel.set_connecting()
-    panel.set_connected(["DU111", "DU222"], "DU222")
+    panel.set_managed_accounts(["DU111", "DU222"], "DU222")
+    panel.set_connected()
     assert [panel.account.itemText(i) for i in range(panel.account.count())] == ["DU111", "DU222"]
     assert panel.account.currentText() == "DU222"
     assert not panel.progress.isVisible() and "DU222" in panel.status.text()

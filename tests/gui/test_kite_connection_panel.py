@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
-from gui.widgets.kite_connection_panel import KiteConnectionPanel
+from gui.brokers.kite import KiteConnectionPanel
 
 LOGIN_URL = "http://127.0.0.1:9/connect/login?v=3&api_key=demokey123"
 REDIRECT = "http://127.0.0.1/kite-redirect?request_token=abc123&action=login&status=success"

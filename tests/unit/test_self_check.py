@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from core.adapters import registry
+from core.ports.broker_kind import BrokerKind
 from gui import self_check
 from gui.self_check import Report, check_adapters, check_journal, check_keyring
 
@@ -76,7 +77,6 @@ def test_the_keyring_check_says_when_no_os_keyring_exists(monkeypatch: pytest.Mo
 
 
 def test_a_missing_sdk_of_an_optional_broker_is_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(registry._FACTORIES, "kite", "core.adapters.kite.adapter:create")
     monkeypatch.setitem(sys.modules, "kiteconnect", None)  # import kiteconnect now raises ModuleNotFoundError
     report = Report()
     check_adapters(report)
@@ -96,7 +96,8 @@ def test_a_missing_sdk_of_a_default_broker_is_a_problem(monkeypatch: pytest.Monk
 
 
 def test_an_adapter_module_missing_from_the_build_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(registry._FACTORIES, "ghost", "core.adapters.ghost.adapter:create")
+    ghost = BrokerKind("ghost", "Ghost", "core.adapters.ghost.adapter:create", "core.adapters.ghost.config:Config")
+    monkeypatch.setattr(registry, "KINDS", (*registry.KINDS, ghost))
     report = Report()
     check_adapters(report)
     assert report.sections["adapters"]["ghost"]["status"] == "error"
@@ -104,7 +105,6 @@ def test_an_adapter_module_missing_from_the_build_is_an_error(monkeypatch: pytes
 
 
 def test_an_excluded_broker_is_named_as_left_out_of_this_build(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(registry._FACTORIES, "easytrader", "core.adapters.easytrader.adapter:create")
     monkeypatch.setitem(sys.modules, "easytrader", None)
     monkeypatch.setattr(self_check, "build_info", lambda: {"excluded_kinds": ["easytrader"]})
     report = Report()

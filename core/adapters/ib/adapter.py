@@ -150,6 +150,11 @@ class IbBroker:
         """The IB account code orders go to (chosen on connect when the settings leave it empty)."""
         return self._account
 
+    @property
+    def chosen_account(self) -> str:
+        """The IB account code orders go to (AccountChooser)."""
+        return self._account
+
     async def connect(self) -> None:
         """Connect to TWS, pick the account, qualify the watchlist; raise a BrokerError that says what to do."""
         if self.is_connected:

@@ -263,7 +263,7 @@ def create(account_id: AccountId, settings: dict[str, object], sink: EventSink, 
     """
     values = dict(settings)
     mailer = values.pop("mailer", None)
-    if mailer is None or not callable(getattr(mailer, "send", None)):
+    if not isinstance(mailer, Mailer):
         raise MailConfigError("mailer", f"E-mail desk {account_id} needs the e-mail settings (SMTP server): "
                                         "set them up under Settings > E-mail first.")
-    return EmailDeskBroker(account_id, DeskConfig.from_mapping(values), sink, mailer)  # type: ignore[arg-type]
+    return EmailDeskBroker(account_id, DeskConfig.from_mapping(values), sink, mailer)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from core.domain import AccountId, ClientOrderId, Order, Position, Quote, Side, TradingState
 from core.services.conflation import Conflated
@@ -15,6 +15,7 @@ from core.services.risk.book import AccountBook
 from core.services.risk.prices import order_price as order_price  # re-exported: approvals read them here
 from core.services.risk.prices import quote_price as quote_price
 from core.services.risk.recent import RecentOrders
+from core.services.working_orders import WorkingOrders
 
 
 class DailyPnl(Protocol):
@@ -42,13 +43,21 @@ class PositionSource(Protocol):
 class OrderSource(Protocol):
     """Orders by id and the working ones per account (the session's OrderManager).
 
-    A source that also offers `working_index` (a WorkingOrders kept as orders change, as the OrderManager
-    does) is read through it; otherwise each check sums `working(account)` afresh.
+    A source that is also IndexedOrders (a WorkingOrders kept as orders change, as the OrderManager does) is
+    read through it; otherwise each check sums `working(account)` afresh.
     """
 
     def get(self, client_order_id: ClientOrderId) -> Order | None: ...
 
     def working(self, account_id: AccountId | None = None) -> list[Order]: ...
+
+
+@runtime_checkable
+class IndexedOrders(Protocol):
+    """An order source that keeps running sums of its working orders (the OrderManager); check with isinstance."""
+
+    @property
+    def working_index(self) -> WorkingOrders: ...
 
 
 def duplicate_key(order: Order) -> tuple[object, ...]:

@@ -29,7 +29,7 @@ from core.ports.market_data import QuoteSource
 from core.services.bus import EventBus
 from core.services.risk.book import AccountBook
 from core.services.risk.checks import CHECKS, money, num
-from core.services.risk.context import OrderSource, PositionSource, RiskContext, duplicate_key
+from core.services.risk.context import IndexedOrders, OrderSource, PositionSource, RiskContext, duplicate_key
 from core.services.risk.limits import RiskConfig, RiskLimits
 from core.services.risk.recent import RecentOrder, RecentOrders
 from core.services.working_orders import WorkingOrders
@@ -92,8 +92,7 @@ class RiskEngine:
         self._quotes = quotes
         self._positions = positions
         self._orders = orders
-        index = getattr(orders, "working_index", None)
-        self._index = index if isinstance(index, WorkingOrders) else None
+        self._index = orders.working_index if isinstance(orders, IndexedOrders) else None
         self._config = config or RiskConfig()
         self._limits: dict[tuple[AccountId | None, StrategyId | None], RiskLimits] = {}
         self._holds: dict[AccountId | None, dict[HoldCause, tuple[TradingState, str]]] = {None: {}}

@@ -1,14 +1,15 @@
-"""IbConnectionPanel: where the trader points TradeTerm at TWS or IB Gateway and connects.
+"""Interactive Brokers in the GUI: IbConnectionPanel (where the trader points TradeTerm at TWS or IB Gateway)
+and IbUi, which wires it to the account set-up and offers the accounts TWS manages once connected.
 
-It knows nothing of adapters: it emits the settings as a plain dict with a connect request; the
-composition root builds the IB adapter, connects it, and reports back through set_connecting,
+The panel knows nothing of adapters: it emits the settings as a plain dict with a connect request; the
+account set-up builds the IB adapter, connects it, and reports back through set_connecting,
 set_connected, set_disconnected and show_error.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import (
@@ -16,23 +17,26 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from gui.widgets.status_line import show_status
+from core.adapters.ib.config import PORT_PRESETS
+from core.ports.capabilities import AccountChooser
+from gui.brokers.broker_ui import BrokerUi
+from gui.brokers.panel import ConnectionPanel
 
-W = TypeVar("W", bound=QWidget)
+if TYPE_CHECKING:
+    from gui.brokers.account_setup import AccountsSetup
+
 CUSTOM_PORT = "Custom port"
 MAX_CLIENT_ID = 999_999_999
 
 
-class IbConnectionPanel(QWidget):
+class IbConnectionPanel(ConnectionPanel):
     """objectName 'ibConnectionPanel'; children 'ibConnectionPanel.<field>' (host, portPreset, port, clientId,
     account, readOnly, connectButton, disconnectButton, progress, status, useSuggestedClientId).
 
@@ -42,11 +46,9 @@ class IbConnectionPanel(QWidget):
     """
 
     connect_requested = Signal(dict)
-    disconnect_requested = Signal()
 
     def __init__(self, port_presets: Sequence[tuple[int, str]], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("ibConnectionPanel")
+        super().__init__("ibConnectionPanel", parent=parent)
         self._presets = list(port_presets)
         self._suggested: int | None = None
         self.host = self._named(QLineEdit("127.0.0.1"), "host")
@@ -64,20 +66,12 @@ class IbConnectionPanel(QWidget):
         self.account.setEditable(True)
         self.account.setToolTip("Filled with the accounts TWS manages once connected; empty picks the only one.")
         self.read_only = self._named(QCheckBox("Read-only (no orders)"), "readOnly")
-        self.connect_button = self._named(QPushButton("Connect"), "connectButton")
-        self.disconnect_button = self._named(QPushButton("Disconnect"), "disconnectButton")
-        self.progress = self._named(QProgressBar(), "progress")
-        self.progress.setRange(0, 0)
-        self.progress.setVisible(False)
-        self.status = self._named(QLabel("Not connected."), "status")
-        self.status.setWordWrap(True)
         self.use_suggested = self._named(QPushButton(), "useSuggestedClientId")
         self.use_suggested.setVisible(False)
         self._layout()
         self.port_preset.currentIndexChanged.connect(self._on_preset_changed)
         self.port.valueChanged.connect(self._on_port_changed)
         self.connect_button.clicked.connect(self._on_connect_clicked)
-        self.disconnect_button.clicked.connect(self.disconnect_requested)
         self.use_suggested.clicked.connect(self._on_use_suggested_clicked)
         self._on_preset_changed(0)
         self.set_disconnected()
@@ -112,33 +106,19 @@ class IbConnectionPanel(QWidget):
     # --- state reported by the lead ------------------------------------------------------------
 
     def set_connecting(self, message: str = "") -> None:
-        self._editable(False)
-        self.connect_button.setEnabled(False)
-        self.disconnect_button.setEnabled(True)
-        self.progress.setVisible(True)
+        self.set_progress(message or f"Connecting to {self.host.text().strip()}:{self.port.value()}…")
+
+    def set_progress(self, message: str) -> None:
+        super().set_progress(message)
         self.use_suggested.setVisible(False)
-        self._status(message or f"Connecting to {self.host.text().strip()}:{self.port.value()}…")
 
-    def set_connected(self, managed_accounts: Sequence[str], account: str, message: str = "") -> None:
-        """Show the connection up and offer the accounts TWS manages, with the one in use selected."""
-        self.set_managed_accounts(managed_accounts, account)
-        self._editable(False)
-        self.connect_button.setEnabled(False)
-        self.disconnect_button.setEnabled(True)
-        self.progress.setVisible(False)
-        self._status(message or f"Connected, account {account}.")
-
-    def set_disconnected(self, message: str = "") -> None:
-        self._editable(True)
-        self.connect_button.setEnabled(True)
-        self.disconnect_button.setEnabled(False)
-        self.progress.setVisible(False)
-        self._status(message or "Not connected.")
+    def set_connected(self, message: str = "") -> None:
+        """Show the connection up (offer the accounts TWS manages first, with set_managed_accounts)."""
+        super().set_connected(message or f"Connected, account {self.account.currentText()}.")
 
     def show_error(self, message: str, suggested_client_id: int | None = None) -> None:
         """Show why connecting failed; for a client id conflict offer a one-click switch to the free id."""
-        self.set_disconnected()
-        self._status(message, error=True)
+        super().show_error(message)
         self._suggested = suggested_client_id
         if suggested_client_id is not None:
             self.use_suggested.setText(f"Use client id {suggested_client_id}")
@@ -180,16 +160,8 @@ class IbConnectionPanel(QWidget):
 
     # --- helpers -------------------------------------------------------------------------------
 
-    def _named(self, widget: W, name: str) -> W:
-        widget.setObjectName(f"ibConnectionPanel.{name}")
-        return widget
-
-    def _status(self, text: str, error: bool = False) -> None:
-        show_status(self.status, text, error)
-
-    def _editable(self, on: bool) -> None:
-        for widget in (self.host, self.port_preset, self.port, self.client_id, self.account, self.read_only):
-            widget.setEnabled(on)
+    def fields(self) -> Sequence[QWidget]:
+        return (self.host, self.port_preset, self.port, self.client_id, self.account, self.read_only)
 
     def _layout(self) -> None:
         form = QFormLayout()
@@ -201,15 +173,39 @@ class IbConnectionPanel(QWidget):
         form.addRow("Client id", self.client_id)
         form.addRow("Account", self.account)
         form.addRow("", self.read_only)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.connect_button)
-        buttons.addWidget(self.disconnect_button)
-        buttons.addStretch(1)
         column = QVBoxLayout(self)
         column.addLayout(form)
-        column.addLayout(buttons)
+        column.addLayout(self._buttons())
         column.addWidget(self.progress)
         column.addWidget(self.status)
         column.addWidget(self.use_suggested)
         column.addStretch(1)
 
+
+
+class IbUi(BrokerUi):
+    """IB's panel; once connected it offers the accounts TWS manages (AccountChooser)."""
+
+    def panel(self, setup: AccountsSetup) -> IbConnectionPanel:
+        panel = IbConnectionPanel([(int(port), label) for port, label in PORT_PRESETS.items()])
+        setup.show_saved(self.kind, panel)
+        panel.connect_requested.connect(lambda values: setup.connect(self, panel, values))
+        panel.disconnect_requested.connect(
+            lambda: setup.disconnect_kind(self.kind, lambda: panel.set_disconnected("Disconnected.")))
+        return panel
+
+    def connected(self, panel: ConnectionPanel, adapter: object, message: str) -> None:
+        if isinstance(panel, IbConnectionPanel) and isinstance(adapter, AccountChooser):
+            panel.set_managed_accounts(list(adapter.managed_accounts), adapter.chosen_account)
+        panel.set_connected(message)
+
+    def failed(self, panel: ConnectionPanel, exc: BaseException) -> None:
+        from core.adapters.ib.parsing import ClientIdInUse  # the adapter is loaded: so is ib_async
+
+        if isinstance(panel, IbConnectionPanel) and isinstance(exc, ClientIdInUse):
+            panel.show_error(str(exc), exc.suggested_client_id)
+        else:
+            panel.show_error(str(exc))
+
+
+BROKER_UI = IbUi

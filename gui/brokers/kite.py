@@ -1,7 +1,9 @@
-"""KiteConnectionPanel: API key and secret, the daily Kite login (browser, then paste the redirect), connect.
+"""Zerodha Kite in the GUI: KiteConnectionPanel (API key and secret, the daily login in the browser, then
+paste the redirect, connect), KiteUi, which wires it to the account set-up, and the keyring-backed credentials
+the Kite adapter reads.
 
-It knows nothing of adapters or the keyring: keys go out through `save_keys`, the login URL comes from
-`login_url`; the composition root exchanges the pasted text for a session (KiteBroker.complete_login) and
+The panel knows nothing of adapters or the keyring: keys go out through `save_keys`, the login URL comes from
+`login_url`; KiteUi exchanges the pasted text for a session (InteractiveLogin.complete_login) and
 reports back with set_session, ask_relogin, set_connected and show_error.
 """
 
@@ -9,20 +11,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import TypeVar
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from gui.widgets.status_line import show_status
+from core.adapters.kite.credentials import AccessToken, KiteCredentials
+from core.domain import AccountId, ConnectionChanged, ConnectionState
+from core.ports.capabilities import InteractiveLogin, LoginSession
+from core.storage.secrets import SecretStore
+from core.storage.settings import AccountSettings
+from gui.brokers.broker_ui import BrokerUi
+from gui.brokers.panel import ConnectionPanel
 
-W = TypeVar("W", bound=QWidget)
+if TYPE_CHECKING:
+    from gui.brokers.account_setup import AccountsSetup
+    from gui.brokers.runtime import AdapterExtras
+
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
 KEYS_SAVED = "API key and secret saved in the system keyring."
 
 
-class KiteConnectionPanel(QWidget):
+class KiteConnectionPanel(ConnectionPanel):
     """objectName 'kiteConnectionPanel'; children 'kiteConnectionPanel.<field>' (apiKey, apiSecret, saveKeys,
     loginButton, redirect, submitLogin, expiry, status, reloginPrompt, connectButton, disconnectButton).
 
@@ -34,13 +45,11 @@ class KiteConnectionPanel(QWidget):
 
     login_submitted = Signal(str)
     connect_requested = Signal()
-    disconnect_requested = Signal()
 
     def __init__(self, save_keys: Callable[[str, str], None], has_keys: Callable[[], bool],
                  login_url: Callable[[], str], open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("kiteConnectionPanel")
+        super().__init__("kiteConnectionPanel", status_text="", parent=parent)
         self._save_keys = save_keys
         self._has_keys = has_keys
         self._login_url = login_url
@@ -61,17 +70,12 @@ class KiteConnectionPanel(QWidget):
         self.relogin_prompt.setWordWrap(True)
         self.relogin_prompt.setStyleSheet("color: #c62828; font-weight: bold;")
         self.relogin_prompt.setVisible(False)
-        self.status = self._named(QLabel(""), "status")
-        self.status.setWordWrap(True)
-        self.connect_button = self._named(QPushButton("Connect"), "connectButton")
-        self.disconnect_button = self._named(QPushButton("Disconnect"), "disconnectButton")
         self._layout()
         self.save_keys.clicked.connect(self._on_save_keys_clicked)
         self.login_button.clicked.connect(self._on_login_clicked)
         self.submit_login.clicked.connect(self._on_submit_login_clicked)
         self.redirect.returnPressed.connect(self._on_submit_login_clicked)
         self.connect_button.clicked.connect(self.connect_requested)
-        self.disconnect_button.clicked.connect(self.disconnect_requested)
         self._refresh_keys()
 
     # --- called by the composition root -----------------------------------------------------------
@@ -91,8 +95,14 @@ class KiteConnectionPanel(QWidget):
         self.expiry.setText("Kite session ended.")
         self.login_button.setFocus()
 
-    def set_connected(self, message: str) -> None:
+    def set_progress(self, message: str) -> None:
+        self._status(message)
+
+    def set_connected(self, message: str = "") -> None:
         self.relogin_prompt.setVisible(False)
+        self._status(message)
+
+    def set_disconnected(self, message: str = "") -> None:
         self._status(message)
 
     def show_error(self, message: str) -> None:
@@ -142,13 +152,6 @@ class KiteConnectionPanel(QWidget):
         self.login_button.setEnabled(stored)
         self.api_key.setPlaceholderText("API key saved (type to replace)" if stored else "API key")
 
-    def _named(self, widget: W, name: str) -> W:
-        widget.setObjectName(f"kiteConnectionPanel.{name}")
-        return widget
-
-    def _status(self, text: str, error: bool = False) -> None:
-        show_status(self.status, text, error)
-
     def _layout(self) -> None:
         form = QFormLayout()
         form.addRow("API key", self.api_key)
@@ -157,16 +160,95 @@ class KiteConnectionPanel(QWidget):
         login = QHBoxLayout()
         login.addWidget(self.redirect, 1)
         login.addWidget(self.submit_login)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.connect_button)
-        buttons.addWidget(self.disconnect_button)
-        buttons.addStretch(1)
         column = QVBoxLayout(self)
         column.addLayout(form)
         column.addWidget(self.relogin_prompt)
         column.addWidget(self.login_button)
         column.addLayout(login)
         column.addWidget(self.expiry)
-        column.addLayout(buttons)
+        column.addLayout(self._buttons())
         column.addWidget(self.status)
         column.addStretch(1)
+
+
+def kite_credentials(secrets: SecretStore, key: Callable[[str], str]) -> KiteCredentials:
+    """Kite's API key, secret and daily access token, all kept in the keyring under key(field)."""
+
+    def load_token() -> AccessToken | None:
+        raw = secrets.get(key("access_token"))
+        return AccessToken.from_secret(raw) if raw is not None else None
+
+    return KiteCredentials(
+        api_key=lambda: secrets.get(key("api_key")),
+        api_secret=lambda: secrets.get(key("api_secret")),
+        load_token=load_token,
+        save_token=lambda token: secrets.set(key("access_token"), token.to_secret()),
+    )
+
+
+class KiteUi(BrokerUi):
+    """Kite's panel: keys to the keyring, the daily login (InteractiveLogin), connect; a re-login prompt when the
+    session ends. One Kite account: the saved one, else KITE-1."""
+
+    def _account_id(self, setup: AccountsSetup) -> AccountId:
+        saved = setup.saved(self.kind)
+        return AccountId(saved.id) if saved is not None else self.kind.account_id({})
+
+    def panel(self, setup: AccountsSetup) -> KiteConnectionPanel:
+        account_id = self._account_id(setup)
+
+        def key(field: str) -> str:
+            return setup.secret_key(self.kind, account_id, {}, field)
+
+        def save_keys(api_key: str, secret: str) -> None:
+            setup.secrets.set(key("api_key"), api_key)
+            setup.secrets.set(key("api_secret"), secret)
+
+        def has_keys() -> bool:
+            return all(setup.has_secret(self.kind, account_id, {}, field) for field in ("api_key", "api_secret"))
+
+        def login() -> InteractiveLogin:
+            adapter = setup.account_adapter(self.kind, account_id)
+            assert isinstance(adapter, InteractiveLogin), f"{self.kind.name} adapters log in interactively"
+            return adapter
+
+        panel = KiteConnectionPanel(save_keys, has_keys, lambda: login().login_url())
+
+        async def login_and_connect(text: str) -> LoginSession:
+            token = await login().complete_login(text)
+            await setup.connect_account(account_id)
+            return token
+
+        def connected(_: object) -> None:
+            self.connected(panel, None, f"{account_id} connected and reconciled.")
+            setup.after_connect(account_id)
+
+        def logged_in(token: LoginSession) -> None:
+            panel.set_session(token.expires_at, token.user_id)
+            connected(None)
+
+        def connect() -> None:
+            setup.account_adapter(self.kind, account_id)
+            setup.run(f"Connect {account_id}", setup.connect_account(account_id), on_success=connected,
+                      on_error=lambda exc: self.failed(panel, exc))
+
+        panel.login_submitted.connect(lambda text: setup.run(
+            "Kite login", login_and_connect(text), on_success=logged_in, on_error=lambda exc: self.failed(panel, exc)))
+        panel.connect_requested.connect(connect)
+        panel.disconnect_requested.connect(
+            lambda: setup.disconnect_kind(self.kind, lambda: panel.set_connected("Disconnected.")))
+
+        def on_connection(event: ConnectionChanged) -> None:
+            if event.account_id == account_id and event.state is ConnectionState.FAILED:
+                panel.ask_relogin(event.message)
+
+        setup.on_connection(panel, on_connection)
+        return panel
+
+    def add_runtime(self, account: AccountSettings, values: dict[str, object], runtime: AdapterExtras) -> None:
+        values["credentials"] = kite_credentials(
+            runtime.secrets, lambda field: runtime.secret_key(self.kind, account.id, account.settings, field))
+        values.setdefault("instruments_cache_dir", str(runtime.cache_dir))
+
+
+BROKER_UI = KiteUi

@@ -1,48 +1,44 @@
-"""EasytraderConnectionPanel: where the trader points TradeTerm at an easytrader server and prepares the client.
+"""Chinese brokers through easytrader in the GUI: EasytraderConnectionPanel (where the trader points TradeTerm at
+an easytrader server and prepares the client) and EasytraderUi, which wires it to the account set-up.
 
-It knows nothing of adapters or storage: passwords go to the keyring through the `save_secret` callable
+The panel knows nothing of adapters or storage: passwords go to the keyring through the `save_secret` callable
 (and are cleared from the form at once), the other settings are emitted as a plain dict with a prepare
-request; the composition root builds the easytrader adapter, connects it, and reports back through
+request; the account set-up builds the easytrader adapter, connects it, and reports back through
 set_progress, set_connected, set_disconnected and show_error.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (
-    QComboBox,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QProgressBar,
-    QPushButton,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QSpinBox, QVBoxLayout, QWidget
 
-from gui.widgets.status_line import show_status
+from core.adapters.easytrader import ACCOUNT_PREFIX
+from core.adapters.easytrader.config import CLIENT_TYPES
+from core.domain import ConnectionChanged, ConnectionState
+from core.storage.settings import AccountSettings
+from gui.brokers.broker_ui import BrokerUi
+from gui.brokers.panel import ConnectionPanel
 
-W = TypeVar("W", bound=QWidget)
+if TYPE_CHECKING:
+    from gui.brokers.account_setup import AccountsSetup
+    from gui.brokers.runtime import AdapterExtras
+
 DEFAULT_PORT = 1430
 NO_AUTH_WARNING = (
     "⚠ The easytrader server has no authentication: anyone who can reach its port can trade this account. "
     "Run it bound to 127.0.0.1 or a trusted private network (firewall or SSH tunnel), never the internet."
 )
 SECRET_FIELDS = ("password", "comm_password")
-_STEP = re.compile(r"Step (\d+) of (\d+)")
 
 SaveSecret = Callable[[str, str], None]
 """Store one secret ("password" or "comm_password") in the keyring; raise with a message on failure."""
 HasSecret = Callable[[str], bool]
 
 
-class EasytraderConnectionPanel(QWidget):
+class EasytraderConnectionPanel(ConnectionPanel):
     """objectName 'easytraderConnectionPanel'; children 'easytraderConnectionPanel.<field>' (host, port,
     clientType, user, password, commPassword, exePath, noAuthWarning, prepareButton, disconnectButton,
     progress, status).
@@ -53,12 +49,12 @@ class EasytraderConnectionPanel(QWidget):
     """
 
     prepare_requested = Signal(dict)
-    disconnect_requested = Signal()
 
     def __init__(self, client_types: Sequence[tuple[str, str]], save_secret: SaveSecret,
                  has_secret: HasSecret | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("easytraderConnectionPanel")
+        super().__init__("easytraderConnectionPanel", connect_text="Prepare", connect_name="prepareButton",
+                         parent=parent)
+        self.prepare_button = self.connect_button
         self._save_secret = save_secret
         self._has_secret = has_secret or (lambda _: False)
         self.host = self._named(QLineEdit("127.0.0.1"), "host")
@@ -78,16 +74,9 @@ class EasytraderConnectionPanel(QWidget):
         self.warning = self._named(QLabel(NO_AUTH_WARNING), "noAuthWarning")
         self.warning.setWordWrap(True)
         self.warning.setStyleSheet("color: #b26a00; font-weight: bold;")
-        self.prepare_button = self._named(QPushButton("Prepare"), "prepareButton")
         self.prepare_button.setToolTip("Log the broker client in through the easytrader server, then connect.")
-        self.disconnect_button = self._named(QPushButton("Disconnect"), "disconnectButton")
-        self.progress = self._named(QProgressBar(), "progress")
-        self.progress.setVisible(False)
-        self.status = self._named(QLabel("Not connected."), "status")
-        self.status.setWordWrap(True)
         self._layout()
         self.prepare_button.clicked.connect(self._on_prepare_clicked)
-        self.disconnect_button.clicked.connect(self.disconnect_requested)
         self.user.textChanged.connect(self._on_user_changed)
         self.set_disconnected()
 
@@ -118,42 +107,11 @@ class EasytraderConnectionPanel(QWidget):
         if isinstance(exe_path, str):
             self.exe_path.setText(exe_path)
 
-    # --- state reported by the lead ------------------------------------------------------------
-
-    def set_progress(self, message: str) -> None:
-        """Show a preparing step; "Step n of m: …" moves the bar to n of m, other texts show it busy."""
-        self._editable(False)
-        self.prepare_button.setEnabled(False)
-        self.disconnect_button.setEnabled(True)
-        match = _STEP.search(message)
-        if match is not None:
-            step, total = int(match.group(1)), int(match.group(2))
-            self.progress.setRange(0, total)
-            self.progress.setValue(step - 1)
-        else:
-            self.progress.setRange(0, 0)
-        self.progress.setVisible(True)
-        self._status(message)
-
-    def set_connected(self, message: str = "") -> None:
-        self._editable(False)
-        self.prepare_button.setEnabled(False)
-        self.disconnect_button.setEnabled(True)
-        self.progress.setVisible(False)
-        self._status(message or "Connected.")
+    # --- state reported by the account set-up -----------------------------------------------------
 
     def set_disconnected(self, message: str = "") -> None:
-        self._editable(True)
-        self.prepare_button.setEnabled(True)
-        self.disconnect_button.setEnabled(False)
-        self.progress.setVisible(False)
-        self._status(message or "Not connected.")
+        super().set_disconnected(message)
         self._show_stored()
-
-    def show_error(self, message: str) -> None:
-        """Show why preparing failed, in the trader's words, with the form editable again."""
-        self.set_disconnected()
-        self._status(message, error=True)
 
     # --- slots ---------------------------------------------------------------------------------
 
@@ -184,10 +142,6 @@ class EasytraderConnectionPanel(QWidget):
 
     # --- helpers -------------------------------------------------------------------------------
 
-    def _refuse(self, text: str, focus: QWidget) -> None:
-        self._status(text, error=True)
-        focus.setFocus()
-
     def _show_stored(self) -> None:
         if not self.user.text().strip():
             return
@@ -201,17 +155,8 @@ class EasytraderConnectionPanel(QWidget):
         edit.setPlaceholderText("kept in the system keyring")
         return edit
 
-    def _named(self, widget: W, name: str) -> W:
-        widget.setObjectName(f"easytraderConnectionPanel.{name}")
-        return widget
-
-    def _status(self, text: str, error: bool = False) -> None:
-        show_status(self.status, text, error)
-
-    def _editable(self, on: bool) -> None:
-        for widget in (self.host, self.port, self.client_type, self.user, self.password, self.comm_password,
-                       self.exe_path):
-            widget.setEnabled(on)
+    def fields(self) -> Sequence[QWidget]:
+        return (self.host, self.port, self.client_type, self.user, self.password, self.comm_password, self.exe_path)
 
     def _layout(self) -> None:
         form = QFormLayout()
@@ -222,14 +167,54 @@ class EasytraderConnectionPanel(QWidget):
         form.addRow("Password", self.password)
         form.addRow("Comm. password", self.comm_password)
         form.addRow("Client exe path", self.exe_path)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.prepare_button)
-        buttons.addWidget(self.disconnect_button)
-        buttons.addStretch(1)
         column = QVBoxLayout(self)
         column.addWidget(self.warning)
         column.addLayout(form)
-        column.addLayout(buttons)
+        column.addLayout(self._buttons())
         column.addWidget(self.progress)
         column.addWidget(self.status)
         column.addStretch(1)
+
+
+class EasytraderUi(BrokerUi):
+    """easytrader's panel: passwords to the keyring (by broker login), prepare = log the client in, then connect;
+    the server's preparing steps shown as they come."""
+
+    def panel(self, setup: AccountsSetup) -> EasytraderConnectionPanel:
+        panel: EasytraderConnectionPanel
+
+        def login() -> dict[str, object]:
+            return {"user": panel.user.text().strip()}
+
+        def has_secret(field: str) -> bool:
+            settings = login()
+            return bool(settings["user"]) and setup.has_secret(
+                self.kind, str(self.kind.account_id(settings)), settings, field)
+
+        save = setup.secret_saver(self.kind)
+        panel = EasytraderConnectionPanel(list(CLIENT_TYPES.items()),
+                                          save_secret=lambda field, value: save(login(), field, value),
+                                          has_secret=has_secret)
+        setup.show_saved(self.kind, panel)
+        panel.prepare_requested.connect(lambda values: setup.connect(self, panel, values))
+        panel.disconnect_requested.connect(
+            lambda: setup.disconnect_kind(self.kind, lambda: panel.set_disconnected("Disconnected.")))
+
+        def on_connection(event: ConnectionChanged) -> None:
+            if (str(event.account_id).startswith(ACCOUNT_PREFIX) and event.state is ConnectionState.CONNECTING
+                    and event.message):
+                panel.set_progress(event.message)
+
+        setup.on_connection(panel, on_connection)
+        return panel
+
+    def add_runtime(self, account: AccountSettings, values: dict[str, object], runtime: AdapterExtras) -> None:
+        def key(field: str) -> str:
+            return runtime.secret_key(self.kind, account.id, account.settings, field)
+
+        values.setdefault("order_map_path", str(runtime.cache_dir.parent / self.kind.name / f"{account.id}.json"))
+        values["credentials"] = lambda: (runtime.secrets.get(key("password")),
+                                         runtime.secrets.get(key("comm_password")))
+
+
+BROKER_UI = EasytraderUi
