@@ -35,6 +35,7 @@ from core.ports.errors import (
     InvalidInstrument,
     MarketClosed,
     OrderRejected,
+    RateLimited,
 )
 from tests.factories import make_instrument, make_order
 from tests.sims.kite.exchange import KiteExchange
@@ -144,7 +145,7 @@ def test_order_params_carry_our_id_in_tag_and_map_stop_types() -> None:
 
 @pytest.mark.parametrize(("error_type", "message", "code", "kind", "words"), [
     ("TokenException", "Incorrect `api_key` or `access_token`.", 403, AuthenticationFailed, "Log in again"),
-    ("NetworkException", "Too many requests", 429, OrderRejected, "10 orders per second"),
+    ("NetworkException", "Too many requests", 429, RateLimited, "10 a second"),
     ("InputException", "Markets are closed right now.", 400, MarketClosed, "closed"),
     ("InputException", "The instrument NSE:X has either expired or does not exist.", 400, InvalidInstrument, "X"),
     ("GeneralException", "Insufficient funds. Required margin is 10.", 400, InsufficientFunds, "Required margin"),
@@ -153,7 +154,10 @@ def test_order_params_carry_our_id_in_tag_and_map_stop_types() -> None:
 def test_kite_errors_become_broker_errors_a_trader_can_act_on(error_type, message, code, kind, words) -> None:
     error = translate_error(error_type, message, code)
     assert type(error) is kind and words in str(error)
-    assert translate_error("NetworkException", "Too many requests", 429).args[0] == RATE_LIMITED
+    limited = translate_error("NetworkException", "Too many requests", 429)
+    assert isinstance(limited, RateLimited) and RATE_LIMITED in str(limited) and limited.retry_after_s == 1.0
+    per_day = translate_error("NetworkException", "Maximum allowed order requests exceeded (3000 per day).", 429)
+    assert isinstance(per_day, RateLimited) and per_day.retry_after_s is None
 
 
 def test_rejections_keep_kites_reason() -> None:

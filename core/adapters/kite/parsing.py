@@ -42,6 +42,7 @@ from core.ports.errors import (
     InvalidInstrument,
     MarketClosed,
     OrderRejected,
+    RateLimited,
 )
 
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
@@ -124,8 +125,8 @@ _MESSAGE_HINTS: tuple[tuple[str, type[OrderRejected]], ...] = (
     ("is an index", InvalidInstrument),
 )
 
-RATE_LIMITED = ("Kite refused the request: more than 10 orders per second (its rate limit). The order was not "
-                "placed; send it again in a moment.")
+RATE_LIMITED = ("Kite refused the request: too many order requests (Kite allows 10 a second, 200 a minute and "
+                "3,000 a day). It was not placed or changed.")
 TOKEN_EXPIRED = ("The Kite session has ended (Kite ends every session at 06:00 IST, and a login elsewhere "
                  "ends it too). Log in again in the Kite panel; trading resumes after login, no restart needed.")
 
@@ -133,7 +134,9 @@ TOKEN_EXPIRED = ("The Kite session has ended (Kite ends every session at 06:00 I
 def translate_error(error_type: str, message: str, code: int | None = None) -> BrokerError:
     """Return the BrokerError for a kiteconnect exception (class name, message, HTTP status), worded for a trader."""
     if code == 429:
-        return OrderRejected(RATE_LIMITED)
+        window = message.lower()
+        retry = None if "day" in window else 60.0 if "minute" in window else 1.0
+        return RateLimited(f"{RATE_LIMITED} (Kite said: {message})", retry_after_s=retry)
     if error_type == "TokenException":
         return AuthenticationFailed(f"{TOKEN_EXPIRED} (Kite said: {message})")
     kind = MAP_ERROR_TYPE.get(error_type, BrokerError)
