@@ -86,6 +86,10 @@ IN_FLIGHT_AT_RESTART = (
 class TradingSession:
     """Connect accounts, submit, cancel, cancel all, flatten; reconcile on every (re)connect.
 
+    The order path (submit, approve, send, resolve) and the accounts' connections live here; the other
+    commands delegate to a module each: modify to order_modify.py, cancel all (the kill switch's) to
+    cancel_all.py, flatten to flatten.py, accept_broker_state's fills to position_adoption.py.
+
     Events: LogMessage; the risk engine publishes TradingStateChanged(account, state, reason), the OMS
     OrderUpdated and FillRecorded, the portfolio PositionUpdated.
     """
@@ -431,7 +435,7 @@ class TradingSession:
             self.oms.apply(OrderCancelRejected(order.client_order_id, str(exc)))
 
     async def cancel_all(self, account_id: AccountId | None = None, *, bulk: bool = False) -> int:
-        """Cancel every working order (of one account, or all); return how many were asked.
+        """Cancel every working order (of one account, or all); return how many were asked (cancel_all.py).
 
         The orders go in slices of CANCEL_SLICE, one slice per turn of the event loop, so the window
         keeps painting and taking input through a kill switch over thousands of orders. A slice's
