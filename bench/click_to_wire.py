@@ -27,14 +27,13 @@ import argparse
 import asyncio
 import os
 import re
-import subprocess
-import sys
 import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bench.common import REPO, cpu_seconds, emit, host_speed_ms, machine, ms, now, peak_rss_mb, percentile
+from bench import stamping_sim
+from bench.common import cpu_seconds, emit, host_speed_ms, machine, ms, now, peak_rss_mb, percentile
 
 ORDERS = 1_000
 IB_CLICKS_PER_S = 30
@@ -52,42 +51,17 @@ RISK = {"global": {
 
 # --- the simulator side (its own process) --------------------------------------------------------
 
+def _stamp_place(msg_id: int, f: list[str], arrived: float) -> str | None:
+    """Stamp every placeOrder (msg 3) by its order reference (our client order id)."""
+    if msg_id != 3:
+        return None
+    coid = next((field for field in f if _COID.match(field)), "?")
+    return f"{coid} {arrived!r}"
+
+
 def run_sim(stamp_path: str) -> None:
     """Serve a TWS simulator whose reader stamps every placeOrder; print its port; run until killed."""
-    from tests.sims.tws.server import TwsSimulator
-
-    out = open(stamp_path, "a", encoding="ascii", buffering=1)  # noqa: SIM115 - open for the process's life
-
-    class StampingTwsSimulator(TwsSimulator):
-        """The project's TWS simulator; placeOrder (msg 3) is stamped the moment its bytes are read."""
-
-        def _dispatch(self, conn: Any, msg_id: int, f: list[str]) -> None:
-            if msg_id == 3:
-                arrived = now()
-                coid = next((field for field in f if _COID.match(field)), "?")
-                out.write(f"{coid} {arrived!r}\n")
-            super()._dispatch(conn, msg_id, f)
-
-    async def serve() -> None:
-        sim = StampingTwsSimulator(tick_interval_s=0.25)
-        sim.faults.rest_orders = True  # orders rest, so each one is acknowledged and nothing else
-        await sim.start()
-        print(f"PORT {sim.port}", flush=True)
-        await asyncio.Event().wait()
-
-    asyncio.run(serve())
-
-
-def _start_sim(stamp_path: Path) -> tuple[subprocess.Popen[str], int]:
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    process = subprocess.Popen([sys.executable, "-m", "bench.click_to_wire", "--sim", str(stamp_path)],
-                               cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    if not line.startswith("PORT "):
-        process.kill()
-        raise RuntimeError(f"the TWS simulator did not start: {line!r}")
-    return process, int(line.split()[1])
+    stamping_sim.serve(stamp_path, _stamp_place)
 
 
 class SocketStamps:
@@ -285,7 +259,7 @@ def run(orders: int, throughput_orders: int) -> list[dict[str, Any]]:
     data_dir = Path(work.name)
     stamp_path = data_dir / "stamps.txt"
     stamp_path.touch()
-    sim, port = _start_sim(stamp_path)
+    sim, port = stamping_sim.start("bench.click_to_wire", stamp_path)
     records: list[dict[str, Any]] = []
 
     async def scenario() -> None:

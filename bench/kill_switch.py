@@ -17,15 +17,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import subprocess
-import sys
 import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bench.common import REPO, emit, host_speed_ms, machine, ms, now, percentile
+from bench import stamping_sim
+from bench.common import emit, host_speed_ms, machine, ms, now, percentile
 
 ORDERS = 100
 RISK = {"global": {
@@ -37,40 +35,18 @@ RISK = {"global": {
 
 # --- the simulator side (its own process) --------------------------------------------------------
 
+def _stamp_cancel(msg_id: int, f: list[str], arrived: float) -> str | None:
+    """Stamp every cancel message: the one reqGlobalCancel (58) as `global`, each cancelOrder (4) by order id."""
+    if msg_id == 58:
+        return f"global {arrived!r}"
+    if msg_id == 4:
+        return f"{f[2]} {arrived!r}"
+    return None
+
+
 def run_sim(stamp_path: str) -> None:
     """Serve a TWS simulator that stamps every cancel message it reads; print its port; run until killed."""
-    from tests.sims.tws.server import TwsSimulator
-
-    out = open(stamp_path, "a", encoding="ascii", buffering=1)  # noqa: SIM115 - open for the process's life
-
-    class StampingTwsSimulator(TwsSimulator):
-        def _dispatch(self, conn: Any, msg_id: int, f: list[str]) -> None:
-            if msg_id == 58:
-                out.write(f"global {now()!r}\n")
-            elif msg_id == 4:
-                out.write(f"{f[2]} {now()!r}\n")
-            super()._dispatch(conn, msg_id, f)
-
-    async def serve() -> None:
-        sim = StampingTwsSimulator(tick_interval_s=0.25)
-        sim.faults.rest_orders = True
-        await sim.start()
-        print(f"PORT {sim.port}", flush=True)
-        await asyncio.Event().wait()
-
-    asyncio.run(serve())
-
-
-def _start_sim(stamp_path: Path) -> tuple[subprocess.Popen[str], int]:
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    process = subprocess.Popen([sys.executable, "-m", "bench.kill_switch", "--sim", str(stamp_path)],
-                               cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    if not line.startswith("PORT "):
-        process.kill()
-        raise RuntimeError(f"the TWS simulator did not start: {line!r}")
-    return process, int(line.split()[1])
+    stamping_sim.serve(stamp_path, _stamp_cancel)
 
 
 def _read_stamps(path: Path) -> dict[str, float]:
@@ -172,7 +148,7 @@ def run(orders: int) -> list[dict[str, Any]]:
             data_dir.mkdir()
             stamp_path = data_dir / "stamps.txt"
             stamp_path.touch()
-            sim, port = _start_sim(stamp_path)
+            sim, port = stamping_sim.start("bench.kill_switch", stamp_path)
             try:
                 records.append(asyncio.run(_one_run(data_dir, port, stamp_path, orders, bulk, index)))
             finally:

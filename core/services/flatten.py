@@ -1,29 +1,46 @@
-"""Flatten: which positions to close, the order that closes each, and what the trader is told where none can go."""
+"""Flatten: which positions to close, the order that closes each, and what the trader is told where none can go.
+
+Flattener runs it for TradingSession.flatten: cancel the working orders, then send each closing order through
+the session's one order path (validation, risk, journal, adapter).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from core.domain import (
     AccountId,
+    ConnectionState,
     Instrument,
+    LogMessage,
     Order,
     OrderOrigin,
     OrderRequest,
+    OrderStatus,
     OrderType,
     Position,
     Quote,
     Side,
     TradingState,
 )
+from core.ports import errors
 from core.ports.broker import BrokerAdapter
 from core.ports.capabilities import takes
+from core.services.refusals import ConfirmRequired, OrderRefused
+from core.services.risk import HoldCause
 from core.services.risk.checks import num
 from core.services.risk.limits import RiskLimits
 from core.services.risk.prices import collar
+
+if TYPE_CHECKING:
+    from core.services.session import TradingSession
+
+Submit = Callable[[OrderRequest, str | None, Decimal | None], Awaitable[Order]]
+"""The session's order path: request, who confirmed (or None), the broker's position it closes (or None)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,3 +131,74 @@ def closing_request(
                 f"(limit {num(limits.max_quote_age_s)} s): {where}; wait for a fresh one, or close it at the broker.")
     return OrderRequest(target.account_id, target.symbol, side, abs(target.quantity), OrderType.LIMIT,
                         limit_price=band.marketable_edge(side), origin=OrderOrigin.FLATTEN)
+
+
+class Flattener:
+    """Close positions for TradingSession.flatten (see its docstring for what the trader sees).
+
+    Events: LogMessage("ERROR") for each position that could not be closed; the orders' own events.
+    """
+
+    def __init__(self, session: TradingSession, submit: Submit) -> None:
+        self._session = session
+        self._submit = submit
+
+    async def flatten(self, account_id: AccountId | None, symbol: str | None,
+                      confirmed_by: str | None) -> FlattenResult:
+        session = self._session
+        targets, not_sent = await self._targets(account_id, symbol)
+        if confirmed_by is None:
+            held = [HeldAccount(a, *session.risk.state(a)) for a in dict.fromkeys(t.account_id for t in targets)
+                    if session.risk.state(a)[0] is not TradingState.ACTIVE and session.risk.overridable(a)
+                    and session.account(a).connection is ConnectionState.CONNECTED]
+            if held:
+                raise ConfirmRequired(confirm_text(held, targets))
+        for target in targets:
+            for order in session.oms.working(target.account_id):
+                if order.symbol == target.symbol:
+                    await session.cancel(order.client_order_id)
+        sent: list[Order] = []
+        for target in targets:
+            account = target.account_id
+            request = closing_request(target, session.account(account).adapter,
+                                      session.instruments.find(target.symbol),
+                                      session.quotes.latest(target.symbol, account), session.risk.limits_for(account),
+                                      session.clock.now())
+            if isinstance(request, str):
+                not_sent.append(f"Flatten {account} {target.symbol}: {request}")
+                continue
+            try:
+                order = await self._submit(request, confirmed_by, target.quantity if target.broker else None)
+            except OrderRefused as exc:
+                not_sent.append(f"Flatten {account} {target.symbol}: {exc}")
+                continue
+            sent.append(order)
+            if order.status is OrderStatus.REJECTED:
+                not_sent.append(f"Flatten {account} {target.symbol}: the broker rejected it: {order.reason}")
+        for text in not_sent:
+            session.bus.publish(LogMessage("ERROR", text))
+        return FlattenResult(tuple(sent), tuple(not_sent))
+
+    async def _targets(self, account_id: AccountId | None,
+                       symbol: str | None) -> tuple[list[FlattenTarget], list[str]]:
+        """Return the positions to close (the broker's on an account with a mismatch) and why some are unknown."""
+        session = self._session
+        targets: list[FlattenTarget] = []
+        unread: list[str] = []
+        for account in [account_id] if account_id is not None else session.account_ids():
+            if account not in session.account_ids():
+                unread.append(f"Flatten {account}: unknown account.")
+                continue
+            slot = session.account(account)
+            theirs = session.risk.holds(account, HoldCause.MISMATCH) and slot.connection is ConnectionState.CONNECTED
+            if theirs:
+                try:
+                    held = await broker_positions(slot.adapter, session.journal.watermark(account))
+                except (errors.BrokerError, OSError, TimeoutError) as exc:
+                    unread.append(f"Flatten {account}: the broker's positions could not be read ({exc}).")
+                    continue
+            else:
+                held = our_positions(session.portfolio.positions(account))
+            targets += [FlattenTarget(account, name, qty, theirs) for name, qty in held.items()
+                        if qty != 0 and (symbol is None or name == symbol)]
+        return targets, unread

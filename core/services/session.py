@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
-from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -20,59 +19,46 @@ from core.domain import (
     ConnectionChanged,
     ConnectionState,
     FieldError,
-    Fill,
     FillsRestored,
     LogMessage,
-    Money,
     Order,
     OrderCanceled,
     OrderCancelRejected,
     OrderDenied,
-    OrderModifyRejected,
-    OrderModifyUnresolved,
     OrderOrigin,
     OrderPendingApproval,
     OrderPendingCancel,
-    OrderPendingReplace,
     OrderRequest,
     OrderStatus,
     OrderSubmitted,
     OrderUnknown,
     Price,
     Quantity,
-    Side,
     StrategyDisabled,
     StrategyId,
-    TradeId,
     TradingState,
     TradingStateChanged,
     validate_request,
 )
 from core.domain import OrderRejected as OrderRejectedEvent
-from core.domain.transitions import can_transition
 from core.ports import errors
-from core.ports.broker import BrokerAdapter, BulkCancel
+from core.ports.broker import BrokerAdapter
 from core.ports.clock import Clock
-from core.ports.journal import IntakeKey, Journal, JournalError
+from core.ports.journal import IntakeKey, Journal
 from core.ports.manual_fills import ManualFillOverride, ManualFills
+from core.services.accounts import AccountSlot
 from core.services.bulk_cancel import BulkCanceller
 from core.services.bus import EventBus
+from core.services.cancel_all import CancelAll
 from core.services.clock import SystemClock
-from core.services.flatten import (
-    FlattenResult,
-    FlattenTarget,
-    HeldAccount,
-    broker_positions,
-    closing_request,
-    confirm_text,
-    held_audit_detail,
-    our_positions,
-)
+from core.services.flatten import Flattener, FlattenResult, held_audit_detail
 from core.services.instruments import InstrumentCatalog
 from core.services.manual_fill_booking import ManualFillEntry, book_manual_fill
 from core.services.oms import OrderManager
+from core.services.order_modify import OrderModifier
 from core.services.order_resolver import OrderResolver
 from core.services.portfolio import Portfolio
+from core.services.position_adoption import adjustment_fills
 from core.services.quote_cache import QuoteCache
 from core.services.reconciliation import Reconciler, ReconciliationReport
 from core.services.refusals import REDUCE_WHILE_HELD_AUDIT as REDUCE_WHILE_HELD_AUDIT  # re-exported
@@ -92,31 +78,17 @@ from core.services.session_view import SessionView
 
 log = logging.getLogger(__name__)
 
-CANCEL_SLICE = 50
-"""Orders cancel_all journals and sends per turn of the event loop: about 15 ms of work for paper
-orders on the benchmark VM, so the window repaints between slices instead of freezing for the whole."""
-
-CHANGE_UNANSWERED = (
-    "Whether the change reached the broker shows when the broker answers, or is checked when the connection is "
-    "back; you may change or cancel the order again meanwhile."
-)
 IN_FLIGHT_AT_RESTART = (
     "TradeTerm stopped before the broker confirmed this order; it will be checked with the broker on connect."
 )
 
 
-@dataclass(slots=True)
-class AccountSlot:
-    adapter: BrokerAdapter
-    connection: ConnectionState = ConnectionState.DISCONNECTED
-    trading: TradingState = TradingState.HALTED
-    reason: str = "Not connected."
-    connecting: bool = False
-    lost_at: datetime | None = None  # when the connection was lost, until the next reconciliation
-
-
 class TradingSession:
     """Connect accounts, submit, cancel, cancel all, flatten; reconcile on every (re)connect.
+
+    The order path (submit, approve, send, resolve) and the accounts' connections live here; the other
+    commands delegate to a module each: modify to order_modify.py, cancel all (the kill switch's) to
+    cancel_all.py, flatten to flatten.py, accept_broker_state's fills to position_adoption.py.
 
     Events: LogMessage; the risk engine publishes TradingStateChanged(account, state, reason), the OMS
     OrderUpdated and FillRecorded, the portfolio PositionUpdated.
@@ -142,8 +114,9 @@ class TradingSession:
         """Orders in submit, past validation: between their risk check and the broker's answer."""
         self._unanswered_cancels: set[ClientOrderId] = set()
         """Orders restored as PENDING_CANCEL: the process that journaled the cancel died before its answer."""
-        self._modifying: set[ClientOrderId] = set()
-        """Orders whose change (modify) this process has asked and is awaiting the adapter's answer to."""
+        self._modifier = OrderModifier(self.oms, self.risk, self._resolver, self._accounts, self._spawn)
+        self._cancel_all = CancelAll(bus, self.oms, self._accounts, self.cancel, self._send_cancel)
+        self._flattener = Flattener(self, self._submit)
         bus.subscribe(ConnectionChanged, self._on_connection_changed)
         bus.subscribe(TradingStateChanged, self._on_trading_state_changed)
         bus.subscribe(StrategyDisabled, self._on_strategy_disabled)
@@ -215,7 +188,7 @@ class TradingSession:
     async def _reconcile(self, slot: AccountSlot) -> ReconciliationReport:
         account = slot.adapter.account_id
         replaces = [o.client_order_id for o in self.oms.working(account)
-                    if o.status is OrderStatus.PENDING_REPLACE and o.client_order_id not in self._modifying]
+                    if o.status is OrderStatus.PENDING_REPLACE and not self._modifier.awaiting(o.client_order_id)]
         report = await self._reconciler.run(slot.adapter, slot.lost_at, self._unanswered_cancels, replaces)
         slot.lost_at = None
         self._unanswered_cancels = {c for c in self._unanswered_cancels
@@ -232,37 +205,15 @@ class TradingSession:
         """Adopt the broker's positions where ours differ, by journaled adjustment fills; then reconcile again.
 
         An adjustment that opens or grows a position is booked at the broker's average cost; one that
-        reduces it, at the last price (or our average cost), so no P&L is invented. Returns what changed.
+        reduces it, at the last price (or our average cost), so no P&L is invented (position_adoption.py).
+        Returns what changed.
         """
         slot = self._accounts[account_id]
         snapshot = await slot.adapter.snapshot(self.journal.watermark(account_id))
-        broker = {p.symbol: p for p in snapshot.positions}
-        changes: list[str] = []
-        now = self.clock.now()
-        for symbol in sorted(set(broker) | {p.symbol for p in self.portfolio.positions(account_id)}):
-            ours = self.portfolio.position(account_id, symbol)
-            mine = ours.quantity if ours is not None else Decimal(0)
-            theirs = broker[symbol].quantity if symbol in broker else Decimal(0)
-            if mine == theirs:
-                continue
-            instrument = self.instruments.find(symbol)
-            if instrument is None:
-                changes.append(f"{symbol}: unknown instrument, not adjusted")
-                continue
-            diff = theirs - mine
-            opening = abs(theirs) > abs(mine) and (mine == 0 or (mine > 0) == (theirs > 0))
-            if opening and symbol in broker and broker[symbol].avg_cost > 0:
-                price = broker[symbol].avg_cost
-            else:
-                price = (ours.last_price or ours.avg_cost) if ours is not None else broker[symbol].avg_cost
-            fill = Fill(
-                trade_id=TradeId(f"ADJ-{account_id}-{now:%Y%m%d%H%M%S%f}-{symbol}"),
-                client_order_id=None, account_id=account_id, symbol=symbol,
-                side=Side.BUY if diff > 0 else Side.SELL, quantity=Quantity(abs(diff)),
-                price=Price(price), commission=Money(0, instrument.currency), ts=now,
-            )
+        fills, changes = adjustment_fills(account_id, snapshot.positions, self.portfolio, self.instruments,
+                                          self.clock.now())
+        for fill in fills:
             self.oms.record_external_fill(fill)
-            changes.append(f"{symbol}: {mine.normalize():f} -> {theirs.normalize():f} at {price}")
         self.journal.record_audit(actor, "accept broker state", f"{account_id}: " + "; ".join(changes))
         self.bus.publish(LogMessage("WARNING", f"{account_id}: adopted the broker's positions ({actor}): "
                                                + ("; ".join(changes) or "nothing to change")))
@@ -450,14 +401,6 @@ class TradingSession:
                               f"Cannot read the broker's orders to resolve {order.symbol} order "
                               f"{order.client_order_id}: reconnect to resume.")
 
-    async def _resolve_replace(self, slot: AccountSlot, order: Order) -> None:
-        """Settle a change that went unanswered on a live connection by asking the broker about the order."""
-        try:
-            await self._resolver.resolve_replace(slot.adapter, order)
-        except (errors.BrokerError, OSError, TimeoutError) as exc:
-            log.warning("%s: could not ask the broker about the change to %s: %s", slot.adapter.account_id,
-                        order.client_order_id, exc)  # it stays flagged; the next reconcile settles it
-
     async def modify(
         self, client_order_id: ClientOrderId, quantity: object, limit_price: object = None, stop_price: object = None
     ) -> Order:
@@ -469,43 +412,7 @@ class TradingSession:
         connection drops) the order stays PENDING_REPLACE, flagged, and the next reconciliation settles
         it from the broker's order. Such a flagged order may be changed again.
         """
-        order = self.oms.get(client_order_id)
-        if order is None:
-            raise KeyError(f"no order {client_order_id}")
-        unresolved = order.status is OrderStatus.PENDING_REPLACE and order.needs_reconciliation \
-            and client_order_id not in self._modifying
-        if order.status not in (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED) and not unresolved:
-            raise OrderRefused([FieldError("quantity", f"The order is {order.status.value.lower()}; "
-                                                       "only a working order can be changed.")])
-        request = OrderRequest(order.account_id, order.symbol, order.side, quantity, order.order_type,
-                               limit_price, stop_price, order.tif, order.origin, order.strategy_id)
-        valid, problems = validate_request(request, order.instrument)
-        if valid is None:
-            raise OrderRefused(problems)
-        if valid.quantity <= order.filled_qty:
-            raise OrderRefused([FieldError("quantity", f"{order.filled_qty.normalize():f} already filled: "
-                                                       "the new quantity must be larger (or cancel the rest).")])
-        new_qty = Quantity(valid.quantity)
-        new_limit = Price(valid.limit_price) if valid.limit_price is not None else None
-        new_stop = Price(valid.stop_price) if valid.stop_price is not None else None
-        candidate = replace(order, quantity=new_qty, limit_price=new_limit, stop_price=new_stop, events=[])
-        refusal = self.risk.evaluate(candidate)
-        if refusal is not None:
-            raise OrderRefused([FieldError(refusal.field, refusal.reason)])
-        self.oms.apply(OrderPendingReplace(client_order_id, new_qty, new_limit, new_stop))
-        self._modifying.add(client_order_id)
-        try:
-            await self._accounts[order.account_id].adapter.modify(order, new_qty, new_limit, new_stop)
-        except (errors.ConnectionLost, errors.Timeout) as exc:  # the change may or may not have arrived
-            self.oms.apply(OrderModifyUnresolved(client_order_id, f"{str(exc).rstrip('.')}. {CHANGE_UNANSWERED}"))
-            slot = self._accounts[order.account_id]
-            if not isinstance(exc, errors.ConnectionLost) and slot.connection is ConnectionState.CONNECTED:
-                self._spawn(self._resolve_replace(slot, order))  # the broker's order list tells, now
-        except errors.BrokerError as exc:
-            self.oms.apply(OrderModifyRejected(client_order_id, str(exc)))
-        finally:
-            self._modifying.discard(client_order_id)
-        return order
+        return await self._modifier.modify(client_order_id, quantity, limit_price, stop_price)
 
     async def cancel(self, client_order_id: ClientOrderId) -> None:
         """Ask the broker to cancel; a refusal puts the order back and says why."""
@@ -528,7 +435,7 @@ class TradingSession:
             self.oms.apply(OrderCancelRejected(order.client_order_id, str(exc)))
 
     async def cancel_all(self, account_id: AccountId | None = None, *, bulk: bool = False) -> int:
-        """Cancel every working order (of one account, or all); return how many were asked.
+        """Cancel every working order (of one account, or all); return how many were asked (cancel_all.py).
 
         The orders go in slices of CANCEL_SLICE, one slice per turn of the event loop, so the window
         keeps painting and taking input through a kill switch over thousands of orders. A slice's
@@ -537,46 +444,7 @@ class TradingSession:
         one request for all its orders, then each order still working after a while is canceled on
         its own; IB's global cancel also cancels orders placed outside TradeTerm (the kill switch).
         """
-        working = [o for o in self.oms.working(account_id) if o.status is not OrderStatus.PENDING_CANCEL]
-        sending: list[asyncio.Future[None]] = []
-        if bulk:
-            in_bulk = {a for a, s in self._accounts.items()
-                       if isinstance(s.adapter, BulkCancel) and s.connection is ConnectionState.CONNECTED}
-            for account in in_bulk:
-                adapter = self._accounts[account].adapter
-                assert isinstance(adapter, BulkCancel)
-                mine = [o for o in working if o.account_id == account]
-                if mine:
-                    sending.append(asyncio.ensure_future(self._bulk.cancel(adapter, mine, self._send_cancel)))
-            asked = len(working)
-            working = [o for o in working if o.account_id not in in_bulk]
-        else:
-            asked = len(working)
-        journal_failed = False
-        for first in range(0, len(working), CANCEL_SLICE):
-            if first:
-                await asyncio.sleep(0)  # the window paints and takes input between slices
-            now = [self.oms.get(o.client_order_id) or o for o in working[first:first + CANCEL_SLICE]]
-            together = [o for o in now if o.is_working and can_transition(o.status, OrderStatus.PENDING_CANCEL)
-                        and o.account_id in self._accounts]
-            try:
-                self.oms.apply_all([OrderPendingCancel(o.client_order_id) for o in together])
-            except ValueError as exc:  # nothing changed: each order on its own, as cancel() does
-                log.warning("cancel all: the cancels could not go together (%s); one at a time", exc)
-                together = []
-            except JournalError as exc:  # a cancel only lowers risk: it goes out even if the journal failed
-                log.error("cancel all: %s", exc)
-                if not journal_failed:
-                    journal_failed = True
-                    self.bus.publish(LogMessage("ERROR", f"{exc} The cancels are sent anyway; the broker's answers "
-                                                         "show which went through. Free disk space, then restart "
-                                                         "TradeTerm."))
-            sent = {o.client_order_id for o in together}
-            sending += [asyncio.ensure_future(self._send_cancel(o)) for o in together]
-            sending += [asyncio.ensure_future(self.cancel(o.client_order_id))
-                        for o in now if o.client_order_id not in sent]
-        await asyncio.gather(*sending, return_exceptions=True)
-        return asked
+        return await self._cancel_all.run(account_id, self._bulk if bulk else None)
 
     async def kill_switch(self, actor: str) -> int:
         """Halt every account, record who did it, cancel every working order everywhere; return cancels asked.
@@ -614,60 +482,7 @@ class TradingSession:
         cancelled or sent; called again with confirmed_by, closes and audits who did it. Returns the orders
         sent and, for each position that could not be closed, why (also published as a LogMessage).
         """
-        targets, not_sent = await self._flatten_targets(account_id, symbol)
-        if confirmed_by is None:
-            held = [HeldAccount(a, *self.risk.state(a)) for a in dict.fromkeys(t.account_id for t in targets)
-                    if self.risk.state(a)[0] is not TradingState.ACTIVE and self.risk.overridable(a)
-                    and self._accounts[a].connection is ConnectionState.CONNECTED]
-            if held:
-                raise ConfirmRequired(confirm_text(held, targets))
-        for target in targets:
-            for order in self.oms.working(target.account_id):
-                if order.symbol == target.symbol:
-                    await self.cancel(order.client_order_id)
-        sent: list[Order] = []
-        for target in targets:
-            account = target.account_id
-            request = closing_request(target, self._accounts[account].adapter, self.instruments.find(target.symbol),
-                                      self.quotes.latest(target.symbol, account), self.risk.limits_for(account),
-                                      self.clock.now())
-            if isinstance(request, str):
-                not_sent.append(f"Flatten {account} {target.symbol}: {request}")
-                continue
-            try:
-                order = await self._submit(request, confirmed_by, target.quantity if target.broker else None)
-            except OrderRefused as exc:
-                not_sent.append(f"Flatten {account} {target.symbol}: {exc}")
-                continue
-            sent.append(order)
-            if order.status is OrderStatus.REJECTED:
-                not_sent.append(f"Flatten {account} {target.symbol}: the broker rejected it: {order.reason}")
-        for text in not_sent:
-            self.bus.publish(LogMessage("ERROR", text))
-        return FlattenResult(tuple(sent), tuple(not_sent))
-
-    async def _flatten_targets(self, account_id: AccountId | None,
-                               symbol: str | None) -> tuple[list[FlattenTarget], list[str]]:
-        """Return the positions to close (the broker's on an account with a mismatch) and why some are unknown."""
-        targets: list[FlattenTarget] = []
-        unread: list[str] = []
-        for account in [account_id] if account_id is not None else list(self._accounts):
-            slot = self._accounts.get(account)
-            if slot is None:
-                unread.append(f"Flatten {account}: unknown account.")
-                continue
-            theirs = self.risk.holds(account, HoldCause.MISMATCH) and slot.connection is ConnectionState.CONNECTED
-            if theirs:
-                try:
-                    held = await broker_positions(slot.adapter, self.journal.watermark(account))
-                except (errors.BrokerError, OSError, TimeoutError) as exc:
-                    unread.append(f"Flatten {account}: the broker's positions could not be read ({exc}).")
-                    continue
-            else:
-                held = our_positions(self.portfolio.positions(account))
-            targets += [FlattenTarget(account, name, qty, theirs) for name, qty in held.items()
-                        if qty != 0 and (symbol is None or name == symbol)]
-        return targets, unread
+        return await self._flattener.flatten(account_id, symbol, confirmed_by)
 
     async def record_manual_fill(
         self, client_order_id: ClientOrderId, quantity: object, price: object, ts: datetime,

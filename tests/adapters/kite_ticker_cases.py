@@ -16,15 +16,9 @@ from core.adapters.kite.config import KiteConfig
 from core.domain import AccountId, ConnectionChanged, ConnectionState, LogMessage, OrderAccepted, OrderStatus, Quote
 from tests.adapters.contract import BrokerContract, ContractSubject, EventRecorder
 from tests.sims.kite import KiteSimulator
-from tests.sims.kite.testing import sim_credentials, sim_settings
+from tests.sims.kite.testing import sim_credentials, sim_fixture, sim_settings
 
-
-@pytest.fixture
-async def sim() -> AsyncIterator[KiteSimulator]:
-    simulator = KiteSimulator(tick_interval_s=0.02)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
+sim = sim_fixture(tick_interval_s=0.02)
 
 
 class TestKiteContract(BrokerContract):

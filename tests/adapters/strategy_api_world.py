@@ -1,6 +1,7 @@
 """The strategy API served for real on 127.0.0.1:0 over a paper session, plus a raw HTTP helper.
 
 Three strategies have their own tokens in the (in-memory) keyring; the retired shared token is there too.
+A test module takes the served API by assignment: `api = api_fixture()`.
 """
 
 from __future__ import annotations
@@ -8,10 +9,13 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from core.domain import StrategyId
 from core.services.strategies import StrategyConfig
@@ -104,3 +108,21 @@ async def start_api(tmp_path: Path, *, restore: bool = False, configs: list[Stra
 async def stop_api(api: ApiWorld) -> None:
     await api.server.stop()
     await api.world.close()
+
+
+def api_fixture() -> Any:
+    """Return an `api` fixture: the API served over a fresh paper session, stopped after the test."""
+
+    @pytest.fixture(name="api")
+    async def api(tmp_path: Path) -> AsyncIterator[ApiWorld]:
+        served = await start_api(tmp_path)
+        yield served
+        await stop_api(served)
+
+    return api
+
+
+def error_of(body: object) -> dict[str, object]:
+    """Return the `error` object of an API answer's body (asserting there is one)."""
+    assert isinstance(body, dict) and isinstance(body.get("error"), dict), body
+    return body["error"]

@@ -3,102 +3,32 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from core.adapters.ib.adapter import IbBroker
-from core.adapters.ib.config import IbConfig
 from core.adapters.ib.parsing import ClientIdInUse
 from core.domain import (
-    AccountId,
     ConnectionChanged,
     ConnectionState,
-    Event,
     LogMessage,
     OrderFilled,
     OrderModified,
-    OrderRequest,
     OrderStatus,
-    OrderType,
     Quote,
-    Side,
     TradingState,
 )
 from core.ports.errors import AuthenticationFailed, ConnectionLost, Timeout
-from core.services.bus import EventBus
-from core.services.session import TradingSession
-from core.storage.journal import SqliteJournal
+from tests.adapters import ib_desk
 from tests.adapters.contract import EventRecorder
+from tests.adapters.ib_desk import ACCOUNT, Desk, broker, until
 from tests.factories import make_order
 from tests.sims.tws import TwsSimulator
-from tests.sims.tws.testing import no_decoder_errors, sim_settings
 
-ACCOUNT = AccountId("IB-1")
-
-
-@pytest.fixture(autouse=True)
-def decoder_guard() -> Iterator[None]:
-    with no_decoder_errors():
-        yield
-
-
-@pytest.fixture
-async def sim() -> AsyncIterator[TwsSimulator]:
-    simulator = TwsSimulator(tick_interval_s=0.02)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
-
-
-def broker(sim: TwsSimulator, sink: Callable[[Event], None], client_id: int = 1, **overrides: object) -> IbBroker:
-    return IbBroker(ACCOUNT, IbConfig.from_mapping(sim_settings(sim.port, client_id, **overrides)), sink)
-
-
-async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.01)
-
-
-class Desk:
-    """A real TradingSession with a SqliteJournal, wired to an IbBroker, as the app composes them."""
-
-    def __init__(self, sim: TwsSimulator, tmp_path: Path, **overrides: object) -> None:
-        self.bus = EventBus()
-        self.journal = SqliteJournal(tmp_path / "journal.sqlite")
-        self.session = TradingSession(self.bus, self.journal)
-        self.events = EventRecorder()
-        self.bus.subscribe(Event, self.events)
-        self.adapter = broker(sim, self.bus.publish, **overrides)
-        self.session.add_account(self.adapter)
-
-    async def order(self, offset_ticks: int, side: Side = Side.BUY, quantity: str = "10") -> OrderRequest:
-        quote = await self.events.wait_for(Quote, lambda q: q.symbol == "AAPL" and q.bid is not None)
-        assert quote.bid is not None and quote.ask is not None
-        touch = quote.ask if side is Side.BUY else quote.bid
-        price = touch + Decimal(offset_ticks) * Decimal("0.01") * side.sign
-        return OrderRequest(ACCOUNT, "AAPL", side, quantity, OrderType.LIMIT, str(price))
-
-    def trading(self) -> TradingState:
-        return self.session.account(ACCOUNT).trading
-
-    async def close(self) -> None:
-        await self.session.close()
-        await self.adapter.disconnect()
-        self.journal.close()
-
-
-@pytest.fixture
-async def desk(sim: TwsSimulator, tmp_path: Path) -> AsyncIterator[Desk]:
-    made = Desk(sim, tmp_path)
-    await made.session.connect(ACCOUNT)
-    yield made
-    await made.close()
+decoder_guard = ib_desk.decoder_guard
+sim = ib_desk.sim_fixture()
+desk = ib_desk.desk_fixture()
 
 
 # --- connecting ----------------------------------------------------------------------------------

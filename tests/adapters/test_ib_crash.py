@@ -11,7 +11,7 @@ import asyncio
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +25,7 @@ from core.services.reconciliation import NEVER_SENT, ReconciliationReport
 from core.services.replace_resolution import MODIFY_NOT_APPLIED
 from core.services.session import TradingSession
 from core.storage.journal import SqliteJournal
+from tests.adapters import ib_desk
 from tests.adapters.ib_crash_child import (
     ACCOUNT,
     CLIENT_ID,
@@ -36,23 +37,12 @@ from tests.adapters.ib_crash_child import (
 )
 from tests.sims.tws import TwsSimulator
 from tests.sims.tws.orders import SimOrder
-from tests.sims.tws.testing import no_decoder_errors
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True)
-def decoder_guard() -> Iterator[None]:
-    with no_decoder_errors():
-        yield
-
-
-@pytest.fixture
-async def sim() -> AsyncIterator[TwsSimulator]:
-    simulator = TwsSimulator(tick_interval_s=0.05)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
+decoder_guard = ib_desk.decoder_guard
+sim = ib_desk.sim_fixture(tick_interval_s=0.05)
 
 
 async def until(condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:

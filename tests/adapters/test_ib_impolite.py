@@ -8,46 +8,20 @@ costs one order, not every order after it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from core.domain import OrderCanceled, OrderModified, OrderStatus, TradingState
-from tests.adapters.test_ib_adapter import ACCOUNT, Desk, until
+from tests.adapters import ib_desk
+from tests.adapters.ib_desk import ACCOUNT, Desk, at_ib, until
 from tests.sims.tws import TwsSimulator
 from tests.sims.tws.faults import NOTICES
-from tests.sims.tws.testing import no_decoder_errors
 
-
-@pytest.fixture(autouse=True)
-def decoder_guard() -> Iterator[None]:
-    with no_decoder_errors():
-        yield
-
-
-@pytest.fixture
-async def sim() -> AsyncIterator[TwsSimulator]:
-    simulator = TwsSimulator(tick_interval_s=0.02)
-    simulator.faults.rest_orders = True  # orders rest until a test fills them
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
-
-
-@pytest.fixture
-async def desk(sim: TwsSimulator, tmp_path: Path) -> AsyncIterator[Desk]:
-    made = Desk(sim, tmp_path)
-    await made.session.connect(ACCOUNT)
-    yield made
-    await made.close()
-
-
-def at_ib(sim: TwsSimulator, coid: object):  # type: ignore[no-untyped-def]
-    order = sim.book.find_by_ref(str(coid))
-    assert order is not None
-    return order
+decoder_guard = ib_desk.decoder_guard
+sim = ib_desk.sim_fixture(rest_orders=True)  # orders rest until a test fills them
+desk = ib_desk.desk_fixture()
 
 
 # --- informational codes never end an order -------------------------------------------------------

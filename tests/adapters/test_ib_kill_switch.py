@@ -2,39 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-
-import pytest
-
 from core.domain import LogMessage, OrderStatus, TradingState
 from core.services.bulk_cancel import BulkCanceller
-from tests.adapters.test_ib_adapter import ACCOUNT, Desk, until
+from tests.adapters import ib_desk
+from tests.adapters.ib_desk import ACCOUNT, Desk, until
 from tests.sims.tws import TwsSimulator
-from tests.sims.tws.testing import no_decoder_errors
 
-
-@pytest.fixture(autouse=True)
-def decoder_guard() -> Iterator[None]:
-    with no_decoder_errors():
-        yield
-
-
-@pytest.fixture
-async def sim() -> AsyncIterator[TwsSimulator]:
-    simulator = TwsSimulator(tick_interval_s=0.02)
-    simulator.faults.rest_orders = True
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
-
-
-@pytest.fixture
-async def desk(sim: TwsSimulator, tmp_path: Path) -> AsyncIterator[Desk]:
-    made = Desk(sim, tmp_path)
-    await made.session.connect(ACCOUNT)
-    yield made
-    await made.close()
+decoder_guard = ib_desk.decoder_guard
+sim = ib_desk.sim_fixture(rest_orders=True)
+desk = ib_desk.desk_fixture()
 
 
 def sent(sim: TwsSimulator, msg_id: str) -> int:

@@ -8,33 +8,22 @@ a whatIf preview was booked and worked like a real order.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from ib_async import IB, ExecutionFilter, Forex, Future, LimitOrder, Stock
 
+from tests.adapters import ib_desk
 from tests.sims.tws import TwsSimulator
-from tests.sims.tws.testing import no_decoder_errors
 
 ANSWER_S = 5.0
 """Far above the simulator's answer time; only a request left unanswered reaches it."""
 
 
-@pytest.fixture(autouse=True)
-def decoder_guard() -> Iterator[None]:
-    with no_decoder_errors():
-        yield
-
-
-@pytest.fixture
-async def sim() -> AsyncIterator[TwsSimulator]:
-    simulator = TwsSimulator(tick_interval_s=0.05)
-    simulator.faults.rest_orders = True
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
+decoder_guard = ib_desk.decoder_guard
+sim = ib_desk.sim_fixture(rest_orders=True, tick_interval_s=0.05)
 
 
 @pytest.fixture

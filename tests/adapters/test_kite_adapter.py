@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -33,15 +32,9 @@ from core.services.session import OrderRefused, TradingSession
 from core.storage.journal import SqliteJournal
 from tests.adapters.contract import BrokerContract, ContractSubject, EventRecorder
 from tests.sims.kite import KiteSimulator
-from tests.sims.kite.testing import sim_credentials, sim_settings
+from tests.sims.kite.testing import sim_credentials, sim_fixture, sim_settings
 
-
-@pytest.fixture
-async def sim() -> AsyncIterator[KiteSimulator]:
-    simulator = KiteSimulator(tick_interval_s=0.05)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
+sim = sim_fixture()
 
 
 def broker(sim: KiteSimulator, sink, logged_in: bool = True, **overrides: object) -> KiteBroker:

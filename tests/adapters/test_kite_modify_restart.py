@@ -9,7 +9,6 @@ asked, PENDING_REPLACE, no answer. A new session on the same journal connects to
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -25,18 +24,13 @@ from core.services.risk import RiskConfig
 from core.services.session import TradingSession
 from core.storage.journal import SqliteJournal
 from tests.sims.kite import KiteSimulator
-from tests.sims.kite.testing import sim_credentials, sim_settings
+from tests.sims.kite.testing import sim_credentials, sim_fixture, sim_settings
 
 KITE = AccountId("KITE-1")
 NO_COLLAR = RiskConfig(accounts={"KITE-1": {"collar_pct": None}})
 
 
-@pytest.fixture
-async def sim() -> AsyncIterator[KiteSimulator]:
-    simulator = KiteSimulator(tick_interval_s=0.05)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
+sim = sim_fixture()
 
 
 class DiesDuringModify(KiteBroker):

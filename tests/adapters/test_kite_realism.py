@@ -7,7 +7,6 @@ order) are in kite_ticker_cases.py, which runs in its own process.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -37,15 +36,9 @@ from core.storage.journal import SqliteJournal
 from tests.adapters.contract import BrokerContract, ContractSubject, EventRecorder
 from tests.sims.kite import KiteSimulator
 from tests.sims.kite.faults import KiteFaults
-from tests.sims.kite.testing import sim_credentials, sim_settings
+from tests.sims.kite.testing import sim_credentials, sim_fixture, sim_settings
 
-
-@pytest.fixture
-async def sim() -> AsyncIterator[KiteSimulator]:
-    simulator = KiteSimulator(tick_interval_s=0.05)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
+sim = sim_fixture()
 
 
 def raw_client(sim: KiteSimulator) -> Any:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -14,19 +12,9 @@ from core.domain import OrderStatus, StrategyId
 from core.services.strategies import StrategyConfig
 from core.services.strategy_api import StrategyApiServer
 from core.strategy_client import ApiRefused
-from tests.adapters.strategy_api_world import TOKEN, ApiWorld, start_api, stop_api
+from tests.adapters.strategy_api_world import TOKEN, ApiWorld, api_fixture, error_of
 
-
-@pytest.fixture
-async def api(tmp_path: Path) -> AsyncIterator[ApiWorld]:
-    served = await start_api(tmp_path)
-    yield served
-    await stop_api(served)
-
-
-def error_of(body: object) -> dict[str, object]:
-    assert isinstance(body, dict) and isinstance(body.get("error"), dict), body
-    return body["error"]
+api = api_fixture()
 
 
 async def test_health_needs_no_token_and_says_the_version(api: ApiWorld) -> None:

@@ -8,20 +8,13 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.adapters.strategy_api_world import TOKEN, ApiWorld, start_api, stop_api
+from tests.adapters.strategy_api_world import TOKEN, ApiWorld, api_fixture
 
-
-@pytest.fixture
-async def api(tmp_path: Path) -> AsyncIterator[ApiWorld]:
-    served = await start_api(tmp_path)
-    yield served
-    await stop_api(served)
+api = api_fixture()
 
 
 async def send_bytes(port: int, data: bytes) -> tuple[int, dict[str, str], bytes]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -14,19 +12,15 @@ from core.services.strategy_api import StrategyTokens
 from core.storage.memory_keyring import MemoryKeyring
 from core.storage.secrets import SecretStore
 from core.strategy_client import ApiRefused, TradeTermClient
-from tests.adapters.strategy_api_world import RETIRED_TOKEN, TOKENS, ApiWorld, start_api, stop_api
+from tests.adapters.strategy_api_world import (
+    RETIRED_TOKEN,
+    TOKENS,
+    ApiWorld,
+    api_fixture,
+    error_of,
+)
 
-
-@pytest.fixture
-async def api(tmp_path: Path) -> AsyncIterator[ApiWorld]:
-    served = await start_api(tmp_path)
-    yield served
-    await stop_api(served)
-
-
-def error_of(body: object) -> dict[str, object]:
-    assert isinstance(body, dict) and isinstance(body.get("error"), dict), body
-    return body["error"]
+api = api_fixture()
 
 
 def bearer(strategy: str) -> dict[str, str]:

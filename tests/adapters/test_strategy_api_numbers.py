@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from core.strategy_client import ApiRefused, TradeTermOrderBroker
-from tests.adapters.strategy_api_world import TOKENS, ApiWorld, start_api, stop_api
+from tests.adapters.strategy_api_world import TOKENS, ApiWorld, api_fixture
 
 TEXTS = ["1,5", "61,0000", "١٢٣", "１２３", "1_000", "1E-999999999", "1e1000000", "1e3", "+5", " 1 0 ", "NaN",
          "Infinity", "0.00000000001", "1000000000000"]
@@ -19,11 +17,7 @@ JSON_NUMBERS = ["1e1000000", "1E-999999999", "1e99999999999999999999", "-1e-9999
                 "1000000000000", "1" + "0" * 5000, "0.00000000001", "1e3000"]
 
 
-@pytest.fixture
-async def api(tmp_path: Path) -> AsyncIterator[ApiWorld]:
-    served = await start_api(tmp_path)
-    yield served
-    await stop_api(served)
+api = api_fixture()
 
 
 def with_number(body: dict[str, object], field: str, literal: str) -> bytes:

@@ -12,16 +12,14 @@ from __future__ import annotations
 import asyncio
 import enum
 import json
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from core.domain import OrderStatus
 from core.strategy_client import TradeTermOrderBroker
-from tests.adapters.strategy_api_world import TOKENS, ApiWorld, start_api, stop_api
+from tests.adapters.strategy_api_world import TOKENS, ApiWorld, api_fixture
 
 
 class SystemPart(enum.Enum):
@@ -68,11 +66,7 @@ def fetch_asset_info_like_hikyuu(broker: Any) -> dict[str, Any] | None:
     return {"cash": float(document["cash"]), "positions": positions}
 
 
-@pytest.fixture
-async def api(tmp_path: Path) -> AsyncIterator[ApiWorld]:
-    served = await start_api(tmp_path)
-    yield served
-    await stop_api(served)
+api = api_fixture()
 
 
 async def test_a_hikyuu_buy_is_queued_approved_filled_and_reported_back_in_hikyuus_format(api: ApiWorld) -> None:

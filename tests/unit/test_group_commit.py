@@ -30,9 +30,10 @@ from core.domain import (
 from core.ports.journal import IntakeKey, JournalError
 from core.services import group_commit
 from core.services.bus import EventBus
+from core.services.cancel_all import CANCEL_SLICE
 from core.services.oms import OrderManager
 from core.services.risk import HoldCause, RiskConfig, RiskLimits
-from core.services.session import CANCEL_SLICE, OrderRefused, TradingSession
+from core.services.session import OrderRefused, TradingSession
 from core.storage.journal import SqliteJournal
 from tests.factories import make_order
 

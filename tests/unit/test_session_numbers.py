@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-from core.adapters.paper.adapter import PaperBroker
-from core.adapters.paper.config import PaperConfig
-from core.domain import AccountId, OrderRequest, OrderStatus, OrderType, Side
-from core.services.bus import EventBus
+from core.domain import OrderRequest, OrderStatus, OrderType, Side
 from core.services.session import OrderRefused, TradingSession
-from core.storage.journal import SqliteJournal
+from tests.unit import paper_desk
+from tests.unit.paper_desk import ACCOUNT
 
-ACCOUNT = AccountId("PAPER-1")
-
-
-@pytest.fixture
-async def session(tmp_path: Path) -> AsyncIterator[TradingSession]:
-    bus = EventBus()
-    made = TradingSession(bus, SqliteJournal(tmp_path / "journal.sqlite"))
-    config = PaperConfig.from_mapping({"state_path": str(tmp_path / "paper.json"), "tick_interval_s": 60})
-    made.add_account(PaperBroker(ACCOUNT, config, bus.publish))
-    made.restore()
-    await made.connect(ACCOUNT)
-    yield made
-    await made.close()
-    made.journal.close()
+session = paper_desk.session_fixture()
 
 
 @pytest.mark.parametrize(("quantity", "price_text", "field"), [

@@ -1,11 +1,28 @@
-"""Test helpers for the Kite simulator: adapter settings and credentials pointing at a running simulator."""
+"""Test helpers for the Kite simulator: a running simulator, adapter settings and credentials pointing at it."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
 
 from core.adapters.kite.credentials import AccessToken, KiteCredentials
 from tests.sims.kite.server import KiteSimulator
+
+
+def sim_fixture(tick_interval_s: float = 0.05) -> Any:
+    """Return a `sim` fixture, a running KiteSimulator; a test module takes it by assignment: sim = sim_fixture()."""
+
+    @pytest.fixture(name="sim")
+    async def sim() -> AsyncIterator[KiteSimulator]:
+        simulator = KiteSimulator(tick_interval_s=tick_interval_s)
+        await simulator.start()
+        yield simulator
+        await simulator.stop()
+
+    return sim
 
 
 def sim_settings(sim: KiteSimulator, **overrides: object) -> dict[str, object]:

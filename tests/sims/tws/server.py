@@ -366,12 +366,16 @@ class TwsSimulator(AccountRequests, ImpoliteRequests):
     def confirm_pending_cancels(self) -> None:
         """The exchange confirms every PendingCancel: each is Cancelled, then 202, as for a plain cancel."""
         for order in [o for o in self.book.orders.values() if o.status == "PendingCancel"]:
-            self.book.cancel(order.client_id, order.order_id)
-            owner = self.connections.get(order.client_id)
-            if owner is not None:
-                owner.send(owner.encoder.open_order(order))
-                owner.send(owner.encoder.order_status(order))
-                owner.send(owner.encoder.error(order.order_id, 202, "Order Canceled - reason:"))
+            self._cancel_and_tell(order)
+
+    def _cancel_and_tell(self, order: SimOrder) -> None:
+        """Cancel order in the book and tell the client that placed it: openOrder, orderStatus, then 202."""
+        self.book.cancel(order.client_id, order.order_id)
+        owner = self.connections.get(order.client_id)
+        if owner is not None:
+            owner.send(owner.encoder.open_order(order))
+            owner.send(owner.encoder.order_status(order))
+            owner.send(owner.encoder.error(order.order_id, 202, "Order Canceled - reason:"))
 
     def inactivate(self, order: SimOrder, reason: str) -> None:
         """Refuse a working order after the fact (201, then Inactive), as IB does at the open or on margin."""
@@ -432,12 +436,7 @@ class TwsSimulator(AccountRequests, ImpoliteRequests):
         working = [o for o in self.book.orders.values() if o.is_working]
         missed, self.faults.global_cancel_misses = self.faults.global_cancel_misses, 0
         for order in working[missed:]:
-            self.book.cancel(order.client_id, order.order_id)
-            owner = self.connections.get(order.client_id)
-            if owner is not None:
-                owner.send(owner.encoder.open_order(order))
-                owner.send(owner.encoder.order_status(order))
-                owner.send(owner.encoder.error(order.order_id, 202, "Order Canceled - reason:"))
+            self._cancel_and_tell(order)
 
     def _ignore(self, conn: ClientConnection, f: list[str]) -> None:
         pass

@@ -1,0 +1,21 @@
+"""AccountSlot: what the session keeps per account: its adapter, connection and trading state, and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from core.domain import ConnectionState, TradingState
+from core.ports.broker import BrokerAdapter
+
+
+@dataclass(slots=True)
+class AccountSlot:
+    """One account's adapter and the states the window shows for it (trading mirrors the risk engine's)."""
+
+    adapter: BrokerAdapter
+    connection: ConnectionState = ConnectionState.DISCONNECTED
+    trading: TradingState = TradingState.HALTED
+    reason: str = "Not connected."
+    connecting: bool = False
+    lost_at: datetime | None = None  # when the connection was lost, until the next reconciliation
