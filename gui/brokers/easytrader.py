@@ -123,8 +123,8 @@ class EasytraderConnectionPanel(ConnectionPanel):
             return self._refuse("Enter the broker account (user) the client logs in with.", self.user)
         typed = {"password": self.password.text(), "comm_password": self.comm_password.text()}
         if not typed["password"] and not self._has_secret("password"):
-            return self._refuse("Type the login password: it is kept in the system keyring, never in a file.",
-                                self.password)
+            return self._refuse("Type the login password: it is kept in the keyring (or the encrypted vault), "
+                                "never in settings.", self.password)
         try:
             for field in SECRET_FIELDS:
                 if typed[field]:
@@ -147,12 +147,12 @@ class EasytraderConnectionPanel(ConnectionPanel):
             return
         for edit, field in ((self.password, "password"), (self.comm_password, "comm_password")):
             edit.setPlaceholderText("stored in the keyring (type to replace)" if self._has_secret(field)
-                                    else "kept in the system keyring")
+                                    else "kept in the keyring or the vault")
 
     def _secret_edit(self, name: str) -> QLineEdit:
         edit = self._named(QLineEdit(), name)
         edit.setEchoMode(QLineEdit.EchoMode.Password)
-        edit.setPlaceholderText("kept in the system keyring")
+        edit.setPlaceholderText("kept in the keyring or the vault")
         return edit
 
     def fields(self) -> Sequence[QWidget]:

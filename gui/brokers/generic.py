@@ -51,7 +51,7 @@ class GenericConnectionPanel(ConnectionPanel):
             edit.setPlaceholderText("default")
         for edit in self.secrets.values():
             edit.setEchoMode(QLineEdit.EchoMode.Password)
-            edit.setPlaceholderText("kept in the system keyring")
+            edit.setPlaceholderText("kept in the keyring or the vault")
         form = QFormLayout()
         for name, edit in (*self.edits.items(), *self.secrets.items()):
             form.addRow(name.replace("_", " ").capitalize(), edit)

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from gui.brokers.runtime import AdapterExtras
 
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
-KEYS_SAVED = "API key and secret saved in the system keyring."
+KEYS_SAVED = "API key and secret saved in the keyring (or the encrypted vault)."
 
 
 class KiteConnectionPanel(ConnectionPanel):

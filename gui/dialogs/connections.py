@@ -15,7 +15,8 @@ class ConnectionsDialog(QDialog):
         self.setWindowTitle("Connect a broker account")
         self.setMinimumWidth(520)
         self.tabs = QTabWidget(objectName="connections.tabs")
-        hint = QLabel("Secrets (passwords, API secrets, tokens) go to the system keyring, never to a file.")
+        hint = QLabel("Secrets (passwords, API secrets, tokens) go to the system keyring, or to TradeTerm's "
+                      "encrypted vault where there is none; never to the settings file.")
         hint.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, objectName="connections.buttons")
         buttons.rejected.connect(self.reject)
