@@ -166,6 +166,8 @@ class Order:
         return True
 
     def _apply_allowed(self, event: OrderEvent, target: OrderStatus) -> None:
+        if self.status is OrderStatus.UNKNOWN:
+            self.needs_reconciliation = False  # the broker has told us what became of it (checks below may flag it)
         if target in _PENDING and self.status not in _PENDING:
             self._status_before_pending = self.status
         elif self.status not in _PENDING:
@@ -191,8 +193,6 @@ class Order:
             self.reason = ""
             if self.filled_qty > self.quantity.value:  # a change below what has filled: the books disagree
                 self.needs_reconciliation = True
-        if self.status is OrderStatus.UNKNOWN:
-            self.needs_reconciliation = False  # the broker has told us what became of it
         self.status = target
 
     def _over_filled(self) -> None:

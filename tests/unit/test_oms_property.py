@@ -333,3 +333,18 @@ def test_the_books_survive_shuffled_repeated_and_dropped_reports(scenario: Scena
 @given(scenario=scenarios())
 def test_the_books_survive_ten_thousand_scenarios(scenario: Scenario) -> None:
     check_scenario(scenario)
+
+
+def test_an_overfill_that_resolves_an_unknown_order_stays_flagged() -> None:
+    """Found by the 10,000-scenario run: UNKNOWN -> a fill of 3 on an order of 2 cleared the overfill flag."""
+    from tests.factories import make_order
+
+    order = make_order(quantity="2", order_type=OrderType.LIMIT, limit_price="99.75")
+    order.apply(OrderSubmitted(order.client_order_id))
+    order.apply(OrderUnknown(order.client_order_id, "socket closed"))
+    fill = Fill(trade_id=TradeId("E0-2"), client_order_id=order.client_order_id, account_id=order.account_id,
+                symbol=order.symbol, side=order.side, quantity=Quantity("3"), price=Price("99.75"),
+                commission=Money(0, "USD"))
+    order.apply(OrderFilled(order.client_order_id, fill))
+    assert order.status is OrderStatus.FILLED and order.filled_qty == 3
+    assert order.needs_reconciliation, "3 filled on an order of 2: the books disagree with the broker"
