@@ -125,6 +125,7 @@ class ChaosFigures:
     refused_by_broker: int = 0
     refused_while_down: int = 0
     went_unknown: int = 0
+    impolite_answers: int = 0
     modifies: int = 0
     modifies_refused: int = 0
     cancels: int = 0
@@ -210,6 +211,10 @@ class ChaosWorld:
     def remote_trade_ids(self) -> set[str]:
         """Return the broker's executions as the trade ids our fills carry."""
         raise NotImplementedError
+
+    def journaled_trade_ids(self, ids: set[str]) -> set[str]:
+        """Return the ids of ids that stand for executions at the broker (default: all)."""
+        return ids
 
     async def new_day(self) -> None:
         """Start the broker's next trading day (every order is terminal by now); archive what the books need."""
@@ -543,7 +548,8 @@ class ChaosWorld:
 
     def _compare_fills(self) -> None:
         assert self.journal is not None
-        journaled = Counter(str(f.trade_id) for f in self.journal.load().fills)
+        journaled = Counter(t for f in self.journal.load().fills if (t := str(f.trade_id)) in
+                            self.journaled_trade_ids({t}))
         there = self.remote_trade_ids()
         self.figures.fills = len(there)
         missing = there - set(journaled)
