@@ -1,4 +1,4 @@
-"""Run every benchmark (make bench): tick storm with the vn.py reference, click to wire, startup.
+"""Run every benchmark (make bench): tick storm with the vn.py reference, click to wire, startup, chaos.
 
 Each benchmark prints its own JSON lines; this driver passes them through in one run.
 `--smoke` runs tiny sizes (what tests/bench runs to prove the scripts still work).
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import click_to_wire, startup, tickstorm
+from bench import chaos, click_to_wire, startup, tickstorm
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -20,6 +20,11 @@ def main(argv: list[str] | None = None) -> None:
     tickstorm.main(storm + (["--no-vnpy"] if args.no_vnpy else []))
     click_to_wire.main(["--orders", "20", "--throughput-orders", "50"] if args.smoke else [])
     startup.main(["--runs", "1", "--symbols", "100", "--stream-seconds", "0.3"] if args.smoke else [])
+    try:  # Kite, easytrader and paper at the default size (IB's chaos is bench/chaos_ib.py, run on its own)
+        chaos.main(["--intents", "30", "--disconnects", "5", "--seed", "1"] if args.smoke else [])
+    except SystemExit as exit_:
+        if exit_.code:
+            raise
 
 
 if __name__ == "__main__":

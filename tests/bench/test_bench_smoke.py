@@ -76,3 +76,12 @@ def test_startup_reports_first_paint_and_memory() -> None:
     assert record["bench"] == "startup" and record["runs"] == 1
     assert {"first_paint_median_ms", "rss_idle_mb", "rss_streaming_mb", "peak_rss_mb"} <= set(record)
     assert record["streamed_quotes"] > 0
+
+
+def test_chaos_prints_one_line_per_broker_with_nothing_lost() -> None:
+    records = _run("bench.chaos", "--intents", "24", "--disconnects", "4", "--seed", "3")
+    assert [r["bench"] for r in records] == ["chaos_kite", "chaos_easytrader", "chaos_paper"], records
+    for record in records:
+        assert record["intents"] >= 24 and record["disconnects"] >= 3, record  # an unused cut: not counted
+        assert (record["lost"], record["duplicates"], record["mismatches"], record["fill_mismatches"]) == (0, 0, 0, 0)
+        assert {"refused_by_risk", "went_unknown", "modifies", "cancels", "seconds"} <= set(record)
