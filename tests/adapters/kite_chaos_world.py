@@ -1,7 +1,7 @@
 """The Kite chaos run: the shared chaos driver (chaos_core.py) against KiteBroker (real kiteconnect over HTTP)
 and the Kite simulator.
 
-Kite is REST: a "disconnect" is a connection cut under a call. The simulator (ChaosKiteSimulator, below)
+Kite is REST: a "disconnect" is a connection cut under a call. The simulator (tests/sims/kite/cuts.py)
 aborts the HTTP connection of a place, modify or cancel before Kite acts (it never happened) or after (done at
 Kite, the answer lost), and of the order-history poll that follows a place; it also ends the session at a random
 instant (expire_tokens: every call answers TokenException until the trader logs in again) and stalls past the
@@ -18,13 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
-
-from aiohttp import web
 
 from core.adapters.kite.adapter import KiteBroker
 from core.adapters.kite.config import KiteConfig
@@ -32,9 +29,9 @@ from core.adapters.kite.credentials import AccessToken
 from core.domain import AccountId, OrderRequest, TimeInForce
 from core.ports.broker import BrokerAdapter
 from tests.adapters.chaos_core import ChaosWorld, RemoteOrder, positions_of
+from tests.sims.kite.cuts import ChaosKiteSimulator
 from tests.sims.kite.exchange import OPEN_STATES, PENDING_STATES
 from tests.sims.kite.faults import KiteFaults
-from tests.sims.kite.server import Handler, KiteSimulator
 from tests.sims.kite.testing import sim_credentials, sim_settings
 
 WORKING = frozenset((*OPEN_STATES, *PENDING_STATES, "PUT ORDER REQ RECEIVED", "VALIDATION PENDING"))
@@ -57,42 +54,6 @@ _CUTS = {KiteDrop.PLACE_LOST: ("place", False), KiteDrop.PLACE_ANSWER_LOST: ("pl
          KiteDrop.HISTORY_CUT: ("history", False), KiteDrop.MODIFY_LOST: ("modify", False),
          KiteDrop.MODIFY_ANSWER_LOST: ("modify", True), KiteDrop.CANCEL_LOST: ("cancel", False),
          KiteDrop.CANCEL_ANSWER_LOST: ("cancel", True)}
-
-
-class ChaosKiteSimulator(KiteSimulator):
-    """The Kite simulator, plus one-shot cuts of the HTTP connection under a kind of call (before/after Kite acts)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.cuts: dict[str, bool] = {}
-        self.cut_done: Counter[str] = Counter()
-
-    @staticmethod
-    def _kind(request: web.Request) -> str | None:
-        parts = request.path.strip("/").split("/")
-        if parts[0] != "orders":
-            return None
-        if request.method == "POST":
-            return "place"
-        if request.method == "PUT":
-            return "modify"
-        if request.method == "DELETE":
-            return "cancel"
-        if request.method == "GET" and len(parts) == 2:
-            return "history"
-        return None
-
-    @web.middleware
-    async def _envelope(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        kind = self._kind(request)
-        if kind is None or kind not in self.cuts:
-            return await super()._envelope(request, handler)
-        after = self.cuts.pop(kind)
-        response = await super()._envelope(request, handler) if after else web.Response(status=503)
-        if request.transport is not None:
-            request.transport.abort()
-        self.cut_done[kind] += 1
-        return response
 
 
 class KiteChaos(ChaosWorld):

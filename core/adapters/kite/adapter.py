@@ -34,7 +34,7 @@ from core.adapters.kite.parsing import (
 from core.adapters.kite.redaction import install_redaction
 from core.adapters.kite.throttle import OrderThrottle
 from core.adapters.kite.ticker import TickerBridge, TickerEvent, TickerStatus
-from core.adapters.kite.tracker import OrderTracker, PendingModify, TrackedOrder
+from core.adapters.kite.tracker import MODIFY_STATUSES, OrderTracker, PendingModify, TrackedOrder
 from core.domain import (
     AccountId,
     AccountUpdated,
@@ -247,17 +247,24 @@ class KiteBroker:
         if stop_price is not None:
             changes["trigger_price"] = str(stop_price.value)
         before = len(await self._rest(self._kite.order_history, tracked.broker_order_id))
+        change = PendingModify(int(quantity.value), None if limit_price is None else limit_price.value,
+                               None if stop_price is None else stop_price.value, before)
         await self._throttle.acquire()
         try:
             await self._rest(self._kite.modify_order, variety=tracked.variety, order_id=tracked.broker_order_id,
                              **changes)
         except (AuthenticationFailed, ConnectionLost, Timeout):
-            raise
+            # The answer is lost, not the change: Kite may have taken it. Its order history tells; if it cannot
+            # be read yet, the change stays watched, so a state showing it applied corrects the order later.
+            self._tracker.expect_modify(tracked, change)
+            taken = await self._change_taken(tracked.broker_order_id, change)
+            if taken is not True:
+                if taken is False:
+                    tracked.modify = None  # the history was read: Kite never had the change
+                raise
         except BrokerError as exc:
             self._sink(OrderModifyRejected(order.client_order_id, str(exc)))
             return
-        change = PendingModify(int(quantity.value), None if limit_price is None else limit_price.value,
-                               None if stop_price is None else stop_price.value, before)
         self._tracker.expect_modify(tracked, change)
         deadline = asyncio.get_running_loop().time() + self.config.order_timeout_s
         while not change.resolved and asyncio.get_running_loop().time() < deadline:
@@ -267,6 +274,16 @@ class KiteBroker:
         if not change.resolved:
             self._sink(LogMessage("WARNING", f"Kite {self.account_id}: the change to {order.symbol} is still pending "
                                              "at Kite; TradeTerm keeps checking and shows the result when it comes."))
+
+    async def _change_taken(self, broker_order_id: str, change: PendingModify) -> bool | None:
+        """Return whether the order's history shows Kite took a change whose answer was lost (a MODIFY state or the
+        new values); None if the history cannot be read now."""
+        try:
+            history = await self._rest(self._kite.order_history, broker_order_id)
+        except BrokerError:
+            return None
+        return any(str(state.get("status")) in MODIFY_STATUSES or change.applied(state)
+                   for state in history[change.history_from:])
 
     async def _settle_modify(self, tracked: TrackedOrder) -> None:
         """Feed the order-history entries since a pending change was sent to the tracker (fills first)."""

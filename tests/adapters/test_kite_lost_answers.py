@@ -1,0 +1,94 @@
+"""A Kite modify whose HTTP answer is lost: the order ends with what Kite holds, not with a guess.
+
+The connection is cut under PUT /orders (tests/sims/kite/cuts.py): after Kite took the change (the answer is
+lost), or before it (Kite never had it). Found by the Kite chaos run (kite_chaos_world.py): a lost answer was
+taken for a refusal, so TradeTerm kept the old quantity while Kite worked the new one, and later showed the
+order FILLED while it was still OPEN at Kite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from core.adapters.kite.adapter import KiteBroker
+from core.adapters.kite.config import KiteConfig
+from core.domain import AccountId, Order, OrderRequest, OrderStatus, OrderType, Side
+from core.services.bus import EventBus
+from core.services.session import TradingSession
+from core.storage.journal import SqliteJournal
+from tests.sims.kite.cuts import ChaosKiteSimulator
+from tests.sims.kite.testing import sim_credentials, sim_settings
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[ChaosKiteSimulator]:
+    simulator = ChaosKiteSimulator(tick_interval_s=0.05)
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+async def session_on(sim: ChaosKiteSimulator, tmp_path: Path) -> TradingSession:
+    bus = EventBus()
+    session = TradingSession(bus, SqliteJournal(tmp_path / "journal.sqlite"))
+    settings = sim_settings(sim, ticker=False)
+    session.add_account(KiteBroker(AccountId("KITE-1"), KiteConfig.from_mapping(settings), bus.publish,
+                                   sim_credentials(sim)))
+    await session.connect(AccountId("KITE-1"))
+    bus.publish(sim.exchange.market.quote("INFY"))
+    return session
+
+
+async def resting_buy(session: TradingSession, sim: ChaosKiteSimulator) -> Order:
+    bid = sim.exchange.market.quote("INFY").bid
+    assert bid is not None
+    order = await session.submit(OrderRequest(AccountId("KITE-1"), "INFY", Side.BUY, "2", OrderType.LIMIT,
+                                              str(bid - 20)))
+    assert order.status is OrderStatus.ACCEPTED
+    return order
+
+
+def at_kite(sim: ChaosKiteSimulator, order: Order) -> tuple[int, Decimal]:
+    entry = next(o for o in sim.exchange.order_list() if o["tag"] == str(order.client_order_id))
+    return int(entry["quantity"]), Decimal(str(entry["price"]))
+
+
+async def test_a_modify_kite_took_whose_answer_was_lost_shows_the_new_quantity_and_price(
+    sim: ChaosKiteSimulator, tmp_path: Path
+) -> None:
+    session = await session_on(sim, tmp_path)
+    try:
+        order = await resting_buy(session, sim)
+        assert order.limit_price is not None
+        new_price = order.limit_price.value - 1
+        sim.cuts["modify"] = True  # Kite applies the change; its answer never arrives
+        await session.modify(order.client_order_id, "3", str(new_price))
+        assert sim.cut_done["modify"] == 1
+        assert at_kite(sim, order) == (3, new_price)
+        assert order.status is OrderStatus.ACCEPTED
+        assert (order.quantity.value, order.limit_price.value) == (3, new_price), order.reason
+    finally:
+        await session.close()
+
+
+async def test_a_modify_cut_before_kite_keeps_the_old_values_and_says_why(
+    sim: ChaosKiteSimulator, tmp_path: Path
+) -> None:
+    session = await session_on(sim, tmp_path)
+    try:
+        order = await resting_buy(session, sim)
+        assert order.limit_price is not None
+        old_price = order.limit_price.value
+        sim.cuts["modify"] = False  # the request never reaches Kite
+        await session.modify(order.client_order_id, "3", str(old_price - 1))
+        assert sim.cut_done["modify"] == 1
+        assert at_kite(sim, order) == (2, old_price)
+        assert order.status is OrderStatus.ACCEPTED
+        assert (order.quantity.value, order.limit_price.value) == (2, old_price)
+        assert "Could not reach Kite" in order.reason
+    finally:
+        await session.close()
