@@ -39,6 +39,7 @@ from core.services.risk import RiskConfig
 from core.services.risk.limits import DEFAULT_LIMITS
 from core.services.session import OrderRefused, TradingSession
 from core.storage.journal import SqliteJournal
+from tests.adapters.chaos_core import NEVER_AT_BROKER, UNRESOLVED, ChaosStuck
 from tests.sims.tws import TwsSimulator
 from tests.sims.tws.orders import SimOrder
 from tests.sims.tws.testing import sim_settings
@@ -47,9 +48,6 @@ ACCOUNT = AccountId("IB-CHAOS")
 IB_ACCOUNT = "DU1234567"
 SYMBOLS = ("AAPL", "MSFT")
 TICK = Decimal("0.01")
-UNRESOLVED = frozenset({OrderStatus.INITIALIZED, OrderStatus.SUBMITTED, OrderStatus.UNKNOWN,
-                        OrderStatus.PENDING_CANCEL, OrderStatus.PENDING_REPLACE})
-NEVER_AT_BROKER = frozenset({OrderStatus.CANCELED, OrderStatus.REJECTED, OrderStatus.DENIED})
 
 CHAOS_LIMITS = DEFAULT_LIMITS.merged({
     "max_orders_per_second": None,  # the driver sends hundreds a second; the throttle would refuse most
@@ -75,10 +73,6 @@ class DropPoint(StrEnum):
     BEFORE_CANCEL = "drop_before_cancel"  # the cancel never reaches IB
     AFTER_CANCEL = "drop_after_cancel"  # the cancel done at IB, not confirmed
     RANDOM = "drop_client"  # at a random instant while an order is on its way
-
-
-class ChaosStuck(AssertionError):
-    """The account did not become ACTIVE again (reconnected and reconciled) in time."""
 
 
 @dataclass(slots=True)
