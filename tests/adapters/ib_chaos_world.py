@@ -2,7 +2,9 @@
 while the TWS simulator drops the connection at chosen points; then the books are compared.
 
 Shared by tests/adapters/test_ib_chaos.py (short) and bench/chaos_ib.py (>= 10,000 intents, >= 1,000 drops).
-The risk engine runs with limits that fit a machine-speed driver (CHAOS_LIMITS); every other check is on.
+The risk engine runs with the default limits, the duplicate window and the order-rate limits included, on the
+shared chaos core's paced clock (chaos_core.PacedClock): it judges a human-paced stream of intents while the run
+goes at machine speed. Its refusals are counted apart (refused_by_risk), never "lost".
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from core.services.risk import RiskConfig
 from core.services.risk.limits import DEFAULT_LIMITS
 from core.services.session import OrderRefused, TradingSession
 from core.storage.journal import SqliteJournal
-from tests.adapters.chaos_core import NEVER_AT_BROKER, UNRESOLVED, ChaosStuck
+from tests.adapters.chaos_core import NEVER_AT_BROKER, UNRESOLVED, ChaosStuck, Pace, PacedClock, refusal_kind
 from tests.sims.tws import TwsSimulator
 from tests.sims.tws.orders import SimOrder
 from tests.sims.tws.testing import sim_settings
@@ -48,14 +50,6 @@ ACCOUNT = AccountId("IB-CHAOS")
 IB_ACCOUNT = "DU1234567"
 SYMBOLS = ("AAPL", "MSFT")
 TICK = Decimal("0.01")
-
-CHAOS_LIMITS = DEFAULT_LIMITS.merged({
-    "max_orders_per_second": None,  # the driver sends hundreds a second; the throttle would refuse most
-    "max_orders_per_minute": None,
-    "duplicate_window_s": None,  # random intents repeat (side, symbol, size) within seconds on purpose
-    "max_working_orders": None,  # the driver bounds working orders itself (MAX_WORKING)
-})
-"""The default limits without the order-rate throttle and duplicate window, which a machine-speed driver trips."""
 
 MAX_WORKING = 12
 DAY_LENGTH = 500
@@ -90,9 +84,11 @@ class ChaosFigures:
     went_unknown: int = 0
     never_reached_ib: int = 0
     refused_while_down: int = 0
+    refused_by_risk: int = 0
     cancels: int = 0
     days: int = 1
     drops_by_point: dict[str, int] = field(default_factory=dict)
+    refusals_by_check: dict[str, int] = field(default_factory=dict)
     final_status: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
@@ -120,6 +116,8 @@ class ChaosRun:
         self.plan = self._plan(intents, disconnects)
         self.quotes: dict[str, Quote] = {}
         self.sim = TwsSimulator(seed=seed, tick_interval_s=0.02)
+        self.clock = PacedClock()
+        self.pace = Pace(self.rng)
 
     def _plan(self, intents: int, disconnects: int) -> dict[int, DropPoint]:
         points = list(DropPoint)
@@ -133,7 +131,8 @@ class ChaosRun:
         await self.sim.start()
         self.bus = EventBus()
         self.journal = SqliteJournal(self.data_dir / "journal.sqlite")
-        self.session = TradingSession(self.bus, self.journal, risk=RiskConfig(global_limits=CHAOS_LIMITS))
+        self.session = TradingSession(self.bus, self.journal, clock=self.clock,
+                                      risk=RiskConfig(global_limits=DEFAULT_LIMITS))
         settings = sim_settings(self.sim.port, symbols=list(SYMBOLS), reconnect_initial_s=0.01, reconnect_max_s=0.05,
                                 commission_wait_s=0.2, order_timeout_s=2.0, request_timeout_s=5.0)
         self.adapter = IbBroker(ACCOUNT, IbConfig.from_mapping(settings), self.bus.publish)
@@ -148,6 +147,7 @@ class ChaosRun:
                 if index and index % self.day_length == 0 and self.figures.days <= index // self.day_length:
                     await self._nightly_restart()
                 await self._ready()
+                self.clock.advance(self.pace.next_gap())
                 await self._intent(self.plan.get(index))
             await self._check()
         finally:
@@ -271,8 +271,14 @@ class ChaosRun:
     async def _place(self, request: OrderRequest) -> None:
         try:
             order = await self.session.submit(request)
-        except OrderRefused:
-            self.figures.refused_while_down += 1  # not journaled: the trader sees the refusal, nothing is lost
+        except OrderRefused as refused:  # the trader sees the refusal; nothing is lost
+            slot = self.session.account(ACCOUNT)
+            if slot.trading is not TradingState.ACTIVE or slot.connection is not ConnectionState.CONNECTED:
+                self.figures.refused_while_down += 1
+            else:
+                self.figures.refused_by_risk += 1
+                kind = refusal_kind(refused)
+                self.figures.refusals_by_check[kind] = self.figures.refusals_by_check.get(kind, 0) + 1
             return
         self.coids.append(order.client_order_id)
         if order.status is OrderStatus.UNKNOWN:
