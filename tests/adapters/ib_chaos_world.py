@@ -86,6 +86,7 @@ class ChaosFigures:
     refused_while_down: int = 0
     refused_by_risk: int = 0
     cancels: int = 0
+    modifies: int = 0
     days: int = 1
     drops_by_point: dict[str, int] = field(default_factory=dict)
     refusals_by_check: dict[str, int] = field(default_factory=dict)
@@ -218,8 +219,10 @@ class ChaosRun:
             assert point is not None
             setattr(faults, point.value, True)
             await self._cancel(self.rng.choice(self._working_resting()))
-        elif self.rng.random() < 0.25 and self._working_resting():
+        elif (roll := self.rng.random()) < 0.25 and self._working_resting():
             await self._cancel(self.rng.choice(self._working_resting()))
+        elif roll < 0.40 and self._working_resting():
+            await self._modify(self.rng.choice(self._working_resting()))
         for coid in self._working_resting()[:-MAX_WORKING]:  # once each: a cancel refused while down stays working
             await self._cancel(coid)
         if point is not None:
@@ -286,6 +289,22 @@ class ChaosRun:
         if request.order_type is OrderType.LIMIT and request.tif is TimeInForce.DAY and order.is_working:
             self.resting.append(order.client_order_id)
 
+    async def _modify(self, coid: ClientOrderId) -> None:
+        """Move a resting order a few ticks further from the touch and change its size (risk-checked)."""
+        order = self.session.oms.get(coid)
+        if order is None or order.limit_price is None:
+            return
+        quantity = max(order.filled_qty + 1, order.quantity.value + self.rng.choice((-1, 1, 2)))
+        away = TICK * self.rng.randint(1, 5)
+        price = order.limit_price.value - away if order.side is Side.BUY else order.limit_price.value + away
+        self.figures.modifies += 1
+        try:
+            await self.session.modify(coid, str(quantity), str(price))
+        except OrderRefused as refused:
+            self.figures.refused_by_risk += 1
+            kind = "modify " + refusal_kind(refused)
+            self.figures.refusals_by_check[kind] = self.figures.refusals_by_check.get(kind, 0) + 1
+
     async def _cancel(self, coid: ClientOrderId) -> None:
         self.figures.cancels += 1
         await self.session.cancel(coid)
@@ -294,7 +313,8 @@ class ChaosRun:
         working = []
         for coid in self.resting:
             order = self.session.oms.get(coid)
-            if order is not None and order.is_working and order.status is not OrderStatus.PENDING_CANCEL:
+            if order is not None and order.is_working and order.status not in (OrderStatus.PENDING_CANCEL,
+                                                                                 OrderStatus.PENDING_REPLACE):
                 working.append(coid)
         self.resting = working
         return list(working)
@@ -358,7 +378,7 @@ class ChaosRun:
                 figures.lost += 1
                 figures.problems.append(f"{coid}: {problem}")
         figures.final_status = dict(sorted(statuses.items()))
-        figures.mismatches = len(report.differences) + self._position_mismatches()
+        figures.mismatches += len(report.differences) + self._position_mismatches()
         figures.problems += report.differences
         self._compare_fills()
 
@@ -380,6 +400,11 @@ class ChaosRun:
             return f"filled {order.filled_qty} here, {remote.filled} at IB ({order.status.value} / {remote.status})"
         if order.is_working != remote.is_working:
             return f"{order.status.value} here, {remote.status} at IB"
+        if order.quantity.value != remote.quantity or (order.limit_price is not None
+                                                       and order.limit_price.value != remote.limit_price):
+            self.figures.mismatches += 1
+            self.figures.problems.append(f"{coid}: {order.quantity.value} at {order.limit_price} here, "
+                                         f"{remote.quantity} at {remote.limit_price} at IB")
         return None
 
     def _position_mismatches(self) -> int:
