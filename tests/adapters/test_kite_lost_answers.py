@@ -1,4 +1,5 @@
-"""A Kite modify whose HTTP answer is lost: the order ends with what Kite holds, not with a guess.
+"""A Kite modify whose HTTP answer is lost, or whose order ends while it is pending: the order ends with what Kite
+holds, not with a guess.
 
 The connection is cut under PUT /orders (tests/sims/kite/cuts.py): after Kite took the change (the answer is
 lost), or before it (Kite never had it). Found by the Kite chaos run (kite_chaos_world.py): a lost answer was
@@ -8,6 +9,7 @@ order FILLED while it was still OPEN at Kite.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +23,7 @@ from core.services.bus import EventBus
 from core.services.session import TradingSession
 from core.storage.journal import SqliteJournal
 from tests.sims.kite.cuts import ChaosKiteSimulator
+from tests.sims.kite.faults import KiteFaults
 from tests.sims.kite.testing import sim_credentials, sim_settings
 
 
@@ -32,10 +35,10 @@ async def sim() -> AsyncIterator[ChaosKiteSimulator]:
     await simulator.stop()
 
 
-async def session_on(sim: ChaosKiteSimulator, tmp_path: Path) -> TradingSession:
+async def session_on(sim: ChaosKiteSimulator, tmp_path: Path, **overrides: object) -> TradingSession:
     bus = EventBus()
     session = TradingSession(bus, SqliteJournal(tmp_path / "journal.sqlite"))
-    settings = sim_settings(sim, ticker=False)
+    settings = sim_settings(sim, ticker=False, **overrides)
     session.add_account(KiteBroker(AccountId("KITE-1"), KiteConfig.from_mapping(settings), bus.publish,
                                    sim_credentials(sim)))
     await session.connect(AccountId("KITE-1"))
@@ -90,5 +93,36 @@ async def test_a_modify_cut_before_kite_keeps_the_old_values_and_says_why(
         assert order.status is OrderStatus.ACCEPTED
         assert (order.quantity.value, order.limit_price.value) == (2, old_price)
         assert "Could not reach Kite" in order.reason
+    finally:
+        await session.close()
+
+
+async def settled(session: TradingSession, order: Order, filled: int) -> None:
+    """Let polling run until the order has its fills and is out of PENDING_REPLACE (bounded, not timed)."""
+    for _ in range(400):
+        if order.filled_qty >= filled and order.status is not OrderStatus.PENDING_REPLACE:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"the order never settled: {order.status.value}, {order.filled_qty} filled, {order.reason}")
+
+
+@pytest.mark.parametrize("new_quantity", [1, 3])
+async def test_an_order_that_fills_at_kite_while_its_change_is_pending_ends_with_kites_quantity(
+    sim: ChaosKiteSimulator, tmp_path: Path, new_quantity: int
+) -> None:
+    session = await session_on(sim, tmp_path, order_timeout_s=0.3)
+    try:
+        order = await resting_buy(session, sim)
+        assert order.limit_price is not None
+        sim.faults = KiteFaults(pending_s=0.5)  # Kite takes the change up after TradeTerm stops waiting for it
+        await session.modify(order.client_order_id, str(new_quantity), str(order.limit_price.value))
+        assert order.status is OrderStatus.PENDING_REPLACE  # "still pending at Kite"
+        while at_kite(sim, order)[0] != new_quantity:  # the exchange applies it on a market step
+            await asyncio.sleep(0.02)
+        sim.exchange.fill_now(str(order.broker_order_id))  # and the order fills before TradeTerm hears of the change
+        await settled(session, order, new_quantity)
+        assert order.status is OrderStatus.FILLED, order.reason
+        assert (order.quantity.value, order.filled_qty) == (new_quantity, new_quantity)
+        assert not order.is_working, "Kite shows it COMPLETE"
     finally:
         await session.close()

@@ -286,18 +286,21 @@ class KiteBroker:
                    for state in history[change.history_from:])
 
     async def _settle_modify(self, tracked: TrackedOrder) -> None:
-        """Feed the order-history entries since a pending change was sent to the tracker (fills first)."""
+        """Feed the order-history entries since a pending change was sent to the tracker's change, then the
+        order's new fills and its latest state (so an order that ended during the change ends at Kite's values)."""
         change = tracked.modify
         if change is None or tracked.broker_order_id is None:
             return
         async with self._updates:
             history = await self._rest(self._kite.order_history, tracked.broker_order_id)
-            if history and self._tracker.needs_trades(history[-1]):
-                self._tracker.on_trades(await self._rest(self._kite.order_trades, tracked.broker_order_id))
-            for state in history[change.history_from:]:
+            for state in history[change.history_from:]:  # the change first: fills then complete the right quantity
                 if change.resolved:
                     break
-                self._tracker.on_order(state)
+                self._tracker.settle_change(state)
+            if history and self._tracker.needs_trades(history[-1]):
+                self._tracker.on_trades(await self._rest(self._kite.order_trades, tracked.broker_order_id))
+            if history:
+                self._tracker.on_order(history[-1])
 
     async def subscribe(self, instruments: Sequence[Instrument]) -> None:
         """Stream quotes for these instruments; raise InvalidInstrument naming any Kite does not list."""
@@ -465,7 +468,10 @@ class KiteBroker:
         return tracked.decided.result()
 
     async def _catch_up(self, order_id: str) -> None:
-        """Fetch an order's latest state (and its trades if it filled) and apply them."""
+        """Fetch an order's latest state (and its trades if it filled) and apply them (a pending change first)."""
+        tracked = self._tracker.lookup({"order_id": order_id})
+        if tracked is not None and tracked.modify is not None:
+            await self._settle_modify(tracked)
         async with self._updates:
             history = await self._rest(self._kite.order_history, order_id)
             if not history:
@@ -484,13 +490,13 @@ class KiteBroker:
             if not self._still_polling():
                 return
             try:
+                for tracked in self._tracker.pending_modifies():  # before the fills: see _settle_modify
+                    await self._settle_modify(tracked)
                 async with self._updates:
                     orders = await self._rest(self._kite.orders)
                     new = self._tracker.on_trades(await self._rest(self._kite.trades))
                     for order in orders:
                         self._tracker.on_order(order)
-                for tracked in self._tracker.pending_modifies():
-                    await self._settle_modify(tracked)
                 if new:
                     margins = await self._rest(self._kite.margins)
                     self._sink(AccountUpdated(self.account_id, parse_cash(margins)))
@@ -515,6 +521,9 @@ class KiteBroker:
 
     async def _apply_postback(self, order: dict[str, Any]) -> None:
         try:
+            tracked = self._tracker.lookup(order)
+            if tracked is not None and tracked.modify is not None:
+                await self._settle_modify(tracked)  # a pending change before the fills: see _settle_modify
             async with self._updates:
                 if self._tracker.needs_trades(order):
                     self._tracker.on_trades(await self._rest(self._kite.order_trades, str(order["order_id"])))
