@@ -126,6 +126,8 @@ class EasytraderBroker:
         self._straggler: asyncio.Future[Any] | None = None
         self._unproven: set[ClientOrderId] = set()
         """Orders whose answer was lost: no other order is sent until each shows among today's entrusts."""
+        self._answer_lost: set[ClientOrderId] = set()
+        """Those of them whose call failed (no answer at all), as opposed to "success" without an entrust number."""
         self._state = ConnectionState.DISCONNECTED
         self._poller: asyncio.Task[None] | None = None
         self._polling = False
@@ -160,7 +162,7 @@ class EasytraderBroker:
             self._publish(ConnectionState.CONNECTING, "Step 3 of 3: reading today's entrusts and trades…")
             self._map.roll(china_today(self._clock()))
             await self._poll_once()
-            self._unproven.clear()  # the trader prepared again: reconciliation decides what became of them
+            self._forget_unplaced()  # the trader prepared again: today's entrusts say what became of them
         except BrokerError as exc:
             self._publish(ConnectionState.FAILED, str(exc))
             raise
@@ -198,6 +200,7 @@ class EasytraderBroker:
             raise await self._explain(order, refusal) from None
         except (Timeout, ConnectionLost) as exc:
             self._unproven.add(order.client_order_id)
+            self._answer_lost.add(order.client_order_id)
             raise type(exc)(f"{exc} The {symbol} order may have reached the broker: TradeTerm looks for it among "
                             "today's entrusts (same code, side, quantity and price) and will not resend it.") from None
         if entrust_no is None:
@@ -270,6 +273,7 @@ class EasytraderBroker:
         funds = await self._refresh_account()
         entrusts, trades = await self._read_today()
         self._claim(entrusts)
+        self._forget_unplaced()
         day = china_today(self._clock())
         fills = [self._fill(t, day) for t in trades]
         return BrokerSnapshot(
@@ -363,6 +367,25 @@ class EasytraderBroker:
             raise OrderRejected(busy)
         raise Timeout(busy)
 
+    def _forget_unplaced(self) -> None:
+        """Forget the orders whose answer was lost and that no entrust in a full read of today's entrusts matches.
+
+        They were never placed: the reconciliation this read serves cancels them as never sent. Forgotten here
+        too, so a later order with the same code, side, quantity and price cannot have its entrust claimed by one
+        of them (which left that later order unmatched, and working at the broker unseen). An order answered
+        "success" without an entrust number was placed: it is still looked for (see _find_unnumbered).
+        """
+        for mapped in self._still_unproven():
+            coid = mapped.client_order_id
+            if coid not in self._answer_lost:
+                continue
+            self._map.drop(coid)
+            self._unproven.discard(coid)
+            self._answer_lost.discard(coid)
+            self._sink(LogMessage("WARNING", (
+                f"{self.account_id}: no entrust matches the {mapped.symbol} {mapped.side.value.lower()} order {coid} "
+                "whose answer was lost: it was not placed.")))
+
     def _still_unproven(self) -> list[MappedOrder]:
         """Return our orders whose fate a lost answer left open (not yet found among today's entrusts)."""
         waiting = []
@@ -370,6 +393,7 @@ class EasytraderBroker:
             mapped = self._map.get(coid)
             if mapped is None or mapped.entrust_no is not None:
                 self._unproven.discard(coid)
+                self._answer_lost.discard(coid)
             else:
                 waiting.append(mapped)
         return waiting
