@@ -85,6 +85,11 @@ _GRACE_S = 2.0
 _CLOSED = frozenset({OrderStatus.CANCELED, OrderStatus.REJECTED})
 
 
+SNAPSHOT_TRIES = 3
+"""Reads of trades, positions and entrusts for one snapshot: a fill between the reads of positions and of trades
+would show as a position difference that is not one, so the reads are repeated until no trade came between."""
+
+
 class EasytraderBroker:
     """One A-share account behind an easytrader server. Implements core.ports.broker.BrokerAdapter.
 
@@ -270,8 +275,12 @@ class EasytraderBroker:
     async def snapshot(self, fills_since: datetime | None = None) -> BrokerSnapshot:
         """Return cash (CNY), positions, today's entrusts and today's trades since fills_since."""
         self._require_connected("reconcile")
-        funds = await self._refresh_account()
-        entrusts, trades = await self._read_today()
+        for _ in range(SNAPSHOT_TRIES):  # positions between two reads of the trades that agree: one moment
+            trades_before = await self._read_trades()
+            funds = await self._refresh_account()
+            entrusts, trades = await self._read_today()
+            if len(trades) == len(trades_before):
+                break
         self._claim(entrusts)
         self._forget_unplaced()
         day = china_today(self._clock())
@@ -500,8 +509,10 @@ class EasytraderBroker:
     async def _read_today(self) -> tuple[list[Entrust], list[Trade]]:
         entrusts = parse_entrusts(await self._call(lambda c: c.today_entrusts, "today's entrusts", "read"),
                                   self._table)
-        trades = parse_trades(await self._call(lambda c: c.today_trades, "today's trades", "read"), self._table)
-        return entrusts, trades
+        return entrusts, await self._read_trades()
+
+    async def _read_trades(self) -> list[Trade]:
+        return parse_trades(await self._call(lambda c: c.today_trades, "today's trades", "read"), self._table)
 
     def _claim(self, entrusts: list[Entrust]) -> None:
         for order, entrust in self._map.claim(entrusts):

@@ -57,6 +57,9 @@ T = TypeVar("T")
 _POLL_DECISION_S = 0.05
 
 
+SNAPSHOT_TRIES = 3
+"""Reads of trades, positions and orders for one snapshot: a fill between the reads of trades and of positions
+would show as a position difference that is not one, so the reads are repeated until no trade came between."""
 EXPIRY_WARNING = timedelta(minutes=30)
 """How long before Kite ends the session the trader is told to log in again."""
 
@@ -316,9 +319,13 @@ class KiteBroker:
     async def snapshot(self, fills_since: datetime | None = None) -> BrokerSnapshot:
         """Return Kite's funds, net positions, today's orders and trades (since fills_since)."""
         self._require_connected("reconcile")
-        orders = await self._rest(self._kite.orders)
-        trades = await self._rest(self._kite.trades)
-        positions = await self._rest(self._kite.positions)
+        for _ in range(SNAPSHOT_TRIES):  # positions between two reads of the trades that agree: one moment
+            trades_before = await self._rest(self._kite.trades)
+            positions = await self._rest(self._kite.positions)
+            orders = await self._rest(self._kite.orders)
+            trades = await self._rest(self._kite.trades)
+            if len(trades) == len(trades_before):
+                break
         margins = await self._rest(self._kite.margins)
         tags = {str(o["order_id"]): parse_order_state(o).client_order_id for o in orders}
         fills = [parse_fill(t, self.account_id, tags.get(str(t["order_id"]))) for t in trades]
