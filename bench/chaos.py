@@ -9,11 +9,13 @@ The default size (2,000 intents, 200 disconnects per broker) keeps `make bench` 
 size is `--intents 10000 --disconnects 1000` (on the 2-core VM: paper about 5 min, easytrader about 10,
 Kite about 30: each Kite intent waits for real HTTP round trips and Kite's PENDING states).
 Figures: intents, disconnects, lost, duplicates, mismatches, fill_mismatches (the four must be 0),
-refused_by_risk (with refusals_by_check), refused_by_broker, refused_while_down, went_unknown, modifies (and
-modifies_refused: easytrader refuses every one by design, Kite's OMS some), cancels, fills, reconnects, drops by
-point, final statuses, seconds and the first problems found. Exits 1 if an order was lost or duplicated or the
-books differ, or a run got stuck. The worlds are tests/adapters/{kite,easytrader,paper}_chaos_world.py;
-tests/adapters/test_*_chaos.py run short versions; IB's is bench/chaos_ib.py.
+reconcile_alarms (reconciliations during the run that found the books different, which halts the account until
+the next one), refused_by_risk (with refusals_by_check), refused_by_broker, refused_while_down, went_unknown,
+modifies (and modifies_refused: easytrader refuses every one by design, Kite's OMS some), cancels, fills,
+reconnects, drops by point, final statuses, seconds and the first problems found. Exits 1 if an order was lost
+or duplicated or the books differ, or a run got stuck. The worlds are
+tests/adapters/{kite,easytrader,paper}_chaos_world.py; tests/adapters/test_*_chaos.py run short versions; IB's
+is bench/chaos_ib.py.
 """
 
 from __future__ import annotations

@@ -121,6 +121,8 @@ class ChaosFigures:
     duplicates: int = 0
     mismatches: int = 0
     fill_mismatches: int = 0
+    reconcile_alarms: int = 0
+    """Reconciliations during the run that found the books different (the account halts until the next one)."""
     refused_by_risk: int = 0
     refused_by_broker: int = 0
     refused_while_down: int = 0
@@ -282,6 +284,7 @@ class ChaosWorld:
                 self.figures.reconnects += 1
 
     def _on_mismatch(self, event: ReconciliationRequired) -> None:
+        self.figures.reconcile_alarms += 1
         self.figures.problems.append(f"after {self.attempts} intents: " + "; ".join(event.differences))
 
     async def ready(self) -> None:

@@ -77,6 +77,7 @@ class EasytraderChaos(ChaosWorld):
             self.adopted = True  # the trader's holdings from before TradeTerm: adopted once, journaled
             await self.session.accept_broker_state(self.account, "chaos trader")
             self.figures.problems.clear()  # the holdings' difference before they were adopted, expected
+            self.figures.reconcile_alarms = 0
         await super().ready()
 
     # --- one intent ------------------------------------------------------------------------------
