@@ -25,11 +25,11 @@ from tests.adapters.ib_chaos_world import ChaosRun, ChaosStuck
 from tests.sims.tws.testing import no_decoder_errors
 
 
-async def run(intents: int, disconnects: int, seed: int) -> dict[str, object]:
+async def run(intents: int, disconnects: int, seed: int, realistic: float = 0.0) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="tradeterm-chaos-") as data_dir, no_decoder_errors():
-        figures = await ChaosRun(Path(data_dir), seed, intents, disconnects).run()
+        figures = await ChaosRun(Path(data_dir), seed, intents, disconnects, realistic=realistic).run()
     record: dict[str, object] = json.loads(figures.line())
-    return {"bench": "chaos_ib", **record, "peak_rss_mb": peak_rss_mb()}
+    return {"bench": "chaos_ib", **record, "realistic": realistic, "peak_rss_mb": peak_rss_mb()}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -37,13 +37,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--intents", type=int, default=10_000, help="order intents to journal (default 10000)")
     parser.add_argument("--disconnects", type=int, default=1_000, help="planned dropped connections (default 1000)")
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: a fresh one, printed)")
+    parser.add_argument("--realistic", type=float, default=0.2,
+                        help="share of orders that get one of IB's informational codes (404, 10349, ...; default 0.2)")
     args = parser.parse_args(argv)
     if args.disconnects > args.intents:
         parser.error("--disconnects cannot exceed --intents (each drop is planned at one intent)")
     logging.getLogger("ib_async").addHandler(logging.NullHandler())  # IB's order chatter, not figures
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 1_000_000)
     try:
-        record = asyncio.run(run(args.intents, args.disconnects, seed))
+        record = asyncio.run(run(args.intents, args.disconnects, seed, args.realistic))
     except (ChaosStuck, AssertionError) as exc:  # stuck account, or an ib_async decoder error
         emit({"bench": "chaos_ib", "seed": seed, "failed": str(exc)[:2000]})
         sys.exit(1)

@@ -1,4 +1,5 @@
-"""Run every benchmark (make bench): tick storm with the vn.py reference, click to wire, startup, chaos.
+"""Run every benchmark (make bench): tick storm with the vn.py reference, click to wire, kill switch, startup,
+number fuzzing, chaos.
 
 Each benchmark prints its own JSON lines; this driver passes them through in one run.
 `--smoke` runs tiny sizes (what tests/bench runs to prove the scripts still work).
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import chaos, click_to_wire, startup, tickstorm
+from bench import chaos, click_to_wire, fuzz_numbers, kill_switch, startup, tickstorm
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -19,7 +20,9 @@ def main(argv: list[str] | None = None) -> None:
     storm = ["--seconds", "0.5", "--symbols", "100", "--rates", "10000", "0"] if args.smoke else []
     tickstorm.main(storm + (["--no-vnpy"] if args.no_vnpy else []))
     click_to_wire.main(["--orders", "20", "--throughput-orders", "50"] if args.smoke else [])
+    kill_switch.main(["--orders", "10"] if args.smoke else [])
     startup.main(["--runs", "1", "--symbols", "100", "--stream-seconds", "0.3"] if args.smoke else [])
+    fuzz_numbers.main(["--inputs", "3000", "--widget-inputs", "50"] if args.smoke else [])
     try:  # Kite, easytrader and paper at the default size (IB's chaos is bench/chaos_ib.py, run on its own)
         chaos.main(["--intents", "30", "--disconnects", "5", "--seed", "1"] if args.smoke else [])
     except SystemExit as exit_:

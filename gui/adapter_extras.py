@@ -7,7 +7,7 @@ from pathlib import Path
 from core.adapters.kite.credentials import AccessToken, KiteCredentials
 from core.storage.secrets import SecretStore, secret_key
 from core.storage.settings import AccountSettings
-from gui.mail_setup import MailSetup
+from gui.controllers.mail import MailSetup
 
 
 def easytrader_secret(user: str, part: str) -> str:

@@ -6,9 +6,11 @@ import argparse
 import asyncio
 import gc
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
@@ -19,20 +21,24 @@ from core.domain import AccountId, utc_now
 from core.ports.errors import AccountStateError
 from core.ports.journal import JournalError
 from core.services.bus import EventBus
+from core.services.log_redaction import SECRETS
+from core.services.log_redaction import install as install_redaction
 from core.services.session import TradingSession
+from core.services.strategy_api.token import RETIRED_ENV_VAR as API_TOKEN_ENV
 from core.storage.idempotency import IdempotencyError, IdempotencyStore
 from core.storage.journal import SqliteJournal
 from core.storage.outbox import OutboxError
 from core.storage.paths import DataDirError, data_paths
 from core.storage.secrets import SecretStore
 from core.storage.settings import MAX_PORT, AccountSettings, SettingsError, SettingsStore
-from gui.about import AboutDialog
 from gui.accounts_setup import AccountsSetup
 from gui.adapter_extras import AdapterExtras
-from gui.bundle import resources_dir
-from gui.mail_setup import MailSetup
+from gui.controllers.mail import MailSetup
+from gui.controllers.secrets import AskVault, SecretsSetup, ask_with_dialog
+from gui.controllers.strategies import StrategySetup
+from gui.dialogs.about import AboutDialog
+from gui.install.bundle import resources_dir
 from gui.startup_config import load_startup_config
-from gui.strategy_setup import StrategySetup
 from gui.widgets.main_window import MainWindow
 
 log = logging.getLogger("tradeterm")
@@ -49,9 +55,13 @@ def _paper_accounts(paper_dir: Path) -> list[AccountSettings]:
 
 
 def create_main_window(
-    data_dir: str | Path | None = None, profile: str = "paper", connect: bool = True, api_port: int | None = None
+    data_dir: str | Path | None = None, profile: str = "paper", connect: bool = True, api_port: int | None = None,
+    ask_vault: AskVault | None = None,
 ) -> MainWindow:
     """Build the whole application in-process (a QApplication and a running qasync loop must exist).
+
+    Without a usable OS keyring, `ask_vault` is asked once for the encrypted vault (None: no one to ask, as
+    with --screenshot); without either, a banner says secrets cannot be stored and what to do.
 
     Raises one of STARTUP_ERRORS, naming the file (and the field), when the data directory cannot be used.
     """
@@ -68,9 +78,11 @@ def create_main_window(
     try:
         intake = IdempotencyStore(paths.root / STRATEGY_API_FILE)
         opened.append(intake.close)
+        journal.adopt_intake_keys(intake.legacy_keys())  # the keys an older TradeTerm kept there
         bus = EventBus()
         session = TradingSession(bus, journal, risk=config.risk)
         secrets = SecretStore()
+        secrets_setup = SecretsSetup(secrets, paths.root, ask_vault)
         mail = MailSetup(settings, paths.root, bus, session.portfolio, secrets)
         opened.append(mail.outbox.close)
         extras = AdapterExtras(secrets, mail, paths.root / "cache")
@@ -99,7 +111,9 @@ def create_main_window(
     window.add_tool_action("Connect account…", "action.connections", "Ctrl+Shift+N", connections.open_dialog)
     session.restore()
     strategy = StrategySetup(window, session, settings, intake, secrets, config.strategies, config.api_port)
-    window.keep_alive.append(strategy)
+    window.keep_alive += [strategy, secrets_setup]
+    secrets_setup.on_ready.append(strategy.secrets_ready)
+    secrets_setup.show_banner(window, bus)
     window.shutdown_hooks.append(strategy.stop)
     QTimer.singleShot(0, window, mail.start)
     AfterFirstPaint(window, lambda: strategy.start_soon(serve=connect))  # the API loads aiohttp: 0.3 s
@@ -149,6 +163,19 @@ def _freeze_survivors(phase: str, info: dict[str, int]) -> None:
         gc.freeze()
 
 
+def configure_logging(stream: TextIO | None = None) -> logging.Handler:
+    """Log INFO and above to stream (stderr) through a handler that masks every secret TradeTerm knows; return it."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    install_redaction([handler])  # on the handler: it sees every logger's records, libraries' included
+    SECRETS.add(os.environ.get(API_TOKEN_ENV))  # a token given through the environment never passes the keyring
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    logging.captureWarnings(True)  # Python warnings go through the handler too, not straight to stderr
+    return handler
+
+
 def _port(text: str) -> int:
     """Parse --api-port: a TCP port, or 0 for any free one (argparse turns the ValueError into exit 2)."""
     if not text.isascii() or not text.isdigit() or not 0 <= int(text) <= MAX_PORT:
@@ -181,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from gui.self_check import main as self_check
 
         return self_check()  # before any QApplication: it checks that Qt's platform plugin loads
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("TradeTerm")
     app.setOrganizationName("TradeTerm")
@@ -192,7 +219,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     loop = EventLoop(app)
     asyncio.set_event_loop(loop)
     try:
-        window = create_main_window(args.data_dir, args.profile, api_port=args.api_port)
+        window = create_main_window(args.data_dir, args.profile, api_port=args.api_port,
+                                    ask_vault=None if args.screenshot is not None else ask_with_dialog)
     except STARTUP_ERRORS as exc:
         print(f"tradeterm: {exc}", file=sys.stderr)
         if args.screenshot is None:

@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, Signal
 from core.domain import (
     BrokerPnl,
     ConnectionChanged,
+    ConnectionState,
     FillRecorded,
     FillsRestored,
     LogMessage,
@@ -20,6 +21,7 @@ from core.domain import (
     TradingStateChanged,
 )
 from core.services.bus import EventBus
+from core.services.log_redaction import SECRETS
 from core.services.portfolio import Portfolio
 from core.services.quote_cache import QuoteCache
 from gui.models.fills import FillsTableModel
@@ -36,15 +38,18 @@ class CoreBridge(QObject):
     symbol that changed (the quote cache conflates them), and the positions grid the positions those
     quotes marked (the portfolio conflates them), so a tick storm costs the GUI nothing per tick.
 
-    Signals: connection_changed(account, state, message), trading_state_changed(account, state, reason),
-    log_message(level, text), reconciliation_required(account, list of differences).
+    Signals (typed values, never their string spellings):
+        connection_changed(AccountId, ConnectionState, str message);
+        trading_state_changed(AccountId or None for every account, TradingState, str reason);
+        log_message(str level, str text); reconciliation_required(AccountId, list[str] differences);
+        broker_pnl(AccountId, BrokerPnl for the whole account).
     """
 
-    connection_changed = Signal(str, str, str)
-    trading_state_changed = Signal(str, str, str)
+    connection_changed = Signal(object, object, str)
+    trading_state_changed = Signal(object, object, str)
     log_message = Signal(str, str)
-    reconciliation_required = Signal(str, list)
-    broker_pnl = Signal(str, object)  # account, BrokerPnl for the whole account
+    reconciliation_required = Signal(object, list)
+    broker_pnl = Signal(object, object)
 
     def __init__(
         self, bus: EventBus, quotes: QuoteCache, portfolio: Portfolio, parent: QObject | None = None, fps: int = 30
@@ -108,22 +113,21 @@ class CoreBridge(QObject):
             self.fills.add_fill(fill)
 
     def _on_connection_changed(self, event: ConnectionChanged) -> None:
-        self.connection_changed.emit(str(event.account_id), event.state.value, event.message)
+        self.connection_changed.emit(event.account_id, event.state, event.message)
         text = f"{event.account_id}: {event.state.value.lower()}" + (f" ({event.message})" if event.message else "")
-        self.log_message.emit("INFO" if event.state.value != "FAILED" else "ERROR", text)
+        self.log_message.emit("ERROR" if event.state is ConnectionState.FAILED else "INFO", SECRETS.redact(text))
 
     def _on_trading_state_changed(self, event: TradingStateChanged) -> None:
-        account = str(event.account_id) if event.account_id is not None else ""
-        self.trading_state_changed.emit(account, event.state.value, event.reason)
+        self.trading_state_changed.emit(event.account_id, event.state, event.reason)
 
     def _on_log_message(self, event: LogMessage) -> None:
-        self.log_message.emit(event.level, event.text)
+        self.log_message.emit(event.level, SECRETS.redact(event.text))
 
     def _on_broker_pnl(self, event: BrokerPnl) -> None:
         if event.symbol is None:
-            self.broker_pnl.emit(str(event.account_id), event)
+            self.broker_pnl.emit(event.account_id, event)
 
     def _on_reconciliation_required(self, event: ReconciliationRequired) -> None:
-        self.reconciliation_required.emit(str(event.account_id), list(event.differences))
+        self.reconciliation_required.emit(event.account_id, list(event.differences))
         for line in event.differences:
             self.log_message.emit("ERROR", f"{event.account_id}: {line}")

@@ -1,4 +1,4 @@
-"""`tradeterm --self-check`: import every adapter and its SDK, open a journal, check the keyring and Qt.
+"""`tradeterm --self-check`: import every adapter and its SDK, open a journal, check the keyring, the vault and Qt.
 
 Runs the same frozen (PyInstaller bundle) and unfrozen. Prints one JSON document; exit status 0 when
 all is well, 1 with the reasons under "problems" otherwise. Call it before any QApplication exists.
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from gui.broker_libraries import distribution_version, library_for
-from gui.bundle import app_version, build_info, is_frozen
+from gui.install.bundle import app_version, build_info, is_frozen
 
 _OWN_PACKAGES: Final = frozenset({"core", "gui"})
 
@@ -214,7 +214,31 @@ def check_qt(report: Report) -> None:
             os.environ.pop("QT_QPA_PLATFORM", None)
 
 
-_CHECKS: Final = (check_adapters, check_journal, check_keyring, check_qt)
+def check_vault(report: Report) -> None:
+    """Create, fill and reopen a throwaway encrypted vault: what a machine without an OS keyring relies on."""
+    import secrets as random_source
+
+    from core.storage.vault import VaultKeyring
+
+    section: dict[str, Any] = {"kdf": "argon2id", "cipher": "AES-256-GCM"}
+    password, value = random_source.token_urlsafe(16), random_source.token_urlsafe(16)
+    try:
+        with tempfile.TemporaryDirectory(prefix="tradeterm-self-check-") as folder:
+            path = Path(folder) / "secrets.vault"
+            VaultKeyring.create(path, password).set_password("TradeTerm", "self-check", value)
+            works = VaultKeyring.unlock(path, password).get_password("TradeTerm", "self-check") == value
+            works = works and value.encode() not in path.read_bytes()
+    except Exception as exc:
+        section["error"] = f"{type(exc).__name__}: {exc}"
+        works = False
+    section["works"] = works
+    report.sections["vault"] = section
+    if not works:
+        report.problems.append("the encrypted secrets vault does not work" + (
+            f": {section['error']}" if "error" in section else ""))
+
+
+_CHECKS: Final = (check_adapters, check_journal, check_keyring, check_vault, check_qt)
 
 
 def run_self_check() -> tuple[int, dict[str, Any]]:

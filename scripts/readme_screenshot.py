@@ -6,6 +6,7 @@ Run: QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/readme_screenshot.py [OU
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 from decimal import Decimal
@@ -13,6 +14,10 @@ from pathlib import Path
 
 import qasync
 from PySide6.QtWidgets import QApplication
+
+# The window as on a machine with an OS keyring: on one without, the "secrets cannot be stored" banner would
+# be in the README's picture. An in-memory keyring: the script stores no secret anywhere.
+os.environ.setdefault("PYTHON_KEYRING_BACKEND", "core.storage.memory_keyring.MemoryKeyring")
 
 from core.domain import AccountId, OrderRequest, OrderType, Side
 from gui.app import create_main_window

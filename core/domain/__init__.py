@@ -28,6 +28,8 @@ from core.domain.events import (
     OrderFilled,
     OrderModified,
     OrderModifyRejected,
+    OrderModifyUnresolved,
+    OrderNote,
     OrderPendingApproval,
     OrderPendingCancel,
     OrderPendingReplace,
@@ -45,6 +47,7 @@ from core.domain.events import (
 from core.domain.fill import Fill
 from core.domain.identifiers import AccountId, BrokerOrderId, ClientOrderId, StrategyId, TradeId
 from core.domain.instrument import Instrument
+from core.domain.numbers import NumberError, parse_number
 from core.domain.order import Order
 from core.domain.order_request import FieldError, OrderRequest, ValidatedRequest, validate_request
 from core.domain.position import Position
@@ -70,6 +73,7 @@ __all__ = [
     "Instrument",
     "LogMessage",
     "Money",
+    "NumberError",
     "Order",
     "OrderAccepted",
     "OrderCancelRejected",
@@ -80,6 +84,8 @@ __all__ = [
     "OrderFilled",
     "OrderModified",
     "OrderModifyRejected",
+    "OrderModifyUnresolved",
+    "OrderNote",
     "OrderOrigin",
     "OrderPendingApproval",
     "OrderPendingCancel",
@@ -106,6 +112,7 @@ __all__ = [
     "TradingStateChanged",
     "ValidatedRequest",
     "can_transition",
+    "parse_number",
     "to_decimal",
     "utc_now",
     "validate_request",

@@ -92,7 +92,23 @@ class OrderPendingCancel(OrderEvent):
 
 @dataclass(frozen=True, slots=True)
 class OrderPendingReplace(OrderEvent):
-    pass
+    """A change was asked of the broker: the new quantity and prices, journaled before the request leaves.
+
+    After a crash, reconciliation compares them with the broker's order to tell whether the change
+    was applied. `quantity` is None only in journals written before these fields existed.
+    """
+
+    quantity: Quantity | None = None
+    limit_price: Price | None = None
+    stop_price: Price | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderModifyUnresolved(OrderEvent):
+    """Whether a change reached the broker cannot be told yet; the order stays PENDING_REPLACE, flagged,
+    and may be changed (or canceled) again. `reason` says what the trader should check."""
+
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +143,18 @@ class OrderUnknown(OrderEvent):
     """We cannot tell whether the broker has the order (transport error, crash); reconcile, never resend."""
 
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderNote(OrderEvent):
+    """The broker (or TradeTerm) says something about the order that changes nothing but what is shown.
+
+    IB's informational codes (404 "held while shares are located", 10349 "TIF set to DAY", 399, 2109,
+    ...) and "resolving: asking the broker" for an order whose status is late. It sets the order's
+    reason, never its status: only the broker's order status ends an order.
+    """
+
+    text: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import secrets
 from datetime import UTC, datetime
@@ -54,6 +55,16 @@ class ClientOrderId(_Identifier):
 _TAIL_BITS = _TAIL_CHOICES.bit_length()
 _draw = random.Random(secrets.randbits(128)).getrandbits
 """Ids need to be unique, not secret: a generator seeded once from the OS, which costs no system call per id."""
+
+
+def _reseed() -> None:
+    """Seed a forked process's generator afresh: parent and child would otherwise draw the same ids."""
+    global _draw
+    _draw = random.Random(secrets.randbits(128)).getrandbits
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reseed)
 _stamps: dict[tuple[int, ...], str] = {}
 
 

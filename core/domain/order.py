@@ -17,6 +17,8 @@ from core.domain.events import (
     OrderFilled,
     OrderModified,
     OrderModifyRejected,
+    OrderModifyUnresolved,
+    OrderNote,
     OrderPendingApproval,
     OrderPendingCancel,
     OrderPendingReplace,
@@ -38,6 +40,7 @@ _FIXED_TARGET: dict[type[OrderEvent], OrderStatus] = {
     OrderRejected: OrderStatus.REJECTED,
     OrderPendingCancel: OrderStatus.PENDING_CANCEL,
     OrderPendingReplace: OrderStatus.PENDING_REPLACE,
+    OrderModifyUnresolved: OrderStatus.PENDING_REPLACE,
     OrderCanceled: OrderStatus.CANCELED,
     OrderExpired: OrderStatus.EXPIRED,
     OrderUnknown: OrderStatus.UNKNOWN,
@@ -45,7 +48,9 @@ _FIXED_TARGET: dict[type[OrderEvent], OrderStatus] = {
 
 _REASONED = (
     OrderDenied, OrderRejected, OrderUnknown, OrderCanceled, OrderExpired, OrderCancelRejected, OrderModifyRejected,
+    OrderModifyUnresolved,
 )
+_PENDING = (OrderStatus.PENDING_CANCEL, OrderStatus.PENDING_REPLACE)
 
 
 @dataclass(slots=True, eq=False)
@@ -71,7 +76,11 @@ class Order:
     reason: str = ""
     needs_reconciliation: bool = False
     events: list[OrderEvent] = field(default_factory=list)
+    pending_replace: OrderPendingReplace | None = None
+    """While PENDING_REPLACE: the change asked of the broker (its new quantity and prices)."""
     _status_before_pending: OrderStatus | None = None
+    _change_untold: bool = False
+    """Flagged by OrderModifyUnresolved: the broker's answer to the change clears the flag."""
 
     def __post_init__(self) -> None:
         if self.quantity.value <= 0:
@@ -94,18 +103,42 @@ class Order:
         return self.status.is_working
 
     def target_status(self, event: OrderEvent) -> OrderStatus:
-        """Return the status that `event` would move this order to."""
+        """Return the status that `event` would move this order to.
+
+        While a change is pending, only the broker's answer to it (or the order's end) settles it: an
+        acknowledgement or a partial fill leaves it PENDING_REPLACE, and the order is FILLED only once
+        the larger of its old and new quantity has filled.
+        """
+        replacing = self.status is OrderStatus.PENDING_REPLACE
+        if replacing and isinstance(event, OrderAccepted):
+            return OrderStatus.PENDING_REPLACE
         fixed = _FIXED_TARGET.get(type(event))
         if fixed is not None:
             return fixed
+        if isinstance(event, OrderNote):
+            return self.status
         if isinstance(event, OrderFilled):
             total = self.filled_qty + event.fill.quantity.value
-            return OrderStatus.FILLED if total >= self.quantity.value else OrderStatus.PARTIALLY_FILLED
-        if isinstance(event, OrderCancelRejected | OrderModifyRejected):
+            if total >= self._replace_ceiling():
+                return OrderStatus.FILLED
+            return OrderStatus.PENDING_REPLACE if replacing else OrderStatus.PARTIALLY_FILLED
+        if isinstance(event, OrderModifyRejected):
+            return self._settled_status(self.quantity.value)
+        if isinstance(event, OrderCancelRejected):
             return self._status_before_pending or self._working_status()
         if isinstance(event, OrderModified):
-            return self._working_status()
+            return self._settled_status(event.quantity.value)
         raise TypeError(f"unknown order event {type(event).__name__}")
+
+    def _replace_ceiling(self) -> Decimal:
+        """Return the quantity the order may fill up to: the larger of old and new while a change is pending."""
+        pending = self.pending_replace
+        if self.status is OrderStatus.PENDING_REPLACE and pending is not None and pending.quantity is not None:
+            return max(self.quantity.value, pending.quantity.value)
+        return self.quantity.value
+
+    def _settled_status(self, quantity: Decimal) -> OrderStatus:
+        return OrderStatus.FILLED if self.filled_qty >= quantity else self._working_status()
 
     def _working_status(self) -> OrderStatus:
         return OrderStatus.PARTIALLY_FILLED if self.filled_qty > 0 else OrderStatus.ACCEPTED
@@ -117,6 +150,10 @@ class Order:
         """
         if event.client_order_id != self.client_order_id:
             raise ValueError(f"event for {event.client_order_id} applied to {self.client_order_id}")
+        if isinstance(event, OrderNote):  # in any status: it changes what is shown, never the status
+            self.events.append(event)
+            self.reason = event.text
+            return True
         target = self.target_status(event)
         allowed = can_transition(self.status, target)
         self.events.append(event)
@@ -129,21 +166,45 @@ class Order:
         return True
 
     def _apply_allowed(self, event: OrderEvent, target: OrderStatus) -> None:
-        if target in (OrderStatus.PENDING_CANCEL, OrderStatus.PENDING_REPLACE):
+        if target in _PENDING and self.status not in _PENDING:
             self._status_before_pending = self.status
-        elif self.status not in (OrderStatus.PENDING_CANCEL, OrderStatus.PENDING_REPLACE):
+        elif self.status not in _PENDING:
             self._status_before_pending = None
+        if isinstance(event, OrderFilled) and self.filled_qty > self.quantity.value:
+            self._over_filled()
+        if isinstance(event, OrderPendingReplace):
+            self.pending_replace = event
+        elif target is not OrderStatus.PENDING_REPLACE:
+            self.pending_replace = None
         if isinstance(event, OrderAccepted):
             self.broker_order_id = event.broker_order_id
         elif isinstance(event, _REASONED):
             self.reason = event.reason
-        elif isinstance(event, OrderModified):
+            if isinstance(event, OrderModifyUnresolved):
+                self.needs_reconciliation = self._change_untold = True
+        if self._change_untold and isinstance(event, OrderModified | OrderModifyRejected):
+            self.needs_reconciliation = self._change_untold = False  # the broker has answered the change
+        if isinstance(event, OrderModified):
             self.quantity = event.quantity
             self.limit_price = event.limit_price
             self.stop_price = event.stop_price
+            self.reason = ""
+            if self.filled_qty > self.quantity.value:  # a change below what has filled: the books disagree
+                self.needs_reconciliation = True
         if self.status is OrderStatus.UNKNOWN:
             self.needs_reconciliation = False  # the broker has told us what became of it
         self.status = target
+
+    def _over_filled(self) -> None:
+        """More has filled than the order's quantity: executions beyond the old quantity of a pending change
+        prove the broker applied it (its quantity and prices are taken); anything else needs reconciliation."""
+        pending = self.pending_replace
+        if pending is not None and pending.quantity is not None and self.filled_qty <= pending.quantity.value:
+            self.quantity = pending.quantity
+            self.limit_price = pending.limit_price
+            self.stop_price = pending.stop_price
+        else:
+            self.needs_reconciliation = True
 
     def _add_fill(self, event: OrderFilled) -> None:
         if self.broker_order_id is None and event.fill.broker_order_id is not None:

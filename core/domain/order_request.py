@@ -9,7 +9,7 @@ from typing import TypeVar
 from core.domain.enums import AssetClass, OrderOrigin, OrderType, Side, TimeInForce
 from core.domain.identifiers import AccountId, StrategyId
 from core.domain.instrument import Instrument
-from core.domain.values import to_decimal
+from core.domain.numbers import NumberError, parse_number
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,29 +64,22 @@ def _choice(raw: object, kind: type[E], field: str, errors: list[FieldError]) ->
     return None
 
 
-MAX_MAGNITUDE = Decimal(10) ** 12
-"""No quantity or price reaches a trillion; anything larger is a typo or an attack, never an order."""
-
-
 def plain(value: Decimal) -> str:
     """Format without exponent or trailing zeros: 100, 0.05, 189.5."""
     text = format(value.normalize(), "f")
     return text
 
 
-def _number(raw: object, field: str, errors: list[FieldError]) -> Decimal | None:
+def _number(raw: object, field: str, errors: list[FieldError], signed: bool = False) -> Decimal | None:
+    """Read one number with core.domain.numbers (the one parser); a refusal becomes the field's error."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         errors.append(FieldError(field, "Enter a value."))
         return None
     try:
-        number = to_decimal(raw, field)
-    except (TypeError, ValueError):
-        errors.append(FieldError(field, f"{raw!r} is not a number."))
+        return parse_number(raw, field, signed=signed)
+    except NumberError as exc:
+        errors.append(FieldError(field, exc.problem))
         return None
-    if abs(number) >= MAX_MAGNITUDE:
-        errors.append(FieldError(field, f"{raw!r} is not a number a trade can have; check the digits."))
-        return None
-    return number
 
 
 def _check_quantity(raw: object, instrument: Instrument, errors: list[FieldError]) -> Decimal | None:
@@ -104,7 +97,7 @@ def _check_quantity(raw: object, instrument: Instrument, errors: list[FieldError
 
 
 def _check_price(raw: object, field: str, instrument: Instrument, errors: list[FieldError]) -> Decimal | None:
-    price = _number(raw, field, errors)
+    price = _number(raw, field, errors, signed=instrument.asset_class is AssetClass.FUTURE)  # spreads go negative
     if price is None:
         return None
     if price <= 0 and instrument.asset_class is not AssetClass.FUTURE:

@@ -22,8 +22,11 @@ TRANSITIONS: dict[S, frozenset[S]] = {
     S.PENDING_CANCEL: frozenset(
         {S.CANCELED, S.PARTIALLY_FILLED, S.FILLED, S.ACCEPTED, S.UNKNOWN}
     ),
+    # PENDING_REPLACE -> PENDING_REPLACE: a fill or an acknowledgement does not answer the change, and a
+    # change whose fate cannot be told may be asked again.
     S.PENDING_REPLACE: frozenset(
-        {S.ACCEPTED, S.PARTIALLY_FILLED, S.FILLED, S.CANCELED, S.PENDING_CANCEL, S.UNKNOWN}
+        {S.PENDING_REPLACE, S.ACCEPTED, S.PARTIALLY_FILLED, S.FILLED, S.CANCELED, S.EXPIRED, S.PENDING_CANCEL,
+         S.UNKNOWN}
     ),
     S.UNKNOWN: frozenset({S.ACCEPTED, S.PARTIALLY_FILLED, S.FILLED, S.CANCELED, S.REJECTED, S.EXPIRED}),
     S.CANCELED: frozenset({S.FILLED}),  # a late fill is a real-world possibility

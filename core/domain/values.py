@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+
+from core.domain.numbers import parse_number
 
 DecimalLike = Decimal | int | str
 
 
 def to_decimal(value: object, what: str = "value") -> Decimal:
-    """Return value as a finite Decimal; refuse floats, NaN, infinities and non-numbers with a clear error."""
+    """Return value as a finite Decimal; refuse floats, NaN, infinities and non-numbers with a clear error.
+
+    Text is read by core.domain.numbers.parse_number (plain digits, bounded; a NumberError names `what`);
+    a Decimal or int from code is taken as it is, only required to be finite.
+    """
     if isinstance(value, (bool, float)):
         raise TypeError(f"{what}: {value!r} is a float; pass a Decimal, int or numeric string")
     if isinstance(value, Decimal):
@@ -17,10 +23,7 @@ def to_decimal(value: object, what: str = "value") -> Decimal:
     elif isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, str):
-        try:
-            result = Decimal(value.strip().replace(",", ""))
-        except InvalidOperation:
-            raise ValueError(f"{what}: {value!r} is not a number") from None
+        result = parse_number(value, what, signed=True)
     else:
         raise TypeError(f"{what}: {value!r} is not a number")
     if not result.is_finite():

@@ -75,6 +75,10 @@ class BrokerOrderState:
     filled_qty: Decimal
     status: OrderStatus
     reason: str = ""
+    limit_price: Decimal | None = None
+    """The order's limit price as the broker works it; None if it has none or the broker does not report it."""
+    stop_price: Decimal | None = None
+    """The order's stop (trigger) price as the broker works it; None if it has none or is not reported."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +118,43 @@ class BrokerAdapter(Protocol):
     async def subscribe(self, instruments: Sequence[Instrument]) -> None: ...
 
     async def snapshot(self, fills_since: datetime | None = None) -> BrokerSnapshot: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FoundOrder:
+    """One of our orders as the broker has it now, with its fills (the answer of OrderLookup)."""
+
+    state: BrokerOrderState
+    fills: tuple[Fill, ...] = ()
+
+
+@runtime_checkable
+class OrderLookup(Protocol):
+    """Optional capability: find one order at the broker by our client order id (IB orderRef, Kite tag).
+
+    Cheaper than a snapshot; the order resolver uses it for an order whose status is late.
+    """
+
+    async def lookup_order(self, order: Order) -> FoundOrder | None:
+        """Return the broker's state of order and its fills, or None if the broker has no such order.
+
+        Raise a BrokerError (ConnectionLost, Timeout) if the broker cannot be asked: the order's fate
+        then stays unknown.
+        """
+        ...
+
+
+@runtime_checkable
+class BulkCancel(Protocol):
+    """Optional capability: cancel every working order in one request (IB reqGlobalCancel).
+
+    The broker then reports each order canceled (OrderCanceled events); the caller verifies that
+    none is left working. Beware: IB's global cancel also cancels orders TradeTerm did not place.
+    """
+
+    async def cancel_all_orders(self, orders: Sequence[Order]) -> None:
+        """Send one cancel-everything request; `orders` are ours that it is meant to cancel."""
+        ...
 
 
 class AdapterFactory(Protocol):

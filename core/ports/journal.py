@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from core.domain import AccountId, Fill, Order, OrderEvent
+from core.domain import AccountId, ClientOrderId, Fill, Order, OrderEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,13 +29,54 @@ class AuditEntry:
     detail: str
 
 
+@dataclass(frozen=True, slots=True)
+class IntakeKey:
+    """A strategy's idempotency key for one order and a hash of the request that carried it.
+
+    Committed in the same transaction as the order it created, and unique per strategy: a retry of the
+    request finds the order, whatever crashed in between.
+    """
+
+    strategy: str
+    key: str
+    body_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeRecord:
+    """A journaled idempotency key and the order it created."""
+
+    key: IntakeKey
+    client_order_id: ClientOrderId
+
+
+class DuplicateIntakeKey(ValueError):
+    """The strategy's idempotency key already belongs to a journaled order; nothing of the batch was recorded."""
+
+    def __init__(self, key: IntakeKey) -> None:
+        super().__init__(f"strategy {key.strategy}'s idempotency key {key.key!r} already belongs to an order")
+        self.key = key
+
+
 class Journal(Protocol):
     def record_order(self, order: Order) -> None:
         """Insert a new order with the events it has so far; commit."""
         ...
 
-    def record_orders(self, orders: Sequence[Order]) -> None:
-        """Insert new orders with their events so far in one transaction (one disk flush); all or none."""
+    def record_orders(self, orders: Sequence[Order], keys: Mapping[ClientOrderId, IntakeKey] | None = None) -> None:
+        """Insert new orders with their events so far in one transaction (one disk flush); all or none.
+
+        keys: the idempotency key of each order that came with one, committed in the same transaction;
+        a key already journaled raises DuplicateIntakeKey and records nothing.
+        """
+        ...
+
+    def adopt_intake_keys(self, records: Sequence[IntakeRecord]) -> int:
+        """Journal idempotency keys kept elsewhere by an older TradeTerm, for orders it holds; return how many."""
+        ...
+
+    def find_intake(self, strategy: str, key: str) -> IntakeRecord | None:
+        """Return the journaled idempotency key of the strategy and the order it created, or None."""
         ...
 
     def record_event(self, order: Order, event: OrderEvent, *, defer: bool = False) -> None:

@@ -34,6 +34,7 @@ from core.domain import (
     StrategyId,
     TimeInForce,
 )
+from core.ports.journal import IntakeKey
 from core.services.approval_view import ApprovalRow, SignalInfo, drift_pct, reference_price, what_if
 from core.services.risk.context import quote_price
 from core.services.session import OrderRefused, TradingSession
@@ -167,8 +168,11 @@ class ApprovalQueue:
 
     # --- intake ---------------------------------------------------------------------------------
 
-    async def intake(self, request: OrderRequest, signal: SignalInfo) -> Order:
-        """Queue a strategy's order; raise OrderRefused (field 'signal_time' when stale) if it may not wait."""
+    async def intake(self, request: OrderRequest, signal: SignalInfo, *, intake_key: IntakeKey | None = None) -> Order:
+        """Queue a strategy's order; raise OrderRefused (field 'signal_time' when stale) if it may not wait.
+
+        intake_key: the request's idempotency key, committed with the order (DuplicateIntakeKey if taken).
+        """
         config = self.strategies.get(signal.strategy_id)
         if not config.enabled:
             raise OrderRefused([FieldError("strategy", f"Strategy {signal.strategy_id} is disabled in TradeTerm.")])
@@ -180,7 +184,7 @@ class ApprovalQueue:
             request.account_id, request.symbol, request.side, request.quantity, request.order_type,
             request.limit_price, request.stop_price, request.tif, OrderOrigin.STRATEGY, signal.strategy_id,
         )
-        order = await self.session.submit(request)
+        order = await self.session.submit(request, intake_key=intake_key)
         if signal.signal_price is None:
             quote = self.session.quotes.latest(order.symbol, order.account_id)
             signal = SignalInfo(signal.strategy_id, signal.signal_time, reference_price(order, lambda _: quote),

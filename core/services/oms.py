@@ -18,7 +18,7 @@ from core.domain import (
     OrderUpdated,
 )
 from core.domain.transitions import can_transition
-from core.ports.journal import Journal, JournalError
+from core.ports.journal import IntakeKey, Journal, JournalError
 from core.services.bus import EventBus
 from core.services.group_commit import GroupCommit
 from core.services.working_orders import WorkingOrders
@@ -38,7 +38,7 @@ class OrderManager:
         self._journal = journal
         self._orders: dict[ClientOrderId, Order] = {}
         self._working = WorkingOrders()
-        self._intents: GroupCommit[Order] = GroupCommit(self._create_all)
+        self._intents: GroupCommit[tuple[Order, IntakeKey | None]] = GroupCommit(self._create_all)
         self._reports_due: asyncio.Handle | None = None
         bus.subscribe(OrderEvent, self.apply)
 
@@ -70,25 +70,28 @@ class OrderManager:
         self._journal.record_order(order)
         self._track(order)
 
-    async def create_durably(self, order: Order, *, alone: bool) -> None:
+    async def create_durably(self, order: Order, *, alone: bool, intake_key: IntakeKey | None = None) -> None:
         """Journal a new order with its events so far, then track it; return once it is committed.
 
         alone: no other order is on its way, so it is committed at once. Otherwise every order created
         in this turn of the loop is committed in one transaction (one disk flush). The order counts in
         the working sums from this call on, so the checks of orders made while it waits see it; if it
         cannot be journaled it is taken out again and the error raised.
+        intake_key: the strategy's idempotency key, committed in the order's own transaction; one that
+        another order holds raises DuplicateIntakeKey and the order is not created.
         """
         if order.client_order_id in self._orders:
             raise ValueError(f"order {order.client_order_id} already exists")
         self._working.update(order)
-        await self._intents.add(order, alone=alone)
+        await self._intents.add((order, intake_key), alone=alone)
 
-    def _create_all(self, orders: Sequence[Order]) -> list[BaseException | None]:
+    def _create_all(self, intents: Sequence[tuple[Order, IntakeKey | None]]) -> list[BaseException | None]:
+        orders = [order for order, _ in intents]
         try:
-            self._journal.record_orders(orders)
+            self._journal.record_orders(orders, _keys_of(intents))
             outcomes: list[BaseException | None] = [None] * len(orders)
         except (JournalError, ValueError) as exc:
-            outcomes = [exc] if len(orders) == 1 else [self._create_one(order) for order in orders]
+            outcomes = [exc] if len(orders) == 1 else [self._create_one(intent) for intent in intents]
         for order, outcome in zip(orders, outcomes, strict=True):
             if outcome is None:
                 self._track(order)
@@ -96,10 +99,10 @@ class OrderManager:
                 self._working.discard(order.client_order_id)
         return outcomes
 
-    def _create_one(self, order: Order) -> BaseException | None:
+    def _create_one(self, intent: tuple[Order, IntakeKey | None]) -> BaseException | None:
         """Journal one order of a batch that failed as a whole, so one bad order fails alone."""
         try:
-            self._journal.record_order(order)
+            self._journal.record_orders((intent[0],), _keys_of((intent,)))
         except (JournalError, ValueError) as exc:
             return exc
         return None
@@ -199,3 +202,8 @@ class OrderManager:
             self.record_external_fill(event.fill)
         else:
             log.info("event for unknown order %s ignored: %s", event.client_order_id, type(event).__name__)
+
+
+def _keys_of(intents: Sequence[tuple[Order, IntakeKey | None]]) -> dict[ClientOrderId, IntakeKey] | None:
+    keys = {order.client_order_id: key for order, key in intents if key is not None}
+    return keys or None

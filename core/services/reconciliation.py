@@ -28,6 +28,7 @@ from core.ports.journal import Journal
 from core.services.bus import EventBus
 from core.services.oms import OrderManager
 from core.services.portfolio import Portfolio
+from core.services.replace_resolution import resolve_replace
 
 WATERMARK_MARGIN = timedelta(seconds=5)
 
@@ -71,12 +72,16 @@ class Reconciler:
     async def run(
         self, adapter: BrokerAdapter, lost_at: datetime | None = None,
         unanswered: Collection[ClientOrderId] = (),
+        replaces: Collection[ClientOrderId] = (),
     ) -> ReconciliationReport:
         """Reconcile one account; `lost_at` is when its connection was lost, if it was.
 
         `unanswered` are orders an earlier process journaled as PENDING_CANCEL and never heard back
         about: its cancel may not have left. One the broker still works goes back to working, so the
         trader sees it can be canceled again; a cancel of this process is left to its own answer.
+
+        `replaces` are orders left PENDING_REPLACE whose change has no answer coming (its process died,
+        or its request ended without one): each is settled from the broker's order (replace_resolution.py).
 
         Executions are asked for since the earlier of the journal's newest fill and `lost_at`, less a
         margin for clock skew: a live fill journaled just after a reconnect must not move the start past
@@ -92,7 +97,7 @@ class Reconciler:
         report = ReconciliationReport(account)
         self._bus.publish(AccountUpdated(account, snapshot.cash))
         self._apply_fills(snapshot, report)
-        self._resolve_orders(snapshot, report, unanswered)
+        self._resolve_orders(snapshot, report, unanswered, replaces)
         self._compare_positions(snapshot, report)
         if report.fills_applied or report.orders_resolved:
             self._bus.publish(LogMessage("INFO", f"{account}: reconciled {report.fills_applied} fill(s), "
@@ -112,18 +117,21 @@ class Reconciler:
             report.fills_applied += int(len(order.events) > before)
 
     def _resolve_orders(
-        self, snapshot: BrokerSnapshot, report: ReconciliationReport, unanswered: Collection[ClientOrderId]
+        self, snapshot: BrokerSnapshot, report: ReconciliationReport, unanswered: Collection[ClientOrderId],
+        replaces: Collection[ClientOrderId] = (),
     ) -> None:
         at_broker = {o.client_order_id: o for o in snapshot.orders if o.client_order_id is not None}
         for order in self._oms.working(snapshot.account_id):
             event = self._event_for(order, at_broker.get(order.client_order_id),
-                                    order.client_order_id in unanswered)
+                                    order.client_order_id in unanswered, order.client_order_id in replaces)
             if event is not None:
                 self._oms.apply(event)
                 report.orders_resolved.append(str(order.client_order_id))
 
     @staticmethod
-    def _event_for(order: Order, remote: BrokerOrderState | None, unanswered: bool) -> OrderEvent | None:
+    def _event_for(
+        order: Order, remote: BrokerOrderState | None, unanswered: bool, replace: bool = False
+    ) -> OrderEvent | None:
         coid = order.client_order_id
         if remote is None:
             unsent = order.status in (OrderStatus.UNKNOWN, OrderStatus.SUBMITTED) and order.filled_qty == 0
@@ -137,6 +145,9 @@ class Reconciler:
             return OrderExpired(coid, remote.reason or "Expired at the broker.")
         if order.status in (OrderStatus.UNKNOWN, OrderStatus.SUBMITTED) and status.is_working:
             return OrderAccepted(coid, remote.broker_order_id)
+        if replace and order.status is OrderStatus.PENDING_REPLACE and (status.is_working or
+                                                                        status is OrderStatus.FILLED):
+            return resolve_replace(order, remote)
         if unanswered and order.status is OrderStatus.PENDING_CANCEL and status in _WORKS:
             return OrderCancelRejected(coid, CANCEL_UNANSWERED)
         return None

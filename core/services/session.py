@@ -29,6 +29,7 @@ from core.domain import (
     OrderCancelRejected,
     OrderDenied,
     OrderModifyRejected,
+    OrderModifyUnresolved,
     OrderOrigin,
     OrderPendingApproval,
     OrderPendingCancel,
@@ -50,9 +51,11 @@ from core.domain import (
 from core.domain import OrderRejected as OrderRejectedEvent
 from core.domain.transitions import can_transition
 from core.ports import errors
-from core.ports.broker import BrokerAdapter
+from core.ports.broker import BrokerAdapter, BulkCancel
 from core.ports.clock import Clock
-from core.ports.journal import Journal, JournalError
+from core.ports.journal import IntakeKey, Journal, JournalError
+from core.ports.manual_fills import ManualFillOverride, ManualFills
+from core.services.bulk_cancel import BulkCanceller
 from core.services.bus import EventBus
 from core.services.clock import SystemClock
 from core.services.flatten import (
@@ -66,7 +69,9 @@ from core.services.flatten import (
     our_positions,
 )
 from core.services.instruments import InstrumentCatalog
+from core.services.manual_fill_booking import ManualFillEntry, book_manual_fill
 from core.services.oms import OrderManager
+from core.services.order_resolver import OrderResolver
 from core.services.portfolio import Portfolio
 from core.services.quote_cache import QuoteCache
 from core.services.reconciliation import Reconciler, ReconciliationReport
@@ -74,6 +79,7 @@ from core.services.refusals import REDUCE_WHILE_HELD_AUDIT as REDUCE_WHILE_HELD_
 from core.services.refusals import ConfirmRequired as ConfirmRequired
 from core.services.refusals import OrderRefused as OrderRefused
 from core.services.risk import HoldCause, RiskConfig, RiskEngine
+from core.services.session_view import SessionView
 from core.services.standing_holds import (
     DISABLE_STRATEGY_AUDIT,
     ENABLE_STRATEGY_AUDIT,
@@ -90,6 +96,10 @@ CANCEL_SLICE = 50
 """Orders cancel_all journals and sends per turn of the event loop: about 15 ms of work for paper
 orders on the benchmark VM, so the window repaints between slices instead of freezing for the whole."""
 
+CHANGE_UNANSWERED = (
+    "Whether the change reached the broker shows when the broker answers, or is checked when the connection is "
+    "back; you may change or cancel the order again meanwhile."
+)
 IN_FLIGHT_AT_RESTART = (
     "TradeTerm stopped before the broker confirmed this order; it will be checked with the broker on connect."
 )
@@ -122,6 +132,8 @@ class TradingSession:
         self.oms = OrderManager(bus, journal)
         self.portfolio = Portfolio(bus, self.instruments, self.clock)
         self._reconciler = Reconciler(bus, self.oms, self.portfolio, journal)
+        self._resolver = OrderResolver(self.oms)
+        self._bulk = BulkCanceller(bus, self.oms)
         self.quotes = QuoteCache(bus)
         self.risk = RiskEngine(bus, self.clock, self.quotes, self.portfolio, self.oms, risk)
         self._accounts: dict[AccountId, AccountSlot] = {}
@@ -130,9 +142,13 @@ class TradingSession:
         """Orders in submit, past validation: between their risk check and the broker's answer."""
         self._unanswered_cancels: set[ClientOrderId] = set()
         """Orders restored as PENDING_CANCEL: the process that journaled the cancel died before its answer."""
+        self._modifying: set[ClientOrderId] = set()
+        """Orders whose change (modify) this process has asked and is awaiting the adapter's answer to."""
         bus.subscribe(ConnectionChanged, self._on_connection_changed)
         bus.subscribe(TradingStateChanged, self._on_trading_state_changed)
         bus.subscribe(StrategyDisabled, self._on_strategy_disabled)
+        self.view = SessionView(self)
+        """What the GUI reads (accounts' states, quotes, positions, risk): see session_view.py."""
 
     # --- accounts -------------------------------------------------------------------------------
 
@@ -198,7 +214,9 @@ class TradingSession:
 
     async def _reconcile(self, slot: AccountSlot) -> ReconciliationReport:
         account = slot.adapter.account_id
-        report = await self._reconciler.run(slot.adapter, slot.lost_at, self._unanswered_cancels)
+        replaces = [o.client_order_id for o in self.oms.working(account)
+                    if o.status is OrderStatus.PENDING_REPLACE and o.client_order_id not in self._modifying]
+        report = await self._reconciler.run(slot.adapter, slot.lost_at, self._unanswered_cancels, replaces)
         slot.lost_at = None
         self._unanswered_cancels = {c for c in self._unanswered_cancels
                                     if (o := self.oms.get(c)) is not None and o.account_id != account}
@@ -298,7 +316,8 @@ class TradingSession:
             raise OrderRefused([FieldError("account_id", f"{account_id} is not connected: connect it first.")])
         return slot
 
-    async def submit(self, request: OrderRequest, *, confirmed_by: str | None = None) -> Order:
+    async def submit(self, request: OrderRequest, *, confirmed_by: str | None = None,
+                     intake_key: IntakeKey | None = None) -> Order:
         """Validate, risk-check, journal and send one order; return it (its status tells what the broker said).
 
         Raises OrderRefused, journaling nothing, when a field is wrong or the account is not connected;
@@ -307,11 +326,13 @@ class TradingSession:
         A close or Flatten order (reduce-only) on an account held by the kill switch, a daily-loss limit or
         a reconciliation mismatch raises ConfirmRequired, journaling nothing; sent again with confirmed_by
         (who confirmed), it goes out and the override is audited.
+        intake_key: the strategy's idempotency key, committed in the order's own transaction (not with a
+        DENIED order: a refused request may be sent again); DuplicateIntakeKey if another order holds it.
         """
-        return await self._submit(request, confirmed_by)
+        return await self._submit(request, confirmed_by, intake_key=intake_key)
 
     async def _submit(self, request: OrderRequest, confirmed_by: str | None,
-                      closed_position: Decimal | None = None) -> Order:
+                      closed_position: Decimal | None = None, *, intake_key: IntakeKey | None = None) -> Order:
         slot = self._gate(request.account_id)
         valid, problems = validate_request(request, self.instruments.find(request.symbol))
         if valid is None:
@@ -332,13 +353,13 @@ class TradingSession:
         )
         self._on_their_way += 1  # orders on their way together share journal commits (group_commit.py)
         try:
-            await self._check_journal_send(slot, order, confirmed_by, closed_position)
+            await self._check_journal_send(slot, order, confirmed_by, closed_position, intake_key)
         finally:
             self._on_their_way -= 1
         return order
 
     async def _check_journal_send(self, slot: AccountSlot, order: Order, confirmed_by: str | None,
-                                  closed_position: Decimal | None) -> None:
+                                  closed_position: Decimal | None, intake_key: IntakeKey | None) -> None:
         alone = self._on_their_way == 1
         refusal = self.risk.evaluate(order, confirmed=confirmed_by is not None, closed_position=closed_position)
         if refusal is not None and refusal.confirm:
@@ -349,7 +370,7 @@ class TradingSession:
             raise OrderRefused([FieldError(refusal.field, refusal.reason)])
         if order.origin is OrderOrigin.STRATEGY:
             order.apply(OrderPendingApproval(order.client_order_id, ts=self.clock.now()))
-            await self.oms.create_durably(order, alone=alone)  # a person approves it (or it expires) later
+            await self.oms.create_durably(order, alone=alone, intake_key=intake_key)  # approved (or expires) later
             return
         state, reason = self.risk.state(order.account_id)
         confirmed = confirmed_by is not None and order.origin.reduce_only and state is not TradingState.ACTIVE
@@ -357,7 +378,7 @@ class TradingSession:
             detail = held_audit_detail(order, state, reason)
             self.journal.record_audit(str(confirmed_by), REDUCE_WHILE_HELD_AUDIT, detail)
         order.apply(OrderSubmitted(order.client_order_id, ts=self.clock.now()))
-        await self.oms.create_durably(order, alone=alone)  # durable before the adapter is called
+        await self.oms.create_durably(order, alone=alone, intake_key=intake_key)  # durable before the send
         stop = self._stopped_meanwhile(slot, confirmed)
         if stop is not None:
             self.oms.apply(OrderRejectedEvent(order.client_order_id, f"Not sent: {stop}"))
@@ -397,14 +418,37 @@ class TradingSession:
         return order
 
     async def _send(self, slot: AccountSlot, order: Order) -> None:
+        """Send once. A refusal rejects the order; an unknown fate makes it UNKNOWN, never resent.
+
+        A lost connection halts the account (the reconnect reconciles it); a late or failed answer on a
+        live connection leaves that one order UNKNOWN while the resolver asks the broker about it, and
+        the account trades on (the order counts as working for risk meanwhile).
+        """
         coid = order.client_order_id
         try:
             await slot.adapter.submit(order)
-        except errors.OrderRejected as exc:
+        except (errors.OrderRejected, errors.RateLimited) as exc:  # refused: the broker did not take it
             self.oms.apply(OrderRejectedEvent(coid, str(exc)))
         except (errors.BrokerError, OSError, TimeoutError) as exc:
             self.oms.apply(OrderUnknown(coid, f"{exc}. Not resent; it will be checked with the broker."))
-            self._set_trading(slot, TradingState.HALTED, "Connection problem while sending: reconnect to resume.")
+            if isinstance(exc, errors.ConnectionLost) or slot.connection is not ConnectionState.CONNECTED:
+                self._set_trading(slot, TradingState.HALTED, "Connection problem while sending: reconnect to resume.")
+            else:
+                self._spawn(self._resolve(slot, order))
+
+    async def _resolve(self, slot: AccountSlot, order: Order) -> None:
+        """Resolve one UNKNOWN order with the broker; halt the account only if the broker cannot be read."""
+        try:
+            await self._resolver.resolve(slot.adapter, order)
+        except (errors.BrokerError, OSError, TimeoutError) as exc:
+            if slot.connection is not ConnectionState.CONNECTED:
+                return  # halted already; the reconnect reconciles the order
+            account = slot.adapter.account_id
+            self.bus.publish(LogMessage("ERROR", f"{account}: cannot read the broker's orders ({exc}); trading "
+                                                 f"stops until it can. Reconnect to resume."))
+            self._set_trading(slot, TradingState.HALTED,
+                              f"Cannot read the broker's orders to resolve {order.symbol} order "
+                              f"{order.client_order_id}: reconnect to resume.")
 
     async def modify(
         self, client_order_id: ClientOrderId, quantity: object, limit_price: object = None, stop_price: object = None
@@ -412,12 +456,17 @@ class TradingSession:
         """Change a working order's quantity and prices: validated and risk-checked like a new order.
 
         Raises OrderRefused (nothing sent) for a bad field, a quantity not above what has filled, or a
-        risk refusal; a broker refusal puts the order back as it was and says why (order.reason).
+        risk refusal; a broker refusal puts the order back as it was and says why (order.reason). The
+        change asked is journaled (OrderPendingReplace) before it is sent; when its answer is lost (the
+        connection drops) the order stays PENDING_REPLACE, flagged, and the next reconciliation settles
+        it from the broker's order. Such a flagged order may be changed again.
         """
         order = self.oms.get(client_order_id)
         if order is None:
             raise KeyError(f"no order {client_order_id}")
-        if order.status not in (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED):
+        unresolved = order.status is OrderStatus.PENDING_REPLACE and order.needs_reconciliation \
+            and client_order_id not in self._modifying
+        if order.status not in (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED) and not unresolved:
             raise OrderRefused([FieldError("quantity", f"The order is {order.status.value.lower()}; "
                                                        "only a working order can be changed.")])
         request = OrderRequest(order.account_id, order.symbol, order.side, quantity, order.order_type,
@@ -435,11 +484,16 @@ class TradingSession:
         refusal = self.risk.evaluate(candidate)
         if refusal is not None:
             raise OrderRefused([FieldError(refusal.field, refusal.reason)])
-        self.oms.apply(OrderPendingReplace(client_order_id))
+        self.oms.apply(OrderPendingReplace(client_order_id, new_qty, new_limit, new_stop))
+        self._modifying.add(client_order_id)
         try:
             await self._accounts[order.account_id].adapter.modify(order, new_qty, new_limit, new_stop)
+        except (errors.ConnectionLost, errors.Timeout) as exc:  # the change may or may not have arrived
+            self.oms.apply(OrderModifyUnresolved(client_order_id, f"{str(exc).rstrip('.')}. {CHANGE_UNANSWERED}"))
         except errors.BrokerError as exc:
             self.oms.apply(OrderModifyRejected(client_order_id, str(exc)))
+        finally:
+            self._modifying.discard(client_order_id)
         return order
 
     async def cancel(self, client_order_id: ClientOrderId) -> None:
@@ -462,16 +516,31 @@ class TradingSession:
         except errors.BrokerError as exc:
             self.oms.apply(OrderCancelRejected(order.client_order_id, str(exc)))
 
-    async def cancel_all(self, account_id: AccountId | None = None) -> int:
+    async def cancel_all(self, account_id: AccountId | None = None, *, bulk: bool = False) -> int:
         """Cancel every working order (of one account, or all); return how many were asked.
 
         The orders go in slices of CANCEL_SLICE, one slice per turn of the event loop, so the window
         keeps painting and taking input through a kill switch over thousands of orders. A slice's
         cancel intents are journaled together, in one transaction and one disk flush, before any of
-        its cancels goes out.
+        its cancels goes out. bulk: an account whose adapter has BulkCancel (IB reqGlobalCancel) gets
+        one request for all its orders, then each order still working after a while is canceled on
+        its own; IB's global cancel also cancels orders placed outside TradeTerm (the kill switch).
         """
         working = [o for o in self.oms.working(account_id) if o.status is not OrderStatus.PENDING_CANCEL]
-        sending: list[asyncio.Task[None]] = []
+        sending: list[asyncio.Future[None]] = []
+        if bulk:
+            in_bulk = {a for a, s in self._accounts.items()
+                       if isinstance(s.adapter, BulkCancel) and s.connection is ConnectionState.CONNECTED}
+            for account in in_bulk:
+                adapter = self._accounts[account].adapter
+                assert isinstance(adapter, BulkCancel)
+                mine = [o for o in working if o.account_id == account]
+                if mine:
+                    sending.append(asyncio.ensure_future(self._bulk.cancel(adapter, mine, self._send_cancel)))
+            asked = len(working)
+            working = [o for o in working if o.account_id not in in_bulk]
+        else:
+            asked = len(working)
         journal_failed = False
         for first in range(0, len(working), CANCEL_SLICE):
             if first:
@@ -496,7 +565,7 @@ class TradingSession:
             sending += [asyncio.ensure_future(self.cancel(o.client_order_id))
                         for o in now if o.client_order_id not in sent]
         await asyncio.gather(*sending, return_exceptions=True)
-        return len(working)
+        return asked
 
     async def kill_switch(self, actor: str) -> int:
         """Halt every account, record who did it, cancel every working order everywhere; return cancels asked.
@@ -507,7 +576,7 @@ class TradingSession:
         working = len(self.oms.working())
         self.journal.record_audit(actor, KILL_SWITCH_AUDIT,
                                   f"halted all accounts; cancelling {working} working order(s)")
-        return await self.cancel_all()
+        return await self.cancel_all(bulk=True)
 
     def resume(self, account_id: AccountId | None, actor: str) -> TradingState:
         """Lift the kill switch (None: globally) or an account's daily-loss hold; return the resulting state."""
@@ -590,19 +659,29 @@ class TradingSession:
         return targets, unread
 
     async def record_manual_fill(
-        self, client_order_id: ClientOrderId, quantity: object, price: object, ts: datetime
+        self, client_order_id: ClientOrderId, quantity: object, price: object, ts: datetime,
+        override: ManualFillOverride | None = None,
     ) -> None:
         """Record an execution reported by hand (e-mail desk) at a timezone-aware time ts.
 
-        The order's adapter validates it (ValueError with a `field` naming what to change) and publishes
+        An execution beyond the order's limit (a BUY above it, a SELL below it) is refused with
+        ManualFillRefused("price", ...) unless `override` says who books it anyway and why; that
+        override is audited. A quantity beyond what is open is always refused. The order's adapter
+        then validates the rest (ManualFillRefused with a `field` naming what to change) and publishes
         the fill, which the OMS journals and the portfolio books before this returns.
         """
         order = self.oms.get(client_order_id)
         if order is None:
             raise KeyError(f"no order {client_order_id}")
-        record = getattr(self._accounts[order.account_id].adapter, "record_fill", None)
-        if record is None:
+        adapter = self._accounts[order.account_id].adapter
+        if not isinstance(adapter, ManualFills):
             raise ValueError(
                 f"{order.account_id} reports its own executions; fills can be recorded by hand only on an e-mail desk."
             )
-        record(client_order_id, quantity, price, ts)
+        book_manual_fill(order, adapter, self.journal, self.bus, ManualFillEntry(quantity, price, ts, override))
+
+    # --- GUI facade: the commands the window sends besides orders (its reads are in self.view) ---
+
+    def set_risk_config(self, config: RiskConfig) -> None:
+        """Apply new risk limits at once (the caller has saved them)."""
+        self.risk.set_config(config)

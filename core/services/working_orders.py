@@ -27,6 +27,32 @@ def at_market(order: Order) -> bool:
     return order.order_type is not OrderType.LIMIT
 
 
+def _asked_price(order: Order) -> Decimal | None:
+    """Return the dearest price of the change an order has pending (as fixed_price values the order), or None."""
+    pending = order.pending_replace
+    if pending is None:
+        return None
+    prices = [p.value for p in (pending.limit_price, pending.stop_price) if p is not None]
+    return max(prices, key=abs) if prices else None
+
+
+def counted(order: Order) -> tuple[Decimal, Decimal | None]:
+    """Return the unfilled quantity and fixed price a working order is counted at.
+
+    While a change is pending (PENDING_REPLACE: the broker may work the old order or the new one), the
+    larger of the old and new unfilled quantity, at the dearer of the old and new price.
+    """
+    leaves, price = order.leaves_qty, fixed_price(order)
+    pending = order.pending_replace
+    if pending is None or pending.quantity is None:
+        return leaves, price
+    leaves = max(leaves, pending.quantity.value - order.filled_qty)
+    asked = _asked_price(order)
+    if price is not None and asked is not None:
+        price = max(abs(price), abs(asked))
+    return leaves, price
+
+
 class Share(NamedTuple):
     """What one working order adds to its account and symbol.
 
@@ -157,8 +183,8 @@ class WorkingOrders:
             seq = self._seqs[coid] = len(self._seqs)
         new = None
         if order.is_working:
-            price = fixed_price(order)
-            new = Share(order.account_id, order.instrument.symbol, order.instrument, order.side, order.leaves_qty,
+            leaves, price = counted(order)
+            new = Share(order.account_id, order.instrument.symbol, order.instrument, order.side, leaves,
                         None if price is None else abs(price), seq, at_market(order))
         if self._shares.get(coid) == new:
             return

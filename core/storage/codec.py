@@ -43,6 +43,12 @@ EVENT_TYPES: Mapping[str, type[OrderEvent]] = types.MappingProxyType(
 )
 """Every journaled order event class of core.domain.events, by class name."""
 
+ADDED_FIELDS: Mapping[str, frozenset[str]] = types.MappingProxyType({
+    "OrderPendingReplace": frozenset({"quantity", "limit_price", "stop_price"}),
+})
+"""Event fields added after journals were first written: an older journal's event without them decodes with
+their defaults (None). Every other field is required."""
+
 
 # --- scalars -------------------------------------------------------------------------------------
 
@@ -273,6 +279,8 @@ def decode_event(raw: object) -> OrderEvent:
     if cls is None:
         raise JournalError(f"unknown order event type {name!r}; was this journal written by a newer TradeTerm?")
     fields = {key: value for key, value in raw.items() if key != _EVENT_KEY}
+    for added in ADDED_FIELDS.get(name, ()):
+        fields.setdefault(added, None)
     return _decode_fields(fields, cls, name)
 
 

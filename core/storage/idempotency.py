@@ -1,8 +1,10 @@
-"""IdempotencyStore: the strategy API's own small SQLite file — idempotency keys and each order's signal.
+"""IdempotencyStore: the strategy API's own small SQLite file — each strategy order's signal.
 
-Kept apart from the journal (whose schema others own): `strategy_api.sqlite` in the data dir. A key is
-scoped to its strategy and remembers a hash of the request body and the order it created, so the same
-key with the same body returns that order again and with another body is refused.
+`strategy_api.sqlite` in the data dir keeps the strategy's side of each order (signal time, price, stop
+loss, take profit, remark, replacement). The idempotency keys are not here: each is committed in the
+journal, in the transaction of the order it created (SqliteJournal.find_intake), so that no crash can
+separate a key from its order. Files written by older versions hold the keys of their time in an
+`idempotency_keys` table, which the journal adopts at start (`legacy_keys`, SqliteJournal.adopt_intake_keys).
 """
 
 from __future__ import annotations
@@ -11,21 +13,14 @@ import json
 import os
 import sqlite3
 import threading
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from core.domain import ClientOrderId
+from core.ports.journal import IntakeKey, IntakeRecord
 from core.storage.sqlite_file import unsound_reason
 
 _SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS idempotency_keys (
-        strategy TEXT NOT NULL,
-        key TEXT NOT NULL,
-        body_hash TEXT NOT NULL,
-        client_order_id TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        PRIMARY KEY (strategy, key)
-    )""",
     """CREATE TABLE IF NOT EXISTS signals (
         client_order_id TEXT PRIMARY KEY,
         record TEXT NOT NULL,
@@ -39,7 +34,7 @@ class IdempotencyError(Exception):
 
 
 class IdempotencyStore:
-    """Idempotency keys and order signals in one SQLite file (":memory:" for tests); every write commits."""
+    """Strategy order signals in one SQLite file (":memory:" for tests); every write commits."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = str(path)
@@ -50,7 +45,7 @@ class IdempotencyStore:
                 raise IdempotencyError(
                     f"The strategy API's store {self.path} is corrupt ({reason}). TradeTerm has not changed it. "
                     "Restore it from a backup, or move it away to start an empty one: orders waiting for approval "
-                    "then lose their signal details, and a strategy's retry of an earlier request counts as new."
+                    "then lose their signal details (stop loss, take profit, remark)."
                 )
         try:
             if self.path != ":memory:":
@@ -69,25 +64,16 @@ class IdempotencyStore:
         with self._mutex:
             self._conn.close()
 
-    # --- idempotency keys -----------------------------------------------------------------------
-
-    def lookup(self, strategy: str, key: str) -> tuple[str, str] | None:
-        """Return (body_hash, client_order_id) recorded for the strategy's key, or None."""
+    def legacy_keys(self) -> list[IntakeRecord]:
+        """Return the idempotency keys an older TradeTerm kept here, for the journal to adopt; [] if none."""
         with self._mutex:
-            row = self._conn.execute(
-                "SELECT body_hash, client_order_id FROM idempotency_keys WHERE strategy = ? AND key = ?",
-                (strategy, key),
-            ).fetchone()
-        return None if row is None else (row[0], row[1])
-
-    def remember(self, strategy: str, key: str, body_hash: str, client_order_id: str) -> None:
-        """Record that the strategy's key (with this body) created client_order_id; commit."""
-        now = datetime.now(UTC).isoformat()
-        with self._mutex:
-            self._conn.execute(
-                "INSERT OR IGNORE INTO idempotency_keys VALUES (?, ?, ?, ?, ?)",
-                (strategy, key, body_hash, client_order_id, now),
-            )
+            if self._conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'idempotency_keys'"
+                                  ).fetchone() is None:
+                return []
+            rows = self._conn.execute("SELECT strategy, key, body_hash, client_order_id FROM idempotency_keys"
+                                      ).fetchall()
+        return [IntakeRecord(IntakeKey(strategy, key, body_hash), ClientOrderId(coid))
+                for strategy, key, body_hash, coid in rows]
 
     # --- signals (the approval queue's SignalStore) ---------------------------------------------
 

@@ -9,6 +9,8 @@ a burst of orders share one transaction (`record_event(defer=True)`, `write_defe
 write commits them first, in order). A crash of TradeTerm in that turn, or a power cut, can lose the
 newest reports; reconciliation learns them again from the broker. That halves the disk flushes per
 order. Orders sent together are inserted together (`record_orders`: one transaction, one flush).
+A strategy's idempotency key is inserted in the transaction of the order it created (unique per
+strategy), so a retry of the request after any crash finds that order (`find_intake`).
 The write-ahead log is checkpointed by `write_deferred`, after the orders went out, never inside an
 order's commit (SQLite's automatic checkpoint is off; CHECKPOINT_AT_THE_LATEST bounds the log). One process
 at a time: an exclusive lock on `<file>.lock`. A file this code cannot safely use (not SQLite,
@@ -22,7 +24,7 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -53,7 +55,7 @@ from core.domain import (
     TimeInForce,
     utc_now,
 )
-from core.ports.journal import AuditEntry, JournalError, JournalState
+from core.ports.journal import AuditEntry, DuplicateIntakeKey, IntakeKey, IntakeRecord, JournalError, JournalState
 from core.storage import codec
 from core.storage.lockfile import LockHeld, ProcessLock
 from core.storage.schema import inspect_existing, migrate
@@ -80,6 +82,7 @@ _INSERT_ORDER: Final = (
 )
 _INSERT_EVENT: Final = "INSERT INTO order_events (client_order_id, type, event, ts) VALUES (?, ?, ?, ?)"
 _IS_JOURNALED: Final = "SELECT 1 FROM orders WHERE client_order_id = ?"
+_INSERT_KEY: Final = "INSERT INTO intake_keys (strategy, key, body_hash, client_order_id) VALUES (?, ?, ?, ?)"
 _UPDATE_ORDER: Final = (
     f"UPDATE orders SET {', '.join(f'{column} = ?' for column in _STATE_COLUMNS)} WHERE client_order_id = ?"
 )
@@ -275,11 +278,16 @@ class SqliteJournal:
         """Insert a new order, as first created, with the events it has so far; commit."""
         self.record_orders((order,))
 
-    def record_orders(self, orders: Sequence[Order]) -> None:
+    def record_orders(self, orders: Sequence[Order], keys: Mapping[ClientOrderId, IntakeKey] | None = None) -> None:
         """Insert new orders, as first created, with their events so far, in one transaction (one disk flush).
 
-        All or none: a ValueError (an order already journaled, or modified) or JournalError records none.
+        keys: the strategy's idempotency key of each order that came with one, committed with it.
+        All or none: a ValueError (an order already journaled, or modified; DuplicateIntakeKey for a key
+        another order holds) or JournalError records none.
         """
+        key_rows = [(k.strategy, k.key, k.body_hash, coid) for coid, k in (keys or {}).items()]
+        if any(coid not in {order.client_order_id for order in orders} for *_, coid in key_rows):
+            raise ValueError("an idempotency key was given for an order not in the batch")
         rows = []
         for order in orders:
             if any(isinstance(event, OrderModified) for event in order.events):
@@ -302,6 +310,35 @@ class SqliteJournal:
                 duplicate = rows[conn.total_changes - before][0]
                 raise ValueError(f"order {duplicate} is already journaled") from None
             conn.executemany(_INSERT_EVENT, [event for _, _, events in rows for event in events])
+            before = conn.total_changes
+            try:
+                conn.executemany(_INSERT_KEY, key_rows)
+            except sqlite3.IntegrityError:  # (strategy, key) is unique: the first row not inserted is taken
+                strategy, key, body_hash, _ = key_rows[conn.total_changes - before]
+                raise DuplicateIntakeKey(IntakeKey(strategy, key, body_hash)) from None
+
+    def adopt_intake_keys(self, records: Sequence[IntakeRecord]) -> int:
+        """Journal idempotency keys an older TradeTerm kept beside the journal, each whose order is journaled.
+
+        Keys already journaled (or of orders the journal does not hold) are left alone; return how many were new.
+        """
+        rows = [(r.key.strategy, r.key.key, r.key.body_hash, r.client_order_id, r.client_order_id) for r in records]
+        if not rows:
+            return 0
+        with self._write(f"{len(rows)} idempotency key(s) of an older TradeTerm") as conn:
+            before = conn.total_changes
+            conn.executemany(
+                "INSERT OR IGNORE INTO intake_keys (strategy, key, body_hash, client_order_id) "
+                "SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM orders WHERE client_order_id = ?)", rows)
+            return conn.total_changes - before
+
+    def find_intake(self, strategy: str, key: str) -> IntakeRecord | None:
+        """Return the journaled idempotency key of the strategy and the order it created, or None."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT body_hash, client_order_id FROM intake_keys WHERE strategy = ? AND key = ?", (strategy, key)
+            ).fetchone()
+        return None if row is None else IntakeRecord(IntakeKey(strategy, key, row[0]), ClientOrderId(row[1]))
 
     def record_event(self, order: Order, event: OrderEvent, *, defer: bool = False) -> None:
         """Append event and save the order's new state, in one transaction.

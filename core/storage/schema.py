@@ -9,7 +9,7 @@ from typing import Final
 
 from core.ports.journal import JournalError
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 """The newest format this code reads and writes, kept in PRAGMA user_version."""
 APPLICATION_ID: Final = 0x54725464  # "TrdT" in PRAGMA application_id marks a TradeTerm journal
 _SQLITE_HEADER: Final = b"SQLite format 3\x00"
@@ -65,6 +65,15 @@ MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {
             actor TEXT NOT NULL,
             action TEXT NOT NULL,
             detail TEXT NOT NULL
+        )""",
+    ),
+    2: (  # a strategy's idempotency key is committed with the order it created (a retry finds that order)
+        """CREATE TABLE intake_keys (
+            strategy TEXT NOT NULL,
+            key TEXT NOT NULL,
+            body_hash TEXT NOT NULL,
+            client_order_id TEXT NOT NULL UNIQUE REFERENCES orders (client_order_id),
+            PRIMARY KEY (strategy, key)
         )""",
     ),
 }

@@ -2,8 +2,10 @@
 
 The backend is chosen explicitly (`choose_backend`): the platform's own keyring (Windows Credential
 Locker, macOS Keychain, Secret Service or KWallet on Linux), never a plaintext file silently.
-PYTHON_KEYRING_BACKEND, keyring's documented override, is honoured; `describe_backend` then says
-whether the chosen backend is plaintext, in memory only, or failing.
+PYTHON_KEYRING_BACKEND, keyring's documented override, is honoured unless it names a plaintext
+keyring (keyrings.alt), which is refused like no keyring at all; `describe_backend` then says whether
+the chosen backend is in memory only or failing. Without an OS keyring the app offers an encrypted
+file vault (core/storage/vault.py) and hands it to the store with `use_backend`.
 """
 
 from __future__ import annotations
@@ -18,16 +20,19 @@ import keyring.core
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 
+from core.services.log_redaction import SECRETS
 from core.storage.memory_keyring import MemoryKeyring
+from core.storage.vault import VaultError, VaultKeyring
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SERVICE: Final = "TradeTerm"
 _ENV_OVERRIDE: Final = "PYTHON_KEYRING_BACKEND"
 _NO_KEYRING_HELP: Final = (
-    "No usable OS keyring was found, so TradeTerm cannot keep passwords and tokens. "
-    "On Linux install and unlock a Secret Service provider (GNOME Keyring or KeePassXC) or KWallet; "
-    "Windows and macOS provide one. TradeTerm never stores secrets in plain files."
+    "No usable OS keyring was found and TradeTerm's encrypted secrets vault is not unlocked, so TradeTerm cannot "
+    "keep passwords and tokens. Set up the vault (a master password) from the banner at the top of the window, or "
+    "on Linux install and unlock a Secret Service provider (GNOME Keyring or KeePassXC) or KWallet; Windows and "
+    "macOS provide one. TradeTerm never stores secrets in plain files."
 )
 
 
@@ -44,6 +49,8 @@ class BackendDescription:
     failing: bool
     persistent: bool
     detail: str = ""
+    vault: bool = False
+    """An encrypted file vault (core/storage/vault.py) rather than the OS keyring."""
 
     @property
     def secure(self) -> bool:
@@ -57,6 +64,8 @@ class BackendDescription:
             note = "PLAINTEXT file: secrets are not protected"
         elif not self.persistent:
             note = "in memory only: secrets are lost on exit"
+        elif self.vault:
+            note = "encrypted file vault" + (f" {self.detail}" if self.detail else "")
         else:
             note = "OS keyring"
         return f"{self.name} ({note})"
@@ -83,6 +92,9 @@ def describe_backend(backend: KeyringBackend) -> BackendDescription:
             persistent=bool(chained) and not any(isinstance(item, MemoryKeyring) for item in chained),
             detail="" if chained else "no backends to chain",
         )
+    if isinstance(backend, VaultKeyring):
+        return BackendDescription(name=name, plaintext=False, failing=False, persistent=True,
+                                  detail=str(backend.path), vault=True)
     failing = isinstance(backend, fail.Keyring | null.Keyring)
     return BackendDescription(
         name=name,
@@ -102,15 +114,21 @@ def _is_os_keyring(backend: KeyringBackend) -> bool:
 def choose_backend() -> KeyringBackend:
     """Return the backend named in PYTHON_KEYRING_BACKEND, else the platform's best OS keyring.
 
-    Raise SecretStoreError, saying what to install, if there is none (plaintext and failing backends
-    are never chosen automatically).
+    Raise SecretStoreError, saying what to install, if there is none, or if the override names a
+    plaintext keyring (plaintext and failing backends are never chosen automatically).
     """
     override = os.environ.get(_ENV_OVERRIDE)
     if override is not None:
         try:
-            return keyring.core.load_keyring(override)
+            backend = keyring.core.load_keyring(override)
         except Exception as exc:
             raise SecretStoreError(f"{_ENV_OVERRIDE}={override!r} cannot be loaded: {exc}") from None
+        if describe_backend(backend).plaintext:
+            raise SecretStoreError(
+                f"{_ENV_OVERRIDE}={override!r} names a PLAINTEXT keyring, which TradeTerm refuses: anyone who can "
+                f"read the file reads the secrets. Unset {_ENV_OVERRIDE}; without an OS keyring TradeTerm offers "
+                "an encrypted vault with a master password.")
+        return backend
     candidates = [backend for backend in keyring.backend.get_all_keyring() if _is_os_keyring(backend)]
     if not candidates:
         raise SecretStoreError(_NO_KEYRING_HELP)
@@ -151,6 +169,15 @@ class SecretStore:
             log.info("secrets are kept in %s", describe_backend(self._backend))
         return self._backend
 
+    def use_backend(self, backend: KeyringBackend) -> None:
+        """Keep secrets in backend from now on (the vault the trader unlocked when there is no OS keyring)."""
+        description = describe_backend(backend)
+        if description.plaintext or description.failing:
+            raise SecretStoreError(f"TradeTerm does not keep secrets in {description}.")
+        self._backend = backend
+        self._unavailable = None
+        log.info("secrets are kept in %s", description)
+
     def describe_backend(self) -> BackendDescription:
         """Describe the backend in use (a failing description if none is usable); never raises."""
         try:
@@ -163,15 +190,18 @@ class SecretStore:
         _check_key(key)
         backend = self.backend
         try:
-            return backend.get_password(self.service, key)
+            value = backend.get_password(self.service, key)
         except Exception as exc:
             raise self._error("read", key, exc) from None
+        SECRETS.add(value)  # from now on masked in every log line
+        return value
 
     def set(self, key: str, value: str) -> None:
         """Store value under key, replacing any previous secret."""
         _check_key(key)
         if not isinstance(value, str) or value == "":
             raise ValueError(f"secret {key!r}: the value must be a non-empty string; use delete() to remove it")
+        SECRETS.add(value)  # from now on masked in every log line
         backend = self.backend
         try:
             backend.set_password(self.service, key, value)
@@ -192,5 +222,5 @@ class SecretStore:
         return True
 
     def _error(self, action: str, key: str, exc: Exception, show_message: bool = True) -> SecretStoreError:
-        reason = f"{type(exc).__name__}: {exc}" if show_message else type(exc).__name__
+        reason = f"{type(exc).__name__}: {exc}" if show_message or isinstance(exc, VaultError) else type(exc).__name__
         return SecretStoreError(f"The keyring ({_name(self.backend)}) could not {action} the secret {key!r}: {reason}")

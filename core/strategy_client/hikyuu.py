@@ -39,6 +39,11 @@ def _number(value: object) -> Decimal:
     return Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value))
 
 
+def _on_tick(value: object, tick: Decimal) -> Decimal:
+    """Return a hikyuu price on the instrument's tick: TradeTerm takes at most 10 decimals, and prices on a tick."""
+    return (_number(value) / tick).quantize(Decimal(1), ROUND_HALF_EVEN) * tick
+
+
 class TradeTermOrderBroker:
     """Queue hikyuu's orders in TradeTerm for approval; report TradeTerm's cash and positions back.
 
@@ -116,7 +121,9 @@ class TradeTermOrderBroker:
             if instrument is None:
                 raise ApiRefused(400, "invalid_field", f"TradeTerm does not list {market}{code}.", "symbol")
             tick, lot = Decimal(instrument["tick_size"]), Decimal(instrument["lot_size"])
-            limit = (_number(price) / tick).quantize(Decimal(1), ROUND_HALF_EVEN) * tick
+            limit = _on_tick(price, tick)
+            stop_loss = _on_tick(stoploss, tick) if stoploss else None  # a float like 189.5 * 0.95 has 14 decimals
+            take_profit = _on_tick(goal_price, tick) if goal_price else None
             quantity = (_number(num) / lot).quantize(Decimal(1), ROUND_DOWN) * lot
             signal_time = datetime.now(UTC) if when is None else _as_datetime(when)
         except (ApiRefused, ApiUnavailable, ArithmeticError, ValueError, KeyError) as exc:
@@ -128,8 +135,7 @@ class TradeTermOrderBroker:
                 str(code), side, quantity, self.order_type,
                 limit_price=limit if self.order_type in ("LMT", "STP_LMT") else None,
                 signal_time=signal_time, idempotency_key=f"hku-{uuid.uuid4().hex}", account=self.account,
-                stop_loss=_number(stoploss) if stoploss else None,
-                take_profit=_number(goal_price) if goal_price else None,
+                stop_loss=stop_loss, take_profit=take_profit,
                 signal_price=limit, remark="".join(c for c in notes if c.isprintable())[:256],
             )
         except (ApiRefused, ApiUnavailable) as exc:

@@ -1,10 +1,11 @@
 """EmailSettingsDialog: the SMTP server, the password (keyring only), recipients, and which events are mailed.
 
-The dialog touches no storage or adapter: it is given callables. `save_settings(values)` validates and
-stores the plain settings (raising ValueError, with an optional `field` attribute, on a bad value);
-`save_password(text)` puts the password in the keyring; `send_test(values, password)` is a coroutine
-that sends a test mail (password None: use the stored one) and raises an error whose text says what
-went wrong.
+The dialog touches no storage or adapter: it is given callables. `save(values, password)` validates
+and stores the plain settings and, when a password was typed, the password in the keyring — all or
+nothing: it raises (ValueError with an optional `field` attribute on a bad value) having changed
+nothing, so "Not saved" means nothing was saved. `send_test(values, password)` is a coroutine that
+sends a test mail (password None: use the stored one) and raises an error whose text says what went
+wrong. Cancel stores nothing.
 """
 
 from __future__ import annotations
@@ -35,8 +36,7 @@ from core.ports.notifier import NotificationKind
 from gui.async_op import OpReporter, run_op
 
 SECURITY_CHOICES = (("ssl", "SSL/TLS"), ("starttls", "STARTTLS"), ("plain", "None (server on this computer only)"))
-SaveSettings = Callable[[dict[str, Any]], None]
-SavePassword = Callable[[str], None]
+Save = Callable[[dict[str, Any], str | None], None]
 SendTest = Callable[[dict[str, Any], str | None], Awaitable[None]]
 ERROR_STYLE = "color: #c62828;"
 OK_STYLE = "color: #2e7d32;"
@@ -54,16 +54,15 @@ class EmailSettingsDialog(QDialog):
         self,
         values: Mapping[str, Any],
         has_password: bool,
-        save_settings: SaveSettings,
-        save_password: SavePassword,
+        save: Save,
         send_test: SendTest,
         parent: QWidget | None = None,
+        password_hint: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("emailSettingsDialog")
         self.setWindowTitle("E-mail settings")
-        self._save_settings = save_settings
-        self._save_password = save_password
+        self._save = save
         self._send_test = send_test
         self._reporter = OpReporter(self)
         smtp = dict(values.get("smtp", {}))
@@ -78,7 +77,7 @@ class EmailSettingsDialog(QDialog):
             self.security.addItem(label, key)
         self.security.setCurrentIndex(max(0, self.security.findData(smtp.get("security", "starttls"))))
         self.username = self._line("emailSettings.username", str(smtp.get("username", "")), "name@example.com")
-        self.password = self._line("emailSettings.password", "",
+        self.password = self._line("emailSettings.password", "", password_hint if password_hint is not None else
                                    "stored in the keyring — type to replace" if has_password else "")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.sender = self._line("emailSettings.sender", str(smtp.get("sender", "")), "tradeterm@example.com")
@@ -177,10 +176,8 @@ class EmailSettingsDialog(QDialog):
     def _on_save(self) -> None:
         values = self.values()
         try:
-            self._save_settings(values)
-            if self.password.text():
-                self._save_password(self.password.text())
-        except Exception as exc:
+            self._save(values, self.password.text() or None)
+        except Exception as exc:  # `save` changed nothing: the settings stay as they were
             self._show(f"Not saved: {exc}", ok=False, field=getattr(exc, "field", None))
             return
         self.password.clear()

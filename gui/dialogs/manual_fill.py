@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from PySide6.QtCore import QDateTime, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
@@ -17,7 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.domain import Order, to_decimal
+from core.domain import NumberError, Order, parse_number
+from core.domain.manual_fill import fill_mismatch
 
 FUTURE_TOLERANCE = timedelta(minutes=1)
 
@@ -29,10 +31,14 @@ def _plain(value: Decimal) -> str:
 class ManualFillDialog(QDialog):
     """Enter one execution of a working desk order; OK is refused with a reason until it fits the order.
 
-    Signals: fillEntered(Decimal quantity, Decimal price, datetime ts) on OK; ts is timezone-aware UTC.
+    A price beyond the order's limit is refused unless "Record beyond the limit" is ticked and a reason
+    given; the session audits that override.
+
+    Signals: fillEntered(Decimal quantity, Decimal price, datetime ts, str | None override_reason) on OK;
+    ts is timezone-aware UTC; override_reason is None unless the override is ticked.
     """
 
-    fillEntered = Signal(object, object, object)
+    fillEntered = Signal(object, object, object, object)
 
     def __init__(self, order: Order, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -54,6 +60,13 @@ class ManualFillDialog(QDialog):
         self.time = QDateTimeEdit(QDateTime.currentDateTime(), objectName="manualFill.time")
         self.time.setDisplayFormat("yyyy-MM-dd HH:mm:ss")
         self.time.setCalendarPopup(True)
+        self.override = QCheckBox("Record beyond the limit (audited)", objectName="manualFill.override")
+        self.override.setToolTip("Book an execution the desk reports beyond the order's limit; who and why are "
+                                 "kept in the audit trail.")
+        self.reason = QLineEdit(objectName="manualFill.reason")
+        self.reason.setPlaceholderText("Why the desk executed beyond the limit")
+        self.reason.setEnabled(False)
+        self.override.toggled.connect(self.reason.setEnabled)
         self.error = QLabel("", objectName="manualFill.error")
         self.error.setStyleSheet("color: #c62828;")
         self.error.setWordWrap(True)
@@ -68,6 +81,8 @@ class ManualFillDialog(QDialog):
         form.addRow("Quantity", self.quantity)
         form.addRow("Price", self.price)
         form.addRow("Time (local)", self.time)
+        form.addRow("", self.override)
+        form.addRow("Reason", self.reason)
         layout = QVBoxLayout(self)
         layout.addWidget(headline)
         layout.addLayout(form)
@@ -83,9 +98,9 @@ class ManualFillDialog(QDialog):
         """Return (field, problem) for the first entry that does not fit the order, or None if all fit."""
         order, instrument = self._order, self._order.instrument
         try:
-            qty = to_decimal(self.quantity.text(), "quantity")
-        except (TypeError, ValueError):
-            return "quantity", f"{self.quantity.text()!r} is not a number."
+            qty = parse_number(self.quantity.text(), "quantity")
+        except NumberError as exc:
+            return "quantity", exc.problem
         if qty <= 0:
             return "quantity", "The quantity must be greater than zero."
         if qty > order.leaves_qty:
@@ -93,14 +108,19 @@ class ManualFillDialog(QDialog):
         if not instrument.is_on_lot(qty):
             return "quantity", f"{order.symbol} trades in lots of {_plain(instrument.lot_size)}."
         try:
-            price = to_decimal(self.price.text(), "price")
-        except (TypeError, ValueError):
-            return "price", f"{self.price.text()!r} is not a number."
+            price = parse_number(self.price.text(), "price")
+        except NumberError as exc:
+            return "price", exc.problem
         if price <= 0:
             return "price", "The price must be greater than zero."
         if not instrument.is_on_tick(price):
             return "price", (f"{order.symbol} ticks in {_plain(instrument.tick_size)}; "
                              f"try {instrument.make_price(price).value}.")
+        mismatch = fill_mismatch(order, qty, price)
+        if mismatch is not None and not self.override.isChecked():
+            return mismatch.field, mismatch.message
+        if mismatch is not None and not self.reason.text().strip():
+            return "reason", "Say why the execution is booked beyond the limit: it is kept in the audit trail."
         ts = self.entered_time()
         if ts > datetime.now(UTC) + FUTURE_TOLERANCE:
             return "time", "The time is in the future."
@@ -110,7 +130,7 @@ class ManualFillDialog(QDialog):
 
     def _on_ok(self) -> None:
         problem = self.check()
-        widgets = {"quantity": self.quantity, "price": self.price, "time": self.time}
+        widgets = {"quantity": self.quantity, "price": self.price, "time": self.time, "reason": self.reason}
         for widget in widgets.values():
             widget.setStyleSheet("")
         if problem is not None:
@@ -120,5 +140,7 @@ class ManualFillDialog(QDialog):
             widgets[field].setFocus()
             return
         self.error.setText("")
-        self.fillEntered.emit(to_decimal(self.quantity.text()), to_decimal(self.price.text()), self.entered_time())
+        reason = self.reason.text().strip() if self.override.isChecked() else None
+        self.fillEntered.emit(parse_number(self.quantity.text(), "quantity"), parse_number(self.price.text(), "price"),
+                              self.entered_time(), reason)
         self.accept()

@@ -7,16 +7,18 @@ from collections.abc import Sequence
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QListWidget, QPushButton, QVBoxLayout, QWidget
 
+from core.domain import AccountId
+
 
 class ReconciliationDialog(QDialog):
     """objectName 'reconciliationDialog'; children reconciliation.differences, .acceptButton, .keepHaltedButton.
 
-    Signals: accept_requested(str account_id) when the trader adopts the broker's positions.
+    Signals: accept_requested(AccountId account_id) when the trader adopts the broker's positions.
     """
 
-    accept_requested = Signal(str)
+    accept_requested = Signal(object)  # AccountId
 
-    def __init__(self, account_id: str, differences: Sequence[str], parent: QWidget | None = None) -> None:
+    def __init__(self, account_id: AccountId, differences: Sequence[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("reconciliationDialog")
         self.setWindowTitle(f"{account_id}: books differ from the broker")

@@ -45,7 +45,8 @@ class ApiTokenPanel(QWidget):
 
     Create token makes a strategy's own token (and its settings entry, auto-approve off); the token
     fixes the strategy's name. Turning auto-approve on asks for a confirm that says what it means.
-    `unavailable` (why there is no keyring) disables every action. Signals: changed() after any change.
+    `unavailable` (why there is no keyring) disables every action, and the address then says the API is
+    off instead of showing where nothing listens. Signals: changed() after any change.
     """
 
     changed = Signal()
@@ -55,8 +56,10 @@ class ApiTokenPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("apiTokenPanel")
         self._access, self._actor, self._unavailable = access, actor, unavailable
+        self._url = url
         self.confirm_box: QMessageBox | None = None
         self.url_label = QLabel(url, objectName="apiToken.urlLabel")
+        self.url_label.setWordWrap(True)
         self.table = QTableWidget(0, len(COLUMNS), self, objectName="apiToken.strategiesTable")
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -91,9 +94,31 @@ class ApiTokenPanel(QWidget):
         layout.addWidget(self.status_label)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.name_edit.returnPressed.connect(self._on_create_clicked)
+        if unavailable is None:
+            self.refresh()
+        else:
+            self.set_unavailable(unavailable)
+
+    def set_unavailable(self, reason: str | None) -> None:
+        """Say the API is off and why (reason: why tokens cannot be kept), or make the panel usable again (None)."""
+        self._unavailable = reason
+        if reason is not None:
+            self.show_off("Off: no place to keep strategy tokens")
+            self._say("The strategy API is off: its tokens need the OS keyring or TradeTerm's encrypted vault. "
+                      "Press \"Set up the vault…\" in the banner at the top, or install a Secret Service such "
+                      "as gnome-keyring and restart TradeTerm.", False)
+            self.status_label.setToolTip(reason)
+        else:
+            self.url_label.setText(self._url)
+            self.url_label.setStyleSheet("")
+            self.status_label.setToolTip("")
+            self._say("Strategy tokens can be kept now: create a token for each strategy.", True)
         self.refresh()
-        if unavailable is not None:
-            self._say(f"Strategy tokens cannot be kept: {unavailable}", False)
+
+    def show_off(self, text: str) -> None:
+        """Show, where the address would be, that the API does not listen and why (it has no address)."""
+        self.url_label.setText(text)
+        self.url_label.setStyleSheet("color: #d93025")
 
     def _button(self, text: str, name: str, slot: Callable[[], None], tip: str) -> QPushButton:
         button = QPushButton(text, objectName=f"apiToken.{name}")
@@ -147,6 +172,7 @@ class ApiTokenPanel(QWidget):
     def _update_buttons(self) -> None:
         usable = self._unavailable is None
         row = self._row(self.selected() or "")
+        self.table.setEnabled(usable)
         self.create_button.setEnabled(usable)
         self.name_edit.setEnabled(usable)
         self.copy_button.setEnabled(usable and row is not None and row.has_token)

@@ -7,7 +7,8 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
-from core.domain import Instrument, OrderType, Side, ValidatedRequest, to_decimal
+from core.domain import Instrument, OrderType, Side, ValidatedRequest
+from core.domain.numbers import decimal_or_none
 from core.domain.order_request import plain
 
 TYPE_LABELS = {
@@ -54,10 +55,12 @@ def next_step(text: str, step: Decimal, direction: int) -> Decimal | None:
 
     Empty text counts as zero; text that is not a usable number gives None.
     """
+    current = decimal_or_none(text, signed=True) if text.strip() else Decimal(0)
+    if current is None:
+        return None
     try:
-        current = to_decimal(text) if text.strip() else Decimal(0)
         steps = (current / step).quantize(Decimal(1), rounding=ROUND_FLOOR if direction > 0 else ROUND_CEILING)
-    except (ArithmeticError, TypeError, ValueError):
+    except ArithmeticError:
         return None
     return max((steps + direction) * step, step)
 

@@ -104,7 +104,7 @@ class ChaosRun:
     """Drive `intents` orders through a session against a TwsSimulator with `disconnects` drops; check the books."""
 
     def __init__(self, data_dir: Path, seed: int, intents: int, disconnects: int, ready_timeout_s: float = 15.0,
-                 day_length: int = DAY_LENGTH) -> None:
+                 day_length: int = DAY_LENGTH, realistic: float = 0.0) -> None:
         self.data_dir = data_dir
         self.seed = seed
         self.target = intents
@@ -119,6 +119,7 @@ class ChaosRun:
         self.sim = TwsSimulator(seed=seed, tick_interval_s=0.02)
         self.clock = PacedClock()
         self.pace = Pace(self.rng)
+        self.sim.faults.realistic = realistic  # IB's informational codes mixed in (404, 10349, 399, ...)
 
     def _plan(self, intents: int, disconnects: int) -> dict[int, DropPoint]:
         points = list(DropPoint)

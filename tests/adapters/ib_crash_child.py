@@ -27,6 +27,8 @@ from core.domain import (
     OrderFilled,
     OrderRequest,
     OrderType,
+    Price,
+    Quantity,
     Quote,
     Side,
 )
@@ -47,6 +49,14 @@ class CrashPoint(StrEnum):
     AFTER_ACK = "after_ack"  # IB's acknowledgement reached the adapter; it is not journaled
     BETWEEN_PARTIALS = "between_partials"  # the first of two executions is journaled, the second not yet read
     AFTER_CANCEL_COMMIT = "after_cancel_commit"  # a working order's PENDING_CANCEL is journaled; no cancel sent
+    MODIFY_BEFORE_SEND = "modify_before_send"  # a working order's change (20 -> 30) is journaled; nothing sent
+    MODIFY_AFTER_SEND = "modify_after_send"  # the change is written to the socket; IB's answer is never read
+
+
+MODIFY_POINTS = (CrashPoint.MODIFY_BEFORE_SEND, CrashPoint.MODIFY_AFTER_SEND)
+MODIFIED_QTY = "30"
+MODIFY_STEP = Decimal("0.10")
+"""A change lowers the resting limit by this much (and raises the quantity to MODIFIED_QTY)."""
 
 
 def die() -> None:
@@ -69,6 +79,15 @@ class CrashingIbBroker(IbBroker):
         if self.point is CrashPoint.AFTER_CANCEL_COMMIT:
             die()
         await super().cancel(order)
+
+    async def modify(
+        self, order: Order, quantity: Quantity, limit_price: Price | None, stop_price: Price | None
+    ) -> None:
+        if self.point is CrashPoint.MODIFY_BEFORE_SEND:
+            die()
+        if self.point is CrashPoint.MODIFY_AFTER_SEND:
+            self._ib.placeOrder = self._place_then_die  # type: ignore[method-assign]
+        await super().modify(order, quantity, limit_price, stop_price)
 
     def _place_then_die(self, contract: Any, order: Any) -> Any:
         trade = type(self._ib).placeOrder(self._ib, contract, order)
@@ -120,6 +139,9 @@ async def main(data_dir: Path, port: int, point: CrashPoint, kind: str) -> None:
     order = await session.submit(request)
     if point is CrashPoint.AFTER_CANCEL_COMMIT:
         await session.cancel(order.client_order_id)
+    if point in MODIFY_POINTS:
+        assert order.limit_price is not None
+        await session.modify(order.client_order_id, MODIFIED_QTY, order.limit_price.value - MODIFY_STEP)
     await asyncio.sleep(3)  # fills and commissions have time to arrive: death must come before
     sys.exit(NOT_KILLED)
 

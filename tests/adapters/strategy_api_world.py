@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from core.domain import StrategyId
+from core.services.strategies import StrategyConfig
 from core.services.strategy_api import StrategyApiServer, StrategyTokens
 from core.storage.memory_keyring import MemoryKeyring
 from core.storage.secrets import SecretStore
@@ -73,16 +75,28 @@ class ApiWorld:
         return await asyncio.to_thread(call)
 
 
-async def start_api(tmp_path: Path) -> ApiWorld:
-    world = await make_world(tmp_path, clock=LiveClock())
+def api_tokens() -> StrategyTokens:
+    """Each strategy's token of TOKENS (and the retired shared one), kept in an in-memory keyring."""
     secrets = SecretStore("tradeterm-test", backend=MemoryKeyring())
     for strategy, token in TOKENS.items():
         secrets.set(f"api/strategy/{strategy}", token)
     secrets.set("api/token", RETIRED_TOKEN)
     tokens = StrategyTokens(secrets, environ={})
     tokens.load(TOKENS)
+    return tokens
+
+
+def strategy_config(auto_approve: bool, strategy: str = "momo") -> StrategyConfig:
+    """The strategy's rules, active since an hour ago, its orders approved by a person or (auto_approve) at once."""
+    return StrategyConfig(StrategyId(strategy), datetime.now(UTC) - timedelta(hours=1), auto_approve=auto_approve)
+
+
+async def start_api(tmp_path: Path, *, restore: bool = False, configs: list[StrategyConfig] | None = None) -> ApiWorld:
+    """Serve the API over a paper session whose files are in tmp_path (restore: as a restarted TradeTerm would)."""
+    world = await make_world(tmp_path, clock=LiveClock(), restore=restore, configs=configs)
+    tokens = api_tokens()
     audit: list[tuple[str, str, str]] = []
-    server = StrategyApiServer(world.queue, world.store, tokens, audit=lambda *entry: audit.append(entry))
+    server = StrategyApiServer(world.queue, tokens, audit=lambda *entry: audit.append(entry))
     await server.start()
     return ApiWorld(world, server, tokens, audit)
 

@@ -48,3 +48,11 @@ async def test_random_drops_lose_no_order_duplicate_none_and_leave_the_books_equ
     assert figures.went_unknown > 0 and figures.fills > 0 and figures.cancels > 0 and figures.modifies > 0, context
     assert figures.refusals_by_check.get("duplicate_window", 0) + figures.refusals_by_check.get("order_rate", 0) > 0, \
         context  # the limits were on
+
+
+@pytest.mark.slow
+async def test_with_ibs_notices_mixed_in_no_order_is_lost_or_shown_canceled(tmp_path: Path) -> None:
+    run = ChaosRun(tmp_path, seed=SEED + 1, intents=150, disconnects=15, day_length=150, realistic=0.3)
+    figures = await run.run()
+    context = f"chaos seed {SEED + 1}, realistic 0.3: {figures.line()}"
+    assert (figures.lost, figures.duplicates, figures.mismatches, figures.fill_mismatches) == (0, 0, 0, 0), context

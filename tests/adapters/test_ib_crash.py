@@ -22,9 +22,18 @@ from core.adapters.ib.adapter import IbBroker
 from core.domain import Order, OrderStatus, TradingState
 from core.services.bus import EventBus
 from core.services.reconciliation import NEVER_SENT, ReconciliationReport
+from core.services.replace_resolution import MODIFY_NOT_APPLIED
 from core.services.session import TradingSession
 from core.storage.journal import SqliteJournal
-from tests.adapters.ib_crash_child import ACCOUNT, CLIENT_ID, NOT_KILLED, CrashPoint, ib_config
+from tests.adapters.ib_crash_child import (
+    ACCOUNT,
+    CLIENT_ID,
+    MODIFIED_QTY,
+    MODIFY_STEP,
+    NOT_KILLED,
+    CrashPoint,
+    ib_config,
+)
 from tests.sims.tws import TwsSimulator
 from tests.sims.tws.orders import SimOrder
 from tests.sims.tws.testing import no_decoder_errors
@@ -196,3 +205,43 @@ async def test_killed_after_a_cancel_is_journaled_shows_the_order_working_and_ca
     await back.session.cancel(back.order.client_order_id)
     await until(lambda: back.order.status is OrderStatus.CANCELED, "the order to cancel")
     assert remote.status == "Cancelled" and len(at_ib(sim, back.order)) == 1
+
+
+@pytest.mark.slow
+async def test_killed_before_a_modify_is_sent_shows_the_old_order_working_and_modifiable(
+    sim: TwsSimulator, tmp_path: Path, restart: Callable[[], object]
+) -> None:
+    await kill_child_at(sim, tmp_path, CrashPoint.MODIFY_BEFORE_SEND, "resting")
+    back: Restarted = await restart()  # type: ignore[misc]
+    (remote,) = at_ib(sim, back.order)
+    assert remote.is_working and remote.quantity == Decimal(20), "the change never left the dead process"
+    assert back.status_before_connect is OrderStatus.PENDING_REPLACE
+    assert back.order.status is OrderStatus.ACCEPTED, "settled from IB's order, not left changing forever"
+    assert back.order.quantity.value == Decimal(20) and back.order.limit_price.value == remote.limit_price  # type: ignore[union-attr]
+    assert back.order.reason == MODIFY_NOT_APPLIED
+    assert back.report.ok
+    await still_one_order_after_a_while(sim)
+    await back.session.modify(back.order.client_order_id, MODIFIED_QTY, remote.limit_price - MODIFY_STEP)  # type: ignore[operator]
+    assert back.order.quantity.value == remote.quantity == Decimal(MODIFIED_QTY), "it can be modified again"
+    assert len(at_ib(sim, back.order)) == 1
+
+
+@pytest.mark.slow
+async def test_killed_after_a_modify_left_the_socket_shows_what_ib_works(
+    sim: TwsSimulator, tmp_path: Path, restart: Callable[[], object]
+) -> None:
+    await kill_child_at(sim, tmp_path, CrashPoint.MODIFY_AFTER_SEND, "resting")
+    await until(lambda: any(o.quantity == Decimal(MODIFIED_QTY) for o in sim.book.every_order()),
+                "IB to apply the change")
+    back: Restarted = await restart()  # type: ignore[misc]
+    (remote,) = at_ib(sim, back.order)
+    assert remote.is_working and remote.quantity == Decimal(MODIFIED_QTY), "IB applied the change"
+    assert back.status_before_connect is OrderStatus.PENDING_REPLACE
+    share = back.session.oms.working_index.share(back.order.client_order_id)
+    assert back.order.status is OrderStatus.ACCEPTED
+    assert back.order.quantity.value == Decimal(MODIFIED_QTY), "TradeTerm shows the 30 IB works, not 20"
+    assert back.order.limit_price is not None and back.order.limit_price.value == remote.limit_price
+    assert share is not None and share.leaves == Decimal(MODIFIED_QTY), "risk counts what IB works"
+    assert back.report.ok
+    await still_one_order_after_a_while(sim)
+    assert len(at_ib(sim, back.order)) == 1

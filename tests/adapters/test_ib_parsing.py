@@ -21,6 +21,7 @@ from ib_async import Position as IbPosition
 
 from core.adapters.ib.config import PORT_PRESETS, IbConfig, IbPort
 from core.adapters.ib.parsing import (
+    INFORMATIONAL,
     MAP_ORDER_STATUS,
     MAP_ORDER_TYPE,
     IbErrorKind,
@@ -32,6 +33,7 @@ from core.adapters.ib.parsing import (
     instrument_from_details,
     parse_cash,
     parse_fill,
+    parse_order_state,
     parse_order_status,
     parse_position,
     parse_quote,
@@ -41,12 +43,15 @@ from core.adapters.ib.parsing import (
 )
 from core.domain import AccountId, AssetClass, OrderStatus, OrderType, Side, TimeInForce
 from core.ports.errors import (
+    BrokerApiError,
     BrokerError,
     ConnectionLost,
     InsufficientFunds,
     InvalidInstrument,
     MarketClosed,
+    OrderNotFound,
     OrderRejected,
+    RateLimited,
 )
 from tests.factories import make_instrument, make_order
 
@@ -104,11 +109,17 @@ def test_done_states_of_ib_are_final_or_canceled_here() -> None:
         (103, "Duplicate order id", IbErrorKind.DUPLICATE_ORDER_ID, OrderRejected, "send it again"),
         (1100, "Connectivity between IB and TWS has been lost.", IbErrorKind.CONNECTIVITY_LOST, ConnectionLost,
          "TWS lost its connection to IB's servers"),
-        (202, "Order Canceled - reason:", IbErrorKind.ORDER_CANCELED, BrokerError, "Canceled at IB."),
-        (10147, "OrderId 7 that needs to be cancelled is not found.", IbErrorKind.CANCEL_REJECTED, BrokerError,
+        (202, "Order Canceled - reason:", IbErrorKind.ORDER_CANCELED, BrokerApiError, "Canceled at IB."),
+        (10147, "OrderId 7 that needs to be cancelled is not found.", IbErrorKind.CANCEL_REJECTED, BrokerApiError,
          "IB does not know this order"),
         (10148, "OrderId 7 that needs to be cancelled cannot be cancelled, state: Filled.",
-         IbErrorKind.CANCEL_REJECTED, BrokerError, "state: Filled"),
+         IbErrorKind.CANCEL_REJECTED, BrokerApiError, "state: Filled"),
+        (110, "The price does not conform to the minimum price variation for this contract.",
+         IbErrorKind.PRICE_REFUSED, OrderRejected, "minimum price variation"),
+        (135, "Can't find order with id =7", IbErrorKind.ORDER_NOT_FOUND, OrderNotFound, "cannot find this order"),
+        (100, "Max rate of messages per second has been exceeded:max=50 rec=55 (1)", IbErrorKind.RATE_LIMITED,
+         RateLimited, "Wait 1 s, then try again."),
+        (9999, "Exotic failure", IbErrorKind.ERROR, BrokerApiError, "IB error 9999: Exotic failure"),
     ],
 )
 def test_error_codes_become_the_error_hierarchy_in_words(
@@ -119,6 +130,18 @@ def test_error_codes_become_the_error_hierarchy_in_words(
     raised = to_broker_error(error)
     assert type(raised) is error_type
     assert words in str(raised)
+
+
+@pytest.mark.parametrize("code", [399, 404, 2109, 10311, 10349, 10167, 2104, 9999])
+def test_informational_codes_never_refuse_or_end_an_order(code: int) -> None:
+    kind = translate_error(code, "IB's words").kind
+    assert kind in INFORMATIONAL
+    assert not kind.refuses_new_order and not kind.refuses_modify
+
+
+@pytest.mark.parametrize("code", [110, 135, 105, 329, 10326, 201])
+def test_modify_refusals_are_known(code: int) -> None:
+    assert translate_error(code, "IB's words").kind.refuses_modify
 
 
 def test_farm_notices_are_information_and_unknown_codes_keep_ibs_words() -> None:
@@ -270,3 +293,23 @@ def test_config_presets_and_validation() -> None:
         with pytest.raises(ValueError, match=re.escape(words)):
             IbConfig.from_mapping(bad)
     assert make_instrument().symbol == "AAPL"
+
+
+def test_order_state_reason_is_ibs_latest_word_in_the_traders_terms() -> None:
+    from ib_async import Contract, Trade, TradeLogEntry
+    from ib_async import Order as IbOrder
+    from ib_async import OrderStatus as IbStatus
+
+    when = datetime(2026, 12, 6, 15, 0, tzinfo=UTC)
+    trade = Trade(
+        contract=Contract(secType="STK", symbol="AAPL", currency="USD"),
+        order=IbOrder(orderId=7, action="BUY", totalQuantity=10, orderRef="T261206150000ABCDEFG"),
+        orderStatus=IbStatus(orderId=7, status="Inactive"),
+        log=[TradeLogEntry(when, "PendingSubmit"),
+             TradeLogEntry(when, "Cancelled", "Error 201, reqId 7: Order rejected - reason:Size above the TWS limit",
+                           201),
+             TradeLogEntry(when, "Inactive")],
+    )
+    state = parse_order_state(trade, "AAPL")
+    assert state.status is OrderStatus.REJECTED
+    assert state.reason == "IB rejected the order: Size above the TWS limit"

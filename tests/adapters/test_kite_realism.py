@@ -232,3 +232,25 @@ async def test_answers_carry_the_fields_kite_documents(sim: KiteSimulator) -> No
     assert {"oi_day_high", "oi_day_low", "lower_circuit_limit", "upper_circuit_limit", "depth"} <= set(quote)
     assert quote["lower_circuit_limit"] < quote["last_price"] < quote["upper_circuit_limit"]
     assert await asyncio.to_thread(raw.get_auction_instruments) == []
+
+
+async def test_an_order_pending_longer_than_the_timeout_is_unknown_alone_and_resolved_without_a_halt(
+    sim: KiteSimulator, tmp_path: Path
+) -> None:
+    sim.faults = KiteFaults(pending_s=1.2)
+    session, adapter = await session_on(sim, tmp_path, order_timeout_s=0.4)
+    try:
+        bid = sim.exchange.market.quote("INFY").bid
+        assert bid is not None
+        late = await session.submit(OrderRequest(adapter.account_id, "INFY", Side.BUY, "2", OrderType.LIMIT,
+                                                 str(bid - 20)))
+        assert late.status is OrderStatus.UNKNOWN, "Kite still says OPEN PENDING when our wait ends"
+        assert session.account(adapter.account_id).trading.value == "ACTIVE", "one late order halts nothing"
+        for _ in range(80):
+            if late.status is OrderStatus.ACCEPTED:
+                break
+            await asyncio.sleep(0.05)
+        assert late.status is OrderStatus.ACCEPTED and late.broker_order_id is not None
+        assert sim.requests["POST /orders/regular"] == 1, "never resent"
+    finally:
+        await session.close()

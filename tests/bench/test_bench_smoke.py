@@ -71,11 +71,40 @@ def test_click_to_wire_reaches_the_tws_simulator_and_the_paper_ack() -> None:
         assert sustained["orders"] == sustained["accepted"] == 20 and sustained["orders_per_s"] > 0
 
 
+def test_kill_switch_reaches_tws_in_one_message_and_cancels_every_order() -> None:
+    records = _run("bench.kill_switch", "--orders", "5")
+    by_variant = {record["variant"]: record for record in records}
+    assert set(by_variant) == {"bulk", "one_by_one"}
+    assert by_variant["bulk"]["ib_messages"] == 1 and by_variant["one_by_one"]["ib_messages"] == 5
+    for record in records:
+        assert record["paper_orders"] == record["ib_orders"] == 5
+        assert {"to_wire_p99_ms", "ib_to_wire_p99_ms", "paper_canceled_p99_ms", "all_confirmed_ms"} <= set(record)
+
+
 def test_startup_reports_first_paint_and_memory() -> None:
     (record,) = _run("bench.startup", "--runs", "1", "--symbols", "50", "--stream-seconds", "0.2")
     assert record["bench"] == "startup" and record["runs"] == 1
     assert {"first_paint_median_ms", "rss_idle_mb", "rss_streaming_mb", "peak_rss_mb"} <= set(record)
     assert record["streamed_quotes"] > 0
+
+
+def test_fuzz_numbers_feeds_the_ticket_and_the_api_parser_and_finds_nothing_accepted_wrongly() -> None:
+    (record,) = _run("bench.fuzz_numbers", "--inputs", "3000", "--widget-inputs", "50", "--seed", "1")
+    assert record["bench"] == "fuzz_numbers" and record["inputs"] == 3000
+    assert (record["crashes"], record["accepted_suspicious"], record["refused_plain"]) == (0, 0, 0)
+    assert record["accepted"] > 0 and record["refused"] > 0 and record["widget_inputs"] == 50
+    assert set(record["by_kind"]) >= {"json", "plain", "mutated", "grouped", "other_script", "exponent", "random"}
+
+
+def test_crash_points_kills_at_every_point_and_resolves_each_run() -> None:
+    (record,) = _run("bench.crash_points", "--runs", "2", "--seed", "7")
+    assert record["bench"] == "crash_points" and record["runs_per_point"] == 2
+    points = record["points"]
+    assert isinstance(points, dict) and len(points) == 16
+    assert {"modify_before_send", "modify_after_send", "approval_before_send", "flatten_after_send",
+            "api_intake_before_key", "api_intake_after_key", "api_intake_after_send"} <= set(points)
+    assert all(p["not_killed"] == 0 and p["resolved"] == 2 for p in points.values()), points
+    assert (record["resolved_pct"], record["duplicates"], record["blind_resubmits"]) == (100.0, 0, 0)
 
 
 def test_chaos_prints_one_line_per_broker_with_nothing_lost() -> None:

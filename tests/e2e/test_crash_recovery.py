@@ -15,16 +15,20 @@ from core.adapters.paper.adapter import PaperBroker
 from core.domain import (
     OrderCanceled,
     OrderCancelRejected,
+    OrderModified,
+    OrderModifyRejected,
     OrderPendingCancel,
     OrderRequest,
     OrderStatus,
     OrderSubmitted,
     OrderType,
     OrderUnknown,
+    Price,
     Side,
 )
 from core.services.bus import EventBus
 from core.services.reconciliation import CANCEL_UNANSWERED, NEVER_SENT
+from core.services.replace_resolution import MODIFY_NOT_APPLIED
 from core.services.session import TradingSession
 from core.storage.journal import SqliteJournal
 from tests.e2e.crash_child import ACCOUNT, paper_config
@@ -123,6 +127,58 @@ async def test_a_cancel_of_this_process_is_left_to_the_brokers_answer_on_reconne
         assert order.status is OrderStatus.PENDING_CANCEL, "only a dead process's cancel is put back"
         (remote,) = (await broker.snapshot()).orders
         assert remote.status is OrderStatus.ACCEPTED, "the reconnect asked the broker about it, and it still works"
+    finally:
+        await session.close()
+        session.journal.close()
+
+
+@pytest.mark.slow
+async def test_killed_before_a_modify_reaches_the_broker_shows_the_old_order_working_and_modifiable(
+    tmp_path: Path,
+) -> None:
+    run_child(tmp_path, "modify_before")
+    session, broker, statuses = await restart(tmp_path)
+    assert statuses == [OrderStatus.PENDING_REPLACE], "the journal kept the change asked"
+    (order,) = session.oms.orders()
+    share = session.oms.working_index.share(order.client_order_id)
+    assert share is not None and share.leaves == Decimal(20), "risk counts the larger of old and new while unresolved"
+    report = await session.connect(ACCOUNT)
+    try:
+        (remote,) = (await broker.snapshot()).orders
+        assert (remote.quantity, remote.limit_price) == (Decimal(10), Decimal("181.00")), "the change never left"
+        assert order.status is OrderStatus.ACCEPTED, "settled from the broker's order, not left changing forever"
+        assert (order.quantity.value, order.limit_price) == (Decimal(10), Price("181.00"))
+        assert order.reason == MODIFY_NOT_APPLIED and isinstance(order.events[-1], OrderModifyRejected)
+        assert session.oms.working_index.share(order.client_order_id).leaves == Decimal(10)  # type: ignore[union-attr]
+        assert report.ok
+        await session.modify(order.client_order_id, "20", "180.50")
+        assert order.quantity.value == Decimal(20)
+        (remote,) = (await broker.snapshot()).orders
+        assert remote.quantity == Decimal(20), "it could be modified again"
+    finally:
+        await session.close()
+        session.journal.close()
+
+
+@pytest.mark.slow
+async def test_killed_after_the_broker_applied_a_modify_shows_the_brokers_quantity_and_price(
+    tmp_path: Path,
+) -> None:
+    run_child(tmp_path, "modify_after")
+    session, broker, statuses = await restart(tmp_path)
+    assert statuses == [OrderStatus.PENDING_REPLACE]
+    report = await session.connect(ACCOUNT)
+    try:
+        (order,) = session.oms.orders()
+        (remote,) = (await broker.snapshot()).orders
+        assert (remote.quantity, remote.limit_price) == (Decimal(20), Decimal("180.50")), "the broker applied it"
+        assert order.status is OrderStatus.ACCEPTED
+        assert (order.quantity.value, order.limit_price) == (Decimal(20), Price("180.50")), \
+            "TradeTerm shows what the broker works"
+        assert isinstance(order.events[-1], OrderModified)
+        share = session.oms.working_index.share(order.client_order_id)
+        assert share is not None and share.leaves == Decimal(20), "risk counts the 20 the broker works"
+        assert report.ok
     finally:
         await session.close()
         session.journal.close()

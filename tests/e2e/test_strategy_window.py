@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton, QTableView
 
 from core.domain import AccountId, OrderStatus
 from core.strategy_client.client import ApiRefused, TradeTermClient
-from gui.strategy_setup import StrategySetup
+from gui.controllers.strategies import StrategySetup
 from gui.widgets.api_token_panel import ApiTokenPanel
 from tests.e2e.window_helpers import open_window, until, write_paper_settings
 

@@ -10,7 +10,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
-from gui.about import AboutDialog
+from gui.dialogs.about import AboutDialog
 
 
 def shown(qtbot: QtBot) -> AboutDialog:

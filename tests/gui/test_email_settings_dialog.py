@@ -39,20 +39,18 @@ class Wiring:
     def smtp_config(self, values: dict[str, Any]) -> SmtpConfig:
         return SmtpConfig.from_mapping({**values["smtp"], "timeout_s": self.timeout_s})
 
-    def save_settings(self, values: dict[str, Any]) -> None:
+    def save(self, values: dict[str, Any], password: str | None) -> None:
         self.smtp_config(values)
         NotificationSettings.from_mapping(values)
+        if password is not None:
+            self.secrets.set(SMTP_KEY, password)
         self.store.save({**self.store.load(), "email": values})
-
-    def save_password(self, password: str) -> None:
-        self.secrets.set(SMTP_KEY, password)
 
     async def send_test(self, values: dict[str, Any], password: str | None) -> None:
         await send_test_mail(self.smtp_config(values), lambda: password or self.secrets.get(SMTP_KEY))
 
     def dialog(self, values: dict[str, Any] | None = None) -> EmailSettingsDialog:
-        return EmailSettingsDialog(values or {}, self.secrets.get(SMTP_KEY) is not None, self.save_settings,
-                                   self.save_password, self.send_test)
+        return EmailSettingsDialog(values or {}, self.secrets.get(SMTP_KEY) is not None, self.save, self.send_test)
 
 
 def smtp_values(port: int, security: str = "plain", username: str = "") -> dict[str, Any]:

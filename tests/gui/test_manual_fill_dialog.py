@@ -56,7 +56,8 @@ def test_defaults_to_the_open_quantity_and_limit_price_and_emits_them(qtbot: QtB
     dialog.price.setText("189.45")
     with qtbot.waitSignal(dialog.fillEntered) as signal:
         ok(dialog)
-    qty, price, ts = signal.args
+    qty, price, ts, override = signal.args
+    assert override is None
     assert (qty, price) == (Decimal(200), Decimal("189.45"))
     assert ts.tzinfo is not None and abs(ts - datetime.now(UTC)) < timedelta(minutes=1)
     assert dialog.result() == QDialog.DialogCode.Accepted
@@ -105,6 +106,28 @@ def test_a_time_in_the_future_or_before_the_order_is_refused(qtbot: QtBot) -> No
     ok(dialog)
     assert "before the order was placed" in dialog.error.text()
 
+
+def test_a_price_beyond_the_limit_needs_the_override_and_a_reason(qtbot: QtBot) -> None:
+    dialog = ManualFillDialog(working_order())
+    qtbot.addWidget(dialog)
+    emitted: list[tuple[object, ...]] = []
+    dialog.fillEntered.connect(lambda *args: emitted.append(args))
+    assert dialog.override.isVisibleTo(dialog) and not dialog.override.isChecked()
+    assert not dialog.reason.isEnabled()
+    dialog.price.setText("189.51")  # one tick above the BUY limit of 189.50
+    ok(dialog)
+    assert "above the BUY limit order's limit of 189.50" in dialog.error.text()
+    assert "Record beyond the limit" in dialog.error.text()
+    assert "c62828" in dialog.price.styleSheet() and emitted == []
+    dialog.override.setChecked(True)
+    assert dialog.reason.isEnabled()
+    ok(dialog)
+    assert "Say why" in dialog.error.text() and "c62828" in dialog.reason.styleSheet() and emitted == []
+    dialog.reason.setText("desk confirmed by phone")
+    ok(dialog)
+    [(qty, price, _, reason)] = emitted
+    assert (qty, price, reason) == (Decimal(300), Decimal("189.51"), "desk confirmed by phone")
+    assert dialog.result() == QDialog.DialogCode.Accepted
 
 
 def unnamed_controls(dialog: QWidget) -> list[str]:

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
-from core.domain import AccountId, StrategyId
+from core.domain import AccountId, StrategyId, TradingState
 from core.services.risk import LIMIT_FIELDS, RiskConfig, RiskLimits
 from gui.dialogs.risk_limits import RiskLimitsDialog
 from gui.widgets.trading_state import TradingStateWidget
@@ -90,7 +90,7 @@ def test_a_cross_field_problem_is_shown_on_the_scope_and_field_concerned(qtbot: 
 
 def test_save_writes_global_account_and_strategy_limits(qtbot: QtBot) -> None:
     dialog, saved = make_dialog(qtbot)
-    retype(qtbot, edit(dialog, "max_gross_exposure"), "100,000")
+    retype(qtbot, edit(dialog, "max_gross_exposure"), "100000")
     retype(qtbot, edit(dialog, "blocked_symbols"), "gme, amc")
     dialog.select_scope("account", "PAPER-1")
     assert edit(dialog, "max_order_qty").placeholderText() == "inherit: 10000"
@@ -163,7 +163,8 @@ def test_a_disabled_strategy_can_be_re_enabled_from_its_scope(qtbot: QtBot) -> N
 def test_the_trading_state_widget_shows_the_global_state(qtbot: QtBot) -> None:
     widget = TradingStateWidget()
     qtbot.addWidget(widget)
-    widget.on_trading_state_changed("PAPER-1", "HALTED", "Disconnected.")
-    assert widget.state == "ACTIVE"
-    widget.on_trading_state_changed("", "HALTED", "Kill switch pulled by ana.")
-    assert widget.state == "HALTED" and "HALTED" in widget.text() and widget.toolTip() == "Kill switch pulled by ana."
+    widget.on_trading_state_changed(AccountId("PAPER-1"), TradingState.HALTED, "Disconnected.")
+    assert widget.state is TradingState.ACTIVE
+    widget.on_trading_state_changed(None, TradingState.HALTED, "Kill switch pulled by ana.")
+    assert widget.state is TradingState.HALTED and "HALTED" in widget.text()
+    assert widget.toolTip() == "Kill switch pulled by ana."

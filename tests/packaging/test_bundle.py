@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QImage
 
+from core.storage.vault import VaultKeyring
+
 pytestmark = pytest.mark.packaging
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,7 +49,7 @@ class Bundle:
 
 
 def _plant_secrets(home: Path) -> tuple[dict[str, str], tuple[str, ...], tuple[Path, ...]]:
-    """Put a secret in a file-backed keyring and in TradeTerm's settings, as a developer's machine would have."""
+    """Put a secret in a file-backed keyring, TradeTerm's settings and its vault, as a developer's machine has."""
     env = {
         **os.environ,
         "XDG_DATA_HOME": str(home / "data"),
@@ -75,7 +77,9 @@ def _plant_secrets(home: Path) -> tuple[dict[str, str], tuple[str, ...], tuple[P
     for path, secret in ((keyring_file, keyring_secret), (settings_file, settings_secret)):
         content = path.read_bytes()
         assert any(form in content for form in encodings(secret)), f"the secret was not planted in {path}"
-    return env, (keyring_secret, settings_secret), (keyring_file, settings_file)
+    vault_file = settings_file.parent / "secrets.vault"  # the encrypted vault of a machine without an OS keyring
+    VaultKeyring.create(vault_file, "build-machine-master").set_password("TradeTerm", "smtp/password", keyring_secret)
+    return env, (keyring_secret, settings_secret), (keyring_file, settings_file, vault_file)
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +118,8 @@ def test_the_default_bundle_has_the_default_brokers_and_none_of_the_heavy_sdks(b
     assert set(info["bundled_kinds"]) >= DEFAULT_KINDS
     modules = set(CArchiveReader(str(bundle.executable)).open_embedded_archive("PYZ.pyz").toc)
     assert {"core.adapters.paper.adapter", "core.adapters.ib.adapter", "core.adapters.mail.desk", "qasync",
-            "aiosmtplib", "keyring.backends.SecretService", "keyring.backends.chainer"} <= modules
+            "aiosmtplib", "keyring.backends.SecretService", "keyring.backends.chainer", "core.storage.vault",
+            "cryptography.hazmat.primitives.kdf.argon2"} <= modules
     bundled_heavy = sorted(name for name in modules if name.split(".")[0] in HEAVY_MODULES)
     assert bundled_heavy == []
     resources = bundle.folder / "_internal" / "resources"
@@ -140,6 +145,7 @@ def test_the_frozen_self_check_passes_and_names_what_this_build_left_out(bundle:
     assert summary["adapters"]["ib"]["version"].startswith("2.1")
     assert summary["journal"]["journal_mode"] == "wal"
     assert summary["keyring"]["persistent"] is False and summary["keyring"]["plaintext"] is False
+    assert summary["vault"]["works"] is True, "a machine without an OS keyring needs the encrypted vault"
     assert summary["qt"]["platform"] == "offscreen" and "xcb" in summary["qt"]["available_platforms"]
 
 

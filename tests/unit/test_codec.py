@@ -177,3 +177,10 @@ def test_a_fill_inside_an_order_filled_event_keeps_its_offset_and_digits() -> No
     assert isinstance(back, OrderFilled)
     assert str(back.fill.price) == "99.9900"
     assert back.fill.ts == fill.ts
+
+
+def test_a_pending_replace_from_an_older_journal_loads_without_the_change_asked() -> None:
+    older = {"type": "OrderPendingReplace", "client_order_id": "C1", "ts": "2026-11-20T15:00:00+00:00"}
+    back = codec.decode_event(older)
+    assert isinstance(back, domain.OrderPendingReplace)
+    assert (back.quantity, back.limit_price, back.stop_price) == (None, None, None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,6 +16,7 @@ from core.adapters.paper.adapter import PaperBroker
 from core.adapters.paper.config import PaperConfig
 from core.domain import (
     AccountId,
+    ClientOrderId,
     LogMessage,
     Order,
     OrderEvent,
@@ -26,7 +27,7 @@ from core.domain import (
     Side,
     TradingState,
 )
-from core.ports.journal import JournalError
+from core.ports.journal import IntakeKey, JournalError
 from core.services import group_commit
 from core.services.bus import EventBus
 from core.services.oms import OrderManager
@@ -48,9 +49,9 @@ class CountingJournal(SqliteJournal):
         self.disk_full = False
         self.on_events: Callable[[], None] = lambda: None
 
-    def record_orders(self, orders: Sequence[Order]) -> None:
+    def record_orders(self, orders: Sequence[Order], keys: Mapping[ClientOrderId, IntakeKey] | None = None) -> None:
         self.batches.append(len(orders))
-        super().record_orders(orders)
+        super().record_orders(orders, keys)
 
     def record_events(self, changes: Sequence[tuple[Order, OrderEvent]]) -> None:
         self.event_batches.append([type(event).__name__ for _, event in changes])

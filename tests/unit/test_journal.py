@@ -36,6 +36,7 @@ from core.domain import (
 )
 from core.ports.journal import Journal, JournalError, JournalState
 from core.storage import SqliteJournal
+from core.storage.schema import SCHEMA_VERSION
 from tests.factories import make_fill, make_order
 
 REPO = Path(__file__).resolve().parents[2]
@@ -240,7 +241,7 @@ def test_wal_and_synchronous_full_are_in_force(journal: SqliteJournal, path: Pat
     assert journal.pragma("journal_mode") == "wal"
     assert journal.pragma("synchronous") == 2  # FULL
     assert journal.pragma("foreign_keys") == 1
-    assert journal.pragma("user_version") == 1
+    assert journal.pragma("user_version") == SCHEMA_VERSION
     with closing(sqlite3.connect(path)) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)  # persistent in the file
 
@@ -421,7 +422,7 @@ def test_a_journal_from_a_newer_tradeterm_is_refused_and_left_byte_identical(pat
     with SqliteJournal(path):
         pass
     with closing(sqlite3.connect(path)) as conn:
-        conn.execute("PRAGMA user_version = 2")
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
         conn.commit()
     before = file_bytes(path)
     with pytest.raises(JournalError, match="written by a newer TradeTerm"):

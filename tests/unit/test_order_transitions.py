@@ -99,8 +99,13 @@ def test_transition_pair(current: S, target: S) -> None:
     order = order_in(current)
     event = EVENT_FOR_TARGET[target](order)
     if order.target_status(event) is not target:
-        # Only a partial fill of an order already filled in full cannot be expressed; it is final anyway.
-        assert (current, target) == (S.FILLED, S.PARTIALLY_FILLED)
+        # A partial fill of an order already filled in full cannot be expressed; it is final anyway. While a
+        # change is pending, an acknowledgement or a partial fill does not answer it: the order stays
+        # PENDING_REPLACE (it reaches ACCEPTED / PARTIALLY_FILLED through OrderModified or OrderModifyRejected).
+        assert (current, target) in {(S.FILLED, S.PARTIALLY_FILLED), (S.PENDING_REPLACE, S.ACCEPTED),
+                                     (S.PENDING_REPLACE, S.PARTIALLY_FILLED)}
+        if current is S.PENDING_REPLACE:
+            assert order.target_status(event) is S.PENDING_REPLACE
         return
     events_before = len(order.events)
     allowed = order.apply(event)

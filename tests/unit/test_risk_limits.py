@@ -40,7 +40,7 @@ def test_the_halt_level_cannot_be_below_the_reducing_level() -> None:
 
 def test_text_from_a_form_is_parsed_into_types() -> None:
     limits = RiskLimits.from_dict({
-        "max_order_qty": "1,000", "collar_ticks": "5", "allowed_symbols": "aapl, msft", "fx_rates": "INR=0.012",
+        "max_order_qty": "1000", "collar_ticks": "5", "allowed_symbols": "aapl, msft", "fx_rates": "INR=0.012",
         "max_position": "off", "currency": "eur",
     })
     assert limits.max_order_qty == Decimal(1000) and limits.collar_ticks == 5

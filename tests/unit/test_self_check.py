@@ -43,6 +43,7 @@ def test_all_is_well_with_every_installed_adapter_a_wal_journal_and_a_working_ke
     assert summary["keyring"]["backend"] == MEMORY_KEYRING and summary["keyring"]["persistent"] is False
     assert any("in memory only" in warning for warning in summary["warnings"])
     assert summary["qt"]["platform"] == "offscreen", "with no display the check falls back to offscreen"
+    assert summary["vault"] == {"kdf": "argon2id", "cipher": "AES-256-GCM", "works": True}
     assert summary["tradeterm"]["frozen"] is False
 
 

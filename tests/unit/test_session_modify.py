@@ -11,6 +11,7 @@ import pytest
 from core.adapters.paper.adapter import PaperBroker
 from core.adapters.paper.config import PaperConfig
 from core.domain import AccountId, Order, OrderRequest, OrderStatus, OrderType, Price, Quantity, Side
+from core.ports.errors import ConnectionLost
 from core.services.bus import EventBus
 from core.services.session import OrderRefused, TradingSession
 from core.storage.journal import SqliteJournal
@@ -86,3 +87,52 @@ async def test_a_filled_order_cannot_be_changed(session: TradingSession) -> None
     assert order.status is OrderStatus.FILLED
     with pytest.raises(OrderRefused, match="only a working order"):
         await session.modify(order.client_order_id, "6")
+
+
+class AnswerLostBroker(PaperBroker):
+    """The real paper broker whose connection drops while a change is on its way: before it arrives (applies
+    False), or after the broker applied it, the answer lost (applies True)."""
+
+    mute = False
+    applies = True
+
+    async def modify(self, order: Order, quantity: Quantity, limit_price: Price | None,
+                     stop_price: Price | None) -> None:
+        if not self.applies:
+            raise ConnectionLost("The connection to PAPER-1 dropped")
+        AnswerLostBroker.mute = True
+        try:
+            await super().modify(order, quantity, limit_price, stop_price)
+        finally:
+            AnswerLostBroker.mute = False
+        raise ConnectionLost("The connection to PAPER-1 dropped")
+
+
+@pytest.mark.parametrize("applied", [False, True])
+async def test_a_change_whose_answer_is_lost_is_settled_from_the_broker_on_reconnect(
+    tmp_path: Path, applied: bool
+) -> None:
+    bus = EventBus()
+    session = TradingSession(bus, SqliteJournal(tmp_path / "journal.sqlite"))
+    config = PaperConfig.from_mapping({"state_path": str(tmp_path / "paper.json"), "tick_interval_s": 60})
+    broker = AnswerLostBroker(ACCOUNT, config, lambda e: None if AnswerLostBroker.mute else bus.publish(e))
+    broker.applies = applied
+    session.add_account(broker)
+    await session.connect(ACCOUNT)
+    try:
+        order = await resting_buy(session)
+        old_price = order.limit_price
+        await session.modify(order.client_order_id, "20", old_price.value - Decimal("0.50"))  # type: ignore[union-attr]
+        assert order.status is OrderStatus.PENDING_REPLACE, "its fate is unknown: neither applied nor refused"
+        assert order.needs_reconciliation and "checked when the connection is back" in order.reason
+        share = session.oms.working_index.share(order.client_order_id)
+        assert share is not None and share.leaves == Decimal(20), "risk counts the larger while unresolved"
+        await session.disconnect(ACCOUNT)
+        await session.connect(ACCOUNT)
+        assert order.status is OrderStatus.ACCEPTED
+        (remote,) = (await broker.snapshot()).orders
+        assert order.quantity.value == remote.quantity == (Decimal(20) if applied else Decimal(10))
+        assert not order.needs_reconciliation
+    finally:
+        await session.close()
+        session.journal.close()

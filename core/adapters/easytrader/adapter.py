@@ -571,6 +571,7 @@ class EasytraderBroker:
             filled_qty=entrust.filled,
             status=entrust.status,
             reason=entrust.status_text,
+            limit_price=entrust.price if entrust.price > 0 else None,  # easytrader places limit orders only
         )
 
 

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import os
 from collections.abc import Awaitable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from ib_async import IB, AccountValue, CommissionReport, Contract, ExecutionFilter, PnL, PnLSingle, Ticker, Trade
@@ -47,7 +47,14 @@ from core.domain import (
     Price,
     Quantity,
 )
-from core.ports.broker import BrokerOrderState, BrokerSnapshot, EventSink, QuoteSink, quotes_one_by_one
+from core.ports.broker import (
+    BrokerOrderState,
+    BrokerSnapshot,
+    EventSink,
+    FoundOrder,
+    QuoteSink,
+    quotes_one_by_one,
+)
 from core.ports.errors import (
     AuthenticationFailed,
     BrokerError,
@@ -62,6 +69,7 @@ T = TypeVar("T")
 _DONE = frozenset({"Filled", "Cancelled", "ApiCancelled", "Inactive"})
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _sched_yield = getattr(os, "sched_yield", None)  # POSIX only
+LOOKUP_FILLS_MARGIN = timedelta(minutes=1)
 _WORTH_LOGGING = frozenset({
     IbErrorKind.CONNECTIVITY_LOST, IbErrorKind.CONNECTIVITY_RESTORED, IbErrorKind.WARNING, IbErrorKind.ERROR,
 })
@@ -72,7 +80,8 @@ class IbBroker:
 
     Events:
         ConnectionChanged(account_id, state, message): CONNECTING -> CONNECTED | FAILED on connect;
-            RECONNECTING when TWS drops us (each failed attempt repeats it with the reason), CONNECTED
+            RECONNECTING when TWS drops us (each failed attempt repeats it with the reason), or when TWS
+            loses IB's servers (1100; CONNECTED again on 1101/1102, and the session reconciles), CONNECTED
             again after a reconnect (the session then reconciles); DISCONNECTED on disconnect.
         Quote(symbol, bid, ask, last, close, volume, bid_size, ask_size): market data of subscribed instruments.
         AccountUpdated(account_id, cash): IB's CashBalance per currency, on connect and when it changes.
@@ -107,9 +116,14 @@ class IbBroker:
         self._state = ConnectionState.DISCONNECTED
         self._closing = False
         self._order_id_high = 0
+        self._servers_lost = False
+        """TWS said 1100 (it lost IB's servers) and has not said 1101/1102 yet: the API socket is still up."""
+        self._ids_resync: asyncio.Future[None] | None = None
+        """Set after a 103 until TWS tells the next free order id; new orders wait for it."""
         self._snapshot_lock = asyncio.Lock()
         self._reconnect: asyncio.Task[None] | None = None
         ib = self._ib
+        ib.wrapper.nextValidId = self._on_next_valid_id  # type: ignore[method-assign,assignment]  # ib_async ignores it
         ib.orderStatusEvent += self._tracker.on_status
         ib.execDetailsEvent += self._tracker.on_exec
         ib.commissionReportEvent += self._on_commission
@@ -170,6 +184,10 @@ class IbBroker:
         if self.config.read_only:
             raise OrderRejected("This IB connection is read-only: untick read-only in the connection panel to trade.")
         contract = await self._qualify(order.instrument)
+        if self._ids_resync is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._ids_resync), self.config.request_timeout_s)
+            self._ids_resync = None
         self._require_connected("send the order")
         ib_order = build_order(order, self._account, self.config.outside_rth)
         ib_order.orderId = self._next_order_id()
@@ -185,9 +203,10 @@ class IbBroker:
         try:
             await asyncio.wait_for(asyncio.shield(tracked.ack), self.config.order_timeout_s)
         except TimeoutError:
+            self._tracker.give_up_waiting(tracked)
             raise Timeout(
                 f"IB did not confirm the {order.symbol} order within {self.config.order_timeout_s:g} s; it may be "
-                "working. TradeTerm checks it with IB on reconnect and will not resend it."
+                "working. TradeTerm asks IB about it and will not resend it."
             ) from None
 
     async def cancel(self, order: Order) -> None:
@@ -212,19 +231,22 @@ class IbBroker:
         if tracked is None or trade is None or trade.orderStatus.status in _DONE:
             self._sink(OrderModifyRejected(order.client_order_id, "The order is no longer working at IB."))
             return
+        previous = (trade.order.totalQuantity, trade.order.lmtPrice, trade.order.auxPrice)
         trade.order.totalQuantity = float(quantity.value)
         if limit_price is not None:
             trade.order.lmtPrice = float(limit_price.value)
         if stop_price is not None:
             trade.order.auxPrice = float(stop_price.value)
-        self._tracker.begin_modify(tracked, (quantity, limit_price, stop_price))
+        self._tracker.begin_modify(tracked, (quantity, limit_price, stop_price), previous)
         self._ib.placeOrder(trade.contract, trade.order)
         self._let_tws_read()
         assert tracked.modify is not None
         try:
             await asyncio.wait_for(asyncio.shield(tracked.modify), self.config.order_timeout_s)
         except TimeoutError:
-            raise Timeout(f"IB did not confirm the change within {self.config.order_timeout_s:g} s.") from None
+            self._tracker.give_up_modify(tracked)
+            raise Timeout(f"IB did not confirm the change within {self.config.order_timeout_s:g} s; the order "
+                          "shows what IB last confirmed, and the change if IB confirms it later.") from None
 
     async def subscribe(self, instruments: Sequence[Instrument]) -> None:
         """Stream quotes for these instruments (qualified first); raise InvalidInstrument naming any IB lacks."""
@@ -271,6 +293,43 @@ class IbBroker:
             fills=tuple(self._fills(executions)),
         )
 
+    async def lookup_order(self, order: Order) -> FoundOrder | None:
+        """Find our order at IB by its orderRef in open and completed orders, with its executions (OrderLookup).
+
+        TWS answers requests in the order it reads them, so an order placed before this request and
+        absent from both lists never reached TWS.
+        """
+        self._require_connected("look the order up")
+        ref = str(order.client_order_id)
+        since = execution_filter_time(order.created_at - LOOKUP_FILLS_MARGIN)
+        async with self._snapshot_lock:
+            ib = self._ib
+            open_trades = await self._request(ib.reqOpenOrdersAsync(), "open orders")
+            completed = await self._request(ib.reqCompletedOrdersAsync(False), "completed orders")
+            executions = await self._request(
+                ib.reqExecutionsAsync(ExecutionFilter(acctCode=self._account, time=since)), "executions"
+            )
+        for trade, done in [(t, False) for t in open_trades] + [(t, True) for t in completed]:
+            if trade.order.orderRef == ref:
+                state = parse_order_state(trade, self._symbol_for(trade.contract), completed=done)
+                fills = [f for f in self._fills(executions) if f.client_order_id == order.client_order_id]
+                return FoundOrder(state, tuple(fills))
+        return None
+
+    async def cancel_all_orders(self, orders: Sequence[Order]) -> None:
+        """Cancel every open order at TWS with one reqGlobalCancel (BulkCancel); IB reports each one canceled.
+
+        One message instead of one per order (ib_async paces requests at 45 a second). It also cancels
+        orders placed outside TradeTerm (in TWS, by other clients): a kill switch means everything.
+        """
+        self._require_connected("cancel all orders")
+        for order in orders:
+            tracked = self._tracker.find(order.client_order_id)
+            if tracked is not None:
+                tracked.cancel_requested = True
+        self._ib.reqGlobalCancel()  # type: ignore[no-untyped-call]
+        self._let_tws_read()
+
     # --- connection ------------------------------------------------------------------------------
 
     async def _open(self) -> None:
@@ -308,8 +367,9 @@ class IbBroker:
                 self._ib.reqMktData(await self._qualify(instrument))
 
     def _on_disconnected(self) -> None:
-        if self._closing or self._state is not ConnectionState.CONNECTED:
+        if self._closing or (self._state is not ConnectionState.CONNECTED and not self._servers_lost):
             return
+        self._servers_lost = False
         self._tracker.fail_pending(ConnectionLost(
             "The connection to TWS dropped before IB confirmed the order; TradeTerm checks it on reconnect "
             "and will not resend it."
@@ -370,6 +430,14 @@ class IbBroker:
         if self._local_tws and _sched_yield is not None:
             _sched_yield()
 
+    def _on_next_valid_id(self, order_id: int) -> None:
+        """TWS's answer to reqIds (after a 103): the next order goes out above every id TWS has seen."""
+        self._order_id_high = max(self._order_id_high, order_id - 1)
+        self._ib.client.updateReqId(order_id)  # type: ignore[no-untyped-call]
+        resync, self._ids_resync = self._ids_resync, None
+        if resync is not None and not resync.done():
+            resync.set_result(None)
+
     def _next_order_id(self) -> int:
         """Return an order id above every id used so far (IB answers 103 to a reused one)."""
         order_id = max(self._ib.client.getReqId(), self._order_id_high + 1)
@@ -420,12 +488,23 @@ class IbBroker:
         self._tracker.on_commission(trade, fill, report)
 
     def _on_error(self, req_id: int, code: int, message: str, contract: object) -> None:
+        if code == 103 and self._ids_resync is None:  # ids used elsewhere (TWS, another session): ask for the next
+            self._ids_resync = asyncio.get_running_loop().create_future()
+            self._ib.client.reqIds(1)  # type: ignore[no-untyped-call]
         if self._tracker.on_error(req_id, code, message):
             return
         error = translate_error(code, message)
         if error.kind in _WORTH_LOGGING and code != 200:  # 200 on a request surfaces as InvalidInstrument
             level = "INFO" if error.kind is IbErrorKind.CONNECTIVITY_RESTORED else "WARNING"
             self._sink(LogMessage(level, f"IB {self.account_id}: {error.text}"))
+        if code == 1100 and self._state is ConnectionState.CONNECTED:
+            self._servers_lost = True
+            self._publish(ConnectionState.RECONNECTING, f"TWS at {self._where} lost its connection to IB's servers "
+                                                        "(error 1100): orders cannot reach IB until TWS is back.")
+        elif code in (1101, 1102) and self._servers_lost:
+            self._servers_lost = False  # orders may have filled or ended meanwhile: the session reconciles
+            back = f"TWS is connected to IB's servers again. {self._connected_text()}"
+            self._publish(ConnectionState.CONNECTED, back)
         if code == 1101:
             for instrument in self._subscribed.values():
                 contract_ = self._contracts.get(instrument.symbol)

@@ -41,12 +41,15 @@ from core.domain import (
 from core.ports.broker import BrokerOrderState, BrokerPosition
 from core.ports.errors import (
     AuthenticationFailed,
+    BrokerApiError,
     BrokerError,
     ConnectionLost,
     InsufficientFunds,
     InvalidInstrument,
     MarketClosed,
+    OrderNotFound,
     OrderRejected,
+    RateLimited,
 )
 
 UNSET_DOUBLE = 1.7976931348623157e308
@@ -104,7 +107,10 @@ MAP_SEC_TYPE: Mapping[str, AssetClass] = MappingProxyType({
 class IbErrorKind(StrEnum):
     ORDER_REJECTED = "ORDER_REJECTED"
     INVALID_INSTRUMENT = "INVALID_INSTRUMENT"
+    PRICE_REFUSED = "PRICE_REFUSED"
     ORDER_CANCELED = "ORDER_CANCELED"
+    ORDER_NOT_FOUND = "ORDER_NOT_FOUND"
+    RATE_LIMITED = "RATE_LIMITED"
     DUPLICATE_ORDER_ID = "DUPLICATE_ORDER_ID"
     CANCEL_REJECTED = "CANCEL_REJECTED"
     MODIFY_REJECTED = "MODIFY_REJECTED"
@@ -112,6 +118,7 @@ class IbErrorKind(StrEnum):
     NOT_CONNECTED = "NOT_CONNECTED"
     CONNECTIVITY_LOST = "CONNECTIVITY_LOST"
     CONNECTIVITY_RESTORED = "CONNECTIVITY_RESTORED"
+    NOTICE = "NOTICE"
     WARNING = "WARNING"
     INFO = "INFO"
     ERROR = "ERROR"
@@ -120,28 +127,57 @@ class IbErrorKind(StrEnum):
     def is_order_error(self) -> bool:
         return self in _ORDER_KINDS
 
+    @property
+    def refuses_new_order(self) -> bool:
+        """True if this answer to a new order means IB did not take it (no orderStatus follows)."""
+        return self in _REFUSES_NEW
+
+    @property
+    def refuses_modify(self) -> bool:
+        """True if this answer to a modify means IB kept the order as it was."""
+        return self in _REFUSES_MODIFY
+
 
 _ORDER_KINDS = frozenset({
     IbErrorKind.ORDER_REJECTED, IbErrorKind.INVALID_INSTRUMENT, IbErrorKind.ORDER_CANCELED,
     IbErrorKind.DUPLICATE_ORDER_ID, IbErrorKind.CANCEL_REJECTED, IbErrorKind.MODIFY_REJECTED,
+    IbErrorKind.PRICE_REFUSED, IbErrorKind.ORDER_NOT_FOUND,
+})
+_REFUSES_NEW = frozenset({
+    IbErrorKind.RATE_LIMITED, IbErrorKind.ORDER_REJECTED, IbErrorKind.INVALID_INSTRUMENT, IbErrorKind.PRICE_REFUSED,
+    IbErrorKind.DUPLICATE_ORDER_ID, IbErrorKind.ORDER_NOT_FOUND, IbErrorKind.NOT_CONNECTED,
+})
+_REFUSES_MODIFY = frozenset({
+    IbErrorKind.RATE_LIMITED, IbErrorKind.ORDER_REJECTED, IbErrorKind.INVALID_INSTRUMENT, IbErrorKind.PRICE_REFUSED,
+    IbErrorKind.DUPLICATE_ORDER_ID, IbErrorKind.ORDER_NOT_FOUND, IbErrorKind.MODIFY_REJECTED,
+    IbErrorKind.NOT_CONNECTED,
 })
 
 ERROR_CODES: Mapping[int, tuple[IbErrorKind, str]] = MappingProxyType({
+    100: (IbErrorKind.RATE_LIMITED, "TWS refused the request: more than 50 API messages a second (error 100)."),
     103: (IbErrorKind.DUPLICATE_ORDER_ID,
           "TWS refused the order id as already used (error 103); TradeTerm moved its order ids on. "
           "The order was not placed: send it again."),
     104: (IbErrorKind.MODIFY_REJECTED, "IB cannot modify an order that is already filled or canceled."),
-    110: (IbErrorKind.WARNING, "The price does not fit the instrument's minimum tick; IB may reject it: {detail}"),
+    105: (IbErrorKind.MODIFY_REJECTED, "IB refused the change: it does not match the original order ({detail})."),
+    110: (IbErrorKind.PRICE_REFUSED,
+          "IB refused the price: it does not fit the instrument's minimum price variation at this price level "
+          "(error 110). Use a price on the tick."),
+    135: (IbErrorKind.ORDER_NOT_FOUND, "IB cannot find this order (error 135): {detail}"),
     161: (IbErrorKind.CANCEL_REJECTED, "IB cannot cancel the order in its current state: {detail}"),
     200: (IbErrorKind.INVALID_INSTRUMENT,
           "IB has no contract for {subject}: check the symbol, exchange and currency."),
     201: (IbErrorKind.ORDER_REJECTED, "IB rejected the order: {detail}"),
     202: (IbErrorKind.ORDER_CANCELED, "Canceled at IB{detail_suffix}."),
+    321: (IbErrorKind.ORDER_REJECTED, "IB could not validate the request: {detail}"),
     326: (IbErrorKind.CLIENT_ID_IN_USE,
           "Client id {subject} is already in use by another program connected to TWS."),
+    329: (IbErrorKind.MODIFY_REJECTED, "IB refused the change: the order type cannot be changed ({detail})."),
     354: (IbErrorKind.WARNING,
           "No market data subscription for {subject}: quotes need a data subscription in IB Account Management."),
-    399: (IbErrorKind.WARNING, "IB notice on the order: {detail}"),
+    399: (IbErrorKind.NOTICE, "IB notice on the order: {detail}"),
+    404: (IbErrorKind.NOTICE, "Held by IB while it locates shares to borrow for the short sale: {detail}"),
+    434: (IbErrorKind.ORDER_REJECTED, "IB refused the order: the order size cannot be zero."),
     502: (IbErrorKind.NOT_CONNECTED,
           "Could not connect to TWS: start TWS or IB Gateway and enable API socket clients "
           "(Global Configuration > API > Settings)."),
@@ -157,14 +193,26 @@ ERROR_CODES: Mapping[int, tuple[IbErrorKind, str]] = MappingProxyType({
     2106: (IbErrorKind.INFO, "Historical data farm OK: {detail}"),
     2107: (IbErrorKind.INFO, "Historical data farm inactive but available on demand: {detail}"),
     2108: (IbErrorKind.INFO, "Market data farm inactive but available on demand: {detail}"),
+    2109: (IbErrorKind.NOTICE, "IB ignores 'outside regular trading hours' for this order type and exchange: "
+                               "the order works in regular hours only."),
     2157: (IbErrorKind.WARNING, "The security definition server of IB is disconnected: {detail}"),
     2158: (IbErrorKind.INFO, "Security definition server OK: {detail}"),
     10147: (IbErrorKind.CANCEL_REJECTED, "IB does not know this order, so it cannot be canceled."),
     10148: (IbErrorKind.CANCEL_REJECTED, "IB cannot cancel the order any more: {detail}"),
     10167: (IbErrorKind.INFO, "Showing delayed market data: {detail}"),
+    10311: (IbErrorKind.NOTICE, "IB routes this order directly to the exchange (fees may be higher): {detail}"),
     10326: (IbErrorKind.MODIFY_REJECTED, "IB refused the change to the order: {detail}"),
+    10349: (IbErrorKind.NOTICE, "IB set the order's time in force to DAY (your TWS order preset); it is working."),
 })
-"""IB error codes to what they mean for TradeTerm, with the text a trader reads ({detail} is IB's own words)."""
+"""IB error codes to what they mean for TradeTerm, with the text a trader reads ({detail} is IB's own words).
+
+A code that is not here never ends an order: IB ends an order with an orderStatus (Cancelled,
+Inactive, Filled), and TradeTerm waits for it (ib_async itself marks a Trade Cancelled on any code
+outside its short warning list, while TWS keeps working the order: 10349, 10311, 161, ...).
+"""
+
+INFORMATIONAL = frozenset({IbErrorKind.NOTICE, IbErrorKind.WARNING, IbErrorKind.INFO, IbErrorKind.ERROR})
+"""Kinds that, on their own, change nothing about an order: they are shown on it as a note."""
 
 _MARGIN_WORDS = re.compile(r"margin|equity with loan|insufficient|buying power|funds", re.IGNORECASE)
 _CLOSED_WORDS = re.compile(r"market (is )?closed|outside (of )?(regular )?trading hours|not open", re.IGNORECASE)
@@ -224,9 +272,15 @@ def to_broker_error(error: IbError) -> BrokerError:
         if _CLOSED_WORDS.search(error.detail):
             return MarketClosed(f"The market is closed for this order: {error.detail}")
         return OrderRejected(error.text)
+    if error.kind is IbErrorKind.PRICE_REFUSED:
+        return OrderRejected(error.text)
+    if error.kind is IbErrorKind.ORDER_NOT_FOUND:
+        return OrderNotFound(error.text)
+    if error.kind is IbErrorKind.RATE_LIMITED:
+        return RateLimited(error.text, retry_after_s=1.0)
     if error.kind in (IbErrorKind.NOT_CONNECTED, IbErrorKind.CONNECTIVITY_LOST):
         return ConnectionLost(error.text)
-    return BrokerError(error.text)
+    return BrokerApiError(error.text, error.code)
 
 
 # --- numbers -------------------------------------------------------------------------------------
@@ -379,9 +433,8 @@ def parse_order_state(trade: Trade, symbol: str, completed: bool = False) -> Bro
     order, status = trade.order, trade.orderStatus
     filled = to_decimal(order.filledQuantity if completed else status.filled) or Decimal(0)
     perm_id = order.permId or status.permId
-    reason = ""
-    if trade.log and trade.log[-1].errorCode:
-        reason = translate_error(trade.log[-1].errorCode, trade.log[-1].message).text
+    said = next((entry for entry in reversed(trade.log) if entry.errorCode), None)  # IB's latest word on it
+    reason = translate_error(said.errorCode, _ib_words(said.message)).text if said is not None else ""
     return BrokerOrderState(
         client_order_id=client_order_id_of(order.orderRef),
         broker_order_id=BrokerOrderId(str(perm_id) if perm_id else f"{order.clientId}:{order.orderId}"),
@@ -391,7 +444,20 @@ def parse_order_state(trade: Trade, symbol: str, completed: bool = False) -> Bro
         filled_qty=filled,
         status=parse_order_status(status.status, filled),
         reason=reason,
+        limit_price=_positive(order.lmtPrice) if "LMT" in order.orderType else None,
+        stop_price=_positive(order.auxPrice) if "STP" in order.orderType else None,
     )
+
+
+def _positive(value: float | Decimal | None) -> Decimal | None:
+    number = to_decimal(value)
+    return number if number is not None and number > 0 else None
+
+
+def _ib_words(log_message: str) -> str:
+    """Return IB's own text from an ib_async log message ("Error 201, reqId 7: Order rejected - reason:...")."""
+    head, sep, rest = log_message.partition(": ")
+    return rest if sep and head.startswith(("Error ", "Warning ")) else log_message
 
 
 def parse_position(position: IbPosition) -> BrokerPosition:

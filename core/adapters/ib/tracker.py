@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from ib_async import CommissionReport, Contract, Trade
 from ib_async import Fill as IbFill
@@ -33,17 +34,20 @@ from core.domain import (
     OrderFilled,
     OrderModified,
     OrderModifyRejected,
+    OrderNote,
     Price,
     Quantity,
 )
+from core.domain import OrderRejected as OrderRejectedEvent
 from core.ports.broker import EventSink
-from core.ports.errors import BrokerError, OrderRejected
+from core.ports.errors import BrokerError, OrderRejected, RateLimited
 
 log = logging.getLogger(__name__)
 
 _WORKING = frozenset({"PreSubmitted", "Submitted", "ApiUpdate"})
 _IGNORED = frozenset({"PendingSubmit", "ApiPending", "PendingCancel"})
 _CANCELED = frozenset({"Cancelled", "ApiCancelled"})
+_LOCAL_VERDICTS = frozenset({"Cancelled", "ValidationError"})
 CANCELED_BY_TRADER = "Canceled at your request."
 CANCELED_AT_IB = "Canceled at IB."
 INACTIVE = "IB made the order inactive: it will not trade (check permissions, margin and the order's fields in TWS)."
@@ -63,6 +67,12 @@ class Tracked:
     ack: asyncio.Future[None] | None = None
     modify: asyncio.Future[None] | None = None
     modify_target: tuple[Quantity, Price | None, Price | None] | None = None
+    modify_previous: tuple[Any, Any, Any] | None = None
+    """ib_async's (totalQuantity, lmtPrice, auxPrice) before the change, put back if IB refuses it."""
+    late: bool = False
+    """The submit gave up waiting for IB's answer: a refusal that comes later is published as an event."""
+    last_note: str = ""
+    """IB's latest message about the order (e.g. 201's reason), the reason shown if IB then ends it."""
 
     @property
     def awaiting_ack(self) -> bool:
@@ -81,8 +91,11 @@ class OrderTracker:
         OrderFilled(client_order_id, fill): once per execId, with the commission report's commission.
         OrderCanceled(client_order_id, reason): Cancelled status, error 202, or IB ending a live order.
         OrderCancelRejected(client_order_id, reason): errors 10147, 10148, 161.
-        OrderModified / OrderModifyRejected(client_order_id, …): the answer to a re-sent order.
-        LogMessage(level, text): IB warnings about one of our orders.
+        OrderModified / OrderModifyRejected(client_order_id, …): the answer to a re-sent order (refused at
+            once on 110, 135, 105, 10326; ib_async's copy of the order is put back as IB keeps it).
+        OrderNote(client_order_id, text): any other IB message about the order (404, 10349, 399, 2109, ...);
+            the order's status does not change.
+        LogMessage(level, text): the same notes, for the log.
     """
 
     def __init__(
@@ -111,9 +124,30 @@ class OrderTracker:
         self.by_order_id[order_id] = client_order_id
         return tracked
 
-    def begin_modify(self, tracked: Tracked, target: tuple[Quantity, Price | None, Price | None]) -> None:
+    def begin_modify(self, tracked: Tracked, target: tuple[Quantity, Price | None, Price | None],
+                     previous: tuple[Any, Any, Any]) -> None:
+        """Note a change about to be sent; `previous` is ib_async's quantity and prices before it."""
         tracked.modify = asyncio.get_running_loop().create_future()
         tracked.modify_target = target
+        tracked.modify_previous = previous
+
+    def give_up_waiting(self, tracked: Tracked) -> None:
+        """The submit stopped waiting for IB's answer (the order is UNKNOWN): a late answer is published instead."""
+        tracked.late = True
+        if tracked.ack is not None:
+            tracked.ack.add_done_callback(_retrieve)
+
+    def give_up_modify(self, tracked: Tracked) -> None:
+        """The modify stopped waiting for IB: ib_async's copy goes back to what IB last confirmed.
+
+        If TWS applies the change after all, its openOrder shows the new fields and OrderModified follows
+        then; a status of the order as it was publishes nothing.
+        """
+        if tracked.trade is not None and tracked.modify_previous is not None:
+            order = tracked.trade.order
+            order.totalQuantity, order.lmtPrice, order.auxPrice = tracked.modify_previous
+        if tracked.modify is not None:
+            tracked.modify.add_done_callback(_retrieve)
 
     def find(self, client_order_id: ClientOrderId) -> Tracked | None:
         return self.tracked.get(client_order_id)
@@ -185,10 +219,11 @@ class OrderTracker:
             else:
                 self._close(tracked, CANCELED_BY_TRADER if tracked.cancel_requested else CANCELED_AT_IB)
         elif status == "Inactive":
+            reason = tracked.last_note or INACTIVE
             if tracked.awaiting_ack:
-                self._refuse(tracked, OrderRejected(INACTIVE))
+                self._refuse(tracked, OrderRejected(reason))
             else:
-                self._close(tracked, INACTIVE)
+                self._close(tracked, reason)
 
     def on_exec(self, trade: Trade, fill: IbFill) -> None:
         exec_id = fill.execution.execId
@@ -207,26 +242,33 @@ class OrderTracker:
             self._publish_fill(report.execId)
 
     def on_error(self, req_id: int, code: int, message: str) -> bool:
-        """Handle an error about one of our orders; return False if req_id is not an order of ours."""
+        """Handle an error about one of our orders; return False if req_id is not an order of ours.
+
+        Only an orderStatus ends an order. An IB code ends nothing on its own, except a refusal of
+        what is being asked right now: a new order IB did not take (201, 110, 103, 200, 135), a
+        modify IB did not apply (110, 135, 105, 10326: the order keeps working as it was), a cancel
+        IB did not do (161, 10147, 10148). Every other code becomes a note on the order.
+        """
         coid = self.by_order_id.get(req_id)
         tracked = self.tracked.get(coid) if coid is not None else None
         if tracked is None:
             return False
         error = translate_error(code, message, subject=tracked.symbol)
         kind = error.kind
-        if kind in (IbErrorKind.WARNING, IbErrorKind.INFO):
-            self._sink(LogMessage("WARNING", f"{tracked.symbol} order {tracked.client_order_id}: {error.text}"))
-        elif kind is IbErrorKind.CANCEL_REJECTED:
+        if kind is IbErrorKind.CANCEL_REJECTED:
+            self._undo_local_status(tracked, code, before_cancel=True)
             tracked.cancel_requested = False
             self._sink(OrderCancelRejected(tracked.client_order_id, error.text))
         elif kind is IbErrorKind.ORDER_CANCELED:
             self._close(tracked, CANCELED_BY_TRADER if tracked.cancel_requested else error.text)
-        elif tracked.awaiting_modify or kind is IbErrorKind.MODIFY_REJECTED:
+        elif tracked.awaiting_modify and kind.refuses_modify:
+            self._undo_local_status(tracked, code)
             self._refuse_modify(tracked, error.text)
-        elif tracked.awaiting_ack:
+        elif tracked.awaiting_ack and kind.refuses_new_order:
             self._refuse(tracked, to_broker_error(error))
         else:
-            self._close(tracked, error.text)
+            self._undo_local_status(tracked, code)
+            self._note(tracked, error.text)
         return True
 
     # --- helpers ---------------------------------------------------------------------------------
@@ -255,6 +297,8 @@ class OrderTracker:
         tracked.closed = True
         if tracked.ack is not None and not tracked.ack.done():
             tracked.ack.set_exception(error)
+        if tracked.late and isinstance(error, OrderRejected | RateLimited):  # the order is UNKNOWN: say it now
+            self._sink(OrderRejectedEvent(tracked.client_order_id, str(error)))
 
     def _close(self, tracked: Tracked, reason: str) -> None:
         if tracked.closed:
@@ -263,17 +307,52 @@ class OrderTracker:
         self._sink(OrderCanceled(tracked.client_order_id, reason))
 
     def _finish_modify(self, tracked: Tracked) -> None:
-        if not tracked.awaiting_modify or tracked.modify_target is None:
+        """Publish the change once TWS's own copy of the order (its latest openOrder) shows it."""
+        if not tracked.awaiting_modify or tracked.modify_target is None or tracked.trade is None:
             return
         quantity, limit, stop = tracked.modify_target
+        if not _shows(tracked.trade, quantity, limit, stop):
+            return  # a status of the order as it was (a fill, say): the change is still on its way
+        tracked.modify_target = tracked.modify_previous = None
         self._sink(OrderModified(tracked.client_order_id, quantity, limit, stop))
         assert tracked.modify is not None
         tracked.modify.set_result(None)
 
     def _refuse_modify(self, tracked: Tracked, reason: str) -> None:
+        """IB kept the order as it was: put ib_async's copy back too, so the next change starts from IB's."""
+        if tracked.trade is not None and tracked.modify_previous is not None:
+            order = tracked.trade.order
+            order.totalQuantity, order.lmtPrice, order.auxPrice = tracked.modify_previous
+        tracked.modify_target = tracked.modify_previous = None
         self._sink(OrderModifyRejected(tracked.client_order_id, reason))
         if tracked.modify is not None and not tracked.modify.done():
             tracked.modify.set_result(None)
+
+    def _note(self, tracked: Tracked, text: str) -> None:
+        """Show IB's message on the order (reason column and log) without changing its status."""
+        tracked.last_note = text
+        self._sink(OrderNote(tracked.client_order_id, text))
+        self._sink(LogMessage("WARNING", f"{tracked.symbol} order {tracked.client_order_id}: {text}"))
+
+    @staticmethod
+    def _undo_local_status(tracked: Tracked, code: int, before_cancel: bool = False) -> None:
+        """Put back the status ib_async had before it marked the trade Cancelled/ValidationError for `code`.
+
+        ib_async marks a trade Cancelled on any error code outside its warning list (10349, 10311, 161,
+        135, ...) and ValidationError on a warning, while TWS keeps working the order. Left so, ib_async
+        would refuse to modify it and TradeTerm's reconcile would read it as canceled. `before_cancel`:
+        IB refused a cancel, so the status before ib_async's own PendingCancel is the one to restore.
+        """
+        trade = tracked.trade
+        if trade is None or not trade.log:
+            return
+        last = trade.log[-1]
+        if last.errorCode != code or trade.orderStatus.status not in _LOCAL_VERDICTS:
+            return
+        skip = ("PendingCancel",) if before_cancel else ()
+        previous = next((e.status for e in reversed(trade.log[:-1]) if not e.errorCode and e.status not in skip),
+                        "PendingSubmit")
+        trade.orderStatus.status = previous
 
     def _publish_fill(self, exec_id: str) -> None:
         fill = self._waiting.pop(exec_id, None)
@@ -289,3 +368,17 @@ class OrderTracker:
         if not fill.commissionReport.execId:
             self._sink(LogMessage("WARNING", f"IB sent no commission for execution {exec_id}; it is booked as zero."))
         self._sink(OrderFilled(coid, parse_fill(fill, self._account_id, self._symbol_for(fill.contract))))
+
+
+def _shows(trade: Trade, quantity: Quantity, limit: Price | None, stop: Price | None) -> bool:
+    """Whether ib_async's copy of the order (updated by each openOrder from TWS) has these fields."""
+    order = trade.order
+    return float(order.totalQuantity) == float(quantity.value) \
+        and (limit is None or order.lmtPrice == float(limit.value)) \
+        and (stop is None or order.auxPrice == float(stop.value))
+
+
+def _retrieve(future: asyncio.Future[None]) -> None:
+    """Mark a late answer's exception as seen: nobody awaits the ack of an order whose submit gave up."""
+    if not future.cancelled():
+        future.exception()

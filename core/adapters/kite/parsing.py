@@ -291,7 +291,17 @@ def parse_order_state(order: Mapping[str, Any]) -> BrokerOrderState:
         filled_qty=filled,
         status=parse_order_status(str(order.get("status") or ""), filled),
         reason=str(order.get("status_message") or ""),
+        limit_price=_reported_price(order.get("price")),
+        stop_price=_reported_price(order.get("trigger_price")),
     )
+
+
+def _reported_price(raw: object) -> Decimal | None:
+    """Return a price of an /orders entry; Kite writes 0 for a price the order does not have."""
+    if raw is None or raw == "":
+        return None
+    value = decimal_of(raw)
+    return value if value > 0 else None
 
 
 def parse_fill(trade: Mapping[str, Any], account_id: AccountId, client_order_id: ClientOrderId | None) -> Fill:

@@ -33,18 +33,12 @@ from core.domain import (
 from core.ports.broker import BrokerOrderState, BrokerPosition, BrokerSnapshot, EventSink, QuoteSink
 from core.ports.errors import ConnectionLost, InvalidInstrument, OrderRejected, Timeout
 from core.ports.mailer import Mailer, MailError, MailMessage
+from core.ports.manual_fills import ManualFillRefused
 
 KIND = "email_desk"
+__all__ = ["EmailDeskBroker", "ManualFillRefused", "create"]
 FUTURE_TOLERANCE = timedelta(minutes=1)
 _FILLABLE = (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED, OrderStatus.PENDING_CANCEL, OrderStatus.CANCELED)
-
-
-class ManualFillRefused(ValueError):
-    """A recorded execution does not fit its order; `field` names what to change."""
-
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        super().__init__(message)
 
 
 class EmailDeskBroker:
@@ -117,6 +111,8 @@ class EmailDeskBroker:
             tick_size=order.instrument.tick_size,
             lot_size=order.instrument.lot_size,
             created_at=order.created_at,
+            limit_price=order.limit_price.value if order.limit_price is not None else None,
+            stop_price=order.stop_price.value if order.stop_price is not None else None,
         )
         message = MailMessage(
             order_subject(order), order_body(order, desk_order.broker_order_id), self._config.desk,
@@ -175,7 +171,7 @@ class EmailDeskBroker:
         )
         orders = tuple(
             BrokerOrderState(o.client_order_id, o.broker_order_id, o.symbol, o.side, o.quantity, o.filled_qty,
-                             o.status, o.reason)
+                             o.status, o.reason, o.limit_price, o.stop_price)
             for o in state.orders.values()
         )
         fills = tuple(f for f in state.fills if fills_since is None or f.ts >= fills_since)

@@ -37,6 +37,9 @@ class DeskOrder:
     status: OrderStatus = OrderStatus.SUBMITTED
     filled_qty: Decimal = ZERO
     reason: str = ""
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+    """The prices mailed (the desk never changes them); absent in files written before they were kept."""
 
     @property
     def leaves_qty(self) -> Decimal:
@@ -135,6 +138,8 @@ def _encode_order(order: DeskOrder) -> dict[str, Any]:
         "status": order.status.value,
         "filled_qty": str(order.filled_qty),
         "reason": order.reason,
+        **({"limit_price": str(order.limit_price)} if order.limit_price is not None else {}),
+        **({"stop_price": str(order.stop_price)} if order.stop_price is not None else {}),
     }
 
 
@@ -152,4 +157,6 @@ def _decode_order(raw: dict[str, Any]) -> DeskOrder:
         status=OrderStatus(raw["status"]),
         filled_qty=Decimal(raw["filled_qty"]),
         reason=str(raw["reason"]),
+        limit_price=Decimal(raw["limit_price"]) if raw.get("limit_price") is not None else None,
+        stop_price=Decimal(raw["stop_price"]) if raw.get("stop_price") is not None else None,
     )

@@ -40,7 +40,15 @@ from core.domain import (
     Price,
     Quantity,
 )
-from core.ports.broker import BrokerOrderState, BrokerPosition, BrokerSnapshot, EventSink, QuoteSink, quotes_one_by_one
+from core.ports.broker import (
+    BrokerOrderState,
+    BrokerPosition,
+    BrokerSnapshot,
+    EventSink,
+    FoundOrder,
+    QuoteSink,
+    quotes_one_by_one,
+)
 from core.ports.clock import Clock
 from core.ports.errors import ConnectionLost, InvalidInstrument
 
@@ -245,6 +253,20 @@ class PaperBroker:
         self._commit([OrderModified(coid, quantity, limit_price, stop_price), *self._settle(outcomes)])
         await self._reports.reported()
 
+    async def lookup_order(self, order: Order) -> FoundOrder | None:
+        """Return the paper book's state of order and its fills (OrderLookup), or None if it is not on the book."""
+        self._require_connected("look the order up")
+        if self._reports.pending:
+            with contextlib.suppress(OSError):
+                await self._reports.reported()
+        paper = self._engine.orders.get(order.client_order_id)
+        if paper is None:
+            return None
+        state = BrokerOrderState(paper.client_order_id, paper.broker_order_id, paper.symbol, paper.side,
+                                 paper.quantity, paper.filled_qty, paper.status, paper.reason)
+        fills = tuple(f for f in self._books.fills if f.client_order_id == order.client_order_id)
+        return FoundOrder(state, fills)
+
     async def snapshot(self, fills_since: datetime | None = None) -> BrokerSnapshot:
         """Return cash, open positions, today's orders and the fills at or after fills_since.
 
@@ -271,6 +293,8 @@ class PaperBroker:
                 filled_qty=o.filled_qty,
                 status=o.status,
                 reason=o.reason,
+                limit_price=o.limit_price,
+                stop_price=o.stop_price,
             )
             for o in self._engine.orders.values()
         )

@@ -7,13 +7,14 @@ another currency are converted with `fx_rates` (value of one unit of that curren
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
-from core.domain import AccountId, StrategyId, to_decimal
+from core.domain import AccountId, NumberError, StrategyId, parse_number
 
 
 class LimitError(ValueError):
@@ -30,23 +31,29 @@ class LimitError(ValueError):
 
 
 def to_plain(value: object) -> object:
-    """Return a typed setting as a plain JSON value (Decimal as text, lists sorted, FX rates as an object)."""
+    """Return a typed setting as a plain JSON value (Decimal as plain digits, lists sorted, FX rates as an object).
+
+    Decimals are written without an exponent (str() would write 1E-7), so every saved value reads back.
+    """
     if isinstance(value, Decimal):
-        return str(value)
+        return format(value, "f")
     if isinstance(value, frozenset):
         return sorted(value)
     if isinstance(value, tuple):
-        return {ccy: str(rate) for ccy, rate in value}
+        return {ccy: format(rate, "f") for ccy, rate in value}
     return value
 
 
 def _number(name: str, raw: object) -> Decimal:
-    if isinstance(raw, float):
-        raw = str(raw)  # JSON numbers arrive as floats; their text is what the user wrote
+    if isinstance(raw, float) and math.isfinite(raw):
+        raw = Decimal(repr(raw))  # a hand-edited settings file's JSON number: its shortest text is what was written
+    elif isinstance(raw, float):
+        raise LimitError(name, f"{raw!r} is not a finite number (JSON reads 1e999 as infinite); write digits, "
+                               "e.g. \"1000\"")
     try:
-        return to_decimal(raw, name)
-    except (TypeError, ValueError):
-        raise LimitError(name, f"{raw!r} is not a number") from None
+        return parse_number(raw, name)
+    except NumberError as exc:
+        raise LimitError(name, exc.problem) from None
 
 
 def _positive(name: str, raw: object) -> Decimal:

@@ -8,7 +8,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from aiohttp import web
 
@@ -24,6 +24,7 @@ from core.domain import (
     StrategyId,
     validate_request,
 )
+from core.ports.journal import DuplicateIntakeKey, IntakeKey, IntakeRecord
 from core.services.approval_view import SignalInfo, reference_price, what_if
 from core.services.approvals import ApprovalQueue
 from core.services.session import OrderRefused
@@ -35,14 +36,6 @@ from core.services.strategy_api.shapes import account_json, dec, instrument_json
 Audit = Callable[[str, str, str], None]
 
 
-class IdempotencyKeys(Protocol):
-    """Where keys survive a restart (core.storage.idempotency.IdempotencyStore)."""
-
-    def lookup(self, strategy: str, key: str) -> tuple[str, str] | None: ...
-
-    def remember(self, strategy: str, key: str, body_hash: str, client_order_id: str) -> None: ...
-
-
 def json_response(body: object, status: int = 200) -> web.Response:
     return web.json_response(body, status=status)
 
@@ -50,10 +43,9 @@ def json_response(body: object, status: int = 200) -> web.Response:
 class ApiHandlers:
     """Endpoint bodies. Each raises ApiError for a refusal; the server turns it into a JSON 4xx."""
 
-    def __init__(self, queue: ApprovalQueue, keys: IdempotencyKeys, audit: Audit, version: str) -> None:
+    def __init__(self, queue: ApprovalQueue, audit: Audit, version: str) -> None:
         self.queue = queue
         self.session = queue.session
-        self.keys = keys
         self.audit = audit
         self.version = version
         self._calls: dict[str, deque[float]] = {}
@@ -161,11 +153,11 @@ class ApiHandlers:
         strategy, body = self._own_body(request, parse_order(await self._body(request), for_queue=True))
         assert body.idempotency_key is not None and body.signal_time is not None
         actor = f"strategy:{strategy}"
-        fingerprint = body.fingerprint()
+        intake_key = IntakeKey(strategy, body.idempotency_key, body.fingerprint())
         key = (strategy, body.idempotency_key)
-        known = self.keys.lookup(*key)
+        known = self.session.journal.find_intake(*key)  # the key's truth: committed with its order
         if known is not None:
-            return self._replay(known, fingerprint, body, actor)
+            return self._replay(known, intake_key, actor)
         if key in self._inflight:
             raise ApiError(409, "in_progress", "An order with this idempotency key is being queued; ask again.",
                            "idempotency_key")
@@ -175,8 +167,12 @@ class ApiHandlers:
                             body.take_profit, body.remark)
         self._inflight.add(key)
         try:
-            order = await self.queue.intake(order_request, signal)
-            self.keys.remember(strategy, body.idempotency_key, fingerprint, order.client_order_id)
+            order = await self.queue.intake(order_request, signal, intake_key=intake_key)
+        except DuplicateIntakeKey:  # another request with this key was committed first: that is the order
+            known = self.session.journal.find_intake(*key)
+            if known is None:
+                raise
+            return self._replay(known, intake_key, actor)
         except OrderRefused as exc:
             error = exc.errors[0] if exc.errors else None
             field = error.field if error is not None else None
@@ -188,15 +184,16 @@ class ApiHandlers:
         self.audit(actor, "api_queued", f"{order.client_order_id} key={body.idempotency_key}")
         return json_response({"client_order_id": str(order.client_order_id), "status": order.status.value}, 202)
 
-    def _replay(self, known: tuple[str, str], fingerprint: str, body: OrderBody, actor: str) -> web.Response:
-        body_hash, coid = known
-        if body_hash != fingerprint:
-            self.audit(actor, "api_key_conflict", f"key={body.idempotency_key} reused for another order")
+    def _replay(self, known: IntakeRecord, asked: IntakeKey, actor: str) -> web.Response:
+        """Answer a request whose key is journaled: its order as it is now, or 409 if the body differs."""
+        if known.key.body_hash != asked.body_hash:
+            self.audit(actor, "api_key_conflict", f"key={asked.key} reused for another order")
             raise ApiError(409, "idempotency_conflict", "This idempotency key was used for a different order: "
                                                         "use a new key for a new order.", "idempotency_key")
-        order = self.session.oms.get(ClientOrderId(coid))
+        order = self.session.oms.get(known.client_order_id)
         status = order.status.value if order is not None else "UNKNOWN"
-        return json_response({"client_order_id": coid, "status": status, "replayed": True}, 202)
+        return json_response({"client_order_id": str(known.client_order_id), "status": status, "replayed": True},
+                             202)
 
     async def list_orders(self, request: web.Request) -> web.Response:
         strategy = strategy_of(request, request.query.get("strategy") or None)

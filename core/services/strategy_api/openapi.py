@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
-_DECIMAL = {"type": ["string", "number"], "description": "decimal, as a string or a JSON number"}
+_DECIMAL = {
+    "type": ["string", "number"], "pattern": r"^[ \t\r\n]*[0-9]*\.?[0-9]*[ \t\r\n]*$",
+    "description": "decimal: a string of ASCII digits with one optional decimal point (no commas, spaces inside or "
+                   "exponents), or a JSON number, read exactly; at most 12 digits before the point and 10 after",
+}
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
@@ -64,7 +68,9 @@ OPENAPI: dict[str, Any] = {
             "post": {
                 "requestBody": {"content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/OrderBody"}}}},
-                "responses": {"202": {"description": "queued: client_order_id, status PENDING_APPROVAL"},
+                "responses": {"202": {"description": "queued: client_order_id, status PENDING_APPROVAL; a retry "
+                                                     "with the same idempotency_key and body: that order's "
+                                                     "client_order_id and current status, replayed true"},
                               **_errors(400, 401, 403, 409, 413, 415, 422, 429)}},
             "get": {"parameters": [{"name": "strategy", "in": "query", "required": False}],
                     "responses": {"200": {"description": "the token's strategy's orders"}, **_errors(403)}},

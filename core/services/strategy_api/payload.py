@@ -7,14 +7,13 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_EMAX, MIN_EMIN, Decimal, InvalidOperation
 from typing import Any
 
-from core.domain import OrderType, Side, TimeInForce
+from core.domain import NumberError, OrderType, Side, TimeInForce, parse_number
 from core.services.strategy_api.errors import ApiError, bad_field
 
 MAX_BODY = 64 * 1024
-MAX_MAGNITUDE = Decimal(10) ** 12
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 _KEY = re.compile(r"[\x21-\x7e]{1,128}")
 _SYMBOL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/ -]{0,31}")
@@ -59,15 +58,34 @@ class OrderBody:
         return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 
 
+class _NotJsonNumber(ValueError):
+    """NaN, Infinity or -Infinity: Python's json reads them, JSON has no such numbers."""
+
+
 def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a number JSON allows")
+    raise _NotJsonNumber(name)
+
+
+def _json_decimal(text: str) -> Decimal:
+    """Return a JSON number's exact value (not a binary float's); parse_number bounds it per field later."""
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # an exponent beyond what Decimal holds (1e99999999999999999999): keep it out of bounds
+        mantissa, _e, exponent = text.lower().partition("e")
+        if Decimal(mantissa).is_zero():
+            return Decimal(0)
+        return Decimal((int(text.startswith("-")), (1,), MIN_EMIN if exponent.startswith("-") else MAX_EMAX))
 
 
 def parse_json_object(raw: bytes) -> dict[str, Any]:
-    """Decode a UTF-8 JSON object (numbers as Decimal); raise a 400 if it is anything else."""
+    """Decode a UTF-8 JSON object, numbers as exact Decimals; raise a 400 if it is anything else."""
     try:
-        document = json.loads(raw.decode("utf-8"), parse_float=Decimal, parse_constant=_reject_constant)
-    except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError and over-long integers
+        document = json.loads(raw.decode("utf-8"), parse_float=_json_decimal, parse_int=_json_decimal,
+                              parse_constant=_reject_constant)
+    except _NotJsonNumber as exc:
+        raise ApiError(400, "invalid_json", f"{exc} is not a JSON number: send numbers as digits, "
+                                            "e.g. \"quantity\": \"100\".") from None
+    except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError
         raise ApiError(400, "invalid_json", "The body is not valid UTF-8 JSON: send one JSON object.") from None
     if not isinstance(document, dict):
         raise ApiError(400, "invalid_json", "The body must be a JSON object of order fields.")
@@ -93,15 +111,11 @@ def _decimal(body: dict[str, Any], name: str, required: bool = False, allow_zero
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
         raise bad_field(name, f"{name} must be a number, as a string (\"100.5\") or a JSON number.")
-    if isinstance(value, str) and (len(value) > 40 or not value.strip()):
-        raise bad_field(name, f"{name} must be a number of at most 40 characters.")
     try:
-        number = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
-    except (InvalidOperation, ValueError):
-        raise bad_field(name, f"{name} {str(value)[:40]!r} is not a number.") from None
-    if not number.is_finite() or abs(number) >= MAX_MAGNITUDE:
-        raise bad_field(name, f"{name} must be a finite number below 10^12.")
-    if number < 0 or (number == 0 and not allow_zero):
+        number = parse_number(value, name)  # text: plain digits; a JSON number: its exact value; both bounded
+    except NumberError as exc:
+        raise bad_field(name, str(exc)) from None
+    if number == 0 and not allow_zero:
         raise bad_field(name, f"{name} must be greater than zero.")
     return number
 

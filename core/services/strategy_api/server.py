@@ -1,14 +1,16 @@
 """StrategyApiServer: the local HTTP intake for strategy orders (aiohttp on the app's own loop, 127.0.0.1 only).
 
-Every request passes the guard first: Host must be 127.0.0.1:PORT or localhost:PORT (403), no browser
-Origin header (403), a strategy's bearer token (401; not for /v1/health). The token fixes the strategy the
-request acts for (kept on the request under REQUEST_STRATEGY). Refusals are JSON 4xx bodies
+Every request passes the guard first: a Host header (400 when missing or malformed) that is 127.0.0.1:PORT or
+localhost:PORT (403), no browser Origin header (403), a strategy's bearer token (401; not for /v1/health). The
+token fixes the strategy the request acts for (kept on the request under REQUEST_STRATEGY). Every error,
+aiohttp's own included (unparseable request, unknown route or method, body too large), is a JSON body
 `{"error": {"code", "message", "field"}}`; bad input never yields a 5xx.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from importlib import metadata
 
@@ -18,16 +20,19 @@ from core.domain import StrategyId
 from core.services.approvals import ApprovalQueue
 from core.services.strategy_api.errors import ApiError, error_response
 from core.services.strategy_api.events import EventStreams
-from core.services.strategy_api.handlers import ApiHandlers, Audit, IdempotencyKeys
+from core.services.strategy_api.handlers import ApiHandlers, Audit
 from core.services.strategy_api.identity import REQUEST_STRATEGY
 from core.services.strategy_api.openapi import OPENAPI
 from core.services.strategy_api.payload import MAX_BODY
+from core.services.strategy_api.runner import ApiRunner
 from core.services.strategy_api.token import StrategyTokens
 
 log = logging.getLogger(__name__)
 request_log = logging.getLogger("tradeterm.audit.api")
 LOOPBACK = "127.0.0.1"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_HOST = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+"""What a Host header looks like: a name, IPv4 or [IPv6] address, and an optional port."""
 
 
 def _version() -> str:
@@ -40,7 +45,7 @@ def _version() -> str:
 class StrategyApiServer:
     """Serve the strategy API on 127.0.0.1:port (0: the OS picks; read `port` after start)."""
 
-    def __init__(self, queue: ApprovalQueue, keys: IdempotencyKeys, tokens: StrategyTokens, *, host: str = LOOPBACK,
+    def __init__(self, queue: ApprovalQueue, tokens: StrategyTokens, *, host: str = LOOPBACK,
                  port: int = 0, audit: Audit | None = None) -> None:
         if host != LOOPBACK:
             raise ValueError(f"The strategy API listens on {LOOPBACK} only, not {host!r}: strategies on other "
@@ -51,7 +56,7 @@ class StrategyApiServer:
         self._requested_port = port
         self.port = port
         self._audit = audit or queue.session.journal.record_audit
-        self.handlers = ApiHandlers(queue, keys, self._audit, _version())
+        self.handlers = ApiHandlers(queue, self._audit, _version())
         self.streams = EventStreams(queue, authorized=lambda request: self._strategy_of(request) is not None)
         self._runner: web.AppRunner | None = None
 
@@ -78,7 +83,7 @@ class StrategyApiServer:
 
     async def start(self) -> int:
         """Listen and return the port; raise OSError (port in use) with a message saying what to do."""
-        runner = web.AppRunner(self.build_app(), access_log=None, shutdown_timeout=2.0)
+        runner = ApiRunner(self.build_app(), access_log=None, shutdown_timeout=2.0)
         await runner.setup()
         site = web.TCPSite(runner, LOOPBACK, self._requested_port)
         try:
@@ -106,8 +111,13 @@ class StrategyApiServer:
 
         Mark the request with the token's strategy (request[REQUEST_STRATEGY]).
         """
-        host = request.headers.get("Host", "")
         allowed = (f"{LOOPBACK}:{self.port}", f"localhost:{self.port}")
+        hosts = request.headers.getall("Host", [])
+        if not hosts:
+            raise ApiError(400, "missing_host", f"Send a Host header: {allowed[0]} or {allowed[1]}.")
+        host = hosts[0]
+        if len(hosts) > 1 or _HOST.fullmatch(host) is None:
+            raise ApiError(400, "bad_host", f"The Host header is malformed; send {allowed[0]} or {allowed[1]}.")
         if host.lower() not in allowed:
             raise ApiError(403, "forbidden_host", f"Host must be {allowed[0]} or {allowed[1]}.")
         if "Origin" in request.headers:
@@ -142,8 +152,7 @@ class StrategyApiServer:
         except ApiError as exc:
             response = exc.response()
         except web.HTTPException as exc:  # aiohttp's own: 404, 405, 413...
-            code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(exc.status, "bad_request")
-            response = error_response(exc.status, code, exc.reason, None)
+            response = _http_error(request, exc)
         except Exception:
             log.exception("strategy API: %s %s failed", request.method, request.path)
             response = error_response(500, "internal_error", "TradeTerm failed to handle this request; "
@@ -153,3 +162,20 @@ class StrategyApiServer:
 
     async def _openapi(self, request: web.Request) -> web.Response:
         return web.json_response(OPENAPI)
+
+
+def _http_error(request: web.Request, exc: web.HTTPException) -> web.Response:
+    """Return aiohttp's own refusal (unknown route or method, body too large...) in the API's JSON error shape."""
+    if exc.status == 404:
+        return error_response(404, "not_found", f"No endpoint {request.method} {request.path[:80]!r}: the endpoints "
+                                                "are listed at /v1/openapi.json.")
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        allowed = ", ".join(sorted(exc.allowed_methods))
+        return error_response(405, "method_not_allowed", f"{request.method} is not allowed here; use {allowed}.",
+                              headers={"Allow": allowed})
+    if exc.status == 413:
+        return error_response(413, "body_too_large", f"The body is over {MAX_BODY // 1024} KiB.")
+    if exc.status == 415:
+        return error_response(415, "unsupported_media_type", "Send the body as Content-Type: application/json (UTF-8).")
+    code = "internal_error" if exc.status >= 500 else "bad_request"
+    return error_response(exc.status, code, exc.reason)

@@ -12,6 +12,7 @@ from tests.sims.tws.server import TwsSimulator
 
 async def _serve(args: argparse.Namespace) -> None:
     sim = TwsSimulator(accounts=args.accounts.split(","), seed=args.seed, tick_interval_s=args.tick)
+    sim.faults.realistic = args.realistic
     await sim.start(args.host, args.port)
     print(f"TWS simulator (server version {sim.server_version}) on {args.host}:{sim.port}, "
           f"accounts {', '.join(sim.accounts)}", flush=True)
@@ -28,6 +29,8 @@ def main() -> None:
     parser.add_argument("--accounts", default="DU1234567", help="comma-separated managed accounts")
     parser.add_argument("--seed", type=int, default=7, help="seed of the simulated market")
     parser.add_argument("--tick", type=float, default=0.25, help="seconds between market ticks")
+    parser.add_argument("--realistic", type=float, default=0.0,
+                        help="share of new orders that get one of IB's informational codes (0..1, default 0)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
     args = parser.parse_args()
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO)

@@ -49,11 +49,13 @@ class AccountRequests:
         conn.send(conn.encoder.account_update_multi_end(req_id))
 
     def _req_account_summary(self, conn: ClientConnection, f: list[str]) -> None:
-        req_id = int(f[2])
+        req_id, tags = int(f[2]), {t.strip() for t in f[4].split(",") if t.strip()}
+        ledger = "$LEDGER:ALL" in tags or "$LEDGER" in tags
         for account in self.accounts:
             for key, value, currency in self.accounts_view.values(account):
-                if currency != "BASE":
-                    conn.send(conn.encoder.account_summary(req_id, account, key, value, currency))
+                if currency == "BASE" or (tags and key not in tags and not (ledger and key == "CashBalance")):
+                    continue  # only the tags asked for (the ledger's cash tags per currency with $LEDGER)
+                conn.send(conn.encoder.account_summary(req_id, account, key, value, currency))
         conn.send(conn.encoder.account_summary_end(req_id))
 
     def _req_pnl(self, conn: ClientConnection, f: list[str]) -> None:

@@ -22,22 +22,53 @@ class AccountView:
 
     def values(self, account: str) -> list[tuple[str, str, str]]:
         cash = self._book.cash.get(account, {})
-        usd = cash.get("USD", Decimal(0))
-        unrealized, realized, value = self.pnl(account)
-        net = usd + value
+        unrealized, realized, _ = self.pnl(account)
+        total_cash = sum((amount * self._rate(currency) for currency, amount in cash.items()), Decimal(0))
+        net = total_cash + self._holdings_value(account)
+        margin = self.initial_margin(account)
         rows = [("AccountCode", account, ""), ("Currency", "USD", "USD")]
         for currency, amount in sorted(cash.items()):
             rows.append(("CashBalance", f"{amount:.2f}", currency))
         rows += [
-            ("CashBalance", f"{usd:.2f}", "BASE"),
-            ("TotalCashValue", f"{usd:.2f}", "USD"),
+            ("CashBalance", f"{total_cash:.2f}", "BASE"),
+            ("TotalCashValue", f"{total_cash:.2f}", "USD"),
             ("NetLiquidation", f"{net:.2f}", "USD"),
-            ("AvailableFunds", f"{net:.2f}", "USD"),
-            ("BuyingPower", f"{net * 4:.2f}", "USD"),
+            ("InitMarginReq", f"{margin:.2f}", "USD"),
+            ("AvailableFunds", f"{net - margin:.2f}", "USD"),
+            ("BuyingPower", f"{(net - margin) * 4:.2f}", "USD"),
             ("UnrealizedPnL", f"{unrealized:.2f}", "USD"),
             ("RealizedPnL", f"{realized:.2f}", "USD"),
         ]
         return rows
+
+    def initial_margin(self, account: str) -> Decimal:
+        """IB-like initial margin: 25% of stock value, 8% of a future's notional (forex balances need none)."""
+        margin = Decimal(0)
+        for _, key, holding in self._book.positions(account):
+            listing = self._market.listings[key]
+            rate = {"STK": Decimal("0.25"), "FUT": Decimal("0.08")}.get(listing.sec_type, Decimal(0))
+            margin += abs(holding.quantity) * self._market.mark(key) * listing.contract_multiplier * rate
+        return margin
+
+    def _holdings_value(self, account: str) -> Decimal:
+        """What positions add to the cash: stocks their market value; futures only their open P&L (no notional
+        was paid); forex nothing (the bought currency is a cash balance already)."""
+        value = Decimal(0)
+        for _, key, holding in self._book.positions(account):
+            listing = self._market.listings[key]
+            mark = self._market.mark(key)
+            if listing.sec_type == "FUT":
+                value += (mark - holding.gross_avg) * holding.quantity * listing.contract_multiplier
+            elif listing.sec_type != "CASH":
+                value += mark * holding.quantity * listing.contract_multiplier
+        return value
+
+    def _rate(self, currency: str) -> Decimal:
+        """USD per unit of currency, from the simulated forex market (1 for USD; 0 if no pair is listed)."""
+        if currency == "USD":
+            return Decimal(1)
+        pair = f"{currency}.USD"
+        return self._market.mark(pair) if pair in self._market.listings else Decimal(0)
 
     def send_account(self, conn: ClientConnection, account: str) -> None:
         enc = conn.encoder

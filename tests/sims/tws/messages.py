@@ -15,6 +15,7 @@ from tests.sims.tws.market import Listing
 from tests.sims.tws.protocol import UNSET_DOUBLE, Field
 
 if TYPE_CHECKING:
+    from tests.sims.tws.impolite import WhatIfFigures
     from tests.sims.tws.orders import SimExecution, SimOrder
 
 Fields = list[Field]
@@ -36,6 +37,16 @@ def _contract11(listing: Listing) -> Fields:
         listing.right, listing.multiplier, listing.exchange, listing.currency, listing.local_symbol,
         listing.trading_class,
     ]
+
+
+def _order_state(what_if: WhatIfFigures | None) -> Fields:
+    """The OrderState fields of openOrder: empty for a live order, the preview's figures (as strings) for whatIf."""
+    if what_if is None:
+        return ["", "", "", "", "", "", "", "", "", UNSET_DOUBLE, UNSET_DOUBLE, UNSET_DOUBLE, "", ""]
+    w = what_if
+    after = (w.init_before + w.init_change, w.maint_before + w.maint_change, w.equity_before)
+    return [str(w.init_before), str(w.maint_before), str(w.equity_before), str(w.init_change), str(w.maint_change),
+            "0", *(str(x) for x in after), w.commission, UNSET_DOUBLE, UNSET_DOUBLE, w.currency, ""]
 
 
 def _price(value: Decimal | None) -> Field:
@@ -113,7 +124,7 @@ class Encoder:
 
     # --- orders ----------------------------------------------------------------------------------
 
-    def open_order(self, order: SimOrder) -> Fields:
+    def open_order(self, order: SimOrder, what_if: WhatIfFigures | None = None) -> Fields:
         listing = order.listing
         fields: Fields = [5, order.order_id, *_contract11(listing)]
         fields += [
@@ -134,9 +145,8 @@ class Encoder:
             "",  # hedgeType
             False, "", "", False, False,  # optOutSmartRouting, clearing*, notHeld, no delta-neutral contract
             "",  # algoStrategy
-            False, False, order.status,
-            "", "", "", "", "", "", "", "", "",  # margins before / change / after
-            UNSET_DOUBLE, UNSET_DOUBLE, UNSET_DOUBLE, "", "",  # commission, min, max, currency, warning
+            False, what_if is not None, order.status,
+            *_order_state(what_if),  # margins before / change / after, commission, min, max, currency, warning
             False, False,  # randomizeSize, randomizePrice
             0,  # conditions
             "", "", "", "", "", "", "", 0,  # adjusted order fields

@@ -19,8 +19,9 @@ from tests.sims.tws.market import Listing
 
 _ORDER_TYPES = {"MKT": OrderType.MARKET, "LMT": OrderType.LIMIT, "STP": OrderType.STOP, "STP LMT": OrderType.STOP_LIMIT}
 _TIFS = {"DAY": TimeInForce.DAY, "GTC": TimeInForce.GTC, "IOC": TimeInForce.IOC, "": TimeInForce.DAY}
-WORKING = ("PreSubmitted", "Submitted")
+WORKING = ("PreSubmitted", "Submitted", "PendingCancel")
 _FLOAT_NOISE = Decimal("1e-9")
+PRICE_VARIATION = "The price does not conform to the minimum price variation for this contract."
 STARTING_CASH = Decimal(1_000_000)
 
 
@@ -93,9 +94,13 @@ class SimExecution:
 
 @dataclass(slots=True)
 class Holding:
+    """A position as IB reports it: avg_price includes commission (avgCost / multiplier), realized is net of it."""
+
     quantity: Decimal = Decimal(0)
     avg_price: Decimal = Decimal(0)
     realized: Decimal = Decimal(0)
+    gross_avg: Decimal = Decimal(0)
+    """The average fill price without commission (a future's close moves cash by it)."""
 
 
 class OrderBook:
@@ -149,6 +154,9 @@ class OrderBook:
         quantity = _decimal(fields["quantity"], "quantity")
         limit = _optional(fields["limit"])
         aux = _optional(fields["aux"])
+        for price in (limit, aux):
+            if price is not None and price % order.listing.min_tick != 0:
+                raise SimReject(110, PRICE_VARIATION)
         try:
             outcomes = self.engine.modify(
                 order.coid, quantity,
@@ -161,6 +169,28 @@ class OrderBook:
         order.quantity, order.limit_price, order.aux_price = quantity, limit, aux
         order.updated_at = now_utc()
         return outcomes
+
+    def book_inactive(self, client_id: int, order_id: int, listing: Listing, fields: dict[str, str]) -> SimOrder:
+        """Book a new order that IB refuses after validation: it exists, Inactive, and never works."""
+        if order_id <= self.high_water.get(client_id, 0):
+            raise SimReject(103, f"Duplicate order id {order_id}: the next valid id is {self.next_valid_id(client_id)}")
+        self.high_water[client_id] = order_id
+        order = self._validated(client_id, order_id, listing, fields)
+        self._close(order, "Inactive", "Rejected")
+        self.orders[order.key] = order
+        self._by_coid[order.coid] = order
+        return order
+
+    def preview(self, client_id: int, order_id: int, listing: Listing, fields: dict[str, str]) -> SimOrder:
+        """Validate an order for a whatIf preview; it is not booked and never works."""
+        order = self._validated(client_id, order_id, listing, fields)
+        order.status = "PreSubmitted"
+        return order
+
+    def inactivate(self, order: SimOrder) -> None:
+        """Take a working order out of the market as IB does when it refuses it later (status Inactive)."""
+        self.engine.cancel(order.coid)
+        self._close(order, "Inactive", "Rejected")
 
     def cancel(self, client_id: int, order_id: int) -> SimOrder:
         """Cancel a working order of this client; 10147 if unknown, 10148 if it can no longer be cancelled."""
@@ -209,11 +239,8 @@ class OrderBook:
             self._close(order, "Filled", "Filled")
         sign = Decimal(1) if order.action == "BUY" else Decimal(-1)
         commission = listing.commission(shares, price)
-        self._book_position(order.account, listing, sign * shares, price)
-        cash = self.cash.setdefault(order.account, {"USD": STARTING_CASH})
-        cash[listing.currency] = (
-            cash.get(listing.currency, Decimal(0)) - sign * shares * price * listing.contract_multiplier - commission
-        )
+        gross_realized = self._book_position(order.account, listing, sign * shares, price, commission)
+        self._book_cash(order.account, listing, sign * shares, price, commission, gross_realized)
         seq = next(self._exec_seq)
         execution = SimExecution(
             exec_id=f"0000e0d5.{order.perm_id:08x}.{seq:02d}.01", order=order, shares=shares, price=price,
@@ -222,21 +249,51 @@ class OrderBook:
         self.executions.append(execution)
         return execution
 
-    def _book_position(self, account: str, listing: Listing, signed: Decimal, price: Decimal) -> None:
+    def _book_position(self, account: str, listing: Listing, signed: Decimal, price: Decimal,
+                       commission: Decimal = Decimal(0)) -> Decimal:
+        """Book a fill on the position as IB does: avgCost includes commission, realized P&L is net of it.
+
+        Returns the realized P&L before commissions (what a future's close moves into cash).
+        """
         holding = self.holdings.setdefault((account, listing.key), Holding())
         before = holding.quantity
         after = before + signed
+        per_unit = commission / (abs(signed) * listing.contract_multiplier)
+        direction_of_trade = Decimal(1) if signed > 0 else Decimal(-1)
+        gross = Decimal(0)
         if before == 0 or (before > 0) == (signed > 0):
-            holding.avg_price = (holding.avg_price * abs(before) + price * abs(signed)) / abs(after)
+            cost = price + direction_of_trade * per_unit  # a buy costs more, a short sale brings in less
+            holding.avg_price = (holding.avg_price * abs(before) + cost * abs(signed)) / abs(after)
+            holding.gross_avg = (holding.gross_avg * abs(before) + price * abs(signed)) / abs(after)
         else:
             closed = min(abs(before), abs(signed))
             direction = Decimal(1) if before > 0 else Decimal(-1)
-            holding.realized += (price - holding.avg_price) * closed * direction * listing.contract_multiplier
+            multiplier = listing.contract_multiplier
+            gross = (price - holding.gross_avg) * closed * direction * multiplier
+            holding.realized += (price - holding.avg_price) * closed * direction * multiplier - per_unit * closed * \
+                multiplier
             if after != 0 and (after > 0) != (before > 0):
-                holding.avg_price = price
+                holding.avg_price = price + direction_of_trade * per_unit
+                holding.gross_avg = price
         holding.quantity = after
         if after == 0:
-            holding.avg_price = Decimal(0)
+            holding.avg_price = holding.gross_avg = Decimal(0)
+        return gross
+
+    def _book_cash(self, account: str, listing: Listing, signed: Decimal, price: Decimal, commission: Decimal,
+                   gross_realized: Decimal) -> None:
+        """Move cash as IB does: a stock trade pays its notional; a forex trade exchanges one currency for the
+        other (the bought currency gets a balance); a future moves no notional (its margin is a requirement,
+        not a debit), only the realized P&L of a close. Commission is always paid."""
+        cash = self.cash.setdefault(account, {"USD": STARTING_CASH})
+        currency = listing.currency
+        if listing.sec_type == "CASH":
+            cash[listing.symbol] = cash.get(listing.symbol, Decimal(0)) + signed
+            cash[currency] = cash.get(currency, Decimal(0)) - signed * price - commission
+        elif listing.sec_type == "FUT":
+            cash[currency] = cash.get(currency, Decimal(0)) + gross_realized - commission
+        else:
+            cash[currency] = cash.get(currency, Decimal(0)) - signed * price * listing.contract_multiplier - commission
 
     def _close(self, order: SimOrder, status: str, completed: str) -> None:
         order.status = status
@@ -278,12 +335,18 @@ class OrderBook:
             if account is None or acct == account
         ]
 
-    def executions_since(self, since: datetime | None, account: str, client_id: int) -> list[SimExecution]:
+    def executions_since(self, since: datetime | None, account: str, client_id: int, symbol: str = "",
+                         sec_type: str = "", side: str = "") -> list[SimExecution]:
+        """Executions matching an ExecutionFilter: empty fields match all; side is BUY/SELL (or BOT/SLD)."""
+        action = {"BOT": "BUY", "SLD": "SELL"}.get(side.upper(), side.upper())
         return [
             e for e in self.executions
             if (since is None or e.time >= since)
             and (not account or e.order.account == account)
             and (client_id == 0 or e.order.client_id == client_id)
+            and (not symbol or e.order.listing.symbol == symbol or e.order.listing.local_symbol == symbol)
+            and (not sec_type or e.order.listing.sec_type == sec_type)
+            and (not action or e.order.action == action)
         ]
 
     def _validated(self, client_id: int, order_id: int, listing: Listing, fields: dict[str, str]) -> SimOrder:
@@ -306,9 +369,10 @@ class OrderBook:
                                     ("stop", aux, order_type in ("STP", "STP LMT"))):
             if needed and price is None:
                 raise SimReject(201, f"Order rejected - reason:A {order_type} order needs a {name} price.")
-            if needed and price is not None and (price <= 0 or price % listing.min_tick != 0):
-                raise SimReject(201, f"Order rejected - reason:The {name} price {price} does not conform to the "
-                                     f"minimum price variation of {listing.min_tick} for {listing.local_symbol}.")
+            if needed and price is not None and price <= 0:
+                raise SimReject(201, f"Order rejected - reason:The {name} price {price} must be positive.")
+            if needed and price is not None and price % listing.min_tick != 0:
+                raise SimReject(110, PRICE_VARIATION)
         return SimOrder(
             order_id=order_id, client_id=client_id, perm_id=next(self._perm_ids), listing=listing,
             action=fields["action"], quantity=quantity, order_type=order_type, limit_price=limit, aux_price=aux,

@@ -18,10 +18,11 @@ from decimal import Decimal
 from core.adapters.paper.matching import Outcome
 from tests.sims.tws.account_requests import AccountRequests
 from tests.sims.tws.accounts import AccountView
-from tests.sims.tws.faults import Faults
+from tests.sims.tws.faults import NOTICES, Faults
+from tests.sims.tws.impolite import ImpoliteRequests, is_what_if
 from tests.sims.tws.market import DEFAULT_LISTINGS, Listing, SimMarket
 from tests.sims.tws.messages import ASK, BID, CLOSE, LAST, VOLUME, Encoder
-from tests.sims.tws.orders import OrderBook, SimExecution, SimOrder, SimReject
+from tests.sims.tws.orders import PRICE_VARIATION, OrderBook, SimExecution, SimOrder, SimReject
 from tests.sims.tws.protocol import Field, ProtocolError, encode, read_greeting, read_message
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ class ClientConnection:
             transport.abort()
 
 
-class TwsSimulator(AccountRequests):
+class TwsSimulator(AccountRequests, ImpoliteRequests):
     """The simulated TWS: `await start()`, read `port`, connect ib_async to it, `await stop()`."""
 
     def __init__(
@@ -245,7 +246,8 @@ class TwsSimulator(AccountRequests):
 
     def _req_executions(self, conn: ClientConnection, f: list[str]) -> None:
         req_id, client_id, account, since = int(f[2]), int(f[3] or 0), f[4], _parse_filter_time(f[5])
-        for execution in self.book.executions_since(since, account, client_id):
+        symbol, sec_type, side = f[6], f[7], f[9]
+        for execution in self.book.executions_since(since, account, client_id, symbol, sec_type, side):
             conn.send(conn.encoder.exec_details(req_id, execution))
             conn.send(conn.encoder.commission_report(execution))
         conn.send(conn.encoder.exec_details_end(req_id))
@@ -283,26 +285,33 @@ class TwsSimulator(AccountRequests):
             "action": f[16], "quantity": f[17], "order_type": f[18], "limit": f[19], "aux": f[20], "tif": f[21],
             "account": f[23], "order_ref": f[26], "outside_rth": f[33],
         }
+        if not int(f[2] or 0) and not f[9]:  # no conId and no exchange: TWS refuses it before looking the contract up
+            self._burn_id(conn, order_id)
+            raise SimReject(321, "Error validating request.-'bC' : cause - Please enter exchange")
+        if is_what_if(f, self.server_version):
+            self._what_if(conn, order_id, f, fields)
+            return
         existing = self.book.orders.get((conn.client_id, order_id))
         if existing is not None and existing.is_working:
-            outcomes = self.book.modify(existing, fields, self.market.quote(existing.listing.key))
-            conn.send(conn.encoder.open_order(existing))
-            conn.send(conn.encoder.order_status(existing))
-            self._settle_outcomes(outcomes)
+            self._modify(conn, existing, fields)
             return
         found = self._find(f[2:14])
         if len(found) != 1:
-            self.book.high_water[conn.client_id] = max(order_id, self.book.high_water.get(conn.client_id, 0))
+            self._burn_id(conn, order_id)
             raise SimReject(200, "No security definition has been found for the request")
         listing = found[0]
         if self.faults.drop_on_receive:
             self.faults.drop_on_receive = False
             self._drop(conn, "drop_on_receive")
             return
+        if self.faults.off_tick_next:
+            self.faults.off_tick_next = False
+            self._burn_id(conn, order_id)
+            raise SimReject(110, PRICE_VARIATION)
         if self.faults.reject_next is not None:
             reason, self.faults.reject_next = self.faults.reject_next, None
-            self.book.high_water[conn.client_id] = max(order_id, self.book.high_water.get(conn.client_id, 0))
-            raise SimReject(201, f"Order rejected - reason:{reason}")
+            self._reject_inactive(conn, self.book.book_inactive(conn.client_id, order_id, listing, fields), reason)
+            return
         quote = self.market.quote(listing.key)
         if self.faults.rest_orders:
             quote = type(quote)(symbol=quote.symbol)  # no prices: nothing can match yet
@@ -312,18 +321,99 @@ class TwsSimulator(AccountRequests):
             self._drop(conn, "drop_before_ack")
             self._settle_outcomes(outcomes)
             return
+        if self.faults.silent_next:
+            self.faults.silent_next = False
+            return
+        notice = self.faults.take_notice()
+        if notice is not None and notice[1]:
+            conn.send(conn.encoder.error(order_id, notice[0], NOTICES[notice[0]]))
         conn.send(conn.encoder.open_order(order))
         conn.send(conn.encoder.order_status(order))
+        if notice is not None and not notice[1]:
+            conn.send(conn.encoder.error(order_id, notice[0], NOTICES[notice[0]]))
         if self.faults.drop_after_ack:
             self.faults.drop_after_ack = False
             self._drop(conn, "drop_after_ack")
         self._settle_outcomes(outcomes)
+
+    def _modify(self, conn: ClientConnection, existing: SimOrder, fields: dict[str, str]) -> None:
+        """A placeOrder with the id of a working order: change it, or refuse as TWS does (it keeps working)."""
+        if self.faults.ignore_modify_next:
+            self.faults.ignore_modify_next = False
+            return
+        if self.faults.not_found_on_modify_next:
+            self.faults.not_found_on_modify_next = False
+            raise SimReject(135, f"Can't find order with id ={existing.order_id}")
+        if self.faults.off_tick_next:
+            self.faults.off_tick_next = False
+            raise SimReject(110, PRICE_VARIATION)
+        outcomes = self.book.modify(existing, fields, self.market.quote(existing.listing.key))
+        conn.send(conn.encoder.open_order(existing))
+        conn.send(conn.encoder.order_status(existing))
+        self._settle_outcomes(outcomes)
+
+    def _burn_id(self, conn: ClientConnection, order_id: int) -> None:
+        """TWS remembers an order id it refused: the client must go above it."""
+        self.book.high_water[conn.client_id] = max(order_id, self.book.high_water.get(conn.client_id, 0))
+
+    def _reject_inactive(self, conn: ClientConnection, order: SimOrder, reason: str) -> None:
+        """Error 201, then openOrder and orderStatus Inactive: how TWS refuses an order (ib_insync #554)."""
+        owner = self.connections.get(order.client_id, conn)
+        owner.send(owner.encoder.error(order.order_id, 201, f"Order rejected - reason:{reason}"))
+        owner.send(owner.encoder.open_order(order))
+        owner.send(owner.encoder.order_status(order))
+
+    def confirm_pending_cancels(self) -> None:
+        """The exchange confirms every PendingCancel: each is Cancelled, then 202, as for a plain cancel."""
+        for order in [o for o in self.book.orders.values() if o.status == "PendingCancel"]:
+            self.book.cancel(order.client_id, order.order_id)
+            owner = self.connections.get(order.client_id)
+            if owner is not None:
+                owner.send(owner.encoder.open_order(order))
+                owner.send(owner.encoder.order_status(order))
+                owner.send(owner.encoder.error(order.order_id, 202, "Order Canceled - reason:"))
+
+    def inactivate(self, order: SimOrder, reason: str) -> None:
+        """Refuse a working order after the fact (201, then Inactive), as IB does at the open or on margin."""
+        self.book.inactivate(order)
+        self._reject_inactive(self.connections.get(order.client_id) or next(iter(self._sockets)), order, reason)
+
+    def servers_lost(self) -> None:
+        """Tell every client TWS lost IB's servers (1100); the API sockets stay up."""
+        for conn in list(self._sockets):
+            conn.send(conn.encoder.error(-1, 1100, "Connectivity between IB and Trader Workstation has been lost."))
+
+    def servers_restored(self, data_lost: bool = False) -> None:
+        """Tell every client TWS is back with IB's servers: 1101 (market data lost: resubscribe) or 1102."""
+        code, kept = (1101, "data lost") if data_lost else (1102, "data maintained")
+        for conn in list(self._sockets):
+            conn.send(conn.encoder.error(-1, code, "Connectivity between IB and Trader Workstation has been "
+                                                   f"restored - {kept}."))
+
+    def use_ids_elsewhere(self, client_id: int, count: int) -> None:
+        """Use `count` order ids of client_id from another session (TWS, another program): 103 for a reused one."""
+        self.book.high_water[client_id] = self.book.high_water.get(client_id, 0) + count
 
     def _cancel_order(self, conn: ClientConnection, f: list[str]) -> None:
         order_id = int(f[2])
         if self.faults.drop_before_cancel:
             self.faults.drop_before_cancel = False
             self._drop(conn, "drop_before_cancel")
+            return
+        if self.faults.slow_cancel_next:  # PendingCancel now; the exchange confirms later (or fills first)
+            self.faults.slow_cancel_next = False
+            order = self.book.orders.get((conn.client_id, order_id))
+            if order is not None and order.is_working:
+                order.status = "PendingCancel"
+                conn.send(conn.encoder.open_order(order))
+                conn.send(conn.encoder.order_status(order))
+                return
+        if self.faults.cancel_refused_next:
+            self.faults.cancel_refused_next = False
+            known = self.book.orders.get((conn.client_id, order_id))
+            perm = known.perm_id if known is not None else 0
+            conn.send(conn.encoder.error(order_id, 161, "Cancel attempted when order is not in a cancellable "
+                                                        f"state. Order permId ={perm}"))
             return
         try:
             order = self.book.cancel(conn.client_id, order_id)
@@ -339,7 +429,9 @@ class TwsSimulator(AccountRequests):
         conn.send(conn.encoder.error(order_id, 202, "Order Canceled - reason:"))
 
     def _global_cancel(self, conn: ClientConnection, f: list[str]) -> None:
-        for order in [o for o in self.book.orders.values() if o.is_working]:
+        working = [o for o in self.book.orders.values() if o.is_working]
+        missed, self.faults.global_cancel_misses = self.faults.global_cancel_misses, 0
+        for order in working[missed:]:
             self.book.cancel(order.client_id, order.order_id)
             owner = self.connections.get(order.client_id)
             if owner is not None:
@@ -443,6 +535,17 @@ def _parse_filter_time(text: str) -> datetime | None:
 
 _HANDLERS = {
     1: TwsSimulator._req_mkt_data,
+    10: TwsSimulator._req_mkt_depth,
+    11: TwsSimulator._ignore,
+    16: TwsSimulator._req_all_open_orders,
+    20: TwsSimulator._req_historical_data,
+    25: TwsSimulator._ignore,
+    81: TwsSimulator._req_matching_symbols,
+    82: TwsSimulator._req_mkt_depth_exchanges,
+    87: TwsSimulator._req_head_timestamp,
+    90: TwsSimulator._ignore,
+    97: TwsSimulator._req_tick_by_tick,
+    98: TwsSimulator._ignore,
     2: TwsSimulator._cancel_mkt_data,
     3: TwsSimulator._place_order,
     4: TwsSimulator._cancel_order,

@@ -22,6 +22,12 @@ from gui.dialogs.email_settings import EmailSettingsDialog
 SMTP_PASSWORD = secret_key("smtp", "password")
 
 
+class PasswordNotKept(ValueError):
+    """A typed SMTP password cannot be kept (no keyring, no vault); `field` names the dialog's field."""
+
+    field = "password"
+
+
 class MailSetup:
     """Build and own the mailer, the persistent outbox and the notification service.
 
@@ -74,6 +80,38 @@ class MailSetup:
         await self.notifications.close()
         self.outbox.close()
 
+    def save_settings(self, values: Mapping[str, Any], password: str | None) -> None:
+        """Store the e-mail settings and (if given) the SMTP password, then apply them; all or nothing.
+
+        Raises (a ValueError naming the field, or SecretStoreError) having changed nothing: not the
+        settings file, not the keyring, not the mailer.
+        """
+        smtp = SmtpConfig.from_mapping(values["smtp"])
+        notify = NotificationSettings.from_mapping(values)
+        if password is not None:
+            problem = self._secrets.describe_backend()
+            if problem.failing:
+                raise PasswordNotKept(
+                    "the password cannot be kept: there is no OS keyring and no unlocked secrets vault. Set up the "
+                    "vault from the banner at the top of the window, or install a Secret Service such as "
+                    "gnome-keyring and restart TradeTerm.")
+            previous = self._secrets.get(SMTP_PASSWORD)
+            self._secrets.set(SMTP_PASSWORD, password)
+        try:
+            self._settings.save({**self._settings.load(), "email": dict(values)})
+        except BaseException:
+            if password is not None:  # put the keyring back as it was: nothing saved means nothing
+                if previous is None:
+                    self._secrets.delete(SMTP_PASSWORD)
+                else:
+                    self._secrets.set(SMTP_PASSWORD, previous)
+            raise
+        if self.mailer is None:
+            self.mailer = SmtpMailer(smtp, password=self._password)
+        else:
+            self.mailer.config = smtp
+        self.notifications.configure(notify, self.mailer)
+
     def open_settings_dialog(self, parent: QWidget) -> EmailSettingsDialog:
         """Open the e-mail settings dialog; saving applies at once, the password goes to the keyring only."""
         try:
@@ -81,23 +119,11 @@ class MailSetup:
         except SecretStoreError:
             has_password = False
 
-        def save_settings(values: Mapping[str, Any]) -> None:
-            smtp = SmtpConfig.from_mapping(values["smtp"])
-            notify = NotificationSettings.from_mapping(values)
-            self._settings.save({**self._settings.load(), "email": dict(values)})
-            if self.mailer is None:
-                self.mailer = SmtpMailer(smtp, password=self._password)
-            else:
-                self.mailer.config = smtp
-            self.notifications.configure(notify, self.mailer)
-
-        def save_password(password: str) -> None:
-            self._secrets.set(SMTP_PASSWORD, password)
-
         async def send_test(values: Mapping[str, Any], password: str | None) -> None:
             await send_test_mail(SmtpConfig.from_mapping(values["smtp"]), lambda: password or self._password())
 
-        dialog = EmailSettingsDialog(self._email_document(), has_password, save_settings, save_password, send_test,
-                                     parent=parent)
+        hint = "cannot be kept: no OS keyring or vault" if self._secrets.describe_backend().failing else None
+        dialog = EmailSettingsDialog(self._email_document(), has_password, self.save_settings, send_test,
+                                     parent=parent, password_hint=hint)
         dialog.open()
         return dialog

@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
-from gui.bundle import resources_dir
+from gui.install.bundle import resources_dir
 
 
 class Theme(Enum):

@@ -10,7 +10,7 @@ from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from gui.broker_libraries import BROKER_LIBRARIES, distribution_version
-from gui.bundle import app_version, build_info, is_frozen, resources_dir
+from gui.install.bundle import app_version, build_info, is_frozen, resources_dir
 
 _SUPPORT_LIBRARIES = ("qasync", "keyring", "shiboken6")
 

@@ -72,6 +72,10 @@ class StrategySetup:
         window.add_dock("Strategy API", "dock.strategyApi", self.token_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.approvals.restore()
         self._stopped = False
+        self._serve: bool | None = None
+        """Whether `start` was asked to serve the API (None: it has not run yet)."""
+        self._late_start: asyncio.Future[None] | None = None
+        """The API's start once the vault is opened from the banner (after `start` found no tokens)."""
 
     async def start(self, serve: bool = True) -> None:
         """Start the expiry sweep and (unless serve is False) the API; a taken port is reported, not fatal."""
@@ -83,11 +87,22 @@ class StrategySetup:
             self._session.bus.publish(LogMessage(
                 "WARNING", f"Auto-approve is ON for {', '.join(auto)} (settings.json): their orders go to the broker "
                            "without your approval, within the risk limits. Turn it off in the Strategy API panel."))
+        self._serve = serve
         if not serve:
             return
         if self._token_problem is not None:  # fail closed: without tokens no strategy could be told apart
             self._session.bus.publish(LogMessage("ERROR", f"Strategy API not started. {self._token_problem}"))
             return
+        await self._serve_api()
+
+    def secrets_ready(self) -> None:
+        """Read the tokens again now that secrets can be kept (the vault was opened), and serve if start wanted to."""
+        self._token_problem = self._load_tokens()
+        self.token_panel.set_unavailable(self._token_problem)
+        if self._token_problem is None and self._serve and self.server is None and not self._stopped:
+            self._late_start = asyncio.ensure_future(self._serve_api())
+
+    async def _serve_api(self) -> None:
         retired = self.tokens.retired_sources()
         if retired:
             self._session.bus.publish(LogMessage(
@@ -97,15 +112,17 @@ class StrategySetup:
         from core.services.strategy_api import StrategyApiServer
 
         try:
-            server = StrategyApiServer(self.approvals, self.intake, self.tokens, port=self._port)
+            server = StrategyApiServer(self.approvals, self.tokens, port=self._port)
         except ValueError as exc:  # a port from the settings that is not a TCP port
             self._session.bus.publish(LogMessage("ERROR", f"Strategy API not started. {exc}"))
+            self.token_panel.show_off(f"Not started: {exc}")
             return
         self.server = server
         try:
             await server.start()
         except OSError as exc:
             self._session.bus.publish(LogMessage("ERROR", f"Strategy API not started: {exc}"))
+            self.token_panel.show_off(f"Not started: {exc}")
             return
         self.token_panel.url_label.setText(server.url)
         self._session.bus.publish(LogMessage("INFO", f"Strategy API listening on {server.url}"))

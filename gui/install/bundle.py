@@ -57,4 +57,4 @@ def resources_dir() -> Path:
     base = bundle_dir()
     if base is not None:
         return base / "resources"
-    return Path(__file__).resolve().parent.parent / "resources"
+    return Path(__file__).resolve().parents[2] / "resources"

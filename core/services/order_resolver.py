@@ -1,0 +1,143 @@
+"""OrderResolver: find out what became of one order whose status is late, without halting its account.
+
+A submit that timed out (or failed in transport while the connection stayed up) leaves the order
+UNKNOWN: the broker may have it. It is never resent. The resolver asks the broker about that one
+order by our client order id (the OrderLookup capability, or a snapshot), a few times with growing
+pauses, and applies what the broker says (fills, then acceptance or the end of the order). Meanwhile
+the order counts as working for risk (UNKNOWN is a working status), and the account trades on.
+Only when the broker cannot be asked at all does the resolver give up with a BrokerError: the
+caller halts the account then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+
+from core.domain import (
+    Order,
+    OrderAccepted,
+    OrderCanceled,
+    OrderEvent,
+    OrderExpired,
+    OrderFilled,
+    OrderNote,
+    OrderRejected,
+    OrderStatus,
+)
+from core.ports.broker import BrokerAdapter, FoundOrder, OrderLookup
+from core.services.oms import OrderManager
+
+POLL_DELAYS_S: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+"""Pauses before each look at the broker: quick first (most late answers are just late), then slower."""
+ABSENT_LOOKS = 3
+"""The broker answering this many times in a row (over about 2 s) that it has no such order: it never reached it."""
+FILLS_MARGIN = timedelta(seconds=5)
+
+RESOLVING = "Resolving: asking the broker what became of it (look {attempt} of {looks})."
+RESOLVED = "The broker confirmed it late: it is working."
+NEVER_REACHED = (
+    "The broker has no such order: it never reached the broker. It was not resent: place it again if you "
+    "still want it."
+)
+UNRESOLVED = (
+    "Still unresolved after {looks} looks at the broker. It counts as working; check it at the broker. "
+    "TradeTerm checks it again on the next connect."
+)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class OrderResolver:
+    """Resolve UNKNOWN orders one by one, each by asking the broker about it by our client order id.
+
+    Events (through the OMS): OrderNote while resolving (the order's reason says so), then the fills
+    and the event the broker's state calls for: OrderAccepted, OrderCanceled, OrderRejected, OrderExpired.
+    """
+
+    def __init__(
+        self, oms: OrderManager, delays: Sequence[float] = POLL_DELAYS_S, sleep: Sleep = asyncio.sleep
+    ) -> None:
+        self._oms = oms
+        self._delays = tuple(delays)
+        self._sleep = sleep
+
+    async def resolve(self, adapter: BrokerAdapter, order: Order) -> bool:
+        """Ask the broker about order until its state is known; return False if it is still unknown at the end.
+
+        Raises the BrokerError (or OSError) of a look that failed: the broker's state cannot be read.
+        """
+        looks = len(self._delays)
+        absent = 0
+        for attempt, delay in enumerate(self._delays, 1):
+            if not _unknown(order):
+                return self._resolved(order)  # the broker's own events resolved it meanwhile
+            self._oms.apply(OrderNote(order.client_order_id, RESOLVING.format(attempt=attempt, looks=looks)))
+            await self._sleep(delay)
+            if not _unknown(order):
+                return self._resolved(order)
+            found = await _look(adapter, order)
+            if found is None:
+                absent += 1
+                if absent >= ABSENT_LOOKS:
+                    self._oms.apply(OrderCanceled(order.client_order_id, NEVER_REACHED))
+                    return True
+                continue
+            absent = 0
+            if self._apply(order, found):
+                return self._resolved(order)
+        if _unknown(order):
+            self._oms.apply(OrderNote(order.client_order_id, UNRESOLVED.format(looks=looks)))
+            return False
+        return self._resolved(order)
+
+    def _resolved(self, order: Order) -> bool:
+        """Replace the "resolving" note of an order the broker turned out to work (an ended order has its reason)."""
+        if order.is_working and not _unknown(order):
+            self._oms.apply(OrderNote(order.client_order_id, RESOLVED))
+        return True
+
+    def _apply(self, order: Order, found: FoundOrder) -> bool:
+        """Apply the broker's fills and state; return True once the order is no longer UNKNOWN."""
+        for fill in found.fills:
+            if fill.client_order_id == order.client_order_id:
+                self._oms.apply(OrderFilled(order.client_order_id, fill))
+        if not _unknown(order):
+            return True
+        event = _event_for(order, found)
+        if event is None:
+            return False
+        self._oms.apply(event)
+        return not _unknown(order)
+
+
+def _unknown(order: Order) -> bool:
+    """Whether the order's fate is still unknown (the order changes while the resolver waits)."""
+    return order.status is OrderStatus.UNKNOWN
+
+
+def _event_for(order: Order, found: FoundOrder) -> OrderEvent | None:
+    state = found.state
+    coid = order.client_order_id
+    if state.status is OrderStatus.CANCELED:
+        return OrderCanceled(coid, state.reason or "Canceled at the broker.")
+    if state.status is OrderStatus.REJECTED:
+        return OrderRejected(coid, state.reason or "Rejected by the broker.")
+    if state.status is OrderStatus.EXPIRED:
+        return OrderExpired(coid, state.reason or "Expired at the broker.")
+    if state.status is OrderStatus.FILLED or (
+            state.status.is_working and state.status not in (OrderStatus.UNKNOWN, OrderStatus.SUBMITTED)):
+        return OrderAccepted(coid, state.broker_order_id)  # fills the broker has not listed yet follow live
+    return None  # the broker is still taking it in: look again
+
+
+async def _look(adapter: BrokerAdapter, order: Order) -> FoundOrder | None:
+    """Ask the broker about one order: by OrderLookup where the adapter has it, else from a snapshot."""
+    if isinstance(adapter, OrderLookup):
+        return await adapter.lookup_order(order)
+    snapshot = await adapter.snapshot(order.created_at - FILLS_MARGIN)
+    state = next((o for o in snapshot.orders if o.client_order_id == order.client_order_id), None)
+    if state is None:
+        return None
+    return FoundOrder(state, tuple(f for f in snapshot.fills if f.client_order_id == order.client_order_id))

@@ -1,0 +1,108 @@
+"""SessionView: what the GUI reads of a trading session, without reaching into its services.
+
+Commands go through TradingSession's methods; everything a window shows (accounts' states, quotes,
+instruments, positions, P&L totals, risk limits and their use, an order's preview) is read here. Each
+method only forwards to the service that owns the answer: no logic lives in this view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from core.domain import (
+    AccountId,
+    ConnectionState,
+    Instrument,
+    Position,
+    Quote,
+    StrategyId,
+    TradingState,
+    ValidatedRequest,
+)
+from core.ports.manual_fills import ManualFills
+from core.services.order_preview import OrderPreview, preview_order
+from core.services.portfolio import PnlTotals
+from core.services.risk import HoldCause, RiskConfig
+from core.services.risk.usage import usage_texts
+
+if TYPE_CHECKING:
+    from core.services.session import TradingSession
+
+
+@dataclass(frozen=True, slots=True)
+class AccountStatus:
+    """An account's state as the window shows it: its broker kind, connection and trading state, and why."""
+
+    account_id: AccountId
+    kind: str
+    connection: ConnectionState
+    trading: TradingState
+    reason: str
+
+
+class SessionView:
+    """Read-only answers for the GUI; see TradingSession for the commands."""
+
+    def __init__(self, session: TradingSession) -> None:
+        self._session = session
+
+    # --- accounts -------------------------------------------------------------------------------
+
+    def account_ids(self) -> list[AccountId]:
+        return self._session.account_ids()
+
+    def status(self, account_id: AccountId) -> AccountStatus:
+        """Return account_id's broker kind, connection and trading state (KeyError if there is no such account)."""
+        slot = self._session.account(account_id)
+        return AccountStatus(account_id, slot.adapter.kind, slot.connection, slot.trading, slot.reason)
+
+    def records_manual_fills(self, account_id: AccountId) -> bool:
+        """True when fills of account_id's orders are entered by hand (an e-mail desk): see record_manual_fill."""
+        return isinstance(self._session.account(account_id).adapter, ManualFills)
+
+    def mismatched_accounts(self) -> list[AccountId]:
+        """Return the accounts held because our positions differ from the broker's."""
+        risk = self._session.risk
+        return [a for a in self._session.account_ids() if risk.holds(a, HoldCause.MISMATCH)]
+
+    # --- market ---------------------------------------------------------------------------------
+
+    def instruments(self) -> Mapping[str, Instrument]:
+        """Return every instrument the accounts list, by symbol."""
+        return self._session.instruments
+
+    def latest_quote(self, symbol: str, account: str | None = None) -> Quote | None:
+        """Return the newest quote of symbol on account's own feed (another feed only when it has none)."""
+        return self._session.quotes.latest(symbol, account)
+
+    # --- books ----------------------------------------------------------------------------------
+
+    def open_positions(self) -> list[Position]:
+        return [p for p in self._session.portfolio.positions() if not p.is_flat]
+
+    def pnl_totals(self) -> dict[str, PnlTotals]:
+        """Return the P&L totals per currency over every account."""
+        return self._session.portfolio.totals()
+
+    def working_count(self) -> int:
+        """Return how many orders are working on every account."""
+        return len(self._session.oms.working())
+
+    # --- risk -----------------------------------------------------------------------------------
+
+    def preview(self, valid: ValidatedRequest) -> OrderPreview:
+        """Return risk's verdict now on an order not sent yet, and its value (see order_preview)."""
+        session = self._session
+        return preview_order(session.risk, self.latest_quote, valid, session.clock.now())
+
+    def risk_config(self) -> RiskConfig:
+        return self._session.risk.config
+
+    def risk_usage(self, scope: str, key: str | None = None) -> dict[str, str]:
+        """Return field -> how much of the limit is used, for a risk dialog scope (see risk.usage.usage_texts)."""
+        return usage_texts(self._session.risk, scope, key)
+
+    def disabled_strategies(self) -> list[StrategyId]:
+        return list(self._session.risk.disabled_strategies())

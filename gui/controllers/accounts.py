@@ -1,0 +1,46 @@
+"""AccountController: connect and disconnect accounts, and adopt the broker's positions after a mismatch."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable, Sequence
+
+from PySide6.QtWidgets import QWidget
+
+from core.domain import AccountId
+from core.services.session import TradingSession
+from gui.async_op import OpReporter, run_op
+from gui.dialogs.reconciliation import ReconciliationDialog
+
+
+class AccountController:
+    """Send the accounts panel's commands; on_connected runs after each connect (brokers list instruments then)."""
+
+    def __init__(self, session: TradingSession, reporter: OpReporter, parent: QWidget,
+                 on_connected: Callable[[], None]) -> None:
+        self._session = session
+        self._reporter = reporter
+        self._parent = parent
+        self._on_connected = on_connected
+
+    def connect_all(self) -> None:
+        for account_id in self._session.account_ids():
+            self.connect(account_id)
+
+    def connect(self, account_id: AccountId) -> None:
+        run_op(self._reporter, f"Connect {account_id}", self._session.connect(account_id),
+               on_success=lambda _: self._on_connected())
+
+    def disconnect(self, account_id: AccountId) -> None:
+        run_op(self._reporter, f"Disconnect {account_id}", self._session.disconnect(account_id))
+
+    def ask_reconciliation(self, account_id: AccountId, differences: Sequence[str]) -> ReconciliationDialog:
+        """Show how our books differ from the broker's; the trader may adopt the broker's positions."""
+        dialog = ReconciliationDialog(account_id, differences, self._parent)
+        dialog.accept_requested.connect(self.accept_broker_state)
+        dialog.open()
+        return dialog
+
+    def accept_broker_state(self, account_id: AccountId) -> None:
+        run_op(self._reporter, f"Adopt {account_id}'s positions",
+               self._session.accept_broker_state(account_id, getpass.getuser()))

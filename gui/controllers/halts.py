@@ -1,0 +1,83 @@
+"""HaltController: Flatten all, the kill switch and Resume trading, each after its confirm."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from core.services.flatten import FlattenResult
+from core.services.session import ConfirmRequired, TradingSession
+from gui.async_op import OpReporter, run_op
+from gui.controllers.orders import Log
+from gui.widgets.held_confirm import ask_held_confirm
+
+
+class HaltController:
+    """Stop trading in the three ways the toolbar offers; confirms open over parent, outcomes go to log."""
+
+    def __init__(self, session: TradingSession, reporter: OpReporter, parent: QWidget, log: Log) -> None:
+        self._session = session
+        self._reporter = reporter
+        self._parent = parent
+        self._log = log
+
+    def _confirm(self, icon: QMessageBox.Icon, title: str, text: str, name: str,
+                 default: QMessageBox.StandardButton, then: Callable[[], object]) -> None:
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                          self._parent)
+        box.setObjectName(name)
+        box.setDefaultButton(default)
+        box.finished.connect(lambda result: then() if result == QMessageBox.StandardButton.Yes else None)
+        box.open()
+
+    def flatten_all(self) -> None:
+        """Ask, then cancel working orders and close every position (the broker's, after a mismatch)."""
+        view = self._session.view
+        open_positions = view.open_positions()
+        mismatched = view.mismatched_accounts()
+        if not open_positions and not mismatched:  # after a mismatch Flatten closes the broker's positions
+            self._log("INFO", "Nothing to flatten: no open positions.")
+            return
+        text = f"Cancel working orders and close {len(open_positions)} position(s) at market?"
+        if mismatched:
+            text += (f" On {', '.join(mismatched)} (positions differ from the broker's) the broker's positions "
+                     "are closed.")
+        self._confirm(QMessageBox.Icon.Warning, "Flatten all", text, "flattenConfirmDialog",
+                      QMessageBox.StandardButton.Cancel, self.flatten)
+
+    def flatten(self, confirmed_by: str | None = None) -> None:
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, ConfirmRequired) and confirmed_by is None:
+                ask_held_confirm(self._parent, "Flatten on a held account", str(exc),
+                                 lambda: self.flatten(getpass.getuser()))
+            else:
+                self._reporter.failed.emit(f"Flatten all failed: {exc}")
+
+        def done(result: FlattenResult) -> None:
+            self._log("INFO", f"Flatten sent {len(result.sent)} order(s).")
+            if result.not_sent:  # each is in the log already (LogMessage); the trader must not miss them
+                box = QMessageBox(QMessageBox.Icon.Critical, "Flatten: not everything was closed",
+                                  "\n".join(result.not_sent), QMessageBox.StandardButton.Ok, self._parent)
+                box.setObjectName("flattenNotSentDialog")
+                box.open()
+
+        run_op(self._reporter, "Flatten all", self._session.flatten(confirmed_by=confirmed_by), eager=True,
+               on_success=done, on_error=failed)
+
+    def kill_switch(self) -> None:
+        """Ask, then cancel every working order on every account and halt all trading."""
+        working = self._session.view.working_count()
+        self._confirm(QMessageBox.Icon.Critical, "Kill switch",
+                      f"Cancel all {working} working order(s) on every account and halt all trading?",
+                      "killSwitchConfirmDialog", QMessageBox.StandardButton.Yes, self.kill)
+
+    def kill(self) -> None:
+        run_op(self._reporter, "Kill switch", self._session.kill_switch(getpass.getuser()), eager=True,
+               on_success=lambda n: self._log("WARNING", f"Kill switch: all trading halted; cancel asked "
+                                                         f"for {n} working order(s)."))
+
+    def resume(self) -> None:
+        state = self._session.resume(None, getpass.getuser())
+        self._log("INFO", f"Resume: trading is {state.value.lower()}.")

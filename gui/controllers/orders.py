@@ -1,0 +1,136 @@
+"""OrderController: send, cancel, modify and record fills of orders from the ticket and the working-orders blotter."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QAbstractItemView, QWidget
+
+from core.domain import ClientOrderId, FieldError, Order, OrderRequest
+from core.ports.manual_fills import ManualFillOverride
+from core.services.session import ConfirmRequired, OrderRefused, TradingSession
+from gui.async_op import OpReporter, run_op
+from gui.dialogs.manual_fill import ManualFillDialog
+from gui.dialogs.modify_order import ModifyOrderDialog
+from gui.models.table_model import RawRole
+from gui.widgets.held_confirm import ask_held_confirm
+from gui.widgets.order_ticket import OrderTicketWidget
+
+Log = Callable[[str, str], None]
+"""log(level, text): a line in the window's log."""
+
+
+def describe(order: Order) -> str:
+    """Say in one line what became of a sent order."""
+    price = f" {order.limit_price}" if order.limit_price is not None else ""
+    head = f"{order.side.value} {order.quantity.value.normalize():f} {order.symbol} {order.order_type.value}{price}"
+    tail = f": {order.reason}" if order.reason else ""
+    return f"{head} — {order.status.value.replace('_', ' ').lower()}{tail}"
+
+
+class OrderController:
+    """Send the ticket's orders; cancel, modify or record a fill of the orders selected in orders_view.
+
+    Dialogs open over parent; what became of each command goes to the ticket and to log.
+    """
+
+    def __init__(self, session: TradingSession, reporter: OpReporter, parent: QWidget, ticket: OrderTicketWidget,
+                 orders_view: QAbstractItemView, log: Log) -> None:
+        self._session = session
+        self._reporter = reporter
+        self._parent = parent
+        self._ticket = ticket
+        self._orders_view = orders_view
+        self._log = log
+
+    # --- the ticket -----------------------------------------------------------------------------
+
+    def submit(self, request: OrderRequest) -> None:
+        self.send(request)
+
+    def send(self, request: OrderRequest, confirmed_by: str | None = None) -> None:
+        """Send one order; a close on a held account asks the trader first, then goes again as confirmed by them."""
+        ticket = self._ticket
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, ConfirmRequired) and confirmed_by is None:
+                ask_held_confirm(self._parent, "Send order on a held account", str(exc),
+                                 lambda: self.send(request, getpass.getuser()), self._not_confirmed)
+            elif isinstance(exc, OrderRefused):
+                ticket.show_field_errors(exc.errors)
+            else:
+                ticket.show_result(f"Not sent: {exc}", False)
+                self._log("ERROR", f"Order not sent: {exc}")
+
+        def done(order: Order) -> None:
+            text = describe(order)
+            ticket.order_sent()
+            ticket.show_result(text, order.reason == "")
+            self._log("INFO" if order.reason == "" else "WARNING", text)
+
+        run_op(self._reporter, "Send order", self._session.submit(request, confirmed_by=confirmed_by),
+               on_success=done, on_error=failed, eager=True)
+
+    def _not_confirmed(self) -> None:
+        self._ticket.show_result("Not sent: the account is halted.", False)
+        self._ticket.rearm()
+
+    # --- the working-orders blotter -------------------------------------------------------------
+
+    def selected_order(self) -> Order | None:
+        rows = self._orders_view.selectionModel().selectedRows()
+        order = rows[0].data(RawRole) if rows else None
+        return order if isinstance(order, Order) else None
+
+    def records_fill_of_selected(self) -> bool:
+        """True when the selected order's fills are entered by hand (an e-mail desk order)."""
+        order = self.selected_order()
+        return order is not None and self._session.view.records_manual_fills(order.account_id)
+
+    def cancel_selected(self) -> None:
+        for index in self._orders_view.selectionModel().selectedRows():
+            order = index.data(RawRole)
+            if isinstance(order, Order):
+                coid = ClientOrderId(order.client_order_id)
+                run_op(self._reporter, f"Cancel {order.symbol}", self._session.cancel(coid), eager=True)
+
+    def cancel_all(self) -> None:
+        run_op(self._reporter, "Cancel all", self._session.cancel_all(), eager=True,
+               on_success=lambda n: self._log("INFO", f"Cancel requested for {n} working order(s)."))
+
+    def modify_selected(self) -> None:
+        order = self.selected_order()
+        if order is None:
+            return
+        dialog = ModifyOrderDialog(order, self._parent)
+        coid = order.client_order_id
+
+        def refused(exc: BaseException) -> None:
+            dialog.show_errors(exc.errors if isinstance(exc, OrderRefused) else [FieldError("", str(exc))])
+
+        def done(changed: Order) -> None:
+            dialog.accept()
+            self._log("INFO" if not changed.reason else "WARNING", describe(changed))
+
+        dialog.modify_requested.connect(
+            lambda qty, limit, stop: run_op(
+                self._reporter, f"Modify {order.symbol}",
+                self._session.modify(coid, qty, limit or None, stop or None), on_success=done, on_error=refused)
+        )
+        dialog.open()
+
+    def record_fill_of_selected(self) -> None:
+        order = self.selected_order()
+        if order is None:
+            return
+        dialog = ManualFillDialog(order, parent=self._parent)
+        coid = order.client_order_id
+        dialog.fillEntered.connect(
+            lambda qty, price, ts, reason: run_op(
+                self._reporter, f"Record fill {order.symbol}",
+                self._session.record_manual_fill(
+                    coid, qty, price, ts,
+                    None if reason is None else ManualFillOverride(getpass.getuser(), reason)))
+        )
+        dialog.open()

@@ -1,0 +1,102 @@
+"""The main window's docks: the working-orders panel, how each dock is made, and where each sits by default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QMainWindow, QPushButton, QTableView, QVBoxLayout, QWidget
+
+LEFT, BOTTOM = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
+
+
+class OrdersPanel(QWidget):
+    """The working-orders grid with its buttons. objectName 'ordersPanel'; children orders.<name>Button."""
+
+    def __init__(self, orders_view: QTableView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ordersPanel")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(orders_view)
+        buttons = QHBoxLayout()
+        self.cancel_button = QPushButton("Cancel selected")
+        self.cancel_button.setObjectName("orders.cancelButton")
+        self.cancel_all_button = QPushButton("Cancel all")
+        self.cancel_all_button.setObjectName("orders.cancelAllButton")
+        self.modify_button = QPushButton("Modify…")
+        self.modify_button.setObjectName("orders.modifyButton")
+        self.modify_button.setToolTip("Change the selected order's quantity or price (or double-click it)")
+        self.record_fill_button = QPushButton("Record fill…")
+        self.record_fill_button.setObjectName("orders.recordFillButton")
+        self.record_fill_button.setToolTip("Record an execution the e-mail desk reported (desk orders only)")
+        self.record_fill_button.setEnabled(False)
+        for button in (self.modify_button, self.cancel_button, self.cancel_all_button, self.record_fill_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+
+
+def make_dock(window: QMainWindow, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+    """Add a movable, floatable (not closable) dock named name holding widget to window's area."""
+    dock = QDockWidget(title, window)
+    dock.setObjectName(name)
+    dock.setWidget(widget)
+    dock.setFeatures(
+        QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+    )
+    window.addDockWidget(area, dock)
+    return dock
+
+
+@dataclass(frozen=True, slots=True)
+class MainDocks:
+    """The six docks every main window has; the positions grid is the central widget."""
+
+    watchlist: QDockWidget
+    ticket: QDockWidget
+    accounts: QDockWidget
+    log: QDockWidget
+    orders: QDockWidget
+    fills: QDockWidget
+
+    @classmethod
+    def build(cls, window: QMainWindow, positions: QWidget, watchlist: QWidget, ticket: QWidget, accounts: QWidget,
+              log: QWidget, orders: QWidget, fills: QWidget) -> MainDocks:
+        """Lay the docks out on window: watchlist, ticket and accounts/log tabs left; orders and fills below."""
+        window.setCorner(Qt.Corner.BottomLeftCorner, LEFT)
+        window.setCentralWidget(positions)
+        docks = cls(
+            watchlist=make_dock(window, "Watchlist", "dock.watchlist", watchlist, LEFT),
+            ticket=make_dock(window, "Order ticket", "dock.ticket", ticket, LEFT),
+            accounts=make_dock(window, "Accounts", "dock.accounts", accounts, LEFT),
+            log=make_dock(window, "Log", "dock.log", log, LEFT),
+            orders=make_dock(window, "Working orders", "dock.orders", orders, BOTTOM),
+            fills=make_dock(window, "Fills", "dock.fills", fills, BOTTOM),
+        )
+        window.tabifyDockWidget(docks.accounts, docks.log)
+        docks.accounts.raise_()
+        window.splitDockWidget(docks.orders, docks.fills, Qt.Orientation.Horizontal)
+        return docks
+
+    def add(self, window: QMainWindow, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        """Add another dock: tabbed with the fills (bottom) or with the log (left)."""
+        dock = make_dock(window, title, name, widget, area)
+        if area is BOTTOM:
+            window.tabifyDockWidget(self.fills, dock)
+            self.fills.raise_()
+        elif area is LEFT:
+            window.tabifyDockWidget(self.log, dock)
+            self.accounts.raise_()
+        return dock
+
+    def apply_default_sizes(self, window: QMainWindow) -> None:
+        """Size the docks for window's size as the first start shows them."""
+        vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
+        height = max(600, window.height())
+        window.resizeDocks([self.watchlist], [560], horizontal)
+        window.resizeDocks([self.watchlist, self.ticket, self.accounts],
+                           [int(height * 0.36), 380, int(height * 0.22)], vertical)
+        window.resizeDocks([self.orders], [int(height * 0.34)], vertical)
+        width = max(800, window.width() - 560)
+        window.resizeDocks([self.orders, self.fills], [width // 2, width // 2], horizontal)

@@ -1,0 +1,76 @@
+"""StatusBarView: the main window's status bar — what is running, the trading state, P&L, each account's state."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QStatusBar
+
+from core.domain import AccountId, BrokerPnl, ConnectionState, TradingState
+from core.services.session_view import SessionView
+from gui.models.format import fmt_signed
+from gui.widgets.trading_state import TradingStateWidget
+
+_TRADING_COLORS = {TradingState.ACTIVE: "#2e7d32", TradingState.REDUCING: "#b26a00", TradingState.HALTED: "#c62828"}
+
+
+class StatusBarView:
+    """Fill bar (objectName statusBar): status.busy, status.tradingState, status.pnl, status.account.<ID>."""
+
+    def __init__(self, bar: QStatusBar, view: SessionView) -> None:
+        self._bar = bar
+        self._view = view
+        bar.setObjectName("statusBar")
+        self.busy_label = QLabel()
+        self.busy_label.setObjectName("status.busy")
+        bar.addWidget(self.busy_label, 1)
+        self.trading_state_widget = TradingStateWidget()
+        bar.addPermanentWidget(self.trading_state_widget)
+        self.pnl_label = QLabel()
+        self.pnl_label.setObjectName("status.pnl")
+        bar.addPermanentWidget(self.pnl_label)
+        self.account_labels: dict[AccountId, QLabel] = {}
+        self._broker_pnl: dict[AccountId, BrokerPnl] = {}
+        for account_id in view.account_ids():
+            self.add_account(account_id)
+
+    def add_account(self, account_id: AccountId) -> None:
+        """Add account_id's label (once)."""
+        if account_id in self.account_labels:
+            return
+        label = QLabel(objectName=f"status.account.{account_id}")
+        self._bar.addPermanentWidget(label)
+        self.account_labels[account_id] = label
+        self.show_account(account_id)
+
+    def show_account(self, account_id: AccountId) -> None:
+        """Show account_id's connection and trading state (and the broker's day P&L when it reports one)."""
+        label = self.account_labels.get(account_id)
+        if label is None:
+            return
+        status = self._view.status(account_id)
+        pnl = self._broker_pnl.get(account_id)
+        broker = ""
+        if pnl is not None and pnl.daily is not None:
+            broker = f" · broker day {fmt_signed(pnl.daily)}"
+        label.setText(f"{account_id}: {status.connection.value.lower()} · "
+                      f"<span style='color:{_TRADING_COLORS[status.trading]}'>{status.trading.value.lower()}</span>"
+                      f"{broker}")
+        label.setToolTip(status.reason)
+
+    def on_connection_changed(self, account_id: AccountId, _state: ConnectionState, _message: str) -> None:
+        self.show_account(account_id)
+
+    def on_broker_pnl(self, account_id: AccountId, pnl: BrokerPnl) -> None:
+        self._broker_pnl[account_id] = pnl
+        self.show_account(account_id)
+
+    def on_busy(self, label: str, on: bool) -> None:
+        self.busy_label.setText(f"{label}…" if on else "")
+
+    def show_pnl(self) -> None:
+        """Show the P&L totals of every account, per currency."""
+        parts = []
+        for currency, totals in self._view.pnl_totals().items():
+            daily = fmt_signed(totals.daily) if totals.daily is not None else "—"
+            unreal = fmt_signed(totals.unrealized) if totals.unrealized is not None else "—"
+            parts.append(f"{currency}  day {daily}  unreal {unreal}  real {fmt_signed(totals.realized)}")
+        self.pnl_label.setText("   |   ".join(parts))
