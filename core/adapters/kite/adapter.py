@@ -256,15 +256,19 @@ class KiteBroker:
         try:
             await self._rest(self._kite.modify_order, variety=tracked.variety, order_id=tracked.broker_order_id,
                              **changes)
-        except (AuthenticationFailed, ConnectionLost, Timeout):
+        except (AuthenticationFailed, ConnectionLost, Timeout) as lost:
             # The answer is lost, not the change: Kite may have taken it. Its order history tells; if it cannot
-            # be read yet, the change stays watched, so a state showing it applied corrects the order later.
+            # be read yet, the change stays watched, so a state showing it applied or refused settles it later.
             self._tracker.expect_modify(tracked, change)
             taken = await self._change_taken(tracked.broker_order_id, change)
-            if taken is not True:
-                if taken is False:
-                    tracked.modify = None  # the history was read: Kite never had the change
+            if taken is None:
                 raise
+            if not taken:
+                tracked.modify = None
+                self._sink(OrderModifyRejected(order.client_order_id, f"{lost} Kite's order history shows the change "
+                                                                      "never arrived: the order keeps its price and "
+                                                                      "quantity."))
+                return
         except BrokerError as exc:
             self._sink(OrderModifyRejected(order.client_order_id, str(exc)))
             return
