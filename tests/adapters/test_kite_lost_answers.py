@@ -126,3 +126,24 @@ async def test_an_order_that_fills_at_kite_while_its_change_is_pending_ends_with
         assert not order.is_working, "Kite shows it COMPLETE"
     finally:
         await session.close()
+
+
+async def test_a_modify_whose_answer_and_history_were_lost_and_that_never_arrived_is_settled_by_polling(
+    sim: ChaosKiteSimulator, tmp_path: Path
+) -> None:
+    session = await session_on(sim, tmp_path, order_timeout_s=0.3)
+    try:
+        order = await resting_buy(session, sim)
+        assert order.limit_price is not None
+        old_price = order.limit_price.value
+        sim.cuts["modify"] = False  # the change never reaches Kite
+        sim.cuts["history"], sim.spare["history"] = False, 1  # and the history read after it is cut too
+        await session.modify(order.client_order_id, "3", str(old_price - 1))
+        assert sim.cut_done["modify"] == 1 and sim.cut_done["history"] == 1
+        assert order.status is OrderStatus.PENDING_REPLACE  # nobody can tell yet whether Kite has the change
+        await settled(session, order, 0)
+        assert order.status is OrderStatus.ACCEPTED
+        assert (order.quantity.value, order.limit_price.value) == (2, old_price) == at_kite(sim, order)
+        assert "never arrived" in order.reason
+    finally:
+        await session.close()

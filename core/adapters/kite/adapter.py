@@ -57,6 +57,8 @@ T = TypeVar("T")
 _POLL_DECISION_S = 0.05
 
 
+CHANGE_NEVER_ARRIVED = ("Kite's order history shows the change never arrived: the order keeps its price and "
+                        "quantity. Modify it again if you still want the change.")
 SNAPSHOT_TRIES = 3
 """Reads of trades, positions and orders for one snapshot: a fill between the reads of trades and of positions
 would show as a position difference that is not one, so the reads are repeated until no trade came between."""
@@ -259,15 +261,13 @@ class KiteBroker:
         except (AuthenticationFailed, ConnectionLost, Timeout) as lost:
             # The answer is lost, not the change: Kite may have taken it. Its order history tells; if it cannot
             # be read yet, the change stays watched, so a state showing it applied or refused settles it later.
+            change.answer_lost_at = asyncio.get_running_loop().time()
             self._tracker.expect_modify(tracked, change)
             taken = await self._change_taken(tracked.broker_order_id, change)
             if taken is None:
                 raise
             if not taken:
-                tracked.modify = None
-                self._sink(OrderModifyRejected(order.client_order_id, f"{lost} Kite's order history shows the change "
-                                                                      "never arrived: the order keeps its price and "
-                                                                      "quantity."))
+                self._tracker.give_up_change(tracked, f"{lost} {CHANGE_NEVER_ARRIVED}")
                 return
         except BrokerError as exc:
             self._sink(OrderModifyRejected(order.client_order_id, str(exc)))
@@ -304,6 +304,10 @@ class KiteBroker:
                 if change.resolved:
                     break
                 self._tracker.settle_change(state)
+            lost_at = change.answer_lost_at
+            if not change.resolved and not change.seen_pending and lost_at is not None \
+                    and asyncio.get_running_loop().time() - lost_at > self.config.order_timeout_s:
+                self._tracker.give_up_change(tracked, CHANGE_NEVER_ARRIVED)  # its answer was lost, and so was it
             if history and self._tracker.needs_trades(history[-1]):
                 self._tracker.on_trades(await self._rest(self._kite.order_trades, tracked.broker_order_id))
             if history:

@@ -53,6 +53,8 @@ class PendingModify:
     """How many order-history entries the order had before the change was sent."""
     seen_pending: bool = False
     resolved: bool = False
+    answer_lost_at: float | None = None
+    """When the HTTP answer to the change was lost (loop time), if it was: Kite may or may not have it."""
 
     def applied(self, order: Mapping[str, Any]) -> bool:
         return (int(decimal_of(order.get("quantity"))) == self.quantity
@@ -197,6 +199,13 @@ class OrderTracker:
                                      None if change.trigger is None else Price(change.trigger)))
         else:
             self._sink(OrderModifyRejected(tracked.client_order_id, ENDED_BEFORE_CHANGE))
+
+    def give_up_change(self, tracked: TrackedOrder, reason: str) -> None:
+        """Settle a pending change Kite never took: the order keeps its values; say why."""
+        if tracked.modify is not None:
+            tracked.modify.resolved = True
+            tracked.modify = None
+            self._sink(OrderModifyRejected(tracked.client_order_id, reason))
 
     def lookup(self, order: Mapping[str, Any]) -> TrackedOrder | None:
         """Return the tracked order an order state belongs to (by Kite order id, else by our tag)."""

@@ -2,7 +2,8 @@
 
 `cuts[kind] = after`: the next call of that kind ("place", "modify", "cancel", or "history" for
 GET /orders/{id}) has its connection aborted with no answer, before Kite acts (after=False: it never happened)
-or after (after=True: done at Kite, the answer lost). `cut_done` counts the cuts made, per kind.
+or after (after=True: done at Kite, the answer lost). `spare[kind]` calls of that kind pass before the cut;
+`cut_done` counts the cuts made, per kind.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class ChaosKiteSimulator(KiteSimulator):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.cuts: dict[str, bool] = {}
+        self.spare: Counter[str] = Counter()
         self.cut_done: Counter[str] = Counter()
 
     @staticmethod
@@ -42,6 +44,9 @@ class ChaosKiteSimulator(KiteSimulator):
     async def _envelope(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         kind = self._kind(request)
         if kind is None or kind not in self.cuts:
+            return await super()._envelope(request, handler)
+        if self.spare[kind] > 0:  # calls of this kind let through before the cut
+            self.spare[kind] -= 1
             return await super()._envelope(request, handler)
         after = self.cuts.pop(kind)
         response = await super()._envelope(request, handler) if after else web.Response(status=503)
