@@ -231,7 +231,7 @@ class ChaosWorld:
         """Publish quotes for brokers whose adapter sends none in this run (default: none to send)."""
 
     async def before_check(self) -> None:
-        """Stop the market from filling so the books can settle (default: nothing)."""
+        """Stop the broker's market (every order is settled by now), so the books are compared at rest."""
 
     # --- the run -----------------------------------------------------------------------------------
 
@@ -479,7 +479,10 @@ class ChaosWorld:
 
     async def _check(self) -> None:
         assert self.session is not None and self.journal is not None
-        await self.before_check()
+        for coid in self.working_resting():  # the trader's end of day
+            await self.cancel(coid)
+        await self.quiesce()
+        await self.before_check()  # the market stops: no fill may land between the two books' reads
         await self.quiesce()
         report = await self.session.connect(self.account)  # the final reconciliation
         figures = self.figures

@@ -137,6 +137,10 @@ class EasytraderChaos(ChaosWorld):
     def _limit(self, ticks_away: int) -> OrderRequest:
         return self.limit_request(ticks_away, LOT * self.rng.randint(1, 5))
 
+    async def before_check(self) -> None:
+        self.sim._stop.set()  # the simulator's market thread ends after its current tick
+        await asyncio.to_thread(self.sim._threads[1].join, 5)
+
     # --- days ------------------------------------------------------------------------------------
 
     async def new_day(self) -> None:

@@ -156,6 +156,12 @@ class KiteChaos(ChaosWorld):
     def _limit(self, ticks_away: int) -> OrderRequest:
         return self.limit_request(ticks_away, self.rng.randint(1, 20))
 
+    async def before_check(self) -> None:
+        ticks = self.sim._ticks
+        if ticks is not None:
+            ticks.cancel()  # the simulator's market stops (stop() awaits the cancelled task)
+            await asyncio.gather(ticks, return_exceptions=True)
+
     # --- days ------------------------------------------------------------------------------------
 
     async def new_day(self) -> None:

@@ -148,6 +148,12 @@ class PaperChaos(ChaosWorld):
         self.figures.trader_reconnects += 1
         await self.session.connect(self.account)
 
+    async def before_check(self) -> None:
+        task = self.paper._task
+        if task is not None:
+            task.cancel()  # the paper market stops ticking (disconnect() tolerates the cancelled task)
+            await asyncio.gather(task, return_exceptions=True)
+
     # --- the broker's books -------------------------------------------------------------------------
 
     def remote_orders(self) -> tuple[dict[str, list[RemoteOrder]], list[str]]:
