@@ -81,7 +81,7 @@ async def test_a_modify_kite_took_whose_answer_was_lost_shows_the_new_quantity_a
 async def test_a_modify_cut_before_kite_keeps_the_old_values_and_says_why(
     sim: ChaosKiteSimulator, tmp_path: Path
 ) -> None:
-    session = await session_on(sim, tmp_path)
+    session = await session_on(sim, tmp_path, order_timeout_s=0.3)
     try:
         order = await resting_buy(session, sim)
         assert order.limit_price is not None
@@ -89,10 +89,11 @@ async def test_a_modify_cut_before_kite_keeps_the_old_values_and_says_why(
         sim.cuts["modify"] = False  # the request never reaches Kite
         await session.modify(order.client_order_id, "3", str(old_price - 1))
         assert sim.cut_done["modify"] == 1
+        await settled(session, order, 0)  # no trace of it in Kite's history for order_timeout_s
         assert at_kite(sim, order) == (2, old_price)
         assert order.status is OrderStatus.ACCEPTED
         assert (order.quantity.value, order.limit_price.value) == (2, old_price)
-        assert "Could not reach Kite" in order.reason
+        assert "never arrived" in order.reason
     finally:
         await session.close()
 

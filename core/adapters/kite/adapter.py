@@ -258,17 +258,15 @@ class KiteBroker:
         try:
             await self._rest(self._kite.modify_order, variety=tracked.variety, order_id=tracked.broker_order_id,
                              **changes)
-        except (AuthenticationFailed, ConnectionLost, Timeout) as lost:
+        except (AuthenticationFailed, ConnectionLost, Timeout):
             # The answer is lost, not the change: Kite may have taken it. Its order history tells; if it cannot
             # be read yet, the change stays watched, so a state showing it applied or refused settles it later.
+            # A history without it proves nothing yet: the request may still be on its way (a stalled Kite
+            # answers late), so polling settles it, refusing it once order_timeout_s pass without a trace.
             change.answer_lost_at = asyncio.get_running_loop().time()
             self._tracker.expect_modify(tracked, change)
-            taken = await self._change_taken(tracked.broker_order_id, change)
-            if taken is None:
+            if not await self._change_taken(tracked.broker_order_id, change):
                 raise
-            if not taken:
-                self._tracker.give_up_change(tracked, f"{lost} {CHANGE_NEVER_ARRIVED}")
-                return
         except BrokerError as exc:
             self._sink(OrderModifyRejected(order.client_order_id, str(exc)))
             return
