@@ -2,7 +2,9 @@
 while the TWS simulator drops the connection at chosen points; then the books are compared.
 
 Shared by tests/adapters/test_ib_chaos.py (short) and bench/chaos_ib.py (>= 10,000 intents, >= 1,000 drops).
-The risk engine runs with limits that fit a machine-speed driver (CHAOS_LIMITS); every other check is on.
+The risk engine runs with the default limits, the duplicate window and the order-rate limits included, on the
+shared chaos core's paced clock (chaos_core.PacedClock): it judges a human-paced stream of intents while the run
+goes at machine speed. Its refusals are counted apart (refused_by_risk), never "lost".
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from core.services.risk import RiskConfig
 from core.services.risk.limits import DEFAULT_LIMITS
 from core.services.session import OrderRefused, TradingSession
 from core.storage.journal import SqliteJournal
+from tests.adapters.chaos_core import NEVER_AT_BROKER, UNRESOLVED, ChaosStuck, Pace, PacedClock, refusal_kind
 from tests.sims.tws import TwsSimulator
 from tests.sims.tws.orders import SimOrder
 from tests.sims.tws.testing import sim_settings
@@ -47,17 +50,6 @@ ACCOUNT = AccountId("IB-CHAOS")
 IB_ACCOUNT = "DU1234567"
 SYMBOLS = ("AAPL", "MSFT")
 TICK = Decimal("0.01")
-UNRESOLVED = frozenset({OrderStatus.INITIALIZED, OrderStatus.SUBMITTED, OrderStatus.UNKNOWN,
-                        OrderStatus.PENDING_CANCEL, OrderStatus.PENDING_REPLACE})
-NEVER_AT_BROKER = frozenset({OrderStatus.CANCELED, OrderStatus.REJECTED, OrderStatus.DENIED})
-
-CHAOS_LIMITS = DEFAULT_LIMITS.merged({
-    "max_orders_per_second": None,  # the driver sends hundreds a second; the throttle would refuse most
-    "max_orders_per_minute": None,
-    "duplicate_window_s": None,  # random intents repeat (side, symbol, size) within seconds on purpose
-    "max_working_orders": None,  # the driver bounds working orders itself (MAX_WORKING)
-})
-"""The default limits without the order-rate throttle and duplicate window, which a machine-speed driver trips."""
 
 MAX_WORKING = 12
 DAY_LENGTH = 500
@@ -77,10 +69,6 @@ class DropPoint(StrEnum):
     RANDOM = "drop_client"  # at a random instant while an order is on its way
 
 
-class ChaosStuck(AssertionError):
-    """The account did not become ACTIVE again (reconnected and reconciled) in time."""
-
-
 @dataclass(slots=True)
 class ChaosFigures:
     seed: int
@@ -96,9 +84,12 @@ class ChaosFigures:
     went_unknown: int = 0
     never_reached_ib: int = 0
     refused_while_down: int = 0
+    refused_by_risk: int = 0
     cancels: int = 0
+    modifies: int = 0
     days: int = 1
     drops_by_point: dict[str, int] = field(default_factory=dict)
+    refusals_by_check: dict[str, int] = field(default_factory=dict)
     final_status: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
@@ -126,6 +117,8 @@ class ChaosRun:
         self.plan = self._plan(intents, disconnects)
         self.quotes: dict[str, Quote] = {}
         self.sim = TwsSimulator(seed=seed, tick_interval_s=0.02)
+        self.clock = PacedClock()
+        self.pace = Pace(self.rng)
         self.sim.faults.realistic = realistic  # IB's informational codes mixed in (404, 10349, 399, ...)
 
     def _plan(self, intents: int, disconnects: int) -> dict[int, DropPoint]:
@@ -140,7 +133,8 @@ class ChaosRun:
         await self.sim.start()
         self.bus = EventBus()
         self.journal = SqliteJournal(self.data_dir / "journal.sqlite")
-        self.session = TradingSession(self.bus, self.journal, risk=RiskConfig(global_limits=CHAOS_LIMITS))
+        self.session = TradingSession(self.bus, self.journal, clock=self.clock,
+                                      risk=RiskConfig(global_limits=DEFAULT_LIMITS))
         settings = sim_settings(self.sim.port, symbols=list(SYMBOLS), reconnect_initial_s=0.01, reconnect_max_s=0.05,
                                 commission_wait_s=0.2, order_timeout_s=2.0, request_timeout_s=5.0)
         self.adapter = IbBroker(ACCOUNT, IbConfig.from_mapping(settings), self.bus.publish)
@@ -155,6 +149,7 @@ class ChaosRun:
                 if index and index % self.day_length == 0 and self.figures.days <= index // self.day_length:
                     await self._nightly_restart()
                 await self._ready()
+                self.clock.advance(self.pace.next_gap())
                 await self._intent(self.plan.get(index))
             await self._check()
         finally:
@@ -225,8 +220,10 @@ class ChaosRun:
             assert point is not None
             setattr(faults, point.value, True)
             await self._cancel(self.rng.choice(self._working_resting()))
-        elif self.rng.random() < 0.25 and self._working_resting():
+        elif (roll := self.rng.random()) < 0.25 and self._working_resting():
             await self._cancel(self.rng.choice(self._working_resting()))
+        elif roll < 0.40 and self._working_resting():
+            await self._modify(self.rng.choice(self._working_resting()))
         for coid in self._working_resting()[:-MAX_WORKING]:  # once each: a cancel refused while down stays working
             await self._cancel(coid)
         if point is not None:
@@ -278,14 +275,36 @@ class ChaosRun:
     async def _place(self, request: OrderRequest) -> None:
         try:
             order = await self.session.submit(request)
-        except OrderRefused:
-            self.figures.refused_while_down += 1  # not journaled: the trader sees the refusal, nothing is lost
+        except OrderRefused as refused:  # the trader sees the refusal; nothing is lost
+            slot = self.session.account(ACCOUNT)
+            if slot.trading is not TradingState.ACTIVE or slot.connection is not ConnectionState.CONNECTED:
+                self.figures.refused_while_down += 1
+            else:
+                self.figures.refused_by_risk += 1
+                kind = refusal_kind(refused)
+                self.figures.refusals_by_check[kind] = self.figures.refusals_by_check.get(kind, 0) + 1
             return
         self.coids.append(order.client_order_id)
         if order.status is OrderStatus.UNKNOWN:
             self.figures.went_unknown += 1
         if request.order_type is OrderType.LIMIT and request.tif is TimeInForce.DAY and order.is_working:
             self.resting.append(order.client_order_id)
+
+    async def _modify(self, coid: ClientOrderId) -> None:
+        """Move a resting order a few ticks further from the touch and change its size (risk-checked)."""
+        order = self.session.oms.get(coid)
+        if order is None or order.limit_price is None:
+            return
+        quantity = max(order.filled_qty + 1, order.quantity.value + self.rng.choice((-1, 1, 2)))
+        away = TICK * self.rng.randint(1, 5)
+        price = order.limit_price.value - away if order.side is Side.BUY else order.limit_price.value + away
+        self.figures.modifies += 1
+        try:
+            await self.session.modify(coid, str(quantity), str(price))
+        except OrderRefused as refused:
+            self.figures.refused_by_risk += 1
+            kind = "modify " + refusal_kind(refused)
+            self.figures.refusals_by_check[kind] = self.figures.refusals_by_check.get(kind, 0) + 1
 
     async def _cancel(self, coid: ClientOrderId) -> None:
         self.figures.cancels += 1
@@ -295,7 +314,8 @@ class ChaosRun:
         working = []
         for coid in self.resting:
             order = self.session.oms.get(coid)
-            if order is not None and order.is_working and order.status is not OrderStatus.PENDING_CANCEL:
+            if order is not None and order.is_working and order.status not in (OrderStatus.PENDING_CANCEL,
+                                                                                 OrderStatus.PENDING_REPLACE):
                 working.append(coid)
         self.resting = working
         return list(working)
@@ -359,7 +379,7 @@ class ChaosRun:
                 figures.lost += 1
                 figures.problems.append(f"{coid}: {problem}")
         figures.final_status = dict(sorted(statuses.items()))
-        figures.mismatches = len(report.differences) + self._position_mismatches()
+        figures.mismatches += len(report.differences) + self._position_mismatches()
         figures.problems += report.differences
         self._compare_fills()
 
@@ -381,6 +401,11 @@ class ChaosRun:
             return f"filled {order.filled_qty} here, {remote.filled} at IB ({order.status.value} / {remote.status})"
         if order.is_working != remote.is_working:
             return f"{order.status.value} here, {remote.status} at IB"
+        if order.quantity.value != remote.quantity or (order.limit_price is not None
+                                                       and order.limit_price.value != remote.limit_price):
+            self.figures.mismatches += 1
+            self.figures.problems.append(f"{coid}: {order.quantity.value} at {order.limit_price} here, "
+                                         f"{remote.quantity} at {remote.limit_price} at IB")
         return None
 
     def _position_mismatches(self) -> int:

@@ -1,11 +1,11 @@
 """Chaos, short: 300 intents and 30 dropped connections through the real session, journal and IbBroker.
 
-The TWS simulator drops the connection as an order arrives, before its ack, after its ack, between partial
-fills, after a cancel and at random instants; the adapter reconnects with backoff and the session reconciles
-each time. Afterwards no order is lost, IB holds at most one order per intent, and positions and fills agree.
-The session runs with ib_chaos_world.CHAOS_LIMITS: the default risk limits without the order-rate throttle,
-the duplicate-order window and the working-order cap, which a driver sending hundreds of orders a second
-would trip. The long run (10,000 intents, 1,000 drops) is bench/chaos_ib.py.
+The TWS simulator drops the connection as an order arrives, before its ack, after its ack, between partial fills,
+after a cancel and at random instants, with modifies and cancels mixed in; the adapter reconnects with backoff and
+the session reconciles each time. Afterwards no order is lost, IB holds at most one order per intent, and positions
+and fills agree. The session runs with the default risk limits, the duplicate window and the order-rate limits
+included, on a paced clock (chaos_core.PacedClock); their refusals are counted apart and must occur. The long run
+(10,000 intents, 1,000 drops) is bench/chaos_ib.py.
 """
 
 from __future__ import annotations
@@ -45,7 +45,9 @@ async def test_random_drops_lose_no_order_duplicate_none_and_leave_the_books_equ
     assert figures.duplicates == 0, context
     assert figures.mismatches == 0, context
     assert figures.fill_mismatches == 0, context
-    assert figures.went_unknown > 0 and figures.fills > 0 and figures.cancels > 0, context
+    assert figures.went_unknown > 0 and figures.fills > 0 and figures.cancels > 0 and figures.modifies > 0, context
+    assert figures.refusals_by_check.get("duplicate_window", 0) + figures.refusals_by_check.get("order_rate", 0) > 0, \
+        context  # the limits were on
 
 
 @pytest.mark.slow

@@ -105,3 +105,12 @@ def test_crash_points_kills_at_every_point_and_resolves_each_run() -> None:
             "api_intake_before_key", "api_intake_after_key", "api_intake_after_send"} <= set(points)
     assert all(p["not_killed"] == 0 and p["resolved"] == 2 for p in points.values()), points
     assert (record["resolved_pct"], record["duplicates"], record["blind_resubmits"]) == (100.0, 0, 0)
+
+
+def test_chaos_prints_one_line_per_broker_with_nothing_lost() -> None:
+    records = _run("bench.chaos", "--intents", "24", "--disconnects", "4", "--seed", "3")
+    assert [r["bench"] for r in records] == ["chaos_kite", "chaos_easytrader", "chaos_paper"], records
+    for record in records:
+        assert record["intents"] >= 24 and record["disconnects"] >= 3, record  # an unused cut: not counted
+        assert (record["lost"], record["duplicates"], record["mismatches"], record["fill_mismatches"]) == (0, 0, 0, 0)
+        assert {"refused_by_risk", "went_unknown", "modifies", "cancels", "seconds"} <= set(record)

@@ -85,6 +85,11 @@ _GRACE_S = 2.0
 _CLOSED = frozenset({OrderStatus.CANCELED, OrderStatus.REJECTED})
 
 
+SNAPSHOT_TRIES = 3
+"""Reads of trades, positions and entrusts for one snapshot: a fill between the reads of positions and of trades
+would show as a position difference that is not one, so the reads are repeated until no trade came between."""
+
+
 class EasytraderBroker:
     """One A-share account behind an easytrader server. Implements core.ports.broker.BrokerAdapter.
 
@@ -126,6 +131,8 @@ class EasytraderBroker:
         self._straggler: asyncio.Future[Any] | None = None
         self._unproven: set[ClientOrderId] = set()
         """Orders whose answer was lost: no other order is sent until each shows among today's entrusts."""
+        self._answer_lost: set[ClientOrderId] = set()
+        """Those of them whose call failed (no answer at all), as opposed to "success" without an entrust number."""
         self._state = ConnectionState.DISCONNECTED
         self._poller: asyncio.Task[None] | None = None
         self._polling = False
@@ -160,7 +167,7 @@ class EasytraderBroker:
             self._publish(ConnectionState.CONNECTING, "Step 3 of 3: reading today's entrusts and trades…")
             self._map.roll(china_today(self._clock()))
             await self._poll_once()
-            self._unproven.clear()  # the trader prepared again: reconciliation decides what became of them
+            self._forget_unplaced()  # the trader prepared again: today's entrusts say what became of them
         except BrokerError as exc:
             self._publish(ConnectionState.FAILED, str(exc))
             raise
@@ -198,6 +205,7 @@ class EasytraderBroker:
             raise await self._explain(order, refusal) from None
         except (Timeout, ConnectionLost) as exc:
             self._unproven.add(order.client_order_id)
+            self._answer_lost.add(order.client_order_id)
             raise type(exc)(f"{exc} The {symbol} order may have reached the broker: TradeTerm looks for it among "
                             "today's entrusts (same code, side, quantity and price) and will not resend it.") from None
         if entrust_no is None:
@@ -267,9 +275,14 @@ class EasytraderBroker:
     async def snapshot(self, fills_since: datetime | None = None) -> BrokerSnapshot:
         """Return cash (CNY), positions, today's entrusts and today's trades since fills_since."""
         self._require_connected("reconcile")
-        funds = await self._refresh_account()
-        entrusts, trades = await self._read_today()
+        for _ in range(SNAPSHOT_TRIES):  # positions between two reads of the trades that agree: one moment
+            trades_before = await self._read_trades()
+            funds = await self._refresh_account()
+            entrusts, trades = await self._read_today()
+            if len(trades) == len(trades_before):
+                break
         self._claim(entrusts)
+        self._forget_unplaced()
         day = china_today(self._clock())
         fills = [self._fill(t, day) for t in trades]
         return BrokerSnapshot(
@@ -363,6 +376,25 @@ class EasytraderBroker:
             raise OrderRejected(busy)
         raise Timeout(busy)
 
+    def _forget_unplaced(self) -> None:
+        """Forget the orders whose answer was lost and that no entrust in a full read of today's entrusts matches.
+
+        They were never placed: the reconciliation this read serves cancels them as never sent. Forgotten here
+        too, so a later order with the same code, side, quantity and price cannot have its entrust claimed by one
+        of them (which left that later order unmatched, and working at the broker unseen). An order answered
+        "success" without an entrust number was placed: it is still looked for (see _find_unnumbered).
+        """
+        for mapped in self._still_unproven():
+            coid = mapped.client_order_id
+            if coid not in self._answer_lost:
+                continue
+            self._map.drop(coid)
+            self._unproven.discard(coid)
+            self._answer_lost.discard(coid)
+            self._sink(LogMessage("WARNING", (
+                f"{self.account_id}: no entrust matches the {mapped.symbol} {mapped.side.value.lower()} order {coid} "
+                "whose answer was lost: it was not placed.")))
+
     def _still_unproven(self) -> list[MappedOrder]:
         """Return our orders whose fate a lost answer left open (not yet found among today's entrusts)."""
         waiting = []
@@ -370,6 +402,7 @@ class EasytraderBroker:
             mapped = self._map.get(coid)
             if mapped is None or mapped.entrust_no is not None:
                 self._unproven.discard(coid)
+                self._answer_lost.discard(coid)
             else:
                 waiting.append(mapped)
         return waiting
@@ -476,8 +509,10 @@ class EasytraderBroker:
     async def _read_today(self) -> tuple[list[Entrust], list[Trade]]:
         entrusts = parse_entrusts(await self._call(lambda c: c.today_entrusts, "today's entrusts", "read"),
                                   self._table)
-        trades = parse_trades(await self._call(lambda c: c.today_trades, "today's trades", "read"), self._table)
-        return entrusts, trades
+        return entrusts, await self._read_trades()
+
+    async def _read_trades(self) -> list[Trade]:
+        return parse_trades(await self._call(lambda c: c.today_trades, "today's trades", "read"), self._table)
 
     def _claim(self, entrusts: list[Entrust]) -> None:
         for order, entrust in self._map.claim(entrusts):

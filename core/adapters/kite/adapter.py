@@ -34,7 +34,7 @@ from core.adapters.kite.parsing import (
 from core.adapters.kite.redaction import install_redaction
 from core.adapters.kite.throttle import OrderThrottle
 from core.adapters.kite.ticker import TickerBridge, TickerEvent, TickerStatus
-from core.adapters.kite.tracker import OrderTracker, PendingModify, TrackedOrder
+from core.adapters.kite.tracker import MODIFY_STATUSES, OrderTracker, PendingModify, TrackedOrder
 from core.domain import (
     AccountId,
     AccountUpdated,
@@ -57,6 +57,11 @@ T = TypeVar("T")
 _POLL_DECISION_S = 0.05
 
 
+CHANGE_NEVER_ARRIVED = ("Kite's order history shows the change never arrived: the order keeps its price and "
+                        "quantity. Modify it again if you still want the change.")
+SNAPSHOT_TRIES = 3
+"""Reads of trades, positions and orders for one snapshot: a fill between the reads of trades and of positions
+would show as a position difference that is not one, so the reads are repeated until no trade came between."""
 EXPIRY_WARNING = timedelta(minutes=30)
 """How long before Kite ends the session the trader is told to log in again."""
 
@@ -247,17 +252,24 @@ class KiteBroker:
         if stop_price is not None:
             changes["trigger_price"] = str(stop_price.value)
         before = len(await self._rest(self._kite.order_history, tracked.broker_order_id))
+        change = PendingModify(int(quantity.value), None if limit_price is None else limit_price.value,
+                               None if stop_price is None else stop_price.value, before)
         await self._throttle.acquire()
         try:
             await self._rest(self._kite.modify_order, variety=tracked.variety, order_id=tracked.broker_order_id,
                              **changes)
         except (AuthenticationFailed, ConnectionLost, Timeout):
-            raise
+            # The answer is lost, not the change: Kite may have taken it. Its order history tells; if it cannot
+            # be read yet, the change stays watched, so a state showing it applied or refused settles it later.
+            # A history without it proves nothing yet: the request may still be on its way (a stalled Kite
+            # answers late), so polling settles it, refusing it once order_timeout_s pass without a trace.
+            change.answer_lost_at = asyncio.get_running_loop().time()
+            self._tracker.expect_modify(tracked, change)
+            if not await self._change_taken(tracked.broker_order_id, change):
+                raise
         except BrokerError as exc:
             self._sink(OrderModifyRejected(order.client_order_id, str(exc)))
             return
-        change = PendingModify(int(quantity.value), None if limit_price is None else limit_price.value,
-                               None if stop_price is None else stop_price.value, before)
         self._tracker.expect_modify(tracked, change)
         deadline = asyncio.get_running_loop().time() + self.config.order_timeout_s
         while not change.resolved and asyncio.get_running_loop().time() < deadline:
@@ -268,19 +280,36 @@ class KiteBroker:
             self._sink(LogMessage("WARNING", f"Kite {self.account_id}: the change to {order.symbol} is still pending "
                                              "at Kite; TradeTerm keeps checking and shows the result when it comes."))
 
+    async def _change_taken(self, broker_order_id: str, change: PendingModify) -> bool | None:
+        """Return whether the order's history shows Kite took a change whose answer was lost (a MODIFY state or the
+        new values); None if the history cannot be read now."""
+        try:
+            history = await self._rest(self._kite.order_history, broker_order_id)
+        except BrokerError:
+            return None
+        return any(str(state.get("status")) in MODIFY_STATUSES or change.applied(state)
+                   for state in history[change.history_from:])
+
     async def _settle_modify(self, tracked: TrackedOrder) -> None:
-        """Feed the order-history entries since a pending change was sent to the tracker (fills first)."""
+        """Feed the order-history entries since a pending change was sent to the tracker's change, then the
+        order's new fills and its latest state (so an order that ended during the change ends at Kite's values)."""
         change = tracked.modify
         if change is None or tracked.broker_order_id is None:
             return
         async with self._updates:
             history = await self._rest(self._kite.order_history, tracked.broker_order_id)
-            if history and self._tracker.needs_trades(history[-1]):
-                self._tracker.on_trades(await self._rest(self._kite.order_trades, tracked.broker_order_id))
-            for state in history[change.history_from:]:
+            for state in history[change.history_from:]:  # the change first: fills then complete the right quantity
                 if change.resolved:
                     break
-                self._tracker.on_order(state)
+                self._tracker.settle_change(state)
+            lost_at = change.answer_lost_at
+            if not change.resolved and not change.seen_pending and lost_at is not None \
+                    and asyncio.get_running_loop().time() - lost_at > self.config.order_timeout_s:
+                self._tracker.give_up_change(tracked, CHANGE_NEVER_ARRIVED)  # its answer was lost, and so was it
+            if history and self._tracker.needs_trades(history[-1]):
+                self._tracker.on_trades(await self._rest(self._kite.order_trades, tracked.broker_order_id))
+            if history:
+                self._tracker.on_order(history[-1])
 
     async def subscribe(self, instruments: Sequence[Instrument]) -> None:
         """Stream quotes for these instruments; raise InvalidInstrument naming any Kite does not list."""
@@ -296,9 +325,13 @@ class KiteBroker:
     async def snapshot(self, fills_since: datetime | None = None) -> BrokerSnapshot:
         """Return Kite's funds, net positions, today's orders and trades (since fills_since)."""
         self._require_connected("reconcile")
-        orders = await self._rest(self._kite.orders)
-        trades = await self._rest(self._kite.trades)
-        positions = await self._rest(self._kite.positions)
+        for _ in range(SNAPSHOT_TRIES):  # positions between two reads of the trades that agree: one moment
+            trades_before = await self._rest(self._kite.trades)
+            positions = await self._rest(self._kite.positions)
+            orders = await self._rest(self._kite.orders)
+            trades = await self._rest(self._kite.trades)
+            if len(trades) == len(trades_before):
+                break
         margins = await self._rest(self._kite.margins)
         tags = {str(o["order_id"]): parse_order_state(o).client_order_id for o in orders}
         fills = [parse_fill(t, self.account_id, tags.get(str(t["order_id"]))) for t in trades]
@@ -448,7 +481,10 @@ class KiteBroker:
         return tracked.decided.result()
 
     async def _catch_up(self, order_id: str) -> None:
-        """Fetch an order's latest state (and its trades if it filled) and apply them."""
+        """Fetch an order's latest state (and its trades if it filled) and apply them (a pending change first)."""
+        tracked = self._tracker.lookup({"order_id": order_id})
+        if tracked is not None and tracked.modify is not None:
+            await self._settle_modify(tracked)
         async with self._updates:
             history = await self._rest(self._kite.order_history, order_id)
             if not history:
@@ -467,13 +503,13 @@ class KiteBroker:
             if not self._still_polling():
                 return
             try:
+                for tracked in self._tracker.pending_modifies():  # before the fills: see _settle_modify
+                    await self._settle_modify(tracked)
                 async with self._updates:
                     orders = await self._rest(self._kite.orders)
                     new = self._tracker.on_trades(await self._rest(self._kite.trades))
                     for order in orders:
                         self._tracker.on_order(order)
-                for tracked in self._tracker.pending_modifies():
-                    await self._settle_modify(tracked)
                 if new:
                     margins = await self._rest(self._kite.margins)
                     self._sink(AccountUpdated(self.account_id, parse_cash(margins)))
@@ -498,6 +534,9 @@ class KiteBroker:
 
     async def _apply_postback(self, order: dict[str, Any]) -> None:
         try:
+            tracked = self._tracker.lookup(order)
+            if tracked is not None and tracked.modify is not None:
+                await self._settle_modify(tracked)  # a pending change before the fills: see _settle_modify
             async with self._updates:
                 if self._tracker.needs_trades(order):
                     self._tracker.on_trades(await self._rest(self._kite.order_trades, str(order["order_id"])))

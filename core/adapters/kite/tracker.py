@@ -39,6 +39,8 @@ MODIFY_STATUSES = frozenset({"MODIFY VALIDATION PENDING", "MODIFY PENDING"})
 MODIFY_NOT_APPLIED = ("Kite answered the change with OK, but its order system did not apply it: the order still "
                       "works at its previous price and quantity. Check the order, then modify again.")
 
+ENDED_BEFORE_CHANGE = "The order ended at Kite before the change was applied: it kept its previous price and quantity."
+
 
 @dataclass(slots=True)
 class PendingModify:
@@ -51,6 +53,8 @@ class PendingModify:
     """How many order-history entries the order had before the change was sent."""
     seen_pending: bool = False
     resolved: bool = False
+    answer_lost_at: float | None = None
+    """When the HTTP answer to the change was lost (loop time), if it was: Kite may or may not have it."""
 
     def applied(self, order: Mapping[str, Any]) -> bool:
         return (int(decimal_of(order.get("quantity"))) == self.quantity
@@ -177,13 +181,45 @@ class OrderTracker:
     def pending_modifies(self) -> list[TrackedOrder]:
         return [t for t in self._by_coid.values() if t.modify is not None and not t.ended]
 
+    def settle_change(self, order: Mapping[str, Any]) -> None:
+        """Apply one order state to its order's pending change only; call before the order's new fills.
+
+        An order that ends (fills, is cancelled) while a change is pending ends with the values Kite shows: the
+        change is published as made or refused before the fills, so the fills complete the right quantity.
+        """
+        tracked = self._lookup(order)
+        status = str(order.get("status") or "")
+        if tracked is not None and tracked.modify is not None and not tracked.ended and status != "UPDATE":
+            self._check_modify(tracked, tracked.modify, order, status, ending=True)
+
+    def _ended_during_change(self, tracked: TrackedOrder, change: PendingModify, order: Mapping[str, Any]) -> None:
+        if change.applied(order):
+            self._sink(OrderModified(tracked.client_order_id, Quantity(change.quantity),
+                                     None if change.price is None else Price(change.price),
+                                     None if change.trigger is None else Price(change.trigger)))
+        else:
+            self._sink(OrderModifyRejected(tracked.client_order_id, ENDED_BEFORE_CHANGE))
+
+    def give_up_change(self, tracked: TrackedOrder, reason: str) -> None:
+        """Settle a pending change Kite never took: the order keeps its values; say why."""
+        if tracked.modify is not None:
+            tracked.modify.resolved = True
+            tracked.modify = None
+            self._sink(OrderModifyRejected(tracked.client_order_id, reason))
+
+    def lookup(self, order: Mapping[str, Any]) -> TrackedOrder | None:
+        """Return the tracked order an order state belongs to (by Kite order id, else by our tag)."""
+        return self._lookup(order)
+
     def _check_modify(self, tracked: TrackedOrder, change: PendingModify, order: Mapping[str, Any],
-                      status: str) -> None:
+                      status: str, ending: bool = False) -> None:
         if status in MODIFY_STATUSES:
             change.seen_pending = True
             return
         if status not in ACCEPTED_STATUSES:
-            if status in DECIDED_STATUSES:  # it filled, was cancelled or rejected: that ends it, not the change
+            if status in DECIDED_STATUSES:  # it filled, was cancelled or rejected: that ends the change too
+                if ending:  # say which values it ended with, before its fills are published
+                    self._ended_during_change(tracked, change, order)
                 change.resolved = True
                 tracked.modify = None
             return

@@ -164,7 +164,11 @@ class KiteExchange:
         refused = self._rng.random() < self.faults.modify_refusals
         self._set(sim, "MODIFY VALIDATION PENDING")
         if refused:
-            self._later(lambda: self._set(sim, _working(order), MODIFY_REFUSED))
+            def refuse() -> None:
+                if order["status"] in (*OPEN_STATES, *PENDING_STATES):  # not if it filled or was cancelled meanwhile
+                    self._set(sim, _working(order), MODIFY_REFUSED)
+
+            self._later(refuse)
             return order_id
         limit = price if order_type in ("LIMIT", "SL") else None
         stop = trigger if order_type in ("SL", "SL-M") else None
