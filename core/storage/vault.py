@@ -23,9 +23,6 @@ import threading
 from pathlib import Path
 from typing import Any, Final
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from keyring.backend import KeyringBackend
 from keyring.compat import properties
 from keyring.errors import PasswordDeleteError
@@ -67,8 +64,19 @@ def _unb64(text: object, size: int | None = None) -> bytes:
     return data
 
 
+def _aead() -> tuple[Any, type[Exception]]:
+    """Return (AESGCM, InvalidTag), imported on first use: cryptography costs every start some 25 ms, and only a
+    machine without an OS keyring ever opens a vault."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM, InvalidTag
+
+
 def _derive(password: str, salt: bytes, kdf: dict[str, Any]) -> tuple[bytes, bytes]:
     """Return (key, check) for the password: 32 bytes each from one Argon2id run."""
+    from cryptography.hazmat.primitives.kdf.argon2 import Argon2id  # on first use: see _aead
+
     derived = Argon2id(salt=salt, length=64, iterations=kdf["iterations"], lanes=kdf["lanes"],
                        memory_cost=kdf["memory_kib"]).derive(password.encode("utf-8"))
     return derived[:32], derived[32:]
@@ -140,8 +148,9 @@ class VaultKeyring(KeyringBackend):
         key, check = _derive(password, _unb64(kdf["salt"]), kdf)
         if not hmac.compare_digest(check, _unb64(header["check"])):
             raise WrongPassword(f"Wrong master password for the vault {path}.")
+        aead, InvalidTag = _aead()
         try:
-            plain = AESGCM(key).decrypt(_unb64(header["nonce"], _NONCE_BYTES), ciphertext, MAGIC + header_line)
+            plain = aead(key).decrypt(_unb64(header["nonce"], _NONCE_BYTES), ciphertext, MAGIC + header_line)
             document = json.loads(plain.decode("utf-8"))
             secrets = document["secrets"]
             if not isinstance(secrets, dict) or not all(
@@ -195,7 +204,8 @@ class VaultKeyring(KeyringBackend):
         nonce = os.urandom(_NONCE_BYTES)
         header_line = json.dumps({**self._header, "nonce": _b64(nonce)}, sort_keys=True).encode("utf-8") + b"\n"
         plain = json.dumps({"secrets": secrets}, sort_keys=True).encode("utf-8")
-        write_atomically(self.path, MAGIC + header_line + AESGCM(self._key).encrypt(nonce, plain, MAGIC + header_line))
+        aead, _ = _aead()
+        write_atomically(self.path, MAGIC + header_line + aead(self._key).encrypt(nonce, plain, MAGIC + header_line))
 
     def _commit(self, secrets: dict[str, dict[str, str]]) -> None:
         try:
