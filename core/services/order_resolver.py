@@ -34,7 +34,10 @@ from core.services.replace_resolution import MODIFY_STILL_PENDING, resolve_repla
 POLL_DELAYS_S: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 """Pauses before each look at the broker: quick first (most late answers are just late), then slower."""
 ABSENT_LOOKS = 3
-"""The broker answering this many times in a row (over about 2 s) that it has no such order: it never reached it."""
+"""The broker answering this many times in a row that it has no such order: it never reached it (see ABSENT_AFTER_S)."""
+ABSENT_AFTER_S = 10.0
+"""...and only once this long has been waited: a request stalled on its way can still reach the broker after the
+client gave up on it (Kite's chaos run closed such an order as never reached while Kite went on to work it)."""
 FILLS_MARGIN = timedelta(seconds=5)
 
 RESOLVING = "Resolving: asking the broker what became of it (look {attempt} of {looks})."
@@ -59,11 +62,13 @@ class OrderResolver:
     """
 
     def __init__(
-        self, oms: OrderManager, delays: Sequence[float] = POLL_DELAYS_S, sleep: Sleep = asyncio.sleep
+        self, oms: OrderManager, delays: Sequence[float] = POLL_DELAYS_S, sleep: Sleep = asyncio.sleep,
+        absent_after_s: float = ABSENT_AFTER_S,
     ) -> None:
         self._oms = oms
         self._delays = tuple(delays)
         self._sleep = sleep
+        self._absent_after_s = absent_after_s
 
     async def resolve(self, adapter: BrokerAdapter, order: Order) -> bool:
         """Ask the broker about order until its state is known; return False if it is still unknown at the end.
@@ -72,17 +77,19 @@ class OrderResolver:
         """
         looks = len(self._delays)
         absent = 0
+        waited = 0.0
         for attempt, delay in enumerate(self._delays, 1):
             if not _unknown(order):
                 return self._resolved(order)  # the broker's own events resolved it meanwhile
             self._oms.apply(OrderNote(order.client_order_id, RESOLVING.format(attempt=attempt, looks=looks)))
             await self._sleep(delay)
+            waited += delay
             if not _unknown(order):
                 return self._resolved(order)
             found = await _look(adapter, order)
             if found is None:
                 absent += 1
-                if absent >= ABSENT_LOOKS:
+                if absent >= ABSENT_LOOKS and waited >= self._absent_after_s:
                     self._oms.apply(OrderCanceled(order.client_order_id, NEVER_REACHED))
                     return True
                 continue

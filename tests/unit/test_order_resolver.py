@@ -67,7 +67,7 @@ async def desk(tmp_path: Path) -> AsyncIterator[tuple[TradingSession, LatePaper]
     bus = EventBus()
     limits = replace(DEFAULT_LIMITS, max_position=Decimal(15))
     session = TradingSession(bus, SqliteJournal(tmp_path / "journal.sqlite"), risk=RiskConfig(global_limits=limits))
-    session._resolver = OrderResolver(session.oms, delays=(0, 0, 0, 0), sleep=no_wait)
+    session._resolver = OrderResolver(session.oms, delays=(0, 0, 0, 0), sleep=no_wait, absent_after_s=0)
     config = PaperConfig.from_mapping({"state_path": str(tmp_path / "paper.json"), "tick_interval_s": 60})
     broker = LatePaper(ACCOUNT, config, bus.publish)
     session.add_account(broker)
@@ -144,3 +144,28 @@ async def test_a_rate_limited_order_is_rejected_in_words_and_the_account_trades_
     assert order.status is OrderStatus.REJECTED, "refused by the broker: not placed, so not unknown"
     assert "too many requests" in order.reason and "Wait 1 s, then try again." in order.reason
     assert session.account(ACCOUNT).trading is TradingState.ACTIVE
+
+
+async def test_an_order_absent_at_first_is_not_closed_before_a_stalled_request_could_arrive(tmp_path: Path) -> None:
+    """Three quick looks that miss the order prove nothing: a stalled request can still reach the broker."""
+    bus = EventBus()
+    session = TradingSession(bus, SqliteJournal(tmp_path / "journal.sqlite"))
+    waits: list[float] = []
+
+    async def counted(delay: float) -> None:
+        waits.append(delay)
+
+    session._resolver = OrderResolver(session.oms, delays=(0.2, 0.5, 1.0, 2.0), sleep=counted)
+    config = PaperConfig.from_mapping({"state_path": str(tmp_path / "paper.json"), "tick_interval_s": 60})
+    broker = LatePaper(ACCOUNT, config, bus.publish)
+    session.add_account(broker)
+    session.restore()
+    await session.connect(ACCOUNT)
+    try:
+        broker.drop_next_order = True
+        order = await session.submit(resting_buy(session))
+        await settle(session)
+        assert order.status is OrderStatus.UNKNOWN, "3.7 s of absence is too soon to say it never reached the broker"
+        assert "Still unresolved" in order.reason and sum(waits) < 10
+    finally:
+        await session.close()
