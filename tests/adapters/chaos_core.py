@@ -19,7 +19,7 @@ import json
 import random
 import time
 from collections import Counter
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -111,8 +111,19 @@ class RemoteOrder:
     price: Decimal | None = None
 
 
+class JsonLine:
+    """Figures printed as one JSON line (problems cut to the first ten); the IB world's figures use it too.
+
+    For dataclasses with a `problems` list (no field declared here: it would come first in the subclasses)."""
+
+    def line(self) -> str:
+        data = asdict(self)  # type: ignore[call-overload]
+        data["problems"] = data["problems"][:10]
+        return json.dumps(data, sort_keys=False)
+
+
 @dataclass(slots=True)
-class ChaosFigures:
+class ChaosFigures(JsonLine):
     broker: str
     seed: int
     intents: int = 0
@@ -140,12 +151,6 @@ class ChaosFigures:
     refusals_by_check: dict[str, int] = field(default_factory=dict)
     final_status: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
-
-    def line(self) -> str:
-        """Return the figures as one JSON line (problems cut to the first ten)."""
-        data = asdict(self)
-        data["problems"] = self.problems[:10]
-        return json.dumps(data, sort_keys=False)
 
     @property
     def clean(self) -> bool:
@@ -580,3 +585,28 @@ def refusal_kind(refused: OrderRefused) -> str:
 def positions_of(quantities: Mapping[str, Decimal]) -> dict[str, Decimal]:
     """Drop the flat ones: a broker may list a closed position at 0 or not at all."""
     return {symbol: qty for symbol, qty in quantities.items() if qty != 0}
+
+
+async def run_short(world: ChaosWorld, seed: int, points: Iterable[str], intents: int,
+                    disconnects: int) -> tuple[ChaosFigures, str]:
+    """Run a short seeded chaos world and check what every broker's run must show; return (figures, context).
+
+    No order lost or sent twice, the books equal, every planned break point reached, the risk limits on
+    (duplicate window and order rate refusals counted). The caller checks what is its broker's own.
+    """
+    rerun = f"chaos seed {seed} (rerun with CHAOS_SEED={seed})"
+    try:
+        figures = await world.run()
+    except AssertionError as exc:
+        raise AssertionError(f"{rerun}: {exc}") from exc
+    context = f"{rerun}: {figures.line()}"
+    assert figures.intents >= intents and figures.disconnects >= disconnects, context
+    assert set(points) <= set(figures.drops_by_point), context
+    assert figures.lost == 0, context
+    assert figures.duplicates == 0, context
+    assert figures.mismatches == 0, context
+    assert figures.fill_mismatches == 0, context
+    assert figures.went_unknown > 0 and figures.fills > 0 and figures.cancels > 0, context
+    assert figures.refusals_by_check.get("duplicate_window", 0) > 0, context  # the limits were on
+    assert figures.refusals_by_check.get("order_rate", 0) > 0, context
+    return figures, context

@@ -10,11 +10,10 @@ goes at machine speed. Its refusals are counted apart (refused_by_risk), never "
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -41,7 +40,15 @@ from core.services.risk import RiskConfig
 from core.services.risk.limits import DEFAULT_LIMITS
 from core.services.session import OrderRefused, TradingSession
 from core.storage.journal import SqliteJournal
-from tests.adapters.chaos_core import NEVER_AT_BROKER, UNRESOLVED, ChaosStuck, Pace, PacedClock, refusal_kind
+from tests.adapters.chaos_core import (
+    NEVER_AT_BROKER,
+    UNRESOLVED,
+    ChaosStuck,
+    JsonLine,
+    Pace,
+    PacedClock,
+    refusal_kind,
+)
 from tests.sims.tws import TwsSimulator
 from tests.sims.tws.orders import SimOrder
 from tests.sims.tws.testing import sim_settings
@@ -70,7 +77,7 @@ class DropPoint(StrEnum):
 
 
 @dataclass(slots=True)
-class ChaosFigures:
+class ChaosFigures(JsonLine):
     seed: int
     intents: int = 0
     disconnects: int = 0
@@ -92,12 +99,6 @@ class ChaosFigures:
     refusals_by_check: dict[str, int] = field(default_factory=dict)
     final_status: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
-
-    def line(self) -> str:
-        """Return the figures as one JSON line (problems cut to the first ten)."""
-        data = asdict(self)
-        data["problems"] = self.problems[:10]
-        return json.dumps(data, sort_keys=False)
 
 
 class ChaosRun:
