@@ -1,6 +1,7 @@
 """SecretsSetup: where secrets live — the OS keyring, else the encrypted vault the trader unlocks, else nowhere.
 
-At start, when no OS keyring is usable, the trader is asked once for the vault's master password
+Once the window has painted (`settle`: finding the keyring imports every backend, which the first screen
+need not wait for), when no OS keyring is usable, the trader is asked once for the vault's master password
 (`ask`, the modal VaultDialog in the app; None where no one can answer: --screenshot, tests). If the
 trader declines, a banner at the top of the window says secrets cannot be stored and what to do;
 its button opens the dialog again, and once the vault is open the parts that need secrets are told
@@ -51,7 +52,7 @@ def ask_with_dialog(path: Path) -> VaultKeyring | None:
 class SecretsSetup:
     """Give `secrets` a backend at start: the OS keyring, else the vault (asked for once), else a banner later."""
 
-    def __init__(self, secrets: SecretStore, data_dir: Path, ask: AskVault | None) -> None:
+    def __init__(self, secrets: SecretStore, data_dir: Path) -> None:
         self.secrets = secrets
         self.vault_path = data_dir / VAULT_FILE
         self.on_ready: list[Callable[[], object]] = []
@@ -60,11 +61,20 @@ class SecretsSetup:
         self._window: MainWindow | None = None
         self.problem: str | None = None
         """Why secrets cannot be stored now, with what to do; None when they can."""
-        if not secrets.describe_backend().failing:
+        self.settled = False
+        """Whether `settle` has run: the keyring was looked for (and the vault asked for where there is none)."""
+
+    def settle(self, ask: AskVault | None) -> None:
+        """Find the OS keyring; without one, ask (once) for the vault's master password, else note the problem.
+
+        The app calls it once, after the window's first paint and before anything reads a secret.
+        """
+        self.settled = True
+        if not self.secrets.describe_backend().failing:
             return
         vault = ask(self.vault_path) if ask is not None else None
         if vault is not None:
-            secrets.use_backend(vault)
+            self.secrets.use_backend(vault)
         else:
             self.problem = NO_SECRETS
 
