@@ -38,7 +38,6 @@ from gui.brokers.runtime import AdapterExtras
 from gui.controllers.mail import MailSetup
 from gui.controllers.secrets import AskVault, SecretsSetup, ask_with_dialog
 from gui.controllers.strategies import StrategySetup
-from gui.dialogs.about import AboutDialog
 from gui.install.bundle import resources_dir
 from gui.startup_config import load_startup_config
 from gui.widgets.main_window import MainWindow
@@ -100,8 +99,7 @@ def create_main_window(
             close()
         raise
     window = MainWindow(session, settings)
-    window.add_tool_action("About", "action.about", "Ctrl+Shift+A",
-                           lambda: AboutDialog(window, broker_library_rows()).open())
+    window.add_tool_action("About", "action.about", "Ctrl+Shift+A", lambda: _about(window))
     window.add_tool_action("E-mail settings…", "action.emailSettings", "Ctrl+Shift+E",
                            lambda: mail.open_settings_dialog(window))
     window.shutdown_hooks.append(mail.close)
@@ -136,6 +134,12 @@ def create_main_window(
 
     AfterFirstPaint(window, after_first_paint)
     return window
+
+
+def _about(window: QWidget) -> None:
+    from gui.dialogs.about import AboutDialog  # imports platform and importlib.metadata: when first opened
+
+    AboutDialog(window, broker_library_rows()).open()
 
 
 class AfterFirstPaint(QObject):

@@ -12,20 +12,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from PySide6.QtWidgets import QWidget
 
 from core.domain import LogMessage
 from core.services.bus import EventBus
 from core.storage.secrets import SecretStore
-from core.storage.vault import MIN_PASSWORD_LENGTH, VaultKeyring
-from gui.dialogs.vault_dialog import VaultDialog
 from gui.widgets.main_window import MainWindow
 from gui.widgets.secrets_banner import SecretsBanner
 
+if TYPE_CHECKING:  # the vault imports keyring: both are imported when the keyring is settled, after the first paint
+    from core.storage.vault import VaultKeyring
+    from gui.dialogs.vault_dialog import VaultDialog
+
 VAULT_FILE: Final = "secrets.vault"
-AskVault = Callable[[Path], VaultKeyring | None]
+AskVault = Callable[[Path], "VaultKeyring | None"]
 NO_SECRETS: Final = (
     "Secrets cannot be stored: there is no OS keyring and no unlocked secrets vault. The strategy API, the "
     "e-mail password and broker logins stay off. Set up the vault (a master password), or install and unlock "
@@ -35,6 +37,9 @@ NO_SECRETS: Final = (
 
 def vault_dialog(path: Path, skip_text: str = "Continue without secrets", parent: QWidget | None = None) -> VaultDialog:
     """Return the dialog that creates the vault at path (first use) or unlocks it."""
+    from core.storage.vault import MIN_PASSWORD_LENGTH, VaultKeyring
+    from gui.dialogs.vault_dialog import VaultDialog
+
     if path.exists():
         return VaultDialog(str(path), False, lambda password: VaultKeyring.unlock(path, password),
                            MIN_PASSWORD_LENGTH, skip_text, parent)
@@ -44,6 +49,8 @@ def vault_dialog(path: Path, skip_text: str = "Continue without secrets", parent
 
 def ask_with_dialog(path: Path) -> VaultKeyring | None:
     """Ask for the master password in a modal VaultDialog; return the opened vault, or None if declined."""
+    from core.storage.vault import VaultKeyring
+
     dialog = vault_dialog(path)
     dialog.exec()
     return dialog.vault if isinstance(dialog.vault, VaultKeyring) else None
@@ -94,6 +101,8 @@ class SecretsSetup:
         dialog.open()
 
     def _on_unlocked(self, vault: object) -> None:
+        from core.storage.vault import VaultKeyring
+
         assert isinstance(vault, VaultKeyring)
         self.secrets.use_backend(vault)
         self.problem = None
