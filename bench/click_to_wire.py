@@ -108,9 +108,9 @@ class CommitTimes:
         record = SqliteJournal.record_orders
         of = self.of
 
-        def timed(journal: Any, orders: Any, keys: Any = None) -> None:
+        def timed(journal: Any, orders: Any, *args: Any, **kwargs: Any) -> None:
             start = now()
-            record(journal, orders, keys)
+            record(journal, orders, *args, **kwargs)
             took = now() - start
             for order in orders:
                 of[str(order.client_order_id)] = took
