@@ -24,6 +24,7 @@ from core.services.portfolio import Portfolio
 
 log = logging.getLogger(__name__)
 DEFAULT_INTERVAL_S = 2.0
+ZERO = Decimal(0)
 
 
 class FundsService:
@@ -116,7 +117,7 @@ class FundsService:
         self.reads += 1
         adapter = self._accounts[account_id].adapter
         if isinstance(adapter, AccountFundsSource):
-            funds = await adapter.funds()
+            funds = await adapter.account_funds()
         else:
             funds = AccountFunds(account_id, tuple(FundsLine(m.currency, cash=m.amount)
                                                    for m in self._portfolio.cash(account_id)),
@@ -125,16 +126,31 @@ class FundsService:
 
 
 def with_books_pnl(funds: AccountFunds, portfolio: Portfolio) -> AccountFunds:
-    """Return funds with TradeTerm's own P&L (net of commissions) on the first summed line of each currency."""
+    """Return funds with TradeTerm's own P&L (net of commissions) on the first summed line of each currency.
+
+    A line whose broker reports no equity (Kite) gets cash + the positions' market value from the books.
+    """
+    totals = portfolio.totals(funds.account_id)
     lines = list(funds.lines)
-    for currency, totals in portfolio.totals(funds.account_id).items():
-        index = next((i for i, line in enumerate(lines)
-                      if line.currency == currency and line.kind is LineKind.ACCOUNT), None)
-        if index is None:
+    for currency in totals:
+        if not any(line.currency == currency and line.kind is LineKind.ACCOUNT for line in lines):
             lines.append(FundsLine(currency))
-            index = len(lines) - 1
-        lines[index] = replace(lines[index], unrealized_pnl=totals.unrealized, realized_pnl=totals.realized,
-                               day_pnl=totals.daily)
+    done: set[str] = set()
+    for index, line in enumerate(lines):
+        if line.kind is not LineKind.ACCOUNT:
+            continue
+        first = line.currency not in done
+        done.add(line.currency)
+        total = totals.get(line.currency) if first else None
+        held = ZERO if total is None else total.market_value
+        equity = line.equity
+        if equity is None and line.cash is not None and held is not None:
+            equity = line.cash + held
+        if total is None:
+            lines[index] = replace(line, equity=equity)
+        else:
+            lines[index] = replace(line, equity=equity, unrealized_pnl=total.unrealized,
+                                   realized_pnl=total.realized, day_pnl=total.daily)
     return funds.with_lines(tuple(lines))
 
 

@@ -190,7 +190,7 @@ class PaperBroker:
             for symbol in new:
                 self._sink(self._market.quote(symbol))
 
-    async def funds(self) -> AccountFunds:
+    async def account_funds(self) -> AccountFunds:
         """Return cash, equity, margin and buying power per currency by the paper margin model (see funds.py)."""
         return paper_funds(self._books, self._instruments, self._market.mids(), self._clock.now())
 
