@@ -55,6 +55,12 @@ class FundsService:
         """Return the newest funds read of account_id, or None before its first read."""
         return self._latest.get(account_id)
 
+    def buying_power(self, account_id: AccountId, currency: str) -> Decimal | None:
+        """Return account_id's buying power in currency as its funds last said, or None if they did not say."""
+        funds = self._latest.get(account_id)
+        line = None if funds is None else funds_line(funds, currency)
+        return None if line is None else line.buying_power
+
     def all_latest(self) -> dict[AccountId, AccountFunds]:
         return dict(self._latest)
 
@@ -154,7 +160,7 @@ def with_books_pnl(funds: AccountFunds, portfolio: Portfolio) -> AccountFunds:
     return funds.with_lines(tuple(lines))
 
 
-def total_of(values: list[Decimal | None]) -> Decimal | None:
-    """Return the sum, or None when no value is known (a partial sum is still a sum of what is known)."""
-    known = [v for v in values if v is not None]
-    return sum(known, Decimal(0)) if known else None
+def funds_line(funds: AccountFunds, currency: str) -> FundsLine | None:
+    """Return the summed line of currency that has a buying power (IB's BASE line, Kite's equity segment)."""
+    return next((line for line in funds.summed() if line.currency == currency and line.buying_power is not None),
+                None)

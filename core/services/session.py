@@ -111,6 +111,7 @@ class TradingSession:
         self.risk = RiskEngine(bus, self.clock, self.quotes, self.portfolio, self.oms, risk)
         self._accounts: dict[AccountId, AccountSlot] = {}
         self.funds = FundsService(bus, self._accounts, self.portfolio, self.clock)
+        self.risk.buying_power_of = self.funds.buying_power
         self._tasks: set[asyncio.Task[object]] = set()
         self._on_their_way = 0
         """Orders in submit, past validation: between their risk check and the broker's answer."""

@@ -4,6 +4,7 @@ each number checked against the broker's (or simulator's) own books after a fill
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -163,3 +164,37 @@ async def test_kite_funds_are_the_kite_simulators_margins(tmp_path: Path) -> Non
             assert "leaves out" in window.findChild(QLabel, "fundsPanel.grandTotal").text()
     finally:
         await simulator.stop()
+
+
+async def test_the_ticket_and_the_confirm_show_buying_power_and_risk_may_cap_its_use(tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        paper = window.session.account(PAPER).adapter
+        cash = paper._books.cash["USD"]
+        await until(lambda: shown(window, PAPER, "USD", "buying_power") == money(cash), "paper's buying power")
+        ticket = window.ticket
+        ticket.findChild(QComboBox, "orderTicket.accountCombo").setCurrentText(str(PAPER))
+        ticket.findChild(QLineEdit, "orderTicket.symbolEdit").setText("AAPL")
+        ticket.findChild(QComboBox, "orderTicket.typeCombo").setCurrentIndex(0)  # MKT
+        quantity = ticket.findChild(QLineEdit, "orderTicket.quantityEdit")
+        QTest.keyClicks(quantity, "100")
+        verdict = ticket.findChild(QLabel, "orderTicket.riskLabel")
+        await until(lambda: f"Buying power {cash:,.2f} USD" in verdict.text(), "the buying power on the ticket")
+        ask = window.session.quotes.latest("AAPL", str(PAPER)).ask
+        assert "this order ≈" in verdict.text() and verdict.text().startswith("Risk: passes"), verdict.text()
+
+        ticket.set_confirm_required(True)
+        QTest.keyClick(quantity, Qt.Key.Key_Return)
+        await until(lambda: ticket.confirm_dialog is not None, "the confirm")
+        line = ticket.confirm_dialog.findChild(QLabel, "orderTicket.confirmDialog.funds")
+        assert line is not None and f"Buying power {cash:,.2f} USD" in line.text()
+        ticket.confirm_dialog.reject()
+        await until(lambda: ticket.confirm_dialog is None, "the confirm to close")
+        assert window.session.oms.orders() == [], "nothing was sent"
+
+        limits = window.session.risk.config.global_limits.merged({"max_buying_power_pct": Decimal("0.1")})
+        window.session.set_risk_config(replace(window.session.risk.config, global_limits=limits))
+        QTest.keyClicks(quantity, "0")  # 1000 AAPL: far above 0.1% of a million
+        await until(lambda: "buying power" in verdict.text() and verdict.text().startswith("Risk would refuse"),
+                    "the buying power limit on the ticket")
+        assert ask is not None and "0.1% of PAPER-1's buying power" in verdict.text(), verdict.text()
