@@ -113,6 +113,9 @@ async def test_ib_funds_are_the_tws_simulators_account_values(tmp_path: Path) ->
                 assert shown(window, IB, "USD BASE", "utilisation") == f"{fmt_price(used * 100 / (used + free), 1)}%"
                 assert shown(window, IB, "USD cash", "cash") == money(simulator.book.cash[account]["USD"])
                 assert shown(window, IB, "USD BASE", "state") == "ACTIVE"
+                base = window.session.funds.latest(IB).line("USD", "BASE")
+                assert base.maintenance_margin == Decimal(sim("MaintMarginReq"))
+                assert base.excess_liquidity == Decimal(sim("ExcessLiquidity"))
                 assert shown(window, "Total", "USD", "buying_power") == money(
                     Decimal(sim("BuyingPower")) + window.session.funds.latest(PAPER).line("USD").buying_power)
     finally:
