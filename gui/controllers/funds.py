@@ -91,13 +91,13 @@ class FundsController(QObject):
         lines = funds.lines if funds is not None and funds.lines else (FundsLine("—"),)
         keys = set()
         for line in lines:
-            row = FundsRow(order, str(account_id), line, state, reason, funds.as_of if funds else None)
+            row = FundsRow(order, str(account_id), line, state, reason, funds.as_of if funds else None,
+                           "" if funds is None else funds.source.value.lower())
             self.model.upsert(row.key, row)
             keys.add(row.key)
         for gone in self._shown.get(account_id, set()) - keys:
             self.model.remove(gone)
         self._shown[account_id] = keys
-        self.panel.table.setToolTip(funds.note if funds is not None else "")
 
     def _show_totals(self) -> None:
         totals = currency_totals(self._latest.values())

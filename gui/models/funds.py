@@ -26,6 +26,8 @@ class FundsRow:
     state: str = ""
     reason: str = ""
     as_of: datetime | None = None
+    source: str = ""
+    """Whose figures: "broker" (as the broker reports them) or "computed" (paper's margin model, the books)."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -68,6 +70,7 @@ FUNDS_COLUMNS = (
            lambda r: sign_color(r.line.day_pnl)),
     Column("broker_day_pnl", "Broker's day P&L", lambda r: _pnl(r.line.broker_day_pnl), RIGHT,
            lambda r: sign_color(r.line.broker_day_pnl)),
+    Column("source", "Figures", lambda r: r.source, LEFT),
     Column("as_of", "As of", lambda r: fmt_time(r.as_of) if r.as_of is not None else "", RIGHT),
 )
 

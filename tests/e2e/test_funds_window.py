@@ -59,6 +59,7 @@ async def test_paper_funds_follow_the_paper_brokers_own_books(tmp_path: Path) ->
         await until(lambda: shown(window, PAPER, "USD", "cash") == money(books.cash["USD"]), "paper's USD cash")
         assert shown(window, PAPER, "USD", "buying_power") == money(books.cash["USD"]), "a cash account: bp = cash"
         assert shown(window, PAPER, "USD", "state") == "ACTIVE"
+        assert shown(window, PAPER, "USD", "source") == "computed", "paper's figures come from its margin model"
 
         order = await window.session.submit(OrderRequest(PAPER, "AAPL", Side.BUY, "100", OrderType.MARKET))
         await until(lambda: order.status is OrderStatus.FILLED, "the paper order to fill")
@@ -113,6 +114,7 @@ async def test_ib_funds_are_the_tws_simulators_account_values(tmp_path: Path) ->
                 assert shown(window, IB, "USD BASE", "utilisation") == f"{fmt_price(used * 100 / (used + free), 1)}%"
                 assert shown(window, IB, "USD cash", "cash") == money(simulator.book.cash[account]["USD"])
                 assert shown(window, IB, "USD BASE", "state") == "ACTIVE"
+                assert shown(window, IB, "USD BASE", "source") == "broker"
                 base = window.session.funds.latest(IB).line("USD", "BASE")
                 assert base.maintenance_margin == Decimal(sim("MaintMarginReq"))
                 assert base.excess_liquidity == Decimal(sim("ExcessLiquidity"))
