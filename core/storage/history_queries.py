@@ -1,0 +1,513 @@
+"""HistoryReader: the journal's past, read page by page on a read-only connection of its own.
+
+Orders of any day (status, times, fills, the reason for a rejection or denial, origin), fills across
+days with commission totals per day and account, and the audit trail. Every list is paged with a
+keyset (the last row's sort key, never an OFFSET), newest first, on the indexes of schema version 3,
+so the first page of a million orders costs what the first page of ten does.
+
+The reader never writes and takes no lock on the journal: SQLite's write-ahead log lets it read while
+the journal's writer commits, and a read never waits for, nor delays, an order's commit. Its methods
+block (file I/O): call them off the GUI thread (asyncio.to_thread); one lock serializes them, so a
+reader may be shared by the history window and an export running at once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Final, Generic, TypeVar
+
+from core.domain import Fill, OrderOrigin, OrderStatus, Side
+from core.ports.journal import AuditEntry, JournalError
+from core.storage import codec
+
+T = TypeVar("T")
+PAGE_SIZE: Final = 200
+KILL_SWITCH_ACTION: Final = "kill_switch"
+"""The kill switch's audit action (standing_holds.KILL_SWITCH_AUDIT, which storage cannot import)."""
+KILL_SWITCH_WINDOW: Final = timedelta(seconds=60)
+"""A cancel asked this soon after the kill switch was pulled is one of its cancels (it journals them at once)."""
+_CREATED_EXPR: Final = "strftime('%Y-%m-%dT%H:%M:%f', created_at)"
+"""The sort key of an order in a journal older than format 3, which has no created_utc column (no index)."""
+ORIGIN_LABELS: Final = {
+    OrderOrigin.MANUAL: "ticket", OrderOrigin.CLOSE: "close position", OrderOrigin.FLATTEN: "flatten",
+    OrderOrigin.STRATEGY: "strategy",
+}
+
+
+class DateRangeError(ValueError):
+    """A date range that covers no time (empty or reversed); the message says which and what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class TimeRange:
+    """From start (inclusive) to end (exclusive), both aware; either open."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def __post_init__(self) -> None:
+        for value in (self.start, self.end):
+            if value is not None and value.utcoffset() is None:
+                raise ValueError(f"{value.isoformat()} has no time zone")
+        if self.start is not None and self.end is not None:
+            if self.end < self.start:
+                raise DateRangeError(f"The range is reversed: it ends ({self.end:%Y-%m-%d %H:%M}) before it "
+                                     f"starts ({self.start:%Y-%m-%d %H:%M}). Swap the two dates.")
+            if self.end == self.start:
+                raise DateRangeError("The range is empty: it ends where it starts. Choose a later end.")
+
+    @classmethod
+    def of_days(cls, first: date | None, last: date | None, tz: tzinfo | None = None) -> TimeRange:
+        """Return the range from the start of day first to the end of day last (inclusive), in tz (local)."""
+        if first is not None and last is not None and last < first:
+            raise DateRangeError(f"The range is reversed: {last.isoformat()} is before {first.isoformat()}. "
+                                 "Choose a 'to' date on or after the 'from' date.")
+        return cls(None if first is None else _day_start(first, tz),
+                   None if last is None else _day_start(last + timedelta(days=1), tz))
+
+
+def _day_start(day: date, tz: tzinfo | None) -> datetime:
+    midnight = datetime.combine(day, time())
+    local = midnight.astimezone() if tz is None else midnight.replace(tzinfo=tz)  # naive: the machine's zone
+    return local.astimezone(UTC)
+
+
+def order_key(value: datetime) -> str:
+    """Return value as the text of an order's created_utc (UTC, milliseconds)."""
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}"
+
+
+def journal_ts(value: datetime) -> str:
+    """Return value as the text of a fill's or audit entry's ts (UTC, microseconds, Z)."""
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def _parse_ts(text: str) -> datetime:
+    return datetime.fromisoformat(text.removesuffix("Z")).replace(tzinfo=UTC)
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFilter:
+    """Which orders: every field that is set must match (text: a part of id, symbol, reason, broker id, strategy)."""
+
+    account: str | None = None
+    symbol: str | None = None
+    statuses: tuple[OrderStatus, ...] = ()
+    strategy: str | None = None
+    range: TimeRange = field(default_factory=TimeRange)
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FillFilter:
+    """Which fills: account, symbol, time range, a part of the trade id or order id."""
+
+    account: str | None = None
+    symbol: str | None = None
+    range: TimeRange = field(default_factory=TimeRange)
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """Which audit entries: these actions (all if empty), time range, a part of actor, action or detail."""
+
+    actions: tuple[str, ...] = ()
+    range: TimeRange = field(default_factory=TimeRange)
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRow:
+    """One order as the history shows it: as created, as it stands, and how it came and ended."""
+
+    client_order_id: str
+    account_id: str
+    symbol: str
+    side: Side
+    order_type: str
+    orig_quantity: Decimal
+    quantity: Decimal
+    limit_price: Decimal | None
+    stop_price: Decimal | None
+    tif: str
+    origin: OrderOrigin
+    strategy_id: str | None
+    status: OrderStatus
+    filled_qty: Decimal
+    avg_fill_price: Decimal | None
+    broker_order_id: str | None
+    reason: str
+    created_at: datetime
+    updated_at: datetime | None
+    """When its last event happened (None: it has none)."""
+    fill_count: int
+    approved: bool
+    """A strategy's order that waited for approval and was sent."""
+    kill_switch: bool
+    """Its cancel was one of the kill switch's."""
+
+    @property
+    def origin_label(self) -> str:
+        """Return how the order came, in the trader's words ('ticket', 'strategy, approved', ...)."""
+        label = ORIGIN_LABELS.get(self.origin, self.origin.value.lower())
+        if self.strategy_id:
+            label = f"{label} {self.strategy_id}"
+        return f"{label}, approved" if self.approved else label
+
+    @property
+    def status_label(self) -> str:
+        return f"{self.status.value} (kill switch)" if self.kill_switch else self.status.value
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where a page ended: the sort key and rowid of its last row."""
+
+    key: str
+    rowid: int
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of rows, newest first, and the cursor of the next (None: this is the last)."""
+
+    rows: tuple[T, ...]
+    next: Cursor | None
+
+
+@dataclass(frozen=True, slots=True)
+class CommissionTotal:
+    """The commissions of one account's fills on one (local) day, in one currency."""
+
+    day: date
+    account_id: str
+    currency: str
+    total: Decimal
+    fills: int
+
+
+@dataclass(frozen=True, slots=True)
+class PricedFill:
+    """A fill with its instrument's multiplier and currency (1 and the commission's where it has no order)."""
+
+    fill: Fill
+    multiplier: Decimal
+    currency: str
+
+
+_ORDER_SELECT: Final = (
+    "rowid, {key}, client_order_id, account_id, symbol, side, order_type, orig_quantity, quantity, limit_price, "
+    "stop_price, tif, origin, strategy_id, status, filled_qty, avg_fill_price, broker_order_id, reason, created_at"
+)
+
+
+class HistoryReader:
+    """Read orders, fills and the audit trail of one journal file, read-only; close() when done."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path).expanduser().absolute()
+        if not self.path.is_file():
+            raise JournalError(f"There is no journal at {self.path}: nothing has been traded from this folder yet.")
+        try:
+            self._conn = sqlite3.connect(self.path.as_uri() + "?mode=ro", uri=True, check_same_thread=False)
+            version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.Error as exc:
+            raise JournalError(f"Cannot read the journal {self.path}: {exc}.") from None
+        self._key = "created_utc" if version >= 3 else _CREATED_EXPR
+        self._mutex = threading.Lock()
+        self._closed = False
+
+    def close(self) -> None:
+        with self._mutex:
+            if not self._closed:
+                self._closed = True
+                self._conn.close()
+
+    def __enter__(self) -> HistoryReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """Hold the reader for one read transaction (a consistent view of the journal)."""
+        with self._mutex:
+            if self._closed:
+                raise JournalError(f"The history of {self.path} is closed.")
+            try:
+                self._conn.execute("BEGIN")
+                try:
+                    yield self._conn
+                finally:
+                    self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise JournalError(f"Cannot read the journal {self.path}: {exc}.") from None
+
+    # --- orders ---------------------------------------------------------------------------------
+
+    def _order_where(self, where: OrderFilter) -> tuple[list[str], list[object]]:
+        clauses: list[str] = []
+        params: list[object] = []
+        for column, value in (("account_id", where.account), ("symbol", where.symbol),
+                              ("strategy_id", where.strategy)):
+            if value:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if where.statuses:
+            clauses.append(f"status IN ({', '.join('?' * len(where.statuses))})")
+            params.extend(s.value for s in where.statuses)
+        if where.range.start is not None:
+            clauses.append(f"{self._key} >= ?")
+            params.append(order_key(where.range.start))
+        if where.range.end is not None:
+            clauses.append(f"{self._key} < ?")
+            params.append(order_key(where.range.end))
+        if where.text.strip():
+            like = _like(where.text.strip())
+            clauses.append("(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in (
+                "client_order_id", "symbol", "reason", "broker_order_id", "strategy_id")) + ")")
+            params.extend([like] * 5)
+        return clauses, params
+
+    def orders_page(self, where: OrderFilter = OrderFilter(), after: Cursor | None = None,
+                    limit: int = PAGE_SIZE, newest_first: bool = True) -> Page[OrderRow]:
+        """Return up to limit orders matching where, after the cursor, newest first (or oldest first)."""
+        clauses, params = self._order_where(where)
+        order = "DESC" if newest_first else "ASC"
+        if after is not None:
+            clauses.append(f"({self._key}, rowid) {'<' if newest_first else '>'} (?, ?)")
+            params += [after.key, after.rowid]
+        sql = (f"SELECT {_ORDER_SELECT.format(key=self._key)} FROM orders "
+               f"{'WHERE ' + ' AND '.join(clauses) if clauses else ''} "
+               f"ORDER BY {self._key} {order}, rowid {order} LIMIT ?")
+        with self._read() as conn:
+            rows = conn.execute(sql, (*params, limit + 1)).fetchall()
+            more = len(rows) > limit
+            rows = rows[:limit]
+            events = self._events_of(conn, [r[2] for r in rows])
+            kills = [_parse_ts(t) for (t,) in conn.execute(
+                "SELECT ts FROM audit WHERE action = ?", (KILL_SWITCH_ACTION,)).fetchall()] if rows else []
+        result = tuple(self._order_row(r, events.get(r[2], []), kills) for r in rows)
+        cursor = Cursor(rows[-1][1], rows[-1][0]) if more else None
+        return Page(result, cursor)
+
+    def count_orders(self, where: OrderFilter = OrderFilter()) -> int:
+        clauses, params = self._order_where(where)
+        with self._read() as conn:
+            count: int = conn.execute(
+                f"SELECT count(*) FROM orders {'WHERE ' + ' AND '.join(clauses) if clauses else ''}", params
+            ).fetchone()[0]
+        return count
+
+    @staticmethod
+    def _events_of(conn: sqlite3.Connection, order_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+        found: dict[str, list[tuple[str, str]]] = {}
+        if not order_ids:
+            return found
+        marks = ", ".join("?" * len(order_ids))
+        for order_id, kind, ts in conn.execute(
+                f"SELECT client_order_id, type, ts FROM order_events WHERE client_order_id IN ({marks}) ORDER BY seq",
+                list(order_ids)):
+            found.setdefault(order_id, []).append((kind, ts))
+        return found
+
+    def _order_row(self, row: tuple[Any, ...], events: list[tuple[str, str]], kills: list[datetime]) -> OrderRow:
+        (_rowid, _key, coid, account, symbol, side, order_type, orig_qty, qty, limit, stop, tif, origin, strategy,
+         status, filled, avg, broker_id, reason, created) = row
+        kinds = [kind for kind, _ in events]
+        cancel_at = next((_parse_ts(ts) for kind, ts in events if kind == "OrderPendingCancel"), None)
+        try:
+            return OrderRow(
+                client_order_id=str(coid), account_id=str(account), symbol=str(symbol), side=Side(side),
+                order_type=str(order_type), orig_quantity=codec.decode_decimal(orig_qty, "quantity"),
+                quantity=codec.decode_decimal(qty, "quantity"), limit_price=_opt(limit), stop_price=_opt(stop),
+                tif=str(tif), origin=OrderOrigin(origin), strategy_id=None if strategy is None else str(strategy),
+                status=OrderStatus(status), filled_qty=codec.decode_decimal(filled, "filled"), avg_fill_price=_opt(avg),
+                broker_order_id=None if broker_id is None else str(broker_id), reason=str(reason),
+                created_at=codec.decode_datetime(created, "created_at").astimezone(UTC),
+                updated_at=_parse_ts(events[-1][1]) if events else None,
+                fill_count=kinds.count("OrderFilled"),
+                approved="OrderPendingApproval" in kinds and "OrderSubmitted" in kinds,
+                kill_switch=cancel_at is not None and any(k <= cancel_at <= k + KILL_SWITCH_WINDOW for k in kills),
+            )
+        except ValueError as exc:
+            raise JournalError(f"The journal {self.path} has an order this TradeTerm cannot read ({coid}: {exc}).") \
+                from None
+
+    # --- fills ----------------------------------------------------------------------------------
+
+    def _fill_where(self, where: FillFilter) -> tuple[list[str], list[object]]:
+        clauses: list[str] = []
+        params: list[object] = []
+        if where.account:
+            clauses.append("account_id = ?")
+            params.append(where.account)
+        if where.symbol:
+            clauses.append("json_extract(fill, '$.symbol') = ?")
+            params.append(where.symbol)
+        if where.range.start is not None:
+            clauses.append("ts >= ?")
+            params.append(journal_ts(where.range.start))
+        if where.range.end is not None:
+            clauses.append("ts < ?")
+            params.append(journal_ts(where.range.end))
+        if where.text.strip():
+            clauses.append("(trade_id LIKE ? ESCAPE '\\' OR client_order_id LIKE ? ESCAPE '\\')")
+            params += [_like(where.text.strip())] * 2
+        return clauses, params
+
+    def fills_page(self, where: FillFilter = FillFilter(), after: Cursor | None = None, limit: int = PAGE_SIZE,
+                   newest_first: bool = True) -> Page[Fill]:
+        """Return up to limit fills matching where, after the cursor, newest first (or oldest first)."""
+        clauses, params = self._fill_where(where)
+        order = "DESC" if newest_first else "ASC"
+        if after is not None:
+            clauses.append(f"(ts, rowid) {'<' if newest_first else '>'} (?, ?)")
+            params += [after.key, after.rowid]
+        sql = (f"SELECT rowid, ts, trade_id, fill FROM fills {'WHERE ' + ' AND '.join(clauses) if clauses else ''} "
+               f"ORDER BY ts {order}, rowid {order} LIMIT ?")
+        with self._read() as conn:
+            rows = conn.execute(sql, (*params, limit + 1)).fetchall()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        fills = tuple(self._fill(trade_id, text) for _, _, trade_id, text in rows)
+        return Page(fills, Cursor(rows[-1][1], rows[-1][0]) if more else None)
+
+    def count_fills(self, where: FillFilter = FillFilter()) -> int:
+        clauses, params = self._fill_where(where)
+        with self._read() as conn:
+            count: int = conn.execute(
+                f"SELECT count(*) FROM fills {'WHERE ' + ' AND '.join(clauses) if clauses else ''}", params
+            ).fetchone()[0]
+        return count
+
+    def _fill(self, trade_id: str, text: str) -> Fill:
+        try:
+            return codec.decode_fill(codec.from_json(text))
+        except JournalError as exc:
+            raise JournalError(f"The journal {self.path} has a fill this TradeTerm cannot read ({trade_id}: {exc}).") \
+                from None
+
+    def commission_totals(self, where: FillFilter = FillFilter(), tz: tzinfo | None = None) -> list[CommissionTotal]:
+        """Return the commissions of the matching fills per (local) day, account and currency, oldest day first."""
+        clauses, params = self._fill_where(where)
+        sums: dict[tuple[date, str, str], tuple[Decimal, int]] = {}
+        with self._read() as conn:
+            for account, ts, amount, currency in conn.execute(
+                    "SELECT account_id, ts, json_extract(fill, '$.commission.amount'), "
+                    "json_extract(fill, '$.commission.currency') FROM fills "
+                    f"{'WHERE ' + ' AND '.join(clauses) if clauses else ''}", params):
+                day = _parse_ts(ts).astimezone(tz).date()
+                key = (day, str(account), str(currency))
+                total, count = sums.get(key, (Decimal(0), 0))
+                sums[key] = (total + codec.decode_decimal(amount, "commission"), count + 1)
+        return [CommissionTotal(day, account, currency, total, count)
+                for (day, account, currency), (total, count) in sorted(sums.items())]
+
+    def priced_fills(self, account: str | None = None, until: datetime | None = None,
+                     after: Cursor | None = None, limit: int = 5_000) -> Page[PricedFill]:
+        """Return fills oldest first (of one account or all, before until) with their instruments' multipliers."""
+        clauses: list[str] = []
+        params: list[object] = []
+        if account:
+            clauses.append("f.account_id = ?")
+            params.append(account)
+        if until is not None:
+            clauses.append("f.ts < ?")
+            params.append(journal_ts(until))
+        if after is not None:
+            clauses.append("(f.ts, f.rowid) > (?, ?)")
+            params += [after.key, after.rowid]
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT f.rowid, f.ts, f.trade_id, f.fill, json_extract(o.instrument, '$.multiplier'), "
+                "json_extract(o.instrument, '$.currency') "
+                "FROM fills f LEFT JOIN orders o ON o.client_order_id = f.client_order_id "
+                f"{'WHERE ' + ' AND '.join(clauses) if clauses else ''} ORDER BY f.ts, f.rowid LIMIT ?",
+                (*params, limit + 1)).fetchall()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        priced = []
+        for _, _, trade_id, text, mult, currency in rows:
+            fill = self._fill(trade_id, text)
+            priced.append(PricedFill(fill, Decimal(1) if mult is None else codec.decode_decimal(mult, "multiplier"),
+                                     fill.commission.currency if currency is None else str(currency)))
+        return Page(tuple(priced), Cursor(rows[-1][1], rows[-1][0]) if more else None)
+
+    # --- audit ----------------------------------------------------------------------------------
+
+    def _audit_where(self, where: AuditFilter) -> tuple[list[str], list[object]]:
+        clauses: list[str] = []
+        params: list[object] = []
+        if where.actions:
+            clauses.append(f"action IN ({', '.join('?' * len(where.actions))})")
+            params.extend(where.actions)
+        if where.range.start is not None:
+            clauses.append("ts >= ?")
+            params.append(journal_ts(where.range.start))
+        if where.range.end is not None:
+            clauses.append("ts < ?")
+            params.append(journal_ts(where.range.end))
+        if where.text.strip():
+            clauses.append("(actor LIKE ? ESCAPE '\\' OR action LIKE ? ESCAPE '\\' OR detail LIKE ? ESCAPE '\\')")
+            params += [_like(where.text.strip())] * 3
+        return clauses, params
+
+    def audit_page(self, where: AuditFilter = AuditFilter(), after: Cursor | None = None, limit: int = PAGE_SIZE,
+                   newest_first: bool = True) -> Page[AuditEntry]:
+        """Return up to limit audit entries matching where, after the cursor, newest first (or oldest first)."""
+        clauses, params = self._audit_where(where)
+        if after is not None:
+            clauses.append(f"seq {'<' if newest_first else '>'} ?")
+            params.append(after.rowid)
+        order = "DESC" if newest_first else "ASC"
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT seq, ts, actor, action, detail FROM audit "
+                f"{'WHERE ' + ' AND '.join(clauses) if clauses else ''} ORDER BY seq {order} LIMIT ?",
+                (*params, limit + 1)).fetchall()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        entries = tuple(AuditEntry(seq, _parse_ts(ts), actor, action, detail)
+                        for seq, ts, actor, action, detail in rows)
+        return Page(entries, Cursor(rows[-1][1], rows[-1][0]) if more else None)
+
+    def count_audit(self, where: AuditFilter = AuditFilter()) -> int:
+        clauses, params = self._audit_where(where)
+        with self._read() as conn:
+            count: int = conn.execute(
+                f"SELECT count(*) FROM audit {'WHERE ' + ' AND '.join(clauses) if clauses else ''}", params
+            ).fetchone()[0]
+        return count
+
+    def audit_actions(self) -> list[str]:
+        """Return every action the audit trail holds, for a filter's choices."""
+        with self._read() as conn:
+            return [a for (a,) in conn.execute("SELECT DISTINCT action FROM audit ORDER BY action")]
+
+    def accounts(self) -> list[str]:
+        """Return every account the journal has orders or fills of."""
+        with self._read() as conn:
+            found = {a for (a,) in conn.execute("SELECT DISTINCT account_id FROM orders")}
+            found |= {a for (a,) in conn.execute("SELECT DISTINCT account_id FROM fills")}
+        return sorted(found)
+
+
+def _opt(raw: object) -> Decimal | None:
+    return None if raw is None else codec.decode_decimal(raw, "price")
+
