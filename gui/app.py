@@ -184,7 +184,9 @@ def _port(text: str) -> int:
 
 
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="tradeterm", description="TradeTerm trading terminal")
+    parser = argparse.ArgumentParser(
+        prog="tradeterm", description="TradeTerm trading terminal",
+        epilog="tradeterm export --help: write orders, fills, the audit trail or realized P&L to CSV.")
     parser.add_argument("--data-dir", help="where the journal and settings live (default: the user data dir)")
     parser.add_argument("--profile", default=DEFAULT_PROFILE, choices=PROFILES, help="which accounts to open")
     parser.add_argument("--api-port", type=_port, metavar="PORT",
@@ -201,7 +203,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run TradeTerm; return the process exit code."""
     from gui.event_loop import EventLoop
 
-    args = _parse(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["export"]:  # a file from the journal, no window: Qt is never started
+        from gui.export_cli import main as export
+
+        return export(argv[1:])
+    args = _parse(argv)
     if args.self_check:
         from gui.self_check import main as self_check
 

@@ -26,6 +26,7 @@ from typing import Any, Final, Generic, TypeVar
 from core.domain import Fill, OrderOrigin, OrderStatus, Side
 from core.ports.journal import AuditEntry, JournalError
 from core.storage import codec
+from core.storage.schema import SCHEMA_VERSION
 
 T = TypeVar("T")
 PAGE_SIZE: Final = 200
@@ -227,6 +228,10 @@ class HistoryReader:
             version = self._conn.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.Error as exc:
             raise JournalError(f"Cannot read the journal {self.path}: {exc}.") from None
+        if version > SCHEMA_VERSION:
+            self._conn.close()
+            raise JournalError(f"The journal {self.path} was written by a newer TradeTerm (format {version}); "
+                               "use that TradeTerm to read its history.")
         self._key = "created_utc" if version >= 3 else _CREATED_EXPR
         self._mutex = threading.Lock()
         self._closed = False
