@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from core.ports.history import DateRangeError, TimeRange
 from core.ports.journal import JournalError
-from core.storage.history_export import ExportError, ExportKind, export
-from core.storage.history_queries import DateRangeError, HistoryReader, TimeRange
+from core.services.history_export import ExportError, ExportKind, export
+from core.storage.history_queries import HistoryReader
 from core.storage.paths import DataPaths, default_data_dir
 
 _NOUNS = {ExportKind.ORDERS: "order(s)", ExportKind.FILLS: "fill(s)", ExportKind.AUDIT: "audit entr(ies)",

@@ -17,67 +17,37 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final
 
 from core.domain import Fill, OrderOrigin, OrderStatus, Side
+from core.ports.history import (
+    ALL_AUDIT,
+    ALL_FILLS,
+    ALL_ORDERS,
+    PAGE_SIZE,
+    AuditFilter,
+    CommissionTotal,
+    Cursor,
+    FillFilter,
+    HistoryQueries,
+    OrderFilter,
+    OrderRow,
+    Page,
+    PricedFill,
+)
 from core.ports.journal import AuditEntry, JournalError
 from core.storage import codec
 from core.storage.schema import SCHEMA_VERSION
 
-T = TypeVar("T")
-PAGE_SIZE: Final = 200
 KILL_SWITCH_ACTION: Final = "kill_switch"
 """The kill switch's audit action (standing_holds.KILL_SWITCH_AUDIT, which storage cannot import)."""
 KILL_SWITCH_WINDOW: Final = timedelta(seconds=60)
 """A cancel asked this soon after the kill switch was pulled is one of its cancels (it journals them at once)."""
 _CREATED_EXPR: Final = "strftime('%Y-%m-%dT%H:%M:%f', created_at)"
 """The sort key of an order in a journal older than format 3, which has no created_utc column (no index)."""
-ORIGIN_LABELS: Final = {
-    OrderOrigin.MANUAL: "ticket", OrderOrigin.CLOSE: "close position", OrderOrigin.FLATTEN: "flatten",
-    OrderOrigin.STRATEGY: "strategy",
-}
-
-
-class DateRangeError(ValueError):
-    """A date range that covers no time (empty or reversed); the message says which and what to do."""
-
-
-@dataclass(frozen=True, slots=True)
-class TimeRange:
-    """From start (inclusive) to end (exclusive), both aware; either open."""
-
-    start: datetime | None = None
-    end: datetime | None = None
-
-    def __post_init__(self) -> None:
-        for value in (self.start, self.end):
-            if value is not None and value.utcoffset() is None:
-                raise ValueError(f"{value.isoformat()} has no time zone")
-        if self.start is not None and self.end is not None:
-            if self.end < self.start:
-                raise DateRangeError(f"The range is reversed: it ends ({self.end:%Y-%m-%d %H:%M}) before it "
-                                     f"starts ({self.start:%Y-%m-%d %H:%M}). Swap the two dates.")
-            if self.end == self.start:
-                raise DateRangeError("The range is empty: it ends where it starts. Choose a later end.")
-
-    @classmethod
-    def of_days(cls, first: date | None, last: date | None, tz: tzinfo | None = None) -> TimeRange:
-        """Return the range from the start of day first to the end of day last (inclusive), in tz (local)."""
-        if first is not None and last is not None and last < first:
-            raise DateRangeError(f"The range is reversed: {last.isoformat()} is before {first.isoformat()}. "
-                                 "Choose a 'to' date on or after the 'from' date.")
-        return cls(None if first is None else _day_start(first, tz),
-                   None if last is None else _day_start(last + timedelta(days=1), tz))
-
-
-def _day_start(day: date, tz: tzinfo | None) -> datetime:
-    midnight = datetime.combine(day, time())
-    local = midnight.astimezone() if tz is None else midnight.replace(tzinfo=tz)  # naive: the machine's zone
-    return local.astimezone(UTC)
 
 
 def order_key(value: datetime) -> str:
@@ -98,116 +68,6 @@ def _parse_ts(text: str) -> datetime:
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
-
-
-@dataclass(frozen=True, slots=True)
-class OrderFilter:
-    """Which orders: every field that is set must match (text: a part of id, symbol, reason, broker id, strategy)."""
-
-    account: str | None = None
-    symbol: str | None = None
-    statuses: tuple[OrderStatus, ...] = ()
-    strategy: str | None = None
-    range: TimeRange = field(default_factory=TimeRange)
-    text: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class FillFilter:
-    """Which fills: account, symbol, time range, a part of the trade id or order id."""
-
-    account: str | None = None
-    symbol: str | None = None
-    range: TimeRange = field(default_factory=TimeRange)
-    text: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class AuditFilter:
-    """Which audit entries: these actions (all if empty), time range, a part of actor, action or detail."""
-
-    actions: tuple[str, ...] = ()
-    range: TimeRange = field(default_factory=TimeRange)
-    text: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class OrderRow:
-    """One order as the history shows it: as created, as it stands, and how it came and ended."""
-
-    client_order_id: str
-    account_id: str
-    symbol: str
-    side: Side
-    order_type: str
-    orig_quantity: Decimal
-    quantity: Decimal
-    limit_price: Decimal | None
-    stop_price: Decimal | None
-    tif: str
-    origin: OrderOrigin
-    strategy_id: str | None
-    status: OrderStatus
-    filled_qty: Decimal
-    avg_fill_price: Decimal | None
-    broker_order_id: str | None
-    reason: str
-    created_at: datetime
-    updated_at: datetime | None
-    """When its last event happened (None: it has none)."""
-    fill_count: int
-    approved: bool
-    """A strategy's order that waited for approval and was sent."""
-    kill_switch: bool
-    """Its cancel was one of the kill switch's."""
-
-    @property
-    def origin_label(self) -> str:
-        """Return how the order came, in the trader's words ('ticket', 'strategy, approved', ...)."""
-        label = ORIGIN_LABELS.get(self.origin, self.origin.value.lower())
-        if self.strategy_id:
-            label = f"{label} {self.strategy_id}"
-        return f"{label}, approved" if self.approved else label
-
-    @property
-    def status_label(self) -> str:
-        return f"{self.status.value} (kill switch)" if self.kill_switch else self.status.value
-
-
-@dataclass(frozen=True, slots=True)
-class Cursor:
-    """Where a page ended: the sort key and rowid of its last row."""
-
-    key: str
-    rowid: int
-
-
-@dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    """One page of rows, newest first, and the cursor of the next (None: this is the last)."""
-
-    rows: tuple[T, ...]
-    next: Cursor | None
-
-
-@dataclass(frozen=True, slots=True)
-class CommissionTotal:
-    """The commissions of one account's fills on one (local) day, in one currency."""
-
-    day: date
-    account_id: str
-    currency: str
-    total: Decimal
-    fills: int
-
-
-@dataclass(frozen=True, slots=True)
-class PricedFill:
-    """A fill with its instrument's multiplier and currency (1 and the commission's where it has no order)."""
-
-    fill: Fill
-    multiplier: Decimal
-    currency: str
 
 
 _ORDER_SELECT: Final = (
@@ -289,7 +149,7 @@ class HistoryReader:
             params.extend([like] * 5)
         return clauses, params
 
-    def orders_page(self, where: OrderFilter = OrderFilter(), after: Cursor | None = None,
+    def orders_page(self, where: OrderFilter = ALL_ORDERS, after: Cursor | None = None,
                     limit: int = PAGE_SIZE, newest_first: bool = True) -> Page[OrderRow]:
         """Return up to limit orders matching where, after the cursor, newest first (or oldest first)."""
         clauses, params = self._order_where(where)
@@ -311,7 +171,7 @@ class HistoryReader:
         cursor = Cursor(rows[-1][1], rows[-1][0]) if more else None
         return Page(result, cursor)
 
-    def count_orders(self, where: OrderFilter = OrderFilter()) -> int:
+    def count_orders(self, where: OrderFilter = ALL_ORDERS) -> int:
         clauses, params = self._order_where(where)
         with self._read() as conn:
             count: int = conn.execute(
@@ -376,7 +236,7 @@ class HistoryReader:
             params += [_like(where.text.strip())] * 2
         return clauses, params
 
-    def fills_page(self, where: FillFilter = FillFilter(), after: Cursor | None = None, limit: int = PAGE_SIZE,
+    def fills_page(self, where: FillFilter = ALL_FILLS, after: Cursor | None = None, limit: int = PAGE_SIZE,
                    newest_first: bool = True) -> Page[Fill]:
         """Return up to limit fills matching where, after the cursor, newest first (or oldest first)."""
         clauses, params = self._fill_where(where)
@@ -393,7 +253,7 @@ class HistoryReader:
         fills = tuple(self._fill(trade_id, text) for _, _, trade_id, text in rows)
         return Page(fills, Cursor(rows[-1][1], rows[-1][0]) if more else None)
 
-    def count_fills(self, where: FillFilter = FillFilter()) -> int:
+    def count_fills(self, where: FillFilter = ALL_FILLS) -> int:
         clauses, params = self._fill_where(where)
         with self._read() as conn:
             count: int = conn.execute(
@@ -408,7 +268,7 @@ class HistoryReader:
             raise JournalError(f"The journal {self.path} has a fill this TradeTerm cannot read ({trade_id}: {exc}).") \
                 from None
 
-    def commission_totals(self, where: FillFilter = FillFilter(), tz: tzinfo | None = None) -> list[CommissionTotal]:
+    def commission_totals(self, where: FillFilter = ALL_FILLS, tz: tzinfo | None = None) -> list[CommissionTotal]:
         """Return the commissions of the matching fills per (local) day, account and currency, oldest day first."""
         clauses, params = self._fill_where(where)
         sums: dict[tuple[date, str, str], tuple[Decimal, int]] = {}
@@ -473,7 +333,7 @@ class HistoryReader:
             params += [_like(where.text.strip())] * 3
         return clauses, params
 
-    def audit_page(self, where: AuditFilter = AuditFilter(), after: Cursor | None = None, limit: int = PAGE_SIZE,
+    def audit_page(self, where: AuditFilter = ALL_AUDIT, after: Cursor | None = None, limit: int = PAGE_SIZE,
                    newest_first: bool = True) -> Page[AuditEntry]:
         """Return up to limit audit entries matching where, after the cursor, newest first (or oldest first)."""
         clauses, params = self._audit_where(where)
@@ -492,7 +352,7 @@ class HistoryReader:
                         for seq, ts, actor, action, detail in rows)
         return Page(entries, Cursor(rows[-1][1], rows[-1][0]) if more else None)
 
-    def count_audit(self, where: AuditFilter = AuditFilter()) -> int:
+    def count_audit(self, where: AuditFilter = ALL_AUDIT) -> int:
         clauses, params = self._audit_where(where)
         with self._read() as conn:
             count: int = conn.execute(
@@ -516,3 +376,8 @@ class HistoryReader:
 def _opt(raw: object) -> Decimal | None:
     return None if raw is None else codec.decode_decimal(raw, "price")
 
+
+
+def open_history(path: str | Path) -> HistoryQueries:
+    """Open the HistoryQueries of the journal at path (a JournalError names the file if it cannot be read)."""
+    return HistoryReader(path)

@@ -12,15 +12,16 @@ from pathlib import Path
 import pytest
 
 from core.domain import AccountId, Money, OrderRejected, OrderSubmitted, Side
-from core.storage import SqliteJournal
-from core.storage.history_export import (
+from core.ports.history import OrderFilter, TimeRange
+from core.services.history_export import (
     ExportCancelled,
     ExportError,
     ExportKind,
     export,
     export_orders,
 )
-from core.storage.history_queries import HistoryReader, OrderFilter, TimeRange
+from core.storage import SqliteJournal
+from core.storage.history_queries import HistoryReader
 from tests.factories import make_fill, make_instrument, make_order
 
 T0 = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)

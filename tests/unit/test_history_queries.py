@@ -26,15 +26,9 @@ from core.domain import (
     Side,
     StrategyId,
 )
+from core.ports.history import AuditFilter, DateRangeError, FillFilter, OrderFilter, TimeRange
 from core.storage import SqliteJournal
-from core.storage.history_queries import (
-    AuditFilter,
-    DateRangeError,
-    FillFilter,
-    HistoryReader,
-    OrderFilter,
-    TimeRange,
-)
+from core.storage.history_queries import HistoryReader
 from core.storage.schema import SCHEMA_VERSION
 from tests.factories import make_fill, make_instrument, make_order
 

@@ -3,7 +3,7 @@
 A file is written whole or not at all: rows stream into a private temporary file beside the target,
 which is renamed over it at the end (core.atomic_file.atomic_text_writer). A path that cannot be
 written raises ExportError saying why, and leaves nothing behind; so does a cancelled export. Rows are
-read a page at a time through the HistoryReader (its own read-only connection), oldest first.
+read a page at a time through the HistoryQueries port (the journal's read-only reader), oldest first.
 
 Numbers are exact decimal text, times ISO 8601 in UTC. A text cell that a spreadsheet would run as a
 formula (it starts with = + - @, a tab or a carriage return) is prefixed with an apostrophe.
@@ -23,17 +23,17 @@ from typing import Final, TypeVar
 from core.atomic_file import atomic_text_writer
 from core.domain import Fill
 from core.domain.fifo import ClosedTrade, closed_trades
-from core.ports.journal import AuditEntry
-from core.storage.history_queries import (
+from core.ports.history import (
     AuditFilter,
     Cursor,
     FillFilter,
-    HistoryReader,
+    HistoryQueries,
     OrderFilter,
     OrderRow,
     Page,
     TimeRange,
 )
+from core.ports.journal import AuditEntry
 
 T = TypeVar("T")
 Progress = Callable[[int, int], None]
@@ -157,7 +157,7 @@ def _write(path: Path, header: Sequence[str], batches: Iterable[Sequence[Sequenc
     return done
 
 
-def export_orders(reader: HistoryReader, where: OrderFilter, path: str | os.PathLike[str],
+def export_orders(reader: HistoryQueries, where: OrderFilter, path: str | os.PathLike[str],
                   progress: Progress | None = None) -> int:
     """Write the orders matching where, oldest first, to a CSV file at path; return how many."""
     total = reader.count_orders(where)
@@ -165,7 +165,7 @@ def export_orders(reader: HistoryReader, where: OrderFilter, path: str | os.Path
     return _write(Path(path), ORDER_COLUMNS, ([order_cells(r) for r in rows] for rows in pages), total, progress)
 
 
-def export_fills(reader: HistoryReader, where: FillFilter, path: str | os.PathLike[str],
+def export_fills(reader: HistoryQueries, where: FillFilter, path: str | os.PathLike[str],
                  progress: Progress | None = None) -> int:
     """Write the fills matching where, oldest first, to a CSV file at path; return how many."""
     total = reader.count_fills(where)
@@ -173,7 +173,7 @@ def export_fills(reader: HistoryReader, where: FillFilter, path: str | os.PathLi
     return _write(Path(path), FILL_COLUMNS, ([fill_cells(f) for f in rows] for rows in pages), total, progress)
 
 
-def export_audit(reader: HistoryReader, where: AuditFilter, path: str | os.PathLike[str],
+def export_audit(reader: HistoryQueries, where: AuditFilter, path: str | os.PathLike[str],
                  progress: Progress | None = None) -> int:
     """Write the audit entries matching where, oldest first, to a CSV file at path; return how many."""
     total = reader.count_audit(where)
@@ -181,7 +181,7 @@ def export_audit(reader: HistoryReader, where: AuditFilter, path: str | os.PathL
     return _write(Path(path), AUDIT_COLUMNS, ([audit_cells(e) for e in rows] for rows in pages), total, progress)
 
 
-def realized_trades(reader: HistoryReader, span: TimeRange, account: str | None = None,
+def realized_trades(reader: HistoryQueries, span: TimeRange, account: str | None = None,
                     progress: Progress | None = None) -> Iterator[list[ClosedTrade]]:
     """Yield, a batch at a time, the FIFO trades closed in span (lots opened before it count, as they must)."""
     total = reader.count_fills(FillFilter(account=account, range=TimeRange(None, span.end)))
@@ -205,14 +205,14 @@ def realized_trades(reader: HistoryReader, span: TimeRange, account: str | None 
     yield batch
 
 
-def export_pnl(reader: HistoryReader, span: TimeRange, path: str | os.PathLike[str], account: str | None = None,
+def export_pnl(reader: HistoryQueries, span: TimeRange, path: str | os.PathLike[str], account: str | None = None,
                progress: Progress | None = None) -> int:
     """Write the realized P&L of each trade closed in span (FIFO) to a CSV file at path; return how many trades."""
     batches = ([pnl_cells(t) for t in trades] for trades in realized_trades(reader, span, account, progress))
     return _write(Path(path), PNL_COLUMNS, batches, 0, None)
 
 
-def export(reader: HistoryReader, what: ExportKind, span: TimeRange, path: str | os.PathLike[str],
+def export(reader: HistoryQueries, what: ExportKind, span: TimeRange, path: str | os.PathLike[str],
            account: str | None = None, progress: Progress | None = None) -> int:
     """Write one kind of history of span (and account) to a CSV file at path; return the rows written."""
     if what is ExportKind.ORDERS:
