@@ -25,6 +25,7 @@ from core.services.log_redaction import SECRETS
 from core.services.log_redaction import install as install_redaction
 from core.services.session import TradingSession
 from core.services.strategy_api.token import RETIRED_ENV_VAR as API_TOKEN_ENV
+from core.storage.history_queries import open_history
 from core.storage.idempotency import IdempotencyError, IdempotencyStore
 from core.storage.journal import SqliteJournal
 from core.storage.outbox import OutboxError
@@ -35,6 +36,7 @@ from gui.brokers.account_setup import AccountsSetup
 from gui.brokers.libraries import broker_library_rows
 from gui.brokers.paper import DEFAULT_PROFILE, PROFILES, default_accounts
 from gui.brokers.runtime import AdapterExtras
+from gui.controllers.history import HistoryController
 from gui.controllers.mail import MailSetup
 from gui.controllers.secrets import AskVault, SecretsSetup, ask_with_dialog
 from gui.controllers.strategies import StrategySetup
@@ -107,6 +109,7 @@ def create_main_window(
     connections = AccountsSetup(window, session, settings, bus, extras)
     window.keep_alive += [mail, connections]  # Qt holds slots of plain objects weakly
     window.add_tool_action("Connect account…", "action.connections", "Ctrl+Shift+N", connections.open_dialog)
+    window.keep_alive.append(HistoryController.install(window, lambda: open_history(paths.journal)))
     session.restore()
     strategy = StrategySetup(window, session, settings, intake, secrets, config.strategies, config.api_port)
     window.keep_alive += [strategy, secrets_setup]

@@ -13,8 +13,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from core.domain import Fill
+from core.ports.history import CommissionTotal, OrderRow
 from core.ports.journal import AuditEntry
-from core.storage.history_queries import CommissionTotal, OrderRow
 from gui.models.columns import LEFT, RIGHT, Column
 from gui.models.format import DASH, fmt_money, fmt_qty
 from gui.models.orders import side_color

@@ -1,0 +1,105 @@
+"""The history window through the real main window: yesterday's rejection after a restart, filters, export."""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QAction
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QWidget
+
+from core.domain import OrderRejected, OrderSubmitted
+from core.storage import SqliteJournal
+from gui.widgets.history_view import HistoryView
+from tests.e2e.window_helpers import open_window, until, write_paper_settings
+from tests.factories import make_order
+
+YESTERDAY = datetime.now(UTC) - timedelta(days=1)
+REASON = "Order rejected - reason: insufficient buying power (needs 12,500.00 USD)"
+
+
+def journal_of_an_earlier_session(data_dir: Path) -> None:
+    """What TradeTerm journaled yesterday, before this restart: one order the broker rejected, one filled."""
+    with SqliteJournal(data_dir / "journal.sqlite", now=lambda: YESTERDAY) as journal:
+        for coid, rejected in (("YDAY-REJECTED", True), ("YDAY-OTHER", False)):
+            order = make_order(client_order_id=coid, quantity="125", limit_price="100.00")
+            order.created_at = YESTERDAY
+            order.apply(OrderSubmitted(order.client_order_id, ts=YESTERDAY))
+            journal.record_order(order)
+            if rejected:
+                event = OrderRejected(order.client_order_id, REASON, ts=YESTERDAY + timedelta(seconds=1))
+                order.apply(event)
+                journal.record_event(order, event)
+        journal.record_audit("ann", "kill_switch", "halted all accounts; cancelling 0 working order(s)")
+
+
+def history_of(window: QWidget) -> HistoryView:
+    action = window.findChild(QAction, "action.history")
+    assert action is not None, "the toolbar has a History action"
+    action.trigger()
+    view = window.findChild(QWidget, "historyView")
+    assert isinstance(view, HistoryView) and view.isVisible()
+    return view
+
+
+def shown_ids(view: HistoryView) -> list[str]:
+    return [view.orders_model.cell(r, "order_id") for r in range(view.orders_model.rowCount())]
+
+
+async def test_an_order_rejected_yesterday_is_found_in_history_after_a_restart(tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    journal_of_an_earlier_session(tmp_path)
+    async with open_window(tmp_path, active=False) as window:
+        view = history_of(window)
+        await until(lambda: "YDAY-REJECTED" in shown_ids(view), "yesterday's orders in the history")
+
+        view.status_combo.setCurrentText("REJECTED")
+        day = YESTERDAY.astimezone().date()
+        view.dates_check.setChecked(True)
+        view.from_date.setDate(QDate(day.year, day.month, day.day))
+        view.to_date.setDate(QDate(day.year, day.month, day.day))
+        QTest.mouseClick(view.apply_button, Qt.MouseButton.LeftButton)
+        await until(lambda: shown_ids(view) == ["YDAY-REJECTED"], "only the rejection")
+        assert view.orders_model.cell(0, "status") == "REJECTED"
+        assert view.orders_model.cell(0, "reason") == REASON
+        assert view.orders_model.cell(0, "created") == YESTERDAY.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        assert view.orders_model.cell(0, "origin") == "ticket"
+
+        view.to_date.setDate(QDate(day.year, day.month, day.day).addDays(-3))  # before the 'from' day
+        QTest.mouseClick(view.apply_button, Qt.MouseButton.LeftButton)
+        assert view.error_label.isVisible() and "reversed" in view.error_label.text()
+        assert shown_ids(view) == ["YDAY-REJECTED"], "a refused range leaves the page as it was"
+
+        view.dates_check.setChecked(False)
+        view.tabs.setCurrentIndex(2)
+        QTest.mouseClick(view.apply_button, Qt.MouseButton.LeftButton)
+        await until(lambda: view.audit_model.rowCount() == 1, "the kill switch in the audit trail")
+        assert view.audit_model.cell(0, "action") == "kill_switch" and view.audit_model.cell(0, "actor") == "ann"
+
+
+async def test_the_orders_exported_from_the_window_read_back_as_the_journal_holds_them(tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    journal_of_an_earlier_session(tmp_path)
+    target = tmp_path / "exports" / "orders.csv"
+    target.parent.mkdir()
+    async with open_window(tmp_path, active=False) as window:
+        view = history_of(window)
+        await until(lambda: len(shown_ids(view)) == 2, "both orders")
+        controller = next(c for c in window.keep_alive if getattr(c, "view", None) is view)
+        QTest.mouseClick(view.export_button, Qt.MouseButton.LeftButton)
+        dialog = controller.export_dialog
+        assert dialog is not None and dialog.objectName() == "history.exportDialog" and dialog.isVisible()
+        dialog.selectFile(str(target))
+        dialog.accept()
+        await until(lambda: view.status_label.text().startswith("Exported 2 orders"), "the export to finish")
+        assert not view.progress.isVisible()
+    with SqliteJournal(tmp_path / "journal.sqlite") as journal:
+        journaled = journal.load().orders
+    with target.open(newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    assert [(r["client_order_id"], r["status"], r["reason"], Decimal(r["quantity"])) for r in rows] == [
+        (o.client_order_id, o.status.value, o.reason, o.quantity.value) for o in journaled]
