@@ -10,13 +10,13 @@ from pathlib import Path
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QListWidget, QWidget
 
-from core.domain import OrderRejected, OrderSubmitted
+from core.domain import AccountId, OrderRejected, OrderRequest, OrderSubmitted, OrderType, Side
 from core.storage import SqliteJournal
 from gui.widgets.history_view import HistoryView
 from tests.e2e.window_helpers import open_window, until, write_paper_settings
-from tests.factories import make_order
+from tests.factories import make_fill, make_order
 
 YESTERDAY = datetime.now(UTC) - timedelta(days=1)
 REASON = "Order rejected - reason: insufficient buying power (needs 12,500.00 USD)"
@@ -103,3 +103,30 @@ async def test_the_orders_exported_from_the_window_read_back_as_the_journal_hold
         rows = list(csv.DictReader(file))
     assert [(r["client_order_id"], r["status"], r["reason"], Decimal(r["quantity"])) for r in rows] == [
         (o.client_order_id, o.status.value, o.reason, o.quantity.value) for o in journaled]
+
+
+async def test_reconcile_now_compares_with_the_broker_and_opens_the_reconciliation_view_on_a_difference(
+        tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    account = AccountId("PAPER-1")
+    async with open_window(tmp_path) as window:
+        await window.session.submit(OrderRequest(account, "MSFT", Side.BUY, "30", OrderType.MARKET))
+        await until(lambda: (p := window.session.portfolio.position(account, "MSFT")) is not None
+                    and p.quantity == 30, "the buy to fill")
+        view = history_of(window)
+        await until(lambda: view.account_combo.findText("PAPER-1") >= 0, "the accounts in the filter")
+        view.account_combo.setCurrentText("PAPER-1")
+        QTest.mouseClick(view.reconcile_button, Qt.MouseButton.LeftButton)
+        await until(lambda: "agree" in view.status_label.text(), "the books to agree")
+        assert window.findChild(QWidget, "reconciliationDialog") is None
+
+        # A fill TradeTerm booked that the broker never made: our books now say 40.
+        window.session.oms.record_external_fill(make_fill(account_id=account, symbol="MSFT", quantity="10",
+                                                          price="300.00", side=Side.BUY))
+        QTest.mouseClick(view.reconcile_button, Qt.MouseButton.LeftButton)
+        await until(lambda: window.findChild(QWidget, "reconciliationDialog") is not None, "the reconciliation view")
+        dialog = window.findChild(QWidget, "reconciliationDialog")
+        lines = dialog.findChild(QListWidget, "reconciliation.differences")
+        assert [lines.item(i).text() for i in range(lines.count())] == ["MSFT: TradeTerm has 40, the broker has 30"]
+        assert "1 difference" in view.status_label.text()
+        assert window.session.account(account).trading.value == "ACTIVE", "a check changes nothing by itself"
