@@ -149,6 +149,8 @@ class Page(Generic[T]):
 
     rows: tuple[T, ...]
     next: Cursor | None
+    searched_to: datetime | None = None
+    """Set when a search stopped at its budget before the page filled: it looked back to this moment only."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -173,7 +173,7 @@ class HistoryController:
         del self._cursors[page + 1:]
         if result.page.next is not None:
             self._cursors.append(result.page.next)
-        view.set_paging(page, len(rows), result.page.next is not None)
+        view.set_paging(page, len(rows), result.page.next is not None, result.page.searched_to)
 
     # --- exports --------------------------------------------------------------------------------
 

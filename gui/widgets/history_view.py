@@ -8,6 +8,7 @@ A date range that is reversed is refused here, with a message, before anything i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import IntEnum
 
 from PySide6.QtCore import QDate, Qt, Signal, SignalInstance
@@ -270,9 +271,17 @@ class HistoryView(QWidget):
     def show_audit(self, rows: tuple[AuditEntry, ...]) -> None:
         self.audit_model.set_rows(rows)
 
-    def set_paging(self, page: int, rows: int, has_older: bool) -> None:
-        """Say which page is shown (0 first) and enable the page buttons that lead somewhere."""
-        self.page_label.setText(f"Page {page + 1} · {rows} row(s)" + (" · more older" if has_older else ""))
+    def set_paging(self, page: int, rows: int, has_older: bool, searched_to: datetime | None = None) -> None:
+        """Say which page is shown (0 first) and enable the page buttons that lead somewhere.
+
+        searched_to: the search stopped at its budget there; Older searches on.
+        """
+        text = f"Page {page + 1} · {rows} row(s)"
+        if searched_to is not None:
+            text += f" · searched back to {searched_to.astimezone():%Y-%m-%d %H:%M}; Older searches further"
+        elif has_older:
+            text += " · more older"
+        self.page_label.setText(text)
         self.newer_button.setEnabled(page > 0)
         self.older_button.setEnabled(has_older)
 

@@ -27,7 +27,7 @@ from core.domain import (
     StrategyId,
 )
 from core.ports.history import AuditFilter, DateRangeError, FillFilter, OrderFilter, TimeRange
-from core.storage import SqliteJournal
+from core.storage import SqliteJournal, history_queries
 from core.storage.history_queries import HistoryReader
 from core.storage.schema import SCHEMA_VERSION
 from tests.factories import make_fill, make_instrument, make_order
@@ -136,6 +136,7 @@ def test_fills_across_days_and_commission_totals_per_day_and_account(journal: Sq
         assert len(reader.fills_page().rows) == 4
         assert [f.ts for f in reader.fills_page(FillFilter(account="A")).rows] == [DAY2, DAY1, DAY1]
         totals = reader.commission_totals(tz=UTC)
+        assert reader.accounts() == ["A", "B"]
     assert [(t.day, t.account_id, t.total, t.fills) for t in totals] == [
         (date(2026, 12, 4), "A", Decimal("2.00"), 2), (date(2026, 12, 5), "A", Decimal("2"), 1),
         (date(2026, 12, 5), "B", Decimal("0.5"), 1)]
@@ -200,3 +201,26 @@ def test_the_reader_sees_what_the_journal_commits_while_both_are_open(journal: S
         assert [r.client_order_id for r in reader.orders_page().rows] == ["LIVE-1"]
         with pytest.raises(sqlite3.OperationalError, match="readonly"):
             reader._conn.execute("DELETE FROM orders")
+
+
+def test_a_text_search_pages_through_a_bounded_scan_and_finds_every_match_in_order(
+        journal: SqliteJournal, path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(history_queries, "SEARCH_SCAN", 10)  # a million orders' budget, at the scale of a test
+    orders = [placed(f"O{i:03d}" + ("-margin" if i % 23 == 4 else ""), DAY1 + timedelta(minutes=i),
+                     account=("A", "B")[i % 2]) for i in range(57)]
+    journal.record_orders(orders)
+    expected = [o.client_order_id for o in reversed(orders) if "margin" in o.client_order_id]
+    with HistoryReader(path) as reader:
+        found: list[str] = []
+        page = reader.orders_page(OrderFilter(text="MARGIN"), limit=2)
+        pages = [page]
+        while page.next is not None:
+            page = reader.orders_page(OrderFilter(text="MARGIN"), page.next, limit=2)
+            pages.append(page)
+        found = [r.client_order_id for p in pages for r in p.rows]
+        assert found == expected
+        assert any(p.searched_to is not None and not p.rows for p in pages), "some pages only searched further"
+        assert reader.count_orders(OrderFilter(text="margin")) == len(expected)
+        only_b = [r.client_order_id for r in reader.orders_page(OrderFilter(account="B", text="margin"),
+                                                               limit=100).rows]
+        assert set(only_b) <= set(expected) and all(int(c[1:4]) % 2 == 1 for c in only_b)
