@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -63,6 +64,12 @@ def journal_ts(value: datetime) -> str:
 
 def _parse_ts(text: str) -> datetime:
     return datetime.fromisoformat(text.removesuffix("Z")).replace(tzinfo=UTC)
+
+
+def _soon_after(pulls: list[datetime], moment: datetime) -> bool:
+    """Return True if moment is within KILL_SWITCH_WINDOW after one of the (sorted) kill switch pulls."""
+    index = bisect_right(pulls, moment)
+    return index > 0 and moment - pulls[index - 1] <= KILL_SWITCH_WINDOW
 
 
 def _key_time(key: str) -> datetime:
@@ -202,7 +209,7 @@ class HistoryReader:
                 searched = None if last is None else Cursor(last[0], last[1])
             events = self._events_of(conn, [r[2] for r in rows])
             kills = [_parse_ts(t) for (t,) in conn.execute(
-                "SELECT ts FROM audit WHERE action = ?", (KILL_SWITCH_ACTION,)).fetchall()] if rows else []
+                "SELECT ts FROM audit WHERE action = ? ORDER BY ts", (KILL_SWITCH_ACTION,)).fetchall()] if rows else []
         result = tuple(self._order_row(r, events.get(r[2], []), kills) for r in rows)
         if more:
             return Page(result, Cursor(rows[-1][1], rows[-1][0]))
@@ -251,7 +258,7 @@ class HistoryReader:
                 updated_at=_parse_ts(events[-1][1]) if events else None,
                 fill_count=kinds.count("OrderFilled"),
                 approved="OrderPendingApproval" in kinds and "OrderSubmitted" in kinds,
-                kill_switch=cancel_at is not None and any(k <= cancel_at <= k + KILL_SWITCH_WINDOW for k in kills),
+                kill_switch=cancel_at is not None and _soon_after(kills, cancel_at),
             )
         except ValueError as exc:
             raise JournalError(f"The journal {self.path} has an order this TradeTerm cannot read ({coid}: {exc}).") \

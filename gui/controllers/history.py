@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +35,6 @@ AskReconciliation = Callable[[AccountId, Sequence[str]], object]
 _NOUNS = {HistoryTab.ORDERS: "orders", HistoryTab.FILLS: "fills", HistoryTab.AUDIT: "audit"}
 
 
-@dataclass(frozen=True, slots=True)
-class _Shown:
-    page: Page[Any]
-    totals: list[CommissionTotal] | None
-
-
 class HistoryController:
     """Serve one HistoryView: its pages, its exports and its Reconcile now."""
 
@@ -61,8 +54,10 @@ class HistoryController:
         self._generation = 0
         self._cancel = threading.Event()
         self.export_dialog: QFileDialog | None = None
-        self.loaded: asyncio.Future[None] | None = None
+        self.loaded: asyncio.Future[Any] | None = None
         """The read under way (tests and the bench await it)."""
+        self.totals_loaded: asyncio.Future[Any] | None = None
+        """The commission totals' read under way."""
 
     @classmethod
     def install(cls, window: Any, open_history: Callable[[], HistoryQueries]) -> HistoryController:
@@ -138,9 +133,11 @@ class HistoryController:
         generation = self._generation
         cursor = self._cursors[page]
 
-        def shown(result: _Shown) -> None:
+        def shown(result: Page[Any]) -> None:
             if generation == self._generation:
                 self._show(query, page, result)
+                if query.tab is HistoryTab.FILLS and page == 0:
+                    self._load_totals(query, generation)
 
         def failed(exc: BaseException) -> None:
             if generation == self._generation and self.view is not None:
@@ -149,31 +146,40 @@ class HistoryController:
         self.loaded = run_op(self._reporter, "Read history", asyncio.to_thread(self._fetch, query, cursor),
                              on_success=shown, on_error=failed)
 
-    def _fetch(self, query: HistoryQuery, cursor: Cursor | None) -> _Shown:
+    def _fetch(self, query: HistoryQuery, cursor: Cursor | None) -> Page[Any]:
         reader = self.reader()
         if query.tab is HistoryTab.ORDERS:
-            return _Shown(reader.orders_page(query.orders, cursor), None)
+            return reader.orders_page(query.orders, cursor)
         if query.tab is HistoryTab.FILLS:
-            totals = reader.commission_totals(query.fills) if cursor is None else None
-            return _Shown(reader.fills_page(query.fills, cursor), totals)
-        return _Shown(reader.audit_page(query.audit, cursor), None)
+            return reader.fills_page(query.fills, cursor)
+        return reader.audit_page(query.audit, cursor)
 
-    def _show(self, query: HistoryQuery, page: int, result: _Shown) -> None:
+    def _load_totals(self, query: HistoryQuery, generation: int) -> None:
+        """Sum the commissions of every fill the filter passes (a pass over them all), after the page shows."""
+        def shown(totals: list[CommissionTotal]) -> None:
+            if generation == self._generation and self.view is not None:
+                self.view.commissions_model.set_rows(totals)
+
+        self.totals_loaded = run_op(self._reporter, "Sum commissions",
+                                    asyncio.to_thread(lambda: self.reader().commission_totals(query.fills)),
+                                    on_success=shown)
+
+    def _show(self, query: HistoryQuery, page: int, result: Page[Any]) -> None:
         view = self.view
         if view is None:
             return
-        rows = result.page.rows
+        rows = result.rows
         if query.tab is HistoryTab.ORDERS:
             view.show_orders(rows)
         elif query.tab is HistoryTab.FILLS:
-            view.show_fills(rows, result.totals if result.totals is not None else view.commissions_model.rows())
+            view.show_fills(rows)
         else:
             view.show_audit(rows)
         self._page = page
         del self._cursors[page + 1:]
-        if result.page.next is not None:
-            self._cursors.append(result.page.next)
-        view.set_paging(page, len(rows), result.page.next is not None, result.page.searched_to)
+        if result.next is not None:
+            self._cursors.append(result.next)
+        view.set_paging(page, len(rows), result.next is not None, result.searched_to)
 
     # --- exports --------------------------------------------------------------------------------
 

@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
 from core.domain import Fill, OrderStatus
 from core.ports.history import (
     AuditFilter,
-    CommissionTotal,
     DateRangeError,
     FillFilter,
     OrderFilter,
@@ -264,9 +263,8 @@ class HistoryView(QWidget):
     def show_orders(self, rows: tuple[OrderRow, ...]) -> None:
         self.orders_model.set_rows(rows)
 
-    def show_fills(self, rows: tuple[Fill, ...], totals: list[CommissionTotal]) -> None:
+    def show_fills(self, rows: tuple[Fill, ...]) -> None:
         self.fills_model.set_rows(rows)
-        self.commissions_model.set_rows(totals)
 
     def show_audit(self, rows: tuple[AuditEntry, ...]) -> None:
         self.audit_model.set_rows(rows)

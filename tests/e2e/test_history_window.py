@@ -34,6 +34,10 @@ def journal_of_an_earlier_session(data_dir: Path) -> None:
                 event = OrderRejected(order.client_order_id, REASON, ts=YESTERDAY + timedelta(seconds=1))
                 order.apply(event)
                 journal.record_event(order, event)
+            else:
+                for trade, qty, commission in (("YT-1", "100", "1.25"), ("YT-2", "25", "0.35")):
+                    journal.record_fill(make_fill(order, quantity=qty, commission=commission, trade_id=trade,
+                                                  ts=YESTERDAY + timedelta(seconds=5)))
         journal.record_audit("ann", "kill_switch", "halted all accounts; cancelling 0 working order(s)")
 
 
@@ -75,6 +79,13 @@ async def test_an_order_rejected_yesterday_is_found_in_history_after_a_restart(t
         assert shown_ids(view) == ["YDAY-REJECTED"], "a refused range leaves the page as it was"
 
         view.dates_check.setChecked(False)
+        view.tabs.setCurrentIndex(1)
+        await until(lambda: view.fills_model.rowCount() == 2 and view.commissions_model.rowCount() == 1,
+                    "yesterday's fills and their commission total")
+        assert view.commissions_model.cell(0, "day") == YESTERDAY.astimezone().date().isoformat()
+        assert view.commissions_model.cell(0, "total") == "1.60"
+        assert view.commissions_model.cell(0, "fills") == "2"
+
         view.tabs.setCurrentIndex(2)
         QTest.mouseClick(view.apply_button, Qt.MouseButton.LeftButton)
         await until(lambda: view.audit_model.rowCount() == 1, "the kill switch in the audit trail")
