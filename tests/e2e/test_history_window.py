@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import getpass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QListWidget, QWidget
+from PySide6.QtWidgets import QLineEdit, QListWidget, QPushButton, QWidget
 
 from core.domain import AccountId, OrderRejected, OrderRequest, OrderSubmitted, OrderType, Side
 from core.storage import SqliteJournal
@@ -141,3 +142,24 @@ async def test_reconcile_now_compares_with_the_broker_and_opens_the_reconciliati
         assert [lines.item(i).text() for i in range(lines.count())] == ["MSFT: TradeTerm has 40, the broker has 30"]
         assert "1 difference" in view.status_label.text()
         assert window.session.account(account).trading.value == "ACTIVE", "a check changes nothing by itself"
+
+
+async def test_a_change_of_the_risk_limits_is_in_the_audit_trail_with_who_and_what(tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path, active=False) as window:
+        window.findChild(QAction, "action.riskLimits").trigger()
+        dialog = window.findChild(QWidget, "riskLimitsDialog")
+        field = dialog.findChild(QLineEdit, "riskLimits.max_order_qty")
+        before = field.text()
+        field.selectAll()
+        QTest.keyClick(field, Qt.Key.Key_Backspace)
+        QTest.keyClicks(field, "437")
+        QTest.mouseClick(dialog.findChild(QPushButton, "riskLimits.saveButton"), Qt.MouseButton.LeftButton)
+        await until(lambda: not dialog.isVisible(), "the limits to be saved")
+
+        view = history_of(window)
+        view.tabs.setCurrentIndex(2)
+        await until(lambda: view.audit_model.rowCount() == 1, "the change in the audit trail")
+        assert view.audit_model.cell(0, "action") == "risk_limits"
+        assert view.audit_model.cell(0, "actor") == getpass.getuser()
+        assert view.audit_model.cell(0, "detail") == f"global.max_order_qty: {before} -> 437"
