@@ -90,8 +90,11 @@ class HistoryController:
         return self.view
 
     async def close(self) -> None:
-        """Close the reader (the window is shutting down); a read under way finishes first."""
+        """Close the window and the reader (TradeTerm is shutting down); a read under way finishes first."""
         self._generation += 1
+        self._cancel.set()
+        if self.view is not None:
+            self.view.close()
         await asyncio.to_thread(self._close_reader)
 
     def _close_reader(self) -> None:

@@ -109,6 +109,12 @@ async def test_the_orders_exported_from_the_window_read_back_as_the_journal_hold
         dialog.accept()
         await until(lambda: view.status_label.text().startswith("Exported 2 orders"), "the export to finish")
         assert not view.progress.isVisible()
+
+        QTest.mouseClick(view.export_pnl_button, Qt.MouseButton.LeftButton)
+        controller.export_dialog.selectFile(str(target.with_name("pnl.csv")))
+        controller.export_dialog.accept()
+        await until(lambda: view.status_label.text().startswith("Exported 0 closed trade(s)"), "the P&L export")
+        assert target.with_name("pnl.csv").read_text().startswith("account,symbol,direction,quantity")
     with SqliteJournal(tmp_path / "journal.sqlite") as journal:
         journaled = journal.load().orders
     with target.open(newline="", encoding="utf-8") as file:
