@@ -1,0 +1,119 @@
+"""Kite symbol search: the instruments dump of each exchange (NSE, BSE, NFO, MCX, CDS), cached on disk per IST
+day, indexed once per day for prefix lookup by tradingsymbol or name (lot size and tick size with each row)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from core.adapters.kite.instruments import InstrumentsFile
+from core.adapters.kite.parsing import instrument_from_row
+from core.domain import AccountId, AssetClass, Instrument
+from core.domain.symbol_index import SymbolIndex
+from core.ports.errors import BrokerError, InvalidInstrument
+from core.ports.symbol_search import InstrumentMatch, match_of
+
+log = logging.getLogger(__name__)
+SEARCH_EXCHANGES = ("NSE", "BSE", "NFO", "MCX", "CDS")
+Row = Mapping[str, Any]
+_RIGHTS = {"CE": "C", "PE": "P"}
+
+
+def expiry_of(raw: object) -> date | None:
+    """Return a row's expiry: kiteconnect gives a date, the day's cache file an ISO string, stocks nothing."""
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, str) and len(raw) >= 10:
+        try:
+            return date.fromisoformat(raw[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def match_of_row(account_id: AccountId, row: Row, instrument: Instrument) -> InstrumentMatch:
+    """Return the search match for one instruments-dump row."""
+    kind = str(row.get("instrument_type") or "")
+    strike: Decimal | None = None
+    if instrument.asset_class is AssetClass.OPTION:
+        try:
+            strike = Decimal(str(row.get("strike"))).normalize()
+        except InvalidOperation:
+            strike = None
+    derived = instrument.asset_class in (AssetClass.FUTURE, AssetClass.OPTION)
+    return match_of(account_id, instrument, root=instrument.name or instrument.symbol if derived else instrument.symbol,
+                    expiry=expiry_of(row.get("expiry")) if derived else None, right=_RIGHTS.get(kind, ""),
+                    strike=strike, contract_id=str(row.get("instrument_token") or ""))
+
+
+class KiteSearch:
+    """Search the day's instruments of every exchange; the lists load once a day (from disk when cached)."""
+
+    def __init__(self, account_id: AccountId, fetch: Callable[[str], Awaitable[list[Row]]], cache_dir: str,
+                 exchanges: tuple[str, ...] = SEARCH_EXCHANGES) -> None:
+        self.account_id = account_id
+        self._fetch = fetch
+        self._cache_dir = cache_dir
+        self.exchanges = exchanges
+        self._day = ""
+        self._index: SymbolIndex[tuple[Instrument, Row]] | None = None
+        self._entries: dict[tuple[str, str], tuple[Instrument, int]] = {}
+        self._loading = asyncio.Lock()
+        self.missing: tuple[str, ...] = ()
+        """Exchanges whose list could not be read today (searched again at the next load)."""
+
+    async def search(self, query: str, limit: int, day: str) -> list[InstrumentMatch]:
+        index = await self._ensure(day)
+        return [match_of_row(self.account_id, row, instrument) for _, (instrument, row) in index.find(query, limit)]
+
+    def entry_for(self, match: InstrumentMatch) -> tuple[Instrument, int]:
+        """Return (instrument, instrument_token) of a match; InvalidInstrument if today's list lacks it."""
+        found = self._entries.get((match.venue, match.symbol))
+        if found is None:
+            raise InvalidInstrument(f"Kite's instruments list of today has no {match.symbol} on {match.venue}: "
+                                    "it may have expired; search again.")
+        return found
+
+    async def _ensure(self, day: str) -> SymbolIndex[tuple[Instrument, Row]]:
+        async with self._loading:
+            if self._index is not None and self._day == day and not self.missing:
+                return self._index
+            loaded = await asyncio.gather(*(self._rows(exchange, day) for exchange in self.exchanges),
+                                          return_exceptions=True)
+            missing: list[str] = []
+            entries: list[tuple[str, str, str, tuple[Instrument, Row]]] = []
+            self._entries = {}
+            for exchange, rows in zip(self.exchanges, loaded, strict=True):
+                if isinstance(rows, BaseException):
+                    if not isinstance(rows, (BrokerError, OSError, ValueError)):
+                        raise rows
+                    log.warning("Kite %s: the %s instruments list could not be read: %s", self.account_id,
+                                exchange, rows)
+                    missing.append(exchange)
+                    continue
+                for row in rows:
+                    instrument = instrument_from_row(row)
+                    if instrument is None or instrument.asset_class is AssetClass.INDEX:
+                        continue
+                    self._entries[(instrument.venue, instrument.symbol)] = (instrument,
+                                                                            int(row["instrument_token"]))
+                    text = (f"{instrument.symbol} {instrument.name} {instrument.venue} {row.get('instrument_type')} "
+                            f"{row.get('expiry') or ''} {row.get('strike') or ''}")
+                    entries.append((instrument.symbol, instrument.name, text, (instrument, row)))
+            self._index, self._day, self.missing = SymbolIndex(entries), day, tuple(missing)
+            return self._index
+
+    async def _rows(self, exchange: str, day: str) -> list[Row]:
+        cache = InstrumentsFile(self._cache_dir, exchange, day)
+        cached = cache.read()
+        if cached is not None:
+            return list(cached)
+        rows = list(await self._fetch(exchange))
+        cache.write(rows)
+        return rows
