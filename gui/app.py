@@ -38,6 +38,7 @@ from gui.brokers.runtime import AdapterExtras
 from gui.controllers.mail import MailSetup
 from gui.controllers.secrets import AskVault, SecretsSetup, ask_with_dialog
 from gui.controllers.strategies import StrategySetup
+from gui.controllers.symbol_search import SymbolSearchController
 from gui.dialogs.about import AboutDialog
 from gui.install.bundle import resources_dir
 from gui.startup_config import load_startup_config
@@ -107,6 +108,7 @@ def create_main_window(
     connections = AccountsSetup(window, session, settings, bus, extras)
     window.keep_alive += [mail, connections]  # Qt holds slots of plain objects weakly
     window.add_tool_action("Connect account…", "action.connections", "Ctrl+Shift+N", connections.open_dialog)
+    SymbolSearchController.install(window, settings)
     session.restore()
     strategy = StrategySetup(window, session, settings, intake, secrets, config.strategies, config.api_port)
     window.keep_alive += [strategy, secrets_setup]
