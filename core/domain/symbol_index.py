@@ -6,7 +6,6 @@ search service ranks merged results with the same `rank`.
 
 from __future__ import annotations
 
-import heapq
 import re
 from bisect import bisect_left
 from collections.abc import Iterable
@@ -16,6 +15,7 @@ T = TypeVar("T")
 _WORD = re.compile(r"[A-Z0-9&]+|[\u3400-\u9fff]+")
 
 EXACT, SYMBOL_PREFIX, NAME_PREFIX, NO_MATCH = 0, 1, 2, 9
+_SORT_AT_MOST = 2000
 """How well an entry matches a query: exact symbol, then symbol prefix, then a word of the name."""
 
 
@@ -47,38 +47,69 @@ class SymbolIndex(Generic[T]):
 
     def __init__(self, entries: Iterable[tuple[str, str, str, T]]) -> None:
         """entries: (symbol, name, text, item); `text` is what a query's further words must all appear in."""
-        self._items: list[tuple[str, str, str, T]] = []
-        symbols: list[tuple[str, int]] = []
-        words: list[tuple[str, int]] = []
+        self._symbols_upper: list[str] = []
+        self._texts: list[str] = []
+        self._values: list[T] = []
+        words: list[str] = []
+        word_pos: list[int] = []
         for position, (symbol, name, text, item) in enumerate(entries):
-            self._items.append((symbol.upper(), name, text.upper(), item))
-            symbols.append((symbol.upper(), position))
-            words.extend((word, position) for word in set(_WORD.findall(name.upper())))
-        symbols.sort()
-        words.sort()
-        self._symbols = [s for s, _ in symbols]
-        self._symbol_pos = [p for _, p in symbols]
-        self._words = [w for w, _ in words]
-        self._word_pos = [p for _, p in words]
+            self._symbols_upper.append(symbol.upper())
+            self._texts.append(text.upper())
+            self._values.append(item)
+            for word in set(_WORD.findall(name.upper())):
+                words.append(word)
+                word_pos.append(position)
+        upper = self._symbols_upper
+        self._symbol_pos = sorted(range(len(upper)), key=upper.__getitem__)
+        self._symbols = [upper[p] for p in self._symbol_pos]
+        order = sorted(range(len(words)), key=words.__getitem__)
+        self._words = [words[i] for i in order]
+        self._word_pos = [word_pos[i] for i in order]
+        self._by_length = sorted(self._symbol_pos, key=lambda p: len(upper[p]))  # stable: by symbol within a length
+        """Every position, shortest symbol first: the order symbol-prefix matches are ranked in."""
+        self._rank = [0] * len(upper)
+        for rank_, position in enumerate(self._by_length):
+            self._rank[position] = rank_
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._values)
 
     def find(self, query: str, limit: int) -> list[tuple[int, T]]:
         """Return up to limit (rank, item) pairs, best first: exact symbol, symbol prefix (shortest first), name."""
         head, rest = normalize(query)
         if not head or limit <= 0:
             return []
-        picked: dict[int, int] = {}
-        for position in self._range(self._symbols, self._symbol_pos, head):
-            picked[position] = EXACT if self._items[position][0] == head else SYMBOL_PREFIX
-        for position in self._range(self._words, self._word_pos, head):
-            picked.setdefault(position, NAME_PREFIX)
-        if rest:
-            picked = {p: r for p, r in picked.items() if all(w in self._items[p][2] for w in rest)}
-        best = heapq.nsmallest(limit, picked.items(),
-                               key=lambda pr: (pr[1], len(self._items[pr[0]][0]), self._items[pr[0]][0]))
-        return [(r, self._items[p][3]) for p, r in best]
+        best = self._symbol_matches(head, rest, limit)
+        if len(best) < limit:
+            taken = {p for p, _ in best}
+            named = [p for p in self._range(self._words, self._word_pos, head)
+                     if p not in taken and self._wanted(p, rest)]
+            named.sort(key=self._rank.__getitem__)
+            best += [(p, NAME_PREFIX) for p in named[:limit - len(best)]]
+        return [(r, self._values[p]) for p, r in best]
+
+    def _symbol_matches(self, head: str, rest: tuple[str, ...], limit: int) -> list[tuple[int, int]]:
+        """The best symbol-prefix matches. A small prefix range is sorted; a large one (typing "N" over 30,000
+        options) is read in shortest-first order until limit are found, so no query sorts the whole list."""
+        start = bisect_left(self._symbols, head)
+        end = bisect_left(self._symbols, head + "\uffff", start)
+        if end - start <= _SORT_AT_MOST:
+            found = [p for p in self._symbol_pos[start:end] if self._wanted(p, rest)]
+            found.sort(key=self._rank.__getitem__)
+            chosen = found[:limit]
+        else:
+            chosen = []
+            symbols = self._symbols_upper
+            for p in self._by_length:
+                if symbols[p].startswith(head) and self._wanted(p, rest):
+                    chosen.append(p)
+                    if len(chosen) == limit:
+                        break
+        return [(p, EXACT if self._symbols_upper[p] == head else SYMBOL_PREFIX) for p in chosen]
+
+    def _wanted(self, position: int, rest: tuple[str, ...]) -> bool:
+        text = self._texts[position]
+        return all(word in text for word in rest)
 
     @staticmethod
     def _range(keys: list[str], positions: list[int], head: str) -> list[int]:

@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 
 from core.ports.symbol_search import InstrumentMatch
 
-DEBOUNCE_MS = 150
+DEBOUNCE_MS = 30
+"""Typing pauses this long before a search starts; each later keystroke cancels the search still running."""
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("symbol", "Symbol"), ("name", "Name"), ("venue", "Exchange"), ("currency", "Currency"), ("type", "Type"),
     ("account", "Account"),

@@ -52,6 +52,13 @@ def match_of_row(account_id: AccountId, row: Row, instrument: Instrument) -> Ins
                     strike=strike, contract_id=str(row.get("instrument_token") or ""))
 
 
+def _positive(raw: object) -> bool:
+    try:
+        return Decimal(str(raw)) > 0
+    except InvalidOperation:
+        return False
+
+
 class KiteSearch:
     """Search the day's instruments of every exchange; the lists load once a day (from disk when cached)."""
 
@@ -62,33 +69,39 @@ class KiteSearch:
         self._cache_dir = cache_dir
         self.exchanges = exchanges
         self._day = ""
-        self._index: SymbolIndex[tuple[Instrument, Row]] | None = None
-        self._entries: dict[tuple[str, str], tuple[Instrument, int]] = {}
+        self._index: SymbolIndex[Row] | None = None
+        self._rows_by_key: dict[tuple[str, str], Row] = {}
         self._loading = asyncio.Lock()
         self.missing: tuple[str, ...] = ()
         """Exchanges whose list could not be read today (searched again at the next load)."""
 
     async def search(self, query: str, limit: int, day: str) -> list[InstrumentMatch]:
         index = await self._ensure(day)
-        return [match_of_row(self.account_id, row, instrument) for _, (instrument, row) in index.find(query, limit)]
+        found = []
+        for _, row in index.find(query, limit):
+            instrument = instrument_from_row(row)
+            if instrument is not None:
+                found.append(match_of_row(self.account_id, row, instrument))
+        return found
 
     def entry_for(self, match: InstrumentMatch) -> tuple[Instrument, int]:
         """Return (instrument, instrument_token) of a match; InvalidInstrument if today's list lacks it."""
-        found = self._entries.get((match.venue, match.symbol))
-        if found is None:
+        row = self._rows_by_key.get((match.venue, match.symbol))
+        instrument = instrument_from_row(row) if row is not None else None
+        if row is None or instrument is None:
             raise InvalidInstrument(f"Kite's instruments list of today has no {match.symbol} on {match.venue}: "
                                     "it may have expired; search again.")
-        return found
+        return instrument, int(row["instrument_token"])
 
-    async def _ensure(self, day: str) -> SymbolIndex[tuple[Instrument, Row]]:
+    async def _ensure(self, day: str) -> SymbolIndex[Row]:
         async with self._loading:
             if self._index is not None and self._day == day and not self.missing:
                 return self._index
             loaded = await asyncio.gather(*(self._rows(exchange, day) for exchange in self.exchanges),
                                           return_exceptions=True)
             missing: list[str] = []
-            entries: list[tuple[str, str, str, tuple[Instrument, Row]]] = []
-            self._entries = {}
+            entries: list[tuple[str, str, str, Row]] = []
+            self._rows_by_key = {}
             for exchange, rows in zip(self.exchanges, loaded, strict=True):
                 if isinstance(rows, BaseException):
                     if not isinstance(rows, (BrokerError, OSError, ValueError)):
@@ -97,16 +110,17 @@ class KiteSearch:
                                 exchange, rows)
                     missing.append(exchange)
                     continue
-                for row in rows:
-                    instrument = instrument_from_row(row)
-                    if instrument is None or instrument.asset_class is AssetClass.INDEX:
+                for row in rows:  # Instruments are made only for the rows a search shows: 100,000 rows load fast
+                    symbol = str(row.get("tradingsymbol") or "").strip()
+                    if not symbol or row.get("segment") == "INDICES" or not _positive(row.get("tick_size")):
                         continue
-                    self._entries[(instrument.venue, instrument.symbol)] = (instrument,
-                                                                            int(row["instrument_token"]))
-                    text = (f"{instrument.symbol} {instrument.name} {instrument.venue} {row.get('instrument_type')} "
+                    name = str(row.get("name") or "")
+                    self._rows_by_key[(str(row.get("exchange") or exchange), symbol)] = row
+                    text = (f"{symbol} {name} {row.get('exchange')} {row.get('instrument_type')} "
                             f"{row.get('expiry') or ''} {row.get('strike') or ''}")
-                    entries.append((instrument.symbol, instrument.name, text, (instrument, row)))
-            self._index, self._day, self.missing = SymbolIndex(entries), day, tuple(missing)
+                    entries.append((symbol, name, text, row))
+            index = await asyncio.to_thread(SymbolIndex, entries)  # off the loop's thread: the GUI keeps painting
+            self._index, self._day, self.missing = index, day, tuple(missing)
             return self._index
 
     async def _rows(self, exchange: str, day: str) -> list[Row]:

@@ -148,7 +148,7 @@ class PaperBroker:
 
     async def search_symbols(self, query: str, limit: int) -> list[InstrumentMatch]:
         """Find this paper account's instruments by symbol or name (SymbolSearch)."""
-        return self._search.search(query, limit)
+        return await self._search.search(query, limit)
 
     async def instrument_for(self, match: InstrumentMatch) -> Instrument:
         """Return the listed instrument a search found (SymbolSearch)."""
