@@ -12,12 +12,22 @@ import asyncio
 from collections.abc import Sequence
 from typing import Protocol
 
-from core.domain import Instrument, Side
+from core.domain import AccountId, ConnectionState, Instrument, Side
 from core.ports.symbol_search import InstrumentMatch
 from core.services.symbol_search import SearchResult, SymbolSearchService
 from gui.async_op import run_op
 from gui.widgets.main_window import MainWindow
 from gui.widgets.symbol_search import SymbolSearchPopup
+
+
+class SavedMatches(Protocol):
+    """Where picked instruments are kept across restarts (core.storage.found_instruments.FoundInstruments)."""
+
+    def load(self) -> list[InstrumentMatch]: ...
+
+    def for_account(self, account_id: AccountId) -> list[InstrumentMatch]: ...
+
+    def add(self, match: InstrumentMatch) -> None: ...
 
 
 class WatchlistSettings(Protocol):
@@ -41,21 +51,48 @@ def add_to_watchlist(window: MainWindow, settings: WatchlistSettings, instrument
 class SymbolSearchController:
     """Open the popup, run its searches off the GUI path, add the picked instrument."""
 
-    def __init__(self, window: MainWindow, settings: WatchlistSettings,
+    def __init__(self, window: MainWindow, settings: WatchlistSettings, saved: SavedMatches | None = None,
                  service: SymbolSearchService | None = None) -> None:
         self.window = window
         self.settings = settings
+        self.saved = saved
         self.service = service or SymbolSearchService(window.session)
         self.popup: SymbolSearchPopup | None = None
         self._running: asyncio.Future[SearchResult] | None = None
+        self._restored: set[AccountId] = set()
 
     @classmethod
-    def install(cls, window: MainWindow, settings: WatchlistSettings) -> SymbolSearchController:
-        """Add the Find symbol action (Ctrl+K) to the window; return the controller (kept alive by the window)."""
-        controller = cls(window, settings)
+    def install(cls, window: MainWindow, settings: WatchlistSettings,
+                saved: SavedMatches | None = None) -> SymbolSearchController:
+        """Add the Find symbol action (Ctrl+K) to the window and load the instruments added in earlier runs as
+        their accounts connect; return the controller (kept alive by the window)."""
+        controller = cls(window, settings, saved)
         window.add_tool_action("Find symbol…", "action.symbolSearch", "Ctrl+K", controller.open)
         window.keep_alive.append(controller)
+        if saved is not None:
+            try:
+                saved.load()
+            except ValueError as exc:  # refused by name and left alone; this run's picks are not saved
+                window.log_view.add("ERROR", str(exc))
+            window.bridge.connection_changed.connect(controller._on_connection_changed)
         return controller
+
+    def _on_connection_changed(self, account_id: AccountId, state: ConnectionState, _message: str) -> None:
+        """Load the instruments picked in earlier runs on an account once it first connects."""
+        if state is not ConnectionState.CONNECTED or account_id in self._restored or self.saved is None:
+            return
+        self._restored.add(account_id)
+        for match in self.saved.for_account(account_id):
+            self._restore(match)
+
+    def _restore(self, match: InstrumentMatch) -> None:
+        def failed(exc: BaseException) -> None:
+            self.window.log_view.add("WARNING", f"{match.account_id}: {match.symbol}, added from a search earlier, "
+                                                f"could not be loaded: {exc}")
+
+        run_op(self.window.reporter, f"Load {match.symbol}", self.service.add(match),
+               on_success=lambda instrument: add_to_watchlist(self.window, self.settings, instrument),
+               on_error=failed)
 
     def open(self) -> SymbolSearchPopup:
         if self.popup is None:
@@ -87,6 +124,8 @@ class SymbolSearchController:
         popup.show_busy(f"Loading {match.symbol} from {match.account_id}…")
 
         def added(instrument: Instrument) -> None:
+            if self.saved is not None:
+                self.saved.add(match)
             add_to_watchlist(self.window, self.settings, instrument)
             self.window.ticket.prefill(instrument.symbol, Side.BUY, account=str(match.account_id))
             popup.show_busy(f"Added {instrument.symbol} ({match.account_id}) to the watchlist.")

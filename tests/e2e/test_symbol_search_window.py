@@ -1,18 +1,21 @@
 """Ctrl+K through the real window: type a query, pick an IB future from the TWS simulator, it joins the watchlist
-with its own feed's prices and the ticket; a symbol IB has no contract details for is not added, with IB's reason."""
+with its own feed's prices and the ticket, trade it, restart, it is still there; a symbol IB has no contract
+details for is not added, with IB's reason."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QTableView
+from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QLineEdit, QTableView
 
 from core.domain import AccountId
 from core.storage.settings import AccountSettings, SettingsStore
+from gui.widgets.main_window import MainWindow
 from gui.widgets.symbol_search import SearchResultsModel
 from tests.e2e.window_helpers import cell, open_window, until
 from tests.sims.tws.server import TwsSimulator
@@ -20,6 +23,11 @@ from tests.sims.tws.symbols import ALL_LISTINGS
 from tests.sims.tws.testing import no_decoder_errors, sim_settings
 
 IB = AccountId("IB-7")
+
+
+def held(window: MainWindow) -> Decimal | None:
+    position = window.session.portfolio.position(IB, "ESH7")
+    return None if position is None else position.quantity
 
 
 def write_settings(data_dir: Path, port: int) -> None:
@@ -63,6 +71,14 @@ async def test_find_an_ib_future_with_ctrl_k_and_it_joins_the_watchlist(tmp_path
                 assert "Added ESH7 (IB-7)" in status.text()
                 assert "AAPL" in window.settings.watchlist()  # what was watched before stays
 
+                ticket = window.ticket
+                ticket.findChild(QComboBox, "orderTicket.typeCombo").setCurrentIndex(0)  # MKT
+                quantity = ticket.findChild(QLineEdit, "orderTicket.quantityEdit")
+                quantity.setText("1")
+                ticket.set_confirm_required(False)
+                QTest.keyClick(quantity, Qt.Key.Key_Return)
+                await until(lambda: held(window) == Decimal(1), "a position of 1 ESH7 on IB-7")
+
                 query.clear()
                 QTest.keyClicks(query, "TWTR")
                 await until(lambda: model.rowCount() == 1 and model.index(0, 0).data() == "TWTR", "TWTR found")
@@ -77,5 +93,13 @@ async def test_find_an_ib_future_with_ctrl_k_and_it_joins_the_watchlist(tmp_path
                 await until(lambda: status.text().startswith("Nothing matches 'QQZZX'"), "the nothing-found line")
                 assert model.rowCount() == 0
                 popup.grab().save(str(tmp_path / "symbol-search.png"))
+
+            async with open_window(tmp_path) as window:  # restarted: the picked future is loaded again
+                await until(lambda: window.bridge.bid_ask("ESH7")[1] is not None, "ESH7 quotes after the restart")
+                window.bridge.flusher.flush_now()
+                assert cell(window.watchlist_view, "ESH7", "symbol") == "ESH7"
+                instrument = window.session.instruments.find("ESH7")
+                assert instrument is not None and instrument.multiplier == Decimal(50)
+                assert held(window) == Decimal(1)
     finally:
         await simulator.stop()
