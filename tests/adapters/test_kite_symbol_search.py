@@ -62,6 +62,9 @@ async def test_every_exchange_is_searched_and_its_list_fetched_once_a_day(sim: K
     await adapter.disconnect()
     again = broker(sim, EventRecorder(), tmp_path)
     await again.connect()
+    added = await again.instrument_for(put)  # after a restart, before any search: today's lists are read again
+    assert (added.symbol, added.venue, added.lot_size) == ("NIFTY26DEC24000PE", "NFO", Decimal(75))
+    assert again.find_instrument("NIFTY26DEC24000PE") == added
     assert [m.symbol for m in await again.search_symbols("NIFTY 24500", 10)] == ["NIFTY26DEC24500CE"]
     await again.disconnect()
     for exchange in ("NSE", "BSE", "NFO", "MCX", "CDS"):

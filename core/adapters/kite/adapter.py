@@ -110,7 +110,8 @@ class KiteBroker:
         self.token_expires_at: datetime | None = None
         self._expiry_warning: asyncio.TimerHandle | None = None
         self._polling = False
-        self._search = KiteSearch(self.account_id, self._fetch_instruments, config.instruments_cache_dir)
+        self._search = KiteSearch(self.account_id, self._fetch_instruments, config.instruments_cache_dir,
+                                  lambda: self._now().astimezone(IST).strftime("%Y-%m-%d"))
 
     # --- login -----------------------------------------------------------------------------------
 
@@ -151,18 +152,18 @@ class KiteBroker:
 
     async def search_symbols(self, query: str, limit: int) -> list[InstrumentMatch]:
         """Find instruments on NSE, BSE, NFO, MCX and CDS in today's lists (SymbolSearch; loaded once a day)."""
-        if self._kite is None:
-            raise ConnectionLost(f"Kite account {self.account_id} is not logged in; log in, then search again.")
-        return await self._search.search(query, limit, self._now().astimezone(IST).strftime("%Y-%m-%d"))
+        return await self._search.search(query, limit)
 
     async def instrument_for(self, match: InstrumentMatch) -> Instrument:
         """Return a found instrument (lot and tick from the list) and make it tradeable on this account."""
-        instrument, token = self._search.entry_for(match)
+        instrument, token = await self._search.entry_for(match)
         self._catalog.setdefault(instrument.symbol, (instrument, token))
         self._symbols_by_token.setdefault(token, instrument.symbol)
         return instrument
 
     async def _fetch_instruments(self, exchange: str) -> list[Mapping[str, Any]]:
+        if self._kite is None:
+            raise ConnectionLost(f"Kite account {self.account_id} is not logged in; log in, then search again.")
         return list(await self._rest(self._kite.instruments, exchange, halting=False))
 
     def find_instrument(self, symbol: str) -> Instrument | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -19,6 +20,8 @@ from core.ports.symbol_search import InstrumentMatch, match_of
 
 log = logging.getLogger(__name__)
 SEARCH_EXCHANGES = ("NSE", "BSE", "NFO", "MCX", "CDS")
+RETRY_MISSING_S = 60.0
+"""An exchange whose list could not be read is asked again after this long, not on every keystroke."""
 Row = Mapping[str, Any]
 _RIGHTS = {"CE": "C", "PE": "P"}
 
@@ -63,8 +66,10 @@ class KiteSearch:
     """Search the day's instruments of every exchange; the lists load once a day (from disk when cached)."""
 
     def __init__(self, account_id: AccountId, fetch: Callable[[str], Awaitable[list[Row]]], cache_dir: str,
-                 exchanges: tuple[str, ...] = SEARCH_EXCHANGES) -> None:
+                 today: Callable[[], str], exchanges: tuple[str, ...] = SEARCH_EXCHANGES) -> None:
+        """today() returns the IST day (YYYY-MM-DD) whose lists are current."""
         self.account_id = account_id
+        self._today = today
         self._fetch = fetch
         self._cache_dir = cache_dir
         self.exchanges = exchanges
@@ -72,11 +77,12 @@ class KiteSearch:
         self._index: SymbolIndex[Row] | None = None
         self._rows_by_key: dict[tuple[str, str], Row] = {}
         self._loading = asyncio.Lock()
+        self._loaded_at = 0.0
         self.missing: tuple[str, ...] = ()
         """Exchanges whose list could not be read today (searched again at the next load)."""
 
-    async def search(self, query: str, limit: int, day: str) -> list[InstrumentMatch]:
-        index = await self._ensure(day)
+    async def search(self, query: str, limit: int) -> list[InstrumentMatch]:
+        index = await self._ensure(self._today())
         found = []
         for _, row in index.find(query, limit):
             instrument = instrument_from_row(row)
@@ -84,8 +90,10 @@ class KiteSearch:
                 found.append(match_of_row(self.account_id, row, instrument))
         return found
 
-    def entry_for(self, match: InstrumentMatch) -> tuple[Instrument, int]:
-        """Return (instrument, instrument_token) of a match; InvalidInstrument if today's list lacks it."""
+    async def entry_for(self, match: InstrumentMatch) -> tuple[Instrument, int]:
+        """Return (instrument, instrument_token) of a match (loading today's lists if a restart left none);
+        InvalidInstrument if today's list lacks it."""
+        await self._ensure(self._today())
         row = self._rows_by_key.get((match.venue, match.symbol))
         instrument = instrument_from_row(row) if row is not None else None
         if row is None or instrument is None:
@@ -95,7 +103,9 @@ class KiteSearch:
 
     async def _ensure(self, day: str) -> SymbolIndex[Row]:
         async with self._loading:
-            if self._index is not None and self._day == day and not self.missing:
+            fresh = self._index is not None and self._day == day
+            if fresh and (not self.missing or time.monotonic() - self._loaded_at < RETRY_MISSING_S):
+                assert self._index is not None
                 return self._index
             loaded = await asyncio.gather(*(self._rows(exchange, day) for exchange in self.exchanges),
                                           return_exceptions=True)
@@ -121,6 +131,7 @@ class KiteSearch:
                     entries.append((symbol, name, text, row))
             index = await asyncio.to_thread(SymbolIndex, entries)  # off the loop's thread: the GUI keeps painting
             self._index, self._day, self.missing = index, day, tuple(missing)
+            self._loaded_at = time.monotonic()
             return self._index
 
     async def _rows(self, exchange: str, day: str) -> list[Row]:
