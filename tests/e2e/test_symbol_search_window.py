@@ -23,6 +23,7 @@ from tests.sims.tws.symbols import ALL_LISTINGS
 from tests.sims.tws.testing import no_decoder_errors, sim_settings
 
 IB = AccountId("IB-7")
+OPTION = "AAPL  261218C00200000"
 
 
 def held(window: MainWindow) -> Decimal | None:
@@ -78,6 +79,15 @@ async def test_find_an_ib_future_with_ctrl_k_and_it_joins_the_watchlist(tmp_path
                 ticket.set_confirm_required(False)
                 QTest.keyClick(quantity, Qt.Key.Key_Return)
                 await until(lambda: held(window) == Decimal(1), "a position of 1 ESH7 on IB-7")
+
+                query.clear()
+                QTest.keyClicks(query, "aapl c 200")  # an option: listed once the query narrows the chain
+                await until(lambda: model.rowCount() == 1 and model.index(0, 4).data() == "Option C 200 2026-12-18",
+                            "the AAPL 200 call")
+                QTest.keyClick(query, Qt.Key.Key_Return)
+                await until(lambda: OPTION in window.settings.watchlist(), "the AAPL call in the watchlist")
+                await until(lambda: window.bridge.bid_ask(OPTION)[1] is not None, "the call's quotes from IB")
+                assert window.session.instruments.find(OPTION).multiplier == Decimal(100)
 
                 query.clear()
                 QTest.keyClicks(query, "TWTR")
