@@ -27,6 +27,7 @@ from core.services.session import TradingSession
 from core.services.strategy_api.token import RETIRED_ENV_VAR as API_TOKEN_ENV
 from core.storage.found_instruments import FILE_NAME as FOUND_INSTRUMENTS
 from core.storage.found_instruments import FoundInstruments
+from core.storage.history_queries import open_history
 from core.storage.idempotency import IdempotencyError, IdempotencyStore
 from core.storage.journal import SqliteJournal
 from core.storage.outbox import OutboxError
@@ -37,6 +38,7 @@ from gui.brokers.account_setup import AccountsSetup
 from gui.brokers.libraries import broker_library_rows
 from gui.brokers.paper import DEFAULT_PROFILE, PROFILES, default_accounts
 from gui.brokers.runtime import AdapterExtras
+from gui.controllers.history import HistoryController
 from gui.controllers.mail import MailSetup
 from gui.controllers.secrets import AskVault, SecretsSetup, ask_with_dialog
 from gui.controllers.strategies import StrategySetup
@@ -102,6 +104,7 @@ def create_main_window(
             close()
         raise
     window = MainWindow(session, settings)
+    mail.notifications.funds_of = session.funds.all_latest  # per-account funds totals in the daily summary
     window.add_tool_action("About", "action.about", "Ctrl+Shift+A",
                            lambda: AboutDialog(window, broker_library_rows()).open())
     window.add_tool_action("E-mail settings…", "action.emailSettings", "Ctrl+Shift+E",
@@ -111,6 +114,7 @@ def create_main_window(
     window.keep_alive += [mail, connections]  # Qt holds slots of plain objects weakly
     window.add_tool_action("Connect account…", "action.connections", "Ctrl+Shift+N", connections.open_dialog)
     SymbolSearchController.install(window, settings, FoundInstruments(paths.root / FOUND_INSTRUMENTS))
+    window.keep_alive.append(HistoryController.install(window, lambda: open_history(paths.journal)))
     session.restore()
     strategy = StrategySetup(window, session, settings, intake, secrets, config.strategies, config.api_port)
     window.keep_alive += [strategy, secrets_setup]
@@ -188,7 +192,9 @@ def _port(text: str) -> int:
 
 
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="tradeterm", description="TradeTerm trading terminal")
+    parser = argparse.ArgumentParser(
+        prog="tradeterm", description="TradeTerm trading terminal",
+        epilog="tradeterm export --help: write orders, fills, the audit trail or realized P&L to CSV.")
     parser.add_argument("--data-dir", help="where the journal and settings live (default: the user data dir)")
     parser.add_argument("--profile", default=DEFAULT_PROFILE, choices=PROFILES, help="which accounts to open")
     parser.add_argument("--api-port", type=_port, metavar="PORT",
@@ -205,7 +211,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run TradeTerm; return the process exit code."""
     from gui.event_loop import EventLoop
 
-    args = _parse(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["export"]:  # a file from the journal, no window: Qt is never started
+        from gui.export_cli import main as export
+
+        return export(argv[1:])
+    args = _parse(argv)
     if args.self_check:
         from gui.self_check import main as self_check
 

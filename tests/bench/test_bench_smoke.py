@@ -124,3 +124,13 @@ def test_symbol_search_types_into_the_real_popup_and_times_every_query() -> None
     by_query = {(r["list"], r["query"]): r for r in records}
     assert by_query[("paper", "ZZZQQ")]["results"] == 0 and by_query[("kite", "BANKNIFTY")]["results"] == 50
     assert by_query[("kite", "CRUDE")]["results"] == 1 and by_query[("kite", "BANKNIFTY")]["instruments"] >= 500
+
+
+def test_history_times_every_page_figure_over_a_generated_journal() -> None:
+    records = _run("bench.history", "--orders", "3000", "--fills", "400", "--pages", "3")
+    figures = {str(record["figure"]): record for record in records}
+    assert {"build_journal", "first_page", "next_page", "filter:status_rejected", "filter:text_search_no_match",
+            "fills_first_page", "commission_totals_30_days", "export_orders_30_days", "view_first_page"} <= set(figures)
+    assert all(record["bench"] == "history" and record["orders"] == 3000 for record in records)
+    assert figures["first_page"]["rows"] == 200 and figures["next_page"]["pages"] == 3
+    assert figures["export_orders_30_days"]["rows"] > 0
