@@ -23,10 +23,9 @@ class ProtectionLeg(StrEnum):
     STOP_LOSS = "STOP_LOSS"
     TAKE_PROFIT = "TAKE_PROFIT"
 
-    @property
-    def letter(self) -> str:
-        """The first character of the child's client order id in place of the entry's 'T'."""
-        return "S" if self is ProtectionLeg.STOP_LOSS else "P"
+    def letter(self, attempt: int = 0) -> str:
+        """The first character of the child's client order id in place of the entry's 'T', per attempt."""
+        return _LETTERS[self][attempt]
 
     @property
     def label(self) -> str:
@@ -98,13 +97,19 @@ class Bracket:
                      for leg, trigger in legs if trigger is not None)
 
 
-def child_order_id(entry: ClientOrderId, leg: ProtectionLeg) -> ClientOrderId:
-    """Return the client order id of a held child: the entry's with its first character set by the leg.
+_LETTERS = {ProtectionLeg.STOP_LOSS: "SUWY", ProtectionLeg.TAKE_PROFIT: "PQRV"}
+MAX_ATTEMPTS = 4
+"""A child whose order the broker never received (TradeTerm stopped between journaling and sending it) is
+re-armed under the next attempt's id; after this many it is left to the trader."""
 
-    Deterministic, so the child order is journaled under one id whatever happens (the journal refuses a second
-    order with it), and as short as the entry's (brokers' reference fields hold 20 characters).
+
+def child_order_id(entry: ClientOrderId, leg: ProtectionLeg, attempt: int = 0) -> ClientOrderId:
+    """Return the client order id of a held child: the entry's with its first character set by leg and attempt.
+
+    Deterministic, so the child order of an attempt is journaled under one id whatever happens (the journal
+    refuses a second order with it), and as short as the entry's (brokers' reference fields hold 20 characters).
     """
-    return ClientOrderId(leg.letter + str(entry)[1:])
+    return ClientOrderId(leg.letter(attempt) + str(entry)[1:])
 
 
 def protected_quantity(entry_filled: Decimal, position: Decimal, entry_side: Side) -> Decimal:
@@ -147,6 +152,8 @@ class HeldChild:
     state: HeldState
     quantity: Decimal
     reason: str = ""
+    attempt: int = 0
+    """Which of MAX_ATTEMPTS ids its child order takes (a new one only when the broker never had the last)."""
 
     @property
     def key(self) -> tuple[ClientOrderId, ProtectionLeg]:
@@ -154,7 +161,13 @@ class HeldChild:
 
     @property
     def child_id(self) -> ClientOrderId:
-        return child_order_id(self.entry, self.leg)
+        return child_order_id(self.entry, self.leg, self.attempt)
+
+    def rearmed(self, reason: str) -> HeldChild | None:
+        """Return this child armed again under its next attempt's id, or None when no attempt is left."""
+        if self.attempt + 1 >= MAX_ATTEMPTS:
+            return None
+        return replace(self, state=HeldState.ARMED, attempt=self.attempt + 1, reason=reason)
 
     @property
     def exit_side(self) -> Side:

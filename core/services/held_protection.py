@@ -45,6 +45,7 @@ from core.ports.journal import Journal, JournalError
 from core.services.bus import EventBus
 from core.services.oms import OrderManager
 from core.services.portfolio import Portfolio
+from core.services.reconciliation import NEVER_SENT
 from core.services.refusals import OrderRefused
 
 log = logging.getLogger(__name__)
@@ -228,6 +229,12 @@ class HeldProtection:
                                                                  else HeldState.PENDING)
 
     def _on_child_order(self, child: HeldChild, order: Order) -> None:
+        if order.status is OrderStatus.CANCELED and order.reason == NEVER_SENT and order.filled_qty == 0:
+            again = child.rearmed(f"Its order {order.client_order_id} never reached the broker.")
+            if again is not None:  # the broker never had it: a new id, and the next touch sends it
+                self._commit([again])
+                self._refresh([again])
+                return
         if order.status in _ENDED and order.filled_qty < order.quantity.value:
             self._bus.publish(LogMessage("ERROR", f"{_name(child)} order {order.client_order_id} ended "
                                                   f"{order.status.value.lower()}: {order.reason or 'no reason given'}. "

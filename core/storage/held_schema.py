@@ -21,6 +21,7 @@ def held_orders_migration() -> tuple[str, ...]:
             state TEXT NOT NULL,
             quantity TEXT NOT NULL,
             reason TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
             PRIMARY KEY (entry_id, leg)
         )""",
         "CREATE INDEX held_orders_live ON held_orders (state) WHERE state IN ('PENDING', 'ARMED')",
