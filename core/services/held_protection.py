@@ -7,7 +7,8 @@ the entry's; its TRIGGERED state, and the cancel of its sibling (one cancels the
 child order's own transaction. So after a crash at any point the journal holds either the armed child and no
 child order (it is re-armed and fires on the next touch) or both (it is never sent again).
 
-Cancelling the entry unfilled cancels its children; a close or Flatten of the position cancels them first.
+Cancelling the entry unfilled cancels its children; a close or Flatten of the position cancels them first; a
+child that triggers while its entry still works (partly filled) cancels the rest of the entry.
 A held stop whose feed has not quoted for `stale_after` seconds is warned about at once.
 """
 
@@ -52,6 +53,7 @@ log = logging.getLogger(__name__)
 
 SendChild = Callable[[OrderRequest, ClientOrderId, Sequence[HeldChild]], Awaitable[Order]]
 """Send a child through the order path under its id, journaling the held rows in its transaction."""
+CancelOrder = Callable[[ClientOrderId], Awaitable[None]]
 STALE_AFTER_S = 10
 _ENDED = (OrderStatus.CANCELED, OrderStatus.REJECTED, OrderStatus.EXPIRED, OrderStatus.DENIED)
 
@@ -63,13 +65,14 @@ class HeldProtection:
     """
 
     def __init__(self, bus: EventBus, journal: Journal, oms: OrderManager, portfolio: Portfolio, clock: Clock,
-                 send: SendChild, *, stale_after_s: float = STALE_AFTER_S) -> None:
+                 send: SendChild, cancel: CancelOrder, *, stale_after_s: float = STALE_AFTER_S) -> None:
         self._bus = bus
         self._journal = journal
         self._oms = oms
         self._portfolio = portfolio
         self._clock = clock
         self._send = send
+        self._cancel = cancel
         self._stale_after = timedelta(seconds=stale_after_s)
         self._children: dict[tuple[ClientOrderId, ProtectionLeg], HeldChild] = {}
         self._last_tick: dict[tuple[str, str], datetime] = {}
@@ -223,6 +226,9 @@ class HeldProtection:
         self._bus.publish(LogMessage("WARNING", f"{_name(child)} triggered at {child.trigger}: sent "
                                                 f"{request.side.value.lower()} {child.quantity} {child.symbol} "
                                                 f"({order.status.value})."))
+        entry = self._oms.get(child.entry)
+        if entry is not None and entry.is_working:  # what is left of the entry would reopen an unprotected position
+            await self._cancel(entry.client_order_id)
 
     def _previous(self, row: HeldChild, fired: HeldChild) -> HeldChild:
         return fired if row.key == fired.key else row.with_state(HeldState.ARMED if row.quantity > 0

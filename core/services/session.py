@@ -129,7 +129,8 @@ class TradingSession:
         self._modifier = OrderModifier(self.oms, self.risk, self._resolver, self._accounts, self._spawn)
         self._cancel_all = CancelAll(bus, self.oms, self._accounts, self.cancel, self._send_cancel)
         self._flattener = Flattener(self, self._submit)
-        self.protection = HeldProtection(bus, journal, self.oms, self.portfolio, self.clock, self._send_held)
+        self.protection = HeldProtection(bus, journal, self.oms, self.portfolio, self.clock, self._send_held,
+                                         self.cancel)
         """The stop-loss and take-profit children TradeTerm holds (held_protection.py)."""
         bus.subscribe(ConnectionChanged, self._on_connection_changed)
         bus.subscribe(TradingStateChanged, self._on_trading_state_changed)

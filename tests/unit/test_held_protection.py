@@ -133,3 +133,19 @@ async def test_a_held_stop_without_prices_on_its_feed_warns_at_once(tmp_path: Pa
         assert any("cannot trigger without prices" in m.text for m in world.logs)
     finally:
         await close_world(world)
+
+
+async def test_a_partial_entry_fill_sizes_the_stop_and_its_trigger_cancels_the_rest(tmp_path: Path) -> None:
+    world = await open_world(tmp_path, partial_fills=True)  # the paper book shows 1 share a side
+    try:
+        ask = world.ask()
+        entry = await world.session.submit_bracket(buy("3", ask), bracket(str(ask - 5), None))
+        assert entry.status is OrderStatus.PARTIALLY_FILLED and entry.filled_qty == 1
+        assert (world.child(entry, STOP).state, world.child(entry, STOP).quantity) == (HeldState.ARMED, 1)
+        world.tick(ask - 6)
+        await settle()
+        (child,) = world.protective_orders()
+        assert child.quantity.value == 1 and child.status is OrderStatus.FILLED
+        assert entry.status is OrderStatus.CANCELED and world.position() == 0
+    finally:
+        await close_world(world)
