@@ -125,6 +125,7 @@ class TradingSession:
         self._on_their_way = 0
         """Orders in submit, past validation: between their risk check and the broker's answer."""
         self._unanswered_cancels: set[ClientOrderId] = set()
+        self._watching_feeds = False
         """Orders restored as PENDING_CANCEL: the process that journaled the cancel died before its answer."""
         self._modifier = OrderModifier(self.oms, self.risk, self._resolver, self._accounts, self._spawn)
         self._cancel_all = CancelAll(bus, self.oms, self._accounts, self.cancel, self._send_cancel)
@@ -179,6 +180,9 @@ class TradingSession:
             await slot.adapter.connect()
             self.instruments.add(slot.adapter.instruments())
             await slot.adapter.subscribe(list(slot.adapter.instruments()))
+            if not self._watching_feeds:  # a held stop whose feed goes quiet is warned about at once
+                self._watching_feeds = True
+                self._spawn(self.protection.watch_feeds())
             return await self._reconcile(slot)
         finally:
             slot.connecting = False
