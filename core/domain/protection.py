@@ -182,3 +182,16 @@ class HeldChild:
 
     def with_state(self, state: HeldState, reason: str = "") -> HeldChild:
         return replace(self, state=state, reason=reason)
+
+
+def level_from_ticks(entry_price: Decimal, ticks: Decimal, tick_size: Decimal, entry_side: Side,
+                     leg: ProtectionLeg) -> Decimal:
+    """Return a child's price `ticks` ticks away from the entry price, on the side that leg sits."""
+    away = ticks * tick_size
+    below = (leg is ProtectionLeg.STOP_LOSS) == (entry_side is Side.BUY)
+    return entry_price - away if below else entry_price + away
+
+
+def trade_risk(entry_price: Decimal, stop_loss: Decimal, quantity: Decimal, multiplier: Decimal) -> Decimal:
+    """Return what the trade loses, in the instrument's currency, if it fills at entry_price and stops out."""
+    return abs(entry_price - stop_loss) * quantity * multiplier
