@@ -9,6 +9,7 @@ whether it went out (`child_order_id`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
@@ -195,3 +196,11 @@ def level_from_ticks(entry_price: Decimal, ticks: Decimal, tick_size: Decimal, e
 def trade_risk(entry_price: Decimal, stop_loss: Decimal, quantity: Decimal, multiplier: Decimal) -> Decimal:
     """Return what the trade loses, in the instrument's currency, if it fills at entry_price and stops out."""
     return abs(entry_price - stop_loss) * quantity * multiplier
+
+
+def describe_protection(children: Sequence[HeldChild]) -> str:
+    """Return one line naming a position's live held children, with the held badge (empty when none)."""
+    parts = [f"{'SL' if c.leg is ProtectionLeg.STOP_LOSS else 'TP'} {c.trigger} ×{c.quantity.normalize():f}"
+             + ("" if c.state is HeldState.ARMED else " (waits for the fill)")
+             for c in children if c.state.is_live]
+    return f"{' · '.join(parts)} — {HELD_BADGE}" if parts else ""
