@@ -77,6 +77,7 @@ class HeldProtection:
         self._children: dict[tuple[ClientOrderId, ProtectionLeg], HeldChild] = {}
         self._last_tick: dict[tuple[str, str], datetime] = {}
         self._stale_warned: set[tuple[ClientOrderId, ProtectionLeg]] = set()
+        self._unsent_warned: set[tuple[ClientOrderId, ProtectionLeg]] = set()
         self._tasks: set[asyncio.Task[object]] = set()
         bus.subscribe(OrderUpdated, self._on_order)
         bus.subscribe(FillRecorded, self._on_fill)
@@ -157,6 +158,13 @@ class HeldProtection:
         self._commit(live)
         return len(live)
 
+    def cancel_all(self, account_id: AccountId | None, reason: str) -> int:
+        """Cancel every live child (of one account, or all): cancel all and the kill switch; return how many."""
+        live = [c.with_state(HeldState.CANCELED, reason) for c in self._children.values()
+                if c.state.is_live and (account_id is None or c.account_id == account_id)]
+        self._commit(live)
+        return len(live)
+
     def cancel_entry(self, entry: ClientOrderId, reason: str) -> int:
         """Cancel the live children of one entry (the trader removed its protection); return how many."""
         live = [c.with_state(HeldState.CANCELED, reason) for c in self._children.values()
@@ -217,8 +225,11 @@ class HeldProtection:
             if self._oms.get(child.child_id) is None:  # nothing journaled: armed as before, tried on the next touch
                 for row in rows:
                     self._children[row.key] = self._previous(row, child)
-                self._bus.publish(LogMessage("ERROR", f"{_name(child)} was touched but could not be sent: {exc} "
-                                                      "It stays armed and is tried again on the next price."))
+                if child.key not in self._unsent_warned:  # once, not on every tick while it cannot go
+                    self._unsent_warned.add(child.key)
+                    self._bus.publish(LogMessage("ERROR", f"{_name(child)} was touched but could not be sent: "
+                                                          f"{exc} It stays armed and is tried again on the next "
+                                                          "price."))
             else:
                 self._bus.publish(LogMessage("ERROR", f"{_name(child)} was refused: {exc} The position is NOT "
                                                       "protected: close it or protect it by hand."))

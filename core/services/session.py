@@ -498,7 +498,9 @@ class TradingSession:
         its cancels goes out. bulk: an account whose adapter has BulkCancel (IB reqGlobalCancel) gets
         one request for all its orders, then each order still working after a while is canceled on
         its own; IB's global cancel also cancels orders placed outside TradeTerm (the kill switch).
+        The stop-loss/take-profit children TradeTerm holds for those accounts are cancelled first.
         """
+        self.protection.cancel_all(account_id, "Cancelled with every working order (cancel all / kill switch).")
         return await self._cancel_all.run(account_id, self._bulk if bulk else None)
 
     async def kill_switch(self, actor: str) -> int:

@@ -149,3 +149,31 @@ async def test_a_partial_entry_fill_sizes_the_stop_and_its_trigger_cancels_the_r
         assert entry.status is OrderStatus.CANCELED and world.position() == 0
     finally:
         await close_world(world)
+
+
+async def test_the_kill_switch_cancels_held_children_so_no_stop_fires_afterwards(world: HeldWorld) -> None:
+    ask = world.ask()
+    entry = await world.session.submit_bracket(buy("10", ask), bracket(str(ask - 5), str(ask + 5)))
+    await world.session.kill_switch("ana")
+    assert {world.child(entry, leg).state for leg in (STOP, TARGET)} == {HeldState.CANCELED}
+    world.tick(ask - 6)
+    await settle()
+    assert world.protective_orders() == [] and world.position() == 10
+
+
+async def test_a_touched_stop_that_cannot_go_out_stays_armed_says_so_once_and_goes_on_a_later_touch(
+        world: HeldWorld) -> None:
+    ask = world.ask()
+    entry = await world.session.submit_bracket(buy("10", ask), bracket(str(ask - 5), None))
+    await world.session.disconnect(A1)
+    world.tick(ask - 6)
+    await settle()
+    world.tick(ask - 7)
+    await settle()
+    assert world.protective_orders() == [] and world.child(entry, STOP).state is HeldState.ARMED
+    assert len([m for m in world.logs if "could not be sent" in m.text]) == 1
+    await world.session.connect(A1)
+    world.tick(ask - 6)
+    await settle()
+    (child,) = world.protective_orders()
+    assert child.status is OrderStatus.FILLED and world.position() == 0
