@@ -75,6 +75,10 @@ class HeldProtection:
         self._cancel = cancel
         self._stale_after = timedelta(seconds=stale_after_s)
         self._children: dict[tuple[ClientOrderId, ProtectionLeg], HeldChild] = {}
+        self._by_entry: dict[ClientOrderId, set[ProtectionLeg]] = {}
+        self._by_child_order: dict[ClientOrderId, tuple[ClientOrderId, ProtectionLeg]] = {}
+        self._armed: dict[str, dict[tuple[ClientOrderId, ProtectionLeg], HeldChild]] = {}
+        """Armed children by symbol: what each quote is checked against (the tick path looks at nothing else)."""
         self._last_tick: dict[tuple[str, str], datetime] = {}
         self._stale_warned: set[tuple[ClientOrderId, ProtectionLeg]] = set()
         self._unsent_warned: set[tuple[ClientOrderId, ProtectionLeg]] = set()
@@ -103,7 +107,10 @@ class HeldProtection:
         children here; one that ended unfilled cancels them.
         """
         for child in self._journal.load_held():
-            self._children[child.key] = child
+            if child.state is HeldState.CANCELED or (
+                    child.state is HeldState.TRIGGERED and not _unsettled(self._oms.get(child.child_id))):
+                continue  # settled: kept in the journal, not watched
+            self._put(child)
         self._refresh(list(self._children.values()))
         for child in self._children.values():
             if child.state is HeldState.ARMED:
@@ -112,23 +119,39 @@ class HeldProtection:
     def adopt(self, children: Iterable[HeldChild]) -> None:
         """Track children the order path has just journaled (with their entry, or with a child order)."""
         for child in children:
-            self._children[child.key] = child
+            self._put(child)
 
     async def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()
 
+    def _put(self, child: HeldChild) -> None:
+        """Hold child's newest state and keep the indexes by entry, child order and armed symbol."""
+        self._children[child.key] = child
+        self._by_entry.setdefault(child.entry, set()).add(child.leg)
+        if child.state is HeldState.TRIGGERED:
+            self._by_child_order[child.child_id] = child.key
+        armed = self._armed.setdefault(child.symbol, {})
+        if child.state is HeldState.ARMED:
+            armed[child.key] = child
+        else:
+            armed.pop(child.key, None)
+
+    def _of_entry(self, entry: ClientOrderId) -> list[HeldChild]:
+        return [self._children[(entry, leg)] for leg in self._by_entry.get(entry, ())]
+
     # --- sizing and cancelling ------------------------------------------------------------------
 
     def _on_order(self, event: OrderUpdated) -> None:
         order = event.order
-        mine = [c for c in self._children.values() if c.entry == order.client_order_id and c.state.is_live]
+        mine = [c for c in self._of_entry(order.client_order_id) if c.state.is_live]
         if mine:
             self._refresh(mine)
             return
-        for child in self._children.values():
-            if child.state is HeldState.TRIGGERED and child.child_id == order.client_order_id:
-                self._on_child_order(child, order)
+        key = self._by_child_order.get(order.client_order_id)
+        child = None if key is None else self._children[key]
+        if child is not None and child.state is HeldState.TRIGGERED and child.child_id == order.client_order_id:
+            self._on_child_order(child, order)
 
     def _on_fill(self, event: FillRecorded) -> None:
         fill = event.fill
@@ -167,8 +190,7 @@ class HeldProtection:
 
     def cancel_entry(self, entry: ClientOrderId, reason: str) -> int:
         """Cancel the live children of one entry (the trader removed its protection); return how many."""
-        live = [c.with_state(HeldState.CANCELED, reason) for c in self._children.values()
-                if c.entry == entry and c.state.is_live]
+        live = [c.with_state(HeldState.CANCELED, reason) for c in self._of_entry(entry) if c.state.is_live]
         self._commit(live)
         return len(live)
 
@@ -179,7 +201,7 @@ class HeldProtection:
         self._journal.record_held(changed)
         for child in changed:
             before = self._children.get(child.key)
-            self._children[child.key] = child
+            self._put(child)
             if child.state is HeldState.ARMED and (before is None or before.state is not HeldState.ARMED):
                 self._bus.publish(LogMessage("INFO", f"{_name(child)} armed for {child.quantity} ({HELD_BADGE})."))
                 self._warn_if_stale(child, self._clock.now())
@@ -189,14 +211,16 @@ class HeldProtection:
     # --- triggering -----------------------------------------------------------------------------
 
     def _on_quotes(self, quotes: Sequence[Quote]) -> None:
-        armed = [c for c in self._children.values() if c.state is HeldState.ARMED]
+        now = self._clock.now()
         for quote in quotes:
-            self._last_tick[(quote.source, quote.symbol)] = self._clock.now()
+            self._last_tick[(quote.source, quote.symbol)] = now
+            armed = self._armed.get(quote.symbol)
             if not armed:
                 continue
-            for child in armed:
-                if (child.state is HeldState.ARMED and child.symbol == quote.symbol and child.quantity > 0
-                        and quote.source == child.account_id and touched(child, quote.bid, quote.ask, quote.last)):
+            for child in list(armed.values()):
+                if (child.quantity > 0 and quote.source == child.account_id
+                        and self._children[child.key].state is HeldState.ARMED
+                        and touched(child, quote.bid, quote.ask, quote.last)):
                     self._trigger(child)
 
     def _trigger(self, child: HeldChild) -> None:
@@ -204,10 +228,9 @@ class HeldProtection:
         fired = child.with_state(HeldState.TRIGGERED, f"Touched {child.trigger}.")
         rows = [fired] + [s.with_state(HeldState.CANCELED, f"Its {child.leg.label} was triggered (one cancels "
                                                            "the other).")
-                          for s in self._children.values() if s.entry == child.entry and s.key != child.key
-                          and s.state.is_live]
+                          for s in self._of_entry(child.entry) if s.key != child.key and s.state.is_live]
         for row in rows:  # not re-triggered by the next tick while the child order is being journaled
-            self._children[row.key] = row
+            self._put(row)
         request = OrderRequest(
             account_id=child.account_id, symbol=child.symbol, side=child.exit_side, quantity=child.quantity,
             order_type=OrderType.MARKET if child.leg is ProtectionLeg.STOP_LOSS else OrderType.LIMIT,
@@ -224,7 +247,7 @@ class HeldProtection:
         except (OrderRefused, ValueError, JournalError) as exc:
             if self._oms.get(child.child_id) is None:  # nothing journaled: armed as before, tried on the next touch
                 for row in rows:
-                    self._children[row.key] = self._previous(row, child)
+                    self._put(self._previous(row, child))
                 if child.key not in self._unsent_warned:  # once, not on every tick while it cannot go
                     self._unsent_warned.add(child.key)
                     self._bus.publish(LogMessage("ERROR", f"{_name(child)} was touched but could not be sent: "
@@ -281,6 +304,11 @@ class HeldProtection:
         while True:
             self.check_feeds()
             await asyncio.sleep(every_s)
+
+
+def _unsettled(order: Order | None) -> bool:
+    """Return True for a triggered child's order whose fate is still open (a restart may re-arm it)."""
+    return order is None or order.is_working or order.status is OrderStatus.UNKNOWN
 
 
 def _name(child: HeldChild) -> str:
