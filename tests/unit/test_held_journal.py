@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from core.domain import AccountId, Side
-from core.domain.protection import Bracket, HeldState, ProtectionLeg, child_order_id
+from core.domain.protection import Bracket, HeldState, ProtectionLeg, child_order_id, protected_quantity, touched
 from core.storage.journal import SqliteJournal
 from core.storage.schema import SCHEMA_VERSION
 from tests.factories import make_order
@@ -52,3 +52,17 @@ def test_a_journal_of_format_3_gains_the_held_orders(tmp_path: Path) -> None:
                                                   AccountId("PAPER-1"), "AAPL", Side.BUY)
         journal.record_held([child])
         assert journal.load_held() == [child]
+
+
+def test_a_short_entrys_stop_triggers_on_the_ask_rising_and_its_target_on_the_ask_falling() -> None:
+    stop, target = Bracket(Decimal("105"), Decimal("95")).children(
+        make_order(client_order_id="T2612061200000ABCDE").client_order_id, AccountId("PAPER-1"), "AAPL", Side.SELL)
+    assert stop.exit_side is Side.BUY
+    assert not touched(stop, Decimal("106"), Decimal("104.99"), None)  # a short closes at the ask
+    assert touched(stop, None, Decimal("105"), None)
+    assert touched(target, None, Decimal("95"), None) and not touched(target, None, Decimal("95.01"), None)
+    assert touched(stop, None, None, Decimal("105.5"))  # no ask: the last trade
+    assert Bracket(Decimal("95")).problems(Side.SELL, Decimal("100")) == [
+        ("stop_loss", "The stop-loss 95 must be above the entry price 100.")]
+    assert protected_quantity(Decimal(10), Decimal(-4), Side.SELL) == 4
+    assert protected_quantity(Decimal(10), Decimal(3), Side.SELL) == 0
