@@ -7,9 +7,12 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from bench.common import REPO, parse_lines
 
 
+@pytest.mark.slow
 def test_a_held_stop_is_sent_exactly_once_across_a_kill_at_every_point() -> None:
     env = dict(os.environ, PYTHONPATH=str(REPO))
     result = subprocess.run([sys.executable, "-m", "bench.held_crash_points", "--runs", "2", "--seed", "7"],
