@@ -105,6 +105,7 @@ def create_main_window(
         raise
     window = MainWindow(session, settings)
     mail.notifications.funds_of = session.funds.all_latest  # per-account funds totals in the daily summary
+    mail.notifications.held_of = session.protection.children  # held stops/targets in the daily summary
     window.add_tool_action("About", "action.about", "Ctrl+Shift+A", lambda: _about(window))
     window.add_tool_action("E-mail settings…", "action.emailSettings", "Ctrl+Shift+E",
                            lambda: mail.open_settings_dialog(window))

@@ -322,7 +322,7 @@ def test_positions_show_pnl_with_sign_and_color_sorted_by_account_and_symbol(che
     assert texts(model, key) == {
         "account": "PAPER-1", "symbol": "MSFT", "quantity": "150", "avg_cost": "400.01",
         "last": "405.00", "market_value": "60,750.00", "unrealized": "+748.50", "realized": "0.00",
-        "daily_pnl": "+748.50", "currency": "USD",
+        "daily_pnl": "+748.50", "currency": "USD", "protection": "",
     }
     assert cell(model, key, "unrealized", FOREGROUND) == GAIN
     assert cell(model, key, "realized", FOREGROUND) is None

@@ -33,8 +33,11 @@ _ORDER_BODY = {
         "tif": {"enum": ["DAY", "GTC", "IOC"], "default": "DAY"},
         "signal_time": {"type": "string", "format": "date-time", "description": "ISO 8601 with a zone"},
         "idempotency_key": {"type": "string", "maxLength": 128},
-        "stop_loss": _DECIMAL,
-        "take_profit": _DECIMAL,
+        "stop_loss": {**_DECIMAL, "description": "optional (0: none): a stop-loss child that TradeTerm holds and "
+                      "sends when the account's feed touches it, once the order fills (sized to what filled); "
+                      "kept as a note when it does not fit the order as an entry (above a buy's price)"},
+        "take_profit": {**_DECIMAL, "description": "optional (0: none): a take-profit child, one cancelling the "
+                        "other with stop_loss; works only while TradeTerm runs and has prices"},
         "signal_price": _DECIMAL,
         "remark": {"type": "string", "maxLength": 256},
     },
