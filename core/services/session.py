@@ -53,6 +53,7 @@ from core.services.cancel_all import CancelAll
 from core.services.clock import SystemClock
 from core.services.flatten import Flattener, FlattenResult, held_audit_detail
 from core.services.instruments import InstrumentCatalog
+from core.services.reference_feeds import ReferenceFeeds
 from core.services.manual_fill_booking import ManualFillEntry, book_manual_fill
 from core.services.oms import OrderManager
 from core.services.order_modify import OrderModifier
@@ -102,11 +103,13 @@ class TradingSession:
         self.clock = clock or SystemClock()
         self.instruments = InstrumentCatalog()
         self.oms = OrderManager(bus, journal)
-        self.portfolio = Portfolio(bus, self.instruments, self.clock)
+        self.references = ReferenceFeeds()
+        """The reference feed the trader chose for each account without market data (see QuoteCache.latest)."""
+        self.portfolio = Portfolio(bus, self.instruments, self.clock, self.references)
         self._reconciler = Reconciler(bus, self.oms, self.portfolio, journal)
         self._resolver = OrderResolver(self.oms)
         self._bulk = BulkCanceller(bus, self.oms)
-        self.quotes = QuoteCache(bus)
+        self.quotes = QuoteCache(bus, self.references)
         self.risk = RiskEngine(bus, self.clock, self.quotes, self.portfolio, self.oms, risk)
         self._accounts: dict[AccountId, AccountSlot] = {}
         self._tasks: set[asyncio.Task[object]] = set()

@@ -58,8 +58,13 @@ OPENAPI: dict[str, Any] = {
     "paths": {
         "/v1/health": {"get": {"security": [], "responses": {"200": {"description": "status and version"}}}},
         "/v1/instruments": {"get": {"responses": {"200": {"description": "tradable instruments"}}}},
-        "/v1/quotes": {"get": {"parameters": [{"name": "symbol", "in": "query", "required": True}],
-                               "responses": {"200": {"description": "bid, ask, last, time"}, **_errors(400)}}},
+        "/v1/quotes": {"get": {"parameters": [
+            {"name": "symbol", "in": "query", "required": True},
+            {"name": "account", "in": "query", "required": False,
+             "description": "the account's own feed (or the reference feed chosen for it); nulls when it has no "
+                            "quote, never another account's"}],
+                               "responses": {"200": {"description": "bid, ask, last, time, feed (the account whose "
+                                                                   "market it is)"}, **_errors(400)}}},
         "/v1/orders/preview": {"post": {
             "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/OrderBody"}}}},
             "responses": {"200": {"description": "verdict ok|refused, reason, notional"},
