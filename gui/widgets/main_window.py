@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolBar, QVBoxLayout, Q
 
 from core.domain import AccountId, TradingState
 from core.services.session import TradingSession
+from core.storage.watchlists import WatchlistStore
 from gui.async_op import OpReporter
 from gui.bridge import CoreBridge
 from gui.controllers.accounts import AccountController
@@ -21,6 +22,7 @@ from gui.controllers.halts import HaltController
 from gui.controllers.orders import OrderController
 from gui.controllers.risk_limits import open_risk_limits
 from gui.controllers.ticket_rows import TicketRows
+from gui.controllers.watchlists import WatchlistsController
 from gui.theme import theme_named
 from gui.theme.switcher import ThemeSwitcher
 from gui.widgets.accounts_panel import AccountsPanel
@@ -30,6 +32,7 @@ from gui.widgets.log_view import LogView
 from gui.widgets.order_ticket import OrderTicketWidget
 from gui.widgets.status_bar import StatusBarView
 from gui.widgets.toolbar import add_to_toolbar, make_action
+from gui.widgets.watchlist_panel import WatchlistPanel
 from gui.widgets.window_layout import LayoutSettings, WindowLayout
 
 
@@ -57,8 +60,10 @@ class MainWindow(QMainWindow):
 
     closed = Signal()
 
-    def __init__(self, session: TradingSession, settings: WindowSettings, parent: QWidget | None = None) -> None:
+    def __init__(self, session: TradingSession, settings: WindowSettings, parent: QWidget | None = None,
+                 watchlists: WatchlistStore | None = None) -> None:
         super().__init__(parent)
+        self._watchlist_store = watchlists or WatchlistStore(None)
         self.setObjectName("mainWindow")
         self.setWindowTitle("TradeTerm")
         self.setDockNestingEnabled(True)
@@ -90,9 +95,8 @@ class MainWindow(QMainWindow):
     def _build_views(self) -> None:
         view = self.session.view
         instruments = view.instruments()
-        self.bridge.quotes.set_instruments(instruments.values())
-        self.bridge.quotes.watch(self.settings.watchlist() or list(instruments))
         self.watchlist_view = make_grid_view(self.bridge.quotes, "watchlistView")
+        self.watchlist_panel = WatchlistPanel(self.watchlist_view)
         self.positions_view = make_grid_view(self.bridge.positions, "positionsView")
         self.orders_view = make_grid_view(self.bridge.working_orders, "ordersView")
         self.fills_view = make_grid_view(self.bridge.fills, "fillsView")
@@ -106,9 +110,11 @@ class MainWindow(QMainWindow):
         self.accounts_panel = AccountsPanel([(a, view.status(a).kind) for a in view.account_ids()])
         self.log_view = LogView()
         self.orders_panel = OrdersPanel(self.orders_view)
-        self.docks = MainDocks.build(self, self.positions_view, self.watchlist_view, self.ticket, self.accounts_panel,
+        self.docks = MainDocks.build(self, self.positions_view, self.watchlist_panel, self.ticket, self.accounts_panel,
                                      self.log_view, self.orders_panel, self.fills_view)
         log = self.log_view.add
+        self.watchlists = WatchlistsController(self.session, self.bridge, self.watchlist_panel, self._watchlist_store,
+                                               self.settings.watchlist(), self.reporter, log)
         self.orders = OrderController(self.session, self.reporter, self, self.ticket, self.orders_view, log)
         self.halts = HaltController(self.session, self.reporter, self, log)
         self.accounts = AccountController(self.session, self.reporter, self, self.refresh_instruments)
@@ -166,10 +172,8 @@ class MainWindow(QMainWindow):
 
     def refresh_instruments(self) -> None:
         """Offer every instrument the accounts now list (some brokers list theirs only once connected)."""
-        instruments = self.session.view.instruments()
-        self.bridge.quotes.set_instruments(instruments.values())
-        self.bridge.quotes.watch(self.settings.watchlist() or list(instruments))
-        self.ticket.set_instruments(dict(instruments))
+        self.watchlists.refresh()
+        self.ticket.set_instruments(dict(self.session.view.instruments()))
 
     def _wire(self) -> None:
         bridge, status, panel, buttons = self.bridge, self.status, self.accounts_panel, self.orders_panel
