@@ -106,12 +106,17 @@ class QuoteCache:
 
     def reconflate(self, view: ConflatedQuotes, *, symbols: Iterable[str] | None = None,
                    feed: str | None = None) -> None:
-        """Change what view asked for (values already waiting in it stay)."""
+        """Change what view asked for; values already waiting in it stay if it still asks for them."""
+        wanted = None if symbols is None else frozenset(symbols)
         for watch in self._watches:
             if watch.view is view:
-                watch.symbols = None if symbols is None else frozenset(symbols)
+                watch.symbols = wanted
                 watch.feed = feed
         self._reroute()
+        first = self._first
+        for symbol, quote in view.take().items():
+            if (wanted is None or symbol in wanted) and quote.source == (feed or first.get(symbol)):
+                view.put(symbol, quote)
 
     def release(self, view: ConflatedQuotes) -> None:
         """Stop feeding a view returned by `conflate`."""

@@ -55,6 +55,7 @@ class WatchlistsController(QObject):
         self.document = self._load(legacy)
         for account, feed in self.document.reference_feeds.items():
             session.references.choose(account, feed)
+        bridge.quotes.listed_only = True
         bridge.market_data_error.connect(self._on_market_data_error)
         panel.tab_selected.connect(self.select)
         panel.tab_added.connect(self.add_list)
@@ -220,12 +221,15 @@ class WatchlistsController(QObject):
         """Show the current list's rows, each from its feed: rows, watches, figures already known, errors."""
         model, cache, rows = self._bridge.quotes, self._session.quotes, self.current.rows
         self._panel.show_tabs([w.name for w in self.document.lists], self.document.current)
-        shown = [(row.symbol, model.chosen_feed(row.symbol)) for row in rows]
-        if model.symbols() != [row.symbol for row in rows] or shown != [(r.symbol, r.feed) for r in rows]:
+        if model.symbols() != [row.symbol for row in rows]:
             model.clear()
             for row in rows:
                 model.set_feed(row.symbol, row.feed)
             model.watch([row.symbol for row in rows])
+        else:
+            for row in rows:
+                if model.chosen_feed(row.symbol) != row.feed:
+                    model.set_feed(row.symbol, row.feed)
         self._rewatch(rows)
         for row in rows:
             feed = row.feed or cache.first_feed(row.symbol)
@@ -235,6 +239,7 @@ class WatchlistsController(QObject):
                 self._errors.pop((feed or "", row.symbol), None)
             elif feed is not None and (feed, row.symbol) in self._errors:
                 model.set_error(row.symbol, self._errors[(feed, row.symbol)])
+        model.flush()
         for row in rows:
             if row.feed is not None:
                 self._stream(row.feed, row.symbol)

@@ -101,6 +101,8 @@ class QuotesTableModel(RowTableModel):
         self._states: dict[str, QuoteRow] = {}
         self._feeds: dict[str, str] = {}
         self._chosen: dict[str, str] = {}
+        self.listed_only = False
+        """True: show only the rows `watch` added (a watchlist); False: a quote of a new symbol adds its row."""
 
     def feed_of(self, symbol: str) -> str | None:
         """Return the feed (account) symbol's row quotes from: the chosen one, else the one it has shown, else None."""
@@ -164,6 +166,8 @@ class QuotesTableModel(RowTableModel):
             _, bid, ask, last, close, volume, _, _, source, _ = quote  # one step for a tuple
             state = states.get(symbol)
             if state is None:
+                if self.listed_only:
+                    continue
                 state = self._state_for(symbol)
                 state.bid, state.ask, state.last, state.close, state.volume = bid, ask, last, close, volume
                 feeds[symbol] = state.source = source

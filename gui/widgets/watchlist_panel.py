@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -76,18 +76,27 @@ class WatchlistPanel(QWidget):
         bottom.addWidget(self.feed_combo)
         layout.addLayout(bottom)
 
-    def _action(self, text: str, name: str, keys: str, slot: object, on: QWidget) -> QAction:
-        action = QAction(text, on, objectName=name)
-        if keys:
-            action.setShortcut(QKeySequence(keys))
-            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+    def _action(self, text: str, name: str, keys: str, slot: Callable[[], object], on: QWidget) -> QAction:
+        """Add an action to on's context menu; its keys are shown there and handled by `eventFilter`."""
+        action = QAction(f"{text}\t{keys}" if keys else text, on, objectName=name)
         action.triggered.connect(slot)
         on.addAction(action)
         return action
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.view and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress:
+            control = event.modifiers() & Qt.KeyboardModifier.ControlModifier
+            action = {(Qt.Key.Key_Delete, False): self.remove_action, (Qt.Key.Key_Up, True): self.move_up_action,
+                      (Qt.Key.Key_Down, True): self.move_down_action}.get((Qt.Key(event.key()), bool(control)))
+            if action is not None:
+                action.trigger()
+                return True
+        return super().eventFilter(watched, event)
+
     def _build_actions(self) -> None:
         view = self.view
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        view.installEventFilter(self)
         self.move_up_action = self._action("Move up", "watchlist.moveUp", "Ctrl+Up",
                                            lambda: self._on_selected(self.symbol_moved.emit, -1), view)
         self.move_down_action = self._action("Move down", "watchlist.moveDown", "Ctrl+Down",
@@ -97,7 +106,6 @@ class WatchlistPanel(QWidget):
         self.feed_menu = QMenu("Quote from", self, objectName="watchlist.feedMenu")
         self.feed_menu.menuAction().setObjectName("watchlist.quoteFrom")
         view.addAction(self.feed_menu.menuAction())
-        self._feed_group = QActionGroup(self)
         self.rename_tab_action = self._action("Rename…", "watchlist.renameTab", "", self._on_rename, self.tabs)
         self.remove_tab_action = self._action("Remove watchlist", "watchlist.removeTab", "",
                                               lambda: self.tab_removed.emit(self.tabs.currentIndex()), self.tabs)
@@ -137,9 +145,9 @@ class WatchlistPanel(QWidget):
 
     # --- slots ----------------------------------------------------------------------------------
 
-    def _on_selected(self, emit: object, *args: object) -> None:
+    def _on_selected(self, emit: Callable[..., object], *args: object) -> None:
         symbol = self.selected_symbol()
-        if symbol is not None and callable(emit):
+        if symbol is not None:
             emit(symbol, *args)
 
     def _on_tab_changed(self, index: int) -> None:
@@ -158,12 +166,12 @@ class WatchlistPanel(QWidget):
         self._ask_name("Rename watchlist", self.tabs.tabText(index),
                        lambda name: self.tab_renamed.emit(index, name))
 
-    def _ask_name(self, title: str, text: str, done: object) -> None:
+    def _ask_name(self, title: str, text: str, done: Callable[[str], object]) -> None:
         """Ask for a watchlist name in a small dialog (objectName 'watchlist.nameDialog'), without blocking."""
         dialog = QInputDialog(self, objectName="watchlist.nameDialog", windowTitle=title)
         dialog.setLabelText("Name:")
         dialog.setTextValue(text)
-        dialog.textValueSelected.connect(lambda name: callable(done) and name.strip() and done(name.strip()))
+        dialog.textValueSelected.connect(lambda name: name.strip() and done(name.strip()))
         dialog.finished.connect(dialog.deleteLater)
         self.name_dialog = dialog
         dialog.open()
