@@ -24,6 +24,7 @@ from core.storage.watchlists import (
 )
 from gui.async_op import OpReporter, run_op
 from gui.bridge import CoreBridge
+from gui.dialogs.reference_feeds import ReferenceFeedsDialog
 from gui.frame_feed import QuoteWatch
 from gui.widgets.watchlist_panel import WatchlistPanel
 
@@ -155,6 +156,14 @@ class WatchlistsController(QObject):
         if feed is not None:
             references[account_id] = feed
         self._commit(replace(self.document, reference_feeds=references), reshow=False)
+
+    def open_reference_feeds(self) -> ReferenceFeedsDialog:
+        """Open the dialog that chooses each account's reference feed (see `set_reference_feed`)."""
+        dialog = ReferenceFeedsDialog(self._accounts(), self._session.references.chosen(), self.set_reference_feed,
+                                      self._panel.window())
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
 
     def refresh(self) -> None:
         """Re-read the instruments and accounts (one was added or connected) and show the current list again."""

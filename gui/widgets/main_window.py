@@ -157,8 +157,9 @@ class MainWindow(QMainWindow):
         self.risk_limits_action = make_action(self, "Risk limits…", "action.riskLimits", "Ctrl+Shift+L",
                                               lambda: open_risk_limits(self.session, self.settings.set_risk, self))
         self.dark_theme_action = make_action(self, "Dark theme", "action.darkTheme", "Ctrl+Shift+D")
+        feeds = make_action(self, "Reference feeds…", "action.referenceFeeds", "", self.watchlists.open_reference_feeds)
         for action in (self.kill_switch_action, self.resume_action, self.cancel_all_action, self.flatten_all_action,
-                       self.risk_limits_action, self.reset_layout_action, self.dark_theme_action):
+                       self.risk_limits_action, feeds, self.reset_layout_action, self.dark_theme_action):
             add_to_toolbar(toolbar, action)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
 

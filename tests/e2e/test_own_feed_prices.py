@@ -8,17 +8,20 @@ The watchlist row, the ticket, its risk verdict and the strategy API must all sa
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QPushButton, QTableView
+from PySide6.QtWidgets import QApplication, QComboBox, QDialog, QLabel, QLineEdit, QPushButton, QTableView
 
 from core.domain import AccountId
 from core.storage.settings import AccountSettings, SettingsStore
+from core.storage.watchlists import WATCHLISTS_FILE
 from core.strategy_client.client import TradeTermClient
 from gui.controllers.strategies import StrategySetup
 from gui.widgets.api_token_panel import ApiTokenPanel
@@ -96,7 +99,8 @@ async def test_an_ib_order_sees_ibs_prices_or_none_never_the_paper_markets(tmp_p
                 click_cell(view, "AAPL", "ask")
                 assert text(window, QComboBox, "accountCombo") == IB
                 assert Decimal(text(window, QLineEdit, "limitPriceEdit")) == ib_aapl.ask
-                assert f"{ib_aapl.ask:.2f}" in quote_label(window) and f"{paper_aapl.ask:.2f}" not in quote_label(window)
+                label = quote_label(window)
+                assert f"{ib_aapl.ask:.2f}" in label and f"{paper_aapl.ask:.2f}" not in label
 
                 # SPY on IB: no IB price, so no price at all: not paper's in the label, the limit or risk.
                 symbol = window.ticket.findChild(QLineEdit, "orderTicket.symbolEdit")
@@ -128,5 +132,22 @@ async def test_an_ib_order_sees_ibs_prices_or_none_never_the_paper_markets(tmp_p
                 assert Decimal(aapl["ask"]) == ib_aapl.ask and aapl["feed"] == IB
                 assert spy["bid"] is None and spy["ask"] is None, "no IB SPY price: none, not paper's"
                 assert window.session.oms.orders(AccountId(IB)) == [], "nothing was sent"
+
+                # The trader chooses paper as IB's reference feed: now SPY is priced from it, and says so.
+                window.findChild(QAction, "action.referenceFeeds").trigger()
+                dialog = window.findChild(QDialog, "referenceFeedsDialog")
+                combo = dialog.findChild(QComboBox, f"referenceFeeds.{IB}")
+                combo.setCurrentIndex(combo.findData(PAPER))
+                dialog.accept()
+                symbol.selectAll()
+                QTest.keyClicks(symbol, "SPY")
+                window.ticket.refresh_quote()
+                assert f"{paper_spy.bid:.2f}" in quote_label(window) and f"prices from {PAPER}" in quote_label(window)
+                spy = await asyncio.to_thread(client.quote, "SPY")
+                assert Decimal(spy["bid"]) == paper_spy.bid and spy["feed"] == PAPER, "labelled with its feed"
+                aapl = await asyncio.to_thread(client.quote, "AAPL")
+                assert aapl["feed"] == IB, "IB's own feed still comes first"
+                saved = json.loads((tmp_path / WATCHLISTS_FILE).read_text(encoding="utf-8"))
+                assert saved["reference_feeds"] == {IB: PAPER}
     finally:
         await sim.stop()
