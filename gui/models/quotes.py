@@ -81,7 +81,7 @@ QUOTE_COLUMNS = (
     Column("change", "Chg", lambda r: fmt_signed(r.change, r.places), RIGHT, _change_color),
     Column("change_pct", "Chg %", lambda r: fmt_percent(r.change_pct), RIGHT, _change_pct_color),
     Column("volume", "Volume", lambda r: fmt_qty(r.volume), RIGHT),
-    Column("currency", "Ccy", lambda r: r.currency, LEFT),
+    Column("currency", "Ccy", lambda r: r.currency or "—", LEFT),
     Column("feed", "Feed", _feed_text, LEFT, _feed_color),
 )
 
