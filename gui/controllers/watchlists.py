@@ -90,6 +90,7 @@ class WatchlistsController(QObject):
             self._log("ERROR", f"Cannot quote {instrument.symbol} from {account_id}: there is no such account.")
             return False
         name = instrument.symbol
+        self._bridge.quotes.set_instruments([instrument])  # one the search just found: its places and currency
         rows = list(self.current.rows)
         at = next((i for i, row in enumerate(rows) if row.symbol == name), None)
         if at is None:

@@ -94,6 +94,10 @@ async def test_an_ib_order_sees_ibs_prices_or_none_never_the_paper_markets(tmp_p
                             and "101" in cell(view, "SPY", "feed"), "IB's error 101 on the SPY row")
                 assert "Max number of tickers" in cell(view, "SPY", "feed")
                 assert cell(view, "SPY", "bid") == "—", "no price rather than paper's"
+                add_symbol(window, "INFY", IB)  # paper lists INFY; IB has no such contract (its error 200)
+                await until(lambda: (window.bridge.flusher.flush_now() or True)
+                            and "IB has no contract for INFY" in cell(view, "INFY", "feed"), "IB's refusal on the row")
+                assert cell(view, "INFY", "bid") == "—"
 
                 # Click-to-trade on the IB row: the ticket is on IB at IB's ask.
                 click_cell(view, "AAPL", "ask")
