@@ -9,19 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal
 
 from core.domain import AccountId
 from core.domain.market_data_error import MarketDataError
+from core.domain.watchlist import Watchlist, WatchlistsDocument, WatchlistsError, WatchRow
 from core.services.session import TradingSession
-from core.storage.watchlists import (
-    Watchlist,
-    WatchlistsDocument,
-    WatchlistsError,
-    WatchlistStore,
-    WatchRow,
-)
 from gui.async_op import OpReporter, run_op
 from gui.bridge import CoreBridge
 from gui.dialogs.reference_feeds import ReferenceFeedsDialog
@@ -29,6 +24,28 @@ from gui.frame_feed import QuoteWatch
 from gui.widgets.watchlist_panel import WatchlistPanel
 
 DEFAULT_NAME = "Main"
+
+
+class WatchlistFile(Protocol):
+    """Where the watchlists are kept (core/storage/watchlists.py WatchlistStore; gui never imports storage)."""
+
+    refused: str | None
+
+    def load(self) -> WatchlistsDocument | None: ...
+
+    def save(self, document: WatchlistsDocument) -> None: ...
+
+
+class MemoryWatchlists:
+    """Watchlists kept for this run only (a window built without a data folder)."""
+
+    refused: str | None = None
+
+    def load(self) -> WatchlistsDocument | None:
+        return None
+
+    def save(self, document: WatchlistsDocument) -> None:
+        pass
 
 
 class WatchlistsController(QObject):
@@ -45,7 +62,7 @@ class WatchlistsController(QObject):
     search_requested = Signal(str)
     changed = Signal()
 
-    def __init__(self, session: TradingSession, bridge: CoreBridge, panel: WatchlistPanel, store: WatchlistStore,
+    def __init__(self, session: TradingSession, bridge: CoreBridge, panel: WatchlistPanel, store: WatchlistFile,
                  legacy: Sequence[str], reporter: OpReporter, log: Callable[[str, str], None]) -> None:
         super().__init__(panel)
         self._session, self._bridge, self._panel, self._store = session, bridge, panel, store

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolBar, QVBoxLayout, Q
 
 from core.domain import AccountId, TradingState
 from core.services.session import TradingSession
-from core.storage.watchlists import WatchlistStore
 from gui.async_op import OpReporter
 from gui.bridge import CoreBridge
 from gui.controllers.accounts import AccountController
@@ -22,7 +21,7 @@ from gui.controllers.halts import HaltController
 from gui.controllers.orders import OrderController
 from gui.controllers.risk_limits import open_risk_limits
 from gui.controllers.ticket_rows import TicketRows
-from gui.controllers.watchlists import WatchlistsController
+from gui.controllers.watchlists import MemoryWatchlists, WatchlistFile, WatchlistsController
 from gui.theme import theme_named
 from gui.theme.switcher import ThemeSwitcher
 from gui.widgets.accounts_panel import AccountsPanel
@@ -61,9 +60,9 @@ class MainWindow(QMainWindow):
     closed = Signal()
 
     def __init__(self, session: TradingSession, settings: WindowSettings, parent: QWidget | None = None,
-                 watchlists: WatchlistStore | None = None) -> None:
+                 watchlists: WatchlistFile | None = None) -> None:
         super().__init__(parent)
-        self._watchlist_store = watchlists or WatchlistStore(None)
+        self._watchlist_store = watchlists or MemoryWatchlists()
         self.setObjectName("mainWindow")
         self.setWindowTitle("TradeTerm")
         self.setDockNestingEnabled(True)
