@@ -157,6 +157,7 @@ class MainWindow(QMainWindow):
                                               lambda: open_risk_limits(self.session, self.settings.set_risk, self))
         self.dark_theme_action = make_action(self, "Dark theme", "action.darkTheme", "Ctrl+Shift+D")
         feeds = make_action(self, "Reference feeds…", "action.referenceFeeds", "", self.watchlists.open_reference_feeds)
+        feeds.setToolTip("Choose the feed an account without market data is priced from")
         for action in (self.kill_switch_action, self.resume_action, self.cancel_all_action, self.flatten_all_action,
                        self.risk_limits_action, feeds, self.reset_layout_action, self.dark_theme_action):
             add_to_toolbar(toolbar, action)

@@ -10,6 +10,7 @@ from core.services.clock import SystemClock
 from core.services.instruments import InstrumentCatalog
 from core.services.portfolio import Portfolio
 from core.services.quote_cache import QuoteCache
+from core.services.reference_feeds import ReferenceFeeds
 from tests.factories import make_fill, make_instrument
 
 PAPER, IB = AccountId("PAPER-1"), AccountId("IB-1")
@@ -79,3 +80,17 @@ def test_a_position_is_never_marked_from_another_accounts_feed_only_from_its_cho
     ib, desk_position = portfolio.position(IB, "AAPL"), portfolio.position(desk, "AAPL")
     assert ib is not None and ib.last_price is None, "IB's position waits for IB's own price"
     assert desk_position is not None and desk_position.last_price is None
+
+
+def test_a_position_of_an_account_without_market_data_is_marked_from_its_chosen_reference_feed() -> None:
+    bus = EventBus()
+    catalog = InstrumentCatalog()
+    catalog.add([make_instrument()])
+    references = ReferenceFeeds({"DESK-1": str(PAPER)})
+    portfolio = Portfolio(bus, catalog, SystemClock(), references)
+    desk = AccountId("DESK-1")
+    portfolio.restore([make_fill(account_id=desk, quantity="10", price="100")])
+    bus.publish(Quote("AAPL", last=D("150.00"), source=str(IB)))
+    bus.publish(Quote("AAPL", last=D("189.00"), source=str(PAPER)))
+    position = portfolio.position(desk, "AAPL")
+    assert position is not None and position.last_price == D("189.00"), "PAPER-1's, as chosen; never IB's"
