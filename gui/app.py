@@ -102,6 +102,7 @@ def create_main_window(
             close()
         raise
     window = MainWindow(session, settings, watchlists=WatchlistStore(paths.root / WATCHLISTS_FILE))
+    mail.notifications.funds_of = session.funds.all_latest  # per-account funds totals in the daily summary
     window.add_tool_action("About", "action.about", "Ctrl+Shift+A",
                            lambda: AboutDialog(window, broker_library_rows()).open())
     window.add_tool_action("E-mail settings…", "action.emailSettings", "Ctrl+Shift+E",
