@@ -289,11 +289,18 @@ class WatchlistsController(QObject):
                 watch.change(symbols, feed=feed)
 
     def _stream(self, feed: str, symbol: str) -> None:
+        if self._session.instruments.find(symbol) is None:
+            return  # found by a search in an earlier run: its account loads it again once connected
+
         def failed(exc: BaseException) -> None:
             self._show_error(feed, symbol, f"{feed}: {exc}")
 
+        def streamed(_: None) -> None:
+            if self._errors.pop((feed, symbol), None) is not None and self._bridge.quotes.chosen_feed(symbol) == feed:
+                self._bridge.quotes.set_error(symbol, None)
+
         run_op(self._reporter, f"Quotes of {symbol} from {feed}",
-               self._session.stream_quotes(AccountId(feed), symbol), on_error=failed)
+               self._session.stream_quotes(AccountId(feed), symbol), on_success=streamed, on_error=failed)
 
     def _show_error(self, feed: str, symbol: str, text: str) -> None:
         self._errors[(feed, symbol)] = text

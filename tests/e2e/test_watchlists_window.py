@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QComboBox, QLineEdit, QTabBar, QTableView, QToolButton, QWidget
+from PySide6.QtWidgets import QComboBox, QDialog, QLineEdit, QTabBar, QTableView, QToolButton, QWidget
 
 from core.storage.watchlists import WATCHLISTS_FILE
 from gui.widgets.main_window import MainWindow
@@ -130,7 +130,9 @@ async def test_an_unknown_symbol_offers_the_search_instead_of_a_dead_end(tmp_pat
         button = window.ticket.findChild(QWidget, "orderTicket.searchButton")
         assert button.isVisible() and "ZZZQ" in button.text()
         QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+        popup = window.findChild(QDialog, "symbolSearch")
+        assert popup is not None and popup.isVisible() and popup.query.text() == "ZZZQ", "the search opens with it"
         add_symbol(window, "NOPE", "auto")
         assert asked == ["ZZZQ", "NOPE"]
-        assert "NOPE" not in rows(window)
+        assert "NOPE" not in rows(window) and popup.query.text() == "NOPE"
 
