@@ -1,0 +1,570 @@
+"""AlpacaBroker: an Alpaca account through alpaca-py's TradingClient, every blocking call off the loop.
+
+Orders carry our ClientOrderId as Alpaca's client_order_id. Order states, fills (FILL account activities, one per
+execution) and quotes (the market-data API's latest quotes) are polled; a lost answer to an order is settled by
+GET /v2/orders:by_client_order_id, never by sending the order again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import requests
+
+with warnings.catch_warnings():
+    # alpaca-py 0.44 imports websockets.legacy (deprecated since websockets 14) for its trading stream.
+    warnings.filterwarnings("ignore", "websockets.legacy is deprecated", DeprecationWarning)
+    from alpaca.common.enums import Sort
+    from alpaca.common.exceptions import APIError
+    from alpaca.data.enums import DataFeed
+    from alpaca.data.historical.stock import StockHistoricalDataClient
+    from alpaca.data.requests import StockLatestQuoteRequest
+    from alpaca.trading.client import TradingClient
+    from alpaca.trading.enums import QueryOrderStatus
+    from alpaca.trading.requests import (
+        GetOrdersRequest,
+        LimitOrderRequest,
+        MarketOrderRequest,
+        ReplaceOrderRequest,
+        StopLimitOrderRequest,
+        StopOrderRequest,
+    )
+
+from core.adapters.alpaca.config import LIVE_NOT_CONFIRMED, AlpacaConfig
+from core.adapters.alpaca.parsing import (
+    ENDED,
+    ApiFailure,
+    order_fields,
+    parse_cash,
+    parse_fill,
+    parse_funds,
+    parse_instrument,
+    parse_order_state,
+    parse_positions,
+    parse_quote,
+    translate_error,
+)
+from core.domain import (
+    AccountId,
+    AccountUpdated,
+    BrokerOrderId,
+    ClientOrderId,
+    ConnectionChanged,
+    ConnectionState,
+    Instrument,
+    Order,
+    OrderAccepted,
+    OrderCanceled,
+    OrderCancelRejected,
+    OrderExpired,
+    OrderFilled,
+    OrderModified,
+    OrderModifyRejected,
+    OrderType,
+    Price,
+    Quantity,
+)
+from core.domain import OrderRejected as OrderRejectedEvent
+from core.domain.funds import AccountFunds
+from core.ports.broker import BrokerSnapshot, EventSink, FoundOrder, QuoteSink, quotes_one_by_one
+from core.ports.errors import (
+    AuthenticationFailed,
+    BrokerError,
+    ConnectionLost,
+    InvalidInstrument,
+    OrderNotFound,
+    OrderRejected,
+    Timeout,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Credentials = Callable[[], tuple[str | None, str | None]]
+"""Return (API key id, API secret) from the keyring; never stored in settings."""
+REQUESTS = {OrderType.MARKET: MarketOrderRequest, OrderType.LIMIT: LimitOrderRequest, OrderType.STOP: StopOrderRequest,
+            OrderType.STOP_LIMIT: StopLimitOrderRequest}
+ORDER_PAGE = 500
+
+
+class _TimedSession(requests.Session):
+    """alpaca-py sets no HTTP timeout (a call could hang for ever, alpaca-py#415): this session gives each one."""
+
+    def __init__(self, timeout_s: float) -> None:
+        super().__init__()
+        self.timeout_s = timeout_s
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", self.timeout_s)
+        return super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]
+
+
+@dataclass(slots=True)
+class Tracked:
+    """One of our orders at Alpaca: its current Alpaca id (a replace makes a new one) and what was published."""
+
+    client_order_id: ClientOrderId
+    broker_order_id: str | None = None
+    accepted: bool = False
+    ended: bool = False
+    ids: set[str] = field(default_factory=set)
+
+
+class AlpacaBroker:
+    """One Alpaca account (paper or live). Implements BrokerAdapter, OrderLookup and AccountFundsSource.
+
+    Events: ConnectionChanged; Quote (latest quotes of the subscribed symbols, every poll); AccountUpdated after
+    fills; OrderAccepted, OrderFilled (trade id: the FILL activity's id), OrderCanceled, OrderExpired,
+    OrderRejected from the polled order states; OrderCancelRejected, OrderModified, OrderModifyRejected answering
+    cancel and modify.
+    """
+
+    kind: str = "alpaca"
+
+    def __init__(self, account_id: AccountId, config: AlpacaConfig, sink: EventSink,
+                 credentials: Credentials | None = None, *, quotes: QuoteSink | None = None) -> None:
+        self.account_id = AccountId(account_id)
+        self.config = config
+        self._credentials = credentials
+        self._sink = sink
+        self._quotes = quotes or quotes_one_by_one(sink)
+        self._trading: Any = None
+        self._data: Any = None
+        self._state = ConnectionState.DISCONNECTED
+        self._catalog: dict[str, Instrument] = {}
+        self._subscribed: dict[str, Instrument] = {}
+        self._tracked: dict[ClientOrderId, Tracked] = {}
+        self._by_broker_id: dict[str, Tracked] = {}
+        self._seen_fills: set[str] = set()
+        self._poller: asyncio.Task[None] | None = None
+        self._updates = asyncio.Lock()
+        self.account: Mapping[str, Any] = {}
+        self.market_open: bool | None = None
+
+    # --- BrokerAdapter ---------------------------------------------------------------------------
+
+    def instruments(self) -> Sequence[Instrument]:
+        return tuple(self._catalog.values())
+
+    @property
+    def is_connected(self) -> bool:
+        return self._state is ConnectionState.CONNECTED
+
+    async def connect(self) -> None:
+        """Check the keys on the account, load the watchlist's assets, adopt today's orders, start polling."""
+        if self.is_connected:
+            return
+        self._publish(ConnectionState.CONNECTING, "Connecting to Alpaca…")
+        try:
+            await self._open()
+        except BrokerError as exc:
+            self._trading = None
+            self._publish(ConnectionState.FAILED, str(exc))
+            raise
+        which = "paper" if self.config.paper else "LIVE"
+        market = "open" if self.market_open else "closed"
+        self._publish(ConnectionState.CONNECTED, f"Connected to Alpaca ({which} account "
+                                                 f"{self.account.get('account_number', '')}); the market is {market}.")
+
+    async def disconnect(self) -> None:
+        was = self._state
+        poller, self._poller = self._poller, None
+        if poller is not None:
+            poller.cancel()
+            await asyncio.wait([poller], timeout=self.config.request_timeout_s + 2)
+        self._trading = None
+        if was is not ConnectionState.DISCONNECTED:
+            self._publish(ConnectionState.DISCONNECTED, "Disconnected from Alpaca.")
+
+    async def submit(self, order: Order) -> None:
+        """Send order once with our client_order_id; return once Alpaca has it, or raise.
+
+        A refusal raises the typed error (InsufficientFunds, InvalidInstrument, RateLimited, OrderRejected). If the
+        answer is lost (no answer in order_timeout_s, the connection dropped, a 5xx), the order is looked up by our
+        id: found, it is accepted; not found, Timeout (its fate is unknown; it is never resent).
+        """
+        client = self._require_connected("send the order")
+        coid = order.client_order_id
+        fields = order_fields(order.symbol, order.side, order.quantity.value, order.order_type, order.tif,
+                              order.limit_price.value if order.limit_price else None,
+                              order.stop_price.value if order.stop_price else None, str(coid))
+        request = REQUESTS[order.order_type](**fields)
+        tracked = self._tracked.setdefault(coid, Tracked(coid))
+        try:
+            raw = await self._call(client.submit_order, request, timeout_s=self.config.order_timeout_s)
+        except _Lost as lost:
+            raw = await self._find_after_lost_answer(order, lost.detail)
+        except _Refused as refused:
+            if not refused.failure.duplicate_id:
+                self._forget(tracked)
+                raise translate_error(refused.failure, order.symbol) from None
+            raw = await self._find_after_lost_answer(order, refused.failure.message)
+        if raw.get("status") == "rejected":
+            self._forget(tracked)
+            raise OrderRejected(f"Alpaca rejected the {order.symbol} order.")
+        self._accept(tracked, raw)
+
+    async def _find_after_lost_answer(self, order: Order, detail: str) -> Mapping[str, Any]:
+        try:
+            found = await self._get_by_client_id(str(order.client_order_id))
+        except BrokerError:
+            found = None
+        if found is None:
+            raise Timeout(f"Alpaca did not confirm the {order.symbol} order ({detail}) and does not list it yet: it "
+                          "may still arrive. TradeTerm checks it with Alpaca and will not send it again.")
+        return found
+
+    async def cancel(self, order: Order) -> None:
+        """Ask Alpaca to cancel; a refusal is published as OrderCancelRejected, the cancel itself by polling."""
+        client = self._require_connected("cancel the order")
+        tracked = self._tracked.get(order.client_order_id)
+        if tracked is None or tracked.broker_order_id is None:
+            self._sink(OrderCancelRejected(order.client_order_id, "Alpaca has no order with this id from TradeTerm."))
+            return
+        try:
+            await self._call(client.cancel_order_by_id, tracked.broker_order_id)
+        except _Refused as refused:
+            self._sink(OrderCancelRejected(order.client_order_id, str(translate_error(refused.failure))))
+            return
+        except _Lost as lost:
+            raise ConnectionLost(f"Alpaca did not answer the cancel ({lost.detail}); the order's state is checked "
+                                 "on the next poll.") from None
+        await self._catch_up(tracked)
+
+    async def modify(self, order: Order, quantity: Quantity, limit_price: Price | None,
+                     stop_price: Price | None) -> None:
+        """Replace the order at Alpaca (PATCH: a new order id, the old order `replaced`); publish the outcome."""
+        client = self._require_connected("modify the order")
+        tracked = self._tracked.get(order.client_order_id)
+        if tracked is None or tracked.broker_order_id is None or tracked.ended:
+            self._sink(OrderModifyRejected(order.client_order_id, "The order is no longer working at Alpaca."))
+            return
+        changes: dict[str, Any] = {"qty": int(quantity.value)}
+        if limit_price is not None:
+            changes["limit_price"] = float(limit_price.value)
+        if stop_price is not None:
+            changes["stop_price"] = float(stop_price.value)
+        try:
+            raw = await self._call(client.replace_order_by_id, tracked.broker_order_id, ReplaceOrderRequest(**changes))
+        except _Refused as refused:
+            self._sink(OrderModifyRejected(order.client_order_id, str(translate_error(refused.failure, order.symbol))))
+            return
+        except _Lost as lost:
+            raise Timeout(f"Alpaca did not answer the change ({lost.detail}); the order's state is checked on the next "
+                          "poll.") from None
+        self._bind(tracked, str(raw["id"]))
+        self._sink(OrderModified(order.client_order_id, quantity, limit_price, stop_price))
+
+    async def subscribe(self, instruments: Sequence[Instrument]) -> None:
+        """Poll latest quotes for these symbols; raise InvalidInstrument naming any Alpaca does not list."""
+        unknown = []
+        for instrument in instruments:
+            if instrument.symbol not in self._catalog and self._trading is not None:
+                try:
+                    await self._load_asset(instrument.symbol)
+                except InvalidInstrument:
+                    unknown.append(instrument.symbol)
+                    continue
+            self._subscribed[instrument.symbol] = instrument
+        if unknown:
+            raise InvalidInstrument(f"Alpaca lists no {', '.join(unknown)}: check the symbol.")
+
+    async def snapshot(self, fills_since: datetime | None = None) -> BrokerSnapshot:
+        """Return Alpaca's cash, positions, today's orders (a replaced order under its replacement) and fills."""
+        client = self._require_connected("reconcile")
+        for _ in range(3):  # fills before and after positions agree: no trade fell between the reads
+            before = await self._fills(None)
+            positions = await self._call(client.get_all_positions)
+            orders = await self._orders(client)
+            account = await self._call(client.get_account)
+            fills = await self._fills(None)
+            if len(fills) == len(before):
+                break
+        for raw in orders:
+            self._adopt(raw)
+        states = []
+        for raw in orders:
+            if raw.get("status") == "replaced" and raw.get("replaced_by"):
+                continue
+            tracked = self._by_broker_id.get(str(raw["id"]))
+            states.append(parse_order_state(raw, tracked.client_order_id if tracked else
+                                            ClientOrderId(str(raw["client_order_id"]))))
+        parsed = [parse_fill(a, self.account_id, self._coid_of(str(a["order_id"]))) for a in fills]
+        return BrokerSnapshot(self.account_id, parse_cash(account), parse_positions(positions), tuple(states),
+                              tuple(f for f in parsed if fills_since is None or f.ts >= fills_since))
+
+    # --- OrderLookup, AccountFundsSource -----------------------------------------------------------
+
+    async def lookup_order(self, order: Order) -> FoundOrder | None:
+        """Find order by our client_order_id (following replacements) with its fills; None if Alpaca has none."""
+        self._require_connected("look the order up")
+        found = await self._get_by_client_id(str(order.client_order_id))
+        if found is None:
+            return None
+        tracked = self._adopt(found)
+        raw: Mapping[str, Any] = found
+        client = self._trading
+        while raw.get("status") == "replaced" and raw.get("replaced_by"):
+            raw = await self._call(client.get_order_by_id, str(raw["replaced_by"]))
+            self._bind(tracked, str(raw["id"]))
+        fills = [parse_fill(a, self.account_id, order.client_order_id) for a in await self._fills(None)
+                 if str(a["order_id"]) in tracked.ids]
+        return FoundOrder(parse_order_state(raw, order.client_order_id), tuple(fills))
+
+    async def account_funds(self) -> AccountFunds:
+        client = self._require_connected("read its funds")
+        self.account = await self._call(client.get_account)
+        return parse_funds(self.account, self.account_id, datetime.now(UTC))
+
+    # --- connection --------------------------------------------------------------------------------
+
+    async def _open(self) -> None:
+        config = self.config
+        if not config.paper and not config.live_confirmed:
+            raise AuthenticationFailed(LIVE_NOT_CONFIRMED)
+        key, secret = self._credentials() if self._credentials is not None else (None, None)
+        if not key or not secret:
+            raise AuthenticationFailed("Enter the Alpaca API key id and secret in the Alpaca panel first "
+                                       "(Alpaca dashboard → API keys).")
+        trading: Any = TradingClient(key, secret, paper=config.paper, raw_data=True,
+                                url_override=config.trading_root or None)
+        data: Any = StockHistoricalDataClient(key, secret, raw_data=True, url_override=config.data_root or None)
+        for client in (trading, data):
+            client._session = _TimedSession(config.request_timeout_s)
+            # alpaca-py retries a 429 or 504 three times, 3 s apart, POST /v2/orders included, blocking a worker.
+            # A 429 is reported to the trader instead; a 504 on an order is settled by its client_order_id.
+            client._retry_codes = []
+        self._trading, self._data = trading, data
+        self.account = await self._call(trading.get_account)
+        if self.account.get("trading_blocked") or self.account.get("account_blocked"):
+            raise AuthenticationFailed(f"Alpaca has blocked trading on account {self.account.get('account_number')}; "
+                                       "see the Alpaca dashboard.")
+        self.market_open = bool((await self._call(trading.get_clock)).get("is_open"))
+        for symbol in config.symbols:
+            try:
+                await self._load_asset(symbol)
+            except InvalidInstrument as exc:
+                log.warning("Alpaca %s: %s", self.account_id, exc)
+        self._seen_fills.update(str(a["id"]) for a in await self._fills(None))
+        for raw in sorted(await self._orders(trading), key=lambda o: str(o.get("submitted_at"))):
+            tracked = self._adopt(raw)
+            tracked.accepted = True
+            tracked.ended = raw.get("status") in ENDED and not raw.get("replaced_by")
+        self._sink(AccountUpdated(self.account_id, parse_cash(self.account)))
+        self._state = ConnectionState.CONNECTED  # polling checks it
+        self._poller = asyncio.get_running_loop().create_task(self._poll_loop(), name=f"alpaca-{self.account_id}")
+
+    async def _load_asset(self, symbol: str) -> Instrument:
+        try:
+            asset = await self._call(self._trading.get_asset, symbol)
+        except _Refused as refused:
+            raise translate_error(refused.failure, symbol) if refused.failure.status != 404 else \
+                InvalidInstrument(f"Alpaca lists no {symbol}: check the symbol.") from None
+        instrument = parse_instrument(asset)
+        self._catalog[instrument.symbol] = instrument
+        return instrument
+
+    def _publish(self, state: ConnectionState, message: str) -> None:
+        self._state = state
+        self._sink(ConnectionChanged(self.account_id, state, message))
+
+    def _require_connected(self, action: str) -> Any:
+        if not self.is_connected or self._trading is None:
+            raise ConnectionLost(f"Alpaca account {self.account_id} is not connected; connect, then {action} again.")
+        return self._trading
+
+    # --- REST ----------------------------------------------------------------------------------------
+
+    async def _call(self, function: Callable[..., T], *args: Any, timeout_s: float | None = None) -> T:
+        """Run a blocking alpaca-py call in a worker thread; _Refused for Alpaca's answer, _Lost for none."""
+        wait = timeout_s if timeout_s is not None else self.config.request_timeout_s + 1
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(function, *args), wait)
+        except TimeoutError:
+            raise _Lost(f"no answer within {wait:g} s") from None
+        except APIError as exc:
+            failure = ApiFailure.of(str(exc), exc.status_code)
+            if failure.fate_unknown:
+                raise _Lost(f"HTTP {failure.status}: {failure.message}") from None
+            raise _Refused(failure) from None
+        except requests.RequestException as exc:
+            raise _Lost(f"{type(exc).__name__}; check the network") from None
+
+    async def _rest(self, function: Callable[..., T], *args: Any) -> T:
+        """Like _call, with Alpaca's refusals and lost answers as BrokerErrors."""
+        try:
+            return await self._call(function, *args)
+        except _Refused as refused:
+            raise translate_error(refused.failure) from None
+        except _Lost as lost:
+            raise ConnectionLost(f"Could not reach Alpaca ({lost.detail}).") from None
+
+    async def _get_by_client_id(self, client_order_id: str) -> Mapping[str, Any] | None:
+        try:
+            return await self._rest(self._trading.get_order_by_client_id, client_order_id)
+        except OrderNotFound:
+            return None
+
+    async def _orders(self, client: Any) -> list[Mapping[str, Any]]:
+        since = datetime.now(UTC) - timedelta(days=1)
+        return list(await self._rest(client.get_orders, GetOrdersRequest(status=QueryOrderStatus.ALL, limit=ORDER_PAGE,
+                                                                          after=since, direction=Sort.ASC)))
+
+    async def _fills(self, after: datetime | None) -> list[Mapping[str, Any]]:
+        params: dict[str, Any] = {"direction": "asc", "page_size": 100}
+        params["after"] = (after or datetime.now(UTC) - timedelta(days=1)).isoformat()
+        return list(await self._rest(self._trading.get, "/account/activities/FILL", params) or [])
+
+    # --- order tracking (on the loop) ----------------------------------------------------------------
+
+    def _bind(self, tracked: Tracked, broker_order_id: str) -> None:
+        tracked.broker_order_id = broker_order_id
+        tracked.ids.add(broker_order_id)
+        self._by_broker_id[broker_order_id] = tracked
+
+    def _forget(self, tracked: Tracked) -> None:
+        if not tracked.accepted:
+            self._tracked.pop(tracked.client_order_id, None)
+
+    def _coid_of(self, broker_order_id: str) -> ClientOrderId | None:
+        tracked = self._by_broker_id.get(broker_order_id)
+        return tracked.client_order_id if tracked is not None else None
+
+    def _adopt(self, raw: Mapping[str, Any]) -> Tracked:
+        """Return the tracked order raw belongs to: by its id, the order it replaces, or its client_order_id."""
+        order_id = str(raw["id"])
+        tracked = self._by_broker_id.get(order_id) or self._by_broker_id.get(str(raw.get("replaces") or ""))
+        if tracked is None:
+            coid = ClientOrderId(str(raw["client_order_id"]))
+            tracked = self._tracked.setdefault(coid, Tracked(coid))
+        if order_id not in tracked.ids and (tracked.broker_order_id is None or raw.get("replaces")):
+            self._bind(tracked, order_id)
+        return tracked
+
+    def _accept(self, tracked: Tracked, raw: Mapping[str, Any]) -> None:
+        if tracked.broker_order_id is None:
+            self._bind(tracked, str(raw["id"]))
+        if not tracked.accepted:
+            tracked.accepted = True
+            self._sink(OrderAccepted(tracked.client_order_id, BrokerOrderId(str(raw["id"]))))
+
+    def _on_order(self, raw: Mapping[str, Any]) -> None:
+        """Apply one polled order state: acceptance of an order whose answer was lost, and how it ended."""
+        coid = ClientOrderId(str(raw["client_order_id"]))
+        tracked = self._by_broker_id.get(str(raw["id"])) or self._tracked.get(coid)
+        if tracked is None or tracked.ended:
+            return
+        if raw.get("replaces") and str(raw["id"]) not in tracked.ids:
+            self._bind(tracked, str(raw["id"]))
+        if str(raw["id"]) != tracked.broker_order_id and tracked.broker_order_id is not None:
+            return  # an order this one replaced: the replacement speaks for it
+        status = str(raw.get("status"))
+        if not tracked.accepted:
+            if status == "rejected":
+                tracked.ended = True
+                self._sink(OrderRejectedEvent(coid, "Alpaca rejected the order."))
+                return
+            self._accept(tracked, raw)
+        if status == "canceled":
+            tracked.ended = True
+            self._sink(OrderCanceled(tracked.client_order_id, "canceled at Alpaca"))
+        elif status in ("expired", "done_for_day"):
+            tracked.ended = True
+            self._sink(OrderExpired(tracked.client_order_id, f"{status.replace('_', ' ')} at Alpaca"))
+        elif status == "rejected":
+            tracked.ended = True
+            self._sink(OrderRejectedEvent(tracked.client_order_id, "Alpaca rejected the order."))
+        elif status == "filled":
+            tracked.ended = True
+
+    def _on_fill(self, activity: Mapping[str, Any]) -> bool:
+        trade_id = str(activity["id"])
+        if trade_id in self._seen_fills:
+            return False
+        tracked = self._by_broker_id.get(str(activity["order_id"]))
+        if tracked is None or not tracked.accepted:
+            return False  # not ours yet (its acceptance comes first); seen again on the next poll
+        self._seen_fills.add(trade_id)
+        self._sink(OrderFilled(tracked.client_order_id, parse_fill(activity, self.account_id,
+                                                                   tracked.client_order_id)))
+        return True
+
+    async def _catch_up(self, tracked: Tracked) -> None:
+        if tracked.broker_order_id is None:
+            return
+        async with self._updates:
+            raw = await self._rest(self._trading.get_order_by_id, tracked.broker_order_id)
+            self._apply([raw], await self._fills(None))
+
+    def _apply(self, orders: list[Mapping[str, Any]], fills: list[Mapping[str, Any]]) -> bool:
+        """Apply polled orders and fills: acceptances first, then fills, then how orders ended."""
+        ended = [o for o in orders if o.get("status") in ENDED]
+        for raw in orders:
+            if raw.get("status") not in ENDED:
+                self._on_order(raw)
+        for raw in ended:  # accept any that ended before we saw them working, but end them after their fills
+            tracked = self._by_broker_id.get(str(raw["id"])) or self._tracked.get(
+                ClientOrderId(str(raw["client_order_id"])))
+            if tracked is not None and not tracked.accepted and raw.get("status") != "rejected":
+                self._accept(tracked, raw)
+        new = [a for a in fills if self._on_fill(a)]
+        for raw in ended:
+            self._on_order(raw)
+        return bool(new)
+
+    async def _poll_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.poll_interval_s)
+            try:
+                await self._poll_quotes()
+                async with self._updates:
+                    orders = await self._orders(self._trading)
+                    fills = await self._fills(None)
+                    new = self._apply(orders, fills)
+                if new:
+                    self.account = await self._rest(self._trading.get_account)
+                    self._sink(AccountUpdated(self.account_id, parse_cash(self.account)))
+            except BrokerError as exc:
+                log.warning("Alpaca %s: polling failed: %s", self.account_id, exc)
+
+    async def _poll_quotes(self) -> None:
+        symbols = list(self._subscribed)
+        if not symbols:
+            return
+        request = StockLatestQuoteRequest(symbol_or_symbols=symbols, feed=DataFeed(self.config.feed))
+        latest = await self._rest(self._data.get_stock_latest_quote, request)
+        quotes = [parse_quote(symbol, raw, self.account_id) for symbol, raw in (latest or {}).items()
+                  if symbol in self._subscribed]
+        if quotes:
+            self._quotes(quotes)
+
+
+class _Refused(Exception):
+    """Alpaca answered with a refusal (4xx)."""
+
+    def __init__(self, failure: ApiFailure) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
+
+
+class _Lost(Exception):
+    """No answer: a timeout, a dropped connection, a 5xx. What was asked may or may not have been done."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+def create(account_id: AccountId, settings: dict[str, object], sink: EventSink, *,
+           quotes: QuoteSink | None = None) -> AlpacaBroker:
+    """Build an Alpaca account; settings hold AlpacaConfig fields plus "credentials" (the keyring's, not persisted)."""
+    values = dict(settings)
+    credentials = values.pop("credentials", None)
+    if credentials is not None and not callable(credentials):
+        raise ValueError("Alpaca settings: credentials must be a callable returning (api_key, api_secret)")
+    return AlpacaBroker(account_id, AlpacaConfig.from_mapping(values), sink, credentials, quotes=quotes)
