@@ -279,9 +279,9 @@ class AlpacaBroker:
         client = self._require_connected("reconcile")
         for _ in range(3):  # fills before and after positions agree: no trade fell between the reads
             before = await self._fills(None)
-            positions = await self._call(client.get_all_positions)
+            positions = await self._rest(client.get_all_positions)
             orders = await self._orders(client)
-            account = await self._call(client.get_account)
+            account = await self._rest(client.get_account)
             fills = await self._fills(None)
             if len(fills) == len(before):
                 break
@@ -310,7 +310,7 @@ class AlpacaBroker:
         raw: Mapping[str, Any] = found
         client = self._trading
         while raw.get("status") == "replaced" and raw.get("replaced_by"):
-            raw = await self._call(client.get_order_by_id, str(raw["replaced_by"]))
+            raw = await self._rest(client.get_order_by_id, str(raw["replaced_by"]))
             self._bind(tracked, str(raw["id"]))
         fills = [parse_fill(a, self.account_id, order.client_order_id) for a in await self._fills(None)
                  if str(a["order_id"]) in tracked.ids]
@@ -318,7 +318,7 @@ class AlpacaBroker:
 
     async def account_funds(self) -> AccountFunds:
         client = self._require_connected("read its funds")
-        self.account = await self._call(client.get_account)
+        self.account = await self._rest(client.get_account)
         return parse_funds(self.account, self.account_id, datetime.now(UTC))
 
     # --- connection --------------------------------------------------------------------------------
@@ -340,11 +340,11 @@ class AlpacaBroker:
             # A 429 is reported to the trader instead; a 504 on an order is settled by its client_order_id.
             client._retry_codes = []
         self._trading, self._data = trading, data
-        self.account = await self._call(trading.get_account)
+        self.account = await self._rest(trading.get_account)
         if self.account.get("trading_blocked") or self.account.get("account_blocked"):
             raise AuthenticationFailed(f"Alpaca has blocked trading on account {self.account.get('account_number')}; "
                                        "see the Alpaca dashboard.")
-        self.market_open = bool((await self._call(trading.get_clock)).get("is_open"))
+        self.market_open = bool((await self._rest(trading.get_clock)).get("is_open"))
         for symbol in config.symbols:
             try:
                 await self._load_asset(symbol)
