@@ -13,6 +13,7 @@ from decimal import Decimal
 from core.adapters.paper.books import Books
 from core.adapters.paper.checks import check_buying_power, check_order, find_instrument
 from core.adapters.paper.config import PaperConfig
+from core.adapters.paper.history import PAPER_INTERVALS, paper_history
 from core.adapters.paper.instruments import DEFAULT_INSTRUMENTS, START_PRICES
 from core.adapters.paper.market import Market
 from core.adapters.paper.matching import ChangeRefused, Execution, MatchingEngine, Outcome, PaperOrder
@@ -40,6 +41,8 @@ from core.domain import (
     Price,
     Quantity,
 )
+from core.domain.bars import Bar
+from core.ports.bar_history import HistoryUnavailable
 from core.ports.broker import (
     BrokerOrderState,
     BrokerPosition,
@@ -142,6 +145,19 @@ class PaperBroker:
     def instruments(self) -> Sequence[Instrument]:
         """Return the instruments this paper account trades."""
         return tuple(self._instruments.values())
+
+    def history_intervals(self) -> frozenset[timedelta]:
+        """Every chart timeframe: the paper market makes up its past (BarHistory)."""
+        return PAPER_INTERVALS
+
+    async def history(self, symbol: str, interval: timedelta, start: datetime, end: datetime) -> list[Bar]:
+        """Return the simulated past of symbol, ending where the live walk stands (see paper/history.py)."""
+        instrument = self._instruments.get(symbol)
+        if instrument is None:
+            raise HistoryUnavailable(f"The paper account does not list {symbol}: no history.")
+        return paper_history(instrument, self._market.mids()[symbol], seed=self._config.seed, source=self.account_id,
+                             interval=interval, start=start, end=end, now=self._clock.now(),
+                             tick_interval_s=self._config.tick_interval_s)
 
     @property
     def is_connected(self) -> bool:
