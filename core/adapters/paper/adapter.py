@@ -279,7 +279,8 @@ class PaperBroker:
         if paper is None:
             return None
         state = BrokerOrderState(paper.client_order_id, paper.broker_order_id, paper.symbol, paper.side,
-                                 paper.quantity, paper.filled_qty, paper.status, paper.reason)
+                                 paper.quantity, paper.filled_qty, paper.status, paper.reason,
+                                 paper.limit_price, paper.stop_price)
         fills = tuple(f for f in self._books.fills if f.client_order_id == order.client_order_id)
         return FoundOrder(state, fills)
 

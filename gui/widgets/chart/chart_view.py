@@ -189,6 +189,7 @@ class ChartView(QWidget):
                 self.price_plot.addItem(line, ignoreBounds=True)
             else:
                 line.show_order(order, price)
+        self._fit_y()
 
     def add_fills(self, fills: Iterable[Fill]) -> None:
         self.fills.show_fills([f for f in fills if f.symbol == self.symbol], self.interval.total_seconds())
@@ -229,6 +230,10 @@ class ChartView(QWidget):
             return
         cols, _ = shown
         low, high = float(cols[3].min()), float(cols[2].max())
+        near = abs(float(cols[4][-1])) * 0.05  # your orders and average price in view too, when near the market
+        for line in (*self.order_lines.values(), self.average_line):
+            if line.isVisible() and abs(line.value() - float(cols[4][-1])) <= near:
+                low, high = min(low, line.value()), max(high, line.value())
         pad = max((high - low) * 0.08, abs(high) * 1e-4)
         self.price_plot.setYRange(low - pad, high + pad, padding=0)
         self.volume_plot.setYRange(0, max(float(cols[5].max()), 1.0) * 1.1, padding=0)
