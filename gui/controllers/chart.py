@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QModelIndex, QPoint, Qt
 from PySide6.QtWidgets import QCheckBox, QMenu, QMessageBox, QPushButton
 
-from core.domain import AccountId, ClientOrderId, Fill, Order, OrderType, Position, Side
+from core.domain import AccountId, ClientOrderId, Fill, Order, OrderType, Position, Side, TradeId
 from core.domain.bars import Bar
 from core.ports.bar_history import INTERVAL_LABELS, BarHistory, HistoryUnavailable
+from core.ports.broker import BrokerAdapter
 from core.services.bar_builder import BarBuilder
 from core.services.bar_cache import BarCache, cached_history
 from core.services.session import OrderRefused
@@ -59,7 +60,8 @@ class ChartController:
         self._builder = BarBuilder(window.session.bus)
         self._unbuild = lambda: None
         self._bars: FeedWatch[datetime, Bar] | None = None
-        self.account: AccountId | None = None
+        self.feed: str | None = None
+        """Whose quotes and history the chart shows: an account's id, or a feed with no account (None: nobody's)."""
         self._orders: dict[str, Order] = {}
         self._generation = 0
         self.confirm_box: QMessageBox | None = None
@@ -93,8 +95,8 @@ class ChartController:
 
     def show_symbol(self, symbol: str) -> None:
         """Chart symbol from the first account that lists it."""
-        self.account = self._account_for(symbol)
-        adapter = None if self.account is None else self._session.account(self.account).adapter
+        self.feed = self._feed_for(symbol)
+        adapter = self._adapter()
         history = isinstance(adapter, BarHistory)
         self.view.set_symbol(symbol, "" if history else "live bars only")
         self.view.set_served(adapter.history_intervals() if isinstance(adapter, BarHistory) else None)
@@ -107,17 +109,26 @@ class ChartController:
                 self.view.average_line.show_position(position.quantity, position.avg_cost or None)
         self._load()
 
-    def _account_for(self, symbol: str) -> AccountId | None:
+    @property
+    def account(self) -> AccountId | None:
+        """The account whose feed is charted (None when the feed is no account's)."""
+        feed = self.feed
+        return None if not feed or feed not in self._session.view.account_ids() else AccountId(feed)
+
+    def _feed_for(self, symbol: str) -> str | None:
         for account in self._session.view.account_ids():
             adapter = self._session.account(account).adapter
             if any(i.symbol == symbol for i in adapter.instruments()):
                 return account
-        feed = self._session.quotes.first_feed(symbol)
-        return None if feed is None else AccountId(feed)
+        return self._session.quotes.first_feed(symbol)
+
+    def _adapter(self) -> BrokerAdapter | None:
+        account = self.account
+        return None if account is None else self._session.account(account).adapter
 
     def _load(self) -> None:
         """Load the history of the shown symbol and timeframe, and build its live bars."""
-        view, symbol, interval, account = self.view, self.view.symbol, self.view.interval, self.account
+        view, symbol, interval, feed = self.view, self.view.symbol, self.view.interval, self.feed
         self._generation += 1
         generation = self._generation
         self._unbuild()
@@ -126,15 +137,16 @@ class ChartController:
             self._bars = None
         view.series.clear()
         view.title.setText(f"{symbol}  {INTERVAL_LABELS[interval]}")
-        if account is None:
+        if feed is None:
             view.show_status(f"No account quotes {symbol}: nothing to chart.")
             return
-        self._unbuild = self._builder.watch(str(account), symbol, interval)
-        self._bars = self._window.bridge.feed.watch_bars(symbol, interval, self._on_bars, feed=str(account))
-        adapter = self._session.account(account).adapter
+        self._unbuild = self._builder.watch(feed, symbol, interval)
+        self._bars = self._window.bridge.feed.watch_bars(symbol, interval, self._on_bars, feed=feed)
+        adapter = self._adapter()
         if not isinstance(adapter, BarHistory):
-            view.show_status(f"No history: {adapter.kind} accounts have none. The bars are built from the "
-                             "live quotes since the chart opened.")
+            kind = "this feed has" if adapter is None else f"{adapter.kind} accounts have"
+            view.show_status(f"No history: {kind} none. The bars are built from the live quotes since the "
+                             "chart opened.")
             return
         if interval not in adapter.history_intervals():
             view.show_status(f"No history: {adapter.kind} does not serve {INTERVAL_LABELS[interval]} bars. "
@@ -155,7 +167,7 @@ class ChartController:
                 view.show_status(f"No history: {why} Live bars only.")
 
         self.loaded = run_op(self._window.reporter, f"Chart {symbol}",
-                             cached_history(adapter, self._cache, str(account), symbol, interval,
+                             cached_history(adapter, self._cache, feed, symbol, interval,
                                             end - interval * HISTORY_BARS, end),
                              on_success=loaded, on_error=failed)
 
@@ -182,7 +194,7 @@ class ChartController:
         if changed:
             self.view.show_orders(self._orders.values())
 
-    def _on_fills(self, fills: Mapping[object, Fill]) -> None:
+    def _on_fills(self, fills: Mapping[tuple[AccountId, TradeId], Fill]) -> None:
         mine = [f for f in fills.values() if f.symbol == self.view.symbol]
         if mine:
             self.view.add_fills(mine)
@@ -272,8 +284,8 @@ class ChartController:
         symbol, account = self.view.symbol, self.account
         if not symbol or account is None:
             return
-        instrument = next((i for i in self._session.account(account).adapter.instruments() if i.symbol == symbol),
-                          None)
+        adapter = self._adapter()
+        instrument = None if adapter is None else next((i for i in adapter.instruments() if i.symbol == symbol), None)
         if instrument is None:
             return
         price = instrument.make_price(Decimal(repr(value))).value

@@ -65,22 +65,33 @@ class _SeriesItem(pg.GraphicsObject):  # type: ignore[misc]
         i1 = int(np.searchsorted(t, x1 + self.interval, side="right"))
         if i1 <= i0:
             return None
-        cols = self.series.columns()[:, i0:i1]
         pixels = max(1.0, view.width())
-        count = i1 - i0
-        if count <= pixels / 2:
-            return cols, self.interval
-        step = int(np.ceil(count / (pixels / 2)))
-        starts = np.arange(0, count, step)
-        ends = np.minimum(starts + step - 1, count - 1)
-        merged = np.empty((6, len(starts)), dtype=np.float64)
-        merged[0] = cols[0, starts]
-        merged[1] = cols[1, starts]
-        merged[2] = np.maximum.reduceat(cols[2], starts)
-        merged[3] = np.minimum.reduceat(cols[3], starts)
-        merged[4] = cols[4, ends]
-        merged[5] = np.add.reduceat(cols[5], starts)
-        return merged, self.interval * step
+        key = (self.series.version, i0, i1, int(pixels), self.interval)
+        cached = self.series.visible_cache
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        shown = _merge(self.series.columns()[:, i0:i1], self.series.levels, i0, pixels, self.interval)
+        self.series.visible_cache = (key, shown)
+        return shown
+
+
+def _merge(cols: NDArray[np.float64], levels: object, i0: int, pixels: float,
+           interval: float) -> tuple[NDArray[np.float64], float]:
+    """Merge neighbouring bars so about one candle in two pixels remains."""
+    count = cols.shape[1]
+    if count <= pixels / 2:
+        return cols, interval
+    step = int(np.ceil(count / (pixels / 2)))
+    starts = np.arange(0, count, step)
+    ends = np.minimum(starts + step - 1, count - 1)
+    merged = np.empty((6, len(starts)), dtype=np.float64)
+    merged[0] = cols[0, starts]
+    merged[1] = cols[1, starts]
+    merged[2] = np.maximum.reduceat(cols[2], starts)
+    merged[3] = np.minimum.reduceat(cols[3], starts)
+    merged[4] = cols[4, ends]
+    merged[5] = np.add.reduceat(cols[5], starts)
+    return merged, interval * step
 
 
 def _pairs(x: NDArray[np.float64], y0: NDArray[np.float64], y1: NDArray[np.float64]) -> Any:

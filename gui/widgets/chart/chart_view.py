@@ -90,19 +90,17 @@ class ChartView(QWidget):
         self.plots.setObjectName("chartView.plots")
         self.price_box = _PriceBox()
         self.price_box.on_right_click = lambda price, where: self.on_place(price, where)
-        self.price_plot = self.plots.addPlot(row=0, col=0, viewBox=self.price_box,
-                                             axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
+        self.price_plot = self.plots.addPlot(row=0, col=0, viewBox=self.price_box)
         self.volume_plot = self.plots.addPlot(row=1, col=0, axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
         self.plots.ci.layout.setRowStretchFactor(0, 4)
         self.plots.ci.layout.setRowStretchFactor(1, 1)
         self.volume_plot.setXLink(self.price_plot)
         self.volume_plot.setMouseEnabled(y=False)
         self.volume_plot.setMenuEnabled(False)
-        self.price_plot.getAxis("bottom").setStyle(showValues=False)
+        self.price_plot.hideAxis("bottom")  # the volume pane's time axis serves both: one date axis, not two
         for plot in (self.price_plot, self.volume_plot):
             plot.showAxis("right")
             plot.hideAxis("left")
-            plot.showGrid(x=True, y=True, alpha=0.15)
             plot.hideButtons()
         self.price_plot.setMouseEnabled(y=False)
         self.candles = CandleItem(self.series, self.interval.total_seconds())
@@ -295,6 +293,8 @@ class ChartView(QWidget):
         text = palette.color(QPalette.ColorRole.Text)
         for plot in (self.price_plot, self.volume_plot):
             for side in ("right", "bottom"):
+                if side == "bottom" and plot is self.price_plot:
+                    continue
                 axis = plot.getAxis(side)
                 axis.setPen(pg.mkPen(text))
                 axis.setTextPen(pg.mkPen(text))

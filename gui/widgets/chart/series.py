@@ -24,6 +24,9 @@ class BarSeries:
         self.size = 0
         self.version = 0
         """Grows by one at each change (a drawing caches on it)."""
+        self.visible_cache: tuple[object, tuple[NDArray[np.float64], float]] | None = None
+        """The bars in view as last merged (shared by the candles, the volume and the range fit)."""
+        self.levels: object = None
 
     def column(self, name: str) -> NDArray[np.float64]:
         return self._data[FIELDS.index(name), : self.size]
