@@ -19,6 +19,7 @@ from core.adapters.paper.matching import Outcome
 from tests.sims.tws.account_requests import AccountRequests
 from tests.sims.tws.accounts import AccountView
 from tests.sims.tws.faults import NOTICES, Faults
+from tests.sims.tws.history import HistoryRequests
 from tests.sims.tws.impolite import ImpoliteRequests, is_what_if
 from tests.sims.tws.market import DEFAULT_LISTINGS, Listing, SimMarket
 from tests.sims.tws.messages import ASK, BID, CLOSE, LAST, VOLUME, Encoder
@@ -66,7 +67,7 @@ class ClientConnection:
             transport.abort()
 
 
-class TwsSimulator(AccountRequests, ImpoliteRequests):
+class TwsSimulator(HistoryRequests, AccountRequests, ImpoliteRequests):
     """The simulated TWS: `await start()`, read `port`, connect ib_async to it, `await stop()`."""
 
     def __init__(
@@ -504,6 +505,7 @@ class TwsSimulator(AccountRequests, ImpoliteRequests):
 
     def _tick(self) -> None:
         for quote in self.market.step():
+            self._push_live_bars(quote)
             if not self.faults.rest_orders:
                 self._settle_outcomes(self.book.match(quote))
             for conn in list(self._sockets):
@@ -538,7 +540,7 @@ _HANDLERS = {
     11: TwsSimulator._ignore,
     16: TwsSimulator._req_all_open_orders,
     20: TwsSimulator._req_historical_data,
-    25: TwsSimulator._ignore,
+    25: TwsSimulator._cancel_historical_data,
     81: TwsSimulator._req_matching_symbols,
     82: TwsSimulator._req_mkt_depth_exchanges,
     87: TwsSimulator._req_head_timestamp,
