@@ -15,6 +15,7 @@ from kiteconnect import exceptions as kite_errors
 
 from core.adapters.kite.config import KiteConfig
 from core.adapters.kite.credentials import AccessToken, KiteCredentials
+from core.adapters.kite.history import KITE_INTERVALS, request_range, to_bars
 from core.adapters.kite.instruments import InstrumentsFile, catalog_of
 from core.adapters.kite.parsing import (
     IST,
@@ -49,6 +50,8 @@ from core.domain import (
     Price,
     Quantity,
 )
+from core.domain.bars import Bar
+from core.ports.bar_history import HistoryUnavailable
 from core.ports.broker import BrokerSnapshot, EventSink, QuoteSink, quotes_one_by_one
 from core.ports.errors import AuthenticationFailed, BrokerError, ConnectionLost, InvalidInstrument, Timeout
 
@@ -321,6 +324,23 @@ class KiteBroker:
             self._ticker.subscribe(self._catalog[s][1] for s in self._subscribed if s in self._catalog)
         if unknown:
             raise InvalidInstrument(f"Kite lists no {', '.join(unknown)} on {self.config.exchange}.")
+
+    def history_intervals(self) -> frozenset[timedelta]:
+        """The chart timeframes Kite serves as historical candles (BarHistory)."""
+        return frozenset(KITE_INTERVALS)
+
+    async def history(self, symbol: str, interval: timedelta, start: datetime, end: datetime) -> list[Bar]:
+        """Return Kite's candles of symbol; raise HistoryUnavailable saying why Kite refused."""
+        self._require_connected("load the chart")
+        if symbol not in self._catalog:
+            raise HistoryUnavailable(f"Kite {self.account_id} does not list {symbol}.")
+        since, until = request_range(interval, start, end, IST)
+        try:
+            rows = await self._rest(self._kite.historical_data, self._catalog[symbol][1], since, until,
+                                    KITE_INTERVALS[interval])
+        except BrokerError as exc:
+            raise HistoryUnavailable(f"Kite refused the {symbol} history: {exc}") from None
+        return to_bars(rows, symbol, self.account_id, interval, start, end)
 
     async def snapshot(self, fills_since: datetime | None = None) -> BrokerSnapshot:
         """Return Kite's funds, net positions, today's orders and trades (since fills_since)."""
