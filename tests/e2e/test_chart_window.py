@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QMessageBox, QPushButton, QTableView
 from core.domain import AccountId, Order, OrderStatus, Side
 from core.ports.bar_history import ONE_MINUTE
 from core.services.risk.limits import RiskConfig
+from gui.controllers.chart import ChartController
 from gui.widgets.chart.chart_view import ChartView
 from gui.widgets.chart.overlays import OrderLine
 from gui.widgets.main_window import MainWindow
@@ -171,3 +172,38 @@ async def test_a_drag_risk_refuses_snaps_back_and_says_why(tmp_path: Path) -> No
         adapter = window.session.account(ACCOUNT).adapter
         found = await adapter.lookup_order(window.session.oms.get(order.client_order_id))
         assert found is not None and found.state.limit_price == old
+
+
+@pytest.mark.slow
+async def test_right_click_places_a_limit_there_through_the_ticket_and_right_click_on_its_line_cancels(
+        tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        chart = await _chart(window)
+        controller = next(k for k in window.keep_alive if isinstance(k, ChartController))
+        bid, _ask = window.bridge.bid_ask("AAPL")
+        assert bid is not None
+        window.ticket.prefill("AAPL", Side.BUY, quantity=Decimal(5), account=str(ACCOUNT))
+        (x0, x1), _ = chart.price_box.viewRange()
+        target = bid - Decimal("0.30")
+        where = _at(chart, (x0 + x1) / 2, float(target) + 0.001).toPoint()
+        QTest.mouseClick(chart.plots.viewport(), Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, where)
+        await until(lambda: controller.place_menu is not None, "the place menu")
+        menu = controller.place_menu
+        assert menu is not None
+        texts = [action.text() for action in menu.actions()]
+        assert texts == [f"Buy limit AAPL @ {target}", f"Sell stop AAPL @ {target}"], "below the market: buy limit"
+        menu.actions()[0].trigger()
+        await until(lambda: window.ticket.confirm_dialog is not None, "the ticket's confirm dialog")
+        dialog = window.ticket.confirm_dialog
+        assert dialog is not None
+        dialog.findChild(QPushButton, "orderTicket.confirmDialog.sendButton").click()
+        await until(lambda: len(chart.order_lines) == 1, "the new order's line")
+        (line,) = chart.order_lines.values()
+        assert line.price == target and line.order.quantity.value == 5
+        await until(lambda: line.order.status is OrderStatus.ACCEPTED, "the order to be working")
+        coid = line.order.client_order_id
+        on_line = _at(chart, (x0 + x1) / 2, float(target)).toPoint()
+        QTest.mouseClick(chart.plots.viewport(), Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, on_line)
+        await until(lambda: window.session.oms.get(coid).status is OrderStatus.CANCELED, "the cancel")
+        await until(lambda: chart.order_lines == {}, "the line to go")
