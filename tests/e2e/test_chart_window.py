@@ -137,9 +137,13 @@ async def test_dragging_an_order_line_modifies_the_order_at_the_broker(tmp_path:
         await _drag(chart, float(old), float(old) - 0.503)  # off tick: snapped to 0.50 below
         await until(lambda: window.findChild(QMessageBox, "chartView.confirmMove") is not None, "the move's confirm")
         box = window.findChild(QMessageBox, "chartView.confirmMove")
-        assert f"to {old - Decimal('0.50')}" in box.text()
+        new = Decimal(box.text().rsplit(" to ", 1)[1].rstrip("?"))
+        _, (y0, y1) = chart.price_box.viewRange()
+        pixel = Decimal(repr((y1 - y0) / chart.price_box.height()))
+        assert new % Decimal("0.01") == 0, "snapped to the tick"
+        assert abs(new - (old - Decimal("0.503"))) <= pixel + Decimal("0.01"), "where the line was dropped"
+        assert line.value() == float(new)
         box.button(QMessageBox.StandardButton.Ok).click()
-        new = old - Decimal("0.50")
         adapter = window.session.account(ACCOUNT).adapter
 
         async def at_broker() -> Decimal | None:
