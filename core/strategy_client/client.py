@@ -163,7 +163,8 @@ class TradeTermClient:
         return order
 
     def account_info(self, account: str | None = None) -> dict[str, Any]:
-        """Return cash and positions in hikyuu's asset-info shape (numbers as decimal strings)."""
+        """Return cash and positions in hikyuu's asset-info shape (numbers as decimal strings), with the funds:
+        equity, buying_power, margin_used, margin_available, and every currency line under "funds"."""
         info: dict[str, Any] = self._call("GET", "/v1/account", query={"account": account or self.account or ""})
         return info
 
@@ -173,6 +174,16 @@ class TradeTermClient:
 
     def instruments(self) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self._call("GET", "/v1/instruments")["instruments"]
+        return result
+
+    def accounts(self) -> list[dict[str, Any]]:
+        """Return every account: id, broker kind, currency, connection and trading state."""
+        result: list[dict[str, Any]] = self._call("GET", "/v1/accounts")["accounts"]
+        return result
+
+    def search_instruments(self, query: str, limit: int = 50) -> dict[str, Any]:
+        """Search every connected account's broker: {"matches": [...best first], "notes": [...], "message"}."""
+        result: dict[str, Any] = self._call("GET", "/v1/instruments/search", query={"q": query, "limit": str(limit)})
         return result
 
     def health(self) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from ib_async import Fill as IbFill
 
 from core.adapters.ib.config import IbConfig
 from core.adapters.ib.connection import describe, open_connection
+from core.adapters.ib.funds import parse_funds
 from core.adapters.ib.history import BAR_SIZES, load_history
 from core.adapters.ib.parsing import (
     IbErrorKind,
@@ -33,6 +34,7 @@ from core.adapters.ib.parsing import (
     symbol_of,
     translate_error,
 )
+from core.adapters.ib.search import IbSymbolSearch
 from core.adapters.ib.tracker import OrderTracker
 from core.domain import (
     AccountId,
@@ -47,8 +49,10 @@ from core.domain import (
     OrderModifyRejected,
     Price,
     Quantity,
+    utc_now,
 )
 from core.domain.bars import Bar
+from core.domain.funds import AccountFunds
 from core.ports.bar_history import HistoryUnavailable
 from core.ports.broker import (
     BrokerOrderState,
@@ -66,6 +70,7 @@ from core.ports.errors import (
     OrderRejected,
     Timeout,
 )
+from core.ports.symbol_search import InstrumentMatch
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -125,6 +130,7 @@ class IbBroker:
         """Set after a 103 until TWS tells the next free order id; new orders wait for it."""
         self._snapshot_lock = asyncio.Lock()
         self._reconnect: asyncio.Task[None] | None = None
+        self._search = IbSymbolSearch(self.account_id, self._ib, self._request)
         ib = self._ib
         ib.wrapper.nextValidId = self._on_next_valid_id  # type: ignore[method-assign,assignment]  # ib_async ignores it
         ib.orderStatusEvent += self._tracker.on_status
@@ -147,6 +153,16 @@ class IbBroker:
     @property
     def is_connected(self) -> bool:
         return self._state is ConnectionState.CONNECTED
+
+    async def search_symbols(self, query: str, limit: int) -> list[InstrumentMatch]:
+        """Find IB contracts by symbol or name: stocks, futures by expiry, pairs; options when narrowed."""
+        self._require_connected("search")
+        return await self._search.search(query, limit)
+
+    async def instrument_for(self, match: InstrumentMatch) -> Instrument:
+        """Load a found contract's details; raise InvalidInstrument with IB's reason when it has none."""
+        self._require_connected("add the instrument")
+        return await self._search.instrument_for(match, self._remember)
 
     @property
     def ib_account(self) -> str:
@@ -544,6 +560,13 @@ class IbBroker:
                 quotes.append(quote)
         if quotes:
             self._quotes(quotes)
+
+    async def account_funds(self) -> AccountFunds:
+        """Return IB's cash, net liquidation, buying power and margin (the account values TWS keeps current)."""
+        if not self.is_connected:
+            raise ConnectionLost(f"IB {self.account_id} is not connected: its funds cannot be read. Connect it.")
+        return parse_funds(self._ib.accountValues(self._account), self._account, self.account_id, self.pnl,
+                           utc_now())
 
     def _on_account_value(self, value: AccountValue) -> None:
         if value.account == self._account and value.tag == "CashBalance" and self.is_connected:

@@ -15,6 +15,7 @@ from kiteconnect import exceptions as kite_errors
 
 from core.adapters.kite.config import KiteConfig
 from core.adapters.kite.credentials import AccessToken, KiteCredentials
+from core.adapters.kite.funds import parse_funds
 from core.adapters.kite.history import KITE_INTERVALS, request_range, to_bars
 from core.adapters.kite.instruments import InstrumentsFile, catalog_of
 from core.adapters.kite.parsing import (
@@ -33,6 +34,7 @@ from core.adapters.kite.parsing import (
     translate_rejection,
 )
 from core.adapters.kite.redaction import install_redaction
+from core.adapters.kite.search import KiteSearch
 from core.adapters.kite.throttle import OrderThrottle
 from core.adapters.kite.ticker import TickerBridge, TickerEvent, TickerStatus
 from core.adapters.kite.tracker import MODIFY_STATUSES, OrderTracker, PendingModify, TrackedOrder
@@ -51,9 +53,11 @@ from core.domain import (
     Quantity,
 )
 from core.domain.bars import Bar
+from core.domain.funds import AccountFunds
 from core.ports.bar_history import HistoryUnavailable
 from core.ports.broker import BrokerSnapshot, EventSink, QuoteSink, quotes_one_by_one
 from core.ports.errors import AuthenticationFailed, BrokerError, ConnectionLost, InvalidInstrument, Timeout
+from core.ports.symbol_search import InstrumentMatch
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -111,6 +115,8 @@ class KiteBroker:
         self.token_expires_at: datetime | None = None
         self._expiry_warning: asyncio.TimerHandle | None = None
         self._polling = False
+        self._search = KiteSearch(self.account_id, self._fetch_instruments, config.instruments_cache_dir,
+                                  lambda: self._now().astimezone(IST).strftime("%Y-%m-%d"))
 
     # --- login -----------------------------------------------------------------------------------
 
@@ -149,6 +155,22 @@ class KiteBroker:
         """Return the watchlist instruments found in today's instruments list (empty before connect)."""
         return tuple(self._catalog[s][0] for s in self.config.symbols if s in self._catalog)
 
+    async def search_symbols(self, query: str, limit: int) -> list[InstrumentMatch]:
+        """Find instruments on NSE, BSE, NFO, MCX and CDS in today's lists (SymbolSearch; loaded once a day)."""
+        return await self._search.search(query, limit)
+
+    async def instrument_for(self, match: InstrumentMatch) -> Instrument:
+        """Return a found instrument (lot and tick from the list) and make it tradeable on this account."""
+        instrument, token = await self._search.entry_for(match)
+        self._catalog.setdefault(instrument.symbol, (instrument, token))
+        self._symbols_by_token.setdefault(token, instrument.symbol)
+        return instrument
+
+    async def _fetch_instruments(self, exchange: str) -> list[Mapping[str, Any]]:
+        if self._kite is None:
+            raise ConnectionLost(f"Kite account {self.account_id} is not logged in; log in, then search again.")
+        return list(await self._rest(self._kite.instruments, exchange, halting=False))
+
     def find_instrument(self, symbol: str) -> Instrument | None:
         found = self._catalog.get(symbol)
         return found[0] if found is not None else None
@@ -156,6 +178,12 @@ class KiteBroker:
     @property
     def is_connected(self) -> bool:
         return self._state is ConnectionState.CONNECTED
+
+    async def account_funds(self) -> AccountFunds:
+        """Return Kite's margins of the equity and commodity segments (see funds.parse_funds)."""
+        if not self.is_connected or self._kite is None:
+            raise ConnectionLost(f"Kite {self.account_id} is not connected: its funds cannot be read. Log in.")
+        return parse_funds(await self._rest(self._kite.margins), self.account_id, self._now())
 
     async def connect(self) -> None:
         """Check the stored session, load instruments, start the ticker and polling; raise AuthenticationFailed."""

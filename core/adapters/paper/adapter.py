@@ -13,11 +13,13 @@ from decimal import Decimal
 from core.adapters.paper.books import Books
 from core.adapters.paper.checks import check_buying_power, check_order, find_instrument
 from core.adapters.paper.config import PaperConfig
+from core.adapters.paper.funds import paper_funds
 from core.adapters.paper.history import PAPER_INTERVALS, paper_history
 from core.adapters.paper.instruments import DEFAULT_INSTRUMENTS, START_PRICES
 from core.adapters.paper.market import Market
 from core.adapters.paper.matching import ChangeRefused, Execution, MatchingEngine, Outcome, PaperOrder
 from core.adapters.paper.report_queue import ReportQueue
+from core.adapters.paper.search import InstrumentSearch
 from core.adapters.paper.state_file import PaperState
 from core.adapters.paper.state_store import PaperStore
 from core.adapters.state_json import unwritable
@@ -42,6 +44,7 @@ from core.domain import (
     Quantity,
 )
 from core.domain.bars import Bar
+from core.domain.funds import AccountFunds
 from core.ports.bar_history import HistoryUnavailable
 from core.ports.broker import (
     BrokerOrderState,
@@ -54,6 +57,7 @@ from core.ports.broker import (
 )
 from core.ports.clock import Clock
 from core.ports.errors import ConnectionLost, InvalidInstrument
+from core.ports.symbol_search import InstrumentMatch
 
 _log = logging.getLogger(__name__)
 FILL_RETENTION = timedelta(days=7)
@@ -135,6 +139,7 @@ class PaperBroker:
             self._trading_day = state.trading_day
         self._market = Market(listed, prices, config.seed, closes=closes, source=self.account_id)
         self._subscribed: set[str] = set()
+        self._search = InstrumentSearch(self.account_id, listed)
         self._connected = False
         self._task: asyncio.Task[None] | None = None
         try:
@@ -158,6 +163,14 @@ class PaperBroker:
         return paper_history(instrument, self._market.mids()[symbol], seed=self._config.seed, source=self.account_id,
                              interval=interval, start=start, end=end, now=self._clock.now(),
                              tick_interval_s=self._config.tick_interval_s)
+
+    async def search_symbols(self, query: str, limit: int) -> list[InstrumentMatch]:
+        """Find this paper account's instruments by symbol or name (SymbolSearch)."""
+        return await self._search.search(query, limit)
+
+    async def instrument_for(self, match: InstrumentMatch) -> Instrument:
+        """Return the listed instrument a search found (SymbolSearch)."""
+        return self._search.instrument_for(match)
 
     @property
     def is_connected(self) -> bool:
@@ -203,6 +216,10 @@ class PaperBroker:
         if self._connected:
             for symbol in new:
                 self._sink(self._market.quote(symbol))
+
+    async def account_funds(self) -> AccountFunds:
+        """Return cash, equity, margin and buying power per currency by the paper margin model (see funds.py)."""
+        return paper_funds(self._books, self._instruments, self._market.mids(), self._clock.now())
 
     async def submit(self, order: Order) -> None:
         """Put order on the paper book and match it at once; raise a BrokerError if the broker refuses it."""
