@@ -12,7 +12,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox, QPushButton, QTableView
 
-from core.domain import AccountId, Order, OrderStatus, Side
+from core.domain import AccountId, Instrument, Order, OrderStatus, Quote, Side
 from core.ports.bar_history import ONE_MINUTE
 from core.services.risk.limits import RiskConfig
 from gui.controllers.chart import ChartController
@@ -211,3 +211,25 @@ async def test_right_click_places_a_limit_there_through_the_ticket_and_right_cli
         QTest.mouseClick(chart.plots.viewport(), Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, on_line)
         await until(lambda: window.session.oms.get(coid).status is OrderStatus.CANCELED, "the cancel")
         await until(lambda: chart.order_lines == {}, "the line to go")
+
+
+@pytest.mark.slow
+async def test_without_history_the_chart_says_so_and_still_draws_live_bars(tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        chart = await _chart(window)
+        controller = next(k for k in window.keep_alive if isinstance(k, ChartController))
+        feed_only = Instrument(symbol="ZZZ", venue="FEED", currency="USD", tick_size=Decimal("0.01"))
+        window.session.instruments.add([feed_only])
+        quote = Quote.tick("ZZZ", Decimal("10.00"), Decimal("10.02"), Decimal("10.01"), Decimal(10), Decimal(100),
+                           Decimal(5), Decimal(5), source="FEED")
+        window.session.bus.publish_quotes([quote])
+        controller.show_symbol("ZZZ")
+        assert chart.status.text().startswith("No history: this feed has none.")
+        assert chart.series.size == 0
+        for last, volume in (("10.05", 120), ("9.98", 150), ("10.03", 160)):
+            window.session.bus.publish_quotes([quote.replace(last=Decimal(last), volume=Decimal(volume))])
+        await until(lambda: chart.series.size == 1 and chart.series.columns()[4, 0] == 10.03, "the live bar")
+        _t, o, h, lo, c, v = chart.series.columns()[:, 0]
+        assert (o, h, lo, c, v) == (10.05, 10.05, 9.98, 10.03, 40.0), "first trade opens; volume grew by 40"
+        await until(lambda: chart.candles.painted_bars == 1, "the live candle painted")
