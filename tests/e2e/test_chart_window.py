@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox, QPushButton, QTableView
 
@@ -227,9 +228,29 @@ async def test_without_history_the_chart_says_so_and_still_draws_live_bars(tmp_p
         controller.show_symbol("ZZZ")
         assert chart.status.text().startswith("No history: this feed has none.")
         assert chart.series.size == 0
+        frames: list[int] = []
+        shown = chart.update_bars
+        chart.update_bars = lambda bars: (frames.append(len(list(bars))), shown(bars))  # type: ignore[method-assign]
         for last, volume in (("10.05", 120), ("9.98", 150), ("10.03", 160)):
             window.session.bus.publish_quotes([quote.replace(last=Decimal(last), volume=Decimal(volume))])
         await until(lambda: chart.series.size == 1 and chart.series.columns()[4, 0] == 10.03, "the live bar")
         _t, o, h, lo, c, v = chart.series.columns()[:, 0]
         assert (o, h, lo, c, v) == (10.05, 10.05, 9.98, 10.03, 40.0), "first trade opens; volume grew by 40"
+        assert frames == [1], "three ticks in one frame reach the chart as one update of one bar"
         await until(lambda: chart.candles.painted_bars == 1, "the live candle painted")
+
+
+@pytest.mark.slow
+async def test_the_chart_takes_the_window_theme(tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        chart = await _chart(window)
+        dark = window.findChild(QAction, "action.darkTheme")
+        if dark.isChecked():
+            dark.trigger()
+        light_background = chart.plots.backgroundBrush().color().name()
+        dark.trigger()
+        await until(lambda: chart.plots.backgroundBrush().color().name() != light_background, "the dark chart")
+        assert chart.plots.backgroundBrush().color().name() == "#161a20", "the dark theme's base colour"
+        dark.trigger()
+        await until(lambda: chart.plots.backgroundBrush().color().name() == light_background, "the light chart")
