@@ -50,7 +50,21 @@ class ChartController:
         controller = cls(window, view, None if cache_root is None else BarCache(cache_root))
         window.add_dock("Chart", "dock.chart", view, Qt.DockWidgetArea.RightDockWidgetArea)
         window.shutdown_hooks.append(controller.close)
+        window.add_tool_action("New chart", "action.newChart", "Ctrl+Shift+G", controller.open_another)
         return controller
+
+    def open_another(self) -> ChartController:
+        """Open one more chart dock, pinned to the symbol this chart shows (several charts side by side)."""
+        number = len(self.others) + 2
+        view = ChartView()
+        other = ChartController(self._window, view, self._cache)
+        self._window.add_dock(f"Chart {number}", f"dock.chart.{number}", view, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._window.shutdown_hooks.append(other.close)
+        view.pin.setChecked(True)
+        if self.view.symbol and self.view.symbol != view.symbol:
+            other.show_symbol(self.view.symbol)
+        self.others.append(other)
+        return other
 
     def __init__(self, window: MainWindow, view: ChartView, cache: BarCache | None) -> None:
         self._window = window
@@ -70,6 +84,8 @@ class ChartController:
         self.moved: asyncio.Future[Order] | None = None
         """The last move under way (tests await it)."""
         self.place_menu: QMenu | None = None
+        self.others: list[ChartController] = []
+        """The charts opened with New chart."""
         feed = window.bridge.feed
         self._watches: list[FeedWatch] = [  # type: ignore[type-arg]
             feed.watch_orders(self._on_orders), feed.watch_fills(self._on_fills),

@@ -20,7 +20,7 @@ from gui.controllers.chart import ChartController
 from gui.widgets.chart.chart_view import ChartView
 from gui.widgets.chart.overlays import OrderLine
 from gui.widgets.main_window import MainWindow
-from tests.e2e.window_helpers import cell, open_window, until, write_paper_settings
+from tests.e2e.window_helpers import cell, click_cell, open_window, until, write_paper_settings
 
 ACCOUNT = AccountId("PAPER-1")
 
@@ -254,3 +254,20 @@ async def test_the_chart_takes_the_window_theme(tmp_path: Path) -> None:
         assert chart.plots.backgroundBrush().color().name() == "#161a20", "the dark theme's base colour"
         dark.trigger()
         await until(lambda: chart.plots.backgroundBrush().color().name() == light_background, "the light chart")
+
+
+@pytest.mark.slow
+async def test_new_chart_opens_another_pinned_to_the_symbol_while_the_first_follows_the_watchlist(
+        tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        chart = await _chart(window)
+        controller = next(k for k in window.keep_alive if isinstance(k, ChartController))
+        window.findChild(QAction, "action.newChart").trigger()
+        (other,) = controller.others
+        assert window.findChild(object, "dock.chart.2") is not None
+        await until(lambda: other.view.series.size > 100, "the second chart's history")
+        assert other.view.symbol == "AAPL" and other.view.pin.isChecked()
+        click_cell(window.findChild(QTableView, "watchlistView"), "MSFT", "symbol")
+        await until(lambda: chart.symbol == "MSFT", "the first chart to follow the watchlist")
+        assert other.view.symbol == "AAPL", "a pinned chart keeps its symbol"
