@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QModelIndex, QPoint, Qt
 from PySide6.QtWidgets import QCheckBox, QMenu, QMessageBox, QPushButton
 
-from core.domain import AccountId, ClientOrderId, Fill, Order, OrderType, Position, Side, TradeId
+from core.domain import AccountId, ClientOrderId, Fill, Order, OrderType, Position, Side, TradeId, TradingState
 from core.domain.bars import Bar
 from core.ports.bar_history import INTERVAL_LABELS, BarHistory, HistoryUnavailable
 from core.ports.broker import BrokerAdapter
@@ -95,9 +95,13 @@ class ChartController:
         view.on_move = self._on_move
         view.on_cancel = self._on_cancel
         view.on_place = self._on_place
+        window.bridge.trading_state_changed.connect(self._on_trading_state)
         window.watchlist_view.clicked.connect(self._on_watchlist)
         window.watchlist_view.selectionModel().currentChanged.connect(lambda index, _old: self._on_watchlist(index))
-        symbols = list(window.settings.watchlist()) or list(window.session.view.instruments())
+        self._show_first()
+
+    def _show_first(self) -> None:
+        symbols = list(self._window.settings.watchlist()) or list(self._session.view.instruments())
         if symbols:
             self.show_symbol(symbols[0])
 
@@ -108,6 +112,15 @@ class ChartController:
             symbol = str(index.siblingAtColumn(0).data())
             if symbol and symbol != self.view.symbol:
                 self.show_symbol(symbol)
+
+    def _on_trading_state(self, account: AccountId | None, state: TradingState, _reason: str) -> None:
+        """Chart again when an account becomes active: its instruments, feed and history are there only now."""
+        if state is not TradingState.ACTIVE:
+            return
+        if not self.view.symbol:
+            self._show_first()
+        elif self.feed is None or (account is not None and self.feed == account and not self.view.series.size):
+            self.show_symbol(self.view.symbol)
 
     def show_symbol(self, symbol: str) -> None:
         """Chart symbol from the first account that lists it."""

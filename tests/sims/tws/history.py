@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from core.adapters.paper.history import paper_history
 from core.domain import Quote
+from core.domain.bars import Bar
 from core.ports.bar_history import bar_start
 from tests.sims.tws.market import Listing, SimMarket
 
@@ -58,6 +59,8 @@ class _LiveBars:
 @dataclass(slots=True)
 class HistoryState:
     asked: list[tuple[float, str, tuple[str, ...]]] = field(default_factory=list)
+    sent: list[list[Bar]] = field(default_factory=list)
+    """The bars of each answered request, in order (tests compare what a client shows with them)."""
     live: dict[tuple[int, int], _LiveBars] = field(default_factory=dict)
 
 
@@ -114,6 +117,7 @@ class HistoryRequests:
             fields += [_date(bar.start, seconds, epoch), bar.open, bar.high, bar.low, bar.close, bar.volume, wap,
                        max(1, int(bar.volume) // 10)]
         conn.send(fields)  # type: ignore[arg-type]
+        self.history_state.sent.append(bars)
         if keep_up:
             self.history_state.live[(id(conn), req_id)] = _LiveBars(conn, req_id, listing, seconds, epoch)
 
