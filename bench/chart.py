@@ -103,7 +103,7 @@ def run_tickstorm(rate: int, seconds: float, count: int) -> dict[str, object]:
     from core.storage.paths import data_paths
     from core.storage.settings import SettingsStore
     from gui.app import create_main_window
-    from gui.controllers.chart import ChartController
+    from gui.controllers.chart_controller import ChartController
     from gui.event_loop import EventLoop
 
     app = QApplication.instance() or QApplication(["bench-chart"])
@@ -120,26 +120,29 @@ def run_tickstorm(rate: int, seconds: float, count: int) -> dict[str, object]:
     bridge.quotes.watch(symbols)
     window.resize(1500, 900)
     window.show()
-    chart = next(k for k in window.keep_alive if isinstance(k, ChartController))
     lags: list[float] = []
     updates = [0]
-    shown = chart.view.update_bars
 
-    def timed(bars: object) -> None:
-        arrived = time.time()
-        for bar in bars:  # type: ignore[attr-defined]
-            lags.append(arrived - bar.ts.timestamp())
-        updates[0] += 1
-        shown(bars)  # type: ignore[arg-type]
+    def timed_updates(chart: ChartController) -> None:
+        shown = chart.view.update_bars
 
-    chart.view.update_bars = timed  # type: ignore[method-assign]
+        def timed(bars: object) -> None:
+            arrived = time.time()
+            for bar in bars:  # type: ignore[attr-defined]
+                lags.append(arrived - bar.ts.timestamp())
+            updates[0] += 1
+            shown(bars)  # type: ignore[arg-type]
+
+        chart.view.update_bars = timed  # type: ignore[method-assign]
     heartbeat = Heartbeat()
     staleness = StalenessTracker()
     feeder = Feeder(symbols, rate, session.bus.publish_quotes, staleness.quote_hook)
     figures: dict[str, object] = {}
 
     async def scenario() -> None:
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(0.3)  # the first paint, then the chart is built
+        chart = next(k for k in window.keep_alive if isinstance(k, ChartController))
+        timed_updates(chart)
         await Feeder(symbols, rate, session.bus.publish_quotes, staleness.quote_hook).run(0.2)  # feeds known
         chart.show_symbol(symbols[0])  # a storm symbol: its live bar moves with every round of the storm
         await asyncio.sleep(0.3)

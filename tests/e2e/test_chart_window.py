@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QMessageBox, QPushButton, QTableView
 from core.domain import AccountId, Instrument, Order, OrderStatus, Quote, Side
 from core.ports.bar_history import ONE_MINUTE
 from core.services.risk.limits import RiskConfig
-from gui.controllers.chart import ChartController
+from gui.controllers.chart_controller import ChartController
 from gui.widgets.chart.chart_view import ChartView
 from gui.widgets.chart.overlays import OrderLine
 from gui.widgets.main_window import MainWindow
