@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 if TYPE_CHECKING:
@@ -29,7 +29,8 @@ class ChartDocks:
     def install(cls, window: MainWindow, cache_root: Path | None, after_first_paint: Defer) -> ChartDocks:
         """Add the chart dock to window now and build its chart after the first paint (the composition root's line)."""
         docks = cls(window, cache_root)
-        after_first_paint(window, docks.build)
+        # a turn later still: the connects and the rest of the start-up's after-paint work go first
+        after_first_paint(window, lambda: QTimer.singleShot(0, docks.build))
         return docks
 
     def __init__(self, window: MainWindow, cache_root: Path | None) -> None:

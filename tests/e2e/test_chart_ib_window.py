@@ -22,8 +22,8 @@ async def test_the_ib_chart_draws_the_bars_tws_sent(tmp_path: Path) -> None:
     try:
         with no_decoder_errors():
             async with open_window(tmp_path) as window:
+                await until(lambda: window.findChild(ChartView, "chartView") is not None, "the chart")
                 chart = window.findChild(ChartView, "chartView")
-                assert chart is not None
                 await until(lambda: chart.symbol == "AAPL" and chart.series.size > 100, "the AAPL history from IB")
                 (sent,) = simulator.history_state.sent
                 asked = [f for _, f in simulator.requests if f[0] == "20"]

@@ -26,8 +26,8 @@ ACCOUNT = AccountId("PAPER-1")
 
 
 async def _chart(window: MainWindow) -> ChartView:
+    await until(lambda: window.findChild(ChartView, "chartView") is not None, "the chart (built after the first paint)")
     chart = window.findChild(ChartView, "chartView")
-    assert chart is not None
     window.findChild(object, "dock.chart").raise_()
     await until(lambda: chart.symbol == "AAPL" and chart.series.size > 100, "the AAPL history on the chart")
     return chart
@@ -189,8 +189,9 @@ async def test_right_click_places_a_limit_there_through_the_ticket_and_right_cli
         bid, _ask = window.bridge.bid_ask("AAPL")
         assert bid is not None
         window.ticket.prefill("AAPL", Side.BUY, quantity=Decimal(5), account=str(ACCOUNT))
-        (x0, x1), _ = chart.price_box.viewRange()
-        target = bid - Decimal("0.30")
+        (x0, x1), (y0, _y1) = chart.price_box.viewRange()
+        target = Decimal(repr((y0 + float(bid)) / 2)).quantize(Decimal("0.01"))  # below the market, in view
+        assert y0 < float(target) < float(bid)
         where = _at(chart, (x0 + x1) / 2, float(target) + 0.001).toPoint()
         QTest.mouseClick(chart.plots.viewport(), Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, where)
         await until(lambda: controller.place_menu is not None, "the place menu")
