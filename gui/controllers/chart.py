@@ -7,6 +7,7 @@ screen must not wait for: the dock (objectName 'dock.chart') is empty until then
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,17 +31,35 @@ class ChartDocks:
         """Add the chart dock to window now and build its chart after the first paint (the composition root's line)."""
         docks = cls(window, cache_root)
         # a turn later still: the connects and the rest of the start-up's after-paint work go first
-        after_first_paint(window, lambda: QTimer.singleShot(0, docks.build))
+        after_first_paint(window, lambda: QTimer.singleShot(0, docks.host, docks.build_when_the_loop_runs))
         return docks
 
     def __init__(self, window: MainWindow, cache_root: Path | None) -> None:
         self._window = window
         self._cache_root = cache_root
         self.controller: ChartController | None = None
+        self._shut = False
+        window.shutdown_hooks.append(self._on_shutdown)
         self.host = QWidget(objectName="chartHost")
         QVBoxLayout(self.host).setContentsMargins(0, 0, 0, 0)
         window.add_dock("Chart", "dock.chart", self.host, Qt.DockWidgetArea.RightDockWidgetArea)
         window.add_tool_action("New chart", "action.newChart", "Ctrl+Shift+G", self.open_another)
+
+    def build_when_the_loop_runs(self) -> None:
+        """Build once the asyncio loop runs (the chart reads history on it); never after the window shut down."""
+        if self._shut:
+            return
+        try:
+            running = asyncio.get_event_loop().is_running()
+        except RuntimeError:
+            running = False
+        if running:
+            self.build()
+        else:  # a window painted by Qt alone (a test without the application's loop): try again later
+            QTimer.singleShot(100, self.host, self.build_when_the_loop_runs)
+
+    async def _on_shutdown(self) -> None:
+        self._shut = True
 
     def build(self) -> ChartController:
         """Build the chart (once) and start showing the watchlist's first symbol."""
