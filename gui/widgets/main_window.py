@@ -19,6 +19,7 @@ from gui.bridge import CoreBridge
 from gui.controllers.accounts import AccountController
 from gui.controllers.funds import FundsController
 from gui.controllers.halts import HaltController
+from gui.controllers.ladder import LadderController
 from gui.controllers.orders import OrderController
 from gui.controllers.risk_limits import open_risk_limits
 from gui.controllers.ticket_rows import TicketRows
@@ -79,6 +80,7 @@ class MainWindow(QMainWindow):
         self.themes.show(self.themes.theme)
         self._wire()
         self.funds = FundsController.install(self)
+        self.ladder = LadderController.install(self)
         self.window_layout = WindowLayout(self, self.docks, settings, lambda text: self.log_view.add("ERROR", text))
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(250)

@@ -1,0 +1,165 @@
+"""LadderWidget: the price ladder dock's contents (objectName 'ladderView'); owns no trading logic.
+
+Signals:
+    level_clicked(str, Decimal): the trader clicked column 'buy' or 'sell' at a price level.
+    cancel_symbol_requested(): Esc — cancel this symbol's orders on this account (the controller confirms).
+    account_chosen(str): the trader picked another account in the ladder's account box.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.widgets.ladder.model import COLUMNS, LadderModel
+
+PRESETS = (1, 5, 10, 100)
+VISIBLE_LEVELS = 40
+
+
+class LadderTableView(QTableView):
+    """The ladder's grid; keys it does not use go to the LadderWidget."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Escape, Qt.Key.Key_Plus, Qt.Key.Key_Minus, Qt.Key.Key_Equal, Qt.Key.Key_Home):
+            event.ignore()
+            return
+        super().keyPressEvent(event)
+
+
+class LadderWidget(QWidget):
+    """Header (account, symbol, pin, one-click switch, quantity), position line, status line, the grid."""
+
+    level_clicked = Signal(str, Decimal)
+    cancel_symbol_requested = Signal()
+    account_chosen = Signal(str)
+
+    def __init__(self, model: LadderModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ladderView")
+        self.model = model
+        self.account_combo = QComboBox(objectName="ladderView.account")
+        self.symbol_label = QLabel("Pick a symbol in the watchlist", objectName="ladderView.symbol")
+        self.pin_box = QCheckBox("Pin", objectName="ladderView.pin")
+        self.pin_box.setToolTip("Keep this symbol when the watchlist selection changes")
+        self.arm_button = QPushButton(objectName="ladderView.arm")
+        self.arm_button.setCheckable(True)
+        self.arm_button.toggled.connect(self._show_armed)
+        self._show_armed(False)
+        self.quantity = QSpinBox(objectName="ladderView.quantity")
+        self.quantity.setRange(1, 10_000_000)
+        self.quantity.setValue(1)
+        self.centre_button = QPushButton("Centre", objectName="ladderView.centre")
+        self.auto_centre = QCheckBox("Auto-centre", objectName="ladderView.autoCentre")
+        self.position_label = QLabel("", objectName="ladderView.position")
+        self.depth_label = QLabel("", objectName="ladderView.depth")
+        self.status_label = QLabel("", objectName="ladderView.status")
+        self.status_label.setWordWrap(True)
+        self.table = LadderTableView(objectName="ladderView.table")
+        self.table.setModel(model)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(18)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.clicked.connect(self._on_clicked)
+        self.centre_button.clicked.connect(self.centre)
+        self.account_combo.activated.connect(lambda _: self.account_chosen.emit(self.account_combo.currentText()))
+        self._build()
+
+    def _build(self) -> None:
+        top = QHBoxLayout()
+        top.addWidget(self.account_combo)
+        top.addWidget(self.symbol_label, 1)
+        top.addWidget(self.pin_box)
+        top.addWidget(self.arm_button)
+        quantity = QHBoxLayout()
+        for preset in PRESETS:
+            button = QPushButton(str(preset), objectName=f"ladderView.qty{preset}")
+            button.clicked.connect(lambda _=False, n=preset: self.quantity.setValue(n))
+            quantity.addWidget(button)
+        minus = QPushButton("−", objectName="ladderView.qtyMinus")
+        plus = QPushButton("+", objectName="ladderView.qtyPlus")
+        minus.clicked.connect(lambda: self.step_quantity(-1))
+        plus.clicked.connect(lambda: self.step_quantity(1))
+        quantity.addWidget(minus)
+        quantity.addWidget(self.quantity, 1)
+        quantity.addWidget(plus)
+        quantity.addWidget(self.centre_button)
+        quantity.addWidget(self.auto_centre)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(top)
+        layout.addLayout(quantity)
+        layout.addWidget(self.position_label)
+        layout.addWidget(self.depth_label)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.table, 1)
+
+    @property
+    def armed(self) -> bool:
+        return self.arm_button.isChecked()
+
+    def _show_armed(self, armed: bool) -> None:
+        self.arm_button.setText("One-click: ARMED" if armed else "One-click: off")
+        self.arm_button.setStyleSheet("background: #c0392b; color: white; font-weight: bold;" if armed else "")
+        self.arm_button.setToolTip("Armed: a click in Buy or Sell sends the order at once. Off: the click fills "
+                                   "the ticket, which asks you to confirm.")
+
+    def step_quantity(self, direction: int) -> None:
+        """Next preset up or down from the current quantity (+/- keys and buttons)."""
+        value = self.quantity.value()
+        if direction > 0:
+            bigger = [p for p in PRESETS if p > value]
+            self.quantity.setValue(bigger[0] if bigger else value * 2)
+        else:
+            smaller = [p for p in PRESETS if p < value]
+            self.quantity.setValue(smaller[-1] if smaller else 1)
+
+    def centre(self) -> None:
+        """Scroll so the market (the touch, else the last trade) is in the middle."""
+        model = self.model
+        ticks = model.best_bid if model.best_bid is not None else model.last
+        if ticks is None:
+            return
+        row = model.row_of_price(ticks * model.tick)
+        if row is None or row < 20 or row > model.rowCount() - 20:
+            row = model.centre_on(ticks * model.tick)
+        self.table.scrollTo(model.index(row, 2), QAbstractItemView.ScrollHint.PositionAtCenter)
+
+    def show_status(self, text: str, ok: bool = True) -> None:
+        self.status_label.setText(text)
+        self.status_label.setStyleSheet("" if ok else "color: #c0392b;")
+
+    def _on_clicked(self, index: QModelIndex) -> None:
+        column = COLUMNS[index.column()]
+        if column in ("buy", "sell"):
+            self.level_clicked.emit(column, self.model.price_of_row(index.row()))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key == Qt.Key.Key_Escape:
+            self.cancel_symbol_requested.emit()
+        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.step_quantity(1)
+        elif key == Qt.Key.Key_Minus:
+            self.step_quantity(-1)
+        elif key == Qt.Key.Key_Home:
+            self.centre()
+        else:
+            super().keyPressEvent(event)

@@ -1,0 +1,138 @@
+"""The price ladder on the real window: paper and IB (TWS simulator) depth sizes on their levels, an armed click
+places a limit at the simulator, an own order shows on its level and a click there cancels it, an unarmed click
+fills the ticket instead."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QWidget
+
+from core.domain import AccountId, OrderStatus, Side
+from core.domain.depth import DepthBook
+from core.storage.settings import AccountSettings, SettingsStore
+from gui.widgets.ladder.model import COLUMNS
+from gui.widgets.main_window import MainWindow
+from tests.e2e.window_helpers import click_cell, open_window, until, write_paper_settings
+from tests.sims.tws.server import TwsSimulator
+from tests.sims.tws.testing import no_decoder_errors, sim_settings
+
+PAPER = AccountId("PAPER-1")
+IB = AccountId("IB-7")
+
+
+def ladder_cell(window: MainWindow, price: Decimal, column: str) -> str:
+    """Return what the ladder shows at price in column (after painting the frame)."""
+    window.bridge.flusher.flush_now()
+    model = window.ladder.model
+    row = model.row_of_price(price)
+    assert row is not None, f"{price} is not on the ladder"
+    return str(model.index(row, COLUMNS.index(column)).data())
+
+
+def click_level(window: MainWindow, price: Decimal, column: str) -> None:
+    """Click the ladder's cell at price in column, as the trader does."""
+    window.bridge.flusher.flush_now()
+    table = window.ladder.widget.table
+    row = window.ladder.model.row_of_price(price)
+    assert row is not None
+    index = window.ladder.model.index(row, COLUMNS.index(column))
+    table.scrollTo(index)
+    QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     table.visualRect(index).center())
+
+
+async def pick_in_watchlist(window: MainWindow, symbol: str) -> None:
+    """Click symbol's row in the watchlist once it is painted there."""
+    model = window.watchlist_view.model()
+    await until(lambda: (window.bridge.flusher.flush_now(), model.row_of(symbol))[1] is not None,  # type: ignore[attr-defined]
+                f"{symbol} in the watchlist")
+    click_cell(window.watchlist_view, symbol, "symbol")
+
+
+def choose_account(window: MainWindow, account: str) -> None:
+    combo = window.findChild(QWidget, "ladderView").findChild(QComboBox, "ladderView.account")
+    combo.setCurrentText(account)
+    combo.activated.emit(combo.currentIndex())
+
+
+def write_settings(data_dir: Path, port: int) -> None:
+    SettingsStore(data_dir / "settings.json").set_accounts([
+        AccountSettings(str(PAPER), "paper", {"state_path": str(data_dir / "paper" / "PAPER-1.json"),
+                                              "tick_interval_s": 60}),
+        AccountSettings(str(IB), "ib", sim_settings(port, 7)),
+    ])
+
+
+@pytest.mark.slow
+async def test_paper_depth_sizes_sit_on_their_levels_and_an_unarmed_click_fills_the_ticket(tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        books: list[DepthBook] = []
+        window.session.bus.subscribe(DepthBook, books.append)
+        await pick_in_watchlist(window, "AAPL")
+        await until(lambda: any(b.symbol == "AAPL" and b.source == PAPER for b in books), "the paper AAPL book")
+        book = [b for b in books if b.symbol == "AAPL"][-1]
+        assert len(book.bids) == len(book.asks) == 10
+        for level in (*book.bids[:10], *book.asks[:10]):
+            column = "bid" if level in book.bids else "ask"
+            assert ladder_cell(window, level.price, column) == f"{level.size.normalize():f}"
+        assert "Market depth" in window.findChild(QLabel, "ladderView.depth").text()
+
+        window.findChild(QPushButton, "ladderView.qty5").click()
+        level = book.asks[2].price
+        click_level(window, level, "sell")
+        ticket = window.ticket
+        assert ticket.current_symbol() == "AAPL" and ticket.current_account() == str(PAPER)
+        assert ticket.findChild(QLineEdit, "orderTicket.quantityEdit").text() == "5"
+        assert Decimal(ticket.findChild(QLineEdit, "orderTicket.limitPriceEdit").text()) == level
+        assert window.session.oms.orders(PAPER) == []  # nothing sent: the ticket asks for the confirm
+
+
+@pytest.mark.slow
+async def test_ib_depth_then_an_armed_click_places_a_limit_at_the_simulator_and_a_click_on_it_cancels_it(
+        tmp_path: Path) -> None:
+    simulator = TwsSimulator(tick_interval_s=60)  # a still market: levels do not move under the clicks
+    await simulator.start()
+    write_settings(tmp_path, simulator.port)
+    try:
+        with no_decoder_errors():
+            async with open_window(tmp_path) as window:
+                await pick_in_watchlist(window, "AAPL")
+                choose_account(window, str(IB))
+                await until(lambda: window.ladder.account == IB and window.ladder.model.bids.__len__() == 10,
+                            "the IB AAPL book on the ladder")
+                expected = simulator.depth_book("AAPL")
+                assert expected is not None
+                for level in expected.bids:
+                    assert ladder_cell(window, level.price, "bid") == f"{level.size.normalize():f}"
+                for level in expected.asks:
+                    assert ladder_cell(window, level.price, "ask") == f"{level.size.normalize():f}"
+
+                arm = window.findChild(QPushButton, "ladderView.arm")
+                QTest.mouseClick(arm, Qt.MouseButton.LeftButton)
+                assert arm.isChecked() and "ARMED" in arm.text()
+                window.findChild(QPushButton, "ladderView.qty10").click()
+                level = expected.bids[3].price
+                click_level(window, level, "buy")
+                await until(lambda: any(o.is_working and o.limit_price == level and o.action == "BUY"
+                                        for o in simulator.book.orders.values()), "the limit at the simulator")
+                (sim_order,) = [o for o in simulator.book.orders.values() if o.is_working]
+                assert sim_order.quantity == 10 and sim_order.order_type == "LMT"
+                await until(lambda: ladder_cell(window, level, "buy") == "10", "the own order on its level")
+                await until(lambda: ladder_cell(window, level, "bid") == f"{expected.bids[3].size + 10:f}",
+                            "the order in the simulator's book at its level")
+
+                click_level(window, level, "buy")
+                await until(lambda: not sim_order.is_working, "the order canceled at the simulator")
+                (order,) = window.session.oms.orders(IB)
+                await until(lambda: window.session.oms.get(order.client_order_id).status is OrderStatus.CANCELED,
+                            "the order canceled in the window")
+                await until(lambda: ladder_cell(window, level, "buy") == "", "the level empty again")
+                assert order.side is Side.BUY
+    finally:
+        await simulator.stop()
