@@ -157,6 +157,11 @@ class LadderModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
 
+    def cell(self, column: int, ticks: int) -> tuple[str, QBrush | None]:
+        """Return the text and background of column at price level ticks (the table's own paint reads this)."""
+        key = COLUMNS[column]
+        return self._text(key, ticks), self._background(key, ticks)
+
     def _text(self, column: str, ticks: int) -> str:
         if column == "price":
             text = f"{ticks * self.tick:.{self.places}f}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -33,7 +33,47 @@ VISIBLE_LEVELS = 40
 
 
 class LadderTableView(QTableView):
-    """The ladder's grid; keys it does not use go to the LadderWidget."""
+    """The ladder's grid; keys it does not use go to the LadderWidget.
+
+    It paints its visible levels itself in one pass (text and background of each cell from the model's
+    few dicts) instead of asking data() for every role of every cell: a frame of 40 levels stays well
+    under the 2 ms the ladder allows itself (bench/ladder.py).
+    """
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        model = self.model()
+        if not isinstance(model, LadderModel) or model.rowCount() == 0:
+            super().paintEvent(event)
+            return
+        viewport = self.viewport()
+        painter = QPainter(viewport)
+        palette = self.palette()
+        painter.fillRect(event.rect(), palette.base())
+        text_pen = QPen(QColor(150, 150, 150) if model.stale else palette.text().color())
+        grid_pen = QPen(palette.mid().color())
+        height = viewport.height()
+        first = max(0, self.rowAt(0))
+        last = self.rowAt(height - 1)
+        last = model.rowCount() - 1 if last < 0 else last
+        columns = [(c, self.columnViewportPosition(c), self.columnWidth(c)) for c in range(model.columnCount())]
+        width = columns[-1][1] + columns[-1][2]
+        row_height = self.rowHeight(first)
+        centre = int(Qt.AlignmentFlag.AlignCenter)
+        top = model.top
+        cell = model.cell
+        for row in range(first, last + 1):
+            y = self.rowViewportPosition(row)
+            ticks = top - row
+            for column, x, w in columns:
+                text, background = cell(column, ticks)
+                if background is not None:
+                    painter.fillRect(x, y, w, row_height, background)
+                if text:
+                    painter.setPen(text_pen)
+                    painter.drawText(x, y, w, row_height, centre, text)
+            painter.setPen(grid_pen)
+            painter.drawLine(0, y + row_height - 1, width, y + row_height - 1)
+        painter.end()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Escape, Qt.Key.Key_Plus, Qt.Key.Key_Minus, Qt.Key.Key_Equal, Qt.Key.Key_Home):
