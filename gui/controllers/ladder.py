@@ -77,6 +77,7 @@ class LadderController(QObject):
         self.widget.cancel_symbol_requested.connect(self.cancel_symbol)
         self.widget.account_chosen.connect(lambda account: self.show(account, self.symbol))
         window.watchlist_view.clicked.connect(self._on_watchlist_clicked)
+        self.stale_after_s = STALE_AFTER_S
         self._timer = QTimer(self)
         self._timer.setInterval(STALE_CHECK_MS)
         self._timer.timeout.connect(self._check_stale)
@@ -256,7 +257,7 @@ class LadderController(QObject):
         now = time.monotonic()
         age = now - self._depth_at
         lost = self._session.view.status(self.account).connection is not ConnectionState.CONNECTED
-        stopped = self._quote_at is not None and self._quote_at - self._depth_at > STALE_AFTER_S
+        stopped = self._quote_at is not None and self._quote_at - self._depth_at > self.stale_after_s
         stale = lost or stopped
         self.model.set_stale(stale)
         if stale:

@@ -4,6 +4,7 @@ fills the ticket instead."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QWidget
 
 from core.domain import AccountId, OrderStatus, Side
 from core.domain.depth import DepthBook
+from core.services.risk.limits import DEFAULT_LIMITS, RiskConfig
 from core.storage.settings import AccountSettings, SettingsStore
 from gui.widgets.ladder.model import COLUMNS
 from gui.widgets.main_window import MainWindow
@@ -136,3 +138,43 @@ async def test_ib_depth_then_an_armed_click_places_a_limit_at_the_simulator_and_
                 assert order.side is Side.BUY
     finally:
         await simulator.stop()
+
+
+@pytest.mark.slow
+async def test_a_click_outside_the_collar_is_refused_with_its_bounds_and_a_halted_account_says_why(
+        tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        window.session.set_risk_config(RiskConfig(global_limits=replace(DEFAULT_LIMITS, collar_ticks=10)))
+        await pick_in_watchlist(window, "AAPL")
+        await until(lambda: len(window.ladder.model.bids) == 10, "the paper book on the ladder")
+        arm = window.findChild(QPushButton, "ladderView.arm")
+        arm.click()
+        status = window.findChild(QLabel, "ladderView.status")
+        bid = window.ladder.model.best_bid * window.ladder.model.tick
+        click_level(window, bid - 15 * window.ladder.model.tick, "buy")
+        await until(lambda: "collar" in status.text(), "the collar refusal on the ladder")
+        assert "Refused" in status.text() and "–" in status.text()  # the bounds: low–high
+        assert not [o for o in window.session.oms.orders(PAPER) if o.is_working]
+
+        await window.session.kill_switch("tester")
+        click_level(window, bid - 2 * window.ladder.model.tick, "buy")
+        await until(lambda: "halted" in status.text(), "why the click was not sent")
+        assert "Resume trading" in status.text()
+        assert not [o for o in window.session.oms.orders(PAPER) if o.is_working]
+
+
+@pytest.mark.slow
+async def test_a_depth_stream_that_stops_greys_the_ladder_and_says_how_old_it_is(tmp_path: Path) -> None:
+    write_paper_settings(tmp_path, tick_interval_s=0.05)
+    async with open_window(tmp_path) as window:
+        window.ladder.stale_after_s = 0.3
+        await pick_in_watchlist(window, "AAPL")
+        depth = window.findChild(QLabel, "ladderView.depth")
+        await until(lambda: "Market depth:" in depth.text(), "live depth")
+        assert not window.ladder.model.stale
+        adapter = window.session.account(PAPER).adapter
+        await adapter.unsubscribe_depth("AAPL")  # the stream stops; quotes go on
+        await until(lambda: "stale" in depth.text(), "the stale mark")
+        assert window.ladder.model.stale
+        assert " s ago" in depth.text()
