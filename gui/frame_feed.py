@@ -296,8 +296,8 @@ class FrameFeed:
     ) -> DepthWatch:
         """Call on_frame once per frame with the newest book of each watched symbol from feed that changed.
 
-        Books are the DepthBook events a depth producer publishes on the bus. No adapter publishes
-        them yet (the ladder's issue adds the producers), so until then this never calls on_frame.
+        Books are the DepthBook events a depth producer publishes on the bus: an adapter with the DepthFeed
+        capability (core/ports/depth_feed.py) once asked with subscribe_depth (the ladder does).
         """
         watch = DepthWatch(symbols, feed, on_frame, self._release)
         self._depth.append(watch)
