@@ -21,6 +21,7 @@ from core.domain import (
     AccountId,
     ClientOrderId,
     ConnectionState,
+    Instrument,
     Order,
     OrderRequest,
     OrderType,
@@ -30,7 +31,7 @@ from core.domain import (
     TradingState,
 )
 from core.domain.depth import BookLevel, DepthBook
-from core.ports.depth_feed import DepthFeed
+from core.services.depth import DepthService
 from core.services.session import ConfirmRequired, OrderRefused
 from gui.async_op import run_op
 from gui.controllers.orders import describe
@@ -72,7 +73,8 @@ class LadderController(QObject):
         self._quote_watch: QuoteWatch | None = None
         self._order_watch: AccountWatch[ClientOrderId, Order] | None = None
         self._position_watch: PositionWatch | None = None
-        self._depth_source: DepthFeed | None = None
+        self._depth = DepthService(self._session)
+        self._depth_of: tuple[AccountId, str] | None = None
         self.widget.level_clicked.connect(self.on_level_clicked)
         self.widget.cancel_symbol_requested.connect(self.cancel_symbol)
         self.widget.account_chosen.connect(lambda account: self.show(account, self.symbol))
@@ -109,7 +111,7 @@ class LadderController(QObject):
         instrument = self._session.view.instruments().get(symbol)
         if not account or instrument is None:
             return
-        old_source, old_symbol = self._depth_source, self.symbol
+        old = self._depth_of
         self.account, self.symbol = AccountId(account), symbol
         if self.widget.account_combo.findText(account) < 0:
             self.widget.account_combo.addItem(account)
@@ -125,8 +127,8 @@ class LadderController(QObject):
         self._show_quote()
         self._show_orders()
         self._show_position()
-        if old_source is not None:
-            run_op(self._window.reporter, "Stop depth", old_source.unsubscribe_depth(old_symbol))
+        if old is not None:
+            run_op(self._window.reporter, "Stop depth", self._depth.unwatch(*old))
         self._subscribe_depth(instrument)
 
     def _watch(self, account: str, symbol: str) -> None:
@@ -142,21 +144,21 @@ class LadderController(QObject):
             if watch is not None:
                 watch.cancel()
 
-    def _subscribe_depth(self, instrument: object) -> None:
+    def _subscribe_depth(self, instrument: Instrument) -> None:
         assert self.account is not None
-        adapter = self._session.account(self.account).adapter
-        self._depth_source = None
-        if not isinstance(adapter, DepthFeed):
-            self.widget.depth_label.setText(f"{self.account} has no market depth: top of book only.")
-            return
-        self._depth_source = adapter
+        self._depth_of = (self.account, instrument.symbol)
         self.widget.depth_label.setText("Waiting for market depth…")
-        run_op(self._window.reporter, f"Depth {self.symbol}", adapter.subscribe_depth(instrument),  # type: ignore[arg-type]
-               on_error=lambda exc: self.widget.depth_label.setText(f"No market depth: {exc} Top of book only."))
+
+        def answered(note: str) -> None:
+            if note:
+                self.widget.depth_label.setText(note)
+
+        run_op(self._window.reporter, f"Depth {self.symbol}", self._depth.watch(self.account, instrument),
+               on_success=answered)
 
     async def _unsubscribe_depth(self) -> None:
-        if self._depth_source is not None and self.symbol:
-            await self._depth_source.unsubscribe_depth(self.symbol)
+        if self._depth_of is not None:
+            await self._depth.unwatch(*self._depth_of)
 
     def _on_depth(self, books: Mapping[str, DepthBook]) -> None:
         book = books.get(self.symbol)
