@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QMessageBox, QPushButton, QWidget
 
 from core.domain import AccountId, OrderStatus, Side
 from core.domain.depth import DepthBook
@@ -178,3 +178,23 @@ async def test_a_depth_stream_that_stops_greys_the_ladder_and_says_how_old_it_is
         await until(lambda: "stale" in depth.text(), "the stale mark")
         assert window.ladder.model.stale
         assert " s ago" in depth.text()
+
+
+@pytest.mark.slow
+async def test_esc_cancels_this_symbols_orders_on_this_account_after_a_confirm(tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        await pick_in_watchlist(window, "AAPL")
+        await until(lambda: len(window.ladder.model.bids) == 10, "the paper book on the ladder")
+        window.findChild(QPushButton, "ladderView.arm").click()
+        tick, bid = window.ladder.model.tick, window.ladder.model.best_bid * window.ladder.model.tick
+        for k in (3, 4):
+            click_level(window, bid - k * tick, "buy")
+        await until(lambda: len([o for o in window.session.oms.orders(PAPER) if o.is_working]) == 2, "two orders")
+        await until(lambda: ladder_cell(window, bid - 4 * tick, "buy") == "1", "the orders on their levels")
+        QTest.keyClick(window.ladder.widget.table, Qt.Key.Key_Escape)
+        box = window.findChild(QMessageBox, "ladderView.cancelConfirm")
+        assert box is not None and "Cancel 2 working AAPL order(s) on PAPER-1" in box.text()
+        box.button(QMessageBox.StandardButton.Yes).click()
+        await until(lambda: not [o for o in window.session.oms.orders(PAPER) if o.is_working], "both canceled")
+        await until(lambda: ladder_cell(window, bid - 3 * tick, "buy") == "", "the levels empty")
