@@ -76,6 +76,7 @@ class LadderController(QObject):
         self._depth = DepthService(self._session)
         self._depth_of: tuple[AccountId, str] | None = None
         self.widget.level_clicked.connect(self.on_level_clicked)
+        self.widget.level_dragged.connect(self.on_level_dragged)
         self.widget.cancel_symbol_requested.connect(self.cancel_symbol)
         self.widget.account_chosen.connect(lambda account: self.show(account, self.symbol))
         window.watchlist_view.clicked.connect(self._on_watchlist_clicked)
@@ -272,8 +273,7 @@ class LadderController(QObject):
         if self.account is None or not self.symbol:
             return
         side = Side.BUY if column == "buy" else Side.SELL
-        own = [o for o in self._orders.values() if o.side is side
-               and (o.limit_price or o.stop_price) is not None and (o.limit_price or o.stop_price).value == price]  # type: ignore[union-attr]
+        own = self._own_at(side, price)
         if own:
             for order in own:
                 run_op(self._window.reporter, f"Cancel {order.symbol}", self._session.cancel(order.client_order_id),
@@ -295,6 +295,34 @@ class LadderController(QObject):
         limit = price if order_type is OrderType.LIMIT else None
         stop = price if order_type is OrderType.STOP else None
         self.send(OrderRequest(self.account, self.symbol, side, quantity, order_type, limit, stop))
+
+    def _own_at(self, side: Side, price: Decimal) -> list[Order]:
+        return [o for o in self._orders.values() if o.side is side
+                and (o.limit_price or o.stop_price) is not None and (o.limit_price or o.stop_price).value == price]  # type: ignore[union-attr]
+
+    def on_level_dragged(self, column: str, from_price: Decimal, to_price: Decimal) -> None:
+        """Move own orders from one level to another: a modify, validated and risk-checked like a new order."""
+        side = Side.BUY if column == "buy" else Side.SELL
+        own = self._own_at(side, from_price)
+        if not own:
+            return
+        if not self.widget.armed:
+            self.widget.show_status("Arm one-click to move orders by dragging them (or modify them in the "
+                                    "working-orders blotter).", False)
+            return
+        for order in own:
+            limit = to_price if order.limit_price is not None else None
+            stop = to_price if order.stop_price is not None and order.limit_price is None else None
+
+            def refused(exc: BaseException, order: Order = order) -> None:
+                self.widget.show_status(f"Not moved: {order.symbol} {order.side.value.lower()} at {from_price}: "
+                                        f"{exc}", False)
+
+            run_op(self._window.reporter, f"Move {order.symbol}",
+                   self._session.modify(order.client_order_id, order.quantity.value, limit, stop),
+                   on_success=lambda changed: self.widget.show_status(f"Moved: {describe(changed)}",
+                                                                      changed.reason == ""),
+                   on_error=refused)
 
     def _order_type(self, side: Side, price: Decimal) -> OrderType:
         quote = self._quote

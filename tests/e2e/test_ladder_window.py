@@ -56,6 +56,19 @@ async def pick_in_watchlist(window: MainWindow, symbol: str) -> None:
     click_cell(window.watchlist_view, symbol, "symbol")
 
 
+def drag_level(window: MainWindow, from_price: Decimal, to_price: Decimal, column: str) -> None:
+    """Press on one level's cell and let go on another's, in the same column."""
+    window.bridge.flusher.flush_now()
+    table, model = window.ladder.widget.table, window.ladder.model
+    start = model.index(model.row_of_price(from_price), COLUMNS.index(column))
+    end = model.index(model.row_of_price(to_price), COLUMNS.index(column))
+    table.scrollTo(start)
+    none = Qt.KeyboardModifier.NoModifier
+    QTest.mousePress(table.viewport(), Qt.MouseButton.LeftButton, none, table.visualRect(start).center())
+    QTest.mouseMove(table.viewport(), table.visualRect(end).center())
+    QTest.mouseRelease(table.viewport(), Qt.MouseButton.LeftButton, none, table.visualRect(end).center())
+
+
 def choose_account(window: MainWindow, account: str) -> None:
     combo = window.findChild(QWidget, "ladderView").findChild(QComboBox, "ladderView.account")
     combo.setCurrentText(account)
@@ -96,7 +109,7 @@ async def test_paper_depth_sizes_sit_on_their_levels_and_an_unarmed_click_fills_
 
 
 @pytest.mark.slow
-async def test_ib_depth_then_an_armed_click_places_a_limit_at_the_simulator_and_a_click_on_it_cancels_it(
+async def test_ib_depth_then_an_armed_click_places_a_limit_a_drag_moves_it_and_a_click_on_it_cancels_it(
         tmp_path: Path) -> None:
     simulator = TwsSimulator(tick_interval_s=60)  # a still market: levels do not move under the clicks
     await simulator.start()
@@ -128,6 +141,13 @@ async def test_ib_depth_then_an_armed_click_places_a_limit_at_the_simulator_and_
                 await until(lambda: ladder_cell(window, level, "buy") == "10", "the own order on its level")
                 await until(lambda: ladder_cell(window, level, "bid") == f"{expected.bids[3].size + 10:f}",
                             "the order in the simulator's book at its level")
+
+                moved = expected.bids[5].price
+                drag_level(window, level, moved, "buy")
+                await until(lambda: sim_order.limit_price == moved, "the order moved at the simulator")
+                await until(lambda: (ladder_cell(window, moved, "buy"), ladder_cell(window, level, "buy")) == ("10", ""),
+                            "the own order on its new level")
+                level = moved
 
                 click_level(window, level, "buy")
                 await until(lambda: not sim_order.is_working, "the order canceled at the simulator")

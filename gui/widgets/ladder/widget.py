@@ -2,6 +2,7 @@
 
 Signals:
     level_clicked(str, Decimal): the trader clicked column 'buy' or 'sell' at a price level.
+    level_dragged(str, Decimal, Decimal): the trader dragged from one level to another in column 'buy' or 'sell'.
     cancel_symbol_requested(): Esc — cancel this symbol's orders on this account (the controller confirms).
     account_chosen(str): the trader picked another account in the ladder's account box.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -39,6 +40,22 @@ class LadderTableView(QTableView):
     few dicts) instead of asking data() for every role of every cell: a frame of 40 levels stays well
     under the 2 ms the ladder allows itself (bench/ladder.py).
     """
+
+    dragged = Signal(int, int, int)
+    """(column, from row, to row): the mouse went down on one row and up on another of the same column."""
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self._pressed = self.indexAt(event.position().toPoint())
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        pressed = getattr(self, "_pressed", QModelIndex())
+        self._pressed = QModelIndex()
+        released = self.indexAt(event.position().toPoint())
+        super().mouseReleaseEvent(event)
+        if pressed.isValid() and released.isValid() and released.column() == pressed.column() \
+                and released.row() != pressed.row():
+            self.dragged.emit(pressed.column(), pressed.row(), released.row())
 
     def paintEvent(self, event: QPaintEvent) -> None:
         model = self.model()
@@ -86,6 +103,7 @@ class LadderWidget(QWidget):
     """Header (account, symbol, pin, one-click switch, quantity), position line, status line, the grid."""
 
     level_clicked = Signal(str, Decimal)
+    level_dragged = Signal(str, Decimal, Decimal)
     cancel_symbol_requested = Signal()
     account_chosen = Signal(str)
 
@@ -118,6 +136,7 @@ class LadderWidget(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(18)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.clicked.connect(self._on_clicked)
+        self.table.dragged.connect(self._on_dragged)
         self.centre_button.clicked.connect(self.centre)
         self.account_combo.activated.connect(lambda _: self.account_chosen.emit(self.account_combo.currentText()))
         self._build()
@@ -190,6 +209,11 @@ class LadderWidget(QWidget):
         column = COLUMNS[index.column()]
         if column in ("buy", "sell"):
             self.level_clicked.emit(column, self.model.price_of_row(index.row()))
+
+    def _on_dragged(self, column: int, from_row: int, to_row: int) -> None:
+        key = COLUMNS[column]
+        if key in ("buy", "sell"):
+            self.level_dragged.emit(key, self.model.price_of_row(from_row), self.model.price_of_row(to_row))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
