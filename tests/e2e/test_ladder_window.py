@@ -145,8 +145,8 @@ async def test_ib_depth_then_an_armed_click_places_a_limit_a_drag_moves_it_and_a
                 moved = expected.bids[5].price
                 drag_level(window, level, moved, "buy")
                 await until(lambda: sim_order.limit_price == moved, "the order moved at the simulator")
-                await until(lambda: (ladder_cell(window, moved, "buy"), ladder_cell(window, level, "buy")) == ("10", ""),
-                            "the own order on its new level")
+                shown = lambda: (ladder_cell(window, moved, "buy"), ladder_cell(window, level, "buy"))  # noqa: E731
+                await until(lambda: shown() == ("10", ""), "the own order on its new level")
                 level = moved
 
                 click_level(window, level, "buy")
