@@ -1,4 +1,4 @@
-"""DepthService: ask an account's broker for a symbol's market depth on behalf of views, counting who watches.
+"""DepthService: ask an account's broker for a symbol's market depth (and its tape) for views, counting who watches.
 
 Views never touch an adapter (DESIGN rule 4): a ladder asks here, and the books arrive as DepthBook events on
 the bus (the GUI's frame feed hands them out per frame). Several views of the same symbol on the same account
@@ -13,6 +13,7 @@ from collections import Counter
 from core.domain import AccountId, ConnectionState, Instrument
 from core.ports.depth_feed import DepthFeed
 from core.ports.errors import BrokerError
+from core.ports.time_and_sales import TimeAndSales
 from core.services.session import TradingSession
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ class DepthService:
     def __init__(self, session: TradingSession) -> None:
         self._session = session
         self._watchers: Counter[tuple[AccountId, str]] = Counter()
+        self._tapes: Counter[tuple[AccountId, str]] = Counter()
 
     def has_depth(self, account_id: AccountId) -> bool:
         """True when the account's broker can stream depth (the DepthFeed capability)."""
@@ -47,6 +49,33 @@ class DepthService:
             self._watchers[key] -= 1
             return f"No market depth from {account_id}: {exc} Top of book only."
         return ""
+
+    async def watch_tape(self, account_id: AccountId, instrument: Instrument) -> str:
+        """Ask for instrument's trade prints on account; return "" when asked, else why there is no tape."""
+        adapter = self._session.account(account_id).adapter
+        if not isinstance(adapter, TimeAndSales):
+            return f"{account_id} reports no time and sales."
+        key = (account_id, instrument.symbol)
+        self._tapes[key] += 1
+        if self._tapes[key] == 1:
+            try:
+                await adapter.subscribe_tape(instrument)
+            except BrokerError as exc:
+                self._tapes[key] -= 1
+                return f"No time and sales from {account_id}: {exc}"
+        return ""
+
+    async def unwatch_tape(self, account_id: AccountId, symbol: str) -> None:
+        """One view stops showing symbol's prints on account; the last one ends the broker's request."""
+        key = (account_id, symbol)
+        if self._tapes[key] <= 0:
+            return
+        self._tapes[key] -= 1
+        if self._tapes[key] == 0:
+            del self._tapes[key]
+            adapter = self._session.account(account_id).adapter
+            if isinstance(adapter, TimeAndSales):
+                await adapter.unsubscribe_tape(symbol)
 
     async def unwatch(self, account_id: AccountId, symbol: str) -> None:
         """One view stops showing symbol's depth on account; the last one ends the broker's request."""

@@ -35,7 +35,7 @@ from core.services.depth import DepthService
 from core.services.session import ConfirmRequired, OrderRefused
 from gui.async_op import run_op
 from gui.controllers.orders import describe
-from gui.frame_feed import AccountWatch, DepthWatch, PositionKey, PositionWatch, QuoteWatch
+from gui.frame_feed import AccountWatch, DepthWatch, PositionKey, PositionWatch, QuoteWatch, TradeWatch
 from gui.widgets.held_confirm import ask_held_confirm
 from gui.widgets.ladder.model import LadderModel
 from gui.widgets.ladder.widget import LadderWidget
@@ -73,6 +73,8 @@ class LadderController(QObject):
         self._quote_watch: QuoteWatch | None = None
         self._order_watch: AccountWatch[ClientOrderId, Order] | None = None
         self._position_watch: PositionWatch | None = None
+        self._trade_watch: TradeWatch | None = None
+        window.bridge.flusher.register(self.widget.tape_model)
         self._depth = DepthService(self._session)
         self._depth_of: tuple[AccountId, str] | None = None
         self.widget.level_clicked.connect(self.on_level_clicked)
@@ -120,6 +122,7 @@ class LadderController(QObject):
         self.widget.symbol_label.setText(f"{symbol}  ·  tick {instrument.tick_size.normalize():f}")
         self.widget.show_status("")
         self.model.reset(instrument.tick_size, instrument.price_places)
+        self.widget.tape_model.clear(instrument.price_places)
         self._orders = {o.client_order_id: o for o in self._session.oms.working(self.account) if o.symbol == symbol}
         self._position = self._session.portfolio.position(self.account, symbol)
         self._quote = self._session.view.latest_quote(symbol, account)
@@ -130,6 +133,7 @@ class LadderController(QObject):
         self._show_position()
         if old is not None:
             run_op(self._window.reporter, "Stop depth", self._depth.unwatch(*old))
+            run_op(self._window.reporter, "Stop time and sales", self._depth.unwatch_tape(*old))
         self._subscribe_depth(instrument)
 
     def _watch(self, account: str, symbol: str) -> None:
@@ -139,9 +143,13 @@ class LadderController(QObject):
         self._quote_watch = feed.watch_quotes([symbol], self._on_quotes, feed=account, paint_with=model)
         self._order_watch = feed.watch_orders(self._on_orders, account=AccountId(account), paint_with=model)
         self._position_watch = feed.watch_positions(self._on_positions, account=AccountId(account), paint_with=model)
+        tape = self.widget.tape_model
+        self._trade_watch = feed.watch_trades([symbol], lambda prints: tape.add(prints.values()), feed=account,
+                                              paint_with=tape)
 
     def _cancel_watches(self) -> None:
-        for watch in (self._depth_watch, self._quote_watch, self._order_watch, self._position_watch):
+        for watch in (self._depth_watch, self._quote_watch, self._order_watch, self._position_watch,
+                      self._trade_watch):
             if watch is not None:
                 watch.cancel()
 
@@ -156,10 +164,15 @@ class LadderController(QObject):
 
         run_op(self._window.reporter, f"Depth {self.symbol}", self._depth.watch(self.account, instrument),
                on_success=answered)
+        tape_label = self.widget.tape_label
+        tape_label.setText(f"Time and sales of {instrument.symbol} on {self.account}")
+        run_op(self._window.reporter, f"Time and sales {self.symbol}", self._depth.watch_tape(self.account, instrument),
+               on_success=lambda note: tape_label.setText(note) if note else None)
 
     async def _unsubscribe_depth(self) -> None:
         if self._depth_of is not None:
             await self._depth.unwatch(*self._depth_of)
+            await self._depth.unwatch_tape(*self._depth_of)
 
     def _on_depth(self, books: Mapping[str, DepthBook]) -> None:
         book = books.get(self.symbol)

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QMessageBox, QPushButton, QTableView, QWidget
 
 from core.domain import AccountId, OrderStatus, Side
 from core.domain.depth import DepthBook
+from core.domain.tape import TradePrint
 from core.services.risk.limits import DEFAULT_LIMITS, RiskConfig
 from core.storage.settings import AccountSettings, SettingsStore
 from gui.widgets.ladder.model import COLUMNS
@@ -218,3 +219,23 @@ async def test_esc_cancels_this_symbols_orders_on_this_account_after_a_confirm(t
         box.button(QMessageBox.StandardButton.Yes).click()
         await until(lambda: not [o for o in window.session.oms.orders(PAPER) if o.is_working], "both canceled")
         await until(lambda: ladder_cell(window, bid - 3 * tick, "buy") == "", "the levels empty")
+
+
+@pytest.mark.slow
+async def test_time_and_sales_lists_the_paper_markets_trades_newest_first(tmp_path: Path) -> None:
+    write_paper_settings(tmp_path, tick_interval_s=0.05)
+    async with open_window(tmp_path) as window:
+        prints: list[TradePrint] = []
+        window.session.bus.subscribe(TradePrint, lambda p: prints.append(p) if p.symbol == "AAPL" else None)
+        await pick_in_watchlist(window, "AAPL")
+        tape = window.findChild(QTableView, "ladderView.tape")
+        await until(lambda: len(prints) >= 3, "three AAPL trades")
+        await until(lambda: (window.bridge.flusher.flush_now(), tape.model().rowCount())[1] >= 3, "the tape")
+        model = tape.model()
+        shown = [(model.index(r, 1).data(), model.index(r, 2).data(), model.index(r, 3).data())
+                 for r in range(model.rowCount())]
+        assert len(shown) == len(prints)  # every print since the ladder asked, none conflated away
+        newest = list(reversed(prints))[:3]
+        assert shown[:3] == [(f"{p.price:.2f}", f"{p.size.normalize():f}",
+                              "" if p.aggressor is None else p.aggressor.value.capitalize()) for p in newest]
+        assert all(p.source == PAPER for p in prints)

@@ -42,8 +42,11 @@ from core.domain import (
     OrderStatus,
     Price,
     Quantity,
+    Quote,
+    Side,
 )
 from core.domain.funds import AccountFunds
+from core.domain.tape import TradePrint
 from core.ports.broker import (
     BrokerOrderState,
     BrokerPosition,
@@ -97,6 +100,8 @@ class PaperBroker:
         OrderCancelRejected(client_order_id, reason), OrderModifyRejected(client_order_id, reason):
             the order is no longer working, or the change is invalid.
         AccountUpdated(account_id, cash): after fills, and once on connect.
+        TradePrint(symbol, source, price, size, aggressor): each trade the market prints in a symbol asked for
+            (TimeAndSales); the aggressor is the side whose touch it printed at.
         DepthBook(symbol, source, bids, asks): the paper book of each symbol with depth subscribed (DepthFeed),
             every tick and after each of the account's own orders changes it (see depth.py).
     """
@@ -141,6 +146,8 @@ class PaperBroker:
         self._market = Market(listed, prices, config.seed, closes=closes, source=self.account_id)
         self._subscribed: set[str] = set()
         self._depth: dict[str, int] = {}
+        self._tape: dict[str, Decimal | None] = {}
+        """Symbols whose trades are published, with the session volume last seen (a trade adds to it)."""
         self._search = InstrumentSearch(self.account_id, listed)
         self._connected = False
         self._task: asyncio.Task[None] | None = None
@@ -219,6 +226,29 @@ class PaperBroker:
     async def unsubscribe_depth(self, symbol: str) -> None:
         """Stop publishing symbol's paper book (DepthFeed)."""
         self._depth.pop(symbol, None)
+
+    async def subscribe_tape(self, instrument: Instrument) -> None:
+        """Publish a TradePrint for each trade the paper market prints in instrument (TimeAndSales)."""
+        if instrument.symbol not in self._instruments:
+            raise InvalidInstrument(f"The paper account does not list {instrument.symbol}.")
+        self._tape.setdefault(instrument.symbol, self._market.quote(instrument.symbol).volume)
+
+    async def unsubscribe_tape(self, symbol: str) -> None:
+        """Stop publishing symbol's trades (TimeAndSales)."""
+        self._tape.pop(symbol, None)
+
+    def _publish_prints(self, quotes: Sequence[Quote]) -> None:
+        tape = self._tape
+        for quote in quotes:
+            if quote.symbol not in tape:
+                continue
+            before, after = tape[quote.symbol], quote.volume
+            tape[quote.symbol] = after
+            if before is None or after is None or after <= before or quote.last is None:
+                continue
+            aggressor = Side.BUY if quote.last == quote.ask else Side.SELL if quote.last == quote.bid else None
+            self._sink(TradePrint(quote.symbol, self.account_id, quote.last, after - before, aggressor,
+                                  ts=self._clock.now()))
 
     def _publish_depth(self, symbol: str) -> None:
         rows = self._depth.get(symbol)
@@ -372,6 +402,8 @@ class PaperBroker:
         self._quotes([quote for quote in quotes if quote.symbol in subscribed])
         for symbol in self._depth:
             self._publish_depth(symbol)
+        if self._tape:
+            self._publish_prints(quotes)
         if outcomes or self._changed:
             self._commit(self._settle(outcomes))
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.widgets.ladder.model import COLUMNS, LadderModel
+from gui.widgets.ladder.tape import TapeModel
 
 PRESETS = (1, 5, 10, 100)
 VISIBLE_LEVELS = 40
@@ -107,10 +108,19 @@ class LadderWidget(QWidget):
     cancel_symbol_requested = Signal()
     account_chosen = Signal(str)
 
-    def __init__(self, model: LadderModel, parent: QWidget | None = None) -> None:
+    def __init__(self, model: LadderModel, parent: QWidget | None = None, tape: TapeModel | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("ladderView")
         self.model = model
+        self.tape_model = tape or TapeModel(self)
+        self.tape = QTableView(objectName="ladderView.tape")
+        self.tape.setModel(self.tape_model)
+        self.tape.verticalHeader().setVisible(False)
+        self.tape.verticalHeader().setDefaultSectionSize(16)
+        self.tape.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.tape.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.tape.setMaximumHeight(140)
+        self.tape_label = QLabel("Time and sales", objectName="ladderView.tapeStatus")
         self.account_combo = QComboBox(objectName="ladderView.account")
         self.symbol_label = QLabel("Pick a symbol in the watchlist", objectName="ladderView.symbol")
         self.pin_box = QCheckBox("Pin", objectName="ladderView.pin")
@@ -169,6 +179,8 @@ class LadderWidget(QWidget):
         layout.addWidget(self.depth_label)
         layout.addWidget(self.status_label)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.tape_label)
+        layout.addWidget(self.tape)
 
     @property
     def armed(self) -> bool:
