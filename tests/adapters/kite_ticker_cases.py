@@ -15,7 +15,9 @@ from core.adapters.kite.adapter import KiteBroker
 from core.adapters.kite.config import KiteConfig
 from core.domain import AccountId, ConnectionChanged, ConnectionState, LogMessage, OrderAccepted, OrderStatus, Quote
 from core.domain.depth import DepthBook
+from core.domain.tape import TradePrint
 from core.ports.depth_feed import DepthFeed
+from core.ports.time_and_sales import TimeAndSales
 from tests.adapters.contract import BrokerContract, ContractSubject, EventRecorder
 from tests.sims.kite import KiteSimulator
 from tests.sims.kite.testing import sim_credentials, sim_fixture, sim_settings
@@ -71,6 +73,10 @@ class TestKiteTicker:
                 (top_bid.price - i * infy.tick, top_bid.size * (i + 1), i + 1) for i in range(5)]
             assert [(lv.price, lv.size, lv.orders) for lv in book.asks] == [
                 (top_ask.price + i * infy.tick, top_ask.size * (i + 1), i + 1) for i in range(5)]
+            assert isinstance(adapter, TimeAndSales)
+            await adapter.subscribe_tape(infy.instrument())
+            trade = await events.wait_for(TradePrint, lambda t: t.symbol == "INFY")
+            assert trade.source == "KITE-T" and trade.size > 0 and trade.price > 0
         finally:
             await adapter.disconnect()
 

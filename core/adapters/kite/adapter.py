@@ -15,7 +15,7 @@ from kiteconnect import exceptions as kite_errors
 
 from core.adapters.kite.config import KiteConfig
 from core.adapters.kite.credentials import AccessToken, KiteCredentials
-from core.adapters.kite.depth import no_depth_note, parse_depth
+from core.adapters.kite.depth import KiteMarketDepth, no_depth_note
 from core.adapters.kite.funds import parse_funds
 from core.adapters.kite.instruments import InstrumentsFile, catalog_of
 from core.adapters.kite.parsing import (
@@ -88,6 +88,7 @@ class KiteBroker:
         LogMessage(level, text): ticker drops and reconnects, worded for the trader.
         DepthBook(symbol, source, bids, asks): the 5-level book of each full-mode tick of a symbol with depth
             subscribed (DepthFeed); one with a note, and no levels, when the ticker is not in full mode.
+        TradePrint(symbol, source, price, size, aggressor): a tick whose volume grew, for symbols asked (TimeAndSales).
     """
 
     kind: str = "kite"
@@ -112,7 +113,7 @@ class KiteBroker:
         self._catalog_day: str = ""
         self._symbols_by_token: dict[int, str] = {}
         self._subscribed: dict[str, Instrument] = {}
-        self._depth: set[str] = set()
+        self._market_depth = KiteMarketDepth(self.account_id)
         self._updates = asyncio.Lock()
         self._background: set[asyncio.Task[Any]] = set()
         self.login_required = False
@@ -365,11 +366,21 @@ class KiteBroker:
             return
         if instrument.symbol not in self._subscribed:
             await self.subscribe([instrument])
-        self._depth.add(instrument.symbol)
+        self._market_depth.depth.add(instrument.symbol)
 
     async def unsubscribe_depth(self, symbol: str) -> None:
         """Stop publishing symbol's book (its quotes stream on) (DepthFeed)."""
-        self._depth.discard(symbol)
+        self._market_depth.depth.discard(symbol)
+
+    async def subscribe_tape(self, instrument: Instrument) -> None:
+        """Publish a TradePrint for each tick of instrument whose volume grew (TimeAndSales)."""
+        if instrument.symbol not in self._subscribed:
+            await self.subscribe([instrument])
+        self._market_depth.tape.setdefault(instrument.symbol, None)
+
+    async def unsubscribe_tape(self, symbol: str) -> None:
+        """Stop publishing symbol's trades (TimeAndSales)."""
+        self._market_depth.tape.pop(symbol, None)
 
     async def snapshot(self, fills_since: datetime | None = None) -> BrokerSnapshot:
         """Return Kite's funds, net positions, today's orders and trades (since fills_since)."""
@@ -575,9 +586,8 @@ class KiteBroker:
             symbol = self._symbols_by_token.get(int(tick.get("instrument_token", 0)))
             if symbol is not None and symbol in self._subscribed:
                 quotes.append(parse_tick(tick, symbol, self.account_id))
-                book = parse_depth(tick, symbol, self.account_id, utc_now()) if symbol in self._depth else None
-                if book is not None:
-                    self._sink(book)
+                for event in self._market_depth.on_tick(tick, symbol, utc_now()):
+                    self._sink(event)
         if quotes:
             self._quotes(quotes)
 
