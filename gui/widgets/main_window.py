@@ -129,7 +129,9 @@ class MainWindow(QMainWindow):
             self._banners.setContentsMargins(0, 0, 0, 0)
             self._banners.setSpacing(0)
             self.setMenuWidget(strip)
+            strip.show()  # a banner may come after the window is shown (the keyring is settled after the first paint)
         self._banners.addWidget(banner)
+        banner.show()
 
     def add_tool_action(self, text: str, name: str, shortcut: str, slot: Any) -> QAction:
         """Add an action (with its hotkey) to the toolbar; the composition root adds the ones widgets cannot build."""

@@ -78,6 +78,8 @@ class OrderTicketWidget(QWidget):
         self._close: CloseIntent | None = None
         self._armed = True
         self._quiet = 0
+        self._stale = False
+        """A field changed inside _quietly: refresh once when the change is over, not once per field."""
         self._priced_symbol: str | None = None
         self._confirm: OrderConfirmDialog | None = None
         self._pending: OrderRequest | None = None
@@ -377,12 +379,19 @@ class OrderTicketWidget(QWidget):
 
     @contextmanager
     def _quietly(self) -> Iterator[None]:
-        """Change fields for the trader (a click, a send): not an edit that re-arms the ticket."""
+        """Change fields for the trader (a click, a send): not an edit that re-arms the ticket.
+
+        The ticket is brought up to date once at the end (a prefill sets up to five fields; each refresh
+        re-polishes the send button's style).
+        """
         self._quiet += 1
         try:
             yield
         finally:
             self._quiet -= 1
+            if not self._quiet and self._stale:
+                self._stale = False
+                self._refresh()
 
     def _quote(self) -> Quote | None:
         symbol, account = self._lookup()[0], self.current_account()
@@ -496,9 +505,11 @@ class OrderTicketWidget(QWidget):
         if close is not None and (close.account, close.symbol, close.side) != (
                 self.current_account(), self._lookup()[0], self._side()):
             self._close = None  # another account, symbol or side: an ordinary order from now on
-        if not self._quiet:
+        if self._quiet:
+            self._stale = True
+        else:
             self._armed = True
-        self._refresh()
+            self._refresh()
         self._live_timer.start()
 
     def _on_type_changed(self, _index: int) -> None:

@@ -65,8 +65,11 @@ def test_click_to_wire_reaches_the_tws_simulator_and_the_paper_ack() -> None:
             continue
         assert ib["orders"] == 8 and ib["wire_stamps"] == 8 and ib["refused"] == 0, ib  # a refusal says why
         assert {"click_to_wire_p99_ms", "click_to_socket_p99_ms", "click_to_ack_p99_ms"} <= set(ib)
+        assert {"journal_commit_p99_ms", "bare_fdatasync_p99_ms", "click_to_wire_minus_commit_p99_ms"} <= set(ib)
+        assert ib["journal_commit_p50_ms"] > 0 and ib["bare_fdatasync_p50_ms"] > 0  # each order's commit was timed
     paper = by_variant["ticket->paper"]
     assert paper["orders"] == 8 and paper["refused"] == 0, paper
+    assert {"journal_commit_p99_ms", "bare_fdatasync_p99_ms", "click_to_ack_minus_commit_p99_ms"} <= set(paper)
     for sustained in (by_variant["sustained->paper1"], by_variant["sustained->paper64"]):
         assert sustained["orders"] == sustained["accepted"] == 20 and sustained["orders_per_s"] > 0
 
@@ -85,6 +88,7 @@ def test_startup_reports_first_paint_and_memory() -> None:
     (record,) = _run("bench.startup", "--runs", "1", "--symbols", "50", "--stream-seconds", "0.2")
     assert record["bench"] == "startup" and record["runs"] == 1
     assert {"first_paint_median_ms", "rss_idle_mb", "rss_streaming_mb", "peak_rss_mb"} <= set(record)
+    assert record["bytecode_cache"] is True and record["first_paint_cpu_median_ms"] > 0
     assert record["streamed_quotes"] > 0
 
 

@@ -35,6 +35,7 @@ from core.services.risk.recent import RecentOrder, RecentOrders
 from core.services.working_orders import WorkingOrders
 
 _SEVERITY = {TradingState.ACTIVE: 0, TradingState.REDUCING: 1, TradingState.HALTED: 2}
+_NORMAL = (TradingState.ACTIVE, "Trading normally.")
 _MEMORY_S = 60.0
 MARK_WATCH_S = 0.05
 """How long marks from quotes gather before the daily-loss watch takes them in (orders never wait for it)."""
@@ -141,13 +142,12 @@ class RiskEngine:
 
     def state(self, account_id: AccountId | None = None) -> tuple[TradingState, str]:
         """Return the effective state of an account (or the global one, for None) and why."""
-        holds = list(self._holds[None].values())
-        if account_id is not None:
-            holds = list(self._holds.get(account_id, {}).values()) + holds
-        worst = (TradingState.ACTIVE, "Trading normally.")
-        for hold in holds:
-            if _SEVERITY[hold[0]] > _SEVERITY[worst[0]]:
-                worst = hold
+        worst, severity = _NORMAL, 0  # every order asks three times: no lists, usually no holds at all
+        for holds in (self._holds.get(account_id) if account_id is not None else None, self._holds[None]):
+            if holds:
+                for hold in holds.values():
+                    if _SEVERITY[hold[0]] > severity:
+                        worst, severity = hold, _SEVERITY[hold[0]]
         return worst
 
     def hold(self, account_id: AccountId | None, cause: HoldCause, state: TradingState, reason: str) -> None:
