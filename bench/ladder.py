@@ -52,7 +52,7 @@ def _ladder(parent: Any = None) -> tuple[Any, Any]:
     model = LadderModel()
     model.reset(Decimal("0.01"), 2)
     widget = LadderWidget(model, parent)
-    widget.resize(420, 160 + VISIBLE_LEVELS * 18)
+    widget.resize(420, 340 + VISIBLE_LEVELS * 18)  # header, position and tape lines, then the levels
     widget.show()
     return model, widget
 
@@ -114,7 +114,6 @@ async def _storm(window: Any) -> dict[str, Any]:
         watch = feed.watch_depth([symbol], on_frame, feed="BENCH", paint_with=model)
         ladders.append((model, widget, watch))
     books = [[_book(s, 10_000 + k % 7, "BENCH", seed=k) for k in range(50)] for s in symbols]
-    per_ms = DEPTH_PER_S // 1000
     sent = 0
     start = now()
 
@@ -143,7 +142,6 @@ async def _storm(window: Any) -> dict[str, Any]:
         watch.cancel()
         window.bridge.flusher.unregister(_model)
         widget.close()
-    del per_ms
     return {"bench": "ladder_depth_storm", "ladders": LADDERS, "depth_per_s_target": DEPTH_PER_S,
             "depth_per_s_sent": round(sent / elapsed), "seconds": round(elapsed, 2),
             "gui_busy_max_ms": ms(max(beat.gaps)), "gui_busy_p99_ms": ms(percentile(beat.gaps, 0.99)),
@@ -247,15 +245,17 @@ def run() -> list[dict[str, Any]]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sim", metavar="STAMP_FILE", help=argparse.SUPPRESS)
+    parser.add_argument("--repaints", type=int, default=REPAINTS)
+    parser.add_argument("--storm-seconds", type=float, default=STORM_S)
+    parser.add_argument("--clicks", type=int, default=CLICKS)
     args = parser.parse_args(argv)
     if args.sim:
         stamping_sim.serve(args.sim, _stamp_place)
         return
-    started = time.time()
+    globals().update(REPAINTS=args.repaints, STORM_S=args.storm_seconds, CLICKS=min(args.clicks, 190))
     for record in run():
         record["machine"] = machine()
         emit(record)
-    del started
 
 
 if __name__ == "__main__":
