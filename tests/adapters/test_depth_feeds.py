@@ -14,7 +14,9 @@ from core.adapters.paper.adapter import PaperBroker
 from core.adapters.paper.config import PaperConfig
 from core.domain import AccountId, Order, OrderType, Side
 from core.domain.depth import DepthBook
+from core.domain.tape import TradePrint
 from core.ports.depth_feed import DepthFeed
+from core.ports.time_and_sales import TimeAndSales
 from core.services.bus import EventBus
 from tests.adapters import ib_desk
 from tests.adapters.ib_desk import ACCOUNT, Desk
@@ -92,3 +94,21 @@ async def test_ib_depth_matches_the_simulators_book_and_a_fourth_request_gets_er
     finally:
         await desk.close()
 
+
+
+async def test_ib_time_and_sales_publishes_each_trade_the_simulator_prints(tmp_path: Path) -> None:
+    simulator = TwsSimulator(tick_interval_s=0.05)
+    await simulator.start()
+    desk = Desk(simulator, tmp_path, symbols=["AAPL"])
+    await desk.session.connect(ACCOUNT)
+    try:
+        adapter = desk.adapter
+        assert isinstance(adapter, TimeAndSales)
+        (aapl,) = adapter.instruments()
+        await adapter.subscribe_tape(aapl)
+        first = await desk.events.wait_for(TradePrint, lambda t: t.symbol == "AAPL")
+        assert first.source == ACCOUNT and first.size > 0 and first.price > 0
+        assert [m for m in simulator.requests if m[1][0] == "97" and m[1][14] == "AllLast"]
+    finally:
+        await desk.close()
+        await simulator.stop()

@@ -25,6 +25,7 @@ from tests.sims.tws.market import DEFAULT_LISTINGS, Listing, SimMarket
 from tests.sims.tws.messages import ASK, BID, CLOSE, LAST, VOLUME, Encoder
 from tests.sims.tws.orders import PRICE_VARIATION, OrderBook, SimExecution, SimOrder, SimReject
 from tests.sims.tws.protocol import Field, ProtocolError, encode, read_greeting, read_message
+from tests.sims.tws.tape import TapeRequests
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ class ClientConnection:
     pnl: dict[int, str] = field(default_factory=dict)
     pnl_single: dict[int, tuple[str, int]] = field(default_factory=dict)
     depth: dict[int, DepthSubscription] = field(default_factory=dict)
+    tape: dict[int, tuple[str, int]] = field(default_factory=dict)
 
     def send(self, fields: list[Field]) -> None:
         if not self.writer.is_closing():
@@ -68,7 +70,7 @@ class ClientConnection:
             transport.abort()
 
 
-class TwsSimulator(DepthRequests, AccountRequests, ImpoliteRequests):
+class TwsSimulator(DepthRequests, TapeRequests, AccountRequests, ImpoliteRequests):
     """The simulated TWS: `await start()`, read `port`, connect ib_async to it, `await stop()`."""
 
     def __init__(
@@ -508,6 +510,7 @@ class TwsSimulator(DepthRequests, AccountRequests, ImpoliteRequests):
 
     def _tick(self) -> None:
         for quote in self.market.step():
+            self.send_prints(quote)
             if not self.faults.rest_orders:
                 self._settle_outcomes(self.book.match(quote))
             for conn in list(self._sockets):
@@ -549,7 +552,7 @@ _HANDLERS = {
     87: TwsSimulator._req_head_timestamp,
     90: TwsSimulator._ignore,
     97: TwsSimulator._req_tick_by_tick,
-    98: TwsSimulator._ignore,
+    98: TwsSimulator._cancel_tick_by_tick,
     2: TwsSimulator._cancel_mkt_data,
     3: TwsSimulator._place_order,
     4: TwsSimulator._cancel_order,
