@@ -152,6 +152,7 @@ async def test_kite_funds_are_the_kite_simulators_margins(tmp_path: Path) -> Non
             QTest.keyClick(redirect, Qt.Key.Key_Return)
             await until(lambda: window.session.account(KITE).trading.value == "ACTIVE", "KITE-1 to be active")
 
+            window.watchlists.set_reference_feed(str(KITE), "PAPER-1")  # no Kite ticker here: priced from paper
             order = await window.session.submit(OrderRequest(KITE, "INFY", Side.BUY, "3", OrderType.MARKET))
             await until(lambda: order.status is OrderStatus.FILLED, "the Kite order to fill")
             margins = simulator.exchange.margins()["equity"]
