@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 STALE_AFTER_S = 5.0
 """Depth is stale when quotes kept coming this long after its last book (the depth stream stopped)."""
 STALE_CHECK_MS = 500
+LADDER_WIDTH = 340
+"""The dock's first width: the positions grid in the middle keeps the rest."""
 
 
 class LadderController(QObject):
@@ -60,6 +62,7 @@ class LadderController(QObject):
         self.widget = LadderWidget(self.model)
         self.widget.account_combo.addItems([str(a) for a in self._session.view.account_ids()])
         self.dock = window.add_dock("Ladder", "dock.ladder", self.widget, Qt.DockWidgetArea.RightDockWidgetArea)
+        window.resizeDocks([self.dock], [LADDER_WIDTH], Qt.Orientation.Horizontal)
         self.account: AccountId | None = None
         self.symbol = ""
         self._orders: dict[ClientOrderId, Order] = {}
