@@ -56,9 +56,9 @@ async def test_unserved_market_data_is_refused_with_tws_errors_not_silence(ib: I
     contract = await aapl(ib)
     errors: list[int] = []
     ib.errorEvent += lambda req_id, code, message, contract_: errors.append(code)
-    ib.reqMktDepth(contract)
-    ib.reqTickByTickData(contract, "Last")
-    await answered(_until(lambda: {10092, 10189} <= set(errors)))  # history is served: see test_ib_history.py
+    depth = ib.reqMktDepth(contract)  # served since the ladder (tests/sims/tws/depth.py)
+    ib.reqTickByTickData(contract, "BidAsk")  # trades (Last, AllLast) are served: tests/sims/tws/tape.py
+    await answered(_until(lambda: {10189} <= set(errors) and len(depth.domBids) > 0))  # history: test_ib_history.py
     assert await answered(ib.reqMktDepthExchangesAsync()) == []
 
 
