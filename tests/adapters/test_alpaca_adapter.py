@@ -183,3 +183,24 @@ async def test_wrong_keys_fail_the_connect_with_what_to_do(sim: AlpacaSimulator)
     adapter = create(ACCOUNT, sim_settings(sim, credentials=lambda: ("PKWRONG", "nope")), events)
     with pytest.raises(AuthenticationFailed, match="API key"):
         await adapter.connect()
+
+
+async def test_a_504_after_booking_is_settled_by_our_id_not_resent(broker: tuple[AlpacaBroker, EventRecorder],
+                                                                   sim: AlpacaSimulator) -> None:
+    adapter, events = broker
+    sim.exchange.faults.gateway_timeouts = 1
+    order = aapl(sim, "150.00")
+    await adapter.submit(order)
+    assert [e.client_order_id for e in events.of_type(OrderAccepted)] == [order.client_order_id]
+    assert posts(sim) == 1 and len(sim.exchange.orders) == 1
+
+
+async def test_more_fills_than_one_page_all_arrive(broker: tuple[AlpacaBroker, EventRecorder],
+                                                   sim: AlpacaSimulator) -> None:
+    adapter, events = broker
+    orders = [aapl(sim, None, "1", order_type=OrderType.MARKET) for _ in range(105)]
+    for order in orders:
+        await adapter.submit(order)
+    for order in orders:
+        await events.wait_for(OrderFilled, lambda e, o=order: e.client_order_id == o.client_order_id, timeout=20)
+    assert len({e.fill.trade_id for e in events.of_type(OrderFilled)}) == 105

@@ -40,6 +40,7 @@ from core.adapters.alpaca.config import LIVE_NOT_CONFIRMED, AlpacaConfig
 from core.adapters.alpaca.parsing import (
     ENDED,
     ApiFailure,
+    alpaca_time,
     order_fields,
     parse_cash,
     parse_fill,
@@ -90,6 +91,10 @@ Credentials = Callable[[], tuple[str | None, str | None]]
 REQUESTS = {OrderType.MARKET: MarketOrderRequest, OrderType.LIMIT: LimitOrderRequest, OrderType.STOP: StopOrderRequest,
             OrderType.STOP_LIMIT: StopLimitOrderRequest}
 ORDER_PAGE = 500
+FILL_PAGE = 100
+"""Alpaca's largest page of account activities."""
+FILL_OVERLAP = timedelta(seconds=5)
+"""Each poll asks for fills from this long before the newest one seen; seen trade ids drop the repeats."""
 
 
 class _TimedSession(requests.Session):
@@ -141,6 +146,7 @@ class AlpacaBroker:
         self._tracked: dict[ClientOrderId, Tracked] = {}
         self._by_broker_id: dict[str, Tracked] = {}
         self._seen_fills: set[str] = set()
+        self._fills_after: datetime | None = None
         self._poller: asyncio.Task[None] | None = None
         self._updates = asyncio.Lock()
         self.account: Mapping[str, Any] = {}
@@ -416,9 +422,17 @@ class AlpacaBroker:
                                                                           after=since, direction=Sort.ASC)))
 
     async def _fills(self, after: datetime | None) -> list[Mapping[str, Any]]:
-        params: dict[str, Any] = {"direction": "asc", "page_size": 100}
-        params["after"] = (after or datetime.now(UTC) - timedelta(days=1)).isoformat()
-        return list(await self._rest(self._trading.get, "/account/activities/FILL", params) or [])
+        """Return the FILL activities after `after` (default: the last day), oldest first, every page of them."""
+        since = (after or datetime.now(UTC) - timedelta(days=1)).isoformat()
+        out: list[Mapping[str, Any]] = []
+        while True:
+            params: dict[str, Any] = {"direction": "asc", "page_size": FILL_PAGE, "after": since}
+            if out:
+                params["page_token"] = str(out[-1]["id"])
+            page = list(await self._rest(self._trading.get, "/account/activities/FILL", params) or [])
+            out.extend(page)
+            if len(page) < FILL_PAGE:
+                return out
 
     # --- order tracking (on the loop) ----------------------------------------------------------------
 
@@ -513,6 +527,9 @@ class AlpacaBroker:
             if tracked is not None and not tracked.accepted and raw.get("status") != "rejected":
                 self._accept(tracked, raw)
         new = [a for a in fills if self._on_fill(a)]
+        times = [t for a in fills if (t := alpaca_time(a.get("transaction_time"))) is not None]
+        if times:
+            self._fills_after = max([*times, *([self._fills_after] if self._fills_after else [])]) - FILL_OVERLAP
         for raw in ended:
             self._on_order(raw)
         return bool(new)
@@ -524,7 +541,7 @@ class AlpacaBroker:
                 await self._poll_quotes()
                 async with self._updates:
                     orders = await self._orders(self._trading)
-                    fills = await self._fills(None)
+                    fills = await self._fills(self._fills_after)
                     new = self._apply(orders, fills)
                 if new:
                     self.account = await self._rest(self._trading.get_account)

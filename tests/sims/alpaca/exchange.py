@@ -66,6 +66,8 @@ class AlpacaFaults:
     rate_limited: int = 0
     pdt: int = 0
     wash_trade: int = 0
+    gateway_timeouts: int = 0
+    """The next n orders are booked, then answered 504 (alpaca-py would resend them on its own)."""
     answer_delay_s: float = 0.0
     """POST /v2/orders books the order, then answers this late (a lost or late acknowledgement)."""
 

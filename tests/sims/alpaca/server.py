@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -106,6 +107,10 @@ class AlpacaSimulator:
 
     async def _submit(self, request: web.Request) -> web.StreamResponse:
         order = self.exchange.submit(await self._body(request))
+        if self.exchange.faults.gateway_timeouts > 0:
+            self.exchange.faults.gateway_timeouts -= 1
+            return web.Response(status=504, text="<html><body><h1>504 Gateway Time-out</h1></body></html>",
+                                content_type="text/html")
         if self.exchange.faults.answer_delay_s > 0:
             await asyncio.sleep(self.exchange.faults.answer_delay_s)
         return self._json(order)
@@ -142,9 +147,18 @@ class AlpacaSimulator:
         return self._json(answers, status=207)
 
     async def _fills(self, request: web.Request) -> web.StreamResponse:
-        after = request.query.get("after")
-        items = [a for a in self.exchange.activities if not after or a["transaction_time"] > after]
-        return self._json(list(reversed(items)) if request.query.get("direction", "desc") == "desc" else items)
+        q = request.query
+        after = _moment(q.get("after"))
+        items = [a for a in self.exchange.activities if after is None or _moment(a["transaction_time"]) > after]
+        if q.get("direction", "desc") == "desc":
+            items.reverse()
+        if q.get("page_token"):
+            ids = [a["id"] for a in items]
+            items = items[ids.index(q["page_token"]) + 1:] if q["page_token"] in ids else []
+        size = int(q.get("page_size", "100"))
+        if not 1 <= size <= 100:
+            raise AlpacaError(422, 40010001, "page_size must be between 1 and 100")
+        return self._json(items[:size])
 
     async def _latest_quotes(self, request: web.Request) -> web.StreamResponse:
         symbols = [s for s in request.query.get("symbols", "").split(",") if s]
@@ -157,6 +171,16 @@ class AlpacaSimulator:
     @staticmethod
     def _error(exc: AlpacaError) -> web.Response:
         return web.json_response(exc.body, status=exc.status)
+
+
+def _moment(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise AlpacaError(422, 40010001, f"invalid time {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _answer(read: Callable[[web.Request], object]) -> Handler:
