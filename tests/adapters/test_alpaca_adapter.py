@@ -204,3 +204,21 @@ async def test_more_fills_than_one_page_all_arrive(broker: tuple[AlpacaBroker, E
     for order in orders:
         await events.wait_for(OrderFilled, lambda e, o=order: e.client_order_id == o.client_order_id, timeout=20)
     assert len({e.fill.trade_id for e in events.of_type(OrderFilled)}) == 105
+
+
+async def test_the_trade_updates_stream_brings_a_fill_before_the_next_poll(sim: AlpacaSimulator) -> None:
+    events = EventRecorder()
+    adapter = create(ACCOUNT, sim_settings(sim, poll_interval_s=60), events)  # no poll within the test
+    await adapter.connect()
+    try:
+        for _ in range(500):
+            if sim.trade_updates.listeners:
+                break
+            await asyncio.sleep(0.01)
+        order = aapl(sim, None, "2", order_type=OrderType.MARKET)
+        await adapter.submit(order)
+        fill = await events.wait_for(OrderFilled, lambda e: e.client_order_id == order.client_order_id)
+        assert fill.fill.quantity.value == 2
+    finally:
+        await adapter.disconnect()
+    assert sim.trade_updates.listeners == [], "disconnect closes the stream"

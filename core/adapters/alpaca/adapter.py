@@ -8,6 +8,7 @@ GET /v2/orders:by_client_order_id, never by sending the order again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -35,6 +36,7 @@ with warnings.catch_warnings():
         StopLimitOrderRequest,
         StopOrderRequest,
     )
+    from alpaca.trading.stream import TradingStream
 
 from core.adapters.alpaca.config import LIVE_NOT_CONFIRMED, AlpacaConfig
 from core.adapters.alpaca.parsing import (
@@ -148,6 +150,10 @@ class AlpacaBroker:
         self._seen_fills: set[str] = set()
         self._fills_after: datetime | None = None
         self._poller: asyncio.Task[None] | None = None
+        self._stream: Any = None
+        self._listener: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self._quotes_due = 0.0
         self._updates = asyncio.Lock()
         self.account: Mapping[str, Any] = {}
         self.market_open: bool | None = None
@@ -180,9 +186,18 @@ class AlpacaBroker:
     async def disconnect(self) -> None:
         was = self._state
         poller, self._poller = self._poller, None
-        if poller is not None:
-            poller.cancel()
-            await asyncio.wait([poller], timeout=self.config.request_timeout_s + 2)
+        listener, self._listener = self._listener, None
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            await stream.stop_ws()  # the SDK's own stop: its loop ends at its next read even if a cancel is lost
+        deadline = asyncio.get_running_loop().time() + self.config.request_timeout_s + 2
+        for task in (poller, listener):
+            # Python 3.11's wait_for (the SDK reads the socket through it) can swallow a cancel: cancel until done.
+            while task is not None and not task.done() and asyncio.get_running_loop().time() < deadline:
+                task.cancel()
+                await asyncio.wait([task], timeout=0.05)
+        if stream is not None:
+            await stream.close()
         self._trading = None
         if was is not ConnectionState.DISCONNECTED:
             self._publish(ConnectionState.DISCONNECTED, "Disconnected from Alpaca.")
@@ -363,7 +378,15 @@ class AlpacaBroker:
             tracked.ended = raw.get("status") in ENDED and not raw.get("replaced_by")
         self._sink(AccountUpdated(self.account_id, parse_cash(self.account)))
         self._state = ConnectionState.CONNECTED  # polling checks it
-        self._poller = asyncio.get_running_loop().create_task(self._poll_loop(), name=f"alpaca-{self.account_id}")
+        loop = asyncio.get_running_loop()
+        self._poller = loop.create_task(self._poll_loop(), name=f"alpaca-{self.account_id}")
+        if config.stream:
+            # The SDK's own coroutine on TradeTerm's loop (its run() would start a second loop): a trade update only
+            # wakes the poll, which reads orders and fills in order and drops repeats; nothing is lost if it drops.
+            self._stream = TradingStream(key, secret, paper=config.paper, raw_data=True,
+                                         url_override=config.stream_root or None)  # type: ignore[arg-type]
+            self._stream.subscribe_trade_updates(self._on_trade_update)
+            self._listener = loop.create_task(self._stream._run_forever(), name=f"alpaca-stream-{self.account_id}")
 
     async def _load_asset(self, symbol: str) -> Instrument:
         try:
@@ -534,11 +557,19 @@ class AlpacaBroker:
             self._on_order(raw)
         return bool(new)
 
+    async def _on_trade_update(self, _: object) -> None:
+        self._wake.set()
+
     async def _poll_loop(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
-            await asyncio.sleep(self.config.poll_interval_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.config.poll_interval_s)
+            self._wake.clear()
             try:
-                await self._poll_quotes()
+                if loop.time() >= self._quotes_due:
+                    self._quotes_due = loop.time() + self.config.poll_interval_s * 0.9
+                    await self._poll_quotes()
                 async with self._updates:
                     orders = await self._orders(self._trading)
                     fills = await self._fills(self._fills_after)

@@ -30,6 +30,10 @@ class AlpacaConfig:
     live_confirmed: bool = False
     trading_root: str = ""
     data_root: str = ""
+    stream_root: str = ""
+    """Empty for Alpaca's trading stream (wss://paper-api… or wss://api….alpaca.markets/stream), else its full URL."""
+    stream: bool = True
+    """Listen to the trade_updates stream: an order change is read at once instead of at the next poll."""
     feed: str = "iex"
     symbols: tuple[str, ...] = ("AAPL", "MSFT", "SPY")
     poll_interval_s: float = 2.0
@@ -67,6 +71,13 @@ def _root(name: str, raw: object) -> str:
     return root
 
 
+def _ws_root(name: str, raw: object) -> str:
+    if not isinstance(raw, str) or (raw.strip() and not raw.strip().startswith(("wss://", "ws://"))):
+        raise ValueError(f"Alpaca settings: {name} must be empty (Alpaca's own) or a ws(s) address ending in /stream, "
+                         f"got {raw!r}")
+    return raw.strip()
+
+
 def _feed(name: str, raw: object) -> str:
     if raw not in FEEDS:
         raise ValueError(f"Alpaca settings: {name} must be one of {', '.join(FEEDS)}, got {raw!r}")
@@ -95,6 +106,8 @@ _PARSERS: dict[str, Callable[[str, object], object]] = {
     "live_confirmed": _flag,
     "trading_root": _root,
     "data_root": _root,
+    "stream_root": _ws_root,
+    "stream": _flag,
     "feed": _feed,
     "symbols": _symbols,
     "poll_interval_s": _seconds,

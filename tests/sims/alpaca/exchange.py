@@ -17,6 +17,7 @@ from typing import Any
 from core.adapters.paper.market import Market
 from core.adapters.paper.matching import ChangeRefused, Closure, Execution, MatchingEngine, PaperOrder
 from core.domain import BrokerOrderId, ClientOrderId, Instrument, OrderStatus, OrderType, Side, TimeInForce
+from tests.sims.alpaca.stream import trade_update
 
 TYPES = {"market": OrderType.MARKET, "limit": OrderType.LIMIT, "stop": OrderType.STOP,
          "stop_limit": OrderType.STOP_LIMIT}
@@ -105,6 +106,8 @@ class AlpacaExchange:
         self.activities: list[dict[str, Any]] = []
         self.holdings: dict[str, Holding] = {}
         self._incoming: list[str] = []
+        self.updates: list[dict[str, Any]] = []
+        """Order changes not yet sent on the trading stream (the server drains them)."""
 
     # --- orders ------------------------------------------------------------------------------------
 
@@ -169,6 +172,7 @@ class AlpacaExchange:
         self.orders[order_id] = order
         self.by_client[coid] = order_id
         self._incoming.append(order_id)
+        self.updates.append(trade_update("pending_new", order, now, None))
         return dict(order)
 
     def _faults(self) -> None:
@@ -309,13 +313,14 @@ class AlpacaExchange:
         if new_qty == 0:
             del self.holdings[order["symbol"]]
         if leaves == 0:
-            self._set(order, "filled", filled_at=stamp(now))
+            self._set(order, "filled", self.activities[-1], filled_at=stamp(now))
         else:
-            self._set(order, "partially_filled")
+            self._set(order, "partially_filled", self.activities[-1])
 
-    @staticmethod
-    def _set(order: dict[str, Any], status: str, **changes: Any) -> None:
-        order.update(changes, status=status, updated_at=stamp())
+    def _set(self, order: dict[str, Any], status: str, fill: dict[str, Any] | None = None, **changes: Any) -> None:
+        now = stamp()
+        order.update(changes, status=status, updated_at=now)
+        self.updates.append(trade_update(status, order, now, fill))
 
     # --- account -----------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.sims.alpaca.exchange import AlpacaError, AlpacaExchange
+from tests.sims.alpaca.stream import TradeUpdates
 
 DEMO_API_KEY = "PKSIMDEMOKEY"
 DEMO_API_SECRET = "simdemosecret"
@@ -32,11 +33,17 @@ class AlpacaSimulator:
         self.api_secret = api_secret
         self.tick_interval_s = tick_interval_s
         self.exchange = exchange or AlpacaExchange()
+        self.trade_updates = TradeUpdates(lambda key, secret: key == api_key and secret == api_secret)
         self.requests: list[tuple[str, str]] = []
         """(method, path) of every request, for tests that count what the client sent."""
         self._runner: web.AppRunner | None = None
         self._ticker: asyncio.Task[None] | None = None
         self.port = 0
+
+    @property
+    def stream_url(self) -> str:
+        """The url_override for alpaca-py's TradingStream (the full URL)."""
+        return f"ws://127.0.0.1:{self.port}/stream"
 
     @property
     def root(self) -> str:
@@ -46,6 +53,7 @@ class AlpacaSimulator:
     async def start(self, port: int = 0) -> None:
         app = web.Application(middlewares=[self._guard])
         r = app.router
+        r.add_get("/stream", self.trade_updates.handle)
         r.add_post("/v2/orders", self._submit)
         r.add_get("/v2/orders", self._orders)
         r.add_delete("/v2/orders", self._cancel_all)
@@ -72,17 +80,22 @@ class AlpacaSimulator:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
+        await self.trade_updates.drop()
         if self._runner is not None:
             await self._runner.cleanup()
 
     async def _tick(self) -> None:
         while True:
             self.exchange.step()
+            updates, self.exchange.updates = self.exchange.updates, []
+            await self.trade_updates.publish(updates)
             await asyncio.sleep(self.tick_interval_s)
 
     @web.middleware
     async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         self.requests.append((request.method, request.path))
+        if request.path == "/stream":  # the stream authenticates in its first message
+            return await handler(request)
         headers = request.headers
         if headers.get("APCA-API-KEY-ID") != self.api_key or headers.get("APCA-API-SECRET-KEY") != self.api_secret:
             return self._error(AlpacaError(401, 40110000, "request is not authorized"))

@@ -28,6 +28,7 @@ def sim_settings(sim: AlpacaSimulator, **overrides: object) -> dict[str, object]
     settings: dict[str, object] = {
         "trading_root": sim.root,
         "data_root": sim.root,
+        "stream_root": sim.stream_url,
         "poll_interval_s": 0.05,
         "request_timeout_s": 3.0,
         "order_timeout_s": 3.0,
