@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from core.adapters.alpaca.adapter import stream_url
 from core.adapters.alpaca.config import AlpacaConfig
 from core.adapters.alpaca.parsing import ApiFailure, parse_order_state, translate_error
 from core.domain import ClientOrderId, OrderStatus
@@ -67,3 +68,11 @@ def test_settings_name_the_bad_field() -> None:
         AlpacaConfig.from_mapping({"trading_root": "https://paper-api.alpaca.markets/v2"})
     with pytest.raises(ValueError, match="unknown field"):
         AlpacaConfig.from_mapping({"api_secret": "x"})
+
+
+def test_the_stream_follows_a_trading_root_that_is_not_alpacas() -> None:
+    assert stream_url(AlpacaConfig()) is None, "Alpaca's own, paper or live as the SDK chooses"
+    assert stream_url(AlpacaConfig(trading_root="http://127.0.0.1:8123")) == "ws://127.0.0.1:8123/stream"
+    assert stream_url(AlpacaConfig(trading_root="https://proxy.example")) == "wss://proxy.example/stream"
+    assert stream_url(AlpacaConfig(trading_root="https://a.example", stream_root="wss://b.example/stream")) == \
+        "wss://b.example/stream"

@@ -384,7 +384,7 @@ class AlpacaBroker:
             # The SDK's own coroutine on TradeTerm's loop (its run() would start a second loop): a trade update only
             # wakes the poll, which reads orders and fills in order and drops repeats; nothing is lost if it drops.
             self._stream = TradingStream(key, secret, paper=config.paper, raw_data=True,
-                                         url_override=config.stream_root or None)  # type: ignore[arg-type]
+                                         url_override=stream_url(config))  # type: ignore[arg-type]
             self._stream.subscribe_trade_updates(self._on_trade_update)
             self._listener = loop.create_task(self._stream._run_forever(), name=f"alpaca-stream-{self.account_id}")
 
@@ -606,6 +606,16 @@ class _Lost(Exception):
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
+
+
+def stream_url(config: AlpacaConfig) -> str | None:
+    """The trading stream's URL: stream_root, else beside a trading_root that is not Alpaca's (a proxy, the simulator),
+    never Alpaca's own stream for an account whose REST goes elsewhere; None for Alpaca's own."""
+    if config.stream_root:
+        return config.stream_root
+    if config.trading_root:
+        return config.trading_root.replace("https://", "wss://", 1).replace("http://", "ws://", 1) + "/stream"
+    return None
 
 
 def create(account_id: AccountId, settings: dict[str, object], sink: EventSink, *,
