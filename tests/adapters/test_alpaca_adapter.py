@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from core.adapters.alpaca.adapter import AlpacaBroker, create
+from core.adapters.paper.matching import MatchingEngine
 from core.domain import (
     AccountId,
     ConnectionChanged,
@@ -25,6 +26,7 @@ from core.domain import (
     Price,
     Quantity,
     Side,
+    TimeInForce,
 )
 from core.ports.account_funds import AccountFundsSource
 from core.ports.broker import OrderLookup
@@ -222,3 +224,26 @@ async def test_the_trade_updates_stream_brings_a_fill_before_the_next_poll(sim: 
     finally:
         await adapter.disconnect()
     assert sim.trade_updates.listeners == [], "disconnect closes the stream"
+
+
+async def test_an_ioc_fills_part_then_its_rest_is_canceled_in_that_order(sim: AlpacaSimulator) -> None:
+    sim.exchange.engine = MatchingEngine(partial_fills=True)
+    events = EventRecorder()
+    adapter = create(ACCOUNT, sim_settings(sim), events)
+    await adapter.connect()
+    try:
+        quote = sim.exchange.market.quote("AAPL")
+        assert quote.ask is not None and quote.ask_size is not None
+        order = make_order(instrument=sim.exchange.by_symbol["AAPL"].instrument(), quantity="400",
+                           limit_price=str(quote.ask), tif=TimeInForce.IOC, account_id=ACCOUNT)
+        order.apply(OrderSubmitted(order.client_order_id))
+        await adapter.submit(order)
+        await events.wait_for(OrderCanceled, lambda e: e.client_order_id == order.client_order_id)
+        events.apply_to(order)  # the domain's transition table accepts the sequence
+        assert order.status is OrderStatus.CANCELED
+        kinds = [type(e) for e in events.for_order(order)]
+        assert kinds[0] is OrderAccepted and kinds[-1] is OrderCanceled and OrderFilled in kinds
+        sim_order = sim.exchange.by_client_order_id(str(order.client_order_id))
+        assert 0 < order.filled_qty == Decimal(sim_order["filled_qty"]) < 400
+    finally:
+        await adapter.disconnect()

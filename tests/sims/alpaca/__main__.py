@@ -6,13 +6,16 @@ import argparse
 import asyncio
 import contextlib
 
+from tests.sims.alpaca.exchange import AlpacaExchange
 from tests.sims.alpaca.server import DEMO_API_KEY, DEMO_API_SECRET, AlpacaSimulator
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    sim = AlpacaSimulator(api_key=args.api_key, api_secret=args.api_secret, tick_interval_s=args.tick_interval)
+    sim = AlpacaSimulator(api_key=args.api_key, api_secret=args.api_secret, tick_interval_s=args.tick_interval,
+                          exchange=AlpacaExchange(partial_fills=args.partial_fills))
     await sim.start(args.port)
-    print(f"Alpaca simulator: REST and latest quotes at {sim.root} (url_override)", flush=True)
+    print(f"Alpaca simulator: REST and latest quotes at {sim.root} (url_override), trade updates at {sim.stream_url}",
+          flush=True)
     try:
         await asyncio.Event().wait()
     finally:
@@ -25,6 +28,7 @@ def main() -> None:
     parser.add_argument("--api-key", default=DEMO_API_KEY)
     parser.add_argument("--api-secret", default=DEMO_API_SECRET)
     parser.add_argument("--tick-interval", type=float, default=0.25, help="seconds between market steps")
+    parser.add_argument("--partial-fills", action="store_true", help="fill no more than the displayed size per quote")
     args = parser.parse_args()
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(args))

@@ -93,6 +93,8 @@ class AlpacaExchange:
     market_open: bool = True
     pattern_day_trader: bool = False
     daytrade_count: int = 0
+    partial_fills: bool = False
+    """Fill no more than the displayed size per quote (an IOC then fills part and cancels the rest)."""
 
     def __post_init__(self) -> None:
         self.by_symbol = {item.symbol: item for item in self.listings}
@@ -100,7 +102,7 @@ class AlpacaExchange:
         instruments = [item.instrument() for item in self.listings]
         self.market = Market(instruments, {item.symbol: item.start for item in self.listings}, seed=self.seed,
                              step_bps=Decimal(2))
-        self.engine = MatchingEngine()
+        self.engine = MatchingEngine(partial_fills=self.partial_fills)
         self.orders: dict[str, dict[str, Any]] = {}
         self.by_client: dict[str, str] = {}
         self.activities: list[dict[str, Any]] = []
