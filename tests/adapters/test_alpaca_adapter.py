@@ -247,3 +247,16 @@ async def test_an_ioc_fills_part_then_its_rest_is_canceled_in_that_order(sim: Al
         assert 0 < order.filled_qty == Decimal(sim_order["filled_qty"]) < 400
     finally:
         await adapter.disconnect()
+
+
+async def test_with_a_full_page_of_older_orders_the_newest_still_ends(broker: tuple[AlpacaBroker, EventRecorder],
+                                                                      sim: AlpacaSimulator) -> None:
+    adapter, events = broker
+    for _ in range(500):  # a busy day: Alpaca lists at most 500 orders a request
+        sim.exchange.submit({"symbol": "MSFT", "qty": 1, "side": "buy", "type": "limit", "time_in_force": "day",
+                             "limit_price": 1})
+    order = make_order(instrument=sim.exchange.by_symbol["AAPL"].instrument(), quantity="1", limit_price="1.00",
+                       tif=TimeInForce.IOC, account_id=ACCOUNT)
+    order.apply(OrderSubmitted(order.client_order_id))
+    await adapter.submit(order)
+    await events.wait_for(OrderCanceled, lambda e: e.client_order_id == order.client_order_id)

@@ -440,9 +440,10 @@ class AlpacaBroker:
             return None
 
     async def _orders(self, client: Any) -> list[Mapping[str, Any]]:
+        """Return the last day's orders, oldest first: the newest ORDER_PAGE of them (Alpaca's largest page)."""
         since = datetime.now(UTC) - timedelta(days=1)
-        return list(await self._rest(client.get_orders, GetOrdersRequest(status=QueryOrderStatus.ALL, limit=ORDER_PAGE,
-                                                                          after=since, direction=Sort.ASC)))
+        request = GetOrdersRequest(status=QueryOrderStatus.ALL, limit=ORDER_PAGE, after=since, direction=Sort.DESC)
+        return list(reversed(await self._rest(client.get_orders, request)))
 
     async def _fills(self, after: datetime | None) -> list[Mapping[str, Any]]:
         """Return the FILL activities after `after` (default: the last day), oldest first, every page of them."""
