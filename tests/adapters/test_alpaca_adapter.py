@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -29,6 +30,7 @@ from core.domain import (
     TimeInForce,
 )
 from core.ports.account_funds import AccountFundsSource
+from core.ports.bar_history import BarHistory, HistoryUnavailable
 from core.ports.broker import OrderLookup
 from core.ports.errors import AuthenticationFailed, InsufficientFunds, InvalidInstrument, OrderRejected, RateLimited
 from tests.adapters.contract import EventRecorder
@@ -260,3 +262,20 @@ async def test_with_a_full_page_of_older_orders_the_newest_still_ends(broker: tu
     order.apply(OrderSubmitted(order.client_order_id))
     await adapter.submit(order)
     await events.wait_for(OrderCanceled, lambda e: e.client_order_id == order.client_order_id)
+
+
+async def test_the_chart_gets_alpacas_bars_of_each_timeframe(broker: tuple[AlpacaBroker, EventRecorder]) -> None:
+    adapter, _ = broker
+    assert isinstance(adapter, BarHistory)
+    end = datetime(2026, 12, 4, tzinfo=UTC)
+    for interval in sorted(adapter.history_intervals()):
+        start = end - interval * 30
+        bars = await adapter.history("AAPL", interval, start, end)
+        assert len(bars) == 30, interval
+        assert [b.start for b in bars] == [start + interval * i for i in range(30)]
+        assert all(b.low <= min(b.open, b.close) <= max(b.open, b.close) <= b.high for b in bars)
+        assert {b.source for b in bars} == {ACCOUNT}
+    minutes = await adapter.history("AAPL", timedelta(minutes=1), end - timedelta(days=10), end)
+    assert len(minutes) == 14400, "every page of a long range (the SDK follows next_page_token)"
+    with pytest.raises(HistoryUnavailable, match="NOSUCH"):
+        await adapter.history("NOSUCH", timedelta(days=1), end - timedelta(days=5), end)

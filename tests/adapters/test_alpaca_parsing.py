@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from core.adapters.alpaca.adapter import stream_url
 from core.adapters.alpaca.config import AlpacaConfig
 from core.adapters.alpaca.parsing import ApiFailure, parse_order_state, translate_error
+from core.adapters.alpaca.rest import stream_url
 from core.domain import ClientOrderId, OrderStatus
 from core.ports.errors import (
     AuthenticationFailed,

@@ -39,6 +39,7 @@ with warnings.catch_warnings():
     from alpaca.trading.stream import TradingStream
 
 from core.adapters.alpaca.config import LIVE_NOT_CONFIRMED, AlpacaConfig
+from core.adapters.alpaca.history import TIMEFRAMES, bars_request, to_bars
 from core.adapters.alpaca.parsing import (
     ENDED,
     ApiFailure,
@@ -53,6 +54,7 @@ from core.adapters.alpaca.parsing import (
     parse_quote,
     translate_error,
 )
+from core.adapters.alpaca.rest import Lost, Refused, TimedSession, stream_url
 from core.domain import (
     AccountId,
     AccountUpdated,
@@ -74,7 +76,9 @@ from core.domain import (
     Quantity,
 )
 from core.domain import OrderRejected as OrderRejectedEvent
+from core.domain.bars import Bar
 from core.domain.funds import AccountFunds
+from core.ports.bar_history import HistoryUnavailable
 from core.ports.broker import BrokerSnapshot, EventSink, FoundOrder, QuoteSink, quotes_one_by_one
 from core.ports.errors import (
     AuthenticationFailed,
@@ -97,18 +101,6 @@ FILL_PAGE = 100
 """Alpaca's largest page of account activities."""
 FILL_OVERLAP = timedelta(seconds=5)
 """Each poll asks for fills from this long before the newest one seen; seen trade ids drop the repeats."""
-
-
-class _TimedSession(requests.Session):
-    """alpaca-py sets no HTTP timeout (a call could hang for ever, alpaca-py#415): this session gives each one."""
-
-    def __init__(self, timeout_s: float) -> None:
-        super().__init__()
-        self.timeout_s = timeout_s
-
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
-        kwargs.setdefault("timeout", self.timeout_s)
-        return super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]
 
 
 @dataclass(slots=True)
@@ -218,9 +210,9 @@ class AlpacaBroker:
         tracked = self._tracked.setdefault(coid, Tracked(coid))
         try:
             raw = await self._call(client.submit_order, request, timeout_s=self.config.order_timeout_s)
-        except _Lost as lost:
+        except Lost as lost:
             raw = await self._find_after_lost_answer(order, lost.detail)
-        except _Refused as refused:
+        except Refused as refused:
             if not refused.failure.duplicate_id:
                 self._forget(tracked)
                 raise translate_error(refused.failure, order.symbol) from None
@@ -249,10 +241,10 @@ class AlpacaBroker:
             return
         try:
             await self._call(client.cancel_order_by_id, tracked.broker_order_id)
-        except _Refused as refused:
+        except Refused as refused:
             self._sink(OrderCancelRejected(order.client_order_id, str(translate_error(refused.failure))))
             return
-        except _Lost as lost:
+        except Lost as lost:
             raise ConnectionLost(f"Alpaca did not answer the cancel ({lost.detail}); the order's state is checked "
                                  "on the next poll.") from None
         await self._catch_up(tracked)
@@ -272,10 +264,10 @@ class AlpacaBroker:
             changes["stop_price"] = float(stop_price.value)
         try:
             raw = await self._call(client.replace_order_by_id, tracked.broker_order_id, ReplaceOrderRequest(**changes))
-        except _Refused as refused:
+        except Refused as refused:
             self._sink(OrderModifyRejected(order.client_order_id, str(translate_error(refused.failure, order.symbol))))
             return
-        except _Lost as lost:
+        except Lost as lost:
             raise Timeout(f"Alpaca did not answer the change ({lost.detail}); the order's state is checked on the next "
                           "poll.") from None
         self._bind(tracked, str(raw["id"]))
@@ -319,6 +311,27 @@ class AlpacaBroker:
         return BrokerSnapshot(self.account_id, parse_cash(account), parse_positions(positions), tuple(states),
                               tuple(f for f in parsed if fills_since is None or f.ts >= fills_since))
 
+    # --- BarHistory ----------------------------------------------------------------------------------
+
+    def history_intervals(self) -> frozenset[timedelta]:
+        """The chart timeframes Alpaca serves as bars (1m, 5m, 15m, 1h, 1D)."""
+        return frozenset(TIMEFRAMES)
+
+    async def history(self, symbol: str, interval: timedelta, start: datetime, end: datetime) -> list[Bar]:
+        """Return Alpaca's bars of symbol from the account's feed; HistoryUnavailable saying why there are none."""
+        self._require_connected("load the chart")
+        if interval not in TIMEFRAMES:
+            raise HistoryUnavailable(f"Alpaca has no {interval} bars; choose 1m, 5m, 15m, 1h or 1D.")
+        try:
+            raw = await self._rest(self._data.get_stock_bars, bars_request(symbol, interval, start, end,
+                                                                            self.config.feed))
+        except BrokerError as exc:
+            raise HistoryUnavailable(f"Alpaca refused the {symbol} bars: {exc}") from None
+        bars = to_bars(raw, symbol, self.account_id, interval, start, end)
+        if not bars and symbol not in self._catalog:
+            raise HistoryUnavailable(f"Alpaca has no bars of {symbol}: check the symbol.")
+        return bars
+
     # --- OrderLookup, AccountFundsSource -----------------------------------------------------------
 
     async def lookup_order(self, order: Order) -> FoundOrder | None:
@@ -356,7 +369,7 @@ class AlpacaBroker:
                                 url_override=config.trading_root or None)
         data: Any = StockHistoricalDataClient(key, secret, raw_data=True, url_override=config.data_root or None)
         for client in (trading, data):
-            client._session = _TimedSession(config.request_timeout_s)
+            client._session = TimedSession(config.request_timeout_s)
             # alpaca-py retries a 429 or 504 three times, 3 s apart, POST /v2/orders included, blocking a worker.
             # A 429 is reported to the trader instead; a 504 on an order is settled by its client_order_id.
             client._retry_codes = []
@@ -391,7 +404,7 @@ class AlpacaBroker:
     async def _load_asset(self, symbol: str) -> Instrument:
         try:
             asset = await self._call(self._trading.get_asset, symbol)
-        except _Refused as refused:
+        except Refused as refused:
             raise translate_error(refused.failure, symbol) if refused.failure.status != 404 else \
                 InvalidInstrument(f"Alpaca lists no {symbol}: check the symbol.") from None
         instrument = parse_instrument(asset)
@@ -410,27 +423,27 @@ class AlpacaBroker:
     # --- REST ----------------------------------------------------------------------------------------
 
     async def _call(self, function: Callable[..., T], *args: Any, timeout_s: float | None = None) -> T:
-        """Run a blocking alpaca-py call in a worker thread; _Refused for Alpaca's answer, _Lost for none."""
+        """Run a blocking alpaca-py call in a worker thread; Refused for Alpaca's answer, Lost for none."""
         wait = timeout_s if timeout_s is not None else self.config.request_timeout_s + 1
         try:
             return await asyncio.wait_for(asyncio.to_thread(function, *args), wait)
         except TimeoutError:
-            raise _Lost(f"no answer within {wait:g} s") from None
+            raise Lost(f"no answer within {wait:g} s") from None
         except APIError as exc:
             failure = ApiFailure.of(str(exc), exc.status_code)
             if failure.fate_unknown:
-                raise _Lost(f"HTTP {failure.status}: {failure.message}") from None
-            raise _Refused(failure) from None
+                raise Lost(f"HTTP {failure.status}: {failure.message}") from None
+            raise Refused(failure) from None
         except requests.RequestException as exc:
-            raise _Lost(f"{type(exc).__name__}; check the network") from None
+            raise Lost(f"{type(exc).__name__}; check the network") from None
 
     async def _rest(self, function: Callable[..., T], *args: Any) -> T:
         """Like _call, with Alpaca's refusals and lost answers as BrokerErrors."""
         try:
             return await self._call(function, *args)
-        except _Refused as refused:
+        except Refused as refused:
             raise translate_error(refused.failure) from None
-        except _Lost as lost:
+        except Lost as lost:
             raise ConnectionLost(f"Could not reach Alpaca ({lost.detail}).") from None
 
     async def _get_by_client_id(self, client_order_id: str) -> Mapping[str, Any] | None:
@@ -591,32 +604,6 @@ class AlpacaBroker:
                   if symbol in self._subscribed]
         if quotes:
             self._quotes(quotes)
-
-
-class _Refused(Exception):
-    """Alpaca answered with a refusal (4xx)."""
-
-    def __init__(self, failure: ApiFailure) -> None:
-        super().__init__(failure.message)
-        self.failure = failure
-
-
-class _Lost(Exception):
-    """No answer: a timeout, a dropped connection, a 5xx. What was asked may or may not have been done."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
-
-
-def stream_url(config: AlpacaConfig) -> str | None:
-    """The trading stream's URL: stream_root, else beside a trading_root that is not Alpaca's (a proxy, the simulator),
-    never Alpaca's own stream for an account whose REST goes elsewhere; None for Alpaca's own."""
-    if config.stream_root:
-        return config.stream_root
-    if config.trading_root:
-        return config.trading_root.replace("https://", "wss://", 1).replace("http://", "ws://", 1) + "/stream"
-    return None
 
 
 def create(account_id: AccountId, settings: dict[str, object], sink: EventSink, *,
