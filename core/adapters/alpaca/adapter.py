@@ -12,7 +12,6 @@ import contextlib
 import logging
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -43,7 +42,6 @@ from core.adapters.alpaca.history import TIMEFRAMES, bars_request, to_bars
 from core.adapters.alpaca.parsing import (
     ENDED,
     ApiFailure,
-    alpaca_time,
     order_fields,
     parse_cash,
     parse_fill,
@@ -55,27 +53,22 @@ from core.adapters.alpaca.parsing import (
     translate_error,
 )
 from core.adapters.alpaca.rest import Lost, Refused, TimedSession, stream_url
+from core.adapters.alpaca.tracker import OrderTracker, Tracked
 from core.domain import (
     AccountId,
     AccountUpdated,
-    BrokerOrderId,
     ClientOrderId,
     ConnectionChanged,
     ConnectionState,
     Instrument,
     Order,
-    OrderAccepted,
-    OrderCanceled,
     OrderCancelRejected,
-    OrderExpired,
-    OrderFilled,
     OrderModified,
     OrderModifyRejected,
     OrderType,
     Price,
     Quantity,
 )
-from core.domain import OrderRejected as OrderRejectedEvent
 from core.domain.bars import Bar
 from core.domain.funds import AccountFunds
 from core.ports.bar_history import HistoryUnavailable
@@ -99,19 +92,6 @@ REQUESTS = {OrderType.MARKET: MarketOrderRequest, OrderType.LIMIT: LimitOrderReq
 ORDER_PAGE = 500
 FILL_PAGE = 100
 """Alpaca's largest page of account activities."""
-FILL_OVERLAP = timedelta(seconds=5)
-"""Each poll asks for fills from this long before the newest one seen; seen trade ids drop the repeats."""
-
-
-@dataclass(slots=True)
-class Tracked:
-    """One of our orders at Alpaca: its current Alpaca id (a replace makes a new one) and what was published."""
-
-    client_order_id: ClientOrderId
-    broker_order_id: str | None = None
-    accepted: bool = False
-    ended: bool = False
-    ids: set[str] = field(default_factory=set)
 
 
 class AlpacaBroker:
@@ -137,10 +117,7 @@ class AlpacaBroker:
         self._state = ConnectionState.DISCONNECTED
         self._catalog: dict[str, Instrument] = {}
         self._subscribed: dict[str, Instrument] = {}
-        self._tracked: dict[ClientOrderId, Tracked] = {}
-        self._by_broker_id: dict[str, Tracked] = {}
-        self._seen_fills: set[str] = set()
-        self._fills_after: datetime | None = None
+        self._book = OrderTracker(self.account_id, sink)
         self._poller: asyncio.Task[None] | None = None
         self._stream: Any = None
         self._listener: asyncio.Task[None] | None = None
@@ -207,20 +184,20 @@ class AlpacaBroker:
                               order.limit_price.value if order.limit_price else None,
                               order.stop_price.value if order.stop_price else None, str(coid))
         request = REQUESTS[order.order_type](**fields)
-        tracked = self._tracked.setdefault(coid, Tracked(coid))
+        tracked = self._book.tracked.setdefault(coid, Tracked(coid))
         try:
             raw = await self._call(client.submit_order, request, timeout_s=self.config.order_timeout_s)
         except Lost as lost:
             raw = await self._find_after_lost_answer(order, lost.detail)
         except Refused as refused:
             if not refused.failure.duplicate_id:
-                self._forget(tracked)
+                self._book.forget(tracked)
                 raise translate_error(refused.failure, order.symbol) from None
             raw = await self._find_after_lost_answer(order, refused.failure.message)
         if raw.get("status") == "rejected":
-            self._forget(tracked)
+            self._book.forget(tracked)
             raise OrderRejected(f"Alpaca rejected the {order.symbol} order.")
-        self._accept(tracked, raw)
+        self._book.accept(tracked, raw)
 
     async def _find_after_lost_answer(self, order: Order, detail: str) -> Mapping[str, Any]:
         try:
@@ -235,7 +212,7 @@ class AlpacaBroker:
     async def cancel(self, order: Order) -> None:
         """Ask Alpaca to cancel; a refusal is published as OrderCancelRejected, the cancel itself by polling."""
         client = self._require_connected("cancel the order")
-        tracked = self._tracked.get(order.client_order_id)
+        tracked = self._book.tracked.get(order.client_order_id)
         if tracked is None or tracked.broker_order_id is None:
             self._sink(OrderCancelRejected(order.client_order_id, "Alpaca has no order with this id from TradeTerm."))
             return
@@ -253,7 +230,7 @@ class AlpacaBroker:
                      stop_price: Price | None) -> None:
         """Replace the order at Alpaca (PATCH: a new order id, the old order `replaced`); publish the outcome."""
         client = self._require_connected("modify the order")
-        tracked = self._tracked.get(order.client_order_id)
+        tracked = self._book.tracked.get(order.client_order_id)
         if tracked is None or tracked.broker_order_id is None or tracked.ended:
             self._sink(OrderModifyRejected(order.client_order_id, "The order is no longer working at Alpaca."))
             return
@@ -270,7 +247,7 @@ class AlpacaBroker:
         except Lost as lost:
             raise Timeout(f"Alpaca did not answer the change ({lost.detail}); the order's state is checked on the next "
                           "poll.") from None
-        self._bind(tracked, str(raw["id"]))
+        self._book.bind(tracked, str(raw["id"]))
         self._sink(OrderModified(order.client_order_id, quantity, limit_price, stop_price))
 
     async def subscribe(self, instruments: Sequence[Instrument]) -> None:
@@ -299,15 +276,15 @@ class AlpacaBroker:
             if len(fills) == len(before):
                 break
         for raw in orders:
-            self._adopt(raw)
+            self._book.adopt(raw)
         states = []
         for raw in orders:
             if raw.get("status") == "replaced" and raw.get("replaced_by"):
                 continue
-            tracked = self._by_broker_id.get(str(raw["id"]))
+            tracked = self._book.by_broker_id.get(str(raw["id"]))
             states.append(parse_order_state(raw, tracked.client_order_id if tracked else
                                             ClientOrderId(str(raw["client_order_id"]))))
-        parsed = [parse_fill(a, self.account_id, self._coid_of(str(a["order_id"]))) for a in fills]
+        parsed = [parse_fill(a, self.account_id, self._book.coid_of(str(a["order_id"]))) for a in fills]
         return BrokerSnapshot(self.account_id, parse_cash(account), parse_positions(positions), tuple(states),
                               tuple(f for f in parsed if fills_since is None or f.ts >= fills_since))
 
@@ -340,12 +317,12 @@ class AlpacaBroker:
         found = await self._get_by_client_id(str(order.client_order_id))
         if found is None:
             return None
-        tracked = self._adopt(found)
+        tracked = self._book.adopt(found)
         raw: Mapping[str, Any] = found
         client = self._trading
         while raw.get("status") == "replaced" and raw.get("replaced_by"):
             raw = await self._rest(client.get_order_by_id, str(raw["replaced_by"]))
-            self._bind(tracked, str(raw["id"]))
+            self._book.bind(tracked, str(raw["id"]))
         fills = [parse_fill(a, self.account_id, order.client_order_id) for a in await self._fills(None)
                  if str(a["order_id"]) in tracked.ids]
         return FoundOrder(parse_order_state(raw, order.client_order_id), tuple(fills))
@@ -384,9 +361,9 @@ class AlpacaBroker:
                 await self._load_asset(symbol)
             except InvalidInstrument as exc:
                 log.warning("Alpaca %s: %s", self.account_id, exc)
-        self._seen_fills.update(str(a["id"]) for a in await self._fills(None))
+        self._book.seen_fills.update(str(a["id"]) for a in await self._fills(None))
         for raw in sorted(await self._orders(trading), key=lambda o: str(o.get("submitted_at"))):
-            tracked = self._adopt(raw)
+            tracked = self._book.adopt(raw)
             tracked.accepted = True
             tracked.ended = raw.get("status") in ENDED and not raw.get("replaced_by")
         self._sink(AccountUpdated(self.account_id, parse_cash(self.account)))
@@ -471,105 +448,12 @@ class AlpacaBroker:
             if len(page) < FILL_PAGE:
                 return out
 
-    # --- order tracking (on the loop) ----------------------------------------------------------------
-
-    def _bind(self, tracked: Tracked, broker_order_id: str) -> None:
-        tracked.broker_order_id = broker_order_id
-        tracked.ids.add(broker_order_id)
-        self._by_broker_id[broker_order_id] = tracked
-
-    def _forget(self, tracked: Tracked) -> None:
-        if not tracked.accepted:
-            self._tracked.pop(tracked.client_order_id, None)
-
-    def _coid_of(self, broker_order_id: str) -> ClientOrderId | None:
-        tracked = self._by_broker_id.get(broker_order_id)
-        return tracked.client_order_id if tracked is not None else None
-
-    def _adopt(self, raw: Mapping[str, Any]) -> Tracked:
-        """Return the tracked order raw belongs to: by its id, the order it replaces, or its client_order_id."""
-        order_id = str(raw["id"])
-        tracked = self._by_broker_id.get(order_id) or self._by_broker_id.get(str(raw.get("replaces") or ""))
-        if tracked is None:
-            coid = ClientOrderId(str(raw["client_order_id"]))
-            tracked = self._tracked.setdefault(coid, Tracked(coid))
-        if order_id not in tracked.ids and (tracked.broker_order_id is None or raw.get("replaces")):
-            self._bind(tracked, order_id)
-        return tracked
-
-    def _accept(self, tracked: Tracked, raw: Mapping[str, Any]) -> None:
-        if tracked.broker_order_id is None:
-            self._bind(tracked, str(raw["id"]))
-        if not tracked.accepted:
-            tracked.accepted = True
-            self._sink(OrderAccepted(tracked.client_order_id, BrokerOrderId(str(raw["id"]))))
-
-    def _on_order(self, raw: Mapping[str, Any]) -> None:
-        """Apply one polled order state: acceptance of an order whose answer was lost, and how it ended."""
-        coid = ClientOrderId(str(raw["client_order_id"]))
-        tracked = self._by_broker_id.get(str(raw["id"])) or self._tracked.get(coid)
-        if tracked is None or tracked.ended:
-            return
-        if raw.get("replaces") and str(raw["id"]) not in tracked.ids:
-            self._bind(tracked, str(raw["id"]))
-        if str(raw["id"]) != tracked.broker_order_id and tracked.broker_order_id is not None:
-            return  # an order this one replaced: the replacement speaks for it
-        status = str(raw.get("status"))
-        if not tracked.accepted:
-            if status == "rejected":
-                tracked.ended = True
-                self._sink(OrderRejectedEvent(coid, "Alpaca rejected the order."))
-                return
-            self._accept(tracked, raw)
-        if status == "canceled":
-            tracked.ended = True
-            self._sink(OrderCanceled(tracked.client_order_id, "canceled at Alpaca"))
-        elif status in ("expired", "done_for_day"):
-            tracked.ended = True
-            self._sink(OrderExpired(tracked.client_order_id, f"{status.replace('_', ' ')} at Alpaca"))
-        elif status == "rejected":
-            tracked.ended = True
-            self._sink(OrderRejectedEvent(tracked.client_order_id, "Alpaca rejected the order."))
-        elif status == "filled":
-            tracked.ended = True
-
-    def _on_fill(self, activity: Mapping[str, Any]) -> bool:
-        trade_id = str(activity["id"])
-        if trade_id in self._seen_fills:
-            return False
-        tracked = self._by_broker_id.get(str(activity["order_id"]))
-        if tracked is None or not tracked.accepted:
-            return False  # not ours yet (its acceptance comes first); seen again on the next poll
-        self._seen_fills.add(trade_id)
-        self._sink(OrderFilled(tracked.client_order_id, parse_fill(activity, self.account_id,
-                                                                   tracked.client_order_id)))
-        return True
-
     async def _catch_up(self, tracked: Tracked) -> None:
         if tracked.broker_order_id is None:
             return
         async with self._updates:
             raw = await self._rest(self._trading.get_order_by_id, tracked.broker_order_id)
-            self._apply([raw], await self._fills(None))
-
-    def _apply(self, orders: list[Mapping[str, Any]], fills: list[Mapping[str, Any]]) -> bool:
-        """Apply polled orders and fills: acceptances first, then fills, then how orders ended."""
-        ended = [o for o in orders if o.get("status") in ENDED]
-        for raw in orders:
-            if raw.get("status") not in ENDED:
-                self._on_order(raw)
-        for raw in ended:  # accept any that ended before we saw them working, but end them after their fills
-            tracked = self._by_broker_id.get(str(raw["id"])) or self._tracked.get(
-                ClientOrderId(str(raw["client_order_id"])))
-            if tracked is not None and not tracked.accepted and raw.get("status") != "rejected":
-                self._accept(tracked, raw)
-        new = [a for a in fills if self._on_fill(a)]
-        times = [t for a in fills if (t := alpaca_time(a.get("transaction_time"))) is not None]
-        if times:
-            self._fills_after = max([*times, *([self._fills_after] if self._fills_after else [])]) - FILL_OVERLAP
-        for raw in ended:
-            self._on_order(raw)
-        return bool(new)
+            self._book.apply([raw], await self._fills(None))
 
     async def _on_trade_update(self, _: object) -> None:
         self._wake.set()
@@ -586,8 +470,8 @@ class AlpacaBroker:
                     await self._poll_quotes()
                 async with self._updates:
                     orders = await self._orders(self._trading)
-                    fills = await self._fills(self._fills_after)
-                    new = self._apply(orders, fills)
+                    fills = await self._fills(self._book.fills_after)
+                    new = self._book.apply(orders, fills)
                 if new:
                     self.account = await self._rest(self._trading.get_account)
                     self._sink(AccountUpdated(self.account_id, parse_cash(self.account)))
