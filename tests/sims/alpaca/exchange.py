@@ -67,6 +67,10 @@ class AlpacaFaults:
     rate_limited: int = 0
     pdt: int = 0
     wash_trade: int = 0
+    cut_before: int = 0
+    """The next n POST /v2/orders have their connection aborted before Alpaca books them (they never happened)."""
+    cut_after: int = 0
+    """The next n POST /v2/orders are booked, then their connection is aborted (the answer is lost)."""
     gateway_timeouts: int = 0
     """The next n orders are booked, then answered 504 (alpaca-py would resend them on its own)."""
     answer_delay_s: float = 0.0

@@ -121,7 +121,15 @@ class AlpacaSimulator:
         return body
 
     async def _submit(self, request: web.Request) -> web.StreamResponse:
-        order = self.exchange.submit(await self._body(request))
+        faults = self.exchange.faults
+        body = await self._body(request)
+        if faults.cut_before > 0:
+            faults.cut_before -= 1
+            return _cut(request)
+        order = self.exchange.submit(body)
+        if faults.cut_after > 0:
+            faults.cut_after -= 1
+            return _cut(request)
         if self.exchange.faults.gateway_timeouts > 0:
             self.exchange.faults.gateway_timeouts -= 1
             return web.Response(status=504, text="<html><body><h1>504 Gateway Time-out</h1></body></html>",
@@ -186,6 +194,13 @@ class AlpacaSimulator:
     @staticmethod
     def _error(exc: AlpacaError) -> web.Response:
         return web.json_response(exc.body, status=exc.status)
+
+
+def _cut(request: web.Request) -> web.Response:
+    """Abort the request's connection: the client sees it dropped, with no answer."""
+    if request.transport is not None:
+        request.transport.abort()
+    return web.Response(status=503)
 
 
 def _moment(text: str | None) -> datetime | None:
