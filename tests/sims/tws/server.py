@@ -18,6 +18,7 @@ from decimal import Decimal
 from core.adapters.paper.matching import Outcome
 from tests.sims.tws.account_requests import AccountRequests
 from tests.sims.tws.accounts import AccountView
+from tests.sims.tws.attached import after_fill, attached_fields, cancel_children
 from tests.sims.tws.faults import NOTICES, Faults
 from tests.sims.tws.impolite import ImpoliteRequests, is_what_if
 from tests.sims.tws.market import DEFAULT_LISTINGS, Listing, SimMarket
@@ -283,7 +284,7 @@ class TwsSimulator(AccountRequests, ImpoliteRequests):
         order_id = int(f[1])
         fields = {
             "action": f[16], "quantity": f[17], "order_type": f[18], "limit": f[19], "aux": f[20], "tif": f[21],
-            "account": f[23], "order_ref": f[26], "outside_rth": f[33],
+            "account": f[23], "order_ref": f[26], "outside_rth": f[33], **attached_fields(f, self.server_version),
         }
         if not int(f[2] or 0) and not f[9]:  # no conId and no exchange: TWS refuses it before looking the contract up
             self._burn_id(conn, order_id)
@@ -291,6 +292,8 @@ class TwsSimulator(AccountRequests, ImpoliteRequests):
         if is_what_if(f, self.server_version):
             self._what_if(conn, order_id, f, fields)
             return
+        if self.book.attached.hold(conn.client_id, f, lambda leg: self._place_leg(conn, leg)):
+            return  # transmit=0: held until the group's last leg (attached.py)
         existing = self.book.orders.get((conn.client_id, order_id))
         if existing is not None and existing.is_working:
             self._modify(conn, existing, fields)
@@ -336,6 +339,12 @@ class TwsSimulator(AccountRequests, ImpoliteRequests):
             self._drop(conn, "drop_after_ack")
         self._settle_outcomes(outcomes)
 
+    def _place_leg(self, conn: ClientConnection, f: list[str]) -> None:
+        try:
+            self._place_order(conn, f)
+        except SimReject as reject:
+            conn.send(conn.encoder.error(int(f[1]), reject.code, reject.message))
+
     def _modify(self, conn: ClientConnection, existing: SimOrder, fields: dict[str, str]) -> None:
         """A placeOrder with the id of a working order: change it, or refuse as TWS does (it keeps working)."""
         if self.faults.ignore_modify_next:
@@ -376,6 +385,7 @@ class TwsSimulator(AccountRequests, ImpoliteRequests):
             owner.send(owner.encoder.open_order(order))
             owner.send(owner.encoder.order_status(order))
             owner.send(owner.encoder.error(order.order_id, 202, "Order Canceled - reason:"))
+        cancel_children(self, order)
 
     def inactivate(self, order: SimOrder, reason: str) -> None:
         """Refuse a working order after the fact (201, then Inactive), as IB does at the open or on margin."""
@@ -431,6 +441,7 @@ class TwsSimulator(AccountRequests, ImpoliteRequests):
         conn.send(conn.encoder.open_order(order))
         conn.send(conn.encoder.order_status(order))
         conn.send(conn.encoder.error(order_id, 202, "Order Canceled - reason:"))
+        cancel_children(self, order)
 
     def _global_cancel(self, conn: ClientConnection, f: list[str]) -> None:
         working = [o for o in self.book.orders.values() if o.is_working]
@@ -461,6 +472,8 @@ class TwsSimulator(AccountRequests, ImpoliteRequests):
                     if owner is not None:
                         self._drop(owner, "drop_between_partials")
             self._push_account(order.account)
+            if order.status == "Filled":
+                after_fill(self, order)
         return booked
 
     def _report_status(self, order: SimOrder) -> None:

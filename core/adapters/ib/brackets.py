@@ -1,0 +1,34 @@
+"""IB native brackets: an entry (parent) with its stop-loss/take-profit attached as child orders.
+
+As TWS wants them (IBKR's bracketOrder): consecutive order ids; the parent and every child but the last go
+with transmit=False, so TWS holds them until the last child (transmit=True) sends the whole group; each
+child names the parent in parentId, and the children share an OCA group with ocaType 1 (cancel the rest,
+with block: overfill protection), so when one fills TWS cancels the other. TWS keeps the children
+PreSubmitted until the parent fills, and cancels them with the parent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ib_async import Order as IbOrder
+
+OCA_CANCEL_WITH_BLOCK = 1
+"""ocaType 1: when one order of the group fills, TWS cancels the others (with overfill protection)."""
+
+
+def oca_group_of(parent_ref: str) -> str:
+    """Return the OCA group name of a bracket's children: derived from the entry's id, unique per bracket."""
+    return f"TT-{parent_ref}"
+
+
+def link_bracket(parent: IbOrder, children: Sequence[IbOrder]) -> list[IbOrder]:
+    """Attach children to parent (whose orderId is set) as TWS expects; return every leg in sending order."""
+    parent.transmit = not children
+    for index, child in enumerate(children):
+        child.parentId = parent.orderId
+        child.transmit = index == len(children) - 1
+        if len(children) > 1:
+            child.ocaGroup = oca_group_of(parent.orderRef)
+            child.ocaType = OCA_CANCEL_WITH_BLOCK
+    return [parent, *children]

@@ -1,0 +1,77 @@
+"""Native IB brackets through a real TradingSession and ib_async against the TWS simulator: the entry and its
+stop-loss/take-profit go to IB as parent/child orders in an OCA group, and our books follow IB's reports."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from core.domain import Order, OrderStatus, Quote, Side
+from core.domain.protection import Bracket, ProtectionLeg, child_order_id
+from tests.adapters import ib_desk
+from tests.adapters.ib_desk import ACCOUNT, Desk, at_ib, until
+from tests.sims.tws import TwsSimulator
+
+decoder_guard = ib_desk.decoder_guard
+sim = ib_desk.sim_fixture(rest_orders=True)
+desk = ib_desk.desk_fixture()
+
+
+async def bracket_buy(desk: Desk) -> tuple[Order, Order, Order]:
+    """Send a resting 10-share buy with a stop-loss 1.00 below and a take-profit 1.00 above; return its legs."""
+    request = await desk.order(-5)
+    assert request.limit_price is not None
+    entry_price = Decimal(request.limit_price)
+    bracket = Bracket(stop_loss=entry_price - Decimal(1), take_profit=entry_price + Decimal(1))
+    entry = await desk.session.submit_bracket(request, bracket)
+    stop = desk.session.oms.get(child_order_id(entry.client_order_id, ProtectionLeg.STOP_LOSS))
+    target = desk.session.oms.get(child_order_id(entry.client_order_id, ProtectionLeg.TAKE_PROFIT))
+    assert stop is not None and target is not None, "the children are orders in our books"
+    return entry, stop, target
+
+
+async def test_bracket_entry_fills_then_the_stop_fills_and_ib_cancels_the_target(
+    sim: TwsSimulator, desk: Desk
+) -> None:
+    entry, stop, target = await bracket_buy(desk)
+    parent = at_ib(sim, entry.client_order_id)
+    ib_stop, ib_target = at_ib(sim, stop.client_order_id), at_ib(sim, target.client_order_id)
+    assert ib_stop.parent_id == ib_target.parent_id == parent.order_id, "attached to the entry at IB"
+    assert ib_stop.oca_group and ib_stop.oca_group == ib_target.oca_group and ib_stop.oca_type == 1
+    assert (ib_stop.order_type, ib_stop.action, ib_stop.aux_price) == ("STP", "SELL", stop.stop_price.value)  # type: ignore[union-attr]
+    assert (ib_target.order_type, ib_target.limit_price) == ("LMT", target.limit_price.value)  # type: ignore[union-attr]
+    assert ib_stop.status == ib_target.status == "PreSubmitted", "children wait at IB for the entry's fill"
+    assert entry.status is OrderStatus.ACCEPTED
+    assert stop.status is OrderStatus.ACCEPTED and target.status is OrderStatus.ACCEPTED
+
+    sim.fill_order(parent)
+    await until(lambda: entry.status is OrderStatus.FILLED)
+    assert ib_target.status == "Submitted", "the target works at IB once the entry filled"
+
+    sim.fill_order(ib_stop, stop.stop_price.value)  # type: ignore[union-attr]
+    await until(lambda: stop.status is OrderStatus.FILLED and target.status is OrderStatus.CANCELED)
+    assert ib_target.status == "Cancelled", "IB cancelled the other side of the OCA group"
+    position = desk.session.portfolio.position(ACCOUNT, "AAPL")
+    assert position is None or position.quantity == 0, "the stop closed the position"
+
+
+async def test_cancelling_the_entry_cancels_its_children_at_ib_and_in_our_books(
+    sim: TwsSimulator, desk: Desk
+) -> None:
+    entry, stop, target = await bracket_buy(desk)
+    await desk.session.cancel(entry.client_order_id)
+    await until(lambda: all(o.status is OrderStatus.CANCELED for o in (entry, stop, target)))
+    assert [at_ib(sim, o.client_order_id).status for o in (entry, stop, target)] == ["Cancelled"] * 3
+    assert desk.session.oms.working(ACCOUNT) == []
+
+
+async def test_a_sell_bracket_journals_every_leg_before_ib_sees_any(sim: TwsSimulator, desk: Desk) -> None:
+    await desk.events.wait_for(Quote, lambda q: q.symbol == "AAPL" and q.bid is not None)
+    request = await desk.order(-5, Side.SELL)
+    assert request.limit_price is not None
+    price = Decimal(request.limit_price)
+    entry = await desk.session.submit_bracket(request, Bracket(stop_loss=price + 1, take_profit=price - 1))
+    journaled = {str(o.client_order_id) for o in desk.journal.load().orders}
+    legs = [entry.client_order_id, *(child_order_id(entry.client_order_id, leg) for leg in ProtectionLeg)]
+    assert {str(c) for c in legs} <= journaled
+    assert [at_ib(sim, c).action for c in legs] == ["SELL", "BUY", "BUY"]
+    assert len(sim.book.every_order()) == 3, "each leg sent once"
