@@ -2,8 +2,8 @@
 at a labelled point of the order path.
 
 Usage: python -m tests.adapters.ib_crash_child DATA_DIR PORT POINT ORDER
-POINT is a CrashPoint value; ORDER is "market" (fills at once at IB), "resting" (a limit far from the market) or "bracket" (a resting
-limit with a stop-loss and a take-profit, sent natively as one IB bracket).
+POINT is a CrashPoint value; ORDER is "market" (fills at once at IB), "resting" (a limit far from the
+market) or "bracket" (a resting limit with a stop-loss and a take-profit, sent natively as one IB bracket).
 The parent test runs the simulator, which keeps its books across the child's death.
 """
 

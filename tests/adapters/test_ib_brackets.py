@@ -20,7 +20,7 @@ async def bracket_buy(desk: Desk) -> tuple[Order, Order, Order]:
     """Send a resting 10-share buy with a stop-loss 1.00 below and a take-profit 1.00 above; return its legs."""
     request = await desk.order(-5)
     assert request.limit_price is not None
-    entry_price = Decimal(request.limit_price)
+    entry_price = Decimal(str(request.limit_price))
     bracket = Bracket(stop_loss=entry_price - Decimal(1), take_profit=entry_price + Decimal(1))
     entry = await desk.session.submit_bracket(request, bracket)
     stop = desk.session.oms.get(child_order_id(entry.client_order_id, ProtectionLeg.STOP_LOSS))
@@ -37,8 +37,9 @@ async def test_bracket_entry_fills_then_the_stop_fills_and_ib_cancels_the_target
     ib_stop, ib_target = at_ib(sim, stop.client_order_id), at_ib(sim, target.client_order_id)
     assert ib_stop.parent_id == ib_target.parent_id == parent.order_id, "attached to the entry at IB"
     assert ib_stop.oca_group and ib_stop.oca_group == ib_target.oca_group and ib_stop.oca_type == 1
-    assert (ib_stop.order_type, ib_stop.action, ib_stop.aux_price) == ("STP", "SELL", stop.stop_price.value)  # type: ignore[union-attr]
-    assert (ib_target.order_type, ib_target.limit_price) == ("LMT", target.limit_price.value)  # type: ignore[union-attr]
+    assert stop.stop_price is not None and target.limit_price is not None
+    assert (ib_stop.order_type, ib_stop.action, ib_stop.aux_price) == ("STP", "SELL", stop.stop_price.value)
+    assert (ib_target.order_type, ib_target.limit_price) == ("LMT", target.limit_price.value)
     assert ib_stop.status == ib_target.status == "PreSubmitted", "children wait at IB for the entry's fill"
     assert entry.status is OrderStatus.ACCEPTED
     assert stop.status is OrderStatus.ACCEPTED and target.status is OrderStatus.ACCEPTED
@@ -47,7 +48,7 @@ async def test_bracket_entry_fills_then_the_stop_fills_and_ib_cancels_the_target
     await until(lambda: entry.status is OrderStatus.FILLED)
     assert ib_target.status == "Submitted", "the target works at IB once the entry filled"
 
-    sim.fill_order(ib_stop, stop.stop_price.value)  # type: ignore[union-attr]
+    sim.fill_order(ib_stop, stop.stop_price.value)
     await until(lambda: stop.status is OrderStatus.FILLED and target.status is OrderStatus.CANCELED)
     assert ib_target.status == "Cancelled", "IB cancelled the other side of the OCA group"
     position = desk.session.portfolio.position(ACCOUNT, "AAPL")
@@ -68,7 +69,7 @@ async def test_a_sell_bracket_journals_every_leg_before_ib_sees_any(sim: TwsSimu
     await desk.events.wait_for(Quote, lambda q: q.symbol == "AAPL" and q.bid is not None)
     request = await desk.order(-5, Side.SELL)
     assert request.limit_price is not None
-    price = Decimal(request.limit_price)
+    price = Decimal(str(request.limit_price))
     entry = await desk.session.submit_bracket(request, Bracket(stop_loss=price + 1, take_profit=price - 1))
     journaled = {str(o.client_order_id) for o in desk.journal.load().orders}
     legs = [entry.client_order_id, *(child_order_id(entry.client_order_id, leg) for leg in ProtectionLeg)]
