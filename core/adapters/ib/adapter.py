@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from ib_async import IB, AccountValue, CommissionReport, Contract, ExecutionFilter, PnL, PnLSingle, Ticker, Trade
 from ib_async import Fill as IbFill
 
-from core.adapters.ib.brackets import link_bracket
+from core.adapters.ib.brackets import leg_outcomes, link_bracket
 from core.adapters.ib.config import IbConfig
 from core.adapters.ib.connection import describe, open_connection
 from core.adapters.ib.funds import parse_funds
@@ -248,20 +248,7 @@ class IbBroker:
             raise ConnectionLost(
                 "The connection to TWS dropped while sending the bracket; its orders are checked on reconnect."
             ) from None
-        acks = [track.ack for track in tracked if track.ack is not None]
-        await asyncio.wait(acks, timeout=self.config.order_timeout_s)  # leaves the acks as they are on a timeout
-        outcomes: list[BaseException | None] = []
-        for leg, track in zip(legs, tracked, strict=True):
-            assert track.ack is not None
-            if not track.ack.done():
-                self._tracker.give_up_waiting(track)
-                outcomes.append(Timeout(
-                    f"IB did not confirm the {leg.symbol} bracket order {leg.client_order_id} within "
-                    f"{self.config.order_timeout_s:g} s; it may be working. TradeTerm asks IB about it and will "
-                    "not resend it."))
-            else:
-                outcomes.append(track.ack.exception())
-        return outcomes
+        return await leg_outcomes(legs, tracked, self.config.order_timeout_s, self._tracker.give_up_waiting)
 
     async def _contract_to_send(self, order: Order) -> Contract:
         """Return the order's contract, once any order-id resync after a 103 is done; still connected."""

@@ -9,9 +9,14 @@ PreSubmitted until the parent fills, and cancels them with the parent.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Callable, Sequence
 
 from ib_async import Order as IbOrder
+
+from core.adapters.ib.tracker import Tracked
+from core.domain import Order
+from core.ports.errors import Timeout
 
 OCA_CANCEL_WITH_BLOCK = 1
 """ocaType 1: when one order of the group fills, TWS cancels the others (with overfill protection)."""
@@ -32,3 +37,25 @@ def link_bracket(parent: IbOrder, children: Sequence[IbOrder]) -> list[IbOrder]:
             child.ocaGroup = oca_group_of(parent.orderRef)
             child.ocaType = OCA_CANCEL_WITH_BLOCK
     return [parent, *children]
+
+
+async def leg_outcomes(legs: Sequence[Order], tracked: Sequence[Tracked], timeout_s: float,
+                       give_up: Callable[[Tracked], None]) -> list[BaseException | None]:
+    """Wait up to timeout_s for IB's answer to every placed leg; return each leg's outcome (None: accepted).
+
+    A leg still unanswered gets Timeout (the tracker then publishes its late answer as an event): it may be
+    working, so the session asks IB about it and never resends it.
+    """
+    acks = [track.ack for track in tracked if track.ack is not None]
+    await asyncio.wait(acks, timeout=timeout_s)  # leaves the acks as they are on a timeout
+    outcomes: list[BaseException | None] = []
+    for leg, track in zip(legs, tracked, strict=True):
+        assert track.ack is not None
+        if track.ack.done():
+            outcomes.append(track.ack.exception())
+            continue
+        give_up(track)
+        outcomes.append(Timeout(
+            f"IB did not confirm the {leg.symbol} bracket order {leg.client_order_id} within {timeout_s:g} s; it "
+            "may be working. TradeTerm asks IB about it and will not resend it."))
+    return outcomes
