@@ -11,7 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from core.domain import Order, OrderOrigin, OrderRejected, OrderSubmitted, OrderType, Price, Side, TimeInForce
+from core.domain import (
+    AccountId,
+    Order,
+    OrderOrigin,
+    OrderRejected,
+    OrderStatus,
+    OrderSubmitted,
+    OrderType,
+    Price,
+    Side,
+    TimeInForce,
+)
 from core.domain.protection import Bracket, ProtectionLeg, child_order_id
 from core.ports import errors
 from core.ports.clock import Clock
@@ -64,3 +75,13 @@ async def send_native_bracket(oms: OrderManager, clock: Clock, adapter: NativePr
     for order, outcome in zip(legs, outcomes, strict=True):
         if outcome is not None:
             settle(order, outcome)
+
+
+def working_native_children(oms: OrderManager, account_id: AccountId, symbol: str) -> list[Order]:
+    """Return the working protective orders of a symbol at the broker (a close or Flatten cancels them first).
+
+    A native bracket's children, and any held child already sent: once the position is closed, a stop or target
+    left working would open a new one.
+    """
+    return [o for o in oms.working(account_id) if o.origin is OrderOrigin.PROTECTIVE and o.symbol == symbol
+            and o.status is not OrderStatus.PENDING_CANCEL]

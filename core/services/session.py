@@ -60,7 +60,7 @@ from core.services.funds import FundsService
 from core.services.held_protection import HeldProtection
 from core.services.instruments import InstrumentCatalog
 from core.services.manual_fill_booking import ManualFillEntry, book_manual_fill
-from core.services.native_bracket import send_native_bracket
+from core.services.native_bracket import send_native_bracket, working_native_children
 from core.services.oms import OrderManager
 from core.services.order_modify import OrderModifier
 from core.services.order_resolver import OrderResolver
@@ -391,6 +391,8 @@ class TradingSession:
         if order.origin in (OrderOrigin.CLOSE, OrderOrigin.FLATTEN):  # the children go first, never after it
             self.protection.cancel_symbol(order.account_id, order.symbol, f"Cancelled by a {order.origin.value.lower()}"
                                           f" order ({order.client_order_id}).")
+            for child in working_native_children(self.oms, order.account_id, order.symbol):
+                await self.cancel(child.client_order_id)  # the broker holds them: its reports close them
         if native is not None and isinstance(slot.adapter, NativeProtection):
             await send_native_bracket(self.oms, self.clock, slot.adapter, order, native, intake_key,
                                       lambda: self._stopped_meanwhile(slot, confirmed),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from core.domain import Order, OrderStatus, Quote, Side
+from core.domain import Order, OrderOrigin, OrderRequest, OrderStatus, OrderType, Quote, Side
 from core.domain.protection import Bracket, ProtectionLeg, child_order_id
 from tests.adapters import ib_desk
 from tests.adapters.ib_desk import ACCOUNT, Desk, at_ib, until
@@ -76,3 +76,14 @@ async def test_a_sell_bracket_journals_every_leg_before_ib_sees_any(sim: TwsSimu
     assert {str(c) for c in legs} <= journaled
     assert [at_ib(sim, c).action for c in legs] == ["SELL", "BUY", "BUY"]
     assert len(sim.book.every_order()) == 3, "each leg sent once"
+
+
+async def test_closing_the_position_cancels_the_children_ib_holds_first(sim: TwsSimulator, desk: Desk) -> None:
+    entry, stop, target = await bracket_buy(desk)
+    sim.fill_order(at_ib(sim, entry.client_order_id))
+    await until(lambda: entry.status is OrderStatus.FILLED)
+    close = OrderRequest(ACCOUNT, "AAPL", Side.SELL, "10", OrderType.MARKET, origin=OrderOrigin.CLOSE)
+    await desk.session.submit(close)
+    await until(lambda: stop.status is OrderStatus.CANCELED and target.status is OrderStatus.CANCELED)
+    assert at_ib(sim, stop.client_order_id).status == at_ib(sim, target.client_order_id).status == "Cancelled", \
+        "no stop or target is left at IB to open a new position after the close"
