@@ -85,3 +85,17 @@ def working_native_children(oms: OrderManager, account_id: AccountId, symbol: st
     """
     return [o for o in oms.working(account_id) if o.origin is OrderOrigin.PROTECTIVE and o.symbol == symbol
             and o.status is not OrderStatus.PENDING_CANCEL]
+
+
+NATIVE_BADGE = "at the broker: works while TradeTerm is closed"
+"""The badge of protective orders the broker holds (a native bracket's children), beside the held badge."""
+
+
+def describe_native(orders: Sequence[Order]) -> str:
+    """Return one line naming working protective orders at the broker, with their badge (empty when none)."""
+    parts = []
+    for order in orders:
+        price = order.stop_price if order.order_type.needs_stop else order.limit_price
+        label = "SL" if order.order_type.needs_stop else "TP"
+        parts.append(f"{label} {'' if price is None else price.value} ×{order.leaves_qty.normalize():f}")
+    return f"{' · '.join(parts)} — {NATIVE_BADGE}" if parts else ""

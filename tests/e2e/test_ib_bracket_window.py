@@ -10,10 +10,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QComboBox, QLineEdit, QPushButton, QSpinBox, QWidget
+from PySide6.QtWidgets import QComboBox, QLineEdit, QPushButton, QSpinBox, QTableView, QWidget
 
 from core.domain import AccountId, OrderOrigin, OrderStatus
-from tests.e2e.window_helpers import open_window, until, write_paper_settings
+from core.services.native_bracket import NATIVE_BADGE
+from tests.e2e.window_helpers import cell, open_window, until, write_paper_settings
 from tests.sims.tws.server import TwsSimulator
 from tests.sims.tws.testing import no_decoder_errors
 
@@ -65,6 +66,12 @@ async def test_a_bracket_from_the_ticket_is_native_at_ib_and_stopped_out_there(t
                 assert ib_stop is not None and ib_stop.parent_id != 0, "attached to the entry at IB"
                 assert window.session.protection.children(IB) == [], "nothing is held by TradeTerm"
                 await until(lambda: all(o.status is OrderStatus.ACCEPTED for o in children), "IB's children")
+                key = (IB, "AAPL")
+                grid = window.findChild(QTableView, "positionsView")
+                await until(lambda: window.bridge.positions.row_of(key) is not None
+                            and NATIVE_BADGE in cell(grid, key, "protection"), "the protection in the grid")
+                assert f"SL {stop} ×10" in cell(grid, key, "protection")
+                assert f"TP {target} ×10" in cell(grid, key, "protection")
 
                 simulator.fill_order(ib_stop, stop)
                 await until(lambda: (p := window.session.portfolio.position(IB, "AAPL")) is not None
