@@ -87,3 +87,16 @@ async def test_closing_the_position_cancels_the_children_ib_holds_first(sim: Tws
     await until(lambda: stop.status is OrderStatus.CANCELED and target.status is OrderStatus.CANCELED)
     assert at_ib(sim, stop.client_order_id).status == at_ib(sim, target.client_order_id).status == "Cancelled", \
         "no stop or target is left at IB to open a new position after the close"
+
+
+async def test_moving_the_stop_after_the_entry_filled_changes_it_at_ib(sim: TwsSimulator, desk: Desk) -> None:
+    entry, stop, target = await bracket_buy(desk)
+    sim.fill_order(at_ib(sim, entry.client_order_id))
+    await until(lambda: entry.status is OrderStatus.FILLED)
+    assert stop.stop_price is not None
+    moved = stop.stop_price.value + Decimal("0.50")
+    await desk.session.modify(stop.client_order_id, "10", None, moved)
+    await until(lambda: stop.stop_price is not None and stop.stop_price.value == moved
+                and stop.status is OrderStatus.ACCEPTED, )
+    assert at_ib(sim, stop.client_order_id).aux_price == moved, stop.reason
+    assert target.status is OrderStatus.ACCEPTED, "the target still works, in the same OCA group"

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from ib_async import IB, AccountValue, CommissionReport, Contract, ExecutionFilter, PnL, PnLSingle, Ticker, Trade
 from ib_async import Fill as IbFill
 
-from core.adapters.ib.brackets import leg_outcomes, link_bracket
+from core.adapters.ib.brackets import detach_from_filled_parent, leg_outcomes, link_bracket
 from core.adapters.ib.config import IbConfig
 from core.adapters.ib.connection import describe, open_connection
 from core.adapters.ib.funds import parse_funds
@@ -288,6 +288,7 @@ class IbBroker:
             trade.order.lmtPrice = float(limit_price.value)
         if stop_price is not None:
             trade.order.auxPrice = float(stop_price.value)
+        detach_from_filled_parent(trade.order, self._ib.trades())
         self._tracker.begin_modify(tracked, (quantity, limit_price, stop_price), previous)
         self._ib.placeOrder(trade.contract, trade.order)
         self._let_tws_read()

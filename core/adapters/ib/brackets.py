@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 
 from ib_async import Order as IbOrder
+from ib_async import Trade
 
 from core.adapters.ib.tracker import Tracked
 from core.domain import Order
@@ -59,3 +60,17 @@ async def leg_outcomes(legs: Sequence[Order], tracked: Sequence[Tracked], timeou
             f"IB did not confirm the {leg.symbol} bracket order {leg.client_order_id} within {timeout_s:g} s; it "
             "may be working. TradeTerm asks IB about it and will not resend it."))
     return outcomes
+
+
+def detach_from_filled_parent(child: IbOrder, trades: Sequence[Trade]) -> None:
+    """Clear a child's parentId before it is re-sent (modified) once its parent has filled.
+
+    TWS answers 135 "Can't find order with id = <parent>" to a change that still names a filled parent
+    (ib_insync#647); the fix is parentId=0. While the parent still works the child keeps it: a child sent
+    without its parent would start working at once.
+    """
+    if not child.parentId:
+        return
+    parent = next((t for t in trades if t.order.orderId == child.parentId), None)
+    if parent is None or parent.orderStatus.status == "Filled":
+        child.parentId = 0

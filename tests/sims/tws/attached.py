@@ -124,3 +124,15 @@ def cancel_children(server: AttachedServer, parent: SimOrder) -> None:
     """The parent was cancelled: TWS cancels its children that still wait for it."""
     for child in server.book.attached.children_of(parent):
         server._cancel_and_tell(child)
+
+
+def check_parent_of_change(book: OrderBook, order: SimOrder, fields: dict[str, str]) -> None:
+    """A change that still names a parent TWS no longer works (it filled) is refused with 135 (ib_insync#647)."""
+    parent_id = int(fields.get("parent_id") or 0)
+    if not parent_id:
+        return
+    parent = book.orders.get((order.client_id, parent_id))
+    if parent is None or not parent.is_working:
+        from tests.sims.tws.orders import SimReject
+
+        raise SimReject(135, f"Can't find order with id ={parent_id}")

@@ -18,7 +18,7 @@ from decimal import Decimal
 from core.adapters.paper.matching import Outcome
 from tests.sims.tws.account_requests import AccountRequests
 from tests.sims.tws.accounts import AccountView
-from tests.sims.tws.attached import after_fill, attached_fields, cancel_children
+from tests.sims.tws.attached import after_fill, attached_fields, cancel_children, check_parent_of_change
 from tests.sims.tws.faults import NOTICES, Faults
 from tests.sims.tws.impolite import ImpoliteRequests, is_what_if
 from tests.sims.tws.market import DEFAULT_LISTINGS, Listing, SimMarket
@@ -356,6 +356,7 @@ class TwsSimulator(AccountRequests, ImpoliteRequests):
         if self.faults.off_tick_next:
             self.faults.off_tick_next = False
             raise SimReject(110, PRICE_VARIATION)
+        check_parent_of_change(self.book, existing, fields)
         outcomes = self.book.modify(existing, fields, self.market.quote(existing.listing.key))
         conn.send(conn.encoder.open_order(existing))
         conn.send(conn.encoder.order_status(existing))
