@@ -68,6 +68,7 @@ from core.services.portfolio import Portfolio
 from core.services.position_adoption import adjustment_fills
 from core.services.quote_cache import QuoteCache
 from core.services.reconciliation import Reconciler, ReconciliationReport
+from core.services.reference_feeds import ReferenceFeeds
 from core.services.refusals import REDUCE_WHILE_HELD_AUDIT as REDUCE_WHILE_HELD_AUDIT  # re-exported
 from core.services.refusals import ConfirmRequired as ConfirmRequired
 from core.services.refusals import OrderRefused as OrderRefused
@@ -114,13 +115,17 @@ class TradingSession:
         self.clock = clock or SystemClock()
         self.instruments = InstrumentCatalog()
         self.oms = OrderManager(bus, journal)
-        self.portfolio = Portfolio(bus, self.instruments, self.clock)
+        self.references = ReferenceFeeds()
+        """The reference feed the trader chose for each account without market data (see QuoteCache.latest)."""
+        self.portfolio = Portfolio(bus, self.instruments, self.clock, self.references)
         self._reconciler = Reconciler(bus, self.oms, self.portfolio, journal)
         self._resolver = OrderResolver(self.oms)
         self._bulk = BulkCanceller(bus, self.oms)
-        self.quotes = QuoteCache(bus)
+        self.quotes = QuoteCache(bus, self.references)
         self.risk = RiskEngine(bus, self.clock, self.quotes, self.portfolio, self.oms, risk)
         self._accounts: dict[AccountId, AccountSlot] = {}
+        self._watched: dict[AccountId, set[str]] = {}
+        """Symbols a watchlist asked an account's feed to quote besides the account's own list."""
         self.funds = FundsService(bus, self._accounts, self.portfolio, self.clock)
         self.risk.buying_power_of = self.funds.buying_power
         self._tasks: set[asyncio.Task[object]] = set()
@@ -181,13 +186,36 @@ class TradingSession:
         try:
             await slot.adapter.connect()
             self.instruments.add(slot.adapter.instruments())
-            await slot.adapter.subscribe(list(slot.adapter.instruments()))
+            listed = list(slot.adapter.instruments())
+            extra = [self.instruments[s] for s in sorted(self._watched.get(account_id, ()))
+                     if s in self.instruments and all(i.symbol != s for i in listed)]
+            await slot.adapter.subscribe(listed + extra)
             if not self._watching_feeds:  # a held stop whose feed goes quiet is warned about at once
                 self._watching_feeds = True
                 self._spawn(self.protection.watch_feeds())
             return await self._reconcile(slot)
         finally:
             slot.connecting = False
+
+    async def stream_quotes(self, account_id: AccountId, symbol: str) -> None:
+        """Have account's feed quote symbol too (a watchlist row chose that feed), now and after every reconnect.
+
+        Raise InvalidInstrument for a symbol no account lists (search for it first) or the broker's own
+        error (BrokerError) when its feed refuses it.
+        """
+        slot = self._accounts.get(account_id)
+        instrument = self.instruments.find(symbol)
+        if slot is None:
+            raise errors.InvalidInstrument(f"There is no account {account_id}: "
+                                           f"choose one of {', '.join(self._accounts)}.")
+        if instrument is None:
+            raise errors.InvalidInstrument(f"Unknown symbol {symbol!r}: search for it (Ctrl+K) to add it.")
+        watched = self._watched.setdefault(account_id, set())
+        if instrument.symbol in watched or any(i.symbol == instrument.symbol for i in slot.adapter.instruments()):
+            return
+        watched.add(instrument.symbol)
+        if slot.connection is ConnectionState.CONNECTED:
+            await slot.adapter.subscribe([instrument])
 
     async def disconnect(self, account_id: AccountId) -> None:
         await self._accounts[account_id].adapter.disconnect()

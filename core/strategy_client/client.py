@@ -172,8 +172,11 @@ class TradeTermClient:
         info: dict[str, Any] = self._call("GET", "/v1/account", query={"account": account or self.account or ""})
         return info
 
-    def quote(self, symbol: str) -> dict[str, Any]:
-        result: dict[str, Any] = self._call("GET", "/v1/quotes", query={"symbol": symbol})
+    def quote(self, symbol: str, account: str | None = None) -> dict[str, Any]:
+        """Return symbol's bid, ask, last, time and feed on the account's own feed (nulls when it has none)."""
+        chosen = account or self.account
+        query = {"symbol": symbol, **({"account": chosen} if chosen else {})}
+        result: dict[str, Any] = self._call("GET", "/v1/quotes", query=query)
         return result
 
     def instruments(self) -> list[dict[str, Any]]:

@@ -64,9 +64,12 @@ class OrderTicketWidget(QWidget):
         submit_requested(OrderRequest): a valid order the trader sent (and confirmed, if asked);
             quantity and prices are Decimals, the symbol is the instrument's key; origin CLOSE when the
             ticket holds a position's close (see `prefill_close`), else MANUAL.
+        search_requested(str text): the trader asked to search for a symbol no account lists (the
+            "Search for …" button under an unknown symbol); the window opens the symbol search with text.
     """
 
     submit_requested = Signal(object)
+    search_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -96,6 +99,8 @@ class OrderTicketWidget(QWidget):
         self._symbols = QStringListModel(self)
         self._symbol_edit.setCompleter(QCompleter(self._symbols, self, caseSensitivity=_ANY_CASE))
         self._quote_label = QLabel(objectName="orderTicket.quoteLabel")
+        self._search_button = QPushButton(objectName="orderTicket.searchButton", visible=False, flat=True,
+                                          styleSheet="text-align: left; text-decoration: underline;")
         self._buy_button = self._side_button(Side.BUY, "buyButton", "F1 or Ctrl+B")
         self._sell_button = self._side_button(Side.SELL, "sellButton", "F2 or Ctrl+S")
         self._buy_button.setChecked(True)
@@ -139,7 +144,8 @@ class OrderTicketWidget(QWidget):
         options.addWidget(self._confirm_check, 1)
         options.addWidget(self._clear_button)
         rows: list[tuple[str, QWidget | QHBoxLayout]] = [
-            ("Symbol", self._symbol_edit), ("", self._errors["symbol"]), ("", self._quote_label),
+            ("Symbol", self._symbol_edit), ("", self._errors["symbol"]), ("", self._search_button),
+            ("", self._quote_label),
             ("Side", sides), ("Quantity", self._quantity_edit), ("", self._errors["quantity"]),
             ("Type", self._type_combo), ("Limit", self._limit_edit), ("", self._errors["limit_price"]),
             ("Stop", self._stop_edit), ("", self._errors["stop_price"]), ("TIF", self._tif_combo),
@@ -184,6 +190,7 @@ class OrderTicketWidget(QWidget):
         self._type_combo.currentIndexChanged.connect(self._on_type_changed)
         self._send_button.clicked.connect(self._on_send_clicked)
         self._clear_button.clicked.connect(self.clear)
+        self._search_button.clicked.connect(lambda: self.search_requested.emit(self._symbol_edit.text().strip()))
         for keys, side in (("F1", Side.BUY), ("Ctrl+B", Side.BUY), ("F2", Side.SELL), ("Ctrl+S", Side.SELL)):
             shortcut = QShortcut(QKeySequence(keys), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(lambda side=side: self._set_side(side))
@@ -471,6 +478,10 @@ class OrderTicketWidget(QWidget):
         self._show_quote()
         self._show_intent()
         self._protection.show_risk(side, positive_number(texts[0]), self._entry_price(), instrument)
+        text = self._symbol_edit.text().strip()
+        unknown = bool(text) and instrument is None and not any(k.startswith(text.casefold()) for k in self._keys)
+        self._search_button.setText(f"Search for “{text}”… (Ctrl+K)" if unknown else "")
+        self._search_button.setVisible(unknown)
 
     def _show_quote(self) -> None:
         symbol, instrument = self._lookup()
@@ -478,7 +489,9 @@ class OrderTicketWidget(QWidget):
         bid, ask = ("—" if value is None else format_price(value, instrument)
                     for value in ((None, None) if quote is None else (quote.bid, quote.ask)))
         other_feed = quote is not None and quote.source not in ("", account)
-        feed = f" &nbsp;<i>({quote.source}'s feed)</i>" if quote is not None and other_feed else ""
+        feed = f" &nbsp;<i>(prices from {quote.source})</i>" if quote is not None and other_feed else ""
+        if quote is None and account and self._quote_source is not None:
+            feed = f" &nbsp;<i>(no quote on {account}'s feed)</i>"
         self._quote_label.setText(f"Bid <b>{bid}</b> &nbsp;·&nbsp; Ask <b>{ask}</b>{feed}" if symbol else "")
 
     def _show_intent(self) -> None:

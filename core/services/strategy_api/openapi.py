@@ -74,8 +74,13 @@ OPENAPI: dict[str, Any] = {
                                                  "type, root, expiry, right, strike, contract_id, tick_size, lot_size, "
                                                  "multiplier) best first, notes on accounts skipped, message"},
                           **_errors(400, 401)}}},
-        "/v1/quotes": {"get": {"parameters": [{"name": "symbol", "in": "query", "required": True}],
-                               "responses": {"200": {"description": "bid, ask, last, time"}, **_errors(400)}}},
+        "/v1/quotes": {"get": {"parameters": [
+            {"name": "symbol", "in": "query", "required": True},
+            {"name": "account", "in": "query", "required": False,
+             "description": "the account's own feed (or the reference feed chosen for it); nulls when it has no "
+                            "quote, never another account's"}],
+                               "responses": {"200": {"description": "bid, ask, last, time, feed (the account whose "
+                                                                   "market it is)"}, **_errors(400)}}},
         "/v1/orders/preview": {"post": {
             "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/OrderBody"}}}},
             "responses": {"200": {"description": "verdict ok|refused, reason, notional"},
