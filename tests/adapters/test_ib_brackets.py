@@ -100,3 +100,11 @@ async def test_moving_the_stop_after_the_entry_filled_changes_it_at_ib(sim: TwsS
                 and stop.status is OrderStatus.ACCEPTED, )
     assert at_ib(sim, stop.client_order_id).aux_price == moved, stop.reason
     assert target.status is OrderStatus.ACCEPTED, "the target still works, in the same OCA group"
+
+
+async def test_cancel_all_cancels_every_leg_once(sim: TwsSimulator, desk: Desk) -> None:
+    legs = await bracket_buy(desk)
+    await desk.session.cancel_all(ACCOUNT)
+    await until(lambda: all(o.status is OrderStatus.CANCELED for o in legs))
+    assert [at_ib(sim, o.client_order_id).status for o in legs] == ["Cancelled"] * 3
+    assert desk.session.oms.working(ACCOUNT) == [] and desk.trading().value == "ACTIVE"
