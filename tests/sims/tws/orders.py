@@ -17,8 +17,10 @@ from core.adapters.paper.matching import ChangeRefused, Closure, Execution, Matc
 from core.domain import BrokerOrderId, ClientOrderId, OrderStatus, OrderType, Quote, Side, TimeInForce
 from tests.sims.tws.attached import AttachedOrders
 from tests.sims.tws.market import Listing
+from tests.sims.tws.trailing import TrailingStops
 
-_ORDER_TYPES = {"MKT": OrderType.MARKET, "LMT": OrderType.LIMIT, "STP": OrderType.STOP, "STP LMT": OrderType.STOP_LIMIT}
+_ORDER_TYPES = {"MKT": OrderType.MARKET, "LMT": OrderType.LIMIT, "STP": OrderType.STOP, "STP LMT": OrderType.STOP_LIMIT,
+                "TRAIL": OrderType.STOP}  # a TRAIL is a stop whose price trailing.py moves
 _TIFS = {"DAY": TimeInForce.DAY, "GTC": TimeInForce.GTC, "IOC": TimeInForce.IOC, "": TimeInForce.DAY}
 WORKING = ("PreSubmitted", "Submitted", "PendingCancel")
 _FLOAT_NOISE = Decimal("1e-9")
@@ -124,6 +126,7 @@ class OrderBook:
         self._exec_seq = itertools.count(1)
         self._by_coid: dict[ClientOrderId, SimOrder] = {}
         self.attached = AttachedOrders()
+        self.trailing = TrailingStops()
 
     # --- requests --------------------------------------------------------------------------------
 
@@ -146,6 +149,7 @@ class OrderBook:
             stop_price=order.aux_price if order.order_type in ("STP", "STP LMT") else None,
             tif=_TIFS[order.tif],
         )
+        self.trailing.start(order, paper, fields, quote)
         if paper.order_type.needs_stop:
             order.status = "PreSubmitted"
         self.orders[order.key] = order
@@ -213,6 +217,7 @@ class OrderBook:
         return order
 
     def match(self, quote: Quote) -> list[Outcome]:
+        self.trailing.follow(self.engine, quote)
         return self.engine.match(quote)
 
     def fill_now(self, order: SimOrder, price: Decimal) -> Execution:
@@ -412,3 +417,7 @@ def _split(quantity: Decimal, parts: int) -> list[Decimal]:
     shares = [base] * parts
     shares[-1] += quantity - base * parts
     return [s for s in shares if s > 0]
+
+
+optional_price = _optional
+"""A price field of a request: None when empty or UNSET."""

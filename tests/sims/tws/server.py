@@ -27,6 +27,7 @@ from tests.sims.tws.messages import ASK, BID, CLOSE, LAST, VOLUME, Encoder
 from tests.sims.tws.orders import PRICE_VARIATION, OrderBook, SimExecution, SimOrder, SimReject
 from tests.sims.tws.protocol import Field, ProtocolError, encode, read_greeting, read_message
 from tests.sims.tws.tape import TapeRequests
+from tests.sims.tws.trailing import trailing_fields
 
 log = logging.getLogger(__name__)
 
@@ -296,6 +297,7 @@ class TwsSimulator(DepthRequests, TapeRequests, AccountRequests, ImpoliteRequest
         fields = {
             "action": f[16], "quantity": f[17], "order_type": f[18], "limit": f[19], "aux": f[20], "tif": f[21],
             "account": f[23], "order_ref": f[26], "outside_rth": f[33], **attached_fields(f, self.server_version),
+            **trailing_fields(f, self.server_version),
         }
         if not int(f[2] or 0) and not f[9]:  # no conId and no exchange: TWS refuses it before looking the contract up
             self._burn_id(conn, order_id)
