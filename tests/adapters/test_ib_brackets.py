@@ -108,3 +108,16 @@ async def test_cancel_all_cancels_every_leg_once(sim: TwsSimulator, desk: Desk) 
     await until(lambda: all(o.status is OrderStatus.CANCELED for o in legs))
     assert [at_ib(sim, o.client_order_id).status for o in legs] == ["Cancelled"] * 3
     assert desk.session.oms.working(ACCOUNT) == [] and desk.trading().value == "ACTIVE"
+
+
+async def test_changing_the_resting_entry_goes_out_to_ib_and_keeps_the_children(
+    sim: TwsSimulator, desk: Desk
+) -> None:
+    entry, stop, _target = await bracket_buy(desk)
+    assert entry.limit_price is not None
+    lower = entry.limit_price.value - Decimal("0.05")
+    await desk.session.modify(entry.client_order_id, "10", lower)
+    await until(lambda: entry.limit_price is not None and entry.limit_price.value == lower
+                and entry.status is OrderStatus.ACCEPTED)
+    assert at_ib(sim, entry.client_order_id).limit_price == lower, "the change was transmitted, not held in TWS"
+    assert at_ib(sim, stop.client_order_id).status == "PreSubmitted", "the children still wait for the entry"

@@ -301,6 +301,7 @@ class IbBroker:
         if stop_price is not None:
             trade.order.auxPrice = float(stop_price.value)
         detach_from_filled_parent(trade.order, self._ib.trades())
+        trade.order.transmit = True  # a bracket's entry went with transmit=False: a change must go out, not wait
         self._tracker.begin_modify(tracked, (quantity, limit_price, stop_price), previous)
         self._ib.placeOrder(trade.contract, trade.order)
         self._let_tws_read()
