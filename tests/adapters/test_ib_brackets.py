@@ -10,6 +10,7 @@ from core.domain.protection import Bracket, ProtectionLeg, child_order_id
 from tests.adapters import ib_desk
 from tests.adapters.ib_desk import ACCOUNT, Desk, at_ib, until
 from tests.sims.tws import TwsSimulator
+from tests.sims.tws.attached import fill_part
 
 decoder_guard = ib_desk.decoder_guard
 sim = ib_desk.sim_fixture(rest_orders=True)
@@ -121,3 +122,21 @@ async def test_changing_the_resting_entry_goes_out_to_ib_and_keeps_the_children(
                 and entry.status is OrderStatus.ACCEPTED)
     assert at_ib(sim, entry.client_order_id).limit_price == lower, "the change was transmitted, not held in TWS"
     assert at_ib(sim, stop.client_order_id).status == "PreSubmitted", "the children still wait for the entry"
+
+
+async def test_a_partly_filled_entry_leaves_its_children_waiting_at_ib_for_the_rest(
+    sim: TwsSimulator, desk: Desk
+) -> None:
+    entry, stop, target = await bracket_buy(desk)
+    parent = at_ib(sim, entry.client_order_id)
+    assert parent.limit_price is not None
+    fill_part(sim, parent, Decimal(4), parent.limit_price)
+    await until(lambda: entry.status is OrderStatus.PARTIALLY_FILLED and entry.filled_qty == 4)
+    position = desk.session.portfolio.position(ACCOUNT, "AAPL")
+    assert position is not None and position.quantity == 4
+    ib_target = at_ib(sim, target.client_order_id)
+    assert ib_target.status == "PreSubmitted" and ib_target.quantity == 10, "sized to the entry, waiting for it"
+    sim.fill_order(parent)
+    await until(lambda: entry.status is OrderStatus.FILLED)
+    assert ib_target.status == "Submitted", "working once the entry filled"
+    assert stop.status is OrderStatus.ACCEPTED and stop.quantity.value == 10

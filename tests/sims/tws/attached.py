@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
-from core.adapters.paper.matching import Outcome, PaperOrder
+from core.adapters.paper.matching import Execution, Outcome, PaperOrder
+from core.domain import OrderStatus
 
 if TYPE_CHECKING:
     from tests.sims.tws.faults import Faults
@@ -136,3 +138,12 @@ def check_parent_of_change(book: OrderBook, order: SimOrder, fields: dict[str, s
         from tests.sims.tws.orders import SimReject
 
         raise SimReject(135, f"Can't find order with id ={parent_id}")
+
+
+def fill_part(server: AttachedServer, order: SimOrder, quantity: Decimal, price: Decimal) -> None:
+    """Fill part of a working order now at price, as a partial execution at the exchange would (tests)."""
+    paper = server.book.engine.orders[order.coid]
+    paper.filled_qty += quantity
+    paper.status = OrderStatus.PARTIALLY_FILLED
+    server._settle_outcomes([Execution(paper.client_order_id, paper.broker_order_id, paper.instrument, paper.side,
+                                       quantity, price, Decimal(0))])
