@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from core.domain import Order, OrderOrigin, OrderRequest, OrderStatus, OrderType, Quote, Side
+from core.domain import Order, OrderOrigin, OrderRequest, OrderStatus, OrderType, Quote, Side, TradingState
 from core.domain.protection import Bracket, ProtectionLeg, child_order_id
 from tests.adapters import ib_desk
 from tests.adapters.ib_desk import ACCOUNT, Desk, at_ib, until
@@ -140,3 +140,23 @@ async def test_a_partly_filled_entry_leaves_its_children_waiting_at_ib_for_the_r
     await until(lambda: entry.status is OrderStatus.FILLED)
     assert ib_target.status == "Submitted", "working once the entry filled"
     assert stop.status is OrderStatus.ACCEPTED and stop.quantity.value == 10
+
+
+async def test_entry_and_stop_filling_while_disconnected_are_booked_once_on_reconnect(
+    sim: TwsSimulator, desk: Desk
+) -> None:
+    entry, stop, target = await bracket_buy(desk)
+    sim.faults.refuse_connects = True
+    sim.drop_client(1)
+    await until(lambda: desk.trading() is TradingState.HALTED)
+    sim.fill_order(at_ib(sim, entry.client_order_id))
+    assert stop.stop_price is not None
+    sim.fill_order(at_ib(sim, stop.client_order_id), stop.stop_price.value)  # IB works the bracket meanwhile
+    assert at_ib(sim, target.client_order_id).status == "Cancelled"
+    sim.faults.refuse_connects = False
+    await until(lambda: desk.trading() is TradingState.ACTIVE)
+    await until(lambda: entry.status is OrderStatus.FILLED and stop.status is OrderStatus.FILLED
+                and target.status is OrderStatus.CANCELED)
+    position = desk.session.portfolio.position(ACCOUNT, "AAPL")
+    assert position is not None and position.quantity == 0
+    assert len(desk.journal.load().fills) == 2, "each execution booked once"
