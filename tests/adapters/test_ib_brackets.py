@@ -160,3 +160,14 @@ async def test_entry_and_stop_filling_while_disconnected_are_booked_once_on_reco
     position = desk.session.portfolio.position(ACCOUNT, "AAPL")
     assert position is not None and position.quantity == 0
     assert len(desk.journal.load().fills) == 2, "each execution booked once"
+
+
+async def test_flatten_cancels_the_children_then_closes_the_position(sim: TwsSimulator, desk: Desk) -> None:
+    entry, stop, target = await bracket_buy(desk)
+    sim.fill_order(at_ib(sim, entry.client_order_id))
+    await until(lambda: entry.status is OrderStatus.FILLED)
+    sim.faults.rest_orders = False  # the close goes out at market and fills
+    result = await desk.session.flatten(ACCOUNT)
+    assert result.not_sent == () and len(result.sent) == 1, result.not_sent
+    await until(lambda: stop.status is OrderStatus.CANCELED and target.status is OrderStatus.CANCELED)
+    await until(lambda: (p := desk.session.portfolio.position(ACCOUNT, "AAPL")) is not None and p.quantity == 0)
