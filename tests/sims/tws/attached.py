@@ -1,7 +1,7 @@
 """Attached orders as TWS works them: brackets (parentId, transmit) and OCA groups (ocaGroup, ocaType).
 
-- A placeOrder with transmit=0 is held in TWS, unsent and unreported, until an order of the same client with
-  transmit=1 arrives; that one sends the whole group, parent first (IBKR bracket_order docs).
+- A placeOrder with transmit=0 is held in TWS, unsent and unreported, until a leg of its group (same parent)
+  arrives with transmit=1; that one sends the whole group, parent first (IBKR bracket_order docs).
 - A child (parentId set) is booked PreSubmitted for the parent's quantity and does not work until the
   parent has filled (ibkrguides "attached orders"); a partial parent fill leaves it waiting.
 - Cancelling the parent cancels its waiting children (ib_insync#636).
@@ -49,16 +49,20 @@ class AttachedOrders:
     releasing: bool = False
 
     def hold(self, client_id: int, f: list[str], place: Callable[[list[str]], None]) -> bool:
-        """Keep a transmit=0 leg; on the client's next transmit=1 leg, place every held leg then it. Return True
-        when this message was taken care of here (held, or placed with its group)."""
+        """Keep a transmit=0 leg; when a transmit=1 leg of its group comes (the parent, or a child of the same
+        parent), place the group's held legs then it. Return True when this message was taken care of here
+        (held, or placed with its group). Unrelated orders of the client pass and leave the held legs held."""
         if self.releasing:
             return False
         if f[TRANSMIT_INDEX] == "0":
             self.held.setdefault(client_id, []).append(f)
             return True
-        group = self.held.pop(client_id, [])
+        parent_id = f[PARENT_ID_INDEX] or "0"
+        held = self.held.get(client_id, [])
+        group = [leg for leg in held if parent_id != "0" and parent_id in (leg[1], leg[PARENT_ID_INDEX])]
         if not group:
-            return False
+            return False  # a standalone order: whatever the client holds untransmitted stays held
+        self.held[client_id] = [leg for leg in held if leg not in group]
         self.releasing = True
         try:
             for leg in [*group, f]:
