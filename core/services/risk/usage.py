@@ -55,6 +55,13 @@ def account_usage(engine: RiskEngine, account_id: AccountId) -> dict[str, Usage]
     if loss is not None:
         usage["daily_loss_limit"] = Usage("daily_loss_limit", loss, limits.daily_loss_limit, limits.currency)
         usage["daily_loss_halt"] = Usage("daily_loss_halt", loss, limits.daily_loss_halt, limits.currency)
+    drawdown = engine.drawdown(account_id)
+    if drawdown is not None:
+        for name in ("drawdown_limit", "drawdown_halt"):
+            usage[name] = Usage(name, drawdown.amount, getattr(limits, name), limits.currency)
+        if drawdown.pct is not None:
+            for name in ("drawdown_limit_pct", "drawdown_halt_pct"):
+                usage[name] = Usage(name, drawdown.pct, getattr(limits, name), "%")
     return usage
 
 
