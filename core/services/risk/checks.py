@@ -170,7 +170,7 @@ def check_stop_collar(order: Order, limits: RiskLimits, ctx: RiskContext) -> str
 
 
 def check_working_orders(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
-    cap = limits.max_working_orders
+    cap = (ctx.account_limits or limits).max_working_orders
     working = ctx.book.working_count
     if cap is not None and working + 1 > cap:
         return f"{order.account_id} already has {working} working orders (limit {cap}): cancel some first."
@@ -202,7 +202,7 @@ def check_order_rate(order: Order, limits: RiskLimits, ctx: RiskContext) -> str 
 
 
 def check_position(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
-    cap = limits.max_position
+    cap = (ctx.account_limits or limits).max_position
     if cap is None:
         return None
     position = ctx.position_qty(order.symbol)
@@ -218,6 +218,7 @@ def check_position(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | 
 
 
 def check_gross_exposure(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
+    limits = ctx.account_limits or limits
     cap = limits.max_gross_exposure
     if cap is None:
         return None
@@ -227,6 +228,33 @@ def check_gross_exposure(order: Order, limits: RiskLimits, ctx: RiskContext) -> 
     if exposure.amount > cap:
         return (f"Gross exposure would reach {money(exposure.amount, limits.currency)}, above the "
                 f"{money(cap, limits.currency)} limit: reduce the quantity or close positions.")
+    return None
+
+
+def check_strategy_position(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
+    """Refuse an order that could take its strategy's own position (with its working orders) beyond its limit."""
+    book, cap = ctx.strategy, limits.max_position
+    if book is None or cap is None:
+        return None
+    position = book.position_qty(order.symbol)
+    if order.side is Side.BUY:
+        worst = position + book.working_leaves(order.symbol, Side.BUY) + order.quantity.value
+    else:
+        worst = -(position - book.working_leaves(order.symbol, Side.SELL) - order.quantity.value)
+    if worst > cap:
+        side = "long" if order.side is Side.BUY else "short"
+        return (f"Strategy {book.strategy_id} could reach {num(worst)} {side} {order.symbol} with its working "
+                f"orders, above its {num(cap)} position limit: reduce the quantity.")
+    return None
+
+
+def check_strategy_working_orders(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
+    book, cap = ctx.strategy, limits.max_working_orders
+    if book is None or cap is None:
+        return None
+    if book.working_count + 1 > cap:
+        return (f"Strategy {book.strategy_id} already has {book.working_count} working orders on "
+                f"{order.account_id} (its limit {cap}): cancel some first.")
     return None
 
 
@@ -266,9 +294,11 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("stop_price", check_stop_collar),
     ("limit_price", check_price_collar),
     ("account_id", check_working_orders),
+    ("account_id", check_strategy_working_orders),
     ("quantity", check_duplicate),
     ("account_id", check_order_rate),
     ("quantity", check_position),
+    ("quantity", check_strategy_position),
     ("quantity", check_gross_exposure),
     ("quantity", check_buying_power),
 )

@@ -34,6 +34,7 @@ from core.services.risk.context import IndexedOrders, OrderSource, PositionSourc
 from core.services.risk.drawdown import Drawdown, DrawdownPeaks, drawdown_target, journal_step, measure
 from core.services.risk.limits import RiskConfig, RiskLimits
 from core.services.risk.recent import RecentOrder, RecentOrders
+from core.services.risk.strategy_book import StrategyPositions, StrategyView, strategy_of
 from core.services.working_orders import WorkingOrders
 
 _SEVERITY = {TradingState.ACTIVE: 0, TradingState.REDUCING: 1, TradingState.HALTED: 2}
@@ -106,6 +107,8 @@ class RiskEngine:
         """The accounts' buying power per currency (the session sets it to its FundsService's)."""
         self.equity_of: Callable[[AccountId, str], Decimal | None] = lambda account, currency: None
         """The accounts' equity (net liquidation) in a currency, for drawdown in % (the session sets it)."""
+        self.strategy_positions = StrategyPositions(orders.get)
+        """Each strategy's own positions, from its orders' fills (the session restores them from the journal)."""
         self.peaks = DrawdownPeaks()
         """Each account's intraday equity peak; the session journals it (peaks.record) and restores it."""
         self._fills: dict[StrategyId, deque[float]] = {}
@@ -279,7 +282,18 @@ class RiskEngine:
             closing_leaves=self._closing_leaves(order),
             closed_position=closed_position,
             buying_power=lambda currency: self.buying_power_of(account_id, currency),
+            account_limits=self.limits_for(account_id),
+            strategy=self._strategy_view(order),
         )
+
+    def _strategy_view(self, order: Order) -> StrategyView | None:
+        """Return the order's strategy's own book when that strategy has limits of its own, else None."""
+        strategy = strategy_of(order)
+        if str(strategy) not in self._config.strategies:
+            return None
+        working = tuple(o for o in self._orders.working(order.account_id)
+                        if strategy_of(o) == strategy and o.client_order_id != order.client_order_id)
+        return StrategyView(strategy, self.strategy_positions.positions(order.account_id, strategy), working)
 
     def _book(self, account_id: AccountId, quote_of: Callable[[str], Quote | None],
               checked: Order | None = None) -> AccountBook:
@@ -458,6 +472,7 @@ class RiskEngine:
         return len(fills)
 
     def _on_fill_recorded(self, event: FillRecorded) -> None:
+        self.strategy_positions.apply(event.fill)
         coid = event.fill.client_order_id
         order = self._orders.get(coid) if coid is not None else None
         if order is None or order.strategy_id is None:

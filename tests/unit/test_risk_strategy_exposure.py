@@ -1,0 +1,103 @@
+"""Per-strategy exposure: a strategy's own limits hold against its own position, the account's on top."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core.domain import FillRecorded, Order, Side
+from core.services.risk import RiskConfig, RiskLimits
+from core.services.risk.strategy_book import MANUAL
+from tests.factories import make_fill
+from tests.unit.risk_harness import ACCOUNT, Harness
+
+ALPHA_CAP = Decimal(10)
+
+
+def harness(account: RiskLimits | None = None, **strategies: dict[str, object]) -> Harness:
+    return Harness(RiskConfig(account or RiskLimits(max_position=Decimal(1000)), strategies=strategies))
+
+
+def manual_fill(h: Harness, side: Side, qty: str) -> None:
+    """A person's trade (no strategy on the order): it belongs to the 'manual' strategy."""
+    h.fill(side, qty, "100.00", order=h.work(h.order(side, qty=qty)))
+
+
+def test_a_strategy_is_held_to_its_own_position_though_the_account_is_short() -> None:
+    h = harness(alpha={"max_position": "10"})
+    manual_fill(h, Side.SELL, "50")  # the account is short 50
+    assert h.check(h.order(Side.BUY, qty="10", strategy="alpha")) is None
+    refusal = h.check(h.order(Side.BUY, qty="11", strategy="alpha"))
+    assert refusal == ("Strategy alpha could reach 11 long AAPL with its working orders, above its 10 position "
+                       "limit: reduce the quantity.")
+    assert h.engine.strategy_positions.position(ACCOUNT, MANUAL, "AAPL") == Decimal(-50)
+
+
+def test_a_strategy_counts_its_own_fills_and_working_orders() -> None:
+    h = harness(alpha={"max_position": "10"})
+    manual_fill(h, Side.SELL, "20")  # the account nets to short 14: only alpha's own 6 long counts
+    h.fill(Side.BUY, "6", "100.00", order=h.work(h.order(Side.BUY, qty="6", strategy="alpha")))
+    h.work(h.order(Side.BUY, qty="3", strategy="alpha", price="99.00"))
+    assert h.check(h.order(Side.BUY, qty="1", strategy="alpha", price="98.00")) is None  # 6 + 3 + 1
+    assert "could reach 11 long" in (h.check(h.order(Side.BUY, qty="2", strategy="alpha", price="98.00")) or "")
+    assert h.check(h.order(Side.BUY, qty="500")) is None  # a person's order: only the account's 1,000 limit
+
+
+def test_a_strategy_is_held_to_its_own_working_orders() -> None:
+    h = harness(alpha={"max_working_orders": "2"})
+    for price in ("99.00", "98.00"):
+        h.work(h.order(Side.BUY, qty="1", strategy="alpha", price=price))
+    assert "Strategy alpha already has 2 working orders" in (
+        h.check(h.order(Side.BUY, qty="1", strategy="alpha", price="97.00")) or "")
+    assert h.check(h.order(Side.BUY, qty="1", strategy="beta", price="97.00")) is None
+
+
+def test_the_accounts_limit_still_applies_to_a_strategy_with_a_looser_one() -> None:
+    h = harness(RiskLimits(max_position=Decimal(100)), alpha={"max_position": "1000"})
+    manual_fill(h, Side.BUY, "95")
+    assert h.check(h.order(Side.BUY, qty="5", strategy="alpha")) is None
+    assert "above the 100 position limit" in (h.check(h.order(Side.BUY, qty="6", strategy="alpha")) or "")
+
+
+SEND = st.tuples(st.just("send"), st.sampled_from(["alpha", "beta", None]), st.sampled_from([Side.BUY, Side.SELL]),
+                 st.integers(min_value=1, max_value=25))
+FILL = st.tuples(st.just("fill"), st.integers(min_value=0, max_value=5), st.integers(min_value=1, max_value=25))
+CANCEL = st.tuples(st.just("cancel"), st.integers(min_value=0, max_value=5))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(SEND, FILL, CANCEL), max_size=40))
+def test_no_sequence_of_fills_takes_a_strategy_past_its_own_limit(actions: list[tuple[object, ...]]) -> None:
+    """Alpha and beta may each hold at most 10 either way; a person's trades net against them in the account."""
+    h = harness(alpha={"max_position": "10"}, beta={"max_position": "10"})
+    manual_fill(h, Side.SELL, "40")  # another strategy (manual) holds the opposite position from the start
+    own: dict[str, Decimal] = {"alpha": Decimal(0), "beta": Decimal(0)}
+    working: list[Order] = []
+    for action in actions:
+        if action[0] == "send":
+            _, strategy, side, qty = action
+            order = h.order(side, qty=str(qty), strategy=strategy)  # type: ignore[arg-type]
+            if h.check(order) is None:
+                working.append(h.work(order))
+        elif working and action[0] == "fill":
+            order = working[int(action[1]) % len(working)]  # type: ignore[call-overload]
+            qty = min(Decimal(int(action[2])), order.leaves_qty)  # type: ignore[call-overload]
+            fill = make_fill(order, quantity=str(qty), price="100.00", account_id=ACCOUNT)
+            h.fill(order.side, str(qty), "100.00", order=order)
+            if order.strategy_id is not None:
+                own[str(order.strategy_id)] += fill.quantity.value * order.side.sign
+            if not order.is_working:
+                working.remove(order)
+        elif working and action[0] == "cancel":
+            order = working.pop(int(action[1]) % len(working))  # type: ignore[call-overload]
+            h.book.orders.pop(order.client_order_id)
+        for strategy, qty in own.items():
+            assert abs(qty) <= ALPHA_CAP, f"{strategy} holds {qty}"
+
+
+def test_a_fill_of_no_known_order_is_manual() -> None:
+    h = harness()
+    h.bus.publish(FillRecorded(make_fill(quantity="7", side=Side.BUY, account_id=ACCOUNT)))
+    assert h.engine.strategy_positions.positions(ACCOUNT, MANUAL) == {"AAPL": Decimal(7)}
