@@ -34,6 +34,7 @@ from core.storage.outbox import OutboxError
 from core.storage.paths import DataDirError, data_paths
 from core.storage.secrets import SecretStore
 from core.storage.settings import MAX_PORT, SettingsError, SettingsStore
+from core.storage.watchlists import WATCHLISTS_FILE, WatchlistStore
 from gui.brokers.account_setup import AccountsSetup
 from gui.brokers.libraries import broker_library_rows
 from gui.brokers.paper import DEFAULT_PROFILE, PROFILES, default_accounts
@@ -103,8 +104,9 @@ def create_main_window(
         for close in reversed(opened):  # a refused start leaves no lock held and no file open
             close()
         raise
-    window = MainWindow(session, settings)
+    window = MainWindow(session, settings, watchlists=WatchlistStore(paths.root / WATCHLISTS_FILE))
     mail.notifications.funds_of = session.funds.all_latest  # per-account funds totals in the daily summary
+    mail.notifications.held_of = session.protection.children  # held stops/targets in the daily summary
     window.add_tool_action("About", "action.about", "Ctrl+Shift+A", lambda: _about(window))
     window.add_tool_action("E-mail settings…", "action.emailSettings", "Ctrl+Shift+E",
                            lambda: mail.open_settings_dialog(window))

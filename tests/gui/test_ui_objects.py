@@ -14,7 +14,8 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "ui-objects.md"
 ON_DEMAND = {"flattenConfirmDialog", "reconciliationDialog", "killSwitchConfirmDialog", "riskLimitsDialog",
              "emailSettingsDialog", "manualFillDialog", "connectionsDialog",
              "modifyOrderDialog", "approvalEditDialog", "rejectReasonDialog", "revokeConfirmDialog",
-             "autoApproveConfirmDialog", "banners", "secretsBanner", "vaultDialog", "historyView"}
+             "autoApproveConfirmDialog", "banners", "secretsBanner", "vaultDialog", "historyView",
+             "referenceFeedsDialog", "watchlist.nameDialog"}
 
 
 def documented_names() -> list[str]:

@@ -51,6 +51,7 @@ from core.domain import (
     utc_now,
 )
 from core.domain.funds import AccountFunds
+from core.domain.market_data_error import MarketDataError
 from core.ports.broker import (
     BrokerOrderState,
     BrokerSnapshot,
@@ -75,6 +76,8 @@ _DONE = frozenset({"Filled", "Cancelled", "ApiCancelled", "Inactive"})
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _sched_yield = getattr(os, "sched_yield", None)  # POSIX only
 LOOKUP_FILLS_MARGIN = timedelta(minutes=1)
+MARKET_DATA_ERRORS = frozenset({101, 200, 354, 10090, 10168, 10186, 10197})
+"""IB's answers to a market-data request that mean no quotes for that contract (101: max tickers reached)."""
 _WORTH_LOGGING = frozenset({
     IbErrorKind.CONNECTIVITY_LOST, IbErrorKind.CONNECTIVITY_RESTORED, IbErrorKind.WARNING, IbErrorKind.ERROR,
 })
@@ -514,6 +517,10 @@ class IbBroker:
             self._ib.client.reqIds(1)  # type: ignore[no-untyped-call]
         if self._tracker.on_error(req_id, code, message):
             return
+        if code in MARKET_DATA_ERRORS:
+            symbol = self._symbols_by_con_id.get(contract.conId) if isinstance(contract, Contract) else None
+            if symbol is not None:
+                self._sink(MarketDataError(self.account_id, symbol, code, message))
         error = translate_error(code, message)
         if error.kind in _WORTH_LOGGING and code != 200:  # 200 on a request surfaces as InvalidInstrument
             level = "INFO" if error.kind is IbErrorKind.CONNECTIVITY_RESTORED else "WARNING"

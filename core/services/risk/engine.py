@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 from enum import StrEnum
@@ -29,7 +29,7 @@ from core.ports.clock import Clock
 from core.ports.market_data import QuoteSource
 from core.services.bus import EventBus
 from core.services.risk.book import AccountBook
-from core.services.risk.checks import CHECKS, money, num
+from core.services.risk.checks import CHECKS, PROTECTIVE_CHECKS, PROTECTIVE_COLLAR_FACTOR, money, num
 from core.services.risk.context import IndexedOrders, OrderSource, PositionSource, RiskContext, duplicate_key
 from core.services.risk.drawdown import Drawdown, DrawdownPeaks, drawdown_target, journal_step, measure
 from core.services.risk.limits import RiskConfig, RiskLimits
@@ -219,7 +219,12 @@ class RiskEngine:
         self._watch(order.account_id)
         limits = self.limits_for(order.account_id, order.strategy_id)
         context = self._context(order, closed_position)
+        protective = order.origin is OrderOrigin.PROTECTIVE
+        if protective:
+            limits = protective_limits(limits)
         for field, check in CHECKS:
+            if protective and check not in PROTECTIVE_CHECKS:
+                continue
             reason = check(order, limits, context)
             if reason is not None:
                 return Refusal(field, reason)
@@ -524,3 +529,12 @@ def _soon(callback: Callable[[], None], delay: float = 0.0) -> None:
         loop.call_later(delay, callback)
     else:
         loop.call_soon(callback)
+
+
+def protective_limits(limits: RiskLimits) -> RiskLimits:
+    """Return limits with the collar PROTECTIVE_COLLAR_FACTOR times wider, for a protective child."""
+    return replace(
+        limits,
+        collar_pct=None if limits.collar_pct is None else limits.collar_pct * PROTECTIVE_COLLAR_FACTOR,
+        collar_ticks=None if limits.collar_ticks is None else limits.collar_ticks * PROTECTIVE_COLLAR_FACTOR,
+    )

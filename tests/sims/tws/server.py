@@ -84,6 +84,8 @@ class TwsSimulator(AccountRequests, ImpoliteRequests):
         self.accounts_view = AccountView(self.book, self.market)
         self.faults = Faults()
         self.tick_interval_s = tick_interval_s
+        self.max_tickers: int | None = None
+        """Market-data lines per client: the next reqMktData gets IB's error 101 (None: no limit)."""
         self.server_version = server_version
         self.connections: dict[int, ClientConnection] = {}
         self.requests: list[tuple[int, list[str]]] = []
@@ -270,6 +272,9 @@ class TwsSimulator(AccountRequests, ImpoliteRequests):
             return
         listing = found[0]
         snapshot = f[-3] == "1"
+        if self.max_tickers is not None and not snapshot and len(conn.market_data) >= self.max_tickers:
+            conn.send(conn.encoder.error(req_id, 101, "Max number of tickers has been reached"))
+            return
         self._send_ticks(conn, req_id, listing, first=True)
         if snapshot:
             conn.send(conn.encoder.tick_snapshot_end(req_id))
