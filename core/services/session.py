@@ -170,7 +170,7 @@ class TradingSession:
             self.instruments.add([order.instrument])
         self.oms.restore(state.orders)
         self.portfolio.restore(state.fills)
-        self.risk.strategy_positions.restore(state.fills)
+        self.risk.strategy_positions.restore(state.fills, self.risk.today())
         today = self.clock.now().astimezone().date()
         self.bus.publish(FillsRestored(tuple(f for f in state.fills if f.ts.astimezone().date() == today)))
         for order in state.orders:

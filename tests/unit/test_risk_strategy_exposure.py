@@ -101,3 +101,34 @@ def test_a_fill_of_no_known_order_is_manual() -> None:
     h = harness()
     h.bus.publish(FillRecorded(make_fill(quantity="7", side=Side.BUY, account_id=ACCOUNT)))
     assert h.engine.strategy_positions.positions(ACCOUNT, MANUAL) == {"AAPL": Decimal(7)}
+
+
+def mark(h: Harness, last: str) -> None:
+    h.quote(bid=str(Decimal(last) - Decimal("0.01")), ask=last, last=last)
+
+
+def test_a_strategys_own_daily_loss_holds_it_one_cent_past_its_limit_and_halt() -> None:
+    h = harness(alpha={"daily_loss_limit": "100", "daily_loss_halt": "200"})
+    manual_fill(h, Side.BUY, "100")  # a person's long: the account's loss is theirs too, but not alpha's
+    h.fill(Side.BUY, "10", "100.00", order=h.work(h.order(Side.BUY, qty="10", strategy="alpha")))
+    mark(h, "90.00")  # alpha loses 100.00: not beyond
+    assert h.check(h.order(Side.BUY, qty="1", strategy="alpha", price="90.00")) is None
+    mark(h, "89.99")  # 100.10
+    assert h.check(h.order(Side.BUY, qty="1", strategy="alpha", price="89.99")) == (
+        "Strategy alpha may only reduce its own positions on PAPER-1: its daily loss 100.10 USD is beyond its "
+        "100.00 USD limit.")
+    assert h.check(h.order(Side.SELL, qty="10", strategy="alpha", price="89.99")) is None
+    assert "may only reduce" in (h.check(h.order(Side.SELL, qty="11", strategy="alpha", price="89.99")) or "")
+    assert h.check(h.order(Side.BUY, qty="1", price="89.99")) is None  # the account (and a person) trade on
+    mark(h, "80.00")  # 200.00
+    assert h.check(h.order(Side.SELL, qty="1", strategy="alpha", price="80.00")) is None
+    mark(h, "79.99")
+    assert "Strategy alpha is halted on PAPER-1: its daily loss 200.10 USD" in (
+        h.check(h.order(Side.SELL, qty="1", strategy="alpha", price="79.99")) or "")
+
+
+def test_manual_trades_answer_to_a_manual_strategy_scope() -> None:
+    h = harness(manual={"max_position": "50"})
+    h.fill(Side.BUY, "40", "100.00", order=h.work(h.order(Side.BUY, qty="40", strategy="alpha")))
+    manual_fill(h, Side.BUY, "50")
+    assert "Strategy manual could reach 51 long" in (h.check(h.order(Side.BUY, qty="1")) or "")

@@ -248,6 +248,26 @@ def check_strategy_position(order: Order, limits: RiskLimits, ctx: RiskContext) 
     return None
 
 
+def check_strategy_daily_loss(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
+    """Hold a strategy whose own loss of the day is beyond its limit to reducing its own positions, beyond its halt
+    level to nothing (the account trades on)."""
+    book = ctx.strategy
+    if book is None or book.daily_loss is None:
+        return None
+    loss, ccy, name = book.daily_loss, limits.currency, f"Strategy {book.strategy_id}"
+    if limits.daily_loss_halt is not None and loss > limits.daily_loss_halt:
+        return (f"{name} is halted on {order.account_id}: its daily loss {money(loss, ccy)} is beyond its "
+                f"{money(limits.daily_loss_halt, ccy)} halt level.")
+    if limits.daily_loss_limit is None or loss <= limits.daily_loss_limit:
+        return None
+    position = book.position_qty(order.symbol)
+    closing = position != 0 and (position > 0) != (order.side is Side.BUY)
+    if closing and book.working_leaves(order.symbol, order.side) + order.quantity.value <= abs(position):
+        return None
+    return (f"{name} may only reduce its own positions on {order.account_id}: its daily loss {money(loss, ccy)} "
+            f"is beyond its {money(limits.daily_loss_limit, ccy)} limit.")
+
+
 def check_strategy_working_orders(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
     book, cap = ctx.strategy, limits.max_working_orders
     if book is None or cap is None:
@@ -287,6 +307,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("account_id", check_trading_state),
     ("quantity", check_reduce_only),
     ("account_id", check_strategy_enabled),
+    ("account_id", check_strategy_daily_loss),
     ("symbol", check_symbol_lists),
     ("quantity", check_order_quantity),
     ("order_type", check_quote_fresh),

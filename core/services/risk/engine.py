@@ -13,6 +13,7 @@ from enum import StrEnum
 from core.domain import (
     AccountId,
     FillRecorded,
+    Instrument,
     LogMessage,
     Order,
     OrderOrigin,
@@ -34,7 +35,7 @@ from core.services.risk.context import IndexedOrders, OrderSource, PositionSourc
 from core.services.risk.drawdown import Drawdown, DrawdownPeaks, drawdown_target, journal_step, measure
 from core.services.risk.limits import RiskConfig, RiskLimits
 from core.services.risk.recent import RecentOrder, RecentOrders
-from core.services.risk.strategy_book import StrategyPositions, StrategyView, strategy_of
+from core.services.risk.strategy_book import MANUAL, StrategyPositions, StrategyView, strategy_of
 from core.services.working_orders import WorkingOrders
 
 _SEVERITY = {TradingState.ACTIVE: 0, TradingState.REDUCING: 1, TradingState.HALTED: 2}
@@ -107,7 +108,7 @@ class RiskEngine:
         """The accounts' buying power per currency (the session sets it to its FundsService's)."""
         self.equity_of: Callable[[AccountId, str], Decimal | None] = lambda account, currency: None
         """The accounts' equity (net liquidation) in a currency, for drawdown in % (the session sets it)."""
-        self.strategy_positions = StrategyPositions(orders.get)
+        self.strategy_positions = StrategyPositions(orders.get, self._instrument_held)
         """Each strategy's own positions, from its orders' fills (the session restores them from the journal)."""
         self.peaks = DrawdownPeaks()
         """Each account's intraday equity peak; the session journals it (peaks.record) and restores it."""
@@ -217,7 +218,10 @@ class RiskEngine:
                 ) -> Refusal | None:
         """Return what `evaluate` would return now, without counting the order (rate and duplicate windows)."""
         self._watch(order.account_id)
-        limits = self.limits_for(order.account_id, order.strategy_id)
+        strategy = order.strategy_id
+        if strategy is None and MANUAL in self._config.strategies:
+            strategy = MANUAL  # a person's order, under the "manual" strategy's own limits
+        limits = self.limits_for(order.account_id, strategy)
         context = self._context(order, closed_position)
         protective = order.origin is OrderOrigin.PROTECTIVE
         if protective:
@@ -298,7 +302,15 @@ class RiskEngine:
             return None
         working = tuple(o for o in self._orders.working(order.account_id)
                         if strategy_of(o) == strategy and o.client_order_id != order.client_order_id)
-        return StrategyView(strategy, self.strategy_positions.positions(order.account_id, strategy), working)
+        account = order.account_id
+        pnl = self.strategy_positions.daily_pnl(account, strategy, self._positions.held(account),
+                                                self.limits_for(account).fx_rate)
+        return StrategyView(strategy, self.strategy_positions.positions(account, strategy), working,
+                            None if pnl is None else -pnl)
+
+    def _instrument_held(self, account_id: AccountId, symbol: str) -> Instrument | None:
+        position = self._positions.held(account_id).get(symbol)
+        return None if position is None else position.instrument
 
     def _book(self, account_id: AccountId, quote_of: Callable[[str], Quote | None],
               checked: Order | None = None) -> AccountBook:

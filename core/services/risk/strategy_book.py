@@ -8,11 +8,12 @@ is limited by its own position, and the account's limits still apply to the net.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-from core.domain import AccountId, ClientOrderId, Fill, Order, Side, StrategyId
+from core.domain import AccountId, ClientOrderId, Fill, Instrument, Order, Position, Side, StrategyId
 
 ZERO = Decimal(0)
 MANUAL = StrategyId("manual")
@@ -25,30 +26,61 @@ def strategy_of(order: Order | None) -> StrategyId:
 
 
 class StrategyPositions:
-    """Signed quantities per (account, strategy, symbol), kept from fills; `order_of` finds a fill's order."""
+    """A Position per (account, strategy, symbol), kept from fills, so each strategy has its own quantity and day P&L.
 
-    def __init__(self, order_of: Callable[[ClientOrderId], Order | None]) -> None:
+    `order_of` finds a fill's order; `instrument_of(account, symbol)` the instrument of a fill of no known order.
+    Marks come from the account's own position of the symbol when the P&L is read.
+    """
+
+    def __init__(self, order_of: Callable[[ClientOrderId], Order | None],
+                 instrument_of: Callable[[AccountId, str], Instrument | None]) -> None:
         self._order_of = order_of
-        self._qty: dict[tuple[AccountId, StrategyId, str], Decimal] = {}
+        self._instrument_of = instrument_of
+        self._held: dict[tuple[AccountId, StrategyId], dict[str, Position]] = {}
 
-    def apply(self, fill: Fill) -> None:
+    def apply(self, fill: Fill, today: bool = True) -> None:
         order = self._order_of(fill.client_order_id) if fill.client_order_id is not None else None
-        key = (fill.account_id, strategy_of(order), fill.symbol)
-        self._qty[key] = self._qty.get(key, ZERO) + fill.quantity.value * fill.side.sign
+        instrument = order.instrument if order is not None else self._instrument_of(fill.account_id, fill.symbol)
+        if instrument is None:
+            return
+        book = self._held.setdefault((fill.account_id, strategy_of(order)), {})
+        position = book.get(fill.symbol)
+        if position is None:
+            position = book[fill.symbol] = Position(fill.account_id, instrument)
+        position.apply(fill, today)
 
-    def restore(self, fills: Iterable[Fill]) -> None:
-        """Rebuild from the journal's fills (the orders must be known first)."""
-        self._qty.clear()
+    def restore(self, fills: Iterable[Fill], today: date) -> None:
+        """Rebuild from the journal's fills (the orders must be known first); earlier days' form the start of day."""
+        self._held.clear()
         for fill in fills:
-            self.apply(fill)
+            self.apply(fill, today=fill.ts.astimezone().date() == today)
 
     def position(self, account_id: AccountId, strategy_id: StrategyId, symbol: str) -> Decimal:
-        return self._qty.get((account_id, strategy_id, symbol), ZERO)
+        position = self._held.get((account_id, strategy_id), {}).get(symbol)
+        return ZERO if position is None else position.quantity
 
     def positions(self, account_id: AccountId, strategy_id: StrategyId) -> dict[str, Decimal]:
         """Return the strategy's non-flat positions on the account by symbol."""
-        return {symbol: qty for (account, strategy, symbol), qty in self._qty.items()
-                if account == account_id and strategy == strategy_id and qty != 0}
+        return {symbol: p.quantity for symbol, p in self._held.get((account_id, strategy_id), {}).items()
+                if p.quantity != 0}
+
+    def daily_pnl(self, account_id: AccountId, strategy_id: StrategyId, marks: Mapping[str, Position],
+                  fx_rate: Callable[[str], Decimal | None]) -> Decimal | None:
+        """Return the strategy's P&L of the day on the account (net of commissions), converted with fx_rate.
+
+        Each of its positions is marked like the account's position of the symbol; None while one has no mark
+        or no rate.
+        """
+        total = ZERO
+        for symbol, position in self._held.get((account_id, strategy_id), {}).items():
+            mark = marks.get(symbol)
+            if mark is not None:
+                position.mark(mark.last_price, mark.prev_close)
+            pnl, rate = position.daily_pnl, fx_rate(position.currency)
+            if pnl is None or rate is None:
+                return None
+            total += pnl * rate
+        return total
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +90,8 @@ class StrategyView:
     strategy_id: StrategyId
     held: dict[str, Decimal]
     working: tuple[Order, ...]
+    daily_loss: Decimal | None = None
+    """The strategy's loss of the day on the account (positive when losing) in the limits' currency; None: unknown."""
 
     def position_qty(self, symbol: str) -> Decimal:
         return self.held.get(symbol, ZERO)
