@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from core.domain import FillRecorded, Side, TradingState
-from core.services.risk import LimitError, RiskLimits
+from core.domain import Fill, FillRecorded, OrderFilled, Side, TradingState
+from core.services.risk import LimitError, RiskConfig, RiskLimits
 from core.services.risk.standing_holds import journal_peaks, restore_standing_holds
 from core.services.risk.usage import usage_texts
 from core.storage.journal import SqliteJournal
@@ -129,4 +129,56 @@ def test_the_peak_survives_a_restart_that_sees_only_the_prices_after_it(tmp_path
     assert again.state() is TradingState.ACTIVE
     mark(again, "104.99")  # 501 below the peak before the restart (only 101 below anything it saw)
     assert again.state() is TradingState.REDUCING
+    journal.close()
+
+
+ALPHA = RiskConfig(RiskLimits(), strategies={"alpha": {"drawdown_limit": "50", "drawdown_halt": "100"}})
+
+
+def alpha_long_10(h: Harness) -> Fill:
+    order = h.work(h.order(Side.BUY, qty="10", strategy="alpha"))
+    fill = make_fill(order, quantity="10", price="100.00", account_id=ACCOUNT, ts=h.clock.now())
+    order.apply(OrderFilled(order.client_order_id, fill))
+    h.bus.publish(FillRecorded(fill))
+    return fill
+
+
+def test_a_strategys_own_drawdown_holds_it_one_cent_past_its_limit_and_halt() -> None:
+    h = Harness(ALPHA)
+    alpha_long_10(h)
+    mark(h, "110.00")  # alpha's peak: +100
+    mark(h, "105.00")  # 50 below: not beyond
+    assert h.check(h.order(Side.BUY, qty="1", strategy="alpha", price="105.00")) is None
+    mark(h, "104.99")
+    assert h.check(h.order(Side.BUY, qty="1", strategy="alpha", price="104.99")) == (
+        "Strategy alpha may only reduce its own positions on PAPER-1: its drawdown 50.10 USD from today's peak is "
+        "beyond its 50.00 USD limit.")
+    assert h.check(h.order(Side.SELL, qty="10", strategy="alpha", price="104.99")) is None
+    assert h.state() is TradingState.ACTIVE  # the account trades on
+    mark(h, "100.00")
+    assert h.check(h.order(Side.SELL, qty="1", strategy="alpha", price="100.00")) is None
+    mark(h, "99.99")
+    assert "Strategy alpha is halted on PAPER-1: its drawdown 100.10 USD" in (
+        h.check(h.order(Side.SELL, qty="1", strategy="alpha", price="99.99")) or "")
+
+
+def test_a_strategys_peak_survives_a_restart(tmp_path: Path) -> None:
+    journal = SqliteJournal(tmp_path / "journal.sqlite")
+    h = Harness(ALPHA)
+    journal_peaks(journal, h.engine)
+    fill = alpha_long_10(h)
+    mark(h, "110.00")
+    journal.close()
+
+    journal = SqliteJournal(tmp_path / "journal.sqlite")
+    again = Harness(ALPHA)
+    again.book.orders.update(h.book.orders)  # the journal's orders, then its fills
+    again.portfolio.restore([fill])
+    again.engine.strategy_positions.restore([fill], again.engine.today())
+    restore_standing_holds(journal, again.engine, again.bus)
+    mark(again, "105.00")
+    assert again.check(again.order(Side.BUY, qty="1", strategy="alpha", price="105.00")) is None
+    mark(again, "104.99")
+    assert "its drawdown 50.10 USD" in (again.check(again.order(Side.BUY, qty="1", strategy="alpha",
+                                                                price="104.99")) or "")
     journal.close()

@@ -9,6 +9,7 @@ from core.domain import Instrument, Order, OrderType, Side, TradingState
 from core.services.risk.context import RiskContext, duplicate_key
 from core.services.risk.limits import RiskLimits
 from core.services.risk.prices import collar, collar_on, order_price, quote_price
+from core.services.risk.strategy_book import StrategyView
 from core.services.working_orders import at_market
 
 Check = Callable[[Order, RiskLimits, RiskContext], str | None]
@@ -258,14 +259,32 @@ def check_strategy_daily_loss(order: Order, limits: RiskLimits, ctx: RiskContext
     if limits.daily_loss_halt is not None and loss > limits.daily_loss_halt:
         return (f"{name} is halted on {order.account_id}: its daily loss {money(loss, ccy)} is beyond its "
                 f"{money(limits.daily_loss_halt, ccy)} halt level.")
-    if limits.daily_loss_limit is None or loss <= limits.daily_loss_limit:
-        return None
-    position = book.position_qty(order.symbol)
-    closing = position != 0 and (position > 0) != (order.side is Side.BUY)
-    if closing and book.working_leaves(order.symbol, order.side) + order.quantity.value <= abs(position):
+    if limits.daily_loss_limit is None or loss <= limits.daily_loss_limit or _reduces_own(order, book):
         return None
     return (f"{name} may only reduce its own positions on {order.account_id}: its daily loss {money(loss, ccy)} "
             f"is beyond its {money(limits.daily_loss_limit, ccy)} limit.")
+
+
+def check_strategy_drawdown(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
+    """Past its drawdown limit a strategy may only reduce its own positions; past its halt, send nothing."""
+    book = ctx.strategy
+    if book is None or book.drawdown is None:
+        return None
+    fell, ccy, name = book.drawdown, limits.currency, f"Strategy {book.strategy_id}"
+    if limits.drawdown_halt is not None and fell > limits.drawdown_halt:
+        return (f"{name} is halted on {order.account_id}: its drawdown {money(fell, ccy)} from today's peak is "
+                f"beyond its {money(limits.drawdown_halt, ccy)} halt level.")
+    if limits.drawdown_limit is None or fell <= limits.drawdown_limit or _reduces_own(order, book):
+        return None
+    return (f"{name} may only reduce its own positions on {order.account_id}: its drawdown {money(fell, ccy)} "
+            f"from today's peak is beyond its {money(limits.drawdown_limit, ccy)} limit.")
+
+
+def _reduces_own(order: Order, book: StrategyView) -> bool:
+    """Return True if the order (with the strategy's working orders on that side) only shrinks its own position."""
+    position = book.position_qty(order.symbol)
+    closing = position != 0 and (position > 0) != (order.side is Side.BUY)
+    return closing and book.working_leaves(order.symbol, order.side) + order.quantity.value <= abs(position)
 
 
 def check_strategy_working_orders(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
@@ -308,6 +327,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("quantity", check_reduce_only),
     ("account_id", check_strategy_enabled),
     ("account_id", check_strategy_daily_loss),
+    ("account_id", check_strategy_drawdown),
     ("symbol", check_symbol_lists),
     ("quantity", check_order_quantity),
     ("order_type", check_quote_fresh),

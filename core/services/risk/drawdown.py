@@ -19,13 +19,15 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from core.domain import AccountId, TradingState
+from core.domain import AccountId, StrategyId, TradingState
 from core.services.risk.limits import RiskLimits
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 JOURNAL_STEP = Decimal("0.01")
 """A rise of the peak is journaled once it exceeds this share of the smallest currency threshold."""
+PeakKey = tuple[AccountId, StrategyId | None]
+"""Whose peak: an account's (strategy None), or one strategy's on one account."""
 PEAK_AUDIT = "drawdown_peak"
 RESET_AUDIT = "drawdown_reset"
 
@@ -46,46 +48,52 @@ class _Peak:
     journaled: Decimal
 
 
-def peak_detail(account_id: AccountId, day: date, peak: Decimal) -> str:
-    """Return the audit detail that journals a peak (JSON: account, local day, peak P&L)."""
-    return json.dumps({"account": str(account_id), "day": day.isoformat(), "peak": format(peak, "f")})
+def peak_detail(key: PeakKey, day: date, peak: Decimal) -> str:
+    """Return the audit detail that journals a peak (JSON: account, strategy if any, local day, peak P&L)."""
+    account_id, strategy_id = key
+    record = {"account": str(account_id), "day": day.isoformat(), "peak": format(peak, "f")}
+    if strategy_id is not None:
+        record["strategy"] = str(strategy_id)
+    return json.dumps(record)
 
 
-def read_peak(detail: str) -> tuple[AccountId, date, Decimal]:
+def read_peak(detail: str) -> tuple[PeakKey, date, Decimal]:
     """Read an audit detail written by peak_detail; raise ValueError if it is not one."""
     record = json.loads(detail)
     try:
-        return AccountId(str(record["account"])), date.fromisoformat(record["day"]), Decimal(record["peak"])
-    except (KeyError, TypeError, ArithmeticError) as exc:
+        strategy = record.get("strategy")
+        key = (AccountId(str(record["account"])), None if strategy is None else StrategyId(str(strategy)))
+        return key, date.fromisoformat(record["day"]), Decimal(record["peak"])
+    except (KeyError, TypeError, AttributeError, ArithmeticError) as exc:
         raise ValueError(f"not a drawdown peak: {detail!r}") from exc
 
 
 class DrawdownPeaks:
-    """The intraday peak of each account's P&L; `record(account, day, peak, reset)` journals it."""
+    """The intraday peak of each account's (and strategy's) P&L; `record(key, day, peak, reset)` journals it."""
 
     def __init__(self) -> None:
-        self._peaks: dict[AccountId, _Peak] = {}
-        self.record: Callable[[AccountId, date, Decimal, bool], None] = lambda account, day, peak, reset: None
+        self._peaks: dict[PeakKey, _Peak] = {}
+        self.record: Callable[[PeakKey, date, Decimal, bool], None] = lambda key, day, peak, reset: None
 
-    def restore(self, account_id: AccountId, day: date, peak: Decimal) -> None:
+    def restore(self, key: PeakKey, day: date, peak: Decimal) -> None:
         """Take a journaled peak back after a restart (a later rise replaces it as usual)."""
-        self._peaks[account_id] = _Peak(day, peak, peak)
+        self._peaks[key] = _Peak(day, peak, peak)
 
-    def reset(self, account_id: AccountId, day: date, pnl: Decimal) -> None:
+    def reset(self, key: PeakKey, day: date, pnl: Decimal) -> None:
         """Start the drawdown afresh from the P&L now (a person's decision); journal it."""
-        self._peaks[account_id] = _Peak(day, pnl, pnl)
-        self.record(account_id, day, pnl, True)
+        self._peaks[key] = _Peak(day, pnl, pnl)
+        self.record(key, day, pnl, True)
 
-    def observe(self, account_id: AccountId, day: date, pnl: Decimal, step: Decimal | None) -> Decimal:
+    def observe(self, key: PeakKey, day: date, pnl: Decimal, step: Decimal | None) -> Decimal:
         """Take in the P&L now; return the day's peak. Journal the peak when it rose by more than step (None: never)."""
-        held = self._peaks.get(account_id)
+        held = self._peaks.get(key)
         if held is None or held.day != day:
-            held = self._peaks[account_id] = _Peak(day, ZERO, ZERO)
+            held = self._peaks[key] = _Peak(day, ZERO, ZERO)
         if pnl > held.peak:
             held.peak = pnl
         if step is not None and held.peak - held.journaled > step:
             held.journaled = held.peak
-            self.record(account_id, day, held.peak, False)
+            self.record(key, day, held.peak, False)
         return held.peak
 
 

@@ -13,7 +13,6 @@ from enum import StrEnum
 from core.domain import (
     AccountId,
     FillRecorded,
-    Instrument,
     LogMessage,
     Order,
     OrderOrigin,
@@ -35,7 +34,8 @@ from core.services.risk.context import IndexedOrders, OrderSource, PositionSourc
 from core.services.risk.drawdown import Drawdown, DrawdownPeaks, drawdown_target, journal_step, measure
 from core.services.risk.limits import RiskConfig, RiskLimits
 from core.services.risk.recent import RecentOrder, RecentOrders
-from core.services.risk.strategy_book import MANUAL, StrategyPositions, StrategyView, strategy_of
+from core.services.risk.strategy_book import MANUAL
+from core.services.risk.strategy_risk import StrategyRisk
 from core.services.working_orders import WorkingOrders
 
 _SEVERITY = {TradingState.ACTIVE: 0, TradingState.REDUCING: 1, TradingState.HALTED: 2}
@@ -108,10 +108,11 @@ class RiskEngine:
         """The accounts' buying power per currency (the session sets it to its FundsService's)."""
         self.equity_of: Callable[[AccountId, str], Decimal | None] = lambda account, currency: None
         """The accounts' equity (net liquidation) in a currency, for drawdown in % (the session sets it)."""
-        self.strategy_positions = StrategyPositions(orders.get, self._instrument_held)
-        """Each strategy's own positions, from its orders' fills (the session restores them from the journal)."""
         self.peaks = DrawdownPeaks()
-        """Each account's intraday equity peak; the session journals it (peaks.record) and restores it."""
+        """Each account's (and strategy's) intraday equity peak; the session journals (peaks.record) and restores it."""
+        self.strategies = StrategyRisk(positions, orders, self.peaks, lambda: self._config, self.limits_for, self.today)
+        self.strategy_positions = self.strategies.positions
+        """Each strategy's own positions, from its orders' fills (the session restores them from the journal)."""
         self._fills: dict[StrategyId, deque[float]] = {}
         self._disabled: dict[StrategyId, str] = {}
         self._watch_due: set[AccountId] = set()
@@ -292,25 +293,8 @@ class RiskEngine:
             closed_position=closed_position,
             buying_power=lambda currency: self.buying_power_of(account_id, currency),
             account_limits=self.limits_for(account_id),
-            strategy=self._strategy_view(order),
+            strategy=self.strategies.view(order),
         )
-
-    def _strategy_view(self, order: Order) -> StrategyView | None:
-        """Return the order's strategy's own book when that strategy has limits of its own, else None."""
-        strategy = strategy_of(order)
-        if str(strategy) not in self._config.strategies:
-            return None
-        working = tuple(o for o in self._orders.working(order.account_id)
-                        if strategy_of(o) == strategy and o.client_order_id != order.client_order_id)
-        account = order.account_id
-        pnl = self.strategy_positions.daily_pnl(account, strategy, self._positions.held(account),
-                                                self.limits_for(account).fx_rate)
-        return StrategyView(strategy, self.strategy_positions.positions(account, strategy), working,
-                            None if pnl is None else -pnl)
-
-    def _instrument_held(self, account_id: AccountId, symbol: str) -> Instrument | None:
-        position = self._positions.held(account_id).get(symbol)
-        return None if position is None else position.instrument
 
     def _book(self, account_id: AccountId, quote_of: Callable[[str], Quote | None],
               checked: Order | None = None) -> AccountBook:
@@ -348,6 +332,7 @@ class RiskEngine:
     def _watch(self, account_id: AccountId) -> None:
         self._watch_daily_loss(account_id)
         self._watch_drawdown(account_id)
+        self.strategies.watch(account_id)
 
     def _watch_daily_loss(self, account_id: AccountId) -> None:
         limits = self.limits_for(account_id)
@@ -413,14 +398,14 @@ class RiskEngine:
         pnl = self._day_pnl(account_id, limits)
         if pnl is None:
             return None
-        peak = self.peaks.observe(account_id, self.today(), pnl, journal_step(limits))
+        peak = self.peaks.observe((account_id, None), self.today(), pnl, journal_step(limits))
         return measure(peak, pnl, self.equity_of(account_id, limits.currency))
 
     def reset_drawdown(self, account_id: AccountId) -> None:
         """Make the P&L now the peak (the drawdown starts again from zero) and lift the drawdown hold."""
         pnl = self._day_pnl(account_id, self.limits_for(account_id))
         if pnl is not None:
-            self.peaks.reset(account_id, self.today(), pnl)
+            self.peaks.reset((account_id, None), self.today(), pnl)
         self.release(account_id, HoldCause.DRAWDOWN)
 
     def today(self) -> date:

@@ -12,10 +12,10 @@ import logging
 from datetime import date
 from decimal import Decimal
 
-from core.domain import AccountId, LogMessage, StrategyDisabled, StrategyId, TradingState
+from core.domain import LogMessage, StrategyDisabled, StrategyId, TradingState
 from core.ports.journal import Journal
 from core.services.bus import EventBus
-from core.services.risk.drawdown import PEAK_AUDIT, RESET_AUDIT, peak_detail, read_peak
+from core.services.risk.drawdown import PEAK_AUDIT, RESET_AUDIT, PeakKey, peak_detail, read_peak
 from core.services.risk.engine import HoldCause, RiskEngine
 
 log = logging.getLogger(__name__)
@@ -43,8 +43,8 @@ def restore_standing_holds(journal: Journal, risk: RiskEngine, bus: EventBus) ->
 def journal_peaks(journal: Journal, risk: RiskEngine) -> None:
     """Have the engine journal each account's equity peak (and each reset) in the audit trail."""
 
-    def record(account_id: AccountId, day: date, peak: Decimal, reset: bool) -> None:
-        journal.record_audit("risk engine", RESET_AUDIT if reset else PEAK_AUDIT, peak_detail(account_id, day, peak))
+    def record(key: PeakKey, day: date, peak: Decimal, reset: bool) -> None:
+        journal.record_audit("risk engine", RESET_AUDIT if reset else PEAK_AUDIT, peak_detail(key, day, peak))
 
     risk.peaks.record = record
 
@@ -54,12 +54,12 @@ def restore_drawdown_peaks(journal: Journal, risk: RiskEngine) -> None:
     today = risk.today()
     for entry in journal.audit_entries((PEAK_AUDIT, RESET_AUDIT)):
         try:
-            account_id, day, peak = read_peak(entry.detail)
+            key, day, peak = read_peak(entry.detail)
         except ValueError:
             log.warning("audit entry %d (%s) is not readable; skipped", entry.seq, entry.action)
             continue
         if day == today:
-            risk.peaks.restore(account_id, day, peak)
+            risk.peaks.restore(key, day, peak)
 
 
 def _restore_kill_switch(journal: Journal, risk: RiskEngine) -> None:

@@ -92,6 +92,8 @@ class StrategyView:
     working: tuple[Order, ...]
     daily_loss: Decimal | None = None
     """The strategy's loss of the day on the account (positive when losing) in the limits' currency; None: unknown."""
+    drawdown: Decimal | None = None
+    """How far the strategy's P&L of the day has fallen from its peak (None: unknown)."""
 
     def position_qty(self, symbol: str) -> Decimal:
         return self.held.get(symbol, ZERO)
