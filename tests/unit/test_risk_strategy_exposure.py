@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from core.domain import FillRecorded, Order, Side
 from core.services.risk import RiskConfig, RiskLimits
 from core.services.risk.strategy_book import MANUAL
+from core.services.risk.usage import usage_texts
 from tests.factories import make_fill
 from tests.unit.risk_harness import ACCOUNT, Harness
 
@@ -132,3 +133,13 @@ def test_manual_trades_answer_to_a_manual_strategy_scope() -> None:
     h.fill(Side.BUY, "40", "100.00", order=h.work(h.order(Side.BUY, qty="40", strategy="alpha")))
     manual_fill(h, Side.BUY, "50")
     assert "Strategy manual could reach 51 long" in (h.check(h.order(Side.BUY, qty="1")) or "")
+
+
+def test_the_dialog_shows_a_strategys_own_usage_not_the_accounts() -> None:
+    h = harness(alpha={"max_position": "10", "daily_loss_limit": "100"})
+    manual_fill(h, Side.SELL, "50")
+    h.fill(Side.BUY, "6", "100.00", order=h.work(h.order(Side.BUY, qty="6", strategy="alpha")))
+    mark(h, "95.00")
+    texts = usage_texts(h.engine, "strategy", "alpha")
+    assert texts["max_position"] == "6 / 10"  # the account is short 44; alpha holds its own 6
+    assert texts["daily_loss_limit"] == "30 / 100 USD"

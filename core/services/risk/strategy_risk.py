@@ -58,6 +58,9 @@ class StrategyRisk:
             if limits.drawdown_limit is not None or limits.drawdown_halt is not None:
                 self.drawdown(account_id, strategy)
 
+    def working_count(self, account_id: AccountId, strategy: StrategyId) -> int:
+        return sum(1 for o in self._orders.working(account_id) if strategy_of(o) == strategy)
+
     def view(self, order: Order) -> StrategyView | None:
         """Return the order's strategy's own book when that strategy has limits of its own, else None."""
         strategy = strategy_of(order)
