@@ -143,3 +143,15 @@ def test_the_dialog_shows_a_strategys_own_usage_not_the_accounts() -> None:
     texts = usage_texts(h.engine, "strategy", "alpha")
     assert texts["max_position"] == "6 / 10"  # the account is short 44; alpha holds its own 6
     assert texts["daily_loss_limit"] == "30 / 100 USD"
+
+
+def test_a_strategys_gross_exposure_counts_its_own_book_one_unit_past_its_limit() -> None:
+    h = harness(alpha={"max_gross_exposure": "1000"})
+    h.quote()
+    manual_fill(h, Side.SELL, "50")  # a person's 5,000 short is not alpha's exposure
+    h.fill(Side.BUY, "4", "100.00", order=h.work(h.order(Side.BUY, qty="4", strategy="alpha")))
+    h.work(h.order(Side.BUY, qty="3", strategy="alpha", price="100.00"))
+    assert h.check(h.order(Side.BUY, qty="3", strategy="alpha")) is None  # 4 + 3 + 3 = 10 x 100.00
+    assert h.check(h.order(Side.BUY, qty="4", strategy="alpha")) == (
+        "Strategy alpha's gross exposure would reach 1,100.00 USD, above its 1,000.00 USD limit: reduce the "
+        "quantity or close its positions.")

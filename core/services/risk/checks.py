@@ -287,6 +287,20 @@ def _reduces_own(order: Order, book: StrategyView) -> bool:
     return closing and book.working_leaves(order.symbol, order.side) + order.quantity.value <= abs(position)
 
 
+def check_strategy_gross_exposure(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
+    """Refuse an order that could take its strategy's own gross exposure (with its working orders) beyond its limit."""
+    book, cap = ctx.strategy, limits.max_gross_exposure
+    if book is None or book.book is None or cap is None:
+        return None
+    exposure = book.book.exposure(limits.fx_rate, extra=order)
+    if exposure.missing_rate is not None:
+        return _missing_rate(exposure.missing_rate, limits)
+    if exposure.amount > cap:
+        return (f"Strategy {book.strategy_id}'s gross exposure would reach {money(exposure.amount, limits.currency)}, "
+                f"above its {money(cap, limits.currency)} limit: reduce the quantity or close its positions.")
+    return None
+
+
 def check_strategy_working_orders(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
     book, cap = ctx.strategy, limits.max_working_orders
     if book is None or cap is None:
@@ -341,6 +355,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("quantity", check_position),
     ("quantity", check_strategy_position),
     ("quantity", check_gross_exposure),
+    ("quantity", check_strategy_gross_exposure),
     ("quantity", check_buying_power),
 )
 """Every check in the order it runs, with the order-ticket field its refusal is shown next to."""

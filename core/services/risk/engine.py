@@ -293,7 +293,7 @@ class RiskEngine:
             closed_position=closed_position,
             buying_power=lambda currency: self.buying_power_of(account_id, currency),
             account_limits=self.limits_for(account_id),
-            strategy=self.strategies.view(order),
+            strategy=self.strategies.view(order, quote_of),
         )
 
     def _book(self, account_id: AccountId, quote_of: Callable[[str], Quote | None],

@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from core.domain import AccountId, ClientOrderId, Fill, Instrument, Order, Position, Side, StrategyId
+from core.services.risk.book import AccountBook
 
 ZERO = Decimal(0)
 MANUAL = StrategyId("manual")
@@ -64,6 +65,10 @@ class StrategyPositions:
         return {symbol: p.quantity for symbol, p in self._held.get((account_id, strategy_id), {}).items()
                 if p.quantity != 0}
 
+    def held(self, account_id: AccountId, strategy_id: StrategyId) -> Mapping[str, Position]:
+        """Return the strategy's positions on the account by symbol (a live view: do not change it)."""
+        return self._held.get((account_id, strategy_id), {})
+
     def daily_pnl(self, account_id: AccountId, strategy_id: StrategyId, marks: Mapping[str, Position],
                   fx_rate: Callable[[str], Decimal | None]) -> Decimal | None:
         """Return the strategy's P&L of the day on the account (net of commissions), converted with fx_rate.
@@ -94,6 +99,8 @@ class StrategyView:
     """The strategy's loss of the day on the account (positive when losing) in the limits' currency; None: unknown."""
     drawdown: Decimal | None = None
     """How far the strategy's P&L of the day has fallen from its peak (None: unknown)."""
+    book: AccountBook | None = None
+    """The strategy's own positions and working orders, for its gross exposure."""
 
     def position_qty(self, symbol: str) -> Decimal:
         return self.held.get(symbol, ZERO)

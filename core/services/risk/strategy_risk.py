@@ -12,11 +12,13 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
-from core.domain import AccountId, Instrument, Order, StrategyId
+from core.domain import AccountId, Instrument, Order, Quote, StrategyId
+from core.services.risk.book import AccountBook
 from core.services.risk.context import OrderSource, PositionSource
 from core.services.risk.drawdown import Drawdown, DrawdownPeaks, journal_step, measure
 from core.services.risk.limits import RiskConfig, RiskLimits
 from core.services.risk.strategy_book import StrategyPositions, StrategyView, strategy_of
+from core.services.working_orders import WorkingOrders
 
 
 class StrategyRisk:
@@ -61,7 +63,7 @@ class StrategyRisk:
     def working_count(self, account_id: AccountId, strategy: StrategyId) -> int:
         return sum(1 for o in self._orders.working(account_id) if strategy_of(o) == strategy)
 
-    def view(self, order: Order) -> StrategyView | None:
+    def view(self, order: Order, quote_of: Callable[[str], Quote | None]) -> StrategyView | None:
         """Return the order's strategy's own book when that strategy has limits of its own, else None."""
         strategy = strategy_of(order)
         if not self.watched(strategy):
@@ -71,8 +73,9 @@ class StrategyRisk:
                         if strategy_of(o) == strategy and o.client_order_id != order.client_order_id)
         drawdown = self.drawdown(account, strategy)
         pnl = self.daily_pnl(account, strategy)
+        book = AccountBook(self.positions.held(account, strategy), WorkingOrders.of(working).account(account), quote_of)
         return StrategyView(strategy, self.positions.positions(account, strategy), working,
-                            None if pnl is None else -pnl, None if drawdown is None else drawdown.amount)
+                            None if pnl is None else -pnl, None if drawdown is None else drawdown.amount, book)
 
     def _instrument_held(self, account_id: AccountId, symbol: str) -> Instrument | None:
         position = self._positions.held(account_id).get(symbol)
