@@ -126,14 +126,17 @@ def _pct(value: Decimal) -> str:
 
 def drawdown_target(limits: RiskLimits, drawdown: Drawdown) -> tuple[TradingState, str] | None:
     """Return the state a drawdown beyond a threshold calls for (HALTED before REDUCING), with why, or None."""
+    if drawdown.amount == 0:
+        return None  # at the peak: the usual case, decided without a word of text
     ccy = limits.currency
-    fell = f"Drawdown {_money(drawdown.amount, ccy)} from today's peak"
     for state, amount, pct, word in (
         (TradingState.HALTED, limits.drawdown_halt, limits.drawdown_halt_pct, "halt level"),
         (TradingState.REDUCING, limits.drawdown_limit, limits.drawdown_limit_pct, "limit"),
     ):
         if amount is not None and drawdown.amount > amount:
-            return state, f"{fell} is beyond the {_money(amount, ccy)} drawdown {word}."
+            return state, (f"Drawdown {_money(drawdown.amount, ccy)} from today's peak is beyond the "
+                           f"{_money(amount, ccy)} drawdown {word}.")
         if pct is not None and drawdown.pct is not None and drawdown.pct > pct:
-            return state, f"{fell} ({_pct(drawdown.pct)}) is beyond the {_pct(pct)} drawdown {word}."
+            return state, (f"Drawdown {_money(drawdown.amount, ccy)} from today's peak ({_pct(drawdown.pct)}) is "
+                           f"beyond the {_pct(pct)} drawdown {word}.")
     return None

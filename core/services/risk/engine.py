@@ -413,6 +413,12 @@ class RiskEngine:
         return self._clock.now().astimezone().date()
 
     def _watch_drawdown(self, account_id: AccountId) -> None:
+        """Move the account's peak and hold it past a threshold; nothing while it has no drawdown limit (as daily loss).
+
+        A limit switched on during the day therefore counts from the higher of the start of the day and the P&L then.
+        """
+        if journal_step(self.limits_for(account_id)) is None:
+            return
         drawdown = self.drawdown(account_id)
         if drawdown is None:
             return
