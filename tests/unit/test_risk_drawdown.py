@@ -182,3 +182,25 @@ def test_a_strategys_peak_survives_a_restart(tmp_path: Path) -> None:
     assert "its drawdown 50.10 USD" in (again.check(again.order(Side.BUY, qty="1", strategy="alpha",
                                                                 price="104.99")) or "")
     journal.close()
+
+
+def test_a_reset_survives_a_restart(tmp_path: Path) -> None:
+    journal = SqliteJournal(tmp_path / "journal.sqlite")
+    h = Harness(LIMITS)
+    journal_peaks(journal, h.engine)
+    fill = make_fill(quantity="100", price="100.00", side=Side.BUY, ts=h.clock.now())
+    h.bus.publish(FillRecorded(fill))
+    mark(h, "110.00")
+    mark(h, "104.00")
+    h.engine.reset_drawdown(ACCOUNT)  # the peak is now +400, journaled after the +1,000 one
+    journal.close()
+
+    journal = SqliteJournal(tmp_path / "journal.sqlite")
+    again = Harness(LIMITS)
+    again.portfolio.restore([fill])
+    restore_standing_holds(journal, again.engine, again.bus)
+    mark(again, "99.00")  # 500 below the reset point: not beyond (600 below the day's first peak)
+    assert again.state() is TradingState.ACTIVE
+    mark(again, "98.99")
+    assert again.state() is TradingState.REDUCING
+    journal.close()
