@@ -19,6 +19,7 @@ from gui.bridge import CoreBridge
 from gui.controllers.accounts import AccountController
 from gui.controllers.funds import FundsController
 from gui.controllers.halts import HaltController
+from gui.controllers.ladder import LadderController
 from gui.controllers.orders import OrderController
 from gui.controllers.protection import ProtectionController
 from gui.controllers.risk_limits import open_risk_limits
@@ -84,6 +85,7 @@ class MainWindow(QMainWindow):
         self.themes.show(self.themes.theme)
         self._wire()
         self.funds = FundsController.install(self)
+        self.ladder = LadderController.install(self)
         self.protection = ProtectionController.install(self)
         self.window_layout = WindowLayout(self, self.docks, settings, lambda text: self.log_view.add("ERROR", text))
         self._status_timer = QTimer(self)

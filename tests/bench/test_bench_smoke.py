@@ -138,3 +138,14 @@ def test_history_times_every_page_figure_over_a_generated_journal() -> None:
     assert all(record["bench"] == "history" and record["orders"] == 3000 for record in records)
     assert figures["first_page"]["rows"] == 200 and figures["next_page"]["pages"] == 3
     assert figures["export_orders_30_days"]["rows"] > 0
+
+
+def test_ladder_times_a_repaint_a_depth_storm_and_clicks_to_the_tws_simulator() -> None:
+    records = _run("bench.ladder", "--repaints", "20", "--storm-seconds", "0.5", "--clicks", "3")
+    by_bench = {str(r["bench"]): r for r in records}
+    assert set(by_bench) == {"ladder_repaint", "ladder_click_to_wire", "ladder_depth_storm"}
+    assert by_bench["ladder_repaint"]["visible_levels"] >= 40 and by_bench["ladder_repaint"]["repaint_p50_ms"] > 0
+    clicks = by_bench["ladder_click_to_wire"]
+    assert clicks["clicks"] == clicks["wire_stamps"] == 3 and clicks["refused"] == 0, clicks
+    storm = by_bench["ladder_depth_storm"]
+    assert storm["paints"] > 0 and storm["depth_per_s_sent"] > 0, storm
