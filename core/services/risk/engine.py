@@ -483,8 +483,8 @@ class RiskEngine:
         self.strategy_positions.apply(event.fill)
         coid = event.fill.client_order_id
         order = self._orders.get(coid) if coid is not None else None
-        if order is None or order.strategy_id is None:
-            return
+        if order is None or order.strategy_id is None or order.origin is OrderOrigin.PROTECTIVE:
+            return  # a held stop or target closing a strategy's position does not count toward its fill throttle
         strategy = order.strategy_id
         self._fills.setdefault(strategy, deque()).append(self._clock.monotonic())
         limits = self.limits_for(order.account_id, strategy)
