@@ -7,7 +7,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.domain import FillRecorded, Order, Side
+from core.domain import FillRecorded, Order, OrderOrigin, Side, StrategyId
 from core.services.risk import RiskConfig, RiskLimits
 from core.services.risk.strategy_book import MANUAL
 from core.services.risk.usage import usage_texts
@@ -155,3 +155,15 @@ def test_a_strategys_gross_exposure_counts_its_own_book_one_unit_past_its_limit(
     assert h.check(h.order(Side.BUY, qty="4", strategy="alpha")) == (
         "Strategy alpha's gross exposure would reach 1,100.00 USD, above its 1,000.00 USD limit: reduce the "
         "quantity or close its positions.")
+
+
+def test_a_flatten_closes_each_strategys_own_position() -> None:
+    h = harness(alpha={"max_position": "10"})
+    h.fill(Side.BUY, "10", "100.00", order=h.work(h.order(Side.BUY, qty="10", strategy="alpha")))
+    manual_fill(h, Side.BUY, "5")
+    flatten = h.work(h.order(Side.SELL, qty="15", origin=OrderOrigin.FLATTEN))
+    h.fill(Side.SELL, "15", "100.00", order=flatten)
+    positions = h.engine.strategy_positions
+    assert positions.positions(ACCOUNT, StrategyId("alpha")) == {}
+    assert positions.positions(ACCOUNT, MANUAL) == {}
+    assert h.check(h.order(Side.BUY, qty="10", strategy="alpha")) is None  # its own 10 are gone with the account's

@@ -8,12 +8,13 @@ is limited by its own position, and the account's limits still apply to the net.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from core.domain import AccountId, ClientOrderId, Fill, Instrument, Order, Position, Side, StrategyId
+from core.domain import AccountId, ClientOrderId, Fill, Instrument, Money, Order, Position, Quantity, Side, StrategyId
 from core.services.risk.book import AccountBook
 
 ZERO = Decimal(0)
@@ -44,11 +45,41 @@ class StrategyPositions:
         instrument = order.instrument if order is not None else self._instrument_of(fill.account_id, fill.symbol)
         if instrument is None:
             return
-        book = self._held.setdefault((fill.account_id, strategy_of(order)), {})
-        position = book.get(fill.symbol)
+        if order is not None and order.strategy_id is None and order.origin.reduce_only:
+            for strategy, part in self._closed_by(fill):
+                self._book(fill.account_id, strategy, instrument).apply(part, today)
+            return
+        self._book(fill.account_id, strategy_of(order), instrument).apply(fill, today)
+
+    def _book(self, account_id: AccountId, strategy: StrategyId, instrument: Instrument) -> Position:
+        book = self._held.setdefault((account_id, strategy), {})
+        position = book.get(instrument.symbol)
         if position is None:
-            position = book[fill.symbol] = Position(fill.account_id, instrument)
-        position.apply(fill, today)
+            position = book[instrument.symbol] = Position(account_id, instrument)
+        return position
+
+    def _closed_by(self, fill: Fill) -> list[tuple[StrategyId, Fill]]:
+        """Split the fill of a close or Flatten (a person's, of no strategy) over the strategies whose positions it
+        closes: 'manual' first, then the others by name; what is left (a close beyond them all) is 'manual's.
+
+        The commission is shared in proportion to the quantity.
+        """
+        left, total = fill.quantity.value, fill.quantity.value
+        owners = sorted((key[1] for key, book in self._held.items() if key[0] == fill.account_id
+                         and (p := book.get(fill.symbol)) is not None and p.quantity * fill.side.sign < 0),
+                        key=lambda s: (s != MANUAL, str(s)))
+        parts: list[tuple[StrategyId, Decimal]] = []
+        for strategy in owners:
+            take = min(left, abs(self._held[(fill.account_id, strategy)][fill.symbol].quantity))
+            if take > 0:
+                parts.append((strategy, take))
+                left -= take
+        if left > 0:
+            parts.append((MANUAL, left))
+        fee = fill.commission
+        return [(strategy, dataclasses.replace(fill, quantity=Quantity(qty),
+                                               commission=Money(fee.amount * qty / total, fee.currency)))
+                for strategy, qty in parts]
 
     def restore(self, fills: Iterable[Fill], today: date) -> None:
         """Rebuild from the journal's fills (the orders must be known first); earlier days' form the start of day."""
