@@ -18,6 +18,7 @@ from core.adapters.ib.config import IbConfig
 from core.adapters.ib.connection import describe, open_connection
 from core.adapters.ib.depth import IbDepth
 from core.adapters.ib.funds import parse_funds
+from core.adapters.ib.history import BAR_SIZES, load_history
 from core.adapters.ib.parsing import (
     IbErrorKind,
     build_order,
@@ -53,8 +54,10 @@ from core.domain import (
     Quantity,
     utc_now,
 )
+from core.domain.bars import Bar
 from core.domain.funds import AccountFunds
 from core.domain.market_data_error import MarketDataError
+from core.ports.bar_history import HistoryUnavailable
 from core.ports.broker import (
     BrokerOrderState,
     BrokerSnapshot,
@@ -329,6 +332,19 @@ class IbBroker:
             raise InvalidInstrument(
                 f"IB has no contract for {', '.join(unknown)}: check symbol, exchange and currency."
             )
+
+    def history_intervals(self) -> frozenset[timedelta]:
+        """The chart timeframes IB serves as historical bars (BarHistory)."""
+        return frozenset(BAR_SIZES)
+
+    async def history(self, symbol: str, interval: timedelta, start: datetime, end: datetime) -> list[Bar]:
+        """Return IB's TRADES bars of symbol; raise HistoryUnavailable with IB's reason (162 pacing, no data)."""
+        self._require_connected("load the chart")
+        instrument = self._instruments.get(symbol) or self._subscribed.get(symbol)
+        if instrument is None:
+            raise HistoryUnavailable(f"IB account {self.account_id} does not list {symbol}.")
+        contract = await self._qualify(instrument)
+        return await load_history(self._ib, contract, self._request, symbol, self.account_id, interval, start, end)
 
     async def subscribe_depth(self, instrument: Instrument, rows: int = DEFAULT_DEPTH_ROWS) -> None:
         """Ask TWS for instrument's market depth (reqMktDepth); asked again after a reconnect (DepthFeed)."""

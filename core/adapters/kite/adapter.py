@@ -17,6 +17,7 @@ from core.adapters.kite.config import KiteConfig
 from core.adapters.kite.credentials import AccessToken, KiteCredentials
 from core.adapters.kite.depth import KiteMarketDepth, no_depth_note
 from core.adapters.kite.funds import parse_funds
+from core.adapters.kite.history import KITE_INTERVALS, request_range, to_bars
 from core.adapters.kite.instruments import InstrumentsFile, catalog_of
 from core.adapters.kite.parsing import (
     IST,
@@ -54,8 +55,10 @@ from core.domain import (
     Quantity,
     utc_now,
 )
+from core.domain.bars import Bar
 from core.domain.depth import DepthBook
 from core.domain.funds import AccountFunds
+from core.ports.bar_history import HistoryUnavailable
 from core.ports.broker import BrokerSnapshot, EventSink, QuoteSink, quotes_one_by_one
 from core.ports.depth_feed import DEFAULT_DEPTH_ROWS
 from core.ports.errors import AuthenticationFailed, BrokerError, ConnectionLost, InvalidInstrument, Timeout
@@ -358,6 +361,23 @@ class KiteBroker:
             self._ticker.subscribe(self._catalog[s][1] for s in self._subscribed if s in self._catalog)
         if unknown:
             raise InvalidInstrument(f"Kite lists no {', '.join(unknown)} on {self.config.exchange}.")
+
+    def history_intervals(self) -> frozenset[timedelta]:
+        """The chart timeframes Kite serves as historical candles (BarHistory)."""
+        return frozenset(KITE_INTERVALS)
+
+    async def history(self, symbol: str, interval: timedelta, start: datetime, end: datetime) -> list[Bar]:
+        """Return Kite's candles of symbol; raise HistoryUnavailable saying why Kite refused."""
+        self._require_connected("load the chart")
+        if symbol not in self._catalog:
+            raise HistoryUnavailable(f"Kite {self.account_id} does not list {symbol}.")
+        since, until = request_range(interval, start, end, IST)
+        try:
+            rows = await self._rest(self._kite.historical_data, self._catalog[symbol][1], since, until,
+                                    KITE_INTERVALS[interval])
+        except BrokerError as exc:
+            raise HistoryUnavailable(f"Kite refused the {symbol} history: {exc}") from None
+        return to_bars(rows, symbol, self.account_id, interval, start, end)
 
     async def subscribe_depth(self, instrument: Instrument, rows: int = DEFAULT_DEPTH_ROWS) -> None:
         """Publish the 5-level book of each full-mode tick of instrument (DepthFeed); a note in other modes."""

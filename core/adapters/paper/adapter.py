@@ -15,6 +15,7 @@ from core.adapters.paper.checks import check_buying_power, check_order, find_ins
 from core.adapters.paper.config import PaperConfig
 from core.adapters.paper.depth import synthesize_book
 from core.adapters.paper.funds import paper_funds
+from core.adapters.paper.history import PAPER_INTERVALS, paper_history
 from core.adapters.paper.instruments import DEFAULT_INSTRUMENTS, START_PRICES
 from core.adapters.paper.market import Market
 from core.adapters.paper.matching import ChangeRefused, Execution, MatchingEngine, Outcome, PaperOrder
@@ -45,8 +46,10 @@ from core.domain import (
     Quote,
     Side,
 )
+from core.domain.bars import Bar
 from core.domain.funds import AccountFunds
 from core.domain.tape import TradePrint
+from core.ports.bar_history import HistoryUnavailable
 from core.ports.broker import (
     BrokerOrderState,
     BrokerPosition,
@@ -159,6 +162,19 @@ class PaperBroker:
     def instruments(self) -> Sequence[Instrument]:
         """Return the instruments this paper account trades."""
         return tuple(self._instruments.values())
+
+    def history_intervals(self) -> frozenset[timedelta]:
+        """Every chart timeframe: the paper market makes up its past (BarHistory)."""
+        return PAPER_INTERVALS
+
+    async def history(self, symbol: str, interval: timedelta, start: datetime, end: datetime) -> list[Bar]:
+        """Return the simulated past of symbol, ending where the live walk stands (see paper/history.py)."""
+        instrument = self._instruments.get(symbol)
+        if instrument is None:
+            raise HistoryUnavailable(f"The paper account does not list {symbol}: no history.")
+        return paper_history(instrument, self._market.mids()[symbol], seed=self._config.seed, source=self.account_id,
+                             interval=interval, start=start, end=end, now=self._clock.now(),
+                             tick_interval_s=self._config.tick_interval_s)
 
     async def search_symbols(self, query: str, limit: int) -> list[InstrumentMatch]:
         """Find this paper account's instruments by symbol or name (SymbolSearch)."""
@@ -342,7 +358,8 @@ class PaperBroker:
         if paper is None:
             return None
         state = BrokerOrderState(paper.client_order_id, paper.broker_order_id, paper.symbol, paper.side,
-                                 paper.quantity, paper.filled_qty, paper.status, paper.reason)
+                                 paper.quantity, paper.filled_qty, paper.status, paper.reason,
+                                 paper.limit_price, paper.stop_price)
         fills = tuple(f for f in self._books.fills if f.client_order_id == order.client_order_id)
         return FoundOrder(state, fills)
 

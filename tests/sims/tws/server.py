@@ -21,6 +21,7 @@ from tests.sims.tws.accounts import AccountView
 from tests.sims.tws.attached import after_fill, attached_fields, cancel_children, check_parent_of_change
 from tests.sims.tws.depth import DepthRequests, DepthSubscription
 from tests.sims.tws.faults import NOTICES, Faults
+from tests.sims.tws.history import HistoryRequests
 from tests.sims.tws.impolite import ImpoliteRequests, is_what_if
 from tests.sims.tws.market import DEFAULT_LISTINGS, Listing, SimMarket
 from tests.sims.tws.messages import ASK, BID, CLOSE, LAST, VOLUME, Encoder
@@ -72,7 +73,7 @@ class ClientConnection:
             transport.abort()
 
 
-class TwsSimulator(DepthRequests, TapeRequests, AccountRequests, ImpoliteRequests):
+class TwsSimulator(HistoryRequests, DepthRequests, TapeRequests, AccountRequests, ImpoliteRequests):
     """The simulated TWS: `await start()`, read `port`, connect ib_async to it, `await stop()`."""
 
     def __init__(
@@ -531,6 +532,7 @@ class TwsSimulator(DepthRequests, TapeRequests, AccountRequests, ImpoliteRequest
 
     def _tick(self) -> None:
         for quote in self.market.step():
+            self._push_live_bars(quote)
             self.send_prints(quote)
             if not self.faults.rest_orders:
                 self._settle_outcomes(self.book.match(quote))
@@ -567,7 +569,7 @@ _HANDLERS = {
     11: TwsSimulator._cancel_mkt_depth,
     16: TwsSimulator._req_all_open_orders,
     20: TwsSimulator._req_historical_data,
-    25: TwsSimulator._ignore,
+    25: TwsSimulator._cancel_historical_data,
     81: TwsSimulator._req_matching_symbols,
     82: TwsSimulator._req_mkt_depth_exchanges,
     87: TwsSimulator._req_head_timestamp,
