@@ -31,6 +31,7 @@ from core.storage.outbox import OutboxError
 from core.storage.paths import DataDirError, data_paths
 from core.storage.secrets import SecretStore
 from core.storage.settings import MAX_PORT, SettingsError, SettingsStore
+from gui.brokers.account_removal import AccountRemoval
 from gui.brokers.account_setup import AccountsSetup
 from gui.brokers.libraries import broker_library_rows
 from gui.brokers.paper import DEFAULT_PROFILE, PROFILES, default_accounts
@@ -105,8 +106,11 @@ def create_main_window(
                            lambda: mail.open_settings_dialog(window))
     window.shutdown_hooks.append(mail.close)
     connections = AccountsSetup(window, session, settings, bus, extras)
-    window.keep_alive += [mail, connections]  # Qt holds slots of plain objects weakly
-    window.add_tool_action("Connect account…", "action.connections", "Ctrl+Shift+N", connections.open_dialog)
+    removal = AccountRemoval(connections)
+    window.keep_alive += [mail, connections, removal]  # Qt holds slots of plain objects weakly
+    window.accounts_panel.edit_requested.connect(connections.open_dialog)
+    window.accounts_panel.remove_requested.connect(removal.ask)
+    window.add_tool_action("Connect account…", "action.connections", "Ctrl+Shift+N", lambda: connections.open_dialog())
     session.restore()
     strategy = StrategySetup(window, session, settings, intake, secrets, config.strategies, config.api_port)
     window.keep_alive += [strategy, secrets_setup]

@@ -46,7 +46,7 @@ from core.ports.broker import BrokerAdapter
 from core.ports.clock import Clock
 from core.ports.journal import IntakeKey, Journal
 from core.ports.manual_fills import ManualFillOverride, ManualFills
-from core.services.accounts import AccountSlot
+from core.services.accounts import REMOVE_ACCOUNT_AUDIT, AccountInUse, AccountSlot
 from core.services.bulk_cancel import BulkCanceller
 from core.services.bus import EventBus
 from core.services.cancel_all import CancelAll
@@ -130,6 +130,40 @@ class TradingSession:
             raise ValueError(f"account {adapter.account_id} is already added")
         self._accounts[adapter.account_id] = AccountSlot(adapter)
         self.risk.register_account(adapter.account_id)
+        self.instruments.add(adapter.instruments())
+
+    async def remove_account(self, account_id: AccountId, actor: str) -> None:
+        """Disconnect and forget an account, audited; AccountInUse while it has working orders (cancel them first).
+
+        Its positions are not closed (they stay with the broker) and its journal history is kept: adding the
+        account again shows them. KeyError if there is no such account.
+        """
+        slot = self._accounts[account_id]
+        working = self.oms.working(account_id)
+        if working:
+            raise AccountInUse(f"{account_id} has {len(working)} working order(s): cancel them first "
+                               "(select them in Working orders, or Cancel all), then remove the account.")
+        try:
+            await slot.adapter.disconnect()
+        except errors.BrokerError as exc:
+            log.warning("%s: disconnect before removal failed: %s", account_id, exc)
+        del self._accounts[account_id]
+        self.risk.forget_account(account_id)
+        self.journal.record_audit(actor, REMOVE_ACCOUNT_AUDIT, f"{account_id} ({slot.adapter.kind})")
+
+    def replace_account(self, adapter: BrokerAdapter) -> None:
+        """Swap a disconnected account's adapter for one built from edited settings.
+
+        AccountInUse while the account is connected or has working orders (they belong to the old connection).
+        """
+        slot = self._accounts[adapter.account_id]
+        if slot.connection is not ConnectionState.DISCONNECTED and slot.connection is not ConnectionState.FAILED:
+            raise AccountInUse(f"{adapter.account_id} is {slot.connection.value.lower()}: disconnect it first, "
+                               "then change its settings.")
+        if self.oms.working(adapter.account_id):
+            raise AccountInUse(f"{adapter.account_id} has working orders: cancel them first, then change its "
+                               "settings.")
+        slot.adapter = adapter
         self.instruments.add(adapter.instruments())
 
     def account_ids(self) -> list[AccountId]:

@@ -21,6 +21,7 @@ from core.domain import (
     TradingState,
     ValidatedRequest,
 )
+from core.ports.login_state import LoginState
 from core.ports.manual_fills import ManualFills
 from core.services.order_preview import OrderPreview, preview_order
 from core.services.portfolio import PnlTotals
@@ -40,6 +41,8 @@ class AccountStatus:
     connection: ConnectionState
     trading: TradingState
     reason: str
+    needs_login: bool = False
+    """The broker has no session for it (Kite after 06:00 IST): a person must log in again."""
 
 
 class SessionView:
@@ -56,7 +59,8 @@ class SessionView:
     def status(self, account_id: AccountId) -> AccountStatus:
         """Return account_id's broker kind, connection and trading state (KeyError if there is no such account)."""
         slot = self._session.account(account_id)
-        return AccountStatus(account_id, slot.adapter.kind, slot.connection, slot.trading, slot.reason)
+        needs_login = isinstance(slot.adapter, LoginState) and slot.adapter.login_required
+        return AccountStatus(account_id, slot.adapter.kind, slot.connection, slot.trading, slot.reason, needs_login)
 
     def records_manual_fills(self, account_id: AccountId) -> bool:
         """True when fills of account_id's orders are entered by hand (an e-mail desk): see record_manual_fill."""

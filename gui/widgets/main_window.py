@@ -164,6 +164,12 @@ class MainWindow(QMainWindow):
         self.ticket.set_accounts([str(a) for a in self.session.view.account_ids()])
         self.refresh_instruments()
 
+    def remove_account_view(self, account_id: AccountId) -> None:
+        """Drop a removed account from the accounts panel, the status bar and the ticket's account list."""
+        self.accounts_panel.remove_account(account_id)
+        self.status.remove_account(account_id)
+        self.ticket.set_accounts([str(a) for a in self.session.view.account_ids()])
+
     def refresh_instruments(self) -> None:
         """Offer every instrument the accounts now list (some brokers list theirs only once connected)."""
         instruments = self.session.view.instruments()

@@ -134,6 +134,13 @@ class RiskEngine:
         self._holds[account_id] = {HoldCause.CONNECTION: (TradingState.HALTED, reason)}
         self._shown[account_id] = TradingState.HALTED
 
+    def forget_account(self, account_id: AccountId) -> None:
+        """Stop tracking a removed account (no event): its holds and recent orders go with it."""
+        self._holds.pop(account_id, None)
+        self._shown.pop(account_id, None)
+        self._recent.pop(account_id, None)
+        self._watch_due.discard(account_id)
+
     def accounts(self) -> list[AccountId]:
         return [a for a in self._holds if a is not None]
 
