@@ -108,5 +108,9 @@ class SessionView:
         """Return field -> how much of the limit is used, for a risk dialog scope (see risk.usage.usage_texts)."""
         return usage_texts(self._session.risk, scope, key)
 
+    def resumable_holds(self) -> list[tuple[AccountId | None, TradingState, str]]:
+        """Return what Resume would lift (kill switch, daily loss): scope (None: every account), state, and why."""
+        return self._session.risk.resumable_holds()
+
     def disabled_strategies(self) -> list[StrategyId]:
         return list(self._session.risk.disabled_strategies())

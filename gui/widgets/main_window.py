@@ -17,6 +17,7 @@ from core.services.session import TradingSession
 from gui.async_op import OpReporter
 from gui.bridge import CoreBridge
 from gui.controllers.accounts import AccountController
+from gui.controllers.halt_banner import HaltBannerController
 from gui.controllers.halts import HaltController
 from gui.controllers.orders import OrderController
 from gui.controllers.risk_limits import open_risk_limits
@@ -84,6 +85,7 @@ class MainWindow(QMainWindow):
         self._status_timer.start()
         self._shut = False
         self._banners: QVBoxLayout | None = None
+        self.halt_banner = HaltBannerController(self)
 
     # --- construction ---------------------------------------------------------------------------
 
