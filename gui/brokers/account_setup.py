@@ -20,7 +20,7 @@ from core.storage.secrets import SecretStoreError
 from core.storage.settings import AccountSettings, SettingsStore
 from gui.async_op import run_op
 from gui.brokers.broker_ui import BrokerUi, broker_ui
-from gui.brokers.generic import SaveSecret
+from gui.brokers.generic import SaveSecret, config_field_names
 from gui.brokers.panel import ConnectionPanel
 from gui.brokers.runtime import AdapterExtras
 from gui.dialogs.connections import ConnectionsDialog, show_state
@@ -59,6 +59,7 @@ class AccountsSetup:
             shown = editing if editing is not None and editing.kind == kind.name else self.saved(kind)
             if shown is not None and shown is editing:
                 panel.set_settings(editing.settings)
+                panel.show_account(editing.id)
                 dialog.tabs.setCurrentIndex(index)
             if shown is not None:
                 show_state(panel, self._status_of(AccountId(shown.id)))
@@ -85,6 +86,7 @@ class AccountsSetup:
         saved = self.saved(kind)
         if saved is not None:
             panel.set_settings(saved.settings)
+            panel.show_account(saved.id)
 
     def secret_key(self, kind: BrokerKind, account_id: str, settings: Mapping[str, object], field: str) -> str:
         return self._adapter_settings.secret_key(kind, account_id, settings, field)
@@ -110,7 +112,9 @@ class AccountsSetup:
         kept. Raise ValueError naming what is wrong with the settings.
         """
         saved = next((a for a in self._settings.accounts() if a.id == account_id), None)
-        kept = saved.settings if saved is not None and saved.kind == kind.name else {}
+        if saved is not None and saved.kind != kind.name:
+            raise ValueError(f"{account_id} is already a {saved.kind} account: choose another name.")
+        kept = saved.settings if saved is not None else self._default_settings(kind, account_id)
         account = AccountSettings(str(account_id), kind.name, {**kept, **(values or {})})
         if account_id not in self._session.account_ids():
             adapter = registry.create_adapter(kind.name, account_id, self._adapter_settings(account),
@@ -128,9 +132,19 @@ class AccountsSetup:
                                                                  if account.settings.get(k) != saved.settings.get(k))))
         return self._session.account(account_id).adapter
 
-    def connect(self, ui: BrokerUi, panel: ConnectionPanel, values: dict[str, Any]) -> None:
-        """Add the account the panel's values make (if new), connect and reconcile it, and report on the panel."""
-        account_id = ui.kind.account_id(values)
+    def _default_settings(self, kind: BrokerKind, account_id: AccountId) -> dict[str, object]:
+        """A new account of a kind that keeps its own books keeps them in the data folder (not in memory only)."""
+        if "state_path" in config_field_names(kind):
+            return {"state_path": str(self._settings.path.parent / kind.name / f"{account_id}.json")}
+        return {}
+
+    def connect(self, ui: BrokerUi, panel: ConnectionPanel, values: dict[str, Any],
+                account_id: AccountId | str | None = None) -> None:
+        """Add the account the panel's values make (if new), connect and reconcile it, and report on the panel.
+
+        account_id: the name the panel gives it (paper, e-mail desk); else the kind's rule makes it from values.
+        """
+        account_id = AccountId(str(account_id)) if account_id is not None else ui.kind.account_id(values)
         try:
             self.account_adapter(ui.kind, account_id, values)
         except ValueError as exc:
