@@ -35,6 +35,7 @@ from gui.brokers.account_removal import AccountRemoval
 from gui.brokers.account_setup import AccountsSetup
 from gui.brokers.libraries import broker_library_rows
 from gui.brokers.paper import DEFAULT_PROFILE, PROFILES, default_accounts
+from gui.brokers.relogin import ReloginPrompt
 from gui.brokers.runtime import AdapterExtras
 from gui.controllers.mail import MailSetup
 from gui.controllers.secrets import AskVault, SecretsSetup, ask_with_dialog
@@ -106,8 +107,8 @@ def create_main_window(
                            lambda: mail.open_settings_dialog(window))
     window.shutdown_hooks.append(mail.close)
     connections = AccountsSetup(window, session, settings, bus, extras)
-    removal = AccountRemoval(connections)
-    window.keep_alive += [mail, connections, removal]  # Qt holds slots of plain objects weakly
+    removal, relogin = AccountRemoval(connections), ReloginPrompt(connections)
+    window.keep_alive += [mail, connections, removal, relogin]  # Qt holds slots of plain objects weakly
     window.accounts_panel.edit_requested.connect(connections.open_dialog)
     window.accounts_panel.remove_requested.connect(removal.ask)
     window.add_tool_action("Connect account…", "action.connections", "Ctrl+Shift+N", lambda: connections.open_dialog())
