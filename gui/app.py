@@ -42,6 +42,7 @@ from gui.controllers.secrets import AskVault, SecretsSetup, ask_with_dialog
 from gui.controllers.strategies import StrategySetup
 from gui.dialogs.about import AboutDialog
 from gui.install.bundle import resources_dir
+from gui.log_file import close_log_file, open_log_file
 from gui.startup_config import load_startup_config
 from gui.widgets.main_window import MainWindow
 
@@ -100,6 +101,7 @@ def create_main_window(
         for close in reversed(opened):  # a refused start leaves no lock held and no file open
             close()
         raise
+    log_file = open_log_file(paths.logs)
     window = MainWindow(session, settings)
     window.add_tool_action("About", "action.about", "Ctrl+Shift+A",
                            lambda: AboutDialog(window, broker_library_rows()).open())
@@ -120,9 +122,14 @@ def create_main_window(
     window.shutdown_hooks.append(strategy.stop)
     QTimer.singleShot(0, window, mail.start)
     AfterFirstPaint(window, lambda: strategy.start_soon(serve=connect))  # the API loads aiohttp: 0.3 s
+    window.shutdown_hooks.append(lambda: _close_log_file(log_file))  # last: the other hooks' lines go in too
     if connect:
         window.connect_all()
     return window
+
+
+async def _close_log_file(handler: logging.Handler) -> None:
+    close_log_file(handler)
 
 
 class AfterFirstPaint(QObject):

@@ -47,6 +47,7 @@ from core.ports.clock import Clock
 from core.ports.journal import IntakeKey, Journal
 from core.ports.manual_fills import ManualFillOverride, ManualFills
 from core.services.accounts import REMOVE_ACCOUNT_AUDIT, AccountInUse, AccountSlot
+from core.services.action_log import ActionLog, changes, order_words
 from core.services.bulk_cancel import BulkCanceller
 from core.services.bus import EventBus
 from core.services.cancel_all import CancelAll
@@ -116,7 +117,9 @@ class TradingSession:
         """Orders restored as PENDING_CANCEL: the process that journaled the cancel died before its answer."""
         self._modifier = OrderModifier(self.oms, self.risk, self._resolver, self._accounts, self._spawn)
         self._cancel_all = CancelAll(bus, self.oms, self._accounts, self.cancel, self._send_cancel)
-        self._flattener = Flattener(self, self._submit)
+        self.actions = ActionLog(bus.publish)
+        """Says each trader command once in the log (action_log.py)."""
+        self._flattener = Flattener(self, self._submit_said)
         bus.subscribe(ConnectionChanged, self._on_connection_changed)
         bus.subscribe(TradingStateChanged, self._on_trading_state_changed)
         bus.subscribe(StrategyDisabled, self._on_strategy_disabled)
@@ -150,6 +153,7 @@ class TradingSession:
         del self._accounts[account_id]
         self.risk.forget_account(account_id)
         self.journal.record_audit(actor, REMOVE_ACCOUNT_AUDIT, f"{account_id} ({slot.adapter.kind})")
+        self.actions.say(f"Removed account {account_id} ({slot.adapter.kind}), by {actor}.")
 
     def replace_account(self, adapter: BrokerAdapter) -> None:
         """Swap a disconnected account's adapter for one built from edited settings.
@@ -314,7 +318,24 @@ class TradingSession:
         intake_key: the strategy's idempotency key, committed in the order's own transaction (not with a
         DENIED order: a refused request may be sent again); DuplicateIntakeKey if another order holds it.
         """
-        return await self._submit(request, confirmed_by, intake_key=intake_key)
+        return await self._submit_said(request, confirmed_by, intake_key=intake_key)
+
+    async def _submit_said(self, request: OrderRequest, confirmed_by: str | None,
+                           closed_position: Decimal | None = None, *, intake_key: IntakeKey | None = None) -> Order:
+        """_submit, said once in the log (a strategy's intake is the approval queue's to say)."""
+        said = request.origin is not OrderOrigin.STRATEGY
+        try:
+            order = await self._submit(request, confirmed_by, closed_position, intake_key=intake_key)
+        except ConfirmRequired:
+            raise  # a question to the trader, not an outcome
+        except OrderRefused as exc:
+            if said:
+                self.actions.refused(f"Order {request.side.value} {request.quantity} {request.symbol} on "
+                                     f"{request.account_id}", str(exc))
+            raise
+        if said:
+            self.actions.sent(order)
+        return order
 
     async def _submit(self, request: OrderRequest, confirmed_by: str | None,
                       closed_position: Decimal | None = None, *, intake_key: IntakeKey | None = None) -> Order:
@@ -446,7 +467,15 @@ class TradingSession:
         connection drops) the order stays PENDING_REPLACE, flagged, and the next reconciliation settles
         it from the broker's order. Such a flagged order may be changed again.
         """
-        return await self._modifier.modify(client_order_id, quantity, limit_price, stop_price)
+        order = self.oms.get(client_order_id)
+        before = order_words(order) if order is not None else str(client_order_id)
+        try:
+            changed = await self._modifier.modify(client_order_id, quantity, limit_price, stop_price)
+        except OrderRefused as exc:
+            self.actions.refused(f"Modify {before}", str(exc))
+            raise
+        self.actions.modified(before, changed)
+        return changed
 
     async def cancel(self, client_order_id: ClientOrderId) -> None:
         """Ask the broker to cancel; a refusal puts the order back and says why."""
@@ -455,10 +484,12 @@ class TradingSession:
             raise KeyError(f"no order {client_order_id}")
         if order.status is OrderStatus.PENDING_APPROVAL:
             self.oms.apply(OrderCanceled(client_order_id, "Withdrawn before approval."))
+            self.actions.say(f"Withdrew {order_words(order)} before approval.")
             return
         if not order.is_working or order.status is OrderStatus.PENDING_CANCEL:
             return
         self.oms.apply(OrderPendingCancel(client_order_id))
+        self.actions.cancel_asked(order)
         await self._send_cancel(order)
 
     async def _send_cancel(self, order: Order) -> None:
@@ -478,7 +509,10 @@ class TradingSession:
         one request for all its orders, then each order still working after a while is canceled on
         its own; IB's global cancel also cancels orders placed outside TradeTerm (the kill switch).
         """
-        return await self._cancel_all.run(account_id, self._bulk if bulk else None)
+        asked = await self._cancel_all.run(account_id, self._bulk if bulk else None)
+        self.actions.say(f"Cancel all{f' on {account_id}' if account_id is not None else ''}: asked for {asked} "
+                         "working order(s).")
+        return asked
 
     async def kill_switch(self, actor: str) -> int:
         """Halt every account, record who did it, cancel every working order everywhere; return cancels asked.
@@ -489,7 +523,7 @@ class TradingSession:
         working = len(self.oms.working())
         self.journal.record_audit(actor, KILL_SWITCH_AUDIT,
                                   f"halted all accounts; cancelling {working} working order(s)")
-        return await self.cancel_all(bulk=True)
+        return await self._cancel_all.run(None, self._bulk)  # the window says the kill switch, not a cancel all
 
     def resume(self, account_id: AccountId | None, actor: str) -> TradingState:
         """Lift the kill switch (None: globally) or an account's daily-loss hold; return the resulting state."""
@@ -543,5 +577,7 @@ class TradingSession:
     # --- GUI facade: the commands the window sends besides orders (its reads are in self.view) ---
 
     def set_risk_config(self, config: RiskConfig) -> None:
-        """Apply new risk limits at once (the caller has saved them)."""
+        """Apply new risk limits at once (the caller has saved them), and say in the log what changed."""
+        said = changes(self.risk.config.to_dict(), config.to_dict())
         self.risk.set_config(config)
+        self.actions.say("Risk limits changed: " + ("; ".join(said) if said else "nothing"))

@@ -92,8 +92,6 @@ class AccountRemoval:
                 except SecretStoreError as exc:
                     left.append(f"{field} ({exc})")
         setup.window.remove_account_view(account_id)
-        if left:
+        if left:  # the removal itself is in the log already (the session says it)
             setup.window.log_view.add("ERROR", f"Removed {account_id}, but could not delete its secrets: "
                                                + "; ".join(left))
-        else:
-            setup.window.log_view.add("INFO", f"Removed account {account_id}: its settings and secrets are deleted.")

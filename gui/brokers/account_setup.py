@@ -122,6 +122,7 @@ class AccountsSetup:
             self._session.add_account(adapter)
             self._save(account)
             self._window.add_account_view(str(account_id))
+            self._window.log_view.add("INFO", f"Added account {account_id} ({kind.display_name}).")
         elif values and saved is not None and dict(account.settings) != dict(saved.settings):  # edited
             adapter = registry.create_adapter(kind.name, account_id, self._adapter_settings(account),
                                               self._bus.publish, self._bus.publish_quotes)
