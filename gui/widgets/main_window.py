@@ -26,6 +26,7 @@ from gui.theme import theme_named
 from gui.theme.switcher import ThemeSwitcher
 from gui.widgets.accounts_panel import AccountsPanel
 from gui.widgets.docks import MainDocks, OrdersPanel
+from gui.widgets.focus_keeper import FocusKeeper
 from gui.widgets.grid_view import make_grid_view
 from gui.widgets.log_view import LogView
 from gui.widgets.order_ticket import OrderTicketWidget
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
         self._shut = False
         self._banners: QVBoxLayout | None = None
         self.halt_banner = HaltBannerController(self)
+        self.focus_keeper = FocusKeeper(self)
 
     # --- construction ---------------------------------------------------------------------------
 
@@ -224,6 +226,13 @@ class MainWindow(QMainWindow):
         if self._first_show:
             self._first_show = False
             self.window_layout.first_shown()
+            QTimer.singleShot(0, self, self._take_focus)
+
+    def _take_focus(self) -> None:
+        """Ask for the keyboard once shown: with no window manager (a bare X server) no one else gives it, and
+        the toolbar's hotkeys would do nothing."""
+        self.raise_()
+        self.activateWindow()
 
     def reset_layout(self) -> None:
         """Put every dock back where it started."""
