@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QToolButton, QWidget
 
 from core.domain import AccountId, ConnectionState, TradingState
 
@@ -59,10 +59,10 @@ class AccountsPanel(QWidget):
         trading = QLabel(objectName=f"accountsPanel.trading.{account_id}")
         button = QPushButton("Connect", objectName=f"accountsPanel.connectButton.{account_id}")
         button.clicked.connect(lambda _=False, a=account_id: self._on_button_clicked(a))
-        edit = QPushButton("Edit…", objectName=f"accountsPanel.editButton.{account_id}")
+        edit = QToolButton(objectName=f"accountsPanel.editButton.{account_id}", text="Edit…")  # compact: narrow dock
         edit.setToolTip(f"Change {account_id}'s connection settings")
         edit.clicked.connect(lambda _=False, a=account_id: self.edit_requested.emit(a))
-        remove = QPushButton("Remove…", objectName=f"accountsPanel.removeButton.{account_id}")
+        remove = QToolButton(objectName=f"accountsPanel.removeButton.{account_id}", text="Remove…")
         remove.setToolTip(f"Remove {account_id} from TradeTerm, with its saved settings and secrets")
         remove.clicked.connect(lambda _=False, a=account_id: self.remove_requested.emit(a))
         widgets: list[QWidget] = [name, broker, state, trading, button, edit, remove]

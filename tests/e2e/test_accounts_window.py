@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton, QTabWidget, QWidget
+from PySide6.QtWidgets import QAbstractButton, QLabel, QMessageBox, QTabWidget, QWidget
 
 from core.adapters.registry import find_kind
 from core.domain import AccountId, OrderRequest, OrderStatus, OrderType, Side
@@ -31,8 +31,8 @@ def setup_of(window: MainWindow) -> AccountsSetup:
 
 
 def click(window: QWidget, name: str) -> None:
-    button = window.findChild(QPushButton, name)
-    assert isinstance(button, QPushButton), f"no button {name}"
+    button = window.findChild(QAbstractButton, name)
+    assert isinstance(button, QAbstractButton), f"no button {name}"
     QTest.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
