@@ -61,14 +61,14 @@ def test_kill_switch_and_resume_hotkeys_work_without_a_window_manager(bare_x: di
     app = subprocess.Popen([sys.executable, "-m", "gui.app", "--data-dir", str(tmp_path), "--api-port", "0"],
                            env=bare_x, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait(lambda: log.exists() and "PAPER-1: active" in log.read_text(), "the paper account to trade")
+        _wait(lambda: log.exists() and "PAPER-1: active" in log.read_text(), "the paper account to trade", 90)
         time.sleep(1)
         _key(bare_x, "ctrl+shift+k")  # before the fix: nothing, the keyboard went to no window
         _key(bare_x, "Return")  # the kill switch's confirm: Yes is its default
-        _wait(lambda: "Kill switch: all trading halted" in log.read_text(), "the kill switch", 10)
+        _wait(lambda: "Kill switch: all trading halted" in log.read_text(), "the kill switch", 30)
         _key(bare_x, "ctrl+shift+u")  # after a dialog closed: the keyboard is the window's again
         _key(bare_x, "alt+y")
-        _wait(lambda: "Resume (" in log.read_text(), "the resume", 10)
+        _wait(lambda: "Resume (" in log.read_text(), "the resume", 30)
     finally:
         app.terminate()
         app.wait(20)
