@@ -37,7 +37,7 @@ async def test_an_expired_kite_session_prompts_a_login_that_brings_trading_back(
     try:
         SettingsStore(tmp_path / "settings.json").set_accounts([
             AccountSettings("PAPER-1", "paper", {"state_path": str(tmp_path / "paper.json"), "tick_interval_s": 60}),
-            AccountSettings(str(KITE), "kite", sim_settings(simulator, ticker=False)),
+            AccountSettings(str(KITE), "kite", sim_settings(simulator)),
         ])
         async with open_window(tmp_path, active=False) as window:
             setup = setup_of(window)
@@ -80,6 +80,7 @@ async def test_an_expired_kite_session_prompts_a_login_that_brings_trading_back(
             await until(lambda: window.findChild(QMessageBox, name) is None or not window.findChild(
                 QMessageBox, name).isVisible(), "the prompt to close")
 
+            await until(lambda: window.session.view.latest_quote("INFY", str(KITE)) is not None, "an INFY quote")
             order = await window.session.submit(OrderRequest(KITE, "INFY", Side.BUY, "2", OrderType.MARKET))
             await until(lambda: order.status is OrderStatus.FILLED, "the Kite order to fill")
             position = window.session.portfolio.position(KITE, "INFY")
