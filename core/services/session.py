@@ -593,8 +593,7 @@ class TradingSession:
         its own; IB's global cancel also cancels orders placed outside TradeTerm (the kill switch).
         The stop-loss/take-profit children TradeTerm holds for those accounts are cancelled first.
         """
-        self.protection.cancel_all(account_id, "Cancelled with every working order (cancel all / kill switch).")
-        asked = await self._cancel_all.run(account_id, self._bulk if bulk else None)
+        asked = await self._cancel_every(account_id, bulk)
         self.actions.say(f"Cancel all{f' on {account_id}' if account_id is not None else ''}: asked for {asked} "
                          "working order(s).")
         return asked
@@ -608,7 +607,11 @@ class TradingSession:
         working = len(self.oms.working())
         self.journal.record_audit(actor, KILL_SWITCH_AUDIT,
                                   f"halted all accounts; cancelling {working} working order(s)")
-        return await self._cancel_all.run(None, self._bulk)  # the window says the kill switch, not a cancel all
+        return await self._cancel_every(None, True)  # the window says the kill switch, not a cancel all
+
+    async def _cancel_every(self, account_id: AccountId | None, bulk: bool) -> int:
+        self.protection.cancel_all(account_id, "Cancelled with every working order (cancel all / kill switch).")
+        return await self._cancel_all.run(account_id, self._bulk if bulk else None)
 
     def resume(self, account_id: AccountId | None, actor: str) -> TradingState:
         """Lift the kill switch (None: globally) or an account's daily-loss hold; return the resulting state."""
