@@ -79,6 +79,7 @@ from core.services.risk.standing_holds import (
     RESUME_ALL,
     RESUME_AUDIT,
     disabled_detail,
+    journal_peaks,
     restore_standing_holds,
 )
 from core.services.session_view import SessionView
@@ -127,6 +128,8 @@ class TradingSession:
         """Symbols a watchlist asked an account's feed to quote besides the account's own list."""
         self.funds = FundsService(bus, self._accounts, self.portfolio, self.clock)
         self.risk.buying_power_of = self.funds.buying_power
+        self.risk.equity_of = self.funds.equity
+        journal_peaks(journal, self.risk)
         self._tasks: set[asyncio.Task[object]] = set()
         self._on_their_way = 0
         """Orders in submit, past validation: between their risk check and the broker's answer."""
@@ -205,6 +208,7 @@ class TradingSession:
             self.instruments.add([order.instrument])
         self.oms.restore(state.orders)
         self.portfolio.restore(state.fills)
+        self.risk.strategy_positions.restore(state.fills, self.risk.today())
         today = self.clock.now().astimezone().date()
         self.bus.publish(FillsRestored(tuple(f for f in state.fills if f.ts.astimezone().date() == today)))
         for order in state.orders:
@@ -624,6 +628,11 @@ class TradingSession:
         """Re-enable a strategy that the fill throttle disabled."""
         self.risk.enable_strategy(strategy_id)
         self.journal.record_audit(actor, ENABLE_STRATEGY_AUDIT, str(strategy_id))
+
+    def reset_drawdown(self, account_id: AccountId, actor: str) -> None:
+        """Start the account's drawdown afresh from its P&L now and lift its drawdown hold; audited."""
+        self.risk.reset_drawdown(account_id)
+        self.journal.record_audit(actor, RESUME_AUDIT, f"{account_id}: drawdown reset")
 
     def _on_strategy_disabled(self, event: StrategyDisabled) -> None:
         self.journal.record_audit("risk engine", DISABLE_STRATEGY_AUDIT, disabled_detail(event))

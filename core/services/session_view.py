@@ -29,6 +29,8 @@ from core.services.order_preview import OrderPreview, preview_order
 from core.services.portfolio import PnlTotals
 from core.services.risk import HoldCause, RiskConfig
 from core.services.risk.usage import usage_texts
+from core.services.sizing import Sized
+from core.services.sizing_order import SizingSpec, size_request
 
 if TYPE_CHECKING:
     from core.services.session import TradingSession
@@ -109,6 +111,15 @@ class SessionView:
         account = valid.request.account_id
         return with_funds_impact(preview, valid, session.funds.latest(account),
                                  session.portfolio.position(account, valid.instrument.symbol))
+
+    def size_by_risk(self, valid: ValidatedRequest, spec: SizingSpec) -> tuple[Sized, str]:
+        """Size valid by risk per trade and stop, capped by risk now (see sizing_order); raise SizingError if not.
+
+        Returns the size and the currency its money at risk is in (the account's risk-limit currency).
+        """
+        session = self._session
+        sized = size_request(session.risk, self.latest_quote, valid, spec, session.clock.now())
+        return sized, session.risk.limits_for(valid.request.account_id, valid.request.strategy_id).currency
 
     def risk_config(self) -> RiskConfig:
         return self._session.risk.config

@@ -41,6 +41,7 @@ from core.domain.order_request import plain
 from core.domain.protection import Bracket
 from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_price, next_step, order_summary
 from gui.widgets.protection_row import ProtectionRowWidget, positive_number
+from gui.widgets.risk_sizing import RiskSizingWidget, Sizer
 from gui.widgets.ticket_intent import DEFAULT_TIF, CloseIntent, QuoteSource, RiskPreview, funds_text, verdict_text
 
 _ERROR_NAMES = {
@@ -122,6 +123,7 @@ class OrderTicketWidget(QWidget):
                                     styleSheet=f"color: {_AMBER}; font-weight: 600;")
         self._risk_label = QLabel(objectName="orderTicket.riskLabel", wordWrap=True)
         self._protection = ProtectionRowWidget(self)
+        self._sizing = RiskSizingWidget(self)
         self._sent_bracket: Bracket | None = None
         self._edits = {"symbol": self._symbol_edit, "quantity": self._quantity_edit,
                        "limit_price": self._limit_edit, "stop_price": self._stop_edit}
@@ -150,7 +152,7 @@ class OrderTicketWidget(QWidget):
             ("Type", self._type_combo), ("Limit", self._limit_edit), ("", self._errors["limit_price"]),
             ("Stop", self._stop_edit), ("", self._errors["stop_price"]), ("TIF", self._tif_combo),
             ("Account", self._account_combo), ("", self._errors["account_id"]),
-            ("Protect", self._protection), ("", options),
+            ("Protect", self._protection), ("Size", self._sizing), ("", options),
         ]
         for row, (caption, field) in enumerate(rows):
             if caption:
@@ -180,6 +182,7 @@ class OrderTicketWidget(QWidget):
     def _connect(self) -> None:
         self._symbol_edit.textChanged.connect(self._on_symbol_changed)
         self._protection.changed.connect(self._on_field_edited)
+        self._sizing.requested.connect(self._on_size_requested)
         for edit in self._edits.values():
             edit.textChanged.connect(self._on_field_edited)
         for combo in (self._account_combo, self._tif_combo):
@@ -604,6 +607,21 @@ class OrderTicketWidget(QWidget):
     def sent_bracket(self) -> Bracket | None:
         """Return the stop-loss/take-profit of the order being handed up by submit_requested (None: none)."""
         return self._sent_bracket
+
+    def set_sizer(self, sizer: Sizer | None) -> None:
+        """Let the "Size by risk" row size orders (None: it stays disabled)."""
+        self._sizing.set_sizer(sizer)
+
+    def _on_size_requested(self) -> None:
+        """Size the order by the risk typed and the Protect stop-loss; put the quantity in (one lot stands in first)."""
+        instrument = self._lookup()[1]
+        if instrument is not None and positive_number(self._quantity_edit.text()) is None:
+            self._quantity_edit.setText(plain(instrument.lot_size))
+        validated, errors = self._validate()
+        bracket, _problems = self._protection.bracket(self._side(), self._entry_price(), instrument)
+        quantity = self._sizing.size(validated, errors, None if bracket is None else bracket.stop_loss)
+        if quantity is not None:
+            self._quantity_edit.setText(plain(quantity))
 
     def _entry_price(self) -> Decimal | None:
         """Return the price the entry is expected at: its limit, else its stop, else the touch."""
