@@ -134,8 +134,9 @@ class TradingSession:
         self._on_their_way = 0
         """Orders in submit, past validation: between their risk check and the broker's answer."""
         self._unanswered_cancels: set[ClientOrderId] = set()
-        self._watching_feeds = False
         """Orders restored as PENDING_CANCEL: the process that journaled the cancel died before its answer."""
+        self._feed_watch: asyncio.Task[None] | None = None
+        """Runs for the session's life (not one of `_tasks`, which each end): held stops' feeds going quiet."""
         self._modifier = OrderModifier(self.oms, self.risk, self._resolver, self._accounts, self._spawn)
         self._cancel_all = CancelAll(bus, self.oms, self._accounts, self.cancel, self._send_cancel)
         self.actions = ActionLog(bus.publish)
@@ -230,9 +231,8 @@ class TradingSession:
             extra = [self.instruments[s] for s in sorted(self._watched.get(account_id, ()))
                      if s in self.instruments and all(i.symbol != s for i in listed)]
             await slot.adapter.subscribe(listed + extra)
-            if not self._watching_feeds:  # a held stop whose feed goes quiet is warned about at once
-                self._watching_feeds = True
-                self._spawn(self.protection.watch_feeds())
+            if self._feed_watch is None:  # a held stop whose feed goes quiet is warned about at once
+                self._feed_watch = asyncio.ensure_future(self.protection.watch_feeds())
             return await self._reconcile(slot)
         finally:
             slot.connecting = False
@@ -269,6 +269,8 @@ class TradingSession:
     async def close(self) -> None:
         self.funds.close()
         await self.protection.close()
+        if self._feed_watch is not None:
+            self._feed_watch.cancel()
         for task in list(self._tasks):
             task.cancel()
         for account_id, slot in self._accounts.items():
