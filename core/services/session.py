@@ -50,7 +50,8 @@ from core.ports.clock import Clock
 from core.ports.journal import IntakeKey, Journal
 from core.ports.manual_fills import ManualFillOverride, ManualFills
 from core.ports.native_protection import NativeProtection
-from core.services.accounts import AccountSlot
+from core.services.accounts import REMOVE_ACCOUNT_AUDIT, AccountInUse, AccountSlot
+from core.services.action_log import ActionLog, changes, order_words
 from core.services.bulk_cancel import BulkCanceller
 from core.services.bus import EventBus
 from core.services.cancel_all import CancelAll
@@ -135,11 +136,14 @@ class TradingSession:
         self._on_their_way = 0
         """Orders in submit, past validation: between their risk check and the broker's answer."""
         self._unanswered_cancels: set[ClientOrderId] = set()
-        self._watching_feeds = False
         """Orders restored as PENDING_CANCEL: the process that journaled the cancel died before its answer."""
+        self._feed_watch: asyncio.Task[None] | None = None
+        """Runs for the session's life (not one of `_tasks`, which each end): held stops' feeds going quiet."""
         self._modifier = OrderModifier(self.oms, self.risk, self._resolver, self._accounts, self._spawn)
         self._cancel_all = CancelAll(bus, self.oms, self._accounts, self.cancel, self._send_cancel)
-        self._flattener = Flattener(self, self._submit)
+        self.actions = ActionLog(bus.publish)
+        """Says each trader command once in the log (action_log.py)."""
+        self._flattener = Flattener(self, self._submit_said)
         self.protection = HeldProtection(bus, journal, self.oms, self.portfolio, self.clock, self._send_held,
                                          self.cancel)
         """The stop-loss and take-profit children TradeTerm holds (held_protection.py)."""
@@ -156,6 +160,41 @@ class TradingSession:
             raise ValueError(f"account {adapter.account_id} is already added")
         self._accounts[adapter.account_id] = AccountSlot(adapter)
         self.risk.register_account(adapter.account_id)
+        self.instruments.add(adapter.instruments())
+
+    async def remove_account(self, account_id: AccountId, actor: str) -> None:
+        """Disconnect and forget an account, audited; AccountInUse while it has working orders (cancel them first).
+
+        Its positions are not closed (they stay with the broker) and its journal history is kept: adding the
+        account again shows them. KeyError if there is no such account.
+        """
+        slot = self._accounts[account_id]
+        working = self.oms.working(account_id)
+        if working:
+            raise AccountInUse(f"{account_id} has {len(working)} working order(s): cancel them first "
+                               "(select them in Working orders, or Cancel all), then remove the account.")
+        try:
+            await slot.adapter.disconnect()
+        except errors.BrokerError as exc:
+            log.warning("%s: disconnect before removal failed: %s", account_id, exc)
+        del self._accounts[account_id]
+        self.risk.forget_account(account_id)
+        self.journal.record_audit(actor, REMOVE_ACCOUNT_AUDIT, f"{account_id} ({slot.adapter.kind})")
+        self.actions.say(f"Removed account {account_id} ({slot.adapter.kind}), by {actor}.")
+
+    def replace_account(self, adapter: BrokerAdapter) -> None:
+        """Swap a disconnected account's adapter for one built from edited settings.
+
+        AccountInUse while the account is connected or has working orders (they belong to the old connection).
+        """
+        slot = self._accounts[adapter.account_id]
+        if slot.connection is not ConnectionState.DISCONNECTED and slot.connection is not ConnectionState.FAILED:
+            raise AccountInUse(f"{adapter.account_id} is {slot.connection.value.lower()}: disconnect it first, "
+                               "then change its settings.")
+        if self.oms.working(adapter.account_id):
+            raise AccountInUse(f"{adapter.account_id} has working orders: cancel them first, then change its "
+                               "settings.")
+        slot.adapter = adapter
         self.instruments.add(adapter.instruments())
 
     def account_ids(self) -> list[AccountId]:
@@ -194,9 +233,8 @@ class TradingSession:
             extra = [self.instruments[s] for s in sorted(self._watched.get(account_id, ()))
                      if s in self.instruments and all(i.symbol != s for i in listed)]
             await slot.adapter.subscribe(listed + extra)
-            if not self._watching_feeds:  # a held stop whose feed goes quiet is warned about at once
-                self._watching_feeds = True
-                self._spawn(self.protection.watch_feeds())
+            if self._feed_watch is None:  # a held stop whose feed goes quiet is warned about at once
+                self._feed_watch = asyncio.ensure_future(self.protection.watch_feeds())
             return await self._reconcile(slot)
         finally:
             slot.connecting = False
@@ -233,6 +271,8 @@ class TradingSession:
     async def close(self) -> None:
         self.funds.close()
         await self.protection.close()
+        if self._feed_watch is not None:
+            self._feed_watch.cancel()
         for task in list(self._tasks):
             task.cancel()
         for account_id, slot in self._accounts.items():
@@ -336,7 +376,24 @@ class TradingSession:
         intake_key: the strategy's idempotency key, committed in the order's own transaction (not with a
         DENIED order: a refused request may be sent again); DuplicateIntakeKey if another order holds it.
         """
-        return await self._submit(request, confirmed_by, intake_key=intake_key)
+        return await self._submit_said(request, confirmed_by, intake_key=intake_key)
+
+    async def _submit_said(self, request: OrderRequest, confirmed_by: str | None,
+                           closed_position: Decimal | None = None, *, intake_key: IntakeKey | None = None) -> Order:
+        """_submit, said once in the log (a strategy's intake is the approval queue's to say)."""
+        said = request.origin is not OrderOrigin.STRATEGY
+        try:
+            order = await self._submit(request, confirmed_by, closed_position, intake_key=intake_key)
+        except ConfirmRequired:
+            raise  # a question to the trader, not an outcome
+        except OrderRefused as exc:
+            if said:
+                self.actions.refused(f"Order {request.side.value} {request.quantity} {request.symbol} on "
+                                     f"{request.account_id}", str(exc))
+            raise
+        if said:
+            self.actions.sent(order)
+        return order
 
     async def submit_bracket(self, request: OrderRequest, bracket: Bracket, *, confirmed_by: str | None = None,
                              intake_key: IntakeKey | None = None) -> Order:
@@ -521,7 +578,15 @@ class TradingSession:
         connection drops) the order stays PENDING_REPLACE, flagged, and the next reconciliation settles
         it from the broker's order. Such a flagged order may be changed again.
         """
-        return await self._modifier.modify(client_order_id, quantity, limit_price, stop_price)
+        order = self.oms.get(client_order_id)
+        before = order_words(order) if order is not None else str(client_order_id)
+        try:
+            changed = await self._modifier.modify(client_order_id, quantity, limit_price, stop_price)
+        except OrderRefused as exc:
+            self.actions.refused(f"Modify {before}", str(exc))
+            raise
+        self.actions.modified(before, changed)
+        return changed
 
     async def cancel(self, client_order_id: ClientOrderId) -> None:
         """Ask the broker to cancel; a refusal puts the order back and says why."""
@@ -530,10 +595,12 @@ class TradingSession:
             raise KeyError(f"no order {client_order_id}")
         if order.status is OrderStatus.PENDING_APPROVAL:
             self.oms.apply(OrderCanceled(client_order_id, "Withdrawn before approval."))
+            self.actions.say(f"Withdrew {order_words(order)} before approval.")
             return
         if not order.is_working or order.status is OrderStatus.PENDING_CANCEL:
             return
         self.oms.apply(OrderPendingCancel(client_order_id))
+        self.actions.cancel_asked(order)
         await self._send_cancel(order)
 
     async def _send_cancel(self, order: Order) -> None:
@@ -554,8 +621,10 @@ class TradingSession:
         its own; IB's global cancel also cancels orders placed outside TradeTerm (the kill switch).
         The stop-loss/take-profit children TradeTerm holds for those accounts are cancelled first.
         """
-        self.protection.cancel_all(account_id, "Cancelled with every working order (cancel all / kill switch).")
-        return await self._cancel_all.run(account_id, self._bulk if bulk else None)
+        asked = await self._cancel_every(account_id, bulk)
+        self.actions.say(f"Cancel all{f' on {account_id}' if account_id is not None else ''}: asked for {asked} "
+                         "working order(s).")
+        return asked
 
     async def kill_switch(self, actor: str) -> int:
         """Halt every account, record who did it, cancel every working order everywhere; return cancels asked.
@@ -566,7 +635,11 @@ class TradingSession:
         working = len(self.oms.working())
         self.journal.record_audit(actor, KILL_SWITCH_AUDIT,
                                   f"halted all accounts; cancelling {working} working order(s)")
-        return await self.cancel_all(bulk=True)
+        return await self._cancel_every(None, True)  # the window says the kill switch, not a cancel all
+
+    async def _cancel_every(self, account_id: AccountId | None, bulk: bool) -> int:
+        self.protection.cancel_all(account_id, "Cancelled with every working order (cancel all / kill switch).")
+        return await self._cancel_all.run(account_id, self._bulk if bulk else None)
 
     def resume(self, account_id: AccountId | None, actor: str) -> TradingState:
         """Lift the kill switch (None: globally) or an account's daily-loss hold; return the resulting state."""
@@ -625,8 +698,10 @@ class TradingSession:
     # --- GUI facade: the commands the window sends besides orders (its reads are in self.view) ---
 
     def set_risk_config(self, config: RiskConfig) -> None:
-        """Apply new risk limits at once (the caller has saved them)."""
+        """Apply new risk limits at once (the caller has saved them), and say in the log what changed."""
+        said = changes(self.risk.config.to_dict(), config.to_dict())
         self.risk.set_config(config)
+        self.actions.say("Risk limits changed: " + ("; ".join(said) if said else "nothing"))
 
 
 def _reference_price(request: OrderRequest, quote: Quote | None) -> Decimal | None:

@@ -15,7 +15,8 @@ ON_DEMAND = {"flattenConfirmDialog", "reconciliationDialog", "killSwitchConfirmD
              "emailSettingsDialog", "manualFillDialog", "connectionsDialog",
              "modifyOrderDialog", "approvalEditDialog", "rejectReasonDialog", "revokeConfirmDialog",
              "autoApproveConfirmDialog", "banners", "secretsBanner", "vaultDialog", "historyView",
-             "referenceFeedsDialog", "watchlist.nameDialog", "chartView.confirmMove", "chartView.placeMenu"}
+             "referenceFeedsDialog", "watchlist.nameDialog", "chartView.confirmMove", "chartView.placeMenu",
+             "resumeConfirmDialog", "removeAccountConfirmDialog", "removeAccountRefusedDialog", "reloginDialog.<ID>"}
 
 BUILT_AFTER_FIRST_PAINT = "chartView"
 """The chart's widgets: built in the turn after the window's first paint (this window is never shown)."""

@@ -59,6 +59,8 @@ class HoldCause(StrEnum):
     DRAWDOWN = "drawdown"
 
 
+_RESUMABLE = (HoldCause.KILL_SWITCH, HoldCause.DAILY_LOSS, HoldCause.DRAWDOWN)
+"""The holds a person lifts with Resume; a connection or a mismatch is lifted by reconnecting or reconciling."""
 CONFIRMABLE = frozenset({HoldCause.MISMATCH, HoldCause.KILL_SWITCH, HoldCause.DAILY_LOSS, HoldCause.DRAWDOWN})
 """Holds a reduce-only order (close, Flatten) may pass after a person confirms it; a lost connection is not one."""
 
@@ -150,6 +152,13 @@ class RiskEngine:
         self._holds[account_id] = {HoldCause.CONNECTION: (TradingState.HALTED, reason)}
         self._shown[account_id] = TradingState.HALTED
 
+    def forget_account(self, account_id: AccountId) -> None:
+        """Stop tracking a removed account (no event): its holds and recent orders go with it."""
+        self._holds.pop(account_id, None)
+        self._shown.pop(account_id, None)
+        self._recent.pop(account_id, None)
+        self._watch_due.discard(account_id)
+
     def accounts(self) -> list[AccountId]:
         return [a for a in self._holds if a is not None]
 
@@ -181,7 +190,7 @@ class RiskEngine:
 
         A daily loss still beyond its limit puts the account straight back: raise the limit first.
         """
-        for cause in (HoldCause.KILL_SWITCH, HoldCause.DAILY_LOSS, HoldCause.DRAWDOWN):
+        for cause in _RESUMABLE:
             self._holds.setdefault(account_id, {}).pop(cause, None)
         self._publish_changes()
         for account in [account_id] if account_id is not None else self.accounts():
@@ -249,6 +258,11 @@ class RiskEngine:
         """Return True if every hold on the account is one a confirmed reduce-only order may pass."""
         causes = set(self._holds.get(account_id, {})) | set(self._holds[None])
         return causes <= CONFIRMABLE
+
+    def resumable_holds(self) -> list[tuple[AccountId | None, TradingState, str]]:
+        """Return the holds `resume` lifts (kill switch, daily loss): scope (None: every account), state, why."""
+        return [(account_id, *hold) for account_id, holds in self._holds.items()
+                for cause, hold in holds.items() if cause in _RESUMABLE]
 
     def holds(self, account_id: AccountId, cause: HoldCause) -> bool:
         """Return True if cause holds the account itself (not counting the global holds)."""
