@@ -49,6 +49,7 @@ from core.ports.broker import BrokerAdapter
 from core.ports.clock import Clock
 from core.ports.journal import IntakeKey, Journal
 from core.ports.manual_fills import ManualFillOverride, ManualFills
+from core.ports.native_protection import NativeProtection
 from core.services.accounts import REMOVE_ACCOUNT_AUDIT, AccountInUse, AccountSlot
 from core.services.action_log import ActionLog, changes, order_words
 from core.services.bulk_cancel import BulkCanceller
@@ -60,6 +61,7 @@ from core.services.funds import FundsService
 from core.services.held_protection import HeldProtection
 from core.services.instruments import InstrumentCatalog
 from core.services.manual_fill_booking import ManualFillEntry, book_manual_fill
+from core.services.native_bracket import send_native_bracket, working_native_children
 from core.services.oms import OrderManager
 from core.services.order_modify import OrderModifier
 from core.services.order_resolver import OrderResolver
@@ -395,7 +397,9 @@ class TradingSession:
 
     async def submit_bracket(self, request: OrderRequest, bracket: Bracket, *, confirmed_by: str | None = None,
                              intake_key: IntakeKey | None = None) -> Order:
-        """Submit an entry with a stop-loss and/or take-profit that TradeTerm holds (see held_protection.py).
+        """Submit an entry with a stop-loss and/or take-profit: native where the account's adapter has
+        NativeProtection (IB: parent/child orders in an OCA group, see native_bracket.py), else held by
+        TradeTerm (see held_protection.py). A strategy's bracket waits for approval, so it is held.
 
         The children are journaled in the entry's own transaction, armed as it fills (sized to what filled) and
         sent through this same order path when the account's feed touches their trigger; one cancels the other.
@@ -405,6 +409,10 @@ class TradingSession:
             request.symbol, request.account_id)))
         if problems:
             raise OrderRefused([FieldError(field, message) for field, message in problems])
+
+        slot = self._gate(request.account_id)
+        if isinstance(slot.adapter, NativeProtection) and request.origin is not OrderOrigin.STRATEGY:
+            return await self._submit(request, confirmed_by, intake_key=intake_key, native=bracket)
 
         def children(order: Order) -> tuple[HeldChild, ...]:
             return bracket.children(order.client_order_id, order.account_id, order.symbol, order.side)
@@ -418,7 +426,8 @@ class TradingSession:
 
     async def _submit(self, request: OrderRequest, confirmed_by: str | None,
                       closed_position: Decimal | None = None, *, intake_key: IntakeKey | None = None,
-                      client_order_id: ClientOrderId | None = None, held_of: HeldOf | None = None) -> Order:
+                      client_order_id: ClientOrderId | None = None, held_of: HeldOf | None = None,
+                      native: Bracket | None = None) -> Order:
         slot = self._gate(request.account_id)
         valid, problems = validate_request(request, self.instruments.find(request.symbol))
         if valid is None:
@@ -440,14 +449,14 @@ class TradingSession:
         self._on_their_way += 1  # orders on their way together share journal commits (group_commit.py)
         held = () if held_of is None else tuple(held_of(order))
         try:
-            await self._check_journal_send(slot, order, confirmed_by, closed_position, intake_key, held)
+            await self._check_journal_send(slot, order, confirmed_by, closed_position, intake_key, held, native)
         finally:
             self._on_their_way -= 1
         return order
 
     async def _check_journal_send(self, slot: AccountSlot, order: Order, confirmed_by: str | None,
                                   closed_position: Decimal | None, intake_key: IntakeKey | None,
-                                  held: tuple[HeldChild, ...] = ()) -> None:
+                                  held: tuple[HeldChild, ...] = (), native: Bracket | None = None) -> None:
         alone = self._on_their_way == 1
         refusal = self.risk.evaluate(order, confirmed=confirmed_by is not None, closed_position=closed_position)
         if refusal is not None and refusal.confirm:
@@ -471,6 +480,13 @@ class TradingSession:
         if order.origin in (OrderOrigin.CLOSE, OrderOrigin.FLATTEN):  # the children go first, never after it
             self.protection.cancel_symbol(order.account_id, order.symbol, f"Cancelled by a {order.origin.value.lower()}"
                                           f" order ({order.client_order_id}).")
+            for child in working_native_children(self.oms, order.account_id, order.symbol):
+                await self.cancel(child.client_order_id)  # the broker holds them: its reports close them
+        if native is not None and isinstance(slot.adapter, NativeProtection):
+            await send_native_bracket(self.oms, self.clock, slot.adapter, order, native, intake_key,
+                                      lambda: self._stopped_meanwhile(slot, confirmed),
+                                      lambda leg, exc: self._settle_unsent(slot, leg, exc))
+            return
         order.apply(OrderSubmitted(order.client_order_id, ts=self.clock.now()))
         await self.oms.create_durably(order, alone=alone, intake_key=intake_key, held=held)  # durable before the send
         self.protection.adopt(held)
@@ -519,12 +535,18 @@ class TradingSession:
         live connection leaves that one order UNKNOWN while the resolver asks the broker about it, and
         the account trades on (the order counts as working for risk meanwhile).
         """
-        coid = order.client_order_id
         try:
             await slot.adapter.submit(order)
-        except (errors.OrderRejected, errors.RateLimited) as exc:  # refused: the broker did not take it
-            self.oms.apply(OrderRejectedEvent(coid, str(exc)))
         except (errors.BrokerError, OSError, TimeoutError) as exc:
+            self._settle_unsent(slot, order, exc)
+
+    def _settle_unsent(self, slot: AccountSlot, order: Order, exc: BaseException) -> None:
+        """A send that did not end in the broker's acceptance: refused (REJECTED) or unknown (resolved, never
+        resent; a lost connection halts the account until the reconnect reconciles it)."""
+        coid = order.client_order_id
+        if isinstance(exc, (errors.OrderRejected, errors.RateLimited)):  # refused: the broker did not take it
+            self.oms.apply(OrderRejectedEvent(coid, str(exc)))
+        else:
             self.oms.apply(OrderUnknown(coid, f"{exc}. Not resent; it will be checked with the broker."))
             if isinstance(exc, errors.ConnectionLost) or slot.connection is not ConnectionState.CONNECTED:
                 self._set_trading(slot, TradingState.HALTED, "Connection problem while sending: reconnect to resume.")

@@ -25,6 +25,7 @@ from core.domain import (
     TradingState,
     TradingStateChanged,
 )
+from core.domain.protection import same_bracket
 from core.ports.clock import Clock
 from core.ports.market_data import QuoteSource
 from core.services.bus import EventBus
@@ -268,17 +269,24 @@ class RiskEngine:
         return cause in self._holds.get(account_id, {})
 
     def _closing_leaves(self, checked: Order) -> Callable[[str, Side], Decimal]:
-        """Count the account's other working reduce-only orders; a Flatten order leaves out those it cancelled.
+        """Count the account's other working reduce-only orders; a Flatten order leaves out those it cancelled,
+        and a close or Flatten leaves out the protective orders (a bracket's stop and target), cancelled first;
+        a bracket's child (a stop being moved) leaves out its sibling, which it cancels when it fills.
 
         Flatten cancels the symbol's working orders just before it sends; where the broker confirms a cancel
         later (IB), they are still PENDING_CANCEL, and counting them would keep Flatten from ever closing.
         """
         flatten = checked.origin is OrderOrigin.FLATTEN
+        closes = checked.origin in (OrderOrigin.CLOSE, OrderOrigin.FLATTEN)  # they cancel the protective orders
+        child = checked.origin is OrderOrigin.PROTECTIVE  # its sibling is cancelled when it fills (OCA)
 
         def leaves(symbol: str, side: Side) -> Decimal:
             return sum((o.leaves_qty for o in self._orders.working(checked.account_id)
                         if o.origin.reduce_only and o.symbol == symbol and o.side is side
                         and o.client_order_id != checked.client_order_id
+                        and not (closes and o.origin is OrderOrigin.PROTECTIVE)
+                        and not (child and o.origin is OrderOrigin.PROTECTIVE
+                                 and same_bracket(o.client_order_id, checked.client_order_id))
                         and not (flatten and o.status is OrderStatus.PENDING_CANCEL)), Decimal(0))
 
         return leaves
