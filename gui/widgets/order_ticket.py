@@ -38,7 +38,9 @@ from core.domain import (
     validate_request,
 )
 from core.domain.order_request import plain
+from gui.widgets.message_line import MessageLine
 from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_price, next_step, order_summary
+from gui.widgets.quantity_input import QuantityValidator, quantity_hint
 from gui.widgets.ticket_intent import DEFAULT_TIF, CloseIntent, QuoteSource, RiskPreview, verdict_text
 
 _ERROR_NAMES = {
@@ -91,10 +93,12 @@ class OrderTicketWidget(QWidget):
         self._symbols = QStringListModel(self)
         self._symbol_edit.setCompleter(QCompleter(self._symbols, self, caseSensitivity=_ANY_CASE))
         self._quote_label = QLabel(objectName="orderTicket.quoteLabel")
+        self._quote_label.setMinimumHeight(self._quote_label.fontMetrics().lineSpacing() + 4)
         self._buy_button = self._side_button(Side.BUY, "buyButton", "F1 or Ctrl+B")
         self._sell_button = self._side_button(Side.SELL, "sellButton", "F2 or Ctrl+S")
         self._buy_button.setChecked(True)
         self._quantity_edit = self._number_edit("quantityEdit")
+        self._quantity_edit.setValidator(QuantityValidator(lambda: self._lookup()[1], self))
         self._type_combo = self._combo("typeCombo", [(kind.value.replace("_", " "), kind) for kind in OrderType])
         self._limit_edit = self._number_edit("limitPriceEdit")
         self._stop_edit = self._number_edit("stopPriceEdit")
@@ -107,16 +111,18 @@ class OrderTicketWidget(QWidget):
         self._send_button.setProperty("role", "send")
         self._clear_button = QPushButton("Clear", objectName="orderTicket.clearButton", toolTip="Clear (Esc)")
         self._clear_button.setAutoDefault(True)
-        self._status_label = QLabel(objectName="orderTicket.statusLabel", wordWrap=True)
-        self._intent_label = QLabel(objectName="orderTicket.intentLabel", wordWrap=True, visible=False,
-                                    styleSheet=f"color: {_AMBER}; font-weight: 600;")
-        self._risk_label = QLabel(objectName="orderTicket.riskLabel", wordWrap=True)
+        # Every message keeps its room whether shown or not: nothing moves under the trader's cursor.
+        self._status_label = MessageLine("orderTicket.statusLabel", lines=2)
+        self._intent_label = MessageLine("orderTicket.intentLabel")
+        self._intent_label.setStyleSheet(f"color: {_AMBER}; font-weight: 600;")
+        self._intent_label.setVisible(False)
+        self._risk_label = MessageLine("orderTicket.riskLabel", lines=2)
         self._edits = {"symbol": self._symbol_edit, "quantity": self._quantity_edit,
                        "limit_price": self._limit_edit, "stop_price": self._stop_edit}
-        self._errors = {
-            field: QLabel(objectName=f"orderTicket.{name}", wordWrap=True, visible=False, styleSheet=f"color: {_RED};")
-            for field, name in _ERROR_NAMES.items()
-        }
+        self._errors = {field: MessageLine(f"orderTicket.{name}") for field, name in _ERROR_NAMES.items()}
+        for label in self._errors.values():
+            label.setStyleSheet(f"color: {_RED};")
+            label.setVisible(False)
         self._set_order_type(OrderType.LIMIT)
         self._layout()
         self._connect()
@@ -165,6 +171,7 @@ class OrderTicketWidget(QWidget):
 
     def _connect(self) -> None:
         self._symbol_edit.textChanged.connect(self._on_symbol_changed)
+        self._quantity_edit.inputRejected.connect(self._on_quantity_refused)
         for edit in self._edits.values():
             edit.textChanged.connect(self._on_field_edited)
         for combo in (self._account_combo, self._tif_combo):
@@ -238,9 +245,12 @@ class OrderTicketWidget(QWidget):
 
     def prefill(
         self, symbol: str, side: Side, quantity: Decimal | None = None, price: Decimal | None = None,
-        order_type: OrderType = OrderType.LIMIT, account: str | None = None,
+        order_type: OrderType = OrderType.LIMIT, account: str | None = None, focus: bool = True,
     ) -> None:
         """Fill the ticket from a watchlist or position click, on account when given.
+
+        With focus, the cursor goes to the quantity (selected, ready to type over); without, it stays where it
+        was (a click that only picks a symbol: the next keys still go to the grid the trader is in).
 
         Quantity is kept when not given. Another symbol starts from its own prices (the side's touch on
         the account's feed) and the default TIF, another account from the touch on its feed; a price
@@ -263,8 +273,9 @@ class OrderTicketWidget(QWidget):
                 if price is not None and takes:
                     edit.setText(format_price(price, self._lookup()[1]))
         self._armed = True
-        self._quantity_edit.setFocus()
-        self._quantity_edit.selectAll()
+        if focus:
+            self._quantity_edit.setFocus()
+            self._quantity_edit.selectAll()
         self._on_live_timer()
 
     def prefill_close(self, account: str, symbol: str, position: Decimal, price: Decimal | None) -> None:
@@ -500,6 +511,13 @@ class OrderTicketWidget(QWidget):
             self._armed = True
         self._refresh()
         self._live_timer.start()
+
+    def _on_quantity_refused(self) -> None:
+        """A keystroke the quantity does not take was refused: say what it takes, where its errors show."""
+        self._on_live_timer()
+        label = self._errors["quantity"]
+        label.setText(quantity_hint(self._lookup()[1]))
+        label.setVisible(True)
 
     def _on_type_changed(self, _index: int) -> None:
         self._set_order_type(self._order_type())
