@@ -27,7 +27,7 @@ class MessageLine(QLabel):
 
     def _fit_height(self) -> None:
         margins = self.contentsMargins()
-        self.setFixedHeight(self.fontMetrics().lineSpacing() * self._lines + margins.top() + margins.bottom() + 2)
+        self.setFixedHeight(self.fontMetrics().lineSpacing() * self._lines + margins.top() + margins.bottom())
 
     def setText(self, text: str) -> None:
         super().setText(text)

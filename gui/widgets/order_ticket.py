@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSizePolicy,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -93,7 +94,7 @@ class OrderTicketWidget(QWidget):
         self._symbols = QStringListModel(self)
         self._symbol_edit.setCompleter(QCompleter(self._symbols, self, caseSensitivity=_ANY_CASE))
         self._quote_label = QLabel(objectName="orderTicket.quoteLabel")
-        self._quote_label.setMinimumHeight(self._quote_label.fontMetrics().lineSpacing() + 4)
+        self._quote_label.setFixedHeight(self._quote_label.fontMetrics().lineSpacing() + 2)
         self._buy_button = self._side_button(Side.BUY, "buyButton", "F1 or Ctrl+B")
         self._sell_button = self._side_button(Side.SELL, "sellButton", "F2 or Ctrl+S")
         self._buy_button.setChecked(True)
@@ -112,7 +113,7 @@ class OrderTicketWidget(QWidget):
         self._clear_button = QPushButton("Clear", objectName="orderTicket.clearButton", toolTip="Clear (Esc)")
         self._clear_button.setAutoDefault(True)
         # Every message keeps its room whether shown or not: nothing moves under the trader's cursor.
-        self._status_label = MessageLine("orderTicket.statusLabel", lines=2)
+        self._status_label = MessageLine("orderTicket.statusLabel")
         self._intent_label = MessageLine("orderTicket.intentLabel")
         self._intent_label.setStyleSheet(f"color: {_AMBER}; font-weight: 600;")
         self._intent_label.setVisible(False)
@@ -128,36 +129,56 @@ class OrderTicketWidget(QWidget):
         self._connect()
 
     def _layout(self) -> None:
-        grid = QGridLayout(self, horizontalSpacing=10, verticalSpacing=4)
+        """Fields in a grid, each error in the line right under its field (kept when empty: nothing moves).
+
+        Risk's verdict (two lines) and the last result (one) sit under the send button (the whole text in the
+        tooltip).
+        """
+        grid = QGridLayout(self, horizontalSpacing=10, verticalSpacing=3)
         grid.setContentsMargins(10, 10, 10, 10)
         grid.setColumnStretch(1, 1)
         sides = QHBoxLayout(spacing=6)
         sides.addWidget(self._buy_button)
         sides.addWidget(self._sell_button)
+        kind = QHBoxLayout(spacing=6)  # type and time in force share a line: the ticket stays short
+        kind.addWidget(self._type_combo, 1)
+        tif_caption = QLabel("TIF", alignment=_RIGHT)
+        tif_caption.setBuddy(self._tif_combo)
+        kind.addWidget(tif_caption)
+        kind.addWidget(self._tif_combo, 1)
         options = QHBoxLayout()
         options.addWidget(self._confirm_check, 1)
         options.addWidget(self._clear_button)
-        rows: list[tuple[str, QWidget | QHBoxLayout]] = [
-            ("Symbol", self._symbol_edit), ("", self._errors["symbol"]), ("", self._quote_label),
-            ("Side", sides), ("Quantity", self._quantity_edit), ("", self._errors["quantity"]),
-            ("Type", self._type_combo), ("Limit", self._limit_edit), ("", self._errors["limit_price"]),
-            ("Stop", self._stop_edit), ("", self._errors["stop_price"]), ("TIF", self._tif_combo),
-            ("Account", self._account_combo), ("", self._errors["account_id"]),
-            ("", options),
+        under_symbol = QHBoxLayout(spacing=0)  # the quote, or why the symbol is not one: the same line
+        under_symbol.addWidget(self._errors["symbol"])
+        under_symbol.addWidget(self._quote_label)
+        policy = self._errors["symbol"].sizePolicy()
+        policy.setRetainSizeWhenHidden(False)  # it takes the quote's place, which is hidden meanwhile
+        self._errors["symbol"].setSizePolicy(policy)
+        rows: list[tuple[str, QWidget | QHBoxLayout, QWidget | QHBoxLayout | None]] = [
+            ("Symbol", self._symbol_edit, under_symbol), ("Side", sides, None),
+            ("Quantity", self._quantity_edit, self._errors["quantity"]), ("Type", kind, None),
+            ("Limit", self._limit_edit, self._errors["limit_price"]),
+            ("Stop", self._stop_edit, self._errors["stop_price"]),
+            ("Account", self._account_combo, self._errors["account_id"]), ("", options, None),
         ]
-        for row, (caption, field) in enumerate(rows):
+        for row, (caption, field, under) in enumerate(rows):
+            cell = QVBoxLayout(spacing=0)
+            for part in (field, under):
+                if isinstance(part, QWidget):
+                    cell.addWidget(part)
+                elif part is not None:
+                    cell.addLayout(part)
             if caption:
                 label = QLabel(caption, alignment=_RIGHT)
+                label.setFixedHeight((field if isinstance(field, QWidget) else self._symbol_edit).sizeHint().height())
                 if isinstance(field, QWidget):
                     label.setBuddy(field)
-                grid.addWidget(label, row, 0)
-            if isinstance(field, QWidget):
-                grid.addWidget(field, row, 1)
-            else:
-                grid.addLayout(field, row, 1)
+                grid.addWidget(label, row, 0, Qt.AlignmentFlag.AlignTop)
+            grid.addLayout(cell, row, 1)
         grid.addWidget(self._intent_label, len(rows), 0, 1, 2)
-        grid.addWidget(self._risk_label, len(rows) + 1, 0, 1, 2)
-        grid.addWidget(self._send_button, len(rows) + 2, 0, 1, 2)
+        grid.addWidget(self._send_button, len(rows) + 1, 0, 1, 2)
+        grid.addWidget(self._risk_label, len(rows) + 2, 0, 1, 2)
         grid.addWidget(self._status_label, len(rows) + 3, 0, 1, 2)
         grid.setRowStretch(len(rows) + 4, 1)
         self.setMinimumWidth(260)
@@ -439,6 +460,8 @@ class OrderTicketWidget(QWidget):
             message = by_field.get(field, "")
             self._errors[field].setText(message)
             self._errors[field].setVisible(bool(message))
+            if field == "symbol":
+                self._quote_label.setVisible(not message)
             edit = self._edits.get(field)
             if edit is not None and edit.property("error") != bool(message):
                 edit.setProperty("error", bool(message))
