@@ -410,7 +410,7 @@ def test_orders_show_newest_first_with_places_and_readable_status(checked) -> No
     assert list(model.row_keys()) == ["TLATE", "TEARLY"]
     assert texts(model, "TEARLY") | {"time": ""} == {
         "time": "", "account": "PAPER-1", "symbol": "EURUSD", "side": "SELL", "quantity": "100,000",
-        "filled": "0", "type": "LMT", "limit": "1.08350", "stop": "", "tif": "DAY",
+        "filled": "0", "type": "LMT", "limit": "1.08350", "stop": "", "price": "1.08350", "tif": "DAY",
         "status": "Initialized", "reason": "", "id": "TEARLY",
     }
     assert cell(model, "TEARLY", "time") == fmt_time(early.created_at)
