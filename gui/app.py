@@ -35,6 +35,7 @@ from gui.brokers.account_setup import AccountsSetup
 from gui.brokers.libraries import broker_library_rows
 from gui.brokers.paper import DEFAULT_PROFILE, PROFILES, default_accounts
 from gui.brokers.runtime import AdapterExtras
+from gui.controllers.alerts import AlertsSetup
 from gui.controllers.columns import GridColumnsSetup
 from gui.controllers.mail import MailSetup
 from gui.controllers.secrets import AskVault, SecretsSetup, ask_with_dialog
@@ -112,6 +113,8 @@ def create_main_window(
     strategy = StrategySetup(window, session, settings, intake, secrets, config.strategies, config.api_port)
     window.keep_alive += [strategy, secrets_setup]
     window.keep_alive.append(GridColumnsSetup(window, settings, lambda text: window.log_view.add("WARNING", text)))
+    window.keep_alive.append(AlertsSetup(window, session, settings, mail.notifications, strategy.approvals,
+                                         strategy.alert))
     secrets_setup.on_ready.append(strategy.secrets_ready)
     secrets_setup.show_banner(window, bus)
     window.shutdown_hooks.append(strategy.stop)
