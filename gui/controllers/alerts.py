@@ -9,10 +9,11 @@ from typing import Any, Protocol
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDockWidget, QMenu, QTableView
 
-from core.domain import AccountId, LogMessage, Quote
+from core.domain import AccountId, FillRecorded, LogMessage, OrderRejected, OrderStatus, OrderUpdated, Quote
 from core.ports.notifier import Notification, NotificationKind, Notifier
 from core.services.alerts import AlertBook, AlertsError, Direction, FiredAlert, PnlAlert, PriceAlert, alert_price
 from core.services.approvals import ApprovalQueue
+from core.services.notification_text import fill_notification, rejected_notification
 from core.services.session import TradingSession
 from gui.dialogs.alert_dialogs import PnlAlertDialog, PriceAlertDialog
 from gui.models.quotes import QuotesTableModel
@@ -69,6 +70,10 @@ class AlertsSetup:
             approvals.on_new.append(lambda pending: self._on_approval_waiting(
                 f"{pending.signal.strategy_id}: {pending.order.side.value} "
                 f"{pending.order.quantity.value.normalize():f} {pending.order.symbol} awaits your approval"))
+        self._started_at = session.clock.now()
+        self._unsubscribe = [session.bus.subscribe(FillRecorded, self._on_fill),
+                             session.bus.subscribe(OrderUpdated, self._on_order_updated)]
+        window.shutdown_hooks.append(self._stop)
         self._timer = QTimer(window)
         self._timer.setInterval(CHECK_MS)
         self._timer.timeout.connect(self.check)
@@ -181,6 +186,23 @@ class AlertsSetup:
         dialog.open()
         return dialog
 
+    # --- fills and rejections ---------------------------------------------------------------------
+
+    def _on_fill(self, event: FillRecorded) -> None:
+        if event.fill.ts >= self._started_at:  # not the day's fills read back at start
+            self.toast.show_message(_short(fill_notification(event.fill).subject), "INFO")
+
+    def _on_order_updated(self, event: OrderUpdated) -> None:
+        order = event.order
+        last = order.events[-1] if order.events else None
+        if order.status is OrderStatus.REJECTED and isinstance(last, OrderRejected) and last.ts >= self._started_at:
+            self.toast.show_message(_short(rejected_notification(order).subject), "ERROR")
+
+    async def _stop(self) -> None:
+        self._timer.stop()
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+
     # --- approvals --------------------------------------------------------------------------------
 
     def _on_approval_waiting(self, text: str) -> None:
@@ -200,3 +222,8 @@ class AlertsSetup:
 
     def _log(self, level: str, text: str) -> None:
         self._session.bus.publish(LogMessage(level, text))
+
+
+def _short(subject: str) -> str:
+    """A mail subject as a toast line: without the '[TradeTerm] ' every mail starts with."""
+    return subject.removeprefix("[TradeTerm] ")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,14 +14,18 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QCheckBox, QDockWidget, QLineEdit, QListWidget, QPushButton, QTableView
 
 from core.domain import AccountId, OrderRequest, OrderType, Side
+from core.ports.notifier import NotificationKind
 from core.strategy_client.client import TradeTermClient
 from gui.controllers.alerts import AlertsSetup
+from gui.controllers.mail import MailSetup
 from gui.controllers.strategies import StrategySetup
 from gui.dialogs.alert_dialogs import PnlAlertDialog, PriceAlertDialog
 from gui.widgets.api_token_panel import ApiTokenPanel
 from gui.widgets.main_window import MainWindow
 from gui.widgets.toast import ToastWidget
 from tests.e2e.window_helpers import model_of, open_window, until, write_paper_settings
+from tests.sims.smtp import SmtpSim
+from tests.unit.notifications_harness import FAST, local_mailer
 
 ACCOUNT = AccountId("PAPER-1")
 
@@ -98,12 +103,24 @@ async def test_a_day_pnl_alert_fires_when_the_accounts_pnl_falls_to_its_level(tm
         QTest.mouseClick(window.findChild(QPushButton, "alerts.addPnlButton"), Qt.MouseButton.LeftButton)
         dialog = alerts_of(window).dialog
         assert isinstance(dialog, PnlAlertDialog) and dialog.account_combo.currentText() == "PAPER-1"
+        dialog.email_check.setChecked(True)
         set_level(dialog, "-0.01")
-        assert listed(window) == ["● PAPER-1 day P&L below -0.01"]
+        assert listed(window) == ["● PAPER-1 day P&L below -0.01 · e-mail"]
         assert alerts_of(window).check() == [], "no position, no loss"
-        await window.session.submit(OrderRequest(ACCOUNT, "MSFT", Side.BUY, Decimal(100), OrderType.MARKET))
-        await until(lambda: any("P&L alert: PAPER-1" in line for line in toast_lines(window)), "the P&L alert")
-        assert listed(window)[0].startswith("✓ fired")
+        sim = SmtpSim()
+        await sim.start()
+        try:
+            mail = next(o for o in window.keep_alive if isinstance(o, MailSetup))
+            only_alerts = replace(FAST, enabled=frozenset({NotificationKind.ALERT}))
+            mail.notifications.configure(only_alerts, local_mailer(sim.port))  # as the e-mail dialog's Save does
+            await window.session.submit(OrderRequest(ACCOUNT, "MSFT", Side.BUY, Decimal(100), OrderType.MARKET))
+            await until(lambda: any("P&L alert: PAPER-1" in line for line in toast_lines(window)), "the P&L alert")
+            assert listed(window)[0].startswith("✓ fired")
+            assert any(line.startswith("Fill: BUY 100 MSFT @ ") for line in toast_lines(window)), "a fill's toast"
+            (sent,) = await sim.wait_for(1)
+            assert "PAPER-1 day P&L below -0.01" in sent.subject and "P&L alert: PAPER-1's day P&L is" in sent.body
+        finally:
+            await sim.stop()
 
 
 @pytest.mark.slow
