@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor
 
 from core.domain import Instrument, Quote
 from gui.models.columns import LEFT, RIGHT, Column, sign_color
-from gui.models.format import fmt_percent, fmt_price, fmt_qty, fmt_signed, shown
+from gui.models.format import DASH, fmt_percent, fmt_price, fmt_qty, fmt_signed, shown
 from gui.models.table_model import RowTableModel
 
 DEFAULT_PRICE_PLACES = 2
@@ -29,6 +29,7 @@ class QuoteRow:
     last: Decimal | None = None
     close: Decimal | None = None
     volume: Decimal | None = None
+    name: str = ""
 
     @property
     def change(self) -> Decimal | None:
@@ -62,6 +63,7 @@ QUOTE_COLUMNS = (
     Column("change", "Chg", lambda r: fmt_signed(r.change, r.places), RIGHT, _change_color),
     Column("change_pct", "Chg %", lambda r: fmt_percent(r.change_pct), RIGHT, _change_pct_color),
     Column("volume", "Volume", lambda r: fmt_qty(r.volume), RIGHT),
+    Column("name", "Name", lambda r: r.name or DASH, LEFT),
 )
 
 
@@ -76,6 +78,7 @@ class QuotesTableModel(RowTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(QUOTE_COLUMNS, parent=parent)
         self._places: dict[str, int] = {}
+        self._names: dict[str, str] = {}
         self._states: dict[str, QuoteRow] = {}
         self._feeds: dict[str, str] = {}
 
@@ -84,13 +87,14 @@ class QuotesTableModel(RowTableModel):
         return self._feeds.get(symbol)
 
     def set_instruments(self, instruments: Iterable[Instrument]) -> None:
-        """Use each instrument's price places for its symbol (re-formatting rows already shown)."""
+        """Use each instrument's price places and name for its symbol (re-formatting rows already shown)."""
         for instrument in instruments:
             places = instrument.price_places
             self._places[instrument.symbol] = places
+            self._names[instrument.symbol] = instrument.name
             state = self._states.get(instrument.symbol)
-            if state is not None and state.places != places:
-                state.places = places
+            if state is not None and (state.places, state.name) != (places, instrument.name):
+                state.places, state.name = places, instrument.name
                 self.mark_dirty(instrument.symbol)
 
     def watch(self, symbols: Iterable[str]) -> None:
@@ -133,5 +137,6 @@ class QuotesTableModel(RowTableModel):
         self._states.clear()
 
     def _state_for(self, symbol: str) -> QuoteRow:
-        state = self._states[symbol] = QuoteRow(symbol, self._places.get(symbol, DEFAULT_PRICE_PLACES))
+        state = self._states[symbol] = QuoteRow(symbol, self._places.get(symbol, DEFAULT_PRICE_PLACES),
+                                                name=self._names.get(symbol, ""))
         return state

@@ -164,7 +164,7 @@ def test_quotes_show_prices_with_instrument_places_dashes_for_missing_fields_and
 
     assert texts(model, "BRK") == {
         "symbol": "BRK", "bid": "612,345.50", "ask": "612,350.00", "last": "612,348.25",
-        "change": "+12,348.25", "change_pct": "+2.06%", "volume": "12,345",
+        "change": "+12,348.25", "change_pct": "+2.06%", "volume": "12,345", "name": DASH,
     }
     assert cell(model, "BRK", "change", FOREGROUND) == GAIN
     assert cell(model, "EURUSD", "bid") == "1.08350"
