@@ -49,4 +49,4 @@ class TicketRows:
         account = str(position.account_id)
         quote = self.quote_of(position.symbol, account)
         touch = None if quote is None else quote.bid if position.quantity > 0 else quote.ask
-        self._ticket.prefill_close(account, position.symbol, position.quantity, touch)
+        self._ticket.prefill_close(account, position.symbol, position.quantity, touch, position.avg_cost)

@@ -39,6 +39,7 @@ from core.domain import (
     validate_request,
 )
 from core.domain.order_request import plain
+from gui.models.positions import fmt_avg_cost
 from gui.widgets.message_line import MessageLine
 from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_price, next_step, order_summary
 from gui.widgets.quantity_input import QuantityValidator, quantity_hint
@@ -299,14 +300,20 @@ class OrderTicketWidget(QWidget):
             self._quantity_edit.selectAll()
         self._on_live_timer()
 
-    def prefill_close(self, account: str, symbol: str, position: Decimal, price: Decimal | None) -> None:
+    def prefill_close(self, account: str, symbol: str, position: Decimal, price: Decimal | None,
+                      avg_cost: Decimal | None = None) -> None:
         """Hold the close of a position of account (signed quantity): the opposite side, its size, on its account.
+
+        The close names the position's average cost (when given) as the positions grid shows it.
 
         Sent as OrderOrigin.CLOSE (reduce-only) while side, symbol and account stay as filled in; changing
         any of them makes it an ordinary order.
         """
         close = CloseIntent(account, symbol, position)
         self.prefill(symbol, close.side, quantity=abs(position), price=price, account=account)
+        instrument = self._lookup()[1]
+        if avg_cost is not None and instrument is not None:
+            close = replace(close, avg_cost=fmt_avg_cost(avg_cost, instrument.price_places))
         if price is None:
             with self._quietly():
                 self._limit_edit.clear()  # no quote on its feed: the trader prices it, never an older price
