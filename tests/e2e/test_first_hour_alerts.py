@@ -54,6 +54,7 @@ def open_price_alert(window: MainWindow, symbol: str, direction: str) -> PriceAl
     action = next(a for a in menu.actions() if a.objectName() == f"watchlistMenu.alert{direction.capitalize()}")
     assert action.text() == f"Alert when {symbol} goes {direction}…"
     action.trigger()
+    menu.close()  # a click closes it; a triggered action does not
     dialog = alerts_of(window).dialog
     assert isinstance(dialog, PriceAlertDialog) and dialog.isVisible()
     return dialog

@@ -86,7 +86,9 @@ async def test_columns_chosen_from_the_header_menu_come_back_after_a_restart(tmp
         assert [a.text() for a in menu.actions() if a.isCheckable()][:3] == ["Time", "Account", "Symbol"]
         toggle(menu, "id")
         menu.close()
-        toggle(chooser_menu(orders), "tif")
+        menu = chooser_menu(orders)
+        toggle(menu, "tif")
+        menu.close()
         header = orders.horizontalHeader()
         keys = [c.key for c in model_of(orders).columns]
         header.moveSection(header.visualIndex(keys.index("status")), 0)  # the trader drags Status to the front
@@ -102,5 +104,6 @@ async def test_columns_chosen_from_the_header_menu_come_back_after_a_restart(tmp
         assert header.logicalIndex(0) == keys.index("status")
         menu = chooser_menu(orders)
         next(a for a in menu.actions() if a.objectName() == "columnChooser.reset").trigger()
+        menu.close()
         assert header.isSectionHidden(keys.index("id")) and not header.isSectionHidden(keys.index("tif"))
         assert header.logicalIndex(0) == keys.index("symbol")
