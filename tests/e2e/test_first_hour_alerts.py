@@ -23,7 +23,7 @@ from gui.dialogs.alert_dialogs import PnlAlertDialog, PriceAlertDialog
 from gui.widgets.api_token_panel import ApiTokenPanel
 from gui.widgets.main_window import MainWindow
 from gui.widgets.toast import ToastWidget
-from tests.e2e.window_helpers import model_of, open_window, until, write_paper_settings
+from tests.e2e.window_helpers import model_of, open_window, until, until_row, write_paper_settings
 from tests.sims.smtp import SmtpSim
 from tests.unit.notifications_harness import FAST, local_mailer
 
@@ -72,6 +72,7 @@ async def test_a_price_alert_from_the_watchlist_fires_once_with_a_toast_and_a_lo
         tmp_path: Path) -> None:
     write_paper_settings(tmp_path)
     async with open_window(tmp_path) as window:
+        await until_row(window.watchlist_view, "AAPL")
         last = window.session.view.latest_quote("AAPL", "PAPER-1").last
         assert last is not None
         far = open_price_alert(window, "AAPL", "above")
@@ -100,17 +101,17 @@ async def test_a_price_alert_from_the_watchlist_fires_once_with_a_toast_and_a_lo
 @pytest.mark.slow
 async def test_a_day_pnl_alert_fires_when_the_accounts_pnl_falls_to_its_level(tmp_path: Path) -> None:
     write_paper_settings(tmp_path)
-    async with open_window(tmp_path) as window:
-        QTest.mouseClick(window.findChild(QPushButton, "alerts.addPnlButton"), Qt.MouseButton.LeftButton)
-        dialog = alerts_of(window).dialog
-        assert isinstance(dialog, PnlAlertDialog) and dialog.account_combo.currentText() == "PAPER-1"
-        dialog.email_check.setChecked(True)
-        set_level(dialog, "-0.01")
-        assert listed(window) == ["● PAPER-1 day P&L below -0.01 · e-mail"]
-        assert alerts_of(window).check() == [], "no position, no loss"
-        sim = SmtpSim()
-        await sim.start()
-        try:
+    sim = SmtpSim()
+    await sim.start()
+    try:
+        async with open_window(tmp_path) as window:
+            QTest.mouseClick(window.findChild(QPushButton, "alerts.addPnlButton"), Qt.MouseButton.LeftButton)
+            dialog = alerts_of(window).dialog
+            assert isinstance(dialog, PnlAlertDialog) and dialog.account_combo.currentText() == "PAPER-1"
+            dialog.email_check.setChecked(True)
+            set_level(dialog, "-0.01")
+            assert listed(window) == ["● PAPER-1 day P&L below -0.01 · e-mail"]
+            assert alerts_of(window).check() == [], "no position, no loss"
             mail = next(o for o in window.keep_alive if isinstance(o, MailSetup))
             only_alerts = replace(FAST, enabled=frozenset({NotificationKind.ALERT}))
             mail.notifications.configure(only_alerts, local_mailer(sim.port))  # as the e-mail dialog's Save does
@@ -120,8 +121,8 @@ async def test_a_day_pnl_alert_fires_when_the_accounts_pnl_falls_to_its_level(tm
             assert any(line.startswith("Fill: BUY 100 MSFT @ ") for line in toast_lines(window)), "a fill's toast"
             (sent,) = await sim.wait_for(1)
             assert "PAPER-1 day P&L below -0.01" in sent.subject and "P&L alert: PAPER-1's day P&L is" in sent.body
-        finally:
-            await sim.stop()
+    finally:
+        await sim.stop()
 
 
 @pytest.mark.slow

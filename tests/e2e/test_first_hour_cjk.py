@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtGui import QFont, QFontDatabase, QTextLayout
 from PySide6.QtWidgets import QTableView
 
-from tests.e2e.window_helpers import cell, open_window, until, write_paper_settings
+from tests.e2e.window_helpers import cell, open_window, until, until_row, write_paper_settings
 
 NAME = "贵州茅台"
 
@@ -33,6 +33,7 @@ async def test_a_chinese_name_in_the_watchlist_renders_with_a_font_that_has_its_
         moutai = window.session.view.instruments()["600519"]
         window.bridge.quotes.set_instruments([replace(moutai, name=NAME)])  # as a Chinese broker names it
         watchlist = window.findChild(QTableView, "watchlistView")
+        await until_row(watchlist, "600519")
         await until(lambda: cell(watchlist, "600519", "name") == NAME, "the name in the watchlist")
         assert unrendered(NAME, watchlist.font()) == []
         assert unrendered("\U000f0000", watchlist.font()) == ["\U000f0000"], "the check sees a missing glyph"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QTableView
 
-from tests.e2e.window_helpers import cell, model_of, open_window, until, write_paper_settings
+from tests.e2e.window_helpers import cell, model_of, open_window, until, until_row, write_paper_settings
 
 
 def number(text: str) -> Decimal:
@@ -22,6 +22,7 @@ async def test_the_watchlist_shows_last_within_bid_and_ask_and_volume_carries_on
     write_paper_settings(tmp_path, tick_interval_s=0.02)
     async with open_window(tmp_path) as window:
         watchlist = window.findChild(QTableView, "watchlistView")
+        await until_row(watchlist, "AAPL")
         symbols = list(model_of(watchlist).row_keys())
         await until(lambda: number(cell(watchlist, "AAPL", "volume")) > 0, "AAPL to trade")
         outside = []
@@ -36,4 +37,5 @@ async def test_the_watchlist_shows_last_within_bid_and_ask_and_volume_carries_on
     write_paper_settings(tmp_path, tick_interval_s=60)
     async with open_window(tmp_path) as window:
         watchlist = window.findChild(QTableView, "watchlistView")
+        await until_row(watchlist, "AAPL")
         assert number(cell(watchlist, "AAPL", "volume")) >= volume > 0, "Volume does not restart at zero"

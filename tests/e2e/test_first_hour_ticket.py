@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QTableView, QWidget
 
-from tests.e2e.window_helpers import click_cell, open_window, until, write_paper_settings
+from tests.e2e.window_helpers import click_cell, open_window, until, until_row, write_paper_settings
 
 
 def ticket_edit(window: QWidget, name: str) -> QLineEdit:
@@ -23,6 +23,7 @@ async def test_a_click_on_a_watchlist_symbol_leaves_the_keys_with_the_watchlist(
     write_paper_settings(tmp_path)
     async with open_window(tmp_path) as window:
         watchlist = window.findChild(QTableView, "watchlistView")
+        await until_row(watchlist, "AAPL")
         quantity = ticket_edit(window, "quantityEdit")
         QTest.keyClicks(quantity, "300")
         click_cell(watchlist, "AAPL", "symbol")
