@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Protocol
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDockWidget, QMenu, QTableView
+from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QApplication, QDockWidget, QTableView
 
 from core.domain import AccountId, FillRecorded, LogMessage, OrderRejected, OrderStatus, OrderUpdated, Quote
 from core.ports.notifier import Notification, NotificationKind, Notifier
@@ -58,11 +59,7 @@ class AlertsSetup:
         self.panel.sound_toggled.connect(self._on_sound_toggled)
         self.dialog: PriceAlertDialog | PnlAlertDialog | None = None
         """The alert dialog last opened (a test hook)."""
-        self.menu: QMenu | None = None
-        """The watchlist's context menu last opened (a test hook)."""
-        watchlist = window.watchlist_view
-        watchlist.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        watchlist.customContextMenuRequested.connect(self._on_watchlist_menu)
+        self._add_watchlist_actions(window.watchlist_view)
         if approval_alert is not None:
             approval_alert.sound = lambda: self.sound
         if approvals is not None:
@@ -139,25 +136,33 @@ class AlertsSetup:
 
     # --- the watchlist's menu ---------------------------------------------------------------------
 
-    def _on_watchlist_menu(self, where: QPoint) -> None:
-        view: QTableView = self._window.watchlist_view
-        index = view.indexAt(where)
-        if not index.isValid():
-            return
-        symbol = str(index.siblingAtColumn(0).data())
-        menu = QMenu(view)
-        menu.setObjectName("watchlistMenu")
+    def _add_watchlist_actions(self, view: QTableView) -> None:
+        """Put the alert actions in the watchlist's context menu (its actions work on the selected row)."""
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         for direction in Direction:
-            action = menu.addAction(f"Alert when {symbol} goes {direction.value}…")
+            action = QAction(f"Alert when the price goes {direction.value}…", view)
             action.setObjectName(f"watchlistMenu.alert{direction.value.capitalize()}")
-            action.triggered.connect(lambda _=False, d=direction: self.ask_price_alert(index, d))
-        pnl = menu.addAction("Day P&&L alert…")
+            action.triggered.connect(lambda _=False, d=direction: self._ask_for_selected(d))
+            view.addAction(action)
+        pnl = QAction("Day P&&L alert…", view)
         pnl.setObjectName("watchlistMenu.pnlAlert")
-        pnl.triggered.connect(lambda: self.ask_pnl_alert(self._feed(symbol)))
-        if self.menu is not None:
-            self.menu.deleteLater()
-        self.menu = menu
-        menu.popup(view.viewport().mapToGlobal(where))
+        pnl.triggered.connect(lambda: self.ask_pnl_alert(self._selected_feed()))
+        view.addAction(pnl)
+
+    def _selected(self) -> QModelIndex | None:
+        index = self._window.watchlist_view.currentIndex()
+        return index if index.isValid() else None
+
+    def _selected_feed(self) -> str | None:
+        index = self._selected()
+        return None if index is None else self._feed(str(index.siblingAtColumn(0).data()))
+
+    def _ask_for_selected(self, direction: Direction) -> None:
+        index = self._selected()
+        if index is None:
+            self._log("WARNING", "Select a watchlist row first, then set its price alert.")
+            return
+        self.ask_price_alert(index, direction)
 
     def _feed(self, symbol: str) -> str | None:
         quotes = self._window.bridge.quotes

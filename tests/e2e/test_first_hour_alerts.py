@@ -48,13 +48,11 @@ def open_price_alert(window: MainWindow, symbol: str, direction: str) -> PriceAl
     view = window.findChild(QTableView, "watchlistView")
     row = model_of(view).row_of(symbol)
     assert row is not None
-    view.customContextMenuRequested.emit(view.visualRect(model_of(view).index(row, 0)).center())
-    menu = alerts_of(window).menu
-    assert menu is not None and menu.isVisible()
-    action = next(a for a in menu.actions() if a.objectName() == f"watchlistMenu.alert{direction.capitalize()}")
-    assert action.text() == f"Alert when {symbol} goes {direction}…"
+    view.setCurrentIndex(model_of(view).index(row, 0))  # the row the context menu's actions work on
+    assert view.contextMenuPolicy() == Qt.ContextMenuPolicy.ActionsContextMenu
+    action = next(a for a in view.actions() if a.objectName() == f"watchlistMenu.alert{direction.capitalize()}")
+    assert action.text() == f"Alert when the price goes {direction}…"
     action.trigger()
-    menu.close()  # a click closes it; a triggered action does not
     dialog = alerts_of(window).dialog
     assert isinstance(dialog, PriceAlertDialog) and dialog.isVisible()
     return dialog
