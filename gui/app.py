@@ -25,22 +25,28 @@ from core.services.log_redaction import SECRETS
 from core.services.log_redaction import install as install_redaction
 from core.services.session import TradingSession
 from core.services.strategy_api.token import RETIRED_ENV_VAR as API_TOKEN_ENV
+from core.storage.found_instruments import FILE_NAME as FOUND_INSTRUMENTS
+from core.storage.found_instruments import FoundInstruments
+from core.storage.history_queries import open_history
 from core.storage.idempotency import IdempotencyError, IdempotencyStore
 from core.storage.journal import SqliteJournal
 from core.storage.outbox import OutboxError
 from core.storage.paths import DataDirError, data_paths
 from core.storage.secrets import SecretStore
 from core.storage.settings import MAX_PORT, SettingsError, SettingsStore
+from core.storage.watchlists import WATCHLISTS_FILE, WatchlistStore
 from gui.brokers.account_setup import AccountsSetup
 from gui.brokers.libraries import broker_library_rows
 from gui.brokers.paper import DEFAULT_PROFILE, PROFILES, default_accounts
 from gui.brokers.runtime import AdapterExtras
 from gui.controllers.alerts import AlertsSetup
+from gui.controllers.chart import ChartDocks
 from gui.controllers.columns import GridColumnsSetup
+from gui.controllers.history import HistoryController
 from gui.controllers.mail import MailSetup
 from gui.controllers.secrets import AskVault, SecretsSetup, ask_with_dialog
 from gui.controllers.strategies import StrategySetup
-from gui.dialogs.about import AboutDialog
+from gui.controllers.symbol_search import SymbolSearchController
 from gui.install.bundle import resources_dir
 from gui.startup_config import load_startup_config
 from gui.widgets.main_window import MainWindow
@@ -51,6 +57,7 @@ STRATEGY_API_FILE = "strategy_api.sqlite"
 STARTUP_ERRORS = (DataDirError, SettingsError, JournalError, IdempotencyError, OutboxError, AccountStateError)
 """What a start refuses with a message naming the file (and field) and exit 2: never a traceback."""
 FREEZE_AFTER_MS = 2000
+AFTER_FIRST_PAINT_AT_THE_LATEST_MS = 1000
 
 
 def create_main_window(
@@ -81,7 +88,7 @@ def create_main_window(
         bus = EventBus()
         session = TradingSession(bus, journal, risk=config.risk)
         secrets = SecretStore()
-        secrets_setup = SecretsSetup(secrets, paths.root, ask_vault)
+        secrets_setup = SecretsSetup(secrets, paths.root)
         mail = MailSetup(settings, paths.root, bus, session.portfolio, secrets)
         opened.append(mail.outbox.close)
         extras = AdapterExtras(secrets, mail, paths.root / "cache")
@@ -100,15 +107,19 @@ def create_main_window(
         for close in reversed(opened):  # a refused start leaves no lock held and no file open
             close()
         raise
-    window = MainWindow(session, settings)
-    window.add_tool_action("About", "action.about", "Ctrl+Shift+A",
-                           lambda: AboutDialog(window, broker_library_rows()).open())
+    window = MainWindow(session, settings, watchlists=WatchlistStore(paths.root / WATCHLISTS_FILE))
+    mail.notifications.funds_of = session.funds.all_latest  # per-account funds totals in the daily summary
+    mail.notifications.held_of = session.protection.children  # held stops/targets in the daily summary
+    window.add_tool_action("About", "action.about", "Ctrl+Shift+A", lambda: _about(window))
     window.add_tool_action("E-mail settings…", "action.emailSettings", "Ctrl+Shift+E",
                            lambda: mail.open_settings_dialog(window))
     window.shutdown_hooks.append(mail.close)
     connections = AccountsSetup(window, session, settings, bus, extras)
     window.keep_alive += [mail, connections]  # Qt holds slots of plain objects weakly
     window.add_tool_action("Connect account…", "action.connections", "Ctrl+Shift+N", connections.open_dialog)
+    SymbolSearchController.install(window, settings, FoundInstruments(paths.root / FOUND_INSTRUMENTS))
+    window.keep_alive.append(HistoryController.install(window, lambda: open_history(paths.journal)))
+    window.keep_alive.append(ChartDocks.install(window, paths.root / "cache" / "bars", AfterFirstPaint))
     session.restore()
     strategy = StrategySetup(window, session, settings, intake, secrets, config.strategies, config.api_port)
     window.keep_alive += [strategy, secrets_setup]
@@ -116,28 +127,61 @@ def create_main_window(
     window.keep_alive.append(AlertsSetup(window, session, settings, mail.notifications, strategy.approvals,
                                          strategy.alert))
     secrets_setup.on_ready.append(strategy.secrets_ready)
-    secrets_setup.show_banner(window, bus)
     window.shutdown_hooks.append(strategy.stop)
-    QTimer.singleShot(0, window, mail.start)
-    AfterFirstPaint(window, lambda: strategy.start_soon(serve=connect))  # the API loads aiohttp: 0.3 s
-    if connect:
-        window.connect_all()
+    shut: list[bool] = []
+
+    async def note_shutdown() -> None:
+        shut.append(True)
+
+    window.shutdown_hooks.insert(0, note_shutdown)
+
+    def after_first_paint() -> None:
+        if shut:  # the window was shut before it was ever painted: nothing to start
+            return
+        # Probing for an OS keyring imports every keyring backend (Secret Service: D-Bus, cryptography) and
+        # the API loads aiohttp: the first screen waits for neither. Whatever may read a secret (the mailer,
+        # the accounts' connects, the API) starts only once the backend is settled, as before.
+        secrets_setup.settle(ask_vault)
+        secrets_setup.show_banner(window, bus)
+        strategy.secrets_ready()  # its tokens, from the keyring just settled
+        mail.start()
+        if connect:
+            window.connect_all()
+        strategy.start_soon(serve=connect)
+
+    AfterFirstPaint(window, after_first_paint)
     return window
 
 
+def _about(window: QWidget) -> None:
+    from gui.dialogs.about import AboutDialog  # imports platform and importlib.metadata: when first opened
+
+    AboutDialog(window, broker_library_rows()).open()
+
+
 class AfterFirstPaint(QObject):
-    """Call `then` once, in the turn after the window's first paint: work the first screen need not wait for."""
+    """Call `then` once, in the turn after the window's first paint: work the first screen need not wait for.
+
+    A window that is never painted (started minimized, on a platform that then paints nothing) still gets
+    `then` after AFTER_FIRST_PAINT_AT_THE_LATEST_MS.
+    """
 
     def __init__(self, window: QWidget, then: Callable[[], object]) -> None:
         super().__init__(window)
-        self._then = then
+        self._then: Callable[[], object] | None = then
         window.installEventFilter(self)
+        QTimer.singleShot(AFTER_FIRST_PAINT_AT_THE_LATEST_MS, self, self._run)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint:
             watched.removeEventFilter(self)
-            QTimer.singleShot(0, self, self._then)
+            QTimer.singleShot(0, self, self._run)
         return False
+
+    def _run(self) -> None:
+        then, self._then = self._then, None
+        if then is not None:
+            then()
 
 
 def freeze_startup_heap() -> None:
@@ -189,7 +233,9 @@ def _port(text: str) -> int:
 
 
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="tradeterm", description="TradeTerm trading terminal")
+    parser = argparse.ArgumentParser(
+        prog="tradeterm", description="TradeTerm trading terminal",
+        epilog="tradeterm export --help: write orders, fills, the audit trail or realized P&L to CSV.")
     parser.add_argument("--data-dir", help="where the journal and settings live (default: the user data dir)")
     parser.add_argument("--profile", default=DEFAULT_PROFILE, choices=PROFILES, help="which accounts to open")
     parser.add_argument("--api-port", type=_port, metavar="PORT",
@@ -206,7 +252,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run TradeTerm; return the process exit code."""
     from gui.event_loop import EventLoop
 
-    args = _parse(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["export"]:  # a file from the journal, no window: Qt is never started
+        from gui.export_cli import main as export
+
+        return export(argv[1:])
+    args = _parse(argv)
     if args.self_check:
         from gui.self_check import main as self_check
 

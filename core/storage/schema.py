@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Final
 
 from core.ports.journal import JournalError
+from core.storage.held_schema import held_orders_migration
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 4
 """The newest format this code reads and writes, kept in PRAGMA user_version."""
 APPLICATION_ID: Final = 0x54725464  # "TrdT" in PRAGMA application_id marks a TradeTerm journal
 _SQLITE_HEADER: Final = b"SQLite format 3\x00"
@@ -76,6 +77,18 @@ MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {
             PRIMARY KEY (strategy, key)
         )""",
     ),
+    3: (  # the history view pages orders newest first under any filter (history_queries.py): indexed keys
+        # created_at keeps each order's own UTC offset; this is the same instant as fixed-width UTC text (ms).
+        "ALTER TABLE orders ADD COLUMN created_utc TEXT GENERATED ALWAYS AS "
+        "(strftime('%Y-%m-%dT%H:%M:%f', created_at)) VIRTUAL",
+        "CREATE INDEX orders_by_created ON orders (created_utc)",
+        "CREATE INDEX orders_by_account_created ON orders (account_id, created_utc)",
+        "CREATE INDEX orders_by_symbol_created ON orders (symbol, created_utc)",
+        "CREATE INDEX orders_by_status_created ON orders (status, created_utc)",
+        "CREATE INDEX orders_by_strategy_created ON orders (strategy_id, created_utc) WHERE strategy_id IS NOT NULL",
+        "CREATE INDEX audit_by_ts ON audit (ts)",
+    ),
+    4: held_orders_migration(),  # the children TradeTerm holds for brackets (held_schema.py)
 }
 """The statements that bring a journal from version n-1 to version n."""
 

@@ -124,7 +124,11 @@ class TradeTermClient:
                stop_price: object = None, *, tif: str = "DAY", signal_time: datetime | None = None,
                idempotency_key: str | None = None, account: str | None = None, stop_loss: object = None,
                take_profit: object = None, signal_price: object = None, remark: str = "") -> dict[str, Any]:
-        """Queue an order for approval; return {"client_order_id", "status"}. Retries a lost answer safely."""
+        """Queue an order for approval; return {"client_order_id", "status"}. Retries a lost answer safely.
+
+        stop_loss / take_profit: protective children TradeTerm holds for the order once it fills (a bracket,
+        one cancelling the other); 0 or None for none.
+        """
         when = signal_time or datetime.now(UTC)
         if when.tzinfo is None:
             when = when.astimezone()  # a naive time is the strategy host's local time
@@ -143,9 +147,16 @@ class TradeTermClient:
         return result
 
     def preview(self, symbol: str, side: str, quantity: object, order_type: str = "LMT", limit_price: object = None,
-                stop_price: object = None, *, tif: str = "DAY", account: str | None = None) -> dict[str, Any]:
-        """Ask what risk would say now (queues nothing): {"verdict": "ok"|"refused", "reason", "notional", ...}."""
+                stop_price: object = None, *, tif: str = "DAY", account: str | None = None,
+                sizing: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Ask what risk would say now (queues nothing): {"verdict": "ok"|"refused", "reason", "notional", ...}.
+
+        sizing, e.g. {"risk_pct": "1", "stop": "98.50"} (or risk_amount; stop_ticks; atr_k with atr_n): the
+        API chooses the quantity (quantity is then only a placeholder) and returns it with "sizing".
+        """
         body = self._order(symbol, side, quantity, order_type, limit_price, stop_price, tif, account)
+        if sizing is not None:
+            body["sizing"] = dict(sizing)
         result: dict[str, Any] = self._call("POST", "/v1/orders/preview", body)
         return result
 
@@ -163,16 +174,30 @@ class TradeTermClient:
         return order
 
     def account_info(self, account: str | None = None) -> dict[str, Any]:
-        """Return cash and positions in hikyuu's asset-info shape (numbers as decimal strings)."""
+        """Return cash and positions in hikyuu's asset-info shape (numbers as decimal strings), with the funds:
+        equity, buying_power, margin_used, margin_available, and every currency line under "funds"."""
         info: dict[str, Any] = self._call("GET", "/v1/account", query={"account": account or self.account or ""})
         return info
 
-    def quote(self, symbol: str) -> dict[str, Any]:
-        result: dict[str, Any] = self._call("GET", "/v1/quotes", query={"symbol": symbol})
+    def quote(self, symbol: str, account: str | None = None) -> dict[str, Any]:
+        """Return symbol's bid, ask, last, time and feed on the account's own feed (nulls when it has none)."""
+        chosen = account or self.account
+        query = {"symbol": symbol, **({"account": chosen} if chosen else {})}
+        result: dict[str, Any] = self._call("GET", "/v1/quotes", query=query)
         return result
 
     def instruments(self) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self._call("GET", "/v1/instruments")["instruments"]
+        return result
+
+    def accounts(self) -> list[dict[str, Any]]:
+        """Return every account: id, broker kind, currency, connection and trading state."""
+        result: list[dict[str, Any]] = self._call("GET", "/v1/accounts")["accounts"]
+        return result
+
+    def search_instruments(self, query: str, limit: int = 50) -> dict[str, Any]:
+        """Search every connected account's broker: {"matches": [...best first], "notes": [...], "message"}."""
+        result: dict[str, Any] = self._call("GET", "/v1/instruments/search", query={"q": query, "limit": str(limit)})
         return result
 
     def health(self) -> dict[str, Any]:

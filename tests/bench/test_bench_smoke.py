@@ -65,8 +65,11 @@ def test_click_to_wire_reaches_the_tws_simulator_and_the_paper_ack() -> None:
             continue
         assert ib["orders"] == 8 and ib["wire_stamps"] == 8 and ib["refused"] == 0, ib  # a refusal says why
         assert {"click_to_wire_p99_ms", "click_to_socket_p99_ms", "click_to_ack_p99_ms"} <= set(ib)
+        assert {"journal_commit_p99_ms", "bare_fdatasync_p99_ms", "click_to_wire_minus_commit_p99_ms"} <= set(ib)
+        assert ib["journal_commit_p50_ms"] > 0 and ib["bare_fdatasync_p50_ms"] > 0  # each order's commit was timed
     paper = by_variant["ticket->paper"]
     assert paper["orders"] == 8 and paper["refused"] == 0, paper
+    assert {"journal_commit_p99_ms", "bare_fdatasync_p99_ms", "click_to_ack_minus_commit_p99_ms"} <= set(paper)
     for sustained in (by_variant["sustained->paper1"], by_variant["sustained->paper64"]):
         assert sustained["orders"] == sustained["accepted"] == 20 and sustained["orders_per_s"] > 0
 
@@ -85,6 +88,7 @@ def test_startup_reports_first_paint_and_memory() -> None:
     (record,) = _run("bench.startup", "--runs", "1", "--symbols", "50", "--stream-seconds", "0.2")
     assert record["bench"] == "startup" and record["runs"] == 1
     assert {"first_paint_median_ms", "rss_idle_mb", "rss_streaming_mb", "peak_rss_mb"} <= set(record)
+    assert record["bytecode_cache"] is True and record["first_paint_cpu_median_ms"] > 0
     assert record["streamed_quotes"] > 0
 
 
@@ -114,3 +118,34 @@ def test_chaos_prints_one_line_per_broker_with_nothing_lost() -> None:
         assert record["intents"] >= 24 and record["disconnects"] >= 3, record  # an unused cut: not counted
         assert (record["lost"], record["duplicates"], record["mismatches"], record["fill_mismatches"]) == (0, 0, 0, 0)
         assert {"refused_by_risk", "went_unknown", "modifies", "cancels", "seconds"} <= set(record)
+
+
+def test_symbol_search_types_into_the_real_popup_and_times_every_query() -> None:
+    records = _run("bench.symbol_search", "--instruments", "500", "--repeat", "1")
+    assert {r["list"] for r in records} == {"paper", "kite"}
+    for record in records:
+        assert record["bench"] == "symbol_search" and record["keystroke_to_results_p50_ms"] > 0, record
+    by_query = {(r["list"], r["query"]): r for r in records}
+    assert by_query[("paper", "ZZZQQ")]["results"] == 0 and by_query[("kite", "BANKNIFTY")]["results"] == 50
+    assert by_query[("kite", "CRUDE")]["results"] == 1 and by_query[("kite", "BANKNIFTY")]["instruments"] >= 500
+
+
+def test_history_times_every_page_figure_over_a_generated_journal() -> None:
+    records = _run("bench.history", "--orders", "3000", "--fills", "400", "--pages", "3")
+    figures = {str(record["figure"]): record for record in records}
+    assert {"build_journal", "first_page", "next_page", "filter:status_rejected", "filter:text_search_no_match",
+            "fills_first_page", "commission_totals_30_days", "export_orders_30_days", "view_first_page"} <= set(figures)
+    assert all(record["bench"] == "history" and record["orders"] == 3000 for record in records)
+    assert figures["first_page"]["rows"] == 200 and figures["next_page"]["pages"] == 3
+    assert figures["export_orders_30_days"]["rows"] > 0
+
+
+def test_ladder_times_a_repaint_a_depth_storm_and_clicks_to_the_tws_simulator() -> None:
+    records = _run("bench.ladder", "--repaints", "20", "--storm-seconds", "0.5", "--clicks", "3")
+    by_bench = {str(r["bench"]): r for r in records}
+    assert set(by_bench) == {"ladder_repaint", "ladder_click_to_wire", "ladder_depth_storm"}
+    assert by_bench["ladder_repaint"]["visible_levels"] >= 40 and by_bench["ladder_repaint"]["repaint_p50_ms"] > 0
+    clicks = by_bench["ladder_click_to_wire"]
+    assert clicks["clicks"] == clicks["wire_stamps"] == 3 and clicks["refused"] == 0, clicks
+    storm = by_bench["ladder_depth_storm"]
+    assert storm["paints"] > 0 and storm["depth_per_s_sent"] > 0, storm

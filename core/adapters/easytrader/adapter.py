@@ -21,6 +21,8 @@ from decimal import Decimal
 from typing import Any
 
 from core.adapters.easytrader.config import CLIENT_TYPES, EasytraderConfig
+from core.adapters.easytrader.funds import account_funds_of
+from core.adapters.easytrader.names import AShareSearch
 from core.adapters.easytrader.order_map import MappedOrder, OrderMap
 from core.adapters.easytrader.parsing import (
     CURRENCY,
@@ -66,6 +68,7 @@ from core.domain import (
     Side,
     TradeId,
 )
+from core.domain.funds import AccountFunds
 from core.ports.broker import BrokerOrderState, BrokerPosition, BrokerSnapshot, EventSink, QuoteSink
 from core.ports.errors import (
     AuthenticationFailed,
@@ -75,6 +78,7 @@ from core.ports.errors import (
     OrderRejected,
     Timeout,
 )
+from core.ports.symbol_search import InstrumentMatch
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +144,7 @@ class EasytraderBroker:
         self._published: set[str] = set()
         self._instruments: dict[str, Instrument] = {s: instrument_for(s) for s in config.symbols}
         self._told_no_quotes = False
+        self._search = AShareSearch(self.account_id)
         self.funds: Funds | None = None
         self.holdings: tuple[Holding, ...] = ()
 
@@ -149,9 +154,22 @@ class EasytraderBroker:
         """Return the watchlist codes and every code held (after connect), as A-share instruments."""
         return tuple(self._instruments.values())
 
+    async def search_symbols(self, query: str, limit: int) -> list[InstrumentMatch]:
+        """Find A-shares by six-digit code or shipped name (SymbolSearch; the broker sends no list)."""
+        return self._search.search(query, limit)
+
+    async def instrument_for(self, match: InstrumentMatch) -> Instrument:
+        """Return the A-share instrument of a found code (SymbolSearch)."""
+        return self._search.instrument_for(match)
+
     @property
     def is_connected(self) -> bool:
         return self._state in (ConnectionState.CONNECTED, ConnectionState.RECONNECTING)
+
+    async def account_funds(self) -> AccountFunds:
+        """Return the broker's balance (资金余额, 可用金额, 总资产) read now; see funds.account_funds_of."""
+        return account_funds_of(parse_funds(await self._call(lambda c: c.balance, "the balance", "read"),
+                                            self._table), self.account_id, self._clock())
 
     async def connect(self) -> None:
         """Log the broker client in through the server (prepare), read the account; raise a BrokerError on failure."""

@@ -33,8 +33,11 @@ _ORDER_BODY = {
         "tif": {"enum": ["DAY", "GTC", "IOC"], "default": "DAY"},
         "signal_time": {"type": "string", "format": "date-time", "description": "ISO 8601 with a zone"},
         "idempotency_key": {"type": "string", "maxLength": 128},
-        "stop_loss": _DECIMAL,
-        "take_profit": _DECIMAL,
+        "stop_loss": {**_DECIMAL, "description": "optional (0: none): a stop-loss child that TradeTerm holds and "
+                      "sends when the account's feed touches it, once the order fills (sized to what filled); "
+                      "kept as a note when it does not fit the order as an entry (above a buy's price)"},
+        "take_profit": {**_DECIMAL, "description": "optional (0: none): a take-profit child, one cancelling the "
+                        "other with stop_loss; works only while TradeTerm runs and has prices"},
         "signal_price": _DECIMAL,
         "remark": {"type": "string", "maxLength": 256},
     },
@@ -58,12 +61,33 @@ OPENAPI: dict[str, Any] = {
     "paths": {
         "/v1/health": {"get": {"security": [], "responses": {"200": {"description": "status and version"}}}},
         "/v1/instruments": {"get": {"responses": {"200": {"description": "tradable instruments"}}}},
-        "/v1/quotes": {"get": {"parameters": [{"name": "symbol", "in": "query", "required": True}],
-                               "responses": {"200": {"description": "bid, ask, last, time"}, **_errors(400)}}},
+        "/v1/accounts": {"get": {"responses": {"200": {"description": "accounts: account, broker, currency (the "
+                                                                     "only cash currency, null when several), "
+                                                                     "currencies, connection, trading, reason"}}}},
+        "/v1/instruments/search": {"get": {
+            "parameters": [{"name": "q", "in": "query", "required": True,
+                            "description": "symbol or name prefix; further words narrow (e.g. 'ES 2027', "
+                                           "'AAPL C 200', 'NIFTY FUT')"},
+                           {"name": "limit", "in": "query", "required": False,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}}],
+            "responses": {"200": {"description": "matches (account, symbol, name, venue, currency, asset_class, "
+                                                 "type, root, expiry, right, strike, contract_id, tick_size, lot_size, "
+                                                 "multiplier) best first, notes on accounts skipped, message"},
+                          **_errors(400, 401)}}},
+        "/v1/quotes": {"get": {"parameters": [
+            {"name": "symbol", "in": "query", "required": True},
+            {"name": "account", "in": "query", "required": False,
+             "description": "the account's own feed (or the reference feed chosen for it); nulls when it has no "
+                            "quote, never another account's"}],
+                               "responses": {"200": {"description": "bid, ask, last, time, feed (the account whose "
+                                                                   "market it is)"}, **_errors(400)}}},
         "/v1/orders/preview": {"post": {
             "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/OrderBody"}}}},
-            "responses": {"200": {"description": "verdict ok|refused, reason, notional"},
-                          **_errors(400, 401, 403, 413, 415, 429)}}},
+            "responses": {"200": {"description": "verdict ok|refused, reason, notional; with a body field "
+                                                 "sizing {risk_pct | risk_amount, stop | stop_ticks | atr_k (+ atr_n)} "
+                                                 "(quantity may be left out): the quantity chosen, and sizing "
+                                                 "{quantity, at_risk, stop, risk_per_unit, currency, capped_by}"},
+                          **_errors(400, 401, 403, 413, 415, 422, 429)}}},
         "/v1/orders": {
             "post": {
                 "requestBody": {"content": {"application/json": {
@@ -80,7 +104,10 @@ OPENAPI: dict[str, Any] = {
             "delete": {"responses": {"200": {"description": "withdrawn or cancel asked"}, **_errors(404, 409)}},
         },
         "/v1/account": {"get": {"parameters": [{"name": "account", "in": "query", "required": True}],
-                                "responses": {"200": {"description": "hikyuu asset-info shape"}}}},
+                                "responses": {"200": {"description": "hikyuu asset-info shape, plus the account's "
+                                                               "funds: equity, buying_power, margin_used, "
+                                                               "margin_available (decimal strings, null when not "
+                                                               "reported) and every currency line under funds"}}}},
         "/v1/events": {"get": {"parameters": [{"name": "strategy", "in": "query", "required": False}],
                                "responses": {"200": {"description": "text/event-stream: order and fill events"}}}},
     },
