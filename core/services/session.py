@@ -196,8 +196,7 @@ class TradingSession:
         if report.ok:
             self.risk.release(account, HoldCause.MISMATCH)
         else:  # its own cause: closing orders may still go out, after a confirm (see flatten)
-            self.risk.hold(account, HoldCause.MISMATCH, TradingState.HALTED,
-                           "Positions differ from the broker's: review them.")
+            self.risk.hold(account, HoldCause.MISMATCH, TradingState.HALTED, report.hold_reason)
         self._set_trading(slot, TradingState.ACTIVE, "Connected and reconciled.")
         return report
 
