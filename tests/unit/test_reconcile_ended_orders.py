@@ -21,6 +21,7 @@ from core.domain import (
     Order,
     OrderCanceled,
     OrderExpired,
+    OrderFilled,
     OrderRequest,
     OrderStatus,
     OrderType,
@@ -33,6 +34,7 @@ from core.services.bus import EventBus
 from core.services.order_resolver import NEVER_REACHED
 from core.services.session import TradingSession
 from core.storage.journal import SqliteJournal
+from tests.factories import make_fill
 from tests.unit.paper_desk import ACCOUNT
 
 
@@ -127,3 +129,21 @@ async def test_a_list_read_before_our_cancel_was_answered_is_no_proof(session: T
     assert order.status is OrderStatus.CANCELED, "the broker canceled it: a stale sighting does not reopen it"
     assert not said
     assert session.account(ACCOUNT).trading is TradingState.ACTIVE
+
+
+async def test_an_order_filled_here_that_the_broker_still_works_is_reported_not_reopened(
+    session: TradingSession,
+) -> None:
+    order = await resting_buy(session)
+    assert order.limit_price is not None
+    session.oms.apply(OrderFilled(order.client_order_id, make_fill(order, "5", str(order.limit_price.value))))
+    assert order.status is OrderStatus.FILLED  # an execution the broker never made (a wrongly routed report)
+
+    said = await reconnect(session)
+
+    assert order.status is OrderStatus.FILLED, "its whole quantity has filled here: nothing to reopen"
+    (required,) = said
+    assert any(str(order.client_order_id) in d and "cancel it at the broker" in d for d in required.differences)
+    assert any(d.startswith("AAPL: TradeTerm has 5") for d in required.differences)
+    assert session.account(ACCOUNT).trading is TradingState.HALTED
+    assert "Positions differ" in session.account(ACCOUNT).reason
