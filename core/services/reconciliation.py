@@ -43,13 +43,13 @@ from core.domain import (
     OrderExpired,
     OrderFilled,
     OrderRejected,
-    OrderReopened,
     OrderStatus,
     ReconciliationRequired,
 )
 from core.ports.broker import BrokerAdapter, BrokerOrderState, BrokerSnapshot
 from core.ports.journal import Journal
 from core.services.bus import EventBus
+from core.services.ended_orders import ALIVE, ENDED, ORDERS_DIFFER, reopen
 from core.services.oms import OrderManager
 from core.services.portfolio import Portfolio
 from core.services.replace_resolution import resolve_replace
@@ -62,24 +62,7 @@ NEVER_SENT = (
 )
 GONE = "The broker no longer has this order; it is closed here too."
 _WORKS = (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED)
-_ALIVE = frozenset({OrderStatus.SUBMITTED, OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED,
-                    OrderStatus.PENDING_REPLACE})
-"""The broker's states that prove an order can still trade (pending cancel and unknown do not)."""
-_ENDED = frozenset({OrderStatus.CANCELED, OrderStatus.REJECTED, OrderStatus.EXPIRED, OrderStatus.FILLED})
-REOPENED = (
-    "TradeTerm had this order {ours}, but the broker still works it ({filled} of {quantity} filled): it is working "
-    "again here, so its fills are booked. Cancel it if you do not want it."
-)
-ALIVE_REOPENED = (
-    "{symbol} {side} order {coid}: TradeTerm had it {ours}, the broker still works it ({filled} of {quantity} "
-    "filled). It is working again here: cancel it if you do not want it."
-)
-ALIVE_FILLED = (
-    "{symbol} {side} order {coid}: FILLED here ({ours_filled} of {quantity}), the broker still works it "
-    "({filled} filled): cancel it at the broker if you do not want more to fill."
-)
 POSITIONS_DIFFER = "Positions differ from the broker's: review them."
-ORDERS_DIFFER = "The broker still works an order TradeTerm had ended: review it in the reconciliation view."
 CANCEL_UNANSWERED = (
     "TradeTerm stopped before the broker answered this cancel, and the broker still works the order: "
     "cancel it again if you still want it out."
@@ -168,10 +151,10 @@ class Reconciler:
         """Return our ended orders that the broker's list shows as still able to trade."""
         found: dict[ClientOrderId, Order] = {}
         for remote in snapshot.orders:
-            if remote.client_order_id is None or remote.status not in _ALIVE:
+            if remote.client_order_id is None or remote.status not in ALIVE:
                 continue
             order = self._oms.get(remote.client_order_id)
-            if order is not None and order.account_id == snapshot.account_id and order.status in _ENDED:
+            if order is not None and order.account_id == snapshot.account_id and order.status in ENDED:
                 found[order.client_order_id] = order
         return found
 
@@ -183,14 +166,9 @@ class Reconciler:
             if coid not in suspects:
                 continue  # it ended here after this read was asked for: the next reconciliation looks again
             remote = next(o for o in snapshot.orders if o.client_order_id == coid)
-            words = {"symbol": order.symbol, "side": order.side.value, "coid": coid, "ours": order.status.value,
-                     "filled": _plain(remote.filled_qty), "quantity": _plain(remote.quantity),
-                     "ours_filled": _plain(order.filled_qty)}
-            if order.status is OrderStatus.FILLED:
-                text = ALIVE_FILLED.format(**words)
-            else:
-                text = ALIVE_REOPENED.format(**words)
-                self._oms.apply(OrderReopened(coid, remote.broker_order_id, REOPENED.format(**words)))
+            reopened = order.status is not OrderStatus.FILLED
+            text = reopen(self._oms, order, remote)
+            if reopened:
                 report.orders_resolved.append(str(coid))
             report.orders_alive.append(text)
             report.differences.append(text)
@@ -251,6 +229,3 @@ class Reconciler:
                     f"{symbol}: TradeTerm has {mine.normalize():f}, the broker has {theirs.normalize():f}"
                 )
 
-
-def _plain(value: Decimal) -> str:
-    return f"{value.normalize():f}"
