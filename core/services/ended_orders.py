@@ -32,6 +32,17 @@ ALIVE_FILLED = (
 ORDERS_DIFFER = "The broker still works an order TradeTerm had ended: review it in the reconciliation view."
 
 
+def proves_alive(order: Order, remote: BrokerOrderState) -> bool:
+    """Return whether the broker's state of an order we ended shows it can still trade.
+
+    A FILLED order counts only if the broker's order is larger than what filled here (a change we missed): a
+    list that shows it working at its own quantity is behind the executions we already have.
+    """
+    if order.status not in ENDED or remote.status not in ALIVE:
+        return False
+    return order.status is not OrderStatus.FILLED or remote.quantity > order.filled_qty
+
+
 def reopen(oms: OrderManager, order: Order, remote: BrokerOrderState) -> str:
     """Reopen an ended order the broker proved alive (a FILLED one is left as it is); return the difference to list."""
     words = {"symbol": order.symbol, "side": order.side.value, "coid": order.client_order_id,

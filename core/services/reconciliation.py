@@ -18,7 +18,8 @@ nothing would let him cancel it. What a serious terminal does with it:
   go out after a confirm) until the trader reviews it: the next reconciliation that finds the books agreeing
   (adopting the broker's state in the view runs one) releases the hold.
 - A FILLED order is not reopened (its whole quantity has filled here): it is reported, so the trader cancels
-  the rest at the broker.
+  the rest at the broker; only when the broker's order is larger than what filled here (a change we missed),
+  since a list showing it working at its own quantity is behind executions we already have.
 - An order the broker shows pending cancel (or whose state it cannot tell) is not counted alive: the cancel is
   finishing there, and any fill it still gets is booked as a fact.
 """
@@ -49,7 +50,7 @@ from core.domain import (
 from core.ports.broker import BrokerAdapter, BrokerOrderState, BrokerSnapshot
 from core.ports.journal import Journal
 from core.services.bus import EventBus
-from core.services.ended_orders import ALIVE, ENDED, ORDERS_DIFFER, reopen
+from core.services.ended_orders import ALIVE, ORDERS_DIFFER, proves_alive, reopen
 from core.services.oms import OrderManager
 from core.services.portfolio import Portfolio
 from core.services.replace_resolution import resolve_replace
@@ -154,7 +155,7 @@ class Reconciler:
             if remote.client_order_id is None or remote.status not in ALIVE:
                 continue
             order = self._oms.get(remote.client_order_id)
-            if order is not None and order.account_id == snapshot.account_id and order.status in ENDED:
+            if order is not None and order.account_id == snapshot.account_id and proves_alive(order, remote):
                 found[order.client_order_id] = order
         return found
 
