@@ -12,7 +12,9 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 
 def write_atomically(path: str | os.PathLike[str], data: bytes | str) -> None:
@@ -54,3 +56,26 @@ def _fsync_directory(directory: str | os.PathLike[str]) -> None:
             os.fsync(fd)
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_text_writer(path: str | os.PathLike[str]) -> Iterator[TextIO]:
+    """Yield a text file (UTF-8, newline='') that replaces the file at path only when the block ends without error.
+
+    For files too long to hold in memory (an export): written to a private temporary file beside the
+    target (mode 0600), fsynced, renamed over it, the folder fsynced. Its folder must exist. On any
+    error, or an exception raised in the block, the temporary file is removed and path is unchanged.
+    """
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as file:
+            yield file
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_directory(target.parent)

@@ -25,6 +25,7 @@ from core.services.log_redaction import SECRETS
 from core.services.log_redaction import install as install_redaction
 from core.services.session import TradingSession
 from core.services.strategy_api.token import RETIRED_ENV_VAR as API_TOKEN_ENV
+from core.storage.history_queries import open_history
 from core.storage.idempotency import IdempotencyError, IdempotencyStore
 from core.storage.journal import SqliteJournal
 from core.storage.outbox import OutboxError
@@ -35,6 +36,7 @@ from gui.brokers.account_setup import AccountsSetup
 from gui.brokers.libraries import broker_library_rows
 from gui.brokers.paper import DEFAULT_PROFILE, PROFILES, default_accounts
 from gui.brokers.runtime import AdapterExtras
+from gui.controllers.history import HistoryController
 from gui.controllers.mail import MailSetup
 from gui.controllers.secrets import AskVault, SecretsSetup, ask_with_dialog
 from gui.controllers.strategies import StrategySetup
@@ -99,6 +101,7 @@ def create_main_window(
             close()
         raise
     window = MainWindow(session, settings)
+    mail.notifications.funds_of = session.funds.all_latest  # per-account funds totals in the daily summary
     window.add_tool_action("About", "action.about", "Ctrl+Shift+A",
                            lambda: AboutDialog(window, broker_library_rows()).open())
     window.add_tool_action("E-mail settings…", "action.emailSettings", "Ctrl+Shift+E",
@@ -107,6 +110,7 @@ def create_main_window(
     connections = AccountsSetup(window, session, settings, bus, extras)
     window.keep_alive += [mail, connections]  # Qt holds slots of plain objects weakly
     window.add_tool_action("Connect account…", "action.connections", "Ctrl+Shift+N", connections.open_dialog)
+    window.keep_alive.append(HistoryController.install(window, lambda: open_history(paths.journal)))
     session.restore()
     strategy = StrategySetup(window, session, settings, intake, secrets, config.strategies, config.api_port)
     window.keep_alive += [strategy, secrets_setup]
@@ -184,7 +188,9 @@ def _port(text: str) -> int:
 
 
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="tradeterm", description="TradeTerm trading terminal")
+    parser = argparse.ArgumentParser(
+        prog="tradeterm", description="TradeTerm trading terminal",
+        epilog="tradeterm export --help: write orders, fills, the audit trail or realized P&L to CSV.")
     parser.add_argument("--data-dir", help="where the journal and settings live (default: the user data dir)")
     parser.add_argument("--profile", default=DEFAULT_PROFILE, choices=PROFILES, help="which accounts to open")
     parser.add_argument("--api-port", type=_port, metavar="PORT",
@@ -201,7 +207,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run TradeTerm; return the process exit code."""
     from gui.event_loop import EventLoop
 
-    args = _parse(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["export"]:  # a file from the journal, no window: Qt is never started
+        from gui.export_cli import main as export
+
+        return export(argv[1:])
+    args = _parse(argv)
     if args.self_check:
         from gui.self_check import main as self_check
 

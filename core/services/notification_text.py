@@ -6,7 +6,7 @@ Nothing secret is ever part of a notification: only orders, fills, positions, st
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -22,6 +22,7 @@ from core.domain import (
     ReconciliationRequired,
     TradingStateChanged,
 )
+from core.domain.funds import AccountFunds, FundsLine
 from core.ports.mailer import MailMessage, PendingNotification
 from core.ports.notifier import Notification, NotificationKind
 from core.services.portfolio import PnlTotals
@@ -165,17 +166,25 @@ def _position_line(p: Position) -> str:
             f"{_money(p.unrealized_pnl):>14} {_money(p.realized_pnl):>12} {_money(p.daily_pnl):>12}")
 
 
+def _funds_line(line: FundsLine) -> str:
+    return (f"  Funds {line.label}: cash {_money(line.cash)}, equity {_money(line.equity)}, buying power "
+            f"{_money(line.buying_power)}, margin used {_money(line.margin_used)}, margin available "
+            f"{_money(line.margin_available)}")
+
+
 def daily_summary_notification(
     day: date,
     positions: dict[AccountId, list[Position]],
     totals: dict[AccountId, dict[str, PnlTotals]],
     cash: dict[AccountId, tuple[Money, ...]],
+    funds: Mapping[AccountId, AccountFunds] | None = None,
 ) -> Notification:
-    """Return the end-of-day summary: per account, its positions, P&L per currency and cash."""
+    """Return the end-of-day summary: per account, its positions, P&L per currency, cash and funds totals."""
+    funds = funds or {}
     header = (f"  {'Symbol':<10} {'Quantity':>10} {'Avg cost':>12} {'Last':>12} {'Unrealized':>14} "
               f"{'Realized':>12} {'Today':>12}")
     sections: list[str] = []
-    for account in sorted(set(positions) | set(totals) | set(cash)):
+    for account in sorted(set(positions) | set(totals) | set(cash) | set(funds)):
         held = sorted(positions.get(account, []), key=lambda p: p.symbol)
         lines = [f"Account {account}"]
         lines += [header, *(_position_line(p) for p in held)] if held else ["  No positions."]
@@ -185,6 +194,8 @@ def daily_summary_notification(
         balances = cash.get(account, ())
         if balances:
             lines.append("  Cash: " + ", ".join(str(m) for m in balances))
+        if account in funds:
+            lines += [_funds_line(line) for line in funds[account].lines]
         sections.append("\n".join(lines))
     body = f"End-of-day summary for {day.isoformat()}.\n\n" + ("\n\n".join(sections) or "No accounts.")
     return Notification(NotificationKind.DAILY_SUMMARY, f"eod:{day.isoformat()}",

@@ -27,6 +27,7 @@ from core.domain import (
     TradingState,
     TradingStateChanged,
 )
+from core.domain.funds import AccountFunds
 from core.ports.clock import Clock
 from core.ports.mailer import Mailer, MailError, Outbox
 from core.ports.notifier import Notification, NotificationKind
@@ -117,6 +118,8 @@ class NotificationService:
         self.settings = settings or NotificationSettings()
         self._clock = clock or SystemClock()
         self._portfolio = portfolio
+        self.funds_of: Callable[[], Mapping[AccountId, AccountFunds]] = dict
+        """Every account's funds as last read (the session's FundsService.all_latest): the summary's totals."""
         self._started_at = self._clock.now()
         self._buffer: list[Notification] = []
         self._persist_scheduled = False
@@ -209,10 +212,11 @@ class NotificationService:
         for position in self._portfolio.positions():
             if not position.is_flat or position.realized_pnl:
                 positions.setdefault(position.account_id, []).append(position)
+        funds = dict(self.funds_of())
         totals = {account: self._portfolio.totals(account) for account in positions}
         cash = {p: self._portfolio.cash(p) for p in positions}
         today = day or self._clock.now().astimezone().date()
-        self.notify(text.daily_summary_notification(today, positions, totals, cash))
+        self.notify(text.daily_summary_notification(today, positions, totals, cash, funds))
 
     def _persist(self) -> None:
         self._persist_scheduled = False

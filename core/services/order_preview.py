@@ -6,11 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.domain import ClientOrderId, Order, Price, Quantity, Quote, ValidatedRequest
 from core.services.risk import Refusal, RiskEngine
 from core.services.risk.prices import order_price
+
+if TYPE_CHECKING:
+    from core.services.funds_impact import FundsImpact
 
 PREVIEW_ID = ClientOrderId("PREVIEW")
 
@@ -25,6 +28,8 @@ class OrderPreview:
     """The price it is valued at: its limit (or stop), else the touch of its account's feed; None without a quote."""
     notional: Decimal | None
     currency: str
+    funds: FundsImpact | None = None
+    """The order's use of its account's buying power, when its account has reported funds."""
 
 
 def what_if(risk: RiskEngine, order: Order) -> Refusal | None:

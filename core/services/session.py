@@ -52,6 +52,7 @@ from core.services.bus import EventBus
 from core.services.cancel_all import CancelAll
 from core.services.clock import SystemClock
 from core.services.flatten import Flattener, FlattenResult, held_audit_detail
+from core.services.funds import FundsService
 from core.services.instruments import InstrumentCatalog
 from core.services.late_look import look_again_later
 from core.services.manual_fill_booking import ManualFillEntry, book_manual_fill
@@ -110,6 +111,8 @@ class TradingSession:
         self.quotes = QuoteCache(bus)
         self.risk = RiskEngine(bus, self.clock, self.quotes, self.portfolio, self.oms, risk)
         self._accounts: dict[AccountId, AccountSlot] = {}
+        self.funds = FundsService(bus, self._accounts, self.portfolio, self.clock)
+        self.risk.buying_power_of = self.funds.buying_power
         self._tasks: set[asyncio.Task[object]] = set()
         self._on_their_way = 0
         """Orders in submit, past validation: between their risk check and the broker's answer."""
@@ -178,6 +181,7 @@ class TradingSession:
                 self.bus.publish(LogMessage("ERROR", f"{account_id}: could not connect: {result}"))
 
     async def close(self) -> None:
+        self.funds.close()
         for task in list(self._tasks):
             task.cancel()
         for account_id, slot in self._accounts.items():

@@ -21,7 +21,9 @@ from core.domain import (
     TradingState,
     ValidatedRequest,
 )
+from core.domain.funds import AccountFunds
 from core.ports.manual_fills import ManualFills
+from core.services.funds_impact import with_funds_impact
 from core.services.order_preview import OrderPreview, preview_order
 from core.services.portfolio import PnlTotals
 from core.services.risk import HoldCause, RiskConfig
@@ -92,10 +94,17 @@ class SessionView:
 
     # --- risk -----------------------------------------------------------------------------------
 
+    def funds(self, account_id: AccountId) -> AccountFunds | None:
+        """Return account_id's funds as last read (cash, equity, buying power, margin), or None before a read."""
+        return self._session.funds.latest(account_id)
+
     def preview(self, valid: ValidatedRequest) -> OrderPreview:
         """Return risk's verdict now on an order not sent yet, and its value (see order_preview)."""
         session = self._session
-        return preview_order(session.risk, self.latest_quote, valid, session.clock.now())
+        preview = preview_order(session.risk, self.latest_quote, valid, session.clock.now())
+        account = valid.request.account_id
+        return with_funds_impact(preview, valid, session.funds.latest(account),
+                                 session.portfolio.position(account, valid.instrument.symbol))
 
     def risk_config(self) -> RiskConfig:
         return self._session.risk.config

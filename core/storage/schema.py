@@ -9,7 +9,7 @@ from typing import Final
 
 from core.ports.journal import JournalError
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 """The newest format this code reads and writes, kept in PRAGMA user_version."""
 APPLICATION_ID: Final = 0x54725464  # "TrdT" in PRAGMA application_id marks a TradeTerm journal
 _SQLITE_HEADER: Final = b"SQLite format 3\x00"
@@ -75,6 +75,17 @@ MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {
             client_order_id TEXT NOT NULL UNIQUE REFERENCES orders (client_order_id),
             PRIMARY KEY (strategy, key)
         )""",
+    ),
+    3: (  # the history view pages orders newest first under any filter (history_queries.py): indexed keys
+        # created_at keeps each order's own UTC offset; this is the same instant as fixed-width UTC text (ms).
+        "ALTER TABLE orders ADD COLUMN created_utc TEXT GENERATED ALWAYS AS "
+        "(strftime('%Y-%m-%dT%H:%M:%f', created_at)) VIRTUAL",
+        "CREATE INDEX orders_by_created ON orders (created_utc)",
+        "CREATE INDEX orders_by_account_created ON orders (account_id, created_utc)",
+        "CREATE INDEX orders_by_symbol_created ON orders (symbol, created_utc)",
+        "CREATE INDEX orders_by_status_created ON orders (status, created_utc)",
+        "CREATE INDEX orders_by_strategy_created ON orders (strategy_id, created_utc) WHERE strategy_id IS NOT NULL",
+        "CREATE INDEX audit_by_ts ON audit (ts)",
     ),
 }
 """The statements that bring a journal from version n-1 to version n."""

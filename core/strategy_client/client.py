@@ -163,7 +163,8 @@ class TradeTermClient:
         return order
 
     def account_info(self, account: str | None = None) -> dict[str, Any]:
-        """Return cash and positions in hikyuu's asset-info shape (numbers as decimal strings)."""
+        """Return cash and positions in hikyuu's asset-info shape (numbers as decimal strings), with the funds:
+        equity, buying_power, margin_used, margin_available, and every currency line under "funds"."""
         info: dict[str, Any] = self._call("GET", "/v1/account", query={"account": account or self.account or ""})
         return info
 

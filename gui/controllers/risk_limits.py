@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import getpass
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
 from core.domain import StrategyId
+from core.ports.journal import JournalError
 from core.services.risk import RiskConfig
+from core.services.risk_audit import RISK_LIMITS_AUDIT, describe_risk_change
 from core.services.session import TradingSession
 from gui.dialogs.risk_limits import RiskLimitsDialog
+
+log = logging.getLogger(__name__)
 
 
 def open_risk_limits(session: TradingSession, save_settings: Callable[[Mapping[str, Any]], None],
@@ -20,8 +25,10 @@ def open_risk_limits(session: TradingSession, save_settings: Callable[[Mapping[s
     view = session.view
 
     def save(config: RiskConfig) -> None:
+        before = view.risk_config().to_dict()
         save_settings(config.to_dict())
         session.set_risk_config(config)
+        audit_risk_change(session, before, config.to_dict())
 
     dialog = RiskLimitsDialog(
         view.risk_config(), [str(a) for a in view.account_ids()], save,
@@ -32,3 +39,14 @@ def open_risk_limits(session: TradingSession, save_settings: Callable[[Mapping[s
     )
     dialog.open()
     return dialog
+
+
+def audit_risk_change(session: TradingSession, before: Mapping[str, Any], after: Mapping[str, Any]) -> None:
+    """Record who changed which limit in the audit trail; the limits apply even if the journal cannot say so."""
+    detail = describe_risk_change(before, after)
+    if not detail:
+        return
+    try:
+        session.journal.record_audit(getpass.getuser(), RISK_LIMITS_AUDIT, detail)
+    except JournalError as exc:
+        log.error("the risk limits changed, but the audit trail could not record it: %s", exc)

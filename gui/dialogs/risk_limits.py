@@ -44,6 +44,7 @@ LABELS: Mapping[str, str] = {
     "strategy_max_fills": "Strategy: max fills in window",
     "strategy_fill_window_s": "Strategy: fill window (s)",
     "fx_rates": "FX rates (CCY=value, …)",
+    "max_buying_power_pct": "Max % of buying power per order",
 }
 
 Scope = tuple[str, str | None]

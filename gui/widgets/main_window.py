@@ -17,6 +17,7 @@ from core.services.session import TradingSession
 from gui.async_op import OpReporter
 from gui.bridge import CoreBridge
 from gui.controllers.accounts import AccountController
+from gui.controllers.funds import FundsController
 from gui.controllers.halts import HaltController
 from gui.controllers.orders import OrderController
 from gui.controllers.risk_limits import open_risk_limits
@@ -77,6 +78,7 @@ class MainWindow(QMainWindow):
                                     lambda text: self.log_view.add("ERROR", text))
         self.themes.show(self.themes.theme)
         self._wire()
+        self.funds = FundsController.install(self)
         self.window_layout = WindowLayout(self, self.docks, settings, lambda text: self.log_view.add("ERROR", text))
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(250)

@@ -93,6 +93,7 @@ class OrderConfirmDialog(QDialog):
         quote: tuple[Decimal | None, Decimal | None] = (None, None),
         parent: QWidget | None = None,
         intent: str = "",
+        funds: str = "",
     ) -> None:
         """intent says what the order is for when it is not an ordinary order, e.g. 'Close long 100 AAPL on IB-1'."""
         super().__init__(parent)
@@ -160,6 +161,8 @@ class OrderConfirmDialog(QDialog):
             layout.addWidget(QLabel(intent, objectName="orderTicket.confirmDialog.intent",
                                     styleSheet="color: #ef6c00; font-weight: 600;"))
         layout.addLayout(form)
+        if funds:
+            layout.addWidget(QLabel(funds, objectName="orderTicket.confirmDialog.funds", wordWrap=True))
         layout.addWidget(buttons)
         self._send_button.setFocus()
 

@@ -39,7 +39,7 @@ from core.domain import (
 )
 from core.domain.order_request import plain
 from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_price, next_step, order_summary
-from gui.widgets.ticket_intent import DEFAULT_TIF, CloseIntent, QuoteSource, RiskPreview, verdict_text
+from gui.widgets.ticket_intent import DEFAULT_TIF, CloseIntent, QuoteSource, RiskPreview, funds_text, verdict_text
 
 _ERROR_NAMES = {
     "symbol": "symbolError", "quantity": "quantityError", "limit_price": "limitPriceError",
@@ -544,8 +544,9 @@ class OrderTicketWidget(QWidget):
         self._pending = request
         quote = self._quote()
         intent = "" if self._close is None else self._close.describe(plain(validated.quantity))
+        funds = funds_text(self._preview(validated)) if self._preview is not None else ""
         self._confirm = OrderConfirmDialog(validated, (None, None) if quote is None else (quote.bid, quote.ask), self,
-                                           intent=intent)
+                                           intent=intent, funds=funds)
         self._confirm.finished.connect(self._on_confirm_finished)
         self._confirm.open()
 

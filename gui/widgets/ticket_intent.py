@@ -41,7 +41,13 @@ class CloseIntent:
 
 def verdict_text(preview: OrderPreview) -> tuple[str, bool]:
     """Return the line the ticket shows for preview, and whether risk would let the order pass."""
+    funds = "" if preview.funds is None else f"\n{preview.funds.text}"
     if preview.refusal is not None:
-        return f"Risk would refuse: {preview.refusal.reason}", False
+        return f"Risk would refuse: {preview.refusal.reason}{funds}", False
     value = "" if preview.notional is None else f" · {preview.notional:,.2f} {preview.currency}"
-    return f"Risk: passes{value}", True
+    return f"Risk: passes{value}{funds}", True
+
+
+def funds_text(preview: OrderPreview | None) -> str:
+    """Return the buying-power line of preview for the confirm ('' when the account has no funds yet)."""
+    return "" if preview is None or preview.funds is None else str(preview.funds.text)

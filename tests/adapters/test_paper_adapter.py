@@ -80,7 +80,7 @@ def limit_order(
 @pytest.fixture
 async def paper(tmp_path: Path) -> AsyncIterator[tuple[PaperBroker, EventRecorder]]:
     events = EventRecorder()
-    b = broker(tmp_path / "paper.json", events)
+    b = broker(tmp_path / "paper.json", events, leverage=2)  # a margin account: the futures below need it
     await b.connect()
     yield b, events
     await b.disconnect()

@@ -114,3 +114,13 @@ def test_chaos_prints_one_line_per_broker_with_nothing_lost() -> None:
         assert record["intents"] >= 24 and record["disconnects"] >= 3, record  # an unused cut: not counted
         assert (record["lost"], record["duplicates"], record["mismatches"], record["fill_mismatches"]) == (0, 0, 0, 0)
         assert {"refused_by_risk", "went_unknown", "modifies", "cancels", "seconds"} <= set(record)
+
+
+def test_history_times_every_page_figure_over_a_generated_journal() -> None:
+    records = _run("bench.history", "--orders", "3000", "--fills", "400", "--pages", "3")
+    figures = {str(record["figure"]): record for record in records}
+    assert {"build_journal", "first_page", "next_page", "filter:status_rejected", "filter:text_search_no_match",
+            "fills_first_page", "commission_totals_30_days", "export_orders_30_days", "view_first_page"} <= set(figures)
+    assert all(record["bench"] == "history" and record["orders"] == 3000 for record in records)
+    assert figures["first_page"]["rows"] == 200 and figures["next_page"]["pages"] == 3
+    assert figures["export_orders_30_days"]["rows"] > 0

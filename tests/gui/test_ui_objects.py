@@ -14,7 +14,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "ui-objects.md"
 ON_DEMAND = {"flattenConfirmDialog", "reconciliationDialog", "killSwitchConfirmDialog", "riskLimitsDialog",
              "emailSettingsDialog", "manualFillDialog", "connectionsDialog",
              "modifyOrderDialog", "approvalEditDialog", "rejectReasonDialog", "revokeConfirmDialog",
-             "autoApproveConfirmDialog", "banners", "secretsBanner", "vaultDialog"}
+             "autoApproveConfirmDialog", "banners", "secretsBanner", "vaultDialog", "historyView"}
 
 
 def documented_names() -> list[str]:

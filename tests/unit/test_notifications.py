@@ -28,6 +28,7 @@ from core.domain import (
     TradingState,
     TradingStateChanged,
 )
+from core.domain.funds import AccountFunds, FundsLine, FundsSource
 from core.ports.notifier import NotificationKind
 from core.services.bus import EventBus
 from core.services.clock import SystemClock
@@ -260,5 +261,24 @@ async def test_a_notification_before_the_loop_runs_is_mailed_once_started(tmp_pa
     h.service.start()
     mail = await one_mail(plain_sim)
     assert "EARLY-1" in mail.body
+    await h.service.close()
+    h.outbox.close()
+
+
+async def test_the_daily_summary_has_each_accounts_funds_totals(tmp_path: Path, plain_sim: SmtpSim) -> None:
+    bus = EventBus()
+    portfolio = Portfolio(bus, {"AAPL": make_instrument("AAPL")}, SystemClock())
+    h = build(tmp_path / "outbox.sqlite", plain_sim.port, bus=bus, portfolio=portfolio)
+    ib = AccountFunds(AccountId("IB-1"), (
+        FundsLine("USD", cash=Decimal("900.5"), equity=Decimal("1200"), buying_power=Decimal("4000"),
+                  margin_used=Decimal("250"), margin_available=Decimal("950"), segment="BASE"),
+    ), FundsSource.BROKER, datetime(2030, 1, 2, tzinfo=UTC))
+    h.service.funds_of = lambda: {ib.account_id: ib}
+    h.service.start()
+    h.service.queue_daily_summary()
+    [summary] = await plain_sim.wait_for(1)
+    assert "Account IB-1" in summary.body, "an account with funds and no position still has its section"
+    assert ("Funds USD BASE: cash 900.50, equity 1,200.00, buying power 4,000.00, margin used 250.00, "
+            "margin available 950.00") in summary.body
     await h.service.close()
     h.outbox.close()

@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from core.adapters.easytrader.config import CLIENT_TYPES, EasytraderConfig
+from core.adapters.easytrader.funds import account_funds_of
 from core.adapters.easytrader.order_map import MappedOrder, OrderMap
 from core.adapters.easytrader.parsing import (
     CURRENCY,
@@ -66,6 +67,7 @@ from core.domain import (
     Side,
     TradeId,
 )
+from core.domain.funds import AccountFunds
 from core.ports.broker import BrokerOrderState, BrokerPosition, BrokerSnapshot, EventSink, QuoteSink
 from core.ports.errors import (
     AuthenticationFailed,
@@ -152,6 +154,11 @@ class EasytraderBroker:
     @property
     def is_connected(self) -> bool:
         return self._state in (ConnectionState.CONNECTED, ConnectionState.RECONNECTING)
+
+    async def account_funds(self) -> AccountFunds:
+        """Return the broker's balance (资金余额, 可用金额, 总资产) read now; see funds.account_funds_of."""
+        return account_funds_of(parse_funds(await self._call(lambda c: c.balance, "the balance", "read"),
+                                            self._table), self.account_id, self._clock())
 
     async def connect(self) -> None:
         """Log the broker client in through the server (prepare), read the account; raise a BrokerError on failure."""

@@ -15,6 +15,7 @@ from ib_async import Fill as IbFill
 
 from core.adapters.ib.config import IbConfig
 from core.adapters.ib.connection import describe, open_connection
+from core.adapters.ib.funds import parse_funds
 from core.adapters.ib.parsing import (
     IbErrorKind,
     build_order,
@@ -46,7 +47,9 @@ from core.domain import (
     OrderModifyRejected,
     Price,
     Quantity,
+    utc_now,
 )
+from core.domain.funds import AccountFunds
 from core.ports.broker import (
     BrokerOrderState,
     BrokerSnapshot,
@@ -528,6 +531,13 @@ class IbBroker:
                 quotes.append(quote)
         if quotes:
             self._quotes(quotes)
+
+    async def account_funds(self) -> AccountFunds:
+        """Return IB's cash, net liquidation, buying power and margin (the account values TWS keeps current)."""
+        if not self.is_connected:
+            raise ConnectionLost(f"IB {self.account_id} is not connected: its funds cannot be read. Connect it.")
+        return parse_funds(self._ib.accountValues(self._account), self._account, self.account_id, self.pnl,
+                           utc_now())
 
     def _on_account_value(self, value: AccountValue) -> None:
         if value.account == self._account and value.tag == "CashBalance" and self.is_connected:

@@ -15,6 +15,7 @@ from kiteconnect import exceptions as kite_errors
 
 from core.adapters.kite.config import KiteConfig
 from core.adapters.kite.credentials import AccessToken, KiteCredentials
+from core.adapters.kite.funds import parse_funds
 from core.adapters.kite.instruments import InstrumentsFile, catalog_of
 from core.adapters.kite.parsing import (
     IST,
@@ -49,6 +50,7 @@ from core.domain import (
     Price,
     Quantity,
 )
+from core.domain.funds import AccountFunds
 from core.ports.broker import BrokerSnapshot, EventSink, QuoteSink, quotes_one_by_one
 from core.ports.errors import AuthenticationFailed, BrokerError, ConnectionLost, InvalidInstrument, Timeout
 
@@ -153,6 +155,12 @@ class KiteBroker:
     @property
     def is_connected(self) -> bool:
         return self._state is ConnectionState.CONNECTED
+
+    async def account_funds(self) -> AccountFunds:
+        """Return Kite's margins of the equity and commodity segments (see funds.parse_funds)."""
+        if not self.is_connected or self._kite is None:
+            raise ConnectionLost(f"Kite {self.account_id} is not connected: its funds cannot be read. Log in.")
+        return parse_funds(await self._rest(self._kite.margins), self.account_id, self._now())
 
     async def connect(self) -> None:
         """Check the stored session, load instruments, start the ticker and polling; raise AuthenticationFailed."""

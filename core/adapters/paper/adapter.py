@@ -13,6 +13,7 @@ from decimal import Decimal
 from core.adapters.paper.books import Books
 from core.adapters.paper.checks import check_buying_power, check_order, find_instrument
 from core.adapters.paper.config import PaperConfig
+from core.adapters.paper.funds import paper_funds
 from core.adapters.paper.instruments import DEFAULT_INSTRUMENTS, START_PRICES
 from core.adapters.paper.market import Market
 from core.adapters.paper.matching import ChangeRefused, Execution, MatchingEngine, Outcome, PaperOrder
@@ -40,6 +41,7 @@ from core.domain import (
     Price,
     Quantity,
 )
+from core.domain.funds import AccountFunds
 from core.ports.broker import (
     BrokerOrderState,
     BrokerPosition,
@@ -187,6 +189,10 @@ class PaperBroker:
         if self._connected:
             for symbol in new:
                 self._sink(self._market.quote(symbol))
+
+    async def account_funds(self) -> AccountFunds:
+        """Return cash, equity, margin and buying power per currency by the paper margin model (see funds.py)."""
+        return paper_funds(self._books, self._instruments, self._market.mids(), self._clock.now())
 
     async def submit(self, order: Order) -> None:
         """Put order on the paper book and match it at once; raise a BrokerError if the broker refuses it."""

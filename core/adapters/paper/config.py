@@ -18,8 +18,9 @@ DEFAULT_STARTING_CASH: Mapping[str, Decimal] = MappingProxyType(
 class PaperConfig:
     """Settings of one paper account; every field has a sane default.
 
-    `fee_bps` and `slippage_bps` are basis points of notional and price; buying power is
-    equity × `leverage` less the gross value of open positions (cash × leverage when flat).
+    `fee_bps` and `slippage_bps` are basis points of notional and price. `leverage` is the margin
+    multiplier: 1 (the default) is a cash account (buying power is the cash left), 2 a Reg T-like margin
+    account; buying power is equity × leverage less the gross value of open positions (see funds.py).
     `state_path` is where the paper "broker" keeps its own books (None: in memory only).
     """
 
@@ -30,7 +31,7 @@ class PaperConfig:
     latency_s: float = 0.0
     partial_fills: bool = False
     starting_cash: Mapping[str, Decimal] = field(default_factory=lambda: DEFAULT_STARTING_CASH)
-    leverage: Decimal = Decimal(2)
+    leverage: Decimal = Decimal(1)
     state_path: str | None = None
 
     def __post_init__(self) -> None:

@@ -230,6 +230,31 @@ def check_gross_exposure(order: Order, limits: RiskLimits, ctx: RiskContext) -> 
     return None
 
 
+def check_buying_power(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
+    """Refuse an order whose opening part is worth more than the allowed share of the account's buying power."""
+    share = limits.max_buying_power_pct
+    if share is None:
+        return None
+    position = ctx.position_qty(order.symbol) * order.side.sign
+    opening = order.quantity.value if position >= 0 else max(Decimal(0), order.quantity.value + position)
+    if opening == 0:
+        return None
+    currency = order.instrument.currency
+    power = ctx.buying_power(currency)
+    if power is None:
+        return (f"The buying power of {order.account_id} in {currency} is not known yet: wait for the account "
+                "panel to show its funds, or switch off the buying power limit.")
+    price = order_price(order, ctx.quote_of(order.symbol))
+    if price is None:
+        return f"No price for {order.symbol} to value the order: use a limit order or wait for quotes."
+    value = abs(order.instrument.notional(opening, price))
+    allowed = max(power, Decimal(0)) * share / 100
+    if value > allowed:
+        return (f"Order value {money(value, currency)} is above {num(share)}% of {order.account_id}'s buying power "
+                f"({money(power, currency)}): reduce the quantity.")
+    return None
+
+
 CHECKS: tuple[tuple[str, Check], ...] = (
     ("account_id", check_trading_state),
     ("quantity", check_reduce_only),
@@ -245,5 +270,6 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("account_id", check_order_rate),
     ("quantity", check_position),
     ("quantity", check_gross_exposure),
+    ("quantity", check_buying_power),
 )
 """Every check in the order it runs, with the order-ticket field its refusal is shown next to."""

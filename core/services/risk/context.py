@@ -85,6 +85,8 @@ class RiskContext:
     """The unfilled quantity of the account's other working reduce-only orders on symbol and side."""
     closed_position: Decimal | None = None
     """The position a reduce-only order is measured against when it is not ours: the broker's, after a mismatch."""
+    buying_power: Callable[[str], Decimal | None] = lambda currency: None
+    """The account's buying power in a currency as its funds last said (None: not known)."""
 
     def position_qty(self, symbol: str) -> Decimal:
         """Return the account's signed position in symbol."""

@@ -98,6 +98,8 @@ class RiskEngine:
         self._holds: dict[AccountId | None, dict[HoldCause, tuple[TradingState, str]]] = {None: {}}
         self._shown: dict[AccountId | None, TradingState] = {None: TradingState.ACTIVE}
         self._recent: dict[AccountId, RecentOrders] = {}
+        self.buying_power_of: Callable[[AccountId, str], Decimal | None] = lambda account, currency: None
+        """The accounts' buying power per currency (the session sets it to its FundsService's)."""
         self._fills: dict[StrategyId, deque[float]] = {}
         self._disabled: dict[StrategyId, str] = {}
         self._watch_due: set[AccountId] = set()
@@ -269,6 +271,7 @@ class RiskEngine:
             overridable=self.overridable(account_id),
             closing_leaves=self._closing_leaves(order),
             closed_position=closed_position,
+            buying_power=lambda currency: self.buying_power_of(account_id, currency),
         )
 
     def _book(self, account_id: AccountId, quote_of: Callable[[str], Quote | None],

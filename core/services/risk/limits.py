@@ -86,6 +86,13 @@ def _percent(name: str, raw: object) -> Decimal:
     return value
 
 
+def _share(name: str, raw: object) -> Decimal:
+    value = _positive(name, raw)
+    if value > 100:
+        raise LimitError(name, f"is a percentage of the account's buying power: at most 100, got {value}")
+    return value
+
+
 def _currency(name: str, raw: object) -> str:
     if not (isinstance(raw, str) and len(raw.strip()) == 3 and raw.strip().isalpha()):
         raise LimitError(name, f"must be a three-letter currency code such as USD, got {raw!r}")
@@ -153,6 +160,7 @@ _PARSERS: dict[str, Callable[[str, object], Any]] = {
     "strategy_max_fills": _optional(_whole),
     "strategy_fill_window_s": _positive,
     "fx_rates": _fx,
+    "max_buying_power_pct": _optional(_share),
 }
 
 LIMIT_FIELDS: tuple[str, ...] = tuple(_PARSERS)
@@ -187,6 +195,8 @@ class RiskLimits:
     strategy_max_fills: int | None = None
     strategy_fill_window_s: Decimal = Decimal(60)
     fx_rates: tuple[tuple[str, Decimal], ...] = ()
+    max_buying_power_pct: Decimal | None = None
+    """An order that opens or grows a position may use at most this % of its account's buying power (off: None)."""
 
     def __post_init__(self) -> None:
         for item in fields(self):

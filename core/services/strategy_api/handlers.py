@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import time
 from collections import deque
@@ -25,11 +26,13 @@ from core.domain import (
     validate_request,
 )
 from core.domain.signal import SignalInfo
+from core.ports.errors import BrokerError
 from core.ports.journal import DuplicateIntakeKey, IntakeKey, IntakeRecord
 from core.services.approvals import ApprovalQueue
 from core.services.order_preview import reference_price, what_if
 from core.services.session import OrderRefused
 from core.services.strategy_api.errors import ApiError, bad_field
+from core.services.strategy_api.funds_shape import funds_json
 from core.services.strategy_api.identity import strategy_of
 from core.services.strategy_api.payload import MAX_BODY, OrderBody, parse_json_object, parse_order
 from core.services.strategy_api.shapes import account_json, dec, instrument_json, order_json, quote_json
@@ -236,5 +239,10 @@ class ApiHandlers:
                 stops[order.symbol] = (info.stop_loss, info.take_profit)
         body = account_json(self.session.clock.now(), self.session.portfolio.cash(account),
                             self.session.portfolio.positions(account), currency, stops)
+        funds = self.session.funds.latest(account)
+        if funds is None:
+            with contextlib.suppress(BrokerError):
+                funds = await self.session.funds.refresh(account)
+        body.update(funds_json(funds, body["currency"]))
         return json_response(body)
 

@@ -80,7 +80,10 @@ OPENAPI: dict[str, Any] = {
             "delete": {"responses": {"200": {"description": "withdrawn or cancel asked"}, **_errors(404, 409)}},
         },
         "/v1/account": {"get": {"parameters": [{"name": "account", "in": "query", "required": True}],
-                                "responses": {"200": {"description": "hikyuu asset-info shape"}}}},
+                                "responses": {"200": {"description": "hikyuu asset-info shape, plus the account's "
+                                                               "funds: equity, buying_power, margin_used, "
+                                                               "margin_available (decimal strings, null when not "
+                                                               "reported) and every currency line under funds"}}}},
         "/v1/events": {"get": {"parameters": [{"name": "strategy", "in": "query", "required": False}],
                                "responses": {"200": {"description": "text/event-stream: order and fill events"}}}},
     },

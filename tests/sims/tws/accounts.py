@@ -12,6 +12,9 @@ from tests.sims.tws.orders import OrderBook
 if TYPE_CHECKING:
     from tests.sims.tws.server import ClientConnection
 
+INITIAL_RATES = {"STK": Decimal("0.25"), "FUT": Decimal("0.08")}
+MAINTENANCE_RATES = {"STK": Decimal("0.25"), "FUT": Decimal("0.064")}
+
 
 class AccountView:
     """Compute and send account values, portfolio rows and P&L from the order book and the market's marks."""
@@ -26,6 +29,7 @@ class AccountView:
         total_cash = sum((amount * self._rate(currency) for currency, amount in cash.items()), Decimal(0))
         net = total_cash + self._holdings_value(account)
         margin = self.initial_margin(account)
+        maintenance = self.maintenance_margin(account)
         rows = [("AccountCode", account, ""), ("Currency", "USD", "USD")]
         for currency, amount in sorted(cash.items()):
             rows.append(("CashBalance", f"{amount:.2f}", currency))
@@ -34,7 +38,9 @@ class AccountView:
             ("TotalCashValue", f"{total_cash:.2f}", "USD"),
             ("NetLiquidation", f"{net:.2f}", "USD"),
             ("InitMarginReq", f"{margin:.2f}", "USD"),
+            ("MaintMarginReq", f"{maintenance:.2f}", "USD"),
             ("AvailableFunds", f"{net - margin:.2f}", "USD"),
+            ("ExcessLiquidity", f"{net - maintenance:.2f}", "USD"),
             ("BuyingPower", f"{(net - margin) * 4:.2f}", "USD"),
             ("UnrealizedPnL", f"{unrealized:.2f}", "USD"),
             ("RealizedPnL", f"{realized:.2f}", "USD"),
@@ -43,10 +49,17 @@ class AccountView:
 
     def initial_margin(self, account: str) -> Decimal:
         """IB-like initial margin: 25% of stock value, 8% of a future's notional (forex balances need none)."""
+        return self._margin(account, INITIAL_RATES)
+
+    def maintenance_margin(self, account: str) -> Decimal:
+        """IB-like maintenance margin: 25% of stock value, 6.4% of a future's notional (80% of its initial)."""
+        return self._margin(account, MAINTENANCE_RATES)
+
+    def _margin(self, account: str, rates: dict[str, Decimal]) -> Decimal:
         margin = Decimal(0)
         for _, key, holding in self._book.positions(account):
             listing = self._market.listings[key]
-            rate = {"STK": Decimal("0.25"), "FUT": Decimal("0.08")}.get(listing.sec_type, Decimal(0))
+            rate = rates.get(listing.sec_type, Decimal(0))
             margin += abs(holding.quantity) * self._market.mark(key) * listing.contract_multiplier * rate
         return margin
 

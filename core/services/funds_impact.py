@@ -1,0 +1,65 @@
+"""What an order not sent yet would do to its account's funds: the buying power it uses, shown on ticket and confirm."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from core.domain import Position, ValidatedRequest
+from core.domain.funds import AccountFunds
+from core.services.funds import funds_line
+from core.services.order_preview import OrderPreview
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class FundsImpact:
+    """The account's buying power (as its funds last said) and the estimated cost of the order's opening part.
+
+    uses: the notional of the part that opens or grows a position (what buying power pays for); a part that
+    closes a position uses none. None without a price.
+    """
+
+    buying_power: Decimal | None
+    uses: Decimal | None
+    currency: str
+
+    @property
+    def text(self) -> str:
+        """Say it in one line: 'Buying power 1,000,000.00 USD · this order ≈ 15,000.00 (1.5%)'."""
+        if self.buying_power is None:
+            return f"Buying power in {self.currency}: not reported yet"
+        text = f"Buying power {self.buying_power:,.2f} {self.currency}"
+        if self.uses is None:
+            return text
+        if self.uses == 0:
+            return f"{text} · this order closes a position (uses none)"
+        text += f" · this order ≈ {self.uses:,.2f}"
+        if self.buying_power > 0:
+            text += f" ({self.uses * 100 / self.buying_power:,.1f}%)"
+        return text + (" — MORE THAN THE BUYING POWER" if self.uses > self.buying_power else "")
+
+    @property
+    def exceeds(self) -> bool:
+        return self.buying_power is not None and self.uses is not None and self.uses > self.buying_power
+
+
+def funds_impact(preview: OrderPreview, valid: ValidatedRequest, funds: AccountFunds | None,
+                 position: Position | None) -> FundsImpact | None:
+    """Return what the order previewed uses of its account's buying power, or None if the account has no funds yet."""
+    if funds is None:
+        return None
+    currency = valid.instrument.currency
+    line = funds_line(funds, currency)
+    held = ZERO if position is None else position.quantity * valid.side.sign
+    opening = valid.quantity if held >= 0 else max(ZERO, valid.quantity + held)
+    uses = None
+    if preview.price is not None:
+        uses = abs(valid.instrument.notional(opening, preview.price))
+    return FundsImpact(None if line is None else line.buying_power, uses, currency)
+
+
+def with_funds_impact(preview: OrderPreview, valid: ValidatedRequest, funds: AccountFunds | None,
+                      position: Position | None) -> OrderPreview:
+    return replace(preview, funds=funds_impact(preview, valid, funds, position))
