@@ -33,6 +33,7 @@ from core.domain import (
     TradingState,
 )
 from core.ports.broker import BrokerSnapshot
+from core.services.books_check import check_books
 from core.services.bus import EventBus
 from core.services.order_resolver import NEVER_REACHED
 from core.services.session import TradingSession
@@ -151,3 +152,31 @@ async def test_an_order_filled_here_that_the_broker_works_at_a_larger_quantity_i
     (required,) = said
     assert any(str(order.client_order_id) in d and "cancel it at the broker" in d for d in required.differences)
     assert session.account(ACCOUNT).trading is TradingState.HALTED
+
+
+async def test_reconcile_now_lists_an_ended_order_the_broker_works_and_changes_nothing(
+    session: TradingSession,
+) -> None:
+    order = await resting_buy(session)
+    session.oms.apply(OrderCanceled(order.client_order_id, NEVER_REACHED))
+
+    check = await check_books(session, ACCOUNT)
+
+    (difference,) = check.differences
+    assert str(order.client_order_id) in difference and "the broker still works it" in difference
+    assert "reconnect" in difference
+    assert session.oms.get(order.client_order_id) is order and order.reason == NEVER_REACHED, "nothing changed"
+    assert session.account(ACCOUNT).trading is TradingState.ACTIVE
+
+
+async def test_reconcile_now_does_not_list_an_order_whose_cancel_was_answered_during_the_read(
+    session: TradingSession,
+) -> None:
+    order = await resting_buy(session)
+    paper = session.account(ACCOUNT).adapter
+    assert isinstance(paper, CancelAnsweredDuringTheRead)
+    paper.order, paper.stale_reads = order, 1
+
+    check = await check_books(session, ACCOUNT)
+
+    assert check.ok, check.differences
