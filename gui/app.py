@@ -25,6 +25,8 @@ from core.services.log_redaction import SECRETS
 from core.services.log_redaction import install as install_redaction
 from core.services.session import TradingSession
 from core.services.strategy_api.token import RETIRED_ENV_VAR as API_TOKEN_ENV
+from core.storage.found_instruments import FILE_NAME as FOUND_INSTRUMENTS
+from core.storage.found_instruments import FoundInstruments
 from core.storage.history_queries import open_history
 from core.storage.idempotency import IdempotencyError, IdempotencyStore
 from core.storage.journal import SqliteJournal
@@ -40,6 +42,7 @@ from gui.controllers.history import HistoryController
 from gui.controllers.mail import MailSetup
 from gui.controllers.secrets import AskVault, SecretsSetup, ask_with_dialog
 from gui.controllers.strategies import StrategySetup
+from gui.controllers.symbol_search import SymbolSearchController
 from gui.dialogs.about import AboutDialog
 from gui.install.bundle import resources_dir
 from gui.startup_config import load_startup_config
@@ -110,6 +113,7 @@ def create_main_window(
     connections = AccountsSetup(window, session, settings, bus, extras)
     window.keep_alive += [mail, connections]  # Qt holds slots of plain objects weakly
     window.add_tool_action("Connect account…", "action.connections", "Ctrl+Shift+N", connections.open_dialog)
+    SymbolSearchController.install(window, settings, FoundInstruments(paths.root / FOUND_INSTRUMENTS))
     window.keep_alive.append(HistoryController.install(window, lambda: open_history(paths.journal)))
     session.restore()
     strategy = StrategySetup(window, session, settings, intake, secrets, config.strategies, config.api_port)

@@ -176,6 +176,16 @@ class TradeTermClient:
         result: list[dict[str, Any]] = self._call("GET", "/v1/instruments")["instruments"]
         return result
 
+    def accounts(self) -> list[dict[str, Any]]:
+        """Return every account: id, broker kind, currency, connection and trading state."""
+        result: list[dict[str, Any]] = self._call("GET", "/v1/accounts")["accounts"]
+        return result
+
+    def search_instruments(self, query: str, limit: int = 50) -> dict[str, Any]:
+        """Search every connected account's broker: {"matches": [...best first], "notes": [...], "message"}."""
+        result: dict[str, Any] = self._call("GET", "/v1/instruments/search", query={"q": query, "limit": str(limit)})
+        return result
+
     def health(self) -> dict[str, Any]:
         result: dict[str, Any] = self._call("GET", "/v1/health")
         return result

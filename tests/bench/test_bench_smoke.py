@@ -116,6 +116,16 @@ def test_chaos_prints_one_line_per_broker_with_nothing_lost() -> None:
         assert {"refused_by_risk", "went_unknown", "modifies", "cancels", "seconds"} <= set(record)
 
 
+def test_symbol_search_types_into_the_real_popup_and_times_every_query() -> None:
+    records = _run("bench.symbol_search", "--instruments", "500", "--repeat", "1")
+    assert {r["list"] for r in records} == {"paper", "kite"}
+    for record in records:
+        assert record["bench"] == "symbol_search" and record["keystroke_to_results_p50_ms"] > 0, record
+    by_query = {(r["list"], r["query"]): r for r in records}
+    assert by_query[("paper", "ZZZQQ")]["results"] == 0 and by_query[("kite", "BANKNIFTY")]["results"] == 50
+    assert by_query[("kite", "CRUDE")]["results"] == 1 and by_query[("kite", "BANKNIFTY")]["instruments"] >= 500
+
+
 def test_history_times_every_page_figure_over_a_generated_journal() -> None:
     records = _run("bench.history", "--orders", "3000", "--fills", "400", "--pages", "3")
     figures = {str(record["figure"]): record for record in records}

@@ -22,6 +22,7 @@ from typing import Any
 
 from core.adapters.easytrader.config import CLIENT_TYPES, EasytraderConfig
 from core.adapters.easytrader.funds import account_funds_of
+from core.adapters.easytrader.names import AShareSearch
 from core.adapters.easytrader.order_map import MappedOrder, OrderMap
 from core.adapters.easytrader.parsing import (
     CURRENCY,
@@ -77,6 +78,7 @@ from core.ports.errors import (
     OrderRejected,
     Timeout,
 )
+from core.ports.symbol_search import InstrumentMatch
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +144,7 @@ class EasytraderBroker:
         self._published: set[str] = set()
         self._instruments: dict[str, Instrument] = {s: instrument_for(s) for s in config.symbols}
         self._told_no_quotes = False
+        self._search = AShareSearch(self.account_id)
         self.funds: Funds | None = None
         self.holdings: tuple[Holding, ...] = ()
 
@@ -150,6 +153,14 @@ class EasytraderBroker:
     def instruments(self) -> Sequence[Instrument]:
         """Return the watchlist codes and every code held (after connect), as A-share instruments."""
         return tuple(self._instruments.values())
+
+    async def search_symbols(self, query: str, limit: int) -> list[InstrumentMatch]:
+        """Find A-shares by six-digit code or shipped name (SymbolSearch; the broker sends no list)."""
+        return self._search.search(query, limit)
+
+    async def instrument_for(self, match: InstrumentMatch) -> Instrument:
+        """Return the A-share instrument of a found code (SymbolSearch)."""
+        return self._search.instrument_for(match)
 
     @property
     def is_connected(self) -> bool:

@@ -33,6 +33,7 @@ from core.adapters.ib.parsing import (
     symbol_of,
     translate_error,
 )
+from core.adapters.ib.search import IbSymbolSearch
 from core.adapters.ib.tracker import OrderTracker
 from core.domain import (
     AccountId,
@@ -66,6 +67,7 @@ from core.ports.errors import (
     OrderRejected,
     Timeout,
 )
+from core.ports.symbol_search import InstrumentMatch
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -125,6 +127,7 @@ class IbBroker:
         """Set after a 103 until TWS tells the next free order id; new orders wait for it."""
         self._snapshot_lock = asyncio.Lock()
         self._reconnect: asyncio.Task[None] | None = None
+        self._search = IbSymbolSearch(self.account_id, self._ib, self._request)
         ib = self._ib
         ib.wrapper.nextValidId = self._on_next_valid_id  # type: ignore[method-assign,assignment]  # ib_async ignores it
         ib.orderStatusEvent += self._tracker.on_status
@@ -147,6 +150,16 @@ class IbBroker:
     @property
     def is_connected(self) -> bool:
         return self._state is ConnectionState.CONNECTED
+
+    async def search_symbols(self, query: str, limit: int) -> list[InstrumentMatch]:
+        """Find IB contracts by symbol or name: stocks, futures by expiry, pairs; options when narrowed."""
+        self._require_connected("search")
+        return await self._search.search(query, limit)
+
+    async def instrument_for(self, match: InstrumentMatch) -> Instrument:
+        """Load a found contract's details; raise InvalidInstrument with IB's reason when it has none."""
+        self._require_connected("add the instrument")
+        return await self._search.instrument_for(match, self._remember)
 
     @property
     def ib_account(self) -> str:

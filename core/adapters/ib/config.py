@@ -38,7 +38,8 @@ class IbConfig:
     """Settings of one IB account connection; no secrets (TWS itself holds the login).
 
     `account` is the IB account code (e.g. DU1234567); empty picks the only managed account.
-    `symbols` is the watchlist qualified on connect: "AAPL" (stock), "EUR.USD" (forex),
+    `symbols` is the watchlist qualified on connect: "AAPL" (stock), "SAP@IBIS/EUR" (stock on an exchange, in its
+    currency), "EUR.USD" (forex),
     "FUT:ESZ6@CME" (future by local symbol and exchange), "OPT:<OCC symbol>@SMART" (option).
     """
 

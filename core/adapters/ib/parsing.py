@@ -327,7 +327,9 @@ def symbol_of(contract: Contract) -> str:
 
 
 def contract_for_spec(spec: str) -> Contract:
-    """Return an unqualified contract for a watchlist entry: AAPL, EUR.USD, FUT:ESZ6@CME, OPT:<OCC>@SMART."""
+    """Return an unqualified contract for a watchlist entry: AAPL, SAP@IBIS/EUR, 7203@TSEJ, EUR.USD, FUT:ESZ6@CME,
+    OPT:<OCC>@SMART. A stock without an exchange is the USD one on SMART; with one, in its currency (given after
+    '/', else the one IB lists there)."""
     text = spec.strip()
     kind, _, rest = text.partition(":") if ":" in text else ("", "", text)
     body, _, exchange = rest.partition("@")
@@ -341,7 +343,9 @@ def contract_for_spec(spec: str) -> Contract:
         base, _, quote = body.partition(".")
         return Contract(secType="CASH", symbol=base, currency=quote, exchange=exchange or "IDEALPRO")
     if kind == "STK":
-        return Contract(secType="STK", symbol=body, exchange=exchange or "SMART", currency="USD")
+        exchange, _, currency = exchange.partition("/")
+        return Contract(secType="STK", symbol=body, exchange=exchange.strip().upper() or "SMART",
+                        currency=currency.strip().upper() or ("" if exchange.strip() else "USD"))
     if kind in ("FUT", "OPT"):
         return Contract(secType=kind, localSymbol=body, exchange=exchange or ("SMART" if kind == "OPT" else ""))
     raise ValueError(f"IB symbol {spec!r}: kind {kind!r} is not one of STK, CASH, FUT, OPT")

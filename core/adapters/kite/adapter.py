@@ -33,6 +33,7 @@ from core.adapters.kite.parsing import (
     translate_rejection,
 )
 from core.adapters.kite.redaction import install_redaction
+from core.adapters.kite.search import KiteSearch
 from core.adapters.kite.throttle import OrderThrottle
 from core.adapters.kite.ticker import TickerBridge, TickerEvent, TickerStatus
 from core.adapters.kite.tracker import MODIFY_STATUSES, OrderTracker, PendingModify, TrackedOrder
@@ -53,6 +54,7 @@ from core.domain import (
 from core.domain.funds import AccountFunds
 from core.ports.broker import BrokerSnapshot, EventSink, QuoteSink, quotes_one_by_one
 from core.ports.errors import AuthenticationFailed, BrokerError, ConnectionLost, InvalidInstrument, Timeout
+from core.ports.symbol_search import InstrumentMatch
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -110,6 +112,8 @@ class KiteBroker:
         self.token_expires_at: datetime | None = None
         self._expiry_warning: asyncio.TimerHandle | None = None
         self._polling = False
+        self._search = KiteSearch(self.account_id, self._fetch_instruments, config.instruments_cache_dir,
+                                  lambda: self._now().astimezone(IST).strftime("%Y-%m-%d"))
 
     # --- login -----------------------------------------------------------------------------------
 
@@ -147,6 +151,22 @@ class KiteBroker:
     def instruments(self) -> Sequence[Instrument]:
         """Return the watchlist instruments found in today's instruments list (empty before connect)."""
         return tuple(self._catalog[s][0] for s in self.config.symbols if s in self._catalog)
+
+    async def search_symbols(self, query: str, limit: int) -> list[InstrumentMatch]:
+        """Find instruments on NSE, BSE, NFO, MCX and CDS in today's lists (SymbolSearch; loaded once a day)."""
+        return await self._search.search(query, limit)
+
+    async def instrument_for(self, match: InstrumentMatch) -> Instrument:
+        """Return a found instrument (lot and tick from the list) and make it tradeable on this account."""
+        instrument, token = await self._search.entry_for(match)
+        self._catalog.setdefault(instrument.symbol, (instrument, token))
+        self._symbols_by_token.setdefault(token, instrument.symbol)
+        return instrument
+
+    async def _fetch_instruments(self, exchange: str) -> list[Mapping[str, Any]]:
+        if self._kite is None:
+            raise ConnectionLost(f"Kite account {self.account_id} is not logged in; log in, then search again.")
+        return list(await self._rest(self._kite.instruments, exchange, halting=False))
 
     def find_instrument(self, symbol: str) -> Instrument | None:
         found = self._catalog.get(symbol)

@@ -12,7 +12,8 @@ from core.adapters.kite.parsing import instrument_from_row
 from core.domain import Instrument
 
 log = logging.getLogger(__name__)
-KEEP = ("instrument_token", "tradingsymbol", "name", "tick_size", "lot_size", "instrument_type", "segment", "exchange")
+KEEP = ("instrument_token", "tradingsymbol", "name", "tick_size", "lot_size", "instrument_type", "segment", "exchange",
+        "expiry", "strike")
 
 
 def catalog_of(rows: Iterable[Mapping[str, Any]]) -> dict[str, tuple[Instrument, int]]:
@@ -45,6 +46,7 @@ class InstrumentsFile:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(json.dumps([{k: r.get(k) for k in KEEP} for r in rows]), encoding="utf-8")
+            self.path.write_text(json.dumps([{k: r.get(k) for k in KEEP} for r in rows], default=str),
+                                 encoding="utf-8")
         except OSError as exc:
             log.warning("Could not cache Kite instruments in %s: %s", self.path, exc)

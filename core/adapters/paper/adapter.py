@@ -18,6 +18,7 @@ from core.adapters.paper.instruments import DEFAULT_INSTRUMENTS, START_PRICES
 from core.adapters.paper.market import Market
 from core.adapters.paper.matching import ChangeRefused, Execution, MatchingEngine, Outcome, PaperOrder
 from core.adapters.paper.report_queue import ReportQueue
+from core.adapters.paper.search import InstrumentSearch
 from core.adapters.paper.state_file import PaperState
 from core.adapters.paper.state_store import PaperStore
 from core.adapters.state_json import unwritable
@@ -53,6 +54,7 @@ from core.ports.broker import (
 )
 from core.ports.clock import Clock
 from core.ports.errors import ConnectionLost, InvalidInstrument
+from core.ports.symbol_search import InstrumentMatch
 
 _log = logging.getLogger(__name__)
 FILL_RETENTION = timedelta(days=7)
@@ -134,6 +136,7 @@ class PaperBroker:
             self._trading_day = state.trading_day
         self._market = Market(listed, prices, config.seed, closes=closes, source=self.account_id)
         self._subscribed: set[str] = set()
+        self._search = InstrumentSearch(self.account_id, listed)
         self._connected = False
         self._task: asyncio.Task[None] | None = None
         try:
@@ -144,6 +147,14 @@ class PaperBroker:
     def instruments(self) -> Sequence[Instrument]:
         """Return the instruments this paper account trades."""
         return tuple(self._instruments.values())
+
+    async def search_symbols(self, query: str, limit: int) -> list[InstrumentMatch]:
+        """Find this paper account's instruments by symbol or name (SymbolSearch)."""
+        return await self._search.search(query, limit)
+
+    async def instrument_for(self, match: InstrumentMatch) -> Instrument:
+        """Return the listed instrument a search found (SymbolSearch)."""
+        return self._search.instrument_for(match)
 
     @property
     def is_connected(self) -> bool:

@@ -58,6 +58,19 @@ OPENAPI: dict[str, Any] = {
     "paths": {
         "/v1/health": {"get": {"security": [], "responses": {"200": {"description": "status and version"}}}},
         "/v1/instruments": {"get": {"responses": {"200": {"description": "tradable instruments"}}}},
+        "/v1/accounts": {"get": {"responses": {"200": {"description": "accounts: account, broker, currency (the "
+                                                                     "only cash currency, null when several), "
+                                                                     "currencies, connection, trading, reason"}}}},
+        "/v1/instruments/search": {"get": {
+            "parameters": [{"name": "q", "in": "query", "required": True,
+                            "description": "symbol or name prefix; further words narrow (e.g. 'ES 2027', "
+                                           "'AAPL C 200', 'NIFTY FUT')"},
+                           {"name": "limit", "in": "query", "required": False,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}}],
+            "responses": {"200": {"description": "matches (account, symbol, name, venue, currency, asset_class, "
+                                                 "type, root, expiry, right, strike, contract_id, tick_size, lot_size, "
+                                                 "multiplier) best first, notes on accounts skipped, message"},
+                          **_errors(400, 401)}}},
         "/v1/quotes": {"get": {"parameters": [{"name": "symbol", "in": "query", "required": True}],
                                "responses": {"200": {"description": "bid, ask, last, time"}, **_errors(400)}}},
         "/v1/orders/preview": {"post": {

@@ -15,6 +15,9 @@ CSV_HEADER = ("instrument_token", "exchange_token", "tradingsymbol", "name", "la
               "tick_size", "lot_size", "instrument_type", "segment", "exchange")
 
 
+_ASSET = {"FUT": AssetClass.FUTURE, "CE": AssetClass.OPTION, "PE": AssetClass.OPTION}
+
+
 @dataclass(frozen=True, slots=True)
 class Listing:
     token: int
@@ -27,6 +30,10 @@ class Listing:
     index: bool = False
     freeze: int = 0
     """The exchange's freeze quantity (0: none); Kite refuses a larger order with InputException."""
+    kind: str = "EQ"
+    """instrument_type: EQ, FUT, CE or PE."""
+    expiry: str = ""
+    strike: Decimal = Decimal(0)
 
     @property
     def key(self) -> str:
@@ -36,11 +43,20 @@ class Listing:
     def segment_code(self) -> int:
         return self.token & 0xFF
 
+    @property
+    def segment(self) -> str:
+        """The CSV's segment column: INDICES, NSE, NFO-FUT, NFO-OPT, MCX-FUT..."""
+        if self.index:
+            return "INDICES"
+        if self.kind == "EQ":
+            return self.exchange
+        return f"{self.exchange}-{'FUT' if self.kind == 'FUT' else 'OPT'}"
+
     def instrument(self) -> Instrument:
+        asset = AssetClass.INDEX if self.index else _ASSET.get(self.kind, AssetClass.STOCK)
         return Instrument(
             symbol=self.tradingsymbol, venue=self.exchange, currency="INR", tick_size=self.tick,
-            lot_size=Decimal(self.lot), asset_class=AssetClass.INDEX if self.index else AssetClass.STOCK,
-            name=self.name,
+            lot_size=Decimal(self.lot), asset_class=asset, name=self.name,
         )
 
 
@@ -58,9 +74,7 @@ def instruments_csv(listings: tuple[Listing, ...], prices: dict[str, Decimal]) -
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     for item in listings:
-        segment = "INDICES" if item.index else item.exchange
-        kind = "EQ"
         writer.writerow((item.token, item.token >> 8, item.tradingsymbol, item.name,
-                         prices.get(item.tradingsymbol, Decimal(0)), "", 0, item.tick,
-                         0 if item.index else item.lot, kind, segment, item.exchange))
+                         prices.get(item.tradingsymbol, Decimal(0)), item.expiry, item.strike, item.tick,
+                         0 if item.index else item.lot, item.kind, item.segment, item.exchange))
     return out.getvalue()

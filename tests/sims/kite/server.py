@@ -63,6 +63,8 @@ class KiteSimulator:
         self.redirect_url = redirect_url
         self.tick_interval_s = tick_interval_s
         self.exchange = KiteExchange(listings)
+        self.catalog_only: tuple[Listing, ...] = ()
+        """Rows /instruments lists beyond the traded listings (tests/sims/kite/catalog.py)."""
         self.orders_per_second = orders_per_second
         self.access_tokens: set[str] = set()
         self.request_tokens: set[str] = set()
@@ -355,7 +357,8 @@ class KiteSimulator:
 
     async def _instruments(self, request: web.Request) -> web.Response:
         exchange = request.match_info.get("exchange")
-        listings = tuple(i for i in self.exchange.listings.values() if exchange is None or i.exchange == exchange)
+        listings = tuple(i for i in (*self.exchange.listings.values(), *self.catalog_only)
+                         if exchange is None or i.exchange == exchange)
         prices = {s: self.exchange.market.quote(s).last or Decimal(0) for s in self.exchange.listings}
         return web.Response(text=instruments_csv(listings, prices), content_type="text/csv")
 

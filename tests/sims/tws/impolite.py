@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from tests.sims.tws.market import SimMarket
 from tests.sims.tws.orders import OrderBook
+from tests.sims.tws.symbols import DELISTED, descriptions, symbol_samples
 
 if TYPE_CHECKING:
     from tests.sims.tws.accounts import AccountView
@@ -103,17 +104,9 @@ class ImpoliteRequests:
         conn.send(conn.encoder.error(int(f[1]), 10189, NO_TICK_BY_TICK))
 
     def _req_matching_symbols(self, conn: ClientConnection, f: list[str]) -> None:
-        """Answer symbol search (79) from the listings whose symbol or name starts with the pattern (at most 16)."""
-        req_id, pattern = int(f[1]), f[2].strip().upper()
-        found = [lst for lst in self.market.listings.values()
-                 if pattern and (lst.symbol.upper().startswith(pattern) or lst.long_name.upper().startswith(pattern))]
-        fields: list[object] = [79, req_id, len(found[:16])]
-        for listing in found[:16]:
-            fields += [listing.con_id, listing.symbol, listing.sec_type, listing.primary_exchange or listing.exchange,
-                       listing.currency, 0]
-            if self.server_version >= 176:
-                fields += [listing.long_name, ""]
-        conn.send(fields)  # type: ignore[arg-type]
+        """Answer symbol search (79): see tests/sims/tws/symbols.py (delisted rows included, no details)."""
+        rows = descriptions(self.market.listings.values()) + list(DELISTED)
+        conn.send(symbol_samples(int(f[1]), f[2], rows, self.server_version))  # type: ignore[arg-type]
 
     def _req_all_open_orders(self, conn: ClientConnection, f: list[str]) -> None:
         """Every working order of every client (reqAllOpenOrders), then openOrderEnd."""
