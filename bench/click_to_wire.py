@@ -19,6 +19,13 @@ paper, one at a time (each session.submit waits for the previous one's acknowled
 pipelined, IN_FLIGHT orders on their way at once as a strategy or a basket sends them; those share
 journal commits and paper-log flushes (core/services/group_commit.py, paper/report_queue.py); and
 the time a cancel-all takes to cancel every order the runs left resting on the paper account.
+
+The durable journal commit (one SQLite transaction at synchronous=FULL: a WAL append and its flush) is
+the floor of a click. Each click run reports it (journal_commit_p50/p99_ms, timed around
+SqliteJournal.record_orders, per order), beside a bare append + fdatasync of a file in the same data
+directory (bare_fdatasync_p50/p99_ms, FSYNC_PROBES of them, half just before and half just after the
+run), and the rest of the path without it: click_to_wire_minus_commit (IB) and click_to_ack_minus_commit
+(paper), order by order.
 """
 
 from __future__ import annotations
@@ -38,6 +45,8 @@ from bench.common import cpu_seconds, emit, host_speed_ms, machine, ms, now, pea
 ORDERS = 1_000
 IB_CLICKS_PER_S = 30
 """Under TWS's pacing limit of 50 messages a second (ib_async's throttle: 45, shared with market-data requests)."""
+FSYNC_PROBES = 200
+"""Bare append + fdatasync probes per click run (half before it, half after): the disk's own flush time."""
 THROUGHPUT_ORDERS = 2_000
 IN_FLIGHT = 64
 """Orders on their way at once in the pipelined sustained run (a strategy or basket that does not wait)."""
@@ -85,6 +94,57 @@ class SocketStamps:
                 at[found.group(1).decode("ascii")] = done
 
         Connection.sendMsg = stamped  # type: ignore[method-assign]
+
+
+class CommitTimes:
+    """Time every durable journal commit (SqliteJournal.record_orders: one transaction, one flush), by order."""
+
+    def __init__(self) -> None:
+        self.of: dict[str, float] = {}
+
+    def install(self) -> None:
+        from core.storage.journal import SqliteJournal
+
+        record = SqliteJournal.record_orders
+        of = self.of
+
+        def timed(journal: Any, orders: Any, *args: Any, **kwargs: Any) -> None:
+            start = now()
+            record(journal, orders, *args, **kwargs)
+            took = now() - start
+            for order in orders:
+                of[str(order.client_order_id)] = took
+
+        SqliteJournal.record_orders = timed  # type: ignore[method-assign]
+
+
+def bare_fdatasync(directory: Path, count: int) -> list[float]:
+    """Append a record of an order's size to a file and fdatasync it, count times; return each one's seconds."""
+    path = directory / "fdatasync-probe.bin"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    record = b"x" * 600
+    times = []
+    try:
+        for _ in range(count):
+            start = now()
+            os.write(fd, record)
+            os.fdatasync(fd)
+            times.append(now() - start)
+    finally:
+        os.close(fd)
+        path.unlink()
+    return times
+
+
+def _commit_figures(coids: list[str], commits: CommitTimes, bare: list[float], path: dict[str, float],
+                    name: str) -> dict[str, Any]:
+    """The commit of each order, the bare flush, and `name`_minus_commit: the path's own time, order by order."""
+    took = [commits.of[c] for c in coids if c in commits.of]
+    rest = [path[c] - commits.of[c] for c in coids if c in commits.of and c in path]
+    return {"journal_commit_p50_ms": ms(percentile(took, 0.5)), "journal_commit_p99_ms": ms(percentile(took, 0.99)),
+            "bare_fdatasync_p50_ms": ms(percentile(bare, 0.5)), "bare_fdatasync_p99_ms": ms(percentile(bare, 0.99)),
+            f"{name}_minus_commit_p50_ms": ms(percentile(rest, 0.5)),
+            f"{name}_minus_commit_p99_ms": ms(percentile(rest, 0.99))}
 
 
 def _sim_realtime(pid: int) -> str | None:
@@ -271,6 +331,8 @@ def run(orders: int, throughput_orders: int) -> list[dict[str, Any]]:
         watcher = AckWatcher()
         socket = SocketStamps()
         socket.install()
+        commits = CommitTimes()
+        commits.install()
         unwatch = session.bus.subscribe(OrderUpdated, watcher.on_order_updated)
         try:
             for account in ("PAPER-1", "IB-7"):
@@ -291,6 +353,7 @@ def run(orders: int, throughput_orders: int) -> list[dict[str, Any]]:
                         records.append({"bench": "click_to_wire", "variant": "ticket->ib", "sim_priority": "realtime",
                                         "skipped": refusal})
                         continue
+                bare = bare_fdatasync(data_dir, FSYNC_PROBES // 2)
                 cpu0 = cpu_seconds()
                 start = now()
                 pace = IB_CLICKS_PER_S if figure == "wire" else None
@@ -299,6 +362,7 @@ def run(orders: int, throughput_orders: int) -> list[dict[str, Any]]:
                 refusals = watcher.refused[refused_before:]
                 elapsed = now() - start
                 cpu = cpu_seconds() - cpu0
+                bare += bare_fdatasync(data_dir, FSYNC_PROBES - FSYNC_PROBES // 2)
                 acks = [watcher.acks[c] - watcher.clicks[c] for c in coids]
                 record: dict[str, Any] = {
                     "bench": "click_to_wire", "variant": f"ticket->{account.split('-')[0].lower()}",
@@ -311,6 +375,9 @@ def run(orders: int, throughput_orders: int) -> list[dict[str, Any]]:
                 }
                 if refusals:  # the figures above are then not of orders that reached the broker: say why
                     record["first_refusal"] = refusals[0]
+                if figure == "ack":
+                    record.update(_commit_figures(
+                        coids, commits, bare, {c: watcher.acks[c] - watcher.clicks[c] for c in coids}, "click_to_ack"))
                 if figure == "wire":
                     stamps = _read_stamps(stamp_path)
                     ours = [socket.at[c] - watcher.clicks[c] for c in coids if c in socket.at]
@@ -322,6 +389,8 @@ def run(orders: int, throughput_orders: int) -> list[dict[str, Any]]:
                                    "wire_stamps": len(wires),
                                    "click_to_socket_p50_ms": ms(percentile(ours, 0.5)),
                                    "click_to_socket_p99_ms": ms(percentile(ours, 0.99))})
+                    wire = {c: stamps[c] - watcher.clicks[c] for c in coids if c in stamps}
+                    record.update(_commit_figures(coids, commits, bare, wire, "click_to_wire"))
                 records.append(record)
             unwatch()  # the sustained runs pair no clicks: the bench's own watcher is not part of their cost
             bid = session.quotes.latest("MSFT").bid  # one base price for both runs: their orders never repeat

@@ -61,6 +61,7 @@ from core.domain import (
     Side,
     StrategyId,
 )
+from core.domain.protection import HeldChild
 from core.ports.broker import BrokerOrderState
 from core.ports.journal import IntakeKey
 from core.services.bus import EventBus
@@ -125,10 +126,11 @@ def die() -> None:
 
 
 class DyingJournal(SqliteJournal):
-    def record_orders(self, orders: Sequence[Order], keys: Mapping[ClientOrderId, IntakeKey] | None = None) -> None:
+    def record_orders(self, orders: Sequence[Order], keys: Mapping[ClientOrderId, IntakeKey] | None = None,
+                      held: Sequence[HeldChild] = ()) -> None:
         if Armed.at("submit_before_commit"):
             die()
-        super().record_orders(orders, keys)
+        super().record_orders(orders, keys, held)
         if Armed.at("submit_after_commit"):
             die()
 

@@ -34,16 +34,17 @@ from core.storage.outbox import OutboxError
 from core.storage.paths import DataDirError, data_paths
 from core.storage.secrets import SecretStore
 from core.storage.settings import MAX_PORT, SettingsError, SettingsStore
+from core.storage.watchlists import WATCHLISTS_FILE, WatchlistStore
 from gui.brokers.account_setup import AccountsSetup
 from gui.brokers.libraries import broker_library_rows
 from gui.brokers.paper import DEFAULT_PROFILE, PROFILES, default_accounts
 from gui.brokers.runtime import AdapterExtras
+from gui.controllers.chart import ChartDocks
 from gui.controllers.history import HistoryController
 from gui.controllers.mail import MailSetup
 from gui.controllers.secrets import AskVault, SecretsSetup, ask_with_dialog
 from gui.controllers.strategies import StrategySetup
 from gui.controllers.symbol_search import SymbolSearchController
-from gui.dialogs.about import AboutDialog
 from gui.install.bundle import resources_dir
 from gui.startup_config import load_startup_config
 from gui.widgets.main_window import MainWindow
@@ -54,6 +55,7 @@ STRATEGY_API_FILE = "strategy_api.sqlite"
 STARTUP_ERRORS = (DataDirError, SettingsError, JournalError, IdempotencyError, OutboxError, AccountStateError)
 """What a start refuses with a message naming the file (and field) and exit 2: never a traceback."""
 FREEZE_AFTER_MS = 2000
+AFTER_FIRST_PAINT_AT_THE_LATEST_MS = 1000
 
 
 def create_main_window(
@@ -84,7 +86,7 @@ def create_main_window(
         bus = EventBus()
         session = TradingSession(bus, journal, risk=config.risk)
         secrets = SecretStore()
-        secrets_setup = SecretsSetup(secrets, paths.root, ask_vault)
+        secrets_setup = SecretsSetup(secrets, paths.root)
         mail = MailSetup(settings, paths.root, bus, session.portfolio, secrets)
         opened.append(mail.outbox.close)
         extras = AdapterExtras(secrets, mail, paths.root / "cache")
@@ -103,10 +105,10 @@ def create_main_window(
         for close in reversed(opened):  # a refused start leaves no lock held and no file open
             close()
         raise
-    window = MainWindow(session, settings)
+    window = MainWindow(session, settings, watchlists=WatchlistStore(paths.root / WATCHLISTS_FILE))
     mail.notifications.funds_of = session.funds.all_latest  # per-account funds totals in the daily summary
-    window.add_tool_action("About", "action.about", "Ctrl+Shift+A",
-                           lambda: AboutDialog(window, broker_library_rows()).open())
+    mail.notifications.held_of = session.protection.children  # held stops/targets in the daily summary
+    window.add_tool_action("About", "action.about", "Ctrl+Shift+A", lambda: _about(window))
     window.add_tool_action("E-mail settings…", "action.emailSettings", "Ctrl+Shift+E",
                            lambda: mail.open_settings_dialog(window))
     window.shutdown_hooks.append(mail.close)
@@ -115,32 +117,66 @@ def create_main_window(
     window.add_tool_action("Connect account…", "action.connections", "Ctrl+Shift+N", connections.open_dialog)
     SymbolSearchController.install(window, settings, FoundInstruments(paths.root / FOUND_INSTRUMENTS))
     window.keep_alive.append(HistoryController.install(window, lambda: open_history(paths.journal)))
+    window.keep_alive.append(ChartDocks.install(window, paths.root / "cache" / "bars", AfterFirstPaint))
     session.restore()
     strategy = StrategySetup(window, session, settings, intake, secrets, config.strategies, config.api_port)
     window.keep_alive += [strategy, secrets_setup]
     secrets_setup.on_ready.append(strategy.secrets_ready)
-    secrets_setup.show_banner(window, bus)
     window.shutdown_hooks.append(strategy.stop)
-    QTimer.singleShot(0, window, mail.start)
-    AfterFirstPaint(window, lambda: strategy.start_soon(serve=connect))  # the API loads aiohttp: 0.3 s
-    if connect:
-        window.connect_all()
+    shut: list[bool] = []
+
+    async def note_shutdown() -> None:
+        shut.append(True)
+
+    window.shutdown_hooks.insert(0, note_shutdown)
+
+    def after_first_paint() -> None:
+        if shut:  # the window was shut before it was ever painted: nothing to start
+            return
+        # Probing for an OS keyring imports every keyring backend (Secret Service: D-Bus, cryptography) and
+        # the API loads aiohttp: the first screen waits for neither. Whatever may read a secret (the mailer,
+        # the accounts' connects, the API) starts only once the backend is settled, as before.
+        secrets_setup.settle(ask_vault)
+        secrets_setup.show_banner(window, bus)
+        strategy.secrets_ready()  # its tokens, from the keyring just settled
+        mail.start()
+        if connect:
+            window.connect_all()
+        strategy.start_soon(serve=connect)
+
+    AfterFirstPaint(window, after_first_paint)
     return window
 
 
+def _about(window: QWidget) -> None:
+    from gui.dialogs.about import AboutDialog  # imports platform and importlib.metadata: when first opened
+
+    AboutDialog(window, broker_library_rows()).open()
+
+
 class AfterFirstPaint(QObject):
-    """Call `then` once, in the turn after the window's first paint: work the first screen need not wait for."""
+    """Call `then` once, in the turn after the window's first paint: work the first screen need not wait for.
+
+    A window that is never painted (started minimized, on a platform that then paints nothing) still gets
+    `then` after AFTER_FIRST_PAINT_AT_THE_LATEST_MS.
+    """
 
     def __init__(self, window: QWidget, then: Callable[[], object]) -> None:
         super().__init__(window)
-        self._then = then
+        self._then: Callable[[], object] | None = then
         window.installEventFilter(self)
+        QTimer.singleShot(AFTER_FIRST_PAINT_AT_THE_LATEST_MS, self, self._run)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint:
             watched.removeEventFilter(self)
-            QTimer.singleShot(0, self, self._then)
+            QTimer.singleShot(0, self, self._run)
         return False
+
+    def _run(self) -> None:
+        then, self._then = self._then, None
+        if then is not None:
+            then()
 
 
 def freeze_startup_heap() -> None:

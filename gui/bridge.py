@@ -14,6 +14,7 @@ from core.domain import (
     ReconciliationRequired,
     TradingStateChanged,
 )
+from core.domain.market_data_error import MarketDataError
 from core.services.bus import EventBus
 from core.services.log_redaction import SECRETS
 from core.services.portfolio import Portfolio
@@ -38,7 +39,8 @@ class CoreBridge(QObject):
         connection_changed(AccountId, ConnectionState, str message);
         trading_state_changed(AccountId or None for every account, TradingState, str reason);
         log_message(str level, str text); reconciliation_required(AccountId, list[str] differences);
-        broker_pnl(AccountId, BrokerPnl for the whole account).
+        broker_pnl(AccountId, BrokerPnl for the whole account);
+        market_data_error(MarketDataError): a feed cannot quote a symbol (shown on its watchlist row).
     """
 
     connection_changed = Signal(object, object, str)
@@ -46,6 +48,7 @@ class CoreBridge(QObject):
     log_message = Signal(str, str)
     reconciliation_required = Signal(object, list)
     broker_pnl = Signal(object, object)
+    market_data_error = Signal(object)
 
     def __init__(
         self, bus: EventBus, quotes: QuoteCache, portfolio: Portfolio, parent: QObject | None = None, fps: int = 30
@@ -61,7 +64,8 @@ class CoreBridge(QObject):
         for model in (self.quotes, self.positions, self.working_orders, self.orders, self.fills):
             self.flusher.register(model)
         self.feed = FrameFeed(bus, quotes, portfolio, self.flusher)
-        self.feed.watch_quotes(None, self.quotes.show_quotes, paint_with=self.quotes)
+        self.quote_watch = self.feed.watch_quotes(None, self.quotes.show_quotes, paint_with=self.quotes)
+        """The watchlist's rows that show each symbol's first feed (gui/controllers/watchlists.py narrows it)."""
         self.feed.watch_positions(self.positions.show_positions, paint_with=self.positions)
         self.feed.watch_orders(self.working_orders.show_orders, paint_with=self.working_orders)
         self.feed.watch_orders(self.orders.show_orders, paint_with=self.orders)
@@ -73,6 +77,7 @@ class CoreBridge(QObject):
             bus.subscribe(LogMessage, self._on_log_message),
             bus.subscribe(ReconciliationRequired, self._on_reconciliation_required),
             bus.subscribe(BrokerPnl, self._on_broker_pnl),
+            bus.subscribe(MarketDataError, self._on_market_data_error),
         ]
 
     def detach(self) -> None:
@@ -83,8 +88,12 @@ class CoreBridge(QObject):
 
     def bid_ask(self, symbol: str) -> tuple[Decimal | None, Decimal | None]:
         """Return the newest bid and ask of the market the watchlist shows for symbol."""
-        quote = self._cache.latest(symbol, self._cache.first_feed(symbol))
+        feed = self.quotes.chosen_feed(symbol) or self._cache.first_feed(symbol)
+        quote = None if feed is None else self._cache.quote_of(symbol, feed)
         return (quote.bid, quote.ask) if quote is not None else (None, None)
+
+    def _on_market_data_error(self, event: MarketDataError) -> None:
+        self.market_data_error.emit(event)
 
     def _on_connection_changed(self, event: ConnectionChanged) -> None:
         self.connection_changed.emit(event.account_id, event.state, event.message)

@@ -24,6 +24,7 @@ from core.domain import AccountId, ClientOrderId, Fill, Order, Position, Quote, 
 from core.domain.bars import Bar
 from core.domain.depth import DepthBook
 from core.domain.events import FillRecorded, FillsRestored, OrderUpdated, PositionUpdated
+from core.domain.tape import TradePrint
 from core.services.bus import EventBus
 from core.services.conflation import Conflated
 from core.services.portfolio import Portfolio
@@ -186,6 +187,23 @@ class DepthWatch(FeedWatch[str, DepthBook]):
             self._put(book.symbol, book)
 
 
+class TradeWatch(FeedWatch[int, TradePrint]):
+    """Every trade print of some symbols from one feed, keyed by arrival (none is conflated away: a tape)."""
+
+    def __init__(self, symbols: Iterable[str], feed: str, on_frame: Callable[[Mapping[int, TradePrint]], None],
+                 release: Callable[[FeedWatch[int, TradePrint]], None]) -> None:
+        super().__init__(on_frame, release)
+        self.symbols = frozenset(symbols)
+        self.feed = feed
+        self._seq = 0
+
+    def offer(self, trade: TradePrint) -> None:
+        """Keep trade for the next frame if it is one this watch wants."""
+        if trade.source == self.feed and trade.symbol in self.symbols:
+            self._seq += 1
+            self._put(self._seq, trade)
+
+
 class BarWatch(FeedWatch[datetime, Bar]):
     """Bars of one symbol and interval from one feed, by start time."""
 
@@ -222,6 +240,7 @@ class FrameFeed:
         self._fills: list[AccountWatch[FillKey, Fill]] = []
         self._depth: list[DepthWatch] = []
         self._bars: list[BarWatch] = []
+        self._trades: list[TradeWatch] = []
         self._unsubscribe = [
             bus.subscribe(OrderUpdated, self._on_order_updated),
             bus.subscribe(PositionUpdated, self._on_position_updated),
@@ -229,6 +248,7 @@ class FrameFeed:
             bus.subscribe(FillsRestored, self._on_fills_restored),
             bus.subscribe(DepthBook, self._on_depth),
             bus.subscribe(Bar, self._on_bar),
+            bus.subscribe(TradePrint, self._on_trade),
         ]
 
     def watch_quotes(
@@ -296,11 +316,27 @@ class FrameFeed:
     ) -> DepthWatch:
         """Call on_frame once per frame with the newest book of each watched symbol from feed that changed.
 
-        Books are the DepthBook events a depth producer publishes on the bus. No adapter publishes
-        them yet (the ladder's issue adds the producers), so until then this never calls on_frame.
+        Books are the DepthBook events a depth producer publishes on the bus: an adapter with the DepthFeed
+        capability (core/ports/depth_feed.py) once asked with subscribe_depth (the ladder does).
         """
         watch = DepthWatch(symbols, feed, on_frame, self._release)
         self._depth.append(watch)
+        return self._start(watch, paint_with)
+
+    def watch_trades(
+        self,
+        symbols: Iterable[str],
+        on_frame: Callable[[Mapping[int, TradePrint]], None],
+        *,
+        feed: str,
+        paint_with: Flushable | None = None,
+    ) -> TradeWatch:
+        """Call on_frame once per frame with every trade print of symbols from feed since the last (by arrival).
+
+        Prints are the TradePrint events a TimeAndSales producer publishes (core/ports/time_and_sales.py).
+        """
+        watch = TradeWatch(symbols, feed, on_frame, self._release)
+        self._trades.append(watch)
         return self._start(watch, paint_with)
 
     def watch_bars(
@@ -336,7 +372,8 @@ class FrameFeed:
 
     def _release(self, watch: FeedWatch[K, V]) -> None:
         self._flusher.unregister(watch)
-        for watches in (self._watches, self._orders, self._positions, self._fills, self._depth, self._bars):
+        for watches in (self._watches, self._orders, self._positions, self._fills, self._depth, self._bars,
+                        self._trades):
             if watch in watches:
                 watches.remove(watch)  # type: ignore[arg-type]
 
@@ -363,6 +400,10 @@ class FrameFeed:
     def _on_depth(self, book: DepthBook) -> None:
         for watch in self._depth:
             watch.offer(book)
+
+    def _on_trade(self, trade: TradePrint) -> None:
+        for watch in self._trades:
+            watch.offer(trade)
 
     def _on_bar(self, bar: Bar) -> None:
         for watch in self._bars:

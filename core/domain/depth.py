@@ -23,9 +23,12 @@ class DepthBook(StampedEvent):
 
     Published on the bus by a depth producer (the whole book each time, never a delta), conflated
     per frame for views by the GUI's frame feed. Bids best (highest) first, asks best (lowest) first.
+    `note`, when set, says why the feed has no depth for symbol now (the broker refused or stopped it):
+    the sides are empty then and a view shows top of book only, with the note.
     """
 
     symbol: str
     source: str
     bids: tuple[BookLevel, ...] = ()
     asks: tuple[BookLevel, ...] = ()
+    note: str = ""

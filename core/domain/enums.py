@@ -77,7 +77,7 @@ _WORKING = frozenset(
 
 
 class OrderOrigin(StrEnum):
-    """Who asked for an order. CLOSE and FLATTEN orders are reduce-only: risk never lets one take a
+    """Who asked for an order. CLOSE, FLATTEN and PROTECTIVE orders are reduce-only: risk never lets one take a
     position through zero (see core.services.risk), and they may go out while an account is REDUCING
     or HALTED after an explicit, audited confirm."""
 
@@ -85,10 +85,12 @@ class OrderOrigin(StrEnum):
     FLATTEN = "FLATTEN"
     STRATEGY = "STRATEGY"
     CLOSE = "CLOSE"
+    PROTECTIVE = "PROTECTIVE"
+    """A stop-loss or take-profit child that TradeTerm held and sent when its trigger was touched."""
 
     @property
     def reduce_only(self) -> bool:
-        return self in (OrderOrigin.CLOSE, OrderOrigin.FLATTEN)
+        return self in (OrderOrigin.CLOSE, OrderOrigin.FLATTEN, OrderOrigin.PROTECTIVE)
 
 
 class AssetClass(StrEnum):

@@ -104,30 +104,43 @@ def _from_value(value: Decimal, text: str | None, field: str, signed: bool) -> D
         raise NumberError(field, f"{_shown(str(value))} is not a number. {HOW_TO_TYPE}")
     if value.is_zero():
         return Decimal(0)
-    shown = _shown(text if text is not None else str(value))
     if value.is_signed() and not signed:
-        raise NumberError(field, f"{shown} is negative: enter a number greater than zero, without a sign.")
+        raise NumberError(field, f"{_value_shown(value, text)} is negative: enter a number greater than zero, "
+                                 "without a sign.")
     if value.adjusted() >= MAX_INTEGER_DIGITS:
-        raise NumberError(field, f"{shown} is not a number a trade can have: {_BOUNDS}.")
-    if _places(value) > MAX_FRACTION_DIGITS:
-        raise NumberError(field, f"{shown} has more than {MAX_FRACTION_DIGITS} digits after the decimal point: "
-                                 f"{_BOUNDS}.")
-    exponent = value.as_tuple().exponent
+        raise NumberError(field, f"{_value_shown(value, text)} is not a number a trade can have: {_BOUNDS}.")
+    _sign, digits, exponent = value.as_tuple()
     assert isinstance(exponent, int)
+    if exponent < -MAX_FRACTION_DIGITS and _fraction_digits(digits, exponent) > MAX_FRACTION_DIGITS:
+        raise NumberError(field, f"{_value_shown(value, text)} has more than {MAX_FRACTION_DIGITS} digits after the "
+                                 f"decimal point: {_BOUNDS}.")
     if exponent > 0:
         return value.quantize(_ONE)  # 1.5E+2 -> 150
     if exponent < -MAX_FRACTION_DIGITS:
         return value.quantize(_SMALLEST)  # 1.5 followed by a thousand zeros -> 1.5000000000
-    return value
+    return value  # every order's price and quantity come this way: no string is made for a number that passes
+
+
+def _value_shown(value: Decimal, text: str | None) -> str:
+    return _shown(text if text is not None else str(value))
 
 
 def _places(value: Decimal) -> int:
     """Return the digits after the point that matter (1.50 has 1), read from the digits and exponent."""
     _sign, digits, exponent = value.as_tuple()
     assert isinstance(exponent, int)
+    return _fraction_digits(digits, exponent)
+
+
+def _fraction_digits(digits: tuple[int, ...], exponent: int) -> int:
+    """Return the digits after the point that matter, from a Decimal's digits and exponent."""
     if exponent >= 0:
         return 0
-    trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    trailing_zeros = 0
+    for digit in reversed(digits):
+        if digit:
+            break
+        trailing_zeros += 1
     return max(0, -exponent - trailing_zeros)
 
 

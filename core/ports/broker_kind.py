@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Protocol, cast
 
 from core.domain import AccountId
@@ -96,6 +95,8 @@ class BrokerKind:
         """Return the installed version of the SDK's distribution, or None (no SDK, not installed, not bundled)."""
         if self.sdk_distribution is None:
             return None
+        from importlib import metadata  # imports the e-mail parser and csv: only the About box and self-check ask
+
         try:
             return metadata.version(self.sdk_distribution)
         except metadata.PackageNotFoundError:

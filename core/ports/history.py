@@ -19,7 +19,7 @@ T = TypeVar("T")
 PAGE_SIZE: Final = 200
 ORIGIN_LABELS: Final = {
     OrderOrigin.MANUAL: "ticket", OrderOrigin.CLOSE: "close position", OrderOrigin.FLATTEN: "flatten",
-    OrderOrigin.STRATEGY: "strategy",
+    OrderOrigin.STRATEGY: "strategy", OrderOrigin.PROTECTIVE: "protective (held)",
 }
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from core.domain import AccountId, ClientOrderId, Fill, Order, OrderEvent
+from core.domain.protection import HeldChild
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +64,22 @@ class Journal(Protocol):
         """Insert a new order with the events it has so far; commit."""
         ...
 
-    def record_orders(self, orders: Sequence[Order], keys: Mapping[ClientOrderId, IntakeKey] | None = None) -> None:
+    def record_orders(self, orders: Sequence[Order], keys: Mapping[ClientOrderId, IntakeKey] | None = None,
+                      held: Sequence[HeldChild] = ()) -> None:
         """Insert new orders with their events so far in one transaction (one disk flush); all or none.
 
         keys: the idempotency key of each order that came with one, committed in the same transaction;
-        a key already journaled raises DuplicateIntakeKey and records nothing.
+        a key already journaled raises DuplicateIntakeKey and records nothing. held: held children to
+        insert or update in the same transaction.
         """
+        ...
+
+    def record_held(self, children: Sequence[HeldChild]) -> None:
+        """Insert or update held children in one transaction."""
+        ...
+
+    def load_held(self) -> list[HeldChild]:
+        """Return every held child, oldest first."""
         ...
 
     def adopt_intake_keys(self, records: Sequence[IntakeRecord]) -> int:

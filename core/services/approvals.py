@@ -41,6 +41,7 @@ from core.services.order_preview import reference_price, what_if
 from core.services.risk.context import quote_price
 from core.services.session import OrderRefused, TradingSession
 from core.services.strategies import StrategyRegistry
+from core.services.strategy_bracket import submit_protected
 
 log = logging.getLogger(__name__)
 SWEEP_S = 0.5
@@ -186,7 +187,8 @@ class ApprovalQueue:
             request.account_id, request.symbol, request.side, request.quantity, request.order_type,
             request.limit_price, request.stop_price, request.tif, OrderOrigin.STRATEGY, signal.strategy_id,
         )
-        order = await self.session.submit(request, intake_key=intake_key)
+        order = await submit_protected(self.session, request, signal.stop_loss, signal.take_profit,
+                                       intake_key=intake_key)
         if signal.signal_price is None:
             quote = self.session.quotes.latest(order.symbol, order.account_id)
             signal = SignalInfo(signal.strategy_id, signal.signal_time, reference_price(order, lambda _: quote),
@@ -258,7 +260,8 @@ class ApprovalQueue:
         )
         pending.busy = True
         try:
-            replacement = await self.session.submit(request)
+            replacement = await submit_protected(self.session, request, pending.signal.stop_loss,
+                                                 pending.signal.take_profit)
         except OrderRefused as exc:
             pending.busy = False
             return self._refused(pending, actor, f"Edit refused: {exc}")

@@ -23,6 +23,7 @@ from core.domain import (
     TradingStateChanged,
 )
 from core.domain.funds import AccountFunds, FundsLine
+from core.domain.protection import HeldChild
 from core.ports.mailer import MailMessage, PendingNotification
 from core.ports.notifier import Notification, NotificationKind
 from core.services.portfolio import PnlTotals
@@ -178,13 +179,16 @@ def daily_summary_notification(
     totals: dict[AccountId, dict[str, PnlTotals]],
     cash: dict[AccountId, tuple[Money, ...]],
     funds: Mapping[AccountId, AccountFunds] | None = None,
+    held_children: Sequence[HeldChild] = (),
 ) -> Notification:
-    """Return the end-of-day summary: per account, its positions, P&L per currency, cash and funds totals."""
+    """Return the end-of-day summary: per account, its positions, P&L per currency, cash and funds totals, and
+    the stop-loss/take-profit orders TradeTerm holds for it."""
     funds = funds or {}
+    live = [c for c in held_children if c.state.is_live]
     header = (f"  {'Symbol':<10} {'Quantity':>10} {'Avg cost':>12} {'Last':>12} {'Unrealized':>14} "
               f"{'Realized':>12} {'Today':>12}")
     sections: list[str] = []
-    for account in sorted(set(positions) | set(totals) | set(cash) | set(funds)):
+    for account in sorted(set(positions) | set(totals) | set(cash) | set(funds) | {c.account_id for c in live}):
         held = sorted(positions.get(account, []), key=lambda p: p.symbol)
         lines = [f"Account {account}"]
         lines += [header, *(_position_line(p) for p in held)] if held else ["  No positions."]
@@ -196,6 +200,10 @@ def daily_summary_notification(
             lines.append("  Cash: " + ", ".join(str(m) for m in balances))
         if account in funds:
             lines += [_funds_line(line) for line in funds[account].lines]
+        lines += [f"  Held by TradeTerm (works only while TradeTerm runs and has prices): {c.symbol} "
+                  f"{c.leg.label} {c.trigger} for {c.quantity.normalize():f}"
+                  + ("" if c.quantity else " (waits for its entry's fill)")
+                  for c in live if c.account_id == account]
         sections.append("\n".join(lines))
     body = f"End-of-day summary for {day.isoformat()}.\n\n" + ("\n\n".join(sections) or "No accounts.")
     return Notification(NotificationKind.DAILY_SUMMARY, f"eod:{day.isoformat()}",

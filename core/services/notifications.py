@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -28,6 +28,7 @@ from core.domain import (
     TradingStateChanged,
 )
 from core.domain.funds import AccountFunds
+from core.domain.protection import HeldChild
 from core.ports.clock import Clock
 from core.ports.mailer import Mailer, MailError, Outbox
 from core.ports.notifier import Notification, NotificationKind
@@ -120,6 +121,8 @@ class NotificationService:
         self._portfolio = portfolio
         self.funds_of: Callable[[], Mapping[AccountId, AccountFunds]] = dict
         """Every account's funds as last read (the session's FundsService.all_latest): the summary's totals."""
+        self.held_of: Callable[[], Sequence[HeldChild]] = tuple
+        """The stop-loss/take-profit children TradeTerm holds, listed in the daily summary."""
         self._started_at = self._clock.now()
         self._buffer: list[Notification] = []
         self._persist_scheduled = False
@@ -216,7 +219,7 @@ class NotificationService:
         totals = {account: self._portfolio.totals(account) for account in positions}
         cash = {p: self._portfolio.cash(p) for p in positions}
         today = day or self._clock.now().astimezone().date()
-        self.notify(text.daily_summary_notification(today, positions, totals, cash, funds))
+        self.notify(text.daily_summary_notification(today, positions, totals, cash, funds, self.held_of()))
 
     def _persist(self) -> None:
         self._persist_scheduled = False

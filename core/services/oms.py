@@ -17,6 +17,7 @@ from core.domain import (
     OrderFilled,
     OrderUpdated,
 )
+from core.domain.protection import HeldChild
 from core.domain.transitions import can_transition
 from core.ports.journal import IntakeKey, Journal, JournalError
 from core.services.bus import EventBus
@@ -24,6 +25,9 @@ from core.services.group_commit import GroupCommit
 from core.services.working_orders import WorkingOrders
 
 log = logging.getLogger(__name__)
+
+_Intent = tuple[Order, IntakeKey | None, tuple[HeldChild, ...]]
+"""An order to journal, with its strategy's idempotency key and the held children written with it."""
 
 
 class OrderManager:
@@ -38,7 +42,7 @@ class OrderManager:
         self._journal = journal
         self._orders: dict[ClientOrderId, Order] = {}
         self._working = WorkingOrders()
-        self._intents: GroupCommit[tuple[Order, IntakeKey | None]] = GroupCommit(self._create_all)
+        self._intents: GroupCommit[_Intent] = GroupCommit(self._create_all)
         self._reports_due: asyncio.Handle | None = None
         bus.subscribe(OrderEvent, self.apply)
 
@@ -70,7 +74,8 @@ class OrderManager:
         self._journal.record_order(order)
         self._track(order)
 
-    async def create_durably(self, order: Order, *, alone: bool, intake_key: IntakeKey | None = None) -> None:
+    async def create_durably(self, order: Order, *, alone: bool, intake_key: IntakeKey | None = None,
+                             held: Sequence[HeldChild] = ()) -> None:
         """Journal a new order with its events so far, then track it; return once it is committed.
 
         alone: no other order is on its way, so it is committed at once. Otherwise every order created
@@ -79,16 +84,18 @@ class OrderManager:
         cannot be journaled it is taken out again and the error raised.
         intake_key: the strategy's idempotency key, committed in the order's own transaction; one that
         another order holds raises DuplicateIntakeKey and the order is not created.
+        held: held children (protective orders) written in the order's own transaction: a bracket's children
+        with its entry, or a child's TRIGGERED state with the order it sends.
         """
         if order.client_order_id in self._orders:
             raise ValueError(f"order {order.client_order_id} already exists")
         self._working.update(order)
-        await self._intents.add((order, intake_key), alone=alone)
+        await self._intents.add((order, intake_key, tuple(held)), alone=alone)
 
-    def _create_all(self, intents: Sequence[tuple[Order, IntakeKey | None]]) -> list[BaseException | None]:
-        orders = [order for order, _ in intents]
+    def _create_all(self, intents: Sequence[_Intent]) -> list[BaseException | None]:
+        orders = [order for order, _, _ in intents]
         try:
-            self._journal.record_orders(orders, _keys_of(intents))
+            self._journal.record_orders(orders, _keys_of(intents), _held_of(intents))
             outcomes: list[BaseException | None] = [None] * len(orders)
         except (JournalError, ValueError) as exc:
             outcomes = [exc] if len(orders) == 1 else [self._create_one(intent) for intent in intents]
@@ -99,10 +106,10 @@ class OrderManager:
                 self._working.discard(order.client_order_id)
         return outcomes
 
-    def _create_one(self, intent: tuple[Order, IntakeKey | None]) -> BaseException | None:
+    def _create_one(self, intent: _Intent) -> BaseException | None:
         """Journal one order of a batch that failed as a whole, so one bad order fails alone."""
         try:
-            self._journal.record_orders((intent[0],), _keys_of((intent,)))
+            self._journal.record_orders((intent[0],), _keys_of((intent,)), intent[2])
         except (JournalError, ValueError) as exc:
             return exc
         return None
@@ -204,6 +211,10 @@ class OrderManager:
             log.info("event for unknown order %s ignored: %s", event.client_order_id, type(event).__name__)
 
 
-def _keys_of(intents: Sequence[tuple[Order, IntakeKey | None]]) -> dict[ClientOrderId, IntakeKey] | None:
-    keys = {order.client_order_id: key for order, key in intents if key is not None}
+def _keys_of(intents: Sequence[_Intent]) -> dict[ClientOrderId, IntakeKey] | None:
+    keys = {order.client_order_id: key for order, key, _ in intents if key is not None}
     return keys or None
+
+
+def _held_of(intents: Sequence[_Intent]) -> tuple[HeldChild, ...]:
+    return tuple(child for _, _, held in intents for child in held)

@@ -23,6 +23,7 @@ from core.ports.clock import Clock
 from core.services.bus import EventBus
 from core.services.conflation import Conflated, ConflatedSources
 from core.services.daily_pnl import DailyPnlSums, DailySum
+from core.services.reference_feeds import ReferenceFeeds
 
 ZERO = Decimal(0)
 _NONE: Mapping[str, Position] = MappingProxyType({})
@@ -56,15 +57,17 @@ class Portfolio:
     once per drain (the grid once per frame, the daily-loss watch once per turn of the loop).
     """
 
-    def __init__(self, bus: EventBus, instruments: Mapping[str, Instrument], clock: Clock) -> None:
+    def __init__(self, bus: EventBus, instruments: Mapping[str, Instrument], clock: Clock,
+                 references: ReferenceFeeds | None = None) -> None:
         self._bus = bus
+        self._references = references if references is not None else ReferenceFeeds()
         self._instruments = instruments
         self._clock = clock
         self._positions: dict[tuple[AccountId, str], Position] = {}
         self._by_account: dict[AccountId, dict[str, Position]] = {}
         self._daily = DailyPnlSums()
         self._by_symbol: dict[str, list[Position]] = {}
-        self._last: dict[str, tuple[Decimal | None, Decimal | None]] = {}
+        self._last: dict[tuple[str, str], tuple[Decimal | None, Decimal | None]] = {}  # by (feed, symbol)
         self._fed: set[tuple[str, str]] = set()  # (account, symbol) pairs whose own feed quotes the symbol
         self._cash: dict[AccountId, tuple[Money, ...]] = {}
         self._marks: ConflatedSources[Position, Position] = ConflatedSources()
@@ -137,7 +140,7 @@ class Portfolio:
             if instrument is None:
                 return None
             position = Position(fill.account_id, instrument)
-            last, close = self._last.get(fill.symbol, (None, None))
+            last, close = self._mark_of(fill.account_id, fill.symbol)
             position.mark(last, close)
             self._positions[key] = position
             self._by_account.setdefault(fill.account_id, {})[fill.symbol] = position
@@ -146,15 +149,27 @@ class Portfolio:
         self._daily.touch(position)
         return position
 
+    def _mark_of(self, account: str, symbol: str) -> tuple[Decimal | None, Decimal | None]:
+        """Return the last and close a new position of account starts from: its own feed's, else its reference's."""
+        own = self._last.get((account, symbol))
+        if own is not None:
+            return own
+        reference = self._references.of(account)
+        return self._last.get((reference or "", symbol), (None, None))
+
     def _on_quotes(self, quotes: Sequence[Quote]) -> None:
-        """Mark each position with its own account's feed, or with any feed when its account has none."""
-        marks, fed, by_symbol = self._last, self._fed, self._by_symbol
+        """Mark each position with its own account's feed, or with the reference feed the trader chose for it.
+
+        Never with another account's feed silently: a position of an account without either stays unmarked
+        (a quote without a source, fed by hand or by a test, belongs to no account and marks any).
+        """
+        marks, fed, by_symbol, reference_of = self._last, self._fed, self._by_symbol, self._references.of
         touch, views = self._daily.touch, self._marks.views
         for quote in quotes:
             symbol, bid, ask, last, close, _, _, _, source, _ = quote  # one step for a tuple
             if last is None and bid is not None and ask is not None:
                 last = (bid + ask) / 2
-            marks[symbol] = (last, close)
+            marks[(source, symbol)] = (last, close)
             if source:
                 fed.add((source, symbol))
             positions = by_symbol.get(symbol)
@@ -162,7 +177,7 @@ class Portfolio:
                 continue
             for position in positions:
                 account = position.account_id  # an AccountId is a str: it compares with the feed's name as is
-                if account != source and (account, symbol) in fed:
+                if account != source and ((source and reference_of(account) != source) or (account, symbol) in fed):
                     continue
                 position.mark(last, close)
                 touch(position)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from core.domain import Quote
 from core.services.bus import EventBus
 from core.services.conflation import Conflated
+from core.services.reference_feeds import ReferenceFeeds
 
 ConflatedQuotes = Conflated[str, Quote]
 """The merged quote of every watched symbol that changed since the last drain, by symbol (see Conflated)."""
@@ -43,14 +44,20 @@ class QuoteCache:
     newest tick. Every reader gets merged quotes, never raw ticks.
 
     The choice of feed: two accounts may quote the same symbol (a paper account and a broker).
-    - `latest(symbol, account)`: the account's own feed, else the newest of any feed (what an order or
-      position of the account is checked against when its own feed has not quoted the symbol).
+    - `latest(symbol, account)`: the account's own feed, else the reference feed the trader chose for
+      it (`references`, for accounts without market data), else None: never silently another
+      account's market (an IB order is never priced or collared from the paper market). A quote
+      without a source (one fed by hand or by a test) belongs to no account and stands in for any.
+    - `latest(symbol)` (no account): the newest of any feed, for figures that belong to no account.
+    - `quote_of(symbol, feed)`: that feed only.
     - `conflate(wake, feed=account)`: that feed only.
     - `conflate(wake)` (no feed): each symbol from the first feed that quoted it (`first_feed`), so a
       watchlist row shows one market, not two interleaved.
     """
 
-    def __init__(self, bus: EventBus) -> None:
+    def __init__(self, bus: EventBus, references: ReferenceFeeds | None = None) -> None:
+        self.references = references if references is not None else ReferenceFeeds()
+        """The reference feed chosen for each account without market data of its own."""
         self._slots: dict[tuple[str, str], _Slot] = {}
         self._any: dict[str, Quote] = {}
         self._first: dict[str, str] = {}
@@ -61,12 +68,24 @@ class QuoteCache:
         bus.subscribe_quotes(self._on_quotes)
 
     def latest(self, symbol: str, account: str | None = None) -> Quote | None:
-        """Return the merged quote for symbol from account's feed if it has one, else from any feed."""
-        if account is not None:
-            own = self._slots.get((account, symbol))
-            if own is not None and own.quote is not None:
-                return own.quote
-        return self._any.get(symbol)
+        """Return symbol's merged quote on account's own feed, else on its chosen reference feed, else None.
+
+        Without an account: the newest quote of any feed. `Quote.source` says which feed it is.
+        """
+        if account is None:
+            return self._any.get(symbol)
+        own = self._slots.get((account, symbol))
+        if own is not None and own.quote is not None:
+            return own.quote
+        reference = self.references.of(account)
+        if reference is not None:
+            return self.quote_of(symbol, reference)
+        return self.quote_of(symbol, "")
+
+    def quote_of(self, symbol: str, feed: str) -> Quote | None:
+        """Return symbol's merged quote on exactly this feed, or None before its first quote there."""
+        slot = self._slots.get((feed, symbol))
+        return None if slot is None else slot.quote
 
     def first_feed(self, symbol: str) -> str | None:
         """Return the feed that quoted symbol first (what `conflate` without a feed shows), or None."""
@@ -87,12 +106,17 @@ class QuoteCache:
 
     def reconflate(self, view: ConflatedQuotes, *, symbols: Iterable[str] | None = None,
                    feed: str | None = None) -> None:
-        """Change what view asked for (values already waiting in it stay)."""
+        """Change what view asked for; values already waiting in it stay if it still asks for them."""
+        wanted = None if symbols is None else frozenset(symbols)
         for watch in self._watches:
             if watch.view is view:
-                watch.symbols = None if symbols is None else frozenset(symbols)
+                watch.symbols = wanted
                 watch.feed = feed
         self._reroute()
+        first = self._first
+        for symbol, quote in view.take().items():
+            if (wanted is None or symbol in wanted) and quote.source == (feed or first.get(symbol)):
+                view.put(symbol, quote)
 
     def release(self, view: ConflatedQuotes) -> None:
         """Stop feeding a view returned by `conflate`."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -34,6 +34,8 @@ from core.domain import (
     OrderUnknown,
     Price,
     Quantity,
+    Quote,
+    Side,
     StrategyDisabled,
     StrategyId,
     TradingState,
@@ -41,6 +43,7 @@ from core.domain import (
     validate_request,
 )
 from core.domain import OrderRejected as OrderRejectedEvent
+from core.domain.protection import Bracket, HeldChild
 from core.ports import errors
 from core.ports.broker import BrokerAdapter
 from core.ports.clock import Clock
@@ -53,6 +56,7 @@ from core.services.cancel_all import CancelAll
 from core.services.clock import SystemClock
 from core.services.flatten import Flattener, FlattenResult, held_audit_detail
 from core.services.funds import FundsService
+from core.services.held_protection import HeldProtection
 from core.services.instruments import InstrumentCatalog
 from core.services.late_look import look_again_later
 from core.services.manual_fill_booking import ManualFillEntry, book_manual_fill
@@ -63,6 +67,7 @@ from core.services.portfolio import Portfolio
 from core.services.position_adoption import adjustment_fills
 from core.services.quote_cache import QuoteCache
 from core.services.reconciliation import Reconciler, ReconciliationReport
+from core.services.reference_feeds import ReferenceFeeds
 from core.services.refusals import REDUCE_WHILE_HELD_AUDIT as REDUCE_WHILE_HELD_AUDIT  # re-exported
 from core.services.refusals import ConfirmRequired as ConfirmRequired
 from core.services.refusals import OrderRefused as OrderRefused
@@ -79,6 +84,11 @@ from core.services.risk.standing_holds import (
 from core.services.session_view import SessionView
 
 log = logging.getLogger(__name__)
+
+HeldOf = Callable[[Order], Sequence[HeldChild]]
+"""The held children to journal in an order's own transaction, given the order."""
+HELD_ACTOR = "TradeTerm (held protective order)"
+"""Who confirms a held child that goes out while the account is held (audited like a trader's confirm)."""
 
 IN_FLIGHT_AT_RESTART = (
     "TradeTerm stopped before the broker confirmed this order; it will be checked with the broker on connect."
@@ -104,23 +114,31 @@ class TradingSession:
         self.clock = clock or SystemClock()
         self.instruments = InstrumentCatalog()
         self.oms = OrderManager(bus, journal)
-        self.portfolio = Portfolio(bus, self.instruments, self.clock)
+        self.references = ReferenceFeeds()
+        """The reference feed the trader chose for each account without market data (see QuoteCache.latest)."""
+        self.portfolio = Portfolio(bus, self.instruments, self.clock, self.references)
         self._reconciler = Reconciler(bus, self.oms, self.portfolio, journal)
         self._resolver = OrderResolver(self.oms)
         self._bulk = BulkCanceller(bus, self.oms)
-        self.quotes = QuoteCache(bus)
+        self.quotes = QuoteCache(bus, self.references)
         self.risk = RiskEngine(bus, self.clock, self.quotes, self.portfolio, self.oms, risk)
         self._accounts: dict[AccountId, AccountSlot] = {}
+        self._watched: dict[AccountId, set[str]] = {}
+        """Symbols a watchlist asked an account's feed to quote besides the account's own list."""
         self.funds = FundsService(bus, self._accounts, self.portfolio, self.clock)
         self.risk.buying_power_of = self.funds.buying_power
         self._tasks: set[asyncio.Task[object]] = set()
         self._on_their_way = 0
         """Orders in submit, past validation: between their risk check and the broker's answer."""
         self._unanswered_cancels: set[ClientOrderId] = set()
+        self._watching_feeds = False
         """Orders restored as PENDING_CANCEL: the process that journaled the cancel died before its answer."""
         self._modifier = OrderModifier(self.oms, self.risk, self._resolver, self._accounts, self._spawn)
         self._cancel_all = CancelAll(bus, self.oms, self._accounts, self.cancel, self._send_cancel)
         self._flattener = Flattener(self, self._submit)
+        self.protection = HeldProtection(bus, journal, self.oms, self.portfolio, self.clock, self._send_held,
+                                         self.cancel)
+        """The stop-loss and take-profit children TradeTerm holds (held_protection.py)."""
         bus.subscribe(ConnectionChanged, self._on_connection_changed)
         bus.subscribe(TradingStateChanged, self._on_trading_state_changed)
         bus.subscribe(StrategyDisabled, self._on_strategy_disabled)
@@ -158,6 +176,7 @@ class TradingSession:
             elif order.status is OrderStatus.PENDING_CANCEL:
                 self._unanswered_cancels.add(order.client_order_id)
         restore_standing_holds(self.journal, self.risk, self.bus)
+        self.protection.restore()
 
     async def connect(self, account_id: AccountId) -> ReconciliationReport:
         """Connect, subscribe quotes, reconcile; the account trades only if the books agree."""
@@ -166,10 +185,36 @@ class TradingSession:
         try:
             await slot.adapter.connect()
             self.instruments.add(slot.adapter.instruments())
-            await slot.adapter.subscribe(list(slot.adapter.instruments()))
+            listed = list(slot.adapter.instruments())
+            extra = [self.instruments[s] for s in sorted(self._watched.get(account_id, ()))
+                     if s in self.instruments and all(i.symbol != s for i in listed)]
+            await slot.adapter.subscribe(listed + extra)
+            if not self._watching_feeds:  # a held stop whose feed goes quiet is warned about at once
+                self._watching_feeds = True
+                self._spawn(self.protection.watch_feeds())
             return await self._reconcile(slot)
         finally:
             slot.connecting = False
+
+    async def stream_quotes(self, account_id: AccountId, symbol: str) -> None:
+        """Have account's feed quote symbol too (a watchlist row chose that feed), now and after every reconnect.
+
+        Raise InvalidInstrument for a symbol no account lists (search for it first) or the broker's own
+        error (BrokerError) when its feed refuses it.
+        """
+        slot = self._accounts.get(account_id)
+        instrument = self.instruments.find(symbol)
+        if slot is None:
+            raise errors.InvalidInstrument(f"There is no account {account_id}: "
+                                           f"choose one of {', '.join(self._accounts)}.")
+        if instrument is None:
+            raise errors.InvalidInstrument(f"Unknown symbol {symbol!r}: search for it (Ctrl+K) to add it.")
+        watched = self._watched.setdefault(account_id, set())
+        if instrument.symbol in watched or any(i.symbol == instrument.symbol for i in slot.adapter.instruments()):
+            return
+        watched.add(instrument.symbol)
+        if slot.connection is ConnectionState.CONNECTED:
+            await slot.adapter.subscribe([instrument])
 
     async def disconnect(self, account_id: AccountId) -> None:
         await self._accounts[account_id].adapter.disconnect()
@@ -182,6 +227,7 @@ class TradingSession:
 
     async def close(self) -> None:
         self.funds.close()
+        await self.protection.close()
         for task in list(self._tasks):
             task.cancel()
         for account_id, slot in self._accounts.items():
@@ -286,14 +332,38 @@ class TradingSession:
         """
         return await self._submit(request, confirmed_by, intake_key=intake_key)
 
+    async def submit_bracket(self, request: OrderRequest, bracket: Bracket, *, confirmed_by: str | None = None,
+                             intake_key: IntakeKey | None = None) -> Order:
+        """Submit an entry with a stop-loss and/or take-profit that TradeTerm holds (see held_protection.py).
+
+        The children are journaled in the entry's own transaction, armed as it fills (sized to what filled) and
+        sent through this same order path when the account's feed touches their trigger; one cancels the other.
+        Raises OrderRefused, journaling nothing, for a child on the wrong side of the entry's price.
+        """
+        problems = bracket.problems(request.side, _reference_price(request, self.quotes.latest(
+            request.symbol, request.account_id)))
+        if problems:
+            raise OrderRefused([FieldError(field, message) for field, message in problems])
+
+        def children(order: Order) -> tuple[HeldChild, ...]:
+            return bracket.children(order.client_order_id, order.account_id, order.symbol, order.side)
+
+        return await self._submit(request, confirmed_by, intake_key=intake_key, held_of=children)
+
+    async def _send_held(self, request: OrderRequest, client_order_id: ClientOrderId,
+                         held: Sequence[HeldChild]) -> Order:
+        """Send a triggered held child under its own id, its held rows committed with it (audited if held)."""
+        return await self._submit(request, HELD_ACTOR, client_order_id=client_order_id, held_of=lambda _: held)
+
     async def _submit(self, request: OrderRequest, confirmed_by: str | None,
-                      closed_position: Decimal | None = None, *, intake_key: IntakeKey | None = None) -> Order:
+                      closed_position: Decimal | None = None, *, intake_key: IntakeKey | None = None,
+                      client_order_id: ClientOrderId | None = None, held_of: HeldOf | None = None) -> Order:
         slot = self._gate(request.account_id)
         valid, problems = validate_request(request, self.instruments.find(request.symbol))
         if valid is None:
             raise OrderRefused(problems)
         order = Order(
-            client_order_id=ClientOrderId.generate(self.clock.now()),
+            client_order_id=client_order_id or ClientOrderId.generate(self.clock.now()),
             account_id=request.account_id,
             instrument=valid.instrument,
             side=valid.side,
@@ -307,33 +377,42 @@ class TradingSession:
             created_at=self.clock.now(),
         )
         self._on_their_way += 1  # orders on their way together share journal commits (group_commit.py)
+        held = () if held_of is None else tuple(held_of(order))
         try:
-            await self._check_journal_send(slot, order, confirmed_by, closed_position, intake_key)
+            await self._check_journal_send(slot, order, confirmed_by, closed_position, intake_key, held)
         finally:
             self._on_their_way -= 1
         return order
 
     async def _check_journal_send(self, slot: AccountSlot, order: Order, confirmed_by: str | None,
-                                  closed_position: Decimal | None, intake_key: IntakeKey | None) -> None:
+                                  closed_position: Decimal | None, intake_key: IntakeKey | None,
+                                  held: tuple[HeldChild, ...] = ()) -> None:
         alone = self._on_their_way == 1
         refusal = self.risk.evaluate(order, confirmed=confirmed_by is not None, closed_position=closed_position)
         if refusal is not None and refusal.confirm:
             raise ConfirmRequired(refusal.reason)
         if refusal is not None:
             order.apply(OrderDenied(order.client_order_id, refusal.reason, ts=self.clock.now()))
-            await self.oms.create_durably(order, alone=alone)  # the audit trail keeps refused orders too
+            fired = tuple(c for c in held if c.child_id == order.client_order_id)  # a refused child is not retried
+            await self.oms.create_durably(order, alone=alone, held=fired)  # the audit trail keeps refused orders too
+            self.protection.adopt(fired)
             raise OrderRefused([FieldError(refusal.field, refusal.reason)])
         if order.origin is OrderOrigin.STRATEGY:
             order.apply(OrderPendingApproval(order.client_order_id, ts=self.clock.now()))
-            await self.oms.create_durably(order, alone=alone, intake_key=intake_key)  # approved (or expires) later
+            await self.oms.create_durably(order, alone=alone, intake_key=intake_key, held=held)  # approved later
+            self.protection.adopt(held)
             return
         state, reason = self.risk.state(order.account_id)
         confirmed = confirmed_by is not None and order.origin.reduce_only and state is not TradingState.ACTIVE
         if confirmed:
             detail = held_audit_detail(order, state, reason)
             self.journal.record_audit(str(confirmed_by), REDUCE_WHILE_HELD_AUDIT, detail)
+        if order.origin in (OrderOrigin.CLOSE, OrderOrigin.FLATTEN):  # the children go first, never after it
+            self.protection.cancel_symbol(order.account_id, order.symbol, f"Cancelled by a {order.origin.value.lower()}"
+                                          f" order ({order.client_order_id}).")
         order.apply(OrderSubmitted(order.client_order_id, ts=self.clock.now()))
-        await self.oms.create_durably(order, alone=alone, intake_key=intake_key)  # durable before the send
+        await self.oms.create_durably(order, alone=alone, intake_key=intake_key, held=held)  # durable before the send
+        self.protection.adopt(held)
         stop = self._stopped_meanwhile(slot, confirmed)
         if stop is not None:
             self.oms.apply(OrderRejectedEvent(order.client_order_id, f"Not sent: {stop}"))
@@ -453,7 +532,9 @@ class TradingSession:
         its cancels goes out. bulk: an account whose adapter has BulkCancel (IB reqGlobalCancel) gets
         one request for all its orders, then each order still working after a while is canceled on
         its own; IB's global cancel also cancels orders placed outside TradeTerm (the kill switch).
+        The stop-loss/take-profit children TradeTerm holds for those accounts are cancelled first.
         """
+        self.protection.cancel_all(account_id, "Cancelled with every working order (cancel all / kill switch).")
         return await self._cancel_all.run(account_id, self._bulk if bulk else None)
 
     async def kill_switch(self, actor: str) -> int:
@@ -521,3 +602,18 @@ class TradingSession:
     def set_risk_config(self, config: RiskConfig) -> None:
         """Apply new risk limits at once (the caller has saved them)."""
         self.risk.set_config(config)
+
+
+def _reference_price(request: OrderRequest, quote: Quote | None) -> Decimal | None:
+    """Return the price a bracket's children are checked against: the entry's limit or stop, else the market."""
+    for value in (request.limit_price, request.stop_price):
+        if isinstance(value, Decimal):
+            return value
+        if isinstance(value, str | int):
+            try:
+                return Decimal(value)
+            except ArithmeticError:
+                return None
+    if quote is None:
+        return None
+    return quote.ask if request.side is Side.BUY else quote.bid

@@ -18,8 +18,12 @@ ZERO = Decimal(0)
 
 def fixed_price(order: Order) -> Decimal | None:
     """Return the dearest of the order's own prices (its limit, its stop), or None for a market order."""
-    prices = [p.value for p in (order.limit_price, order.stop_price) if p is not None]
-    return max(prices, key=abs) if prices else None
+    limit, stop = order.limit_price, order.stop_price  # every check and every sum asks: no list, no key function
+    if stop is None:
+        return None if limit is None else limit.value
+    if limit is None:
+        return stop.value
+    return limit.value if abs(limit.value) >= abs(stop.value) else stop.value
 
 
 def at_market(order: Order) -> bool:

@@ -55,8 +55,10 @@ from core.domain import (
     TimeInForce,
     utc_now,
 )
+from core.domain.protection import HeldChild
 from core.ports.journal import AuditEntry, DuplicateIntakeKey, IntakeKey, IntakeRecord, JournalError, JournalState
 from core.storage import codec
+from core.storage.held_rows import read_held, write_held
 from core.storage.lockfile import LockHeld, ProcessLock
 from core.storage.schema import inspect_existing, migrate
 
@@ -278,10 +280,13 @@ class SqliteJournal:
         """Insert a new order, as first created, with the events it has so far; commit."""
         self.record_orders((order,))
 
-    def record_orders(self, orders: Sequence[Order], keys: Mapping[ClientOrderId, IntakeKey] | None = None) -> None:
+    def record_orders(self, orders: Sequence[Order], keys: Mapping[ClientOrderId, IntakeKey] | None = None,
+                      held: Sequence[HeldChild] = ()) -> None:
         """Insert new orders, as first created, with their events so far, in one transaction (one disk flush).
 
         keys: the strategy's idempotency key of each order that came with one, committed with it.
+        held: held children to insert or update in the same transaction (a bracket's children with its entry;
+        a child's TRIGGERED state with the order it sends).
         All or none: a ValueError (an order already journaled, or modified; DuplicateIntakeKey for a key
         another order holds) or JournalError records none.
         """
@@ -316,6 +321,18 @@ class SqliteJournal:
             except sqlite3.IntegrityError:  # (strategy, key) is unique: the first row not inserted is taken
                 strategy, key, body_hash, _ = key_rows[conn.total_changes - before]
                 raise DuplicateIntakeKey(IntakeKey(strategy, key, body_hash)) from None
+            write_held(conn, held)
+
+    def record_held(self, children: Sequence[HeldChild]) -> None:
+        """Insert or update held children (armed, resized, cancelled) in one transaction."""
+        if children:
+            with self._write(f"{len(children)} held order(s)") as conn:
+                write_held(conn, children)
+
+    def load_held(self) -> list[HeldChild]:
+        """Return every held child the journal keeps, oldest first."""
+        with self._read() as conn:
+            return read_held(conn)
 
     def adopt_intake_keys(self, records: Sequence[IntakeRecord]) -> int:
         """Journal idempotency keys an older TradeTerm kept beside the journal, each whose order is journaled.

@@ -13,16 +13,15 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from typing import Final
-
-import keyring.backend
-import keyring.core
-from keyring.backend import KeyringBackend
-from keyring.backends import chainer, fail, null
+from typing import TYPE_CHECKING, Final
 
 from core.services.log_redaction import SECRETS
-from core.storage.memory_keyring import MemoryKeyring
-from core.storage.vault import VaultError, VaultKeyring
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
+
+# keyring (with jaraco, importlib_metadata, http.client) and its backends are imported where a backend is
+# first looked for or described: after the window's first paint (gui/controllers/secrets.py).
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +81,11 @@ def _is_plaintext(backend: KeyringBackend) -> bool:
 
 def describe_backend(backend: KeyringBackend) -> BackendDescription:
     """Describe a keyring backend: its name, and whether it is plaintext, in memory only or failing."""
+    from keyring.backends import chainer, fail, null
+
+    from core.storage.memory_keyring import MemoryKeyring
+    from core.storage.vault import VaultKeyring
+
     name = _name(backend)
     if isinstance(backend, chainer.ChainerBackend):
         chained = list(backend.backends)
@@ -106,6 +110,9 @@ def describe_backend(backend: KeyringBackend) -> BackendDescription:
 
 
 def _is_os_keyring(backend: KeyringBackend) -> bool:
+    import keyring.core
+    from keyring.backends import chainer
+
     if isinstance(backend, chainer.ChainerBackend):
         return False
     return describe_backend(backend).secure and keyring.core.recommended(backend)
@@ -117,6 +124,9 @@ def choose_backend() -> KeyringBackend:
     Raise SecretStoreError, saying what to install, if there is none, or if the override names a
     plaintext keyring (plaintext and failing backends are never chosen automatically).
     """
+    import keyring.backend
+    import keyring.core
+
     override = os.environ.get(_ENV_OVERRIDE)
     if override is not None:
         try:
@@ -222,5 +232,7 @@ class SecretStore:
         return True
 
     def _error(self, action: str, key: str, exc: Exception, show_message: bool = True) -> SecretStoreError:
+        from core.storage.vault import VaultError
+
         reason = f"{type(exc).__name__}: {exc}" if show_message or isinstance(exc, VaultError) else type(exc).__name__
         return SecretStoreError(f"The keyring ({_name(self.backend)}) could not {action} the secret {key!r}: {reason}")

@@ -124,7 +124,11 @@ class TradeTermClient:
                stop_price: object = None, *, tif: str = "DAY", signal_time: datetime | None = None,
                idempotency_key: str | None = None, account: str | None = None, stop_loss: object = None,
                take_profit: object = None, signal_price: object = None, remark: str = "") -> dict[str, Any]:
-        """Queue an order for approval; return {"client_order_id", "status"}. Retries a lost answer safely."""
+        """Queue an order for approval; return {"client_order_id", "status"}. Retries a lost answer safely.
+
+        stop_loss / take_profit: protective children TradeTerm holds for the order once it fills (a bracket,
+        one cancelling the other); 0 or None for none.
+        """
         when = signal_time or datetime.now(UTC)
         if when.tzinfo is None:
             when = when.astimezone()  # a naive time is the strategy host's local time
@@ -168,8 +172,11 @@ class TradeTermClient:
         info: dict[str, Any] = self._call("GET", "/v1/account", query={"account": account or self.account or ""})
         return info
 
-    def quote(self, symbol: str) -> dict[str, Any]:
-        result: dict[str, Any] = self._call("GET", "/v1/quotes", query={"symbol": symbol})
+    def quote(self, symbol: str, account: str | None = None) -> dict[str, Any]:
+        """Return symbol's bid, ask, last, time and feed on the account's own feed (nulls when it has none)."""
+        chosen = account or self.account
+        query = {"symbol": symbol, **({"account": chosen} if chosen else {})}
+        result: dict[str, Any] = self._call("GET", "/v1/quotes", query=query)
         return result
 
     def instruments(self) -> list[dict[str, Any]]:

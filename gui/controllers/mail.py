@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QWidget
 
@@ -17,7 +17,9 @@ from core.services.portfolio import Portfolio
 from core.storage.outbox import OUTBOX_FILE, SqliteOutbox
 from core.storage.secrets import SecretStore, SecretStoreError, secret_key
 from core.storage.settings import SettingsError, SettingsStore
-from gui.dialogs.email_settings import EmailSettingsDialog
+
+if TYPE_CHECKING:
+    from gui.dialogs.email_settings import EmailSettingsDialog
 
 SMTP_PASSWORD = secret_key("smtp", "password")
 
@@ -114,6 +116,8 @@ class MailSetup:
 
     def open_settings_dialog(self, parent: QWidget) -> EmailSettingsDialog:
         """Open the e-mail settings dialog; saving applies at once, the password goes to the keyring only."""
+        from gui.dialogs.email_settings import EmailSettingsDialog  # imported when first opened, not at start
+
         try:
             has_password = self._secrets.get(SMTP_PASSWORD) is not None
         except SecretStoreError:

@@ -69,8 +69,10 @@ class OrderController:
             ticket.show_result(text, order.reason == "")
             self._log("INFO" if order.reason == "" else "WARNING", text)
 
-        run_op(self._reporter, "Send order", self._session.submit(request, confirmed_by=confirmed_by),
-               on_success=done, on_error=failed, eager=True)
+        bracket = ticket.sent_bracket()
+        sending = (self._session.submit(request, confirmed_by=confirmed_by) if bracket is None
+                   else self._session.submit_bracket(request, bracket, confirmed_by=confirmed_by))
+        run_op(self._reporter, "Send order", sending, on_success=done, on_error=failed, eager=True)
 
     def _not_confirmed(self) -> None:
         self._ticket.show_result("Not sent: the account is halted.", False)

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from core.services.strategy_api import StrategyApiServer
 
 
+TOKENS_NOT_READ = "Reading the strategies' tokens from the keyring…"
+
+
 class StrategySetup:
     """Queue strategy orders for approval and serve the local API on 127.0.0.1.
 
@@ -42,7 +45,9 @@ class StrategySetup:
         self.intake = intake
         self.approvals = ApprovalQueue(session, self.strategies, self.intake)
         self.tokens = StrategyTokens(secrets)
-        self._token_problem = self._load_tokens()
+        self._token_problem: str | None = TOKENS_NOT_READ
+        """Why tokens cannot be kept, or None; read by `secrets_ready` once the keyring is settled (after the
+        window's first paint: finding the keyring is slow)."""
         self.access = StrategyAccess(self.strategies, self.tokens,
                                      lambda strategies: settings.save({**settings.load(), "strategies": strategies}),
                                      session.journal.record_audit, session.clock.now)
@@ -96,7 +101,8 @@ class StrategySetup:
         await self._serve_api()
 
     def secrets_ready(self) -> None:
-        """Read the tokens again now that secrets can be kept (the vault was opened), and serve if start wanted to."""
+        """Read the tokens now that the keyring is settled (at start, or once the vault is opened from the banner),
+        and serve if start wanted to."""
         self._token_problem = self._load_tokens()
         self.token_panel.set_unavailable(self._token_problem)
         if self._token_problem is None and self._serve and self.server is None and not self._stopped:

@@ -36,16 +36,10 @@ class WatchlistSettings(Protocol):
     def set_watchlist(self, symbols: Sequence[str]) -> None: ...
 
 
-def add_to_watchlist(window: MainWindow, settings: WatchlistSettings, instrument: Instrument) -> None:
-    """Put a found instrument at the end of the current watchlist and offer it everywhere (the one place to re-point
-    when watchlists become named tabs)."""
-    symbols = list(settings.watchlist())
-    if not symbols:  # an empty list shows every instrument: keep showing those, the new one last
-        symbols = [s for s in window.session.view.instruments() if s != instrument.symbol]
-    if instrument.symbol not in symbols:
-        symbols.append(instrument.symbol)
-        settings.set_watchlist(symbols)
+def add_to_watchlist(window: MainWindow, instrument: Instrument, account_id: str) -> None:
+    """Offer a found instrument everywhere and put it on the current watchlist, quoted from its account's feed."""
     window.refresh_instruments()
+    window.watchlists.add(instrument.symbol, account_id)
 
 
 class SymbolSearchController:
@@ -68,6 +62,8 @@ class SymbolSearchController:
         their accounts connect; return the controller (kept alive by the window)."""
         controller = cls(window, settings, saved)
         window.add_tool_action("Find symbol…", "action.symbolSearch", "Ctrl+K", controller.open)
+        window.ticket.search_requested.connect(controller.open_with)  # an unknown symbol typed in the ticket
+        window.watchlists.search_requested.connect(controller.open_with)  # ... or in the watchlist's add line
         window.keep_alive.append(controller)
         if saved is not None:
             try:
@@ -91,7 +87,7 @@ class SymbolSearchController:
                                                 f"could not be loaded: {exc}")
 
         run_op(self.window.reporter, f"Load {match.symbol}", self.service.add(match),
-               on_success=lambda instrument: add_to_watchlist(self.window, self.settings, instrument),
+               on_success=lambda _instrument: self.window.refresh_instruments(),  # its row is saved already
                on_error=failed)
 
     def open(self) -> SymbolSearchPopup:
@@ -101,6 +97,13 @@ class SymbolSearchController:
             self.popup.chosen.connect(self.add)
         self.popup.open_search()
         return self.popup
+
+    def open_with(self, text: str) -> SymbolSearchPopup:
+        """Open the popup searching for text (a symbol the trader typed that no account lists)."""
+        popup = self.open()
+        popup.query.setText(text)
+        self.search(text)
+        return popup
 
     def search(self, query: str) -> None:
         popup = self.popup
@@ -126,7 +129,7 @@ class SymbolSearchController:
         def added(instrument: Instrument) -> None:
             if self.saved is not None:
                 self.saved.add(match)
-            add_to_watchlist(self.window, self.settings, instrument)
+            add_to_watchlist(self.window, instrument, str(match.account_id))
             self.window.ticket.prefill(instrument.symbol, Side.BUY, account=str(match.account_id))
             popup.show_busy(f"Added {instrument.symbol} ({match.account_id}) to the watchlist.")
 

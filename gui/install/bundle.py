@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import sys
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Final
 
@@ -15,6 +14,8 @@ BUILD_INFO_FILE: Final = "tradeterm-build.json"
 
 
 def _distribution_version(name: str) -> str | None:
+    from importlib import metadata  # imports the e-mail parser and csv: not at start
+
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from PySide6.QtCore import QObject
@@ -58,18 +58,28 @@ class PositionsTableModel(RowTableModel):
     """
 
     def __init__(self, *, hide_flat: bool = False, parent: QObject | None = None) -> None:
+        protection: list[Callable[[AccountId, str], str]] = [lambda account, symbol: ""]  # set_protection's
+
+        def protection_cell(p: Position) -> str:
+            return protection[0](p.account_id, p.symbol)
+
         super().__init__(
-            POSITION_COLUMNS,
+            (*POSITION_COLUMNS, Column("protection", "Protection", protection_cell, LEFT)),
             sort_key=lambda p: (str(p.account_id), p.symbol),
             accepts=_is_shown if hide_flat else None,
             parent=parent,
         )
         self._hide_flat = hide_flat
+        self._protection = protection
 
     @property
     def hide_flat(self) -> bool:
         """True when flat positions without realized P&L are hidden."""
         return self._hide_flat
+
+    def set_protection(self, describe: Callable[[AccountId, str], str]) -> None:
+        """Say each position's protection (stop-loss/take-profit held for it) with describe(account, symbol)."""
+        self._protection[0] = describe
 
     def update_position(self, position: Position) -> None:
         """Show position's current state (it is read at the next flush, never changed)."""

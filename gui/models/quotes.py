@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QColor
 
 from core.domain import Instrument, Quote
-from gui.models.columns import LEFT, RIGHT, Column, sign_color
+from gui.models.columns import LEFT, LOSS, RIGHT, Column, sign_color
 from gui.models.format import fmt_percent, fmt_price, fmt_qty, fmt_signed, shown
 from gui.models.table_model import RowTableModel
 
@@ -24,6 +24,13 @@ class QuoteRow:
 
     symbol: str
     places: int = DEFAULT_PRICE_PLACES
+    currency: str = ""
+    chosen: str | None = None
+    """The feed the trader chose for this row, or None: the first feed that quotes the symbol."""
+    source: str = ""
+    """The feed whose quote the row shows."""
+    error: str | None = None
+    """What the row's feed answered instead of quotes (IB 101 max tickers, 200 no definition)."""
     bid: Decimal | None = None
     ask: Decimal | None = None
     last: Decimal | None = None
@@ -46,6 +53,18 @@ class QuoteRow:
         return change / self.close * _HUNDRED
 
 
+def _feed_text(row: QuoteRow) -> str:
+    if row.error is not None:
+        return f"⚠ {row.error}"
+    if row.chosen is not None:
+        return row.chosen
+    return f"auto: {row.source}" if row.source else "auto"
+
+
+def _feed_color(row: QuoteRow) -> QColor | None:
+    return LOSS if row.error is not None else None
+
+
 def _change_color(row: QuoteRow) -> QColor | None:
     return sign_color(row.change)
 
@@ -62,6 +81,8 @@ QUOTE_COLUMNS = (
     Column("change", "Chg", lambda r: fmt_signed(r.change, r.places), RIGHT, _change_color),
     Column("change_pct", "Chg %", lambda r: fmt_percent(r.change_pct), RIGHT, _change_pct_color),
     Column("volume", "Volume", lambda r: fmt_qty(r.volume), RIGHT),
+    Column("currency", "Ccy", lambda r: r.currency or "—", LEFT),
+    Column("feed", "Feed", _feed_text, LEFT, _feed_color),
 )
 
 
@@ -76,21 +97,59 @@ class QuotesTableModel(RowTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(QUOTE_COLUMNS, parent=parent)
         self._places: dict[str, int] = {}
+        self._currencies: dict[str, str] = {}
         self._states: dict[str, QuoteRow] = {}
         self._feeds: dict[str, str] = {}
+        self._chosen: dict[str, str] = {}
+        self.listed_only = False
+        """True: show only the rows `watch` added (a watchlist); False: a quote of a new symbol adds its row."""
 
     def feed_of(self, symbol: str) -> str | None:
-        """Return the feed (account) whose quote symbol's row shows, or None before its first quote."""
-        return self._feeds.get(symbol)
+        """Return the feed (account) symbol's row quotes from: the chosen one, else the one it has shown, else None."""
+        return self._chosen.get(symbol) or self._feeds.get(symbol)
+
+    def chosen_feed(self, symbol: str) -> str | None:
+        """Return the feed the trader chose for symbol's row, or None (the first feed that quotes it)."""
+        return self._chosen.get(symbol)
+
+    def set_feed(self, symbol: str, feed: str | None) -> None:
+        """Quote symbol's row from feed (None: the first feed that quotes it); its old figures are cleared."""
+        if feed is None:
+            self._chosen.pop(symbol, None)
+        else:
+            self._chosen[symbol] = feed
+        self._feeds.pop(symbol, None)
+        state = self._states.get(symbol)
+        if state is not None:
+            state.chosen, state.source, state.error = feed, "", None
+            state.bid = state.ask = state.last = state.close = state.volume = None
+            self.mark_dirty(symbol)
+
+    def set_error(self, symbol: str, text: str | None) -> None:
+        """Show text (the feed's error) on symbol's row instead of its feed, until its next quote."""
+        state = self._states.get(symbol)
+        if state is not None and state.error != text:
+            state.error = text
+            self.mark_dirty(symbol)
+
+    def error_of(self, symbol: str) -> str | None:
+        """Return the feed error symbol's row shows, or None."""
+        state = self._states.get(symbol)
+        return None if state is None else state.error
+
+    def symbols(self) -> list[str]:
+        """Return the symbols of the rows, in the order shown (staged rows last)."""
+        return [str(key) for key in self.row_keys()] + [s for s in self._states if self.row_of(s) is None]
 
     def set_instruments(self, instruments: Iterable[Instrument]) -> None:
         """Use each instrument's price places for its symbol (re-formatting rows already shown)."""
         for instrument in instruments:
             places = instrument.price_places
             self._places[instrument.symbol] = places
+            self._currencies[instrument.symbol] = instrument.currency
             state = self._states.get(instrument.symbol)
-            if state is not None and state.places != places:
-                state.places = places
+            if state is not None and (state.places, state.currency) != (places, instrument.currency):
+                state.places, state.currency = places, instrument.currency
                 self.mark_dirty(instrument.symbol)
 
     def watch(self, symbols: Iterable[str]) -> None:
@@ -107,13 +166,18 @@ class QuotesTableModel(RowTableModel):
             _, bid, ask, last, close, volume, _, _, source, _ = quote  # one step for a tuple
             state = states.get(symbol)
             if state is None:
+                if self.listed_only:
+                    continue
                 state = self._state_for(symbol)
                 state.bid, state.ask, state.last, state.close, state.volume = bid, ask, last, close, volume
-                feeds[symbol] = source
+                feeds[symbol] = state.source = source
                 self.upsert(symbol, state)
                 continue
             state.bid, state.ask, state.last, state.close, state.volume = bid, ask, last, close, volume
-            feeds[symbol] = source
+            if state.source != source:
+                feeds[symbol] = state.source = source
+            if state.error is not None:
+                state.error = None  # the feed quotes the symbol again
             changed.append(symbol)
         self.mark_dirty_many(changed)
 
@@ -126,12 +190,17 @@ class QuotesTableModel(RowTableModel):
         super().remove(key)
         if isinstance(key, str):
             self._states.pop(key, None)
+            self._feeds.pop(key, None)
+            self._chosen.pop(key, None)
 
     def clear(self) -> None:
-        """Remove every row and forget every quote."""
+        """Remove every row and forget every quote and feed choice."""
         super().clear()
         self._states.clear()
+        self._feeds.clear()
+        self._chosen.clear()
 
     def _state_for(self, symbol: str) -> QuoteRow:
-        state = self._states[symbol] = QuoteRow(symbol, self._places.get(symbol, DEFAULT_PRICE_PLACES))
+        state = self._states[symbol] = QuoteRow(symbol, self._places.get(symbol, DEFAULT_PRICE_PLACES),
+                                                self._currencies.get(symbol, ""), self._chosen.get(symbol))
         return state

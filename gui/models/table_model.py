@@ -146,6 +146,22 @@ class RowTableModel(QAbstractTableModel):
         self._pending = False
         self.endResetModel()
 
+    def move(self, key: Key, to: int) -> None:
+        """Move key's row to position `to` now (models without sort_key; the trader reorders a list)."""
+        if self._sort_key is not None:
+            raise ValueError("a sorted model keeps its rows in sort order")
+        self.flush()
+        if key not in self._rows:
+            return
+        source = self._keys.index(key)
+        to = max(0, min(to, len(self._keys) - 1))
+        if to == source:
+            return
+        self.beginMoveRows(_ROOT, source, source, _ROOT, to + 1 if to > source else to)
+        self._keys.insert(to, self._keys.pop(source))
+        self._index = None
+        self.endMoveRows()
+
     # --- flushing -----------------------------------------------------------------------------
 
     @property

@@ -19,9 +19,12 @@ from gui.bridge import CoreBridge
 from gui.controllers.accounts import AccountController
 from gui.controllers.funds import FundsController
 from gui.controllers.halts import HaltController
+from gui.controllers.ladder import LadderController
 from gui.controllers.orders import OrderController
+from gui.controllers.protection import ProtectionController
 from gui.controllers.risk_limits import open_risk_limits
 from gui.controllers.ticket_rows import TicketRows
+from gui.controllers.watchlists import MemoryWatchlists, WatchlistFile, WatchlistsController
 from gui.theme import theme_named
 from gui.theme.switcher import ThemeSwitcher
 from gui.widgets.accounts_panel import AccountsPanel
@@ -31,6 +34,7 @@ from gui.widgets.log_view import LogView
 from gui.widgets.order_ticket import OrderTicketWidget
 from gui.widgets.status_bar import StatusBarView
 from gui.widgets.toolbar import add_to_toolbar, make_action
+from gui.widgets.watchlist_panel import WatchlistPanel
 from gui.widgets.window_layout import LayoutSettings, WindowLayout
 
 
@@ -58,8 +62,10 @@ class MainWindow(QMainWindow):
 
     closed = Signal()
 
-    def __init__(self, session: TradingSession, settings: WindowSettings, parent: QWidget | None = None) -> None:
+    def __init__(self, session: TradingSession, settings: WindowSettings, parent: QWidget | None = None,
+                 watchlists: WatchlistFile | None = None) -> None:
         super().__init__(parent)
+        self._watchlist_store = watchlists or MemoryWatchlists()
         self.setObjectName("mainWindow")
         self.setWindowTitle("TradeTerm")
         self.setDockNestingEnabled(True)
@@ -79,6 +85,8 @@ class MainWindow(QMainWindow):
         self.themes.show(self.themes.theme)
         self._wire()
         self.funds = FundsController.install(self)
+        self.ladder = LadderController.install(self)
+        self.protection = ProtectionController.install(self)
         self.window_layout = WindowLayout(self, self.docks, settings, lambda text: self.log_view.add("ERROR", text))
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(250)
@@ -92,9 +100,8 @@ class MainWindow(QMainWindow):
     def _build_views(self) -> None:
         view = self.session.view
         instruments = view.instruments()
-        self.bridge.quotes.set_instruments(instruments.values())
-        self.bridge.quotes.watch(self.settings.watchlist() or list(instruments))
         self.watchlist_view = make_grid_view(self.bridge.quotes, "watchlistView")
+        self.watchlist_panel = WatchlistPanel(self.watchlist_view)
         self.positions_view = make_grid_view(self.bridge.positions, "positionsView")
         self.orders_view = make_grid_view(self.bridge.working_orders, "ordersView")
         self.fills_view = make_grid_view(self.bridge.fills, "fillsView")
@@ -108,9 +115,11 @@ class MainWindow(QMainWindow):
         self.accounts_panel = AccountsPanel([(a, view.status(a).kind) for a in view.account_ids()])
         self.log_view = LogView()
         self.orders_panel = OrdersPanel(self.orders_view)
-        self.docks = MainDocks.build(self, self.positions_view, self.watchlist_view, self.ticket, self.accounts_panel,
+        self.docks = MainDocks.build(self, self.positions_view, self.watchlist_panel, self.ticket, self.accounts_panel,
                                      self.log_view, self.orders_panel, self.fills_view)
         log = self.log_view.add
+        self.watchlists = WatchlistsController(self.session, self.bridge, self.watchlist_panel, self._watchlist_store,
+                                               self.settings.watchlist(), self.reporter, log)
         self.orders = OrderController(self.session, self.reporter, self, self.ticket, self.orders_view, log)
         self.halts = HaltController(self.session, self.reporter, self, log)
         self.accounts = AccountController(self.session, self.reporter, self, self.refresh_instruments)
@@ -127,7 +136,9 @@ class MainWindow(QMainWindow):
             self._banners.setContentsMargins(0, 0, 0, 0)
             self._banners.setSpacing(0)
             self.setMenuWidget(strip)
+            strip.show()  # a banner may come after the window is shown (the keyring is settled after the first paint)
         self._banners.addWidget(banner)
+        banner.show()
 
     def add_tool_action(self, text: str, name: str, shortcut: str, slot: Any) -> QAction:
         """Add an action (with its hotkey) to the toolbar; the composition root adds the ones widgets cannot build."""
@@ -153,8 +164,10 @@ class MainWindow(QMainWindow):
         self.risk_limits_action = make_action(self, "Risk limits…", "action.riskLimits", "Ctrl+Shift+L",
                                               lambda: open_risk_limits(self.session, self.settings.set_risk, self))
         self.dark_theme_action = make_action(self, "Dark theme", "action.darkTheme", "Ctrl+Shift+D")
+        feeds = make_action(self, "Reference feeds…", "action.referenceFeeds", "", self.watchlists.open_reference_feeds)
+        feeds.setToolTip("Choose the feed an account without market data is priced from")
         for action in (self.kill_switch_action, self.resume_action, self.cancel_all_action, self.flatten_all_action,
-                       self.risk_limits_action, self.reset_layout_action, self.dark_theme_action):
+                       self.risk_limits_action, feeds, self.reset_layout_action, self.dark_theme_action):
             add_to_toolbar(toolbar, action)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
 
@@ -168,10 +181,8 @@ class MainWindow(QMainWindow):
 
     def refresh_instruments(self) -> None:
         """Offer every instrument the accounts now list (some brokers list theirs only once connected)."""
-        instruments = self.session.view.instruments()
-        self.bridge.quotes.set_instruments(instruments.values())
-        self.bridge.quotes.watch(self.settings.watchlist() or list(instruments))
-        self.ticket.set_instruments(dict(instruments))
+        self.watchlists.refresh()
+        self.ticket.set_instruments(dict(self.session.view.instruments()))
 
     def _wire(self) -> None:
         bridge, status, panel, buttons = self.bridge, self.status, self.accounts_panel, self.orders_panel

@@ -38,7 +38,9 @@ from core.domain import (
     validate_request,
 )
 from core.domain.order_request import plain
+from core.domain.protection import Bracket
 from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_price, next_step, order_summary
+from gui.widgets.protection_row import ProtectionRowWidget, positive_number
 from gui.widgets.ticket_intent import DEFAULT_TIF, CloseIntent, QuoteSource, RiskPreview, funds_text, verdict_text
 
 _ERROR_NAMES = {
@@ -62,9 +64,12 @@ class OrderTicketWidget(QWidget):
         submit_requested(OrderRequest): a valid order the trader sent (and confirmed, if asked);
             quantity and prices are Decimals, the symbol is the instrument's key; origin CLOSE when the
             ticket holds a position's close (see `prefill_close`), else MANUAL.
+        search_requested(str text): the trader asked to search for a symbol no account lists (the
+            "Search for …" button under an unknown symbol); the window opens the symbol search with text.
     """
 
     submit_requested = Signal(object)
+    search_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,9 +83,12 @@ class OrderTicketWidget(QWidget):
         self._close: CloseIntent | None = None
         self._armed = True
         self._quiet = 0
+        self._stale = False
+        """A field changed inside _quietly: refresh once when the change is over, not once per field."""
         self._priced_symbol: str | None = None
         self._confirm: OrderConfirmDialog | None = None
         self._pending: OrderRequest | None = None
+        self._pending_bracket: Bracket | None = None
         self._live_timer = QTimer(self, singleShot=True, interval=250, timeout=self._on_live_timer)
         self._build()
         self.setStyleSheet(TICKET_STYLE)
@@ -91,6 +99,8 @@ class OrderTicketWidget(QWidget):
         self._symbols = QStringListModel(self)
         self._symbol_edit.setCompleter(QCompleter(self._symbols, self, caseSensitivity=_ANY_CASE))
         self._quote_label = QLabel(objectName="orderTicket.quoteLabel")
+        self._search_button = QPushButton(objectName="orderTicket.searchButton", visible=False, flat=True,
+                                          styleSheet="text-align: left; text-decoration: underline;")
         self._buy_button = self._side_button(Side.BUY, "buyButton", "F1 or Ctrl+B")
         self._sell_button = self._side_button(Side.SELL, "sellButton", "F2 or Ctrl+S")
         self._buy_button.setChecked(True)
@@ -111,6 +121,8 @@ class OrderTicketWidget(QWidget):
         self._intent_label = QLabel(objectName="orderTicket.intentLabel", wordWrap=True, visible=False,
                                     styleSheet=f"color: {_AMBER}; font-weight: 600;")
         self._risk_label = QLabel(objectName="orderTicket.riskLabel", wordWrap=True)
+        self._protection = ProtectionRowWidget(self)
+        self._sent_bracket: Bracket | None = None
         self._edits = {"symbol": self._symbol_edit, "quantity": self._quantity_edit,
                        "limit_price": self._limit_edit, "stop_price": self._stop_edit}
         self._errors = {
@@ -132,12 +144,13 @@ class OrderTicketWidget(QWidget):
         options.addWidget(self._confirm_check, 1)
         options.addWidget(self._clear_button)
         rows: list[tuple[str, QWidget | QHBoxLayout]] = [
-            ("Symbol", self._symbol_edit), ("", self._errors["symbol"]), ("", self._quote_label),
+            ("Symbol", self._symbol_edit), ("", self._errors["symbol"]), ("", self._search_button),
+            ("", self._quote_label),
             ("Side", sides), ("Quantity", self._quantity_edit), ("", self._errors["quantity"]),
             ("Type", self._type_combo), ("Limit", self._limit_edit), ("", self._errors["limit_price"]),
             ("Stop", self._stop_edit), ("", self._errors["stop_price"]), ("TIF", self._tif_combo),
             ("Account", self._account_combo), ("", self._errors["account_id"]),
-            ("", options),
+            ("Protect", self._protection), ("", options),
         ]
         for row, (caption, field) in enumerate(rows):
             if caption:
@@ -157,7 +170,8 @@ class OrderTicketWidget(QWidget):
         self.setMinimumWidth(260)
         chain = [
             self._symbol_edit, self._buy_button, self._sell_button, self._quantity_edit, self._type_combo,
-            self._limit_edit, self._stop_edit, self._tif_combo, self._account_combo, self._send_button,
+            self._limit_edit, self._stop_edit, self._tif_combo, self._account_combo, self._protection.stop_edit,
+            self._protection.target_edit, self._protection.unit_combo, self._send_button,
             self._clear_button, self._confirm_check,
         ]
         for first, second in itertools.pairwise(chain):
@@ -165,6 +179,7 @@ class OrderTicketWidget(QWidget):
 
     def _connect(self) -> None:
         self._symbol_edit.textChanged.connect(self._on_symbol_changed)
+        self._protection.changed.connect(self._on_field_edited)
         for edit in self._edits.values():
             edit.textChanged.connect(self._on_field_edited)
         for combo in (self._account_combo, self._tif_combo):
@@ -175,6 +190,7 @@ class OrderTicketWidget(QWidget):
         self._type_combo.currentIndexChanged.connect(self._on_type_changed)
         self._send_button.clicked.connect(self._on_send_clicked)
         self._clear_button.clicked.connect(self.clear)
+        self._search_button.clicked.connect(lambda: self.search_requested.emit(self._symbol_edit.text().strip()))
         for keys, side in (("F1", Side.BUY), ("Ctrl+B", Side.BUY), ("F2", Side.SELL), ("Ctrl+S", Side.SELL)):
             shortcut = QShortcut(QKeySequence(keys), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(lambda side=side: self._set_side(side))
@@ -322,6 +338,7 @@ class OrderTicketWidget(QWidget):
         with self._quietly():
             for edit in (self._symbol_edit, self._quantity_edit, self._limit_edit, self._stop_edit):
                 edit.clear()
+            self._protection.clear()
             self._set_side(Side.BUY)
             self._set_order_type(OrderType.LIMIT)
             self._tif_combo.setCurrentIndex(self._tif_combo.findData(DEFAULT_TIF))
@@ -377,12 +394,19 @@ class OrderTicketWidget(QWidget):
 
     @contextmanager
     def _quietly(self) -> Iterator[None]:
-        """Change fields for the trader (a click, a send): not an edit that re-arms the ticket."""
+        """Change fields for the trader (a click, a send): not an edit that re-arms the ticket.
+
+        The ticket is brought up to date once at the end (a prefill sets up to five fields; each refresh
+        re-polishes the send button's style).
+        """
         self._quiet += 1
         try:
             yield
         finally:
             self._quiet -= 1
+            if not self._quiet and self._stale:
+                self._stale = False
+                self._refresh()
 
     def _quote(self) -> Quote | None:
         symbol, account = self._lookup()[0], self.current_account()
@@ -453,6 +477,11 @@ class OrderTicketWidget(QWidget):
         self._shown_quote = self._quote()
         self._show_quote()
         self._show_intent()
+        self._protection.show_risk(side, positive_number(texts[0]), self._entry_price(), instrument)
+        text = self._symbol_edit.text().strip()
+        unknown = bool(text) and instrument is None and not any(k.startswith(text.casefold()) for k in self._keys)
+        self._search_button.setText(f"Search for “{text}”… (Ctrl+K)" if unknown else "")
+        self._search_button.setVisible(unknown)
 
     def _show_quote(self) -> None:
         symbol, instrument = self._lookup()
@@ -460,7 +489,9 @@ class OrderTicketWidget(QWidget):
         bid, ask = ("—" if value is None else format_price(value, instrument)
                     for value in ((None, None) if quote is None else (quote.bid, quote.ask)))
         other_feed = quote is not None and quote.source not in ("", account)
-        feed = f" &nbsp;<i>({quote.source}'s feed)</i>" if quote is not None and other_feed else ""
+        feed = f" &nbsp;<i>(prices from {quote.source})</i>" if quote is not None and other_feed else ""
+        if quote is None and account and self._quote_source is not None:
+            feed = f" &nbsp;<i>(no quote on {account}'s feed)</i>"
         self._quote_label.setText(f"Bid <b>{bid}</b> &nbsp;·&nbsp; Ask <b>{ask}</b>{feed}" if symbol else "")
 
     def _show_intent(self) -> None:
@@ -496,9 +527,11 @@ class OrderTicketWidget(QWidget):
         if close is not None and (close.account, close.symbol, close.side) != (
                 self.current_account(), self._lookup()[0], self._side()):
             self._close = None  # another account, symbol or side: an ordinary order from now on
-        if not self._quiet:
+        if self._quiet:
+            self._stale = True
+        else:
             self._armed = True
-        self._refresh()
+            self._refresh()
         self._live_timer.start()
 
     def _on_type_changed(self, _index: int) -> None:
@@ -537,6 +570,13 @@ class OrderTicketWidget(QWidget):
             return
         request = replace(validated.request, quantity=validated.quantity,
                           limit_price=validated.limit_price, stop_price=validated.stop_price)
+        bracket, problems = (None, []) if self._close is not None else self._protection.bracket(
+            validated.side, self._entry_price(), validated.instrument)
+        if problems:
+            self.show_result(" ".join(p.message for p in problems), ok=False)
+            self._protection.stop_edit.setFocus()
+            return
+        self._pending_bracket = bracket
         self._status_label.clear()
         if not self._confirm_check.isChecked():
             self._send(request)
@@ -558,7 +598,21 @@ class OrderTicketWidget(QWidget):
 
     def _send(self, request: OrderRequest) -> None:
         self._armed = False  # until the trader changes something, or the window says it was refused
+        self._sent_bracket = self._pending_bracket
         self.submit_requested.emit(request)
+
+    def sent_bracket(self) -> Bracket | None:
+        """Return the stop-loss/take-profit of the order being handed up by submit_requested (None: none)."""
+        return self._sent_bracket
+
+    def _entry_price(self) -> Decimal | None:
+        """Return the price the entry is expected at: its limit, else its stop, else the touch."""
+        order_type = self._order_type()
+        for needed, edit in ((order_type.needs_limit, self._limit_edit), (order_type.needs_stop, self._stop_edit)):
+            if needed:
+                return positive_number(edit.text())
+        quote = self._quote()
+        return None if quote is None else quote.ask if self._side() is Side.BUY else quote.bid
 
 
 def _repolish(widget: QWidget) -> None:

@@ -169,10 +169,7 @@ class KiteChaos(ChaosWorld):
         exchange = self.sim.exchange
         self.past_orders += [dict(sim.order) for sim in exchange.orders.values()]
         self.past_trades += exchange.trades
-        exchange.orders.clear()
-        exchange.trades = []
-        exchange.updates.clear()
-        exchange.engine.orders.clear()
+        exchange.new_day()
         self.sim.orders_today = 0
 
     # --- the broker's books -------------------------------------------------------------------------

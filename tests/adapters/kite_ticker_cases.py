@@ -14,6 +14,10 @@ import pytest
 from core.adapters.kite.adapter import KiteBroker
 from core.adapters.kite.config import KiteConfig
 from core.domain import AccountId, ConnectionChanged, ConnectionState, LogMessage, OrderAccepted, OrderStatus, Quote
+from core.domain.depth import DepthBook
+from core.domain.tape import TradePrint
+from core.ports.depth_feed import DepthFeed
+from core.ports.time_and_sales import TimeAndSales
 from tests.adapters.contract import BrokerContract, ContractSubject, EventRecorder
 from tests.sims.kite import KiteSimulator
 from tests.sims.kite.testing import sim_credentials, sim_fixture, sim_settings
@@ -53,6 +57,26 @@ class TestKiteTicker:
             # Each quote names its feed, so this account's positions and risk use Kite's own prices.
             assert nifty.source == infy.source == "KITE-T"
             assert sim.subscriptions() == [{listing.token: "full" for listing in sim.exchange.listings.values()}]
+        finally:
+            await adapter.disconnect()
+
+    async def test_full_mode_ticks_publish_the_five_level_book_with_order_counts(self, sim: KiteSimulator) -> None:
+        adapter, events = await self.connected(sim)
+        try:
+            assert isinstance(adapter, DepthFeed)
+            infy = sim.exchange.listings["INFY"]
+            await adapter.subscribe_depth(infy.instrument())
+            book = await events.wait_for(DepthBook, lambda b: b.symbol == "INFY" and len(b.bids) == 5)
+            assert book.source == "KITE-T" and len(book.asks) == 5
+            top_bid, top_ask = book.bids[0], book.asks[0]
+            assert [(lv.price, lv.size, lv.orders) for lv in book.bids] == [
+                (top_bid.price - i * infy.tick, top_bid.size * (i + 1), i + 1) for i in range(5)]
+            assert [(lv.price, lv.size, lv.orders) for lv in book.asks] == [
+                (top_ask.price + i * infy.tick, top_ask.size * (i + 1), i + 1) for i in range(5)]
+            assert isinstance(adapter, TimeAndSales)
+            await adapter.subscribe_tape(infy.instrument())
+            trade = await events.wait_for(TradePrint, lambda t: t.symbol == "INFY")
+            assert trade.source == "KITE-T" and trade.size > 0 and trade.price > 0
         finally:
             await adapter.disconnect()
 

@@ -56,12 +56,9 @@ async def test_unserved_market_data_is_refused_with_tws_errors_not_silence(ib: I
     contract = await aapl(ib)
     errors: list[int] = []
     ib.errorEvent += lambda req_id, code, message, contract_: errors.append(code)
-    bars = await answered(ib.reqHistoricalDataAsync(contract, "", "1 D", "5 mins", "TRADES", True))
-    assert list(bars) == []
-    assert await answered(ib.reqHeadTimeStampAsync(contract, "TRADES", True, 1)) in ([], None)
-    ib.reqMktDepth(contract)
-    ib.reqTickByTickData(contract, "Last")
-    await answered(_until(lambda: {162, 10092, 10189} <= set(errors)))
+    depth = ib.reqMktDepth(contract)  # served since the ladder (tests/sims/tws/depth.py)
+    ib.reqTickByTickData(contract, "BidAsk")  # trades (Last, AllLast) are served: tests/sims/tws/tape.py
+    await answered(_until(lambda: {10189} <= set(errors) and len(depth.domBids) > 0))  # history: test_ib_history.py
     assert await answered(ib.reqMktDepthExchangesAsync()) == []
 
 

@@ -27,7 +27,7 @@ from core.adapters.kite.parsing import (
     translate_rejection,
 )
 from core.adapters.kite.redaction import RedactSecretsFilter, redact
-from core.domain import ClientOrderId, OrderStatus, OrderSubmitted, OrderType, Side, TimeInForce
+from core.domain import ClientOrderId, OrderStatus, OrderSubmitted, OrderType, Quote, Side, TimeInForce
 from core.ports.errors import (
     AuthenticationFailed,
     ConnectionLost,
@@ -214,3 +214,21 @@ def test_log_filter_redacts_authorization_tokens_and_checksums(caplog: pytest.Lo
 def test_our_tag_is_a_generated_client_order_id() -> None:
     assert is_our_tag(str(ClientOrderId.generate()))
     assert not is_our_tag("manual-order") and not is_our_tag(None)
+
+
+def test_a_new_day_leaves_no_order_of_yesterday_to_fill() -> None:
+    """The chaos world's day roll once cleared /orders but not the engine's per-symbol book: a resting
+    limit of yesterday then filled, the tick loop died on the unknown order id and the market stopped."""
+    exchange = KiteExchange()
+    touch = exchange.market.quote("INFY")
+    assert touch.bid is not None
+    order_id = exchange.place("regular", {"exchange": "NSE", "tradingsymbol": "INFY", "transaction_type": "BUY",
+                                          "quantity": "1", "product": "CNC", "order_type": "LIMIT",
+                                          "price": str(touch.bid - 10)})
+    assert exchange.orders[order_id].order["status"] == "OPEN"
+    exchange.new_day()
+    through = Quote("INFY", bid=touch.bid - 21, ask=touch.bid - 20, bid_size=Decimal(100), ask_size=Decimal(100),
+                    source="KITE")
+    assert exchange.engine.match(through) == []
+    exchange.step()  # the market goes on
+    assert exchange.orders == {} and exchange.trades == []

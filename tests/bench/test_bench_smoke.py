@@ -65,8 +65,11 @@ def test_click_to_wire_reaches_the_tws_simulator_and_the_paper_ack() -> None:
             continue
         assert ib["orders"] == 8 and ib["wire_stamps"] == 8 and ib["refused"] == 0, ib  # a refusal says why
         assert {"click_to_wire_p99_ms", "click_to_socket_p99_ms", "click_to_ack_p99_ms"} <= set(ib)
+        assert {"journal_commit_p99_ms", "bare_fdatasync_p99_ms", "click_to_wire_minus_commit_p99_ms"} <= set(ib)
+        assert ib["journal_commit_p50_ms"] > 0 and ib["bare_fdatasync_p50_ms"] > 0  # each order's commit was timed
     paper = by_variant["ticket->paper"]
     assert paper["orders"] == 8 and paper["refused"] == 0, paper
+    assert {"journal_commit_p99_ms", "bare_fdatasync_p99_ms", "click_to_ack_minus_commit_p99_ms"} <= set(paper)
     for sustained in (by_variant["sustained->paper1"], by_variant["sustained->paper64"]):
         assert sustained["orders"] == sustained["accepted"] == 20 and sustained["orders_per_s"] > 0
 
@@ -85,6 +88,7 @@ def test_startup_reports_first_paint_and_memory() -> None:
     (record,) = _run("bench.startup", "--runs", "1", "--symbols", "50", "--stream-seconds", "0.2")
     assert record["bench"] == "startup" and record["runs"] == 1
     assert {"first_paint_median_ms", "rss_idle_mb", "rss_streaming_mb", "peak_rss_mb"} <= set(record)
+    assert record["bytecode_cache"] is True and record["first_paint_cpu_median_ms"] > 0
     assert record["streamed_quotes"] > 0
 
 
@@ -134,3 +138,14 @@ def test_history_times_every_page_figure_over_a_generated_journal() -> None:
     assert all(record["bench"] == "history" and record["orders"] == 3000 for record in records)
     assert figures["first_page"]["rows"] == 200 and figures["next_page"]["pages"] == 3
     assert figures["export_orders_30_days"]["rows"] > 0
+
+
+def test_ladder_times_a_repaint_a_depth_storm_and_clicks_to_the_tws_simulator() -> None:
+    records = _run("bench.ladder", "--repaints", "20", "--storm-seconds", "0.5", "--clicks", "3")
+    by_bench = {str(r["bench"]): r for r in records}
+    assert set(by_bench) == {"ladder_repaint", "ladder_click_to_wire", "ladder_depth_storm"}
+    assert by_bench["ladder_repaint"]["visible_levels"] >= 40 and by_bench["ladder_repaint"]["repaint_p50_ms"] > 0
+    clicks = by_bench["ladder_click_to_wire"]
+    assert clicks["clicks"] == clicks["wire_stamps"] == 3 and clicks["refused"] == 0, clicks
+    storm = by_bench["ladder_depth_storm"]
+    assert storm["paints"] > 0 and storm["depth_per_s_sent"] > 0, storm

@@ -43,6 +43,7 @@ async def test_prepare_from_the_panel_then_buy_a_lot_of_600000(tmp_path: Path) -
             await until(lambda: account in window.session.account_ids()
                         and window.session.account(account).trading.value == "ACTIVE", "the account to be active")
 
+            window.watchlists.set_reference_feed(str(account), "PAPER-1")  # easytrader has no market data
             quote = window.session.quotes.latest("600000", "PAPER-1")
             assert quote is not None and quote.ask is not None
             limit = quote.ask + Decimal("0.05")

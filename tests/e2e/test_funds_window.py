@@ -136,8 +136,9 @@ async def test_kite_funds_are_the_kite_simulators_margins(tmp_path: Path) -> Non
         async with open_window(tmp_path, active=False) as window:
             await until(lambda: window.session.account(PAPER).trading.value == "ACTIVE", "paper")
             await until(lambda: shown(window, KITE, "—", "state") == "disconnected", "Kite shown as disconnected")
-            reason = shown(window, KITE, "—", "reason") or ""
-            assert "log in" in reason.lower(), reason
+            # Accounts connect after the first paint: "Not connected." until Kite's refusal comes back.
+            await until(lambda: "log in" in (shown(window, KITE, "—", "reason") or "").lower(),
+                        "the Kite row says to log in")
             window.findChild(QAction, "action.connections").trigger()
             await until(lambda: window.findChild(QWidget, "kiteConnectionPanel") is not None, "the Kite panel")
             window.findChild(QTabWidget, "connections.tabs").setCurrentIndex(1)
@@ -152,6 +153,7 @@ async def test_kite_funds_are_the_kite_simulators_margins(tmp_path: Path) -> Non
             QTest.keyClick(redirect, Qt.Key.Key_Return)
             await until(lambda: window.session.account(KITE).trading.value == "ACTIVE", "KITE-1 to be active")
 
+            window.watchlists.set_reference_feed(str(KITE), "PAPER-1")  # no Kite ticker here: priced from paper
             order = await window.session.submit(OrderRequest(KITE, "INFY", Side.BUY, "3", OrderType.MARKET))
             await until(lambda: order.status is OrderStatus.FILLED, "the Kite order to fill")
             margins = simulator.exchange.margins()["equity"]

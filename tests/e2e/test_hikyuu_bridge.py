@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from core.domain import OrderStatus
+from core.domain.protection import HeldState, ProtectionLeg
 from core.strategy_client import TradeTermOrderBroker
 from tests.adapters.strategy_api_world import TOKENS, ApiWorld, api_fixture
 
@@ -87,6 +88,9 @@ async def test_a_hikyuu_buy_is_queued_approved_filled_and_reported_back_in_hikyu
 
     outcome = await api.world.queue.approve(order.client_order_id)
     assert outcome.approved and order.status is OrderStatus.FILLED
+    (held,) = api.world.session.protection.children()  # hikyuu's stoploss is a real (held) stop-loss now
+    assert held.leg is ProtectionLeg.STOP_LOSS and held.state is HeldState.ARMED and held.quantity == 200
+    assert held.trigger == pending.signal.stop_loss
 
     after = await asyncio.to_thread(fetch_asset_info_like_hikyuu, broker)
     assert after is not None

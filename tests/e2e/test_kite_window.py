@@ -51,6 +51,7 @@ async def test_save_keys_log_in_through_the_redirect_then_buy(tmp_path: Path) ->
             QTest.keyClick(redirect, Qt.Key.Key_Return)
             await until(lambda: window.session.account(KITE).trading.value == "ACTIVE", "KITE-1 to be active")
 
+            window.watchlists.set_reference_feed(str(KITE), "PAPER-1")  # no Kite ticker here: priced from paper
             order = await window.session.submit(OrderRequest(KITE, "INFY", Side.BUY, "3", OrderType.MARKET))
             await until(lambda: order.status is OrderStatus.FILLED, "the Kite order to fill")
             position = window.session.portfolio.position(KITE, "INFY")

@@ -24,7 +24,7 @@ from core.storage.settings import SettingsError, SettingsStore
 from core.storage.vault import VaultKeyring
 from gui.app import create_main_window
 from gui.controllers.mail import MailSetup
-from gui.controllers.secrets import VAULT_FILE
+from gui.controllers.secrets import VAULT_FILE, SecretsSetup
 from gui.controllers.strategies import StrategySetup
 from gui.dialogs.email_settings import EmailSettingsDialog
 from gui.dialogs.vault_dialog import VaultDialog
@@ -59,6 +59,8 @@ async def opened(data_dir: Path, ask: Callable[[Path], VaultKeyring | None]) -> 
     window.resize(1500, 900)
     window.show()
     try:
+        # The keyring is looked for (and the vault asked for) after the first paint: wait for it.
+        await until(lambda: part(window, SecretsSetup).settled, "the keyring to be settled")
         yield window
     finally:
         window.close()
@@ -72,8 +74,16 @@ def part(window: MainWindow, kind: type[T]) -> T:
 @pytest.mark.usefixtures("no_os_keyring")
 async def test_declining_the_vault_shows_a_banner_and_the_api_panel_says_it_is_off(tmp_path: Path) -> None:
     asked: list[Path] = []
-    async with opened(tmp_path, lambda path: asked.append(path)) as window:  # the trader declines
+    shown_when_asked: list[bool] = []
+
+    def decline(path: Path) -> None:
+        asked.append(path)
+        windows = QApplication.topLevelWidgets()
+        shown_when_asked.append(any(isinstance(w, MainWindow) and w.isVisible() for w in windows))
+
+    async with opened(tmp_path, decline) as window:  # the trader declines
         assert asked == [tmp_path / VAULT_FILE], "the master password is asked for once, at start"
+        assert shown_when_asked == [True], "asked over the window, which shows first (the keyring probe is slow)"
         banner = window.findChild(SecretsBanner, "secretsBanner")
         assert banner is not None and banner.isVisible()
         says = banner.text.text()
@@ -147,9 +157,9 @@ async def test_with_the_vault_unlocked_at_start_secrets_work_and_no_banner_shows
     vault_file = tmp_path / VAULT_FILE
     VaultKeyring.create(vault_file, MASTER)
     async with opened(tmp_path, lambda path: VaultKeyring.unlock(path, MASTER)) as window:
-        assert window.findChild(SecretsBanner, "secretsBanner") is None
         setup = part(window, StrategySetup)
         await until(lambda: setup.server is not None and setup.server.port != 0, "the strategy API to listen")
+        assert window.findChild(SecretsBanner, "secretsBanner") is None
         window.findChild(QAction, "action.emailSettings").trigger()
         dialog = window.findChild(EmailSettingsDialog, "emailSettingsDialog")
         QTest.keyClicks(dialog.host, "smtp.example.com")

@@ -60,17 +60,17 @@ async def test_find_an_ib_future_with_ctrl_k_and_it_joins_the_watchlist(tmp_path
                 await until(lambda: model.rowCount() > 0, "search results for 'es 2027-03'")
                 shown = [model.index(0, c).data() for c in range(model.columnCount())]
                 assert shown == ["ESH7", "E-mini S&P 500", "CME", "USD", "Future 2027-03-19", "IB-7"]
-                assert "ESH7" not in window.settings.watchlist()
+                assert "ESH7" not in window.watchlists.current.symbols()
 
                 QTest.keyClick(query, Qt.Key.Key_Return)
-                await until(lambda: "ESH7" in window.settings.watchlist(), "ESH7 in the saved watchlist")
+                await until(lambda: "ESH7" in window.watchlists.current.symbols(), "ESH7 in the saved watchlist")
 
                 await until(lambda: window.bridge.bid_ask("ESH7")[1] is not None, "ESH7 quotes from IB")
                 window.bridge.flusher.flush_now()
                 assert cell(window.watchlist_view, "ESH7", "symbol") == "ESH7"
                 assert window.ticket.current_symbol() == "ESH7" and window.ticket.current_account() == "IB-7"
                 assert "Added ESH7 (IB-7)" in status.text()
-                assert "AAPL" in window.settings.watchlist()  # what was watched before stays
+                assert "AAPL" in window.watchlists.current.symbols()  # what was watched before stays
 
                 ticket = window.ticket
                 ticket.findChild(QComboBox, "orderTicket.typeCombo").setCurrentIndex(0)  # MKT
@@ -85,7 +85,7 @@ async def test_find_an_ib_future_with_ctrl_k_and_it_joins_the_watchlist(tmp_path
                 await until(lambda: model.rowCount() == 1 and model.index(0, 4).data() == "Option C 200 2026-12-18",
                             "the AAPL 200 call")
                 QTest.keyClick(query, Qt.Key.Key_Return)
-                await until(lambda: OPTION in window.settings.watchlist(), "the AAPL call in the watchlist")
+                await until(lambda: OPTION in window.watchlists.current.symbols(), "the AAPL call in the watchlist")
                 await until(lambda: window.bridge.bid_ask(OPTION)[1] is not None, "the call's quotes from IB")
                 assert window.session.instruments.find(OPTION).multiplier == Decimal(100)
 
@@ -95,7 +95,7 @@ async def test_find_an_ib_future_with_ctrl_k_and_it_joins_the_watchlist(tmp_path
                 QTest.keyClick(query, Qt.Key.Key_Return)
                 await until(lambda: "was not added" in status.text(), "the refusal of TWTR")
                 assert "No security definition has been found" in status.text()
-                assert "TWTR" not in window.settings.watchlist()
+                assert "TWTR" not in window.watchlists.current.symbols()
                 assert window.session.instruments.find("TWTR") is None
 
                 query.clear()

@@ -127,7 +127,8 @@ async def test_the_ticket_shows_its_own_accounts_prices_not_the_watchlists(tmp_p
         await until(lambda: all(window.session.quotes.latest("AAPL", a) is not None
                                 and window.session.quotes.latest("AAPL", a).source == a for a in ACCOUNTS),
                     "AAPL quotes from both accounts")
-        await until(lambda: window.bridge.quotes.row_of("AAPL") is not None, "AAPL in the watchlist")
+        # its row is there from the start (the saved watchlist); its feed, once a quote has reached the row
+        await until(lambda: window.bridge.quotes.feed_of("AAPL") is not None, "AAPL's quote in the watchlist")
         feed = window.bridge.quotes.feed_of("AAPL")
         assert feed is not None
         other = next(a for a in ACCOUNTS if a != feed)

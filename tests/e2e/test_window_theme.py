@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QCheckBox, QLineEdit, QTableView, QToolBar
 
 from core.storage.settings import SettingsStore
+from core.storage.watchlists import WATCHLISTS_FILE, Watchlist, WatchlistsDocument, WatchlistStore, WatchRow
 from gui.widgets.main_window import MainWindow
 from tests.e2e.window_helpers import open_window, until, write_paper_settings
 
@@ -23,6 +24,12 @@ def restore_app_look(qapp: QApplication) -> Iterator[None]:
     yield
     qapp.setStyle(style)
     qapp.setPalette(palette)
+
+
+def write_settings(data_dir: Path) -> None:
+    """PAPER-1, and a one-row watchlist: the grid has an empty area below its row whose colour is the theme's."""
+    write_paper_settings(data_dir)
+    WatchlistStore(data_dir / WATCHLISTS_FILE).save(WatchlistsDocument((Watchlist("Main", (WatchRow("AAPL"),)),)))
 
 
 def empty_grid_pixel(window: MainWindow) -> QColor:
@@ -40,7 +47,7 @@ def ticket_looks(window: MainWindow) -> tuple[QColor, QColor]:
 
 
 async def test_the_dark_theme_button_colours_grids_ticket_and_toolbar_and_a_restart_keeps_it(tmp_path: Path) -> None:
-    write_paper_settings(tmp_path)
+    write_settings(tmp_path)
     async with open_window(tmp_path, active=False) as window:
         toggle = window.dark_theme_action
         assert not toggle.isChecked()
@@ -65,7 +72,7 @@ async def test_the_dark_theme_button_colours_grids_ticket_and_toolbar_and_a_rest
 
 
 async def test_a_theme_that_cannot_be_saved_still_shows_and_the_log_says_why(tmp_path: Path) -> None:
-    write_paper_settings(tmp_path)
+    write_settings(tmp_path)
     async with open_window(tmp_path, active=False) as window:
         settings = tmp_path / "settings.json"
         settings.write_text('{"version": 99}')  # a newer TradeTerm's file: this one must not replace it

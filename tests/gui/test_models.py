@@ -164,7 +164,7 @@ def test_quotes_show_prices_with_instrument_places_dashes_for_missing_fields_and
 
     assert texts(model, "BRK") == {
         "symbol": "BRK", "bid": "612,345.50", "ask": "612,350.00", "last": "612,348.25",
-        "change": "+12,348.25", "change_pct": "+2.06%", "volume": "12,345",
+        "change": "+12,348.25", "change_pct": "+2.06%", "volume": "12,345", "currency": "USD", "feed": "auto",
     }
     assert cell(model, "BRK", "change", FOREGROUND) == GAIN
     assert cell(model, "EURUSD", "bid") == "1.08350"
@@ -172,7 +172,7 @@ def test_quotes_show_prices_with_instrument_places_dashes_for_missing_fields_and
     assert cell(model, "EURUSD", "volume") == DASH
     assert cell(model, "EURUSD", "change") == "-0.00100"
     assert cell(model, "EURUSD", "change_pct", FOREGROUND) == LOSS
-    assert set(texts(model, "NEW").values()) == {"NEW", DASH}
+    assert set(texts(model, "NEW").values()) == {"NEW", DASH, "auto"}  # auto: quoted from its first feed
     assert cell(model, "NEW", "change", FOREGROUND) is None
     assert cell(model, "BRK", "bid", Qt.ItemDataRole.TextAlignmentRole) == RIGHT
     assert model.data(model.index(0, 0), Qt.ItemDataRole.ToolTipRole) is None
@@ -322,7 +322,7 @@ def test_positions_show_pnl_with_sign_and_color_sorted_by_account_and_symbol(che
     assert texts(model, key) == {
         "account": "PAPER-1", "symbol": "MSFT", "quantity": "150", "avg_cost": "400.01",
         "last": "405.00", "market_value": "60,750.00", "unrealized": "+748.50", "realized": "0.00",
-        "daily_pnl": "+748.50", "currency": "USD",
+        "daily_pnl": "+748.50", "currency": "USD", "protection": "",
     }
     assert cell(model, key, "unrealized", FOREGROUND) == GAIN
     assert cell(model, key, "realized", FOREGROUND) is None
@@ -581,3 +581,30 @@ def test_a_populated_grid_paints_offscreen_with_pnl_colors(grid_host, tmp_path) 
     assert len(set(pixels)) > 10, "text was painted"
     assert any(g > 120 and r < 90 for r, g, _ in pixels), "a gain is painted green"
     assert any(r > 180 and g < 90 for r, g, _ in pixels), "a loss is painted red"
+
+
+def test_a_watchlist_row_moves_keeps_its_figures_and_shows_its_feed_or_its_feeds_error(checked) -> None:
+    model = checked(QuotesTableModel())
+    model.listed_only = True
+    model.set_instruments([make_instrument("AAPL"), make_instrument("SAP", currency="EUR")])
+    model.set_feed("SAP", "IB-1")
+    model.watch(["AAPL", "MSFT", "SAP"])
+    model.show_quotes({"AAPL": Quote("AAPL", bid=Decimal("1.10"), source="PAPER-1"),
+                       "IBM": Quote("IBM", bid=Decimal("2"), source="PAPER-1")})
+    model.flush()
+    assert list(model.row_keys()) == ["AAPL", "MSFT", "SAP"], "a quote of an unlisted symbol adds no row"
+    model.move("SAP", 0)
+    model.move("AAPL", 2)
+    assert list(model.row_keys()) == ["SAP", "MSFT", "AAPL"]
+    texts = {key: [model.cell(model.row_of(key), c)[0] for c in range(model.columnCount())] for key in ("AAPL", "SAP")}
+    headers = [c.key for c in model.columns]
+    assert texts["AAPL"][headers.index("bid")] == "1.10", "its figures moved with it"
+    assert texts["AAPL"][headers.index("feed")] == "auto: PAPER-1"
+    assert texts["SAP"][headers.index("feed")] == "IB-1" and texts["SAP"][headers.index("currency")] == "EUR"
+    model.set_error("SAP", "IB-1 error 101: Max number of tickers has been reached")
+    model.flush()
+    cell, color = model.cell(model.row_of("SAP"), headers.index("feed"))
+    assert cell.startswith("⚠ IB-1 error 101") and color is not None
+    model.show_quote(Quote("SAP", bid=Decimal("120.5"), source="IB-1"))
+    model.flush()
+    assert model.cell(model.row_of("SAP"), headers.index("feed"))[0] == "IB-1", "a quote clears the error"

@@ -134,7 +134,7 @@ def test_the_quote_line_and_prices_come_from_the_tickets_account_and_say_when_fr
     shown = ticket.child(QLabel, "quoteLabel").text()
     assert "150.10" in shown and "150.12" in shown and "feed" not in shown
     ticket.type_into("symbolEdit", "600519")
-    assert "PAPER-1's feed" in ticket.child(QLabel, "quoteLabel").text(), "another feed's price is labelled"
+    assert "prices from PAPER-1" in ticket.child(QLabel, "quoteLabel").text(), "a reference feed's price is labelled"
 
 
 def test_an_account_that_goes_away_is_never_replaced_by_another(ticket: Ticket) -> None:

@@ -14,7 +14,11 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "ui-objects.md"
 ON_DEMAND = {"flattenConfirmDialog", "reconciliationDialog", "killSwitchConfirmDialog", "riskLimitsDialog",
              "emailSettingsDialog", "manualFillDialog", "connectionsDialog",
              "modifyOrderDialog", "approvalEditDialog", "rejectReasonDialog", "revokeConfirmDialog",
-             "autoApproveConfirmDialog", "banners", "secretsBanner", "vaultDialog", "historyView"}
+             "autoApproveConfirmDialog", "banners", "secretsBanner", "vaultDialog", "historyView",
+             "referenceFeedsDialog", "watchlist.nameDialog", "chartView.confirmMove", "chartView.placeMenu"}
+
+BUILT_AFTER_FIRST_PAINT = "chartView"
+"""The chart's widgets: built in the turn after the window's first paint (this window is never shown)."""
 
 
 def documented_names() -> list[str]:
@@ -29,7 +33,8 @@ async def test_every_documented_name_is_in_the_window_and_every_control_has_a_na
         missing = []
         for name in names:
             concrete = name.replace("<ID>", "PAPER-1")
-            if name in ON_DEMAND or name.startswith(("orderTicket.confirmDialog", "symbolSearch")):
+            later = ("orderTicket.confirmDialog", "symbolSearch", BUILT_AFTER_FIRST_PAINT)
+            if name in ON_DEMAND or name.startswith(later):
                 continue
             if concrete != window.objectName() and window.findChild(QObject, concrete) is None:
                 missing.append(name)

@@ -27,6 +27,7 @@ from core.domain import (
     Side,
     TradingState,
 )
+from core.domain.protection import HeldChild
 from core.ports.journal import IntakeKey, JournalError
 from core.services import group_commit
 from core.services.bus import EventBus
@@ -50,9 +51,10 @@ class CountingJournal(SqliteJournal):
         self.disk_full = False
         self.on_events: Callable[[], None] = lambda: None
 
-    def record_orders(self, orders: Sequence[Order], keys: Mapping[ClientOrderId, IntakeKey] | None = None) -> None:
+    def record_orders(self, orders: Sequence[Order], keys: Mapping[ClientOrderId, IntakeKey] | None = None,
+                      held: Sequence[HeldChild] = ()) -> None:
         self.batches.append(len(orders))
-        super().record_orders(orders, keys)
+        super().record_orders(orders, keys, held)
 
     def record_events(self, changes: Sequence[tuple[Order, OrderEvent]]) -> None:
         self.event_batches.append([type(event).__name__ for _, event in changes])

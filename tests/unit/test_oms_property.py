@@ -329,6 +329,7 @@ def test_the_books_survive_shuffled_repeated_and_dropped_reports(scenario: Scena
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # 10,000 fresh journals: about a minute on a quiet host, four on a busy one
 @settings(max_examples=SLOW_EXAMPLES, deadline=None, database=None, suppress_health_check=_QUIET)
 @given(scenario=scenarios())
 def test_the_books_survive_ten_thousand_scenarios(scenario: Scenario) -> None:

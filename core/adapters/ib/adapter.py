@@ -15,7 +15,9 @@ from ib_async import Fill as IbFill
 
 from core.adapters.ib.config import IbConfig
 from core.adapters.ib.connection import describe, open_connection
+from core.adapters.ib.depth import IbDepth
 from core.adapters.ib.funds import parse_funds
+from core.adapters.ib.history import BAR_SIZES, load_history
 from core.adapters.ib.parsing import (
     IbErrorKind,
     build_order,
@@ -34,6 +36,7 @@ from core.adapters.ib.parsing import (
     translate_error,
 )
 from core.adapters.ib.search import IbSymbolSearch
+from core.adapters.ib.tape import IbTape
 from core.adapters.ib.tracker import OrderTracker
 from core.domain import (
     AccountId,
@@ -50,7 +53,10 @@ from core.domain import (
     Quantity,
     utc_now,
 )
+from core.domain.bars import Bar
 from core.domain.funds import AccountFunds
+from core.domain.market_data_error import MarketDataError
+from core.ports.bar_history import HistoryUnavailable
 from core.ports.broker import (
     BrokerOrderState,
     BrokerSnapshot,
@@ -59,6 +65,7 @@ from core.ports.broker import (
     QuoteSink,
     quotes_one_by_one,
 )
+from core.ports.depth_feed import DEFAULT_DEPTH_ROWS
 from core.ports.errors import (
     AuthenticationFailed,
     BrokerError,
@@ -75,6 +82,8 @@ _DONE = frozenset({"Filled", "Cancelled", "ApiCancelled", "Inactive"})
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _sched_yield = getattr(os, "sched_yield", None)  # POSIX only
 LOOKUP_FILLS_MARGIN = timedelta(minutes=1)
+MARKET_DATA_ERRORS = frozenset({101, 200, 354, 10090, 10168, 10186, 10197})
+"""IB's answers to a market-data request that mean no quotes for that contract (101: max tickers reached)."""
 _WORTH_LOGGING = frozenset({
     IbErrorKind.CONNECTIVITY_LOST, IbErrorKind.CONNECTIVITY_RESTORED, IbErrorKind.WARNING, IbErrorKind.ERROR,
 })
@@ -95,6 +104,8 @@ class IbBroker:
         OrderAccepted, OrderFilled, OrderCanceled, OrderCancelRejected, OrderModified, OrderModifyRejected:
             see OrderTracker; keyed by our ClientOrderId, which travels in orderRef.
         LogMessage(level, text): IB warnings and notices worded for the trader.
+        DepthBook(symbol, source, bids, asks, note): reqMktDepth books (DepthFeed), see depth.py.
+        TradePrint(symbol, source, price, size, aggressor): tick-by-tick AllLast trades (TimeAndSales), see tape.py.
     """
 
     kind: str = "ib"
@@ -128,6 +139,10 @@ class IbBroker:
         self._snapshot_lock = asyncio.Lock()
         self._reconnect: asyncio.Task[None] | None = None
         self._search = IbSymbolSearch(self.account_id, self._ib, self._request)
+        self._depth = IbDepth(self.account_id, self._ib, sink)
+        self._depth_wanted: dict[str, tuple[Instrument, int]] = {}
+        self._tape = IbTape(self.account_id, self._ib, sink)
+        self._tape_wanted: dict[str, Instrument] = {}
         ib = self._ib
         ib.wrapper.nextValidId = self._on_next_valid_id  # type: ignore[method-assign,assignment]  # ib_async ignores it
         ib.orderStatusEvent += self._tracker.on_status
@@ -286,6 +301,41 @@ class IbBroker:
                 f"IB has no contract for {', '.join(unknown)}: check symbol, exchange and currency."
             )
 
+    def history_intervals(self) -> frozenset[timedelta]:
+        """The chart timeframes IB serves as historical bars (BarHistory)."""
+        return frozenset(BAR_SIZES)
+
+    async def history(self, symbol: str, interval: timedelta, start: datetime, end: datetime) -> list[Bar]:
+        """Return IB's TRADES bars of symbol; raise HistoryUnavailable with IB's reason (162 pacing, no data)."""
+        self._require_connected("load the chart")
+        instrument = self._instruments.get(symbol) or self._subscribed.get(symbol)
+        if instrument is None:
+            raise HistoryUnavailable(f"IB account {self.account_id} does not list {symbol}.")
+        contract = await self._qualify(instrument)
+        return await load_history(self._ib, contract, self._request, symbol, self.account_id, interval, start, end)
+
+    async def subscribe_depth(self, instrument: Instrument, rows: int = DEFAULT_DEPTH_ROWS) -> None:
+        """Ask TWS for instrument's market depth (reqMktDepth); asked again after a reconnect (DepthFeed)."""
+        self._depth_wanted[instrument.symbol] = (instrument, rows)
+        if self.is_connected:
+            self._depth.subscribe(instrument.symbol, await self._qualify(instrument), rows)
+
+    async def unsubscribe_depth(self, symbol: str) -> None:
+        """Cancel symbol's market depth (DepthFeed)."""
+        self._depth_wanted.pop(symbol, None)
+        self._depth.unsubscribe(symbol)
+
+    async def subscribe_tape(self, instrument: Instrument) -> None:
+        """Ask TWS for instrument's tick-by-tick trades (AllLast); asked again after a reconnect (TimeAndSales)."""
+        self._tape_wanted[instrument.symbol] = instrument
+        if self.is_connected:
+            self._tape.subscribe(instrument.symbol, await self._qualify(instrument))
+
+    async def unsubscribe_tape(self, symbol: str) -> None:
+        """Cancel symbol's tick-by-tick trades (TimeAndSales)."""
+        self._tape_wanted.pop(symbol, None)
+        self._tape.unsubscribe(symbol)
+
     async def snapshot(self, fills_since: datetime | None = None) -> BrokerSnapshot:
         """Return IB's cash, positions, today's orders (open and completed) and executions since fills_since."""
         self._require_connected("reconcile")
@@ -386,6 +436,14 @@ class IbBroker:
         for instrument in self._subscribed.values():
             with contextlib.suppress(InvalidInstrument):
                 self._ib.reqMktData(await self._qualify(instrument))
+        self._depth.drop_all()
+        self._tape.drop_all()
+        for instrument, rows in list(self._depth_wanted.values()):
+            with contextlib.suppress(InvalidInstrument):
+                self._depth.subscribe(instrument.symbol, await self._qualify(instrument), rows)
+        for instrument in list(self._tape_wanted.values()):
+            with contextlib.suppress(InvalidInstrument):
+                self._tape.subscribe(instrument.symbol, await self._qualify(instrument))
 
     def _on_disconnected(self) -> None:
         if self._closing or (self._state is not ConnectionState.CONNECTED and not self._servers_lost):
@@ -512,8 +570,13 @@ class IbBroker:
         if code == 103 and self._ids_resync is None:  # ids used elsewhere (TWS, another session): ask for the next
             self._ids_resync = asyncio.get_running_loop().create_future()
             self._ib.client.reqIds(1)  # type: ignore[no-untyped-call]
-        if self._tracker.on_error(req_id, code, message):
+        if self._tracker.on_error(req_id, code, message) or self._depth.on_error(req_id, code, message) \
+                or self._tape.on_error(req_id, code, message):
             return
+        if code in MARKET_DATA_ERRORS:
+            symbol = self._symbols_by_con_id.get(contract.conId) if isinstance(contract, Contract) else None
+            if symbol is not None:
+                self._sink(MarketDataError(self.account_id, symbol, code, message))
         error = translate_error(code, message)
         if error.kind in _WORTH_LOGGING and code != 200:  # 200 on a request surfaces as InvalidInstrument
             level = "INFO" if error.kind is IbErrorKind.CONNECTIVITY_RESTORED else "WARNING"
@@ -534,6 +597,8 @@ class IbBroker:
                     self._ib.reqMktData(contract_)
 
     def _on_tickers(self, tickers: set[Ticker]) -> None:
+        self._depth.on_tickers(tickers)
+        self._tape.on_tickers(tickers)
         quotes = []
         for ticker in tickers:
             symbol = self._symbols_by_con_id.get(ticker.contract.conId) if ticker.contract else None

@@ -15,11 +15,14 @@ from kiteconnect import exceptions as kite_errors
 
 from core.adapters.kite.config import KiteConfig
 from core.adapters.kite.credentials import AccessToken, KiteCredentials
+from core.adapters.kite.depth import KiteMarketDepth, no_depth_note
 from core.adapters.kite.funds import parse_funds
+from core.adapters.kite.history import KITE_INTERVALS, request_range, to_bars
 from core.adapters.kite.instruments import InstrumentsFile, catalog_of
 from core.adapters.kite.parsing import (
     IST,
     TOKEN_EXPIRED,
+    KiteMode,
     kite_time,
     order_params,
     parse_cash,
@@ -50,9 +53,14 @@ from core.domain import (
     OrderModifyRejected,
     Price,
     Quantity,
+    utc_now,
 )
+from core.domain.bars import Bar
+from core.domain.depth import DepthBook
 from core.domain.funds import AccountFunds
+from core.ports.bar_history import HistoryUnavailable
 from core.ports.broker import BrokerSnapshot, EventSink, QuoteSink, quotes_one_by_one
+from core.ports.depth_feed import DEFAULT_DEPTH_ROWS
 from core.ports.errors import AuthenticationFailed, BrokerError, ConnectionLost, InvalidInstrument, Timeout
 from core.ports.symbol_search import InstrumentMatch
 
@@ -81,6 +89,9 @@ class KiteBroker:
         OrderAccepted, OrderFilled, OrderCanceled, OrderRejected: see OrderTracker; our ClientOrderId is in `tag`.
         OrderCancelRejected, OrderModified, OrderModifyRejected: answers to cancel and modify.
         LogMessage(level, text): ticker drops and reconnects, worded for the trader.
+        DepthBook(symbol, source, bids, asks): the 5-level book of each full-mode tick of a symbol with depth
+            subscribed (DepthFeed); one with a note, and no levels, when the ticker is not in full mode.
+        TradePrint(symbol, source, price, size, aggressor): a tick whose volume grew, for symbols asked (TimeAndSales).
     """
 
     kind: str = "kite"
@@ -105,6 +116,7 @@ class KiteBroker:
         self._catalog_day: str = ""
         self._symbols_by_token: dict[int, str] = {}
         self._subscribed: dict[str, Instrument] = {}
+        self._market_depth = KiteMarketDepth(self.account_id)
         self._updates = asyncio.Lock()
         self._background: set[asyncio.Task[Any]] = set()
         self.login_required = False
@@ -350,6 +362,46 @@ class KiteBroker:
         if unknown:
             raise InvalidInstrument(f"Kite lists no {', '.join(unknown)} on {self.config.exchange}.")
 
+    def history_intervals(self) -> frozenset[timedelta]:
+        """The chart timeframes Kite serves as historical candles (BarHistory)."""
+        return frozenset(KITE_INTERVALS)
+
+    async def history(self, symbol: str, interval: timedelta, start: datetime, end: datetime) -> list[Bar]:
+        """Return Kite's candles of symbol; raise HistoryUnavailable saying why Kite refused."""
+        self._require_connected("load the chart")
+        if symbol not in self._catalog:
+            raise HistoryUnavailable(f"Kite {self.account_id} does not list {symbol}.")
+        since, until = request_range(interval, start, end, IST)
+        try:
+            rows = await self._rest(self._kite.historical_data, self._catalog[symbol][1], since, until,
+                                    KITE_INTERVALS[interval])
+        except BrokerError as exc:
+            raise HistoryUnavailable(f"Kite refused the {symbol} history: {exc}") from None
+        return to_bars(rows, symbol, self.account_id, interval, start, end)
+
+    async def subscribe_depth(self, instrument: Instrument, rows: int = DEFAULT_DEPTH_ROWS) -> None:
+        """Publish the 5-level book of each full-mode tick of instrument (DepthFeed); a note in other modes."""
+        if self.config.ticker_mode is not KiteMode.FULL:
+            self._sink(DepthBook(instrument.symbol, self.account_id, note=no_depth_note(self.config.ticker_mode.value)))
+            return
+        if instrument.symbol not in self._subscribed:
+            await self.subscribe([instrument])
+        self._market_depth.depth.add(instrument.symbol)
+
+    async def unsubscribe_depth(self, symbol: str) -> None:
+        """Stop publishing symbol's book (its quotes stream on) (DepthFeed)."""
+        self._market_depth.depth.discard(symbol)
+
+    async def subscribe_tape(self, instrument: Instrument) -> None:
+        """Publish a TradePrint for each tick of instrument whose volume grew (TimeAndSales)."""
+        if instrument.symbol not in self._subscribed:
+            await self.subscribe([instrument])
+        self._market_depth.tape.setdefault(instrument.symbol, None)
+
+    async def unsubscribe_tape(self, symbol: str) -> None:
+        """Stop publishing symbol's trades (TimeAndSales)."""
+        self._market_depth.tape.pop(symbol, None)
+
     async def snapshot(self, fills_since: datetime | None = None) -> BrokerSnapshot:
         """Return Kite's funds, net positions, today's orders and trades (since fills_since)."""
         self._require_connected("reconcile")
@@ -554,6 +606,8 @@ class KiteBroker:
             symbol = self._symbols_by_token.get(int(tick.get("instrument_token", 0)))
             if symbol is not None and symbol in self._subscribed:
                 quotes.append(parse_tick(tick, symbol, self.account_id))
+                for event in self._market_depth.on_tick(tick, symbol, utc_now()):
+                    self._sink(event)
         if quotes:
             self._quotes(quotes)
 

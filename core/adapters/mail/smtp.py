@@ -5,10 +5,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import Callable
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
-
-import aiosmtplib
+from typing import TYPE_CHECKING
 
 from core.adapters.mail.config import SmtpConfig, SmtpSecurity
 from core.ports.mailer import (
@@ -20,6 +17,13 @@ from core.ports.mailer import (
     MailTlsError,
     MailUnreachable,
 )
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
+
+    import aiosmtplib
+
+# aiosmtplib and the e-mail package are imported at the first mail: a start with e-mail set up need not wait.
 
 PasswordSource = Callable[[], str | None]
 
@@ -46,6 +50,9 @@ class SmtpMailer:
 
     def build(self, message: MailMessage) -> EmailMessage:
         """Return the RFC 5322 message for message (From, To, Subject, Date, Message-ID, text body)."""
+        from email.message import EmailMessage
+        from email.utils import formatdate, make_msgid
+
         recipients = message.to or self.config.recipients
         if not recipients:
             raise MailRefused("No recipients: enter at least one address in the e-mail settings.")
@@ -60,6 +67,8 @@ class SmtpMailer:
 
     async def send(self, message: MailMessage) -> None:
         """Send message; return when the server accepted it, else raise a MailError saying what to fix."""
+        import aiosmtplib
+
         mail = self.build(message)
         cfg = self.config
         where = f"{cfg.host}:{cfg.port}"
@@ -115,6 +124,8 @@ def _ssl_error(exc: BaseException) -> ssl.SSLError | None:
 
 def translate(exc: BaseException, where: str, during_data: bool) -> MailError:
     """Return the MailError a trader understands for an aiosmtplib, TLS or socket failure."""
+    import aiosmtplib
+
     tls = _ssl_error(exc)
     if isinstance(tls, ssl.SSLCertVerificationError):
         return MailTlsError(

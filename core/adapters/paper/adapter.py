@@ -13,7 +13,9 @@ from decimal import Decimal
 from core.adapters.paper.books import Books
 from core.adapters.paper.checks import check_buying_power, check_order, find_instrument
 from core.adapters.paper.config import PaperConfig
+from core.adapters.paper.depth import synthesize_book
 from core.adapters.paper.funds import paper_funds
+from core.adapters.paper.history import PAPER_INTERVALS, paper_history
 from core.adapters.paper.instruments import DEFAULT_INSTRUMENTS, START_PRICES
 from core.adapters.paper.market import Market
 from core.adapters.paper.matching import ChangeRefused, Execution, MatchingEngine, Outcome, PaperOrder
@@ -41,8 +43,13 @@ from core.domain import (
     OrderStatus,
     Price,
     Quantity,
+    Quote,
+    Side,
 )
+from core.domain.bars import Bar
 from core.domain.funds import AccountFunds
+from core.domain.tape import TradePrint
+from core.ports.bar_history import HistoryUnavailable
 from core.ports.broker import (
     BrokerOrderState,
     BrokerPosition,
@@ -53,6 +60,7 @@ from core.ports.broker import (
     quotes_one_by_one,
 )
 from core.ports.clock import Clock
+from core.ports.depth_feed import DEFAULT_DEPTH_ROWS
 from core.ports.errors import ConnectionLost, InvalidInstrument
 from core.ports.symbol_search import InstrumentMatch
 
@@ -95,6 +103,10 @@ class PaperBroker:
         OrderCancelRejected(client_order_id, reason), OrderModifyRejected(client_order_id, reason):
             the order is no longer working, or the change is invalid.
         AccountUpdated(account_id, cash): after fills, and once on connect.
+        TradePrint(symbol, source, price, size, aggressor): each trade the market prints in a symbol asked for
+            (TimeAndSales); the aggressor is the side whose touch it printed at.
+        DepthBook(symbol, source, bids, asks): the paper book of each symbol with depth subscribed (DepthFeed),
+            every tick and after each of the account's own orders changes it (see depth.py).
     """
 
     kind: str = "paper"
@@ -136,6 +148,9 @@ class PaperBroker:
             self._trading_day = state.trading_day
         self._market = Market(listed, prices, config.seed, closes=closes, source=self.account_id)
         self._subscribed: set[str] = set()
+        self._depth: dict[str, int] = {}
+        self._tape: dict[str, Decimal | None] = {}
+        """Symbols whose trades are published, with the session volume last seen (a trade adds to it)."""
         self._search = InstrumentSearch(self.account_id, listed)
         self._connected = False
         self._task: asyncio.Task[None] | None = None
@@ -147,6 +162,19 @@ class PaperBroker:
     def instruments(self) -> Sequence[Instrument]:
         """Return the instruments this paper account trades."""
         return tuple(self._instruments.values())
+
+    def history_intervals(self) -> frozenset[timedelta]:
+        """Every chart timeframe: the paper market makes up its past (BarHistory)."""
+        return PAPER_INTERVALS
+
+    async def history(self, symbol: str, interval: timedelta, start: datetime, end: datetime) -> list[Bar]:
+        """Return the simulated past of symbol, ending where the live walk stands (see paper/history.py)."""
+        instrument = self._instruments.get(symbol)
+        if instrument is None:
+            raise HistoryUnavailable(f"The paper account does not list {symbol}: no history.")
+        return paper_history(instrument, self._market.mids()[symbol], seed=self._config.seed, source=self.account_id,
+                             interval=interval, start=start, end=end, now=self._clock.now(),
+                             tick_interval_s=self._config.tick_interval_s)
 
     async def search_symbols(self, query: str, limit: int) -> list[InstrumentMatch]:
         """Find this paper account's instruments by symbol or name (SymbolSearch)."""
@@ -172,6 +200,8 @@ class PaperBroker:
         self._sink(AccountUpdated(self.account_id, self._books.cash_balances()))
         for symbol in sorted(self._subscribed):
             self._sink(self._market.quote(symbol))
+        for symbol in self._depth:
+            self._publish_depth(symbol)
         self._task = asyncio.get_running_loop().create_task(self._run(), name=f"paper-market-{self.account_id}")
 
     async def disconnect(self) -> None:
@@ -200,6 +230,52 @@ class PaperBroker:
         if self._connected:
             for symbol in new:
                 self._sink(self._market.quote(symbol))
+
+    async def subscribe_depth(self, instrument: Instrument, rows: int = DEFAULT_DEPTH_ROWS) -> None:
+        """Publish the paper book of instrument every tick (DepthFeed); at once when connected."""
+        if instrument.symbol not in self._instruments:
+            raise InvalidInstrument(f"The paper account does not list {instrument.symbol}.")
+        self._depth[instrument.symbol] = max(1, rows)
+        if self._connected:
+            self._publish_depth(instrument.symbol)
+
+    async def unsubscribe_depth(self, symbol: str) -> None:
+        """Stop publishing symbol's paper book (DepthFeed)."""
+        self._depth.pop(symbol, None)
+
+    async def subscribe_tape(self, instrument: Instrument) -> None:
+        """Publish a TradePrint for each trade the paper market prints in instrument (TimeAndSales)."""
+        if instrument.symbol not in self._instruments:
+            raise InvalidInstrument(f"The paper account does not list {instrument.symbol}.")
+        self._tape.setdefault(instrument.symbol, self._market.quote(instrument.symbol).volume)
+
+    async def unsubscribe_tape(self, symbol: str) -> None:
+        """Stop publishing symbol's trades (TimeAndSales)."""
+        self._tape.pop(symbol, None)
+
+    def _publish_prints(self, quotes: Sequence[Quote]) -> None:
+        tape = self._tape
+        for quote in quotes:
+            if quote.symbol not in tape:
+                continue
+            before, after = tape[quote.symbol], quote.volume
+            tape[quote.symbol] = after
+            if before is None or after is None or after <= before or quote.last is None:
+                continue
+            aggressor = Side.BUY if quote.last == quote.ask else Side.SELL if quote.last == quote.bid else None
+            self._sink(TradePrint(quote.symbol, self.account_id, quote.last, after - before, aggressor,
+                                  ts=self._clock.now()))
+
+    def _publish_depth(self, symbol: str) -> None:
+        rows = self._depth.get(symbol)
+        if rows is None:
+            return
+        resting = [(o.side, o.limit_price, o.leaves_qty) for o in self._engine.working()
+                   if o.symbol == symbol and o.is_active and o.limit_price is not None]
+        book = synthesize_book(self._market.quote(symbol), self._instruments[symbol], resting, rows,
+                               self.account_id, self._clock.now())
+        if book is not None:
+            self._sink(book)
 
     async def account_funds(self) -> AccountFunds:
         """Return cash, equity, margin and buying power per currency by the paper margin model (see funds.py)."""
@@ -235,6 +311,7 @@ class PaperBroker:
         accepted = OrderAccepted(order.client_order_id, paper.broker_order_id)
         self._commit([accepted, *self._settle(outcomes)])
         await self._reports.reported()
+        self._publish_depth(order.symbol)
 
     async def cancel(self, order: Order) -> None:
         """Cancel a working order: OrderCanceled, or OrderCancelRejected if it is no longer working."""
@@ -250,6 +327,7 @@ class PaperBroker:
         self._touch(coid)
         self._commit([OrderCanceled(coid, closure.reason)])
         await self._reports.reported()
+        self._publish_depth(order.symbol)
 
     async def modify(
         self, order: Order, quantity: Quantity, limit_price: Price | None, stop_price: Price | None
@@ -280,7 +358,8 @@ class PaperBroker:
         if paper is None:
             return None
         state = BrokerOrderState(paper.client_order_id, paper.broker_order_id, paper.symbol, paper.side,
-                                 paper.quantity, paper.filled_qty, paper.status, paper.reason)
+                                 paper.quantity, paper.filled_qty, paper.status, paper.reason,
+                                 paper.limit_price, paper.stop_price)
         fills = tuple(f for f in self._books.fills if f.client_order_id == order.client_order_id)
         return FoundOrder(state, fills)
 
@@ -338,6 +417,10 @@ class PaperBroker:
                 self._changed[order.client_order_id] = None
         subscribed = self._subscribed
         self._quotes([quote for quote in quotes if quote.symbol in subscribed])
+        for symbol in self._depth:
+            self._publish_depth(symbol)
+        if self._tape:
+            self._publish_prints(quotes)
         if outcomes or self._changed:
             self._commit(self._settle(outcomes))
 

@@ -131,6 +131,12 @@ class MatchingEngine:
             del stops[coid]
         return list(stops.values())
 
+    def clear(self) -> None:
+        """Forget every order, with the per-symbol books and the stops index (a simulator's new day)."""
+        self.orders.clear()
+        self._by_symbol.clear()
+        self._stops.clear()
+
     def restore(self, order: PaperOrder) -> None:
         """Put back an order loaded from the broker's books, without matching it."""
         self.orders[order.client_order_id] = order

@@ -273,3 +273,13 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("quantity", check_buying_power),
 )
 """Every check in the order it runs, with the order-ticket field its refusal is shown next to."""
+
+PROTECTIVE_CHECKS: frozenset[Check] = frozenset({
+    check_trading_state, check_reduce_only, check_order_quantity, check_quote_fresh, check_stop_collar,
+    check_price_collar,
+})
+"""The checks a protective child (OrderOrigin.PROTECTIVE) passes: it only reduces its position, so no exposure,
+notional, rate, duplicate, list or buying-power limit may block it; the collar (widened by
+PROTECTIVE_COLLAR_FACTOR) and the quantity checks still do."""
+PROTECTIVE_COLLAR_FACTOR = 3
+"""A protective child is sent when the market has run to its trigger: its collar is this many times wider."""

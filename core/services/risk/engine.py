@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 from enum import StrEnum
 
@@ -28,13 +28,14 @@ from core.ports.clock import Clock
 from core.ports.market_data import QuoteSource
 from core.services.bus import EventBus
 from core.services.risk.book import AccountBook
-from core.services.risk.checks import CHECKS, money, num
+from core.services.risk.checks import CHECKS, PROTECTIVE_CHECKS, PROTECTIVE_COLLAR_FACTOR, money, num
 from core.services.risk.context import IndexedOrders, OrderSource, PositionSource, RiskContext, duplicate_key
 from core.services.risk.limits import RiskConfig, RiskLimits
 from core.services.risk.recent import RecentOrder, RecentOrders
 from core.services.working_orders import WorkingOrders
 
 _SEVERITY = {TradingState.ACTIVE: 0, TradingState.REDUCING: 1, TradingState.HALTED: 2}
+_NORMAL = (TradingState.ACTIVE, "Trading normally.")
 _MEMORY_S = 60.0
 MARK_WATCH_S = 0.05
 """How long marks from quotes gather before the daily-loss watch takes them in (orders never wait for it)."""
@@ -141,13 +142,12 @@ class RiskEngine:
 
     def state(self, account_id: AccountId | None = None) -> tuple[TradingState, str]:
         """Return the effective state of an account (or the global one, for None) and why."""
-        holds = list(self._holds[None].values())
-        if account_id is not None:
-            holds = list(self._holds.get(account_id, {}).values()) + holds
-        worst = (TradingState.ACTIVE, "Trading normally.")
-        for hold in holds:
-            if _SEVERITY[hold[0]] > _SEVERITY[worst[0]]:
-                worst = hold
+        worst, severity = _NORMAL, 0  # every order asks three times: no lists, usually no holds at all
+        for holds in (self._holds.get(account_id) if account_id is not None else None, self._holds[None]):
+            if holds:
+                for hold in holds.values():
+                    if _SEVERITY[hold[0]] > severity:
+                        worst, severity = hold, _SEVERITY[hold[0]]
         return worst
 
     def hold(self, account_id: AccountId | None, cause: HoldCause, state: TradingState, reason: str) -> None:
@@ -209,7 +209,12 @@ class RiskEngine:
         self._watch_daily_loss(order.account_id)
         limits = self.limits_for(order.account_id, order.strategy_id)
         context = self._context(order, closed_position)
+        protective = order.origin is OrderOrigin.PROTECTIVE
+        if protective:
+            limits = protective_limits(limits)
         for field, check in CHECKS:
+            if protective and check not in PROTECTIVE_CHECKS:
+                continue
             reason = check(order, limits, context)
             if reason is not None:
                 return Refusal(field, reason)
@@ -457,3 +462,12 @@ def _soon(callback: Callable[[], None], delay: float = 0.0) -> None:
         loop.call_later(delay, callback)
     else:
         loop.call_soon(callback)
+
+
+def protective_limits(limits: RiskLimits) -> RiskLimits:
+    """Return limits with the collar PROTECTIVE_COLLAR_FACTOR times wider, for a protective child."""
+    return replace(
+        limits,
+        collar_pct=None if limits.collar_pct is None else limits.collar_pct * PROTECTIVE_COLLAR_FACTOR,
+        collar_ticks=None if limits.collar_ticks is None else limits.collar_ticks * PROTECTIVE_COLLAR_FACTOR,
+    )

@@ -33,8 +33,11 @@ _ORDER_BODY = {
         "tif": {"enum": ["DAY", "GTC", "IOC"], "default": "DAY"},
         "signal_time": {"type": "string", "format": "date-time", "description": "ISO 8601 with a zone"},
         "idempotency_key": {"type": "string", "maxLength": 128},
-        "stop_loss": _DECIMAL,
-        "take_profit": _DECIMAL,
+        "stop_loss": {**_DECIMAL, "description": "optional (0: none): a stop-loss child that TradeTerm holds and "
+                      "sends when the account's feed touches it, once the order fills (sized to what filled); "
+                      "kept as a note when it does not fit the order as an entry (above a buy's price)"},
+        "take_profit": {**_DECIMAL, "description": "optional (0: none): a take-profit child, one cancelling the "
+                        "other with stop_loss; works only while TradeTerm runs and has prices"},
         "signal_price": _DECIMAL,
         "remark": {"type": "string", "maxLength": 256},
     },
@@ -71,8 +74,13 @@ OPENAPI: dict[str, Any] = {
                                                  "type, root, expiry, right, strike, contract_id, tick_size, lot_size, "
                                                  "multiplier) best first, notes on accounts skipped, message"},
                           **_errors(400, 401)}}},
-        "/v1/quotes": {"get": {"parameters": [{"name": "symbol", "in": "query", "required": True}],
-                               "responses": {"200": {"description": "bid, ask, last, time"}, **_errors(400)}}},
+        "/v1/quotes": {"get": {"parameters": [
+            {"name": "symbol", "in": "query", "required": True},
+            {"name": "account", "in": "query", "required": False,
+             "description": "the account's own feed (or the reference feed chosen for it); nulls when it has no "
+                            "quote, never another account's"}],
+                               "responses": {"200": {"description": "bid, ask, last, time, feed (the account whose "
+                                                                   "market it is)"}, **_errors(400)}}},
         "/v1/orders/preview": {"post": {
             "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/OrderBody"}}}},
             "responses": {"200": {"description": "verdict ok|refused, reason, notional"},

@@ -69,9 +69,9 @@ def instrument_json(instrument: Instrument) -> dict[str, Any]:
 
 def quote_json(symbol: str, quote: Quote | None) -> dict[str, Any]:
     if quote is None:
-        return {"symbol": symbol, "bid": None, "ask": None, "last": None, "time": None}
+        return {"symbol": symbol, "bid": None, "ask": None, "last": None, "time": None, "feed": None}
     return {"symbol": symbol, "bid": dec(quote.bid), "ask": dec(quote.ask), "last": dec(quote.last),
-            "time": iso(quote.ts)}
+            "time": iso(quote.ts), "feed": quote.source or None}
 
 
 def hikyuu_datetime(now: datetime) -> str:

@@ -225,6 +225,18 @@ class KiteExchange:
         else:
             self._due.append((time.monotonic() + self.faults.pending_s, action))
 
+    def new_day(self) -> None:
+        """Start a new trading day: yesterday's orders, trades, updates and held-back answers leave the books.
+
+        The matching engine forgets its per-symbol books too: a stale book once filled an order that
+        /orders no longer listed (KeyError in the tick loop, which then stopped the market).
+        """
+        self.orders.clear()
+        self.trades = []
+        self.updates.clear()
+        self.engine.clear()
+        self._due.clear()
+
     def run_due(self) -> None:
         """Run the held-back exchange answers whose time has come."""
         if not self._due:

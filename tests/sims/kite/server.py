@@ -24,6 +24,7 @@ from aiohttp import WSMsgType, web
 
 from tests.sims.kite.exchange import KiteError, KiteExchange, stamp
 from tests.sims.kite.faults import KiteFaults
+from tests.sims.kite.history import HistoricalCandles
 from tests.sims.kite.listings import DEFAULT_LISTINGS, Listing, instruments_csv
 from tests.sims.kite.packets import TickState, frame, full_packet, index_packet, ltp_packet, quote_packet
 
@@ -63,6 +64,7 @@ class KiteSimulator:
         self.redirect_url = redirect_url
         self.tick_interval_s = tick_interval_s
         self.exchange = KiteExchange(listings)
+        self.history = HistoricalCandles(self.exchange)
         self.catalog_only: tuple[Listing, ...] = ()
         """Rows /instruments lists beyond the traded listings (tests/sims/kite/catalog.py)."""
         self.orders_per_second = orders_per_second
@@ -108,6 +110,7 @@ class KiteSimulator:
             web.get("/quote", self._quote),
             web.get("/quote/ohlc", self._quote),
             web.get("/quote/ltp", self._quote),
+            web.get("/instruments/historical/{token}/{interval}", self.history.handle),
             web.get("/instruments", self._instruments),
             web.get("/instruments/{exchange}", self._instruments),
             web.get("/ws", self._ticker),

@@ -18,12 +18,15 @@ from decimal import Decimal
 from core.adapters.paper.matching import Outcome
 from tests.sims.tws.account_requests import AccountRequests
 from tests.sims.tws.accounts import AccountView
+from tests.sims.tws.depth import DepthRequests, DepthSubscription
 from tests.sims.tws.faults import NOTICES, Faults
+from tests.sims.tws.history import HistoryRequests
 from tests.sims.tws.impolite import ImpoliteRequests, is_what_if
 from tests.sims.tws.market import DEFAULT_LISTINGS, Listing, SimMarket
 from tests.sims.tws.messages import ASK, BID, CLOSE, LAST, VOLUME, Encoder
 from tests.sims.tws.orders import PRICE_VARIATION, OrderBook, SimExecution, SimOrder, SimReject
 from tests.sims.tws.protocol import Field, ProtocolError, encode, read_greeting, read_message
+from tests.sims.tws.tape import TapeRequests
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,8 @@ class ClientConnection:
     positions: bool = False
     pnl: dict[int, str] = field(default_factory=dict)
     pnl_single: dict[int, tuple[str, int]] = field(default_factory=dict)
+    depth: dict[int, DepthSubscription] = field(default_factory=dict)
+    tape: dict[int, tuple[str, int]] = field(default_factory=dict)
 
     def send(self, fields: list[Field]) -> None:
         if not self.writer.is_closing():
@@ -66,7 +71,7 @@ class ClientConnection:
             transport.abort()
 
 
-class TwsSimulator(AccountRequests, ImpoliteRequests):
+class TwsSimulator(HistoryRequests, DepthRequests, TapeRequests, AccountRequests, ImpoliteRequests):
     """The simulated TWS: `await start()`, read `port`, connect ib_async to it, `await stop()`."""
 
     def __init__(
@@ -84,6 +89,8 @@ class TwsSimulator(AccountRequests, ImpoliteRequests):
         self.accounts_view = AccountView(self.book, self.market)
         self.faults = Faults()
         self.tick_interval_s = tick_interval_s
+        self.max_tickers: int | None = None
+        """Market-data lines per client: the next reqMktData gets IB's error 101 (None: no limit)."""
         self.server_version = server_version
         self.connections: dict[int, ClientConnection] = {}
         self.requests: list[tuple[int, list[str]]] = []
@@ -219,6 +226,8 @@ class TwsSimulator(AccountRequests, ImpoliteRequests):
             return
         try:
             handler(self, conn, f)
+            if msg_id in (3, 4):  # an order rests on or leaves the book: depth shows it at once
+                self.send_depth()
         except SimReject as reject:
             conn.send(conn.encoder.error(int(f[1]) if msg_id == 3 else -1, reject.code, reject.message))
 
@@ -270,6 +279,9 @@ class TwsSimulator(AccountRequests, ImpoliteRequests):
             return
         listing = found[0]
         snapshot = f[-3] == "1"
+        if self.max_tickers is not None and not snapshot and len(conn.market_data) >= self.max_tickers:
+            conn.send(conn.encoder.error(req_id, 101, "Max number of tickers has been reached"))
+            return
         self._send_ticks(conn, req_id, listing, first=True)
         if snapshot:
             conn.send(conn.encoder.tick_snapshot_end(req_id))
@@ -504,12 +516,15 @@ class TwsSimulator(AccountRequests, ImpoliteRequests):
 
     def _tick(self) -> None:
         for quote in self.market.step():
+            self._push_live_bars(quote)
+            self.send_prints(quote)
             if not self.faults.rest_orders:
                 self._settle_outcomes(self.book.match(quote))
             for conn in list(self._sockets):
                 for sub in list(conn.market_data.values()):
                     if sub.listing.key == quote.symbol:
                         self._send_ticks(conn, sub.req_id, sub.listing)
+        self.send_depth()
 
     def _find(self, contract: list[str]) -> list[Listing]:
         con_id, symbol, sec_type, last_trade, _strike, _right, _mult, exchange, primary, currency, local, _tc = (
@@ -535,16 +550,16 @@ def _parse_filter_time(text: str) -> datetime | None:
 _HANDLERS = {
     1: TwsSimulator._req_mkt_data,
     10: TwsSimulator._req_mkt_depth,
-    11: TwsSimulator._ignore,
+    11: TwsSimulator._cancel_mkt_depth,
     16: TwsSimulator._req_all_open_orders,
     20: TwsSimulator._req_historical_data,
-    25: TwsSimulator._ignore,
+    25: TwsSimulator._cancel_historical_data,
     81: TwsSimulator._req_matching_symbols,
     82: TwsSimulator._req_mkt_depth_exchanges,
     87: TwsSimulator._req_head_timestamp,
     90: TwsSimulator._ignore,
     97: TwsSimulator._req_tick_by_tick,
-    98: TwsSimulator._ignore,
+    98: TwsSimulator._cancel_tick_by_tick,
     2: TwsSimulator._cancel_mkt_data,
     3: TwsSimulator._place_order,
     4: TwsSimulator._cancel_order,

@@ -1,0 +1,187 @@
+"""Chart: a million one-minute bars load and draw; pan/zoom frame times; the tick storm with a chart open.
+
+`python -m bench.chart` prints one JSON line per figure set:
+- load_draw: 1,000,000 bars handed to the chart (show_history) and painted, newest 120 in view and
+  then all of them (merged to one candle per pixel column), each timed to the end of a synchronous repaint.
+- pan_zoom: frame time (range change + synchronous repaint) while panning and zooming at three spans.
+- tickstorm: the real window with the chart on one storm symbol, 100k quotes/s over 1,000 symbols:
+  GUI-thread stalls (1 ms heartbeat gaps) and the live bar's lag (the quote's bar built -> the chart
+  receives it in its frame).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+import time
+from decimal import Decimal
+
+import numpy as np
+
+from bench.common import emit, host_speed_ms, machine, ms, now, percentile
+
+BARS = 1_000_000
+
+
+def synthetic_bars(count: int, seed: int = 1) -> np.ndarray:
+    """Return 6 x count columns of one-minute bars: a random walk ending now."""
+    rng = np.random.default_rng(seed)
+    end = int(time.time()) // 60 * 60
+    t = np.arange(end - count * 60, end, 60, dtype=np.float64)
+    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.0005, count)))
+    open_ = np.concatenate([[100.0], close[:-1]])
+    spread = np.abs(rng.normal(0, 0.0003, count)) * close
+    high = np.maximum(open_, close) + spread
+    low = np.minimum(open_, close) - spread
+    volume = rng.integers(10, 500, count).astype(np.float64)
+    return np.vstack([t, open_, high, low, close, volume])
+
+
+def _app() -> object:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.instance() or QApplication(["bench-chart"])
+
+
+def run_load_draw() -> tuple[dict[str, object], object]:
+    app = _app()
+    from gui.widgets.chart.chart_view import ChartView
+
+    view = ChartView()
+    view.resize(1400, 800)
+    view.show()
+    view.set_symbol("BENCH")
+    app.processEvents()  # type: ignore[attr-defined]
+    columns = synthetic_bars(BARS)
+    viewport = view.plots.viewport()
+    t0 = now()
+    view.show_history(columns)
+    viewport.repaint()
+    recent = now() - t0
+    t1 = now()
+    view.price_plot.setXRange(float(columns[0, 0]), float(columns[0, -1]) + 60, padding=0)
+    viewport.repaint()
+    whole = now() - t1
+    return {"figure": "chart.load_draw", "bars": view.series.size, "load_and_draw_recent_ms": ms(recent),
+            "draw_all_ms": ms(whole), "candles_painted_all": view.candles.painted_bars,
+            "total_ms": ms(recent + whole), "target_ms": 1000}, view
+
+
+def run_pan_zoom(view: object, frames: int = 120) -> list[dict[str, object]]:
+    from gui.widgets.chart.chart_view import ChartView
+
+    assert isinstance(view, ChartView)
+    viewport = view.plots.viewport()
+    end = float(view.series.t[-1]) + 60
+    records = []
+    for label, span in (("120 bars", 120 * 60.0), ("10k bars", 10_000 * 60.0), ("1M bars", BARS * 60.0)):
+        times = []
+        for frame in range(frames):
+            pan = (frame % 20) * span * 0.02
+            zoom = 1.0 + 0.1 * ((frame // 20) % 3)
+            t0 = now()
+            view.price_plot.setXRange(end - span * zoom - pan, end - pan, padding=0)
+            viewport.repaint()
+            times.append(now() - t0)
+        records.append({"figure": "chart.pan_zoom", "span": label, "frames": frames,
+                        "frame_p50_ms": ms(percentile(times, 0.5)), "frame_p99_ms": ms(percentile(times, 0.99)),
+                        "frame_max_ms": ms(max(times)), "candles_painted": view.candles.painted_bars,
+                        "target_ms": 16})
+    return records
+
+
+def run_tickstorm(rate: int, seconds: float, count: int) -> dict[str, object]:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from bench.qtprobe import Heartbeat
+    from bench.tickstorm import Feeder, StalenessTracker, symbol_names
+    from core.domain import Instrument
+    from core.storage.paths import data_paths
+    from core.storage.settings import SettingsStore
+    from gui.app import create_main_window
+    from gui.controllers.chart_controller import ChartController
+    from gui.event_loop import EventLoop
+
+    app = QApplication.instance() or QApplication(["bench-chart"])
+    loop = EventLoop(app)
+    asyncio.set_event_loop(loop)
+    data_dir = tempfile.TemporaryDirectory(prefix="bench-chart-")
+    symbols = symbol_names(count)
+    SettingsStore(data_paths(data_dir.name).settings).set_watchlist(symbols)
+    window = create_main_window(data_dir.name, "paper", connect=False)
+    session, bridge = window.session, window.bridge
+    instruments = [Instrument(symbol=s, venue="BENCH", currency="USD", tick_size=Decimal("0.01")) for s in symbols]
+    session.instruments.add(instruments)
+    bridge.quotes.set_instruments(instruments)
+    bridge.quotes.watch(symbols)
+    window.resize(1500, 900)
+    window.show()
+    lags: list[float] = []
+    updates = [0]
+
+    def timed_updates(chart: ChartController) -> None:
+        shown = chart.view.update_bars
+
+        def timed(bars: object) -> None:
+            arrived = time.time()
+            for bar in bars:  # type: ignore[attr-defined]
+                lags.append(arrived - bar.ts.timestamp())
+            updates[0] += 1
+            shown(bars)  # type: ignore[arg-type]
+
+        chart.view.update_bars = timed  # type: ignore[method-assign]
+    heartbeat = Heartbeat()
+    staleness = StalenessTracker()
+    feeder = Feeder(symbols, rate, session.bus.publish_quotes, staleness.quote_hook)
+    figures: dict[str, object] = {}
+
+    async def scenario() -> None:
+        await asyncio.sleep(0.3)  # the first paint, then the chart is built
+        chart = next(k for k in window.keep_alive if isinstance(k, ChartController))
+        timed_updates(chart)
+        await Feeder(symbols, rate, session.bus.publish_quotes, staleness.quote_hook).run(0.2)  # feeds known
+        chart.show_symbol(symbols[0])  # a storm symbol: its live bar moves with every round of the storm
+        await asyncio.sleep(0.3)
+        heartbeat.start()
+        await feeder.run(seconds)
+        heartbeat.stop()
+        await asyncio.sleep(0.1)
+        gaps = heartbeat.gaps
+        figures.update({"figure": "chart.tickstorm", "offered_per_s": rate, "quotes": feeder.sent,
+                        "stall_max_ms": ms(max(gaps, default=0.0)), "stall_p99_ms": ms(percentile(gaps, 0.99)),
+                        "stall_max_cpu_ms": ms(max(heartbeat.cpu_gaps, default=0.0)),
+                        "chart_updates": updates[0], "live_bar_lag_p99_ms": ms(percentile(lags, 0.99)),
+                        "live_bar_lag_max_ms": ms(max(lags, default=0.0)), "target_stall_ms": 16,
+                        "target_lag_ms": 50})
+        window.close()
+        await window.shutdown()
+
+    with loop:
+        loop.run_until_complete(scenario())
+    data_dir.cleanup()
+    return figures
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rate", type=int, default=100_000)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--symbols", type=int, default=1_000)
+    parser.add_argument("--skip-storm", action="store_true")
+    args = parser.parse_args(argv)
+    speed = host_speed_ms()
+    record, view = run_load_draw()
+    emit({**record, "host_speed_ms": speed, **machine()})
+    for line in run_pan_zoom(view):
+        emit({**line, "host_speed_ms": speed})
+    view.close()  # type: ignore[attr-defined]
+    if not args.skip_storm:
+        emit({**run_tickstorm(args.rate, args.seconds, args.symbols), "host_speed_ms": speed})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,262 @@
+"""Price ladder benchmarks: repaint of 40 visible levels, a depth storm across 20 ladders, click on a level to wire.
+
+`python -m bench.ladder` prints one JSON line per figure:
+- ladder_repaint: one frame of a ladder with a full book (model flush + synchronous paint of the grid's
+  viewport, 40 visible levels), p50/p99/max over REPAINTS frames.
+- ladder_depth_storm: DEPTH_PER_S whole DepthBook events a second on the real window's bus, spread over
+  LADDERS ladders (each its own LadderModel + widget watching its symbol through the frame feed) for
+  STORM_S seconds: GUI busy max and p99 (bench/qtprobe.py's 1 ms heartbeat: the longest stall of the GUI
+  thread) and staleness p99 (first book published after a paint -> the end of the paint that shows it).
+- ladder_click_to_wire: an armed click on a Buy cell of the real window's ladder (IB account, TWS simulator in
+  its own process, stamping each placeOrder when its reader has the bytes; see bench/click_to_wire.py) to
+  the simulator's stamp, p50/p99, one click after the previous order's acknowledgement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from bench import stamping_sim
+from bench.click_to_wire import AckWatcher, SocketStamps, _read_stamps, _stamp_place, _until, _write_settings
+from bench.common import emit, machine, ms, now, percentile
+
+REPAINTS = 500
+LADDERS = 20
+DEPTH_PER_S = 10_000
+STORM_S = 5.0
+CLICKS = 150
+"""Each on its own level below the bid (HALF_RANGE levels are on the ladder): an own order's cell cancels."""
+CLICKS_PER_S = 30
+"""Under TWS's pacing limit (see bench/click_to_wire.py)."""
+
+
+def _book(symbol: str, mid: int, source: str, rows: int = 20, seed: int = 0) -> Any:
+    from core.domain.depth import BookLevel, DepthBook
+
+    tick = Decimal("0.01")
+    bids = tuple(BookLevel((mid - i) * tick, Decimal(1 + (i * 7 + seed) % 50)) for i in range(rows))
+    asks = tuple(BookLevel((mid + 1 + i) * tick, Decimal(1 + (i * 11 + seed) % 50)) for i in range(rows))
+    return DepthBook(symbol, source, bids, asks)
+
+
+def _ladder(parent: Any = None) -> tuple[Any, Any]:
+    from gui.widgets.ladder.model import LadderModel
+    from gui.widgets.ladder.widget import VISIBLE_LEVELS, LadderWidget
+
+    model = LadderModel()
+    model.reset(Decimal("0.01"), 2)
+    widget = LadderWidget(model, parent)
+    widget.resize(420, 340 + VISIBLE_LEVELS * 18)  # header, position and tape lines, then the levels
+    widget.show()
+    return model, widget
+
+
+def bench_repaint() -> dict[str, Any]:
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(["ladder"])
+    model, widget = _ladder()
+    model.set_touch(Decimal("100.00"), Decimal("100.01"), Decimal("100.00"))
+    widget.centre()
+    app.processEvents()
+    visible = widget.table.rowAt(widget.table.viewport().height() - 1) - widget.table.rowAt(0) + 1
+    times, cpu = [], []
+    for i in range(REPAINTS):
+        model.set_book(_book("X", 10_000, "B", seed=i).bids, _book("X", 10_000, "B", seed=i).asks)
+        start, cpu_start = now(), time.thread_time()
+        model.flush()
+        widget.table.viewport().repaint()
+        times.append(now() - start)
+        cpu.append(time.thread_time() - cpu_start)
+    widget.close()
+    return {"bench": "ladder_repaint", "visible_levels": visible, "frames": REPAINTS,
+            "repaint_p50_ms": ms(percentile(times, 0.5)), "repaint_p99_ms": ms(percentile(times, 0.99)),
+            "repaint_max_ms": ms(max(times)), "repaint_cpu_p99_ms": ms(percentile(cpu, 0.99)),
+            "note": "wall p99 above cpu p99 is the thread not running (2 shared vCPUs), not paint work"}
+
+
+async def _storm(window: Any) -> dict[str, Any]:
+    from PySide6.QtCore import Qt, QTimer
+
+    from bench.qtprobe import Heartbeat
+
+    bus, feed = window.session.bus, window.bridge.feed
+    symbols = [f"LDR{i:02d}" for i in range(LADDERS)]
+    first_pending: dict[str, float] = {}
+    staleness: list[float] = []
+    ladders = []
+    for symbol in symbols:
+        model, widget = _ladder()
+        model.set_touch(Decimal("100.00"), Decimal("100.01"), None)
+        widget.centre()
+
+        def on_frame(books: Any, model: Any = model, symbol: str = symbol) -> None:
+            book = books[symbol]
+            model.set_book(book.bids, book.asks)
+
+        original_flush = model.flush
+
+        def flush(original: Any = original_flush, symbol: str = symbol, widget: Any = widget) -> None:
+            original()
+            widget.table.viewport().repaint()
+            started = first_pending.pop(symbol, None)
+            if started is not None:
+                staleness.append(now() - started)
+
+        model.flush = flush  # type: ignore[method-assign]
+        window.bridge.flusher.register(model)
+        watch = feed.watch_depth([symbol], on_frame, feed="BENCH", paint_with=model)
+        ladders.append((model, widget, watch))
+    books = [[_book(s, 10_000 + k % 7, "BENCH", seed=k) for k in range(50)] for s in symbols]
+    sent = 0
+    start = now()
+
+    def pump() -> None:
+        nonlocal sent
+        due = int((now() - start) * DEPTH_PER_S)
+        while sent < due:
+            i = sent % LADDERS
+            symbol = symbols[i]
+            first_pending.setdefault(symbol, now())
+            bus.publish(books[i][(sent // LADDERS) % 50])
+            sent += 1
+
+    timer = QTimer()
+    timer.setTimerType(Qt.TimerType.PreciseTimer)
+    timer.setInterval(1)
+    timer.timeout.connect(pump)
+    beat = Heartbeat()
+    beat.start()
+    timer.start()
+    await asyncio.sleep(STORM_S)
+    timer.stop()
+    beat.stop()
+    elapsed = now() - start
+    for _model, widget, watch in ladders:
+        watch.cancel()
+        window.bridge.flusher.unregister(_model)
+        widget.close()
+    return {"bench": "ladder_depth_storm", "ladders": LADDERS, "depth_per_s_target": DEPTH_PER_S,
+            "depth_per_s_sent": round(sent / elapsed), "seconds": round(elapsed, 2),
+            "gui_busy_max_ms": ms(max(beat.gaps)), "gui_busy_p99_ms": ms(percentile(beat.gaps, 0.99)),
+            "staleness_p50_ms": ms(percentile(staleness, 0.5)), "staleness_p99_ms": ms(percentile(staleness, 0.99)),
+            "paints": len(staleness)}
+
+
+async def _clicks(window: Any, stamp_path: Path) -> dict[str, Any]:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from core.domain import AccountId, OrderUpdated, TradingState
+    from gui.widgets.ladder.model import COLUMNS
+
+    session = window.session
+    ib = AccountId("IB-7")
+    await _until(lambda: session.account(ib).trading is TradingState.ACTIVE, "IB-7 to trade")
+    await _until(lambda: session.quotes.latest("AAPL", "IB-7") is not None, "IB quotes")
+    ladder = window.ladder
+    ladder.show("IB-7", "AAPL")
+    ladder.widget.arm_button.setChecked(True)
+    await _until(lambda: ladder.model.best_bid is not None, "the ladder's touch")
+    watcher = AckWatcher()
+    socket = SocketStamps()
+    socket.install()
+    unwatch = session.bus.subscribe(OrderUpdated, watcher.on_order_updated)
+    bid = ladder.model.best_bid * ladder.model.tick
+    table = ladder.widget.table
+    coids: list[str] = []
+    try:
+        for k in range(CLICKS):
+            price = bid - ladder.model.tick * (5 + k)
+            window.bridge.flusher.flush_now()
+            row = ladder.model.row_of_price(price)
+            index = ladder.model.index(row, COLUMNS.index("buy"))
+            table.scrollTo(index)
+            point = table.visualRect(index).center()
+            before = len(watcher.acks)
+            watcher.acked.clear()
+            watcher.clicked_at = now()
+            QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
+            try:
+                await _until(lambda b=before: len(watcher.acks) > b, "the order's acknowledgement")
+            except TimeoutError:
+                raise TimeoutError(f"no acknowledgement; the ladder says {ladder.widget.status_label.text()!r}, "
+                                   f"visible={table.isVisible()}") from None
+            coids.append(next(c for c in watcher.acks if c not in coids))
+            await asyncio.sleep(1 / CLICKS_PER_S)
+    finally:
+        unwatch()
+    stamps = _read_stamps(stamp_path)
+    wires = [stamps[c] - watcher.clicks[c] for c in coids if c in stamps]
+    ours = [socket.at[c] - watcher.clicks[c] for c in coids if c in socket.at]
+    acks = [watcher.acks[c] - watcher.clicks[c] for c in coids]
+    return {"bench": "ladder_click_to_wire", "clicks": len(coids), "refused": len(watcher.refused),
+            "first_refusal": watcher.refused[0] if watcher.refused else None, "wire_stamps": len(wires),
+            "click_to_wire_p50_ms": ms(percentile(wires, 0.5)), "click_to_wire_p99_ms": ms(percentile(wires, 0.99)),
+            "click_to_socket_p50_ms": ms(percentile(ours, 0.5)),
+            "click_to_socket_p99_ms": ms(percentile(ours, 0.99)),
+            "click_to_ack_p50_ms": ms(percentile(acks, 0.5)), "click_to_ack_p99_ms": ms(percentile(acks, 0.99))}
+
+
+def run() -> list[dict[str, Any]]:
+    from PySide6.QtWidgets import QApplication
+
+    from gui.app import create_main_window
+    from gui.event_loop import EventLoop
+
+    app = QApplication.instance() or QApplication(["ladder"])
+    records = [bench_repaint()]
+    loop = EventLoop(app)
+    asyncio.set_event_loop(loop)
+    work = tempfile.TemporaryDirectory(prefix="ladder-bench-")
+    data_dir = Path(work.name)
+    stamp_path = data_dir / "stamps.txt"
+    stamp_path.touch()
+    sim, port = stamping_sim.start("bench.ladder", stamp_path)
+
+    async def scenario() -> None:
+        _write_settings(data_dir, port)
+        window = create_main_window(data_dir, "paper")
+        window.resize(1500, 900)
+        window.show()
+        try:
+            records.append(await _clicks(window, stamp_path))
+            records.append(await _storm(window))
+        finally:
+            window.close()
+            await window.shutdown()
+
+    try:
+        with loop:
+            loop.run_until_complete(scenario())
+    finally:
+        sim.kill()
+        sim.wait()
+        work.cleanup()
+    return records
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sim", metavar="STAMP_FILE", help=argparse.SUPPRESS)
+    parser.add_argument("--repaints", type=int, default=REPAINTS)
+    parser.add_argument("--storm-seconds", type=float, default=STORM_S)
+    parser.add_argument("--clicks", type=int, default=CLICKS)
+    args = parser.parse_args(argv)
+    if args.sim:
+        stamping_sim.serve(args.sim, _stamp_place)
+        return
+    globals().update(REPAINTS=args.repaints, STORM_S=args.storm_seconds, CLICKS=min(args.clicks, 190))
+    for record in run():
+        record["machine"] = machine()
+        emit(record)
+
+
+if __name__ == "__main__":
+    main()

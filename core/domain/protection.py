@@ -1,0 +1,206 @@
+"""Protective orders: a bracket's stop-loss and take-profit children and the record of a child TradeTerm holds.
+
+A bracket is an entry order with a stop-loss and/or a take-profit, one cancelling the other (OCO). Where the
+broker cannot hold the children, TradeTerm holds them: each child is a `HeldChild` journaled with its entry
+(in the entry's own transaction), armed when the entry fills (sized to what filled), triggered from the
+account's own feed, and sent once under a client order id derived from the entry's, so a restart can tell
+whether it went out (`child_order_id`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from enum import StrEnum
+
+from core.domain.enums import Side
+from core.domain.identifiers import AccountId, ClientOrderId
+
+
+class ProtectionLeg(StrEnum):
+    """Which child of a bracket: the stop-loss (a market order when touched) or the take-profit (a limit)."""
+
+    STOP_LOSS = "STOP_LOSS"
+    TAKE_PROFIT = "TAKE_PROFIT"
+
+    def letter(self, attempt: int = 0) -> str:
+        """The first character of the child's client order id in place of the entry's 'T', per attempt."""
+        return _LETTERS[self][attempt]
+
+    @property
+    def label(self) -> str:
+        return "stop-loss" if self is ProtectionLeg.STOP_LOSS else "take-profit"
+
+
+class HeldState(StrEnum):
+    """Where a held child is. PENDING: its entry has not filled. ARMED: watching the feed for its trigger.
+    TRIGGERED: its child order is journaled (committed together with this state) and sent through the order
+    path. CANCELED: the entry was cancelled unfilled, the sibling triggered, the position was closed, or the
+    trader cancelled it."""
+
+    PENDING = "PENDING"
+    ARMED = "ARMED"
+    TRIGGERED = "TRIGGERED"
+    CANCELED = "CANCELED"
+
+    @property
+    def is_live(self) -> bool:
+        """Return True while the child may still be sent (it is journaled and watched)."""
+        return self in (HeldState.PENDING, HeldState.ARMED)
+
+
+HELD_BADGE = "held by TradeTerm: works only while TradeTerm runs and has prices"
+"""The badge every held child carries wherever it is shown."""
+
+
+@dataclass(frozen=True, slots=True)
+class Bracket:
+    """The children to attach to an entry: a stop-loss and/or a take-profit price (either may be None)."""
+
+    stop_loss: Decimal | None = None
+    take_profit: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("stop_loss", "take_profit"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, Decimal) or not value.is_finite() or value <= 0):
+                raise ValueError(f"{name.replace('_', '-')} must be a positive price, not {value!r}")
+
+    @property
+    def is_empty(self) -> bool:
+        return self.stop_loss is None and self.take_profit is None
+
+    def problems(self, entry_side: Side, reference: Decimal | None) -> list[tuple[str, str]]:
+        """Return (field, message) for each child on the wrong side of the entry's price (reference), if known."""
+        found: list[tuple[str, str]] = []
+        long = entry_side is Side.BUY
+        if self.stop_loss is not None and self.take_profit is not None and (
+                (self.stop_loss >= self.take_profit) if long else (self.stop_loss <= self.take_profit)):
+            found.append(("stop_loss", f"For a {entry_side.value.lower()} the stop-loss must be "
+                                       f"{'below' if long else 'above'} the take-profit."))
+        if reference is None:
+            return found
+        if self.stop_loss is not None and ((self.stop_loss >= reference) if long else (self.stop_loss <= reference)):
+            found.append(("stop_loss", f"The stop-loss {self.stop_loss} must be {'below' if long else 'above'} "
+                                       f"the entry price {reference}."))
+        if self.take_profit is not None and (
+                (self.take_profit <= reference) if long else (self.take_profit >= reference)):
+            found.append(("take_profit", f"The take-profit {self.take_profit} must be "
+                                         f"{'above' if long else 'below'} the entry price {reference}."))
+        return found
+
+    def children(self, entry: ClientOrderId, account_id: AccountId, symbol: str, entry_side: Side
+                 ) -> tuple[HeldChild, ...]:
+        """Return the held children of this bracket for an entry, PENDING with nothing to protect yet."""
+        legs = ((ProtectionLeg.STOP_LOSS, self.stop_loss), (ProtectionLeg.TAKE_PROFIT, self.take_profit))
+        return tuple(HeldChild(entry, leg, account_id, symbol, entry_side, trigger, HeldState.PENDING, Decimal(0))
+                     for leg, trigger in legs if trigger is not None)
+
+
+_LETTERS = {ProtectionLeg.STOP_LOSS: "SUWY", ProtectionLeg.TAKE_PROFIT: "PQRV"}
+MAX_ATTEMPTS = 4
+"""A child whose order the broker never received (TradeTerm stopped between journaling and sending it) is
+re-armed under the next attempt's id; after this many it is left to the trader."""
+
+
+def child_order_id(entry: ClientOrderId, leg: ProtectionLeg, attempt: int = 0) -> ClientOrderId:
+    """Return the client order id of a held child: the entry's with its first character set by leg and attempt.
+
+    Deterministic, so the child order of an attempt is journaled under one id whatever happens (the journal
+    refuses a second order with it), and as short as the entry's (brokers' reference fields hold 20 characters).
+    """
+    return ClientOrderId(leg.letter(attempt) + str(entry)[1:])
+
+
+def protected_quantity(entry_filled: Decimal, position: Decimal, entry_side: Side) -> Decimal:
+    """Return how much a child may close: what the entry filled, never more than the position left on its side.
+
+    position is the account's signed position in the symbol. A child never exceeds it, so sending it can only
+    reduce the position, never take it through zero.
+    """
+    on_side = position * entry_side.sign
+    return max(Decimal(0), min(entry_filled, on_side))
+
+
+def touched(child: HeldChild, bid: Decimal | None, ask: Decimal | None, last: Decimal | None) -> bool:
+    """Return True if the market reached the child's trigger: the price it would close at (bid for a long,
+    ask for a short; the last trade when that side is missing) is at or through it."""
+    exit_price = (bid if child.entry_side is Side.BUY else ask)
+    if exit_price is None:
+        exit_price = last
+    if exit_price is None:
+        return False
+    long = child.entry_side is Side.BUY
+    if child.leg is ProtectionLeg.STOP_LOSS:
+        return exit_price <= child.trigger if long else exit_price >= child.trigger
+    return exit_price >= child.trigger if long else exit_price <= child.trigger
+
+
+@dataclass(frozen=True, slots=True)
+class HeldChild:
+    """One child of a bracket that TradeTerm holds (journaled; only `with_*` copies change it).
+
+    quantity: what it would close if sent now (the entry's filled quantity, capped by the position).
+    """
+
+    entry: ClientOrderId
+    leg: ProtectionLeg
+    account_id: AccountId
+    symbol: str
+    entry_side: Side
+    trigger: Decimal
+    state: HeldState
+    quantity: Decimal
+    reason: str = ""
+    attempt: int = 0
+    """Which of MAX_ATTEMPTS ids its child order takes (a new one only when the broker never had the last)."""
+
+    @property
+    def key(self) -> tuple[ClientOrderId, ProtectionLeg]:
+        return (self.entry, self.leg)
+
+    @property
+    def child_id(self) -> ClientOrderId:
+        return child_order_id(self.entry, self.leg, self.attempt)
+
+    def rearmed(self, reason: str) -> HeldChild | None:
+        """Return this child armed again under its next attempt's id, or None when no attempt is left."""
+        if self.attempt + 1 >= MAX_ATTEMPTS:
+            return None
+        return replace(self, state=HeldState.ARMED, attempt=self.attempt + 1, reason=reason)
+
+    @property
+    def exit_side(self) -> Side:
+        return Side.SELL if self.entry_side is Side.BUY else Side.BUY
+
+    def sized(self, quantity: Decimal) -> HeldChild:
+        """Return this child sized to quantity: ARMED while there is something to protect, else as it was."""
+        if not self.state.is_live:
+            return self
+        state = HeldState.ARMED if quantity > 0 else self.state
+        return replace(self, quantity=quantity, state=state)
+
+    def with_state(self, state: HeldState, reason: str = "") -> HeldChild:
+        return replace(self, state=state, reason=reason)
+
+
+def level_from_ticks(entry_price: Decimal, ticks: Decimal, tick_size: Decimal, entry_side: Side,
+                     leg: ProtectionLeg) -> Decimal:
+    """Return a child's price `ticks` ticks away from the entry price, on the side that leg sits."""
+    away = ticks * tick_size
+    below = (leg is ProtectionLeg.STOP_LOSS) == (entry_side is Side.BUY)
+    return entry_price - away if below else entry_price + away
+
+
+def trade_risk(entry_price: Decimal, stop_loss: Decimal, quantity: Decimal, multiplier: Decimal) -> Decimal:
+    """Return what the trade loses, in the instrument's currency, if it fills at entry_price and stops out."""
+    return abs(entry_price - stop_loss) * quantity * multiplier
+
+
+def describe_protection(children: Sequence[HeldChild]) -> str:
+    """Return one line naming a position's live held children, with the held badge (empty when none)."""
+    parts = [f"{'SL' if c.leg is ProtectionLeg.STOP_LOSS else 'TP'} {c.trigger} ×{c.quantity.normalize():f}"
+             + ("" if c.state is HeldState.ARMED else " (waits for the fill)")
+             for c in children if c.state.is_live]
+    return f"{' · '.join(parts)} — {HELD_BADGE}" if parts else ""

@@ -1,0 +1,338 @@
+"""ChartController: feed one chart dock (history, live bars, orders, fills, position) and trade from it.
+
+History comes from the account's own broker when it serves bars (the BarHistory capability), through
+the on-disk cache; live bars come from the core BarBuilder through the frame feed, one update a frame.
+Chart trading goes the blotter's way: a dragged line is `session.modify` (validation, risk, journal),
+after the trader's confirm when the ticket's 'Confirm before sending' is on; a right-click places
+through the ticket (its validation and confirm dialog); a right-click on a line cancels.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QModelIndex, QPoint, Qt
+from PySide6.QtWidgets import QCheckBox, QMenu, QMessageBox, QPushButton
+
+from core.domain import AccountId, ClientOrderId, Fill, Order, OrderType, Position, Side, TradeId, TradingState
+from core.domain.bars import Bar
+from core.ports.bar_history import INTERVAL_LABELS, BarHistory, HistoryUnavailable
+from core.ports.broker import BrokerAdapter
+from core.services.bar_builder import BarBuilder
+from core.services.bar_cache import BarCache, cached_history
+from core.services.session import OrderRefused
+from gui.async_op import run_op
+from gui.controllers.orders import describe
+from gui.frame_feed import FeedWatch
+from gui.models.table_model import RawRole
+from gui.widgets.chart.chart_view import ChartView
+from gui.widgets.chart.overlays import OrderLine
+
+if TYPE_CHECKING:
+    from gui.widgets.main_window import MainWindow
+
+HISTORY_BARS = 2_000
+"""How many bars back the chart asks for."""
+
+
+class ChartController:
+    """Serve one ChartView on window: follow the watchlist, load history, stream live bars, trade."""
+
+    def open_another(self) -> ChartController:
+        """Open one more chart dock, pinned to the symbol this chart shows (several charts side by side)."""
+        number = len(self.others) + 2
+        view = ChartView()
+        other = ChartController(self._window, view, self._cache)
+        self._window.add_dock(f"Chart {number}", f"dock.chart.{number}", view, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._window.shutdown_hooks.append(other.close)
+        view.pin.setChecked(True)
+        if self.view.symbol and self.view.symbol != view.symbol:
+            other.show_symbol(self.view.symbol)
+        self.others.append(other)
+        return other
+
+    def __init__(self, window: MainWindow, view: ChartView, cache: BarCache | None) -> None:
+        self._window = window
+        self._session = window.session
+        self.view = view
+        self._cache = cache
+        self._builder = BarBuilder(window.session.bus)
+        self._unbuild = lambda: None
+        self._bars: FeedWatch[datetime, Bar] | None = None
+        self.feed: str | None = None
+        """Whose quotes and history the chart shows: an account's id, or a feed with no account (None: nobody's)."""
+        self._orders: dict[str, Order] = {}
+        self._generation = 0
+        self.confirm_box: QMessageBox | None = None
+        self.loaded: asyncio.Future[list[Bar]] | None = None
+        """The history read under way (tests await it)."""
+        self.moved: asyncio.Future[Order] | None = None
+        """The last move under way (tests await it)."""
+        self.place_menu: QMenu | None = None
+        self.others: list[ChartController] = []
+        """The charts opened with New chart."""
+        feed = window.bridge.feed
+        self._watches: list[FeedWatch] = [  # type: ignore[type-arg]
+            feed.watch_orders(self._on_orders), feed.watch_fills(self._on_fills),
+            feed.watch_positions(self._on_positions),
+        ]
+        view.on_timeframe = lambda _interval: self._load()
+        view.on_move = self._on_move
+        view.on_cancel = self._on_cancel
+        view.on_place = self._on_place
+        window.bridge.trading_state_changed.connect(self._on_trading_state)
+        window.watchlist_view.clicked.connect(self._on_watchlist)
+        window.watchlist_view.selectionModel().currentChanged.connect(lambda index, _old: self._on_watchlist(index))
+        self._show_first()
+
+    def _show_first(self) -> None:
+        symbols = list(self._window.settings.watchlist()) or list(self._session.view.instruments())
+        if symbols:
+            self.show_symbol(symbols[0])
+
+    # --- what is shown --------------------------------------------------------------------------
+
+    def _on_watchlist(self, index: QModelIndex) -> None:
+        if index.isValid() and not self.view.pin.isChecked():
+            symbol = str(index.siblingAtColumn(0).data())
+            if symbol and symbol != self.view.symbol:
+                self.show_symbol(symbol)
+
+    def _on_trading_state(self, account: AccountId | None, state: TradingState, _reason: str) -> None:
+        """Chart again when an account becomes active: its instruments, feed and history are there only now."""
+        if state is not TradingState.ACTIVE:
+            return
+        if not self.view.symbol:
+            self._show_first()
+        elif self.feed is None or (account is not None and self.feed == account and not self.view.series.size):
+            self.show_symbol(self.view.symbol)
+
+    def show_symbol(self, symbol: str) -> None:
+        """Chart symbol from the first account that lists it."""
+        self.feed = self._feed_for(symbol)
+        adapter = self._adapter()
+        history = isinstance(adapter, BarHistory)
+        self.view.set_symbol(symbol, "" if history else "live bars only")
+        self.view.set_served(adapter.history_intervals() if isinstance(adapter, BarHistory) else None)
+        self._orders = {str(o.client_order_id): o for o in self._session.oms.working() if o.symbol == symbol}
+        self.view.show_orders(self._orders.values())
+        self.view.add_fills(self._known_fills(symbol))
+        if self.account is not None:
+            position = self._session.portfolio.position(self.account, symbol)
+            if position is not None:
+                self.view.average_line.show_position(position.quantity, position.avg_cost or None)
+        self._load()
+
+    @property
+    def account(self) -> AccountId | None:
+        """The account whose feed is charted (None when the feed is no account's)."""
+        feed = self.feed
+        return None if not feed or feed not in self._session.view.account_ids() else AccountId(feed)
+
+    def _feed_for(self, symbol: str) -> str | None:
+        for account in self._session.view.account_ids():
+            adapter = self._session.account(account).adapter
+            if any(i.symbol == symbol for i in adapter.instruments()):
+                return account
+        return self._session.quotes.first_feed(symbol)
+
+    def _adapter(self) -> BrokerAdapter | None:
+        account = self.account
+        return None if account is None else self._session.account(account).adapter
+
+    def _load(self) -> None:
+        """Load the history of the shown symbol and timeframe, and build its live bars."""
+        view, symbol, interval, feed = self.view, self.view.symbol, self.view.interval, self.feed
+        self._generation += 1
+        generation = self._generation
+        self._unbuild()
+        if self._bars is not None:
+            self._bars.cancel()
+            self._bars = None
+        view.series.clear()
+        view.title.setText(f"{symbol}  {INTERVAL_LABELS[interval]}")
+        if feed is None:
+            view.show_status(f"No account quotes {symbol}: nothing to chart.")
+            return
+        self._unbuild = self._builder.watch(feed, symbol, interval)
+        self._bars = self._window.bridge.feed.watch_bars(symbol, interval, self._on_bars, feed=feed)
+        adapter = self._adapter()
+        if not isinstance(adapter, BarHistory):
+            kind = "this feed has" if adapter is None else f"{adapter.kind} accounts have"
+            view.show_status(f"No history: {kind} none. The bars are built from the live quotes since the "
+                             "chart opened.")
+            return
+        if interval not in adapter.history_intervals():
+            view.show_status(f"No history: {adapter.kind} does not serve {INTERVAL_LABELS[interval]} bars. "
+                             "Live bars only.")
+            return
+        view.show_status(f"Loading {symbol} history…")
+        end = datetime.now(UTC)
+
+        def loaded(bars: list[Bar]) -> None:
+            if generation != self._generation:
+                return
+            view.show_history(bars)
+            view.show_status("" if bars else f"No history for {symbol}: the broker has none. Live bars only.")
+
+        def failed(exc: BaseException) -> None:
+            if generation == self._generation:
+                why = str(exc) if isinstance(exc, HistoryUnavailable) else f"{type(exc).__name__}: {exc}"
+                view.show_status(f"No history: {why} Live bars only.")
+
+        self.loaded = run_op(self._window.reporter, f"Chart {symbol}",
+                             cached_history(adapter, self._cache, feed, symbol, interval,
+                                            end - interval * HISTORY_BARS, end),
+                             on_success=loaded, on_error=failed)
+
+    def _known_fills(self, symbol: str) -> list[Fill]:
+        model = self._window.bridge.fills
+        fills = [model.index(row, 0).data(RawRole) for row in range(model.rowCount())]
+        return [f for f in fills if isinstance(f, Fill) and f.symbol == symbol]
+
+    # --- the frame feed -------------------------------------------------------------------------
+
+    def _on_bars(self, bars: Mapping[datetime, Bar]) -> None:
+        self.view.update_bars(sorted(bars.values(), key=lambda bar: bar.start))
+
+    def _on_orders(self, orders: Mapping[ClientOrderId, Order]) -> None:
+        changed = False
+        for coid, order in orders.items():
+            if order.symbol != self.view.symbol:
+                continue
+            changed = True
+            if order.is_working:
+                self._orders[str(coid)] = order
+            else:
+                self._orders.pop(str(coid), None)
+        if changed:
+            self.view.show_orders(self._orders.values())
+
+    def _on_fills(self, fills: Mapping[tuple[AccountId, TradeId], Fill]) -> None:
+        mine = [f for f in fills.values() if f.symbol == self.view.symbol]
+        if mine:
+            self.view.add_fills(mine)
+
+    def _on_positions(self, positions: Mapping[tuple[AccountId, str], Position]) -> None:
+        position = positions.get((self.account, self.view.symbol)) if self.account is not None else None
+        if position is not None:
+            self.view.average_line.show_position(position.quantity, position.avg_cost or None)
+
+    # --- chart trading --------------------------------------------------------------------------
+
+    def _on_move(self, line: OrderLine, value: float) -> None:
+        order = line.order
+        try:
+            price = order.instrument.make_price(Decimal(repr(value))).value
+        except (InvalidOperation, ValueError) as exc:
+            self._refused(line, str(exc))
+            return
+        if price == line.price:
+            line.snap_back()
+            return
+        line.setValue(float(price))  # snapped to the tick
+        if self._confirm_required():
+            self._ask_confirm(line, price)
+        else:
+            self.move_order(line, price)
+
+    def _confirm_required(self) -> bool:
+        check = self._window.ticket.findChild(QCheckBox, "orderTicket.confirmCheck")
+        return check is not None and check.isChecked()
+
+    def _ask_confirm(self, line: OrderLine, price: Decimal) -> None:
+        order = line.order
+        box = QMessageBox(QMessageBox.Icon.Question, "Move order",
+                          f"Move {describe(order).split(' — ')[0]} from {line.price} to {price}?",
+                          QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel, self.view)
+        box.setObjectName("chartView.confirmMove")
+        self.confirm_box = box
+
+        def finished(result: int) -> None:
+            self.confirm_box = None
+            if result == QMessageBox.StandardButton.Ok:
+                self.move_order(line, price)
+            else:
+                line.snap_back()
+                self.view.show_status("Move cancelled: the order stays where it was.")
+
+        box.finished.connect(finished)
+        box.open()
+
+    def move_order(self, line: OrderLine, price: Decimal) -> None:
+        """Modify line's order to price (the blotter's modify path); a refusal snaps the line back and says why."""
+        order = line.order
+        stop_moves = order.order_type in (OrderType.STOP, OrderType.STOP_LIMIT)
+        limit = order.limit_price.value if order.limit_price is not None and stop_moves else None
+        limit = limit if stop_moves else price
+        stop = price if stop_moves else (None if order.stop_price is None else order.stop_price.value)
+
+        def done(changed: Order) -> None:
+            if changed.reason:
+                self._refused(line, changed.reason)
+            else:
+                line.price = price
+                self.view.show_status("")
+                self._window.log_view.add("INFO", f"Moved from the chart: {describe(changed)}")
+
+        def failed(exc: BaseException) -> None:
+            errors = exc.errors if isinstance(exc, OrderRefused) else []
+            why = "; ".join(e.message for e in errors) or str(exc)
+            self._refused(line, why)
+
+        self.moved = run_op(self._window.reporter, f"Modify {order.symbol}",
+                            self._session.modify(order.client_order_id, order.quantity.value, limit, stop),
+                            on_success=done, on_error=failed)
+
+    def _refused(self, line: OrderLine, why: str) -> None:
+        line.snap_back()
+        self.view.show_status(f"Not moved: {why}")
+        self._window.log_view.add("WARNING", f"Order {line.order.client_order_id} not moved: {why}")
+
+    def _on_cancel(self, line: OrderLine) -> None:
+        order = line.order
+        run_op(self._window.reporter, f"Cancel {order.symbol}", self._session.cancel(order.client_order_id),
+               eager=True)
+
+    def _on_place(self, value: float, where: QPoint) -> None:
+        symbol, account = self.view.symbol, self.account
+        if not symbol or account is None:
+            return
+        adapter = self._adapter()
+        instrument = None if adapter is None else next((i for i in adapter.instruments() if i.symbol == symbol), None)
+        if instrument is None:
+            return
+        price = instrument.make_price(Decimal(repr(value))).value
+        quote = self._session.quotes.latest(symbol, str(account))
+        market = None if quote is None else quote.last or quote.bid
+        below = market is None or price < market
+        choices = ((Side.BUY, OrderType.LIMIT), (Side.SELL, OrderType.STOP)) if below else (
+            (Side.SELL, OrderType.LIMIT), (Side.BUY, OrderType.STOP))
+        menu = QMenu(self.view)
+        menu.setObjectName("chartView.placeMenu")
+        for side, order_type in choices:
+            kind = "limit" if order_type is OrderType.LIMIT else "stop"
+            action = menu.addAction(f"{side.value.title()} {kind} {symbol} @ {price}")
+            action.triggered.connect(lambda _=False, s=side, t=order_type: self.place(s, t, price))
+        self.place_menu = menu
+        menu.popup(where)
+
+    def place(self, side: Side, order_type: OrderType, price: Decimal) -> None:
+        """Put the order on the ticket and send it the ticket's way (its checks and confirm dialog)."""
+        ticket = self._window.ticket
+        ticket.prefill(self.view.symbol, side, price=price, order_type=order_type, account=str(self.account))
+        button = ticket.findChild(QPushButton, "orderTicket.sendButton")
+        if button is not None:
+            button.click()
+
+    async def close(self) -> None:
+        self._unbuild()
+        for watch in self._watches:
+            watch.cancel()
+        if self._bars is not None:
+            self._bars.cancel()
+        self._builder.close()

@@ -1,0 +1,300 @@
+"""ChartView: one symbol's candles and volume, timeframes, crosshair, your orders and fills. objectName 'chartView'.
+
+It only draws and reports what the trader does; ChartController (gui/controllers/chart.py) feeds it and
+sends the orders. Callbacks the controller sets: on_timeframe(interval), on_move(line, price),
+on_cancel(line), on_place(price, screen_pos).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from numpy.typing import NDArray
+from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtGui import QKeyEvent, QPalette
+from PySide6.QtWidgets import QButtonGroup, QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from core.domain import Fill, Order
+from core.domain.bars import Bar
+from core.ports.bar_history import CHART_INTERVALS, INTERVAL_LABELS, ONE_MINUTE
+from gui.widgets.chart.candles import CandleItem, VolumeItem
+from gui.widgets.chart.overlays import AveragePriceLine, FillMarkers, OrderLine, line_price
+from gui.widgets.chart.series import BarSeries
+
+VISIBLE_BARS = 120
+"""How many bars a fresh chart shows."""
+
+
+class _PriceBox(pg.ViewBox):  # type: ignore[misc]
+    """The price pane's view box: a right-click on empty chart asks to place an order at that price."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.on_right_click: Callable[[float, QPoint], None] | None = None
+        self.setMenuEnabled(False)
+
+    def mouseClickEvent(self, ev: Any) -> None:
+        if ev.button() == Qt.MouseButton.RightButton and self.on_right_click is not None:
+            ev.accept()
+            self.on_right_click(self.mapSceneToView(ev.scenePos()).y(), ev.screenPos().toPoint())
+            return
+        super().mouseClickEvent(ev)
+
+
+class ChartView(QWidget):
+    """A candlestick chart with volume below; see the module docstring."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("chartView")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.symbol = ""
+        self.interval = ONE_MINUTE
+        self.series = BarSeries()
+        self.order_lines: dict[str, OrderLine] = {}
+        self.on_timeframe: Callable[[timedelta], None] = lambda interval: None
+        self.on_move: Callable[[OrderLine, float], None] = lambda line, price: None
+        self.on_cancel: Callable[[OrderLine], None] = lambda line: None
+        self.on_place: Callable[[float, QPoint], None] = lambda price, where: None
+        self._reset_span = True
+        self._build()
+
+    # --- construction ---------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.title = QLabel("No symbol", objectName="chartView.symbol")
+        self.pin = QCheckBox("Pin", objectName="chartView.pin")
+        self.pin.setToolTip("Keep this symbol when the watchlist selection changes")
+        self.timeframes = QButtonGroup(self)
+        header = QHBoxLayout()
+        header.addWidget(self.title)
+        header.addStretch(1)
+        for interval in CHART_INTERVALS:
+            label = INTERVAL_LABELS[interval]
+            button = QPushButton(label, objectName=f"chartView.timeframe.{label}", checkable=True)
+            button.setFixedWidth(40)
+            button.setChecked(interval == self.interval)
+            button.clicked.connect(lambda _=False, i=interval: self._on_timeframe(i))
+            self.timeframes.addButton(button)
+            header.addWidget(button)
+        header.addWidget(self.pin)
+        self.status = QLabel("", objectName="chartView.status")
+        self.status.setWordWrap(True)
+        self.readout = QLabel("", objectName="chartView.readout")
+        self.plots = pg.GraphicsLayoutWidget()
+        self.plots.setObjectName("chartView.plots")
+        self.price_box = _PriceBox()
+        self.price_box.on_right_click = lambda price, where: self.on_place(price, where)
+        self.price_plot = self.plots.addPlot(row=0, col=0, viewBox=self.price_box)
+        self.volume_plot = self.plots.addPlot(row=1, col=0, axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
+        self.plots.ci.layout.setRowStretchFactor(0, 4)
+        self.plots.ci.layout.setRowStretchFactor(1, 1)
+        self.volume_plot.setXLink(self.price_plot)
+        self.volume_plot.setMouseEnabled(y=False)
+        self.volume_plot.setMenuEnabled(False)
+        self.price_plot.hideAxis("bottom")  # the volume pane's time axis serves both: one date axis, not two
+        for plot in (self.price_plot, self.volume_plot):
+            plot.showAxis("right")
+            plot.hideAxis("left")
+            plot.hideButtons()
+        self.price_plot.setMouseEnabled(y=False)
+        self.candles = CandleItem(self.series, self.interval.total_seconds())
+        self.volume = VolumeItem(self.series, self.interval.total_seconds())
+        self.price_plot.addItem(self.candles)
+        self.volume_plot.addItem(self.volume)
+        self.fills = FillMarkers()
+        self.price_plot.addItem(self.fills)
+        self.average_line = AveragePriceLine()
+        self.price_plot.addItem(self.average_line, ignoreBounds=True)
+        self._cross_v = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888888", width=1))
+        self._cross_h = pg.InfiniteLine(angle=0, movable=False, pen=pg.mkPen("#888888", width=1))
+        for line in (self._cross_v, self._cross_h):
+            line.setZValue(-10)
+            self.price_plot.addItem(line, ignoreBounds=True)
+        self.price_plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.price_plot.sigXRangeChanged.connect(lambda *_: self._fit_y())
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(header)
+        layout.addWidget(self.status)
+        layout.addWidget(self.plots, 1)
+        layout.addWidget(self.readout)
+        self._apply_palette()
+
+    # --- what the controller shows --------------------------------------------------------------
+
+    def set_symbol(self, symbol: str, note: str = "") -> None:
+        self.symbol = symbol
+        self.title.setText(f"{symbol}  {INTERVAL_LABELS[self.interval]}" + (f"  ({note})" if note else ""))
+        self.series.clear()
+        self._reset_span = True
+        self.fills.clear_fills()
+        self.show_orders([])
+        self.average_line.show_position(Decimal(0), None)
+        self._changed(follow=True)
+
+    def set_served(self, intervals: Iterable[timedelta] | None, why: str = "") -> None:
+        """Grey the timeframes the broker cannot serve (None: every one is served from live bars)."""
+        served = None if intervals is None else set(intervals)
+        for button, interval in zip(self.timeframes.buttons(), CHART_INTERVALS, strict=True):
+            ok = served is None or interval in served
+            button.setEnabled(ok)
+            button.setToolTip("" if ok else why or "The broker does not serve this timeframe.")
+
+    def show_status(self, text: str) -> None:
+        self.status.setText(text)
+        self.status.setVisible(bool(text))
+
+    def show_history(self, columns: NDArray[np.float64] | Sequence[Bar]) -> None:
+        """Replace the bars with history (a 6 x n array or Bars), keeping live bars newer than it."""
+        live = self.series.columns()[:, :].copy()
+        if isinstance(columns, np.ndarray):
+            self.series.set_arrays(columns)
+        else:
+            self.series.set_bars(columns)
+        if live.shape[1]:
+            newest = self.series.t[-1] if self.series.size else -np.inf
+            keep = live[:, live[0] > newest]
+            if keep.shape[1]:
+                self.series.set_arrays(np.concatenate([self.series.columns(), keep], axis=1))
+        self._changed(follow=True)
+
+    def update_bars(self, bars: Iterable[Bar]) -> None:
+        """Put the frame's live bars in place; keep the newest bar in view if it was."""
+        follow = self._is_following()
+        self.series.upsert(bars)
+        self._changed(follow=follow)
+
+    def show_orders(self, orders: Iterable[Order]) -> None:
+        """Draw a line for each working order with a price; remove the lines of the others."""
+        wanted: dict[str, tuple[Order, Decimal]] = {}
+        for order in orders:
+            price = line_price(order)
+            if price is not None and order.is_working and order.symbol == self.symbol:
+                wanted[str(order.client_order_id)] = (order, price)
+        for coid in [c for c in self.order_lines if c not in wanted]:
+            self.price_plot.removeItem(self.order_lines.pop(coid))
+        for coid, (order, price) in wanted.items():
+            line = self.order_lines.get(coid)
+            if line is None:
+                line = OrderLine(order, price, lambda ln: self.on_move(ln, ln.value()), lambda ln: self.on_cancel(ln))
+                self.order_lines[coid] = line
+                self.price_plot.addItem(line, ignoreBounds=True)
+            else:
+                line.show_order(order, price)
+        self._fit_y()
+
+    def add_fills(self, fills: Iterable[Fill]) -> None:
+        self.fills.show_fills([f for f in fills if f.symbol == self.symbol], self.interval.total_seconds())
+
+    # --- view -----------------------------------------------------------------------------------
+
+    def _changed(self, follow: bool) -> None:
+        self.candles.changed()
+        self.volume.changed()
+        if follow and self.series.size:
+            self._show_newest()
+        else:
+            self._fit_y()
+
+    def _show_newest(self) -> None:
+        seconds = self.interval.total_seconds()
+        (x0, x1), _ = self.price_box.viewRange()
+        span = x1 - x0
+        if self._reset_span or span < seconds * 5 or self._fresh_span():
+            span, self._reset_span = seconds * VISIBLE_BARS, False
+        right = float(self.series.t[-1]) + seconds * 3
+        self.price_plot.setXRange(right - span, right, padding=0)
+        self._fit_y()
+
+    def _fresh_span(self) -> bool:
+        (x0, x1), _ = self.price_box.viewRange()
+        return (x1 - x0) > self.interval.total_seconds() * VISIBLE_BARS * 50 or x1 < 1e6
+
+    def _is_following(self) -> bool:
+        if not self.series.size:
+            return True
+        (_, x1), _ = self.price_box.viewRange()
+        return x1 >= float(self.series.t[-1])
+
+    def _fit_y(self) -> None:
+        shown = self.candles.visible()
+        if shown is None:
+            return
+        cols, _ = shown
+        low, high = float(cols[3].min()), float(cols[2].max())
+        near = abs(float(cols[4][-1])) * 0.05  # your orders and average price in view too, when near the market
+        for line in (*self.order_lines.values(), self.average_line):
+            if line.isVisible() and abs(line.value() - float(cols[4][-1])) <= near:
+                low, high = min(low, line.value()), max(high, line.value())
+        pad = max((high - low) * 0.08, abs(high) * 1e-4)
+        self.price_plot.setYRange(low - pad, high + pad, padding=0)
+        self.volume_plot.setYRange(0, max(float(cols[5].max()), 1.0) * 1.1, padding=0)
+
+    def _on_timeframe(self, interval: timedelta) -> None:
+        if interval == self.interval:
+            return
+        self.interval = interval
+        self._reset_span = True
+        self.series.clear()
+        self.candles.set_interval(interval.total_seconds())
+        self.volume.set_interval(interval.total_seconds())
+        self.on_timeframe(interval)
+
+    def select_timeframe(self, interval: timedelta) -> None:
+        """Switch to interval as a click on its button would."""
+        self.timeframes.buttons()[CHART_INTERVALS.index(interval)].click()
+
+    def _on_mouse_moved(self, scene_pos: Any) -> None:
+        if not self.price_plot.sceneBoundingRect().contains(scene_pos):
+            return
+        point = self.price_box.mapSceneToView(scene_pos)
+        self._cross_v.setPos(point.x())
+        self._cross_h.setPos(point.y())
+        moment = datetime.fromtimestamp(max(0.0, point.x()), UTC)
+        text = f"{moment:%Y-%m-%d %H:%M} UTC   price {point.y():.4f}"
+        at = int(np.searchsorted(self.series.t, point.x(), side="right")) - 1
+        if 0 <= at < self.series.size:
+            t, o, h, lo, c, v = self.series.columns()[:, at]
+            if point.x() < t + self.interval.total_seconds():
+                text += f"   O {o:g}  H {h:g}  L {lo:g}  C {c:g}  V {v:g}"
+        self.readout.setText(text)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        (x0, x1), _ = self.price_box.viewRange()
+        span = x1 - x0
+        key = event.key()
+        if key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            shift = span * 0.1 * (-1 if key == Qt.Key.Key_Left else 1)
+            self.price_plot.setXRange(x0 + shift, x1 + shift, padding=0)
+        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal, Qt.Key.Key_Minus):
+            factor = 0.8 if key != Qt.Key.Key_Minus else 1.25
+            self.price_plot.setXRange(x1 - span * factor, x1, padding=0)
+        elif key == Qt.Key.Key_End:
+            self._show_newest()
+        else:
+            super().keyPressEvent(event)
+
+    # --- theme ----------------------------------------------------------------------------------
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_palette()
+
+    def _apply_palette(self) -> None:
+        palette = self.palette()
+        self.plots.setBackground(palette.color(QPalette.ColorRole.Base))
+        text = palette.color(QPalette.ColorRole.Text)
+        for plot in (self.price_plot, self.volume_plot):
+            for side in ("right", "bottom"):
+                if side == "bottom" and plot is self.price_plot:
+                    continue
+                axis = plot.getAxis(side)
+                axis.setPen(pg.mkPen(text))
+                axis.setTextPen(pg.mkPen(text))

@@ -1,0 +1,111 @@
+"""What the chart draws over the candles: working-order lines (draggable), fill markers, the average-price line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+from core.domain import Fill, Order, OrderType, Side
+
+BUY_COLOR = "#2f9e44"
+SELL_COLOR = "#e03131"
+
+
+def order_label(order: Order) -> str:
+    """Say what the line is: side, quantity still working, type (e.g. 'BUY 100 LMT')."""
+    kind = {OrderType.LIMIT: "LMT", OrderType.STOP: "STP", OrderType.STOP_LIMIT: "STP LMT"}.get(
+        order.order_type, order.order_type.value)
+    remaining = order.quantity.value - order.filled_qty
+    return f"{order.side.value} {remaining.normalize():f} {kind}"
+
+
+def line_price(order: Order) -> Decimal | None:
+    """Return the price the order's line sits at: its stop for a stop order, else its limit."""
+    if order.order_type in (OrderType.STOP, OrderType.STOP_LIMIT) and order.stop_price is not None:
+        return order.stop_price.value
+    return None if order.limit_price is None else order.limit_price.value
+
+
+class OrderLine(pg.InfiniteLine):  # type: ignore[misc]
+    """A working order's horizontal line: drag it to move the order, right-click it to cancel it."""
+
+    def __init__(self, order: Order, price: Decimal, on_moved: Callable[[OrderLine], None],
+                 on_cancel: Callable[[OrderLine], None]) -> None:
+        color = BUY_COLOR if order.side is Side.BUY else SELL_COLOR
+        super().__init__(pos=float(price), angle=0, movable=True,
+                         pen=pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashLine),
+                         hoverPen=pg.mkPen(color, width=3), label=order_label(order),
+                         labelOpts={"position": 0.05, "color": color, "movable": False, "anchors": [(0, 1), (0, 1)]})
+        self.order = order
+        self.price = price
+        """Where the order stands at the broker (the line snaps back here when a move is refused)."""
+        self._on_cancel = on_cancel
+        self.sigPositionChangeFinished.connect(lambda _line: on_moved(self))
+
+    def show_order(self, order: Order, price: Decimal) -> None:
+        self.order, self.price = order, price
+        self.label.setFormat(order_label(order))
+        if not self.moving:
+            self.setValue(float(price))
+
+    def snap_back(self) -> None:
+        self.setValue(float(self.price))
+
+    def mouseClickEvent(self, ev: Any) -> None:
+        if ev.button() == Qt.MouseButton.RightButton and not self.moving:
+            ev.accept()
+            self._on_cancel(self)
+            return
+        super().mouseClickEvent(ev)
+
+
+class FillMarkers(pg.ScatterPlotItem):  # type: ignore[misc]
+    """Your fills: a green triangle up under a buy, a red triangle down over a sell; hover for the details."""
+
+    def __init__(self) -> None:
+        super().__init__(hoverable=True, tip=lambda x, y, data: data, pxMode=True, size=12)
+        self.fills: dict[object, Fill] = {}
+
+    def show_fills(self, fills: Iterable[Fill], bar_seconds: float) -> None:
+        for fill in fills:
+            self.fills[fill.trade_id] = fill
+        spots = []
+        for fill in self.fills.values():
+            buy = fill.side is Side.BUY
+            moment = fill.ts.timestamp() if isinstance(fill.ts, datetime) else float(fill.ts)
+            x = moment - moment % bar_seconds + bar_seconds / 2
+            spots.append({"pos": (x, float(fill.price.value)), "symbol": "t1" if buy else "t",
+                          "brush": pg.mkBrush(BUY_COLOR if buy else SELL_COLOR), "pen": pg.mkPen("k"),
+                          "data": _fill_tip(fill)})
+        self.setData(spots)
+
+    def clear_fills(self) -> None:
+        self.fills.clear()
+        self.setData([])
+
+
+def _fill_tip(fill: Fill) -> str:
+    return (f"{fill.side.value} {fill.quantity.value.normalize():f} @ {fill.price.value}\n"
+            f"order {fill.client_order_id}  trade {fill.trade_id}\n{fill.ts:%Y-%m-%d %H:%M:%S}")
+
+
+class AveragePriceLine(pg.InfiniteLine):  # type: ignore[misc]
+    """The position's average price, labelled with its size."""
+
+    def __init__(self) -> None:
+        super().__init__(angle=0, movable=False, pen=pg.mkPen("#f59f00", width=1, style=Qt.PenStyle.DotLine),
+                         label="", labelOpts={"position": 0.9, "color": "#f59f00"})
+        self.setVisible(False)
+
+    def show_position(self, quantity: Decimal, average: Decimal | None) -> None:
+        if average is None or quantity == 0:
+            self.setVisible(False)
+            return
+        self.setValue(float(average))
+        self.label.setFormat(f"POS {quantity.normalize():f} @ {average}")
+        self.setVisible(True)

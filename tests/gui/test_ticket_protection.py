@@ -1,0 +1,55 @@
+"""The ticket's stop-loss/target row: the risk of the trade in currency before sending, ticks turned into
+prices, a wrong-side stop refused on the ticket, and the bracket handed up with the order."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QLabel
+
+from core.domain.protection import Bracket
+from tests.gui.test_order_ticket import Ticket, ticket  # noqa: F401  (the fixture)
+
+
+def risk_text(t: Ticket) -> str:
+    label = t.child(QLabel, "tradeRiskLabel")
+    return label.text() if label.isVisible() else ""
+
+
+def test_a_stop_shows_the_risk_of_the_trade_in_currency_and_goes_with_the_order(ticket: Ticket) -> None:  # noqa: F811
+    ticket.fill("AAPL", "100", "189.50")
+    assert risk_text(ticket) == ""
+    ticket.type_into("stopLossEdit", "187.50")
+    assert risk_text(ticket).startswith("Risk if stopped: 200.00 USD (stop 187.50).")
+    assert "Held by TradeTerm" in risk_text(ticket)
+    ticket.type_into("takeProfitEdit", "195")
+    ticket.press(Qt.Key.Key_Return)
+    assert len(ticket.sent) == 1
+    assert ticket.widget.sent_bracket() == Bracket(Decimal("187.50"), Decimal("195"))
+
+
+def test_ticks_count_from_the_limit_price_on_each_legs_side(ticket: Ticket) -> None:  # noqa: F811
+    ticket.fill("AAPL", "10", "189.50")
+    combo = ticket.child(QComboBox, "protectionUnitCombo")
+    combo.setCurrentIndex(combo.findData("ticks"))
+    ticket.type_into("stopLossEdit", "50")
+    ticket.type_into("takeProfitEdit", "100")
+    assert risk_text(ticket).startswith("Risk if stopped: 5.00 USD (stop 189.00).")
+    ticket.press(Qt.Key.Key_Return)
+    assert ticket.widget.sent_bracket() == Bracket(Decimal("189.00"), Decimal("190.50"))
+
+
+def test_a_stop_above_a_buys_price_is_refused_on_the_ticket_and_nothing_is_sent(ticket: Ticket) -> None:  # noqa: F811
+    ticket.fill("AAPL", "100", "189.50")
+    ticket.type_into("stopLossEdit", "190")
+    assert "must be below the entry price" in risk_text(ticket)
+    ticket.press(Qt.Key.Key_Return)
+    assert ticket.sent == []
+    assert "must be below the entry price" in ticket.child(QLabel, "statusLabel").text()
+
+
+def test_an_order_without_stop_or_target_hands_up_no_bracket(ticket: Ticket) -> None:  # noqa: F811
+    ticket.fill("AAPL", "100", "189.50")
+    ticket.press(Qt.Key.Key_Return)
+    assert len(ticket.sent) == 1 and ticket.widget.sent_bracket() is None
