@@ -28,6 +28,7 @@ from core.domain import (
     Side,
     TradingState,
 )
+from core.ports.broker import FoundOrder
 from core.ports.errors import Timeout
 from core.services.bus import EventBus
 from core.services.order_resolver import NEVER_REACHED, OrderResolver
@@ -48,6 +49,12 @@ class StalledPaper(PaperBroker):
             self.stall_next, self.stalled = False, order
             raise Timeout("The broker did not confirm the order in time; it may be working.")
         await super().submit(order)
+
+    looks = 0
+
+    async def lookup_order(self, order: Order) -> FoundOrder | None:
+        self.looks += 1
+        return await super().lookup_order(order)
 
     async def arrive(self) -> None:
         assert self.stalled is not None
@@ -73,10 +80,15 @@ class Desk:
         if seconds >= 1:  # the late looks wait until the test lets the stalled request arrive
             await self.arrived.wait()
 
-    async def settle(self) -> None:
-        for _ in range(3):  # the resolver's task, then the late look it spawns
-            for task in list(self.session._tasks):
-                await task
+    async def settle(self, looks: int = 5) -> None:
+        """Let the resolver's three looks and the two late looks run (bounded by turns of the loop, not timed)."""
+        for _ in range(1000):
+            if self.broker.looks >= looks:
+                for _ in range(20):  # the last look's answer is applied
+                    await asyncio.sleep(0.005)
+                return
+            await asyncio.sleep(0.005)
+        raise AssertionError(f"only {self.broker.looks} looks at the broker")
 
 
 def status(order: Order) -> OrderStatus:
@@ -113,7 +125,7 @@ async def test_an_order_closed_as_never_reached_that_arrives_late_is_reopened_an
     await desk.broker.arrive()  # the stalled request reaches the broker; its late acknowledgement cannot revive it
     assert status(order) is OrderStatus.CANCELED
     desk.arrived.set()
-    await desk.settle()
+    await desk.settle(looks=4)  # the resolver's three, then the first late look finds it
 
     assert status(order) is OrderStatus.ACCEPTED, "the broker works it: it is working here again"
     assert order in session.oms.working(ACCOUNT)
