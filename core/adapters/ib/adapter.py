@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from ib_async import IB, AccountValue, CommissionReport, Contract, ExecutionFilter, PnL, PnLSingle, Ticker, Trade
 from ib_async import Fill as IbFill
 
+from core.adapters.ib.brackets import detach_from_filled_parent, leg_outcomes, link_bracket
 from core.adapters.ib.config import IbConfig
 from core.adapters.ib.connection import describe, open_connection
 from core.adapters.ib.depth import IbDepth
@@ -219,12 +220,7 @@ class IbBroker:
         self._require_connected("send the order")
         if self.config.read_only:
             raise OrderRejected("This IB connection is read-only: untick read-only in the connection panel to trade.")
-        contract = await self._qualify(order.instrument)
-        if self._ids_resync is not None:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(self._ids_resync), self.config.request_timeout_s)
-            self._ids_resync = None
-        self._require_connected("send the order")
+        contract = await self._contract_to_send(order)
         ib_order = build_order(order, self._account, self.config.outside_rth)
         ib_order.orderId = self._next_order_id()
         tracked = self._tracker.expect(order.client_order_id, order.symbol, ib_order.orderId)
@@ -244,6 +240,40 @@ class IbBroker:
                 f"IB did not confirm the {order.symbol} order within {self.config.order_timeout_s:g} s; it may be "
                 "working. TradeTerm asks IB about it and will not resend it."
             ) from None
+
+    async def submit_bracket(self, entry: Order, children: Sequence[Order]) -> list[BaseException | None]:
+        """Place entry and its children as one IB bracket (brackets.py), each leg once; return each leg's outcome
+        (None: IB took it; OrderRejected; Timeout: the leg may be working and is resolved, never resent)."""
+        self._require_connected("send the order")
+        if self.config.read_only:
+            raise OrderRejected("This IB connection is read-only: untick read-only in the connection panel to trade.")
+        contract = await self._contract_to_send(entry)
+        legs = (entry, *children)
+        ib_orders = [build_order(leg, self._account, self.config.outside_rth) for leg in legs]
+        for ib_order in ib_orders:
+            ib_order.orderId = self._next_order_id()
+        link_bracket(ib_orders[0], ib_orders[1:])
+        tracked = [self._tracker.expect(leg.client_order_id, leg.symbol, ib_order.orderId)
+                   for leg, ib_order in zip(legs, ib_orders, strict=True)]
+        try:
+            for track, ib_order in zip(tracked, ib_orders, strict=True):
+                track.trade = self._ib.placeOrder(contract, ib_order)
+            self._let_tws_read()
+        except ConnectionError:
+            raise ConnectionLost(
+                "The connection to TWS dropped while sending the bracket; its orders are checked on reconnect."
+            ) from None
+        return await leg_outcomes(legs, tracked, self.config.order_timeout_s, self._tracker.give_up_waiting)
+
+    async def _contract_to_send(self, order: Order) -> Contract:
+        """Return the order's contract, once any order-id resync after a 103 is done; still connected."""
+        contract = await self._qualify(order.instrument)
+        if self._ids_resync is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._ids_resync), self.config.request_timeout_s)
+            self._ids_resync = None
+        self._require_connected("send the order")
+        return contract
 
     async def cancel(self, order: Order) -> None:
         """Ask IB to cancel; IB answers with OrderCanceled or OrderCancelRejected (10147/10148)."""
@@ -273,6 +303,8 @@ class IbBroker:
             trade.order.lmtPrice = float(limit_price.value)
         if stop_price is not None:
             trade.order.auxPrice = float(stop_price.value)
+        detach_from_filled_parent(trade.order, self._ib.trades())
+        trade.order.transmit = True  # a bracket's entry went with transmit=False: a change must go out, not wait
         self._tracker.begin_modify(tracked, (quantity, limit_price, stop_price), previous)
         self._ib.placeOrder(trade.contract, trade.order)
         self._let_tws_read()
