@@ -41,7 +41,9 @@ from gui.brokers.libraries import broker_library_rows
 from gui.brokers.paper import DEFAULT_PROFILE, PROFILES, default_accounts
 from gui.brokers.relogin import ReloginPrompt
 from gui.brokers.runtime import AdapterExtras
+from gui.controllers.alerts import AlertsSetup
 from gui.controllers.chart import ChartDocks
+from gui.controllers.columns import GridColumnsSetup
 from gui.controllers.history import HistoryController
 from gui.controllers.mail import MailSetup
 from gui.controllers.secrets import AskVault, SecretsSetup, ask_with_dialog
@@ -128,6 +130,9 @@ def create_main_window(
     session.restore()
     strategy = StrategySetup(window, session, settings, intake, secrets, config.strategies, config.api_port)
     window.keep_alive += [strategy, secrets_setup]
+    window.keep_alive.append(GridColumnsSetup(window, settings, lambda text: window.log_view.add("WARNING", text)))
+    window.keep_alive.append(AlertsSetup(window, session, settings, mail.notifications, strategy.approvals,
+                                         strategy.alert))
     secrets_setup.on_ready.append(strategy.secrets_ready)
     window.shutdown_hooks.append(strategy.stop)
     shut: list[bool] = []
