@@ -9,6 +9,7 @@ from typing import Any, Protocol, TypeVar
 
 from ib_async import IB, AccountValue, Contract, ExecutionFilter, PnL, PnLSingle
 from ib_async import Fill as IbFill
+from ib_async import Position as IbPosition
 
 from core.adapters.ib.funds import parse_funds
 from core.adapters.ib.parsing import (
@@ -50,6 +51,19 @@ class _Broker(Protocol):
     def _watch_pnl(self, contract: Contract) -> None: ...
 
 
+SNAPSHOT_TRIES = 3
+"""Reads of positions between two agreeing reads of the executions before the snapshot takes the last one."""
+
+
+def _last_per_contract(positions: Sequence[IbPosition]) -> list[IbPosition]:
+    """Keep each (account, contract)'s last position: a position that changes while reqPositions is answered
+    reaches ib_async twice (the subscription's update, then the answer), and both land in the request's list."""
+    last: dict[tuple[str, int], IbPosition] = {}
+    for position in positions:
+        last[(position.account, position.contract.conId)] = position
+    return list(last.values())
+
+
 class IbAccountState:
     """Mixin of IbBroker: reconcile (snapshot), OrderLookup, AccountFunds, and IB's cash and P&L streams."""
 
@@ -58,13 +72,16 @@ class IbAccountState:
         self._require_connected("reconcile")
         async with self._snapshot_lock:
             ib = self._ib
-            open_trades = await self._request(ib.reqOpenOrdersAsync(), "open orders")
-            completed = await self._request(ib.reqCompletedOrdersAsync(False), "completed orders")
             since = execution_filter_time(fills_since) if fills_since is not None else ""
-            executions = await self._request(
-                ib.reqExecutionsAsync(ExecutionFilter(acctCode=self._account, time=since)), "executions"
-            )
-            positions = await self._request(ib.reqPositionsAsync(), "positions")
+            executions_filter = ExecutionFilter(acctCode=self._account, time=since)
+            for _ in range(SNAPSHOT_TRIES):  # positions between two reads of the executions that agree: one moment
+                before = await self._request(ib.reqExecutionsAsync(executions_filter), "executions")
+                positions = _last_per_contract(await self._request(ib.reqPositionsAsync(), "positions"))
+                open_trades = await self._request(ib.reqOpenOrdersAsync(), "open orders")
+                completed = await self._request(ib.reqCompletedOrdersAsync(False), "completed orders")
+                executions = await self._request(ib.reqExecutionsAsync(executions_filter), "executions")
+                if len(executions) == len(before):
+                    break
         orders: dict[str, BrokerOrderState] = {}
         for trade, done in [(t, False) for t in open_trades] + [(t, True) for t in completed]:
             if trade.order.account and self._account and trade.order.account != self._account:
