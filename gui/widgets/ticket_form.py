@@ -73,6 +73,7 @@ class TicketForm(QWidget):
         self._clear_button.setAutoDefault(True)
         # Every message keeps its room whether shown or not: nothing moves under the trader's cursor.
         self._status_label = MessageLine("orderTicket.statusLabel")
+        self._refused = False
         self._intent_label = MessageLine("orderTicket.intentLabel")
         self._intent_label.setStyleSheet(f"color: {AMBER}; font-weight: 600;")
         self._intent_label.setVisible(False)
@@ -177,6 +178,25 @@ class TicketForm(QWidget):
         """Show what the session answered to the last send."""
         self._status_label.setText(text)
         self._status_label.setStyleSheet(f"color: {GREEN if ok else RED};")
+        self._refused = not ok
+
+    def clear_hold_refusal(self) -> None:
+        """Clear a refusal because trading was held (on its field or in the status line): the account trades again."""
+        def about_the_hold(text: str) -> bool:
+            return any(word in text.casefold() for word in ("halted", "reducing", "held", "kill switch"))
+
+        if self._refused and about_the_hold(self._status_label.text()):
+            self._status_label.setText("")
+            self._status_label.setStyleSheet("")
+            self._refused = False
+        for field, label in self._errors.items():
+            if about_the_hold(label.text()):
+                label.setText("")
+                label.setVisible(False)
+                edit = self._edits.get(field)
+                if edit is not None and edit.property("error"):
+                    edit.setProperty("error", False)
+                    repolish(edit)
 
     def _side(self) -> Side:
         return Side.SELL if self._sell_button.isChecked() else Side.BUY
