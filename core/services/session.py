@@ -60,11 +60,12 @@ from core.services.flatten import Flattener, FlattenResult, held_audit_detail
 from core.services.funds import FundsService
 from core.services.held_protection import HeldProtection
 from core.services.instruments import InstrumentCatalog
+from core.services.late_look import look_again_later
 from core.services.manual_fill_booking import ManualFillEntry, book_manual_fill
 from core.services.native_bracket import send_native_bracket, working_native_children
 from core.services.oms import OrderManager
 from core.services.order_modify import OrderModifier
-from core.services.order_resolver import OrderResolver
+from core.services.order_resolver import NEVER_REACHED, OrderResolver
 from core.services.portfolio import Portfolio
 from core.services.position_adoption import adjustment_fills
 from core.services.quote_cache import QuoteCache
@@ -292,8 +293,7 @@ class TradingSession:
         if report.ok:
             self.risk.release(account, HoldCause.MISMATCH)
         else:  # its own cause: closing orders may still go out, after a confirm (see flatten)
-            self.risk.hold(account, HoldCause.MISMATCH, TradingState.HALTED,
-                           "Positions differ from the broker's: review them.")
+            self.risk.hold(account, HoldCause.MISMATCH, TradingState.HALTED, report.hold_reason)
         self._set_trading(slot, TradingState.ACTIVE, "Connected and reconciled.")
         return report
 
@@ -554,9 +554,15 @@ class TradingSession:
                 self._spawn(self._resolve(slot, order))
 
     async def _resolve(self, slot: AccountSlot, order: Order) -> None:
-        """Resolve one UNKNOWN order with the broker; halt the account only if the broker cannot be read."""
+        """Resolve one UNKNOWN order with the broker; halt the account only if the broker cannot be read.
+
+        One closed as never reached is looked up again later: if it reached the broker after all (a stalled
+        request), it is reopened and the account held as for a reconciliation mismatch (late_look.py).
+        """
         try:
             await self._resolver.resolve(slot.adapter, order)
+            if order.status is OrderStatus.CANCELED and order.reason == NEVER_REACHED:
+                self._spawn(look_again_later(self._resolver, slot, order, self.risk, self.bus))
         except (errors.BrokerError, OSError, TimeoutError) as exc:
             if slot.connection is not ConnectionState.CONNECTED:
                 return  # halted already; the reconnect reconciles the order
