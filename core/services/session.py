@@ -7,11 +7,8 @@ Strategy orders stop after the journal as PENDING_APPROVAL; `approve` re-runs ri
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import Callable, Coroutine, Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any
 
 from core.domain import (
     AccountId,
@@ -22,12 +19,9 @@ from core.domain import (
     FillsRestored,
     LogMessage,
     Order,
-    OrderCanceled,
-    OrderCancelRejected,
     OrderDenied,
     OrderOrigin,
     OrderPendingApproval,
-    OrderPendingCancel,
     OrderRequest,
     OrderStatus,
     OrderSubmitted,
@@ -37,7 +31,6 @@ from core.domain import (
     Quote,
     Side,
     StrategyDisabled,
-    StrategyId,
     TradingState,
     TradingStateChanged,
     validate_request,
@@ -45,48 +38,39 @@ from core.domain import (
 from core.domain import OrderRejected as OrderRejectedEvent
 from core.domain.protection import Bracket, HeldChild
 from core.ports import errors
-from core.ports.broker import BrokerAdapter
 from core.ports.clock import Clock
 from core.ports.journal import IntakeKey, Journal
-from core.ports.manual_fills import ManualFillOverride, ManualFills
 from core.ports.native_protection import NativeProtection
-from core.services.accounts import REMOVE_ACCOUNT_AUDIT, AccountInUse, AccountSlot
-from core.services.action_log import ActionLog, changes, order_words
+from core.services.accounts import AccountSlot
+from core.services.action_log import ActionLog
 from core.services.bulk_cancel import BulkCanceller
 from core.services.bus import EventBus
 from core.services.cancel_all import CancelAll
 from core.services.clock import SystemClock
-from core.services.flatten import Flattener, FlattenResult, held_audit_detail
+from core.services.flatten import Flattener, held_audit_detail
 from core.services.funds import FundsService
 from core.services.held_protection import HeldProtection
 from core.services.instruments import InstrumentCatalog
-from core.services.manual_fill_booking import ManualFillEntry, book_manual_fill
+from core.services.late_look import look_again_later
 from core.services.native_bracket import send_native_bracket, working_native_children
 from core.services.oms import OrderManager
 from core.services.order_modify import OrderModifier
-from core.services.order_resolver import OrderResolver
+from core.services.order_resolver import NEVER_REACHED, OrderResolver
 from core.services.portfolio import Portfolio
-from core.services.position_adoption import adjustment_fills
 from core.services.quote_cache import QuoteCache
-from core.services.reconciliation import Reconciler, ReconciliationReport
+from core.services.reconciliation import Reconciler
 from core.services.reference_feeds import ReferenceFeeds
 from core.services.refusals import REDUCE_WHILE_HELD_AUDIT as REDUCE_WHILE_HELD_AUDIT  # re-exported
 from core.services.refusals import ConfirmRequired as ConfirmRequired
 from core.services.refusals import OrderRefused as OrderRefused
-from core.services.risk import HoldCause, RiskConfig, RiskEngine
+from core.services.risk import RiskConfig, RiskEngine
 from core.services.risk.standing_holds import (
-    DISABLE_STRATEGY_AUDIT,
-    ENABLE_STRATEGY_AUDIT,
-    KILL_SWITCH_AUDIT,
-    RESUME_ALL,
-    RESUME_AUDIT,
-    disabled_detail,
     journal_peaks,
     restore_standing_holds,
 )
+from core.services.session_commands import SessionCommands
+from core.services.session_connections import SessionConnections
 from core.services.session_view import SessionView
-
-log = logging.getLogger(__name__)
 
 HeldOf = Callable[[Order], Sequence[HeldChild]]
 """The held children to journal in an order's own transaction, given the order."""
@@ -98,12 +82,14 @@ IN_FLIGHT_AT_RESTART = (
 )
 
 
-class TradingSession:
+class TradingSession(SessionConnections, SessionCommands):
     """Connect accounts, submit, cancel, cancel all, flatten; reconcile on every (re)connect.
 
-    The order path (submit, approve, send, resolve) and the accounts' connections live here; the other
-    commands delegate to a module each: modify to order_modify.py, cancel all (the kill switch's) to
-    cancel_all.py, flatten to flatten.py, accept_broker_state's fills to position_adoption.py.
+    The order path (submit, approve, send, resolve) and restoring from the journal live here; the accounts
+    and their connections (add, connect, reconcile) in session_connections.py; the other commands (modify,
+    cancel, cancel all, kill switch, resume, flatten, manual fills) in session_commands.py, each of which
+    delegates to a module: modify to order_modify.py, cancel all (the kill switch's) to cancel_all.py,
+    flatten to flatten.py, accept_broker_state's fills to position_adoption.py.
 
     Events: LogMessage; the risk engine publishes TradingStateChanged(account, state, reason), the OMS
     OrderUpdated and FillRecorded, the portfolio PositionUpdated.
@@ -153,56 +139,6 @@ class TradingSession:
         self.view = SessionView(self)
         """What the GUI reads (accounts' states, quotes, positions, risk): see session_view.py."""
 
-    # --- accounts -------------------------------------------------------------------------------
-
-    def add_account(self, adapter: BrokerAdapter) -> None:
-        if adapter.account_id in self._accounts:
-            raise ValueError(f"account {adapter.account_id} is already added")
-        self._accounts[adapter.account_id] = AccountSlot(adapter)
-        self.risk.register_account(adapter.account_id)
-        self.instruments.add(adapter.instruments())
-
-    async def remove_account(self, account_id: AccountId, actor: str) -> None:
-        """Disconnect and forget an account, audited; AccountInUse while it has working orders (cancel them first).
-
-        Its positions are not closed (they stay with the broker) and its journal history is kept: adding the
-        account again shows them. KeyError if there is no such account.
-        """
-        slot = self._accounts[account_id]
-        working = self.oms.working(account_id)
-        if working:
-            raise AccountInUse(f"{account_id} has {len(working)} working order(s): cancel them first "
-                               "(select them in Working orders, or Cancel all), then remove the account.")
-        try:
-            await slot.adapter.disconnect()
-        except errors.BrokerError as exc:
-            log.warning("%s: disconnect before removal failed: %s", account_id, exc)
-        del self._accounts[account_id]
-        self.risk.forget_account(account_id)
-        self.journal.record_audit(actor, REMOVE_ACCOUNT_AUDIT, f"{account_id} ({slot.adapter.kind})")
-        self.actions.say(f"Removed account {account_id} ({slot.adapter.kind}), by {actor}.")
-
-    def replace_account(self, adapter: BrokerAdapter) -> None:
-        """Swap a disconnected account's adapter for one built from edited settings.
-
-        AccountInUse while the account is connected or has working orders (they belong to the old connection).
-        """
-        slot = self._accounts[adapter.account_id]
-        if slot.connection is not ConnectionState.DISCONNECTED and slot.connection is not ConnectionState.FAILED:
-            raise AccountInUse(f"{adapter.account_id} is {slot.connection.value.lower()}: disconnect it first, "
-                               "then change its settings.")
-        if self.oms.working(adapter.account_id):
-            raise AccountInUse(f"{adapter.account_id} has working orders: cancel them first, then change its "
-                               "settings.")
-        slot.adapter = adapter
-        self.instruments.add(adapter.instruments())
-
-    def account_ids(self) -> list[AccountId]:
-        return list(self._accounts)
-
-    def account(self, account_id: AccountId) -> AccountSlot:
-        return self._accounts[account_id]
-
     def restore(self) -> None:
         """Load orders, fills and positions from the journal; in-flight orders become UNKNOWN; a kill switch
         pulled, or a strategy disabled, and not lifted before the restart holds again."""
@@ -221,137 +157,6 @@ class TradingSession:
                 self._unanswered_cancels.add(order.client_order_id)
         restore_standing_holds(self.journal, self.risk, self.bus)
         self.protection.restore()
-
-    async def connect(self, account_id: AccountId) -> ReconciliationReport:
-        """Connect, subscribe quotes, reconcile; the account trades only if the books agree."""
-        slot = self._accounts[account_id]
-        slot.connecting = True
-        try:
-            await slot.adapter.connect()
-            self.instruments.add(slot.adapter.instruments())
-            listed = list(slot.adapter.instruments())
-            extra = [self.instruments[s] for s in sorted(self._watched.get(account_id, ()))
-                     if s in self.instruments and all(i.symbol != s for i in listed)]
-            await slot.adapter.subscribe(listed + extra)
-            if self._feed_watch is None:  # a held stop whose feed goes quiet is warned about at once
-                self._feed_watch = asyncio.ensure_future(self.protection.watch_feeds())
-            return await self._reconcile(slot)
-        finally:
-            slot.connecting = False
-
-    async def stream_quotes(self, account_id: AccountId, symbol: str) -> None:
-        """Have account's feed quote symbol too (a watchlist row chose that feed), now and after every reconnect.
-
-        Raise InvalidInstrument for a symbol no account lists (search for it first) or the broker's own
-        error (BrokerError) when its feed refuses it.
-        """
-        slot = self._accounts.get(account_id)
-        instrument = self.instruments.find(symbol)
-        if slot is None:
-            raise errors.InvalidInstrument(f"There is no account {account_id}: "
-                                           f"choose one of {', '.join(self._accounts)}.")
-        if instrument is None:
-            raise errors.InvalidInstrument(f"Unknown symbol {symbol!r}: search for it (Ctrl+K) to add it.")
-        watched = self._watched.setdefault(account_id, set())
-        if instrument.symbol in watched or any(i.symbol == instrument.symbol for i in slot.adapter.instruments()):
-            return
-        watched.add(instrument.symbol)
-        if slot.connection is ConnectionState.CONNECTED:
-            await slot.adapter.subscribe([instrument])
-
-    async def disconnect(self, account_id: AccountId) -> None:
-        await self._accounts[account_id].adapter.disconnect()
-
-    async def connect_all(self) -> None:
-        results = await asyncio.gather(*(self.connect(a) for a in self._accounts), return_exceptions=True)
-        for account_id, result in zip(self._accounts, results, strict=True):
-            if isinstance(result, BaseException):
-                self.bus.publish(LogMessage("ERROR", f"{account_id}: could not connect: {result}"))
-
-    async def close(self) -> None:
-        self.funds.close()
-        await self.protection.close()
-        if self._feed_watch is not None:
-            self._feed_watch.cancel()
-        for task in list(self._tasks):
-            task.cancel()
-        for account_id, slot in self._accounts.items():
-            try:  # whatever state it reports: a connect may have been under way
-                await slot.adapter.disconnect()
-            except errors.BrokerError as exc:
-                log.warning("%s: disconnect failed: %s", account_id, exc)
-
-    async def _reconcile(self, slot: AccountSlot) -> ReconciliationReport:
-        account = slot.adapter.account_id
-        replaces = [o.client_order_id for o in self.oms.working(account)
-                    if o.status is OrderStatus.PENDING_REPLACE and not self._modifier.awaiting(o.client_order_id)]
-        report = await self._reconciler.run(slot.adapter, slot.lost_at, self._unanswered_cancels, replaces)
-        slot.lost_at = None
-        self._unanswered_cancels = {c for c in self._unanswered_cancels
-                                    if (o := self.oms.get(c)) is not None and o.account_id != account}
-        if report.ok:
-            self.risk.release(account, HoldCause.MISMATCH)
-        else:  # its own cause: closing orders may still go out, after a confirm (see flatten)
-            self.risk.hold(account, HoldCause.MISMATCH, TradingState.HALTED,
-                           "Positions differ from the broker's: review them.")
-        self._set_trading(slot, TradingState.ACTIVE, "Connected and reconciled.")
-        return report
-
-    async def accept_broker_state(self, account_id: AccountId, actor: str) -> list[str]:
-        """Adopt the broker's positions where ours differ, by journaled adjustment fills; then reconcile again.
-
-        An adjustment that opens or grows a position is booked at the broker's average cost; one that
-        reduces it, at the last price (or our average cost), so no P&L is invented (position_adoption.py).
-        Returns what changed.
-        """
-        slot = self._accounts[account_id]
-        snapshot = await slot.adapter.snapshot(self.journal.watermark(account_id))
-        fills, changes = adjustment_fills(account_id, snapshot.positions, self.portfolio, self.instruments,
-                                          self.clock.now())
-        for fill in fills:
-            self.oms.record_external_fill(fill)
-        self.journal.record_audit(actor, "accept broker state", f"{account_id}: " + "; ".join(changes))
-        self.bus.publish(LogMessage("WARNING", f"{account_id}: adopted the broker's positions ({actor}): "
-                                               + ("; ".join(changes) or "nothing to change")))
-        await self._reconcile(slot)
-        return changes
-
-    def _set_trading(self, slot: AccountSlot, state: TradingState, reason: str) -> None:
-        """Set the connection's hold; the risk engine combines it with the kill switch and daily loss."""
-        self.risk.hold(slot.adapter.account_id, HoldCause.CONNECTION, state, reason)
-        slot.trading, slot.reason = self.risk.state(slot.adapter.account_id)
-
-    def _on_trading_state_changed(self, event: TradingStateChanged) -> None:
-        for account_id, slot in self._accounts.items():
-            slot.trading, slot.reason = self.risk.state(account_id)
-
-    def _on_connection_changed(self, event: ConnectionChanged) -> None:
-        slot = self._accounts.get(event.account_id)
-        if slot is None:
-            return
-        was_connected = slot.connection is ConnectionState.CONNECTED
-        slot.connection = event.state
-        if event.state is not ConnectionState.CONNECTED:
-            if was_connected and slot.lost_at is None:
-                slot.lost_at = event.ts
-            self._set_trading(slot, TradingState.HALTED, event.message or f"{event.state.value.title()}.")
-        elif not was_connected and not slot.connecting:
-            self._spawn(self._reconcile_after_reconnect(slot))
-
-    async def _reconcile_after_reconnect(self, slot: AccountSlot) -> None:
-        """Reconcile a reconnected account; a connection lost again meanwhile leaves it halted until the next one."""
-        try:
-            await self._reconcile(slot)
-        except (errors.BrokerError, OSError) as exc:
-            account = slot.adapter.account_id
-            log.warning("%s: reconciliation interrupted: %s", account, exc)
-            self.bus.publish(LogMessage("WARNING", f"{account}: reconciliation was interrupted ({exc}). The account "
-                                                   "stays halted; it is reconciled again when the connection is back."))
-
-    def _spawn(self, coro: Coroutine[Any, Any, object]) -> None:
-        task: asyncio.Task[object] = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     # --- orders ---------------------------------------------------------------------------------
 
@@ -554,9 +359,15 @@ class TradingSession:
                 self._spawn(self._resolve(slot, order))
 
     async def _resolve(self, slot: AccountSlot, order: Order) -> None:
-        """Resolve one UNKNOWN order with the broker; halt the account only if the broker cannot be read."""
+        """Resolve one UNKNOWN order with the broker; halt the account only if the broker cannot be read.
+
+        One closed as never reached is looked up again later: if it reached the broker after all (a stalled
+        request), it is reopened and the account held as for a reconciliation mismatch (late_look.py).
+        """
         try:
             await self._resolver.resolve(slot.adapter, order)
+            if order.status is OrderStatus.CANCELED and order.reason == NEVER_REACHED:
+                self._spawn(look_again_later(self._resolver, slot, order, self.risk, self.bus))
         except (errors.BrokerError, OSError, TimeoutError) as exc:
             if slot.connection is not ConnectionState.CONNECTED:
                 return  # halted already; the reconnect reconciles the order
@@ -566,142 +377,6 @@ class TradingSession:
             self._set_trading(slot, TradingState.HALTED,
                               f"Cannot read the broker's orders to resolve {order.symbol} order "
                               f"{order.client_order_id}: reconnect to resume.")
-
-    async def modify(
-        self, client_order_id: ClientOrderId, quantity: object, limit_price: object = None, stop_price: object = None
-    ) -> Order:
-        """Change a working order's quantity and prices: validated and risk-checked like a new order.
-
-        Raises OrderRefused (nothing sent) for a bad field, a quantity not above what has filled, or a
-        risk refusal; a broker refusal puts the order back as it was and says why (order.reason). The
-        change asked is journaled (OrderPendingReplace) before it is sent; when its answer is lost (the
-        connection drops) the order stays PENDING_REPLACE, flagged, and the next reconciliation settles
-        it from the broker's order. Such a flagged order may be changed again.
-        """
-        order = self.oms.get(client_order_id)
-        before = order_words(order) if order is not None else str(client_order_id)
-        try:
-            changed = await self._modifier.modify(client_order_id, quantity, limit_price, stop_price)
-        except OrderRefused as exc:
-            self.actions.refused(f"Modify {before}", str(exc))
-            raise
-        self.actions.modified(before, changed)
-        return changed
-
-    async def cancel(self, client_order_id: ClientOrderId) -> None:
-        """Ask the broker to cancel; a refusal puts the order back and says why."""
-        order = self.oms.get(client_order_id)
-        if order is None:
-            raise KeyError(f"no order {client_order_id}")
-        if order.status is OrderStatus.PENDING_APPROVAL:
-            self.oms.apply(OrderCanceled(client_order_id, "Withdrawn before approval."))
-            self.actions.say(f"Withdrew {order_words(order)} before approval.")
-            return
-        if not order.is_working or order.status is OrderStatus.PENDING_CANCEL:
-            return
-        self.oms.apply(OrderPendingCancel(client_order_id))
-        self.actions.cancel_asked(order)
-        await self._send_cancel(order)
-
-    async def _send_cancel(self, order: Order) -> None:
-        """Ask the broker to cancel an order journaled as PENDING_CANCEL; a refusal puts it back and says why."""
-        try:
-            await self._accounts[order.account_id].adapter.cancel(order)
-        except errors.BrokerError as exc:
-            self.oms.apply(OrderCancelRejected(order.client_order_id, str(exc)))
-
-    async def cancel_all(self, account_id: AccountId | None = None, *, bulk: bool = False) -> int:
-        """Cancel every working order (of one account, or all); return how many were asked (cancel_all.py).
-
-        The orders go in slices of CANCEL_SLICE, one slice per turn of the event loop, so the window
-        keeps painting and taking input through a kill switch over thousands of orders. A slice's
-        cancel intents are journaled together, in one transaction and one disk flush, before any of
-        its cancels goes out. bulk: an account whose adapter has BulkCancel (IB reqGlobalCancel) gets
-        one request for all its orders, then each order still working after a while is canceled on
-        its own; IB's global cancel also cancels orders placed outside TradeTerm (the kill switch).
-        The stop-loss/take-profit children TradeTerm holds for those accounts are cancelled first.
-        """
-        asked = await self._cancel_every(account_id, bulk)
-        self.actions.say(f"Cancel all{f' on {account_id}' if account_id is not None else ''}: asked for {asked} "
-                         "working order(s).")
-        return asked
-
-    async def kill_switch(self, actor: str) -> int:
-        """Halt every account, record who did it, cancel every working order everywhere; return cancels asked.
-
-        The halt is journaled before the cancels go out, and it survives a restart until someone resumes.
-        """
-        self.risk.hold(None, HoldCause.KILL_SWITCH, TradingState.HALTED, f"Kill switch pulled by {actor}.")
-        working = len(self.oms.working())
-        self.journal.record_audit(actor, KILL_SWITCH_AUDIT,
-                                  f"halted all accounts; cancelling {working} working order(s)")
-        return await self._cancel_every(None, True)  # the window says the kill switch, not a cancel all
-
-    async def _cancel_every(self, account_id: AccountId | None, bulk: bool) -> int:
-        self.protection.cancel_all(account_id, "Cancelled with every working order (cancel all / kill switch).")
-        return await self._cancel_all.run(account_id, self._bulk if bulk else None)
-
-    def resume(self, account_id: AccountId | None, actor: str) -> TradingState:
-        """Lift the kill switch (None: globally) or an account's daily-loss hold; return the resulting state."""
-        state, reason = self.risk.resume(account_id)
-        scope = str(account_id) if account_id is not None else RESUME_ALL
-        self.journal.record_audit(actor, RESUME_AUDIT, f"{scope}: now {state.value} ({reason})")
-        return state
-
-    def enable_strategy(self, strategy_id: StrategyId, actor: str) -> None:
-        """Re-enable a strategy that the fill throttle disabled."""
-        self.risk.enable_strategy(strategy_id)
-        self.journal.record_audit(actor, ENABLE_STRATEGY_AUDIT, str(strategy_id))
-
-    def reset_drawdown(self, account_id: AccountId, actor: str) -> None:
-        """Start the account's drawdown afresh from its P&L now and lift its drawdown hold; audited."""
-        self.risk.reset_drawdown(account_id)
-        self.journal.record_audit(actor, RESUME_AUDIT, f"{account_id}: drawdown reset")
-
-    def _on_strategy_disabled(self, event: StrategyDisabled) -> None:
-        self.journal.record_audit("risk engine", DISABLE_STRATEGY_AUDIT, disabled_detail(event))
-
-    async def flatten(self, account_id: AccountId | None = None, symbol: str | None = None, *,
-                      confirmed_by: str | None = None) -> FlattenResult:
-        """Cancel working orders, then close each position (of one account or all, of one symbol or all).
-
-        At market; with a marketable limit at the collar's edge where the account takes limit orders only.
-        After a reconciliation mismatch the broker's positions are closed, not ours. On an account held by
-        the kill switch, a daily-loss limit or a mismatch, raises ConfirmRequired before anything is
-        cancelled or sent; called again with confirmed_by, closes and audits who did it. Returns the orders
-        sent and, for each position that could not be closed, why (also published as a LogMessage).
-        """
-        return await self._flattener.flatten(account_id, symbol, confirmed_by)
-
-    async def record_manual_fill(
-        self, client_order_id: ClientOrderId, quantity: object, price: object, ts: datetime,
-        override: ManualFillOverride | None = None,
-    ) -> None:
-        """Record an execution reported by hand (e-mail desk) at a timezone-aware time ts.
-
-        An execution beyond the order's limit (a BUY above it, a SELL below it) is refused with
-        ManualFillRefused("price", ...) unless `override` says who books it anyway and why; that
-        override is audited. A quantity beyond what is open is always refused. The order's adapter
-        then validates the rest (ManualFillRefused with a `field` naming what to change) and publishes
-        the fill, which the OMS journals and the portfolio books before this returns.
-        """
-        order = self.oms.get(client_order_id)
-        if order is None:
-            raise KeyError(f"no order {client_order_id}")
-        adapter = self._accounts[order.account_id].adapter
-        if not isinstance(adapter, ManualFills):
-            raise ValueError(
-                f"{order.account_id} reports its own executions; fills can be recorded by hand only on an e-mail desk."
-            )
-        book_manual_fill(order, adapter, self.journal, self.bus, ManualFillEntry(quantity, price, ts, override))
-
-    # --- GUI facade: the commands the window sends besides orders (its reads are in self.view) ---
-
-    def set_risk_config(self, config: RiskConfig) -> None:
-        """Apply new risk limits at once (the caller has saved them), and say in the log what changed."""
-        said = changes(self.risk.config.to_dict(), config.to_dict())
-        self.risk.set_config(config)
-        self.actions.say("Risk limits changed: " + ("; ".join(said) if said else "nothing"))
 
 
 def _reference_price(request: OrderRequest, quote: Quote | None) -> Decimal | None:

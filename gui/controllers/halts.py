@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import getpass
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from core.domain import AccountId, TradingState
+from core.domain import AccountId, Position, TradingState
 from core.services.flatten import FlattenResult
 from core.services.session import ConfirmRequired, TradingSession
 from gui.async_op import OpReporter, run_op
@@ -43,6 +43,8 @@ class HaltController:
             self._log("INFO", "Nothing to flatten: no open positions.")
             return
         text = f"Cancel working orders and close {len(open_positions)} position(s) at market?"
+        if open_positions:
+            text += "\n\n" + flatten_list(open_positions)
         if mismatched:
             text += (f" On {', '.join(mismatched)} (positions differ from the broker's) the broker's positions "
                      "are closed.")
@@ -101,3 +103,17 @@ class HaltController:
         for scope in dict.fromkeys(account_id for account_id, _, _ in holds):
             state = self._session.resume(scope, actor)
             self._log("INFO", f"Resume ({actor}): {scope or 'all accounts'} now {state.value.lower()}.")
+
+
+FLATTEN_LISTED = 12
+"""At most this many positions are named in the Flatten confirm; the rest are counted."""
+
+
+def flatten_list(positions: Sequence[Position]) -> str:
+    """Name what Flatten will close, one line per position: "PAPER-1  long 10 AAPL" (the first FLATTEN_LISTED)."""
+    ordered = sorted(positions, key=lambda p: (str(p.account_id), p.symbol))
+    lines = [f"{p.account_id}  {'long' if p.quantity > 0 else 'short'} {abs(p.quantity).normalize():f} {p.symbol}"
+             for p in ordered[:FLATTEN_LISTED]]
+    if len(ordered) > FLATTEN_LISTED:
+        lines.append(f"… and {len(ordered) - FLATTEN_LISTED} more")
+    return "\n".join(lines)

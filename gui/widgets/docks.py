@@ -5,7 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QMainWindow, QPushButton, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFrame,
+    QHBoxLayout,
+    QMainWindow,
+    QPushButton,
+    QScrollArea,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 LEFT, BOTTOM = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
 
@@ -35,6 +45,15 @@ class OrdersPanel(QWidget):
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
+
+
+def scrolled(widget: QWidget) -> QScrollArea:
+    """Return widget in a frameless scroll area that lets it shrink below its own minimum height."""
+    area = QScrollArea(objectName=f"{widget.objectName() or 'panel'}.scroll")
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(widget)
+    return area
 
 
 def make_dock(window: QMainWindow, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -80,7 +99,13 @@ class MainDocks:
         return docks
 
     def add(self, window: QMainWindow, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
-        """Add another dock: tabbed with the fills (bottom) or with the log (left)."""
+        """Add another dock: tabbed with the fills (bottom) or with the log (left).
+
+        A left tab scrolls rather than holding the whole tab group at its height: the Strategy API
+        panel's 200 px otherwise left the watchlist two rows above the ticket.
+        """
+        if area is LEFT:
+            widget = scrolled(widget)
         dock = make_dock(window, title, name, widget, area)
         if area is BOTTOM:
             window.tabifyDockWidget(self.fills, dock)
@@ -95,8 +120,10 @@ class MainDocks:
         vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
         height = max(600, window.height())
         window.resizeDocks([self.watchlist], [560], horizontal)
+        ticket = self.ticket.widget().minimumSizeHint().height() if self.ticket.widget() else 380
+        accounts = int(height * 0.14)  # a few accounts' rows; the tabs beside it (log, API, alerts) scroll
         window.resizeDocks([self.watchlist, self.ticket, self.accounts],
-                           [int(height * 0.36), 380, int(height * 0.22)], vertical)
+                           [max(int(height * 0.3), height - ticket - accounts), ticket, accounts], vertical)
         window.resizeDocks([self.orders], [int(height * 0.34)], vertical)
         width = max(800, window.width() - 560)
         window.resizeDocks([self.orders, self.fills], [width // 2, width // 2], horizontal)

@@ -226,6 +226,8 @@ class MainWindow(QMainWindow):
         if account_id is not None and account_id in self.status.account_labels:
             self.accounts_panel.set_trading(account_id, state, reason)
             self.status.show_account(account_id)
+        if state is TradingState.ACTIVE:
+            self.ticket.clear_hold_refusal()  # "PAPER-1 is halted: …" no longer applies
         self.log_view.add("INFO" if state is TradingState.ACTIVE else "WARNING",
                           f"{account_id or 'All accounts'}: {state.value.lower()} — {reason}")
 

@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from decimal import Decimal
 
-from PySide6.QtCore import QEvent, QObject, QSignalBlocker, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent, QShortcut
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QCompleter,
-    QDialog,
-    QGridLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QSizePolicy,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QLineEdit, QWidget
 
 from core.domain import (
     AccountId,
@@ -41,24 +27,15 @@ from core.domain import (
 from core.domain.order_request import plain
 from core.domain.protection import Bracket
 from gui.models.positions import fmt_avg_cost
-from gui.widgets.message_line import MessageLine
 from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_price, next_step, order_summary
-from gui.widgets.protection_row import ProtectionRowWidget, positive_number
+from gui.widgets.protection_row import positive_number
 from gui.widgets.quantity_input import QuantityValidator, quantity_hint
-from gui.widgets.risk_sizing import RiskSizingWidget, Sizer
+from gui.widgets.risk_sizing import Sizer
+from gui.widgets.ticket_form import FIELDS, GREEN, RED, TicketForm, repolish
 from gui.widgets.ticket_intent import DEFAULT_TIF, CloseIntent, QuoteSource, RiskPreview, funds_text, verdict_text
 
-_ERROR_NAMES = {
-    "symbol": "symbolError", "quantity": "quantityError", "limit_price": "limitPriceError",
-    "stop_price": "stopPriceError", "account_id": "accountError",
-}
-_FIELDS = tuple(_ERROR_NAMES)
-_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-_ANY_CASE = Qt.CaseSensitivity.CaseInsensitive
-_RED, _GREEN, _AMBER = "#e53935", "#43a047", "#ef6c00"
 
-
-class OrderTicketWidget(QWidget):
+class OrderTicketWidget(TicketForm):
     """Collect one manual order, check it with validate_request, and hand it up; holds no trading logic.
 
     After a send the ticket is disarmed: Enter does nothing until the trader changes a field or clicks a
@@ -95,120 +72,14 @@ class OrderTicketWidget(QWidget):
         self._pending: OrderRequest | None = None
         self._pending_bracket: Bracket | None = None
         self._live_timer = QTimer(self, singleShot=True, interval=250, timeout=self._on_live_timer)
-        self._build()
+        self._sent_bracket: Bracket | None = None
+        self._build_form()
+        self._connect()
         self.setStyleSheet(TICKET_STYLE)
         self._refresh()
 
-    def _build(self) -> None:
-        self._symbol_edit = QLineEdit(objectName="orderTicket.symbolEdit", placeholderText="Symbol")
-        self._symbols = QStringListModel(self)
-        self._symbol_edit.setCompleter(QCompleter(self._symbols, self, caseSensitivity=_ANY_CASE))
-        self._quote_label = QLabel(objectName="orderTicket.quoteLabel")
-        self._quote_label.setFixedHeight(self._quote_label.fontMetrics().lineSpacing() + 2)
-        self._search_button = QPushButton(objectName="orderTicket.searchButton", visible=False, flat=True,
-                                          styleSheet="text-align: left; text-decoration: underline;")
-        self._buy_button = self._side_button(Side.BUY, "buyButton", "F1 or Ctrl+B")
-        self._sell_button = self._side_button(Side.SELL, "sellButton", "F2 or Ctrl+S")
-        self._buy_button.setChecked(True)
-        self._quantity_edit = self._number_edit("quantityEdit")
-        self._quantity_edit.setValidator(QuantityValidator(lambda: self._lookup()[1], self))
-        self._type_combo = self._combo("typeCombo", [(kind.value.replace("_", " "), kind) for kind in OrderType])
-        self._limit_edit = self._number_edit("limitPriceEdit")
-        self._stop_edit = self._number_edit("stopPriceEdit")
-        self._tif_combo = self._combo("tifCombo", [(tif.value, tif) for tif in TimeInForce])
-        self._account_combo = self._combo("accountCombo", [])
-        self._account_combo.setPlaceholderText("No account connected")
-        self._confirm_check = QCheckBox("Confirm before sending", objectName="orderTicket.confirmCheck", checked=True)
-        self._send_button = QPushButton(objectName="orderTicket.sendButton", autoDefault=True)
-        self._send_button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self._send_button.setProperty("role", "send")
-        self._clear_button = QPushButton("Clear", objectName="orderTicket.clearButton", toolTip="Clear (Esc)")
-        self._clear_button.setAutoDefault(True)
-        # Every message keeps its room whether shown or not: nothing moves under the trader's cursor.
-        self._status_label = MessageLine("orderTicket.statusLabel")
-        self._intent_label = MessageLine("orderTicket.intentLabel")
-        self._intent_label.setStyleSheet(f"color: {_AMBER}; font-weight: 600;")
-        self._intent_label.setVisible(False)
-        self._risk_label = MessageLine("orderTicket.riskLabel", lines=2)
-        self._protection = ProtectionRowWidget(self)
-        self._sizing = RiskSizingWidget(self)
-        self._sent_bracket: Bracket | None = None
-        self._edits = {"symbol": self._symbol_edit, "quantity": self._quantity_edit,
-                       "limit_price": self._limit_edit, "stop_price": self._stop_edit}
-        self._errors = {field: MessageLine(f"orderTicket.{name}") for field, name in _ERROR_NAMES.items()}
-        for label in self._errors.values():
-            label.setStyleSheet(f"color: {_RED};")
-            label.setVisible(False)
-        self._set_order_type(OrderType.LIMIT)
-        self._layout()
-        self._connect()
-
-    def _layout(self) -> None:
-        """Fields in a grid, each error in the line right under its field (kept when empty: nothing moves).
-
-        Risk's verdict (two lines) and the last result (one) sit under the send button (the whole text in the
-        tooltip).
-        """
-        grid = QGridLayout(self, horizontalSpacing=10, verticalSpacing=3)
-        grid.setContentsMargins(10, 10, 10, 10)
-        grid.setColumnStretch(1, 1)
-        sides = QHBoxLayout(spacing=6)
-        sides.addWidget(self._buy_button)
-        sides.addWidget(self._sell_button)
-        kind = QHBoxLayout(spacing=6)  # type and time in force share a line: the ticket stays short
-        kind.addWidget(self._type_combo, 1)
-        tif_caption = QLabel("TIF", alignment=_RIGHT)
-        tif_caption.setBuddy(self._tif_combo)
-        kind.addWidget(tif_caption)
-        kind.addWidget(self._tif_combo, 1)
-        options = QHBoxLayout()
-        options.addWidget(self._confirm_check, 1)
-        options.addWidget(self._clear_button)
-        under_symbol = QHBoxLayout(spacing=0)  # the quote, or why the symbol is not one: the same line
-        under_symbol.addWidget(self._errors["symbol"])
-        under_symbol.addWidget(self._quote_label)
-        under_symbol.addWidget(self._search_button)
-        policy = self._errors["symbol"].sizePolicy()
-        policy.setRetainSizeWhenHidden(False)  # it takes the quote's place, which is hidden meanwhile
-        self._errors["symbol"].setSizePolicy(policy)
-        rows: list[tuple[str, QWidget | QHBoxLayout, QWidget | QHBoxLayout | None]] = [
-            ("Symbol", self._symbol_edit, under_symbol), ("Side", sides, None),
-            ("Quantity", self._quantity_edit, self._errors["quantity"]), ("Type", kind, None),
-            ("Limit", self._limit_edit, self._errors["limit_price"]),
-            ("Stop", self._stop_edit, self._errors["stop_price"]),
-            ("Account", self._account_combo, self._errors["account_id"]),
-            ("Protect", self._protection, None), ("Size", self._sizing, None), ("", options, None),
-        ]
-        for row, (caption, field, under) in enumerate(rows):
-            cell = QVBoxLayout(spacing=0)
-            for part in (field, under):
-                if isinstance(part, QWidget):
-                    cell.addWidget(part)
-                elif part is not None:
-                    cell.addLayout(part)
-            if caption:
-                label = QLabel(caption, alignment=_RIGHT)
-                label.setFixedHeight((field if isinstance(field, QWidget) else self._symbol_edit).sizeHint().height())
-                if isinstance(field, QWidget):
-                    label.setBuddy(field)
-                grid.addWidget(label, row, 0, Qt.AlignmentFlag.AlignTop)
-            grid.addLayout(cell, row, 1)
-        grid.addWidget(self._intent_label, len(rows), 0, 1, 2)
-        grid.addWidget(self._send_button, len(rows) + 1, 0, 1, 2)
-        grid.addWidget(self._risk_label, len(rows) + 2, 0, 1, 2)
-        grid.addWidget(self._status_label, len(rows) + 3, 0, 1, 2)
-        grid.setRowStretch(len(rows) + 4, 1)
-        self.setMinimumWidth(260)
-        chain = [
-            self._symbol_edit, self._buy_button, self._sell_button, self._quantity_edit, self._type_combo,
-            self._limit_edit, self._stop_edit, self._tif_combo, self._account_combo, self._protection.stop_edit,
-            self._protection.target_edit, self._protection.unit_combo, self._send_button,
-            self._clear_button, self._confirm_check,
-        ]
-        for first, second in itertools.pairwise(chain):
-            QWidget.setTabOrder(first, second)
-
     def _connect(self) -> None:
+        self._quantity_edit.setValidator(QuantityValidator(lambda: self._lookup()[1], self))
         self._symbol_edit.textChanged.connect(self._on_symbol_changed)
         self._quantity_edit.inputRejected.connect(self._on_quantity_refused)
         self._protection.changed.connect(self._on_field_edited)
@@ -227,22 +98,6 @@ class OrderTicketWidget(QWidget):
         for keys, side in (("F1", Side.BUY), ("Ctrl+B", Side.BUY), ("F2", Side.SELL), ("Ctrl+S", Side.SELL)):
             shortcut = QShortcut(QKeySequence(keys), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(lambda side=side: self._set_side(side))
-
-    def _side_button(self, side: Side, name: str, keys: str) -> QPushButton:
-        text = side.value.capitalize()
-        button = QPushButton(text, objectName=f"orderTicket.{name}", toolTip=f"{text} ({keys})", checkable=True)
-        button.setAutoExclusive(True)
-        button.setProperty("side", side.value)
-        return button
-
-    def _number_edit(self, name: str) -> QLineEdit:
-        return QLineEdit(objectName=f"orderTicket.{name}", alignment=_RIGHT)
-
-    def _combo(self, name: str, items: list[tuple[str, object]]) -> QComboBox:
-        combo = QComboBox(objectName=f"orderTicket.{name}")
-        for text, data in items:
-            combo.addItem(text, data)
-        return combo
 
     def set_instruments(self, instruments: Mapping[str, Instrument]) -> None:
         """Offer these instruments in the symbol completer and validate against them."""
@@ -356,22 +211,13 @@ class OrderTicketWidget(QWidget):
         """Return the symbol on the ticket in its canonical spelling, or "" when none is typed."""
         return self._lookup()[0]
 
-    def current_account(self) -> str:
-        """Return the account the ticket sends to, or "" when none is chosen."""
-        return self._account_combo.currentText().strip()
-
     def set_confirm_required(self, required: bool) -> None:
         """Turn the confirm-before-sending step on or off."""
         self._confirm_check.setChecked(required)
 
-    def show_result(self, text: str, ok: bool) -> None:
-        """Show what the session answered to the last send."""
-        self._status_label.setText(text)
-        self._status_label.setStyleSheet(f"color: {_GREEN if ok else _RED};")
-
     def show_field_errors(self, errors: list[FieldError]) -> None:
         """Show each error next to its field (others go to the status line); the order was refused, so re-arm."""
-        self._render_errors(errors, _FIELDS)
+        self._render_errors(errors, FIELDS)
         self.rearm()
 
     def clear(self) -> None:
@@ -387,7 +233,7 @@ class OrderTicketWidget(QWidget):
             self._tif_combo.setCurrentIndex(self._tif_combo.findData(DEFAULT_TIF))
             self._close, self._priced_symbol, self._armed = None, None, True
         self._live_timer.stop()
-        self._render_errors([], _FIELDS)
+        self._render_errors([], FIELDS)
         self._status_label.clear()
         self._refresh()
         self._show_verdict()
@@ -416,24 +262,6 @@ class OrderTicketWidget(QWidget):
             self._step(watched, step)
             return True
         return super().eventFilter(watched, event)
-
-    def _side(self) -> Side:
-        return Side.SELL if self._sell_button.isChecked() else Side.BUY
-
-    def _order_type(self) -> OrderType:
-        return OrderType(self._type_combo.currentData())
-
-    def _set_side(self, side: Side) -> None:
-        (self._buy_button if side is Side.BUY else self._sell_button).setChecked(True)
-
-    def _set_order_type(self, order_type: OrderType) -> None:
-        self._type_combo.setCurrentIndex(self._type_combo.findData(order_type))
-        self._limit_edit.setEnabled(order_type.needs_limit)
-        self._stop_edit.setEnabled(order_type.needs_stop)
-
-    def _set_account(self, account: str) -> None:
-        """Choose account; an account the ticket does not list leaves none chosen (never another one)."""
-        self._account_combo.setCurrentIndex(self._account_combo.findText(account))
 
     @contextmanager
     def _quietly(self) -> Iterator[None]:
@@ -488,23 +316,6 @@ class OrderTicketWidget(QWidget):
         validated, errors = validate_request(request, instrument) if symbol else (None, [])
         return (None if missing else validated), [*errors, *missing]
 
-    def _render_errors(self, errors: Sequence[FieldError], fields: Sequence[str]) -> None:
-        """Show errors next to their fields and clear the other labels among `fields`."""
-        by_field = {error.field: error.message for error in errors}
-        for field in fields:
-            message = by_field.get(field, "")
-            self._errors[field].setText(message)
-            self._errors[field].setVisible(bool(message))
-            if field == "symbol":
-                self._quote_label.setVisible(not message)
-            edit = self._edits.get(field)
-            if edit is not None and edit.property("error") != bool(message):
-                edit.setProperty("error", bool(message))
-                _repolish(edit)
-        others = [error.message for error in errors if error.field not in _FIELDS]
-        if others:
-            self.show_result(" ".join(others), ok=False)
-
     def _refresh(self) -> None:
         """Bring the send button, quote line and placeholders up to date with the fields."""
         symbol, instrument = self._lookup()
@@ -515,7 +326,7 @@ class OrderTicketWidget(QWidget):
         self._send_button.setText(metrics.elidedText(summary, Qt.TextElideMode.ElideRight, max(room, 60)))
         self._send_button.setToolTip(f"{summary} (Enter)")
         self._send_button.setProperty("side", side.value)
-        _repolish(self._send_button)
+        repolish(self._send_button)
         self._quantity_edit.setPlaceholderText(f"lot {plain(instrument.lot_size)}" if instrument else "")
         for edit in (self._limit_edit, self._stop_edit):
             edit.setPlaceholderText(f"tick {plain(instrument.tick_size)}" if instrument else "")
@@ -552,7 +363,7 @@ class OrderTicketWidget(QWidget):
             return
         text, passes = verdict_text(self._preview(validated))
         self._risk_label.setText(text)
-        self._risk_label.setStyleSheet(f"color: {_GREEN if passes else _RED};")
+        self._risk_label.setStyleSheet(f"color: {GREEN if passes else RED};")
 
     def _on_symbol_changed(self, _text: str) -> None:
         """A new symbol starts from its own prices and the default TIF, never the last symbol's."""
@@ -615,7 +426,7 @@ class OrderTicketWidget(QWidget):
             return
         self._live_timer.stop()
         validated, errors = self._validate()
-        self._render_errors(errors, _FIELDS)
+        self._render_errors(errors, FIELDS)
         if validated is None or errors:
             targets = {**self._edits, "account_id": self._account_combo}
             next((targets[error.field] for error in errors if error.field in targets), self._symbol_edit).setFocus()
@@ -680,9 +491,4 @@ class OrderTicketWidget(QWidget):
                 return positive_number(edit.text())
         quote = self._quote()
         return None if quote is None else quote.ask if self._side() is Side.BUY else quote.bid
-
-
-def _repolish(widget: QWidget) -> None:
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
 

@@ -15,13 +15,11 @@ at machine speed. Their refusals (and a broker's refusals) are outcomes the trad
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import time
 from collections import Counter
 from collections.abc import Awaitable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -48,6 +46,8 @@ from core.services.risk import RiskConfig
 from core.services.risk.limits import DEFAULT_LIMITS
 from core.services.session import OrderRefused, TradingSession
 from core.storage.journal import SqliteJournal
+from tests.adapters.chaos_figures import ChaosFigures
+from tests.adapters.chaos_pace import Pace, PacedClock
 
 UNRESOLVED = frozenset({OrderStatus.INITIALIZED, OrderStatus.SUBMITTED, OrderStatus.UNKNOWN,
                         OrderStatus.PENDING_CANCEL, OrderStatus.PENDING_REPLACE})
@@ -62,43 +62,6 @@ class ChaosStuck(AssertionError):
     """The account did not trade again, or orders stayed unresolved, in time."""
 
 
-class PacedClock:
-    """The session's clock: real wall time; monotonic time runs ahead by the trader's pauses (advance)."""
-
-    def __init__(self) -> None:
-        self.skew = 0.0
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-    def monotonic(self) -> float:
-        return time.monotonic() + self.skew
-
-    def advance(self, seconds: float) -> None:
-        self.skew += seconds
-
-
-class Pace:
-    """Seconds a trader waits before the next intent: mostly 0.4-0.9 s; now and then a burst (a basket) of
-    5-8 orders 10-50 ms apart.
-
-    About 90 orders a minute on average (the limit is 120) and 1-2 a second (limit 5): the bursts trip the
-    per-second limit, and the spread now and then the per-minute one, as they would for a fast trader.
-    """
-
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-        self.burst = 0
-
-    def next_gap(self) -> float:
-        if self.burst == 0 and self.rng.random() < 0.02:
-            self.burst = self.rng.randint(5, 8)
-        if self.burst:
-            self.burst -= 1
-            return self.rng.uniform(0.01, 0.05)
-        return self.rng.uniform(0.4, 0.9)
-
-
 @dataclass(frozen=True, slots=True)
 class RemoteOrder:
     """One order as the broker's own books hold it (the simulator's state, not what the adapter reported)."""
@@ -109,52 +72,6 @@ class RemoteOrder:
     status: str
     quantity: Decimal | None = None
     price: Decimal | None = None
-
-
-class JsonLine:
-    """Figures printed as one JSON line (problems cut to the first ten); the IB world's figures use it too.
-
-    For dataclasses with a `problems` list (no field declared here: it would come first in the subclasses)."""
-
-    def line(self) -> str:
-        data = asdict(self)  # type: ignore[call-overload]
-        data["problems"] = data["problems"][:10]
-        return json.dumps(data, sort_keys=False)
-
-
-@dataclass(slots=True)
-class ChaosFigures(JsonLine):
-    broker: str
-    seed: int
-    intents: int = 0
-    disconnects: int = 0
-    lost: int = 0
-    duplicates: int = 0
-    mismatches: int = 0
-    fill_mismatches: int = 0
-    reconcile_alarms: int = 0
-    """Reconciliations during the run that found the books different (the account halts until the next one)."""
-    refused_by_risk: int = 0
-    refused_by_broker: int = 0
-    refused_while_down: int = 0
-    went_unknown: int = 0
-    impolite_answers: int = 0
-    modifies: int = 0
-    modifies_refused: int = 0
-    cancels: int = 0
-    fills: int = 0
-    reconnects: int = 0
-    trader_reconnects: int = 0
-    days: int = 1
-    seconds: float = 0.0
-    drops_by_point: dict[str, int] = field(default_factory=dict)
-    refusals_by_check: dict[str, int] = field(default_factory=dict)
-    final_status: dict[str, int] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def clean(self) -> bool:
-        return not (self.lost or self.duplicates or self.mismatches or self.fill_mismatches)
 
 
 class ChaosWorld:

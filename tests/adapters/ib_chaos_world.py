@@ -44,11 +44,10 @@ from tests.adapters.chaos_core import (
     NEVER_AT_BROKER,
     UNRESOLVED,
     ChaosStuck,
-    JsonLine,
-    Pace,
-    PacedClock,
     refusal_kind,
 )
+from tests.adapters.chaos_figures import JsonLine
+from tests.adapters.chaos_pace import Pace, PacedClock
 from tests.sims.tws import TwsSimulator
 from tests.sims.tws.orders import SimOrder
 from tests.sims.tws.testing import sim_settings

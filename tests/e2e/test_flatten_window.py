@@ -39,6 +39,8 @@ async def test_flatten_after_the_kill_switch_asks_then_closes_and_audits_who_did
 
         window.findChild(QAction, "action.flattenAll").trigger()
         await until(lambda: window.findChild(QMessageBox, "flattenConfirmDialog") is not None, "flatten confirm")
+        assert "PAPER-1  long 10 AAPL" in window.findChild(QMessageBox, "flattenConfirmDialog").text(), \
+            "the confirm names what it will close"
         answer(window, "flattenConfirmDialog", QMessageBox.StandardButton.Yes)
         await until(lambda: window.findChild(QMessageBox, "heldAccountConfirmDialog") is not None,
                     "the question about the halted account")

@@ -10,7 +10,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFrame, QLabel, QMessageBox, QPushButton
 
-from core.domain import AccountId
+from core.domain import AccountId, OrderRequest, OrderType, Side
 from gui.widgets.main_window import MainWindow
 from tests.e2e.window_helpers import open_window, until, write_paper_settings
 
@@ -71,3 +71,24 @@ async def test_a_kill_switch_from_before_a_restart_shows_the_banner_at_start(tmp
     async with open_window(tmp_path, active=False) as window:
         await until(lambda: banner(window).isVisible(), "the banner at start")
         assert "Kill switch pulled by ana" in banner(window).findChild(QLabel, "haltBanner.text").text()
+
+
+async def test_a_refusal_because_of_the_halt_leaves_the_ticket_when_trading_resumes(tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        window.findChild(QAction, "action.killSwitch").trigger()
+        await until(lambda: window.findChild(QMessageBox, "killSwitchConfirmDialog") is not None, "kill confirm")
+        answer(window, "killSwitchConfirmDialog", QMessageBox.StandardButton.Yes)
+        await until(lambda: window.session.account(ACCOUNT).trading.value == "HALTED", "the halt")
+        window.orders.send(OrderRequest(ACCOUNT, "AAPL", Side.BUY, "1", OrderType.MARKET))
+
+        def shown() -> str:
+            return " ".join(label.text() for label in window.ticket.findChildren(QLabel) if label.isVisible())
+
+        await until(lambda: "is halted" in shown(), "the ticket to say the order was refused")
+
+        window.findChild(QAction, "action.resumeTrading").trigger()
+        await until(lambda: window.findChild(QMessageBox, "resumeConfirmDialog") is not None, "the resume confirm")
+        answer(window, "resumeConfirmDialog", QMessageBox.StandardButton.Yes)
+        await until(lambda: window.session.account(ACCOUNT).trading.value == "ACTIVE", "trading to resume")
+        await until(lambda: "is halted" not in shown(), "the stale refusal to leave the ticket")

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from tests.gui.model_checks import checked  # noqa: F401  # the table-model testers fixture, for every GUI test
+
 
 def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> Mapping[str, Any]:
     from PySide6.QtWidgets import QApplication

@@ -8,7 +8,7 @@ from typing import Any
 from core.domain.funds import FundsLine, LineKind
 from gui.models.format import DASH
 from gui.models.funds import TOTAL, FundsRow, FundsTableModel
-from tests.gui.test_models import checked  # noqa: F401  # the fixture
+from tests.gui.model_checks import checked  # noqa: F401  # the fixture
 
 
 def test_rows_sort_by_account_then_line_with_totals_last(checked: Any) -> None:  # noqa: F811

@@ -9,27 +9,14 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt, QtMsgType
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
-from PySide6.QtTest import QAbstractItemModelTester
 from PySide6.QtWidgets import QTableView, QVBoxLayout, QWidget
 
-from core.domain import (
-    AccountId,
-    BrokerOrderId,
-    OrderAccepted,
-    OrderFilled,
-    OrderStatus,
-    OrderSubmitted,
-    Position,
-    Quote,
-    Side,
-)
+from core.domain import Quote, Side
 from gui.models.columns import GAIN, LOSS, RIGHT, Column
-from gui.models.fills import FillsTableModel
 from gui.models.flusher import FrameFlusher
 from gui.models.format import DASH, fmt_money, fmt_percent, fmt_price, fmt_qty, fmt_signed, fmt_time
 from gui.models.orders import OrdersTableModel
@@ -37,57 +24,12 @@ from gui.models.positions import PositionsTableModel
 from gui.models.quotes import QuotesTableModel
 from gui.models.table_model import KeyRole, RawRole, RowTableModel
 from tests.factories import make_fill, make_instrument, make_order
+from tests.gui.model_checks import FOREGROUND, SignalLog, cell, position, quote, texts
 
 D = Decimal
-OTHER = AccountId("PAPER-2")
-FOREGROUND = Qt.ItemDataRole.ForegroundRole
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-
-def column_of(model: RowTableModel, key: str) -> int:
-    return [column.key for column in model.columns].index(key)
-
-
-def cell(model: RowTableModel, key: Any, column: str, role: Qt.ItemDataRole = Qt.ItemDataRole.DisplayRole) -> Any:
-    row = model.row_of(key)
-    assert row is not None, f"{key!r} is not shown"
-    return model.data(model.index(row, column_of(model, column)), role)
-
-
-def texts(model: RowTableModel, key: Any) -> dict[str, str]:
-    return {column.key: cell(model, key, column.key) for column in model.columns}
-
-
-class SignalLog:
-    """Records the spans of dataChanged and the structural signals of a model."""
-
-    def __init__(self, model: RowTableModel) -> None:
-        self.changed: list[tuple[int, int, int, int]] = []
-        self.inserted: list[tuple[int, int]] = []
-        self.removed: list[tuple[int, int]] = []
-        model.dataChanged.connect(self._on_changed)
-        model.rowsInserted.connect(lambda _parent, first, last: self.inserted.append((first, last)))
-        model.rowsRemoved.connect(lambda _parent, first, last: self.removed.append((first, last)))
-
-    def _on_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, _roles: object = None) -> None:
-        self.changed.append((top_left.row(), bottom_right.row(), top_left.column(), bottom_right.column()))
-
-
-@pytest.fixture
-def checked(qtmodeltester, qtlog) -> Iterator[Any]:
-    """Attach pytest-qt's Python model tester and Qt's C++ one; fail on any warning the latter logs."""
-    testers: list[QAbstractItemModelTester] = []
-
-    def check(model: RowTableModel) -> RowTableModel:
-        qtmodeltester.check(model, force_py=True)
-        testers.append(QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Warning))
-        return model
-
-    yield check
-    warnings = [r.message for r in qtlog.records if r.type in (QtMsgType.QtWarningMsg, QtMsgType.QtCriticalMsg)]
-    assert not warnings
 
 
 @pytest.fixture
@@ -101,14 +43,6 @@ def grid_host(qtbot) -> Iterator[tuple[QWidget, QTableView]]:
     host.show()
     qtbot.waitExposed(host)
     yield host, view
-
-
-def quote(symbol: str, **fields: str | None) -> Quote:
-    return Quote(symbol=symbol, **{name: None if value is None else D(value) for name, value in fields.items()})
-
-
-def position(symbol: str = "AAPL", account: AccountId | None = None, tick: str = "0.01") -> Position:
-    return Position(account_id=account or AccountId("PAPER-1"), instrument=make_instrument(symbol, tick_size=tick))
 
 
 # --- format -------------------------------------------------------------------------------------
@@ -298,192 +232,6 @@ def test_sorted_inserts_arrive_in_contiguous_blocks_and_removals_are_applied_at_
     model.upsert(30, 30)
     model.flush()
     assert list(model.row_keys()) == [40, 35, 30, 25, 10, 5], "an upsert after a remove in one frame keeps the row"
-
-
-# --- positions ----------------------------------------------------------------------------------
-
-
-def test_positions_show_pnl_with_sign_and_color_sorted_by_account_and_symbol(checked) -> None:
-    model = checked(PositionsTableModel())
-    long = position("MSFT")
-    long.apply(make_fill(symbol="MSFT", quantity="100", price="400.00"))
-    long.apply(make_fill(symbol="MSFT", quantity="50", price="400.03"))
-    long.mark(D("405.00"), prev_close=D("402.00"))
-    short = position("AAPL", account=OTHER)
-    short.apply(make_fill(symbol="AAPL", side=Side.SELL, quantity="10", price="190.00", account_id=OTHER))
-    short.apply(make_fill(symbol="AAPL", side=Side.BUY, quantity="5", price="191.00", commission="1.25",
-                          account_id=OTHER))
-    short.mark(D("192.50"))
-    for item in (short, long):
-        model.update_position(item)
-    model.flush()
-
-    assert list(model.row_keys()) == [(long.account_id, "MSFT"), (OTHER, "AAPL")]
-    key = (long.account_id, "MSFT")
-    assert texts(model, key) == {
-        "account": "PAPER-1", "symbol": "MSFT", "quantity": "150", "avg_cost": "400.010",
-        "last": "405.00", "market_value": "60,750.00", "unrealized": "+748.50", "realized": "0.00",
-        "daily_pnl": "+748.50", "currency": "USD", "protection": "",
-    }
-    assert cell(model, key, "unrealized", FOREGROUND) == GAIN
-    assert cell(model, key, "realized", FOREGROUND) is None
-    short_key = (OTHER, "AAPL")
-    assert cell(model, short_key, "quantity") == "-5"
-    assert cell(model, short_key, "unrealized") == "-12.50"
-    assert cell(model, short_key, "unrealized", FOREGROUND) == LOSS
-    assert cell(model, short_key, "realized") == "-6.25"
-    assert cell(model, short_key, "realized", FOREGROUND) == LOSS
-
-
-def test_average_cost_shows_the_ticks_places_plus_one_however_the_fills_summed() -> None:
-    model = PositionsTableModel()
-    item = position("MSFT")
-    item.apply(make_fill(symbol="MSFT", quantity="1", price="400.00"))
-    item.apply(make_fill(symbol="MSFT", quantity="2", price="400.01"))  # 400.00666…
-    model.update_position(item)
-    model.flush()
-    assert cell(model, (item.account_id, "MSFT"), "avg_cost") == "400.007"
-
-
-def test_positions_without_a_mark_show_dashes() -> None:
-    model = PositionsTableModel()
-    item = position("IBM")
-    item.apply(make_fill(symbol="IBM", quantity="10", price="150.00"))
-    model.update_position(item)
-    model.flush()
-    key = (item.account_id, "IBM")
-    assert [cell(model, key, c) for c in ("last", "market_value", "unrealized", "daily_pnl")] == [DASH] * 4
-
-
-def test_hide_flat_drops_a_flat_position_without_realized_pnl_at_flush() -> None:
-    model = PositionsTableModel(hide_flat=True)
-    flat, closed, open_ = position("FLAT"), position("CLOSED"), position("OPEN")
-    closed.apply(make_fill(symbol="CLOSED", quantity="10", price="10"))
-    closed.apply(make_fill(symbol="CLOSED", side=Side.SELL, quantity="10", price="12"))
-    open_.apply(make_fill(symbol="OPEN", quantity="10", price="10"))
-    for item in (flat, closed, open_):
-        model.update_position(item)
-    model.flush()
-    assert [key[1] for key in model.row_keys()] == ["CLOSED", "OPEN"]
-    assert cell(model, (closed.account_id, "CLOSED"), "avg_cost") == DASH
-
-    open_.apply(make_fill(symbol="OPEN", side=Side.SELL, quantity="10", price="10"))
-    model.update_position(open_)
-    model.flush()
-    assert [key[1] for key in model.row_keys()] == ["CLOSED"]
-    assert PositionsTableModel().hide_flat is False
-
-
-def test_a_frame_of_marks_taken_at_once_shows_new_and_known_positions_and_revives_a_removed_row(checked) -> None:
-    model = checked(PositionsTableModel())
-    known, gone, new = position("KNOWN"), position("GONE"), position("NEW")
-    for item in (known, gone, new):
-        item.apply(make_fill(symbol=item.symbol, quantity="10", price="10"))
-    model.show_positions({(p.account_id, p.symbol): p for p in (known, gone)})
-    model.flush()
-    model.remove((gone.account_id, "GONE"))  # staged; the frame's marks bring it back
-    known.mark(Decimal("12.5"))
-    gone.mark(Decimal("9"))
-    new.mark(Decimal("11"))
-    model.show_positions({(p.account_id, p.symbol): p for p in (known, gone, new)})
-    model.flush()
-    assert [key[1] for key in model.row_keys()] == ["GONE", "KNOWN", "NEW"]
-    assert texts(model, (known.account_id, "KNOWN"))["unrealized"] == "+25.00"
-    assert texts(model, (gone.account_id, "GONE"))["unrealized"] == "-10.00"
-    assert texts(model, (new.account_id, "NEW"))["last"] == "11.00"
-
-
-# --- orders -------------------------------------------------------------------------------------
-
-
-def test_orders_show_newest_first_with_places_and_readable_status(checked) -> None:
-    model = checked(OrdersTableModel())
-    eurusd = make_instrument("EURUSD", tick_size="0.00005")
-    early = make_order(eurusd, side=Side.SELL, quantity="100000",
-                       limit_price="1.0835", client_order_id="TEARLY")
-    early.created_at = datetime.now(UTC) - timedelta(minutes=5)
-    late = make_order(client_order_id="TLATE", limit_price="189.5")
-    late.apply(OrderSubmitted(late.client_order_id))
-    for order in (early, late):
-        model.update_order(order)
-    model.flush()
-
-    assert list(model.row_keys()) == ["TLATE", "TEARLY"]
-    assert texts(model, "TEARLY") | {"time": ""} == {
-        "time": "", "account": "PAPER-1", "symbol": "EURUSD", "side": "SELL", "quantity": "100,000",
-        "filled": "0", "type": "LMT", "limit": "1.08350", "stop": "", "price": "1.08350", "tif": "DAY",
-        "status": "Initialized", "reason": "", "id": "TEARLY",
-    }
-    assert cell(model, "TEARLY", "time") == fmt_time(early.created_at)
-    assert cell(model, "TEARLY", "side", FOREGROUND) == LOSS
-    assert cell(model, "TLATE", "limit") == "189.50"
-    assert cell(model, "TLATE", "status") == "Submitted"
-
-
-def test_working_only_removes_an_order_that_fills_at_the_next_flush(checked) -> None:
-    working = checked(OrdersTableModel(working_only=True))
-    everything = OrdersTableModel()
-    order = make_order(client_order_id="TFILL")
-    pending = make_order(client_order_id="TNEW")
-    order.apply(OrderSubmitted(order.client_order_id))
-    order.apply(OrderAccepted(order.client_order_id, BrokerOrderId("B1")))
-    for model in (working, everything):
-        model.update_order(order)
-        model.update_order(pending)
-        model.flush()
-    assert list(working.row_keys()) == ["TFILL"], "an order not yet sent is not working"
-    log = SignalLog(working)
-
-    order.apply(OrderFilled(order.client_order_id, make_fill(order, quantity="40", price="99.99")))
-    working.update_order(order)
-    everything.update_order(order)
-    working.flush()
-    everything.flush()
-    assert cell(working, "TFILL", "status") == "Partially filled"
-    assert cell(working, "TFILL", "filled") == "40"
-
-    order.apply(OrderFilled(order.client_order_id, make_fill(order, quantity="60", price="100.00")))
-    assert order.status is OrderStatus.FILLED
-    working.update_order(order)
-    everything.update_order(order)
-    assert working.rowCount() == 1, "nothing changes before the flush"
-    working.flush()
-    everything.flush()
-    assert working.rowCount() == 0
-    assert log.removed == [(0, 0)]
-    assert cell(everything, "TFILL", "status") == "Filled"
-    assert working.working_only and not everything.working_only
-
-
-# --- fills --------------------------------------------------------------------------------------
-
-
-def test_fills_show_newest_first_in_local_time_once_per_trade_id(checked) -> None:
-    model = checked(FillsTableModel())
-    order = make_order(client_order_id="TORDER")
-    base = datetime(2024, 5, 6, 13, 0, 0, tzinfo=UTC)
-    first = make_fill(order, quantity="30", price="187.5", commission="0.0035", trade_id="E1", ts=base)
-    second = make_fill(order, quantity="70", price="187.52", commission="1", trade_id="E2",
-                       ts=base + timedelta(seconds=2))
-    orphan = make_fill(side=Side.SELL, quantity="5", price="10", trade_id="E0", ts=base - timedelta(hours=1))
-    for fill in (first, second, orphan):
-        model.add_fill(fill)
-    model.add_fill(first)
-    model.flush()
-
-    assert [key[1] for key in model.row_keys()] == ["E2", "E1", "E0"]
-    assert texts(model, (first.account_id, "E1")) == {
-        "time": base.astimezone().strftime("%H:%M:%S"), "account": "PAPER-1", "symbol": "AAPL", "side": "BUY",
-        "quantity": "30", "price": "187.50", "commission": "0.0035", "order_id": "TORDER",
-    }
-    assert cell(model, (orphan.account_id, "E0"), "order_id") == DASH
-    assert cell(model, (orphan.account_id, "E0"), "side", FOREGROUND) == LOSS
-
-    later = make_fill(order, quantity="1", price="188", trade_id="E3", ts=base + timedelta(minutes=1))
-    model.add_fill(later)
-    model.add_fill(first)
-    model.flush()
-    assert [key[1] for key in model.row_keys()] == ["E3", "E2", "E1", "E0"]
 
 
 # --- the frame flusher --------------------------------------------------------------------------

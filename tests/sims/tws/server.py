@@ -24,7 +24,8 @@ from tests.sims.tws.faults import NOTICES, Faults
 from tests.sims.tws.history import HistoryRequests
 from tests.sims.tws.impolite import ImpoliteRequests, is_what_if
 from tests.sims.tws.market import DEFAULT_LISTINGS, Listing, SimMarket
-from tests.sims.tws.messages import ASK, BID, CLOSE, LAST, VOLUME, Encoder
+from tests.sims.tws.market_requests import MarketRequests, MarketSubscription
+from tests.sims.tws.messages import Encoder
 from tests.sims.tws.orders import PRICE_VARIATION, OrderBook, SimExecution, SimOrder, SimReject
 from tests.sims.tws.protocol import Field, ProtocolError, encode, read_greeting, read_message
 from tests.sims.tws.tape import TapeRequests
@@ -40,12 +41,6 @@ FARM_NOTICES = (
 )
 
 
-@dataclass(slots=True)
-class _Subscription:
-    req_id: int
-    listing: Listing
-
-
 @dataclass(eq=False)
 class ClientConnection:
     """One API client socket after the handshake."""
@@ -54,7 +49,7 @@ class ClientConnection:
     writer: asyncio.StreamWriter
     encoder: Encoder
     client_id: int = -1
-    market_data: dict[int, _Subscription] = field(default_factory=dict)
+    market_data: dict[int, MarketSubscription] = field(default_factory=dict)
     account_updates: str | None = None
     positions: bool = False
     pnl: dict[int, str] = field(default_factory=dict)
@@ -73,7 +68,7 @@ class ClientConnection:
             transport.abort()
 
 
-class TwsSimulator(HistoryRequests, DepthRequests, TapeRequests, AccountRequests, ImpoliteRequests):
+class TwsSimulator(MarketRequests, HistoryRequests, DepthRequests, TapeRequests, AccountRequests, ImpoliteRequests):
     """The simulated TWS: `await start()`, read `port`, connect ib_async to it, `await stop()`."""
 
     def __init__(
@@ -262,36 +257,6 @@ class TwsSimulator(HistoryRequests, DepthRequests, TapeRequests, AccountRequests
             conn.send(conn.encoder.exec_details(req_id, execution))
             conn.send(conn.encoder.commission_report(execution))
         conn.send(conn.encoder.exec_details_end(req_id))
-
-    def _req_contract_details(self, conn: ClientConnection, f: list[str]) -> None:
-        req_id = int(f[2])
-        found = self._find(f[3:15])
-        if not found:
-            conn.send(conn.encoder.error(req_id, 200, "No security definition has been found for the request"))
-            return
-        for listing in found:
-            conn.send(conn.encoder.contract_details(req_id, listing))
-        conn.send(conn.encoder.contract_details_end(req_id))
-
-    def _req_mkt_data(self, conn: ClientConnection, f: list[str]) -> None:
-        req_id = int(f[2])
-        found = self._find(f[3:15])
-        if len(found) != 1:
-            conn.send(conn.encoder.error(req_id, 200, "No security definition has been found for the request"))
-            return
-        listing = found[0]
-        snapshot = f[-3] == "1"
-        if self.max_tickers is not None and not snapshot and len(conn.market_data) >= self.max_tickers:
-            conn.send(conn.encoder.error(req_id, 101, "Max number of tickers has been reached"))
-            return
-        self._send_ticks(conn, req_id, listing, first=True)
-        if snapshot:
-            conn.send(conn.encoder.tick_snapshot_end(req_id))
-        else:
-            conn.market_data[req_id] = _Subscription(req_id, listing)
-
-    def _cancel_mkt_data(self, conn: ClientConnection, f: list[str]) -> None:
-        conn.market_data.pop(int(f[2]), None)
 
     def _place_order(self, conn: ClientConnection, f: list[str]) -> None:
         order_id = int(f[1])
@@ -508,20 +473,6 @@ class TwsSimulator(HistoryRequests, DepthRequests, TapeRequests, AccountRequests
         owner.send(enc.order_status(execution.order))
         owner.send(enc.commission_report(execution))
 
-    def _send_ticks(self, conn: ClientConnection, req_id: int, listing: Listing, first: bool = False) -> None:
-        quote = self.market.quote(listing.key)
-        enc = conn.encoder
-        if quote.bid is not None:
-            conn.send(enc.tick_price(req_id, BID, quote.bid, quote.bid_size or 1))
-        if quote.ask is not None:
-            conn.send(enc.tick_price(req_id, ASK, quote.ask, quote.ask_size or 1))
-        if quote.last is not None:
-            conn.send(enc.tick_price(req_id, LAST, quote.last, 1))
-        if first and quote.close is not None:
-            conn.send(enc.tick_price(req_id, CLOSE, quote.close, 0))
-        if quote.volume is not None:
-            conn.send(enc.tick_size(req_id, VOLUME, quote.volume))
-
     async def _tick_forever(self) -> None:
         while True:
             await asyncio.sleep(self.tick_interval_s)
@@ -541,15 +492,6 @@ class TwsSimulator(HistoryRequests, DepthRequests, TapeRequests, AccountRequests
                     if sub.listing.key == quote.symbol:
                         self._send_ticks(conn, sub.req_id, sub.listing)
         self.send_depth()
-
-    def _find(self, contract: list[str]) -> list[Listing]:
-        con_id, symbol, sec_type, last_trade, _strike, _right, _mult, exchange, primary, currency, local, _tc = (
-            contract
-        )
-        found = self.market.find(int(con_id or 0), symbol, sec_type, currency, local, exchange, last_trade)
-        if not found and primary:
-            found = self.market.find(int(con_id or 0), symbol, sec_type, currency, local, primary, last_trade)
-        return found
 
 
 def _parse_filter_time(text: str) -> datetime | None:

@@ -1,0 +1,198 @@
+"""SessionCommands: TradingSession's commands besides sending orders (a mixin TradingSession inherits).
+
+Modify, cancel, cancel all, the kill switch and resume, flatten, strategy and drawdown resets, manual fills and
+risk limits: each audited or said in the log here, its work done by its own module (order_modify.py,
+cancel_all.py, flatten.py, manual_fill_booking.py). The attributes below are set by TradingSession.__init__.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from core.domain import (
+    AccountId,
+    ClientOrderId,
+    Order,
+    OrderCanceled,
+    OrderCancelRejected,
+    OrderPendingCancel,
+    OrderStatus,
+    StrategyDisabled,
+    StrategyId,
+    TradingState,
+)
+from core.ports import errors
+from core.ports.journal import Journal
+from core.ports.manual_fills import ManualFillOverride, ManualFills
+from core.services.accounts import AccountSlot
+from core.services.action_log import ActionLog, changes, order_words
+from core.services.bulk_cancel import BulkCanceller
+from core.services.bus import EventBus
+from core.services.cancel_all import CancelAll
+from core.services.flatten import Flattener, FlattenResult
+from core.services.held_protection import HeldProtection
+from core.services.manual_fill_booking import ManualFillEntry, book_manual_fill
+from core.services.oms import OrderManager
+from core.services.order_modify import OrderModifier
+from core.services.refusals import OrderRefused
+from core.services.risk import HoldCause, RiskConfig, RiskEngine
+from core.services.risk.standing_holds import (
+    DISABLE_STRATEGY_AUDIT,
+    ENABLE_STRATEGY_AUDIT,
+    KILL_SWITCH_AUDIT,
+    RESUME_ALL,
+    RESUME_AUDIT,
+    disabled_detail,
+)
+
+
+class SessionCommands:
+    """The trader's commands on working orders, positions and holds."""
+
+    bus: EventBus
+    journal: Journal
+    oms: OrderManager
+    risk: RiskEngine
+    actions: ActionLog
+    protection: HeldProtection
+    _accounts: dict[AccountId, AccountSlot]
+    _modifier: OrderModifier
+    _cancel_all: CancelAll
+    _bulk: BulkCanceller
+    _flattener: Flattener
+
+    async def modify(
+        self, client_order_id: ClientOrderId, quantity: object, limit_price: object = None, stop_price: object = None
+    ) -> Order:
+        """Change a working order's quantity and prices: validated and risk-checked like a new order.
+
+        Raises OrderRefused (nothing sent) for a bad field, a quantity not above what has filled, or a
+        risk refusal; a broker refusal puts the order back as it was and says why (order.reason). The
+        change asked is journaled (OrderPendingReplace) before it is sent; when its answer is lost (the
+        connection drops) the order stays PENDING_REPLACE, flagged, and the next reconciliation settles
+        it from the broker's order. Such a flagged order may be changed again.
+        """
+        order = self.oms.get(client_order_id)
+        before = order_words(order) if order is not None else str(client_order_id)
+        try:
+            changed = await self._modifier.modify(client_order_id, quantity, limit_price, stop_price)
+        except OrderRefused as exc:
+            self.actions.refused(f"Modify {before}", str(exc))
+            raise
+        self.actions.modified(before, changed)
+        return changed
+
+    async def cancel(self, client_order_id: ClientOrderId) -> None:
+        """Ask the broker to cancel; a refusal puts the order back and says why."""
+        order = self.oms.get(client_order_id)
+        if order is None:
+            raise KeyError(f"no order {client_order_id}")
+        if order.status is OrderStatus.PENDING_APPROVAL:
+            self.oms.apply(OrderCanceled(client_order_id, "Withdrawn before approval."))
+            self.actions.say(f"Withdrew {order_words(order)} before approval.")
+            return
+        if not order.is_working or order.status is OrderStatus.PENDING_CANCEL:
+            return
+        self.oms.apply(OrderPendingCancel(client_order_id))
+        self.actions.cancel_asked(order)
+        await self._send_cancel(order)
+
+    async def _send_cancel(self, order: Order) -> None:
+        """Ask the broker to cancel an order journaled as PENDING_CANCEL; a refusal puts it back and says why."""
+        try:
+            await self._accounts[order.account_id].adapter.cancel(order)
+        except errors.BrokerError as exc:
+            self.oms.apply(OrderCancelRejected(order.client_order_id, str(exc)))
+
+    async def cancel_all(self, account_id: AccountId | None = None, *, bulk: bool = False) -> int:
+        """Cancel every working order (of one account, or all); return how many were asked (cancel_all.py).
+
+        The orders go in slices of CANCEL_SLICE, one slice per turn of the event loop, so the window
+        keeps painting and taking input through a kill switch over thousands of orders. A slice's
+        cancel intents are journaled together, in one transaction and one disk flush, before any of
+        its cancels goes out. bulk: an account whose adapter has BulkCancel (IB reqGlobalCancel) gets
+        one request for all its orders, then each order still working after a while is canceled on
+        its own; IB's global cancel also cancels orders placed outside TradeTerm (the kill switch).
+        The stop-loss/take-profit children TradeTerm holds for those accounts are cancelled first.
+        """
+        asked = await self._cancel_every(account_id, bulk)
+        self.actions.say(f"Cancel all{f' on {account_id}' if account_id is not None else ''}: asked for {asked} "
+                         "working order(s).")
+        return asked
+
+    async def kill_switch(self, actor: str) -> int:
+        """Halt every account, record who did it, cancel every working order everywhere; return cancels asked.
+
+        The halt is journaled before the cancels go out, and it survives a restart until someone resumes.
+        """
+        self.risk.hold(None, HoldCause.KILL_SWITCH, TradingState.HALTED, f"Kill switch pulled by {actor}.")
+        working = len(self.oms.working())
+        self.journal.record_audit(actor, KILL_SWITCH_AUDIT,
+                                  f"halted all accounts; cancelling {working} working order(s)")
+        return await self._cancel_every(None, True)  # the window says the kill switch, not a cancel all
+
+    async def _cancel_every(self, account_id: AccountId | None, bulk: bool) -> int:
+        self.protection.cancel_all(account_id, "Cancelled with every working order (cancel all / kill switch).")
+        return await self._cancel_all.run(account_id, self._bulk if bulk else None)
+
+    def resume(self, account_id: AccountId | None, actor: str) -> TradingState:
+        """Lift the kill switch (None: globally) or an account's daily-loss hold; return the resulting state."""
+        state, reason = self.risk.resume(account_id)
+        scope = str(account_id) if account_id is not None else RESUME_ALL
+        self.journal.record_audit(actor, RESUME_AUDIT, f"{scope}: now {state.value} ({reason})")
+        return state
+
+    def enable_strategy(self, strategy_id: StrategyId, actor: str) -> None:
+        """Re-enable a strategy that the fill throttle disabled."""
+        self.risk.enable_strategy(strategy_id)
+        self.journal.record_audit(actor, ENABLE_STRATEGY_AUDIT, str(strategy_id))
+
+    def reset_drawdown(self, account_id: AccountId, actor: str) -> None:
+        """Start the account's drawdown afresh from its P&L now and lift its drawdown hold; audited."""
+        self.risk.reset_drawdown(account_id)
+        self.journal.record_audit(actor, RESUME_AUDIT, f"{account_id}: drawdown reset")
+
+    def _on_strategy_disabled(self, event: StrategyDisabled) -> None:
+        self.journal.record_audit("risk engine", DISABLE_STRATEGY_AUDIT, disabled_detail(event))
+
+    async def flatten(self, account_id: AccountId | None = None, symbol: str | None = None, *,
+                      confirmed_by: str | None = None) -> FlattenResult:
+        """Cancel working orders, then close each position (of one account or all, of one symbol or all).
+
+        At market; with a marketable limit at the collar's edge where the account takes limit orders only.
+        After a reconciliation mismatch the broker's positions are closed, not ours. On an account held by
+        the kill switch, a daily-loss limit or a mismatch, raises ConfirmRequired before anything is
+        cancelled or sent; called again with confirmed_by, closes and audits who did it. Returns the orders
+        sent and, for each position that could not be closed, why (also published as a LogMessage).
+        """
+        return await self._flattener.flatten(account_id, symbol, confirmed_by)
+
+    async def record_manual_fill(
+        self, client_order_id: ClientOrderId, quantity: object, price: object, ts: datetime,
+        override: ManualFillOverride | None = None,
+    ) -> None:
+        """Record an execution reported by hand (e-mail desk) at a timezone-aware time ts.
+
+        An execution beyond the order's limit (a BUY above it, a SELL below it) is refused with
+        ManualFillRefused("price", ...) unless `override` says who books it anyway and why; that
+        override is audited. A quantity beyond what is open is always refused. The order's adapter
+        then validates the rest (ManualFillRefused with a `field` naming what to change) and publishes
+        the fill, which the OMS journals and the portfolio books before this returns.
+        """
+        order = self.oms.get(client_order_id)
+        if order is None:
+            raise KeyError(f"no order {client_order_id}")
+        adapter = self._accounts[order.account_id].adapter
+        if not isinstance(adapter, ManualFills):
+            raise ValueError(
+                f"{order.account_id} reports its own executions; fills can be recorded by hand only on an e-mail desk."
+            )
+        book_manual_fill(order, adapter, self.journal, self.bus, ManualFillEntry(quantity, price, ts, override))
+
+    # --- GUI facade: the commands the window sends besides orders (its reads are in self.view) ---
+
+    def set_risk_config(self, config: RiskConfig) -> None:
+        """Apply new risk limits at once (the caller has saved them), and say in the log what changed."""
+        said = changes(self.risk.config.to_dict(), config.to_dict())
+        self.risk.set_config(config)
+        self.actions.say("Risk limits changed: " + ("; ".join(said) if said else "nothing"))

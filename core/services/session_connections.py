@@ -1,0 +1,243 @@
+"""SessionConnections: TradingSession's accounts and their connections (a mixin TradingSession inherits).
+
+Add, replace and remove accounts; connect, disconnect and close; reconcile on every (re)connect and adopt the
+broker's positions when the trader accepts them; follow connection and trading-state changes into each
+account's slot. The attributes below are set by TradingSession.__init__ (session.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from core.domain import (
+    AccountId,
+    ClientOrderId,
+    ConnectionChanged,
+    ConnectionState,
+    LogMessage,
+    OrderStatus,
+    TradingState,
+    TradingStateChanged,
+)
+from core.ports import errors
+from core.ports.broker import BrokerAdapter
+from core.ports.clock import Clock
+from core.ports.journal import Journal
+from core.services.accounts import REMOVE_ACCOUNT_AUDIT, AccountInUse, AccountSlot
+from core.services.action_log import ActionLog
+from core.services.bus import EventBus
+from core.services.funds import FundsService
+from core.services.held_protection import HeldProtection
+from core.services.instruments import InstrumentCatalog
+from core.services.oms import OrderManager
+from core.services.order_modify import OrderModifier
+from core.services.portfolio import Portfolio
+from core.services.position_adoption import adjustment_fills
+from core.services.reconciliation import Reconciler, ReconciliationReport
+from core.services.risk import HoldCause, RiskEngine
+
+log = logging.getLogger(__name__)
+
+
+class SessionConnections:
+    """The accounts' part of TradingSession: which accounts there are, and their connections."""
+
+    bus: EventBus
+    journal: Journal
+    clock: Clock
+    instruments: InstrumentCatalog
+    oms: OrderManager
+    portfolio: Portfolio
+    risk: RiskEngine
+    funds: FundsService
+    actions: ActionLog
+    protection: HeldProtection
+    _accounts: dict[AccountId, AccountSlot]
+    _watched: dict[AccountId, set[str]]
+    _reconciler: Reconciler
+    _modifier: OrderModifier
+    _unanswered_cancels: set[ClientOrderId]
+    _feed_watch: asyncio.Task[None] | None
+    _tasks: set[asyncio.Task[object]]
+
+    def add_account(self, adapter: BrokerAdapter) -> None:
+        if adapter.account_id in self._accounts:
+            raise ValueError(f"account {adapter.account_id} is already added")
+        self._accounts[adapter.account_id] = AccountSlot(adapter)
+        self.risk.register_account(adapter.account_id)
+        self.instruments.add(adapter.instruments())
+
+    async def remove_account(self, account_id: AccountId, actor: str) -> None:
+        """Disconnect and forget an account, audited; AccountInUse while it has working orders (cancel them first).
+
+        Its positions are not closed (they stay with the broker) and its journal history is kept: adding the
+        account again shows them. KeyError if there is no such account.
+        """
+        slot = self._accounts[account_id]
+        working = self.oms.working(account_id)
+        if working:
+            raise AccountInUse(f"{account_id} has {len(working)} working order(s): cancel them first "
+                               "(select them in Working orders, or Cancel all), then remove the account.")
+        try:
+            await slot.adapter.disconnect()
+        except errors.BrokerError as exc:
+            log.warning("%s: disconnect before removal failed: %s", account_id, exc)
+        del self._accounts[account_id]
+        self.risk.forget_account(account_id)
+        self.journal.record_audit(actor, REMOVE_ACCOUNT_AUDIT, f"{account_id} ({slot.adapter.kind})")
+        self.actions.say(f"Removed account {account_id} ({slot.adapter.kind}), by {actor}.")
+
+    def replace_account(self, adapter: BrokerAdapter) -> None:
+        """Swap a disconnected account's adapter for one built from edited settings.
+
+        AccountInUse while the account is connected or has working orders (they belong to the old connection).
+        """
+        slot = self._accounts[adapter.account_id]
+        if slot.connection is not ConnectionState.DISCONNECTED and slot.connection is not ConnectionState.FAILED:
+            raise AccountInUse(f"{adapter.account_id} is {slot.connection.value.lower()}: disconnect it first, "
+                               "then change its settings.")
+        if self.oms.working(adapter.account_id):
+            raise AccountInUse(f"{adapter.account_id} has working orders: cancel them first, then change its "
+                               "settings.")
+        slot.adapter = adapter
+        self.instruments.add(adapter.instruments())
+
+    def account_ids(self) -> list[AccountId]:
+        return list(self._accounts)
+
+    def account(self, account_id: AccountId) -> AccountSlot:
+        return self._accounts[account_id]
+
+
+    async def connect(self, account_id: AccountId) -> ReconciliationReport:
+        """Connect, subscribe quotes, reconcile; the account trades only if the books agree."""
+        slot = self._accounts[account_id]
+        slot.connecting = True
+        try:
+            await slot.adapter.connect()
+            self.instruments.add(slot.adapter.instruments())
+            listed = list(slot.adapter.instruments())
+            extra = [self.instruments[s] for s in sorted(self._watched.get(account_id, ()))
+                     if s in self.instruments and all(i.symbol != s for i in listed)]
+            await slot.adapter.subscribe(listed + extra)
+            if self._feed_watch is None:  # a held stop whose feed goes quiet is warned about at once
+                self._feed_watch = asyncio.ensure_future(self.protection.watch_feeds())
+            return await self._reconcile(slot)
+        finally:
+            slot.connecting = False
+
+    async def stream_quotes(self, account_id: AccountId, symbol: str) -> None:
+        """Have account's feed quote symbol too (a watchlist row chose that feed), now and after every reconnect.
+
+        Raise InvalidInstrument for a symbol no account lists (search for it first) or the broker's own
+        error (BrokerError) when its feed refuses it.
+        """
+        slot = self._accounts.get(account_id)
+        instrument = self.instruments.find(symbol)
+        if slot is None:
+            raise errors.InvalidInstrument(f"There is no account {account_id}: "
+                                           f"choose one of {', '.join(self._accounts)}.")
+        if instrument is None:
+            raise errors.InvalidInstrument(f"Unknown symbol {symbol!r}: search for it (Ctrl+K) to add it.")
+        watched = self._watched.setdefault(account_id, set())
+        if instrument.symbol in watched or any(i.symbol == instrument.symbol for i in slot.adapter.instruments()):
+            return
+        watched.add(instrument.symbol)
+        if slot.connection is ConnectionState.CONNECTED:
+            await slot.adapter.subscribe([instrument])
+
+    async def disconnect(self, account_id: AccountId) -> None:
+        await self._accounts[account_id].adapter.disconnect()
+
+    async def connect_all(self) -> None:
+        results = await asyncio.gather(*(self.connect(a) for a in self._accounts), return_exceptions=True)
+        for account_id, result in zip(self._accounts, results, strict=True):
+            if isinstance(result, BaseException):
+                self.bus.publish(LogMessage("ERROR", f"{account_id}: could not connect: {result}"))
+
+    async def close(self) -> None:
+        self.funds.close()
+        await self.protection.close()
+        if self._feed_watch is not None:
+            self._feed_watch.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+        for account_id, slot in self._accounts.items():
+            try:  # whatever state it reports: a connect may have been under way
+                await slot.adapter.disconnect()
+            except errors.BrokerError as exc:
+                log.warning("%s: disconnect failed: %s", account_id, exc)
+
+    async def _reconcile(self, slot: AccountSlot) -> ReconciliationReport:
+        account = slot.adapter.account_id
+        replaces = [o.client_order_id for o in self.oms.working(account)
+                    if o.status is OrderStatus.PENDING_REPLACE and not self._modifier.awaiting(o.client_order_id)]
+        report = await self._reconciler.run(slot.adapter, slot.lost_at, self._unanswered_cancels, replaces)
+        slot.lost_at = None
+        self._unanswered_cancels = {c for c in self._unanswered_cancels
+                                    if (o := self.oms.get(c)) is not None and o.account_id != account}
+        if report.ok:
+            self.risk.release(account, HoldCause.MISMATCH)
+        else:  # its own cause: closing orders may still go out, after a confirm (see flatten)
+            self.risk.hold(account, HoldCause.MISMATCH, TradingState.HALTED, report.hold_reason)
+        self._set_trading(slot, TradingState.ACTIVE, "Connected and reconciled.")
+        return report
+
+    async def accept_broker_state(self, account_id: AccountId, actor: str) -> list[str]:
+        """Adopt the broker's positions where ours differ, by journaled adjustment fills; then reconcile again.
+
+        An adjustment that opens or grows a position is booked at the broker's average cost; one that
+        reduces it, at the last price (or our average cost), so no P&L is invented (position_adoption.py).
+        Returns what changed.
+        """
+        slot = self._accounts[account_id]
+        snapshot = await slot.adapter.snapshot(self.journal.watermark(account_id))
+        fills, changes = adjustment_fills(account_id, snapshot.positions, self.portfolio, self.instruments,
+                                          self.clock.now())
+        for fill in fills:
+            self.oms.record_external_fill(fill)
+        self.journal.record_audit(actor, "accept broker state", f"{account_id}: " + "; ".join(changes))
+        self.bus.publish(LogMessage("WARNING", f"{account_id}: adopted the broker's positions ({actor}): "
+                                               + ("; ".join(changes) or "nothing to change")))
+        await self._reconcile(slot)
+        return changes
+
+    def _set_trading(self, slot: AccountSlot, state: TradingState, reason: str) -> None:
+        """Set the connection's hold; the risk engine combines it with the kill switch and daily loss."""
+        self.risk.hold(slot.adapter.account_id, HoldCause.CONNECTION, state, reason)
+        slot.trading, slot.reason = self.risk.state(slot.adapter.account_id)
+
+    def _on_trading_state_changed(self, event: TradingStateChanged) -> None:
+        for account_id, slot in self._accounts.items():
+            slot.trading, slot.reason = self.risk.state(account_id)
+
+    def _on_connection_changed(self, event: ConnectionChanged) -> None:
+        slot = self._accounts.get(event.account_id)
+        if slot is None:
+            return
+        was_connected = slot.connection is ConnectionState.CONNECTED
+        slot.connection = event.state
+        if event.state is not ConnectionState.CONNECTED:
+            if was_connected and slot.lost_at is None:
+                slot.lost_at = event.ts
+            self._set_trading(slot, TradingState.HALTED, event.message or f"{event.state.value.title()}.")
+        elif not was_connected and not slot.connecting:
+            self._spawn(self._reconcile_after_reconnect(slot))
+
+    async def _reconcile_after_reconnect(self, slot: AccountSlot) -> None:
+        """Reconcile a reconnected account; a connection lost again meanwhile leaves it halted until the next one."""
+        try:
+            await self._reconcile(slot)
+        except (errors.BrokerError, OSError) as exc:
+            account = slot.adapter.account_id
+            log.warning("%s: reconciliation interrupted: %s", account, exc)
+            self.bus.publish(LogMessage("WARNING", f"{account}: reconciliation was interrupted ({exc}). The account "
+                                                   "stays halted; it is reconciled again when the connection is back."))
+
+    def _spawn(self, coro: Coroutine[Any, Any, object]) -> None:
+        task: asyncio.Task[object] = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

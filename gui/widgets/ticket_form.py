@@ -1,0 +1,240 @@
+"""The order ticket's form: its fields, buttons and messages, how they are laid out, and reading and writing them.
+
+OrderTicketWidget (order_ticket.py) builds on this and adds what the ticket does: validating, pricing, sending.
+Every objectName here is part of the ticket's interface (docs/ui-objects.md); none changes.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+from PySide6.QtCore import QStringListModel, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.domain import FieldError, OrderType, Side, TimeInForce
+from gui.widgets.message_line import MessageLine
+from gui.widgets.protection_row import ProtectionRowWidget
+from gui.widgets.risk_sizing import RiskSizingWidget
+
+ERROR_NAMES = {
+    "symbol": "symbolError", "quantity": "quantityError", "limit_price": "limitPriceError",
+    "stop_price": "stopPriceError", "account_id": "accountError",
+}
+FIELDS = tuple(ERROR_NAMES)
+"""The request fields that have their own error line under their field; other errors go to the status line."""
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_ANY_CASE = Qt.CaseSensitivity.CaseInsensitive
+RED, GREEN, AMBER = "#e53935", "#43a047", "#ef6c00"
+
+
+class TicketForm(QWidget):
+    """The ticket's widgets and layout, and the plain reads and writes of its fields; holds no ticket logic.
+
+    A subclass calls `_build_form` once from its __init__, then connects the signals it handles.
+    """
+
+    def _build_form(self) -> None:
+        """Make every field, button and message of the ticket and lay them out (no signal is connected here)."""
+        self._symbol_edit = QLineEdit(objectName="orderTicket.symbolEdit", placeholderText="Symbol")
+        self._symbols = QStringListModel(self)
+        self._symbol_edit.setCompleter(QCompleter(self._symbols, self, caseSensitivity=_ANY_CASE))
+        self._quote_label = QLabel(objectName="orderTicket.quoteLabel")
+        self._quote_label.setFixedHeight(self._quote_label.fontMetrics().lineSpacing() + 2)
+        self._search_button = QPushButton(objectName="orderTicket.searchButton", visible=False, flat=True,
+                                          styleSheet="text-align: left; text-decoration: underline;")
+        self._buy_button = self._side_button(Side.BUY, "buyButton", "F1 or Ctrl+B")
+        self._sell_button = self._side_button(Side.SELL, "sellButton", "F2 or Ctrl+S")
+        self._buy_button.setChecked(True)
+        self._quantity_edit = self._number_edit("quantityEdit")
+        self._type_combo = self._combo("typeCombo", [(kind.value.replace("_", " "), kind) for kind in OrderType])
+        self._limit_edit = self._number_edit("limitPriceEdit")
+        self._stop_edit = self._number_edit("stopPriceEdit")
+        self._tif_combo = self._combo("tifCombo", [(tif.value, tif) for tif in TimeInForce])
+        self._account_combo = self._combo("accountCombo", [])
+        self._account_combo.setPlaceholderText("No account connected")
+        self._confirm_check = QCheckBox("Confirm before sending", objectName="orderTicket.confirmCheck", checked=True)
+        self._send_button = QPushButton(objectName="orderTicket.sendButton", autoDefault=True)
+        self._send_button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self._send_button.setProperty("role", "send")
+        self._clear_button = QPushButton("Clear", objectName="orderTicket.clearButton", toolTip="Clear (Esc)")
+        self._clear_button.setAutoDefault(True)
+        # Every message keeps its room whether shown or not: nothing moves under the trader's cursor.
+        self._status_label = MessageLine("orderTicket.statusLabel")
+        self._refused = False
+        self._intent_label = MessageLine("orderTicket.intentLabel")
+        self._intent_label.setStyleSheet(f"color: {AMBER}; font-weight: 600;")
+        self._intent_label.setVisible(False)
+        self._risk_label = MessageLine("orderTicket.riskLabel", lines=2)
+        self._protection = ProtectionRowWidget(self)
+        self._sizing = RiskSizingWidget(self)
+        self._edits = {"symbol": self._symbol_edit, "quantity": self._quantity_edit,
+                       "limit_price": self._limit_edit, "stop_price": self._stop_edit}
+        self._errors = {field: MessageLine(f"orderTicket.{name}") for field, name in ERROR_NAMES.items()}
+        for label in self._errors.values():
+            label.setStyleSheet(f"color: {RED};")
+            label.setVisible(False)
+        self._set_order_type(OrderType.LIMIT)
+        self._layout()
+
+    def _layout(self) -> None:
+        """Fields in a grid, each error in the line right under its field (kept when empty: nothing moves).
+
+        Risk's verdict (two lines) and the last result (one) sit under the send button (the whole text in the
+        tooltip).
+        """
+        grid = QGridLayout(self, horizontalSpacing=10, verticalSpacing=3)
+        grid.setContentsMargins(10, 10, 10, 10)
+        grid.setColumnStretch(1, 1)
+        sides = QHBoxLayout(spacing=6)
+        sides.addWidget(self._buy_button)
+        sides.addWidget(self._sell_button)
+        kind = QHBoxLayout(spacing=6)  # type and time in force share a line: the ticket stays short
+        kind.addWidget(self._type_combo, 1)
+        tif_caption = QLabel("TIF", alignment=_RIGHT)
+        tif_caption.setBuddy(self._tif_combo)
+        kind.addWidget(tif_caption)
+        kind.addWidget(self._tif_combo, 1)
+        options = QHBoxLayout()
+        options.addWidget(self._confirm_check, 1)
+        options.addWidget(self._clear_button)
+        under_symbol = QHBoxLayout(spacing=0)  # the quote, or why the symbol is not one: the same line
+        under_symbol.addWidget(self._errors["symbol"])
+        under_symbol.addWidget(self._quote_label)
+        under_symbol.addWidget(self._search_button)
+        policy = self._errors["symbol"].sizePolicy()
+        policy.setRetainSizeWhenHidden(False)  # it takes the quote's place, which is hidden meanwhile
+        self._errors["symbol"].setSizePolicy(policy)
+        rows: list[tuple[str, QWidget | QHBoxLayout, QWidget | QHBoxLayout | None]] = [
+            ("Symbol", self._symbol_edit, under_symbol), ("Side", sides, None),
+            ("Quantity", self._quantity_edit, self._errors["quantity"]), ("Type", kind, None),
+            ("Limit", self._limit_edit, self._errors["limit_price"]),
+            ("Stop", self._stop_edit, self._errors["stop_price"]),
+            ("Account", self._account_combo, self._errors["account_id"]),
+            ("Protect", self._protection, None), ("Size", self._sizing, None), ("", options, None),
+        ]
+        for row, (caption, field, under) in enumerate(rows):
+            cell = QVBoxLayout(spacing=0)
+            for part in (field, under):
+                if isinstance(part, QWidget):
+                    cell.addWidget(part)
+                elif part is not None:
+                    cell.addLayout(part)
+            if caption:
+                label = QLabel(caption, alignment=_RIGHT)
+                label.setFixedHeight((field if isinstance(field, QWidget) else self._symbol_edit).sizeHint().height())
+                if isinstance(field, QWidget):
+                    label.setBuddy(field)
+                grid.addWidget(label, row, 0, Qt.AlignmentFlag.AlignTop)
+            grid.addLayout(cell, row, 1)
+        grid.addWidget(self._intent_label, len(rows), 0, 1, 2)
+        grid.addWidget(self._send_button, len(rows) + 1, 0, 1, 2)
+        grid.addWidget(self._risk_label, len(rows) + 2, 0, 1, 2)
+        grid.addWidget(self._status_label, len(rows) + 3, 0, 1, 2)
+        grid.setRowStretch(len(rows) + 4, 1)
+        self.setMinimumWidth(260)
+        chain = [
+            self._symbol_edit, self._buy_button, self._sell_button, self._quantity_edit, self._type_combo,
+            self._limit_edit, self._stop_edit, self._tif_combo, self._account_combo, self._protection.stop_edit,
+            self._protection.target_edit, self._protection.unit_combo, self._send_button,
+            self._clear_button, self._confirm_check,
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
+
+    def _side_button(self, side: Side, name: str, keys: str) -> QPushButton:
+        text = side.value.capitalize()
+        button = QPushButton(text, objectName=f"orderTicket.{name}", toolTip=f"{text} ({keys})", checkable=True)
+        button.setAutoExclusive(True)
+        button.setProperty("side", side.value)
+        return button
+
+    def _number_edit(self, name: str) -> QLineEdit:
+        return QLineEdit(objectName=f"orderTicket.{name}", alignment=_RIGHT)
+
+    def _combo(self, name: str, items: list[tuple[str, object]]) -> QComboBox:
+        combo = QComboBox(objectName=f"orderTicket.{name}")
+        for text, data in items:
+            combo.addItem(text, data)
+        return combo
+
+    def current_account(self) -> str:
+        """Return the account the ticket sends to, or "" when none is chosen."""
+        return self._account_combo.currentText().strip()
+
+    def show_result(self, text: str, ok: bool) -> None:
+        """Show what the session answered to the last send."""
+        self._status_label.setText(text)
+        self._status_label.setStyleSheet(f"color: {GREEN if ok else RED};")
+        self._refused = not ok
+
+    def clear_hold_refusal(self) -> None:
+        """Clear a refusal because trading was held (on its field or in the status line): the account trades again."""
+        def about_the_hold(text: str) -> bool:
+            return any(word in text.casefold() for word in ("halted", "reducing", "held", "kill switch"))
+
+        if self._refused and about_the_hold(self._status_label.text()):
+            self._status_label.setText("")
+            self._status_label.setStyleSheet("")
+            self._refused = False
+        for field, label in self._errors.items():
+            if about_the_hold(label.text()):
+                label.setText("")
+                label.setVisible(False)
+                edit = self._edits.get(field)
+                if edit is not None and edit.property("error"):
+                    edit.setProperty("error", False)
+                    repolish(edit)
+
+    def _side(self) -> Side:
+        return Side.SELL if self._sell_button.isChecked() else Side.BUY
+
+    def _order_type(self) -> OrderType:
+        return OrderType(self._type_combo.currentData())
+
+    def _set_side(self, side: Side) -> None:
+        (self._buy_button if side is Side.BUY else self._sell_button).setChecked(True)
+
+    def _set_order_type(self, order_type: OrderType) -> None:
+        self._type_combo.setCurrentIndex(self._type_combo.findData(order_type))
+        self._limit_edit.setEnabled(order_type.needs_limit)
+        self._stop_edit.setEnabled(order_type.needs_stop)
+
+    def _set_account(self, account: str) -> None:
+        """Choose account; an account the ticket does not list leaves none chosen (never another one)."""
+        self._account_combo.setCurrentIndex(self._account_combo.findText(account))
+
+    def _render_errors(self, errors: Sequence[FieldError], fields: Sequence[str]) -> None:
+        """Show errors next to their fields and clear the other labels among `fields`."""
+        by_field = {error.field: error.message for error in errors}
+        for field in fields:
+            message = by_field.get(field, "")
+            self._errors[field].setText(message)
+            self._errors[field].setVisible(bool(message))
+            if field == "symbol":
+                self._quote_label.setVisible(not message)
+            edit = self._edits.get(field)
+            if edit is not None and edit.property("error") != bool(message):
+                edit.setProperty("error", bool(message))
+                repolish(edit)
+        others = [error.message for error in errors if error.field not in FIELDS]
+        if others:
+            self.show_result(" ".join(others), ok=False)
+
+
+def repolish(widget: QWidget) -> None:
+    """Re-apply the style sheet after a dynamic property the sheet selects on changed."""
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)

@@ -1,0 +1,24 @@
+"""The Flatten confirm names what it closes: account, direction, quantity and symbol, the first twelve, then a count."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from core.domain import AccountId, Position
+from gui.controllers.halts import FLATTEN_LISTED, flatten_list
+from tests.factories import make_instrument
+
+
+def position(account: str, symbol: str, quantity: str) -> Position:
+    return Position(AccountId(account), make_instrument(symbol), Decimal(quantity))
+
+
+def test_each_position_is_named_by_account_then_symbol() -> None:
+    text = flatten_list([position("IB-1", "MSFT", "-5"), position("PAPER-1", "AAPL", "10.50")])
+    assert text.splitlines() == ["IB-1  short 5 MSFT", "PAPER-1  long 10.5 AAPL"]
+
+
+def test_a_long_list_names_the_first_ones_and_counts_the_rest() -> None:
+    many = [position("PAPER-1", f"S{n:02d}", "1") for n in range(FLATTEN_LISTED + 3)]
+    lines = flatten_list(many).splitlines()
+    assert len(lines) == FLATTEN_LISTED + 1 and lines[-1] == "… and 3 more"
