@@ -20,7 +20,7 @@ AFTER_THE_FIRST_PAINT = (
     "keyring", "secretstorage", "jeepney", "cryptography",  # the keyring probe and the vault
     "aiosmtplib", "email",  # the mailer (the e-mail parser also comes with importlib.metadata)
     "importlib.metadata", "importlib_metadata",  # versions: the About box and self-check
-    "aiohttp", "pyqtgraph", "ib_async", "kiteconnect", "easytrader",  # the API, charts, broker SDKs
+    "aiohttp", "pyqtgraph", "ib_async", "kiteconnect", "easytrader", "alpaca",  # the API, charts, broker SDKs
 )
 
 CHILD = r"""

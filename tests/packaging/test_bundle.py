@@ -26,7 +26,8 @@ pytestmark = pytest.mark.packaging
 ROOT = Path(__file__).resolve().parents[2]
 BUILD_TIMEOUT = 420
 DEFAULT_KINDS = {"paper", "ib", "email_desk"}
-HEAVY_MODULES = ("pandas", "lxml", "pywinauto", "twisted", "autobahn", "kiteconnect", "easytrader", "keyrings")
+HEAVY_MODULES = ("pandas", "lxml", "pywinauto", "twisted", "autobahn", "kiteconnect", "easytrader", "alpaca",
+                 "keyrings")
 
 
 def encodings(secret: str) -> tuple[bytes, ...]:

@@ -53,7 +53,7 @@ def test_settings_are_checked_without_the_sdk(monkeypatch: pytest.MonkeyPatch) -
             monkeypatch.delitem(sys.modules, module)
         registry.check_settings(kind.name, MINIMAL.get(kind.name, {}))
     with pytest.raises(ValueError, match=r"known kinds: .*ib"):
-        registry.check_settings("alpaca", {})
+        registry.check_settings("nosuchbroker", {})
 
 
 def test_no_broker_kind_is_spelled_in_gui_outside_gui_brokers() -> None:

@@ -1,0 +1,78 @@
+"""Alpaca from the window: the key pair typed into the Alpaca tab goes to the keyring, the account connects to the
+simulator through the real alpaca-py, buys, and shows Alpaca's own cash and buying power; restarted, it is still so."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QLineEdit, QPushButton, QTabWidget, QWidget
+
+from core.domain import AccountId, OrderRequest, OrderStatus, OrderType, Side
+from gui.widgets.main_window import MainWindow
+from tests.e2e.test_funds_window import money, shown
+from tests.e2e.window_helpers import open_window, until
+from tests.sims.alpaca.server import AlpacaSimulator
+
+ALPACA = AccountId("ALPACA-PAPER")
+PANEL = "alpacaConnectionPanel"
+
+
+async def connect_from_the_panel(window: MainWindow, simulator: AlpacaSimulator, *fields: tuple[str, str]) -> QWidget:
+    """Open the Connections dialog's Alpaca tab, fill fields, click Connect, wait until ALPACA-PAPER trades."""
+    window.findChild(QAction, "action.connections").trigger()
+    await until(lambda: window.findChild(QWidget, PANEL) is not None, "the Alpaca panel")
+    tabs = window.findChild(QTabWidget, "connections.tabs")
+    tabs.setCurrentIndex([tabs.tabText(i) for i in range(tabs.count())].index("Alpaca (US stocks)"))
+    panel = window.findChild(QWidget, PANEL)
+    for field, text in fields:
+        panel.findChild(QLineEdit, f"{PANEL}.{field}").setText(text)
+    QTest.mouseClick(panel.findChild(QPushButton, f"{PANEL}.connectButton"), Qt.MouseButton.LeftButton)
+    await until(lambda: ALPACA in window.session.account_ids()
+                and window.session.account(ALPACA).trading.value == "ACTIVE", "ALPACA-PAPER to be active")
+    return panel
+
+
+@pytest.mark.slow
+async def test_keys_to_the_keyring_connect_buy_and_see_alpacas_funds_then_restart(tmp_path: Path) -> None:
+    simulator = AlpacaSimulator(tick_interval_s=0.05)
+    await simulator.start()
+    try:
+        async with open_window(tmp_path) as window:
+            panel = await connect_from_the_panel(
+                window, simulator, ("tradingRoot", simulator.root), ("dataRoot", simulator.root),
+                ("pollIntervalS", "0.1"), ("apiKey", simulator.api_key), ("apiSecret", simulator.api_secret))
+            assert panel.findChild(QLineEdit, f"{PANEL}.apiSecret").text() == "", "the secret leaves the form"
+
+            await until(lambda: window.session.quotes.latest("AAPL", str(ALPACA)) is not None, "Alpaca's AAPL quote")
+            assert window.session.quotes.latest("AAPL", str(ALPACA)).source == ALPACA, "priced from its own feed"
+            order = await window.session.submit(OrderRequest(ALPACA, "AAPL", Side.BUY, "3", OrderType.MARKET))
+            await until(lambda: order.status is OrderStatus.FILLED, "the Alpaca order to fill")
+            position = window.session.portfolio.position(ALPACA, "AAPL")
+            assert position is not None and position.quantity == Decimal(3)
+            assert order.broker_order_id == simulator.exchange.by_client[str(order.client_order_id)]
+            account = simulator.exchange.account()
+            await until(lambda: shown(window, ALPACA, "USD", "cash") == money(account["cash"]),
+                        "Alpaca's cash after the fill")
+            assert Decimal(account["cash"]) < Decimal(100000), "the purchase used cash"
+            assert shown(window, ALPACA, "USD", "buying_power") == money(account["buying_power"])
+
+        text = (tmp_path / "settings.json").read_text()
+        assert simulator.api_secret not in text and simulator.api_key not in text
+        saved = [a for a in json.loads(text)["accounts"] if a["kind"] == "alpaca"]
+        assert [a["id"] for a in saved] == [str(ALPACA)]
+
+        async with open_window(tmp_path, active=False) as window:  # restart (the test keyring starts empty)
+            await until(lambda: ALPACA in window.session.account_ids(), "ALPACA-PAPER from the settings")
+            await connect_from_the_panel(window, simulator, ("apiKey", simulator.api_key),
+                                         ("apiSecret", simulator.api_secret))
+            position = window.session.portfolio.position(ALPACA, "AAPL")
+            assert position is not None and position.quantity == Decimal(3), "reconciled with Alpaca's books"
+            assert simulator.requests.count(("POST", "/v2/orders")) == 1, "nothing sent twice"
+    finally:
+        await simulator.stop()

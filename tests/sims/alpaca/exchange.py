@@ -1,0 +1,445 @@
+"""AlpacaExchange: one Alpaca account's orders, fills, positions and cash, matched by the paper MatchingEngine.
+
+Orders, assets, positions and the account are kept in Alpaca's JSON shapes (alpaca-py's models accept them;
+see ../shared/reference/alpaca-oanda.md A3-A5, A9). A refusal raises AlpacaError with Alpaca's HTTP status and
+error body; an accepted order answers `pending_new` and is taken by the market on its next step, as Alpaca's
+order is accepted first and filled later.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from core.adapters.paper.market import Market
+from core.adapters.paper.matching import ChangeRefused, Closure, Execution, MatchingEngine, PaperOrder
+from core.domain import BrokerOrderId, ClientOrderId, Instrument, OrderStatus, OrderType, Side, TimeInForce
+from tests.sims.alpaca.stream import trade_update
+
+TYPES = {"market": OrderType.MARKET, "limit": OrderType.LIMIT, "stop": OrderType.STOP,
+         "stop_limit": OrderType.STOP_LIMIT}
+TIFS = {"day": TimeInForce.DAY, "gtc": TimeInForce.GTC, "ioc": TimeInForce.IOC, "fok": TimeInForce.IOC}
+"""FOK is matched as IOC by the engine, which fills a one-lot order whole or not at all."""
+OPEN = ("pending_new", "new", "accepted", "partially_filled", "pending_cancel", "pending_replace")
+
+
+class AlpacaError(Exception):
+    """A refusal as Alpaca answers it: HTTP status and the body {"code": …, "message": …}."""
+
+    def __init__(self, status: int, code: int | None, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body: dict[str, Any] = ({"code": code} if code is not None else {}) | {"message": message} | extra
+
+
+def not_found(what: str = "order") -> AlpacaError:
+    return AlpacaError(404, 40410000, f"{what} not found")
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    symbol: str
+    start: Decimal
+    exchange: str = "NASDAQ"
+    fractionable: bool = True
+    shortable: bool = True
+    tradable: bool = True
+
+    def instrument(self) -> Instrument:
+        return Instrument(symbol=self.symbol, venue=self.exchange, currency="USD", tick_size=Decimal("0.01"))
+
+
+DEFAULT_LISTINGS = (
+    Listing("AAPL", Decimal("190.00")),
+    Listing("MSFT", Decimal("410.00")),
+    Listing("SPY", Decimal("500.00"), exchange="ARCA"),
+    Listing("HALT", Decimal("12.00"), exchange="NYSE", tradable=False, fractionable=False),
+)
+
+
+@dataclass
+class AlpacaFaults:
+    """Faults to inject: the next n order requests get a 429, a PDT or a wash-trade refusal; answers held back."""
+
+    rate_limited: int = 0
+    pdt: int = 0
+    wash_trade: int = 0
+    cut_before: int = 0
+    """The next n POST /v2/orders have their connection aborted before Alpaca books them (they never happened)."""
+    cut_after: int = 0
+    """The next n POST /v2/orders are booked, then their connection is aborted (the answer is lost)."""
+    gateway_timeouts: int = 0
+    """The next n orders are booked, then answered 504 (alpaca-py would resend them on its own)."""
+    answer_delay_s: float = 0.0
+    """POST /v2/orders books the order, then answers this late (a lost or late acknowledgement)."""
+
+
+@dataclass
+class Holding:
+    qty: Decimal = Decimal(0)
+    avg: Decimal = Decimal(0)
+
+
+def stamp(moment: datetime | None = None) -> str:
+    return (moment or datetime.now(UTC)).isoformat().replace("+00:00", "Z")
+
+
+@dataclass
+class AlpacaExchange:
+    listings: tuple[Listing, ...] = DEFAULT_LISTINGS
+    cash: Decimal = Decimal("100000")
+    seed: int = 11
+    account_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    faults: AlpacaFaults = field(default_factory=AlpacaFaults)
+    market_open: bool = True
+    pattern_day_trader: bool = False
+    daytrade_count: int = 0
+    partial_fills: bool = False
+    """Fill no more than the displayed size per quote (an IOC then fills part and cancels the rest)."""
+
+    def __post_init__(self) -> None:
+        self.by_symbol = {item.symbol: item for item in self.listings}
+        self.asset_ids = {item.symbol: str(uuid.uuid5(uuid.NAMESPACE_URL, item.symbol)) for item in self.listings}
+        instruments = [item.instrument() for item in self.listings]
+        self.market = Market(instruments, {item.symbol: item.start for item in self.listings}, seed=self.seed,
+                             step_bps=Decimal(2))
+        self.engine = MatchingEngine(partial_fills=self.partial_fills)
+        self.orders: dict[str, dict[str, Any]] = {}
+        self.by_client: dict[str, str] = {}
+        self.activities: list[dict[str, Any]] = []
+        self.holdings: dict[str, Holding] = {}
+        self._incoming: list[str] = []
+        self.updates: list[dict[str, Any]] = []
+        """Order changes not yet sent on the trading stream (the server drains them)."""
+
+    # --- orders ------------------------------------------------------------------------------------
+
+    def submit(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Validate and book an order body; return the order (pending_new) or raise AlpacaError."""
+        listing = self._listing(body.get("symbol"))
+        side = _choice(body, "side", ("buy", "sell"))
+        kind = _choice(body, "type", (*TYPES, "trailing_stop"))
+        tif = _choice(body, "time_in_force", ("day", "gtc", "opg", "cls", "ioc", "fok"))
+        if kind == "trailing_stop" or tif in ("opg", "cls"):
+            raise AlpacaError(422, 42210000, f"{kind if kind == 'trailing_stop' else tif} is not simulated")
+        if body.get("qty") is not None and body.get("notional") is not None:
+            raise AlpacaError(400, 40010000, "only one of qty or notional may be specified")
+        qty = _decimal(body, "qty")
+        if qty is None or qty <= 0:
+            raise AlpacaError(422, 40010001, "qty must be > 0")
+        limit = _decimal(body, "limit_price") if kind in ("limit", "stop_limit") else None
+        stop = _decimal(body, "stop_price") if kind in ("stop", "stop_limit") else None
+        if kind in ("limit", "stop_limit") and limit is None:
+            raise AlpacaError(422, 40010001, "limit_price is required")
+        if kind in ("stop", "stop_limit") and stop is None:
+            raise AlpacaError(422, 40010001, "stop_price is required")
+        for name, price in (("limit_price", limit), ("stop_price", stop)):
+            if price is not None:
+                _check_penny(name, price)
+        if qty != qty.to_integral_value():
+            if not listing.fractionable:
+                raise AlpacaError(422, 40010001, "requested asset is not fractionable")
+            if kind != "market" or tif != "day":
+                raise AlpacaError(422, 42210000, "fractional orders must be market orders with day time in force")
+        if body.get("extended_hours") and (kind != "limit" or tif != "day"):
+            raise AlpacaError(422, 42210000, "extended hours order must be DAY limit orders")
+        coid = str(body.get("client_order_id") or uuid.uuid4())
+        if len(coid) > 48:
+            raise AlpacaError(422, 40010001, "client_order_id must be no more than 48 characters")
+        if coid in self.by_client:
+            raise AlpacaError(422, 40010001, "client_order_id must be unique")
+        self._faults()
+        quote = self.market.quote(listing.symbol)
+        if side == "buy":
+            cost = qty * (limit or stop or quote.ask or listing.start)
+            power = self.buying_power()
+            if cost > power:
+                raise AlpacaError(403, 40310000, "insufficient buying power",
+                                  buying_power=str(power), cost_basis=str(cost))
+        else:
+            held = self.holdings.get(listing.symbol, Holding()).qty
+            if qty > held and not listing.shortable:
+                raise AlpacaError(403, 40310000, "account is not allowed to short")
+        now = stamp()
+        order_id = str(uuid.uuid4())
+        order = {
+            "id": order_id, "client_order_id": coid, "created_at": now, "updated_at": now, "submitted_at": now,
+            "filled_at": None, "expired_at": None, "canceled_at": None, "failed_at": None, "replaced_at": None,
+            "replaced_by": None, "replaces": None, "asset_id": self.asset_ids[listing.symbol],
+            "symbol": listing.symbol, "asset_class": "us_equity", "notional": None, "qty": str(qty),
+            "filled_qty": "0", "filled_avg_price": None, "order_class": "", "order_type": kind, "type": kind,
+            "side": side, "time_in_force": tif, "limit_price": _text(limit), "stop_price": _text(stop),
+            "status": "pending_new", "extended_hours": bool(body.get("extended_hours")), "legs": None,
+            "trail_percent": None, "trail_price": None, "hwm": None, "position_intent": None,
+        }
+        self.orders[order_id] = order
+        self.by_client[coid] = order_id
+        self._incoming.append(order_id)
+        self.updates.append(trade_update("pending_new", order, now, None))
+        return dict(order)
+
+    def _faults(self) -> None:
+        faults = self.faults
+        if faults.pdt > 0:
+            faults.pdt -= 1
+            raise AlpacaError(403, 40310100, "trade denied due to pattern day trading protection")
+        if faults.wash_trade > 0:
+            faults.wash_trade -= 1
+            raise AlpacaError(403, 40310000, "potential wash trade detected. use complex orders")
+
+    def order(self, order_id: str) -> dict[str, Any]:
+        order = self.orders.get(order_id)
+        if order is None:
+            raise not_found()
+        return order
+
+    def by_client_order_id(self, coid: str) -> dict[str, Any]:
+        order_id = self.by_client.get(coid)
+        if order_id is None:
+            raise not_found()
+        return self.orders[order_id]
+
+    def cancel(self, order_id: str) -> None:
+        order = self.order(order_id)
+        if order["status"] not in OPEN:
+            raise AlpacaError(422, 42210000, f'order is already in "{order["status"]}" state')
+        if order_id in self._incoming:
+            self._incoming.remove(order_id)
+        else:
+            self.engine.cancel(ClientOrderId(order_id))
+        self._set(order, "canceled", canceled_at=stamp())
+
+    def replace(self, order_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Replace a working order by a new one (new id); the old one becomes `replaced`."""
+        old = self.order(order_id)
+        if old["status"] not in ("new", "accepted", "partially_filled"):
+            raise AlpacaError(422, 42210000, f'order is not replaceable in "{old["status"]}" state')
+        if Decimal(old["filled_qty"]) > 0:
+            raise AlpacaError(422, 42210000, "the simulator replaces only orders with no fill yet")
+        qty = _decimal(body, "qty") or Decimal(old["qty"])
+        limit = _decimal(body, "limit_price") if body.get("limit_price") is not None else _opt(old["limit_price"])
+        stop = _decimal(body, "stop_price") if body.get("stop_price") is not None else _opt(old["stop_price"])
+        for name, price in (("limit_price", limit), ("stop_price", stop)):
+            if price is not None:
+                _check_penny(name, price)
+        quote = self.market.quote(old["symbol"])
+        try:
+            outcomes = self.engine.modify(ClientOrderId(order_id), qty, limit, stop, quote)
+        except ChangeRefused as exc:
+            raise AlpacaError(422, 42210000, str(exc)) from None
+        now = stamp()
+        new_id = str(uuid.uuid4())
+        coid = str(body.get("client_order_id") or uuid.uuid4())
+        new = dict(old, id=new_id, client_order_id=coid, created_at=now, updated_at=now, submitted_at=now,
+                   qty=str(qty), limit_price=_text(limit), stop_price=_text(stop), status="new", replaces=order_id,
+                   time_in_force=body.get("time_in_force") or old["time_in_force"])
+        self._set(old, "replaced", replaced_at=now, replaced_by=new_id)
+        self.orders[new_id] = new
+        self.by_client[coid] = new_id
+        paper = self.engine.orders.pop(ClientOrderId(order_id))
+        paper.client_order_id = ClientOrderId(new_id)
+        paper.broker_order_id = BrokerOrderId(new_id)
+        self.engine.orders[ClientOrderId(new_id)] = paper
+        self._reindex()
+        self._apply(outcomes, rename={order_id: new_id})
+        return dict(new)
+
+    def _reindex(self) -> None:
+        orders = list(self.engine.orders.values())
+        self.engine.clear()
+        for paper in orders:
+            self.engine.restore(paper)
+
+    def list_orders(self, status: str = "open", limit: int = 50, after: str | None = None,
+                    direction: str = "desc") -> list[dict[str, Any]]:
+        chosen = list(self.orders.values())
+        if status == "open":
+            chosen = [o for o in chosen if o["status"] in OPEN]
+        elif status == "closed":
+            chosen = [o for o in chosen if o["status"] not in OPEN]
+        if after:
+            chosen = [o for o in chosen if o["submitted_at"] > after]
+        chosen.sort(key=lambda o: o["submitted_at"], reverse=direction != "asc")
+        return chosen[:limit]
+
+    # --- market ------------------------------------------------------------------------------------
+
+    def step(self) -> None:
+        """Move the market one tick: take the orders that arrived, then match the working ones."""
+        for order_id in self._incoming:
+            order = self.orders[order_id]
+            self._set(order, "new")
+            paper = PaperOrder(
+                client_order_id=ClientOrderId(order_id), broker_order_id=BrokerOrderId(order_id),
+                instrument=self.by_symbol[order["symbol"]].instrument(), side=Side(order["side"].upper()),
+                quantity=Decimal(order["qty"]), order_type=TYPES[order["type"]],
+                limit_price=_opt(order["limit_price"]), stop_price=_opt(order["stop_price"]),
+                tif=TIFS[order["time_in_force"]],
+            )
+            self._apply(self.engine.add(paper, self.market.quote(order["symbol"])))
+        self._incoming.clear()
+        for quote in self.market.step():
+            self._apply(self.engine.match(quote))
+
+    def _apply(self, outcomes: list[Execution | Closure], rename: dict[str, str] | None = None) -> None:
+        for outcome in outcomes:
+            order = self.orders[(rename or {}).get(outcome.client_order_id, outcome.client_order_id)]
+            if isinstance(outcome, Closure):
+                status = "expired" if outcome.status is OrderStatus.EXPIRED else "canceled"
+                self._set(order, status, **{f"{status}_at": stamp()})
+                continue
+            self._fill(order, outcome)
+
+    def _fill(self, order: dict[str, Any], execution: Execution) -> None:
+        filled = Decimal(order["filled_qty"])
+        average = Decimal(order["filled_avg_price"] or 0)
+        cum = filled + execution.quantity
+        order["filled_avg_price"] = str(((average * filled + execution.price * execution.quantity) / cum)
+                                        .quantize(Decimal("0.0001")))
+        order["filled_qty"] = str(cum)
+        leaves = Decimal(order["qty"]) - cum
+        now = datetime.now(UTC)
+        self.activities.append({
+            "activity_type": "FILL", "id": f"{now.strftime('%Y%m%d%H%M%S%f')}::{uuid.uuid4()}",
+            "order_id": order["id"], "symbol": order["symbol"], "side": order["side"], "qty": str(execution.quantity),
+            "price": str(execution.price), "cum_qty": str(cum), "leaves_qty": str(leaves),
+            "transaction_time": stamp(now), "type": "fill" if leaves == 0 else "partial_fill",
+            "order_status": "filled" if leaves == 0 else "partially_filled",
+        })
+        sign = Decimal(1) if order["side"] == "buy" else Decimal(-1)
+        self.cash -= sign * execution.quantity * execution.price
+        holding = self.holdings.setdefault(order["symbol"], Holding())
+        new_qty = holding.qty + sign * execution.quantity
+        if holding.qty == 0 or (holding.qty > 0) == (sign > 0):
+            holding.avg = (holding.avg * abs(holding.qty) + execution.price * execution.quantity) / abs(new_qty)
+        holding.qty = new_qty
+        if new_qty == 0:
+            del self.holdings[order["symbol"]]
+        if leaves == 0:
+            self._set(order, "filled", self.activities[-1], filled_at=stamp(now))
+        else:
+            self._set(order, "partially_filled", self.activities[-1])
+
+    def _set(self, order: dict[str, Any], status: str, fill: dict[str, Any] | None = None, **changes: Any) -> None:
+        now = stamp()
+        order.update(changes, status=status, updated_at=now)
+        self.updates.append(trade_update(status, order, now, fill))
+
+    # --- account -----------------------------------------------------------------------------------
+
+    def buying_power(self) -> Decimal:
+        held = Decimal(0)
+        for order in self.orders.values():
+            if order["status"] in OPEN and order["side"] == "buy":
+                price = _opt(order["limit_price"]) or _opt(order["stop_price"]) or self._mid(order["symbol"])
+                held += (Decimal(order["qty"]) - Decimal(order["filled_qty"])) * price
+        return self.cash - held
+
+    def _mid(self, symbol: str) -> Decimal:
+        return self.market.mids()[symbol]
+
+    def account(self) -> dict[str, Any]:
+        long_value = sum((h.qty * self._mid(s) for s, h in self.holdings.items() if h.qty > 0), Decimal(0))
+        short_value = sum((h.qty * self._mid(s) for s, h in self.holdings.items() if h.qty < 0), Decimal(0))
+        equity = self.cash + long_value + short_value
+        power = self.buying_power()
+        return {
+            "id": self.account_id, "account_number": "PA3SIM0001", "status": "ACTIVE", "crypto_status": "ACTIVE",
+            "currency": "USD", "cash": str(self.cash), "buying_power": str(power),
+            "regt_buying_power": str(power), "daytrading_buying_power": "0", "non_marginable_buying_power": str(power),
+            "portfolio_value": str(equity), "equity": str(equity), "last_equity": str(equity),
+            "long_market_value": str(long_value), "short_market_value": str(short_value),
+            "initial_margin": "0", "maintenance_margin": "0", "last_maintenance_margin": "0", "sma": "0",
+            "multiplier": "1", "pattern_day_trader": self.pattern_day_trader, "daytrade_count": self.daytrade_count,
+            "trading_blocked": False, "transfers_blocked": False, "account_blocked": False,
+            "trade_suspended_by_user": False, "shorting_enabled": True, "created_at": "2026-01-02T14:00:00Z",
+        }
+
+    def positions(self) -> list[dict[str, Any]]:
+        return [self.position(symbol) for symbol in self.holdings]
+
+    def position(self, symbol: str) -> dict[str, Any]:
+        holding = self.holdings.get(symbol)
+        if holding is None:
+            raise AlpacaError(404, 40410000, "position does not exist")
+        price = self._mid(symbol)
+        return {
+            "asset_id": self.asset_ids[symbol], "symbol": symbol, "exchange": self.by_symbol[symbol].exchange,
+            "asset_class": "us_equity", "asset_marginable": True, "avg_entry_price": str(holding.avg),
+            "qty": str(holding.qty), "qty_available": str(holding.qty), "side": "long" if holding.qty > 0 else "short",
+            "market_value": str(holding.qty * price), "cost_basis": str(holding.qty * holding.avg),
+            "unrealized_pl": str(holding.qty * (price - holding.avg)), "current_price": str(price),
+        }
+
+    def asset(self, symbol: str) -> dict[str, Any]:
+        listing = self.by_symbol.get(symbol.upper())
+        if listing is None:
+            raise AlpacaError(404, 40410000, "asset not found")
+        return {
+            "id": self.asset_ids[listing.symbol], "class": "us_equity", "exchange": listing.exchange,
+            "symbol": listing.symbol, "name": f"{listing.symbol} simulated", "status": "active",
+            "tradable": listing.tradable, "marginable": True, "shortable": listing.shortable,
+            "easy_to_borrow": listing.shortable, "fractionable": listing.fractionable,
+            "min_order_size": "1" if not listing.fractionable else "0.000000001",
+            "min_trade_increment": "1" if not listing.fractionable else "0.000000001", "price_increment": "0.01",
+            "maintenance_margin_requirement": 30, "attributes": [],
+        }
+
+    def clock(self) -> dict[str, Any]:
+        now = datetime.now(UTC)
+        return {"timestamp": stamp(now), "is_open": self.market_open,
+                "next_open": stamp(now + timedelta(hours=16)), "next_close": stamp(now + timedelta(hours=2))}
+
+    def latest_quotes(self, symbols: list[str]) -> dict[str, Any]:
+        out = {}
+        for symbol in symbols:
+            if symbol in self.by_symbol:
+                q = self.market.quote(symbol)
+                out[symbol] = {"t": stamp(), "ax": "V", "ap": float(q.ask or 0), "as": int(q.ask_size or 1),
+                               "bx": "V", "bp": float(q.bid or 0), "bs": int(q.bid_size or 1), "c": ["R"], "z": "C"}
+        return {"quotes": out}
+
+    def _listing(self, symbol: object) -> Listing:
+        listing = self.by_symbol.get(str(symbol or "").upper())
+        if listing is None:
+            raise AlpacaError(422, 40010001, f'asset "{symbol}" not found')
+        if not listing.tradable:
+            raise AlpacaError(422, 40010001, f"asset {listing.symbol} is not tradable")
+        return listing
+
+
+def _choice(body: dict[str, Any], name: str, allowed: tuple[str, ...]) -> str:
+    value = str(body.get(name) or "")
+    if value not in allowed:
+        raise AlpacaError(422, 40010001, f"invalid {name} {value!r}: use one of {', '.join(allowed)}")
+    return value
+
+
+def _decimal(body: dict[str, Any], name: str) -> Decimal | None:
+    raw = body.get(name)
+    if raw is None:
+        return None
+    try:
+        value = Decimal(str(raw))
+    except InvalidOperation:
+        raise AlpacaError(422, 40010001, f"invalid {name} {raw!r}") from None
+    # alpaca-py sends floats (1.0); Alpaca answers the decimal as a string without the float's trailing zero.
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
+def _check_penny(name: str, price: Decimal) -> None:
+    places = 2 if price >= 1 else 4
+    if price != price.quantize(Decimal(1).scaleb(-places)):
+        raise AlpacaError(422, 42210000, f"invalid {name} {price}. sub-penny increment does not fulfill minimum "
+                                         "pricing criteria")
+
+
+def _opt(text: str | None) -> Decimal | None:
+    return Decimal(text) if text is not None else None
+
+
+def _text(value: Decimal | None) -> str | None:
+    return str(value) if value is not None else None
