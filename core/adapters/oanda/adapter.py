@@ -29,6 +29,7 @@ from core.adapters.oanda.parsing import (
     parse_order_state,
     parse_positions,
     parse_price,
+    protection,
     refusal_error,
 )
 from core.domain import (
@@ -50,6 +51,7 @@ from core.domain import (
     Quantity,
 )
 from core.domain.funds import AccountFunds
+from core.domain.protection import Bracket
 from core.ports.broker import (
     BrokerSnapshot,
     EventSink,
@@ -137,9 +139,21 @@ class OandaBroker:
             self._start_pricing()
 
     async def submit(self, order: Order) -> None:
+        await self._place(order, {})
+
+    async def submit_protected(self, order: Order, bracket: Bracket,
+                               trailing_distance: Decimal | None = None) -> None:
+        """Submit order with OANDA's own take-profit / stop-loss / trailing stop attached on fill.
+
+        A US (FIFO) account refuses a protected trade of the same size as an open one of the pair:
+        the OrderRejected says so and what to do.
+        """
+        await self._place(order, protection(bracket.take_profit, bracket.stop_loss, trailing_distance))
+
+    async def _place(self, order: Order, extra: Mapping[str, Any]) -> None:
         self._require_connected()
         coid = order.client_order_id
-        body = order_body(order)
+        body = {**order_body(order), **extra}
         before = self._last_id
         self._in_flight.add(coid)
         try:
