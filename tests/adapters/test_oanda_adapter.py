@@ -13,6 +13,7 @@ from core.domain import (
     ConnectionChanged,
     ConnectionState,
     OrderAccepted,
+    OrderCanceled,
     OrderFilled,
     OrderStatus,
     OrderSubmitted,
@@ -23,9 +24,15 @@ from core.domain import (
 from core.domain.protection import Bracket
 from core.ports.account_funds import AccountFundsSource
 from core.ports.broker import OrderLookup
-from core.ports.errors import AuthenticationFailed, BrokerApiError, InsufficientFunds, OrderRejected
+from core.ports.errors import (
+    AuthenticationFailed,
+    BrokerApiError,
+    InsufficientFunds,
+    InvalidInstrument,
+    OrderRejected,
+)
 from tests.adapters.contract import EventRecorder
-from tests.factories import make_order
+from tests.factories import make_instrument, make_order
 from tests.sims.oanda.server import OandaSimulator
 from tests.sims.oanda.testing import sim_fixture, sim_settings
 
@@ -133,3 +140,32 @@ async def test_lookup_and_close_position(sim: OandaSimulator, broker: OandaBroke
     await broker.close_position("EUR_USD")
     snapshot = await broker.snapshot()
     assert [p for p in snapshot.positions if p.symbol == "EUR_USD"] == []
+
+
+
+async def test_a_refused_order_stays_refused_when_the_stream_repeats_the_refusal(
+    sim: OandaSimulator, broker: OandaBroker, events: EventRecorder
+) -> None:
+    refused = make_order(instrument=make_instrument(symbol="EUR_XXX", currency="XXX"), quantity="1000",
+                         order_type=OrderType.MARKET, account_id=broker.account_id)
+    with pytest.raises(InvalidInstrument, match="EUR_XXX"):
+        await broker.submit(refused)
+    # An order placed elsewhere (another platform) after the refusal reaches TradeTerm only by the stream, which
+    # is ordered: once its fill is here, the stream has carried the refusal's transaction too.
+    sim.exchange.place({"type": "MARKET", "instrument": "EUR_USD", "units": "7", "clientExtensions": {"id": "probe"}})
+    await events.wait_for(OrderFilled, lambda e: e.client_order_id == "probe")
+    assert events.for_order(refused) == []
+
+
+async def test_what_happened_while_the_transaction_stream_was_down_is_read_back(
+    sim: OandaSimulator, broker: OandaBroker, events: EventRecorder
+) -> None:
+    instrument = next(i for i in broker.instruments() if i.symbol == "EUR_USD")
+    order = make_order(instrument=instrument, quantity="100", order_type=OrderType.LIMIT, limit_price="1.00000",
+                       account_id=broker.account_id)
+    order.apply(OrderSubmitted(order.client_order_id))
+    await broker.submit(order)
+    await sim.drop_streams(refuse_s=0.5)  # the stream breaks; reconnects are refused for half a second
+    sim.exchange.cancel(f"@{order.client_order_id}")  # canceled at OANDA (e.g. from its web platform) meanwhile
+    canceled = await events.wait_for(OrderCanceled, lambda e: e.client_order_id == order.client_order_id)
+    assert canceled.reason == "canceled on request"

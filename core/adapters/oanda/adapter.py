@@ -171,6 +171,9 @@ class OandaBroker:
                 for tx in sorted((a for a in answers if a), key=lambda t: int(t["id"])):
                     self._on_transaction(tx)
                 return
+            reject = payload.get("orderRejectTransaction") or {}
+            if reject.get("id"):  # the stream carries it too: it is this refusal, already raised
+                self._seen.add(str(reject["id"]))
             raise refusal_error(payload, order.instrument.symbol)
         finally:
             self._in_flight.discard(coid)
@@ -299,7 +302,7 @@ class OandaBroker:
         pause = self.config.reconnect_initial_s
         while self._connected:
             try:
-                await self._catch_up()
+                await self._catch_up()  # what happened while the stream was down: OANDA does not replay it
                 async for line in self._client.lines("/transactions/stream", {}, self.config.heartbeat_timeout_s):
                     pause = self.config.reconnect_initial_s
                     if line.get("type") != "HEARTBEAT":

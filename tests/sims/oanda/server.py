@@ -31,6 +31,9 @@ class OandaSimulator:
         self.heartbeat_s = heartbeat_s
         self.late_order_answer_s = 0.0
         self.order_posts = 0
+        self.stream_connects = {"pricing": 0, "transactions": 0}
+        self._open_streams: dict[int, web.Request] = {}
+        self._refuse_streams_until = 0.0
         self._price_queues: list[tuple[set[str], asyncio.Queue[dict[str, Any]]]] = []
         self._runner: web.AppRunner | None = None
         self._ticker: asyncio.Task[None] | None = None
@@ -70,6 +73,13 @@ class OandaSimulator:
         if self._runner is not None:
             await self._runner.cleanup()
 
+    async def drop_streams(self, refuse_s: float = 0.0) -> None:
+        """Fault: break every open stream, and answer new stream requests 503 for refuse_s seconds."""
+        self._refuse_streams_until = asyncio.get_running_loop().time() + refuse_s
+        for request in list(self._open_streams.values()):
+            if request.transport is not None:
+                request.transport.close()
+
     # --- plumbing ----------------------------------------------------------------------------------
 
     @web.middleware
@@ -94,18 +104,25 @@ class OandaSimulator:
 
     async def _stream(self, request: web.Request, queue: asyncio.Queue[dict[str, Any]],
                       heartbeat: Callable[[], dict[str, Any]]) -> web.StreamResponse:
+        if asyncio.get_running_loop().time() < self._refuse_streams_until:
+            return web.json_response({"errorMessage": "Service unavailable"}, status=503)
+        self.stream_connects["transactions" if request.path.endswith("transactions/stream") else "pricing"] += 1
         response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
         response.enable_chunked_encoding()
         await response.prepare(request)
-        while True:
-            try:
-                line = await asyncio.wait_for(queue.get(), self.heartbeat_s)
-            except TimeoutError:
-                line = heartbeat()
-            try:
-                await response.write(json.dumps(line).encode() + b"\n")
-            except (ConnectionResetError, RuntimeError):
-                return response
+        self._open_streams[id(request)] = request
+        try:
+            while True:
+                try:
+                    line = await asyncio.wait_for(queue.get(), self.heartbeat_s)
+                except TimeoutError:
+                    line = heartbeat()
+                try:
+                    await response.write(json.dumps(line).encode() + b"\n")
+                except (ConnectionResetError, RuntimeError):
+                    return response
+        finally:
+            self._open_streams.pop(id(request), None)
 
     # --- REST --------------------------------------------------------------------------------------
 
