@@ -15,9 +15,13 @@ from core.domain import (
     OrderAccepted,
     OrderCanceled,
     OrderFilled,
+    OrderModified,
+    OrderModifyRejected,
     OrderStatus,
     OrderSubmitted,
     OrderType,
+    Price,
+    Quantity,
     Quote,
     Side,
 )
@@ -169,3 +173,31 @@ async def test_what_happened_while_the_transaction_stream_was_down_is_read_back(
     sim.exchange.cancel(f"@{order.client_order_id}")  # canceled at OANDA (e.g. from its web platform) meanwhile
     canceled = await events.wait_for(OrderCanceled, lambda e: e.client_order_id == order.client_order_id)
     assert canceled.reason == "canceled on request"
+
+
+async def test_a_resting_limit_is_changed_in_place_under_our_id(
+    sim: OandaSimulator, broker: OandaBroker, events: EventRecorder
+) -> None:
+    instrument = next(i for i in broker.instruments() if i.symbol == "EUR_USD")
+    order = make_order(instrument=instrument, quantity="100", order_type=OrderType.LIMIT, limit_price="1.00000",
+                       account_id=broker.account_id)
+    order.apply(OrderSubmitted(order.client_order_id))
+    await broker.submit(order)
+    await broker.modify(order, Quantity(Decimal(300)), Price(Decimal("1.00100")), None)
+    changed = await events.wait_for(OrderModified, lambda e: e.client_order_id == order.client_order_id)
+    assert (changed.quantity.value, changed.limit_price) == (Decimal(300), Price(Decimal("1.00100")))
+    assert events.of_type(OrderCanceled) == [], "the replaced order is not reported canceled"
+    pending = [o.wire for o in sim.exchange.orders.values() if o.state == "PENDING"]
+    assert [(w["units"], w["price"], w["clientExtensions"]["id"]) for w in pending] == [
+        ("300", "1.00100", str(order.client_order_id))]
+    await broker.cancel(order)
+    await events.wait_for(OrderCanceled, lambda e: e.client_order_id == order.client_order_id)
+    assert [o for o in sim.exchange.orders.values() if o.state == "PENDING"] == []
+
+
+async def test_changing_a_filled_order_is_refused_not_crashed(broker: OandaBroker, events: EventRecorder) -> None:
+    order = market_buy(broker, "100")
+    await broker.submit(order)
+    await broker.modify(order, Quantity(Decimal(200)), None, None)
+    refusal = await events.wait_for(OrderModifyRejected, lambda e: e.client_order_id == order.client_order_id)
+    assert "does not exist" in refusal.reason

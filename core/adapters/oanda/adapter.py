@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -46,6 +47,8 @@ from core.domain import (
     OrderCanceled,
     OrderCancelRejected,
     OrderFilled,
+    OrderModified,
+    OrderModifyRejected,
     OrderRejected,
     Price,
     Quantity,
@@ -194,8 +197,25 @@ class OandaBroker:
 
     async def modify(self, order: Order, quantity: Quantity, limit_price: Price | None,
                      stop_price: Price | None) -> None:
-        raise BrokerApiError("Changing an OANDA order is not available in TradeTerm yet: cancel it and place a new "
-                             "one.", "MODIFY_UNSUPPORTED")
+        """Replace the pending order (PUT /orders/@id): OANDA cancels it and creates its replacement under our id.
+
+        Publishes OrderModified (the replacement's units and price) or OrderModifyRejected.
+        """
+        self._require_connected()
+        coid = order.client_order_id
+        changed = replace(order, quantity=quantity, limit_price=limit_price, stop_price=stop_price, events=[])
+        status, payload = await self._client.request("PUT", f"/orders/@{coid}", {"order": order_body(changed)})
+        if status == 201:
+            answers = [payload.get(k) for k in ("replacingOrderCancelTransaction", "orderCancelTransaction",
+                                                 "orderCreateTransaction", "orderFillTransaction")]
+            for tx in sorted((a for a in answers if a), key=lambda t: int(t["id"])):
+                self._on_transaction(tx)
+            return
+        for key in ("orderRejectTransaction", "orderCancelRejectTransaction"):
+            if (payload.get(key) or {}).get("id"):
+                self._seen.add(str(payload[key]["id"]))
+        self._sink(OrderModifyRejected(coid, f"OANDA did not change the order: {payload.get('errorMessage') or status}"
+                                             " (it may have filled or been canceled already)."))
 
     async def snapshot(self, fills_since: datetime | None = None) -> BrokerSnapshot:
         self._require_connected()
@@ -253,7 +273,13 @@ class OandaBroker:
                 coid = ClientOrderId(str(client["id"]))
                 self._by_broker_id[tx_id] = coid
                 self._broker_ids[coid] = tx_id
-                self._sink(OrderAccepted(coid, BrokerOrderId(tx_id)))
+                if tx.get("replacesOrderID"):
+                    price = decimal_of(tx.get("price"))
+                    self._sink(OrderModified(coid, Quantity(abs(Decimal(str(tx["units"])))),
+                                             Price(price) if price is not None and kind != "STOP_ORDER" else None,
+                                             Price(price) if price is not None and kind == "STOP_ORDER" else None))
+                else:
+                    self._sink(OrderAccepted(coid, BrokerOrderId(tx_id)))
         elif kind == "ORDER_FILL":
             filled = self._coid_of(tx)
             fill = parse_fill(tx, self.account_id, filled)
@@ -262,7 +288,7 @@ class OandaBroker:
                 self._sink(OrderFilled(filled, fill))
         elif kind == "ORDER_CANCEL":
             canceled = self._coid_of(tx)
-            if canceled is not None:
+            if canceled is not None and not tx.get("replacedByOrderID"):  # a replaced order lives on, changed
                 self._sink(OrderCanceled(canceled, cancel_reason(tx)))
         elif kind.endswith("_ORDER_REJECT"):
             client = tx.get("clientExtensions") or {}

@@ -115,8 +115,8 @@ class OandaExchange:
 
     # --- orders --------------------------------------------------------------------------------------
 
-    def place(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        """Handle POST /orders; return the 201 body or raise Refusal with the 400 body."""
+    def place(self, request: Mapping[str, Any], replacing: SimOrder | None = None) -> dict[str, Any]:
+        """Handle POST /orders (or, with replacing, PUT /orders/{spec}); return the 201 body or raise Refusal."""
         kind = str(request.get("type", "MARKET"))
         reject_type = f"{kind}_ORDER_REJECT"
 
@@ -149,7 +149,8 @@ class OandaExchange:
                 raise refuse("PRICE_PRECISION_EXCEEDED", "The order price specified exceeds the precision allowed")
         client = request.get("clientExtensions") or {}
         client_id = str(client.get("id", "")) if isinstance(client, Mapping) else ""
-        if client_id and any(o.client_id == client_id and o.state == "PENDING" for o in self.orders.values()):
+        if client_id and any(o.client_id == client_id and o.state == "PENDING" and o is not replacing
+                             for o in self.orders.values()):
             raise refuse("CLIENT_ORDER_ID_ALREADY_EXISTS",
                          "The client Order ID specified is already assigned to another pending Order")
         protected = any(request.get(k) for k in ("takeProfitOnFill", "stopLossOnFill", "trailingStopLossOnFill"))
@@ -159,8 +160,12 @@ class OandaExchange:
                          "The order would violate FIFO: an open trade of the same instrument has the same size")
         self._response = []
         try:
-            create = self._record({"type": f"{kind}_ORDER", **_echo(request), "timeInForce": tif,
-                                   "reason": "CLIENT_ORDER"})
+            extra: dict[str, Any] = {"reason": "CLIENT_ORDER"}
+            if replacing is not None:
+                self.engine.cancel(ClientOrderId(replacing.id))
+                self._close(replacing, "CLIENT_REQUEST_REPLACED", replacedByOrderID=str(len(self.transactions) + 2))
+                extra = {"reason": "REPLACEMENT", "replacesOrderID": replacing.id}
+            create = self._record({"type": f"{kind}_ORDER", **_echo(request), "timeInForce": tif, **extra})
             sim = SimOrder(create["id"], {"id": create["id"], "createTime": create["time"], "state": "PENDING",
                                           "type": kind, **_echo(request), "timeInForce": tif}, client_id)
             self.orders[sim.id] = sim
@@ -172,10 +177,10 @@ class OandaExchange:
                 tif=TimeInForce.IOC if tif in ("FOK", "IOC") else TimeInForce.GTC)
             self._apply(self.engine.add(paper, self.market.quote(listing.name)), protected)
             answer: dict[str, Any] = {"orderCreateTransaction": create}
-            for body in self._response[1:]:
+            for body in self._response:
                 key = {"ORDER_FILL": "orderFillTransaction", "ORDER_CANCEL": "orderCancelTransaction"}.get(body["type"])
-                if key:
-                    answer[key] = body
+                if key and body["id"] != create["id"]:
+                    answer["replacingOrderCancelTransaction" if body.get("replacedByOrderID") else key] = body
         finally:
             related, self._response = self._response, None
         answer["relatedTransactionIDs"] = [t["id"] for t in related]
@@ -192,6 +197,19 @@ class OandaExchange:
             raise Refusal(404, {"errorCode": "NO_SUCH_ORDER", "errorMessage": "The order ID specified does not exist",
                                 "lastTransactionID": self.last_id})
         return sim
+
+    def replace(self, spec: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        """Handle PUT /orders/{spec}: cancel the pending order and create its replacement, keeping its client id."""
+        sim = self.find(spec)
+        if sim.state != "PENDING":
+            reject = self._record({"type": "ORDER_CANCEL_REJECT", "orderID": sim.id, "clientOrderID": sim.client_id,
+                                   "rejectReason": "ORDER_DOESNT_EXIST"})
+            raise Refusal(404, {"orderCancelRejectTransaction": reject, "errorCode": "ORDER_DOESNT_EXIST",
+                                "errorMessage": "The Order specified does not exist",
+                                "lastTransactionID": self.last_id})
+        body = dict(request)
+        body.setdefault("clientExtensions", sim.wire.get("clientExtensions"))
+        return self.place(body, replacing=sim)
 
     def cancel(self, spec: str) -> dict[str, Any]:
         try:
@@ -306,11 +324,11 @@ class OandaExchange:
                                              "price": str(execution.price)}})
         sim.wire["fillingTransactionID"] = body["id"]
 
-    def _close(self, sim: SimOrder, reason: str) -> dict[str, Any]:
+    def _close(self, sim: SimOrder, reason: str, **extra: str) -> dict[str, Any]:
         sim.state = "CANCELLED"
-        sim.wire.update(state="CANCELLED", cancelledTime=stamp())
+        sim.wire.update(state="CANCELLED", cancelledTime=stamp(), **extra)
         return self._record({"type": "ORDER_CANCEL", "orderID": sim.id, "clientOrderID": sim.client_id,
-                             "reason": reason})
+                             "reason": reason, **extra})
 
     def _unrealized(self, name: str, held: Position) -> Decimal:
         quote = self.market.quote(name)

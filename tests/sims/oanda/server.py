@@ -53,6 +53,7 @@ class OandaSimulator:
         app.router.add_get(f"{a}/orders", self._orders)
         app.router.add_get(f"{a}/orders/{{spec}}", self._order)
         app.router.add_put(f"{a}/orders/{{spec}}/cancel", self._cancel)
+        app.router.add_put(f"{a}/orders/{{spec}}", self._replace)
         app.router.add_get(f"{a}/openPositions", self._positions)
         app.router.add_put(f"{a}/positions/{{instrument}}/close", self._close_position)
         app.router.add_get(f"{a}/transactions/sinceid", self._since)
@@ -159,6 +160,13 @@ class OandaSimulator:
     async def _order(self, request: web.Request) -> web.Response:
         sim = self.exchange.find(request.match_info["spec"])
         return web.json_response({"order": sim.wire, "lastTransactionID": self.exchange.last_id})
+
+    async def _replace(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        order = body.get("order") if isinstance(body, dict) else None
+        if not isinstance(order, dict):
+            return web.json_response({"errorMessage": "Missing 'order' in request body"}, status=400)
+        return web.json_response(self.exchange.replace(request.match_info["spec"], order), status=201)
 
     async def _cancel(self, request: web.Request) -> web.Response:
         return web.json_response(self.exchange.cancel(request.match_info["spec"]))
