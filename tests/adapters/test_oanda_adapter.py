@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -201,3 +202,18 @@ async def test_changing_a_filled_order_is_refused_not_crashed(broker: OandaBroke
     await broker.modify(order, Quantity(Decimal(200)), None, None)
     refusal = await events.wait_for(OrderModifyRejected, lambda e: e.client_order_id == order.client_order_id)
     assert "does not exist" in refusal.reason
+
+
+async def test_after_a_restart_the_snapshot_still_has_todays_fills_with_our_ids(
+    sim: OandaSimulator, broker: OandaBroker, events: EventRecorder
+) -> None:
+    order = market_buy(broker, "400")
+    await broker.submit(order)
+    fill = (await events.wait_for(OrderFilled, lambda e: e.client_order_id == order.client_order_id)).fill
+    await broker.disconnect()
+    restarted = create(AccountId("OANDA-T"), sim_settings(sim), EventRecorder())
+    await restarted.connect()
+    snapshot = await restarted.snapshot(fills_since=fill.ts - timedelta(minutes=1))
+    await restarted.disconnect()
+    assert [(f.trade_id, f.client_order_id, f.quantity.value) for f in snapshot.fills] == [
+        (fill.trade_id, order.client_order_id, Decimal(400))]

@@ -226,10 +226,25 @@ class OandaBroker:
         _, listed = await self._client.request("GET", "/orders", params={"state": "ALL", "count": "500"})
         states = tuple(parse_order_state(w) for w in listed.get("orders", []) if (w.get("clientExtensions") or {})
                        .get("id"))
-        fills = tuple(f for f in self._fills if fills_since is None or f.ts >= fills_since)
+        fills = await self._fills_since(fills_since or datetime.now(UTC).replace(hour=0, minute=0, second=0,
+                                                                                 microsecond=0))
         balance = decimal_of(account.get("balance")) or Decimal(0)
         return BrokerSnapshot(self.account_id, (Money(balance, str(account.get("currency", "USD"))),),
                               parse_positions(positions.get("positions", [])), states, fills)
+
+    async def _fills_since(self, since: datetime) -> tuple[Fill, ...]:
+        """Every fill since `since`, from OANDA's transaction history (pages of ORDER_FILL), so a restart loses none."""
+        stamp = f"{since.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%f}000Z"
+        _, listing = await self._client.request("GET", "/transactions", params={
+            "from": stamp, "type": "ORDER_FILL", "pageSize": "1000"})
+        by_trade = {f.trade_id: f for f in self._fills if f.ts >= since}
+        for page in listing.get("pages", []):
+            _, payload = await self._client.request("GET", str(page))
+            for tx in payload.get("transactions", []):
+                if tx.get("type") == "ORDER_FILL":
+                    fill = parse_fill(tx, self.account_id, self._coid_of(tx))
+                    by_trade.setdefault(fill.trade_id, fill)
+        return tuple(sorted(by_trade.values(), key=lambda f: f.ts))
 
     # --- optional capabilities ---------------------------------------------------------------------
 

@@ -47,11 +47,13 @@ class OandaClient:
 
     async def request(self, method: str, path: str, body: Mapping[str, Any] | None = None,
                       params: Mapping[str, str] | None = None, timeout: float | None = None) -> tuple[int, Any]:
-        """Send one request; return (status, JSON body) for 2xx/4xx/5xx other than 401/403/429."""
+        """Send one request (path under the account, or a full URL OANDA gave); return (status, JSON body) for
+        2xx/4xx/5xx other than 401/403/429."""
         session = self._live()
+        url = path if path.startswith(("http://", "https://")) else self._rest + path
         try:
             async with asyncio.timeout(timeout or self._timeout):
-                async with session.request(method, self._rest + path, json=body, params=params) as response:
+                async with session.request(method, url, json=body, params=params) as response:
                     status = response.status
                     text = await response.text()
         except TimeoutError:

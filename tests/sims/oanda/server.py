@@ -57,6 +57,8 @@ class OandaSimulator:
         app.router.add_get(f"{a}/openPositions", self._positions)
         app.router.add_put(f"{a}/positions/{{instrument}}/close", self._close_position)
         app.router.add_get(f"{a}/transactions/sinceid", self._since)
+        app.router.add_get(f"{a}/transactions", self._transaction_pages)
+        app.router.add_get(f"{a}/transactions/idrange", self._id_range)
         app.router.add_get(f"{a}/pricing/stream", self._pricing_stream)
         app.router.add_get(f"{a}/transactions/stream", self._transaction_stream)
         self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=0.1)
@@ -187,6 +189,29 @@ class OandaSimulator:
             return web.json_response({"errorMessage": "Invalid value specified for 'id'"}, status=400)
         return web.json_response({"transactions": self.exchange.since(last),
                                   "lastTransactionID": self.exchange.last_id})
+
+    async def _transaction_pages(self, request: web.Request) -> web.Response:
+        """GET /transactions?from=&to=&type=&pageSize=: no transactions, the idrange page URLs that hold them."""
+        query = request.query
+        types = set(filter(None, query.get("type", "").split(",")))
+        start, end = query.get("from", ""), query.get("to", "9999")
+        size = int(query.get("pageSize", "100"))
+        ids = [int(t["id"]) for t in self.exchange.transactions
+               if start <= t["time"] <= end and (not types or t["type"] in types)]
+        base = f"{self.root}/v3/accounts/{self.exchange.account_id}/transactions/idrange"
+        pages = [f"{base}?from={chunk[0]}&to={chunk[-1]}&type={','.join(sorted(types))}"
+                 for chunk in (ids[i:i + size] for i in range(0, len(ids), size))]
+        return web.json_response({"from": start, "to": end, "pageSize": size, "type": sorted(types),
+                                  "count": len(ids), "pages": pages, "lastTransactionID": self.exchange.last_id})
+
+    async def _id_range(self, request: web.Request) -> web.Response:
+        try:
+            low, high = int(request.query["from"]), int(request.query["to"])
+        except (KeyError, ValueError):
+            return web.json_response({"errorMessage": "Invalid value specified for 'from' or 'to'"}, status=400)
+        types = set(filter(None, request.query.get("type", "").split(",")))
+        found = [t for t in self.exchange.transactions[low - 1:high] if not types or t["type"] in types]
+        return web.json_response({"transactions": found, "lastTransactionID": self.exchange.last_id})
 
     # --- streams -----------------------------------------------------------------------------------
 
