@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -28,6 +28,7 @@ from core.domain import (
 )
 from core.domain.protection import Bracket
 from core.ports.account_funds import AccountFundsSource
+from core.ports.bar_history import ONE_DAY, ONE_HOUR, ONE_MINUTE, BarHistory, HistoryUnavailable, bar_start
 from core.ports.broker import OrderLookup
 from core.ports.errors import (
     AuthenticationFailed,
@@ -217,3 +218,17 @@ async def test_after_a_restart_the_snapshot_still_has_todays_fills_with_our_ids(
     await restarted.disconnect()
     assert [(f.trade_id, f.client_order_id, f.quantity.value) for f in snapshot.fills] == [
         (fill.trade_id, order.client_order_id, Decimal(400))]
+
+
+async def test_the_chart_gets_complete_minute_and_daily_candles(broker: OandaBroker) -> None:
+    assert isinstance(broker, BarHistory)
+    end = bar_start(datetime.now(UTC), ONE_MINUTE)
+    bars = await broker.history("USD_JPY", ONE_MINUTE, end - timedelta(minutes=30), end)
+    assert [b.start for b in bars] == [end - timedelta(minutes=30 - i) for i in range(30)]
+    yen = next(i for i in broker.instruments() if i.symbol == "USD_JPY")
+    assert all(b.low <= min(b.open, b.close) <= max(b.open, b.close) <= b.high and yen.is_on_tick(b.close)
+               for b in bars)
+    days = await broker.history("EUR_USD", ONE_DAY, end - timedelta(days=10), end)
+    assert days and all(b.start.hour == 0 and b.start.minute == 0 for b in days)
+    with pytest.raises(HistoryUnavailable, match="NOPE_USD"):
+        await broker.history("NOPE_USD", ONE_HOUR, end - timedelta(hours=5), end)

@@ -14,12 +14,13 @@ import contextlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from core.adapters.oanda.client import OandaClient, TokenSource
 from core.adapters.oanda.config import OandaConfig
+from core.adapters.oanda.history import GRANULARITIES, candle_params, to_bars
 from core.adapters.oanda.parsing import (
     cancel_reason,
     decimal_of,
@@ -53,8 +54,10 @@ from core.domain import (
     Price,
     Quantity,
 )
+from core.domain.bars import Bar
 from core.domain.funds import AccountFunds
 from core.domain.protection import Bracket
+from core.ports.bar_history import HistoryUnavailable
 from core.ports.broker import (
     BrokerSnapshot,
     EventSink,
@@ -245,6 +248,23 @@ class OandaBroker:
                     fill = parse_fill(tx, self.account_id, self._coid_of(tx))
                     by_trade.setdefault(fill.trade_id, fill)
         return tuple(sorted(by_trade.values(), key=lambda f: f.ts))
+
+    def history_intervals(self) -> frozenset[timedelta]:
+        return frozenset(GRANULARITIES)
+
+    async def history(self, symbol: str, interval: timedelta, start: datetime, end: datetime) -> Sequence[Bar]:
+        """Complete mid candles of symbol from start to end (BarHistory); HistoryUnavailable when OANDA refuses."""
+        if interval not in GRANULARITIES:
+            raise HistoryUnavailable(f"OANDA serves no {interval} candles.")
+        try:
+            status, payload = await self._client.request(
+                "GET", f"{self.config.rest}/v3/instruments/{symbol}/candles",
+                params=candle_params(interval, start, end))
+        except BrokerError as exc:
+            raise HistoryUnavailable(str(exc)) from None
+        if status != 200:
+            raise HistoryUnavailable(f"OANDA has no candles of {symbol}: {payload.get('errorMessage', status)}")
+        return to_bars(payload.get("candles", []), symbol, str(self.account_id), interval, start, end)
 
     # --- optional capabilities ---------------------------------------------------------------------
 

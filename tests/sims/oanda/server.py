@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.sims.oanda.candles import candles
 from tests.sims.oanda.exchange import OandaExchange, Refusal, stamp
 
 DEMO_TOKEN = "sim-token-0123456789abcdef"
@@ -47,6 +48,7 @@ class OandaSimulator:
         app = web.Application(middlewares=[self._auth])
         a = "/v3/accounts/{account}"
         app.router.add_get("/v3/accounts", self._accounts)
+        app.router.add_get("/v3/instruments/{instrument}/candles", self._candles)
         app.router.add_get(f"{a}/summary", self._summary)
         app.router.add_get(f"{a}/instruments", self._instruments)
         app.router.add_post(f"{a}/orders", self._place)
@@ -128,6 +130,9 @@ class OandaSimulator:
             self._open_streams.pop(id(request), None)
 
     # --- REST --------------------------------------------------------------------------------------
+
+    async def _candles(self, request: web.Request) -> web.Response:
+        return candles(self.exchange, request)
 
     async def _accounts(self, request: web.Request) -> web.Response:
         return web.json_response({"accounts": [{"id": self.exchange.account_id, "tags": []}]})
