@@ -32,6 +32,10 @@ class OandaSimulator:
         self.heartbeat_s = heartbeat_s
         self.late_order_answer_s = 0.0
         self.order_posts = 0
+        self.cuts: dict[str, bool] = {}
+        """Fault: the next "place", "cancel" or "modify" loses its connection before OANDA acts (False) or after
+        it has acted, so its answer is lost (True)."""
+        self.cut_done: dict[str, int] = {"place": 0, "cancel": 0, "modify": 0}
         self.stream_connects = {"pricing": 0, "transactions": 0}
         self._open_streams: dict[int, web.Request] = {}
         self._refuse_streams_until = 0.0
@@ -84,6 +88,17 @@ class OandaSimulator:
         for request in list(self._open_streams.values()):
             if request.transport is not None:
                 request.transport.close()
+
+    async def _cut(self, kind: str, request: web.Request, act: Callable[[], web.Response]) -> web.Response:
+        after = self.cuts.pop(kind, None)
+        if after is None:
+            return act()
+        if after:
+            act()
+        self.cut_done[kind] += 1
+        if request.transport is not None:
+            request.transport.close()
+        return web.Response(status=500)
 
     # --- plumbing ----------------------------------------------------------------------------------
 
@@ -154,6 +169,8 @@ class OandaSimulator:
         order = body.get("order") if isinstance(body, dict) else None
         if not isinstance(order, dict):
             return web.json_response({"errorMessage": "Missing 'order' in request body"}, status=400)
+        if "place" in self.cuts:
+            return await self._cut("place", request, lambda: web.json_response(self.exchange.place(order), status=201))
         answer = self.exchange.place(order)
         if self.late_order_answer_s:
             await asyncio.sleep(self.late_order_answer_s)
@@ -173,10 +190,13 @@ class OandaSimulator:
         order = body.get("order") if isinstance(body, dict) else None
         if not isinstance(order, dict):
             return web.json_response({"errorMessage": "Missing 'order' in request body"}, status=400)
-        return web.json_response(self.exchange.replace(request.match_info["spec"], order), status=201)
+        spec = request.match_info["spec"]
+        return await self._cut("modify", request,
+                               lambda: web.json_response(self.exchange.replace(spec, order), status=201))
 
     async def _cancel(self, request: web.Request) -> web.Response:
-        return web.json_response(self.exchange.cancel(request.match_info["spec"]))
+        spec = request.match_info["spec"]
+        return await self._cut("cancel", request, lambda: web.json_response(self.exchange.cancel(spec)))
 
     async def _positions(self, request: web.Request) -> web.Response:
         return web.json_response({"positions": self.exchange.open_positions(),
