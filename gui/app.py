@@ -35,17 +35,22 @@ from core.storage.paths import DataDirError, data_paths
 from core.storage.secrets import SecretStore
 from core.storage.settings import MAX_PORT, SettingsError, SettingsStore
 from core.storage.watchlists import WATCHLISTS_FILE, WatchlistStore
+from gui.brokers.account_removal import AccountRemoval
 from gui.brokers.account_setup import AccountsSetup
 from gui.brokers.libraries import broker_library_rows
 from gui.brokers.paper import DEFAULT_PROFILE, PROFILES, default_accounts
+from gui.brokers.relogin import ReloginPrompt
 from gui.brokers.runtime import AdapterExtras
+from gui.controllers.alerts import AlertsSetup
 from gui.controllers.chart import ChartDocks
+from gui.controllers.columns import GridColumnsSetup
 from gui.controllers.history import HistoryController
 from gui.controllers.mail import MailSetup
 from gui.controllers.secrets import AskVault, SecretsSetup, ask_with_dialog
 from gui.controllers.strategies import StrategySetup
 from gui.controllers.symbol_search import SymbolSearchController
 from gui.install.bundle import resources_dir
+from gui.log_file import close_log_file, open_log_file
 from gui.startup_config import load_startup_config
 from gui.widgets.main_window import MainWindow
 
@@ -105,6 +110,7 @@ def create_main_window(
         for close in reversed(opened):  # a refused start leaves no lock held and no file open
             close()
         raise
+    log_file = open_log_file(paths.logs)
     window = MainWindow(session, settings, watchlists=WatchlistStore(paths.root / WATCHLISTS_FILE))
     mail.notifications.funds_of = session.funds.all_latest  # per-account funds totals in the daily summary
     mail.notifications.held_of = session.protection.children  # held stops/targets in the daily summary
@@ -113,14 +119,20 @@ def create_main_window(
                            lambda: mail.open_settings_dialog(window))
     window.shutdown_hooks.append(mail.close)
     connections = AccountsSetup(window, session, settings, bus, extras)
-    window.keep_alive += [mail, connections]  # Qt holds slots of plain objects weakly
-    window.add_tool_action("Connect account…", "action.connections", "Ctrl+Shift+N", connections.open_dialog)
+    removal, relogin = AccountRemoval(connections), ReloginPrompt(connections)
+    window.keep_alive += [mail, connections, removal, relogin]  # Qt holds slots of plain objects weakly
+    window.accounts_panel.edit_requested.connect(connections.open_dialog)
+    window.accounts_panel.remove_requested.connect(removal.ask)
+    window.add_tool_action("Connect account…", "action.connections", "Ctrl+Shift+N", lambda: connections.open_dialog())
     SymbolSearchController.install(window, settings, FoundInstruments(paths.root / FOUND_INSTRUMENTS))
     window.keep_alive.append(HistoryController.install(window, lambda: open_history(paths.journal)))
     window.keep_alive.append(ChartDocks.install(window, paths.root / "cache" / "bars", AfterFirstPaint))
     session.restore()
     strategy = StrategySetup(window, session, settings, intake, secrets, config.strategies, config.api_port)
     window.keep_alive += [strategy, secrets_setup]
+    window.keep_alive.append(GridColumnsSetup(window, settings, lambda text: window.log_view.add("WARNING", text)))
+    window.keep_alive.append(AlertsSetup(window, session, settings, mail.notifications, strategy.approvals,
+                                         strategy.alert))
     secrets_setup.on_ready.append(strategy.secrets_ready)
     window.shutdown_hooks.append(strategy.stop)
     shut: list[bool] = []
@@ -145,7 +157,12 @@ def create_main_window(
         strategy.start_soon(serve=connect)
 
     AfterFirstPaint(window, after_first_paint)
+    window.shutdown_hooks.append(lambda: _close_log_file(log_file))  # last: the other hooks' lines go in too
     return window
+
+
+async def _close_log_file(handler: logging.Handler) -> None:
+    close_log_file(handler)
 
 
 def _about(window: QWidget) -> None:

@@ -111,7 +111,8 @@ def check_journal(report: Report) -> None:
 
 
 def check_keyring(report: Report) -> None:
-    """Describe the keyring backend TradeTerm would use; a plaintext or failing one is a problem."""
+    """Describe the keyring backend TradeTerm would use; a plaintext one is a problem, none at all a warning (the
+    encrypted vault keeps the secrets then, and check_vault makes sure it works)."""
     from core.storage.secrets import SecretStore
 
     description = SecretStore().describe_backend()
@@ -123,8 +124,13 @@ def check_keyring(report: Report) -> None:
         "persistent": description.persistent,
         **({"detail": description.detail} if description.detail else {}),
     }
-    if description.failing:
+    refused = description.name == "none" and os.environ.get("PYTHON_KEYRING_BACKEND")  # a bad or plaintext override
+    if refused:
         report.problems.append(f"keyring: {description}")
+    elif description.failing:  # no OS keyring: the app keeps secrets in the encrypted vault (check_vault checks it)
+        report.sections["keyring"]["secrets_in"] = "encrypted vault"
+        report.warnings.append(f"keyring: {description}; secrets are kept in TradeTerm's encrypted vault instead "
+                               "(its master password is asked once at start)")
     elif description.plaintext:
         report.problems.append(f"keyring: {description}; unset PYTHON_KEYRING_BACKEND to use the OS keyring")
     elif not description.persistent:
@@ -226,8 +232,10 @@ def check_vault(report: Report) -> None:
     section["works"] = works
     report.sections["vault"] = section
     if not works:
+        without_keyring = report.sections.get("keyring", {}).get("secrets_in") == "encrypted vault"
         report.problems.append("the encrypted secrets vault does not work" + (
-            f": {section['error']}" if "error" in section else ""))
+            f": {section['error']}" if "error" in section else "") + (
+            "; with no OS keyring either, TradeTerm cannot keep any secret" if without_keyring else ""))
 
 
 _CHECKS: Final = (check_adapters, check_journal, check_keyring, check_vault, check_qt)

@@ -139,6 +139,16 @@ class OrderExpired(OrderEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class OrderReopened(OrderEvent):
+    """An order TradeTerm had ended (CANCELED, REJECTED, EXPIRED) that the broker proves still works, seen on two
+    reads of its books, the second taken after the order ended here: it works again here (ACCEPTED, or
+    PARTIALLY_FILLED), so its fills are booked and it can be canceled. Only reconciliation sends it."""
+
+    broker_order_id: BrokerOrderId
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class OrderUnknown(OrderEvent):
     """We cannot tell whether the broker has the order (transport error, crash); reconcile, never resend."""
 

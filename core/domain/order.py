@@ -23,13 +23,14 @@ from core.domain.events import (
     OrderPendingCancel,
     OrderPendingReplace,
     OrderRejected,
+    OrderReopened,
     OrderSubmitted,
     OrderUnknown,
     utc_now,
 )
 from core.domain.identifiers import AccountId, BrokerOrderId, ClientOrderId, StrategyId
 from core.domain.instrument import Instrument
-from core.domain.transitions import can_transition
+from core.domain.transitions import REOPENABLE, can_transition
 from core.domain.values import Price, Quantity
 
 _FIXED_TARGET: dict[type[OrderEvent], OrderStatus] = {
@@ -48,7 +49,7 @@ _FIXED_TARGET: dict[type[OrderEvent], OrderStatus] = {
 
 _REASONED = (
     OrderDenied, OrderRejected, OrderUnknown, OrderCanceled, OrderExpired, OrderCancelRejected, OrderModifyRejected,
-    OrderModifyUnresolved,
+    OrderModifyUnresolved, OrderReopened,
 )
 _PENDING = (OrderStatus.PENDING_CANCEL, OrderStatus.PENDING_REPLACE)
 
@@ -117,6 +118,8 @@ class Order:
             return fixed
         if isinstance(event, OrderNote):
             return self.status
+        if isinstance(event, OrderReopened):
+            return self._working_status()
         if isinstance(event, OrderFilled):
             total = self.filled_qty + event.fill.quantity.value
             if total >= self._replace_ceiling():
@@ -155,7 +158,8 @@ class Order:
             self.reason = event.text
             return True
         target = self.target_status(event)
-        allowed = can_transition(self.status, target)
+        reopen = isinstance(event, OrderReopened)
+        allowed = self.status in REOPENABLE if reopen else can_transition(self.status, target)
         self.events.append(event)
         if isinstance(event, OrderFilled):
             self._add_fill(event)
@@ -178,9 +182,9 @@ class Order:
             self.pending_replace = event
         elif target is not OrderStatus.PENDING_REPLACE:
             self.pending_replace = None
-        if isinstance(event, OrderAccepted):
+        if isinstance(event, OrderAccepted | OrderReopened):
             self.broker_order_id = event.broker_order_id
-        elif isinstance(event, _REASONED):
+        if isinstance(event, _REASONED):
             self.reason = event.reason
             if isinstance(event, OrderModifyUnresolved):
                 self.needs_reconciliation = self._change_untold = True

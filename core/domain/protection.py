@@ -113,6 +113,11 @@ def child_order_id(entry: ClientOrderId, leg: ProtectionLeg, attempt: int = 0) -
     return ClientOrderId(leg.letter(attempt) + str(entry)[1:])
 
 
+def same_bracket(child: ClientOrderId, other: ClientOrderId) -> bool:
+    """Return True if two children's ids derive from the same entry (`child_order_id`): one cancels the other."""
+    return str(child)[1:] == str(other)[1:]
+
+
 def protected_quantity(entry_filled: Decimal, position: Decimal, entry_side: Side) -> Decimal:
     """Return how much a child may close: what the entry filled, never more than the position left on its side.
 

@@ -36,6 +36,11 @@ TRANSITIONS: dict[S, frozenset[S]] = {
     S.EXPIRED: frozenset(),
 }
 
+REOPENABLE: frozenset[S] = frozenset({S.CANCELED, S.REJECTED, S.EXPIRED})
+"""Ends that the broker can prove wrong by still working the order: reconciliation reopens such an order
+(OrderReopened, back to ACCEPTED or PARTIALLY_FILLED). No other event leaves them, so a late acknowledgement
+never silently revives one; FILLED is never reopened (its quantity has filled: reconciliation reports it)."""
+
 
 def can_transition(current: S, target: S) -> bool:
     return target in TRANSITIONS[current]

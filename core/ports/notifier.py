@@ -19,6 +19,7 @@ class NotificationKind(StrEnum):
     APPROVAL_WAITING = "approval_waiting"
     TOKEN_EXPIRING = "token_expiring"
     DAILY_SUMMARY = "daily_summary"
+    ALERT = "alert"
 
     @property
     def label(self) -> str:
@@ -36,6 +37,7 @@ _LABELS = {
     NotificationKind.APPROVAL_WAITING: "Strategy order waiting for approval",
     NotificationKind.TOKEN_EXPIRING: "Broker token about to expire",
     NotificationKind.DAILY_SUMMARY: "End-of-day summary",
+    NotificationKind.ALERT: "Price or P&L alert (those set to e-mail)",
 }
 
 

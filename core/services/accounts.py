@@ -19,3 +19,10 @@ class AccountSlot:
     reason: str = "Not connected."
     connecting: bool = False
     lost_at: datetime | None = None  # when the connection was lost, until the next reconciliation
+
+
+REMOVE_ACCOUNT_AUDIT = "remove_account"
+
+
+class AccountInUse(ValueError):
+    """An account cannot be removed now; the message says why and what to do first."""

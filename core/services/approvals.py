@@ -36,6 +36,7 @@ from core.domain import (
 )
 from core.domain.signal import SignalInfo
 from core.ports.journal import IntakeKey
+from core.services.action_log import order_words, outcome_words
 from core.services.approval_row import ApprovalRow, drift_pct
 from core.services.order_preview import reference_price, what_if
 from core.services.risk.context import quote_price
@@ -232,11 +233,14 @@ class ApprovalQueue:
         finally:
             pending.busy = False
         self._audit(actor, "approve", self._describe(order))
+        self.session.actions.say(f"Approved by {actor}: {order_words(order)}: {outcome_words(order)}",
+                                 "WARNING" if order.reason else "INFO")
         self._drop(client_order_id)
         return ApprovalOutcome(client_order_id, True, order.reason, order)
 
     def _refused(self, pending: PendingOrder, actor: str, reason: str) -> ApprovalOutcome:
         pending.last_attempt = reason
+        self.session.actions.refused(f"Approve ({actor}) {order_words(pending.order)}", reason)
         with contextlib.suppress(Exception):
             self._audit(actor, "approve_refused", f"{pending.order.client_order_id}: {reason}")
         self._changed()
@@ -325,6 +329,9 @@ class ApprovalQueue:
             return False
         with contextlib.suppress(Exception):
             self._audit(actor, action, f"{client_order_id}: {event.reason}")
+        if action != "replace":  # an edit is said with its approval
+            self.session.actions.say(f"{_DONE.get(action, action.title())} {order_words(pending.order)}: "
+                                     f"{event.reason}")
         self._drop(client_order_id)
         return True
 
@@ -390,6 +397,9 @@ class ApprovalQueue:
         at = "" if price is None else f" @ {price.value}"
         return (f"{order.client_order_id} {order.account_id} {order.side.value} {order.quantity.value} "
                 f"{order.symbol} {order.order_type.value}{at} {order.tif.value}")
+
+
+_DONE = {"reject": "Rejected", "withdraw": "Withdrew", "expire": "Expired"}
 
 
 def _value(price: object) -> object:

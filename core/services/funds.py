@@ -61,6 +61,12 @@ class FundsService:
         line = None if funds is None else funds_line(funds, currency)
         return None if line is None else line.buying_power
 
+    def equity(self, account_id: AccountId, currency: str) -> Decimal | None:
+        """Return account_id's equity (net liquidation) in currency as its funds last said, or None."""
+        funds = self._latest.get(account_id)
+        line = None if funds is None else funds_line(funds, currency)
+        return None if line is None else line.equity
+
     def all_latest(self) -> dict[AccountId, AccountFunds]:
         return dict(self._latest)
 

@@ -231,11 +231,13 @@ class HeldProtection:
                           for s in self._of_entry(child.entry) if s.key != child.key and s.state.is_live]
         for row in rows:  # not re-triggered by the next tick while the child order is being journaled
             self._put(row)
+        entry = self._oms.get(child.entry)
         request = OrderRequest(
             account_id=child.account_id, symbol=child.symbol, side=child.exit_side, quantity=child.quantity,
             order_type=OrderType.MARKET if child.leg is ProtectionLeg.STOP_LOSS else OrderType.LIMIT,
             limit_price=None if child.leg is ProtectionLeg.STOP_LOSS else child.trigger,
             origin=OrderOrigin.PROTECTIVE,
+            strategy_id=None if entry is None else entry.strategy_id,  # its fills close the entry's strategy's position
         )
         task: asyncio.Task[object] = asyncio.ensure_future(self._send_child(child, request, rows))
         self._tasks.add(task)

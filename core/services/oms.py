@@ -92,6 +92,16 @@ class OrderManager:
         self._working.update(order)
         await self._intents.add((order, intake_key, tuple(held)), alone=alone)
 
+    def create_together(self, orders: Sequence[Order], intake_key: IntakeKey | None = None) -> None:
+        """Journal new orders with their events so far in one transaction (all or none, committed at once),
+        then track them: a native bracket's entry and children. intake_key goes with the first order."""
+        if any(order.client_order_id in self._orders for order in orders):
+            raise ValueError("an order of this group already exists")
+        keys = None if intake_key is None else {orders[0].client_order_id: intake_key}
+        self._journal.record_orders(orders, keys)
+        for order in orders:
+            self._track(order)
+
     def _create_all(self, intents: Sequence[_Intent]) -> list[BaseException | None]:
         orders = [order for order, _, _ in intents]
         try:

@@ -7,6 +7,12 @@ pauses, and applies what the broker says (fills, then acceptance or the end of t
 the order counts as working for risk (UNKNOWN is a working status), and the account trades on.
 Only when the broker cannot be asked at all does the resolver give up with a BrokerError: the
 caller halts the account then.
+
+An order closed as never reached may still reach the broker (a request stalled on its way longer than the
+resolver waited: Kite's chaos run found one). `look_again` looks it up later (LATE_LOOKS_S); one the broker
+works is reopened (ended_orders.py) and the caller treats it as a reconciliation mismatch. That look is
+asked after the order ended here, so one sighting is proof; a look that fails is left to the next reconnect's
+reconciliation, which compares every ended order with the broker's list.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from core.domain import (
     OrderStatus,
 )
 from core.ports.broker import BrokerAdapter, FoundOrder, OrderLookup
+from core.services.ended_orders import ALIVE, reopen
 from core.services.oms import OrderManager
 from core.services.replace_resolution import MODIFY_STILL_PENDING, resolve_replace
 
@@ -39,6 +46,8 @@ ABSENT_AFTER_S = 10.0
 """...and only once this long has been waited: a request stalled on its way can still reach the broker after the
 client gave up on it (Kite's chaos run closed such an order as never reached while Kite went on to work it)."""
 FILLS_MARGIN = timedelta(seconds=5)
+LATE_LOOKS_S: tuple[float, ...] = (30.0, 120.0)
+"""After an order is closed as never reached, look it up again this long after the close (each from the close)."""
 
 RESOLVING = "Resolving: asking the broker what became of it (look {attempt} of {looks})."
 RESOLVED = "The broker confirmed it late: it is working."
@@ -63,12 +72,13 @@ class OrderResolver:
 
     def __init__(
         self, oms: OrderManager, delays: Sequence[float] = POLL_DELAYS_S, sleep: Sleep = asyncio.sleep,
-        absent_after_s: float = ABSENT_AFTER_S,
+        absent_after_s: float = ABSENT_AFTER_S, late_looks: Sequence[float] = LATE_LOOKS_S,
     ) -> None:
         self._oms = oms
         self._delays = tuple(delays)
         self._sleep = sleep
         self._absent_after_s = absent_after_s
+        self._late_looks = tuple(late_looks)
 
     async def resolve(self, adapter: BrokerAdapter, order: Order) -> bool:
         """Ask the broker about order until its state is known; return False if it is still unknown at the end.
@@ -134,6 +144,30 @@ class OrderResolver:
             self._oms.apply(event)
             return not _replacing(order)
         return False
+
+    async def look_again(self, adapter: BrokerAdapter, order: Order) -> str | None:
+        """Look up an order closed as never reached again, later; return the difference to list if the broker works it.
+
+        Its fills are booked whatever the broker's state; an order the broker works is reopened (OrderReopened).
+        Returns None if the broker still has no such order, or had it and ended it (its fills are booked then),
+        or if something else settled the order meanwhile. Raises the BrokerError (or OSError) of a failed look.
+        """
+        waited = 0.0
+        for at in self._late_looks:
+            await self._sleep(max(0.0, at - waited))
+            waited = at
+            if order.status is not OrderStatus.CANCELED or order.reason != NEVER_REACHED:
+                return None  # the broker's own events (or a reconciliation) settled it meanwhile
+            found = await _look(adapter, order)
+            if found is None:
+                continue
+            for fill in found.fills:
+                if fill.client_order_id == order.client_order_id:
+                    self._oms.apply(OrderFilled(order.client_order_id, fill))
+            if found.state.status in ALIVE and order.status is OrderStatus.CANCELED:
+                return reopen(self._oms, order, found.state)
+            return None
+        return None
 
     def _resolved(self, order: Order) -> bool:
         """Replace the "resolving" note of an order the broker turned out to work (an ended order has its reason)."""

@@ -1,4 +1,28 @@
-"""Reconciler: make our books agree with the broker's on every (re)connect, before any order is sent."""
+"""Reconciler: make our books agree with the broker's on every (re)connect, before any order is sent.
+
+Orders work both ways. Our working orders are settled from the broker's list (closed if it no longer has
+them, accepted, canceled, ...). And an order TradeTerm holds as ended (CANCELED, REJECTED, EXPIRED: a cancel
+taken for done, an order closed as "never reached", a broker's late refusal; or FILLED) that the broker's list
+still shows working can trade: left alone, its fills would land on an order the trader believes is gone, and
+nothing would let him cancel it. What a serious terminal does with it:
+
+- Never on one sighting taken before the order ended here. A broker's list read while our cancel's answer was
+  on its way shows the order working although it is canceled now. When the first read shows such an order,
+  the books are read again; that second read is asked for after the order ended here, so only an order it
+  still shows working is proven alive (and only that read is used for the whole reconciliation).
+- The broker is the truth about its orders: a proven-alive CANCELED, REJECTED or EXPIRED order is reopened
+  (OrderReopened: ACCEPTED, or PARTIALLY_FILLED, with the broker's order id), journaled, so its fills are
+  booked on it and the trader sees it in the working orders and can cancel it. It is never resent.
+- It is a mismatch all the same, handled like a position difference: it is listed in the reconciliation view
+  (ReconciliationRequired), logged, and the account is HALTED (the session's MISMATCH hold; closing orders may
+  go out after a confirm) until the trader reviews it: the next reconciliation that finds the books agreeing
+  (adopting the broker's state in the view runs one) releases the hold.
+- A FILLED order is not reopened (its whole quantity has filled here): it is reported, so the trader cancels
+  the rest at the broker; only when the broker's order is larger than what filled here (a change we missed),
+  since a list showing it working at its own quantity is behind executions we already have.
+- An order the broker shows pending cancel (or whose state it cannot tell) is not counted alive: the cancel is
+  finishing there, and any fill it still gets is booked as a fact.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +50,7 @@ from core.domain import (
 from core.ports.broker import BrokerAdapter, BrokerOrderState, BrokerSnapshot
 from core.ports.journal import Journal
 from core.services.bus import EventBus
+from core.services.ended_orders import ALIVE, ORDERS_DIFFER, proves_alive, reopen
 from core.services.oms import OrderManager
 from core.services.portfolio import Portfolio
 from core.services.replace_resolution import resolve_replace
@@ -38,6 +63,7 @@ NEVER_SENT = (
 )
 GONE = "The broker no longer has this order; it is closed here too."
 _WORKS = (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED)
+POSITIONS_DIFFER = "Positions differ from the broker's: review them."
 CANCEL_UNANSWERED = (
     "TradeTerm stopped before the broker answered this cancel, and the broker still works the order: "
     "cancel it again if you still want it out."
@@ -50,10 +76,19 @@ class ReconciliationReport:
     fills_applied: int = 0
     orders_resolved: list[str] = field(default_factory=list)
     differences: list[str] = field(default_factory=list)
+    orders_alive: list[str] = field(default_factory=list)
+    """Orders ended here that the broker proved still working (also listed in differences)."""
 
     @property
     def ok(self) -> bool:
         return not self.differences
+
+    @property
+    def hold_reason(self) -> str:
+        """Return why the account is held: positions first, as they move money already."""
+        if len(self.differences) > len(self.orders_alive):
+            return POSITIONS_DIFFER
+        return ORDERS_DIFFER
 
 
 class Reconciler:
@@ -94,17 +129,50 @@ class Reconciler:
         if since is not None:
             since -= WATERMARK_MARGIN
         snapshot = await adapter.snapshot(since)
+        suspects = self._ended_but_alive(snapshot)
+        if suspects:  # the read may predate their end here: only a read asked for after it proves them alive
+            snapshot = await adapter.snapshot(since)
         report = ReconciliationReport(account)
         self._bus.publish(AccountUpdated(account, snapshot.cash))
         self._apply_fills(snapshot, report)
+        self._reopen_alive(snapshot, suspects, report)
         self._resolve_orders(snapshot, report, unanswered, replaces)
         self._compare_positions(snapshot, report)
         if report.fills_applied or report.orders_resolved:
             self._bus.publish(LogMessage("INFO", f"{account}: reconciled {report.fills_applied} fill(s), "
                                                  f"{len(report.orders_resolved)} order(s) with the broker."))
+        if report.orders_alive:
+            self._bus.publish(LogMessage("ERROR", f"{account}: the broker still works {len(report.orders_alive)} "
+                                                  "order(s) TradeTerm had ended: " + "; ".join(report.orders_alive)))
         if report.differences:
             self._bus.publish(ReconciliationRequired(account, tuple(report.differences)))
         return report
+
+    def _ended_but_alive(self, snapshot: BrokerSnapshot) -> dict[ClientOrderId, Order]:
+        """Return our ended orders that the broker's list shows as still able to trade."""
+        found: dict[ClientOrderId, Order] = {}
+        for remote in snapshot.orders:
+            if remote.client_order_id is None or remote.status not in ALIVE:
+                continue
+            order = self._oms.get(remote.client_order_id)
+            if order is not None and order.account_id == snapshot.account_id and proves_alive(order, remote):
+                found[order.client_order_id] = order
+        return found
+
+    def _reopen_alive(
+        self, snapshot: BrokerSnapshot, suspects: dict[ClientOrderId, Order], report: ReconciliationReport
+    ) -> None:
+        """Reopen (or, if FILLED, report) each suspect that this read, asked for after it ended, still shows alive."""
+        for coid, order in self._ended_but_alive(snapshot).items():
+            if coid not in suspects:
+                continue  # it ended here after this read was asked for: the next reconciliation looks again
+            remote = next(o for o in snapshot.orders if o.client_order_id == coid)
+            reopened = order.status is not OrderStatus.FILLED
+            text = reopen(self._oms, order, remote)
+            if reopened:
+                report.orders_resolved.append(str(coid))
+            report.orders_alive.append(text)
+            report.differences.append(text)
 
     def _apply_fills(self, snapshot: BrokerSnapshot, report: ReconciliationReport) -> None:
         for fill in snapshot.fills:
@@ -161,3 +229,4 @@ class Reconciler:
                 report.differences.append(
                     f"{symbol}: TradeTerm has {mine.normalize():f}, the broker has {theirs.normalize():f}"
                 )
+

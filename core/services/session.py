@@ -49,7 +49,9 @@ from core.ports.broker import BrokerAdapter
 from core.ports.clock import Clock
 from core.ports.journal import IntakeKey, Journal
 from core.ports.manual_fills import ManualFillOverride, ManualFills
-from core.services.accounts import AccountSlot
+from core.ports.native_protection import NativeProtection
+from core.services.accounts import REMOVE_ACCOUNT_AUDIT, AccountInUse, AccountSlot
+from core.services.action_log import ActionLog, changes, order_words
 from core.services.bulk_cancel import BulkCanceller
 from core.services.bus import EventBus
 from core.services.cancel_all import CancelAll
@@ -58,10 +60,12 @@ from core.services.flatten import Flattener, FlattenResult, held_audit_detail
 from core.services.funds import FundsService
 from core.services.held_protection import HeldProtection
 from core.services.instruments import InstrumentCatalog
+from core.services.late_look import look_again_later
 from core.services.manual_fill_booking import ManualFillEntry, book_manual_fill
+from core.services.native_bracket import send_native_bracket, working_native_children
 from core.services.oms import OrderManager
 from core.services.order_modify import OrderModifier
-from core.services.order_resolver import OrderResolver
+from core.services.order_resolver import NEVER_REACHED, OrderResolver
 from core.services.portfolio import Portfolio
 from core.services.position_adoption import adjustment_fills
 from core.services.quote_cache import QuoteCache
@@ -78,6 +82,7 @@ from core.services.risk.standing_holds import (
     RESUME_ALL,
     RESUME_AUDIT,
     disabled_detail,
+    journal_peaks,
     restore_standing_holds,
 )
 from core.services.session_view import SessionView
@@ -126,15 +131,20 @@ class TradingSession:
         """Symbols a watchlist asked an account's feed to quote besides the account's own list."""
         self.funds = FundsService(bus, self._accounts, self.portfolio, self.clock)
         self.risk.buying_power_of = self.funds.buying_power
+        self.risk.equity_of = self.funds.equity
+        journal_peaks(journal, self.risk)
         self._tasks: set[asyncio.Task[object]] = set()
         self._on_their_way = 0
         """Orders in submit, past validation: between their risk check and the broker's answer."""
         self._unanswered_cancels: set[ClientOrderId] = set()
-        self._watching_feeds = False
         """Orders restored as PENDING_CANCEL: the process that journaled the cancel died before its answer."""
+        self._feed_watch: asyncio.Task[None] | None = None
+        """Runs for the session's life (not one of `_tasks`, which each end): held stops' feeds going quiet."""
         self._modifier = OrderModifier(self.oms, self.risk, self._resolver, self._accounts, self._spawn)
         self._cancel_all = CancelAll(bus, self.oms, self._accounts, self.cancel, self._send_cancel)
-        self._flattener = Flattener(self, self._submit)
+        self.actions = ActionLog(bus.publish)
+        """Says each trader command once in the log (action_log.py)."""
+        self._flattener = Flattener(self, self._submit_said)
         self.protection = HeldProtection(bus, journal, self.oms, self.portfolio, self.clock, self._send_held,
                                          self.cancel)
         """The stop-loss and take-profit children TradeTerm holds (held_protection.py)."""
@@ -153,6 +163,41 @@ class TradingSession:
         self.risk.register_account(adapter.account_id)
         self.instruments.add(adapter.instruments())
 
+    async def remove_account(self, account_id: AccountId, actor: str) -> None:
+        """Disconnect and forget an account, audited; AccountInUse while it has working orders (cancel them first).
+
+        Its positions are not closed (they stay with the broker) and its journal history is kept: adding the
+        account again shows them. KeyError if there is no such account.
+        """
+        slot = self._accounts[account_id]
+        working = self.oms.working(account_id)
+        if working:
+            raise AccountInUse(f"{account_id} has {len(working)} working order(s): cancel them first "
+                               "(select them in Working orders, or Cancel all), then remove the account.")
+        try:
+            await slot.adapter.disconnect()
+        except errors.BrokerError as exc:
+            log.warning("%s: disconnect before removal failed: %s", account_id, exc)
+        del self._accounts[account_id]
+        self.risk.forget_account(account_id)
+        self.journal.record_audit(actor, REMOVE_ACCOUNT_AUDIT, f"{account_id} ({slot.adapter.kind})")
+        self.actions.say(f"Removed account {account_id} ({slot.adapter.kind}), by {actor}.")
+
+    def replace_account(self, adapter: BrokerAdapter) -> None:
+        """Swap a disconnected account's adapter for one built from edited settings.
+
+        AccountInUse while the account is connected or has working orders (they belong to the old connection).
+        """
+        slot = self._accounts[adapter.account_id]
+        if slot.connection is not ConnectionState.DISCONNECTED and slot.connection is not ConnectionState.FAILED:
+            raise AccountInUse(f"{adapter.account_id} is {slot.connection.value.lower()}: disconnect it first, "
+                               "then change its settings.")
+        if self.oms.working(adapter.account_id):
+            raise AccountInUse(f"{adapter.account_id} has working orders: cancel them first, then change its "
+                               "settings.")
+        slot.adapter = adapter
+        self.instruments.add(adapter.instruments())
+
     def account_ids(self) -> list[AccountId]:
         return list(self._accounts)
 
@@ -167,6 +212,7 @@ class TradingSession:
             self.instruments.add([order.instrument])
         self.oms.restore(state.orders)
         self.portfolio.restore(state.fills)
+        self.risk.strategy_positions.restore(state.fills, self.risk.today())
         today = self.clock.now().astimezone().date()
         self.bus.publish(FillsRestored(tuple(f for f in state.fills if f.ts.astimezone().date() == today)))
         for order in state.orders:
@@ -188,9 +234,8 @@ class TradingSession:
             extra = [self.instruments[s] for s in sorted(self._watched.get(account_id, ()))
                      if s in self.instruments and all(i.symbol != s for i in listed)]
             await slot.adapter.subscribe(listed + extra)
-            if not self._watching_feeds:  # a held stop whose feed goes quiet is warned about at once
-                self._watching_feeds = True
-                self._spawn(self.protection.watch_feeds())
+            if self._feed_watch is None:  # a held stop whose feed goes quiet is warned about at once
+                self._feed_watch = asyncio.ensure_future(self.protection.watch_feeds())
             return await self._reconcile(slot)
         finally:
             slot.connecting = False
@@ -227,6 +272,8 @@ class TradingSession:
     async def close(self) -> None:
         self.funds.close()
         await self.protection.close()
+        if self._feed_watch is not None:
+            self._feed_watch.cancel()
         for task in list(self._tasks):
             task.cancel()
         for account_id, slot in self._accounts.items():
@@ -246,8 +293,7 @@ class TradingSession:
         if report.ok:
             self.risk.release(account, HoldCause.MISMATCH)
         else:  # its own cause: closing orders may still go out, after a confirm (see flatten)
-            self.risk.hold(account, HoldCause.MISMATCH, TradingState.HALTED,
-                           "Positions differ from the broker's: review them.")
+            self.risk.hold(account, HoldCause.MISMATCH, TradingState.HALTED, report.hold_reason)
         self._set_trading(slot, TradingState.ACTIVE, "Connected and reconciled.")
         return report
 
@@ -330,11 +376,30 @@ class TradingSession:
         intake_key: the strategy's idempotency key, committed in the order's own transaction (not with a
         DENIED order: a refused request may be sent again); DuplicateIntakeKey if another order holds it.
         """
-        return await self._submit(request, confirmed_by, intake_key=intake_key)
+        return await self._submit_said(request, confirmed_by, intake_key=intake_key)
+
+    async def _submit_said(self, request: OrderRequest, confirmed_by: str | None,
+                           closed_position: Decimal | None = None, *, intake_key: IntakeKey | None = None) -> Order:
+        """_submit, said once in the log (a strategy's intake is the approval queue's to say)."""
+        said = request.origin is not OrderOrigin.STRATEGY
+        try:
+            order = await self._submit(request, confirmed_by, closed_position, intake_key=intake_key)
+        except ConfirmRequired:
+            raise  # a question to the trader, not an outcome
+        except OrderRefused as exc:
+            if said:
+                self.actions.refused(f"Order {request.side.value} {request.quantity} {request.symbol} on "
+                                     f"{request.account_id}", str(exc))
+            raise
+        if said:
+            self.actions.sent(order)
+        return order
 
     async def submit_bracket(self, request: OrderRequest, bracket: Bracket, *, confirmed_by: str | None = None,
                              intake_key: IntakeKey | None = None) -> Order:
-        """Submit an entry with a stop-loss and/or take-profit that TradeTerm holds (see held_protection.py).
+        """Submit an entry with a stop-loss and/or take-profit: native where the account's adapter has
+        NativeProtection (IB: parent/child orders in an OCA group, see native_bracket.py), else held by
+        TradeTerm (see held_protection.py). A strategy's bracket waits for approval, so it is held.
 
         The children are journaled in the entry's own transaction, armed as it fills (sized to what filled) and
         sent through this same order path when the account's feed touches their trigger; one cancels the other.
@@ -344,6 +409,10 @@ class TradingSession:
             request.symbol, request.account_id)))
         if problems:
             raise OrderRefused([FieldError(field, message) for field, message in problems])
+
+        slot = self._gate(request.account_id)
+        if isinstance(slot.adapter, NativeProtection) and request.origin is not OrderOrigin.STRATEGY:
+            return await self._submit(request, confirmed_by, intake_key=intake_key, native=bracket)
 
         def children(order: Order) -> tuple[HeldChild, ...]:
             return bracket.children(order.client_order_id, order.account_id, order.symbol, order.side)
@@ -357,7 +426,8 @@ class TradingSession:
 
     async def _submit(self, request: OrderRequest, confirmed_by: str | None,
                       closed_position: Decimal | None = None, *, intake_key: IntakeKey | None = None,
-                      client_order_id: ClientOrderId | None = None, held_of: HeldOf | None = None) -> Order:
+                      client_order_id: ClientOrderId | None = None, held_of: HeldOf | None = None,
+                      native: Bracket | None = None) -> Order:
         slot = self._gate(request.account_id)
         valid, problems = validate_request(request, self.instruments.find(request.symbol))
         if valid is None:
@@ -379,14 +449,14 @@ class TradingSession:
         self._on_their_way += 1  # orders on their way together share journal commits (group_commit.py)
         held = () if held_of is None else tuple(held_of(order))
         try:
-            await self._check_journal_send(slot, order, confirmed_by, closed_position, intake_key, held)
+            await self._check_journal_send(slot, order, confirmed_by, closed_position, intake_key, held, native)
         finally:
             self._on_their_way -= 1
         return order
 
     async def _check_journal_send(self, slot: AccountSlot, order: Order, confirmed_by: str | None,
                                   closed_position: Decimal | None, intake_key: IntakeKey | None,
-                                  held: tuple[HeldChild, ...] = ()) -> None:
+                                  held: tuple[HeldChild, ...] = (), native: Bracket | None = None) -> None:
         alone = self._on_their_way == 1
         refusal = self.risk.evaluate(order, confirmed=confirmed_by is not None, closed_position=closed_position)
         if refusal is not None and refusal.confirm:
@@ -410,6 +480,13 @@ class TradingSession:
         if order.origin in (OrderOrigin.CLOSE, OrderOrigin.FLATTEN):  # the children go first, never after it
             self.protection.cancel_symbol(order.account_id, order.symbol, f"Cancelled by a {order.origin.value.lower()}"
                                           f" order ({order.client_order_id}).")
+            for child in working_native_children(self.oms, order.account_id, order.symbol):
+                await self.cancel(child.client_order_id)  # the broker holds them: its reports close them
+        if native is not None and isinstance(slot.adapter, NativeProtection):
+            await send_native_bracket(self.oms, self.clock, slot.adapter, order, native, intake_key,
+                                      lambda: self._stopped_meanwhile(slot, confirmed),
+                                      lambda leg, exc: self._settle_unsent(slot, leg, exc))
+            return
         order.apply(OrderSubmitted(order.client_order_id, ts=self.clock.now()))
         await self.oms.create_durably(order, alone=alone, intake_key=intake_key, held=held)  # durable before the send
         self.protection.adopt(held)
@@ -458,12 +535,18 @@ class TradingSession:
         live connection leaves that one order UNKNOWN while the resolver asks the broker about it, and
         the account trades on (the order counts as working for risk meanwhile).
         """
-        coid = order.client_order_id
         try:
             await slot.adapter.submit(order)
-        except (errors.OrderRejected, errors.RateLimited) as exc:  # refused: the broker did not take it
-            self.oms.apply(OrderRejectedEvent(coid, str(exc)))
         except (errors.BrokerError, OSError, TimeoutError) as exc:
+            self._settle_unsent(slot, order, exc)
+
+    def _settle_unsent(self, slot: AccountSlot, order: Order, exc: BaseException) -> None:
+        """A send that did not end in the broker's acceptance: refused (REJECTED) or unknown (resolved, never
+        resent; a lost connection halts the account until the reconnect reconciles it)."""
+        coid = order.client_order_id
+        if isinstance(exc, (errors.OrderRejected, errors.RateLimited)):  # refused: the broker did not take it
+            self.oms.apply(OrderRejectedEvent(coid, str(exc)))
+        else:
             self.oms.apply(OrderUnknown(coid, f"{exc}. Not resent; it will be checked with the broker."))
             if isinstance(exc, errors.ConnectionLost) or slot.connection is not ConnectionState.CONNECTED:
                 self._set_trading(slot, TradingState.HALTED, "Connection problem while sending: reconnect to resume.")
@@ -471,9 +554,15 @@ class TradingSession:
                 self._spawn(self._resolve(slot, order))
 
     async def _resolve(self, slot: AccountSlot, order: Order) -> None:
-        """Resolve one UNKNOWN order with the broker; halt the account only if the broker cannot be read."""
+        """Resolve one UNKNOWN order with the broker; halt the account only if the broker cannot be read.
+
+        One closed as never reached is looked up again later: if it reached the broker after all (a stalled
+        request), it is reopened and the account held as for a reconciliation mismatch (late_look.py).
+        """
         try:
             await self._resolver.resolve(slot.adapter, order)
+            if order.status is OrderStatus.CANCELED and order.reason == NEVER_REACHED:
+                self._spawn(look_again_later(self._resolver, slot, order, self.risk, self.bus))
         except (errors.BrokerError, OSError, TimeoutError) as exc:
             if slot.connection is not ConnectionState.CONNECTED:
                 return  # halted already; the reconnect reconciles the order
@@ -495,7 +584,15 @@ class TradingSession:
         connection drops) the order stays PENDING_REPLACE, flagged, and the next reconciliation settles
         it from the broker's order. Such a flagged order may be changed again.
         """
-        return await self._modifier.modify(client_order_id, quantity, limit_price, stop_price)
+        order = self.oms.get(client_order_id)
+        before = order_words(order) if order is not None else str(client_order_id)
+        try:
+            changed = await self._modifier.modify(client_order_id, quantity, limit_price, stop_price)
+        except OrderRefused as exc:
+            self.actions.refused(f"Modify {before}", str(exc))
+            raise
+        self.actions.modified(before, changed)
+        return changed
 
     async def cancel(self, client_order_id: ClientOrderId) -> None:
         """Ask the broker to cancel; a refusal puts the order back and says why."""
@@ -504,10 +601,12 @@ class TradingSession:
             raise KeyError(f"no order {client_order_id}")
         if order.status is OrderStatus.PENDING_APPROVAL:
             self.oms.apply(OrderCanceled(client_order_id, "Withdrawn before approval."))
+            self.actions.say(f"Withdrew {order_words(order)} before approval.")
             return
         if not order.is_working or order.status is OrderStatus.PENDING_CANCEL:
             return
         self.oms.apply(OrderPendingCancel(client_order_id))
+        self.actions.cancel_asked(order)
         await self._send_cancel(order)
 
     async def _send_cancel(self, order: Order) -> None:
@@ -528,8 +627,10 @@ class TradingSession:
         its own; IB's global cancel also cancels orders placed outside TradeTerm (the kill switch).
         The stop-loss/take-profit children TradeTerm holds for those accounts are cancelled first.
         """
-        self.protection.cancel_all(account_id, "Cancelled with every working order (cancel all / kill switch).")
-        return await self._cancel_all.run(account_id, self._bulk if bulk else None)
+        asked = await self._cancel_every(account_id, bulk)
+        self.actions.say(f"Cancel all{f' on {account_id}' if account_id is not None else ''}: asked for {asked} "
+                         "working order(s).")
+        return asked
 
     async def kill_switch(self, actor: str) -> int:
         """Halt every account, record who did it, cancel every working order everywhere; return cancels asked.
@@ -540,7 +641,11 @@ class TradingSession:
         working = len(self.oms.working())
         self.journal.record_audit(actor, KILL_SWITCH_AUDIT,
                                   f"halted all accounts; cancelling {working} working order(s)")
-        return await self.cancel_all(bulk=True)
+        return await self._cancel_every(None, True)  # the window says the kill switch, not a cancel all
+
+    async def _cancel_every(self, account_id: AccountId | None, bulk: bool) -> int:
+        self.protection.cancel_all(account_id, "Cancelled with every working order (cancel all / kill switch).")
+        return await self._cancel_all.run(account_id, self._bulk if bulk else None)
 
     def resume(self, account_id: AccountId | None, actor: str) -> TradingState:
         """Lift the kill switch (None: globally) or an account's daily-loss hold; return the resulting state."""
@@ -553,6 +658,11 @@ class TradingSession:
         """Re-enable a strategy that the fill throttle disabled."""
         self.risk.enable_strategy(strategy_id)
         self.journal.record_audit(actor, ENABLE_STRATEGY_AUDIT, str(strategy_id))
+
+    def reset_drawdown(self, account_id: AccountId, actor: str) -> None:
+        """Start the account's drawdown afresh from its P&L now and lift its drawdown hold; audited."""
+        self.risk.reset_drawdown(account_id)
+        self.journal.record_audit(actor, RESUME_AUDIT, f"{account_id}: drawdown reset")
 
     def _on_strategy_disabled(self, event: StrategyDisabled) -> None:
         self.journal.record_audit("risk engine", DISABLE_STRATEGY_AUDIT, disabled_detail(event))
@@ -594,8 +704,10 @@ class TradingSession:
     # --- GUI facade: the commands the window sends besides orders (its reads are in self.view) ---
 
     def set_risk_config(self, config: RiskConfig) -> None:
-        """Apply new risk limits at once (the caller has saved them)."""
+        """Apply new risk limits at once (the caller has saved them), and say in the log what changed."""
+        said = changes(self.risk.config.to_dict(), config.to_dict())
         self.risk.set_config(config)
+        self.actions.say("Risk limits changed: " + ("; ".join(said) if said else "nothing"))
 
 
 def _reference_price(request: OrderRequest, quote: Quote | None) -> Decimal | None:

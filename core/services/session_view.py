@@ -22,12 +22,15 @@ from core.domain import (
     ValidatedRequest,
 )
 from core.domain.funds import AccountFunds
+from core.ports.login_state import LoginState
 from core.ports.manual_fills import ManualFills
 from core.services.funds_impact import with_funds_impact
 from core.services.order_preview import OrderPreview, preview_order
 from core.services.portfolio import PnlTotals
 from core.services.risk import HoldCause, RiskConfig
 from core.services.risk.usage import usage_texts
+from core.services.sizing import Sized
+from core.services.sizing_order import SizingSpec, size_request
 
 if TYPE_CHECKING:
     from core.services.session import TradingSession
@@ -42,6 +45,8 @@ class AccountStatus:
     connection: ConnectionState
     trading: TradingState
     reason: str
+    needs_login: bool = False
+    """The broker has no session for it (Kite after 06:00 IST): a person must log in again."""
 
 
 class SessionView:
@@ -58,7 +63,8 @@ class SessionView:
     def status(self, account_id: AccountId) -> AccountStatus:
         """Return account_id's broker kind, connection and trading state (KeyError if there is no such account)."""
         slot = self._session.account(account_id)
-        return AccountStatus(account_id, slot.adapter.kind, slot.connection, slot.trading, slot.reason)
+        needs_login = isinstance(slot.adapter, LoginState) and slot.adapter.login_required
+        return AccountStatus(account_id, slot.adapter.kind, slot.connection, slot.trading, slot.reason, needs_login)
 
     def records_manual_fills(self, account_id: AccountId) -> bool:
         """True when fills of account_id's orders are entered by hand (an e-mail desk): see record_manual_fill."""
@@ -106,12 +112,25 @@ class SessionView:
         return with_funds_impact(preview, valid, session.funds.latest(account),
                                  session.portfolio.position(account, valid.instrument.symbol))
 
+    def size_by_risk(self, valid: ValidatedRequest, spec: SizingSpec) -> tuple[Sized, str]:
+        """Size valid by risk per trade and stop, capped by risk now (see sizing_order); raise SizingError if not.
+
+        Returns the size and the currency its money at risk is in (the account's risk-limit currency).
+        """
+        session = self._session
+        sized = size_request(session.risk, self.latest_quote, valid, spec, session.clock.now())
+        return sized, session.risk.limits_for(valid.request.account_id, valid.request.strategy_id).currency
+
     def risk_config(self) -> RiskConfig:
         return self._session.risk.config
 
     def risk_usage(self, scope: str, key: str | None = None) -> dict[str, str]:
         """Return field -> how much of the limit is used, for a risk dialog scope (see risk.usage.usage_texts)."""
         return usage_texts(self._session.risk, scope, key)
+
+    def resumable_holds(self) -> list[tuple[AccountId | None, TradingState, str]]:
+        """Return what Resume would lift (kill switch, daily loss): scope (None: every account), state, and why."""
+        return self._session.risk.resumable_holds()
 
     def disabled_strategies(self) -> list[StrategyId]:
         return list(self._session.risk.disabled_strategies())

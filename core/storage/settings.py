@@ -12,6 +12,7 @@ import binascii
 import copy
 import itertools
 import json
+import logging
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from core.atomic_file import write_atomically
+
+log = logging.getLogger(__name__)
 
 SETTINGS_VERSION: Final = 1
 
@@ -241,6 +244,22 @@ class SettingsStore:
     def set_theme(self, name: str) -> None:
         """Save the name of the window's theme."""
         self._update("theme", name)
+
+    def funds_base(self) -> str | None:
+        """Return the currency the account panel's grand total is shown in, if the trader picked one."""
+        code = self._current().get("funds_base")
+        if code is None:
+            return None
+        if not isinstance(code, str) or len(code) != 3 or not code.isalpha() or not code.isupper():
+            log.warning("%s: funds_base: expected a three-letter currency code such as \"USD\", got %r; the grand "
+                        "total is shown in USD until another base currency is picked in the Funds dock",
+                        self.path, code)
+            return None
+        return code
+
+    def set_funds_base(self, code: str) -> None:
+        """Save the currency the account panel's grand total is shown in."""
+        self._update("funds_base", code)
 
     def risk(self) -> dict[str, Any] | None:
         """Return the risk-limits document as saved (validated by the risk engine's RiskConfig), or None."""

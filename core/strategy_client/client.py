@@ -147,9 +147,16 @@ class TradeTermClient:
         return result
 
     def preview(self, symbol: str, side: str, quantity: object, order_type: str = "LMT", limit_price: object = None,
-                stop_price: object = None, *, tif: str = "DAY", account: str | None = None) -> dict[str, Any]:
-        """Ask what risk would say now (queues nothing): {"verdict": "ok"|"refused", "reason", "notional", ...}."""
+                stop_price: object = None, *, tif: str = "DAY", account: str | None = None,
+                sizing: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Ask what risk would say now (queues nothing): {"verdict": "ok"|"refused", "reason", "notional", ...}.
+
+        sizing, e.g. {"risk_pct": "1", "stop": "98.50"} (or risk_amount; stop_ticks; atr_k with atr_n): the
+        API chooses the quantity (quantity is then only a placeholder) and returns it with "sizing".
+        """
         body = self._order(symbol, side, quantity, order_type, limit_price, stop_price, tif, account)
+        if sizing is not None:
+            body["sizing"] = dict(sizing)
         result: dict[str, Any] = self._call("POST", "/v1/orders/preview", body)
         return result
 

@@ -15,14 +15,15 @@ from core.ports.broker import BrokerAdapter
 from core.ports.broker_kind import BrokerKind
 from core.services.bus import EventBus
 from core.services.session import TradingSession
+from core.services.session_view import AccountStatus
 from core.storage.secrets import SecretStoreError
 from core.storage.settings import AccountSettings, SettingsStore
 from gui.async_op import run_op
 from gui.brokers.broker_ui import BrokerUi, broker_ui
-from gui.brokers.generic import SaveSecret
+from gui.brokers.generic import SaveSecret, config_field_names
 from gui.brokers.panel import ConnectionPanel
 from gui.brokers.runtime import AdapterExtras
-from gui.dialogs.connections import ConnectionsDialog
+from gui.dialogs.connections import ConnectionsDialog, show_state
 from gui.widgets.main_window import MainWindow
 
 T = TypeVar("T")
@@ -36,21 +37,43 @@ class AccountsSetup:
         self._window = window
         self._session = session
         self._settings = settings
+        self.window, self.session, self.settings = window, session, settings
         self._bus = bus
         self._adapter_settings = adapter_settings
         self.secrets = adapter_settings.secrets
         self.dialog: ConnectionsDialog | None = None
 
-    def open_dialog(self) -> ConnectionsDialog:
-        """Open the dialog with a tab for each broker kind that has a connection panel, in the registry's order."""
+    def open_dialog(self, account_id: AccountId | None = None) -> ConnectionsDialog:
+        """Open the dialog with a tab for each broker kind that has a connection panel, in the registry's order.
+
+        Each account's state is listed at the top, as the session knows it now; with account_id (Edit…), its
+        kind's tab is current and shows that account's saved settings.
+        """
         dialog = ConnectionsDialog(self._window)
+        editing = next((a for a in self._settings.accounts() if a.id == account_id), None)
         for kind in registry.kinds():
             panel = broker_ui(kind).panel(self)
-            if panel is not None:
-                dialog.add_panel(kind.display_name, panel)
+            if panel is None:
+                continue
+            index = dialog.add_panel(kind.display_name, panel)
+            shown = editing if editing is not None and editing.kind == kind.name else self.saved(kind)
+            if shown is not None and shown is editing:
+                panel.set_settings(editing.settings)
+                panel.show_account(editing.id)
+                dialog.tabs.setCurrentIndex(index)
+            if shown is not None:
+                show_state(panel, self._status_of(AccountId(shown.id)))
+        dialog.show_states([self._session.view.status(a) for a in self._session.account_ids()])
+        unsubscribe = self._bus.subscribe(
+            ConnectionChanged,
+            lambda _: dialog.show_states([self._session.view.status(a) for a in self._session.account_ids()]))
+        dialog.destroyed.connect(lambda *_: unsubscribe())
         self.dialog = dialog
         dialog.open()
         return dialog
+
+    def _status_of(self, account_id: AccountId) -> AccountStatus | None:
+        return self._session.view.status(account_id) if account_id in self._session.account_ids() else None
 
     # --- what a panel asks of the set-up --------------------------------------------------------------
 
@@ -63,6 +86,7 @@ class AccountsSetup:
         saved = self.saved(kind)
         if saved is not None:
             panel.set_settings(saved.settings)
+            panel.show_account(saved.id)
 
     def secret_key(self, kind: BrokerKind, account_id: str, settings: Mapping[str, object], field: str) -> str:
         return self._adapter_settings.secret_key(kind, account_id, settings, field)
@@ -87,20 +111,41 @@ class AccountsSetup:
         The panel's values override the saved settings it shows; those it does not show (timeouts, ...) are
         kept. Raise ValueError naming what is wrong with the settings.
         """
+        saved = next((a for a in self._settings.accounts() if a.id == account_id), None)
+        if saved is not None and saved.kind != kind.name:
+            raise ValueError(f"{account_id} is already a {saved.kind} account: choose another name.")
+        kept = saved.settings if saved is not None else self._default_settings(kind, account_id)
+        account = AccountSettings(str(account_id), kind.name, {**kept, **(values or {})})
         if account_id not in self._session.account_ids():
-            saved = next((a for a in self._settings.accounts() if a.id == account_id), None)
-            kept = saved.settings if saved is not None and saved.kind == kind.name else {}
-            account = AccountSettings(str(account_id), kind.name, {**kept, **(values or {})})
             adapter = registry.create_adapter(kind.name, account_id, self._adapter_settings(account),
                                               self._bus.publish, self._bus.publish_quotes)
             self._session.add_account(adapter)
             self._save(account)
             self._window.add_account_view(str(account_id))
+            self._window.log_view.add("INFO", f"Added account {account_id} ({kind.display_name}).")
+        elif values and saved is not None and dict(account.settings) != dict(saved.settings):  # edited
+            adapter = registry.create_adapter(kind.name, account_id, self._adapter_settings(account),
+                                              self._bus.publish, self._bus.publish_quotes)
+            self._session.replace_account(adapter)  # AccountInUse (a ValueError) says what to do first
+            self._save(account)
+            self._window.log_view.add("INFO", f"Changed {account_id}'s settings: "
+                                              + ", ".join(sorted(k for k in account.settings
+                                                                 if account.settings.get(k) != saved.settings.get(k))))
         return self._session.account(account_id).adapter
 
-    def connect(self, ui: BrokerUi, panel: ConnectionPanel, values: dict[str, Any]) -> None:
-        """Add the account the panel's values make (if new), connect and reconcile it, and report on the panel."""
-        account_id = ui.kind.account_id(values)
+    def _default_settings(self, kind: BrokerKind, account_id: AccountId) -> dict[str, object]:
+        """A new account of a kind that keeps its own books keeps them in the data folder (not in memory only)."""
+        if "state_path" in config_field_names(kind):
+            return {"state_path": str(self._settings.path.parent / kind.name / f"{account_id}.json")}
+        return {}
+
+    def connect(self, ui: BrokerUi, panel: ConnectionPanel, values: dict[str, Any],
+                account_id: AccountId | str | None = None) -> None:
+        """Add the account the panel's values make (if new), connect and reconcile it, and report on the panel.
+
+        account_id: the name the panel gives it (paper, e-mail desk); else the kind's rule makes it from values.
+        """
+        account_id = AccountId(str(account_id)) if account_id is not None else ui.kind.account_id(values)
         try:
             self.account_adapter(ui.kind, account_id, values)
         except ValueError as exc:
@@ -140,5 +185,9 @@ class AccountsSetup:
         panel.destroyed.connect(lambda *_: unsubscribe())
 
     def _save(self, account: AccountSettings) -> None:
-        accounts = [a for a in self._settings.accounts() if a.id != account.id]
-        self._settings.set_accounts([*accounts, account])
+        """Save account (in its place, if it was saved before) with the others, in one atomic write."""
+        accounts = self._settings.accounts()
+        if any(a.id == account.id for a in accounts):
+            self._settings.set_accounts([account if a.id == account.id else a for a in accounts])
+        else:
+            self._settings.set_accounts([*accounts, account])

@@ -56,6 +56,9 @@ class ConnectionPanel(QWidget):
     def set_settings(self, settings: Mapping[str, object]) -> None:
         """Show saved settings; unknown keys are ignored."""
 
+    def show_account(self, account_id: str) -> None:
+        """Show which account the panel's settings are (a panel whose account name is a field of its own)."""
+
     # --- state reported by the account set-up ---------------------------------------------------------
 
     def set_progress(self, message: str) -> None:

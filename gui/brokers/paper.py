@@ -1,4 +1,5 @@
-"""The paper account in the GUI: no connection panel (it is always there), and the account a fresh start opens."""
+"""The paper account in the GUI: its connection panel (add another, change fees), and the account a fresh start
+opens."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from core.adapters.paper import KIND
 from core.storage.settings import AccountSettings
 from gui.brokers.broker_ui import BrokerUi
 from gui.brokers.panel import ConnectionPanel
+from gui.brokers.paper_panel import PaperConnectionPanel
 
 if TYPE_CHECKING:
     from gui.brokers.account_setup import AccountsSetup
@@ -25,10 +27,16 @@ def default_accounts(paper_dir: Path) -> list[AccountSettings]:
 
 
 class PaperUi(BrokerUi):
-    """The paper account needs no connection panel."""
+    """A paper account: its name, fees, slippage and market speed; its books go to the data folder."""
 
     def panel(self, setup: AccountsSetup) -> ConnectionPanel | None:
-        return None
+        panel = PaperConnectionPanel()
+        setup.show_saved(self.kind, panel)
+        panel.connect_requested.connect(
+            lambda account_id, values: setup.connect(self, panel, values, account_id=account_id))
+        panel.disconnect_requested.connect(
+            lambda: setup.disconnect_kind(self.kind, lambda: panel.set_disconnected("Disconnected.")))
+        return panel
 
 
 BROKER_UI = PaperUi

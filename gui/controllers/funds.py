@@ -6,7 +6,7 @@ rows in the panel's model, which the bridge's frame flusher paints at most once 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from PySide6.QtCore import QObject, Qt, QTimer
 
@@ -24,6 +24,15 @@ GRAND_TOTAL_REFRESH_MS = 1000
 """FX moves the grand total between funds reads: it is recomputed once a second, never per tick."""
 
 
+@runtime_checkable
+class BaseCurrencyStore(Protocol):
+    """Settings that keep the grand total's base currency between runs (the app's SettingsStore)."""
+
+    def funds_base(self) -> str | None: ...
+
+    def set_funds_base(self, code: str) -> None: ...
+
+
 class FundsController(QObject):
     """Own the funds model and panel; `window.funds` (MainWindow) after `FundsController.install(window)`."""
 
@@ -38,7 +47,12 @@ class FundsController(QObject):
         self.model = FundsTableModel(parent=self)
         window.bridge.flusher.register(self.model)
         self.panel = FundsPanel(self.model)
+        store = window.settings if isinstance(window.settings, BaseCurrencyStore) else None
+        if store is not None and (saved := store.funds_base()) is not None:
+            self.panel.choose_base(saved)
         self.panel.base_changed.connect(lambda _: self._show_grand_total())
+        if store is not None:
+            self.panel.base_changed.connect(store.set_funds_base)
         window.add_dock("Funds", "dock.funds", self.panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._unsubscribe = window.session.bus.subscribe(FundsUpdated, self._on_funds_updated)
         window.bridge.connection_changed.connect(self._on_state_changed)

@@ -7,9 +7,11 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from core.domain import AccountId, TradingState
 from core.services.flatten import FlattenResult
 from core.services.session import ConfirmRequired, TradingSession
 from gui.async_op import OpReporter, run_op
+from gui.controllers.halt_banner import hold_lines
 from gui.controllers.orders import Log
 from gui.widgets.held_confirm import ask_held_confirm
 
@@ -79,5 +81,23 @@ class HaltController:
                                                          f"for {n} working order(s)."))
 
     def resume(self) -> None:
-        state = self._session.resume(None, getpass.getuser())
-        self._log("INFO", f"Resume: trading is {state.value.lower()}.")
+        """Ask (resumeConfirmDialog, naming each halt it lifts), then lift the kill switch and daily-loss halts."""
+        holds = self._session.view.resumable_holds()
+        if not holds:
+            held = [f"{a}: {s.reason}" for a in self._session.view.account_ids()
+                    if (s := self._session.view.status(a)).trading is not TradingState.ACTIVE]
+            self._log("INFO", "Resume: no kill switch or daily-loss halt to lift." + (
+                " Still held: " + "; ".join(held) if held else ""))
+            return
+        text = ("Resume trading? This lifts:\n" + "\n".join(f"• {line}" for line in hold_lines(holds))
+                + "\n\nOrders can be sent again at once. A daily loss still beyond its limit halts again: "
+                  "raise the limit first.")
+        self._confirm(QMessageBox.Icon.Warning, "Resume trading", text, "resumeConfirmDialog",
+                      QMessageBox.StandardButton.Cancel, lambda: self.resume_now(holds))
+
+    def resume_now(self, holds: list[tuple[AccountId | None, TradingState, str]]) -> None:
+        """Lift the holds asked (audited, each scope once) and log the outcome."""
+        actor = getpass.getuser()
+        for scope in dict.fromkeys(account_id for account_id, _, _ in holds):
+            state = self._session.resume(scope, actor)
+            self._log("INFO", f"Resume ({actor}): {scope or 'all accounts'} now {state.value.lower()}.")

@@ -63,11 +63,9 @@ class OrderController:
                 ticket.show_result(f"Not sent: {exc}", False)
                 self._log("ERROR", f"Order not sent: {exc}")
 
-        def done(order: Order) -> None:
-            text = describe(order)
+        def done(order: Order) -> None:  # the session says it in the log (core/services/action_log.py)
             ticket.order_sent()
-            ticket.show_result(text, order.reason == "")
-            self._log("INFO" if order.reason == "" else "WARNING", text)
+            ticket.show_result(describe(order), order.reason == "")
 
         bracket = ticket.sent_bracket()
         sending = (self._session.submit(request, confirmed_by=confirmed_by) if bracket is None
@@ -98,8 +96,7 @@ class OrderController:
                 run_op(self._reporter, f"Cancel {order.symbol}", self._session.cancel(coid), eager=True)
 
     def cancel_all(self) -> None:
-        run_op(self._reporter, "Cancel all", self._session.cancel_all(), eager=True,
-               on_success=lambda n: self._log("INFO", f"Cancel requested for {n} working order(s)."))
+        run_op(self._reporter, "Cancel all", self._session.cancel_all(), eager=True)  # the session logs it
 
     def modify_selected(self) -> None:
         order = self.selected_order()
@@ -111,9 +108,8 @@ class OrderController:
         def refused(exc: BaseException) -> None:
             dialog.show_errors(exc.errors if isinstance(exc, OrderRefused) else [FieldError("", str(exc))])
 
-        def done(changed: Order) -> None:
+        def done(changed: Order) -> None:  # the session says the modify in the log
             dialog.accept()
-            self._log("INFO" if not changed.reason else "WARNING", describe(changed))
 
         dialog.modify_requested.connect(
             lambda qty, limit, stop: run_op(

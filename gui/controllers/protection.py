@@ -6,6 +6,7 @@ from typing import Protocol
 
 from core.domain import AccountId
 from core.domain.protection import describe_protection
+from core.services.native_bracket import describe_native, working_native_children
 from core.services.session import TradingSession
 from gui.bridge import CoreBridge
 
@@ -16,7 +17,7 @@ class _Window(Protocol):
 
 
 class ProtectionController:
-    """Feed the positions grid's Protection column from the session's held children."""
+    """Feed the positions grid's Protection column: the held children, and the protective orders at the broker."""
 
     def __init__(self, session: TradingSession, bridge: CoreBridge) -> None:
         self._session = session
@@ -27,4 +28,6 @@ class ProtectionController:
         return cls(window.session, window.bridge)
 
     def describe(self, account_id: AccountId, symbol: str) -> str:
-        return describe_protection(self._session.protection.protecting(account_id, symbol))
+        held = describe_protection(self._session.protection.protecting(account_id, symbol))
+        native = describe_native(working_native_children(self._session.oms, account_id, symbol))
+        return "; ".join(text for text in (held, native) if text)

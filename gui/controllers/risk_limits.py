@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
-from core.domain import StrategyId
+from core.domain import AccountId, StrategyId
 from core.ports.journal import JournalError
 from core.services.risk import RiskConfig
 from core.services.risk_audit import RISK_LIMITS_AUDIT, describe_risk_change
@@ -36,6 +36,7 @@ def open_risk_limits(session: TradingSession, save_settings: Callable[[Mapping[s
         strategies=[str(s) for s in view.disabled_strategies()],
         enable_strategy=lambda s: session.enable_strategy(StrategyId(s), getpass.getuser()),
         parent=parent,
+        reset_drawdown=lambda a: session.reset_drawdown(AccountId(a), getpass.getuser()),
     )
     dialog.open()
     return dialog

@@ -24,7 +24,11 @@ class TicketRows:
         return self._view.latest_quote(symbol, account)
 
     def on_watchlist_clicked(self, index: QModelIndex) -> None:
-        """Fill the ticket on the account whose market the row shows: a bid sells at it, an ask buys at it."""
+        """Fill the ticket on the account whose market the row shows: a bid sells at it, an ask buys at it.
+
+        A click on a price takes the cursor to the quantity (ready to type a size); a click anywhere else only
+        picks the symbol and leaves the keyboard with the watchlist (arrow keys move in it, never step the quantity).
+        """
         symbol = str(index.siblingAtColumn(0).data())
         key = self._quotes.columns[index.column()].key
         account = self._quotes.feed_of(symbol) or self._ticket.current_account()
@@ -35,7 +39,7 @@ class TicketRows:
         elif key == "bid":
             self._ticket.prefill(symbol, Side.SELL, price=bid, order_type=OrderType.LIMIT, account=account)
         else:
-            self._ticket.prefill(symbol, Side.BUY, account=account)
+            self._ticket.prefill(symbol, Side.BUY, account=account, focus=False)  # keys stay with the grid
 
     def on_position_double_clicked(self, index: QModelIndex) -> None:
         """Put the close of the row's position on the ticket: its account, the opposite side, its size, the touch."""
@@ -45,4 +49,4 @@ class TicketRows:
         account = str(position.account_id)
         quote = self.quote_of(position.symbol, account)
         touch = None if quote is None else quote.bid if position.quantity > 0 else quote.ask
-        self._ticket.prefill_close(account, position.symbol, position.quantity, touch)
+        self._ticket.prefill_close(account, position.symbol, position.quantity, touch, position.avg_cost)

@@ -35,6 +35,10 @@ LABELS: Mapping[str, str] = {
     "max_gross_exposure": "Max gross exposure",
     "daily_loss_limit": "Daily loss: reduce-only beyond",
     "daily_loss_halt": "Daily loss: halt beyond",
+    "drawdown_limit": "Drawdown from today's peak: reduce-only beyond",
+    "drawdown_halt": "Drawdown from today's peak: halt beyond",
+    "drawdown_limit_pct": "Drawdown (% of peak equity): reduce-only beyond",
+    "drawdown_halt_pct": "Drawdown (% of peak equity): halt beyond",
     "duplicate_window_s": "Duplicate window (s)",
     "max_orders_per_second": "Max orders per second",
     "max_orders_per_minute": "Max orders per minute",
@@ -76,6 +80,7 @@ class RiskLimitsDialog(QDialog):
     objectName 'riskLimitsDialog'. For each setting <f>: 'riskLimits.<f>' (the edit),
     'riskLimits.<f>.usage' and 'riskLimits.<f>.error'. Also 'riskLimits.scopeCombo',
     'riskLimits.newStrategyEdit', 'riskLimits.addStrategyButton', 'riskLimits.enableStrategyButton',
+    'riskLimits.resetDrawdownButton',
     'riskLimits.hintLabel', 'riskLimits.statusLabel', 'riskLimits.saveButton', 'riskLimits.cancelButton'.
 
     Signals: saved(RiskConfig) after `save` succeeded.
@@ -92,6 +97,7 @@ class RiskLimitsDialog(QDialog):
         strategies: Sequence[str] = (),
         enable_strategy: Callable[[str], None] | None = None,
         parent: QWidget | None = None,
+        reset_drawdown: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("riskLimitsDialog")
@@ -99,6 +105,7 @@ class RiskLimitsDialog(QDialog):
         self._save = save
         self._usage = usage
         self._enable_strategy = enable_strategy
+        self._reset_drawdown = reset_drawdown
         self._texts: dict[Scope, dict[str, str]] = {GLOBAL: self._global_texts(config.global_limits)}
         for account in accounts:
             self._texts[("account", account)] = self._override_texts(config.accounts.get(account, {}))
@@ -127,8 +134,12 @@ class RiskLimitsDialog(QDialog):
         self.add_strategy_button.clicked.connect(self._on_add_strategy_clicked)
         self.enable_strategy_button = QPushButton("Re-enable strategy", objectName="riskLimits.enableStrategyButton")
         self.enable_strategy_button.clicked.connect(self._on_enable_strategy_clicked)
+        self.reset_drawdown_button = QPushButton("Reset drawdown", objectName="riskLimits.resetDrawdownButton",
+                                                 toolTip="Count this account's drawdown from its P&L now, and lift "
+                                                         "its drawdown hold (audited)")
+        self.reset_drawdown_button.clicked.connect(self._on_reset_drawdown_clicked)
         for widget in (QLabel("Limits for"), self.scope_combo, self.new_strategy_edit, self.add_strategy_button,
-                       self.enable_strategy_button):
+                       self.enable_strategy_button, self.reset_drawdown_button):
             top.addWidget(widget)
         top.addStretch(1)
         layout.addLayout(top)
@@ -211,6 +222,7 @@ class RiskLimitsDialog(QDialog):
             self.hint_label.setText("Overrides for this scope only. Empty: use the global value; "
                                     "'off': switch the check off here.")
         self.enable_strategy_button.setVisible(scope[0] == "strategy" and self._enable_strategy is not None)
+        self.reset_drawdown_button.setVisible(scope[0] == "account" and self._reset_drawdown is not None)
         self._show_errors(self._field_errors(scope))
         self._refresh_usage()
 
@@ -231,6 +243,12 @@ class RiskLimitsDialog(QDialog):
         kind, key = self._scope
         if kind == "strategy" and key is not None and self._enable_strategy is not None:
             self._enable_strategy(key)
+            self._refresh_usage()
+
+    def _on_reset_drawdown_clicked(self) -> None:
+        kind, key = self._scope
+        if kind == "account" and key is not None and self._reset_drawdown is not None:
+            self._reset_drawdown(key)
             self._refresh_usage()
 
     # --- validation -----------------------------------------------------------------------------

@@ -22,6 +22,12 @@ def _price(order: Order, price: Price | None) -> str:
     return "" if price is None else fmt_price(price.value, order.instrument.price_places)
 
 
+def _limit_stop(order: Order) -> str:
+    """Both of an order's prices in one cell: the limit, the stop, or 'stop → limit' for a stop-limit."""
+    limit, stop = _price(order, order.limit_price), _price(order, order.stop_price)
+    return f"{stop} → {limit}" if limit and stop else limit or stop
+
+
 ORDER_COLUMNS = (
     Column("time", "Time", lambda o: fmt_time(o.created_at), LEFT),
     Column("account", "Account", lambda o: str(o.account_id), LEFT),
@@ -32,6 +38,7 @@ ORDER_COLUMNS = (
     Column("type", "Type", lambda o: o.order_type.value, LEFT),
     Column("limit", "Limit", lambda o: _price(o, o.limit_price), RIGHT),
     Column("stop", "Stop", lambda o: _price(o, o.stop_price), RIGHT),
+    Column("price", "Limit/Stop", _limit_stop, RIGHT),
     Column("tif", "TIF", lambda o: o.tif.value, LEFT),
     Column("status", "Status", lambda o: fmt_enum_label(o.status.value), LEFT),
     Column("reason", "Reason", lambda o: o.reason, LEFT),

@@ -9,19 +9,23 @@ from PySide6.QtCore import QObject
 
 from core.domain import AccountId, Position
 from gui.models.columns import LEFT, RIGHT, Column, sign_color
-from gui.models.format import DASH, fmt_price, fmt_qty, fmt_signed, natural_places
+from gui.models.format import DASH, fmt_price, fmt_qty, fmt_signed
 from gui.models.table_model import RowTableModel
 
 MONEY_PLACES = 2
-_EXTRA_AVG_PLACES = 4
+AVG_EXTRA_PLACES = 1
+"""Average cost shows one decimal more than the instrument's tick: 187.235 for a 0.01 tick, whatever the fills."""
 
 
 def _avg_cost(position: Position) -> str:
     if not position.quantity:
         return DASH
-    places = position.instrument.price_places
-    value = position.avg_cost
-    return fmt_price(value, min(natural_places(value, places), places + _EXTRA_AVG_PLACES))
+    return fmt_avg_cost(position.avg_cost, position.instrument.price_places)
+
+
+def fmt_avg_cost(value: Decimal | None, price_places: int) -> str:
+    """Format an average cost on the instrument's tick places plus one, the same however the fills summed it."""
+    return fmt_price(value, price_places + AVG_EXTRA_PLACES)
 
 
 def _last(position: Position) -> str:

@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor
 
 from core.domain import Instrument, Quote
 from gui.models.columns import LEFT, LOSS, RIGHT, Column, sign_color
-from gui.models.format import fmt_percent, fmt_price, fmt_qty, fmt_signed, shown
+from gui.models.format import DASH, fmt_percent, fmt_price, fmt_qty, fmt_signed, shown
 from gui.models.table_model import RowTableModel
 
 DEFAULT_PRICE_PLACES = 2
@@ -36,6 +36,7 @@ class QuoteRow:
     last: Decimal | None = None
     close: Decimal | None = None
     volume: Decimal | None = None
+    name: str = ""
 
     @property
     def change(self) -> Decimal | None:
@@ -83,6 +84,7 @@ QUOTE_COLUMNS = (
     Column("volume", "Volume", lambda r: fmt_qty(r.volume), RIGHT),
     Column("currency", "Ccy", lambda r: r.currency or "—", LEFT),
     Column("feed", "Feed", _feed_text, LEFT, _feed_color),
+    Column("name", "Name", lambda r: r.name or DASH, LEFT),
 )
 
 
@@ -97,6 +99,7 @@ class QuotesTableModel(RowTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(QUOTE_COLUMNS, parent=parent)
         self._places: dict[str, int] = {}
+        self._names: dict[str, str] = {}
         self._currencies: dict[str, str] = {}
         self._states: dict[str, QuoteRow] = {}
         self._feeds: dict[str, str] = {}
@@ -142,14 +145,16 @@ class QuotesTableModel(RowTableModel):
         return [str(key) for key in self.row_keys()] + [s for s in self._states if self.row_of(s) is None]
 
     def set_instruments(self, instruments: Iterable[Instrument]) -> None:
-        """Use each instrument's price places for its symbol (re-formatting rows already shown)."""
+        """Use each instrument's price places and name for its symbol (re-formatting rows already shown)."""
         for instrument in instruments:
             places = instrument.price_places
             self._places[instrument.symbol] = places
+            self._names[instrument.symbol] = instrument.name
             self._currencies[instrument.symbol] = instrument.currency
             state = self._states.get(instrument.symbol)
-            if state is not None and (state.places, state.currency) != (places, instrument.currency):
-                state.places, state.currency = places, instrument.currency
+            if state is not None and (state.places, state.currency, state.name) != (
+                    places, instrument.currency, instrument.name):
+                state.places, state.currency, state.name = places, instrument.currency, instrument.name
                 self.mark_dirty(instrument.symbol)
 
     def watch(self, symbols: Iterable[str]) -> None:
@@ -202,5 +207,6 @@ class QuotesTableModel(RowTableModel):
 
     def _state_for(self, symbol: str) -> QuoteRow:
         state = self._states[symbol] = QuoteRow(symbol, self._places.get(symbol, DEFAULT_PRICE_PLACES),
-                                                self._currencies.get(symbol, ""), self._chosen.get(symbol))
+                                                self._currencies.get(symbol, ""), self._chosen.get(symbol),
+                                                name=self._names.get(symbol, ""))
         return state

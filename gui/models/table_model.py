@@ -398,6 +398,8 @@ class RowTableModel(QAbstractTableModel):
     ) -> Any:
         if role == _DISPLAY and orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._columns):
             return self._columns[section].header
+        if role == _ALIGNMENT and orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._columns):
+            return self._alignments[section]  # a number's header sits over its digits
         return None
 
 

@@ -208,13 +208,18 @@ class ApprovalQueueWidget(QWidget):
 
 
 class ApprovalAlert(QObject):
-    """Tell the trader a strategy order is waiting: a tray message and a beep, unless silenced."""
+    """Tell the trader a strategy order is waiting: a tray message and a beep (unless `sound` says no).
+
+    Nothing at all while `enabled` says the alerts are off.
+    """
 
     def __init__(self, tray: QSystemTrayIcon | None = None, enabled: Callable[[], bool] | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._tray = tray
         self._enabled = enabled or (lambda: True)
+        self.sound: Callable[[], bool] = lambda: True
+        """Whether announce beeps (the alerts panel's Sound switch sets it)."""
         self.count = 0
 
     def announce(self, text: str) -> None:
@@ -225,4 +230,5 @@ class ApprovalAlert(QObject):
         if self._tray is not None and QSystemTrayIcon.supportsMessages():
             self._tray.showMessage("Strategy order awaits approval", text, QSystemTrayIcon.MessageIcon.Information,
                                    8000)
-        QApplication.beep()
+        if self.sound():
+            QApplication.beep()

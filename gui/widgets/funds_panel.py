@@ -45,6 +45,12 @@ class FundsPanel(QWidget):
     def base(self) -> str:
         return self.base_combo.currentText() or DEFAULT_BASE
 
+    def choose_base(self, currency: str) -> None:
+        """Show the grand total in currency (offered first if the accounts hold none of it yet)."""
+        if self.base_combo.findText(currency) < 0:
+            self.base_combo.addItem(currency)
+        self.base_combo.setCurrentText(currency)
+
     def offer_currencies(self, currencies: Iterable[str]) -> None:
         """Add currencies the accounts hold to the base choices (keeping the current pick)."""
         known = {self.base_combo.itemText(i) for i in range(self.base_combo.count())}

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from PySide6.QtGui import QColor, QTextCharFormat
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 _COLORS = {"ERROR": QColor("#c62828"), "WARNING": QColor("#b26a00")}
+_FILE = logging.getLogger("tradeterm.window")  # gui/log_file.py writes it to the log file
 
 
 class LogView(QPlainTextEdit):
@@ -21,7 +23,8 @@ class LogView(QPlainTextEdit):
         self.setUndoRedoEnabled(False)
 
     def add(self, level: str, text: str, when: datetime | None = None) -> None:
-        """Append one line: local time, level (when not INFO), text."""
+        """Append one line: local time, level (when not INFO), text; the log file gets it too."""
+        _FILE.log(logging.getLevelName(level) if level in ("INFO", "WARNING", "ERROR") else logging.INFO, text)
         stamp = (when or datetime.now()).astimezone().strftime("%H:%M:%S")
         fmt = QTextCharFormat()
         color = _COLORS.get(level)

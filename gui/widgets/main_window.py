@@ -18,6 +18,7 @@ from gui.async_op import OpReporter
 from gui.bridge import CoreBridge
 from gui.controllers.accounts import AccountController
 from gui.controllers.funds import FundsController
+from gui.controllers.halt_banner import HaltBannerController
 from gui.controllers.halts import HaltController
 from gui.controllers.ladder import LadderController
 from gui.controllers.orders import OrderController
@@ -29,6 +30,7 @@ from gui.theme import theme_named
 from gui.theme.switcher import ThemeSwitcher
 from gui.widgets.accounts_panel import AccountsPanel
 from gui.widgets.docks import MainDocks, OrdersPanel
+from gui.widgets.focus_keeper import FocusKeeper
 from gui.widgets.grid_view import make_grid_view
 from gui.widgets.log_view import LogView
 from gui.widgets.order_ticket import OrderTicketWidget
@@ -94,6 +96,8 @@ class MainWindow(QMainWindow):
         self._status_timer.start()
         self._shut = False
         self._banners: QVBoxLayout | None = None
+        self.halt_banner = HaltBannerController(self)
+        self.focus_keeper = FocusKeeper(self)
 
     # --- construction ---------------------------------------------------------------------------
 
@@ -112,6 +116,7 @@ class MainWindow(QMainWindow):
         self.ticket.set_confirm_required(self.settings.confirm_orders())
         self.ticket.set_quote_source(self.rows.quote_of)
         self.ticket.set_risk_preview(view.preview)
+        self.ticket.set_sizer(view.size_by_risk)
         self.accounts_panel = AccountsPanel([(a, view.status(a).kind) for a in view.account_ids()])
         self.log_view = LogView()
         self.orders_panel = OrdersPanel(self.orders_view)
@@ -179,6 +184,12 @@ class MainWindow(QMainWindow):
         self.ticket.set_accounts([str(a) for a in self.session.view.account_ids()])
         self.refresh_instruments()
 
+    def remove_account_view(self, account_id: AccountId) -> None:
+        """Drop a removed account from the accounts panel, the status bar and the ticket's account list."""
+        self.accounts_panel.remove_account(account_id)
+        self.status.remove_account(account_id)
+        self.ticket.set_accounts([str(a) for a in self.session.view.account_ids()])
+
     def refresh_instruments(self) -> None:
         """Offer every instrument the accounts now list (some brokers list theirs only once connected)."""
         self.watchlists.refresh()
@@ -229,6 +240,13 @@ class MainWindow(QMainWindow):
         if self._first_show:
             self._first_show = False
             self.window_layout.first_shown()
+            QTimer.singleShot(0, self, self._take_focus)
+
+    def _take_focus(self) -> None:
+        """Ask for the keyboard once shown: with no window manager (a bare X server) no one else gives it, and
+        the toolbar's hotkeys would do nothing."""
+        self.raise_()
+        self.activateWindow()
 
     def reset_layout(self) -> None:
         """Put every dock back where it started."""

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSizePolicy,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -39,8 +40,12 @@ from core.domain import (
 )
 from core.domain.order_request import plain
 from core.domain.protection import Bracket
+from gui.models.positions import fmt_avg_cost
+from gui.widgets.message_line import MessageLine
 from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_price, next_step, order_summary
 from gui.widgets.protection_row import ProtectionRowWidget, positive_number
+from gui.widgets.quantity_input import QuantityValidator, quantity_hint
+from gui.widgets.risk_sizing import RiskSizingWidget, Sizer
 from gui.widgets.ticket_intent import DEFAULT_TIF, CloseIntent, QuoteSource, RiskPreview, funds_text, verdict_text
 
 _ERROR_NAMES = {
@@ -99,12 +104,14 @@ class OrderTicketWidget(QWidget):
         self._symbols = QStringListModel(self)
         self._symbol_edit.setCompleter(QCompleter(self._symbols, self, caseSensitivity=_ANY_CASE))
         self._quote_label = QLabel(objectName="orderTicket.quoteLabel")
+        self._quote_label.setFixedHeight(self._quote_label.fontMetrics().lineSpacing() + 2)
         self._search_button = QPushButton(objectName="orderTicket.searchButton", visible=False, flat=True,
                                           styleSheet="text-align: left; text-decoration: underline;")
         self._buy_button = self._side_button(Side.BUY, "buyButton", "F1 or Ctrl+B")
         self._sell_button = self._side_button(Side.SELL, "sellButton", "F2 or Ctrl+S")
         self._buy_button.setChecked(True)
         self._quantity_edit = self._number_edit("quantityEdit")
+        self._quantity_edit.setValidator(QuantityValidator(lambda: self._lookup()[1], self))
         self._type_combo = self._combo("typeCombo", [(kind.value.replace("_", " "), kind) for kind in OrderType])
         self._limit_edit = self._number_edit("limitPriceEdit")
         self._stop_edit = self._number_edit("stopPriceEdit")
@@ -117,54 +124,78 @@ class OrderTicketWidget(QWidget):
         self._send_button.setProperty("role", "send")
         self._clear_button = QPushButton("Clear", objectName="orderTicket.clearButton", toolTip="Clear (Esc)")
         self._clear_button.setAutoDefault(True)
-        self._status_label = QLabel(objectName="orderTicket.statusLabel", wordWrap=True)
-        self._intent_label = QLabel(objectName="orderTicket.intentLabel", wordWrap=True, visible=False,
-                                    styleSheet=f"color: {_AMBER}; font-weight: 600;")
-        self._risk_label = QLabel(objectName="orderTicket.riskLabel", wordWrap=True)
+        # Every message keeps its room whether shown or not: nothing moves under the trader's cursor.
+        self._status_label = MessageLine("orderTicket.statusLabel")
+        self._intent_label = MessageLine("orderTicket.intentLabel")
+        self._intent_label.setStyleSheet(f"color: {_AMBER}; font-weight: 600;")
+        self._intent_label.setVisible(False)
+        self._risk_label = MessageLine("orderTicket.riskLabel", lines=2)
         self._protection = ProtectionRowWidget(self)
+        self._sizing = RiskSizingWidget(self)
         self._sent_bracket: Bracket | None = None
         self._edits = {"symbol": self._symbol_edit, "quantity": self._quantity_edit,
                        "limit_price": self._limit_edit, "stop_price": self._stop_edit}
-        self._errors = {
-            field: QLabel(objectName=f"orderTicket.{name}", wordWrap=True, visible=False, styleSheet=f"color: {_RED};")
-            for field, name in _ERROR_NAMES.items()
-        }
+        self._errors = {field: MessageLine(f"orderTicket.{name}") for field, name in _ERROR_NAMES.items()}
+        for label in self._errors.values():
+            label.setStyleSheet(f"color: {_RED};")
+            label.setVisible(False)
         self._set_order_type(OrderType.LIMIT)
         self._layout()
         self._connect()
 
     def _layout(self) -> None:
-        grid = QGridLayout(self, horizontalSpacing=10, verticalSpacing=4)
+        """Fields in a grid, each error in the line right under its field (kept when empty: nothing moves).
+
+        Risk's verdict (two lines) and the last result (one) sit under the send button (the whole text in the
+        tooltip).
+        """
+        grid = QGridLayout(self, horizontalSpacing=10, verticalSpacing=3)
         grid.setContentsMargins(10, 10, 10, 10)
         grid.setColumnStretch(1, 1)
         sides = QHBoxLayout(spacing=6)
         sides.addWidget(self._buy_button)
         sides.addWidget(self._sell_button)
+        kind = QHBoxLayout(spacing=6)  # type and time in force share a line: the ticket stays short
+        kind.addWidget(self._type_combo, 1)
+        tif_caption = QLabel("TIF", alignment=_RIGHT)
+        tif_caption.setBuddy(self._tif_combo)
+        kind.addWidget(tif_caption)
+        kind.addWidget(self._tif_combo, 1)
         options = QHBoxLayout()
         options.addWidget(self._confirm_check, 1)
         options.addWidget(self._clear_button)
-        rows: list[tuple[str, QWidget | QHBoxLayout]] = [
-            ("Symbol", self._symbol_edit), ("", self._errors["symbol"]), ("", self._search_button),
-            ("", self._quote_label),
-            ("Side", sides), ("Quantity", self._quantity_edit), ("", self._errors["quantity"]),
-            ("Type", self._type_combo), ("Limit", self._limit_edit), ("", self._errors["limit_price"]),
-            ("Stop", self._stop_edit), ("", self._errors["stop_price"]), ("TIF", self._tif_combo),
-            ("Account", self._account_combo), ("", self._errors["account_id"]),
-            ("Protect", self._protection), ("", options),
+        under_symbol = QHBoxLayout(spacing=0)  # the quote, or why the symbol is not one: the same line
+        under_symbol.addWidget(self._errors["symbol"])
+        under_symbol.addWidget(self._quote_label)
+        under_symbol.addWidget(self._search_button)
+        policy = self._errors["symbol"].sizePolicy()
+        policy.setRetainSizeWhenHidden(False)  # it takes the quote's place, which is hidden meanwhile
+        self._errors["symbol"].setSizePolicy(policy)
+        rows: list[tuple[str, QWidget | QHBoxLayout, QWidget | QHBoxLayout | None]] = [
+            ("Symbol", self._symbol_edit, under_symbol), ("Side", sides, None),
+            ("Quantity", self._quantity_edit, self._errors["quantity"]), ("Type", kind, None),
+            ("Limit", self._limit_edit, self._errors["limit_price"]),
+            ("Stop", self._stop_edit, self._errors["stop_price"]),
+            ("Account", self._account_combo, self._errors["account_id"]),
+            ("Protect", self._protection, None), ("Size", self._sizing, None), ("", options, None),
         ]
-        for row, (caption, field) in enumerate(rows):
+        for row, (caption, field, under) in enumerate(rows):
+            cell = QVBoxLayout(spacing=0)
+            for part in (field, under):
+                if isinstance(part, QWidget):
+                    cell.addWidget(part)
+                elif part is not None:
+                    cell.addLayout(part)
             if caption:
                 label = QLabel(caption, alignment=_RIGHT)
+                label.setFixedHeight((field if isinstance(field, QWidget) else self._symbol_edit).sizeHint().height())
                 if isinstance(field, QWidget):
                     label.setBuddy(field)
-                grid.addWidget(label, row, 0)
-            if isinstance(field, QWidget):
-                grid.addWidget(field, row, 1)
-            else:
-                grid.addLayout(field, row, 1)
+                grid.addWidget(label, row, 0, Qt.AlignmentFlag.AlignTop)
+            grid.addLayout(cell, row, 1)
         grid.addWidget(self._intent_label, len(rows), 0, 1, 2)
-        grid.addWidget(self._risk_label, len(rows) + 1, 0, 1, 2)
-        grid.addWidget(self._send_button, len(rows) + 2, 0, 1, 2)
+        grid.addWidget(self._send_button, len(rows) + 1, 0, 1, 2)
+        grid.addWidget(self._risk_label, len(rows) + 2, 0, 1, 2)
         grid.addWidget(self._status_label, len(rows) + 3, 0, 1, 2)
         grid.setRowStretch(len(rows) + 4, 1)
         self.setMinimumWidth(260)
@@ -179,7 +210,9 @@ class OrderTicketWidget(QWidget):
 
     def _connect(self) -> None:
         self._symbol_edit.textChanged.connect(self._on_symbol_changed)
+        self._quantity_edit.inputRejected.connect(self._on_quantity_refused)
         self._protection.changed.connect(self._on_field_edited)
+        self._sizing.requested.connect(self._on_size_requested)
         for edit in self._edits.values():
             edit.textChanged.connect(self._on_field_edited)
         for combo in (self._account_combo, self._tif_combo):
@@ -254,9 +287,12 @@ class OrderTicketWidget(QWidget):
 
     def prefill(
         self, symbol: str, side: Side, quantity: Decimal | None = None, price: Decimal | None = None,
-        order_type: OrderType = OrderType.LIMIT, account: str | None = None,
+        order_type: OrderType = OrderType.LIMIT, account: str | None = None, focus: bool = True,
     ) -> None:
         """Fill the ticket from a watchlist or position click, on account when given.
+
+        With focus, the cursor goes to the quantity (selected, ready to type over); without, it stays where it
+        was (a click that only picks a symbol: the next keys still go to the grid the trader is in).
 
         Quantity is kept when not given. Another symbol starts from its own prices (the side's touch on
         the account's feed) and the default TIF, another account from the touch on its feed; a price
@@ -279,18 +315,25 @@ class OrderTicketWidget(QWidget):
                 if price is not None and takes:
                     edit.setText(format_price(price, self._lookup()[1]))
         self._armed = True
-        self._quantity_edit.setFocus()
-        self._quantity_edit.selectAll()
+        if focus:
+            self._quantity_edit.setFocus()
+            self._quantity_edit.selectAll()
         self._on_live_timer()
 
-    def prefill_close(self, account: str, symbol: str, position: Decimal, price: Decimal | None) -> None:
+    def prefill_close(self, account: str, symbol: str, position: Decimal, price: Decimal | None,
+                      avg_cost: Decimal | None = None) -> None:
         """Hold the close of a position of account (signed quantity): the opposite side, its size, on its account.
+
+        The close names the position's average cost (when given) as the positions grid shows it.
 
         Sent as OrderOrigin.CLOSE (reduce-only) while side, symbol and account stay as filled in; changing
         any of them makes it an ordinary order.
         """
         close = CloseIntent(account, symbol, position)
         self.prefill(symbol, close.side, quantity=abs(position), price=price, account=account)
+        instrument = self._lookup()[1]
+        if avg_cost is not None and instrument is not None:
+            close = replace(close, avg_cost=fmt_avg_cost(avg_cost, instrument.price_places))
         if price is None:
             with self._quietly():
                 self._limit_edit.clear()  # no quote on its feed: the trader prices it, never an older price
@@ -452,6 +495,8 @@ class OrderTicketWidget(QWidget):
             message = by_field.get(field, "")
             self._errors[field].setText(message)
             self._errors[field].setVisible(bool(message))
+            if field == "symbol":
+                self._quote_label.setVisible(not message)
             edit = self._edits.get(field)
             if edit is not None and edit.property("error") != bool(message):
                 edit.setProperty("error", bool(message))
@@ -534,6 +579,13 @@ class OrderTicketWidget(QWidget):
             self._refresh()
         self._live_timer.start()
 
+    def _on_quantity_refused(self) -> None:
+        """A keystroke the quantity does not take was refused: say what it takes, where its errors show."""
+        self._on_live_timer()
+        label = self._errors["quantity"]
+        label.setText(quantity_hint(self._lookup()[1]))
+        label.setVisible(True)
+
     def _on_type_changed(self, _index: int) -> None:
         self._set_order_type(self._order_type())
         self._on_field_edited()
@@ -604,6 +656,21 @@ class OrderTicketWidget(QWidget):
     def sent_bracket(self) -> Bracket | None:
         """Return the stop-loss/take-profit of the order being handed up by submit_requested (None: none)."""
         return self._sent_bracket
+
+    def set_sizer(self, sizer: Sizer | None) -> None:
+        """Let the "Size by risk" row size orders (None: it stays disabled)."""
+        self._sizing.set_sizer(sizer)
+
+    def _on_size_requested(self) -> None:
+        """Size the order by the risk typed and the Protect stop-loss; put the quantity in (one lot stands in first)."""
+        instrument = self._lookup()[1]
+        if instrument is not None and positive_number(self._quantity_edit.text()) is None:
+            self._quantity_edit.setText(plain(instrument.lot_size))
+        validated, errors = self._validate()
+        bracket, _problems = self._protection.bracket(self._side(), self._entry_price(), instrument)
+        quantity = self._sizing.size(validated, errors, None if bracket is None else bracket.stop_loss)
+        if quantity is not None:
+            self._quantity_edit.setText(plain(quantity))
 
     def _entry_price(self) -> Decimal | None:
         """Return the price the entry is expected at: its limit, else its stop, else the touch."""

@@ -41,6 +41,14 @@ class StatusBarView:
         self.account_labels[account_id] = label
         self.show_account(account_id)
 
+    def remove_account(self, account_id: AccountId) -> None:
+        """Drop a removed account's label."""
+        label = self.account_labels.pop(account_id, None)
+        if label is not None:
+            self._bar.removeWidget(label)
+            label.deleteLater()
+        self._broker_pnl.pop(account_id, None)
+
     def show_account(self, account_id: AccountId) -> None:
         """Show account_id's connection and trading state (and the broker's day P&L when it reports one)."""
         label = self.account_labels.get(account_id)

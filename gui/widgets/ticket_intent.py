@@ -27,16 +27,19 @@ class CloseIntent:
     account: str
     symbol: str
     position: Decimal
+    avg_cost: str = ""
+    """The position's average cost as the positions grid shows it ("" when unknown)."""
 
     @property
     def side(self) -> Side:
         return Side.SELL if self.position > 0 else Side.BUY
 
     def describe(self, quantity: str) -> str:
-        """Say what the order does, e.g. 'Close long 100 AAPL on IB-1' (or 'Close 40 of long 100 …')."""
+        """Say what the order does, e.g. 'Close long 100 AAPL on IB-1, avg 187.235' (or 'Close 40 of long 100 …')."""
         held = f"{'long' if self.position > 0 else 'short'} {plain(abs(self.position))} {self.symbol}"
         part = "" if quantity in ("", plain(abs(self.position))) else f"{quantity} of "
-        return f"Close {part}{held} on {self.account}"
+        avg = f", avg {self.avg_cost}" if self.avg_cost else ""
+        return f"Close {part}{held} on {self.account}{avg}"
 
 
 def verdict_text(preview: OrderPreview) -> tuple[str, bool]:

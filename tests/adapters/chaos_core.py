@@ -166,6 +166,9 @@ class ChaosWorld:
     points: tuple[StrEnum, ...] = ()
     day_length = 500
     ready_timeout_s = 20.0
+    quiesce_timeout_s = 60.0
+    """Longer than the resolver needs to call an order never reached (three absent looks and ten seconds:
+    15.7 s of looks) after a send that itself timed out; 20 s once ended a loaded run with one UNKNOWN."""
 
     def __init__(self, data_dir: Path, seed: int, intents: int, disconnects: int, day_length: int | None = None,
                  modify_share: float = 0.15, cancel_share: float = 0.2, double_click_share: float = 0.05) -> None:
@@ -451,7 +454,7 @@ class ChaosWorld:
     async def quiesce(self) -> None:
         assert self.session is not None
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.ready_timeout_s
+        deadline = loop.time() + self.quiesce_timeout_s
         while True:
             await self.ready()
             pending = [c for c in self.coids if (o := self.session.oms.get(c)) is not None and o.status in UNRESOLVED]

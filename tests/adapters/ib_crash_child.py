@@ -2,7 +2,8 @@
 at a labelled point of the order path.
 
 Usage: python -m tests.adapters.ib_crash_child DATA_DIR PORT POINT ORDER
-POINT is a CrashPoint value; ORDER is "market" (fills at once at IB) or "resting" (a limit far from the market).
+POINT is a CrashPoint value; ORDER is "market" (fills at once at IB), "resting" (a limit far from the
+market) or "bracket" (a resting limit with a stop-loss and a take-profit, sent natively as one IB bracket).
 The parent test runs the simulator, which keeps its books across the child's death.
 """
 
@@ -12,6 +13,7 @@ import asyncio
 import os
 import signal
 import sys
+from collections.abc import Sequence
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -32,6 +34,7 @@ from core.domain import (
     Quote,
     Side,
 )
+from core.domain.protection import Bracket
 from core.services.bus import EventBus
 from core.services.session import TradingSession
 from core.storage.journal import SqliteJournal
@@ -74,6 +77,19 @@ class CrashingIbBroker(IbBroker):
         if self.point is CrashPoint.AFTER_SEND:
             self._ib.placeOrder = self._place_then_die  # type: ignore[method-assign]
         await super().submit(order)
+
+    async def submit_bracket(self, entry: Order, children: Sequence[Order]) -> list[BaseException | None]:
+        if self.point is CrashPoint.AFTER_COMMIT:
+            die()
+        if self.point is CrashPoint.AFTER_SEND:
+            self._ib.placeOrder = self._place_last_then_die  # type: ignore[method-assign]
+        return await super().submit_bracket(entry, children)
+
+    def _place_last_then_die(self, contract: Any, order: Any) -> Any:
+        """Die once the leg that transmits the bracket (the last) has left the process; place the others."""
+        if not order.transmit:
+            return type(self._ib).placeOrder(self._ib, contract, order)
+        return self._place_then_die(contract, order)
 
     async def cancel(self, order: Order) -> None:
         if self.point is CrashPoint.AFTER_CANCEL_COMMIT:
@@ -131,11 +147,16 @@ async def main(data_dir: Path, port: int, point: CrashPoint, kind: str) -> None:
     await session.connect(ACCOUNT)
     while not any(q.symbol == "AAPL" and q.bid is not None for q in quotes):
         await asyncio.sleep(0.01)
+    bid = next(q.bid for q in reversed(quotes) if q.symbol == "AAPL" and q.bid is not None)
     if kind == "market":
         request = OrderRequest(ACCOUNT, "AAPL", Side.BUY, "20", OrderType.MARKET)
     else:
-        bid = next(q.bid for q in reversed(quotes) if q.symbol == "AAPL" and q.bid is not None)
         request = OrderRequest(ACCOUNT, "AAPL", Side.BUY, "20", OrderType.LIMIT, str(bid - Decimal("0.50")))
+    if kind == "bracket":  # the resting buy with a stop-loss 1.00 and a take-profit 1.00 away from its limit
+        limit = bid - Decimal("0.50")
+        await session.submit_bracket(request, Bracket(limit - Decimal(1), limit + Decimal(1)))
+        await asyncio.sleep(3)
+        sys.exit(NOT_KILLED)
     order = await session.submit(request)
     if point is CrashPoint.AFTER_CANCEL_COMMIT:
         await session.cancel(order.client_order_id)

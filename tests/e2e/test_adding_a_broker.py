@@ -68,8 +68,8 @@ async def test_the_account_set_up_offers_a_registered_kind_and_connects_it(demo_
         await until(lambda: window.findChild(QWidget, "demoConnectionPanel") is not None, "the Demo panel")
         tabs = window.findChild(QTabWidget, "connections.tabs")
         titles = [tabs.tabText(i) for i in range(tabs.count())]
-        assert titles == ["Interactive Brokers", "Zerodha Kite", "China A-shares (easytrader)", "OANDA",
-                          "Demo broker"]
+        assert titles == ["Paper", "Interactive Brokers", "Zerodha Kite", "China A-shares (easytrader)", "E-mail desk",
+                          "OANDA", "Demo broker"]
         tabs.setCurrentIndex(titles.index("Demo broker"))
         panel = window.findChild(QWidget, "demoConnectionPanel")
         panel.findChild(QLineEdit, "demoConnectionPanel.statePath").setText(str(tmp_path / "demo.json"))

@@ -107,10 +107,6 @@ CASES = {
     "window-geometry-garbage": Case(settings(window={"geometry": "not base64!"}), ("window.geometry", "base64")),
     "approval_alerts-text": Case(settings(approval_alerts="no"), ("approval_alerts", "'no'")),
     "email-not-an-object": Case(settings(email="smtp.example.com"), ("email", "'smtp.example.com'")),
-    "desk-without-smtp": Case(
-        settings(accounts=[{"id": "DESK-1", "kind": "email_desk", "settings": {"desk": ["desk@example.com"]}}]),
-        ("accounts[0]", "DESK-1", "email.smtp"),
-    ),
     "risk-override-of-unknown-account": Case(
         settings(accounts=[paper()], risk={"accounts": {"PAPER-2": {"max_order_qty": "5"}}}),
         ("risk.accounts", "'PAPER-2'", "PAPER-1"),

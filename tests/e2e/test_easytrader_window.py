@@ -33,7 +33,8 @@ async def test_prepare_from_the_panel_then_buy_a_lot_of_600000(tmp_path: Path) -
                                           AccountSettings(str(account), "easytrader", sim_settings(simulator))])
             window.findChild(QAction, "action.connections").trigger()
             await until(lambda: window.findChild(QWidget, "easytraderConnectionPanel") is not None, "the panel")
-            window.findChild(QTabWidget, "connections.tabs").setCurrentIndex(2)
+            (tabs := window.findChild(QTabWidget, "connections.tabs")).setCurrentIndex(
+                [tabs.tabText(i) for i in range(tabs.count())].index("China A-shares (easytrader)"))
             panel = window.findChild(QWidget, "easytraderConnectionPanel")
             assert "no authentication" in panel.findChild(QLabel, "easytraderConnectionPanel.noAuthWarning").text()
             assert panel.findChild(QLineEdit, "easytraderConnectionPanel.user").text() == simulator.user

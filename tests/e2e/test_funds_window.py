@@ -205,3 +205,20 @@ async def test_the_ticket_and_the_confirm_show_buying_power_and_risk_may_cap_its
         await until(lambda: "buying power" in verdict.text() and verdict.text().startswith("Risk would refuse"),
                     "the buying power limit on the ticket")
         assert ask is not None and "0.1% of PAPER-1's buying power" in verdict.text(), verdict.text()
+
+
+async def test_the_base_currency_picked_for_the_grand_total_survives_a_restart(tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        base = window.findChild(QComboBox, "fundsPanel.baseCurrency")
+        assert base.currentText() == "USD", "USD until the trader picks another"
+        await until(lambda: base.findText("INR") >= 0, "the currencies the accounts hold offered")
+        base.setCurrentText("INR")
+        await until(lambda: "INR" in window.findChild(QLabel, "fundsPanel.grandTotal").text(), "an INR total")
+    async with open_window(tmp_path) as window:
+        assert window.findChild(QComboBox, "fundsPanel.baseCurrency").currentText() == "INR"
+        await until(lambda: "INR" in window.findChild(QLabel, "fundsPanel.grandTotal").text(),
+                    "the INR total after the restart")
+    SettingsStore(tmp_path / "settings.json").set_funds_base("inr?")
+    async with open_window(tmp_path) as window:
+        assert window.findChild(QComboBox, "fundsPanel.baseCurrency").currentText() == "USD", "a bad code is ignored"

@@ -37,7 +37,8 @@ async def test_save_keys_log_in_through_the_redirect_then_buy(tmp_path: Path) ->
             assert window.session.account(KITE).trading.value == "HALTED", "no Kite session yet: no orders"
             window.findChild(QAction, "action.connections").trigger()
             await until(lambda: window.findChild(QWidget, "kiteConnectionPanel") is not None, "the Kite panel")
-            window.findChild(QTabWidget, "connections.tabs").setCurrentIndex(1)
+            (tabs := window.findChild(QTabWidget, "connections.tabs")).setCurrentIndex(
+                [tabs.tabText(i) for i in range(tabs.count())].index("Zerodha Kite"))
             panel = window.findChild(QWidget, "kiteConnectionPanel")
             panel.findChild(QLineEdit, "kiteConnectionPanel.apiKey").setText(simulator.api_key)
             panel.findChild(QLineEdit, "kiteConnectionPanel.apiSecret").setText(simulator.api_secret)

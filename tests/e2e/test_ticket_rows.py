@@ -63,7 +63,9 @@ async def test_double_click_closes_on_the_rows_account_once_and_enter_again_send
 
         click_cell(positions, key, "symbol", double=True)
         assert text(window, QComboBox, "accountCombo") == "PAPER-2"
-        assert text(window, QLabel, "intentLabel") == "Close long 100 AAPL on PAPER-2"
+        avg = cell(positions, key, "avg_cost")
+        assert len(avg.partition(".")[2]) == 3, "the tick's two places and one more"
+        assert text(window, QLabel, "intentLabel") == f"Close long 100 AAPL on PAPER-2, avg {avg}", "as in the grid"
         assert ticket.findChild(QPushButton, "orderTicket.sellButton").isChecked()
         assert text(window, QLineEdit, "quantityEdit") == "100"
         assert Decimal(text(window, QLineEdit, "limitPriceEdit")) == bid, "PAPER-2's bid, not PAPER-1's"
@@ -73,7 +75,8 @@ async def test_double_click_closes_on_the_rows_account_once_and_enter_again_send
         await until(lambda: ticket.confirm_dialog is not None, "the confirm dialog")
         confirm = ticket.confirm_dialog
         assert confirm is not None
-        assert confirm.findChild(QLabel, "orderTicket.confirmDialog.intent").text() == "Close long 100 AAPL on PAPER-2"
+        assert confirm.findChild(QLabel, "orderTicket.confirmDialog.intent").text() == \
+            f"Close long 100 AAPL on PAPER-2, avg {avg}"
         QTest.mouseClick(confirm.findChild(QPushButton, "orderTicket.confirmDialog.sendButton"),
                          Qt.MouseButton.LeftButton)
         await until(lambda: cell(positions, key, "quantity") == "0", "the PAPER-2 position to be flat")

@@ -136,6 +136,9 @@ async def test_kill_switch_from_the_toolbar_cancels_everything_and_halts_until_r
         with pytest.raises(OrderRefused, match=r"(?i)halt|kill"):
             await window.session.submit(OrderRequest(ACCOUNT, "AAPL", Side.BUY, "1", OrderType.MARKET))
         window.findChild(QAction, "action.resumeTrading").trigger()
+        await until(lambda: window.findChild(QMessageBox, "resumeConfirmDialog") is not None, "the resume confirm")
+        box = window.findChild(QMessageBox, "resumeConfirmDialog")
+        QTest.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
         await until(lambda: window.session.account(ACCOUNT).trading.value == "ACTIVE", "trading to resume")
 
 

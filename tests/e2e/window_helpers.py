@@ -55,6 +55,11 @@ async def open_window(data_dir: Path, active: bool = True) -> AsyncIterator[Main
         await window.shutdown()
 
 
+async def until_row(view: QTableView, key: object) -> None:
+    """Wait until the grid shows the row `key` (a grid fills in once per frame, after the accounts list theirs)."""
+    await until(lambda: model_of(view).row_of(key) is not None, f"{key} in {view.objectName()}")
+
+
 def model_of(view: QTableView) -> RowTableModel:
     model = view.model()
     assert isinstance(model, RowTableModel)

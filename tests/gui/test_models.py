@@ -165,6 +165,7 @@ def test_quotes_show_prices_with_instrument_places_dashes_for_missing_fields_and
     assert texts(model, "BRK") == {
         "symbol": "BRK", "bid": "612,345.50", "ask": "612,350.00", "last": "612,348.25",
         "change": "+12,348.25", "change_pct": "+2.06%", "volume": "12,345", "currency": "USD", "feed": "auto",
+        "name": DASH,
     }
     assert cell(model, "BRK", "change", FOREGROUND) == GAIN
     assert cell(model, "EURUSD", "bid") == "1.08350"
@@ -320,7 +321,7 @@ def test_positions_show_pnl_with_sign_and_color_sorted_by_account_and_symbol(che
     assert list(model.row_keys()) == [(long.account_id, "MSFT"), (OTHER, "AAPL")]
     key = (long.account_id, "MSFT")
     assert texts(model, key) == {
-        "account": "PAPER-1", "symbol": "MSFT", "quantity": "150", "avg_cost": "400.01",
+        "account": "PAPER-1", "symbol": "MSFT", "quantity": "150", "avg_cost": "400.010",
         "last": "405.00", "market_value": "60,750.00", "unrealized": "+748.50", "realized": "0.00",
         "daily_pnl": "+748.50", "currency": "USD", "protection": "",
     }
@@ -332,6 +333,16 @@ def test_positions_show_pnl_with_sign_and_color_sorted_by_account_and_symbol(che
     assert cell(model, short_key, "unrealized", FOREGROUND) == LOSS
     assert cell(model, short_key, "realized") == "-6.25"
     assert cell(model, short_key, "realized", FOREGROUND) == LOSS
+
+
+def test_average_cost_shows_the_ticks_places_plus_one_however_the_fills_summed() -> None:
+    model = PositionsTableModel()
+    item = position("MSFT")
+    item.apply(make_fill(symbol="MSFT", quantity="1", price="400.00"))
+    item.apply(make_fill(symbol="MSFT", quantity="2", price="400.01"))  # 400.00666…
+    model.update_position(item)
+    model.flush()
+    assert cell(model, (item.account_id, "MSFT"), "avg_cost") == "400.007"
 
 
 def test_positions_without_a_mark_show_dashes() -> None:
@@ -400,7 +411,7 @@ def test_orders_show_newest_first_with_places_and_readable_status(checked) -> No
     assert list(model.row_keys()) == ["TLATE", "TEARLY"]
     assert texts(model, "TEARLY") | {"time": ""} == {
         "time": "", "account": "PAPER-1", "symbol": "EURUSD", "side": "SELL", "quantity": "100,000",
-        "filled": "0", "type": "LMT", "limit": "1.08350", "stop": "", "tif": "DAY",
+        "filled": "0", "type": "LMT", "limit": "1.08350", "stop": "", "price": "1.08350", "tif": "DAY",
         "status": "Initialized", "reason": "", "id": "TEARLY",
     }
     assert cell(model, "TEARLY", "time") == fmt_time(early.created_at)

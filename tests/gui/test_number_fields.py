@@ -66,7 +66,15 @@ def ticket(qtbot: QtBot) -> Iterator[Ticket]:
 
 
 @pytest.mark.parametrize("text", TRAPS)
-@pytest.mark.parametrize(("edit", "label"), [("quantityEdit", "quantityError"), ("limitPriceEdit", "limitPriceError")])
+def test_the_quantity_refuses_each_such_key_as_it_is_typed_and_says_it_takes_digits(ticket: Ticket, text: str) -> None:
+    ticket.type_into("symbolEdit", "AAPL")
+    ticket.type_into("quantityEdit", text)
+    assert ticket.edit("quantityEdit").text() == "".join(c for c in text if c.isascii() and c.isdigit())
+    assert ticket.error("quantityError") == "Quantity takes digits only: AAPL trades in whole units."
+
+
+@pytest.mark.parametrize("text", TRAPS)
+@pytest.mark.parametrize(("edit", "label"), [("limitPriceEdit", "limitPriceError")])
 def test_the_ticket_shows_the_fields_message_and_sends_nothing(ticket: Ticket, edit: str, label: str,
                                                                text: str) -> None:
     ticket.type_into("symbolEdit", "AAPL")
@@ -84,9 +92,9 @@ def test_the_ticket_shows_the_fields_message_and_sends_nothing(ticket: Ticket, e
 def test_the_arrow_keys_leave_a_number_they_cannot_read_alone(ticket: Ticket) -> None:
     ticket.type_into("symbolEdit", "AAPL")
     for text in ("1e1000000", "1,5", "١٢٣"):
-        ticket.type_into("quantityEdit", text)
-        ticket.qtbot.keyClick(ticket.edit("quantityEdit"), Qt.Key.Key_Up)
-        assert ticket.edit("quantityEdit").text() == text
+        ticket.type_into("limitPriceEdit", text)
+        ticket.qtbot.keyClick(ticket.edit("limitPriceEdit"), Qt.Key.Key_Up)
+        assert ticket.edit("limitPriceEdit").text() == text
     ticket.type_into("quantityEdit", "99")
     ticket.qtbot.keyClick(ticket.edit("quantityEdit"), Qt.Key.Key_Up)
     assert ticket.edit("quantityEdit").text() == "100"

@@ -8,10 +8,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
-from core.domain import AccountId, StrategyId, TradingState
-from core.services.risk import LIMIT_FIELDS, RiskConfig, RiskLimits
+from core.domain import AccountId, Side, StrategyId, TradingState
+from core.services.risk import LIMIT_FIELDS, RiskConfig, RiskLimits, usage_texts
 from gui.dialogs.risk_limits import RiskLimitsDialog
 from gui.widgets.trading_state import TradingStateWidget
+from tests.unit.risk_harness import ACCOUNT, Harness
 
 
 def make_dialog(qtbot: QtBot, config: RiskConfig | None = None, **kwargs: object):  # type: ignore[no-untyped-def]
@@ -168,3 +169,20 @@ def test_the_trading_state_widget_shows_the_global_state(qtbot: QtBot) -> None:
     widget.on_trading_state_changed(None, TradingState.HALTED, "Kill switch pulled by ana.")
     assert widget.state is TradingState.HALTED and "HALTED" in widget.text()
     assert widget.toolTip() == "Kill switch pulled by ana."
+
+
+def test_an_accounts_drawdown_is_shown_and_can_be_reset_from_its_scope(qtbot: QtBot) -> None:
+    h = Harness(RiskLimits(drawdown_limit=Decimal(500)))
+    h.fill(Side.BUY, "100", "100.00")
+    for last in ("110.00", "104.00"):
+        h.quote(bid=last, ask=last, last=last)
+    assert h.state() is TradingState.REDUCING
+    dialog, _ = make_dialog(qtbot, RiskConfig(RiskLimits(drawdown_limit=Decimal(500))),
+                            usage=lambda scope, key: usage_texts(h.engine, scope, key),
+                            reset_drawdown=lambda account: h.engine.reset_drawdown(AccountId(account)))
+    assert not dialog.reset_drawdown_button.isVisible()
+    dialog.select_scope("account", str(ACCOUNT))
+    assert label(dialog, "riskLimits.drawdown_limit.usage").text() == "600 / 500 USD"
+    qtbot.mouseClick(dialog.reset_drawdown_button, Qt.MouseButton.LeftButton)
+    assert h.state() is TradingState.ACTIVE
+    assert label(dialog, "riskLimits.drawdown_limit.usage").text() == "0 / 500 USD"

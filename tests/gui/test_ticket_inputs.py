@@ -59,11 +59,6 @@ def error_text(widget: OrderTicketWidget, name: str) -> str:
     ("field", "text", "error_label", "says"),
     [
         ("quantityEdit", "0", "quantityError", "greater than zero"),
-        ("quantityEdit", "-5", "quantityError", "greater than zero"),
-        ("quantityEdit", "abc", "quantityError", "not a number"),
-        ("quantityEdit", "nan", "quantityError", "not a number"),
-        ("quantityEdit", "inf", "quantityError", "not a number"),
-        ("quantityEdit", "1e999", "quantityError", "not a number"),
         ("limitPriceEdit", "189.503", "limitPriceError", "try 189.50"),
         ("limitPriceEdit", "0", "limitPriceError", "greater than zero"),
         ("symbolEdit", "ZZZZ", "symbolError", "Unknown symbol"),

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from core.domain import OrderOrigin, OrderRequest, OrderStatus, OrderType, Quote, Side
+from core.domain import OrderOrigin, OrderRequest, OrderStatus, OrderType, Quote, Side, StrategyId
 from core.domain.protection import HELD_BADGE, HeldState, ProtectionLeg
 from core.services.risk import RiskConfig, RiskLimits
 from core.services.session import OrderRefused
@@ -177,3 +177,18 @@ async def test_a_touched_stop_that_cannot_go_out_stays_armed_says_so_once_and_go
     await settle()
     (child,) = world.protective_orders()
     assert child.status is OrderStatus.FILLED and world.position() == 0
+
+
+async def test_a_held_stop_closes_its_strategys_own_position_not_a_manual_one(world: HeldWorld) -> None:
+    ask = world.ask()
+    request = OrderRequest(A1, "AAPL", Side.BUY, "10", OrderType.LIMIT, limit_price=ask,
+                           strategy_id=StrategyId("knight"))
+    await world.session.submit_bracket(request, bracket(str(ask - 5), str(ask + 5)))
+    positions = world.session.risk.strategy_positions
+    assert positions.positions(A1, StrategyId("knight")) == {"AAPL": Decimal(10)}
+    world.tick(ask - 6)
+    await settle()
+    (child,) = world.protective_orders()
+    assert child.status is OrderStatus.FILLED and child.strategy_id == StrategyId("knight")
+    assert positions.positions(A1, StrategyId("knight")) == {}
+    assert positions.positions(A1, StrategyId("manual")) == {}

@@ -33,7 +33,7 @@ async def world(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator
     limits = getattr(request, "param", RiskLimits(max_order_qty=Decimal(1000)))
     bus = EventBus()
     journal = SqliteJournal(tmp_path / "journal.sqlite")
-    session = TradingSession(bus, journal, risk=RiskConfig(limits))
+    session = TradingSession(bus, journal, risk=limits if isinstance(limits, RiskConfig) else RiskConfig(limits))
     brokers = {}
     for account in (A1, A2):
         config = PaperConfig(tick_interval_s=60, state_path=str(tmp_path / f"{account}.json"))
@@ -193,3 +193,20 @@ async def test_a_strategy_disabled_by_the_fill_throttle_stays_disabled_after_a_r
     assert session.risk.disabled_strategies() == {}
     await session.close()
     journal.close()
+
+
+@pytest.mark.parametrize("world", [RiskConfig(RiskLimits(), strategies={"knight": {"max_position": "10"}})],
+                         indirect=True)
+async def test_a_strategys_own_position_is_rebuilt_from_the_journal_on_restart(world: World) -> None:
+    session = world.session
+    order = await session.submit(buy(qty="8", price=None, order_type=OrderType.MARKET, strategy="knight"))
+    if order.status is OrderStatus.PENDING_APPROVAL:
+        await session.approve(order.client_order_id)
+    await session.submit(buy(qty="20", price=None, order_type=OrderType.MARKET, side=Side.SELL))  # a person's
+    session, journal = await restarted(world)
+    try:
+        assert session.risk.strategy_positions.positions(A1, StrategyId("knight")) == {"AAPL": Decimal(8)}
+        assert session.risk.strategy_positions.positions(A1, StrategyId("manual")) == {"AAPL": Decimal(-20)}
+    finally:
+        await session.close()
+        journal.close()

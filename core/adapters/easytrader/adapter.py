@@ -4,7 +4,8 @@ easytrader drives the broker's Windows desktop client; TradeTerm talks to the ea
 runs beside it, over plain HTTP with no authentication (see config.NO_AUTH_WARNING). Every call is a
 blocking `requests` call made in a worker thread with a timeout (the remote client sets none). The
 protocol has no quotes, no streaming and no client reference field: order states and fills come from
-polling today's entrusts and trades, and our ClientOrderId is linked to the entrust number by OrderMap.
+polling today's entrusts and trades (polling.TodayPolling, mixed in here), and our ClientOrderId is linked to the
+entrust number by OrderMap.
 
 easytrader is imported on first connect, never at module import, so TradeTerm runs without it until an
 easytrader account is used.
@@ -16,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -26,50 +27,38 @@ from core.adapters.easytrader.names import AShareSearch
 from core.adapters.easytrader.order_map import MappedOrder, OrderMap
 from core.adapters.easytrader.parsing import (
     CURRENCY,
-    Entrust,
     Funds,
     Holding,
-    Trade,
     cancel_refusal,
     china_today,
     columns_for,
     entrust_no_of,
     instrument_for,
     is_a_share_code,
-    parse_entrusts,
     parse_funds,
-    parse_holdings,
-    parse_trades,
-    trade_id,
-    trade_time,
     translate_error,
 )
+from core.adapters.easytrader.polling import TodayPolling
 from core.domain import (
     AccountId,
-    AccountUpdated,
     BrokerOrderId,
     ClientOrderId,
     ConnectionChanged,
     ConnectionState,
-    Fill,
     Instrument,
     LogMessage,
     Money,
     Order,
     OrderAccepted,
-    OrderCanceled,
     OrderCancelRejected,
-    OrderFilled,
     OrderModifyRejected,
-    OrderStatus,
     OrderType,
     Price,
     Quantity,
     Side,
-    TradeId,
 )
 from core.domain.funds import AccountFunds
-from core.ports.broker import BrokerOrderState, BrokerPosition, BrokerSnapshot, EventSink, QuoteSink
+from core.ports.broker import BrokerPosition, BrokerSnapshot, EventSink, QuoteSink
 from core.ports.errors import (
     AuthenticationFailed,
     BrokerError,
@@ -86,7 +75,6 @@ Credentials = Callable[[], tuple[str | None, str | None]]
 """Return (password, communication password) from the keyring; never stored in settings."""
 
 _GRACE_S = 2.0
-_CLOSED = frozenset({OrderStatus.CANCELED, OrderStatus.REJECTED})
 
 
 SNAPSHOT_TRIES = 3
@@ -94,7 +82,7 @@ SNAPSHOT_TRIES = 3
 would show as a position difference that is not one, so the reads are repeated until no trade came between."""
 
 
-class EasytraderBroker:
+class EasytraderBroker(TodayPolling):
     """One A-share account behind an easytrader server. Implements core.ports.broker.BrokerAdapter.
 
     Events:
@@ -233,25 +221,6 @@ class EasytraderBroker:
         self._map.resolve(order.client_order_id, entrust_no)
         self._sink(OrderAccepted(order.client_order_id, BrokerOrderId(entrust_no)))
         self._wake.set()
-
-    async def _find_unnumbered(self, order: Order) -> None:
-        """Find an order answered "success" without an entrust number among today's entrusts, or raise Timeout.
-
-        Polling claims it (OrderAccepted) the moment a matching entrust shows; an order that never shows stays
-        unresolved, is never resent, and is looked for again at every poll and reconcile.
-        """
-        deadline = asyncio.get_running_loop().time() + self.config.request_timeout_s
-        while True:
-            await self._poll_once()
-            mapped = self._map.get(order.client_order_id)
-            if mapped is not None and mapped.entrust_no is not None:
-                return
-            if asyncio.get_running_loop().time() >= deadline:
-                raise Timeout(
-                    f"The broker client answered the {order.symbol} order with 'success' but no entrust number, "
-                    f"and no matching entrust has appeared in {self.config.request_timeout_s:g} s. It may not have "
-                    "been placed: TradeTerm keeps looking for it and will not resend it; check the broker client.")
-            await asyncio.sleep(min(0.2, self.config.poll_interval_s))
 
     async def cancel(self, order: Order) -> None:
         """Cancel by entrust number; OrderCanceled follows when the entrust shows it, else OrderCancelRejected."""
@@ -394,37 +363,6 @@ class EasytraderBroker:
             raise OrderRejected(busy)
         raise Timeout(busy)
 
-    def _forget_unplaced(self) -> None:
-        """Forget the orders whose answer was lost and that no entrust in a full read of today's entrusts matches.
-
-        They were never placed: the reconciliation this read serves cancels them as never sent. Forgotten here
-        too, so a later order with the same code, side, quantity and price cannot have its entrust claimed by one
-        of them (which left that later order unmatched, and working at the broker unseen). An order answered
-        "success" without an entrust number was placed: it is still looked for (see _find_unnumbered).
-        """
-        for mapped in self._still_unproven():
-            coid = mapped.client_order_id
-            if coid not in self._answer_lost:
-                continue
-            self._map.drop(coid)
-            self._unproven.discard(coid)
-            self._answer_lost.discard(coid)
-            self._sink(LogMessage("WARNING", (
-                f"{self.account_id}: no entrust matches the {mapped.symbol} {mapped.side.value.lower()} order {coid} "
-                "whose answer was lost: it was not placed.")))
-
-    def _still_unproven(self) -> list[MappedOrder]:
-        """Return our orders whose fate a lost answer left open (not yet found among today's entrusts)."""
-        waiting = []
-        for coid in list(self._unproven):
-            mapped = self._map.get(coid)
-            if mapped is None or mapped.entrust_no is not None:
-                self._unproven.discard(coid)
-                self._answer_lost.discard(coid)
-            else:
-                waiting.append(mapped)
-        return waiting
-
     def _translate(self, exc: Exception, what: str, action: str, symbol: str, limit: float) -> BrokerError:
         name = type(exc).__name__
         if name in ("ReadTimeout", "Timeout"):
@@ -485,112 +423,6 @@ class EasytraderBroker:
             f"Cannot sell {order.quantity.value.normalize():f} {order.symbol}: only {available.normalize():f} of the "
             f"{total.normalize():f} shares held can be sold today. Shares bought today can be sold from the next "
             f"trading day (T+1). {refusal}")
-
-    # --- polling ---------------------------------------------------------------------------------
-
-    async def _poll_loop(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.config.poll_interval_s)
-            self._wake.clear()
-            if not self._polling:
-                return
-            try:
-                await self._poll_once()
-            except BrokerError as exc:
-                if self._state is ConnectionState.CONNECTED:
-                    self._publish(ConnectionState.RECONNECTING, f"Lost the easytrader server: {exc} Retrying…")
-                continue
-            if self._state is ConnectionState.RECONNECTING:
-                self._publish(ConnectionState.CONNECTED, f"The easytrader server at {self.config.where} answers again.")
-
-    async def _poll_once(self) -> None:
-        entrusts, trades = await self._read_today()
-        self._claim(entrusts)
-        day = china_today(self._clock())
-        filled = False
-        for trade in trades:
-            coid = self._map.coid_for(trade.entrust_no)
-            key = trade_id(day, trade.trade_no)
-            if coid is None or key in self._published:
-                continue
-            self._published.add(key)
-            self._sink(OrderFilled(coid, self._fill(trade, day)))
-            filled = True
-        for entrust in entrusts:
-            self._publish_status(entrust)
-        if filled:
-            with contextlib.suppress(BrokerError):
-                funds = await self._refresh_account()
-                self._sink(AccountUpdated(self.account_id, (Money(funds.cash, CURRENCY),)))
-
-    async def _read_today(self) -> tuple[list[Entrust], list[Trade]]:
-        entrusts = parse_entrusts(await self._call(lambda c: c.today_entrusts, "today's entrusts", "read"),
-                                  self._table)
-        return entrusts, await self._read_trades()
-
-    async def _read_trades(self) -> list[Trade]:
-        return parse_trades(await self._call(lambda c: c.today_trades, "today's trades", "read"), self._table)
-
-    def _claim(self, entrusts: list[Entrust]) -> None:
-        for order, entrust in self._map.claim(entrusts):
-            self._sink(LogMessage("WARNING", (
-                f"{self.account_id}: the {order.symbol} {order.side.value.lower()} order {order.client_order_id} "
-                f"whose answer was lost is entrust {entrust.entrust_no} ({entrust.status_text}).")))
-            self._sink(OrderAccepted(order.client_order_id, BrokerOrderId(entrust.entrust_no)))
-
-    def _publish_status(self, entrust: Entrust) -> None:
-        coid = self._map.coid_for(entrust.entrust_no)
-        mapped = self._map.get(coid) if coid is not None else None
-        if coid is None or mapped is None or mapped.closed or entrust.status not in _CLOSED:
-            return
-        if entrust.status is OrderStatus.REJECTED:
-            reason = f"The broker voided the order ({entrust.status_text})."
-        elif entrust.filled > 0:
-            reason = f"Partly filled ({entrust.filled.normalize():f}); the rest was canceled ({entrust.status_text})."
-        else:
-            reason = f"Canceled ({entrust.status_text})."
-        self._sink(OrderCanceled(coid, reason))
-        self._map.close(coid)
-
-    async def _refresh_account(self) -> Funds:
-        funds = parse_funds(await self._call(lambda c: c.balance, "the balance", "read"), self._table)
-        holdings = parse_holdings(await self._call(lambda c: c.position, "the positions", "read"), self._table)
-        self.funds, self.holdings = funds, tuple(holdings)
-        for holding in holdings:
-            if holding.symbol not in self._instruments and is_a_share_code(holding.symbol):
-                self._instruments[holding.symbol] = instrument_for(holding.symbol, holding.name)
-        if self._state is not ConnectionState.CONNECTED:
-            self._sink(AccountUpdated(self.account_id, (Money(funds.cash, CURRENCY),)))
-        return funds
-
-    def _fill(self, trade: Trade, day: date) -> Fill:
-        coid = self._map.coid_for(trade.entrust_no)
-        return Fill(
-            trade_id=TradeId(trade_id(day, trade.trade_no)),
-            client_order_id=coid,
-            account_id=self.account_id,
-            symbol=trade.symbol,
-            side=trade.side,
-            quantity=Quantity(trade.quantity),
-            price=Price(trade.price),
-            commission=Money(Decimal(0), CURRENCY),
-            broker_order_id=BrokerOrderId(trade.entrust_no),
-            ts=trade_time(day, trade.time_text, self._clock()),
-        )
-
-    def _order_state(self, entrust: Entrust) -> BrokerOrderState:
-        return BrokerOrderState(
-            client_order_id=self._map.coid_for(entrust.entrust_no),
-            broker_order_id=BrokerOrderId(entrust.entrust_no),
-            symbol=entrust.symbol,
-            side=entrust.side,
-            quantity=entrust.quantity,
-            filled_qty=entrust.filled,
-            status=entrust.status,
-            reason=entrust.status_text,
-            limit_price=entrust.price if entrust.price > 0 else None,  # easytrader places limit orders only
-        )
 
 
 def _consume(call: asyncio.Future[Any]) -> None:

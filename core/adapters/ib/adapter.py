@@ -7,31 +7,24 @@ import contextlib
 import logging
 import os
 from collections.abc import Awaitable, Sequence
-from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from ib_async import IB, AccountValue, CommissionReport, Contract, ExecutionFilter, PnL, PnLSingle, Ticker, Trade
+from ib_async import IB, CommissionReport, Contract, PnL, PnLSingle, Trade
 from ib_async import Fill as IbFill
 
+from core.adapters.ib.account_state import IbAccountState
+from core.adapters.ib.brackets import detach_from_filled_parent, leg_outcomes, link_bracket
 from core.adapters.ib.config import IbConfig
 from core.adapters.ib.connection import describe, open_connection
 from core.adapters.ib.depth import IbDepth
-from core.adapters.ib.funds import parse_funds
-from core.adapters.ib.history import BAR_SIZES, load_history
+from core.adapters.ib.market_data import IbMarketData
 from core.adapters.ib.parsing import (
     IbErrorKind,
     build_order,
     contract_for,
     contract_for_spec,
-    execution_filter_time,
     instrument_from_details,
     parse_cash,
-    parse_fill,
-    parse_order_state,
-    parse_pnl,
-    parse_pnl_single,
-    parse_position,
-    parse_quote,
     symbol_of,
     translate_error,
 )
@@ -43,7 +36,6 @@ from core.domain import (
     AccountUpdated,
     ConnectionChanged,
     ConnectionState,
-    Fill,
     Instrument,
     LogMessage,
     Order,
@@ -51,21 +43,13 @@ from core.domain import (
     OrderModifyRejected,
     Price,
     Quantity,
-    utc_now,
 )
-from core.domain.bars import Bar
-from core.domain.funds import AccountFunds
 from core.domain.market_data_error import MarketDataError
-from core.ports.bar_history import HistoryUnavailable
 from core.ports.broker import (
-    BrokerOrderState,
-    BrokerSnapshot,
     EventSink,
-    FoundOrder,
     QuoteSink,
     quotes_one_by_one,
 )
-from core.ports.depth_feed import DEFAULT_DEPTH_ROWS
 from core.ports.errors import (
     AuthenticationFailed,
     BrokerError,
@@ -74,14 +58,12 @@ from core.ports.errors import (
     OrderRejected,
     Timeout,
 )
-from core.ports.symbol_search import InstrumentMatch
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _DONE = frozenset({"Filled", "Cancelled", "ApiCancelled", "Inactive"})
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _sched_yield = getattr(os, "sched_yield", None)  # POSIX only
-LOOKUP_FILLS_MARGIN = timedelta(minutes=1)
 MARKET_DATA_ERRORS = frozenset({101, 200, 354, 10090, 10168, 10186, 10197})
 """IB's answers to a market-data request that mean no quotes for that contract (101: max tickers reached)."""
 _WORTH_LOGGING = frozenset({
@@ -89,8 +71,11 @@ _WORTH_LOGGING = frozenset({
 })
 
 
-class IbBroker:
+class IbBroker(IbMarketData, IbAccountState):
     """One IB account. Implements core.ports.broker.BrokerAdapter.
+
+    Market data (search, quotes, depth, tape, history) lives in market_data.py (IbMarketData); snapshot,
+    order lookup, funds and P&L streams in account_state.py (IbAccountState).
 
     Events:
         ConnectionChanged(account_id, state, message): CONNECTING -> CONNECTED | FAILED on connect;
@@ -166,16 +151,6 @@ class IbBroker:
     def is_connected(self) -> bool:
         return self._state is ConnectionState.CONNECTED
 
-    async def search_symbols(self, query: str, limit: int) -> list[InstrumentMatch]:
-        """Find IB contracts by symbol or name: stocks, futures by expiry, pairs; options when narrowed."""
-        self._require_connected("search")
-        return await self._search.search(query, limit)
-
-    async def instrument_for(self, match: InstrumentMatch) -> Instrument:
-        """Load a found contract's details; raise InvalidInstrument with IB's reason when it has none."""
-        self._require_connected("add the instrument")
-        return await self._search.instrument_for(match, self._remember)
-
     @property
     def ib_account(self) -> str:
         """The IB account code orders go to (chosen on connect when the settings leave it empty)."""
@@ -219,12 +194,7 @@ class IbBroker:
         self._require_connected("send the order")
         if self.config.read_only:
             raise OrderRejected("This IB connection is read-only: untick read-only in the connection panel to trade.")
-        contract = await self._qualify(order.instrument)
-        if self._ids_resync is not None:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(self._ids_resync), self.config.request_timeout_s)
-            self._ids_resync = None
-        self._require_connected("send the order")
+        contract = await self._contract_to_send(order)
         ib_order = build_order(order, self._account, self.config.outside_rth)
         ib_order.orderId = self._next_order_id()
         tracked = self._tracker.expect(order.client_order_id, order.symbol, ib_order.orderId)
@@ -244,6 +214,40 @@ class IbBroker:
                 f"IB did not confirm the {order.symbol} order within {self.config.order_timeout_s:g} s; it may be "
                 "working. TradeTerm asks IB about it and will not resend it."
             ) from None
+
+    async def submit_bracket(self, entry: Order, children: Sequence[Order]) -> list[BaseException | None]:
+        """Place entry and its children as one IB bracket (brackets.py), each leg once; return each leg's outcome
+        (None: IB took it; OrderRejected; Timeout: the leg may be working and is resolved, never resent)."""
+        self._require_connected("send the order")
+        if self.config.read_only:
+            raise OrderRejected("This IB connection is read-only: untick read-only in the connection panel to trade.")
+        contract = await self._contract_to_send(entry)
+        legs = (entry, *children)
+        ib_orders = [build_order(leg, self._account, self.config.outside_rth) for leg in legs]
+        for ib_order in ib_orders:
+            ib_order.orderId = self._next_order_id()
+        link_bracket(ib_orders[0], ib_orders[1:])
+        tracked = [self._tracker.expect(leg.client_order_id, leg.symbol, ib_order.orderId)
+                   for leg, ib_order in zip(legs, ib_orders, strict=True)]
+        try:
+            for track, ib_order in zip(tracked, ib_orders, strict=True):
+                track.trade = self._ib.placeOrder(contract, ib_order)
+            self._let_tws_read()
+        except ConnectionError:
+            raise ConnectionLost(
+                "The connection to TWS dropped while sending the bracket; its orders are checked on reconnect."
+            ) from None
+        return await leg_outcomes(legs, tracked, self.config.order_timeout_s, self._tracker.give_up_waiting)
+
+    async def _contract_to_send(self, order: Order) -> Contract:
+        """Return the order's contract, once any order-id resync after a 103 is done; still connected."""
+        contract = await self._qualify(order.instrument)
+        if self._ids_resync is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._ids_resync), self.config.request_timeout_s)
+            self._ids_resync = None
+        self._require_connected("send the order")
+        return contract
 
     async def cancel(self, order: Order) -> None:
         """Ask IB to cancel; IB answers with OrderCanceled or OrderCancelRejected (10147/10148)."""
@@ -273,6 +277,8 @@ class IbBroker:
             trade.order.lmtPrice = float(limit_price.value)
         if stop_price is not None:
             trade.order.auxPrice = float(stop_price.value)
+        detach_from_filled_parent(trade.order, self._ib.trades())
+        trade.order.transmit = True  # a bracket's entry went with transmit=False: a change must go out, not wait
         self._tracker.begin_modify(tracked, (quantity, limit_price, stop_price), previous)
         self._ib.placeOrder(trade.contract, trade.order)
         self._let_tws_read()
@@ -283,109 +289,6 @@ class IbBroker:
             self._tracker.give_up_modify(tracked)
             raise Timeout(f"IB did not confirm the change within {self.config.order_timeout_s:g} s; the order "
                           "shows what IB last confirmed, and the change if IB confirms it later.") from None
-
-    async def subscribe(self, instruments: Sequence[Instrument]) -> None:
-        """Stream quotes for these instruments (qualified first); raise InvalidInstrument naming any IB lacks."""
-        unknown: list[str] = []
-        for instrument in instruments:
-            try:
-                contract = await self._qualify(instrument) if self.is_connected else None
-            except InvalidInstrument:
-                unknown.append(instrument.symbol)
-                continue
-            self._subscribed[instrument.symbol] = instrument
-            if contract is not None:
-                self._ib.reqMktData(contract)
-        if unknown:
-            raise InvalidInstrument(
-                f"IB has no contract for {', '.join(unknown)}: check symbol, exchange and currency."
-            )
-
-    def history_intervals(self) -> frozenset[timedelta]:
-        """The chart timeframes IB serves as historical bars (BarHistory)."""
-        return frozenset(BAR_SIZES)
-
-    async def history(self, symbol: str, interval: timedelta, start: datetime, end: datetime) -> list[Bar]:
-        """Return IB's TRADES bars of symbol; raise HistoryUnavailable with IB's reason (162 pacing, no data)."""
-        self._require_connected("load the chart")
-        instrument = self._instruments.get(symbol) or self._subscribed.get(symbol)
-        if instrument is None:
-            raise HistoryUnavailable(f"IB account {self.account_id} does not list {symbol}.")
-        contract = await self._qualify(instrument)
-        return await load_history(self._ib, contract, self._request, symbol, self.account_id, interval, start, end)
-
-    async def subscribe_depth(self, instrument: Instrument, rows: int = DEFAULT_DEPTH_ROWS) -> None:
-        """Ask TWS for instrument's market depth (reqMktDepth); asked again after a reconnect (DepthFeed)."""
-        self._depth_wanted[instrument.symbol] = (instrument, rows)
-        if self.is_connected:
-            self._depth.subscribe(instrument.symbol, await self._qualify(instrument), rows)
-
-    async def unsubscribe_depth(self, symbol: str) -> None:
-        """Cancel symbol's market depth (DepthFeed)."""
-        self._depth_wanted.pop(symbol, None)
-        self._depth.unsubscribe(symbol)
-
-    async def subscribe_tape(self, instrument: Instrument) -> None:
-        """Ask TWS for instrument's tick-by-tick trades (AllLast); asked again after a reconnect (TimeAndSales)."""
-        self._tape_wanted[instrument.symbol] = instrument
-        if self.is_connected:
-            self._tape.subscribe(instrument.symbol, await self._qualify(instrument))
-
-    async def unsubscribe_tape(self, symbol: str) -> None:
-        """Cancel symbol's tick-by-tick trades (TimeAndSales)."""
-        self._tape_wanted.pop(symbol, None)
-        self._tape.unsubscribe(symbol)
-
-    async def snapshot(self, fills_since: datetime | None = None) -> BrokerSnapshot:
-        """Return IB's cash, positions, today's orders (open and completed) and executions since fills_since."""
-        self._require_connected("reconcile")
-        async with self._snapshot_lock:
-            ib = self._ib
-            open_trades = await self._request(ib.reqOpenOrdersAsync(), "open orders")
-            completed = await self._request(ib.reqCompletedOrdersAsync(False), "completed orders")
-            since = execution_filter_time(fills_since) if fills_since is not None else ""
-            executions = await self._request(
-                ib.reqExecutionsAsync(ExecutionFilter(acctCode=self._account, time=since)), "executions"
-            )
-            positions = await self._request(ib.reqPositionsAsync(), "positions")
-        orders: dict[str, BrokerOrderState] = {}
-        for trade, done in [(t, False) for t in open_trades] + [(t, True) for t in completed]:
-            if trade.order.account and self._account and trade.order.account != self._account:
-                continue
-            state = parse_order_state(trade, self._symbol_for(trade.contract), completed=done)
-            orders.setdefault(str(state.broker_order_id), state)
-        return BrokerSnapshot(
-            account_id=self.account_id,
-            cash=parse_cash(ib.accountValues(self._account), self._account),
-            positions=tuple(
-                parse_position(p) for p in positions if p.account == self._account and p.position != 0
-            ),
-            orders=tuple(orders.values()),
-            fills=tuple(self._fills(executions)),
-        )
-
-    async def lookup_order(self, order: Order) -> FoundOrder | None:
-        """Find our order at IB by its orderRef in open and completed orders, with its executions (OrderLookup).
-
-        TWS answers requests in the order it reads them, so an order placed before this request and
-        absent from both lists never reached TWS.
-        """
-        self._require_connected("look the order up")
-        ref = str(order.client_order_id)
-        since = execution_filter_time(order.created_at - LOOKUP_FILLS_MARGIN)
-        async with self._snapshot_lock:
-            ib = self._ib
-            open_trades = await self._request(ib.reqOpenOrdersAsync(), "open orders")
-            completed = await self._request(ib.reqCompletedOrdersAsync(False), "completed orders")
-            executions = await self._request(
-                ib.reqExecutionsAsync(ExecutionFilter(acctCode=self._account, time=since)), "executions"
-            )
-        for trade, done in [(t, False) for t in open_trades] + [(t, True) for t in completed]:
-            if trade.order.orderRef == ref:
-                state = parse_order_state(trade, self._symbol_for(trade.contract), completed=done)
-                fills = [f for f in self._fills(executions) if f.client_order_id == order.client_order_id]
-                return FoundOrder(state, tuple(fills))
-        return None
 
     async def cancel_all_orders(self, orders: Sequence[Order]) -> None:
         """Cancel every open order at TWS with one reqGlobalCancel (BulkCancel); IB reports each one canceled.
@@ -595,62 +498,6 @@ class IbBroker:
                 if contract_ is not None:
                     self._ib.cancelMktData(contract_)
                     self._ib.reqMktData(contract_)
-
-    def _on_tickers(self, tickers: set[Ticker]) -> None:
-        self._depth.on_tickers(tickers)
-        self._tape.on_tickers(tickers)
-        quotes = []
-        for ticker in tickers:
-            symbol = self._symbols_by_con_id.get(ticker.contract.conId) if ticker.contract else None
-            if symbol is None or symbol not in self._subscribed:
-                continue
-            quote = parse_quote(symbol, ticker, source=self.account_id)
-            if quote is not None:
-                quotes.append(quote)
-        if quotes:
-            self._quotes(quotes)
-
-    async def account_funds(self) -> AccountFunds:
-        """Return IB's cash, net liquidation, buying power and margin (the account values TWS keeps current)."""
-        if not self.is_connected:
-            raise ConnectionLost(f"IB {self.account_id} is not connected: its funds cannot be read. Connect it.")
-        return parse_funds(self._ib.accountValues(self._account), self._account, self.account_id, self.pnl,
-                           utc_now())
-
-    def _on_account_value(self, value: AccountValue) -> None:
-        if value.account == self._account and value.tag == "CashBalance" and self.is_connected:
-            cash = parse_cash(self._ib.accountValues(self._account), self._account)
-            self._sink(AccountUpdated(self.account_id, cash))
-
-    def _on_position(self, position: Any) -> None:
-        if position.account == self._account and self.is_connected:
-            self._watch_pnl(position.contract)
-
-    def _watch_pnl(self, contract: Contract) -> None:
-        symbol = self._symbol_for(contract)
-        if symbol not in self.pnl_by_symbol and contract.conId:
-            self._pnl_symbols[contract.conId] = symbol
-            self.pnl_by_symbol[symbol] = self._ib.reqPnLSingle(self._account, "", contract.conId)
-
-    def _on_pnl(self, pnl: PnL) -> None:
-        if pnl.account == self._account:
-            self._sink(parse_pnl(pnl, self.account_id))
-
-    def _on_pnl_single(self, pnl: PnLSingle) -> None:
-        symbol = self._pnl_symbols.get(pnl.conId)
-        if pnl.account == self._account and symbol is not None:
-            self._sink(parse_pnl_single(pnl, self.account_id, symbol))
-
-    def _fills(self, executions: Sequence[IbFill]) -> list[Fill]:
-        known = self._ib.wrapper.fills
-        fills = []
-        for execution in executions:
-            if self._account and execution.execution.acctNumber != self._account:
-                continue
-            richer = known.get(execution.execution.execId)
-            source = richer if richer is not None and richer.commissionReport.execId else execution
-            fills.append(parse_fill(source, self.account_id, self._symbol_for(source.contract)))
-        return fills
 
 
 def create(account_id: AccountId, settings: dict[str, object], sink: EventSink, *,

@@ -31,8 +31,9 @@ from core.domain import (
     to_decimal,
 )
 from core.ports.broker import BrokerOrderState, BrokerPosition, BrokerSnapshot, EventSink, QuoteSink
-from core.ports.errors import ConnectionLost, InvalidInstrument, OrderRejected, Timeout
+from core.ports.errors import BrokerApiError, ConnectionLost, InvalidInstrument, OrderRejected, Timeout
 from core.ports.mailer import Mailer, MailError, MailMessage
+from core.ports.mailer_readiness import MailerReadiness
 from core.ports.manual_fills import ManualFillRefused
 
 KIND = "email_desk"
@@ -83,6 +84,10 @@ class EmailDeskBroker:
         if self._connected:
             return
         self._sink(ConnectionChanged(self.account_id, ConnectionState.CONNECTING))
+        problem = self._mailer.problem() if isinstance(self._mailer, MailerReadiness) else None
+        if problem is not None:  # no order could be mailed: say so now, not at the first order
+            self._sink(ConnectionChanged(self.account_id, ConnectionState.FAILED, problem))
+            raise BrokerApiError(problem)
         self._connected = True
         desk = ", ".join(self._config.desk)
         self._sink(ConnectionChanged(self.account_id, ConnectionState.CONNECTED, f"E-mail desk: orders go to {desk}"))

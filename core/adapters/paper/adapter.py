@@ -133,6 +133,7 @@ class PaperBroker:
         self._engine = MatchingEngine(config.slippage_bps, config.fee_bps, config.partial_fills)
         prices = dict(start_prices if start_prices is not None else START_PRICES)
         closes: dict[str, Decimal] | None = None
+        volumes: dict[str, Decimal] | None = None
         self._trading_day = self._clock.now().date()
         self._store = None if config.state_path is None else PaperStore(
             config.state_path, self.account_id, self._instruments
@@ -145,8 +146,9 @@ class PaperBroker:
                 self._engine.restore(order)
             prices.update(state.mids)
             closes = state.closes
+            volumes = state.volumes
             self._trading_day = state.trading_day
-        self._market = Market(listed, prices, config.seed, closes=closes, source=self.account_id)
+        self._market = Market(listed, prices, config.seed, closes=closes, source=self.account_id, volumes=volumes)
         self._subscribed: set[str] = set()
         self._depth: dict[str, int] = {}
         self._tape: dict[str, Decimal | None] = {}
@@ -475,7 +477,8 @@ class PaperBroker:
             mids = self._market.mids()
             closes = self._market.closes()
             if whole or not store.record(self._trading_day, self._books, changed, len(orders), mids, closes):
-                state = PaperState(self._trading_day, self._books, list(orders.values()), dict(mids), dict(closes))
+                state = PaperState(self._trading_day, self._books, list(orders.values()), dict(mids), dict(closes),
+                                   self._market.volumes())
                 store.compact(state, None if whole else self._changed)
         self._changed.clear()
 

@@ -73,6 +73,7 @@ class Market:
         step_bps: Decimal = Decimal(1),
         closes: Mapping[str, Decimal] | None = None,
         source: str = "",
+        volumes: Mapping[str, Decimal] | None = None,
     ) -> None:
         self._source = source
         self._rng = random.Random(seed)
@@ -87,7 +88,8 @@ class Market:
             mid = int(instrument.make_price(start).value / instrument.tick_size)
             close = (closes or {}).get(instrument.symbol, mid * instrument.tick_size)
             self._books[instrument.symbol] = _Book(
-                instrument=instrument, mid=mid, floor=max(2, mid // 20), close=close, last=mid * instrument.tick_size
+                instrument=instrument, mid=mid, floor=max(2, mid // 20), close=close, last=mid * instrument.tick_size,
+                volume=(volumes or {}).get(instrument.symbol, Decimal(0)),
             )
 
     @property
@@ -120,6 +122,10 @@ class Market:
             closes = self._closes = MappingProxyType({symbol: book.close for symbol, book in self._books.items()})
         return closes
 
+    def volumes(self) -> dict[str, Decimal]:
+        """Return each instrument's session volume so far (kept across a restart within the session)."""
+        return {symbol: book.volume for symbol, book in self._books.items()}
+
     def roll_day(self) -> None:
         """Start a new session: today's last becomes the previous close; volume restarts at zero."""
         self._closes = None
@@ -139,4 +145,9 @@ class Market:
             price_ticks = book.ask_ticks if rng.random() < 0.5 else book.bid_ticks
             book.last = price_ticks * book.tick
             book.volume += rng.randint(*_TRADE_LOTS) * book.instrument.lot_size
+        else:
+            bid, ask = book.bid_ticks * book.tick, book.ask_ticks * book.tick
+            if not bid <= book.last <= ask:  # the book moved through the last print: that took a trade
+                book.last = bid if book.last < bid else ask
+                book.volume += book.instrument.lot_size
         return book.quote(self._source)

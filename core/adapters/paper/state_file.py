@@ -39,6 +39,8 @@ class PaperState:
     orders: list[PaperOrder] = field(default_factory=list)
     mids: dict[str, Decimal] = field(default_factory=dict)
     closes: dict[str, Decimal] = field(default_factory=dict)
+    volumes: dict[str, Decimal] = field(default_factory=dict)
+    """Each instrument's session volume at the last whole save (absent in older files: zero)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +91,7 @@ def _encode(
         "fills": [encode_fill(fill) for fill in books.fills] if fills is None else fills,
         "mids": {symbol: str(price) for symbol, price in state.mids.items()},
         "closes": {symbol: str(price) for symbol, price in state.closes.items()},
+        "volumes": {symbol: str(volume) for symbol, volume in state.volumes.items()},
     }
 
 
@@ -104,6 +107,7 @@ def _decode(data: dict[str, Any], instruments: Mapping[str, Instrument], books: 
         orders=[decode_order(raw, instruments) for raw in data["orders"]],
         mids={symbol: Decimal(price) for symbol, price in data["mids"].items()},
         closes={symbol: Decimal(price) for symbol, price in data["closes"].items()},
+        volumes={symbol: Decimal(volume) for symbol, volume in data.get("volumes", {}).items()},
     )
     log_id = data.get("log_id")
     return Snapshot(state, None if log_id is None else str(log_id))

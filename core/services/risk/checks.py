@@ -9,6 +9,7 @@ from core.domain import Instrument, Order, OrderType, Side, TradingState
 from core.services.risk.context import RiskContext, duplicate_key
 from core.services.risk.limits import RiskLimits
 from core.services.risk.prices import collar, collar_on, order_price, quote_price
+from core.services.risk.strategy_book import StrategyView
 from core.services.working_orders import at_market
 
 Check = Callable[[Order, RiskLimits, RiskContext], str | None]
@@ -170,7 +171,7 @@ def check_stop_collar(order: Order, limits: RiskLimits, ctx: RiskContext) -> str
 
 
 def check_working_orders(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
-    cap = limits.max_working_orders
+    cap = (ctx.account_limits or limits).max_working_orders
     working = ctx.book.working_count
     if cap is not None and working + 1 > cap:
         return f"{order.account_id} already has {working} working orders (limit {cap}): cancel some first."
@@ -202,7 +203,7 @@ def check_order_rate(order: Order, limits: RiskLimits, ctx: RiskContext) -> str 
 
 
 def check_position(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
-    cap = limits.max_position
+    cap = (ctx.account_limits or limits).max_position
     if cap is None:
         return None
     position = ctx.position_qty(order.symbol)
@@ -218,6 +219,7 @@ def check_position(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | 
 
 
 def check_gross_exposure(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
+    limits = ctx.account_limits or limits
     cap = limits.max_gross_exposure
     if cap is None:
         return None
@@ -227,6 +229,85 @@ def check_gross_exposure(order: Order, limits: RiskLimits, ctx: RiskContext) -> 
     if exposure.amount > cap:
         return (f"Gross exposure would reach {money(exposure.amount, limits.currency)}, above the "
                 f"{money(cap, limits.currency)} limit: reduce the quantity or close positions.")
+    return None
+
+
+def check_strategy_position(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
+    """Refuse an order that could take its strategy's own position (with its working orders) beyond its limit."""
+    book, cap = ctx.strategy, limits.max_position
+    if book is None or cap is None:
+        return None
+    position = book.position_qty(order.symbol)
+    if order.side is Side.BUY:
+        worst = position + book.working_leaves(order.symbol, Side.BUY) + order.quantity.value
+    else:
+        worst = -(position - book.working_leaves(order.symbol, Side.SELL) - order.quantity.value)
+    if worst > cap:
+        side = "long" if order.side is Side.BUY else "short"
+        return (f"Strategy {book.strategy_id} could reach {num(worst)} {side} {order.symbol} with its working "
+                f"orders, above its {num(cap)} position limit: reduce the quantity.")
+    return None
+
+
+def check_strategy_daily_loss(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
+    """Hold a strategy whose own loss of the day is beyond its limit to reducing its own positions, beyond its halt
+    level to nothing (the account trades on)."""
+    book = ctx.strategy
+    if book is None or book.daily_loss is None:
+        return None
+    loss, ccy, name = book.daily_loss, limits.currency, f"Strategy {book.strategy_id}"
+    if limits.daily_loss_halt is not None and loss > limits.daily_loss_halt:
+        return (f"{name} is halted on {order.account_id}: its daily loss {money(loss, ccy)} is beyond its "
+                f"{money(limits.daily_loss_halt, ccy)} halt level.")
+    if limits.daily_loss_limit is None or loss <= limits.daily_loss_limit or _reduces_own(order, book):
+        return None
+    return (f"{name} may only reduce its own positions on {order.account_id}: its daily loss {money(loss, ccy)} "
+            f"is beyond its {money(limits.daily_loss_limit, ccy)} limit.")
+
+
+def check_strategy_drawdown(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
+    """Past its drawdown limit a strategy may only reduce its own positions; past its halt, send nothing."""
+    book = ctx.strategy
+    if book is None or book.drawdown is None:
+        return None
+    fell, ccy, name = book.drawdown, limits.currency, f"Strategy {book.strategy_id}"
+    if limits.drawdown_halt is not None and fell > limits.drawdown_halt:
+        return (f"{name} is halted on {order.account_id}: its drawdown {money(fell, ccy)} from today's peak is "
+                f"beyond its {money(limits.drawdown_halt, ccy)} halt level.")
+    if limits.drawdown_limit is None or fell <= limits.drawdown_limit or _reduces_own(order, book):
+        return None
+    return (f"{name} may only reduce its own positions on {order.account_id}: its drawdown {money(fell, ccy)} "
+            f"from today's peak is beyond its {money(limits.drawdown_limit, ccy)} limit.")
+
+
+def _reduces_own(order: Order, book: StrategyView) -> bool:
+    """Return True if the order (with the strategy's working orders on that side) only shrinks its own position."""
+    position = book.position_qty(order.symbol)
+    closing = position != 0 and (position > 0) != (order.side is Side.BUY)
+    return closing and book.working_leaves(order.symbol, order.side) + order.quantity.value <= abs(position)
+
+
+def check_strategy_gross_exposure(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
+    """Refuse an order that could take its strategy's own gross exposure (with its working orders) beyond its limit."""
+    book, cap = ctx.strategy, limits.max_gross_exposure
+    if book is None or book.book is None or cap is None:
+        return None
+    exposure = book.book.exposure(limits.fx_rate, extra=order)
+    if exposure.missing_rate is not None:
+        return _missing_rate(exposure.missing_rate, limits)
+    if exposure.amount > cap:
+        return (f"Strategy {book.strategy_id}'s gross exposure would reach {money(exposure.amount, limits.currency)}, "
+                f"above its {money(cap, limits.currency)} limit: reduce the quantity or close its positions.")
+    return None
+
+
+def check_strategy_working_orders(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
+    book, cap = ctx.strategy, limits.max_working_orders
+    if book is None or cap is None:
+        return None
+    if book.working_count + 1 > cap:
+        return (f"Strategy {book.strategy_id} already has {book.working_count} working orders on "
+                f"{order.account_id} (its limit {cap}): cancel some first.")
     return None
 
 
@@ -259,6 +340,8 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("account_id", check_trading_state),
     ("quantity", check_reduce_only),
     ("account_id", check_strategy_enabled),
+    ("account_id", check_strategy_daily_loss),
+    ("account_id", check_strategy_drawdown),
     ("symbol", check_symbol_lists),
     ("quantity", check_order_quantity),
     ("order_type", check_quote_fresh),
@@ -266,10 +349,13 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("stop_price", check_stop_collar),
     ("limit_price", check_price_collar),
     ("account_id", check_working_orders),
+    ("account_id", check_strategy_working_orders),
     ("quantity", check_duplicate),
     ("account_id", check_order_rate),
     ("quantity", check_position),
+    ("quantity", check_strategy_position),
     ("quantity", check_gross_exposure),
+    ("quantity", check_strategy_gross_exposure),
     ("quantity", check_buying_power),
 )
 """Every check in the order it runs, with the order-ticket field its refusal is shown next to."""

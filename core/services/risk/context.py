@@ -12,9 +12,11 @@ from core.domain import AccountId, ClientOrderId, Order, Position, Quote, Side, 
 from core.services.conflation import Conflated
 from core.services.daily_pnl import DailySum
 from core.services.risk.book import AccountBook
+from core.services.risk.limits import RiskLimits
 from core.services.risk.prices import order_price as order_price  # re-exported: approvals read them here
 from core.services.risk.prices import quote_price as quote_price
 from core.services.risk.recent import RecentOrders
+from core.services.risk.strategy_book import StrategyView
 from core.services.working_orders import WorkingOrders
 
 
@@ -87,6 +89,10 @@ class RiskContext:
     """The position a reduce-only order is measured against when it is not ours: the broker's, after a mismatch."""
     buying_power: Callable[[str], Decimal | None] = lambda currency: None
     """The account's buying power in a currency as its funds last said (None: not known)."""
+    account_limits: RiskLimits | None = None
+    """The account's own limits, checked against the whole account (None: the order's limits are the account's)."""
+    strategy: StrategyView | None = None
+    """The order's strategy's own book, when the strategy has its own limits (see check_strategy_position)."""
 
     def position_qty(self, symbol: str) -> Decimal:
         """Return the account's signed position in symbol."""

@@ -6,6 +6,7 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import date
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 from enum import StrEnum
 
@@ -24,14 +25,18 @@ from core.domain import (
     TradingState,
     TradingStateChanged,
 )
+from core.domain.protection import same_bracket
 from core.ports.clock import Clock
 from core.ports.market_data import QuoteSource
 from core.services.bus import EventBus
 from core.services.risk.book import AccountBook
 from core.services.risk.checks import CHECKS, PROTECTIVE_CHECKS, PROTECTIVE_COLLAR_FACTOR, money, num
 from core.services.risk.context import IndexedOrders, OrderSource, PositionSource, RiskContext, duplicate_key
+from core.services.risk.drawdown import Drawdown, DrawdownPeaks, drawdown_target, journal_step, measure
 from core.services.risk.limits import RiskConfig, RiskLimits
 from core.services.risk.recent import RecentOrder, RecentOrders
+from core.services.risk.strategy_book import MANUAL
+from core.services.risk.strategy_risk import StrategyRisk
 from core.services.working_orders import WorkingOrders
 
 _SEVERITY = {TradingState.ACTIVE: 0, TradingState.REDUCING: 1, TradingState.HALTED: 2}
@@ -51,9 +56,12 @@ class HoldCause(StrEnum):
     MISMATCH = "reconciliation mismatch"
     KILL_SWITCH = "kill switch"
     DAILY_LOSS = "daily loss"
+    DRAWDOWN = "drawdown"
 
 
-CONFIRMABLE = frozenset({HoldCause.MISMATCH, HoldCause.KILL_SWITCH, HoldCause.DAILY_LOSS})
+_RESUMABLE = (HoldCause.KILL_SWITCH, HoldCause.DAILY_LOSS, HoldCause.DRAWDOWN)
+"""The holds a person lifts with Resume; a connection or a mismatch is lifted by reconnecting or reconciling."""
+CONFIRMABLE = frozenset({HoldCause.MISMATCH, HoldCause.KILL_SWITCH, HoldCause.DAILY_LOSS, HoldCause.DRAWDOWN})
 """Holds a reduce-only order (close, Flatten) may pass after a person confirms it; a lost connection is not one."""
 
 
@@ -101,6 +109,13 @@ class RiskEngine:
         self._recent: dict[AccountId, RecentOrders] = {}
         self.buying_power_of: Callable[[AccountId, str], Decimal | None] = lambda account, currency: None
         """The accounts' buying power per currency (the session sets it to its FundsService's)."""
+        self.equity_of: Callable[[AccountId, str], Decimal | None] = lambda account, currency: None
+        """The accounts' equity (net liquidation) in a currency, for drawdown in % (the session sets it)."""
+        self.peaks = DrawdownPeaks()
+        """Each account's (and strategy's) intraday equity peak; the session journals (peaks.record) and restores it."""
+        self.strategies = StrategyRisk(positions, orders, self.peaks, lambda: self._config, self.limits_for, self.today)
+        self.strategy_positions = self.strategies.positions
+        """Each strategy's own positions, from its orders' fills (the session restores them from the journal)."""
         self._fills: dict[StrategyId, deque[float]] = {}
         self._disabled: dict[StrategyId, str] = {}
         self._watch_due: set[AccountId] = set()
@@ -119,7 +134,7 @@ class RiskEngine:
         self._config = config
         self._limits.clear()
         for account_id in self.accounts():
-            self._watch_daily_loss(account_id)
+            self._watch(account_id)
 
     def limits_for(self, account_id: AccountId | None, strategy_id: StrategyId | None = None) -> RiskLimits:
         key = (account_id, strategy_id)
@@ -136,6 +151,13 @@ class RiskEngine:
             return
         self._holds[account_id] = {HoldCause.CONNECTION: (TradingState.HALTED, reason)}
         self._shown[account_id] = TradingState.HALTED
+
+    def forget_account(self, account_id: AccountId) -> None:
+        """Stop tracking a removed account (no event): its holds and recent orders go with it."""
+        self._holds.pop(account_id, None)
+        self._shown.pop(account_id, None)
+        self._recent.pop(account_id, None)
+        self._watch_due.discard(account_id)
 
     def accounts(self) -> list[AccountId]:
         return [a for a in self._holds if a is not None]
@@ -168,11 +190,11 @@ class RiskEngine:
 
         A daily loss still beyond its limit puts the account straight back: raise the limit first.
         """
-        for cause in (HoldCause.KILL_SWITCH, HoldCause.DAILY_LOSS):
+        for cause in _RESUMABLE:
             self._holds.setdefault(account_id, {}).pop(cause, None)
         self._publish_changes()
         for account in [account_id] if account_id is not None else self.accounts():
-            self._watch_daily_loss(account)
+            self._watch(account)
         return self.state(account_id)
 
     def _publish_changes(self) -> None:
@@ -206,8 +228,11 @@ class RiskEngine:
     def preview(self, order: Order, *, confirmed: bool = False, closed_position: Decimal | None = None
                 ) -> Refusal | None:
         """Return what `evaluate` would return now, without counting the order (rate and duplicate windows)."""
-        self._watch_daily_loss(order.account_id)
-        limits = self.limits_for(order.account_id, order.strategy_id)
+        self._watch(order.account_id)
+        strategy = order.strategy_id
+        if strategy is None and MANUAL in self._config.strategies:
+            strategy = MANUAL  # a person's order, under the "manual" strategy's own limits
+        limits = self.limits_for(order.account_id, strategy)
         context = self._context(order, closed_position)
         protective = order.origin is OrderOrigin.PROTECTIVE
         if protective:
@@ -234,22 +259,34 @@ class RiskEngine:
         causes = set(self._holds.get(account_id, {})) | set(self._holds[None])
         return causes <= CONFIRMABLE
 
+    def resumable_holds(self) -> list[tuple[AccountId | None, TradingState, str]]:
+        """Return the holds `resume` lifts (kill switch, daily loss): scope (None: every account), state, why."""
+        return [(account_id, *hold) for account_id, holds in self._holds.items()
+                for cause, hold in holds.items() if cause in _RESUMABLE]
+
     def holds(self, account_id: AccountId, cause: HoldCause) -> bool:
         """Return True if cause holds the account itself (not counting the global holds)."""
         return cause in self._holds.get(account_id, {})
 
     def _closing_leaves(self, checked: Order) -> Callable[[str, Side], Decimal]:
-        """Count the account's other working reduce-only orders; a Flatten order leaves out those it cancelled.
+        """Count the account's other working reduce-only orders; a Flatten order leaves out those it cancelled,
+        and a close or Flatten leaves out the protective orders (a bracket's stop and target), cancelled first;
+        a bracket's child (a stop being moved) leaves out its sibling, which it cancels when it fills.
 
         Flatten cancels the symbol's working orders just before it sends; where the broker confirms a cancel
         later (IB), they are still PENDING_CANCEL, and counting them would keep Flatten from ever closing.
         """
         flatten = checked.origin is OrderOrigin.FLATTEN
+        closes = checked.origin in (OrderOrigin.CLOSE, OrderOrigin.FLATTEN)  # they cancel the protective orders
+        child = checked.origin is OrderOrigin.PROTECTIVE  # its sibling is cancelled when it fills (OCA)
 
         def leaves(symbol: str, side: Side) -> Decimal:
             return sum((o.leaves_qty for o in self._orders.working(checked.account_id)
                         if o.origin.reduce_only and o.symbol == symbol and o.side is side
                         and o.client_order_id != checked.client_order_id
+                        and not (closes and o.origin is OrderOrigin.PROTECTIVE)
+                        and not (child and o.origin is OrderOrigin.PROTECTIVE
+                                 and same_bracket(o.client_order_id, checked.client_order_id))
                         and not (flatten and o.status is OrderStatus.PENDING_CANCEL)), Decimal(0))
 
         return leaves
@@ -277,6 +314,8 @@ class RiskEngine:
             closing_leaves=self._closing_leaves(order),
             closed_position=closed_position,
             buying_power=lambda currency: self.buying_power_of(account_id, currency),
+            account_limits=self.limits_for(account_id),
+            strategy=self.strategies.view(order, quote_of),
         )
 
     def _book(self, account_id: AccountId, quote_of: Callable[[str], Quote | None],
@@ -311,6 +350,11 @@ class RiskEngine:
                 return None
             total += pnl.daily * rate
         return -total
+
+    def _watch(self, account_id: AccountId) -> None:
+        self._watch_daily_loss(account_id)
+        self._watch_drawdown(account_id)
+        self.strategies.watch(account_id)
 
     def _watch_daily_loss(self, account_id: AccountId) -> None:
         limits = self.limits_for(account_id)
@@ -358,6 +402,53 @@ class RiskEngine:
             size = _EXACT.add(size, _EXACT.multiply(day.size, rate))
         return loss < threshold - _ROUNDING * (size + threshold)
 
+    # --- drawdown -------------------------------------------------------------------------------
+
+    def _day_pnl(self, account_id: AccountId, limits: RiskLimits) -> Decimal | None:
+        """Return the account's exact P&L of the day in the limits' currency, or None while a figure is unknown."""
+        total = Decimal(0)
+        for currency, day in self._positions.daily_sums(account_id).items():
+            rate = limits.fx_rate(currency)
+            if day.unknown or rate is None:
+                return None
+            total = _EXACT.add(total, _EXACT.multiply(day.total, rate))
+        return total
+
+    def drawdown(self, account_id: AccountId) -> Drawdown | None:
+        """Return the account's drawdown from today's equity peak, or None while its P&L is unknown."""
+        limits = self.limits_for(account_id)
+        pnl = self._day_pnl(account_id, limits)
+        if pnl is None:
+            return None
+        peak = self.peaks.observe((account_id, None), self.today(), pnl, journal_step(limits))
+        return measure(peak, pnl, self.equity_of(account_id, limits.currency))
+
+    def reset_drawdown(self, account_id: AccountId) -> None:
+        """Make the P&L now the peak (the drawdown starts again from zero) and lift the drawdown hold."""
+        pnl = self._day_pnl(account_id, self.limits_for(account_id))
+        if pnl is not None:
+            self.peaks.reset((account_id, None), self.today(), pnl)
+        self.release(account_id, HoldCause.DRAWDOWN)
+
+    def today(self) -> date:
+        """Return the local date the drawdown peaks belong to."""
+        return self._clock.now().astimezone().date()
+
+    def _watch_drawdown(self, account_id: AccountId) -> None:
+        """Move the account's peak and hold it past a threshold; nothing while it has no drawdown limit (as daily loss).
+
+        A limit switched on during the day therefore counts from the higher of the start of the day and the P&L then.
+        """
+        if journal_step(self.limits_for(account_id)) is None:
+            return
+        drawdown = self.drawdown(account_id)
+        if drawdown is None:
+            return
+        target = drawdown_target(self.limits_for(account_id), drawdown)
+        current = self._holds.get(account_id, {}).get(HoldCause.DRAWDOWN)
+        if target is not None and (current is None or _SEVERITY[target[0]] > _SEVERITY[current[0]]):
+            self.hold(account_id, HoldCause.DRAWDOWN, *target)
+
     def _on_position_updated(self, event: PositionUpdated) -> None:
         """A fill moved a position: re-check its account's daily loss once this turn of the loop is over."""
         due = self._watch_due
@@ -377,12 +468,12 @@ class RiskEngine:
 
     def _watch_marked(self) -> None:
         for account_id in {position.account_id for position in self._marked.drain()}:
-            self._watch_daily_loss(account_id)
+            self._watch(account_id)
 
     def _watch_due_now(self) -> None:
         due, self._watch_due = self._watch_due, set()
         for account_id in due:
-            self._watch_daily_loss(account_id)
+            self._watch(account_id)
 
     # --- strategies -----------------------------------------------------------------------------
 
@@ -411,10 +502,11 @@ class RiskEngine:
         return len(fills)
 
     def _on_fill_recorded(self, event: FillRecorded) -> None:
+        self.strategy_positions.apply(event.fill)
         coid = event.fill.client_order_id
         order = self._orders.get(coid) if coid is not None else None
-        if order is None or order.strategy_id is None:
-            return
+        if order is None or order.strategy_id is None or order.origin is OrderOrigin.PROTECTIVE:
+            return  # a held stop or target closing a strategy's position does not count toward its fill throttle
         strategy = order.strategy_id
         self._fills.setdefault(strategy, deque()).append(self._clock.monotonic())
         limits = self.limits_for(order.account_id, strategy)

@@ -93,6 +93,13 @@ def _share(name: str, raw: object) -> Decimal:
     return value
 
 
+def _drawdown_pct(name: str, raw: object) -> Decimal:
+    value = _positive(name, raw)
+    if value > 100:
+        raise LimitError(name, f"is a percentage of the equity at its peak: at most 100, got {value}")
+    return value
+
+
 def _currency(name: str, raw: object) -> str:
     if not (isinstance(raw, str) and len(raw.strip()) == 3 and raw.strip().isalpha()):
         raise LimitError(name, f"must be a three-letter currency code such as USD, got {raw!r}")
@@ -151,6 +158,10 @@ _PARSERS: dict[str, Callable[[str, object], Any]] = {
     "max_gross_exposure": _optional(_positive),
     "daily_loss_limit": _optional(_positive),
     "daily_loss_halt": _optional(_positive),
+    "drawdown_limit": _optional(_positive),
+    "drawdown_halt": _optional(_positive),
+    "drawdown_limit_pct": _optional(_drawdown_pct),
+    "drawdown_halt_pct": _optional(_drawdown_pct),
     "duplicate_window_s": _optional(_positive),
     "max_orders_per_second": _optional(_whole),
     "max_orders_per_minute": _optional(_whole),
@@ -186,6 +197,12 @@ class RiskLimits:
     max_gross_exposure: Decimal | None = None
     daily_loss_limit: Decimal | None = None
     daily_loss_halt: Decimal | None = None
+    drawdown_limit: Decimal | None = None
+    """Beyond this fall of equity from the day's peak (in `currency`) the account may only reduce positions."""
+    drawdown_halt: Decimal | None = None
+    drawdown_limit_pct: Decimal | None = None
+    """As drawdown_limit, in % of the equity at the peak (needs the account's equity from its funds)."""
+    drawdown_halt_pct: Decimal | None = None
     duplicate_window_s: Decimal | None = None
     max_orders_per_second: int | None = None
     max_orders_per_minute: int | None = None
@@ -207,6 +224,10 @@ class RiskLimits:
             and self.daily_loss_halt < self.daily_loss_limit
         ):
             raise LimitError("daily_loss_halt", "must be at least the daily loss limit (it is the second threshold)")
+        for halt, limit in (("drawdown_halt", "drawdown_limit"), ("drawdown_halt_pct", "drawdown_limit_pct")):
+            high, low = getattr(self, halt), getattr(self, limit)
+            if high is not None and low is not None and high < low:
+                raise LimitError(halt, f"must be at least {limit} (it is the second threshold)")
 
     def fx_rate(self, currency: str) -> Decimal | None:
         """Return the value of one unit of currency in the limits' currency, or None if unknown."""

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import date
+from decimal import Decimal
 
 from core.domain import LogMessage, StrategyDisabled, StrategyId, TradingState
 from core.ports.journal import Journal
 from core.services.bus import EventBus
+from core.services.risk.drawdown import PEAK_AUDIT, RESET_AUDIT, PeakKey, peak_detail, read_peak
 from core.services.risk.engine import HoldCause, RiskEngine
 
 log = logging.getLogger(__name__)
@@ -34,6 +37,29 @@ def restore_standing_holds(journal: Journal, risk: RiskEngine, bus: EventBus) ->
     """Pull the kill switch and disable strategies again where nobody lifted them before the restart."""
     _restore_kill_switch(journal, risk)
     _restore_disabled_strategies(journal, risk, bus)
+    restore_drawdown_peaks(journal, risk)
+
+
+def journal_peaks(journal: Journal, risk: RiskEngine) -> None:
+    """Have the engine journal each account's equity peak (and each reset) in the audit trail."""
+
+    def record(key: PeakKey, day: date, peak: Decimal, reset: bool) -> None:
+        journal.record_audit("risk engine", RESET_AUDIT if reset else PEAK_AUDIT, peak_detail(key, day, peak))
+
+    risk.peaks.record = record
+
+
+def restore_drawdown_peaks(journal: Journal, risk: RiskEngine) -> None:
+    """Take back each account's newest journaled equity peak (or reset) of today, so a drawdown survives a restart."""
+    today = risk.today()
+    for entry in journal.audit_entries((PEAK_AUDIT, RESET_AUDIT)):
+        try:
+            key, day, peak = read_peak(entry.detail)
+        except ValueError:
+            log.warning("audit entry %d (%s) is not readable; skipped", entry.seq, entry.action)
+            continue
+        if day == today:
+            risk.peaks.restore(key, day, peak)
 
 
 def _restore_kill_switch(journal: Journal, risk: RiskEngine) -> None:

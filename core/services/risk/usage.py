@@ -55,6 +55,13 @@ def account_usage(engine: RiskEngine, account_id: AccountId) -> dict[str, Usage]
     if loss is not None:
         usage["daily_loss_limit"] = Usage("daily_loss_limit", loss, limits.daily_loss_limit, limits.currency)
         usage["daily_loss_halt"] = Usage("daily_loss_halt", loss, limits.daily_loss_halt, limits.currency)
+    drawdown = engine.drawdown(account_id)
+    if drawdown is not None:
+        for name in ("drawdown_limit", "drawdown_halt"):
+            usage[name] = Usage(name, drawdown.amount, getattr(limits, name), limits.currency)
+        if drawdown.pct is not None:
+            for name in ("drawdown_limit_pct", "drawdown_halt_pct"):
+                usage[name] = Usage(name, drawdown.pct, getattr(limits, name), "%")
     return usage
 
 
@@ -69,10 +76,31 @@ def global_usage(engine: RiskEngine) -> dict[str, Usage]:
 
 
 def strategy_usage(engine: RiskEngine, strategy_id: StrategyId) -> dict[str, Usage]:
-    """Return the fill-throttle usage of one strategy."""
+    """Return one strategy's fill-throttle usage and, on the account where it uses the most, its own position,
+    working orders, daily loss and drawdown (a strategy with its own scope only)."""
     limits = engine.limits_for(None, strategy_id)
     fills = Decimal(engine.strategy_fills(strategy_id))
-    return {"strategy_max_fills": Usage("strategy_max_fills", fills, _decimal(limits.strategy_max_fills), "fills")}
+    usage = {"strategy_max_fills": Usage("strategy_max_fills", fills, _decimal(limits.strategy_max_fills), "fills")}
+    if not engine.strategies.watched(strategy_id):
+        return usage
+    for account_id in engine.accounts():
+        own = engine.limits_for(account_id, strategy_id)
+        held = engine.strategy_positions.positions(account_id, strategy_id)
+        found = [Usage("max_position", max((abs(q) for q in held.values()), default=Decimal(0)), own.max_position),
+                 Usage("max_working_orders", Decimal(engine.strategies.working_count(account_id, strategy_id)),
+                       _decimal(own.max_working_orders))]
+        pnl = engine.strategies.daily_pnl(account_id, strategy_id)
+        if pnl is not None:
+            found += [Usage(name, -pnl, getattr(own, name), own.currency)
+                      for name in ("daily_loss_limit", "daily_loss_halt")]
+        drawdown = engine.strategies.drawdown(account_id, strategy_id)
+        if drawdown is not None:
+            found += [Usage(name, drawdown.amount, getattr(own, name), own.currency)
+                      for name in ("drawdown_limit", "drawdown_halt")]
+        for item in found:
+            if item.field not in usage or item.used > usage[item.field].used:
+                usage[item.field] = item
+    return usage
 
 
 def usage_texts(engine: RiskEngine, scope: str, key: str | None = None) -> dict[str, str]:

@@ -36,6 +36,7 @@ from core.services.strategy_api.funds_shape import funds_json
 from core.services.strategy_api.identity import strategy_of
 from core.services.strategy_api.payload import MAX_BODY, OrderBody, parse_json_object, parse_order
 from core.services.strategy_api.shapes import account_json, dec, instrument_json, order_json, quote_json
+from core.services.strategy_api.sizing_route import size_body, sized_json, take_sizing
 
 Audit = Callable[[str, str, str], None]
 
@@ -138,8 +139,13 @@ class ApiHandlers:
         return json_response(quote_json(symbol, self.session.quotes.latest(symbol, request.query.get("account"))))
 
     async def preview(self, request: web.Request) -> web.Response:
-        strategy, body = self._own_body(request, parse_order(await self._body(request), for_queue=False))
+        raw = await self._body(request)
+        sizing = take_sizing(raw, self.session)
+        strategy, body = self._own_body(request, parse_order(raw, for_queue=False))
         self._throttle(strategy)
+        sized = None if sizing is None else size_body(self.session, body, strategy, sizing, self._request_of)
+        if sized is not None:
+            body = sized[0]
         _, order = self._request_of(body, strategy)
         refusal = what_if(self.session.risk, order)
         quote = self.session.quotes.latest(order.symbol, order.account_id)
@@ -151,6 +157,9 @@ class ApiHandlers:
             "field": None if refusal is None else refusal.field,
             "notional": dec(notional), "currency": order.instrument.currency, "price": dec(price),
             "quote": quote_json(order.symbol, quote),
+            **({} if sized is None else {"quantity": dec(order.quantity.value),
+                                         "sizing": sized_json(sized[1], self.session.risk.limits_for(
+                                             order.account_id, strategy).currency)}),
         })
 
     async def submit(self, request: web.Request) -> web.Response:

@@ -83,8 +83,11 @@ OPENAPI: dict[str, Any] = {
                                                                    "market it is)"}, **_errors(400)}}},
         "/v1/orders/preview": {"post": {
             "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/OrderBody"}}}},
-            "responses": {"200": {"description": "verdict ok|refused, reason, notional"},
-                          **_errors(400, 401, 403, 413, 415, 429)}}},
+            "responses": {"200": {"description": "verdict ok|refused, reason, notional; with a body field "
+                                                 "sizing {risk_pct | risk_amount, stop | stop_ticks | atr_k (+ atr_n)} "
+                                                 "(quantity may be left out): the quantity chosen, and sizing "
+                                                 "{quantity, at_risk, stop, risk_per_unit, currency, capped_by}"},
+                          **_errors(400, 401, 403, 413, 415, 422, 429)}}},
         "/v1/orders": {
             "post": {
                 "requestBody": {"content": {"application/json": {

@@ -15,9 +15,12 @@ from decimal import Decimal, InvalidOperation
 
 from core.adapters.paper.matching import ChangeRefused, Closure, Execution, MatchingEngine, Outcome, PaperOrder
 from core.domain import BrokerOrderId, ClientOrderId, OrderStatus, OrderType, Quote, Side, TimeInForce
+from tests.sims.tws.attached import AttachedOrders
 from tests.sims.tws.market import Listing
+from tests.sims.tws.trailing import TrailingStops
 
-_ORDER_TYPES = {"MKT": OrderType.MARKET, "LMT": OrderType.LIMIT, "STP": OrderType.STOP, "STP LMT": OrderType.STOP_LIMIT}
+_ORDER_TYPES = {"MKT": OrderType.MARKET, "LMT": OrderType.LIMIT, "STP": OrderType.STOP, "STP LMT": OrderType.STOP_LIMIT,
+                "TRAIL": OrderType.STOP}  # a TRAIL is a stop whose price trailing.py moves
 _TIFS = {"DAY": TimeInForce.DAY, "GTC": TimeInForce.GTC, "IOC": TimeInForce.IOC, "": TimeInForce.DAY}
 WORKING = ("PreSubmitted", "Submitted", "PendingCancel")
 _FLOAT_NOISE = Decimal("1e-9")
@@ -55,6 +58,9 @@ class SimOrder:
     account: str
     order_ref: str
     outside_rth: bool = False
+    parent_id: int = 0
+    oca_group: str = ""
+    oca_type: int = 0
     status: str = "Submitted"
     filled: Decimal = Decimal(0)
     avg_fill_price: Decimal | None = None
@@ -119,6 +125,8 @@ class OrderBook:
         self._perm_ids = itertools.count(1_000_001)
         self._exec_seq = itertools.count(1)
         self._by_coid: dict[ClientOrderId, SimOrder] = {}
+        self.attached = AttachedOrders()
+        self.trailing = TrailingStops()
 
     # --- requests --------------------------------------------------------------------------------
 
@@ -141,10 +149,13 @@ class OrderBook:
             stop_price=order.aux_price if order.order_type in ("STP", "STP LMT") else None,
             tif=_TIFS[order.tif],
         )
+        self.trailing.start(order, paper, fields, quote)
         if paper.order_type.needs_stop:
             order.status = "PreSubmitted"
         self.orders[order.key] = order
         self._by_coid[order.coid] = order
+        if self.attached.park(order, paper, self.orders.get((client_id, order.parent_id))):
+            return order, []  # a child waits for its parent's fill (attached.py)
         return order, self.engine.add(paper, quote)
 
     def modify(self, order: SimOrder, fields: dict[str, str], quote: Quote) -> list[Outcome]:
@@ -200,11 +211,13 @@ class OrderBook:
         if not order.is_working:
             raise SimReject(10148, f"OrderId {order_id} that needs to be cancelled cannot be cancelled, "
                                    f"state: {order.status}.")
-        self.engine.cancel(order.coid)
+        if not self.attached.forget(order):
+            self.engine.cancel(order.coid)
         self._close(order, "Cancelled", "Cancelled by Trader")
         return order
 
     def match(self, quote: Quote) -> list[Outcome]:
+        self.trailing.follow(self.engine, quote)
         return self.engine.match(quote)
 
     def fill_now(self, order: SimOrder, price: Decimal) -> Execution:
@@ -377,7 +390,8 @@ class OrderBook:
             order_id=order_id, client_id=client_id, perm_id=next(self._perm_ids), listing=listing,
             action=fields["action"], quantity=quantity, order_type=order_type, limit_price=limit, aux_price=aux,
             tif=fields["tif"].upper() or "DAY", account=account, order_ref=fields["order_ref"],
-            outside_rth=fields["outside_rth"] == "1",
+            outside_rth=fields["outside_rth"] == "1", parent_id=int(fields.get("parent_id") or 0),
+            oca_group=fields.get("oca_group", ""), oca_type=int(fields.get("oca_type") or 0),
         )
 
 
@@ -403,3 +417,7 @@ def _split(quantity: Decimal, parts: int) -> list[Decimal]:
     shares = [base] * parts
     shares[-1] += quantity - base * parts
     return [s for s in shares if s > 0]
+
+
+optional_price = _optional
+"""A price field of a request: None when empty or UNSET."""

@@ -18,6 +18,7 @@ from decimal import Decimal
 from core.adapters.paper.matching import Outcome
 from tests.sims.tws.account_requests import AccountRequests
 from tests.sims.tws.accounts import AccountView
+from tests.sims.tws.attached import after_fill, attached_fields, cancel_children, check_parent_of_change
 from tests.sims.tws.depth import DepthRequests, DepthSubscription
 from tests.sims.tws.faults import NOTICES, Faults
 from tests.sims.tws.history import HistoryRequests
@@ -27,6 +28,7 @@ from tests.sims.tws.messages import ASK, BID, CLOSE, LAST, VOLUME, Encoder
 from tests.sims.tws.orders import PRICE_VARIATION, OrderBook, SimExecution, SimOrder, SimReject
 from tests.sims.tws.protocol import Field, ProtocolError, encode, read_greeting, read_message
 from tests.sims.tws.tape import TapeRequests
+from tests.sims.tws.trailing import trailing_fields
 
 log = logging.getLogger(__name__)
 
@@ -295,7 +297,8 @@ class TwsSimulator(HistoryRequests, DepthRequests, TapeRequests, AccountRequests
         order_id = int(f[1])
         fields = {
             "action": f[16], "quantity": f[17], "order_type": f[18], "limit": f[19], "aux": f[20], "tif": f[21],
-            "account": f[23], "order_ref": f[26], "outside_rth": f[33],
+            "account": f[23], "order_ref": f[26], "outside_rth": f[33], **attached_fields(f, self.server_version),
+            **trailing_fields(f, self.server_version),
         }
         if not int(f[2] or 0) and not f[9]:  # no conId and no exchange: TWS refuses it before looking the contract up
             self._burn_id(conn, order_id)
@@ -303,6 +306,8 @@ class TwsSimulator(HistoryRequests, DepthRequests, TapeRequests, AccountRequests
         if is_what_if(f, self.server_version):
             self._what_if(conn, order_id, f, fields)
             return
+        if self.book.attached.hold(conn.client_id, f, lambda leg: self._place_leg(conn, leg)):
+            return  # transmit=0: held until the group's last leg (attached.py)
         existing = self.book.orders.get((conn.client_id, order_id))
         if existing is not None and existing.is_working:
             self._modify(conn, existing, fields)
@@ -348,6 +353,12 @@ class TwsSimulator(HistoryRequests, DepthRequests, TapeRequests, AccountRequests
             self._drop(conn, "drop_after_ack")
         self._settle_outcomes(outcomes)
 
+    def _place_leg(self, conn: ClientConnection, f: list[str]) -> None:
+        try:
+            self._place_order(conn, f)
+        except SimReject as reject:
+            conn.send(conn.encoder.error(int(f[1]), reject.code, reject.message))
+
     def _modify(self, conn: ClientConnection, existing: SimOrder, fields: dict[str, str]) -> None:
         """A placeOrder with the id of a working order: change it, or refuse as TWS does (it keeps working)."""
         if self.faults.ignore_modify_next:
@@ -359,6 +370,7 @@ class TwsSimulator(HistoryRequests, DepthRequests, TapeRequests, AccountRequests
         if self.faults.off_tick_next:
             self.faults.off_tick_next = False
             raise SimReject(110, PRICE_VARIATION)
+        check_parent_of_change(self.book, existing, fields)
         outcomes = self.book.modify(existing, fields, self.market.quote(existing.listing.key))
         conn.send(conn.encoder.open_order(existing))
         conn.send(conn.encoder.order_status(existing))
@@ -388,6 +400,7 @@ class TwsSimulator(HistoryRequests, DepthRequests, TapeRequests, AccountRequests
             owner.send(owner.encoder.open_order(order))
             owner.send(owner.encoder.order_status(order))
             owner.send(owner.encoder.error(order.order_id, 202, "Order Canceled - reason:"))
+        cancel_children(self, order)
 
     def inactivate(self, order: SimOrder, reason: str) -> None:
         """Refuse a working order after the fact (201, then Inactive), as IB does at the open or on margin."""
@@ -443,6 +456,7 @@ class TwsSimulator(HistoryRequests, DepthRequests, TapeRequests, AccountRequests
         conn.send(conn.encoder.open_order(order))
         conn.send(conn.encoder.order_status(order))
         conn.send(conn.encoder.error(order_id, 202, "Order Canceled - reason:"))
+        cancel_children(self, order)
 
     def _global_cancel(self, conn: ClientConnection, f: list[str]) -> None:
         working = [o for o in self.book.orders.values() if o.is_working]
@@ -473,6 +487,8 @@ class TwsSimulator(HistoryRequests, DepthRequests, TapeRequests, AccountRequests
                     if owner is not None:
                         self._drop(owner, "drop_between_partials")
             self._push_account(order.account)
+            if order.status == "Filled":
+                after_fill(self, order)
         return booked
 
     def _report_status(self, order: SimOrder) -> None:

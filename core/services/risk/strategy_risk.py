@@ -1,0 +1,82 @@
+"""StrategyRisk: what a strategy's own limits are checked against: its position, working orders, day P&L, drawdown.
+
+Only strategies with their own scope in Risk limits (including "manual", a person's trades) are watched.
+A strategy's drawdown is the fall of its own P&L of the day from its peak, in the limits' currency
+(the % thresholds need an equity, which a strategy does not have: they apply to accounts only); its
+peak is journaled and restored like an account's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+
+from core.domain import AccountId, Instrument, Order, Quote, StrategyId
+from core.services.risk.book import AccountBook
+from core.services.risk.context import OrderSource, PositionSource
+from core.services.risk.drawdown import Drawdown, DrawdownPeaks, journal_step, measure
+from core.services.risk.limits import RiskConfig, RiskLimits
+from core.services.risk.strategy_book import StrategyPositions, StrategyView, strategy_of
+from core.services.working_orders import WorkingOrders
+
+
+class StrategyRisk:
+    """Keep each strategy's own positions and drawdown peaks; build the view an order's checks read."""
+
+    def __init__(self, positions: PositionSource, orders: OrderSource, peaks: DrawdownPeaks,
+                 config: Callable[[], RiskConfig], limits_for: Callable[[AccountId, StrategyId | None], RiskLimits],
+                 today: Callable[[], date]) -> None:
+        self._positions = positions
+        self._orders = orders
+        self._peaks = peaks
+        self._config = config
+        self._limits_for = limits_for
+        self._today = today
+        self.positions = StrategyPositions(orders.get, self._instrument_held)
+
+    def watched(self, strategy: StrategyId) -> bool:
+        return str(strategy) in self._config().strategies
+
+    def daily_pnl(self, account_id: AccountId, strategy: StrategyId) -> Decimal | None:
+        """Return the strategy's own P&L of the day on the account in the account's limits' currency (None: unknown)."""
+        return self.positions.daily_pnl(account_id, strategy, self._positions.held(account_id),
+                                        self._limits_for(account_id, None).fx_rate)
+
+    def drawdown(self, account_id: AccountId, strategy: StrategyId) -> Drawdown | None:
+        """Return the strategy's drawdown from its peak of the day on the account (observing the P&L now)."""
+        pnl = self.daily_pnl(account_id, strategy)
+        if pnl is None:
+            return None
+        limits = self._limits_for(account_id, strategy)
+        peak = self._peaks.observe((account_id, strategy), self._today(), pnl, journal_step(limits))
+        return measure(peak, pnl, None)
+
+    def watch(self, account_id: AccountId) -> None:
+        """Take in the P&L now of every watched strategy with a drawdown limit on the account (moves their peaks)."""
+        for name in self._config().strategies:
+            strategy = StrategyId(name)
+            limits = self._limits_for(account_id, strategy)
+            if limits.drawdown_limit is not None or limits.drawdown_halt is not None:
+                self.drawdown(account_id, strategy)
+
+    def working_count(self, account_id: AccountId, strategy: StrategyId) -> int:
+        return sum(1 for o in self._orders.working(account_id) if strategy_of(o) == strategy)
+
+    def view(self, order: Order, quote_of: Callable[[str], Quote | None]) -> StrategyView | None:
+        """Return the order's strategy's own book when that strategy has limits of its own, else None."""
+        strategy = strategy_of(order)
+        if not self.watched(strategy):
+            return None
+        account = order.account_id
+        working = tuple(o for o in self._orders.working(account)
+                        if strategy_of(o) == strategy and o.client_order_id != order.client_order_id)
+        drawdown = self.drawdown(account, strategy)
+        pnl = self.daily_pnl(account, strategy)
+        book = AccountBook(self.positions.held(account, strategy), WorkingOrders.of(working).account(account), quote_of)
+        return StrategyView(strategy, self.positions.positions(account, strategy), working,
+                            None if pnl is None else -pnl, None if drawdown is None else drawdown.amount, book)
+
+    def _instrument_held(self, account_id: AccountId, symbol: str) -> Instrument | None:
+        position = self._positions.held(account_id).get(symbol)
+        return None if position is None else position.instrument

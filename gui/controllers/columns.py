@@ -1,0 +1,78 @@
+"""GridColumnsSetup: each grid's column chooser, its default columns and widths, and where the choice is kept."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from PySide6.QtWidgets import QTableView, QWidget
+
+from gui.widgets.column_chooser import ColumnChooser, GridColumns
+
+SETTINGS_KEY = "columns"
+"""settings.json: {"columns": {"<view objectName>": {"order": [column keys], "hidden": [column keys]}}}."""
+
+DEFAULTS: Mapping[str, GridColumns] = {
+    # What a trader reads first leads; raw ids and second prices are one right-click away.
+    "ordersView": GridColumns(
+        ("symbol", "side", "quantity", "type", "price", "status", "filled", "tif", "account", "time", "reason",
+         "limit", "stop", "id"),
+        ("limit", "stop", "id")),
+    "fillsView": GridColumns(
+        ("time", "symbol", "side", "quantity", "price", "account", "commission", "order_id"), ("order_id",)),
+    "approvalsView": GridColumns(
+        ("left", "symbol", "side", "quantity", "type", "price", "verdict", "strategy", "account", "drift", "age",
+         "tif", "bid", "ask", "signal", "attempt", "id"),
+        ("bid", "ask", "signal", "attempt", "id")),
+    "positionsView": GridColumns(),
+    "watchlistView": GridColumns(),
+}
+
+SAMPLES: Mapping[str, str] = {
+    "side": "SELL", "tif": "GTC", "type": "STP_LMT", "quantity": "88,888", "filled": "88,888", "time": "88:88:88",
+    "left": "888 s", "age": "888 s", "symbol": "RELIANCE", "account": "PAPER-1", "status": "Accepted",
+    "price": "8,888.88", "limit": "8,888.88", "stop": "8,888.88", "verdict": "OK", "drift": "+0.00%",
+    "currency": "USD",
+}
+"""What a column typically holds, for its default width (the grid widens to its first rows once)."""
+
+
+class ColumnSettings(Protocol):
+    def load(self) -> dict[str, Any]: ...
+
+    def save(self, document: Mapping[str, Any]) -> None: ...
+
+
+class GridColumnsSetup:
+    """Give every named grid in window a column chooser, restore the saved choice, save each change."""
+
+    def __init__(self, window: QWidget, settings: ColumnSettings, report: Callable[[str], None]) -> None:
+        self._settings = settings
+        self._report = report
+        saved = settings.load().get(SETTINGS_KEY, {})
+        if not isinstance(saved, dict):
+            report(f"settings.json: {SETTINGS_KEY}: expected an object of grid: columns; the default columns show")
+            saved = {}
+        self.choosers: dict[str, ColumnChooser] = {}
+        for name, defaults in DEFAULTS.items():
+            view = window.findChild(QTableView, name)
+            if view is None:
+                continue
+            chooser = ColumnChooser(view, defaults, self._save, dict(SAMPLES))
+            entry = saved.get(name)
+            columns = GridColumns.from_json(entry) if entry is not None else None
+            if entry is not None and columns is None:
+                report(f"settings.json: {SETTINGS_KEY}.{name}: expected {{\"order\": [...], \"hidden\": [...]}}; "
+                       "its default columns show")
+            chooser.apply(columns)
+            self.choosers[name] = chooser
+
+    def _save(self, name: str, columns: GridColumns) -> None:
+        try:
+            document = self._settings.load()
+            saved = document.get(SETTINGS_KEY)
+            grids = dict(saved) if isinstance(saved, dict) else {}
+            grids[name] = columns.to_json()
+            self._settings.save({**document, SETTINGS_KEY: grids})
+        except Exception as exc:  # a settings file that cannot be written must not break the grid
+            self._report(f"Columns not saved: {exc}")

@@ -1,0 +1,33 @@
+"""FocusKeeper: give the keyboard back to the main window when one of its dialogs closes.
+
+A window manager does that; on a bare X server (Xvfb, a kiosk) no one does, the keyboard goes nowhere,
+and the toolbar's hotkeys (kill switch, resume) stop working after the first dialog.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
+
+
+class FocusKeeper(QObject):
+    """Watch the application's dialogs; when the active one hides, activate window again."""
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self._window = window
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.installEventFilter(self)
+            window.destroyed.connect(lambda *_: app.removeEventFilter(self))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (event.type() == QEvent.Type.Hide and isinstance(watched, QDialog) and watched.isWindow()
+                and QApplication.activeWindow() in (watched, None)):
+            QTimer.singleShot(0, self, self._give_back)
+        return False
+
+    def _give_back(self) -> None:
+        active = QApplication.activeWindow()
+        if self._window.isVisible() and (active is None or not active.isVisible()):
+            self._window.activateWindow()

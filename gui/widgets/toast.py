@@ -1,0 +1,67 @@
+"""ToastWidget: a short, non-modal message over the bottom-right of the window that goes away by itself."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QLabel, QWidget
+
+SHOW_MS = 6000
+MAX_LINES = 3
+_COLORS = {"INFO": "#1565c0", "WARNING": "#ef6c00", "ERROR": "#c62828"}
+
+
+class ToastWidget(QLabel):
+    """Show the newest messages (up to MAX_LINES) for SHOW_MS over host's bottom-right corner; never takes focus.
+
+    objectName 'toast'. A click hides it at once.
+    """
+
+    def __init__(self, host: QWidget) -> None:
+        super().__init__(host)
+        self.setObjectName("toast")
+        self.setWordWrap(True)
+        self.setMaximumWidth(420)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+        self._lines: list[str] = []
+        self._timer = QTimer(self, singleShot=True, interval=SHOW_MS)
+        self._timer.timeout.connect(self._expire)
+        host.installEventFilter(self)
+        self.hide()
+
+    def show_message(self, text: str, level: str = "INFO") -> None:
+        """Add text to the toast (the oldest line goes beyond MAX_LINES) and show it for SHOW_MS from now."""
+        self._lines = [*self._lines, text][-MAX_LINES:]
+        self.setText("\n".join(self._lines))
+        self.setStyleSheet(f"QLabel#toast {{ background: {_COLORS.get(level, _COLORS['INFO'])}; color: white; "
+                           "padding: 8px 12px; border-radius: 6px; }")
+        self.adjustSize()
+        self._place()
+        self.show()
+        self.raise_()
+        self._timer.start()
+
+    def lines(self) -> list[str]:
+        """Return the messages the toast shows now ([] while hidden)."""
+        return list(self._lines) if self.isVisible() else []
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        event.accept()  # any click dismisses it
+        self._expire()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and self.isVisible():
+            self._place()
+        return False
+
+    def _place(self) -> None:
+        host = self.parentWidget()
+        if host is not None:
+            margin = 16
+            self.move(host.width() - self.width() - margin, host.height() - self.height() - margin - 24)
+
+    def _expire(self) -> None:
+        self._timer.stop()
+        self._lines = []
+        self.hide()

@@ -1,0 +1,107 @@
+"""Every trader command is said once, in the Log dock and in the log file, and never with a secret."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QDialogButtonBox, QLineEdit, QMessageBox, QPushButton, QTableView, QWidget
+
+from core.domain import AccountId, OrderStatus
+from core.services.log_redaction import SECRETS
+from gui.log_file import LOG_FILE
+from gui.widgets.main_window import MainWindow
+from tests.e2e.window_helpers import click_cell, open_window, until, write_paper_settings
+
+ACCOUNT = AccountId("PAPER-1")
+
+
+def count(window: MainWindow, words: str) -> int:
+    return sum(words in line for line in window.log_view.lines())
+
+
+def answer(window: MainWindow, name: str) -> None:
+    box = window.findChild(QMessageBox, name)
+    assert isinstance(box, QMessageBox), name
+    QTest.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
+    box.deleteLater()
+
+
+def retype(edit: QLineEdit, text: str) -> None:
+    edit.selectAll()
+    QTest.keyClick(edit, Qt.Key.Key_Backspace)
+    QTest.keyClicks(edit, text)
+
+
+async def test_send_modify_cancel_risk_kill_and_resume_are_each_logged_once_in_the_dock_and_the_file(
+        tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        bid, _ = window.bridge.bid_ask("AAPL")
+        assert bid is not None
+        limit = (bid * 97 / 100).quantize(bid)
+        ticket = window.ticket
+        await until(lambda: window.bridge.quotes.row_of("AAPL") is not None, "AAPL in the watchlist")
+        click_cell(window.findChild(QTableView, "watchlistView"), "AAPL", "ask")  # BUY; the limit goes below
+        retype(ticket.findChild(QLineEdit, "orderTicket.limitPriceEdit"), str(limit))
+        retype(ticket.findChild(QLineEdit, "orderTicket.quantityEdit"), "5")
+        QTest.keyClick(ticket.findChild(QLineEdit, "orderTicket.quantityEdit"), Qt.Key.Key_Return)
+        await until(lambda: ticket.confirm_dialog is not None, "the confirm")
+        QTest.mouseClick(ticket.confirm_dialog.findChild(QPushButton, "orderTicket.confirmDialog.sendButton"),
+                         Qt.MouseButton.LeftButton)
+        await until(lambda: count(window, "Order BUY 5 AAPL LMT") == 1, "the send in the log")
+        order = window.session.oms.working(ACCOUNT)[0]
+        assert order.status is OrderStatus.ACCEPTED
+        sent = f"Order BUY 5 AAPL LMT {limit} on PAPER-1 (manual): accepted"
+        assert count(window, sent) == 1, window.log_view.lines()
+
+        orders = window.findChild(QTableView, "ordersView")
+        await until(lambda: window.bridge.working_orders.row_of(order.client_order_id) is not None, "the order row")
+        click_cell(orders, order.client_order_id, "symbol")
+        QTest.mouseClick(window.findChild(QPushButton, "orders.modifyButton"), Qt.MouseButton.LeftButton)
+        await until(lambda: window.findChild(QWidget, "modifyOrderDialog") is not None, "the modify dialog")
+        dialog = window.findChild(QWidget, "modifyOrderDialog")
+        retype(dialog.findChild(QLineEdit, "modifyOrder.quantity"), "3")
+        QTest.mouseClick(dialog.findChild(QDialogButtonBox, "modifyOrder.buttons").button(
+            QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        await until(lambda: count(window, "Modify BUY 5 AAPL") == 1, "the modify in the log")
+        modify = next(line for line in window.log_view.lines() if "Modify BUY 5 AAPL" in line)
+        assert f"-> BUY 3 AAPL LMT {limit} on PAPER-1" in modify, modify
+        assert count(window, sent) == 1, "a modify is not said as a second send"
+
+        await until(lambda: window.bridge.working_orders.row_of(order.client_order_id) is not None, "the order row")
+        click_cell(orders, order.client_order_id, "symbol")
+        QTest.mouseClick(window.findChild(QPushButton, "orders.cancelButton"), Qt.MouseButton.LeftButton)
+        await until(lambda: order.status is OrderStatus.CANCELED, "the cancel")
+        assert count(window, f"Cancel BUY 3 AAPL LMT {limit} on PAPER-1: asked") == 1
+
+        config = window.session.view.risk_config()
+        window.findChild(QAction, "action.riskLimits").trigger()
+        await until(lambda: window.findChild(QWidget, "riskLimitsDialog") is not None, "the risk dialog")
+        risk = window.findChild(QWidget, "riskLimitsDialog")
+        retype(risk.findChild(QLineEdit, "riskLimits.max_order_qty"), "777")
+        QTest.mouseClick(risk.findChild(QPushButton, "riskLimits.saveButton"), Qt.MouseButton.LeftButton)
+        await until(lambda: count(window, "Risk limits changed") == 1, "the risk change in the log")
+        assert count(window, f"max_order_qty {config.global_limits.max_order_qty} -> 777") == 1, \
+            window.log_view.lines()
+
+        window.findChild(QAction, "action.killSwitch").trigger()
+        await until(lambda: window.findChild(QMessageBox, "killSwitchConfirmDialog") is not None, "kill confirm")
+        answer(window, "killSwitchConfirmDialog")
+        await until(lambda: count(window, "Kill switch: all trading halted") == 1, "the kill switch in the log")
+        assert count(window, "Cancel all") == 0, "the kill switch is said once, not also as a cancel all"
+        window.findChild(QAction, "action.resumeTrading").trigger()
+        await until(lambda: window.findChild(QMessageBox, "resumeConfirmDialog") is not None, "resume confirm")
+        answer(window, "resumeConfirmDialog")
+        await until(lambda: count(window, "Resume (") == 1, "the resume in the log")
+        SECRETS.add("s3cr3t-token-0123456789")  # as the keyring does with each secret it hands out
+        window.log_view.add("INFO", "Connect with token s3cr3t-token-0123456789")
+        dock = window.log_view.lines()
+    written = (tmp_path / "logs" / LOG_FILE).read_text()
+    for words in (sent, "Modify BUY 5 AAPL", "Cancel BUY 3 AAPL", "Risk limits changed", "Kill switch: all trading",
+                  "Resume ("):
+        assert written.count(words) == 1, (words, written)
+    assert len([line for line in dock if line]) <= len(written.splitlines())
+    assert "Connect with token" in written and "s3cr3t-token-0123456789" not in written

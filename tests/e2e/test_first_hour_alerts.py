@@ -1,0 +1,165 @@
+"""Alerts in the real window: strategy orders that wait, price and P&L alerts set from the watchlist, the toast."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QCheckBox, QDockWidget, QLineEdit, QListWidget, QPushButton, QTableView
+
+from core.domain import AccountId, OrderRequest, OrderType, Side
+from core.ports.notifier import NotificationKind
+from core.strategy_client.client import TradeTermClient
+from gui.controllers.alerts import AlertsSetup
+from gui.controllers.mail import MailSetup
+from gui.controllers.strategies import StrategySetup
+from gui.dialogs.alert_dialogs import PnlAlertDialog, PriceAlertDialog
+from gui.widgets.api_token_panel import ApiTokenPanel
+from gui.widgets.main_window import MainWindow
+from gui.widgets.toast import ToastWidget
+from tests.e2e.window_helpers import model_of, open_window, until, until_row, write_paper_settings
+from tests.sims.smtp import SmtpSim
+from tests.unit.notifications_harness import FAST, local_mailer
+
+ACCOUNT = AccountId("PAPER-1")
+
+
+def alerts_of(window: MainWindow) -> AlertsSetup:
+    return next(o for o in window.keep_alive if isinstance(o, AlertsSetup))
+
+
+def listed(window: MainWindow) -> list[str]:
+    view = window.findChild(QListWidget, "alerts.list")
+    return [view.item(row).text() for row in range(view.count())]
+
+
+def toast_lines(window: MainWindow) -> list[str]:
+    return window.findChild(ToastWidget, "toast").lines()
+
+
+def open_price_alert(window: MainWindow, symbol: str, direction: str) -> PriceAlertDialog:
+    """Right-click symbol's watchlist row and choose 'Alert when … goes <direction>…'."""
+    view = window.findChild(QTableView, "watchlistView")
+    row = model_of(view).row_of(symbol)
+    assert row is not None
+    view.setCurrentIndex(model_of(view).index(row, 0))  # the row the context menu's actions work on
+    assert view.contextMenuPolicy() == Qt.ContextMenuPolicy.ActionsContextMenu
+    action = next(a for a in view.actions() if a.objectName() == f"watchlistMenu.alert{direction.capitalize()}")
+    assert action.text() == f"Alert when the price goes {direction}…"
+    action.trigger()
+    dialog = alerts_of(window).dialog
+    assert isinstance(dialog, PriceAlertDialog) and dialog.isVisible()
+    return dialog
+
+
+def set_level(dialog: PriceAlertDialog | PnlAlertDialog, text: str) -> None:
+    edit = dialog.findChild(QLineEdit, f"{'priceAlert' if isinstance(dialog, PriceAlertDialog) else 'pnlAlert'}.level")
+    edit.selectAll()
+    QTest.keyClicks(edit, text)
+    dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+
+
+@pytest.mark.slow
+async def test_a_price_alert_from_the_watchlist_fires_once_with_a_toast_and_a_log_line_and_survives_a_restart(
+        tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        await until_row(window.watchlist_view, "AAPL")
+        last = window.session.view.latest_quote("AAPL", "PAPER-1").last
+        assert last is not None
+        far = open_price_alert(window, "AAPL", "above")
+        assert far.findChild(QLineEdit, "priceAlert.level").text() == f"{last:f}", "starts from the last price"
+        set_level(far, "1e3")
+        assert far.isVisible() and "exponent" in far.error_label.text(), "a number it cannot read is explained"
+        set_level(far, str(last + 100))
+        near = open_price_alert(window, "AAPL", "below")
+        set_level(near, str(last + 1))
+        await until(lambda: any("Price alert: AAPL" in line for line in toast_lines(window)), "the alert's toast")
+        assert not window.findChild(ToastWidget, "toast").hasFocus()
+        assert f"AAPL is at {last:f}, below {last + 1:f}" in window.log_view.toPlainText()
+        assert listed(window)[0] == f"● AAPL above {last + 100:f} (PAPER-1)"
+        assert listed(window)[1].startswith("✓ fired")
+        assert listed(window)[1].endswith(f"AAPL below {last + 1:f} (PAPER-1)")
+        assert alerts_of(window).check() == [], "a fired alert never fires again"
+    saved = json.loads((tmp_path / "settings.json").read_text())["alerts"]
+    assert [(a["direction"], a["fired_at"] is None) for a in saved] == [("above", True), ("below", False)]
+    async with open_window(tmp_path) as window:
+        assert listed(window)[0] == f"● AAPL above {last + 100:f} (PAPER-1)"
+        assert listed(window)[1].startswith("✓ fired")
+        await asyncio.sleep(0.6)
+        assert toast_lines(window) == [], "restored, the fired alert stays quiet"
+
+
+@pytest.mark.slow
+async def test_a_day_pnl_alert_fires_when_the_accounts_pnl_falls_to_its_level(tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    sim = SmtpSim()
+    await sim.start()
+    try:
+        async with open_window(tmp_path) as window:
+            QTest.mouseClick(window.findChild(QPushButton, "alerts.addPnlButton"), Qt.MouseButton.LeftButton)
+            dialog = alerts_of(window).dialog
+            assert isinstance(dialog, PnlAlertDialog) and dialog.account_combo.currentText() == "PAPER-1"
+            dialog.email_check.setChecked(True)
+            set_level(dialog, "-0.01")
+            assert listed(window) == ["● PAPER-1 day P&L below -0.01 · e-mail"]
+            assert alerts_of(window).check() == [], "no position, no loss"
+            mail = next(o for o in window.keep_alive if isinstance(o, MailSetup))
+            only_alerts = replace(FAST, enabled=frozenset({NotificationKind.ALERT}))
+            mail.notifications.configure(only_alerts, local_mailer(sim.port))  # as the e-mail dialog's Save does
+            await window.session.submit(OrderRequest(ACCOUNT, "MSFT", Side.BUY, Decimal(100), OrderType.MARKET))
+            await until(lambda: any("P&L alert: PAPER-1" in line for line in toast_lines(window)), "the P&L alert")
+            assert listed(window)[0].startswith("✓ fired")
+            assert any(line.startswith("Fill: BUY 100 MSFT @ ") for line in toast_lines(window)), "a fill's toast"
+            (sent,) = await sim.wait_for(1)
+            assert "PAPER-1 day P&L below -0.01" in sent.subject and "P&L alert: PAPER-1's day P&L is" in sent.body
+    finally:
+        await sim.stop()
+
+
+@pytest.mark.slow
+async def test_a_waiting_strategy_order_counts_in_the_title_and_on_the_tab_and_the_sound_switch_is_kept(
+        tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        setup = next(o for o in window.keep_alive if isinstance(o, StrategySetup))
+        await until(lambda: setup.server is not None and setup.server.port != 0, "the strategy API to listen")
+        assert setup.server is not None
+        panel = window.findChild(ApiTokenPanel, "apiTokenPanel")
+        QTest.keyClicks(panel.findChild(QLineEdit, "apiToken.nameEdit"), "mean-revert")
+        QTest.mouseClick(panel.findChild(QPushButton, "apiToken.createButton"), Qt.MouseButton.LeftButton)
+        panel.select("mean-revert")
+        QTest.mouseClick(panel.findChild(QPushButton, "apiToken.copyButton"), Qt.MouseButton.LeftButton)
+        client = TradeTermClient(setup.server.url, QApplication.clipboard().text(), account=str(ACCOUNT))
+        window.findChild(QDockWidget, "dock.fills").raise_()
+        assert window.windowTitle() == "TradeTerm"
+        for quantity in ("15", "16"):
+            await asyncio.to_thread(client.submit, "MSFT", "BUY", quantity, "LMT", "400.00")
+        dock = window.findChild(QDockWidget, "dock.approvals")
+        await until(lambda: window.windowTitle() == "TradeTerm — 2 orders awaiting approval", "the count in the title")
+        assert dock.windowTitle() == "Approvals (2)"
+        view = window.findChild(QTableView, "approvalsView")
+        await until(view.isVisible, "the Approvals tab raised")
+        left = model_of(view).index(0, 0).data()
+        assert left.endswith(" s") and int(left.split()[0]) > 0, "the countdown to expiry on the row"
+        assert any("awaits your approval" in line for line in toast_lines(window))
+        sound = window.findChild(QCheckBox, "alerts.soundCheck")
+        assert sound.isChecked()
+        sound.click()
+        assert setup.alert.sound() is False
+        view.selectRow(0)
+        QTest.mouseClick(window.findChild(QPushButton, "approvalQueue.rejectButton"), Qt.MouseButton.LeftButton)
+        assert setup.queue_widget.reject_dialog is not None
+        setup.queue_widget.reject_dialog.findChild(QLineEdit, "rejectReason.reasonEdit").setText("not now")
+        setup.queue_widget.reject_dialog.findChild(QPushButton, "rejectReason.okButton").click()
+        await until(lambda: dock.windowTitle() == "Approvals (1)", "the count to follow the queue")
+        assert window.windowTitle() == "TradeTerm — 1 order awaiting approval"
+    assert json.loads((tmp_path / "settings.json").read_text())["alert_sound"] is False
+    async with open_window(tmp_path) as window:
+        assert not window.findChild(QCheckBox, "alerts.soundCheck").isChecked()

@@ -1,0 +1,73 @@
+"""The HALTED banner: impossible to miss, says why, and its Resume asks first and is audited."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QFrame, QLabel, QMessageBox, QPushButton
+
+from core.domain import AccountId
+from gui.widgets.main_window import MainWindow
+from tests.e2e.window_helpers import open_window, until, write_paper_settings
+
+ACCOUNT = AccountId("PAPER-1")
+
+
+def banner(window: MainWindow) -> QFrame:
+    found = window.findChild(QFrame, "haltBanner")
+    assert isinstance(found, QFrame)
+    return found
+
+
+def answer(window: MainWindow, name: str, button: QMessageBox.StandardButton) -> str:
+    box = window.findChild(QMessageBox, name)
+    assert isinstance(box, QMessageBox)
+    text = box.text()
+    QTest.mouseClick(box.button(button), Qt.MouseButton.LeftButton)
+    box.deleteLater()
+    return text
+
+
+async def test_kill_switch_shows_the_banner_with_why_and_resume_asks_then_lifts_it(tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        assert not banner(window).isVisible(), "no banner while trading"
+        window.findChild(QAction, "action.killSwitch").trigger()
+        await until(lambda: window.findChild(QMessageBox, "killSwitchConfirmDialog") is not None, "kill confirm")
+        answer(window, "killSwitchConfirmDialog", QMessageBox.StandardButton.Yes)
+        await until(lambda: banner(window).isVisible(), "the HALTED banner")
+        text = banner(window).findChild(QLabel, "haltBanner.text").text()
+        assert text.startswith("HALTED (all accounts): Kill switch pulled by "), text
+        assert window.menuWidget().isAncestorOf(banner(window)), "across the top of the window"
+
+        resume = banner(window).findChild(QPushButton, "haltBanner.resumeButton")
+        QTest.mouseClick(resume, Qt.MouseButton.LeftButton)
+        await until(lambda: window.findChild(QMessageBox, "resumeConfirmDialog") is not None, "the resume confirm")
+        asked = answer(window, "resumeConfirmDialog", QMessageBox.StandardButton.Cancel)
+        assert "Kill switch pulled by" in asked
+        await until(lambda: window.findChild(QMessageBox, "resumeConfirmDialog") is None, "the confirm to close")
+        assert window.session.account(ACCOUNT).trading.value == "HALTED", "Cancel leaves it halted"
+        assert banner(window).isVisible()
+
+        QTest.mouseClick(resume, Qt.MouseButton.LeftButton)
+        await until(lambda: window.findChild(QMessageBox, "resumeConfirmDialog") is not None, "the resume confirm")
+        answer(window, "resumeConfirmDialog", QMessageBox.StandardButton.Yes)
+        await until(lambda: window.session.account(ACCOUNT).trading.value == "ACTIVE", "trading to resume")
+        await until(lambda: not banner(window).isVisible(), "the banner to go")
+        assert "Resume (" in window.log_view.toPlainText()
+    with sqlite3.connect(tmp_path / "journal.sqlite") as db:
+        actions = [row[0] for row in db.execute("SELECT action FROM audit ORDER BY seq")]
+    assert actions[-2:] == ["kill_switch", "resume"]
+
+
+async def test_a_kill_switch_from_before_a_restart_shows_the_banner_at_start(tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        await window.session.kill_switch("ana")
+    async with open_window(tmp_path, active=False) as window:
+        await until(lambda: banner(window).isVisible(), "the banner at start")
+        assert "Kill switch pulled by ana" in banner(window).findChild(QLabel, "haltBanner.text").text()
