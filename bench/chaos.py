@@ -3,7 +3,7 @@ through the real TradingSession, SqliteJournal and adapter while the broker's co
 points, with the default risk limits on (duplicate window, orders per second and per minute); prints one JSON
 line of figures per broker.
 
-    python -m bench.chaos [--broker kite|easytrader|paper|alpaca|all] [--intents N] [--disconnects N] [--seed N]
+    python -m bench.chaos [--broker kite|easytrader|paper|alpaca|oanda|all] [--intents N] [--disconnects N] [--seed N]
 
 The default size (2,000 intents, 200 disconnects per broker) keeps `make bench` within minutes; the issue's
 size is `--intents 10000 --disconnects 1000` (on the shared 2-core VM: paper 8 min, easytrader 9, Kite 32:
@@ -35,10 +35,11 @@ from tests.adapters.alpaca_chaos_world import AlpacaChaos
 from tests.adapters.chaos_core import ChaosStuck, ChaosWorld
 from tests.adapters.easytrader_chaos_world import EasytraderChaos
 from tests.adapters.kite_chaos_world import KiteChaos
+from tests.adapters.oanda_chaos_world import OandaChaos
 from tests.adapters.paper_chaos_world import PaperChaos
 
 WORLDS: dict[str, type[ChaosWorld]] = {"kite": KiteChaos, "easytrader": EasytraderChaos, "paper": PaperChaos,
-                                       "alpaca": AlpacaChaos}
+                                       "alpaca": AlpacaChaos, "oanda": OandaChaos}
 
 
 async def run(broker: str, intents: int, disconnects: int, seed: int) -> dict[str, object]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from core.adapters import alpaca, easytrader, ib, kite, mail, paper
+from core.adapters import alpaca, easytrader, ib, kite, mail, oanda, paper
 from core.domain import AccountId
 from core.ports.broker import BrokerAdapter, EventSink, QuoteSink
 from core.ports.broker_kind import BrokerKind
@@ -20,6 +20,7 @@ KINDS: tuple[BrokerKind, ...] = (
     kite.KIND,
     easytrader.KIND,
     alpaca.KIND,
+    oanda.KIND,
     mail.KIND,
 )
 """Every broker kind, in the order the account set-up offers them."""

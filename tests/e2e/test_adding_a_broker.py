@@ -69,7 +69,7 @@ async def test_the_account_set_up_offers_a_registered_kind_and_connects_it(demo_
         tabs = window.findChild(QTabWidget, "connections.tabs")
         titles = [tabs.tabText(i) for i in range(tabs.count())]
         assert titles == ["Paper", "Interactive Brokers", "Zerodha Kite", "China A-shares (easytrader)",
-                          "Alpaca (US stocks)", "E-mail desk", "Demo broker"]
+                          "Alpaca (US stocks)", "OANDA", "E-mail desk", "Demo broker"]
         tabs.setCurrentIndex(titles.index("Demo broker"))
         panel = window.findChild(QWidget, "demoConnectionPanel")
         panel.findChild(QLineEdit, "demoConnectionPanel.statePath").setText(str(tmp_path / "demo.json"))

@@ -12,7 +12,8 @@ import pytest
 from core.adapters import registry
 from core.adapters.registry import find_kind
 
-MINIMAL: dict[str, dict[str, object]] = {"email_desk": {"desk": "desk@example.com"}}
+MINIMAL: dict[str, dict[str, object]] = {"email_desk": {"desk": "desk@example.com"},
+                                         "oanda": {"account": "101-004-1234567-001"}}
 GUI = Path(__file__).resolve().parents[2] / "gui"
 
 

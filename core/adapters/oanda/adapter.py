@@ -1,0 +1,420 @@
+"""OandaBroker: one OANDA v20 account on TradeTerm's loop (aiohttp; no threads).
+
+Orders carry our ClientOrderId in clientExtensions.id (and tradeClientExtensions.id). Statuses come
+from transactions: those the POST answers with and those of the transaction stream, each handled once
+(by transaction id); after a stream break the gap is read back with transactions/sinceid. A submit
+whose answer does not come in time is looked up by our id (GET /orders/@id, then the transactions),
+never sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from core.adapters.oanda.client import OandaClient, TokenSource
+from core.adapters.oanda.config import OandaConfig
+from core.adapters.oanda.history import GRANULARITIES, candle_params, to_bars
+from core.adapters.oanda.parsing import (
+    cancel_reason,
+    decimal_of,
+    order_body,
+    parse_fill,
+    parse_funds,
+    parse_instrument,
+    parse_order_state,
+    parse_positions,
+    parse_price,
+    protection,
+    refusal_error,
+)
+from core.domain import (
+    AccountId,
+    BrokerOrderId,
+    ClientOrderId,
+    ConnectionChanged,
+    ConnectionState,
+    Fill,
+    Instrument,
+    Money,
+    Order,
+    OrderAccepted,
+    OrderCanceled,
+    OrderCancelRejected,
+    OrderFilled,
+    OrderModified,
+    OrderModifyRejected,
+    OrderRejected,
+    Price,
+    Quantity,
+)
+from core.domain.bars import Bar
+from core.domain.funds import AccountFunds
+from core.domain.protection import Bracket
+from core.ports.bar_history import HistoryUnavailable
+from core.ports.broker import (
+    BrokerSnapshot,
+    EventSink,
+    FoundOrder,
+    QuoteSink,
+    quotes_one_by_one,
+)
+from core.ports.errors import BrokerApiError, BrokerError, ConnectionLost, OrderNotFound, Timeout
+
+log = logging.getLogger(__name__)
+LOOKUP_PAUSE_S = 0.25
+"""OANDA's reads lag its writes by up to ~0.5 s: a just-placed order can read back 404 NO_SUCH_ORDER."""
+
+
+class OandaBroker:
+    kind = "oanda"
+
+    def __init__(self, account_id: AccountId, config: OandaConfig, sink: EventSink, token: TokenSource,
+                 *, quotes: QuoteSink | None = None) -> None:
+        self.account_id = account_id
+        self.config = config
+        self._sink = sink
+        self._quotes = quotes or quotes_one_by_one(sink)
+        self._client = OandaClient(config.rest, config.stream, config.account, token, config.request_timeout_s)
+        self._instruments: dict[str, Instrument] = {}
+        self._subscribed: tuple[str, ...] = ()
+        self._by_broker_id: dict[str, ClientOrderId] = {}
+        self._broker_ids: dict[ClientOrderId, str] = {}
+        self._in_flight: set[ClientOrderId] = set()
+        self._seen: set[str] = set()
+        self._last_id = 0
+        self._fills: list[Fill] = []
+        self._connected = False
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+
+    # --- BrokerAdapter -----------------------------------------------------------------------------
+
+    def instruments(self) -> Sequence[Instrument]:
+        return list(self._instruments.values())
+
+    async def connect(self) -> None:
+        self._publish_state(ConnectionState.CONNECTING, f"Connecting to OANDA {self.config.environment}…")
+        try:
+            refusal = self.config.live_refusal()
+            if refusal:
+                raise BrokerApiError(refusal, "LIVE_NOT_CONFIRMED")
+            await self._client.open()
+            _, summary = await self._client.request("GET", "/summary")
+            self._last_id = int(summary.get("lastTransactionID") or 0)
+            _, listed = await self._client.request("GET", "/instruments",
+                                                   params={"instruments": ",".join(self.config.symbols)})
+            for wire in listed.get("instruments", []):
+                instrument = parse_instrument(wire)
+                self._instruments[instrument.symbol] = instrument
+        except BrokerError as exc:
+            await self._client.close()
+            self._publish_state(ConnectionState.FAILED, str(exc))
+            raise
+        self._connected = True
+        self._tasks["transactions"] = asyncio.create_task(self._transaction_loop())
+        if self._subscribed:
+            self._start_pricing()
+        self._publish_state(ConnectionState.CONNECTED, f"Connected to OANDA {self.config.environment} account "
+                                                       f"{self.config.account}.")
+
+    async def disconnect(self) -> None:
+        was = self._connected
+        self._connected = False
+        for task in self._tasks.values():
+            task.cancel()
+        for task in self._tasks.values():
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        await self._client.close()
+        if was:
+            self._publish_state(ConnectionState.DISCONNECTED, "Disconnected from OANDA.")
+
+    async def subscribe(self, instruments: Sequence[Instrument]) -> None:
+        wanted = tuple(sorted({*self._subscribed, *(i.symbol for i in instruments)}))
+        if wanted == self._subscribed:
+            return
+        self._subscribed = wanted
+        if self._connected:
+            self._start_pricing()
+
+    async def submit(self, order: Order) -> None:
+        await self._place(order, {})
+
+    async def submit_protected(self, order: Order, bracket: Bracket,
+                               trailing_distance: Decimal | None = None) -> None:
+        """Submit order with OANDA's own take-profit / stop-loss / trailing stop attached on fill.
+
+        A US (FIFO) account refuses a protected trade of the same size as an open one of the pair:
+        the OrderRejected says so and what to do.
+        """
+        await self._place(order, protection(bracket.take_profit, bracket.stop_loss, trailing_distance))
+
+    async def _place(self, order: Order, extra: Mapping[str, Any]) -> None:
+        self._require_connected()
+        coid = order.client_order_id
+        body = {**order_body(order), **extra}
+        before = self._last_id
+        self._in_flight.add(coid)
+        try:
+            try:
+                status, payload = await self._client.request("POST", "/orders", {"order": body},
+                                                             timeout=self.config.order_timeout_s)
+            except (Timeout, ConnectionLost) as exc:
+                if await self._find_after_timeout(order, before):
+                    return
+                raise Timeout(f"OANDA did not confirm order {coid} ({exc}); it was not found by its id either. "
+                              "It was not sent again: reconcile the account to learn its fate.") from None
+            if status == 201:
+                answers = [payload.get(k) for k in ("orderCreateTransaction", "orderFillTransaction",
+                                                     "orderCancelTransaction")]
+                for tx in sorted((a for a in answers if a), key=lambda t: int(t["id"])):
+                    self._on_transaction(tx)
+                return
+            reject = payload.get("orderRejectTransaction") or {}
+            if reject.get("id"):  # the stream carries it too: it is this refusal, already raised
+                self._seen.add(str(reject["id"]))
+            raise refusal_error(payload, order.instrument.symbol)
+        finally:
+            self._in_flight.discard(coid)
+
+    async def cancel(self, order: Order) -> None:
+        self._require_connected()
+        coid = order.client_order_id
+        status, payload = await self._client.request("PUT", f"/orders/@{coid}/cancel")
+        if status == 200:
+            self._on_transaction(payload["orderCancelTransaction"])
+            return
+        reject = payload.get("orderCancelRejectTransaction") or {}
+        if reject.get("id"):
+            self._seen.add(str(reject["id"]))
+        reason = str(payload.get("errorMessage") or reject.get("rejectReason") or "refused")
+        self._sink(OrderCancelRejected(coid, f"OANDA could not cancel the order: {reason} (it may have filled or "
+                                             "been canceled already)."))
+
+    async def modify(self, order: Order, quantity: Quantity, limit_price: Price | None,
+                     stop_price: Price | None) -> None:
+        """Replace the pending order (PUT /orders/@id): OANDA cancels it and creates its replacement under our id.
+
+        Publishes OrderModified (the replacement's units and price) or OrderModifyRejected.
+        """
+        self._require_connected()
+        coid = order.client_order_id
+        changed = replace(order, quantity=quantity, limit_price=limit_price, stop_price=stop_price, events=[])
+        status, payload = await self._client.request("PUT", f"/orders/@{coid}", {"order": order_body(changed)})
+        if status == 201:
+            answers = [payload.get(k) for k in ("replacingOrderCancelTransaction", "orderCancelTransaction",
+                                                 "orderCreateTransaction", "orderFillTransaction")]
+            for tx in sorted((a for a in answers if a), key=lambda t: int(t["id"])):
+                self._on_transaction(tx)
+            return
+        for key in ("orderRejectTransaction", "orderCancelRejectTransaction"):
+            if (payload.get(key) or {}).get("id"):
+                self._seen.add(str(payload[key]["id"]))
+        self._sink(OrderModifyRejected(coid, f"OANDA did not change the order: {payload.get('errorMessage') or status}"
+                                             " (it may have filled or been canceled already)."))
+
+    async def snapshot(self, fills_since: datetime | None = None) -> BrokerSnapshot:
+        self._require_connected()
+        await self._catch_up()
+        _, summary = await self._client.request("GET", "/summary")
+        account = summary.get("account", {})
+        _, positions = await self._client.request("GET", "/openPositions")
+        _, listed = await self._client.request("GET", "/orders", params={"state": "ALL", "count": "500"})
+        states = tuple(parse_order_state(w) for w in listed.get("orders", []) if (w.get("clientExtensions") or {})
+                       .get("id"))
+        fills = await self._fills_since(fills_since or datetime.now(UTC).replace(hour=0, minute=0, second=0,
+                                                                                 microsecond=0))
+        balance = decimal_of(account.get("balance")) or Decimal(0)
+        return BrokerSnapshot(self.account_id, (Money(balance, str(account.get("currency", "USD"))),),
+                              parse_positions(positions.get("positions", [])), states, fills)
+
+    async def _fills_since(self, since: datetime) -> tuple[Fill, ...]:
+        """Every fill since `since`, from OANDA's transaction history (pages of ORDER_FILL), so a restart loses none."""
+        stamp = f"{since.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%f}000Z"
+        _, listing = await self._client.request("GET", "/transactions", params={
+            "from": stamp, "type": "ORDER_FILL", "pageSize": "1000"})
+        by_trade = {f.trade_id: f for f in self._fills if f.ts >= since}
+        for page in listing.get("pages", []):
+            _, payload = await self._client.request("GET", str(page))
+            for tx in payload.get("transactions", []):
+                if tx.get("type") == "ORDER_FILL":
+                    fill = parse_fill(tx, self.account_id, self._coid_of(tx))
+                    by_trade.setdefault(fill.trade_id, fill)
+        return tuple(sorted(by_trade.values(), key=lambda f: f.ts))
+
+    def history_intervals(self) -> frozenset[timedelta]:
+        return frozenset(GRANULARITIES)
+
+    async def history(self, symbol: str, interval: timedelta, start: datetime, end: datetime) -> Sequence[Bar]:
+        """Complete mid candles of symbol from start to end (BarHistory); HistoryUnavailable when OANDA refuses."""
+        if interval not in GRANULARITIES:
+            raise HistoryUnavailable(f"OANDA serves no {interval} candles.")
+        try:
+            status, payload = await self._client.request(
+                "GET", f"{self.config.rest}/v3/instruments/{symbol}/candles",
+                params=candle_params(interval, start, end))
+        except BrokerError as exc:
+            raise HistoryUnavailable(str(exc)) from None
+        if status != 200:
+            raise HistoryUnavailable(f"OANDA has no candles of {symbol}: {payload.get('errorMessage', status)}")
+        return to_bars(payload.get("candles", []), symbol, str(self.account_id), interval, start, end)
+
+    # --- optional capabilities ---------------------------------------------------------------------
+
+    async def account_funds(self) -> AccountFunds:
+        self._require_connected()
+        _, summary = await self._client.request("GET", "/summary")
+        return parse_funds(summary.get("account", {}), self.account_id, datetime.now(UTC))
+
+    async def lookup_order(self, order: Order) -> FoundOrder | None:
+        self._require_connected()
+        status, payload = await self._client.request("GET", f"/orders/@{order.client_order_id}")
+        if status == 404:
+            return None
+        await self._catch_up()
+        state = parse_order_state(payload["order"])
+        return FoundOrder(state, tuple(f for f in self._fills if f.client_order_id == order.client_order_id))
+
+    async def close_position(self, symbol: str) -> None:
+        """Close the whole position in symbol (long and short) at market; OrderNotFound if there is none."""
+        self._require_connected()
+        status, payload = await self._client.request("PUT", f"/positions/{symbol}/close",
+                                                     {"longUnits": "ALL", "shortUnits": "ALL"})
+        if status == 404 or payload.get("errorCode") == "CLOSEOUT_POSITION_DOESNT_EXIST":
+            raise OrderNotFound(f"OANDA holds no position in {symbol} to close.")
+        if status != 200:
+            raise BrokerApiError(f"OANDA could not close {symbol}: {payload.get('errorMessage', status)}",
+                                 payload.get("errorCode"))
+
+    # --- transactions --------------------------------------------------------------------------------
+
+    def _on_transaction(self, tx: Mapping[str, Any]) -> None:
+        tx_id = str(tx.get("id", ""))
+        if not tx_id or tx_id in self._seen:
+            return
+        self._seen.add(tx_id)
+        self._last_id = max(self._last_id, int(tx_id))
+        kind = str(tx.get("type", ""))
+        if kind.endswith("_ORDER") and not kind.endswith("REJECT"):
+            client = tx.get("clientExtensions") or {}
+            if client.get("id"):
+                coid = ClientOrderId(str(client["id"]))
+                self._by_broker_id[tx_id] = coid
+                self._broker_ids[coid] = tx_id
+                if tx.get("replacesOrderID"):
+                    price = decimal_of(tx.get("price"))
+                    self._sink(OrderModified(coid, Quantity(abs(Decimal(str(tx["units"])))),
+                                             Price(price) if price is not None and kind != "STOP_ORDER" else None,
+                                             Price(price) if price is not None and kind == "STOP_ORDER" else None))
+                else:
+                    self._sink(OrderAccepted(coid, BrokerOrderId(tx_id)))
+        elif kind == "ORDER_FILL":
+            filled = self._coid_of(tx)
+            fill = parse_fill(tx, self.account_id, filled)
+            self._fills.append(fill)
+            if filled is not None:
+                self._sink(OrderFilled(filled, fill))
+        elif kind == "ORDER_CANCEL":
+            canceled = self._coid_of(tx)
+            if canceled is not None and not tx.get("replacedByOrderID"):  # a replaced order lives on, changed
+                self._sink(OrderCanceled(canceled, cancel_reason(tx)))
+        elif kind.endswith("_ORDER_REJECT"):
+            client = tx.get("clientExtensions") or {}
+            refused = ClientOrderId(str(client["id"])) if client.get("id") else None
+            if refused is not None and refused not in self._in_flight and refused not in self._broker_ids:
+                self._sink(OrderRejected(refused, f"OANDA refused the order ({tx.get('rejectReason', '')})."))
+
+    def _coid_of(self, tx: Mapping[str, Any]) -> ClientOrderId | None:
+        if tx.get("clientOrderID"):
+            return ClientOrderId(str(tx["clientOrderID"]))
+        return self._by_broker_id.get(str(tx.get("orderID", "")))
+
+    async def _catch_up(self) -> None:
+        _, payload = await self._client.request("GET", "/transactions/sinceid", params={"id": str(self._last_id)})
+        for tx in payload.get("transactions", []):
+            self._on_transaction(tx)
+
+    async def _find_after_timeout(self, order: Order, before: int) -> bool:
+        """Look the order up by our id (reads lag writes), then read its transactions; True if OANDA has it."""
+        coid = order.client_order_id
+        deadline = asyncio.get_running_loop().time() + self.config.order_timeout_s
+        while True:
+            with contextlib.suppress(BrokerError):
+                status, _ = await self._client.request("GET", f"/orders/@{coid}")
+                if status == 200:
+                    self._last_id = min(self._last_id, before)
+                    await self._catch_up()
+                    return True
+                await self._catch_up()
+                if coid in self._broker_ids:
+                    return True
+            if asyncio.get_running_loop().time() > deadline:
+                return False
+            await asyncio.sleep(LOOKUP_PAUSE_S)
+
+    async def _transaction_loop(self) -> None:
+        pause = self.config.reconnect_initial_s
+        while self._connected:
+            try:
+                await self._catch_up()  # what happened while the stream was down: OANDA does not replay it
+                async for line in self._client.lines("/transactions/stream", {}, self.config.heartbeat_timeout_s):
+                    pause = self.config.reconnect_initial_s
+                    if line.get("type") != "HEARTBEAT":
+                        self._on_transaction(line)
+            except BrokerError as exc:
+                log.warning("OANDA transaction stream: %s; reconnecting in %.1f s", exc, pause)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 30.0)
+
+    # --- prices --------------------------------------------------------------------------------------
+
+    def _start_pricing(self) -> None:
+        old = self._tasks.pop("pricing", None)
+        if old is not None:
+            old.cancel()
+        self._tasks["pricing"] = asyncio.create_task(self._pricing_loop(self._subscribed))
+
+    async def _pricing_loop(self, symbols: tuple[str, ...]) -> None:
+        pause = self.config.reconnect_initial_s
+        params = {"instruments": ",".join(symbols), "snapshot": "True"}
+        while self._connected:
+            try:
+                async for line in self._client.lines("/pricing/stream", params,
+                                                     self.config.heartbeat_timeout_s / 2):
+                    pause = self.config.reconnect_initial_s
+                    if line.get("type") == "PRICE":
+                        quote = parse_price(line, str(self.account_id))
+                        if quote is not None:
+                            self._quotes([quote])
+            except BrokerError as exc:
+                log.warning("OANDA pricing stream: %s; reconnecting in %.1f s", exc, pause)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 30.0)
+
+    # --- helpers -------------------------------------------------------------------------------------
+
+    def _require_connected(self) -> None:
+        if not self._connected:
+            raise ConnectionLost("Not connected to OANDA: connect the account first.")
+
+    def _publish_state(self, state: ConnectionState, message: str) -> None:
+        self._sink(ConnectionChanged(self.account_id, state, message))
+
+
+def create(account_id: AccountId, settings: dict[str, object], sink: EventSink,
+           *, quotes: QuoteSink | None = None) -> OandaBroker:
+    """Build an OANDA account from its settings (see OandaConfig.from_mapping); the registry's factory.
+
+    settings carry "token": the access token, or a callable reading it from the keyring (never persisted).
+    """
+    values = dict(settings)
+    raw = values.pop("token", None)
+    token: TokenSource = raw if callable(raw) else (lambda: str(raw) if raw else None)
+    return OandaBroker(account_id, OandaConfig.from_mapping(values), sink, token, quotes=quotes)

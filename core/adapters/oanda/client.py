@@ -1,0 +1,105 @@
+"""OandaClient: the v20 REST calls and the two newline-delimited JSON streams, over aiohttp on the caller's loop.
+
+Why not a library: the official `v20` bindings (last release 2018) and `oandapyV20` (2021) are
+synchronous (a thread per call and per stream) and unmaintained; the endpoints TradeTerm needs are a
+dozen documented JSON calls, and aiohttp is already a dependency.
+Every error is a BrokerError: 401/403 AuthenticationFailed, 429 RateLimited, transport ConnectionLost,
+no answer in time Timeout. Other statuses come back with their body for the caller to read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any
+
+import aiohttp
+
+from core.ports.errors import AuthenticationFailed, ConnectionLost, RateLimited, Timeout
+
+TokenSource = Callable[[], str | None]
+
+
+class OandaClient:
+    def __init__(self, rest_root: str, stream_root: str, account: str, token: TokenSource,
+                 request_timeout_s: float) -> None:
+        self._rest = f"{rest_root}/v3/accounts/{account}"
+        self._stream = f"{stream_root}/v3/accounts/{account}"
+        self._token = token
+        self._timeout = request_timeout_s
+        self._session: aiohttp.ClientSession | None = None
+
+    async def open(self) -> None:
+        token = self._token()
+        if not token:
+            raise AuthenticationFailed("No OANDA access token is stored for this account: enter the personal access "
+                                       "token from OANDA's 'Manage API Access' page in the connection panel.")
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(headers={
+                "Authorization": f"Bearer {token}", "Content-Type": "application/json",
+                "Accept-Datetime-Format": "RFC3339"})
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def request(self, method: str, path: str, body: Mapping[str, Any] | None = None,
+                      params: Mapping[str, str] | None = None, timeout: float | None = None) -> tuple[int, Any]:
+        """Send one request (path under the account, or a full URL OANDA gave); return (status, JSON body) for
+        2xx/4xx/5xx other than 401/403/429."""
+        session = self._live()
+        url = path if path.startswith(("http://", "https://")) else self._rest + path
+        try:
+            async with asyncio.timeout(timeout or self._timeout):
+                async with session.request(method, url, json=body, params=params) as response:
+                    status = response.status
+                    text = await response.text()
+        except TimeoutError:
+            raise Timeout(f"OANDA did not answer {method} {path} within {timeout or self._timeout:g} s.") from None
+        except aiohttp.ClientError as exc:
+            raise ConnectionLost(f"Lost the connection to OANDA: {exc}") from None
+        payload = _json(text)
+        _raise_for_access(status, payload)
+        return status, payload
+
+    async def lines(self, path: str, params: Mapping[str, str], idle_s: float) -> AsyncIterator[dict[str, Any]]:
+        """Yield the JSON objects of a stream; ConnectionLost when it ends or nothing (not even a heartbeat)
+        arrives for idle_s."""
+        session = self._live()
+        try:
+            async with session.get(self._stream + path, params=params,
+                                   timeout=aiohttp.ClientTimeout(total=None, sock_read=idle_s)) as response:
+                if response.status != 200:
+                    payload = _json(await response.text())
+                    _raise_for_access(response.status, payload)
+                    raise ConnectionLost(f"OANDA refused the stream {path}: {payload.get('errorMessage', '')}")
+                async for raw in response.content:
+                    if raw.strip():
+                        yield json.loads(raw)
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise ConnectionLost(f"The OANDA stream {path} broke off: {exc or 'no heartbeat'}") from None
+        raise ConnectionLost(f"OANDA closed the stream {path}.")
+
+    def _live(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            raise ConnectionLost("Not connected to OANDA: connect the account first.")
+        return self._session
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text) if text else {}
+    except json.JSONDecodeError:
+        return {"errorMessage": text[:200]}
+
+
+def _raise_for_access(status: int, payload: Any) -> None:
+    message = payload.get("errorMessage", "") if isinstance(payload, Mapping) else ""
+    if status in (401, 403):
+        raise AuthenticationFailed(f"OANDA refused the access token ({status}: {message}). Generate a new personal "
+                                   "access token on OANDA's 'Manage API Access' page and check the account number "
+                                   "and environment (practice or live).")
+    if status == 429:
+        raise RateLimited(f"OANDA: too many requests ({message or 'over 120 per second'}).")

@@ -1,0 +1,55 @@
+"""OANDA from the real window: the Connections dialog offers it, connects a practice account on the simulator
+with the token kept in the keyring (never in settings.json), and the account's funds come from OANDA's summary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QLineEdit, QPushButton, QTabWidget, QWidget
+
+from core.domain import AccountId
+from gui.brokers.account_setup import AccountsSetup
+from tests.e2e.window_helpers import open_window, until
+from tests.sims.oanda.server import OandaSimulator
+
+PANEL = "oandaConnectionPanel"
+
+
+@pytest.mark.slow
+async def test_connect_an_oanda_practice_account_from_the_panel(tmp_path: Path) -> None:
+    sim = OandaSimulator()  # started inside the test: the window's qasync loop is the test's
+    await sim.start()
+    try:
+        await _connect_from_the_panel(sim, tmp_path)
+    finally:
+        await sim.stop()
+
+
+async def _connect_from_the_panel(sim: OandaSimulator, tmp_path: Path) -> None:
+    async with open_window(tmp_path, active=False) as window:
+        window.findChild(QAction, "action.connections").trigger()
+        await until(lambda: window.findChild(QWidget, PANEL) is not None, "the OANDA panel")
+        tabs = window.findChild(QTabWidget, "connections.tabs")
+        titles = [tabs.tabText(i) for i in range(tabs.count())]
+        tabs.setCurrentIndex(titles.index("OANDA"))
+        panel = window.findChild(QWidget, PANEL)
+        panel.findChild(QLineEdit, f"{PANEL}.account").setText(sim.exchange.account_id)
+        panel.findChild(QLineEdit, f"{PANEL}.restRoot").setText(sim.root)
+        panel.findChild(QLineEdit, f"{PANEL}.token").setText(sim.token)
+        QTest.mouseClick(panel.findChild(QPushButton, f"{PANEL}.connectButton"), Qt.MouseButton.LeftButton)
+        account = AccountId(f"OANDA-practice-{sim.exchange.account_id}")
+        await until(lambda: account in window.session.account_ids()
+                    and window.session.account(account).trading.value == "ACTIVE", "the OANDA account to connect")
+        assert panel.findChild(QLineEdit, f"{PANEL}.token").text() == "", "the token leaves the form"
+        text = (tmp_path / "settings.json").read_text()
+        assert sim.token not in text
+        saved = json.loads(text)
+        assert any(a["kind"] == "oanda" and a["settings"]["account"] == sim.exchange.account_id
+                   for a in saved["accounts"])
+        setup = next(o for o in window.keep_alive if isinstance(o, AccountsSetup))
+        assert setup.secrets.get(f"account/{account}/token") == sim.token, "the token is in the keyring"

@@ -1,0 +1,353 @@
+"""One OANDA v20 account: orders as transactions, matched by the paper broker's MatchingEngine on a Market.
+
+Shapes follow the v20 spec (oanda/v20-openapi): decimals as strings, numeric string ids that grow
+within the account, every change a transaction (ORDER create, ORDER_FILL, ORDER_CANCEL) that the
+transaction stream carries. FIFO (US accounts): a trade with a take-profit, stop-loss or trailing stop
+must have a size no open trade of the pair has; otherwise FIFO_VIOLATION_SAFEGUARD_VIOLATION.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from core.adapters.paper.market import Market
+from core.adapters.paper.matching import Closure, Execution, MatchingEngine, PaperOrder
+from core.domain import AssetClass, BrokerOrderId, ClientOrderId, Instrument, OrderStatus, OrderType, Side, TimeInForce
+
+_TYPES = {"MARKET": OrderType.MARKET, "LIMIT": OrderType.LIMIT, "STOP": OrderType.STOP,
+          "MARKET_IF_TOUCHED": OrderType.LIMIT}
+_TIFS = {"MARKET": ("FOK", "IOC"), "LIMIT": ("GTC", "GTD", "GFD", "FOK", "IOC"),
+         "STOP": ("GTC", "GTD", "GFD", "FOK", "IOC"), "MARKET_IF_TOUCHED": ("GTC", "GTD", "GFD")}
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    name: str
+    pip_location: int
+    display_precision: int
+    start: Decimal
+    minimum_trade_size: Decimal = Decimal(1)
+    trade_units_precision: int = 0
+
+    def instrument(self) -> Instrument:
+        return Instrument(self.name, "OANDA", self.name.split("_")[1], Decimal(10) ** -self.display_precision,
+                          asset_class=AssetClass.FOREX)
+
+    def wire(self) -> dict[str, Any]:
+        return {"name": self.name, "type": "CURRENCY", "displayName": self.name.replace("_", "/"),
+                "pipLocation": self.pip_location, "displayPrecision": self.display_precision,
+                "tradeUnitsPrecision": self.trade_units_precision, "minimumTradeSize": str(self.minimum_trade_size),
+                "maximumOrderUnits": "100000000", "marginRate": "0.05"}
+
+
+LISTINGS = (Listing("EUR_USD", -4, 5, Decimal("1.08500")), Listing("USD_JPY", -2, 3, Decimal("151.250")),
+            Listing("GBP_USD", -4, 5, Decimal("1.27100")))
+
+
+class Refusal(Exception):
+    """A 400/404 answer: `body` is OANDA's error body."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(body.get("errorMessage", ""))
+        self.status = status
+        self.body = body
+
+
+def stamp() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f000Z")
+
+
+@dataclass(slots=True)
+class SimOrder:
+    id: str
+    wire: dict[str, Any]
+    client_id: str
+    state: str = "PENDING"
+
+
+@dataclass(slots=True)
+class Position:
+    units: Decimal = Decimal(0)
+    average: Decimal = Decimal(0)
+    trade_sizes: list[Decimal] = field(default_factory=list)
+
+
+class OandaExchange:
+    """The account's book: place, cancel, match on every market step, positions, summary, transactions."""
+
+    def __init__(self, account_id: str = "101-004-1234567-001", listings: tuple[Listing, ...] = LISTINGS,
+                 balance: Decimal = Decimal(100000), fifo: bool = True, seed: int = 11) -> None:
+        self.account_id = account_id
+        self.listings = {item.name: item for item in listings}
+        self.market = Market([item.instrument() for item in listings], {i.name: i.start for i in listings},
+                             seed=seed, step_bps=Decimal("0.5"))
+        self.engine = MatchingEngine()
+        self.balance = balance
+        self.fifo = fifo
+        self.orders: dict[str, SimOrder] = {}
+        self.transactions: list[dict[str, Any]] = []
+        self.positions: dict[str, Position] = {}
+        self.listeners: list[Callable[[dict[str, Any]], None]] = []
+        self._response: list[dict[str, Any]] | None = None
+
+    # --- transactions ------------------------------------------------------------------------------
+
+    @property
+    def last_id(self) -> str:
+        return str(len(self.transactions))
+
+    def _record(self, body: dict[str, Any]) -> dict[str, Any]:
+        body = {"id": str(len(self.transactions) + 1), "time": stamp(), "accountID": self.account_id,
+                "batchID": str(len(self.transactions) + 1), **body}
+        self.transactions.append(body)
+        if self._response is not None:
+            self._response.append(body)
+        for listener in list(self.listeners):
+            listener(body)
+        return body
+
+    def since(self, last: int) -> list[dict[str, Any]]:
+        return self.transactions[last:]
+
+    # --- orders --------------------------------------------------------------------------------------
+
+    def place(self, request: Mapping[str, Any], replacing: SimOrder | None = None) -> dict[str, Any]:
+        """Handle POST /orders (or, with replacing, PUT /orders/{spec}); return the 201 body or raise Refusal."""
+        kind = str(request.get("type", "MARKET"))
+        reject_type = f"{kind}_ORDER_REJECT"
+
+        def refuse(reason: str, message: str, status: int = 400) -> Refusal:
+            reject = self._record({"type": reject_type, "rejectReason": reason, **_echo(request)})
+            return Refusal(status, {"orderRejectTransaction": reject, "errorCode": reason, "errorMessage": message,
+                                    "lastTransactionID": self.last_id})
+
+        if kind not in _TYPES:
+            raise refuse("ORDER_TYPE_INVALID" if kind else "ORDER_TYPE_MISSING", f"Invalid order type {kind}")
+        listing = self.listings.get(str(request.get("instrument", "")))
+        if listing is None:
+            raise refuse("INSTRUMENT_UNKNOWN", "Invalid value specified for 'instrument'")
+        units = _decimal(request.get("units"))
+        if units is None or units == 0:
+            raise refuse("UNITS_INVALID", "Invalid value specified for 'units'")
+        if units != units.quantize(Decimal(10) ** -listing.trade_units_precision):
+            raise refuse("UNITS_PRECISION_EXCEEDED", "The order units specified exceeds the precision allowed")
+        if abs(units) < listing.minimum_trade_size:
+            raise refuse("UNITS_MIMIMUM_NOT_MET", "The order size does not meet the minimum")
+        tif = str(request.get("timeInForce") or ("FOK" if kind == "MARKET" else "GTC"))
+        if tif not in _TIFS[kind]:
+            raise refuse("TIME_IN_FORCE_INVALID", f"The time in force {tif} is invalid for a {kind} order")
+        price = None
+        if kind != "MARKET":
+            price = _decimal(request.get("price"))
+            if price is None or price <= 0:
+                raise refuse("PRICE_MISSING", "The order price is missing")
+            if price != price.quantize(Decimal(10) ** -listing.display_precision):
+                raise refuse("PRICE_PRECISION_EXCEEDED", "The order price specified exceeds the precision allowed")
+        client = request.get("clientExtensions") or {}
+        client_id = str(client.get("id", "")) if isinstance(client, Mapping) else ""
+        if client_id and any(o.client_id == client_id and o.state == "PENDING" and o is not replacing
+                             for o in self.orders.values()):
+            raise refuse("CLIENT_ORDER_ID_ALREADY_EXISTS",
+                         "The client Order ID specified is already assigned to another pending Order")
+        protected = any(request.get(k) for k in ("takeProfitOnFill", "stopLossOnFill", "trailingStopLossOnFill"))
+        held = self.positions.get(listing.name)
+        if self.fifo and protected and held is not None and abs(units) in held.trade_sizes:
+            raise refuse("FIFO_VIOLATION_SAFEGUARD_VIOLATION",
+                         "The order would violate FIFO: an open trade of the same instrument has the same size")
+        self._response = []
+        try:
+            extra: dict[str, Any] = {"reason": "CLIENT_ORDER"}
+            if replacing is not None:
+                self.engine.cancel(ClientOrderId(replacing.id))
+                self._close(replacing, "CLIENT_REQUEST_REPLACED", replacedByOrderID=str(len(self.transactions) + 2))
+                extra = {"reason": "REPLACEMENT", "replacesOrderID": replacing.id}
+            create = self._record({"type": f"{kind}_ORDER", **_echo(request), "timeInForce": tif, **extra})
+            sim = SimOrder(create["id"], {"id": create["id"], "createTime": create["time"], "state": "PENDING",
+                                          "type": kind, **_echo(request), "timeInForce": tif}, client_id)
+            self.orders[sim.id] = sim
+            paper = PaperOrder(
+                client_order_id=ClientOrderId(sim.id), broker_order_id=BrokerOrderId(sim.id),
+                instrument=listing.instrument(), side=Side.BUY if units > 0 else Side.SELL, quantity=abs(units),
+                order_type=_TYPES[kind], limit_price=price if kind in ("LIMIT", "MARKET_IF_TOUCHED") else None,
+                stop_price=price if kind == "STOP" else None,
+                tif=TimeInForce.IOC if tif in ("FOK", "IOC") else TimeInForce.GTC)
+            self._apply(self.engine.add(paper, self.market.quote(listing.name)), protected)
+            answer: dict[str, Any] = {"orderCreateTransaction": create}
+            for body in self._response:
+                key = {"ORDER_FILL": "orderFillTransaction", "ORDER_CANCEL": "orderCancelTransaction"}.get(body["type"])
+                if key and body["id"] != create["id"]:
+                    answer["replacingOrderCancelTransaction" if body.get("replacedByOrderID") else key] = body
+        finally:
+            related, self._response = self._response, None
+        answer["relatedTransactionIDs"] = [t["id"] for t in related]
+        answer["lastTransactionID"] = self.last_id
+        return answer
+
+    def find(self, spec: str) -> SimOrder:
+        if spec.startswith("@"):
+            found = [o for o in self.orders.values() if o.client_id == spec[1:]]
+            sim = found[-1] if found else None
+        else:
+            sim = self.orders.get(spec)
+        if sim is None:
+            raise Refusal(404, {"errorCode": "NO_SUCH_ORDER", "errorMessage": "The order ID specified does not exist",
+                                "lastTransactionID": self.last_id})
+        return sim
+
+    def replace(self, spec: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        """Handle PUT /orders/{spec}: cancel the pending order and create its replacement, keeping its client id."""
+        sim = self.find(spec)
+        if sim.state != "PENDING":
+            reject = self._record({"type": "ORDER_CANCEL_REJECT", "orderID": sim.id, "clientOrderID": sim.client_id,
+                                   "rejectReason": "ORDER_DOESNT_EXIST"})
+            raise Refusal(404, {"orderCancelRejectTransaction": reject, "errorCode": "ORDER_DOESNT_EXIST",
+                                "errorMessage": "The Order specified does not exist",
+                                "lastTransactionID": self.last_id})
+        body = dict(request)
+        body.setdefault("clientExtensions", sim.wire.get("clientExtensions"))
+        return self.place(body, replacing=sim)
+
+    def cancel(self, spec: str) -> dict[str, Any]:
+        try:
+            sim = self.find(spec)
+        except Refusal as refusal:
+            reject = self._record({"type": "ORDER_CANCEL_REJECT", "rejectReason": "ORDER_DOESNT_EXIST"})
+            refusal.body["orderCancelRejectTransaction"] = reject
+            raise
+        if sim.state != "PENDING":
+            reject = self._record({"type": "ORDER_CANCEL_REJECT", "orderID": sim.id, "clientOrderID": sim.client_id,
+                                   "rejectReason": "ORDER_DOESNT_EXIST"})
+            raise Refusal(404, {"orderCancelRejectTransaction": reject, "errorCode": "ORDER_DOESNT_EXIST",
+                                "errorMessage": "The Order specified does not exist",
+                                "lastTransactionID": self.last_id})
+        self.engine.cancel(ClientOrderId(sim.id))
+        body = self._close(sim, "CLIENT_REQUEST")
+        return {"orderCancelTransaction": body, "relatedTransactionIDs": [body["id"]],
+                "lastTransactionID": self.last_id}
+
+    def step(self) -> list[dict[str, Any]]:
+        """Move the market one step, match the working orders; return the PRICE lines of the step."""
+        prices = []
+        for quote in self.market.step():
+            self._apply(self.engine.match(quote), False)
+            prices.append(self.price(quote.symbol))
+        return prices
+
+    def price(self, name: str) -> dict[str, Any]:
+        quote = self.market.quote(name)
+        places = self.listings[name].display_precision
+        bid, ask = f"{quote.bid:.{places}f}", f"{quote.ask:.{places}f}"
+        return {"type": "PRICE", "instrument": name, "time": stamp(), "tradeable": True,
+                "bids": [{"price": bid, "liquidity": 10000000}], "asks": [{"price": ask, "liquidity": 10000000}],
+                "closeoutBid": bid, "closeoutAsk": ask, "status": "tradeable"}
+
+    # --- positions and account -----------------------------------------------------------------------
+
+    def close_position(self, name: str, long_units: str, short_units: str) -> dict[str, Any]:
+        held = self.positions.get(name)
+        if held is None or held.units == 0 or (held.units > 0 and long_units == "NONE") or (
+                held.units < 0 and short_units == "NONE"):
+            raise Refusal(400, {"errorCode": "CLOSEOUT_POSITION_DOESNT_EXIST",
+                                "errorMessage": "The Position requested to be closed out does not exist",
+                                "lastTransactionID": self.last_id})
+        side = "long" if held.units > 0 else "short"
+        answer = self.place({"type": "MARKET", "instrument": name, "units": str(-held.units), "timeInForce": "FOK",
+                             "positionFill": "REDUCE_ONLY"})
+        out = {f"{side}OrderCreateTransaction": answer["orderCreateTransaction"],
+               "relatedTransactionIDs": answer["relatedTransactionIDs"], "lastTransactionID": self.last_id}
+        if "orderFillTransaction" in answer:
+            out[f"{side}OrderFillTransaction"] = answer["orderFillTransaction"]
+        return out
+
+    def open_positions(self) -> list[dict[str, Any]]:
+        out = []
+        for name, held in self.positions.items():
+            if held.units == 0:
+                continue
+            side = {"units": str(held.units), "averagePrice": str(held.average), "tradeIDs": [],
+                    "unrealizedPL": str(self._unrealized(name, held))}
+            flat = {"units": "0", "unrealizedPL": "0.0000"}
+            out.append({"instrument": name, "unrealizedPL": side["unrealizedPL"], "pl": "0.0000",
+                        "long": side if held.units > 0 else flat, "short": side if held.units < 0 else flat})
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        unrealized = sum((self._unrealized(n, p) for n, p in self.positions.items()), Decimal(0))
+        used = sum((abs(p.units) * (self.market.quote(n).last or Decimal(0)) * Decimal("0.05")
+                    for n, p in self.positions.items() if n.endswith("_USD")), Decimal(0))
+        nav = self.balance + unrealized
+        return {"id": self.account_id, "alias": "Primary", "currency": "USD", "balance": _money(self.balance),
+                "NAV": _money(nav), "unrealizedPL": _money(unrealized), "marginUsed": _money(used),
+                "marginAvailable": _money(nav - used), "marginRate": "0.05",
+                "openPositionCount": sum(1 for p in self.positions.values() if p.units),
+                "pendingOrderCount": sum(1 for o in self.orders.values() if o.state == "PENDING"),
+                "hedgingEnabled": False, "lastTransactionID": self.last_id}
+
+    # --- internals -----------------------------------------------------------------------------------
+
+    def _apply(self, outcomes: list[Execution | Closure], protected: bool) -> None:
+        for outcome in outcomes:
+            sim = self.orders[str(outcome.client_order_id)]
+            if isinstance(outcome, Execution):
+                self._fill(sim, outcome, protected)
+            elif outcome.status is OrderStatus.CANCELED:
+                self._close(sim, "MARKET_HALTED" if sim.wire.get("type") == "MARKET" else "TIME_IN_FORCE_EXPIRED")
+
+    def _fill(self, sim: SimOrder, execution: Execution, protected: bool) -> None:
+        units = execution.quantity if execution.side is Side.BUY else -execution.quantity
+        held = self.positions.setdefault(execution.instrument.symbol, Position())
+        before = held.units
+        pl = Decimal(0)
+        if before == 0 or (before > 0) == (units > 0):
+            held.average = (held.average * abs(before) + execution.price * abs(units)) / (abs(before) + abs(units))
+        else:
+            closed = min(abs(before), abs(units))
+            pl = (execution.price - held.average) * closed * (1 if before > 0 else -1)
+            if abs(units) > abs(before):
+                held.average = execution.price
+        held.units = before + units
+        if protected:
+            held.trade_sizes.append(abs(units))
+        self.balance += pl
+        sim.state = "FILLED"
+        sim.wire.update(state="FILLED", filledTime=stamp())
+        body = self._record({"type": "ORDER_FILL", "orderID": sim.id, "clientOrderID": sim.client_id,
+                             "instrument": execution.instrument.symbol, "units": str(units),
+                             "price": str(execution.price), "pl": _money(pl), "financing": "0.0000",
+                             "commission": "0.0000", "accountBalance": _money(self.balance), "reason": "MARKET_ORDER"
+                             if sim.wire.get("type") == "MARKET" else f"{sim.wire.get('type')}_ORDER",
+                             "tradeOpened": {"tradeID": str(len(self.transactions) + 1), "units": str(units),
+                                             "price": str(execution.price)}})
+        sim.wire["fillingTransactionID"] = body["id"]
+
+    def _close(self, sim: SimOrder, reason: str, **extra: str) -> dict[str, Any]:
+        sim.state = "CANCELLED"
+        sim.wire.update(state="CANCELLED", cancelledTime=stamp(), **extra)
+        return self._record({"type": "ORDER_CANCEL", "orderID": sim.id, "clientOrderID": sim.client_id,
+                             "reason": reason, **extra})
+
+    def _unrealized(self, name: str, held: Position) -> Decimal:
+        quote = self.market.quote(name)
+        mark = quote.bid if held.units > 0 else quote.ask
+        return ((mark or held.average) - held.average) * held.units
+
+
+def _echo(request: Mapping[str, Any]) -> dict[str, Any]:
+    keys = ("instrument", "units", "price", "timeInForce", "gtdTime", "positionFill", "clientExtensions",
+            "tradeClientExtensions", "takeProfitOnFill", "stopLossOnFill", "trailingStopLossOnFill", "priceBound")
+    return {k: request[k] for k in keys if k in request}
+
+
+def _decimal(raw: object) -> Decimal | None:
+    try:
+        return Decimal(str(raw)) if raw is not None else None
+    except InvalidOperation:
+        return None
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:.4f}"
