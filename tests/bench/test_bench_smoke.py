@@ -113,7 +113,8 @@ def test_crash_points_kills_at_every_point_and_resolves_each_run() -> None:
 
 def test_chaos_prints_one_line_per_broker_with_nothing_lost() -> None:
     records = _run("bench.chaos", "--intents", "24", "--disconnects", "4", "--seed", "3")
-    assert [r["bench"] for r in records] == ["chaos_kite", "chaos_easytrader", "chaos_paper", "chaos_oanda"], records
+    assert [r["bench"] for r in records] == ["chaos_kite", "chaos_easytrader", "chaos_paper", "chaos_alpaca",
+                                            "chaos_oanda"], records
     for record in records:
         assert record["intents"] >= 24 and record["disconnects"] >= 3, record  # an unused cut: not counted
         assert (record["lost"], record["duplicates"], record["mismatches"], record["fill_mismatches"]) == (0, 0, 0, 0)
