@@ -4,6 +4,7 @@ fills the ticket instead."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -239,3 +240,17 @@ async def test_time_and_sales_lists_the_paper_markets_trades_newest_first(tmp_pa
         assert shown[:3] == [(f"{p.price:.2f}", f"{p.size.normalize():f}",
                               "" if p.aggressor is None else p.aggressor.value.capitalize()) for p in newest]
         assert all(p.source == PAPER for p in prints)
+
+
+async def test_the_ladder_opens_on_the_market_not_two_hundred_ticks_above_it(tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        await pick_in_watchlist(window, "MSFT")
+        model, table = window.ladder.model, window.ladder.widget.table
+        await until(lambda: (window.bridge.flusher.flush_now(), model.best_bid)[1] is not None, "MSFT's touch")
+        for _ in range(5):  # let the dock lay out and paint
+            await asyncio.sleep(0.05)
+        bid_row = model.row_of_price(model.best_bid * model.tick)
+        first, last = table.rowAt(0), table.rowAt(table.viewport().height() - 1)
+        assert bid_row is not None and first <= bid_row <= (last if last >= 0 else model.rowCount()), \
+            f"the best bid (row {bid_row}) is off screen: rows {first}..{last} are shown"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -213,7 +213,11 @@ class LadderWidget(QWidget):
         row = model.row_of_price(ticks * model.tick)
         if row is None or row < 20 or row > model.rowCount() - 20:
             row = model.centre_on(ticks * model.tick)
-        self.table.scrollTo(model.index(row, 2), QAbstractItemView.ScrollHint.PositionAtCenter)
+        index, middle = model.index(row, 2), QAbstractItemView.ScrollHint.PositionAtCenter
+        self.table.scrollTo(index, middle)
+        # Right after the model's reset the view has not laid its rows out yet and ignores the scroll
+        # (it stayed at the top, 200 ticks above the market): scroll again once it has.
+        QTimer.singleShot(0, self.table, lambda: self.table.scrollTo(index, middle))
 
     def show_status(self, text: str, ok: bool = True) -> None:
         self.status_label.setText(text)
