@@ -76,8 +76,13 @@ def style_sheet(theme: Theme) -> str:
 
 def apply_theme(app: QApplication, theme: Theme, chrome: list[QWidget]) -> None:
     """Set the Fusion style and theme's palette on app, and theme's sheet on each chrome widget (no grids)."""
-    app.setStyle("Fusion")
-    app.setPalette(theme_palette(theme))
+    # Each of these re-polishes every widget the application holds: set them only when they change
+    # (a second window, or a test suite's hundredth, otherwise pays for all the others).
+    if app.style().name().casefold() != "fusion":
+        app.setStyle("Fusion")
+    palette = theme_palette(theme)
+    if app.palette() != palette:
+        app.setPalette(palette)
     sheet = style_sheet(theme)
     for widget in chrome:
         widget.setStyleSheet(sheet)
