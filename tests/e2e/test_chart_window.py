@@ -190,7 +190,8 @@ async def test_right_click_places_a_limit_there_through_the_ticket_and_right_cli
         assert bid is not None
         window.ticket.prefill("AAPL", Side.BUY, quantity=Decimal(5), account=str(ACCOUNT))
         (x0, x1), (y0, _y1) = chart.price_box.viewRange()
-        target = Decimal(repr((y0 + float(bid)) / 2)).quantize(Decimal("0.01"))  # below the market, in view
+        # Below the market, in view, and well inside the 1% price collar whatever range the history spans.
+        target = max(Decimal(repr((y0 + float(bid)) / 2)), bid * Decimal("0.996")).quantize(Decimal("0.01"))
         assert y0 < float(target) < float(bid)
         where = _at(chart, (x0 + x1) / 2, float(target) + 0.001).toPoint()
         QTest.mouseClick(chart.plots.viewport(), Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, where)
