@@ -22,8 +22,10 @@ DARK_TEXT, LIGHT_TEXT = QColor("#d7dce3"), QColor("#1b1f24")
 def restore_app_look(qapp: QApplication) -> Iterator[None]:
     palette, style = qapp.palette(), qapp.style().name()
     yield
-    qapp.setStyle(style)
-    qapp.setPalette(palette)
+    if qapp.style().name() != style:  # only what changed: each call re-polishes every widget still held
+        qapp.setStyle(style)
+    if qapp.palette() != palette:
+        qapp.setPalette(palette)
 
 
 def write_settings(data_dir: Path) -> None:

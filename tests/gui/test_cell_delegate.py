@@ -48,8 +48,11 @@ def light(qapp: QApplication) -> Iterator[QApplication]:
     palette, style = qapp.palette(), qapp.style().name()
     apply_theme(qapp, Theme.LIGHT, [])
     yield qapp
-    qapp.setStyle(style)
-    qapp.setPalette(palette)
+    # Only what changed: each call re-polishes every widget the test process still holds.
+    if qapp.style().name() != style:
+        qapp.setStyle(style)
+    if qapp.palette() != palette:
+        qapp.setPalette(palette)
 
 
 def show_grid(qtbot: QtBot, view_factory: Callable[[RowTableModel, QWidget], QTableView]) -> Grid:

@@ -19,8 +19,10 @@ GRID_SELECTORS = re.compile(r"QTableView|QTreeView|QListView|QHeaderView|QAbstra
 def restore_app_look(qapp: QApplication) -> Iterator[QApplication]:
     palette, style = qapp.palette(), qapp.style().name()
     yield qapp
-    qapp.setStyle(style)
-    qapp.setPalette(palette)
+    if qapp.style().name() != style:  # only what changed: each call re-polishes every widget still held
+        qapp.setStyle(style)
+    if qapp.palette() != palette:
+        qapp.setPalette(palette)
 
 
 @pytest.mark.parametrize("theme", list(Theme))
