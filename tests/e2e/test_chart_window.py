@@ -199,7 +199,12 @@ async def test_right_click_places_a_limit_there_through_the_ticket_and_right_cli
         menu = controller.place_menu
         assert menu is not None
         texts = [action.text() for action in menu.actions()]
-        assert texts == [f"Buy limit AAPL @ {target}", f"Sell stop AAPL @ {target}"], "below the market: buy limit"
+        offered = Decimal(texts[0].rpartition(" @ ")[2])
+        assert texts == [f"Buy limit AAPL @ {offered}", f"Sell stop AAPL @ {offered}"], "below the market: buy limit"
+        # The price offered is where the pointer was: the clicked pixel's price, to the tick (a pixel may span cents).
+        pixel = abs(_at(chart, x0, 0.0).y() - _at(chart, x0, 1.0).y())  # pixels per unit of price
+        assert abs(offered - target) <= Decimal(repr(1 / pixel)) + Decimal("0.01"), (offered, target, pixel)
+        target = offered
         menu.actions()[0].trigger()
         await until(lambda: window.ticket.confirm_dialog is not None, "the ticket's confirm dialog")
         dialog = window.ticket.confirm_dialog

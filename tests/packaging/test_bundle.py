@@ -150,21 +150,23 @@ def test_the_frozen_self_check_passes_and_names_what_this_build_left_out(bundle:
     assert summary["qt"]["platform"] == "offscreen" and "xcb" in summary["qt"]["available_platforms"]
 
 
-@pytest.mark.parametrize(
-    ("backend", "says"),
-    [("keyring.backends.fail.Keyring", "not working"),
-     ("keyrings.alt.file.PlaintextKeyring", "cannot be loaded")],
-    ids=["failing-keyring", "plaintext-keyring-not-bundled"],
-)
-def test_the_frozen_self_check_fails_and_says_why_when_the_keyring_is_unusable(
-    bundle: Bundle, tmp_path: Path, backend: str, says: str
-) -> None:
-    result = run_frozen(bundle, "--self-check", keyring=backend, tmp_path=tmp_path)
+def test_the_frozen_self_check_refuses_a_plaintext_keyring_and_says_why(bundle: Bundle, tmp_path: Path) -> None:
+    result = run_frozen(bundle, "--self-check", keyring="keyrings.alt.file.PlaintextKeyring", tmp_path=tmp_path)
     assert result.returncode == 1
     summary = json.loads(result.stdout)
     assert summary["ok"] is False and summary["keyring"]["failing"] is True
-    assert any(problem.startswith("keyring:") and says in problem for problem in summary["problems"])
-    assert says in result.stderr
+    assert any(problem.startswith("keyring:") and "cannot be loaded" in problem for problem in summary["problems"])
+    assert "cannot be loaded" in result.stderr
+
+
+def test_the_frozen_self_check_without_an_os_keyring_passes_on_the_bundled_vault(bundle: Bundle,
+                                                                                  tmp_path: Path) -> None:
+    result = run_frozen(bundle, "--self-check", keyring="keyring.backends.fail.Keyring", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["keyring"]["failing"] is True and summary["keyring"]["secrets_in"] == "encrypted vault"
+    assert summary["vault"]["works"] is True, "the frozen build must carry the vault's cryptography"
+    assert any("not working" in warning and "encrypted vault" in warning for warning in summary["warnings"])
 
 
 def test_the_frozen_app_draws_its_trading_window(bundle: Bundle, tmp_path: Path) -> None:
