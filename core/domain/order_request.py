@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import TypeVar
 
@@ -34,6 +35,8 @@ class OrderRequest:
     tif: TimeInForce = TimeInForce.DAY
     origin: OrderOrigin = OrderOrigin.MANUAL
     strategy_id: StrategyId | None = None
+    expire_at: object = None
+    """A GTD order's end (a timezone-aware datetime); None for every other time in force."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,7 @@ class ValidatedRequest:
     quantity: Decimal
     limit_price: Decimal | None
     stop_price: Decimal | None
+    expire_at: datetime | None = None
 
 
 E = TypeVar("E", Side, OrderType, TimeInForce)
@@ -110,6 +114,17 @@ def _check_price(raw: object, field: str, instrument: Instrument, errors: list[F
     return price
 
 
+def _check_expiry(raw: object, tif: TimeInForce | None, errors: list[FieldError]) -> datetime | None:
+    if tif is not TimeInForce.GTD:
+        if raw is not None:
+            errors.append(FieldError("expire_at", "Only a GTD order takes an expiry: clear it, or choose GTD."))
+        return None
+    if not isinstance(raw, datetime) or raw.tzinfo is None:
+        errors.append(FieldError("expire_at", "A GTD order needs the date and time it ends (with its time zone)."))
+        return None
+    return raw
+
+
 def validate_request(
     request: OrderRequest, instrument: Instrument | None
 ) -> tuple[ValidatedRequest | None, list[FieldError]]:
@@ -127,6 +142,7 @@ def validate_request(
         limit = _check_price(request.limit_price, "limit_price", instrument, errors)
     if order_type is not None and order_type.needs_stop:
         stop = _check_price(request.stop_price, "stop_price", instrument, errors)
+    expire_at = _check_expiry(request.expire_at, tif, errors)
     if errors or qty is None or side is None or order_type is None or tif is None:
         return None, errors
-    return ValidatedRequest(request, instrument, side, order_type, tif, qty, limit, stop), errors
+    return ValidatedRequest(request, instrument, side, order_type, tif, qty, limit, stop, expire_at), errors

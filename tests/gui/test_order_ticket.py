@@ -243,13 +243,14 @@ def test_escape_clears_the_fields_but_keeps_the_account(ticket: Ticket) -> None:
 
 def test_price_fields_are_enabled_only_when_the_order_type_needs_them(ticket: Ticket) -> None:
     combo = ticket.child(QComboBox, "typeCombo")
-    assert [combo.itemText(i) for i in range(combo.count())] == ["MKT", "LMT", "STP", "STP LMT"]
+    assert [combo.itemText(i) for i in range(combo.count())] == ["MKT", "LMT", "STP", "STP LMT", "MIT"]
     enabled = {}
     for index in range(combo.count()):
         combo.setCurrentIndex(index)
         limit, stop = ticket.edit("limitPriceEdit"), ticket.edit("stopPriceEdit")
         enabled[combo.currentText()] = (limit.isEnabled(), stop.isEnabled())
-    assert enabled == {"MKT": (False, False), "LMT": (True, False), "STP": (False, True), "STP LMT": (True, True)}
+    assert enabled == {"MKT": (False, False), "LMT": (True, False), "STP": (False, True), "STP LMT": (True, True),
+                       "MIT": (False, True)}
 
 
 def test_a_market_order_carries_no_limit_price_even_if_one_was_typed(ticket: Ticket) -> None:

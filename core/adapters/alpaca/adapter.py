@@ -28,6 +28,7 @@ with warnings.catch_warnings():
     from alpaca.trading.client import TradingClient
     from alpaca.trading.enums import QueryOrderStatus
     from alpaca.trading.requests import (
+        ClosePositionRequest,
         GetOrdersRequest,
         LimitOrderRequest,
         MarketOrderRequest,
@@ -42,6 +43,7 @@ from core.adapters.alpaca.history import TIMEFRAMES, bars_request, to_bars
 from core.adapters.alpaca.parsing import (
     ENDED,
     ApiFailure,
+    decimal_of,
     order_fields,
     parse_cash,
     parse_fill,
@@ -65,9 +67,12 @@ from core.domain import (
     OrderCancelRejected,
     OrderModified,
     OrderModifyRejected,
+    OrderOrigin,
     OrderType,
     Price,
     Quantity,
+    Side,
+    TimeInForce,
 )
 from core.domain.bars import Bar
 from core.domain.funds import AccountFunds
@@ -104,6 +109,10 @@ class AlpacaBroker:
     """
 
     kind: str = "alpaca"
+    times_in_force = frozenset({TimeInForce.DAY, TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK, TimeInForce.OPG,
+                                TimeInForce.CLS})
+    """core.ports.order_terms.OrderTerms: Alpaca's own six (no GTD)."""
+    extra_order_types: frozenset[OrderType] = frozenset()
 
     def __init__(self, account_id: AccountId, config: AlpacaConfig, sink: EventSink,
                  credentials: Credentials | None = None, *, quotes: QuoteSink | None = None) -> None:
@@ -180,11 +189,15 @@ class AlpacaBroker:
         """
         client = self._require_connected("send the order")
         coid = order.client_order_id
+        tracked = self._book.tracked.setdefault(coid, Tracked(coid))
+        if order.origin in (OrderOrigin.CLOSE, OrderOrigin.FLATTEN) and order.order_type is OrderType.MARKET:
+            await self._close_position(client, order, tracked)
+            return
         fields = order_fields(order.symbol, order.side, order.quantity.value, order.order_type, order.tif,
                               order.limit_price.value if order.limit_price else None,
-                              order.stop_price.value if order.stop_price else None, str(coid))
+                              order.stop_price.value if order.stop_price else None, str(coid),
+                              extended_hours=self.config.extended_hours)
         request = REQUESTS[order.order_type](**fields)
-        tracked = self._book.tracked.setdefault(coid, Tracked(coid))
         try:
             raw = await self._call(client.submit_order, request, timeout_s=self.config.order_timeout_s)
         except Lost as lost:
@@ -198,6 +211,58 @@ class AlpacaBroker:
             self._book.forget(tracked)
             raise OrderRejected(f"Alpaca rejected the {order.symbol} order.")
         self._book.accept(tracked, raw)
+
+    async def _close_position(self, client: Any, order: Order, tracked: Tracked) -> None:
+        """Close (part of) the position with DELETE /v2/positions/{symbol}?qty=: Alpaca's own close, which sells
+        only what is held (never through zero) whatever else is working.
+
+        Alpaca gives the closing order its own client_order_id; the order is ours by its Alpaca id. A lost answer
+        is settled by the one new market order on the symbol for this side and quantity, never by closing again.
+        """
+        try:
+            held = await self._call(client.get_open_position, order.symbol)
+        except Refused as refused:
+            if refused.failure.status != 404:
+                self._book.forget(tracked)
+                raise translate_error(refused.failure, order.symbol) from None
+            held = {}
+        except Lost as lost:
+            self._book.forget(tracked)
+            raise ConnectionLost(f"Could not reach Alpaca ({lost.detail}); the close was not sent.") from None
+        side = Side.SELL if held.get("side") == "long" else Side.BUY
+        if not held or side is not order.side:
+            self._book.forget(tracked)
+            shown = f"{held.get('side')} {held.get('qty')}" if held else "no position"
+            raise OrderRejected(f"Alpaca shows {shown} in {order.symbol}, not what this order closes: reconcile the "
+                                "account, then close what Alpaca holds.")
+        started = datetime.now(UTC)
+        quantity = format(order.quantity.value.normalize(), "f")
+        try:
+            raw = await self._call(client.close_position, order.symbol, ClosePositionRequest(qty=quantity),
+                                   timeout_s=self.config.order_timeout_s)
+        except Refused as refused:
+            self._book.forget(tracked)
+            raise translate_error(refused.failure, order.symbol) from None
+        except Lost as lost:
+            raw = await self._find_close(order, started, lost.detail)
+        self._book.accept(tracked, raw)
+
+    async def _find_close(self, order: Order, started: datetime, detail: str) -> Mapping[str, Any]:
+        request = GetOrdersRequest(status=QueryOrderStatus.ALL, after=started - timedelta(seconds=5),
+                                   symbols=[order.symbol], limit=ORDER_PAGE)
+        try:
+            listed = await self._rest(self._trading.get_orders, request)
+        except BrokerError:
+            listed = []
+        mine: list[Mapping[str, Any]] = [o for o in listed if o.get("symbol") == order.symbol and str(o["id"]) not in self._book.by_broker_id
+                and ClientOrderId(str(o["client_order_id"])) not in self._book.tracked
+                and o.get("side") == order.side.value.lower() and o.get("type") == "market"
+                and decimal_of(o.get("qty")) == order.quantity.value]
+        if len(mine) != 1:
+            raise Timeout(f"Alpaca did not confirm closing {order.symbol} ({detail}) and lists "
+                          f"{'no' if not mine else 'more than one'} such order yet: TradeTerm checks it with Alpaca "
+                          "and will not close again.")
+        return mine[0]
 
     async def _find_after_lost_answer(self, order: Order, detail: str) -> Mapping[str, Any]:
         try:

@@ -35,6 +35,9 @@ class AlpacaConfig:
     stream: bool = True
     """Listen to the trade_updates stream: an order change is read at once instead of at the next poll."""
     feed: str = "iex"
+    extended_hours: bool = False
+    """Limit DAY orders also trade in the pre-market (04:00-09:30 ET) and after-hours (16:00-20:00 ET) sessions;
+    Alpaca takes no other order there, so the rest wait for the regular session."""
     symbols: tuple[str, ...] = ("AAPL", "MSFT", "SPY")
     poll_interval_s: float = 2.0
     """Orders, fills and quotes are read every poll: 3 requests a poll, well under Alpaca's 200 a minute at 2 s."""
@@ -109,6 +112,7 @@ _PARSERS: dict[str, Callable[[str, object], object]] = {
     "stream_root": _ws_root,
     "stream": _flag,
     "feed": _feed,
+    "extended_hours": _flag,
     "symbols": _symbols,
     "poll_interval_s": _seconds,
     "request_timeout_s": _seconds,

@@ -12,6 +12,7 @@ import contextlib
 import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from aiohttp import web
@@ -66,6 +67,7 @@ class AlpacaSimulator:
         r.add_get("/v2/account/activities/FILL", self._fills)
         r.add_get("/v2/positions", _answer(lambda _: self.exchange.positions()))
         r.add_get("/v2/positions/{symbol}", _answer(lambda q: self.exchange.position(q.match_info["symbol"])))
+        r.add_delete("/v2/positions/{symbol}", self._close_position)
         r.add_get("/v2/assets/{symbol}", _answer(lambda q: self.exchange.asset(q.match_info["symbol"])))
         r.add_get("/v2/clock", _answer(lambda _: self.exchange.clock()))
         r.add_get("/v2/stocks/quotes/latest", self._latest_quotes)
@@ -138,6 +140,16 @@ class AlpacaSimulator:
             await asyncio.sleep(self.exchange.faults.answer_delay_s)
         return self._json(order)
 
+    async def _close_position(self, request: web.Request) -> web.StreamResponse:
+        q = request.query
+        qty = _number(q.get("qty"), "qty")
+        percentage = _number(q.get("percentage"), "percentage")
+        if self.exchange.faults.cut_after > 0:
+            self.exchange.close_position(request.match_info["symbol"], qty, percentage)  # booked, answer lost
+            self.exchange.faults.cut_after -= 1
+            return _cut(request)
+        return self._json(self.exchange.close_position(request.match_info["symbol"], qty, percentage))
+
     async def _orders(self, request: web.Request) -> web.StreamResponse:
         q = request.query
         limit = int(q.get("limit", "50"))
@@ -201,6 +213,15 @@ def _cut(request: web.Request) -> web.Response:
     if request.transport is not None:
         request.transport.abort()
     return web.Response(status=503)
+
+
+def _number(text: str | None, name: str) -> Decimal | None:
+    if text is None:
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise AlpacaError(422, 40010001, f"invalid {name} {text!r}") from None
 
 
 def _moment(text: str | None) -> datetime | None:
