@@ -254,7 +254,8 @@ class AlpacaBroker:
             listed = await self._rest(self._trading.get_orders, request)
         except BrokerError:
             listed = []
-        mine: list[Mapping[str, Any]] = [o for o in listed if o.get("symbol") == order.symbol and str(o["id"]) not in self._book.by_broker_id
+        mine: list[Mapping[str, Any]] = [
+            o for o in listed if o.get("symbol") == order.symbol and str(o["id"]) not in self._book.by_broker_id
                 and ClientOrderId(str(o["client_order_id"])) not in self._book.tracked
                 and o.get("side") == order.side.value.lower() and o.get("type") == "market"
                 and decimal_of(o.get("qty")) == order.quantity.value]

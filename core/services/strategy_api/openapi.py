@@ -27,10 +27,14 @@ _ORDER_BODY = {
         "symbol": {"type": "string"},
         "side": {"enum": ["BUY", "SELL"]},
         "quantity": _DECIMAL,
-        "order_type": {"enum": ["MKT", "LMT", "STP", "STP_LMT"]},
+        "order_type": {"enum": ["MKT", "LMT", "STP", "STP_LMT", "MIT"],
+                       "description": "MIT (market-if-touched, its trigger in stop_price) only where the account "
+                                      "takes it (OANDA)"},
         "limit_price": _DECIMAL,
         "stop_price": _DECIMAL,
-        "tif": {"enum": ["DAY", "GTC", "IOC"], "default": "DAY"},
+        "tif": {"enum": ["DAY", "GTC", "IOC", "FOK", "OPG", "CLS"], "default": "DAY",
+                "description": "FOK, OPG and CLS only where the account takes them (Alpaca; OANDA takes FOK); "
+                               "another account refuses them with a 422 naming what it takes"},
         "signal_time": {"type": "string", "format": "date-time", "description": "ISO 8601 with a zone"},
         "idempotency_key": {"type": "string", "maxLength": 128},
         "stop_loss": {**_DECIMAL, "description": "optional (0: none): a stop-loss child that TradeTerm holds and "
