@@ -54,7 +54,8 @@ from core.adapters.alpaca.parsing import (
     parse_quote,
     translate_error,
 )
-from core.adapters.alpaca.rest import Lost, Refused, TimedSession, stream_url
+from core.adapters.alpaca.quote_stream import STREAMED_FEEDS, QuoteStream
+from core.adapters.alpaca.rest import Lost, Refused, TimedSession, data_stream_url, stream_url
 from core.adapters.alpaca.tracker import OrderTracker, Tracked
 from core.domain import (
     AccountId,
@@ -130,6 +131,7 @@ class AlpacaBroker:
         self._poller: asyncio.Task[None] | None = None
         self._stream: Any = None
         self._listener: asyncio.Task[None] | None = None
+        self._quote_stream: QuoteStream | None = None
         self._wake = asyncio.Event()
         self._quotes_due = 0.0
         self._updates = asyncio.Lock()
@@ -166,6 +168,9 @@ class AlpacaBroker:
         poller, self._poller = self._poller, None
         listener, self._listener = self._listener, None
         stream, self._stream = self._stream, None
+        quote_stream, self._quote_stream = self._quote_stream, None
+        if quote_stream is not None:
+            await quote_stream.stop(self.config.request_timeout_s + 2)
         if stream is not None:
             await stream.stop_ws()  # the SDK's own stop: its loop ends at its next read even if a cancel is lost
         deadline = asyncio.get_running_loop().time() + self.config.request_timeout_s + 2
@@ -327,6 +332,8 @@ class AlpacaBroker:
                     unknown.append(instrument.symbol)
                     continue
             self._subscribed[instrument.symbol] = instrument
+        if self._quote_stream is not None:
+            await self._quote_stream.add(self._subscribed)
         if unknown:
             raise InvalidInstrument(f"Alpaca lists no {', '.join(unknown)}: check the symbol.")
 
@@ -443,6 +450,10 @@ class AlpacaBroker:
                                          url_override=stream_url(config))  # type: ignore[arg-type]
             self._stream.subscribe_trade_updates(self._on_trade_update)
             self._listener = loop.create_task(self._stream._run_forever(), name=f"alpaca-stream-{self.account_id}")
+        if config.quote_stream and config.feed in STREAMED_FEEDS:
+            self._quote_stream = QuoteStream(key, secret, config.feed, data_stream_url(config), self.account_id,
+                                             self._quotes)
+            await self._quote_stream.add(self._subscribed)
 
     async def _load_asset(self, symbol: str) -> Instrument:
         try:
@@ -546,8 +557,9 @@ class AlpacaBroker:
 
     async def _poll_quotes(self) -> None:
         symbols = list(self._subscribed)
-        if not symbols:
-            return
+        streamed = self._quote_stream.last_quote_at if self._quote_stream is not None else float("-inf")
+        if not symbols or asyncio.get_running_loop().time() - streamed < 3 * self.config.poll_interval_s:
+            return  # the stream is speaking
         request = StockLatestQuoteRequest(symbol_or_symbols=symbols, feed=DataFeed(self.config.feed))
         latest = await self._rest(self._data.get_stock_latest_quote, request)
         quotes = [parse_quote(symbol, raw, self.account_id) for symbol, raw in (latest or {}).items()

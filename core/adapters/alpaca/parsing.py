@@ -206,10 +206,13 @@ def parse_fill(activity: Mapping[str, Any], account_id: AccountId, client_order_
 
 
 def parse_quote(symbol: str, raw: Mapping[str, Any], source: str) -> Quote:
-    """A latest quote {ap, as, bp, bs, t}; a zero price (no quote on the feed) is left out."""
+    """A quote {ap, as, bp, bs, t} (REST's latest, or the stream's with t a msgpack Timestamp); a zero price (no
+    quote on the feed) is left out."""
     bid, ask = decimal_of(raw.get("bp")), decimal_of(raw.get("ap"))
+    stamp: Any = raw.get("t")
+    moment = stamp.to_datetime() if hasattr(stamp, "to_datetime") else alpaca_time(stamp)
     return Quote(symbol=symbol, bid=_price(bid), ask=_price(ask), bid_size=decimal_of(raw.get("bs")),
-                 ask_size=decimal_of(raw.get("as")), source=source, ts=alpaca_time(raw.get("t")))
+                 ask_size=decimal_of(raw.get("as")), source=source, ts=moment)
 
 
 def _price(value: Decimal | None) -> Decimal | None:

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from tests.sims.alpaca.bars import bars_answer
 from tests.sims.alpaca.exchange import AlpacaError, AlpacaExchange
+from tests.sims.alpaca.market_stream import MarketStream
 from tests.sims.alpaca.stream import TradeUpdates
 
 DEMO_API_KEY = "PKSIMDEMOKEY"
@@ -36,6 +37,7 @@ class AlpacaSimulator:
         self.tick_interval_s = tick_interval_s
         self.exchange = exchange or AlpacaExchange()
         self.trade_updates = TradeUpdates(lambda key, secret: key == api_key and secret == api_secret)
+        self.market_stream = MarketStream(lambda key, secret: key == api_key and secret == api_secret)
         self.requests: list[tuple[str, str]] = []
         """(method, path) of every request, for tests that count what the client sent."""
         self._runner: web.AppRunner | None = None
@@ -56,6 +58,8 @@ class AlpacaSimulator:
         app = web.Application(middlewares=[self._guard])
         r = app.router
         r.add_get("/stream", self.trade_updates.handle)
+        r.add_get("/v2/iex", self.market_stream.handle)
+        r.add_get("/v2/sip", self.market_stream.handle)
         r.add_post("/v2/orders", self._submit)
         r.add_get("/v2/orders", self._orders)
         r.add_delete("/v2/orders", self._cancel_all)
@@ -85,6 +89,7 @@ class AlpacaSimulator:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
         await self.trade_updates.drop()
+        await self.market_stream.drop()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -93,12 +98,13 @@ class AlpacaSimulator:
             self.exchange.step()
             updates, self.exchange.updates = self.exchange.updates, []
             await self.trade_updates.publish(updates)
+            await self.market_stream.publish([self.exchange.market.quote(s) for s in self.exchange.by_symbol])
             await asyncio.sleep(self.tick_interval_s)
 
     @web.middleware
     async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         self.requests.append((request.method, request.path))
-        if request.path == "/stream":  # the stream authenticates in its first message
+        if request.path in ("/stream", "/v2/iex", "/v2/sip"):  # the streams authenticate in their first message
             return await handler(request)
         headers = request.headers
         if headers.get("APCA-API-KEY-ID") != self.api_key or headers.get("APCA-API-SECRET-KEY") != self.api_secret:
