@@ -15,8 +15,10 @@ from core.domain import (
     OrderAccepted,
     OrderExpired,
     OrderFilled,
+    OrderModified,
     OrderSubmitted,
     OrderType,
+    Price,
     Side,
     TimeInForce,
 )
@@ -103,3 +105,19 @@ async def test_oanda_takes_mit_fok_and_gtd_but_no_stop_limit(broker: tuple[Oanda
     assert terms_problem(adapter, "OANDA-T", OrderType.STOP_LIMIT, TimeInForce.GTC) == (
         "order_type", "OANDA-T does not take STP_LMT orders: choose one of MKT, LMT, STP, MIT.")
     assert terms_problem(adapter, "OANDA-T", OrderType.LIMIT, TimeInForce.OPG) is not None
+
+
+async def test_a_gtd_order_read_back_from_the_journal_keeps_its_end_when_changed(
+        broker: tuple[OandaBroker, EventRecorder], sim: OandaSimulator) -> None:
+    adapter, events = broker
+    ends = datetime.now(UTC) + timedelta(hours=2)
+    order = eur_usd(adapter, OrderType.LIMIT, limit=str(ask(sim) - Decimal("0.01000")), tif=TimeInForce.GTD,
+                    expire_at=ends)
+    await adapter.submit(order)
+    await events.wait_for(OrderAccepted, lambda e: e.client_order_id == order.client_order_id)
+    order.expire_at = None  # the journal keeps no end time
+    lower = order.limit_price.value - Decimal("0.00010")  # type: ignore[union-attr]
+    await adapter.modify(order, order.quantity, Price(lower), None)
+    await events.wait_for(OrderModified, lambda e: e.client_order_id == order.client_order_id)
+    replacement = sim.exchange.find(f"@{order.client_order_id}").wire
+    assert (replacement["price"], replacement["gtdTime"]) == (str(lower), ends.strftime("%Y-%m-%dT%H:%M:%S.%f000Z"))

@@ -32,6 +32,7 @@ from core.adapters.oanda.parsing import (
     parse_order_state,
     parse_positions,
     parse_price,
+    parse_time,
     protection,
     refusal_error,
 )
@@ -218,6 +219,14 @@ class OandaBroker:
         self._require_connected()
         coid = order.client_order_id
         changed = replace(order, quantity=quantity, limit_price=limit_price, stop_price=stop_price, events=[])
+        if changed.tif is TimeInForce.GTD and changed.expire_at is None:  # not journaled: OANDA's order has it
+            status, found = await self._client.request("GET", f"/orders/@{coid}")
+            gtd = (found.get("order") or {}).get("gtdTime") if status == 200 else None
+            changed.expire_at = parse_time(gtd) if gtd else None
+            if changed.expire_at is None:
+                self._sink(OrderModifyRejected(coid, "OANDA did not say when this GTD order ends; cancel it and "
+                                                     "place it again with its end."))
+                return
         status, payload = await self._client.request("PUT", f"/orders/@{coid}", {"order": order_body(changed)})
         if status == 201:
             answers = [payload.get(k) for k in ("replacingOrderCancelTransaction", "orderCancelTransaction",
