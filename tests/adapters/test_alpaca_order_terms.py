@@ -18,6 +18,7 @@ from core.domain import (
     OrderExpired,
     OrderFilled,
     OrderOrigin,
+    OrderStatus,
     OrderSubmitted,
     OrderType,
     Side,
@@ -173,6 +174,8 @@ async def test_extended_hours_send_limit_day_orders_into_the_after_hours_session
         await events.wait_for(OrderFilled, lambda e: e.client_order_id == limit.client_order_id)
         assert sim.exchange.by_client_order_id(str(limit.client_order_id))["extended_hours"] is True
         waiting = sim.exchange.by_client_order_id(str(market.client_order_id))
+        for _ in range(10):  # market steps: it is taken in, and stays waiting
+            sim.exchange.step()
         assert (waiting["extended_hours"], waiting["status"]) == (False, "accepted")  # it waits for the open
     finally:
         await adapter.disconnect()
@@ -215,3 +218,27 @@ async def test_a_close_whose_answer_is_lost_is_found_not_sent_again(broker: tupl
     await events.wait_for(OrderFilled, lambda e: e.client_order_id == close.client_order_id)
     assert sim.requests.count(("DELETE", "/v2/positions/AAPL")) == 1
     assert "AAPL" not in sim.exchange.holdings
+
+
+async def test_after_a_restart_a_close_is_looked_up_by_its_alpaca_id(sim: AlpacaSimulator) -> None:
+    events = EventRecorder()
+    first = create(ACCOUNT, sim_settings(sim), events)
+    await first.connect()
+    entry = order_of(sim, "3")
+    await first.submit(entry)
+    await events.wait_for(OrderFilled, lambda e: e.client_order_id == entry.client_order_id)
+    close = order_of(sim, "3", side=Side.SELL)
+    close.origin = OrderOrigin.CLOSE
+    await first.submit(close)
+    await events.wait_for(OrderFilled, lambda e: e.client_order_id == close.client_order_id)
+    events.apply_to(close)
+    await first.disconnect()
+
+    second = create(ACCOUNT, sim_settings(sim), EventRecorder())
+    await second.connect()
+    try:
+        found = await second.lookup_order(close)
+        assert found is not None and found.state.status is OrderStatus.FILLED
+        assert [(f.client_order_id, f.quantity.value) for f in found.fills] == [(close.client_order_id, 3)]
+    finally:
+        await second.disconnect()

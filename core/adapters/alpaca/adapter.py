@@ -38,12 +38,12 @@ with warnings.catch_warnings():
     )
     from alpaca.trading.stream import TradingStream
 
+from core.adapters.alpaca.closing import closes_at_market, held_problem, since, the_close
 from core.adapters.alpaca.config import LIVE_NOT_CONFIRMED, AlpacaConfig
 from core.adapters.alpaca.history import TIMEFRAMES, bars_request, to_bars
 from core.adapters.alpaca.parsing import (
     ENDED,
     ApiFailure,
-    decimal_of,
     order_fields,
     parse_cash,
     parse_fill,
@@ -68,11 +68,9 @@ from core.domain import (
     OrderCancelRejected,
     OrderModified,
     OrderModifyRejected,
-    OrderOrigin,
     OrderType,
     Price,
     Quantity,
-    Side,
     TimeInForce,
 )
 from core.domain.bars import Bar
@@ -195,7 +193,7 @@ class AlpacaBroker:
         client = self._require_connected("send the order")
         coid = order.client_order_id
         tracked = self._book.tracked.setdefault(coid, Tracked(coid))
-        if order.origin in (OrderOrigin.CLOSE, OrderOrigin.FLATTEN) and order.order_type is OrderType.MARKET:
+        if closes_at_market(order):
             await self._close_position(client, order, tracked)
             return
         fields = order_fields(order.symbol, order.side, order.quantity.value, order.order_type, order.tif,
@@ -218,12 +216,8 @@ class AlpacaBroker:
         self._book.accept(tracked, raw)
 
     async def _close_position(self, client: Any, order: Order, tracked: Tracked) -> None:
-        """Close (part of) the position with DELETE /v2/positions/{symbol}?qty=: Alpaca's own close, which sells
-        only what is held (never through zero) whatever else is working.
-
-        Alpaca gives the closing order its own client_order_id; the order is ours by its Alpaca id. A lost answer
-        is settled by the one new market order on the symbol for this side and quantity, never by closing again.
-        """
+        """Close (part of) the position with Alpaca's own close (closing.py); a lost answer is settled by finding
+        the close among the symbol's new orders, never by closing again."""
         try:
             held = await self._call(client.get_open_position, order.symbol)
         except Refused as refused:
@@ -234,12 +228,10 @@ class AlpacaBroker:
         except Lost as lost:
             self._book.forget(tracked)
             raise ConnectionLost(f"Could not reach Alpaca ({lost.detail}); the close was not sent.") from None
-        side = Side.SELL if held.get("side") == "long" else Side.BUY
-        if not held or side is not order.side:
+        problem = held_problem(held, order)
+        if problem is not None:
             self._book.forget(tracked)
-            shown = f"{held.get('side')} {held.get('qty')}" if held else "no position"
-            raise OrderRejected(f"Alpaca shows {shown} in {order.symbol}, not what this order closes: reconcile the "
-                                "account, then close what Alpaca holds.")
+            raise OrderRejected(problem)
         started = datetime.now(UTC)
         quantity = format(order.quantity.value.normalize(), "f")
         try:
@@ -253,22 +245,33 @@ class AlpacaBroker:
         self._book.accept(tracked, raw)
 
     async def _find_close(self, order: Order, started: datetime, detail: str) -> Mapping[str, Any]:
-        request = GetOrdersRequest(status=QueryOrderStatus.ALL, after=started - timedelta(seconds=5),
-                                   symbols=[order.symbol], limit=ORDER_PAGE)
+        request = GetOrdersRequest(status=QueryOrderStatus.ALL, after=since(started), symbols=[order.symbol],
+                                   limit=ORDER_PAGE)
         try:
             listed = await self._rest(self._trading.get_orders, request)
         except BrokerError:
             listed = []
-        mine: list[Mapping[str, Any]] = [
-            o for o in listed if o.get("symbol") == order.symbol and str(o["id"]) not in self._book.by_broker_id
-                and ClientOrderId(str(o["client_order_id"])) not in self._book.tracked
-                and o.get("side") == order.side.value.lower() and o.get("type") == "market"
-                and decimal_of(o.get("qty")) == order.quantity.value]
-        if len(mine) != 1:
+        found, count = the_close(listed, order, self._book.by_broker_id, self._book.tracked)
+        if found is None:
             raise Timeout(f"Alpaca did not confirm closing {order.symbol} ({detail}) and lists "
-                          f"{'no' if not mine else 'more than one'} such order yet: TradeTerm checks it with Alpaca "
+                          f"{'no' if not count else 'more than one'} such order yet: TradeTerm checks it with Alpaca "
                           "and will not close again.")
-        return mine[0]
+        return found
+
+    async def _find_foreign(self, order: Order) -> Mapping[str, Any] | None:
+        """Find one of our closes, which Alpaca knows by its own client_order_id: by the Alpaca id we were given,
+        else by _find_close since the order was made."""
+        if not closes_at_market(order):
+            return None
+        if order.broker_order_id is not None:
+            try:
+                return await self._rest(self._trading.get_order_by_id, str(order.broker_order_id))
+            except OrderNotFound:
+                return None
+        try:
+            return await self._find_close(order, order.created_at, "looked up")
+        except Timeout:
+            return None
 
     async def _find_after_lost_answer(self, order: Order, detail: str) -> Mapping[str, Any]:
         try:
@@ -388,9 +391,16 @@ class AlpacaBroker:
         """Find order by our client_order_id (following replacements) with its fills; None if Alpaca has none."""
         self._require_connected("look the order up")
         found = await self._get_by_client_id(str(order.client_order_id))
-        if found is None:
-            return None
-        tracked = self._book.adopt(found)
+        if found is not None:
+            tracked = self._book.adopt(found)
+        else:  # a close (DELETE /v2/positions) carries Alpaca's client_order_id: it is ours by its Alpaca id
+            found = await self._find_foreign(order)
+            if found is None:
+                return None
+            tracked = self._book.by_broker_id.get(str(found["id"])) or self._book.tracked.setdefault(
+                order.client_order_id, Tracked(order.client_order_id))
+            if str(found["id"]) not in tracked.ids:
+                self._book.bind(tracked, str(found["id"]))
         raw: Mapping[str, Any] = found
         client = self._trading
         while raw.get("status") == "replaced" and raw.get("replaced_by"):
