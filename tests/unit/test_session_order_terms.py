@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -38,3 +39,13 @@ async def test_a_gtd_order_needs_its_end_and_no_other_takes_one(session: Trading
                                           expire_at=datetime.now(UTC) + timedelta(hours=1)))
     assert [(e.field, e.message) for e in day.value.errors] == [
         ("expire_at", "Only a GTD order takes an expiry: clear it, or choose GTD.")]
+
+
+async def test_a_gtd_order_read_back_without_its_end_can_still_be_changed(session: TradingSession) -> None:
+    quote = session.quotes.latest("AAPL", str(ACCOUNT))
+    assert quote is not None and quote.bid is not None
+    order = await session.submit(OrderRequest(ACCOUNT, "AAPL", Side.BUY, "10", OrderType.LIMIT,
+                                              quote.bid - Decimal("2.00")))
+    order.tif = TimeInForce.GTD  # as the journal gives back an OANDA GTD order: no end time kept
+    await session.modify(order.client_order_id, "12", order.limit_price.value)  # type: ignore[union-attr]
+    assert order.quantity.value == 12 and order.tif is TimeInForce.GTD
