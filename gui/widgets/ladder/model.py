@@ -138,18 +138,25 @@ class LadderModel(QAbstractTableModel):
             self.last = new_last
             self._stage(PRICE, changed)
 
-    def set_orders(self, buys: Mapping[Decimal, Decimal], sells: Mapping[Decimal, Decimal]) -> None:
-        """Own working quantity by price, per side."""
+    def set_orders(self, buys: Mapping[Decimal, Decimal], sells: Mapping[Decimal, Decimal],
+                   marks: Mapping[tuple[str, Decimal], str] | None = None) -> None:
+        """Own working quantity by price, per side; marks: ('buy' or 'sell', price) -> a label shown there too
+        (a bracket's children: 'SL', 'TP', 'SL held')."""
+        marks = marks or {}
         new_buys = {self.ticks(p): q for p, q in buys.items()}
         new_sells = {self.ticks(p): q for p, q in sells.items()}
-        changed = _changed(self.buys, new_buys)
-        if changed:
-            self.buys = new_buys
-            self._set_texts(BUY, new_buys, changed)
-        changed = _changed(self.sells, new_sells)
-        if changed:
-            self.sells = new_sells
-            self._set_texts(SELL, new_sells, changed)
+        self.buys, self.sells = new_buys, new_sells
+        for column, key, sizes in ((BUY, "buy", new_buys), (SELL, "sell", new_sells)):
+            texts = {t: self.size_text(size) for t, size in sizes.items()}
+            for (side, price), label in marks.items():
+                if side == key:
+                    t = self.ticks(price)
+                    texts[t] = f"{texts[t]} {label}" if t in texts else label
+            old = self.texts[column]
+            changed = {t for t in old.keys() | texts.keys() if old.get(t) != texts.get(t)}
+            if changed:
+                self.texts[column] = texts
+                self._stage(column, changed)
 
     def set_stale(self, stale: bool) -> None:
         if stale != self.stale:

@@ -164,7 +164,7 @@ class LadderTableView(QTableView):
 
 
 class LadderWidget(QWidget):
-    """Header (account, symbol, pin, one-click switch, quantity), position line, status line, the grid."""
+    """Header (account, symbol, pin, one-click and bracket switches, quantity), position and status lines, the grid."""
 
     level_clicked = Signal(str, Decimal)
     level_dragged = Signal(str, Decimal, Decimal)
@@ -197,6 +197,9 @@ class LadderWidget(QWidget):
         self.quantity.setValue(1)
         self.centre_button = QPushButton("Centre", objectName="ladderView.centre")
         self.auto_centre = QCheckBox("Auto-centre", objectName="ladderView.autoCentre")
+        self.bracket_box = QCheckBox("Bracket", objectName="ladderView.bracket")
+        self.bracket_box.setToolTip("Attach the ticket's Protect row (stop-loss and/or target, in ticks from the "
+                                    "clicked level or as prices) to every order this ladder sends")
         self.position_label = QLabel("", objectName="ladderView.position")
         self.depth_label = QLabel("", objectName="ladderView.depth")
         self.status_label = QLabel("", objectName="ladderView.status")
@@ -236,6 +239,7 @@ class LadderWidget(QWidget):
         controls.addWidget(self.arm_button, 1)
         controls.addWidget(self.centre_button)
         controls.addWidget(self.auto_centre)
+        controls.addWidget(self.bracket_box)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         for row in (top, controls, presets):
