@@ -33,8 +33,10 @@ from core.domain import (
 )
 from core.domain.depth import BookLevel, DepthBook
 from core.domain.protection import Bracket, HeldChild, ProtectionLeg
+from core.domain.tape import TradePrint
 from core.services.depth import DepthService
 from core.services.session import ConfirmRequired, OrderRefused
+from core.services.volume_at_price import VolumeAtPrice
 from gui.async_op import run_op
 from gui.controllers.orders import describe
 from gui.frame_feed import AccountWatch, DepthWatch, PositionKey, PositionWatch, QuoteWatch, TradeWatch
@@ -80,6 +82,8 @@ class LadderController(QObject):
         self._order_watch: AccountWatch[ClientOrderId, Order] | None = None
         self._position_watch: PositionWatch | None = None
         self._trade_watch: TradeWatch | None = None
+        self._volumes: dict[tuple[AccountId, str], VolumeAtPrice] = {}
+        """Session volume at price of each symbol and account the ladder has shown (from their time and sales)."""
         window.bridge.flusher.register(self.widget.tape_model)
         self._depth = DepthService(self._session)
         self._depth_of: tuple[AccountId, str] | None = None
@@ -133,6 +137,9 @@ class LadderController(QObject):
         self._position = self._session.portfolio.position(self.account, symbol)
         self._quote = self._session.view.latest_quote(symbol, account)
         self._has_depth, self._depth_at, self._quote_at, self._centred = False, None, None, False
+        profile = self._volumes.get((self.account, symbol))
+        if profile is not None:  # the session's volume seen while this symbol was shown before
+            self.model.set_volume(profile.levels)
         self._watch(account, symbol)
         self._show_quote()
         self._show_orders()
@@ -150,8 +157,16 @@ class LadderController(QObject):
         self._order_watch = feed.watch_orders(self._on_orders, account=AccountId(account), paint_with=model)
         self._position_watch = feed.watch_positions(self._on_positions, account=AccountId(account), paint_with=model)
         tape = self.widget.tape_model
-        self._trade_watch = feed.watch_trades([symbol], lambda prints: tape.add(prints.values()), feed=account,
-                                              paint_with=tape)
+        self._trade_watch = feed.watch_trades([symbol], self._on_prints, feed=account, paint_with=tape)
+
+    def _on_prints(self, prints: Mapping[int, TradePrint]) -> None:
+        """Time and sales gets every print; the Volume column counts them in at their prices."""
+        self.widget.tape_model.add(prints.values())
+        if self.account is None:
+            return
+        profile = self._volumes.setdefault((self.account, self.symbol), VolumeAtPrice())
+        changed = profile.add(prints.values())
+        self.model.set_volume(profile.levels, changed)
 
     def _cancel_watches(self) -> None:
         for watch in (self._depth_watch, self._quote_watch, self._order_watch, self._position_watch,

@@ -127,3 +127,33 @@ async def test_a_depth_change_at_one_level_repaints_that_cell_only(
     assert painted, "the change was never painted"
     assert all(cell.contains(rect) or rect.intersected(cell) == rect for rect in painted), \
         f"repainted {painted} for a change in the cell at {cell}"
+
+
+async def test_a_trade_below_the_top_volume_repaints_only_its_own_volume_cell(
+        ladder: tuple[LadderModel, LadderWidget]) -> None:
+    model, widget = ladder
+    profile = {D("100.00"): D(50), D("99.99"): D(10)}
+    model.set_volume(profile)
+    model.flush()
+    await settle()
+    painted: list[QRect] = []
+
+    class Spy(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                painted.append(event.rect())  # type: ignore[attr-defined]
+            return False
+
+    spy = Spy()
+    widget.table.viewport().installEventFilter(spy)
+    profile[D("99.99")] += D(5)
+    model.set_volume(profile, {D("99.99")})
+    model.flush()
+    await settle()
+    widget.table.viewport().removeEventFilter(spy)
+
+    row = model.row_of_price(D("99.99"))
+    assert row is not None
+    assert model.index(row, COLUMNS.index("volume")).data() == "15"
+    cell = widget.table.visualRect(model.index(row, COLUMNS.index("volume")))
+    assert painted and all(rect.intersected(cell) == rect for rect in painted), f"repainted {painted} for {cell}"

@@ -1,4 +1,4 @@
-"""LadderModel: one row per price level at the instrument's tick, columns Buy, Bid, Price, Ask, Sell.
+"""LadderModel: one row per price level at the instrument's tick, columns Buy, Bid, Price, Ask, Sell, Volume.
 
 The controller stages depth, touch, last trade and own orders (by price in ticks) between frames; staging
 notes which cells changed (a column at a level) and formats their text once. `flush()` (at most once per
@@ -17,9 +17,9 @@ from PySide6.QtGui import QBrush, QColor
 
 from core.domain.depth import BookLevel
 
-COLUMNS = ("buy", "bid", "price", "ask", "sell")
-HEADERS = ("Buy", "Bid", "Price", "Ask", "Sell")
-BUY, BID, PRICE, ASK, SELL = range(len(COLUMNS))
+COLUMNS = ("buy", "bid", "price", "ask", "sell", "volume")
+HEADERS = ("Buy", "Bid", "Price", "Ask", "Sell", "Volume")
+BUY, BID, PRICE, ASK, SELL, VOLUME = range(len(COLUMNS))
 HALF_RANGE = 200
 """Levels above and below the centre the model holds; re-centring moves the window."""
 _TEXT_CACHE_MAX = 4096
@@ -29,8 +29,10 @@ _BID_BG = QBrush(QColor(40, 90, 160, 70))
 _ASK_BG = QBrush(QColor(170, 50, 50, 70))
 _OWN_BG = QBrush(QColor(230, 180, 40, 110))
 LAST_BG = QBrush(QColor(120, 120, 120, 60))
-BRUSHES: tuple[QBrush | None, ...] = (_OWN_BG, _BID_BG, None, _ASK_BG, _OWN_BG)
-"""The background of a cell in each column that has a size at its level (price: LAST_BG on the last trade)."""
+VOLUME_BAR = QBrush(QColor(90, 140, 90, 90))
+BRUSHES: tuple[QBrush | None, ...] = (_OWN_BG, _BID_BG, None, _ASK_BG, _OWN_BG, None)
+"""The background of a cell in each column that has a size at its level (price: LAST_BG on the last trade;
+volume: a VOLUME_BAR as long as its share of the session's largest volume at a price)."""
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -67,6 +69,8 @@ class LadderModel(QAbstractTableModel):
         self.asks: dict[int, Decimal] = {}
         self.buys: dict[int, Decimal] = {}
         self.sells: dict[int, Decimal] = {}
+        self.volumes: dict[int, Decimal] = {}
+        self.max_volume = Decimal(0)
         self.texts: list[dict[int, str]] = [{} for _ in COLUMNS]
         self.last: int | None = None
         self.best_bid: int | None = None
@@ -88,6 +92,7 @@ class LadderModel(QAbstractTableModel):
         self.beginResetModel()
         self.tick, self.places = tick, places
         self.bids, self.asks, self.buys, self.sells = {}, {}, {}, {}
+        self.volumes, self.max_volume = {}, Decimal(0)
         self.texts = [{} for _ in COLUMNS]
         self.last = self.best_bid = self.best_ask = None
         self.stale = False
@@ -157,6 +162,32 @@ class LadderModel(QAbstractTableModel):
             if changed:
                 self.texts[column] = texts
                 self._stage(column, changed)
+
+    def set_volume(self, levels: Mapping[Decimal, Decimal], changed: Iterable[Decimal] | None = None) -> None:
+        """Session volume by price; changed: the prices that changed since the last call (None: any may have)."""
+        ticks, size_text, texts = self.ticks, self.size_text, self.texts[VOLUME]
+        if changed is None:
+            self.volumes = {ticks(p): v for p, v in levels.items()}
+            dirty = set(texts) | set(self.volumes)
+            self.texts[VOLUME] = {t: size_text(v) for t, v in self.volumes.items()}
+        else:
+            dirty = set()
+            for price in changed:
+                t = ticks(price)
+                self.volumes[t] = levels[price]
+                texts[t] = size_text(levels[price])
+                dirty.add(t)
+        top = max(self.volumes.values(), default=Decimal(0))
+        if top != self.max_volume:  # every bar's length changes with the largest
+            self.max_volume = top
+            dirty.update(self.volumes)
+        if dirty:
+            self._stage(VOLUME, dirty)
+
+    def volume_share(self, ticks: int) -> float:
+        """The volume at level ticks as a share of the session's largest at any price (0 to 1)."""
+        volume = self.volumes.get(ticks)
+        return 0.0 if volume is None or not self.max_volume else float(volume / self.max_volume)
 
     def set_stale(self, stale: bool) -> None:
         if stale != self.stale:
@@ -260,4 +291,6 @@ class LadderModel(QAbstractTableModel):
     def background(self, column: int, ticks: int) -> QBrush | None:
         if column == PRICE:
             return LAST_BG if ticks == self.last else None
+        if column == VOLUME:
+            return VOLUME_BAR if ticks in self.volumes else None
         return BRUSHES[column] if ticks in self.texts[column] else None

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.widgets.ladder.model import BRUSHES, COLUMNS, LAST_BG, PRICE, STALE, LadderModel, runs
+from gui.widgets.ladder.model import BRUSHES, COLUMNS, LAST_BG, PRICE, STALE, VOLUME, VOLUME_BAR, LadderModel, runs
 from gui.widgets.ladder.tape import TapeModel
 
 PRESETS = (1, 5, 10, 100)
@@ -99,6 +99,13 @@ class LadderTableView(QTableView):
                 painted = [(row, price_text(top - row)) for row in rows]
                 marked = [(row, f"▶ {text}") if top - row == last else (row, text) for row, text in painted]
                 filled = [row for row in rows if top - row == last]
+            elif column == VOLUME:
+                brush = None
+                marked = [(row, shown[top - row]) for row in rows if top - row in shown]
+                share = model.volume_share
+                for row, _text in marked:  # a bar as long as the level's share of the largest volume
+                    painter.fillRect(x, y0 + row * height, max(1, int(w * share(top - row))), height - 1, VOLUME_BAR)
+                filled = []
             else:
                 brush = BRUSHES[column]
                 marked = [(row, shown[top - row]) for row in rows if top - row in shown]
