@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSpinBox,
+    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -44,6 +45,8 @@ from gui.widgets.ladder.tape import TapeModel
 PRESETS = (1, 5, 10, 100)
 VISIBLE_LEVELS = 40
 STATIC_TEXT_CACHE = 2048
+TAPE_HEIGHT = 80
+"""The time-and-sales strip's first height under the levels (the trader drags the splitter)."""
 
 
 class LadderTableView(QTableView):
@@ -189,7 +192,7 @@ class LadderWidget(QWidget):
         self.tape.verticalHeader().setDefaultSectionSize(16)
         self.tape.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.tape.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.tape.setMaximumHeight(140)
+        self.tape.setMinimumHeight(48)
         self.tape_label = QLabel("Time and sales", objectName="ladderView.tapeStatus")
         self.account_combo = QComboBox(objectName="ladderView.account")
         self.symbol_label = QLabel("Pick a symbol in the watchlist", objectName="ladderView.symbol")
@@ -211,6 +214,7 @@ class LadderWidget(QWidget):
         self.depth_label = QLabel("", objectName="ladderView.depth")
         self.status_label = QLabel("", objectName="ladderView.status")
         self.status_label.setWordWrap(True)
+        self.status_label.setVisible(False)
         self.table = LadderTableView(objectName="ladderView.table")
         self.table.setModel(model)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -254,9 +258,19 @@ class LadderWidget(QWidget):
         for label in (self.position_label, self.depth_label, self.status_label):
             label.setWordWrap(True)
             layout.addWidget(label)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.tape_label)
-        layout.addWidget(self.tape)
+        tape = QWidget(objectName="ladderView.tapeBox")
+        tape_layout = QVBoxLayout(tape)
+        tape_layout.setContentsMargins(0, 0, 0, 0)
+        tape_layout.addWidget(self.tape_label)
+        tape_layout.addWidget(self.tape)
+        self.splitter = QSplitter(Qt.Orientation.Vertical, objectName="ladderView.splitter")
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(tape)
+        self.splitter.setStretchFactor(0, 1)  # a taller dock gives the levels the height, the tape keeps its own
+        self.splitter.setStretchFactor(1, 0)
+        self.splitter.setCollapsible(0, False)
+        self.splitter.setSizes([10_000, TAPE_HEIGHT])
+        layout.addWidget(self.splitter, 1)
 
     @property
     def armed(self) -> bool:
@@ -295,6 +309,7 @@ class LadderWidget(QWidget):
 
     def show_status(self, text: str, ok: bool = True) -> None:
         self.status_label.setText(text)
+        self.status_label.setVisible(bool(text))  # an empty line would take the levels' height
         self.status_label.setStyleSheet("" if ok else "color: #c0392b;")
 
     def _on_clicked(self, index: QModelIndex) -> None:
