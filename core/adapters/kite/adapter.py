@@ -195,13 +195,14 @@ class KiteBroker(KiteMarketData, KiteOrderUpdates):
             if len(trades) == len(trades_before):
                 break
         margins = await self._rest(self._kite.margins)
+        symbol_of = self._symbols.symbol_of
         tags = {str(o["order_id"]): parse_order_state(o).client_order_id for o in orders}
-        fills = [parse_fill(t, self.account_id, tags.get(str(t["order_id"]))) for t in trades]
+        fills = [parse_fill(t, self.account_id, tags.get(str(t["order_id"])), symbol_of) for t in trades]
         return BrokerSnapshot(
             account_id=self.account_id,
             cash=parse_cash(margins),
-            positions=parse_positions(positions),
-            orders=tuple(parse_order_state(o) for o in orders),
+            positions=parse_positions(positions, symbol_of),
+            orders=tuple(parse_order_state(o, symbol_of) for o in orders),
             fills=tuple(f for f in fills if fills_since is None or f.ts >= fills_since),
         )
 
