@@ -53,7 +53,7 @@ class KiteMarketData(KiteRestBase):
         if rows is None:
             rows = list(await self._rest(self._kite.instruments, self.config.exchange, halting=False))
             cache.write(rows)
-        self._catalog, self._catalog_day = catalog_of(rows), day
+        self._catalog, self._catalog_day = catalog_of(rows, self.config.freeze_quantities), day
         self._symbols_by_token = {token: symbol for symbol, (_, token) in self._catalog.items()}
         for symbol, (instrument, _) in self._catalog.items():
             self._symbols.remember(symbol, instrument.venue)

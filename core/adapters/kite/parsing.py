@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from core.adapters.kite.freeze import freeze_quantity
 from core.adapters.kite.symbols import SymbolOf, as_listed, split_symbol
 from core.domain import (
     AccountId,
@@ -221,10 +222,12 @@ def decimal_of(value: object) -> Decimal:
         return Decimal(0)
 
 
-def instrument_from_row(row: Mapping[str, Any], symbol_of: SymbolOf = as_listed) -> Instrument | None:
+def instrument_from_row(row: Mapping[str, Any], symbol_of: SymbolOf = as_listed,
+                        freezes: Mapping[str, int] | None = None) -> Instrument | None:
     """Return the Instrument of one instruments-CSV row (as kiteconnect parses it), or None if unusable.
 
-    symbol_of(exchange, tradingsymbol) names it in TradeTerm (see symbols.py: "BSE:INFY" where INFY collides).
+    symbol_of(exchange, tradingsymbol) names it in TradeTerm (see symbols.py: "BSE:INFY" where INFY collides);
+    an F&O contract's freeze quantity comes from freeze.py (freezes: the account's own, by underlying).
     """
     tradingsymbol = str(row.get("tradingsymbol") or "").strip()
     symbol = symbol_of(str(row.get("exchange") or ""), tradingsymbol) if tradingsymbol else ""
@@ -241,8 +244,10 @@ def instrument_from_row(row: Mapping[str, Any], symbol_of: SymbolOf = as_listed)
         asset = AssetClass.OPTION
     else:
         asset = AssetClass.STOCK
-    return Instrument(symbol=symbol, venue=str(row.get("exchange") or ""), currency=CURRENCY, tick_size=tick,
-                      lot_size=lot if lot > 0 else Decimal(1), asset_class=asset, name=str(row.get("name") or ""))
+    exchange, name = str(row.get("exchange") or ""), str(row.get("name") or "")
+    return Instrument(symbol=symbol, venue=exchange, currency=CURRENCY, tick_size=tick,
+                      lot_size=lot if lot > 0 else Decimal(1), asset_class=asset, name=name,
+                      max_order_qty=freeze_quantity(exchange, name, asset, freezes))
 
 
 def is_our_tag(tag: object) -> bool:

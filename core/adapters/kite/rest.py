@@ -47,7 +47,8 @@ class KiteRestBase:
         self._quotes = quotes or quotes_one_by_one(sink)
         self._now = now or (lambda: datetime.now(UTC))
         self._search = KiteSearch(self.account_id, self._fetch_instruments, config.instruments_cache_dir,
-                                  lambda: self._now().astimezone(IST).strftime("%Y-%m-%d"), home=config.exchange)
+                                  lambda: self._now().astimezone(IST).strftime("%Y-%m-%d"), home=config.exchange,
+                                  freezes=config.freeze_quantities)
         self._symbols = KiteSymbols(config.exchange, self._search.shared)
         """TradeTerm's symbol of each listing: "BSE:INFY" where INFY is also on NSE (symbols.py)."""
         self._tracker = OrderTracker(self.account_id, sink, self._symbols.symbol_of)

@@ -68,11 +68,13 @@ class KiteSearch:
     """Search the day's instruments of every exchange; the lists load once a day (from disk when cached)."""
 
     def __init__(self, account_id: AccountId, fetch: Callable[[str], Awaitable[list[Row]]], cache_dir: str,
-                 today: Callable[[], str], exchanges: tuple[str, ...] = SEARCH_EXCHANGES, home: str = "NSE") -> None:
+                 today: Callable[[], str], exchanges: tuple[str, ...] = SEARCH_EXCHANGES, home: str = "NSE",
+                 freezes: Mapping[str, int] | None = None) -> None:
         """today() returns the IST day (YYYY-MM-DD) whose lists are current; home is the account's exchange, whose
         listings keep their bare tradingsymbol (see symbols.py)."""
         self.account_id = account_id
         self.home = home
+        self._freezes = freezes
         self._today = today
         self._fetch = fetch
         self._cache_dir = cache_dir
@@ -90,7 +92,7 @@ class KiteSearch:
         index = await self._ensure(self._today())
         found = []
         for _, row in index.find(query, limit):
-            instrument = instrument_from_row(row, self.symbol_of)
+            instrument = instrument_from_row(row, self.symbol_of, self._freezes)
             if instrument is not None:
                 found.append(match_of_row(self.account_id, row, instrument))
         return found
@@ -100,7 +102,7 @@ class KiteSearch:
         InvalidInstrument if today's list lacks it."""
         await self._ensure(self._today())
         row = self._rows_by_key.get((match.venue, split_symbol(match.symbol)[1]))
-        instrument = instrument_from_row(row, self.symbol_of) if row is not None else None
+        instrument = instrument_from_row(row, self.symbol_of, self._freezes) if row is not None else None
         if row is None or instrument is None:
             raise InvalidInstrument(f"Kite's instruments list of today has no {match.symbol} on {match.venue}: "
                                     "it may have expired; search again.")
