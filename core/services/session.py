@@ -55,6 +55,7 @@ from core.services.late_look import look_again_later
 from core.services.native_bracket import send_native_bracket, working_native_children
 from core.services.oms import OrderManager
 from core.services.order_modify import OrderModifier
+from core.services.order_product import resolve_product
 from core.services.order_resolver import NEVER_REACHED, OrderResolver
 from core.services.portfolio import Portfolio
 from core.services.quote_cache import QuoteCache
@@ -237,6 +238,9 @@ class TradingSession(SessionConnections, SessionCommands):
         valid, problems = validate_request(request, self.instruments.find(request.symbol))
         if valid is None:
             raise OrderRefused(problems)
+        product, problems = resolve_product(slot.adapter, valid, request.account_id)
+        if problems:
+            raise OrderRefused(problems)
         order = Order(
             client_order_id=client_order_id or ClientOrderId.generate(self.clock.now()),
             account_id=request.account_id,
@@ -250,6 +254,7 @@ class TradingSession(SessionConnections, SessionCommands):
             origin=request.origin,
             strategy_id=request.strategy_id,
             created_at=self.clock.now(),
+            product=product,
         )
         self._on_their_way += 1  # orders on their way together share journal commits (group_commit.py)
         held = () if held_of is None else tuple(held_of(order))

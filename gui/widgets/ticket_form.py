@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from core.domain import FieldError, OrderType, Side, TimeInForce
 from gui.widgets.message_line import MessageLine
+from gui.widgets.product_choice import ProductChoiceWidget
 from gui.widgets.protection_row import ProtectionRowWidget
 from gui.widgets.risk_sizing import RiskSizingWidget
 
@@ -65,6 +66,7 @@ class TicketForm(QWidget):
         self._tif_combo = self._combo("tifCombo", [(tif.value, tif) for tif in TimeInForce])
         self._account_combo = self._combo("accountCombo", [])
         self._account_combo.setPlaceholderText("No account connected")
+        self._product_choice = ProductChoiceWidget(self)
         self._confirm_check = QCheckBox("Confirm before sending", objectName="orderTicket.confirmCheck", checked=True)
         self._send_button = QPushButton(objectName="orderTicket.sendButton", autoDefault=True)
         self._send_button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
@@ -107,6 +109,9 @@ class TicketForm(QWidget):
         tif_caption.setBuddy(self._tif_combo)
         kind.addWidget(tif_caption)
         kind.addWidget(self._tif_combo, 1)
+        account = QHBoxLayout(spacing=6)  # a Kite account's product sits beside it (hidden for other accounts)
+        account.addWidget(self._account_combo, 1)
+        account.addWidget(self._product_choice, 1)
         options = QHBoxLayout()
         options.addWidget(self._confirm_check, 1)
         options.addWidget(self._clear_button)
@@ -122,7 +127,7 @@ class TicketForm(QWidget):
             ("Quantity", self._quantity_edit, self._errors["quantity"]), ("Type", kind, None),
             ("Limit", self._limit_edit, self._errors["limit_price"]),
             ("Stop", self._stop_edit, self._errors["stop_price"]),
-            ("Account", self._account_combo, self._errors["account_id"]),
+            ("Account", account, self._errors["account_id"]),
             ("Protect", self._protection, None), ("Size", self._sizing, None), ("", options, None),
         ]
         for row, (caption, field, under) in enumerate(rows):
@@ -147,7 +152,8 @@ class TicketForm(QWidget):
         self.setMinimumWidth(260)
         chain = [
             self._symbol_edit, self._buy_button, self._sell_button, self._quantity_edit, self._type_combo,
-            self._limit_edit, self._stop_edit, self._tif_combo, self._account_combo, self._protection.stop_edit,
+            self._limit_edit, self._stop_edit, self._tif_combo, self._account_combo, self._product_choice.combo,
+            self._protection.stop_edit,
             self._protection.target_edit, self._protection.unit_combo, self._send_button,
             self._clear_button, self._confirm_check,
         ]
