@@ -479,6 +479,12 @@ class OrderTicketWidget(TicketForm):
         self._sent_bracket = self._pending_bracket
         self.submit_requested.emit(request)
 
+    def protection_for(self, side: Side, entry_price: Decimal, instrument: Instrument | None
+                       ) -> tuple[Bracket | None, list[FieldError]]:
+        """Return the bracket the Protect row asks for around entry_price (None: the row is empty), or what is
+        wrong with it: the ladder's Bracket switch attaches this to its clicks."""
+        return self._protection.bracket(side, entry_price, instrument)
+
     def sent_bracket(self) -> Bracket | None:
         """Return the stop-loss/take-profit of the order being handed up by submit_requested (None: none)."""
         return self._sent_bracket
