@@ -49,6 +49,7 @@ from gui.controllers.mail import MailSetup
 from gui.controllers.secrets import AskVault, SecretsSetup, ask_with_dialog
 from gui.controllers.strategies import StrategySetup
 from gui.controllers.symbol_search import SymbolSearchController
+from gui.fonts import CjkFont, ensure_cjk_font
 from gui.install.bundle import resources_dir
 from gui.log_file import close_log_file, open_log_file
 from gui.startup_config import load_startup_config
@@ -282,6 +283,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     icon = resources_dir() / "icons" / "tradeterm-256.png"
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
+    cjk = ensure_cjk_font()
+    if cjk is not CjkFont.SYSTEM:
+        log.info("Chinese text: %s", "the bundled Noto Sans CJK SC subset" if cjk is CjkFont.BUNDLED else
+                 "no font draws it (install fonts-noto-cjk): names show as boxes")
     loop = EventLoop(app)
     asyncio.set_event_loop(loop)
     try:
