@@ -31,6 +31,7 @@ from gui.models.quotes import QuotesTableModel
 from gui.widgets.alerts_panel import AlertsPanel
 from gui.widgets.approval_queue import ApprovalAlert
 from gui.widgets.main_window import MainWindow
+from gui.widgets.tab_flash import DockTabFlasher
 from gui.widgets.toast import ToastWidget
 
 ALERTS_KEY = "alerts"
@@ -50,13 +51,16 @@ class AlertsSetup:
     """Watch the alerts twice a second; a fired one shows a toast, goes to the log, beeps and (if asked) mails.
 
     A strategy order waiting for approval: the count in the window title and on the Approvals tab, the tab
-    raised, a toast, and (through `approval_alert`) a tray message and a beep.
+    flashing until the trader shows it (never pulled to the front under the trader's hands), a toast, and
+    (through `approval_alert`) a tray message and a beep.
     """
 
     def __init__(self, window: MainWindow, session: TradingSession, settings: AlertSettings, notifier: Notifier,
                  approvals: ApprovalQueue | None = None, approval_alert: ApprovalAlert | None = None) -> None:
         self._window, self._session, self._settings, self._notifier = window, session, settings, notifier
         self._approvals = approvals
+        dock = window.findChild(QDockWidget, "dock.approvals")
+        self.approvals_flasher = None if dock is None else DockTabFlasher(window, dock)
         document = settings.load()
         self.sound = document.get(SOUND_KEY, True) is not False
         self.book = self._load(document.get(ALERTS_KEY, []))
@@ -261,10 +265,9 @@ class AlertsSetup:
 
     def _on_approval_waiting(self, text: str) -> None:
         self.toast.show_message(text, "INFO")
-        dock = self._window.findChild(QDockWidget, "dock.approvals")
-        if dock is not None:
-            dock.raise_()
         self._show_approval_count()
+        if self.approvals_flasher is not None:
+            self.approvals_flasher.start()
 
     def _show_approval_count(self) -> None:
         count = 0 if self._approvals is None else len(self._approvals.pending())
@@ -273,6 +276,8 @@ class AlertsSetup:
         dock = self._window.findChild(QDockWidget, "dock.approvals")
         if dock is not None:
             dock.setWindowTitle(f"Approvals ({count})" if count else "Approvals")
+        if not count and self.approvals_flasher is not None and self.approvals_flasher.is_flashing():
+            self.approvals_flasher.stop()
 
     def _log(self, level: str, text: str) -> None:
         self._session.bus.publish(LogMessage(level, text))

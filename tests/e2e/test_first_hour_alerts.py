@@ -11,7 +11,16 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QCheckBox, QDockWidget, QLineEdit, QListWidget, QPushButton, QTableView
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QDockWidget,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QTableView,
+    QWidget,
+)
 
 from core.domain import AccountId, OrderRequest, OrderType, Side
 from core.ports.notifier import NotificationKind
@@ -22,6 +31,7 @@ from gui.controllers.strategies import StrategySetup
 from gui.dialogs.alert_dialogs import MoveAlertDialog, PnlAlertDialog, PriceAlertDialog
 from gui.widgets.api_token_panel import ApiTokenPanel
 from gui.widgets.main_window import MainWindow
+from gui.widgets.tab_flash import HIGHLIGHT, DockTabFlasher
 from gui.widgets.toast import ToastWidget
 from tests.e2e.window_helpers import model_of, open_window, until, until_row, write_paper_settings
 from tests.sims.smtp import SmtpSim
@@ -41,6 +51,11 @@ def listed(window: MainWindow) -> list[str]:
 
 def toast_lines(window: MainWindow) -> list[str]:
     return window.findChild(ToastWidget, "toast").lines()
+
+
+def in_view(widget: QWidget) -> bool:
+    """Return whether the trader sees widget (a dock behind another tab is visible, but moved out of the window)."""
+    return widget.isVisible() and not widget.visibleRegion().isEmpty()
 
 
 def open_price_alert(window: MainWindow, symbol: str, direction: str) -> PriceAlertDialog:
@@ -165,7 +180,7 @@ async def test_a_day_pnl_alert_fires_when_the_accounts_pnl_falls_to_its_level(tm
 
 
 @pytest.mark.slow
-async def test_a_waiting_strategy_order_counts_in_the_title_and_on_the_tab_and_the_sound_switch_is_kept(
+async def test_a_waiting_strategy_order_counts_in_the_title_and_flashes_its_tab_until_shown_and_the_sound_is_kept(
         tmp_path: Path) -> None:
     write_paper_settings(tmp_path)
     async with open_window(tmp_path) as window:
@@ -186,7 +201,16 @@ async def test_a_waiting_strategy_order_counts_in_the_title_and_on_the_tab_and_t
         await until(lambda: window.windowTitle() == "TradeTerm — 2 orders awaiting approval", "the count in the title")
         assert dock.windowTitle() == "Approvals (2)"
         view = window.findChild(QTableView, "approvalsView")
-        await until(view.isVisible, "the Approvals tab raised")
+        assert not in_view(view), "the Fills tab the trader was reading stays in front"
+        flasher = window.findChild(DockTabFlasher, "tabFlasher.dock.approvals")
+        assert flasher.is_flashing()
+        bar, index = flasher.tab()
+        assert bar.tabText(index) == "Approvals (2)"
+        await until(lambda: bar.tabTextColor(index) == HIGHLIGHT, "the tab lit")
+        await until(lambda: not bar.tabTextColor(index).isValid(), "the tab back to its colour: a flash")
+        QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
+        await until(lambda: in_view(view), "the Approvals tab shown by the trader's click")
+        assert not flasher.is_flashing() and not bar.tabTextColor(index).isValid(), "seen: the flashing stops"
         left = model_of(view).index(0, 0).data()
         assert left.endswith(" s") and int(left.split()[0]) > 0, "the countdown to expiry on the row"
         assert any("awaits your approval" in line for line in toast_lines(window))
