@@ -53,9 +53,9 @@ class AlertsPanel(QWidget):
         buttons.addWidget(self.sound_check)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(buttons)  # first: the left dock is short at the default window, and its area scrolls
         layout.addWidget(hint)
         layout.addWidget(self.list, 1)
-        layout.addLayout(buttons)
         self.add_move_button.clicked.connect(self.add_move_requested)
         self.add_pnl_button.clicked.connect(self.add_pnl_requested)
         self.remove_button.clicked.connect(self._on_remove_clicked)

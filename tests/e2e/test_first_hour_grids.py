@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from PySide6.QtWidgets import QDockWidget, QTableView
+from PySide6.QtWidgets import QDockWidget, QTableView, QWidget
 
 from core.domain import AccountId, OrderRequest, OrderType, Side
 from tests.e2e.window_helpers import model_of, open_window, until, until_row, write_paper_settings
@@ -38,3 +38,16 @@ async def test_the_position_grid_shows_pnl_and_the_funds_grid_shows_cash_without
         await until(lambda: funds.isVisible() and not funds.visibleRegion().isEmpty(), "the Funds tab in view")
         await until(lambda: out_of_view(funds, ("account", "currency", "cash")) == [],
                     f"the cash in view, not {out_of_view(funds, ('account', 'currency', 'cash'))}")
+
+
+def wholly_in_view(widget: QWidget) -> bool:
+    return widget.isVisible() and widget.visibleRegion().boundingRect() == widget.rect()
+
+
+async def test_the_alerts_buttons_are_in_view_in_the_short_left_dock_at_the_default_window(tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        window.findChild(QDockWidget, "dock.alerts").raise_()
+        names = ("alerts.addMoveButton", "alerts.addPnlButton", "alerts.removeButton", "alerts.soundCheck")
+        await until(lambda: all(wholly_in_view(window.findChild(QWidget, name)) for name in names),
+                    "the Alerts dock's buttons in view, not behind its scroll")
