@@ -66,7 +66,7 @@ class AlertsSetup:
         self.book = self._load(document.get(ALERTS_KEY, []))
         self.toast = ToastWidget(window)
         self.panel = AlertsPanel(self.sound)
-        window.add_dock("Alerts", "dock.alerts", self.panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        window.add_dock("Alerts", "dock.alerts", self.panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.panel.show_alerts(self.book.alerts())
         self.panel.add_move_requested.connect(lambda: self.ask_move_alert(self._selected_symbol()))
         self.panel.add_pnl_requested.connect(lambda: self.ask_pnl_alert(None))

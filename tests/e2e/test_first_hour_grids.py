@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from PySide6.QtWidgets import QDockWidget, QTableView, QWidget
 
 from core.domain import AccountId, OrderRequest, OrderType, Side
@@ -44,10 +45,15 @@ def wholly_in_view(widget: QWidget) -> bool:
     return widget.isVisible() and widget.visibleRegion().boundingRect() == widget.rect()
 
 
-async def test_the_alerts_buttons_are_in_view_in_the_short_left_dock_at_the_default_window(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("dock", "names"), [
+    ("dock.alerts", ("alerts.addMoveButton", "alerts.addPnlButton", "alerts.removeButton", "alerts.soundCheck")),
+    ("dock.strategyApi", ("apiToken.nameEdit", "apiToken.createButton", "apiToken.copyButton")),
+])
+async def test_the_alerts_and_strategy_api_controls_are_in_view_at_the_default_window(
+        tmp_path: Path, dock: str, names: tuple[str, ...]) -> None:
     write_paper_settings(tmp_path)
     async with open_window(tmp_path) as window:
-        window.findChild(QDockWidget, "dock.alerts").raise_()
-        names = ("alerts.addMoveButton", "alerts.addPnlButton", "alerts.removeButton", "alerts.soundCheck")
+        window.findChild(QDockWidget, dock).raise_()
         await until(lambda: all(wholly_in_view(window.findChild(QWidget, name)) for name in names),
-                    "the Alerts dock's buttons in view, not behind its scroll")
+                    f"{dock}'s controls in view, not behind a scroll: "
+                    f"{[n for n in names if not wholly_in_view(window.findChild(QWidget, n))]}")
