@@ -41,6 +41,7 @@ from core.ports import errors
 from core.ports.clock import Clock
 from core.ports.journal import IntakeKey, Journal
 from core.ports.native_protection import NativeProtection
+from core.ports.trailing_stops import trail_refusal
 from core.services.accounts import AccountSlot
 from core.services.action_log import ActionLog
 from core.services.bulk_cancel import BulkCanceller
@@ -237,6 +238,10 @@ class TradingSession(SessionConnections, SessionCommands):
         valid, problems = validate_request(request, self.instruments.find(request.symbol))
         if valid is None:
             raise OrderRefused(problems)
+        if valid.trail is not None:
+            refusal = trail_refusal(slot.adapter, str(request.account_id), valid.trail.unit)
+            if refusal is not None:
+                raise OrderRefused([FieldError("order_type", refusal)])
         order = Order(
             client_order_id=client_order_id or ClientOrderId.generate(self.clock.now()),
             account_id=request.account_id,
@@ -250,6 +255,7 @@ class TradingSession(SessionConnections, SessionCommands):
             origin=request.origin,
             strategy_id=request.strategy_id,
             created_at=self.clock.now(),
+            trail=valid.trail,
         )
         self._on_their_way += 1  # orders on their way together share journal commits (group_commit.py)
         held = () if held_of is None else tuple(held_of(order))

@@ -45,6 +45,7 @@ from core.domain import (
     Quantity,
 )
 from core.domain.market_data_error import MarketDataError
+from core.domain.trailing import TrailUnit
 from core.ports.broker import (
     EventSink,
     QuoteSink,
@@ -94,6 +95,8 @@ class IbBroker(IbMarketData, IbAccountState):
     """
 
     kind: str = "ib"
+    trail_units: frozenset[TrailUnit] = frozenset(TrailUnit)
+    """IB works trailing stops (TRAIL) by an amount or a percent (core.ports.trailing_stops.TrailingStops)."""
 
     def __init__(self, account_id: AccountId, config: IbConfig, sink: EventSink, *,
                  quotes: QuoteSink | None = None) -> None:
