@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from core.adapters.paper.adapter import PaperBroker
+from core.adapters.paper.config import PaperConfig
 from core.domain import Order, OrderRequest, OrderStatus, OrderType, Side
 from core.domain.trailing import Trail, TrailUnit
 from core.services.session import OrderRefused
@@ -118,3 +120,33 @@ async def test_a_trailing_stop_is_not_changed_in_place(world: HeldWorld) -> None
         await world.session.modify(trail.client_order_id, "5")
     await world.session.cancel(trail.client_order_id)
     await until(lambda: trail.status is OrderStatus.CANCELED)
+
+
+async def test_the_stop_a_trail_reached_is_on_the_paper_brokers_disk_at_once(tmp_path: Path) -> None:
+    world = await open_world(tmp_path)
+    try:
+        await long_ten(world)
+        trail = await world.session.submit(OrderRequest(A1, "AAPL", Side.SELL, "10", OrderType.TRAIL,
+                                                        trail_amount="1"))
+        first = await broker_stop(world, trail)
+        assert first is not None
+        for _ in range(3000):
+            world.broker._tick()
+            reached = await broker_stop(world, trail)
+            assert reached is not None
+            if reached > first:
+                break
+        else:
+            raise AssertionError("the market never rose")
+        await asyncio.sleep(0)  # the end of the tick's turn of the loop: the paper broker syncs its books
+        # what a paper broker started now would read (TradeTerm killed here, without a goodbye)
+        config = PaperConfig(tick_interval_s=60, state_path=str(tmp_path / f"{A1}.json"))
+        reader = PaperBroker(A1, config, lambda _event: None)
+        await reader.connect()
+        try:
+            found = await reader.lookup_order(trail)
+            assert found is not None and found.state.stop_price == reached, "kept where the trail left it"
+        finally:
+            await reader.disconnect()
+    finally:
+        await close_world(world)
