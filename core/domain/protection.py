@@ -118,6 +118,24 @@ def same_bracket(child: ClientOrderId, other: ClientOrderId) -> bool:
     return str(child)[1:] == str(other)[1:]
 
 
+OCO_LETTER = "O"
+"""The first character of an OCO's second order's id; its first order's id is the same with the entry's 'T'."""
+
+
+def oco_partner_id(order: ClientOrderId) -> ClientOrderId | None:
+    """Return the id the other order of an OCO pair would have (None for an id that cannot be in one).
+
+    The pair's ids differ only in their first character, 'T' and 'O', as a bracket's children's ids derive from
+    their entry's: the link is in the ids, journaled with the orders themselves, and survives any restart.
+    """
+    text = str(order)
+    if text.startswith("T"):
+        return ClientOrderId(OCO_LETTER + text[1:])
+    if text.startswith(OCO_LETTER):
+        return ClientOrderId("T" + text[1:])
+    return None
+
+
 def protected_quantity(entry_filled: Decimal, position: Decimal, entry_side: Side) -> Decimal:
     """Return how much a child may close: what the entry filled, never more than the position left on its side.
 

@@ -10,6 +10,10 @@ child order (it is re-armed and fires on the next touch) or both (it is never se
 Cancelling the entry unfilled cancels its children; a close or Flatten of the position cancels them first; a
 child that triggers while its entry still works (partly filled) cancels the rest of the entry.
 A held stop whose feed has not quoted for `stale_after` seconds is warned about at once.
+
+OCO pairs (two working orders, one cancelling the other: TradingSession.submit_oco) are held here too: when
+either order fills, even in part, the other is cancelled at once, and again after a reconnect (`sweep_oco`)
+if TradeTerm stopped between the fill and the cancel. The pair is known by its ids (`oco_partner_id`).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from core.domain.protection import (
     HeldChild,
     HeldState,
     ProtectionLeg,
+    oco_partner_id,
     protected_quantity,
     touched,
 )
@@ -144,6 +149,8 @@ class HeldProtection:
 
     def _on_order(self, event: OrderUpdated) -> None:
         order = event.order
+        if order.filled_qty > 0:
+            self._cancel_oco_partner(order)
         mine = [c for c in self._of_entry(order.client_order_id) if c.state.is_live]
         if mine:
             self._refresh(mine)
@@ -207,6 +214,27 @@ class HeldProtection:
                 self._warn_if_stale(child, self._clock.now())
             elif child.state is HeldState.CANCELED:
                 self._stale_warned.discard(child.key)
+
+    # --- OCO pairs ------------------------------------------------------------------------------
+
+    def _cancel_oco_partner(self, order: Order) -> bool:
+        """Cancel the other order of order's OCO pair once order has filled (in part); return True if asked."""
+        partner_id = oco_partner_id(order.client_order_id)
+        partner = None if partner_id is None else self._oms.get(partner_id)
+        if partner is None or not partner.is_working or partner.status is OrderStatus.PENDING_CANCEL:
+            return False
+        self._bus.publish(LogMessage("INFO", f"OCO: {order.client_order_id} filled {order.filled_qty.normalize():f}; "
+                                             f"cancelling {partner_id} (one cancels the other)."))
+        task: asyncio.Task[object] = asyncio.ensure_future(self._cancel(partner.client_order_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return True
+
+    def sweep_oco(self, account_id: AccountId) -> int:
+        """Cancel each working order whose OCO partner has filled (a fill before a crash or a disconnect, its
+        cancel never sent); call once the account is reconciled. Return how many were asked."""
+        filled = [o for o in self._oms.orders(account_id) if o.filled_qty > 0]
+        return sum(self._cancel_oco_partner(order) for order in filled)
 
     # --- triggering -----------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from core.domain import (
     FillsRestored,
     LogMessage,
     Order,
+    OrderCanceled,
     OrderDenied,
     OrderOrigin,
     OrderPendingApproval,
@@ -36,7 +37,7 @@ from core.domain import (
     validate_request,
 )
 from core.domain import OrderRejected as OrderRejectedEvent
-from core.domain.protection import Bracket, HeldChild
+from core.domain.protection import Bracket, HeldChild, oco_partner_id
 from core.ports import errors
 from core.ports.clock import Clock
 from core.ports.journal import IntakeKey, Journal
@@ -235,6 +236,17 @@ class TradingSession(SessionConnections, SessionCommands):
                       client_order_id: ClientOrderId | None = None, held_of: HeldOf | None = None,
                       native: Bracket | None = None) -> Order:
         slot = self._gate(request.account_id)
+        order = self._new_order(slot, request, client_order_id or ClientOrderId.generate(self.clock.now()))
+        self._on_their_way += 1  # orders on their way together share journal commits (group_commit.py)
+        held = () if held_of is None else tuple(held_of(order))
+        try:
+            await self._check_journal_send(slot, order, confirmed_by, closed_position, intake_key, held, native)
+        finally:
+            self._on_their_way -= 1
+        return order
+
+    def _new_order(self, slot: AccountSlot, request: OrderRequest, client_order_id: ClientOrderId) -> Order:
+        """Return the order a request asks for, validated field by field; OrderRefused (nothing made) if not."""
         valid, problems = validate_request(request, self.instruments.find(request.symbol))
         if valid is None:
             raise OrderRefused(problems)
@@ -242,8 +254,8 @@ class TradingSession(SessionConnections, SessionCommands):
             refusal = trail_refusal(slot.adapter, str(request.account_id), valid.trail.unit)
             if refusal is not None:
                 raise OrderRefused([FieldError("order_type", refusal)])
-        order = Order(
-            client_order_id=client_order_id or ClientOrderId.generate(self.clock.now()),
+        return Order(
+            client_order_id=client_order_id,
             account_id=request.account_id,
             instrument=valid.instrument,
             side=valid.side,
@@ -257,13 +269,43 @@ class TradingSession(SessionConnections, SessionCommands):
             created_at=self.clock.now(),
             trail=valid.trail,
         )
-        self._on_their_way += 1  # orders on their way together share journal commits (group_commit.py)
-        held = () if held_of is None else tuple(held_of(order))
-        try:
-            await self._check_journal_send(slot, order, confirmed_by, closed_position, intake_key, held, native)
-        finally:
-            self._on_their_way -= 1
-        return order
+
+    async def submit_oco(self, first: OrderRequest, second: OrderRequest) -> tuple[Order, Order]:
+        """Send two working orders as an OCO pair: when either fills (even in part) the other is cancelled.
+
+        Both are validated and risk-checked first (OrderRefused, journaling nothing, names the leg that cannot
+        go), journaled together in one transaction, then sent once each. The pair's ids differ only in their
+        first character (`oco_partner_id`), so the link survives a restart; HeldProtection cancels the other
+        order on a fill, and again after a reconnect for a fill the crash left uncancelled. A second order
+        whose partner filled at once is not sent.
+        """
+        if first.account_id != second.account_id:
+            raise OrderRefused([FieldError("account_id", "Both orders of an OCO go to one account: the broker that "
+                                                         "fills one must be the one that cancels the other.")])
+        slot = self._gate(first.account_id)
+        made = self._new_order(slot, first, ClientOrderId.generate(self.clock.now()))
+        partner_id = oco_partner_id(made.client_order_id)
+        assert partner_id is not None  # a generated id starts with 'T'
+        pair = (made, self._new_order(slot, second, partner_id))
+        for which, order in zip(("first", "second"), pair, strict=True):
+            refusal = self.risk.evaluate(order)
+            if refusal is not None:
+                raise OrderRefused([FieldError(refusal.field, f"The OCO's {which} order: {refusal.reason}")])
+        for order in pair:
+            order.apply(OrderSubmitted(order.client_order_id, ts=self.clock.now()))
+        self.oms.create_together(pair)  # durable before either is sent; both or neither
+        for order in pair:
+            stop = self._stopped_meanwhile(slot)
+            if stop is not None:
+                self.oms.apply(OrderRejectedEvent(order.client_order_id, f"Not sent: {stop}"))
+            elif order is pair[1] and pair[0].filled_qty > 0:
+                self.oms.apply(OrderCanceled(order.client_order_id, "Not sent: the other order of its OCO filled "
+                                                                    "at once (one cancels the other)."))
+            else:
+                await self._send(slot, order)
+        for order in pair:
+            self.actions.sent(order)
+        return pair
 
     async def _check_journal_send(self, slot: AccountSlot, order: Order, confirmed_by: str | None,
                                   closed_position: Decimal | None, intake_key: IntakeKey | None,
