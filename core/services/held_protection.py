@@ -11,7 +11,8 @@ Cancelling the entry unfilled cancels its children; a close or Flatten of the po
 child that triggers while its entry still works (partly filled) cancels the rest of the entry.
 A held stop whose feed has not quoted for `stale_after` seconds is warned about at once.
 
-OCO pairs (two working orders, one cancelling the other: TradingSession.submit_oco) are held here too: when
+OCO pairs (two working orders, one cancelling the other: TradingSession.submit_oco) are held here too, unless
+the broker holds them (NativeOco: IB's OCA groups): when
 either order fills, even in part, the other is cancelled at once, and again after a reconnect (`sweep_oco`)
 if TradeTerm stopped between the fill and the cancel. The pair is known by its ids (`oco_partner_id`).
 """
@@ -70,7 +71,9 @@ class HeldProtection:
     """
 
     def __init__(self, bus: EventBus, journal: Journal, oms: OrderManager, portfolio: Portfolio, clock: Clock,
-                 send: SendChild, cancel: CancelOrder, *, stale_after_s: float = STALE_AFTER_S) -> None:
+                 send: SendChild, cancel: CancelOrder, *, stale_after_s: float = STALE_AFTER_S,
+                 broker_holds_oco: Callable[[AccountId], bool] = lambda _account: False) -> None:
+        """broker_holds_oco(account): its broker cancels an OCO's other order itself (NativeOco): leave it be."""
         self._bus = bus
         self._journal = journal
         self._oms = oms
@@ -78,6 +81,7 @@ class HeldProtection:
         self._clock = clock
         self._send = send
         self._cancel = cancel
+        self._broker_holds_oco = broker_holds_oco
         self._stale_after = timedelta(seconds=stale_after_s)
         self._children: dict[tuple[ClientOrderId, ProtectionLeg], HeldChild] = {}
         self._by_entry: dict[ClientOrderId, set[ProtectionLeg]] = {}
@@ -223,6 +227,8 @@ class HeldProtection:
         partner = None if partner_id is None else self._oms.get(partner_id)
         if partner is None or not partner.is_working or partner.status is OrderStatus.PENDING_CANCEL:
             return False
+        if self._broker_holds_oco(order.account_id):
+            return False  # the broker cancels it (its report closes it in our books); a cancel of ours would race
         self._bus.publish(LogMessage("INFO", f"OCO: {order.client_order_id} filled {order.filled_qty.normalize():f}; "
                                              f"cancelling {partner_id} (one cancels the other)."))
         task: asyncio.Task[object] = asyncio.ensure_future(self._cancel(partner.client_order_id))

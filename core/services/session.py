@@ -41,6 +41,7 @@ from core.domain.protection import Bracket, HeldChild, oco_partner_id
 from core.ports import errors
 from core.ports.clock import Clock
 from core.ports.journal import IntakeKey, Journal
+from core.ports.native_oco import NativeOco
 from core.ports.native_protection import NativeProtection
 from core.ports.trailing_stops import trail_refusal
 from core.services.accounts import AccountSlot
@@ -133,7 +134,7 @@ class TradingSession(SessionConnections, SessionCommands):
         """Says each trader command once in the log (action_log.py)."""
         self._flattener = Flattener(self, self._submit_said)
         self.protection = HeldProtection(bus, journal, self.oms, self.portfolio, self.clock, self._send_held,
-                                         self.cancel)
+                                         self.cancel, broker_holds_oco=self._broker_holds_oco)
         """The stop-loss and take-profit children TradeTerm holds (held_protection.py)."""
         bus.subscribe(ConnectionChanged, self._on_connection_changed)
         bus.subscribe(TradingStateChanged, self._on_trading_state_changed)
@@ -245,6 +246,10 @@ class TradingSession(SessionConnections, SessionCommands):
             self._on_their_way -= 1
         return order
 
+    def _broker_holds_oco(self, account_id: AccountId) -> bool:
+        slot = self._accounts.get(account_id)
+        return slot is not None and isinstance(slot.adapter, NativeOco)
+
     def _new_order(self, slot: AccountSlot, request: OrderRequest, client_order_id: ClientOrderId) -> Order:
         """Return the order a request asks for, validated field by field; OrderRefused (nothing made) if not."""
         valid, problems = validate_request(request, self.instruments.find(request.symbol))
@@ -294,6 +299,11 @@ class TradingSession(SessionConnections, SessionCommands):
         for order in pair:
             order.apply(OrderSubmitted(order.client_order_id, ts=self.clock.now()))
         self.oms.create_together(pair)  # durable before either is sent; both or neither
+        if isinstance(slot.adapter, NativeOco):
+            await self._send_native_oco(slot, slot.adapter, pair)
+            for order in pair:
+                self.actions.sent(order)
+            return pair
         for order in pair:
             stop = self._stopped_meanwhile(slot)
             if stop is not None:
@@ -306,6 +316,21 @@ class TradingSession(SessionConnections, SessionCommands):
         for order in pair:
             self.actions.sent(order)
         return pair
+
+    async def _send_native_oco(self, slot: AccountSlot, adapter: NativeOco, pair: tuple[Order, Order]) -> None:
+        """Place a journaled OCO pair in one broker group, each order once; settle what the broker did not take."""
+        stop = self._stopped_meanwhile(slot)
+        if stop is not None:
+            for order in pair:
+                self.oms.apply(OrderRejectedEvent(order.client_order_id, f"Not sent: {stop}"))
+            return
+        try:
+            outcomes = await adapter.submit_oco(*pair)
+        except (errors.BrokerError, OSError, TimeoutError) as exc:  # nothing placed, or the link dropped
+            outcomes = [exc, exc]
+        for order, outcome in zip(pair, outcomes, strict=True):
+            if outcome is not None:
+                self._settle_unsent(slot, order, outcome)
 
     async def _check_journal_send(self, slot: AccountSlot, order: Order, confirmed_by: str | None,
                                   closed_position: Decimal | None, intake_key: IntakeKey | None,
