@@ -37,6 +37,7 @@ from core.domain import (
     OrderType,
     OrderUpdated,
     Quote,
+    TimeInForce,
 )
 from core.domain.protection import (
     HELD_BADGE,
@@ -185,6 +186,16 @@ class HeldProtection:
             if new != child:
                 changed.append(new)
         self._commit(changed)
+        for child in children:
+            self._fire_if_entry_done(self._children[child.key])
+
+    def _fire_if_entry_done(self, child: HeldChild) -> None:
+        """Send an armed OTO order once its entry has stopped working (filled, or ended part-filled)."""
+        if not (child.leg.fires_on_fill and child.state is HeldState.ARMED and child.quantity > 0):
+            return
+        entry = self._oms.get(child.entry)
+        if entry is not None and not entry.is_working:
+            self._trigger(child, f"Its entry {entry.client_order_id} {entry.status.value.lower()}.")
 
     def cancel_symbol(self, account_id: AccountId, symbol: str, reason: str) -> int:
         """Cancel the live children of a position (before a close or Flatten goes out); return how many."""
@@ -257,19 +268,23 @@ class HeldProtection:
                         and touched(child, quote.bid, quote.ask, quote.last)):
                     self._trigger(child)
 
-    def _trigger(self, child: HeldChild) -> None:
+    def _trigger(self, child: HeldChild, reason: str = "") -> None:
         """Send child through the order path once; its sibling is cancelled in the same transaction."""
-        fired = child.with_state(HeldState.TRIGGERED, f"Touched {child.trigger}.")
+        fired = child.with_state(HeldState.TRIGGERED, reason or f"Touched {child.trigger}.")
         rows = [fired] + [s.with_state(HeldState.CANCELED, f"Its {child.leg.label} was triggered (one cancels "
                                                            "the other).")
                           for s in self._of_entry(child.entry) if s.key != child.key and s.state.is_live]
         for row in rows:  # not re-triggered by the next tick while the child order is being journaled
             self._put(row)
         entry = self._oms.get(child.entry)
+        order_type = _CHILD_TYPE[child.leg]
         request = OrderRequest(
             account_id=child.account_id, symbol=child.symbol, side=child.exit_side, quantity=child.quantity,
-            order_type=OrderType.MARKET if child.leg is ProtectionLeg.STOP_LOSS else OrderType.LIMIT,
-            limit_price=None if child.leg is ProtectionLeg.STOP_LOSS else child.trigger,
+            order_type=order_type,
+            limit_price=child.trigger if order_type is OrderType.LIMIT else None,
+            stop_price=child.trigger if order_type is OrderType.STOP else None,
+            tif=entry.tif if entry is not None and child.leg.fires_on_fill and entry.tif is not TimeInForce.IOC
+            else TimeInForce.DAY,  # an OTO's order rests as long as its entry would have; a touched child is sent now
             origin=OrderOrigin.PROTECTIVE,
             strategy_id=None if entry is None else entry.strategy_id,  # its fills close the entry's strategy's position
         )
@@ -293,7 +308,7 @@ class HeldProtection:
                 self._bus.publish(LogMessage("ERROR", f"{_name(child)} was refused: {exc} The position is NOT "
                                                       "protected: close it or protect it by hand."))
             return
-        self._bus.publish(LogMessage("WARNING", f"{_name(child)} triggered at {child.trigger}: sent "
+        self._bus.publish(LogMessage("WARNING", f"{_name(child)} {_how(child)}: sent "
                                                 f"{request.side.value.lower()} {child.quantity} {child.symbol} "
                                                 f"({order.status.value})."))
         entry = self._oms.get(child.entry)
@@ -340,6 +355,16 @@ class HeldProtection:
         while True:
             self.check_feeds()
             await asyncio.sleep(every_s)
+
+
+_CHILD_TYPE = {ProtectionLeg.STOP_LOSS: OrderType.MARKET, ProtectionLeg.TAKE_PROFIT: OrderType.LIMIT,
+               ProtectionLeg.THEN_LIMIT: OrderType.LIMIT, ProtectionLeg.THEN_STOP: OrderType.STOP}
+"""The order a held child sends: a touched stop-loss at market, a touched target as a limit at its price, an
+OTO's order as the limit or stop it is, to work at the broker."""
+
+
+def _how(child: HeldChild) -> str:
+    return "sent as its entry filled" if child.leg.fires_on_fill else f"triggered at {child.trigger}"
 
 
 def _unsettled(order: Order | None) -> bool:

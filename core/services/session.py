@@ -37,7 +37,7 @@ from core.domain import (
     validate_request,
 )
 from core.domain import OrderRejected as OrderRejectedEvent
-from core.domain.protection import Bracket, HeldChild, oco_partner_id
+from core.domain.protection import Bracket, HeldChild, Oto, oco_partner_id
 from core.ports import errors
 from core.ports.clock import Clock
 from core.ports.journal import IntakeKey, Journal
@@ -226,6 +226,28 @@ class TradingSession(SessionConnections, SessionCommands):
             return bracket.children(order.client_order_id, order.account_id, order.symbol, order.side)
 
         return await self._submit(request, confirmed_by, intake_key=intake_key, held_of=children)
+
+    async def submit_oto(self, request: OrderRequest, oto: Oto, *, confirmed_by: str | None = None) -> Order:
+        """Submit an entry that, once filled, sends an exit order (one-triggers-other): a limit or a stop at
+        oto.price for what filled.
+
+        Where the account's adapter has NativeProtection (IB) the exit is the entry's one attached child at the
+        broker; elsewhere TradeTerm holds it with the bracket machinery (journaled with the entry, armed by its
+        fills) and sends it as a working order once the entry has filled, or has ended part-filled.
+        Raises OrderRefused, journaling nothing, for an exit on the wrong side of the entry's price.
+        """
+        problems = oto.problems(request.side, _reference_price(request, self.quotes.latest(
+            request.symbol, request.account_id)))
+        if problems:
+            raise OrderRefused([FieldError(field, message) for field, message in problems])
+        slot = self._gate(request.account_id)
+        if isinstance(slot.adapter, NativeProtection) and request.origin is not OrderOrigin.STRATEGY:
+            return await self._submit(request, confirmed_by, native=oto.as_bracket)
+
+        def children(order: Order) -> tuple[HeldChild, ...]:
+            return oto.children(order.client_order_id, order.account_id, order.symbol, order.side)
+
+        return await self._submit(request, confirmed_by, held_of=children)
 
     async def _send_held(self, request: OrderRequest, client_order_id: ClientOrderId,
                          held: Sequence[HeldChild]) -> Order:
