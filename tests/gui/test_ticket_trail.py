@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QPushButton
 
-from core.domain import FieldError, OrderType, Side
+from core.domain import OrderType, Side
 from gui.widgets.order_confirm import OrderConfirmDialog
 from tests.gui.test_order_ticket import Ticket, ticket
 
@@ -44,12 +44,6 @@ def test_a_trail_off_the_tick_is_shown_under_the_trail_and_nothing_is_sent(ticke
     assert ticket.sent == []
     assert ticket.error("trailError") == "AAPL ticks in 0.01; try a trail of 0.50."
     assert ticket.edit("trailEdit").hasFocus()
-
-
-def test_a_broker_without_trailing_stops_says_so_on_the_ticket(ticket: Ticket) -> None:
-    refusal = "KITE-1 cannot take a trailing stop: its broker has none, and TradeTerm does not hold one for it."
-    ticket.widget.show_field_errors([FieldError("order_type", refusal)])
-    assert ticket.child(QLabel, "statusLabel").text() == refusal
 
 
 def test_the_confirm_dialog_names_the_trail(ticket: Ticket) -> None:
