@@ -121,7 +121,7 @@ class HeldProtection:
                     child.state is HeldState.TRIGGERED and not _unsettled(self._oms.get(child.child_id))):
                 continue  # settled: kept in the journal, not watched
             self._put(child)
-        self._refresh(list(self._children.values()))
+        self._refresh(list(self._children.values()), fire=False)  # not connected yet: `resume` sends them
         for child in self._children.values():
             if child.state is HeldState.ARMED:
                 self._bus.publish(LogMessage("INFO", f"{_name(child)} re-armed ({HELD_BADGE})."))
@@ -170,8 +170,9 @@ class HeldProtection:
         self._refresh([c for c in self._children.values()
                        if c.state.is_live and c.account_id == fill.account_id and c.symbol == fill.symbol])
 
-    def _refresh(self, children: Sequence[HeldChild]) -> None:
-        """Size children to their entry's fills and the position; cancel those whose entry ended unfilled."""
+    def _refresh(self, children: Sequence[HeldChild], *, fire: bool = True) -> None:
+        """Size children to their entry's fills and the position; cancel those whose entry ended unfilled; send
+        the OTO orders whose entry is done (fire)."""
         changed: list[HeldChild] = []
         for child in children:
             entry = self._oms.get(child.entry)
@@ -186,8 +187,9 @@ class HeldProtection:
             if new != child:
                 changed.append(new)
         self._commit(changed)
-        for child in children:
-            self._fire_if_entry_done(self._children[child.key])
+        if fire:
+            for child in children:
+                self._fire_if_entry_done(self._children[child.key])
 
     def _fire_if_entry_done(self, child: HeldChild) -> None:
         """Send an armed OTO order once its entry has stopped working (filled, or ended part-filled)."""
@@ -247,11 +249,13 @@ class HeldProtection:
         task.add_done_callback(self._tasks.discard)
         return True
 
-    def sweep_oco(self, account_id: AccountId) -> int:
-        """Cancel each working order whose OCO partner has filled (a fill before a crash or a disconnect, its
-        cancel never sent); call once the account is reconciled. Return how many were asked."""
-        filled = [o for o in self._oms.orders(account_id) if o.filled_qty > 0]
-        return sum(self._cancel_oco_partner(order) for order in filled)
+    def resume(self, account_id: AccountId) -> None:
+        """Do what a crash or a lost link kept from going out, once the account is reconciled: cancel each working
+        order whose OCO partner has filled, and send each OTO order whose entry is done."""
+        for order in [o for o in self._oms.orders(account_id) if o.filled_qty > 0]:
+            self._cancel_oco_partner(order)
+        for child in [c for c in self._children.values() if c.account_id == account_id]:
+            self._fire_if_entry_done(child)
 
     # --- triggering -----------------------------------------------------------------------------
 
@@ -301,9 +305,9 @@ class HeldProtection:
                     self._put(self._previous(row, child))
                 if child.key not in self._unsent_warned:  # once, not on every tick while it cannot go
                     self._unsent_warned.add(child.key)
-                    self._bus.publish(LogMessage("ERROR", f"{_name(child)} was touched but could not be sent: "
-                                                          f"{exc} It stays armed and is tried again on the next "
-                                                          "price."))
+                    self._bus.publish(LogMessage("ERROR", f"{_name(child)} {_why_sent(child)} but could not be "
+                                                          f"sent: {exc} It stays armed and is tried again "
+                                                          f"{_when_again(child)}."))
             else:
                 self._bus.publish(LogMessage("ERROR", f"{_name(child)} was refused: {exc} The position is NOT "
                                                       "protected: close it or protect it by hand."))
@@ -361,6 +365,14 @@ _CHILD_TYPE = {ProtectionLeg.STOP_LOSS: OrderType.MARKET, ProtectionLeg.TAKE_PRO
                ProtectionLeg.THEN_LIMIT: OrderType.LIMIT, ProtectionLeg.THEN_STOP: OrderType.STOP}
 """The order a held child sends: a touched stop-loss at market, a touched target as a limit at its price, an
 OTO's order as the limit or stop it is, to work at the broker."""
+
+
+def _why_sent(child: HeldChild) -> str:
+    return "is due (its entry is done)" if child.leg.fires_on_fill else "was touched"
+
+
+def _when_again(child: HeldChild) -> str:
+    return "once the account is reconnected" if child.leg.fires_on_fill else "on the next price"
 
 
 def _how(child: HeldChild) -> str:

@@ -82,3 +82,55 @@ async def test_an_exit_on_the_wrong_side_of_the_entry_is_refused_and_nothing_jou
         await world.session.submit_oto(OrderRequest(A1, "AAPL", Side.BUY, "10", OrderType.LIMIT, str(ask)),
                                        Oto(ask - 1))
     assert world.journal.load().orders == ()
+
+
+async def test_an_oto_journaled_before_a_restart_sends_its_exit_once_the_entry_fills_after_it(tmp_path: Path) -> None:
+    first = await open_world(tmp_path)
+    bid, _ = quote(first)
+    entry = await first.session.submit_oto(
+        OrderRequest(A1, "AAPL", Side.BUY, "10", OrderType.LIMIT, str(bid - Decimal("0.03"))), Oto(bid + 3))
+    await close_world(first)
+
+    world = await open_world(tmp_path)
+    try:
+        restored = world.session.oms.get(entry.client_order_id)
+        assert restored is not None and restored.is_working
+        (row,) = world.session.protection.children(A1)
+        assert (row.leg, row.state) == (ProtectionLeg.THEN_LIMIT, HeldState.PENDING)
+        for _ in range(3000):
+            world.broker._tick()
+            await asyncio.sleep(0)
+            if restored.status is OrderStatus.FILLED:
+                break
+        else:
+            raise AssertionError("the entry never filled")
+        then = await exit_order(world, restored, ProtectionLeg.THEN_LIMIT)
+        assert then.status is OrderStatus.ACCEPTED and then.limit_price is not None
+        assert then.limit_price.value == bid + 3
+        assert [o for o in world.session.oms.orders(A1) if o.origin is OrderOrigin.PROTECTIVE] == [then], "once"
+    finally:
+        await close_world(world)
+
+
+async def test_an_entry_that_fills_while_the_link_is_down_sends_its_exit_after_the_reconnect(
+    world: HeldWorld,
+) -> None:
+    bid, _ = quote(world)
+    entry = await world.session.submit_oto(
+        OrderRequest(A1, "AAPL", Side.BUY, "10", OrderType.LIMIT, str(bid - Decimal("0.03"))), Oto(bid + 3))
+    await world.session.disconnect(A1)
+    for _ in range(3000):  # the broker fills the entry while the link is down: the exit cannot go
+        world.broker._tick()
+        await asyncio.sleep(0)
+        if entry.status is OrderStatus.FILLED:
+            break
+    else:
+        raise AssertionError("the entry never filled")
+    coid = child_order_id(entry.client_order_id, ProtectionLeg.THEN_LIMIT)
+    await asyncio.sleep(0.05)
+    assert world.session.oms.get(coid) is None
+    assert world.child(entry, ProtectionLeg.THEN_LIMIT).state is HeldState.ARMED
+    assert any("once the account is reconnected" in m.text for m in world.logs)
+    await world.session.connect(A1)
+    then = await exit_order(world, entry, ProtectionLeg.THEN_LIMIT)
+    assert then.status is OrderStatus.ACCEPTED and then.quantity.value == 10
