@@ -112,6 +112,10 @@ async def test_a_protected_delivery_holding_is_sold_by_kite_when_the_price_falls
         sold = sim.exchange.orders[result["order_result"]["order_id"]].order
         assert (sold["transaction_type"], sold["quantity"], sold["product"]) == ("SELL", 5, "CNC")
         assert sold["status"] == "COMPLETE", "the stop's limit sits below the trigger: it fills in the fall"
+        await session.disconnect(adapter.account_id)
+        report = await session.connect(adapter.account_id)  # the next reconcile books Kite's sale of the holding
+        position = session.portfolio.position(adapter.account_id, "INFY")
+        assert report.ok and (position is None or position.quantity == 0)
     finally:
         await session.close()
         await adapter.disconnect()
