@@ -30,6 +30,7 @@ from core.domain.events import (
 )
 from core.domain.identifiers import AccountId, BrokerOrderId, ClientOrderId, StrategyId
 from core.domain.instrument import Instrument
+from core.domain.product import Product
 from core.domain.trailing import Trail
 from core.domain.transitions import REOPENABLE, can_transition
 from core.domain.values import Price, Quantity
@@ -71,6 +72,8 @@ class Order:
     origin: OrderOrigin = OrderOrigin.MANUAL
     strategy_id: StrategyId | None = None
     created_at: datetime = field(default_factory=utc_now)
+    product: Product | None = None
+    """CNC, MIS or NRML as the trader chose it (Kite); None: the account's default, or a broker without products."""
     trail: Trail | None = None
     """A TRAIL order's distance from the market (None for every other type)."""
     status: OrderStatus = OrderStatus.INITIALIZED

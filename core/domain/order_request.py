@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import TypeVar
 
 from core.domain.enums import AssetClass, OrderOrigin, OrderType, Side, TimeInForce
 from core.domain.identifiers import AccountId, StrategyId
 from core.domain.instrument import Instrument
 from core.domain.numbers import NumberError, parse_number
+from core.domain.product import Product, products_for
 from core.domain.trailing import Trail, TrailUnit
 
 
@@ -35,6 +36,8 @@ class OrderRequest:
     tif: TimeInForce = TimeInForce.DAY
     origin: OrderOrigin = OrderOrigin.MANUAL
     strategy_id: StrategyId | None = None
+    product: object = None
+    """CNC, MIS or NRML where the account's broker has products (Kite); None: the account's default."""
     trail_amount: object = None
     """A TRAIL order's distance from the market in price (give this or trail_percent, not both)."""
     trail_percent: object = None
@@ -51,10 +54,11 @@ class ValidatedRequest:
     quantity: Decimal
     limit_price: Decimal | None
     stop_price: Decimal | None
+    product: Product | None = None
     trail: Trail | None = None
 
 
-E = TypeVar("E", Side, OrderType, TimeInForce)
+E = TypeVar("E", Side, OrderType, TimeInForce, Product)
 
 
 def _choice(raw: object, kind: type[E], field: str, errors: list[FieldError]) -> E | None:
@@ -99,7 +103,18 @@ def _check_quantity(raw: object, instrument: Instrument, errors: list[FieldError
             FieldError("quantity", f"{instrument.symbol} trades in lots of {plain(instrument.lot_size)}; "
                        f"try {plain(instrument.make_qty(qty).value or instrument.lot_size)}.")
         )
+    elif instrument.max_order_qty is not None and qty > instrument.max_order_qty:
+        errors.append(FieldError("quantity", _over_freeze(qty, instrument, instrument.max_order_qty)))
     return qty
+
+
+def _over_freeze(qty: Decimal, instrument: Instrument, limit: Decimal) -> str:
+    """Say that qty is above the freeze quantity, and how to split it into orders the exchange takes."""
+    most = instrument.make_qty(limit).value or limit
+    lots = f" ({plain(most / instrument.lot_size)} lots)" if instrument.lot_size != 1 else ""
+    orders = (qty / most).to_integral_value(rounding=ROUND_CEILING)
+    return (f"{plain(qty)} is above {instrument.symbol}'s freeze quantity: the exchange takes at most "
+            f"{plain(most)}{lots} in one order. Split it into {orders} orders of at most {plain(most)}.")
 
 
 def _check_price(raw: object, field: str, instrument: Instrument, errors: list[FieldError]) -> Decimal | None:
@@ -128,6 +143,11 @@ def validate_request(
     order_type = _choice(request.order_type, OrderType, "order_type", errors)
     tif = _choice(request.tif, TimeInForce, "tif", errors)
     qty = _check_quantity(request.quantity, instrument, errors)
+    product = None if request.product is None else _choice(request.product, Product, "product", errors)
+    if product is not None and product not in products_for(instrument.asset_class):
+        choices = " or ".join(p.label for p in products_for(instrument.asset_class))
+        errors.append(FieldError("product", f"{product.label} does not apply to {instrument.symbol} "
+                                            f"({instrument.asset_class.name.lower()}): choose {choices}."))
     limit = stop = None
     if order_type is not None and order_type.needs_limit:
         limit = _check_price(request.limit_price, "limit_price", instrument, errors)
@@ -136,7 +156,7 @@ def validate_request(
     trail = _check_trail(request, order_type, instrument, errors)
     if errors or qty is None or side is None or order_type is None or tif is None:
         return None, errors
-    return ValidatedRequest(request, instrument, side, order_type, tif, qty, limit, stop, trail), errors
+    return ValidatedRequest(request, instrument, side, order_type, tif, qty, limit, stop, product, trail), errors
 
 
 def _blank(raw: object) -> bool:

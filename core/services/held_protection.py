@@ -291,6 +291,7 @@ class HeldProtection:
             else TimeInForce.DAY,  # an OTO's order rests as long as its entry would have; a touched child is sent now
             origin=OrderOrigin.PROTECTIVE,
             strategy_id=None if entry is None else entry.strategy_id,  # its fills close the entry's strategy's position
+            product=None if entry is None else entry.product,  # an MIS entry's stop closes the MIS position
         )
         task: asyncio.Task[object] = asyncio.ensure_future(self._send_child(child, request, rows))
         self._tasks.add(task)

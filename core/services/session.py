@@ -58,6 +58,7 @@ from core.services.late_look import look_again_later
 from core.services.native_bracket import send_native_bracket, working_native_children
 from core.services.oms import OrderManager
 from core.services.order_modify import OrderModifier
+from core.services.order_product import resolve_product
 from core.services.order_resolver import NEVER_REACHED, OrderResolver
 from core.services.portfolio import Portfolio
 from core.services.quote_cache import QuoteCache
@@ -277,6 +278,9 @@ class TradingSession(SessionConnections, SessionCommands):
         valid, problems = validate_request(request, self.instruments.find(request.symbol))
         if valid is None:
             raise OrderRefused(problems)
+        product, problems = resolve_product(slot.adapter, valid, request.account_id)
+        if problems:
+            raise OrderRefused(problems)
         if valid.trail is not None:
             refusal = trail_refusal(slot.adapter, str(request.account_id), valid.trail.unit)
             if refusal is not None:
@@ -294,6 +298,7 @@ class TradingSession(SessionConnections, SessionCommands):
             origin=request.origin,
             strategy_id=request.strategy_id,
             created_at=self.clock.now(),
+            product=product,
             trail=valid.trail,
         )
 

@@ -148,6 +148,8 @@ class OrderConfirmDialog(QDialog):
             ("Notional", self._notional(validated, quote)),
             ("Account", str(request.account_id)),
         ]
+        if validated.product is not None:
+            rows.append(("Product", validated.product.label))
         for caption, value in rows:
             label = QLabel(value)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from decimal import Decimal
@@ -27,6 +27,7 @@ from core.domain import (
 from core.domain.order_request import plain
 from core.domain.protection import Bracket
 from core.domain.trailing import TrailUnit
+from core.ports.order_products import ProductOffer
 from gui.models.positions import fmt_avg_cost
 from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_price, next_step, order_summary
 from gui.widgets.protection_row import positive_number
@@ -35,6 +36,8 @@ from gui.widgets.risk_sizing import Sizer
 from gui.widgets.ticket_form import FIELDS, GREEN, RED, TicketForm, repolish
 from gui.widgets.ticket_intent import DEFAULT_TIF, CloseIntent, QuoteSource, RiskPreview, funds_text, verdict_text
 
+ProductSource = Callable[[str, Instrument], ProductOffer | None]
+"""(account, instrument) -> the products the account offers for it (Kite), or None: no Product choice."""
 _TRAIL_FIELDS = ("trail_amount", "trail_percent")
 """The request's two ways to give a trail, shown by the ticket's one trail field."""
 
@@ -64,6 +67,7 @@ class OrderTicketWidget(TicketForm):
         self._keys: dict[str, str] = {}
         self._fixed_quotes: dict[str, Quote] = {}
         self._quote_source: QuoteSource | None = None
+        self._product_source: ProductSource | None = None
         self._shown_quote: Quote | None = None
         self._preview: RiskPreview | None = None
         self._close: CloseIntent | None = None
@@ -95,6 +99,7 @@ class OrderTicketWidget(TicketForm):
         for edit in (self._quantity_edit, self._limit_edit, self._stop_edit, self._trail_edit):
             edit.installEventFilter(self)
         self._buy_button.toggled.connect(self._on_field_edited)
+        self._product_choice.changed.connect(self._on_field_edited)
         self._type_combo.currentIndexChanged.connect(self._on_type_changed)
         self._send_button.clicked.connect(self._on_send_clicked)
         self._clear_button.clicked.connect(self.clear)
@@ -120,6 +125,11 @@ class OrderTicketWidget(TicketForm):
             self._account_combo.setCurrentIndex(index if index >= 0 else (0 if account_ids and not current else -1))
         with self._quietly():
             self._on_field_edited()
+
+    def set_product_source(self, source: ProductSource | None) -> None:
+        """Ask source(account, instrument) which products the account offers: a Kite account shows Product."""
+        self._product_source = source
+        self._refresh()
 
     def set_quote_source(self, source: QuoteSource | None) -> None:
         """Read bid/ask from source(symbol, account): the ticket shows and prices from its account's own feed."""
@@ -313,7 +323,8 @@ class OrderTicketWidget(TicketForm):
             AccountId(account or "-"), symbol, self._side(), self._quantity_edit.text(),
             order_type, limit_price=self._limit_edit.text() if order_type.needs_limit else None,
             stop_price=self._stop_edit.text() if order_type.needs_stop else None,
-            tif=TimeInForce(self._tif_combo.currentData()), origin=self._origin(), **self._trail_fields(),
+            tif=TimeInForce(self._tif_combo.currentData()), origin=self._origin(),
+            product=self._product_choice.product(), **self._trail_fields(),
         )
         missing = [] if symbol else [FieldError("symbol", "Enter a symbol.")]
         missing += [] if account else [FieldError("account_id", "Choose an account.")]
@@ -347,6 +358,9 @@ class OrderTicketWidget(TicketForm):
         percent = self._trail_unit_combo.currentData() == TrailUnit.PERCENT
         self._trail_edit.setPlaceholderText("e.g. 1.5 (%)" if percent else
                                             f"tick {plain(instrument.tick_size)}" if instrument else "")
+        account = self.current_account()
+        source = self._product_source
+        self._product_choice.offer(source(account, instrument) if source and account and instrument else None)
         self._shown_quote = self._quote()
         self._show_quote()
         self._show_intent()
@@ -480,6 +494,12 @@ class OrderTicketWidget(TicketForm):
         self._armed = False  # until the trader changes something, or the window says it was refused
         self._sent_bracket = self._pending_bracket
         self.submit_requested.emit(request)
+
+    def protection_for(self, side: Side, entry_price: Decimal, instrument: Instrument | None
+                       ) -> tuple[Bracket | None, list[FieldError]]:
+        """Return the bracket the Protect row asks for around entry_price (None: the row is empty), or what is
+        wrong with it: the ladder's Bracket switch attaches this to its clicks."""
+        return self._protection.bracket(side, entry_price, instrument)
 
     def sent_bracket(self) -> Bracket | None:
         """Return the stop-loss/take-profit of the order being handed up by submit_requested (None: none)."""

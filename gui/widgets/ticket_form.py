@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from core.domain import FieldError, OrderType, Side, TimeInForce
 from core.domain.trailing import TrailUnit
 from gui.widgets.message_line import MessageLine
+from gui.widgets.product_choice import ProductChoiceWidget
 from gui.widgets.protection_row import ProtectionRowWidget
 from gui.widgets.risk_sizing import RiskSizingWidget
 
@@ -69,6 +70,7 @@ class TicketForm(QWidget):
         self._tif_combo = self._combo("tifCombo", [(tif.value, tif) for tif in TimeInForce])
         self._account_combo = self._combo("accountCombo", [])
         self._account_combo.setPlaceholderText("No account connected")
+        self._product_choice = ProductChoiceWidget(self)
         self._confirm_check = QCheckBox("Confirm before sending", objectName="orderTicket.confirmCheck", checked=True)
         self._send_button = QPushButton(objectName="orderTicket.sendButton", autoDefault=True)
         self._send_button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
@@ -114,6 +116,9 @@ class TicketForm(QWidget):
         trail = QHBoxLayout(spacing=6)  # the trail and what it is measured in share a line
         trail.addWidget(self._trail_edit, 3)
         trail.addWidget(self._trail_unit_combo, 1)
+        account = QHBoxLayout(spacing=6)  # a Kite account's product sits beside it (hidden for other accounts)
+        account.addWidget(self._account_combo, 1)
+        account.addWidget(self._product_choice, 1)
         options = QHBoxLayout()
         options.addWidget(self._confirm_check, 1)
         options.addWidget(self._clear_button)
@@ -130,7 +135,7 @@ class TicketForm(QWidget):
             ("Limit", self._limit_edit, self._errors["limit_price"]),
             ("Stop", self._stop_edit, self._errors["stop_price"]),
             ("Trail", trail, self._errors["trail"]),
-            ("Account", self._account_combo, self._errors["account_id"]),
+            ("Account", account, self._errors["account_id"]),
             ("Protect", self._protection, None), ("Size", self._sizing, None), ("", options, None),
         ]
         for row, (caption, field, under) in enumerate(rows):
@@ -156,7 +161,7 @@ class TicketForm(QWidget):
         chain = [
             self._symbol_edit, self._buy_button, self._sell_button, self._quantity_edit, self._type_combo,
             self._limit_edit, self._stop_edit, self._trail_edit, self._trail_unit_combo, self._tif_combo,
-            self._account_combo, self._protection.stop_edit,
+            self._account_combo, self._product_choice.combo, self._protection.stop_edit,
             self._protection.target_edit, self._protection.unit_combo, self._send_button,
             self._clear_button, self._confirm_check,
         ]

@@ -33,11 +33,13 @@ from core.domain import (
     AccountUpdated,
     BrokerTokenExpiring,
     ConnectionState,
+    Instrument,
     LogMessage,
     Order,
     OrderCancelRejected,
 )
 from core.domain.funds import AccountFunds
+from core.domain.product import Product, products_for
 from core.ports.broker import BrokerSnapshot, EventSink, QuoteSink
 from core.ports.errors import (
     AuthenticationFailed,
@@ -47,6 +49,7 @@ from core.ports.errors import (
     OrderRejected,
     Timeout,
 )
+from core.ports.order_products import ProductOffer
 from core.ports.position_protection import BrokerProtection
 
 SNAPSHOT_TRIES = 3
@@ -163,7 +166,12 @@ class KiteBroker(KiteMarketData, KiteOrderUpdates):
         self._require_connected("send the order")
         if self.find_instrument(order.symbol) is None:
             raise InvalidInstrument(f"Kite lists no {order.symbol} on {self.config.exchange}: check the symbol.")
-        params = order_params(order, self.config.product, self.config.variety)
+        offer = self.products_for(order.instrument)
+        product = order.product or (offer.default if offer is not None else None)
+        if offer is None or product not in offer.choices:
+            raise OrderRejected(f"Kite does not take {product or 'an order'} for {order.symbol}: choose one of "
+                                f"{', '.join(p.value for p in offer.choices) if offer else 'a tradeable contract'}.")
+        params = order_params(order, KiteProduct(product.value), self.config.variety)
         tracked = self._tracker.expect(order.client_order_id, params["variety"])
         await self._throttle.acquire()
         try:
@@ -177,6 +185,17 @@ class KiteBroker(KiteMarketData, KiteOrderUpdates):
             raise translate_rejection(state.get("status_message"))
         self._tracker.accept(tracked)
         await self._catch_up(order_id)
+
+    def products_for(self, instrument: Instrument) -> ProductOffer | None:
+        """Shares CNC or MIS, F&O NRML or MIS; the default is the account's `product` where it applies (OrderProducts).
+
+        An account set to CNC sends F&O as NRML (Kite takes no CNC for F&O), one set to NRML sends shares as CNC.
+        """
+        choices = products_for(instrument.asset_class)
+        if not choices:
+            return None
+        configured = Product(self.config.product.value)
+        return ProductOffer(choices, configured if configured in choices else choices[0])
 
     async def cancel(self, order: Order) -> None:
         """Ask Kite to cancel; a refusal is published as OrderCancelRejected, success as OrderCanceled."""
@@ -206,13 +225,14 @@ class KiteBroker(KiteMarketData, KiteOrderUpdates):
             if len(trades) == len(trades_before):
                 break
         margins = await self._rest(self._kite.margins)
+        symbol_of = self._symbols.symbol_of
         tags = {str(o["order_id"]): parse_order_state(o).client_order_id for o in orders}
-        fills = [parse_fill(t, self.account_id, tags.get(str(t["order_id"]))) for t in trades]
+        fills = [parse_fill(t, self.account_id, tags.get(str(t["order_id"])), symbol_of) for t in trades]
         return BrokerSnapshot(
             account_id=self.account_id,
             cash=parse_cash(margins),
-            positions=parse_positions(positions),
-            orders=tuple(parse_order_state(o) for o in orders),
+            positions=parse_positions(positions, symbol_of),
+            orders=tuple(parse_order_state(o, symbol_of) for o in orders),
             fills=tuple(f for f in fills if fills_since is None or f.ts >= fills_since),
         )
 
