@@ -92,7 +92,8 @@ class ApiHandlers:
             known = ", ".join(self.session.account_ids())
             raise bad_field("account", f"Unknown account {body.account!r}; known: {known}.")
         request = OrderRequest(account, body.symbol, body.side, body.quantity, body.order_type, body.limit_price,
-                               body.stop_price, body.tif, OrderOrigin.STRATEGY, strategy)
+                               body.stop_price, body.tif, OrderOrigin.STRATEGY, strategy, body.product,
+                               body.trail_amount, body.trail_percent)
         valid, problems = validate_request(request, self.session.instruments.find(body.symbol))
         if valid is None:
             raise bad_field(problems[0].field if problems else "symbol",
@@ -103,6 +104,7 @@ class ApiHandlers:
             limit_price=None if valid.limit_price is None else Price(valid.limit_price),
             stop_price=None if valid.stop_price is None else Price(valid.stop_price), tif=valid.tif,
             origin=OrderOrigin.STRATEGY, strategy_id=strategy, created_at=self.session.clock.now(),
+            product=valid.product, trail=valid.trail,
         )
         return request, order
 
