@@ -126,6 +126,9 @@ async def test_a_trailing_stop_on_kite_is_refused_before_anything_is_journaled(t
         assert error.status == 422
         assert "KITE-1 cannot take a trailing stop" in error.message and "stop order" in error.message
         assert api.session.journal.load().orders == () and api.placed() == []
+        preview = await asyncio.to_thread(api.client().preview, "INFY", "SELL", 2, "TRAIL", trail_percent="1")
+        assert (preview["verdict"], preview["field"]) == ("refused", "order_type"), "preview says what submit would"
+        assert "cannot take a trailing stop" in preview["reason"]
 
 
 async def test_one_idempotency_key_cannot_carry_two_products(tmp_path: Path) -> None:
