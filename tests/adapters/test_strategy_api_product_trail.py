@@ -29,7 +29,7 @@ from core.services.strategies import StrategyRegistry
 from core.services.strategy_api import StrategyApiServer
 from core.storage.idempotency import IdempotencyStore
 from core.storage.journal import SqliteJournal
-from core.strategy_client import ApiRefused, TradeTermClient
+from core.strategy_client import ApiRefused, TradeTermClient, TradeTermOrderBroker
 from tests.adapters.strategy_api_world import (
     TOKENS,
     api_tokens,
@@ -209,3 +209,12 @@ async def test_a_trailing_stop_posted_by_a_strategy_ratchets_on_paper(tmp_path: 
         assert last > first, "the stop followed the market up"
     finally:
         await stop_api(api)
+
+
+async def test_a_hikyuu_system_set_to_mis_sends_its_orders_to_kite_as_mis(tmp_path: Path) -> None:
+    async with kite_api(tmp_path, auto_approve=True) as api:
+        broker = TradeTermOrderBroker(api.server.url, TOKENS["momo"], account=str(KITE), product="MIS")
+        await asyncio.to_thread(broker.buy, "NSE", "INFY", 1500.0, 2.0, 0.0, 0.0, "SIGNAL", "")
+        assert broker.get_last_error() == ""
+        (placed,) = api.placed()
+        assert (placed["tradingsymbol"], placed["product"]) == ("INFY", "MIS")
