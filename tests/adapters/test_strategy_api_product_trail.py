@@ -27,6 +27,7 @@ from core.services.risk import RiskConfig
 from core.services.session import TradingSession
 from core.services.strategies import StrategyRegistry
 from core.services.strategy_api import StrategyApiServer
+from core.services.strategy_api.payload import ORDER_FIELDS
 from core.storage.idempotency import IdempotencyStore
 from core.storage.journal import SqliteJournal
 from core.strategy_client import ApiRefused, TradeTermClient, TradeTermOrderBroker
@@ -218,3 +219,14 @@ async def test_a_hikyuu_system_set_to_mis_sends_its_orders_to_kite_as_mis(tmp_pa
         assert broker.get_last_error() == ""
         (placed,) = api.placed()
         assert (placed["tradingsymbol"], placed["product"]) == ("INFY", "MIS")
+
+
+async def test_the_openapi_document_describes_every_order_field_the_api_reads(tmp_path: Path) -> None:
+    api = await start_api(tmp_path)
+    try:
+        status, document = await api.raw("GET", "/v1/openapi.json")
+        body = document["components"]["schemas"]["OrderBody"]["properties"]
+        assert status == 200 and set(body) == set(ORDER_FIELDS)
+        assert body["product"]["enum"] == ["CNC", "MIS", "NRML"] and "TRAIL" in body["order_type"]["enum"]
+    finally:
+        await stop_api(api)
