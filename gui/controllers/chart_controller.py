@@ -1,7 +1,9 @@
 """ChartController: feed one chart dock (history, live bars, orders, fills, position) and trade from it.
 
 History comes from the account's own broker when it serves bars (the BarHistory capability), through
-the on-disk cache; live bars come from the core BarBuilder through the frame feed, one update a frame.
+the on-disk cache; live bars come from the core BarBuilder through the frame feed, one update a frame,
+or from the broker itself when it keeps the bar under way (KeptBars: IB's keepUpToDate), through the
+same frame feed.
 Chart trading goes the blotter's way: a dragged line is `session.modify` (validation, risk, journal),
 after the trader's confirm when the ticket's 'Confirm before sending' is on; a right-click places
 through the ticket (its validation and confirm dialog); a right-click on a line cancels.
@@ -10,7 +12,7 @@ through the ticket (its validation and confirm dialog); a right-click on a line 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
@@ -22,6 +24,7 @@ from core.domain import AccountId, ClientOrderId, Fill, Order, OrderType, Positi
 from core.domain.bars import Bar
 from core.ports.bar_history import INTERVAL_LABELS, BarHistory, HistoryUnavailable
 from core.ports.broker import BrokerAdapter
+from core.ports.kept_bars import KeptBars
 from core.services.bar_builder import BarBuilder
 from core.services.bar_cache import BarCache, cached_history
 from core.services.session import OrderRefused
@@ -37,6 +40,18 @@ if TYPE_CHECKING:
 
 HISTORY_BARS = 2_000
 """How many bars back the chart asks for."""
+
+
+def _once(action: Callable[[], None]) -> Callable[[], None]:
+    done = False
+
+    def run() -> None:
+        nonlocal done
+        if not done:
+            done = True
+            action()
+
+    return run
 
 
 class ChartController:
@@ -62,6 +77,8 @@ class ChartController:
         self._cache = cache
         self._builder = BarBuilder(window.session.bus)
         self._unbuild = lambda: None
+        self._unkeep = lambda: None
+        """Let go of the broker's kept bars (KeptBars) of what the chart showed."""
         self._bars: FeedWatch[datetime, Bar] | None = None
         self.feed: str | None = None
         """Whose quotes and history the chart shows: an account's id, or a feed with no account (None: nobody's)."""
@@ -150,6 +167,8 @@ class ChartController:
         self._generation += 1
         generation = self._generation
         self._unbuild()
+        self._unkeep()
+        self._unkeep = lambda: None
         if self._bars is not None:
             self._bars.cancel()
             self._bars = None
@@ -174,10 +193,16 @@ class ChartController:
         end = datetime.now(UTC)
 
         def loaded(bars: list[Bar]) -> None:
-            if generation != self._generation:
+            if generation != self._generation:  # the chart moved on while this loaded: let go of its hold
+                if isinstance(adapter, KeptBars) and adapter.keeps_bars(symbol, interval):
+                    adapter.release_bars(symbol, interval)
                 return
             view.show_history(bars)
             view.show_status("" if bars else f"No history for {symbol}: the broker has none. Live bars only.")
+            if isinstance(adapter, KeptBars) and adapter.keeps_bars(symbol, interval):
+                self._unbuild()  # the broker keeps the bar under way (IB keepUpToDate): its bars, not ours
+                self._unbuild = lambda: None
+                self._unkeep = _once(lambda: adapter.release_bars(symbol, interval))
 
         def failed(exc: BaseException) -> None:
             if generation == self._generation:
@@ -331,6 +356,7 @@ class ChartController:
 
     async def close(self) -> None:
         self._unbuild()
+        self._unkeep()
         for watch in self._watches:
             watch.cancel()
         if self._bars is not None:
