@@ -26,6 +26,7 @@ from gui.widgets.chart.bracket_lines import BracketLeg, BracketLine
 from gui.widgets.chart.candles import CandleItem, VolumeItem
 from gui.widgets.chart.overlays import AveragePriceLine, FillMarkers, OrderLine, line_price
 from gui.widgets.chart.series import BarSeries
+from gui.widgets.chart.time_axis import TimeAxis
 
 VISIBLE_BARS = 120
 """How many bars a fresh chart shows."""
@@ -96,7 +97,7 @@ class ChartView(QWidget):
         self.price_box = _PriceBox()
         self.price_box.on_right_click = lambda price, where: self.on_place(price, where)
         self.price_plot = self.plots.addPlot(row=0, col=0, viewBox=self.price_box)
-        self.volume_plot = self.plots.addPlot(row=1, col=0, axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
+        self.volume_plot = self.plots.addPlot(row=1, col=0, axisItems={"bottom": TimeAxis()})
         self.plots.ci.layout.setRowStretchFactor(0, 4)
         self.plots.ci.layout.setRowStretchFactor(1, 1)
         self.volume_plot.setXLink(self.price_plot)
@@ -107,7 +108,10 @@ class ChartView(QWidget):
             plot.showAxis("right")
             plot.hideAxis("left")
             plot.hideButtons()
+            for side in ("left", "right", "top", "bottom"):  # hidden ones too: each would re-render its label a frame
+                plot.getAxis(side).enableAutoSIPrefix(False)
         self.price_plot.setMouseEnabled(y=False)
+        self.volume_plot.getAxis("right").setStyle(maxTickLevel=0, maxTextLevel=0)  # a rough scale: major ticks only
         self.candles = CandleItem(self.series, self.interval.total_seconds())
         self.volume = VolumeItem(self.series, self.interval.total_seconds())
         self.price_plot.addItem(self.candles)
