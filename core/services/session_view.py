@@ -24,7 +24,9 @@ from core.domain import (
 from core.domain.funds import AccountFunds
 from core.ports.login_state import LoginState
 from core.ports.manual_fills import ManualFills
+from core.ports.order_products import OrderProducts, ProductOffer
 from core.services.funds_impact import with_funds_impact
+from core.services.kill_switch import KillSwitchScope, kill_switch_scope
 from core.services.order_preview import OrderPreview, preview_order
 from core.services.portfolio import PnlTotals
 from core.services.risk import HoldCause, RiskConfig
@@ -66,6 +68,14 @@ class SessionView:
         needs_login = isinstance(slot.adapter, LoginState) and slot.adapter.login_required
         return AccountStatus(account_id, slot.adapter.kind, slot.connection, slot.trading, slot.reason, needs_login)
 
+    def products_for(self, account_id: str, instrument: Instrument) -> ProductOffer | None:
+        """Return the products account_id's broker offers for instrument (Kite), or None: it takes no product."""
+        try:
+            adapter = self._session.account(AccountId(account_id)).adapter
+        except KeyError:
+            return None
+        return adapter.products_for(instrument) if isinstance(adapter, OrderProducts) else None
+
     def records_manual_fills(self, account_id: AccountId) -> bool:
         """True when fills of account_id's orders are entered by hand (an e-mail desk): see record_manual_fill."""
         return isinstance(self._session.account(account_id).adapter, ManualFills)
@@ -97,6 +107,10 @@ class SessionView:
     def working_count(self) -> int:
         """Return how many orders are working on every account."""
         return len(self._session.oms.working())
+
+    def kill_switch_scope(self) -> KillSwitchScope:
+        """Return what the kill switch would stop now: working orders, orders waiting for approval, held children."""
+        return kill_switch_scope(self._session.oms, self._session.protection)
 
     # --- risk -----------------------------------------------------------------------------------
 
