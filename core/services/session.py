@@ -151,6 +151,7 @@ class TradingSession(SessionConnections, SessionCommands):
         self.oms.restore(state.orders)
         self.portfolio.restore(state.fills)
         self.risk.strategy_positions.restore(state.fills, self.risk.today())
+        self.risk.window.restore(state.orders, self.clock.now())
         today = self.clock.now().astimezone().date()
         self.bus.publish(FillsRestored(tuple(f for f in state.fills if f.ts.astimezone().date() == today)))
         for order in state.orders:
