@@ -29,6 +29,7 @@ from core.services.funds_impact import with_funds_impact
 from core.services.order_preview import OrderPreview, preview_order
 from core.services.portfolio import PnlTotals
 from core.services.risk import HoldCause, RiskConfig
+from core.services.risk.strategy_book import StrategyPosition
 from core.services.risk.usage import usage_texts
 from core.services.sizing import Sized
 from core.services.sizing_order import SizingSpec, size_request
@@ -94,6 +95,11 @@ class SessionView:
     def pnl_totals(self) -> dict[str, PnlTotals]:
         """Return the P&L totals per currency over every account."""
         return self._session.portfolio.totals()
+
+    def strategy_positions(self) -> list[StrategyPosition]:
+        """Return each strategy's own position per account and symbol (manual trades: 'manual'), marked now."""
+        portfolio = self._session.portfolio
+        return self._session.risk.strategy_positions.snapshot(portfolio.position)
 
     def working_count(self) -> int:
         """Return how many orders are working on every account."""
