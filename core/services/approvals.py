@@ -187,6 +187,7 @@ class ApprovalQueue:
         request = OrderRequest(
             request.account_id, request.symbol, request.side, request.quantity, request.order_type,
             request.limit_price, request.stop_price, request.tif, OrderOrigin.STRATEGY, signal.strategy_id,
+            request.product,
         )
         order = await submit_protected(self.session, request, signal.stop_loss, signal.take_profit,
                                        intake_key=intake_key)
@@ -260,7 +261,7 @@ class ApprovalQueue:
             original.account_id, original.symbol, original.side,
             edit.quantity if edit.quantity is not None else original.quantity.value, order_type,
             _value(limit) if order_type.needs_limit else None, _value(stop) if order_type.needs_stop else None,
-            edit.tif or original.tif, OrderOrigin.STRATEGY, original.strategy_id,
+            edit.tif or original.tif, OrderOrigin.STRATEGY, original.strategy_id, original.product,
         )
         pending.busy = True
         try:

@@ -25,6 +25,7 @@ from core.domain.bars import Bar
 from core.domain.funds import AccountFunds
 from core.ports.login_state import LoginState
 from core.ports.manual_fills import ManualFills
+from core.ports.order_products import OrderProducts, ProductOffer
 from core.services.funds_impact import with_funds_impact
 from core.services.order_preview import OrderPreview, preview_order
 from core.services.portfolio import PnlTotals
@@ -67,6 +68,14 @@ class SessionView:
         slot = self._session.account(account_id)
         needs_login = isinstance(slot.adapter, LoginState) and slot.adapter.login_required
         return AccountStatus(account_id, slot.adapter.kind, slot.connection, slot.trading, slot.reason, needs_login)
+
+    def products_for(self, account_id: str, instrument: Instrument) -> ProductOffer | None:
+        """Return the products account_id's broker offers for instrument (Kite), or None: it takes no product."""
+        try:
+            adapter = self._session.account(AccountId(account_id)).adapter
+        except KeyError:
+            return None
+        return adapter.products_for(instrument) if isinstance(adapter, OrderProducts) else None
 
     def records_manual_fills(self, account_id: AccountId) -> bool:
         """True when fills of account_id's orders are entered by hand (an e-mail desk): see record_manual_fill."""

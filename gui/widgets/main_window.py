@@ -117,6 +117,7 @@ class MainWindow(QMainWindow):
         self.ticket.set_accounts([str(a) for a in view.account_ids()])
         self.ticket.set_confirm_required(self.settings.confirm_orders())
         self.ticket.set_quote_source(self.rows.quote_of)
+        self.ticket.set_product_source(view.products_for)
         self.ticket.set_risk_preview(view.preview)
         self.ticket.set_sizer(view.size_by_risk)
         self.accounts_panel = AccountsPanel([(a, view.status(a).kind) for a in view.account_ids()])
