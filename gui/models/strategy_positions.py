@@ -34,12 +34,16 @@ STRATEGY_POSITION_COLUMNS = (
 
 
 class StrategyPositionsTableModel(RowTableModel):
-    """Rows keyed by (account, strategy, symbol), sorted by account, symbol, then strategy ('manual' first)."""
+    """Rows keyed by (account, strategy, symbol), sorted by account, symbol, then strategy ('manual' first).
+
+    A position that went flat without realized P&L leaves at the next flush.
+    """
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(STRATEGY_POSITION_COLUMNS,
                          sort_key=lambda r: (str(r.account_id), r.instrument.symbol, r.strategy_id != "manual",
                                              str(r.strategy_id)),
+                         accepts=lambda r: bool(r.quantity) or bool(r.realized_pnl),
                          parent=parent)
 
     def show_rows(self, rows: list[StrategyPosition]) -> None:

@@ -101,7 +101,7 @@ class StrategyPositions:
         return self._held.get((account_id, strategy_id), {})
 
     def snapshot(self, mark_of: Callable[[AccountId, str], Position | None]) -> list[StrategyPosition]:
-        """Return every strategy's own position (open, or closed with realized P&L), marked like the account's.
+        """Return every strategy's own position (flat ones too: a view hides them), marked like the account's.
 
         Sorted by account, symbol, then strategy ('manual' first), as the positions split shows them.
         """
@@ -111,11 +111,10 @@ class StrategyPositions:
                 mark = mark_of(account_id, symbol)
                 if mark is not None:
                     position.mark(mark.last_price, mark.prev_close)
-                if position.quantity or position.realized_pnl:
-                    rows.append(StrategyPosition(account_id, strategy_id, position.instrument, position.quantity,
-                                                 position.avg_cost if position.quantity else None,
-                                                 position.last_price, position.unrealized_pnl,
-                                                 position.realized_pnl, position.daily_pnl))
+                rows.append(StrategyPosition(account_id, strategy_id, position.instrument, position.quantity,
+                                             position.avg_cost if position.quantity else None,
+                                             position.last_price, position.unrealized_pnl,
+                                             position.realized_pnl, position.daily_pnl))
         return sorted(rows, key=lambda r: (str(r.account_id), r.instrument.symbol, r.strategy_id != MANUAL,
                                            str(r.strategy_id)))
 
