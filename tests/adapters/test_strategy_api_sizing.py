@@ -47,19 +47,19 @@ async def test_a_risk_limit_caps_the_previewed_quantity(api: ApiWorld) -> None:
 
 
 async def test_a_volatility_stop_is_k_times_the_atr_of_the_brokers_daily_bars(api: ApiWorld) -> None:
-    session = api.world.session
-    bars = await session.sizing_bars.daily("PAPER-1", "AAPL", 14, session.clock.now())  # what the preview reads
-    assert len(bars) >= 15 and {(b.source, b.interval) for b in bars} == {("PAPER-1", ONE_DAY)}
-    last = bars[-15:]
-    ranges = [max(b.high - b.low, abs(b.high - a.close), abs(b.low - a.close)) for a, b in pairwise(last)]
-    atr = sum(ranges, Decimal(0)) / 14
     entry = api.world.ask()
-    tick = session.instruments.find("AAPL").tick_size  # type: ignore[union-attr]
-    distance = (2 * atr / tick).to_integral_value(rounding=ROUND_CEILING) * tick
     body = api.order_body(quantity=None, limit_price=str(entry),
                           sizing={"risk_amount": "5000", "atr_k": "2", "atr_n": 14})
     status, preview = await api.raw("POST", "/v1/orders/preview", body)
     assert status == 200, preview
+    session = api.world.session
+    bars = await session.sizing_bars.daily("PAPER-1", "AAPL", 14, session.clock.now())  # the ones it was sized on
+    assert len(bars) >= 15 and {(b.source, b.interval) for b in bars} == {("PAPER-1", ONE_DAY)}
+    last = bars[-15:]
+    ranges = [max(b.high - b.low, abs(b.high - a.close), abs(b.low - a.close)) for a, b in pairwise(last)]
+    atr = sum(ranges, Decimal(0)) / 14
+    tick = session.instruments.find("AAPL").tick_size  # type: ignore[union-attr]
+    distance = (2 * atr / tick).to_integral_value(rounding=ROUND_CEILING) * tick
     assert Decimal(preview["sizing"]["stop"]) == entry - distance
     assert Decimal(preview["quantity"]) == (Decimal(5000) / distance).to_integral_value(rounding=ROUND_DOWN)
 
