@@ -38,6 +38,7 @@ class OrderWindow:
             at = entries[-1][0]  # the wall clock stepped back: keep the order, in order
         entries.append((at, client_order_id))
         self._at[client_order_id] = at
+        self._forget_older(entries, at)
 
     def restore(self, orders: Iterable[Order], now: datetime) -> None:
         """Count the journal's orders of the last MAX_WINDOW_H hours that passed risk (every one but the denied)."""
@@ -52,9 +53,13 @@ class OrderWindow:
         entries = self._entries.get(account_id)
         if not entries:
             return 0
-        while entries and now - entries[0][0] > _KEEP:
-            self._at.pop(entries.popleft()[1], None)
+        self._forget_older(entries, now)
         since = now - timedelta(hours=float(hours))
         count = len(entries) - bisect_left(entries, since, key=lambda entry: entry[0])
         mine = None if without is None else self._at.get(without)
         return count - (mine is not None and mine >= since)
+
+    def _forget_older(self, entries: deque[tuple[datetime, ClientOrderId]], now: datetime) -> None:
+        """Forget the orders older than the longest window (memory stays bounded with no limit set)."""
+        while entries and now - entries[0][0] > _KEEP:
+            self._at.pop(entries.popleft()[1], None)
