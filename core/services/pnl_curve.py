@@ -29,6 +29,8 @@ from core.ports.history import Cursor, FillFilter, HistoryQueries
 from core.services.portfolio import Portfolio
 
 ZERO = Decimal(0)
+REPLAY_PAGE = 5_000
+"""Fills the replay reads per page (one short read transaction each)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +105,7 @@ class ReplayCancelled(Exception):
 
 
 def replay_account(history: HistoryQueries, instruments: Mapping[str, Instrument], account_id: AccountId,
-                   since: datetime, stop: threading.Event | None = None, page: int = 5_000) -> PnlReplay:
+                   since: datetime, stop: threading.Event | None = None) -> PnlReplay:
     """Replay every fill of account_id in the journal, oldest first, a page at a time (blocking: run off the loop).
 
     Raises ReplayCancelled when stop is set between two pages.
@@ -114,7 +116,7 @@ def replay_account(history: HistoryQueries, instruments: Mapping[str, Instrument
     while True:
         if stop is not None and stop.is_set():
             raise ReplayCancelled(f"The P&L replay of {account_id} was stopped.")
-        result = history.fills_page(where, cursor, page, newest_first=False)
+        result = history.fills_page(where, cursor, REPLAY_PAGE, newest_first=False)
         for fill in result.rows:
             replay.add(fill)
         if result.next is None:
