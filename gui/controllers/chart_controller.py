@@ -40,7 +40,9 @@ from core.ports.kept_bars import KeptBars
 from core.services.bar_builder import BarBuilder
 from core.services.bar_cache import BarCache, cached_history
 from core.services.session import OrderRefused
+from core.services.sizing import SizingError
 from gui.async_op import run_op
+from gui.controllers.click_sizing import size_click
 from gui.controllers.orders import describe
 from gui.frame_feed import FeedWatch
 from gui.models.table_model import RawRole
@@ -415,9 +417,22 @@ class ChartController:
         menu.popup(where)
 
     def place(self, side: Side, order_type: OrderType, price: Decimal) -> None:
-        """Put the order on the ticket and send it the ticket's way (its checks and confirm dialog)."""
+        """Put the order on the ticket and send it the ticket's way (its checks and confirm dialog).
+
+        With the ticket sizing clicks by risk ('Ladder & chart'), the quantity is the one risk sizing gives the
+        order at price; if it gives none, nothing is placed and the chart says why.
+        """
         ticket = self._window.ticket
-        ticket.prefill(self.view.symbol, side, price=price, order_type=order_type, account=str(self.account))
+        try:
+            sized = size_click(self._session.view, ticket, str(self.account), self.view.symbol, side, order_type,
+                               price)
+        except SizingError as exc:
+            self.view.show_status(f"Not placed: sizing by risk: {exc.message}")
+            return
+        ticket.prefill(self.view.symbol, side, quantity=None if sized is None else sized.quantity, price=price,
+                       order_type=order_type, account=str(self.account))
+        if sized is not None:
+            self.view.show_status(f"Placed through the ticket, {sized.note}.")
         button = ticket.findChild(QPushButton, "orderTicket.sendButton")
         if button is not None:
             button.click()

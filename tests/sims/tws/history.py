@@ -66,6 +66,8 @@ class HistoryState:
     sent: list[list[Bar]] = field(default_factory=list)
     """The complete bars of each answered request, in order (tests compare what a client shows with them)."""
     live: dict[tuple[int, int], _LiveBars] = field(default_factory=dict)
+    listed_since: dict[str, datetime] = field(default_factory=dict)
+    """Symbols listed lately (a new issue): their history starts then, as TWS's does."""
 
 
 class HistoryRequests:
@@ -109,8 +111,9 @@ class HistoryRequests:
         now = datetime.now(UTC)
         end = now if not end_text else _parse_end(end_text)
         interval = timedelta(seconds=seconds)
+        start = max(end - span, self.history_state.listed_since.get(listing.symbol, end - span))
         bars = paper_history(listing.instrument(), self.market.mark(listing.key), seed=listing.con_id, source="",
-                             interval=interval, start=end - span, end=end, now=now)
+                             interval=interval, start=start, end=end, now=now)
         if what not in ("TRADES", "MIDPOINT", "BID", "ASK", "BID_ASK") or not bars:
             conn.send(conn.encoder.error(req_id, 162, NO_DATA.format(symbol=listing.symbol, exchange=listing.exchange)))
             return
