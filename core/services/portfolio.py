@@ -113,6 +113,10 @@ class Portfolio:
         """Return the account's positions of symbol per product (flat ones included); [] where fills had none."""
         return list(self._split.get((account_id, symbol), {}).values())
 
+    def has_products(self, account_id: AccountId, symbol: str) -> bool:
+        """Return True when the account holds symbol per product (Kite): the grid shows its products' rows."""
+        return (account_id, symbol) in self._split
+
     def cash(self, account_id: AccountId) -> tuple[Money, ...]:
         return self._cash.get(account_id, ())
 
