@@ -13,11 +13,11 @@ import pytest
 
 from core.adapters.kite.adapter import KiteBroker
 from core.adapters.kite.config import KiteConfig
-from core.domain import AccountId, OrderRequest, OrderStatus, OrderType, Side
+from core.domain import AccountId, OrderOrigin, OrderRequest, OrderStatus, OrderType, Side
 from core.domain.product import Product
 from core.services.bus import EventBus
 from core.services.risk import RiskConfig
-from core.services.session import TradingSession
+from core.services.session import OrderRefused, TradingSession
 from core.storage.journal import SqliteJournal
 from tests.sims.kite import KiteSimulator
 from tests.sims.kite.testing import sim_credentials, sim_settings
@@ -65,11 +65,12 @@ async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
         await sim.stop()
 
 
-async def bought(desk: Desk, product: Product, qty: str) -> None:
-    """Buy INFY in product, filled at the simulator; the session learns of the fill when it reconciles."""
+async def bought(desk: Desk, product: Product, qty: str, side: Side = Side.BUY) -> None:
+    """Buy (or sell) INFY in product, filled at the simulator; the session learns of the fill when it reconciles."""
     bid = desk.sim.exchange.market.quote("INFY").bid
     assert bid is not None
-    order = await desk.session.submit(OrderRequest(KITE, "INFY", Side.BUY, qty, OrderType.LIMIT, str(bid - 20),
+    price = bid - 20 if side is Side.BUY else bid + 20
+    order = await desk.session.submit(OrderRequest(KITE, "INFY", side, qty, OrderType.LIMIT, str(price),
                                                    product=product))
     assert order.status is OrderStatus.ACCEPTED and order.broker_order_id is not None
     desk.sim.exchange.fill_now(str(order.broker_order_id))
@@ -92,6 +93,23 @@ async def test_flatten_sends_one_closing_order_per_product_each_with_its_own_pro
     assert result.not_sent == ()
     assert sorted(desk.placed_since(before)) == [("INFY", "SELL", "CNC", 10), ("INFY", "SELL", "MIS", 4)]
     assert sorted((o.product, o.quantity.value) for o in result.sent) == [(Product.CNC, 10), (Product.MIS, 4)]
+
+
+async def test_a_long_cnc_and_a_short_mis_are_each_closed_though_their_net_is_smaller(desk: Desk) -> None:
+    await bought(desk, Product.MIS, "8", Side.SELL)  # MIS now short 4: net long 6
+    assert desk.sim_positions() == {("INFY", "CNC"): 10, ("INFY", "MIS"): -4}
+    before = len(desk.sim.exchange.orders)
+    result = await desk.session.flatten(KITE)
+    assert result.not_sent == (), "each close is measured against its own product's position, not the net"
+    assert sorted(desk.placed_since(before)) == [("INFY", "BUY", "MIS", 4), ("INFY", "SELL", "CNC", 10)]
+
+
+async def test_a_close_of_more_than_its_products_position_is_refused_though_the_net_holds_it(desk: Desk) -> None:
+    before = len(desk.sim.exchange.orders)
+    with pytest.raises(OrderRefused, match="more than your long 4 INFY"):
+        await desk.session.submit(OrderRequest(KITE, "INFY", Side.SELL, "6", OrderType.MARKET,
+                                               origin=OrderOrigin.CLOSE, product=Product.MIS))
+    assert desk.placed_since(before) == [], "selling 6 MIS would have left MIS short 2 beside the CNC shares"
 
 
 async def test_flatten_after_a_mismatch_closes_the_brokers_positions_per_product(desk: Desk) -> None:
