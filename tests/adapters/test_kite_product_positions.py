@@ -4,7 +4,9 @@ position with the broker's; through the real session, the real kiteconnect clien
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
+from contextlib import closing
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -137,3 +139,22 @@ def convert(desk: Desk, qty: int) -> None:
     mis["buy_value"] -= price * qty
     cnc["buy_quantity"] += qty
     cnc["buy_value"] += price * qty
+
+
+async def test_each_products_position_comes_back_from_the_journal_after_a_restart(desk: Desk, tmp_path: Path) -> None:
+    copy = tmp_path / "restarted" / "journal.sqlite"  # the desk's journal as a restarted TradeTerm reads it
+    copy.parent.mkdir()
+    with closing(sqlite3.connect(tmp_path / "journal.sqlite")) as source, closing(sqlite3.connect(copy)) as target:
+        source.backup(target)
+    journal = SqliteJournal(copy)
+    restarted = TradingSession(EventBus(), journal)
+    settings = sim_settings(desk.sim, ticker=False, product="CNC", instruments_cache_dir=str(tmp_path))
+    restarted.add_account(KiteBroker(KITE, KiteConfig.from_mapping(settings), lambda _event: None,
+                                     sim_credentials(desk.sim)))
+    try:
+        restarted.restore()
+        products = {p.product: p.quantity for p in restarted.portfolio.products(KITE, "INFY")}
+        assert products == {Product.CNC: 10, Product.MIS: 4}
+    finally:
+        await restarted.close()
+        journal.close()
