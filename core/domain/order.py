@@ -31,6 +31,7 @@ from core.domain.events import (
 from core.domain.identifiers import AccountId, BrokerOrderId, ClientOrderId, StrategyId
 from core.domain.instrument import Instrument
 from core.domain.product import Product
+from core.domain.trailing import Trail
 from core.domain.transitions import REOPENABLE, can_transition
 from core.domain.values import Price, Quantity
 
@@ -73,6 +74,8 @@ class Order:
     created_at: datetime = field(default_factory=utc_now)
     product: Product | None = None
     """CNC, MIS or NRML as the trader chose it (Kite); None: the account's default, or a broker without products."""
+    trail: Trail | None = None
+    """A TRAIL order's distance from the market (None for every other type)."""
     status: OrderStatus = OrderStatus.INITIALIZED
     filled_qty: Decimal = Decimal(0)
     avg_fill_price: Decimal | None = None
@@ -93,6 +96,8 @@ class Order:
             raise ValueError(f"{self.client_order_id}: a {self.order_type.value} order needs a limit price")
         if self.order_type.needs_stop and self.stop_price is None:
             raise ValueError(f"{self.client_order_id}: a {self.order_type.value} order needs a stop price")
+        if self.order_type.is_trailing != (self.trail is not None):
+            raise ValueError(f"{self.client_order_id}: a trail goes with a TRAIL order, and only with one")
 
     @property
     def symbol(self) -> str:

@@ -10,6 +10,11 @@ child order (it is re-armed and fires on the next touch) or both (it is never se
 Cancelling the entry unfilled cancels its children; a close or Flatten of the position cancels them first; a
 child that triggers while its entry still works (partly filled) cancels the rest of the entry.
 A held stop whose feed has not quoted for `stale_after` seconds is warned about at once.
+
+OCO pairs (two working orders, one cancelling the other: TradingSession.submit_oco) are held here too, unless
+the broker holds them (NativeOco: IB's OCA groups): when
+either order fills, even in part, the other is cancelled at once, and again after a reconnect (`sweep_oco`)
+if TradeTerm stopped between the fill and the cancel. The pair is known by its ids (`oco_partner_id`).
 """
 
 from __future__ import annotations
@@ -32,12 +37,14 @@ from core.domain import (
     OrderType,
     OrderUpdated,
     Quote,
+    TimeInForce,
 )
 from core.domain.protection import (
     HELD_BADGE,
     HeldChild,
     HeldState,
     ProtectionLeg,
+    oco_partner_id,
     protected_quantity,
     touched,
 )
@@ -65,7 +72,9 @@ class HeldProtection:
     """
 
     def __init__(self, bus: EventBus, journal: Journal, oms: OrderManager, portfolio: Portfolio, clock: Clock,
-                 send: SendChild, cancel: CancelOrder, *, stale_after_s: float = STALE_AFTER_S) -> None:
+                 send: SendChild, cancel: CancelOrder, *, stale_after_s: float = STALE_AFTER_S,
+                 broker_holds_oco: Callable[[AccountId], bool] = lambda _account: False) -> None:
+        """broker_holds_oco(account): its broker cancels an OCO's other order itself (NativeOco): leave it be."""
         self._bus = bus
         self._journal = journal
         self._oms = oms
@@ -73,6 +82,7 @@ class HeldProtection:
         self._clock = clock
         self._send = send
         self._cancel = cancel
+        self._broker_holds_oco = broker_holds_oco
         self._stale_after = timedelta(seconds=stale_after_s)
         self._children: dict[tuple[ClientOrderId, ProtectionLeg], HeldChild] = {}
         self._by_entry: dict[ClientOrderId, set[ProtectionLeg]] = {}
@@ -111,7 +121,7 @@ class HeldProtection:
                     child.state is HeldState.TRIGGERED and not _unsettled(self._oms.get(child.child_id))):
                 continue  # settled: kept in the journal, not watched
             self._put(child)
-        self._refresh(list(self._children.values()))
+        self._refresh(list(self._children.values()), fire=False)  # not connected yet: `resume` sends them
         for child in self._children.values():
             if child.state is HeldState.ARMED:
                 self._bus.publish(LogMessage("INFO", f"{_name(child)} re-armed ({HELD_BADGE})."))
@@ -144,6 +154,8 @@ class HeldProtection:
 
     def _on_order(self, event: OrderUpdated) -> None:
         order = event.order
+        if order.filled_qty > 0:
+            self._cancel_oco_partner(order)
         mine = [c for c in self._of_entry(order.client_order_id) if c.state.is_live]
         if mine:
             self._refresh(mine)
@@ -158,8 +170,9 @@ class HeldProtection:
         self._refresh([c for c in self._children.values()
                        if c.state.is_live and c.account_id == fill.account_id and c.symbol == fill.symbol])
 
-    def _refresh(self, children: Sequence[HeldChild]) -> None:
-        """Size children to their entry's fills and the position; cancel those whose entry ended unfilled."""
+    def _refresh(self, children: Sequence[HeldChild], *, fire: bool = True) -> None:
+        """Size children to their entry's fills and the position; cancel those whose entry ended unfilled; send
+        the OTO orders whose entry is done (fire)."""
         changed: list[HeldChild] = []
         for child in children:
             entry = self._oms.get(child.entry)
@@ -174,6 +187,17 @@ class HeldProtection:
             if new != child:
                 changed.append(new)
         self._commit(changed)
+        if fire:
+            for child in children:
+                self._fire_if_entry_done(self._children[child.key])
+
+    def _fire_if_entry_done(self, child: HeldChild) -> None:
+        """Send an armed OTO order once its entry has stopped working (filled, or ended part-filled)."""
+        if not (child.leg.fires_on_fill and child.state is HeldState.ARMED and child.quantity > 0):
+            return
+        entry = self._oms.get(child.entry)
+        if entry is not None and not entry.is_working:
+            self._trigger(child, f"Its entry {entry.client_order_id} {entry.status.value.lower()}.")
 
     def cancel_symbol(self, account_id: AccountId, symbol: str, reason: str) -> int:
         """Cancel the live children of a position (before a close or Flatten goes out); return how many."""
@@ -208,6 +232,31 @@ class HeldProtection:
             elif child.state is HeldState.CANCELED:
                 self._stale_warned.discard(child.key)
 
+    # --- OCO pairs ------------------------------------------------------------------------------
+
+    def _cancel_oco_partner(self, order: Order) -> bool:
+        """Cancel the other order of order's OCO pair once order has filled (in part); return True if asked."""
+        partner_id = oco_partner_id(order.client_order_id)
+        partner = None if partner_id is None else self._oms.get(partner_id)
+        if partner is None or not partner.is_working or partner.status is OrderStatus.PENDING_CANCEL:
+            return False
+        if self._broker_holds_oco(order.account_id):
+            return False  # the broker cancels it (its report closes it in our books); a cancel of ours would race
+        self._bus.publish(LogMessage("INFO", f"OCO: {order.client_order_id} filled {order.filled_qty.normalize():f}; "
+                                             f"cancelling {partner_id} (one cancels the other)."))
+        task: asyncio.Task[object] = asyncio.ensure_future(self._cancel(partner.client_order_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return True
+
+    def resume(self, account_id: AccountId) -> None:
+        """Do what a crash or a lost link kept from going out, once the account is reconciled: cancel each working
+        order whose OCO partner has filled, and send each OTO order whose entry is done."""
+        for order in [o for o in self._oms.orders(account_id) if o.filled_qty > 0]:
+            self._cancel_oco_partner(order)
+        for child in [c for c in self._children.values() if c.account_id == account_id]:
+            self._fire_if_entry_done(child)
+
     # --- triggering -----------------------------------------------------------------------------
 
     def _on_quotes(self, quotes: Sequence[Quote]) -> None:
@@ -223,19 +272,23 @@ class HeldProtection:
                         and touched(child, quote.bid, quote.ask, quote.last)):
                     self._trigger(child)
 
-    def _trigger(self, child: HeldChild) -> None:
+    def _trigger(self, child: HeldChild, reason: str = "") -> None:
         """Send child through the order path once; its sibling is cancelled in the same transaction."""
-        fired = child.with_state(HeldState.TRIGGERED, f"Touched {child.trigger}.")
+        fired = child.with_state(HeldState.TRIGGERED, reason or f"Touched {child.trigger}.")
         rows = [fired] + [s.with_state(HeldState.CANCELED, f"Its {child.leg.label} was triggered (one cancels "
                                                            "the other).")
                           for s in self._of_entry(child.entry) if s.key != child.key and s.state.is_live]
         for row in rows:  # not re-triggered by the next tick while the child order is being journaled
             self._put(row)
         entry = self._oms.get(child.entry)
+        order_type = _CHILD_TYPE[child.leg]
         request = OrderRequest(
             account_id=child.account_id, symbol=child.symbol, side=child.exit_side, quantity=child.quantity,
-            order_type=OrderType.MARKET if child.leg is ProtectionLeg.STOP_LOSS else OrderType.LIMIT,
-            limit_price=None if child.leg is ProtectionLeg.STOP_LOSS else child.trigger,
+            order_type=order_type,
+            limit_price=child.trigger if order_type is OrderType.LIMIT else None,
+            stop_price=child.trigger if order_type is OrderType.STOP else None,
+            tif=entry.tif if entry is not None and child.leg.fires_on_fill and entry.tif is not TimeInForce.IOC
+            else TimeInForce.DAY,  # an OTO's order rests as long as its entry would have; a touched child is sent now
             origin=OrderOrigin.PROTECTIVE,
             strategy_id=None if entry is None else entry.strategy_id,  # its fills close the entry's strategy's position
             product=None if entry is None else entry.product,  # an MIS entry's stop closes the MIS position
@@ -253,14 +306,14 @@ class HeldProtection:
                     self._put(self._previous(row, child))
                 if child.key not in self._unsent_warned:  # once, not on every tick while it cannot go
                     self._unsent_warned.add(child.key)
-                    self._bus.publish(LogMessage("ERROR", f"{_name(child)} was touched but could not be sent: "
-                                                          f"{exc} It stays armed and is tried again on the next "
-                                                          "price."))
+                    self._bus.publish(LogMessage("ERROR", f"{_name(child)} {_why_sent(child)} but could not be "
+                                                          f"sent: {exc} It stays armed and is tried again "
+                                                          f"{_when_again(child)}."))
             else:
                 self._bus.publish(LogMessage("ERROR", f"{_name(child)} was refused: {exc} The position is NOT "
                                                       "protected: close it or protect it by hand."))
             return
-        self._bus.publish(LogMessage("WARNING", f"{_name(child)} triggered at {child.trigger}: sent "
+        self._bus.publish(LogMessage("WARNING", f"{_name(child)} {_how(child)}: sent "
                                                 f"{request.side.value.lower()} {child.quantity} {child.symbol} "
                                                 f"({order.status.value})."))
         entry = self._oms.get(child.entry)
@@ -307,6 +360,24 @@ class HeldProtection:
         while True:
             self.check_feeds()
             await asyncio.sleep(every_s)
+
+
+_CHILD_TYPE = {ProtectionLeg.STOP_LOSS: OrderType.MARKET, ProtectionLeg.TAKE_PROFIT: OrderType.LIMIT,
+               ProtectionLeg.THEN_LIMIT: OrderType.LIMIT, ProtectionLeg.THEN_STOP: OrderType.STOP}
+"""The order a held child sends: a touched stop-loss at market, a touched target as a limit at its price, an
+OTO's order as the limit or stop it is, to work at the broker."""
+
+
+def _why_sent(child: HeldChild) -> str:
+    return "is due (its entry is done)" if child.leg.fires_on_fill else "was touched"
+
+
+def _when_again(child: HeldChild) -> str:
+    return "once the account is reconnected" if child.leg.fires_on_fill else "on the next price"
+
+
+def _how(child: HeldChild) -> str:
+    return "sent as its entry filled" if child.leg.fires_on_fill else f"triggered at {child.trigger}"
 
 
 def _unsettled(order: Order | None) -> bool:

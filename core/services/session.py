@@ -20,6 +20,7 @@ from core.domain import (
     FillsRestored,
     LogMessage,
     Order,
+    OrderCanceled,
     OrderDenied,
     OrderOrigin,
     OrderPendingApproval,
@@ -38,11 +39,13 @@ from core.domain import (
 )
 from core.domain import OrderRejected as OrderRejectedEvent
 from core.domain.product import Product
-from core.domain.protection import Bracket, HeldChild
+from core.domain.protection import Bracket, HeldChild, Oto, oco_partner_id
 from core.ports import errors
 from core.ports.clock import Clock
 from core.ports.journal import IntakeKey, Journal
+from core.ports.native_oco import NativeOco
 from core.ports.native_protection import NativeProtection
+from core.ports.trailing_stops import trail_refusal
 from core.services.accounts import AccountSlot
 from core.services.action_log import ActionLog
 from core.services.bulk_cancel import BulkCanceller
@@ -134,7 +137,7 @@ class TradingSession(SessionConnections, SessionCommands):
         """Says each trader command once in the log (action_log.py)."""
         self._flattener = Flattener(self, self._submit_said)
         self.protection = HeldProtection(bus, journal, self.oms, self.portfolio, self.clock, self._send_held,
-                                         self.cancel)
+                                         self.cancel, broker_holds_oco=self._broker_holds_oco)
         """The stop-loss and take-profit children TradeTerm holds (held_protection.py)."""
         bus.subscribe(ConnectionChanged, self._on_connection_changed)
         bus.subscribe(TradingStateChanged, self._on_trading_state_changed)
@@ -232,6 +235,28 @@ class TradingSession(SessionConnections, SessionCommands):
 
         return await self._submit(request, confirmed_by, intake_key=intake_key, held_of=children)
 
+    async def submit_oto(self, request: OrderRequest, oto: Oto, *, confirmed_by: str | None = None) -> Order:
+        """Submit an entry that, once filled, sends an exit order (one-triggers-other): a limit or a stop at
+        oto.price for what filled.
+
+        Where the account's adapter has NativeProtection (IB) the exit is the entry's one attached child at the
+        broker; elsewhere TradeTerm holds it with the bracket machinery (journaled with the entry, armed by its
+        fills) and sends it as a working order once the entry has filled, or has ended part-filled.
+        Raises OrderRefused, journaling nothing, for an exit on the wrong side of the entry's price.
+        """
+        problems = oto.problems(request.side, _reference_price(request, self.quotes.latest(
+            request.symbol, request.account_id)))
+        if problems:
+            raise OrderRefused([FieldError(field, message) for field, message in problems])
+        slot = self._gate(request.account_id)
+        if isinstance(slot.adapter, NativeProtection) and request.origin is not OrderOrigin.STRATEGY:
+            return await self._submit(request, confirmed_by, native=oto.as_bracket)
+
+        def children(order: Order) -> tuple[HeldChild, ...]:
+            return oto.children(order.client_order_id, order.account_id, order.symbol, order.side)
+
+        return await self._submit(request, confirmed_by, held_of=children)
+
     async def _send_held(self, request: OrderRequest, client_order_id: ClientOrderId,
                          held: Sequence[HeldChild]) -> Order:
         """Send a triggered held child under its own id, its held rows committed with it (audited if held)."""
@@ -242,14 +267,33 @@ class TradingSession(SessionConnections, SessionCommands):
                       client_order_id: ClientOrderId | None = None, held_of: HeldOf | None = None,
                       native: Bracket | None = None) -> Order:
         slot = self._gate(request.account_id)
+        order = self._new_order(slot, request, client_order_id or ClientOrderId.generate(self.clock.now()))
+        self._on_their_way += 1  # orders on their way together share journal commits (group_commit.py)
+        held = () if held_of is None else tuple(held_of(order))
+        try:
+            await self._check_journal_send(slot, order, confirmed_by, closed_position, intake_key, held, native)
+        finally:
+            self._on_their_way -= 1
+        return order
+
+    def _broker_holds_oco(self, account_id: AccountId) -> bool:
+        slot = self._accounts.get(account_id)
+        return slot is not None and isinstance(slot.adapter, NativeOco)
+
+    def _new_order(self, slot: AccountSlot, request: OrderRequest, client_order_id: ClientOrderId) -> Order:
+        """Return the order a request asks for, validated field by field; OrderRefused (nothing made) if not."""
         valid, problems = validate_request(request, self.instruments.find(request.symbol))
         if valid is None:
             raise OrderRefused(problems)
         product, problems = resolve_product(slot.adapter, valid, request.account_id)
         if problems:
             raise OrderRefused(problems)
-        order = Order(
-            client_order_id=client_order_id or ClientOrderId.generate(self.clock.now()),
+        if valid.trail is not None:
+            refusal = trail_refusal(slot.adapter, str(request.account_id), valid.trail.unit)
+            if refusal is not None:
+                raise OrderRefused([FieldError("order_type", refusal)])
+        return Order(
+            client_order_id=client_order_id,
             account_id=request.account_id,
             instrument=valid.instrument,
             side=valid.side,
@@ -262,14 +306,65 @@ class TradingSession(SessionConnections, SessionCommands):
             strategy_id=request.strategy_id,
             created_at=self.clock.now(),
             product=product,
+            trail=valid.trail,
         )
-        self._on_their_way += 1  # orders on their way together share journal commits (group_commit.py)
-        held = () if held_of is None else tuple(held_of(order))
+
+    async def submit_oco(self, first: OrderRequest, second: OrderRequest) -> tuple[Order, Order]:
+        """Send two working orders as an OCO pair: when either fills (even in part) the other is cancelled.
+
+        Both are validated and risk-checked first (OrderRefused, journaling nothing, names the leg that cannot
+        go), journaled together in one transaction, then sent once each. The pair's ids differ only in their
+        first character (`oco_partner_id`), so the link survives a restart; HeldProtection cancels the other
+        order on a fill, and again after a reconnect for a fill the crash left uncancelled. A second order
+        whose partner filled at once is not sent.
+        """
+        if first.account_id != second.account_id:
+            raise OrderRefused([FieldError("account_id", "Both orders of an OCO go to one account: the broker that "
+                                                         "fills one must be the one that cancels the other.")])
+        slot = self._gate(first.account_id)
+        made = self._new_order(slot, first, ClientOrderId.generate(self.clock.now()))
+        partner_id = oco_partner_id(made.client_order_id)
+        assert partner_id is not None  # a generated id starts with 'T'
+        pair = (made, self._new_order(slot, second, partner_id))
+        for which, order in zip(("first", "second"), pair, strict=True):
+            refusal = self.risk.evaluate(order)
+            if refusal is not None:
+                raise OrderRefused([FieldError(refusal.field, f"The OCO's {which} order: {refusal.reason}")])
+        for order in pair:
+            order.apply(OrderSubmitted(order.client_order_id, ts=self.clock.now()))
+        self.oms.create_together(pair)  # durable before either is sent; both or neither
+        if isinstance(slot.adapter, NativeOco):
+            await self._send_native_oco(slot, slot.adapter, pair)
+            for order in pair:
+                self.actions.sent(order)
+            return pair
+        for order in pair:
+            stop = self._stopped_meanwhile(slot)
+            if stop is not None:
+                self.oms.apply(OrderRejectedEvent(order.client_order_id, f"Not sent: {stop}"))
+            elif order is pair[1] and pair[0].filled_qty > 0:
+                self.oms.apply(OrderCanceled(order.client_order_id, "Not sent: the other order of its OCO filled "
+                                                                    "at once (one cancels the other)."))
+            else:
+                await self._send(slot, order)
+        for order in pair:
+            self.actions.sent(order)
+        return pair
+
+    async def _send_native_oco(self, slot: AccountSlot, adapter: NativeOco, pair: tuple[Order, Order]) -> None:
+        """Place a journaled OCO pair in one broker group, each order once; settle what the broker did not take."""
+        stop = self._stopped_meanwhile(slot)
+        if stop is not None:
+            for order in pair:
+                self.oms.apply(OrderRejectedEvent(order.client_order_id, f"Not sent: {stop}"))
+            return
         try:
-            await self._check_journal_send(slot, order, confirmed_by, closed_position, intake_key, held, native)
-        finally:
-            self._on_their_way -= 1
-        return order
+            outcomes = await adapter.submit_oco(*pair)
+        except (errors.BrokerError, OSError, TimeoutError) as exc:  # nothing placed, or the link dropped
+            outcomes = [exc, exc]
+        for order, outcome in zip(pair, outcomes, strict=True):
+            if outcome is not None:
+                self._settle_unsent(slot, order, outcome)
 
     async def _check_journal_send(self, slot: AccountSlot, order: Order, confirmed_by: str | None,
                                   closed_position: Decimal | None, intake_key: IntakeKey | None,

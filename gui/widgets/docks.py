@@ -124,7 +124,7 @@ class MainDocks:
         height = max(600, window.height())
         window.resizeDocks([self.watchlist], [560], horizontal)
         ticket = self.ticket.widget().minimumSizeHint().height() if self.ticket.widget() else 380
-        accounts = int(height * 0.14)  # a few accounts' rows; the tabs beside it (log, API, alerts) scroll
+        accounts = int(height * 0.14)  # a few accounts' rows; the log beside it scrolls
         window.resizeDocks([self.watchlist, self.ticket, self.accounts],
                            [max(int(height * 0.3), height - ticket - accounts), ticket, accounts], vertical)
         window.resizeDocks([self.orders], [int(height * 0.3)], vertical)  # the right column (ladder, chart) is above it

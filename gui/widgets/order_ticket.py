@@ -27,6 +27,7 @@ from core.domain import (
 from core.domain.order_request import plain
 from core.domain.product import Product
 from core.domain.protection import Bracket
+from core.domain.trailing import TrailUnit
 from core.ports.order_products import ProductOffer
 from gui.models.positions import fmt_avg_cost
 from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_price, next_step, order_summary
@@ -38,6 +39,8 @@ from gui.widgets.ticket_intent import DEFAULT_TIF, CloseIntent, QuoteSource, Ris
 
 ProductSource = Callable[[str, Instrument], ProductOffer | None]
 """(account, instrument) -> the products the account offers for it (Kite), or None: no Product choice."""
+_TRAIL_FIELDS = ("trail_amount", "trail_percent")
+"""The request's two ways to give a trail, shown by the ticket's one trail field."""
 
 
 class OrderTicketWidget(TicketForm):
@@ -92,9 +95,9 @@ class OrderTicketWidget(TicketForm):
         self._sizing.requested.connect(self._on_size_requested)
         for edit in self._edits.values():
             edit.textChanged.connect(self._on_field_edited)
-        for combo in (self._account_combo, self._tif_combo):
+        for combo in (self._account_combo, self._tif_combo, self._trail_unit_combo):
             combo.currentIndexChanged.connect(self._on_field_edited)
-        for edit in (self._quantity_edit, self._limit_edit, self._stop_edit):
+        for edit in (self._quantity_edit, self._limit_edit, self._stop_edit, self._trail_edit):
             edit.installEventFilter(self)
         self._buy_button.toggled.connect(self._on_field_edited)
         self._product_choice.changed.connect(self._on_field_edited)
@@ -240,7 +243,7 @@ class OrderTicketWidget(TicketForm):
         if self._confirm is not None:
             self._confirm.reject()
         with self._quietly():
-            for edit in (self._symbol_edit, self._quantity_edit, self._limit_edit, self._stop_edit):
+            for edit in (self._symbol_edit, self._quantity_edit, self._limit_edit, self._stop_edit, self._trail_edit):
                 edit.clear()
             self._protection.clear()
             self._set_side(Side.BUY)
@@ -325,19 +328,29 @@ class OrderTicketWidget(TicketForm):
             order_type, limit_price=self._limit_edit.text() if order_type.needs_limit else None,
             stop_price=self._stop_edit.text() if order_type.needs_stop else None,
             tif=TimeInForce(self._tif_combo.currentData()), origin=self._origin(),
-            product=self._product_choice.product(),
+            product=self._product_choice.product(), **self._trail_fields(),
         )
         missing = [] if symbol else [FieldError("symbol", "Enter a symbol.")]
         missing += [] if account else [FieldError("account_id", "Choose an account.")]
         validated, errors = validate_request(request, instrument) if symbol else (None, [])
+        errors = [replace(e, field="trail") if e.field in _TRAIL_FIELDS else e for e in errors]  # one trail field
         return (None if missing else validated), [*errors, *missing]
+
+    def _trail_fields(self) -> dict[str, str]:
+        """Return the trail as the request takes it (amount or percent, by the unit chosen); none unless TRAIL."""
+        if not self._order_type().is_trailing:
+            return {}
+        percent = self._trail_unit_combo.currentData() == TrailUnit.PERCENT
+        return {"trail_percent" if percent else "trail_amount": self._trail_edit.text()}
 
     def _refresh(self) -> None:
         """Bring the send button, quote line and placeholders up to date with the fields."""
         symbol, instrument = self._lookup()
         side, order_type = self._side(), self._order_type()
         texts = [edit.text().strip() for edit in (self._quantity_edit, self._limit_edit, self._stop_edit)]
-        summary = order_summary(side, texts[0], symbol, order_type, texts[1], texts[2])
+        trail = self._trail_edit.text().strip()
+        percent = bool(trail) and self._trail_unit_combo.currentData() == TrailUnit.PERCENT
+        summary = order_summary(side, texts[0], symbol, order_type, texts[1], texts[2], trail + "%" * percent)
         metrics, room = self._send_button.fontMetrics(), self._send_button.width() - 24
         self._send_button.setText(metrics.elidedText(summary, Qt.TextElideMode.ElideRight, max(room, 60)))
         self._send_button.setToolTip(f"{summary} (Enter)")
@@ -346,6 +359,9 @@ class OrderTicketWidget(TicketForm):
         self._quantity_edit.setPlaceholderText(f"lot {plain(instrument.lot_size)}" if instrument else "")
         for edit in (self._limit_edit, self._stop_edit):
             edit.setPlaceholderText(f"tick {plain(instrument.tick_size)}" if instrument else "")
+        percent = self._trail_unit_combo.currentData() == TrailUnit.PERCENT
+        self._trail_edit.setPlaceholderText("e.g. 1.5 (%)" if percent else
+                                            f"tick {plain(instrument.tick_size)}" if instrument else "")
         account = self.current_account()
         source = self._product_source
         self._product_choice.offer(source(account, instrument) if source and account and instrument else None)

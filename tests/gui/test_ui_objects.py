@@ -20,7 +20,7 @@ ON_DEMAND = {"flattenConfirmDialog", "reconciliationDialog", "killSwitchConfirmD
              "autoApproveConfirmDialog", "banners", "secretsBanner", "vaultDialog", "historyView",
              "referenceFeedsDialog", "watchlist.nameDialog", "chartView.confirmMove", "chartView.placeMenu",
              "resumeConfirmDialog", "removeAccountConfirmDialog", "removeAccountRefusedDialog", "reloginDialog.<ID>",
-             "columnChooser.<view>", "priceAlertDialog", "pnlAlertDialog", "oandaConnectionPanel"}
+             "columnChooser.<view>", "priceAlertDialog", "moveAlertDialog", "pnlAlertDialog", "oandaConnectionPanel"}
 
 BUILT_AFTER_FIRST_PAINT = "chartView"
 """The chart's widgets: built in the turn after the window's first paint (this window is never shown)."""

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
 from core.adapters.kite.config import KiteConfig
 from core.adapters.kite.credentials import AccessToken, KiteCredentials
 from core.adapters.kite.funds import parse_funds
+from core.adapters.kite.gtt import gtt_args, parse_gtt
 from core.adapters.kite.market_data import KiteMarketData
 from core.adapters.kite.order_updates import KiteOrderUpdates
 from core.adapters.kite.parsing import (
@@ -48,6 +50,7 @@ from core.ports.errors import (
     Timeout,
 )
 from core.ports.order_products import ProductOffer
+from core.ports.position_protection import BrokerProtection
 
 SNAPSHOT_TRIES = 3
 """Reads of trades, positions and orders for one snapshot: a fill between the reads of trades and of positions
@@ -232,6 +235,41 @@ class KiteBroker(KiteMarketData, KiteOrderUpdates):
             orders=tuple(parse_order_state(o, symbol_of) for o in orders),
             fills=tuple(f for f in fills if fills_since is None or f.ts >= fills_since),
         )
+
+    async def protect_position(self, symbol: str, quantity: Decimal, stop_loss: Decimal | None,
+                               take_profit: Decimal | None, last_price: Decimal) -> str:
+        """Place a GTT (gtt.py) for a delivery holding; return its trigger id (PositionProtection)."""
+        args = self._gtt_args(symbol, quantity, stop_loss, take_profit, last_price)
+        answer = await self._rest(self._kite.place_gtt, **args)
+        return str(answer["trigger_id"])
+
+    async def change_protection(self, protection_id: str, symbol: str, quantity: Decimal, stop_loss: Decimal | None,
+                                take_profit: Decimal | None, last_price: Decimal) -> None:
+        """Replace a GTT's triggers and orders (modify_gtt wants every field again)."""
+        args = self._gtt_args(symbol, quantity, stop_loss, take_profit, last_price)
+        await self._rest(self._kite.modify_gtt, int(protection_id), **args)
+
+    async def remove_protection(self, protection_id: str) -> None:
+        """Delete a GTT."""
+        self._require_connected("delete the GTT")
+        await self._rest(self._kite.delete_gtt, int(protection_id))
+
+    async def protections(self) -> list[BrokerProtection]:
+        """Return Kite's GTTs (active, and the others of the last 7 days)."""
+        self._require_connected("read GTTs")
+        return [parse_gtt(record) for record in await self._rest(self._kite.get_gtts)]
+
+    def _gtt_args(self, symbol: str, quantity: Decimal, stop_loss: Decimal | None, take_profit: Decimal | None,
+                  last_price: Decimal) -> dict[str, Any]:
+        self._require_connected("place the GTT")
+        if self.config.product is not KiteProduct.CNC:
+            raise OrderRejected(f"GTT protects delivery (CNC) holdings; {self.account_id} trades "
+                                f"{self.config.product.value}: protect the position with a bracket held by TradeTerm.")
+        instrument = self.find_instrument(symbol)
+        if instrument is None:
+            raise InvalidInstrument(f"Kite lists no {symbol} on {self.config.exchange}: check the symbol.")
+        return gtt_args(symbol, self.config.exchange, self.config.product.value, quantity, stop_loss, take_profit,
+                        last_price, instrument.tick_size)
 
     async def holdings(self) -> list[dict[str, Any]]:
         """Return Kite's demat holdings (delivery shares), as kiteconnect gives them."""

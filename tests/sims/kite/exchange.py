@@ -19,6 +19,7 @@ from core.adapters.paper.market import Market
 from core.adapters.paper.matching import ChangeRefused, Closure, Execution, MatchingEngine, PaperOrder
 from core.domain import BrokerOrderId, ClientOrderId, OrderStatus, OrderType, Quote, Side, TimeInForce
 from tests.sims.kite.faults import KiteFaults
+from tests.sims.kite.gtt import GttBook
 from tests.sims.kite.listings import DEFAULT_LISTINGS, Listing
 
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
@@ -96,6 +97,8 @@ class KiteExchange:
         self._rng = random.Random(seed)
         self._due: list[tuple[float, Callable[[], None]]] = []
         """Exchange answers held back by `faults.pending_s`, run by step() once due."""
+        self.gtts = GttBook(self)
+        """The user's GTTs (gtt.py), fired from each step's prices."""
 
     # --- orders -----------------------------------------------------------------------------------
 
@@ -262,6 +265,7 @@ class KiteExchange:
                 self.day_high[quote.symbol] = max(self.day_high.get(quote.symbol, quote.last), quote.last)
                 self.day_low[quote.symbol] = min(self.day_low.get(quote.symbol, quote.last), quote.last)
             self._apply(self.engine.match(quote))
+            self.gtts.check(quote)
         return quotes
 
     def open_market(self) -> None:

@@ -24,6 +24,7 @@ from aiohttp import WSMsgType, web
 
 from tests.sims.kite.exchange import KiteError, KiteExchange, stamp
 from tests.sims.kite.faults import KiteFaults
+from tests.sims.kite.gtt import routes as gtt_routes
 from tests.sims.kite.history import HistoricalCandles
 from tests.sims.kite.listings import DEFAULT_LISTINGS, Listing, instruments_csv
 from tests.sims.kite.packets import TickState, frame, full_packet, index_packet, ltp_packet, quote_packet
@@ -114,6 +115,7 @@ class KiteSimulator:
             web.get("/instruments", self._instruments),
             web.get("/instruments/{exchange}", self._instruments),
             web.get("/ws", self._ticker),
+            *gtt_routes(lambda: self.exchange.gtts, self._ok),
         ])
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
