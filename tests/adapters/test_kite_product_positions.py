@@ -19,7 +19,7 @@ from core.domain import AccountId, OrderOrigin, OrderRequest, OrderStatus, Order
 from core.domain.product import Product
 from core.services.bus import EventBus
 from core.services.risk import RiskConfig
-from core.services.session import OrderRefused, TradingSession
+from core.services.session import ConfirmRequired, OrderRefused, TradingSession
 from core.storage.journal import SqliteJournal
 from tests.sims.kite import KiteSimulator
 from tests.sims.kite.testing import sim_credentials, sim_settings
@@ -95,6 +95,18 @@ async def test_flatten_sends_one_closing_order_per_product_each_with_its_own_pro
     assert result.not_sent == ()
     assert sorted(desk.placed_since(before)) == [("INFY", "SELL", "CNC", 10), ("INFY", "SELL", "MIS", 4)]
     assert sorted((o.product, o.quantity.value) for o in result.sent) == [(Product.CNC, 10), (Product.MIS, 4)]
+
+
+async def test_after_the_kill_switch_flatten_asks_naming_each_product_then_closes_each_in_its_own(
+        desk: Desk) -> None:
+    await desk.session.kill_switch("trader")
+    before = len(desk.sim.exchange.orders)
+    with pytest.raises(ConfirmRequired, match=r"long 10 INFY · CNC, long 4 INFY · MIS"):
+        await desk.session.flatten()
+    assert desk.placed_since(before) == []
+    result = await desk.session.flatten(confirmed_by="trader")
+    assert result.not_sent == ()
+    assert sorted(desk.placed_since(before)) == [("INFY", "SELL", "CNC", 10), ("INFY", "SELL", "MIS", 4)]
 
 
 async def test_a_long_cnc_and_a_short_mis_are_each_closed_though_their_net_is_smaller(desk: Desk) -> None:
