@@ -26,6 +26,7 @@ from core.ports.login_state import LoginState
 from core.ports.manual_fills import ManualFills
 from core.ports.order_products import OrderProducts, ProductOffer
 from core.services.funds_impact import with_funds_impact
+from core.services.kill_switch import KillSwitchScope, kill_switch_scope
 from core.services.order_preview import OrderPreview, preview_order
 from core.services.portfolio import PnlTotals
 from core.services.risk import HoldCause, RiskConfig
@@ -112,6 +113,10 @@ class SessionView:
     def working_count(self) -> int:
         """Return how many orders are working on every account."""
         return len(self._session.oms.working())
+
+    def kill_switch_scope(self) -> KillSwitchScope:
+        """Return what the kill switch would stop now: working orders, orders waiting for approval, held children."""
+        return kill_switch_scope(self._session.oms, self._session.protection)
 
     # --- risk -----------------------------------------------------------------------------------
 

@@ -264,6 +264,11 @@ class RiskEngine:
         return [(account_id, *hold) for account_id, holds in self._holds.items()
                 for cause, hold in holds.items() if cause in _RESUMABLE]
 
+    def global_hold(self, cause: HoldCause) -> str | None:
+        """Return why cause holds every account (the kill switch), or None when it does not."""
+        hold = self._holds[None].get(cause)
+        return None if hold is None else hold[1]
+
     def holds(self, account_id: AccountId, cause: HoldCause) -> bool:
         """Return True if cause holds the account itself (not counting the global holds)."""
         return cause in self._holds.get(account_id, {})
