@@ -23,9 +23,15 @@ class OrderType(StrEnum):
     LIMIT = "LMT"
     STOP = "STP"
     STOP_LIMIT = "STP_LMT"
+    TRAIL = "TRAIL"
+    """A trailing stop: a stop that follows the market by a Trail (amount or percent), at market when touched."""
     MARKET_IF_TOUCHED = "MIT"
     """A market order once the price touches the trigger (stop_price) from the side it is on: a buy below the
     market, a sell above it (OANDA's MARKET_IF_TOUCHED). Only accounts that list it take it."""
+
+    @property
+    def is_trailing(self) -> bool:
+        return self is OrderType.TRAIL
 
     @property
     def needs_limit(self) -> bool:

@@ -1,6 +1,7 @@
 """OrderTerms: the times in force and order types an account takes beyond the ones every account takes.
 
-Every account takes DAY, GTC and IOC, and market, limit, stop and stop-limit orders (an account that takes fewer
+Every account takes DAY, GTC and IOC, and market, limit, stop and stop-limit orders (and trailing stops where
+core.ports.trailing_stops says so) (an account that takes fewer
 says so with core.ports.capabilities.OrderTypes). FOK, OPG, CLS and GTD, and market-if-touched orders, go only to
 an account that lists them here: the session refuses them for any other before they are journaled or sent.
 """
@@ -13,7 +14,9 @@ from core.domain import OrderType, TimeInForce
 from core.ports.capabilities import OrderTypes
 
 EVERY_ACCOUNT_TIFS = frozenset({TimeInForce.DAY, TimeInForce.GTC, TimeInForce.IOC})
-EVERY_ACCOUNT_TYPES = frozenset({OrderType.MARKET, OrderType.LIMIT, OrderType.STOP, OrderType.STOP_LIMIT})
+EVERY_ACCOUNT_TYPES = frozenset({OrderType.MARKET, OrderType.LIMIT, OrderType.STOP, OrderType.STOP_LIMIT,
+                                 OrderType.TRAIL})
+"""TRAIL is gated by core.ports.trailing_stops (the broker must work trailing stops itself), not here."""
 
 
 @runtime_checkable

@@ -35,6 +35,7 @@ with warnings.catch_warnings():
         ReplaceOrderRequest,
         StopLimitOrderRequest,
         StopOrderRequest,
+        TrailingStopOrderRequest,
     )
     from alpaca.trading.stream import TradingStream
 
@@ -75,6 +76,7 @@ from core.domain import (
 )
 from core.domain.bars import Bar
 from core.domain.funds import AccountFunds
+from core.domain.trailing import TrailUnit
 from core.ports.bar_history import HistoryUnavailable
 from core.ports.broker import BrokerSnapshot, EventSink, FoundOrder, QuoteSink, quotes_one_by_one
 from core.ports.errors import (
@@ -92,7 +94,7 @@ T = TypeVar("T")
 Credentials = Callable[[], tuple[str | None, str | None]]
 """Return (API key id, API secret) from the keyring; never stored in settings."""
 REQUESTS = {OrderType.MARKET: MarketOrderRequest, OrderType.LIMIT: LimitOrderRequest, OrderType.STOP: StopOrderRequest,
-            OrderType.STOP_LIMIT: StopLimitOrderRequest}
+            OrderType.STOP_LIMIT: StopLimitOrderRequest, OrderType.TRAIL: TrailingStopOrderRequest}
 ORDER_PAGE = 500
 FILL_PAGE = 100
 """Alpaca's largest page of account activities."""
@@ -112,6 +114,8 @@ class AlpacaBroker:
                                 TimeInForce.CLS})
     """core.ports.order_terms.OrderTerms: Alpaca's own six (no GTD)."""
     extra_order_types: frozenset[OrderType] = frozenset()
+    trail_units: frozenset[TrailUnit] = frozenset(TrailUnit)
+    """Alpaca works trailing stops by trail_price or trail_percent (core.ports.trailing_stops.TrailingStops)."""
 
     def __init__(self, account_id: AccountId, config: AlpacaConfig, sink: EventSink,
                  credentials: Credentials | None = None, *, quotes: QuoteSink | None = None) -> None:
@@ -198,7 +202,7 @@ class AlpacaBroker:
             return
         fields = order_fields(order.symbol, order.side, order.quantity.value, order.order_type, order.tif,
                               order.limit_price.value if order.limit_price else None,
-                              order.stop_price.value if order.stop_price else None, str(coid),
+                              order.stop_price.value if order.stop_price else None, str(coid), order.trail,
                               extended_hours=self.config.extended_hours)
         request = REQUESTS[order.order_type](**fields)
         try:

@@ -30,6 +30,7 @@ from core.domain import (
     TradeId,
 )
 from core.domain.funds import AccountFunds, FundsLine, FundsSource
+from core.domain.trailing import Trail
 from core.ports.broker import BrokerOrderState, BrokerPosition
 from core.ports.errors import (
     AuthenticationFailed,
@@ -44,7 +45,7 @@ from core.ports.errors import (
 
 CURRENCY = "USD"
 MAP_TYPE = {OrderType.MARKET: "market", OrderType.LIMIT: "limit", OrderType.STOP: "stop",
-            OrderType.STOP_LIMIT: "stop_limit"}
+            OrderType.STOP_LIMIT: "stop_limit", OrderType.TRAIL: "trailing_stop"}
 MAP_TIF = {TimeInForce.DAY: "day", TimeInForce.GTC: "gtc", TimeInForce.IOC: "ioc", TimeInForce.FOK: "fok",
            TimeInForce.OPG: "opg", TimeInForce.CLS: "cls"}
 """OPG trades in the opening auction, CLS in the closing one (market or limit orders only)."""
@@ -92,8 +93,9 @@ def alpaca_time(raw: object) -> datetime | None:
 
 def order_fields(symbol: str, side: Side, quantity: Decimal, order_type: OrderType, tif: TimeInForce,
                  limit: Decimal | None, stop: Decimal | None, client_order_id: str,
-                 extended_hours: bool = False) -> dict[str, Any]:
-    """Return the keyword arguments of the SDK's order request for one of our orders (our id on it).
+                 trail: Trail | None = None, extended_hours: bool = False) -> dict[str, Any]:
+    """Return the keyword arguments of the SDK's order request for one of our orders (our id on it); a trailing
+    stop's trail as trail_price or trail_percent.
 
     extended_hours marks the limit DAY orders (the only ones Alpaca takes in the pre-market and after-hours
     sessions); every other order waits for the regular session.
@@ -106,6 +108,8 @@ def order_fields(symbol: str, side: Side, quantity: Decimal, order_type: OrderTy
         fields["limit_price"] = float(limit) if limit is not None else None
     if order_type.needs_stop:
         fields["stop_price"] = float(stop) if stop is not None else None
+    if trail is not None:
+        fields["trail_percent" if trail.is_percent else "trail_price"] = float(trail.offset)
     return fields
 
 

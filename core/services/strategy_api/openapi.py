@@ -27,14 +27,16 @@ _ORDER_BODY = {
         "symbol": {"type": "string"},
         "side": {"enum": ["BUY", "SELL"]},
         "quantity": _DECIMAL,
-        "order_type": {"enum": ["MKT", "LMT", "STP", "STP_LMT", "MIT"],
-                       "description": "MIT (market-if-touched, its trigger in stop_price) only where the account "
-                                      "takes it (OANDA)"},
+        "order_type": {"enum": ["MKT", "LMT", "STP", "STP_LMT", "TRAIL", "MIT"],
+                       "description": "TRAIL: a trailing stop, at market when touched; give trail_amount or "
+                                      "trail_percent. Refused (422) on an account whose broker has no trailing stops. "
+                                      "MIT (market-if-touched, its trigger in stop_price) only where the account "
+                                      "takes it (OANDA; elsewhere a 400 naming order_type)"},
         "limit_price": _DECIMAL,
         "stop_price": _DECIMAL,
         "tif": {"enum": ["DAY", "GTC", "IOC", "FOK", "OPG", "CLS"], "default": "DAY",
                 "description": "FOK, OPG and CLS only where the account takes them (Alpaca; OANDA takes FOK); "
-                               "another account refuses them with a 422 naming what it takes"},
+                               "another account refuses them with a 400 naming tif and what it takes"},
         "signal_time": {"type": "string", "format": "date-time", "description": "ISO 8601 with a zone"},
         "idempotency_key": {"type": "string", "maxLength": 128},
         "stop_loss": {**_DECIMAL, "description": "optional (0: none): a stop-loss child that TradeTerm holds and "
@@ -43,6 +45,13 @@ _ORDER_BODY = {
         "take_profit": {**_DECIMAL, "description": "optional (0: none): a take-profit child, one cancelling the "
                         "other with stop_loss; works only while TradeTerm runs and has prices"},
         "signal_price": _DECIMAL,
+        "product": {"enum": ["CNC", "MIS", "NRML"],
+                    "description": "optional, Kite accounts only: CNC delivery, MIS intraday, NRML F&O overnight; "
+                                   "left out: the account's default. Refused (422) on a broker without products"},
+        "trail_amount": {**_DECIMAL, "description": "TRAIL only: how far the stop keeps from the market, in price "
+                                                    "(on the instrument's tick); or trail_percent, not both"},
+        "trail_percent": {**_DECIMAL, "description": "TRAIL only: how far the stop keeps from the market, in percent "
+                                                     "of the price (2 for 2%, below 100); or trail_amount, not both"},
         "remark": {"type": "string", "maxLength": 256},
     },
 }
@@ -89,7 +98,9 @@ OPENAPI: dict[str, Any] = {
             "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/OrderBody"}}}},
             "responses": {"200": {"description": "verdict ok|refused, reason, notional; with a body field "
                                                  "sizing {risk_pct | risk_amount, stop | stop_ticks | atr_k (+ atr_n)} "
-                                                 "(quantity may be left out): the quantity chosen, and sizing "
+                                                 "(quantity may be left out; atr_k: k x ATR(atr_n, default 14) "
+                                                 "of the account's broker's daily bars, 422 sizing_refused when "
+                                                 "it has too few): the quantity chosen, and sizing "
                                                  "{quantity, at_risk, stop, risk_per_unit, currency, capped_by}"},
                           **_errors(400, 401, 403, 413, 415, 422, 429)}}},
         "/v1/orders": {
