@@ -44,6 +44,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from bench import crash_child
 from bench.common import emit, machine, peak_rss_mb
 from core.adapters.paper.adapter import PaperBroker
 from core.adapters.paper.config import PaperConfig
@@ -74,7 +75,6 @@ from tests.adapters.strategy_api_world import TOKEN, start_api, stop_api, strate
 from tests.unit.approvals_world import ACCOUNT as API_ACCOUNT
 
 ACCOUNT = AccountId("PAPER-CRASH")
-NOT_KILLED = 17
 POINTS = (
     "submit_before_commit",  # the intent is about to be journaled: nothing durable, nothing sent
     "submit_after_commit",  # the intent's commit returned; the adapter not yet called
@@ -212,17 +212,7 @@ async def child_main(data_dir: Path, point: str, seed: int) -> None:
 
 def run_child(data_dir: Path, point: str, seed: int) -> int:
     """Fork a child that acts and dies at point; return its wait status."""
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        code = NOT_KILLED
-        try:
-            asyncio.run(child_main(data_dir, point, seed))
-        except BaseException as exc:  # a child's failure is reported by its exit status
-            sys.stderr.write(f"crash child {point} seed {seed}: {exc!r}\n")
-            code = NOT_KILLED + 1
-        os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    return status
+    return crash_child.run_child(f"crash child {point} seed {seed}", lambda: child_main(data_dir, point, seed))
 
 
 # --- the parent: restart, reconcile, check -------------------------------------------------------
@@ -311,13 +301,7 @@ def run_api_child(data_dir: Path, point: IntakePoint, auto: bool) -> tuple[int, 
     if pid == 0:  # the child: serves the API until its point kills it
         os.close(read_end)
         os.dup2(write_end, 1)
-        code = NOT_KILLED
-        try:
-            asyncio.run(api_child_main(data_dir, point, auto))
-        except BaseException as exc:  # a child's failure is reported by its exit status
-            sys.stderr.write(f"api crash child {point.value}: {exc!r}\n")
-            code = NOT_KILLED + 1
-        os._exit(code)
+        crash_child.live_and_die(f"api crash child {point.value}", lambda: api_child_main(data_dir, point, auto))
     os.close(write_end)
     with os.fdopen(read_end, encoding="utf-8") as ready:
         line = ready.readline()

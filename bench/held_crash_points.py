@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from bench import crash_child
 from bench.common import emit, machine
 from core.adapters.paper.adapter import PaperBroker
 from core.adapters.paper.config import PaperConfig
@@ -49,7 +50,6 @@ from core.services.session import TradingSession
 from core.storage.journal import SqliteJournal
 
 ACCOUNT = AccountId("PAPER-HELD")
-NOT_KILLED = 17
 POINTS = (
     "held_entry_filled_before_arm",  # the entry's fill is journaled; its children's ARMED state is not
     "held_trigger_before_commit",  # the stop was touched; its child order and TRIGGERED state not yet journaled
@@ -130,17 +130,7 @@ async def child_main(data_dir: Path, point: str, seed: int) -> None:
 
 def run_child(data_dir: Path, point: str, seed: int) -> int:
     """Fork a child that acts and dies at point; return its wait status."""
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        code = NOT_KILLED
-        try:
-            asyncio.run(child_main(data_dir, point, seed))
-        except BaseException as exc:  # a child's failure is reported by its exit status
-            sys.stderr.write(f"held crash child {point} seed {seed}: {exc!r}\n")
-            code = NOT_KILLED + 1
-        os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    return status
+    return crash_child.run_child(f"held crash child {point} seed {seed}", lambda: child_main(data_dir, point, seed))
 
 
 @dataclass

@@ -57,6 +57,10 @@ def main(argv: Sequence[str]) -> int:
         print(f"tradeterm export: {exc}", file=sys.stderr)
         return 2
     what = ExportKind(args.what)
+    if args.account and what is ExportKind.AUDIT:
+        print("tradeterm export: --account does not apply to the audit trail (it is the whole app's); "
+              "leave --account out, or export orders, fills or pnl for one account.", file=sys.stderr)
+        return 2
     root = default_data_dir() if args.data_dir is None else Path(args.data_dir).expanduser()
     journal = DataPaths(root.absolute()).journal
     try:

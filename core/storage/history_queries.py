@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -38,6 +38,7 @@ from core.ports.history import (
     OrderRow,
     Page,
     PricedFill,
+    TimeRange,
 )
 from core.ports.journal import AuditEntry, JournalError
 from core.storage import codec
@@ -75,6 +76,15 @@ def _soon_after(pulls: list[datetime], moment: datetime) -> bool:
 def _key_time(key: str) -> datetime:
     """Return the instant of an order's sort key (created_utc text)."""
     return datetime.fromisoformat(key).replace(tzinfo=UTC)
+
+
+def _within(period: TimeRange, column: str, key: Callable[[datetime], object],
+            clauses: list[str], params: list[object]) -> None:
+    """Add the conditions that keep column (stored as key(datetime)) inside period."""
+    for bound, op in ((period.start, ">="), (period.end, "<")):
+        if bound is not None:
+            clauses.append(f"{column} {op} ?")
+            params.append(key(bound))
 
 
 def _like(text: str) -> str:
@@ -157,12 +167,7 @@ class HistoryReader:
         if where.statuses:
             clauses.append(f"status IN ({', '.join('?' * len(where.statuses))})")
             params.extend(s.value for s in where.statuses)
-        if where.range.start is not None:
-            clauses.append(f"{self._key} >= ?")
-            params.append(order_key(where.range.start))
-        if where.range.end is not None:
-            clauses.append(f"{self._key} < ?")
-            params.append(order_key(where.range.end))
+        _within(where.range, self._key, order_key, clauses, params)
         return clauses, params
 
     @staticmethod
@@ -275,12 +280,7 @@ class HistoryReader:
         if where.symbol:
             clauses.append("json_extract(fill, '$.symbol') = ?")
             params.append(where.symbol)
-        if where.range.start is not None:
-            clauses.append("ts >= ?")
-            params.append(journal_ts(where.range.start))
-        if where.range.end is not None:
-            clauses.append("ts < ?")
-            params.append(journal_ts(where.range.end))
+        _within(where.range, "ts", journal_ts, clauses, params)
         if where.text.strip():
             clauses.append("(trade_id LIKE ? ESCAPE '\\' OR client_order_id LIKE ? ESCAPE '\\')")
             params += [_like(where.text.strip())] * 2
@@ -372,12 +372,7 @@ class HistoryReader:
         if where.actions:
             clauses.append(f"action IN ({', '.join('?' * len(where.actions))})")
             params.extend(where.actions)
-        if where.range.start is not None:
-            clauses.append("ts >= ?")
-            params.append(journal_ts(where.range.start))
-        if where.range.end is not None:
-            clauses.append("ts < ?")
-            params.append(journal_ts(where.range.end))
+        _within(where.range, "ts", journal_ts, clauses, params)
         if where.text.strip():
             clauses.append("(actor LIKE ? ESCAPE '\\' OR action LIKE ? ESCAPE '\\' OR detail LIKE ? ESCAPE '\\')")
             params += [_like(where.text.strip())] * 3

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFormLayout, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QLineEdit, QPlainTextEdit, QWidget
 
-from gui.brokers.panel import ConnectionPanel
+from gui.brokers.panel import NamedAccountPanel
 
 INSTRUMENT_HINT = "one per line: SYMBOL CURRENCY TICK [LOT], e.g. 600519 CNY 0.01 100"
 
@@ -42,7 +42,7 @@ def instruments_text(raw: object) -> str:
     return "\n".join(lines)
 
 
-class DeskConnectionPanel(ConnectionPanel):
+class DeskConnectionPanel(NamedAccountPanel):
     """objectName 'emailDeskConnectionPanel'; children .account, .desk, .instruments, .connectButton,
     .disconnectButton, .progress, .status.
 
@@ -54,8 +54,7 @@ class DeskConnectionPanel(ConnectionPanel):
     connect_requested = Signal(str, dict)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("emailDeskConnectionPanel", parent=parent)
-        self.account = self._named(QLineEdit("DESK-1"), "account")
+        super().__init__("emailDeskConnectionPanel", "DESK-1", parent=parent)
         self.desk = self._named(QLineEdit(), "desk")
         self.desk.setPlaceholderText("desk@broker.example (several: separate with commas)")
         self.instruments = self._named(QPlainTextEdit(), "instruments")
@@ -65,15 +64,7 @@ class DeskConnectionPanel(ConnectionPanel):
         form.addRow("Account", self.account)
         form.addRow("Desk e-mail", self.desk)
         form.addRow("Instruments", self.instruments)
-        column = QVBoxLayout(self)
-        column.addLayout(form)
-        column.addLayout(self._buttons())
-        column.addWidget(self.progress)
-        column.addWidget(self.status)
-        column.addStretch(1)
-        self._shown = ""
-        self.account.textEdited.connect(self._on_account_edited)
-        self.connect_button.clicked.connect(self._on_connect_clicked)
+        self._lay_out(form)
         self.set_disconnected("Orders are mailed through E-mail settings' SMTP server; fills are entered by hand.")
 
     def fields(self) -> Sequence[QWidget]:
@@ -91,19 +82,6 @@ class DeskConnectionPanel(ConnectionPanel):
         elif isinstance(desk, str):
             self.desk.setText(desk)
         self.instruments.setPlainText(instruments_text(settings.get("instruments")))
-
-    def show_account(self, account_id: str) -> None:
-        self.account.setText(account_id)
-        self._shown = account_id
-
-    def _on_account_edited(self, text: str) -> None:
-        """A new name makes a new account: the form opens again (the shown account stays as it is)."""
-        if text.strip() != self._shown and not self.connect_button.isEnabled():
-            self.set_disconnected(f"{text.strip() or 'A new account'} is added when you connect it.")
-
-    def _editable(self, on: bool) -> None:
-        super()._editable(on)
-        self.account.setEnabled(True)  # typing another name adds another account
 
     def _on_connect_clicked(self) -> None:
         account = self.account.text().strip()

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QSpinBox, QWidget
 
 from core.adapters.easytrader import ACCOUNT_PREFIX
 from core.adapters.easytrader.config import CLIENT_TYPES
@@ -167,13 +167,7 @@ class EasytraderConnectionPanel(ConnectionPanel):
         form.addRow("Password", self.password)
         form.addRow("Comm. password", self.comm_password)
         form.addRow("Client exe path", self.exe_path)
-        column = QVBoxLayout(self)
-        column.addWidget(self.warning)
-        column.addLayout(form)
-        column.addLayout(self._buttons())
-        column.addWidget(self.progress)
-        column.addWidget(self.status)
-        column.addStretch(1)
+        self._lay_out(form, self.warning)
 
 
 class EasytraderUi(BrokerUi):

@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFormLayout, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QLineEdit, QWidget
 
 from core.ports.broker_kind import BrokerKind
 from gui.brokers.panel import ConnectionPanel
@@ -55,12 +55,7 @@ class GenericConnectionPanel(ConnectionPanel):
         form = QFormLayout()
         for name, edit in (*self.edits.items(), *self.secrets.items()):
             form.addRow(name.replace("_", " ").capitalize(), edit)
-        column = QVBoxLayout(self)
-        column.addLayout(form)
-        column.addLayout(self._buttons())
-        column.addWidget(self.progress)
-        column.addWidget(self.status)
-        column.addStretch(1)
+        self._lay_out(form)
         self.connect_button.clicked.connect(self._on_connect_clicked)
         self.set_disconnected()
 

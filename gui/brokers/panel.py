@@ -12,7 +12,16 @@ from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui.widgets.status_line import show_status
 
@@ -112,9 +121,48 @@ class ConnectionPanel(QWidget):
         for widget in self.fields():
             widget.setEnabled(on)
 
+    def _lay_out(self, form: QFormLayout, *above: QWidget) -> QVBoxLayout:
+        """Stack the panel: what goes above the form (a warning), the form, the buttons, progress and status."""
+        column = QVBoxLayout(self)
+        for widget in above:
+            column.addWidget(widget)
+        column.addLayout(form)
+        column.addLayout(self._buttons())
+        column.addWidget(self.progress)
+        column.addWidget(self.status)
+        column.addStretch(1)
+        return column
+
     def _buttons(self) -> QHBoxLayout:
         row = QHBoxLayout()
         row.addWidget(self.connect_button)
         row.addWidget(self.disconnect_button)
         row.addStretch(1)
         return row
+
+
+class NamedAccountPanel(ConnectionPanel):
+    """A panel for an account the trader names (paper, the e-mail desk): child .account; typing another name there
+    adds another account when connected, and the shown one stays as it is."""
+
+    def __init__(self, name: str, default_account: str, parent: QWidget | None = None) -> None:
+        super().__init__(name, parent=parent)
+        self.account = self._named(QLineEdit(default_account), "account")
+        self._shown = ""
+        self.account.textEdited.connect(self._on_account_edited)
+        self.connect_button.clicked.connect(self._on_connect_clicked)
+
+    def show_account(self, account_id: str) -> None:
+        self.account.setText(account_id)
+        self._shown = account_id
+
+    def _on_account_edited(self, text: str) -> None:
+        if text.strip() != self._shown and not self.connect_button.isEnabled():
+            self.set_disconnected(f"{text.strip() or 'A new account'} is added when you connect it.")
+
+    def _editable(self, on: bool) -> None:
+        super()._editable(on)
+        self.account.setEnabled(True)  # typing another name adds another account
+
+    def _on_connect_clicked(self) -> None:
+        raise NotImplementedError

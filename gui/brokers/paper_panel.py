@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QLineEdit, QWidget
 
-from gui.brokers.panel import ConnectionPanel
+from gui.brokers.panel import NamedAccountPanel
 
 _NUMBERS = {"fee_bps": "Fee (bps)", "slippage_bps": "Slippage (bps)", "tick_interval_s": "Tick every (s)"}
 
@@ -17,7 +17,7 @@ def _number_ok(text: str) -> bool:
     return bool(text) and text.isascii() and (head + tail).isdigit()
 
 
-class PaperConnectionPanel(ConnectionPanel):
+class PaperConnectionPanel(NamedAccountPanel):
     """objectName 'paperConnectionPanel'; children .account, .feeBps, .slippageBps, .tickIntervalS, .partialFills,
     .connectButton, .disconnectButton, .progress, .status.
 
@@ -28,8 +28,7 @@ class PaperConnectionPanel(ConnectionPanel):
     connect_requested = Signal(str, dict)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("paperConnectionPanel", parent=parent)
-        self.account = self._named(QLineEdit("PAPER-2"), "account")
+        super().__init__("paperConnectionPanel", "PAPER-2", parent=parent)
         self.numbers = {key: self._named(QLineEdit(), "".join(p.title() if i else p for i, p in
                                                               enumerate(key.split("_"))))
                         for key in _NUMBERS}
@@ -41,15 +40,7 @@ class PaperConnectionPanel(ConnectionPanel):
         for key, title in _NUMBERS.items():
             form.addRow(title, self.numbers[key])
         form.addRow("", self.partial_fills)
-        column = QVBoxLayout(self)
-        column.addLayout(form)
-        column.addLayout(self._buttons())
-        column.addWidget(self.progress)
-        column.addWidget(self.status)
-        column.addStretch(1)
-        self._shown = ""
-        self.account.textEdited.connect(self._on_account_edited)
-        self.connect_button.clicked.connect(self._on_connect_clicked)
+        self._lay_out(form)
         self.set_disconnected("A simulated account: no money moves. Its books are kept in the data folder.")
 
     def fields(self) -> Sequence[QWidget]:
@@ -69,19 +60,6 @@ class PaperConnectionPanel(ConnectionPanel):
             if isinstance(value, str | int | float) and not isinstance(value, bool):
                 edit.setText(str(value))
         self.partial_fills.setChecked(settings.get("partial_fills") is True)
-
-    def show_account(self, account_id: str) -> None:
-        self.account.setText(account_id)
-        self._shown = account_id
-
-    def _on_account_edited(self, text: str) -> None:
-        """A new name makes a new account: the form opens again (the shown account stays as it is)."""
-        if text.strip() != self._shown and not self.connect_button.isEnabled():
-            self.set_disconnected(f"{text.strip() or 'A new account'} is added when you connect it.")
-
-    def _editable(self, on: bool) -> None:
-        super()._editable(on)
-        self.account.setEnabled(True)  # typing another name adds another account
 
     def _on_connect_clicked(self) -> None:
         account = self.account.text().strip()

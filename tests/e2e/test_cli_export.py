@@ -56,4 +56,7 @@ def test_a_reversed_range_and_an_unwritable_path_are_refused_and_write_nothing(t
     no_journal = run("--what", "audit", "--csv", str(tmp_path / "a.csv"), "--data-dir", str(tmp_path / "empty"))
     assert no_journal.returncode == 1 and "no journal" in no_journal.stderr
     assert not (tmp_path / "empty").exists(), "an export creates no data folder"
+    one_account_audit = run("--what", "audit", "--account", "A", "--csv", str(tmp_path / "u.csv"),
+                            "--data-dir", str(tmp_path))
+    assert one_account_audit.returncode == 2 and "--account does not apply" in one_account_audit.stderr
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".csv") == []

@@ -174,6 +174,7 @@ def test_the_frozen_app_draws_its_trading_window(bundle: Bundle, tmp_path: Path)
     result = run_frozen(bundle, "--data-dir", str(tmp_path / "data"), "--screenshot", str(shot), "--after", "1",
                         keyring=MEMORY_KEYRING, tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr, f"a part of the window failed to load in the bundle: {result.stderr}"
     image = QImage(str(shot))
     assert not image.isNull() and image.width() >= 1200 and image.height() >= 700
     colors = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
