@@ -62,6 +62,11 @@ async def until(condition: object, what: str) -> None:
         await asyncio.sleep(0.05)
 
 
+def status(order: Order) -> OrderStatus:
+    """The order's status now (it changes while the test waits)."""
+    return order.status
+
+
 def kite_order(sim: LatePlaceKiteSimulator, order: Order) -> dict[str, object]:
     return next(o for o in sim.exchange.order_list() if o["tag"] == str(order.client_order_id))
 
@@ -74,13 +79,13 @@ async def test_an_order_kite_takes_after_its_place_timed_out_is_followed_to_its_
     sim.late_place_s = LATE_S
     order = await session.submit(OrderRequest(ACCOUNT, "INFY", Side.BUY, "3", OrderType.LIMIT, str(bid - 20)))
     assert order.status is OrderStatus.UNKNOWN, order.reason  # the answer timed out here
-    await until(lambda: sim.late_places_taken == 1 and order.status is OrderStatus.ACCEPTED,
+    await until(lambda: sim.late_places_taken == 1 and status(order) is OrderStatus.ACCEPTED,
                 f"Kite took the order late; TradeTerm shows it {order.status.value} ({order.reason})")
     assert kite_order(sim, order)["status"] == "OPEN"
 
     sim.exchange.fill_now(str(kite_order(sim, order)["order_id"]))  # the market reaches it at Kite
 
-    await until(lambda: order.status is OrderStatus.FILLED,
+    await until(lambda: status(order) is OrderStatus.FILLED,
                 f"Kite filled the order; TradeTerm shows it {order.status.value} with {order.filled_qty} filled")
     position = session.portfolio.position(ACCOUNT, "INFY")
     assert position is not None and position.quantity == 3
