@@ -25,7 +25,7 @@ from pathlib import Path
 from bench.common import emit, machine
 from core.adapters.ib.adapter import IbBroker
 from core.domain import OrderStatus
-from core.domain.protection import ProtectionLeg, child_order_id
+from core.domain.protection import BRACKET_LEGS, child_order_id
 from core.services.bus import EventBus
 from core.services.reconciliation import NEVER_SENT
 from core.services.session import TradingSession
@@ -60,7 +60,7 @@ async def restart_and_check(sim: TwsSimulator, data_dir: Path, point: CrashPoint
         if len(entries) != 1:
             return f"{len(entries)} entries journaled"
         entry = entries[0]
-        legs = [entry, *(session.oms.get(child_order_id(entry.client_order_id, leg)) for leg in ProtectionLeg)]
+        legs = [entry, *(session.oms.get(child_order_id(entry.client_order_id, leg)) for leg in BRACKET_LEGS)]
         if any(leg is None for leg in legs):
             return "a child was not journaled with its entry"
         await session.connect(ACCOUNT)

@@ -46,11 +46,14 @@ from gui.controllers.chart import ChartDocks
 from gui.controllers.columns import GridColumnsSetup
 from gui.controllers.history import HistoryController
 from gui.controllers.mail import MailSetup
+from gui.controllers.pnl_curve import PnlCurveDocks
 from gui.controllers.secrets import AskVault, SecretsSetup, ask_with_dialog
 from gui.controllers.strategies import StrategySetup
 from gui.controllers.symbol_search import SymbolSearchController
+from gui.fonts import CjkFont, ensure_cjk_font
 from gui.install.bundle import resources_dir
 from gui.log_file import close_log_file, open_log_file
+from gui.quit_signals import QuitOnSignals
 from gui.startup_config import load_startup_config
 from gui.widgets.main_window import MainWindow
 
@@ -127,6 +130,7 @@ def create_main_window(
     SymbolSearchController.install(window, settings, FoundInstruments(paths.root / FOUND_INSTRUMENTS))
     window.keep_alive.append(HistoryController.install(window, lambda: open_history(paths.journal)))
     window.keep_alive.append(ChartDocks.install(window, paths.root / "cache" / "bars", AfterFirstPaint))
+    PnlCurveDocks.install(window, AfterFirstPaint, lambda: open_history(paths.journal))
     session.restore()
     strategy = StrategySetup(window, session, settings, intake, secrets, config.strategies, config.api_port)
     window.keep_alive += [strategy, secrets_setup]
@@ -282,6 +286,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     icon = resources_dir() / "icons" / "tradeterm-256.png"
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
+    cjk = ensure_cjk_font()
+    if cjk is not CjkFont.SYSTEM:
+        log.info("Chinese text: %s", "the bundled Noto Sans CJK SC subset" if cjk is CjkFont.BUNDLED else
+                 "no font draws it (install fonts-noto-cjk): names show as boxes")
     loop = EventLoop(app)
     asyncio.set_event_loop(loop)
     try:
@@ -310,6 +318,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         QTimer.singleShot(int(args.after * 1000), window, shoot)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
+    quit_signals = QuitOnSignals(window.close, window)
 
     async def run_until_closed() -> None:
         # One run of the loop from start to shutdown: a gap between two runs would let Qt fire
@@ -319,6 +328,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     with loop:
         loop.run_until_complete(run_until_closed())
+    quit_signals.restore()
     return exit_code
 
 

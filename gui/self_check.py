@@ -203,6 +203,11 @@ def check_qt(report: Report) -> None:
         app = QGuiApplication.instance() or QGuiApplication([sys.argv[0] or "tradeterm"])
         section["platform"] = QGuiApplication.platformName()
         section["screens"] = len(QGuiApplication.screens())
+        from gui.fonts import CjkFont, ensure_cjk_font
+
+        section["cjk_font"] = ensure_cjk_font().value
+        if section["cjk_font"] == CjkFont.MISSING:
+            report.warnings.append("no font draws Chinese (A-share names show as boxes): install fonts-noto-cjk")
         del app
     except Exception as exc:
         section["error"] = f"{type(exc).__name__}: {exc}"

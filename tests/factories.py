@@ -21,6 +21,7 @@ from core.domain import (
     TimeInForce,
     TradeId,
 )
+from core.domain.product import Product
 
 _trade_seq = itertools.count(1)
 ACCOUNT = AccountId("PAPER-1")
@@ -56,6 +57,7 @@ def make_order(
     tif: TimeInForce = TimeInForce.DAY,
     account_id: AccountId = ACCOUNT,
     client_order_id: str | None = None,
+    product: Product | None = None,
 ) -> Order:
     return Order(
         client_order_id=ClientOrderId(client_order_id) if client_order_id else ClientOrderId.generate(),
@@ -67,6 +69,7 @@ def make_order(
         limit_price=Price(limit_price) if limit_price is not None and order_type.needs_limit else None,
         stop_price=Price(stop_price) if stop_price is not None else None,
         tif=tif,
+        product=product,
     )
 
 

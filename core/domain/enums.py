@@ -23,6 +23,12 @@ class OrderType(StrEnum):
     LIMIT = "LMT"
     STOP = "STP"
     STOP_LIMIT = "STP_LMT"
+    TRAIL = "TRAIL"
+    """A trailing stop: a stop that follows the market by a Trail (amount or percent), at market when touched."""
+
+    @property
+    def is_trailing(self) -> bool:
+        return self is OrderType.TRAIL
 
     @property
     def needs_limit(self) -> bool:

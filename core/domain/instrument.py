@@ -21,6 +21,8 @@ class Instrument:
     multiplier: Decimal = Decimal(1)
     asset_class: AssetClass = AssetClass.STOCK
     name: str = ""
+    max_order_qty: Decimal | None = None
+    """The exchange's freeze quantity: the most one order may carry (a larger one must be split); None: no limit."""
 
     def __post_init__(self) -> None:
         for field in ("tick_size", "lot_size", "multiplier"):
@@ -28,6 +30,11 @@ class Instrument:
             if value <= 0:
                 raise ValueError(f"{self.symbol}: {field} must be positive, got {value}")
             object.__setattr__(self, field, value)
+        if self.max_order_qty is not None:
+            limit = to_decimal(self.max_order_qty, "max_order_qty")
+            if limit <= 0:
+                raise ValueError(f"{self.symbol}: max_order_qty must be positive, got {limit}")
+            object.__setattr__(self, "max_order_qty", limit)
 
     def make_price(self, value: DecimalLike) -> Price:
         """Round value to the nearest tick (half-even)."""

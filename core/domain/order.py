@@ -30,6 +30,8 @@ from core.domain.events import (
 )
 from core.domain.identifiers import AccountId, BrokerOrderId, ClientOrderId, StrategyId
 from core.domain.instrument import Instrument
+from core.domain.product import Product
+from core.domain.trailing import Trail
 from core.domain.transitions import REOPENABLE, can_transition
 from core.domain.values import Price, Quantity
 
@@ -70,6 +72,10 @@ class Order:
     origin: OrderOrigin = OrderOrigin.MANUAL
     strategy_id: StrategyId | None = None
     created_at: datetime = field(default_factory=utc_now)
+    product: Product | None = None
+    """CNC, MIS or NRML as the trader chose it (Kite); None: the account's default, or a broker without products."""
+    trail: Trail | None = None
+    """A TRAIL order's distance from the market (None for every other type)."""
     status: OrderStatus = OrderStatus.INITIALIZED
     filled_qty: Decimal = Decimal(0)
     avg_fill_price: Decimal | None = None
@@ -90,6 +96,8 @@ class Order:
             raise ValueError(f"{self.client_order_id}: a {self.order_type.value} order needs a limit price")
         if self.order_type.needs_stop and self.stop_price is None:
             raise ValueError(f"{self.client_order_id}: a {self.order_type.value} order needs a stop price")
+        if self.order_type.is_trailing != (self.trail is not None):
+            raise ValueError(f"{self.client_order_id}: a trail goes with a TRAIL order, and only with one")
 
     @property
     def symbol(self) -> str:

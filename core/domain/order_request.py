@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import TypeVar
 
 from core.domain.enums import AssetClass, OrderOrigin, OrderType, Side, TimeInForce
 from core.domain.identifiers import AccountId, StrategyId
 from core.domain.instrument import Instrument
 from core.domain.numbers import NumberError, parse_number
+from core.domain.product import Product, products_for
+from core.domain.trailing import Trail, TrailUnit
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,12 @@ class OrderRequest:
     tif: TimeInForce = TimeInForce.DAY
     origin: OrderOrigin = OrderOrigin.MANUAL
     strategy_id: StrategyId | None = None
+    product: object = None
+    """CNC, MIS or NRML where the account's broker has products (Kite); None: the account's default."""
+    trail_amount: object = None
+    """A TRAIL order's distance from the market in price (give this or trail_percent, not both)."""
+    trail_percent: object = None
+    """A TRAIL order's distance from the market in percent of the price."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +54,11 @@ class ValidatedRequest:
     quantity: Decimal
     limit_price: Decimal | None
     stop_price: Decimal | None
+    product: Product | None = None
+    trail: Trail | None = None
 
 
-E = TypeVar("E", Side, OrderType, TimeInForce)
+E = TypeVar("E", Side, OrderType, TimeInForce, Product)
 
 
 def _choice(raw: object, kind: type[E], field: str, errors: list[FieldError]) -> E | None:
@@ -93,7 +103,18 @@ def _check_quantity(raw: object, instrument: Instrument, errors: list[FieldError
             FieldError("quantity", f"{instrument.symbol} trades in lots of {plain(instrument.lot_size)}; "
                        f"try {plain(instrument.make_qty(qty).value or instrument.lot_size)}.")
         )
+    elif instrument.max_order_qty is not None and qty > instrument.max_order_qty:
+        errors.append(FieldError("quantity", _over_freeze(qty, instrument, instrument.max_order_qty)))
     return qty
+
+
+def _over_freeze(qty: Decimal, instrument: Instrument, limit: Decimal) -> str:
+    """Say that qty is above the freeze quantity, and how to split it into orders the exchange takes."""
+    most = instrument.make_qty(limit).value or limit
+    lots = f" ({plain(most / instrument.lot_size)} lots)" if instrument.lot_size != 1 else ""
+    orders = (qty / most).to_integral_value(rounding=ROUND_CEILING)
+    return (f"{plain(qty)} is above {instrument.symbol}'s freeze quantity: the exchange takes at most "
+            f"{plain(most)}{lots} in one order. Split it into {orders} orders of at most {plain(most)}.")
 
 
 def _check_price(raw: object, field: str, instrument: Instrument, errors: list[FieldError]) -> Decimal | None:
@@ -122,11 +143,53 @@ def validate_request(
     order_type = _choice(request.order_type, OrderType, "order_type", errors)
     tif = _choice(request.tif, TimeInForce, "tif", errors)
     qty = _check_quantity(request.quantity, instrument, errors)
+    product = None if request.product is None else _choice(request.product, Product, "product", errors)
+    if product is not None and product not in products_for(instrument.asset_class):
+        choices = " or ".join(p.label for p in products_for(instrument.asset_class))
+        errors.append(FieldError("product", f"{product.label} does not apply to {instrument.symbol} "
+                                            f"({instrument.asset_class.name.lower()}): choose {choices}."))
     limit = stop = None
     if order_type is not None and order_type.needs_limit:
         limit = _check_price(request.limit_price, "limit_price", instrument, errors)
     if order_type is not None and order_type.needs_stop:
         stop = _check_price(request.stop_price, "stop_price", instrument, errors)
+    trail = _check_trail(request, order_type, instrument, errors)
     if errors or qty is None or side is None or order_type is None or tif is None:
         return None, errors
-    return ValidatedRequest(request, instrument, side, order_type, tif, qty, limit, stop), errors
+    return ValidatedRequest(request, instrument, side, order_type, tif, qty, limit, stop, product, trail), errors
+
+
+def _blank(raw: object) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def _check_trail(request: OrderRequest, order_type: OrderType | None, instrument: Instrument,
+                 errors: list[FieldError]) -> Trail | None:
+    """Return a TRAIL order's Trail (exactly one of amount and percent); refuse a trail on any other type."""
+    amount, percent = request.trail_amount, request.trail_percent
+    if order_type is not OrderType.TRAIL:
+        if order_type is not None and not (_blank(amount) and _blank(percent)):
+            errors.append(FieldError("trail_amount", f"Only a trailing stop (TRAIL) has a trail; a {order_type.value} "
+                                                     "order does not. Choose Trail, or clear the trail."))
+        return None
+    if _blank(amount) == _blank(percent):
+        field = "trail_amount" if _blank(amount) else "trail_percent"
+        errors.append(FieldError(field, "Give the trail either as an amount of price or as a percent, one of them."))
+        return None
+    field, raw, unit = (("trail_amount", amount, TrailUnit.AMOUNT) if not _blank(amount)
+                        else ("trail_percent", percent, TrailUnit.PERCENT))
+    offset = _number(raw, field, errors)
+    if offset is None:
+        return None
+    if offset <= 0:
+        errors.append(FieldError(field, "The trail must be greater than zero."))
+        return None
+    if unit is TrailUnit.PERCENT and offset >= 100:
+        errors.append(FieldError(field, "A trailing percent must be below 100 (a 2% trail is 2)."))
+        return None
+    if unit is TrailUnit.AMOUNT and not instrument.is_on_tick(offset):
+        nearest = max(instrument.make_price(offset).value, instrument.tick_size)
+        errors.append(FieldError(field, f"{instrument.symbol} ticks in {plain(instrument.tick_size)}; "
+                                        f"try a trail of {nearest}."))
+        return None
+    return Trail(offset, unit)

@@ -19,10 +19,23 @@ from core.domain.identifiers import AccountId, ClientOrderId
 
 
 class ProtectionLeg(StrEnum):
-    """Which child of a bracket: the stop-loss (a market order when touched) or the take-profit (a limit)."""
+    """Which child of an entry: a bracket's stop-loss (a market order when touched) or take-profit (a limit when
+    touched), or an OTO's order (a limit or a stop sent to the broker as soon as the entry has filled)."""
 
     STOP_LOSS = "STOP_LOSS"
     TAKE_PROFIT = "TAKE_PROFIT"
+    THEN_LIMIT = "THEN_LIMIT"
+    THEN_STOP = "THEN_STOP"
+
+    @property
+    def fires_on_fill(self) -> bool:
+        """True for an OTO's order: sent once its entry has filled, not when the market touches its price."""
+        return self in (ProtectionLeg.THEN_LIMIT, ProtectionLeg.THEN_STOP)
+
+    @property
+    def is_stop(self) -> bool:
+        """True for the legs that sit on the losing side of the entry (a stop-loss, an OTO stop)."""
+        return self in (ProtectionLeg.STOP_LOSS, ProtectionLeg.THEN_STOP)
 
     def letter(self, attempt: int = 0) -> str:
         """The first character of the child's client order id in place of the entry's 'T', per attempt."""
@@ -30,7 +43,7 @@ class ProtectionLeg(StrEnum):
 
     @property
     def label(self) -> str:
-        return "stop-loss" if self is ProtectionLeg.STOP_LOSS else "take-profit"
+        return _LABELS[self]
 
 
 class HeldState(StrEnum):
@@ -98,7 +111,13 @@ class Bracket:
                      for leg, trigger in legs if trigger is not None)
 
 
-_LETTERS = {ProtectionLeg.STOP_LOSS: "SUWY", ProtectionLeg.TAKE_PROFIT: "PQRV"}
+BRACKET_LEGS = (ProtectionLeg.STOP_LOSS, ProtectionLeg.TAKE_PROFIT)
+"""A bracket's two legs (the OTO legs are not a bracket's)."""
+
+_LETTERS = {ProtectionLeg.STOP_LOSS: "SUWY", ProtectionLeg.TAKE_PROFIT: "PQRV", ProtectionLeg.THEN_LIMIT: "ABCD",
+            ProtectionLeg.THEN_STOP: "EFGH"}
+_LABELS = {ProtectionLeg.STOP_LOSS: "stop-loss", ProtectionLeg.TAKE_PROFIT: "take-profit",
+           ProtectionLeg.THEN_LIMIT: "OTO limit", ProtectionLeg.THEN_STOP: "OTO stop"}
 MAX_ATTEMPTS = 4
 """A child whose order the broker never received (TradeTerm stopped between journaling and sending it) is
 re-armed under the next attempt's id; after this many it is left to the trader."""
@@ -118,6 +137,24 @@ def same_bracket(child: ClientOrderId, other: ClientOrderId) -> bool:
     return str(child)[1:] == str(other)[1:]
 
 
+OCO_LETTER = "O"
+"""The first character of an OCO's second order's id; its first order's id is the same with the entry's 'T'."""
+
+
+def oco_partner_id(order: ClientOrderId) -> ClientOrderId | None:
+    """Return the id the other order of an OCO pair would have (None for an id that cannot be in one).
+
+    The pair's ids differ only in their first character, 'T' and 'O', as a bracket's children's ids derive from
+    their entry's: the link is in the ids, journaled with the orders themselves, and survives any restart.
+    """
+    text = str(order)
+    if text.startswith("T"):
+        return ClientOrderId(OCO_LETTER + text[1:])
+    if text.startswith(OCO_LETTER):
+        return ClientOrderId("T" + text[1:])
+    return None
+
+
 def protected_quantity(entry_filled: Decimal, position: Decimal, entry_side: Side) -> Decimal:
     """Return how much a child may close: what the entry filled, never more than the position left on its side.
 
@@ -130,7 +167,10 @@ def protected_quantity(entry_filled: Decimal, position: Decimal, entry_side: Sid
 
 def touched(child: HeldChild, bid: Decimal | None, ask: Decimal | None, last: Decimal | None) -> bool:
     """Return True if the market reached the child's trigger: the price it would close at (bid for a long,
-    ask for a short; the last trade when that side is missing) is at or through it."""
+    ask for a short; the last trade when that side is missing) is at or through it. Never for an OTO's order,
+    which its entry's fill sends."""
+    if child.leg.fires_on_fill:
+        return False
     exit_price = (bid if child.entry_side is Side.BUY else ask)
     if exit_price is None:
         exit_price = last
@@ -190,11 +230,56 @@ class HeldChild:
         return replace(self, state=state, reason=reason)
 
 
+_SHORT = {ProtectionLeg.STOP_LOSS: "SL", ProtectionLeg.TAKE_PROFIT: "TP", ProtectionLeg.THEN_LIMIT: "OTO LMT",
+          ProtectionLeg.THEN_STOP: "OTO STP"}
+
+
+@dataclass(frozen=True, slots=True)
+class Oto:
+    """One-triggers-other: the exit order an entry sends once it has filled, a limit or a stop at `price`.
+
+    Held by TradeTerm it goes to the broker as a real working order as soon as the entry has filled (whole, or
+    ended part-filled), sized to what filled; where the broker holds attached orders (IB) it is the entry's one
+    attached child there.
+    """
+
+    price: Decimal
+    stop: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.price, Decimal) or not self.price.is_finite() or self.price <= 0:
+            raise ValueError(f"the OTO's price must be a positive price, not {self.price!r}")
+
+    @property
+    def leg(self) -> ProtectionLeg:
+        return ProtectionLeg.THEN_STOP if self.stop else ProtectionLeg.THEN_LIMIT
+
+    @property
+    def as_bracket(self) -> Bracket:
+        """The one-legged bracket with the same exit (what a broker holding attached orders is sent)."""
+        return Bracket(stop_loss=self.price) if self.stop else Bracket(take_profit=self.price)
+
+    def problems(self, entry_side: Side, reference: Decimal | None) -> list[tuple[str, str]]:
+        """Return (field, message) when the exit sits on the wrong side of the entry's price."""
+        return [("oto", message.replace(self.leg_word_in_bracket, self.leg.label))
+                for _field, message in self.as_bracket.problems(entry_side, reference)]
+
+    @property
+    def leg_word_in_bracket(self) -> str:
+        return ProtectionLeg.STOP_LOSS.label if self.stop else ProtectionLeg.TAKE_PROFIT.label
+
+    def children(self, entry: ClientOrderId, account_id: AccountId, symbol: str, entry_side: Side
+                 ) -> tuple[HeldChild, ...]:
+        """Return the held child that sends this exit, PENDING until the entry fills."""
+        return (HeldChild(entry, self.leg, account_id, symbol, entry_side, self.price, HeldState.PENDING,
+                          Decimal(0)),)
+
+
 def level_from_ticks(entry_price: Decimal, ticks: Decimal, tick_size: Decimal, entry_side: Side,
                      leg: ProtectionLeg) -> Decimal:
     """Return a child's price `ticks` ticks away from the entry price, on the side that leg sits."""
     away = ticks * tick_size
-    below = (leg is ProtectionLeg.STOP_LOSS) == (entry_side is Side.BUY)
+    below = leg.is_stop == (entry_side is Side.BUY)
     return entry_price - away if below else entry_price + away
 
 
@@ -205,7 +290,7 @@ def trade_risk(entry_price: Decimal, stop_loss: Decimal, quantity: Decimal, mult
 
 def describe_protection(children: Sequence[HeldChild]) -> str:
     """Return one line naming a position's live held children, with the held badge (empty when none)."""
-    parts = [f"{'SL' if c.leg is ProtectionLeg.STOP_LOSS else 'TP'} {c.trigger} ×{c.quantity.normalize():f}"
+    parts = [f"{_SHORT[c.leg]} {c.trigger} ×{c.quantity.normalize():f}"
              + ("" if c.state is HeldState.ARMED else " (waits for the fill)")
              for c in children if c.state.is_live]
     return f"{' · '.join(parts)} — {HELD_BADGE}" if parts else ""

@@ -1,9 +1,10 @@
-"""Price and P&L alerts: rules the trader sets, each fired once, kept across restarts (no I/O, no Qt).
+"""Price, % move and P&L alerts: rules the trader sets, each fired once, kept across restarts (no I/O, no Qt).
 
 A price alert watches one symbol on one account's feed (its last trade, or the mid while none): ABOVE fires
-when that price is at or above the level, BELOW at or below. A P&L alert fires when an account's day P&L (in
-any currency it holds) is at or below its level. A fired alert stays listed, marked with when it fired, and
-never fires again.
+when that price is at or above the level, BELOW at or below. A move alert fires when that price is a given
+percentage (either way) from its reference: the feed's previous close, or the price when the alert was set.
+A P&L alert fires when an account's day P&L (in any currency it holds) is at or below its level. A fired
+alert stays listed, marked with when it fired, and never fires again.
 """
 
 from __future__ import annotations
@@ -47,6 +48,57 @@ class PriceAlert:
         return price >= self.price if self.direction is Direction.ABOVE else price <= self.price
 
 
+class Reference(StrEnum):
+    """What a move alert measures its move from."""
+
+    CLOSE = "close"
+    """The previous session's close, as the feed sends it (read afresh at every check)."""
+    SET = "set"
+    """The price when the alert was set (kept in the alert)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MoveAlert:
+    """Tell the trader when symbol's price on account's feed is `percent` % or more away from its reference.
+
+    `base` is the price when the alert was set (Reference.SET); None with Reference.CLOSE.
+    """
+
+    alert_id: str
+    account: str
+    symbol: str
+    percent: Decimal
+    reference: Reference
+    base: Decimal | None = None
+    email: bool = False
+    fired_at: datetime | None = None
+
+    def describe(self) -> str:
+        return f"{self.symbol} moves {self.percent:f}% from {self._reference_text()} ({self.account})"
+
+    def _reference_text(self) -> str:
+        return "the previous close" if self.base is None else f"{self.base:f} (when set)"
+
+    def reference_price(self, quote: Quote | None) -> Decimal | None:
+        """Return the price the move is measured from: `base`, or the quote's previous close (None: not known)."""
+        if self.reference is Reference.SET:
+            return self.base
+        return None if quote is None else quote.close
+
+    def moved(self, quote: Quote | None) -> str | None:
+        """Return what the trader is told when the price has moved far enough, else None."""
+        price, reference = alert_price(quote), self.reference_price(quote)
+        if price is None or reference is None or reference <= 0:
+            return None
+        change = (price - reference) / reference * 100
+        if abs(change) < self.percent:
+            return None
+        way = "up" if change > 0 else "down"
+        source = "the previous close" if self.reference is Reference.CLOSE else "the price when set"
+        return f"Move alert: {self.symbol} is at {price:f}, {way} {abs(change):.2f}% from {source} {reference:f} " \
+               f"({self.account}'s feed)."
+
+
 @dataclass(frozen=True, slots=True)
 class PnlAlert:
     """Tell the trader when account's day P&L falls to `below` or under (a loss is a negative level)."""
@@ -61,7 +113,7 @@ class PnlAlert:
         return f"{self.account} day P&L below {self.below:f}"
 
 
-Alert = PriceAlert | PnlAlert
+Alert = PriceAlert | MoveAlert | PnlAlert
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +189,8 @@ class AlertBook:
                 return None
             return f"Price alert: {alert.symbol} is at {price:f}, {alert.direction.value} {alert.price:f} " \
                    f"({alert.account}'s feed)."
+        if isinstance(alert, MoveAlert):
+            return alert.moved(quote_of(alert.symbol, alert.account))
         for currency, pnl in sorted(day_pnl_of(alert.account).items()):
             if pnl <= alert.below:
                 return f"P&L alert: {alert.account}'s day P&L is {pnl:,.2f} {currency}, below {alert.below:,.2f}."
@@ -164,6 +218,9 @@ def _to_json(alert: Alert) -> dict[str, Any]:
     if isinstance(alert, PriceAlert):
         return {"kind": "price", **common, "symbol": alert.symbol, "direction": alert.direction.value,
                 "price": str(alert.price)}
+    if isinstance(alert, MoveAlert):
+        return {"kind": "move", **common, "symbol": alert.symbol, "percent": str(alert.percent),
+                "reference": alert.reference.value, "base": None if alert.base is None else str(alert.base)}
     return {"kind": "pnl", **common, "below": str(alert.below)}
 
 
@@ -202,9 +259,23 @@ def _from_json(item: object, where: str) -> Alert:
             raise AlertsError(f"{where}.direction: expected \"above\" or \"below\", got {direction!r}")
         return PriceAlert(symbol=_field(item, "symbol", where), direction=Direction(str(direction)),
                           price=_decimal(item, "price", where), **common)  # type: ignore[arg-type]
+    if kind == "move":
+        return _move_from_json(item, where, common)
     if kind == "pnl":
         return PnlAlert(below=_decimal(item, "below", where), **common)  # type: ignore[arg-type]
-    raise AlertsError(f"{where}.kind: expected \"price\" or \"pnl\", got {kind!r}")
+    raise AlertsError(f"{where}.kind: expected \"price\", \"move\" or \"pnl\", got {kind!r}")
+
+
+def _move_from_json(item: Mapping[str, object], where: str, common: dict[str, Any]) -> MoveAlert:
+    reference = item.get("reference")
+    if reference not in ("close", "set"):
+        raise AlertsError(f"{where}.reference: expected \"close\" or \"set\", got {reference!r}")
+    percent = _decimal(item, "percent", where)
+    if percent <= 0:
+        raise AlertsError(f"{where}.percent: expected a move above zero such as \"5\", got {percent:f}")
+    base = None if reference == "close" else _decimal(item, "base", where)
+    return MoveAlert(symbol=_field(item, "symbol", where), percent=percent, reference=Reference(str(reference)),
+                     base=base, **common)
 
 
 def sorted_alerts(alerts: Sequence[Alert]) -> list[Alert]:

@@ -10,6 +10,11 @@ child order (it is re-armed and fires on the next touch) or both (it is never se
 Cancelling the entry unfilled cancels its children; a close or Flatten of the position cancels them first; a
 child that triggers while its entry still works (partly filled) cancels the rest of the entry.
 A held stop whose feed has not quoted for `stale_after` seconds is warned about at once.
+
+OCO pairs (two working orders, one cancelling the other: TradingSession.submit_oco) are held here too, unless
+the broker holds them (NativeOco: IB's OCA groups): when
+either order fills, even in part, the other is cancelled at once, and again after a reconnect (`sweep_oco`)
+if TradeTerm stopped between the fill and the cancel. The pair is known by its ids (`oco_partner_id`).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -32,12 +38,16 @@ from core.domain import (
     OrderType,
     OrderUpdated,
     Quote,
+    Side,
+    TimeInForce,
 )
+from core.domain.held_events import HeldChildChanged
 from core.domain.protection import (
     HELD_BADGE,
     HeldChild,
     HeldState,
     ProtectionLeg,
+    oco_partner_id,
     protected_quantity,
     touched,
 )
@@ -65,7 +75,9 @@ class HeldProtection:
     """
 
     def __init__(self, bus: EventBus, journal: Journal, oms: OrderManager, portfolio: Portfolio, clock: Clock,
-                 send: SendChild, cancel: CancelOrder, *, stale_after_s: float = STALE_AFTER_S) -> None:
+                 send: SendChild, cancel: CancelOrder, *, stale_after_s: float = STALE_AFTER_S,
+                 broker_holds_oco: Callable[[AccountId], bool] = lambda _account: False) -> None:
+        """broker_holds_oco(account): its broker cancels an OCO's other order itself (NativeOco): leave it be."""
         self._bus = bus
         self._journal = journal
         self._oms = oms
@@ -73,6 +85,7 @@ class HeldProtection:
         self._clock = clock
         self._send = send
         self._cancel = cancel
+        self._broker_holds_oco = broker_holds_oco
         self._stale_after = timedelta(seconds=stale_after_s)
         self._children: dict[tuple[ClientOrderId, ProtectionLeg], HeldChild] = {}
         self._by_entry: dict[ClientOrderId, set[ProtectionLeg]] = {}
@@ -111,7 +124,7 @@ class HeldProtection:
                     child.state is HeldState.TRIGGERED and not _unsettled(self._oms.get(child.child_id))):
                 continue  # settled: kept in the journal, not watched
             self._put(child)
-        self._refresh(list(self._children.values()))
+        self._refresh(list(self._children.values()), fire=False)  # not connected yet: `resume` sends them
         for child in self._children.values():
             if child.state is HeldState.ARMED:
                 self._bus.publish(LogMessage("INFO", f"{_name(child)} re-armed ({HELD_BADGE})."))
@@ -126,8 +139,11 @@ class HeldProtection:
             task.cancel()
 
     def _put(self, child: HeldChild) -> None:
-        """Hold child's newest state and keep the indexes by entry, child order and armed symbol."""
+        """Hold child's newest state and keep the indexes by entry, child order and armed symbol; say it changed."""
+        before = self._children.get(child.key)
         self._children[child.key] = child
+        if before != child:
+            self._bus.publish(HeldChildChanged(child))
         self._by_entry.setdefault(child.entry, set()).add(child.leg)
         if child.state is HeldState.TRIGGERED:
             self._by_child_order[child.child_id] = child.key
@@ -144,6 +160,8 @@ class HeldProtection:
 
     def _on_order(self, event: OrderUpdated) -> None:
         order = event.order
+        if order.filled_qty > 0:
+            self._cancel_oco_partner(order)
         mine = [c for c in self._of_entry(order.client_order_id) if c.state.is_live]
         if mine:
             self._refresh(mine)
@@ -158,8 +176,9 @@ class HeldProtection:
         self._refresh([c for c in self._children.values()
                        if c.state.is_live and c.account_id == fill.account_id and c.symbol == fill.symbol])
 
-    def _refresh(self, children: Sequence[HeldChild]) -> None:
-        """Size children to their entry's fills and the position; cancel those whose entry ended unfilled."""
+    def _refresh(self, children: Sequence[HeldChild], *, fire: bool = True) -> None:
+        """Size children to their entry's fills and the position; cancel those whose entry ended unfilled; send
+        the OTO orders whose entry is done (fire)."""
         changed: list[HeldChild] = []
         for child in children:
             entry = self._oms.get(child.entry)
@@ -174,6 +193,17 @@ class HeldProtection:
             if new != child:
                 changed.append(new)
         self._commit(changed)
+        if fire:
+            for child in children:
+                self._fire_if_entry_done(self._children[child.key])
+
+    def _fire_if_entry_done(self, child: HeldChild) -> None:
+        """Send an armed OTO order once its entry has stopped working (filled, or ended part-filled)."""
+        if not (child.leg.fires_on_fill and child.state is HeldState.ARMED and child.quantity > 0):
+            return
+        entry = self._oms.get(child.entry)
+        if entry is not None and not entry.is_working:
+            self._trigger(child, f"Its entry {entry.client_order_id} {entry.status.value.lower()}.")
 
     def cancel_symbol(self, account_id: AccountId, symbol: str, reason: str) -> int:
         """Cancel the live children of a position (before a close or Flatten goes out); return how many."""
@@ -194,6 +224,28 @@ class HeldProtection:
         self._commit(live)
         return len(live)
 
+    def move(self, entry: ClientOrderId, leg: ProtectionLeg, trigger: Decimal, quote: Quote | None) -> HeldChild:
+        """Move a live held child's trigger to trigger (journaled before it is watched there); return it moved.
+
+        quote: the account's latest quote of the symbol. Raises ValueError saying why and what to do when the
+        child is no longer held, or when the new trigger is already touched (it would fire at once).
+        """
+        child = self._children.get((entry, leg))
+        if child is None or not child.state.is_live:
+            state = "not held" if child is None else child.state.value.lower()
+            raise ValueError(f"The held {leg.label} of {entry} is {state}: there is nothing to move.")
+        if not trigger.is_finite() or trigger <= 0:
+            raise ValueError(f"The {leg.label} must be a positive price, not {trigger}.")
+        moved = replace(child, trigger=trigger)
+        if quote is not None and touched(moved, quote.bid, quote.ask, quote.last):
+            exit_price = (quote.bid if child.entry_side is Side.BUY else quote.ask) or quote.last
+            side = "below" if (leg is ProtectionLeg.STOP_LOSS) == (child.entry_side is Side.BUY) else "above"
+            raise ValueError(f"A {leg.label} at {trigger} is through the market ({exit_price}) and would fire at "
+                             f"once: put it {side} {exit_price}.")
+        self._commit([moved])
+        self._bus.publish(LogMessage("INFO", f"{_name(moved)} moved from {child.trigger} to {trigger} ({HELD_BADGE})."))
+        return moved
+
     def _commit(self, changed: Sequence[HeldChild]) -> None:
         """Journal changed children, then adopt them: nothing is acted on before it is durable."""
         if not changed:
@@ -207,6 +259,31 @@ class HeldProtection:
                 self._warn_if_stale(child, self._clock.now())
             elif child.state is HeldState.CANCELED:
                 self._stale_warned.discard(child.key)
+
+    # --- OCO pairs ------------------------------------------------------------------------------
+
+    def _cancel_oco_partner(self, order: Order) -> bool:
+        """Cancel the other order of order's OCO pair once order has filled (in part); return True if asked."""
+        partner_id = oco_partner_id(order.client_order_id)
+        partner = None if partner_id is None else self._oms.get(partner_id)
+        if partner is None or not partner.is_working or partner.status is OrderStatus.PENDING_CANCEL:
+            return False
+        if self._broker_holds_oco(order.account_id):
+            return False  # the broker cancels it (its report closes it in our books); a cancel of ours would race
+        self._bus.publish(LogMessage("INFO", f"OCO: {order.client_order_id} filled {order.filled_qty.normalize():f}; "
+                                             f"cancelling {partner_id} (one cancels the other)."))
+        task: asyncio.Task[object] = asyncio.ensure_future(self._cancel(partner.client_order_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return True
+
+    def resume(self, account_id: AccountId) -> None:
+        """Do what a crash or a lost link kept from going out, once the account is reconciled: cancel each working
+        order whose OCO partner has filled, and send each OTO order whose entry is done."""
+        for order in [o for o in self._oms.orders(account_id) if o.filled_qty > 0]:
+            self._cancel_oco_partner(order)
+        for child in [c for c in self._children.values() if c.account_id == account_id]:
+            self._fire_if_entry_done(child)
 
     # --- triggering -----------------------------------------------------------------------------
 
@@ -223,21 +300,26 @@ class HeldProtection:
                         and touched(child, quote.bid, quote.ask, quote.last)):
                     self._trigger(child)
 
-    def _trigger(self, child: HeldChild) -> None:
+    def _trigger(self, child: HeldChild, reason: str = "") -> None:
         """Send child through the order path once; its sibling is cancelled in the same transaction."""
-        fired = child.with_state(HeldState.TRIGGERED, f"Touched {child.trigger}.")
+        fired = child.with_state(HeldState.TRIGGERED, reason or f"Touched {child.trigger}.")
         rows = [fired] + [s.with_state(HeldState.CANCELED, f"Its {child.leg.label} was triggered (one cancels "
                                                            "the other).")
                           for s in self._of_entry(child.entry) if s.key != child.key and s.state.is_live]
         for row in rows:  # not re-triggered by the next tick while the child order is being journaled
             self._put(row)
         entry = self._oms.get(child.entry)
+        order_type = _CHILD_TYPE[child.leg]
         request = OrderRequest(
             account_id=child.account_id, symbol=child.symbol, side=child.exit_side, quantity=child.quantity,
-            order_type=OrderType.MARKET if child.leg is ProtectionLeg.STOP_LOSS else OrderType.LIMIT,
-            limit_price=None if child.leg is ProtectionLeg.STOP_LOSS else child.trigger,
+            order_type=order_type,
+            limit_price=child.trigger if order_type is OrderType.LIMIT else None,
+            stop_price=child.trigger if order_type is OrderType.STOP else None,
+            tif=entry.tif if entry is not None and child.leg.fires_on_fill and entry.tif is not TimeInForce.IOC
+            else TimeInForce.DAY,  # an OTO's order rests as long as its entry would have; a touched child is sent now
             origin=OrderOrigin.PROTECTIVE,
             strategy_id=None if entry is None else entry.strategy_id,  # its fills close the entry's strategy's position
+            product=None if entry is None else entry.product,  # an MIS entry's stop closes the MIS position
         )
         task: asyncio.Task[object] = asyncio.ensure_future(self._send_child(child, request, rows))
         self._tasks.add(task)
@@ -252,14 +334,14 @@ class HeldProtection:
                     self._put(self._previous(row, child))
                 if child.key not in self._unsent_warned:  # once, not on every tick while it cannot go
                     self._unsent_warned.add(child.key)
-                    self._bus.publish(LogMessage("ERROR", f"{_name(child)} was touched but could not be sent: "
-                                                          f"{exc} It stays armed and is tried again on the next "
-                                                          "price."))
+                    self._bus.publish(LogMessage("ERROR", f"{_name(child)} {_why_sent(child)} but could not be "
+                                                          f"sent: {exc} It stays armed and is tried again "
+                                                          f"{_when_again(child)}."))
             else:
                 self._bus.publish(LogMessage("ERROR", f"{_name(child)} was refused: {exc} The position is NOT "
                                                       "protected: close it or protect it by hand."))
             return
-        self._bus.publish(LogMessage("WARNING", f"{_name(child)} triggered at {child.trigger}: sent "
+        self._bus.publish(LogMessage("WARNING", f"{_name(child)} {_how(child)}: sent "
                                                 f"{request.side.value.lower()} {child.quantity} {child.symbol} "
                                                 f"({order.status.value})."))
         entry = self._oms.get(child.entry)
@@ -306,6 +388,24 @@ class HeldProtection:
         while True:
             self.check_feeds()
             await asyncio.sleep(every_s)
+
+
+_CHILD_TYPE = {ProtectionLeg.STOP_LOSS: OrderType.MARKET, ProtectionLeg.TAKE_PROFIT: OrderType.LIMIT,
+               ProtectionLeg.THEN_LIMIT: OrderType.LIMIT, ProtectionLeg.THEN_STOP: OrderType.STOP}
+"""The order a held child sends: a touched stop-loss at market, a touched target as a limit at its price, an
+OTO's order as the limit or stop it is, to work at the broker."""
+
+
+def _why_sent(child: HeldChild) -> str:
+    return "is due (its entry is done)" if child.leg.fires_on_fill else "was touched"
+
+
+def _when_again(child: HeldChild) -> str:
+    return "once the account is reconnected" if child.leg.fires_on_fill else "on the next price"
+
+
+def _how(child: HeldChild) -> str:
+    return "sent as its entry filled" if child.leg.fires_on_fill else f"triggered at {child.trigger}"
 
 
 def _unsettled(order: Order | None) -> bool:

@@ -50,6 +50,7 @@ def native_children(entry: Order, bracket: Bracket, clock: Clock) -> list[Order]
             order_type=OrderType.STOP if stop else OrderType.LIMIT,
             limit_price=None if stop else Price(price), stop_price=Price(price) if stop else None,
             tif=tif, origin=OrderOrigin.PROTECTIVE, strategy_id=entry.strategy_id, created_at=clock.now(),
+            product=entry.product,
         ))
     return legs
 

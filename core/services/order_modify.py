@@ -78,6 +78,9 @@ class OrderModifier:
         if order.status not in (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED) and not unresolved:
             raise OrderRefused([FieldError("quantity", f"The order is {order.status.value.lower()}; "
                                                        "only a working order can be changed.")])
+        if order.order_type.is_trailing:
+            raise OrderRefused([FieldError("order_type", "A trailing stop cannot be changed in place: cancel it "
+                                                         "and send a new one with the quantity and trail you want.")])
         request = OrderRequest(order.account_id, order.symbol, order.side, quantity, order.order_type,
                                limit_price, stop_price, order.tif, order.origin, order.strategy_id)
         valid, problems = validate_request(request, order.instrument)

@@ -55,7 +55,8 @@ def preview_order(
         quantity=Quantity(valid.quantity), order_type=valid.order_type,
         limit_price=None if valid.limit_price is None else Price(valid.limit_price),
         stop_price=None if valid.stop_price is None else Price(valid.stop_price), tif=valid.tif,
-        origin=request.origin, strategy_id=request.strategy_id, created_at=now,
+        origin=request.origin, strategy_id=request.strategy_id, created_at=now, product=valid.product,
+        trail=valid.trail,
     )
     price = reference_price(order, lambda symbol: quote_of(symbol, str(request.account_id)))
     notional = None if price is None else valid.instrument.notional(valid.quantity, price)

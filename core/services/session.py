@@ -16,9 +16,11 @@ from core.domain import (
     ConnectionChanged,
     ConnectionState,
     FieldError,
+    Fill,
     FillsRestored,
     LogMessage,
     Order,
+    OrderCanceled,
     OrderDenied,
     OrderOrigin,
     OrderPendingApproval,
@@ -36,11 +38,14 @@ from core.domain import (
     validate_request,
 )
 from core.domain import OrderRejected as OrderRejectedEvent
-from core.domain.protection import Bracket, HeldChild
+from core.domain.product import Product
+from core.domain.protection import Bracket, HeldChild, Oto, oco_partner_id
 from core.ports import errors
 from core.ports.clock import Clock
 from core.ports.journal import IntakeKey, Journal
+from core.ports.native_oco import NativeOco
 from core.ports.native_protection import NativeProtection
+from core.ports.trailing_stops import trail_refusal
 from core.services.accounts import AccountSlot
 from core.services.action_log import ActionLog
 from core.services.bulk_cancel import BulkCanceller
@@ -55,6 +60,7 @@ from core.services.late_look import look_again_later
 from core.services.native_bracket import send_native_bracket, working_native_children
 from core.services.oms import OrderManager
 from core.services.order_modify import OrderModifier
+from core.services.order_product import resolve_product
 from core.services.order_resolver import NEVER_REACHED, OrderResolver
 from core.services.portfolio import Portfolio
 from core.services.quote_cache import QuoteCache
@@ -71,6 +77,7 @@ from core.services.risk.standing_holds import (
 from core.services.session_commands import SessionCommands
 from core.services.session_connections import SessionConnections
 from core.services.session_view import SessionView
+from core.services.sizing_bars import SizingBars
 
 HeldOf = Callable[[Order], Sequence[HeldChild]]
 """The held children to journal in an order's own transaction, given the order."""
@@ -105,7 +112,7 @@ class TradingSession(SessionConnections, SessionCommands):
         self.oms = OrderManager(bus, journal)
         self.references = ReferenceFeeds()
         """The reference feed the trader chose for each account without market data (see QuoteCache.latest)."""
-        self.portfolio = Portfolio(bus, self.instruments, self.clock, self.references)
+        self.portfolio = Portfolio(bus, self.instruments, self.clock, self.references, self._product_of)
         self._reconciler = Reconciler(bus, self.oms, self.portfolio, journal)
         self._resolver = OrderResolver(self.oms)
         self._bulk = BulkCanceller(bus, self.oms)
@@ -117,6 +124,8 @@ class TradingSession(SessionConnections, SessionCommands):
         self.funds = FundsService(bus, self._accounts, self.portfolio, self.clock)
         self.risk.buying_power_of = self.funds.buying_power
         self.risk.equity_of = self.funds.equity
+        self.sizing_bars = SizingBars(lambda account: self.account(AccountId(account)).adapter)
+        """Daily bars of each account's broker for volatility stops (sizing_bars.py)."""
         journal_peaks(journal, self.risk)
         self._tasks: set[asyncio.Task[object]] = set()
         self._on_their_way = 0
@@ -131,13 +140,18 @@ class TradingSession(SessionConnections, SessionCommands):
         """Says each trader command once in the log (action_log.py)."""
         self._flattener = Flattener(self, self._submit_said)
         self.protection = HeldProtection(bus, journal, self.oms, self.portfolio, self.clock, self._send_held,
-                                         self.cancel)
+                                         self.cancel, broker_holds_oco=self._broker_holds_oco)
         """The stop-loss and take-profit children TradeTerm holds (held_protection.py)."""
         bus.subscribe(ConnectionChanged, self._on_connection_changed)
         bus.subscribe(TradingStateChanged, self._on_trading_state_changed)
         bus.subscribe(StrategyDisabled, self._on_strategy_disabled)
         self.view = SessionView(self)
         """What the GUI reads (accounts' states, quotes, positions, risk): see session_view.py."""
+
+    def _product_of(self, fill: Fill) -> Product | None:
+        """Return the product of the order fill belongs to (the portfolio keeps Kite positions per product)."""
+        order = self.oms.get(fill.client_order_id) if fill.client_order_id is not None else None
+        return order.product if order is not None else None
 
     def restore(self) -> None:
         """Load orders, fills and positions from the journal; in-flight orders become UNKNOWN; a kill switch
@@ -148,6 +162,7 @@ class TradingSession(SessionConnections, SessionCommands):
         self.oms.restore(state.orders)
         self.portfolio.restore(state.fills)
         self.risk.strategy_positions.restore(state.fills, self.risk.today())
+        self.risk.window.restore(state.orders, self.clock.now())
         today = self.clock.now().astimezone().date()
         self.bus.publish(FillsRestored(tuple(f for f in state.fills if f.ts.astimezone().date() == today)))
         for order in state.orders:
@@ -224,6 +239,28 @@ class TradingSession(SessionConnections, SessionCommands):
 
         return await self._submit(request, confirmed_by, intake_key=intake_key, held_of=children)
 
+    async def submit_oto(self, request: OrderRequest, oto: Oto, *, confirmed_by: str | None = None) -> Order:
+        """Submit an entry that, once filled, sends an exit order (one-triggers-other): a limit or a stop at
+        oto.price for what filled.
+
+        Where the account's adapter has NativeProtection (IB) the exit is the entry's one attached child at the
+        broker; elsewhere TradeTerm holds it with the bracket machinery (journaled with the entry, armed by its
+        fills) and sends it as a working order once the entry has filled, or has ended part-filled.
+        Raises OrderRefused, journaling nothing, for an exit on the wrong side of the entry's price.
+        """
+        problems = oto.problems(request.side, _reference_price(request, self.quotes.latest(
+            request.symbol, request.account_id)))
+        if problems:
+            raise OrderRefused([FieldError(field, message) for field, message in problems])
+        slot = self._gate(request.account_id)
+        if isinstance(slot.adapter, NativeProtection) and request.origin is not OrderOrigin.STRATEGY:
+            return await self._submit(request, confirmed_by, native=oto.as_bracket)
+
+        def children(order: Order) -> tuple[HeldChild, ...]:
+            return oto.children(order.client_order_id, order.account_id, order.symbol, order.side)
+
+        return await self._submit(request, confirmed_by, held_of=children)
+
     async def _send_held(self, request: OrderRequest, client_order_id: ClientOrderId,
                          held: Sequence[HeldChild]) -> Order:
         """Send a triggered held child under its own id, its held rows committed with it (audited if held)."""
@@ -234,11 +271,33 @@ class TradingSession(SessionConnections, SessionCommands):
                       client_order_id: ClientOrderId | None = None, held_of: HeldOf | None = None,
                       native: Bracket | None = None) -> Order:
         slot = self._gate(request.account_id)
+        order = self._new_order(slot, request, client_order_id or ClientOrderId.generate(self.clock.now()))
+        self._on_their_way += 1  # orders on their way together share journal commits (group_commit.py)
+        held = () if held_of is None else tuple(held_of(order))
+        try:
+            await self._check_journal_send(slot, order, confirmed_by, closed_position, intake_key, held, native)
+        finally:
+            self._on_their_way -= 1
+        return order
+
+    def _broker_holds_oco(self, account_id: AccountId) -> bool:
+        slot = self._accounts.get(account_id)
+        return slot is not None and isinstance(slot.adapter, NativeOco)
+
+    def _new_order(self, slot: AccountSlot, request: OrderRequest, client_order_id: ClientOrderId) -> Order:
+        """Return the order a request asks for, validated field by field; OrderRefused (nothing made) if not."""
         valid, problems = validate_request(request, self.instruments.find(request.symbol))
         if valid is None:
             raise OrderRefused(problems)
-        order = Order(
-            client_order_id=client_order_id or ClientOrderId.generate(self.clock.now()),
+        product, problems = resolve_product(slot.adapter, valid, request.account_id)
+        if problems:
+            raise OrderRefused(problems)
+        if valid.trail is not None:
+            refusal = trail_refusal(slot.adapter, str(request.account_id), valid.trail.unit)
+            if refusal is not None:
+                raise OrderRefused([FieldError("order_type", refusal)])
+        return Order(
+            client_order_id=client_order_id,
             account_id=request.account_id,
             instrument=valid.instrument,
             side=valid.side,
@@ -250,14 +309,66 @@ class TradingSession(SessionConnections, SessionCommands):
             origin=request.origin,
             strategy_id=request.strategy_id,
             created_at=self.clock.now(),
+            product=product,
+            trail=valid.trail,
         )
-        self._on_their_way += 1  # orders on their way together share journal commits (group_commit.py)
-        held = () if held_of is None else tuple(held_of(order))
+
+    async def submit_oco(self, first: OrderRequest, second: OrderRequest) -> tuple[Order, Order]:
+        """Send two working orders as an OCO pair: when either fills (even in part) the other is cancelled.
+
+        Both are validated and risk-checked first (OrderRefused, journaling nothing, names the leg that cannot
+        go), journaled together in one transaction, then sent once each. The pair's ids differ only in their
+        first character (`oco_partner_id`), so the link survives a restart; HeldProtection cancels the other
+        order on a fill, and again after a reconnect for a fill the crash left uncancelled. A second order
+        whose partner filled at once is not sent.
+        """
+        if first.account_id != second.account_id:
+            raise OrderRefused([FieldError("account_id", "Both orders of an OCO go to one account: the broker that "
+                                                         "fills one must be the one that cancels the other.")])
+        slot = self._gate(first.account_id)
+        made = self._new_order(slot, first, ClientOrderId.generate(self.clock.now()))
+        partner_id = oco_partner_id(made.client_order_id)
+        assert partner_id is not None  # a generated id starts with 'T'
+        pair = (made, self._new_order(slot, second, partner_id))
+        for which, order in zip(("first", "second"), pair, strict=True):
+            refusal = self.risk.evaluate(order)
+            if refusal is not None:
+                raise OrderRefused([FieldError(refusal.field, f"The OCO's {which} order: {refusal.reason}")])
+        for order in pair:
+            order.apply(OrderSubmitted(order.client_order_id, ts=self.clock.now()))
+        self.oms.create_together(pair)  # durable before either is sent; both or neither
+        if isinstance(slot.adapter, NativeOco):
+            await self._send_native_oco(slot, slot.adapter, pair)
+            for order in pair:
+                self.actions.sent(order)
+            return pair
+        for order in pair:
+            stop = self._stopped_meanwhile(slot)
+            if stop is not None:
+                self.oms.apply(OrderRejectedEvent(order.client_order_id, f"Not sent: {stop}"))
+            elif order is pair[1] and pair[0].filled_qty > 0:
+                self.oms.apply(OrderCanceled(order.client_order_id, "Not sent: the other order of its OCO filled "
+                                                                    "at once (one cancels the other)."))
+            else:
+                await self._send(slot, order)
+        for order in pair:
+            self.actions.sent(order)
+        return pair
+
+    async def _send_native_oco(self, slot: AccountSlot, adapter: NativeOco, pair: tuple[Order, Order]) -> None:
+        """Place a journaled OCO pair in one broker group, each order once; settle what the broker did not take."""
+        stop = self._stopped_meanwhile(slot)
+        if stop is not None:
+            for order in pair:
+                self.oms.apply(OrderRejectedEvent(order.client_order_id, f"Not sent: {stop}"))
+            return
         try:
-            await self._check_journal_send(slot, order, confirmed_by, closed_position, intake_key, held, native)
-        finally:
-            self._on_their_way -= 1
-        return order
+            outcomes = await adapter.submit_oco(*pair)
+        except (errors.BrokerError, OSError, TimeoutError) as exc:  # nothing placed, or the link dropped
+            outcomes = [exc, exc]
+        for order, outcome in zip(pair, outcomes, strict=True):
+            if outcome is not None:
+                self._settle_unsent(slot, order, outcome)
 
     async def _check_journal_send(self, slot: AccountSlot, order: Order, confirmed_by: str | None,
                                   closed_position: Decimal | None, intake_key: IntakeKey | None,

@@ -12,6 +12,7 @@ from datetime import datetime
 from core.domain import (
     AccountId,
     ClientOrderId,
+    FieldError,
     Order,
     OrderCanceled,
     OrderCancelRejected,
@@ -26,14 +27,19 @@ from core.ports.journal import Journal
 from core.ports.manual_fills import ManualFillOverride, ManualFills
 from core.services.accounts import AccountSlot
 from core.services.action_log import ActionLog, changes, order_words
+from core.services.broker_protection import UNPROTECT_AUDIT, broker_protector, check_protection, place_protection
 from core.services.bulk_cancel import BulkCanceller
 from core.services.bus import EventBus
 from core.services.cancel_all import CancelAll
 from core.services.flatten import Flattener, FlattenResult
 from core.services.held_protection import HeldProtection
+from core.services.instruments import InstrumentCatalog
+from core.services.kill_switch import KillSwitchPulled, kill_switch_scope
 from core.services.manual_fill_booking import ManualFillEntry, book_manual_fill
 from core.services.oms import OrderManager
 from core.services.order_modify import OrderModifier
+from core.services.portfolio import Portfolio
+from core.services.quote_cache import QuoteCache
 from core.services.refusals import OrderRefused
 from core.services.risk import HoldCause, RiskConfig, RiskEngine
 from core.services.risk.standing_holds import (
@@ -55,6 +61,9 @@ class SessionCommands:
     risk: RiskEngine
     actions: ActionLog
     protection: HeldProtection
+    portfolio: Portfolio
+    quotes: QuoteCache
+    instruments: InstrumentCatalog
     _accounts: dict[AccountId, AccountSlot]
     _modifier: OrderModifier
     _cancel_all: CancelAll
@@ -124,11 +133,15 @@ class SessionCommands:
         """Halt every account, record who did it, cancel every working order everywhere; return cancels asked.
 
         The halt is journaled before the cancels go out, and it survives a restart until someone resumes.
+        KillSwitchPulled is published before the cancels: the approval queue rejects every strategy order
+        waiting for approval (kill_switch.py). The held protective children are cancelled with the orders.
         """
         self.risk.hold(None, HoldCause.KILL_SWITCH, TradingState.HALTED, f"Kill switch pulled by {actor}.")
-        working = len(self.oms.working())
+        scope = kill_switch_scope(self.oms, self.protection)
         self.journal.record_audit(actor, KILL_SWITCH_AUDIT,
-                                  f"halted all accounts; cancelling {working} working order(s)")
+                                  f"halted all accounts; cancelling {scope.working} working order(s); rejecting "
+                                  f"{scope.waiting_approval} waiting for approval")
+        self.bus.publish(KillSwitchPulled(actor))  # the approval queue rejects what waits for approval
         return await self._cancel_every(None, True)  # the window says the kill switch, not a cancel all
 
     async def _cancel_every(self, account_id: AccountId | None, bulk: bool) -> int:
@@ -188,6 +201,36 @@ class SessionCommands:
                 f"{order.account_id} reports its own executions; fills can be recorded by hand only on an e-mail desk."
             )
         book_manual_fill(order, adapter, self.journal, self.bus, ManualFillEntry(quantity, price, ts, override))
+
+    async def protect_position(self, account_id: AccountId, symbol: str, stop_loss: object = None,
+                               take_profit: object = None, *, actor: str = "trader") -> str:
+        """Have the broker hold a stop-loss and/or target for a long position (Kite: a GTT for a delivery holding);
+        return the broker's id for it. It works at the broker whether TradeTerm runs or not.
+
+        Raises OrderRefused, asking nothing of the broker, when the account's broker cannot, there is no long
+        position, a price is not a number on the tick or on the wrong side of the last price; and with the broker's
+        reason when it refuses. Audited with the broker's id and the prices.
+        """
+        slot = self._accounts.get(account_id)
+        if slot is None:
+            raise OrderRefused([FieldError("account_id", f"Unknown account {account_id!r}: pick one from the list.")])
+        protector = broker_protector(slot)
+        asked = check_protection(slot, self.portfolio, self.quotes, self.instruments, symbol, stop_loss, take_profit)
+        protection_id = await place_protection(protector, asked, self.journal, actor, str(account_id))
+        self.actions.say(f"{account_id} {symbol}: the broker holds stop-loss {asked.stop_loss} / target "
+                         f"{asked.take_profit} for {asked.quantity.normalize():f} (GTT {protection_id}).")
+        return protection_id
+
+    async def unprotect_position(self, account_id: AccountId, protection_id: str, *, actor: str = "trader") -> None:
+        """Delete a protection the broker holds (OrderRefused with the broker's reason if it cannot); audited."""
+        slot = self._accounts.get(account_id)
+        if slot is None:
+            raise OrderRefused([FieldError("account_id", f"Unknown account {account_id!r}: pick one from the list.")])
+        try:
+            await broker_protector(slot).remove_protection(protection_id)
+        except errors.BrokerError as exc:
+            raise OrderRefused([FieldError("account_id", str(exc))]) from None
+        self.journal.record_audit(actor, UNPROTECT_AUDIT, f"{account_id}: {protection_id} deleted")
 
     # --- GUI facade: the commands the window sends besides orders (its reads are in self.view) ---
 

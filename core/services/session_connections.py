@@ -184,6 +184,7 @@ class SessionConnections:
         else:  # its own cause: closing orders may still go out, after a confirm (see flatten)
             self.risk.hold(account, HoldCause.MISMATCH, TradingState.HALTED, report.hold_reason)
         self._set_trading(slot, TradingState.ACTIVE, "Connected and reconciled.")
+        self.protection.resume(account)  # OCO cancels and OTO orders a crash or a dropped link kept from going out
         return report
 
     async def accept_broker_state(self, account_id: AccountId, actor: str) -> list[str]:

@@ -7,7 +7,7 @@ method only forwards to the service that owns the answer: no logic lives in this
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,13 +21,17 @@ from core.domain import (
     TradingState,
     ValidatedRequest,
 )
+from core.domain.bars import Bar
 from core.domain.funds import AccountFunds
 from core.ports.login_state import LoginState
 from core.ports.manual_fills import ManualFills
+from core.ports.order_products import OrderProducts, ProductOffer
 from core.services.funds_impact import with_funds_impact
+from core.services.kill_switch import KillSwitchScope, kill_switch_scope
 from core.services.order_preview import OrderPreview, preview_order
 from core.services.portfolio import PnlTotals
 from core.services.risk import HoldCause, RiskConfig
+from core.services.risk.strategy_book import StrategyPosition
 from core.services.risk.usage import usage_texts
 from core.services.sizing import Sized
 from core.services.sizing_order import SizingSpec, size_request
@@ -66,6 +70,14 @@ class SessionView:
         needs_login = isinstance(slot.adapter, LoginState) and slot.adapter.login_required
         return AccountStatus(account_id, slot.adapter.kind, slot.connection, slot.trading, slot.reason, needs_login)
 
+    def products_for(self, account_id: str, instrument: Instrument) -> ProductOffer | None:
+        """Return the products account_id's broker offers for instrument (Kite), or None: it takes no product."""
+        try:
+            adapter = self._session.account(AccountId(account_id)).adapter
+        except KeyError:
+            return None
+        return adapter.products_for(instrument) if isinstance(adapter, OrderProducts) else None
+
     def records_manual_fills(self, account_id: AccountId) -> bool:
         """True when fills of account_id's orders are entered by hand (an e-mail desk): see record_manual_fill."""
         return isinstance(self._session.account(account_id).adapter, ManualFills)
@@ -88,15 +100,30 @@ class SessionView:
     # --- books ----------------------------------------------------------------------------------
 
     def open_positions(self) -> list[Position]:
-        return [p for p in self._session.portfolio.positions() if not p.is_flat]
+        """Return the positions not flat: each product's where a symbol is held per product (Kite), else the net."""
+        portfolio = self._session.portfolio
+        shown: list[Position] = []
+        for net in portfolio.positions():
+            products = [p for p in portfolio.products(net.account_id, net.symbol) if not p.is_flat]
+            shown += products if products else [net] if not net.is_flat else []
+        return shown
 
     def pnl_totals(self) -> dict[str, PnlTotals]:
         """Return the P&L totals per currency over every account."""
         return self._session.portfolio.totals()
 
+    def strategy_positions(self) -> list[StrategyPosition]:
+        """Return each strategy's own position per account and symbol (manual trades: 'manual'), marked now."""
+        portfolio = self._session.portfolio
+        return self._session.risk.strategy_positions.snapshot(portfolio.position)
+
     def working_count(self) -> int:
         """Return how many orders are working on every account."""
         return len(self._session.oms.working())
+
+    def kill_switch_scope(self) -> KillSwitchScope:
+        """Return what the kill switch would stop now: working orders, orders waiting for approval, held children."""
+        return kill_switch_scope(self._session.oms, self._session.protection)
 
     # --- risk -----------------------------------------------------------------------------------
 
@@ -117,8 +144,20 @@ class SessionView:
 
         Returns the size and the currency its money at risk is in (the account's risk-limit currency).
         """
+        return self._sized(valid, spec, ())
+
+    async def size_by_risk_now(self, valid: ValidatedRequest, spec: SizingSpec) -> tuple[Sized, str]:
+        """As size_by_risk; a volatility stop (atr_k) is measured on the account's own broker's daily bars first."""
         session = self._session
-        sized = size_request(session.risk, self.latest_quote, valid, spec, session.clock.now())
+        bars: Sequence[Bar] = ()
+        if spec.atr_k is not None:
+            bars = await session.sizing_bars.daily(valid.request.account_id, valid.instrument.symbol, spec.atr_n,
+                                                   session.clock.now())
+        return self._sized(valid, spec, bars)
+
+    def _sized(self, valid: ValidatedRequest, spec: SizingSpec, bars: Sequence[Bar]) -> tuple[Sized, str]:
+        session = self._session
+        sized = size_request(session.risk, self.latest_quote, valid, spec, session.clock.now(), lambda _symbol: bars)
         return sized, session.risk.limits_for(valid.request.account_id, valid.request.strategy_id).currency
 
     def risk_config(self) -> RiskConfig:

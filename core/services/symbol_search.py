@@ -90,7 +90,7 @@ class SymbolSearchService:
         ranked = sorted(found.values(), key=lambda m: (
             rank(head, m.symbol, m.name) if rank(head, m.symbol, m.name) < 9 else rank(head, m.root, m.name),
             m.root.upper() != head, len(m.root or m.symbol), m.root, m.expiry or date.min,
-            m.strike or 0, m.right, order.get(m.account_id, 0), m.symbol,
+            m.strike or 0, m.right, order.get(m.account_id, 0), m.symbol.startswith(f"{m.venue}:"), m.symbol,
         ))
         return SearchResult(query, tuple(ranked[:limit]), tuple(notes), tuple(a for a, _ in asked))
 

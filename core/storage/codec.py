@@ -248,7 +248,9 @@ def encode_instrument(instrument: Instrument) -> JSONObject:
 
 
 def decode_instrument(raw: object) -> Instrument:
-    """Return the Instrument written by encode_instrument."""
+    """Return the Instrument written by encode_instrument (one journaled before freeze quantities has none)."""
+    if isinstance(raw, dict) and "max_order_qty" not in raw:
+        raw = {**raw, "max_order_qty": None}
     return _decode_fields(raw, Instrument, "instrument")
 
 

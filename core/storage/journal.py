@@ -55,7 +55,9 @@ from core.domain import (
     TimeInForce,
     utc_now,
 )
+from core.domain.product import Product
 from core.domain.protection import HeldChild
+from core.domain.trailing import Trail
 from core.ports.journal import AuditEntry, DuplicateIntakeKey, IntakeKey, IntakeRecord, JournalError, JournalState
 from core.storage import codec
 from core.storage.held_rows import read_held, write_held
@@ -70,7 +72,7 @@ CHECKPOINT_AT_THE_LATEST = 1_000
 _PRAGMAS: Final = frozenset({"journal_mode", "synchronous", "foreign_keys", "user_version", "application_id"})
 _ORDER_COLUMNS: Final = (
     "client_order_id, account_id, symbol, instrument, side, orig_quantity, order_type, orig_limit_price, "
-    "orig_stop_price, tif, origin, strategy_id, created_at"
+    "orig_stop_price, tif, origin, strategy_id, created_at, product, trail"
 )
 _STATE_COLUMNS: Final = (
     "status", "quantity", "limit_price", "stop_price", "filled_qty", "avg_fill_price", "broker_order_id", "reason",
@@ -302,7 +304,8 @@ class SqliteJournal:
                 _instrument_json(order.instrument), order.side.value,
                 codec.encode_decimal(order.quantity.value), order.order_type.value, _opt_decimal(order.limit_price),
                 _opt_decimal(order.stop_price), order.tif.value, order.origin.value, order.strategy_id,
-                codec.encode_datetime(order.created_at),
+                codec.encode_datetime(order.created_at), None if order.product is None else order.product.value,
+                None if order.trail is None else order.trail.text(),
             )
             rows.append((order.client_order_id, created + self._state_values(order),
                          [self._event_values(order, event) for event in order.events]))
@@ -522,7 +525,7 @@ class SqliteJournal:
 
     def _replay(self, row: tuple[str, ...], events: list[tuple[int, str]]) -> Order:
         (order_id, account, _symbol, instrument, side, qty, order_type, limit, stop, tif, origin, strategy,
-         created) = row
+         created, product, trail) = row
         where = f"order {order_id}"
         try:
             order = Order(
@@ -538,6 +541,8 @@ class SqliteJournal:
                 origin=OrderOrigin(origin),
                 strategy_id=None if strategy is None else StrategyId(strategy),
                 created_at=codec.decode_datetime(created, "created_at"),
+                product=None if product is None else Product(product),
+                trail=None if trail is None else Trail.from_text(trail),
             )
             for seq, text in events:
                 where = f"order {order_id}, event #{seq}"

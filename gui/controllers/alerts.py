@@ -1,4 +1,4 @@
-"""AlertsSetup: price and P&L alerts, the approval count in the title and on the Approvals tab, and the toast."""
+"""AlertsSetup: price, % move and P&L alerts, the approval count in the title and on the Approvals tab, the toast."""
 
 from __future__ import annotations
 
@@ -12,19 +12,30 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QTableView
 
 from core.domain import AccountId, FillRecorded, LogMessage, OrderRejected, OrderStatus, OrderUpdated, Quote
 from core.ports.notifier import Notification, NotificationKind, Notifier
-from core.services.alerts import AlertBook, AlertsError, Direction, FiredAlert, PnlAlert, PriceAlert, alert_price
+from core.services.alerts import (
+    AlertBook,
+    AlertsError,
+    Direction,
+    FiredAlert,
+    MoveAlert,
+    PnlAlert,
+    PriceAlert,
+    Reference,
+    alert_price,
+)
 from core.services.approvals import ApprovalQueue
 from core.services.notification_text import fill_notification, rejected_notification
 from core.services.session import TradingSession
-from gui.dialogs.alert_dialogs import PnlAlertDialog, PriceAlertDialog
+from gui.dialogs.alert_dialogs import MoveAlertDialog, PnlAlertDialog, PriceAlertDialog
 from gui.models.quotes import QuotesTableModel
 from gui.widgets.alerts_panel import AlertsPanel
 from gui.widgets.approval_queue import ApprovalAlert
 from gui.widgets.main_window import MainWindow
+from gui.widgets.tab_flash import DockTabFlasher
 from gui.widgets.toast import ToastWidget
 
 ALERTS_KEY = "alerts"
-"""settings.json: {"alerts": [{"kind": "price" | "pnl", "id", "account", ...}], "alert_sound": true}."""
+"""settings.json: {"alerts": [{"kind": "price" | "move" | "pnl", "id", "account", ...}], "alert_sound": true}."""
 SOUND_KEY = "alert_sound"
 CHECK_MS = 500
 TITLE = "TradeTerm"
@@ -40,24 +51,28 @@ class AlertsSetup:
     """Watch the alerts twice a second; a fired one shows a toast, goes to the log, beeps and (if asked) mails.
 
     A strategy order waiting for approval: the count in the window title and on the Approvals tab, the tab
-    raised, a toast, and (through `approval_alert`) a tray message and a beep.
+    flashing until the trader shows it (never pulled to the front under the trader's hands), a toast, and
+    (through `approval_alert`) a tray message and a beep.
     """
 
     def __init__(self, window: MainWindow, session: TradingSession, settings: AlertSettings, notifier: Notifier,
                  approvals: ApprovalQueue | None = None, approval_alert: ApprovalAlert | None = None) -> None:
         self._window, self._session, self._settings, self._notifier = window, session, settings, notifier
         self._approvals = approvals
+        dock = window.findChild(QDockWidget, "dock.approvals")
+        self.approvals_flasher = None if dock is None else DockTabFlasher(window, dock)
         document = settings.load()
         self.sound = document.get(SOUND_KEY, True) is not False
         self.book = self._load(document.get(ALERTS_KEY, []))
         self.toast = ToastWidget(window)
         self.panel = AlertsPanel(self.sound)
-        window.add_dock("Alerts", "dock.alerts", self.panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        window.add_dock("Alerts", "dock.alerts", self.panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.panel.show_alerts(self.book.alerts())
+        self.panel.add_move_requested.connect(lambda: self.ask_move_alert(self._selected_symbol()))
         self.panel.add_pnl_requested.connect(lambda: self.ask_pnl_alert(None))
         self.panel.remove_requested.connect(self._on_remove)
         self.panel.sound_toggled.connect(self._on_sound_toggled)
-        self.dialog: PriceAlertDialog | PnlAlertDialog | None = None
+        self.dialog: PriceAlertDialog | MoveAlertDialog | PnlAlertDialog | None = None
         """The alert dialog last opened (a test hook)."""
         self._add_watchlist_actions(window.watchlist_view)
         if approval_alert is not None:
@@ -120,6 +135,13 @@ class AlertsSetup:
         self._log("INFO", f"Alert set: {alert.describe()}")
         return alert
 
+    def add_move_alert(self, account: str, symbol: str, percent: Decimal, reference: Reference,
+                       base: Decimal | None = None, email: bool = False) -> MoveAlert:
+        alert = MoveAlert(self.book.next_id(), account, symbol, percent, reference, base, email)
+        self.book.add(alert)
+        self._log("INFO", f"Alert set: {alert.describe()}")
+        return alert
+
     def add_pnl_alert(self, account: str, below: Decimal, email: bool = False) -> PnlAlert:
         alert = PnlAlert(self.book.next_id(), account, below, email)
         self.book.add(alert)
@@ -144,6 +166,10 @@ class AlertsSetup:
             action.setObjectName(f"watchlistMenu.alert{direction.value.capitalize()}")
             action.triggered.connect(lambda _=False, d=direction: self._ask_for_selected(d))
             view.addAction(action)
+        move = QAction("Alert on a % move…", view)
+        move.setObjectName("watchlistMenu.alertMove")
+        move.triggered.connect(lambda: self.ask_move_alert(self._selected_symbol()))
+        view.addAction(move)
         pnl = QAction("Day P&&L alert…", view)
         pnl.setObjectName("watchlistMenu.pnlAlert")
         pnl.triggered.connect(lambda: self.ask_pnl_alert(self._selected_feed()))
@@ -152,6 +178,10 @@ class AlertsSetup:
     def _selected(self) -> QModelIndex | None:
         index = self._window.watchlist_view.currentIndex()
         return index if index.isValid() else None
+
+    def _selected_symbol(self) -> str | None:
+        index = self._selected()
+        return None if index is None else str(index.siblingAtColumn(0).data())
 
     def _selected_feed(self) -> str | None:
         index = self._selected()
@@ -183,6 +213,34 @@ class AlertsSetup:
         dialog.open()
         return dialog
 
+    def ask_move_alert(self, symbol: str | None) -> MoveAlertDialog:
+        """Open the % move alert dialog (on the watchlist's symbol, if given)."""
+        quotes = self._window.bridge.quotes
+        symbols = quotes.symbols() if isinstance(quotes, QuotesTableModel) else []
+        dialog = MoveAlertDialog(symbols, symbol, self._prices_of, self._window)
+        dialog.alertSet.connect(self._on_move_alert_set)
+        shown = dialog.symbol_combo.currentText()  # the price shown follows its feed, once per frame, while open
+        watch = self._window.bridge.feed.watch_quotes([shown], lambda _quotes: dialog.show_prices(),
+                                                      feed=self._feed(shown))
+        dialog.symbol_combo.currentTextChanged.connect(lambda chosen: watch.change([chosen], feed=self._feed(chosen)))
+        dialog.finished.connect(lambda _result: watch.cancel())
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _prices_of(self, symbol: str) -> tuple[Decimal | None, Decimal | None]:
+        account = self._feed(symbol)
+        quote = None if account is None else self._quote_of(symbol, account)
+        return alert_price(quote), None if quote is None else quote.close
+
+    def _on_move_alert_set(self, symbol: str, percent: Decimal, reference: Reference, base: Decimal | None,
+                           email: bool) -> None:
+        account = self._feed(symbol)
+        if account is None:
+            self._log("WARNING", f"No account shows {symbol} yet: connect one, then set the alert.")
+            return
+        self.add_move_alert(account, symbol, percent, reference, base, email)
+
     def ask_pnl_alert(self, account: str | None) -> PnlAlertDialog:
         """Open the day-P&L alert dialog (on account, if given)."""
         dialog = PnlAlertDialog([str(a) for a in self._session.view.account_ids()], account, self._window)
@@ -212,10 +270,9 @@ class AlertsSetup:
 
     def _on_approval_waiting(self, text: str) -> None:
         self.toast.show_message(text, "INFO")
-        dock = self._window.findChild(QDockWidget, "dock.approvals")
-        if dock is not None:
-            dock.raise_()
         self._show_approval_count()
+        if self.approvals_flasher is not None:
+            self.approvals_flasher.start()
 
     def _show_approval_count(self) -> None:
         count = 0 if self._approvals is None else len(self._approvals.pending())
@@ -224,6 +281,8 @@ class AlertsSetup:
         dock = self._window.findChild(QDockWidget, "dock.approvals")
         if dock is not None:
             dock.setWindowTitle(f"Approvals ({count})" if count else "Approvals")
+        if not count and self.approvals_flasher is not None and self.approvals_flasher.is_flashing():
+            self.approvals_flasher.stop()
 
     def _log(self, level: str, text: str) -> None:
         self._session.bus.publish(LogMessage(level, text))

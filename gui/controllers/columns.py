@@ -21,10 +21,17 @@ DEFAULTS: Mapping[str, GridColumns] = {
     "fillsView": GridColumns(
         ("time", "symbol", "side", "quantity", "price", "account", "commission", "order_id"), ("order_id",)),
     "approvalsView": GridColumns(
-        ("left", "symbol", "side", "quantity", "type", "price", "verdict", "strategy", "account", "drift", "age",
-         "tif", "bid", "ask", "signal", "attempt", "id"),
+        ("left", "symbol", "side", "quantity", "type", "price", "verdict", "product", "strategy", "account", "drift",
+         "age", "tif", "bid", "ask", "signal", "attempt", "id"),
         ("bid", "ask", "signal", "attempt", "id")),
-    "positionsView": GridColumns(),
+    # P&L beside the position, so the default window shows it without a scroll.
+    "positionsView": GridColumns(
+        ("symbol", "quantity", "avg_cost", "last", "unrealized", "daily_pnl", "market_value", "realized", "account",
+         "currency", "protection"), ()),
+    # The money first: the Funds tab is narrow, and its state and reason are shown in the Accounts dock too.
+    "fundsPanel.table": GridColumns(
+        ("account", "currency", "cash", "equity", "buying_power", "day_pnl", "unrealized", "realized", "utilisation",
+         "margin_used", "margin_available", "state", "reason", "broker_day_pnl", "source", "as_of"), ()),
     "watchlistView": GridColumns(),
 }
 
@@ -32,7 +39,7 @@ SAMPLES: Mapping[str, str] = {
     "side": "SELL", "tif": "GTC", "type": "STP_LMT", "quantity": "88,888", "filled": "88,888", "time": "88:88:88",
     "left": "888 s", "age": "888 s", "symbol": "RELIANCE", "account": "PAPER-1", "status": "Accepted",
     "price": "8,888.88", "limit": "8,888.88", "stop": "8,888.88", "verdict": "OK", "drift": "+0.00%",
-    "currency": "USD",
+    "currency": "USD", "state": "REDUCING",
 }
 """What a column typically holds, for its default width (the grid widens to its first rows once)."""
 

@@ -71,10 +71,11 @@ class HaltController:
                on_success=done, on_error=failed)
 
     def kill_switch(self) -> None:
-        """Ask, then cancel every working order on every account and halt all trading."""
-        working = self._session.view.working_count()
-        self._confirm(QMessageBox.Icon.Critical, "Kill switch",
-                      f"Cancel all {working} working order(s) on every account and halt all trading?",
+        """Ask (naming what it stops), then halt all trading, cancel every working order, reject waiting ones."""
+        scope = self._session.view.kill_switch_scope()
+        text = ("Pull the kill switch? It halts all trading on every account until you resume, and it:\n"
+                + "\n".join(f"• {line}" for line in scope.lines()))
+        self._confirm(QMessageBox.Icon.Critical, "Kill switch", text,
                       "killSwitchConfirmDialog", QMessageBox.StandardButton.Yes, self.kill)
 
     def kill(self) -> None:
@@ -111,9 +112,9 @@ FLATTEN_LISTED = 12
 
 def flatten_list(positions: Sequence[Position]) -> str:
     """Name what Flatten will close, one line per position: "PAPER-1  long 10 AAPL" (the first FLATTEN_LISTED)."""
-    ordered = sorted(positions, key=lambda p: (str(p.account_id), p.symbol))
+    ordered = sorted(positions, key=lambda p: (str(p.account_id), p.symbol, p.product or ""))
     lines = [f"{p.account_id}  {'long' if p.quantity > 0 else 'short'} {abs(p.quantity).normalize():f} {p.symbol}"
-             for p in ordered[:FLATTEN_LISTED]]
+             + ("" if p.product is None else f" · {p.product.value}") for p in ordered[:FLATTEN_LISTED]]
     if len(ordered) > FLATTEN_LISTED:
         lines.append(f"… and {len(ordered) - FLATTEN_LISTED} more")
     return "\n".join(lines)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QCheckBox, QMessageBox
 
 from core.domain import (
     AccountId,
@@ -23,6 +23,7 @@ from core.domain import (
     ConnectionState,
     Instrument,
     Order,
+    OrderOrigin,
     OrderRequest,
     OrderType,
     Position,
@@ -31,9 +32,14 @@ from core.domain import (
     TradingState,
 )
 from core.domain.depth import BookLevel, DepthBook
+from core.domain.protection import Bracket, HeldChild, ProtectionLeg
+from core.domain.tape import TradePrint
 from core.services.depth import DepthService
 from core.services.session import ConfirmRequired, OrderRefused
+from core.services.sizing import SizingError
+from core.services.volume_at_price import VolumeAtPrice
 from gui.async_op import run_op
+from gui.controllers.click_sizing import size_click
 from gui.controllers.orders import describe
 from gui.frame_feed import AccountWatch, DepthWatch, PositionKey, PositionWatch, QuoteWatch, TradeWatch
 from gui.widgets.held_confirm import ask_held_confirm
@@ -48,6 +54,7 @@ STALE_AFTER_S = 5.0
 STALE_CHECK_MS = 500
 LADDER_WIDTH = 340
 """The dock's first width: the positions grid in the middle keeps the rest."""
+_LEG_MARK = {ProtectionLeg.STOP_LOSS: "SL", ProtectionLeg.TAKE_PROFIT: "TP"}
 
 
 class LadderController(QObject):
@@ -77,6 +84,8 @@ class LadderController(QObject):
         self._order_watch: AccountWatch[ClientOrderId, Order] | None = None
         self._position_watch: PositionWatch | None = None
         self._trade_watch: TradeWatch | None = None
+        self._volumes: dict[tuple[AccountId, str], VolumeAtPrice] = {}
+        """Session volume at price of each symbol and account the ladder has shown (from their time and sales)."""
         window.bridge.flusher.register(self.widget.tape_model)
         self._depth = DepthService(self._session)
         self._depth_of: tuple[AccountId, str] | None = None
@@ -85,6 +94,9 @@ class LadderController(QObject):
         self.widget.cancel_symbol_requested.connect(self.cancel_symbol)
         self.widget.account_chosen.connect(lambda account: self.show(account, self.symbol))
         window.watchlist_view.clicked.connect(self._on_watchlist_clicked)
+        sizing = window.ticket.findChild(QCheckBox, "orderTicket.sizeClicksCheck")
+        if sizing is not None:
+            sizing.toggled.connect(self.widget.set_sized_by_risk)
         self.stale_after_s = STALE_AFTER_S
         self._timer = QTimer(self)
         self._timer.setInterval(STALE_CHECK_MS)
@@ -130,6 +142,9 @@ class LadderController(QObject):
         self._position = self._session.portfolio.position(self.account, symbol)
         self._quote = self._session.view.latest_quote(symbol, account)
         self._has_depth, self._depth_at, self._quote_at, self._centred = False, None, None, False
+        profile = self._volumes.get((self.account, symbol))
+        if profile is not None:  # the session's volume seen while this symbol was shown before
+            self.model.set_volume(profile.levels)
         self._watch(account, symbol)
         self._show_quote()
         self._show_orders()
@@ -147,8 +162,16 @@ class LadderController(QObject):
         self._order_watch = feed.watch_orders(self._on_orders, account=AccountId(account), paint_with=model)
         self._position_watch = feed.watch_positions(self._on_positions, account=AccountId(account), paint_with=model)
         tape = self.widget.tape_model
-        self._trade_watch = feed.watch_trades([symbol], lambda prints: tape.add(prints.values()), feed=account,
-                                              paint_with=tape)
+        self._trade_watch = feed.watch_trades([symbol], self._on_prints, feed=account, paint_with=tape)
+
+    def _on_prints(self, prints: Mapping[int, TradePrint]) -> None:
+        """Time and sales gets every print; the Volume column counts them in at their prices."""
+        self.widget.tape_model.add(prints.values())
+        if self.account is None:
+            return
+        profile = self._volumes.setdefault((self.account, self.symbol), VolumeAtPrice())
+        changed = profile.add(prints.values())
+        self.model.set_volume(profile.levels, changed)
 
     def _cancel_watches(self) -> None:
         for watch in (self._depth_watch, self._quote_watch, self._order_watch, self._position_watch,
@@ -241,13 +264,25 @@ class LadderController(QObject):
     def _show_orders(self) -> None:
         buys: dict[Decimal, Decimal] = {}
         sells: dict[Decimal, Decimal] = {}
+        marks: dict[tuple[str, Decimal], str] = {}
         for order in self._orders.values():
             price = order.limit_price or order.stop_price
             if price is None:
                 continue
             side = buys if order.side is Side.BUY else sells
             side[price.value] = side.get(price.value, Decimal(0)) + order.leaves_qty
-        self.model.set_orders(buys, sells)
+            if order.origin is OrderOrigin.PROTECTIVE:  # a native bracket's child, held by the broker
+                marks[(order.side.value.lower(), price.value)] = "SL" if order.stop_price is not None else "TP"
+        for child in self._held_children():
+            exit_side = "sell" if child.entry_side is Side.BUY else "buy"
+            marks[(exit_side, child.trigger)] = f"{_LEG_MARK[child.leg]} held"
+        self.model.set_orders(buys, sells, marks)
+
+    def _held_children(self) -> list[HeldChild]:
+        """The live stop-loss and take-profit children TradeTerm holds for this symbol on this account."""
+        if self.account is None:
+            return []
+        return self._session.protection.protecting(self.account, self.symbol)
 
     def _on_positions(self, positions: Mapping[PositionKey, Position]) -> None:
         if self.account is not None and (self.account, self.symbol) in positions:
@@ -290,6 +325,11 @@ class LadderController(QObject):
             return
         side = Side.BUY if column == "buy" else Side.SELL
         own = self._own_at(side, price)
+        held = [c for c in self._held_children() if c.trigger == price and c.entry_side is not side]
+        if held and not own:
+            self.widget.show_status(f"The {held[0].leg.label} held at {price} is not an order at the broker: "
+                                    "it goes when its entry's position is closed or its entry is cancelled.")
+            return
         if own:
             for order in own:
                 run_op(self._window.reporter, f"Cancel {order.symbol}", self._session.cancel(order.client_order_id),
@@ -298,19 +338,42 @@ class LadderController(QObject):
             return
         order_type = self._order_type(side, price)
         quantity = Decimal(self.widget.quantity.value())
+        try:
+            sized = size_click(self._session.view, self._window.ticket, self.account, self.symbol, side, order_type,
+                               price)
+        except SizingError as exc:
+            self.widget.show_status(f"Not sent: sizing by risk: {exc.message}", False)
+            return
+        if sized is not None:
+            quantity = sized.quantity
+            self.widget.show_sized(sized.quantity)
+            self._window.log_view.add("INFO", f"Ladder {side.value.lower()} {self.symbol} @ {price} {sized.note}")
         if not self.widget.armed:
             self._window.ticket.prefill(self.symbol, side, quantity=quantity, price=price, order_type=order_type,
                                         account=str(self.account))
-            self.widget.show_status("On the ticket: confirm there (arm one-click to send from the ladder).")
+            self.widget.show_status("On the ticket: confirm there (arm one-click to send from the ladder)."
+                                    + ("" if sized is None else f" Quantity {sized.note}."))
             return
         status = self._session.view.status(self.account)
         if status.trading is TradingState.HALTED:
             self.widget.show_status(f"Not sent: {self.account} is halted — {status.reason}. "
                                     "Resume trading on the account first.", False)
             return
+        bracket = None
+        if self.widget.bracket_box.isChecked():
+            instrument = self._session.view.instruments().get(self.symbol)
+            bracket, problems = self._window.ticket.protection_for(side, price, instrument)
+            if problems:
+                self.widget.show_status("Not sent: " + " ".join(p.message for p in problems), False)
+                return
+            if bracket is None:
+                self.widget.show_status("Not sent: Bracket is on but the ticket's Protect row is empty. Enter a "
+                                        "stop-loss and/or target there (in ticks, from the clicked level), or turn "
+                                        "Bracket off.", False)
+                return
         limit = price if order_type is OrderType.LIMIT else None
         stop = price if order_type is OrderType.STOP else None
-        self.send(OrderRequest(self.account, self.symbol, side, quantity, order_type, limit, stop))
+        self.send(OrderRequest(self.account, self.symbol, side, quantity, order_type, limit, stop), bracket=bracket)
 
     def _own_at(self, side: Side, price: Decimal) -> list[Order]:
         return [o for o in self._orders.values() if o.side is side
@@ -348,14 +411,16 @@ class LadderController(QObject):
             return OrderType.STOP
         return OrderType.LIMIT
 
-    def send(self, request: OrderRequest, confirmed_by: str | None = None) -> None:
-        """Send request through the session (validation, risk, journal, broker); say on the ladder what became of it."""
+    def send(self, request: OrderRequest, confirmed_by: str | None = None, bracket: Bracket | None = None) -> None:
+        """Send request through the session (validation, risk, journal, broker), with bracket's stop-loss and
+        take-profit the way the ticket sends them (native at the broker where it holds them, else held by
+        TradeTerm); say on the ladder what became of it."""
         widget = self.widget
 
         def failed(exc: BaseException) -> None:
             if isinstance(exc, ConfirmRequired) and confirmed_by is None:
                 ask_held_confirm(widget, "Send order on a held account", str(exc),
-                                 lambda: self.send(request, getpass.getuser()),
+                                 lambda: self.send(request, getpass.getuser(), bracket),
                                  lambda: widget.show_status("Not sent: the account is held.", False))
             elif isinstance(exc, OrderRefused):
                 widget.show_status(f"Refused: {exc}", False)
@@ -363,11 +428,14 @@ class LadderController(QObject):
                 widget.show_status(f"Not sent: {exc}", False)
 
         def done(order: Order) -> None:
+            if bracket is not None:
+                self._show_orders()  # the children TradeTerm holds are journaled with their entry
             widget.show_status(describe(order), order.reason == "")
             self._window.log_view.add("INFO" if order.reason == "" else "WARNING", f"Ladder: {describe(order)}")
 
-        run_op(self._window.reporter, "Ladder order", self._session.submit(request, confirmed_by=confirmed_by),
-               on_success=done, on_error=failed, eager=True)
+        sending = (self._session.submit(request, confirmed_by=confirmed_by) if bracket is None
+                   else self._session.submit_bracket(request, bracket, confirmed_by=confirmed_by))
+        run_op(self._window.reporter, "Ladder order", sending, on_success=done, on_error=failed, eager=True)
 
     def cancel_symbol(self) -> None:
         """Esc: cancel every working order of this symbol on this account, after a confirm."""

@@ -74,7 +74,7 @@ class StrategySetup:
         self.token_panel = ApiTokenPanel(f"http://127.0.0.1:{port}" if port else "chosen at start", self.access,
                                          getpass.getuser(), unavailable=self._token_problem)
         self.token_panel.changed.connect(self.queue_widget.refresh)
-        window.add_dock("Strategy API", "dock.strategyApi", self.token_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        window.add_dock("Strategy API", "dock.strategyApi", self.token_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.approvals.restore()
         self._stopped = False
         self._serve: bool | None = None

@@ -82,6 +82,7 @@ class WatchlistsController(QObject):
         panel.symbol_added.connect(lambda symbol, feed: self.add(symbol, feed or None))
         panel.symbol_removed.connect(self.remove)
         panel.symbol_moved.connect(self.move)
+        panel.symbol_dropped.connect(self.move_before)
         panel.feed_chosen.connect(lambda symbol, feed: self.set_feed(symbol, feed or None))
         self.refresh()
 
@@ -132,6 +133,12 @@ class WatchlistsController(QObject):
         to = max(0, min(len(rows) - 1, at + delta))
         rows.insert(to, rows.pop(at))
         self._change(rows, moved=(symbol, to))
+
+    def move_before(self, symbol: str, before: int) -> None:
+        """Move symbol's row to just before the row now at `before` (the row count: the end); saved at once."""
+        at = next((i for i, row in enumerate(self.current.rows) if row.symbol == symbol), None)
+        if at is not None:
+            self.move(symbol, (before - 1 if before > at else before) - at)
 
     def set_feed(self, symbol: str, feed: str | None) -> None:
         """Quote symbol's row on the current watchlist from feed (None: the first feed that quotes it)."""

@@ -1,8 +1,8 @@
-"""The dialogs that set an alert: a price level on a symbol, or a day-P&L floor on an account."""
+"""The dialogs that set an alert: a price level or a % move on a symbol, or a day-P&L floor on an account."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from PySide6.QtCore import Signal
@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.domain.numbers import NumberError, parse_number
-from core.services.alerts import Direction
+from core.services.alerts import Direction, Reference
 
 
 class _AlertDialog(QDialog):
@@ -86,6 +86,75 @@ class PriceAlertDialog(_AlertDialog):
             self.error_label.setText("Type a price greater than zero.")
             return
         self.alertSet.emit(Direction(self.direction_combo.currentData()), level, self.email_check.isChecked())
+        self.accept()
+
+
+Prices = Callable[[str], tuple[Decimal | None, Decimal | None]]
+"""A symbol's price now and its previous close on the feed the alert watches (None: not known)."""
+
+
+class MoveAlertDialog(_AlertDialog):
+    """Alert when a symbol moves a percentage, either way, from its previous close or the price now.
+
+    objectName 'moveAlertDialog'; children moveAlert.symbol, moveAlert.level, moveAlert.reference,
+    moveAlert.prices, moveAlert.email, moveAlert.error.
+
+    Signals: alertSet(str symbol, Decimal percent, Reference, Decimal | None base, bool email), where base is
+    the price now when the reference is Reference.SET. Whoever opens it calls `show_prices` as quotes come
+    (the alerts controller does, from the frame feed), so the price shown follows the feed.
+    """
+
+    alertSet = Signal(str, object, object, object, bool)
+
+    def __init__(self, symbols: Sequence[str], symbol: str | None, prices: Prices,
+                 parent: QWidget | None = None) -> None:
+        super().__init__("moveAlert", "% move alert", parent)
+        self._prices = prices
+        self.symbol_combo = QComboBox(objectName="moveAlert.symbol")
+        self.symbol_combo.addItems(list(symbols))
+        if symbol is not None and symbol in symbols:
+            self.symbol_combo.setCurrentText(symbol)
+        self.reference_combo = QComboBox(objectName="moveAlert.reference")
+        self.reference_combo.addItem("the previous close", Reference.CLOSE)
+        self.reference_combo.addItem("the price now", Reference.SET)
+        self.prices_label = QLabel(objectName="moveAlert.prices")
+        self.level_edit.setPlaceholderText("e.g. 5 (up or down 5%)")
+        self.form.addRow("Symbol", self.symbol_combo)
+        self.form.addRow("", self.prices_label)
+        self.form.addRow("Moves by (%)", self.level_edit)
+        self.form.addRow("From", self.reference_combo)
+        self.finish_form()
+        self.symbol_combo.currentTextChanged.connect(self.show_prices)
+        self.show_prices()
+
+    def show_prices(self) -> None:
+        """Show the chosen symbol's price now and its previous close (called again on each frame of its quotes)."""
+        now, close = self._prices(self.symbol_combo.currentText())
+        self.prices_label.setText(f"Now {'—' if now is None else f'{now:f}'} · previous close "
+                                  f"{'—' if close is None else f'{close:f}'}")
+
+    def _on_ok(self) -> None:
+        symbol = self.symbol_combo.currentText()
+        if not symbol:
+            self.error_label.setText("Add the symbol to the watchlist first, then set its alert.")
+            return
+        self.level_edit.setText(self.level_edit.text().strip().removesuffix("%").strip())
+        percent = self.level()
+        if percent is None:
+            return
+        if not 0 < percent < 1000:
+            self.error_label.setText("Type a move above 0 and below 1000, in percent (e.g. 5).")
+            return
+        reference = Reference(self.reference_combo.currentData())
+        now, close = self._prices(symbol)
+        if reference is Reference.CLOSE and close is None:
+            self.error_label.setText(f"{symbol}'s feed has not sent a previous close: choose 'the price now'.")
+            return
+        if reference is Reference.SET and now is None:
+            self.error_label.setText(f"{symbol} has no price yet on its feed: wait for one, or choose the close.")
+            return
+        self.alertSet.emit(symbol, percent, reference, now if reference is Reference.SET else None,
+                           self.email_check.isChecked())
         self.accept()
 
 

@@ -35,7 +35,7 @@ ORDER_COLUMNS = (
     Column("side", "Side", lambda o: o.side.value, LEFT, lambda o: side_color(o.side)),
     Column("quantity", "Qty", lambda o: fmt_qty(o.quantity.value), RIGHT),
     Column("filled", "Filled", lambda o: fmt_qty(o.filled_qty), RIGHT),
-    Column("type", "Type", lambda o: o.order_type.value, LEFT),
+    Column("type", "Type", lambda o: o.order_type.value if o.trail is None else f"TRAIL {o.trail.text()}", LEFT),
     Column("limit", "Limit", lambda o: _price(o, o.limit_price), RIGHT),
     Column("stop", "Stop", lambda o: _price(o, o.stop_price), RIGHT),
     Column("price", "Limit/Stop", _limit_stop, RIGHT),

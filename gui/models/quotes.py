@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QMimeData, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
 from core.domain import Instrument, Quote
@@ -15,6 +15,10 @@ from gui.models.format import DASH, fmt_percent, fmt_price, fmt_qty, fmt_signed,
 from gui.models.table_model import RowTableModel
 
 DEFAULT_PRICE_PLACES = 2
+WATCH_ROW_MIME = "application/x-tradeterm-watchlist-row"
+"""What a watchlist row carries while dragged: its symbol (UTF-8); only a drop on the same grid takes it."""
+_DRAG = Qt.ItemFlag.ItemIsDragEnabled
+_DROP_BETWEEN = Qt.ItemFlag.ItemIsDropEnabled
 _HUNDRED = Decimal(100)
 
 
@@ -94,7 +98,16 @@ class QuotesTableModel(RowTableModel):
     The model neither merges partial ticks nor chooses a feed: it shows the merged quotes the frame
     feed hands it once per frame (`show_quotes`), each already from the feed its symbol is shown
     from (core's QuoteCache does both, in one place). A field never received shows an em dash.
+
+    On a watchlist (`listed_only`) a row can be dragged between two others; the model does not reorder
+    itself, it says where the trader dropped it and the watchlist's controller moves it (and saves).
+
+    Events:
+        row_dropped(str symbol, int before): symbol's row was dropped before the row now at `before`
+            (the row count: at the end).
     """
+
+    row_dropped = Signal(str, int)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(QUOTE_COLUMNS, parent=parent)
@@ -106,6 +119,39 @@ class QuotesTableModel(RowTableModel):
         self._chosen: dict[str, str] = {}
         self.listed_only = False
         """True: show only the rows `watch` added (a watchlist); False: a quote of a new symbol adds its row."""
+
+    # --- drag to reorder (a watchlist's rows) -----------------------------------------------------
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        """Rows drag; drops land between rows only (never on one: a drop reorders, it never overwrites)."""
+        base = super().flags(index)
+        if not self.listed_only:
+            return base
+        return base | _DRAG if index.isValid() else base | _DROP_BETWEEN
+
+    def mimeTypes(self) -> list[str]:
+        return [WATCH_ROW_MIME]
+
+    def mimeData(self, indexes: Iterable[QModelIndex]) -> QMimeData:
+        data = QMimeData()
+        rows = sorted({index.row() for index in indexes if index.isValid()})
+        if rows:
+            data.setData(WATCH_ROW_MIME, str(self.key_at(rows[0])).encode("utf-8"))
+        return data
+
+    def supportedDropActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
+
+    def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,
+                     parent: QModelIndex | QPersistentModelIndex) -> bool:
+        """Say where a dragged row was dropped (row_dropped); the grid's rows are the controller's to move."""
+        if not self.listed_only or not data.hasFormat(WATCH_ROW_MIME) or parent.isValid():
+            return False
+        symbol = bytes(data.data(WATCH_ROW_MIME).data()).decode("utf-8")
+        if self.row_of(symbol) is None:
+            return False
+        self.row_dropped.emit(symbol, row if row >= 0 else self.rowCount())
+        return True
 
     def feed_of(self, symbol: str) -> str | None:
         """Return the feed (account) symbol's row quotes from: the chosen one, else the one it has shown, else None."""

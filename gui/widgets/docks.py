@@ -18,6 +18,9 @@ from PySide6.QtWidgets import (
 )
 
 LEFT, BOTTOM = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
+RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
+RIGHT_COLUMN = (("dock.ladder", 2), ("dock.chart", 1))
+"""The right column's docks top to bottom and their shares of its height (the ladder's levels stack up)."""
 
 
 class OrdersPanel(QWidget):
@@ -121,9 +124,21 @@ class MainDocks:
         height = max(600, window.height())
         window.resizeDocks([self.watchlist], [560], horizontal)
         ticket = self.ticket.widget().minimumSizeHint().height() if self.ticket.widget() else 380
-        accounts = int(height * 0.14)  # a few accounts' rows; the tabs beside it (log, API, alerts) scroll
+        accounts = int(height * 0.14)  # a few accounts' rows; the log beside it scrolls
         window.resizeDocks([self.watchlist, self.ticket, self.accounts],
                            [max(int(height * 0.3), height - ticket - accounts), ticket, accounts], vertical)
-        window.resizeDocks([self.orders], [int(height * 0.34)], vertical)
+        window.resizeDocks([self.orders], [int(height * 0.3)], vertical)  # the right column (ladder, chart) is above it
         width = max(800, window.width() - 560)
         window.resizeDocks([self.orders, self.fills], [width // 2, width // 2], horizontal)
+        split_right_column(window)
+
+
+def split_right_column(window: QMainWindow) -> None:
+    """Share the right column's height among its docks by RIGHT_COLUMN (they came in at Qt's even split)."""
+    column = [d for name, _ in RIGHT_COLUMN if (d := window.findChild(QDockWidget, name)) is not None
+              and window.dockWidgetArea(d) is RIGHT and not d.isFloating() and not d.isHidden()]
+    if len(column) < 2:
+        return
+    shares = dict(RIGHT_COLUMN)
+    height, total = sum(d.height() for d in column), sum(shares[d.objectName()] for d in column)
+    window.resizeDocks(column, [height * shares[d.objectName()] // total for d in column], Qt.Orientation.Vertical)

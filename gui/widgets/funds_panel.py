@@ -8,7 +8,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui.models.funds import FundsTableModel
-from gui.widgets.grid_view import make_grid_view
+from gui.widgets.grid_view import make_grid_view, widen_to_content
 
 DEFAULT_BASE = "USD"
 
@@ -25,6 +25,7 @@ class FundsPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("fundsPanel")
         self.table = make_grid_view(model, "fundsPanel.table", self)
+        widen_to_content(self.table, model)  # cash in the billions shows whole, not "12,345,6…"
         self.base_combo = QComboBox(self, objectName="fundsPanel.baseCurrency")
         self.base_combo.setToolTip("The currency the grand total is converted into, with FX rates from a "
                                    "connected feed.")

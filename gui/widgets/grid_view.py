@@ -126,3 +126,27 @@ def _fit_columns_once(view: QTableView, model: RowTableModel) -> None:
         QTimer.singleShot(0, view, fit)
 
     model.rowsInserted.connect(on_first_rows)
+
+
+def widen_to_content(view: QTableView, model: RowTableModel) -> None:
+    """Keep every column of a slow-changing grid at least as wide as its content (grow only, after the frame).
+
+    For grids whose rows change on events (funds on fills and connects), never per tick: a figure that
+    grows (a cash balance in the billions) widens its column instead of being elided. Columns the trader
+    made wider stay as they are.
+    """
+    header = view.horizontalHeader()
+    timer = QTimer(view, singleShot=True, interval=0)
+
+    def widen() -> None:
+        for column in range(model.columnCount()):
+            if header.isSectionHidden(column) or (header.stretchLastSection() and column == header.count() - 1):
+                continue
+            wanted = view.sizeHintForColumn(column) + 14
+            if wanted > header.sectionSize(column):
+                header.resizeSection(column, wanted)
+
+    timer.timeout.connect(widen)
+    model.dataChanged.connect(lambda *_: timer.start())
+    model.rowsInserted.connect(lambda *_: timer.start())
+

@@ -10,12 +10,14 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QV
 from core.domain import Instrument, OrderType, Side, ValidatedRequest
 from core.domain.numbers import decimal_or_none
 from core.domain.order_request import plain
+from core.domain.trailing import Trail
 
 TYPE_LABELS = {
     OrderType.MARKET: "MKT",
     OrderType.LIMIT: "LMT",
     OrderType.STOP: "STP",
     OrderType.STOP_LIMIT: "STP LMT",
+    OrderType.TRAIL: "TRAIL",
 }
 SIDE_COLORS = {Side.BUY: "#1565c0", Side.SELL: "#c62828"}
 TICKET_STYLE = """
@@ -39,15 +41,23 @@ def format_price(value: Decimal, instrument: Instrument | None) -> str:
     return format(value.quantize(Decimal(1).scaleb(-instrument.price_places)), "f")
 
 
-def order_summary(side: Side, quantity: str, symbol: str, order_type: OrderType, limit: str, stop: str) -> str:
-    """Return e.g. 'Buy 100 AAPL LMT 189.50', leaving out whatever is still empty."""
+def order_summary(side: Side, quantity: str, symbol: str, order_type: OrderType, limit: str, stop: str,
+                  trail: str = "") -> str:
+    """Return e.g. 'Buy 100 AAPL LMT 189.50' or 'Sell 100 AAPL TRAIL 1%', leaving out whatever is still empty."""
     parts = [side.value.capitalize(), quantity, symbol]
-    if order_type is OrderType.STOP_LIMIT:
+    if order_type is OrderType.TRAIL:
+        parts += ["TRAIL", trail]
+    elif order_type is OrderType.STOP_LIMIT:
         parts += ["STP", stop, "LMT", limit]
     else:
         parts.append(TYPE_LABELS[order_type])
         parts.append(limit if order_type.needs_limit else stop if order_type.needs_stop else "")
     return " ".join(part for part in parts if part)
+
+
+def trail_words(trail: Trail | None) -> str:
+    """Return a trail as the ticket shows it: '0.50' (an amount of price) or '1%'."""
+    return "" if trail is None else trail.text()
 
 
 def next_step(text: str, step: Decimal, direction: int) -> Decimal | None:
@@ -112,6 +122,7 @@ class OrderConfirmDialog(QDialog):
                 request.order_type,
                 self._price(validated.limit_price, instrument),
                 self._price(validated.stop_price, instrument),
+                trail_words(validated.trail),
             )
         )
         headline.setObjectName("orderTicket.confirmDialog.summary")
@@ -130,11 +141,15 @@ class OrderConfirmDialog(QDialog):
             rows.append(("Limit price", format_price(validated.limit_price, instrument)))
         if validated.stop_price is not None:
             rows.append(("Stop price", format_price(validated.stop_price, instrument)))
+        if validated.trail is not None:
+            rows.append(("Trail", f"{trail_words(validated.trail)} behind the market; at market when touched"))
         rows += [
             ("Time in force", request.tif.value),
             ("Notional", self._notional(validated, quote)),
             ("Account", str(request.account_id)),
         ]
+        if validated.product is not None:
+            rows.append(("Product", validated.product.label))
         for caption, value in rows:
             label = QLabel(value)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from decimal import Decimal
@@ -25,14 +25,23 @@ from core.domain import (
     validate_request,
 )
 from core.domain.order_request import plain
+from core.domain.product import Product
 from core.domain.protection import Bracket
+from core.domain.trailing import TrailUnit
+from core.ports.order_products import ProductOffer
+from core.services.sizing_order import SizingSpec
 from gui.models.positions import fmt_avg_cost
 from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_price, next_step, order_summary
-from gui.widgets.protection_row import positive_number
+from gui.widgets.protection_row import TICKS, positive_number
 from gui.widgets.quantity_input import QuantityValidator, quantity_hint
 from gui.widgets.risk_sizing import Sizer
 from gui.widgets.ticket_form import FIELDS, GREEN, RED, TicketForm, repolish
 from gui.widgets.ticket_intent import DEFAULT_TIF, CloseIntent, QuoteSource, RiskPreview, funds_text, verdict_text
+
+ProductSource = Callable[[str, Instrument], ProductOffer | None]
+"""(account, instrument) -> the products the account offers for it (Kite), or None: no Product choice."""
+_TRAIL_FIELDS = ("trail_amount", "trail_percent")
+"""The request's two ways to give a trail, shown by the ticket's one trail field."""
 
 
 class OrderTicketWidget(TicketForm):
@@ -60,6 +69,7 @@ class OrderTicketWidget(TicketForm):
         self._keys: dict[str, str] = {}
         self._fixed_quotes: dict[str, Quote] = {}
         self._quote_source: QuoteSource | None = None
+        self._product_source: ProductSource | None = None
         self._shown_quote: Quote | None = None
         self._preview: RiskPreview | None = None
         self._close: CloseIntent | None = None
@@ -86,11 +96,12 @@ class OrderTicketWidget(TicketForm):
         self._sizing.requested.connect(self._on_size_requested)
         for edit in self._edits.values():
             edit.textChanged.connect(self._on_field_edited)
-        for combo in (self._account_combo, self._tif_combo):
+        for combo in (self._account_combo, self._tif_combo, self._trail_unit_combo):
             combo.currentIndexChanged.connect(self._on_field_edited)
-        for edit in (self._quantity_edit, self._limit_edit, self._stop_edit):
+        for edit in (self._quantity_edit, self._limit_edit, self._stop_edit, self._trail_edit):
             edit.installEventFilter(self)
         self._buy_button.toggled.connect(self._on_field_edited)
+        self._product_choice.changed.connect(self._on_field_edited)
         self._type_combo.currentIndexChanged.connect(self._on_type_changed)
         self._send_button.clicked.connect(self._on_send_clicked)
         self._clear_button.clicked.connect(self.clear)
@@ -116,6 +127,11 @@ class OrderTicketWidget(TicketForm):
             self._account_combo.setCurrentIndex(index if index >= 0 else (0 if account_ids and not current else -1))
         with self._quietly():
             self._on_field_edited()
+
+    def set_product_source(self, source: ProductSource | None) -> None:
+        """Ask source(account, instrument) which products the account offers: a Kite account shows Product."""
+        self._product_source = source
+        self._refresh()
 
     def set_quote_source(self, source: QuoteSource | None) -> None:
         """Read bid/ask from source(symbol, account): the ticket shows and prices from its account's own feed."""
@@ -176,16 +192,19 @@ class OrderTicketWidget(TicketForm):
         self._on_live_timer()
 
     def prefill_close(self, account: str, symbol: str, position: Decimal, price: Decimal | None,
-                      avg_cost: Decimal | None = None) -> None:
+                      avg_cost: Decimal | None = None, product: Product | None = None) -> None:
         """Hold the close of a position of account (signed quantity): the opposite side, its size, on its account.
 
-        The close names the position's average cost (when given) as the positions grid shows it.
+        The close names the position's average cost (when given) as the positions grid shows it. A position
+        of a product (Kite's CNC, MIS, NRML) is closed in that product: the Product choice is set to it.
 
-        Sent as OrderOrigin.CLOSE (reduce-only) while side, symbol and account stay as filled in; changing
-        any of them makes it an ordinary order.
+        Sent as OrderOrigin.CLOSE (reduce-only) while side, symbol, account and product stay as filled in;
+        changing any of them makes it an ordinary order.
         """
-        close = CloseIntent(account, symbol, position)
+        close = CloseIntent(account, symbol, position, product=product)
         self.prefill(symbol, close.side, quantity=abs(position), price=price, account=account)
+        if product is not None:
+            self._product_choice.choose(product)
         instrument = self._lookup()[1]
         if avg_cost is not None and instrument is not None:
             close = replace(close, avg_cost=fmt_avg_cost(avg_cost, instrument.price_places))
@@ -225,7 +244,7 @@ class OrderTicketWidget(TicketForm):
         if self._confirm is not None:
             self._confirm.reject()
         with self._quietly():
-            for edit in (self._symbol_edit, self._quantity_edit, self._limit_edit, self._stop_edit):
+            for edit in (self._symbol_edit, self._quantity_edit, self._limit_edit, self._stop_edit, self._trail_edit):
                 edit.clear()
             self._protection.clear()
             self._set_side(Side.BUY)
@@ -310,18 +329,29 @@ class OrderTicketWidget(TicketForm):
             order_type, limit_price=self._limit_edit.text() if order_type.needs_limit else None,
             stop_price=self._stop_edit.text() if order_type.needs_stop else None,
             tif=TimeInForce(self._tif_combo.currentData()), origin=self._origin(),
+            product=self._product_choice.product(), **self._trail_fields(),
         )
         missing = [] if symbol else [FieldError("symbol", "Enter a symbol.")]
         missing += [] if account else [FieldError("account_id", "Choose an account.")]
         validated, errors = validate_request(request, instrument) if symbol else (None, [])
+        errors = [replace(e, field="trail") if e.field in _TRAIL_FIELDS else e for e in errors]  # one trail field
         return (None if missing else validated), [*errors, *missing]
+
+    def _trail_fields(self) -> dict[str, str]:
+        """Return the trail as the request takes it (amount or percent, by the unit chosen); none unless TRAIL."""
+        if not self._order_type().is_trailing:
+            return {}
+        percent = self._trail_unit_combo.currentData() == TrailUnit.PERCENT
+        return {"trail_percent" if percent else "trail_amount": self._trail_edit.text()}
 
     def _refresh(self) -> None:
         """Bring the send button, quote line and placeholders up to date with the fields."""
         symbol, instrument = self._lookup()
         side, order_type = self._side(), self._order_type()
         texts = [edit.text().strip() for edit in (self._quantity_edit, self._limit_edit, self._stop_edit)]
-        summary = order_summary(side, texts[0], symbol, order_type, texts[1], texts[2])
+        trail = self._trail_edit.text().strip()
+        percent = bool(trail) and self._trail_unit_combo.currentData() == TrailUnit.PERCENT
+        summary = order_summary(side, texts[0], symbol, order_type, texts[1], texts[2], trail + "%" * percent)
         metrics, room = self._send_button.fontMetrics(), self._send_button.width() - 24
         self._send_button.setText(metrics.elidedText(summary, Qt.TextElideMode.ElideRight, max(room, 60)))
         self._send_button.setToolTip(f"{summary} (Enter)")
@@ -330,6 +360,12 @@ class OrderTicketWidget(TicketForm):
         self._quantity_edit.setPlaceholderText(f"lot {plain(instrument.lot_size)}" if instrument else "")
         for edit in (self._limit_edit, self._stop_edit):
             edit.setPlaceholderText(f"tick {plain(instrument.tick_size)}" if instrument else "")
+        percent = self._trail_unit_combo.currentData() == TrailUnit.PERCENT
+        self._trail_edit.setPlaceholderText("e.g. 1.5 (%)" if percent else
+                                            f"tick {plain(instrument.tick_size)}" if instrument else "")
+        account = self.current_account()
+        source = self._product_source
+        self._product_choice.offer(source(account, instrument) if source and account and instrument else None)
         self._shown_quote = self._quote()
         self._show_quote()
         self._show_intent()
@@ -380,9 +416,10 @@ class OrderTicketWidget(TicketForm):
 
     def _on_field_edited(self, *_args: object) -> None:
         close = self._close
-        if close is not None and (close.account, close.symbol, close.side) != (
-                self.current_account(), self._lookup()[0], self._side()):
-            self._close = None  # another account, symbol or side: an ordinary order from now on
+        if close is not None and ((close.account, close.symbol, close.side) != (
+                self.current_account(), self._lookup()[0], self._side()) or (
+                close.product is not None and close.product is not self._product_choice.product())):
+            self._close = None  # another account, symbol, side or product: an ordinary order from now on
         if self._quiet:
             self._stale = True
         else:
@@ -464,6 +501,12 @@ class OrderTicketWidget(TicketForm):
         self._sent_bracket = self._pending_bracket
         self.submit_requested.emit(request)
 
+    def protection_for(self, side: Side, entry_price: Decimal, instrument: Instrument | None
+                       ) -> tuple[Bracket | None, list[FieldError]]:
+        """Return the bracket the Protect row asks for around entry_price (None: the row is empty), or what is
+        wrong with it: the ladder's Bracket switch attaches this to its clicks."""
+        return self._protection.bracket(side, entry_price, instrument)
+
     def sent_bracket(self) -> Bracket | None:
         """Return the stop-loss/take-profit of the order being handed up by submit_requested (None: none)."""
         return self._sent_bracket
@@ -471,6 +514,11 @@ class OrderTicketWidget(TicketForm):
     def set_sizer(self, sizer: Sizer | None) -> None:
         """Let the "Size by risk" row size orders (None: it stays disabled)."""
         self._sizing.set_sizer(sizer)
+
+    def click_sizing(self) -> SizingSpec | None:
+        """Return how ladder and chart clicks are sized now (None: by their own quantity); SizingError if incomplete."""
+        protection = self._protection
+        return self._sizing.click_spec(protection.stop_edit.text(), protection.unit_combo.currentData() == TICKS)
 
     def _on_size_requested(self) -> None:
         """Size the order by the risk typed and the Protect stop-loss; put the quantity in (one lot stands in first)."""

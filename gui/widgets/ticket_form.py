@@ -25,13 +25,15 @@ from PySide6.QtWidgets import (
 )
 
 from core.domain import FieldError, OrderType, Side, TimeInForce
+from core.domain.trailing import TrailUnit
 from gui.widgets.message_line import MessageLine
+from gui.widgets.product_choice import ProductChoiceWidget
 from gui.widgets.protection_row import ProtectionRowWidget
 from gui.widgets.risk_sizing import RiskSizingWidget
 
 ERROR_NAMES = {
     "symbol": "symbolError", "quantity": "quantityError", "limit_price": "limitPriceError",
-    "stop_price": "stopPriceError", "account_id": "accountError",
+    "stop_price": "stopPriceError", "trail": "trailError", "account_id": "accountError",
 }
 FIELDS = tuple(ERROR_NAMES)
 """The request fields that have their own error line under their field; other errors go to the status line."""
@@ -59,12 +61,16 @@ class TicketForm(QWidget):
         self._sell_button = self._side_button(Side.SELL, "sellButton", "F2 or Ctrl+S")
         self._buy_button.setChecked(True)
         self._quantity_edit = self._number_edit("quantityEdit")
-        self._type_combo = self._combo("typeCombo", [(kind.value.replace("_", " "), kind) for kind in OrderType])
+        self._type_combo = self._combo("typeCombo", [(_type_label(kind), kind) for kind in OrderType])
         self._limit_edit = self._number_edit("limitPriceEdit")
         self._stop_edit = self._number_edit("stopPriceEdit")
+        self._trail_edit = self._number_edit("trailEdit")
+        self._trail_edit.setToolTip("How far a trailing stop keeps behind the market: an amount of price, or a %")
+        self._trail_unit_combo = self._combo("trailUnitCombo", [("price", TrailUnit.AMOUNT), ("%", TrailUnit.PERCENT)])
         self._tif_combo = self._combo("tifCombo", [(tif.value, tif) for tif in TimeInForce])
         self._account_combo = self._combo("accountCombo", [])
         self._account_combo.setPlaceholderText("No account connected")
+        self._product_choice = ProductChoiceWidget(self)
         self._confirm_check = QCheckBox("Confirm before sending", objectName="orderTicket.confirmCheck", checked=True)
         self._send_button = QPushButton(objectName="orderTicket.sendButton", autoDefault=True)
         self._send_button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
@@ -81,7 +87,7 @@ class TicketForm(QWidget):
         self._protection = ProtectionRowWidget(self)
         self._sizing = RiskSizingWidget(self)
         self._edits = {"symbol": self._symbol_edit, "quantity": self._quantity_edit,
-                       "limit_price": self._limit_edit, "stop_price": self._stop_edit}
+                       "limit_price": self._limit_edit, "stop_price": self._stop_edit, "trail": self._trail_edit}
         self._errors = {field: MessageLine(f"orderTicket.{name}") for field, name in ERROR_NAMES.items()}
         for label in self._errors.values():
             label.setStyleSheet(f"color: {RED};")
@@ -107,6 +113,12 @@ class TicketForm(QWidget):
         tif_caption.setBuddy(self._tif_combo)
         kind.addWidget(tif_caption)
         kind.addWidget(self._tif_combo, 1)
+        trail = QHBoxLayout(spacing=6)  # the trail and what it is measured in share a line
+        trail.addWidget(self._trail_edit, 3)
+        trail.addWidget(self._trail_unit_combo, 1)
+        account = QHBoxLayout(spacing=6)  # a Kite account's product sits beside it (hidden for other accounts)
+        account.addWidget(self._account_combo, 1)
+        account.addWidget(self._product_choice, 1)
         options = QHBoxLayout()
         options.addWidget(self._confirm_check, 1)
         options.addWidget(self._clear_button)
@@ -122,7 +134,8 @@ class TicketForm(QWidget):
             ("Quantity", self._quantity_edit, self._errors["quantity"]), ("Type", kind, None),
             ("Limit", self._limit_edit, self._errors["limit_price"]),
             ("Stop", self._stop_edit, self._errors["stop_price"]),
-            ("Account", self._account_combo, self._errors["account_id"]),
+            ("Trail", trail, self._errors["trail"]),
+            ("Account", account, self._errors["account_id"]),
             ("Protect", self._protection, None), ("Size", self._sizing, None), ("", options, None),
         ]
         for row, (caption, field, under) in enumerate(rows):
@@ -147,7 +160,8 @@ class TicketForm(QWidget):
         self.setMinimumWidth(260)
         chain = [
             self._symbol_edit, self._buy_button, self._sell_button, self._quantity_edit, self._type_combo,
-            self._limit_edit, self._stop_edit, self._tif_combo, self._account_combo, self._protection.stop_edit,
+            self._limit_edit, self._stop_edit, self._trail_edit, self._trail_unit_combo, self._tif_combo,
+            self._account_combo, self._product_choice.combo, self._protection.stop_edit,
             self._protection.target_edit, self._protection.unit_combo, self._send_button,
             self._clear_button, self._confirm_check,
         ]
@@ -211,6 +225,8 @@ class TicketForm(QWidget):
         self._type_combo.setCurrentIndex(self._type_combo.findData(order_type))
         self._limit_edit.setEnabled(order_type.needs_limit)
         self._stop_edit.setEnabled(order_type.needs_stop)
+        self._trail_edit.setEnabled(order_type.is_trailing)
+        self._trail_unit_combo.setEnabled(order_type.is_trailing)
 
     def _set_account(self, account: str) -> None:
         """Choose account; an account the ticket does not list leaves none chosen (never another one)."""
@@ -232,6 +248,11 @@ class TicketForm(QWidget):
         others = [error.message for error in errors if error.field not in FIELDS]
         if others:
             self.show_result(" ".join(others), ok=False)
+
+
+def _type_label(kind: OrderType) -> str:
+    """Return the order type as the type list shows it: 'LMT', 'STP LMT', 'Trail'."""
+    return "Trail" if kind is OrderType.TRAIL else kind.value.replace("_", " ")
 
 
 def repolish(widget: QWidget) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QInputDialog,
@@ -19,6 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.models.quotes import QuotesTableModel
+
 AUTO_FEED = "auto"
 """What the feed combo and menu call a row quoted from the first feed that quotes its symbol."""
 
@@ -28,12 +31,14 @@ class WatchlistPanel(QWidget):
 
     Holds no list itself: it asks (signals) and the controller (gui/controllers/watchlists.py) answers
     by calling `show_tabs`, `set_feeds`. Row actions work on the selected row: the grid's context menu
-    (Move up/down, Remove, Quote from ▸), Delete removes, Ctrl+Up/Ctrl+Down move.
+    (Move up/down, Remove, Quote from ▸), Delete removes, Ctrl+Up/Ctrl+Down move; a row dragged with the mouse
+    and dropped between two others moves there (the grid's model says where: QuotesTableModel.row_dropped).
 
     Events:
         tab_selected(int index); tab_added(str name); tab_renamed(int index, str name); tab_removed(int index);
         symbol_added(str symbol, str feed or "" for auto); symbol_removed(str symbol);
-        symbol_moved(str symbol, int delta); feed_chosen(str symbol, str feed or "" for auto).
+        symbol_moved(str symbol, int delta); symbol_dropped(str symbol, int before: the row it now goes before);
+        feed_chosen(str symbol, str feed or "" for auto).
     """
 
     tab_selected = Signal(int)
@@ -43,6 +48,7 @@ class WatchlistPanel(QWidget):
     symbol_added = Signal(str, str)
     symbol_removed = Signal(str)
     symbol_moved = Signal(str, int)
+    symbol_dropped = Signal(str, int)
     feed_chosen = Signal(str, str)
 
     def __init__(self, view: QTableView, parent: QWidget | None = None) -> None:
@@ -56,6 +62,7 @@ class WatchlistPanel(QWidget):
         self.feed_combo = QComboBox(objectName="watchlist.feedCombo", toolTip="The feed the new row quotes from")
         self.name_dialog: QInputDialog | None = None
         self._build_actions()
+        self._allow_row_drags()
         self._layout()
         self.set_feeds([])
         self.tabs.currentChanged.connect(self._on_tab_changed)
@@ -92,6 +99,20 @@ class WatchlistPanel(QWidget):
                 action.trigger()
                 return True
         return super().eventFilter(watched, event)
+
+    def _allow_row_drags(self) -> None:
+        """Let the trader drag a row between two others (drops of anything else, or from elsewhere, are refused)."""
+        view = self.view
+        view.setDragEnabled(True)
+        view.setAcceptDrops(True)
+        view.viewport().setAcceptDrops(True)
+        view.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        view.setDragDropOverwriteMode(False)
+        view.setDefaultDropAction(Qt.DropAction.MoveAction)
+        view.setDropIndicatorShown(True)
+        model = view.model()
+        if isinstance(model, QuotesTableModel):
+            model.row_dropped.connect(self.symbol_dropped.emit)
 
     def _build_actions(self) -> None:
         view = self.view

@@ -8,18 +8,37 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
 from core.adapters.kite.adapter import KiteBroker
 from core.adapters.kite.config import KiteConfig
-from core.domain import AccountId, ConnectionChanged, ConnectionState, LogMessage, OrderAccepted, OrderStatus, Quote
+from core.domain import (
+    AccountId,
+    AssetClass,
+    ConnectionChanged,
+    ConnectionState,
+    LogMessage,
+    OrderAccepted,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Quote,
+    Side,
+)
 from core.domain.depth import DepthBook
 from core.domain.tape import TradePrint
 from core.ports.depth_feed import DepthFeed
 from core.ports.time_and_sales import TimeAndSales
+from core.services.bus import EventBus
+from core.services.risk import RiskConfig
+from core.services.session import TradingSession
+from core.services.symbol_search import SymbolSearchService
+from core.storage.journal import SqliteJournal
 from tests.adapters.contract import BrokerContract, ContractSubject, EventRecorder
 from tests.sims.kite import KiteSimulator
+from tests.sims.kite.catalog import ALL_LISTINGS
 from tests.sims.kite.testing import sim_credentials, sim_fixture, sim_settings
 
 sim = sim_fixture(tick_interval_s=0.02)
@@ -156,3 +175,53 @@ class TestKiteTicker:
             assert sim.upgrades_refused == ticks_then, "a refused token must not be retried"
         finally:
             await adapter.disconnect()
+
+
+class TestKiteTwoExchanges:
+    async def test_bse_infy_picked_in_search_is_priced_sent_and_held_on_bse(self, tmp_path: Path) -> None:
+        """INFY trades on NSE and on BSE at different prices: the BSE one a trader picks is a different instrument."""
+        simulator = KiteSimulator(listings=ALL_LISTINGS, tick_interval_s=0.02)
+        await simulator.start()
+        bus = EventBus()
+        session = TradingSession(bus, SqliteJournal(tmp_path / "journal.sqlite"),
+                                 risk=RiskConfig(accounts={"KITE-X": {"collar_pct": "0.5"}}))
+        session.add_account(KiteBroker(AccountId("KITE-X"), KiteConfig.from_mapping(sim_settings(
+            simulator, instruments_cache_dir=str(tmp_path))), bus.publish, sim_credentials(simulator)))
+        session.restore()
+        try:
+            await session.connect(AccountId("KITE-X"))
+            found = await SymbolSearchService(session).search("INFY")
+            listed = [(m.symbol, m.venue) for m in found.matches if m.root == "INFY" and m.kind is AssetClass.STOCK]
+            assert listed == [("INFY", "NSE"), ("BSE:INFY", "BSE")]
+            (bse,) = [m for m in found.matches if m.venue == "BSE" and m.root == "INFY"]
+            instrument = await SymbolSearchService(session).add(bse)
+            assert (instrument.symbol, instrument.venue) == ("BSE:INFY", "BSE")
+            for _ in range(300):  # the BSE ticks reach the session under their own symbol
+                quote = session.quotes.latest("BSE:INFY", "KITE-X")
+                if quote is not None and quote.ask is not None:
+                    break
+                await asyncio.sleep(0.01)
+            assert quote is not None and quote.ask is not None and quote.source == "KITE-X"
+            bse_ask = simulator.exchange.market.quote("BSE:INFY").ask
+            nse_ask = simulator.exchange.market.quote("INFY").ask
+            assert bse_ask is not None and nse_ask is not None
+            assert abs(quote.ask - bse_ask) < abs(quote.ask - nse_ask), "the ticket shows BSE's price, not NSE's"
+            # A limit at BSE's ask passes the 0.5% collar only against BSE's own quote (NSE's is ~1% away).
+            order = await session.submit(OrderRequest(AccountId("KITE-X"), "BSE:INFY", Side.BUY, "1",
+                                                      OrderType.LIMIT, str(quote.ask + 2)))
+            placed = [sim.order for sim in simulator.exchange.orders.values()]
+            assert [(o["exchange"], o["tradingsymbol"]) for o in placed] == [("BSE", "INFY")]
+            for _ in range(300):
+                if order.status is OrderStatus.FILLED:
+                    break
+                await asyncio.sleep(0.01)
+            assert order.status is OrderStatus.FILLED
+            assert simulator.exchange.trades[-1]["exchange"] == "BSE"
+            position = session.portfolio.position(AccountId("KITE-X"), "BSE:INFY")
+            assert position is not None and position.quantity == 1
+            held = session.portfolio.position(AccountId("KITE-X"), "INFY")
+            assert held is None or held.quantity == 0, "the NSE INFY position is untouched"
+        finally:
+            await session.close()
+            session.journal.close()
+            await simulator.stop()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from core.domain import Order, OrderOrigin, OrderRequest, OrderStatus, OrderType, Quote, Side, TradingState
-from core.domain.protection import Bracket, ProtectionLeg, child_order_id
+from core.domain.protection import BRACKET_LEGS, Bracket, ProtectionLeg, child_order_id
 from tests.adapters import ib_desk
 from tests.adapters.ib_desk import ACCOUNT, Desk, at_ib, until
 from tests.sims.tws import TwsSimulator
@@ -73,7 +73,7 @@ async def test_a_sell_bracket_journals_every_leg_before_ib_sees_any(sim: TwsSimu
     price = Decimal(str(request.limit_price))
     entry = await desk.session.submit_bracket(request, Bracket(stop_loss=price + 1, take_profit=price - 1))
     journaled = {str(o.client_order_id) for o in desk.journal.load().orders}
-    legs = [entry.client_order_id, *(child_order_id(entry.client_order_id, leg) for leg in ProtectionLeg)]
+    legs = [entry.client_order_id, *(child_order_id(entry.client_order_id, leg) for leg in BRACKET_LEGS)]
     assert {str(c) for c in legs} <= journaled
     assert [at_ib(sim, c).action for c in legs] == ["SELL", "BUY", "BUY"]
     assert len(sim.book.every_order()) == 3, "each leg sent once"

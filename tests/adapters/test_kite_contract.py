@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = "tests/adapters/kite_ticker_cases.py"
-EXPECTED = {"TestKiteContract": 9, "TestKiteTicker": 6}
+EXPECTED = {"TestKiteContract": 9, "TestKiteTicker": 6, "TestKiteTwoExchanges": 1}
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,9 @@ async def test_every_exchange_is_searched_and_its_list_fetched_once_a_day(sim: K
     assert [(m.symbol, m.venue) for m in await adapter.search_symbols("CRUDE", 5)] == [("CRUDEOIL26DECFUT", "MCX")]
     (usdinr,) = await adapter.search_symbols("USDINR", 5)
     assert (usdinr.venue, usdinr.tick_size) == ("CDS", Decimal("0.0025"))
-    assert [m.symbol for m in await adapter.search_symbols("INFOSYS", 5)] == ["INFY"]
+    # INFY is on NSE (the account's exchange, bare symbol) and on BSE (named BSE:INFY so the two never mix).
+    assert [(m.symbol, m.venue, m.root) for m in await adapter.search_symbols("INFOSYS", 5)] == [
+        ("INFY", "NSE", "INFY"), ("BSE:INFY", "BSE", "INFY")]
     await adapter.disconnect()
     again = broker(sim, EventRecorder(), tmp_path)
     await again.connect()

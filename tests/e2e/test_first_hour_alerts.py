@@ -11,7 +11,16 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QCheckBox, QDockWidget, QLineEdit, QListWidget, QPushButton, QTableView
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QDockWidget,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QTableView,
+    QWidget,
+)
 
 from core.domain import AccountId, OrderRequest, OrderType, Side
 from core.ports.notifier import NotificationKind
@@ -19,9 +28,10 @@ from core.strategy_client.client import TradeTermClient
 from gui.controllers.alerts import AlertsSetup
 from gui.controllers.mail import MailSetup
 from gui.controllers.strategies import StrategySetup
-from gui.dialogs.alert_dialogs import PnlAlertDialog, PriceAlertDialog
+from gui.dialogs.alert_dialogs import MoveAlertDialog, PnlAlertDialog, PriceAlertDialog
 from gui.widgets.api_token_panel import ApiTokenPanel
 from gui.widgets.main_window import MainWindow
+from gui.widgets.tab_flash import HIGHLIGHT, DockTabFlasher
 from gui.widgets.toast import ToastWidget
 from tests.e2e.window_helpers import model_of, open_window, until, until_row, write_paper_settings
 from tests.sims.smtp import SmtpSim
@@ -43,6 +53,11 @@ def toast_lines(window: MainWindow) -> list[str]:
     return window.findChild(ToastWidget, "toast").lines()
 
 
+def in_view(widget: QWidget) -> bool:
+    """Return whether the trader sees widget (a dock behind another tab is visible, but moved out of the window)."""
+    return widget.isVisible() and not widget.visibleRegion().isEmpty()
+
+
 def open_price_alert(window: MainWindow, symbol: str, direction: str) -> PriceAlertDialog:
     """Right-click symbol's watchlist row and choose 'Alert when … goes <direction>…'."""
     view = window.findChild(QTableView, "watchlistView")
@@ -58,8 +73,8 @@ def open_price_alert(window: MainWindow, symbol: str, direction: str) -> PriceAl
     return dialog
 
 
-def set_level(dialog: PriceAlertDialog | PnlAlertDialog, text: str) -> None:
-    edit = dialog.findChild(QLineEdit, f"{'priceAlert' if isinstance(dialog, PriceAlertDialog) else 'pnlAlert'}.level")
+def set_level(dialog: PriceAlertDialog | MoveAlertDialog | PnlAlertDialog, text: str) -> None:
+    edit = dialog.findChild(QLineEdit, f"{dialog.objectName().removesuffix('Dialog')}.level")
     edit.selectAll()
     QTest.keyClicks(edit, text)
     dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
@@ -97,6 +112,47 @@ async def test_a_price_alert_from_the_watchlist_fires_once_with_a_toast_and_a_lo
 
 
 @pytest.mark.slow
+async def test_a_move_alert_from_the_watchlist_or_the_alerts_panel_fires_once_and_survives_a_restart(
+        tmp_path: Path) -> None:
+    write_paper_settings(tmp_path, tick_interval_s=0.05)  # a market that walks, so the price moves
+    async with open_window(tmp_path) as window:
+        await until_row(window.watchlist_view, "AAPL")
+        view = window.findChild(QTableView, "watchlistView")
+        view.setCurrentIndex(model_of(view).index(model_of(view).row_of("AAPL"), 0))
+        action = next(a for a in view.actions() if a.objectName() == "watchlistMenu.alertMove")
+        assert action.text() == "Alert on a % move…"
+        action.trigger()
+        near = alerts_of(window).dialog
+        assert isinstance(near, MoveAlertDialog) and near.isVisible() and near.symbol_combo.currentText() == "AAPL"
+        close = window.session.view.latest_quote("AAPL", "PAPER-1").close
+        assert near.prices_label.text().startswith("Now ") and near.prices_label.text().endswith(
+            f" · previous close {close:f}"), "the dialog shows what the move is measured from"
+        set_level(near, "-3")
+        assert near.isVisible() and near.error_label.text(), "a move below zero is explained"
+        near.reference_combo.setCurrentIndex(near.reference_combo.findText("the price now"))
+        set_level(near, "0.02%")
+        assert not near.isVisible()
+        QTest.mouseClick(window.findChild(QPushButton, "alerts.addMoveButton"), Qt.MouseButton.LeftButton)
+        far = alerts_of(window).dialog
+        assert isinstance(far, MoveAlertDialog) and far.symbol_combo.currentText() == "AAPL"
+        assert far.reference_combo.currentText() == "the previous close"
+        set_level(far, "50")
+        assert listed(window)[1] == "● AAPL moves 50% from the previous close (PAPER-1)"
+        await until(lambda: any("Move alert: AAPL" in line for line in toast_lines(window)), "the move alert's toast")
+        assert "Move alert: AAPL is at " in window.log_view.toPlainText()
+        assert "% from the price when set " in window.log_view.toPlainText()
+        assert listed(window)[0] == "● AAPL moves 50% from the previous close (PAPER-1)"
+        assert listed(window)[1].startswith("✓ fired") and "AAPL moves 0.02% from " in listed(window)[1]
+        assert alerts_of(window).check() == [], "a fired alert never fires again"
+    saved = json.loads((tmp_path / "settings.json").read_text())["alerts"]
+    assert [(a["kind"], a["reference"], a["fired_at"] is None) for a in saved] == [
+        ("move", "set", False), ("move", "close", True)]
+    async with open_window(tmp_path) as window:
+        assert listed(window)[0] == "● AAPL moves 50% from the previous close (PAPER-1)"
+        assert listed(window)[1].startswith("✓ fired")
+
+
+@pytest.mark.slow
 async def test_a_day_pnl_alert_fires_when_the_accounts_pnl_falls_to_its_level(tmp_path: Path) -> None:
     write_paper_settings(tmp_path)
     sim = SmtpSim()
@@ -124,7 +180,7 @@ async def test_a_day_pnl_alert_fires_when_the_accounts_pnl_falls_to_its_level(tm
 
 
 @pytest.mark.slow
-async def test_a_waiting_strategy_order_counts_in_the_title_and_on_the_tab_and_the_sound_switch_is_kept(
+async def test_a_waiting_strategy_order_counts_in_the_title_and_flashes_its_tab_until_shown_and_the_sound_is_kept(
         tmp_path: Path) -> None:
     write_paper_settings(tmp_path)
     async with open_window(tmp_path) as window:
@@ -145,7 +201,16 @@ async def test_a_waiting_strategy_order_counts_in_the_title_and_on_the_tab_and_t
         await until(lambda: window.windowTitle() == "TradeTerm — 2 orders awaiting approval", "the count in the title")
         assert dock.windowTitle() == "Approvals (2)"
         view = window.findChild(QTableView, "approvalsView")
-        await until(view.isVisible, "the Approvals tab raised")
+        assert not in_view(view), "the Fills tab the trader was reading stays in front"
+        flasher = window.findChild(DockTabFlasher, "tabFlasher.dock.approvals")
+        assert flasher.is_flashing()
+        bar, index = flasher.tab()
+        assert bar.tabText(index) == "Approvals (2)"
+        await until(lambda: bar.tabTextColor(index) == HIGHLIGHT, "the tab lit")
+        await until(lambda: not bar.tabTextColor(index).isValid(), "the tab back to its colour: a flash")
+        QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
+        await until(lambda: in_view(view), "the Approvals tab shown by the trader's click")
+        assert not flasher.is_flashing() and not bar.tabTextColor(index).isValid(), "seen: the flashing stops"
         left = model_of(view).index(0, 0).data()
         assert left.endswith(" s") and int(left.split()[0]) > 0, "the countdown to expiry on the row"
         assert any("awaits your approval" in line for line in toast_lines(window))

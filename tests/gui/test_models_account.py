@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -11,8 +12,10 @@ from core.domain import (
     OrderFilled,
     OrderStatus,
     OrderSubmitted,
+    OrderType,
     Side,
 )
+from core.domain.trailing import Trail, TrailUnit
 from gui.models.columns import GAIN, LOSS
 from gui.models.fills import FillsTableModel
 from gui.models.format import DASH, fmt_time
@@ -142,6 +145,15 @@ def test_orders_show_newest_first_with_places_and_readable_status(checked) -> No
     assert cell(model, "TEARLY", "side", FOREGROUND) == LOSS
     assert cell(model, "TLATE", "limit") == "189.50"
     assert cell(model, "TLATE", "status") == "Submitted"
+
+
+def test_a_trailing_stop_shows_its_trail_in_the_type(checked) -> None:
+    model = checked(OrdersTableModel())
+    trail = replace(make_order(client_order_id="TTRAIL", side=Side.SELL, order_type=OrderType.MARKET,
+                               limit_price=None), order_type=OrderType.TRAIL, trail=Trail(D("1.5"), TrailUnit.PERCENT))
+    model.update_order(trail)
+    model.flush()
+    assert (cell(model, "TTRAIL", "type"), cell(model, "TTRAIL", "price")) == ("TRAIL 1.5%", "")
 
 
 def test_working_only_removes_an_order_that_fills_at_the_next_flush(checked) -> None:

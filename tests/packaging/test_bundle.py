@@ -98,11 +98,12 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bundle]:
     yield Bundle(tmp / "dist" / "tradeterm", planted, files, built.stdout + built.stderr)
 
 
-def run_frozen(bundle: Bundle, *args: str, keyring: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def run_frozen(bundle: Bundle, *args: str, keyring: str, tmp_path: Path,
+               **extra_env: str) -> subprocess.CompletedProcess[str]:
     """Run the frozen executable offscreen with a clean user environment (no planted files visible)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTHON", "XDG_"))}
     env.update(QT_QPA_PLATFORM="offscreen", PYTHON_KEYRING_BACKEND=keyring, HOME=str(tmp_path / "home"),
-               XDG_DATA_HOME=str(tmp_path / "data"), XDG_CONFIG_HOME=str(tmp_path / "config"))
+               XDG_DATA_HOME=str(tmp_path / "data"), XDG_CONFIG_HOME=str(tmp_path / "config"), **extra_env)
     return subprocess.run([str(bundle.executable), *args], capture_output=True, text=True, env=env, timeout=120,
                           cwd=tmp_path)
 
@@ -180,6 +181,18 @@ def test_the_frozen_app_draws_its_trading_window(bundle: Bundle, tmp_path: Path)
     colors = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
     assert len(colors) > 20, "the window has content, not a blank frame"
     assert (tmp_path / "data" / "journal.sqlite").is_file(), "the frozen app keeps its journal in --data-dir"
+
+
+def test_the_frozen_app_draws_chinese_names_on_a_machine_without_a_cjk_font(bundle: Bundle, tmp_path: Path) -> None:
+    from tests.gui.test_cjk_font import no_cjk_fontconfig
+
+    font = bundle.folder / "_internal" / "resources" / "fonts" / "TradeTermCJK-Regular.otf"
+    assert font.is_file() and font.stat().st_size < 2_000_000, "the CJK subset is bundled and stays small"
+    result = run_frozen(bundle, "--self-check", keyring=MEMORY_KEYRING, tmp_path=tmp_path,
+                        FONTCONFIG_FILE=str(no_cjk_fontconfig(tmp_path)))
+    summary = json.loads(result.stdout)
+    assert summary["qt"]["cjk_font"] == "bundled", "贵州茅台 would be drawn as boxes"
+    assert not any("Chinese" in warning for warning in summary["warnings"])
 
 
 def test_no_secret_or_user_file_of_the_build_machine_is_in_the_bundle(bundle: Bundle) -> None:

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from core.domain import Quote
-from core.services.alerts import AlertBook, AlertsError, Direction, PnlAlert, PriceAlert
+from core.services.alerts import AlertBook, AlertsError, Direction, MoveAlert, PnlAlert, PriceAlert, Reference
 
 NOW = datetime(2026, 12, 6, 11, 30, tzinfo=UTC)
 D = Decimal
@@ -51,8 +51,31 @@ def test_a_pnl_alert_fires_when_the_day_pnl_in_any_currency_falls_to_its_level()
     assert fired.text == "P&L alert: PAPER-1's day P&L is -500.00 USD, below -500.00."
 
 
+def test_a_move_alert_fires_once_either_way_from_the_previous_close() -> None:
+    book = AlertBook([MoveAlert("A1", "XSHG-1", "600519", D("5"), Reference.CLOSE)])
+    quote = Quote("600519", None, None, D("1574.99"), close=D("1500"), source="XSHG-1")
+    check = lambda: book.check(lambda _s, _a: quote, lambda _a: {}, NOW)  # noqa: E731
+    assert check() == [], "4.99% is not 5%"
+    quote = Quote("600519", None, None, D("1425.00"), close=D("1500"), source="XSHG-1")
+    (fired,) = check()
+    assert fired.text == "Move alert: 600519 is at 1425.00, down 5.00% from the previous close 1500 (XSHG-1's feed)."
+    quote = Quote("600519", None, None, D("1300"), close=D("1500"), source="XSHG-1")
+    assert check() == [], "fired once"
+
+
+def test_a_move_alert_from_the_price_when_set_ignores_the_close_and_waits_for_one_without_a_reference() -> None:
+    book = AlertBook([MoveAlert("A1", "PAPER-1", "AAPL", D("2.5"), Reference.SET, base=D("200")),
+                      MoveAlert("A2", "PAPER-1", "AAPL", D("1"), Reference.CLOSE)])
+    quote = Quote("AAPL", None, None, D("205.00"), close=None, source="PAPER-1")
+    (fired,) = book.check(lambda _s, _a: quote, lambda _a: {}, NOW)
+    assert fired.alert.alert_id == "A1", "no previous close on the feed: A2 cannot tell a move yet"
+    assert fired.text == "Move alert: AAPL is at 205.00, up 2.50% from the price when set 200 (PAPER-1's feed)."
+
+
 def test_alerts_read_back_as_saved_and_new_ids_follow_the_old_ones() -> None:
     book = AlertBook([PriceAlert("A1", "IB-1", "SPY", Direction.ABOVE, D("512.25"), email=True),
+                      MoveAlert("A3", "IB-1", "SPY", D("1.5"), Reference.SET, base=D("510.10"), fired_at=NOW),
+                      MoveAlert("A4", "IB-1", "QQQ", D("3"), Reference.CLOSE),
                       PnlAlert("A7", "PAPER-1", D("-100"), fired_at=NOW)])
     again = AlertBook.from_json(book.to_json(), "settings.json: alerts")
     assert again.alerts() == book.alerts()
@@ -65,7 +88,13 @@ def test_alerts_read_back_as_saved_and_new_ids_follow_the_old_ones() -> None:
     ({"kind": "price", "id": "A1", "account": "P", "symbol": "X", "direction": "above", "price": "1,5"},
      "alerts[0].price: expected a number"),
     ({"kind": "pnl", "id": "A1", "account": "P", "below": "NaN"}, "alerts[0].below: expected a number"),
-    ({"kind": "volume", "id": "A1", "account": "P"}, "alerts[0].kind: expected \"price\" or \"pnl\""),
+    ({"kind": "volume", "id": "A1", "account": "P"}, "alerts[0].kind: expected \"price\", \"move\" or \"pnl\""),
+    ({"kind": "move", "id": "A1", "account": "P", "symbol": "X", "percent": "5", "reference": "open"},
+     "alerts[0].reference: expected \"close\" or \"set\", got 'open'"),
+    ({"kind": "move", "id": "A1", "account": "P", "symbol": "X", "percent": "0", "reference": "close"},
+     "alerts[0].percent: expected a move above zero"),
+    ({"kind": "move", "id": "A1", "account": "P", "symbol": "X", "percent": "5", "reference": "set", "base": None},
+     "alerts[0].base: expected text"),
 ])
 def test_a_saved_alert_that_cannot_be_read_is_named_with_its_field(entry: dict[str, str], says: str) -> None:
     with pytest.raises(AlertsError, match=None) as refused:

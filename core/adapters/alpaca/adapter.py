@@ -34,6 +34,7 @@ with warnings.catch_warnings():
         ReplaceOrderRequest,
         StopLimitOrderRequest,
         StopOrderRequest,
+        TrailingStopOrderRequest,
     )
     from alpaca.trading.stream import TradingStream
 
@@ -71,6 +72,7 @@ from core.domain import (
 )
 from core.domain.bars import Bar
 from core.domain.funds import AccountFunds
+from core.domain.trailing import TrailUnit
 from core.ports.bar_history import HistoryUnavailable
 from core.ports.broker import BrokerSnapshot, EventSink, FoundOrder, QuoteSink, quotes_one_by_one
 from core.ports.errors import (
@@ -88,7 +90,7 @@ T = TypeVar("T")
 Credentials = Callable[[], tuple[str | None, str | None]]
 """Return (API key id, API secret) from the keyring; never stored in settings."""
 REQUESTS = {OrderType.MARKET: MarketOrderRequest, OrderType.LIMIT: LimitOrderRequest, OrderType.STOP: StopOrderRequest,
-            OrderType.STOP_LIMIT: StopLimitOrderRequest}
+            OrderType.STOP_LIMIT: StopLimitOrderRequest, OrderType.TRAIL: TrailingStopOrderRequest}
 ORDER_PAGE = 500
 FILL_PAGE = 100
 """Alpaca's largest page of account activities."""
@@ -104,6 +106,8 @@ class AlpacaBroker:
     """
 
     kind: str = "alpaca"
+    trail_units: frozenset[TrailUnit] = frozenset(TrailUnit)
+    """Alpaca works trailing stops by trail_price or trail_percent (core.ports.trailing_stops.TrailingStops)."""
 
     def __init__(self, account_id: AccountId, config: AlpacaConfig, sink: EventSink,
                  credentials: Credentials | None = None, *, quotes: QuoteSink | None = None) -> None:
@@ -182,7 +186,7 @@ class AlpacaBroker:
         coid = order.client_order_id
         fields = order_fields(order.symbol, order.side, order.quantity.value, order.order_type, order.tif,
                               order.limit_price.value if order.limit_price else None,
-                              order.stop_price.value if order.stop_price else None, str(coid))
+                              order.stop_price.value if order.stop_price else None, str(coid), order.trail)
         request = REQUESTS[order.order_type](**fields)
         tracked = self._book.tracked.setdefault(coid, Tracked(coid))
         try:

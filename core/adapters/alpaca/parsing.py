@@ -30,6 +30,7 @@ from core.domain import (
     TradeId,
 )
 from core.domain.funds import AccountFunds, FundsLine, FundsSource
+from core.domain.trailing import Trail
 from core.ports.broker import BrokerOrderState, BrokerPosition
 from core.ports.errors import (
     AuthenticationFailed,
@@ -44,7 +45,7 @@ from core.ports.errors import (
 
 CURRENCY = "USD"
 MAP_TYPE = {OrderType.MARKET: "market", OrderType.LIMIT: "limit", OrderType.STOP: "stop",
-            OrderType.STOP_LIMIT: "stop_limit"}
+            OrderType.STOP_LIMIT: "stop_limit", OrderType.TRAIL: "trailing_stop"}
 MAP_TIF = {TimeInForce.DAY: "day", TimeInForce.GTC: "gtc", TimeInForce.IOC: "ioc"}
 MAP_STATUS = {
     "pending_new": OrderStatus.ACCEPTED, "accepted": OrderStatus.ACCEPTED, "new": OrderStatus.ACCEPTED,
@@ -89,14 +90,18 @@ def alpaca_time(raw: object) -> datetime | None:
 
 
 def order_fields(symbol: str, side: Side, quantity: Decimal, order_type: OrderType, tif: TimeInForce,
-                 limit: Decimal | None, stop: Decimal | None, client_order_id: str) -> dict[str, Any]:
-    """Return the keyword arguments of the SDK's order request for one of our orders (our id on it)."""
+                 limit: Decimal | None, stop: Decimal | None, client_order_id: str,
+                 trail: Trail | None = None) -> dict[str, Any]:
+    """Return the keyword arguments of the SDK's order request for one of our orders (our id on it); a trailing
+    stop's trail as trail_price or trail_percent."""
     fields: dict[str, Any] = {"symbol": symbol, "qty": float(quantity), "side": side.value.lower(),
                               "time_in_force": MAP_TIF[tif], "client_order_id": client_order_id}
     if order_type.needs_limit:
         fields["limit_price"] = float(limit) if limit is not None else None
     if order_type.needs_stop:
         fields["stop_price"] = float(stop) if stop is not None else None
+    if trail is not None:
+        fields["trail_percent" if trail.is_percent else "trail_price"] = float(trail.offset)
     return fields
 
 

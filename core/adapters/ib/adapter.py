@@ -13,10 +13,11 @@ from ib_async import IB, CommissionReport, Contract, PnL, PnLSingle, Trade
 from ib_async import Fill as IbFill
 
 from core.adapters.ib.account_state import IbAccountState
-from core.adapters.ib.brackets import detach_from_filled_parent, leg_outcomes, link_bracket
+from core.adapters.ib.brackets import detach_from_filled_parent, leg_outcomes, link_bracket, link_oco
 from core.adapters.ib.config import IbConfig
 from core.adapters.ib.connection import describe, open_connection
 from core.adapters.ib.depth import IbDepth
+from core.adapters.ib.kept_bars import IbKeptBars
 from core.adapters.ib.market_data import IbMarketData
 from core.adapters.ib.parsing import (
     IbErrorKind,
@@ -45,6 +46,7 @@ from core.domain import (
     Quantity,
 )
 from core.domain.market_data_error import MarketDataError
+from core.domain.trailing import TrailUnit
 from core.ports.broker import (
     EventSink,
     QuoteSink,
@@ -94,6 +96,8 @@ class IbBroker(IbMarketData, IbAccountState):
     """
 
     kind: str = "ib"
+    trail_units: frozenset[TrailUnit] = frozenset(TrailUnit)
+    """IB works trailing stops (TRAIL) by an amount or a percent (core.ports.trailing_stops.TrailingStops)."""
 
     def __init__(self, account_id: AccountId, config: IbConfig, sink: EventSink, *,
                  quotes: QuoteSink | None = None) -> None:
@@ -128,6 +132,7 @@ class IbBroker(IbMarketData, IbAccountState):
         self._depth_wanted: dict[str, tuple[Instrument, int]] = {}
         self._tape = IbTape(self.account_id, self._ib, sink)
         self._tape_wanted: dict[str, Instrument] = {}
+        self._kept_bars = IbKeptBars(self.account_id, self._ib, sink)
         ib = self._ib
         ib.wrapper.nextValidId = self._on_next_valid_id  # type: ignore[method-assign,assignment]  # ib_async ignores it
         ib.orderStatusEvent += self._tracker.on_status
@@ -239,6 +244,30 @@ class IbBroker(IbMarketData, IbAccountState):
             ) from None
         return await leg_outcomes(legs, tracked, self.config.order_timeout_s, self._tracker.give_up_waiting)
 
+    async def submit_oco(self, first: Order, second: Order) -> list[BaseException | None]:
+        """Place two orders in one OCA group (brackets.link_oco), each once; return each one's outcome as
+        submit_bracket does."""
+        self._require_connected("send the order")
+        if self.config.read_only:
+            raise OrderRejected("This IB connection is read-only: untick read-only in the connection panel to trade.")
+        legs = (first, second)
+        contracts = [await self._contract_to_send(leg) for leg in legs]
+        ib_orders = [build_order(leg, self._account, self.config.outside_rth) for leg in legs]
+        for ib_order in ib_orders:
+            ib_order.orderId = self._next_order_id()
+        link_oco(ib_orders[0], ib_orders[1])
+        tracked = [self._tracker.expect(leg.client_order_id, leg.symbol, ib_order.orderId)
+                   for leg, ib_order in zip(legs, ib_orders, strict=True)]
+        try:
+            for track, contract, ib_order in zip(tracked, contracts, ib_orders, strict=True):
+                track.trade = self._ib.placeOrder(contract, ib_order)
+            self._let_tws_read()
+        except ConnectionError:
+            raise ConnectionLost(
+                "The connection to TWS dropped while sending the OCO pair; its orders are checked on reconnect."
+            ) from None
+        return await leg_outcomes(legs, tracked, self.config.order_timeout_s, self._tracker.give_up_waiting)
+
     async def _contract_to_send(self, order: Order) -> Contract:
         """Return the order's contract, once any order-id resync after a 103 is done; still connected."""
         contract = await self._qualify(order.instrument)
@@ -347,6 +376,7 @@ class IbBroker(IbMarketData, IbAccountState):
         for instrument in list(self._tape_wanted.values()):
             with contextlib.suppress(InvalidInstrument):
                 self._tape.subscribe(instrument.symbol, await self._qualify(instrument))
+        await self._renew_kept_bars()
 
     def _on_disconnected(self) -> None:
         if self._closing or (self._state is not ConnectionState.CONNECTED and not self._servers_lost):

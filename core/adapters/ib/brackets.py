@@ -40,6 +40,15 @@ def link_bracket(parent: IbOrder, children: Sequence[IbOrder]) -> list[IbOrder]:
     return [parent, *children]
 
 
+def link_oco(first: IbOrder, second: IbOrder) -> None:
+    """Put two independent orders in one OCA group (ocaType 1), named after the first's orderRef: a fill of
+    either makes TWS cancel the other."""
+    for ib_order in (first, second):
+        ib_order.ocaGroup = oca_group_of(first.orderRef)
+        ib_order.ocaType = OCA_CANCEL_WITH_BLOCK
+        ib_order.transmit = True
+
+
 async def leg_outcomes(legs: Sequence[Order], tracked: Sequence[Tracked], timeout_s: float,
                        give_up: Callable[[Tracked], None]) -> list[BaseException | None]:
     """Wait up to timeout_s for IB's answer to every placed leg; return each leg's outcome (None: accepted).

@@ -87,6 +87,7 @@ MAP_ORDER_TYPE: Mapping[OrderType, str] = MappingProxyType({
     OrderType.LIMIT: "LMT",
     OrderType.STOP: "STP",
     OrderType.STOP_LIMIT: "STP LMT",
+    OrderType.TRAIL: "TRAIL",
 })
 MAP_TIF: Mapping[TimeInForce, str] = MappingProxyType({
     TimeInForce.DAY: "DAY",
@@ -391,8 +392,11 @@ def instrument_from_details(details: ContractDetails) -> Instrument:
 
 
 def build_order(order: Order, account: str, outside_rth: bool = False) -> IbOrder:
-    """Return the ib_async Order for a domain order; our client order id travels in orderRef."""
-    return IbOrder(
+    """Return the ib_async Order for a domain order; our client order id travels in orderRef.
+
+    A trailing stop is IB's TRAIL: its trail in auxPrice (an amount) or trailingPercent (a percent).
+    """
+    ib_order = IbOrder(
         action=order.side.value,
         totalQuantity=float(order.quantity.value),
         orderType=MAP_ORDER_TYPE[order.order_type],
@@ -404,6 +408,12 @@ def build_order(order: Order, account: str, outside_rth: bool = False) -> IbOrde
         outsideRth=outside_rth,
         transmit=True,
     )
+    trail = order.trail
+    if trail is not None and trail.is_percent:
+        ib_order.trailingPercent = float(trail.offset)
+    elif trail is not None:
+        ib_order.auxPrice = float(trail.offset)
+    return ib_order
 
 
 def client_order_id_of(order_ref: str) -> ClientOrderId | None:

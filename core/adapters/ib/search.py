@@ -1,9 +1,12 @@
-"""Symbol search on IB: reqMatchingSymbols for the rows, reqContractDetails for futures expiries and options.
+"""Symbol search on IB: reqMatchingSymbols for the rows, reqContractDetails for futures expiries, and the option
+chain (reqSecDefOptParams) for options.
 
 TWS answers a pattern with up to 16 contract descriptions (stocks with their derivative types, index rows
-for futures roots, currency pairs). Futures are listed per expiry from the root's contract details; options
-only when the query narrows them (a second word: right, strike or expiry, e.g. "AAPL C 200"), since a chain
-holds thousands. A future's local symbol (ESH7) is looked up under its root. Searches of one pattern are
+for futures roots, currency pairs). Futures are listed per expiry from the root's contract details. Options
+show only when the query narrows them (a second word: right, strike or expiry, e.g. "AAPL C 200"): their rows
+come from the underlying's option parameters (expirations x strikes x call/put on SMART, one request however
+long the chain), and the contract the trader picks is loaded then (reqContractDetails by symbol, expiry,
+strike and right). A future's local symbol (ESH7) is looked up under its root. Searches of one pattern are
 remembered for a minute: IB asks for at most one symbol search a second, and typing "ES 2027" after "ES"
 asks again for nothing.
 """
@@ -13,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -88,7 +91,7 @@ class IbSymbolSearch:
         if not matches and local is not None:  # TWS searches roots, not local symbols: ESH7 is found under ES
             matches = [m for m in await self._rows(local.group(1), False) if m.symbol.startswith(head)]
         if rest:
-            matches = [m for m in matches if all(word in _text(m) for word in rest)]
+            matches = [m for m in matches if all(_fits(m, word) for word in rest)]
         return matches[:limit]
 
     async def details_of(self, contract: Contract, what: str) -> list[ContractDetails]:
@@ -152,13 +155,23 @@ class IbSymbolSearch:
                 expand.append(self._listed(Contract(secType="FUT", symbol=contract.symbol,
                                                     exchange=contract.primaryExchange if contract.secType == "IND"
                                                     else "", currency=contract.currency)))
-            if "OPT" in derived and narrowed:
-                expand.append(self._listed(Contract(secType="OPT", symbol=contract.symbol, exchange="SMART",
-                                                    currency=contract.currency)))
+            if "OPT" in derived and narrowed and contract.secType == "STK":
+                expand.append(self._chain(contract))
         for found in await asyncio.gather(*expand):
             rows.extend(found)
         self._cache[key] = (time.monotonic(), rows)
         return rows
+
+    async def _chain(self, underlying: Contract) -> list[InstrumentMatch]:
+        """The underlying's options on SMART, one row per expiry, strike and right, from reqSecDefOptParams."""
+        chains = await self._request(self._ib.reqSecDefOptParamsAsync(underlying.symbol, "", underlying.secType,
+                                                                      underlying.conId),
+                                     f"option chain of {underlying.symbol}")
+        chain = next((c for c in chains or () if c.exchange == "SMART"), None) or next(iter(chains or ()), None)
+        if chain is None:
+            return []
+        return option_rows(self.account_id, underlying, chain.exchange, chain.tradingClass, chain.multiplier,
+                           chain.expirations, chain.strikes)
 
     async def _listed(self, contract: Contract, fallback: InstrumentMatch | None = None) -> list[InstrumentMatch]:
         """The contracts IB lists for contract, as matches; the fallback row alone when it lists none."""
@@ -168,6 +181,26 @@ class IbSymbolSearch:
             return [fallback] if fallback is not None else []
         matches = [m for m in (match_from_details(self.account_id, d) for d in found) if m is not None]
         return sorted(matches, key=lambda m: (m.expiry or date.min, m.right, m.strike or Decimal(0), m.symbol))
+
+
+def option_rows(account_id: AccountId, underlying: Contract, exchange: str, trading_class: str, multiplier: str,
+                expirations: Iterable[str], strikes: Iterable[float]) -> list[InstrumentMatch]:
+    """Return a chain's rows (expiry, then strike, then call before put), named by the OCC local symbol."""
+    rows = []
+    for expiry in sorted(d for d in (parse_expiry(e) for e in expirations) if d is not None):
+        for strike in sorted(d for d in (to_decimal(s) for s in strikes) if d is not None):
+            for right in ("C", "P"):
+                rows.append(InstrumentMatch(
+                    account_id, occ_symbol(trading_class or underlying.symbol, expiry, right, strike),
+                    getattr(underlying, "description", "") or "", exchange, underlying.currency,
+                    AssetClass.OPTION, root=underlying.symbol, expiry=expiry, right=right, strike=strike,
+                    multiplier=to_decimal(multiplier) if multiplier else None))
+    return rows
+
+
+def occ_symbol(root: str, expiry: date, right: str, strike: Decimal) -> str:
+    """Return the OCC local symbol of a US equity option, as IB names it: 'AAPL  261218C00200000'."""
+    return f"{root:<6}{expiry:%y%m%d}{right}{int(strike * 1000):08d}"
 
 
 def _stock_row(account_id: AccountId, contract: Contract) -> InstrumentMatch:
@@ -187,11 +220,30 @@ def _contract_of(match: InstrumentMatch) -> Contract:
     if match.kind is AssetClass.FOREX:
         base, _, quote = match.symbol.partition(".")
         return Contract(secType="CASH", symbol=base, currency=quote or match.currency, exchange="IDEALPRO")
+    if match.kind is AssetClass.OPTION and match.expiry is not None and match.strike is not None and match.right:
+        return Contract(secType="OPT", symbol=match.root, lastTradeDateOrContractMonth=f"{match.expiry:%Y%m%d}",
+                        strike=float(match.strike), right=match.right, exchange=match.venue or "SMART",
+                        currency=match.currency, multiplier=f"{match.multiplier.normalize():f}"
+                        if match.multiplier is not None else "")
     if match.kind in (AssetClass.FUTURE, AssetClass.OPTION):
         return Contract(secType=match.kind.value, localSymbol=match.symbol, exchange=match.venue,
                         currency=match.currency)
     return Contract(secType="STK", symbol=match.symbol, exchange="SMART", primaryExchange=match.venue,
                     currency=match.currency)
+
+
+_RIGHTS = {"C": "C", "CALL": "C", "P": "P", "PUT": "P"}
+
+
+def _fits(match: InstrumentMatch, word: str) -> bool:
+    """True if a narrowing word fits the match: an option's right or strike exactly, else anywhere in its text."""
+    if match.kind is AssetClass.OPTION:
+        if word in _RIGHTS:
+            return match.right == _RIGHTS[word]
+        if match.strike is not None and word.replace(".", "", 1).isdigit() and len(word) <= 5 and not (
+                len(word) == 4 and word.startswith("20")):  # 2027 is a year; 200 and 187.5 are strikes
+            return Decimal(word) == match.strike
+    return word in _text(match)
 
 
 def _text(match: InstrumentMatch) -> str:

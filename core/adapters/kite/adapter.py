@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
 from core.adapters.kite.config import KiteConfig
 from core.adapters.kite.credentials import AccessToken, KiteCredentials
 from core.adapters.kite.funds import parse_funds
+from core.adapters.kite.gtt import gtt_args, parse_gtt
 from core.adapters.kite.market_data import KiteMarketData
 from core.adapters.kite.order_updates import KiteOrderUpdates
 from core.adapters.kite.parsing import (
     IST,
+    KiteProduct,
     kite_time,
     order_params,
     parse_cash,
@@ -30,13 +33,24 @@ from core.domain import (
     AccountUpdated,
     BrokerTokenExpiring,
     ConnectionState,
+    Instrument,
     LogMessage,
     Order,
     OrderCancelRejected,
 )
 from core.domain.funds import AccountFunds
+from core.domain.product import Product, products_for
 from core.ports.broker import BrokerSnapshot, EventSink, QuoteSink
-from core.ports.errors import AuthenticationFailed, BrokerError, ConnectionLost, InvalidInstrument, Timeout
+from core.ports.errors import (
+    AuthenticationFailed,
+    BrokerError,
+    ConnectionLost,
+    InvalidInstrument,
+    OrderRejected,
+    Timeout,
+)
+from core.ports.order_products import ProductOffer
+from core.ports.position_protection import BrokerProtection
 
 SNAPSHOT_TRIES = 3
 """Reads of trades, positions and orders for one snapshot: a fill between the reads of trades and of positions
@@ -152,7 +166,12 @@ class KiteBroker(KiteMarketData, KiteOrderUpdates):
         self._require_connected("send the order")
         if self.find_instrument(order.symbol) is None:
             raise InvalidInstrument(f"Kite lists no {order.symbol} on {self.config.exchange}: check the symbol.")
-        params = order_params(order, self.config.product, self.config.variety)
+        offer = self.products_for(order.instrument)
+        product = order.product or (offer.default if offer is not None else None)
+        if offer is None or product not in offer.choices:
+            raise OrderRejected(f"Kite does not take {product or 'an order'} for {order.symbol}: choose one of "
+                                f"{', '.join(p.value for p in offer.choices) if offer else 'a tradeable contract'}.")
+        params = order_params(order, KiteProduct(product.value), self.config.variety)
         tracked = self._tracker.expect(order.client_order_id, params["variety"])
         await self._throttle.acquire()
         try:
@@ -172,6 +191,17 @@ class KiteBroker(KiteMarketData, KiteOrderUpdates):
             raise translate_rejection(state.get("status_message"))
         self._tracker.accept(tracked)
         await self._catch_up(order_id)
+
+    def products_for(self, instrument: Instrument) -> ProductOffer | None:
+        """Shares CNC or MIS, F&O NRML or MIS; the default is the account's `product` where it applies (OrderProducts).
+
+        An account set to CNC sends F&O as NRML (Kite takes no CNC for F&O), one set to NRML sends shares as CNC.
+        """
+        choices = products_for(instrument.asset_class)
+        if not choices:
+            return None
+        configured = Product(self.config.product.value)
+        return ProductOffer(choices, configured if configured in choices else choices[0])
 
     async def cancel(self, order: Order) -> None:
         """Ask Kite to cancel; a refusal is published as OrderCancelRejected, success as OrderCanceled."""
@@ -202,15 +232,51 @@ class KiteBroker(KiteMarketData, KiteOrderUpdates):
             if len(trades) == len(trades_before):
                 break
         margins = await self._rest(self._kite.margins)
+        symbol_of = self._symbols.symbol_of
         tags = {str(o["order_id"]): parse_order_state(o).client_order_id for o in orders}
-        fills = [parse_fill(t, self.account_id, tags.get(str(t["order_id"]))) for t in trades]
+        fills = [parse_fill(t, self.account_id, tags.get(str(t["order_id"])), symbol_of) for t in trades]
         return BrokerSnapshot(
             account_id=self.account_id,
             cash=parse_cash(margins),
-            positions=parse_positions(positions),
-            orders=tuple(parse_order_state(o) for o in orders),
+            positions=parse_positions(positions, symbol_of),
+            orders=tuple(parse_order_state(o, symbol_of) for o in orders),
             fills=tuple(f for f in fills if fills_since is None or f.ts >= fills_since),
         )
+
+    async def protect_position(self, symbol: str, quantity: Decimal, stop_loss: Decimal | None,
+                               take_profit: Decimal | None, last_price: Decimal) -> str:
+        """Place a GTT (gtt.py) for a delivery holding; return its trigger id (PositionProtection)."""
+        args = self._gtt_args(symbol, quantity, stop_loss, take_profit, last_price)
+        answer = await self._rest(self._kite.place_gtt, **args)
+        return str(answer["trigger_id"])
+
+    async def change_protection(self, protection_id: str, symbol: str, quantity: Decimal, stop_loss: Decimal | None,
+                                take_profit: Decimal | None, last_price: Decimal) -> None:
+        """Replace a GTT's triggers and orders (modify_gtt wants every field again)."""
+        args = self._gtt_args(symbol, quantity, stop_loss, take_profit, last_price)
+        await self._rest(self._kite.modify_gtt, int(protection_id), **args)
+
+    async def remove_protection(self, protection_id: str) -> None:
+        """Delete a GTT."""
+        self._require_connected("delete the GTT")
+        await self._rest(self._kite.delete_gtt, int(protection_id))
+
+    async def protections(self) -> list[BrokerProtection]:
+        """Return Kite's GTTs (active, and the others of the last 7 days)."""
+        self._require_connected("read GTTs")
+        return [parse_gtt(record) for record in await self._rest(self._kite.get_gtts)]
+
+    def _gtt_args(self, symbol: str, quantity: Decimal, stop_loss: Decimal | None, take_profit: Decimal | None,
+                  last_price: Decimal) -> dict[str, Any]:
+        self._require_connected("place the GTT")
+        if self.config.product is not KiteProduct.CNC:
+            raise OrderRejected(f"GTT protects delivery (CNC) holdings; {self.account_id} trades "
+                                f"{self.config.product.value}: protect the position with a bracket held by TradeTerm.")
+        instrument = self.find_instrument(symbol)
+        if instrument is None:
+            raise InvalidInstrument(f"Kite lists no {symbol} on {self.config.exchange}: check the symbol.")
+        return gtt_args(symbol, self.config.exchange, self.config.product.value, quantity, stop_loss, take_profit,
+                        last_price, instrument.tick_size)
 
     async def holdings(self) -> list[dict[str, Any]]:
         """Return Kite's demat holdings (delivery shares), as kiteconnect gives them."""

@@ -7,7 +7,7 @@ through KiteCredentials (core/adapters/kite/credentials.py).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 from core.adapters.config_fields import config_from_mapping
 from core.adapters.kite.parsing import KiteMode, KiteProduct, KiteVariety
@@ -34,6 +34,8 @@ class KiteConfig:
     reconnect_initial_s: float = 1.0
     instruments_cache_dir: str = ""
     symbols: tuple[str, ...] = DEFAULT_SYMBOLS
+    freeze_quantities: Mapping[str, int] = field(default_factory=dict)
+    """Freeze quantities by underlying (e.g. {"RELIANCE": 10000}), beside and over the index ones in freeze.py."""
 
     def __post_init__(self) -> None:
         for name, parse in _PARSERS.items():
@@ -49,7 +51,8 @@ class KiteConfig:
         out: dict[str, object] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            out[f.name] = list(value) if isinstance(value, tuple) else str(value) if isinstance(value, str) else value
+            out[f.name] = (list(value) if isinstance(value, tuple) else str(value) if isinstance(value, str)
+                           else dict(value) if isinstance(value, Mapping) else value)
         return out
 
 
@@ -110,6 +113,20 @@ def _symbols(name: str, raw: object) -> tuple[str, ...]:
     return tuple(dict.fromkeys(s.strip().upper() for s in raw if s.strip()))
 
 
+def _freezes(name: str, raw: object) -> dict[str, int]:
+    problem = (f"Kite settings: {name} must map underlyings to whole quantities, such as {{\"RELIANCE\": 10000}}, "
+               f"got {raw!r}")
+    if not isinstance(raw, Mapping):
+        raise ValueError(problem)
+    out: dict[str, int] = {}
+    for key, value in raw.items():
+        if not isinstance(key, str) or not key.strip() or isinstance(value, bool) or not isinstance(value, int) \
+                or value <= 0:
+            raise ValueError(problem)
+        out[key.strip().upper()] = value
+    return out
+
+
 _PARSERS: dict[str, Callable[[str, object], object]] = {
     "root": _url(("https", "http")),
     "ws_root": _url(("wss", "ws")),
@@ -126,4 +143,5 @@ _PARSERS: dict[str, Callable[[str, object], object]] = {
     "reconnect_initial_s": _seconds,
     "instruments_cache_dir": _directory,
     "symbols": _symbols,
+    "freeze_quantities": _freezes,
 }

@@ -16,11 +16,12 @@ KEEP = ("instrument_token", "tradingsymbol", "name", "tick_size", "lot_size", "i
         "expiry", "strike")
 
 
-def catalog_of(rows: Iterable[Mapping[str, Any]]) -> dict[str, tuple[Instrument, int]]:
+def catalog_of(rows: Iterable[Mapping[str, Any]],
+               freezes: Mapping[str, int] | None = None) -> dict[str, tuple[Instrument, int]]:
     """Return {tradingsymbol: (Instrument, instrument_token)}; the first row of a symbol wins."""
     catalog: dict[str, tuple[Instrument, int]] = {}
     for row in rows:
-        instrument = instrument_from_row(row)
+        instrument = instrument_from_row(row, freezes=freezes)
         if instrument is not None and instrument.symbol not in catalog:
             catalog[instrument.symbol] = (instrument, int(row["instrument_token"]))
     return catalog

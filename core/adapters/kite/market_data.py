@@ -36,6 +36,7 @@ class KiteMarketData(KiteRestBase):
         instrument, token = await self._search.entry_for(match)
         self._catalog.setdefault(instrument.symbol, (instrument, token))
         self._symbols_by_token.setdefault(token, instrument.symbol)
+        self._symbols.remember(instrument.symbol, instrument.venue)
         return instrument
 
     def find_instrument(self, symbol: str) -> Instrument | None:
@@ -52,8 +53,10 @@ class KiteMarketData(KiteRestBase):
         if rows is None:
             rows = list(await self._rest(self._kite.instruments, self.config.exchange, halting=False))
             cache.write(rows)
-        self._catalog, self._catalog_day = catalog_of(rows), day
+        self._catalog, self._catalog_day = catalog_of(rows, self.config.freeze_quantities), day
         self._symbols_by_token = {token: symbol for symbol, (_, token) in self._catalog.items()}
+        for symbol, (instrument, _) in self._catalog.items():
+            self._symbols.remember(symbol, instrument.venue)
 
     async def subscribe(self, instruments: Sequence[Instrument]) -> None:
         """Stream quotes for these instruments; raise InvalidInstrument naming any Kite does not list."""

@@ -15,6 +15,8 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from core.adapters.kite.freeze import freeze_quantity
+from core.adapters.kite.symbols import SymbolOf, as_listed, split_symbol
 from core.domain import (
     AccountId,
     AssetClass,
@@ -33,6 +35,7 @@ from core.domain import (
     TimeInForce,
     TradeId,
 )
+from core.domain.product import Product
 from core.ports.broker import BrokerOrderState, BrokerPosition
 from core.ports.errors import (
     AuthenticationFailed,
@@ -220,9 +223,15 @@ def decimal_of(value: object) -> Decimal:
         return Decimal(0)
 
 
-def instrument_from_row(row: Mapping[str, Any]) -> Instrument | None:
-    """Return the Instrument of one instruments-CSV row (as kiteconnect parses it), or None if unusable."""
-    symbol = str(row.get("tradingsymbol") or "").strip()
+def instrument_from_row(row: Mapping[str, Any], symbol_of: SymbolOf = as_listed,
+                        freezes: Mapping[str, int] | None = None) -> Instrument | None:
+    """Return the Instrument of one instruments-CSV row (as kiteconnect parses it), or None if unusable.
+
+    symbol_of(exchange, tradingsymbol) names it in TradeTerm (see symbols.py: "BSE:INFY" where INFY collides);
+    an F&O contract's freeze quantity comes from freeze.py (freezes: the account's own, by underlying).
+    """
+    tradingsymbol = str(row.get("tradingsymbol") or "").strip()
+    symbol = symbol_of(str(row.get("exchange") or ""), tradingsymbol) if tradingsymbol else ""
     tick = decimal_of(row.get("tick_size"))
     if not symbol or tick <= 0:
         return None
@@ -236,8 +245,10 @@ def instrument_from_row(row: Mapping[str, Any]) -> Instrument | None:
         asset = AssetClass.OPTION
     else:
         asset = AssetClass.STOCK
-    return Instrument(symbol=symbol, venue=str(row.get("exchange") or ""), currency=CURRENCY, tick_size=tick,
-                      lot_size=lot if lot > 0 else Decimal(1), asset_class=asset, name=str(row.get("name") or ""))
+    exchange, name = str(row.get("exchange") or ""), str(row.get("name") or "")
+    return Instrument(symbol=symbol, venue=exchange, currency=CURRENCY, tick_size=tick,
+                      lot_size=lot if lot > 0 else Decimal(1), asset_class=asset, name=name,
+                      max_order_qty=freeze_quantity(exchange, name, asset, freezes))
 
 
 def is_our_tag(tag: object) -> bool:
@@ -253,10 +264,11 @@ def order_params(order: Order, product: KiteProduct, variety: KiteVariety) -> di
     tag = str(order.client_order_id)
     if len(tag) > 20 or not tag.isalnum():
         raise OrderRejected(f"Order id {tag!r} cannot travel in Kite's tag (up to 20 letters and digits).")
+    exchange, tradingsymbol = split_symbol(order.symbol)
     params: dict[str, Any] = {
         "variety": variety.value,
-        "exchange": order.instrument.venue,
-        "tradingsymbol": order.symbol,
+        "exchange": exchange or order.instrument.venue,
+        "tradingsymbol": tradingsymbol,
         "transaction_type": order.side.value,
         "quantity": int(order.quantity.value),
         "product": product.value,
@@ -281,14 +293,14 @@ def parse_order_status(status: str, filled: Decimal = Decimal(0)) -> OrderStatus
     return mapped
 
 
-def parse_order_state(order: Mapping[str, Any]) -> BrokerOrderState:
+def parse_order_state(order: Mapping[str, Any], symbol_of: SymbolOf = as_listed) -> BrokerOrderState:
     """Return the BrokerOrderState of one /orders entry; our id comes from its tag."""
     tag = order.get("tag")
     filled = decimal_of(order.get("filled_quantity"))
     return BrokerOrderState(
         client_order_id=ClientOrderId(str(tag)) if is_our_tag(tag) else None,
         broker_order_id=BrokerOrderId(str(order["order_id"])),
-        symbol=str(order.get("tradingsymbol") or ""),
+        symbol=_symbol(order, symbol_of),
         side=MAP_TRANSACTION_TYPE.get(str(order.get("transaction_type")), Side.BUY),
         quantity=decimal_of(order.get("quantity")),
         filled_qty=filled,
@@ -307,14 +319,19 @@ def _reported_price(raw: object) -> Decimal | None:
     return value if value > 0 else None
 
 
-def parse_fill(trade: Mapping[str, Any], account_id: AccountId, client_order_id: ClientOrderId | None) -> Fill:
+def _symbol(item: Mapping[str, Any], symbol_of: SymbolOf) -> str:
+    return symbol_of(str(item.get("exchange") or ""), str(item.get("tradingsymbol") or ""))
+
+
+def parse_fill(trade: Mapping[str, Any], account_id: AccountId, client_order_id: ClientOrderId | None,
+               symbol_of: SymbolOf = as_listed) -> Fill:
     """Return the Fill of one /trades entry (Kite charges are not in it: commission 0 INR)."""
     moment = kite_time(trade.get("fill_timestamp")) or kite_time(trade.get("exchange_timestamp"))
     return Fill(
         trade_id=TradeId(str(trade["trade_id"])),
         client_order_id=client_order_id,
         account_id=account_id,
-        symbol=str(trade.get("tradingsymbol") or ""),
+        symbol=_symbol(trade, symbol_of),
         side=MAP_TRANSACTION_TYPE[str(trade.get("transaction_type"))],
         quantity=Quantity(decimal_of(trade.get("quantity"))),
         price=Price(decimal_of(trade.get("average_price"))),
@@ -324,19 +341,31 @@ def parse_fill(trade: Mapping[str, Any], account_id: AccountId, client_order_id:
     )
 
 
-def parse_positions(positions: Mapping[str, Any]) -> tuple[BrokerPosition, ...]:
-    """Return the net positions (summed across products) that are not flat."""
-    totals: dict[str, tuple[Decimal, Decimal]] = {}
+def parse_positions(positions: Mapping[str, Any], symbol_of: SymbolOf = as_listed) -> tuple[BrokerPosition, ...]:
+    """Return the net positions that are not flat, one per exchange's symbol and product, as Kite keeps them.
+
+    A CNC and an MIS position of INFY are two positions at Kite: each is closed with its own product.
+    """
+    totals: dict[tuple[str, Product | None], tuple[Decimal, Decimal]] = {}
     for item in positions.get("net") or []:
-        symbol = str(item.get("tradingsymbol") or "")
+        symbol = _symbol(item, symbol_of)
+        product = _product(item.get("product"))
         qty = decimal_of(item.get("quantity"))
         price = decimal_of(item.get("average_price"))
-        held, cost = totals.get(symbol, (Decimal(0), Decimal(0)))
-        totals[symbol] = (held + qty, cost + qty * price)
+        held, cost = totals.get((symbol, product), (Decimal(0), Decimal(0)))
+        totals[(symbol, product)] = (held + qty, cost + qty * price)
     return tuple(
-        BrokerPosition(symbol, qty, (cost / qty) if qty else Decimal(0))
-        for symbol, (qty, cost) in totals.items() if qty != 0
+        BrokerPosition(symbol, qty, (cost / qty) if qty else Decimal(0), product)
+        for (symbol, product), (qty, cost) in totals.items() if qty != 0
     )
+
+
+def _product(code: object) -> Product | None:
+    """Return the Product of Kite's product code; None for one TradeTerm does not trade (CO, BO, MTF)."""
+    try:
+        return Product(str(code))
+    except ValueError:
+        return None
 
 
 def parse_cash(margins: Mapping[str, Any]) -> tuple[Money, ...]:

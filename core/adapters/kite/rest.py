@@ -20,6 +20,7 @@ from core.adapters.kite.depth import KiteMarketDepth
 from core.adapters.kite.parsing import IST, TOKEN_EXPIRED, translate_error
 from core.adapters.kite.redaction import install_redaction
 from core.adapters.kite.search import KiteSearch
+from core.adapters.kite.symbols import KiteSymbols
 from core.adapters.kite.throttle import OrderThrottle
 from core.adapters.kite.ticker import TickerBridge
 from core.adapters.kite.tracker import OrderTracker
@@ -47,7 +48,12 @@ class KiteRestBase:
         self._sink = sink
         self._quotes = quotes or quotes_one_by_one(sink)
         self._now = now or (lambda: datetime.now(UTC))
-        self._tracker = OrderTracker(self.account_id, sink)
+        self._search = KiteSearch(self.account_id, self._fetch_instruments, config.instruments_cache_dir,
+                                  lambda: self._now().astimezone(IST).strftime("%Y-%m-%d"), home=config.exchange,
+                                  freezes=config.freeze_quantities)
+        self._symbols = KiteSymbols(config.exchange, self._search.shared)
+        """TradeTerm's symbol of each listing: "BSE:INFY" where INFY is also on NSE (symbols.py)."""
+        self._tracker = OrderTracker(self.account_id, sink, self._symbols.symbol_of)
         self._throttle = OrderThrottle(config.orders_per_second)
         self._kite: Any = None
         self._ticker: TickerBridge | None = None
@@ -67,8 +73,6 @@ class KiteRestBase:
         self.token_expires_at: datetime | None = None
         self._expiry_warning: asyncio.TimerHandle | None = None
         self._polling = False
-        self._search = KiteSearch(self.account_id, self._fetch_instruments, config.instruments_cache_dir,
-                                  lambda: self._now().astimezone(IST).strftime("%Y-%m-%d"))
 
     @property
     def is_connected(self) -> bool:

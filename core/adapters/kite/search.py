@@ -13,6 +13,7 @@ from typing import Any
 
 from core.adapters.kite.instruments import InstrumentsFile
 from core.adapters.kite.parsing import instrument_from_row
+from core.adapters.kite.symbols import split_symbol, symbol_for
 from core.domain import AccountId, AssetClass, Instrument
 from core.domain.symbol_index import SymbolIndex
 from core.ports.errors import BrokerError, InvalidInstrument
@@ -50,7 +51,8 @@ def match_of_row(account_id: AccountId, row: Row, instrument: Instrument) -> Ins
         except InvalidOperation:
             strike = None
     derived = instrument.asset_class in (AssetClass.FUTURE, AssetClass.OPTION)
-    return match_of(account_id, instrument, root=instrument.name or instrument.symbol if derived else instrument.symbol,
+    tradingsymbol = split_symbol(instrument.symbol)[1]
+    return match_of(account_id, instrument, root=instrument.name or tradingsymbol if derived else tradingsymbol,
                     expiry=expiry_of(row.get("expiry")) if derived else None, right=_RIGHTS.get(kind, ""),
                     strike=strike, contract_id=str(row.get("instrument_token") or ""))
 
@@ -66,9 +68,13 @@ class KiteSearch:
     """Search the day's instruments of every exchange; the lists load once a day (from disk when cached)."""
 
     def __init__(self, account_id: AccountId, fetch: Callable[[str], Awaitable[list[Row]]], cache_dir: str,
-                 today: Callable[[], str], exchanges: tuple[str, ...] = SEARCH_EXCHANGES) -> None:
-        """today() returns the IST day (YYYY-MM-DD) whose lists are current."""
+                 today: Callable[[], str], exchanges: tuple[str, ...] = SEARCH_EXCHANGES, home: str = "NSE",
+                 freezes: Mapping[str, int] | None = None) -> None:
+        """today() returns the IST day (YYYY-MM-DD) whose lists are current; home is the account's exchange, whose
+        listings keep their bare tradingsymbol (see symbols.py)."""
         self.account_id = account_id
+        self.home = home
+        self._freezes = freezes
         self._today = today
         self._fetch = fetch
         self._cache_dir = cache_dir
@@ -76,6 +82,7 @@ class KiteSearch:
         self._day = ""
         self._index: SymbolIndex[Row] | None = None
         self._rows_by_key: dict[tuple[str, str], Row] = {}
+        self._listed_on: dict[str, set[str]] = {}
         self._loading = asyncio.Lock()
         self._loaded_at = 0.0
         self.missing: tuple[str, ...] = ()
@@ -85,7 +92,7 @@ class KiteSearch:
         index = await self._ensure(self._today())
         found = []
         for _, row in index.find(query, limit):
-            instrument = instrument_from_row(row)
+            instrument = instrument_from_row(row, self.symbol_of, self._freezes)
             if instrument is not None:
                 found.append(match_of_row(self.account_id, row, instrument))
         return found
@@ -94,12 +101,20 @@ class KiteSearch:
         """Return (instrument, instrument_token) of a match (loading today's lists if a restart left none);
         InvalidInstrument if today's list lacks it."""
         await self._ensure(self._today())
-        row = self._rows_by_key.get((match.venue, match.symbol))
-        instrument = instrument_from_row(row) if row is not None else None
+        row = self._rows_by_key.get((match.venue, split_symbol(match.symbol)[1]))
+        instrument = instrument_from_row(row, self.symbol_of, self._freezes) if row is not None else None
         if row is None or instrument is None:
             raise InvalidInstrument(f"Kite's instruments list of today has no {match.symbol} on {match.venue}: "
                                     "it may have expired; search again.")
         return instrument, int(row["instrument_token"])
+
+    def shared(self, tradingsymbol: str) -> bool:
+        """True if today's lists (as far as loaded) show tradingsymbol on more than one exchange."""
+        return len(self._listed_on.get(tradingsymbol, ())) > 1
+
+    def symbol_of(self, exchange: str, tradingsymbol: str) -> str:
+        """TradeTerm's symbol of a listing: "BSE:INFY" when INFY is also listed on the home exchange or another."""
+        return symbol_for(exchange, tradingsymbol, self.home, self.shared(tradingsymbol))
 
     async def _ensure(self, day: str) -> SymbolIndex[Row]:
         async with self._loading:
@@ -112,6 +127,7 @@ class KiteSearch:
             missing: list[str] = []
             entries: list[tuple[str, str, str, Row]] = []
             self._rows_by_key = {}
+            listed_on: dict[str, set[str]] = {}
             for exchange, rows in zip(self.exchanges, loaded, strict=True):
                 if isinstance(rows, BaseException):
                     if not isinstance(rows, (BrokerError, OSError, ValueError)):
@@ -126,11 +142,12 @@ class KiteSearch:
                         continue
                     name = str(row.get("name") or "")
                     self._rows_by_key[(str(row.get("exchange") or exchange), symbol)] = row
+                    listed_on.setdefault(symbol, set()).add(str(row.get("exchange") or exchange))
                     text = (f"{symbol} {name} {row.get('exchange')} {row.get('instrument_type')} "
                             f"{row.get('expiry') or ''} {row.get('strike') or ''}")
                     entries.append((symbol, name, text, row))
             index = await asyncio.to_thread(SymbolIndex, entries)  # off the loop's thread: the GUI keeps painting
-            self._index, self._day, self.missing = index, day, tuple(missing)
+            self._index, self._day, self.missing, self._listed_on = index, day, tuple(missing), listed_on
             self._loaded_at = time.monotonic()
             return self._index
 

@@ -20,6 +20,7 @@ from core.adapters.kite.parsing import (
     parse_fill,
     translate_rejection,
 )
+from core.adapters.kite.symbols import SymbolOf, as_listed
 from core.domain import (
     AccountId,
     BrokerOrderId,
@@ -84,8 +85,10 @@ class OrderTracker:
     them (Kite's OMS refused a change it had answered with HTTP 200).
     """
 
-    def __init__(self, account_id: AccountId, sink: EventSink) -> None:
+    def __init__(self, account_id: AccountId, sink: EventSink, symbol_of: SymbolOf = as_listed) -> None:
+        """symbol_of names a trade's listing in TradeTerm ("BSE:INFY" where INFY is on two exchanges)."""
         self._account_id = account_id
+        self._symbol_of = symbol_of
         self._sink = sink
         self._by_coid: dict[ClientOrderId, TrackedOrder] = {}
         self._by_broker: dict[str, TrackedOrder] = {}
@@ -143,7 +146,7 @@ class OrderTracker:
             self.seen_trades.add(trade_id)
             if not tracked.accepted:
                 self._accept(tracked)
-            fill = parse_fill(trade, self._account_id, tracked.client_order_id)
+            fill = parse_fill(trade, self._account_id, tracked.client_order_id, self._symbol_of)
             tracked.filled_seen += int(fill.quantity.value)
             self._sink(OrderFilled(tracked.client_order_id, fill))
             new += 1

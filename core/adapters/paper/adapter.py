@@ -49,6 +49,7 @@ from core.domain import (
 from core.domain.bars import Bar
 from core.domain.funds import AccountFunds
 from core.domain.tape import TradePrint
+from core.domain.trailing import TrailUnit
 from core.ports.bar_history import HistoryUnavailable
 from core.ports.broker import (
     BrokerOrderState,
@@ -110,6 +111,8 @@ class PaperBroker:
     """
 
     kind: str = "paper"
+    trail_units: frozenset[TrailUnit] = frozenset(TrailUnit)
+    """The paper engine works trailing stops by an amount or a percent (core.ports.trailing_stops)."""
 
     def __init__(
         self,
@@ -305,6 +308,7 @@ class PaperBroker:
             limit_price=None if order.limit_price is None else order.limit_price.value,
             stop_price=None if order.stop_price is None else order.stop_price.value,
             tif=order.tif,
+            trail=order.trail,
             created_at=now,
             updated_at=now,
         )
@@ -410,13 +414,13 @@ class PaperBroker:
     def _tick(self) -> None:
         self._roll_day_if_needed()
         quotes = self._market.step()
-        waiting = self._engine.untriggered()
+        waiting = [(order, order.stop_price) for order in self._engine.untriggered()]
         outcomes: list[Outcome] = []
         for quote in quotes:
             outcomes.extend(self._engine.match(quote))
-        for order in waiting:
-            if order.is_active:  # a stop triggered without filling: it rests now, and must stay triggered
-                self._changed[order.client_order_id] = None
+        for order, stop in waiting:
+            if order.is_active or order.stop_price != stop:  # a stop triggered without filling (it rests now, and
+                self._changed[order.client_order_id] = None  # must stay triggered), or a trail moved its stop
         subscribed = self._subscribed
         self._quotes([quote for quote in quotes if quote.symbol in subscribed])
         for symbol in self._depth:

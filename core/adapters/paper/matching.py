@@ -4,7 +4,9 @@ Prices: a MARKET order (and a triggered STOP) takes the ask (buy) or bid (sell),
 slippage and rounded to tick against the trader. A marketable LIMIT takes the better of that and
 its limit; once it has rested on the book it fills at its limit when the quote reaches it. A STOP
 triggers when the market trades through it (buy: ask >= stop; sell: bid <= stop); a STOP_LIMIT
-then acts as a LIMIT. IOC keeps nothing: what does not fill at once is canceled.
+then acts as a LIMIT. A TRAIL keeps its stop a Trail behind the market it follows (the bid for a sell, the
+ask for a buy), moved before each match toward the market and never back, and goes out at market when touched.
+IOC keeps nothing: what does not fill at once is canceled.
 With `partial_fills`, the displayed size (bid_size/ask_size, whole lots) caps what fills per quote.
 """
 
@@ -26,6 +28,7 @@ from core.domain import (
     TimeInForce,
     utc_now,
 )
+from core.domain.trailing import Trail, trail_reference, trail_touched
 
 _BPS = Decimal(10_000)
 _CENT = Decimal("0.01")
@@ -45,6 +48,8 @@ class PaperOrder:
     limit_price: Decimal | None = None
     stop_price: Decimal | None = None
     tif: TimeInForce = TimeInForce.DAY
+    trail: Trail | None = None
+    """A TRAIL order's distance from the market; its stop_price is where the trail has brought the stop."""
     status: OrderStatus = OrderStatus.ACCEPTED
     filled_qty: Decimal = Decimal(0)
     triggered: bool = False
@@ -67,8 +72,8 @@ class PaperOrder:
 
     @property
     def is_active(self) -> bool:
-        """True once the order can trade: always, except a stop that has not triggered yet."""
-        return self.triggered or not self.order_type.needs_stop
+        """True once the order can trade: always, except a stop (or trailing stop) that has not triggered yet."""
+        return self.triggered or not (self.order_type.needs_stop or self.order_type.is_trailing)
 
     @property
     def acts_as_limit(self) -> bool:
@@ -265,7 +270,7 @@ class MatchingEngine:
         if touch is None:
             return None
         if not order.is_active:
-            if not _stop_hit(order, quote):
+            if not (_trail_hit(order, quote) if order.trail is not None else _stop_hit(order, quote)):
                 return None
             order.triggered = True
         price = self._fill_price(order, touch)
@@ -308,6 +313,16 @@ class _Liquidity:
         got = instrument.make_qty(min(wanted, self._left[side])).value
         self._left[side] -= got
         return got
+
+
+def _trail_hit(order: PaperOrder, quote: Quote) -> bool:
+    """Move a trailing stop after the market (never back), then return True if the market touched it."""
+    trail = order.trail
+    reference = trail_reference(order.side, quote.bid, quote.ask, quote.last)
+    if trail is None or reference is None:
+        return False
+    order.stop_price = trail.ratchet(order.stop_price, reference, order.side, order.instrument.tick_size)
+    return trail_touched(order.stop_price, order.side, reference)
 
 
 def _stop_hit(order: PaperOrder, quote: Quote) -> bool:

@@ -25,6 +25,7 @@ from core.domain import (
     Side,
     TimeInForce,
 )
+from core.domain.trailing import Trail
 
 VERSION = 2
 OLDER_VERSIONS = (1,)
@@ -142,6 +143,7 @@ def encode_order(order: PaperOrder) -> dict[str, Any]:
         "order_type": order.order_type.value,
         "limit_price": _optional(order.limit_price),
         "stop_price": _optional(order.stop_price),
+        "trail": None if order.trail is None else order.trail.text(),
         "tif": order.tif.value,
         "status": order.status.value,
         "filled_qty": str(order.filled_qty),
@@ -167,6 +169,7 @@ def decode_order(raw: dict[str, Any], instruments: Mapping[str, Instrument]) -> 
         order_type=OrderType(raw["order_type"]),
         limit_price=_decimal_or_none(raw["limit_price"]),
         stop_price=_decimal_or_none(raw["stop_price"]),
+        trail=None if raw.get("trail") is None else Trail.from_text(str(raw["trail"])),
         tif=TimeInForce(raw["tif"]),
         status=OrderStatus(raw["status"]),
         filled_qty=Decimal(raw["filled_qty"]),

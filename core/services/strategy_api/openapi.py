@@ -27,7 +27,9 @@ _ORDER_BODY = {
         "symbol": {"type": "string"},
         "side": {"enum": ["BUY", "SELL"]},
         "quantity": _DECIMAL,
-        "order_type": {"enum": ["MKT", "LMT", "STP", "STP_LMT"]},
+        "order_type": {"enum": ["MKT", "LMT", "STP", "STP_LMT", "TRAIL"],
+                       "description": "TRAIL: a trailing stop, at market when touched; give trail_amount or "
+                                      "trail_percent. Refused (422) on an account whose broker has no trailing stops"},
         "limit_price": _DECIMAL,
         "stop_price": _DECIMAL,
         "tif": {"enum": ["DAY", "GTC", "IOC"], "default": "DAY"},
@@ -39,6 +41,13 @@ _ORDER_BODY = {
         "take_profit": {**_DECIMAL, "description": "optional (0: none): a take-profit child, one cancelling the "
                         "other with stop_loss; works only while TradeTerm runs and has prices"},
         "signal_price": _DECIMAL,
+        "product": {"enum": ["CNC", "MIS", "NRML"],
+                    "description": "optional, Kite accounts only: CNC delivery, MIS intraday, NRML F&O overnight; "
+                                   "left out: the account's default. Refused (422) on a broker without products"},
+        "trail_amount": {**_DECIMAL, "description": "TRAIL only: how far the stop keeps from the market, in price "
+                                                    "(on the instrument's tick); or trail_percent, not both"},
+        "trail_percent": {**_DECIMAL, "description": "TRAIL only: how far the stop keeps from the market, in percent "
+                                                     "of the price (2 for 2%, below 100); or trail_amount, not both"},
         "remark": {"type": "string", "maxLength": 256},
     },
 }
@@ -85,7 +94,9 @@ OPENAPI: dict[str, Any] = {
             "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/OrderBody"}}}},
             "responses": {"200": {"description": "verdict ok|refused, reason, notional; with a body field "
                                                  "sizing {risk_pct | risk_amount, stop | stop_ticks | atr_k (+ atr_n)} "
-                                                 "(quantity may be left out): the quantity chosen, and sizing "
+                                                 "(quantity may be left out; atr_k: k x ATR(atr_n, default 14) "
+                                                 "of the account's broker's daily bars, 422 sizing_refused when "
+                                                 "it has too few): the quantity chosen, and sizing "
                                                  "{quantity, at_risk, stop, risk_per_unit, currency, capped_by}"},
                           **_errors(400, 401, 403, 413, 415, 422, 429)}}},
         "/v1/orders": {

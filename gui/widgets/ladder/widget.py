@@ -11,8 +11,20 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QFont,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+    QResizeEvent,
+    QStaticText,
+    QTransform,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -22,28 +34,45 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSpinBox,
+    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from gui.widgets.ladder.model import COLUMNS, LadderModel
+from gui.widgets.ladder.model import BRUSHES, COLUMNS, LAST_BG, PRICE, STALE, VOLUME, VOLUME_BAR, LadderModel, runs
 from gui.widgets.ladder.tape import TapeModel
 
 PRESETS = (1, 5, 10, 100)
 VISIBLE_LEVELS = 40
+STATIC_TEXT_CACHE = 2048
+TAPE_HEIGHT = 80
+"""The time-and-sales strip's first height under the levels (the trader drags the splitter)."""
 
 
 class LadderTableView(QTableView):
     """The ladder's grid; keys it does not use go to the LadderWidget.
 
-    It paints its visible levels itself in one pass (text and background of each cell from the model's
-    few dicts) instead of asking data() for every role of every cell: a frame of 40 levels stays well
-    under the 2 ms the ladder allows itself (bench/ladder.py).
+    It paints the cells a frame changed (the model's flush names them; Qt hands over their region) itself,
+    column by column, from the model's pre-formatted texts with text laid out once (QStaticText), one fill
+    for the base and grid and one per run of coloured cells, instead of asking data() for every role of
+    every cell: a depth storm costs each ladder one small repaint per frame (bench/ladder.py).
     """
 
     dragged = Signal(int, int, int)
     """(column, from row, to row): the mouse went down on one row and up on another of the same column."""
+    resized = Signal()
+    """The view's height changed (the dock laid out, the splitter moved)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._statics: dict[str, tuple[QStaticText, int, int]] = {}
+        self._grid: tuple[tuple[int, int, int], QBrush] | None = None
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().height() != event.oldSize().height():
+            self.resized.emit()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self._pressed = self.indexAt(event.position().toPoint())
@@ -63,35 +92,87 @@ class LadderTableView(QTableView):
         if not isinstance(model, LadderModel) or model.rowCount() == 0:
             super().paintEvent(event)
             return
-        viewport = self.viewport()
-        painter = QPainter(viewport)
+        cells = self._cells_in(event, model.rowCount(), model.columnCount())
+        painter = QPainter(self.viewport())
         palette = self.palette()
-        painter.fillRect(event.rect(), palette.base())
-        text_pen = QPen(QColor(150, 150, 150) if model.stale else palette.text().color())
-        grid_pen = QPen(palette.mid().color())
-        height = viewport.height()
-        first = max(0, self.rowAt(0))
-        last = self.rowAt(height - 1)
-        last = model.rowCount() - 1 if last < 0 else last
-        columns = [(c, self.columnViewportPosition(c), self.columnWidth(c)) for c in range(model.columnCount())]
-        width = columns[-1][1] + columns[-1][2]
-        row_height = self.rowHeight(first)
-        centre = int(Qt.AlignmentFlag.AlignCenter)
-        top = model.top
-        cell = model.cell
-        for row in range(first, last + 1):
-            y = self.rowViewportPosition(row)
-            ticks = top - row
-            for column, x, w in columns:
-                text, background = cell(column, ticks)
-                if background is not None:
-                    painter.fillRect(x, y, w, row_height, background)
-                if text:
-                    painter.setPen(text_pen)
-                    painter.drawText(x, y, w, row_height, centre, text)
-            painter.setPen(grid_pen)
-            painter.drawLine(0, y + row_height - 1, width, y + row_height - 1)
+        height = self.rowHeight(0)
+        y0 = self.rowViewportPosition(0)
+        painter.setBrushOrigin(0, y0)
+        painter.fillRect(event.rect(), self._grid_brush(height))  # clipped to the event's region: the dirty cells
+        painter.setPen(QPen(STALE.color() if model.stale else palette.text().color()))
+        statics, font = self._statics, painter.font()
+        top, last, texts, price_text = model.top, model.last, model.texts, model.price_text
+        for column, rows in cells.items():
+            x, w = self.columnViewportPosition(column), self.columnWidth(column)
+            shown = texts[column]
+            if column == PRICE:
+                brush: QBrush | None = LAST_BG
+                painted = [(row, price_text(top - row)) for row in rows]
+                marked = [(row, f"▶ {text}") if top - row == last else (row, text) for row, text in painted]
+                filled = [row for row in rows if top - row == last]
+            elif column == VOLUME:
+                brush = None
+                marked = [(row, shown[top - row]) for row in rows if top - row in shown]
+                share = model.volume_share
+                for row, _text in marked:  # a bar as long as the level's share of the largest volume
+                    painter.fillRect(x, y0 + row * height, max(1, int(w * share(top - row))), height - 1, VOLUME_BAR)
+                filled = []
+            else:
+                brush = BRUSHES[column]
+                marked = [(row, shown[top - row]) for row in rows if top - row in shown]
+                filled = [row for row, _ in marked]
+            if brush is not None:
+                for first, end in runs(filled):
+                    painter.fillRect(x, y0 + first * height, w, (end - first + 1) * height - 1, brush)
+            for row, text in marked:
+                static = statics.get(text)
+                if static is None:
+                    static = self._static(text, font)
+                painter.drawStaticText(x + (w - static[1]) // 2, y0 + row * height + (height - static[2]) // 2,
+                                       static[0])
         painter.end()
+
+    def _cells_in(self, event: QPaintEvent, rows: int, columns: int) -> dict[int, list[int]]:
+        """The cells the paint event's region touches, column -> sorted rows (a frame's dirty cells, or all)."""
+        cells: dict[int, set[int]] = {}
+        for rect in event.region():  # type: ignore[attr-defined]  # PySide6 iterates a QRegion by its rects
+            first, last = self.rowAt(rect.top()), self.rowAt(rect.bottom())
+            left, right = self.columnAt(rect.left()), self.columnAt(rect.right())
+            if first < 0 or left < 0:
+                continue
+            span = range(first, (rows - 1 if last < 0 else last) + 1)
+            for column in range(left, (columns - 1 if right < 0 else right) + 1):
+                cells.setdefault(column, set()).update(span)
+        return {column: sorted(shown) for column, shown in cells.items()}
+
+    def _grid_brush(self, height: int) -> QBrush:
+        """The base colour with a grid line at the foot of every row, as one brush (one fill paints both)."""
+        palette = self.palette()
+        key = (height, palette.base().color().rgba(), palette.mid().color().rgba())
+        if self._grid is None or self._grid[0] != key:
+            tile = QPixmap(8, height)
+            tile.fill(palette.base().color())
+            painter = QPainter(tile)
+            painter.fillRect(0, height - 1, 8, 1, palette.mid().color())
+            painter.end()
+            self._grid = (key, QBrush(tile))
+        return self._grid[1]
+
+    def _static(self, text: str, font: QFont) -> tuple[QStaticText, int, int]:
+        """Text laid out once (the ladder shows few distinct strings), with its width and height."""
+        if len(self._statics) >= STATIC_TEXT_CACHE:
+            self._statics.clear()
+        static = QStaticText(text)
+        static.setTextFormat(Qt.TextFormat.PlainText)
+        static.prepare(QTransform(), font)
+        size = static.size()
+        entry = self._statics[text] = (static, int(size.width()), int(size.height()))
+        return entry
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.FontChange:
+            self._statics.clear()
+        super().changeEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Escape, Qt.Key.Key_Plus, Qt.Key.Key_Minus, Qt.Key.Key_Equal, Qt.Key.Key_Home):
@@ -101,7 +182,7 @@ class LadderTableView(QTableView):
 
 
 class LadderWidget(QWidget):
-    """Header (account, symbol, pin, one-click switch, quantity), position line, status line, the grid."""
+    """Header (account, symbol, pin, one-click and bracket switches, quantity), position and status lines, the grid."""
 
     level_clicked = Signal(str, Decimal)
     level_dragged = Signal(str, Decimal, Decimal)
@@ -119,7 +200,7 @@ class LadderWidget(QWidget):
         self.tape.verticalHeader().setDefaultSectionSize(16)
         self.tape.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.tape.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.tape.setMaximumHeight(140)
+        self.tape.setMinimumHeight(48)
         self.tape_label = QLabel("Time and sales", objectName="ladderView.tapeStatus")
         self.account_combo = QComboBox(objectName="ladderView.account")
         self.symbol_label = QLabel("Pick a symbol in the watchlist", objectName="ladderView.symbol")
@@ -134,10 +215,14 @@ class LadderWidget(QWidget):
         self.quantity.setValue(1)
         self.centre_button = QPushButton("Centre", objectName="ladderView.centre")
         self.auto_centre = QCheckBox("Auto-centre", objectName="ladderView.autoCentre")
+        self.bracket_box = QCheckBox("Bracket", objectName="ladderView.bracket")
+        self.bracket_box.setToolTip("Attach the ticket's Protect row (stop-loss and/or target, in ticks from the "
+                                    "clicked level or as prices) to every order this ladder sends")
         self.position_label = QLabel("", objectName="ladderView.position")
         self.depth_label = QLabel("", objectName="ladderView.depth")
         self.status_label = QLabel("", objectName="ladderView.status")
         self.status_label.setWordWrap(True)
+        self.status_label.setVisible(False)
         self.table = LadderTableView(objectName="ladderView.table")
         self.table.setModel(model)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -148,6 +233,11 @@ class LadderWidget(QWidget):
         self.table.clicked.connect(self._on_clicked)
         self.table.dragged.connect(self._on_dragged)
         self.centre_button.clicked.connect(self.centre)
+        self._centred_row: int | None = None
+        """The row centre() put in the middle, kept there as the view's height settles until the trader scrolls."""
+        self.table.resized.connect(self._keep_centred)
+        model.modelReset.connect(self._on_scrolled_by_hand)  # another symbol: its rows are not the centred ones
+        self.table.verticalScrollBar().actionTriggered.connect(self._on_scrolled_by_hand)
         self.account_combo.activated.connect(lambda _: self.account_chosen.emit(self.account_combo.currentText()))
         self._build()
 
@@ -173,6 +263,7 @@ class LadderWidget(QWidget):
         controls.addWidget(self.arm_button, 1)
         controls.addWidget(self.centre_button)
         controls.addWidget(self.auto_centre)
+        controls.addWidget(self.bracket_box)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         for row in (top, controls, presets):
@@ -180,9 +271,19 @@ class LadderWidget(QWidget):
         for label in (self.position_label, self.depth_label, self.status_label):
             label.setWordWrap(True)
             layout.addWidget(label)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.tape_label)
-        layout.addWidget(self.tape)
+        tape = QWidget(objectName="ladderView.tapeBox")
+        tape_layout = QVBoxLayout(tape)
+        tape_layout.setContentsMargins(0, 0, 0, 0)
+        tape_layout.addWidget(self.tape_label)
+        tape_layout.addWidget(self.tape)
+        self.splitter = QSplitter(Qt.Orientation.Vertical, objectName="ladderView.splitter")
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(tape)
+        self.splitter.setStretchFactor(0, 1)  # a taller dock gives the levels the height, the tape keeps its own
+        self.splitter.setStretchFactor(1, 0)
+        self.splitter.setCollapsible(0, False)
+        self.splitter.setSizes([10_000, TAPE_HEIGHT])
+        layout.addWidget(self.splitter, 1)
 
     @property
     def armed(self) -> bool:
@@ -204,6 +305,20 @@ class LadderWidget(QWidget):
             smaller = [p for p in PRESETS if p < value]
             self.quantity.setValue(smaller[-1] if smaller else 1)
 
+    def set_sized_by_risk(self, on: bool) -> None:
+        """Show that clicks are sized by the ticket's risk (the quantity box only shows the last size) or not."""
+        self.quantity.setEnabled(not on)
+        for button in self.findChildren(QPushButton):
+            if button.objectName().startswith("ladderView.qty"):
+                button.setEnabled(not on)
+        self.quantity.setToolTip("Sized by risk on the ticket ('Ladder & chart'): each click gets its own quantity"
+                                 if on else "The quantity a click sends")
+
+    def show_sized(self, quantity: Decimal) -> None:
+        """Show the quantity risk sizing gave the last click (whole quantities only: the box counts units)."""
+        if quantity == quantity.to_integral_value() and self.quantity.minimum() <= quantity <= self.quantity.maximum():
+            self.quantity.setValue(int(quantity))
+
     def centre(self) -> None:
         """Scroll so the market (the touch, else the last trade) is in the middle."""
         model = self.model
@@ -214,13 +329,25 @@ class LadderWidget(QWidget):
         if row is None or row < 20 or row > model.rowCount() - 20:
             row = model.centre_on(ticks * model.tick)
         index, middle = model.index(row, 2), QAbstractItemView.ScrollHint.PositionAtCenter
+        self._centred_row = row
         self.table.scrollTo(index, middle)
         # Right after the model's reset the view has not laid its rows out yet and ignores the scroll
         # (it stayed at the top, 200 ticks above the market): scroll again once it has.
         QTimer.singleShot(0, self.table, lambda: self.table.scrollTo(index, middle))
 
+    def _keep_centred(self) -> None:
+        """The view got another height (the dock's final one, after centre() ran on a provisional one): the
+        market would sit rows above the middle, so centre the same row again, unless the trader has scrolled."""
+        row = self._centred_row
+        if row is not None and row < self.model.rowCount():
+            self.table.scrollTo(self.model.index(row, 2), QAbstractItemView.ScrollHint.PositionAtCenter)
+
+    def _on_scrolled_by_hand(self, _action: int = 0) -> None:
+        self._centred_row = None  # the trader chose where to look (or the rows changed): a later resize keeps it
+
     def show_status(self, text: str, ok: bool = True) -> None:
         self.status_label.setText(text)
+        self.status_label.setVisible(bool(text))  # an empty line would take the levels' height
         self.status_label.setStyleSheet("" if ok else "color: #c0392b;")
 
     def _on_clicked(self, index: QModelIndex) -> None:

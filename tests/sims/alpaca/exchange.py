@@ -16,11 +16,12 @@ from typing import Any
 
 from core.adapters.paper.market import Market
 from core.adapters.paper.matching import ChangeRefused, Closure, Execution, MatchingEngine, PaperOrder
-from core.domain import BrokerOrderId, ClientOrderId, Instrument, OrderStatus, OrderType, Side, TimeInForce
+from core.domain import BrokerOrderId, ClientOrderId, Instrument, OrderStatus, OrderType, Quote, Side, TimeInForce
+from core.domain.trailing import Trail, TrailUnit
 from tests.sims.alpaca.stream import trade_update
 
 TYPES = {"market": OrderType.MARKET, "limit": OrderType.LIMIT, "stop": OrderType.STOP,
-         "stop_limit": OrderType.STOP_LIMIT}
+         "stop_limit": OrderType.STOP_LIMIT, "trailing_stop": OrderType.TRAIL}
 TIFS = {"day": TimeInForce.DAY, "gtc": TimeInForce.GTC, "ioc": TimeInForce.IOC, "fok": TimeInForce.IOC}
 """FOK is matched as IOC by the engine, which fills a one-lot order whole or not at all."""
 OPEN = ("pending_new", "new", "accepted", "partially_filled", "pending_cancel", "pending_replace")
@@ -121,10 +122,13 @@ class AlpacaExchange:
         """Validate and book an order body; return the order (pending_new) or raise AlpacaError."""
         listing = self._listing(body.get("symbol"))
         side = _choice(body, "side", ("buy", "sell"))
-        kind = _choice(body, "type", (*TYPES, "trailing_stop"))
+        kind = _choice(body, "type", tuple(TYPES))
         tif = _choice(body, "time_in_force", ("day", "gtc", "opg", "cls", "ioc", "fok"))
-        if kind == "trailing_stop" or tif in ("opg", "cls"):
-            raise AlpacaError(422, 42210000, f"{kind if kind == 'trailing_stop' else tif} is not simulated")
+        if tif in ("opg", "cls"):
+            raise AlpacaError(422, 42210000, f"{tif} is not simulated")
+        trail = _trail(body) if kind == "trailing_stop" else None
+        if trail is not None and tif not in ("day", "gtc"):
+            raise AlpacaError(422, 42210000, "trailing stop orders must be day or gtc")
         if body.get("qty") is not None and body.get("notional") is not None:
             raise AlpacaError(400, 40010000, "only one of qty or notional may be specified")
         qty = _decimal(body, "qty")
@@ -173,7 +177,9 @@ class AlpacaExchange:
             "filled_qty": "0", "filled_avg_price": None, "order_class": "", "order_type": kind, "type": kind,
             "side": side, "time_in_force": tif, "limit_price": _text(limit), "stop_price": _text(stop),
             "status": "pending_new", "extended_hours": bool(body.get("extended_hours")), "legs": None,
-            "trail_percent": None, "trail_price": None, "hwm": None, "position_intent": None,
+            "trail_percent": _text(trail.offset) if trail is not None and trail.is_percent else None,
+            "trail_price": _text(trail.offset) if trail is not None and not trail.is_percent else None,
+            "hwm": None, "position_intent": None,
         }
         self.orders[order_id] = order
         self.by_client[coid] = order_id
@@ -277,12 +283,28 @@ class AlpacaExchange:
                 instrument=self.by_symbol[order["symbol"]].instrument(), side=Side(order["side"].upper()),
                 quantity=Decimal(order["qty"]), order_type=TYPES[order["type"]],
                 limit_price=_opt(order["limit_price"]), stop_price=_opt(order["stop_price"]),
-                tif=TIFS[order["time_in_force"]],
+                tif=TIFS[order["time_in_force"]], trail=_trail_of(order),
             )
             self._apply(self.engine.add(paper, self.market.quote(order["symbol"])))
+            self._show_trail(order, self.market.quote(order["symbol"]))
         self._incoming.clear()
         for quote in self.market.step():
             self._apply(self.engine.match(quote))
+            for order in self.orders.values():
+                if order["type"] == "trailing_stop" and order["symbol"] == quote.symbol:
+                    self._show_trail(order, quote)
+
+    def _show_trail(self, order: dict[str, Any], quote: Quote) -> None:
+        """Show a trailing stop's stop where the engine has moved it, and the high (low) water mark it follows."""
+        paper = self.engine.orders.get(ClientOrderId(order["id"]))
+        if paper is None or paper.stop_price is None or order["status"] not in OPEN:
+            return
+        order["stop_price"] = _text(paper.stop_price)
+        touch = quote.bid if order["side"] == "sell" else quote.ask
+        mark = _opt(order["hwm"])
+        if touch is not None:
+            better = mark is None or (touch > mark if order["side"] == "sell" else touch < mark)
+            order["hwm"] = _text(touch) if better else order["hwm"]
 
     def _apply(self, outcomes: list[Execution | Closure], rename: dict[str, str] | None = None) -> None:
         for outcome in outcomes:
@@ -428,6 +450,24 @@ def _decimal(body: dict[str, Any], name: str) -> Decimal | None:
         raise AlpacaError(422, 40010001, f"invalid {name} {raw!r}") from None
     # alpaca-py sends floats (1.0); Alpaca answers the decimal as a string without the float's trailing zero.
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
+def _trail(body: dict[str, Any]) -> Trail:
+    """Return a trailing stop's trail: exactly one of trail_price and trail_percent, as Alpaca wants."""
+    price, percent = _decimal(body, "trail_price"), _decimal(body, "trail_percent")
+    if (price is None) == (percent is None):
+        raise AlpacaError(422, 40010001, "one of trail_price or trail_percent is required")
+    try:
+        return Trail(price, TrailUnit.AMOUNT) if price is not None else Trail(percent, TrailUnit.PERCENT)  # type: ignore[arg-type]
+    except ValueError:
+        raise AlpacaError(422, 40010001, "trail_price or trail_percent must be > 0") from None
+
+
+def _trail_of(order: dict[str, Any]) -> Trail | None:
+    if order["type"] != "trailing_stop":
+        return None
+    percent = _opt(order["trail_percent"])
+    return Trail(percent, TrailUnit.PERCENT) if percent is not None else Trail(Decimal(order["trail_price"]))
 
 
 def _check_penny(name: str, price: Decimal) -> None:

@@ -22,6 +22,7 @@ def _token(exchange_token: int, segment: int) -> int:
 
 SEARCH_LISTINGS: tuple[Listing, ...] = (
     Listing(_token(500180, BSE), "HDFCBANK", "HDFC BANK", "BSE", Decimal("1650.00"), Decimal("0.05")),
+    Listing(_token(500209, BSE), "INFY", "INFOSYS", "BSE", Decimal("1534.00"), Decimal("0.05")),
     Listing(_token(35001, NFO), "NIFTY26DECFUT", "NIFTY", "NFO", Decimal("24410.00"), Decimal("0.05"), lot=75,
             freeze=1800, kind="FUT", expiry="2026-12-31"),
     Listing(_token(35002, NFO), "NIFTY27JANFUT", "NIFTY", "NFO", Decimal("24520.00"), Decimal("0.05"), lot=75,
@@ -35,7 +36,8 @@ SEARCH_LISTINGS: tuple[Listing, ...] = (
     Listing(_token(217081, MCX), "CRUDEOIL26DECFUT", "CRUDEOIL", "MCX", Decimal("6100"), Decimal(1), lot=100,
             kind="FUT", expiry="2026-12-18"),
 )
-"""Tradeable in the simulator: KiteSimulator(listings=DEFAULT_LISTINGS + SEARCH_LISTINGS)."""
+"""Tradeable in the simulator: KiteSimulator(listings=DEFAULT_LISTINGS + SEARCH_LISTINGS). INFY is listed on NSE
+(DEFAULT_LISTINGS) and on BSE at its own price, as on the real exchanges."""
 
 ALL_LISTINGS: tuple[Listing, ...] = DEFAULT_LISTINGS + SEARCH_LISTINGS
 

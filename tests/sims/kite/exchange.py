@@ -19,6 +19,7 @@ from core.adapters.paper.market import Market
 from core.adapters.paper.matching import ChangeRefused, Closure, Execution, MatchingEngine, PaperOrder
 from core.domain import BrokerOrderId, ClientOrderId, OrderStatus, OrderType, Quote, Side, TimeInForce
 from tests.sims.kite.faults import KiteFaults
+from tests.sims.kite.gtt import GttBook
 from tests.sims.kite.listings import DEFAULT_LISTINGS, Listing
 
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
@@ -66,10 +67,16 @@ class KiteExchange:
 
     def __init__(self, listings: tuple[Listing, ...] = DEFAULT_LISTINGS, seed: int = 7,
                  cash: Decimal = Decimal("1000000"), user_id: str = "AB1234") -> None:
-        self.listings = {item.tradingsymbol: item for item in listings}
+        self.symbols: dict[tuple[str, str], str] = {}
+        """The market's symbol of each (exchange, tradingsymbol): the tradingsymbol, or "BSE:INFY" for a second
+        exchange's listing of a tradingsymbol already listed (each exchange has its own prices)."""
+        for item in listings:
+            taken = item.tradingsymbol in self.symbols.values()
+            self.symbols[(item.exchange, item.tradingsymbol)] = item.key if taken else item.tradingsymbol
+        self.listings = {self.symbols[(item.exchange, item.tradingsymbol)]: item for item in listings}
         self.by_token = {item.token: item for item in listings}
-        instruments = [item.instrument() for item in listings]
-        self.market = Market(instruments, {item.tradingsymbol: item.start for item in listings}, seed=seed,
+        instruments = [item.instrument(symbol) for symbol, item in self.listings.items()]
+        self.market = Market(instruments, {symbol: item.start for symbol, item in self.listings.items()}, seed=seed,
                              step_bps=Decimal(2))
         self.engine = MatchingEngine()
         self.user_id = user_id
@@ -90,6 +97,8 @@ class KiteExchange:
         self._rng = random.Random(seed)
         self._due: list[tuple[float, Callable[[], None]]] = []
         """Exchange answers held back by `faults.pending_s`, run by step() once due."""
+        self.gtts = GttBook(self)
+        """The user's GTTs (gtt.py), fired from each step's prices."""
 
     # --- orders -----------------------------------------------------------------------------------
 
@@ -153,7 +162,7 @@ class KiteExchange:
         price = _decimal(form, "price") if form.get("price") else _opt(order["price"])
         trigger = _decimal(form, "trigger_price") if form.get("trigger_price") else _opt(order["trigger_price"])
         order_type = _choice(form, "order_type", tuple(ORDER_TYPES)) if form.get("order_type") else order["order_type"]
-        listing = self.listings[order["tradingsymbol"]]
+        listing = self.listings[self.symbol_of(order)]
         _check_input(listing, quantity, price, trigger)
         if quantity < int(order["filled_quantity"]):
             raise KiteError(400, "InputException", f"Invalid `quantity` {quantity}: below the filled quantity.")
@@ -178,7 +187,7 @@ class KiteExchange:
                 return  # it filled or was cancelled meanwhile
             try:
                 outcomes = self.engine.modify(ClientOrderId(order_id), Decimal(quantity), limit, stop,
-                                              self.market.quote(listing.tradingsymbol))
+                                              self.market.quote(self.symbol_of(order)))
             except ChangeRefused as exc:
                 if self.faults.pending_s <= 0:
                     self._set(sim, _working(order))
@@ -256,6 +265,7 @@ class KiteExchange:
                 self.day_high[quote.symbol] = max(self.day_high.get(quote.symbol, quote.last), quote.last)
                 self.day_low[quote.symbol] = min(self.day_low.get(quote.symbol, quote.last), quote.last)
             self._apply(self.engine.match(quote))
+            self.gtts.check(quote)
         return quotes
 
     def open_market(self) -> None:
@@ -264,7 +274,7 @@ class KiteExchange:
         for sim in list(self.orders.values()):
             order = sim.order
             if order["status"] == "AMO REQ RECEIVED":
-                listing = self.listings[order["tradingsymbol"]]
+                listing = self.listings[self.symbol_of(order)]
                 self._open(sim, listing, order["transaction_type"], int(order["quantity"]), order["order_type"],
                            _opt(order["price"]), _opt(order["trigger_price"]), order["validity"])
 
@@ -278,7 +288,7 @@ class KiteExchange:
         quantity = paper.leaves_qty
         paper.filled_qty = paper.quantity
         paper.status = OrderStatus.FILLED
-        price = _opt(order["price"]) or self.market.quote(order["tradingsymbol"]).last or Decimal(0)
+        price = _opt(order["price"]) or self.market.quote(self.symbol_of(order)).last or Decimal(0)
         self._fill(sim, Execution(paper.client_order_id, paper.broker_order_id, paper.instrument, paper.side,
                                   quantity, price, Decimal(0)))
 
@@ -305,7 +315,7 @@ class KiteExchange:
             pnl = sell_value - buy_value + qty * last
             listing = self.listings[symbol]
             net.append({
-                "tradingsymbol": symbol, "exchange": listing.exchange, "instrument_token": listing.token,
+                "tradingsymbol": listing.tradingsymbol, "exchange": listing.exchange, "instrument_token": listing.token,
                 "product": product, "quantity": qty, "overnight_quantity": 0, "multiplier": 1,
                 "average_price": float(average), "close_price": float(self.market.closes()[symbol]),
                 "last_price": float(last), "value": float(sell_value - buy_value), "pnl": float(pnl),
@@ -366,7 +376,8 @@ class KiteExchange:
         exchange, symbol = form.get("exchange"), form.get("tradingsymbol")
         if not exchange or not symbol:
             raise KiteError(400, "InputException", "Missing `exchange` or `tradingsymbol`.")
-        listing = self.listings.get(symbol)
+        known = self.symbols.get((exchange, symbol))
+        listing = self.listings.get(known) if known is not None else None
         if listing is None or listing.exchange != exchange:
             raise KiteError(400, "InputException",
                             f"The instrument {exchange}:{symbol} you are placing an order for has either expired "
@@ -376,7 +387,8 @@ class KiteExchange:
     def _business_check(self, listing: Listing, side: str, quantity: int, price: Decimal | None,
                         trigger: Decimal | None, order_type: str) -> str | None:
         if side == "BUY":
-            reference = price if price is not None else (self.market.quote(listing.tradingsymbol).ask or Decimal(0))
+            reference = price if price is not None else (self.market.quote(self.market_symbol(listing)).ask
+                                                         or Decimal(0))
             required = reference * quantity
             if required > self.cash:
                 return (f"Insufficient funds. Required margin is {required:.2f} but available margin is "
@@ -396,10 +408,10 @@ class KiteExchange:
         self._set(sim, "TRIGGER PENDING" if order_type.startswith("SL") else "OPEN")
         paper = PaperOrder(
             client_order_id=ClientOrderId(order_id), broker_order_id=BrokerOrderId(order_id),
-            instrument=listing.instrument(), side=Side(side), quantity=Decimal(quantity),
+            instrument=listing.instrument(self.market_symbol(listing)), side=Side(side), quantity=Decimal(quantity),
             order_type=ORDER_TYPES[order_type], limit_price=price, stop_price=trigger, tif=VALIDITIES[validity],
         )
-        self._apply(self.engine.add(paper, self.market.quote(listing.tradingsymbol)))
+        self._apply(self.engine.add(paper, self.market.quote(self.market_symbol(listing))))
 
     def _apply(self, outcomes: list[Execution | Closure]) -> None:
         for outcome in outcomes:
@@ -426,7 +438,7 @@ class KiteExchange:
             "exchange_order_id": order["exchange_order_id"], "transaction_type": order["transaction_type"],
             "fill_timestamp": now, "order_timestamp": now, "exchange_timestamp": now,
         })
-        key = (order["tradingsymbol"], order["product"])
+        key = (self.symbol_of(order), order["product"])
         book = self.positions.setdefault(key, {"buy_quantity": 0, "buy_value": Decimal(0), "sell_quantity": 0,
                                                "sell_value": Decimal(0)})
         notional = price * qty
@@ -458,6 +470,14 @@ class KiteExchange:
         if status not in ("PUT ORDER REQ RECEIVED", "VALIDATION PENDING", "OPEN PENDING",
                           "MODIFY VALIDATION PENDING"):
             self.updates.append(dict(sim.order))
+
+    def market_symbol(self, listing: Listing) -> str:
+        """The market's symbol of a listing ("INFY", or "BSE:INFY" for a second exchange's INFY)."""
+        return self.symbols[(listing.exchange, listing.tradingsymbol)]
+
+    def symbol_of(self, order: Mapping[str, Any]) -> str:
+        """The market's symbol of an order's or trade's (exchange, tradingsymbol)."""
+        return self.symbols[(str(order["exchange"]), str(order["tradingsymbol"]))]
 
     def _order(self, order_id: str) -> SimOrder:
         sim = self.orders.get(order_id)

@@ -55,7 +55,7 @@ class HistoricalCandles:
         if (end - start).days > MAX_DAYS[interval]:
             raise KiteError(400, "InputException", f"interval exceeds max limit: {MAX_DAYS[interval]} days")
         self.asked.append((listing.token, interval, request.query["from"], request.query["to"]))
-        quote = self.exchange.market.quote(listing.tradingsymbol)
+        quote = self.exchange.market.quote(self.exchange.market_symbol(listing))
         price = quote.last if quote.last is not None else quote.bid or Decimal(1)
         bars = paper_history(listing.instrument(), price, seed=listing.token, source="",
                              interval=timedelta(seconds=INTERVALS[interval]), start=start,

@@ -52,10 +52,11 @@ class Listing:
             return self.exchange
         return f"{self.exchange}-{'FUT' if self.kind == 'FUT' else 'OPT'}"
 
-    def instrument(self) -> Instrument:
+    def instrument(self, symbol: str = "") -> Instrument:
+        """The listing as the simulator's market trades it, under symbol (its tradingsymbol by default)."""
         asset = AssetClass.INDEX if self.index else _ASSET.get(self.kind, AssetClass.STOCK)
         return Instrument(
-            symbol=self.tradingsymbol, venue=self.exchange, currency="INR", tick_size=self.tick,
+            symbol=symbol or self.tradingsymbol, venue=self.exchange, currency="INR", tick_size=self.tick,
             lot_size=Decimal(self.lot), asset_class=asset, name=self.name,
         )
 
@@ -69,12 +70,13 @@ DEFAULT_LISTINGS = (
 
 
 def instruments_csv(listings: tuple[Listing, ...], prices: dict[str, Decimal]) -> str:
-    """Return the /instruments CSV exactly as Kite lays it out."""
+    """Return the /instruments CSV exactly as Kite lays it out; prices by "EXCH:SYMBOL" (or by tradingsymbol)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     for item in listings:
         writer.writerow((item.token, item.token >> 8, item.tradingsymbol, item.name,
-                         prices.get(item.tradingsymbol, Decimal(0)), item.expiry, item.strike, item.tick,
+                         prices.get(item.key, prices.get(item.tradingsymbol, Decimal(0))), item.expiry, item.strike,
+                         item.tick,
                          0 if item.index else item.lot, item.kind, item.segment, item.exchange))
     return out.getvalue()

@@ -24,6 +24,7 @@ from aiohttp import WSMsgType, web
 
 from tests.sims.kite.exchange import KiteError, KiteExchange, stamp
 from tests.sims.kite.faults import KiteFaults
+from tests.sims.kite.gtt import routes as gtt_routes
 from tests.sims.kite.history import HistoricalCandles
 from tests.sims.kite.listings import DEFAULT_LISTINGS, Listing, instruments_csv
 from tests.sims.kite.packets import TickState, frame, full_packet, index_packet, ltp_packet, quote_packet
@@ -114,6 +115,7 @@ class KiteSimulator:
             web.get("/instruments", self._instruments),
             web.get("/instruments/{exchange}", self._instruments),
             web.get("/ws", self._ticker),
+            *gtt_routes(lambda: self.exchange.gtts, self._ok),
         ])
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -338,8 +340,9 @@ class KiteSimulator:
         kind = request.path.rsplit("/", 1)[-1]
         for key in request.query.getall("i", []):
             exchange, _, symbol = key.partition(":")
-            listing = self.exchange.listings.get(symbol)
-            if listing is None or listing.exchange != exchange:
+            known = self.exchange.symbols.get((exchange, symbol))
+            listing = self.exchange.listings.get(known) if known is not None else None
+            if listing is None:
                 continue
             tick = self._tick_state(listing)
             entry: dict[str, Any] = {"instrument_token": listing.token, "last_price": float(tick.last)}
@@ -362,7 +365,8 @@ class KiteSimulator:
         exchange = request.match_info.get("exchange")
         listings = tuple(i for i in (*self.exchange.listings.values(), *self.catalog_only)
                          if exchange is None or i.exchange == exchange)
-        prices = {s: self.exchange.market.quote(s).last or Decimal(0) for s in self.exchange.listings}
+        prices = {item.key: self.exchange.market.quote(symbol).last or Decimal(0)
+                  for symbol, item in self.exchange.listings.items()}
         return web.Response(text=instruments_csv(listings, prices), content_type="text/csv")
 
     # --- ticker ------------------------------------------------------------------------------------------------
@@ -428,11 +432,12 @@ class KiteSimulator:
         return full_packet(tick) if mode == "full" else quote_packet(tick)
 
     def _tick_state(self, listing: Listing) -> TickState:
-        quote = self.exchange.market.quote(listing.tradingsymbol)
+        symbol = self.exchange.market_symbol(listing)
+        quote = self.exchange.market.quote(symbol)
         last = quote.last or Decimal(0)
         close = quote.close or last
-        high = self.exchange.day_high.get(listing.tradingsymbol, last)
-        low = self.exchange.day_low.get(listing.tradingsymbol, last)
+        high = self.exchange.day_high.get(symbol, last)
+        low = self.exchange.day_low.get(symbol, last)
         bids = asks = ()
         if not listing.index and quote.bid is not None and quote.ask is not None:
             tick = listing.tick

@@ -9,6 +9,7 @@ A mixin of TwsSimulator.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from tests.sims.tws.market import Listing, SimMarket
@@ -75,10 +76,16 @@ class MarketRequests:
             conn.send(enc.tick_size(req_id, VOLUME, quote.volume))
 
     def _find(self, contract: list[str]) -> list[Listing]:
-        con_id, symbol, sec_type, last_trade, _strike, _right, _mult, exchange, primary, currency, local, _tc = (
+        con_id, symbol, sec_type, last_trade, strike, right, _mult, exchange, primary, currency, local, _tc = (
             contract
         )
         found = self.market.find(int(con_id or 0), symbol, sec_type, currency, local, exchange, last_trade)
         if not found and primary:
             found = self.market.find(int(con_id or 0), symbol, sec_type, currency, local, primary, last_trade)
-        return found
+        if con_id and int(con_id):
+            return found
+        wanted_strike = Decimal(strike) if strike and strike not in ("?", "") else Decimal(0)
+        wanted_right = {"CALL": "C", "PUT": "P"}.get(right.upper(), right.upper()) if right not in ("?", "") else ""
+        return [listing for listing in found  # an option is chosen by its strike and right too, as TWS does
+                if (not wanted_strike or Decimal(listing.strike or 0) == wanted_strike)
+                and (not wanted_right or listing.right == wanted_right)]

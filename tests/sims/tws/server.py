@@ -26,6 +26,7 @@ from tests.sims.tws.impolite import ImpoliteRequests, is_what_if
 from tests.sims.tws.market import DEFAULT_LISTINGS, Listing, SimMarket
 from tests.sims.tws.market_requests import MarketRequests, MarketSubscription
 from tests.sims.tws.messages import Encoder
+from tests.sims.tws.option_params import req_sec_def_opt_params
 from tests.sims.tws.orders import PRICE_VARIATION, OrderBook, SimExecution, SimOrder, SimReject
 from tests.sims.tws.protocol import Field, ProtocolError, encode, read_greeting, read_message
 from tests.sims.tws.tape import TapeRequests
@@ -512,6 +513,7 @@ _HANDLERS = {
     16: TwsSimulator._req_all_open_orders,
     20: TwsSimulator._req_historical_data,
     25: TwsSimulator._cancel_historical_data,
+    78: req_sec_def_opt_params,
     81: TwsSimulator._req_matching_symbols,
     82: TwsSimulator._req_mkt_depth_exchanges,
     87: TwsSimulator._req_head_timestamp,

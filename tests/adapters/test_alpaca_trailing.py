@@ -1,0 +1,77 @@
+"""Trailing stops on Alpaca through a real TradingSession and alpaca-py against the Alpaca simulator: the order
+goes out as Alpaca's trailing_stop (trail_price or trail_percent), its stop follows the bid up, never down, and
+it sells at market when touched."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from core.adapters.alpaca.adapter import AlpacaBroker, create
+from core.domain import AccountId, OrderRequest, OrderStatus, OrderType, Quote, Side
+from core.domain.trailing import Trail
+from core.services.bus import EventBus
+from core.services.session import TradingSession
+from core.storage.journal import SqliteJournal
+from tests.sims.alpaca.server import AlpacaSimulator
+from tests.sims.alpaca.testing import sim_fixture, sim_settings
+
+sim = sim_fixture(tick_interval_s=3600)  # the market moves only when a test steps it
+ACCOUNT = AccountId("ALPACA-T")
+
+
+@pytest.fixture
+async def desk(sim: AlpacaSimulator, tmp_path: Path) -> AsyncIterator[tuple[TradingSession, AlpacaBroker]]:
+    bus = EventBus()
+    session = TradingSession(bus, SqliteJournal(tmp_path / "journal.sqlite"))
+    adapter = create(ACCOUNT, sim_settings(sim), bus.publish)
+    session.add_account(adapter)
+    await session.connect(ACCOUNT)
+    yield session, adapter
+    await session.close()
+    await adapter.disconnect()
+    session.journal.close()
+
+
+async def until(condition: Callable[[], bool], what: str) -> None:
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(what)
+
+
+async def test_a_sell_trail_rides_the_bid_up_at_alpaca_never_down_and_sells_when_touched(
+    sim: AlpacaSimulator, desk: tuple[TradingSession, AlpacaBroker]
+) -> None:
+    session, _ = desk
+    exchange = sim.exchange
+    session.bus.publish_quotes([Quote("AAPL", bid=exchange.market.quote("AAPL").bid,
+                                      ask=exchange.market.quote("AAPL").ask, source=str(ACCOUNT))])
+    order = await session.submit(OrderRequest(ACCOUNT, "AAPL", Side.SELL, "1", OrderType.TRAIL, trail_amount="0.30"))
+    assert order.trail == Trail(Decimal("0.30"))
+    at_alpaca = exchange.by_client_order_id(str(order.client_order_id))
+    assert (at_alpaca["type"], at_alpaca["trail_price"], at_alpaca["trail_percent"]) == ("trailing_stop", "0.3", None)
+    exchange.step()
+    stop = Decimal(at_alpaca["stop_price"])
+    rises = holds = 0
+    for _ in range(5000):  # the simulator's own market, a step at a time
+        exchange.step()
+        if at_alpaca["status"] == "filled":
+            break
+        now = Decimal(at_alpaca["stop_price"])
+        assert now >= stop, "the stop never comes down"
+        bid = exchange.market.quote("AAPL").bid
+        assert bid is not None
+        rises += now > stop
+        holds += now == stop and bid - Decimal("0.30") < stop
+        stop = now
+    else:
+        raise AssertionError("the market never came back to the stop")
+    assert rises >= 1 and holds >= 1, "the market went up and down while it worked"
+    assert Decimal(at_alpaca["filled_avg_price"]) <= stop, "out at market once touched"
+    await until(lambda: order.status is OrderStatus.FILLED, "our books follow Alpaca's fill")
