@@ -112,7 +112,9 @@ class AveragePriceLine(pg.InfiniteLine):  # type: ignore[misc]
         self.setValue(float(average))
         text = f"POS {quantity.normalize():f} @ {fmt_avg_cost(average, price_places)}"
         if self.label is None:
-            self.label = pg.InfLineLabel(self, text=text, position=0.9, color="#f59f00")
+            # mid-line, above it: order labels sit at the left, the axis and the newest bars at the right
+            self.label = pg.InfLineLabel(self, text=text, position=0.5, color="#f59f00",
+                                         anchors=[(0.5, 1), (0.5, 1)])
         else:
             self.label.setFormat(text)
         self.setVisible(True)
