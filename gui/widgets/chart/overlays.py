@@ -48,6 +48,8 @@ class OrderLine(pg.InfiniteLine):  # type: ignore[misc]
         self.sigPositionChangeFinished.connect(lambda _line: on_moved(self))
 
     def show_order(self, order: Order, price: Decimal) -> None:
+        if order is self.order and price == self.price and (self.moving or self.value() == float(price)):
+            return  # unchanged: the chart re-shows every line when any order of its symbol changes
         self.order, self.price = order, price
         self.label.setFormat(order_label(order))
         if not self.moving:
