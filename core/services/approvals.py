@@ -5,6 +5,8 @@ then the session validates, risk-checks and journals the order as PENDING_APPROV
 risk against the current quote and sends it through the session's one order path. Edit replaces the
 pending order by an edited one (the original is canceled with a note naming its replacement) and
 approves that. Any exception in the approval path leaves the order queued and is logged.
+The kill switch rejects every waiting order (KillSwitchPulled), and while it is on no approval goes
+through: an order still found waiting then is rejected too, with the reason said to the trader.
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ from core.domain.signal import SignalInfo
 from core.ports.journal import IntakeKey
 from core.services.action_log import order_words, outcome_words
 from core.services.approval_row import ApprovalRow, drift_pct
+from core.services.kill_switch import KILL_SWITCH_REJECT, KillSwitchPulled
 from core.services.order_preview import reference_price, what_if
+from core.services.risk import HoldCause
 from core.services.risk.context import quote_price
 from core.services.session import OrderRefused, TradingSession
 from core.services.strategies import StrategyRegistry
@@ -131,6 +135,7 @@ class ApprovalQueue:
         self.on_change: list[Callable[[], None]] = []
         self._sweeper: asyncio.Task[None] | None = None
         session.bus.subscribe(OrderUpdated, self._on_order_updated)
+        session.bus.subscribe(KillSwitchPulled, self._on_kill_switch)
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -144,6 +149,8 @@ class ApprovalQueue:
                     order.limit_price.value if order.limit_price is not None else None)
                 self._pending[order.client_order_id] = PendingOrder(order, signal, self._expiry(order, signal))
         self.expire_due()
+        if self._kill_switch() is not None:  # pulled before the restart: nothing may wait to be approved
+            self.reject_waiting("kill switch")
         self._changed()
 
     def start(self) -> None:
@@ -210,6 +217,8 @@ class ApprovalQueue:
 
     async def approve(self, client_order_id: ClientOrderId, actor: str = "trader") -> ApprovalOutcome:
         """Re-run risk now and send the order; on any refusal or error it stays queued with the reason."""
+        if (held := self._kill_switch()) is not None:
+            return self._refused_by_kill_switch(client_order_id, actor, held)
         pending = self._pending.get(client_order_id)
         if pending is None:
             return ApprovalOutcome(client_order_id, False, "This order is no longer waiting for approval.")
@@ -250,6 +259,8 @@ class ApprovalQueue:
     async def edit_and_approve(self, client_order_id: ClientOrderId, edit: OrderEdit,
                                actor: str = "trader") -> ApprovalOutcome:
         """Replace the pending order by an edited one and approve that; the original stays if the edit is refused."""
+        if (held := self._kill_switch()) is not None:
+            return self._refused_by_kill_switch(client_order_id, actor, held)
         pending = self._pending.get(client_order_id)
         if pending is None or pending.busy:
             return ApprovalOutcome(client_order_id, False, "This order is no longer waiting for approval.")
@@ -294,6 +305,34 @@ class ApprovalQueue:
         text = reason.strip() or "no reason given"
         return self._finish(client_order_id, OrderDenied(client_order_id, f"Rejected by {actor}: {text}"),
                             actor, "reject")
+
+    def reject_waiting(self, actor: str) -> int:
+        """Reject every order waiting for approval (the kill switch); return how many were rejected.
+
+        An order whose approval is under way is not here to reject: it is SUBMITTED already, and the
+        kill switch's cancels reach it.
+        """
+        rejected = sum(self.reject(coid, KILL_SWITCH_REJECT, actor) for coid in list(self._pending))
+        if rejected:
+            self.session.actions.say(f"Kill switch: rejected {rejected} strategy order(s) waiting for approval.",
+                                     "WARNING")
+        return rejected
+
+    def _on_kill_switch(self, event: KillSwitchPulled) -> None:
+        self.reject_waiting(event.actor)
+
+    def _kill_switch(self) -> str | None:
+        return self.session.risk.global_hold(HoldCause.KILL_SWITCH)
+
+    def _refused_by_kill_switch(self, client_order_id: ClientOrderId, actor: str, held: str) -> ApprovalOutcome:
+        """Refuse an approval while the kill switch is on; an order still waiting is rejected, not kept."""
+        reason = (f"Not approved: the kill switch is on. {held} Strategy orders waiting for approval are rejected "
+                  "while it is on; resume trading first, then the strategy may send the order again.")
+        pending = self._pending.get(client_order_id)
+        if pending is not None:
+            self.reject(client_order_id, KILL_SWITCH_REJECT, "kill switch")
+        self.session.actions.refused(f"Approve ({actor}) {client_order_id}", reason)
+        return ApprovalOutcome(client_order_id, False, reason)
 
     async def withdraw(self, client_order_id: ClientOrderId, actor: str) -> bool:
         """Take a pending order back (the strategy's or the trader's wish); return False if it was not pending."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -37,8 +38,10 @@ from core.domain import (
     OrderType,
     OrderUpdated,
     Quote,
+    Side,
     TimeInForce,
 )
+from core.domain.held_events import HeldChildChanged
 from core.domain.protection import (
     HELD_BADGE,
     HeldChild,
@@ -136,8 +139,11 @@ class HeldProtection:
             task.cancel()
 
     def _put(self, child: HeldChild) -> None:
-        """Hold child's newest state and keep the indexes by entry, child order and armed symbol."""
+        """Hold child's newest state and keep the indexes by entry, child order and armed symbol; say it changed."""
+        before = self._children.get(child.key)
         self._children[child.key] = child
+        if before != child:
+            self._bus.publish(HeldChildChanged(child))
         self._by_entry.setdefault(child.entry, set()).add(child.leg)
         if child.state is HeldState.TRIGGERED:
             self._by_child_order[child.child_id] = child.key
@@ -217,6 +223,28 @@ class HeldProtection:
         live = [c.with_state(HeldState.CANCELED, reason) for c in self._of_entry(entry) if c.state.is_live]
         self._commit(live)
         return len(live)
+
+    def move(self, entry: ClientOrderId, leg: ProtectionLeg, trigger: Decimal, quote: Quote | None) -> HeldChild:
+        """Move a live held child's trigger to trigger (journaled before it is watched there); return it moved.
+
+        quote: the account's latest quote of the symbol. Raises ValueError saying why and what to do when the
+        child is no longer held, or when the new trigger is already touched (it would fire at once).
+        """
+        child = self._children.get((entry, leg))
+        if child is None or not child.state.is_live:
+            state = "not held" if child is None else child.state.value.lower()
+            raise ValueError(f"The held {leg.label} of {entry} is {state}: there is nothing to move.")
+        if not trigger.is_finite() or trigger <= 0:
+            raise ValueError(f"The {leg.label} must be a positive price, not {trigger}.")
+        moved = replace(child, trigger=trigger)
+        if quote is not None and touched(moved, quote.bid, quote.ask, quote.last):
+            exit_price = (quote.bid if child.entry_side is Side.BUY else quote.ask) or quote.last
+            side = "below" if (leg is ProtectionLeg.STOP_LOSS) == (child.entry_side is Side.BUY) else "above"
+            raise ValueError(f"A {leg.label} at {trigger} is through the market ({exit_price}) and would fire at "
+                             f"once: put it {side} {exit_price}.")
+        self._commit([moved])
+        self._bus.publish(LogMessage("INFO", f"{_name(moved)} moved from {child.trigger} to {trigger} ({HELD_BADGE})."))
+        return moved
 
     def _commit(self, changed: Sequence[HeldChild]) -> None:
         """Journal changed children, then adopt them: nothing is acted on before it is durable."""

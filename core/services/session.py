@@ -75,6 +75,7 @@ from core.services.risk.standing_holds import (
 from core.services.session_commands import SessionCommands
 from core.services.session_connections import SessionConnections
 from core.services.session_view import SessionView
+from core.services.sizing_bars import SizingBars
 
 HeldOf = Callable[[Order], Sequence[HeldChild]]
 """The held children to journal in an order's own transaction, given the order."""
@@ -121,6 +122,8 @@ class TradingSession(SessionConnections, SessionCommands):
         self.funds = FundsService(bus, self._accounts, self.portfolio, self.clock)
         self.risk.buying_power_of = self.funds.buying_power
         self.risk.equity_of = self.funds.equity
+        self.sizing_bars = SizingBars(lambda account: self.account(AccountId(account)).adapter)
+        """Daily bars of each account's broker for volatility stops (sizing_bars.py)."""
         journal_peaks(journal, self.risk)
         self._tasks: set[asyncio.Task[object]] = set()
         self._on_their_way = 0
@@ -152,6 +155,7 @@ class TradingSession(SessionConnections, SessionCommands):
         self.oms.restore(state.orders)
         self.portfolio.restore(state.fills)
         self.risk.strategy_positions.restore(state.fills, self.risk.today())
+        self.risk.window.restore(state.orders, self.clock.now())
         today = self.clock.now().astimezone().date()
         self.bus.publish(FillsRestored(tuple(f for f in state.fills if f.ts.astimezone().date() == today)))
         for order in state.orders:

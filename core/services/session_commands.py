@@ -34,6 +34,7 @@ from core.services.cancel_all import CancelAll
 from core.services.flatten import Flattener, FlattenResult
 from core.services.held_protection import HeldProtection
 from core.services.instruments import InstrumentCatalog
+from core.services.kill_switch import KillSwitchPulled, kill_switch_scope
 from core.services.manual_fill_booking import ManualFillEntry, book_manual_fill
 from core.services.oms import OrderManager
 from core.services.order_modify import OrderModifier
@@ -132,11 +133,15 @@ class SessionCommands:
         """Halt every account, record who did it, cancel every working order everywhere; return cancels asked.
 
         The halt is journaled before the cancels go out, and it survives a restart until someone resumes.
+        KillSwitchPulled is published before the cancels: the approval queue rejects every strategy order
+        waiting for approval (kill_switch.py). The held protective children are cancelled with the orders.
         """
         self.risk.hold(None, HoldCause.KILL_SWITCH, TradingState.HALTED, f"Kill switch pulled by {actor}.")
-        working = len(self.oms.working())
+        scope = kill_switch_scope(self.oms, self.protection)
         self.journal.record_audit(actor, KILL_SWITCH_AUDIT,
-                                  f"halted all accounts; cancelling {working} working order(s)")
+                                  f"halted all accounts; cancelling {scope.working} working order(s); rejecting "
+                                  f"{scope.waiting_approval} waiting for approval")
+        self.bus.publish(KillSwitchPulled(actor))  # the approval queue rejects what waits for approval
         return await self._cancel_every(None, True)  # the window says the kill switch, not a cancel all
 
     async def _cancel_every(self, account_id: AccountId | None, bulk: bool) -> int:

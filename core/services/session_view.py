@@ -7,7 +7,7 @@ method only forwards to the service that owns the answer: no logic lives in this
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,14 +21,17 @@ from core.domain import (
     TradingState,
     ValidatedRequest,
 )
+from core.domain.bars import Bar
 from core.domain.funds import AccountFunds
 from core.ports.login_state import LoginState
 from core.ports.manual_fills import ManualFills
 from core.ports.order_products import OrderProducts, ProductOffer
 from core.services.funds_impact import with_funds_impact
+from core.services.kill_switch import KillSwitchScope, kill_switch_scope
 from core.services.order_preview import OrderPreview, preview_order
 from core.services.portfolio import PnlTotals
 from core.services.risk import HoldCause, RiskConfig
+from core.services.risk.strategy_book import StrategyPosition
 from core.services.risk.usage import usage_texts
 from core.services.sizing import Sized
 from core.services.sizing_order import SizingSpec, size_request
@@ -103,9 +106,18 @@ class SessionView:
         """Return the P&L totals per currency over every account."""
         return self._session.portfolio.totals()
 
+    def strategy_positions(self) -> list[StrategyPosition]:
+        """Return each strategy's own position per account and symbol (manual trades: 'manual'), marked now."""
+        portfolio = self._session.portfolio
+        return self._session.risk.strategy_positions.snapshot(portfolio.position)
+
     def working_count(self) -> int:
         """Return how many orders are working on every account."""
         return len(self._session.oms.working())
+
+    def kill_switch_scope(self) -> KillSwitchScope:
+        """Return what the kill switch would stop now: working orders, orders waiting for approval, held children."""
+        return kill_switch_scope(self._session.oms, self._session.protection)
 
     # --- risk -----------------------------------------------------------------------------------
 
@@ -126,8 +138,20 @@ class SessionView:
 
         Returns the size and the currency its money at risk is in (the account's risk-limit currency).
         """
+        return self._sized(valid, spec, ())
+
+    async def size_by_risk_now(self, valid: ValidatedRequest, spec: SizingSpec) -> tuple[Sized, str]:
+        """As size_by_risk; a volatility stop (atr_k) is measured on the account's own broker's daily bars first."""
         session = self._session
-        sized = size_request(session.risk, self.latest_quote, valid, spec, session.clock.now())
+        bars: Sequence[Bar] = ()
+        if spec.atr_k is not None:
+            bars = await session.sizing_bars.daily(valid.request.account_id, valid.instrument.symbol, spec.atr_n,
+                                                   session.clock.now())
+        return self._sized(valid, spec, bars)
+
+    def _sized(self, valid: ValidatedRequest, spec: SizingSpec, bars: Sequence[Bar]) -> tuple[Sized, str]:
+        session = self._session
+        sized = size_request(session.risk, self.latest_quote, valid, spec, session.clock.now(), lambda _symbol: bars)
         return sized, session.risk.limits_for(valid.request.account_id, valid.request.strategy_id).currency
 
     def risk_config(self) -> RiskConfig:

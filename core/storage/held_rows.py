@@ -14,7 +14,8 @@ from core.storage import codec
 _UPSERT: Final = (
     "INSERT INTO held_orders (entry_id, leg, account_id, symbol, entry_side, trigger_price, state, quantity, reason, "
     "attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (entry_id, leg) DO UPDATE SET "
-    "state = excluded.state, quantity = excluded.quantity, reason = excluded.reason, attempt = excluded.attempt"
+    "trigger_price = excluded.trigger_price, state = excluded.state, quantity = excluded.quantity, "
+    "reason = excluded.reason, attempt = excluded.attempt"
 )
 _SELECT: Final = (
     "SELECT entry_id, leg, account_id, symbol, entry_side, trigger_price, state, quantity, reason, attempt "

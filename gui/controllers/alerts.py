@@ -219,6 +219,11 @@ class AlertsSetup:
         symbols = quotes.symbols() if isinstance(quotes, QuotesTableModel) else []
         dialog = MoveAlertDialog(symbols, symbol, self._prices_of, self._window)
         dialog.alertSet.connect(self._on_move_alert_set)
+        shown = dialog.symbol_combo.currentText()  # the price shown follows its feed, once per frame, while open
+        watch = self._window.bridge.feed.watch_quotes([shown], lambda _quotes: dialog.show_prices(),
+                                                      feed=self._feed(shown))
+        dialog.symbol_combo.currentTextChanged.connect(lambda chosen: watch.change([chosen], feed=self._feed(chosen)))
+        dialog.finished.connect(lambda _result: watch.cancel())
         self.dialog = dialog
         dialog.open()
         return dialog

@@ -1,7 +1,9 @@
 """ChartController: feed one chart dock (history, live bars, orders, fills, position) and trade from it.
 
 History comes from the account's own broker when it serves bars (the BarHistory capability), through
-the on-disk cache; live bars come from the core BarBuilder through the frame feed, one update a frame.
+the on-disk cache; live bars come from the core BarBuilder through the frame feed, one update a frame,
+or from the broker itself when it keeps the bar under way (KeptBars: IB's keepUpToDate), through the
+same frame feed.
 Chart trading goes the blotter's way: a dragged line is `session.modify` (validation, risk, journal),
 after the trader's confirm when the ticket's 'Confirm before sending' is on; a right-click places
 through the ticket (its validation and confirm dialog); a right-click on a line cancels.
@@ -10,7 +12,7 @@ through the ticket (its validation and confirm dialog); a right-click on a line 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
@@ -18,17 +20,33 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QModelIndex, QPoint, Qt
 from PySide6.QtWidgets import QCheckBox, QMenu, QMessageBox, QPushButton
 
-from core.domain import AccountId, ClientOrderId, Fill, Order, OrderType, Position, Side, TradeId, TradingState
+from core.domain import (
+    AccountId,
+    ClientOrderId,
+    Fill,
+    Instrument,
+    Order,
+    OrderType,
+    Position,
+    Side,
+    TradeId,
+    TradingState,
+)
 from core.domain.bars import Bar
+from core.domain.held_events import HeldChildChanged
 from core.ports.bar_history import INTERVAL_LABELS, BarHistory, HistoryUnavailable
 from core.ports.broker import BrokerAdapter
+from core.ports.kept_bars import KeptBars
 from core.services.bar_builder import BarBuilder
 from core.services.bar_cache import BarCache, cached_history
 from core.services.session import OrderRefused
+from core.services.sizing import SizingError
 from gui.async_op import run_op
+from gui.controllers.click_sizing import size_click
 from gui.controllers.orders import describe
 from gui.frame_feed import FeedWatch
 from gui.models.table_model import RawRole
+from gui.widgets.chart.bracket_lines import BracketLine, bracket_legs
 from gui.widgets.chart.chart_view import ChartView
 from gui.widgets.chart.overlays import OrderLine
 
@@ -37,6 +55,30 @@ if TYPE_CHECKING:
 
 HISTORY_BARS = 2_000
 """How many bars back the chart asks for."""
+
+
+Line = OrderLine | BracketLine
+"""A draggable line: a working order's, or a protective child's."""
+
+
+def _what(line: Line) -> str:
+    """Name what the line is, for the confirm and the log ('order B123…', 'held stop-loss of AAPL')."""
+    if line.order is not None:
+        return describe(line.order).split(" — ")[0]
+    held = line.leg.held if isinstance(line, BracketLine) else None
+    return "the line" if held is None else f"held {held.leg.label} of {held.symbol}"
+
+
+def _once(action: Callable[[], None]) -> Callable[[], None]:
+    done = False
+
+    def run() -> None:
+        nonlocal done
+        if not done:
+            done = True
+            action()
+
+    return run
 
 
 class ChartController:
@@ -62,6 +104,8 @@ class ChartController:
         self._cache = cache
         self._builder = BarBuilder(window.session.bus)
         self._unbuild = lambda: None
+        self._unkeep = lambda: None
+        """Let go of the broker's kept bars (KeptBars) of what the chart showed."""
         self._bars: FeedWatch[datetime, Bar] | None = None
         self.feed: str | None = None
         """Whose quotes and history the chart shows: an account's id, or a feed with no account (None: nobody's)."""
@@ -84,6 +128,9 @@ class ChartController:
         view.on_move = self._on_move
         view.on_cancel = self._on_cancel
         view.on_place = self._on_place
+        view.on_move_bracket = self._on_move
+        view.on_cancel_bracket = self._on_cancel
+        self._unheld = window.session.bus.subscribe(HeldChildChanged, self._on_held)
         window.bridge.trading_state_changed.connect(self._on_trading_state)
         window.watchlist_view.clicked.connect(self._on_watchlist)
         window.watchlist_view.selectionModel().currentChanged.connect(lambda index, _old: self._on_watchlist(index))
@@ -120,6 +167,7 @@ class ChartController:
         self.view.set_served(adapter.history_intervals() if isinstance(adapter, BarHistory) else None)
         self._orders = {str(o.client_order_id): o for o in self._session.oms.working() if o.symbol == symbol}
         self.view.show_orders(self._orders.values())
+        self._show_brackets()
         self.view.add_fills(self._known_fills(symbol))
         if self.account is not None:
             position = self._session.portfolio.position(self.account, symbol)
@@ -150,6 +198,8 @@ class ChartController:
         self._generation += 1
         generation = self._generation
         self._unbuild()
+        self._unkeep()
+        self._unkeep = lambda: None
         if self._bars is not None:
             self._bars.cancel()
             self._bars = None
@@ -174,10 +224,16 @@ class ChartController:
         end = datetime.now(UTC)
 
         def loaded(bars: list[Bar]) -> None:
-            if generation != self._generation:
+            if generation != self._generation:  # the chart moved on while this loaded: let go of its hold
+                if isinstance(adapter, KeptBars) and adapter.keeps_bars(symbol, interval):
+                    adapter.release_bars(symbol, interval)
                 return
             view.show_history(bars)
             view.show_status("" if bars else f"No history for {symbol}: the broker has none. Live bars only.")
+            if isinstance(adapter, KeptBars) and adapter.keeps_bars(symbol, interval):
+                self._unbuild()  # the broker keeps the bar under way (IB keepUpToDate): its bars, not ours
+                self._unbuild = lambda: None
+                self._unkeep = _once(lambda: adapter.release_bars(symbol, interval))
 
         def failed(exc: BaseException) -> None:
             if generation == self._generation:
@@ -211,6 +267,17 @@ class ChartController:
                 self._orders.pop(str(coid), None)
         if changed:
             self.view.show_orders(self._orders.values())
+            self._show_brackets()
+
+    def _on_held(self, event: HeldChildChanged) -> None:
+        if event.child.symbol == self.view.symbol and event.child.account_id == self.account:
+            self._show_brackets()
+
+    def _show_brackets(self) -> None:
+        """Draw the shown position's live stop-loss and take-profit: at the broker and held by TradeTerm."""
+        account = self.account
+        held = [] if account is None else self._session.protection.protecting(account, self.view.symbol)
+        self.view.show_brackets(bracket_legs(self._orders.values(), held))
 
     def _on_fills(self, fills: Mapping[tuple[AccountId, TradeId], Fill]) -> None:
         mine = [f for f in fills.values() if f.symbol == self.view.symbol]
@@ -224,10 +291,14 @@ class ChartController:
 
     # --- chart trading --------------------------------------------------------------------------
 
-    def _on_move(self, line: OrderLine, value: float) -> None:
+    def _on_move(self, line: Line, value: float) -> None:
         order = line.order
+        instrument = order.instrument if order is not None else self._instrument()
+        if instrument is None:
+            line.snap_back()
+            return
         try:
-            price = order.instrument.make_price(Decimal(repr(value))).value
+            price = instrument.make_price(Decimal(repr(value))).value
         except (InvalidOperation, ValueError) as exc:
             self._refused(line, str(exc))
             return
@@ -238,16 +309,36 @@ class ChartController:
         if self._confirm_required():
             self._ask_confirm(line, price)
         else:
+            self._apply_move(line, price)
+
+    def _apply_move(self, line: Line, price: Decimal) -> None:
+        if isinstance(line, BracketLine) and line.leg.held is not None:
+            self.move_held(line, price)
+        else:
             self.move_order(line, price)
+
+    def move_held(self, line: BracketLine, price: Decimal) -> None:
+        """Move a held child's trigger to price (HeldProtection.move: journaled); a refusal snaps back and says why."""
+        held, account = line.leg.held, self.account
+        assert held is not None
+        quote = self._session.quotes.latest(held.symbol, str(held.account_id))
+        try:
+            moved = self._session.protection.move(held.entry, held.leg, price, quote)
+        except ValueError as exc:
+            self._refused(line, str(exc))
+            return
+        line.price = moved.trigger
+        self.view.show_status("")
+        self._window.log_view.add("INFO", f"Moved from the chart: held {held.leg.label} of {held.symbol} "
+                                          f"({account}) to {moved.trigger}")
 
     def _confirm_required(self) -> bool:
         check = self._window.ticket.findChild(QCheckBox, "orderTicket.confirmCheck")
         return check is not None and check.isChecked()
 
-    def _ask_confirm(self, line: OrderLine, price: Decimal) -> None:
-        order = line.order
+    def _ask_confirm(self, line: Line, price: Decimal) -> None:
         box = QMessageBox(QMessageBox.Icon.Question, "Move order",
-                          f"Move {describe(order).split(' — ')[0]} from {line.price} to {price}?",
+                          f"Move {_what(line)} from {line.price} to {price}?",
                           QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel, self.view)
         box.setObjectName("chartView.confirmMove")
         self.confirm_box = box
@@ -255,7 +346,7 @@ class ChartController:
         def finished(result: int) -> None:
             self.confirm_box = None
             if result == QMessageBox.StandardButton.Ok:
-                self.move_order(line, price)
+                self._apply_move(line, price)
             else:
                 line.snap_back()
                 self.view.show_status("Move cancelled: the order stays where it was.")
@@ -263,9 +354,10 @@ class ChartController:
         box.finished.connect(finished)
         box.open()
 
-    def move_order(self, line: OrderLine, price: Decimal) -> None:
+    def move_order(self, line: Line, price: Decimal) -> None:
         """Modify line's order to price (the blotter's modify path); a refusal snaps the line back and says why."""
         order = line.order
+        assert order is not None
         stop_moves = order.order_type in (OrderType.STOP, OrderType.STOP_LIMIT)
         limit = order.limit_price.value if order.limit_price is not None and stop_moves else None
         limit = limit if stop_moves else price
@@ -288,13 +380,17 @@ class ChartController:
                             self._session.modify(order.client_order_id, order.quantity.value, limit, stop),
                             on_success=done, on_error=failed)
 
-    def _refused(self, line: OrderLine, why: str) -> None:
+    def _refused(self, line: Line, why: str) -> None:
         line.snap_back()
         self.view.show_status(f"Not moved: {why}")
-        self._window.log_view.add("WARNING", f"Order {line.order.client_order_id} not moved: {why}")
+        self._window.log_view.add("WARNING", f"{_what(line)[0].upper()}{_what(line)[1:]} not moved: {why}")
 
-    def _on_cancel(self, line: OrderLine) -> None:
+    def _on_cancel(self, line: Line) -> None:
         order = line.order
+        if order is None:  # a held child: removed with its entry's protection, from the positions grid
+            self.view.show_status("A held stop or target is not cancelled from the chart: drag it, or close the "
+                                  "position.")
+            return
         run_op(self._window.reporter, f"Cancel {order.symbol}", self._session.cancel(order.client_order_id),
                eager=True)
 
@@ -302,8 +398,7 @@ class ChartController:
         symbol, account = self.view.symbol, self.account
         if not symbol or account is None:
             return
-        adapter = self._adapter()
-        instrument = None if adapter is None else next((i for i in adapter.instruments() if i.symbol == symbol), None)
+        instrument = self._instrument()
         if instrument is None:
             return
         price = instrument.make_price(Decimal(repr(value))).value
@@ -322,15 +417,34 @@ class ChartController:
         menu.popup(where)
 
     def place(self, side: Side, order_type: OrderType, price: Decimal) -> None:
-        """Put the order on the ticket and send it the ticket's way (its checks and confirm dialog)."""
+        """Put the order on the ticket and send it the ticket's way (its checks and confirm dialog).
+
+        With the ticket sizing clicks by risk ('Ladder & chart'), the quantity is the one risk sizing gives the
+        order at price; if it gives none, nothing is placed and the chart says why.
+        """
         ticket = self._window.ticket
-        ticket.prefill(self.view.symbol, side, price=price, order_type=order_type, account=str(self.account))
+        try:
+            sized = size_click(self._session.view, ticket, str(self.account), self.view.symbol, side, order_type,
+                               price)
+        except SizingError as exc:
+            self.view.show_status(f"Not placed: sizing by risk: {exc.message}")
+            return
+        ticket.prefill(self.view.symbol, side, quantity=None if sized is None else sized.quantity, price=price,
+                       order_type=order_type, account=str(self.account))
+        if sized is not None:
+            self.view.show_status(f"Placed through the ticket, {sized.note}.")
         button = ticket.findChild(QPushButton, "orderTicket.sendButton")
         if button is not None:
             button.click()
 
+    def _instrument(self) -> Instrument | None:
+        adapter, symbol = self._adapter(), self.view.symbol
+        return None if adapter is None else next((i for i in adapter.instruments() if i.symbol == symbol), None)
+
     async def close(self) -> None:
+        self._unheld()
         self._unbuild()
+        self._unkeep()
         for watch in self._watches:
             watch.cancel()
         if self._bars is not None:

@@ -71,10 +71,11 @@ class HaltController:
                on_success=done, on_error=failed)
 
     def kill_switch(self) -> None:
-        """Ask, then cancel every working order on every account and halt all trading."""
-        working = self._session.view.working_count()
-        self._confirm(QMessageBox.Icon.Critical, "Kill switch",
-                      f"Cancel all {working} working order(s) on every account and halt all trading?",
+        """Ask (naming what it stops), then halt all trading, cancel every working order, reject waiting ones."""
+        scope = self._session.view.kill_switch_scope()
+        text = ("Pull the kill switch? It halts all trading on every account until you resume, and it:\n"
+                + "\n".join(f"• {line}" for line in scope.lines()))
+        self._confirm(QMessageBox.Icon.Critical, "Kill switch", text,
                       "killSwitchConfirmDialog", QMessageBox.StandardButton.Yes, self.kill)
 
     def kill(self) -> None:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QCheckBox, QMessageBox
 
 from core.domain import (
     AccountId,
@@ -36,8 +36,10 @@ from core.domain.protection import Bracket, HeldChild, ProtectionLeg
 from core.domain.tape import TradePrint
 from core.services.depth import DepthService
 from core.services.session import ConfirmRequired, OrderRefused
+from core.services.sizing import SizingError
 from core.services.volume_at_price import VolumeAtPrice
 from gui.async_op import run_op
+from gui.controllers.click_sizing import size_click
 from gui.controllers.orders import describe
 from gui.frame_feed import AccountWatch, DepthWatch, PositionKey, PositionWatch, QuoteWatch, TradeWatch
 from gui.widgets.held_confirm import ask_held_confirm
@@ -92,6 +94,9 @@ class LadderController(QObject):
         self.widget.cancel_symbol_requested.connect(self.cancel_symbol)
         self.widget.account_chosen.connect(lambda account: self.show(account, self.symbol))
         window.watchlist_view.clicked.connect(self._on_watchlist_clicked)
+        sizing = window.ticket.findChild(QCheckBox, "orderTicket.sizeClicksCheck")
+        if sizing is not None:
+            sizing.toggled.connect(self.widget.set_sized_by_risk)
         self.stale_after_s = STALE_AFTER_S
         self._timer = QTimer(self)
         self._timer.setInterval(STALE_CHECK_MS)
@@ -333,10 +338,21 @@ class LadderController(QObject):
             return
         order_type = self._order_type(side, price)
         quantity = Decimal(self.widget.quantity.value())
+        try:
+            sized = size_click(self._session.view, self._window.ticket, self.account, self.symbol, side, order_type,
+                               price)
+        except SizingError as exc:
+            self.widget.show_status(f"Not sent: sizing by risk: {exc.message}", False)
+            return
+        if sized is not None:
+            quantity = sized.quantity
+            self.widget.show_sized(sized.quantity)
+            self._window.log_view.add("INFO", f"Ladder {side.value.lower()} {self.symbol} @ {price} {sized.note}")
         if not self.widget.armed:
             self._window.ticket.prefill(self.symbol, side, quantity=quantity, price=price, order_type=order_type,
                                         account=str(self.account))
-            self.widget.show_status("On the ticket: confirm there (arm one-click to send from the ladder).")
+            self.widget.show_status("On the ticket: confirm there (arm one-click to send from the ladder)."
+                                    + ("" if sized is None else f" Quantity {sized.note}."))
             return
         status = self._session.view.status(self.account)
         if status.trading is TradingState.HALTED:

@@ -100,7 +100,8 @@ class MoveAlertDialog(_AlertDialog):
     moveAlert.prices, moveAlert.email, moveAlert.error.
 
     Signals: alertSet(str symbol, Decimal percent, Reference, Decimal | None base, bool email), where base is
-    the price now when the reference is Reference.SET.
+    the price now when the reference is Reference.SET. Whoever opens it calls `show_prices` as quotes come
+    (the alerts controller does, from the frame feed), so the price shown follows the feed.
     """
 
     alertSet = Signal(str, object, object, object, bool)
@@ -123,10 +124,11 @@ class MoveAlertDialog(_AlertDialog):
         self.form.addRow("Moves by (%)", self.level_edit)
         self.form.addRow("From", self.reference_combo)
         self.finish_form()
-        self.symbol_combo.currentTextChanged.connect(self._show_prices)
-        self._show_prices()
+        self.symbol_combo.currentTextChanged.connect(self.show_prices)
+        self.show_prices()
 
-    def _show_prices(self) -> None:
+    def show_prices(self) -> None:
+        """Show the chosen symbol's price now and its previous close (called again on each frame of its quotes)."""
         now, close = self._prices(self.symbol_combo.currentText())
         self.prices_label.setText(f"Now {'—' if now is None else f'{now:f}'} · previous close "
                                   f"{'—' if close is None else f'{close:f}'}")

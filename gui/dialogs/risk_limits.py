@@ -42,6 +42,8 @@ LABELS: Mapping[str, str] = {
     "duplicate_window_s": "Duplicate window (s)",
     "max_orders_per_second": "Max orders per second",
     "max_orders_per_minute": "Max orders per minute",
+    "max_orders_per_window": "Max orders in the rolling window",
+    "order_window_h": "Rolling order window (hours, ≤ 168)",
     "max_working_orders": "Max working orders",
     "allowed_symbols": "Allow list (empty: all)",
     "blocked_symbols": "Block list",

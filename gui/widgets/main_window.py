@@ -24,6 +24,7 @@ from gui.controllers.ladder import LadderController
 from gui.controllers.orders import OrderController
 from gui.controllers.protection import ProtectionController
 from gui.controllers.risk_limits import open_risk_limits
+from gui.controllers.strategy_positions import StrategyPositionsController
 from gui.controllers.ticket_rows import TicketRows
 from gui.controllers.watchlists import MemoryWatchlists, WatchlistFile, WatchlistsController
 from gui.theme import theme_named
@@ -89,6 +90,7 @@ class MainWindow(QMainWindow):
         self.funds = FundsController.install(self)
         self.ladder = LadderController.install(self)
         self.protection = ProtectionController.install(self)
+        self.strategy_positions = StrategyPositionsController.install(self)
         self.window_layout = WindowLayout(self, self.docks, settings, lambda text: self.log_view.add("ERROR", text))
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(250)

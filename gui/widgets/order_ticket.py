@@ -28,9 +28,10 @@ from core.domain.order_request import plain
 from core.domain.protection import Bracket
 from core.domain.trailing import TrailUnit
 from core.ports.order_products import ProductOffer
+from core.services.sizing_order import SizingSpec
 from gui.models.positions import fmt_avg_cost
 from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_price, next_step, order_summary
-from gui.widgets.protection_row import positive_number
+from gui.widgets.protection_row import TICKS, positive_number
 from gui.widgets.quantity_input import QuantityValidator, quantity_hint
 from gui.widgets.risk_sizing import Sizer
 from gui.widgets.ticket_form import FIELDS, GREEN, RED, TicketForm, repolish
@@ -508,6 +509,11 @@ class OrderTicketWidget(TicketForm):
     def set_sizer(self, sizer: Sizer | None) -> None:
         """Let the "Size by risk" row size orders (None: it stays disabled)."""
         self._sizing.set_sizer(sizer)
+
+    def click_sizing(self) -> SizingSpec | None:
+        """Return how ladder and chart clicks are sized now (None: by their own quantity); SizingError if incomplete."""
+        protection = self._protection
+        return self._sizing.click_spec(protection.stop_edit.text(), protection.unit_combo.currentData() == TICKS)
 
     def _on_size_requested(self) -> None:
         """Size the order by the risk typed and the Protect stop-loss; put the quantity in (one lot stands in first)."""

@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from core.domain import FieldError, ValidatedRequest
 from core.domain.order_request import plain
@@ -36,13 +36,18 @@ class RiskSizingWidget(QWidget):
     """A risk edit and a Size button; the line below says the quantity chosen, what it risks and the stop.
 
     objectName 'orderTicket.sizeByRisk'; children 'orderTicket.sizeRiskEdit', 'orderTicket.sizeButton',
-    'orderTicket.sizeResultLabel'.
+    'orderTicket.sizeClicksCheck', 'orderTicket.sizeResultLabel'.
+
+    With "Ladder & chart" checked, a click on the ladder or the chart's place menu is sized the same way (the
+    risk here, the Protect stop from the click's price): `click_spec` says how.
 
     Events:
         requested(): the trader asked for a size (the ticket answers with `size`).
+        clicks_toggled(bool): sizing of ladder and chart clicks was switched on or off.
     """
 
     requested = Signal()
+    clicks_toggled = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, objectName="orderTicket.sizeByRisk")
@@ -53,16 +58,21 @@ class RiskSizingWidget(QWidget):
         self.size_button = QPushButton("Size", objectName="orderTicket.sizeButton",
                                        toolTip="Set the quantity so that the stop-loss (Protect) loses the risk, "
                                                "rounded down to the lot and capped by the risk limits")
+        self.clicks_check = QCheckBox("Ladder && chart", objectName="orderTicket.sizeClicksCheck",
+                                      toolTip="Size every ladder click and chart place by this risk and the Protect "
+                                              "stop-loss (a price, or ticks from the clicked price)")
         self.result_label = QLabel(objectName="orderTicket.sizeResultLabel", wordWrap=True, visible=False)
         row = QHBoxLayout(spacing=6)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.risk_edit, 1)
         row.addWidget(self.size_button)
+        row.addWidget(self.clicks_check)
         column = QVBoxLayout(self, spacing=2)
         column.setContentsMargins(0, 0, 0, 0)
         column.addLayout(row)
         column.addWidget(self.result_label)
         self.size_button.clicked.connect(self.requested)
+        self.clicks_check.toggled.connect(self.clicks_toggled)
         self.risk_edit.installEventFilter(self)  # Enter here sizes; it must not reach the ticket, which sends
         self.setEnabled(False)
 
@@ -76,6 +86,29 @@ class RiskSizingWidget(QWidget):
     def set_sizer(self, sizer: Sizer | None) -> None:
         self._sizer = sizer
         self.setEnabled(sizer is not None)
+        if sizer is None:
+            self.clicks_check.setChecked(False)
+
+    def click_spec(self, stop_text: str, in_ticks: bool) -> SizingSpec | None:
+        """Return how a ladder or chart click is sized (None: by its own quantity); SizingError saying what is missing.
+
+        stop_text is the Protect stop-loss: a price, or (in_ticks) a whole number of ticks from the clicked price.
+        """
+        if not self.clicks_check.isChecked():
+            return None
+        pct, amount = read_risk(self.risk_edit.text())
+        try:
+            stop = Decimal(stop_text.strip())
+        except InvalidOperation:
+            stop = Decimal(0)
+        if not stop_text.strip() or not stop.is_finite() or stop <= 0:
+            raise SizingError("stop", "Clicks are sized by risk: enter a stop-loss under Protect (a price, or ticks "
+                                      "from the clicked price), or uncheck 'Ladder & chart'.")
+        if not in_ticks:
+            return SizingSpec(risk_pct=pct, risk_amount=amount, stop=stop)
+        if stop != stop.to_integral_value():
+            raise SizingError("stop", f"The Protect stop-loss in ticks must be whole, not {stop_text.strip()}.")
+        return SizingSpec(risk_pct=pct, risk_amount=amount, stop_ticks=int(stop))
 
     def clear(self) -> None:
         self.result_label.clear()

@@ -48,6 +48,7 @@ class StatusBarView:
             self._bar.removeWidget(label)
             label.deleteLater()
         self._broker_pnl.pop(account_id, None)
+        self._show_held()
 
     def show_account(self, account_id: AccountId) -> None:
         """Show account_id's connection and trading state (and the broker's day P&L when it reports one)."""
@@ -63,6 +64,18 @@ class StatusBarView:
                       f"<span style='color:{_TRADING_COLORS[status.trading]}'>{status.trading.value.lower()}</span>"
                       f"{broker}")
         label.setToolTip(status.reason)
+        self._show_held()
+
+    def _show_held(self) -> None:
+        """Tell the global indicator each account's state, so it never shows a bare ACTIVE over a held account."""
+        states = {}
+        for account_id in self.account_labels:
+            try:
+                status = self._view.status(account_id)
+            except KeyError:  # removed from the session, its label not yet
+                continue
+            states[account_id] = (status.trading, status.reason)
+        self.trading_state_widget.set_accounts(states)
 
     def on_connection_changed(self, account_id: AccountId, _state: ConnectionState, _message: str) -> None:
         self.show_account(account_id)

@@ -16,7 +16,9 @@ import pytest
 from ib_async import IB, Stock
 
 from core.adapters.ib.adapter import IbBroker
+from core.domain.bars import Bar
 from core.ports.bar_history import CHART_INTERVALS, ONE_MINUTE, BarHistory, HistoryUnavailable
+from core.ports.kept_bars import KeptBars
 from tests.adapters import ib_desk
 from tests.sims.tws import TwsSimulator
 
@@ -64,17 +66,67 @@ async def test_keep_up_to_date_streams_the_bar_under_way(ib: IB, sim: TwsSimulat
     contract = await _aapl(ib)
     bars = await asyncio.wait_for(ib.reqHistoricalDataAsync(contract, "", "1800 S", "1 min", "TRADES", False, 2,
                                                             keepUpToDate=True), 5)
-    count = len(bars)
+    count, under_way = len(bars), bars[-1].date
+    assert under_way + timedelta(minutes=1) > datetime.now(UTC) - timedelta(seconds=2), (
+        "as TWS does, the answer ends with the bar under way")
     updates: list[bool] = []
     bars.updateEvent += lambda _bars, new: updates.append(new)
     await asyncio.wait_for(_until(lambda: len(updates) >= 3), 5)
-    assert len(bars) == count + 1, "the bar under way is appended once, then updated in place"
-    assert updates[0] is True and not any(updates[1:])
+    rolled = bars[-1].date > under_way
+    assert updates.count(True) == (1 if rolled else 0), "a bar is appended only when the next one begins"
+    assert len(bars) == count + updates.count(True), "else the bar under way is updated in place"
+    assert bars[-1].low <= bars[-1].close <= bars[-1].high and bars[-1].volume >= 1
     ib.cancelHistoricalData(bars)
     await asyncio.sleep(0.2)
     seen = len(updates)
     await asyncio.sleep(0.3)
     assert len(updates) == seen, "no update after the cancel"
+
+
+async def test_the_adapter_keeps_the_charted_bar_up_to_date_from_tws(sim: TwsSimulator) -> None:
+    events: list[object] = []
+    adapter = ib_desk.broker(sim, events.append, client_id=6)
+    await adapter.connect()
+    try:
+        assert isinstance(adapter, KeptBars)
+        end = datetime.now(UTC)
+        bars = await adapter.history("AAPL", ONE_MINUTE, end - timedelta(hours=1), end)
+        asked = [f for _, f in sim.requests if f[0] == "20"]
+        assert [f[21] for f in asked] == ["1"], "history up to now asks TWS to keep it up to date"
+        assert adapter.keeps_bars("AAPL", ONE_MINUTE)
+
+        def live() -> list[Bar]:
+            return [e for e in events if isinstance(e, Bar) and e.symbol == "AAPL"]
+
+        await ib_desk.until(lambda: len(live()) >= 3)
+        newest = live()[-1]
+        assert newest.source == adapter.account_id and newest.interval == ONE_MINUTE
+        assert newest.start > bars[-1].start, "the bar under way, after the complete ones history returned"
+        assert newest.low <= newest.close <= newest.high
+        (subscription,) = sim.history_state.live.values()
+        assert newest.close == subscription.close, "the close TWS sent last"
+
+        again = await adapter.history("AAPL", ONE_MINUTE, end - timedelta(minutes=30), datetime.now(UTC))
+        assert len([f for _, f in sim.requests if f[0] == "20"]) == 1, "a second chart reads the kept bars"
+        assert again and again[-1].start >= bars[-1].start
+        adapter.release_bars("AAPL", ONE_MINUTE)
+        assert adapter.keeps_bars("AAPL", ONE_MINUTE), "one chart still holds them"
+        adapter.release_bars("AAPL", ONE_MINUTE)
+        assert not adapter.keeps_bars("AAPL", ONE_MINUTE)
+        await ib_desk.until(lambda: not sim.history_state.live)
+        await asyncio.sleep(0.1)
+        seen = len(live())
+        await asyncio.sleep(0.3)
+        assert len(live()) == seen, "no bar after the last chart let go"
+    finally:
+        await adapter.disconnect()
+
+
+async def test_history_that_ends_in_the_past_is_not_kept(adapter: IbBroker, sim: TwsSimulator) -> None:
+    end = datetime.now(UTC) - timedelta(hours=1)
+    bars = await adapter.history("AAPL", ONE_MINUTE, end - timedelta(hours=1), end)
+    assert bars and [f[21] for _, f in sim.requests if f[0] == "20"] == ["0"]
+    assert not adapter.keeps_bars("AAPL", ONE_MINUTE)
 
 
 async def test_the_same_request_again_within_15_s_is_a_pacing_violation(ib: IB) -> None:

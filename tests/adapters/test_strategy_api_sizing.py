@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 
+from core.ports.bar_history import ONE_DAY
 from core.services.risk import RiskConfig, RiskLimits
 from tests.adapters.strategy_api_world import ApiWorld, start_api, stop_api
 
@@ -44,11 +46,22 @@ async def test_a_risk_limit_caps_the_previewed_quantity(api: ApiWorld) -> None:
     assert "above the 100 limit per order" in preview["sizing"]["capped_by"]
 
 
-async def test_a_volatility_stop_without_bars_is_refused_not_guessed(api: ApiWorld) -> None:
-    body = api.order_body(sizing={"risk_pct": "1", "atr_k": "2", "atr_n": 14})
-    status, refused = await api.raw("POST", "/v1/orders/preview", body)
-    assert status == 422 and refused["error"]["code"] == "sizing_refused"
-    assert "Too little history" in refused["error"]["message"]
+async def test_a_volatility_stop_is_k_times_the_atr_of_the_brokers_daily_bars(api: ApiWorld) -> None:
+    entry = api.world.ask()
+    body = api.order_body(quantity=None, limit_price=str(entry),
+                          sizing={"risk_amount": "5000", "atr_k": "2", "atr_n": 14})
+    status, preview = await api.raw("POST", "/v1/orders/preview", body)
+    assert status == 200, preview
+    session = api.world.session
+    bars = await session.sizing_bars.daily("PAPER-1", "AAPL", 14, session.clock.now())  # the ones it was sized on
+    assert len(bars) >= 15 and {(b.source, b.interval) for b in bars} == {("PAPER-1", ONE_DAY)}
+    last = bars[-15:]
+    ranges = [max(b.high - b.low, abs(b.high - a.close), abs(b.low - a.close)) for a, b in pairwise(last)]
+    atr = sum(ranges, Decimal(0)) / 14
+    tick = session.instruments.find("AAPL").tick_size  # type: ignore[union-attr]
+    distance = (2 * atr / tick).to_integral_value(rounding=ROUND_CEILING) * tick
+    assert Decimal(preview["sizing"]["stop"]) == entry - distance
+    assert Decimal(preview["quantity"]) == (Decimal(5000) / distance).to_integral_value(rounding=ROUND_DOWN)
 
 
 async def test_a_percent_risk_without_equity_says_so(api: ApiWorld) -> None:

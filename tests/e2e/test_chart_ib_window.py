@@ -1,4 +1,5 @@
-"""The chart on an IB account in the real window: its candles are the bars the TWS simulator sent."""
+"""The chart on an IB account in the real window: its candles are the bars the TWS simulator sent, and its
+newest candle is the bar under way as TWS keeps it up to date (keepUpToDate)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from core.ports.bar_history import FIVE_MINUTES
 from core.storage.settings import AccountSettings, SettingsStore
 from gui.widgets.chart.chart_view import ChartView
 from tests.e2e.window_helpers import open_window, until
@@ -27,7 +29,7 @@ async def test_the_ib_chart_draws_the_bars_tws_sent(tmp_path: Path) -> None:
                 await until(lambda: chart.symbol == "AAPL" and chart.series.size > 100, "the AAPL history from IB")
                 (sent,) = simulator.history_state.sent
                 asked = [f for _, f in simulator.requests if f[0] == "20"]
-                assert [(f[16], f[19], f[20], f[21]) for f in asked] == [("1 min", "TRADES", "2", "0")]
+                assert [(f[16], f[19], f[20], f[21]) for f in asked] == [("1 min", "TRADES", "2", "1")]
                 shown = {int(t): (o, h, lo, c, v) for t, o, h, lo, c, v in chart.series.columns().T}
                 first, last = min(shown), max(shown)
                 inside = [bar for bar in sent if first <= int(bar.start.timestamp()) <= last]
@@ -37,5 +39,18 @@ async def test_the_ib_chart_draws_the_bars_tws_sent(tmp_path: Path) -> None:
                         float(bar.open), float(bar.high), float(bar.low), float(bar.close), float(bar.volume))
                 assert chart.status.text() == ""
                 assert all(button.isEnabled() for button in chart.timeframes.buttons())
+
+                (live,) = simulator.history_state.live.values()
+
+                def newest_is_tws_bar() -> bool:
+                    t, _o, h, lo, c, _v = chart.series.columns()[:, -1]
+                    return int(t) == live.start and (c, h, lo) == (float(live.close), float(live.high),
+                                                                    float(live.low))
+
+                await until(newest_is_tws_bar, "the newest candle is the bar under way as TWS last sent it")
+                chart.select_timeframe(FIVE_MINUTES)
+                await until(lambda: chart.series.size > 100, "the five-minute history")
+                (five,) = simulator.history_state.live.values()
+                assert five.seconds == 300, "the one-minute subscription was cancelled at TWS, five minutes kept"
     finally:
         await simulator.stop()

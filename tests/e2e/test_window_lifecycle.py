@@ -131,8 +131,8 @@ async def test_kill_switch_from_the_toolbar_cancels_everything_and_halts_until_r
         box = window.findChild(QMessageBox, "killSwitchConfirmDialog")
         QTest.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
         await until(lambda: all(o.status is OrderStatus.CANCELED for o in orders), "every order canceled")
-        await until(lambda: "HALTED" in window.findChild(QLabel, "status.tradingState").text().upper(),
-                    "the status bar to say HALTED")
+        await until(lambda: ">HALTED</b>" in window.findChild(QLabel, "status.tradingState").text(),
+                    "the status bar to say HALTED for all trading (not one account halted)")
         with pytest.raises(OrderRefused, match=r"(?i)halt|kill"):
             await window.session.submit(OrderRequest(ACCOUNT, "AAPL", Side.BUY, "1", OrderType.MARKET))
         window.findChild(QAction, "action.resumeTrading").trigger()
@@ -148,8 +148,8 @@ async def test_a_kill_switch_pulled_before_a_restart_still_halts_the_new_window(
         await window.session.kill_switch("ana")
     async with open_window(tmp_path, active=False) as window:
         await until(lambda: window.session.account(ACCOUNT).connection.value == "CONNECTED", "the reconnect")
-        await until(lambda: "HALTED" in window.findChild(QLabel, "status.tradingState").text().upper(),
-                    "the status bar to say HALTED")
+        await until(lambda: ">HALTED</b>" in window.findChild(QLabel, "status.tradingState").text(),
+                    "the status bar to say HALTED for all trading (not one account halted)")
         assert window.session.account(ACCOUNT).trading.value == "HALTED"
         with pytest.raises(OrderRefused, match="before TradeTerm restarted"):
             await window.session.submit(OrderRequest(ACCOUNT, "AAPL", Side.BUY, "1", OrderType.MARKET))

@@ -186,3 +186,16 @@ def test_an_accounts_drawdown_is_shown_and_can_be_reset_from_its_scope(qtbot: Qt
     qtbot.mouseClick(dialog.reset_drawdown_button, Qt.MouseButton.LeftButton)
     assert h.state() is TradingState.ACTIVE
     assert label(dialog, "riskLimits.drawdown_limit.usage").text() == "0 / 500 USD"
+
+
+def test_the_trading_state_widget_counts_held_accounts_under_an_active_global_state(qtbot: QtBot) -> None:
+    widget = TradingStateWidget()
+    qtbot.addWidget(widget)
+    widget.set_accounts({AccountId("PAPER-1"): (TradingState.HALTED, "Not connected."),
+                         AccountId("IB-1"): (TradingState.REDUCING, "Daily loss beyond 500."),
+                         AccountId("KITE-1"): (TradingState.ACTIVE, "Trading normally.")})
+    assert "ACTIVE" in widget.text() and "1 account halted · 1 account reducing" in widget.text()
+    assert "#2e7d32" not in widget.text() and "#b26a00" in widget.text()
+    assert widget.toolTip() == "IB-1: reducing — Daily loss beyond 500.\nPAPER-1: halted — Not connected."
+    widget.on_trading_state_changed(None, TradingState.HALTED, "Kill switch pulled by ana.")
+    assert "account" not in widget.text() and "#c62828" in widget.text()

@@ -17,6 +17,7 @@ from core.adapters.ib.brackets import detach_from_filled_parent, leg_outcomes, l
 from core.adapters.ib.config import IbConfig
 from core.adapters.ib.connection import describe, open_connection
 from core.adapters.ib.depth import IbDepth
+from core.adapters.ib.kept_bars import IbKeptBars
 from core.adapters.ib.market_data import IbMarketData
 from core.adapters.ib.parsing import (
     IbErrorKind,
@@ -131,6 +132,7 @@ class IbBroker(IbMarketData, IbAccountState):
         self._depth_wanted: dict[str, tuple[Instrument, int]] = {}
         self._tape = IbTape(self.account_id, self._ib, sink)
         self._tape_wanted: dict[str, Instrument] = {}
+        self._kept_bars = IbKeptBars(self.account_id, self._ib, sink)
         ib = self._ib
         ib.wrapper.nextValidId = self._on_next_valid_id  # type: ignore[method-assign,assignment]  # ib_async ignores it
         ib.orderStatusEvent += self._tracker.on_status
@@ -374,6 +376,7 @@ class IbBroker(IbMarketData, IbAccountState):
         for instrument in list(self._tape_wanted.values()):
             with contextlib.suppress(InvalidInstrument):
                 self._tape.subscribe(instrument.symbol, await self._qualify(instrument))
+        await self._renew_kept_bars()
 
     def _on_disconnected(self) -> None:
         if self._closing or (self._state is not ConnectionState.CONNECTED and not self._servers_lost):

@@ -1,8 +1,9 @@
 """IB's historical bars through ib_async (reqHistoricalDataAsync): request layout and the answer as Bars.
 
 Pure helpers; the adapter sends the request and waits. Bars are TRADES, all hours (useRTH off), with
-epoch dates (formatDate 2) so no time-zone name can drop a message. The live bar is not asked for
-(keepUpToDate off): the chart builds it from the quotes the grids show.
+epoch dates (formatDate 2) so no time-zone name can drop a message. A request that ends now asks for
+keepUpToDate: TWS then sends the bar under way (message 90) as it changes, which the adapter keeps
+(kept_bars.py) and publishes for the chart's live bar.
 """
 
 from __future__ import annotations
@@ -44,25 +45,46 @@ def to_bars(items: Iterable[Any], symbol: str, source: str, interval: timedelta,
     """Return ib_async's BarData as Bars from start to end (the bar under way, IB's last, is left out)."""
     bars: list[Bar] = []
     for item in items:
-        moment = item.date
-        if isinstance(moment, datetime):
-            at = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-        elif isinstance(moment, date):
-            at = datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
-        else:
+        at = bar_time(item)
+        if at is None or at < start or at + interval > end:
             continue
-        at = at.astimezone(UTC)
-        if at < start or at + interval > end:
-            continue
-        bars.append(Bar(symbol=symbol, source=source, interval=interval, start=at, open=_dec(item.open),
-                        high=_dec(item.high), low=_dec(item.low), close=_dec(item.close),
-                        volume=_dec(max(0.0, item.volume)), ts=at + interval))
+        bars.append(bar_of(item, at, symbol, source, interval, at + interval))
     return bars
+
+
+def bar_time(item: Any) -> datetime | None:
+    """Return the start (UTC) of one of ib_async's BarData (a datetime, or a date for daily bars)."""
+    moment = item.date
+    if isinstance(moment, datetime):
+        at = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    elif isinstance(moment, date):
+        at = datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
+    else:
+        return None
+    return at.astimezone(UTC)
+
+
+def bar_of(item: Any, at: datetime, symbol: str, source: str, interval: timedelta, ts: datetime) -> Bar:
+    return Bar(symbol=symbol, source=source, interval=interval, start=at, open=_dec(item.open),
+               high=_dec(item.high), low=_dec(item.low), close=_dec(item.close),
+               volume=_dec(max(0.0, item.volume)), ts=ts)
+
+
+def ends_now(end: datetime) -> bool:
+    """Return True when a request up to end asks for the bars up to now (the one IB can keep up to date)."""
+    return end_for(end, datetime.now(UTC)) == ""
 
 
 async def load_history(ib: IB, contract: Contract, request: Request, symbol: str, source: str,
                        interval: timedelta, start: datetime, end: datetime) -> list[Bar]:
     """Ask IB for the bars; raise HistoryUnavailable with IB's reason when it refuses (162 pacing, no data)."""
+    items = await request_history(ib, contract, request, symbol, interval, start, end, keep_up=False)
+    return to_bars(items, symbol, source, interval, start, end)
+
+
+async def request_history(ib: IB, contract: Contract, request: Request, symbol: str, interval: timedelta,
+                          start: datetime, end: datetime, *, keep_up: bool) -> Any:
+    """Return ib_async's BarDataList (kept up to date by TWS when keep_up); raise HistoryUnavailable if IB refuses."""
     refusals: list[tuple[int, str]] = []
 
     def on_error(req_id: int, code: int, message: str, about: object) -> None:
@@ -73,16 +95,21 @@ async def load_history(ib: IB, contract: Contract, request: Request, symbol: str
     try:
         items = await request(ib.reqHistoricalDataAsync(
             contract, end_for(end, datetime.now(UTC)), duration_for(interval, start, end), BAR_SIZES[interval],
-            "TRADES", False, 2, False), f"{symbol} history")
+            "TRADES", False, 2, keep_up), f"{symbol} history")
     finally:
         ib.errorEvent -= on_error
+    if keep_up and items is not None and not items:  # nothing to keep (ib_async cannot update an empty list)
+        if refusals:
+            ib.wrapper.endSubscription(items)  # type: ignore[no-untyped-call]
+        else:
+            ib.cancelHistoricalData(items)
     if not items and refusals:
         code, message = refusals[0]
         if code == PACING_CODE and PACING_TEXT in message:
             raise HistoryUnavailable("IB refused: too many history requests (error 162, pacing). Wait 15 s "
                                      "before asking for the same bars again.")
         raise HistoryUnavailable(f"IB refused (error {code}): {message}")
-    return to_bars(items or [], symbol, source, interval, start, end)
+    return items if items is not None else []
 
 
 def _dec(value: float) -> Decimal:

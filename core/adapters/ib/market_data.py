@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from ib_async import IB, Contract, Ticker
 
 from core.adapters.ib.depth import IbDepth
-from core.adapters.ib.history import BAR_SIZES, load_history
+from core.adapters.ib.history import BAR_SIZES, ends_now, request_history, to_bars
+from core.adapters.ib.kept_bars import IbKeptBars
 from core.adapters.ib.parsing import parse_quote
 from core.adapters.ib.search import IbSymbolSearch
 from core.adapters.ib.tape import IbTape
@@ -38,6 +39,7 @@ class _Broker(Protocol):
     _depth_wanted: dict[str, tuple[Instrument, int]]
     _tape: IbTape
     _tape_wanted: dict[str, Instrument]
+    _kept_bars: IbKeptBars
 
     @property
     def is_connected(self) -> bool: ...
@@ -85,13 +87,47 @@ class IbMarketData:
         return frozenset(BAR_SIZES)
 
     async def history(self: _Broker, symbol: str, interval: timedelta, start: datetime, end: datetime) -> list[Bar]:
-        """Return IB's TRADES bars of symbol; raise HistoryUnavailable with IB's reason (162 pacing, no data)."""
+        """Return IB's TRADES bars of symbol; raise HistoryUnavailable with IB's reason (162 pacing, no data).
+
+        Bars up to now are asked with keepUpToDate and kept (KeptBars): the bar under way is then
+        published as a Bar each time TWS updates it, until release_bars. A second chart of the same
+        pair reads the kept bars instead of asking TWS again (which would be a pacing violation).
+        """
         self._require_connected("load the chart")
         instrument = self._instruments.get(symbol) or self._subscribed.get(symbol)
         if instrument is None:
             raise HistoryUnavailable(f"IB account {self.account_id} does not list {symbol}.")
+        live = ends_now(end)
+        kept = self._kept_bars.held(symbol, interval, start) if live else None
+        if kept is not None:
+            return to_bars(kept, symbol, self.account_id, interval, start, end)
         contract = await self._qualify(instrument)
-        return await load_history(self._ib, contract, self._request, symbol, self.account_id, interval, start, end)
+        items = await request_history(self._ib, contract, self._request, symbol, interval, start, end, keep_up=live)
+        if live:
+            self._kept_bars.keep(symbol, interval, items)
+        return to_bars(items, symbol, self.account_id, interval, start, end)
+
+    def keeps_bars(self: _Broker, symbol: str, interval: timedelta) -> bool:
+        """Whether TWS keeps symbol's bar of interval up to date for the chart now (KeptBars)."""
+        return self._kept_bars.keeps(symbol, interval)
+
+    def release_bars(self: _Broker, symbol: str, interval: timedelta) -> None:
+        """Let go of one chart's hold on symbol's kept bars; the last one cancels the subscription (KeptBars)."""
+        self._kept_bars.release(symbol, interval)
+
+    async def _renew_kept_bars(self: _Broker) -> None:
+        """Ask TWS again for the kept bars after a reconnect (ib_async dropped the old subscriptions)."""
+
+        async def again(symbol: str, interval: timedelta) -> object:
+            instrument = self._instruments.get(symbol) or self._subscribed.get(symbol)
+            if instrument is None:
+                return []
+            now = datetime.now(UTC)
+            contract = await self._qualify(instrument)
+            return await request_history(self._ib, contract, self._request, symbol, interval,
+                                         now - interval * 2, now, keep_up=True)
+
+        await self._kept_bars.renew(again)
 
     async def subscribe_depth(self: _Broker, instrument: Instrument, rows: int = DEFAULT_DEPTH_ROWS) -> None:
         """Ask TWS for instrument's market depth (reqMktDepth); asked again after a reconnect (DepthFeed)."""

@@ -202,6 +202,18 @@ def check_order_rate(order: Order, limits: RiskLimits, ctx: RiskContext) -> str 
     return None
 
 
+def check_order_window(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
+    account = ctx.account_limits or limits  # the account's orders, counted against the account's limit
+    cap = account.max_orders_per_window
+    if cap is None:
+        return None
+    count = ctx.orders_within(account.order_window_h)
+    if count + 1 > cap:
+        return (f"Order limit over a rolling {num(account.order_window_h)} h: {count} orders on {order.account_id} "
+                f"(limit {cap}). Wait for older ones to leave the window, or raise max_orders_per_window.")
+    return None
+
+
 def check_position(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
     cap = (ctx.account_limits or limits).max_position
     if cap is None:
@@ -352,6 +364,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("account_id", check_strategy_working_orders),
     ("quantity", check_duplicate),
     ("account_id", check_order_rate),
+    ("account_id", check_order_window),
     ("quantity", check_position),
     ("quantity", check_strategy_position),
     ("quantity", check_gross_exposure),

@@ -93,6 +93,8 @@ class RiskContext:
     """The account's own limits, checked against the whole account (None: the order's limits are the account's)."""
     strategy: StrategyView | None = None
     """The order's strategy's own book, when the strategy has its own limits (see check_strategy_position)."""
+    orders_within: Callable[[Decimal], int] = lambda hours: 0
+    """How many of the account's orders passed in the last `hours` hours, leaving out this one (order_window.py)."""
 
     def position_qty(self, symbol: str) -> Decimal:
         """Return the account's signed position in symbol."""

@@ -34,6 +34,7 @@ from core.services.risk.checks import CHECKS, PROTECTIVE_CHECKS, PROTECTIVE_COLL
 from core.services.risk.context import IndexedOrders, OrderSource, PositionSource, RiskContext, duplicate_key
 from core.services.risk.drawdown import Drawdown, DrawdownPeaks, drawdown_target, journal_step, measure
 from core.services.risk.limits import RiskConfig, RiskLimits
+from core.services.risk.order_window import OrderWindow
 from core.services.risk.recent import RecentOrder, RecentOrders
 from core.services.risk.strategy_book import MANUAL
 from core.services.risk.strategy_risk import StrategyRisk
@@ -107,6 +108,8 @@ class RiskEngine:
         self._holds: dict[AccountId | None, dict[HoldCause, tuple[TradingState, str]]] = {None: {}}
         self._shown: dict[AccountId | None, TradingState] = {None: TradingState.ACTIVE}
         self._recent: dict[AccountId, RecentOrders] = {}
+        self.window = OrderWindow()
+        """Each account's orders over a rolling window of hours; the session restores it from the journal."""
         self.buying_power_of: Callable[[AccountId, str], Decimal | None] = lambda account, currency: None
         """The accounts' buying power per currency (the session sets it to its FundsService's)."""
         self.equity_of: Callable[[AccountId, str], Decimal | None] = lambda account, currency: None
@@ -264,6 +267,11 @@ class RiskEngine:
         return [(account_id, *hold) for account_id, holds in self._holds.items()
                 for cause, hold in holds.items() if cause in _RESUMABLE]
 
+    def global_hold(self, cause: HoldCause) -> str | None:
+        """Return why cause holds every account (the kill switch), or None when it does not."""
+        hold = self._holds[None].get(cause)
+        return None if hold is None else hold[1]
+
     def holds(self, account_id: AccountId, cause: HoldCause) -> bool:
         """Return True if cause holds the account itself (not counting the global holds)."""
         return cause in self._holds.get(account_id, {})
@@ -316,6 +324,8 @@ class RiskEngine:
             buying_power=lambda currency: self.buying_power_of(account_id, currency),
             account_limits=self.limits_for(account_id),
             strategy=self.strategies.view(order, quote_of),
+            orders_within=lambda hours: self.window.count_within(account_id, self._clock.now(), hours,
+                                                                 order.client_order_id),
         )
 
     def _book(self, account_id: AccountId, quote_of: Callable[[str], Quote | None],
@@ -337,6 +347,7 @@ class RiskEngine:
     def _remember(self, order: Order) -> None:
         recent = self._recent_of(order.account_id, self._clock.monotonic())
         recent.remember(RecentOrder(self._clock.monotonic(), order.client_order_id, duplicate_key(order)))
+        self.window.remember(order.account_id, order.client_order_id, self._clock.now())
 
     # --- daily loss -----------------------------------------------------------------------------
 
@@ -541,6 +552,10 @@ class RiskEngine:
         now = self._clock.monotonic()
         recent = self._recent_of(account_id, now)
         return recent.count_within(now, 1), recent.count_within(now, 60)
+
+    def orders_in_window(self, account_id: AccountId) -> int:
+        """Return how many orders passed in the account's rolling order window (order_window_h)."""
+        return self.window.count_within(account_id, self._clock.now(), self.limits_for(account_id).order_window_h)
 
 
 def _soon(callback: Callable[[], None], delay: float = 0.0) -> None:

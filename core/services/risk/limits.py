@@ -100,6 +100,13 @@ def _drawdown_pct(name: str, raw: object) -> Decimal:
     return value
 
 
+def _window_hours(name: str, raw: object) -> Decimal:
+    value = _positive(name, raw)
+    if value > 168:
+        raise LimitError(name, f"is a rolling window in hours: at most 168 (a week), got {value}")
+    return value
+
+
 def _currency(name: str, raw: object) -> str:
     if not (isinstance(raw, str) and len(raw.strip()) == 3 and raw.strip().isalpha()):
         raise LimitError(name, f"must be a three-letter currency code such as USD, got {raw!r}")
@@ -165,6 +172,8 @@ _PARSERS: dict[str, Callable[[str, object], Any]] = {
     "duplicate_window_s": _optional(_positive),
     "max_orders_per_second": _optional(_whole),
     "max_orders_per_minute": _optional(_whole),
+    "max_orders_per_window": _optional(_whole),
+    "order_window_h": _window_hours,
     "max_working_orders": _optional(_whole),
     "allowed_symbols": _symbols,
     "blocked_symbols": _symbols,
@@ -206,6 +215,9 @@ class RiskLimits:
     duplicate_window_s: Decimal | None = None
     max_orders_per_second: int | None = None
     max_orders_per_minute: int | None = None
+    max_orders_per_window: int | None = None
+    """At most this many orders in any rolling order_window_h hours (counted across a restart, from the journal)."""
+    order_window_h: Decimal = Decimal(24)
     max_working_orders: int | None = None
     allowed_symbols: frozenset[str] = frozenset()
     blocked_symbols: frozenset[str] = frozenset()

@@ -100,6 +100,24 @@ class StrategyPositions:
         """Return the strategy's positions on the account by symbol (a live view: do not change it)."""
         return self._held.get((account_id, strategy_id), {})
 
+    def snapshot(self, mark_of: Callable[[AccountId, str], Position | None]) -> list[StrategyPosition]:
+        """Return every strategy's own position (flat ones too: a view hides them), marked like the account's.
+
+        Sorted by account, symbol, then strategy ('manual' first), as the positions split shows them.
+        """
+        rows: list[StrategyPosition] = []
+        for (account_id, strategy_id), book in self._held.items():
+            for symbol, position in book.items():
+                mark = mark_of(account_id, symbol)
+                if mark is not None:
+                    position.mark(mark.last_price, mark.prev_close)
+                rows.append(StrategyPosition(account_id, strategy_id, position.instrument, position.quantity,
+                                             position.avg_cost if position.quantity else None,
+                                             position.last_price, position.unrealized_pnl,
+                                             position.realized_pnl, position.daily_pnl))
+        return sorted(rows, key=lambda r: (str(r.account_id), r.instrument.symbol, r.strategy_id != MANUAL,
+                                           str(r.strategy_id)))
+
     def daily_pnl(self, account_id: AccountId, strategy_id: StrategyId, marks: Mapping[str, Position],
                   fx_rate: Callable[[str], Decimal | None]) -> Decimal | None:
         """Return the strategy's P&L of the day on the account (net of commissions), converted with fx_rate.
@@ -117,6 +135,25 @@ class StrategyPositions:
                 return None
             total += pnl * rate
         return total
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyPosition:
+    """One strategy's own position on one account and symbol, from its orders' fills (a snapshot)."""
+
+    account_id: AccountId
+    strategy_id: StrategyId
+    instrument: Instrument
+    quantity: Decimal
+    avg_cost: Decimal | None
+    last_price: Decimal | None
+    unrealized_pnl: Decimal | None
+    realized_pnl: Decimal
+    daily_pnl: Decimal | None
+
+    @property
+    def key(self) -> tuple[AccountId, StrategyId, str]:
+        return self.account_id, self.strategy_id, self.instrument.symbol
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,8 @@ def account_usage(engine: RiskEngine, account_id: AccountId) -> dict[str, Usage]
                                        _decimal(limits.max_orders_per_second)),
         "max_orders_per_minute": Usage("max_orders_per_minute", Decimal(per_minute),
                                        _decimal(limits.max_orders_per_minute)),
+        "max_orders_per_window": Usage("max_orders_per_window", Decimal(engine.orders_in_window(account_id)),
+                                       _decimal(limits.max_orders_per_window)),
     }
     exposure = engine.exposure(account_id)
     if exposure is not None:

@@ -143,7 +143,7 @@ class ApiHandlers:
         sizing = take_sizing(raw, self.session)
         strategy, body = self._own_body(request, parse_order(raw, for_queue=False))
         self._throttle(strategy)
-        sized = None if sizing is None else size_body(self.session, body, strategy, sizing, self._request_of)
+        sized = None if sizing is None else await size_body(self.session, body, strategy, sizing, self._request_of)
         if sized is not None:
             body = sized[0]
         _, order = self._request_of(body, strategy)

@@ -85,7 +85,9 @@ OPENAPI: dict[str, Any] = {
             "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/OrderBody"}}}},
             "responses": {"200": {"description": "verdict ok|refused, reason, notional; with a body field "
                                                  "sizing {risk_pct | risk_amount, stop | stop_ticks | atr_k (+ atr_n)} "
-                                                 "(quantity may be left out): the quantity chosen, and sizing "
+                                                 "(quantity may be left out; atr_k: k x ATR(atr_n, default 14) "
+                                                 "of the account's broker's daily bars, 422 sizing_refused when "
+                                                 "it has too few): the quantity chosen, and sizing "
                                                  "{quantity, at_risk, stop, risk_per_unit, currency, capped_by}"},
                           **_errors(400, 401, 403, 413, 415, 422, 429)}}},
         "/v1/orders": {

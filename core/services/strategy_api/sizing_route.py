@@ -10,7 +10,7 @@ from typing import Any
 from core.domain import Order, OrderRequest, StrategyId, validate_request
 from core.services.session import TradingSession
 from core.services.sizing import Sized, SizingError
-from core.services.sizing_order import SizingSpec, size_request
+from core.services.sizing_order import SizingSpec
 from core.services.strategy_api.errors import ApiError
 from core.services.strategy_api.payload import OrderBody
 from core.services.strategy_api.shapes import dec
@@ -33,14 +33,17 @@ def take_sizing(raw: dict[str, Any], session: TradingSession) -> SizingSpec | No
     return spec
 
 
-def size_body(session: TradingSession, body: OrderBody, strategy: StrategyId, spec: SizingSpec,
-              request_of: RequestOf) -> tuple[OrderBody, Sized]:
-    """Return the body with the quantity sizing chose, and the sizing (422 sizing_refused with the reason if none)."""
+async def size_body(session: TradingSession, body: OrderBody, strategy: StrategyId, spec: SizingSpec,
+                    request_of: RequestOf) -> tuple[OrderBody, Sized]:
+    """Return the body with the quantity sizing chose, and the sizing (422 sizing_refused with the reason if none).
+
+    A volatility stop (atr_k) is measured on the account's own broker's daily bars (session.sizing_bars).
+    """
     request, _ = request_of(body, strategy)
     valid, _problems = validate_request(request, session.instruments.find(body.symbol))
     assert valid is not None  # request_of has validated it
     try:
-        sized = size_request(session.risk, session.quotes.latest, valid, spec, session.clock.now())
+        sized, _currency = await session.view.size_by_risk_now(valid, spec)
     except SizingError as exc:
         raise ApiError(422, "sizing_refused", exc.message, exc.field) from None
     return dataclasses.replace(body, quantity=sized.quantity), sized

@@ -167,9 +167,10 @@ class VolumeItem(_SeriesItem):
         up = cols[4] >= cols[1]
         painter.save()
         painter.resetTransform()
+        thin = body_px < 2  # a hairline: the raster engine's fast path, not a stroked polygon per bar
         for mask, color in ((up, UP), (~up, DOWN)):
             if mask.any():
-                pen = QPen(color, body_px)
+                pen = QPen(color, 0 if thin else body_px)
                 pen.setCapStyle(Qt.PenCapStyle.FlatCap)
                 painter.setPen(pen)
                 painter.drawPath(_pairs(x[mask], base[mask], top[mask]))

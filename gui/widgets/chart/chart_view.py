@@ -2,7 +2,7 @@
 
 It only draws and reports what the trader does; ChartController (gui/controllers/chart.py) feeds it and
 sends the orders. Callbacks the controller sets: on_timeframe(interval), on_move(line, price),
-on_cancel(line), on_place(price, screen_pos).
+on_cancel(line), on_place(price, screen_pos), on_move_bracket(line, price), on_cancel_bracket(line).
 """
 
 from __future__ import annotations
@@ -19,12 +19,14 @@ from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QKeyEvent, QPalette
 from PySide6.QtWidgets import QButtonGroup, QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from core.domain import Fill, Order
+from core.domain import Fill, Order, OrderOrigin
 from core.domain.bars import Bar
 from core.ports.bar_history import CHART_INTERVALS, INTERVAL_LABELS, ONE_MINUTE
+from gui.widgets.chart.bracket_lines import BracketLeg, BracketLine
 from gui.widgets.chart.candles import CandleItem, VolumeItem
 from gui.widgets.chart.overlays import AveragePriceLine, FillMarkers, OrderLine, line_price
 from gui.widgets.chart.series import BarSeries
+from gui.widgets.chart.time_axis import TimeAxis
 
 VISIBLE_BARS = 120
 """How many bars a fresh chart shows."""
@@ -57,10 +59,14 @@ class ChartView(QWidget):
         self.interval = ONE_MINUTE
         self.series = BarSeries()
         self.order_lines: dict[str, OrderLine] = {}
+        self.bracket_lines: dict[str, BracketLine] = {}
+        """A position's stop-loss and take-profit lines, by BracketLeg.key."""
         self.on_timeframe: Callable[[timedelta], None] = lambda interval: None
         self.on_move: Callable[[OrderLine, float], None] = lambda line, price: None
         self.on_cancel: Callable[[OrderLine], None] = lambda line: None
         self.on_place: Callable[[float, QPoint], None] = lambda price, where: None
+        self.on_move_bracket: Callable[[BracketLine, float], None] = lambda line, price: None
+        self.on_cancel_bracket: Callable[[BracketLine], None] = lambda line: None
         self._reset_span = True
         self._build()
 
@@ -91,7 +97,7 @@ class ChartView(QWidget):
         self.price_box = _PriceBox()
         self.price_box.on_right_click = lambda price, where: self.on_place(price, where)
         self.price_plot = self.plots.addPlot(row=0, col=0, viewBox=self.price_box)
-        self.volume_plot = self.plots.addPlot(row=1, col=0, axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
+        self.volume_plot = self.plots.addPlot(row=1, col=0, axisItems={"bottom": TimeAxis()})
         self.plots.ci.layout.setRowStretchFactor(0, 4)
         self.plots.ci.layout.setRowStretchFactor(1, 1)
         self.volume_plot.setXLink(self.price_plot)
@@ -102,7 +108,10 @@ class ChartView(QWidget):
             plot.showAxis("right")
             plot.hideAxis("left")
             plot.hideButtons()
+            for side in ("left", "right", "top", "bottom"):  # hidden ones too: each would re-render its label a frame
+                plot.getAxis(side).enableAutoSIPrefix(False)
         self.price_plot.setMouseEnabled(y=False)
+        self.volume_plot.getAxis("right").setStyle(maxTickLevel=0, maxTextLevel=0)  # a rough scale: major ticks only
         self.candles = CandleItem(self.series, self.interval.total_seconds())
         self.volume = VolumeItem(self.series, self.interval.total_seconds())
         self.price_plot.addItem(self.candles)
@@ -135,6 +144,7 @@ class ChartView(QWidget):
         self._reset_span = True
         self.fills.clear_fills()
         self.show_orders([])
+        self.show_brackets([])
         self.average_line.show_position(Decimal(0), None)
         self._changed(follow=True)
 
@@ -171,11 +181,12 @@ class ChartView(QWidget):
         self._changed(follow=follow)
 
     def show_orders(self, orders: Iterable[Order]) -> None:
-        """Draw a line for each working order with a price; remove the lines of the others."""
+        """Draw a line for each working order with a price (protective ones are bracket lines); remove the others."""
         wanted: dict[str, tuple[Order, Decimal]] = {}
         for order in orders:
             price = line_price(order)
-            if price is not None and order.is_working and order.symbol == self.symbol:
+            if (price is not None and order.is_working and order.symbol == self.symbol
+                    and order.origin is not OrderOrigin.PROTECTIVE):
                 wanted[str(order.client_order_id)] = (order, price)
         for coid in [c for c in self.order_lines if c not in wanted]:
             self.price_plot.removeItem(self.order_lines.pop(coid))
@@ -187,6 +198,22 @@ class ChartView(QWidget):
                 self.price_plot.addItem(line, ignoreBounds=True)
             else:
                 line.show_order(order, price)
+        self._fit_y()
+
+    def show_brackets(self, legs: Iterable[BracketLeg]) -> None:
+        """Draw a line for each live protective child of the shown symbol's position; remove the others."""
+        wanted = {leg.key: leg for leg in legs}
+        for key in [k for k in self.bracket_lines if k not in wanted]:
+            self.price_plot.removeItem(self.bracket_lines.pop(key))
+        for key, leg in wanted.items():
+            line = self.bracket_lines.get(key)
+            if line is None:
+                line = BracketLine(leg, lambda ln: self.on_move_bracket(ln, ln.value()),
+                                   lambda ln: self.on_cancel_bracket(ln))
+                self.bracket_lines[key] = line
+                self.price_plot.addItem(line, ignoreBounds=True)
+            else:
+                line.show_leg(leg)
         self._fit_y()
 
     def add_fills(self, fills: Iterable[Fill]) -> None:
@@ -229,7 +256,7 @@ class ChartView(QWidget):
         cols, _ = shown
         low, high = float(cols[3].min()), float(cols[2].max())
         near = abs(float(cols[4][-1])) * 0.05  # your orders and average price in view too, when near the market
-        for line in (*self.order_lines.values(), self.average_line):
+        for line in (*self.order_lines.values(), *self.bracket_lines.values(), self.average_line):
             if line.isVisible() and abs(line.value() - float(cols[4][-1])) <= near:
                 low, high = min(low, line.value()), max(high, line.value())
         pad = max((high - low) * 0.08, abs(high) * 1e-4)

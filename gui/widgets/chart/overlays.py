@@ -100,8 +100,9 @@ class AveragePriceLine(pg.InfiniteLine):  # type: ignore[misc]
     """The position's average price, labelled with its size."""
 
     def __init__(self) -> None:
-        super().__init__(angle=0, movable=False, pen=pg.mkPen("#f59f00", width=1, style=Qt.PenStyle.DotLine),
-                         label="", labelOpts={"position": 0.9, "color": "#f59f00"})
+        super().__init__(angle=0, movable=False, pen=pg.mkPen("#f59f00", width=1, style=Qt.PenStyle.DotLine))
+        self.label: pg.InfLineLabel | None = None
+        """Made when a position first shows: a label follows every pan and zoom, even on a hidden line."""
         self.setVisible(False)
 
     def show_position(self, quantity: Decimal, average: Decimal | None) -> None:
@@ -109,5 +110,9 @@ class AveragePriceLine(pg.InfiniteLine):  # type: ignore[misc]
             self.setVisible(False)
             return
         self.setValue(float(average))
-        self.label.setFormat(f"POS {quantity.normalize():f} @ {average}")
+        text = f"POS {quantity.normalize():f} @ {average}"
+        if self.label is None:
+            self.label = pg.InfLineLabel(self, text=text, position=0.9, color="#f59f00")
+        else:
+            self.label.setFormat(text)
         self.setVisible(True)

@@ -292,6 +292,20 @@ class LadderWidget(QWidget):
             smaller = [p for p in PRESETS if p < value]
             self.quantity.setValue(smaller[-1] if smaller else 1)
 
+    def set_sized_by_risk(self, on: bool) -> None:
+        """Show that clicks are sized by the ticket's risk (the quantity box only shows the last size) or not."""
+        self.quantity.setEnabled(not on)
+        for button in self.findChildren(QPushButton):
+            if button.objectName().startswith("ladderView.qty"):
+                button.setEnabled(not on)
+        self.quantity.setToolTip("Sized by risk on the ticket ('Ladder & chart'): each click gets its own quantity"
+                                 if on else "The quantity a click sends")
+
+    def show_sized(self, quantity: Decimal) -> None:
+        """Show the quantity risk sizing gave the last click (whole quantities only: the box counts units)."""
+        if quantity == quantity.to_integral_value() and self.quantity.minimum() <= quantity <= self.quantity.maximum():
+            self.quantity.setValue(int(quantity))
+
     def centre(self) -> None:
         """Scroll so the market (the touch, else the last trade) is in the middle."""
         model = self.model

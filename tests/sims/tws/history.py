@@ -6,6 +6,10 @@ current mid, so they agree with the live quotes. Layout (ib_async 2.1.0, no HIST
 server 196): 17, reqId, startStr, endStr, n, {date, open, high, low, close, volume, wap, barCount}*n, and
 for keepUpToDate 90, reqId, barCount, date, open, CLOSE, HIGH, LOW, wap, volume.
 
+keepUpToDate as TWS does it: the answer's last bar is the bar under way (from the current mark), and
+every tick of the listing then sends that bar again (90) with its new close, high, low and volume;
+when the next bar begins, the first 90 carries the new bar's date (ib_async appends it then).
+
 Pacing (TWS's rules for small bars, applied here to every request): the same request again within 15 s,
 or a sixth request for one contract within 2 s, is refused with 162 '…pacing violation'.
 `history_pacing_next = True` refuses the next request that way whatever it is.
@@ -60,8 +64,10 @@ class _LiveBars:
 class HistoryState:
     asked: list[tuple[float, str, tuple[str, ...]]] = field(default_factory=list)
     sent: list[list[Bar]] = field(default_factory=list)
-    """The bars of each answered request, in order (tests compare what a client shows with them)."""
+    """The complete bars of each answered request, in order (tests compare what a client shows with them)."""
     live: dict[tuple[int, int], _LiveBars] = field(default_factory=dict)
+    listed_since: dict[str, datetime] = field(default_factory=dict)
+    """Symbols listed lately (a new issue): their history starts then, as TWS's does."""
 
 
 class HistoryRequests:
@@ -105,21 +111,32 @@ class HistoryRequests:
         now = datetime.now(UTC)
         end = now if not end_text else _parse_end(end_text)
         interval = timedelta(seconds=seconds)
+        start = max(end - span, self.history_state.listed_since.get(listing.symbol, end - span))
         bars = paper_history(listing.instrument(), self.market.mark(listing.key), seed=listing.con_id, source="",
-                             interval=interval, start=end - span, end=end, now=now)
+                             interval=interval, start=start, end=end, now=now)
         if what not in ("TRADES", "MIDPOINT", "BID", "ASK", "BID_ASK") or not bars:
             conn.send(conn.encoder.error(req_id, 162, NO_DATA.format(symbol=listing.symbol, exchange=listing.exchange)))
             return
         epoch = format_date == "2"
+        complete = bars
+        live = _LiveBars(conn, req_id, listing, seconds, epoch) if keep_up else None
+        if live is not None:
+            mark = self.market.mark(listing.key)
+            begins = int(time.time()) // seconds * seconds
+            live.start, live.open, live.high, live.low, live.close = begins, mark, mark, mark, mark
+            if not bars or bars[-1].start.timestamp() < begins:
+                bars = [*bars, Bar(symbol=listing.symbol, source="", interval=interval,
+                                   start=datetime.fromtimestamp(begins, UTC), open=mark, high=mark, low=mark,
+                                   close=mark, volume=Decimal(0))]
         fields: list[object] = [17, req_id, _date(end - span, seconds, epoch), _date(end, seconds, epoch), len(bars)]
         for bar in bars:
             wap = ((bar.high + bar.low + bar.close) / 3).quantize(listing.min_tick)
             fields += [_date(bar.start, seconds, epoch), bar.open, bar.high, bar.low, bar.close, bar.volume, wap,
                        max(1, int(bar.volume) // 10)]
         conn.send(fields)  # type: ignore[arg-type]
-        self.history_state.sent.append(bars)
-        if keep_up:
-            self.history_state.live[(id(conn), req_id)] = _LiveBars(conn, req_id, listing, seconds, epoch)
+        self.history_state.sent.append(complete)
+        if live is not None:
+            self.history_state.live[(id(conn), req_id)] = live
 
     def _cancel_historical_data(self, conn: ClientConnection, f: list[str]) -> None:
         req_id = int(f[2])

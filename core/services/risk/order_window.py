@@ -1,0 +1,65 @@
+"""OrderWindow: how many orders each account sent over a rolling window of hours (max_orders_per_window).
+
+The per-second and per-minute throttles catch a runaway loop; this one caps a day's (or a week's) business:
+e.g. at most 500 orders in any rolling 24 h. It counts every order that passed the risk checks, by its
+wall-clock time, and is rebuilt from the journal's orders after a restart (an order intent is journaled
+before it is sent), so a restart does not give an account a fresh allowance.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import deque
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Final
+
+from core.domain import AccountId, ClientOrderId, Order, OrderStatus
+
+MAX_WINDOW_H: Final = Decimal(168)
+"""The longest window that may be set (a week): orders older than that are forgotten."""
+_KEEP: Final = timedelta(hours=int(MAX_WINDOW_H))
+
+
+class OrderWindow:
+    """Each account's orders that passed, oldest first, counted over a rolling span by bisection."""
+
+    def __init__(self) -> None:
+        self._entries: dict[AccountId, deque[tuple[datetime, ClientOrderId]]] = {}
+        self._at: dict[ClientOrderId, datetime] = {}
+
+    def remember(self, account_id: AccountId, client_order_id: ClientOrderId, at: datetime) -> None:
+        """Count an order that passed (once: an order checked again, at approval, keeps its first time)."""
+        if client_order_id in self._at:
+            return
+        entries = self._entries.setdefault(account_id, deque())
+        if entries and at < entries[-1][0]:
+            at = entries[-1][0]  # the wall clock stepped back: keep the order, in order
+        entries.append((at, client_order_id))
+        self._at[client_order_id] = at
+        self._forget_older(entries, at)
+
+    def restore(self, orders: Iterable[Order], now: datetime) -> None:
+        """Count the journal's orders of the last MAX_WINDOW_H hours that passed risk (every one but the denied)."""
+        kept = sorted((o for o in orders if o.status is not OrderStatus.DENIED and now - o.created_at < _KEEP),
+                      key=lambda o: o.created_at)
+        for order in kept:
+            self.remember(order.account_id, order.client_order_id, order.created_at)
+
+    def count_within(self, account_id: AccountId, now: datetime, hours: Decimal,
+                     without: ClientOrderId | None = None) -> int:
+        """Return how many of account_id's orders passed within the last `hours` before now, leaving out `without`."""
+        entries = self._entries.get(account_id)
+        if not entries:
+            return 0
+        self._forget_older(entries, now)
+        since = now - timedelta(hours=float(hours))
+        count = len(entries) - bisect_left(entries, since, key=lambda entry: entry[0])
+        mine = None if without is None else self._at.get(without)
+        return count - (mine is not None and mine >= since)
+
+    def _forget_older(self, entries: deque[tuple[datetime, ClientOrderId]], now: datetime) -> None:
+        """Forget the orders older than the longest window (memory stays bounded with no limit set)."""
+        while entries and now - entries[0][0] > _KEEP:
+            self._at.pop(entries.popleft()[1], None)

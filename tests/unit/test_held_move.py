@@ -1,0 +1,63 @@
+"""Moving a held stop or target (the chart's bracket-line drag): journaled, watched at the new trigger, and
+refused with the reason when it would fire at once or is no longer held."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from core.domain import OrderStatus, Side
+from core.domain.held_events import HeldChildChanged
+from core.domain.protection import HeldState, ProtectionLeg
+from tests.unit.held_world import A1, HeldWorld, bracket, buy, close_world, open_world
+
+STOP, TARGET = ProtectionLeg.STOP_LOSS, ProtectionLeg.TAKE_PROFIT
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[HeldWorld]:
+    w = await open_world(tmp_path)
+    yield w
+    await close_world(w)
+
+
+async def test_a_moved_stop_is_journaled_and_fires_at_its_new_trigger_only(world: HeldWorld) -> None:
+    ask = world.ask()
+    entry = await world.session.submit_bracket(buy("10", ask), bracket(str(ask - 5), str(ask + 5)))
+    changes: list[HeldChildChanged] = []
+    world.bus.subscribe(HeldChildChanged, changes.append)
+    quote = world.session.quotes.latest("AAPL", A1)
+    moved = world.session.protection.move(entry.client_order_id, STOP, ask - 2, quote)
+    assert moved.trigger == ask - 2 and moved.state is HeldState.ARMED
+    assert [(c.child.leg, c.child.trigger) for c in changes] == [(STOP, ask - 2)], "the chart is told"
+    assert {c.trigger for c in world.journal.load_held() if c.leg is STOP} == {ask - 2}, "journaled"
+    world.tick(ask - 3)  # through the new stop, above the old one
+    for _ in range(5):
+        await asyncio.sleep(0)
+    (child,) = world.protective_orders()
+    assert child.side is Side.SELL and child.status is OrderStatus.FILLED
+    assert world.child(entry, STOP).state is HeldState.TRIGGERED
+    assert any("moved from" in m.text for m in world.logs)
+
+
+async def test_a_stop_moved_through_the_market_is_refused_with_where_it_may_go(world: HeldWorld) -> None:
+    ask = world.ask()
+    entry = await world.session.submit_bracket(buy("10", ask), bracket(str(ask - 5), str(ask + 5)))
+    world.tick(ask - 1, ask)
+    quote = world.session.quotes.latest("AAPL", A1)
+    with pytest.raises(ValueError, match=rf"through the market \({ask - 1}\) and would fire at once: put it below"):
+        world.session.protection.move(entry.client_order_id, STOP, ask, quote)
+    assert world.child(entry, STOP).trigger == ask - 5, "unchanged"
+    with pytest.raises(ValueError, match="put it above"):
+        world.session.protection.move(entry.client_order_id, TARGET, ask - 2, quote)
+
+
+async def test_a_child_no_longer_held_cannot_be_moved(world: HeldWorld) -> None:
+    ask = world.ask()
+    entry = await world.session.submit_bracket(buy("10", ask), bracket(str(ask - 5), str(ask + 5)))
+    world.session.protection.cancel_entry(entry.client_order_id, "removed by the trader")
+    with pytest.raises(ValueError, match="is canceled: there is nothing to move"):
+        world.session.protection.move(entry.client_order_id, STOP, ask - 2, None)
