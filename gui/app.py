@@ -130,7 +130,7 @@ def create_main_window(
     SymbolSearchController.install(window, settings, FoundInstruments(paths.root / FOUND_INSTRUMENTS))
     window.keep_alive.append(HistoryController.install(window, lambda: open_history(paths.journal)))
     window.keep_alive.append(ChartDocks.install(window, paths.root / "cache" / "bars", AfterFirstPaint))
-    PnlCurveDocks.install(window, AfterFirstPaint)
+    PnlCurveDocks.install(window, AfterFirstPaint, lambda: open_history(paths.journal))
     session.restore()
     strategy = StrategySetup(window, session, settings, intake, secrets, config.strategies, config.api_port)
     window.keep_alive += [strategy, secrets_setup]

@@ -56,7 +56,7 @@ class CoreBridge(QObject):
         super().__init__(parent)
         self._cache = quotes
         self.quotes = QuotesTableModel(parent=self)
-        self.positions = PositionsTableModel(parent=self)
+        self.positions = PositionsTableModel(split=portfolio.has_products, parent=self)
         self.working_orders = OrdersTableModel(working_only=True, parent=self)
         self.orders = OrdersTableModel(parent=self)
         self.fills = FillsTableModel(parent=self)

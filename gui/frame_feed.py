@@ -30,11 +30,12 @@ from core.services.conflation import Conflated
 from core.services.portfolio import Portfolio
 from core.services.quote_cache import QuoteCache
 from gui.models.flusher import Flushable, FrameFlusher
+from gui.models.positions import PositionKey as PositionKey
+from gui.models.positions import row_key
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
-PositionKey = tuple[AccountId, str]
 FillKey = tuple[AccountId, TradeId]
 
 
@@ -164,7 +165,7 @@ class PositionWatch(AccountWatch[PositionKey, Position]):
             account = self.account
             for position in marks:
                 if account is None or position.account_id == account:
-                    values[(position.account_id, position.symbol)] = position
+                    values[row_key(position)] = position
         return values
 
 
@@ -274,7 +275,8 @@ class FrameFeed:
         account: AccountId | None = None,
         paint_with: Flushable | None = None,
     ) -> PositionWatch:
-        """Call on_frame once per frame with each position (by account and symbol) a fill changed or a quote marked.
+        """Call on_frame once per frame with each position (by account and symbol) a fill changed or a quote marked;
+        where a broker keeps products apart (Kite) each product's position as well, by (account, symbol, product).
 
         The positions are the portfolio's own objects: read them, never change them.
         """
@@ -385,7 +387,7 @@ class FrameFeed:
     def _on_position_updated(self, event: PositionUpdated) -> None:
         position = event.position
         for watch in self._positions:
-            watch.offer(position.account_id, (position.account_id, position.symbol), position)
+            watch.offer(position.account_id, row_key(position), position)
 
     def _on_fill_recorded(self, event: FillRecorded) -> None:
         fill = event.fill

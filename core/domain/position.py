@@ -8,6 +8,7 @@ from decimal import Decimal
 from core.domain.fill import Fill
 from core.domain.identifiers import AccountId
 from core.domain.instrument import Instrument
+from core.domain.product import Product
 
 ZERO = Decimal(0)
 
@@ -32,6 +33,8 @@ class Position:
     sod_avg_cost: Decimal = ZERO
     day_trade_cash: Decimal = ZERO
     day_fees: Decimal = ZERO
+    product: Product | None = None
+    """The product (Kite: CNC, MIS, NRML) of a position the broker keeps apart per product; None: the net of all."""
 
     @property
     def symbol(self) -> str:

@@ -37,3 +37,16 @@ def products_for(asset_class: AssetClass) -> tuple[Product, ...]:
     if asset_class is AssetClass.INDEX:
         return ()
     return (Product.CNC, Product.MIS)
+
+
+def parse_product(raw: object) -> Product:
+    """Return the product raw names ('MIS', 'mis', Product.MIS); ValueError naming every product otherwise."""
+    if isinstance(raw, Product):
+        return raw
+    if isinstance(raw, str):
+        text = raw.strip().upper()
+        for product in Product:
+            if text == product.value:
+                return product
+    allowed = ", ".join(product.label for product in Product)
+    raise ValueError(f"product must be one of {allowed}; leave it out for the account's default.")

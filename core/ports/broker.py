@@ -40,6 +40,7 @@ from core.domain import (
     Quote,
     Side,
 )
+from core.domain.product import Product
 
 EventSink = Callable[[Event], None]
 QuoteSink = Callable[[Sequence[Quote]], None]
@@ -61,6 +62,8 @@ class BrokerPosition:
     symbol: str
     quantity: Decimal
     avg_cost: Decimal
+    product: Product | None = None
+    """The product of a broker that keeps positions apart per product (Kite: CNC, MIS, NRML); None elsewhere."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,10 @@ class ApprovalRow:
     last_attempt: str
     """Why the last approval attempt failed (empty if none failed)."""
     auto_approve: bool = False
+    product: str = ""
+    """The order's product (CNC, MIS, NRML) on a Kite account; empty where the broker has none."""
+    trail: str = ""
+    """A TRAIL order's trail as the journal writes it ('1.5' or '2%'); empty for any other order."""
 
 
 def drift_pct(current: Decimal | None, signal_price: Decimal | None, side: Side) -> Decimal | None:

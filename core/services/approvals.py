@@ -37,6 +37,7 @@ from core.domain import (
     TimeInForce,
 )
 from core.domain.signal import SignalInfo
+from core.domain.trailing import Trail, TrailUnit
 from core.ports.journal import IntakeKey
 from core.services.action_log import order_words, outcome_words
 from core.services.approval_row import ApprovalRow, drift_pct
@@ -194,7 +195,7 @@ class ApprovalQueue:
         request = OrderRequest(
             request.account_id, request.symbol, request.side, request.quantity, request.order_type,
             request.limit_price, request.stop_price, request.tif, OrderOrigin.STRATEGY, signal.strategy_id,
-            request.product,
+            request.product, request.trail_amount, request.trail_percent,
         )
         order = await submit_protected(self.session, request, signal.stop_loss, signal.take_profit,
                                        intake_key=intake_key)
@@ -273,6 +274,7 @@ class ApprovalQueue:
             edit.quantity if edit.quantity is not None else original.quantity.value, order_type,
             _value(limit) if order_type.needs_limit else None, _value(stop) if order_type.needs_stop else None,
             edit.tif or original.tif, OrderOrigin.STRATEGY, original.strategy_id, original.product,
+            *_trail_fields(original.trail if order_type.is_trailing else None),
         )
         pending.busy = True
         try:
@@ -407,6 +409,8 @@ class ApprovalQueue:
             drift_pct=drift_pct(quote_price(quote, order.side), signal.signal_price, order.side),
             verdict=verdict, last_attempt=pending.last_attempt,
             auto_approve=self.strategies.get(signal.strategy_id).auto_approve,
+            product="" if order.product is None else order.product.value,
+            trail="" if order.trail is None else order.trail.text(),
         )
 
     # --- internals ------------------------------------------------------------------------------
@@ -435,11 +439,20 @@ class ApprovalQueue:
     def _describe(order: Order) -> str:
         price = order.limit_price or order.stop_price
         at = "" if price is None else f" @ {price.value}"
+        trail = "" if order.trail is None else f" trail {order.trail.text()}"
+        product = "" if order.product is None else f" {order.product.value}"
         return (f"{order.client_order_id} {order.account_id} {order.side.value} {order.quantity.value} "
-                f"{order.symbol} {order.order_type.value}{at} {order.tif.value}")
+                f"{order.symbol} {order.order_type.value}{at}{trail} {order.tif.value}{product}")
 
 
 _DONE = {"reject": "Rejected", "withdraw": "Withdrew", "expire": "Expired"}
+
+
+def _trail_fields(trail: Trail | None) -> tuple[Decimal | None, Decimal | None]:
+    """Return a kept trail as the request's (trail_amount, trail_percent)."""
+    if trail is None:
+        return None, None
+    return (trail.offset, None) if trail.unit is TrailUnit.AMOUNT else (None, trail.offset)
 
 
 def _value(price: object) -> object:

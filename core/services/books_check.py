@@ -18,6 +18,7 @@ from decimal import Decimal
 from core.domain import AccountId, ClientOrderId, ConnectionState
 from core.ports.broker import BrokerOrderState, BrokerSnapshot
 from core.services.ended_orders import proves_alive
+from core.services.product_positions import comparable, key_text, ordered, ours_by_product, theirs_by_product
 from core.services.session import TradingSession
 
 ALIVE_LISTED = (
@@ -55,12 +56,11 @@ async def check_books(session: TradingSession, account_id: AccountId) -> BooksCh
     if suspects:  # the read may predate their end here: only a read asked for after it proves them alive
         snapshot = await slot.adapter.snapshot(session.journal.watermark(account_id))
     missing = sum(1 for fill in snapshot.fills if not session.journal.has_fill(fill))
-    broker = {p.symbol: p.quantity for p in snapshot.positions}
-    ours = {p.symbol: p.quantity for p in session.portfolio.positions(account_id)}
+    ours, broker = comparable(ours_by_product(session.portfolio, account_id), theirs_by_product(snapshot.positions))
     differences = [
-        f"{symbol}: TradeTerm has {ours.get(symbol, Decimal(0)).normalize():f}, "
-        f"the broker has {broker.get(symbol, Decimal(0)).normalize():f}"
-        for symbol in sorted(set(broker) | set(ours)) if broker.get(symbol, Decimal(0)) != ours.get(symbol, Decimal(0))
+        f"{key_text(key)}: TradeTerm has {ours.get(key, Decimal(0)).normalize():f}, "
+        f"the broker has {broker.get(key, Decimal(0)).normalize():f}"
+        for key in ordered(set(broker) | set(ours)) if broker.get(key, Decimal(0)) != ours.get(key, Decimal(0))
     ]
     if missing and differences:
         differences.append(f"{missing} execution(s) at the broker are not in TradeTerm's journal yet; a reconnect "

@@ -22,14 +22,15 @@ from core.domain import (
     OrderRequest,
     OrderStatus,
     OrderType,
-    Position,
     Quote,
     Side,
     TradingState,
 )
+from core.domain.product import Product
 from core.ports import errors
 from core.ports.broker import BrokerAdapter
 from core.ports.capabilities import takes
+from core.services.product_positions import PositionKey, key_text, ordered, ours_by_product, theirs_by_product
 from core.services.refusals import ConfirmRequired, OrderRefused
 from core.services.risk import HoldCause
 from core.services.risk.checks import num
@@ -45,15 +46,24 @@ Submit = Callable[[OrderRequest, str | None, Decimal | None], Awaitable[Order]]
 
 @dataclass(frozen=True, slots=True)
 class FlattenTarget:
-    """One position to close: signed quantity; `broker` when it is the broker's (after a reconciliation mismatch)."""
+    """One position to close: signed quantity; `broker` when it is the broker's (after a reconciliation mismatch).
+
+    product: the position's own (Kite keeps CNC and MIS apart: each is closed with its own); None without one.
+    """
 
     account_id: AccountId
     symbol: str
     quantity: Decimal
     broker: bool = False
+    product: Product | None = None
+
+    @property
+    def name(self) -> str:
+        """The position as the trader reads it: 'INFY · MIS', or 'AAPL' without a product."""
+        return key_text((self.symbol, self.product))
 
     def describe(self) -> str:
-        return f"{'long' if self.quantity > 0 else 'short'} {num(abs(self.quantity))} {self.symbol}"
+        return f"{'long' if self.quantity > 0 else 'short'} {num(abs(self.quantity))} {self.name}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,15 +83,10 @@ class HeldAccount:
     reason: str
 
 
-async def broker_positions(adapter: BrokerAdapter, since: datetime | None) -> dict[str, Decimal]:
-    """Return the broker's positions by symbol (what Flatten closes after a reconciliation mismatch)."""
+async def broker_positions(adapter: BrokerAdapter, since: datetime | None) -> dict[PositionKey, Decimal]:
+    """Return the broker's positions by symbol and product (what Flatten closes after a reconciliation mismatch)."""
     snapshot = await adapter.snapshot(since)
-    return {p.symbol: p.quantity for p in snapshot.positions}
-
-
-def our_positions(positions: Sequence[Position]) -> dict[str, Decimal]:
-    """Return our positions by symbol."""
-    return {p.symbol: p.quantity for p in positions}
+    return theirs_by_product(snapshot.positions)
 
 
 def held_audit_detail(order: Order, state: TradingState, reason: str) -> str:
@@ -116,7 +121,7 @@ def closing_request(
     """
     side = Side.SELL if target.quantity > 0 else Side.BUY
     request = OrderRequest(target.account_id, target.symbol, side, abs(target.quantity), OrderType.MARKET,
-                           origin=OrderOrigin.FLATTEN)
+                           origin=OrderOrigin.FLATTEN, product=target.product)
     if takes(adapter, OrderType.MARKET):
         return request
     where = f"{target.account_id} takes limit orders only, so Flatten prices a marketable limit from a quote"
@@ -130,7 +135,7 @@ def closing_request(
         return (f"The last {target.symbol} quote is {age.quantize(Decimal('0.1'))} s old "
                 f"(limit {num(limits.max_quote_age_s)} s): {where}; wait for a fresh one, or close it at the broker.")
     return OrderRequest(target.account_id, target.symbol, side, abs(target.quantity), OrderType.LIMIT,
-                        limit_price=band.marketable_edge(side), origin=OrderOrigin.FLATTEN)
+                        limit_price=band.marketable_edge(side), origin=OrderOrigin.FLATTEN, product=target.product)
 
 
 class Flattener:
@@ -153,9 +158,9 @@ class Flattener:
                     and session.account(a).connection is ConnectionState.CONNECTED]
             if held:
                 raise ConfirmRequired(confirm_text(held, targets))
-        for target in targets:
-            for order in session.oms.working(target.account_id):
-                if order.symbol == target.symbol:
+        for account, symbol in dict.fromkeys((t.account_id, t.symbol) for t in targets):
+            for order in session.oms.working(account):
+                if order.symbol == symbol:
                     await session.cancel(order.client_order_id)
         sent: list[Order] = []
         for target in targets:
@@ -165,16 +170,16 @@ class Flattener:
                                       session.quotes.latest(target.symbol, account), session.risk.limits_for(account),
                                       session.clock.now())
             if isinstance(request, str):
-                not_sent.append(f"Flatten {account} {target.symbol}: {request}")
+                not_sent.append(f"Flatten {account} {target.name}: {request}")
                 continue
             try:
                 order = await self._submit(request, confirmed_by, target.quantity if target.broker else None)
             except OrderRefused as exc:
-                not_sent.append(f"Flatten {account} {target.symbol}: {exc}")
+                not_sent.append(f"Flatten {account} {target.name}: {exc}")
                 continue
             sent.append(order)
             if order.status is OrderStatus.REJECTED:
-                not_sent.append(f"Flatten {account} {target.symbol}: the broker rejected it: {order.reason}")
+                not_sent.append(f"Flatten {account} {target.name}: the broker rejected it: {order.reason}")
         for text in not_sent:
             session.bus.publish(LogMessage("ERROR", text))
         return FlattenResult(tuple(sent), tuple(not_sent))
@@ -198,7 +203,8 @@ class Flattener:
                     unread.append(f"Flatten {account}: the broker's positions could not be read ({exc}).")
                     continue
             else:
-                held = our_positions(session.portfolio.positions(account))
-            targets += [FlattenTarget(account, name, qty, theirs) for name, qty in held.items()
-                        if qty != 0 and (symbol is None or name == symbol)]
+                held = ours_by_product(session.portfolio, account)
+            targets += [FlattenTarget(account, name, held[(name, product)], theirs, product)
+                        for name, product in ordered(held) if held[(name, product)] != 0
+                        and (symbol is None or name == symbol)]
         return targets, unread

@@ -1,4 +1,9 @@
-"""Portfolio: positions per account and symbol, cash per account, P&L per account and per currency."""
+"""Portfolio: positions per account and symbol, cash per account, P&L per account and per currency.
+
+Where the broker keeps positions apart per product (Kite: CNC, MIS, NRML) the portfolio also keeps each
+product's position of a symbol (`products`), from the product of the order each fill belongs to; the net
+position per account and symbol (what risk, P&L and the chart read) stays as it is.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from core.domain import (
     PositionUpdated,
     Quote,
 )
+from core.domain.product import Product
 from core.ports.clock import Clock
 from core.services.bus import EventBus
 from core.services.conflation import Conflated, ConflatedSources
@@ -26,6 +32,8 @@ from core.services.daily_pnl import DailyPnlSums, DailySum
 from core.services.reference_feeds import ReferenceFeeds
 
 ZERO = Decimal(0)
+ProductOf = Callable[[Fill], Product | None]
+"""The product of the order a fill belongs to (None: no product, or an order TradeTerm did not send)."""
 _NONE: Mapping[str, Position] = MappingProxyType({})
 
 
@@ -58,8 +66,9 @@ class Portfolio:
     """
 
     def __init__(self, bus: EventBus, instruments: Mapping[str, Instrument], clock: Clock,
-                 references: ReferenceFeeds | None = None) -> None:
+                 references: ReferenceFeeds | None = None, product_of: ProductOf | None = None) -> None:
         self._bus = bus
+        self._product_of = product_of
         self._references = references if references is not None else ReferenceFeeds()
         self._instruments = instruments
         self._clock = clock
@@ -70,6 +79,7 @@ class Portfolio:
         self._last: dict[tuple[str, str], tuple[Decimal | None, Decimal | None]] = {}  # by (feed, symbol)
         self._fed: set[tuple[str, str]] = set()  # (account, symbol) pairs whose own feed quotes the symbol
         self._cash: dict[AccountId, tuple[Money, ...]] = {}
+        self._split: dict[tuple[AccountId, str], dict[Product, Position]] = {}  # each product's, where fills had one
         self._marks: ConflatedSources[Position, Position] = ConflatedSources()
         bus.subscribe(FillRecorded, self._on_fill_recorded)
         bus.subscribe_quotes(self._on_quotes)
@@ -99,6 +109,14 @@ class Portfolio:
     def position(self, account_id: AccountId, symbol: str) -> Position | None:
         return self._positions.get((account_id, symbol))
 
+    def products(self, account_id: AccountId, symbol: str) -> list[Position]:
+        """Return the account's positions of symbol per product (flat ones included); [] where fills had none."""
+        return list(self._split.get((account_id, symbol), {}).values())
+
+    def has_products(self, account_id: AccountId, symbol: str) -> bool:
+        """Return True when the account holds symbol per product (Kite): the grid shows its products' rows."""
+        return (account_id, symbol) in self._split
+
     def cash(self, account_id: AccountId) -> tuple[Money, ...]:
         return self._cash.get(account_id, ())
 
@@ -106,10 +124,16 @@ class Portfolio:
         """Rebuild positions from journaled fills; fills of earlier days form the start-of-day position."""
         today = self._today()
         for fill in fills:
-            self._apply(fill, today=self._local_date(fill.ts) == today)
+            booked = self._local_date(fill.ts) == today
+            net = self._apply(fill, today=booked)
+            if net is not None:
+                self._apply_product(fill, net, today=booked)
         self._daily.reset(self._positions.values())
         for position in self._positions.values():
             self._bus.publish(PositionUpdated(position))
+        for split in self._split.values():
+            for position in split.values():
+                self._bus.publish(PositionUpdated(position))
 
     def totals(self, account_id: AccountId | None = None) -> dict[str, PnlTotals]:
         """Return P&L sums per currency, for one account or for all."""
@@ -131,6 +155,9 @@ class Portfolio:
         position = self._apply(event.fill, today=True)
         if position is not None:
             self._bus.publish(PositionUpdated(position))
+            split = self._apply_product(event.fill, position, today=True)
+            if split is not None:
+                self._bus.publish(PositionUpdated(split))
 
     def _apply(self, fill: Fill, today: bool) -> Position | None:
         key = (fill.account_id, fill.symbol)
@@ -149,6 +176,19 @@ class Portfolio:
         self._daily.touch(position)
         return position
 
+    def _apply_product(self, fill: Fill, net: Position, today: bool) -> Position | None:
+        """Book fill on its product's position too (not in the daily sums: the net position counts it)."""
+        product = self._product_of(fill) if self._product_of is not None else None
+        if product is None:
+            return None
+        split = self._split.setdefault((fill.account_id, fill.symbol), {})
+        position = split.get(product)
+        if position is None:
+            position = split[product] = Position(fill.account_id, net.instrument, product=product)
+            position.mark(net.last_price, net.prev_close)
+        position.apply(fill, today=today)
+        return position
+
     def _mark_of(self, account: str, symbol: str) -> tuple[Decimal | None, Decimal | None]:
         """Return the last and close a new position of account starts from: its own feed's, else its reference's."""
         own = self._last.get((account, symbol))
@@ -164,7 +204,7 @@ class Portfolio:
         (a quote without a source, fed by hand or by a test, belongs to no account and marks any).
         """
         marks, fed, by_symbol, reference_of = self._last, self._fed, self._by_symbol, self._references.of
-        touch, views = self._daily.touch, self._marks.views
+        touch, views, split = self._daily.touch, self._marks.views, self._split
         for quote in quotes:
             symbol, bid, ask, last, close, _, _, _, source, _ = quote  # one step for a tuple
             if last is None and bid is not None and ask is not None:
@@ -183,6 +223,12 @@ class Portfolio:
                 touch(position)
                 for view in views:
                     view.put(position, position)
+                products = split.get((account, symbol)) if split else None
+                if products:
+                    for product in products.values():
+                        product.mark(last, close)
+                        for view in views:
+                            view.put(product, product)
 
     def _on_account_updated(self, event: AccountUpdated) -> None:
         self._cash[event.account_id] = event.cash

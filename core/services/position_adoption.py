@@ -17,6 +17,21 @@ from core.services.instruments import InstrumentCatalog
 from core.services.portfolio import Portfolio
 
 
+def net_by_symbol(positions: Sequence[BrokerPosition]) -> dict[str, BrokerPosition]:
+    """Return the broker's net position per symbol (a Kite CNC and MIS position of a symbol summed; adoption
+    books the net, as the portfolio's net position is what it adjusts)."""
+    net: dict[str, BrokerPosition] = {}
+    for position in positions:
+        held = net.get(position.symbol)
+        if held is None:
+            net[position.symbol] = BrokerPosition(position.symbol, position.quantity, position.avg_cost)
+            continue
+        qty = held.quantity + position.quantity
+        cost = held.quantity * held.avg_cost + position.quantity * position.avg_cost
+        net[position.symbol] = BrokerPosition(position.symbol, qty, cost / qty if qty else Decimal(0))
+    return net
+
+
 def adjustment_fills(
     account_id: AccountId,
     positions: Sequence[BrokerPosition],
@@ -25,7 +40,7 @@ def adjustment_fills(
     now: datetime,
 ) -> tuple[list[Fill], list[str]]:
     """Return the fills that adopt the broker's positions, and what each changes (or why it cannot), by symbol."""
-    broker = {p.symbol: p for p in positions}
+    broker = net_by_symbol(positions)
     fills: list[Fill] = []
     changes: list[str] = []
     for symbol in sorted(set(broker) | {p.symbol for p in portfolio.positions(account_id)}):

@@ -53,6 +53,7 @@ from core.services.bus import EventBus
 from core.services.ended_orders import ALIVE, ORDERS_DIFFER, proves_alive, reopen
 from core.services.oms import OrderManager
 from core.services.portfolio import Portfolio
+from core.services.product_positions import comparable, key_text, ordered, ours_by_product, theirs_by_product
 from core.services.replace_resolution import resolve_replace
 
 WATERMARK_MARGIN = timedelta(seconds=5)
@@ -221,12 +222,12 @@ class Reconciler:
         return None
 
     def _compare_positions(self, snapshot: BrokerSnapshot, report: ReconciliationReport) -> None:
-        broker = {p.symbol: p.quantity for p in snapshot.positions}
-        ours = {p.symbol: p.quantity for p in self._portfolio.positions(snapshot.account_id)}
-        for symbol in sorted(set(broker) | set(ours)):
-            theirs, mine = broker.get(symbol, Decimal(0)), ours.get(symbol, Decimal(0))
+        ours, broker = comparable(ours_by_product(self._portfolio, snapshot.account_id),
+                                  theirs_by_product(snapshot.positions))
+        for key in ordered(set(broker) | set(ours)):
+            theirs, mine = broker.get(key, Decimal(0)), ours.get(key, Decimal(0))
             if theirs != mine:
                 report.differences.append(
-                    f"{symbol}: TradeTerm has {mine.normalize():f}, the broker has {theirs.normalize():f}"
+                    f"{key_text(key)}: TradeTerm has {mine.normalize():f}, the broker has {theirs.normalize():f}"
                 )
 

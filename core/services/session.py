@@ -16,6 +16,7 @@ from core.domain import (
     ConnectionChanged,
     ConnectionState,
     FieldError,
+    Fill,
     FillsRestored,
     LogMessage,
     Order,
@@ -37,6 +38,7 @@ from core.domain import (
     validate_request,
 )
 from core.domain import OrderRejected as OrderRejectedEvent
+from core.domain.product import Product
 from core.domain.protection import Bracket, HeldChild, Oto, oco_partner_id
 from core.ports import errors
 from core.ports.clock import Clock
@@ -110,7 +112,7 @@ class TradingSession(SessionConnections, SessionCommands):
         self.oms = OrderManager(bus, journal)
         self.references = ReferenceFeeds()
         """The reference feed the trader chose for each account without market data (see QuoteCache.latest)."""
-        self.portfolio = Portfolio(bus, self.instruments, self.clock, self.references)
+        self.portfolio = Portfolio(bus, self.instruments, self.clock, self.references, self._product_of)
         self._reconciler = Reconciler(bus, self.oms, self.portfolio, journal)
         self._resolver = OrderResolver(self.oms)
         self._bulk = BulkCanceller(bus, self.oms)
@@ -145,6 +147,11 @@ class TradingSession(SessionConnections, SessionCommands):
         bus.subscribe(StrategyDisabled, self._on_strategy_disabled)
         self.view = SessionView(self)
         """What the GUI reads (accounts' states, quotes, positions, risk): see session_view.py."""
+
+    def _product_of(self, fill: Fill) -> Product | None:
+        """Return the product of the order fill belongs to (the portfolio keeps Kite positions per product)."""
+        order = self.oms.get(fill.client_order_id) if fill.client_order_id is not None else None
+        return order.product if order is not None else None
 
     def restore(self) -> None:
         """Load orders, fills and positions from the journal; in-flight orders become UNKNOWN; a kill switch

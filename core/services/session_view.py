@@ -100,7 +100,13 @@ class SessionView:
     # --- books ----------------------------------------------------------------------------------
 
     def open_positions(self) -> list[Position]:
-        return [p for p in self._session.portfolio.positions() if not p.is_flat]
+        """Return the positions not flat: each product's where a symbol is held per product (Kite), else the net."""
+        portfolio = self._session.portfolio
+        shown: list[Position] = []
+        for net in portfolio.positions():
+            products = [p for p in portfolio.products(net.account_id, net.symbol) if not p.is_flat]
+            shown += products if products else [net] if not net.is_flat else []
+        return shown
 
     def pnl_totals(self) -> dict[str, PnlTotals]:
         """Return the P&L totals per currency over every account."""

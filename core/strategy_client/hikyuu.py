@@ -48,14 +48,17 @@ class TradeTermOrderBroker:
     """Queue hikyuu's orders in TradeTerm for approval; report TradeTerm's cash and positions back.
 
     The token (the strategy's own, made in TradeTerm's Strategy API panel) fixes the strategy; `strategy`,
-    if given, is checked against it.
+    if given, is checked against it. `product` ("CNC", "MIS" or "NRML", a Kite account only) goes with every
+    order; None: the account's default.
     """
 
     def __init__(self, url: str = DEFAULT_URL, token: str | None = None, *, strategy: str | None = None,
-                 account: str = "PAPER-1", order_type: str = "LMT", client: TradeTermClient | None = None) -> None:
+                 account: str = "PAPER-1", order_type: str = "LMT", client: TradeTermClient | None = None,
+                 product: str | None = None) -> None:
         self.client = client or TradeTermClient(url, token, strategy=strategy, account=account)
         self.account = account
         self.order_type = order_type
+        self.product = product
         self._instruments: dict[str, dict[str, Any]] | None = None
         self._last_error = ""
 
@@ -136,7 +139,7 @@ class TradeTermOrderBroker:
                 limit_price=limit if self.order_type in ("LMT", "STP_LMT") else None,
                 signal_time=signal_time, idempotency_key=f"hku-{uuid.uuid4().hex}", account=self.account,
                 stop_loss=stop_loss, take_profit=take_profit,
-                signal_price=limit, remark="".join(c for c in notes if c.isprintable())[:256],
+                signal_price=limit, remark="".join(c for c in notes if c.isprintable())[:256], product=self.product,
             )
         except (ApiRefused, ApiUnavailable) as exc:
             self._fail(action, None, exc)

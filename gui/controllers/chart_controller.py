@@ -44,7 +44,7 @@ from core.services.sizing import SizingError
 from gui.async_op import run_op
 from gui.controllers.click_sizing import size_click
 from gui.controllers.orders import describe
-from gui.frame_feed import FeedWatch
+from gui.frame_feed import FeedWatch, PositionKey
 from gui.models.table_model import RawRole
 from gui.widgets.chart.bracket_lines import BracketLine, bracket_legs
 from gui.widgets.chart.chart_view import ChartView
@@ -284,7 +284,7 @@ class ChartController:
         if mine:
             self.view.add_fills(mine)
 
-    def _on_positions(self, positions: Mapping[tuple[AccountId, str], Position]) -> None:
+    def _on_positions(self, positions: Mapping[PositionKey, Position]) -> None:
         position = positions.get((self.account, self.view.symbol)) if self.account is not None else None
         if position is not None:
             self.view.average_line.show_position(position.quantity, position.avg_cost or None)

@@ -112,9 +112,9 @@ FLATTEN_LISTED = 12
 
 def flatten_list(positions: Sequence[Position]) -> str:
     """Name what Flatten will close, one line per position: "PAPER-1  long 10 AAPL" (the first FLATTEN_LISTED)."""
-    ordered = sorted(positions, key=lambda p: (str(p.account_id), p.symbol))
+    ordered = sorted(positions, key=lambda p: (str(p.account_id), p.symbol, p.product or ""))
     lines = [f"{p.account_id}  {'long' if p.quantity > 0 else 'short'} {abs(p.quantity).normalize():f} {p.symbol}"
-             for p in ordered[:FLATTEN_LISTED]]
+             + ("" if p.product is None else f" · {p.product.value}") for p in ordered[:FLATTEN_LISTED]]
     if len(ordered) > FLATTEN_LISTED:
         lines.append(f"… and {len(ordered) - FLATTEN_LISTED} more")
     return "\n".join(lines)

@@ -1,24 +1,34 @@
 """PnlCurveDocks: the 'P&L' dock (objectName 'dock.pnlCurve'), its curve built after the window's first paint.
 
-The curve is core's PnlCurve (core/services/pnl_curve.py): the journal's fills replayed from the start
-of the local day, then the portfolio's realised + unrealised P&L sampled twice a second (a point only
-when it changed), so it moves with every fill and every mark of the account's positions.
+The curve is core's PnlCurve (core/services/pnl_curve.py): the portfolio's realised + unrealised P&L
+sampled twice a second from the moment the dock is built (a point only when it changed), so it moves
+with every fill and every mark of the account's positions; before those samples, the account's fills
+replayed from the journal up to the start of the local day and one point per fill of the day.
+
+The replay never runs on the GUI thread: an account's fills are read a page at a time through the
+journal's read-only HistoryReader in a worker thread (asyncio.to_thread) into running positions
+(replay_account: memory bounded by the symbols traded, not the journal's history), and handed to the
+curve when done. Meanwhile the dock says "Loading…" and the live samples already run. The currencies
+offered are counted as fills are seen (the replay's, then each FillRecorded), never by walking fills.
 """
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from core.domain import AccountId, Fill, FillRecorded
-from core.ports.journal import JournalError
+from core.domain import AccountId, FillRecorded
+from core.ports.history import HistoryQueries
+from gui.async_op import run_op
 
 if TYPE_CHECKING:
-    from core.services.pnl_curve import PnlCurve
+    from core.services.pnl_curve import PnlCurve, PnlReplay
     from gui.widgets.main_window import MainWindow
     from gui.widgets.pnl_curve import PnlCurveView
 
@@ -30,19 +40,29 @@ class PnlCurveDocks:
     """The P&L dock; `view` is its PnlCurveView once built."""
 
     @classmethod
-    def install(cls, window: MainWindow, after_first_paint: Defer) -> PnlCurveDocks:
+    def install(cls, window: MainWindow, after_first_paint: Defer,
+                open_history: Callable[[], HistoryQueries]) -> PnlCurveDocks:
         """Add the dock now and build its curve after the first paint (the composition root's line)."""
-        docks = cls(window)
+        docks = cls(window, open_history)
         window.keep_alive.append(docks)
         after_first_paint(window, lambda: QTimer.singleShot(0, docks.host, docks.build))
         return docks
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: MainWindow, open_history: Callable[[], HistoryQueries]) -> None:
         self._window = window
         self._session = window.session
+        self._open_history = open_history
         self.view: PnlCurveView | None = None
-        self._fills: list[Fill] = []
         self._curves: dict[tuple[str, str], PnlCurve] = {}
+        self._replays: dict[str, PnlReplay] = {}
+        """Each account's replay once done."""
+        self._pending: set[str] = set()
+        """The accounts whose replay is running."""
+        self.replays: dict[str, asyncio.Future[Any]] = {}
+        """The replay of each account's journal fills in its worker thread (tests and the bench await them)."""
+        self._seen: dict[str, dict[str, int]] = {}
+        self._seen_version = 0
+        self._stop = threading.Event()
         self._shown: tuple[str, str] | None = None
         self._unsubscribe: Callable[[], None] = lambda: None
         self._offered: tuple[object, ...] = ()
@@ -56,7 +76,7 @@ class PnlCurveDocks:
         window.shutdown_hooks.append(self._close)
 
     def build(self) -> PnlCurveView | None:
-        """Build the view (once), read the journal's fills, and start sampling; never after the window shut down."""
+        """Build the view (once) and start sampling; the picked account's replay starts in a worker thread."""
         if self.view is None and not self._shut:
             from gui.widgets.pnl_curve import PnlCurveView
 
@@ -64,16 +84,81 @@ class PnlCurveDocks:
             layout = self.host.layout()
             assert layout is not None
             layout.addWidget(self.view)
-            try:
-                self._fills = list(self._session.journal.load().fills)
-            except JournalError as exc:  # the curve still runs live; the day before the window opened is lost
-                self._window.log_view.add("WARNING", f"P&L curve: the journal's fills could not be read ({exc}); "
-                                                     "the curve starts now.")
-            self._unsubscribe = self._session.bus.subscribe(FillRecorded, lambda e: self._fills.append(e.fill))
+            self._unsubscribe = self._session.bus.subscribe(FillRecorded, self._on_fill)
             self.view.on_pick = self._show
             self._offer()
             self._timer.start()
         return self.view
+
+    def _since(self) -> datetime:
+        now = self._session.clock.now()
+        return datetime.combine(now.astimezone().date(), datetime.min.time()).astimezone()
+
+    def _count(self, account: str, currency: str, fills: int) -> None:
+        seen = self._seen.setdefault(account, {})
+        seen[currency] = seen.get(currency, 0) + fills
+        self._seen_version += 1
+
+    def _on_fill(self, event: FillRecorded) -> None:
+        instrument = self._session.instruments.get(event.fill.symbol)
+        if instrument is not None:
+            self._count(str(event.fill.account_id), instrument.currency, 1)
+
+    # --- the replay -----------------------------------------------------------------------------
+
+    def _replay(self, account: str) -> None:
+        """Start replaying account's journal fills in a worker thread (once per account)."""
+        if account in self.replays or self._shut:
+            return
+        self._pending.add(account)
+        from core.services.pnl_curve import replay_account
+
+        instruments, since, stop = self._session.instruments, self._since(), self._stop
+
+        def work() -> PnlReplay:
+            history = self._open_history()
+            try:
+                return replay_account(history, instruments, AccountId(account), since, stop)
+            finally:
+                history.close()
+
+        job = asyncio.ensure_future(asyncio.to_thread(work))
+        self.replays[account] = job
+
+        async def done() -> PnlReplay:
+            return await asyncio.shield(job)  # a cancel at shutdown leaves the thread to stop at its next page
+
+        run_op(self._window.reporter, "Replay the P&L curve", done(),
+               on_success=lambda replay: self._replayed(account, replay),
+               on_error=lambda exc: self._failed(account, exc))
+
+    def _replayed(self, account: str, replay: PnlReplay) -> None:
+        if self._shut:
+            return
+        self._pending.discard(account)
+        self._replays[account] = replay
+        for currency, fills in replay.currencies.items():
+            self._count(account, currency, fills)
+        for (owner, currency), curve in self._curves.items():
+            if owner == account:
+                curve.begin_with(replay.points(currency))
+        self._offer()
+        if self._shown is not None and self._shown[0] == account:
+            self._show(*self._shown)
+
+    def _failed(self, account: str, exc: BaseException) -> None:
+        if self._shut:
+            return
+        self._window.log_view.add("WARNING", f"P&L curve: the journal's fills of {account} could not be read "
+                                             f"({exc}); the curve starts now.")
+        self._pending.discard(account)
+        if self._shown is not None and self._shown[0] == account:
+            self._show(*self._shown)
+
+    def _loading(self, account: str) -> bool:
+        return account in self._pending
+
+    # --- the view -------------------------------------------------------------------------------
 
     def _offer(self) -> None:
         from core.services.pnl_curve import currencies_of
@@ -82,31 +167,32 @@ class PnlCurveDocks:
         accounts = [str(a) for a in self._session.view.account_ids()]
         account = self.view.account.currentText() or (accounts[0] if accounts else "")
         held = tuple(self._session.portfolio.totals(AccountId(account))) if account else ()
-        offered = (tuple(accounts), account, len(self._fills), held)
+        offered = (tuple(accounts), account, self._seen_version, held)
         if offered == self._offered:
-            return  # nothing new to offer: no walk over the fills twice a second
+            return  # nothing new to offer
         self._offered = offered
-        currencies = (currencies_of(self._session.portfolio, self._fills, self._session.instruments,
-                                    AccountId(account)) if account else []) or ["USD"]
+        currencies = (currencies_of(self._session.portfolio, self._seen.get(account, {}), AccountId(account))
+                      if account else []) or ["USD"]
         self.view.set_choices(accounts, currencies)
 
     def curve(self, account: str, currency: str) -> PnlCurve:
-        """Return the curve of account in currency (replayed from the journal the first time)."""
-        from core.services.pnl_curve import PnlCurve, replayed_pnl
+        """Return the curve of account in currency: live samples from now, with the replay once it is done."""
+        from core.services.pnl_curve import PnlCurve
 
         key = (account, currency)
         if key not in self._curves:
-            now = self._session.clock.now()
-            since = datetime.combine(now.astimezone().date(), datetime.min.time()).astimezone()
-            history = replayed_pnl(self._fills, self._session.instruments, AccountId(account), currency, since)
+            replay = self._replays.get(account)
+            history = replay.points(currency) if replay is not None else []
             self._curves[key] = PnlCurve(self._session.portfolio, AccountId(account), currency, history)
-            self._curves[key].sample(now)
+            self._curves[key].sample(self._session.clock.now())
         return self._curves[key]
 
     def _show(self, account: str, currency: str) -> None:
         self._shown = (account, currency)
+        self._replay(account)
         if self.view is not None:
-            self.view.show_points(self.curve(account, currency).points, currency)
+            curve = self.curve(account, currency)
+            self.view.show_points(curve.points, currency, loading=self._loading(account))
 
     def sample(self) -> None:
         """Add a point to each curve whose P&L changed; redraw the shown one when it did."""
@@ -116,9 +202,12 @@ class PnlCurveDocks:
         now = self._session.clock.now()
         for key, curve in self._curves.items():
             if curve.sample(now) and key == self._shown:
-                self.view.show_points(curve.points, curve.currency)
+                self.view.show_points(curve.points, curve.currency, loading=self._loading(key[0]))
 
     async def _close(self) -> None:
         self._shut = True
+        self._stop.set()
         self._timer.stop()
         self._unsubscribe()
+        await asyncio.gather(*self.replays.values(), return_exceptions=True)
+

@@ -42,11 +42,13 @@ class TicketRows:
             self._ticket.prefill(symbol, Side.BUY, account=account, focus=False)  # keys stay with the grid
 
     def on_position_double_clicked(self, index: QModelIndex) -> None:
-        """Put the close of the row's position on the ticket: its account, the opposite side, its size, the touch."""
+        """Put the close of the row's position on the ticket: its account, the opposite side, its size, the touch,
+        and its product where the broker keeps positions per product (Kite: the MIS row is closed in MIS)."""
         position = index.data(RawRole)
         if not isinstance(position, Position) or position.is_flat:
             return
         account = str(position.account_id)
         quote = self.quote_of(position.symbol, account)
         touch = None if quote is None else quote.bid if position.quantity > 0 else quote.ask
-        self._ticket.prefill_close(account, position.symbol, position.quantity, touch, position.avg_cost)
+        self._ticket.prefill_close(account, position.symbol, position.quantity, touch, position.avg_cost,
+                                   position.product)

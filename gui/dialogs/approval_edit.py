@@ -40,7 +40,7 @@ class ApprovalEditDialog(QDialog):
         self.quantity_edit = QLineEdit(_plain(row.quantity), objectName="approvalEdit.quantityEdit")
         self.type_combo = QComboBox(objectName="approvalEdit.typeCombo")
         for order_type in OrderType:
-            if not order_type.is_trailing:  # a strategy's order carries no trail to edit
+            if not order_type.is_trailing or row.trail:  # TRAIL only for a trailing stop, whose trail is kept
                 self.type_combo.addItem(order_type.value)
         self.type_combo.setCurrentText(row.order_type.value)
         price = row.price if row.order_type.needs_limit else None

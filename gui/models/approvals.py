@@ -19,6 +19,12 @@ def _price(row: ApprovalRow, value: Decimal | None) -> str:
     return fmt_price(value, row.price_places)
 
 
+def _order_price(row: ApprovalRow) -> str:
+    if row.trail:
+        return f"trail {row.trail}"
+    return "MKT" if row.price is None else _price(row, row.price)
+
+
 def _verdict(row: ApprovalRow) -> str:
     return "OK" if row.verdict is None else row.verdict
 
@@ -47,7 +53,8 @@ APPROVAL_COLUMNS = (
     Column("side", "Side", lambda r: r.side.value, LEFT, lambda r: side_color(r.side)),
     Column("quantity", "Qty", lambda r: fmt_qty(r.quantity), RIGHT),
     Column("type", "Type", lambda r: r.order_type.value, LEFT),
-    Column("price", "Price", lambda r: "MKT" if r.price is None else _price(r, r.price), RIGHT),
+    Column("product", "Product", lambda r: r.product, LEFT),
+    Column("price", "Price", _order_price, RIGHT),
     Column("tif", "TIF", lambda r: r.tif, LEFT),
     Column("signal", "Signal", lambda r: fmt_time(r.signal_time), LEFT),
     Column("age", "Age", lambda r: f"{r.age_s:.0f} s", RIGHT),

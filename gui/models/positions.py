@@ -1,4 +1,5 @@
-"""PositionsTableModel: the positions and P&L grid, one row per (account, symbol)."""
+"""PositionsTableModel: the positions and P&L grid, one row per (account, symbol), or per product where the broker
+keeps products apart (Kite: "INFY · CNC" and "INFY · MIS" are two rows, each closed with its own product)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from decimal import Decimal
 from PySide6.QtCore import QObject
 
 from core.domain import AccountId, Position
+from core.domain.product import Product
 from gui.models.columns import LEFT, RIGHT, Column, sign_color
 from gui.models.format import DASH, fmt_price, fmt_qty, fmt_signed
 from gui.models.table_model import RowTableModel
@@ -38,7 +40,7 @@ def _signed(value: Decimal | None) -> str:
 
 POSITION_COLUMNS = (
     Column("account", "Account", lambda p: str(p.account_id), LEFT),
-    Column("symbol", "Symbol", lambda p: p.symbol, LEFT),
+    Column("symbol", "Symbol", lambda p: p.symbol if p.product is None else f"{p.symbol} · {p.product.value}", LEFT),
     Column("quantity", "Qty", lambda p: fmt_qty(p.quantity), RIGHT),
     Column("avg_cost", "Avg cost", _avg_cost, RIGHT),
     Column("last", "Last", _last, RIGHT),
@@ -55,13 +57,29 @@ def _is_shown(position: Position) -> bool:
     return bool(position.quantity) or bool(position.realized_pnl)
 
 
-class PositionsTableModel(RowTableModel):
-    """Position rows keyed by (account_id, symbol), sorted by account then symbol (RawRole: the Position).
+PositionKey = tuple[AccountId, str] | tuple[AccountId, str, Product]
+"""(account, symbol) of a net position; (account, symbol, product) of a position Kite keeps per product."""
 
-    With `hide_flat`, a flat position with no realized P&L leaves the grid at the next flush.
+
+def row_key(position: Position) -> PositionKey:
+    """Return a position's row key: (account, symbol), or (account, symbol, product) for a product's position."""
+    account, symbol, product = position.account_id, position.instrument.symbol, position.product
+    return (account, symbol) if product is None else (account, symbol, product)
+
+
+Split = Callable[[AccountId, str], bool]
+"""(account, symbol) -> True when the account holds the symbol per product (its rows are the products')."""
+
+
+class PositionsTableModel(RowTableModel):
+    """Position rows keyed by (account_id, symbol), a product's by (account_id, symbol, product), sorted by account,
+    symbol and product (RawRole: the Position).
+
+    With `hide_flat`, a flat position with no realized P&L leaves the grid at the next flush. With `split`, a
+    symbol held per product shows its products' rows, not its net row.
     """
 
-    def __init__(self, *, hide_flat: bool = False, parent: QObject | None = None) -> None:
+    def __init__(self, *, hide_flat: bool = False, split: Split | None = None, parent: QObject | None = None) -> None:
         protection: list[Callable[[AccountId, str], str]] = [lambda account, symbol: ""]  # set_protection's
 
         def protection_cell(p: Position) -> str:
@@ -69,8 +87,8 @@ class PositionsTableModel(RowTableModel):
 
         super().__init__(
             (*POSITION_COLUMNS, Column("protection", "Protection", protection_cell, LEFT)),
-            sort_key=lambda p: (str(p.account_id), p.symbol),
-            accepts=_is_shown if hide_flat else None,
+            sort_key=lambda p: (str(p.account_id), p.symbol, "" if p.product is None else p.product.value),
+            accepts=_accepts(hide_flat, split),
             parent=parent,
         )
         self._hide_flat = hide_flat
@@ -87,8 +105,21 @@ class PositionsTableModel(RowTableModel):
 
     def update_position(self, position: Position) -> None:
         """Show position's current state (it is read at the next flush, never changed)."""
-        self.upsert((position.account_id, position.symbol), position)
+        self.upsert(row_key(position), position)
 
-    def show_positions(self, positions: Mapping[tuple[AccountId, str], Position]) -> None:
-        """Show a frame's changed positions, keyed by (account, symbol) as the frame feed hands them."""
+    def show_positions(self, positions: Mapping[PositionKey, Position]) -> None:
+        """Show a frame's changed positions, keyed as the frame feed hands them (row_key's keys)."""
         self.upsert_many(positions.items())
+
+
+def _accepts(hide_flat: bool, split: Split | None) -> Callable[[Position], bool] | None:
+    """Return the grid's row filter: flat rows hidden if asked; a net row hidden where its products have rows."""
+    if split is None:
+        return _is_shown if hide_flat else None
+
+    def accepts(position: Position) -> bool:
+        if position.product is None and split(position.account_id, position.symbol):
+            return False
+        return not hide_flat or _is_shown(position)
+
+    return accepts

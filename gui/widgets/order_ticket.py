@@ -25,6 +25,7 @@ from core.domain import (
     validate_request,
 )
 from core.domain.order_request import plain
+from core.domain.product import Product
 from core.domain.protection import Bracket
 from core.domain.trailing import TrailUnit
 from core.ports.order_products import ProductOffer
@@ -191,16 +192,19 @@ class OrderTicketWidget(TicketForm):
         self._on_live_timer()
 
     def prefill_close(self, account: str, symbol: str, position: Decimal, price: Decimal | None,
-                      avg_cost: Decimal | None = None) -> None:
+                      avg_cost: Decimal | None = None, product: Product | None = None) -> None:
         """Hold the close of a position of account (signed quantity): the opposite side, its size, on its account.
 
-        The close names the position's average cost (when given) as the positions grid shows it.
+        The close names the position's average cost (when given) as the positions grid shows it. A position
+        of a product (Kite's CNC, MIS, NRML) is closed in that product: the Product choice is set to it.
 
-        Sent as OrderOrigin.CLOSE (reduce-only) while side, symbol and account stay as filled in; changing
-        any of them makes it an ordinary order.
+        Sent as OrderOrigin.CLOSE (reduce-only) while side, symbol, account and product stay as filled in;
+        changing any of them makes it an ordinary order.
         """
-        close = CloseIntent(account, symbol, position)
+        close = CloseIntent(account, symbol, position, product=product)
         self.prefill(symbol, close.side, quantity=abs(position), price=price, account=account)
+        if product is not None:
+            self._product_choice.choose(product)
         instrument = self._lookup()[1]
         if avg_cost is not None and instrument is not None:
             close = replace(close, avg_cost=fmt_avg_cost(avg_cost, instrument.price_places))
@@ -412,9 +416,10 @@ class OrderTicketWidget(TicketForm):
 
     def _on_field_edited(self, *_args: object) -> None:
         close = self._close
-        if close is not None and (close.account, close.symbol, close.side) != (
-                self.current_account(), self._lookup()[0], self._side()):
-            self._close = None  # another account, symbol or side: an ordinary order from now on
+        if close is not None and ((close.account, close.symbol, close.side) != (
+                self.current_account(), self._lookup()[0], self._side()) or (
+                close.product is not None and close.product is not self._product_choice.product())):
+            self._close = None  # another account, symbol, side or product: an ordinary order from now on
         if self._quiet:
             self._stale = True
         else:

@@ -19,6 +19,7 @@ from core.services.pnl_curve import PnlPoint
 
 GAIN = "#2f9e44"
 LOSS = "#e03131"
+LOADING = "Loading…"
 
 
 class PnlCurveView(QWidget):
@@ -74,11 +75,18 @@ class PnlCurveView(QWidget):
         if changed:
             self._picked()
 
-    def show_points(self, points: Sequence[PnlPoint], currency: str) -> None:
-        """Draw the curve (a step at each point: the figure holds until the next) and say the latest figure."""
+    def show_points(self, points: Sequence[PnlPoint], currency: str, loading: bool = False) -> None:
+        """Draw the curve (a step at each point: the figure holds until the next) and say the latest figure.
+
+        While loading (the day's fills still being replayed), the label says so instead of a figure.
+        """
+        if loading:
+            self.latest.setText(LOADING)
+            self.latest.setStyleSheet("")
         if not points:
             self.curve.setData([], [])
-            self.latest.setText("No P&L yet")
+            if not loading:
+                self.latest.setText("No P&L yet")
             return
         t = np.array([p.ts.timestamp() for p in points], dtype=np.float64)
         y = np.array([float(p.pnl) for p in points], dtype=np.float64)
@@ -86,6 +94,8 @@ class PnlCurveView(QWidget):
         last = points[-1].pnl
         colour = GAIN if last >= 0 else LOSS
         self.curve.setPen(pg.mkPen(colour, width=2))
+        if loading:
+            return
         self.latest.setText(f"P&L {_signed(last)} {currency}")
         self.latest.setStyleSheet(f"color: {colour}")
 

@@ -56,3 +56,11 @@ class ProductChoiceWidget(QWidget):
         """Return the chosen product, or None while no product is offered."""
         index = self._combo.currentIndex()
         return self._offer.choices[index] if self._offer is not None and index >= 0 else None
+
+    def choose(self, product: Product) -> bool:
+        """Choose product (a position's close: its own product) without a `changed`; False if it is not offered."""
+        if self._offer is None or product not in self._offer.choices:
+            return False
+        with QSignalBlocker(self._combo):
+            self._combo.setCurrentIndex(self._offer.choices.index(product))
+        return True

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from core.domain import Quote, Side, TimeInForce, ValidatedRequest
 from core.domain.order_request import plain
+from core.domain.product import Product
 from core.services.order_preview import OrderPreview
 
 DEFAULT_TIF = TimeInForce.DAY
@@ -29,14 +30,20 @@ class CloseIntent:
     position: Decimal
     avg_cost: str = ""
     """The position's average cost as the positions grid shows it ("" when unknown)."""
+    product: Product | None = None
+    """The position's product where the broker keeps products apart (Kite): the close is sent in it."""
 
     @property
     def side(self) -> Side:
         return Side.SELL if self.position > 0 else Side.BUY
 
     def describe(self, quantity: str) -> str:
-        """Say what the order does, e.g. 'Close long 100 AAPL on IB-1, avg 187.235' (or 'Close 40 of long 100 …')."""
-        held = f"{'long' if self.position > 0 else 'short'} {plain(abs(self.position))} {self.symbol}"
+        """Say what the order does, e.g. 'Close long 100 AAPL on IB-1, avg 187.235' (or 'Close 40 of long 100 …').
+
+        A position of a product names it: 'Close long 4 INFY · MIS on KITE-1'.
+        """
+        name = self.symbol if self.product is None else f"{self.symbol} · {self.product.value}"
+        held = f"{'long' if self.position > 0 else 'short'} {plain(abs(self.position))} {name}"
         part = "" if quantity in ("", plain(abs(self.position))) else f"{quantity} of "
         avg = f", avg {self.avg_cost}" if self.avg_cost else ""
         return f"Close {part}{held} on {self.account}{avg}"

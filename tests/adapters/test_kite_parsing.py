@@ -28,6 +28,7 @@ from core.adapters.kite.parsing import (
 )
 from core.adapters.kite.redaction import RedactSecretsFilter, redact
 from core.domain import ClientOrderId, OrderStatus, OrderSubmitted, OrderType, Quote, Side, TimeInForce
+from core.domain.product import Product
 from core.ports.errors import (
     AuthenticationFailed,
     ConnectionLost,
@@ -197,6 +198,16 @@ def test_cash_and_positions_from_margins_and_net_positions() -> None:
         {"tradingsymbol": "TCS", "quantity": 0, "average_price": 0},
     ], "day": []})
     assert [(p.symbol, p.quantity, p.avg_cost) for p in positions] == [("INFY", 4, Decimal("1505"))]
+
+
+def test_net_positions_stay_apart_per_product_as_kite_keeps_them() -> None:
+    positions = parse_positions({"net": [
+        {"tradingsymbol": "INFY", "product": "CNC", "quantity": 10, "average_price": 1500.0},
+        {"tradingsymbol": "INFY", "product": "MIS", "quantity": -4, "average_price": 1520.0},
+        {"tradingsymbol": "TCS", "product": "MIS", "quantity": 0, "average_price": 0},
+    ], "day": []})
+    assert [(p.symbol, p.product, p.quantity) for p in positions] == [
+        ("INFY", Product.CNC, 10), ("INFY", Product.MIS, -4)]
 
 
 def test_log_filter_redacts_authorization_tokens_and_checksums(caplog: pytest.LogCaptureFixture) -> None:

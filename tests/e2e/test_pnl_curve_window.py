@@ -40,7 +40,7 @@ async def test_the_curve_moves_with_a_fill_and_the_marks_and_a_restart_replays_i
     write_paper_settings(tmp_path)
     async with open_window(tmp_path) as window:
         view = await _curve(window)
-        assert view.latest.text() == "P&L +0.00 USD", "flat all day"
+        await until(lambda: view.latest.text() == "P&L +0.00 USD", "flat all day (once the journal is replayed)")
         _bid, ask = window.bridge.bid_ask("AAPL")
         assert ask is not None
         window.ticket.set_confirm_required(False)

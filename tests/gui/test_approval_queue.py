@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from core.domain import OrderStatus
+from core.domain import OrderRequest, OrderStatus, OrderType, Side
+from core.domain.trailing import Trail
 from gui.models.approvals import APPROVAL_COLUMNS
 from gui.widgets.approval_queue import ApprovalQueueWidget
-from tests.unit.approvals_world import STRATEGY, World, make_world
+from tests.unit.approvals_world import ACCOUNT, STRATEGY, World, make_world
 
 
 @pytest.fixture
@@ -102,3 +104,23 @@ async def test_the_approvals_model_passes_the_model_tester(qtmodeltester: object
     assert widget.model.rowCount() == 2
     qtmodeltester.check(widget.model)  # type: ignore[attr-defined]
     widget.deleteLater()
+
+
+async def test_a_waiting_trailing_stop_shows_its_trail_and_keeps_it_when_edited_and_approved(
+        qtbot: QtBot, world: World) -> None:
+    request = OrderRequest(ACCOUNT, "AAPL", Side.BUY, "10", OrderType.TRAIL, trail_amount="0.25")
+    order = await world.queue.intake(request, world.signal())
+    widget = ApprovalQueueWidget(world.queue)
+    qtbot.addWidget(widget)
+    widget.select(order.client_order_id)
+    assert (cell(widget, "type"), cell(widget, "price")) == ("TRAIL", "trail 0.25")
+    qtbot.mouseClick(widget.edit_button, Qt.MouseButton.LeftButton)
+    dialog = widget.edit_dialog
+    assert dialog is not None and dialog.type_combo.currentText() == "TRAIL"
+    dialog.quantity_edit.setText("4")
+    qtbot.mouseClick(dialog.approve_button, Qt.MouseButton.LeftButton)
+    await until(lambda: "approved" in widget.status_label.text())
+    (replacement,) = [o for o in world.session.oms.orders() if o is not order]
+    assert (replacement.order_type, replacement.trail, replacement.quantity.value) == (
+        OrderType.TRAIL, Trail(Decimal("0.25")), 4), "the edit changed the quantity, not the trailing stop"
+    assert replacement.status is OrderStatus.ACCEPTED

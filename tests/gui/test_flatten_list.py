@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from core.domain import AccountId, Position
+from core.domain.product import Product
 from gui.controllers.halts import FLATTEN_LISTED, flatten_list
 from tests.factories import make_instrument
 
@@ -22,3 +23,9 @@ def test_a_long_list_names_the_first_ones_and_counts_the_rest() -> None:
     many = [position("PAPER-1", f"S{n:02d}", "1") for n in range(FLATTEN_LISTED + 3)]
     lines = flatten_list(many).splitlines()
     assert len(lines) == FLATTEN_LISTED + 1 and lines[-1] == "… and 3 more"
+
+
+def test_a_symbol_held_per_product_is_named_once_per_product() -> None:
+    cnc, mis = (Position(AccountId("KITE-1"), make_instrument("INFY"), Decimal(q), product=p)
+                for q, p in (("10", Product.CNC), ("-4", Product.MIS)))
+    assert flatten_list([mis, cnc]).splitlines() == ["KITE-1  long 10 INFY · CNC", "KITE-1  short 4 INFY · MIS"]

@@ -35,6 +35,7 @@ from core.domain import (
     TimeInForce,
     TradeId,
 )
+from core.domain.product import Product
 from core.ports.broker import BrokerOrderState, BrokerPosition
 from core.ports.errors import (
     AuthenticationFailed,
@@ -341,18 +342,30 @@ def parse_fill(trade: Mapping[str, Any], account_id: AccountId, client_order_id:
 
 
 def parse_positions(positions: Mapping[str, Any], symbol_of: SymbolOf = as_listed) -> tuple[BrokerPosition, ...]:
-    """Return the net positions (summed across products, apart per exchange's symbol) that are not flat."""
-    totals: dict[str, tuple[Decimal, Decimal]] = {}
+    """Return the net positions that are not flat, one per exchange's symbol and product, as Kite keeps them.
+
+    A CNC and an MIS position of INFY are two positions at Kite: each is closed with its own product.
+    """
+    totals: dict[tuple[str, Product | None], tuple[Decimal, Decimal]] = {}
     for item in positions.get("net") or []:
         symbol = _symbol(item, symbol_of)
+        product = _product(item.get("product"))
         qty = decimal_of(item.get("quantity"))
         price = decimal_of(item.get("average_price"))
-        held, cost = totals.get(symbol, (Decimal(0), Decimal(0)))
-        totals[symbol] = (held + qty, cost + qty * price)
+        held, cost = totals.get((symbol, product), (Decimal(0), Decimal(0)))
+        totals[(symbol, product)] = (held + qty, cost + qty * price)
     return tuple(
-        BrokerPosition(symbol, qty, (cost / qty) if qty else Decimal(0))
-        for symbol, (qty, cost) in totals.items() if qty != 0
+        BrokerPosition(symbol, qty, (cost / qty) if qty else Decimal(0), product)
+        for (symbol, product), (qty, cost) in totals.items() if qty != 0
     )
+
+
+def _product(code: object) -> Product | None:
+    """Return the Product of Kite's product code; None for one TradeTerm does not trade (CO, BO, MTF)."""
+    try:
+        return Product(str(code))
+    except ValueError:
+        return None
 
 
 def parse_cash(margins: Mapping[str, Any]) -> tuple[Money, ...]:

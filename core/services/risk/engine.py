@@ -276,10 +276,11 @@ class RiskEngine:
         """Return True if cause holds the account itself (not counting the global holds)."""
         return cause in self._holds.get(account_id, {})
 
-    def _closing_leaves(self, checked: Order) -> Callable[[str, Side], Decimal]:
+    def _closing_leaves(self, checked: Order, by_product: bool = False) -> Callable[[str, Side], Decimal]:
         """Count the account's other working reduce-only orders; a Flatten order leaves out those it cancelled,
         and a close or Flatten leaves out the protective orders (a bracket's stop and target), cancelled first;
         a bracket's child (a stop being moved) leaves out its sibling, which it cancels when it fills.
+        by_product: the order closes one product's position (Kite), so only that product's closes count.
 
         Flatten cancels the symbol's working orders just before it sends; where the broker confirms a cancel
         later (IB), they are still PENDING_CANCEL, and counting them would keep Flatten from ever closing.
@@ -292,6 +293,7 @@ class RiskEngine:
             return sum((o.leaves_qty for o in self._orders.working(checked.account_id)
                         if o.origin.reduce_only and o.symbol == symbol and o.side is side
                         and o.client_order_id != checked.client_order_id
+                        and not (by_product and o.product is not checked.product)
                         and not (closes and o.origin is OrderOrigin.PROTECTIVE)
                         and not (child and o.origin is OrderOrigin.PROTECTIVE
                                  and same_bracket(o.client_order_id, checked.client_order_id))
@@ -309,6 +311,7 @@ class RiskEngine:
         def quote_of(symbol: str) -> Quote | None:
             return latest(symbol, account_id)
 
+        own = self._product_position(order) if order.origin.reduce_only else None
         return RiskContext(
             now=self._clock.now(),
             monotonic=now,
@@ -319,14 +322,24 @@ class RiskEngine:
             recent=recent,
             strategy_disabled=self._disabled.get(order.strategy_id) if order.strategy_id is not None else None,
             overridable=self.overridable(account_id),
-            closing_leaves=self._closing_leaves(order),
-            closed_position=closed_position,
+            closing_leaves=self._closing_leaves(order, by_product=own is not None and closed_position is None),
+            closed_position=closed_position if closed_position is not None else own,
             buying_power=lambda currency: self.buying_power_of(account_id, currency),
             account_limits=self.limits_for(account_id),
             strategy=self.strategies.view(order, quote_of),
             orders_within=lambda hours: self.window.count_within(account_id, self._clock.now(), hours,
                                                                  order.client_order_id),
         )
+
+    def _product_position(self, order: Order) -> Decimal | None:
+        """Return the position of the order's product a close measures against where the account holds its symbol
+        per product (Kite: closing the MIS row must not count the CNC shares); None where it holds the net only."""
+        if order.product is None:
+            return None
+        products = self._positions.products(order.account_id, order.symbol)
+        if not products:
+            return None
+        return next((p.quantity for p in products if p.product is order.product), Decimal(0))
 
     def _book(self, account_id: AccountId, quote_of: Callable[[str], Quote | None],
               checked: Order | None = None) -> AccountBook:

@@ -16,6 +16,7 @@ from aiohttp import web
 from core.domain import (
     AccountId,
     ClientOrderId,
+    FieldError,
     Order,
     OrderOrigin,
     OrderRequest,
@@ -28,8 +29,10 @@ from core.domain import (
 from core.domain.signal import SignalInfo
 from core.ports.errors import BrokerError
 from core.ports.journal import DuplicateIntakeKey, IntakeKey, IntakeRecord
+from core.ports.trailing_stops import trail_refusal
 from core.services.approvals import ApprovalQueue
 from core.services.order_preview import reference_price, what_if
+from core.services.order_product import resolve_product
 from core.services.session import OrderRefused
 from core.services.strategy_api.errors import ApiError, bad_field
 from core.services.strategy_api.funds_shape import funds_json
@@ -92,7 +95,8 @@ class ApiHandlers:
             known = ", ".join(self.session.account_ids())
             raise bad_field("account", f"Unknown account {body.account!r}; known: {known}.")
         request = OrderRequest(account, body.symbol, body.side, body.quantity, body.order_type, body.limit_price,
-                               body.stop_price, body.tif, OrderOrigin.STRATEGY, strategy)
+                               body.stop_price, body.tif, OrderOrigin.STRATEGY, strategy, body.product,
+                               body.trail_amount, body.trail_percent)
         valid, problems = validate_request(request, self.session.instruments.find(body.symbol))
         if valid is None:
             raise bad_field(problems[0].field if problems else "symbol",
@@ -103,8 +107,20 @@ class ApiHandlers:
             limit_price=None if valid.limit_price is None else Price(valid.limit_price),
             stop_price=None if valid.stop_price is None else Price(valid.stop_price), tif=valid.tif,
             origin=OrderOrigin.STRATEGY, strategy_id=strategy, created_at=self.session.clock.now(),
+            product=valid.product, trail=valid.trail,
         )
         return request, order
+
+    def _broker_refusal(self, request: OrderRequest) -> FieldError | None:
+        """Return why the account's broker cannot take this product or trailing stop (the session's own checks)."""
+        valid, _ = validate_request(request, self.session.instruments.find(request.symbol))
+        assert valid is not None  # _request_of validated it
+        adapter = self.session.account(request.account_id).adapter
+        _, problems = resolve_product(adapter, valid, request.account_id)
+        if problems:
+            return problems[0]
+        why = None if valid.trail is None else trail_refusal(adapter, str(request.account_id), valid.trail.unit)
+        return None if why is None else FieldError("order_type", why)
 
     def _strategy_order(self, request: web.Request) -> Order:
         """Return the token's strategy's order; another strategy's is 404 like a missing one (ids do not leak)."""
@@ -146,14 +162,16 @@ class ApiHandlers:
         sized = None if sizing is None else await size_body(self.session, body, strategy, sizing, self._request_of)
         if sized is not None:
             body = sized[0]
-        _, order = self._request_of(body, strategy)
-        refusal = what_if(self.session.risk, order)
+        order_request, order = self._request_of(body, strategy)
+        broker = self._broker_refusal(order_request)
+        risk = what_if(self.session.risk, order) if broker is None else None
+        refusal = broker or (None if risk is None else FieldError(risk.field, risk.reason))
         quote = self.session.quotes.latest(order.symbol, order.account_id)
         price = reference_price(order, lambda _: quote)
         notional = None if price is None else order.instrument.notional(order.quantity.value, price)
         return json_response({
             "verdict": "ok" if refusal is None else "refused",
-            "reason": None if refusal is None else refusal.reason,
+            "reason": None if refusal is None else refusal.message,
             "field": None if refusal is None else refusal.field,
             "notional": dec(notional), "currency": order.instrument.currency, "price": dec(price),
             "quote": quote_json(order.symbol, quote),

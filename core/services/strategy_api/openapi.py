@@ -27,7 +27,9 @@ _ORDER_BODY = {
         "symbol": {"type": "string"},
         "side": {"enum": ["BUY", "SELL"]},
         "quantity": _DECIMAL,
-        "order_type": {"enum": ["MKT", "LMT", "STP", "STP_LMT"]},
+        "order_type": {"enum": ["MKT", "LMT", "STP", "STP_LMT", "TRAIL"],
+                       "description": "TRAIL: a trailing stop, at market when touched; give trail_amount or "
+                                      "trail_percent. Refused (422) on an account whose broker has no trailing stops"},
         "limit_price": _DECIMAL,
         "stop_price": _DECIMAL,
         "tif": {"enum": ["DAY", "GTC", "IOC"], "default": "DAY"},
@@ -39,6 +41,13 @@ _ORDER_BODY = {
         "take_profit": {**_DECIMAL, "description": "optional (0: none): a take-profit child, one cancelling the "
                         "other with stop_loss; works only while TradeTerm runs and has prices"},
         "signal_price": _DECIMAL,
+        "product": {"enum": ["CNC", "MIS", "NRML"],
+                    "description": "optional, Kite accounts only: CNC delivery, MIS intraday, NRML F&O overnight; "
+                                   "left out: the account's default. Refused (422) on a broker without products"},
+        "trail_amount": {**_DECIMAL, "description": "TRAIL only: how far the stop keeps from the market, in price "
+                                                    "(on the instrument's tick); or trail_percent, not both"},
+        "trail_percent": {**_DECIMAL, "description": "TRAIL only: how far the stop keeps from the market, in percent "
+                                                     "of the price (2 for 2%, below 100); or trail_amount, not both"},
         "remark": {"type": "string", "maxLength": 256},
     },
 }

@@ -11,6 +11,7 @@ from decimal import MAX_EMAX, MIN_EMIN, Decimal, InvalidOperation
 from typing import Any
 
 from core.domain import NumberError, OrderType, Side, TimeInForce, parse_number
+from core.domain.product import Product, parse_product
 from core.services.strategy_api.errors import ApiError, bad_field
 
 MAX_BODY = 64 * 1024
@@ -20,8 +21,13 @@ _SYMBOL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/ -]{0,31}")
 
 ORDER_FIELDS = frozenset({
     "strategy", "account", "symbol", "side", "quantity", "order_type", "limit_price", "stop_price", "tif",
-    "signal_time", "idempotency_key", "stop_loss", "take_profit", "remark", "signal_price",
+    "signal_time", "idempotency_key", "stop_loss", "take_profit", "remark", "signal_price", "product",
+    "trail_amount", "trail_percent",
 })
+
+_LATER_FIELDS = frozenset({"product", "trail_amount", "trail_percent"})
+"""Fields added after keys were first journaled: left out of the fingerprint when absent, so a retry of an order
+queued before them still matches its key."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +50,12 @@ class OrderBody:
     take_profit: Decimal | None
     remark: str
     signal_price: Decimal | None
+    product: Product | None = None
+    """CNC, MIS or NRML (Kite); None: the account's default. Part of the fingerprint, as every field is."""
+    trail_amount: Decimal | None = None
+    """A TRAIL order's distance from the market in price (or trail_percent, not both)."""
+    trail_percent: Decimal | None = None
+    """A TRAIL order's distance from the market in percent of the price (2 for 2%)."""
 
     def fingerprint(self) -> str:
         """Return a hash of what the order is (not how its JSON was spelled), without the idempotency key."""
@@ -54,7 +66,8 @@ class OrderBody:
                 return value.isoformat()
             return None if value is None else str(value)
 
-        fields = {name: norm(getattr(self, name)) for name in self.__slots__ if name != "idempotency_key"}
+        fields = {name: norm(getattr(self, name)) for name in self.__slots__
+                  if name != "idempotency_key" and not (name in _LATER_FIELDS and getattr(self, name) is None)}
         return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 
 
@@ -165,6 +178,7 @@ def parse_order(body: dict[str, Any], *, for_queue: bool) -> OrderBody:
         raise bad_field("limit_price", f"A {order_type.value} order has no limit price: leave limit_price out.")
     if stop is not None and not order_type.needs_stop:
         raise bad_field("stop_price", f"A {order_type.value} order has no stop price: leave stop_price out.")
+    trail_amount, trail_percent = _trail(body, order_type)
     tif = _choice(body, "tif", TimeInForce, default=TimeInForce.DAY)
     signal_time = _time(body, "signal_time", required=for_queue)
     key = _text(body, "idempotency_key", _KEY, "1 to 128 printable ASCII characters without spaces",
@@ -178,5 +192,37 @@ def parse_order(body: dict[str, Any], *, for_queue: bool) -> OrderBody:
         limit_price=limit, stop_price=stop, tif=tif, signal_time=signal_time, idempotency_key=key,
         stop_loss=_decimal(body, "stop_loss", allow_zero=True),
         take_profit=_decimal(body, "take_profit", allow_zero=True),
-        remark=remark, signal_price=_decimal(body, "signal_price"),
+        remark=remark, signal_price=_decimal(body, "signal_price"), product=_product(body),
+        trail_amount=trail_amount, trail_percent=trail_percent,
     )
+
+
+def _product(body: dict[str, Any]) -> Product | None:
+    """Return the body's product (the domain's reading: 'mis' is MIS), or None for the account's default."""
+    raw = body.get("product")
+    if raw is None:
+        return None
+    try:
+        return parse_product(raw)
+    except ValueError as exc:
+        raise bad_field("product", str(exc)) from None
+
+
+def _trail(body: dict[str, Any], order_type: OrderType) -> tuple[Decimal | None, Decimal | None]:
+    """Return a TRAIL order's (trail_amount, trail_percent), exactly one given; no trail on any other type.
+
+    Whether the amount is on the instrument's tick and the percent below 100 is the domain's check (it knows the
+    instrument); whether the account's broker works trailing stops is the session's, before anything is journaled.
+    """
+    amount, percent = _decimal(body, "trail_amount"), _decimal(body, "trail_percent")
+    if not order_type.is_trailing:
+        if amount is not None or percent is not None:
+            field = "trail_amount" if amount is not None else "trail_percent"
+            raise bad_field(field, f"A {order_type.value} order has no trail: leave {field} out, or send "
+                                   "order_type TRAIL for a trailing stop.")
+        return None, None
+    if (amount is None) == (percent is None):
+        raise bad_field("trail_amount" if amount is None else "trail_percent",
+                        "A TRAIL order needs one of trail_amount (in price, e.g. \"1.5\") or trail_percent "
+                        "(2 for 2%), not both and not neither.")
+    return amount, percent

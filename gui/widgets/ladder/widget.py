@@ -21,6 +21,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPen,
     QPixmap,
+    QResizeEvent,
     QStaticText,
     QTransform,
 )
@@ -60,11 +61,18 @@ class LadderTableView(QTableView):
 
     dragged = Signal(int, int, int)
     """(column, from row, to row): the mouse went down on one row and up on another of the same column."""
+    resized = Signal()
+    """The view's height changed (the dock laid out, the splitter moved)."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._statics: dict[str, tuple[QStaticText, int, int]] = {}
         self._grid: tuple[tuple[int, int, int], QBrush] | None = None
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().height() != event.oldSize().height():
+            self.resized.emit()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self._pressed = self.indexAt(event.position().toPoint())
@@ -225,6 +233,11 @@ class LadderWidget(QWidget):
         self.table.clicked.connect(self._on_clicked)
         self.table.dragged.connect(self._on_dragged)
         self.centre_button.clicked.connect(self.centre)
+        self._centred_row: int | None = None
+        """The row centre() put in the middle, kept there as the view's height settles until the trader scrolls."""
+        self.table.resized.connect(self._keep_centred)
+        model.modelReset.connect(self._on_scrolled_by_hand)  # another symbol: its rows are not the centred ones
+        self.table.verticalScrollBar().actionTriggered.connect(self._on_scrolled_by_hand)
         self.account_combo.activated.connect(lambda _: self.account_chosen.emit(self.account_combo.currentText()))
         self._build()
 
@@ -316,10 +329,21 @@ class LadderWidget(QWidget):
         if row is None or row < 20 or row > model.rowCount() - 20:
             row = model.centre_on(ticks * model.tick)
         index, middle = model.index(row, 2), QAbstractItemView.ScrollHint.PositionAtCenter
+        self._centred_row = row
         self.table.scrollTo(index, middle)
         # Right after the model's reset the view has not laid its rows out yet and ignores the scroll
         # (it stayed at the top, 200 ticks above the market): scroll again once it has.
         QTimer.singleShot(0, self.table, lambda: self.table.scrollTo(index, middle))
+
+    def _keep_centred(self) -> None:
+        """The view got another height (the dock's final one, after centre() ran on a provisional one): the
+        market would sit rows above the middle, so centre the same row again, unless the trader has scrolled."""
+        row = self._centred_row
+        if row is not None and row < self.model.rowCount():
+            self.table.scrollTo(self.model.index(row, 2), QAbstractItemView.ScrollHint.PositionAtCenter)
+
+    def _on_scrolled_by_hand(self, _action: int = 0) -> None:
+        self._centred_row = None  # the trader chose where to look (or the rows changed): a later resize keeps it
 
     def show_status(self, text: str, ok: bool = True) -> None:
         self.status_label.setText(text)
