@@ -68,7 +68,8 @@ class PnlCurveDocks:
         self._offered: tuple[object, ...] = ()
         self.host = QWidget(objectName="pnlCurveHost")
         QVBoxLayout(self.host).setContentsMargins(0, 0, 0, 0)
-        window.add_dock("P&L", "dock.pnlCurve", self.host, Qt.DockWidgetArea.BottomDockWidgetArea)
+        # "PnL", not "P&L": a dock tab reads "&" as a keyboard mnemonic and showed "PL".
+        window.add_dock("PnL", "dock.pnlCurve", self.host, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._timer = QTimer(self.host)
         self._timer.setInterval(SAMPLE_MS)
         self._timer.timeout.connect(self.sample)

@@ -11,6 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from core.domain import Fill, Order, OrderType, Side
+from gui.models.positions import fmt_avg_cost
 
 BUY_COLOR = "#2f9e44"
 SELL_COLOR = "#e03131"
@@ -109,14 +110,18 @@ class AveragePriceLine(pg.InfiniteLine):  # type: ignore[misc]
         """Made when a position first shows: a label follows every pan and zoom, even on a hidden line."""
         self.setVisible(False)
 
-    def show_position(self, quantity: Decimal, average: Decimal | None) -> None:
+    def show_position(self, quantity: Decimal, average: Decimal | None, price_places: int) -> None:
+        """Show the line at the average, labelled like the Positions table: tick places plus one, not 189.0166..."""
         if average is None or quantity == 0:
             self.setVisible(False)
             return
         self.setValue(float(average))
-        text = f"POS {quantity.normalize():f} @ {average}"
+        text = f"POS {quantity.normalize():f} @ {fmt_avg_cost(average, price_places)}"
         if self.label is None:
-            self.label = pg.InfLineLabel(self, text=text, position=0.9, color="#f59f00")
+            # mid-line, above it: order labels sit at the left, the axis and the newest bars at the right
+            self.label = pg.InfLineLabel(self, text=text, position=0.5, color="#f59f00",
+                                         anchors=[(0.5, 1), (0.5, 1)])
         else:
             self.label.setFormat(text)
         self.setVisible(True)
+        self.label.valueChanged()  # the label skips its text while the line is hidden: write it now it shows
