@@ -40,17 +40,23 @@ class OrderLine(pg.InfiniteLine):  # type: ignore[misc]
         color = BUY_COLOR if order.side is Side.BUY else SELL_COLOR
         super().__init__(pos=float(price), angle=0, movable=True,
                          pen=pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashLine),
-                         hoverPen=pg.mkPen(color, width=3), label=order_label(order),
+                         hoverPen=pg.mkPen(color, width=3), label=(text := order_label(order)),
                          labelOpts={"position": 0.05, "color": color, "movable": False, "anchors": [(0, 1), (0, 1)]})
         self.order = order
+        self._text = text
         self.price = price
         """Where the order stands at the broker (the line snaps back here when a move is refused)."""
         self._on_cancel = on_cancel
         self.sigPositionChangeFinished.connect(lambda _line: on_moved(self))
 
     def show_order(self, order: Order, price: Decimal) -> None:
-        self.order, self.price = order, price
-        self.label.setFormat(order_label(order))
+        """Show the order as it is now (the same Order object changes in place as it fills or is modified)."""
+        text = order_label(order)
+        self.order = order
+        if text == self._text and price == self.price and (self.moving or self.value() == float(price)):
+            return  # unchanged: the chart shows every line again when any order of its symbol changes
+        self.price, self._text = price, text
+        self.label.setFormat(text)
         if not self.moving:
             self.setValue(float(price))
 
