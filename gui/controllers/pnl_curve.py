@@ -101,7 +101,7 @@ class PnlCurveDocks:
         self._seen_version += 1
 
     def _on_fill(self, event: FillRecorded) -> None:
-        instrument = self._session.instruments.get(event.fill.symbol)
+        instrument = self._session.instruments.find(event.fill.symbol, event.fill.account_id)
         if instrument is not None:
             self._count(str(event.fill.account_id), instrument.currency, 1)
 
