@@ -10,8 +10,10 @@ size is `--intents 10000 --disconnects 1000` (on the shared 2-core VM: paper 8 m
 each Kite intent waits for real HTTP round trips and Kite's PENDING states; a planned Kite cut whose call never
 came is not counted, so ask Kite for 1,100 to get 1,000).
 Figures: intents, disconnects, lost, duplicates, mismatches, fill_mismatches (the four must be 0),
-reconcile_alarms (reconciliations during the run that found the books different, which halts the account until
-the next one), refused_by_risk (with refusals_by_check), refused_by_broker, refused_while_down, went_unknown,
+reconcile_alarms (reconciliations or late looks during the run that found the books different, each of which
+halts the account until the trader reconnects), reopened (orders TradeTerm had ended that the broker proved still
+working, reopened and listed: caught, not lost, but each one halted the account), refused_by_risk (with
+refusals_by_check), refused_by_broker, refused_while_down, went_unknown,
 modifies (and modifies_refused: easytrader refuses every one by design, Kite's OMS some), cancels, fills,
 reconnects, drops by point, final statuses, seconds and the first problems found. Exits 1 if an order was lost
 or duplicated or the books differ, or a run got stuck. The worlds are

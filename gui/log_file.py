@@ -19,10 +19,26 @@ MAX_BYTES: Final = 5_000_000
 BACKUPS: Final = 5
 
 
+class _RotatingLog(RotatingFileHandler):
+    """RotatingFileHandler that decides on rotation by the stream's own position.
+
+    The standard one stats the file twice and formats every line a second time before writing it (about a
+    third of the cost of an order's log line); this one rotates once the file has reached max_bytes, so a
+    file may end one line past it.
+    """
+
+    def shouldRollover(self, record: logging.LogRecord) -> bool:
+        if self.maxBytes <= 0:
+            return False
+        if self.stream is None:
+            self.stream = self._open()
+        return bool(self.stream.tell() >= self.maxBytes)
+
+
 def open_log_file(folder: Path) -> logging.Handler:
     """Write the Log dock's lines to folder/tradeterm.log (rotated at 5 MB, 5 kept); return the handler."""
     folder.mkdir(parents=True, exist_ok=True)
-    handler = RotatingFileHandler(folder / LOG_FILE, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+    handler = _RotatingLog(folder / LOG_FILE, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     install_redaction([handler])
     logger = logging.getLogger(WINDOW_LOG)

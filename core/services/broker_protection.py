@@ -53,7 +53,7 @@ def check_protection(slot: AccountSlot, portfolio: Portfolio, quotes: QuoteCache
     if position is None or position.quantity <= 0:
         raise OrderRefused([FieldError("symbol", f"{account} holds no {symbol} to protect (a broker-held stop "
                                                  "protects a long holding).")])
-    instrument = instruments.find(symbol)
+    instrument = instruments.find(symbol, account)
     errors_found: list[FieldError] = []
     prices: dict[str, Decimal | None] = {}
     for field, raw in (("stop_loss", stop_loss), ("take_profit", take_profit)):

@@ -166,7 +166,7 @@ class Flattener:
         for target in targets:
             account = target.account_id
             request = closing_request(target, session.account(account).adapter,
-                                      session.instruments.find(target.symbol),
+                                      session.instruments.find(target.symbol, account),
                                       session.quotes.latest(target.symbol, account), session.risk.limits_for(account),
                                       session.clock.now())
             if isinstance(request, str):

@@ -26,6 +26,7 @@ from decimal import Decimal
 
 from core.domain import AccountId, Fill, Instrument, Position
 from core.ports.history import Cursor, FillFilter, HistoryQueries
+from core.services.instruments import instrument_for
 from core.services.portfolio import Portfolio
 
 ZERO = Decimal(0)
@@ -63,7 +64,7 @@ class PnlReplay:
 
     def add(self, fill: Fill) -> None:
         """Replay one fill (fills must come oldest first)."""
-        instrument = self._instruments.get(fill.symbol)
+        instrument = instrument_for(self._instruments, fill.symbol, fill.account_id)
         if fill.account_id != self.account_id or instrument is None:
             return
         currency = instrument.currency

@@ -29,6 +29,7 @@ from core.ports.clock import Clock
 from core.services.bus import EventBus
 from core.services.conflation import Conflated, ConflatedSources
 from core.services.daily_pnl import DailyPnlSums, DailySum
+from core.services.instruments import instrument_for
 from core.services.reference_feeds import ReferenceFeeds
 
 ZERO = Decimal(0)
@@ -163,7 +164,7 @@ class Portfolio:
         key = (fill.account_id, fill.symbol)
         position = self._positions.get(key)
         if position is None:
-            instrument = self._instruments.get(fill.symbol)
+            instrument = instrument_for(self._instruments, fill.symbol, fill.account_id)
             if instrument is None:
                 return None
             position = Position(fill.account_id, instrument)

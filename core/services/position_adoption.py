@@ -49,7 +49,7 @@ def adjustment_fills(
         theirs = broker[symbol].quantity if symbol in broker else Decimal(0)
         if mine == theirs:
             continue
-        instrument = instruments.find(symbol)
+        instrument = instruments.find(symbol, account_id)
         if instrument is None:
             changes.append(f"{symbol}: unknown instrument, not adjusted")
             continue

@@ -159,7 +159,7 @@ class TradingSession(SessionConnections, SessionCommands):
         pulled, or a strategy disabled, and not lifted before the restart holds again."""
         state = self.journal.load()
         for order in state.orders:
-            self.instruments.add([order.instrument])
+            self.instruments.add([order.instrument], order.account_id)
         self.oms.restore(state.orders)
         self.portfolio.restore(state.fills)
         self.risk.strategy_positions.restore(state.fills, self.risk.today())
@@ -287,7 +287,7 @@ class TradingSession(SessionConnections, SessionCommands):
 
     def _new_order(self, slot: AccountSlot, request: OrderRequest, client_order_id: ClientOrderId) -> Order:
         """Return the order a request asks for, validated field by field; OrderRefused (nothing made) if not."""
-        valid, problems = validate_request(request, self.instruments.find(request.symbol))
+        valid, problems = validate_request(request, self.instruments.find(request.symbol, request.account_id))
         if valid is None:
             raise OrderRefused(problems)
         unknown_terms = terms_problem(slot.adapter, str(request.account_id), valid.order_type, valid.tif)

@@ -68,7 +68,7 @@ class SessionConnections:
             raise ValueError(f"account {adapter.account_id} is already added")
         self._accounts[adapter.account_id] = AccountSlot(adapter)
         self.risk.register_account(adapter.account_id)
-        self.instruments.add(adapter.instruments())
+        self.instruments.add(adapter.instruments(), adapter.account_id)
 
     async def remove_account(self, account_id: AccountId, actor: str) -> None:
         """Disconnect and forget an account, audited; AccountInUse while it has working orders (cancel them first).
@@ -103,7 +103,7 @@ class SessionConnections:
             raise AccountInUse(f"{adapter.account_id} has working orders: cancel them first, then change its "
                                "settings.")
         slot.adapter = adapter
-        self.instruments.add(adapter.instruments())
+        self.instruments.add(adapter.instruments(), adapter.account_id)
 
     def account_ids(self) -> list[AccountId]:
         return list(self._accounts)
@@ -118,7 +118,7 @@ class SessionConnections:
         slot.connecting = True
         try:
             await slot.adapter.connect()
-            self.instruments.add(slot.adapter.instruments())
+            self.instruments.add(slot.adapter.instruments(), account_id)
             listed = list(slot.adapter.instruments())
             extra = [self.instruments[s] for s in sorted(self._watched.get(account_id, ()))
                      if s in self.instruments and all(i.symbol != s for i in listed)]
@@ -136,7 +136,7 @@ class SessionConnections:
         error (BrokerError) when its feed refuses it.
         """
         slot = self._accounts.get(account_id)
-        instrument = self.instruments.find(symbol)
+        instrument = self.instruments.find(symbol, account_id)
         if slot is None:
             raise errors.InvalidInstrument(f"There is no account {account_id}: "
                                            f"choose one of {', '.join(self._accounts)}.")

@@ -111,7 +111,7 @@ class SymbolSearchService:
             raise InvalidInstrument(f"{match.account_id} cannot search instruments, so {match.symbol} cannot be "
                                     "added from it.")
         instrument = await adapter.instrument_for(match)
-        self._session.instruments.add([instrument])
+        self._session.instruments.add([instrument], match.account_id)
         try:
             await slot.adapter.subscribe([instrument])
         except BrokerError as exc:

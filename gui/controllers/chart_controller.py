@@ -172,7 +172,8 @@ class ChartController:
         if self.account is not None:
             position = self._session.portfolio.position(self.account, symbol)
             if position is not None:
-                self.view.average_line.show_position(position.quantity, position.avg_cost or None)
+                self.view.average_line.show_position(position.quantity, position.avg_cost or None,
+                                                 position.instrument.price_places)
         self._load()
 
     @property
@@ -287,7 +288,8 @@ class ChartController:
     def _on_positions(self, positions: Mapping[PositionKey, Position]) -> None:
         position = positions.get((self.account, self.view.symbol)) if self.account is not None else None
         if position is not None:
-            self.view.average_line.show_position(position.quantity, position.avg_cost or None)
+            self.view.average_line.show_position(position.quantity, position.avg_cost or None,
+                                                 position.instrument.price_places)
 
     # --- chart trading --------------------------------------------------------------------------
 

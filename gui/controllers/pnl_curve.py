@@ -68,7 +68,8 @@ class PnlCurveDocks:
         self._offered: tuple[object, ...] = ()
         self.host = QWidget(objectName="pnlCurveHost")
         QVBoxLayout(self.host).setContentsMargins(0, 0, 0, 0)
-        window.add_dock("P&L", "dock.pnlCurve", self.host, Qt.DockWidgetArea.BottomDockWidgetArea)
+        # "PnL", not "P&L": a dock tab reads "&" as a keyboard mnemonic and showed "PL".
+        window.add_dock("PnL", "dock.pnlCurve", self.host, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._timer = QTimer(self.host)
         self._timer.setInterval(SAMPLE_MS)
         self._timer.timeout.connect(self.sample)
@@ -100,7 +101,7 @@ class PnlCurveDocks:
         self._seen_version += 1
 
     def _on_fill(self, event: FillRecorded) -> None:
-        instrument = self._session.instruments.get(event.fill.symbol)
+        instrument = self._session.instruments.find(event.fill.symbol, event.fill.account_id)
         if instrument is not None:
             self._count(str(event.fill.account_id), instrument.currency, 1)
 

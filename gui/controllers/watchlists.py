@@ -99,7 +99,7 @@ class WatchlistsController(QObject):
         A symbol already there keeps its place and takes the feed given. A symbol no account lists is not
         added: `search_requested` is emitted with it and False returned.
         """
-        instrument = self._session.instruments.find(symbol)
+        instrument = self._session.instruments.find(symbol, account_id)
         if instrument is None:
             self._log("WARNING", f"Unknown symbol {symbol.strip()!r}: search for it (Ctrl+K) to add it.")
             self.search_requested.emit(symbol.strip())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -81,6 +81,8 @@ class MainDocks:
     log: QDockWidget
     orders: QDockWidget
     fills: QDockWidget
+    added: list[tuple[QDockWidget, Qt.DockWidgetArea]] = field(default_factory=list)
+    """The docks added after these six (ladder, charts, approvals, P&L…), in the order they came."""
 
     @classmethod
     def build(cls, window: QMainWindow, positions: QWidget, watchlist: QWidget, ticket: QWidget, accounts: QWidget,
@@ -110,13 +112,25 @@ class MainDocks:
         if area is LEFT:
             widget = scrolled(widget)
         dock = make_dock(window, title, name, widget, area)
+        self.added.append((dock, area))
+        self._place(window, dock, area)
+        return dock
+
+    def _place(self, window: QMainWindow, dock: QDockWidget, area: Qt.DockWidgetArea) -> None:
         if area is BOTTOM:
             window.tabifyDockWidget(self.fills, dock)
             self.fills.raise_()
         elif area is LEFT:
             window.tabifyDockWidget(self.log, dock)
             self.accounts.raise_()
-        return dock
+
+    def place_added(self, window: QMainWindow) -> None:
+        """Put every added dock back where `add` put it, in the order they came (Reset layout: a layout saved or
+        captured before a dock existed does not know where that dock goes)."""
+        for dock, area in self.added:
+            dock.setFloating(False)
+            window.addDockWidget(area, dock, Qt.Orientation.Vertical)
+            self._place(window, dock, area)
 
     def apply_default_sizes(self, window: QMainWindow) -> None:
         """Size the docks for window's size as the first start shows them."""

@@ -112,7 +112,7 @@ class MainWindow(QMainWindow):
         self.orders_view = make_grid_view(self.bridge.working_orders, "ordersView")
         self.fills_view = make_grid_view(self.bridge.fills, "fillsView")
         self.ticket = OrderTicketWidget()
-        self.ticket.set_instruments(dict(instruments))
+        self.ticket.set_instruments(instruments)
         self.rows = TicketRows(view, self.bridge.quotes, self.ticket)
         self.ticket.set_accounts([str(a) for a in view.account_ids()])
         self.ticket.set_confirm_required(self.settings.confirm_orders())
@@ -196,7 +196,7 @@ class MainWindow(QMainWindow):
     def refresh_instruments(self) -> None:
         """Offer every instrument the accounts now list (some brokers list theirs only once connected)."""
         self.watchlists.refresh()
-        self.ticket.set_instruments(dict(self.session.view.instruments()))
+        self.ticket.set_instruments(self.session.view.instruments())
 
     def _wire(self) -> None:
         bridge, status, panel, buttons = self.bridge, self.status, self.accounts_panel, self.orders_panel

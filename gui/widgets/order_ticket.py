@@ -29,6 +29,7 @@ from core.domain.product import Product
 from core.domain.protection import Bracket
 from core.domain.trailing import TrailUnit
 from core.ports.order_products import ProductOffer
+from core.services.instruments import instrument_for
 from core.services.sizing_order import SizingSpec
 from gui.models.positions import fmt_avg_cost
 from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_price, next_step, order_summary
@@ -66,6 +67,7 @@ class OrderTicketWidget(TicketForm):
         super().__init__(parent)
         self.setObjectName("orderTicket")
         self._instruments: dict[str, Instrument] = {}
+        self._catalog: Mapping[str, Instrument] = self._instruments
         self._keys: dict[str, str] = {}
         self._fixed_quotes: dict[str, Quote] = {}
         self._quote_source: QuoteSource | None = None
@@ -112,6 +114,7 @@ class OrderTicketWidget(TicketForm):
 
     def set_instruments(self, instruments: Mapping[str, Instrument]) -> None:
         """Offer these instruments in the symbol completer and validate against them."""
+        self._catalog = instruments  # a session's InstrumentCatalog answers per account (see _lookup)
         self._instruments = dict(instruments)
         self._keys = {key.casefold(): key for key in self._instruments}
         self._symbols.setStringList(sorted(self._instruments))
@@ -316,10 +319,11 @@ class OrderTicketWidget(TicketForm):
         return OrderOrigin.CLOSE if self._close is not None else OrderOrigin.MANUAL
 
     def _lookup(self) -> tuple[str, Instrument | None]:
-        """Return the typed symbol in its canonical spelling, with its instrument if known."""
+        """Return the typed symbol in its canonical spelling, with its instrument (the chosen account's) if known."""
         text = self._symbol_edit.text().strip()
         key = self._keys.get(text.casefold(), text)
-        return key, self._instruments.get(key)
+        found = instrument_for(self._catalog, key, self.current_account() or None)
+        return key, found if found is not None else self._instruments.get(key)
 
     def _validate(self) -> tuple[ValidatedRequest | None, list[FieldError]]:
         symbol, instrument = self._lookup()

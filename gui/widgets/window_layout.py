@@ -58,6 +58,7 @@ class WindowLayout:
     def reset(self) -> None:
         """Put every dock back where it started."""
         self._window.restoreState(self._default_state)
+        self._docks.place_added(self._window)
         for dock in self._window.findChildren(QDockWidget):
             dock.show()
         self._docks.apply_default_sizes(self._window)

@@ -30,6 +30,7 @@ from core.domain import (
     ConnectionChanged,
     ConnectionState,
     Order,
+    OrderReopened,
     OrderRequest,
     OrderStatus,
     OrderType,
@@ -53,6 +54,8 @@ UNRESOLVED = frozenset({OrderStatus.INITIALIZED, OrderStatus.SUBMITTED, OrderSta
                         OrderStatus.PENDING_CANCEL, OrderStatus.PENDING_REPLACE})
 NEVER_AT_BROKER = frozenset({OrderStatus.CANCELED, OrderStatus.REJECTED, OrderStatus.DENIED})
 MAX_WORKING = 12
+EOD_ROUNDS = 5
+"""How many times the trader's end of day cancels what still works (a cancel the broker refuses is tried again)."""
 HALTED_BEFORE_RECONNECT_S = 0.5
 """How long the driver lets an account sit halted while connected before it does what the trader is told to do
 ("reconnect to resume"): disconnect and connect, which reconciles."""
@@ -361,9 +364,22 @@ class ChaosWorld:
     # --- days and quiescing ------------------------------------------------------------------------
 
     async def _end_of_day(self) -> None:
-        """The trader cancels what rests; once every order is settled the broker starts a new day."""
-        for coid in self.working_resting():
-            await self.cancel(coid)
+        """The trader cancels every order still working; once every order is settled the broker starts a new day.
+
+        Every working order of the account, not only this driver's resting list: that list drops an order while
+        its change or cancel is on its way (it cannot be picked then), and an order reconciliation reopened was
+        never on it. Either, left working, would pass into the broker's past orders still OPEN, and the next day's
+        reconciliation would close it here as gone: a lost order the run made up, not one TradeTerm lost.
+        """
+        assert self.session is not None
+        for _ in range(EOD_ROUNDS):
+            await self.quiesce()  # changes and cancels on their way settle first, so each order can be canceled
+            working = [o.client_order_id for o in self.session.oms.working(self.account)
+                       if o.status not in (OrderStatus.PENDING_CANCEL, OrderStatus.PENDING_REPLACE)]
+            if not working:
+                break
+            for coid in working:
+                await self.cancel(coid)
         await self.quiesce()
         self.figures.days += 1
         await self.new_day()
@@ -434,6 +450,7 @@ class ChaosWorld:
                 figures.problems.append(f"{coid}: {problem}")
         figures.lost += len(set(self.coids) - set(durable))
         figures.final_status = dict(sorted(statuses.items()))
+        figures.reopened = sum(any(isinstance(e, OrderReopened) for e in o.events) for o in self.session.oms.orders())
         figures.mismatches += len(report.differences) + self._position_mismatches()
         figures.problems += report.differences
         self._compare_fills()

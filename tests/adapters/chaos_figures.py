@@ -29,6 +29,9 @@ class ChaosFigures(JsonLine):
     fill_mismatches: int = 0
     reconcile_alarms: int = 0
     """Reconciliations during the run that found the books different (the account halts until the next one)."""
+    reopened: int = 0
+    """Orders TradeTerm had ended that a reconciliation or a late look found the broker still working, and reopened
+    (each also halted the account, counted in reconcile_alarms, until the trader reconnected)."""
     refused_by_risk: int = 0
     refused_by_broker: int = 0
     refused_while_down: int = 0

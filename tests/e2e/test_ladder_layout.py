@@ -39,3 +39,49 @@ async def test_at_the_first_size_the_ladder_shows_levels_and_the_chart_keeps_its
         for _ in range(5):
             await asyncio.sleep(0.05)
         assert visible_levels(window) >= 6 and chart.height() >= 140
+        assert window.dockWidgetArea(chart) is Qt.DockWidgetArea.RightDockWidgetArea
+        assert window.tabifiedDockWidgets(chart) == [], "the chart is under the ladder, not a tab among the blotters"
+        assert chart.isVisible() and chart.y() > window.ladder.dock.y(), "the chart sits under the ladder again"
+        pnl = window.findChild(QDockWidget, "dock.pnlCurve")
+        assert pnl is not None and window.findChild(QDockWidget, "dock.fills") in window.tabifiedDockWidgets(pnl)
+
+
+async def test_reset_layout_after_a_restart_puts_the_chart_back_under_the_ladder(tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        await until(lambda: window.findChild(QDockWidget, "dock.pnlCurve") is not None, "the late docks")
+    async with open_window(tmp_path) as window:  # the layout saved on close comes back
+        await until(lambda: window.findChild(QDockWidget, "dock.pnlCurve") is not None, "the late docks")
+        chart = window.findChild(QDockWidget, "dock.chart")
+        window.tabifyDockWidget(window.findChild(QDockWidget, "dock.fills"), chart)  # the trader moved it
+        await asyncio.sleep(0.05)
+        window.reset_layout()
+        for _ in range(5):
+            await asyncio.sleep(0.05)
+        assert window.dockWidgetArea(chart) is Qt.DockWidgetArea.RightDockWidgetArea
+        assert window.tabifiedDockWidgets(chart) == [], "the chart is under the ladder, not a tab among the blotters"
+        assert chart.y() > window.ladder.dock.y() and chart.height() >= 140
+        await pick_in_watchlist(window, "AAPL")
+        await until(lambda: (window.bridge.flusher.flush_now(), window.ladder.model.best_bid)[1] is not None, "AAPL")
+        for _ in range(5):
+            await asyncio.sleep(0.05)
+        assert visible_levels(window) >= 6
+
+
+async def test_reset_layout_docks_a_floated_chart_under_the_ladder_again(tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        await until(lambda: window.findChild(QDockWidget, "dock.pnlCurve") is not None, "the late docks")
+        chart = window.findChild(QDockWidget, "dock.chart")
+        chart.setFloating(True)  # the trader pulls the chart out to see it bigger
+        chart.resize(900, 700)
+        window.tabifyDockWidget(window.findChild(QDockWidget, "dock.fills"), window.ladder.dock)  # and drops the ladder
+        await asyncio.sleep(0.05)
+        window.reset_layout()
+        for _ in range(5):
+            await asyncio.sleep(0.05)
+        assert not chart.isFloating() and not window.ladder.dock.isFloating()
+        assert window.dockWidgetArea(chart) is Qt.DockWidgetArea.RightDockWidgetArea
+        assert window.dockWidgetArea(window.ladder.dock) is Qt.DockWidgetArea.RightDockWidgetArea
+        assert window.tabifiedDockWidgets(chart) == [] and window.tabifiedDockWidgets(window.ladder.dock) == []
+        assert chart.y() > window.ladder.dock.y() and chart.height() >= 140

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QLabel, QLineEdit, 
 from pytestqt.qtbot import QtBot
 
 from core.domain import AccountId, FieldError, OrderOrigin, OrderRequest, OrderType, Side, TimeInForce, validate_request
+from core.services.instruments import InstrumentCatalog
 from gui.widgets.order_confirm import OrderConfirmDialog
 from gui.widgets.order_ticket import OrderTicketWidget
 from tests.factories import make_instrument
@@ -400,3 +401,17 @@ def test_messages_keep_their_room_so_no_field_moves_while_the_trader_types(ticke
                               "250,000.00 USD for PAPER-1; lower the quantity or raise the limit.", ok=False)
     ticket.widget.prefill_close("PAPER-1", "AAPL", Decimal(100), Decimal("189.49"))
     assert {name: ticket.child(QWidget, name).geometry() for name in names} == where
+
+
+def test_the_ticket_checks_the_price_on_the_chosen_accounts_own_instrument(ticket: Ticket) -> None:
+    """INFY is an NSE share (tick 0.05) on PAPER-1 and the NYSE ADR (tick 0.01) on IB: each account's own tick."""
+    catalog = InstrumentCatalog()
+    catalog.add([make_instrument("INFY", currency="INR", tick_size="0.05", venue="NSE")], "PAPER-1")
+    catalog.add([make_instrument("INFY", currency="USD", tick_size="0.01", venue="NYSE")], "IB-DU1234567")
+    ticket.widget.set_instruments(catalog)
+    ticket.fill("INFY", "10", "17.01")
+    ticket.press(Qt.Key.Key_Return)
+    assert ticket.sent == [] and "ticks in 0.05" in ticket.error("limitPriceError")
+    ticket.child(QComboBox, "accountCombo").setCurrentIndex(1)
+    ticket.press(Qt.Key.Key_Return)
+    assert ticket.shown_errors() == {} and [r.account_id for r in ticket.sent] == ["IB-DU1234567"]

@@ -176,7 +176,13 @@ class KiteBroker(KiteMarketData, KiteOrderUpdates):
         await self._throttle.acquire()
         try:
             order_id = str(await self._rest(self._kite.place_order, **params))
-        except BrokerError:
+        except (ConnectionLost, Timeout):
+            # The answer is lost, not necessarily the order: a request that left here can still be taken by Kite
+            # after the client gave up (a stalled gateway acts late). It stays tracked by our tag, so polling
+            # and postbacks publish Kite's acceptance, refusal and fills whenever Kite shows the order.
+            self._tracker.lost_answer(tracked)
+            raise
+        except BrokerError:  # Kite refused it (or the session ended): it has no such order
             self._tracker.forget(order.client_order_id)
             raise
         self._tracker.bind(tracked, order_id)
@@ -217,6 +223,7 @@ class KiteBroker(KiteMarketData, KiteOrderUpdates):
     async def snapshot(self, fills_since: datetime | None = None) -> BrokerSnapshot:
         """Return Kite's funds, net positions, today's orders and trades (since fills_since)."""
         self._require_connected("reconcile")
+        await self._calls_ended()  # a place given up on here may still be on its way: read the books after it
         for _ in range(SNAPSHOT_TRIES):  # positions between two reads of the trades that agree: one moment
             trades_before = await self._rest(self._kite.trades)
             positions = await self._rest(self._kite.positions)

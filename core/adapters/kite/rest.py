@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -64,6 +66,8 @@ class KiteRestBase:
         self._market_depth = KiteMarketDepth(self.account_id)
         self._updates = asyncio.Lock()
         self._background: set[asyncio.Task[Any]] = set()
+        self._in_flight: set[asyncio.Future[Any]] = set()
+        """Calls given up on here whose threads still run: their requests may still reach Kite (_in_thread)."""
         self.login_required = False
         self.user_id = ""
         self.token_expires_at: datetime | None = None
@@ -121,11 +125,41 @@ class KiteRestBase:
                              timeout=self.config.request_timeout_s)
         return client
 
-    async def _offload(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a blocking kiteconnect call in a worker thread; translate its errors (no halting)."""
+    async def _in_thread(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a blocking kiteconnect call in a worker thread, giving up after the request timeout and a second.
+
+        A call given up on here while its thread still runs is still in flight: its request may reach Kite after
+        the Timeout was raised. It is kept in _in_flight until the thread ends, and snapshot() reads Kite's books
+        only after it has (so "Kite has no such order" is never concluded while the place may be on its way). A
+        call whose thread never started is withdrawn: it never reaches Kite.
+        """
+        started = threading.Event()
+
+        def run() -> T:
+            started.set()
+            return function(*args, **kwargs)
+
+        call = asyncio.get_running_loop().run_in_executor(None, contextvars.copy_context().run, run)
+        call.add_done_callback(_consume)
         try:
-            return await asyncio.wait_for(asyncio.to_thread(function, *args, **kwargs),
-                                          self.config.request_timeout_s + 1)
+            return await asyncio.wait_for(asyncio.shield(call), self.config.request_timeout_s + 1)
+        except (TimeoutError, asyncio.CancelledError):
+            if started.is_set() and not call.done():
+                self._in_flight.add(call)
+                call.add_done_callback(self._in_flight.discard)
+            else:
+                call.cancel()
+            raise
+
+    async def _calls_ended(self) -> None:
+        """Wait (up to the request timeout) for calls given up on here whose requests may still reach Kite."""
+        if self._in_flight:
+            await asyncio.wait(set(self._in_flight), timeout=self.config.request_timeout_s)
+
+    async def _offload(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a blocking kiteconnect call in a worker thread (_in_thread); translate its errors (no halting)."""
+        try:
+            return await self._in_thread(function, *args, **kwargs)
         except TimeoutError:
             raise Timeout(f"Kite did not answer within {self.config.request_timeout_s:g} s; check the network "
                           "and Kite's status page.") from None
@@ -152,3 +186,9 @@ class KiteRestBase:
         task = asyncio.get_running_loop().create_task(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+
+def _consume(call: asyncio.Future[Any]) -> None:
+    """Retrieve the outcome of a call nobody may await any more (given up on), so it is not reported as lost."""
+    if not call.cancelled():
+        call.exception()

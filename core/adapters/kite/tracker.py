@@ -104,6 +104,13 @@ class OrderTracker:
         tracked.broker_order_id = broker_order_id
         self._by_broker[broker_order_id] = tracked
 
+    def lost_answer(self, tracked: TrackedOrder) -> None:
+        """Keep following an order whose place answer was lost: nobody waits for its verdict, so the order states
+        that show it (matched by our tag) publish its acceptance, refusal and end as for any order."""
+        if tracked.decided is not None and not tracked.decided.done():
+            tracked.decided.cancel()
+        tracked.decided = None
+
     def forget(self, client_order_id: ClientOrderId) -> None:
         tracked = self._by_coid.pop(client_order_id, None)
         if tracked is not None and tracked.broker_order_id is not None:

@@ -98,7 +98,7 @@ class ApiHandlers:
         request = OrderRequest(account, body.symbol, body.side, body.quantity, body.order_type, body.limit_price,
                                body.stop_price, body.tif, OrderOrigin.STRATEGY, strategy, body.product,
                                body.trail_amount, body.trail_percent)
-        valid, problems = validate_request(request, self.session.instruments.find(body.symbol))
+        valid, problems = validate_request(request, self.session.instruments.find(body.symbol, account))
         if valid is None:
             raise bad_field(problems[0].field if problems else "symbol",
                             problems[0].message if problems else "Invalid order.")
@@ -117,7 +117,7 @@ class ApiHandlers:
 
     def _broker_refusal(self, request: OrderRequest) -> FieldError | None:
         """Return why the account's broker cannot take this product or trailing stop (the session's own checks)."""
-        valid, _ = validate_request(request, self.session.instruments.find(request.symbol))
+        valid, _ = validate_request(request, self.session.instruments.find(request.symbol, request.account_id))
         assert valid is not None  # _request_of validated it
         adapter = self.session.account(request.account_id).adapter
         _, problems = resolve_product(adapter, valid, request.account_id)

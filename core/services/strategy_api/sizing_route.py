@@ -28,7 +28,9 @@ def take_sizing(raw: dict[str, Any], session: TradingSession) -> SizingSpec | No
         raise ApiError(400, "bad_request", exc.message, exc.field) from None
     if "quantity" not in raw:
         symbol = raw.get("symbol")
-        found = session.instruments.find(symbol) if isinstance(symbol, str) else None
+        account = raw.get("account")
+        found = (session.instruments.find(symbol, account if isinstance(account, str) else None)
+                 if isinstance(symbol, str) else None)
         raw["quantity"] = format(found.lot_size if found is not None else Decimal(1), "f")
     return spec
 
@@ -40,7 +42,7 @@ async def size_body(session: TradingSession, body: OrderBody, strategy: Strategy
     A volatility stop (atr_k) is measured on the account's own broker's daily bars (session.sizing_bars).
     """
     request, _ = request_of(body, strategy)
-    valid, _problems = validate_request(request, session.instruments.find(body.symbol))
+    valid, _problems = validate_request(request, session.instruments.find(body.symbol, request.account_id))
     assert valid is not None  # request_of has validated it
     try:
         sized, _currency = await session.view.size_by_risk_now(valid, spec)

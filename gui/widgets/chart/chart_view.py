@@ -145,7 +145,7 @@ class ChartView(QWidget):
         self.fills.clear_fills()
         self.show_orders([])
         self.show_brackets([])
-        self.average_line.show_position(Decimal(0), None)
+        self.average_line.show_position(Decimal(0), None, 0)
         self._changed(follow=True)
 
     def set_served(self, intervals: Iterable[timedelta] | None, why: str = "") -> None:

@@ -11,6 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from core.domain import Fill, Order, OrderType, Side
+from gui.models.positions import fmt_avg_cost
 
 BUY_COLOR = "#2f9e44"
 SELL_COLOR = "#e03131"
@@ -39,17 +40,23 @@ class OrderLine(pg.InfiniteLine):  # type: ignore[misc]
         color = BUY_COLOR if order.side is Side.BUY else SELL_COLOR
         super().__init__(pos=float(price), angle=0, movable=True,
                          pen=pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashLine),
-                         hoverPen=pg.mkPen(color, width=3), label=order_label(order),
+                         hoverPen=pg.mkPen(color, width=3), label=(text := order_label(order)),
                          labelOpts={"position": 0.05, "color": color, "movable": False, "anchors": [(0, 1), (0, 1)]})
         self.order = order
+        self._text = text
         self.price = price
         """Where the order stands at the broker (the line snaps back here when a move is refused)."""
         self._on_cancel = on_cancel
         self.sigPositionChangeFinished.connect(lambda _line: on_moved(self))
 
     def show_order(self, order: Order, price: Decimal) -> None:
-        self.order, self.price = order, price
-        self.label.setFormat(order_label(order))
+        """Show the order as it is now (the same Order object changes in place as it fills or is modified)."""
+        text = order_label(order)
+        self.order = order
+        if text == self._text and price == self.price and (self.moving or self.value() == float(price)):
+            return  # unchanged: the chart shows every line again when any order of its symbol changes
+        self.price, self._text = price, text
+        self.label.setFormat(text)
         if not self.moving:
             self.setValue(float(price))
 
@@ -103,14 +110,18 @@ class AveragePriceLine(pg.InfiniteLine):  # type: ignore[misc]
         """Made when a position first shows: a label follows every pan and zoom, even on a hidden line."""
         self.setVisible(False)
 
-    def show_position(self, quantity: Decimal, average: Decimal | None) -> None:
+    def show_position(self, quantity: Decimal, average: Decimal | None, price_places: int) -> None:
+        """Show the line at the average, labelled like the Positions table: tick places plus one, not 189.0166..."""
         if average is None or quantity == 0:
             self.setVisible(False)
             return
         self.setValue(float(average))
-        text = f"POS {quantity.normalize():f} @ {average}"
+        text = f"POS {quantity.normalize():f} @ {fmt_avg_cost(average, price_places)}"
         if self.label is None:
-            self.label = pg.InfLineLabel(self, text=text, position=0.9, color="#f59f00")
+            # mid-line, above it: order labels sit at the left, the axis and the newest bars at the right
+            self.label = pg.InfLineLabel(self, text=text, position=0.5, color="#f59f00",
+                                         anchors=[(0.5, 1), (0.5, 1)])
         else:
             self.label.setFormat(text)
         self.setVisible(True)
+        self.label.valueChanged()  # the label skips its text while the line is hidden: write it now it shows

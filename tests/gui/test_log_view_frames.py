@@ -1,0 +1,29 @@
+"""The Log dock shows a burst of lines together, once a frame: every line, in order, with no one reading it."""
+
+from __future__ import annotations
+
+import asyncio
+
+from gui.widgets.log_view import FRAME_MS, LogView
+
+
+async def test_a_burst_of_lines_is_on_screen_after_a_frame_in_order_with_its_levels() -> None:
+    view = LogView()
+    view.add("INFO", "first")
+    for n in range(200):
+        view.add("INFO", f"order {n} accepted")
+    view.add("WARNING", "order 200 refused: risk")
+    for _ in range(50):  # the frame timer runs on the loop; nothing here asks the view for its text
+        if view.document().blockCount() == 202:
+            break
+        await asyncio.sleep(FRAME_MS / 1000)
+    shown = view.document().toPlainText().splitlines()  # what is painted, not LogView.lines() (which flushes)
+    assert len(shown) == 202
+    assert shown[0].endswith("  first") and shown[1].endswith("  order 0 accepted")
+    assert shown[-1].endswith("  WARNING: order 200 refused: risk")
+
+
+async def test_reading_the_log_right_after_a_line_includes_it() -> None:
+    view = LogView()
+    view.add("ERROR", "Connect failed")
+    assert view.lines()[-1].endswith("  ERROR: Connect failed")
