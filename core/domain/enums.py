@@ -25,6 +25,9 @@ class OrderType(StrEnum):
     STOP_LIMIT = "STP_LMT"
     TRAIL = "TRAIL"
     """A trailing stop: a stop that follows the market by a Trail (amount or percent), at market when touched."""
+    MARKET_IF_TOUCHED = "MIT"
+    """A market order once the price touches the trigger (stop_price) from the side it is on: a buy below the
+    market, a sell above it (OANDA's MARKET_IF_TOUCHED). Only accounts that list it take it."""
 
     @property
     def is_trailing(self) -> bool:
@@ -36,13 +39,22 @@ class OrderType(StrEnum):
 
     @property
     def needs_stop(self) -> bool:
-        return self in (OrderType.STOP, OrderType.STOP_LIMIT)
+        """True for the types whose trigger price is stop_price (a stop's, or a market-if-touched's)."""
+        return self in (OrderType.STOP, OrderType.STOP_LIMIT, OrderType.MARKET_IF_TOUCHED)
 
 
 class TimeInForce(StrEnum):
+    """How long an order works. DAY, GTC and IOC every account takes; the others only accounts that list them
+    (core.ports.order_terms): FOK fill all at once or cancel, OPG at the opening auction, CLS at the closing
+    auction, GTD until the order's expire_at."""
+
     DAY = "DAY"
     GTC = "GTC"
     IOC = "IOC"
+    FOK = "FOK"
+    OPG = "OPG"
+    CLS = "CLS"
+    GTD = "GTD"
 
 
 class OrderStatus(StrEnum):

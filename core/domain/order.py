@@ -82,6 +82,8 @@ class Order:
     broker_order_id: BrokerOrderId | None = None
     reason: str = ""
     needs_reconciliation: bool = False
+    expire_at: datetime | None = None
+    """When a GTD order ends at the broker."""
     events: list[OrderEvent] = field(default_factory=list)
     pending_replace: OrderPendingReplace | None = None
     """While PENDING_REPLACE: the change asked of the broker (its new quantity and prices)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_CEILING, Decimal
 from typing import TypeVar
 
@@ -42,6 +43,8 @@ class OrderRequest:
     """A TRAIL order's distance from the market in price (give this or trail_percent, not both)."""
     trail_percent: object = None
     """A TRAIL order's distance from the market in percent of the price."""
+    expire_at: object = None
+    """A GTD order's end (a timezone-aware datetime); None for every other time in force."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,7 @@ class ValidatedRequest:
     stop_price: Decimal | None
     product: Product | None = None
     trail: Trail | None = None
+    expire_at: datetime | None = None
 
 
 E = TypeVar("E", Side, OrderType, TimeInForce, Product)
@@ -131,6 +135,17 @@ def _check_price(raw: object, field: str, instrument: Instrument, errors: list[F
     return price
 
 
+def _check_expiry(raw: object, tif: TimeInForce | None, errors: list[FieldError]) -> datetime | None:
+    if tif is not TimeInForce.GTD:
+        if raw is not None:
+            errors.append(FieldError("expire_at", "Only a GTD order takes an expiry: clear it, or choose GTD."))
+        return None
+    if not isinstance(raw, datetime) or raw.tzinfo is None:
+        errors.append(FieldError("expire_at", "A GTD order needs the date and time it ends (with its time zone)."))
+        return None
+    return raw
+
+
 def validate_request(
     request: OrderRequest, instrument: Instrument | None
 ) -> tuple[ValidatedRequest | None, list[FieldError]]:
@@ -154,9 +169,11 @@ def validate_request(
     if order_type is not None and order_type.needs_stop:
         stop = _check_price(request.stop_price, "stop_price", instrument, errors)
     trail = _check_trail(request, order_type, instrument, errors)
+    expire_at = _check_expiry(request.expire_at, tif, errors)
     if errors or qty is None or side is None or order_type is None or tif is None:
         return None, errors
-    return ValidatedRequest(request, instrument, side, order_type, tif, qty, limit, stop, product, trail), errors
+    return ValidatedRequest(request, instrument, side, order_type, tif, qty, limit, stop, product, trail,
+                            expire_at), errors
 
 
 def _blank(raw: object) -> bool:

@@ -59,8 +59,9 @@ def order_terms(order: Order) -> str:
     """Return 'BUY 100 AAPL LMT 189.50' for order."""
     places = order.instrument.price_places
     text = f"{order.side.value} {_num(order.quantity.value)} {order.symbol} {order.order_type.value}"
-    if order.order_type in (OrderType.STOP, OrderType.STOP_LIMIT) and order.stop_price is not None:
-        text += f" STP {order.stop_price.value:.{places}f}"
+    if order.order_type.needs_stop and order.stop_price is not None:
+        label = "TRG" if order.order_type is OrderType.MARKET_IF_TOUCHED else "STP"
+        text += f" {label} {order.stop_price.value:.{places}f}"
     if order.order_type.needs_limit and order.limit_price is not None:
         text += f" {order.limit_price.value:.{places}f}"
     return text

@@ -27,6 +27,7 @@ from core.domain import (
     OrderStatus,
     Price,
     Quantity,
+    TimeInForce,
     validate_request,
 )
 from core.ports import errors
@@ -81,8 +82,11 @@ class OrderModifier:
         if order.order_type.is_trailing:
             raise OrderRefused([FieldError("order_type", "A trailing stop cannot be changed in place: cancel it "
                                                          "and send a new one with the quantity and trail you want.")])
+        tif, ends = order.tif, order.expire_at
+        if tif is TimeInForce.GTD and ends is None:  # the journal keeps no end; the broker does, and a change keeps it
+            tif = TimeInForce.GTC  # the fields are checked as a GTC order's; the order stays GTD
         request = OrderRequest(order.account_id, order.symbol, order.side, quantity, order.order_type,
-                               limit_price, stop_price, order.tif, order.origin, order.strategy_id)
+                               limit_price, stop_price, tif, order.origin, order.strategy_id, expire_at=ends)
         valid, problems = validate_request(request, order.instrument)
         if valid is None:
             raise OrderRefused(problems)

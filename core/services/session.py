@@ -45,6 +45,7 @@ from core.ports.clock import Clock
 from core.ports.journal import IntakeKey, Journal
 from core.ports.native_oco import NativeOco
 from core.ports.native_protection import NativeProtection
+from core.ports.order_terms import terms_problem
 from core.ports.trailing_stops import trail_refusal
 from core.services.accounts import AccountSlot
 from core.services.action_log import ActionLog
@@ -289,6 +290,9 @@ class TradingSession(SessionConnections, SessionCommands):
         valid, problems = validate_request(request, self.instruments.find(request.symbol, request.account_id))
         if valid is None:
             raise OrderRefused(problems)
+        unknown_terms = terms_problem(slot.adapter, str(request.account_id), valid.order_type, valid.tif)
+        if unknown_terms is not None:
+            raise OrderRefused([FieldError(*unknown_terms)])
         product, problems = resolve_product(slot.adapter, valid, request.account_id)
         if problems:
             raise OrderRefused(problems)
@@ -306,6 +310,7 @@ class TradingSession(SessionConnections, SessionCommands):
             limit_price=Price(valid.limit_price) if valid.limit_price is not None else None,
             stop_price=Price(valid.stop_price) if valid.stop_price is not None else None,
             tif=valid.tif,
+            expire_at=valid.expire_at,
             origin=request.origin,
             strategy_id=request.strategy_id,
             created_at=self.clock.now(),

@@ -18,6 +18,7 @@ TYPE_LABELS = {
     OrderType.STOP: "STP",
     OrderType.STOP_LIMIT: "STP LMT",
     OrderType.TRAIL: "TRAIL",
+    OrderType.MARKET_IF_TOUCHED: "MIT",
 }
 SIDE_COLORS = {Side.BUY: "#1565c0", Side.SELL: "#c62828"}
 TICKET_STYLE = """

@@ -63,6 +63,8 @@ async def test_a_non_json_content_type_is_415_and_a_large_body_413(api: ApiWorld
     ({"order_type": "MKT"}, "limit_price"),
     ({"colour": "red"}, "colour"),
     ({"quantity": "1e13"}, "quantity"),
+    ({"tif": "OPG"}, "tif"),  # the paper account takes DAY, GTC and IOC only
+    ({"order_type": "MIT", "stop_price": "180.00", "limit_price": None}, "order_type"),
 ])
 async def test_a_bad_field_is_400_naming_it(api: ApiWorld, changes: dict[str, object], field: str) -> None:
     status, body = await api.raw("POST", "/v1/orders", api.order_body(**changes))

@@ -34,7 +34,7 @@ def check(instrument=AAPL, **fields):  # type: ignore[no-untyped-def]
         ({"limit_price": "189.503"}, "limit_price", "try 189.50"),
         ({"limit_price": "0"}, "limit_price", "greater than zero"),
         ({"order_type": OrderType.STOP, "stop_price": None}, "stop_price", "Enter a value"),
-        ({"tif": "FOK"}, "tif", "not one of DAY, GTC, IOC"),
+        ({"tif": "GFD"}, "tif", "not one of DAY, GTC, IOC, FOK, OPG, CLS, GTD"),
         ({"side": "HOLD"}, "side", "not one of BUY, SELL"),
         ({"order_type": "ICEBERG"}, "order_type", "not one of"),
     ],

@@ -28,6 +28,7 @@ with warnings.catch_warnings():
     from alpaca.trading.client import TradingClient
     from alpaca.trading.enums import QueryOrderStatus
     from alpaca.trading.requests import (
+        ClosePositionRequest,
         GetOrdersRequest,
         LimitOrderRequest,
         MarketOrderRequest,
@@ -38,6 +39,7 @@ with warnings.catch_warnings():
     )
     from alpaca.trading.stream import TradingStream
 
+from core.adapters.alpaca.closing import closes_at_market, held_problem, since, the_close
 from core.adapters.alpaca.config import LIVE_NOT_CONFIRMED, AlpacaConfig
 from core.adapters.alpaca.history import TIMEFRAMES, bars_request, to_bars
 from core.adapters.alpaca.parsing import (
@@ -53,7 +55,8 @@ from core.adapters.alpaca.parsing import (
     parse_quote,
     translate_error,
 )
-from core.adapters.alpaca.rest import Lost, Refused, TimedSession, stream_url
+from core.adapters.alpaca.quote_stream import STREAMED_FEEDS, QuoteStream
+from core.adapters.alpaca.rest import Lost, Refused, TimedSession, data_stream_url, stream_url
 from core.adapters.alpaca.tracker import OrderTracker, Tracked
 from core.domain import (
     AccountId,
@@ -69,6 +72,7 @@ from core.domain import (
     OrderType,
     Price,
     Quantity,
+    TimeInForce,
 )
 from core.domain.bars import Bar
 from core.domain.funds import AccountFunds
@@ -106,6 +110,10 @@ class AlpacaBroker:
     """
 
     kind: str = "alpaca"
+    times_in_force = frozenset({TimeInForce.DAY, TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK, TimeInForce.OPG,
+                                TimeInForce.CLS})
+    """core.ports.order_terms.OrderTerms: Alpaca's own six (no GTD)."""
+    extra_order_types: frozenset[OrderType] = frozenset()
     trail_units: frozenset[TrailUnit] = frozenset(TrailUnit)
     """Alpaca works trailing stops by trail_price or trail_percent (core.ports.trailing_stops.TrailingStops)."""
 
@@ -125,6 +133,7 @@ class AlpacaBroker:
         self._poller: asyncio.Task[None] | None = None
         self._stream: Any = None
         self._listener: asyncio.Task[None] | None = None
+        self._quote_stream: QuoteStream | None = None
         self._wake = asyncio.Event()
         self._quotes_due = 0.0
         self._updates = asyncio.Lock()
@@ -161,6 +170,9 @@ class AlpacaBroker:
         poller, self._poller = self._poller, None
         listener, self._listener = self._listener, None
         stream, self._stream = self._stream, None
+        quote_stream, self._quote_stream = self._quote_stream, None
+        if quote_stream is not None:
+            await quote_stream.stop(self.config.request_timeout_s + 2)
         if stream is not None:
             await stream.stop_ws()  # the SDK's own stop: its loop ends at its next read even if a cancel is lost
         deadline = asyncio.get_running_loop().time() + self.config.request_timeout_s + 2
@@ -184,11 +196,15 @@ class AlpacaBroker:
         """
         client = self._require_connected("send the order")
         coid = order.client_order_id
+        tracked = self._book.tracked.setdefault(coid, Tracked(coid))
+        if closes_at_market(order):
+            await self._close_position(client, order, tracked)
+            return
         fields = order_fields(order.symbol, order.side, order.quantity.value, order.order_type, order.tif,
                               order.limit_price.value if order.limit_price else None,
-                              order.stop_price.value if order.stop_price else None, str(coid), order.trail)
+                              order.stop_price.value if order.stop_price else None, str(coid), order.trail,
+                              extended_hours=self.config.extended_hours)
         request = REQUESTS[order.order_type](**fields)
-        tracked = self._book.tracked.setdefault(coid, Tracked(coid))
         try:
             raw = await self._call(client.submit_order, request, timeout_s=self.config.order_timeout_s)
         except Lost as lost:
@@ -202,6 +218,64 @@ class AlpacaBroker:
             self._book.forget(tracked)
             raise OrderRejected(f"Alpaca rejected the {order.symbol} order.")
         self._book.accept(tracked, raw)
+
+    async def _close_position(self, client: Any, order: Order, tracked: Tracked) -> None:
+        """Close (part of) the position with Alpaca's own close (closing.py); a lost answer is settled by finding
+        the close among the symbol's new orders, never by closing again."""
+        try:
+            held = await self._call(client.get_open_position, order.symbol)
+        except Refused as refused:
+            if refused.failure.status != 404:
+                self._book.forget(tracked)
+                raise translate_error(refused.failure, order.symbol) from None
+            held = {}
+        except Lost as lost:
+            self._book.forget(tracked)
+            raise ConnectionLost(f"Could not reach Alpaca ({lost.detail}); the close was not sent.") from None
+        problem = held_problem(held, order)
+        if problem is not None:
+            self._book.forget(tracked)
+            raise OrderRejected(problem)
+        started = datetime.now(UTC)
+        quantity = format(order.quantity.value.normalize(), "f")
+        try:
+            raw = await self._call(client.close_position, order.symbol, ClosePositionRequest(qty=quantity),
+                                   timeout_s=self.config.order_timeout_s)
+        except Refused as refused:
+            self._book.forget(tracked)
+            raise translate_error(refused.failure, order.symbol) from None
+        except Lost as lost:
+            raw = await self._find_close(order, started, lost.detail)
+        self._book.accept(tracked, raw)
+
+    async def _find_close(self, order: Order, started: datetime, detail: str) -> Mapping[str, Any]:
+        request = GetOrdersRequest(status=QueryOrderStatus.ALL, after=since(started), symbols=[order.symbol],
+                                   limit=ORDER_PAGE)
+        try:
+            listed = await self._rest(self._trading.get_orders, request)
+        except BrokerError:
+            listed = []
+        found, count = the_close(listed, order, self._book.by_broker_id, self._book.tracked)
+        if found is None:
+            raise Timeout(f"Alpaca did not confirm closing {order.symbol} ({detail}) and lists "
+                          f"{'no' if not count else 'more than one'} such order yet: TradeTerm checks it with Alpaca "
+                          "and will not close again.")
+        return found
+
+    async def _find_foreign(self, order: Order) -> Mapping[str, Any] | None:
+        """Find one of our closes, which Alpaca knows by its own client_order_id: by the Alpaca id we were given,
+        else by _find_close since the order was made."""
+        if not closes_at_market(order):
+            return None
+        if order.broker_order_id is not None:
+            try:
+                return await self._rest(self._trading.get_order_by_id, str(order.broker_order_id))
+            except OrderNotFound:
+                return None
+        try:
+            return await self._find_close(order, order.created_at, "looked up")
+        except Timeout:
+            return None
 
     async def _find_after_lost_answer(self, order: Order, detail: str) -> Mapping[str, Any]:
         try:
@@ -265,6 +339,8 @@ class AlpacaBroker:
                     unknown.append(instrument.symbol)
                     continue
             self._subscribed[instrument.symbol] = instrument
+        if self._quote_stream is not None:
+            await self._quote_stream.add(self._subscribed)
         if unknown:
             raise InvalidInstrument(f"Alpaca lists no {', '.join(unknown)}: check the symbol.")
 
@@ -319,9 +395,16 @@ class AlpacaBroker:
         """Find order by our client_order_id (following replacements) with its fills; None if Alpaca has none."""
         self._require_connected("look the order up")
         found = await self._get_by_client_id(str(order.client_order_id))
-        if found is None:
-            return None
-        tracked = self._book.adopt(found)
+        if found is not None:
+            tracked = self._book.adopt(found)
+        else:  # a close (DELETE /v2/positions) carries Alpaca's client_order_id: it is ours by its Alpaca id
+            found = await self._find_foreign(order)
+            if found is None:
+                return None
+            tracked = self._book.by_broker_id.get(str(found["id"])) or self._book.tracked.setdefault(
+                order.client_order_id, Tracked(order.client_order_id))
+            if str(found["id"]) not in tracked.ids:
+                self._book.bind(tracked, str(found["id"]))
         raw: Mapping[str, Any] = found
         client = self._trading
         while raw.get("status") == "replaced" and raw.get("replaced_by"):
@@ -381,6 +464,10 @@ class AlpacaBroker:
                                          url_override=stream_url(config))  # type: ignore[arg-type]
             self._stream.subscribe_trade_updates(self._on_trade_update)
             self._listener = loop.create_task(self._stream._run_forever(), name=f"alpaca-stream-{self.account_id}")
+        if config.quote_stream and config.feed in STREAMED_FEEDS:
+            self._quote_stream = QuoteStream(key, secret, config.feed, data_stream_url(config), self.account_id,
+                                             self._quotes)
+            await self._quote_stream.add(self._subscribed)
 
     async def _load_asset(self, symbol: str) -> Instrument:
         try:
@@ -484,8 +571,9 @@ class AlpacaBroker:
 
     async def _poll_quotes(self) -> None:
         symbols = list(self._subscribed)
-        if not symbols:
-            return
+        streamed = self._quote_stream.last_quote_at if self._quote_stream is not None else float("-inf")
+        if not symbols or asyncio.get_running_loop().time() - streamed < 3 * self.config.poll_interval_s:
+            return  # the stream is speaking
         request = StockLatestQuoteRequest(symbol_or_symbols=symbols, feed=DataFeed(self.config.feed))
         latest = await self._rest(self._data.get_stock_latest_quote, request)
         quotes = [parse_quote(symbol, raw, self.account_id) for symbol, raw in (latest or {}).items()

@@ -34,7 +34,14 @@ class AlpacaConfig:
     """Empty for Alpaca's trading stream (wss://paper-api… or wss://api….alpaca.markets/stream), else its full URL."""
     stream: bool = True
     """Listen to the trade_updates stream: an order change is read at once instead of at the next poll."""
+    quote_stream: bool = True
+    """Take quotes from Alpaca's market-data websocket (iex or sip feed); they are polled while it is silent."""
+    data_stream_root: str = ""
+    """Empty for Alpaca's market-data stream (wss://stream.data.alpaca.markets/v2/{feed}), else its full URL."""
     feed: str = "iex"
+    extended_hours: bool = False
+    """Limit DAY orders also trade in the pre-market (04:00-09:30 ET) and after-hours (16:00-20:00 ET) sessions;
+    Alpaca takes no other order there, so the rest wait for the regular session."""
     symbols: tuple[str, ...] = ("AAPL", "MSFT", "SPY")
     poll_interval_s: float = 2.0
     """Orders, fills and quotes are read every poll: 3 requests a poll, well under Alpaca's 200 a minute at 2 s."""
@@ -73,8 +80,8 @@ def _root(name: str, raw: object) -> str:
 
 def _ws_root(name: str, raw: object) -> str:
     if not isinstance(raw, str) or (raw.strip() and not raw.strip().startswith(("wss://", "ws://"))):
-        raise ValueError(f"Alpaca settings: {name} must be empty (Alpaca's own) or a ws(s) address ending in /stream, "
-                         f"got {raw!r}")
+        raise ValueError(f"Alpaca settings: {name} must be empty (Alpaca's own) or a ws(s) address (stream_root ends "
+                         f"in /stream, data_stream_root in /v2/iex or /v2/sip), got {raw!r}")
     return raw.strip()
 
 
@@ -108,7 +115,10 @@ _PARSERS: dict[str, Callable[[str, object], object]] = {
     "data_root": _root,
     "stream_root": _ws_root,
     "stream": _flag,
+    "quote_stream": _flag,
+    "data_stream_root": _ws_root,
     "feed": _feed,
+    "extended_hours": _flag,
     "symbols": _symbols,
     "poll_interval_s": _seconds,
     "request_timeout_s": _seconds,

@@ -46,7 +46,9 @@ from core.ports.errors import (
 CURRENCY = "USD"
 MAP_TYPE = {OrderType.MARKET: "market", OrderType.LIMIT: "limit", OrderType.STOP: "stop",
             OrderType.STOP_LIMIT: "stop_limit", OrderType.TRAIL: "trailing_stop"}
-MAP_TIF = {TimeInForce.DAY: "day", TimeInForce.GTC: "gtc", TimeInForce.IOC: "ioc"}
+MAP_TIF = {TimeInForce.DAY: "day", TimeInForce.GTC: "gtc", TimeInForce.IOC: "ioc", TimeInForce.FOK: "fok",
+           TimeInForce.OPG: "opg", TimeInForce.CLS: "cls"}
+"""OPG trades in the opening auction, CLS in the closing one (market or limit orders only)."""
 MAP_STATUS = {
     "pending_new": OrderStatus.ACCEPTED, "accepted": OrderStatus.ACCEPTED, "new": OrderStatus.ACCEPTED,
     "accepted_for_bidding": OrderStatus.ACCEPTED, "pending_review": OrderStatus.ACCEPTED,
@@ -91,11 +93,17 @@ def alpaca_time(raw: object) -> datetime | None:
 
 def order_fields(symbol: str, side: Side, quantity: Decimal, order_type: OrderType, tif: TimeInForce,
                  limit: Decimal | None, stop: Decimal | None, client_order_id: str,
-                 trail: Trail | None = None) -> dict[str, Any]:
+                 trail: Trail | None = None, extended_hours: bool = False) -> dict[str, Any]:
     """Return the keyword arguments of the SDK's order request for one of our orders (our id on it); a trailing
-    stop's trail as trail_price or trail_percent."""
+    stop's trail as trail_price or trail_percent.
+
+    extended_hours marks the limit DAY orders (the only ones Alpaca takes in the pre-market and after-hours
+    sessions); every other order waits for the regular session.
+    """
     fields: dict[str, Any] = {"symbol": symbol, "qty": float(quantity), "side": side.value.lower(),
                               "time_in_force": MAP_TIF[tif], "client_order_id": client_order_id}
+    if extended_hours and order_type is OrderType.LIMIT and tif is TimeInForce.DAY:
+        fields["extended_hours"] = True
     if order_type.needs_limit:
         fields["limit_price"] = float(limit) if limit is not None else None
     if order_type.needs_stop:
@@ -156,8 +164,13 @@ def translate_error(failure: ApiFailure, symbol: str = "") -> BrokerError:
         return OrderRejected(f"{said}. Prices of $1 or more take at most 2 decimals, below $1 at most 4.")
     if "asset" in lower and ("not found" in lower or "not tradable" in lower or "not active" in lower):
         return InvalidInstrument(f"{said}. Alpaca does not trade {symbol or 'this symbol'}: check the symbol.")
-    if "not fractionable" in lower or "fractional" in lower:
-        return OrderRejected(f"{said}. Use a whole number of shares.")
+    if "not fractionable" in lower:
+        return OrderRejected(f"{said}. {symbol or 'This symbol'} trades in whole shares only: use a whole number.")
+    if "fractional" in lower:
+        return OrderRejected(f"{said}. Alpaca takes a fractional quantity only on a market DAY order: send a "
+                             "whole number of shares, or make it a market DAY order.")
+    if "extended hours" in lower:
+        return OrderRejected(f"{said}. Outside the regular session Alpaca takes limit DAY orders only.")
     if failure.status == 404:
         return OrderNotFound(f"{said}. It may have been filled or canceled already; refresh the orders.")
     if failure.status in (400, 403, 422):
@@ -197,10 +210,13 @@ def parse_fill(activity: Mapping[str, Any], account_id: AccountId, client_order_
 
 
 def parse_quote(symbol: str, raw: Mapping[str, Any], source: str) -> Quote:
-    """A latest quote {ap, as, bp, bs, t}; a zero price (no quote on the feed) is left out."""
+    """A quote {ap, as, bp, bs, t} (REST's latest, or the stream's with t a msgpack Timestamp); a zero price (no
+    quote on the feed) is left out."""
     bid, ask = decimal_of(raw.get("bp")), decimal_of(raw.get("ap"))
+    stamp: Any = raw.get("t")
+    moment = stamp.to_datetime() if hasattr(stamp, "to_datetime") else alpaca_time(stamp)
     return Quote(symbol=symbol, bid=_price(bid), ask=_price(ask), bid_size=decimal_of(raw.get("bs")),
-                 ask_size=decimal_of(raw.get("as")), source=source, ts=alpaca_time(raw.get("t")))
+                 ask_size=decimal_of(raw.get("as")), source=source, ts=moment)
 
 
 def _price(value: Decimal | None) -> Decimal | None:
@@ -208,9 +224,12 @@ def _price(value: Decimal | None) -> Decimal | None:
 
 
 def parse_instrument(asset: Mapping[str, Any]) -> Instrument:
+    """An asset; a fractionable one trades in its min_trade_increment (fractions of a share), others in shares."""
     tick = decimal_of(asset.get("price_increment")) or Decimal("0.01")
+    increment = decimal_of(asset.get("min_trade_increment")) if asset.get("fractionable") else None
     return Instrument(symbol=str(asset["symbol"]), venue=str(asset.get("exchange") or "ALPACA"), currency=CURRENCY,
-                      tick_size=tick, name=str(asset.get("name") or ""))
+                      tick_size=tick, lot_size=increment if increment and increment > 0 else Decimal(1),
+                      name=str(asset.get("name") or ""))
 
 
 def parse_positions(raw: list[Mapping[str, Any]]) -> tuple[BrokerPosition, ...]:

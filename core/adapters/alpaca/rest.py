@@ -46,3 +46,13 @@ def stream_url(config: AlpacaConfig) -> str | None:
     if config.trading_root:
         return config.trading_root.replace("https://", "wss://", 1).replace("http://", "ws://", 1) + "/stream"
     return None
+
+
+def data_stream_url(config: AlpacaConfig) -> str | None:
+    """The market-data stream's URL: data_stream_root, else beside a data_root that is not Alpaca's (a proxy, the
+    simulator) at /v2/{feed}; None for Alpaca's own."""
+    if config.data_stream_root:
+        return config.data_stream_root
+    if config.data_root:
+        return config.data_root.replace("https://", "wss://", 1).replace("http://", "ws://", 1) + f"/v2/{config.feed}"
+    return None

@@ -24,6 +24,7 @@ from core.adapters.oanda.history import GRANULARITIES, candle_params, to_bars
 from core.adapters.oanda.parsing import (
     cancel_reason,
     decimal_of,
+    expiry_reason,
     order_body,
     parse_fill,
     parse_funds,
@@ -31,6 +32,7 @@ from core.adapters.oanda.parsing import (
     parse_order_state,
     parse_positions,
     parse_price,
+    parse_time,
     protection,
     refusal_error,
 )
@@ -47,12 +49,15 @@ from core.domain import (
     OrderAccepted,
     OrderCanceled,
     OrderCancelRejected,
+    OrderExpired,
     OrderFilled,
     OrderModified,
     OrderModifyRejected,
     OrderRejected,
+    OrderType,
     Price,
     Quantity,
+    TimeInForce,
 )
 from core.domain.bars import Bar
 from core.domain.funds import AccountFunds
@@ -74,6 +79,11 @@ LOOKUP_PAUSE_S = 0.25
 
 class OandaBroker:
     kind = "oanda"
+    order_types = frozenset({OrderType.MARKET, OrderType.LIMIT, OrderType.STOP})
+    """core.ports.capabilities.OrderTypes: OANDA has no stop-limit order."""
+    extra_order_types = frozenset({OrderType.MARKET_IF_TOUCHED})
+    times_in_force = frozenset({TimeInForce.DAY, TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK, TimeInForce.GTD})
+    """core.ports.order_terms.OrderTerms: DAY is OANDA's GFD; GTD ends at the order's expire_at."""
 
     def __init__(self, account_id: AccountId, config: OandaConfig, sink: EventSink, token: TokenSource,
                  *, quotes: QuoteSink | None = None) -> None:
@@ -87,6 +97,8 @@ class OandaBroker:
         self._by_broker_id: dict[str, ClientOrderId] = {}
         self._broker_ids: dict[ClientOrderId, str] = {}
         self._in_flight: set[ClientOrderId] = set()
+        self._lasting: dict[ClientOrderId, str] = {}
+        """Our GTD and GFD orders and their time in force: OANDA's TIME_IN_FORCE_EXPIRED cancel ends them expired."""
         self._seen: set[str] = set()
         self._last_id = 0
         self._fills: list[Fill] = []
@@ -207,6 +219,14 @@ class OandaBroker:
         self._require_connected()
         coid = order.client_order_id
         changed = replace(order, quantity=quantity, limit_price=limit_price, stop_price=stop_price, events=[])
+        if changed.tif is TimeInForce.GTD and changed.expire_at is None:  # not journaled: OANDA's order has it
+            status, found = await self._client.request("GET", f"/orders/@{coid}")
+            gtd = (found.get("order") or {}).get("gtdTime") if status == 200 else None
+            changed.expire_at = parse_time(gtd) if gtd else None
+            if changed.expire_at is None:
+                self._sink(OrderModifyRejected(coid, "OANDA did not say when this GTD order ends; cancel it and "
+                                                     "place it again with its end."))
+                return
         status, payload = await self._client.request("PUT", f"/orders/@{coid}", {"order": order_body(changed)})
         if status == 201:
             answers = [payload.get(k) for k in ("replacingOrderCancelTransaction", "orderCancelTransaction",
@@ -308,11 +328,14 @@ class OandaBroker:
                 coid = ClientOrderId(str(client["id"]))
                 self._by_broker_id[tx_id] = coid
                 self._broker_ids[coid] = tx_id
+                if tx.get("timeInForce") in ("GTD", "GFD"):
+                    self._lasting[coid] = str(tx["timeInForce"])
                 if tx.get("replacesOrderID"):
                     price = decimal_of(tx.get("price"))
+                    trigger = kind in ("STOP_ORDER", "MARKET_IF_TOUCHED_ORDER")
                     self._sink(OrderModified(coid, Quantity(abs(Decimal(str(tx["units"])))),
-                                             Price(price) if price is not None and kind != "STOP_ORDER" else None,
-                                             Price(price) if price is not None and kind == "STOP_ORDER" else None))
+                                             Price(price) if price is not None and not trigger else None,
+                                             Price(price) if price is not None and trigger else None))
                 else:
                     self._sink(OrderAccepted(coid, BrokerOrderId(tx_id)))
         elif kind == "ORDER_FILL":
@@ -324,7 +347,11 @@ class OandaBroker:
         elif kind == "ORDER_CANCEL":
             canceled = self._coid_of(tx)
             if canceled is not None and not tx.get("replacedByOrderID"):  # a replaced order lives on, changed
-                self._sink(OrderCanceled(canceled, cancel_reason(tx)))
+                lasting = self._lasting.pop(canceled, None)
+                if lasting is not None and tx.get("reason") == "TIME_IN_FORCE_EXPIRED":
+                    self._sink(OrderExpired(canceled, expiry_reason(lasting)))
+                else:
+                    self._sink(OrderCanceled(canceled, cancel_reason(tx)))
         elif kind.endswith("_ORDER_REJECT"):
             client = tx.get("clientExtensions") or {}
             refused = ClientOrderId(str(client["id"])) if client.get("id") else None

@@ -34,8 +34,12 @@ from core.ports.broker import BrokerOrderState, BrokerPosition
 from core.ports.errors import BrokerApiError, InsufficientFunds, InvalidInstrument, MarketClosed, OrderRejected
 
 VENUE = "OANDA"
-MAP_ORDER_TYPE = {OrderType.MARKET: "MARKET", OrderType.LIMIT: "LIMIT", OrderType.STOP: "STOP"}
-"""Our order types as OANDA's; MARKET_IF_TOUCHED has no domain type yet (order_body takes it by name)."""
+MAP_ORDER_TYPE = {OrderType.MARKET: "MARKET", OrderType.LIMIT: "LIMIT", OrderType.STOP: "STOP",
+                  OrderType.MARKET_IF_TOUCHED: "MARKET_IF_TOUCHED"}
+"""Our order types as OANDA's (a market-if-touched order's price is our stop_price, its trigger)."""
+MAP_TIF = {TimeInForce.DAY: "GFD", TimeInForce.GTC: "GTC", TimeInForce.IOC: "IOC", TimeInForce.FOK: "FOK",
+           TimeInForce.GTD: "GTD"}
+"""Pending orders' times in force; a market order is FOK, or IOC when asked."""
 MAP_STATE = {"PENDING": OrderStatus.ACCEPTED, "FILLED": OrderStatus.FILLED, "TRIGGERED": OrderStatus.FILLED,
              "CANCELLED": OrderStatus.CANCELED}
 
@@ -115,12 +119,24 @@ def order_body(order: Order, order_type: str | None = None) -> dict[str, Any]:
     if kind == "MARKET":
         body["timeInForce"] = "IOC" if order.tif is TimeInForce.IOC else "FOK"
     else:
-        price = order.stop_price if kind == "STOP" else order.limit_price
+        price = order.stop_price if kind in ("STOP", "MARKET_IF_TOUCHED") else order.limit_price
         if price is None:
-            raise OrderRejected(f"An OANDA {kind.lower()} order needs a price.")
+            raise OrderRejected(f"An OANDA {kind.lower().replace('_', '-')} order needs a price.")
         body["price"] = _plain(price.value)
-        body["timeInForce"] = {TimeInForce.DAY: "GFD", TimeInForce.GTC: "GTC", TimeInForce.IOC: "IOC"}[order.tif]
+        tif = MAP_TIF.get(order.tif)
+        if tif is None:
+            raise OrderRejected(f"OANDA has no time in force {order.tif.value}; use GTC, GTD, GFD (DAY), FOK or IOC.")
+        body["timeInForce"] = tif
+        if order.tif is TimeInForce.GTD:
+            if order.expire_at is None:
+                raise OrderRejected("A GTD order needs the date and time it ends.")
+            body["gtdTime"] = rfc3339(order.expire_at)
     return body
+
+
+def rfc3339(moment: datetime) -> str:
+    """A time as OANDA writes it: UTC, nine fractional digits (2026-12-06T15:04:05.123456000Z)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f000Z")
 
 
 def protection(take_profit: Decimal | None = None, stop_loss: Decimal | None = None,
@@ -151,6 +167,8 @@ def refusal_error(body: Mapping[str, Any], symbol: str) -> OrderRejected | Broke
         return InsufficientFunds(f"OANDA refused the order for lack of margin ({code}): {message}")
     if code in _CLOSED:
         return MarketClosed(f"OANDA cannot trade {symbol} now ({code}): {message}")
+    if code.startswith("TIME_IN_FORCE_GTD"):
+        return OrderRejected(f"OANDA refused the order ({code}): {message}. Give a GTD order an end in the future.")
     if code:
         return OrderRejected(f"OANDA refused the order ({code}): {message}")
     return BrokerApiError(f"OANDA answered with an error: {message}")
@@ -162,6 +180,12 @@ def cancel_reason(transaction: Mapping[str, Any]) -> str:
         return f"{FIFO_EXPLAINED} (OANDA {reason})"
     return {"CLIENT_REQUEST": "canceled on request", "MARKET_HALTED": "no price to fill at now (MARKET_HALTED)",
             "TIME_IN_FORCE_EXPIRED": "its time in force ran out (not filled at once)"}.get(reason, reason)
+
+
+def expiry_reason(time_in_force: str) -> str:
+    """Why a GTD or GFD order ended unfilled (OANDA cancels it with reason TIME_IN_FORCE_EXPIRED)."""
+    return ("its good-till-date time passed at OANDA" if time_in_force == "GTD"
+            else "the trading day ended at OANDA (good for the day)")
 
 
 def parse_fill(tx: Mapping[str, Any], account_id: AccountId, client_order_id: ClientOrderId | None) -> Fill:
@@ -183,8 +207,8 @@ def parse_order_state(wire: Mapping[str, Any]) -> BrokerOrderState:
         ClientOrderId(str(client["id"])) if client.get("id") else None, BrokerOrderId(str(wire["id"])),
         str(wire.get("instrument", "")), Side.BUY if units > 0 else Side.SELL, abs(units),
         abs(units) if state is OrderStatus.FILLED else Decimal(0), state,
-        limit_price=price if wire.get("type") in ("LIMIT", "MARKET_IF_TOUCHED") else None,
-        stop_price=price if wire.get("type") == "STOP" else None)
+        limit_price=price if wire.get("type") == "LIMIT" else None,
+        stop_price=price if wire.get("type") in ("STOP", "MARKET_IF_TOUCHED") else None)
 
 
 def parse_positions(positions: list[Mapping[str, Any]]) -> tuple[BrokerPosition, ...]:

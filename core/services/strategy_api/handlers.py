@@ -29,6 +29,7 @@ from core.domain import (
 from core.domain.signal import SignalInfo
 from core.ports.errors import BrokerError
 from core.ports.journal import DuplicateIntakeKey, IntakeKey, IntakeRecord
+from core.ports.order_terms import terms_problem
 from core.ports.trailing_stops import trail_refusal
 from core.services.approvals import ApprovalQueue
 from core.services.order_preview import reference_price, what_if
@@ -101,6 +102,9 @@ class ApiHandlers:
         if valid is None:
             raise bad_field(problems[0].field if problems else "symbol",
                             problems[0].message if problems else "Invalid order.")
+        unknown_terms = terms_problem(self.session.account(account).adapter, str(account), valid.order_type, valid.tif)
+        if unknown_terms is not None:
+            raise bad_field(*unknown_terms)
         order = Order(
             client_order_id=ClientOrderId("PREVIEW"), account_id=account, instrument=valid.instrument,
             side=valid.side, quantity=Quantity(valid.quantity), order_type=valid.order_type,

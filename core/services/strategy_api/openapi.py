@@ -27,12 +27,16 @@ _ORDER_BODY = {
         "symbol": {"type": "string"},
         "side": {"enum": ["BUY", "SELL"]},
         "quantity": _DECIMAL,
-        "order_type": {"enum": ["MKT", "LMT", "STP", "STP_LMT", "TRAIL"],
+        "order_type": {"enum": ["MKT", "LMT", "STP", "STP_LMT", "TRAIL", "MIT"],
                        "description": "TRAIL: a trailing stop, at market when touched; give trail_amount or "
-                                      "trail_percent. Refused (422) on an account whose broker has no trailing stops"},
+                                      "trail_percent. Refused (422) on an account whose broker has no trailing stops. "
+                                      "MIT (market-if-touched, its trigger in stop_price) only where the account "
+                                      "takes it (OANDA; elsewhere a 400 naming order_type)"},
         "limit_price": _DECIMAL,
         "stop_price": _DECIMAL,
-        "tif": {"enum": ["DAY", "GTC", "IOC"], "default": "DAY"},
+        "tif": {"enum": ["DAY", "GTC", "IOC", "FOK", "OPG", "CLS"], "default": "DAY",
+                "description": "FOK, OPG and CLS only where the account takes them (Alpaca; OANDA takes FOK); "
+                               "another account refuses them with a 400 naming tif and what it takes"},
         "signal_time": {"type": "string", "format": "date-time", "description": "ISO 8601 with a zone"},
         "idempotency_key": {"type": "string", "maxLength": 128},
         "stop_loss": {**_DECIMAL, "description": "optional (0: none): a stop-loss child that TradeTerm holds and "

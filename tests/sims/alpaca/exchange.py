@@ -22,8 +22,11 @@ from tests.sims.alpaca.stream import trade_update
 
 TYPES = {"market": OrderType.MARKET, "limit": OrderType.LIMIT, "stop": OrderType.STOP,
          "stop_limit": OrderType.STOP_LIMIT, "trailing_stop": OrderType.TRAIL}
-TIFS = {"day": TimeInForce.DAY, "gtc": TimeInForce.GTC, "ioc": TimeInForce.IOC, "fok": TimeInForce.IOC}
-"""FOK is matched as IOC by the engine, which fills a one-lot order whole or not at all."""
+TIFS = {"day": TimeInForce.DAY, "gtc": TimeInForce.GTC, "ioc": TimeInForce.IOC, "fok": TimeInForce.IOC,
+        "opg": TimeInForce.IOC, "cls": TimeInForce.IOC}
+"""FOK is matched as IOC once the displayed size covers it all (see AlpacaExchange._take); OPG and CLS orders
+as IOC at their auction."""
+AUCTIONS = ("opg", "cls")
 OPEN = ("pending_new", "new", "accepted", "partially_filled", "pending_cancel", "pending_replace")
 
 
@@ -96,10 +99,14 @@ class AlpacaExchange:
     account_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     faults: AlpacaFaults = field(default_factory=AlpacaFaults)
     market_open: bool = True
+    """False: the pre-market or after-hours session, where only extended-hours orders trade."""
     pattern_day_trader: bool = False
     daytrade_count: int = 0
     partial_fills: bool = False
     """Fill no more than the displayed size per quote (an IOC then fills part and cancels the rest)."""
+    fractional_types: tuple[str, ...] = ("market",)
+    """Order types a fractional or notional order may have (Alpaca's docs: market; its 2024-08-20 changelog adds
+    limit, stop and stop_limit; its refusal then names them all)."""
 
     def __post_init__(self) -> None:
         self.by_symbol = {item.symbol: item for item in self.listings}
@@ -113,6 +120,8 @@ class AlpacaExchange:
         self.activities: list[dict[str, Any]] = []
         self.holdings: dict[str, Holding] = {}
         self._incoming: list[str] = []
+        self.auction_orders: list[str] = []
+        """OPG and CLS orders held for the next opening or closing auction (see `auction`)."""
         self.updates: list[dict[str, Any]] = []
         """Order changes not yet sent on the trading stream (the server drains them)."""
 
@@ -124,16 +133,11 @@ class AlpacaExchange:
         side = _choice(body, "side", ("buy", "sell"))
         kind = _choice(body, "type", tuple(TYPES))
         tif = _choice(body, "time_in_force", ("day", "gtc", "opg", "cls", "ioc", "fok"))
-        if tif in ("opg", "cls"):
-            raise AlpacaError(422, 42210000, f"{tif} is not simulated")
         trail = _trail(body) if kind == "trailing_stop" else None
         if trail is not None and tif not in ("day", "gtc"):
             raise AlpacaError(422, 42210000, "trailing stop orders must be day or gtc")
-        if body.get("qty") is not None and body.get("notional") is not None:
-            raise AlpacaError(400, 40010000, "only one of qty or notional may be specified")
-        qty = _decimal(body, "qty")
-        if qty is None or qty <= 0:
-            raise AlpacaError(422, 40010001, "qty must be > 0")
+        quote = self.market.quote(listing.symbol)
+        qty = self._quantity(body, listing, kind, tif, side, quote.ask or listing.start)
         limit = _decimal(body, "limit_price") if kind in ("limit", "stop_limit") else None
         stop = _decimal(body, "stop_price") if kind in ("stop", "stop_limit") else None
         if kind in ("limit", "stop_limit") and limit is None:
@@ -143,20 +147,13 @@ class AlpacaExchange:
         for name, price in (("limit_price", limit), ("stop_price", stop)):
             if price is not None:
                 _check_penny(name, price)
-        if qty != qty.to_integral_value():
-            if not listing.fractionable:
-                raise AlpacaError(422, 40010001, "requested asset is not fractionable")
-            if kind != "market" or tif != "day":
-                raise AlpacaError(422, 42210000, "fractional orders must be market orders with day time in force")
-        if body.get("extended_hours") and (kind != "limit" or tif != "day"):
-            raise AlpacaError(422, 42210000, "extended hours order must be DAY limit orders")
+        check_terms(kind, tif, bool(body.get("extended_hours")))
         coid = str(body.get("client_order_id") or uuid.uuid4())
         if len(coid) > 48:
             raise AlpacaError(422, 40010001, "client_order_id must be no more than 48 characters")
         if coid in self.by_client:
             raise AlpacaError(422, 40010001, "client_order_id must be unique")
         self._faults()
-        quote = self.market.quote(listing.symbol)
         if side == "buy":
             cost = qty * (limit or stop or quote.ask or listing.start)
             power = self.buying_power()
@@ -173,7 +170,8 @@ class AlpacaExchange:
             "id": order_id, "client_order_id": coid, "created_at": now, "updated_at": now, "submitted_at": now,
             "filled_at": None, "expired_at": None, "canceled_at": None, "failed_at": None, "replaced_at": None,
             "replaced_by": None, "replaces": None, "asset_id": self.asset_ids[listing.symbol],
-            "symbol": listing.symbol, "asset_class": "us_equity", "notional": None, "qty": str(qty),
+            "symbol": listing.symbol, "asset_class": "us_equity", "notional": _text(_decimal(body, "notional")),
+            "qty": str(qty),
             "filled_qty": "0", "filled_avg_price": None, "order_class": "", "order_type": kind, "type": kind,
             "side": side, "time_in_force": tif, "limit_price": _text(limit), "stop_price": _text(stop),
             "status": "pending_new", "extended_hours": bool(body.get("extended_hours")), "legs": None,
@@ -183,9 +181,38 @@ class AlpacaExchange:
         }
         self.orders[order_id] = order
         self.by_client[coid] = order_id
-        self._incoming.append(order_id)
-        self.updates.append(trade_update("pending_new", order, now, None))
+        if tif in AUCTIONS:
+            self.auction_orders.append(order_id)  # Alpaca holds it for the auction: accepted, not yet new
+            order["status"] = "accepted"
+        else:
+            self._incoming.append(order_id)
+        self.updates.append(trade_update(order["status"], order, now, None))
         return dict(order)
+
+    def _quantity(self, body: dict[str, Any], listing: Listing, kind: str, tif: str, side: str,
+                  price: Decimal) -> Decimal:
+        """The order's share quantity: its qty, or its notional in shares; Alpaca's fractional rules (A9)."""
+        notional = _decimal(body, "notional")
+        if body.get("qty") is not None and notional is not None:
+            raise AlpacaError(400, 40010000, "only one of qty or notional may be specified")
+        if notional is not None:
+            if notional < 1:
+                raise AlpacaError(422, 40010001, "notional must be >= 1.00")
+            qty = (notional / price).quantize(Decimal("0.000000001"))
+        else:
+            qty = _decimal(body, "qty")
+            if qty is None or qty <= 0:
+                raise AlpacaError(422, 40010001, "qty must be > 0")
+        if notional is not None or qty != qty.to_integral_value():
+            if not listing.fractionable:
+                raise AlpacaError(422, 40010001, "requested asset is not fractionable")
+            if tif != "day":
+                raise AlpacaError(422, 42210000, "fractional orders must be DAY orders")
+            if kind not in self.fractional_types:
+                raise AlpacaError(422, 42210000, f"fractional orders must be {_listed(self.fractional_types)} orders")
+            if side == "sell" and qty > self.holdings.get(listing.symbol, Holding()).qty:
+                raise AlpacaError(403, 40310000, "fractional orders cannot be sold short")
+        return qty
 
     def _faults(self) -> None:
         faults = self.faults
@@ -214,6 +241,8 @@ class AlpacaExchange:
             raise AlpacaError(422, 42210000, f'order is already in "{order["status"]}" state')
         if order_id in self._incoming:
             self._incoming.remove(order_id)
+        elif order_id in self.auction_orders:
+            self.auction_orders.remove(order_id)
         else:
             self.engine.cancel(ClientOrderId(order_id))
         self._set(order, "canceled", canceled_at=stamp())
@@ -275,19 +304,16 @@ class AlpacaExchange:
 
     def step(self) -> None:
         """Move the market one tick: take the orders that arrived, then match the working ones."""
+        waiting = []
         for order_id in self._incoming:
             order = self.orders[order_id]
-            self._set(order, "new")
-            paper = PaperOrder(
-                client_order_id=ClientOrderId(order_id), broker_order_id=BrokerOrderId(order_id),
-                instrument=self.by_symbol[order["symbol"]].instrument(), side=Side(order["side"].upper()),
-                quantity=Decimal(order["qty"]), order_type=TYPES[order["type"]],
-                limit_price=_opt(order["limit_price"]), stop_price=_opt(order["stop_price"]),
-                tif=TIFS[order["time_in_force"]], trail=_trail_of(order),
-            )
-            self._apply(self.engine.add(paper, self.market.quote(order["symbol"])))
-            self._show_trail(order, self.market.quote(order["symbol"]))
-        self._incoming.clear()
+            if self.market_open or order["extended_hours"]:
+                self._take(order)
+            else:  # outside the regular session only extended-hours orders trade; the rest wait for the open
+                waiting.append(order_id)
+                if order["status"] == "pending_new":
+                    self._set(order, "accepted")
+        self._incoming = waiting
         for quote in self.market.step():
             self._apply(self.engine.match(quote))
             for order in self.orders.values():
@@ -305,6 +331,57 @@ class AlpacaExchange:
         if touch is not None:
             better = mark is None or (touch > mark if order["side"] == "sell" else touch < mark)
             order["hwm"] = _text(touch) if better else order["hwm"]
+
+    def auction(self, which: str) -> None:
+        """Run the opening ("opg") or closing ("cls") auction: its orders trade at the touch or not at all.
+
+        An auction order that does not trade (a limit beyond the auction price) expires, as Alpaca's does.
+        """
+        waiting = [i for i in self.auction_orders if self.orders[i]["time_in_force"] == which]
+        self.auction_orders = [i for i in self.auction_orders if i not in waiting]
+        for order_id in waiting:
+            order = self.orders[order_id]
+            if order["status"] == "accepted":
+                self._take(order, TimeInForce.IOC, expire=True)
+
+    def _take(self, order: dict[str, Any], tif: TimeInForce | None = None, expire: bool = False) -> None:
+        quote = self.market.quote(order["symbol"])
+        self._set(order, "new")
+        if order["time_in_force"] == "fok" and self.partial_fills:
+            size = quote.ask_size if order["side"] == "buy" else quote.bid_size
+            if size is not None and size < Decimal(order["qty"]):  # FOK: all of it at once, or nothing
+                self._set(order, "canceled", canceled_at=stamp())
+                return
+        paper = PaperOrder(
+            client_order_id=ClientOrderId(order["id"]), broker_order_id=BrokerOrderId(order["id"]),
+            instrument=self.by_symbol[order["symbol"]].instrument(), side=Side(order["side"].upper()),
+            quantity=Decimal(order["qty"]), order_type=TYPES[order["type"]],
+            limit_price=_opt(order["limit_price"]), stop_price=_opt(order["stop_price"]),
+            tif=tif or TIFS[order["time_in_force"]], trail=_trail_of(order),
+        )
+        outcomes = self.engine.add(paper, quote)
+        if expire:
+            outcomes = [Closure(o.client_order_id, OrderStatus.EXPIRED, "auction") if isinstance(o, Closure) else o
+                        for o in outcomes]
+        self._apply(outcomes)
+        self._show_trail(order, quote)
+
+    def close_position(self, symbol: str, qty: Decimal | None, percentage: Decimal | None) -> dict[str, Any]:
+        """DELETE /v2/positions/{symbol}: a market order for the opposite side of (part of) the position."""
+        holding = self.holdings.get(symbol.upper())
+        if holding is None:
+            raise AlpacaError(404, 40410000, "position does not exist")
+        held_for_orders = sum((Decimal(o["qty"]) - Decimal(o["filled_qty"]) for o in self.orders.values()
+                               if o["symbol"] == symbol.upper() and o["status"] in OPEN
+                               and (o["side"] == "sell") == (holding.qty > 0)), Decimal(0))
+        available = abs(holding.qty) - held_for_orders
+        wanted = qty if qty is not None else abs(holding.qty) * (percentage or Decimal(100)) / 100
+        if wanted <= 0 or wanted > available:
+            raise AlpacaError(403, 40310000, f"insufficient qty available for order (requested: {wanted}, "
+                                             f"available: {available})", available=str(available),
+                              existing_qty=str(abs(holding.qty)), held_for_orders=str(held_for_orders))
+        return self.submit({"symbol": symbol.upper(), "qty": str(wanted), "side": "sell" if holding.qty > 0 else "buy",
+                            "type": "market", "time_in_force": "day"})
 
     def _apply(self, outcomes: list[Execution | Closure], rename: dict[str, str] | None = None) -> None:
         for outcome in outcomes:
@@ -431,6 +508,18 @@ class AlpacaExchange:
         if not listing.tradable:
             raise AlpacaError(422, 40010001, f"asset {listing.symbol} is not tradable")
         return listing
+
+
+def check_terms(kind: str, tif: str, extended_hours: bool) -> None:
+    """Alpaca's rules binding order type, time in force and extended hours together (A9), in its words."""
+    if tif in AUCTIONS and kind not in ("market", "limit"):
+        raise AlpacaError(422, 42210000, f"{tif} orders must be market or limit orders")  # wording UNVERIFIED
+    if extended_hours and (kind != "limit" or tif != "day"):
+        raise AlpacaError(422, 42210000, "extended hours order must be DAY limit orders")
+
+
+def _listed(names: tuple[str, ...]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])}, or {names[-1]}"
 
 
 def _choice(body: dict[str, Any], name: str, allowed: tuple[str, ...]) -> str:

@@ -12,12 +12,14 @@ import contextlib
 import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from aiohttp import web
 
 from tests.sims.alpaca.bars import bars_answer
 from tests.sims.alpaca.exchange import AlpacaError, AlpacaExchange
+from tests.sims.alpaca.market_stream import MarketStream
 from tests.sims.alpaca.stream import TradeUpdates
 
 DEMO_API_KEY = "PKSIMDEMOKEY"
@@ -35,6 +37,7 @@ class AlpacaSimulator:
         self.tick_interval_s = tick_interval_s
         self.exchange = exchange or AlpacaExchange()
         self.trade_updates = TradeUpdates(lambda key, secret: key == api_key and secret == api_secret)
+        self.market_stream = MarketStream(lambda key, secret: key == api_key and secret == api_secret)
         self.requests: list[tuple[str, str]] = []
         """(method, path) of every request, for tests that count what the client sent."""
         self._runner: web.AppRunner | None = None
@@ -55,6 +58,8 @@ class AlpacaSimulator:
         app = web.Application(middlewares=[self._guard])
         r = app.router
         r.add_get("/stream", self.trade_updates.handle)
+        r.add_get("/v2/iex", self.market_stream.handle)
+        r.add_get("/v2/sip", self.market_stream.handle)
         r.add_post("/v2/orders", self._submit)
         r.add_get("/v2/orders", self._orders)
         r.add_delete("/v2/orders", self._cancel_all)
@@ -66,6 +71,7 @@ class AlpacaSimulator:
         r.add_get("/v2/account/activities/FILL", self._fills)
         r.add_get("/v2/positions", _answer(lambda _: self.exchange.positions()))
         r.add_get("/v2/positions/{symbol}", _answer(lambda q: self.exchange.position(q.match_info["symbol"])))
+        r.add_delete("/v2/positions/{symbol}", self._close_position)
         r.add_get("/v2/assets/{symbol}", _answer(lambda q: self.exchange.asset(q.match_info["symbol"])))
         r.add_get("/v2/clock", _answer(lambda _: self.exchange.clock()))
         r.add_get("/v2/stocks/quotes/latest", self._latest_quotes)
@@ -83,6 +89,7 @@ class AlpacaSimulator:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
         await self.trade_updates.drop()
+        await self.market_stream.drop()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -91,12 +98,13 @@ class AlpacaSimulator:
             self.exchange.step()
             updates, self.exchange.updates = self.exchange.updates, []
             await self.trade_updates.publish(updates)
+            await self.market_stream.publish([self.exchange.market.quote(s) for s in self.exchange.by_symbol])
             await asyncio.sleep(self.tick_interval_s)
 
     @web.middleware
     async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         self.requests.append((request.method, request.path))
-        if request.path == "/stream":  # the stream authenticates in its first message
+        if request.path in ("/stream", "/v2/iex", "/v2/sip"):  # the streams authenticate in their first message
             return await handler(request)
         headers = request.headers
         if headers.get("APCA-API-KEY-ID") != self.api_key or headers.get("APCA-API-SECRET-KEY") != self.api_secret:
@@ -137,6 +145,16 @@ class AlpacaSimulator:
         if self.exchange.faults.answer_delay_s > 0:
             await asyncio.sleep(self.exchange.faults.answer_delay_s)
         return self._json(order)
+
+    async def _close_position(self, request: web.Request) -> web.StreamResponse:
+        q = request.query
+        qty = _number(q.get("qty"), "qty")
+        percentage = _number(q.get("percentage"), "percentage")
+        if self.exchange.faults.cut_after > 0:
+            self.exchange.close_position(request.match_info["symbol"], qty, percentage)  # booked, answer lost
+            self.exchange.faults.cut_after -= 1
+            return _cut(request)
+        return self._json(self.exchange.close_position(request.match_info["symbol"], qty, percentage))
 
     async def _orders(self, request: web.Request) -> web.StreamResponse:
         q = request.query
@@ -201,6 +219,15 @@ def _cut(request: web.Request) -> web.Response:
     if request.transport is not None:
         request.transport.abort()
     return web.Response(status=503)
+
+
+def _number(text: str | None, name: str) -> Decimal | None:
+    if text is None:
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise AlpacaError(422, 40010001, f"invalid {name} {text!r}") from None
 
 
 def _moment(text: str | None) -> datetime | None:

@@ -19,7 +19,9 @@ from core.adapters.paper.matching import Closure, Execution, MatchingEngine, Pap
 from core.domain import AssetClass, BrokerOrderId, ClientOrderId, Instrument, OrderStatus, OrderType, Side, TimeInForce
 
 _TYPES = {"MARKET": OrderType.MARKET, "LIMIT": OrderType.LIMIT, "STOP": OrderType.STOP,
-          "MARKET_IF_TOUCHED": OrderType.LIMIT}
+          "MARKET_IF_TOUCHED": OrderType.MARKET}
+"""A MARKET_IF_TOUCHED order waits here (OandaExchange.touch_orders) until the market crosses its price from the
+side of its initialMarketPrice; then it is a market order."""
 _TIFS = {"MARKET": ("FOK", "IOC"), "LIMIT": ("GTC", "GTD", "GFD", "FOK", "IOC"),
          "STOP": ("GTC", "GTD", "GFD", "FOK", "IOC"), "MARKET_IF_TOUCHED": ("GTC", "GTD", "GFD")}
 
@@ -92,6 +94,11 @@ class OandaExchange:
         self.transactions: list[dict[str, Any]] = []
         self.positions: dict[str, Position] = {}
         self.listeners: list[Callable[[dict[str, Any]], None]] = []
+        self.touch_orders: dict[str, tuple[Decimal, Decimal]] = {}
+        self.protected_touch: dict[str, bool] = {}
+        """Pending MARKET_IF_TOUCHED orders: id -> (price, initialMarketPrice)."""
+        self.expiries: dict[str, datetime] = {}
+        """Pending GTD orders: id -> gtdTime."""
         self._response: list[dict[str, Any]] | None = None
 
     # --- transactions ------------------------------------------------------------------------------
@@ -140,6 +147,17 @@ class OandaExchange:
         tif = str(request.get("timeInForce") or ("FOK" if kind == "MARKET" else "GTC"))
         if tif not in _TIFS[kind]:
             raise refuse("TIME_IN_FORCE_INVALID", f"The time in force {tif} is invalid for a {kind} order")
+        gtd_time = None
+        if tif == "GTD":
+            if not request.get("gtdTime"):
+                raise refuse("TIME_IN_FORCE_GTD_TIMESTAMP_MISSING",
+                             "The TimeInForce is GTD but no GTD timestamp is provided")
+            gtd_time = _moment(request["gtdTime"])
+            if gtd_time is None:
+                raise refuse("INVALID_REQUEST", "Invalid value specified for 'gtdTime'")  # wording UNVERIFIED
+            if gtd_time <= datetime.now(UTC):
+                raise refuse("TIME_IN_FORCE_GTD_TIMESTAMP_IN_PAST",
+                             "The TimeInForce is GTD but the GTD timestamp is in the past")
         price = None
         if kind != "MARKET":
             price = _decimal(request.get("price"))
@@ -162,13 +180,21 @@ class OandaExchange:
         try:
             extra: dict[str, Any] = {"reason": "CLIENT_ORDER"}
             if replacing is not None:
-                self.engine.cancel(ClientOrderId(replacing.id))
+                self._forget(replacing)
                 self._close(replacing, "CLIENT_REQUEST_REPLACED", replacedByOrderID=str(len(self.transactions) + 2))
                 extra = {"reason": "REPLACEMENT", "replacesOrderID": replacing.id}
             create = self._record({"type": f"{kind}_ORDER", **_echo(request), "timeInForce": tif, **extra})
             sim = SimOrder(create["id"], {"id": create["id"], "createTime": create["time"], "state": "PENDING",
                                           "type": kind, **_echo(request), "timeInForce": tif}, client_id)
             self.orders[sim.id] = sim
+            if gtd_time is not None:
+                self.expiries[sim.id] = gtd_time
+            if kind == "MARKET_IF_TOUCHED" and price is not None:
+                initial = self.market.quote(listing.name).last or listing.start
+                sim.wire["initialMarketPrice"] = str(initial)
+                self.touch_orders[sim.id] = (price, initial)
+                self.protected_touch[sim.id] = protected
+                return self._answer(create)
             paper = PaperOrder(
                 client_order_id=ClientOrderId(sim.id), broker_order_id=BrokerOrderId(sim.id),
                 instrument=listing.instrument(), side=Side.BUY if units > 0 else Side.SELL, quantity=abs(units),
@@ -176,13 +202,18 @@ class OandaExchange:
                 stop_price=price if kind == "STOP" else None,
                 tif=TimeInForce.IOC if tif in ("FOK", "IOC") else TimeInForce.GTC)
             self._apply(self.engine.add(paper, self.market.quote(listing.name)), protected)
-            answer: dict[str, Any] = {"orderCreateTransaction": create}
-            for body in self._response:
-                key = {"ORDER_FILL": "orderFillTransaction", "ORDER_CANCEL": "orderCancelTransaction"}.get(body["type"])
-                if key and body["id"] != create["id"]:
-                    answer["replacingOrderCancelTransaction" if body.get("replacedByOrderID") else key] = body
+            return self._answer(create)
         finally:
-            related, self._response = self._response, None
+            self._response = None
+
+    def _answer(self, create: dict[str, Any]) -> dict[str, Any]:
+        """The 201 body: the create transaction and those it caused (fill, cancel, the replaced order's cancel)."""
+        related = self._response or []
+        answer: dict[str, Any] = {"orderCreateTransaction": create}
+        for body in related:
+            key = {"ORDER_FILL": "orderFillTransaction", "ORDER_CANCEL": "orderCancelTransaction"}.get(body["type"])
+            if key and body["id"] != create["id"]:
+                answer["replacingOrderCancelTransaction" if body.get("replacedByOrderID") else key] = body
         answer["relatedTransactionIDs"] = [t["id"] for t in related]
         answer["lastTransactionID"] = self.last_id
         return answer
@@ -224,7 +255,7 @@ class OandaExchange:
             raise Refusal(404, {"orderCancelRejectTransaction": reject, "errorCode": "ORDER_DOESNT_EXIST",
                                 "errorMessage": "The Order specified does not exist",
                                 "lastTransactionID": self.last_id})
-        self.engine.cancel(ClientOrderId(sim.id))
+        self._forget(sim)
         body = self._close(sim, "CLIENT_REQUEST")
         return {"orderCancelTransaction": body, "relatedTransactionIDs": [body["id"]],
                 "lastTransactionID": self.last_id}
@@ -232,10 +263,44 @@ class OandaExchange:
     def step(self) -> list[dict[str, Any]]:
         """Move the market one step, match the working orders; return the PRICE lines of the step."""
         prices = []
+        now = datetime.now(UTC)
+        for order_id, ends in list(self.expiries.items()):
+            if ends <= now and self.orders[order_id].state == "PENDING":
+                self._forget(self.orders[order_id])
+                self._close(self.orders[order_id], "TIME_IN_FORCE_EXPIRED")
         for quote in self.market.step():
             self._apply(self.engine.match(quote), False)
+            self._touch(quote.symbol)
             prices.append(self.price(quote.symbol))
         return prices
+
+    def _touch(self, name: str) -> None:
+        """Trigger the MARKET_IF_TOUCHED orders of name whose price the market crossed (from their initial side)."""
+        quote = self.market.quote(name)
+        for order_id, (price, initial) in list(self.touch_orders.items()):
+            sim = self.orders[order_id]
+            if sim.wire["instrument"] != name:
+                continue
+            units = Decimal(str(sim.wire["units"]))
+            touch = quote.ask if units > 0 else quote.bid
+            if touch is None or not (touch >= price if price >= initial else touch <= price):
+                continue
+            del self.touch_orders[order_id]
+            self.expiries.pop(order_id, None)
+            paper = PaperOrder(
+                client_order_id=ClientOrderId(order_id), broker_order_id=BrokerOrderId(order_id),
+                instrument=self.listings[name].instrument(), side=Side.BUY if units > 0 else Side.SELL,
+                quantity=abs(units), order_type=OrderType.MARKET, tif=TimeInForce.IOC)
+            self._apply(self.engine.add(paper, quote), self.protected_touch.pop(order_id, False))
+
+    def _forget(self, sim: SimOrder) -> None:
+        """Take a pending order off the market (a cancel, a replace, an expiry)."""
+        self.expiries.pop(sim.id, None)
+        if self.touch_orders.pop(sim.id, None) is None:
+            self.engine.cancel(ClientOrderId(sim.id))
+    def move(self, name: str, ticks: int) -> None:
+        """Shift the market of name by ticks at once (a news spike), for tests of orders that wait for a price."""
+        self.market._books[name].mid += ticks  # the simulator drives its own market
 
     def price(self, name: str) -> dict[str, Any]:
         quote = self.market.quote(name)
@@ -340,6 +405,19 @@ def _echo(request: Mapping[str, Any]) -> dict[str, Any]:
     keys = ("instrument", "units", "price", "timeInForce", "gtdTime", "positionFill", "clientExtensions",
             "tradeClientExtensions", "takeProfitOnFill", "stopLossOnFill", "trailingStopLossOnFill", "priceBound")
     return {k: request[k] for k in keys if k in request}
+
+
+def _moment(raw: object) -> datetime | None:
+    text = str(raw).replace("Z", "+00:00")
+    head, dot, tail = text.partition(".")
+    if dot:  # RFC3339 with nanoseconds: datetime takes six digits
+        digits = "".join(c for c in tail if c.isdigit())
+        text = f"{head}.{digits[:6]}{tail[len(digits):]}"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _decimal(raw: object) -> Decimal | None:

@@ -1,0 +1,51 @@
+"""OrderTerms: the times in force and order types an account takes beyond the ones every account takes.
+
+Every account takes DAY, GTC and IOC, and market, limit, stop and stop-limit orders (and trailing stops where
+core.ports.trailing_stops says so) (an account that takes fewer
+says so with core.ports.capabilities.OrderTypes). FOK, OPG, CLS and GTD, and market-if-touched orders, go only to
+an account that lists them here: the session refuses them for any other before they are journaled or sent.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from core.domain import OrderType, TimeInForce
+from core.ports.capabilities import OrderTypes
+
+EVERY_ACCOUNT_TIFS = frozenset({TimeInForce.DAY, TimeInForce.GTC, TimeInForce.IOC})
+EVERY_ACCOUNT_TYPES = frozenset({OrderType.MARKET, OrderType.LIMIT, OrderType.STOP, OrderType.STOP_LIMIT,
+                                 OrderType.TRAIL})
+"""TRAIL is gated by core.ports.trailing_stops (the broker must work trailing stops itself), not here."""
+
+
+@runtime_checkable
+class OrderTerms(Protocol):
+    """An account that takes more times in force or order types than every account does (Alpaca, OANDA)."""
+
+    times_in_force: frozenset[TimeInForce]
+    extra_order_types: frozenset[OrderType]
+
+
+def times_in_force(adapter: object) -> frozenset[TimeInForce]:
+    """Return the times in force the account behind adapter takes."""
+    return adapter.times_in_force if isinstance(adapter, OrderTerms) else EVERY_ACCOUNT_TIFS
+
+
+def order_types(adapter: object) -> frozenset[OrderType]:
+    """Return the order types the account behind adapter takes."""
+    base = adapter.order_types if isinstance(adapter, OrderTypes) else EVERY_ACCOUNT_TYPES
+    return base | adapter.extra_order_types if isinstance(adapter, OrderTerms) else base
+
+
+def terms_problem(adapter: object, account: str, order_type: OrderType, tif: TimeInForce) -> tuple[str, str] | None:
+    """Return (field, what to do) when the account does not take this order type or time in force, else None."""
+    types = order_types(adapter)
+    if order_type not in types:
+        allowed = ", ".join(t.value for t in OrderType if t in types)
+        return "order_type", f"{account} does not take {order_type.value} orders: choose one of {allowed}."
+    tifs = times_in_force(adapter)
+    if tif not in tifs:
+        allowed = ", ".join(t.value for t in TimeInForce if t in tifs)
+        return "tif", f"{account} does not take time in force {tif.value}: choose one of {allowed}."
+    return None
