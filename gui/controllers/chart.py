@@ -42,7 +42,7 @@ class ChartDocks:
         window.shutdown_hooks.append(self._on_shutdown)
         self.host = QWidget(objectName="chartHost")
         QVBoxLayout(self.host).setContentsMargins(0, 0, 0, 0)
-        window.add_dock("Chart", "dock.chart", self.host, Qt.DockWidgetArea.RightDockWidgetArea)
+        window.add_dock("Chart", "dock.chart", self.host, Qt.DockWidgetArea.TopDockWidgetArea)
         window.add_tool_action("New chart", "action.newChart", "Ctrl+Shift+G", self.open_another)
 
     def build_when_the_loop_runs(self) -> None:

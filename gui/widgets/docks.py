@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 LEFT, BOTTOM = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
-RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
+RIGHT, TOP = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.TopDockWidgetArea
 RIGHT_COLUMN = (("dock.ladder", 2), ("dock.chart", 1))
 """The right column's docks top to bottom and their shares of its height (the ladder's levels stack up)."""
 
@@ -89,6 +89,10 @@ class MainDocks:
               log: QWidget, orders: QWidget, fills: QWidget) -> MainDocks:
         """Lay the docks out on window: watchlist, ticket and accounts/log tabs left; orders and fills below."""
         window.setCorner(Qt.Corner.BottomLeftCorner, LEFT)
+        # The top area (the chart) is the centre column's, above the positions: the left and right columns
+        # run the window's height.
+        window.setCorner(Qt.Corner.TopLeftCorner, LEFT)
+        window.setCorner(Qt.Corner.TopRightCorner, RIGHT)
         window.setCentralWidget(positions)
         docks = cls(
             watchlist=make_dock(window, "Watchlist", "dock.watchlist", watchlist, LEFT),
@@ -144,6 +148,9 @@ class MainDocks:
         window.resizeDocks([self.orders], [int(height * 0.3)], vertical)  # the right column (ladder, chart) is above it
         width = max(800, window.width() - 560)
         window.resizeDocks([self.orders, self.fills], [width // 2, width // 2], horizontal)
+        top = [d for d, area in self.added if area is TOP and not d.isFloating() and window.dockWidgetArea(d) is TOP]
+        if top:  # the chart over the positions: most of the centre column's height
+            window.resizeDocks(top[:1], [int(height * 0.7 * 0.6)], vertical)
         split_right_column(window)
 
 

@@ -4,6 +4,7 @@ broker is modified there), and gone once the child triggers or is cancelled."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +24,31 @@ from tests.factories import make_order
 
 def _lines(chart: ChartView) -> dict[str, BracketLine]:
     return {line.label.textItem.toPlainText().split(" ")[0]: line for line in chart.bracket_lines.values()}
+
+
+async def _until_in_view(chart: ChartView, *prices: Decimal) -> None:
+    """Wait until the price pane shows prices: the chart fits its lines into view on its next bar, and a drag must
+    start on a line the trader can see."""
+    def shown() -> bool:
+        _, (y0, y1) = chart.price_box.viewRange()
+        return all(y0 < float(price) < y1 for price in prices)
+    await until(shown, f"{', '.join(map(str, prices))} in view")
+
+
+async def _drag_line(chart: ChartView, start: Decimal, end: float, took: Callable[[], object]) -> None:
+    """Drag the line at start to end until took() says the drag registered, grabbing it again if not.
+
+    In this offscreen window the first drag after the bracket is placed often does not take the line (the
+    view, the line and the items under the pointer are the same as on the second, which does; cause not found),
+    so the test grabs again as a trader would, and fails after three misses."""
+    for _attempt in range(3):
+        await _drag(chart, float(start), end, across=0.85)  # clear of the lines' labels
+        try:
+            await until(took, "the drag to register", timeout=3.0)
+            return
+        except AssertionError:
+            continue
+    raise AssertionError(f"three drags of the line at {start} did not register")
 
 
 def _pixel(chart: ChartView) -> Decimal:
@@ -51,8 +77,9 @@ async def test_held_stop_and_target_are_lines_a_drag_moves_the_stop_and_they_go_
         assert colours == {STOP_COLOR, TARGET_COLOR} and not colours & {BUY_COLOR, SELL_COLOR}
         assert chart.order_lines == {}, "protective children are not drawn as working orders"
 
-        await _drag(chart, float(stop), float(stop) + 0.5)
-        await until(lambda: window.findChild(QMessageBox, "chartView.confirmMove") is not None, "the move's confirm")
+        await _until_in_view(chart, stop, target)
+        await _drag_line(chart, stop, float(stop) + 0.5,
+                         lambda: window.findChild(QMessageBox, "chartView.confirmMove") is not None)
         box = window.findChild(QMessageBox, "chartView.confirmMove")
         assert box.text().startswith(f"Move held stop-loss of AAPL from {stop} to ")
         new = Decimal(box.text().rsplit(" to ", 1)[1].rstrip("?"))
@@ -85,8 +112,9 @@ async def test_a_refused_held_move_snaps_back_and_says_why(tmp_path: Path) -> No
             OrderRequest(ACCOUNT, "AAPL", Side.BUY, "10", OrderType.LIMIT, limit_price=ask), Bracket(stop, target))
         await until(lambda: set(_lines(chart)) == {"SL", "TP"}, "the stop and target lines")
         line = _lines(chart)["SL"]
-        await _drag(chart, float(stop), float(ask) + 0.5)  # a long's stop above the market: it would fire at once
-        await until(lambda: "Not moved" in chart.status.text(), "the refusal")
+        await _until_in_view(chart, stop, target)
+        # A long's stop above the market would fire at once.
+        await _drag_line(chart, stop, float(ask) + 0.5, lambda: "Not moved" in chart.status.text())
         assert "through the market" in chart.status.text() and "put it below" in chart.status.text()
         assert line.value() == float(stop), "back where the stop stands"
         held = {c.leg: c.trigger for c in window.session.protection.protecting(ACCOUNT, "AAPL")}

@@ -38,13 +38,13 @@ def _at(chart: ChartView, x: float, price: float) -> QPointF:
     return QPointF(chart.plots.mapFromScene(scene))
 
 
-async def _drag(chart: ChartView, start: float, end: float) -> None:
-    """Drag with the left button from price start to price end, in the middle of the price pane.
+async def _drag(chart: ChartView, start: float, end: float, across: float = 0.5) -> None:
+    """Drag with the left button from price start to price end, `across` the price pane (0 left, 1 right).
 
     pyqtgraph drops mouse moves that come closer than a frame apart, so the hand pauses between moves.
     """
     (x0, x1), _ = chart.price_box.viewRange()
-    x = (x0 + x1) / 2
+    x = x0 + (x1 - x0) * across
     here, there = _at(chart, x, start).toPoint(), _at(chart, x, end).toPoint()
     viewport = chart.plots.viewport()
     QTest.mouseMove(viewport, here)

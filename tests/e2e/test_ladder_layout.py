@@ -1,5 +1,5 @@
-"""The right column at the window's first size: the ladder shows levels around the market and the chart below it
-keeps a readable height; Reset layout brings that split back."""
+"""The window at its first size: the ladder (right column) shows levels around the market and the chart (over the
+positions) a price pane a trader can read; Reset layout brings that back."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
 
+from gui.widgets.chart.chart_view import ChartView
 from gui.widgets.main_window import MainWindow
 from tests.e2e.test_ladder_window import pick_in_watchlist
 from tests.e2e.window_helpers import open_window, until, write_paper_settings
@@ -30,18 +31,21 @@ async def test_at_the_first_size_the_ladder_shows_levels_and_the_chart_keeps_its
         levels = visible_levels(window)
         chart = window.findChild(QDockWidget, "dock.chart")
         assert levels >= 6, f"the ladder shows {levels} levels in a {window.ladder.dock.height()} px dock"
-        assert chart.height() >= 140, f"the chart is {chart.height()} px high"
+        assert chart.height() >= 300, f"the chart is {chart.height()} px high"
+        await until(lambda: window.findChild(ChartView, "chartView") is not None, "the chart")
+        prices = window.findChild(ChartView, "chartView").price_box.height()
+        assert prices >= 180, f"the chart's price pane is {prices} px high"
 
-        window.resizeDocks([window.ladder.dock, chart], [120, 400], Qt.Orientation.Vertical)  # the trader squeezes it
+        window.resizeDocks([window.findChild(QDockWidget, "dock.orders")], [750], Qt.Orientation.Vertical)  # squeezed
         await asyncio.sleep(0.05)
         assert visible_levels(window) < 6
         window.reset_layout()
         for _ in range(5):
             await asyncio.sleep(0.05)
-        assert visible_levels(window) >= 6 and chart.height() >= 140
-        assert window.dockWidgetArea(chart) is Qt.DockWidgetArea.RightDockWidgetArea
-        assert window.tabifiedDockWidgets(chart) == [], "the chart is under the ladder, not a tab among the blotters"
-        assert chart.isVisible() and chart.y() > window.ladder.dock.y(), "the chart sits under the ladder again"
+        assert visible_levels(window) >= 6 and chart.height() >= 300
+        assert window.dockWidgetArea(chart) is Qt.DockWidgetArea.TopDockWidgetArea
+        assert window.tabifiedDockWidgets(chart) == [], "the chart is over the positions, not a tab among the blotters"
+        assert chart.isVisible()
         pnl = window.findChild(QDockWidget, "dock.pnlCurve")
         assert pnl is not None and window.findChild(QDockWidget, "dock.fills") in window.tabifiedDockWidgets(pnl)
 
@@ -58,9 +62,9 @@ async def test_reset_layout_after_a_restart_puts_the_chart_back_under_the_ladder
         window.reset_layout()
         for _ in range(5):
             await asyncio.sleep(0.05)
-        assert window.dockWidgetArea(chart) is Qt.DockWidgetArea.RightDockWidgetArea
-        assert window.tabifiedDockWidgets(chart) == [], "the chart is under the ladder, not a tab among the blotters"
-        assert chart.y() > window.ladder.dock.y() and chart.height() >= 140
+        assert window.dockWidgetArea(chart) is Qt.DockWidgetArea.TopDockWidgetArea
+        assert window.tabifiedDockWidgets(chart) == [], "the chart is over the positions, not a tab among the blotters"
+        assert chart.height() >= 300
         await pick_in_watchlist(window, "AAPL")
         await until(lambda: (window.bridge.flusher.flush_now(), window.ladder.model.best_bid)[1] is not None, "AAPL")
         for _ in range(5):
@@ -81,7 +85,7 @@ async def test_reset_layout_docks_a_floated_chart_under_the_ladder_again(tmp_pat
         for _ in range(5):
             await asyncio.sleep(0.05)
         assert not chart.isFloating() and not window.ladder.dock.isFloating()
-        assert window.dockWidgetArea(chart) is Qt.DockWidgetArea.RightDockWidgetArea
+        assert window.dockWidgetArea(chart) is Qt.DockWidgetArea.TopDockWidgetArea
         assert window.dockWidgetArea(window.ladder.dock) is Qt.DockWidgetArea.RightDockWidgetArea
         assert window.tabifiedDockWidgets(chart) == [] and window.tabifiedDockWidgets(window.ladder.dock) == []
-        assert chart.y() > window.ladder.dock.y() and chart.height() >= 140
+        assert chart.height() >= 300
