@@ -236,8 +236,10 @@ async def test_an_ioc_fills_part_then_its_rest_is_canceled_in_that_order(sim: Al
     try:
         quote = sim.exchange.market.quote("AAPL")
         assert quote.ask is not None and quote.ask_size is not None
+        # A few ticks through the ask: the market may move between this read and the order's arrival (a loaded
+        # host), and an IOC that finds nothing at its price fills nothing; 400 is still more than those levels hold.
         order = make_order(instrument=sim.exchange.by_symbol["AAPL"].instrument(), quantity="400",
-                           limit_price=str(quote.ask), tif=TimeInForce.IOC, account_id=ACCOUNT)
+                           limit_price=str(quote.ask + Decimal("0.03")), tif=TimeInForce.IOC, account_id=ACCOUNT)
         order.apply(OrderSubmitted(order.client_order_id))
         await adapter.submit(order)
         await events.wait_for(OrderCanceled, lambda e: e.client_order_id == order.client_order_id)

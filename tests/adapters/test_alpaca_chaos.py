@@ -20,4 +20,6 @@ SEED = int(os.environ.get("CHAOS_SEED") or 20261206)
 @pytest.mark.slow
 async def test_alpaca_breaks_lose_no_order_duplicate_none_and_leave_the_books_equal(tmp_path: Path) -> None:
     run = AlpacaChaos(tmp_path, seed=SEED, intents=120, disconnects=18)
-    await run_short(run, SEED, (point.value for point in AlpacaDrop), 120, 18)
+    # Alpaca's own 429s (a planned drop) slow the run down, and on a loaded host its 120 intents then stay under
+    # TradeTerm's order rate now and then: the full-size run counts those refusals (README, Chaos).
+    await run_short(run, SEED, (point.value for point in AlpacaDrop), 120, 18, rate_refusals=False)
