@@ -26,7 +26,7 @@ async def quotes_of(events: EventRecorder, symbol: str, count: int) -> list[Quot
 
 async def test_quotes_stream_in_without_polling_and_come_back_after_a_drop(sim: AlpacaSimulator) -> None:
     events = EventRecorder()
-    adapter = create(ACCOUNT, sim_settings(sim, poll_interval_s=60.0), events)
+    adapter = create(ACCOUNT, sim_settings(sim, poll_interval_s=60.0, quote_stream=True), events)
     await adapter.connect()
     try:
         await adapter.subscribe([sim.exchange.by_symbol["MSFT"].instrument()])
