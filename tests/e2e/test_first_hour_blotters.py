@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication, QDockWidget, QMenu, QTableView
+from PySide6.QtWidgets import QDockWidget, QMenu, QTableView
 
 from core.domain import AccountId, OrderRequest, OrderType, Side
 from gui.widgets.main_window import MainWindow
@@ -93,7 +94,7 @@ async def test_columns_chosen_from_the_header_menu_come_back_after_a_restart(tmp
         keys = [c.key for c in model_of(orders).columns]
         header.moveSection(header.visualIndex(keys.index("status")), 0)  # the trader drags Status to the front
         assert shown_keys(orders)[0] == "status"
-        QApplication.processEvents()
+        await asyncio.sleep(0.05)  # never processEvents inside the loop: a re-entered qasync loses wake-ups
     saved = json.loads((tmp_path / "settings.json").read_text())["columns"]["ordersView"]
     assert "tif" in saved["hidden"] and "id" not in saved["hidden"] and saved["order"][0] == "status"
     async with open_window(tmp_path) as window:

@@ -13,7 +13,6 @@ from decimal import Decimal
 import pytest
 from PySide6.QtCore import QEvent, QObject, QRect
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication
 
 from core.domain.depth import BookLevel, DepthBook
 from gui.widgets.ladder.model import COLUMNS, LadderModel
@@ -59,8 +58,8 @@ def shown(widget: LadderWidget) -> QImage:
 
 
 async def settle() -> None:
+    """Let the running loop paint (never processEvents inside it: a re-entered qasync loop loses wake-ups)."""
     for _ in range(5):
-        QApplication.processEvents()
         await asyncio.sleep(0.02)
 
 
