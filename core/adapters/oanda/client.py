@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import aiohttp
@@ -64,9 +64,11 @@ class OandaClient:
         _raise_for_access(status, payload)
         return status, payload
 
-    async def lines(self, path: str, params: Mapping[str, str], idle_s: float) -> AsyncIterator[dict[str, Any]]:
+    async def lines(self, path: str, params: Mapping[str, str], idle_s: float,
+                    opened: Callable[[], Awaitable[None]] | None = None) -> AsyncIterator[dict[str, Any]]:
         """Yield the JSON objects of a stream; ConnectionLost when it ends or nothing (not even a heartbeat)
-        arrives for idle_s."""
+        arrives for idle_s. `opened` is awaited once OANDA has accepted the stream, before its first line is read:
+        what it reads back overlaps the stream instead of leaving a gap before it."""
         session = self._live()
         try:
             async with session.get(self._stream + path, params=params,
@@ -75,6 +77,8 @@ class OandaClient:
                     payload = _json(await response.text())
                     _raise_for_access(response.status, payload)
                     raise ConnectionLost(f"OANDA refused the stream {path}: {payload.get('errorMessage', '')}")
+                if opened is not None:
+                    await opened()
                 async for raw in response.content:
                     if raw.strip():
                         yield json.loads(raw)
