@@ -2,6 +2,8 @@
 
 - A resting order fills while the transaction stream lags, the answer to a later order (carrying newer
   transactions) overtakes it, then the stream breaks: the read-back after the break must still bring that fill.
+- A change whose answer is lost (its connection dropped after OANDA did it) is not sent again by the HTTP
+  client, and when the lagging stream brings it back after a newer change, the order keeps the newer one.
 - A changed order is cancelled and replaced under our id at OANDA: a reconnect must keep it working, not take
   the cancelled original for it.
 - OANDA lists at most the newest 500 orders: a reconnect must keep an older order that still works.
@@ -12,6 +14,7 @@ The simulator's market stands still here (no tick): every fill is made by the te
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,14 +27,18 @@ from core.domain import (
     AccountId,
     OrderAccepted,
     OrderFilled,
+    OrderModified,
     OrderRequest,
     OrderStatus,
     OrderSubmitted,
     OrderType,
+    Price,
+    Quantity,
     ReconciliationRequired,
     Side,
     TradingState,
 )
+from core.ports.errors import ConnectionLost
 from core.services.bus import EventBus
 from core.services.session import TradingSession
 from core.storage.journal import SqliteJournal
@@ -57,9 +64,7 @@ async def test_a_fill_the_broken_stream_still_owed_is_read_back_though_a_later_a
     broker: OandaBroker = create(ACCOUNT, sim_settings(sim, reconnect_initial_s=0.05), events)
     await broker.connect()
     try:
-        # the stream flows: an order placed on OANDA's own platform reaches us by it
-        sim.exchange.place({"type": "MARKET", "instrument": "EUR_USD", "units": "1", "clientExtensions": {"id": "web"}})
-        await events.wait_for(OrderFilled, lambda e: e.client_order_id == "web")
+        await stream_flows(sim, events, "web")
         instrument = next(i for i in broker.instruments() if i.symbol == "EUR_USD")
         resting = make_order(instrument=instrument, quantity="10", order_type=OrderType.LIMIT,
                              limit_price="1.08000", account_id=ACCOUNT)
@@ -79,6 +84,44 @@ async def test_a_fill_the_broken_stream_still_owed_is_read_back_though_a_later_a
 
         filled = await events.wait_for(OrderFilled, lambda e: e.client_order_id == resting.client_order_id)
         assert filled.fill.quantity.value == Decimal(10)
+    finally:
+        await broker.disconnect()
+
+
+async def stream_flows(sim: OandaSimulator, events: EventRecorder, probe: str) -> None:
+    """Return once the transaction stream has carried an order placed on OANDA's own platform (and, after a
+    break, what was read back before it)."""
+    sim.exchange.place({"type": "MARKET", "instrument": "EUR_USD", "units": "1", "clientExtensions": {"id": probe}})
+    await events.wait_for(OrderFilled, lambda e: e.client_order_id == probe)
+
+
+async def test_a_change_whose_answer_was_lost_is_done_once_and_a_late_read_back_does_not_undo_a_newer_one(
+    sim: OandaSimulator,
+) -> None:
+    events = EventRecorder()
+    broker: OandaBroker = create(ACCOUNT, sim_settings(sim, reconnect_initial_s=0.05), events)
+    await broker.connect()
+    try:
+        await stream_flows(sim, events, "web")
+        instrument = next(i for i in broker.instruments() if i.symbol == "EUR_USD")
+        order = make_order(instrument=instrument, quantity="10", order_type=OrderType.LIMIT,
+                           limit_price="1.08000", account_id=ACCOUNT)
+        order.apply(OrderSubmitted(order.client_order_id))
+        await broker.submit(order)
+
+        sim.transactions_flow.clear()  # the stream lags
+        sim.cuts["modify"] = True  # OANDA changes the order, the connection drops before its answer
+        with contextlib.suppress(ConnectionLost):
+            await broker.modify(order, Quantity(Decimal(12)), Price(Decimal("1.08010")), None)
+        await broker.modify(order, Quantity(Decimal(14)), Price(Decimal("1.08020")), None)  # the trader's next change
+        await sim.drop_streams()  # the stream breaks; the first change's transactions are read back after the second
+        sim.transactions_flow.set()
+        await stream_flows(sim, events, "web-2")
+
+        replacements = [t for t in sim.exchange.transactions if t.get("reason") == "REPLACEMENT"]
+        assert [t["units"] for t in replacements] == ["12", "14"], "each change reached OANDA once"
+        changes = [e for e in events.of_type(OrderModified) if e.client_order_id == order.client_order_id]
+        assert changes[-1].quantity.value == Decimal(14), [e.quantity.value for e in changes]
     finally:
         await broker.disconnect()
 

@@ -355,6 +355,9 @@ class OandaBroker:
             if client.get("id"):
                 coid = ClientOrderId(str(client["id"]))
                 self._by_broker_id[tx_id] = coid
+                current = self._broker_ids.get(coid)
+                if current is not None and int(current) > int(tx_id):
+                    return  # read back late (a lagging stream): a newer change of this order is already here
                 self._broker_ids[coid] = tx_id
                 if tx.get("timeInForce") in ("GTD", "GFD"):
                     self._lasting[coid] = str(tx["timeInForce"])
