@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 
 from core.domain import Instrument, Order, OrderType, Side, TradingState
@@ -382,3 +383,12 @@ notional, rate, duplicate, list or buying-power limit may block it; the collar (
 PROTECTIVE_COLLAR_FACTOR) and the quantity checks still do."""
 PROTECTIVE_COLLAR_FACTOR = 3
 """A protective child is sent when the market has run to its trigger: its collar is this many times wider."""
+
+
+def protective_limits(limits: RiskLimits) -> RiskLimits:
+    """Return limits with the collar PROTECTIVE_COLLAR_FACTOR times wider, for a protective child."""
+    return replace(
+        limits,
+        collar_pct=None if limits.collar_pct is None else limits.collar_pct * PROTECTIVE_COLLAR_FACTOR,
+        collar_ticks=None if limits.collar_ticks is None else limits.collar_ticks * PROTECTIVE_COLLAR_FACTOR,
+    )

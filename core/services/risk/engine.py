@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 from enum import StrEnum
@@ -30,12 +30,13 @@ from core.ports.clock import Clock
 from core.ports.market_data import QuoteSource
 from core.services.bus import EventBus
 from core.services.risk.book import AccountBook
-from core.services.risk.checks import CHECKS, PROTECTIVE_CHECKS, PROTECTIVE_COLLAR_FACTOR, money, num
+from core.services.risk.checks import CHECKS, PROTECTIVE_CHECKS, money, num, protective_limits
 from core.services.risk.context import IndexedOrders, OrderSource, PositionSource, RiskContext, duplicate_key
 from core.services.risk.drawdown import Drawdown, DrawdownPeaks, drawdown_target, journal_step, measure
 from core.services.risk.limits import RiskConfig, RiskLimits
 from core.services.risk.order_window import OrderWindow
 from core.services.risk.recent import RecentOrder, RecentOrders
+from core.services.risk.rolling_drawdown import RollingDrawdown, RollingFall, rolling_reason, rolling_set, rolling_step
 from core.services.risk.strategy_book import MANUAL
 from core.services.risk.strategy_risk import StrategyRisk
 from core.services.working_orders import WorkingOrders
@@ -58,11 +59,13 @@ class HoldCause(StrEnum):
     KILL_SWITCH = "kill switch"
     DAILY_LOSS = "daily loss"
     DRAWDOWN = "drawdown"
+    ROLLING_DRAWDOWN = "drawdown over days"
 
 
-_RESUMABLE = (HoldCause.KILL_SWITCH, HoldCause.DAILY_LOSS, HoldCause.DRAWDOWN)
+_RESUMABLE = (HoldCause.KILL_SWITCH, HoldCause.DAILY_LOSS, HoldCause.DRAWDOWN, HoldCause.ROLLING_DRAWDOWN)
 """The holds a person lifts with Resume; a connection or a mismatch is lifted by reconnecting or reconciling."""
-CONFIRMABLE = frozenset({HoldCause.MISMATCH, HoldCause.KILL_SWITCH, HoldCause.DAILY_LOSS, HoldCause.DRAWDOWN})
+CONFIRMABLE = frozenset({HoldCause.MISMATCH, HoldCause.KILL_SWITCH, HoldCause.DAILY_LOSS, HoldCause.DRAWDOWN,
+                         HoldCause.ROLLING_DRAWDOWN})
 """Holds a reduce-only order (close, Flatten) may pass after a person confirms it; a lost connection is not one."""
 
 
@@ -116,6 +119,8 @@ class RiskEngine:
         """The accounts' equity (net liquidation) in a currency, for drawdown in % (the session sets it)."""
         self.peaks = DrawdownPeaks()
         """Each account's (and strategy's) intraday equity peak; the session journals (peaks.record) and restores it."""
+        self.rolling = RollingDrawdown()
+        """Each account's days of P&L for the drawdown over N days; journaled and restored like the peaks."""
         self.strategies = StrategyRisk(positions, orders, self.peaks, lambda: self._config, self.limits_for, self.today)
         self.strategy_positions = self.strategies.positions
         """Each strategy's own positions, from its orders' fills (the session restores them from the journal)."""
@@ -378,6 +383,7 @@ class RiskEngine:
     def _watch(self, account_id: AccountId) -> None:
         self._watch_daily_loss(account_id)
         self._watch_drawdown(account_id)
+        self._watch_rolling(account_id)
         self.strategies.watch(account_id)
 
     def _watch_daily_loss(self, account_id: AccountId) -> None:
@@ -452,7 +458,9 @@ class RiskEngine:
         pnl = self._day_pnl(account_id, self.limits_for(account_id))
         if pnl is not None:
             self.peaks.reset((account_id, None), self.today(), pnl)
+            self.rolling.reset(account_id, self.today(), pnl, self._clock.now())
         self.release(account_id, HoldCause.DRAWDOWN)
+        self.release(account_id, HoldCause.ROLLING_DRAWDOWN)
 
     def today(self) -> date:
         """Return the local date the drawdown peaks belong to."""
@@ -472,6 +480,24 @@ class RiskEngine:
         current = self._holds.get(account_id, {}).get(HoldCause.DRAWDOWN)
         if target is not None and (current is None or _SEVERITY[target[0]] > _SEVERITY[current[0]]):
             self.hold(account_id, HoldCause.DRAWDOWN, *target)
+
+    def rolling_drawdown(self, account_id: AccountId) -> RollingFall | None:
+        """Return the account's drawdown over its rolling window of days (observing the P&L now), or None while its
+        P&L is unknown or it has no rolling drawdown limit."""
+        limits = self.limits_for(account_id)
+        pnl = self._day_pnl(account_id, limits) if rolling_set(limits) else None
+        if pnl is None:
+            return None
+        self.rolling.observe(account_id, self.today(), pnl, self._clock.now(), rolling_step(limits))
+        return self.rolling.fall(account_id, self.today(), limits.rolling_drawdown_days,
+                                 self.equity_of(account_id, limits.currency))
+
+    def _watch_rolling(self, account_id: AccountId) -> None:
+        """Hold the account to reducing orders while its drawdown over the window is beyond its limit."""
+        fall = self.rolling_drawdown(account_id)
+        reason = None if fall is None else rolling_reason(self.limits_for(account_id), fall)
+        if reason is not None and not self.holds(account_id, HoldCause.ROLLING_DRAWDOWN):
+            self.hold(account_id, HoldCause.ROLLING_DRAWDOWN, TradingState.REDUCING, reason)
 
     def _on_position_updated(self, event: PositionUpdated) -> None:
         """A fill moved a position: re-check its account's daily loss once this turn of the loop is over."""
@@ -583,11 +609,3 @@ def _soon(callback: Callable[[], None], delay: float = 0.0) -> None:
     else:
         loop.call_soon(callback)
 
-
-def protective_limits(limits: RiskLimits) -> RiskLimits:
-    """Return limits with the collar PROTECTIVE_COLLAR_FACTOR times wider, for a protective child."""
-    return replace(
-        limits,
-        collar_pct=None if limits.collar_pct is None else limits.collar_pct * PROTECTIVE_COLLAR_FACTOR,
-        collar_ticks=None if limits.collar_ticks is None else limits.collar_ticks * PROTECTIVE_COLLAR_FACTOR,
-    )

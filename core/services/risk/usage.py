@@ -64,6 +64,13 @@ def account_usage(engine: RiskEngine, account_id: AccountId) -> dict[str, Usage]
         if drawdown.pct is not None:
             for name in ("drawdown_limit_pct", "drawdown_halt_pct"):
                 usage[name] = Usage(name, drawdown.pct, getattr(limits, name), "%")
+    rolling = engine.rolling_drawdown(account_id)
+    if rolling is not None:
+        usage["rolling_drawdown_limit"] = Usage("rolling_drawdown_limit", rolling.drawdown.amount,
+                                                limits.rolling_drawdown_limit, limits.currency)
+        if rolling.drawdown.pct is not None:
+            usage["rolling_drawdown_limit_pct"] = Usage("rolling_drawdown_limit_pct", rolling.drawdown.pct,
+                                                        limits.rolling_drawdown_limit_pct, "%")
     return usage
 
 
