@@ -215,6 +215,20 @@ def check_order_window(order: Order, limits: RiskLimits, ctx: RiskContext) -> st
     return None
 
 
+def check_strategy_order_window(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
+    """Refuse an order past its strategy's own order limit over the rolling window, counted across its accounts."""
+    cap = limits.max_orders_per_window
+    if ctx.strategy_orders_within is None or cap is None:
+        return None
+    count = ctx.strategy_orders_within(limits.order_window_h)
+    if count + 1 > cap:
+        strategy = order.strategy_id or "manual"
+        return (f"Strategy {strategy}'s order limit over a rolling {num(limits.order_window_h)} h: {count} orders "
+                f"on all its accounts (limit {cap}). Wait for older ones to leave the window, or raise its "
+                "max_orders_per_window.")
+    return None
+
+
 def check_position(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
     cap = (ctx.account_limits or limits).max_position
     if cap is None:
@@ -366,6 +380,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("quantity", check_duplicate),
     ("account_id", check_order_rate),
     ("account_id", check_order_window),
+    ("account_id", check_strategy_order_window),
     ("quantity", check_position),
     ("quantity", check_strategy_position),
     ("quantity", check_gross_exposure),

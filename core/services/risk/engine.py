@@ -6,7 +6,7 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 from enum import StrEnum
 
@@ -37,7 +37,7 @@ from core.services.risk.limits import RiskConfig, RiskLimits
 from core.services.risk.order_window import OrderWindow
 from core.services.risk.recent import RecentOrder, RecentOrders
 from core.services.risk.rolling_drawdown import RollingDrawdown, RollingFall, rolling_reason, rolling_set, rolling_step
-from core.services.risk.strategy_book import MANUAL
+from core.services.risk.strategy_book import MANUAL, strategy_of
 from core.services.risk.strategy_risk import StrategyRisk
 from core.services.working_orders import WorkingOrders
 
@@ -334,7 +334,16 @@ class RiskEngine:
             strategy=self.strategies.view(order, quote_of),
             orders_within=lambda hours: self.window.count_within(account_id, self._clock.now(), hours,
                                                                  order.client_order_id),
+            strategy_orders_within=self._strategy_orders_within(order),
         )
+
+    def _strategy_orders_within(self, order: Order) -> Callable[[Decimal], int] | None:
+        """Count the order's strategy's orders on every account, when its own scope caps them (else None)."""
+        strategy = strategy_of(order)
+        if "max_orders_per_window" not in self._config.strategies.get(str(strategy), {}):
+            return None
+        return lambda hours: self.window.strategy_count_within(strategy, self._clock.now(), hours,
+                                                               order.client_order_id)
 
     def _product_position(self, order: Order) -> Decimal | None:
         """Return the position of the order's product a close measures against where the account holds its symbol
@@ -365,7 +374,7 @@ class RiskEngine:
     def _remember(self, order: Order) -> None:
         recent = self._recent_of(order.account_id, self._clock.monotonic())
         recent.remember(RecentOrder(self._clock.monotonic(), order.client_order_id, duplicate_key(order)))
-        self.window.remember(order.account_id, order.client_order_id, self._clock.now())
+        self.window.remember(order.account_id, order.client_order_id, self._clock.now(), strategy_of(order))
 
     # --- daily loss -----------------------------------------------------------------------------
 
@@ -461,6 +470,9 @@ class RiskEngine:
             self.rolling.reset(account_id, self.today(), pnl, self._clock.now())
         self.release(account_id, HoldCause.DRAWDOWN)
         self.release(account_id, HoldCause.ROLLING_DRAWDOWN)
+
+    def clock_now(self) -> datetime:
+        return self._clock.now()
 
     def today(self) -> date:
         """Return the local date the drawdown peaks belong to."""

@@ -92,6 +92,8 @@ def strategy_usage(engine: RiskEngine, strategy_id: StrategyId) -> dict[str, Usa
     usage = {"strategy_max_fills": Usage("strategy_max_fills", fills, _decimal(limits.strategy_max_fills), "fills")}
     if not engine.strategies.watched(strategy_id):
         return usage
+    usage["max_orders_per_window"] = Usage("max_orders_per_window", Decimal(engine.window.strategy_count_within(
+        strategy_id, engine.clock_now(), limits.order_window_h)), _decimal(limits.max_orders_per_window))
     for account_id in engine.accounts():
         own = engine.limits_for(account_id, strategy_id)
         held = engine.strategy_positions.positions(account_id, strategy_id)
