@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from core.domain import Fill, FillRecorded, Quote, Side, TradingState
-from core.services.risk import LimitError, RiskLimits
+from core.domain import Fill, FillRecorded, OrderFilled, Quote, Side, TradingState
+from core.services.risk import LimitError, RiskConfig, RiskLimits
 from core.services.risk.rolling_drawdown import ROLLING_AUDIT, day_detail
 from core.services.risk.standing_holds import journal_peaks, restore_standing_holds
 from core.services.risk.usage import usage_texts
@@ -129,7 +129,7 @@ def test_a_reset_starts_the_window_from_now_and_survives_a_restart(tmp_path: Pat
 def test_a_restart_reads_only_the_days_of_the_window(tmp_path: Path) -> None:
     days = Days(tmp_path, limits(5))
     days.h.clock.seconds = -10 * DAY_S  # ten days ago, an entry for a peak of +5,000
-    days.journal.record_audit("risk engine", ROLLING_AUDIT, day_detail(ACCOUNT, days.h.engine.today(),
+    days.journal.record_audit("risk engine", ROLLING_AUDIT, day_detail((ACCOUNT, None), days.h.engine.today(),
                                                                        Decimal(5000), Decimal(0), False))
     h = days.next_day()
     mark(h, "100.00", "100.00")
@@ -145,3 +145,42 @@ def test_the_window_is_whole_days_up_to_a_year() -> None:
     with pytest.raises(LimitError, match="rolling_drawdown_days: must be a whole number"):
         RiskLimits(rolling_drawdown_days="2.5")
     assert RiskLimits.from_dict({"rolling_drawdown_days": "10"}).rolling_drawdown_days == 10
+
+
+ALPHA_DAYS = RiskConfig(RiskLimits(),
+                        strategies={"alpha": {"rolling_drawdown_days": "5", "rolling_drawdown_limit": "50"}})
+
+
+def test_a_strategys_own_loss_over_days_holds_it_to_reducing_its_positions_across_restarts(tmp_path: Path) -> None:
+    h = Harness(ALPHA_DAYS)
+    journal = SqliteJournal(tmp_path / "journal.sqlite", now=h.clock.now)
+    journal_peaks(journal, h.engine)
+    order = h.work(h.order(Side.BUY, qty="10", strategy="alpha"))
+    fill = make_fill(order, quantity="10", price="100.00", account_id=ACCOUNT, ts=h.clock.now())
+    order.apply(OrderFilled(order.client_order_id, fill))
+    h.bus.publish(FillRecorded(fill))  # alpha: long 10 AAPL at 100.00
+    mark(h, "105.00", None)  # alpha's peak: +50
+    mark(h, "103.00", None)  # day 1 closes at +30
+    journal.close()
+
+    for day, close, low in ((1, "103.00", "101.00"), (2, "101.00", "100.00")):  # -20 on day 2, -10 on day 3
+        again = Harness(ALPHA_DAYS)
+        again.clock.seconds = day * DAY_S
+        journal = SqliteJournal(tmp_path / "journal.sqlite", now=again.clock.now)
+        journal_peaks(journal, again.engine)
+        again.book.orders.update(h.book.orders)
+        again.portfolio.restore([fill])
+        again.engine.strategy_positions.restore([fill], again.engine.today())
+        restore_standing_holds(journal, again.engine, again.bus)
+        mark(again, low, close)
+        if day == 1:
+            journal.close()
+    assert again.check(again.order(Side.BUY, qty="1", strategy="alpha", price="100.00")) is None  # 50 below: not beyond
+    mark(again, "99.99", "101.00")
+    assert again.check(again.order(Side.BUY, qty="1", strategy="alpha", price="99.99")) == (
+        "Strategy alpha may only reduce its own positions on PAPER-1: its drawdown 50.10 USD from its peak of the "
+        "last 5 days is beyond its 50.00 USD limit.")
+    assert again.check(again.order(Side.SELL, qty="10", strategy="alpha", price="99.99")) is None
+    assert again.check(again.order(Side.BUY, qty="1", price="99.99")) is None  # the account trades on
+    assert usage_texts(again.engine, "strategy", "alpha")["rolling_drawdown_limit"] == "50.10 / 50 USD"
+    journal.close()

@@ -307,6 +307,19 @@ def check_strategy_drawdown(order: Order, limits: RiskLimits, ctx: RiskContext) 
             f"from today's peak is beyond its {money(limits.drawdown_limit, ccy)} limit.")
 
 
+def check_strategy_rolling_drawdown(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
+    """Past its drawdown limit over its window of days a strategy may only reduce its own positions."""
+    book, cap = ctx.strategy, limits.rolling_drawdown_limit
+    if book is None or book.rolling is None or cap is None:
+        return None
+    fell, ccy, days = book.rolling.drawdown.amount, limits.currency, limits.rolling_drawdown_days
+    if fell <= cap or _reduces_own(order, book):
+        return None
+    span = "today" if days == 1 else f"the last {days} days"
+    return (f"Strategy {book.strategy_id} may only reduce its own positions on {order.account_id}: its drawdown "
+            f"{money(fell, ccy)} from its peak of {span} is beyond its {money(cap, ccy)} limit.")
+
+
 def _reduces_own(order: Order, book: StrategyView) -> bool:
     """Return True if the order (with the strategy's working orders on that side) only shrinks its own position."""
     position = book.position_qty(order.symbol)
@@ -369,6 +382,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("account_id", check_strategy_enabled),
     ("account_id", check_strategy_daily_loss),
     ("account_id", check_strategy_drawdown),
+    ("account_id", check_strategy_rolling_drawdown),
     ("symbol", check_symbol_lists),
     ("quantity", check_order_quantity),
     ("order_type", check_quote_fresh),

@@ -36,7 +36,7 @@ from core.services.risk.drawdown import Drawdown, DrawdownPeaks, drawdown_target
 from core.services.risk.limits import RiskConfig, RiskLimits
 from core.services.risk.order_window import OrderWindow
 from core.services.risk.recent import RecentOrder, RecentOrders
-from core.services.risk.rolling_drawdown import RollingDrawdown, RollingFall, rolling_reason, rolling_set, rolling_step
+from core.services.risk.rolling_drawdown import RollingDrawdown, RollingFall, rolling_fall, rolling_reason, rolling_set
 from core.services.risk.strategy_book import MANUAL, strategy_of
 from core.services.risk.strategy_risk import StrategyRisk
 from core.services.working_orders import WorkingOrders
@@ -120,8 +120,9 @@ class RiskEngine:
         self.peaks = DrawdownPeaks()
         """Each account's (and strategy's) intraday equity peak; the session journals (peaks.record) and restores it."""
         self.rolling = RollingDrawdown()
-        """Each account's days of P&L for the drawdown over N days; journaled and restored like the peaks."""
-        self.strategies = StrategyRisk(positions, orders, self.peaks, lambda: self._config, self.limits_for, self.today)
+        """Each account's (and strategy's) days of P&L for the drawdown over N days; journaled and restored."""
+        self.strategies = StrategyRisk(positions, orders, self.peaks, lambda: self._config, self.limits_for, self.today,
+                                       self.rolling, clock.now)
         self.strategy_positions = self.strategies.positions
         """Each strategy's own positions, from its orders' fills (the session restores them from the journal)."""
         self._fills: dict[StrategyId, deque[float]] = {}
@@ -467,7 +468,7 @@ class RiskEngine:
         pnl = self._day_pnl(account_id, self.limits_for(account_id))
         if pnl is not None:
             self.peaks.reset((account_id, None), self.today(), pnl)
-            self.rolling.reset(account_id, self.today(), pnl, self._clock.now())
+            self.rolling.reset((account_id, None), self.today(), pnl, self._clock.now())
         self.release(account_id, HoldCause.DRAWDOWN)
         self.release(account_id, HoldCause.ROLLING_DRAWDOWN)
 
@@ -500,9 +501,8 @@ class RiskEngine:
         pnl = self._day_pnl(account_id, limits) if rolling_set(limits) else None
         if pnl is None:
             return None
-        self.rolling.observe(account_id, self.today(), pnl, self._clock.now(), rolling_step(limits))
-        return self.rolling.fall(account_id, self.today(), limits.rolling_drawdown_days,
-                                 self.equity_of(account_id, limits.currency))
+        return rolling_fall(self.rolling, (account_id, None), limits, pnl, self.today(), self._clock.now(),
+                            self.equity_of(account_id, limits.currency))
 
     def _watch_rolling(self, account_id: AccountId) -> None:
         """Hold the account to reducing orders while its drawdown over the window is beyond its limit."""

@@ -5,7 +5,9 @@ trips it. This one follows the account's equity across days: the P&L of each loc
 unrealized, net of commissions, in the limits' currency) adds to the days before it, and the peak is the
 highest point of that running sum within the last `rolling_drawdown_days` days, today included. Days
 TradeTerm did not run count as flat. Beyond `rolling_drawdown_limit` (or `..._pct` of the equity at
-the peak) the account may only reduce positions until a person resets the drawdown.
+the peak) the account may only reduce positions until a person resets the drawdown. A strategy with its own
+rolling_drawdown_limit is measured the same way on its own P&L of each day on each account (in currency only:
+a strategy has no equity), and beyond it may only reduce its own positions while the account trades on.
 
 Each day's peak and close (its last P&L) are journaled as audit entries (ROLLING_AUDIT): a peak rise of
 more than the journal step at once, a moved close at most every CLOSE_EVERY, and a day's last figure as
@@ -21,15 +23,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from core.domain import AccountId
-from core.services.risk.drawdown import JOURNAL_STEP, Drawdown, measure
+from core.domain import AccountId, StrategyId
+from core.services.risk.drawdown import JOURNAL_STEP, Drawdown, PeakKey, measure
 from core.services.risk.limits import MAX_DRAWDOWN_DAYS, RiskLimits
 
 ZERO = Decimal(0)
 ROLLING_AUDIT = "drawdown_day"
 CLOSE_EVERY = timedelta(minutes=5)
 """A day's close that moved is journaled at most this often (a rise of the peak at once)."""
-Record = Callable[[AccountId, date, Decimal, Decimal, bool], None]
+Record = Callable[[PeakKey, date, Decimal, Decimal, bool], None]
 
 
 @dataclass(slots=True)
@@ -49,23 +51,35 @@ class RollingFall:
     peak_day: date | None
 
 
-def day_detail(account_id: AccountId, day: date, peak: Decimal, close: Decimal, reset: bool) -> str:
+def day_detail(key: PeakKey, day: date, peak: Decimal, close: Decimal, reset: bool) -> str:
     """Return the audit detail of one day's peak and close (JSON), `reset` when a person reset the drawdown."""
+    account_id, strategy_id = key
     record: dict[str, object] = {"account": str(account_id), "day": day.isoformat(), "peak": format(peak, "f"),
                                  "close": format(close, "f")}
+    if strategy_id is not None:
+        record["strategy"] = str(strategy_id)
     if reset:
         record["reset"] = True
     return json.dumps(record)
 
 
-def read_day(detail: str) -> tuple[AccountId, date, Decimal, Decimal, bool]:
+def read_day(detail: str) -> tuple[PeakKey, date, Decimal, Decimal, bool]:
     """Read an audit detail written by day_detail; raise ValueError if it is not one."""
     try:
         record = json.loads(detail)
-        return (AccountId(str(record["account"])), date.fromisoformat(record["day"]), Decimal(record["peak"]),
-                Decimal(record["close"]), bool(record.get("reset", False)))
+        strategy = record.get("strategy")
+        key = (AccountId(str(record["account"])), None if strategy is None else StrategyId(str(strategy)))
+        return (key, date.fromisoformat(record["day"]), Decimal(record["peak"]), Decimal(record["close"]),
+                bool(record.get("reset", False)))
     except (KeyError, TypeError, AttributeError, ArithmeticError) as exc:
         raise ValueError(f"not a drawdown day: {detail!r}") from exc
+
+
+def rolling_fall(rolling: RollingDrawdown, key: PeakKey, limits: RiskLimits, pnl: Decimal, today: date, now: datetime,
+                 equity: Decimal | None) -> RollingFall:
+    """Take in the P&L of the day now of key (an account, or a strategy on it); return its fall over the window."""
+    rolling.observe(key, today, pnl, now, rolling_step(limits))
+    return rolling.fall(key, today, limits.rolling_drawdown_days, equity)
 
 
 def rolling_set(limits: RiskLimits) -> bool:
@@ -85,35 +99,36 @@ def window_start(today: date, days: int) -> date:
 
 
 class RollingDrawdown:
-    """Each account's days (peak and close of its P&L); `record(account, day, peak, close, reset)` journals one."""
+    """Each account's (and strategy's) days: peak and close of its P&L; `record(key, day, peak, close, reset)`
+    journals one."""
 
     def __init__(self) -> None:
-        self._days: dict[AccountId, dict[date, _Day]] = {}
+        self._days: dict[PeakKey, dict[date, _Day]] = {}
         self.record: Record = lambda account, day, peak, close, reset: None
 
-    def restore(self, account_id: AccountId, day: date, peak: Decimal, close: Decimal, reset: bool) -> None:
+    def restore(self, key: PeakKey, day: date, peak: Decimal, close: Decimal, reset: bool) -> None:
         """Take back one journaled day (entries oldest first: a newer one of the same day replaces it; a reset
         forgets the days before it)."""
-        days = self._days.setdefault(account_id, {})
+        days = self._days.setdefault(key, {})
         if reset:
             for older in [d for d in days if d < day]:
                 del days[older]
         days[day] = _Day(peak, close, (peak, close))
 
-    def reset(self, account_id: AccountId, day: date, pnl: Decimal, now: datetime) -> None:
+    def reset(self, key: PeakKey, day: date, pnl: Decimal, now: datetime) -> None:
         """Count the drawdown afresh from the P&L now: the days before today are forgotten; journal it."""
-        self._days[account_id] = {day: _Day(pnl, pnl, (pnl, pnl), now)}
-        self.record(account_id, day, pnl, pnl, True)
+        self._days[key] = {day: _Day(pnl, pnl, (pnl, pnl), now)}
+        self.record(key, day, pnl, pnl, True)
 
-    def observe(self, account_id: AccountId, day: date, pnl: Decimal, now: datetime, step: Decimal) -> None:
+    def observe(self, key: PeakKey, day: date, pnl: Decimal, now: datetime, step: Decimal) -> None:
         """Take in the account's P&L of the day now; journal the day as the module doc says."""
-        days = self._days.setdefault(account_id, {})
+        days = self._days.setdefault(key, {})
         held = days.get(day)
         if held is None:
             for older, kept in list(days.items()):
                 if older < day and kept.written != (kept.peak, kept.close):  # the last figure of an earlier day
                     kept.written, kept.written_at = (kept.peak, kept.close), now
-                    self.record(account_id, older, kept.peak, kept.close, False)
+                    self.record(key, older, kept.peak, kept.close, False)
                 if older < day - timedelta(days=MAX_DRAWDOWN_DAYS):
                     del days[older]
             held = days[day] = _Day(max(pnl, ZERO), pnl)  # the day starts at P&L 0: its first peak
@@ -125,15 +140,15 @@ class RollingDrawdown:
             held.written_at is None or now - held.written_at >= CLOSE_EVERY))
         if rose or moved:
             held.written, held.written_at = (held.peak, held.close), now
-            self.record(account_id, day, held.peak, held.close, False)
+            self.record(key, day, held.peak, held.close, False)
 
-    def fall(self, account_id: AccountId, today: date, days: int, equity: Decimal | None) -> RollingFall:
+    def fall(self, key: PeakKey, today: date, days: int, equity: Decimal | None) -> RollingFall:
         """Return the fall of the running P&L from its highest point within the last `days` days."""
         first = window_start(today, days)
         running = ZERO
         peak: Decimal | None = None
         peak_day: date | None = None
-        for day, held in sorted(self._days.get(account_id, {}).items()):
+        for day, held in sorted(self._days.get(key, {}).items()):
             if first <= day <= today:
                 if peak is None or running + held.peak > peak:
                     peak, peak_day = running + held.peak, day

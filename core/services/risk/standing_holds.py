@@ -49,8 +49,8 @@ def journal_peaks(journal: Journal, risk: RiskEngine) -> None:
 
     risk.peaks.record = record
 
-    def record_day(account_id: AccountId, day: date, peak: Decimal, close: Decimal, reset: bool) -> None:
-        journal.record_audit("risk engine", ROLLING_AUDIT, day_detail(account_id, day, peak, close, reset))
+    def record_day(key: PeakKey, day: date, peak: Decimal, close: Decimal, reset: bool) -> None:
+        journal.record_audit("risk engine", ROLLING_AUDIT, day_detail(key, day, peak, close, reset))
 
     risk.rolling.record = record_day
 
@@ -72,21 +72,20 @@ def restore_drawdown_peaks(journal: Journal, risk: RiskEngine) -> None:
 def restore_rolling_days(journal: Journal, risk: RiskEngine) -> None:
     """Take back the journaled days of the longest rolling drawdown window set (its days only, by time index)."""
     config = risk.config
-    days = [risk.limits_for(AccountId(a)).rolling_drawdown_days for a in (*config.accounts, *risk.accounts())
-            if rolling_set(risk.limits_for(AccountId(a)))]
-    if rolling_set(config.global_limits):
-        days.append(config.global_limits.rolling_drawdown_days)
+    accounts: list[AccountId | None] = [None, *(AccountId(a) for a in config.accounts), *risk.accounts()]
+    scopes = [(a, None) for a in accounts] + [(a, StrategyId(s)) for a in accounts for s in config.strategies]
+    days = [risk.limits_for(a, s).rolling_drawdown_days for a, s in scopes if rolling_set(risk.limits_for(a, s))]
     if not days:
         return
     first = window_start(risk.today(), max(days))
     since = datetime.combine(first, time()).astimezone()  # local midnight: a day's entries are written on it or later
     for entry in journal.audit_entries((ROLLING_AUDIT,), since):
         try:
-            account_id, day, peak, close, reset = read_day(entry.detail)
+            key, day, peak, close, reset = read_day(entry.detail)
         except ValueError:
             log.warning("audit entry %d (%s) is not readable; skipped", entry.seq, entry.action)
             continue
-        risk.rolling.restore(account_id, day, peak, close, reset)
+        risk.rolling.restore(key, day, peak, close, reset)
 
 
 def _restore_kill_switch(journal: Journal, risk: RiskEngine) -> None:

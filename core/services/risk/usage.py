@@ -104,6 +104,10 @@ def strategy_usage(engine: RiskEngine, strategy_id: StrategyId) -> dict[str, Usa
         if pnl is not None:
             found += [Usage(name, -pnl, getattr(own, name), own.currency)
                       for name in ("daily_loss_limit", "daily_loss_halt")]
+        rolling = engine.strategies.rolling_drawdown(account_id, strategy_id)
+        if rolling is not None:
+            found.append(Usage("rolling_drawdown_limit", rolling.drawdown.amount, own.rolling_drawdown_limit,
+                               own.currency))
         drawdown = engine.strategies.drawdown(account_id, strategy_id)
         if drawdown is not None:
             found += [Usage(name, drawdown.amount, getattr(own, name), own.currency)
