@@ -102,8 +102,9 @@ def test_the_peak_leaves_the_window_with_its_day(tmp_path: Path) -> None:
 def test_a_percent_limit_counts_from_the_equity_at_the_peak(tmp_path: Path) -> None:
     days = three_days(tmp_path, limits(5, amount=None, pct="10"))
     h = days.h
-    h.engine.equity_of = lambda account, currency: Decimal(9400) + (h.engine._day_pnl(ACCOUNT, h.engine.limits_for(
-        ACCOUNT)) or Decimal(0))  # 10,000 at the peak of day 1, 9,400 at the start of today
+    day_pnl = h.engine.drawdowns.day_pnl
+    h.engine.equity_of = lambda account, currency: Decimal(9400) + (day_pnl(ACCOUNT, h.engine.limits_for(ACCOUNT))
+                                                                    or Decimal(0))  # 10,000 at day 1's peak
     mark(h, "100.00", "104.00")  # 1,000 below 10,000: 10.00%
     assert h.state() is TradingState.ACTIVE
     mark(h, "99.99", "104.00")

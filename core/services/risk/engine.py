@@ -29,14 +29,15 @@ from core.domain.protection import same_bracket
 from core.ports.clock import Clock
 from core.ports.market_data import QuoteSource
 from core.services.bus import EventBus
+from core.services.risk.account_drawdown import AccountDrawdowns
 from core.services.risk.book import AccountBook
 from core.services.risk.checks import CHECKS, PROTECTIVE_CHECKS, money, num, protective_limits
 from core.services.risk.context import IndexedOrders, OrderSource, PositionSource, RiskContext, duplicate_key
-from core.services.risk.drawdown import Drawdown, DrawdownPeaks, drawdown_target, journal_step, measure
+from core.services.risk.drawdown import Drawdown
 from core.services.risk.limits import RiskConfig, RiskLimits
 from core.services.risk.order_window import OrderWindow
 from core.services.risk.recent import RecentOrder, RecentOrders
-from core.services.risk.rolling_drawdown import RollingDrawdown, RollingFall, rolling_fall, rolling_reason, rolling_set
+from core.services.risk.rolling_drawdown import RollingFall
 from core.services.risk.strategy_book import MANUAL, strategy_of
 from core.services.risk.strategy_risk import StrategyRisk
 from core.services.working_orders import WorkingOrders
@@ -117,9 +118,11 @@ class RiskEngine:
         """The accounts' buying power per currency (the session sets it to its FundsService's)."""
         self.equity_of: Callable[[AccountId, str], Decimal | None] = lambda account, currency: None
         """The accounts' equity (net liquidation) in a currency, for drawdown in % (the session sets it)."""
-        self.peaks = DrawdownPeaks()
+        self.drawdowns = AccountDrawdowns(positions, self.limits_for, lambda a, c: self.equity_of(a, c), self.today,
+                                          clock.now)
+        self.peaks = self.drawdowns.peaks
         """Each account's (and strategy's) intraday equity peak; the session journals (peaks.record) and restores it."""
-        self.rolling = RollingDrawdown()
+        self.rolling = self.drawdowns.rolling
         """Each account's (and strategy's) days of P&L for the drawdown over N days; journaled and restored."""
         self.strategies = StrategyRisk(positions, orders, self.peaks, lambda: self._config, self.limits_for, self.today,
                                        self.rolling, clock.now)
@@ -393,7 +396,6 @@ class RiskEngine:
     def _watch(self, account_id: AccountId) -> None:
         self._watch_daily_loss(account_id)
         self._watch_drawdown(account_id)
-        self._watch_rolling(account_id)
         self.strategies.watch(account_id)
 
     def _watch_daily_loss(self, account_id: AccountId) -> None:
@@ -444,31 +446,17 @@ class RiskEngine:
 
     # --- drawdown -------------------------------------------------------------------------------
 
-    def _day_pnl(self, account_id: AccountId, limits: RiskLimits) -> Decimal | None:
-        """Return the account's exact P&L of the day in the limits' currency, or None while a figure is unknown."""
-        total = Decimal(0)
-        for currency, day in self._positions.daily_sums(account_id).items():
-            rate = limits.fx_rate(currency)
-            if day.unknown or rate is None:
-                return None
-            total = _EXACT.add(total, _EXACT.multiply(day.total, rate))
-        return total
-
     def drawdown(self, account_id: AccountId) -> Drawdown | None:
         """Return the account's drawdown from today's equity peak, or None while its P&L is unknown."""
-        limits = self.limits_for(account_id)
-        pnl = self._day_pnl(account_id, limits)
-        if pnl is None:
-            return None
-        peak = self.peaks.observe((account_id, None), self.today(), pnl, journal_step(limits))
-        return measure(peak, pnl, self.equity_of(account_id, limits.currency))
+        return self.drawdowns.intraday(account_id)
+
+    def rolling_drawdown(self, account_id: AccountId) -> RollingFall | None:
+        """Return the account's drawdown over its window of days, or None (unknown P&L, or no such limit)."""
+        return self.drawdowns.over_days(account_id)
 
     def reset_drawdown(self, account_id: AccountId) -> None:
-        """Make the P&L now the peak (the drawdown starts again from zero) and lift the drawdown hold."""
-        pnl = self._day_pnl(account_id, self.limits_for(account_id))
-        if pnl is not None:
-            self.peaks.reset((account_id, None), self.today(), pnl)
-            self.rolling.reset((account_id, None), self.today(), pnl, self._clock.now())
+        """Make the P&L now the peak (both drawdowns start again from zero) and lift the drawdown holds."""
+        self.drawdowns.reset(account_id)
         self.release(account_id, HoldCause.DRAWDOWN)
         self.release(account_id, HoldCause.ROLLING_DRAWDOWN)
 
@@ -480,34 +468,12 @@ class RiskEngine:
         return self._clock.now().astimezone().date()
 
     def _watch_drawdown(self, account_id: AccountId) -> None:
-        """Move the account's peak and hold it past a threshold; nothing while it has no drawdown limit (as daily loss).
-
-        A limit switched on during the day therefore counts from the higher of the start of the day and the P&L then.
-        """
-        if journal_step(self.limits_for(account_id)) is None:
-            return
-        drawdown = self.drawdown(account_id)
-        if drawdown is None:
-            return
-        target = drawdown_target(self.limits_for(account_id), drawdown)
+        """Hold the account past a drawdown threshold (today's, then the window's); raise, never lower, a hold."""
+        target = self.drawdowns.intraday_target(account_id)
         current = self._holds.get(account_id, {}).get(HoldCause.DRAWDOWN)
         if target is not None and (current is None or _SEVERITY[target[0]] > _SEVERITY[current[0]]):
             self.hold(account_id, HoldCause.DRAWDOWN, *target)
-
-    def rolling_drawdown(self, account_id: AccountId) -> RollingFall | None:
-        """Return the account's drawdown over its rolling window of days (observing the P&L now), or None while its
-        P&L is unknown or it has no rolling drawdown limit."""
-        limits = self.limits_for(account_id)
-        pnl = self._day_pnl(account_id, limits) if rolling_set(limits) else None
-        if pnl is None:
-            return None
-        return rolling_fall(self.rolling, (account_id, None), limits, pnl, self.today(), self._clock.now(),
-                            self.equity_of(account_id, limits.currency))
-
-    def _watch_rolling(self, account_id: AccountId) -> None:
-        """Hold the account to reducing orders while its drawdown over the window is beyond its limit."""
-        fall = self.rolling_drawdown(account_id)
-        reason = None if fall is None else rolling_reason(self.limits_for(account_id), fall)
+        reason = self.drawdowns.rolling_reason(account_id)
         if reason is not None and not self.holds(account_id, HoldCause.ROLLING_DRAWDOWN):
             self.hold(account_id, HoldCause.ROLLING_DRAWDOWN, TradingState.REDUCING, reason)
 
