@@ -58,7 +58,8 @@ def journal_peaks(journal: Journal, risk: RiskEngine) -> None:
 def restore_drawdown_peaks(journal: Journal, risk: RiskEngine) -> None:
     """Take back each account's newest journaled equity peak (or reset) of today, so a drawdown survives a restart."""
     today = risk.today()
-    for entry in journal.audit_entries((PEAK_AUDIT, RESET_AUDIT)):
+    since = datetime.combine(today, time()).astimezone()  # today's peaks are written today: the time index finds them
+    for entry in journal.audit_entries((PEAK_AUDIT, RESET_AUDIT), since):
         try:
             key, day, peak = read_peak(entry.detail)
         except ValueError:
