@@ -185,3 +185,15 @@ def test_a_strategys_own_loss_over_days_holds_it_to_reducing_its_positions_acros
     assert again.check(again.order(Side.BUY, qty="1", price="99.99")) is None  # the account trades on
     assert usage_texts(again.engine, "strategy", "alpha")["rolling_drawdown_limit"] == "50.10 / 50 USD"
     journal.close()
+
+
+def test_running_past_midnight_the_new_day_counts_from_where_the_last_one_closed() -> None:
+    h = Harness(limits(5, amount="300"))
+    h.bus.publish(FillRecorded(make_fill(quantity="100", price="100.00", side=Side.BUY, ts=h.clock.now())))
+    mark(h, "110.00", None)  # +1,000: the peak
+    mark(h, "108.00", None)  # the day closes at +800
+    h.clock.advance(DAY_S)  # TradeTerm runs on into the next day; its P&L figure carries on from +800
+    mark(h, "106.00", None)  # 200 lost today: 400 below the peak (not a fresh +600 on top of yesterday's +800)
+    assert h.state() is TradingState.REDUCING
+    assert "Drawdown 400.00 USD from the equity peak of the last 5 days (peak on 2026-03-02)" in (
+        h.engine.state(ACCOUNT)[1])

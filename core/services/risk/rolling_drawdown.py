@@ -41,6 +41,8 @@ class _Day:
     written: tuple[Decimal, Decimal] | None = None
     """The (peak, close) last journaled."""
     written_at: datetime | None = None
+    base: Decimal | None = None
+    """The P&L figure this day counts from, while this process saw it (None: restored from the journal)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +119,10 @@ class RollingDrawdown:
 
     def reset(self, key: PeakKey, day: date, pnl: Decimal, now: datetime) -> None:
         """Count the drawdown afresh from the P&L now: the days before today are forgotten; journal it."""
-        self._days[key] = {day: _Day(pnl, pnl, (pnl, pnl), now)}
+        held = self._days.get(key, {}).get(day)
+        base = held.base if held is not None and held.base is not None else ZERO
+        pnl -= base
+        self._days[key] = {day: _Day(pnl, pnl, (pnl, pnl), now, base)}
         self.record(key, day, pnl, pnl, True)
 
     def observe(self, key: PeakKey, day: date, pnl: Decimal, now: datetime, step: Decimal) -> None:
@@ -125,13 +130,19 @@ class RollingDrawdown:
         days = self._days.setdefault(key, {})
         held = days.get(day)
         if held is None:
-            for older, kept in list(days.items()):
+            base = ZERO
+            for older, kept in sorted(days.items()):
                 if older < day and kept.written != (kept.peak, kept.close):  # the last figure of an earlier day
                     kept.written, kept.written_at = (kept.peak, kept.close), now
                     self.record(key, older, kept.peak, kept.close, False)
                 if older < day - timedelta(days=MAX_DRAWDOWN_DAYS):
                     del days[older]
-            held = days[day] = _Day(max(pnl, ZERO), pnl)  # the day starts at P&L 0: its first peak
+                elif kept.base is not None:  # running past midnight: the P&L figure carries on from yesterday's
+                    base = kept.base + kept.close
+            held = days[day] = _Day(ZERO, ZERO, base=base)  # the day starts at P&L 0: its first peak
+        if held.base is None:
+            held.base = ZERO
+        pnl -= held.base
         held.peak = max(held.peak, pnl)
         held.close = pnl
         written = held.written
