@@ -8,8 +8,9 @@ tests/adapters/json_shapes.py). pykiteconnect checks only the first item of a li
 
 What of pykiteconnect's suite cannot apply (run by hand on 2026-12-06, see README): mutual funds, the trigger
 range and cover orders (routes and a variety TradeTerm does not use), the intervals test's limits (it expects the
-old 30/90/180/365-day limits and an `hour` interval; Kite documents 60/100/200/400 days and no `hour`), and
-`test_request_pool` (it calls api.kite.trade).
+old 30/90/180/365-day limits and an `hour` interval; Kite documents 60/100/200/400 days and no `hour`),
+`test_request_pool` (it calls api.kite.trade), and its MARKET and SL-M orders, placed without the market protection
+Kite now requires (test_kite_market_protection.py).
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def mismatches(answer: Any, mock: str) -> list[str]:
 
 async def trading_day(kite: Kite) -> tuple[str, str]:
     """Place a filled market order and a resting limit order; return their ids."""
-    filled = await kite.place(order_type="MARKET")
+    filled = await kite.place(order_type="MARKET", market_protection="-1")
     resting = await kite.place(order_type="LIMIT", price="1000", product="MIS")
     return filled, resting
 
@@ -155,7 +156,7 @@ async def test_an_order_postback_on_the_ticker_has_the_shape_of_kites(sim: KiteS
     async with aiohttp.ClientSession() as session, session.ws_connect(
         f"{sim.ws_root}?api_key={sim.api_key}&access_token={token}"
     ) as ws:
-        await kite.place(order_type="MARKET")
+        await kite.place(order_type="MARKET", market_protection="-1")
         while True:
             message = await asyncio.wait_for(ws.receive(), 10)
             if message.type is aiohttp.WSMsgType.TEXT and json.loads(message.data).get("type") == "order":

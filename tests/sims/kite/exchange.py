@@ -21,6 +21,7 @@ from core.domain import BrokerOrderId, ClientOrderId, OrderStatus, OrderType, Qu
 from tests.sims.kite.faults import KiteFaults
 from tests.sims.kite.gtt import GttBook
 from tests.sims.kite.listings import DEFAULT_LISTINGS, Listing
+from tests.sims.kite.market_protection import market_protection
 
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
 ORDER_TYPES = {"MARKET": OrderType.MARKET, "LIMIT": OrderType.LIMIT, "SL": OrderType.STOP_LIMIT,
@@ -117,6 +118,7 @@ class KiteExchange:
         price = _decimal(form, "price") if order_type in ("LIMIT", "SL") else None
         trigger = _decimal(form, "trigger_price") if order_type in ("SL", "SL-M") else None
         _check_input(listing, quantity, price, trigger)
+        protection = market_protection(order_type, form)
         tag = form.get("tag") or None
         if tag is not None and (len(tag) > 20 or not tag.isalnum()):
             raise KiteError(400, "InputException", "Invalid `tag`: up to 20 alphanumeric characters.")
@@ -135,7 +137,7 @@ class KiteExchange:
             "transaction_type": side, "validity": validity, "validity_ttl": 0, "product": product,
             "quantity": quantity, "disclosed_quantity": 0, "price": float(price or 0),
             "trigger_price": float(trigger or 0), "average_price": 0.0, "filled_quantity": 0,
-            "pending_quantity": quantity, "cancelled_quantity": 0, "market_protection": 0, "meta": {},
+            "pending_quantity": quantity, "cancelled_quantity": 0, "market_protection": protection, "meta": {},
             "tag": tag, "tags": [tag] if tag else None, "guid": f"sim{order_id}",
         }
         sim = SimOrder(order)
@@ -164,6 +166,7 @@ class KiteExchange:
         order_type = _choice(form, "order_type", tuple(ORDER_TYPES)) if form.get("order_type") else order["order_type"]
         listing = self.listings[self.symbol_of(order)]
         _check_input(listing, quantity, price, trigger)
+        market_protection(order_type, form, order)
         if quantity < int(order["filled_quantity"]):
             raise KiteError(400, "InputException", f"Invalid `quantity` {quantity}: below the filled quantity.")
         if order["status"] == "AMO REQ RECEIVED":

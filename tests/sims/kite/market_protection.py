@@ -1,0 +1,40 @@
+"""Kite's market protection: the API refuses a MARKET or SL-M order that does not carry `market_protection`.
+
+Since 2026 (Kite Connect forum 52331, 52940 and 52970; tradingqna 193504) an API order of type MARKET or SL-M
+must say how far from the last price it may fill: `market_protection` -1 (Kite chooses the percentage) or a
+percentage above 0 and up to 100. Without it, or with 0, Kite refuses the order with "Market orders without market
+protection are not allowed via API. Please set market protection or use a Limit order."; a value that is not a
+number gets "Invalid request (failed to decode market_protection, …)". Turning a LIMIT order into a MARKET one by a
+modification needs it too; a MARKET order keeps its own. The error type of both refusals is not documented:
+InputException (400) here, as for Kite's other bad parameters. The orders book echoes the value (0 for the others).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+PROTECTED = ("MARKET", "SL-M")
+MISSING = ("Market orders without market protection are not allowed via API. Please set market protection or use "
+           "a Limit order.")
+AUTOMATIC = Decimal(-1)
+
+
+def market_protection(order_type: str, form: Mapping[str, str], order: Mapping[str, Any] | None = None) -> float:
+    """Return the market protection an order of order_type keeps (0 when it needs none); raise Kite's refusal."""
+    from tests.sims.kite.exchange import KiteError
+
+    if order_type not in PROTECTED:
+        return 0.0
+    raw = form.get("market_protection")
+    if not raw and order is not None and order["order_type"] in PROTECTED:
+        return float(order["market_protection"])
+    try:
+        value = Decimal(raw) if raw else Decimal(0)
+    except InvalidOperation:
+        raise KiteError(400, "InputException", f"Invalid request (failed to decode market_protection, got: {raw} "
+                                               f"(expected decimal))") from None
+    if value != AUTOMATIC and not Decimal(0) < value <= Decimal(100):
+        raise KiteError(400, "InputException", MISSING)
+    return float(value)
