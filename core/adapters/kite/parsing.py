@@ -268,9 +268,13 @@ def order_params(order: Order, product: KiteProduct, variety: KiteVariety) -> di
     if len(tag) > 20 or not tag.isalnum():
         raise OrderRejected(f"Order id {tag!r} cannot travel in Kite's tag (up to 20 letters and digits).")
     exchange, tradingsymbol = split_symbol(order.symbol)
+    exchange = exchange or order.instrument.venue
+    if exchange == "MCX" and validity == "IOC":
+        raise OrderRejected("MCX takes no IOC orders through the API (the exchange's rules for algo orders): "
+                            "pick DAY.")
     params: dict[str, Any] = {
         "variety": variety.value,
-        "exchange": exchange or order.instrument.venue,
+        "exchange": exchange,
         "tradingsymbol": tradingsymbol,
         "transaction_type": order.side.value,
         "quantity": int(order.quantity.value),

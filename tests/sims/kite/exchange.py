@@ -18,10 +18,10 @@ from typing import Any
 from core.adapters.paper.market import Market
 from core.adapters.paper.matching import ChangeRefused, Closure, Execution, MatchingEngine, PaperOrder
 from core.domain import BrokerOrderId, ClientOrderId, OrderStatus, OrderType, Quote, Side, TimeInForce
+from tests.sims.kite.algo_rules import check_validity, market_protection
 from tests.sims.kite.faults import KiteFaults
 from tests.sims.kite.gtt import GttBook
 from tests.sims.kite.listings import DEFAULT_LISTINGS, Listing
-from tests.sims.kite.market_protection import market_protection
 
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
 ORDER_TYPES = {"MARKET": OrderType.MARKET, "LIMIT": OrderType.LIMIT, "SL": OrderType.STOP_LIMIT,
@@ -119,6 +119,7 @@ class KiteExchange:
         trigger = _decimal(form, "trigger_price") if order_type in ("SL", "SL-M") else None
         _check_input(listing, quantity, price, trigger)
         protection = market_protection(order_type, form)
+        check_validity(listing.exchange, validity)
         tag = form.get("tag") or None
         if tag is not None and (len(tag) > 20 or not tag.isalnum()):
             raise KiteError(400, "InputException", "Invalid `tag`: up to 20 alphanumeric characters.")

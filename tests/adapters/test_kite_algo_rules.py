@@ -1,8 +1,9 @@
-"""Kite refuses an API MARKET or SL-M order without market protection (tests/sims/kite/market_protection.py): the
-simulator refuses it as Kite does, and TradeTerm's market and stop orders reach Kite with automatic protection.
+"""SEBI's rules for retail algo orders as Kite applies them (tests/sims/kite/algo_rules.py): the simulator refuses a
+MARKET or SL-M order without market protection and an IOC order on MCX, as Kite does, and TradeTerm's orders pass.
 
 Found by running pykiteconnect's integration tests against the simulator (test_place_order_market_regular places a
-MARKET order without it, which Kite now refuses); the real kiteconnect client against tests/sims/kite.
+MARKET order without market protection, which Kite refuses since 2026-04-01); the real kiteconnect client against
+tests/sims/kite.
 """
 
 from __future__ import annotations
@@ -15,10 +16,14 @@ import pytest
 from kiteconnect import KiteConnect
 from kiteconnect import exceptions as kite_errors
 
-from core.domain import OrderRequest, OrderStatus, OrderType, Side
+from core.adapters.kite.parsing import KiteProduct, KiteVariety, order_params
+from core.domain import OrderRequest, OrderStatus, OrderType, Side, TimeInForce
+from core.ports.errors import OrderRejected
 from tests.adapters.test_kite_realism import session_on
+from tests.factories import make_instrument, make_order
 from tests.sims.kite import KiteSimulator
-from tests.sims.kite.market_protection import MISSING
+from tests.sims.kite.algo_rules import MISSING, NO_IOC_ON_MCX
+from tests.sims.kite.catalog import ALL_LISTINGS
 from tests.sims.kite.testing import sim_fixture
 
 sim = sim_fixture()
@@ -74,3 +79,27 @@ async def test_tradeterms_market_and_stop_orders_are_taken_by_kite(sim: KiteSimu
         assert booked.order["market_protection"] == -1, "Kite chooses the protection"
     finally:
         await session.close()
+
+
+async def test_kite_refuses_an_ioc_order_on_mcx() -> None:
+    sim = KiteSimulator(listings=ALL_LISTINGS)
+    await sim.start()
+    try:
+        raw = raw_client(sim)
+        crude = {**MARKET, "exchange": "MCX", "tradingsymbol": "CRUDEOIL26DECFUT", "product": "NRML", "quantity": 100,
+                 "order_type": "LIMIT", "price": "6000"}
+        with pytest.raises(kite_errors.InputException, match="IOC"):
+            await asyncio.to_thread(raw.place_order, **crude, validity="IOC")
+        await asyncio.to_thread(raw.place_order, **crude, validity="DAY")
+    finally:
+        await sim.stop()
+
+
+def test_tradeterm_refuses_an_ioc_order_on_mcx_before_sending_it() -> None:
+    crude = make_instrument(symbol="CRUDEOIL26DECFUT", venue="MCX", currency="INR", tick_size="1")
+    order = make_order(instrument=crude, order_type=OrderType.LIMIT, limit_price="6000", tif=TimeInForce.IOC)
+    with pytest.raises(OrderRejected, match=r"MCX takes no IOC orders .* pick DAY"):
+        order_params(order, KiteProduct.NRML, KiteVariety.REGULAR)
+    day = make_order(instrument=crude, order_type=OrderType.LIMIT, limit_price="6000", tif=TimeInForce.DAY)
+    assert order_params(day, KiteProduct.NRML, KiteVariety.REGULAR)["validity"] == "DAY"
+    assert "IOC" in NO_IOC_ON_MCX
