@@ -10,7 +10,7 @@ What of pykiteconnect's suite cannot apply (run by hand on 2026-12-06, see READM
 range and cover orders (routes and a variety TradeTerm does not use), the intervals test's limits (it expects the
 old 30/90/180/365-day limits and an `hour` interval; Kite documents 60/100/200/400 days and no `hour`),
 `test_request_pool` (it calls api.kite.trade), and its MARKET and SL-M orders, placed without the market protection
-Kite now requires (test_kite_market_protection.py).
+Kite now requires (test_kite_algo_rules.py).
 """
 
 from __future__ import annotations
