@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ import pytest
 import requests
 from kiteconnect import KiteConnect
 
+from core.domain import Quote
 from tests.adapters.json_shapes import differences, shape_of
 from tests.sims.kite import KiteSimulator
 from tests.sims.kite.testing import sim_fixture
@@ -142,6 +144,23 @@ async def test_gtt_answers_have_the_shape_of_kites(sim: KiteSimulator) -> None:
     modified = await kite.call("PUT", "gtt.modify", form=form, trigger_id=trigger_id)
     assert mismatches(modified, "gtt_modify_order.json") == []
     assert mismatches(await kite.call("DELETE", "gtt.delete", trigger_id=trigger_id), "gtt_delete_order.json") == []
+
+
+async def test_a_triggered_gtt_has_the_shape_of_kites(sim: KiteSimulator) -> None:
+    """A fired GTT carries its order's result (the order placed, or why it failed), as the mock's triggered GTT."""
+    kite = Kite(sim)
+    last = float(sim.exchange.market.quote("INFY").bid or 0)
+    trigger = round(last - 100)
+    form = {"type": "single",
+            "condition": json.dumps({"exchange": "NSE", "tradingsymbol": "INFY", "trigger_values": [trigger],
+                                     "last_price": last}),
+            "orders": json.dumps([{"exchange": "NSE", "tradingsymbol": "INFY", "transaction_type": "BUY",
+                                   "quantity": 1, "order_type": "LIMIT", "product": "CNC", "price": trigger}])}
+    trigger_id = (await kite.call("POST", "gtt.place", form=form))["data"]["trigger_id"]
+    sim.exchange.gtts.check(Quote("INFY", last=Decimal(trigger - 1)))
+    fired = await kite.call("GET", "gtt.info", trigger_id=trigger_id)
+    assert fired["data"]["status"] == "triggered" and fired["data"]["orders"][0]["result"] is not None
+    assert mismatches(fired, "gtt_get_order.json") == []
 
 
 async def test_the_instruments_dump_has_kites_columns(sim: KiteSimulator) -> None:
