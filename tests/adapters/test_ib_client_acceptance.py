@@ -53,15 +53,13 @@ async def ib(sim: TwsSimulator) -> AsyncIterator[IB]:
 async def test_a_whatif_on_eurusd_has_a_commission_and_one_on_an_unknown_stock_gets_tws_321(ib: IB) -> None:
     state = await asyncio.wait_for(ib.whatIfOrderAsync(Forex("EURUSD"), MarketOrder("BUY", 100)), 5)
     assert state.commission > 0
-    errors: list[tuple[int, int]] = []
-    ib.errorEvent += lambda req_id, code, message, contract: errors.append((req_id, code))
+    codes: asyncio.Queue[int] = asyncio.Queue()
+    ib.errorEvent += lambda req_id, code, message, contract: None if 2100 <= code < 2200 else codes.put_nowait(code)
     pending = ib.whatIfOrderAsync(Stock("XXX"), MarketOrder("BUY", 100))
-    for _ in range(100):
-        if errors:
-            break
-        await asyncio.sleep(0.02)
-    pending.cancel()
-    assert [code for _, code in errors] == [321], "TWS refuses a stock without an exchange with 321"
+    try:
+        assert await asyncio.wait_for(codes.get(), 10) == 321, "TWS refuses a stock without an exchange with 321"
+    finally:
+        pending.cancel()
 
 
 async def test_the_account_summary_is_account_values(ib: IB) -> None:
@@ -85,7 +83,8 @@ async def test_a_days_hourly_bars_reach_a_dataframe_in_new_york_time(ib: IB, sym
 
 async def test_bars_up_to_now_end_with_the_bar_under_way(ib: IB) -> None:
     """TWS's answer up to now ends with the bar still forming: a client must not take it for a complete one."""
+    asked = datetime.now(UTC)
     bars = await asyncio.wait_for(
         ib.reqHistoricalDataAsync(Stock("AMZN", "SMART", "USD"), "", "1 D", "1 hour", "TRADES", False, 2), 5)
-    now = datetime.now(UTC)
-    assert bars[-1].date <= now < bars[-1].date + timedelta(hours=1)
+    answered = datetime.now(UTC)
+    assert bars[-1].date <= answered and asked < bars[-1].date + timedelta(hours=1), "the last bar has not ended"
