@@ -4,6 +4,8 @@
   transactions) overtakes it, then the stream breaks: the read-back after the break must still bring that fill.
 - A change whose answer is lost (its connection dropped after OANDA did it) is not sent again by the HTTP
   client, and when the lagging stream brings it back after a newer change, the order keeps the newer one.
+- A change lost on its way (it never reached OANDA), then the order fills as it was: the order is FILLED here
+  at once, not left waiting for the change's answer.
 - A changed order is cancelled and replaced under our id at OANDA: a reconnect must keep it working, not take
   the cancelled original for it.
 - OANDA lists at most the newest 500 orders: a reconnect must keep an older order that still works.
@@ -14,8 +16,9 @@ The simulator's market stands still here (no tick): every fill is made by the te
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -38,7 +41,7 @@ from core.domain import (
     Side,
     TradingState,
 )
-from core.ports.errors import ConnectionLost
+from core.ports.errors import Timeout
 from core.services.bus import EventBus
 from core.services.session import TradingSession
 from core.storage.journal import SqliteJournal
@@ -111,7 +114,7 @@ async def test_a_change_whose_answer_was_lost_is_done_once_and_a_late_read_back_
 
         sim.transactions_flow.clear()  # the stream lags
         sim.cuts["modify"] = True  # OANDA changes the order, the connection drops before its answer
-        with contextlib.suppress(ConnectionLost):
+        with contextlib.suppress(Timeout):  # the change's answer is lost
             await broker.modify(order, Quantity(Decimal(12)), Price(Decimal("1.08010")), None)
         await broker.modify(order, Quantity(Decimal(14)), Price(Decimal("1.08020")), None)  # the trader's next change
         await sim.drop_streams()  # the stream breaks; the first change's transactions are read back after the second
@@ -205,3 +208,26 @@ async def test_a_fill_between_the_reads_of_a_reconnect_is_booked_and_does_not_ha
     assert desk.trading is TradingState.ACTIVE
     position = desk.session.portfolio.position(ACCOUNT, "EUR_USD")
     assert position is not None and position.quantity == desk.sim.exchange.positions["EUR_USD"].units == 10
+
+
+async def test_a_change_lost_on_its_way_then_a_fill_of_the_order_as_it_was_leaves_it_filled(desk: Desk) -> None:
+    order = await desk.session.submit(desk.resting_buy())
+    assert order.is_working
+    desk.sim.cuts["modify"] = False  # the connection drops before OANDA gets the change
+    await desk.session.modify(order.client_order_id, "12", "1.08010")
+    assert order.pending_replace is not None  # the change is unanswered
+    fill_resting_buys(desk.sim)  # OANDA fills the order as it was, before anyone looks
+
+    await until(lambda: order.status is not OrderStatus.PENDING_REPLACE, f"the order stays {order.status.value}")
+
+    assert (order.status, order.filled_qty, order.quantity.value) == (OrderStatus.FILLED, Decimal(10), Decimal(10)), \
+        order.reason
+    assert desk.trading is TradingState.ACTIVE
+
+
+async def until(condition: Callable[[], bool], what: str, timeout_s: float = 5.0) -> None:
+    """Wait (polling) until condition holds; fail saying what did not happen."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, what
+        await asyncio.sleep(0.02)

@@ -221,7 +221,8 @@ class OandaBroker:
                      stop_price: Price | None) -> None:
         """Replace the pending order (PUT /orders/@id): OANDA cancels it and creates its replacement under our id.
 
-        Publishes OrderModified (the replacement's units and price) or OrderModifyRejected.
+        Publishes OrderModified (the replacement's units and price) or OrderModifyRejected. A change whose answer
+        is lost raises Timeout: the account stays connected, and the session asks OANDA what became of it.
         """
         self._require_connected()
         coid = order.client_order_id
@@ -234,7 +235,11 @@ class OandaBroker:
                 self._sink(OrderModifyRejected(coid, "OANDA did not say when this GTD order ends; cancel it and "
                                                      "place it again with its end."))
                 return
-        status, payload = await self._client.request("PUT", f"/orders/@{coid}", {"order": order_body(changed)})
+        try:
+            status, payload = await self._client.request("PUT", f"/orders/@{coid}", {"order": order_body(changed)})
+        except ConnectionLost as exc:  # this request's connection, not the account's: OANDA is asked at once
+            raise Timeout(f"OANDA did not answer the change ({exc}); whether it was made is checked with OANDA.") \
+                from None
         if status == 201:
             answers = [payload.get(k) for k in ("replacingOrderCancelTransaction", "orderCancelTransaction",
                                                  "orderCreateTransaction", "orderFillTransaction")]
