@@ -98,6 +98,32 @@ async def stream_flows(sim: OandaSimulator, events: EventRecorder, probe: str) -
     await events.wait_for(OrderFilled, lambda e: e.client_order_id == probe)
 
 
+async def test_a_gap_of_more_than_a_thousand_transactions_is_read_back_to_its_end(sim: OandaSimulator) -> None:
+    events = EventRecorder()
+    broker: OandaBroker = create(ACCOUNT, sim_settings(sim, reconnect_initial_s=0.05), events)
+    await broker.connect()
+    try:
+        await stream_flows(sim, events, "web")
+        instrument = next(i for i in broker.instruments() if i.symbol == "EUR_USD")
+        resting = make_order(instrument=instrument, quantity="10", order_type=OrderType.LIMIT,
+                             limit_price="1.08000", account_id=ACCOUNT)
+        resting.apply(OrderSubmitted(resting.client_order_id))
+        await broker.submit(resting)
+
+        sim.transactions_flow.clear()  # the stream lags while a busy account makes 1,200 transactions
+        for _ in range(600):
+            created = sim.exchange.place({"type": "LIMIT", "instrument": "EUR_USD", "units": "1", "price": "1.00000"})
+            sim.exchange.cancel(created["orderCreateTransaction"]["id"])
+        fill_resting_buys(sim)  # then our order fills
+        await sim.drop_streams()
+        sim.transactions_flow.set()
+
+        filled = await events.wait_for(OrderFilled, lambda e: e.client_order_id == resting.client_order_id)
+        assert filled.fill.quantity.value == Decimal(10)
+    finally:
+        await broker.disconnect()
+
+
 async def test_a_change_whose_answer_was_lost_is_done_once_and_a_late_read_back_does_not_undo_a_newer_one(
     sim: OandaSimulator,
 ) -> None:

@@ -400,10 +400,13 @@ class OandaBroker:
         return self._by_broker_id.get(str(tx.get("orderID", "")))
 
     async def _catch_up(self) -> None:
-        """Read back every transaction after the last one handled in order (pages, if OANDA cuts the answer short)."""
+        """Read back every transaction after the last one handled in order, 1,000 at a time (OANDA's most)."""
         while True:
-            _, payload = await self._client.request("GET", "/transactions/sinceid",
-                                                    params={"id": str(self._last_id)})
+            status, payload = await self._client.request("GET", "/transactions/sinceid",
+                                                         params={"id": str(self._last_id)})
+            if status != 200:
+                raise BrokerApiError(f"OANDA did not list its transactions since {self._last_id}: "
+                                     f"{payload.get('errorMessage', status)}", payload.get("errorCode"))
             read = payload.get("transactions") or []
             for tx in read:
                 self._on_transaction(tx)

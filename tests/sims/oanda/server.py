@@ -21,6 +21,8 @@ from tests.sims.oanda.exchange import OandaExchange, Refusal, stamp
 DEMO_TOKEN = "sim-token-0123456789abcdef"
 UNAUTHORIZED = {"errorMessage": "Insufficient authorization to perform request."}
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+SINCE_MAX = 1000
+"""transactions/sinceid answers at most this many (the 1,000 after the id: yhilpisch/tpqoa#25)."""
 
 
 class OandaSimulator:
@@ -233,7 +235,7 @@ class OandaSimulator:
             last = int(request.query.get("id", ""))
         except ValueError:
             return web.json_response({"errorMessage": "Invalid value specified for 'id'"}, status=400)
-        return web.json_response({"transactions": self.exchange.since(last),
+        return web.json_response({"transactions": self.exchange.since(last)[:SINCE_MAX],
                                   "lastTransactionID": self.exchange.last_id})
 
     async def _transaction_pages(self, request: web.Request) -> web.Response:
