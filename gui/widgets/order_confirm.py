@@ -105,8 +105,10 @@ class OrderConfirmDialog(QDialog):
         parent: QWidget | None = None,
         intent: str = "",
         funds: str = "",
+        linked: str = "",
     ) -> None:
-        """intent says what the order is for when it is not an ordinary order, e.g. 'Close long 100 AAPL on IB-1'."""
+        """intent says what the order is for when it is not an ordinary order, e.g. 'Close long 100 AAPL on IB-1';
+        linked describes the second order of an OCO or OTO and what happens when one fills."""
         super().__init__(parent)
         self.setObjectName("orderTicket.confirmDialog")
         self.setWindowTitle("Confirm order")
@@ -157,7 +159,8 @@ class OrderConfirmDialog(QDialog):
             form.addRow(f"{caption}:", label)
 
         buttons = QDialogButtonBox()
-        self._send_button = buttons.addButton(f"Send {side_word} order", QDialogButtonBox.ButtonRole.AcceptRole)
+        send_text = f"Send {side_word} order" if not linked else f"Send {linked.split(' ', 1)[0]} ({side_word} first)"
+        self._send_button = buttons.addButton(send_text, QDialogButtonBox.ButtonRole.AcceptRole)
         self._send_button.setObjectName("orderTicket.confirmDialog.sendButton")
         self._send_button.setDefault(True)
         self._send_button.setStyleSheet(
@@ -177,6 +180,9 @@ class OrderConfirmDialog(QDialog):
             layout.addWidget(QLabel(intent, objectName="orderTicket.confirmDialog.intent",
                                     styleSheet="color: #ef6c00; font-weight: 600;"))
         layout.addLayout(form)
+        if linked:
+            layout.addWidget(QLabel(linked, objectName="orderTicket.confirmDialog.linked", wordWrap=True,
+                                    styleSheet="font-weight: 600;"))
         if funds:
             layout.addWidget(QLabel(funds, objectName="orderTicket.confirmDialog.funds", wordWrap=True))
         layout.addWidget(buttons)

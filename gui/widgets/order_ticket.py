@@ -32,6 +32,7 @@ from core.ports.order_products import ProductOffer
 from core.services.instruments import instrument_for
 from core.services.sizing_order import SizingSpec
 from gui.models.positions import fmt_avg_cost
+from gui.widgets.linked_order_row import LinkedOrder, price_words
 from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_price, next_step, order_summary
 from gui.widgets.protection_row import TICKS, positive_number
 from gui.widgets.quantity_input import QuantityValidator, quantity_hint
@@ -85,6 +86,8 @@ class OrderTicketWidget(TicketForm):
         self._pending_bracket: Bracket | None = None
         self._live_timer = QTimer(self, singleShot=True, interval=250, timeout=self._on_live_timer)
         self._sent_bracket: Bracket | None = None
+        self._pending_link: LinkedOrder | None = None
+        self._sent_link: LinkedOrder | None = None
         self._build_form()
         self._connect()
         self.setStyleSheet(TICKET_STYLE)
@@ -95,12 +98,13 @@ class OrderTicketWidget(TicketForm):
         self._symbol_edit.textChanged.connect(self._on_symbol_changed)
         self._quantity_edit.inputRejected.connect(self._on_quantity_refused)
         self._protection.changed.connect(self._on_field_edited)
+        self._link.changed.connect(self._on_field_edited)
         self._sizing.requested.connect(self._on_size_requested)
         for edit in self._edits.values():
             edit.textChanged.connect(self._on_field_edited)
         for combo in (self._account_combo, self._tif_combo, self._trail_unit_combo):
             combo.currentIndexChanged.connect(self._on_field_edited)
-        for edit in (self._quantity_edit, self._limit_edit, self._stop_edit, self._trail_edit):
+        for edit in (self._quantity_edit, self._limit_edit, self._stop_edit, self._trail_edit, self._link.price_edit):
             edit.installEventFilter(self)
         self._buy_button.toggled.connect(self._on_field_edited)
         self._product_choice.changed.connect(self._on_field_edited)
@@ -108,6 +112,8 @@ class OrderTicketWidget(TicketForm):
         self._send_button.clicked.connect(self._on_send_clicked)
         self._clear_button.clicked.connect(self.clear)
         self._search_button.clicked.connect(lambda: self.search_requested.emit(self._symbol_edit.text().strip()))
+        link_keys = QShortcut(QKeySequence("Ctrl+L"), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        link_keys.activated.connect(self._link.cycle)
         for keys, side in (("F1", Side.BUY), ("Ctrl+B", Side.BUY), ("F2", Side.SELL), ("Ctrl+S", Side.SELL)):
             shortcut = QShortcut(QKeySequence(keys), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(lambda side=side: self._set_side(side))
@@ -250,6 +256,7 @@ class OrderTicketWidget(TicketForm):
             for edit in (self._symbol_edit, self._quantity_edit, self._limit_edit, self._stop_edit, self._trail_edit):
                 edit.clear()
             self._protection.clear()
+            self._link.clear()
             self._set_side(Side.BUY)
             self._set_order_type(OrderType.LIMIT)
             self._tif_combo.setCurrentIndex(self._tif_combo.findData(DEFAULT_TIF))
@@ -356,6 +363,10 @@ class OrderTicketWidget(TicketForm):
         trail = self._trail_edit.text().strip()
         percent = bool(trail) and self._trail_unit_combo.currentData() == TrailUnit.PERCENT
         summary = order_summary(side, texts[0], symbol, order_type, texts[1], texts[2], trail + "%" * percent)
+        link, link_errors = self._linked()
+        link_price = "" if link is None else price_words(link.price, instrument)
+        summary += "" if link is None else link.suffix(link_price)
+        self._link.show_hint(link, link_errors, side, texts[0], symbol, link_price)
         metrics, room = self._send_button.fontMetrics(), self._send_button.width() - 24
         self._send_button.setText(metrics.elidedText(summary, Qt.TextElideMode.ElideRight, max(room, 60)))
         self._send_button.setToolTip(f"{summary} (Enter)")
@@ -480,7 +491,15 @@ class OrderTicketWidget(TicketForm):
             self.show_result(" ".join(p.message for p in problems), ok=False)
             self._protection.stop_edit.setFocus()
             return
-        self._pending_bracket = bracket
+        link, problems = self._linked()
+        if link is not None and bracket is not None:
+            problems = [FieldError("link", "Protect (stop-loss/target) and a linked OCO/OTO order cannot go "
+                                           "together: clear one of them.")]
+        if problems:
+            self.show_result(" ".join(p.message for p in problems), ok=False)
+            self._link.price_edit.setFocus()
+            return
+        self._pending_bracket, self._pending_link = bracket, link
         self._status_label.clear()
         if not self._confirm_check.isChecked():
             self._send(request)
@@ -489,8 +508,11 @@ class OrderTicketWidget(TicketForm):
         quote = self._quote()
         intent = "" if self._close is None else self._close.describe(plain(validated.quantity))
         funds = funds_text(self._preview(validated)) if self._preview is not None else ""
+        linked = "" if link is None else link.describe(validated.side, plain(validated.quantity),
+                                                       validated.instrument.symbol,
+                                                       price_words(link.price, validated.instrument))
         self._confirm = OrderConfirmDialog(validated, (None, None) if quote is None else (quote.bid, quote.ask), self,
-                                           intent=intent, funds=funds)
+                                           intent=intent, funds=funds, linked=linked)
         self._confirm.finished.connect(self._on_confirm_finished)
         self._confirm.open()
 
@@ -502,7 +524,7 @@ class OrderTicketWidget(TicketForm):
 
     def _send(self, request: OrderRequest) -> None:
         self._armed = False  # until the trader changes something, or the window says it was refused
-        self._sent_bracket = self._pending_bracket
+        self._sent_bracket, self._sent_link = self._pending_bracket, self._pending_link
         self.submit_requested.emit(request)
 
     def protection_for(self, side: Side, entry_price: Decimal, instrument: Instrument | None
@@ -514,6 +536,18 @@ class OrderTicketWidget(TicketForm):
     def sent_bracket(self) -> Bracket | None:
         """Return the stop-loss/take-profit of the order being handed up by submit_requested (None: none)."""
         return self._sent_bracket
+
+    def sent_link(self) -> LinkedOrder | None:
+        """Return the OCO partner or OTO exit of the order being handed up by submit_requested (None: none)."""
+        return self._sent_link
+
+    def _linked(self) -> tuple[LinkedOrder | None, list[FieldError]]:
+        """Return the second order the Link row asks for with the ticket's order, or what is wrong with it."""
+        validated, _errors = self._validate()
+        symbol, instrument = self._lookup()
+        first = validated.request if validated is not None else OrderRequest(
+            AccountId(self.current_account() or "-"), symbol, self._side(), self._quantity_edit.text())
+        return self._link.linked(first, self._side(), self._entry_price(), instrument)
 
     def set_sizer(self, sizer: Sizer | None) -> None:
         """Let the "Size by risk" row size orders (None: it stays disabled)."""

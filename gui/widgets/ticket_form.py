@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from core.domain import FieldError, OrderType, Side, TimeInForce
 from core.domain.trailing import TrailUnit
+from gui.widgets.linked_order_row import LinkedOrderRowWidget
 from gui.widgets.message_line import MessageLine
 from gui.widgets.product_choice import ProductChoiceWidget
 from gui.widgets.protection_row import ProtectionRowWidget
@@ -85,6 +86,7 @@ class TicketForm(QWidget):
         self._intent_label.setVisible(False)
         self._risk_label = MessageLine("orderTicket.riskLabel", lines=2)
         self._protection = ProtectionRowWidget(self)
+        self._link = LinkedOrderRowWidget(self)
         self._sizing = RiskSizingWidget(self)
         self._edits = {"symbol": self._symbol_edit, "quantity": self._quantity_edit,
                        "limit_price": self._limit_edit, "stop_price": self._stop_edit, "trail": self._trail_edit}
@@ -136,7 +138,8 @@ class TicketForm(QWidget):
             ("Stop", self._stop_edit, self._errors["stop_price"]),
             ("Trail", trail, self._errors["trail"]),
             ("Account", account, self._errors["account_id"]),
-            ("Protect", self._protection, None), ("Size", self._sizing, None), ("", options, None),
+            ("Protect", self._protection, None), ("Link", self._link, None), ("Size", self._sizing, None),
+            ("", options, None),
         ]
         for row, (caption, field, under) in enumerate(rows):
             cell = QVBoxLayout(spacing=0)
@@ -162,7 +165,8 @@ class TicketForm(QWidget):
             self._symbol_edit, self._buy_button, self._sell_button, self._quantity_edit, self._type_combo,
             self._limit_edit, self._stop_edit, self._trail_edit, self._trail_unit_combo, self._tif_combo,
             self._account_combo, self._product_choice.combo, self._protection.stop_edit,
-            self._protection.target_edit, self._protection.unit_combo, self._send_button,
+            self._protection.target_edit, self._protection.unit_combo, self._link.mode_combo,
+            self._link.type_combo, self._link.price_edit, self._send_button,
             self._clear_button, self._confirm_check,
         ]
         for first, second in itertools.pairwise(chain):

@@ -345,10 +345,12 @@ def test_the_session_answer_and_its_field_errors_show_on_the_ticket(ticket: Tick
     assert ticket.child(QLabel, "statusLabel").text() == "Sent: Buy 100 AAPL LMT 189.50"
 
 
-def test_tab_walks_symbol_side_quantity_type_limit_stop_trail_tif_account_protection_send(ticket: Ticket) -> None:
+def test_tab_walks_symbol_side_quantity_type_limit_stop_trail_tif_account_protection_link_send(ticket: Ticket
+                                                                                              ) -> None:
     order = ["symbolEdit", "buyButton", "sellButton", "quantityEdit", "typeCombo", "limitPriceEdit",
              "stopPriceEdit", "trailEdit", "trailUnitCombo", "tifCombo", "accountCombo", "stopLossEdit",
-             "takeProfitEdit", "protectionUnitCombo", "sendButton"]
+             "takeProfitEdit", "protectionUnitCombo", "linkModeCombo", "linkTypeCombo", "linkPriceEdit",
+             "sendButton"]
     widget: QWidget = ticket.child(QLineEdit, "symbolEdit")
     walked = [widget.objectName().removeprefix("orderTicket.")]
     while len(walked) < len(order):
