@@ -39,11 +39,13 @@ from gui.widgets.quantity_input import QuantityValidator, quantity_hint
 from gui.widgets.risk_sizing import Sizer
 from gui.widgets.ticket_form import FIELDS, GREEN, RED, TicketForm, repolish
 from gui.widgets.ticket_intent import DEFAULT_TIF, CloseIntent, QuoteSource, RiskPreview, funds_text, verdict_text
+from gui.widgets.ticket_trail import TICKS as TRAIL_TICKS
+from gui.widgets.ticket_trail import ticks_error, trail_request_fields, trail_words_typed
 
 ProductSource = Callable[[str, Instrument], ProductOffer | None]
 """(account, instrument) -> the products the account offers for it (Kite), or None: no Product choice."""
-_TRAIL_FIELDS = ("trail_amount", "trail_percent")
-"""The request's two ways to give a trail, shown by the ticket's one trail field."""
+_SHOWN_AS = {"trail_amount": "trail", "trail_percent": "trail", "trail_limit_offset": "limit_price"}
+"""The request's trail fields, shown by the ticket's one trail field (a trailing stop-limit's offset: Limit)."""
 
 
 class OrderTicketWidget(TicketForm):
@@ -345,24 +347,25 @@ class OrderTicketWidget(TicketForm):
         missing = [] if symbol else [FieldError("symbol", "Enter a symbol.")]
         missing += [] if account else [FieldError("account_id", "Choose an account.")]
         validated, errors = validate_request(request, instrument) if symbol else (None, [])
-        errors = [replace(e, field="trail") if e.field in _TRAIL_FIELDS else e for e in errors]  # one trail field
+        errors = [replace(e, field=_SHOWN_AS[e.field]) if e.field in _SHOWN_AS else e for e in errors]
+        in_ticks = ticks_error(order_type, self._trail_unit_combo.currentData(), self._trail_edit.text())
+        if in_ticks is not None:  # '2.5' ticks would otherwise go as a trail of 2.5 in price
+            validated, errors = None, [*(e for e in errors if e.field != "trail"), in_ticks]
         return (None if missing else validated), [*errors, *missing]
 
     def _trail_fields(self) -> dict[str, str]:
-        """Return the trail as the request takes it (amount or percent, by the unit chosen); none unless TRAIL."""
-        if not self._order_type().is_trailing:
-            return {}
-        percent = self._trail_unit_combo.currentData() == TrailUnit.PERCENT
-        return {"trail_percent" if percent else "trail_amount": self._trail_edit.text()}
+        """Return the trail as the request takes it (ticket_trail.py); none unless the type trails."""
+        return trail_request_fields(self._order_type(), self._trail_unit_combo.currentData(), self._trail_edit.text(),
+                                    self._limit_edit.text(), self._lookup()[1])
 
     def _refresh(self) -> None:
         """Bring the send button, quote line and placeholders up to date with the fields."""
         symbol, instrument = self._lookup()
         side, order_type = self._side(), self._order_type()
         texts = [edit.text().strip() for edit in (self._quantity_edit, self._limit_edit, self._stop_edit)]
-        trail = self._trail_edit.text().strip()
-        percent = bool(trail) and self._trail_unit_combo.currentData() == TrailUnit.PERCENT
-        summary = order_summary(side, texts[0], symbol, order_type, texts[1], texts[2], trail + "%" * percent)
+        unit = self._trail_unit_combo.currentData()
+        trail = trail_words_typed(unit, self._trail_edit.text().strip(), self._trail_fields().get("trail_amount", ""))
+        summary = order_summary(side, texts[0], symbol, order_type, texts[1], texts[2], trail)
         link, link_errors = self._linked()
         link_price = "" if link is None else price_words(link.price, instrument)
         summary += "" if link is None else link.suffix(link_price)
@@ -375,9 +378,9 @@ class OrderTicketWidget(TicketForm):
         self._quantity_edit.setPlaceholderText(f"lot {plain(instrument.lot_size)}" if instrument else "")
         for edit in (self._limit_edit, self._stop_edit):
             edit.setPlaceholderText(f"tick {plain(instrument.tick_size)}" if instrument else "")
-        percent = self._trail_unit_combo.currentData() == TrailUnit.PERCENT
-        self._trail_edit.setPlaceholderText("e.g. 1.5 (%)" if percent else
-                                            f"tick {plain(instrument.tick_size)}" if instrument else "")
+        tick = f"tick {plain(instrument.tick_size)}" if instrument else ""
+        hints = {TrailUnit.PERCENT: "e.g. 1.5 (%)", TRAIL_TICKS: "whole ticks"}
+        self._trail_edit.setPlaceholderText(hints.get(unit, tick))
         account = self.current_account()
         source = self._product_source
         self._product_choice.offer(source(account, instrument) if source and account and instrument else None)

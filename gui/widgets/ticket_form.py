@@ -25,12 +25,12 @@ from PySide6.QtWidgets import (
 )
 
 from core.domain import FieldError, OrderType, Side, TimeInForce
-from core.domain.trailing import TrailUnit
 from gui.widgets.linked_order_row import LinkedOrderRowWidget
 from gui.widgets.message_line import MessageLine
 from gui.widgets.product_choice import ProductChoiceWidget
 from gui.widgets.protection_row import ProtectionRowWidget
 from gui.widgets.risk_sizing import RiskSizingWidget
+from gui.widgets.ticket_trail import TRAIL_UNITS
 
 ERROR_NAMES = {
     "symbol": "symbolError", "quantity": "quantityError", "limit_price": "limitPriceError",
@@ -66,8 +66,9 @@ class TicketForm(QWidget):
         self._limit_edit = self._number_edit("limitPriceEdit")
         self._stop_edit = self._number_edit("stopPriceEdit")
         self._trail_edit = self._number_edit("trailEdit")
-        self._trail_edit.setToolTip("How far a trailing stop keeps behind the market: an amount of price, or a %")
-        self._trail_unit_combo = self._combo("trailUnitCombo", [("price", TrailUnit.AMOUNT), ("%", TrailUnit.PERCENT)])
+        self._trail_edit.setToolTip("How far a trailing stop keeps behind the market: an amount of price, a %, or a "
+                                    "number of ticks")
+        self._trail_unit_combo = self._combo("trailUnitCombo", TRAIL_UNITS)
         self._tif_combo = self._combo("tifCombo", [(tif.value, tif) for tif in TimeInForce])
         self._account_combo = self._combo("accountCombo", [])
         self._account_combo.setPlaceholderText("No account connected")
@@ -227,7 +228,9 @@ class TicketForm(QWidget):
 
     def _set_order_type(self, order_type: OrderType) -> None:
         self._type_combo.setCurrentIndex(self._type_combo.findData(order_type))
-        self._limit_edit.setEnabled(order_type.needs_limit)
+        self._limit_edit.setEnabled(order_type.needs_limit or order_type is OrderType.TRAIL_LIMIT)
+        self._limit_edit.setToolTip("A trailing stop-limit's limit: how far beyond the stop, in price"
+                                    if order_type is OrderType.TRAIL_LIMIT else "")
         self._stop_edit.setEnabled(order_type.needs_stop)
         self._trail_edit.setEnabled(order_type.is_trailing)
         self._trail_unit_combo.setEnabled(order_type.is_trailing)
@@ -255,8 +258,8 @@ class TicketForm(QWidget):
 
 
 def _type_label(kind: OrderType) -> str:
-    """Return the order type as the type list shows it: 'LMT', 'STP LMT', 'Trail'."""
-    return "Trail" if kind is OrderType.TRAIL else kind.value.replace("_", " ")
+    """Return the order type as the type list shows it: 'LMT', 'STP LMT', 'Trail', 'Trail LMT'."""
+    return {OrderType.TRAIL: "Trail", OrderType.TRAIL_LIMIT: "Trail LMT"}.get(kind, kind.value.replace("_", " "))
 
 
 def repolish(widget: QWidget) -> None:

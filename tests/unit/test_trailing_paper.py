@@ -128,3 +128,43 @@ async def test_the_stop_a_trail_reached_is_on_the_paper_brokers_disk_at_once(tmp
             await reader.disconnect()
     finally:
         await close_world(world)
+
+
+async def test_a_trailing_stop_limit_keeps_its_limit_under_its_stop_and_sells_no_lower(world: HeldWorld) -> None:
+    await long_ten(world)
+    order = await world.session.submit(OrderRequest(A1, "AAPL", Side.SELL, "10", OrderType.TRAIL_LIMIT,
+                                                    trail_amount="0.25", trail_limit_offset="0.05"))
+    assert order.status is OrderStatus.ACCEPTED
+    assert order.trail == Trail(Decimal("0.25"), limit_offset=Decimal("0.05"))
+    for _ in range(3000):  # the paper market's own seeded walk
+        found = await world.broker.lookup_order(order)
+        assert found is not None and found.state.stop_price is not None
+        if found.state.status is OrderStatus.FILLED:
+            break
+        assert found.state.limit_price == found.state.stop_price - Decimal("0.05"), "the limit follows the stop"
+        limit = found.state.limit_price
+        world.broker._tick()
+        await asyncio.sleep(0)
+    else:
+        raise AssertionError("the market never came back to the trailing stop")
+    await until(lambda: order.status is OrderStatus.FILLED)
+    assert order.avg_fill_price is not None and order.avg_fill_price >= limit, "never below its limit"
+    assert world.position() == 0
+    (journaled,) = [o for o in world.journal.load().orders if o.client_order_id == order.client_order_id]
+    assert journaled.order_type is OrderType.TRAIL_LIMIT and journaled.trail == order.trail
+
+
+@pytest.mark.parametrize(("fields", "says"), [
+    ({"trail_amount": "0.25"}, "needs its limit offset"),
+    ({"trail_amount": "0.25", "trail_limit_offset": "-0.05"}, "without a sign"),
+    ({"trail_amount": "0.25", "trail_limit_offset": "0.005"}, "try a limit offset of"),
+])
+async def test_a_bad_limit_offset_is_refused_and_nothing_is_journaled(
+    world: HeldWorld, fields: dict[str, str], says: str
+) -> None:
+    with pytest.raises(OrderRefused, match=says):
+        await world.session.submit(OrderRequest(A1, "AAPL", Side.SELL, "10", OrderType.TRAIL_LIMIT, **fields))
+    with pytest.raises(OrderRefused, match="Only a trailing stop-limit"):
+        await world.session.submit(OrderRequest(A1, "AAPL", Side.SELL, "10", OrderType.TRAIL, trail_amount="1",
+                                                trail_limit_offset="0.05"))
+    assert world.journal.load().orders == ()
