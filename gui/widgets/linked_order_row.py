@@ -124,6 +124,19 @@ class LinkedOrderRowWidget(QWidget):
             self.price_edit.setFocus()
             self.price_edit.selectAll()
 
+    def place(self, mode: LinkMode, side: Side, price: Decimal, price_text: str, reference: Decimal | None) -> None:
+        """Set the row to a second order at price (the chart's right-click): a stop where the market must move
+        against its side to reach price, a limit otherwise (a sell below the reference, a buy above it, is a stop).
+
+        side is the ticket's order's: an OCO's second order has it, an OTO's exit the other one.
+        """
+        leg_side = side if mode is LinkMode.OCO else side.opposite
+        stop = reference is not None and ((price < reference) if leg_side is Side.SELL else (price > reference))
+        self.mode_combo.setCurrentIndex(self.mode_combo.findData(mode))
+        self.type_combo.setCurrentIndex(self.type_combo.findData(stop))
+        self.price_edit.setText(price_text)
+        self.price_edit.setFocus()
+
     def clear(self) -> None:
         self.mode_combo.setCurrentIndex(0)
         self.type_combo.setCurrentIndex(0)

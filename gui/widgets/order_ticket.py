@@ -32,7 +32,7 @@ from core.ports.order_products import ProductOffer
 from core.services.instruments import instrument_for
 from core.services.sizing_order import SizingSpec
 from gui.models.positions import fmt_avg_cost
-from gui.widgets.linked_order_row import LinkedOrder, price_words
+from gui.widgets.linked_order_row import LinkedOrder, LinkMode, price_words
 from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_price, next_step, order_summary
 from gui.widgets.protection_row import TICKS, positive_number
 from gui.widgets.quantity_input import QuantityValidator, quantity_hint
@@ -539,6 +539,13 @@ class OrderTicketWidget(TicketForm):
     def sent_bracket(self) -> Bracket | None:
         """Return the stop-loss/take-profit of the order being handed up by submit_requested (None: none)."""
         return self._sent_bracket
+
+    def link_at(self, mode: LinkMode, price: Decimal) -> None:
+        """Make price the Link row's second order (OCO or OTO), a limit or a stop by where it sits: the chart's menu."""
+        quote, instrument = self._quote(), self._lookup()[1]
+        touch = None if quote is None else quote.ask if self._side() is Side.BUY else quote.bid
+        reference = (self._entry_price() or touch) if mode is LinkMode.OTO else (touch or self._entry_price())
+        self._link.place(mode, self._side(), price, format_price(price, instrument), reference)
 
     def sent_link(self) -> LinkedOrder | None:
         """Return the OCO partner or OTO exit of the order being handed up by submit_requested (None: none)."""

@@ -112,3 +112,17 @@ def test_clear_and_a_third_ctrl_l_drop_the_link(ticket: Ticket) -> None:  # noqa
     ticket.fill("AAPL", "100", "189.50")
     ticket.press(Qt.Key.Key_Return)
     assert len(ticket.sent) == 1 and ticket.widget.sent_link() is None
+
+
+def test_the_charts_price_becomes_an_oto_stop_below_a_buy_or_an_oco_limit_above_a_sell(ticket: Ticket) -> None:  # noqa: F811
+    ticket.fill("AAPL", "100", "189.50")
+    ticket.widget.link_at(LinkMode.OTO, Decimal("185"))  # the exit of a buy, below its entry: a sell stop
+    assert ticket.child(QComboBox, "linkModeCombo").currentData() == LinkMode.OTO
+    assert ticket.child(QPushButton, "sendButton").text() == "Buy 100 AAPL LMT 189.50 → then STP 185.00"
+    assert ticket.edit("linkPriceEdit").hasFocus()
+    ticket.press(Qt.Key.Key_F2, on="linkPriceEdit")
+    ticket.widget.set_quote("AAPL", Decimal("189.49"), Decimal("189.51"))
+    ticket.widget.link_at(LinkMode.OCO, Decimal("195"))  # a second sell above the market: a limit
+    assert ticket.child(QPushButton, "sendButton").text() == "Sell 100 AAPL LMT 189.50 OCO LMT 195.00"
+    ticket.press(Qt.Key.Key_Return, on="linkPriceEdit")
+    assert ticket.widget.sent_link() == LinkedOrder(LinkMode.OCO, False, Decimal("195"))
