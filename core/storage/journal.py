@@ -468,13 +468,17 @@ class SqliteJournal:
                 (_sort_ts(self._now()), actor, action, detail),
             )
 
-    def audit_entries(self, actions: Sequence[str]) -> list[AuditEntry]:
-        """Return every audit entry of these actions, oldest first."""
+    def audit_entries(self, actions: Sequence[str], since: datetime | None = None) -> list[AuditEntry]:
+        """Return every audit entry of these actions (written at or after since, if given), oldest first.
+
+        With since, the read seeks the audit's time index: it costs the entries since then, not the history.
+        """
         marks = ", ".join("?" * len(actions))
+        after = "" if since is None else "ts >= ? AND "
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT seq, ts, actor, action, detail FROM audit WHERE action IN ({marks}) ORDER BY seq",
-                tuple(actions),
+                f"SELECT seq, ts, actor, action, detail FROM audit WHERE {after}action IN ({marks}) ORDER BY seq",
+                (*(() if since is None else (_sort_ts(since),)), *actions),
             ).fetchall()
         return [_audit_entry(row) for row in rows]
 

@@ -19,6 +19,9 @@ from PySide6.QtWidgets import (
 
 LEFT, BOTTOM = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
 RIGHT, TOP = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.TopDockWidgetArea
+BESIDE_ORDERS = frozenset({"dock.strategyApi", "dock.alerts"})
+"""Bottom docks tabbed with the working orders (set-up panels the trader opens now and then); every other bottom
+dock is tabbed with the fills. One group holding all seven squeezed their labels to "F…" at 1600x1000."""
 RIGHT_COLUMN = (("dock.ladder", 2), ("dock.chart", 1))
 """The right column's docks top to bottom and their shares of its height (the ladder's levels stack up)."""
 
@@ -108,7 +111,8 @@ class MainDocks:
         return docks
 
     def add(self, window: QMainWindow, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
-        """Add another dock: tabbed with the fills (bottom) or with the log (left).
+        """Add another dock: tabbed with the fills or the working orders (bottom, see BESIDE_ORDERS) or with the
+        log (left).
 
         A left tab scrolls rather than holding the whole tab group at its height: the Strategy API
         panel's 200 px otherwise left the watchlist two rows above the ticket.
@@ -122,8 +126,9 @@ class MainDocks:
 
     def _place(self, window: QMainWindow, dock: QDockWidget, area: Qt.DockWidgetArea) -> None:
         if area is BOTTOM:
-            window.tabifyDockWidget(self.fills, dock)
-            self.fills.raise_()
+            group = self.orders if dock.objectName() in BESIDE_ORDERS else self.fills
+            window.tabifyDockWidget(group, dock)
+            group.raise_()
         elif area is LEFT:
             window.tabifyDockWidget(self.log, dock)
             self.accounts.raise_()
