@@ -161,11 +161,12 @@ def create_main_window(
         strategy.start_soon(serve=connect)
 
     AfterFirstPaint(window, after_first_paint)
-    window.shutdown_hooks.append(lambda: _close_log_file(log_file))  # last: the other hooks' lines go in too
+    window.shutdown_hooks.append(lambda: _close_log_file(log_file, window.log_view.flush))  # last: every line in
     return window
 
 
-async def _close_log_file(handler: logging.Handler) -> None:
+async def _close_log_file(handler: logging.Handler, write_pending: Callable[[], None]) -> None:
+    write_pending()  # the Log dock writes its lines by frame: the last frame's too
     close_log_file(handler)
 
 
