@@ -41,8 +41,8 @@ class OrderLine(pg.InfiniteLine):  # type: ignore[misc]
     """A working order's horizontal line: drag it to move the order, right-click it to cancel it.
 
     A trailing order's line follows its stop as the broker moves it and cannot be dragged: the broker's ratchet
-    owns that level (a dropped line would be pulled back to a trail from the market at once); its trail is
-    changed in the working-orders blotter.
+    owns that level (a dropped line would be pulled back to a trail from the market at once); to change the trail,
+    the trader cancels it and sends a new one.
     """
 
     def __init__(self, order: Order, price: Decimal, on_moved: Callable[[OrderLine], None],
