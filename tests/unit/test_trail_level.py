@@ -1,14 +1,27 @@
 """Where a working trailing stop stands: the paper broker reports each move of its ratchet, the order manager
 applies it to the Order (what the window shows) and journals it at most once a second per order, always the
-last level before the order fills or is canceled; a restart finds the level in the journal."""
+last level before the order fills or is canceled; a restart, and a kill -9, find the level in the journal."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
-from core.domain import OrderCanceled, OrderRequest, OrderStatus, OrderTrailMoved, OrderType, Price, Side
+from core.domain import (
+    ClientOrderId,
+    OrderCanceled,
+    OrderFilled,
+    OrderRequest,
+    OrderStatus,
+    OrderTrailMoved,
+    OrderType,
+    Price,
+    Side,
+)
 from core.storage.journal import SqliteJournal
+from tests.unit import trail_crash_child as child
 from tests.unit.held_world import A1, HeldWorld, close_world, open_world, until
 
 TRAIL = Decimal("0.25")
@@ -103,3 +116,19 @@ async def test_a_restart_finds_the_trailing_stop_where_it_stood(tmp_path: Path) 
         assert restored is not None and restored.trail_stop == level
     finally:
         await close_world(again)
+
+
+def test_the_last_level_before_a_fill_survives_a_kill_9(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite"
+    done = subprocess.run([sys.executable, "-m", "tests.unit.trail_crash_child", str(path)], check=False,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == -9, (done.returncode, done.stderr)
+    journal = SqliteJournal(path)
+    try:
+        (order,) = [o for o in journal.load().orders if o.client_order_id == ClientOrderId(child.COID)]
+    finally:
+        journal.close()
+    assert order.status is OrderStatus.FILLED
+    assert order.trail_stop == Price(child.LEVELS[-1]), "the waiting level was written before the fill"
+    kinds = [type(e).__name__ for e in order.events]
+    assert kinds.count("OrderTrailMoved") == 2 and isinstance(order.events[-1], OrderFilled)
