@@ -33,7 +33,7 @@ _ALIGN = 16
 def keep(name: str) -> bool:
     """Return whether the data item called name (e.g. icudt73l/coll/zh.res) stays in the bundle."""
     parts = name.split("/")[1:]
-    if parts and parts[0] in DROPPED_TREES or name.endswith(DROPPED_SUFFIXES):
+    if (parts and parts[0] in DROPPED_TREES) or name.endswith(DROPPED_SUFFIXES):
         return False
     stem = parts[-1].rpartition(".")[0] if parts else ""
     if parts[-1].endswith(".res") and _LOCALE.match(stem) and stem != "pool":
