@@ -324,11 +324,13 @@ class SqliteJournal:
             conn.executemany(_INSERT_EVENT, [event for _, _, events in rows for event in events])
             before = conn.total_changes
             try:
-                conn.executemany(_INSERT_KEY, key_rows)
+                if key_rows:  # an empty executemany still costs a statement look-up: most orders have no key
+                    conn.executemany(_INSERT_KEY, key_rows)
             except sqlite3.IntegrityError:  # (strategy, key) is unique: the first row not inserted is taken
                 strategy, key, body_hash, _ = key_rows[conn.total_changes - before]
                 raise DuplicateIntakeKey(IntakeKey(strategy, key, body_hash)) from None
-            write_held(conn, held)
+            if held:
+                write_held(conn, held)
 
     def record_held(self, children: Sequence[HeldChild]) -> None:
         """Insert or update held children (armed, resized, cancelled) in one transaction."""
