@@ -93,6 +93,10 @@ class SessionView:
         """Return every instrument the accounts list, by symbol."""
         return self._session.instruments
 
+    def instrument(self, symbol: str, account: str | None) -> Instrument | None:
+        """Return account's own instrument for symbol (another account's only when it lists none), or None."""
+        return self._session.instruments.find(symbol, account)
+
     def latest_quote(self, symbol: str, account: str | None = None) -> Quote | None:
         """Return the newest quote of symbol on account's own feed (another feed only when it has none)."""
         return self._session.quotes.latest(symbol, account)

@@ -194,8 +194,10 @@ class TradeTermClient:
         result: dict[str, Any] = self._call("GET", "/v1/quotes", query=query)
         return result
 
-    def instruments(self) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self._call("GET", "/v1/instruments")["instruments"]
+    def instruments(self, account: str | None = None) -> list[dict[str, Any]]:
+        """Return each account's own instruments, each with its account (account: that account's only)."""
+        query = {"account": account} if account else None
+        result: list[dict[str, Any]] = self._call("GET", "/v1/instruments", query=query)["instruments"]
         return result
 
     def accounts(self) -> list[dict[str, Any]]:

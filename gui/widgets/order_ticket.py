@@ -29,7 +29,7 @@ from core.domain.product import Product
 from core.domain.protection import Bracket
 from core.domain.trailing import TrailUnit
 from core.ports.order_products import ProductOffer
-from core.services.instruments import instrument_for
+from core.services.instruments import InstrumentCatalog, instrument_for
 from core.services.sizing_order import SizingSpec
 from gui.models.positions import fmt_avg_cost
 from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_price, next_step, order_summary
@@ -91,6 +91,7 @@ class OrderTicketWidget(TicketForm):
         self._refresh()
 
     def _connect(self) -> None:
+        self._account_combo.currentIndexChanged.connect(self._offer_symbols)  # before the refresh reads the keys
         self._quantity_edit.setValidator(QuantityValidator(lambda: self._lookup()[1], self))
         self._symbol_edit.textChanged.connect(self._on_symbol_changed)
         self._quantity_edit.inputRejected.connect(self._on_quantity_refused)
@@ -116,9 +117,18 @@ class OrderTicketWidget(TicketForm):
         """Offer these instruments in the symbol completer and validate against them."""
         self._catalog = instruments  # a session's InstrumentCatalog answers per account (see _lookup)
         self._instruments = dict(instruments)
-        self._keys = {key.casefold(): key for key in self._instruments}
-        self._symbols.setStringList(sorted(self._instruments))
+        self._offer_symbols()
         self._refresh()
+
+    def _offer_symbols(self) -> None:
+        """Complete the symbols the chosen account lists itself (every symbol when it lists none, or no account)."""
+        offered = self._instruments
+        account = self.current_account()
+        if account and isinstance(self._catalog, InstrumentCatalog):
+            offered = dict(self._catalog.listed(account)) or offered
+        self._keys = {key.casefold(): key for key in self._instruments} | {key.casefold(): key for key in offered}
+        if sorted(offered) != self._symbols.stringList():
+            self._symbols.setStringList(sorted(offered))
 
     def set_accounts(self, account_ids: Sequence[str]) -> None:
         """List these accounts, keeping the current choice; if it is gone, none is chosen (never another one)."""
@@ -128,6 +138,7 @@ class OrderTicketWidget(TicketForm):
             self._account_combo.addItems([str(account) for account in account_ids])
             index = self._account_combo.findText(current)
             self._account_combo.setCurrentIndex(index if index >= 0 else (0 if account_ids and not current else -1))
+        self._offer_symbols()
         with self._quietly():
             self._on_field_edited()
 
@@ -322,8 +333,7 @@ class OrderTicketWidget(TicketForm):
         """Return the typed symbol in its canonical spelling, with its instrument (the chosen account's) if known."""
         text = self._symbol_edit.text().strip()
         key = self._keys.get(text.casefold(), text)
-        found = instrument_for(self._catalog, key, self.current_account() or None)
-        return key, found if found is not None else self._instruments.get(key)
+        return key, instrument_for(self._catalog, key, self.current_account() or None)
 
     def _validate(self) -> tuple[ValidatedRequest | None, list[FieldError]]:
         symbol, instrument = self._lookup()

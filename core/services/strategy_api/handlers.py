@@ -150,13 +150,32 @@ class ApiHandlers:
         return json_response({"status": "ok", "version": self.version})
 
     async def instruments(self, request: web.Request) -> web.Response:
-        return json_response({"instruments": [instrument_json(i) for i in self.session.instruments.values()]})
+        """List each account's own instruments with its account (?account=: that account's only)."""
+        catalog, account = self.session.instruments, request.query.get("account")
+        accounts = [str(a) for a in self.session.account_ids()]
+        if account is not None and account not in accounts:
+            raise bad_field("account", f"There is no account {account[:64]!r}: see GET /v1/accounts.")
+        rows = [{**instrument_json(i), "account": a} for a in ([account] if account else accounts)
+                for i in catalog.listed(a).values()]
+        listed = {row["symbol"] for row in rows}
+        rows += [] if account else [{**instrument_json(i), "account": None} for s, i in catalog.items()
+                                    if s not in listed]  # one only a feed added: no account lists it
+        return json_response({"instruments": rows})
 
     async def quotes(self, request: web.Request) -> web.Response:
-        symbol = self._query(request, "symbol")
-        if self.session.instruments.find(symbol) is None:
+        symbol, account = self._query(request, "symbol"), request.query.get("account")
+        catalog = self.session.instruments
+        if account is not None and account not in {str(a) for a in self.session.account_ids()}:
+            raise bad_field("account", f"There is no account {account[:64]!r}: see GET /v1/accounts.")
+        instrument = catalog.find(symbol, account)
+        if instrument is None:
             raise bad_field("symbol", f"Unknown symbol {symbol!r}: see GET /v1/instruments.")
-        return json_response(quote_json(symbol, self.session.quotes.latest(symbol, request.query.get("account"))))
+        if account is not None and catalog.listed(account) and catalog.listed_by(symbol, account) is None:
+            others = ", ".join(catalog.accounts_listing(symbol))
+            raise bad_field("symbol", f"{account} does not list {symbol!r} (listed by {others}): see "
+                                      f"GET /v1/instruments?account={account}, or search for it on {account}.")
+        symbol = instrument.symbol
+        return json_response(quote_json(symbol, self.session.quotes.latest(symbol, account)))
 
     async def preview(self, request: web.Request) -> web.Response:
         raw = await self._body(request)

@@ -73,7 +73,13 @@ OPENAPI: dict[str, Any] = {
     "security": [{"bearer": []}],
     "paths": {
         "/v1/health": {"get": {"security": [], "responses": {"200": {"description": "status and version"}}}},
-        "/v1/instruments": {"get": {"responses": {"200": {"description": "tradable instruments"}}}},
+        "/v1/instruments": {"get": {
+            "parameters": [{"name": "account", "in": "query", "required": False,
+                            "description": "only this account's own listing"}],
+            "responses": {"200": {"description": "instruments: each account's own listing (one symbol may appear "
+                                                 "once per account, e.g. INFY in INR on Kite and in USD on IB), "
+                                                 "each with its account (null: no account lists it)"},
+                          **_errors(400)}}},
         "/v1/accounts": {"get": {"responses": {"200": {"description": "accounts: account, broker, currency (the "
                                                                      "only cash currency, null when several), "
                                                                      "currencies, connection, trading, reason"}}}},
@@ -91,7 +97,7 @@ OPENAPI: dict[str, Any] = {
             {"name": "symbol", "in": "query", "required": True},
             {"name": "account", "in": "query", "required": False,
              "description": "the account's own feed (or the reference feed chosen for it); nulls when it has no "
-                            "quote, never another account's"}],
+                            "quote, never another account's; 400 when the account does not list the symbol"}],
                                "responses": {"200": {"description": "bid, ask, last, time, feed (the account whose "
                                                                    "market it is)"}, **_errors(400)}}},
         "/v1/orders/preview": {"post": {
