@@ -150,9 +150,11 @@ class TradingSession(SessionConnections, SessionCommands):
         """What the GUI reads (accounts' states, quotes, positions, risk): see session_view.py."""
 
     def _product_of(self, fill: Fill) -> Product | None:
-        """Return the product of the order fill belongs to (the portfolio keeps Kite positions per product)."""
+        """Return the product of the order fill belongs to, else the one the broker booked the fill in (the portfolio
+        keeps Kite positions per product)."""
         order = self.oms.get(fill.client_order_id) if fill.client_order_id is not None else None
-        return order.product if order is not None else None
+        chosen = order.product if order is not None else None
+        return chosen if chosen is not None else fill.product  # the broker's word: an order of outside TradeTerm
 
     def restore(self) -> None:
         """Load orders, fills and positions from the journal; in-flight orders become UNKNOWN; a kill switch
