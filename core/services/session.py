@@ -60,6 +60,7 @@ from core.services.instruments import InstrumentCatalog
 from core.services.late_look import look_again_later
 from core.services.native_bracket import send_native_bracket, working_native_children
 from core.services.oms import OrderManager
+from core.services.order_expiry import expiry_problem
 from core.services.order_modify import OrderModifier
 from core.services.order_product import resolve_product
 from core.services.order_resolver import NEVER_REACHED, OrderResolver
@@ -295,6 +296,9 @@ class TradingSession(SessionConnections, SessionCommands):
         unknown_terms = terms_problem(slot.adapter, str(request.account_id), valid.order_type, valid.tif)
         if unknown_terms is not None:
             raise OrderRefused([FieldError(*unknown_terms)])
+        ended = expiry_problem(valid.expire_at, self.clock.now())
+        if ended is not None:
+            raise OrderRefused([ended])
         product, problems = resolve_product(slot.adapter, valid, request.account_id)
         if problems:
             raise OrderRefused(problems)

@@ -72,7 +72,7 @@ CHECKPOINT_AT_THE_LATEST = 1_000
 _PRAGMAS: Final = frozenset({"journal_mode", "synchronous", "foreign_keys", "user_version", "application_id"})
 _ORDER_COLUMNS: Final = (
     "client_order_id, account_id, symbol, instrument, side, orig_quantity, order_type, orig_limit_price, "
-    "orig_stop_price, tif, origin, strategy_id, created_at, product, trail"
+    "orig_stop_price, tif, origin, strategy_id, created_at, product, trail, expire_at"
 )
 _STATE_COLUMNS: Final = (
     "status", "quantity", "limit_price", "stop_price", "filled_qty", "avg_fill_price", "broker_order_id", "reason",
@@ -306,6 +306,7 @@ class SqliteJournal:
                 _opt_decimal(order.stop_price), order.tif.value, order.origin.value, order.strategy_id,
                 codec.encode_datetime(order.created_at), None if order.product is None else order.product.value,
                 None if order.trail is None else order.trail.text(),
+                None if order.expire_at is None else codec.encode_datetime(order.expire_at),
             )
             rows.append((order.client_order_id, created + self._state_values(order),
                          [self._event_values(order, event) for event in order.events]))
@@ -525,7 +526,7 @@ class SqliteJournal:
 
     def _replay(self, row: tuple[str, ...], events: list[tuple[int, str]]) -> Order:
         (order_id, account, _symbol, instrument, side, qty, order_type, limit, stop, tif, origin, strategy,
-         created, product, trail) = row
+         created, product, trail, expire_at) = row
         where = f"order {order_id}"
         try:
             order = Order(
@@ -543,6 +544,7 @@ class SqliteJournal:
                 created_at=codec.decode_datetime(created, "created_at"),
                 product=None if product is None else Product(product),
                 trail=None if trail is None else Trail.from_text(trail),
+                expire_at=None if expire_at is None else codec.decode_datetime(expire_at, "expire_at"),
             )
             for seq, text in events:
                 where = f"order {order_id}, event #{seq}"

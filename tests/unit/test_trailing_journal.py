@@ -38,11 +38,12 @@ def test_a_journal_of_format_5_opens_keeps_its_orders_and_takes_trails(tmp_path:
     with SqliteJournal(path) as journal:
         journal.record_order(make_order(client_order_id="OLD1"))
     with closing(sqlite3.connect(path)) as conn:  # as the products' TradeTerm left it
+        conn.execute("ALTER TABLE orders DROP COLUMN expire_at")  # format 7's
         conn.execute("ALTER TABLE orders DROP COLUMN trail")
         conn.execute("PRAGMA user_version = 5")
         conn.commit()
     with SqliteJournal(path) as journal:
-        assert journal.pragma("user_version") == SCHEMA_VERSION == 6
+        assert journal.pragma("user_version") == SCHEMA_VERSION == 7
         (old,) = journal.load().orders
         assert (old.client_order_id, old.order_type, old.trail) == ("OLD1", OrderType.LIMIT, None)
         journal.record_order(trailing("NEW1", Trail(Decimal("0.5"))))

@@ -32,6 +32,7 @@ from core.ports.journal import DuplicateIntakeKey, IntakeKey, IntakeRecord
 from core.ports.order_terms import terms_problem
 from core.ports.trailing_stops import trail_refusal
 from core.services.approvals import ApprovalQueue
+from core.services.order_expiry import expiry_problem
 from core.services.order_preview import reference_price, what_if
 from core.services.order_product import resolve_product
 from core.services.session import OrderRefused
@@ -97,7 +98,7 @@ class ApiHandlers:
             raise bad_field("account", f"Unknown account {body.account!r}; known: {known}.")
         request = OrderRequest(account, body.symbol, body.side, body.quantity, body.order_type, body.limit_price,
                                body.stop_price, body.tif, OrderOrigin.STRATEGY, strategy, body.product,
-                               body.trail_amount, body.trail_percent)
+                               body.trail_amount, body.trail_percent, body.expire_at)
         valid, problems = validate_request(request, self.session.instruments.find(body.symbol, account))
         if valid is None:
             raise bad_field(problems[0].field if problems else "symbol",
@@ -105,13 +106,16 @@ class ApiHandlers:
         unknown_terms = terms_problem(self.session.account(account).adapter, str(account), valid.order_type, valid.tif)
         if unknown_terms is not None:
             raise bad_field(*unknown_terms)
+        ended = expiry_problem(valid.expire_at, self.session.clock.now())
+        if ended is not None:
+            raise bad_field(ended.field, ended.message)
         order = Order(
             client_order_id=ClientOrderId("PREVIEW"), account_id=account, instrument=valid.instrument,
             side=valid.side, quantity=Quantity(valid.quantity), order_type=valid.order_type,
             limit_price=None if valid.limit_price is None else Price(valid.limit_price),
             stop_price=None if valid.stop_price is None else Price(valid.stop_price), tif=valid.tif,
             origin=OrderOrigin.STRATEGY, strategy_id=strategy, created_at=self.session.clock.now(),
-            product=valid.product, trail=valid.trail,
+            product=valid.product, trail=valid.trail, expire_at=valid.expire_at,
         )
         return request, order
 

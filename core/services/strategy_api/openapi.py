@@ -34,9 +34,12 @@ _ORDER_BODY = {
                                       "takes it (OANDA; elsewhere a 400 naming order_type)"},
         "limit_price": _DECIMAL,
         "stop_price": _DECIMAL,
-        "tif": {"enum": ["DAY", "GTC", "IOC", "FOK", "OPG", "CLS"], "default": "DAY",
-                "description": "FOK, OPG and CLS only where the account takes them (Alpaca; OANDA takes FOK); "
-                               "another account refuses them with a 400 naming tif and what it takes"},
+        "tif": {"enum": ["DAY", "GTC", "IOC", "FOK", "OPG", "CLS", "GTD"], "default": "DAY",
+                "description": "FOK, OPG, CLS and GTD only where the account takes them (Alpaca; OANDA takes FOK "
+                               "and GTD); another account refuses them with a 400 naming tif and what it takes"},
+        "expire_at": {"type": "string", "format": "date-time",
+                      "description": "GTD only, and required for it: when the order ends, ISO 8601 with a zone, in "
+                                     "the future (a 400 naming expire_at otherwise)"},
         "signal_time": {"type": "string", "format": "date-time", "description": "ISO 8601 with a zone"},
         "idempotency_key": {"type": "string", "maxLength": 128},
         "stop_loss": {**_DECIMAL, "description": "optional (0: none): a stop-loss child that TradeTerm holds and "
