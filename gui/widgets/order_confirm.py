@@ -145,7 +145,7 @@ class OrderConfirmDialog(QDialog):
         if validated.trail is not None:
             rows.append(("Trail", f"{trail_words(validated.trail)} behind the market; at market when touched"))
         rows += [
-            ("Time in force", request.tif.value),
+            ("Time in force", tif_words(validated)),
             ("Notional", self._notional(validated, quote)),
             ("Account", str(request.account_id)),
         ]
@@ -195,3 +195,12 @@ class OrderConfirmDialog(QDialog):
         amount = instrument.notional(validated.quantity, price)
         approx = "" if validated.order_type is OrderType.LIMIT else "≈ "
         return f"{approx}{amount:,.2f} {instrument.currency}"
+
+
+def tif_words(validated: ValidatedRequest) -> str:
+    """Return the time in force as the confirm shows it: 'GTD until 2026-12-07 15:30 IST', else its code."""
+    ends = validated.expire_at
+    if ends is None:
+        return validated.tif.value
+    local = ends.astimezone()
+    return f"{validated.tif.value} until {local:%Y-%m-%d %H:%M} {local.tzname()}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, QTimer, Signal
@@ -30,6 +31,7 @@ from core.domain.protection import Bracket
 from core.domain.trailing import TrailUnit
 from core.ports.order_products import ProductOffer
 from core.services.instruments import InstrumentCatalog, instrument_for
+from core.services.order_expiry import expiry_problem
 from core.services.sizing_order import SizingSpec
 from gui.models.positions import fmt_avg_cost
 from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_price, next_step, order_summary
@@ -106,6 +108,9 @@ class OrderTicketWidget(TicketForm):
         self._buy_button.toggled.connect(self._on_field_edited)
         self._product_choice.changed.connect(self._on_field_edited)
         self._type_combo.currentIndexChanged.connect(self._on_type_changed)
+        self._tif_combo.currentIndexChanged.connect(
+            lambda _i: self._expiry.set_active(self._tif_combo.currentData() == TimeInForce.GTD))
+        self._expiry.changed.connect(self._on_field_edited)
         self._send_button.clicked.connect(self._on_send_clicked)
         self._clear_button.clicked.connect(self.clear)
         self._search_button.clicked.connect(lambda: self.search_requested.emit(self._symbol_edit.text().strip()))
@@ -343,9 +348,11 @@ class OrderTicketWidget(TicketForm):
             order_type, limit_price=self._limit_edit.text() if order_type.needs_limit else None,
             stop_price=self._stop_edit.text() if order_type.needs_stop else None,
             tif=TimeInForce(self._tif_combo.currentData()), origin=self._origin(),
-            product=self._product_choice.product(), **self._trail_fields(),
+            product=self._product_choice.product(), **self._trail_fields(), expire_at=self._expiry.expire_at(),
         )
         missing = [] if symbol else [FieldError("symbol", "Enter a symbol.")]
+        ended = expiry_problem(self._expiry.expire_at(), datetime.now(UTC))
+        missing += [] if ended is None else [ended]
         missing += [] if account else [FieldError("account_id", "Choose an account.")]
         validated, errors = validate_request(request, instrument) if symbol else (None, [])
         errors = [replace(e, field="trail") if e.field in _TRAIL_FIELDS else e for e in errors]  # one trail field
