@@ -58,6 +58,7 @@ from core.services.funds import FundsService
 from core.services.held_protection import HeldProtection
 from core.services.instruments import InstrumentCatalog
 from core.services.late_look import look_again_later
+from core.services.market_hours import MarketHours
 from core.services.native_bracket import send_native_bracket, working_native_children
 from core.services.oms import OrderManager
 from core.services.order_expiry import expiry_problem
@@ -148,6 +149,7 @@ class TradingSession(SessionConnections, SessionCommands):
         bus.subscribe(TradingStateChanged, self._on_trading_state_changed)
         bus.subscribe(StrategyDisabled, self._on_strategy_disabled)
         self.view = SessionView(self)
+        self.market_hours = MarketHours(lambda account: self.account(account).adapter, self.clock.now)
         """What the GUI reads (accounts' states, quotes, positions, risk): see session_view.py."""
 
     def _product_of(self, fill: Fill) -> Product | None:
