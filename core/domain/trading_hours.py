@@ -66,12 +66,13 @@ class TradingHours:
         """Return the state in a line: 'NSE open · closes 15:30 IST', 'NSE closed · opens Mon 09:15 IST'."""
         state = self.state_at(now)
         if state.is_open:
-            return f"{self.venue} open · closes {self._when(state.next_close, now)}"
+            return f"{self.venue} open · closes {self.when(state.next_close, now)}"
         if state.next_open is None:
             return f"{self.venue} closed · next open not known"
-        return f"{self.venue} closed · opens {self._when(state.next_open, now)}"
+        return f"{self.venue} closed · opens {self.when(state.next_open, now)}"
 
-    def _when(self, moment: datetime | None, now: datetime) -> str:
+    def when(self, moment: datetime | None, now: datetime) -> str:
+        """Return moment in the exchange's zone as a trader reads it: '15:30 IST' today, else 'Mon 14 Dec 09:15 IST'."""
         if moment is None:
             return "—"
         local, today = self.local(moment), self.local(now).date()

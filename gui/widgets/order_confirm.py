@@ -105,6 +105,7 @@ class OrderConfirmDialog(QDialog):
         parent: QWidget | None = None,
         intent: str = "",
         funds: str = "",
+        warning: str = "",
     ) -> None:
         """intent says what the order is for when it is not an ordinary order, e.g. 'Close long 100 AAPL on IB-1'."""
         super().__init__(parent)
@@ -177,6 +178,9 @@ class OrderConfirmDialog(QDialog):
             layout.addWidget(QLabel(intent, objectName="orderTicket.confirmDialog.intent",
                                     styleSheet="color: #ef6c00; font-weight: 600;"))
         layout.addLayout(form)
+        if warning:  # e.g. a DAY order while its market is closed
+            layout.addWidget(QLabel(warning, objectName="orderTicket.confirmDialog.marketClosed", wordWrap=True,
+                                    styleSheet="color: #ef6c00; font-weight: 600;"))
         if funds:
             layout.addWidget(QLabel(funds, objectName="orderTicket.confirmDialog.funds", wordWrap=True))
         layout.addWidget(buttons)

@@ -28,6 +28,7 @@ from core.domain import (
 from core.domain.order_request import plain
 from core.domain.product import Product
 from core.domain.protection import Bracket
+from core.domain.trading_hours import TradingHours
 from core.domain.trailing import TrailUnit
 from core.ports.order_products import ProductOffer
 from core.services.instruments import InstrumentCatalog, instrument_for
@@ -39,6 +40,7 @@ from gui.widgets.protection_row import TICKS, positive_number
 from gui.widgets.quantity_input import QuantityValidator, quantity_hint
 from gui.widgets.risk_sizing import Sizer
 from gui.widgets.ticket_form import FIELDS, GREEN, RED, TicketForm, repolish
+from gui.widgets.ticket_hours import HoursSource, closed_market_warning
 from gui.widgets.ticket_intent import DEFAULT_TIF, CloseIntent, QuoteSource, RiskPreview, funds_text, verdict_text
 
 ProductSource = Callable[[str, Instrument], ProductOffer | None]
@@ -74,6 +76,7 @@ class OrderTicketWidget(TicketForm):
         self._fixed_quotes: dict[str, Quote] = {}
         self._quote_source: QuoteSource | None = None
         self._product_source: ProductSource | None = None
+        self._hours_source: HoursSource | None = None
         self._shown_quote: Quote | None = None
         self._preview: RiskPreview | None = None
         self._close: CloseIntent | None = None
@@ -151,6 +154,21 @@ class OrderTicketWidget(TicketForm):
         """Ask source(account, instrument) which products the account offers: a Kite account shows Product."""
         self._product_source = source
         self._refresh()
+
+    def set_hours_source(self, source: HoursSource | None) -> None:
+        """Ask source(account, instrument) for the market's hours: the ticket says open or closed, and warns a DAY
+        order sent while closed."""
+        self._hours_source = source
+        self.refresh_hours()
+
+    def refresh_hours(self) -> None:
+        """Show the market's state now (the hours came, or time moved on)."""
+        self._hours_label.show_hours(self._hours(), datetime.now(UTC))
+
+    def _hours(self) -> TradingHours | None:
+        instrument, account = self._lookup()[1], self.current_account()
+        source = self._hours_source
+        return source(account, instrument) if source is not None and account and instrument is not None else None
 
     def set_quote_source(self, source: QuoteSource | None) -> None:
         """Read bid/ask from source(symbol, account): the ticket shows and prices from its account's own feed."""
@@ -389,6 +407,7 @@ class OrderTicketWidget(TicketForm):
         self._product_choice.offer(source(account, instrument) if source and account and instrument else None)
         self._shown_quote = self._quote()
         self._show_quote()
+        self.refresh_hours()
         self._show_intent()
         self._protection.show_risk(side, positive_number(texts[0]), self._entry_price(), instrument)
         text = self._symbol_edit.text().strip()
@@ -507,7 +526,9 @@ class OrderTicketWidget(TicketForm):
         intent = "" if self._close is None else self._close.describe(plain(validated.quantity))
         funds = funds_text(self._preview(validated)) if self._preview is not None else ""
         self._confirm = OrderConfirmDialog(validated, (None, None) if quote is None else (quote.bid, quote.ask), self,
-                                           intent=intent, funds=funds)
+                                           intent=intent, funds=funds,
+                                           warning=closed_market_warning(self._hours(), validated.tif,
+                                                                         datetime.now(UTC)))
         self._confirm.finished.connect(self._on_confirm_finished)
         self._confirm.open()
 
