@@ -44,8 +44,10 @@ from core.domain import (
     Order,
     OrderCancelRejected,
     OrderModifyRejected,
+    OrderType,
     Price,
     Quantity,
+    TimeInForce,
 )
 from core.domain.market_data_error import MarketDataError
 from core.domain.trading_hours import TradingHours
@@ -63,6 +65,7 @@ from core.ports.errors import (
     OrderRejected,
     Timeout,
 )
+from core.ports.order_terms import EVERY_ACCOUNT_TIFS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -101,6 +104,9 @@ class IbBroker(IbMarketData, IbAccountState):
     kind: str = "ib"
     trail_units: frozenset[TrailUnit] = frozenset(TrailUnit)
     """IB works trailing stops (TRAIL) by an amount or a percent (core.ports.trailing_stops.TrailingStops)."""
+    times_in_force: frozenset[TimeInForce] = EVERY_ACCOUNT_TIFS | {TimeInForce.GTD}
+    """core.ports.order_terms.OrderTerms: GTD goes out with goodTillDate (the order's expire_at, in UTC)."""
+    extra_order_types: frozenset[OrderType] = frozenset()
 
     def __init__(self, account_id: AccountId, config: IbConfig, sink: EventSink, *,
                  quotes: QuoteSink | None = None) -> None:
