@@ -14,7 +14,6 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import requests
 
@@ -30,7 +29,6 @@ with warnings.catch_warnings():
     from alpaca.trading.enums import QueryOrderStatus
     from alpaca.trading.requests import (
         ClosePositionRequest,
-        GetCalendarRequest,
         GetOrdersRequest,
         LimitOrderRequest,
         MarketOrderRequest,
@@ -44,7 +42,7 @@ with warnings.catch_warnings():
 from core.adapters.alpaca.closing import closes_at_market, held_problem, since, the_close
 from core.adapters.alpaca.config import LIVE_NOT_CONFIRMED, AlpacaConfig
 from core.adapters.alpaca.history import TIMEFRAMES, bars_request, to_bars
-from core.adapters.alpaca.hours import DAYS_AHEAD, ZONE, parse_calendar
+from core.adapters.alpaca.hours import calendar_request, parse_calendar
 from core.adapters.alpaca.parsing import (
     ENDED,
     ApiFailure,
@@ -148,10 +146,7 @@ class AlpacaBroker:
 
     async def trading_hours(self, instrument: Instrument, now: datetime) -> TradingHours | None:
         """Return the market days ahead from Alpaca's calendar (TradingHoursSource), holidays and early closes kept."""
-        start = now.astimezone(ZoneInfo(ZONE)).date()
-        asked = GetCalendarRequest(start=start, end=start + timedelta(days=DAYS_AHEAD))
-        rows = await self._rest(self._trading.get_calendar, asked)
-        return parse_calendar(instrument.venue, rows)
+        return parse_calendar(instrument.venue, await self._rest(self._trading.get_calendar, calendar_request(now)))
 
     def instruments(self) -> Sequence[Instrument]:
         return tuple(self._catalog.values())
