@@ -16,8 +16,8 @@ import pytest
 from core.adapters.paper.adapter import PaperBroker
 from core.adapters.paper.config import PaperConfig
 from core.domain import AccountId, Instrument
-from core.strategy_client import ApiRefused
-from tests.adapters.strategy_api_world import ApiWorld, error_of, start_api, stop_api
+from core.strategy_client import ApiRefused, TradeTermOrderBroker
+from tests.adapters.strategy_api_world import TOKENS, ApiWorld, error_of, start_api, stop_api
 
 US = AccountId("US-2")
 ADR = Instrument("INFY", "NYSE", "USD", Decimal("0.0001"), name="Infosys ADR")
@@ -55,3 +55,12 @@ async def test_a_quote_answers_on_the_accounts_own_feed_in_the_instruments_spell
     quote = await asyncio.to_thread(api.client().quote, "infy", "US-2")
     assert quote["symbol"] == "INFY" and quote["feed"] == "US-2"
     assert Decimal(quote["bid"]) < 100  # the ADR near $17, never the NSE share near ₹1,520
+
+
+async def test_a_hikyuu_system_prices_on_its_own_accounts_tick(api: ApiWorld) -> None:
+    """Its account is PAPER-1 (the NSE share, tick 0.05), though US-2's ADR (tick 0.0001) was listed last."""
+    broker = TradeTermOrderBroker(api.server.url, TOKENS["momo"], account="PAPER-1")
+    coid = await asyncio.to_thread(broker.buy, "", "INFY", 1520.03, 10, 0, 0, None)
+    order = api.world.session.oms.get(coid)
+    assert order is not None and order.limit_price is not None
+    assert order.limit_price.value in (Decimal("1520.00"), Decimal("1520.05")), "on the NSE tick, not 1520.03"
