@@ -195,7 +195,7 @@ class ApprovalQueue:
         request = OrderRequest(
             request.account_id, request.symbol, request.side, request.quantity, request.order_type,
             request.limit_price, request.stop_price, request.tif, OrderOrigin.STRATEGY, signal.strategy_id,
-            request.product, request.trail_amount, request.trail_percent, request.expire_at,
+            request.product, request.trail_amount, request.trail_percent, expire_at=request.expire_at,
         )
         order = await submit_protected(self.session, request, signal.stop_loss, signal.take_profit,
                                        intake_key=intake_key)

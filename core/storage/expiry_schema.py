@@ -1,4 +1,4 @@
-"""Journal format 7: when a GTD (good-till-date) order ends, kept with its order.
+"""Journal format 8: when a GTD (good-till-date) order ends, kept with its order.
 
 Kept apart from schema.py's other formats so that a branch that adds another format merges by renumbering
 one line there. The column is NULL for every order but a GTD one (and for every order of an older journal:

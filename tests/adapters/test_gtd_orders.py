@@ -119,18 +119,18 @@ async def test_a_gtd_end_in_the_past_or_missing_is_refused_before_anything_is_se
         assert api.wires() == [] and api.session.journal.load().orders == ()
 
 
-def test_a_journal_of_format_6_opens_and_its_orders_have_no_end(tmp_path: Path) -> None:
+def test_a_journal_of_format_7_opens_and_its_orders_have_no_end(tmp_path: Path) -> None:
     from core.storage.schema import SCHEMA_VERSION
     from tests.factories import make_order
 
     path = tmp_path / "j.sqlite"
     with SqliteJournal(path) as journal:
         journal.record_order(make_order(client_order_id="OLD1"))
-    with closing(sqlite3.connect(path)) as conn:  # as the trailing stops' TradeTerm left it
+    with closing(sqlite3.connect(path)) as conn:  # as the trailing stop-limits' TradeTerm left it
         conn.execute("ALTER TABLE orders DROP COLUMN expire_at")
-        conn.execute("PRAGMA user_version = 6")
+        conn.execute("PRAGMA user_version = 7")
         conn.commit()
     with SqliteJournal(path) as journal:
-        assert journal.pragma("user_version") == SCHEMA_VERSION == 7
+        assert journal.pragma("user_version") == SCHEMA_VERSION == 8
         (old,) = journal.load().orders
         assert (old.client_order_id, old.expire_at) == ("OLD1", None)

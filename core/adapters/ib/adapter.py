@@ -104,6 +104,8 @@ class IbBroker(IbMarketData, IbAccountState):
     kind: str = "ib"
     trail_units: frozenset[TrailUnit] = frozenset(TrailUnit)
     """IB works trailing stops (TRAIL) by an amount or a percent (core.ports.trailing_stops.TrailingStops)."""
+    trails_with_limit: bool = True
+    """And trailing stop-limits, TRAIL LIMIT with lmtPriceOffset (core.ports.trailing_stop_limits)."""
     times_in_force: frozenset[TimeInForce] = EVERY_ACCOUNT_TIFS | {TimeInForce.GTD}
     """core.ports.order_terms.OrderTerms: GTD goes out with goodTillDate (the order's expire_at, in UTC)."""
     extra_order_types: frozenset[OrderType] = frozenset()

@@ -98,7 +98,7 @@ class ApiHandlers:
             raise bad_field("account", f"Unknown account {body.account!r}; known: {known}.")
         request = OrderRequest(account, body.symbol, body.side, body.quantity, body.order_type, body.limit_price,
                                body.stop_price, body.tif, OrderOrigin.STRATEGY, strategy, body.product,
-                               body.trail_amount, body.trail_percent, body.expire_at)
+                               body.trail_amount, body.trail_percent, expire_at=body.expire_at)
         valid, problems = validate_request(request, self.session.instruments.find(body.symbol, account))
         if valid is None:
             raise bad_field(problems[0].field if problems else "symbol",
