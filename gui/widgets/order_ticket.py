@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -28,10 +28,8 @@ from core.domain import (
 from core.domain.order_request import plain
 from core.domain.product import Product
 from core.domain.protection import Bracket
-from core.domain.trading_hours import TradingHours
 from core.domain.trailing import TrailUnit
 from core.ports.order_products import ProductOffer
-from core.services.instruments import InstrumentCatalog, instrument_for
 from core.services.order_expiry import expiry_problem
 from core.services.sizing_order import SizingSpec
 from gui.models.positions import fmt_avg_cost
@@ -40,9 +38,10 @@ from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_p
 from gui.widgets.protection_row import TICKS, positive_number
 from gui.widgets.quantity_input import QuantityValidator, quantity_hint
 from gui.widgets.risk_sizing import Sizer
-from gui.widgets.ticket_form import FIELDS, GREEN, RED, TicketForm, repolish
-from gui.widgets.ticket_hours import HoursSource, closed_market_warning
+from gui.widgets.ticket_form import FIELDS, GREEN, RED, repolish
+from gui.widgets.ticket_hours import closed_market_warning
 from gui.widgets.ticket_intent import DEFAULT_TIF, CloseIntent, QuoteSource, RiskPreview, funds_text, verdict_text
+from gui.widgets.ticket_lookup import TicketLookup
 from gui.widgets.ticket_trail import TICKS as TRAIL_TICKS
 from gui.widgets.ticket_trail import ticks_error, trail_request_fields, trail_words_typed
 
@@ -52,7 +51,7 @@ _SHOWN_AS = {"trail_amount": "trail", "trail_percent": "trail", "trail_limit_off
 """The request's trail fields, shown by the ticket's one trail field (a trailing stop-limit's offset: Limit)."""
 
 
-class OrderTicketWidget(TicketForm):
+class OrderTicketWidget(TicketLookup):
     """Collect one manual order, check it with validate_request, and hand it up; holds no trading logic.
 
     After a send the ticket is disarmed: Enter does nothing until the trader changes a field or clicks a
@@ -73,13 +72,9 @@ class OrderTicketWidget(TicketForm):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("orderTicket")
-        self._instruments: dict[str, Instrument] = {}
-        self._catalog: Mapping[str, Instrument] = self._instruments
-        self._keys: dict[str, str] = {}
         self._fixed_quotes: dict[str, Quote] = {}
         self._quote_source: QuoteSource | None = None
         self._product_source: ProductSource | None = None
-        self._hours_source: HoursSource | None = None
         self._shown_quote: Quote | None = None
         self._preview: RiskPreview | None = None
         self._close: CloseIntent | None = None
@@ -129,23 +124,6 @@ class OrderTicketWidget(TicketForm):
             shortcut = QShortcut(QKeySequence(keys), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(lambda side=side: self._set_side(side))
 
-    def set_instruments(self, instruments: Mapping[str, Instrument]) -> None:
-        """Offer these instruments in the symbol completer and validate against them."""
-        self._catalog = instruments  # a session's InstrumentCatalog answers per account (see _lookup)
-        self._instruments = dict(instruments)
-        self._offer_symbols()
-        self._refresh()
-
-    def _offer_symbols(self) -> None:
-        """Complete the symbols the chosen account lists itself (every symbol when it lists none, or no account)."""
-        offered = self._instruments
-        account = self.current_account()
-        if account and isinstance(self._catalog, InstrumentCatalog):
-            offered = dict(self._catalog.listed(account)) or offered
-        self._keys = {key.casefold(): key for key in self._instruments} | {key.casefold(): key for key in offered}
-        if sorted(offered) != self._symbols.stringList():
-            self._symbols.setStringList(sorted(offered))
-
     def set_accounts(self, account_ids: Sequence[str]) -> None:
         """List these accounts, keeping the current choice; if it is gone, none is chosen (never another one)."""
         current = self._account_combo.currentText()
@@ -162,21 +140,6 @@ class OrderTicketWidget(TicketForm):
         """Ask source(account, instrument) which products the account offers: a Kite account shows Product."""
         self._product_source = source
         self._refresh()
-
-    def set_hours_source(self, source: HoursSource | None) -> None:
-        """Ask source(account, instrument) for the market's hours: the ticket says open or closed, and warns a DAY
-        order sent while closed."""
-        self._hours_source = source
-        self.refresh_hours()
-
-    def refresh_hours(self) -> None:
-        """Show the market's state now (the hours came, or time moved on)."""
-        self._hours_label.show_hours(self._hours(), datetime.now(UTC))
-
-    def _hours(self) -> TradingHours | None:
-        instrument, account = self._lookup()[1], self.current_account()
-        source = self._hours_source
-        return source(account, instrument) if source is not None and account and instrument is not None else None
 
     def set_quote_source(self, source: QuoteSource | None) -> None:
         """Read bid/ask from source(symbol, account): the ticket shows and prices from its account's own feed."""
@@ -360,12 +323,6 @@ class OrderTicketWidget(TicketForm):
 
     def _origin(self) -> OrderOrigin:
         return OrderOrigin.CLOSE if self._close is not None else OrderOrigin.MANUAL
-
-    def _lookup(self) -> tuple[str, Instrument | None]:
-        """Return the typed symbol in its canonical spelling, with its instrument (the chosen account's) if known."""
-        text = self._symbol_edit.text().strip()
-        key = self._keys.get(text.casefold(), text)
-        return key, instrument_for(self._catalog, key, self.current_account() or None)
 
     def _validate(self) -> tuple[ValidatedRequest | None, list[FieldError]]:
         symbol, instrument = self._lookup()
