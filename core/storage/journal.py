@@ -74,7 +74,7 @@ CHECKPOINT_AT_THE_LATEST = 1_000
 _PRAGMAS: Final = frozenset({"journal_mode", "synchronous", "foreign_keys", "user_version", "application_id"})
 _ORDER_COLUMNS: Final = (
     "client_order_id, account_id, symbol, instrument, side, orig_quantity, order_type, orig_limit_price, "
-    "orig_stop_price, tif, origin, strategy_id, created_at, product, trail, trail_limit_offset"
+    "orig_stop_price, tif, origin, strategy_id, created_at, product, trail, trail_limit_offset, expire_at"
 )
 _STATE_COLUMNS: Final = (
     "status", "quantity", "limit_price", "stop_price", "filled_qty", "avg_fill_price", "broker_order_id", "reason",
@@ -310,6 +310,7 @@ class SqliteJournal:
                 None if order.trail is None else order.trail.text(),
                 None if order.trail is None or order.trail.limit_offset is None
                 else codec.encode_decimal(order.trail.limit_offset),
+                None if order.expire_at is None else codec.encode_datetime(order.expire_at),
             )
             rows.append((order.client_order_id, created + self._state_values(order),
                          [self._event_values(order, event) for event in order.events]))
@@ -535,7 +536,7 @@ class SqliteJournal:
 
     def _replay(self, row: tuple[str, ...], events: list[tuple[int, str]]) -> Order:
         (order_id, account, _symbol, instrument, side, qty, order_type, limit, stop, tif, origin, strategy,
-         created, product, trail, limit_offset) = row
+         created, product, trail, limit_offset, expire_at) = row
         where = f"order {order_id}"
         try:
             order = Order(
@@ -555,6 +556,7 @@ class SqliteJournal:
                 trail=None if trail is None else replace(
                     Trail.from_text(trail),
                     limit_offset=None if limit_offset is None else codec.decode_decimal(limit_offset, "limit offset")),
+                expire_at=None if expire_at is None else codec.decode_datetime(expire_at, "expire_at"),
             )
             for seq, text in events:
                 where = f"order {order_id}, event #{seq}"
