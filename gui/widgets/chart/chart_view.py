@@ -2,7 +2,8 @@
 
 It only draws and reports what the trader does; ChartController (gui/controllers/chart.py) feeds it and
 sends the orders. Callbacks the controller sets: on_timeframe(interval), on_move(line, price),
-on_cancel(line), on_place(price, screen_pos), on_move_bracket(line, price), on_cancel_bracket(line).
+on_cancel(line, screen_pos), on_place(price, screen_pos), on_move_bracket(line, price),
+on_cancel_bracket(line, screen_pos).
 """
 
 from __future__ import annotations
@@ -63,10 +64,10 @@ class ChartView(QWidget):
         """A position's stop-loss and take-profit lines, by BracketLeg.key."""
         self.on_timeframe: Callable[[timedelta], None] = lambda interval: None
         self.on_move: Callable[[OrderLine, float], None] = lambda line, price: None
-        self.on_cancel: Callable[[OrderLine], None] = lambda line: None
+        self.on_cancel: Callable[[OrderLine, QPoint], None] = lambda line, where: None
         self.on_place: Callable[[float, QPoint], None] = lambda price, where: None
         self.on_move_bracket: Callable[[BracketLine, float], None] = lambda line, price: None
-        self.on_cancel_bracket: Callable[[BracketLine], None] = lambda line: None
+        self.on_cancel_bracket: Callable[[BracketLine, QPoint], None] = lambda line, where: None
         self._reset_span = True
         self._build()
 
@@ -91,6 +92,10 @@ class ChartView(QWidget):
         header.addWidget(self.pin)
         self.status = QLabel("", objectName="chartView.status")
         self.status.setWordWrap(True)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        # Two lines kept whether a message shows or not: a status line that came and went moved the panes by
+        # its height under a still pointer, so a press aimed at an order's line caught the empty chart instead.
+        self.status.setFixedHeight(self.status.fontMetrics().lineSpacing() * 2 + 2)
         self.readout = QLabel("", objectName="chartView.readout")
         self.plots = pg.GraphicsLayoutWidget()
         self.plots.setObjectName("chartView.plots")
@@ -157,8 +162,9 @@ class ChartView(QWidget):
             button.setToolTip("" if ok else why or "The broker does not serve this timeframe.")
 
     def show_status(self, text: str) -> None:
+        """Say text above the panes (empty: say nothing); the panes never move for it."""
         self.status.setText(text)
-        self.status.setVisible(bool(text))
+        self.status.setToolTip(text)
 
     def show_history(self, columns: NDArray[np.float64] | Sequence[Bar]) -> None:
         """Replace the bars with history (a 6 x n array or Bars), keeping live bars newer than it."""
@@ -193,7 +199,8 @@ class ChartView(QWidget):
         for coid, (order, price) in wanted.items():
             line = self.order_lines.get(coid)
             if line is None:
-                line = OrderLine(order, price, lambda ln: self.on_move(ln, ln.value()), lambda ln: self.on_cancel(ln))
+                line = OrderLine(order, price, lambda ln: self.on_move(ln, ln.value()),
+                                 lambda ln, where: self.on_cancel(ln, where))
                 self.order_lines[coid] = line
                 self.price_plot.addItem(line, ignoreBounds=True)
             else:
@@ -209,7 +216,7 @@ class ChartView(QWidget):
             line = self.bracket_lines.get(key)
             if line is None:
                 line = BracketLine(leg, lambda ln: self.on_move_bracket(ln, ln.value()),
-                                   lambda ln: self.on_cancel_bracket(ln))
+                                   lambda ln, where: self.on_cancel_bracket(ln, where))
                 self.bracket_lines[key] = line
                 self.price_plot.addItem(line, ignoreBounds=True)
             else:
