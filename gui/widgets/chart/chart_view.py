@@ -17,7 +17,7 @@ import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
 from PySide6.QtCore import QEvent, QPoint, Qt
-from PySide6.QtGui import QKeyEvent, QPalette
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QButtonGroup, QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from core.domain import Fill, Order, OrderOrigin
@@ -26,6 +26,7 @@ from core.ports.bar_history import CHART_INTERVALS, INTERVAL_LABELS, ONE_MINUTE
 from gui.widgets.chart.bracket_lines import BracketLeg, BracketLine
 from gui.widgets.chart.candles import CandleItem, VolumeItem
 from gui.widgets.chart.overlays import AveragePriceLine, FillMarkers, OrderLine, line_price
+from gui.widgets.chart.plot_axes import paint_axes, setup_axes
 from gui.widgets.chart.series import BarSeries
 from gui.widgets.chart.time_axis import TimeAxis
 
@@ -51,6 +52,9 @@ class _PriceBox(pg.ViewBox):  # type: ignore[misc]
 
 class ChartView(QWidget):
     """A candlestick chart with volume below; see the module docstring."""
+
+    _AXES = (("right",), ("right", "bottom"))
+    """The axes the price pane and the volume pane show."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -107,14 +111,8 @@ class ChartView(QWidget):
         self.plots.ci.layout.setRowStretchFactor(1, 1)
         self.volume_plot.setXLink(self.price_plot)
         self.volume_plot.setMouseEnabled(y=False)
-        self.volume_plot.setMenuEnabled(False)
-        self.price_plot.hideAxis("bottom")  # the volume pane's time axis serves both: one date axis, not two
-        for plot in (self.price_plot, self.volume_plot):
-            plot.showAxis("right")
-            plot.hideAxis("left")
-            plot.hideButtons()
-            for side in ("left", "right", "top", "bottom"):  # hidden ones too: each would re-render its label a frame
-                plot.getAxis(side).enableAutoSIPrefix(False)
+        setup_axes(self.price_plot, self._AXES[0])  # the volume pane's time axis serves both: one date axis, not two
+        setup_axes(self.volume_plot, self._AXES[1])
         self.price_plot.setMouseEnabled(y=False)
         self.volume_plot.getAxis("right").setStyle(maxTickLevel=0, maxTextLevel=0)  # a rough scale: major ticks only
         self.candles = CandleItem(self.series, self.interval.total_seconds())
@@ -322,13 +320,4 @@ class ChartView(QWidget):
             self._apply_palette()
 
     def _apply_palette(self) -> None:
-        palette = self.palette()
-        self.plots.setBackground(palette.color(QPalette.ColorRole.Base))
-        text = palette.color(QPalette.ColorRole.Text)
-        for plot in (self.price_plot, self.volume_plot):
-            for side in ("right", "bottom"):
-                if side == "bottom" and plot is self.price_plot:
-                    continue
-                axis = plot.getAxis(side)
-                axis.setPen(pg.mkPen(text))
-                axis.setTextPen(pg.mkPen(text))
+        paint_axes(self.plots, self.palette(), [(self.price_plot, self._AXES[0]), (self.volume_plot, self._AXES[1])])
