@@ -100,6 +100,10 @@ class Order:
             raise ValueError(f"{self.client_order_id}: a {self.order_type.value} order needs a stop price")
         if self.order_type.is_trailing != (self.trail is not None):
             raise ValueError(f"{self.client_order_id}: a trail goes with a TRAIL order, and only with one")
+        if self.trail is not None and (self.order_type is OrderType.TRAIL_LIMIT) != (
+                self.trail.limit_offset is not None):
+            raise ValueError(f"{self.client_order_id}: a limit offset goes with a trailing stop-limit, and only "
+                             "with one")
 
     @property
     def symbol(self) -> str:

@@ -15,8 +15,9 @@ from core.ports.capabilities import OrderTypes
 
 EVERY_ACCOUNT_TIFS = frozenset({TimeInForce.DAY, TimeInForce.GTC, TimeInForce.IOC})
 EVERY_ACCOUNT_TYPES = frozenset({OrderType.MARKET, OrderType.LIMIT, OrderType.STOP, OrderType.STOP_LIMIT,
-                                 OrderType.TRAIL})
-"""TRAIL is gated by core.ports.trailing_stops (the broker must work trailing stops itself), not here."""
+                                 OrderType.TRAIL, OrderType.TRAIL_LIMIT})
+"""TRAIL and TRAIL_LIMIT are gated by core.ports.trailing_stops and core.ports.trailing_stop_limits (the broker
+must work them itself), not here."""
 
 
 @runtime_checkable

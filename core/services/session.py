@@ -27,6 +27,7 @@ from core.domain import (
     OrderRequest,
     OrderStatus,
     OrderSubmitted,
+    OrderType,
     OrderUnknown,
     Price,
     Quantity,
@@ -46,6 +47,7 @@ from core.ports.journal import IntakeKey, Journal
 from core.ports.native_oco import NativeOco
 from core.ports.native_protection import NativeProtection
 from core.ports.order_terms import terms_problem
+from core.ports.trailing_stop_limits import trail_limit_refusal
 from core.ports.trailing_stops import trail_refusal
 from core.services.accounts import AccountSlot
 from core.services.action_log import ActionLog
@@ -290,6 +292,10 @@ class TradingSession(SessionConnections, SessionCommands):
         valid, problems = validate_request(request, self.instruments.find(request.symbol, request.account_id))
         if valid is None:
             raise OrderRefused(problems)
+        if valid.order_type is OrderType.TRAIL_LIMIT:  # before the terms: say what to use instead
+            refusal = trail_limit_refusal(slot.adapter, str(request.account_id))
+            if refusal is not None:
+                raise OrderRefused([FieldError("order_type", refusal)])
         unknown_terms = terms_problem(slot.adapter, str(request.account_id), valid.order_type, valid.tif)
         if unknown_terms is not None:
             raise OrderRefused([FieldError(*unknown_terms)])

@@ -28,6 +28,16 @@ def _limit_stop(order: Order) -> str:
     return f"{stop} → {limit}" if limit and stop else limit or stop
 
 
+def _type_text(order: Order) -> str:
+    """Return the order's type as the grid shows it: 'LMT', 'TRAIL 1.5%', 'TRAIL LMT 0.5 off 0.05'."""
+    trail = order.trail
+    if trail is None:
+        return order.order_type.value
+    if trail.limit_offset is None:
+        return f"TRAIL {trail.text()}"
+    return f"TRAIL LMT {trail.text()} off {format(trail.limit_offset.normalize(), 'f')}"
+
+
 ORDER_COLUMNS = (
     Column("time", "Time", lambda o: fmt_time(o.created_at), LEFT),
     Column("account", "Account", lambda o: str(o.account_id), LEFT),
@@ -35,7 +45,7 @@ ORDER_COLUMNS = (
     Column("side", "Side", lambda o: o.side.value, LEFT, lambda o: side_color(o.side)),
     Column("quantity", "Qty", lambda o: fmt_qty(o.quantity.value), RIGHT),
     Column("filled", "Filled", lambda o: fmt_qty(o.filled_qty), RIGHT),
-    Column("type", "Type", lambda o: o.order_type.value if o.trail is None else f"TRAIL {o.trail.text()}", LEFT),
+    Column("type", "Type", lambda o: _type_text(o), LEFT),
     Column("limit", "Limit", lambda o: _price(o, o.limit_price), RIGHT),
     Column("stop", "Stop", lambda o: _price(o, o.stop_price), RIGHT),
     Column("price", "Limit/Stop", _limit_stop, RIGHT),

@@ -15,7 +15,7 @@ from core.adapters.alpaca.adapter import AlpacaBroker, create
 from core.domain import AccountId, OrderRequest, OrderStatus, OrderType, Quote, Side
 from core.domain.trailing import Trail
 from core.services.bus import EventBus
-from core.services.session import TradingSession
+from core.services.session import OrderRefused, TradingSession
 from core.storage.journal import SqliteJournal
 from tests.sims.alpaca.server import AlpacaSimulator
 from tests.sims.alpaca.testing import sim_fixture, sim_settings
@@ -75,3 +75,15 @@ async def test_a_sell_trail_rides_the_bid_up_at_alpaca_never_down_and_sells_when
     assert rises >= 1 and holds >= 1, "the market went up and down while it worked"
     assert Decimal(at_alpaca["filled_avg_price"]) <= stop, "out at market once touched"
     await until(lambda: order.status is OrderStatus.FILLED, "our books follow Alpaca's fill")
+
+
+async def test_a_trailing_stop_limit_is_refused_for_alpaca_which_has_trailing_stops_only(
+    sim: AlpacaSimulator, desk: tuple[TradingSession, AlpacaBroker]
+) -> None:
+    session, _adapter = desk
+    request = OrderRequest(ACCOUNT, "AAPL", Side.SELL, "1", OrderType.TRAIL_LIMIT, trail_amount="1",
+                           trail_limit_offset="0.10")
+    with pytest.raises(OrderRefused, match=r"ALPACA-T cannot take a trailing stop-limit.*Use a trailing stop") as no:
+        await session.submit(request)
+    assert no.value.errors[0].field == "order_type"
+    assert session.journal.load().orders == ()

@@ -154,6 +154,12 @@ def test_a_trailing_stop_shows_its_trail_in_the_type(checked) -> None:
     model.update_order(trail)
     model.flush()
     assert (cell(model, "TTRAIL", "type"), cell(model, "TTRAIL", "price")) == ("TRAIL 1.5%", "")
+    limit = replace(make_order(client_order_id="TTLMT", side=Side.SELL, order_type=OrderType.MARKET,
+                               limit_price=None), order_type=OrderType.TRAIL_LIMIT,
+                    trail=Trail(D("0.50"), limit_offset=D("0.05")))
+    model.update_order(limit)
+    model.flush()
+    assert cell(model, "TTLMT", "type") == "TRAIL LMT 0.5 off 0.05", "a trailing stop-limit says its limit offset"
 
 
 def test_working_only_removes_an_order_that_fills_at_the_next_flush(checked) -> None:

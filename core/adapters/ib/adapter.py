@@ -98,6 +98,8 @@ class IbBroker(IbMarketData, IbAccountState):
     kind: str = "ib"
     trail_units: frozenset[TrailUnit] = frozenset(TrailUnit)
     """IB works trailing stops (TRAIL) by an amount or a percent (core.ports.trailing_stops.TrailingStops)."""
+    trails_with_limit: bool = True
+    """And trailing stop-limits, TRAIL LIMIT with lmtPriceOffset (core.ports.trailing_stop_limits)."""
 
     def __init__(self, account_id: AccountId, config: IbConfig, sink: EventSink, *,
                  quotes: QuoteSink | None = None) -> None:

@@ -113,6 +113,8 @@ class PaperBroker:
     kind: str = "paper"
     trail_units: frozenset[TrailUnit] = frozenset(TrailUnit)
     """The paper engine works trailing stops by an amount or a percent (core.ports.trailing_stops)."""
+    trails_with_limit: bool = True
+    """And trailing stop-limits, whose limit follows the stop (core.ports.trailing_stop_limits)."""
 
     def __init__(
         self,

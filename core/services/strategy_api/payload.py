@@ -172,6 +172,9 @@ def parse_order(body: dict[str, Any], *, for_queue: bool) -> OrderBody:
     side = _choice(body, "side", Side)
     quantity = _decimal(body, "quantity", required=True)
     order_type = _choice(body, "order_type", OrderType)
+    if order_type is OrderType.TRAIL_LIMIT:
+        raise bad_field("order_type", "The API does not take trailing stop-limits (TRAIL_LMT) yet: send TRAIL, a "
+                                      "trailing stop at market, or a STP_LMT.")
     limit = _decimal(body, "limit_price", required=order_type.needs_limit)
     stop = _decimal(body, "stop_price", required=order_type.needs_stop)
     if limit is not None and not order_type.needs_limit:

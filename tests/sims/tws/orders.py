@@ -20,7 +20,8 @@ from tests.sims.tws.market import Listing
 from tests.sims.tws.trailing import TrailingStops
 
 _ORDER_TYPES = {"MKT": OrderType.MARKET, "LMT": OrderType.LIMIT, "STP": OrderType.STOP, "STP LMT": OrderType.STOP_LIMIT,
-                "TRAIL": OrderType.STOP}  # a TRAIL is a stop whose price trailing.py moves
+                "TRAIL": OrderType.STOP,  # a TRAIL is a stop whose price trailing.py moves
+                "TRAIL LIMIT": OrderType.STOP_LIMIT}  # and a TRAIL LIMIT a stop-limit whose prices it moves
 _TIFS = {"DAY": TimeInForce.DAY, "GTC": TimeInForce.GTC, "IOC": TimeInForce.IOC, "": TimeInForce.DAY}
 WORKING = ("PreSubmitted", "Submitted", "PendingCancel")
 _FLOAT_NOISE = Decimal("1e-9")
