@@ -48,6 +48,7 @@ from core.domain import (
     OrderModifyRejected,
     OrderOrigin,
     OrderRejected,
+    OrderTrailMoved,
     OrderType,
     Price,
     Quantity,
@@ -93,7 +94,7 @@ _UPDATE_ORDER: Final = (
 )
 
 _BROKER_REPORTS: Final = (OrderAccepted, OrderRejected, OrderCanceled, OrderExpired, OrderCancelRejected,
-                          OrderModified, OrderModifyRejected)
+                          OrderModified, OrderModifyRejected, OrderTrailMoved)
 """Order events that only repeat what the broker says (it says them again on reconciliation): no disk flush."""
 
 

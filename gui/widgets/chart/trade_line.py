@@ -23,8 +23,9 @@ class TradeLine(pg.InfiniteLine):  # type: ignore[misc]
     """
 
     def __init__(self, price: Decimal, on_moved: Callable[[Self], None],
-                 on_right_click: Callable[[Self, QPoint], None], **line_opts: Any) -> None:
-        super().__init__(pos=float(price), angle=0, movable=True, **line_opts)
+                 on_right_click: Callable[[Self, QPoint], None], *, movable: bool = True, **line_opts: Any) -> None:
+        """movable=False: the line shows where the broker keeps the level (a trailing stop) and cannot be dragged."""
+        super().__init__(pos=float(price), angle=0, movable=movable, **line_opts)
         self.price = price
         """Where the order or child stands (the line snaps back here when a move is refused)."""
         self._on_right_click = on_right_click
