@@ -74,7 +74,7 @@ class OrderController:
         bracket, link = ticket.sent_bracket(), ticket.sent_link()
         sending: Coroutine[Any, Any, Order | tuple[Order, Order]]
         if link is not None and link.mode is LinkMode.OCO:
-            sending = self._session.submit_oco(request, link.oco_partner(request))
+            sending = self._session.submit_oco(request, link.oco_partner(request), confirmed_by=confirmed_by)
         elif link is not None:
             sending = self._session.submit_oto(request, link.oto, confirmed_by=confirmed_by)
         elif bracket is not None:

@@ -87,3 +87,32 @@ async def test_a_trailing_stop_limit_is_refused_for_alpaca_which_has_trailing_st
         await session.submit(request)
     assert no.value.errors[0].field == "order_type"
     assert session.journal.load().orders == ()
+
+
+async def test_the_order_learns_where_alpacas_trailing_stop_stands_up_with_the_bid_never_down(
+    sim: AlpacaSimulator, desk: tuple[TradingSession, AlpacaBroker]
+) -> None:
+    session, _ = desk
+    clock = iter(range(1, 1_000_000))
+    session.oms.trail_moves.now = lambda: float(next(clock))  # each move a second after the last: none waits
+    exchange = sim.exchange
+    session.bus.publish_quotes([Quote("AAPL", bid=exchange.market.quote("AAPL").bid,
+                                      ask=exchange.market.quote("AAPL").ask, source=str(ACCOUNT))])
+    order = await session.submit(OrderRequest(ACCOUNT, "AAPL", Side.SELL, "1", OrderType.TRAIL, trail_amount="0.30"))
+    at_alpaca = exchange.by_client_order_id(str(order.client_order_id))
+    exchange.step()  # Alpaca takes it on: new, its stop a trail from the bid
+    await until(lambda: order.trail_stop is not None and str(order.trail_stop.value) == at_alpaca["stop_price"],
+                "the stop Alpaca shows on the order")
+    seen = [order.trail_stop.value]
+    for _ in range(5000):
+        exchange.step()
+        if at_alpaca["status"] != "new":
+            break
+        shown = Decimal(at_alpaca["stop_price"])
+        if shown != seen[-1]:
+            await until(lambda shown=shown: order.trail_stop is not None and order.trail_stop.value == shown,
+                        "the moved stop on our order")
+            assert shown > seen[-1], "a sell trail's stop only rises"
+            seen.append(shown)
+    assert len(seen) >= 2, "the stop moved while it worked"
+    assert at_alpaca["hwm"] is not None and Decimal(at_alpaca["hwm"]) - Decimal("0.30") <= seen[-1]

@@ -23,7 +23,9 @@ from core.domain import (
     ClientOrderId,
     Instrument,
     OrderStatus,
+    OrderTrailMoved,
     OrderType,
+    Price,
     Quote,
     Side,
     TimeInForce,
@@ -326,6 +328,13 @@ def _trail_hit(order: PaperOrder, quote: Quote) -> bool:
     order.stop_price = trail.ratchet(order.stop_price, reference, order.side, order.instrument.tick_size)
     order.limit_price = trail.limit_from(order.stop_price, order.side)  # a stop-limit's limit moves with its stop
     return trail_touched(order.stop_price, order.side, reference)
+
+
+def trail_moved(order: PaperOrder) -> OrderTrailMoved:
+    """Return the report of where a trailing order's stop (and a trailing stop-limit's limit) stands now."""
+    assert order.stop_price is not None, "a trailing order has a stop once it has seen a price"
+    limit = order.limit_price if order.order_type is OrderType.TRAIL_LIMIT else None
+    return OrderTrailMoved(order.client_order_id, Price(order.stop_price), None if limit is None else Price(limit))
 
 
 def _stop_hit(order: PaperOrder, quote: Quote) -> bool:

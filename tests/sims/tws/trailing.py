@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, Protocol
 
-from core.adapters.paper.matching import MatchingEngine, Outcome, PaperOrder
+from core.adapters.paper.matching import MatchingEngine, PaperOrder
 from core.domain import ClientOrderId, OrderType, Quote, Side
 
 if TYPE_CHECKING:
-    from tests.sims.tws.orders import OrderBook, SimExecution, SimOrder
+    from tests.sims.tws.orders import SimExecution, SimOrder
 
 TRAIL_STOP_INDEX_BEFORE_177 = 69
 TRAILING_PERCENT_INDEX_BEFORE_177 = 70
@@ -76,6 +76,9 @@ class TrailingStops:
     """The working TRAIL orders of the book, by the matching engine's key."""
 
     trails: dict[ClientOrderId, Trail] = field(default_factory=dict)
+    moved: list[ClientOrderId] = field(default_factory=list)
+    """Trails whose stop moved, in order, until the server reports them (openOrder with the new trailStopPrice)."""
+    orders: dict[ClientOrderId, SimOrder] = field(default_factory=dict)
 
     def start(self, order: SimOrder, paper: PaperOrder, fields: dict[str, str], quote: Quote) -> None:
         """Set up a new TRAIL or TRAIL LIMIT order's first stop (SimReject 158 without a trail, 201 without a
@@ -101,7 +104,9 @@ class TrailingStops:
         paper.order_type = OrderType.STOP if limit_offset is None else OrderType.STOP_LIMIT
         paper.stop_price = first if first is not None else trail.stop_from(reference)  # type: ignore[arg-type]
         paper.limit_price = trail.limit_from(paper.stop_price)
+        order.trail_stop, order.limit_offset = paper.stop_price, limit_offset
         self.trails[order.coid] = trail
+        self.orders[order.coid] = order
 
     def follow(self, engine: MatchingEngine, quote: Quote) -> None:
         """Move each working trail of quote's symbol after the market, before the engine matches it."""
@@ -109,6 +114,7 @@ class TrailingStops:
             paper = engine.orders.get(coid)
             if paper is None or not paper.is_working:
                 del self.trails[coid]
+                self.orders.pop(coid, None)
                 continue
             reference = trail.reference(quote)
             if paper.symbol != quote.symbol or reference is None or paper.stop_price is None or paper.triggered:
@@ -117,6 +123,8 @@ class TrailingStops:
             if (candidate > paper.stop_price) if trail.side is Side.SELL else (candidate < paper.stop_price):
                 paper.stop_price = candidate
                 paper.limit_price = trail.limit_from(candidate)
+                self.orders[coid].trail_stop = candidate
+                self.moved.append(coid)
 
     def stop_of(self, order: SimOrder, engine: MatchingEngine) -> Decimal | None:
         """Return a TRAIL order's current stop price (None for other orders)."""
@@ -126,10 +134,8 @@ class TrailingStops:
 
 def trade_at(server: _Server, quote: Quote) -> None:
     """Match the book against quote and report what it did, as if the market had printed it (tests)."""
-    server._settle_outcomes(server.book.match(quote))
+    server.match_quote(quote)
 
 
 class _Server(Protocol):
-    book: OrderBook
-
-    def _settle_outcomes(self, outcomes: list[Outcome]) -> list[SimExecution]: ...
+    def match_quote(self, quote: Quote) -> list[SimExecution]: ...
