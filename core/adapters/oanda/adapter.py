@@ -18,6 +18,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from core.adapters.oanda.brackets import (
+    OnFillChildren,
+    cancel_words,
+    entry_id_of,
+    on_fill_details,
+    refusal,
+    waiting_children,
+)
 from core.adapters.oanda.client import OandaClient, TokenSource
 from core.adapters.oanda.config import OandaConfig
 from core.adapters.oanda.history import GRANULARITIES, candle_params, to_bars
@@ -104,6 +112,8 @@ class OandaBroker:
         self._fills: list[Fill] = []
         self._connected = False
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._on_fill = OnFillChildren()
+        """Native brackets' children while OANDA holds them as details of their entry (brackets.py)."""
 
     # --- BrokerAdapter -----------------------------------------------------------------------------
 
@@ -168,6 +178,23 @@ class OandaBroker:
         """
         await self._place(order, protection(bracket.take_profit, bracket.stop_loss, trailing_distance))
 
+    async def submit_bracket(self, entry: Order, children: Sequence[Order]) -> list[BaseException | None]:
+        """Place entry with its children as OANDA's takeProfitOnFill / stopLossOnFill (NativeProtection): OANDA
+        makes them orders on the trade when the entry fills and cancels one when the other fills (brackets.py)."""
+        refused = refusal(entry, children)
+        if refused is not None:
+            return refused
+        try:
+            await self._place(entry, on_fill_details(children))
+        except BrokerError as exc:
+            return [exc] * (1 + len(children))
+        holder = self._broker_ids.get(entry.client_order_id)
+        for child in children:  # held on the entry until it fills (unless OANDA made it an order, or ended it)
+            if holder and entry.client_order_id in self._on_fill.held and child.client_order_id not in \
+                    self._on_fill.created:
+                self._sink(OrderAccepted(child.client_order_id, BrokerOrderId(holder)))
+        return [None] * (1 + len(children))
+
     async def _place(self, order: Order, extra: Mapping[str, Any]) -> None:
         self._require_connected()
         coid = order.client_order_id
@@ -227,7 +254,8 @@ class OandaBroker:
                 self._sink(OrderModifyRejected(coid, "OANDA did not say when this GTD order ends; cancel it and "
                                                      "place it again with its end."))
                 return
-        status, payload = await self._client.request("PUT", f"/orders/@{coid}", {"order": order_body(changed)})
+        body = {**order_body(changed), **self._on_fill.details_of(coid)}  # a bracket's children stay on it
+        status, payload = await self._client.request("PUT", f"/orders/@{coid}", {"order": body})
         if status == 201:
             answers = [payload.get(k) for k in ("replacingOrderCancelTransaction", "orderCancelTransaction",
                                                  "orderCreateTransaction", "orderFillTransaction")]
@@ -248,7 +276,7 @@ class OandaBroker:
         _, positions = await self._client.request("GET", "/openPositions")
         _, listed = await self._client.request("GET", "/orders", params={"state": "ALL", "count": "500"})
         states = tuple(parse_order_state(w) for w in listed.get("orders", []) if (w.get("clientExtensions") or {})
-                       .get("id"))
+                       .get("id")) + tuple(s for w in listed.get("orders", []) for s in waiting_children(w))
         fills = await self._fills_since(fills_since or datetime.now(UTC).replace(hour=0, minute=0, second=0,
                                                                                  microsecond=0))
         balance = decimal_of(account.get("balance")) or Decimal(0)
@@ -296,6 +324,12 @@ class OandaBroker:
     async def lookup_order(self, order: Order) -> FoundOrder | None:
         self._require_connected()
         status, payload = await self._client.request("GET", f"/orders/@{order.client_order_id}")
+        entry = entry_id_of(order.client_order_id) if status == 404 else None
+        if entry is not None:  # a bracket's child still held on its entry is no order of its own yet
+            status, payload = await self._client.request("GET", f"/orders/@{entry}")
+            held = [s for s in waiting_children(payload.get("order") or {}) if s.client_order_id ==
+                    order.client_order_id] if status == 200 else []
+            return FoundOrder(held[0], ()) if held else None
         if status == 404:
             return None
         await self._catch_up()
@@ -326,6 +360,7 @@ class OandaBroker:
             client = tx.get("clientExtensions") or {}
             if client.get("id"):
                 coid = ClientOrderId(str(client["id"]))
+                self._on_fill.note(tx, coid)
                 self._by_broker_id[tx_id] = coid
                 self._broker_ids[coid] = tx_id
                 if tx.get("timeInForce") in ("GTD", "GFD"):
@@ -351,7 +386,9 @@ class OandaBroker:
                 if lasting is not None and tx.get("reason") == "TIME_IN_FORCE_EXPIRED":
                     self._sink(OrderExpired(canceled, expiry_reason(lasting)))
                 else:
-                    self._sink(OrderCanceled(canceled, cancel_reason(tx)))
+                    self._sink(OrderCanceled(canceled, cancel_words(str(tx.get("reason"))) or cancel_reason(tx)))
+                for child in self._on_fill.orphaned(canceled):  # held on the entry: they end with it
+                    self._sink(OrderCanceled(child, f"its entry ended at OANDA: {cancel_reason(tx)}"))
         elif kind.endswith("_ORDER_REJECT"):
             client = tx.get("clientExtensions") or {}
             refused = ClientOrderId(str(client["id"])) if client.get("id") else None
