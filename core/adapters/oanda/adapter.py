@@ -276,7 +276,7 @@ class OandaBroker:
         _, positions = await self._client.request("GET", "/openPositions")
         _, listed = await self._client.request("GET", "/orders", params={"state": "ALL", "count": "500"})
         states = tuple(parse_order_state(w) for w in listed.get("orders", []) if (w.get("clientExtensions") or {})
-                       .get("id")) + tuple(s for w in listed.get("orders", []) for s in waiting_children(w))
+                       .get("id")) + self._on_fill.learn(listed.get("orders", []))
         fills = await self._fills_since(fills_since or datetime.now(UTC).replace(hour=0, minute=0, second=0,
                                                                                  microsecond=0))
         balance = decimal_of(account.get("balance")) or Decimal(0)

@@ -102,6 +102,15 @@ class OnFillChildren:
         if tx.get("reason") == "ON_FILL":
             self.created.add(coid)
 
+    def learn(self, orders: Sequence[Mapping[str, Any]]) -> tuple[BrokerOrderState, ...]:
+        """Learn from OANDA's order list which entries hold which children (after a restart the create transactions
+        are not read again); return those children still held, as working orders."""
+        for wire in orders:
+            client = (wire.get("clientExtensions") or {}).get("id")
+            if client and wire.get("state") == "PENDING":
+                self.note(wire, ClientOrderId(str(client)))
+        return tuple(state for wire in orders for state in waiting_children(wire))
+
     def details_of(self, entry: ClientOrderId) -> dict[str, Any]:
         """The on-fill details to send again with a change to entry (a replace without them would drop them)."""
         return dict(self.held.get(entry, {}))
