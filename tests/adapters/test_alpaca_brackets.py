@@ -203,3 +203,21 @@ async def test_a_lost_answer_finds_the_bracket_and_its_legs_by_our_id_never_rese
     await until(lambda: all(o.status is OrderStatus.ACCEPTED for o in (entry, stop, target)))
     assert desk.sim.requests.count(("POST", "/v2/orders")) == 1, "never sent twice"
     assert at_alpaca(desk.sim, stop)["status"] == "held"
+
+
+async def test_moving_the_stop_after_the_entry_filled_keeps_it_in_the_bracket(desk: Desk) -> None:
+    entry, stop, target = await bracket_buy(desk)
+    assert entry.limit_price is not None and stop.stop_price is not None and target.limit_price is not None
+    fill_now(desk.sim.exchange, str(entry.broker_order_id), entry.limit_price.value)
+    await until(lambda: entry.status is OrderStatus.FILLED and at_alpaca(desk.sim, stop)["status"] == "new")
+    moved = stop.stop_price.value + 1
+    await desk.session.modify(stop.client_order_id, "10", None, moved)
+    await until(lambda: stop.stop_price is not None and stop.stop_price.value == moved
+                and stop.status is OrderStatus.ACCEPTED)
+    legs = [desk.sim.exchange.orders[i] for i in desk.sim.exchange.multi_leg.legs_of[str(entry.broker_order_id)]]
+    (alpaca_stop,) = [leg for leg in legs if leg["type"] == "stop"]
+    assert Decimal(alpaca_stop["stop_price"]) == moved and alpaca_stop["status"] == "new", \
+        "the replacement is the bracket's stop at Alpaca"
+    fill_now(desk.sim.exchange, str(target.broker_order_id), target.limit_price.value)
+    await until(lambda: target.status is OrderStatus.FILLED and stop.status is OrderStatus.CANCELED)
+    assert alpaca_stop["status"] == "canceled", "Alpaca cancelled the moved stop with the fill"

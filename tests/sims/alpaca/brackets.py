@@ -141,6 +141,18 @@ class MultiLegBook:
                 if sibling != order_id:
                     self._end(sibling)
 
+    def replaced(self, old_id: str, new_id: str) -> None:
+        """A leg (or an entry) replaced by a new order: the new one takes its place in the group."""
+        parent = self.parent_of.pop(old_id, None)
+        if parent is not None:
+            self.parent_of[new_id] = parent
+            self.legs_of[parent] = [new_id if i == old_id else i for i in self.legs_of[parent]]
+        legs = self.legs_of.pop(old_id, None)
+        if legs is not None:
+            self.legs_of[new_id] = legs
+            for leg in legs:
+                self.parent_of[leg] = new_id
+
     def nested(self, order: dict[str, Any]) -> dict[str, Any] | None:
         """Return order as GET …?nested=true shows it (legs rolled up under the entry); None for a leg."""
         if order["id"] in self.parent_of:

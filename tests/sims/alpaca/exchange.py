@@ -280,6 +280,7 @@ class AlpacaExchange:
         new = dict(old, id=new_id, client_order_id=coid, created_at=now, updated_at=now, submitted_at=now,
                    qty=str(qty), limit_price=_text(limit), stop_price=_text(stop), status="new", replaces=order_id,
                    time_in_force=body.get("time_in_force") or old["time_in_force"])
+        self.multi_leg.replaced(order_id, new_id)
         self._set(old, "replaced", replaced_at=now, replaced_by=new_id)
         self.orders[new_id] = new
         self.by_client[coid] = new_id
