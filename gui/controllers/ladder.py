@@ -54,6 +54,8 @@ STALE_AFTER_S = 5.0
 STALE_CHECK_MS = 500
 LADDER_WIDTH = 340
 """The dock's first width: the positions grid in the middle keeps the rest."""
+KEEP_IN_VIEW_IDLE_S = 3.0
+"""Without auto-centre, a market that left the view comes back once the trader left the ladder alone this long."""
 _LEG_MARK = {ProtectionLeg.STOP_LOSS: "SL", ProtectionLeg.TAKE_PROFIT: "TP"}
 
 
@@ -215,6 +217,7 @@ class LadderController(QObject):
         self.widget.depth_label.setText(f"Market depth: {len(book.bids)} bid and {len(book.asks)} ask levels.")
         self.model.set_stale(False)
         self.model.set_book(book.bids, book.asks)
+        self._follow_market()
 
     def _on_quotes(self, quotes: Mapping[str, Quote]) -> None:
         quote = quotes.get(self.symbol)
@@ -233,11 +236,22 @@ class LadderController(QObject):
             bids = [] if quote.bid is None else [BookLevel(quote.bid, quote.bid_size or Decimal(0))]
             asks = [] if quote.ask is None else [BookLevel(quote.ask, quote.ask_size or Decimal(0))]
             self.model.set_book(bids, asks)
-        if not self._centred or (self.widget.auto_centre.isChecked() and self._off_centre()):
+        self._follow_market()
+
+    def _follow_market(self) -> None:
+        if not self._centred or self._market_drifted():
             self._centred = True
             self.widget.centre()
 
-    def _off_centre(self) -> bool:
+    def _market_drifted(self) -> bool:
+        """Auto-centre: the market is within 5 rows of an edge. Without it the view stays where it is, unless the
+        market has left it altogether and the trader is not at the ladder: he would see empty levels."""
+        if self.widget.auto_centre.isChecked():
+            return self._off_centre(5)
+        return self._off_centre(0) and self.widget.left_alone(KEEP_IN_VIEW_IDLE_S)
+
+    def _off_centre(self, margin: int) -> bool:
+        """Return True when the best bid is not at least `margin` rows inside the levels in view."""
         table, model = self.widget.table, self.model
         if model.best_bid is None:
             return False
@@ -246,7 +260,7 @@ class LadderController(QObject):
             return True
         first = table.rowAt(0)
         last = table.rowAt(table.viewport().height() - 1)
-        return not (first + 5 <= row <= (last if last >= 0 else row) - 5)
+        return not (first + margin <= row <= (last if last >= 0 else row) - margin)
 
     def _on_orders(self, orders: Mapping[ClientOrderId, Order]) -> None:
         changed = False
