@@ -184,3 +184,21 @@ async def test_changing_the_entry_keeps_its_children_on_it(desk: Desk) -> None:
     wire = desk.at_oanda(entry)
     assert wire["stopLossOnFill"]["clientExtensions"]["id"] == str(stop.client_order_id), "still protected"
     assert [o.status for o in (stop, target)] == [OrderStatus.ACCEPTED] * 2
+
+
+async def test_moving_the_stop_after_the_entry_filled_replaces_oandas_stop_loss_on_the_trade(desk: Desk) -> None:
+    entry, stop, target = await desk.bracket_buy()
+    desk.sim.exchange.move("EUR_USD", -260)
+    await until(lambda: entry.status is OrderStatus.FILLED and stop.broker_order_id != entry.broker_order_id)
+    assert stop.stop_price is not None
+    moved = stop.stop_price.value + 10 * PIP
+    await desk.session.modify(stop.client_order_id, "1000", None, moved)
+    await until(lambda: stop.stop_price is not None and stop.stop_price.value == moved
+                and stop.status is OrderStatus.ACCEPTED)
+    assert stop.quantity.value == 1000, "still the whole trade"
+    wire = desk.at_oanda(stop)
+    trade = next(t for t in desk.sim.exchange.transactions if t["type"] == "ORDER_FILL")["tradeOpened"]["tradeID"]
+    assert (wire["type"], wire["tradeID"], Decimal(wire["price"]), wire["state"]) == ("STOP_LOSS", trade, moved,
+                                                                                       "PENDING")
+    desk.sim.exchange.move("EUR_USD", -600)
+    await until(lambda: stop.status is OrderStatus.FILLED and target.status is OrderStatus.CANCELED)

@@ -254,7 +254,8 @@ class OandaBroker:
                 self._sink(OrderModifyRejected(coid, "OANDA did not say when this GTD order ends; cancel it and "
                                                      "place it again with its end."))
                 return
-        body = {**order_body(changed), **self._on_fill.details_of(coid)}  # a bracket's children stay on it
+        body = self._on_fill.replacement(coid, changed) or {  # a child on its trade, or an order (keeping children)
+            **order_body(changed), **self._on_fill.details_of(coid)}
         status, payload = await self._client.request("PUT", f"/orders/@{coid}", {"order": body})
         if status == 201:
             answers = [payload.get(k) for k in ("replacingOrderCancelTransaction", "orderCancelTransaction",
@@ -367,8 +368,9 @@ class OandaBroker:
                     self._lasting[coid] = str(tx["timeInForce"])
                 if tx.get("replacesOrderID"):
                     price = decimal_of(tx.get("price"))
-                    trigger = kind in ("STOP_ORDER", "MARKET_IF_TOUCHED_ORDER")
-                    self._sink(OrderModified(coid, Quantity(abs(Decimal(str(tx["units"])))),
+                    trigger = kind in ("STOP_ORDER", "MARKET_IF_TOUCHED_ORDER", "STOP_LOSS_ORDER")
+                    units = tx.get("units") or self._on_fill.units.get(coid, Decimal(0))  # none on a trade's order
+                    self._sink(OrderModified(coid, Quantity(abs(Decimal(str(units)))),
                                              Price(price) if price is not None and not trigger else None,
                                              Price(price) if price is not None and trigger else None))
                 else:

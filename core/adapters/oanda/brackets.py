@@ -25,6 +25,8 @@ from core.ports.broker import BrokerOrderState
 from core.ports.errors import OrderRejected
 
 DETAIL_KEYS = ("takeProfitOnFill", "stopLossOnFill", "trailingStopLossOnFill")
+DEPENDENT = frozenset({"TAKE_PROFIT", "STOP_LOSS", "TRAILING_STOP_LOSS"})
+"""OANDA's orders on a trade (they carry its tradeID, no units)."""
 ON_FILL_LOSS = {
     "TAKE_PROFIT_ON_FILL_LOSS": "OANDA cancelled the entry as it filled: its take-profit would have closed the trade "
                                 "at once at a loss. Put the take-profit beyond the fill price and send it again.",
@@ -92,22 +94,45 @@ class OnFillChildren:
     """Entry id -> its on-fill details (each naming its child in clientExtensions)."""
     created: set[ClientOrderId] = field(default_factory=set)
     """Children OANDA has made orders of (the entry filled)."""
+    on_trade: dict[ClientOrderId, tuple[str, str]] = field(default_factory=dict)
+    """Child made an order -> (TAKE_PROFIT | STOP_LOSS | TRAILING_STOP_LOSS, the trade's id)."""
+    units: dict[ClientOrderId, Decimal] = field(default_factory=dict)
+    """Child -> the units it closes (its entry's; OANDA's orders on a trade carry none)."""
 
     def note(self, tx: Mapping[str, Any], coid: ClientOrderId) -> None:
-        """Note an order create transaction of ours: an entry's details, or a child made an order."""
+        """Note an order of ours (its create transaction, or its listing): an entry's details, or a child made an
+        order on the trade."""
         details = {k: tx[k] for k in DETAIL_KEYS if isinstance(tx.get(k), Mapping) and
                    (tx[k].get("clientExtensions") or {}).get("id")}
         if details:
             self.held[coid] = details
-        if tx.get("reason") == "ON_FILL":
+            units = abs(Decimal(str(tx.get("units") or "0")))
+            for detail in details.values():
+                self.units[ClientOrderId(str(detail["clientExtensions"]["id"]))] = units
+        kind = str(tx.get("type", "")).removesuffix("_ORDER")
+        if kind in DEPENDENT and tx.get("tradeID"):
             self.created.add(coid)
+            self.on_trade[coid] = (kind, str(tx["tradeID"]))
+
+    def replacement(self, coid: ClientOrderId, changed: Order) -> dict[str, Any] | None:
+        """The body that replaces a child OANDA has made an order on its trade (the same type on the same trade,
+        at the changed price), or None when coid is no such child."""
+        known = self.on_trade.get(coid)
+        if known is None:
+            return None
+        kind, trade = known
+        price = changed.limit_price if kind == "TAKE_PROFIT" else changed.stop_price
+        if price is None:
+            return None
+        return {"type": kind, "tradeID": trade, "price": _plain(price.value), "timeInForce": "GTC",
+                "clientExtensions": {"id": str(coid), "tag": "tradeterm"}}
 
     def learn(self, orders: Sequence[Mapping[str, Any]]) -> tuple[BrokerOrderState, ...]:
         """Learn from OANDA's order list which entries hold which children (after a restart the create transactions
         are not read again); return those children still held, as working orders."""
         for wire in orders:
             client = (wire.get("clientExtensions") or {}).get("id")
-            if client and wire.get("state") == "PENDING":
+            if client:
                 self.note(wire, ClientOrderId(str(client)))
         return tuple(state for wire in orders for state in waiting_children(wire))
 

@@ -17,7 +17,7 @@ from typing import Any
 from core.adapters.paper.market import Market
 from core.adapters.paper.matching import Closure, Execution, MatchingEngine, PaperOrder
 from core.domain import AssetClass, BrokerOrderId, ClientOrderId, Instrument, OrderStatus, OrderType, Side, TimeInForce
-from tests.sims.oanda.on_fill import OnFillOrders
+from tests.sims.oanda.on_fill import DEPENDENT, OnFillOrders
 
 _TYPES = {"MARKET": OrderType.MARKET, "LIMIT": OrderType.LIMIT, "STOP": OrderType.STOP,
           "MARKET_IF_TOUCHED": OrderType.MARKET}
@@ -243,6 +243,8 @@ class OandaExchange:
                                 "lastTransactionID": self.last_id})
         body = dict(request)
         body.setdefault("clientExtensions", sim.wire.get("clientExtensions"))
+        if sim.wire.get("type") in DEPENDENT:  # a take-profit or stop-loss on a trade: its own rules (on_fill.py)
+            return self.on_fill.replace(sim, body)
         return self.place(body, replacing=sim)
 
     def cancel(self, spec: str) -> dict[str, Any]:

@@ -78,8 +78,38 @@ class OnFillOrders:
             if isinstance(details, Mapping) and details:
                 self._create(kind, trade, units, details, fill)
 
+    def replace(self, old: SimOrder, request: Mapping[str, Any]) -> dict[str, Any]:
+        """PUT /orders/{spec} of a dependent order: the same type on the same trade, or ORDER_TYPE_INVALID; the old
+        one is cancelled (CLIENT_REQUEST_REPLACED) and the new one created (reason REPLACEMENT) in one answer."""
+        from tests.sims.oanda.exchange import Refusal
+
+        exchange = self.exchange
+        kind = str(old.wire["type"])
+        trade = self.trade_of[old.id]
+        if request.get("type") != kind or str(request.get("tradeID")) != trade:
+            reject = exchange._record({"type": f"{request.get('type')}_ORDER_REJECT", "rejectReason":
+                                       "REPLACING_ORDER_INVALID", "intendedReplacesOrderID": old.id})
+            raise Refusal(400, {"orderRejectTransaction": reject, "errorCode": "REPLACING_ORDER_INVALID",
+                                "errorMessage": f"A {kind} order is replaced only by a {kind} order on trade {trade}",
+                                "lastTransactionID": exchange.last_id})  # wording UNVERIFIED
+        exchange._response = []
+        try:
+            exchange._forget(old)
+            cancel = exchange._close(old, "CLIENT_REQUEST_REPLACED",
+                                     replacedByOrderID=str(len(exchange.transactions) + 2))
+            units = self.units_of[trade]
+            name = str(old.wire["instrument"])
+            fill = {"instrument": name, "price": old.wire.get("price", "0")}
+            details = {k: request[k] for k in ("price", "distance", "timeInForce", "clientExtensions") if k in request}
+            create = self._create(kind, trade, units, details, fill, replaces=old.id)
+            return {"orderCancelTransaction": cancel, "orderCreateTransaction": create,
+                    "relatedTransactionIDs": [t["id"] for t in exchange._response or []],
+                    "lastTransactionID": exchange.last_id}
+        finally:
+            exchange._response = None
+
     def _create(self, kind: str, trade: str, units: Decimal, details: Mapping[str, Any],
-                fill: Mapping[str, Any]) -> None:
+                fill: Mapping[str, Any], replaces: str | None = None) -> dict[str, Any]:
         from tests.sims.oanda.exchange import SimOrder
 
         exchange = self.exchange
@@ -98,7 +128,8 @@ class OnFillOrders:
             wire["price"] = str(price)
         if distance is not None:
             wire["distance"] = str(distance)
-        create = exchange._record({**wire, "type": f"{kind}_ORDER", "reason": "ON_FILL"})
+        why = {"reason": "REPLACEMENT", "replacesOrderID": replaces} if replaces else {"reason": "ON_FILL"}
+        create = exchange._record({**wire, "type": f"{kind}_ORDER", **why})
         order = SimOrder(create["id"], {"id": create["id"], "createTime": create["time"], "state": "PENDING",
                                         "instrument": name, **wire}, str(client.get("id", "")))
         exchange.orders[order.id] = order
@@ -112,6 +143,7 @@ class OnFillOrders:
             limit_price=price if kind == "TAKE_PROFIT" else None,
             stop_price=price if kind == "STOP_LOSS" else None, tif=TimeInForce.GTC, trail=trail)
         exchange._apply(exchange.engine.add(paper, exchange.market.quote(name)), False)
+        return create
 
     def _close_trade(self, trade: str, filled: str) -> None:
         """The trade is closed: OANDA cancels its other dependent orders."""
