@@ -202,3 +202,17 @@ async def test_moving_the_stop_after_the_entry_filled_replaces_oandas_stop_loss_
                                                                                        "PENDING")
     desk.sim.exchange.move("EUR_USD", -600)
     await until(lambda: stop.status is OrderStatus.FILLED and target.status is OrderStatus.CANCELED)
+
+
+async def test_cancelling_the_target_before_the_fill_takes_it_off_the_entry_at_oanda(desk: Desk) -> None:
+    entry, stop, target = await desk.bracket_buy()
+    await desk.session.cancel(target.client_order_id)
+    await until(lambda: target.status is OrderStatus.CANCELED)
+    wire = desk.at_oanda(entry)
+    assert "takeProfitOnFill" not in wire and "stopLossOnFill" in wire, "the entry keeps only its stop-loss"
+    assert entry.status is OrderStatus.ACCEPTED and stop.status is OrderStatus.ACCEPTED
+    desk.sim.exchange.move("EUR_USD", -260)
+    await until(lambda: entry.status is OrderStatus.FILLED and stop.broker_order_id != entry.broker_order_id)
+    made = [t["type"] for t in desk.sim.exchange.transactions if t.get("reason") == "ON_FILL"]
+    assert made == ["STOP_LOSS_ORDER"], "only the stop-loss is made on the trade"
+    assert target.status is OrderStatus.CANCELED

@@ -21,6 +21,7 @@ from typing import Any
 from core.adapters.oanda.brackets import (
     OnFillChildren,
     cancel_words,
+    entry_body,
     entry_id_of,
     on_fill_details,
     refusal,
@@ -226,6 +227,8 @@ class OandaBroker:
     async def cancel(self, order: Order) -> None:
         self._require_connected()
         coid = order.client_order_id
+        if await self._take_off_held_child(order):
+            return
         status, payload = await self._client.request("PUT", f"/orders/@{coid}/cancel")
         if status == 200:
             self._on_transaction(payload["orderCancelTransaction"])
@@ -268,6 +271,26 @@ class OandaBroker:
                 self._seen.add(str(payload[key]["id"]))
         self._sink(OrderModifyRejected(coid, f"OANDA did not change the order: {payload.get('errorMessage') or status}"
                                              " (it may have filled or been canceled already)."))
+
+    async def _take_off_held_child(self, child: Order) -> bool:
+        """Cancel a bracket's child that OANDA still holds on its pending entry, by replacing the entry without the
+        child's detail; return False when child is not held so (it is an order of its own, or unknown)."""
+        coid = child.client_order_id
+        entry = self._on_fill.waiting_entry(coid)
+        if entry is None:
+            return False
+        status, found = await self._client.request("GET", f"/orders/@{entry}")
+        wire = (found.get("order") or {}) if status == 200 else {}
+        if wire.get("state") != "PENDING":
+            return False
+        status, payload = await self._client.request("PUT", f"/orders/@{entry}", {"order": entry_body(wire, coid)})
+        if status != 201:
+            return False
+        answers = [payload.get(k) for k in ("orderCancelTransaction", "orderCreateTransaction")]
+        for tx in sorted((a for a in answers if a), key=lambda t: int(t["id"])):
+            self._on_transaction(tx)
+        self._sink(OrderCanceled(coid, "taken off its entry at OANDA"))
+        return True
 
     async def snapshot(self, fills_since: datetime | None = None) -> BrokerSnapshot:
         self._require_connected()

@@ -136,6 +136,15 @@ class OnFillChildren:
                 self.note(wire, ClientOrderId(str(client)))
         return tuple(state for wire in orders for state in waiting_children(wire))
 
+    def waiting_entry(self, child: ClientOrderId) -> ClientOrderId | None:
+        """Return the entry that still holds child as a detail (OANDA has made no order of it yet), or None."""
+        if child in self.created:
+            return None
+        for entry, details in self.held.items():
+            if any(str(d["clientExtensions"]["id"]) == str(child) for d in details.values()):
+                return entry
+        return None
+
     def details_of(self, entry: ClientOrderId) -> dict[str, Any]:
         """The on-fill details to send again with a change to entry (a replace without them would drop them)."""
         return dict(self.held.get(entry, {}))
@@ -145,6 +154,20 @@ class OnFillChildren:
         details = self.held.pop(entry, {})
         children = [ClientOrderId(str(d["clientExtensions"]["id"])) for d in details.values()]
         return [c for c in children if c not in self.created]
+
+
+ENTRY_KEYS = ("type", "instrument", "units", "price", "timeInForce", "gtdTime", "positionFill", "clientExtensions",
+              "tradeClientExtensions", "priceBound", "triggerCondition", *DETAIL_KEYS)
+
+
+def entry_body(wire: Mapping[str, Any], child: ClientOrderId) -> dict[str, Any]:
+    """The replacement of a pending entry (as OANDA lists it) without child's detail (the child cancelled)."""
+    body = {k: wire[k] for k in ENTRY_KEYS if k in wire}
+    for key in DETAIL_KEYS:
+        detail = body.get(key)
+        if isinstance(detail, Mapping) and str((detail.get("clientExtensions") or {}).get("id")) == str(child):
+            del body[key]
+    return body
 
 
 def cancel_words(reason: str) -> str | None:
