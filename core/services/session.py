@@ -27,6 +27,7 @@ from core.domain import (
     OrderRequest,
     OrderStatus,
     OrderSubmitted,
+    OrderType,
     OrderUnknown,
     Price,
     Quantity,
@@ -46,6 +47,7 @@ from core.ports.journal import IntakeKey, Journal
 from core.ports.native_oco import NativeOco
 from core.ports.native_protection import NativeProtection
 from core.ports.order_terms import terms_problem
+from core.ports.trailing_stop_limits import trail_limit_refusal
 from core.ports.trailing_stops import trail_refusal
 from core.services.accounts import AccountSlot
 from core.services.action_log import ActionLog
@@ -58,8 +60,10 @@ from core.services.funds import FundsService
 from core.services.held_protection import HeldProtection
 from core.services.instruments import InstrumentCatalog
 from core.services.late_look import look_again_later
+from core.services.market_hours import MarketHours
 from core.services.native_bracket import send_native_bracket, working_native_children
 from core.services.oms import OrderManager
+from core.services.order_expiry import expiry_problem
 from core.services.order_modify import OrderModifier
 from core.services.order_product import resolve_product
 from core.services.order_resolver import NEVER_REACHED, OrderResolver
@@ -147,12 +151,15 @@ class TradingSession(SessionConnections, SessionCommands):
         bus.subscribe(TradingStateChanged, self._on_trading_state_changed)
         bus.subscribe(StrategyDisabled, self._on_strategy_disabled)
         self.view = SessionView(self)
+        self.market_hours = MarketHours(lambda account: self.account(account).adapter, self.clock.now)
         """What the GUI reads (accounts' states, quotes, positions, risk): see session_view.py."""
 
     def _product_of(self, fill: Fill) -> Product | None:
-        """Return the product of the order fill belongs to (the portfolio keeps Kite positions per product)."""
+        """Return the product of the order fill belongs to, else the one the broker booked the fill in (the portfolio
+        keeps Kite positions per product)."""
         order = self.oms.get(fill.client_order_id) if fill.client_order_id is not None else None
-        return order.product if order is not None else None
+        chosen = order.product if order is not None else None
+        return chosen if chosen is not None else fill.product  # the broker's word: an order of outside TradeTerm
 
     def restore(self) -> None:
         """Load orders, fills and positions from the journal; in-flight orders become UNKNOWN; a kill switch
@@ -290,9 +297,16 @@ class TradingSession(SessionConnections, SessionCommands):
         valid, problems = validate_request(request, self.instruments.find(request.symbol, request.account_id))
         if valid is None:
             raise OrderRefused(problems)
+        if valid.order_type is OrderType.TRAIL_LIMIT:  # before the terms: say what to use instead
+            refusal = trail_limit_refusal(slot.adapter, str(request.account_id))
+            if refusal is not None:
+                raise OrderRefused([FieldError("order_type", refusal)])
         unknown_terms = terms_problem(slot.adapter, str(request.account_id), valid.order_type, valid.tif)
         if unknown_terms is not None:
             raise OrderRefused([FieldError(*unknown_terms)])
+        ended = expiry_problem(valid.expire_at, self.clock.now())
+        if ended is not None:
+            raise OrderRefused([ended])
         product, problems = resolve_product(slot.adapter, valid, request.account_id)
         if problems:
             raise OrderRefused(problems)
@@ -318,14 +332,16 @@ class TradingSession(SessionConnections, SessionCommands):
             trail=valid.trail,
         )
 
-    async def submit_oco(self, first: OrderRequest, second: OrderRequest) -> tuple[Order, Order]:
+    async def submit_oco(self, first: OrderRequest, second: OrderRequest, *, confirmed_by: str | None = None
+                         ) -> tuple[Order, Order]:
         """Send two working orders as an OCO pair: when either fills (even in part) the other is cancelled.
 
         Both are validated and risk-checked first (OrderRefused, journaling nothing, names the leg that cannot
         go), journaled together in one transaction, then sent once each. The pair's ids differ only in their
         first character (`oco_partner_id`), so the link survives a restart; HeldProtection cancels the other
         order on a fill, and again after a reconnect for a fill the crash left uncancelled. A second order
-        whose partner filled at once is not sent.
+        whose partner filled at once is not sent. Closing orders on a held account ask first, as `submit` does:
+        ConfirmRequired, journaling nothing; sent again with confirmed_by, they go out and the override is audited.
         """
         if first.account_id != second.account_id:
             raise OrderRefused([FieldError("account_id", "Both orders of an OCO go to one account: the broker that "
@@ -335,20 +351,30 @@ class TradingSession(SessionConnections, SessionCommands):
         partner_id = oco_partner_id(made.client_order_id)
         assert partner_id is not None  # a generated id starts with 'T'
         pair = (made, self._new_order(slot, second, partner_id))
+        confirmed = confirmed_by is not None
         for which, order in zip(("first", "second"), pair, strict=True):
-            refusal = self.risk.evaluate(order)
+            refusal = self.risk.preview(order, confirmed=confirmed)  # ask first, counting neither order
+            if refusal is not None and refusal.confirm:
+                raise ConfirmRequired(f"The OCO's {which} order: {refusal.reason}")
+        for which, order in zip(("first", "second"), pair, strict=True):
+            refusal = self.risk.evaluate(order, confirmed=confirmed)
             if refusal is not None:
                 raise OrderRefused([FieldError(refusal.field, f"The OCO's {which} order: {refusal.reason}")])
         for order in pair:
             order.apply(OrderSubmitted(order.client_order_id, ts=self.clock.now()))
         self.oms.create_together(pair)  # durable before either is sent; both or neither
+        state, reason = self.risk.state(first.account_id)
+        for order in pair:
+            if confirmed and order.origin.reduce_only and state is not TradingState.ACTIVE:
+                self.journal.record_audit(str(confirmed_by), REDUCE_WHILE_HELD_AUDIT,
+                                          held_audit_detail(order, state, reason))
         if isinstance(slot.adapter, NativeOco):
-            await self._send_native_oco(slot, slot.adapter, pair)
+            await self._send_native_oco(slot, slot.adapter, pair, confirmed)
             for order in pair:
                 self.actions.sent(order)
             return pair
         for order in pair:
-            stop = self._stopped_meanwhile(slot)
+            stop = self._stopped_meanwhile(slot, confirmed)
             if stop is not None:
                 self.oms.apply(OrderRejectedEvent(order.client_order_id, f"Not sent: {stop}"))
             elif order is pair[1] and pair[0].filled_qty > 0:
@@ -360,9 +386,10 @@ class TradingSession(SessionConnections, SessionCommands):
             self.actions.sent(order)
         return pair
 
-    async def _send_native_oco(self, slot: AccountSlot, adapter: NativeOco, pair: tuple[Order, Order]) -> None:
+    async def _send_native_oco(self, slot: AccountSlot, adapter: NativeOco, pair: tuple[Order, Order],
+                               confirmed: bool = False) -> None:
         """Place a journaled OCO pair in one broker group, each order once; settle what the broker did not take."""
-        stop = self._stopped_meanwhile(slot)
+        stop = self._stopped_meanwhile(slot, confirmed)
         if stop is not None:
             for order in pair:
                 self.oms.apply(OrderRejectedEvent(order.client_order_id, f"Not sent: {stop}"))

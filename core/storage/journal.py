@@ -26,6 +26,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -47,6 +48,7 @@ from core.domain import (
     OrderModifyRejected,
     OrderOrigin,
     OrderRejected,
+    OrderTrailMoved,
     OrderType,
     Price,
     Quantity,
@@ -72,7 +74,7 @@ CHECKPOINT_AT_THE_LATEST = 1_000
 _PRAGMAS: Final = frozenset({"journal_mode", "synchronous", "foreign_keys", "user_version", "application_id"})
 _ORDER_COLUMNS: Final = (
     "client_order_id, account_id, symbol, instrument, side, orig_quantity, order_type, orig_limit_price, "
-    "orig_stop_price, tif, origin, strategy_id, created_at, product, trail"
+    "orig_stop_price, tif, origin, strategy_id, created_at, product, trail, trail_limit_offset, expire_at"
 )
 _STATE_COLUMNS: Final = (
     "status", "quantity", "limit_price", "stop_price", "filled_qty", "avg_fill_price", "broker_order_id", "reason",
@@ -92,7 +94,7 @@ _UPDATE_ORDER: Final = (
 )
 
 _BROKER_REPORTS: Final = (OrderAccepted, OrderRejected, OrderCanceled, OrderExpired, OrderCancelRejected,
-                          OrderModified, OrderModifyRejected)
+                          OrderModified, OrderModifyRejected, OrderTrailMoved)
 """Order events that only repeat what the broker says (it says them again on reconciliation): no disk flush."""
 
 
@@ -306,6 +308,9 @@ class SqliteJournal:
                 _opt_decimal(order.stop_price), order.tif.value, order.origin.value, order.strategy_id,
                 codec.encode_datetime(order.created_at), None if order.product is None else order.product.value,
                 None if order.trail is None else order.trail.text(),
+                None if order.trail is None or order.trail.limit_offset is None
+                else codec.encode_decimal(order.trail.limit_offset),
+                None if order.expire_at is None else codec.encode_datetime(order.expire_at),
             )
             rows.append((order.client_order_id, created + self._state_values(order),
                          [self._event_values(order, event) for event in order.events]))
@@ -320,11 +325,13 @@ class SqliteJournal:
             conn.executemany(_INSERT_EVENT, [event for _, _, events in rows for event in events])
             before = conn.total_changes
             try:
-                conn.executemany(_INSERT_KEY, key_rows)
+                if key_rows:  # an empty executemany still costs a statement look-up: most orders have no key
+                    conn.executemany(_INSERT_KEY, key_rows)
             except sqlite3.IntegrityError:  # (strategy, key) is unique: the first row not inserted is taken
                 strategy, key, body_hash, _ = key_rows[conn.total_changes - before]
                 raise DuplicateIntakeKey(IntakeKey(strategy, key, body_hash)) from None
-            write_held(conn, held)
+            if held:
+                write_held(conn, held)
 
     def record_held(self, children: Sequence[HeldChild]) -> None:
         """Insert or update held children (armed, resized, cancelled) in one transaction."""
@@ -465,13 +472,17 @@ class SqliteJournal:
                 (_sort_ts(self._now()), actor, action, detail),
             )
 
-    def audit_entries(self, actions: Sequence[str]) -> list[AuditEntry]:
-        """Return every audit entry of these actions, oldest first."""
+    def audit_entries(self, actions: Sequence[str], since: datetime | None = None) -> list[AuditEntry]:
+        """Return every audit entry of these actions (written at or after since, if given), oldest first.
+
+        With since, the read seeks the audit's time index: it costs the entries since then, not the history.
+        """
         marks = ", ".join("?" * len(actions))
+        after = "" if since is None else "ts >= ? AND "
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT seq, ts, actor, action, detail FROM audit WHERE action IN ({marks}) ORDER BY seq",
-                tuple(actions),
+                f"SELECT seq, ts, actor, action, detail FROM audit WHERE {after}action IN ({marks}) ORDER BY seq",
+                (*(() if since is None else (_sort_ts(since),)), *actions),
             ).fetchall()
         return [_audit_entry(row) for row in rows]
 
@@ -525,7 +536,7 @@ class SqliteJournal:
 
     def _replay(self, row: tuple[str, ...], events: list[tuple[int, str]]) -> Order:
         (order_id, account, _symbol, instrument, side, qty, order_type, limit, stop, tif, origin, strategy,
-         created, product, trail) = row
+         created, product, trail, limit_offset, expire_at) = row
         where = f"order {order_id}"
         try:
             order = Order(
@@ -542,7 +553,10 @@ class SqliteJournal:
                 strategy_id=None if strategy is None else StrategyId(strategy),
                 created_at=codec.decode_datetime(created, "created_at"),
                 product=None if product is None else Product(product),
-                trail=None if trail is None else Trail.from_text(trail),
+                trail=None if trail is None else replace(
+                    Trail.from_text(trail),
+                    limit_offset=None if limit_offset is None else codec.decode_decimal(limit_offset, "limit offset")),
+                expire_at=None if expire_at is None else codec.decode_datetime(expire_at, "expire_at"),
             )
             for seq, text in events:
                 where = f"order {order_id}, event #{seq}"

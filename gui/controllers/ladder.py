@@ -27,6 +27,7 @@ from core.domain import (
     OrderRequest,
     OrderType,
     Position,
+    Price,
     Quote,
     Side,
     TradingState,
@@ -128,7 +129,7 @@ class LadderController(QObject):
 
     def show(self, account: str, symbol: str) -> None:
         """Show symbol on account: its book, touch, own orders and position; ask for depth where the account has it."""
-        instrument = self._session.view.instruments().get(symbol)
+        instrument = self._session.view.instrument(symbol, account or None)
         if not account or instrument is None:
             return
         old = self._depth_of
@@ -280,11 +281,13 @@ class LadderController(QObject):
         sells: dict[Decimal, Decimal] = {}
         marks: dict[tuple[str, Decimal], str] = {}
         for order in self._orders.values():
-            price = order.limit_price or order.stop_price
+            price = _level_of(order)
             if price is None:
                 continue
             side = buys if order.side is Side.BUY else sells
             side[price.value] = side.get(price.value, Decimal(0)) + order.leaves_qty
+            if order.trail is not None:  # where the broker's ratchet has brought the stop: it moves by itself
+                marks[(order.side.value.lower(), price.value)] = "TS"
             if order.origin is OrderOrigin.PROTECTIVE:  # a native bracket's child, held by the broker
                 marks[(order.side.value.lower(), price.value)] = "SL" if order.stop_price is not None else "TP"
         for child in self._held_children():
@@ -375,7 +378,7 @@ class LadderController(QObject):
             return
         bracket = None
         if self.widget.bracket_box.isChecked():
-            instrument = self._session.view.instruments().get(self.symbol)
+            instrument = self._session.view.instrument(self.symbol, self.account)
             bracket, problems = self._window.ticket.protection_for(side, price, instrument)
             if problems:
                 self.widget.show_status("Not sent: " + " ".join(p.message for p in problems), False)
@@ -390,7 +393,7 @@ class LadderController(QObject):
         self.send(OrderRequest(self.account, self.symbol, side, quantity, order_type, limit, stop), bracket=bracket)
 
     def _own_at(self, side: Side, price: Decimal) -> list[Order]:
-        return [o for o in self._orders.values() if o.side is side
+        return [o for o in self._orders.values() if o.side is side and o.trail is None
                 and (o.limit_price or o.stop_price) is not None and (o.limit_price or o.stop_price).value == price]  # type: ignore[union-attr]
 
     def on_level_dragged(self, column: str, from_price: Decimal, to_price: Decimal) -> None:
@@ -472,3 +475,11 @@ class LadderController(QObject):
 
         box.finished.connect(answered)
         box.open()
+
+
+def _level_of(order: Order) -> Price | None:
+    """Return the level an order rests at on the ladder: its limit, its stop, or a trailing order's current stop
+    (the level its trader watches, for a trailing stop-limit too)."""
+    if order.trail is not None:
+        return order.trail_stop
+    return order.limit_price or order.stop_price

@@ -44,6 +44,7 @@ from core.adapters.alpaca.brackets import flattened
 from core.adapters.alpaca.closing import closes_at_market, held_problem, since, the_close
 from core.adapters.alpaca.config import LIVE_NOT_CONFIRMED, AlpacaConfig
 from core.adapters.alpaca.history import TIMEFRAMES, bars_request, to_bars
+from core.adapters.alpaca.hours import calendar_request, parse_calendar
 from core.adapters.alpaca.parsing import (
     ENDED,
     ApiFailure,
@@ -78,6 +79,7 @@ from core.domain import (
 )
 from core.domain.bars import Bar
 from core.domain.funds import AccountFunds
+from core.domain.trading_hours import TradingHours
 from core.domain.trailing import TrailUnit
 from core.ports.bar_history import HistoryUnavailable
 from core.ports.broker import BrokerSnapshot, EventSink, FoundOrder, QuoteSink, quotes_one_by_one
@@ -108,8 +110,8 @@ class AlpacaBroker:
 
     Events: ConnectionChanged; Quote (latest quotes of the subscribed symbols, every poll); AccountUpdated after
     fills; OrderAccepted, OrderFilled (trade id: the FILL activity's id), OrderCanceled, OrderExpired,
-    OrderRejected from the polled order states; OrderCancelRejected, OrderModified, OrderModifyRejected answering
-    cancel and modify.
+    OrderRejected from the polled order states; OrderTrailMoved when a polled trailing stop's stop_price has moved;
+    OrderCancelRejected, OrderModified, OrderModifyRejected answering cancel and modify.
     """
 
     kind: str = "alpaca"
@@ -144,6 +146,10 @@ class AlpacaBroker:
         self.market_open: bool | None = None
 
     # --- BrokerAdapter ---------------------------------------------------------------------------
+
+    async def trading_hours(self, instrument: Instrument, now: datetime) -> TradingHours | None:
+        """Return the market days ahead from Alpaca's calendar (TradingHoursSource), holidays and early closes kept."""
+        return parse_calendar(instrument.venue, await self._rest(self._trading.get_calendar, calendar_request(now)))
 
     def instruments(self) -> Sequence[Instrument]:
         return tuple(self._catalog.values())

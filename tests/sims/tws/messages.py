@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from tests.sims.tws.hours import listing_hours
 from tests.sims.tws.market import Listing
 from tests.sims.tws.protocol import UNSET_DOUBLE, Field
 
@@ -110,7 +111,7 @@ class Encoder:
         fields += [
             listing.multiplier, listing.order_types, listing.valid_exchanges, 1, 0, listing.long_name,
             listing.primary_exchange, listing.last_trade_date[:6], "", "", "", listing.time_zone,
-            "", "", "", "", 0,  # tradingHours, liquidHours, evRule, evMultiplier, no secIds
+            *listing_hours(listing), "", "", 0,  # tradingHours, liquidHours (hours.py), evRule, evMultiplier, no secIds
             1, "", "", "26", listing.last_trade_date, "COMMON" if listing.sec_type == "STK" else "",
         ]
         if self.version == 163:
@@ -139,7 +140,7 @@ class Encoder:
             0, "", "", "", "", "",  # auctionStrategy, startingPrice, stockRefPrice, delta, ranges
             "", 0, 0, False, 0, 3, False, False, "",  # displaySize … nbboPriceCap
             0, 0, "", 0, "", "",  # parentId, triggerMethod, volatility, volatilityType, deltaNeutral*
-            0, 0, "", "", "", "", "",  # continuousUpdate … comboLegsDescrip
+            0, 0, _price(order.trail_stop), "", "", "", "",  # continuousUpdate … comboLegsDescrip
             0, 0, 0,  # combo legs, order combo legs, smart combo routing params
             "", "", "",  # scale init/subs level size, price increment
             "",  # hedgeType
@@ -149,7 +150,8 @@ class Encoder:
             *_order_state(what_if),  # margins before / change / after, commission, min, max, currency, warning
             False, False,  # randomizeSize, randomizePrice
             0,  # conditions
-            "", "", "", "", "", "", "", 0,  # adjusted order fields
+            "", "", _price(order.trail_stop), _price(order.limit_offset), "", "", "", 0,  # adjusted order fields:
+            # TWS repeats trailStopPrice here, then lmtPriceOffset
             "", "", "",  # soft dollar tier
             "", False, False, False, False,  # cashQty … usePriceMgmtAlgo
         ]

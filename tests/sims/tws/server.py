@@ -16,11 +16,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from core.adapters.paper.matching import Outcome
+from core.domain import Quote
 from tests.sims.tws.account_requests import AccountRequests
 from tests.sims.tws.accounts import AccountView
 from tests.sims.tws.attached import after_fill, attached_fields, cancel_children, check_parent_of_change
 from tests.sims.tws.depth import DepthRequests, DepthSubscription
 from tests.sims.tws.faults import NOTICES, Faults
+from tests.sims.tws.good_till import expire_due, good_till_field, parse_good_till
 from tests.sims.tws.history import HistoryRequests
 from tests.sims.tws.impolite import ImpoliteRequests, is_what_if
 from tests.sims.tws.market import DEFAULT_LISTINGS, Listing, SimMarket
@@ -84,6 +86,8 @@ class TwsSimulator(MarketRequests, HistoryRequests, DepthRequests, TapeRequests,
         self.accounts = tuple(accounts)
         self.market = SimMarket(listings, seed)
         self.book = OrderBook(self.accounts)
+        self.good_till: dict[str, datetime] = {}
+        """Working GTD orders' ends, by the engine's order key (good_till.py)."""
         self.accounts_view = AccountView(self.book, self.market)
         self.faults = Faults()
         self.tick_interval_s = tick_interval_s
@@ -298,7 +302,14 @@ class TwsSimulator(MarketRequests, HistoryRequests, DepthRequests, TapeRequests,
         quote = self.market.quote(listing.key)
         if self.faults.rest_orders:
             quote = type(quote)(symbol=quote.symbol)  # no prices: nothing can match yet
+        try:
+            ends = parse_good_till(good_till_field(f), fields["tif"].upper())
+        except SimReject:
+            self._burn_id(conn, order_id)
+            raise
         order, outcomes = self.book.place(conn.client_id, order_id, listing, fields, quote)
+        if ends is not None:
+            self.good_till[order.coid] = ends
         if self.faults.drop_before_ack:
             self.faults.drop_before_ack = False
             self._drop(conn, "drop_before_ack")
@@ -457,6 +468,13 @@ class TwsSimulator(MarketRequests, HistoryRequests, DepthRequests, TapeRequests,
                 after_fill(self, order)
         return booked
 
+    def match_quote(self, quote: Quote) -> list[SimExecution]:
+        """Match the book against quote and report it as TWS does: moved trailing stops (openOrder), then fills."""
+        outcomes = self.book.match(quote)
+        for moved in self.book.moved_trails():
+            self._report_status(moved)
+        return self._settle_outcomes(outcomes)
+
     def _report_status(self, order: SimOrder) -> None:
         owner = self.connections.get(order.client_id)
         if owner is not None:
@@ -487,11 +505,13 @@ class TwsSimulator(MarketRequests, HistoryRequests, DepthRequests, TapeRequests,
             self._push_live_bars(quote)
             self.send_prints(quote)
             if not self.faults.rest_orders:
-                self._settle_outcomes(self.book.match(quote))
+                self.match_quote(quote)
             for conn in list(self._sockets):
                 for sub in list(conn.market_data.values()):
                     if sub.listing.key == quote.symbol:
                         self._send_ticks(conn, sub.req_id, sub.listing)
+        if self.good_till:
+            self._settle_outcomes(expire_due(self.book.engine, self.good_till, datetime.now(UTC)))
         self.send_depth()
 
 
