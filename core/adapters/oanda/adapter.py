@@ -18,6 +18,15 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from core.adapters.oanda.brackets import (
+    OnFillChildren,
+    cancel_words,
+    entry_body,
+    entry_id_of,
+    on_fill_details,
+    refusal,
+    waiting_children,
+)
 from core.adapters.oanda.client import OandaClient, TokenSource
 from core.adapters.oanda.config import OandaConfig
 from core.adapters.oanda.history import GRANULARITIES, candle_params, to_bars
@@ -106,6 +115,8 @@ class OandaBroker:
         self._fills: list[Fill] = []
         self._connected = False
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._on_fill = OnFillChildren()
+        """Native brackets' children while OANDA holds them as details of their entry (brackets.py)."""
 
     # --- BrokerAdapter -----------------------------------------------------------------------------
 
@@ -174,6 +185,23 @@ class OandaBroker:
         """
         await self._place(order, protection(bracket.take_profit, bracket.stop_loss, trailing_distance))
 
+    async def submit_bracket(self, entry: Order, children: Sequence[Order]) -> list[BaseException | None]:
+        """Place entry with its children as OANDA's takeProfitOnFill / stopLossOnFill (NativeProtection): OANDA
+        makes them orders on the trade when the entry fills and cancels one when the other fills (brackets.py)."""
+        refused = refusal(entry, children)
+        if refused is not None:
+            return refused
+        try:
+            await self._place(entry, on_fill_details(children))
+        except BrokerError as exc:
+            return [exc] * (1 + len(children))
+        holder = self._broker_ids.get(entry.client_order_id)
+        for child in children:  # held on the entry until it fills (unless OANDA made it an order, or ended it)
+            if holder and entry.client_order_id in self._on_fill.held and child.client_order_id not in \
+                    self._on_fill.created:
+                self._sink(OrderAccepted(child.client_order_id, BrokerOrderId(holder)))
+        return [None] * (1 + len(children))
+
     async def _place(self, order: Order, extra: Mapping[str, Any]) -> None:
         self._require_connected()
         coid = order.client_order_id
@@ -205,6 +233,8 @@ class OandaBroker:
     async def cancel(self, order: Order) -> None:
         self._require_connected()
         coid = order.client_order_id
+        if await self._take_off_held_child(order):
+            return
         status, payload = await self._client.request("PUT", f"/orders/@{coid}/cancel")
         if status == 200:
             self._on_transaction(payload["orderCancelTransaction"])
@@ -233,7 +263,9 @@ class OandaBroker:
                 self._sink(OrderModifyRejected(coid, "OANDA did not say when this GTD order ends; cancel it and "
                                                      "place it again with its end."))
                 return
-        status, payload = await self._client.request("PUT", f"/orders/@{coid}", {"order": order_body(changed)})
+        body = self._on_fill.replacement(coid, changed) or {  # a child on its trade, or an order (keeping children)
+            **order_body(changed), **self._on_fill.details_of(coid)}
+        status, payload = await self._client.request("PUT", f"/orders/@{coid}", {"order": body})
         if status == 201:
             answers = [payload.get(k) for k in ("replacingOrderCancelTransaction", "orderCancelTransaction",
                                                  "orderCreateTransaction", "orderFillTransaction")]
@@ -246,6 +278,26 @@ class OandaBroker:
         self._sink(OrderModifyRejected(coid, f"OANDA did not change the order: {payload.get('errorMessage') or status}"
                                              " (it may have filled or been canceled already)."))
 
+    async def _take_off_held_child(self, child: Order) -> bool:
+        """Cancel a bracket's child that OANDA still holds on its pending entry, by replacing the entry without the
+        child's detail; return False when child is not held so (it is an order of its own, or unknown)."""
+        coid = child.client_order_id
+        entry = self._on_fill.waiting_entry(coid)
+        if entry is None:
+            return False
+        status, found = await self._client.request("GET", f"/orders/@{entry}")
+        wire = (found.get("order") or {}) if status == 200 else {}
+        if wire.get("state") != "PENDING":
+            return False
+        status, payload = await self._client.request("PUT", f"/orders/@{entry}", {"order": entry_body(wire, coid)})
+        if status != 201:
+            return False
+        answers = [payload.get(k) for k in ("orderCancelTransaction", "orderCreateTransaction")]
+        for tx in sorted((a for a in answers if a), key=lambda t: int(t["id"])):
+            self._on_transaction(tx)
+        self._sink(OrderCanceled(coid, "taken off its entry at OANDA"))
+        return True
+
     async def snapshot(self, fills_since: datetime | None = None) -> BrokerSnapshot:
         self._require_connected()
         await self._catch_up()
@@ -254,7 +306,7 @@ class OandaBroker:
         _, positions = await self._client.request("GET", "/openPositions")
         _, listed = await self._client.request("GET", "/orders", params={"state": "ALL", "count": "500"})
         states = tuple(parse_order_state(w) for w in listed.get("orders", []) if (w.get("clientExtensions") or {})
-                       .get("id"))
+                       .get("id")) + self._on_fill.learn(listed.get("orders", []))
         fills = await self._fills_since(fills_since or datetime.now(UTC).replace(hour=0, minute=0, second=0,
                                                                                  microsecond=0))
         balance = decimal_of(account.get("balance")) or Decimal(0)
@@ -302,6 +354,12 @@ class OandaBroker:
     async def lookup_order(self, order: Order) -> FoundOrder | None:
         self._require_connected()
         status, payload = await self._client.request("GET", f"/orders/@{order.client_order_id}")
+        entry = entry_id_of(order.client_order_id) if status == 404 else None
+        if entry is not None:  # a bracket's child still held on its entry is no order of its own yet
+            status, payload = await self._client.request("GET", f"/orders/@{entry}")
+            held = [s for s in waiting_children(payload.get("order") or {}) if s.client_order_id ==
+                    order.client_order_id] if status == 200 else []
+            return FoundOrder(held[0], ()) if held else None
         if status == 404:
             return None
         await self._catch_up()
@@ -332,14 +390,16 @@ class OandaBroker:
             client = tx.get("clientExtensions") or {}
             if client.get("id"):
                 coid = ClientOrderId(str(client["id"]))
+                self._on_fill.note(tx, coid)
                 self._by_broker_id[tx_id] = coid
                 self._broker_ids[coid] = tx_id
                 if tx.get("timeInForce") in ("GTD", "GFD"):
                     self._lasting[coid] = str(tx["timeInForce"])
                 if tx.get("replacesOrderID"):
                     price = decimal_of(tx.get("price"))
-                    trigger = kind in ("STOP_ORDER", "MARKET_IF_TOUCHED_ORDER")
-                    self._sink(OrderModified(coid, Quantity(abs(Decimal(str(tx["units"])))),
+                    trigger = kind in ("STOP_ORDER", "MARKET_IF_TOUCHED_ORDER", "STOP_LOSS_ORDER")
+                    units = tx.get("units") or self._on_fill.units.get(coid, Decimal(0))  # none on a trade's order
+                    self._sink(OrderModified(coid, Quantity(abs(Decimal(str(units)))),
                                              Price(price) if price is not None and not trigger else None,
                                              Price(price) if price is not None and trigger else None))
                 else:
@@ -357,7 +417,9 @@ class OandaBroker:
                 if lasting is not None and tx.get("reason") == "TIME_IN_FORCE_EXPIRED":
                     self._sink(OrderExpired(canceled, expiry_reason(lasting)))
                 else:
-                    self._sink(OrderCanceled(canceled, cancel_reason(tx)))
+                    self._sink(OrderCanceled(canceled, cancel_words(str(tx.get("reason"))) or cancel_reason(tx)))
+                for child in self._on_fill.orphaned(canceled):  # held on the entry: they end with it
+                    self._sink(OrderCanceled(child, f"its entry ended at OANDA: {cancel_reason(tx)}"))
         elif kind.endswith("_ORDER_REJECT"):
             client = tx.get("clientExtensions") or {}
             refused = ClientOrderId(str(client["id"])) if client.get("id") else None
