@@ -47,6 +47,15 @@ class OrderWindow:
         for order in kept:
             self.remember(order.account_id, order.client_order_id, order.created_at)
 
+    def restore_entries(self, entries: Iterable[tuple[AccountId, ClientOrderId, datetime]], now: datetime) -> None:
+        """Count the journal's orders (account, id, created at) of the last MAX_WINDOW_H hours that passed risk.
+
+        The journal's query names every order created in that span that was not DENIED (see `restore`).
+        """
+        kept = sorted((e for e in entries if now - e[2] < _KEEP), key=lambda e: e[2])
+        for account_id, client_order_id, created_at in kept:
+            self.remember(account_id, client_order_id, created_at)
+
     def count_within(self, account_id: AccountId, now: datetime, hours: Decimal,
                      without: ClientOrderId | None = None) -> int:
         """Return how many of account_id's orders passed within the last `hours` before now, leaving out `without`."""

@@ -1,0 +1,56 @@
+"""Rebuild an order from its journaled row and events: the row as first created, then each event through apply."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from core.domain import (
+    AccountId,
+    ClientOrderId,
+    Order,
+    OrderOrigin,
+    OrderType,
+    Price,
+    Quantity,
+    Side,
+    StrategyId,
+    TimeInForce,
+)
+from core.domain.product import Product
+from core.domain.trailing import Trail
+from core.ports.journal import JournalError
+from core.storage import codec
+
+Damaged = Callable[[str, Exception], JournalError]
+"""Make the error that names the journal, where in it (order, event) and what was wrong."""
+
+
+def replay_order(row: tuple[str, ...], events: list[tuple[int, str]], damaged: Damaged) -> Order:
+    """Return the order of row (the orders table's ORDER_COLUMNS) after events ((seq, event text), in order)."""
+    (order_id, account, _symbol, instrument, side, qty, order_type, limit, stop, tif, origin, strategy,
+     created, product, trail) = row
+    where = f"order {order_id}"
+    try:
+        order = Order(
+            client_order_id=ClientOrderId(order_id),
+            account_id=AccountId(account),
+            instrument=codec.decode_instrument(codec.from_json(instrument)),
+            side=Side(side),
+            quantity=Quantity(codec.decode_decimal(qty, "quantity")),
+            order_type=OrderType(order_type),
+            limit_price=None if limit is None else Price(codec.decode_decimal(limit, "limit price")),
+            stop_price=None if stop is None else Price(codec.decode_decimal(stop, "stop price")),
+            tif=TimeInForce(tif),
+            origin=OrderOrigin(origin),
+            strategy_id=None if strategy is None else StrategyId(strategy),
+            created_at=codec.decode_datetime(created, "created_at"),
+            product=None if product is None else Product(product),
+            trail=None if trail is None else Trail.from_text(trail),
+        )
+        for seq, text in events:
+            where = f"order {order_id}, event #{seq}"
+            order.apply(codec.decode_event(codec.from_json(text)))
+    except (JournalError, ValueError, TypeError) as exc:
+        raise damaged(where, exc) from None
+    return order
+
