@@ -280,8 +280,16 @@ class HeldProtection:
     def resume(self, account_id: AccountId) -> None:
         """Do what a crash or a lost link kept from going out, once the account is reconciled: cancel each working
         order whose OCO partner has filled, and send each OTO order whose entry is done."""
-        for order in [o for o in self._oms.orders(account_id) if o.filled_qty > 0]:
+        filled = [o for o in self._oms.orders(account_id) if o.filled_qty > 0]
+        for order in filled:
             self._cancel_oco_partner(order)
+        asked = {o.client_order_id for o in filled}
+        for order in self._oms.working(account_id):  # a partner that filled days ago is in the journal, not in memory
+            partner_id = oco_partner_id(order.client_order_id)
+            if partner_id is not None and partner_id not in asked:
+                partner = self._oms.get(partner_id)
+                if partner is not None and partner.filled_qty > 0:
+                    self._cancel_oco_partner(partner)
         for child in [c for c in self._children.values() if c.account_id == account_id]:
             self._fire_if_entry_done(child)
 

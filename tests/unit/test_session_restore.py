@@ -8,6 +8,7 @@ the whole journal (`full_restore`, the code this replaces), and the checkpoint i
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -81,9 +82,10 @@ class Book:
 
     def order(self, name: str, account: AccountId, instrument: object, side: Side, qty: str, at: datetime, *,
               price: str = "100", origin: OrderOrigin = OrderOrigin.MANUAL, strategy: StrategyId | None = None,
-              product: Product | None = None, tif: TimeInForce = TimeInForce.DAY) -> Order:
+              product: Product | None = None, tif: TimeInForce = TimeInForce.DAY, letter: str = "T") -> Order:
         self.seq += 1
-        order = Order(client_order_id=ClientOrderId(f"T{self.seq:06d}{name}"), account_id=account,
+        number = self.seq if letter == "T" else self.seq - 1  # an OCO partner shares its pair's number
+        order = Order(client_order_id=ClientOrderId(f"{letter}{number:06d}{name}"), account_id=account,
                       instrument=instrument, side=side, quantity=Quantity(qty),  # type: ignore[arg-type]
                       order_type=OrderType.LIMIT, limit_price=Price(price), tif=tif, origin=origin,
                       strategy_id=strategy, created_at=at, product=product)
@@ -344,3 +346,34 @@ def test_a_journal_of_format_6_opens_restores_its_positions_and_keeps_a_checkpoi
         assert conn.execute("SELECT count(*) FROM positions_checkpoint").fetchone()[0] == 1
     again = same(path, at)
     assert again["positions"] == first["positions"] and again["replayed"][0] == 0
+
+
+async def test_an_oco_order_whose_partner_filled_days_before_a_restart_is_cancelled_on_resume(
+        tmp_path: Path) -> None:
+    from core.adapters.paper.adapter import PaperBroker
+    from core.adapters.paper.config import PaperConfig
+    from core.domain import LogMessage, OrderPendingCancel
+
+    path = tmp_path / "journal.sqlite"
+    with writing(path) as book:
+        book.trade_day(DAY0, 5)
+        filled = book.order("pair", A1, AAPL, Side.SELL, "10", DAY0 + timedelta(hours=8), tif=TimeInForce.GTC)
+        partner = book.order("pair", A1, AAPL, Side.SELL, "10", DAY0 + timedelta(hours=8), tif=TimeInForce.GTC,
+                             letter="O")  # the pair's ids differ only in their first letter
+        book.fill(filled, "10", "101", DAY0 + timedelta(hours=9))
+    bus = EventBus()
+    said: list[str] = []
+    bus.subscribe(LogMessage, lambda event: said.append(event.text))
+    with SqliteJournal(path) as journal:
+        session = TradingSession(bus, journal, Clock(DAY0 + timedelta(days=2)), LIMITS)
+        session.add_account(PaperBroker(A1, PaperConfig(tick_interval_s=60, state_path=str(tmp_path / "p.json")),
+                                        bus.publish))
+        session.restore()
+        assert filled.client_order_id not in {o.client_order_id for o in session.oms.orders()}
+        session.protection.resume(A1)
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        other = session.oms.get(partner.client_order_id)
+        assert other is not None and any(isinstance(e, OrderPendingCancel) for e in other.events)
+        assert any("one cancels the other" in text for text in said)
+        await session.close()
