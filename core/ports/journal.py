@@ -137,6 +137,10 @@ class Journal(Protocol):
         """Return one journaled order rebuilt from its events, or None if the journal does not hold it."""
         ...
 
+    def journaled(self, client_order_ids: Sequence[ClientOrderId]) -> set[ClientOrderId]:
+        """Return those of the ids whose orders the journal holds."""
+        ...
+
     def load_checkpoint(self) -> PositionsCheckpoint | None:
         """Return the positions checkpoint the last restart wrote, or None (none yet, or unreadable)."""
         ...

@@ -119,9 +119,13 @@ class HeldProtection:
         Call after the orders and fills are restored. An entry that filled just before a crash arms its
         children here; one that ended unfilled cancels them.
         """
-        for child in self._journal.load_held():
-            if child.state is HeldState.CANCELED or (
-                    child.state is HeldState.TRIGGERED and not _unsettled(self._oms.get(child.child_id))):
+        children = self._journal.load_held()
+        unseen = [c.child_id for c in children
+                  if c.state is HeldState.TRIGGERED and self._oms.in_memory(c.child_id) is None]
+        finished = self._journal.journaled(unseen)  # journaled, yet not restored: finished (days ago, perhaps)
+        for child in children:
+            if child.state is HeldState.CANCELED or (child.state is HeldState.TRIGGERED and (
+                    child.child_id in finished or not _unsettled(self._oms.in_memory(child.child_id)))):
                 continue  # settled: kept in the journal, not watched
             self._put(child)
         self._refresh(list(self._children.values()), fire=False)  # not connected yet: `resume` sends them

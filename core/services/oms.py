@@ -61,6 +61,10 @@ class OrderManager:
                 self._working.update(order)
         return order
 
+    def in_memory(self, client_order_id: ClientOrderId) -> Order | None:
+        """Return the order if it is in memory (every unfinished order is, after a restore), else None."""
+        return self._orders.get(client_order_id)
+
     def orders(self, account_id: AccountId | None = None) -> list[Order]:
         """Return the orders in memory: every unfinished one, today's, and those sent or changed since the start.
 

@@ -536,6 +536,11 @@ class SqliteJournal:
         with self._read() as conn:
             return read_order(conn, self._replay, client_order_id)
 
+    def journaled(self, client_order_ids: Sequence[ClientOrderId]) -> set[ClientOrderId]:
+        """Return those of the ids whose orders the journal holds (one indexed look-up each)."""
+        with self._read() as conn:
+            return {coid for coid in client_order_ids if conn.execute(_IS_JOURNALED, (coid,)).fetchone() is not None}
+
     def load_checkpoint(self) -> PositionsCheckpoint | None:
         """Return the positions checkpoint, or None (none yet; one this TradeTerm cannot read is logged, not used)."""
         try:
