@@ -137,6 +137,10 @@ class Journal(Protocol):
         """Return one journaled order rebuilt from its events, or None if the journal does not hold it."""
         ...
 
+    def load_fill_owners(self) -> tuple[Order, ...]:
+        """Return each order that has a fill, as first created (without its events): whose each fill is."""
+        ...
+
     def journaled(self, client_order_ids: Sequence[ClientOrderId]) -> set[ClientOrderId]:
         """Return those of the ids whose orders the journal holds."""
         ...

@@ -79,7 +79,7 @@ def restore_books(session: TradingSession) -> LiveJournal:
     fills = [fill for _, fill in live.fills]
     order_of: OrderOf = session.oms.get
     if checkpoint is None:  # a first restart of this journal, or one the checkpoint cannot continue: fold every fill
-        order_of = _lookup({order.client_order_id: order for order in journal.load().orders}, session.oms.get)
+        order_of = _lookup({order.client_order_id: order for order in journal.load_fill_owners()}, session.oms.get)
         net: Sequence[Position] = ()
         own: Sequence[tuple[StrategyId, Position]] = ()
     else:

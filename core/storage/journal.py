@@ -54,7 +54,7 @@ from core.ports.journal import AuditEntry, DuplicateIntakeKey, IntakeKey, Intake
 from core.ports.journal_restore import LiveJournal, PositionsCheckpoint
 from core.storage import codec
 from core.storage.held_rows import read_held, write_held
-from core.storage.live_load import read_checkpoint, read_live, read_order, write_checkpoint
+from core.storage.live_load import read_checkpoint, read_fill_owners, read_live, read_order, write_checkpoint
 from core.storage.lockfile import LockHeld, ProcessLock
 from core.storage.order_replay import replay_order
 from core.storage.schema import inspect_existing, migrate
@@ -535,6 +535,11 @@ class SqliteJournal:
         its deferred reports are not written here)."""
         with self._read() as conn:
             return read_order(conn, self._replay, client_order_id)
+
+    def load_fill_owners(self) -> tuple[Order, ...]:
+        """Return each order that has a fill, as first created (without its events): whose each fill is."""
+        with self._read() as conn:
+            return read_fill_owners(conn, self._replay)
 
     def journaled(self, client_order_ids: Sequence[ClientOrderId]) -> set[ClientOrderId]:
         """Return those of the ids whose orders the journal holds (one indexed look-up each)."""

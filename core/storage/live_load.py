@@ -9,13 +9,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from typing import Final
 
-from core.domain import AccountId, ClientOrderId, Fill, Instrument, Order, OrderStatus
+from core.domain import AccountId, ClientOrderId, Fill, Order, OrderStatus
 from core.ports.journal_restore import LiveJournal, PositionsCheckpoint
 from core.storage import codec
 from core.storage.checkpoint_codec import decode_checkpoint, encode_checkpoint
+from core.storage.order_replay import instrument_of
 
 ORDER_COLUMNS: Final = (
     "client_order_id, account_id, symbol, instrument, side, orig_quantity, order_type, orig_limit_price, "
@@ -64,7 +64,7 @@ def read_live(conn: sqlite3.Connection, replay: Replay, decode_fill: DecodeFill,
             "SELECT account_id, symbol, instrument FROM orders WHERE rowid > ? ORDER BY rowid", (orders_after,)):
         newest.pop((account, symbol), None)  # the newest order's instrument, in the order they were last traded
         newest[(account, symbol)] = text
-    instruments = tuple((AccountId(account), _instrument(text)) for (account, _), text in newest.items())
+    instruments = tuple((AccountId(account), instrument_of(text)) for (account, _), text in newest.items())
     fills_through = conn.execute("SELECT coalesce(max(rowid), 0) FROM fills").fetchone()[0]
     orders_through = conn.execute("SELECT coalesce(max(rowid), 0) FROM orders").fetchone()[0]
     return LiveJournal(orders, fills, today, window, instruments, fills_through, orders_through)
@@ -104,6 +104,8 @@ def write_checkpoint(conn: sqlite3.Connection, checkpoint: PositionsCheckpoint, 
                  (now, encode_checkpoint(checkpoint)))
 
 
-@lru_cache(maxsize=4096)
-def _instrument(text: str) -> Instrument:
-    return codec.decode_instrument(codec.from_json(text))
+def read_fill_owners(conn: sqlite3.Connection, replay: Replay) -> tuple[Order, ...]:
+    """Return each order that has a fill as first created (its events not replayed: who placed it, for what)."""
+    rows = conn.execute(f"SELECT {ORDER_COLUMNS} FROM orders WHERE client_order_id IN "
+                        "(SELECT client_order_id FROM fills WHERE client_order_id IS NOT NULL) ORDER BY rowid")
+    return tuple(replay(row, []) for row in rows)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 from core.domain import (
     AccountId,
     ClientOrderId,
+    Instrument,
     Order,
     OrderOrigin,
     OrderType,
@@ -25,6 +27,12 @@ Damaged = Callable[[str, Exception], JournalError]
 """Make the error that names the journal, where in it (order, event) and what was wrong."""
 
 
+@lru_cache(maxsize=4096)
+def instrument_of(text: str) -> Instrument:
+    """Return the instrument stored as text (decoded once: every order in it stores the same text)."""
+    return codec.decode_instrument(codec.from_json(text))
+
+
 def replay_order(row: tuple[str, ...], events: list[tuple[int, str]], damaged: Damaged) -> Order:
     """Return the order of row (the orders table's ORDER_COLUMNS) after events ((seq, event text), in order)."""
     (order_id, account, _symbol, instrument, side, qty, order_type, limit, stop, tif, origin, strategy,
@@ -34,7 +42,7 @@ def replay_order(row: tuple[str, ...], events: list[tuple[int, str]], damaged: D
         order = Order(
             client_order_id=ClientOrderId(order_id),
             account_id=AccountId(account),
-            instrument=codec.decode_instrument(codec.from_json(instrument)),
+            instrument=instrument_of(instrument),
             side=Side(side),
             quantity=Quantity(codec.decode_decimal(qty, "quantity")),
             order_type=OrderType(order_type),
