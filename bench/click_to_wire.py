@@ -18,7 +18,10 @@ click -> ack p50/p99 (IB and paper); and orders per second sustained through ris
 paper, one at a time (each session.submit waits for the previous one's acknowledgement) and
 pipelined, IN_FLIGHT orders on their way at once as a strategy or a basket sends them; those share
 journal commits and paper-log flushes (core/services/group_commit.py, paper/report_queue.py); and
-the time a cancel-all takes to cancel every order the runs left resting on the paper account.
+the time a cancel-all takes to cancel every order the runs left resting on the paper account, with the
+longest the window froze meanwhile (stall_max_ms, wall) and the most CPU the GUI thread spent in one
+stretch without yielding to the event loop (gui_busy_max_ms: the wall stall less the host's steal and IO
+waits).
 
 The durable journal commit (one SQLite transaction at synchronous=FULL: a WAL append and its flush) is
 the floor of a click. Each click run reports it (journal_commit_p50/p99_ms, timed around
@@ -300,7 +303,8 @@ async def _cancel_all(session: Any, account: Any) -> dict[str, Any]:
     left = len(session.oms.working(account))
     return {"bench": "click_to_wire", "variant": "cancel_all->paper", "working": working, "asked": asked,
             "still_working": left, "all_canceled_ms": ms(elapsed),
-            "stall_max_ms": ms(max(heartbeat.gaps, default=0.0))}  # how long the window froze at most
+            "stall_max_ms": ms(max(heartbeat.gaps, default=0.0)),  # how long the window froze at most (wall)
+            "gui_busy_max_ms": ms(max(heartbeat.cpu_gaps, default=0.0))}  # of it, the GUI thread's own CPU
 
 
 def run(orders: int, throughput_orders: int) -> list[dict[str, Any]]:

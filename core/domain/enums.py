@@ -25,13 +25,17 @@ class OrderType(StrEnum):
     STOP_LIMIT = "STP_LMT"
     TRAIL = "TRAIL"
     """A trailing stop: a stop that follows the market by a Trail (amount or percent), at market when touched."""
+    TRAIL_LIMIT = "TRAIL_LMT"
+    """A trailing stop-limit: a stop that follows the market by a Trail and, when touched, becomes a limit order
+    the Trail's limit_offset beyond the stop (IB's TRAIL LIMIT with lmtPriceOffset). Only accounts whose broker
+    works them take it (core.ports.trailing_stop_limits)."""
     MARKET_IF_TOUCHED = "MIT"
     """A market order once the price touches the trigger (stop_price) from the side it is on: a buy below the
     market, a sell above it (OANDA's MARKET_IF_TOUCHED). Only accounts that list it take it."""
 
     @property
     def is_trailing(self) -> bool:
-        return self is OrderType.TRAIL
+        return self in (OrderType.TRAIL, OrderType.TRAIL_LIMIT)
 
     @property
     def needs_limit(self) -> bool:

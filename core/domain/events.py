@@ -168,6 +168,16 @@ class OrderNote(OrderEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class OrderTrailMoved(OrderEvent):
+    """The broker moved a working trailing order's stop (and a trailing stop-limit's limit with it) to follow the
+    market. It changes where the order stands, never its status; the order manager journals a move at most about
+    once a second per order, and always the last one before anything else happens to the order."""
+
+    stop_price: Price
+    limit_price: Price | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class OrderFilled(OrderEvent):
     fill: Fill
 

@@ -25,6 +25,7 @@ from core.domain.events import (
     OrderRejected,
     OrderReopened,
     OrderSubmitted,
+    OrderTrailMoved,
     OrderUnknown,
     utc_now,
 )
@@ -76,6 +77,10 @@ class Order:
     """CNC, MIS or NRML as the trader chose it (Kite); None: the account's default, or a broker without products."""
     trail: Trail | None = None
     """A TRAIL order's distance from the market (None for every other type)."""
+    trail_stop: Price | None = None
+    """Where a trailing order's stop stands now, as its broker last reported it (None until it has)."""
+    trail_limit: Price | None = None
+    """A trailing stop-limit's limit, which follows its stop (None for a trailing stop, or until reported)."""
     status: OrderStatus = OrderStatus.INITIALIZED
     filled_qty: Decimal = Decimal(0)
     avg_fill_price: Decimal | None = None
@@ -100,6 +105,10 @@ class Order:
             raise ValueError(f"{self.client_order_id}: a {self.order_type.value} order needs a stop price")
         if self.order_type.is_trailing != (self.trail is not None):
             raise ValueError(f"{self.client_order_id}: a trail goes with a TRAIL order, and only with one")
+        if self.trail is not None and (self.order_type is OrderType.TRAIL_LIMIT) != (
+                self.trail.limit_offset is not None):
+            raise ValueError(f"{self.client_order_id}: a limit offset goes with a trailing stop-limit, and only "
+                             "with one")
 
     @property
     def symbol(self) -> str:
@@ -112,6 +121,11 @@ class Order:
     @property
     def is_working(self) -> bool:
         return self.status.is_working
+
+    @property
+    def working_stop(self) -> Price | None:
+        """Return where the order's stop stands: its stop_price, or where a trailing order's stop has been brought."""
+        return self.trail_stop if self.order_type.is_trailing else self.stop_price
 
     def target_status(self, event: OrderEvent) -> OrderStatus:
         """Return the status that `event` would move this order to.
@@ -126,7 +140,7 @@ class Order:
         fixed = _FIXED_TARGET.get(type(event))
         if fixed is not None:
             return fixed
-        if isinstance(event, OrderNote):
+        if isinstance(event, OrderNote | OrderTrailMoved):
             return self.status
         if isinstance(event, OrderReopened):
             return self._working_status()
@@ -166,6 +180,10 @@ class Order:
         if isinstance(event, OrderNote):  # in any status: it changes what is shown, never the status
             self.events.append(event)
             self.reason = event.text
+            return True
+        if isinstance(event, OrderTrailMoved):  # where the broker's trail has brought the stop; never the status
+            self.events.append(event)
+            self.trail_stop, self.trail_limit = event.stop_price, event.limit_price
             return True
         target = self.target_status(event)
         reopen = isinstance(event, OrderReopened)

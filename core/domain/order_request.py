@@ -43,6 +43,8 @@ class OrderRequest:
     """A TRAIL order's distance from the market in price (give this or trail_percent, not both)."""
     trail_percent: object = None
     """A TRAIL order's distance from the market in percent of the price."""
+    trail_limit_offset: object = None
+    """A TRAIL_LIMIT order's limit distance beyond its stop, in price (zero or more); none for any other type."""
     expire_at: object = None
     """A GTD order's end (a timezone-aware datetime); None for every other time in force."""
 
@@ -182,13 +184,19 @@ def _blank(raw: object) -> bool:
 
 def _check_trail(request: OrderRequest, order_type: OrderType | None, instrument: Instrument,
                  errors: list[FieldError]) -> Trail | None:
-    """Return a TRAIL order's Trail (exactly one of amount and percent); refuse a trail on any other type."""
+    """Return a TRAIL or TRAIL_LIMIT order's Trail (exactly one of amount and percent; a TRAIL_LIMIT's limit offset
+    too); refuse a trail on any other type, and a limit offset on anything but a trailing stop-limit."""
     amount, percent = request.trail_amount, request.trail_percent
-    if order_type is not OrderType.TRAIL:
+    if order_type is not None and order_type is not OrderType.TRAIL_LIMIT and not _blank(request.trail_limit_offset):
+        errors.append(FieldError("trail_limit_offset", f"Only a trailing stop-limit (TRAIL_LMT) has a limit offset; "
+                                                       f"a {order_type.value} order does not. Clear it."))
+    if order_type is None or not order_type.is_trailing:
         if order_type is not None and not (_blank(amount) and _blank(percent)):
             errors.append(FieldError("trail_amount", f"Only a trailing stop (TRAIL) has a trail; a {order_type.value} "
                                                      "order does not. Choose Trail, or clear the trail."))
         return None
+    limit_offset = _check_limit_offset(request.trail_limit_offset, instrument, errors) \
+        if order_type is OrderType.TRAIL_LIMIT else None
     if _blank(amount) == _blank(percent):
         field = "trail_amount" if _blank(amount) else "trail_percent"
         errors.append(FieldError(field, "Give the trail either as an amount of price or as a percent, one of them."))
@@ -209,4 +217,27 @@ def _check_trail(request: OrderRequest, order_type: OrderType | None, instrument
         errors.append(FieldError(field, f"{instrument.symbol} ticks in {plain(instrument.tick_size)}; "
                                         f"try a trail of {nearest}."))
         return None
-    return Trail(offset, unit)
+    if order_type is OrderType.TRAIL_LIMIT and limit_offset is None:
+        return None
+    return Trail(offset, unit, limit_offset)
+
+
+def _check_limit_offset(raw: object, instrument: Instrument, errors: list[FieldError]) -> Decimal | None:
+    """Return a trailing stop-limit's limit offset: a price distance of zero or more, on the tick."""
+    field = "trail_limit_offset"
+    if _blank(raw):
+        errors.append(FieldError(field, "A trailing stop-limit needs its limit offset: how far beyond the stop its "
+                                        "limit sits, in price (0 for a limit at the stop)."))
+        return None
+    offset = _number(raw, field, errors)
+    if offset is None:
+        return None
+    if offset < 0:
+        errors.append(FieldError(field, "The limit offset must be zero or more (a sell's limit sits below its stop, "
+                                        "a buy's above)."))
+        return None
+    if offset and not instrument.is_on_tick(offset):
+        errors.append(FieldError(field, f"{instrument.symbol} ticks in {plain(instrument.tick_size)}; "
+                                        f"try a limit offset of {instrument.make_price(offset).value}."))
+        return None
+    return offset

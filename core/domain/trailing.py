@@ -2,7 +2,8 @@
 
 A SELL trailing stop protects a long: its stop sits `offset` below the best price the market has offered since
 it was placed and only ever rises; a BUY trailing stop (protecting a short) sits above and only ever falls.
-When the market touches the stop, the order goes out at market (OrderType.TRAIL).
+When the market touches the stop, the order goes out at market (OrderType.TRAIL), or as a limit `limit_offset`
+beyond the stop (OrderType.TRAIL_LIMIT: below it for a SELL, above it for a BUY; IB's lmtPriceOffset).
 """
 
 from __future__ import annotations
@@ -27,16 +28,34 @@ class TrailUnit(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Trail:
-    """A trailing stop's distance from the market: a positive amount of price, or a percent below 100."""
+    """A trailing stop's distance from the market: a positive amount of price, or a percent below 100; for a
+    trailing stop-limit also how far beyond the stop its limit sits (limit_offset, in price, zero or more)."""
 
     offset: Decimal
     unit: TrailUnit = TrailUnit.AMOUNT
+    limit_offset: Decimal | None = None
+    """A trailing stop-limit's limit distance from its stop, in price (None: a trailing stop, at market)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.offset, Decimal) or not self.offset.is_finite() or self.offset <= 0:
             raise ValueError(f"a trail must be a positive number, not {self.offset!r}")
         if self.unit is TrailUnit.PERCENT and self.offset >= _HUNDRED:
             raise ValueError(f"a trailing percent must be below 100, not {self.offset}")
+        limit = self.limit_offset
+        if limit is not None and (not isinstance(limit, Decimal) or not limit.is_finite() or limit < 0):
+            raise ValueError(f"a trailing stop-limit's limit offset must be zero or more, not {limit!r}")
+
+    def limit_from(self, stop: Decimal, side: Side) -> Decimal | None:
+        """Return the limit of a trailing stop-limit whose stop is at `stop` (None for a trailing stop)."""
+        if self.limit_offset is None:
+            return None
+        return stop - self.limit_offset if side is Side.SELL else stop + self.limit_offset
+
+    def words(self) -> str:
+        """Return the trail as the window says it: '1.5', '2%', or '1.5, limit 0.05 beyond the stop'."""
+        if self.limit_offset is None:
+            return self.text()
+        return f"{self.text()}, limit {format(self.limit_offset.normalize(), 'f')} beyond the stop"
 
     @property
     def is_percent(self) -> bool:
@@ -73,6 +92,11 @@ class Trail:
         except ArithmeticError:
             raise ValueError(f"{text!r} is not a trail") from None
         return cls(offset, TrailUnit.PERCENT if percent else TrailUnit.AMOUNT)
+
+
+def trail_from_ticks(ticks: Decimal, tick_size: Decimal) -> Decimal:
+    """Return a trail of `ticks` ticks as an amount of price (what the broker is sent: IB has no tick unit)."""
+    return ticks * tick_size
 
 
 def trail_reference(side: Side, bid: Decimal | None, ask: Decimal | None, last: Decimal | None) -> Decimal | None:

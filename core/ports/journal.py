@@ -116,8 +116,8 @@ class Journal(Protocol):
 
     def record_audit(self, actor: str, action: str, detail: str) -> None: ...
 
-    def audit_entries(self, actions: Sequence[str]) -> list[AuditEntry]:
-        """Return every audit entry of these actions, oldest first."""
+    def audit_entries(self, actions: Sequence[str], since: datetime | None = None) -> list[AuditEntry]:
+        """Return every audit entry of these actions (written at or after since, if given), oldest first."""
         ...
 
     def latest_audit(self, action: str, detail_prefix: str = "") -> AuditEntry | None:

@@ -49,7 +49,7 @@ class LiveJournal:
     replaying its events, oldest first.
     fills: the fills journaled after the checkpoint's `fills_through`, in time order, each with its sequence number.
     fills_today: the fills timed within [since, until), in time order (the fills blotter's day).
-    window: (account, order id, created at) of the orders created after `window_since` that were not DENIED.
+    window: (account, order id, created at, strategy) of the orders created after `window_since` that were not DENIED.
     instruments: (account, instrument) of the orders after `orders_after`, the newest per (account, symbol), oldest
     first.
     fills_through / orders_through: the newest fill and order sequence numbers in the journal.
@@ -58,7 +58,7 @@ class LiveJournal:
     orders: tuple[Order, ...]
     fills: tuple[tuple[int, Fill], ...]
     fills_today: tuple[Fill, ...]
-    window: tuple[tuple[AccountId, ClientOrderId, datetime], ...]
+    window: tuple[tuple[AccountId, ClientOrderId, datetime, StrategyId | None], ...]
     instruments: tuple[tuple[AccountId, Instrument], ...]
     fills_through: int
     orders_through: int

@@ -8,15 +8,17 @@ an account that lists them here: the session refuses them for any other before t
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import Protocol, cast, runtime_checkable
 
 from core.domain import OrderType, TimeInForce
 from core.ports.capabilities import OrderTypes
+from core.ports.capability_check import has_capability
 
 EVERY_ACCOUNT_TIFS = frozenset({TimeInForce.DAY, TimeInForce.GTC, TimeInForce.IOC})
 EVERY_ACCOUNT_TYPES = frozenset({OrderType.MARKET, OrderType.LIMIT, OrderType.STOP, OrderType.STOP_LIMIT,
-                                 OrderType.TRAIL})
-"""TRAIL is gated by core.ports.trailing_stops (the broker must work trailing stops itself), not here."""
+                                 OrderType.TRAIL, OrderType.TRAIL_LIMIT})
+"""TRAIL and TRAIL_LIMIT are gated by core.ports.trailing_stops and core.ports.trailing_stop_limits (the broker
+must work them itself), not here."""
 
 
 @runtime_checkable
@@ -29,13 +31,13 @@ class OrderTerms(Protocol):
 
 def times_in_force(adapter: object) -> frozenset[TimeInForce]:
     """Return the times in force the account behind adapter takes."""
-    return adapter.times_in_force if isinstance(adapter, OrderTerms) else EVERY_ACCOUNT_TIFS
+    return cast(OrderTerms, adapter).times_in_force if has_capability(adapter, OrderTerms) else EVERY_ACCOUNT_TIFS
 
 
 def order_types(adapter: object) -> frozenset[OrderType]:
     """Return the order types the account behind adapter takes."""
-    base = adapter.order_types if isinstance(adapter, OrderTypes) else EVERY_ACCOUNT_TYPES
-    return base | adapter.extra_order_types if isinstance(adapter, OrderTerms) else base
+    base = cast(OrderTypes, adapter).order_types if has_capability(adapter, OrderTypes) else EVERY_ACCOUNT_TYPES
+    return base | cast(OrderTerms, adapter).extra_order_types if has_capability(adapter, OrderTerms) else base
 
 
 def terms_problem(adapter: object, account: str, order_type: OrderType, tif: TimeInForce) -> tuple[str, str] | None:

@@ -37,7 +37,8 @@ class ApprovalRow:
     product: str = ""
     """The order's product (CNC, MIS, NRML) on a Kite account; empty where the broker has none."""
     trail: str = ""
-    """A TRAIL order's trail as the journal writes it ('1.5' or '2%'); empty for any other order."""
+    """A trailing order's trail as the window says it ('1.5', '2%', '1.5, limit 0.05 beyond the stop'); empty for
+    any other order."""
 
 
 def drift_pct(current: Decimal | None, signal_price: Decimal | None, side: Side) -> Decimal | None:

@@ -195,7 +195,7 @@ class ApprovalQueue:
         request = OrderRequest(
             request.account_id, request.symbol, request.side, request.quantity, request.order_type,
             request.limit_price, request.stop_price, request.tif, OrderOrigin.STRATEGY, signal.strategy_id,
-            request.product, request.trail_amount, request.trail_percent,
+            request.product, request.trail_amount, request.trail_percent, request.trail_limit_offset,
         )
         order = await submit_protected(self.session, request, signal.stop_loss, signal.take_profit,
                                        intake_key=intake_key)
@@ -274,7 +274,7 @@ class ApprovalQueue:
             edit.quantity if edit.quantity is not None else original.quantity.value, order_type,
             _value(limit) if order_type.needs_limit else None, _value(stop) if order_type.needs_stop else None,
             edit.tif or original.tif, OrderOrigin.STRATEGY, original.strategy_id, original.product,
-            *_trail_fields(original.trail if order_type.is_trailing else None),
+            *_trail_fields(original.trail if order_type.is_trailing else None, order_type),
         )
         pending.busy = True
         try:
@@ -410,7 +410,7 @@ class ApprovalQueue:
             verdict=verdict, last_attempt=pending.last_attempt,
             auto_approve=self.strategies.get(signal.strategy_id).auto_approve,
             product="" if order.product is None else order.product.value,
-            trail="" if order.trail is None else order.trail.text(),
+            trail="" if order.trail is None else order.trail.words(),
         )
 
     # --- internals ------------------------------------------------------------------------------
@@ -448,11 +448,13 @@ class ApprovalQueue:
 _DONE = {"reject": "Rejected", "withdraw": "Withdrew", "expire": "Expired"}
 
 
-def _trail_fields(trail: Trail | None) -> tuple[Decimal | None, Decimal | None]:
-    """Return a kept trail as the request's (trail_amount, trail_percent)."""
+def _trail_fields(trail: Trail | None, order_type: OrderType) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
+    """Return a kept trail as the request's (trail_amount, trail_percent, trail_limit_offset): the limit offset
+    only for a trailing stop-limit."""
     if trail is None:
-        return None, None
-    return (trail.offset, None) if trail.unit is TrailUnit.AMOUNT else (None, trail.offset)
+        return None, None, None
+    offset = trail.limit_offset if order_type is OrderType.TRAIL_LIMIT else None
+    return (trail.offset, None, offset) if trail.unit is TrailUnit.AMOUNT else (None, trail.offset, offset)
 
 
 def _value(price: object) -> object:

@@ -15,6 +15,7 @@ from core.domain import (
     Order,
     OrderEvent,
     OrderFilled,
+    OrderTrailMoved,
     OrderUpdated,
 )
 from core.domain.protection import HeldChild
@@ -22,6 +23,7 @@ from core.domain.transitions import can_transition
 from core.ports.journal import IntakeKey, Journal, JournalError
 from core.services.bus import EventBus
 from core.services.group_commit import GroupCommit
+from core.services.trail_moves import TrailMoves, moves_stop
 from core.services.working_orders import WorkingOrders
 
 log = logging.getLogger(__name__)
@@ -33,18 +35,27 @@ _Intent = tuple[Order, IntakeKey | None, tuple[HeldChild, ...]]
 class OrderManager:
     """Apply order events (from adapters via the bus, or from the session) to journaled orders.
 
+    A trailing order's stop moves (OrderTrailMoved) are applied only when they move it, and at most about once a
+    second per order (trail_moves.py); a waiting move is applied before any other event of its order.
+
     Events: OrderUpdated(order) after every journaled change; FillRecorded(fill) for each new fill,
     including fills of orders placed outside TradeTerm; LogMessage when an event breaks the table.
     """
 
-    def __init__(self, bus: EventBus, journal: Journal) -> None:
+    def __init__(self, bus: EventBus, journal: Journal, *, trail_moves: TrailMoves | None = None) -> None:
         self._bus = bus
         self._journal = journal
         self._orders: dict[ClientOrderId, Order] = {}
         self._working = WorkingOrders()
         self._intents: GroupCommit[_Intent] = GroupCommit(self._create_all)
         self._reports_due: asyncio.Handle | None = None
+        self._trail_moves = trail_moves or TrailMoves(self._apply)
         bus.subscribe(OrderEvent, self.apply)
+
+    @property
+    def trail_moves(self) -> TrailMoves:
+        """Return the conflation of trailing orders' stop moves (trail_moves.py)."""
+        return self._trail_moves
 
     @property
     def working_index(self) -> WorkingOrders:
@@ -146,6 +157,22 @@ class OrderManager:
 
     def apply(self, event: OrderEvent) -> None:
         """Apply one order event: dedupe fills, journal, update the order, tell the views."""
+        if isinstance(event, OrderTrailMoved):
+            order = self._orders.get(event.client_order_id)
+            if order is not None and moves_stop(order, event):
+                self._trail_moves.offer(event)
+            return
+        self._trail_moves.flush(event.client_order_id)
+        self._apply(event)
+        order = self._orders.get(event.client_order_id)
+        if order is not None and not order.is_working:
+            self._trail_moves.forget(order.client_order_id)
+
+    def _apply(self, event: OrderEvent) -> None:
+        if isinstance(event, OrderTrailMoved):
+            order = self._orders.get(event.client_order_id)
+            if order is None or not moves_stop(order, event):  # it ended, or stands there, since the move waited
+                return
         if isinstance(event, OrderFilled) and self._journal.has_fill(event.fill):
             log.info("duplicate fill %s ignored", event.fill.trade_id)
             return
@@ -186,6 +213,8 @@ class OrderManager:
                 raise ValueError(f"order {order.client_order_id} is {order.status.value}: {type(event).__name__} "
                                  "is not allowed")
             changes.append((order, event))
+        for order, _ in changes:
+            self._trail_moves.flush(order.client_order_id)
         for order, event in changes:
             order.apply(event)
             self._working.update(order)

@@ -27,6 +27,7 @@ from core.domain import (
     OrderRequest,
     OrderStatus,
     OrderSubmitted,
+    OrderType,
     OrderUnknown,
     Price,
     Quantity,
@@ -46,6 +47,7 @@ from core.ports.journal import IntakeKey, Journal
 from core.ports.native_oco import NativeOco
 from core.ports.native_protection import NativeProtection
 from core.ports.order_terms import terms_problem
+from core.ports.trailing_stop_limits import trail_limit_refusal
 from core.ports.trailing_stops import trail_refusal
 from core.services.accounts import AccountSlot
 from core.services.action_log import ActionLog
@@ -285,6 +287,10 @@ class TradingSession(SessionConnections, SessionCommands):
         valid, problems = validate_request(request, self.instruments.find(request.symbol, request.account_id))
         if valid is None:
             raise OrderRefused(problems)
+        if valid.order_type is OrderType.TRAIL_LIMIT:  # before the terms: say what to use instead
+            refusal = trail_limit_refusal(slot.adapter, str(request.account_id))
+            if refusal is not None:
+                raise OrderRefused([FieldError("order_type", refusal)])
         unknown_terms = terms_problem(slot.adapter, str(request.account_id), valid.order_type, valid.tif)
         if unknown_terms is not None:
             raise OrderRefused([FieldError(*unknown_terms)])
@@ -313,14 +319,16 @@ class TradingSession(SessionConnections, SessionCommands):
             trail=valid.trail,
         )
 
-    async def submit_oco(self, first: OrderRequest, second: OrderRequest) -> tuple[Order, Order]:
+    async def submit_oco(self, first: OrderRequest, second: OrderRequest, *, confirmed_by: str | None = None
+                         ) -> tuple[Order, Order]:
         """Send two working orders as an OCO pair: when either fills (even in part) the other is cancelled.
 
         Both are validated and risk-checked first (OrderRefused, journaling nothing, names the leg that cannot
         go), journaled together in one transaction, then sent once each. The pair's ids differ only in their
         first character (`oco_partner_id`), so the link survives a restart; HeldProtection cancels the other
         order on a fill, and again after a reconnect for a fill the crash left uncancelled. A second order
-        whose partner filled at once is not sent.
+        whose partner filled at once is not sent. Closing orders on a held account ask first, as `submit` does:
+        ConfirmRequired, journaling nothing; sent again with confirmed_by, they go out and the override is audited.
         """
         if first.account_id != second.account_id:
             raise OrderRefused([FieldError("account_id", "Both orders of an OCO go to one account: the broker that "
@@ -330,20 +338,30 @@ class TradingSession(SessionConnections, SessionCommands):
         partner_id = oco_partner_id(made.client_order_id)
         assert partner_id is not None  # a generated id starts with 'T'
         pair = (made, self._new_order(slot, second, partner_id))
+        confirmed = confirmed_by is not None
         for which, order in zip(("first", "second"), pair, strict=True):
-            refusal = self.risk.evaluate(order)
+            refusal = self.risk.preview(order, confirmed=confirmed)  # ask first, counting neither order
+            if refusal is not None and refusal.confirm:
+                raise ConfirmRequired(f"The OCO's {which} order: {refusal.reason}")
+        for which, order in zip(("first", "second"), pair, strict=True):
+            refusal = self.risk.evaluate(order, confirmed=confirmed)
             if refusal is not None:
                 raise OrderRefused([FieldError(refusal.field, f"The OCO's {which} order: {refusal.reason}")])
         for order in pair:
             order.apply(OrderSubmitted(order.client_order_id, ts=self.clock.now()))
         self.oms.create_together(pair)  # durable before either is sent; both or neither
+        state, reason = self.risk.state(first.account_id)
+        for order in pair:
+            if confirmed and order.origin.reduce_only and state is not TradingState.ACTIVE:
+                self.journal.record_audit(str(confirmed_by), REDUCE_WHILE_HELD_AUDIT,
+                                          held_audit_detail(order, state, reason))
         if isinstance(slot.adapter, NativeOco):
-            await self._send_native_oco(slot, slot.adapter, pair)
+            await self._send_native_oco(slot, slot.adapter, pair, confirmed)
             for order in pair:
                 self.actions.sent(order)
             return pair
         for order in pair:
-            stop = self._stopped_meanwhile(slot)
+            stop = self._stopped_meanwhile(slot, confirmed)
             if stop is not None:
                 self.oms.apply(OrderRejectedEvent(order.client_order_id, f"Not sent: {stop}"))
             elif order is pair[1] and pair[0].filled_qty > 0:
@@ -355,9 +373,10 @@ class TradingSession(SessionConnections, SessionCommands):
             self.actions.sent(order)
         return pair
 
-    async def _send_native_oco(self, slot: AccountSlot, adapter: NativeOco, pair: tuple[Order, Order]) -> None:
+    async def _send_native_oco(self, slot: AccountSlot, adapter: NativeOco, pair: tuple[Order, Order],
+                               confirmed: bool = False) -> None:
         """Place a journaled OCO pair in one broker group, each order once; settle what the broker did not take."""
-        stop = self._stopped_meanwhile(slot)
+        stop = self._stopped_meanwhile(slot, confirmed)
         if stop is not None:
             for order in pair:
                 self.oms.apply(OrderRejectedEvent(order.client_order_id, f"Not sent: {stop}"))

@@ -46,6 +46,7 @@ from core.domain import (
     OrderModified,
     OrderModifyRejected,
     OrderRejected,
+    OrderTrailMoved,
     Price,
     utc_now,
 )
@@ -56,7 +57,7 @@ from core.storage import codec
 from core.storage.held_rows import read_held, write_held
 from core.storage.live_load import read_checkpoint, read_fill_owners, read_live, read_order, write_checkpoint
 from core.storage.lockfile import LockHeld, ProcessLock
-from core.storage.order_replay import replay_order
+from core.storage.order_replay import ORDER_COLUMNS, replay_order
 from core.storage.schema import inspect_existing, migrate
 
 _log = logging.getLogger(__name__)
@@ -65,10 +66,7 @@ CHECKPOINT_EVERY = 100
 CHECKPOINT_AT_THE_LATEST = 1_000
 """Transactions after which a commit checkpoints by itself, if nothing called write_deferred."""
 _PRAGMAS: Final = frozenset({"journal_mode", "synchronous", "foreign_keys", "user_version", "application_id"})
-_ORDER_COLUMNS: Final = (
-    "client_order_id, account_id, symbol, instrument, side, orig_quantity, order_type, orig_limit_price, "
-    "orig_stop_price, tif, origin, strategy_id, created_at, product, trail"
-)
+_ORDER_COLUMNS: Final = ORDER_COLUMNS
 _STATE_COLUMNS: Final = (
     "status", "quantity", "limit_price", "stop_price", "filled_qty", "avg_fill_price", "broker_order_id", "reason",
     "needs_reconciliation",
@@ -87,7 +85,7 @@ _UPDATE_ORDER: Final = (
 )
 
 _BROKER_REPORTS: Final = (OrderAccepted, OrderRejected, OrderCanceled, OrderExpired, OrderCancelRejected,
-                          OrderModified, OrderModifyRejected)
+                          OrderModified, OrderModifyRejected, OrderTrailMoved)
 """Order events that only repeat what the broker says (it says them again on reconciliation): no disk flush."""
 
 
@@ -301,6 +299,8 @@ class SqliteJournal:
                 _opt_decimal(order.stop_price), order.tif.value, order.origin.value, order.strategy_id,
                 codec.encode_datetime(order.created_at), None if order.product is None else order.product.value,
                 None if order.trail is None else order.trail.text(),
+                None if order.trail is None or order.trail.limit_offset is None
+                else codec.encode_decimal(order.trail.limit_offset),
             )
             rows.append((order.client_order_id, created + self._state_values(order),
                          [self._event_values(order, event) for event in order.events]))
@@ -315,11 +315,13 @@ class SqliteJournal:
             conn.executemany(_INSERT_EVENT, [event for _, _, events in rows for event in events])
             before = conn.total_changes
             try:
-                conn.executemany(_INSERT_KEY, key_rows)
+                if key_rows:  # an empty executemany still costs a statement look-up: most orders have no key
+                    conn.executemany(_INSERT_KEY, key_rows)
             except sqlite3.IntegrityError:  # (strategy, key) is unique: the first row not inserted is taken
                 strategy, key, body_hash, _ = key_rows[conn.total_changes - before]
                 raise DuplicateIntakeKey(IntakeKey(strategy, key, body_hash)) from None
-            write_held(conn, held)
+            if held:
+                write_held(conn, held)
 
     def record_held(self, children: Sequence[HeldChild]) -> None:
         """Insert or update held children (armed, resized, cancelled) in one transaction."""
@@ -460,13 +462,17 @@ class SqliteJournal:
                 (_sort_ts(self._now()), actor, action, detail),
             )
 
-    def audit_entries(self, actions: Sequence[str]) -> list[AuditEntry]:
-        """Return every audit entry of these actions, oldest first."""
+    def audit_entries(self, actions: Sequence[str], since: datetime | None = None) -> list[AuditEntry]:
+        """Return every audit entry of these actions (written at or after since, if given), oldest first.
+
+        With since, the read seeks the audit's time index: it costs the entries since then, not the history.
+        """
         marks = ", ".join("?" * len(actions))
+        after = "" if since is None else "ts >= ? AND "
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT seq, ts, actor, action, detail FROM audit WHERE action IN ({marks}) ORDER BY seq",
-                tuple(actions),
+                f"SELECT seq, ts, actor, action, detail FROM audit WHERE {after}action IN ({marks}) ORDER BY seq",
+                (*(() if since is None else (_sort_ts(since),)), *actions),
             ).fetchall()
         return [_audit_entry(row) for row in rows]
 

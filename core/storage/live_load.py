@@ -11,16 +11,12 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from core.domain import AccountId, ClientOrderId, Fill, Order, OrderStatus
+from core.domain import AccountId, ClientOrderId, Fill, Order, OrderStatus, StrategyId
 from core.ports.journal_restore import LiveJournal, PositionsCheckpoint
 from core.storage import codec
 from core.storage.checkpoint_codec import decode_checkpoint, encode_checkpoint
-from core.storage.order_replay import instrument_of
+from core.storage.order_replay import ORDER_COLUMNS, instrument_of
 
-ORDER_COLUMNS: Final = (
-    "client_order_id, account_id, symbol, instrument, side, orig_quantity, order_type, orig_limit_price, "
-    "orig_stop_price, tif, origin, strategy_id, created_at, product, trail"
-)
 FINISHED: Final = tuple(s.value for s in (OrderStatus.CANCELED, OrderStatus.FILLED, OrderStatus.REJECTED,
                                           OrderStatus.DENIED, OrderStatus.EXPIRED))
 """Journaled statuses of orders that only a late broker report could change (looked up then: load_order)."""
@@ -54,9 +50,11 @@ def read_live(conn: sqlite3.Connection, replay: Replay, decode_fill: DecodeFill,
         "SELECT trade_id, fill FROM fills WHERE ts >= ? AND ts < ? ORDER BY ts, rowid",
         (fill_key(since), fill_key(until))))
     window = tuple(
-        (AccountId(account), ClientOrderId(coid), codec.decode_datetime(created, "created_at"))
-        for account, coid, created in conn.execute(
-            "SELECT account_id, client_order_id, created_at FROM orders WHERE created_utc >= ? AND status != ? "
+        (AccountId(account), ClientOrderId(coid), codec.decode_datetime(created, "created_at"),
+         None if strategy is None else StrategyId(strategy))
+        for account, coid, created, strategy in conn.execute(
+            "SELECT account_id, client_order_id, created_at, strategy_id FROM orders WHERE created_utc >= ? "
+            "AND status != ? "
             "ORDER BY created_utc, rowid",
             (created_key(window_since - timedelta(milliseconds=1)), OrderStatus.DENIED.value)))
     newest: dict[tuple[str, str], str] = {}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import lru_cache
+from typing import Final
 
 from core.domain import (
     AccountId,
@@ -23,6 +25,11 @@ from core.domain.trailing import Trail
 from core.ports.journal import JournalError
 from core.storage import codec
 
+ORDER_COLUMNS: Final = (
+    "client_order_id, account_id, symbol, instrument, side, orig_quantity, order_type, orig_limit_price, "
+    "orig_stop_price, tif, origin, strategy_id, created_at, product, trail, trail_limit_offset"
+)
+"""The orders table's columns an order is rebuilt from (as first created), in the order replay_order reads them."""
 Damaged = Callable[[str, Exception], JournalError]
 """Make the error that names the journal, where in it (order, event) and what was wrong."""
 
@@ -36,7 +43,7 @@ def instrument_of(text: str) -> Instrument:
 def replay_order(row: tuple[str, ...], events: list[tuple[int, str]], damaged: Damaged) -> Order:
     """Return the order of row (the orders table's ORDER_COLUMNS) after events ((seq, event text), in order)."""
     (order_id, account, _symbol, instrument, side, qty, order_type, limit, stop, tif, origin, strategy,
-     created, product, trail) = row
+     created, product, trail, limit_offset) = row
     where = f"order {order_id}"
     try:
         order = Order(
@@ -53,7 +60,9 @@ def replay_order(row: tuple[str, ...], events: list[tuple[int, str]], damaged: D
             strategy_id=None if strategy is None else StrategyId(strategy),
             created_at=codec.decode_datetime(created, "created_at"),
             product=None if product is None else Product(product),
-            trail=None if trail is None else Trail.from_text(trail),
+            trail=None if trail is None else replace(
+                Trail.from_text(trail),
+                limit_offset=None if limit_offset is None else codec.decode_decimal(limit_offset, "limit offset")),
         )
         for seq, text in events:
             where = f"order {order_id}, event #{seq}"

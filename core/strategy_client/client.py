@@ -125,20 +125,22 @@ class TradeTermClient:
                idempotency_key: str | None = None, account: str | None = None, stop_loss: object = None,
                take_profit: object = None, signal_price: object = None, remark: str = "",
                product: str | None = None, trail_amount: object = None,
-               trail_percent: object = None) -> dict[str, Any]:
+               trail_percent: object = None, trail_limit_offset: object = None) -> dict[str, Any]:
         """Queue an order for approval; return {"client_order_id", "status"}. Retries a lost answer safely.
 
         stop_loss / take_profit: protective children TradeTerm holds for the order once it fills (a bracket,
         one cancelling the other); 0 or None for none.
         product: "CNC", "MIS" or "NRML" on a Kite account (None: the account's default).
-        trail_amount / trail_percent: with order_type "TRAIL", how far the trailing stop keeps from the market,
-        in price or in percent (2 for 2%); give one of them.
+        trail_amount / trail_percent: with order_type "TRAIL" or "TRAIL_LMT", how far the trailing stop keeps from
+        the market, in price or in percent (2 for 2%); give one of them.
+        trail_limit_offset: with order_type "TRAIL_LMT" (a trailing stop-limit), how far beyond the stop its limit
+        sits, in price (zero or more).
         """
         when = signal_time or datetime.now(UTC)
         if when.tzinfo is None:
             when = when.astimezone()  # a naive time is the strategy host's local time
         body = self._order(symbol, side, quantity, order_type, limit_price, stop_price, tif, account)
-        body.update(_extras(product, trail_amount, trail_percent))
+        body.update(_extras(product, trail_amount, trail_percent, trail_limit_offset))
         body.update(signal_time=when.isoformat(), idempotency_key=idempotency_key or uuid.uuid4().hex,
                     stop_loss=decimal_text(stop_loss), take_profit=decimal_text(take_profit),
                     signal_price=decimal_text(signal_price), remark=remark or None)
@@ -155,14 +157,14 @@ class TradeTermClient:
     def preview(self, symbol: str, side: str, quantity: object, order_type: str = "LMT", limit_price: object = None,
                 stop_price: object = None, *, tif: str = "DAY", account: str | None = None,
                 sizing: dict[str, Any] | None = None, product: str | None = None, trail_amount: object = None,
-                trail_percent: object = None) -> dict[str, Any]:
+                trail_percent: object = None, trail_limit_offset: object = None) -> dict[str, Any]:
         """Ask what risk would say now (queues nothing): {"verdict": "ok"|"refused", "reason", "notional", ...}.
 
         sizing, e.g. {"risk_pct": "1", "stop": "98.50"} (or risk_amount; stop_ticks; atr_k with atr_n): the
         API chooses the quantity (quantity is then only a placeholder) and returns it with "sizing".
         """
         body = self._order(symbol, side, quantity, order_type, limit_price, stop_price, tif, account)
-        body.update(_extras(product, trail_amount, trail_percent))
+        body.update(_extras(product, trail_amount, trail_percent, trail_limit_offset))
         if sizing is not None:
             body["sizing"] = dict(sizing)
         result: dict[str, Any] = self._call("POST", "/v1/orders/preview", body)
@@ -238,7 +240,8 @@ class TradeTermClient:
             connection.close()
 
 
-def _extras(product: str | None, trail_amount: object, trail_percent: object) -> dict[str, Any]:
+def _extras(product: str | None, trail_amount: object, trail_percent: object,
+            trail_limit_offset: object = None) -> dict[str, Any]:
     """Return the optional product and trail fields as the API reads them (None: left out of the body)."""
     return {"product": None if product is None else product.upper(), "trail_amount": decimal_text(trail_amount),
-            "trail_percent": decimal_text(trail_percent)}
+            "trail_percent": decimal_text(trail_percent), "trail_limit_offset": decimal_text(trail_limit_offset)}

@@ -10,7 +10,16 @@ from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QDockWidget, QTableView
 
-from core.domain import AccountId, FillRecorded, LogMessage, OrderRejected, OrderStatus, OrderUpdated, Quote
+from core.domain import (
+    AccountId,
+    ClientOrderId,
+    FillRecorded,
+    LogMessage,
+    OrderRejected,
+    OrderStatus,
+    OrderUpdated,
+    Quote,
+)
 from core.ports.notifier import Notification, NotificationKind, Notifier
 from core.services.alerts import (
     AlertBook,
@@ -23,7 +32,7 @@ from core.services.alerts import (
     Reference,
     alert_price,
 )
-from core.services.approvals import ApprovalQueue
+from core.services.approvals import ApprovalQueue, PendingOrder
 from core.services.notification_text import fill_notification, rejected_notification
 from core.services.session import TradingSession
 from gui.dialogs.alert_dialogs import MoveAlertDialog, PnlAlertDialog, PriceAlertDialog
@@ -51,14 +60,17 @@ class AlertsSetup:
     """Watch the alerts twice a second; a fired one shows a toast, goes to the log, beeps and (if asked) mails.
 
     A strategy order waiting for approval: the count in the window title and on the Approvals tab, the tab
-    flashing until the trader shows it (never pulled to the front under the trader's hands), a toast, and
-    (through `approval_alert`) a tray message and a beep.
+    raised and flashing once per new order (only flashing, until shown, while the trader types in a field
+    the raise would hide; the keyboard focus never moves), a toast, and (through `approval_alert`) a tray
+    message and a beep.
     """
 
     def __init__(self, window: MainWindow, session: TradingSession, settings: AlertSettings, notifier: Notifier,
                  approvals: ApprovalQueue | None = None, approval_alert: ApprovalAlert | None = None) -> None:
         self._window, self._session, self._settings, self._notifier = window, session, settings, notifier
         self._approvals = approvals
+        self._brought_forward: set[ClientOrderId] = set()
+        """The waiting orders that raised the Approvals tab already."""
         dock = window.findChild(QDockWidget, "dock.approvals")
         self.approvals_flasher = None if dock is None else DockTabFlasher(window, dock)
         document = settings.load()
@@ -79,9 +91,7 @@ class AlertsSetup:
             approval_alert.sound = lambda: self.sound
         if approvals is not None:
             approvals.on_change.append(self._show_approval_count)
-            approvals.on_new.append(lambda pending: self._on_approval_waiting(
-                f"{pending.signal.strategy_id}: {pending.order.side.value} "
-                f"{pending.order.quantity.value.normalize():f} {pending.order.symbol} awaits your approval"))
+            approvals.on_new.append(self._on_approval_waiting)
         self._started_at = session.clock.now()
         self._unsubscribe = [session.bus.subscribe(FillRecorded, self._on_fill),
                              session.bus.subscribe(OrderUpdated, self._on_order_updated)]
@@ -268,11 +278,14 @@ class AlertsSetup:
 
     # --- approvals --------------------------------------------------------------------------------
 
-    def _on_approval_waiting(self, text: str) -> None:
-        self.toast.show_message(text, "INFO")
+    def _on_approval_waiting(self, pending: PendingOrder) -> None:
+        order = pending.order
+        self.toast.show_message(f"{pending.signal.strategy_id}: {order.side.value} "
+                                f"{order.quantity.value.normalize():f} {order.symbol} awaits your approval", "INFO")
         self._show_approval_count()
-        if self.approvals_flasher is not None:
-            self.approvals_flasher.start()
+        if self.approvals_flasher is not None and order.client_order_id not in self._brought_forward:
+            self._brought_forward.add(order.client_order_id)  # one order raises the tab once, however often told
+            self.approvals_flasher.bring_forward()
 
     def _show_approval_count(self) -> None:
         count = 0 if self._approvals is None else len(self._approvals.pending())

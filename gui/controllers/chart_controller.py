@@ -42,6 +42,7 @@ from core.services.bar_cache import BarCache, cached_history
 from core.services.session import OrderRefused
 from core.services.sizing import SizingError
 from gui.async_op import run_op
+from gui.controllers.chart_link_menu import add_link_entries
 from gui.controllers.click_sizing import size_click
 from gui.controllers.orders import describe
 from gui.frame_feed import FeedWatch, PositionKey
@@ -415,6 +416,7 @@ class ChartController:
             kind = "limit" if order_type is OrderType.LIMIT else "stop"
             action = menu.addAction(f"{side.value.title()} {kind} {symbol} @ {price}")
             action.triggered.connect(lambda _=False, s=side, t=order_type: self.place(s, t, price))
+        add_link_entries(menu, self._window.ticket, symbol, price)  # OCO/OTO on the ticket (chart_link_menu.py)
         self.place_menu = menu
         menu.popup(where)
 

@@ -27,6 +27,7 @@ from core.domain import (
     OrderRequest,
     OrderType,
     Position,
+    Price,
     Quote,
     Side,
     TradingState,
@@ -54,6 +55,8 @@ STALE_AFTER_S = 5.0
 STALE_CHECK_MS = 500
 LADDER_WIDTH = 340
 """The dock's first width: the positions grid in the middle keeps the rest."""
+KEEP_IN_VIEW_IDLE_S = 3.0
+"""Without auto-centre, a market that left the view comes back once the trader left the ladder alone this long."""
 _LEG_MARK = {ProtectionLeg.STOP_LOSS: "SL", ProtectionLeg.TAKE_PROFIT: "TP"}
 
 
@@ -215,6 +218,7 @@ class LadderController(QObject):
         self.widget.depth_label.setText(f"Market depth: {len(book.bids)} bid and {len(book.asks)} ask levels.")
         self.model.set_stale(False)
         self.model.set_book(book.bids, book.asks)
+        self._follow_market()
 
     def _on_quotes(self, quotes: Mapping[str, Quote]) -> None:
         quote = quotes.get(self.symbol)
@@ -233,11 +237,22 @@ class LadderController(QObject):
             bids = [] if quote.bid is None else [BookLevel(quote.bid, quote.bid_size or Decimal(0))]
             asks = [] if quote.ask is None else [BookLevel(quote.ask, quote.ask_size or Decimal(0))]
             self.model.set_book(bids, asks)
-        if not self._centred or (self.widget.auto_centre.isChecked() and self._off_centre()):
+        self._follow_market()
+
+    def _follow_market(self) -> None:
+        if not self._centred or self._market_drifted():
             self._centred = True
             self.widget.centre()
 
-    def _off_centre(self) -> bool:
+    def _market_drifted(self) -> bool:
+        """Auto-centre: the market is within 5 rows of an edge. Without it the view stays where it is, unless the
+        market has left it altogether and the trader is not at the ladder: he would see empty levels."""
+        if self.widget.auto_centre.isChecked():
+            return self._off_centre(5)
+        return self._off_centre(0) and self.widget.left_alone(KEEP_IN_VIEW_IDLE_S)
+
+    def _off_centre(self, margin: int) -> bool:
+        """Return True when the best bid is not at least `margin` rows inside the levels in view."""
         table, model = self.widget.table, self.model
         if model.best_bid is None:
             return False
@@ -246,7 +261,7 @@ class LadderController(QObject):
             return True
         first = table.rowAt(0)
         last = table.rowAt(table.viewport().height() - 1)
-        return not (first + 5 <= row <= (last if last >= 0 else row) - 5)
+        return not (first + margin <= row <= (last if last >= 0 else row) - margin)
 
     def _on_orders(self, orders: Mapping[ClientOrderId, Order]) -> None:
         changed = False
@@ -266,11 +281,13 @@ class LadderController(QObject):
         sells: dict[Decimal, Decimal] = {}
         marks: dict[tuple[str, Decimal], str] = {}
         for order in self._orders.values():
-            price = order.limit_price or order.stop_price
+            price = _level_of(order)
             if price is None:
                 continue
             side = buys if order.side is Side.BUY else sells
             side[price.value] = side.get(price.value, Decimal(0)) + order.leaves_qty
+            if order.trail is not None:  # where the broker's ratchet has brought the stop: it moves by itself
+                marks[(order.side.value.lower(), price.value)] = "TS"
             if order.origin is OrderOrigin.PROTECTIVE:  # a native bracket's child, held by the broker
                 marks[(order.side.value.lower(), price.value)] = "SL" if order.stop_price is not None else "TP"
         for child in self._held_children():
@@ -376,7 +393,7 @@ class LadderController(QObject):
         self.send(OrderRequest(self.account, self.symbol, side, quantity, order_type, limit, stop), bracket=bracket)
 
     def _own_at(self, side: Side, price: Decimal) -> list[Order]:
-        return [o for o in self._orders.values() if o.side is side
+        return [o for o in self._orders.values() if o.side is side and o.trail is None
                 and (o.limit_price or o.stop_price) is not None and (o.limit_price or o.stop_price).value == price]  # type: ignore[union-attr]
 
     def on_level_dragged(self, column: str, from_price: Decimal, to_price: Decimal) -> None:
@@ -458,3 +475,11 @@ class LadderController(QObject):
 
         box.finished.connect(answered)
         box.open()
+
+
+def _level_of(order: Order) -> Price | None:
+    """Return the level an order rests at on the ladder: its limit, its stop, or a trailing order's current stop
+    (the level its trader watches, for a trailing stop-limit too)."""
+    if order.trail is not None:
+        return order.trail_stop
+    return order.limit_price or order.stop_price

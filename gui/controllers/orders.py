@@ -1,9 +1,11 @@
-"""OrderController: send, cancel, modify and record fills of orders from the ticket and the working-orders blotter."""
+"""OrderController: send (alone, with a bracket, or as an OCO or OTO pair), cancel, modify and record fills of
+orders from the ticket and the working-orders blotter."""
 
 from __future__ import annotations
 
 import getpass
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from PySide6.QtWidgets import QAbstractItemView, QWidget
 
@@ -15,6 +17,7 @@ from gui.dialogs.manual_fill import ManualFillDialog
 from gui.dialogs.modify_order import ModifyOrderDialog
 from gui.models.table_model import RawRole
 from gui.widgets.held_confirm import ask_held_confirm
+from gui.widgets.linked_order_row import LinkMode
 from gui.widgets.order_ticket import OrderTicketWidget
 
 Log = Callable[[str, str], None]
@@ -63,13 +66,21 @@ class OrderController:
                 ticket.show_result(f"Not sent: {exc}", False)
                 self._log("ERROR", f"Order not sent: {exc}")
 
-        def done(order: Order) -> None:  # the session says it in the log (core/services/action_log.py)
+        def done(sent: object) -> None:  # an order, or an OCO's pair; the session says it in the log (action_log.py)
+            orders = [o for o in (sent if isinstance(sent, tuple) else (sent,)) if isinstance(o, Order)]
             ticket.order_sent()
-            ticket.show_result(describe(order), order.reason == "")
+            ticket.show_result(" · ".join(describe(o) for o in orders), all(o.reason == "" for o in orders))
 
-        bracket = ticket.sent_bracket()
-        sending = (self._session.submit(request, confirmed_by=confirmed_by) if bracket is None
-                   else self._session.submit_bracket(request, bracket, confirmed_by=confirmed_by))
+        bracket, link = ticket.sent_bracket(), ticket.sent_link()
+        sending: Coroutine[Any, Any, Order | tuple[Order, Order]]
+        if link is not None and link.mode is LinkMode.OCO:
+            sending = self._session.submit_oco(request, link.oco_partner(request), confirmed_by=confirmed_by)
+        elif link is not None:
+            sending = self._session.submit_oto(request, link.oto, confirmed_by=confirmed_by)
+        elif bracket is not None:
+            sending = self._session.submit_bracket(request, bracket, confirmed_by=confirmed_by)
+        else:
+            sending = self._session.submit(request, confirmed_by=confirmed_by)
         run_op(self._reporter, "Send order", sending, on_success=done, on_error=failed, eager=True)
 
     def _not_confirmed(self) -> None:

@@ -40,6 +40,8 @@ class ApprovalEditDialog(QDialog):
         self.quantity_edit = QLineEdit(_plain(row.quantity), objectName="approvalEdit.quantityEdit")
         self.type_combo = QComboBox(objectName="approvalEdit.typeCombo")
         for order_type in OrderType:
+            if order_type is OrderType.TRAIL_LIMIT:
+                continue  # the strategy API sends no trailing stop-limit
             if not order_type.is_trailing or row.trail:  # TRAIL only for a trailing stop, whose trail is kept
                 self.type_combo.addItem(order_type.value)
         self.type_combo.setCurrentText(row.order_type.value)

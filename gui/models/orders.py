@@ -23,9 +23,33 @@ def _price(order: Order, price: Price | None) -> str:
 
 
 def _limit_stop(order: Order) -> str:
-    """Both of an order's prices in one cell: the limit, the stop, or 'stop → limit' for a stop-limit."""
+    """Both of an order's prices in one cell: the limit, the stop, or 'stop → limit' for a stop-limit; a trailing
+    order's stop where the broker last put it, with its trail: '188.85 (trail 0.50)'."""
+    if order.trail is not None:
+        return _trail_level(order)
     limit, stop = _price(order, order.limit_price), _price(order, order.stop_price)
     return f"{stop} → {limit}" if limit and stop else limit or stop
+
+
+def _trail_level(order: Order) -> str:
+    trail = order.trail
+    assert trail is not None
+    places = order.instrument.price_places
+    words = f"trail {trail.text() if trail.is_percent else fmt_price(trail.offset, places)}"
+    stop, limit = _price(order, order.trail_stop), _price(order, order.trail_limit)
+    if not stop:
+        return f"({words})"
+    return f"{stop} → {limit} ({words})" if limit else f"{stop} ({words})"
+
+
+def _type_text(order: Order) -> str:
+    """Return the order's type as the grid shows it: 'LMT', 'TRAIL 1.5%', 'TRAIL LMT 0.5 off 0.05'."""
+    trail = order.trail
+    if trail is None:
+        return order.order_type.value
+    if trail.limit_offset is None:
+        return f"TRAIL {trail.text()}"
+    return f"TRAIL LMT {trail.text()} off {format(trail.limit_offset.normalize(), 'f')}"
 
 
 ORDER_COLUMNS = (
@@ -35,9 +59,9 @@ ORDER_COLUMNS = (
     Column("side", "Side", lambda o: o.side.value, LEFT, lambda o: side_color(o.side)),
     Column("quantity", "Qty", lambda o: fmt_qty(o.quantity.value), RIGHT),
     Column("filled", "Filled", lambda o: fmt_qty(o.filled_qty), RIGHT),
-    Column("type", "Type", lambda o: o.order_type.value if o.trail is None else f"TRAIL {o.trail.text()}", LEFT),
-    Column("limit", "Limit", lambda o: _price(o, o.limit_price), RIGHT),
-    Column("stop", "Stop", lambda o: _price(o, o.stop_price), RIGHT),
+    Column("type", "Type", lambda o: _type_text(o), LEFT),
+    Column("limit", "Limit", lambda o: _price(o, o.limit_price or o.trail_limit), RIGHT),
+    Column("stop", "Stop", lambda o: _price(o, o.working_stop), RIGHT),
     Column("price", "Limit/Stop", _limit_stop, RIGHT),
     Column("tif", "TIF", lambda o: o.tif.value, LEFT),
     Column("status", "Status", lambda o: fmt_enum_label(o.status.value), LEFT),

@@ -19,6 +19,9 @@ from PySide6.QtWidgets import (
 
 LEFT, BOTTOM = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
 RIGHT, TOP = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.TopDockWidgetArea
+BESIDE_ORDERS = frozenset({"dock.strategyApi", "dock.alerts"})
+"""Bottom docks tabbed with the working orders (set-up panels the trader opens now and then); every other bottom
+dock is tabbed with the fills. One group holding all seven squeezed their labels to "F…" at 1600x1000."""
 RIGHT_COLUMN = (("dock.ladder", 2), ("dock.chart", 1))
 """The right column's docks top to bottom and their shares of its height (the ladder's levels stack up)."""
 
@@ -87,7 +90,7 @@ class MainDocks:
     @classmethod
     def build(cls, window: QMainWindow, positions: QWidget, watchlist: QWidget, ticket: QWidget, accounts: QWidget,
               log: QWidget, orders: QWidget, fills: QWidget) -> MainDocks:
-        """Lay the docks out on window: watchlist, ticket and accounts/log tabs left; orders and fills below."""
+        """Lay the docks out: watchlist and ticket left; orders (with accounts and log tabs) and fills below."""
         window.setCorner(Qt.Corner.BottomLeftCorner, LEFT)
         # The top area (the chart) is the centre column's, above the positions: the left and right columns
         # run the window's height.
@@ -97,18 +100,22 @@ class MainDocks:
         docks = cls(
             watchlist=make_dock(window, "Watchlist", "dock.watchlist", watchlist, LEFT),
             ticket=make_dock(window, "Order ticket", "dock.ticket", ticket, LEFT),
-            accounts=make_dock(window, "Accounts", "dock.accounts", accounts, LEFT),
-            log=make_dock(window, "Log", "dock.log", log, LEFT),
             orders=make_dock(window, "Working orders", "dock.orders", orders, BOTTOM),
             fills=make_dock(window, "Fills", "dock.fills", fills, BOTTOM),
+            accounts=make_dock(window, "Accounts", "dock.accounts", accounts, BOTTOM),
+            log=make_dock(window, "Log", "dock.log", log, BOTTOM),
         )
-        window.tabifyDockWidget(docks.accounts, docks.log)
-        docks.accounts.raise_()
         window.splitDockWidget(docks.orders, docks.fills, Qt.Orientation.Horizontal)
+        # Accounts and the log are tabs beside the working orders: in the left column they took the watchlist's
+        # rows (three were left under a ticket with its Link row); each account's state is also in the status bar.
+        window.tabifyDockWidget(docks.orders, docks.accounts)
+        window.tabifyDockWidget(docks.accounts, docks.log)
+        docks.orders.raise_()
         return docks
 
     def add(self, window: QMainWindow, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
-        """Add another dock: tabbed with the fills (bottom) or with the log (left).
+        """Add another dock: tabbed with the fills or the working orders (bottom, see BESIDE_ORDERS), or under
+        the ticket (left).
 
         A left tab scrolls rather than holding the whole tab group at its height: the Strategy API
         panel's 200 px otherwise left the watchlist two rows above the ticket.
@@ -122,11 +129,11 @@ class MainDocks:
 
     def _place(self, window: QMainWindow, dock: QDockWidget, area: Qt.DockWidgetArea) -> None:
         if area is BOTTOM:
-            window.tabifyDockWidget(self.fills, dock)
-            self.fills.raise_()
+            group = self.orders if dock.objectName() in BESIDE_ORDERS else self.fills
+            window.tabifyDockWidget(group, dock)
+            group.raise_()
         elif area is LEFT:
-            window.tabifyDockWidget(self.log, dock)
-            self.accounts.raise_()
+            window.splitDockWidget(self.ticket, dock, Qt.Orientation.Vertical)  # under the ticket, never over it
 
     def place_added(self, window: QMainWindow) -> None:
         """Put every added dock back where `add` put it, in the order they came (Reset layout: a layout saved or
@@ -142,9 +149,7 @@ class MainDocks:
         height = max(600, window.height())
         window.resizeDocks([self.watchlist], [560], horizontal)
         ticket = self.ticket.widget().minimumSizeHint().height() if self.ticket.widget() else 380
-        accounts = int(height * 0.14)  # a few accounts' rows; the log beside it scrolls
-        window.resizeDocks([self.watchlist, self.ticket, self.accounts],
-                           [max(int(height * 0.3), height - ticket - accounts), ticket, accounts], vertical)
+        window.resizeDocks([self.watchlist, self.ticket], [max(int(height * 0.3), height - ticket), ticket], vertical)
         window.resizeDocks([self.orders], [int(height * 0.3)], vertical)  # the right column (ladder, chart) is above it
         width = max(800, window.width() - 560)
         window.resizeDocks([self.orders, self.fills], [width // 2, width // 2], horizontal)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QColor, QTextCharFormat
+from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 _COLORS = {"ERROR": QColor("#c62828"), "WARNING": QColor("#b26a00")}
@@ -24,7 +25,9 @@ class LogView(QPlainTextEdit):
         self.setReadOnly(True)
         self.setMaximumBlockCount(max_lines)
         self.setUndoRedoEnabled(False)
-        self._pending: list[tuple[str, str]] = []
+        self._pending: list[tuple[str, str, datetime | None, float]] = []
+        self._stamp_second = -1
+        self._stamp_text = ""
         self._formats = {level: _format(level) for level in ("INFO", "WARNING", "ERROR")}
         self._frame = QTimer(self)
         self._frame.setSingleShot(True)
@@ -32,36 +35,54 @@ class LogView(QPlainTextEdit):
         self._frame.timeout.connect(self.flush)
 
     def add(self, level: str, text: str, when: datetime | None = None) -> None:
-        """Append one line: local time, level (when not INFO), text; the log file gets it at once, the dock by frame.
+        """Append one line: local time, level (when not INFO), text; shown in the dock and written to the log file
+        by frame, with the time it was added.
 
-        A burst of orders (a basket, a strategy, 64 in flight) says one line each: inserting and scrolling
-        per line cost more than the order itself, so the lines of a frame go into the document together.
+        A burst of orders (a basket, a strategy, 64 in flight) says one line each: inserting, scrolling and
+        writing the file per line cost more than the order itself, so the lines of a frame go out together
+        (the window's shutdown writes the last frame's lines before the log file closes).
         """
-        _FILE.log(logging.getLevelName(level) if level in ("INFO", "WARNING", "ERROR") else logging.INFO, text)
-        stamp = (when or datetime.now()).astimezone().strftime("%H:%M:%S")
-        prefix = "" if level == "INFO" else f"{level}: "
-        self._pending.append((level, f"{stamp}  {prefix}{text}"))
+        self._pending.append((level, text, when, time.time()))
         if not self._frame.isActive():
             self._frame.start()
 
     def flush(self) -> None:
-        """Show every line added since the last frame (called by the frame timer, and before reading the text)."""
+        """Show every line added since the last frame and write it to the log file (called by the frame timer,
+        before reading the text, and at shutdown)."""
         self._frame.stop()
         if not self._pending:
             return
         pending, self._pending = self._pending, []
+        _write_file(pending)
         cursor = self.textCursor()
         cursor.beginEditBlock()
         cursor.movePosition(cursor.MoveOperation.End)
+        run: list[str] = []
+        run_level = pending[0][0]
         first = self.document().isEmpty()
-        for level, line in pending:
-            if not first:
-                cursor.insertBlock()
-            first = False
-            cursor.insertText(line, self._formats.get(level) or _format(level))
+        for level, text, when, at in pending:
+            if level != run_level:
+                first = self._insert(cursor, run_level, run, first)
+                run, run_level = [], level
+            stamp = when.astimezone().strftime("%H:%M:%S") if when is not None else self._stamp(at)
+            prefix = "" if level == "INFO" else f"{level}: "
+            run.append(f"{stamp}  {prefix}{text}")
+        self._insert(cursor, run_level, run, first)
         cursor.endEditBlock()
         self.setTextCursor(cursor)
         self.ensureCursorVisible()
+
+    def _insert(self, cursor: QTextCursor, level: str, lines: list[str], first: bool) -> bool:
+        """Insert a run of lines of one level (one edit: QTextCursor makes each newline a block); return False."""
+        if lines:
+            cursor.insertText(("" if first else "\n") + "\n".join(lines), self._formats.get(level) or _format(level))
+        return first and not lines
+
+    def _stamp(self, at: float) -> str:
+        second = int(at)
+        if second != self._stamp_second:
+            self._stamp_second, self._stamp_text = second, time.strftime("%H:%M:%S", time.localtime(at))
+        return self._stamp_text
 
     def toPlainText(self) -> str:
         self.flush()
@@ -69,6 +90,20 @@ class LogView(QPlainTextEdit):
 
     def lines(self) -> list[str]:
         return self.toPlainText().splitlines()
+
+
+def _write_file(lines: list[tuple[str, str, datetime | None, float]]) -> None:
+    """Log each line to the window's log file (gui/log_file.py), stamped with the time it was added.
+
+    Straight to the logger's handlers (Logger.handle: its filters, the handlers' redacting filters, propagation
+    as Logger.log does), without Logger.log's look-up of the calling source line, which the file does not show.
+    """
+    for level, text, _, at in lines:
+        number = logging.getLevelName(level) if level in ("INFO", "WARNING", "ERROR") else logging.INFO
+        if _FILE.isEnabledFor(number):
+            record = _FILE.makeRecord(_FILE.name, number, "(unknown file)", 0, text, (), None)
+            record.created, record.msecs = at, int((at - int(at)) * 1000) + 0.0
+            _FILE.handle(record)
 
 
 def _format(level: str) -> QTextCharFormat:

@@ -30,6 +30,7 @@ from gui.controllers.watchlists import MemoryWatchlists, WatchlistFile, Watchlis
 from gui.theme import theme_named
 from gui.theme.switcher import ThemeSwitcher
 from gui.widgets.accounts_panel import AccountsPanel
+from gui.widgets.dock_tabs import WholeTabLabels
 from gui.widgets.docks import MainDocks, OrdersPanel
 from gui.widgets.focus_keeper import FocusKeeper
 from gui.widgets.grid_view import make_grid_view
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         self._banners: QVBoxLayout | None = None
         self.halt_banner = HaltBannerController(self)
         self.focus_keeper = FocusKeeper(self)
+        WholeTabLabels(self)  # the dock tabs' titles are never elided
 
     # --- construction ---------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ TYPE_LABELS = {
     OrderType.STOP: "STP",
     OrderType.STOP_LIMIT: "STP LMT",
     OrderType.TRAIL: "TRAIL",
+    OrderType.TRAIL_LIMIT: "TRAIL LMT",
     OrderType.MARKET_IF_TOUCHED: "MIT",
 }
 SIDE_COLORS = {Side.BUY: "#1565c0", Side.SELL: "#c62828"}
@@ -44,10 +45,13 @@ def format_price(value: Decimal, instrument: Instrument | None) -> str:
 
 def order_summary(side: Side, quantity: str, symbol: str, order_type: OrderType, limit: str, stop: str,
                   trail: str = "") -> str:
-    """Return e.g. 'Buy 100 AAPL LMT 189.50' or 'Sell 100 AAPL TRAIL 1%', leaving out whatever is still empty."""
+    """Return e.g. 'Buy 100 AAPL LMT 189.50', 'Sell 100 AAPL TRAIL 1%' or 'Sell 100 AAPL TRAIL LMT 0.50 off 0.05'
+    (a trailing stop-limit: its trail, and its limit's offset from the stop), leaving out whatever is still empty."""
     parts = [side.value.capitalize(), quantity, symbol]
     if order_type is OrderType.TRAIL:
         parts += ["TRAIL", trail]
+    elif order_type is OrderType.TRAIL_LIMIT:
+        parts += ["TRAIL LMT", trail, f"off {limit}" if limit else ""]
     elif order_type is OrderType.STOP_LIMIT:
         parts += ["STP", stop, "LMT", limit]
     else:
@@ -105,8 +109,10 @@ class OrderConfirmDialog(QDialog):
         parent: QWidget | None = None,
         intent: str = "",
         funds: str = "",
+        linked: str = "",
     ) -> None:
-        """intent says what the order is for when it is not an ordinary order, e.g. 'Close long 100 AAPL on IB-1'."""
+        """intent says what the order is for when it is not an ordinary order, e.g. 'Close long 100 AAPL on IB-1';
+        linked describes the second order of an OCO or OTO and what happens when one fills."""
         super().__init__(parent)
         self.setObjectName("orderTicket.confirmDialog")
         self.setWindowTitle("Confirm order")
@@ -138,12 +144,15 @@ class OrderConfirmDialog(QDialog):
             ("Symbol", f"{instrument.symbol}  {instrument.venue}".rstrip()),
             ("Type", TYPE_LABELS[request.order_type]),
         ]
-        if validated.limit_price is not None:
+        if validated.limit_price is not None and validated.trail is None:
             rows.append(("Limit price", format_price(validated.limit_price, instrument)))
         if validated.stop_price is not None:
             rows.append(("Stop price", format_price(validated.stop_price, instrument)))
         if validated.trail is not None:
-            rows.append(("Trail", f"{trail_words(validated.trail)} behind the market; at market when touched"))
+            offset = validated.trail.limit_offset
+            when = ("at market when touched" if offset is None
+                    else f"when touched, a limit {format_price(offset, instrument)} beyond the stop")
+            rows.append(("Trail", f"{trail_words(validated.trail)} behind the market; {when}"))
         rows += [
             ("Time in force", request.tif.value),
             ("Notional", self._notional(validated, quote)),
@@ -157,7 +166,8 @@ class OrderConfirmDialog(QDialog):
             form.addRow(f"{caption}:", label)
 
         buttons = QDialogButtonBox()
-        self._send_button = buttons.addButton(f"Send {side_word} order", QDialogButtonBox.ButtonRole.AcceptRole)
+        send_text = f"Send {side_word} order" if not linked else f"Send {linked.split(' ', 1)[0]} ({side_word} first)"
+        self._send_button = buttons.addButton(send_text, QDialogButtonBox.ButtonRole.AcceptRole)
         self._send_button.setObjectName("orderTicket.confirmDialog.sendButton")
         self._send_button.setDefault(True)
         self._send_button.setStyleSheet(
@@ -177,6 +187,9 @@ class OrderConfirmDialog(QDialog):
             layout.addWidget(QLabel(intent, objectName="orderTicket.confirmDialog.intent",
                                     styleSheet="color: #ef6c00; font-weight: 600;"))
         layout.addLayout(form)
+        if linked:
+            layout.addWidget(QLabel(linked, objectName="orderTicket.confirmDialog.linked", wordWrap=True,
+                                    styleSheet="font-weight: 600;"))
         if funds:
             layout.addWidget(QLabel(funds, objectName="orderTicket.confirmDialog.funds", wordWrap=True))
         layout.addWidget(buttons)

@@ -32,17 +32,20 @@ from core.ports.order_products import ProductOffer
 from core.services.instruments import instrument_for
 from core.services.sizing_order import SizingSpec
 from gui.models.positions import fmt_avg_cost
+from gui.widgets.linked_order_row import LinkedOrder, LinkMode, price_words
 from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_price, next_step, order_summary
 from gui.widgets.protection_row import TICKS, positive_number
 from gui.widgets.quantity_input import QuantityValidator, quantity_hint
 from gui.widgets.risk_sizing import Sizer
 from gui.widgets.ticket_form import FIELDS, GREEN, RED, TicketForm, repolish
 from gui.widgets.ticket_intent import DEFAULT_TIF, CloseIntent, QuoteSource, RiskPreview, funds_text, verdict_text
+from gui.widgets.ticket_trail import TICKS as TRAIL_TICKS
+from gui.widgets.ticket_trail import ticks_error, trail_request_fields, trail_words_typed
 
 ProductSource = Callable[[str, Instrument], ProductOffer | None]
 """(account, instrument) -> the products the account offers for it (Kite), or None: no Product choice."""
-_TRAIL_FIELDS = ("trail_amount", "trail_percent")
-"""The request's two ways to give a trail, shown by the ticket's one trail field."""
+_SHOWN_AS = {"trail_amount": "trail", "trail_percent": "trail", "trail_limit_offset": "limit_price"}
+"""The request's trail fields, shown by the ticket's one trail field (a trailing stop-limit's offset: Limit)."""
 
 
 class OrderTicketWidget(TicketForm):
@@ -85,6 +88,8 @@ class OrderTicketWidget(TicketForm):
         self._pending_bracket: Bracket | None = None
         self._live_timer = QTimer(self, singleShot=True, interval=250, timeout=self._on_live_timer)
         self._sent_bracket: Bracket | None = None
+        self._pending_link: LinkedOrder | None = None
+        self._sent_link: LinkedOrder | None = None
         self._build_form()
         self._connect()
         self.setStyleSheet(TICKET_STYLE)
@@ -95,12 +100,13 @@ class OrderTicketWidget(TicketForm):
         self._symbol_edit.textChanged.connect(self._on_symbol_changed)
         self._quantity_edit.inputRejected.connect(self._on_quantity_refused)
         self._protection.changed.connect(self._on_field_edited)
+        self._link.changed.connect(self._on_field_edited)
         self._sizing.requested.connect(self._on_size_requested)
         for edit in self._edits.values():
             edit.textChanged.connect(self._on_field_edited)
         for combo in (self._account_combo, self._tif_combo, self._trail_unit_combo):
             combo.currentIndexChanged.connect(self._on_field_edited)
-        for edit in (self._quantity_edit, self._limit_edit, self._stop_edit, self._trail_edit):
+        for edit in (self._quantity_edit, self._limit_edit, self._stop_edit, self._trail_edit, self._link.price_edit):
             edit.installEventFilter(self)
         self._buy_button.toggled.connect(self._on_field_edited)
         self._product_choice.changed.connect(self._on_field_edited)
@@ -108,6 +114,8 @@ class OrderTicketWidget(TicketForm):
         self._send_button.clicked.connect(self._on_send_clicked)
         self._clear_button.clicked.connect(self.clear)
         self._search_button.clicked.connect(lambda: self.search_requested.emit(self._symbol_edit.text().strip()))
+        link_keys = QShortcut(QKeySequence("Ctrl+L"), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        link_keys.activated.connect(self._link.cycle)
         for keys, side in (("F1", Side.BUY), ("Ctrl+B", Side.BUY), ("F2", Side.SELL), ("Ctrl+S", Side.SELL)):
             shortcut = QShortcut(QKeySequence(keys), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(lambda side=side: self._set_side(side))
@@ -250,6 +258,7 @@ class OrderTicketWidget(TicketForm):
             for edit in (self._symbol_edit, self._quantity_edit, self._limit_edit, self._stop_edit, self._trail_edit):
                 edit.clear()
             self._protection.clear()
+            self._link.clear()
             self._set_side(Side.BUY)
             self._set_order_type(OrderType.LIMIT)
             self._tif_combo.setCurrentIndex(self._tif_combo.findData(DEFAULT_TIF))
@@ -338,24 +347,29 @@ class OrderTicketWidget(TicketForm):
         missing = [] if symbol else [FieldError("symbol", "Enter a symbol.")]
         missing += [] if account else [FieldError("account_id", "Choose an account.")]
         validated, errors = validate_request(request, instrument) if symbol else (None, [])
-        errors = [replace(e, field="trail") if e.field in _TRAIL_FIELDS else e for e in errors]  # one trail field
+        errors = [replace(e, field=_SHOWN_AS[e.field]) if e.field in _SHOWN_AS else e for e in errors]
+        in_ticks = ticks_error(order_type, self._trail_unit_combo.currentData(), self._trail_edit.text())
+        if in_ticks is not None:  # '2.5' ticks would otherwise go as a trail of 2.5 in price
+            validated, errors = None, [*(e for e in errors if e.field != "trail"), in_ticks]
         return (None if missing else validated), [*errors, *missing]
 
     def _trail_fields(self) -> dict[str, str]:
-        """Return the trail as the request takes it (amount or percent, by the unit chosen); none unless TRAIL."""
-        if not self._order_type().is_trailing:
-            return {}
-        percent = self._trail_unit_combo.currentData() == TrailUnit.PERCENT
-        return {"trail_percent" if percent else "trail_amount": self._trail_edit.text()}
+        """Return the trail as the request takes it (ticket_trail.py); none unless the type trails."""
+        return trail_request_fields(self._order_type(), self._trail_unit_combo.currentData(), self._trail_edit.text(),
+                                    self._limit_edit.text(), self._lookup()[1])
 
     def _refresh(self) -> None:
         """Bring the send button, quote line and placeholders up to date with the fields."""
         symbol, instrument = self._lookup()
         side, order_type = self._side(), self._order_type()
         texts = [edit.text().strip() for edit in (self._quantity_edit, self._limit_edit, self._stop_edit)]
-        trail = self._trail_edit.text().strip()
-        percent = bool(trail) and self._trail_unit_combo.currentData() == TrailUnit.PERCENT
-        summary = order_summary(side, texts[0], symbol, order_type, texts[1], texts[2], trail + "%" * percent)
+        unit = self._trail_unit_combo.currentData()
+        trail = trail_words_typed(unit, self._trail_edit.text().strip(), self._trail_fields().get("trail_amount", ""))
+        summary = order_summary(side, texts[0], symbol, order_type, texts[1], texts[2], trail)
+        link, link_errors = self._linked()
+        link_price = "" if link is None else price_words(link.price, instrument)
+        summary += "" if link is None else link.suffix(link_price)
+        self._link.show_hint(link, link_errors, side, texts[0], symbol, link_price)
         metrics, room = self._send_button.fontMetrics(), self._send_button.width() - 24
         self._send_button.setText(metrics.elidedText(summary, Qt.TextElideMode.ElideRight, max(room, 60)))
         self._send_button.setToolTip(f"{summary} (Enter)")
@@ -364,9 +378,9 @@ class OrderTicketWidget(TicketForm):
         self._quantity_edit.setPlaceholderText(f"lot {plain(instrument.lot_size)}" if instrument else "")
         for edit in (self._limit_edit, self._stop_edit):
             edit.setPlaceholderText(f"tick {plain(instrument.tick_size)}" if instrument else "")
-        percent = self._trail_unit_combo.currentData() == TrailUnit.PERCENT
-        self._trail_edit.setPlaceholderText("e.g. 1.5 (%)" if percent else
-                                            f"tick {plain(instrument.tick_size)}" if instrument else "")
+        tick = f"tick {plain(instrument.tick_size)}" if instrument else ""
+        hints = {TrailUnit.PERCENT: "e.g. 1.5 (%)", TRAIL_TICKS: "whole ticks"}
+        self._trail_edit.setPlaceholderText(hints.get(unit, tick))
         account = self.current_account()
         source = self._product_source
         self._product_choice.offer(source(account, instrument) if source and account and instrument else None)
@@ -480,7 +494,15 @@ class OrderTicketWidget(TicketForm):
             self.show_result(" ".join(p.message for p in problems), ok=False)
             self._protection.stop_edit.setFocus()
             return
-        self._pending_bracket = bracket
+        link, problems = self._linked()
+        if link is not None and bracket is not None:
+            problems = [FieldError("link", "Protect (stop-loss/target) and a linked OCO/OTO order cannot go "
+                                           "together: clear one of them.")]
+        if problems:
+            self.show_result(" ".join(p.message for p in problems), ok=False)
+            self._link.price_edit.setFocus()
+            return
+        self._pending_bracket, self._pending_link = bracket, link
         self._status_label.clear()
         if not self._confirm_check.isChecked():
             self._send(request)
@@ -489,8 +511,11 @@ class OrderTicketWidget(TicketForm):
         quote = self._quote()
         intent = "" if self._close is None else self._close.describe(plain(validated.quantity))
         funds = funds_text(self._preview(validated)) if self._preview is not None else ""
+        linked = "" if link is None else link.describe(validated.side, plain(validated.quantity),
+                                                       validated.instrument.symbol,
+                                                       price_words(link.price, validated.instrument))
         self._confirm = OrderConfirmDialog(validated, (None, None) if quote is None else (quote.bid, quote.ask), self,
-                                           intent=intent, funds=funds)
+                                           intent=intent, funds=funds, linked=linked)
         self._confirm.finished.connect(self._on_confirm_finished)
         self._confirm.open()
 
@@ -502,7 +527,7 @@ class OrderTicketWidget(TicketForm):
 
     def _send(self, request: OrderRequest) -> None:
         self._armed = False  # until the trader changes something, or the window says it was refused
-        self._sent_bracket = self._pending_bracket
+        self._sent_bracket, self._sent_link = self._pending_bracket, self._pending_link
         self.submit_requested.emit(request)
 
     def protection_for(self, side: Side, entry_price: Decimal, instrument: Instrument | None
@@ -514,6 +539,25 @@ class OrderTicketWidget(TicketForm):
     def sent_bracket(self) -> Bracket | None:
         """Return the stop-loss/take-profit of the order being handed up by submit_requested (None: none)."""
         return self._sent_bracket
+
+    def link_at(self, mode: LinkMode, price: Decimal) -> None:
+        """Make price the Link row's second order (OCO or OTO), a limit or a stop by where it sits: the chart's menu."""
+        quote, instrument = self._quote(), self._lookup()[1]
+        touch = None if quote is None else quote.ask if self._side() is Side.BUY else quote.bid
+        reference = (self._entry_price() or touch) if mode is LinkMode.OTO else (touch or self._entry_price())
+        self._link.place(mode, self._side(), price, format_price(price, instrument), reference)
+
+    def sent_link(self) -> LinkedOrder | None:
+        """Return the OCO partner or OTO exit of the order being handed up by submit_requested (None: none)."""
+        return self._sent_link
+
+    def _linked(self) -> tuple[LinkedOrder | None, list[FieldError]]:
+        """Return the second order the Link row asks for with the ticket's order, or what is wrong with it."""
+        validated, _errors = self._validate()
+        symbol, instrument = self._lookup()
+        first = validated.request if validated is not None else OrderRequest(
+            AccountId(self.current_account() or "-"), symbol, self._side(), self._quantity_edit.text())
+        return self._link.linked(first, self._side(), self._entry_price(), instrument)
 
     def set_sizer(self, sizer: Sizer | None) -> None:
         """Let the "Size by risk" row size orders (None: it stays disabled)."""

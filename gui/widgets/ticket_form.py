@@ -25,11 +25,12 @@ from PySide6.QtWidgets import (
 )
 
 from core.domain import FieldError, OrderType, Side, TimeInForce
-from core.domain.trailing import TrailUnit
+from gui.widgets.linked_order_row import LinkedOrderRowWidget
 from gui.widgets.message_line import MessageLine
 from gui.widgets.product_choice import ProductChoiceWidget
 from gui.widgets.protection_row import ProtectionRowWidget
 from gui.widgets.risk_sizing import RiskSizingWidget
+from gui.widgets.ticket_trail import TRAIL_UNITS
 
 ERROR_NAMES = {
     "symbol": "symbolError", "quantity": "quantityError", "limit_price": "limitPriceError",
@@ -65,8 +66,9 @@ class TicketForm(QWidget):
         self._limit_edit = self._number_edit("limitPriceEdit")
         self._stop_edit = self._number_edit("stopPriceEdit")
         self._trail_edit = self._number_edit("trailEdit")
-        self._trail_edit.setToolTip("How far a trailing stop keeps behind the market: an amount of price, or a %")
-        self._trail_unit_combo = self._combo("trailUnitCombo", [("price", TrailUnit.AMOUNT), ("%", TrailUnit.PERCENT)])
+        self._trail_edit.setToolTip("How far a trailing stop keeps behind the market: an amount of price, a %, or a "
+                                    "number of ticks")
+        self._trail_unit_combo = self._combo("trailUnitCombo", TRAIL_UNITS)
         self._tif_combo = self._combo("tifCombo", [(tif.value, tif) for tif in TimeInForce])
         self._account_combo = self._combo("accountCombo", [])
         self._account_combo.setPlaceholderText("No account connected")
@@ -85,6 +87,7 @@ class TicketForm(QWidget):
         self._intent_label.setVisible(False)
         self._risk_label = MessageLine("orderTicket.riskLabel", lines=2)
         self._protection = ProtectionRowWidget(self)
+        self._link = LinkedOrderRowWidget(self)
         self._sizing = RiskSizingWidget(self)
         self._edits = {"symbol": self._symbol_edit, "quantity": self._quantity_edit,
                        "limit_price": self._limit_edit, "stop_price": self._stop_edit, "trail": self._trail_edit}
@@ -136,7 +139,8 @@ class TicketForm(QWidget):
             ("Stop", self._stop_edit, self._errors["stop_price"]),
             ("Trail", trail, self._errors["trail"]),
             ("Account", account, self._errors["account_id"]),
-            ("Protect", self._protection, None), ("Size", self._sizing, None), ("", options, None),
+            ("Protect", self._protection, None), ("Link", self._link, None), ("Size", self._sizing, None),
+            ("", options, None),
         ]
         for row, (caption, field, under) in enumerate(rows):
             cell = QVBoxLayout(spacing=0)
@@ -162,7 +166,8 @@ class TicketForm(QWidget):
             self._symbol_edit, self._buy_button, self._sell_button, self._quantity_edit, self._type_combo,
             self._limit_edit, self._stop_edit, self._trail_edit, self._trail_unit_combo, self._tif_combo,
             self._account_combo, self._product_choice.combo, self._protection.stop_edit,
-            self._protection.target_edit, self._protection.unit_combo, self._send_button,
+            self._protection.target_edit, self._protection.unit_combo, self._link.mode_combo,
+            self._link.type_combo, self._link.price_edit, self._send_button,
             self._clear_button, self._confirm_check,
         ]
         for first, second in itertools.pairwise(chain):
@@ -223,7 +228,9 @@ class TicketForm(QWidget):
 
     def _set_order_type(self, order_type: OrderType) -> None:
         self._type_combo.setCurrentIndex(self._type_combo.findData(order_type))
-        self._limit_edit.setEnabled(order_type.needs_limit)
+        self._limit_edit.setEnabled(order_type.needs_limit or order_type is OrderType.TRAIL_LIMIT)
+        self._limit_edit.setToolTip("A trailing stop-limit's limit: how far beyond the stop, in price"
+                                    if order_type is OrderType.TRAIL_LIMIT else "")
         self._stop_edit.setEnabled(order_type.needs_stop)
         self._trail_edit.setEnabled(order_type.is_trailing)
         self._trail_unit_combo.setEnabled(order_type.is_trailing)
@@ -251,8 +258,8 @@ class TicketForm(QWidget):
 
 
 def _type_label(kind: OrderType) -> str:
-    """Return the order type as the type list shows it: 'LMT', 'STP LMT', 'Trail'."""
-    return "Trail" if kind is OrderType.TRAIL else kind.value.replace("_", " ")
+    """Return the order type as the type list shows it: 'LMT', 'STP LMT', 'Trail', 'Trail LMT'."""
+    return {OrderType.TRAIL: "Trail", OrderType.TRAIL_LIMIT: "Trail LMT"}.get(kind, kind.value.replace("_", " "))
 
 
 def repolish(widget: QWidget) -> None:

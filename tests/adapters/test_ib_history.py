@@ -51,7 +51,7 @@ async def _aapl(ib: IB) -> Any:
 async def test_the_simulator_answers_bars_in_tws_layout_that_end_at_the_live_price(ib: IB, sim: TwsSimulator) -> None:
     contract = await _aapl(ib)
     bars = await asyncio.wait_for(ib.reqHistoricalDataAsync(contract, "", "1 D", "5 mins", "TRADES", False, 2), 5)
-    assert len(bars) == 287, "a day of five-minute bars, less the one under way"
+    assert len(bars) == 288, "a day of five-minute bars: 287 complete, then the one under way"
     first, last = bars[0], bars[-1]
     assert isinstance(first.date, datetime) and first.date.tzinfo is not None
     assert last.date + timedelta(minutes=5) > datetime.now(UTC) - timedelta(minutes=5)

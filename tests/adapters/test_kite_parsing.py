@@ -115,7 +115,7 @@ def test_simulator_packets_parse_for_every_default_instrument() -> None:
 def test_status_table_covers_every_status_the_simulator_produces() -> None:
     exchange = KiteExchange()
     exchange.place("regular", {"exchange": "NSE", "tradingsymbol": "INFY", "transaction_type": "BUY",
-                               "quantity": "1", "product": "CNC", "order_type": "MARKET"})
+                               "quantity": "1", "product": "CNC", "order_type": "MARKET", "market_protection": "-1"})
     exchange.place("amo", {"exchange": "NSE", "tradingsymbol": "TCS", "transaction_type": "BUY", "quantity": "1",
                            "product": "CNC", "order_type": "LIMIT", "price": "3000"})
     statuses = {state["status"] for sim in exchange.orders.values() for state in sim.history}
@@ -138,6 +138,8 @@ def test_order_params_carry_our_id_in_tag_and_map_stop_types() -> None:
     assert (params["variety"], params["product"], params["validity"]) == ("amo", "MIS", "IOC")
     stop = make_order(instrument=instrument, order_type=OrderType.STOP, stop_price="1499.5")
     assert order_params(stop, KiteProduct.CNC, KiteVariety.REGULAR)["order_type"] == "SL-M"
+    assert order_params(stop, KiteProduct.CNC, KiteVariety.REGULAR)["market_protection"] == -1
+    assert "market_protection" not in params, "only MARKET and SL-M orders carry it"
     gtc = make_order(instrument=instrument, tif=TimeInForce.GTC)
     gtc.apply(OrderSubmitted(gtc.client_order_id))
     with pytest.raises(OrderRejected, match="DAY or IOC"):

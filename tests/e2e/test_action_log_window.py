@@ -105,3 +105,21 @@ async def test_send_modify_cancel_risk_kill_and_resume_are_each_logged_once_in_t
         assert written.count(words) == 1, (words, written)
     assert len([line for line in dock if line]) <= len(written.splitlines())
     assert "Connect with token" in written and "s3cr3t-token-0123456789" not in written
+
+
+
+async def test_lines_said_as_the_window_shuts_down_are_in_the_log_file(tmp_path: Path) -> None:
+    """The dock writes its file by frame: the shutdown writes the last frame's lines before the file closes."""
+    write_paper_settings(tmp_path)
+
+    async def say_last_words() -> None:  # a shutdown hook that logs, as the controllers' do
+        for n in range(3):
+            window.log_view.add("WARNING" if n == 2 else "INFO", f"last words {n}")
+
+    async with open_window(tmp_path) as window:
+        hooks = window.shutdown_hooks
+        closing = next(i for i, hook in enumerate(hooks) if "_close_log_file" in hook.__code__.co_names)
+        hooks.insert(closing, say_last_words)  # just before the log file closes, with no frame in between
+    written = (tmp_path / "logs" / LOG_FILE).read_text().splitlines()
+    said = [line.split(" ", 2)[2] for line in written if "last words" in line]
+    assert said == ["INFO last words 0", "INFO last words 1", "WARNING last words 2"], written

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import replace
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -179,38 +180,65 @@ async def test_a_day_pnl_alert_fires_when_the_accounts_pnl_falls_to_its_level(tm
         await sim.stop()
 
 
+async def strategy_client(window: MainWindow, name: str) -> TradeTermClient:
+    """Create the strategy's token in the Strategy API panel and return a client that uses it."""
+    setup = next(o for o in window.keep_alive if isinstance(o, StrategySetup))
+    await until(lambda: setup.server is not None and setup.server.port != 0, "the strategy API to listen")
+    assert setup.server is not None
+    panel = window.findChild(ApiTokenPanel, "apiTokenPanel")
+    QTest.keyClicks(panel.findChild(QLineEdit, "apiToken.nameEdit"), name)
+    QTest.mouseClick(panel.findChild(QPushButton, "apiToken.createButton"), Qt.MouseButton.LeftButton)
+    panel.select(name)
+    QTest.mouseClick(panel.findChild(QPushButton, "apiToken.copyButton"), Qt.MouseButton.LeftButton)
+    return TradeTermClient(setup.server.url, QApplication.clipboard().text(), account=str(ACCOUNT))
+
+
+def typing_in_quantity(window: MainWindow, text: str) -> QLineEdit:
+    """The trader clicks into the ticket's Quantity and types text."""
+    quantity = window.ticket.findChild(QLineEdit, "orderTicket.quantityEdit")
+    window.activateWindow()
+    QTest.mouseClick(quantity, Qt.MouseButton.LeftButton)
+    QTest.keyClicks(quantity, text)
+    assert quantity.hasFocus() and quantity.text() == text
+    return quantity
+
+
 @pytest.mark.slow
-async def test_a_waiting_strategy_order_counts_in_the_title_and_flashes_its_tab_until_shown_and_the_sound_is_kept(
+async def test_a_new_waiting_strategy_order_raises_its_tab_flashing_without_taking_the_keyboard_and_counts_in_the_title(
         tmp_path: Path) -> None:
     write_paper_settings(tmp_path)
     async with open_window(tmp_path) as window:
         setup = next(o for o in window.keep_alive if isinstance(o, StrategySetup))
-        await until(lambda: setup.server is not None and setup.server.port != 0, "the strategy API to listen")
-        assert setup.server is not None
-        panel = window.findChild(ApiTokenPanel, "apiTokenPanel")
-        QTest.keyClicks(panel.findChild(QLineEdit, "apiToken.nameEdit"), "mean-revert")
-        QTest.mouseClick(panel.findChild(QPushButton, "apiToken.createButton"), Qt.MouseButton.LeftButton)
-        panel.select("mean-revert")
-        QTest.mouseClick(panel.findChild(QPushButton, "apiToken.copyButton"), Qt.MouseButton.LeftButton)
-        client = TradeTermClient(setup.server.url, QApplication.clipboard().text(), account=str(ACCOUNT))
+        client = await strategy_client(window, "mean-revert")
         window.findChild(QDockWidget, "dock.fills").raise_()
+        fills, view = window.findChild(QTableView, "fillsView"), window.findChild(QTableView, "approvalsView")
+        await until(lambda: in_view(fills), "the Fills tab the trader reads")
         assert window.windowTitle() == "TradeTerm"
-        for quantity in ("15", "16"):
-            await asyncio.to_thread(client.submit, "MSFT", "BUY", quantity, "LMT", "400.00")
+        quantity = typing_in_quantity(window, "12")
+        signal = {"idempotency_key": "signal-1", "signal_time": datetime.now(UTC)}
+        await asyncio.to_thread(client.submit, "MSFT", "BUY", "15", "LMT", "400.00", **signal)
         dock = window.findChild(QDockWidget, "dock.approvals")
-        await until(lambda: window.windowTitle() == "TradeTerm — 2 orders awaiting approval", "the count in the title")
-        assert dock.windowTitle() == "Approvals (2)"
-        view = window.findChild(QTableView, "approvalsView")
-        assert not in_view(view), "the Fills tab the trader was reading stays in front"
+        await until(lambda: window.windowTitle() == "TradeTerm — 1 order awaiting approval", "the count in the title")
+        await until(lambda: in_view(view), "the Approvals tab raised in front of the Fills")
         flasher = window.findChild(DockTabFlasher, "tabFlasher.dock.approvals")
-        assert flasher.is_flashing()
         bar, index = flasher.tab()
-        assert bar.tabText(index) == "Approvals (2)"
+        assert bar.tabText(index) == "Approvals (1)" and bar.currentIndex() == index
         await until(lambda: bar.tabTextColor(index) == HIGHLIGHT, "the tab lit")
         await until(lambda: not bar.tabTextColor(index).isValid(), "the tab back to its colour: a flash")
-        QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
-        await until(lambda: in_view(view), "the Approvals tab shown by the trader's click")
-        assert not flasher.is_flashing() and not bar.tabTextColor(index).isValid(), "seen: the flashing stops"
+        assert quantity.hasFocus(), "the keyboard stays in the field the trader types in"
+        QTest.keyClicks(quantity, "3")
+        assert quantity.text() == "123"
+
+        window.findChild(QDockWidget, "dock.fills").raise_()  # the trader goes back to the Fills
+        await until(lambda: in_view(fills), "the Fills in front again")
+        again = await asyncio.to_thread(client.submit, "MSFT", "BUY", "15", "LMT", "400.00",
+                                        **signal)  # the strategy sends the same signal again
+        assert dock.windowTitle() == "Approvals (1)" and again["status"] == "PENDING_APPROVAL"
+        assert in_view(fills) and not in_view(view), "the same waiting order does not raise the tab again"
+
+        await asyncio.to_thread(client.submit, "MSFT", "BUY", "16", "LMT", "400.00")
+        await until(lambda: dock.windowTitle() == "Approvals (2)", "the second order's count")
+        await until(lambda: in_view(view), "a new order raises the tab again")
         left = model_of(view).index(0, 0).data()
         assert left.endswith(" s") and int(left.split()[0]) > 0, "the countdown to expiry on the row"
         assert any("awaits your approval" in line for line in toast_lines(window))
@@ -228,3 +256,36 @@ async def test_a_waiting_strategy_order_counts_in_the_title_and_flashes_its_tab_
     assert json.loads((tmp_path / "settings.json").read_text())["alert_sound"] is False
     async with open_window(tmp_path) as window:
         assert not window.findChild(QCheckBox, "alerts.soundCheck").isChecked()
+
+
+@pytest.mark.slow
+async def test_a_waiting_order_does_not_pull_away_a_tab_the_trader_is_typing_in_it_flashes_until_shown(
+        tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        client = await strategy_client(window, "mean-revert")
+        api = window.findChild(QDockWidget, "dock.strategyApi")
+        window.tabifyDockWidget(window.findChild(QDockWidget, "dock.approvals"), api)  # the trader's own layout
+        api.raise_()
+        name = window.findChild(QLineEdit, "apiToken.nameEdit")
+        window.activateWindow()
+        QTest.mouseClick(name, Qt.MouseButton.LeftButton)
+        QTest.keyClicks(name, "trend")
+        await asyncio.to_thread(client.submit, "MSFT", "BUY", "15", "LMT", "400.00")
+        await until(lambda: window.windowTitle() == "TradeTerm — 1 order awaiting approval", "the count in the title")
+        flasher = window.findChild(DockTabFlasher, "tabFlasher.dock.approvals")
+        view = window.findChild(QTableView, "approvalsView")
+        assert in_view(name) and not in_view(view), "the field the trader types in stays in front"
+        assert flasher.is_flashing()
+        QTest.keyClicks(name, "-2")
+        assert name.hasFocus() and name.text() == "trend-2"
+        bar, index = flasher.tab()
+        await until(lambda: bar.tabTextColor(index) == HIGHLIGHT, "the tab lit")
+        QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
+        await until(lambda: in_view(view), "the Approvals tab shown by the trader's click")
+        assert not flasher.is_flashing() and not bar.tabTextColor(index).isValid(), "seen: the flashing stops"
+        api.raise_()
+        quantity = typing_in_quantity(window, "5")  # now typing in the ticket, which the raise leaves in view
+        await asyncio.to_thread(client.submit, "MSFT", "BUY", "16", "LMT", "400.00")
+        await until(lambda: in_view(view), "the next new order raises the Approvals tab")
+        assert quantity.hasFocus() and flasher.is_flashing()

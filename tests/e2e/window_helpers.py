@@ -36,13 +36,14 @@ def write_paper_settings(data_dir: Path, fee_bps: str = "0.5", tick_interval_s: 
 
 
 @asynccontextmanager
-async def open_window(data_dir: Path, active: bool = True) -> AsyncIterator[MainWindow]:
+async def open_window(data_dir: Path, active: bool = True, size: tuple[int, int] = (1500, 900)
+                      ) -> AsyncIterator[MainWindow]:
     """Open the real window; it lives and closes inside the test, on the running qasync loop.
 
     (A fixture would close it after pytest-qt has processed Qt events with no asyncio loop running.)
     """
     window = create_main_window(data_dir, "paper", api_port=0)
-    window.resize(1500, 900)
+    window.resize(*size)
     window.show()
     try:
         if active:

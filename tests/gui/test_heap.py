@@ -12,8 +12,10 @@ from gui.app import _freeze_survivors, freeze_startup_heap
 
 @pytest.fixture
 def collector() -> Iterator[None]:
-    """Leave the collector as the test found it: no extra callback, nothing frozen."""
+    """Leave the collector as the test found it: no extra callback, nothing frozen, its thresholds."""
+    thresholds = gc.get_threshold()
     yield
+    gc.set_threshold(*thresholds)
     while _freeze_survivors in gc.callbacks:
         gc.callbacks.remove(_freeze_survivors)
     gc.unfreeze()
@@ -41,3 +43,13 @@ def test_what_survives_a_full_pass_after_startup_is_exempt_from_the_next_and_gar
     assert gc.get_freeze_count() >= frozen + 500, "the survivors of the full pass are exempt"
     assert not any(isinstance(o, Node) for o in gc.get_objects()), "no Node is left for the next passes to walk"
     assert len(kept) == 500
+
+
+def test_a_full_pass_comes_before_the_orders_kept_since_the_last_pile_up(collector: None) -> None:
+    """A full pass walks what was kept since the last one; after 4,000 orders that took 34 ms, a freeze (#27)."""
+    freeze_startup_heap()
+    frozen = gc.get_freeze_count()
+    kept = [Node() for _ in range(30_000)]  # the next orders, made without asking the collector for anything
+    assert gc.get_freeze_count() > frozen, "no full pass yet: the next one walks all of them at once"
+    assert gc.get_freeze_count() < frozen + 30_000, "a full pass came before the 30,000 had all been made"
+    assert len(kept) == 30_000

@@ -12,7 +12,9 @@ from core.domain import (
     OrderFilled,
     OrderStatus,
     OrderSubmitted,
+    OrderTrailMoved,
     OrderType,
+    Price,
     Side,
 )
 from core.domain.trailing import Trail, TrailUnit
@@ -153,7 +155,30 @@ def test_a_trailing_stop_shows_its_trail_in_the_type(checked) -> None:
                                limit_price=None), order_type=OrderType.TRAIL, trail=Trail(D("1.5"), TrailUnit.PERCENT))
     model.update_order(trail)
     model.flush()
-    assert (cell(model, "TTRAIL", "type"), cell(model, "TTRAIL", "price")) == ("TRAIL 1.5%", "")
+    assert (cell(model, "TTRAIL", "type"), cell(model, "TTRAIL", "price")) == ("TRAIL 1.5%", "(trail 1.5%)")
+    limit = replace(make_order(client_order_id="TTLMT", side=Side.SELL, order_type=OrderType.MARKET,
+                               limit_price=None), order_type=OrderType.TRAIL_LIMIT,
+                    trail=Trail(D("0.50"), limit_offset=D("0.05")))
+    model.update_order(limit)
+    model.flush()
+    assert cell(model, "TTLMT", "type") == "TRAIL LMT 0.5 off 0.05", "a trailing stop-limit says its limit offset"
+
+
+def test_a_trailing_order_shows_where_its_stop_stands_now(checked) -> None:
+    model = checked(OrdersTableModel())
+    trail = replace(make_order(client_order_id="TTRAIL", side=Side.SELL, order_type=OrderType.MARKET,
+                               limit_price=None), order_type=OrderType.TRAIL, trail=Trail(D("0.5")))
+    trail.apply(OrderTrailMoved(trail.client_order_id, Price(D("188.85"))))
+    limit = replace(make_order(client_order_id="TTLMT", side=Side.SELL, order_type=OrderType.MARKET,
+                               limit_price=None), order_type=OrderType.TRAIL_LIMIT,
+                    trail=Trail(D("0.50"), limit_offset=D("0.05")))
+    limit.apply(OrderTrailMoved(limit.client_order_id, Price(D("188.85")), Price(D("188.80"))))
+    model.update_order(trail)
+    model.update_order(limit)
+    model.flush()
+    assert [cell(model, "TTRAIL", c) for c in ("price", "stop", "limit")] == ["188.85 (trail 0.50)", "188.85", ""]
+    assert [cell(model, "TTLMT", c) for c in ("price", "stop", "limit")] == [
+        "188.85 → 188.80 (trail 0.50)", "188.85", "188.80"]
 
 
 def test_working_only_removes_an_order_that_fills_at_the_next_flush(checked) -> None:

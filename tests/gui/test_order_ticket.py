@@ -244,14 +244,16 @@ def test_escape_clears_the_fields_but_keeps_the_account(ticket: Ticket) -> None:
 
 def test_price_fields_are_enabled_only_when_the_order_type_needs_them(ticket: Ticket) -> None:
     combo = ticket.child(QComboBox, "typeCombo")
-    assert [combo.itemText(i) for i in range(combo.count())] == ["MKT", "LMT", "STP", "STP LMT", "Trail", "MIT"]
+    assert [combo.itemText(i) for i in range(combo.count())] == ["MKT", "LMT", "STP", "STP LMT", "Trail", "Trail LMT",
+                                                                  "MIT"]
     enabled = {}
     for index in range(combo.count()):
         combo.setCurrentIndex(index)
         limit, stop, trail = ticket.edit("limitPriceEdit"), ticket.edit("stopPriceEdit"), ticket.edit("trailEdit")
         enabled[combo.currentText()] = (limit.isEnabled(), stop.isEnabled(), trail.isEnabled())
     assert enabled == {"MKT": (False, False, False), "LMT": (True, False, False), "STP": (False, True, False),
-                       "STP LMT": (True, True, False), "Trail": (False, False, True), "MIT": (False, True, False)}
+                       "STP LMT": (True, True, False), "Trail": (False, False, True),
+                       "Trail LMT": (True, False, True), "MIT": (False, True, False)}
 
 
 def test_a_market_order_carries_no_limit_price_even_if_one_was_typed(ticket: Ticket) -> None:
@@ -345,10 +347,12 @@ def test_the_session_answer_and_its_field_errors_show_on_the_ticket(ticket: Tick
     assert ticket.child(QLabel, "statusLabel").text() == "Sent: Buy 100 AAPL LMT 189.50"
 
 
-def test_tab_walks_symbol_side_quantity_type_limit_stop_trail_tif_account_protection_send(ticket: Ticket) -> None:
+def test_tab_walks_symbol_side_quantity_type_limit_stop_trail_tif_account_protection_link_send(ticket: Ticket
+                                                                                              ) -> None:
     order = ["symbolEdit", "buyButton", "sellButton", "quantityEdit", "typeCombo", "limitPriceEdit",
              "stopPriceEdit", "trailEdit", "trailUnitCombo", "tifCombo", "accountCombo", "stopLossEdit",
-             "takeProfitEdit", "protectionUnitCombo", "sendButton"]
+             "takeProfitEdit", "protectionUnitCombo", "linkModeCombo", "linkTypeCombo", "linkPriceEdit",
+             "sendButton"]
     widget: QWidget = ticket.child(QLineEdit, "symbolEdit")
     walked = [widget.objectName().removeprefix("orderTicket.")]
     while len(walked) < len(order):

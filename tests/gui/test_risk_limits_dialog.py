@@ -199,3 +199,19 @@ def test_the_trading_state_widget_counts_held_accounts_under_an_active_global_st
     assert widget.toolTip() == "IB-1: reducing — Daily loss beyond 500.\nPAPER-1: halted — Not connected."
     widget.on_trading_state_changed(None, TradingState.HALTED, "Kill switch pulled by ana.")
     assert "account" not in widget.text() and "#c62828" in widget.text()
+
+
+def test_a_drawdown_over_n_days_is_set_per_account_in_the_dialog(qtbot: QtBot) -> None:
+    dialog, saved = make_dialog(qtbot)
+    dialog.scope_combo.setCurrentIndex(1)  # PAPER-1
+    days, amount = edit(dialog, "rolling_drawdown_days"), edit(dialog, "rolling_drawdown_limit")
+    retype(qtbot, days, "400")
+    assert "at most 366" in label(dialog, "riskLimits.rolling_drawdown_days.error").text()
+    retype(qtbot, days, "5")
+    retype(qtbot, amount, "2500")
+    retype(qtbot, edit(dialog, "rolling_drawdown_limit_pct"), "8")
+    click_save(qtbot, dialog)
+    limits = saved[-1].limits_for(AccountId("PAPER-1"))
+    assert (limits.rolling_drawdown_days, limits.rolling_drawdown_limit, limits.rolling_drawdown_limit_pct) == (
+        5, Decimal(2500), Decimal(8))
+    assert saved[-1].limits_for(AccountId("IB-1")).rolling_drawdown_limit is None

@@ -57,3 +57,48 @@ def test_the_confirm_dialog_names_the_trail(ticket: Ticket) -> None:
     texts = [label.text() for label in dialog.findChildren(QLabel)]
     assert "2% behind the market; at market when touched" in texts
     dialog.reject()
+
+
+def test_a_trail_in_ticks_goes_out_as_the_amount_those_ticks_make(ticket: Ticket) -> None:
+    choose_trail(ticket, "5", "ticks")
+    assert ticket.child(QPushButton, "sendButton").text() == "Sell 100 AAPL TRAIL 5 ticks (0.05)"
+    ticket.press(Qt.Key.Key_Return)
+    assert [(r.order_type, r.trail_amount, r.trail_percent) for r in ticket.sent] == [(OrderType.TRAIL, "0.05", None)]
+
+
+def test_a_part_tick_trail_is_refused_under_the_trail(ticket: Ticket) -> None:
+    choose_trail(ticket, "2.5", "ticks")
+    ticket.press(Qt.Key.Key_Return)
+    assert ticket.sent == []
+    assert ticket.error("trailError") == "Give the trail in whole ticks (1, 2, 3 …), not '2.5'; or choose price."
+
+
+def test_a_trailing_stop_limit_takes_its_limit_offset_in_the_limit_field_and_the_confirm_says_it(
+    ticket: Ticket,
+) -> None:
+    ticket.widget.set_confirm_required(True)
+    choose_trail(ticket, "0.50")
+    combo = ticket.child(QComboBox, "typeCombo")
+    combo.setCurrentIndex(combo.findText("Trail LMT"))
+    assert ticket.edit("limitPriceEdit").isEnabled() and ticket.edit("trailEdit").isEnabled()
+    ticket.type_into("limitPriceEdit", "0.05")
+    assert ticket.child(QPushButton, "sendButton").text() == "Sell 100 AAPL TRAIL LMT 0.50 off 0.05"
+    ticket.press(Qt.Key.Key_Return)
+    dialog = ticket.widget.confirm_dialog
+    assert isinstance(dialog, OrderConfirmDialog)
+    texts = [label.text() for label in dialog.findChildren(QLabel)]
+    assert "0.5 behind the market; when touched, a limit 0.05 beyond the stop" in texts
+    assert not any(text.startswith("Limit price") for text in texts)
+    dialog.accept()
+    assert [(r.order_type, r.trail_amount, r.trail_limit_offset, r.limit_price) for r in ticket.sent] == [
+        (OrderType.TRAIL_LIMIT, "0.50", "0.05", None)]
+
+
+def test_a_trailing_stop_limit_without_its_offset_says_so_under_the_limit(ticket: Ticket) -> None:
+    choose_trail(ticket, "0.50")
+    combo = ticket.child(QComboBox, "typeCombo")
+    combo.setCurrentIndex(combo.findText("Trail LMT"))
+    ticket.edit("limitPriceEdit").clear()
+    ticket.press(Qt.Key.Key_Return)
+    assert ticket.sent == []
+    assert "needs its limit offset" in ticket.error("limitPriceError")

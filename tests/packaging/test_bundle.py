@@ -134,6 +134,14 @@ def test_the_default_bundle_has_the_default_brokers_and_none_of_the_heavy_sdks(b
     ), "keyring finds its backends through its entry-point metadata"
 
 
+def test_the_default_bundle_stays_under_150_mb(bundle: Bundle) -> None:
+    files = [path for path in bundle.folder.rglob("*") if path.is_file() and not path.is_symlink()]
+    size = sum(path.stat().st_size for path in files)
+    biggest = sorted(files, key=lambda path: path.stat().st_size, reverse=True)[:8]
+    assert size < 150 * 2**20, f"the bundle is {size / 2**20:.0f} MB; biggest: " + ", ".join(
+        f"{path.relative_to(bundle.folder)} {path.stat().st_size / 2**20:.1f} MB" for path in biggest)
+
+
 def test_the_frozen_self_check_passes_and_names_what_this_build_left_out(bundle: Bundle, tmp_path: Path) -> None:
     result = run_frozen(bundle, "--self-check", keyring=MEMORY_KEYRING, tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -1,14 +1,20 @@
-"""A session with the real paper broker and the real SQLite journal, for the held protective orders' tests.
+"""A session with the real paper broker and the real SQLite journal, for the protective orders' tests (brackets,
+OCO, OTO, trailing stops): the `world` fixture they share (tests/unit/conftest.py offers it) and its helpers.
 
 The paper market ticks once a minute only, so the prices a test publishes on the account's own feed are the
-ones the held children see (the paper broker still fills at its own market).
+ones the held children see (the paper broker still fills at its own market); `walk` ticks the paper market
+itself where a test needs the broker's own prices to move.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+
+import pytest
 
 from core.adapters.paper.adapter import PaperBroker
 from core.adapters.paper.config import PaperConfig
@@ -52,6 +58,15 @@ class HeldWorld:
         position = self.session.portfolio.position(A1, symbol)
         return Decimal(0) if position is None else position.quantity
 
+    def paper_quote(self, symbol: str = "AAPL") -> tuple[Decimal, Decimal]:
+        """Return the paper broker's own bid and ask (what it fills at), not the feed a test published."""
+        quote = self.broker._market.quote(symbol)
+        assert quote.bid is not None and quote.ask is not None
+        return quote.bid, quote.ask
+
+    def paper_bid(self, symbol: str = "AAPL") -> Decimal:
+        return self.paper_quote(symbol)[0]
+
     def journaled_states(self) -> dict[tuple[str, ProtectionLeg], tuple[HeldState, Decimal]]:
         return {(str(c.entry), c.leg): (c.state, c.quantity) for c in self.journal.load_held()}
 
@@ -74,6 +89,23 @@ async def open_world(tmp_path: Path, *, limits: RiskLimits | None = None, partia
 async def close_world(world: HeldWorld) -> None:
     await world.session.close()
     world.journal.close()
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[HeldWorld]:
+    """A connected paper account over a fresh journal in tmp_path, closed after the test."""
+    w = await open_world(tmp_path)
+    yield w
+    await close_world(w)
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Let the loop run until condition holds (the broker's reports arrive on it); fail after a few seconds."""
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition not reached")
 
 
 def buy(qty: str = "10", price: Decimal | None = None, order_type: OrderType = OrderType.LIMIT) -> OrderRequest:

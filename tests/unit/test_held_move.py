@@ -4,24 +4,15 @@ refused with the reason when it would fire at once or is no longer held."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from core.domain import OrderStatus, Side
 from core.domain.held_events import HeldChildChanged
 from core.domain.protection import HeldState, ProtectionLeg
-from tests.unit.held_world import A1, HeldWorld, bracket, buy, close_world, open_world
+from tests.unit.held_world import A1, HeldWorld, bracket, buy
 
 STOP, TARGET = ProtectionLeg.STOP_LOSS, ProtectionLeg.TAKE_PROFIT
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[HeldWorld]:
-    w = await open_world(tmp_path)
-    yield w
-    await close_world(w)
 
 
 async def test_a_moved_stop_is_journaled_and_fires_at_its_new_trigger_only(world: HeldWorld) -> None:

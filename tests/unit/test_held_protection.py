@@ -4,7 +4,6 @@ children armed by the entry's fills, triggered from the account's own feed, one 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,13 +16,6 @@ from core.services.session import OrderRefused
 from tests.unit.held_world import A1, HeldWorld, bracket, buy, close_world, open_world
 
 STOP, TARGET = ProtectionLeg.STOP_LOSS, ProtectionLeg.TAKE_PROFIT
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[HeldWorld]:
-    w = await open_world(tmp_path)
-    yield w
-    await close_world(w)
 
 
 async def settle() -> None:

@@ -530,3 +530,16 @@ def test_an_empty_journal_with_a_write_ahead_log_beside_it_is_refused_naming_bot
         SqliteJournal(path)
     assert (path.read_bytes(), wal.read_bytes()) == (b"", b"frames of a journal" * 50)
     assert not (tmp_path / "journal.sqlite-shm").exists()
+
+
+def test_audit_entries_since_a_time_leave_out_the_older_ones(path: Path) -> None:
+    now = [datetime(2026, 3, 1, 12, tzinfo=UTC)]
+    journal = SqliteJournal(path, now=lambda: now[0])
+    for day in range(5):
+        now[0] = datetime(2026, 3, 1 + day, 12, tzinfo=UTC)
+        journal.record_audit("risk engine", "drawdown_day", f"day {day + 1}")
+    journal.record_audit("trader", "resume", "not asked for")
+    since = datetime(2026, 3, 4, tzinfo=UTC)
+    assert [e.detail for e in journal.audit_entries(("drawdown_day",), since)] == ["day 4", "day 5"]
+    assert len(journal.audit_entries(("drawdown_day",))) == 5
+    journal.close()

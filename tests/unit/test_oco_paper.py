@@ -4,42 +4,19 @@ together, and when the market fills one the other is cancelled (never both fille
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from core.domain import AccountId, OrderRequest, OrderStatus, OrderType, Side
 from core.domain.protection import oco_partner_id
 from core.services.session import OrderRefused
-from tests.unit.held_world import A1, HeldWorld, close_world, open_world
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[HeldWorld]:
-    w = await open_world(tmp_path)
-    yield w
-    await close_world(w)
-
-
-async def until(condition: Callable[[], bool]) -> None:
-    for _ in range(500):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("condition not reached")
-
-
-def bid_now(world: HeldWorld) -> Decimal:
-    bid = world.broker._market.quote("AAPL").bid
-    assert bid is not None
-    return bid
+from tests.unit.held_world import A1, HeldWorld, until
 
 
 async def test_an_oco_exit_fills_one_side_and_the_other_is_cancelled(world: HeldWorld) -> None:
     await world.session.submit(OrderRequest(A1, "AAPL", Side.BUY, "10", OrderType.MARKET))
-    bid = bid_now(world)
+    bid = world.paper_bid()
     target = OrderRequest(A1, "AAPL", Side.SELL, "10", OrderType.LIMIT, limit_price=str(bid + Decimal("0.08")))
     stop = OrderRequest(A1, "AAPL", Side.SELL, "10", OrderType.STOP, stop_price=str(bid - Decimal("0.08")))
     first, second = await world.session.submit_oco(target, stop)
@@ -80,7 +57,7 @@ async def test_an_oco_leg_that_cannot_go_refuses_both_and_journals_neither(world
 async def test_a_second_leg_whose_partner_filled_at_once_is_not_sent(world: HeldWorld) -> None:
     await world.session.submit(OrderRequest(A1, "AAPL", Side.BUY, "10", OrderType.MARKET))
     now = OrderRequest(A1, "AAPL", Side.SELL, "10", OrderType.MARKET)
-    later = OrderRequest(A1, "AAPL", Side.SELL, "10", OrderType.LIMIT, limit_price=str(bid_now(world) + 5))
+    later = OrderRequest(A1, "AAPL", Side.SELL, "10", OrderType.LIMIT, limit_price=str(world.paper_bid() + 5))
     first, second = await world.session.submit_oco(now, later)
     assert first.status is OrderStatus.FILLED
     assert second.status is OrderStatus.CANCELED and "filled at once" in second.reason
@@ -92,7 +69,7 @@ async def test_a_fill_whose_cancel_could_not_go_out_is_followed_by_the_cancel_af
     world: HeldWorld,
 ) -> None:
     await world.session.submit(OrderRequest(A1, "AAPL", Side.BUY, "10", OrderType.MARKET))
-    bid = bid_now(world)
+    bid = world.paper_bid()
     first, second = await world.session.submit_oco(
         OrderRequest(A1, "AAPL", Side.SELL, "10", OrderType.LIMIT, limit_price=str(bid + Decimal("0.08"))),
         OrderRequest(A1, "AAPL", Side.SELL, "10", OrderType.STOP, stop_price=str(bid - Decimal("0.08"))))

@@ -61,6 +61,7 @@ def test_a_journal_of_format_4_opens_and_its_orders_have_the_accounts_default_pr
     with SqliteJournal(path) as journal:
         journal.record_order(make_order(client_order_id="OLD1"))
     with closing(sqlite3.connect(path)) as conn:  # as the previous TradeTerm left it
+        conn.execute("ALTER TABLE orders DROP COLUMN trail_limit_offset")  # format 7's
         conn.execute("ALTER TABLE orders DROP COLUMN trail")  # format 6's
         conn.execute("ALTER TABLE orders DROP COLUMN product")
         instrument = json.loads(conn.execute("SELECT instrument FROM orders").fetchone()[0])

@@ -4,7 +4,6 @@ broker: the exit goes to the broker as a working order once the entry has filled
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,19 +13,6 @@ from core.domain import Order, OrderOrigin, OrderRequest, OrderStatus, OrderType
 from core.domain.protection import HeldState, Oto, ProtectionLeg, child_order_id
 from core.services.session import OrderRefused
 from tests.unit.held_world import A1, HeldWorld, close_world, open_world
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[HeldWorld]:
-    w = await open_world(tmp_path)
-    yield w
-    await close_world(w)
-
-
-def quote(world: HeldWorld) -> tuple[Decimal, Decimal]:
-    q = world.broker._market.quote("AAPL")
-    assert q.bid is not None and q.ask is not None
-    return q.bid, q.ask
 
 
 async def exit_order(world: HeldWorld, entry: Order, leg: ProtectionLeg) -> Order:
@@ -40,7 +26,7 @@ async def exit_order(world: HeldWorld, entry: Order, leg: ProtectionLeg) -> Orde
 
 
 async def test_a_filled_entry_sends_its_exit_limit_to_the_broker_at_once(world: HeldWorld) -> None:
-    _, ask = quote(world)
+    _, ask = world.paper_quote()
     entry = await world.session.submit_oto(OrderRequest(A1, "AAPL", Side.BUY, "10", OrderType.LIMIT, str(ask)),
                                            Oto(ask + 1))
     assert entry.status is OrderStatus.FILLED
@@ -57,7 +43,7 @@ async def test_a_filled_entry_sends_its_exit_limit_to_the_broker_at_once(world: 
 
 
 async def test_a_resting_entry_sends_its_exit_stop_only_once_it_fills(world: HeldWorld) -> None:
-    bid, _ = quote(world)
+    bid, _ = world.paper_quote()
     entry = await world.session.submit_oto(
         OrderRequest(A1, "AAPL", Side.BUY, "10", OrderType.LIMIT, str(bid - Decimal("0.03"))),
         Oto(bid - 2, stop=True))
@@ -77,7 +63,7 @@ async def test_a_resting_entry_sends_its_exit_stop_only_once_it_fills(world: Hel
 
 
 async def test_an_exit_on_the_wrong_side_of_the_entry_is_refused_and_nothing_journaled(world: HeldWorld) -> None:
-    _, ask = quote(world)
+    _, ask = world.paper_quote()
     with pytest.raises(OrderRefused, match=r"OTO limit .* must be above the entry price"):
         await world.session.submit_oto(OrderRequest(A1, "AAPL", Side.BUY, "10", OrderType.LIMIT, str(ask)),
                                        Oto(ask - 1))
@@ -86,7 +72,7 @@ async def test_an_exit_on_the_wrong_side_of_the_entry_is_refused_and_nothing_jou
 
 async def test_an_oto_journaled_before_a_restart_sends_its_exit_once_the_entry_fills_after_it(tmp_path: Path) -> None:
     first = await open_world(tmp_path)
-    bid, _ = quote(first)
+    bid, _ = first.paper_quote()
     entry = await first.session.submit_oto(
         OrderRequest(A1, "AAPL", Side.BUY, "10", OrderType.LIMIT, str(bid - Decimal("0.03"))), Oto(bid + 3))
     await close_world(first)
@@ -115,7 +101,7 @@ async def test_an_oto_journaled_before_a_restart_sends_its_exit_once_the_entry_f
 async def test_an_entry_that_fills_while_the_link_is_down_sends_its_exit_after_the_reconnect(
     world: HeldWorld,
 ) -> None:
-    bid, _ = quote(world)
+    bid, _ = world.paper_quote()
     entry = await world.session.submit_oto(
         OrderRequest(A1, "AAPL", Side.BUY, "10", OrderType.LIMIT, str(bid - Decimal("0.03"))), Oto(bid + 3))
     await world.session.disconnect(A1)

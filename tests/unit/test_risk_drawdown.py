@@ -63,7 +63,7 @@ def test_percent_thresholds_count_from_the_equity_at_the_peak() -> None:
     long_100(h)
 
     def equity(account: object, currency: str) -> Decimal | None:  # 9,000 at the start of the day, plus the P&L
-        pnl = h.engine._day_pnl(ACCOUNT, h.engine.limits_for(ACCOUNT))
+        pnl = h.engine.drawdowns.day_pnl(ACCOUNT, h.engine.limits_for(ACCOUNT))
         return None if pnl is None else Decimal(9000) + pnl
 
     h.engine.equity_of = equity

@@ -9,10 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from core.domain import AccountId, OrderStatus
-from core.services.risk import LimitError, RiskLimits
+from core.domain import AccountId, OrderStatus, Side
+from core.services.risk import LimitError, RiskConfig, RiskLimits
+from core.services.risk.usage import usage_texts
 from core.services.session import OrderRefused
 from tests.unit.approvals_world import SettableClock, World, make_world
+from tests.unit.risk_harness import ACCOUNT, Harness
+
+OTHER = AccountId("PAPER-2")
 
 LIMITS = RiskLimits(max_orders_per_window=3, order_window_h=Decimal(24), collar_pct=Decimal(5))
 
@@ -64,3 +68,33 @@ def test_the_window_is_at_most_a_week_and_says_so() -> None:
         RiskLimits(order_window_h=Decimal(169))
     assert RiskLimits(order_window_h="0.5").order_window_h == Decimal("0.5")
     assert timedelta(hours=float(RiskLimits().order_window_h)) == timedelta(days=1)
+
+
+def test_a_strategy_spraying_orders_over_two_accounts_hits_its_own_window_limit_across_a_restart() -> None:
+    config = RiskConfig(RiskLimits(collar_pct=Decimal(5), max_orders_per_window=100),
+                        strategies={"alpha": {"max_orders_per_window": "3"}})
+    h = Harness(config)
+    h.quote()
+    sent = []
+    for account in (ACCOUNT, OTHER, ACCOUNT):
+        order = h.order(Side.BUY, qty="1", strategy="alpha", account=account)
+        order.created_at = h.clock.now()  # as the journal keeps it
+        assert h.check(order) is None
+        sent.append(order)
+        h.clock.advance(60)
+    refused = h.check(h.order(Side.BUY, qty="1", strategy="alpha", account=OTHER))
+    assert refused == ("Strategy alpha's order limit over a rolling 24 h: 3 orders on all its accounts (limit 3). "
+                       "Wait for older ones to leave the window, or raise its max_orders_per_window.")
+    assert h.check(h.order(Side.BUY, qty="1", account=OTHER)) is None  # a person's order: the account's limit only
+    assert h.check(h.order(Side.BUY, qty="1", strategy="beta", account=OTHER)) is None
+
+    again = Harness(config)  # restarted: the journal's orders count again
+    again.clock.seconds = h.clock.seconds
+    again.engine.window.restore(sent, again.clock.now())
+    again.quote()
+    assert "3 orders on all its accounts" in (again.check(again.order(Side.BUY, qty="1", strategy="alpha",
+                                                                      account=OTHER)) or "")
+    again.clock.advance(24 * 3600 - 3 * 60 + 1)  # the first order has left the window
+    again.quote()
+    assert again.check(again.order(Side.BUY, qty="1", strategy="alpha", account=OTHER)) is None
+    assert usage_texts(again.engine, "strategy", "alpha")["max_orders_per_window"] == "3 / 3"  # two old, one new

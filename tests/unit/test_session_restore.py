@@ -331,18 +331,18 @@ def test_a_late_fill_of_an_order_finished_days_ago_books_to_that_order_after_a_r
         assert stored is not None and stored.status is OrderStatus.FILLED
 
 
-def test_a_journal_of_format_6_opens_restores_its_positions_and_keeps_a_checkpoint(tmp_path: Path) -> None:
+def test_a_journal_of_format_7_opens_restores_its_positions_and_keeps_a_checkpoint(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite"
     with writing(path) as book:
         book.trade_day(DAY0, 10)
-    with closing(sqlite3.connect(path)) as conn:  # as the trailing stops' TradeTerm left it
+    with closing(sqlite3.connect(path)) as conn:  # as the trailing stop-limits' TradeTerm left it
         conn.execute("DROP TABLE positions_checkpoint")
-        conn.execute("PRAGMA user_version = 6")
+        conn.execute("PRAGMA user_version = 7")
         conn.commit()
     at = DAY0 + timedelta(days=1)
     first = same(path, at)
     with closing(sqlite3.connect(path)) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 7
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 8
         assert conn.execute("SELECT count(*) FROM positions_checkpoint").fetchone()[0] == 1
     again = same(path, at)
     assert again["positions"] == first["positions"] and again["replayed"][0] == 0

@@ -38,6 +38,7 @@ def test_a_journal_of_format_5_opens_keeps_its_orders_and_takes_trails(tmp_path:
     with SqliteJournal(path) as journal:
         journal.record_order(make_order(client_order_id="OLD1"))
     with closing(sqlite3.connect(path)) as conn:  # as the products' TradeTerm left it
+        conn.execute("ALTER TABLE orders DROP COLUMN trail_limit_offset")  # format 7's
         conn.execute("ALTER TABLE orders DROP COLUMN trail")
         conn.execute("PRAGMA user_version = 5")
         conn.commit()
@@ -71,3 +72,33 @@ def test_a_trails_text_reads_back(text: str) -> None:
 def test_a_trail_that_keeps_no_distance_is_refused(offset: Decimal, unit: TrailUnit) -> None:
     with pytest.raises(ValueError, match="trail"):
         Trail(offset, unit)
+
+
+def test_a_journal_of_format_6_opens_keeps_its_trails_and_takes_trailing_stop_limits(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite"
+    with SqliteJournal(path) as journal:
+        journal.record_order(trailing("OLD1", Trail(Decimal("1.5"))))
+    with closing(sqlite3.connect(path)) as conn:  # as the trailing stops' TradeTerm left it
+        conn.execute("ALTER TABLE orders DROP COLUMN trail_limit_offset")
+        conn.execute("PRAGMA user_version = 6")
+        conn.commit()
+    with SqliteJournal(path) as journal:
+        assert journal.pragma("user_version") == SCHEMA_VERSION
+        (old,) = journal.load().orders
+        assert (old.order_type, old.trail) == (OrderType.TRAIL, Trail(Decimal("1.5")))
+        limit = replace(make_order(client_order_id="NEW1", side=Side.SELL, order_type=OrderType.MARKET,
+                                   limit_price=None), order_type=OrderType.TRAIL_LIMIT,
+                        trail=Trail(Decimal("1"), TrailUnit.PERCENT, Decimal("0.05")))
+        journal.record_order(limit)
+    with SqliteJournal(path) as journal:
+        new = journal.load().orders[1]
+        assert (new.order_type, new.trail) == (OrderType.TRAIL_LIMIT,
+                                               Trail(Decimal("1"), TrailUnit.PERCENT, Decimal("0.05")))
+
+
+def test_a_trailing_stop_limits_limit_sits_beyond_its_stop_on_each_side() -> None:
+    trail = Trail(Decimal("1"), limit_offset=Decimal("0.10"))
+    assert trail.limit_from(Decimal(99), Side.SELL) == Decimal("98.90")
+    assert trail.limit_from(Decimal(101), Side.BUY) == Decimal("101.10")
+    assert Trail(Decimal("1")).limit_from(Decimal(99), Side.SELL) is None
+    assert trail.words() == "1, limit 0.1 beyond the stop"

@@ -4,7 +4,6 @@ follows the market up (a sell trail), never comes down, and goes out at market w
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
 from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
 
@@ -15,24 +14,9 @@ from core.adapters.paper.config import PaperConfig
 from core.domain import Order, OrderRequest, OrderStatus, OrderType, Side
 from core.domain.trailing import Trail, TrailUnit
 from core.services.session import OrderRefused
-from tests.unit.held_world import A1, HeldWorld, close_world, open_world
+from tests.unit.held_world import A1, HeldWorld, close_world, open_world, until
 
 TICK = Decimal("0.01")
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[HeldWorld]:
-    w = await open_world(tmp_path)
-    yield w
-    await close_world(w)
-
-
-async def until(condition: Callable[[], bool]) -> None:
-    for _ in range(500):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("condition not reached")
 
 
 async def long_ten(world: HeldWorld) -> None:
@@ -46,12 +30,6 @@ async def broker_stop(world: HeldWorld, order: Order) -> Decimal | None:
     return found.state.stop_price
 
 
-def bid_now(world: HeldWorld) -> Decimal:
-    bid = world.broker._market.quote("AAPL").bid
-    assert bid is not None
-    return bid
-
-
 async def test_a_sell_trail_follows_the_bid_up_never_down_and_sells_at_market_when_touched(
     world: HeldWorld,
 ) -> None:
@@ -59,12 +37,12 @@ async def test_a_sell_trail_follows_the_bid_up_never_down_and_sells_at_market_wh
     trail = await world.session.submit(OrderRequest(A1, "AAPL", Side.SELL, "10", OrderType.TRAIL,
                                                     trail_amount="0.25"))
     assert trail.status is OrderStatus.ACCEPTED and trail.trail == Trail(Decimal("0.25"))
-    expected = bid_now(world) - Decimal("0.25")
+    expected = world.paper_bid() - Decimal("0.25")
     assert await broker_stop(world, trail) == expected
     rises = holds = 0
     for _ in range(3000):  # the paper market's own seeded walk
         world.broker._tick()
-        bid = bid_now(world)
+        bid = world.paper_bid()
         if bid <= expected:  # touched: out at market
             await until(lambda: trail.status is OrderStatus.FILLED)
             assert trail.avg_fill_price == bid and world.position() == 0
@@ -87,7 +65,7 @@ async def test_a_percent_trail_keeps_its_distance_floored_to_the_tick(world: Hel
     await long_ten(world)
     trail = await world.session.submit(OrderRequest(A1, "AAPL", Side.SELL, "10", "Trail", trail_percent="0.05"))
     assert trail.trail == Trail(Decimal("0.05"), TrailUnit.PERCENT)
-    bid = bid_now(world)
+    bid = world.paper_bid()
     assert await broker_stop(world, trail) == ((bid * Decimal("0.9995")) / TICK).to_integral_value(ROUND_FLOOR) * TICK
 
 
@@ -150,3 +128,43 @@ async def test_the_stop_a_trail_reached_is_on_the_paper_brokers_disk_at_once(tmp
             await reader.disconnect()
     finally:
         await close_world(world)
+
+
+async def test_a_trailing_stop_limit_keeps_its_limit_under_its_stop_and_sells_no_lower(world: HeldWorld) -> None:
+    await long_ten(world)
+    order = await world.session.submit(OrderRequest(A1, "AAPL", Side.SELL, "10", OrderType.TRAIL_LIMIT,
+                                                    trail_amount="0.25", trail_limit_offset="0.05"))
+    assert order.status is OrderStatus.ACCEPTED
+    assert order.trail == Trail(Decimal("0.25"), limit_offset=Decimal("0.05"))
+    for _ in range(3000):  # the paper market's own seeded walk
+        found = await world.broker.lookup_order(order)
+        assert found is not None and found.state.stop_price is not None
+        if found.state.status is OrderStatus.FILLED:
+            break
+        assert found.state.limit_price == found.state.stop_price - Decimal("0.05"), "the limit follows the stop"
+        limit = found.state.limit_price
+        world.broker._tick()
+        await asyncio.sleep(0)
+    else:
+        raise AssertionError("the market never came back to the trailing stop")
+    await until(lambda: order.status is OrderStatus.FILLED)
+    assert order.avg_fill_price is not None and order.avg_fill_price >= limit, "never below its limit"
+    assert world.position() == 0
+    (journaled,) = [o for o in world.journal.load().orders if o.client_order_id == order.client_order_id]
+    assert journaled.order_type is OrderType.TRAIL_LIMIT and journaled.trail == order.trail
+
+
+@pytest.mark.parametrize(("fields", "says"), [
+    ({"trail_amount": "0.25"}, "needs its limit offset"),
+    ({"trail_amount": "0.25", "trail_limit_offset": "-0.05"}, "without a sign"),
+    ({"trail_amount": "0.25", "trail_limit_offset": "0.005"}, "try a limit offset of"),
+])
+async def test_a_bad_limit_offset_is_refused_and_nothing_is_journaled(
+    world: HeldWorld, fields: dict[str, str], says: str
+) -> None:
+    with pytest.raises(OrderRefused, match=says):
+        await world.session.submit(OrderRequest(A1, "AAPL", Side.SELL, "10", OrderType.TRAIL_LIMIT, **fields))
+    with pytest.raises(OrderRefused, match="Only a trailing stop-limit"):
+        await world.session.submit(OrderRequest(A1, "AAPL", Side.SELL, "10", OrderType.TRAIL, trail_amount="1",
+                                                trail_limit_offset="0.05"))
+    assert world.journal.load().orders == ()

@@ -105,8 +105,8 @@ class AlpacaBroker:
 
     Events: ConnectionChanged; Quote (latest quotes of the subscribed symbols, every poll); AccountUpdated after
     fills; OrderAccepted, OrderFilled (trade id: the FILL activity's id), OrderCanceled, OrderExpired,
-    OrderRejected from the polled order states; OrderCancelRejected, OrderModified, OrderModifyRejected answering
-    cancel and modify.
+    OrderRejected from the polled order states; OrderTrailMoved when a polled trailing stop's stop_price has moved;
+    OrderCancelRejected, OrderModified, OrderModifyRejected answering cancel and modify.
     """
 
     kind: str = "alpaca"

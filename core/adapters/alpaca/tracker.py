@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core.adapters.alpaca.parsing import ENDED, alpaca_time, parse_fill
+from core.adapters.alpaca.trail_level import parse_trail_move
 from core.domain import (
     AccountId,
     BrokerOrderId,
@@ -21,6 +22,7 @@ from core.domain import (
     OrderCanceled,
     OrderExpired,
     OrderFilled,
+    OrderTrailMoved,
 )
 from core.domain import OrderRejected as OrderRejectedEvent
 from core.ports.broker import EventSink
@@ -38,6 +40,8 @@ class Tracked:
     accepted: bool = False
     ended: bool = False
     ids: set[str] = field(default_factory=set)
+    trail_stop: OrderTrailMoved | None = None
+    """A trailing stop's level as last published (trail_level.py)."""
 
 
 class OrderTracker:
@@ -100,6 +104,8 @@ class OrderTracker:
                 self._sink(OrderRejectedEvent(coid, "Alpaca rejected the order."))
                 return
             self.accept(tracked, raw)
+        if status not in ENDED:
+            self._trail_moved(tracked, raw)
         if status == "canceled":
             tracked.ended = True
             self._sink(OrderCanceled(tracked.client_order_id, "canceled at Alpaca"))
@@ -111,6 +117,13 @@ class OrderTracker:
             self._sink(OrderRejectedEvent(tracked.client_order_id, "Alpaca rejected the order."))
         elif status == "filled":
             tracked.ended = True
+
+    def _trail_moved(self, tracked: Tracked, raw: Mapping[str, Any]) -> None:
+        move = parse_trail_move(tracked.client_order_id, raw)
+        last = tracked.trail_stop
+        if move is not None and (last is None or last.stop_price != move.stop_price):
+            tracked.trail_stop = move
+            self._sink(move)
 
     def on_fill(self, activity: Mapping[str, Any]) -> bool:
         trade_id = str(activity["id"])

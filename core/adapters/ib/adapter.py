@@ -32,6 +32,7 @@ from core.adapters.ib.parsing import (
 from core.adapters.ib.search import IbSymbolSearch
 from core.adapters.ib.tape import IbTape
 from core.adapters.ib.tracker import OrderTracker
+from core.adapters.ib.trail_levels import IbTrailLevels
 from core.domain import (
     AccountId,
     AccountUpdated,
@@ -98,6 +99,8 @@ class IbBroker(IbMarketData, IbAccountState):
     kind: str = "ib"
     trail_units: frozenset[TrailUnit] = frozenset(TrailUnit)
     """IB works trailing stops (TRAIL) by an amount or a percent (core.ports.trailing_stops.TrailingStops)."""
+    trails_with_limit: bool = True
+    """And trailing stop-limits, TRAIL LIMIT with lmtPriceOffset (core.ports.trailing_stop_limits)."""
 
     def __init__(self, account_id: AccountId, config: IbConfig, sink: EventSink, *,
                  quotes: QuoteSink | None = None) -> None:
@@ -135,6 +138,7 @@ class IbBroker(IbMarketData, IbAccountState):
         self._kept_bars = IbKeptBars(self.account_id, self._ib, sink)
         ib = self._ib
         ib.wrapper.nextValidId = self._on_next_valid_id  # type: ignore[method-assign,assignment]  # ib_async ignores it
+        self._trail_levels = IbTrailLevels(ib, sink)  # trailStopPrice of each openOrder (trail_levels.py)
         ib.orderStatusEvent += self._tracker.on_status
         ib.execDetailsEvent += self._tracker.on_exec
         ib.commissionReportEvent += self._on_commission

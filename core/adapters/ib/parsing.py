@@ -88,6 +88,7 @@ MAP_ORDER_TYPE: Mapping[OrderType, str] = MappingProxyType({
     OrderType.STOP: "STP",
     OrderType.STOP_LIMIT: "STP LMT",
     OrderType.TRAIL: "TRAIL",
+    OrderType.TRAIL_LIMIT: "TRAIL LIMIT",
 })
 MAP_TIF: Mapping[TimeInForce, str] = MappingProxyType({
     TimeInForce.DAY: "DAY",
@@ -394,7 +395,8 @@ def instrument_from_details(details: ContractDetails) -> Instrument:
 def build_order(order: Order, account: str, outside_rth: bool = False) -> IbOrder:
     """Return the ib_async Order for a domain order; our client order id travels in orderRef.
 
-    A trailing stop is IB's TRAIL: its trail in auxPrice (an amount) or trailingPercent (a percent).
+    A trailing stop is IB's TRAIL: its trail in auxPrice (an amount) or trailingPercent (a percent); a trailing
+    stop-limit is IB's TRAIL LIMIT, the same and its limit's distance from the stop in lmtPriceOffset.
     """
     ib_order = IbOrder(
         action=order.side.value,
@@ -413,6 +415,8 @@ def build_order(order: Order, account: str, outside_rth: bool = False) -> IbOrde
         ib_order.trailingPercent = float(trail.offset)
     elif trail is not None:
         ib_order.auxPrice = float(trail.offset)
+    if trail is not None and trail.limit_offset is not None:
+        ib_order.lmtPriceOffset = float(trail.limit_offset)
     return ib_order
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, time, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Final
 from urllib.parse import parse_qs, urlparse
 
 from core.adapters.kite.freeze import freeze_quantity
@@ -102,6 +102,9 @@ MAP_ORDER_TYPE: Mapping[OrderType, str] = MappingProxyType({
     OrderType.STOP: "SL-M",
     OrderType.STOP_LIMIT: "SL",
 })
+
+AUTOMATIC_MARKET_PROTECTION: Final = -1
+"""Kite refuses an API MARKET or SL-M order without market_protection (since 2026); -1 lets Kite choose the band."""
 
 MAP_VALIDITY: Mapping[TimeInForce, str] = MappingProxyType({TimeInForce.DAY: "DAY", TimeInForce.IOC: "IOC"})
 
@@ -265,9 +268,13 @@ def order_params(order: Order, product: KiteProduct, variety: KiteVariety) -> di
     if len(tag) > 20 or not tag.isalnum():
         raise OrderRejected(f"Order id {tag!r} cannot travel in Kite's tag (up to 20 letters and digits).")
     exchange, tradingsymbol = split_symbol(order.symbol)
+    exchange = exchange or order.instrument.venue
+    if exchange == "MCX" and validity == "IOC":
+        raise OrderRejected("MCX takes no IOC orders through the API (the exchange's rules for algo orders): "
+                            "pick DAY.")
     params: dict[str, Any] = {
         "variety": variety.value,
-        "exchange": exchange or order.instrument.venue,
+        "exchange": exchange,
         "tradingsymbol": tradingsymbol,
         "transaction_type": order.side.value,
         "quantity": int(order.quantity.value),
@@ -280,6 +287,8 @@ def order_params(order: Order, product: KiteProduct, variety: KiteVariety) -> di
         params["price"] = str(order.limit_price.value)
     if order.stop_price is not None and order.order_type.needs_stop:
         params["trigger_price"] = str(order.stop_price.value)
+    if params["order_type"] in ("MARKET", "SL-M"):
+        params["market_protection"] = AUTOMATIC_MARKET_PROTECTION
     return params
 
 

@@ -18,7 +18,7 @@ from core.adapters.paper.funds import paper_funds
 from core.adapters.paper.history import PAPER_INTERVALS, paper_history
 from core.adapters.paper.instruments import DEFAULT_INSTRUMENTS, START_PRICES
 from core.adapters.paper.market import Market
-from core.adapters.paper.matching import ChangeRefused, Execution, MatchingEngine, Outcome, PaperOrder
+from core.adapters.paper.matching import ChangeRefused, Execution, MatchingEngine, Outcome, PaperOrder, trail_moved
 from core.adapters.paper.report_queue import ReportQueue
 from core.adapters.paper.search import InstrumentSearch
 from core.adapters.paper.state_file import PaperState
@@ -101,6 +101,8 @@ class PaperBroker:
         OrderCanceled(client_order_id, reason): canceled by the trader, or an IOC remainder.
         OrderExpired(client_order_id, reason): a working DAY order when the trading day ends.
         OrderModified(client_order_id, quantity, limit_price, stop_price): the change is on the book.
+        OrderTrailMoved(client_order_id, stop_price, limit_price): where a trailing order's stop (and a trailing
+            stop-limit's limit) stands: when placed, and on each tick that moved it.
         OrderCancelRejected(client_order_id, reason), OrderModifyRejected(client_order_id, reason):
             the order is no longer working, or the change is invalid.
         AccountUpdated(account_id, cash): after fills, and once on connect.
@@ -113,6 +115,8 @@ class PaperBroker:
     kind: str = "paper"
     trail_units: frozenset[TrailUnit] = frozenset(TrailUnit)
     """The paper engine works trailing stops by an amount or a percent (core.ports.trailing_stops)."""
+    trails_with_limit: bool = True
+    """And trailing stop-limits, whose limit follows the stop (core.ports.trailing_stop_limits)."""
 
     def __init__(
         self,
@@ -315,7 +319,8 @@ class PaperBroker:
         outcomes = self._engine.add(paper, self._market.quote(order.symbol))
         self._changed[paper.client_order_id] = None
         accepted = OrderAccepted(order.client_order_id, paper.broker_order_id)
-        self._commit([accepted, *self._settle(outcomes)])
+        placed = [trail_moved(paper)] if paper.trail is not None and paper.stop_price is not None else []
+        self._commit([accepted, *placed, *self._settle(outcomes)])
         await self._reports.reported()
         self._publish_depth(order.symbol)
 
@@ -418,9 +423,12 @@ class PaperBroker:
         outcomes: list[Outcome] = []
         for quote in quotes:
             outcomes.extend(self._engine.match(quote))
+        moved: list[Event] = []
         for order, stop in waiting:
             if order.is_active or order.stop_price != stop:  # a stop triggered without filling (it rests now, and
                 self._changed[order.client_order_id] = None  # must stay triggered), or a trail moved its stop
+            if order.trail is not None and order.stop_price != stop and order.stop_price is not None:
+                moved.append(trail_moved(order))
         subscribed = self._subscribed
         self._quotes([quote for quote in quotes if quote.symbol in subscribed])
         for symbol in self._depth:
@@ -428,7 +436,7 @@ class PaperBroker:
         if self._tape:
             self._publish_prints(quotes)
         if outcomes or self._changed:
-            self._commit(self._settle(outcomes))
+            self._commit([*moved, *self._settle(outcomes)])
 
     def _roll_day_if_needed(self) -> None:
         now = self._clock.now()

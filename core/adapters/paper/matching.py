@@ -5,7 +5,8 @@ slippage and rounded to tick against the trader. A marketable LIMIT takes the be
 its limit; once it has rested on the book it fills at its limit when the quote reaches it. A STOP
 triggers when the market trades through it (buy: ask >= stop; sell: bid <= stop); a STOP_LIMIT
 then acts as a LIMIT. A TRAIL keeps its stop a Trail behind the market it follows (the bid for a sell, the
-ask for a buy), moved before each match toward the market and never back, and goes out at market when touched.
+ask for a buy), moved before each match toward the market and never back, and goes out at market when touched;
+a TRAIL_LIMIT's limit follows its stop by the Trail's limit_offset, and once touched it acts as that LIMIT.
 IOC keeps nothing: what does not fill at once is canceled.
 With `partial_fills`, the displayed size (bid_size/ask_size, whole lots) caps what fills per quote.
 """
@@ -22,7 +23,9 @@ from core.domain import (
     ClientOrderId,
     Instrument,
     OrderStatus,
+    OrderTrailMoved,
     OrderType,
+    Price,
     Quote,
     Side,
     TimeInForce,
@@ -77,7 +80,8 @@ class PaperOrder:
 
     @property
     def acts_as_limit(self) -> bool:
-        return self.order_type.needs_limit
+        """True for a limit order, and for a trailing stop-limit (its limit follows its stop)."""
+        return self.order_type.needs_limit or self.order_type is OrderType.TRAIL_LIMIT
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,7 +326,15 @@ def _trail_hit(order: PaperOrder, quote: Quote) -> bool:
     if trail is None or reference is None:
         return False
     order.stop_price = trail.ratchet(order.stop_price, reference, order.side, order.instrument.tick_size)
+    order.limit_price = trail.limit_from(order.stop_price, order.side)  # a stop-limit's limit moves with its stop
     return trail_touched(order.stop_price, order.side, reference)
+
+
+def trail_moved(order: PaperOrder) -> OrderTrailMoved:
+    """Return the report of where a trailing order's stop (and a trailing stop-limit's limit) stands now."""
+    assert order.stop_price is not None, "a trailing order has a stop once it has seen a price"
+    limit = order.limit_price if order.order_type is OrderType.TRAIL_LIMIT else None
+    return OrderTrailMoved(order.client_order_id, Price(order.stop_price), None if limit is None else Price(limit))
 
 
 def _stop_hit(order: PaperOrder, quote: Quote) -> bool:

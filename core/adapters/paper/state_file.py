@@ -7,7 +7,7 @@ log) still loads.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -144,6 +144,7 @@ def encode_order(order: PaperOrder) -> dict[str, Any]:
         "limit_price": _optional(order.limit_price),
         "stop_price": _optional(order.stop_price),
         "trail": None if order.trail is None else order.trail.text(),
+        "trail_limit_offset": None if order.trail is None else _optional(order.trail.limit_offset),
         "tif": order.tif.value,
         "status": order.status.value,
         "filled_qty": str(order.filled_qty),
@@ -169,7 +170,8 @@ def decode_order(raw: dict[str, Any], instruments: Mapping[str, Instrument]) -> 
         order_type=OrderType(raw["order_type"]),
         limit_price=_decimal_or_none(raw["limit_price"]),
         stop_price=_decimal_or_none(raw["stop_price"]),
-        trail=None if raw.get("trail") is None else Trail.from_text(str(raw["trail"])),
+        trail=None if raw.get("trail") is None else replace(
+            Trail.from_text(str(raw["trail"])), limit_offset=_decimal_or_none(raw.get("trail_limit_offset"))),
         tif=TimeInForce(raw["tif"]),
         status=OrderStatus(raw["status"]),
         filled_qty=Decimal(raw["filled_qty"]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 
 from core.domain import Instrument, Order, OrderType, Side, TradingState
@@ -214,6 +215,20 @@ def check_order_window(order: Order, limits: RiskLimits, ctx: RiskContext) -> st
     return None
 
 
+def check_strategy_order_window(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
+    """Refuse an order past its strategy's own order limit over the rolling window, counted across its accounts."""
+    cap = limits.max_orders_per_window
+    if ctx.strategy_orders_within is None or cap is None:
+        return None
+    count = ctx.strategy_orders_within(limits.order_window_h)
+    if count + 1 > cap:
+        strategy = order.strategy_id or "manual"
+        return (f"Strategy {strategy}'s order limit over a rolling {num(limits.order_window_h)} h: {count} orders "
+                f"on all its accounts (limit {cap}). Wait for older ones to leave the window, or raise its "
+                "max_orders_per_window.")
+    return None
+
+
 def check_position(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
     cap = (ctx.account_limits or limits).max_position
     if cap is None:
@@ -292,6 +307,19 @@ def check_strategy_drawdown(order: Order, limits: RiskLimits, ctx: RiskContext) 
             f"from today's peak is beyond its {money(limits.drawdown_limit, ccy)} limit.")
 
 
+def check_strategy_rolling_drawdown(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
+    """Past its drawdown limit over its window of days a strategy may only reduce its own positions."""
+    book, cap = ctx.strategy, limits.rolling_drawdown_limit
+    if book is None or book.rolling is None or cap is None:
+        return None
+    fell, ccy, days = book.rolling.drawdown.amount, limits.currency, limits.rolling_drawdown_days
+    if fell <= cap or _reduces_own(order, book):
+        return None
+    span = "today" if days == 1 else f"the last {days} days"
+    return (f"Strategy {book.strategy_id} may only reduce its own positions on {order.account_id}: its drawdown "
+            f"{money(fell, ccy)} from its peak of {span} is beyond its {money(cap, ccy)} limit.")
+
+
 def _reduces_own(order: Order, book: StrategyView) -> bool:
     """Return True if the order (with the strategy's working orders on that side) only shrinks its own position."""
     position = book.position_qty(order.symbol)
@@ -354,6 +382,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("account_id", check_strategy_enabled),
     ("account_id", check_strategy_daily_loss),
     ("account_id", check_strategy_drawdown),
+    ("account_id", check_strategy_rolling_drawdown),
     ("symbol", check_symbol_lists),
     ("quantity", check_order_quantity),
     ("order_type", check_quote_fresh),
@@ -365,6 +394,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("quantity", check_duplicate),
     ("account_id", check_order_rate),
     ("account_id", check_order_window),
+    ("account_id", check_strategy_order_window),
     ("quantity", check_position),
     ("quantity", check_strategy_position),
     ("quantity", check_gross_exposure),
@@ -382,3 +412,12 @@ notional, rate, duplicate, list or buying-power limit may block it; the collar (
 PROTECTIVE_COLLAR_FACTOR) and the quantity checks still do."""
 PROTECTIVE_COLLAR_FACTOR = 3
 """A protective child is sent when the market has run to its trigger: its collar is this many times wider."""
+
+
+def protective_limits(limits: RiskLimits) -> RiskLimits:
+    """Return limits with the collar PROTECTIVE_COLLAR_FACTOR times wider, for a protective child."""
+    return replace(
+        limits,
+        collar_pct=None if limits.collar_pct is None else limits.collar_pct * PROTECTIVE_COLLAR_FACTOR,
+        collar_ticks=None if limits.collar_ticks is None else limits.collar_ticks * PROTECTIVE_COLLAR_FACTOR,
+    )

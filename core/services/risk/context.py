@@ -97,6 +97,9 @@ class RiskContext:
     """The order's strategy's own book, when the strategy has its own limits (see check_strategy_position)."""
     orders_within: Callable[[Decimal], int] = lambda hours: 0
     """How many of the account's orders passed in the last `hours` hours, leaving out this one (order_window.py)."""
+    strategy_orders_within: Callable[[Decimal], int] | None = None
+    """How many of the order's strategy's orders passed in the last `hours` hours on every account, leaving out this
+    one; None when the strategy's own scope sets no max_orders_per_window."""
 
     def position_qty(self, symbol: str) -> Decimal:
         """Return the account's signed position in symbol."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 from enum import StrEnum
 
@@ -29,14 +29,16 @@ from core.domain.protection import same_bracket
 from core.ports.clock import Clock
 from core.ports.market_data import QuoteSource
 from core.services.bus import EventBus
+from core.services.risk.account_drawdown import AccountDrawdowns
 from core.services.risk.book import AccountBook
-from core.services.risk.checks import CHECKS, PROTECTIVE_CHECKS, PROTECTIVE_COLLAR_FACTOR, money, num
+from core.services.risk.checks import CHECKS, PROTECTIVE_CHECKS, money, num, protective_limits
 from core.services.risk.context import IndexedOrders, OrderSource, PositionSource, RiskContext, duplicate_key
-from core.services.risk.drawdown import Drawdown, DrawdownPeaks, drawdown_target, journal_step, measure
+from core.services.risk.drawdown import Drawdown
 from core.services.risk.limits import RiskConfig, RiskLimits
 from core.services.risk.order_window import OrderWindow
 from core.services.risk.recent import RecentOrder, RecentOrders
-from core.services.risk.strategy_book import MANUAL
+from core.services.risk.rolling_drawdown import RollingFall
+from core.services.risk.strategy_book import MANUAL, strategy_of
 from core.services.risk.strategy_risk import StrategyRisk
 from core.services.working_orders import WorkingOrders
 
@@ -58,11 +60,13 @@ class HoldCause(StrEnum):
     KILL_SWITCH = "kill switch"
     DAILY_LOSS = "daily loss"
     DRAWDOWN = "drawdown"
+    ROLLING_DRAWDOWN = "drawdown over days"
 
 
-_RESUMABLE = (HoldCause.KILL_SWITCH, HoldCause.DAILY_LOSS, HoldCause.DRAWDOWN)
+_RESUMABLE = (HoldCause.KILL_SWITCH, HoldCause.DAILY_LOSS, HoldCause.DRAWDOWN, HoldCause.ROLLING_DRAWDOWN)
 """The holds a person lifts with Resume; a connection or a mismatch is lifted by reconnecting or reconciling."""
-CONFIRMABLE = frozenset({HoldCause.MISMATCH, HoldCause.KILL_SWITCH, HoldCause.DAILY_LOSS, HoldCause.DRAWDOWN})
+CONFIRMABLE = frozenset({HoldCause.MISMATCH, HoldCause.KILL_SWITCH, HoldCause.DAILY_LOSS, HoldCause.DRAWDOWN,
+                         HoldCause.ROLLING_DRAWDOWN})
 """Holds a reduce-only order (close, Flatten) may pass after a person confirms it; a lost connection is not one."""
 
 
@@ -114,9 +118,14 @@ class RiskEngine:
         """The accounts' buying power per currency (the session sets it to its FundsService's)."""
         self.equity_of: Callable[[AccountId, str], Decimal | None] = lambda account, currency: None
         """The accounts' equity (net liquidation) in a currency, for drawdown in % (the session sets it)."""
-        self.peaks = DrawdownPeaks()
+        self.drawdowns = AccountDrawdowns(positions, self.limits_for, lambda a, c: self.equity_of(a, c), self.today,
+                                          clock.now)
+        self.peaks = self.drawdowns.peaks
         """Each account's (and strategy's) intraday equity peak; the session journals (peaks.record) and restores it."""
-        self.strategies = StrategyRisk(positions, orders, self.peaks, lambda: self._config, self.limits_for, self.today)
+        self.rolling = self.drawdowns.rolling
+        """Each account's (and strategy's) days of P&L for the drawdown over N days; journaled and restored."""
+        self.strategies = StrategyRisk(positions, orders, self.peaks, lambda: self._config, self.limits_for, self.today,
+                                       self.rolling, clock.now)
         self.strategy_positions = self.strategies.positions
         """Each strategy's own positions, from its orders' fills (the session restores them from the journal)."""
         self._fills: dict[StrategyId, deque[float]] = {}
@@ -329,7 +338,16 @@ class RiskEngine:
             strategy=self.strategies.view(order, quote_of),
             orders_within=lambda hours: self.window.count_within(account_id, self._clock.now(), hours,
                                                                  order.client_order_id),
+            strategy_orders_within=self._strategy_orders_within(order),
         )
+
+    def _strategy_orders_within(self, order: Order) -> Callable[[Decimal], int] | None:
+        """Count the order's strategy's orders on every account, when its own scope caps them (else None)."""
+        strategy = strategy_of(order)
+        if "max_orders_per_window" not in self._config.strategies.get(str(strategy), {}):
+            return None
+        return lambda hours: self.window.strategy_count_within(strategy, self._clock.now(), hours,
+                                                               order.client_order_id)
 
     def _product_position(self, order: Order) -> Decimal | None:
         """Return the position of the order's product a close measures against where the account holds its symbol
@@ -360,7 +378,7 @@ class RiskEngine:
     def _remember(self, order: Order) -> None:
         recent = self._recent_of(order.account_id, self._clock.monotonic())
         recent.remember(RecentOrder(self._clock.monotonic(), order.client_order_id, duplicate_key(order)))
-        self.window.remember(order.account_id, order.client_order_id, self._clock.now())
+        self.window.remember(order.account_id, order.client_order_id, self._clock.now(), strategy_of(order))
 
     # --- daily loss -----------------------------------------------------------------------------
 
@@ -428,50 +446,36 @@ class RiskEngine:
 
     # --- drawdown -------------------------------------------------------------------------------
 
-    def _day_pnl(self, account_id: AccountId, limits: RiskLimits) -> Decimal | None:
-        """Return the account's exact P&L of the day in the limits' currency, or None while a figure is unknown."""
-        total = Decimal(0)
-        for currency, day in self._positions.daily_sums(account_id).items():
-            rate = limits.fx_rate(currency)
-            if day.unknown or rate is None:
-                return None
-            total = _EXACT.add(total, _EXACT.multiply(day.total, rate))
-        return total
-
     def drawdown(self, account_id: AccountId) -> Drawdown | None:
         """Return the account's drawdown from today's equity peak, or None while its P&L is unknown."""
-        limits = self.limits_for(account_id)
-        pnl = self._day_pnl(account_id, limits)
-        if pnl is None:
-            return None
-        peak = self.peaks.observe((account_id, None), self.today(), pnl, journal_step(limits))
-        return measure(peak, pnl, self.equity_of(account_id, limits.currency))
+        return self.drawdowns.intraday(account_id)
+
+    def rolling_drawdown(self, account_id: AccountId) -> RollingFall | None:
+        """Return the account's drawdown over its window of days, or None (unknown P&L, or no such limit)."""
+        return self.drawdowns.over_days(account_id)
 
     def reset_drawdown(self, account_id: AccountId) -> None:
-        """Make the P&L now the peak (the drawdown starts again from zero) and lift the drawdown hold."""
-        pnl = self._day_pnl(account_id, self.limits_for(account_id))
-        if pnl is not None:
-            self.peaks.reset((account_id, None), self.today(), pnl)
+        """Make the P&L now the peak (both drawdowns start again from zero) and lift the drawdown holds."""
+        self.drawdowns.reset(account_id)
         self.release(account_id, HoldCause.DRAWDOWN)
+        self.release(account_id, HoldCause.ROLLING_DRAWDOWN)
+
+    def clock_now(self) -> datetime:
+        return self._clock.now()
 
     def today(self) -> date:
         """Return the local date the drawdown peaks belong to."""
         return self._clock.now().astimezone().date()
 
     def _watch_drawdown(self, account_id: AccountId) -> None:
-        """Move the account's peak and hold it past a threshold; nothing while it has no drawdown limit (as daily loss).
-
-        A limit switched on during the day therefore counts from the higher of the start of the day and the P&L then.
-        """
-        if journal_step(self.limits_for(account_id)) is None:
-            return
-        drawdown = self.drawdown(account_id)
-        if drawdown is None:
-            return
-        target = drawdown_target(self.limits_for(account_id), drawdown)
+        """Hold the account past a drawdown threshold (today's, then the window's); raise, never lower, a hold."""
+        target = self.drawdowns.intraday_target(account_id)
         current = self._holds.get(account_id, {}).get(HoldCause.DRAWDOWN)
         if target is not None and (current is None or _SEVERITY[target[0]] > _SEVERITY[current[0]]):
             self.hold(account_id, HoldCause.DRAWDOWN, *target)
+        reason = self.drawdowns.rolling_reason(account_id)
+        if reason is not None and not self.holds(account_id, HoldCause.ROLLING_DRAWDOWN):
+            self.hold(account_id, HoldCause.ROLLING_DRAWDOWN, TradingState.REDUCING, reason)
 
     def _on_position_updated(self, event: PositionUpdated) -> None:
         """A fill moved a position: re-check its account's daily loss once this turn of the loop is over."""
@@ -583,11 +587,3 @@ def _soon(callback: Callable[[], None], delay: float = 0.0) -> None:
     else:
         loop.call_soon(callback)
 
-
-def protective_limits(limits: RiskLimits) -> RiskLimits:
-    """Return limits with the collar PROTECTIVE_COLLAR_FACTOR times wider, for a protective child."""
-    return replace(
-        limits,
-        collar_pct=None if limits.collar_pct is None else limits.collar_pct * PROTECTIVE_COLLAR_FACTOR,
-        collar_ticks=None if limits.collar_ticks is None else limits.collar_ticks * PROTECTIVE_COLLAR_FACTOR,
-    )

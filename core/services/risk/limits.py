@@ -27,6 +27,10 @@ class LimitError(ValueError):
         super().__init__(f"risk limits ({scope}): {field_name}: {message}")
 
 
+MAX_DRAWDOWN_DAYS = 366
+"""The longest rolling drawdown window that may be set, in days (a year)."""
+
+
 # --- parsers: each returns the typed value or raises LimitError naming the field ----------------------
 
 
@@ -100,6 +104,13 @@ def _drawdown_pct(name: str, raw: object) -> Decimal:
     return value
 
 
+def _window_days(name: str, raw: object) -> int:
+    value = _whole(name, raw)
+    if value > MAX_DRAWDOWN_DAYS:
+        raise LimitError(name, f"is a rolling window in days: at most {MAX_DRAWDOWN_DAYS}, got {value}")
+    return value
+
+
 def _window_hours(name: str, raw: object) -> Decimal:
     value = _positive(name, raw)
     if value > 168:
@@ -169,6 +180,9 @@ _PARSERS: dict[str, Callable[[str, object], Any]] = {
     "drawdown_halt": _optional(_positive),
     "drawdown_limit_pct": _optional(_drawdown_pct),
     "drawdown_halt_pct": _optional(_drawdown_pct),
+    "rolling_drawdown_days": _window_days,
+    "rolling_drawdown_limit": _optional(_positive),
+    "rolling_drawdown_limit_pct": _optional(_drawdown_pct),
     "duplicate_window_s": _optional(_positive),
     "max_orders_per_second": _optional(_whole),
     "max_orders_per_minute": _optional(_whole),
@@ -212,6 +226,13 @@ class RiskLimits:
     drawdown_limit_pct: Decimal | None = None
     """As drawdown_limit, in % of the equity at the peak (needs the account's equity from its funds)."""
     drawdown_halt_pct: Decimal | None = None
+    rolling_drawdown_days: int = 5
+    """The rolling window of the second drawdown limit, in local days including today (1: today only)."""
+    rolling_drawdown_limit: Decimal | None = None
+    """Beyond this fall of equity (in `currency`) from its peak within the last rolling_drawdown_days days the
+    account may only reduce positions, until a person resets the drawdown (counted across restarts)."""
+    rolling_drawdown_limit_pct: Decimal | None = None
+    """As rolling_drawdown_limit, in % of the equity at the peak (needs the account's equity from its funds)."""
     duplicate_window_s: Decimal | None = None
     max_orders_per_second: int | None = None
     max_orders_per_minute: int | None = None

@@ -1,21 +1,24 @@
-"""OrderWindow: how many orders each account sent over a rolling window of hours (max_orders_per_window).
+"""OrderWindow: how many orders each account, and each strategy, sent over a rolling window of hours.
 
-The per-second and per-minute throttles catch a runaway loop; this one caps a day's (or a week's) business:
-e.g. at most 500 orders in any rolling 24 h. It counts every order that passed the risk checks, by its
-wall-clock time, and is rebuilt from the journal's orders after a restart (an order intent is journaled
-before it is sent), so a restart does not give an account a fresh allowance.
+The per-second and per-minute throttles catch a runaway loop; this one caps a day's (or a week's) business: e.g.
+at most 500 orders in any rolling 24 h. It counts every order that passed the risk checks, by its wall-clock
+time, once under its account and once under its strategy ("manual" for a person's orders), so a strategy with
+its own max_orders_per_window is held to it across every account it trades. It is rebuilt from the journal's
+orders after a restart (an order intent is journaled before it is sent), so a restart does not give an account a
+fresh allowance.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Final
 
-from core.domain import AccountId, ClientOrderId, Order, OrderStatus
+from core.domain import AccountId, ClientOrderId, Order, OrderStatus, StrategyId
+from core.services.risk.strategy_book import MANUAL, strategy_of
 
 MAX_WINDOW_H: Final = Decimal(168)
 """The longest window that may be set (a week): orders older than that are forgotten."""
@@ -23,43 +26,53 @@ _KEEP: Final = timedelta(hours=int(MAX_WINDOW_H))
 
 
 class OrderWindow:
-    """Each account's orders that passed, oldest first, counted over a rolling span by bisection."""
+    """Each account's and each strategy's orders that passed, oldest first, counted over a rolling span by bisection."""
 
     def __init__(self) -> None:
-        self._entries: dict[AccountId, deque[tuple[datetime, ClientOrderId]]] = {}
+        self._entries: dict[Hashable, deque[tuple[datetime, ClientOrderId]]] = {}
+        """Keyed by AccountId, and by ("strategy", StrategyId) for the strategies."""
         self._at: dict[ClientOrderId, datetime] = {}
 
-    def remember(self, account_id: AccountId, client_order_id: ClientOrderId, at: datetime) -> None:
+    def remember(self, account_id: AccountId, client_order_id: ClientOrderId, at: datetime,
+                 strategy: StrategyId | None = None) -> None:
         """Count an order that passed (once: an order checked again, at approval, keeps its first time)."""
         if client_order_id in self._at:
             return
-        entries = self._entries.setdefault(account_id, deque())
-        if entries and at < entries[-1][0]:
-            at = entries[-1][0]  # the wall clock stepped back: keep the order, in order
-        entries.append((at, client_order_id))
+        keys: list[Hashable] = [account_id] if strategy is None else [account_id, ("strategy", strategy)]
+        for key in keys:
+            entries = self._entries.setdefault(key, deque())
+            when = max(at, entries[-1][0]) if entries else at  # the wall clock stepped back: keep the order, in order
+            entries.append((when, client_order_id))
+            self._forget_older(entries, when)
         self._at[client_order_id] = at
-        self._forget_older(entries, at)
 
     def restore(self, orders: Iterable[Order], now: datetime) -> None:
         """Count the journal's orders of the last MAX_WINDOW_H hours that passed risk (every one but the denied)."""
         kept = sorted((o for o in orders if o.status is not OrderStatus.DENIED and now - o.created_at < _KEEP),
                       key=lambda o: o.created_at)
         for order in kept:
-            self.remember(order.account_id, order.client_order_id, order.created_at)
+            self.remember(order.account_id, order.client_order_id, order.created_at, strategy_of(order))
 
-    def restore_entries(self, entries: Iterable[tuple[AccountId, ClientOrderId, datetime]], now: datetime) -> None:
-        """Count the journal's orders (account, id, created at) of the last MAX_WINDOW_H hours that passed risk.
-
-        The journal's query names every order created in that span that was not DENIED (see `restore`).
-        """
+    def restore_entries(self, entries: Iterable[tuple[AccountId, ClientOrderId, datetime, StrategyId | None]],
+                        now: datetime) -> None:
+        """Count the journal's orders (account, id, created at, strategy) of the last MAX_WINDOW_H hours that passed
+        risk: the journal's query names every order created in that span that was not DENIED (see `restore`)."""
         kept = sorted((e for e in entries if now - e[2] < _KEEP), key=lambda e: e[2])
-        for account_id, client_order_id, created_at in kept:
-            self.remember(account_id, client_order_id, created_at)
+        for account_id, client_order_id, created_at, strategy in kept:
+            self.remember(account_id, client_order_id, created_at, MANUAL if strategy is None else strategy)
 
     def count_within(self, account_id: AccountId, now: datetime, hours: Decimal,
                      without: ClientOrderId | None = None) -> int:
         """Return how many of account_id's orders passed within the last `hours` before now, leaving out `without`."""
-        entries = self._entries.get(account_id)
+        return self._count(account_id, now, hours, without)
+
+    def strategy_count_within(self, strategy: StrategyId, now: datetime, hours: Decimal,
+                              without: ClientOrderId | None = None) -> int:
+        """Return how many of the strategy's orders, on every account, passed within the last `hours` before now."""
+        return self._count(("strategy", strategy), now, hours, without)
+
+    def _count(self, key: Hashable, now: datetime, hours: Decimal, without: ClientOrderId | None) -> int:
+        entries = self._entries.get(key)
         if not entries:
             return 0
         self._forget_older(entries, now)

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 
-from core.domain import LogMessage, StrategyDisabled, StrategyId, TradingState
+from core.domain import AccountId, LogMessage, StrategyDisabled, StrategyId, TradingState
 from core.ports.journal import Journal
 from core.services.bus import EventBus
 from core.services.risk.drawdown import PEAK_AUDIT, RESET_AUDIT, PeakKey, peak_detail, read_peak
 from core.services.risk.engine import HoldCause, RiskEngine
+from core.services.risk.rolling_drawdown import ROLLING_AUDIT, day_detail, read_day, rolling_set, window_start
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +49,17 @@ def journal_peaks(journal: Journal, risk: RiskEngine) -> None:
 
     risk.peaks.record = record
 
+    def record_day(key: PeakKey, day: date, peak: Decimal, close: Decimal, reset: bool) -> None:
+        journal.record_audit("risk engine", ROLLING_AUDIT, day_detail(key, day, peak, close, reset))
+
+    risk.rolling.record = record_day
+
 
 def restore_drawdown_peaks(journal: Journal, risk: RiskEngine) -> None:
     """Take back each account's newest journaled equity peak (or reset) of today, so a drawdown survives a restart."""
     today = risk.today()
-    for entry in journal.audit_entries((PEAK_AUDIT, RESET_AUDIT)):
+    since = datetime.combine(today, time()).astimezone()  # today's peaks are written today: the time index finds them
+    for entry in journal.audit_entries((PEAK_AUDIT, RESET_AUDIT), since):
         try:
             key, day, peak = read_peak(entry.detail)
         except ValueError:
@@ -60,6 +67,26 @@ def restore_drawdown_peaks(journal: Journal, risk: RiskEngine) -> None:
             continue
         if day == today:
             risk.peaks.restore(key, day, peak)
+    restore_rolling_days(journal, risk)
+
+
+def restore_rolling_days(journal: Journal, risk: RiskEngine) -> None:
+    """Take back the journaled days of the longest rolling drawdown window set (its days only, by time index)."""
+    config = risk.config
+    accounts: list[AccountId | None] = [None, *(AccountId(a) for a in config.accounts), *risk.accounts()]
+    scopes = [(a, None) for a in accounts] + [(a, StrategyId(s)) for a in accounts for s in config.strategies]
+    days = [risk.limits_for(a, s).rolling_drawdown_days for a, s in scopes if rolling_set(risk.limits_for(a, s))]
+    if not days:
+        return
+    first = window_start(risk.today(), max(days))
+    since = datetime.combine(first, time()).astimezone()  # local midnight: a day's entries are written on it or later
+    for entry in journal.audit_entries((ROLLING_AUDIT,), since):
+        try:
+            key, day, peak, close, reset = read_day(entry.detail)
+        except ValueError:
+            log.warning("audit entry %d (%s) is not readable; skipped", entry.seq, entry.action)
+            continue
+        risk.rolling.restore(key, day, peak, close, reset)
 
 
 def _restore_kill_switch(journal: Journal, risk: RiskEngine) -> None:

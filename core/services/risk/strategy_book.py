@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from core.domain import AccountId, ClientOrderId, Fill, Instrument, Money, Order, Position, Quantity, Side, StrategyId
 from core.services.risk.book import AccountBook
+from core.services.risk.rolling_drawdown import RollingFall
 
 ZERO = Decimal(0)
 MANUAL = StrategyId("manual")
@@ -183,6 +184,8 @@ class StrategyView:
     """How far the strategy's P&L of the day has fallen from its peak (None: unknown)."""
     book: AccountBook | None = None
     """The strategy's own positions and working orders, for its gross exposure."""
+    rolling: RollingFall | None = None
+    """The fall of the strategy's P&L from its peak over its window of days (None: no such limit, or unknown)."""
 
     def position_qty(self, symbol: str) -> Decimal:
         return self.held.get(symbol, ZERO)

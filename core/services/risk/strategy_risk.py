@@ -9,7 +9,7 @@ peak is journaled and restored like an account's.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from core.domain import AccountId, Instrument, Order, Quote, StrategyId
@@ -17,6 +17,7 @@ from core.services.risk.book import AccountBook
 from core.services.risk.context import OrderSource, PositionSource
 from core.services.risk.drawdown import Drawdown, DrawdownPeaks, journal_step, measure
 from core.services.risk.limits import RiskConfig, RiskLimits
+from core.services.risk.rolling_drawdown import RollingDrawdown, RollingFall, rolling_fall
 from core.services.risk.strategy_book import StrategyPositions, StrategyView, strategy_of
 from core.services.working_orders import WorkingOrders
 
@@ -26,13 +27,16 @@ class StrategyRisk:
 
     def __init__(self, positions: PositionSource, orders: OrderSource, peaks: DrawdownPeaks,
                  config: Callable[[], RiskConfig], limits_for: Callable[[AccountId, StrategyId | None], RiskLimits],
-                 today: Callable[[], date]) -> None:
+                 today: Callable[[], date], rolling: RollingDrawdown | None = None,
+                 now: Callable[[], datetime] | None = None) -> None:
         self._positions = positions
         self._orders = orders
         self._peaks = peaks
         self._config = config
         self._limits_for = limits_for
         self._today = today
+        self._rolling = rolling or RollingDrawdown()
+        self._now = now or (lambda: datetime.now().astimezone())
         self.positions = StrategyPositions(orders.get, self._instrument_held)
 
     def watched(self, strategy: StrategyId) -> bool:
@@ -52,6 +56,15 @@ class StrategyRisk:
         peak = self._peaks.observe((account_id, strategy), self._today(), pnl, journal_step(limits))
         return measure(peak, pnl, None)
 
+    def rolling_drawdown(self, account_id: AccountId, strategy: StrategyId) -> RollingFall | None:
+        """Return the strategy's drawdown over its window of days on the account (observing the P&L now), or None
+        while its P&L is unknown or it has no rolling drawdown limit in currency."""
+        limits = self._limits_for(account_id, strategy)
+        pnl = self.daily_pnl(account_id, strategy) if limits.rolling_drawdown_limit is not None else None
+        if pnl is None:
+            return None
+        return rolling_fall(self._rolling, (account_id, strategy), limits, pnl, self._today(), self._now(), None)
+
     def watch(self, account_id: AccountId) -> None:
         """Take in the P&L now of every watched strategy with a drawdown limit on the account (moves their peaks)."""
         for name in self._config().strategies:
@@ -59,6 +72,8 @@ class StrategyRisk:
             limits = self._limits_for(account_id, strategy)
             if limits.drawdown_limit is not None or limits.drawdown_halt is not None:
                 self.drawdown(account_id, strategy)
+            if limits.rolling_drawdown_limit is not None:
+                self.rolling_drawdown(account_id, strategy)
 
     def working_count(self, account_id: AccountId, strategy: StrategyId) -> int:
         return sum(1 for o in self._orders.working(account_id) if strategy_of(o) == strategy)
@@ -72,10 +87,12 @@ class StrategyRisk:
         working = tuple(o for o in self._orders.working(account)
                         if strategy_of(o) == strategy and o.client_order_id != order.client_order_id)
         drawdown = self.drawdown(account, strategy)
+        rolling = self.rolling_drawdown(account, strategy)
         pnl = self.daily_pnl(account, strategy)
         book = AccountBook(self.positions.held(account, strategy), WorkingOrders.of(working).account(account), quote_of)
         return StrategyView(strategy, self.positions.positions(account, strategy), working,
-                            None if pnl is None else -pnl, None if drawdown is None else drawdown.amount, book)
+                            None if pnl is None else -pnl, None if drawdown is None else drawdown.amount, book,
+                            rolling)
 
     def _instrument_held(self, account_id: AccountId, symbol: str) -> Instrument | None:
         position = self._positions.held(account_id).get(symbol)

@@ -64,6 +64,13 @@ def account_usage(engine: RiskEngine, account_id: AccountId) -> dict[str, Usage]
         if drawdown.pct is not None:
             for name in ("drawdown_limit_pct", "drawdown_halt_pct"):
                 usage[name] = Usage(name, drawdown.pct, getattr(limits, name), "%")
+    rolling = engine.rolling_drawdown(account_id)
+    if rolling is not None:
+        usage["rolling_drawdown_limit"] = Usage("rolling_drawdown_limit", rolling.drawdown.amount,
+                                                limits.rolling_drawdown_limit, limits.currency)
+        if rolling.drawdown.pct is not None:
+            usage["rolling_drawdown_limit_pct"] = Usage("rolling_drawdown_limit_pct", rolling.drawdown.pct,
+                                                        limits.rolling_drawdown_limit_pct, "%")
     return usage
 
 
@@ -85,6 +92,8 @@ def strategy_usage(engine: RiskEngine, strategy_id: StrategyId) -> dict[str, Usa
     usage = {"strategy_max_fills": Usage("strategy_max_fills", fills, _decimal(limits.strategy_max_fills), "fills")}
     if not engine.strategies.watched(strategy_id):
         return usage
+    usage["max_orders_per_window"] = Usage("max_orders_per_window", Decimal(engine.window.strategy_count_within(
+        strategy_id, engine.clock_now(), limits.order_window_h)), _decimal(limits.max_orders_per_window))
     for account_id in engine.accounts():
         own = engine.limits_for(account_id, strategy_id)
         held = engine.strategy_positions.positions(account_id, strategy_id)
@@ -95,6 +104,10 @@ def strategy_usage(engine: RiskEngine, strategy_id: StrategyId) -> dict[str, Usa
         if pnl is not None:
             found += [Usage(name, -pnl, getattr(own, name), own.currency)
                       for name in ("daily_loss_limit", "daily_loss_halt")]
+        rolling = engine.strategies.rolling_drawdown(account_id, strategy_id)
+        if rolling is not None:
+            found.append(Usage("rolling_drawdown_limit", rolling.drawdown.amount, own.rolling_drawdown_limit,
+                               own.currency))
         drawdown = engine.strategies.drawdown(account_id, strategy_id)
         if drawdown is not None:
             found += [Usage(name, drawdown.amount, getattr(own, name), own.currency)

@@ -21,6 +21,7 @@ from core.domain import (
     OrderOrigin,
     OrderRequest,
     OrderStatus,
+    OrderType,
     Price,
     Quantity,
     StrategyId,
@@ -30,6 +31,7 @@ from core.domain.signal import SignalInfo
 from core.ports.errors import BrokerError
 from core.ports.journal import DuplicateIntakeKey, IntakeKey, IntakeRecord
 from core.ports.order_terms import terms_problem
+from core.ports.trailing_stop_limits import trail_limit_refusal
 from core.ports.trailing_stops import trail_refusal
 from core.services.approvals import ApprovalQueue
 from core.services.order_preview import reference_price, what_if
@@ -97,7 +99,7 @@ class ApiHandlers:
             raise bad_field("account", f"Unknown account {body.account!r}; known: {known}.")
         request = OrderRequest(account, body.symbol, body.side, body.quantity, body.order_type, body.limit_price,
                                body.stop_price, body.tif, OrderOrigin.STRATEGY, strategy, body.product,
-                               body.trail_amount, body.trail_percent)
+                               body.trail_amount, body.trail_percent, body.trail_limit_offset)
         valid, problems = validate_request(request, self.session.instruments.find(body.symbol, account))
         if valid is None:
             raise bad_field(problems[0].field if problems else "symbol",
@@ -124,6 +126,8 @@ class ApiHandlers:
         if problems:
             return problems[0]
         why = None if valid.trail is None else trail_refusal(adapter, str(request.account_id), valid.trail.unit)
+        if why is None and valid.order_type is OrderType.TRAIL_LIMIT:
+            why = trail_limit_refusal(adapter, str(request.account_id))
         return None if why is None else FieldError("order_type", why)
 
     def _strategy_order(self, request: web.Request) -> Order:

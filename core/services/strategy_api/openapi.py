@@ -27,9 +27,11 @@ _ORDER_BODY = {
         "symbol": {"type": "string"},
         "side": {"enum": ["BUY", "SELL"]},
         "quantity": _DECIMAL,
-        "order_type": {"enum": ["MKT", "LMT", "STP", "STP_LMT", "TRAIL", "MIT"],
+        "order_type": {"enum": ["MKT", "LMT", "STP", "STP_LMT", "TRAIL", "TRAIL_LMT", "MIT"],
                        "description": "TRAIL: a trailing stop, at market when touched; give trail_amount or "
                                       "trail_percent. Refused (422) on an account whose broker has no trailing stops. "
+                                      "TRAIL_LMT: a trailing stop-limit, the same plus trail_limit_offset; refused "
+                                      "(422) where the broker has no trailing stop-limits (IB and paper have them). "
                                       "MIT (market-if-touched, its trigger in stop_price) only where the account "
                                       "takes it (OANDA; elsewhere a 400 naming order_type)"},
         "limit_price": _DECIMAL,
@@ -52,6 +54,8 @@ _ORDER_BODY = {
                                                     "(on the instrument's tick); or trail_percent, not both"},
         "trail_percent": {**_DECIMAL, "description": "TRAIL only: how far the stop keeps from the market, in percent "
                                                      "of the price (2 for 2%, below 100); or trail_amount, not both"},
+        "trail_limit_offset": {**_DECIMAL, "description": "TRAIL_LMT only (required there): how far beyond the stop "
+                               "its limit sits, in price (zero or more): below the stop for a SELL, above for a BUY"},
         "remark": {"type": "string", "maxLength": 256},
     },
 }

@@ -22,10 +22,10 @@ _SYMBOL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/ -]{0,31}")
 ORDER_FIELDS = frozenset({
     "strategy", "account", "symbol", "side", "quantity", "order_type", "limit_price", "stop_price", "tif",
     "signal_time", "idempotency_key", "stop_loss", "take_profit", "remark", "signal_price", "product",
-    "trail_amount", "trail_percent",
+    "trail_amount", "trail_percent", "trail_limit_offset",
 })
 
-_LATER_FIELDS = frozenset({"product", "trail_amount", "trail_percent"})
+_LATER_FIELDS = frozenset({"product", "trail_amount", "trail_percent", "trail_limit_offset"})
 """Fields added after keys were first journaled: left out of the fingerprint when absent, so a retry of an order
 queued before them still matches its key."""
 
@@ -56,6 +56,8 @@ class OrderBody:
     """A TRAIL order's distance from the market in price (or trail_percent, not both)."""
     trail_percent: Decimal | None = None
     """A TRAIL order's distance from the market in percent of the price (2 for 2%)."""
+    trail_limit_offset: Decimal | None = None
+    """A TRAIL_LMT order's limit distance beyond its stop, in price (zero or more); None for any other type."""
 
     def fingerprint(self) -> str:
         """Return a hash of what the order is (not how its JSON was spelled), without the idempotency key."""
@@ -179,6 +181,7 @@ def parse_order(body: dict[str, Any], *, for_queue: bool) -> OrderBody:
     if stop is not None and not order_type.needs_stop:
         raise bad_field("stop_price", f"A {order_type.value} order has no stop price: leave stop_price out.")
     trail_amount, trail_percent = _trail(body, order_type)
+    limit_offset = _limit_offset(body, order_type)
     tif = _choice(body, "tif", TimeInForce, default=TimeInForce.DAY)
     signal_time = _time(body, "signal_time", required=for_queue)
     key = _text(body, "idempotency_key", _KEY, "1 to 128 printable ASCII characters without spaces",
@@ -193,7 +196,7 @@ def parse_order(body: dict[str, Any], *, for_queue: bool) -> OrderBody:
         stop_loss=_decimal(body, "stop_loss", allow_zero=True),
         take_profit=_decimal(body, "take_profit", allow_zero=True),
         remark=remark, signal_price=_decimal(body, "signal_price"), product=_product(body),
-        trail_amount=trail_amount, trail_percent=trail_percent,
+        trail_amount=trail_amount, trail_percent=trail_percent, trail_limit_offset=limit_offset,
     )
 
 
@@ -223,6 +226,15 @@ def _trail(body: dict[str, Any], order_type: OrderType) -> tuple[Decimal | None,
         return None, None
     if (amount is None) == (percent is None):
         raise bad_field("trail_amount" if amount is None else "trail_percent",
-                        "A TRAIL order needs one of trail_amount (in price, e.g. \"1.5\") or trail_percent "
-                        "(2 for 2%), not both and not neither.")
+                        f"A {order_type.value} order needs one of trail_amount (in price, e.g. \"1.5\") or "
+                        "trail_percent (2 for 2%), not both and not neither.")
     return amount, percent
+
+
+def _limit_offset(body: dict[str, Any], order_type: OrderType) -> Decimal | None:
+    """Return a TRAIL_LMT order's trail_limit_offset (required, zero or more); no offset on any other type."""
+    offset = _decimal(body, "trail_limit_offset", required=order_type is OrderType.TRAIL_LIMIT, allow_zero=True)
+    if offset is not None and order_type is not OrderType.TRAIL_LIMIT:
+        raise bad_field("trail_limit_offset", f"A {order_type.value} order has no limit offset: leave "
+                                              "trail_limit_offset out, or send order_type TRAIL_LMT.")
+    return offset

@@ -37,6 +37,8 @@ def order_json(order: Order, pending: PendingOrder | None = None, replaced_by: s
         "product": None if order.product is None else order.product.value,
         "trail_amount": None if order.trail is None or order.trail.is_percent else dec(order.trail.offset),
         "trail_percent": None if order.trail is None or not order.trail.is_percent else dec(order.trail.offset),
+        "trail_limit_offset": None if order.trail is None or order.trail.limit_offset is None
+        else dec(order.trail.limit_offset),
         "status": order.status.value,
         "filled_quantity": dec(order.filled_qty),
         "avg_fill_price": dec(order.avg_fill_price),

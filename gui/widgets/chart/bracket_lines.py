@@ -45,7 +45,8 @@ def bracket_legs(orders: Iterable[Order], held: Iterable[HeldChild]) -> list[Bra
         price = line_price(order)
         if order.origin is not OrderOrigin.PROTECTIVE or not order.is_working or price is None:
             continue
-        leg = ProtectionLeg.STOP_LOSS if order.order_type.needs_stop else ProtectionLeg.TAKE_PROFIT
+        stops = order.order_type.needs_stop or order.order_type.is_trailing
+        leg = ProtectionLeg.STOP_LOSS if stops else ProtectionLeg.TAKE_PROFIT
         legs.append(BracketLeg(f"order:{order.client_order_id}", leg, price,
                                f"{_short(leg)} {order_label(order)} (at the broker)", order=order))
     for child in held:
@@ -68,7 +69,8 @@ class BracketLine(pg.InfiniteLine):  # type: ignore[misc]
     def __init__(self, leg: BracketLeg, on_moved: Callable[[BracketLine], None],
                  on_cancel: Callable[[BracketLine], None]) -> None:
         color = STOP_COLOR if leg.leg is ProtectionLeg.STOP_LOSS else TARGET_COLOR
-        super().__init__(pos=float(leg.price), angle=0, movable=True,
+        trailing = leg.order is not None and leg.order.order_type.is_trailing  # the broker's ratchet moves it
+        super().__init__(pos=float(leg.price), angle=0, movable=not trailing,
                          pen=pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashDotLine),
                          hoverPen=pg.mkPen(color, width=3), label=leg.label,
                          labelOpts={"position": 0.3, "color": color, "movable": False, "anchors": [(0, 1), (0, 1)]})

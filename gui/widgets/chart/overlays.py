@@ -21,24 +21,34 @@ def order_label(order: Order) -> str:
     """Say what the line is: side, quantity still working, type (e.g. 'BUY 100 LMT')."""
     kind = {OrderType.LIMIT: "LMT", OrderType.STOP: "STP", OrderType.STOP_LIMIT: "STP LMT"}.get(
         order.order_type, order.order_type.value)
+    if order.trail is not None:
+        kind = f"{'TRAIL LMT' if order.trail.limit_offset is not None else 'TRAIL'} {order.trail.text()}"
     remaining = order.quantity.value - order.filled_qty
     return f"{order.side.value} {remaining.normalize():f} {kind}"
 
 
 def line_price(order: Order) -> Decimal | None:
-    """Return the price the order's line sits at: its stop for a stop order, else its limit."""
+    """Return the price the order's line sits at: its stop for a stop order (a trailing order's where the broker
+    last put it), else its limit."""
+    if order.order_type.is_trailing:
+        return None if order.trail_stop is None else order.trail_stop.value
     if order.order_type in (OrderType.STOP, OrderType.STOP_LIMIT) and order.stop_price is not None:
         return order.stop_price.value
     return None if order.limit_price is None else order.limit_price.value
 
 
 class OrderLine(pg.InfiniteLine):  # type: ignore[misc]
-    """A working order's horizontal line: drag it to move the order, right-click it to cancel it."""
+    """A working order's horizontal line: drag it to move the order, right-click it to cancel it.
+
+    A trailing order's line follows its stop as the broker moves it and cannot be dragged: the broker's ratchet
+    owns that level (a dropped line would be pulled back to a trail from the market at once); to change the trail,
+    the trader cancels it and sends a new one.
+    """
 
     def __init__(self, order: Order, price: Decimal, on_moved: Callable[[OrderLine], None],
                  on_cancel: Callable[[OrderLine], None]) -> None:
         color = BUY_COLOR if order.side is Side.BUY else SELL_COLOR
-        super().__init__(pos=float(price), angle=0, movable=True,
+        super().__init__(pos=float(price), angle=0, movable=not order.order_type.is_trailing,
                          pen=pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashLine),
                          hoverPen=pg.mkPen(color, width=3), label=(text := order_label(order)),
                          labelOpts={"position": 0.05, "color": color, "movable": False, "anchors": [(0, 1), (0, 1)]})

@@ -9,6 +9,7 @@ Signals:
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer, Signal
@@ -235,6 +236,8 @@ class LadderWidget(QWidget):
         self.centre_button.clicked.connect(self.centre)
         self._centred_row: int | None = None
         """The row centre() put in the middle, kept there as the view's height settles until the trader scrolls."""
+        self._scrolled_at = float("-inf")
+        """When the trader last scrolled the levels himself (time.monotonic)."""
         self.table.resized.connect(self._keep_centred)
         model.modelReset.connect(self._on_scrolled_by_hand)  # another symbol: its rows are not the centred ones
         self.table.verticalScrollBar().actionTriggered.connect(self._on_scrolled_by_hand)
@@ -344,6 +347,13 @@ class LadderWidget(QWidget):
 
     def _on_scrolled_by_hand(self, _action: int = 0) -> None:
         self._centred_row = None  # the trader chose where to look (or the rows changed): a later resize keeps it
+        if _action:
+            self._scrolled_at = time.monotonic()
+
+    def left_alone(self, seconds: float) -> bool:
+        """Return True when the pointer is off the levels and the trader has not scrolled them for `seconds`:
+        the view may move to follow the market without taking a price from under his hand."""
+        return not self.table.underMouse() and time.monotonic() - self._scrolled_at >= seconds
 
     def show_status(self, text: str, ok: bool = True) -> None:
         self.status_label.setText(text)

@@ -18,6 +18,7 @@ from typing import Any
 from core.adapters.paper.market import Market
 from core.adapters.paper.matching import ChangeRefused, Closure, Execution, MatchingEngine, PaperOrder
 from core.domain import BrokerOrderId, ClientOrderId, OrderStatus, OrderType, Quote, Side, TimeInForce
+from tests.sims.kite.algo_rules import check_validity, market_protection
 from tests.sims.kite.faults import KiteFaults
 from tests.sims.kite.gtt import GttBook
 from tests.sims.kite.listings import DEFAULT_LISTINGS, Listing
@@ -117,6 +118,8 @@ class KiteExchange:
         price = _decimal(form, "price") if order_type in ("LIMIT", "SL") else None
         trigger = _decimal(form, "trigger_price") if order_type in ("SL", "SL-M") else None
         _check_input(listing, quantity, price, trigger)
+        protection = market_protection(order_type, form)
+        check_validity(listing.exchange, validity)
         tag = form.get("tag") or None
         if tag is not None and (len(tag) > 20 or not tag.isalnum()):
             raise KiteError(400, "InputException", "Invalid `tag`: up to 20 alphanumeric characters.")
@@ -135,7 +138,7 @@ class KiteExchange:
             "transaction_type": side, "validity": validity, "validity_ttl": 0, "product": product,
             "quantity": quantity, "disclosed_quantity": 0, "price": float(price or 0),
             "trigger_price": float(trigger or 0), "average_price": 0.0, "filled_quantity": 0,
-            "pending_quantity": quantity, "cancelled_quantity": 0, "market_protection": 0, "meta": {},
+            "pending_quantity": quantity, "cancelled_quantity": 0, "market_protection": protection, "meta": {},
             "tag": tag, "tags": [tag] if tag else None, "guid": f"sim{order_id}",
         }
         sim = SimOrder(order)
@@ -164,6 +167,7 @@ class KiteExchange:
         order_type = _choice(form, "order_type", tuple(ORDER_TYPES)) if form.get("order_type") else order["order_type"]
         listing = self.listings[self.symbol_of(order)]
         _check_input(listing, quantity, price, trigger)
+        market_protection(order_type, form, order)
         if quantity < int(order["filled_quantity"]):
             raise KiteError(400, "InputException", f"Invalid `quantity` {quantity}: below the filled quantity.")
         if order["status"] == "AMO REQ RECEIVED":

@@ -6,8 +6,9 @@ current mid, so they agree with the live quotes. Layout (ib_async 2.1.0, no HIST
 server 196): 17, reqId, startStr, endStr, n, {date, open, high, low, close, volume, wap, barCount}*n, and
 for keepUpToDate 90, reqId, barCount, date, open, CLOSE, HIGH, LOW, wap, volume.
 
-keepUpToDate as TWS does it: the answer's last bar is the bar under way (from the current mark), and
-every tick of the listing then sends that bar again (90) with its new close, high, low and volume;
+An answer up to now (endDateTime "") ends with the bar under way, as TWS's does (from the current mark; a
+client must not take it for a complete bar). keepUpToDate as TWS does it: every tick of the listing then
+sends that bar again (90) with its new close, high, low and volume;
 when the next bar begins, the first 90 carries the new bar's date (ib_async appends it then).
 
 Pacing (TWS's rules for small bars, applied here to every request): the same request again within 15 s,
@@ -120,10 +121,11 @@ class HistoryRequests:
         epoch = format_date == "2"
         complete = bars
         live = _LiveBars(conn, req_id, listing, seconds, epoch) if keep_up else None
-        if live is not None:
+        if not end_text:
             mark = self.market.mark(listing.key)
             begins = int(time.time()) // seconds * seconds
-            live.start, live.open, live.high, live.low, live.close = begins, mark, mark, mark, mark
+            if live is not None:
+                live.start, live.open, live.high, live.low, live.close = begins, mark, mark, mark, mark
             if not bars or bars[-1].start.timestamp() < begins:
                 bars = [*bars, Bar(symbol=listing.symbol, source="", interval=interval,
                                    start=datetime.fromtimestamp(begins, UTC), open=mark, high=mark, low=mark,

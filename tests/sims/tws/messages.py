@@ -139,7 +139,7 @@ class Encoder:
             0, "", "", "", "", "",  # auctionStrategy, startingPrice, stockRefPrice, delta, ranges
             "", 0, 0, False, 0, 3, False, False, "",  # displaySize … nbboPriceCap
             0, 0, "", 0, "", "",  # parentId, triggerMethod, volatility, volatilityType, deltaNeutral*
-            0, 0, "", "", "", "", "",  # continuousUpdate … comboLegsDescrip
+            0, 0, _price(order.trail_stop), "", "", "", "",  # continuousUpdate … comboLegsDescrip
             0, 0, 0,  # combo legs, order combo legs, smart combo routing params
             "", "", "",  # scale init/subs level size, price increment
             "",  # hedgeType
@@ -149,7 +149,8 @@ class Encoder:
             *_order_state(what_if),  # margins before / change / after, commission, min, max, currency, warning
             False, False,  # randomizeSize, randomizePrice
             0,  # conditions
-            "", "", "", "", "", "", "", 0,  # adjusted order fields
+            "", "", _price(order.trail_stop), _price(order.limit_offset), "", "", "", 0,  # adjusted order fields:
+            # TWS repeats trailStopPrice here, then lmtPriceOffset
             "", "", "",  # soft dollar tier
             "", False, False, False, False,  # cashQty … usePriceMgmtAlgo
         ]

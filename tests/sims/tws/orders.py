@@ -20,7 +20,8 @@ from tests.sims.tws.market import Listing
 from tests.sims.tws.trailing import TrailingStops
 
 _ORDER_TYPES = {"MKT": OrderType.MARKET, "LMT": OrderType.LIMIT, "STP": OrderType.STOP, "STP LMT": OrderType.STOP_LIMIT,
-                "TRAIL": OrderType.STOP}  # a TRAIL is a stop whose price trailing.py moves
+                "TRAIL": OrderType.STOP,  # a TRAIL is a stop whose price trailing.py moves
+                "TRAIL LIMIT": OrderType.STOP_LIMIT}  # and a TRAIL LIMIT a stop-limit whose prices it moves
 _TIFS = {"DAY": TimeInForce.DAY, "GTC": TimeInForce.GTC, "IOC": TimeInForce.IOC, "": TimeInForce.DAY}
 WORKING = ("PreSubmitted", "Submitted", "PendingCancel")
 _FLOAT_NOISE = Decimal("1e-9")
@@ -67,6 +68,10 @@ class SimOrder:
     last_fill_price: Decimal | None = None
     completed_status: str = ""
     updated_at: datetime = field(default_factory=now_utc)
+    trail_stop: Decimal | None = None
+    """A TRAIL order's stop where the trail has brought it (openOrder's trailStopPrice), moved by trailing.py."""
+    limit_offset: Decimal | None = None
+    """A TRAIL LIMIT's lmtPriceOffset: its limit's distance beyond the stop."""
 
     @property
     def key(self) -> tuple[int, int]:
@@ -217,8 +222,14 @@ class OrderBook:
         return order
 
     def match(self, quote: Quote) -> list[Outcome]:
+        """Move the trails after quote (their moves wait in trailing.moved, for the server to report), then match."""
         self.trailing.follow(self.engine, quote)
         return self.engine.match(quote)
+
+    def moved_trails(self) -> list[SimOrder]:
+        """Return (and forget) the orders whose trailing stop moved since last asked, to report as TWS does."""
+        moved, self.trailing.moved = self.trailing.moved, []
+        return [self._by_coid[coid] for coid in dict.fromkeys(moved) if coid in self._by_coid]
 
     def fill_now(self, order: SimOrder, price: Decimal) -> Execution:
         """Fill what is left of a working order at price, as if the market had traded through it."""

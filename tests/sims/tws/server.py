@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from core.adapters.paper.matching import Outcome
+from core.domain import Quote
 from tests.sims.tws.account_requests import AccountRequests
 from tests.sims.tws.accounts import AccountView
 from tests.sims.tws.attached import after_fill, attached_fields, cancel_children, check_parent_of_change
@@ -457,6 +458,13 @@ class TwsSimulator(MarketRequests, HistoryRequests, DepthRequests, TapeRequests,
                 after_fill(self, order)
         return booked
 
+    def match_quote(self, quote: Quote) -> list[SimExecution]:
+        """Match the book against quote and report it as TWS does: moved trailing stops (openOrder), then fills."""
+        outcomes = self.book.match(quote)
+        for moved in self.book.moved_trails():
+            self._report_status(moved)
+        return self._settle_outcomes(outcomes)
+
     def _report_status(self, order: SimOrder) -> None:
         owner = self.connections.get(order.client_id)
         if owner is not None:
@@ -487,7 +495,7 @@ class TwsSimulator(MarketRequests, HistoryRequests, DepthRequests, TapeRequests,
             self._push_live_bars(quote)
             self.send_prints(quote)
             if not self.faults.rest_orders:
-                self._settle_outcomes(self.book.match(quote))
+                self.match_quote(quote)
             for conn in list(self._sockets):
                 for sub in list(conn.market_data.values()):
                     if sub.listing.key == quote.symbol:
