@@ -223,6 +223,8 @@ def seen(path: Path, at: datetime, full: bool) -> dict[str, Any]:
                               if o.status is OrderStatus.PENDING_APPROVAL),
             "window": {(a, h): session.risk.window.count_within(a, at, Decimal(h)) for a in (A1, A2)
                        for h in (1, 24, 168)},
+            "strategy_window": {(s, h): session.risk.window.strategy_count_within(s, at, Decimal(h))
+                                for s in (MOMO, StrategyId("manual")) for h in (1, 24, 168)},
             "fills_today": restored,
             "instruments": {(a, s): session.instruments.find(s, a) for a in (A1, A2) for s in ("AAPL", "ESZ6", "INFY")},
             "replayed": CountingJournal.replayed,
