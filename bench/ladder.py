@@ -9,6 +9,8 @@
   heartbeat: the longest stall of the GUI thread) with the GUI thread's own CPU in those stalls, and
   staleness p99 (first book published after a flush -> the end of the paint that shows it). Each ladder
   paints when Qt paints it (what its model's flush marked changed), as in the window; nothing forces it.
+  The start-up heap is frozen first, as the app's main() does: without it a full GC pass over the window's
+  objects (67 ms of the GUI thread, profiled) landed in the storm, a stall the app never has.
 - ladder_click_to_wire: an armed click on a Buy cell of the real window's ladder (IB account, TWS simulator in
   its own process, stamping each placeOrder when its reader has the bytes; see bench/click_to_wire.py) to
   the simulator's stamp, p50/p99, one click after the previous order's acknowledgement.
@@ -226,7 +228,7 @@ async def _clicks(window: Any, stamp_path: Path) -> dict[str, Any]:
 def run(only: str | None = None) -> list[dict[str, Any]]:
     from PySide6.QtWidgets import QApplication
 
-    from gui.app import create_main_window
+    from gui.app import create_main_window, freeze_startup_heap
     from gui.event_loop import EventLoop
 
     app = QApplication.instance() or QApplication(["ladder"])
@@ -251,6 +253,7 @@ def run(only: str | None = None) -> list[dict[str, Any]]:
                 records.append(await _clicks(window, stamp_path))
             if only in (None, "storm"):
                 await asyncio.sleep(0.5)  # the window's own start-up work is over
+                freeze_startup_heap()  # as main() does once the window is up (bench/tickstorm.py does too)
                 records.append(await _storm(window))
         finally:
             window.close()

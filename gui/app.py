@@ -46,6 +46,7 @@ from gui.controllers.chart import ChartDocks
 from gui.controllers.columns import GridColumnsSetup
 from gui.controllers.history import HistoryController
 from gui.controllers.mail import MailSetup
+from gui.controllers.market_hours import MarketHoursController
 from gui.controllers.pnl_curve import PnlCurveDocks
 from gui.controllers.secrets import AskVault, SecretsSetup, ask_with_dialog
 from gui.controllers.strategies import StrategySetup
@@ -129,6 +130,7 @@ def create_main_window(
     window.add_tool_action("Connect account…", "action.connections", "Ctrl+Shift+N", lambda: connections.open_dialog())
     SymbolSearchController.install(window, settings, FoundInstruments(paths.root / FOUND_INSTRUMENTS))
     window.keep_alive.append(HistoryController.install(window, lambda: open_history(paths.journal)))
+    window.keep_alive.append(MarketHoursController.install(window))
     window.keep_alive.append(ChartDocks.install(window, paths.root / "cache" / "bars", AfterFirstPaint))
     PnlCurveDocks.install(window, AfterFirstPaint, lambda: open_history(paths.journal))
     session.restore()

@@ -9,6 +9,7 @@ from decimal import Decimal
 from core.domain.enums import Side
 from core.domain.events import utc_now
 from core.domain.identifiers import AccountId, BrokerOrderId, ClientOrderId, TradeId
+from core.domain.product import Product
 from core.domain.values import Money, Price, Quantity
 
 
@@ -24,6 +25,11 @@ class Fill:
     commission: Money
     broker_order_id: BrokerOrderId | None = None
     ts: datetime = field(default_factory=utc_now)
+    product: Product | None = None
+    """The product the broker booked the execution in (Kite CNC/MIS/NRML), None where the broker has none.
+
+    It places a fill of an order placed outside TradeTerm (no order of ours says the product) on its product's
+    position, so such a symbol is compared with the broker's per product, not only by its net."""
 
     @property
     def signed_qty(self) -> Decimal:

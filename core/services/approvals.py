@@ -196,6 +196,7 @@ class ApprovalQueue:
             request.account_id, request.symbol, request.side, request.quantity, request.order_type,
             request.limit_price, request.stop_price, request.tif, OrderOrigin.STRATEGY, signal.strategy_id,
             request.product, request.trail_amount, request.trail_percent, request.trail_limit_offset,
+            expire_at=request.expire_at,
         )
         order = await submit_protected(self.session, request, signal.stop_loss, signal.take_profit,
                                        intake_key=intake_key)
@@ -275,6 +276,7 @@ class ApprovalQueue:
             _value(limit) if order_type.needs_limit else None, _value(stop) if order_type.needs_stop else None,
             edit.tif or original.tif, OrderOrigin.STRATEGY, original.strategy_id, original.product,
             *_trail_fields(original.trail if order_type.is_trailing else None, order_type),
+            expire_at=original.expire_at if (edit.tif or original.tif) is TimeInForce.GTD else None,
         )
         pending.busy = True
         try:

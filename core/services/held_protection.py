@@ -228,6 +228,20 @@ class HeldProtection:
         self._commit(live)
         return len(live)
 
+    def cancel_leg(self, entry: ClientOrderId, leg: ProtectionLeg, reason: str) -> HeldChild:
+        """Cancel one live held child (the trader removed that stop or target; its sibling stays); return it.
+
+        Journaled before it stops being watched. Raises ValueError saying why when the child is no longer live.
+        """
+        child = self._children.get((entry, leg))
+        if child is None or not child.state.is_live:
+            state = "not held" if child is None else child.state.value.lower()
+            raise ValueError(f"The held {leg.label} of {entry} is {state}: there is nothing to cancel.")
+        cancelled = child.with_state(HeldState.CANCELED, reason)
+        self._commit([cancelled])
+        self._bus.publish(LogMessage("INFO", f"{_name(cancelled)} cancelled: {reason} ({HELD_BADGE})."))
+        return cancelled
+
     def move(self, entry: ClientOrderId, leg: ProtectionLeg, trigger: Decimal, quote: Quote | None) -> HeldChild:
         """Move a live held child's trigger to trigger (journaled before it is watched there); return it moved.
 

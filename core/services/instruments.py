@@ -45,6 +45,20 @@ class InstrumentCatalog(Mapping[str, Instrument]):
                 return found
         return _lookup(self._by_symbol, text)
 
+    def listed(self, account: str) -> Mapping[str, Instrument]:
+        """Return the instruments account itself lists (or traded or found by a search), by symbol; no fallback."""
+        return dict(self._by_account.get(str(account), {}))
+
+    def listed_by(self, symbol: str, account: str) -> Instrument | None:
+        """Return account's own instrument for symbol (exact, then case-insensitive), or None: it does not list it."""
+        own = self._by_account.get(str(account))
+        return None if own is None else _lookup(own, symbol.strip())
+
+    def accounts_listing(self, symbol: str) -> list[str]:
+        """Return the accounts that list symbol themselves, in the order they were added."""
+        text = symbol.strip()
+        return [account for account, own in self._by_account.items() if _lookup(own, text) is not None]
+
     def __getitem__(self, symbol: str) -> Instrument:
         return self._by_symbol[symbol]
 

@@ -83,7 +83,7 @@ class OrderModifier:
             raise OrderRefused([FieldError("order_type", "A trailing stop cannot be changed in place: cancel it "
                                                          "and send a new one with the quantity and trail you want.")])
         tif, ends = order.tif, order.expire_at
-        if tif is TimeInForce.GTD and ends is None:  # the journal keeps no end; the broker does, and a change keeps it
+        if tif is TimeInForce.GTD and ends is None:  # a journal before format 7 kept no end; the broker does
             tif = TimeInForce.GTC  # the fields are checked as a GTC order's; the order stays GTD
         request = OrderRequest(order.account_id, order.symbol, order.side, quantity, order.order_type,
                                limit_price, stop_price, tif, order.origin, order.strategy_id, expire_at=ends)

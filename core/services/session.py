@@ -60,8 +60,10 @@ from core.services.funds import FundsService
 from core.services.held_protection import HeldProtection
 from core.services.instruments import InstrumentCatalog
 from core.services.late_look import look_again_later
+from core.services.market_hours import MarketHours
 from core.services.native_bracket import send_native_bracket, working_native_children
 from core.services.oms import OrderManager
+from core.services.order_expiry import expiry_problem
 from core.services.order_modify import OrderModifier
 from core.services.order_product import resolve_product
 from core.services.order_resolver import NEVER_REACHED, OrderResolver
@@ -150,12 +152,15 @@ class TradingSession(SessionConnections, SessionCommands):
         bus.subscribe(TradingStateChanged, self._on_trading_state_changed)
         bus.subscribe(StrategyDisabled, self._on_strategy_disabled)
         self.view = SessionView(self)
+        self.market_hours = MarketHours(lambda account: self.account(account).adapter, self.clock.now)
         """What the GUI reads (accounts' states, quotes, positions, risk): see session_view.py."""
 
     def _product_of(self, fill: Fill) -> Product | None:
-        """Return the product of the order fill belongs to (the portfolio keeps Kite positions per product)."""
+        """Return the product of the order fill belongs to, else the one the broker booked the fill in (the portfolio
+        keeps Kite positions per product)."""
         order = self.oms.get(fill.client_order_id) if fill.client_order_id is not None else None
-        return order.product if order is not None else None
+        chosen = order.product if order is not None else None
+        return chosen if chosen is not None else fill.product  # the broker's word: an order of outside TradeTerm
 
     def restore(self) -> None:
         """Load the live orders, today's fills and the positions from the journal (session_restore.py: not every
@@ -294,6 +299,9 @@ class TradingSession(SessionConnections, SessionCommands):
         unknown_terms = terms_problem(slot.adapter, str(request.account_id), valid.order_type, valid.tif)
         if unknown_terms is not None:
             raise OrderRefused([FieldError(*unknown_terms)])
+        ended = expiry_problem(valid.expire_at, self.clock.now())
+        if ended is not None:
+            raise OrderRefused([ended])
         product, problems = resolve_product(slot.adapter, valid, request.account_id)
         if problems:
             raise OrderRefused(problems)

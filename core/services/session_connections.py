@@ -120,8 +120,9 @@ class SessionConnections:
             await slot.adapter.connect()
             self.instruments.add(slot.adapter.instruments(), account_id)
             listed = list(slot.adapter.instruments())
-            extra = [self.instruments[s] for s in sorted(self._watched.get(account_id, ()))
-                     if s in self.instruments and all(i.symbol != s for i in listed)]
+            found = [self.instruments.find(s, account_id) for s in sorted(self._watched.get(account_id, ()))
+                     if all(i.symbol != s for i in listed)]
+            extra = [instrument for instrument in found if instrument is not None]  # the account's own first
             await slot.adapter.subscribe(listed + extra)
             if self._feed_watch is None:  # a held stop whose feed goes quiet is warned about at once
                 self._feed_watch = asyncio.ensure_future(self.protection.watch_feeds())

@@ -86,9 +86,10 @@ def restore_books(session: TradingSession) -> LiveJournal:
         net = [_rolled(p) if rolled else p for p in checkpoint.positions]
         own = [(strategy, _rolled(p) if rolled else p) for strategy, p in checkpoint.strategy_positions]
 
-    def product_of(fill: Fill) -> Product | None:
+    def product_of(fill: Fill) -> Product | None:  # as TradingSession._product_of, with this restore's lookup
         order = order_of(fill.client_order_id) if fill.client_order_id is not None else None
-        return None if order is None else order.product
+        chosen = None if order is None else order.product
+        return chosen if chosen is not None else fill.product
 
     session.portfolio.restore(fills, net, product_of)
     session.risk.strategy_positions.restore(fills, session.risk.today(), own, order_of)

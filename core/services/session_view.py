@@ -28,6 +28,7 @@ from core.ports.manual_fills import ManualFills
 from core.ports.order_products import OrderProducts, ProductOffer
 from core.services.funds_impact import with_funds_impact
 from core.services.kill_switch import KillSwitchScope, kill_switch_scope
+from core.services.market_hours import MarketHours
 from core.services.order_preview import OrderPreview, preview_order
 from core.services.portfolio import PnlTotals
 from core.services.risk import HoldCause, RiskConfig
@@ -92,6 +93,14 @@ class SessionView:
     def instruments(self) -> Mapping[str, Instrument]:
         """Return every instrument the accounts list, by symbol."""
         return self._session.instruments
+
+    def instrument(self, symbol: str, account: str | None) -> Instrument | None:
+        """Return account's own instrument for symbol (another account's only when it lists none), or None."""
+        return self._session.instruments.find(symbol, account)
+
+    def trading_hours(self) -> MarketHours:
+        """Return the accounts' instruments' trading hours (known ones at once; load asks the broker)."""
+        return self._session.market_hours
 
     def latest_quote(self, symbol: str, account: str | None = None) -> Quote | None:
         """Return the newest quote of symbol on account's own feed (another feed only when it has none)."""

@@ -1,4 +1,4 @@
-"""Journal format 8: the positions checkpoint a restart reads instead of folding every fill ever made.
+"""Journal format 9: the positions checkpoint a restart reads instead of folding every fill ever made.
 
 Kept apart from schema.py's other formats so that a branch that adds another format merges by renumbering
 one line there. One row (id 1), replaced in one transaction: a crash leaves the old checkpoint or the new one.

@@ -255,12 +255,17 @@ def decode_instrument(raw: object) -> Instrument:
 
 
 def encode_fill(fill: Fill) -> JSONObject:
-    """Return the fill's fields as a JSON object."""
-    return _encode_fields(fill, Fill)
+    """Return the fill's fields as a JSON object (without product when it has none: as older TradeTerms wrote it)."""
+    fields = _encode_fields(fill, Fill)
+    if fill.product is None:
+        del fields["product"]
+    return fields
 
 
 def decode_fill(raw: object) -> Fill:
-    """Return the Fill written by encode_fill."""
+    """Return the Fill written by encode_fill (one without a product field has none)."""
+    if isinstance(raw, dict) and "product" not in raw:
+        raw = {**raw, "product": None}
     return _decode_fields(raw, Fill, "fill")
 
 

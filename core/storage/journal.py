@@ -301,6 +301,7 @@ class SqliteJournal:
                 None if order.trail is None else order.trail.text(),
                 None if order.trail is None or order.trail.limit_offset is None
                 else codec.encode_decimal(order.trail.limit_offset),
+                None if order.expire_at is None else codec.encode_datetime(order.expire_at),
             )
             rows.append((order.client_order_id, created + self._state_values(order),
                          [self._event_values(order, event) for event in order.events]))

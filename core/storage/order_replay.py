@@ -27,7 +27,7 @@ from core.storage import codec
 
 ORDER_COLUMNS: Final = (
     "client_order_id, account_id, symbol, instrument, side, orig_quantity, order_type, orig_limit_price, "
-    "orig_stop_price, tif, origin, strategy_id, created_at, product, trail, trail_limit_offset"
+    "orig_stop_price, tif, origin, strategy_id, created_at, product, trail, trail_limit_offset, expire_at"
 )
 """The orders table's columns an order is rebuilt from (as first created), in the order replay_order reads them."""
 Damaged = Callable[[str, Exception], JournalError]
@@ -43,7 +43,7 @@ def instrument_of(text: str) -> Instrument:
 def replay_order(row: tuple[str, ...], events: list[tuple[int, str]], damaged: Damaged) -> Order:
     """Return the order of row (the orders table's ORDER_COLUMNS) after events ((seq, event text), in order)."""
     (order_id, account, _symbol, instrument, side, qty, order_type, limit, stop, tif, origin, strategy,
-     created, product, trail, limit_offset) = row
+     created, product, trail, limit_offset, expire_at) = row
     where = f"order {order_id}"
     try:
         order = Order(
@@ -63,6 +63,7 @@ def replay_order(row: tuple[str, ...], events: list[tuple[int, str]], damaged: D
             trail=None if trail is None else replace(
                 Trail.from_text(trail),
                 limit_offset=None if limit_offset is None else codec.decode_decimal(limit_offset, "limit offset")),
+            expire_at=None if expire_at is None else codec.decode_datetime(expire_at, "expire_at"),
         )
         for seq, text in events:
             where = f"order {order_id}, event #{seq}"

@@ -125,7 +125,8 @@ class TradeTermClient:
                idempotency_key: str | None = None, account: str | None = None, stop_loss: object = None,
                take_profit: object = None, signal_price: object = None, remark: str = "",
                product: str | None = None, trail_amount: object = None,
-               trail_percent: object = None, trail_limit_offset: object = None) -> dict[str, Any]:
+               trail_percent: object = None, trail_limit_offset: object = None,
+               expire_at: datetime | None = None) -> dict[str, Any]:
         """Queue an order for approval; return {"client_order_id", "status"}. Retries a lost answer safely.
 
         stop_loss / take_profit: protective children TradeTerm holds for the order once it fills (a bracket,
@@ -135,12 +136,14 @@ class TradeTermClient:
         the market, in price or in percent (2 for 2%); give one of them.
         trail_limit_offset: with order_type "TRAIL_LMT" (a trailing stop-limit), how far beyond the stop its limit
         sits, in price (zero or more).
+        expire_at: with tif "GTD", when the order ends (timezone-aware, in the future).
         """
         when = signal_time or datetime.now(UTC)
         if when.tzinfo is None:
             when = when.astimezone()  # a naive time is the strategy host's local time
         body = self._order(symbol, side, quantity, order_type, limit_price, stop_price, tif, account)
-        body.update(_extras(product, trail_amount, trail_percent, trail_limit_offset))
+        body.update(_extras(product, trail_amount, trail_percent, trail_limit_offset),
+                    expire_at=_expiry_text(expire_at))
         body.update(signal_time=when.isoformat(), idempotency_key=idempotency_key or uuid.uuid4().hex,
                     stop_loss=decimal_text(stop_loss), take_profit=decimal_text(take_profit),
                     signal_price=decimal_text(signal_price), remark=remark or None)
@@ -157,14 +160,16 @@ class TradeTermClient:
     def preview(self, symbol: str, side: str, quantity: object, order_type: str = "LMT", limit_price: object = None,
                 stop_price: object = None, *, tif: str = "DAY", account: str | None = None,
                 sizing: dict[str, Any] | None = None, product: str | None = None, trail_amount: object = None,
-                trail_percent: object = None, trail_limit_offset: object = None) -> dict[str, Any]:
+                trail_percent: object = None, trail_limit_offset: object = None,
+                expire_at: datetime | None = None) -> dict[str, Any]:
         """Ask what risk would say now (queues nothing): {"verdict": "ok"|"refused", "reason", "notional", ...}.
 
         sizing, e.g. {"risk_pct": "1", "stop": "98.50"} (or risk_amount; stop_ticks; atr_k with atr_n): the
         API chooses the quantity (quantity is then only a placeholder) and returns it with "sizing".
         """
         body = self._order(symbol, side, quantity, order_type, limit_price, stop_price, tif, account)
-        body.update(_extras(product, trail_amount, trail_percent, trail_limit_offset))
+        body.update(_extras(product, trail_amount, trail_percent, trail_limit_offset),
+                    expire_at=_expiry_text(expire_at))
         if sizing is not None:
             body["sizing"] = dict(sizing)
         result: dict[str, Any] = self._call("POST", "/v1/orders/preview", body)
@@ -196,8 +201,10 @@ class TradeTermClient:
         result: dict[str, Any] = self._call("GET", "/v1/quotes", query=query)
         return result
 
-    def instruments(self) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self._call("GET", "/v1/instruments")["instruments"]
+    def instruments(self, account: str | None = None) -> list[dict[str, Any]]:
+        """Return each account's own instruments, each with its account (account: that account's only)."""
+        query = {"account": account} if account else None
+        result: list[dict[str, Any]] = self._call("GET", "/v1/instruments", query=query)["instruments"]
         return result
 
     def accounts(self) -> list[dict[str, Any]]:
@@ -245,3 +252,12 @@ def _extras(product: str | None, trail_amount: object, trail_percent: object,
     """Return the optional product and trail fields as the API reads them (None: left out of the body)."""
     return {"product": None if product is None else product.upper(), "trail_amount": decimal_text(trail_amount),
             "trail_percent": decimal_text(trail_percent), "trail_limit_offset": decimal_text(trail_limit_offset)}
+
+
+def _expiry_text(expire_at: datetime | None) -> str | None:
+    """Return a GTD order's end as the API reads it (ISO 8601 with its zone), or None: no expiry."""
+    if expire_at is None:
+        return None
+    if expire_at.tzinfo is None:
+        raise ValueError("expire_at needs a time zone (e.g. datetime(..., tzinfo=UTC)): a local time is ambiguous.")
+    return expire_at.isoformat()

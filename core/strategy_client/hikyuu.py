@@ -113,7 +113,7 @@ class TradeTermOrderBroker:
 
     def _instrument(self, code: str) -> dict[str, Any] | None:
         if self._instruments is None:
-            self._instruments = {i["symbol"]: i for i in self.client.instruments()}
+            self._instruments = {i["symbol"]: i for i in self.client.instruments(self.account)}  # its own listing
         return self._instruments.get(code)
 
     def _post(self, side: str, when: object, market: str, code: str, price: float, num: float, stoploss: float,

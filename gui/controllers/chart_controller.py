@@ -6,7 +6,9 @@ or from the broker itself when it keeps the bar under way (KeptBars: IB's keepUp
 same frame feed.
 Chart trading goes the blotter's way: a dragged line is `session.modify` (validation, risk, journal),
 after the trader's confirm when the ticket's 'Confirm before sending' is on; a right-click places
-through the ticket (its validation and confirm dialog); a right-click on a line cancels.
+through the ticket (its validation and confirm dialog); a right-click on a working order's line cancels it,
+and on a stop-loss or take-profit line offers to cancel that child (at the broker through `session.cancel`, a
+held one in the session's HeldProtection, journaled).
 """
 
 from __future__ import annotations
@@ -118,6 +120,8 @@ class ChartController:
         self.moved: asyncio.Future[Order] | None = None
         """The last move under way (tests await it)."""
         self.place_menu: QMenu | None = None
+        self.line_menu: QMenu | None = None
+        """The menu a right-click on a stop-loss or take-profit line opened (tests trigger its actions)."""
         self.others: list[ChartController] = []
         """The charts opened with New chart."""
         feed = window.bridge.feed
@@ -130,7 +134,7 @@ class ChartController:
         view.on_cancel = self._on_cancel
         view.on_place = self._on_place
         view.on_move_bracket = self._on_move
-        view.on_cancel_bracket = self._on_cancel
+        view.on_cancel_bracket = self._on_bracket_menu
         self._unheld = window.session.bus.subscribe(HeldChildChanged, self._on_held)
         window.bridge.trading_state_changed.connect(self._on_trading_state)
         window.watchlist_view.clicked.connect(self._on_watchlist)
@@ -388,14 +392,38 @@ class ChartController:
         self.view.show_status(f"Not moved: {why}")
         self._window.log_view.add("WARNING", f"{_what(line)[0].upper()}{_what(line)[1:]} not moved: {why}")
 
-    def _on_cancel(self, line: Line) -> None:
+    def _on_cancel(self, line: OrderLine, _where: QPoint) -> None:
         order = line.order
-        if order is None:  # a held child: removed with its entry's protection, from the positions grid
-            self.view.show_status("A held stop or target is not cancelled from the chart: drag it, or close the "
-                                  "position.")
-            return
         run_op(self._window.reporter, f"Cancel {order.symbol}", self._session.cancel(order.client_order_id),
                eager=True)
+
+    def _on_bracket_menu(self, line: BracketLine, where: QPoint) -> None:
+        """Offer to cancel the protective child under the pointer (its sibling stays)."""
+        menu = QMenu(self.view)
+        menu.setObjectName("chartView.lineMenu")
+        action = menu.addAction(f"Cancel {_what(line)} at {line.price}")
+        action.setObjectName("chartView.lineMenu.cancel")
+        action.triggered.connect(lambda _=False: self.cancel_bracket(line))
+        self.line_menu = menu
+        menu.popup(where)
+
+    def cancel_bracket(self, line: BracketLine) -> None:
+        """Cancel line's child: at the broker through the order path's cancel; a held one in HeldProtection."""
+        held = line.leg.held
+        if held is None:
+            order = line.order
+            assert order is not None
+            run_op(self._window.reporter, f"Cancel {order.symbol}", self._session.cancel(order.client_order_id),
+                   eager=True)
+            return
+        try:
+            self._session.protection.cancel_leg(held.entry, held.leg, "Cancelled from the chart.")
+        except ValueError as exc:
+            self.view.show_status(f"Not cancelled: {exc}")
+            return
+        self.view.show_status("")
+        self._window.log_view.add("INFO", f"Cancelled from the chart: held {held.leg.label} of {held.symbol} "
+                                          f"({held.account_id}) at {held.trigger}")
 
     def _on_place(self, value: float, where: QPoint) -> None:
         symbol, account = self.view.symbol, self.account

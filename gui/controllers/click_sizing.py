@@ -33,7 +33,7 @@ def size_click(view: SessionView, ticket: OrderTicketWidget, account: str, symbo
     spec = ticket.click_sizing()
     if spec is None:
         return None
-    instrument = view.instruments().get(symbol)
+    instrument = view.instrument(symbol, account)
     if instrument is None:
         raise SizingError("symbol", f"{symbol} is not listed by any account: it cannot be sized.")
     limit = price if order_type.needs_limit else None

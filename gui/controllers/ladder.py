@@ -129,7 +129,7 @@ class LadderController(QObject):
 
     def show(self, account: str, symbol: str) -> None:
         """Show symbol on account: its book, touch, own orders and position; ask for depth where the account has it."""
-        instrument = self._session.view.instruments().get(symbol)
+        instrument = self._session.view.instrument(symbol, account or None)
         if not account or instrument is None:
             return
         old = self._depth_of
@@ -378,7 +378,7 @@ class LadderController(QObject):
             return
         bracket = None
         if self.widget.bracket_box.isChecked():
-            instrument = self._session.view.instruments().get(self.symbol)
+            instrument = self._session.view.instrument(self.symbol, self.account)
             bracket, problems = self._window.ticket.protection_for(side, price, instrument)
             if problems:
                 self.widget.show_status("Not sent: " + " ".join(p.message for p in problems), False)

@@ -108,7 +108,6 @@ class WatchlistsController(QObject):
             self._log("ERROR", f"Cannot quote {instrument.symbol} from {account_id}: there is no such account.")
             return False
         name = instrument.symbol
-        self._bridge.quotes.set_instruments([instrument])  # one the search just found: its places and currency
         rows = list(self.current.rows)
         at = next((i for i, row in enumerate(rows) if row.symbol == name), None)
         if at is None:
@@ -193,7 +192,7 @@ class WatchlistsController(QObject):
     def refresh(self) -> None:
         """Re-read the instruments and accounts (one was added or connected) and show the current list again."""
         instruments = self._session.view.instruments()
-        self._bridge.quotes.set_instruments(instruments.values())
+        self._bridge.quotes.set_catalog(self._session.instruments.find)  # each row: its own feed's instrument
         self._panel.set_feeds(self._accounts())
         if self._default:  # never saved: the default list follows what the accounts list
             known = set(self.current.symbols())
@@ -296,7 +295,7 @@ class WatchlistsController(QObject):
                 watch.change(symbols, feed=feed)
 
     def _stream(self, feed: str, symbol: str) -> None:
-        if self._session.instruments.find(symbol) is None:
+        if self._session.instruments.find(symbol, feed) is None:
             return  # found by a search in an earlier run: its account loads it again once connected
 
         def failed(exc: BaseException) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -20,6 +20,9 @@ WATCH_ROW_MIME = "application/x-tradeterm-watchlist-row"
 _DRAG = Qt.ItemFlag.ItemIsDragEnabled
 _DROP_BETWEEN = Qt.ItemFlag.ItemIsDropEnabled
 _HUNDRED = Decimal(100)
+
+InstrumentFinder = Callable[[str, "str | None"], "Instrument | None"]
+"""(symbol, account or None) -> that account's instrument for symbol (the session catalog's `find`)."""
 
 
 @dataclass(slots=True, eq=False)
@@ -111,9 +114,8 @@ class QuotesTableModel(RowTableModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(QUOTE_COLUMNS, parent=parent)
-        self._places: dict[str, int] = {}
-        self._names: dict[str, str] = {}
-        self._currencies: dict[str, str] = {}
+        self._listed: dict[str, Instrument] = {}
+        self._find: InstrumentFinder | None = None
         self._states: dict[str, QuoteRow] = {}
         self._feeds: dict[str, str] = {}
         self._chosen: dict[str, str] = {}
@@ -172,6 +174,7 @@ class QuotesTableModel(RowTableModel):
         if state is not None:
             state.chosen, state.source, state.error = feed, "", None
             state.bid = state.ask = state.last = state.close = state.volume = None
+            self._restyle(state)
             self.mark_dirty(symbol)
 
     def set_error(self, symbol: str, text: str | None) -> None:
@@ -190,18 +193,24 @@ class QuotesTableModel(RowTableModel):
         """Return the symbols of the rows, in the order shown (staged rows last)."""
         return [str(key) for key in self.row_keys()] + [s for s in self._states if self.row_of(s) is None]
 
+    def set_catalog(self, find: InstrumentFinder | None) -> None:
+        """Format each row with find(symbol, feed): the instrument of the account the row quotes from.
+
+        A row tied to a feed (chosen, or the one whose quote it shows) takes that account's places, currency and
+        name (INFY from Kite: NSE in INR; from IB: the ADR in USD); a row no feed has quoted yet takes the
+        catalog's instrument for the symbol until its first quote says whose it is.
+        """
+        self._find = find
+        for state in self._states.values():
+            self._restyle(state)
+
     def set_instruments(self, instruments: Iterable[Instrument]) -> None:
-        """Use each instrument's price places and name for its symbol (re-formatting rows already shown)."""
+        """Use each instrument's price places and name for its symbol where the catalog has none (see set_catalog)."""
         for instrument in instruments:
-            places = instrument.price_places
-            self._places[instrument.symbol] = places
-            self._names[instrument.symbol] = instrument.name
-            self._currencies[instrument.symbol] = instrument.currency
+            self._listed[instrument.symbol] = instrument
             state = self._states.get(instrument.symbol)
-            if state is not None and (state.places, state.currency, state.name) != (
-                    places, instrument.currency, instrument.name):
-                state.places, state.currency, state.name = places, instrument.currency, instrument.name
-                self.mark_dirty(instrument.symbol)
+            if state is not None:
+                self._restyle(state)
 
     def watch(self, symbols: Iterable[str]) -> None:
         """Add a row for each symbol not shown yet, empty until its first quote."""
@@ -222,11 +231,13 @@ class QuotesTableModel(RowTableModel):
                 state = self._state_for(symbol)
                 state.bid, state.ask, state.last, state.close, state.volume = bid, ask, last, close, volume
                 feeds[symbol] = state.source = source
+                self._restyle(state)
                 self.upsert(symbol, state)
                 continue
             state.bid, state.ask, state.last, state.close, state.volume = bid, ask, last, close, volume
             if state.source != source:
                 feeds[symbol] = state.source = source
+                self._restyle(state)
             if state.error is not None:
                 state.error = None  # the feed quotes the symbol again
             changed.append(symbol)
@@ -252,7 +263,19 @@ class QuotesTableModel(RowTableModel):
         self._chosen.clear()
 
     def _state_for(self, symbol: str) -> QuoteRow:
-        state = self._states[symbol] = QuoteRow(symbol, self._places.get(symbol, DEFAULT_PRICE_PLACES),
-                                                self._currencies.get(symbol, ""), self._chosen.get(symbol),
-                                                name=self._names.get(symbol, ""))
+        state = self._states[symbol] = QuoteRow(symbol, chosen=self._chosen.get(symbol))
+        self._restyle(state)
         return state
+
+    def _restyle(self, state: QuoteRow) -> None:
+        """Take places, currency and name from the instrument of the row's feed (see set_catalog)."""
+        feed = state.chosen or state.source or None
+        instrument = None if self._find is None else self._find(state.symbol, feed)
+        if instrument is None:
+            instrument = self._listed.get(state.symbol)
+        if instrument is None:
+            return
+        shown = (instrument.price_places, instrument.currency, instrument.name)
+        if (state.places, state.currency, state.name) != shown:
+            state.places, state.currency, state.name = shown
+            self.mark_dirty(state.symbol)

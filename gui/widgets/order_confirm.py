@@ -109,6 +109,7 @@ class OrderConfirmDialog(QDialog):
         parent: QWidget | None = None,
         intent: str = "",
         funds: str = "",
+        warning: str = "",
         linked: str = "",
     ) -> None:
         """intent says what the order is for when it is not an ordinary order, e.g. 'Close long 100 AAPL on IB-1';
@@ -154,7 +155,7 @@ class OrderConfirmDialog(QDialog):
                     else f"when touched, a limit {format_price(offset, instrument)} beyond the stop")
             rows.append(("Trail", f"{trail_words(validated.trail)} behind the market; {when}"))
         rows += [
-            ("Time in force", request.tif.value),
+            ("Time in force", tif_words(validated)),
             ("Notional", self._notional(validated, quote)),
             ("Account", str(request.account_id)),
         ]
@@ -187,6 +188,9 @@ class OrderConfirmDialog(QDialog):
             layout.addWidget(QLabel(intent, objectName="orderTicket.confirmDialog.intent",
                                     styleSheet="color: #ef6c00; font-weight: 600;"))
         layout.addLayout(form)
+        if warning:  # e.g. a DAY order while its market is closed
+            layout.addWidget(QLabel(warning, objectName="orderTicket.confirmDialog.marketClosed", wordWrap=True,
+                                    styleSheet="color: #ef6c00; font-weight: 600;"))
         if linked:
             layout.addWidget(QLabel(linked, objectName="orderTicket.confirmDialog.linked", wordWrap=True,
                                     styleSheet="font-weight: 600;"))
@@ -208,3 +212,12 @@ class OrderConfirmDialog(QDialog):
         amount = instrument.notional(validated.quantity, price)
         approx = "" if validated.order_type is OrderType.LIMIT else "≈ "
         return f"{approx}{amount:,.2f} {instrument.currency}"
+
+
+def tif_words(validated: ValidatedRequest) -> str:
+    """Return the time in force as the confirm shows it: 'GTD until 2026-12-07 15:30 IST', else its code."""
+    ends = validated.expire_at
+    if ends is None:
+        return validated.tif.value
+    local = ends.astimezone()
+    return f"{validated.tif.value} until {local:%Y-%m-%d %H:%M} {local.tzname()}"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, QTimer, Signal
@@ -29,7 +30,7 @@ from core.domain.product import Product
 from core.domain.protection import Bracket
 from core.domain.trailing import TrailUnit
 from core.ports.order_products import ProductOffer
-from core.services.instruments import instrument_for
+from core.services.order_expiry import expiry_problem
 from core.services.sizing_order import SizingSpec
 from gui.models.positions import fmt_avg_cost
 from gui.widgets.linked_order_row import LinkedOrder, LinkMode, price_words
@@ -37,8 +38,10 @@ from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_p
 from gui.widgets.protection_row import TICKS, positive_number
 from gui.widgets.quantity_input import QuantityValidator, quantity_hint
 from gui.widgets.risk_sizing import Sizer
-from gui.widgets.ticket_form import FIELDS, GREEN, RED, TicketForm, repolish
+from gui.widgets.ticket_form import FIELDS, GREEN, RED, repolish
+from gui.widgets.ticket_hours import closed_market_warning
 from gui.widgets.ticket_intent import DEFAULT_TIF, CloseIntent, QuoteSource, RiskPreview, funds_text, verdict_text
+from gui.widgets.ticket_lookup import TicketLookup
 from gui.widgets.ticket_trail import TICKS as TRAIL_TICKS
 from gui.widgets.ticket_trail import ticks_error, trail_request_fields, trail_words_typed
 
@@ -48,7 +51,7 @@ _SHOWN_AS = {"trail_amount": "trail", "trail_percent": "trail", "trail_limit_off
 """The request's trail fields, shown by the ticket's one trail field (a trailing stop-limit's offset: Limit)."""
 
 
-class OrderTicketWidget(TicketForm):
+class OrderTicketWidget(TicketLookup):
     """Collect one manual order, check it with validate_request, and hand it up; holds no trading logic.
 
     After a send the ticket is disarmed: Enter does nothing until the trader changes a field or clicks a
@@ -69,9 +72,6 @@ class OrderTicketWidget(TicketForm):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("orderTicket")
-        self._instruments: dict[str, Instrument] = {}
-        self._catalog: Mapping[str, Instrument] = self._instruments
-        self._keys: dict[str, str] = {}
         self._fixed_quotes: dict[str, Quote] = {}
         self._quote_source: QuoteSource | None = None
         self._product_source: ProductSource | None = None
@@ -96,6 +96,7 @@ class OrderTicketWidget(TicketForm):
         self._refresh()
 
     def _connect(self) -> None:
+        self._account_combo.currentIndexChanged.connect(self._offer_symbols)  # before the refresh reads the keys
         self._quantity_edit.setValidator(QuantityValidator(lambda: self._lookup()[1], self))
         self._symbol_edit.textChanged.connect(self._on_symbol_changed)
         self._quantity_edit.inputRejected.connect(self._on_quantity_refused)
@@ -111,6 +112,9 @@ class OrderTicketWidget(TicketForm):
         self._buy_button.toggled.connect(self._on_field_edited)
         self._product_choice.changed.connect(self._on_field_edited)
         self._type_combo.currentIndexChanged.connect(self._on_type_changed)
+        self._tif_combo.currentIndexChanged.connect(
+            lambda _i: self._expiry.set_active(self._tif_combo.currentData() == TimeInForce.GTD))
+        self._expiry.changed.connect(self._on_field_edited)
         self._send_button.clicked.connect(self._on_send_clicked)
         self._clear_button.clicked.connect(self.clear)
         self._search_button.clicked.connect(lambda: self.search_requested.emit(self._symbol_edit.text().strip()))
@@ -120,14 +124,6 @@ class OrderTicketWidget(TicketForm):
             shortcut = QShortcut(QKeySequence(keys), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(lambda side=side: self._set_side(side))
 
-    def set_instruments(self, instruments: Mapping[str, Instrument]) -> None:
-        """Offer these instruments in the symbol completer and validate against them."""
-        self._catalog = instruments  # a session's InstrumentCatalog answers per account (see _lookup)
-        self._instruments = dict(instruments)
-        self._keys = {key.casefold(): key for key in self._instruments}
-        self._symbols.setStringList(sorted(self._instruments))
-        self._refresh()
-
     def set_accounts(self, account_ids: Sequence[str]) -> None:
         """List these accounts, keeping the current choice; if it is gone, none is chosen (never another one)."""
         current = self._account_combo.currentText()
@@ -136,6 +132,7 @@ class OrderTicketWidget(TicketForm):
             self._account_combo.addItems([str(account) for account in account_ids])
             index = self._account_combo.findText(current)
             self._account_combo.setCurrentIndex(index if index >= 0 else (0 if account_ids and not current else -1))
+        self._offer_symbols()
         with self._quietly():
             self._on_field_edited()
 
@@ -327,13 +324,6 @@ class OrderTicketWidget(TicketForm):
     def _origin(self) -> OrderOrigin:
         return OrderOrigin.CLOSE if self._close is not None else OrderOrigin.MANUAL
 
-    def _lookup(self) -> tuple[str, Instrument | None]:
-        """Return the typed symbol in its canonical spelling, with its instrument (the chosen account's) if known."""
-        text = self._symbol_edit.text().strip()
-        key = self._keys.get(text.casefold(), text)
-        found = instrument_for(self._catalog, key, self.current_account() or None)
-        return key, found if found is not None else self._instruments.get(key)
-
     def _validate(self) -> tuple[ValidatedRequest | None, list[FieldError]]:
         symbol, instrument = self._lookup()
         account, order_type = self._account_combo.currentText().strip(), self._order_type()
@@ -342,9 +332,11 @@ class OrderTicketWidget(TicketForm):
             order_type, limit_price=self._limit_edit.text() if order_type.needs_limit else None,
             stop_price=self._stop_edit.text() if order_type.needs_stop else None,
             tif=TimeInForce(self._tif_combo.currentData()), origin=self._origin(),
-            product=self._product_choice.product(), **self._trail_fields(),
+            product=self._product_choice.product(), **self._trail_fields(), expire_at=self._expiry.expire_at(),
         )
         missing = [] if symbol else [FieldError("symbol", "Enter a symbol.")]
+        ended = expiry_problem(self._expiry.expire_at(), datetime.now(UTC))
+        missing += [] if ended is None else [ended]
         missing += [] if account else [FieldError("account_id", "Choose an account.")]
         validated, errors = validate_request(request, instrument) if symbol else (None, [])
         errors = [replace(e, field=_SHOWN_AS[e.field]) if e.field in _SHOWN_AS else e for e in errors]
@@ -386,6 +378,7 @@ class OrderTicketWidget(TicketForm):
         self._product_choice.offer(source(account, instrument) if source and account and instrument else None)
         self._shown_quote = self._quote()
         self._show_quote()
+        self.refresh_hours()
         self._show_intent()
         self._protection.show_risk(side, positive_number(texts[0]), self._entry_price(), instrument)
         text = self._symbol_edit.text().strip()
@@ -515,7 +508,9 @@ class OrderTicketWidget(TicketForm):
                                                        validated.instrument.symbol,
                                                        price_words(link.price, validated.instrument))
         self._confirm = OrderConfirmDialog(validated, (None, None) if quote is None else (quote.bid, quote.ask), self,
-                                           intent=intent, funds=funds, linked=linked)
+                                           intent=intent, funds=funds, linked=linked,
+                                           warning=closed_market_warning(self._hours(), validated.tif,
+                                                                         datetime.now(UTC)))
         self._confirm.finished.connect(self._on_confirm_finished)
         self._confirm.open()
 

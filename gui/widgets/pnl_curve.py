@@ -12,14 +12,15 @@ from decimal import Decimal
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent
-from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from core.services.pnl_curve import PnlPoint
+from gui.widgets.chart.plot_axes import paint_axes, setup_axes
 
 GAIN = "#2f9e44"
 LOSS = "#e03131"
 LOADING = "Loading…"
+_AXES = ("left", "bottom")
 
 
 class PnlCurveView(QWidget):
@@ -42,8 +43,7 @@ class PnlCurveView(QWidget):
         header.addWidget(self.latest)
         self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
         self.plot.setObjectName("pnlCurveView.plot")
-        self.plot.setMenuEnabled(False)
-        self.plot.hideButtons()
+        setup_axes(self.plot.getPlotItem(), _AXES)
         self.plot.showGrid(x=False, y=True, alpha=0.2)
         self.plot.getPlotItem().setLabel("left", "realised + unrealised")
         self.zero = pg.InfiniteLine(pos=0, angle=0, movable=False, pen=pg.mkPen("#888888", width=1))
@@ -109,13 +109,7 @@ class PnlCurveView(QWidget):
             self._apply_palette()
 
     def _apply_palette(self) -> None:
-        palette = self.palette()
-        self.plot.setBackground(palette.color(QPalette.ColorRole.Base))
-        text = palette.color(QPalette.ColorRole.Text)
-        for side in ("left", "bottom"):
-            axis = self.plot.getAxis(side)
-            axis.setPen(pg.mkPen(text))
-            axis.setTextPen(pg.mkPen(text))
+        paint_axes(self.plot, self.palette(), [(self.plot.getPlotItem(), _AXES)])
 
 
 def _signed(value: Decimal) -> str:

@@ -30,6 +30,8 @@ from gui.widgets.message_line import MessageLine
 from gui.widgets.product_choice import ProductChoiceWidget
 from gui.widgets.protection_row import ProtectionRowWidget
 from gui.widgets.risk_sizing import RiskSizingWidget
+from gui.widgets.ticket_expiry import TicketExpiryWidget
+from gui.widgets.ticket_hours import TicketHoursLabel
 from gui.widgets.ticket_trail import TRAIL_UNITS
 
 ERROR_NAMES = {
@@ -89,6 +91,8 @@ class TicketForm(QWidget):
         self._protection = ProtectionRowWidget(self)
         self._link = LinkedOrderRowWidget(self)
         self._sizing = RiskSizingWidget(self)
+        self._expiry = TicketExpiryWidget(self)  # a GTD order's end, under Type (hidden for other TIFs)
+        self._hours_label = TicketHoursLabel()  # the market open or closed now, under Side
         self._edits = {"symbol": self._symbol_edit, "quantity": self._quantity_edit,
                        "limit_price": self._limit_edit, "stop_price": self._stop_edit, "trail": self._trail_edit}
         self._errors = {field: MessageLine(f"orderTicket.{name}") for field, name in ERROR_NAMES.items()}
@@ -133,8 +137,8 @@ class TicketForm(QWidget):
         policy.setRetainSizeWhenHidden(False)  # it takes the quote's place, which is hidden meanwhile
         self._errors["symbol"].setSizePolicy(policy)
         rows: list[tuple[str, QWidget | QHBoxLayout, QWidget | QHBoxLayout | None]] = [
-            ("Symbol", self._symbol_edit, under_symbol), ("Side", sides, None),
-            ("Quantity", self._quantity_edit, self._errors["quantity"]), ("Type", kind, None),
+            ("Symbol", self._symbol_edit, under_symbol), ("Side", sides, self._hours_label),
+            ("Quantity", self._quantity_edit, self._errors["quantity"]), ("Type", kind, self._expiry),
             ("Limit", self._limit_edit, self._errors["limit_price"]),
             ("Stop", self._stop_edit, self._errors["stop_price"]),
             ("Trail", trail, self._errors["trail"]),

@@ -245,3 +245,14 @@ def test_a_new_day_leaves_no_order_of_yesterday_to_fill() -> None:
     assert exchange.engine.match(through) == []
     exchange.step()  # the market goes on
     assert exchange.orders == {} and exchange.trades == []
+
+
+def test_a_trade_carries_its_product_and_one_tradeterm_does_not_trade_has_none() -> None:
+    from core.adapters.kite.parsing import parse_fill
+    from core.domain import AccountId
+
+    trade = {"trade_id": "9001", "order_id": "42", "exchange": "NSE", "tradingsymbol": "INFY", "product": "MIS",
+             "transaction_type": "BUY", "quantity": 2, "average_price": 1520.05,
+             "fill_timestamp": "2026-12-04 10:15:00"}
+    assert parse_fill(trade, AccountId("KITE-1"), None).product is Product.MIS
+    assert parse_fill({**trade, "product": "MTF"}, AccountId("KITE-1"), None).product is None

@@ -4,6 +4,7 @@ position with the broker's; through the real session, the real kiteconnect clien
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import closing
@@ -170,3 +171,34 @@ async def test_each_products_position_comes_back_from_the_journal_after_a_restar
     finally:
         await restarted.close()
         journal.close()
+
+
+async def placed_outside(desk: Desk, product: str, qty: int) -> None:
+    """Buy qty INFY in product on Kite's own site (no tag of ours), filled; then the session reconciles."""
+    bid = desk.sim.exchange.market.quote("INFY").bid
+    assert bid is not None
+    order_id = desk.sim.exchange.place("regular", {
+        "exchange": "NSE", "tradingsymbol": "INFY", "transaction_type": "BUY", "order_type": "LIMIT",
+        "product": product, "quantity": str(qty), "price": str(bid - 20)})
+    while desk.sim.exchange.orders[order_id].order["status"] != "OPEN":
+        await asyncio.sleep(0.01)
+    desk.sim.exchange.fill_now(order_id)
+    report = await desk.session.connect(KITE)
+    assert report.differences == [], report.differences
+
+
+async def test_a_fill_of_an_order_placed_outside_tradeterm_lands_on_its_own_product(desk: Desk) -> None:
+    await placed_outside(desk, "MIS", 2)
+    products = {p.product: p.quantity for p in desk.session.portfolio.products(KITE, "INFY")}
+    assert products == {Product.CNC: 10, Product.MIS: 6}, "Kite's trade says MIS: the 2 shares are intraday"
+    before = len(desk.sim.exchange.orders)
+    await desk.session.flatten(KITE)
+    assert sorted(desk.placed_since(before)) == [("INFY", "SELL", "CNC", 10), ("INFY", "SELL", "MIS", 6)]
+
+
+async def test_after_an_outside_order_a_product_that_differs_is_still_reported(desk: Desk) -> None:
+    await placed_outside(desk, "MIS", 2)
+    convert(desk, 3)  # the net still agrees; only the products moved
+    report = await desk.session.connect(KITE)
+    assert report.differences == ["INFY · CNC: TradeTerm has 10, the broker has 13",
+                                  "INFY · MIS: TradeTerm has 6, the broker has 3"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -38,9 +39,12 @@ def _at(chart: ChartView, x: float, price: float) -> QPointF:
     return QPointF(chart.plots.mapFromScene(scene))
 
 
-async def _drag(chart: ChartView, start: float, end: float, across: float = 0.5) -> None:
+async def _drag(chart: ChartView, start: float, end: float, across: float = 0.5,
+                meanwhile: Callable[[], Awaitable[None]] | None = None) -> None:
     """Drag with the left button from price start to price end, `across` the price pane (0 left, 1 right).
 
+    The hand aims where start is drawn and rests there; meanwhile (if given) happens before it presses, and the
+    hand stays where it is on the screen, wherever the window has moved the chart under it.
     pyqtgraph drops mouse moves that come closer than a frame apart, so the hand pauses between moves.
     """
     (x0, x1), _ = chart.price_box.viewRange()
@@ -49,6 +53,11 @@ async def _drag(chart: ChartView, start: float, end: float, across: float = 0.5)
     viewport = chart.plots.viewport()
     QTest.mouseMove(viewport, here)
     await asyncio.sleep(0.05)
+    if meanwhile is not None:
+        on_screen, path = viewport.mapToGlobal(here), there - here
+        await meanwhile()
+        here = viewport.mapFromGlobal(on_screen)
+        there = here + path
     QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, here)
     for step in range(1, 11):
         await asyncio.sleep(0.05)

@@ -54,7 +54,7 @@ async def drive_the_api(world: World, server: StrategyApiServer, monkeypatch: py
         raise RuntimeError(f"the catalog failed while {CANARY} was in use")
 
     with monkeypatch.context() as patch:
-        patch.setattr(world.session.instruments, "values", broken)
+        patch.setattr(world.session.instruments, "listed", broken)
         answer = await send_bytes(port, get(port, "/v1/instruments", f"Authorization: Bearer {CANARY}"))
     assert answer.startswith(b"HTTP/1.1 500"), answer[:200]
 

@@ -42,6 +42,7 @@ def test_a_journal_of_format_3_gains_the_held_orders(tmp_path: Path) -> None:
     with SqliteJournal(path) as journal:
         journal.record_order(make_order(client_order_id="OLD1"))
     with closing(sqlite3.connect(path)) as conn:  # as the history branch's TradeTerm left it
+        conn.execute("ALTER TABLE orders DROP COLUMN expire_at")  # format 8's
         conn.execute("ALTER TABLE orders DROP COLUMN trail_limit_offset")  # format 7's
         conn.execute("ALTER TABLE orders DROP COLUMN trail")  # format 6's
         conn.execute("DROP TABLE held_orders")

@@ -52,3 +52,23 @@ async def test_a_child_no_longer_held_cannot_be_moved(world: HeldWorld) -> None:
     world.session.protection.cancel_entry(entry.client_order_id, "removed by the trader")
     with pytest.raises(ValueError, match="is canceled: there is nothing to move"):
         world.session.protection.move(entry.client_order_id, STOP, ask - 2, None)
+
+
+async def test_a_cancelled_stop_is_journaled_never_fires_and_its_target_still_does(world: HeldWorld) -> None:
+    """The chart's right-click on a held stop: that child only is cancelled; the target keeps protecting."""
+    ask = world.ask()
+    entry = await world.session.submit_bracket(buy("10", ask), bracket(str(ask - 5), str(ask + 5)))
+    cancelled = world.session.protection.cancel_leg(entry.client_order_id, STOP, "Cancelled from the chart.")
+    assert cancelled.state is HeldState.CANCELED and cancelled.reason == "Cancelled from the chart."
+    assert {c.leg: c.state for c in world.journal.load_held()} == {STOP: HeldState.CANCELED,
+                                                                    TARGET: HeldState.ARMED}, "journaled"
+    world.tick(ask - 6)  # through the cancelled stop: nothing goes out
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert world.protective_orders() == []
+    with pytest.raises(ValueError, match="is canceled: there is nothing to cancel"):
+        world.session.protection.cancel_leg(entry.client_order_id, STOP, "again")
+    world.tick(ask + 6, ask + 7)  # through the target: it still fires
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert world.child(entry, TARGET).state is HeldState.TRIGGERED

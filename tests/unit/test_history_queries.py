@@ -175,6 +175,7 @@ def test_a_journal_of_the_previous_format_migrates_and_its_orders_are_in_history
     with SqliteJournal(path) as journal:
         rejected(journal, "OLD-1", DAY1, "no margin")
     with closing(sqlite3.connect(path)) as conn:  # as the previous TradeTerm left it
+        conn.execute("ALTER TABLE orders DROP COLUMN expire_at")  # format 8's
         conn.execute("ALTER TABLE orders DROP COLUMN trail_limit_offset")  # format 7's
         conn.execute("ALTER TABLE orders DROP COLUMN trail")  # format 6's
         conn.execute("DROP TABLE held_orders")  # format 4's

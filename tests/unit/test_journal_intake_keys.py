@@ -64,6 +64,7 @@ def test_a_journal_of_the_first_format_opens_keeps_its_orders_and_takes_keys(pat
         journal.record_order(make_order(client_order_id="OLD1"))
     with closing(sqlite3.connect(path)) as conn:  # as TradeTerm wrote it before keys moved into the journal
         conn.execute("DROP TABLE intake_keys")
+        conn.execute("ALTER TABLE orders DROP COLUMN expire_at")  # format 8's
         conn.execute("ALTER TABLE orders DROP COLUMN trail_limit_offset")  # format 7's
         conn.execute("ALTER TABLE orders DROP COLUMN trail")  # format 6's
         conn.execute("DROP TABLE held_orders")  # format 4's

@@ -61,6 +61,7 @@ def test_a_journal_of_format_4_opens_and_its_orders_have_the_accounts_default_pr
     with SqliteJournal(path) as journal:
         journal.record_order(make_order(client_order_id="OLD1"))
     with closing(sqlite3.connect(path)) as conn:  # as the previous TradeTerm left it
+        conn.execute("ALTER TABLE orders DROP COLUMN expire_at")  # format 8's
         conn.execute("ALTER TABLE orders DROP COLUMN trail_limit_offset")  # format 7's
         conn.execute("ALTER TABLE orders DROP COLUMN trail")  # format 6's
         conn.execute("ALTER TABLE orders DROP COLUMN product")
@@ -73,3 +74,22 @@ def test_a_journal_of_format_4_opens_and_its_orders_have_the_accounts_default_pr
         assert journal.pragma("user_version") == SCHEMA_VERSION
         (old,) = journal.load().orders
         assert old.client_order_id == "OLD1" and old.product is None and old.instrument.max_order_qty is None
+
+
+def test_a_fill_keeps_the_product_the_broker_booked_it_in_and_an_older_fill_has_none(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from tests.factories import make_fill
+
+    journal = SqliteJournal(tmp_path / "journal.sqlite")
+    outside = replace(make_fill(symbol="INFY", account_id=KITE, trade_id="T-MIS"), product=Product.MIS)
+    older = make_fill(symbol="INFY", account_id=KITE, trade_id="T-OLD")
+    assert journal.record_fill(outside) and journal.record_fill(older)
+    journal.close()
+    with closing(sqlite3.connect(tmp_path / "journal.sqlite")) as conn:
+        stored = dict(conn.execute("SELECT trade_id, fill FROM fills").fetchall())
+    assert "product" not in json.loads(stored["T-OLD"]), "a fill without a product is written as before"
+    reopened = SqliteJournal(tmp_path / "journal.sqlite")
+    products = {f.trade_id: f.product for f in reopened.load().fills}
+    reopened.close()
+    assert products == {"T-MIS": Product.MIS, "T-OLD": None}

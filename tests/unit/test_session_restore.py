@@ -267,6 +267,9 @@ def test_restarts_over_days_show_what_reading_every_order_showed_and_rebuild_onl
         book.fill(close, "45", "104", day[2] + timedelta(hours=7, seconds=1))
         book.foreign_fill(A1, "AAPL", Side.BUY, "3", "101", day[2] + timedelta(hours=8))
         book.foreign_fill(A1, "MSFT", Side.BUY, "3", "300", day[2] + timedelta(hours=8))  # no instrument: no position
+        assert book.journal.record_fill(Fill(TradeId("KITE-OWN"), None, A2, "INFY", Side.BUY, Quantity("2"),
+                                             Price("1501.05"), Money(Decimal(0), "INR"), ts=day[2],
+                                             product=Product.NRML))  # booked by the broker in its own product
         canceled_long_ago = book.ids["c4"]
     history = seen(path, day[2] + timedelta(hours=9), full=True)["replayed"]
 
@@ -333,18 +336,18 @@ def test_a_late_fill_of_an_order_finished_days_ago_books_to_that_order_after_a_r
         assert stored is not None and stored.status is OrderStatus.FILLED
 
 
-def test_a_journal_of_format_7_opens_restores_its_positions_and_keeps_a_checkpoint(tmp_path: Path) -> None:
+def test_a_journal_of_format_8_opens_restores_its_positions_and_keeps_a_checkpoint(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite"
     with writing(path) as book:
         book.trade_day(DAY0, 10)
-    with closing(sqlite3.connect(path)) as conn:  # as the trailing stop-limits' TradeTerm left it
+    with closing(sqlite3.connect(path)) as conn:  # as the GTD orders' TradeTerm left it
         conn.execute("DROP TABLE positions_checkpoint")
-        conn.execute("PRAGMA user_version = 7")
+        conn.execute("PRAGMA user_version = 8")
         conn.commit()
     at = DAY0 + timedelta(days=1)
     first = same(path, at)
     with closing(sqlite3.connect(path)) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 8
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 9
         assert conn.execute("SELECT count(*) FROM positions_checkpoint").fetchone()[0] == 1
     again = same(path, at)
     assert again["positions"] == first["positions"] and again["replayed"][0] == 0

@@ -38,6 +38,7 @@ def test_a_journal_of_format_5_opens_keeps_its_orders_and_takes_trails(tmp_path:
     with SqliteJournal(path) as journal:
         journal.record_order(make_order(client_order_id="OLD1"))
     with closing(sqlite3.connect(path)) as conn:  # as the products' TradeTerm left it
+        conn.execute("ALTER TABLE orders DROP COLUMN expire_at")  # format 8's
         conn.execute("ALTER TABLE orders DROP COLUMN trail_limit_offset")  # format 7's
         conn.execute("ALTER TABLE orders DROP COLUMN trail")
         conn.execute("PRAGMA user_version = 5")
@@ -79,6 +80,7 @@ def test_a_journal_of_format_6_opens_keeps_its_trails_and_takes_trailing_stop_li
     with SqliteJournal(path) as journal:
         journal.record_order(trailing("OLD1", Trail(Decimal("1.5"))))
     with closing(sqlite3.connect(path)) as conn:  # as the trailing stops' TradeTerm left it
+        conn.execute("ALTER TABLE orders DROP COLUMN expire_at")  # format 8's
         conn.execute("ALTER TABLE orders DROP COLUMN trail_limit_offset")
         conn.execute("PRAGMA user_version = 6")
         conn.commit()

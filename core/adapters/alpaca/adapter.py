@@ -42,6 +42,7 @@ with warnings.catch_warnings():
 from core.adapters.alpaca.closing import closes_at_market, held_problem, since, the_close
 from core.adapters.alpaca.config import LIVE_NOT_CONFIRMED, AlpacaConfig
 from core.adapters.alpaca.history import TIMEFRAMES, bars_request, to_bars
+from core.adapters.alpaca.hours import calendar_request, parse_calendar
 from core.adapters.alpaca.parsing import (
     ENDED,
     ApiFailure,
@@ -76,6 +77,7 @@ from core.domain import (
 )
 from core.domain.bars import Bar
 from core.domain.funds import AccountFunds
+from core.domain.trading_hours import TradingHours
 from core.domain.trailing import TrailUnit
 from core.ports.bar_history import HistoryUnavailable
 from core.ports.broker import BrokerSnapshot, EventSink, FoundOrder, QuoteSink, quotes_one_by_one
@@ -141,6 +143,10 @@ class AlpacaBroker:
         self.market_open: bool | None = None
 
     # --- BrokerAdapter ---------------------------------------------------------------------------
+
+    async def trading_hours(self, instrument: Instrument, now: datetime) -> TradingHours | None:
+        """Return the market days ahead from Alpaca's calendar (TradingHoursSource), holidays and early closes kept."""
+        return parse_calendar(instrument.venue, await self._rest(self._trading.get_calendar, calendar_request(now)))
 
     def instruments(self) -> Sequence[Instrument]:
         return tuple(self._catalog.values())

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 from collections.abc import Awaitable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from ib_async import IB, CommissionReport, Contract, PnL, PnLSingle, Trade
@@ -17,6 +18,7 @@ from core.adapters.ib.brackets import detach_from_filled_parent, leg_outcomes, l
 from core.adapters.ib.config import IbConfig
 from core.adapters.ib.connection import describe, open_connection
 from core.adapters.ib.depth import IbDepth
+from core.adapters.ib.hours import hours_from_details
 from core.adapters.ib.kept_bars import IbKeptBars
 from core.adapters.ib.market_data import IbMarketData
 from core.adapters.ib.parsing import (
@@ -43,10 +45,13 @@ from core.domain import (
     Order,
     OrderCancelRejected,
     OrderModifyRejected,
+    OrderType,
     Price,
     Quantity,
+    TimeInForce,
 )
 from core.domain.market_data_error import MarketDataError
+from core.domain.trading_hours import TradingHours
 from core.domain.trailing import TrailUnit
 from core.ports.broker import (
     EventSink,
@@ -61,6 +66,7 @@ from core.ports.errors import (
     OrderRejected,
     Timeout,
 )
+from core.ports.order_terms import EVERY_ACCOUNT_TIFS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -101,6 +107,9 @@ class IbBroker(IbMarketData, IbAccountState):
     """IB works trailing stops (TRAIL) by an amount or a percent (core.ports.trailing_stops.TrailingStops)."""
     trails_with_limit: bool = True
     """And trailing stop-limits, TRAIL LIMIT with lmtPriceOffset (core.ports.trailing_stop_limits)."""
+    times_in_force: frozenset[TimeInForce] = EVERY_ACCOUNT_TIFS | {TimeInForce.GTD}
+    """core.ports.order_terms.OrderTerms: GTD goes out with goodTillDate (the order's expire_at, in UTC)."""
+    extra_order_types: frozenset[OrderType] = frozenset()
 
     def __init__(self, account_id: AccountId, config: IbConfig, sink: EventSink, *,
                  quotes: QuoteSink | None = None) -> None:
@@ -479,6 +488,12 @@ class IbBroker(IbMarketData, IbAccountState):
             return cached
         details = await self._details(contract_for(instrument), instrument.symbol)
         return self._remember(details)
+
+    async def trading_hours(self, instrument: Instrument, now: datetime) -> TradingHours | None:
+        """Return instrument's regular hours from IB's contract details (TradingHoursSource), asked afresh."""
+        contract = await self._qualify(instrument)
+        details = await self._details(Contract(conId=contract.conId, exchange=contract.exchange), instrument.symbol)
+        return hours_from_details(contract.primaryExchange or contract.exchange or instrument.venue, details)
 
     async def _details(self, contract: Contract, what: str) -> Any:
         found = await self._request(self._ib.reqContractDetailsAsync(contract), f"contract details of {what}")

@@ -94,6 +94,7 @@ MAP_TIF: Mapping[TimeInForce, str] = MappingProxyType({
     TimeInForce.DAY: "DAY",
     TimeInForce.GTC: "GTC",
     TimeInForce.IOC: "IOC",
+    TimeInForce.GTD: "GTD",
 })
 MAP_SEC_TYPE: Mapping[str, AssetClass] = MappingProxyType({
     "STK": AssetClass.STOCK,
@@ -410,6 +411,8 @@ def build_order(order: Order, account: str, outside_rth: bool = False) -> IbOrde
         outsideRth=outside_rth,
         transmit=True,
     )
+    if order.expire_at is not None:  # GTD: IB reads "yyyymmdd-hh:mm:ss" as UTC
+        ib_order.goodTillDate = order.expire_at.astimezone(UTC).strftime("%Y%m%d-%H:%M:%S")
     trail = order.trail
     if trail is not None and trail.is_percent:
         ib_order.trailingPercent = float(trail.offset)

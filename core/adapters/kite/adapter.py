@@ -12,6 +12,7 @@ from core.adapters.kite.config import KiteConfig
 from core.adapters.kite.credentials import AccessToken, KiteCredentials
 from core.adapters.kite.funds import parse_funds
 from core.adapters.kite.gtt import gtt_args, parse_gtt
+from core.adapters.kite.hours import kite_hours
 from core.adapters.kite.market_data import KiteMarketData
 from core.adapters.kite.order_updates import KiteOrderUpdates
 from core.adapters.kite.parsing import (
@@ -40,6 +41,7 @@ from core.domain import (
 )
 from core.domain.funds import AccountFunds
 from core.domain.product import Product, products_for
+from core.domain.trading_hours import TradingHours
 from core.ports.broker import BrokerSnapshot, EventSink, QuoteSink
 from core.ports.errors import (
     AuthenticationFailed,
@@ -191,6 +193,10 @@ class KiteBroker(KiteMarketData, KiteOrderUpdates):
             raise translate_rejection(state.get("status_message"))
         self._tracker.accept(tracked)
         await self._catch_up(order_id)
+
+    async def trading_hours(self, instrument: Instrument, now: datetime) -> TradingHours | None:
+        """Return the exchange's fixed normal hours (TradingHoursSource; Kite Connect has no hours call)."""
+        return kite_hours(instrument, now)
 
     def products_for(self, instrument: Instrument) -> ProductOffer | None:
         """Shares CNC or MIS, F&O NRML or MIS; the default is the account's `product` where it applies (OrderProducts).

@@ -347,6 +347,7 @@ def parse_fill(trade: Mapping[str, Any], account_id: AccountId, client_order_id:
         commission=Money(Decimal(0), CURRENCY),
         broker_order_id=BrokerOrderId(str(trade["order_id"])),
         ts=moment or datetime.now(UTC),
+        product=_product(trade.get("product")),
     )
 
 

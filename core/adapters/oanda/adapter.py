@@ -21,6 +21,7 @@ from typing import Any
 from core.adapters.oanda.client import OandaClient, TokenSource
 from core.adapters.oanda.config import OandaConfig
 from core.adapters.oanda.history import GRANULARITIES, candle_params, to_bars
+from core.adapters.oanda.hours import fx_hours
 from core.adapters.oanda.parsing import (
     cancel_reason,
     decimal_of,
@@ -62,6 +63,7 @@ from core.domain import (
 from core.domain.bars import Bar
 from core.domain.funds import AccountFunds
 from core.domain.protection import Bracket
+from core.domain.trading_hours import TradingHours
 from core.ports.bar_history import HistoryUnavailable
 from core.ports.broker import (
     BrokerSnapshot,
@@ -109,6 +111,10 @@ class OandaBroker:
 
     def instruments(self) -> Sequence[Instrument]:
         return list(self._instruments.values())
+
+    async def trading_hours(self, instrument: Instrument, now: datetime) -> TradingHours | None:
+        """Return forex's 24x5 week (TradingHoursSource; OANDA's instruments carry no hours)."""
+        return fx_hours(instrument, now)
 
     async def connect(self) -> None:
         self._publish_state(ConnectionState.CONNECTING, f"Connecting to OANDA {self.config.environment}…")

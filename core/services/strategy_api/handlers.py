@@ -34,6 +34,7 @@ from core.ports.order_terms import terms_problem
 from core.ports.trailing_stop_limits import trail_limit_refusal
 from core.ports.trailing_stops import trail_refusal
 from core.services.approvals import ApprovalQueue
+from core.services.order_expiry import expiry_problem
 from core.services.order_preview import reference_price, what_if
 from core.services.order_product import resolve_product
 from core.services.session import OrderRefused
@@ -99,7 +100,8 @@ class ApiHandlers:
             raise bad_field("account", f"Unknown account {body.account!r}; known: {known}.")
         request = OrderRequest(account, body.symbol, body.side, body.quantity, body.order_type, body.limit_price,
                                body.stop_price, body.tif, OrderOrigin.STRATEGY, strategy, body.product,
-                               body.trail_amount, body.trail_percent, body.trail_limit_offset)
+                               body.trail_amount, body.trail_percent, body.trail_limit_offset,
+                               expire_at=body.expire_at)
         valid, problems = validate_request(request, self.session.instruments.find(body.symbol, account))
         if valid is None:
             raise bad_field(problems[0].field if problems else "symbol",
@@ -107,13 +109,16 @@ class ApiHandlers:
         unknown_terms = terms_problem(self.session.account(account).adapter, str(account), valid.order_type, valid.tif)
         if unknown_terms is not None:
             raise bad_field(*unknown_terms)
+        ended = expiry_problem(valid.expire_at, self.session.clock.now())
+        if ended is not None:
+            raise bad_field(ended.field, ended.message)
         order = Order(
             client_order_id=ClientOrderId("PREVIEW"), account_id=account, instrument=valid.instrument,
             side=valid.side, quantity=Quantity(valid.quantity), order_type=valid.order_type,
             limit_price=None if valid.limit_price is None else Price(valid.limit_price),
             stop_price=None if valid.stop_price is None else Price(valid.stop_price), tif=valid.tif,
             origin=OrderOrigin.STRATEGY, strategy_id=strategy, created_at=self.session.clock.now(),
-            product=valid.product, trail=valid.trail,
+            product=valid.product, trail=valid.trail, expire_at=valid.expire_at,
         )
         return request, order
 
@@ -154,13 +159,32 @@ class ApiHandlers:
         return json_response({"status": "ok", "version": self.version})
 
     async def instruments(self, request: web.Request) -> web.Response:
-        return json_response({"instruments": [instrument_json(i) for i in self.session.instruments.values()]})
+        """List each account's own instruments with its account (?account=: that account's only)."""
+        catalog, account = self.session.instruments, request.query.get("account")
+        accounts = [str(a) for a in self.session.account_ids()]
+        if account is not None and account not in accounts:
+            raise bad_field("account", f"There is no account {account[:64]!r}: see GET /v1/accounts.")
+        rows = [{**instrument_json(i), "account": a} for a in ([account] if account else accounts)
+                for i in catalog.listed(a).values()]
+        listed = {row["symbol"] for row in rows}
+        rows += [] if account else [{**instrument_json(i), "account": None} for s, i in catalog.items()
+                                    if s not in listed]  # one only a feed added: no account lists it
+        return json_response({"instruments": rows})
 
     async def quotes(self, request: web.Request) -> web.Response:
-        symbol = self._query(request, "symbol")
-        if self.session.instruments.find(symbol) is None:
+        symbol, account = self._query(request, "symbol"), request.query.get("account")
+        catalog = self.session.instruments
+        if account is not None and account not in {str(a) for a in self.session.account_ids()}:
+            raise bad_field("account", f"There is no account {account[:64]!r}: see GET /v1/accounts.")
+        instrument = catalog.find(symbol, account)
+        if instrument is None:
             raise bad_field("symbol", f"Unknown symbol {symbol!r}: see GET /v1/instruments.")
-        return json_response(quote_json(symbol, self.session.quotes.latest(symbol, request.query.get("account"))))
+        if account is not None and catalog.listed(account) and catalog.listed_by(symbol, account) is None:
+            others = ", ".join(catalog.accounts_listing(symbol))
+            raise bad_field("symbol", f"{account} does not list {symbol!r} (listed by {others}): see "
+                                      f"GET /v1/instruments?account={account}, or search for it on {account}.")
+        symbol = instrument.symbol
+        return json_response(quote_json(symbol, self.session.quotes.latest(symbol, account)))
 
     async def preview(self, request: web.Request) -> web.Response:
         raw = await self._body(request)

@@ -36,9 +36,12 @@ _ORDER_BODY = {
                                       "takes it (OANDA; elsewhere a 400 naming order_type)"},
         "limit_price": _DECIMAL,
         "stop_price": _DECIMAL,
-        "tif": {"enum": ["DAY", "GTC", "IOC", "FOK", "OPG", "CLS"], "default": "DAY",
-                "description": "FOK, OPG and CLS only where the account takes them (Alpaca; OANDA takes FOK); "
-                               "another account refuses them with a 400 naming tif and what it takes"},
+        "tif": {"enum": ["DAY", "GTC", "IOC", "FOK", "OPG", "CLS", "GTD"], "default": "DAY",
+                "description": "FOK, OPG, CLS and GTD only where the account takes them (Alpaca; OANDA takes FOK "
+                               "and GTD); another account refuses them with a 400 naming tif and what it takes"},
+        "expire_at": {"type": "string", "format": "date-time",
+                      "description": "GTD only, and required for it: when the order ends, ISO 8601 with a zone, in "
+                                     "the future (a 400 naming expire_at otherwise)"},
         "signal_time": {"type": "string", "format": "date-time", "description": "ISO 8601 with a zone"},
         "idempotency_key": {"type": "string", "maxLength": 128},
         "stop_loss": {**_DECIMAL, "description": "optional (0: none): a stop-loss child that TradeTerm holds and "
@@ -77,7 +80,13 @@ OPENAPI: dict[str, Any] = {
     "security": [{"bearer": []}],
     "paths": {
         "/v1/health": {"get": {"security": [], "responses": {"200": {"description": "status and version"}}}},
-        "/v1/instruments": {"get": {"responses": {"200": {"description": "tradable instruments"}}}},
+        "/v1/instruments": {"get": {
+            "parameters": [{"name": "account", "in": "query", "required": False,
+                            "description": "only this account's own listing"}],
+            "responses": {"200": {"description": "instruments: each account's own listing (one symbol may appear "
+                                                 "once per account, e.g. INFY in INR on Kite and in USD on IB), "
+                                                 "each with its account (null: no account lists it)"},
+                          **_errors(400)}}},
         "/v1/accounts": {"get": {"responses": {"200": {"description": "accounts: account, broker, currency (the "
                                                                      "only cash currency, null when several), "
                                                                      "currencies, connection, trading, reason"}}}},
@@ -95,7 +104,7 @@ OPENAPI: dict[str, Any] = {
             {"name": "symbol", "in": "query", "required": True},
             {"name": "account", "in": "query", "required": False,
              "description": "the account's own feed (or the reference feed chosen for it); nulls when it has no "
-                            "quote, never another account's"}],
+                            "quote, never another account's; 400 when the account does not list the symbol"}],
                                "responses": {"200": {"description": "bid, ask, last, time, feed (the account whose "
                                                                    "market it is)"}, **_errors(400)}}},
         "/v1/orders/preview": {"post": {

@@ -22,10 +22,10 @@ _SYMBOL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/ -]{0,31}")
 ORDER_FIELDS = frozenset({
     "strategy", "account", "symbol", "side", "quantity", "order_type", "limit_price", "stop_price", "tif",
     "signal_time", "idempotency_key", "stop_loss", "take_profit", "remark", "signal_price", "product",
-    "trail_amount", "trail_percent", "trail_limit_offset",
+    "trail_amount", "trail_percent", "trail_limit_offset", "expire_at",
 })
 
-_LATER_FIELDS = frozenset({"product", "trail_amount", "trail_percent", "trail_limit_offset"})
+_LATER_FIELDS = frozenset({"product", "trail_amount", "trail_percent", "trail_limit_offset", "expire_at"})
 """Fields added after keys were first journaled: left out of the fingerprint when absent, so a retry of an order
 queued before them still matches its key."""
 
@@ -58,6 +58,8 @@ class OrderBody:
     """A TRAIL order's distance from the market in percent of the price (2 for 2%)."""
     trail_limit_offset: Decimal | None = None
     """A TRAIL_LMT order's limit distance beyond its stop, in price (zero or more); None for any other type."""
+    expire_at: datetime | None = None
+    """A GTD order's end (ISO 8601 with a zone); None for every other time in force."""
 
     def fingerprint(self) -> str:
         """Return a hash of what the order is (not how its JSON was spelled), without the idempotency key."""
@@ -183,6 +185,7 @@ def parse_order(body: dict[str, Any], *, for_queue: bool) -> OrderBody:
     trail_amount, trail_percent = _trail(body, order_type)
     limit_offset = _limit_offset(body, order_type)
     tif = _choice(body, "tif", TimeInForce, default=TimeInForce.DAY)
+    expire_at = _expiry(body, tif)
     signal_time = _time(body, "signal_time", required=for_queue)
     key = _text(body, "idempotency_key", _KEY, "1 to 128 printable ASCII characters without spaces",
                 required=for_queue)
@@ -197,7 +200,22 @@ def parse_order(body: dict[str, Any], *, for_queue: bool) -> OrderBody:
         take_profit=_decimal(body, "take_profit", allow_zero=True),
         remark=remark, signal_price=_decimal(body, "signal_price"), product=_product(body),
         trail_amount=trail_amount, trail_percent=trail_percent, trail_limit_offset=limit_offset,
+        expire_at=expire_at,
     )
+
+
+def _expiry(body: dict[str, Any], tif: TimeInForce) -> datetime | None:
+    """Return a GTD order's end (required for GTD, refused for any other time in force)."""
+    if tif is not TimeInForce.GTD:
+        if body.get("expire_at") is not None:
+            raise bad_field("expire_at", f"Only a GTD order takes expire_at: leave it out, or send tif GTD "
+                                         f"(this order is {tif.value}).")
+        return None
+    expire_at = _time(body, "expire_at", required=False)
+    if expire_at is None:
+        raise bad_field("expire_at", "A GTD order needs expire_at: when it ends, ISO 8601 with a zone, "
+                                     "e.g. 2026-12-31T15:30:00+05:30.")
+    return expire_at
 
 
 def _product(body: dict[str, Any]) -> Product | None:

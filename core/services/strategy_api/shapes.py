@@ -34,6 +34,7 @@ def order_json(order: Order, pending: PendingOrder | None = None, replaced_by: s
         "limit_price": None if order.limit_price is None else dec(order.limit_price.value),
         "stop_price": None if order.stop_price is None else dec(order.stop_price.value),
         "tif": order.tif.value,
+        "expire_at": None if order.expire_at is None else iso(order.expire_at),
         "product": None if order.product is None else order.product.value,
         "trail_amount": None if order.trail is None or order.trail.is_percent else dec(order.trail.offset),
         "trail_percent": None if order.trail is None or not order.trail.is_percent else dec(order.trail.offset),

@@ -4,7 +4,8 @@ A child is either a protective order working at the broker (a native bracket's l
 origin PROTECTIVE) or a child TradeTerm holds (HeldChild, core/services/held_protection.py). Both draw
 the same way, apart from working orders: a stop-loss in magenta, a take-profit in blue, dash-dot,
 labelled 'SL'/'TP' with side, quantity and where it is held. Dragging one moves it (the controller
-sends the broker's child through the order path's modify and moves a held one in HeldProtection);
+sends the broker's child through the order path's modify and moves a held one in HeldProtection), and a
+right-click offers to cancel it (at the broker through the order path's cancel, a held one in HeldProtection);
 when the child is cancelled, triggered or filled it is no longer live and its line goes.
 """
 
@@ -13,14 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 from core.domain import Order, OrderOrigin
 from core.domain.protection import HeldChild, HeldState, ProtectionLeg
 from gui.widgets.chart.overlays import line_price, order_label
+from gui.widgets.chart.trade_line import TradeLine
 
 STOP_COLOR = "#c2255c"
 TARGET_COLOR = "#1971c2"
@@ -63,22 +64,18 @@ def _short(leg: ProtectionLeg) -> str:
     return "SL" if leg is ProtectionLeg.STOP_LOSS else "TP"
 
 
-class BracketLine(pg.InfiniteLine):  # type: ignore[misc]
-    """A protective child's line: drag it to move the child; right-click cancels a child at the broker."""
+class BracketLine(TradeLine):
+    """A protective child's line: drag it to move the child; right-click it to cancel the child."""
 
     def __init__(self, leg: BracketLeg, on_moved: Callable[[BracketLine], None],
-                 on_cancel: Callable[[BracketLine], None]) -> None:
+                 on_cancel: Callable[[BracketLine, QPoint], None]) -> None:
         color = STOP_COLOR if leg.leg is ProtectionLeg.STOP_LOSS else TARGET_COLOR
         trailing = leg.order is not None and leg.order.order_type.is_trailing  # the broker's ratchet moves it
-        super().__init__(pos=float(leg.price), angle=0, movable=not trailing,
+        super().__init__(leg.price, on_moved, on_cancel, movable=not trailing,
                          pen=pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashDotLine),
                          hoverPen=pg.mkPen(color, width=3), label=leg.label,
                          labelOpts={"position": 0.3, "color": color, "movable": False, "anchors": [(0, 1), (0, 1)]})
         self.leg = leg
-        self.price = leg.price
-        """Where the child stands (the line snaps back here when a move is refused)."""
-        self._on_cancel = on_cancel
-        self.sigPositionChangeFinished.connect(lambda _line: on_moved(self))
 
     @property
     def order(self) -> Order | None:
@@ -90,13 +87,3 @@ class BracketLine(pg.InfiniteLine):  # type: ignore[misc]
         self.label.setFormat(leg.label)
         if not self.moving:
             self.setValue(float(leg.price))
-
-    def snap_back(self) -> None:
-        self.setValue(float(self.price))
-
-    def mouseClickEvent(self, ev: Any) -> None:
-        if ev.button() == Qt.MouseButton.RightButton and not self.moving:
-            ev.accept()
-            self._on_cancel(self)
-            return
-        super().mouseClickEvent(ev)

@@ -2,7 +2,8 @@
 
 It only draws and reports what the trader does; ChartController (gui/controllers/chart.py) feeds it and
 sends the orders. Callbacks the controller sets: on_timeframe(interval), on_move(line, price),
-on_cancel(line), on_place(price, screen_pos), on_move_bracket(line, price), on_cancel_bracket(line).
+on_cancel(line, screen_pos), on_place(price, screen_pos), on_move_bracket(line, price),
+on_cancel_bracket(line, screen_pos).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
 from PySide6.QtCore import QEvent, QPoint, Qt
-from PySide6.QtGui import QKeyEvent, QPalette
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QButtonGroup, QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from core.domain import Fill, Order, OrderOrigin
@@ -25,6 +26,7 @@ from core.ports.bar_history import CHART_INTERVALS, INTERVAL_LABELS, ONE_MINUTE
 from gui.widgets.chart.bracket_lines import BracketLeg, BracketLine
 from gui.widgets.chart.candles import CandleItem, VolumeItem
 from gui.widgets.chart.overlays import AveragePriceLine, FillMarkers, OrderLine, line_price
+from gui.widgets.chart.plot_axes import paint_axes, setup_axes
 from gui.widgets.chart.series import BarSeries
 from gui.widgets.chart.time_axis import TimeAxis
 
@@ -51,6 +53,9 @@ class _PriceBox(pg.ViewBox):  # type: ignore[misc]
 class ChartView(QWidget):
     """A candlestick chart with volume below; see the module docstring."""
 
+    _AXES = (("right",), ("right", "bottom"))
+    """The axes the price pane and the volume pane show."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("chartView")
@@ -63,10 +68,10 @@ class ChartView(QWidget):
         """A position's stop-loss and take-profit lines, by BracketLeg.key."""
         self.on_timeframe: Callable[[timedelta], None] = lambda interval: None
         self.on_move: Callable[[OrderLine, float], None] = lambda line, price: None
-        self.on_cancel: Callable[[OrderLine], None] = lambda line: None
+        self.on_cancel: Callable[[OrderLine, QPoint], None] = lambda line, where: None
         self.on_place: Callable[[float, QPoint], None] = lambda price, where: None
         self.on_move_bracket: Callable[[BracketLine, float], None] = lambda line, price: None
-        self.on_cancel_bracket: Callable[[BracketLine], None] = lambda line: None
+        self.on_cancel_bracket: Callable[[BracketLine, QPoint], None] = lambda line, where: None
         self._reset_span = True
         self._build()
 
@@ -91,6 +96,10 @@ class ChartView(QWidget):
         header.addWidget(self.pin)
         self.status = QLabel("", objectName="chartView.status")
         self.status.setWordWrap(True)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        # Two lines kept whether a message shows or not: a status line that came and went moved the panes by
+        # its height under a still pointer, so a press aimed at an order's line caught the empty chart instead.
+        self.status.setFixedHeight(self.status.fontMetrics().lineSpacing() * 2 + 2)
         self.readout = QLabel("", objectName="chartView.readout")
         self.plots = pg.GraphicsLayoutWidget()
         self.plots.setObjectName("chartView.plots")
@@ -102,14 +111,8 @@ class ChartView(QWidget):
         self.plots.ci.layout.setRowStretchFactor(1, 1)
         self.volume_plot.setXLink(self.price_plot)
         self.volume_plot.setMouseEnabled(y=False)
-        self.volume_plot.setMenuEnabled(False)
-        self.price_plot.hideAxis("bottom")  # the volume pane's time axis serves both: one date axis, not two
-        for plot in (self.price_plot, self.volume_plot):
-            plot.showAxis("right")
-            plot.hideAxis("left")
-            plot.hideButtons()
-            for side in ("left", "right", "top", "bottom"):  # hidden ones too: each would re-render its label a frame
-                plot.getAxis(side).enableAutoSIPrefix(False)
+        setup_axes(self.price_plot, self._AXES[0])  # the volume pane's time axis serves both: one date axis, not two
+        setup_axes(self.volume_plot, self._AXES[1])
         self.price_plot.setMouseEnabled(y=False)
         self.volume_plot.getAxis("right").setStyle(maxTickLevel=0, maxTextLevel=0)  # a rough scale: major ticks only
         self.candles = CandleItem(self.series, self.interval.total_seconds())
@@ -157,8 +160,9 @@ class ChartView(QWidget):
             button.setToolTip("" if ok else why or "The broker does not serve this timeframe.")
 
     def show_status(self, text: str) -> None:
+        """Say text above the panes (empty: say nothing); the panes never move for it."""
         self.status.setText(text)
-        self.status.setVisible(bool(text))
+        self.status.setToolTip(text)
 
     def show_history(self, columns: NDArray[np.float64] | Sequence[Bar]) -> None:
         """Replace the bars with history (a 6 x n array or Bars), keeping live bars newer than it."""
@@ -193,7 +197,8 @@ class ChartView(QWidget):
         for coid, (order, price) in wanted.items():
             line = self.order_lines.get(coid)
             if line is None:
-                line = OrderLine(order, price, lambda ln: self.on_move(ln, ln.value()), lambda ln: self.on_cancel(ln))
+                line = OrderLine(order, price, lambda ln: self.on_move(ln, ln.value()),
+                                 lambda ln, where: self.on_cancel(ln, where))
                 self.order_lines[coid] = line
                 self.price_plot.addItem(line, ignoreBounds=True)
             else:
@@ -209,7 +214,7 @@ class ChartView(QWidget):
             line = self.bracket_lines.get(key)
             if line is None:
                 line = BracketLine(leg, lambda ln: self.on_move_bracket(ln, ln.value()),
-                                   lambda ln: self.on_cancel_bracket(ln))
+                                   lambda ln, where: self.on_cancel_bracket(ln, where))
                 self.bracket_lines[key] = line
                 self.price_plot.addItem(line, ignoreBounds=True)
             else:
@@ -315,13 +320,4 @@ class ChartView(QWidget):
             self._apply_palette()
 
     def _apply_palette(self) -> None:
-        palette = self.palette()
-        self.plots.setBackground(palette.color(QPalette.ColorRole.Base))
-        text = palette.color(QPalette.ColorRole.Text)
-        for plot in (self.price_plot, self.volume_plot):
-            for side in ("right", "bottom"):
-                if side == "bottom" and plot is self.price_plot:
-                    continue
-                axis = plot.getAxis(side)
-                axis.setPen(pg.mkPen(text))
-                axis.setTextPen(pg.mkPen(text))
+        paint_axes(self.plots, self.palette(), [(self.price_plot, self._AXES[0]), (self.volume_plot, self._AXES[1])])

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 from core.domain import Fill, Order, OrderType, Side
 from gui.models.positions import fmt_avg_cost
+from gui.widgets.chart.trade_line import TradeLine
 
 BUY_COLOR = "#2f9e44"
 SELL_COLOR = "#e03131"
@@ -37,7 +37,7 @@ def line_price(order: Order) -> Decimal | None:
     return None if order.limit_price is None else order.limit_price.value
 
 
-class OrderLine(pg.InfiniteLine):  # type: ignore[misc]
+class OrderLine(TradeLine):
     """A working order's horizontal line: drag it to move the order, right-click it to cancel it.
 
     A trailing order's line follows its stop as the broker moves it and cannot be dragged: the broker's ratchet
@@ -46,18 +46,14 @@ class OrderLine(pg.InfiniteLine):  # type: ignore[misc]
     """
 
     def __init__(self, order: Order, price: Decimal, on_moved: Callable[[OrderLine], None],
-                 on_cancel: Callable[[OrderLine], None]) -> None:
+                 on_cancel: Callable[[OrderLine, QPoint], None]) -> None:
         color = BUY_COLOR if order.side is Side.BUY else SELL_COLOR
-        super().__init__(pos=float(price), angle=0, movable=not order.order_type.is_trailing,
+        super().__init__(price, on_moved, on_cancel, movable=not order.order_type.is_trailing,
                          pen=pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashLine),
                          hoverPen=pg.mkPen(color, width=3), label=(text := order_label(order)),
                          labelOpts={"position": 0.05, "color": color, "movable": False, "anchors": [(0, 1), (0, 1)]})
         self.order = order
         self._text = text
-        self.price = price
-        """Where the order stands at the broker (the line snaps back here when a move is refused)."""
-        self._on_cancel = on_cancel
-        self.sigPositionChangeFinished.connect(lambda _line: on_moved(self))
 
     def show_order(self, order: Order, price: Decimal) -> None:
         """Show the order as it is now (the same Order object changes in place as it fills or is modified)."""
@@ -69,16 +65,6 @@ class OrderLine(pg.InfiniteLine):  # type: ignore[misc]
         self.label.setFormat(text)
         if not self.moving:
             self.setValue(float(price))
-
-    def snap_back(self) -> None:
-        self.setValue(float(self.price))
-
-    def mouseClickEvent(self, ev: Any) -> None:
-        if ev.button() == Qt.MouseButton.RightButton and not self.moving:
-            ev.accept()
-            self._on_cancel(self)
-            return
-        super().mouseClickEvent(ev)
 
 
 class FillMarkers(pg.ScatterPlotItem):  # type: ignore[misc]

@@ -18,6 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.sims.alpaca.bars import bars_answer
+from tests.sims.alpaca.calendar import calendar_answer
 from tests.sims.alpaca.exchange import AlpacaError, AlpacaExchange
 from tests.sims.alpaca.market_stream import MarketStream
 from tests.sims.alpaca.stream import TradeUpdates
@@ -74,6 +75,7 @@ class AlpacaSimulator:
         r.add_delete("/v2/positions/{symbol}", self._close_position)
         r.add_get("/v2/assets/{symbol}", _answer(lambda q: self.exchange.asset(q.match_info["symbol"])))
         r.add_get("/v2/clock", _answer(lambda _: self.exchange.clock()))
+        r.add_get("/v2/calendar", _answer(lambda q: calendar_answer(q.query)))
         r.add_get("/v2/stocks/quotes/latest", self._latest_quotes)
         r.add_get("/v2/stocks/bars", _answer(lambda q: bars_answer(self.exchange.by_symbol, dict(q.query))))
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)

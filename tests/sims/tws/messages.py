@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from tests.sims.tws.hours import listing_hours
 from tests.sims.tws.market import Listing
 from tests.sims.tws.protocol import UNSET_DOUBLE, Field
 
@@ -110,7 +111,7 @@ class Encoder:
         fields += [
             listing.multiplier, listing.order_types, listing.valid_exchanges, 1, 0, listing.long_name,
             listing.primary_exchange, listing.last_trade_date[:6], "", "", "", listing.time_zone,
-            "", "", "", "", 0,  # tradingHours, liquidHours, evRule, evMultiplier, no secIds
+            *listing_hours(listing), "", "", 0,  # tradingHours, liquidHours (hours.py), evRule, evMultiplier, no secIds
             1, "", "", "26", listing.last_trade_date, "COMMON" if listing.sec_type == "STK" else "",
         ]
         if self.version == 163:

@@ -22,7 +22,8 @@ from tests.sims.tws.trailing import TrailingStops
 _ORDER_TYPES = {"MKT": OrderType.MARKET, "LMT": OrderType.LIMIT, "STP": OrderType.STOP, "STP LMT": OrderType.STOP_LIMIT,
                 "TRAIL": OrderType.STOP,  # a TRAIL is a stop whose price trailing.py moves
                 "TRAIL LIMIT": OrderType.STOP_LIMIT}  # and a TRAIL LIMIT a stop-limit whose prices it moves
-_TIFS = {"DAY": TimeInForce.DAY, "GTC": TimeInForce.GTC, "IOC": TimeInForce.IOC, "": TimeInForce.DAY}
+_TIFS = {"DAY": TimeInForce.DAY, "GTC": TimeInForce.GTC, "IOC": TimeInForce.IOC, "GTD": TimeInForce.GTD,
+         "": TimeInForce.DAY}  # a GTD order's end: good_till.py
 WORKING = ("PreSubmitted", "Submitted", "PendingCancel")
 _FLOAT_NOISE = Decimal("1e-9")
 PRICE_VARIATION = "The price does not conform to the minimum price variation for this contract."

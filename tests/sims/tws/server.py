@@ -22,6 +22,7 @@ from tests.sims.tws.accounts import AccountView
 from tests.sims.tws.attached import after_fill, attached_fields, cancel_children, check_parent_of_change
 from tests.sims.tws.depth import DepthRequests, DepthSubscription
 from tests.sims.tws.faults import NOTICES, Faults
+from tests.sims.tws.good_till import expire_due, good_till_field, parse_good_till
 from tests.sims.tws.history import HistoryRequests
 from tests.sims.tws.impolite import ImpoliteRequests, is_what_if
 from tests.sims.tws.market import DEFAULT_LISTINGS, Listing, SimMarket
@@ -85,6 +86,8 @@ class TwsSimulator(MarketRequests, HistoryRequests, DepthRequests, TapeRequests,
         self.accounts = tuple(accounts)
         self.market = SimMarket(listings, seed)
         self.book = OrderBook(self.accounts)
+        self.good_till: dict[str, datetime] = {}
+        """Working GTD orders' ends, by the engine's order key (good_till.py)."""
         self.accounts_view = AccountView(self.book, self.market)
         self.faults = Faults()
         self.tick_interval_s = tick_interval_s
@@ -299,7 +302,14 @@ class TwsSimulator(MarketRequests, HistoryRequests, DepthRequests, TapeRequests,
         quote = self.market.quote(listing.key)
         if self.faults.rest_orders:
             quote = type(quote)(symbol=quote.symbol)  # no prices: nothing can match yet
+        try:
+            ends = parse_good_till(good_till_field(f), fields["tif"].upper())
+        except SimReject:
+            self._burn_id(conn, order_id)
+            raise
         order, outcomes = self.book.place(conn.client_id, order_id, listing, fields, quote)
+        if ends is not None:
+            self.good_till[order.coid] = ends
         if self.faults.drop_before_ack:
             self.faults.drop_before_ack = False
             self._drop(conn, "drop_before_ack")
@@ -500,6 +510,8 @@ class TwsSimulator(MarketRequests, HistoryRequests, DepthRequests, TapeRequests,
                 for sub in list(conn.market_data.values()):
                     if sub.listing.key == quote.symbol:
                         self._send_ticks(conn, sub.req_id, sub.listing)
+        if self.good_till:
+            self._settle_outcomes(expire_due(self.book.engine, self.good_till, datetime.now(UTC)))
         self.send_depth()
 
 

@@ -1,0 +1,48 @@
+"""The ticket's market hours line: is the instrument's market open now, and when it next closes or opens, in the
+exchange's zone; and the confirm's warning for a DAY order sent while the market is closed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtWidgets import QLabel
+
+from core.domain import Instrument, TimeInForce
+from core.domain.trading_hours import TradingHours
+
+HoursSource = Callable[[str, Instrument], TradingHours | None]
+"""(account, instrument) -> the hours the account's broker gives for it (None: none known, or not yet)."""
+OPEN_COLOR, CLOSED_COLOR = "#43a047", "#ef6c00"
+
+
+class TicketHoursLabel(QLabel):
+    """objectName 'orderTicket.hoursLabel': 'NSE open · closes 15:30 IST' (green) or 'NSE closed · opens Mon 09:15
+    IST' (amber); empty when the account's broker gives no hours. Its tooltip says where the hours come from."""
+
+    def __init__(self) -> None:
+        super().__init__(objectName="orderTicket.hoursLabel")
+        self.setFixedHeight(self.fontMetrics().lineSpacing() + 2)
+
+    def show_hours(self, hours: TradingHours | None, now: datetime) -> None:
+        """Show hours' state at now (nothing for None)."""
+        if hours is None:
+            self.setText("")
+            self.setToolTip("")
+            return
+        state = hours.state_at(now)
+        self.setText(hours.summary(now))
+        self.setStyleSheet(f"color: {OPEN_COLOR if state.is_open else CLOSED_COLOR};")
+        self.setToolTip(f"From {hours.source}" + (f"; {hours.note}" if hours.note else "") + ".")
+
+
+def closed_market_warning(hours: TradingHours | None, tif: TimeInForce, now: datetime) -> str:
+    """Return the confirm's warning for a DAY order while the market is closed, or "" (open, unknown, other TIF)."""
+    if hours is None or tif is not TimeInForce.DAY:
+        return ""
+    state = hours.state_at(now)
+    if state.is_open:
+        return ""
+    opens = "its next open is not known" if state.next_open is None else f"it opens {hours.when(state.next_open, now)}"
+    return (f"{hours.venue} is closed now ({opens}). This DAY order waits for the open where the broker queues "
+            "orders, or the broker refuses it; choose GTC to keep it working past one session.")

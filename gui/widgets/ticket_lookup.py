@@ -1,0 +1,67 @@
+"""The ticket's reads for the chosen account: the symbols it completes, the instrument a typed symbol is (that
+account's own listing), and whether that instrument's market is open. OrderTicketWidget builds on this."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from PySide6.QtWidgets import QWidget
+
+from core.domain import Instrument
+from core.domain.trading_hours import TradingHours
+from core.services.instruments import InstrumentCatalog, instrument_for
+from gui.widgets.ticket_form import TicketForm
+from gui.widgets.ticket_hours import HoursSource
+
+
+class TicketLookup(TicketForm):
+    """Instruments and market hours as the ticket's account sees them; holds no ticket logic."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._instruments: dict[str, Instrument] = {}
+        self._catalog: Mapping[str, Instrument] = self._instruments
+        self._keys: dict[str, str] = {}
+        self._hours_source: HoursSource | None = None
+
+    def _refresh(self) -> None:
+        """Bring the ticket up to date with its fields (OrderTicketWidget's)."""
+
+    def set_instruments(self, instruments: Mapping[str, Instrument]) -> None:
+        """Offer these instruments in the symbol completer and validate against them."""
+        self._catalog = instruments  # a session's InstrumentCatalog answers per account (see _lookup)
+        self._instruments = dict(instruments)
+        self._offer_symbols()
+        self._refresh()
+
+    def _offer_symbols(self) -> None:
+        """Complete the symbols the chosen account lists itself (every symbol when it lists none, or no account)."""
+        offered = self._instruments
+        account = self.current_account()
+        if account and isinstance(self._catalog, InstrumentCatalog):
+            offered = dict(self._catalog.listed(account)) or offered
+        self._keys = {key.casefold(): key for key in self._instruments} | {key.casefold(): key for key in offered}
+        if sorted(offered) != self._symbols.stringList():
+            self._symbols.setStringList(sorted(offered))
+
+    def _lookup(self) -> tuple[str, Instrument | None]:
+        """Return the typed symbol in its canonical spelling, with its instrument (the chosen account's) if known."""
+        text = self._symbol_edit.text().strip()
+        key = self._keys.get(text.casefold(), text)
+        return key, instrument_for(self._catalog, key, self.current_account() or None)
+
+    def set_hours_source(self, source: HoursSource | None) -> None:
+        """Ask source(account, instrument) for the market's hours: the ticket says open or closed, and warns a DAY
+        order sent while closed."""
+        self._hours_source = source
+        self.refresh_hours()
+
+    def refresh_hours(self) -> None:
+        """Show the market's state now (the hours came, or time moved on)."""
+        self._hours_label.show_hours(self._hours(), datetime.now(UTC))
+
+    def _hours(self) -> TradingHours | None:
+        instrument, account = self._lookup()[1], self.current_account()
+        source = self._hours_source
+        return source(account, instrument) if source is not None and account and instrument is not None else None

@@ -1,0 +1,73 @@
+"""The ticket says whether its instrument's market is open, from its account's broker's hours, and the confirm
+warns a DAY order sent while that market is closed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QLabel
+
+from core.domain import Instrument, TimeInForce
+from core.domain.trading_hours import TradingHours, TradingSession
+from tests.gui.test_order_ticket import Ticket, ticket  # noqa: F401  (the fixture)
+
+ZONE = "America/New_York"
+
+
+def hours_from(opens_in: timedelta, lasts: timedelta = timedelta(hours=6)) -> TradingHours:
+    """NASDAQ hours whose one session opens opens_in from now (negative: it is open now)."""
+    opens = datetime.now(UTC).replace(second=0, microsecond=0) + opens_in
+    return TradingHours("NASDAQ", ZONE, (TradingSession(opens, opens + lasts),), "a test's calendar")
+
+
+def served(form: Ticket, hours: TradingHours, account: str = "PAPER-1") -> list[tuple[str, Instrument]]:
+    asked: list[tuple[str, Instrument]] = []
+
+    def source(on: str, instrument: Instrument) -> TradingHours | None:
+        asked.append((on, instrument))
+        return hours if on == account else None
+
+    form.widget.set_hours_source(source)
+    return asked
+
+
+def confirm_texts(form: Ticket, tif: TimeInForce) -> dict[str, str]:
+    form.widget.set_confirm_required(True)
+    combo = form.child(QComboBox, "tifCombo")
+    combo.setCurrentIndex(combo.findData(tif))
+    form.fill("AAPL", "100", "189.50")
+    form.press(Qt.Key.Key_Return)
+    dialog = form.widget.confirm_dialog
+    assert dialog is not None
+    texts = {label.objectName(): label.text() for label in dialog.findChildren(QLabel) if label.objectName()}
+    dialog.reject()
+    return texts
+
+
+def test_the_ticket_says_the_market_is_open_and_when_it_closes_on_its_accounts_hours(ticket: Ticket) -> None:  # noqa: F811
+    hours = hours_from(-timedelta(hours=1))
+    asked = served(ticket, hours)
+    ticket.fill("AAPL", "100", "189.50")
+    label = ticket.child(QLabel, "hoursLabel")
+    closes = hours.local(hours.sessions[0].closes)
+    assert label.text().startswith("NASDAQ open · closes") and f"{closes:%H:%M}" in label.text()
+    assert "a test's calendar" in label.toolTip()
+    assert asked[-1][0] == "PAPER-1" and asked[-1][1].symbol == "AAPL"
+    ticket.child(QComboBox, "accountCombo").setCurrentIndex(1)  # IB-DU1234567: its broker gives none here
+    assert label.text() == ""
+
+
+def test_a_day_order_to_a_closed_market_is_warned_in_the_confirm(ticket: Ticket) -> None:  # noqa: F811
+    served(ticket, hours_from(timedelta(hours=3)))
+    ticket.fill("AAPL", "100", "189.50")
+    assert ticket.child(QLabel, "hoursLabel").text().startswith("NASDAQ closed · opens")
+    warning = confirm_texts(ticket, TimeInForce.DAY).get("orderTicket.confirmDialog.marketClosed", "")
+    assert warning.startswith("NASDAQ is closed now (it opens ") and "DAY order waits for the open" in warning
+
+
+def test_no_warning_for_gtc_or_an_open_market(ticket: Ticket) -> None:  # noqa: F811
+    served(ticket, hours_from(timedelta(hours=3)))
+    assert "orderTicket.confirmDialog.marketClosed" not in confirm_texts(ticket, TimeInForce.GTC)
+    served(ticket, hours_from(-timedelta(hours=1)))
+    assert "orderTicket.confirmDialog.marketClosed" not in confirm_texts(ticket, TimeInForce.DAY)
