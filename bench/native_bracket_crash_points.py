@@ -1,7 +1,13 @@
-"""Crash points of native IB brackets: the app killed (SIGKILL) around a bracket's send, restarted, checked against
-TWS's books; prints one JSON line of figures.
+"""Crash points of native brackets (IB, Alpaca, OANDA): the app killed (SIGKILL) around a bracket's send, restarted,
+checked against the broker simulator's books; prints one JSON line of figures.
 
-    python -m bench.native_bracket_crash_points [--runs 200] [--points after_commit,after_send]
+    python -m bench.native_bracket_crash_points [--broker ib|alpaca|oanda] [--runs 200] [--points after_commit,…]
+
+Alpaca and OANDA (points after_commit, after_send: the broker booked the bracket and its answer died with the
+process, after_ack: the acknowledgement reached the adapter, not the journal) run
+tests/adapters/native_crash_child.py and check with tests/adapters/native_crash_check.py: at most one bracket at
+the broker per run, and our legs agree (never sent: all three closed; sent: all three working, then cancelled
+with their entry). What follows describes the IB runs.
 
 Each run starts tests/adapters/ib_crash_child.py ("bracket") on a fresh data dir against one TWS simulator in
 this process: a real session journals a resting buy with a stop-loss and a take-profit and sends it to IB as
@@ -31,6 +37,11 @@ from core.services.reconciliation import NEVER_SENT
 from core.services.session import TradingSession
 from core.storage.journal import SqliteJournal
 from tests.adapters.ib_crash_child import ACCOUNT, CLIENT_ID, CrashPoint, ib_config
+from tests.adapters.native_crash_check import kill_child as kill_native
+from tests.adapters.native_crash_check import restart_and_check as check_native
+from tests.adapters.native_crash_child import NativePoint
+from tests.sims.alpaca.server import AlpacaSimulator
+from tests.sims.oanda.server import OandaSimulator
 from tests.sims.tws import TwsSimulator
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,19 +118,51 @@ async def run(points: list[CrashPoint], runs: int, root: Path) -> dict[str, obje
     return {"points": figures, "ok": ok}
 
 
+async def run_native(broker: str, points: list[NativePoint], runs: int, root: Path) -> dict[str, object]:
+    """The Alpaca or OANDA runs: each point `runs` times against one simulator kept across the deaths."""
+    sim = AlpacaSimulator(tick_interval_s=0.05) if broker == "alpaca" else OandaSimulator(tick_interval_s=0.05)
+    await sim.start()
+    figures: dict[str, object] = {}
+    ok = True
+    try:
+        for point in points:
+            good, killed, problems = 0, 0, []
+            for n in range(runs):
+                data_dir = root / f"{broker}-{point.value}-{n}"
+                data_dir.mkdir()
+                killed += await kill_native(sim, data_dir, point) == -signal.SIGKILL
+                problem, _legs = await check_native(sim, data_dir, point)
+                good += not problem
+                if problem:
+                    problems.append(problem)
+            ok &= good == runs == killed
+            figures[point.value] = {"runs": runs, "killed": killed, "exactly_once_pct": round(100.0 * good / runs, 1),
+                                    "problems": problems[:3]}
+    finally:
+        await sim.stop()
+    return {"points": figures, "ok": ok}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.native_bracket_crash_points",
                                      description=__doc__.splitlines()[0])
+    parser.add_argument("--broker", choices=("ib", "alpaca", "oanda"), default="ib")
     parser.add_argument("--runs", type=int, default=200)
-    parser.add_argument("--points", default=",".join(p.value for p in POINTS))
+    parser.add_argument("--points", default="")
     args = parser.parse_args(argv)
+    kinds: type[CrashPoint] | type[NativePoint] = CrashPoint if args.broker == "ib" else NativePoint
+    known = POINTS if args.broker == "ib" else tuple(NativePoint)
     try:
-        points = [CrashPoint(p) for p in args.points.split(",") if p]
+        chosen = [kinds(p) for p in args.points.split(",") if p] or list(known)
     except ValueError:
-        parser.error(f"choose points from {', '.join(p.value for p in POINTS)}")
+        parser.error(f"choose points from {', '.join(p.value for p in known)}")
     with tempfile.TemporaryDirectory(prefix="tradeterm-native-crash-") as root:
-        record = asyncio.run(run(points, args.runs, Path(root)))
-    emit({"bench": "native_bracket_crash_points", "runs_per_point": args.runs, **record, "machine": machine()})
+        if args.broker == "ib":
+            record = asyncio.run(run([CrashPoint(p) for p in chosen], args.runs, Path(root)))
+        else:
+            record = asyncio.run(run_native(args.broker, [NativePoint(p) for p in chosen], args.runs, Path(root)))
+    emit({"bench": "native_bracket_crash_points", "broker": args.broker, "runs_per_point": args.runs, **record,
+          "machine": machine()})
     if not record["ok"]:
         sys.exit(1)
 

@@ -32,8 +32,11 @@ STREAM_SYMBOLS = 1_000
 STREAM_RATE = 10_000
 
 
-def run_child(stream: bool, symbols: int, stream_seconds: float) -> dict[str, float]:
-    """Start the application as `tradeterm` would; return the first-paint time and RSS figures."""
+def run_child(stream: bool, symbols: int, stream_seconds: float, data: str | None = None) -> dict[str, float]:
+    """Start the application as `tradeterm` would; return the first-paint time and RSS figures.
+
+    data: a data folder to start in (bench.restore's, with a long journal) instead of a fresh one.
+    """
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication
@@ -46,6 +49,7 @@ def run_child(stream: bool, symbols: int, stream_seconds: float) -> dict[str, fl
     loop = EventLoop(app)
     asyncio.set_event_loop(loop)
     data_dir = tempfile.TemporaryDirectory(prefix="startup-")
+    folder = data if data is not None else data_dir.name
     figures: dict[str, float] = {"imported": imported}
     painted = asyncio.Event()
 
@@ -62,7 +66,7 @@ def run_child(stream: bool, symbols: int, stream_seconds: float) -> dict[str, fl
             painted.set()
 
     async def scenario() -> None:
-        window = create_main_window(data_dir.name, "paper")
+        window = create_main_window(folder, "paper")
         figures["window_built"] = now()
         probe = FirstPaint(window)
         window.installEventFilter(probe)
@@ -156,10 +160,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-bytecode-cache", action="store_true",
                         help="let every child compile what it imports (as with PYTHONDONTWRITEBYTECODE)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--data-dir", help=argparse.SUPPRESS)
     parser.add_argument("--stream", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(run_child(args.stream, args.symbols, args.stream_seconds)), flush=True)
+        print(json.dumps(run_child(args.stream, args.symbols, args.stream_seconds, args.data_dir)), flush=True)
         return
     emit({**run_parent(args.runs, args.symbols, args.stream_seconds, not args.no_bytecode_cache), **machine()})
 

@@ -49,8 +49,9 @@ async def main(output: Path) -> None:
         await window.session.submit(OrderRequest(ACCOUNT, symbol, side, qty, order_type, limit_price=limit))
         await asyncio.sleep(0.25)  # within the risk engine's order-rate limit
     await asyncio.sleep(4)
+    window.ladder.show(str(ACCOUNT), "AAPL")  # as a click on AAPL's watchlist row shows it
     window.ticket.prefill("AAPL", Side.SELL, Decimal(100), window.bridge.bid_ask("AAPL")[0])
-    await asyncio.sleep(0.5)
+    await asyncio.sleep(1.5)
     window.bridge.flusher.flush_now()
     window.grab().save(str(output))
     window.close()

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from core.domain import AccountId, ClientOrderId, Fill, Order, OrderEvent
 from core.domain.protection import HeldChild
+from core.ports.journal_restore import LiveJournal, PositionsCheckpoint
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +124,34 @@ class Journal(Protocol):
         """Return the newest audit entry of action whose detail starts with detail_prefix, or None."""
         ...
 
-    def load(self) -> JournalState: ...
+    def load(self) -> JournalState:
+        """Return every order and every fill (the whole history: for tools and a first restart only)."""
+        ...
+
+    def load_live(self, since: datetime, until: datetime, window_since: datetime, fills_after: int,
+                  orders_after: int) -> LiveJournal:
+        """Return what a restart loads (see LiveJournal), read in one transaction."""
+        ...
+
+    def load_order(self, client_order_id: ClientOrderId) -> Order | None:
+        """Return one journaled order rebuilt from its events, or None if the journal does not hold it."""
+        ...
+
+    def load_fill_owners(self) -> tuple[Order, ...]:
+        """Return each order that has a fill, as first created (without its events): whose each fill is."""
+        ...
+
+    def journaled(self, client_order_ids: Sequence[ClientOrderId]) -> set[ClientOrderId]:
+        """Return those of the ids whose orders the journal holds."""
+        ...
+
+    def load_checkpoint(self) -> PositionsCheckpoint | None:
+        """Return the positions checkpoint the last restart wrote, or None (none yet, or unreadable)."""
+        ...
+
+    def record_checkpoint(self, checkpoint: PositionsCheckpoint) -> None:
+        """Replace the positions checkpoint; commit."""
+        ...
 
     def watermark(self, account_id: AccountId) -> datetime | None:
         """Return the time of the newest journaled fill of the account."""

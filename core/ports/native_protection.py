@@ -1,10 +1,12 @@
 """NativeProtection: an account whose broker holds a bracket's stop-loss and take-profit itself (optional capability).
 
 IB does (parent/child orders in an OCA group): the children wait at the broker until the entry fills and one
-cancels the other there, so they work while TradeTerm is closed. The session journals the entry and its
-children as ordinary orders, all in one transaction, before `submit_bracket` is called; each leg's statuses
-and fills then come through the adapter's normal order events (cancelling the entry cancels the children at
-the broker, and the books follow its reports).
+cancels the other there, so they work while TradeTerm is closed. So do Alpaca (order_class bracket / oto: the
+legs are Alpaca's orders, held until the entry fills) and OANDA (takeProfitOnFill / stopLossOnFill: the children
+live on the entry until its fill makes them orders on the trade; until then a child's broker id is its entry's).
+The session journals the entry and its children as ordinary orders, all in one transaction, before
+`submit_bracket` is called; each leg's statuses and fills then come through the adapter's normal order events
+(cancelling the entry cancels the children at the broker, and the books follow its reports).
 """
 
 from __future__ import annotations

@@ -119,9 +119,13 @@ class HeldProtection:
         Call after the orders and fills are restored. An entry that filled just before a crash arms its
         children here; one that ended unfilled cancels them.
         """
-        for child in self._journal.load_held():
-            if child.state is HeldState.CANCELED or (
-                    child.state is HeldState.TRIGGERED and not _unsettled(self._oms.get(child.child_id))):
+        children = self._journal.load_held()
+        unseen = [c.child_id for c in children
+                  if c.state is HeldState.TRIGGERED and self._oms.in_memory(c.child_id) is None]
+        finished = self._journal.journaled(unseen)  # journaled, yet not restored: finished (days ago, perhaps)
+        for child in children:
+            if child.state is HeldState.CANCELED or (child.state is HeldState.TRIGGERED and (
+                    child.child_id in finished or not _unsettled(self._oms.in_memory(child.child_id)))):
                 continue  # settled: kept in the journal, not watched
             self._put(child)
         self._refresh(list(self._children.values()), fire=False)  # not connected yet: `resume` sends them
@@ -294,8 +298,16 @@ class HeldProtection:
     def resume(self, account_id: AccountId) -> None:
         """Do what a crash or a lost link kept from going out, once the account is reconciled: cancel each working
         order whose OCO partner has filled, and send each OTO order whose entry is done."""
-        for order in [o for o in self._oms.orders(account_id) if o.filled_qty > 0]:
+        filled = [o for o in self._oms.orders(account_id) if o.filled_qty > 0]
+        for order in filled:
             self._cancel_oco_partner(order)
+        asked = {o.client_order_id for o in filled}
+        for order in self._oms.working(account_id):  # a partner that filled days ago is in the journal, not in memory
+            partner_id = oco_partner_id(order.client_order_id)
+            if partner_id is not None and partner_id not in asked:
+                partner = self._oms.get(partner_id)
+                if partner is not None and partner.filled_qty > 0:
+                    self._cancel_oco_partner(partner)
         for child in [c for c in self._children.values() if c.account_id == account_id]:
             self._fire_if_entry_done(child)
 

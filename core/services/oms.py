@@ -63,9 +63,24 @@ class OrderManager:
         return self._working
 
     def get(self, client_order_id: ClientOrderId) -> Order | None:
+        """Return the order, from memory or else from the journal (a finished order a restart left there)."""
+        order = self._orders.get(client_order_id)
+        if order is None:
+            order = self._journal.load_order(client_order_id)
+            if order is not None:
+                self._orders[client_order_id] = order
+                self._working.update(order)
+        return order
+
+    def in_memory(self, client_order_id: ClientOrderId) -> Order | None:
+        """Return the order if it is in memory (every unfinished order is, after a restore), else None."""
         return self._orders.get(client_order_id)
 
     def orders(self, account_id: AccountId | None = None) -> list[Order]:
+        """Return the orders in memory: every unfinished one, today's, and those sent or changed since the start.
+
+        Older finished orders stay in the journal (the history view reads them); `get` finds any of them.
+        """
         return [o for o in self._orders.values() if account_id is None or o.account_id == account_id]
 
     def working(self, account_id: AccountId | None = None) -> list[Order]:
@@ -161,7 +176,7 @@ class OrderManager:
         if isinstance(event, OrderFilled) and self._journal.has_fill(event.fill):
             log.info("duplicate fill %s ignored", event.fill.trade_id)
             return
-        order = self._orders.get(event.client_order_id)
+        order = self.get(event.client_order_id)
         if order is None:
             self._on_foreign_event(event)
             return
@@ -191,7 +206,7 @@ class OrderManager:
         """
         changes: list[tuple[Order, OrderEvent]] = []
         for event in events:
-            order = self._orders.get(event.client_order_id)
+            order = self.get(event.client_order_id)
             if order is None or isinstance(event, OrderFilled):
                 raise ValueError(f"apply_all takes events of tracked orders, not fills: {event!r}")
             if not can_transition(order.status, order.target_status(event)):

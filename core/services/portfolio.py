@@ -7,6 +7,7 @@ position per account and symbol (what risk, P&L and the chart read) stays as it 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -121,20 +122,50 @@ class Portfolio:
     def cash(self, account_id: AccountId) -> tuple[Money, ...]:
         return self._cash.get(account_id, ())
 
-    def restore(self, fills: Iterable[Fill]) -> None:
-        """Rebuild positions from journaled fills; fills of earlier days form the start-of-day position."""
+    def restore(self, fills: Iterable[Fill], start: Iterable[Position] = (),
+                product_of: ProductOf | None = None) -> None:
+        """Rebuild positions from journaled fills; fills of earlier days form the start-of-day position.
+
+        start: positions folded from earlier fills (a checkpoint's copies: net ones and each product's), which the
+        fills then continue; product_of: the product of each fill's order while restoring (else the session's).
+        """
         today = self._today()
+        for position in start:
+            self._adopt(position)
         for fill in fills:
             booked = self._local_date(fill.ts) == today
             net = self._apply(fill, today=booked)
             if net is not None:
-                self._apply_product(fill, net, today=booked)
+                self._apply_product(fill, net, today=booked, product_of=product_of)
         self._daily.reset(self._positions.values())
         for position in self._positions.values():
             self._bus.publish(PositionUpdated(position))
         for split in self._split.values():
             for position in split.values():
                 self._bus.publish(PositionUpdated(position))
+
+    def folded(self) -> list[Position]:
+        """Return copies of every position as its fills made it (net ones, then each product's), for a checkpoint."""
+        copies = [dataclasses.replace(p, last_price=None, prev_close=None) for p in self._positions.values()]
+        return copies + [dataclasses.replace(p, last_price=None, prev_close=None)
+                         for split in self._split.values() for p in split.values()]
+
+    def _adopt(self, position: Position) -> None:
+        key = (position.account_id, position.symbol)
+        if position.product is not None:
+            net = self._positions.get(key)
+            if net is not None:
+                position.instrument = net.instrument
+                position.mark(net.last_price, net.prev_close)
+            self._split.setdefault(key, {})[position.product] = position
+            return
+        instrument = instrument_for(self._instruments, position.symbol, position.account_id)
+        if instrument is not None:
+            position.instrument = instrument  # the catalog's newest, as a fold of every fill would have it
+        self._positions[key] = position
+        self._by_account.setdefault(position.account_id, {})[position.symbol] = position
+        self._by_symbol.setdefault(position.symbol, []).append(position)
+        position.mark(*self._mark_of(position.account_id, position.symbol))
 
     def totals(self, account_id: AccountId | None = None) -> dict[str, PnlTotals]:
         """Return P&L sums per currency, for one account or for all."""
@@ -177,9 +208,11 @@ class Portfolio:
         self._daily.touch(position)
         return position
 
-    def _apply_product(self, fill: Fill, net: Position, today: bool) -> Position | None:
+    def _apply_product(self, fill: Fill, net: Position, today: bool,
+                       product_of: ProductOf | None = None) -> Position | None:
         """Book fill on its product's position too (not in the daily sums: the net position counts it)."""
-        product = self._product_of(fill) if self._product_of is not None else None
+        product_of = product_of or self._product_of
+        product = product_of(fill) if product_of is not None else None
         if product is None:
             return None
         split = self._split.setdefault((fill.account_id, fill.symbol), {})

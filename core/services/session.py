@@ -81,6 +81,7 @@ from core.services.risk.standing_holds import (
 )
 from core.services.session_commands import SessionCommands
 from core.services.session_connections import SessionConnections
+from core.services.session_restore import restore_books
 from core.services.session_view import SessionView
 from core.services.sizing_bars import SizingBars
 
@@ -162,18 +163,12 @@ class TradingSession(SessionConnections, SessionCommands):
         return chosen if chosen is not None else fill.product  # the broker's word: an order of outside TradeTerm
 
     def restore(self) -> None:
-        """Load orders, fills and positions from the journal; in-flight orders become UNKNOWN; a kill switch
-        pulled, or a strategy disabled, and not lifted before the restart holds again."""
-        state = self.journal.load()
-        for order in state.orders:
-            self.instruments.add([order.instrument], order.account_id)
-        self.oms.restore(state.orders)
-        self.portfolio.restore(state.fills)
-        self.risk.strategy_positions.restore(state.fills, self.risk.today())
-        self.risk.window.restore(state.orders, self.clock.now())
-        today = self.clock.now().astimezone().date()
-        self.bus.publish(FillsRestored(tuple(f for f in state.fills if f.ts.astimezone().date() == today)))
-        for order in state.orders:
+        """Load the live orders, today's fills and the positions from the journal (session_restore.py: not every
+        finished order); in-flight orders become UNKNOWN; a kill switch pulled, or a strategy disabled, and not
+        lifted before the restart holds again."""
+        live = restore_books(self)
+        self.bus.publish(FillsRestored(live.fills_today))
+        for order in live.orders:
             if order.status in (OrderStatus.INITIALIZED, OrderStatus.SUBMITTED):
                 self.oms.apply(OrderUnknown(order.client_order_id, IN_FLIGHT_AT_RESTART))
             elif order.status is OrderStatus.PENDING_CANCEL:

@@ -26,7 +26,6 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -46,24 +45,19 @@ from core.domain import (
     OrderExpired,
     OrderModified,
     OrderModifyRejected,
-    OrderOrigin,
     OrderRejected,
     OrderTrailMoved,
-    OrderType,
     Price,
-    Quantity,
-    Side,
-    StrategyId,
-    TimeInForce,
     utc_now,
 )
-from core.domain.product import Product
 from core.domain.protection import HeldChild
-from core.domain.trailing import Trail
 from core.ports.journal import AuditEntry, DuplicateIntakeKey, IntakeKey, IntakeRecord, JournalError, JournalState
+from core.ports.journal_restore import LiveJournal, PositionsCheckpoint
 from core.storage import codec
 from core.storage.held_rows import read_held, write_held
+from core.storage.live_load import read_checkpoint, read_fill_owners, read_live, read_order, write_checkpoint
 from core.storage.lockfile import LockHeld, ProcessLock
+from core.storage.order_replay import ORDER_COLUMNS, replay_order
 from core.storage.schema import inspect_existing, migrate
 
 _log = logging.getLogger(__name__)
@@ -72,10 +66,7 @@ CHECKPOINT_EVERY = 100
 CHECKPOINT_AT_THE_LATEST = 1_000
 """Transactions after which a commit checkpoints by itself, if nothing called write_deferred."""
 _PRAGMAS: Final = frozenset({"journal_mode", "synchronous", "foreign_keys", "user_version", "application_id"})
-_ORDER_COLUMNS: Final = (
-    "client_order_id, account_id, symbol, instrument, side, orig_quantity, order_type, orig_limit_price, "
-    "orig_stop_price, tif, origin, strategy_id, created_at, product, trail, trail_limit_offset, expire_at"
-)
+_ORDER_COLUMNS: Final = ORDER_COLUMNS
 _STATE_COLUMNS: Final = (
     "status", "quantity", "limit_price", "stop_price", "filled_qty", "avg_fill_price", "broker_order_id", "reason",
     "needs_reconciliation",
@@ -534,36 +525,51 @@ class SqliteJournal:
         fills = tuple(self._decode_fill(trade_id, text) for trade_id, text in fill_rows)
         return JournalState(orders=orders, fills=fills)
 
-    def _replay(self, row: tuple[str, ...], events: list[tuple[int, str]]) -> Order:
-        (order_id, account, _symbol, instrument, side, qty, order_type, limit, stop, tif, origin, strategy,
-         created, product, trail, limit_offset, expire_at) = row
-        where = f"order {order_id}"
+    def load_live(self, since: datetime, until: datetime, window_since: datetime, fills_after: int,
+                  orders_after: int) -> LiveJournal:
+        """Return what a restart loads (see LiveJournal): live and recent orders, new fills; one read transaction."""
+        self.write_deferred()
+        with self._read() as conn:
+            conn.execute("BEGIN")
+            try:
+                return read_live(conn, self._replay, self._decode_fill, since, until, window_since, fills_after,
+                                 orders_after)
+            finally:
+                conn.execute("COMMIT")
+
+    def load_order(self, client_order_id: ClientOrderId) -> Order | None:
+        """Return one journaled order rebuilt from its events, or None (an order in memory is asked of the manager:
+        its deferred reports are not written here)."""
+        with self._read() as conn:
+            return read_order(conn, self._replay, client_order_id)
+
+    def load_fill_owners(self) -> tuple[Order, ...]:
+        """Return each order that has a fill, as first created (without its events): whose each fill is."""
+        with self._read() as conn:
+            return read_fill_owners(conn, self._replay)
+
+    def journaled(self, client_order_ids: Sequence[ClientOrderId]) -> set[ClientOrderId]:
+        """Return those of the ids whose orders the journal holds (one indexed look-up each)."""
+        with self._read() as conn:
+            return {coid for coid in client_order_ids if conn.execute(_IS_JOURNALED, (coid,)).fetchone() is not None}
+
+    def load_checkpoint(self) -> PositionsCheckpoint | None:
+        """Return the positions checkpoint, or None (none yet; one this TradeTerm cannot read is logged, not used)."""
         try:
-            order = Order(
-                client_order_id=ClientOrderId(order_id),
-                account_id=AccountId(account),
-                instrument=codec.decode_instrument(codec.from_json(instrument)),
-                side=Side(side),
-                quantity=Quantity(codec.decode_decimal(qty, "quantity")),
-                order_type=OrderType(order_type),
-                limit_price=None if limit is None else Price(codec.decode_decimal(limit, "limit price")),
-                stop_price=None if stop is None else Price(codec.decode_decimal(stop, "stop price")),
-                tif=TimeInForce(tif),
-                origin=OrderOrigin(origin),
-                strategy_id=None if strategy is None else StrategyId(strategy),
-                created_at=codec.decode_datetime(created, "created_at"),
-                product=None if product is None else Product(product),
-                trail=None if trail is None else replace(
-                    Trail.from_text(trail),
-                    limit_offset=None if limit_offset is None else codec.decode_decimal(limit_offset, "limit offset")),
-                expire_at=None if expire_at is None else codec.decode_datetime(expire_at, "expire_at"),
-            )
-            for seq, text in events:
-                where = f"order {order_id}, event #{seq}"
-                order.apply(codec.decode_event(codec.from_json(text)))
-        except (JournalError, ValueError, TypeError) as exc:
-            raise self._damaged(where, exc) from None
-        return order
+            with self._read() as conn:
+                return read_checkpoint(conn)
+        except JournalError as exc:
+            _log.warning("journal %s: the positions checkpoint is not used (%s); every fill is read instead",
+                         self.path, exc)
+            return None
+
+    def record_checkpoint(self, checkpoint: PositionsCheckpoint) -> None:
+        """Replace the positions checkpoint in one transaction."""
+        with self._write("the positions checkpoint") as conn:
+            write_checkpoint(conn, checkpoint, _sort_ts(self._now()))
+
+    def _replay(self, row: tuple[str, ...], events: list[tuple[int, str]]) -> Order:
+        return replay_order(row, events, self._damaged)
 
     def _decode_fill(self, trade_id: str, text: str) -> Fill:
         try:

@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Final
 
 from core.ports.journal import JournalError
+from core.storage.checkpoint_schema import positions_checkpoint_migration
 from core.storage.expiry_schema import order_expiry_migration
 from core.storage.held_schema import held_orders_migration
 from core.storage.product_schema import order_product_migration
 from core.storage.trail_limit_schema import order_trail_limit_migration
 from core.storage.trail_schema import order_trail_migration
 
-SCHEMA_VERSION: Final = 8
+SCHEMA_VERSION: Final = 9
 """The newest format this code reads and writes, kept in PRAGMA user_version."""
 APPLICATION_ID: Final = 0x54725464  # "TrdT" in PRAGMA application_id marks a TradeTerm journal
 _SQLITE_HEADER: Final = b"SQLite format 3\x00"
@@ -97,6 +98,7 @@ MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {
     6: order_trail_migration(),  # a trailing stop's trail (trail_schema.py)
     7: order_trail_limit_migration(),  # a trailing stop-limit's limit offset (trail_limit_schema.py)
     8: order_expiry_migration(),  # a GTD order's end (expiry_schema.py)
+    9: positions_checkpoint_migration(),  # what a restart reads instead of every fill (checkpoint_schema.py)
 }
 """The statements that bring a journal from version n-1 to version n."""
 

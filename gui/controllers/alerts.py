@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Protocol
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QDockWidget, QTableView
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QTableView
 
 from core.domain import (
     AccountId,
@@ -76,7 +76,7 @@ class AlertsSetup:
         document = settings.load()
         self.sound = document.get(SOUND_KEY, True) is not False
         self.book = self._load(document.get(ALERTS_KEY, []))
-        self.toast = ToastWidget(window)
+        self.toast = ToastWidget(window, ceiling=lambda: bottom_docks_top(window))
         self.panel = AlertsPanel(self.sound)
         window.add_dock("Alerts", "dock.alerts", self.panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.panel.show_alerts(self.book.alerts())
@@ -304,3 +304,11 @@ class AlertsSetup:
 def _short(subject: str) -> str:
     """A mail subject as a toast line: without the '[TradeTerm] ' every mail starts with."""
     return subject.removeprefix("[TradeTerm] ")
+
+
+def bottom_docks_top(window: QMainWindow) -> int | None:
+    """Return the top (in window) of the docks shown in the bottom area, or None when none is shown."""
+    tops = [dock.mapTo(window, QPoint(0, 0)).y() for dock in window.findChildren(QDockWidget)
+            if not dock.visibleRegion().isEmpty() and not dock.isFloating()  # a tab behind another: not shown
+            and window.dockWidgetArea(dock) is Qt.DockWidgetArea.BottomDockWidgetArea]
+    return min(tops, default=None)

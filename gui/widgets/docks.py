@@ -102,7 +102,8 @@ class MainDocks:
             ticket=make_dock(window, "Order ticket", "dock.ticket", ticket, LEFT),
             orders=make_dock(window, "Working orders", "dock.orders", orders, BOTTOM),
             fills=make_dock(window, "Fills", "dock.fills", fills, BOTTOM),
-            accounts=make_dock(window, "Accounts", "dock.accounts", accounts, BOTTOM),
+            # scrolled: the panel's row of buttons would otherwise set the width of the whole tab group
+            accounts=make_dock(window, "Accounts", "dock.accounts", scrolled(accounts), BOTTOM),
             log=make_dock(window, "Log", "dock.log", log, BOTTOM),
         )
         window.splitDockWidget(docks.orders, docks.fills, Qt.Orientation.Horizontal)

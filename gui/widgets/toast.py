@@ -1,6 +1,8 @@
-"""ToastWidget: a short, non-modal message over the bottom-right of the window that goes away by itself."""
+"""ToastWidget: a short, non-modal message at the right of the window that goes away by itself."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QMouseEvent
@@ -17,8 +19,11 @@ class ToastWidget(QLabel):
     objectName 'toast'. A click hides it at once.
     """
 
-    def __init__(self, host: QWidget) -> None:
+    def __init__(self, host: QWidget, ceiling: Callable[[], int | None] | None = None) -> None:
+        """ceiling: the y (in host) the toast stays above while it is shown, or None for none: the top of the
+        bottom tab groups, whose Approve all and Cancel buttons a toast at the very bottom covered."""
         super().__init__(host)
+        self._ceiling = ceiling
         self.setObjectName("toast")
         self.setWordWrap(True)
         self.setMaximumWidth(420)
@@ -57,9 +62,14 @@ class ToastWidget(QLabel):
 
     def _place(self) -> None:
         host = self.parentWidget()
-        if host is not None:
-            margin = 16
-            self.move(host.width() - self.width() - margin, host.height() - self.height() - margin - 24)
+        if host is None:
+            return
+        margin = 16
+        bottom = host.height() - margin - 24
+        top = None if self._ceiling is None else self._ceiling()
+        if top is not None and top - self.height() - margin >= 0:
+            bottom = top - margin // 2
+        self.move(host.width() - self.width() - margin, bottom - self.height())
 
     def _expire(self) -> None:
         self._timer.stop()

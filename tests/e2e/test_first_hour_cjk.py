@@ -31,7 +31,8 @@ async def test_a_chinese_name_in_the_watchlist_renders_with_a_font_that_has_its_
     write_paper_settings(tmp_path)
     async with open_window(tmp_path) as window:
         moutai = window.session.view.instruments()["600519"]
-        window.bridge.quotes.set_instruments([replace(moutai, name=NAME)])  # as a Chinese broker names it
+        window.session.instruments.add([replace(moutai, name=NAME)], account="PAPER-1")  # as a Chinese broker lists it
+        window.bridge.quotes.set_catalog(window.session.instruments.find)  # the rows take their feed's listing again
         watchlist = window.findChild(QTableView, "watchlistView")
         await until_row(watchlist, "600519")
         await until(lambda: cell(watchlist, "600519", "name") == NAME, "the name in the watchlist")

@@ -39,6 +39,8 @@ with warnings.catch_warnings():
     )
     from alpaca.trading.stream import TradingStream
 
+from core.adapters.alpaca.bracket_send import find_leg, send_bracket
+from core.adapters.alpaca.brackets import flattened
 from core.adapters.alpaca.closing import closes_at_market, held_problem, since, the_close
 from core.adapters.alpaca.config import LIVE_NOT_CONFIRMED, AlpacaConfig
 from core.adapters.alpaca.history import TIMEFRAMES, bars_request, to_bars
@@ -103,7 +105,8 @@ FILL_PAGE = 100
 
 
 class AlpacaBroker:
-    """One Alpaca account (paper or live). Implements BrokerAdapter, OrderLookup and AccountFundsSource.
+    """One Alpaca account (paper or live). Implements BrokerAdapter, OrderLookup, AccountFundsSource and
+    NativeProtection (Alpaca's own brackets, bracket_send.py).
 
     Events: ConnectionChanged; Quote (latest quotes of the subscribed symbols, every poll); AccountUpdated after
     fills; OrderAccepted, OrderFilled (trade id: the FILL activity's id), OrderCanceled, OrderExpired,
@@ -224,6 +227,11 @@ class AlpacaBroker:
             self._book.forget(tracked)
             raise OrderRejected(f"Alpaca rejected the {order.symbol} order.")
         self._book.accept(tracked, raw)
+
+    async def submit_bracket(self, entry: Order, children: Sequence[Order]) -> list[BaseException | None]:
+        """Place entry with its children as Alpaca's own bracket (order_class bracket, or oto for one child):
+        Alpaca holds the legs until the entry fills and cancels one when the other fills (NativeProtection)."""
+        return await send_bracket(self, entry, children)
 
     async def _close_position(self, client: Any, order: Order, tracked: Tracked) -> None:
         """Close (part of) the position with Alpaca's own close (closing.py); a lost answer is settled by finding
@@ -401,6 +409,8 @@ class AlpacaBroker:
         """Find order by our client_order_id (following replacements) with its fills; None if Alpaca has none."""
         self._require_connected("look the order up")
         found = await self._get_by_client_id(str(order.client_order_id))
+        if found is None:  # a bracket's leg is Alpaca's under its own id: found through its entry
+            found = await find_leg(self, str(order.client_order_id))
         if found is not None:
             tracked = self._book.adopt(found)
         else:  # a close (DELETE /v2/positions) carries Alpaca's client_order_id: it is ours by its Alpaca id
@@ -529,8 +539,9 @@ class AlpacaBroker:
     async def _orders(self, client: Any) -> list[Mapping[str, Any]]:
         """Return the last day's orders, oldest first: the newest ORDER_PAGE of them (Alpaca's largest page)."""
         since = datetime.now(UTC) - timedelta(days=1)
-        request = GetOrdersRequest(status=QueryOrderStatus.ALL, limit=ORDER_PAGE, after=since, direction=Sort.DESC)
-        return list(reversed(await self._rest(client.get_orders, request)))
+        request = GetOrdersRequest(status=QueryOrderStatus.ALL, limit=ORDER_PAGE, after=since, direction=Sort.DESC,
+                                   nested=True)  # a bracket's legs under their entry, where they are known as ours
+        return list(flattened(list(reversed(await self._rest(client.get_orders, request)))))
 
     async def _fills(self, after: datetime | None) -> list[Mapping[str, Any]]:
         """Return the FILL activities after `after` (default: the last day), oldest first, every page of them."""

@@ -20,6 +20,15 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from core.adapters.oanda.brackets import (
+    OnFillChildren,
+    cancel_words,
+    entry_body,
+    entry_id_of,
+    on_fill_details,
+    refusal,
+    waiting_children,
+)
 from core.adapters.oanda.client import OandaClient, TokenSource
 from core.adapters.oanda.config import OandaConfig
 from core.adapters.oanda.history import GRANULARITIES, candle_params, to_bars
@@ -113,6 +122,8 @@ class OandaBroker:
         self._fills: list[Fill] = []
         self._connected = False
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._on_fill = OnFillChildren()
+        """Native brackets' children while OANDA holds them as details of their entry (brackets.py)."""
 
     # --- BrokerAdapter -----------------------------------------------------------------------------
 
@@ -182,6 +193,23 @@ class OandaBroker:
         """
         await self._place(order, protection(bracket.take_profit, bracket.stop_loss, trailing_distance))
 
+    async def submit_bracket(self, entry: Order, children: Sequence[Order]) -> list[BaseException | None]:
+        """Place entry with its children as OANDA's takeProfitOnFill / stopLossOnFill (NativeProtection): OANDA
+        makes them orders on the trade when the entry fills and cancels one when the other fills (brackets.py)."""
+        refused = refusal(entry, children)
+        if refused is not None:
+            return refused
+        try:
+            await self._place(entry, on_fill_details(children))
+        except BrokerError as exc:
+            return [exc] * (1 + len(children))
+        holder = self._broker_ids.get(entry.client_order_id)
+        for child in children:  # held on the entry until it fills (unless OANDA made it an order, or ended it)
+            if holder and entry.client_order_id in self._on_fill.held and child.client_order_id not in \
+                    self._on_fill.created:
+                self._sink(OrderAccepted(child.client_order_id, BrokerOrderId(holder)))
+        return [None] * (1 + len(children))
+
     async def _place(self, order: Order, extra: Mapping[str, Any]) -> None:
         self._require_connected()
         coid = order.client_order_id
@@ -212,6 +240,8 @@ class OandaBroker:
     async def cancel(self, order: Order) -> None:
         self._require_connected()
         coid = order.client_order_id
+        if await self._take_off_held_child(order):
+            return
         status, payload = await self._client.request("PUT", f"/orders/@{coid}/cancel")
         if status == 200:
             self._on_transaction(payload["orderCancelTransaction"])
@@ -241,8 +271,10 @@ class OandaBroker:
                 self._sink(OrderModifyRejected(coid, "OANDA did not say when this GTD order ends; cancel it and "
                                                      "place it again with its end."))
                 return
+        body = self._on_fill.replacement(coid, changed) or {  # a child on its trade, or an order (keeping children)
+            **order_body(changed), **self._on_fill.details_of(coid)}
         try:
-            status, payload = await self._client.request("PUT", f"/orders/@{coid}", {"order": order_body(changed)})
+            status, payload = await self._client.request("PUT", f"/orders/@{coid}", {"order": body})
         except ConnectionLost as exc:  # this request's connection, not the account's: OANDA is asked at once
             raise Timeout(f"OANDA did not answer the change ({exc}); whether it was made is checked with OANDA.") \
                 from None
@@ -257,6 +289,26 @@ class OandaBroker:
                 self._seen.add(str(payload[key]["id"]))
         self._sink(OrderModifyRejected(coid, f"OANDA did not change the order: {payload.get('errorMessage') or status}"
                                              " (it may have filled or been canceled already)."))
+
+    async def _take_off_held_child(self, child: Order) -> bool:
+        """Cancel a bracket's child that OANDA still holds on its pending entry, by replacing the entry without the
+        child's detail; return False when child is not held so (it is an order of its own, or unknown)."""
+        coid = child.client_order_id
+        entry = self._on_fill.waiting_entry(coid)
+        if entry is None:
+            return False
+        status, found = await self._client.request("GET", f"/orders/@{entry}")
+        wire = (found.get("order") or {}) if status == 200 else {}
+        if wire.get("state") != "PENDING":
+            return False
+        status, payload = await self._client.request("PUT", f"/orders/@{entry}", {"order": entry_body(wire, coid)})
+        if status != 201:
+            return False
+        answers = [payload.get(k) for k in ("orderCancelTransaction", "orderCreateTransaction")]
+        for tx in sorted((a for a in answers if a), key=lambda t: int(t["id"])):
+            self._on_transaction(tx)
+        self._sink(OrderCanceled(coid, "taken off its entry at OANDA"))
+        return True
 
     async def snapshot(self, fills_since: datetime | None = None) -> BrokerSnapshot:
         """OANDA's cash, positions, our orders and fills, read so the positions match what we have booked.
@@ -282,7 +334,8 @@ class OandaBroker:
                               parse_positions(positions.get("positions", [])), states, fills)
 
     async def _order_states(self) -> tuple[BrokerOrderState, ...]:
-        """Our orders at OANDA: every pending one, and the newest 500 of all states (OANDA lists no more).
+        """Our orders at OANDA: every pending one, and the newest 500 of all states (OANDA lists no more), and the
+        bracket children a pending entry still holds (brackets.py).
 
         A changed order is cancelled and replaced under our id: the replaced one (replacedByOrderID) is left out,
         so the order is its replacement, never the cancelled original. Oldest first: the newest order of an id
@@ -292,8 +345,9 @@ class OandaBroker:
         _, recent = await self._client.request("GET", "/orders", params={"state": "ALL", "count": "500"})
         wires = {str(w["id"]): w for w in recent.get("orders", [])}
         wires.update({str(w["id"]): w for w in pending.get("orders", [])})
-        return tuple(parse_order_state(w) for _, w in sorted(wires.items(), key=lambda item: int(item[0]))
-                     if (w.get("clientExtensions") or {}).get("id") and not w.get("replacedByOrderID"))
+        kept = [w for _, w in sorted(wires.items(), key=lambda item: int(item[0])) if not w.get("replacedByOrderID")]
+        return tuple(parse_order_state(w) for w in kept if (w.get("clientExtensions") or {}).get("id")) + \
+            self._on_fill.learn(kept)
 
     async def _fills_since(self, since: datetime) -> tuple[Fill, ...]:
         """Every fill since `since`, from OANDA's transaction history (pages of ORDER_FILL), so a restart loses none."""
@@ -336,6 +390,12 @@ class OandaBroker:
     async def lookup_order(self, order: Order) -> FoundOrder | None:
         self._require_connected()
         status, payload = await self._client.request("GET", f"/orders/@{order.client_order_id}")
+        entry = entry_id_of(order.client_order_id) if status == 404 else None
+        if entry is not None:  # a bracket's child still held on its entry is no order of its own yet
+            status, payload = await self._client.request("GET", f"/orders/@{entry}")
+            held = [s for s in waiting_children(payload.get("order") or {}) if s.client_order_id ==
+                    order.client_order_id] if status == 200 else []
+            return FoundOrder(held[0], ()) if held else None
         if status == 404:
             return None
         await self._catch_up()
@@ -369,13 +429,15 @@ class OandaBroker:
                 current = self._broker_ids.get(coid)
                 if current is not None and int(current) > int(tx_id):
                     return  # read back late (a lagging stream): a newer change of this order is already here
+                self._on_fill.note(tx, coid)
                 self._broker_ids[coid] = tx_id
                 if tx.get("timeInForce") in ("GTD", "GFD"):
                     self._lasting[coid] = str(tx["timeInForce"])
                 if tx.get("replacesOrderID"):
                     price = decimal_of(tx.get("price"))
-                    trigger = kind in ("STOP_ORDER", "MARKET_IF_TOUCHED_ORDER")
-                    self._sink(OrderModified(coid, Quantity(abs(Decimal(str(tx["units"])))),
+                    trigger = kind in ("STOP_ORDER", "MARKET_IF_TOUCHED_ORDER", "STOP_LOSS_ORDER")
+                    units = tx.get("units") or self._on_fill.units.get(coid, Decimal(0))  # none on a trade's order
+                    self._sink(OrderModified(coid, Quantity(abs(Decimal(str(units)))),
                                              Price(price) if price is not None and not trigger else None,
                                              Price(price) if price is not None and trigger else None))
                 else:
@@ -393,7 +455,9 @@ class OandaBroker:
                 if lasting is not None and tx.get("reason") == "TIME_IN_FORCE_EXPIRED":
                     self._sink(OrderExpired(canceled, expiry_reason(lasting)))
                 else:
-                    self._sink(OrderCanceled(canceled, cancel_reason(tx)))
+                    self._sink(OrderCanceled(canceled, cancel_words(str(tx.get("reason"))) or cancel_reason(tx)))
+                for child in self._on_fill.orphaned(canceled):  # held on the entry: they end with it
+                    self._sink(OrderCanceled(child, f"its entry ended at OANDA: {cancel_reason(tx)}"))
         elif kind.endswith("_ORDER_REJECT"):
             client = tx.get("clientExtensions") or {}
             refused = ClientOrderId(str(client["id"])) if client.get("id") else None

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Final
 
 from core.domain import AccountId, ClientOrderId, Order, OrderStatus, StrategyId
-from core.services.risk.strategy_book import strategy_of
+from core.services.risk.strategy_book import MANUAL, strategy_of
 
 MAX_WINDOW_H: Final = Decimal(168)
 """The longest window that may be set (a week): orders older than that are forgotten."""
@@ -52,6 +52,14 @@ class OrderWindow:
                       key=lambda o: o.created_at)
         for order in kept:
             self.remember(order.account_id, order.client_order_id, order.created_at, strategy_of(order))
+
+    def restore_entries(self, entries: Iterable[tuple[AccountId, ClientOrderId, datetime, StrategyId | None]],
+                        now: datetime) -> None:
+        """Count the journal's orders (account, id, created at, strategy) of the last MAX_WINDOW_H hours that passed
+        risk: the journal's query names every order created in that span that was not DENIED (see `restore`)."""
+        kept = sorted((e for e in entries if now - e[2] < _KEEP), key=lambda e: e[2])
+        for account_id, client_order_id, created_at, strategy in kept:
+            self.remember(account_id, client_order_id, created_at, MANUAL if strategy is None else strategy)
 
     def count_within(self, account_id: AccountId, now: datetime, hours: Decimal,
                      without: ClientOrderId | None = None) -> int:

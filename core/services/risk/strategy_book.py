@@ -41,8 +41,11 @@ class StrategyPositions:
         self._instrument_of = instrument_of
         self._held: dict[tuple[AccountId, StrategyId], dict[str, Position]] = {}
 
-    def apply(self, fill: Fill, today: bool = True) -> None:
-        order = self._order_of(fill.client_order_id) if fill.client_order_id is not None else None
+    def apply(self, fill: Fill, today: bool = True, order_of: Callable[[ClientOrderId], Order | None] | None = None
+              ) -> None:
+        """Book fill on its strategy's position (order_of: find its order, else the manager's lookup)."""
+        find = order_of or self._order_of
+        order = find(fill.client_order_id) if fill.client_order_id is not None else None
         instrument = order.instrument if order is not None else self._instrument_of(fill.account_id, fill.symbol)
         if instrument is None:
             return
@@ -82,11 +85,22 @@ class StrategyPositions:
                                                commission=Money(fee.amount * qty / total, fee.currency)))
                 for strategy, qty in parts]
 
-    def restore(self, fills: Iterable[Fill], today: date) -> None:
-        """Rebuild from the journal's fills (the orders must be known first); earlier days' form the start of day."""
+    def restore(self, fills: Iterable[Fill], today: date, start: Iterable[tuple[StrategyId, Position]] = (),
+                order_of: Callable[[ClientOrderId], Order | None] | None = None) -> None:
+        """Rebuild from the journal's fills (the orders must be known first); earlier days' form the start of day.
+
+        start: positions folded from earlier fills (a checkpoint's copies), which the fills then continue.
+        """
         self._held.clear()
+        for strategy, position in start:
+            self._held.setdefault((position.account_id, strategy), {})[position.symbol] = position
         for fill in fills:
-            self.apply(fill, today=fill.ts.astimezone().date() == today)
+            self.apply(fill, today=fill.ts.astimezone().date() == today, order_of=order_of)
+
+    def folded(self) -> list[tuple[StrategyId, Position]]:
+        """Return copies of every strategy's positions as their fills made them, for a checkpoint."""
+        return [(strategy, dataclasses.replace(p, last_price=None, prev_close=None))
+                for (_, strategy), book in self._held.items() for p in book.values()]
 
     def position(self, account_id: AccountId, strategy_id: StrategyId, symbol: str) -> Decimal:
         position = self._held.get((account_id, strategy_id), {}).get(symbol)

@@ -17,7 +17,7 @@ import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
 from PySide6.QtCore import QEvent, QPoint, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import QButtonGroup, QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from core.domain import Fill, Order, OrderOrigin
@@ -94,15 +94,18 @@ class ChartView(QWidget):
             self.timeframes.addButton(button)
             header.addWidget(button)
         header.addWidget(self.pin)
-        self.status = QLabel("", objectName="chartView.status")
-        self.status.setWordWrap(True)
-        self.status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        # Two lines kept whether a message shows or not: a status line that came and went moved the panes by
-        # its height under a still pointer, so a press aimed at an order's line caught the empty chart instead.
-        self.status.setFixedHeight(self.status.fontMetrics().lineSpacing() * 2 + 2)
         self.readout = QLabel("", objectName="chartView.readout")
         self.plots = pg.GraphicsLayoutWidget()
         self.plots.setObjectName("chartView.plots")
+        # The status floats over the top of the panes, outside the layout: a status line that came and went moved
+        # the panes by its height under a still pointer (a press aimed at an order's line caught the empty chart),
+        # and a line kept for it took the price pane's height.
+        self.status = QLabel("", self.plots, objectName="chartView.status")
+        self.status.setWordWrap(True)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.status.setAutoFillBackground(True)
+        self.status.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.status.hide()
         self.price_box = _PriceBox()
         self.price_box.on_right_click = lambda price, where: self.on_place(price, where)
         self.price_plot = self.plots.addPlot(row=0, col=0, viewBox=self.price_box)
@@ -133,7 +136,6 @@ class ChartView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(header)
-        layout.addWidget(self.status)
         layout.addWidget(self.plots, 1)
         layout.addWidget(self.readout)
         self._apply_palette()
@@ -160,9 +162,22 @@ class ChartView(QWidget):
             button.setToolTip("" if ok else why or "The broker does not serve this timeframe.")
 
     def show_status(self, text: str) -> None:
-        """Say text above the panes (empty: say nothing); the panes never move for it."""
+        """Say text over the top of the panes (empty: say nothing); the panes never move for it."""
         self.status.setText(text)
         self.status.setToolTip(text)
+        self.status.setVisible(bool(text))
+        self._place_status()
+
+    def _place_status(self) -> None:
+        width = max(60, self.plots.width() - 8)
+        self.status.setFixedWidth(width)
+        self.status.setFixedHeight(self.status.heightForWidth(width) if self.status.text() else 0)
+        self.status.move(4, 4)
+        self.status.raise_()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_status()
 
     def show_history(self, columns: NDArray[np.float64] | Sequence[Bar]) -> None:
         """Replace the bars with history (a 6 x n array or Bars), keeping live bars newer than it."""

@@ -18,6 +18,7 @@ from core.adapters.paper.market import Market
 from core.adapters.paper.matching import ChangeRefused, Closure, Execution, MatchingEngine, PaperOrder
 from core.domain import BrokerOrderId, ClientOrderId, Instrument, OrderStatus, OrderType, Quote, Side, TimeInForce
 from core.domain.trailing import Trail, TrailUnit
+from tests.sims.alpaca.brackets import MultiLegBook, asked_legs
 from tests.sims.alpaca.stream import trade_update
 
 TYPES = {"market": OrderType.MARKET, "limit": OrderType.LIMIT, "stop": OrderType.STOP,
@@ -27,7 +28,7 @@ TIFS = {"day": TimeInForce.DAY, "gtc": TimeInForce.GTC, "ioc": TimeInForce.IOC, 
 """FOK is matched as IOC once the displayed size covers it all (see AlpacaExchange._take); OPG and CLS orders
 as IOC at their auction."""
 AUCTIONS = ("opg", "cls")
-OPEN = ("pending_new", "new", "accepted", "partially_filled", "pending_cancel", "pending_replace")
+OPEN = ("pending_new", "new", "accepted", "partially_filled", "pending_cancel", "pending_replace", "held")
 
 
 class AlpacaError(Exception):
@@ -124,6 +125,8 @@ class AlpacaExchange:
         """OPG and CLS orders held for the next opening or closing auction (see `auction`)."""
         self.updates: list[dict[str, Any]] = []
         """Order changes not yet sent on the trading stream (the server drains them)."""
+        self.multi_leg = MultiLegBook(self)
+        """Bracket, OTO and OCO legs (brackets.py)."""
 
     # --- orders ------------------------------------------------------------------------------------
 
@@ -148,6 +151,9 @@ class AlpacaExchange:
             if price is not None:
                 _check_penny(name, price)
         check_terms(kind, tif, bool(body.get("extended_hours")))
+        touch = (quote.ask if side == "buy" else quote.bid) or listing.start
+        base = touch if body.get("order_class") == "oco" else limit or stop or touch
+        order_class, legs = asked_legs(body, side, kind, tif, bool(body.get("extended_hours")), base)
         coid = str(body.get("client_order_id") or uuid.uuid4())
         if len(coid) > 48:
             raise AlpacaError(422, 40010001, "client_order_id must be no more than 48 characters")
@@ -181,13 +187,14 @@ class AlpacaExchange:
         }
         self.orders[order_id] = order
         self.by_client[coid] = order_id
+        self.multi_leg.book(order, order_class, legs)
         if tif in AUCTIONS:
             self.auction_orders.append(order_id)  # Alpaca holds it for the auction: accepted, not yet new
             order["status"] = "accepted"
         else:
             self._incoming.append(order_id)
         self.updates.append(trade_update(order["status"], order, now, None))
-        return dict(order)
+        return self.multi_leg.with_legs(order)
 
     def _quantity(self, body: dict[str, Any], listing: Listing, kind: str, tif: str, side: str,
                   price: Decimal) -> Decimal:
@@ -241,6 +248,8 @@ class AlpacaExchange:
             raise AlpacaError(422, 42210000, f'order is already in "{order["status"]}" state')
         if order_id in self._incoming:
             self._incoming.remove(order_id)
+        elif order["status"] == "held":
+            pass  # a leg waiting for its entry is not working yet
         elif order_id in self.auction_orders:
             self.auction_orders.remove(order_id)
         else:
@@ -271,6 +280,7 @@ class AlpacaExchange:
         new = dict(old, id=new_id, client_order_id=coid, created_at=now, updated_at=now, submitted_at=now,
                    qty=str(qty), limit_price=_text(limit), stop_price=_text(stop), status="new", replaces=order_id,
                    time_in_force=body.get("time_in_force") or old["time_in_force"])
+        self.multi_leg.replaced(order_id, new_id)
         self._set(old, "replaced", replaced_at=now, replaced_by=new_id)
         self.orders[new_id] = new
         self.by_client[coid] = new_id
@@ -289,8 +299,10 @@ class AlpacaExchange:
             self.engine.restore(paper)
 
     def list_orders(self, status: str = "open", limit: int = 50, after: str | None = None,
-                    direction: str = "desc") -> list[dict[str, Any]]:
+                    direction: str = "desc", nested: bool = False) -> list[dict[str, Any]]:
         chosen = list(self.orders.values())
+        if nested:  # legs rolled up under their entry (and not listed on their own)
+            chosen = [shown for o in chosen if (shown := self.multi_leg.nested(o)) is not None]
         if status == "open":
             chosen = [o for o in chosen if o["status"] in OPEN]
         elif status == "closed":
@@ -426,6 +438,15 @@ class AlpacaExchange:
         now = stamp()
         order.update(changes, status=status, updated_at=now)
         self.updates.append(trade_update(status, order, now, fill))
+        self.multi_leg.after_set(order)
+
+    def set_status(self, order: dict[str, Any], status: str) -> None:
+        """Change an order's status as Alpaca reports it (its time stamp, a trade update)."""
+        self._set(order, status, **({f"{status}_at": stamp()} if status in ("canceled", "expired") else {}))
+
+    def incoming(self, order_id: str) -> None:
+        """Hand an order to the market: it is taken on the next step (a bracket's leg once its entry filled)."""
+        self._incoming.append(order_id)
 
     # --- account -----------------------------------------------------------------------------------
 

@@ -164,10 +164,11 @@ class AlpacaSimulator:
         if not 1 <= limit <= 500:
             raise AlpacaError(422, 40010001, "limit must be between 1 and 500")
         return self._json(self.exchange.list_orders(q.get("status", "open"), limit, q.get("after"),
-                                                    q.get("direction", "desc")))
+                                                    q.get("direction", "desc"), _flag(q.get("nested"))))
 
     async def _order(self, request: web.Request) -> web.StreamResponse:
-        return self._json(self.exchange.order(request.match_info["id"]))
+        order = self.exchange.order(request.match_info["id"])
+        return self._json(self.exchange.multi_leg.with_legs(order) if _flag(request.query.get("nested")) else order)
 
     async def _by_client(self, request: web.Request) -> web.StreamResponse:
         return self._json(self.exchange.by_client_order_id(request.query.get("client_order_id", "")))
@@ -221,6 +222,11 @@ def _cut(request: web.Request) -> web.Response:
     if request.transport is not None:
         request.transport.abort()
     return web.Response(status=503)
+
+
+def _flag(text: str | None) -> bool:
+    """A boolean query parameter as alpaca-py sends it (True/False) or as the docs write it (true/false)."""
+    return (text or "").lower() == "true"
 
 
 def _number(text: str | None, name: str) -> Decimal | None:

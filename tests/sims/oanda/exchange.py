@@ -17,6 +17,7 @@ from typing import Any
 from core.adapters.paper.market import Market
 from core.adapters.paper.matching import Closure, Execution, MatchingEngine, PaperOrder
 from core.domain import AssetClass, BrokerOrderId, ClientOrderId, Instrument, OrderStatus, OrderType, Side, TimeInForce
+from tests.sims.oanda.on_fill import DEPENDENT, OnFillOrders
 
 _TYPES = {"MARKET": OrderType.MARKET, "LIMIT": OrderType.LIMIT, "STOP": OrderType.STOP,
           "MARKET_IF_TOUCHED": OrderType.MARKET}
@@ -100,6 +101,8 @@ class OandaExchange:
         self.expiries: dict[str, datetime] = {}
         """Pending GTD orders: id -> gtdTime."""
         self._response: list[dict[str, Any]] | None = None
+        self.on_fill = OnFillOrders(self)
+        """The take-profit / stop-loss / trailing stop orders created on a trade when its entry fills (on_fill.py)."""
 
     # --- transactions ------------------------------------------------------------------------------
 
@@ -240,6 +243,8 @@ class OandaExchange:
                                 "lastTransactionID": self.last_id})
         body = dict(request)
         body.setdefault("clientExtensions", sim.wire.get("clientExtensions"))
+        if sim.wire.get("type") in DEPENDENT:  # a take-profit or stop-loss on a trade: its own rules (on_fill.py)
+            return self.on_fill.replace(sim, body)
         return self.place(body, replacing=sim)
 
     def cancel(self, spec: str) -> dict[str, Any]:
@@ -358,6 +363,10 @@ class OandaExchange:
         for outcome in outcomes:
             sim = self.orders[str(outcome.client_order_id)]
             if isinstance(outcome, Execution):
+                refusal = self.on_fill.refusal(sim, outcome)
+                if refusal is not None:  # OANDA cancels the entry as it would fill: no trade
+                    self._close(sim, refusal)
+                    continue
                 self._fill(sim, outcome, protected)
             elif outcome.status is OrderStatus.CANCELED:
                 self._close(sim, "MARKET_HALTED" if sim.wire.get("type") == "MARKET" else "TIME_IN_FORCE_EXPIRED")
@@ -385,9 +394,10 @@ class OandaExchange:
                              "price": str(execution.price), "pl": _money(pl), "financing": "0.0000",
                              "commission": "0.0000", "accountBalance": _money(self.balance), "reason": "MARKET_ORDER"
                              if sim.wire.get("type") == "MARKET" else f"{sim.wire.get('type')}_ORDER",
-                             "tradeOpened": {"tradeID": str(len(self.transactions) + 1), "units": str(units),
-                                             "price": str(execution.price)}})
+                             **self.on_fill.trade_part(sim, units, str(len(self.transactions) + 1),
+                                                       execution.price)})
         sim.wire["fillingTransactionID"] = body["id"]
+        self.on_fill.after_fill(sim, body)
 
     def _close(self, sim: SimOrder, reason: str, **extra: str) -> dict[str, Any]:
         sim.state = "CANCELLED"
