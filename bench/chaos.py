@@ -8,7 +8,7 @@ line of figures per broker.
 The default size (2,000 intents, 200 disconnects per broker) keeps `make bench` within minutes; the issue's
 size is `--intents 10000 --disconnects 1000` (on the shared 2-core VM: paper 8 min, easytrader 9, Kite 32:
 each Kite intent waits for real HTTP round trips and Kite's PENDING states; a planned Kite cut whose call never
-came is not counted, so ask Kite for 1,100 to get 1,000).
+came is not counted, so ask Kite for 1,100 to get 1,000, and OANDA for 1,200).
 Figures: intents, disconnects, lost, duplicates, mismatches, fill_mismatches (the four must be 0),
 reconcile_alarms (reconciliations or late looks during the run that found the books different, each of which
 halts the account until the trader reconnects), reopened (orders TradeTerm had ended that the broker proved still

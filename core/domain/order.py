@@ -152,6 +152,8 @@ class Order:
         if isinstance(event, OrderModifyRejected):
             return self._settled_status(self.quantity.value)
         if isinstance(event, OrderCancelRejected):
+            if self.status is not OrderStatus.PENDING_CANCEL:
+                return self.status  # no cancel was pending: an order of unknown fate stays unknown, never "working"
             return self._status_before_pending or self._working_status()
         if isinstance(event, OrderModified):
             return self._settled_status(event.quantity.value)

@@ -115,8 +115,10 @@ class OrderResolver:
         """Ask the broker about an order whose change went unanswered on a live connection; return whether settled.
 
         The broker's working order tells whether the change was applied (OrderModified) or not
-        (OrderModifyRejected); an ended order ends ours; a broker still applying it is asked again. Nothing is
-        resent. Raises the BrokerError (or OSError) of a look that failed.
+        (OrderModifyRejected), and so does its filled one (its quantity is the old one or the new: a change lost
+        on its way, then the order filled as it was, must not leave ours waiting for a fill that never comes);
+        an ended order ends ours; a broker still applying it is asked again. Nothing is resent. Raises the
+        BrokerError (or OSError) of a look that failed.
         """
         for delay in self._delays:
             if not _replacing(order):
@@ -132,7 +134,7 @@ class OrderResolver:
                     self._oms.apply(OrderFilled(order.client_order_id, fill))
             if not _replacing(order):
                 return True
-            if not found.state.status.is_working:
+            if not found.state.status.is_working and found.state.status is not OrderStatus.FILLED:
                 ended = _event_for(order, found)
                 if ended is not None and not isinstance(ended, OrderAccepted):
                     self._oms.apply(ended)

@@ -21,4 +21,6 @@ SEED = int(os.environ.get("CHAOS_SEED") or 20261206)
 async def test_oanda_breaks_lose_no_order_duplicate_none_and_leave_the_books_equal(tmp_path: Path) -> None:
     run = OandaChaos(tmp_path, seed=SEED, intents=120, disconnects=22)  # an uncalled cut is not counted
     figures, context = await run_short(run, SEED, (point.value for point in OandaDrop), 120, 15)
-    assert figures.modifies > 0 and figures.modifies_refused > 0, context
+    # changes reached OANDA; few are refused (an order that filled first): the many refusals this run once had
+    # were of orders whose fill TradeTerm had missed, or never at OANDA (issue 26)
+    assert figures.modifies > 0, context

@@ -132,6 +132,16 @@ def test_refused_cancel_or_modify_returns_to_the_previous_status(pending: S, bef
     assert order.reason == "too late"
 
 
+def test_a_refused_cancel_of_an_order_of_unknown_fate_leaves_it_unknown_not_working() -> None:
+    """A cancel asked while the order's fate is unknown (its send was cut) is not pending here (the table refuses
+    PENDING_CANCEL from UNKNOWN); the broker's "no such order" must not make it an ACCEPTED order the broker never
+    had, which every later cancel would try, and fail, to end (issue 26's cancel storm)."""
+    order = order_in(S.UNKNOWN)
+    assert not order.apply(OrderPendingCancel(order.client_order_id))
+    order.apply(OrderCancelRejected(order.client_order_id, "OANDA: the order ID specified does not exist"))
+    assert order.status is S.UNKNOWN and order.needs_reconciliation
+
+
 def test_modify_changes_quantity_and_price_and_returns_to_working() -> None:
     order = order_in(S.PENDING_REPLACE)
     assert order.apply(OrderModified(order.client_order_id, Quantity("200"), Price("101.50")))

@@ -2,7 +2,9 @@
 
 Orders carry our ClientOrderId in clientExtensions.id (and tradeClientExtensions.id). Statuses come
 from transactions: those the POST answers with and those of the transaction stream, each handled once
-(by transaction id); after a stream break the gap is read back with transactions/sinceid. A submit
+(by transaction id); after a stream break the gap is read back with transactions/sinceid, from the last
+transaction the stream (or an earlier read-back) carried, never from one an answer carried: an answer can
+overtake the stream, which may still owe an earlier transaction (a resting order's fill). A submit
 whose answer does not come in time is looked up by our id (GET /orders/@id, then the transactions),
 never sent again.
 """
@@ -75,6 +77,7 @@ from core.domain.protection import Bracket
 from core.domain.trading_hours import TradingHours
 from core.ports.bar_history import HistoryUnavailable
 from core.ports.broker import (
+    BrokerOrderState,
     BrokerSnapshot,
     EventSink,
     FoundOrder,
@@ -84,6 +87,8 @@ from core.ports.broker import (
 from core.ports.errors import BrokerApiError, BrokerError, ConnectionLost, OrderNotFound, Timeout
 
 log = logging.getLogger(__name__)
+SNAPSHOT_TRIES = 5
+"""Reads of the account until its positions and the transactions handled here agree (see OandaBroker.snapshot)."""
 LOOKUP_PAUSE_S = 0.25
 """OANDA's reads lag its writes by up to ~0.5 s: a just-placed order can read back 404 NO_SUCH_ORDER."""
 
@@ -112,6 +117,8 @@ class OandaBroker:
         """Our GTD and GFD orders and their time in force: OANDA's TIME_IN_FORCE_EXPIRED cancel ends them expired."""
         self._seen: set[str] = set()
         self._last_id = 0
+        """Every transaction up to this id is handled: carried in order by the stream, or read back. Only those two
+        move it (see the module docstring); a read-back after a break starts here."""
         self._fills: list[Fill] = []
         self._connected = False
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -135,7 +142,8 @@ class OandaBroker:
                 raise BrokerApiError(refusal, "LIVE_NOT_CONFIRMED")
             await self._client.open()
             _, summary = await self._client.request("GET", "/summary")
-            self._last_id = int(summary.get("lastTransactionID") or 0)
+            if not self._last_id:  # a reconnect reads back from where this account's transactions were left
+                self._last_id = int(summary.get("lastTransactionID") or 0)
             _, listed = await self._client.request("GET", "/instruments",
                                                    params={"instruments": ",".join(self.config.symbols)})
             for wire in listed.get("instruments", []):
@@ -206,14 +214,13 @@ class OandaBroker:
         self._require_connected()
         coid = order.client_order_id
         body = {**order_body(order), **extra}
-        before = self._last_id
         self._in_flight.add(coid)
         try:
             try:
                 status, payload = await self._client.request("POST", "/orders", {"order": body},
                                                              timeout=self.config.order_timeout_s)
             except (Timeout, ConnectionLost) as exc:
-                if await self._find_after_timeout(order, before):
+                if await self._find_after_timeout(order):
                     return
                 raise Timeout(f"OANDA did not confirm order {coid} ({exc}); it was not found by its id either. "
                               "It was not sent again: reconcile the account to learn its fate.") from None
@@ -250,7 +257,8 @@ class OandaBroker:
                      stop_price: Price | None) -> None:
         """Replace the pending order (PUT /orders/@id): OANDA cancels it and creates its replacement under our id.
 
-        Publishes OrderModified (the replacement's units and price) or OrderModifyRejected.
+        Publishes OrderModified (the replacement's units and price) or OrderModifyRejected. A change whose answer
+        is lost raises Timeout: the account stays connected, and the session asks OANDA what became of it.
         """
         self._require_connected()
         coid = order.client_order_id
@@ -265,7 +273,11 @@ class OandaBroker:
                 return
         body = self._on_fill.replacement(coid, changed) or {  # a child on its trade, or an order (keeping children)
             **order_body(changed), **self._on_fill.details_of(coid)}
-        status, payload = await self._client.request("PUT", f"/orders/@{coid}", {"order": body})
+        try:
+            status, payload = await self._client.request("PUT", f"/orders/@{coid}", {"order": body})
+        except ConnectionLost as exc:  # this request's connection, not the account's: OANDA is asked at once
+            raise Timeout(f"OANDA did not answer the change ({exc}); whether it was made is checked with OANDA.") \
+                from None
         if status == 201:
             answers = [payload.get(k) for k in ("replacingOrderCancelTransaction", "orderCancelTransaction",
                                                  "orderCreateTransaction", "orderFillTransaction")]
@@ -299,19 +311,43 @@ class OandaBroker:
         return True
 
     async def snapshot(self, fills_since: datetime | None = None) -> BrokerSnapshot:
+        """OANDA's cash, positions, our orders and fills, read so the positions match what we have booked.
+
+        The positions are read last, and taken only if no transaction followed them by the time every transaction
+        up to them is handled here (read back): a fill that fell between the reads would otherwise show as a
+        difference of the books and halt the account. Tried SNAPSHOT_TRIES times; the last read stands.
+        """
         self._require_connected()
-        await self._catch_up()
-        _, summary = await self._client.request("GET", "/summary")
+        since = fills_since or datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        for _ in range(SNAPSHOT_TRIES):
+            await self._catch_up()
+            _, summary = await self._client.request("GET", "/summary")
+            states = await self._order_states()
+            fills = await self._fills_since(since)
+            _, positions = await self._client.request("GET", "/openPositions")
+            await self._catch_up()
+            if self._last_id <= int(positions.get("lastTransactionID") or 0):
+                break
         account = summary.get("account", {})
-        _, positions = await self._client.request("GET", "/openPositions")
-        _, listed = await self._client.request("GET", "/orders", params={"state": "ALL", "count": "500"})
-        states = tuple(parse_order_state(w) for w in listed.get("orders", []) if (w.get("clientExtensions") or {})
-                       .get("id")) + self._on_fill.learn(listed.get("orders", []))
-        fills = await self._fills_since(fills_since or datetime.now(UTC).replace(hour=0, minute=0, second=0,
-                                                                                 microsecond=0))
         balance = decimal_of(account.get("balance")) or Decimal(0)
         return BrokerSnapshot(self.account_id, (Money(balance, str(account.get("currency", "USD"))),),
                               parse_positions(positions.get("positions", [])), states, fills)
+
+    async def _order_states(self) -> tuple[BrokerOrderState, ...]:
+        """Our orders at OANDA: every pending one, and the newest 500 of all states (OANDA lists no more), and the
+        bracket children a pending entry still holds (brackets.py).
+
+        A changed order is cancelled and replaced under our id: the replaced one (replacedByOrderID) is left out,
+        so the order is its replacement, never the cancelled original. Oldest first: the newest order of an id
+        is the one a reader keying by our id keeps.
+        """
+        _, pending = await self._client.request("GET", "/pendingOrders")
+        _, recent = await self._client.request("GET", "/orders", params={"state": "ALL", "count": "500"})
+        wires = {str(w["id"]): w for w in recent.get("orders", [])}
+        wires.update({str(w["id"]): w for w in pending.get("orders", [])})
+        kept = [w for _, w in sorted(wires.items(), key=lambda item: int(item[0])) if not w.get("replacedByOrderID")]
+        return tuple(parse_order_state(w) for w in kept if (w.get("clientExtensions") or {}).get("id")) + \
+            self._on_fill.learn(kept)
 
     async def _fills_since(self, since: datetime) -> tuple[Fill, ...]:
         """Every fill since `since`, from OANDA's transaction history (pages of ORDER_FILL), so a restart loses none."""
@@ -384,14 +420,16 @@ class OandaBroker:
         if not tx_id or tx_id in self._seen:
             return
         self._seen.add(tx_id)
-        self._last_id = max(self._last_id, int(tx_id))
         kind = str(tx.get("type", ""))
         if kind.endswith("_ORDER") and not kind.endswith("REJECT"):
             client = tx.get("clientExtensions") or {}
             if client.get("id"):
                 coid = ClientOrderId(str(client["id"]))
-                self._on_fill.note(tx, coid)
                 self._by_broker_id[tx_id] = coid
+                current = self._broker_ids.get(coid)
+                if current is not None and int(current) > int(tx_id):
+                    return  # read back late (a lagging stream): a newer change of this order is already here
+                self._on_fill.note(tx, coid)
                 self._broker_ids[coid] = tx_id
                 if tx.get("timeInForce") in ("GTD", "GFD"):
                     self._lasting[coid] = str(tx["timeInForce"])
@@ -432,11 +470,29 @@ class OandaBroker:
         return self._by_broker_id.get(str(tx.get("orderID", "")))
 
     async def _catch_up(self) -> None:
-        _, payload = await self._client.request("GET", "/transactions/sinceid", params={"id": str(self._last_id)})
-        for tx in payload.get("transactions", []):
-            self._on_transaction(tx)
+        """Read back every transaction after the last one handled in order, 1,000 at a time (OANDA's most)."""
+        while True:
+            status, payload = await self._client.request("GET", "/transactions/sinceid",
+                                                         params={"id": str(self._last_id)})
+            if status != 200:
+                raise BrokerApiError(f"OANDA did not list its transactions since {self._last_id}: "
+                                     f"{payload.get('errorMessage', status)}", payload.get("errorCode"))
+            read = payload.get("transactions") or []
+            for tx in read:
+                self._on_transaction(tx)
+            newest = max((int(tx["id"]) for tx in read), default=0)
+            last = int(payload.get("lastTransactionID") or 0)
+            self._last_id = max(self._last_id, newest if read else last)
+            if not read or self._last_id >= last:
+                return
 
-    async def _find_after_timeout(self, order: Order, before: int) -> bool:
+    def _on_stream(self, tx: Mapping[str, Any]) -> None:
+        """A transaction of the stream: the stream carries them in order, so all before it are handled too."""
+        self._on_transaction(tx)
+        if str(tx.get("id", "")).isdigit():
+            self._last_id = max(self._last_id, int(tx["id"]))
+
+    async def _find_after_timeout(self, order: Order) -> bool:
         """Look the order up by our id (reads lag writes), then read its transactions; True if OANDA has it."""
         coid = order.client_order_id
         deadline = asyncio.get_running_loop().time() + self.config.order_timeout_s
@@ -444,7 +500,6 @@ class OandaBroker:
             with contextlib.suppress(BrokerError):
                 status, _ = await self._client.request("GET", f"/orders/@{coid}")
                 if status == 200:
-                    self._last_id = min(self._last_id, before)
                     await self._catch_up()
                     return True
                 await self._catch_up()
@@ -458,11 +513,13 @@ class OandaBroker:
         pause = self.config.reconnect_initial_s
         while self._connected:
             try:
-                await self._catch_up()  # what happened while the stream was down: OANDA does not replay it
-                async for line in self._client.lines("/transactions/stream", {}, self.config.heartbeat_timeout_s):
+                # once the stream is open, what happened while it was down (OANDA does not replay it): read back
+                # before, a transaction between the read and the stream's start would be lost
+                async for line in self._client.lines("/transactions/stream", {}, self.config.heartbeat_timeout_s,
+                                                     opened=self._catch_up):
                     pause = self.config.reconnect_initial_s
                     if line.get("type") != "HEARTBEAT":
-                        self._on_transaction(line)
+                        self._on_stream(line)
             except BrokerError as exc:
                 log.warning("OANDA transaction stream: %s; reconnecting in %.1f s", exc, pause)
             await asyncio.sleep(pause)

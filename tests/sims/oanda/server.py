@@ -21,6 +21,8 @@ from tests.sims.oanda.exchange import OandaExchange, Refusal, stamp
 DEMO_TOKEN = "sim-token-0123456789abcdef"
 UNAUTHORIZED = {"errorMessage": "Insufficient authorization to perform request."}
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+SINCE_MAX = 1000
+"""transactions/sinceid answers at most this many (the 1,000 after the id: yhilpisch/tpqoa#25)."""
 
 
 class OandaSimulator:
@@ -36,6 +38,12 @@ class OandaSimulator:
         """Fault: the next "place", "cancel" or "modify" loses its connection before OANDA acts (False) or after
         it has acted, so its answer is lost (True)."""
         self.cut_done: dict[str, int] = {"place": 0, "cancel": 0, "modify": 0}
+        self.after_positions: Callable[[], None] | None = None
+        """Fault, once: what happens at OANDA just after it has read the open positions for an answer (a fill)."""
+        self.transactions_flow = asyncio.Event()
+        """Fault, when cleared: the transaction stream lags, holding its lines (REST answers still come); a stream
+        dropped meanwhile loses what it held."""
+        self.transactions_flow.set()
         self.stream_connects = {"pricing": 0, "transactions": 0}
         self._open_streams: dict[int, web.Request] = {}
         self._refuse_streams_until = 0.0
@@ -57,6 +65,7 @@ class OandaSimulator:
         app.router.add_get(f"{a}/instruments", self._instruments)
         app.router.add_post(f"{a}/orders", self._place)
         app.router.add_get(f"{a}/orders", self._orders)
+        app.router.add_get(f"{a}/pendingOrders", self._pending_orders)
         app.router.add_get(f"{a}/orders/{{spec}}", self._order)
         app.router.add_put(f"{a}/orders/{{spec}}/cancel", self._cancel)
         app.router.add_put(f"{a}/orders/{{spec}}", self._replace)
@@ -83,7 +92,8 @@ class OandaSimulator:
             await self._runner.cleanup()
 
     async def drop_streams(self, refuse_s: float = 0.0) -> None:
-        """Fault: break every open stream, and answer new stream requests 503 for refuse_s seconds."""
+        """Fault: break every open stream, and answer new stream requests 503 for refuse_s seconds; what a stream
+        had not yet written is lost with it."""
         self._refuse_streams_until = asyncio.get_running_loop().time() + refuse_s
         for request in list(self._open_streams.values()):
             if request.transport is not None:
@@ -137,6 +147,8 @@ class OandaSimulator:
                     line = await asyncio.wait_for(queue.get(), self.heartbeat_s)
                 except TimeoutError:
                     line = heartbeat()
+                if request.path.endswith("transactions/stream"):
+                    await self.transactions_flow.wait()
                 try:
                     await response.write(json.dumps(line).encode() + b"\n")
                 except (ConnectionResetError, RuntimeError):
@@ -177,8 +189,15 @@ class OandaSimulator:
         return web.json_response(answer, status=201)
 
     async def _orders(self, request: web.Request) -> web.Response:
+        """GET /orders?state=&count=: the newest `count` orders (default 50, at most 500), newest first."""
         state = request.query.get("state", "PENDING")
+        count = min(500, int(request.query.get("count", "50")))
         orders = [o.wire for o in self.exchange.orders.values() if state == "ALL" or o.state == state]
+        return web.json_response({"orders": orders[::-1][:count], "lastTransactionID": self.exchange.last_id})
+
+    async def _pending_orders(self, request: web.Request) -> web.Response:
+        """GET /pendingOrders: every pending order, newest first."""
+        orders = [o.wire for o in self.exchange.orders.values() if o.state == "PENDING"]
         return web.json_response({"orders": orders[::-1], "lastTransactionID": self.exchange.last_id})
 
     async def _order(self, request: web.Request) -> web.Response:
@@ -199,8 +218,12 @@ class OandaSimulator:
         return await self._cut("cancel", request, lambda: web.json_response(self.exchange.cancel(spec)))
 
     async def _positions(self, request: web.Request) -> web.Response:
-        return web.json_response({"positions": self.exchange.open_positions(),
-                                  "lastTransactionID": self.exchange.last_id})
+        answer = web.json_response({"positions": self.exchange.open_positions(),
+                                    "lastTransactionID": self.exchange.last_id})
+        after, self.after_positions = self.after_positions, None
+        if after is not None:
+            after()
+        return answer
 
     async def _close_position(self, request: web.Request) -> web.Response:
         body = await request.json() if request.can_read_body else {}
@@ -212,7 +235,7 @@ class OandaSimulator:
             last = int(request.query.get("id", ""))
         except ValueError:
             return web.json_response({"errorMessage": "Invalid value specified for 'id'"}, status=400)
-        return web.json_response({"transactions": self.exchange.since(last),
+        return web.json_response({"transactions": self.exchange.since(last)[:SINCE_MAX],
                                   "lastTransactionID": self.exchange.last_id})
 
     async def _transaction_pages(self, request: web.Request) -> web.Response:
