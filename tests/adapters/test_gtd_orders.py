@@ -131,6 +131,6 @@ def test_a_journal_of_format_7_opens_and_its_orders_have_no_end(tmp_path: Path) 
         conn.execute("PRAGMA user_version = 7")
         conn.commit()
     with SqliteJournal(path) as journal:
-        assert journal.pragma("user_version") == SCHEMA_VERSION == 8
+        assert journal.pragma("user_version") == SCHEMA_VERSION
         (old,) = journal.load().orders
         assert (old.client_order_id, old.expire_at) == ("OLD1", None)
