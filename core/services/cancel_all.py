@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from core.domain import (
     AccountId,
@@ -63,7 +63,11 @@ class CancelAll:
         bulk: connected accounts whose adapter has BulkCancel go through it; the others in slices.
         """
         working = [o for o in self._oms.working(account_id) if o.status is not OrderStatus.PENDING_CANCEL]
-        asked = len(working)
+        await self.cancel(working, bulk)
+        return len(working)
+
+    async def cancel(self, working: Sequence[Order], bulk: BulkCanceller | None = None) -> None:
+        """Cancel these working orders (Flatten's: those of the symbols it closes) as `run` cancels them all."""
         sending: list[asyncio.Future[None]] = []
         if bulk is not None:
             in_bulk = {a for a, s in self._accounts.items()
@@ -100,7 +104,6 @@ class CancelAll:
             sending += [asyncio.ensure_future(self._cancel_one(o.client_order_id))
                         for o in now if o.client_order_id not in sent]
         await asyncio.gather(*sending, return_exceptions=True)
-        return asked
 
 
 def _still_going(sending: list[asyncio.Future[None]]) -> list[asyncio.Future[None]]:
