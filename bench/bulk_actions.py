@@ -5,7 +5,9 @@ account that lists 1,010 instruments (the 10 default ones and 1,000 more), all q
 as connect subscribes them. Then, each against the GUI busy probe (bench/qtprobe.Heartbeat, a 1 ms
 Qt timer on the GUI thread):
 
-- cancel_all: 5,000 resting buy limits (sent 64 in flight, all acknowledged), then session.cancel_all;
+- cancel_all: 5,000 resting buy limits, 5 in each synthetic symbol (sent 64 in flight, all acknowledged), then
+  session.cancel_all; with --concentrate AAPL --concentrate MSFT all on those two, as click_to_wire leaves them
+  (the chart, on AAPL, then draws 2,500 order lines);
 - flatten: one market buy in each of 1,000 symbols (all filled), then session.flatten;
 - kill_switch: both at once, then session.kill_switch followed by the confirmed flatten a trader does
   next (the kill switch halts; Flatten only reduces, after a confirm).
@@ -78,18 +80,21 @@ async def _until(predicate: Callable[[], bool], what: str, timeout: float = 120.
         await asyncio.sleep(0.005)
 
 
-async def _rest_orders(session: Any, count: int, first: int) -> None:
-    """Send count resting buy limits (about 10% under the market, none repeating another), IN_FLIGHT at once."""
+async def _rest_orders(session: Any, count: int, first: int, symbols: list[str]) -> None:
+    """Send count resting buy limits over symbols in turn (about 10% under the market, none repeating another),
+    IN_FLIGHT at once."""
     from core.domain import AccountId, OrderRequest, OrderStatus, OrderType, Side
 
     account = AccountId(ACCOUNT)
     numbers = iter(range(first, first + count))
-    bids = {s: session.quotes.latest(s, account).bid for s in ("AAPL", "MSFT")}
+    await _until(lambda: all(session.quotes.latest(s, account) is not None for s in symbols), "every symbol's quote")
+    bids = {s: session.quotes.latest(s, account).bid for s in symbols}
 
     async def sender() -> None:
         for k in numbers:
-            symbol = "AAPL" if k % 2 else "MSFT"
-            price = (bids[symbol] * Decimal("0.9")).quantize(Decimal("0.01")) - Decimal("0.01") * (k % 1000)
+            symbol = symbols[k % len(symbols)]
+            below = Decimal("0.01") * (k // len(symbols) % 1000)
+            price = (bids[symbol] * Decimal("0.9")).quantize(Decimal("0.01")) - below
             order = await session.submit(OrderRequest(account, symbol, Side.BUY, Decimal(1 + k % 7),
                                                       OrderType.LIMIT, price))
             if order.status is not OrderStatus.ACCEPTED:
@@ -128,7 +133,7 @@ def _open(session: Any, symbols: list[str]) -> int:
 
 
 async def _measure(variant: str, session: Any, action: Callable[[], Any], orders: list[Any],
-                   symbols: list[str]) -> dict[str, Any]:
+                   symbols: list[str], on: int) -> dict[str, Any]:
     """Run action under the heartbeat; time it to the last cancel confirmed and the last position closed."""
     from bench.qtprobe import Heartbeat
     from core.domain import OrderStatus
@@ -148,7 +153,8 @@ async def _measure(variant: str, session: Any, action: Callable[[], Any], orders
     heartbeat.stop()
     steal1 = steal_seconds()
     cpu = heartbeat.cpu_gaps
-    return {"bench": "bulk_actions", "variant": variant, "orders": len(orders), "positions": len(symbols),
+    return {"bench": "bulk_actions", "variant": variant, "orders": len(orders), "orders_on_symbols": on,
+            "positions": len(symbols),
             "acked": acked(), "all_acked_ms": ms(elapsed),
             "stall_max_cpu_ms": ms(max(cpu, default=0.0)), "stall_max_ms": ms(max(heartbeat.gaps, default=0.0)),
             "stalls_over_16ms": sum(1 for c in cpu if c * 1000 > FRAME_MS),
@@ -161,8 +167,11 @@ def _working(session: Any) -> list[Any]:
     return list(session.oms.working(AccountId(ACCOUNT)))
 
 
-def run(orders: int, positions: int, variants: list[str]) -> list[dict[str, Any]]:
-    """Run each variant in one window against one paper account; return the figure sets."""
+def run(orders: int, positions: int, variants: list[str], concentrate: list[str] | None = None) -> list[dict[str, Any]]:
+    """Run each variant in one window against one paper account; return the figure sets.
+
+    The resting orders go over the 1,000 synthetic symbols (5 each at 5,000), or over `concentrate` only.
+    """
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
@@ -190,28 +199,30 @@ def run(orders: int, positions: int, variants: list[str]) -> list[dict[str, Any]
             await _until(lambda: session.quotes.latest("AAPL", account) is not None, "quotes")
             freeze_startup_heap()  # as main() does once the window is up
             first = 0
+            spread = sorted(i.symbol for i in session.account(account).adapter.instruments() if i.venue == "NYSE")
             for variant in variants:
                 resting: list[Any] = []
                 symbols: list[str] = []
                 if variant in ("cancel_all", "kill_switch"):
-                    await _rest_orders(session, orders, first)
+                    await _rest_orders(session, orders, first, spread if concentrate is None else concentrate)
                     first += orders
                     resting = _working(session)
                 if variant in ("flatten", "kill_switch"):
                     symbols = await _open_positions(session, positions)
+                on = len({o.symbol for o in resting})
                 await asyncio.sleep(0.5)  # the window catches up with the set-up before the probe starts
                 if variant == "cancel_all":
                     records.append(await _measure(variant, session, lambda: session.cancel_all(account),
-                                                  resting, symbols))
+                                                  resting, symbols, on))
                 elif variant == "flatten":
                     records.append(await _measure(variant, session, lambda: session.flatten(account),
-                                                  resting, symbols))
+                                                  resting, symbols, on))
                 else:
                     async def kill() -> None:
                         await session.kill_switch("bench")
                         await session.flatten(None, confirmed_by="bench")
 
-                    records.append(await _measure(variant, session, kill, resting, symbols))
+                    records.append(await _measure(variant, session, kill, resting, symbols, on))
                     session.resume(None, "bench")
         finally:
             window.close()
@@ -231,6 +242,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--positions", type=int, default=POSITIONS, help="positions to flatten")
     parser.add_argument("--variant", action="append", choices=("cancel_all", "flatten", "kill_switch"),
                         help="run only these (default: all three, in this order)")
+    parser.add_argument("--concentrate", metavar="SYMBOL", action="append",
+                        help="rest the orders on these symbols only (AAPL and MSFT, as click_to_wire leaves them: the "
+                             "chart then draws thousands of order lines)")
     parser.add_argument("--profile", metavar="PATH", help="write cProfile stats to PATH")
     args = parser.parse_args(argv)
     variants = args.variant or ["cancel_all", "flatten", "kill_switch"]
@@ -239,10 +253,10 @@ def main(argv: list[str] | None = None) -> None:
         import cProfile
 
         profiler = cProfile.Profile()
-        records = profiler.runcall(run, args.orders, args.positions, variants)
+        records = profiler.runcall(run, args.orders, args.positions, variants, args.concentrate)
         profiler.dump_stats(args.profile)
     else:
-        records = run(args.orders, args.positions, variants)
+        records = run(args.orders, args.positions, variants, args.concentrate)
     for record in records:
         emit({**record, "host_speed_ms": speed, **machine()})
 
