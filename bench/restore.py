@@ -63,6 +63,10 @@ def at_format(source: Path, target: Path, version: int) -> None:
     """Copy the journal at source to target as a journal of an older format (the newer tables dropped)."""
     shutil.copyfile(source, target)
     with closing(sqlite3.connect(target, isolation_level=None)) as conn:
+        if version >= conn.execute("PRAGMA user_version").fetchone()[0]:
+            return  # a tree of this format or newer migrates it itself
+        if version < 10:
+            conn.execute("DROP TABLE IF EXISTS journal_meta")
         if version < 9:
             conn.execute("DROP TABLE IF EXISTS positions_checkpoint")
         conn.execute(f"PRAGMA user_version = {version}")

@@ -21,6 +21,7 @@ from core.domain import AccountId, utc_now
 from core.ports.errors import AccountStateError
 from core.ports.journal import JournalError
 from core.services.bus import EventBus
+from core.services.journal_check import check_journal_later
 from core.services.log_redaction import SECRETS
 from core.services.log_redaction import install as install_redaction
 from core.services.session import TradingSession
@@ -147,6 +148,13 @@ def create_main_window(
         shut.append(True)
 
     window.shutdown_hooks.insert(0, note_shutdown)
+    checks: list[asyncio.Task[bool | None]] = []
+
+    async def stop_check() -> None:
+        for task in checks:
+            task.cancel()  # the journal's close interrupts the check's thread
+
+    window.shutdown_hooks.append(stop_check)
 
     def after_first_paint() -> None:
         if shut:  # the window was shut before it was ever painted: nothing to start
@@ -154,6 +162,9 @@ def create_main_window(
         # Probing for an OS keyring imports every keyring backend (Secret Service: D-Bus, cryptography) and
         # the API loads aiohttp: the first screen waits for neither. Whatever may read a secret (the mailer,
         # the accounts' connects, the API) starts only once the backend is settled, as before.
+        # A journal that closed cleanly opened without SQLite's full check (it reads the whole file): it runs now,
+        # in a worker thread; a damaged file halts every account and takes no more writes.
+        checks.append(asyncio.ensure_future(check_journal_later(journal, session.risk, bus)))
         secrets_setup.settle(ask_vault)
         secrets_setup.show_banner(window, bus)
         strategy.secrets_ready()  # its tokens, from the keyring just settled
