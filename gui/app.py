@@ -46,6 +46,7 @@ from gui.controllers.alerts import AlertsSetup
 from gui.controllers.chart import ChartDocks
 from gui.controllers.columns import GridColumnsSetup
 from gui.controllers.history import HistoryController
+from gui.controllers.journal_damage import JournalDamageBanner
 from gui.controllers.mail import MailSetup
 from gui.controllers.market_hours import MarketHoursController
 from gui.controllers.pnl_curve import PnlCurveDocks
@@ -132,6 +133,7 @@ def create_main_window(
     SymbolSearchController.install(window, settings, FoundInstruments(paths.root / FOUND_INSTRUMENTS))
     window.keep_alive.append(HistoryController.install(window, lambda: open_history(paths.journal)))
     window.keep_alive.append(MarketHoursController.install(window))
+    window.keep_alive.append(JournalDamageBanner(window))
     window.keep_alive.append(ChartDocks.install(window, paths.root / "cache" / "bars", AfterFirstPaint))
     PnlCurveDocks.install(window, AfterFirstPaint, lambda: open_history(paths.journal))
     session.restore()
