@@ -44,14 +44,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bench import crash_child
+from bench import crash_child, exactly_once
 from bench.common import emit, machine, peak_rss_mb
 from bench.exactly_once import die, killed_by_sigkill, paper_config
 from core.adapters.paper.adapter import PaperBroker
 from core.domain import (
     AccountId,
     ClientOrderId,
-    Event,
     Order,
     OrderOrigin,
     OrderRequest,
@@ -156,15 +155,8 @@ class DyingPaper(PaperBroker):
 
 async def child_main(data_dir: Path, point: str, seed: int) -> None:
     rng = random.Random(seed)
-    bus = EventBus()
-    session = TradingSession(bus, DyingJournal(data_dir / "journal.sqlite"))
-
-    def sink(event: Event) -> None:
-        if not Armed.muted:
-            bus.publish(event)
-
-    session.add_account(DyingPaper(ACCOUNT, paper_config(data_dir), sink))
-    session.restore()
+    session, _broker = exactly_once.dying_session(data_dir, DyingJournal(data_dir / "journal.sqlite"), DyingPaper,
+                                                ACCOUNT, lambda: Armed.muted)
     await session.connect(ACCOUNT)
     quote = session.quotes.latest("AAPL", str(ACCOUNT))
     assert quote is not None and quote.bid is not None

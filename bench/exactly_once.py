@@ -21,7 +21,12 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from bench.common import emit, machine
+from core.adapters.paper.adapter import PaperBroker
 from core.adapters.paper.config import PaperConfig
+from core.domain import AccountId, Event
+from core.services.bus import EventBus
+from core.services.session import TradingSession
+from core.storage.journal import SqliteJournal
 
 
 def die() -> NoReturn:
@@ -115,3 +120,20 @@ def main(bench: str, doc: str | None, points: Sequence[str], check_runs: Callabl
     emit({"bench": bench, "seed": args.seed, "runs_per_point": args.runs, **record, "machine": machine()})
     if not record["ok"]:
         sys.exit(1)
+
+
+def dying_session(data_dir: Path, journal: SqliteJournal, broker_type: type[PaperBroker], account: AccountId,
+                  muted: Callable[[], bool]) -> tuple[TradingSession, PaperBroker]:
+    """A real session on data_dir with a paper account whose reports stop reaching it once muted() says so
+    (the broker acted; the dying process never hears of it)."""
+    bus = EventBus()
+    session = TradingSession(bus, journal)
+
+    def sink(event: Event) -> None:
+        if not muted():
+            bus.publish(event)
+
+    broker = broker_type(account, paper_config(data_dir), sink)
+    session.add_account(broker)
+    session.restore()
+    return session, broker

@@ -26,7 +26,6 @@ from core.adapters.paper.adapter import PaperBroker
 from core.domain import (
     AccountId,
     ClientOrderId,
-    Event,
     Order,
     OrderOrigin,
     OrderRequest,
@@ -90,15 +89,8 @@ def through_the_stop(session: TradingSession, stop: Decimal) -> None:
 
 async def child_main(data_dir: Path, point: str, seed: int) -> None:
     rng = random.Random(seed)
-    bus = EventBus()
-    session = TradingSession(bus, DyingJournal(data_dir / "journal.sqlite"))
-
-    def sink(event: Event) -> None:
-        if not Armed.muted:
-            bus.publish(event)
-
-    session.add_account(DyingPaper(ACCOUNT, paper_config(data_dir), sink))
-    session.restore()
+    session, _broker = exactly_once.dying_session(data_dir, DyingJournal(data_dir / "journal.sqlite"), DyingPaper,
+                                                ACCOUNT, lambda: Armed.muted)
     await session.connect(ACCOUNT)
     quote = session.quotes.latest("AAPL", str(ACCOUNT))
     assert quote is not None and quote.bid is not None and quote.ask is not None

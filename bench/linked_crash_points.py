@@ -33,7 +33,6 @@ from core.adapters.paper.adapter import PaperBroker
 from core.domain import (
     AccountId,
     ClientOrderId,
-    Event,
     Fill,
     Order,
     OrderEvent,
@@ -154,16 +153,8 @@ async def walk_until_a_leg_fills(broker: PaperBroker, legs: Sequence[Order], tic
 
 async def child_main(data_dir: Path, point: str, seed: int) -> None:
     rng = random.Random(seed)
-    bus = EventBus()
-    session = TradingSession(bus, DyingJournal(data_dir / "journal.sqlite"))
-
-    def sink(event: Event) -> None:
-        if not Armed.muted:
-            bus.publish(event)
-
-    broker = DyingPaper(ACCOUNT, paper_config(data_dir), sink)
-    session.add_account(broker)
-    session.restore()
+    session, broker = exactly_once.dying_session(data_dir, DyingJournal(data_dir / "journal.sqlite"), DyingPaper,
+                                                ACCOUNT, lambda: Armed.muted)
     await session.connect(ACCOUNT)
     quantity = str(rng.randint(1, 50))
     bid, ask = bid_ask(broker)
