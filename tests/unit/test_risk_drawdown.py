@@ -72,7 +72,7 @@ def test_percent_thresholds_count_from_the_equity_at_the_peak() -> None:
     assert h.state() is TradingState.ACTIVE
     mark(h, "104.99")  # 5.01%
     assert h.state() is TradingState.REDUCING
-    assert "(5.01%) is beyond the 5.00% drawdown limit" in h.engine.state(ACCOUNT)[1]
+    assert "(5.01%) is beyond the 5% drawdown limit" in h.engine.state(ACCOUNT)[1]
     mark(h, "100.00")  # 10.00%
     assert h.state() is TradingState.REDUCING
     mark(h, "99.99")
