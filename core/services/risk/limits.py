@@ -268,7 +268,8 @@ class RiskLimits:
                             ("rolling_drawdown_halt_pct", "rolling_drawdown_limit_pct")):
             high, low = getattr(self, halt), getattr(self, limit)
             if high is not None and low is not None and high < low:
-                raise LimitError(halt, f"must be at least {limit} (it is the second threshold)")
+                raise LimitError(halt, f"is the second threshold: it must be at least the reduce-only one ({limit} = "
+                                       f"{format(low, 'f')}), got {format(high, 'f')}")
 
     def fx_rate(self, currency: str) -> Decimal | None:
         """Return the value of one unit of currency in the limits' currency, or None if unknown."""
