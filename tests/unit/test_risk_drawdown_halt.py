@@ -21,7 +21,8 @@ def halts(amount: str | None = "1500", pct: str | None = None) -> RiskLimits:
                       rolling_drawdown_halt_pct=pct, collar_pct=Decimal(50))
 
 
-def test_the_account_is_halted_one_cent_past_the_halt_level_of_its_drawdown_over_days(tmp_path: Path) -> None:
+def test_the_account_is_halted_one_cent_past_the_halt_level_of_its_drawdown_over_days_across_a_restart(
+        tmp_path: Path) -> None:
     days = three_days(tmp_path, halts())  # the window's peak: +1,000 on day 1; today opens at +400
     h = days.h
     mark(h, "100.00", "104.00")  # 1,000 below the peak
@@ -38,6 +39,10 @@ def test_the_account_is_halted_one_cent_past_the_halt_level_of_its_drawdown_over
                       "the 1,500.00 USD halt level: no new orders. Reset the drawdown in Risk limits once checked.")
     assert h.states[-1].state is TradingState.HALTED and h.states[-1].reason == reason  # the indicator and the log
     assert "PAPER-1 is halted" in (h.check(h.order(Side.BUY, qty="1", price="94.99")) or "")
+    h = days.next_day()  # a restart: the window's days come back from the journal, and with them the halt
+    mark(h, "94.99", "94.99")
+    assert h.state() is TradingState.HALTED
+    assert "Drawdown 1,501.00 USD from the equity peak of the last 5 days" in h.engine.state(ACCOUNT)[1]
     h.engine.reset_drawdown(ACCOUNT)
     assert h.state() is TradingState.ACTIVE
     days.close()
