@@ -185,5 +185,9 @@ class SessionView:
         """Return what Resume would lift (kill switch, daily loss): scope (None: every account), state, and why."""
         return self._session.risk.resumable_holds()
 
+    def journal_damage(self) -> str | None:
+        """Return why trading is halted for a damaged journal (found after the start), or None."""
+        return self._session.risk.global_hold(HoldCause.JOURNAL_DAMAGED)
+
     def disabled_strategies(self) -> list[StrategyId]:
         return list(self._session.risk.disabled_strategies())

@@ -62,6 +62,7 @@ class HoldCause(StrEnum):
     DAILY_LOSS = "daily loss"
     DRAWDOWN = "drawdown"
     ROLLING_DRAWDOWN = "drawdown over days"
+    JOURNAL_DAMAGED = "damaged journal"  # not resumable: the journal takes no more writes (services/journal_check.py)
 
 
 _RESUMABLE = (HoldCause.KILL_SWITCH, HoldCause.DAILY_LOSS, HoldCause.DRAWDOWN, HoldCause.ROLLING_DRAWDOWN)
