@@ -28,7 +28,6 @@ with warnings.catch_warnings():
     from alpaca.trading.client import TradingClient
     from alpaca.trading.enums import QueryOrderStatus
     from alpaca.trading.requests import (
-        ClosePositionRequest,
         GetOrdersRequest,
         LimitOrderRequest,
         MarketOrderRequest,
@@ -41,10 +40,11 @@ with warnings.catch_warnings():
 
 from core.adapters.alpaca.bracket_send import find_leg, send_bracket
 from core.adapters.alpaca.brackets import flattened
-from core.adapters.alpaca.closing import closes_at_market, held_problem, since, the_close
+from core.adapters.alpaca.closing import closes_at_market
 from core.adapters.alpaca.config import LIVE_NOT_CONFIRMED, AlpacaConfig
 from core.adapters.alpaca.history import TIMEFRAMES, bars_request, to_bars
 from core.adapters.alpaca.hours import calendar_request, parse_calendar
+from core.adapters.alpaca.order_lookup import ORDER_PAGE, close_position, find_after_lost_answer, find_foreign
 from core.adapters.alpaca.parsing import (
     ENDED,
     ApiFailure,
@@ -99,7 +99,6 @@ Credentials = Callable[[], tuple[str | None, str | None]]
 """Return (API key id, API secret) from the keyring; never stored in settings."""
 REQUESTS = {OrderType.MARKET: MarketOrderRequest, OrderType.LIMIT: LimitOrderRequest, OrderType.STOP: StopOrderRequest,
             OrderType.STOP_LIMIT: StopLimitOrderRequest, OrderType.TRAIL: TrailingStopOrderRequest}
-ORDER_PAGE = 500
 FILL_PAGE = 100
 """Alpaca's largest page of account activities."""
 
@@ -207,7 +206,7 @@ class AlpacaBroker:
         coid = order.client_order_id
         tracked = self._book.tracked.setdefault(coid, Tracked(coid))
         if closes_at_market(order):
-            await self._close_position(client, order, tracked)
+            await close_position(self, client, order, tracked)
             return
         fields = order_fields(order.symbol, order.side, order.quantity.value, order.order_type, order.tif,
                               order.limit_price.value if order.limit_price else None,
@@ -217,12 +216,12 @@ class AlpacaBroker:
         try:
             raw = await self._call(client.submit_order, request, timeout_s=self.config.order_timeout_s)
         except Lost as lost:
-            raw = await self._find_after_lost_answer(order, lost.detail)
+            raw = await find_after_lost_answer(self, order, lost.detail)
         except Refused as refused:
             if not refused.failure.duplicate_id:
                 self._book.forget(tracked)
                 raise translate_error(refused.failure, order.symbol) from None
-            raw = await self._find_after_lost_answer(order, refused.failure.message)
+            raw = await find_after_lost_answer(self, order, refused.failure.message)
         if raw.get("status") == "rejected":
             self._book.forget(tracked)
             raise OrderRejected(f"Alpaca rejected the {order.symbol} order.")
@@ -232,74 +231,6 @@ class AlpacaBroker:
         """Place entry with its children as Alpaca's own bracket (order_class bracket, or oto for one child):
         Alpaca holds the legs until the entry fills and cancels one when the other fills (NativeProtection)."""
         return await send_bracket(self, entry, children)
-
-    async def _close_position(self, client: Any, order: Order, tracked: Tracked) -> None:
-        """Close (part of) the position with Alpaca's own close (closing.py); a lost answer is settled by finding
-        the close among the symbol's new orders, never by closing again."""
-        try:
-            held = await self._call(client.get_open_position, order.symbol)
-        except Refused as refused:
-            if refused.failure.status != 404:
-                self._book.forget(tracked)
-                raise translate_error(refused.failure, order.symbol) from None
-            held = {}
-        except Lost as lost:
-            self._book.forget(tracked)
-            raise ConnectionLost(f"Could not reach Alpaca ({lost.detail}); the close was not sent.") from None
-        problem = held_problem(held, order)
-        if problem is not None:
-            self._book.forget(tracked)
-            raise OrderRejected(problem)
-        started = datetime.now(UTC)
-        quantity = format(order.quantity.value.normalize(), "f")
-        try:
-            raw = await self._call(client.close_position, order.symbol, ClosePositionRequest(qty=quantity),
-                                   timeout_s=self.config.order_timeout_s)
-        except Refused as refused:
-            self._book.forget(tracked)
-            raise translate_error(refused.failure, order.symbol) from None
-        except Lost as lost:
-            raw = await self._find_close(order, started, lost.detail)
-        self._book.accept(tracked, raw)
-
-    async def _find_close(self, order: Order, started: datetime, detail: str) -> Mapping[str, Any]:
-        request = GetOrdersRequest(status=QueryOrderStatus.ALL, after=since(started), symbols=[order.symbol],
-                                   limit=ORDER_PAGE)
-        try:
-            listed = await self._rest(self._trading.get_orders, request)
-        except BrokerError:
-            listed = []
-        found, count = the_close(listed, order, self._book.by_broker_id, self._book.tracked)
-        if found is None:
-            raise Timeout(f"Alpaca did not confirm closing {order.symbol} ({detail}) and lists "
-                          f"{'no' if not count else 'more than one'} such order yet: TradeTerm checks it with Alpaca "
-                          "and will not close again.")
-        return found
-
-    async def _find_foreign(self, order: Order) -> Mapping[str, Any] | None:
-        """Find one of our closes, which Alpaca knows by its own client_order_id: by the Alpaca id we were given,
-        else by _find_close since the order was made."""
-        if not closes_at_market(order):
-            return None
-        if order.broker_order_id is not None:
-            try:
-                return await self._rest(self._trading.get_order_by_id, str(order.broker_order_id))
-            except OrderNotFound:
-                return None
-        try:
-            return await self._find_close(order, order.created_at, "looked up")
-        except Timeout:
-            return None
-
-    async def _find_after_lost_answer(self, order: Order, detail: str) -> Mapping[str, Any]:
-        try:
-            found = await self._get_by_client_id(str(order.client_order_id))
-        except BrokerError:
-            found = None
-        if found is None:
-            raise Timeout(f"Alpaca did not confirm the {order.symbol} order ({detail}) and does not list it yet: it "
-                          "may still arrive. TradeTerm checks it with Alpaca and will not send it again.")
-        return found
 
     async def cancel(self, order: Order) -> None:
         """Ask Alpaca to cancel; a refusal is published as OrderCancelRejected, the cancel itself by polling."""
@@ -414,7 +345,7 @@ class AlpacaBroker:
         if found is not None:
             tracked = self._book.adopt(found)
         else:  # a close (DELETE /v2/positions) carries Alpaca's client_order_id: it is ours by its Alpaca id
-            found = await self._find_foreign(order)
+            found = await find_foreign(self, order)
             if found is None:
                 return None
             tracked = self._book.by_broker_id.get(str(found["id"])) or self._book.tracked.setdefault(
