@@ -1,7 +1,8 @@
 """AlpacaBroker: an Alpaca account through alpaca-py's TradingClient, every blocking call off the loop.
 
-Orders carry our ClientOrderId as Alpaca's client_order_id. Order states, fills (FILL account activities, one per
-execution) and quotes (the market-data API's latest quotes) are polled; a lost answer to an order is settled by
+Orders carry our ClientOrderId as Alpaca's client_order_id. Order states and fills (FILL account activities, one per
+execution) are polled, woken by the trade-updates stream; quotes come from the market-data stream (quote_stream.py),
+polled while it is silent or refused; a lost answer to an order is settled by
 GET /v2/orders:by_client_order_id, never by sending the order again.
 """
 
@@ -68,6 +69,7 @@ from core.domain import (
     ConnectionChanged,
     ConnectionState,
     Instrument,
+    LogMessage,
     Order,
     OrderCancelRejected,
     OrderModified,
@@ -107,7 +109,9 @@ class AlpacaBroker:
     """One Alpaca account (paper or live). Implements BrokerAdapter, OrderLookup, AccountFundsSource and
     NativeProtection (Alpaca's own brackets, bracket_send.py).
 
-    Events: ConnectionChanged; Quote (latest quotes of the subscribed symbols, every poll); AccountUpdated after
+    Events: ConnectionChanged (its CONNECTED text says whether prices stream or are polled, and why); Quote (from the
+    market-data stream, polled while it is silent or refused); LogMessage when the price stream is refused (406
+    connection limit, auth), drops or streams again; AccountUpdated after
     fills; OrderAccepted, OrderFilled (trade id: the FILL activity's id), OrderCanceled, OrderExpired,
     OrderRejected from the polled order states; OrderTrailMoved when a polled trailing stop's stop_price has moved;
     OrderCancelRejected, OrderModified, OrderModifyRejected answering cancel and modify.
@@ -138,6 +142,8 @@ class AlpacaBroker:
         self._stream: Any = None
         self._listener: asyncio.Task[None] | None = None
         self._quote_stream: QuoteStream | None = None
+        self._prices = ""
+        """Where prices come from, for the connection's status text (the stream, or why they are polled)."""
         self._wake = asyncio.Event()
         self._quotes_due = 0.0
         self._updates = asyncio.Lock()
@@ -171,7 +177,8 @@ class AlpacaBroker:
         which = "paper" if self.config.paper else "LIVE"
         market = "open" if self.market_open else "closed"
         self._publish(ConnectionState.CONNECTED, f"Connected to Alpaca ({which} account "
-                                                 f"{self.account.get('account_number', '')}); the market is {market}.")
+                                                 f"{self.account.get('account_number', '')}); the market is {market}; "
+                                                 f"{self._prices}.")
 
     async def disconnect(self) -> None:
         was = self._state
@@ -413,8 +420,12 @@ class AlpacaBroker:
             self._listener = loop.create_task(self._stream._run_forever(), name=f"alpaca-stream-{self.account_id}")
         if config.quote_stream and config.feed in STREAMED_FEEDS:
             self._quote_stream = QuoteStream(key, secret, config.feed, data_stream_url(config), self.account_id,
-                                             self._quotes)
+                                             self._quotes, self._on_stream_note, timeout_s=config.request_timeout_s)
             await self._quote_stream.add(self._subscribed)
+            why = await self._quote_stream.start(f"alpaca-quotes-{self.account_id}")
+            self._prices = f"prices stream from Alpaca ({config.feed})" if why is None else why
+        else:
+            self._prices = f"prices are polled every {config.poll_interval_s:g} s"
 
     async def _load_asset(self, symbol: str) -> Instrument:
         try:
@@ -493,6 +504,9 @@ class AlpacaBroker:
         async with self._updates:
             raw = await self._rest(self._trading.get_order_by_id, tracked.broker_order_id)
             self._book.apply([raw], await self._fills(None))
+
+    def _on_stream_note(self, level: str, text: str) -> None:
+        self._sink(LogMessage(level, f"Alpaca {self.account_id}: {text}"))
 
     async def _on_trade_update(self, _: object) -> None:
         self._wake.set()
