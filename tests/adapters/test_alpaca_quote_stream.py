@@ -12,7 +12,8 @@ import aiohttp
 import msgpack
 import pytest
 
-from core.adapters.alpaca.adapter import AlpacaBroker, create
+from core.adapters.alpaca.adapter import create
+from core.adapters.alpaca.quote_stream import QuoteStream
 from core.domain import AccountId, ConnectionChanged, ConnectionState, LogMessage, Quote
 from tests.adapters.contract import EventRecorder
 from tests.sims.alpaca.server import AlpacaSimulator
@@ -106,7 +107,7 @@ async def test_disconnect_returns_and_leaves_no_task_on_a_quiet_or_busy_stream(t
         await simulator.stop()
 
 
-async def quote_task_of(adapter: AlpacaBroker) -> asyncio.Task[Any]:
+def quote_task() -> asyncio.Task[Any]:
     found = [t for t in alpaca_tasks() if t.get_name().startswith("alpaca-quotes")]
     assert len(found) == 1, "the account runs one price-stream task"
     return found[0]
@@ -123,7 +124,7 @@ async def test_one_cancel_ends_the_busy_price_stream_as_the_apps_shutdown_needs(
             await adapter.connect()
             await adapter.subscribe([simulator.exchange.by_symbol[s].instrument() for s in ("AAPL", "MSFT", "SPY")])
             await quotes_of(events, "AAPL", 5)
-            task = await quote_task_of(adapter)
+            task = quote_task()
             task.cancel()
             await asyncio.wait([task], timeout=10)  # a guard against hanging the test, not a measured time
             lost = not task.done()
@@ -187,3 +188,14 @@ async def test_the_simulators_stream_serves_alpaca_pys_own_stock_data_stream(sim
         while not task.done():
             task.cancel()
             await asyncio.wait([task], timeout=0.05)
+
+
+async def test_a_stream_refused_for_its_keys_says_what_to_check_and_stops_asking(sim: AlpacaSimulator) -> None:
+    notes: list[tuple[str, str]] = []
+    stream = QuoteStream(sim.api_key, "not-the-secret", "iex", f"ws://127.0.0.1:{sim.port}/v2/iex", "ALPACA-T",
+                         lambda _quotes: None, lambda level, text: notes.append((level, text)), timeout_s=3.0)
+    why = await stream.start("alpaca-quotes-test")
+    assert why is not None and "auth failed (402)" in why and "check the API key id and secret" in why
+    assert notes == [("WARNING", why)] and stream.refused == why
+    await until(lambda: not alpaca_tasks(), "the refused stream to stop asking")
+    await stream.stop(1.0)
