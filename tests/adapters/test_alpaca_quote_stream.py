@@ -194,7 +194,7 @@ async def test_a_stream_refused_for_its_keys_says_what_to_check_and_stops_asking
     notes: list[tuple[str, str]] = []
     stream = QuoteStream(sim.api_key, "not-the-secret", "iex", f"ws://127.0.0.1:{sim.port}/v2/iex", "ALPACA-T",
                          lambda _quotes: None, lambda level, text: notes.append((level, text)), timeout_s=3.0)
-    why = await stream.start("alpaca-quotes-test")
+    why = await stream.start("alpaca-quotes-test", 3.0)
     assert why is not None and "auth failed (402)" in why and "check the API key id and secret" in why
     assert notes == [("WARNING", why)] and stream.refused == why
     await until(lambda: not alpaca_tasks(), "the refused stream to stop asking")

@@ -103,6 +103,8 @@ REQUESTS = {OrderType.MARKET: MarketOrderRequest, OrderType.LIMIT: LimitOrderReq
             OrderType.STOP_LIMIT: StopLimitOrderRequest, OrderType.TRAIL: TrailingStopOrderRequest}
 FILL_PAGE = 100
 """Alpaca's largest page of account activities."""
+STREAM_PATIENCE_S = 3.0
+"""How long connect waits for the price stream's first answer (it keeps trying after; prices are polled meanwhile)."""
 
 
 class AlpacaBroker:
@@ -422,7 +424,8 @@ class AlpacaBroker:
             self._quote_stream = QuoteStream(key, secret, config.feed, data_stream_url(config), self.account_id,
                                              self._quotes, self._on_stream_note, timeout_s=config.request_timeout_s)
             await self._quote_stream.add(self._subscribed)
-            why = await self._quote_stream.start(f"alpaca-quotes-{self.account_id}")
+            why = await self._quote_stream.start(f"alpaca-quotes-{self.account_id}",
+                                                 min(config.request_timeout_s, STREAM_PATIENCE_S))
             self._prices = f"prices stream from Alpaca ({config.feed})" if why is None else why
         else:
             self._prices = f"prices are polled every {config.poll_interval_s:g} s"

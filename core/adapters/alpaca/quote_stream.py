@@ -76,17 +76,17 @@ class QuoteStream:
         self.refused: str | None = None
         """Why quotes are polled instead of streamed (Alpaca's refusal, in the trader's words), else None."""
 
-    async def start(self, name: str) -> str | None:
+    async def start(self, name: str, patience_s: float) -> str | None:
         """Open the stream; return None once Alpaca has authenticated it, else why quotes are polled for now
-        (a refusal, or no answer within timeout_s while it keeps trying)."""
+        (a refusal, or no answer within patience_s while it keeps trying)."""
         loop = asyncio.get_running_loop()
         self._answered = loop.create_future()
         self._task = loop.create_task(self._run(), name=name)
         either: list[asyncio.Future[Any]] = [self._answered, self._task]
-        await asyncio.wait(either, timeout=self._timeout_s + 1, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(either, timeout=patience_s, return_when=asyncio.FIRST_COMPLETED)
         if self._answered.done():
             return self._answered.result()
-        return f"Alpaca's price stream did not answer within {self._timeout_s:g} s; it keeps trying"
+        return f"Alpaca's price stream has not answered yet (within {patience_s:g} s); prices are polled meanwhile"
 
     async def add(self, symbols: Iterable[str]) -> None:
         """Subscribe quotes of symbols (sent at once when the stream is up, else when it is)."""
