@@ -41,6 +41,7 @@ from gui.brokers.libraries import broker_library_rows
 from gui.brokers.paper import DEFAULT_PROFILE, PROFILES, default_accounts
 from gui.brokers.relogin import ReloginPrompt
 from gui.brokers.runtime import AdapterExtras
+from gui.controllers.account_drawdown import AccountDrawdownController
 from gui.controllers.alerts import AlertsSetup
 from gui.controllers.chart import ChartDocks
 from gui.controllers.columns import GridColumnsSetup
@@ -131,6 +132,7 @@ def create_main_window(
     SymbolSearchController.install(window, settings, FoundInstruments(paths.root / FOUND_INSTRUMENTS))
     window.keep_alive.append(HistoryController.install(window, lambda: open_history(paths.journal)))
     window.keep_alive.append(MarketHoursController.install(window))
+    window.keep_alive.append(AccountDrawdownController.install(window))
     window.keep_alive.append(ChartDocks.install(window, paths.root / "cache" / "bars", AfterFirstPaint))
     PnlCurveDocks.install(window, AfterFirstPaint, lambda: open_history(paths.journal))
     session.restore()
