@@ -31,7 +31,7 @@ from core.ports.market_data import QuoteSource
 from core.services.bus import EventBus
 from core.services.risk.account_drawdown import AccountDrawdowns
 from core.services.risk.book import AccountBook
-from core.services.risk.checks import CHECKS, PROTECTIVE_CHECKS, money, num, protective_limits
+from core.services.risk.checks import checks_to_run, money, num, protective_limits
 from core.services.risk.context import IndexedOrders, OrderSource, PositionSource, RiskContext, duplicate_key
 from core.services.risk.drawdown import Drawdown
 from core.services.risk.limits import RiskConfig, RiskLimits
@@ -249,9 +249,7 @@ class RiskEngine:
         protective = order.origin is OrderOrigin.PROTECTIVE
         if protective:
             limits = protective_limits(limits)
-        for field, check in CHECKS:
-            if protective and check not in PROTECTIVE_CHECKS:
-                continue
+        for field, check in checks_to_run(protective, context.strategy is not None):
             reason = check(order, limits, context)
             if reason is not None:
                 return Refusal(field, reason)
@@ -330,7 +328,7 @@ class RiskEngine:
             book=self._book(account_id, quote_of, order),
             recent=recent,
             strategy_disabled=self._disabled.get(order.strategy_id) if order.strategy_id is not None else None,
-            overridable=self.overridable(account_id),
+            overridable=state is not TradingState.ACTIVE and self.overridable(account_id),
             closing_leaves=self._closing_leaves(order, by_product=own is not None and closed_position is None),
             closed_position=closed_position if closed_position is not None else own,
             buying_power=lambda currency: self.buying_power_of(account_id, currency),
