@@ -232,14 +232,18 @@ class RiskEngine:
         refusal has `confirm` set and says why the account is held. `closed_position` is the position such
         an order closes when it is not ours (the broker's, after a mismatch).
         """
-        refusal = self.preview(order, confirmed=confirmed, closed_position=closed_position)
+        refusal, context = self._preview(order, confirmed, closed_position)
         if refusal is None:
-            self._remember(order)
+            self._remember(order, context)
         return refusal
 
     def preview(self, order: Order, *, confirmed: bool = False, closed_position: Decimal | None = None
                 ) -> Refusal | None:
         """Return what `evaluate` would return now, without counting the order (rate and duplicate windows)."""
+        return self._preview(order, confirmed, closed_position)[0]
+
+    def _preview(self, order: Order, confirmed: bool, closed_position: Decimal | None
+                 ) -> tuple[Refusal | None, RiskContext]:
         self._watch(order.account_id)
         strategy = order.strategy_id
         if strategy is None and MANUAL in self._config.strategies:
@@ -252,10 +256,10 @@ class RiskEngine:
         for field, check in checks_to_run(protective, context.strategy is not None):
             reason = check(order, limits, context)
             if reason is not None:
-                return Refusal(field, reason)
+                return Refusal(field, reason), context
         if context.state is not TradingState.ACTIVE and order.origin.reduce_only and not confirmed:
-            return Refusal("account_id", self._confirm_text(order, context), confirm=True)
-        return None
+            return Refusal("account_id", self._confirm_text(order, context), confirm=True), context
+        return None, context
 
     def _confirm_text(self, order: Order, context: RiskContext) -> str:
         position = context.closable_qty(order.symbol)
@@ -373,10 +377,10 @@ class RiskEngine:
         recent.forget_older(now, keep)
         return recent
 
-    def _remember(self, order: Order) -> None:
-        recent = self._recent_of(order.account_id, self._clock.monotonic())
-        recent.remember(RecentOrder(self._clock.monotonic(), order.client_order_id, duplicate_key(order)))
-        self.window.remember(order.account_id, order.client_order_id, self._clock.now(), strategy_of(order))
+    def _remember(self, order: Order, checked: RiskContext) -> None:
+        """Count an order that passed, at the time its checks saw (their clock readings and recent orders)."""
+        checked.recent.remember(RecentOrder(checked.monotonic, order.client_order_id, duplicate_key(order)))
+        self.window.remember(order.account_id, order.client_order_id, checked.now, strategy_of(order))
 
     # --- daily loss -----------------------------------------------------------------------------
 
