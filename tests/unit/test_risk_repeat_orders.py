@@ -76,3 +76,14 @@ def test_the_rate_window_counts_exactly_what_the_plain_rule_counts(now: float, s
         recent.forget_older(cut, 0)  # forgets those strictly before cut
         times = [at for at in times if not cut - at > 0]
     assert recent.count_within(now, span) == sum(1 for at in times if now - at < span)
+
+
+def test_a_strategy_exposure_cap_set_later_counts_its_working_orders_on_the_very_next_order() -> None:
+    h = Harness(RiskConfig(RiskLimits(), strategies={"alpha": {"max_position": "1000"}}))
+    h.quote()
+    h.work(h.order(qty="60", price="100.00", strategy="alpha"))  # 6,000 USD working, unchecked so far
+    assert h.check(h.order(qty="50", price="100.00", strategy="alpha")) is None
+    h.engine.set_config(RiskConfig(RiskLimits(), strategies={"alpha": {"max_position": "1000",
+                                                                       "max_gross_exposure": "10000"}}))
+    reason = h.check(h.order(qty="51", price="100.00", strategy="alpha"))  # 6,000 + 5,100 > 10,000
+    assert reason is not None and "Strategy alpha's gross exposure would reach 11,100.00 USD" in reason
