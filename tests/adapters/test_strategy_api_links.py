@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from core.domain import OrderOrigin, OrderStatus
+from core.domain import ClientOrderId, OrderOrigin, OrderStatus
 from core.domain.protection import HeldState, ProtectionLeg
 from core.services.approvals import OrderEdit
 from core.strategy_client import ApiRefused
@@ -71,8 +71,9 @@ async def test_an_oco_waits_as_one_row_and_approving_it_sends_both_linked(api: A
 async def test_rejecting_or_withdrawing_one_order_of_an_oco_ends_both(api: ApiWorld) -> None:
     _, answer = await api.raw("POST", "/v1/orders/oco", oco_body(api))
     first_id, second_id = answer["link"]["orders"]
-    assert api.world.queue.reject(api.world.session.oms.orders()[1].client_order_id, "not today")
-    assert {o.status for o in api.world.session.oms.orders()} == {OrderStatus.DENIED}
+    assert api.world.queue.reject(ClientOrderId(second_id), "not today")  # the row shows the first; either names it
+    statuses = {str(o.client_order_id): o.status for o in api.world.session.oms.orders()}
+    assert statuses == {first_id: OrderStatus.DENIED, second_id: OrderStatus.DENIED}
     _, again = await api.raw("POST", "/v1/orders/oco", oco_body(api, key="oco-2"))
     status, body = await api.raw("DELETE", f"/v1/orders/{again['link']['orders'][1]}")
     assert status == 200, body
@@ -111,7 +112,7 @@ async def test_an_oto_waits_with_its_child_held_and_the_fill_sends_the_child(api
     assert outcome.approved, outcome.reason
     for _ in range(10):
         await asyncio.sleep(0)
-    sent = api.world.session.oms.get(child_id := type(row.client_order_id)(child["client_order_id"]))
+    sent = api.world.session.oms.get(child_id := ClientOrderId(child["client_order_id"]))
     assert sent is not None and sent.origin is OrderOrigin.PROTECTIVE and sent.limit_price is not None
     assert sent.limit_price.value == ask + 1 and sent.quantity.value == 10 and sent.status is OrderStatus.ACCEPTED
     status, shown = await api.raw("GET", f"/v1/orders/{parent_id}")
