@@ -44,14 +44,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bench import crash_child
+from bench import crash_child, exactly_once
 from bench.common import emit, machine, peak_rss_mb
+from bench.exactly_once import die, killed_by_sigkill, paper_config
 from core.adapters.paper.adapter import PaperBroker
-from core.adapters.paper.config import PaperConfig
 from core.domain import (
     AccountId,
     ClientOrderId,
-    Event,
     Order,
     OrderOrigin,
     OrderRequest,
@@ -102,9 +101,6 @@ IN_FLIGHT = frozenset({OrderStatus.INITIALIZED, OrderStatus.UNKNOWN, OrderStatus
 ENDED = frozenset({OrderStatus.CANCELED, OrderStatus.FILLED, OrderStatus.REJECTED, OrderStatus.EXPIRED})
 
 
-def paper_config(data_dir: Path) -> PaperConfig:
-    return PaperConfig.from_mapping({"state_path": str(data_dir / "paper.json"), "tick_interval_s": 60})
-
 
 # --- the child: act, and die at the label --------------------------------------------------------
 
@@ -120,9 +116,6 @@ class Armed:
     def at(cls, label: str) -> bool:
         return cls.on and cls.point == label
 
-
-def die() -> None:
-    os.kill(os.getpid(), signal.SIGKILL)
 
 
 class DyingJournal(SqliteJournal):
@@ -162,15 +155,8 @@ class DyingPaper(PaperBroker):
 
 async def child_main(data_dir: Path, point: str, seed: int) -> None:
     rng = random.Random(seed)
-    bus = EventBus()
-    session = TradingSession(bus, DyingJournal(data_dir / "journal.sqlite"))
-
-    def sink(event: Event) -> None:
-        if not Armed.muted:
-            bus.publish(event)
-
-    session.add_account(DyingPaper(ACCOUNT, paper_config(data_dir), sink))
-    session.restore()
+    session, _broker = exactly_once.dying_session(data_dir, DyingJournal(data_dir / "journal.sqlite"), DyingPaper,
+                                                ACCOUNT, lambda: Armed.muted)
     await session.connect(ACCOUNT)
     quote = session.quotes.latest("AAPL", str(ACCOUNT))
     assert quote is not None and quote.bid is not None
@@ -349,7 +335,7 @@ def run_api_point(name: str, data_dir: Path, rng: random.Random) -> tuple[int, O
     point = API_INTAKE_POINTS[name]
     auto = True if point is IntakePoint.AFTER_SEND else rng.random() < 0.5
     status, ask, signal_time = run_api_child(data_dir, point, auto)
-    if not (os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL):
+    if not killed_by_sigkill(status):
         return status, None
     return status, asyncio.run(retry_and_check(data_dir, point, auto, ask, signal_time))
 
@@ -382,7 +368,7 @@ def run(points: Sequence[str], runs: int, seed: int, root: Path) -> dict[str, ob
             else:
                 status = run_child(data_dir, point, run_seed)
                 api_outcome = None
-            if not (os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL):
+            if not killed_by_sigkill(status):
                 done.not_killed += 1
                 first_problems.append(f"{point} seed {run_seed}: the child was never at its point ({status})")
                 continue

@@ -15,26 +15,17 @@ The figures `exactly_once` must read 100.0 % (exit status 1 otherwise).
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import os
 import random
-import signal
-import sys
-import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from bench import crash_child
-from bench.common import emit, machine
+from bench import crash_child, exactly_once
+from bench.exactly_once import Outcome, die, paper_config, settle
 from core.adapters.paper.adapter import PaperBroker
-from core.adapters.paper.config import PaperConfig
 from core.domain import (
     AccountId,
     ClientOrderId,
-    Event,
     Order,
     OrderOrigin,
     OrderRequest,
@@ -64,9 +55,6 @@ class Armed:
     muted = False
 
 
-def die() -> None:
-    os.kill(os.getpid(), signal.SIGKILL)
-
 
 class DyingJournal(SqliteJournal):
     def record_held(self, children: Sequence[HeldChild]) -> None:
@@ -93,30 +81,16 @@ class DyingPaper(PaperBroker):
         await super().submit(order)
 
 
-def paper_config(data_dir: Path) -> PaperConfig:
-    return PaperConfig.from_mapping({"state_path": str(data_dir / "paper.json"), "tick_interval_s": 60})
-
 
 def through_the_stop(session: TradingSession, stop: Decimal) -> None:
     session.bus.publish_quotes([Quote("AAPL", bid=stop - Decimal("0.01"), ask=stop, source=ACCOUNT)])
 
 
-async def settle() -> None:
-    for _ in range(20):
-        await asyncio.sleep(0)
-
 
 async def child_main(data_dir: Path, point: str, seed: int) -> None:
     rng = random.Random(seed)
-    bus = EventBus()
-    session = TradingSession(bus, DyingJournal(data_dir / "journal.sqlite"))
-
-    def sink(event: Event) -> None:
-        if not Armed.muted:
-            bus.publish(event)
-
-    session.add_account(DyingPaper(ACCOUNT, paper_config(data_dir), sink))
-    session.restore()
+    session, _broker = exactly_once.dying_session(data_dir, DyingJournal(data_dir / "journal.sqlite"), DyingPaper,
+                                                ACCOUNT, lambda: Armed.muted)
     await session.connect(ACCOUNT)
     quote = session.quotes.latest("AAPL", str(ACCOUNT))
     assert quote is not None and quote.bid is not None and quote.ask is not None
@@ -132,11 +106,6 @@ def run_child(data_dir: Path, point: str, seed: int) -> int:
     """Fork a child that acts and dies at point; return its wait status."""
     return crash_child.run_child(f"held crash child {point} seed {seed}", lambda: child_main(data_dir, point, seed))
 
-
-@dataclass
-class Outcome:
-    exactly_once: bool
-    problem: str = ""
 
 
 async def restart_and_check(data_dir: Path) -> Outcome:
@@ -166,42 +135,12 @@ async def restart_and_check(data_dir: Path) -> Outcome:
 
 
 def run(points: Sequence[str], runs: int, seed: int, root: Path) -> dict[str, object]:
-    rng = random.Random(seed)
-    figures: dict[str, dict[str, object]] = {}
-    failed = False
-    for point in points:
-        good, problems, killed = 0, [], 0
-        for n in range(runs):
-            data_dir = root / f"{point}-{n}"
-            data_dir.mkdir()
-            status = run_child(data_dir, point, rng.randrange(1 << 30))
-            killed += os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
-            outcome = asyncio.run(restart_and_check(data_dir))
-            good += outcome.exactly_once
-            if not outcome.exactly_once:
-                problems.append(outcome.problem)
-        failed |= good != runs or killed != runs
-        figures[point] = {"runs": runs, "killed": killed, "exactly_once_pct": round(100.0 * good / runs, 1),
-                          "problems": problems[:3]}
-    return {"points": figures, "ok": not failed}
+    return exactly_once.run_forked(points, runs, seed, root, run_child,
+                                   lambda data_dir, point: restart_and_check(data_dir))
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.held_crash_points", description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=200)
-    parser.add_argument("--seed", type=int, default=random.randrange(1 << 30))
-    parser.add_argument("--points", default=",".join(POINTS), help="comma-separated points (default: all)")
-    args = parser.parse_args(argv)
-    points = [p for p in args.points.split(",") if p]
-    unknown = sorted(set(points) - set(POINTS))
-    if unknown:
-        parser.error(f"unknown point(s) {', '.join(unknown)}; choose from {', '.join(POINTS)}")
-    with tempfile.TemporaryDirectory(prefix="tradeterm-held-crash-") as root:
-        record = run(points, args.runs, args.seed, Path(root))
-    emit({"bench": "held_crash_points", "seed": args.seed, "runs_per_point": args.runs, **record,
-          "machine": machine()})
-    if not record["ok"]:
-        sys.exit(1)
+    exactly_once.main("held_crash_points", __doc__, POINTS, run, argv)
 
 
 if __name__ == "__main__":

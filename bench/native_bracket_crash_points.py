@@ -29,6 +29,7 @@ import tempfile
 from pathlib import Path
 
 from bench.common import emit, machine
+from bench.exactly_once import Tally, figures_of
 from core.adapters.ib.adapter import IbBroker
 from core.domain import OrderStatus
 from core.domain.protection import BRACKET_LEGS, child_order_id
@@ -97,50 +98,37 @@ async def restart_and_check(sim: TwsSimulator, data_dir: Path, point: CrashPoint
 async def run(points: list[CrashPoint], runs: int, root: Path) -> dict[str, object]:
     sim = TwsSimulator(tick_interval_s=0.05)
     await sim.start()
-    figures: dict[str, object] = {}
-    ok = True
+    tallies: dict[str, Tally] = {}
     try:
         for point in points:
-            good, killed, problems = 0, 0, []
+            tally = tallies[point.value] = Tally()
             for n in range(runs):
                 data_dir = root / f"{point.value}-{n}"
                 data_dir.mkdir()
-                killed += await kill_child(sim, data_dir, point)
-                problem = await restart_and_check(sim, data_dir, point)
-                good += not problem
-                if problem:
-                    problems.append(problem)
-            ok &= good == runs == killed
-            figures[point.value] = {"runs": runs, "killed": killed, "exactly_once_pct": round(100.0 * good / runs, 1),
-                                    "problems": problems[:3]}
+                killed = await kill_child(sim, data_dir, point)
+                tally.add(killed, await restart_and_check(sim, data_dir, point))
     finally:
         await sim.stop()
-    return {"points": figures, "ok": ok}
+    return figures_of(tallies)
 
 
 async def run_native(broker: str, points: list[NativePoint], runs: int, root: Path) -> dict[str, object]:
     """The Alpaca or OANDA runs: each point `runs` times against one simulator kept across the deaths."""
     sim = AlpacaSimulator(tick_interval_s=0.05) if broker == "alpaca" else OandaSimulator(tick_interval_s=0.05)
     await sim.start()
-    figures: dict[str, object] = {}
-    ok = True
+    tallies: dict[str, Tally] = {}
     try:
         for point in points:
-            good, killed, problems = 0, 0, []
+            tally = tallies[point.value] = Tally()
             for n in range(runs):
                 data_dir = root / f"{broker}-{point.value}-{n}"
                 data_dir.mkdir()
-                killed += await kill_native(sim, data_dir, point) == -signal.SIGKILL
+                killed = await kill_native(sim, data_dir, point) == -signal.SIGKILL
                 problem, _legs = await check_native(sim, data_dir, point)
-                good += not problem
-                if problem:
-                    problems.append(problem)
-            ok &= good == runs == killed
-            figures[point.value] = {"runs": runs, "killed": killed, "exactly_once_pct": round(100.0 * good / runs, 1),
-                                    "problems": problems[:3]}
+                tally.add(killed, problem)
     finally:
         await sim.stop()
-    return {"points": figures, "ok": ok}
+    return figures_of(tallies)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -5,6 +5,9 @@ is the variant's own), then the vn.py reference on the same input in .venv-bench
 environment exists, and prints one JSON line per variant plus one ratio line per rate.
 `--child` runs one variant in this process.
 
+With every view open (`--every-view`; the driver runs it after each rate): the same storm with a chart and a
+ladder open on storm symbols beside the watchlist, positions and blotters (issue #27).
+
 Figures of a variant: quotes absorbed per second; event-loop stall max/p99 (gaps of a 1 ms
 heartbeat), the most CPU the GUI thread spent in one gap and the VM's steal during the run (what
 of a stall was the host's, not the process's); staleness p50/p99 (a quote's due time -> end of the
@@ -178,7 +181,20 @@ async def _settle(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
-def run_tradeterm(rate: int, seconds: float, count: int, held_fraction: float) -> dict[str, object]:
+def _open_every_view(window: object, symbols: list[str]) -> list[str]:
+    """Open a chart on one storm symbol and a ladder on another, beside the window's own watchlist, positions
+    and blotters; return the names of the views open."""
+    from gui.controllers.chart_controller import ChartController
+
+    chart = next(k for k in window.keep_alive if isinstance(k, ChartController))  # type: ignore[attr-defined]
+    chart.show_symbol(symbols[0])  # its live bar moves with every round of the storm
+    account = str(window.session.account_ids()[0])  # type: ignore[attr-defined]
+    window.ladder.show(account, symbols[1])  # type: ignore[attr-defined]
+    return ["watchlist", "positions", "orders", "fills", "chart", "ladder"]
+
+
+def run_tradeterm(rate: int, seconds: float, count: int, held_fraction: float,
+                  every_view: bool = False) -> dict[str, object]:
     """Run one variant against the real main window in this process; return its figures."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
@@ -224,8 +240,13 @@ def run_tradeterm(rate: int, seconds: float, count: int, held_fraction: float) -
     feeder = Feeder(symbols, rate, session.bus.publish_quotes, staleness.quote_hook)
     figures: dict[str, object] = {}
 
+    views = ["watchlist", "positions"]
+
     async def scenario() -> None:
         await _settle(0.6)  # first layout, first flush, first paints
+        if every_view:
+            views[:] = _open_every_view(window, symbols)
+            await _settle(0.5)  # the chart's history and the ladder's first paint, before the storm
         cpu0 = cpu_seconds()
         steal0 = steal_seconds()
         for probe in (watch_probe, positions_probe):
@@ -269,6 +290,7 @@ def run_tradeterm(rate: int, seconds: float, count: int, held_fraction: float) -
             "peak_rss_mb": peak_rss_mb(),
             "positions_rows": bridge.positions.rowCount(),
             "watchlist_rows": quotes_model.rowCount(),
+            "views": views,
         })
         window.close()
         await window.shutdown()
@@ -285,11 +307,12 @@ def run_child(args: argparse.Namespace) -> None:
         import cProfile
 
         profiler = cProfile.Profile()
-        figures = profiler.runcall(run_tradeterm, args.rate, args.seconds, args.symbols, args.held)
+        figures = profiler.runcall(run_tradeterm, args.rate, args.seconds, args.symbols, args.held, args.every_view)
         profiler.dump_stats(args.profile)
     else:
-        figures = run_tradeterm(args.rate, args.seconds, args.symbols, args.held)
-    emit({"bench": "tickstorm", "variant": variant_name("tradeterm", args.rate), "impl": "tradeterm",
+        figures = run_tradeterm(args.rate, args.seconds, args.symbols, args.held, args.every_view)
+    name = variant_name("tradeterm", args.rate) + ("+every_view" if args.every_view else "")
+    emit({"bench": "tickstorm", "variant": name, "impl": "tradeterm",
           "symbols": args.symbols, "seconds": args.seconds, **figures, "host_speed_ms": speed,
           **machine()})
 
@@ -314,6 +337,10 @@ def run_driver(args: argparse.Namespace) -> list[dict[str, object]]:
         for record in _run([sys.executable, "-m", "bench.tickstorm", "--child", "--rate", str(rate),
                             "--held", str(args.held), *common], timeout):
             ours[rate] = record
+            records.append(record)
+            emit(record)
+        for record in _run([sys.executable, "-m", "bench.tickstorm", "--child", "--every-view", "--rate", str(rate),
+                            "--held", str(args.held), *common], timeout):
             records.append(record)
             emit(record)
     vnpy_python = python_for_vnpy()
@@ -351,6 +378,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=SECONDS, help="length of each variant's storm")
     parser.add_argument("--symbols", type=int, default=SYMBOLS, help="symbols quoted")
     parser.add_argument("--held", type=float, default=HELD_FRACTION, help="share of the symbols with a position")
+    parser.add_argument("--every-view", action="store_true",
+                        help="also open a chart and a ladder on storm symbols (the driver runs it once more per rate)")
     parser.add_argument("--profile", metavar="PATH", help="with --child: write cProfile stats to PATH")
     parser.add_argument("--no-vnpy", action="store_true", help="skip the vn.py reference")
     args = parser.parse_args(argv)

@@ -121,7 +121,9 @@ class Reconciler:
 
         Executions are asked for since the earlier of the journal's newest fill and `lost_at`, less a
         margin for clock skew: a live fill journaled just after a reconnect must not move the start past
-        an execution missed while disconnected. Fetching more is harmless; fills dedupe by trade id.
+        an execution missed while disconnected. Fetching more is harmless; fills dedupe by trade id. When a
+        working order shows more filled at the broker than that read held, the executions are read again from
+        the order's creation (a report missed while connected, with later fills journaled after it).
         """
         account = adapter.account_id
         since = self._journal.watermark(account)
@@ -136,6 +138,10 @@ class Reconciler:
         report = ReconciliationReport(account)
         self._bus.publish(AccountUpdated(account, snapshot.cash))
         self._apply_fills(snapshot, report)
+        earlier = self._fills_before(snapshot, since)
+        if earlier is not None:  # a working order filled at the broker before the read's start: read from its birth
+            snapshot = await adapter.snapshot(earlier)
+            self._apply_fills(snapshot, report)
         self._reopen_alive(snapshot, suspects, report)
         self._resolve_orders(snapshot, report, unanswered, replaces)
         self._compare_positions(snapshot, report)
@@ -174,6 +180,23 @@ class Reconciler:
                 report.orders_resolved.append(str(coid))
             report.orders_alive.append(text)
             report.differences.append(text)
+
+    def _fills_before(self, snapshot: BrokerSnapshot, since: datetime | None) -> datetime | None:
+        """Return where to read the executions from again, or None when this read holds every fill it should.
+
+        A working order the broker shows with more filled than here had fills the read (from the journal's newest
+        fill on) could not hold: its reports were missed while fills of other orders were journaled after them.
+        The read again starts at the oldest such order's creation, less the clock-skew margin."""
+        if since is None:
+            return None  # the read had every execution the broker keeps
+        at_broker = {o.client_order_id: o for o in snapshot.orders if o.client_order_id is not None}
+        behind = [order.created_at for order in self._oms.working(snapshot.account_id)
+                  if (remote := at_broker.get(order.client_order_id)) is not None
+                  and remote.filled_qty > order.filled_qty]
+        if not behind:
+            return None
+        earlier = min(behind) - WATERMARK_MARGIN
+        return earlier if earlier < since else None
 
     def _apply_fills(self, snapshot: BrokerSnapshot, report: ReconciliationReport) -> None:
         for fill in snapshot.fills:

@@ -10,23 +10,30 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from core.domain import (
     AccountId,
+    BrokerOrderId,
     ConnectionChanged,
     ConnectionState,
     Fill,
     Instrument,
     LogMessage,
     Order,
+    OrderAccepted,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
     Price,
     Quantity,
+    Quote,
     Side,
 )
-from core.ports.broker import BrokerPosition, BrokerSnapshot, EventSink
+from core.ports.broker import BrokerOrderState, BrokerPosition, BrokerSnapshot, EventSink
 from core.ports.errors import ConnectionLost
 from core.services.bus import EventBus
 from core.services.session import TradingSession
@@ -152,3 +159,58 @@ async def test_a_reconciliation_cut_short_by_another_drop_keeps_the_account_halt
     gc.collect()  # a task whose exception nobody read reports it when collected
     await asyncio.sleep(0)
     assert unretrieved == []
+
+
+class BooksWithOrders(BooksOnlyBroker):
+    """Also lists its orders, as the broker shows them now (IB's open and completed orders)."""
+
+    def __init__(self, sink: EventSink) -> None:
+        super().__init__(sink)
+        self.orders: list[BrokerOrderState] = []
+
+    async def snapshot(self, fills_since: datetime | None = None) -> BrokerSnapshot:
+        books = await super().snapshot(fills_since)
+        return replace(books, orders=tuple(self.orders))
+
+
+async def test_a_working_order_the_broker_filled_long_before_the_newest_fill_is_filled_at_restart(
+    tmp_path: Path,
+) -> None:
+    """The fill of a working order was missed (its report never came), and fills of other orders came after it:
+    the restart's read from the newest fill on does not hold it, yet the broker lists the order FILLED. The
+    order must end FILLED with its fill booked, not stay working with the account halted on a position gap."""
+    journal_path = tmp_path / "journal.sqlite"
+    bus = EventBus()
+    session = TradingSession(bus, SqliteJournal(journal_path))
+    broker = BooksWithOrders(bus.publish)
+    session.add_account(broker)
+    session.restore()
+    await session.connect(ACCOUNT)
+    bus.publish_quotes([Quote("AAPL", bid=Decimal("99.99"), ask=Decimal("100.00"), source=ACCOUNT)])
+    order = await session.submit(OrderRequest(ACCOUNT, "AAPL", Side.BUY, "1", OrderType.LIMIT, "100"))
+    session.oms.apply(OrderAccepted(order.client_order_id, BrokerOrderId("B-1")))
+    missed = make_fill(order, quantity="1", price="100", trade_id="E-missed",
+                       ts=order.created_at + timedelta(minutes=1))
+    later = fill("E-later", order.created_at + timedelta(minutes=30))  # placed at the broker, reported, journaled
+    session.oms.record_external_fill(later)
+    broker.fills += [missed, later]
+    broker.orders.append(BrokerOrderState(order.client_order_id, BrokerOrderId("B-1"), "AAPL", Side.BUY,
+                                          Decimal(1), Decimal(1), OrderStatus.FILLED, limit_price=Decimal(100)))
+    await session.close()
+    session.journal.close()
+
+    bus = EventBus()
+    session = TradingSession(bus, SqliteJournal(journal_path))
+    broker_again = BooksWithOrders(bus.publish)
+    broker_again.fills, broker_again.orders = broker.fills, broker.orders
+    session.add_account(broker_again)
+    session.restore()
+    await session.connect(ACCOUNT)
+
+    filled = session.oms.get(order.client_order_id)
+    assert filled is not None and filled.status is OrderStatus.FILLED and filled.filled_qty == 1
+    position = session.portfolio.position(ACCOUNT, "AAPL")
+    assert position is not None and position.quantity == Decimal(2)
+    assert session.account(ACCOUNT).trading.value == "ACTIVE", "the books agree once the missed fill is read"
+    await session.close()
+    session.journal.close()
