@@ -21,6 +21,7 @@ from core.domain import AccountId, utc_now
 from core.ports.errors import AccountStateError
 from core.ports.journal import JournalError
 from core.services.bus import EventBus
+from core.services.journal_check import check_journal_later
 from core.services.log_redaction import SECRETS
 from core.services.log_redaction import install as install_redaction
 from core.services.session import TradingSession
@@ -41,10 +42,12 @@ from gui.brokers.libraries import broker_library_rows
 from gui.brokers.paper import DEFAULT_PROFILE, PROFILES, default_accounts
 from gui.brokers.relogin import ReloginPrompt
 from gui.brokers.runtime import AdapterExtras
+from gui.controllers.account_drawdown import AccountDrawdownController
 from gui.controllers.alerts import AlertsSetup
 from gui.controllers.chart import ChartDocks
 from gui.controllers.columns import GridColumnsSetup
 from gui.controllers.history import HistoryController
+from gui.controllers.journal_damage import JournalDamageBanner
 from gui.controllers.mail import MailSetup
 from gui.controllers.market_hours import MarketHoursController
 from gui.controllers.pnl_curve import PnlCurveDocks
@@ -131,6 +134,8 @@ def create_main_window(
     SymbolSearchController.install(window, settings, FoundInstruments(paths.root / FOUND_INSTRUMENTS))
     window.keep_alive.append(HistoryController.install(window, lambda: open_history(paths.journal)))
     window.keep_alive.append(MarketHoursController.install(window))
+    window.keep_alive.append(JournalDamageBanner(window))
+    window.keep_alive.append(AccountDrawdownController.install(window))
     window.keep_alive.append(ChartDocks.install(window, paths.root / "cache" / "bars", AfterFirstPaint))
     PnlCurveDocks.install(window, AfterFirstPaint, lambda: open_history(paths.journal))
     session.restore()
@@ -147,6 +152,13 @@ def create_main_window(
         shut.append(True)
 
     window.shutdown_hooks.insert(0, note_shutdown)
+    checks: list[asyncio.Task[bool | None]] = []
+
+    async def stop_check() -> None:
+        for task in checks:
+            task.cancel()  # the journal's close interrupts the check's thread
+
+    window.shutdown_hooks.append(stop_check)
 
     def after_first_paint() -> None:
         if shut:  # the window was shut before it was ever painted: nothing to start
@@ -154,6 +166,9 @@ def create_main_window(
         # Probing for an OS keyring imports every keyring backend (Secret Service: D-Bus, cryptography) and
         # the API loads aiohttp: the first screen waits for neither. Whatever may read a secret (the mailer,
         # the accounts' connects, the API) starts only once the backend is settled, as before.
+        # A journal that closed cleanly opened without SQLite's full check (it reads the whole file): it runs now,
+        # in a worker thread; a damaged file halts every account and takes no more writes.
+        checks.append(asyncio.ensure_future(check_journal_later(journal, session.risk, bus)))
         secrets_setup.settle(ask_vault)
         secrets_setup.show_banner(window, bus)
         strategy.secrets_ready()  # its tokens, from the keyring just settled

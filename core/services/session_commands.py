@@ -165,6 +165,14 @@ class SessionCommands:
         self.risk.reset_drawdown(account_id)
         self.journal.record_audit(actor, RESUME_AUDIT, f"{account_id}: drawdown reset")
 
+    def reset_strategy_drawdown(self, strategy_id: StrategyId, actor: str) -> list[AccountId]:
+        """Start the strategy's own drawdowns afresh from its P&L now on every account; audited. The accounts'
+        drawdowns and other strategies' are untouched. Return the accounts where it was reset."""
+        accounts = self.risk.reset_strategy_drawdown(strategy_id)
+        where = ", ".join(str(a) for a in accounts) or "no account (its P&L is not known yet)"
+        self.journal.record_audit(actor, RESUME_AUDIT, f"strategy {strategy_id}: drawdown reset on {where}")
+        return accounts
+
     def _on_strategy_disabled(self, event: StrategyDisabled) -> None:
         self.journal.record_audit("risk engine", DISABLE_STRATEGY_AUDIT, disabled_detail(event))
 

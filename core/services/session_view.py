@@ -32,6 +32,7 @@ from core.services.market_hours import MarketHours
 from core.services.order_preview import OrderPreview, preview_order
 from core.services.portfolio import PnlTotals
 from core.services.risk import HoldCause, RiskConfig
+from core.services.risk.drawdown_gauge import DrawdownGauge, drawdown_gauge
 from core.services.risk.strategy_book import StrategyPosition
 from core.services.risk.usage import usage_texts
 from core.services.sizing import Sized
@@ -176,9 +177,17 @@ class SessionView:
         """Return field -> how much of the limit is used, for a risk dialog scope (see risk.usage.usage_texts)."""
         return usage_texts(self._session.risk, scope, key)
 
+    def drawdown_gauge(self, account_id: AccountId) -> DrawdownGauge | None:
+        """Return how much of its drawdown limits the account uses now (None: its P&L is not known yet)."""
+        return drawdown_gauge(self._session.risk, account_id)
+
     def resumable_holds(self) -> list[tuple[AccountId | None, TradingState, str]]:
         """Return what Resume would lift (kill switch, daily loss): scope (None: every account), state, and why."""
         return self._session.risk.resumable_holds()
+
+    def journal_damage(self) -> str | None:
+        """Return why trading is halted for a damaged journal (found after the start), or None."""
+        return self._session.risk.global_hold(HoldCause.JOURNAL_DAMAGED)
 
     def disabled_strategies(self) -> list[StrategyId]:
         return list(self._session.risk.disabled_strategies())

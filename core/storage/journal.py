@@ -15,6 +15,8 @@ The write-ahead log is checkpointed by `write_deferred`, after the orders went o
 order's commit (SQLite's automatic checkpoint is off; CHECKPOINT_AT_THE_LATEST bounds the log). One process
 at a time: an exclusive lock on `<file>.lock`. A file this code cannot safely use (not SQLite,
 corrupt, written by a newer TradeTerm, another application's database) is refused, never modified.
+SQLite's full integrity check runs at open, or after the first paint when the last session closed cleanly
+(journal_integrity.py); one that fails then stops every write (`refuse_writes`).
 Orders are restored by replaying their journaled events through `Order.apply`.
 """
 
@@ -54,6 +56,8 @@ from core.domain.protection import HeldChild
 from core.ports.journal import AuditEntry, DuplicateIntakeKey, IntakeKey, IntakeRecord, JournalError, JournalState
 from core.ports.journal_restore import LiveJournal, PositionsCheckpoint
 from core.storage import codec
+from core.storage import journal_integrity as integrity
+from core.storage.audit_rows import read_audit, read_latest_audit
 from core.storage.held_rows import read_held, write_held
 from core.storage.live_load import read_checkpoint, read_fill_owners, read_live, read_order, write_checkpoint
 from core.storage.lockfile import LockHeld, ProcessLock
@@ -106,10 +110,6 @@ def _append_event(
     return True
 
 
-def _audit_entry(row: tuple[int, str, str, str, str]) -> AuditEntry:
-    return AuditEntry(row[0], datetime.fromisoformat(row[1].removesuffix("Z")).replace(tzinfo=UTC), *row[2:])
-
-
 def _sort_ts(value: datetime) -> str:
     """Return value in UTC as fixed-width text, so that text order is time order; refuse a naive datetime."""
     if value.tzinfo is not UTC:
@@ -134,6 +134,11 @@ class SqliteJournal:
         """Broker reports kept for the next transaction: (order state, client order id, event row)."""
         self._commits = 0
         """Transactions since the last checkpoint of the write-ahead log."""
+        self._refused: str | None = None
+        """Why nothing more may be written (the check after the first paint found the file damaged)."""
+        self._check = integrity.BackgroundCheck(self.path)
+        self.open_check = integrity.OpenCheck(True, "a new journal")
+        """Whether SQLite's full check ran at open; if not, `verify` runs it (after the first paint)."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -144,7 +149,7 @@ class SqliteJournal:
         self._lock = self._take_lock()
         try:
             if self.path.exists():
-                inspect_existing(self.path)
+                self.open_check = inspect_existing(self.path, self._now())
             self._conn: sqlite3.Connection | None = self._connect()
         except BaseException:
             self._lock.release()
@@ -183,7 +188,7 @@ class SqliteJournal:
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA wal_autocheckpoint = 0")  # checkpoints run in write_deferred, not in an order's commit
             conn.execute("PRAGMA foreign_keys = ON")
-            migrate(conn)
+            migrate(conn, lambda conn: integrity.note_open(conn, self.open_check, self._now()))
         except sqlite3.Error as exc:
             conn.close()
             raise self._unwritable(exc) from None
@@ -201,14 +206,36 @@ class SqliteJournal:
     # --- lifecycle ------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Write what is deferred, close the database and release the lock; closing twice is harmless."""
+        """Write what is deferred, note a clean close, close the database and release the lock; twice is harmless.
+
+        A journal that refuses writes is closed without a checkpoint: the database file stays as it was found.
+        """
+        self._check.close()
         if self._conn is not None:
             self.write_deferred()
         with self._mutex:
             if self._conn is not None:
-                self._conn.close()
+                integrity.close_writer(self._conn, self.path, self._now(), refusing=self._refused is not None)
                 self._conn = None
             self._lock.release()
+
+    def verify(self) -> str | None:
+        """Run the full check on a connection of its own (from a worker thread); None if sound, else the message."""
+        damage = self._check.run()
+        return None if damage is None else integrity.damaged_message(self.path, damage)
+
+    def record_verified(self) -> None:
+        """Note in the meta that the full check after the first paint passed (and when)."""
+        with self._write("the integrity check's time") as conn:
+            integrity.note_full_check(conn, self._now(), integrity.AFTER_FIRST_PAINT)
+
+    def refuse_writes(self, why: str) -> None:
+        """Write nothing more to the journal: every write raises JournalError(why); deferred reports are dropped."""
+        with self._mutex:
+            self._refused = why
+            dropped, self._deferred[:] = len(self._deferred), []
+        _log.error("journal %s: refusing every write (%d deferred broker report(s) dropped): %s", self.path,
+                   dropped, why)
 
     def __enter__(self) -> SqliteJournal:
         return self
@@ -241,6 +268,8 @@ class SqliteJournal:
             conn = self._conn
             if conn is None:
                 raise JournalError(f"The journal {self.path} is closed; cannot record {what}.")
+            if self._refused is not None:
+                raise JournalError(f"{self._refused} ({what} was not recorded.)")
             try:
                 if not flush:
                     conn.execute("PRAGMA synchronous = NORMAL")
@@ -395,12 +424,12 @@ class SqliteJournal:
         The reports commit without a disk flush, like every broker report. Checkpoints run here, after
         the orders went out, never inside an order's commit.
         """
-        if self._deferred:
+        if self._deferred and self._refused is None:
             with self._write(f"{len(self._deferred)} broker report(s)", flush=False):
                 pass
         if self._commits >= CHECKPOINT_EVERY:
             with self._mutex:
-                if self._conn is not None:
+                if self._conn is not None and self._refused is None:
                     self._checkpoint(self._conn)
 
     def _checkpoint(self, conn: sqlite3.Connection) -> None:
@@ -468,24 +497,13 @@ class SqliteJournal:
 
         With since, the read seeks the audit's time index: it costs the entries since then, not the history.
         """
-        marks = ", ".join("?" * len(actions))
-        after = "" if since is None else "ts >= ? AND "
         with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT seq, ts, actor, action, detail FROM audit WHERE {after}action IN ({marks}) ORDER BY seq",
-                (*(() if since is None else (_sort_ts(since),)), *actions),
-            ).fetchall()
-        return [_audit_entry(row) for row in rows]
+            return read_audit(conn, actions, None if since is None else _sort_ts(since))
 
     def latest_audit(self, action: str, detail_prefix: str = "") -> AuditEntry | None:
         """Return the newest audit entry of action whose detail starts with detail_prefix, or None."""
         with self._read() as conn:
-            row = conn.execute(
-                "SELECT seq, ts, actor, action, detail FROM audit WHERE action = ? AND substr(detail, 1, ?) = ? "
-                "ORDER BY seq DESC LIMIT 1",
-                (action, len(detail_prefix), detail_prefix),
-            ).fetchone()
-        return None if row is None else _audit_entry(row)
+            return read_latest_audit(conn, action, detail_prefix)
 
     @staticmethod
     def _event_values(order: Order, event: OrderEvent) -> tuple[str, str, str, str]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from contextlib import closing
+from datetime import datetime
 from pathlib import Path
 from typing import Final
 
@@ -11,11 +13,13 @@ from core.ports.journal import JournalError
 from core.storage.checkpoint_schema import positions_checkpoint_migration
 from core.storage.expiry_schema import order_expiry_migration
 from core.storage.held_schema import held_orders_migration
+from core.storage.journal_integrity import CORRUPT_WHAT_TO_DO, OpenCheck, plan_open_check
+from core.storage.meta_schema import journal_meta_migration
 from core.storage.product_schema import order_product_migration
 from core.storage.trail_limit_schema import order_trail_limit_migration
 from core.storage.trail_schema import order_trail_migration
 
-SCHEMA_VERSION: Final = 9
+SCHEMA_VERSION: Final = 10
 """The newest format this code reads and writes, kept in PRAGMA user_version."""
 APPLICATION_ID: Final = 0x54725464  # "TrdT" in PRAGMA application_id marks a TradeTerm journal
 _SQLITE_HEADER: Final = b"SQLite format 3\x00"
@@ -99,16 +103,19 @@ MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {
     7: order_trail_limit_migration(),  # a trailing stop-limit's limit offset (trail_limit_schema.py)
     8: order_expiry_migration(),  # a GTD order's end (expiry_schema.py)
     9: positions_checkpoint_migration(),  # what a restart reads instead of every fill (checkpoint_schema.py)
+    10: journal_meta_migration(),  # clean close and last full integrity check (meta_schema.py, journal_integrity.py)
 }
 """The statements that bring a journal from version n-1 to version n."""
 
 
-def inspect_existing(path: Path) -> None:
-    """Refuse, without writing to it, a file that is not a sound TradeTerm journal this code can read."""
-    corrupt = (
-        f"The journal {path} is corrupt. TradeTerm has not changed it. Restore it from a backup, "
-        "or move it away to start an empty journal (the broker's records remain the reference)."
-    )
+def inspect_existing(path: Path, now: datetime) -> OpenCheck:
+    """Refuse, without writing to it, a file that is not a sound TradeTerm journal this code can read.
+
+    SQLite's full check (PRAGMA quick_check, which reads the whole file) runs here unless the journal's
+    meta shows that it may wait until after the first paint (journal_integrity.plan_open_check); return
+    whether it ran, and why.
+    """
+    corrupt = f"The journal {path} is corrupt. TradeTerm has not changed it. {CORRUPT_WHAT_TO_DO}"
     if not path.is_file():
         raise JournalError(f"The journal {path} is not a file. Move it away or choose another --data-dir.")
     try:
@@ -134,7 +141,8 @@ def inspect_existing(path: Path) -> None:
     mode = "?mode=ro" if Path(f"{path}-wal").exists() else "?mode=ro&immutable=1"
     try:
         with closing(sqlite3.connect(path.as_uri() + mode, uri=True)) as conn:
-            check = conn.execute("PRAGMA quick_check").fetchall()
+            plan = plan_open_check(conn, path, now)
+            check = conn.execute("PRAGMA quick_check").fetchall() if plan.full else [("ok",)]
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             has_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
@@ -153,10 +161,14 @@ def inspect_existing(path: Path) -> None:
             f"{path} is a database of another application, not a TradeTerm journal. TradeTerm has not changed "
             "it. Choose another --data-dir."
         )
+    return plan
 
 
-def migrate(conn: sqlite3.Connection) -> None:
-    """Bring an open journal (autocommit connection) to SCHEMA_VERSION in one transaction."""
+def migrate(conn: sqlite3.Connection, then: Callable[[sqlite3.Connection], None] | None = None) -> None:
+    """Bring an open journal (autocommit connection) to SCHEMA_VERSION in one transaction.
+
+    then: more writes for the same transaction, once the format is current (the open's integrity notes).
+    """
     conn.execute("BEGIN IMMEDIATE")
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -168,6 +180,8 @@ def migrate(conn: sqlite3.Connection) -> None:
             conn.execute(f"PRAGMA user_version = {target}")
         if version < SCHEMA_VERSION:
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        if then is not None:
+            then(conn)
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:

@@ -37,6 +37,7 @@ def open_risk_limits(session: TradingSession, save_settings: Callable[[Mapping[s
         enable_strategy=lambda s: session.enable_strategy(StrategyId(s), getpass.getuser()),
         parent=parent,
         reset_drawdown=lambda a: session.reset_drawdown(AccountId(a), getpass.getuser()),
+        reset_strategy_drawdown=lambda s: session.reset_strategy_drawdown(StrategyId(s), getpass.getuser()),
     )
     dialog.open()
     return dialog

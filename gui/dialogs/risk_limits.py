@@ -41,7 +41,9 @@ LABELS: Mapping[str, str] = {
     "drawdown_halt_pct": "Drawdown (% of peak equity): halt beyond",
     "rolling_drawdown_days": "Drawdown window (days, incl. today)",
     "rolling_drawdown_limit": "Window drawdown: reduce-only beyond",
+    "rolling_drawdown_halt": "Window drawdown: halt beyond",
     "rolling_drawdown_limit_pct": "Window drawdown (% of peak equity): reduce-only",
+    "rolling_drawdown_halt_pct": "Window drawdown (% of peak equity): halt beyond",
     "duplicate_window_s": "Duplicate window (s)",
     "max_orders_per_second": "Max orders per second",
     "max_orders_per_minute": "Max orders per minute",
@@ -103,6 +105,7 @@ class RiskLimitsDialog(QDialog):
         enable_strategy: Callable[[str], None] | None = None,
         parent: QWidget | None = None,
         reset_drawdown: Callable[[str], None] | None = None,
+        reset_strategy_drawdown: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("riskLimitsDialog")
@@ -110,7 +113,8 @@ class RiskLimitsDialog(QDialog):
         self._save = save
         self._usage = usage
         self._enable_strategy = enable_strategy
-        self._reset_drawdown = reset_drawdown
+        self._resets: dict[str, Callable[[str], None] | None] = {"account": reset_drawdown,
+                                                                 "strategy": reset_strategy_drawdown}
         self._texts: dict[Scope, dict[str, str]] = {GLOBAL: self._global_texts(config.global_limits)}
         for account in accounts:
             self._texts[("account", account)] = self._override_texts(config.accounts.get(account, {}))
@@ -139,9 +143,7 @@ class RiskLimitsDialog(QDialog):
         self.add_strategy_button.clicked.connect(self._on_add_strategy_clicked)
         self.enable_strategy_button = QPushButton("Re-enable strategy", objectName="riskLimits.enableStrategyButton")
         self.enable_strategy_button.clicked.connect(self._on_enable_strategy_clicked)
-        self.reset_drawdown_button = QPushButton("Reset drawdown", objectName="riskLimits.resetDrawdownButton",
-                                                 toolTip="Count this account's drawdown from its P&L now, and lift "
-                                                         "its drawdown hold (audited)")
+        self.reset_drawdown_button = QPushButton("Reset drawdown", objectName="riskLimits.resetDrawdownButton")
         self.reset_drawdown_button.clicked.connect(self._on_reset_drawdown_clicked)
         for widget in (QLabel("Limits for"), self.scope_combo, self.new_strategy_edit, self.add_strategy_button,
                        self.enable_strategy_button, self.reset_drawdown_button):
@@ -227,7 +229,12 @@ class RiskLimitsDialog(QDialog):
             self.hint_label.setText("Overrides for this scope only. Empty: use the global value; "
                                     "'off': switch the check off here.")
         self.enable_strategy_button.setVisible(scope[0] == "strategy" and self._enable_strategy is not None)
-        self.reset_drawdown_button.setVisible(scope[0] == "account" and self._reset_drawdown is not None)
+        self.reset_drawdown_button.setVisible(self._resets.get(scope[0]) is not None)
+        self.reset_drawdown_button.setToolTip(
+            "Count this account's drawdown from its P&L now, and lift its drawdown hold (audited)"
+            if scope[0] == "account" else
+            "Count this strategy's own drawdown from its P&L now on every account; the accounts' drawdowns and "
+            "other strategies' stay as they are (audited)")
         self._show_errors(self._field_errors(scope))
         self._refresh_usage()
 
@@ -252,8 +259,9 @@ class RiskLimitsDialog(QDialog):
 
     def _on_reset_drawdown_clicked(self) -> None:
         kind, key = self._scope
-        if kind == "account" and key is not None and self._reset_drawdown is not None:
-            self._reset_drawdown(key)
+        reset = self._resets.get(kind)
+        if key is not None and reset is not None:
+            reset(key)
             self._refresh_usage()
 
     # --- validation -----------------------------------------------------------------------------

@@ -215,3 +215,35 @@ def test_a_drawdown_over_n_days_is_set_per_account_in_the_dialog(qtbot: QtBot) -
     assert (limits.rolling_drawdown_days, limits.rolling_drawdown_limit, limits.rolling_drawdown_limit_pct) == (
         5, Decimal(2500), Decimal(8))
     assert saved[-1].limits_for(AccountId("IB-1")).rolling_drawdown_limit is None
+
+
+def test_a_strategys_second_drawdown_threshold_is_set_shown_and_reset_from_its_scope(qtbot: QtBot) -> None:
+    config = RiskConfig(RiskLimits(), strategies={"alpha": {"drawdown_limit": "50", "drawdown_halt": "100"}})
+    h = Harness(config)
+    order = h.work(h.order(Side.BUY, qty="10", strategy="alpha"))
+    h.fill(Side.BUY, "10", "100.00", order=order)
+    for last in ("110.00", "99.99"):  # alpha's peak +100, then 100.10 below it: beyond its halt level
+        h.quote(bid=last, ask=last, last=last)
+    assert "Strategy alpha is halted" in (h.check(h.order(Side.SELL, qty="1", strategy="alpha", price="99.99")) or "")
+    dialog, saved = make_dialog(qtbot, config, usage=lambda scope, key: usage_texts(h.engine, scope, key),
+                                reset_drawdown=lambda account: h.engine.reset_drawdown(AccountId(account)),
+                                reset_strategy_drawdown=lambda s: h.engine.reset_strategy_drawdown(StrategyId(s)))
+    dialog.select_scope("strategy", "alpha")
+    assert dialog.reset_drawdown_button.isVisible() and "every account" in dialog.reset_drawdown_button.toolTip()
+    assert label(dialog, "riskLimits.drawdown_halt.usage").text() == "100.10 / 100 USD"
+    qtbot.mouseClick(dialog.reset_drawdown_button, Qt.MouseButton.LeftButton)
+    assert label(dialog, "riskLimits.drawdown_halt.usage").text() == "0 / 100 USD"
+    assert h.check(h.order(Side.SELL, qty="1", strategy="alpha", price="99.99")) is None
+    retype(qtbot, edit(dialog, "rolling_drawdown_limit"), "80")
+    retype(qtbot, edit(dialog, "rolling_drawdown_halt"), "70")
+    click_save(qtbot, dialog)
+    assert label(dialog, "riskLimits.rolling_drawdown_halt.error").text() == (
+        "Is the second threshold: it must be at least the reduce-only one (rolling_drawdown_limit = 80), got 70.")
+    assert not saved
+    retype(qtbot, edit(dialog, "rolling_drawdown_halt"), "120")
+    retype(qtbot, edit(dialog, "rolling_drawdown_halt_pct"), "3")
+    click_save(qtbot, dialog)
+    alpha = saved[-1].limits_for(AccountId("PAPER-1"), StrategyId("alpha"))
+    assert (alpha.rolling_drawdown_limit, alpha.rolling_drawdown_halt, alpha.rolling_drawdown_halt_pct) == (
+        Decimal(80), Decimal(120), Decimal(3))
+    assert RiskConfig.from_dict(saved[-1].to_dict()) == saved[-1]  # what the settings file holds reads back

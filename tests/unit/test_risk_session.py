@@ -210,3 +210,20 @@ async def test_a_strategys_own_position_is_rebuilt_from_the_journal_on_restart(w
     finally:
         await session.close()
         journal.close()
+
+
+@pytest.mark.parametrize("world", [RiskConfig(RiskLimits(), strategies={"knight": {"drawdown_limit": "50"}})],
+                         indirect=True)
+async def test_a_strategys_drawdown_reset_is_audited_with_who_and_where_and_journals_its_own_peak(
+        world: World) -> None:
+    session = world.session
+    order = await session.submit(buy(qty="8", price=None, order_type=OrderType.MARKET, strategy="knight"))
+    if order.status is OrderStatus.PENDING_APPROVAL:
+        await session.approve(order.client_order_id)
+    assert session.reset_strategy_drawdown(StrategyId("knight"), "ana") == [A1, A2]
+    audit = session.journal.latest_audit("resume", "strategy knight:")
+    assert audit is not None and audit.actor == "ana"
+    assert audit.detail == "strategy knight: drawdown reset on PAPER-1, PAPER-2"
+    reset = session.journal.latest_audit("drawdown_reset")
+    assert reset is not None and '"strategy": "knight"' in reset.detail, "the reset point is journaled for a restart"
+    assert session.journal.latest_audit("drawdown_reset", '{"account": "PAPER-1", "day"') is not None

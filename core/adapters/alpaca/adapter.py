@@ -1,7 +1,8 @@
 """AlpacaBroker: an Alpaca account through alpaca-py's TradingClient, every blocking call off the loop.
 
-Orders carry our ClientOrderId as Alpaca's client_order_id. Order states, fills (FILL account activities, one per
-execution) and quotes (the market-data API's latest quotes) are polled; a lost answer to an order is settled by
+Orders carry our ClientOrderId as Alpaca's client_order_id. Order states and fills (FILL account activities, one per
+execution) are polled, woken by the trade-updates stream; quotes come from the market-data stream (quote_stream.py),
+polled while it is silent or refused; a lost answer to an order is settled by
 GET /v2/orders:by_client_order_id, never by sending the order again.
 """
 
@@ -28,7 +29,6 @@ with warnings.catch_warnings():
     from alpaca.trading.client import TradingClient
     from alpaca.trading.enums import QueryOrderStatus
     from alpaca.trading.requests import (
-        ClosePositionRequest,
         GetOrdersRequest,
         LimitOrderRequest,
         MarketOrderRequest,
@@ -41,10 +41,11 @@ with warnings.catch_warnings():
 
 from core.adapters.alpaca.bracket_send import find_leg, send_bracket
 from core.adapters.alpaca.brackets import flattened
-from core.adapters.alpaca.closing import closes_at_market, held_problem, since, the_close
+from core.adapters.alpaca.closing import closes_at_market
 from core.adapters.alpaca.config import LIVE_NOT_CONFIRMED, AlpacaConfig
 from core.adapters.alpaca.history import TIMEFRAMES, bars_request, to_bars
 from core.adapters.alpaca.hours import calendar_request, parse_calendar
+from core.adapters.alpaca.order_lookup import ORDER_PAGE, close_position, find_after_lost_answer, find_foreign
 from core.adapters.alpaca.parsing import (
     ENDED,
     ApiFailure,
@@ -68,6 +69,7 @@ from core.domain import (
     ConnectionChanged,
     ConnectionState,
     Instrument,
+    LogMessage,
     Order,
     OrderCancelRejected,
     OrderModified,
@@ -99,16 +101,19 @@ Credentials = Callable[[], tuple[str | None, str | None]]
 """Return (API key id, API secret) from the keyring; never stored in settings."""
 REQUESTS = {OrderType.MARKET: MarketOrderRequest, OrderType.LIMIT: LimitOrderRequest, OrderType.STOP: StopOrderRequest,
             OrderType.STOP_LIMIT: StopLimitOrderRequest, OrderType.TRAIL: TrailingStopOrderRequest}
-ORDER_PAGE = 500
 FILL_PAGE = 100
 """Alpaca's largest page of account activities."""
+STREAM_PATIENCE_S = 3.0
+"""How long connect waits for the price stream's first answer (it keeps trying after; prices are polled meanwhile)."""
 
 
 class AlpacaBroker:
     """One Alpaca account (paper or live). Implements BrokerAdapter, OrderLookup, AccountFundsSource and
     NativeProtection (Alpaca's own brackets, bracket_send.py).
 
-    Events: ConnectionChanged; Quote (latest quotes of the subscribed symbols, every poll); AccountUpdated after
+    Events: ConnectionChanged (its CONNECTED text says whether prices stream or are polled, and why); Quote (from the
+    market-data stream, polled while it is silent or refused); LogMessage when the price stream is refused (406
+    connection limit, auth), drops or streams again; AccountUpdated after
     fills; OrderAccepted, OrderFilled (trade id: the FILL activity's id), OrderCanceled, OrderExpired,
     OrderRejected from the polled order states; OrderTrailMoved when a polled trailing stop's stop_price has moved;
     OrderCancelRejected, OrderModified, OrderModifyRejected answering cancel and modify.
@@ -139,6 +144,8 @@ class AlpacaBroker:
         self._stream: Any = None
         self._listener: asyncio.Task[None] | None = None
         self._quote_stream: QuoteStream | None = None
+        self._prices = ""
+        """Where prices come from, for the connection's status text (the stream, or why they are polled)."""
         self._wake = asyncio.Event()
         self._quotes_due = 0.0
         self._updates = asyncio.Lock()
@@ -172,7 +179,8 @@ class AlpacaBroker:
         which = "paper" if self.config.paper else "LIVE"
         market = "open" if self.market_open else "closed"
         self._publish(ConnectionState.CONNECTED, f"Connected to Alpaca ({which} account "
-                                                 f"{self.account.get('account_number', '')}); the market is {market}.")
+                                                 f"{self.account.get('account_number', '')}); the market is {market}; "
+                                                 f"{self._prices}.")
 
     async def disconnect(self) -> None:
         was = self._state
@@ -207,7 +215,7 @@ class AlpacaBroker:
         coid = order.client_order_id
         tracked = self._book.tracked.setdefault(coid, Tracked(coid))
         if closes_at_market(order):
-            await self._close_position(client, order, tracked)
+            await close_position(self, client, order, tracked)
             return
         fields = order_fields(order.symbol, order.side, order.quantity.value, order.order_type, order.tif,
                               order.limit_price.value if order.limit_price else None,
@@ -217,12 +225,12 @@ class AlpacaBroker:
         try:
             raw = await self._call(client.submit_order, request, timeout_s=self.config.order_timeout_s)
         except Lost as lost:
-            raw = await self._find_after_lost_answer(order, lost.detail)
+            raw = await find_after_lost_answer(self, order, lost.detail)
         except Refused as refused:
             if not refused.failure.duplicate_id:
                 self._book.forget(tracked)
                 raise translate_error(refused.failure, order.symbol) from None
-            raw = await self._find_after_lost_answer(order, refused.failure.message)
+            raw = await find_after_lost_answer(self, order, refused.failure.message)
         if raw.get("status") == "rejected":
             self._book.forget(tracked)
             raise OrderRejected(f"Alpaca rejected the {order.symbol} order.")
@@ -232,74 +240,6 @@ class AlpacaBroker:
         """Place entry with its children as Alpaca's own bracket (order_class bracket, or oto for one child):
         Alpaca holds the legs until the entry fills and cancels one when the other fills (NativeProtection)."""
         return await send_bracket(self, entry, children)
-
-    async def _close_position(self, client: Any, order: Order, tracked: Tracked) -> None:
-        """Close (part of) the position with Alpaca's own close (closing.py); a lost answer is settled by finding
-        the close among the symbol's new orders, never by closing again."""
-        try:
-            held = await self._call(client.get_open_position, order.symbol)
-        except Refused as refused:
-            if refused.failure.status != 404:
-                self._book.forget(tracked)
-                raise translate_error(refused.failure, order.symbol) from None
-            held = {}
-        except Lost as lost:
-            self._book.forget(tracked)
-            raise ConnectionLost(f"Could not reach Alpaca ({lost.detail}); the close was not sent.") from None
-        problem = held_problem(held, order)
-        if problem is not None:
-            self._book.forget(tracked)
-            raise OrderRejected(problem)
-        started = datetime.now(UTC)
-        quantity = format(order.quantity.value.normalize(), "f")
-        try:
-            raw = await self._call(client.close_position, order.symbol, ClosePositionRequest(qty=quantity),
-                                   timeout_s=self.config.order_timeout_s)
-        except Refused as refused:
-            self._book.forget(tracked)
-            raise translate_error(refused.failure, order.symbol) from None
-        except Lost as lost:
-            raw = await self._find_close(order, started, lost.detail)
-        self._book.accept(tracked, raw)
-
-    async def _find_close(self, order: Order, started: datetime, detail: str) -> Mapping[str, Any]:
-        request = GetOrdersRequest(status=QueryOrderStatus.ALL, after=since(started), symbols=[order.symbol],
-                                   limit=ORDER_PAGE)
-        try:
-            listed = await self._rest(self._trading.get_orders, request)
-        except BrokerError:
-            listed = []
-        found, count = the_close(listed, order, self._book.by_broker_id, self._book.tracked)
-        if found is None:
-            raise Timeout(f"Alpaca did not confirm closing {order.symbol} ({detail}) and lists "
-                          f"{'no' if not count else 'more than one'} such order yet: TradeTerm checks it with Alpaca "
-                          "and will not close again.")
-        return found
-
-    async def _find_foreign(self, order: Order) -> Mapping[str, Any] | None:
-        """Find one of our closes, which Alpaca knows by its own client_order_id: by the Alpaca id we were given,
-        else by _find_close since the order was made."""
-        if not closes_at_market(order):
-            return None
-        if order.broker_order_id is not None:
-            try:
-                return await self._rest(self._trading.get_order_by_id, str(order.broker_order_id))
-            except OrderNotFound:
-                return None
-        try:
-            return await self._find_close(order, order.created_at, "looked up")
-        except Timeout:
-            return None
-
-    async def _find_after_lost_answer(self, order: Order, detail: str) -> Mapping[str, Any]:
-        try:
-            found = await self._get_by_client_id(str(order.client_order_id))
-        except BrokerError:
-            found = None
-        if found is None:
-            raise Timeout(f"Alpaca did not confirm the {order.symbol} order ({detail}) and does not list it yet: it "
-                          "may still arrive. TradeTerm checks it with Alpaca and will not send it again.")
-        return found
 
     async def cancel(self, order: Order) -> None:
         """Ask Alpaca to cancel; a refusal is published as OrderCancelRejected, the cancel itself by polling."""
@@ -414,7 +354,7 @@ class AlpacaBroker:
         if found is not None:
             tracked = self._book.adopt(found)
         else:  # a close (DELETE /v2/positions) carries Alpaca's client_order_id: it is ours by its Alpaca id
-            found = await self._find_foreign(order)
+            found = await find_foreign(self, order)
             if found is None:
                 return None
             tracked = self._book.by_broker_id.get(str(found["id"])) or self._book.tracked.setdefault(
@@ -482,8 +422,13 @@ class AlpacaBroker:
             self._listener = loop.create_task(self._stream._run_forever(), name=f"alpaca-stream-{self.account_id}")
         if config.quote_stream and config.feed in STREAMED_FEEDS:
             self._quote_stream = QuoteStream(key, secret, config.feed, data_stream_url(config), self.account_id,
-                                             self._quotes)
+                                             self._quotes, self._on_stream_note, timeout_s=config.request_timeout_s)
             await self._quote_stream.add(self._subscribed)
+            why = await self._quote_stream.start(f"alpaca-quotes-{self.account_id}",
+                                                 min(config.request_timeout_s, STREAM_PATIENCE_S))
+            self._prices = f"prices stream from Alpaca ({config.feed})" if why is None else why
+        else:
+            self._prices = f"prices are polled every {config.poll_interval_s:g} s"
 
     async def _load_asset(self, symbol: str) -> Instrument:
         try:
@@ -562,6 +507,9 @@ class AlpacaBroker:
         async with self._updates:
             raw = await self._rest(self._trading.get_order_by_id, tracked.broker_order_id)
             self._book.apply([raw], await self._fills(None))
+
+    def _on_stream_note(self, level: str, text: str) -> None:
+        self._sink(LogMessage(level, f"Alpaca {self.account_id}: {text}"))
 
     async def _on_trade_update(self, _: object) -> None:
         self._wake.set()

@@ -34,11 +34,10 @@ class AlpacaConfig:
     """Empty for Alpaca's trading stream (wss://paper-api… or wss://api….alpaca.markets/stream), else its full URL."""
     stream: bool = True
     """Listen to the trade_updates stream: an order change is read at once instead of at the next poll."""
-    quote_stream: bool = False
-    """Take quotes from Alpaca's market-data websocket (iex or sip feed); they are polled while it is silent.
-
-    Off unless chosen: the SDK's stream task (alpaca-py's DataStream._run_forever) can outlive a cancel inside its
-    receive wait_for on Python 3.11, and a test process then hung in the loop's teardown waiting for it."""
+    quote_stream: bool = True
+    """Take quotes from Alpaca's market-data websocket (iex or sip feed); they are polled while it is silent, and
+    instead of it when Alpaca refuses it (406 connection limit exceeded: another session holds the key's one
+    connection; 402 auth failed; 409 the plan lacks the feed)."""
     data_stream_root: str = ""
     """Empty for Alpaca's market-data stream (wss://stream.data.alpaca.markets/v2/{feed}), else its full URL."""
     feed: str = "iex"

@@ -1,7 +1,7 @@
 """AccountDrawdowns: each account's drawdown from today's peak and over its window of days, and what each calls for.
 
 The risk engine holds the account (HoldCause.DRAWDOWN, HoldCause.ROLLING_DRAWDOWN) on what `intraday_target` and
-`rolling_reason` say; this class only measures, from the account's exact P&L of the day (drawdown.py,
+`rolling_target` say; this class only measures, from the account's exact P&L of the day (drawdown.py,
 rolling_drawdown.py).
 """
 
@@ -15,7 +15,7 @@ from core.domain import AccountId, TradingState
 from core.services.risk.context import PositionSource
 from core.services.risk.drawdown import Drawdown, DrawdownPeaks, drawdown_target, journal_step, measure
 from core.services.risk.limits import RiskLimits
-from core.services.risk.rolling_drawdown import RollingDrawdown, RollingFall, rolling_fall, rolling_reason, rolling_set
+from core.services.risk.rolling_drawdown import RollingDrawdown, RollingFall, rolling_fall, rolling_set, rolling_target
 
 _EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
@@ -72,10 +72,10 @@ class AccountDrawdowns:
         return rolling_fall(self.rolling, (account_id, None), limits, pnl, self._today(), self._now(),
                             self._equity_of(account_id, limits.currency))
 
-    def rolling_reason(self, account_id: AccountId) -> str | None:
-        """Return why the account may only reduce positions for its drawdown over days, or None."""
+    def rolling_target(self, account_id: AccountId) -> tuple[TradingState, str] | None:
+        """Return the state the account's drawdown over days calls for, with why, or None."""
         fall = self.over_days(account_id)
-        return None if fall is None else rolling_reason(self._limits_for(account_id), fall)
+        return None if fall is None else rolling_target(self._limits_for(account_id), fall)
 
     def reset(self, account_id: AccountId) -> None:
         """Make the P&L now the peak of today and of the window (both drawdowns start again from zero)."""

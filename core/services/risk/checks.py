@@ -8,9 +8,12 @@ from decimal import Decimal
 
 from core.domain import Instrument, Order, OrderType, Side, TradingState
 from core.services.risk.context import RiskContext, duplicate_key
+from core.services.risk.drawdown import drawdown_levels
 from core.services.risk.limits import RiskLimits
 from core.services.risk.prices import collar, collar_on, order_price, quote_price
+from core.services.risk.rolling_drawdown import rolling_levels, span_text
 from core.services.risk.strategy_book import StrategyView
+from core.services.risk.thresholds import Breach, Levels, breach, pct_text
 from core.services.working_orders import at_market
 
 Check = Callable[[Order, RiskLimits, RiskContext], str | None]
@@ -282,42 +285,48 @@ def check_strategy_daily_loss(order: Order, limits: RiskLimits, ctx: RiskContext
     book = ctx.strategy
     if book is None or book.daily_loss is None:
         return None
-    loss, ccy, name = book.daily_loss, limits.currency, f"Strategy {book.strategy_id}"
-    if limits.daily_loss_halt is not None and loss > limits.daily_loss_halt:
-        return (f"{name} is halted on {order.account_id}: its daily loss {money(loss, ccy)} is beyond its "
-                f"{money(limits.daily_loss_halt, ccy)} halt level.")
-    if limits.daily_loss_limit is None or loss <= limits.daily_loss_limit or _reduces_own(order, book):
-        return None
-    return (f"{name} may only reduce its own positions on {order.account_id}: its daily loss {money(loss, ccy)} "
-            f"is beyond its {money(limits.daily_loss_limit, ccy)} limit.")
+    levels = Levels(limits.daily_loss_limit, limits.daily_loss_halt)
+    return _strategy_held(order, limits, book, breach(levels, book.daily_loss),
+                          f"its daily loss {money(book.daily_loss, limits.currency)}")
 
 
 def check_strategy_drawdown(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
-    """Past its drawdown limit a strategy may only reduce its own positions; past its halt, send nothing."""
+    """Past its drawdown limit (currency or %) a strategy may only reduce its own positions; past its halt, send
+    nothing."""
     book = ctx.strategy
-    if book is None or book.drawdown is None:
+    if book is None or book.drawdown is None or book.drawdown.amount == 0:
         return None
-    fell, ccy, name = book.drawdown, limits.currency, f"Strategy {book.strategy_id}"
-    if limits.drawdown_halt is not None and fell > limits.drawdown_halt:
-        return (f"{name} is halted on {order.account_id}: its drawdown {money(fell, ccy)} from today's peak is "
-                f"beyond its {money(limits.drawdown_halt, ccy)} halt level.")
-    if limits.drawdown_limit is None or fell <= limits.drawdown_limit or _reduces_own(order, book):
-        return None
-    return (f"{name} may only reduce its own positions on {order.account_id}: its drawdown {money(fell, ccy)} "
-            f"from today's peak is beyond its {money(limits.drawdown_limit, ccy)} limit.")
+    fell = book.drawdown
+    found = breach(drawdown_levels(limits), fell.amount, fell.pct)
+    share = f" ({pct_text(fell.pct)} of the account's equity)" if found and found.pct and fell.pct is not None else ""
+    return _strategy_held(order, limits, book, found,
+                          f"its drawdown {money(fell.amount, limits.currency)}{share} from today's peak")
 
 
 def check_strategy_rolling_drawdown(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
-    """Past its drawdown limit over its window of days a strategy may only reduce its own positions."""
-    book, cap = ctx.strategy, limits.rolling_drawdown_limit
-    if book is None or book.rolling is None or cap is None:
+    """Past its drawdown limit over its window of days a strategy may only reduce its own positions; past its halt
+    level, send nothing."""
+    book = ctx.strategy
+    if book is None or book.rolling is None or book.rolling.drawdown.amount == 0:
         return None
-    fell, ccy, days = book.rolling.drawdown.amount, limits.currency, limits.rolling_drawdown_days
-    if fell <= cap or _reduces_own(order, book):
+    fell = book.rolling.drawdown
+    found = breach(rolling_levels(limits), fell.amount, fell.pct)
+    share = f" ({pct_text(fell.pct)} of the account's equity)" if found and found.pct and fell.pct is not None else ""
+    return _strategy_held(order, limits, book, found, f"its drawdown {money(fell.amount, limits.currency)}{share} "
+                                                      f"from its peak of {span_text(limits.rolling_drawdown_days)}")
+
+
+def _strategy_held(order: Order, limits: RiskLimits, book: StrategyView, found: Breach | None, what: str
+                   ) -> str | None:
+    """Return why a strategy beyond a threshold may not send order (beyond its limit, an order that only reduces
+    its own position passes), or None."""
+    name = f"Strategy {book.strategy_id}"
+    if found is None or (found.state is TradingState.REDUCING and _reduces_own(order, book)):
         return None
-    span = "today" if days == 1 else f"the last {days} days"
-    return (f"Strategy {book.strategy_id} may only reduce its own positions on {order.account_id}: its drawdown "
-            f"{money(fell, ccy)} from its peak of {span} is beyond its {money(cap, ccy)} limit.")
+    level = found.level_text(limits.currency, article="its")
+    if found.state is TradingState.HALTED:
+        return f"{name} is halted on {order.account_id}: {what} is beyond {level}."
+    return f"{name} may only reduce its own positions on {order.account_id}: {what} is beyond {level}."
 
 
 def _reduces_own(order: Order, book: StrategyView) -> bool:

@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from core.domain import AccountId, StrategyId, TradingState
 from core.services.risk.limits import RiskLimits
+from core.services.risk.thresholds import Levels, breach, money_text, pct_text
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -97,14 +98,23 @@ class DrawdownPeaks:
         return held.peak
 
 
+def drawdown_levels(limits: RiskLimits) -> Levels:
+    """Return the two thresholds of the drawdown from today's peak (currency and %)."""
+    return Levels(limits.drawdown_limit, limits.drawdown_halt, limits.drawdown_limit_pct, limits.drawdown_halt_pct)
+
+
 def journal_step(limits: RiskLimits) -> Decimal | None:
     """Return by how much the peak may rise before it is journaled, or None when no drawdown limit is set."""
-    amounts = [v for v in (limits.drawdown_limit, limits.drawdown_halt) if v is not None]
-    if amounts:
-        return min(amounts) * JOURNAL_STEP
-    if limits.drawdown_limit_pct is not None or limits.drawdown_halt_pct is not None:
-        return ZERO
-    return None
+    return step_of(drawdown_levels(limits))
+
+
+def step_of(levels: Levels) -> Decimal | None:
+    """Return by how much a peak may rise before it is journaled: a share of the smallest currency threshold, every
+    rise when only % thresholds are set, never (None) when none is."""
+    smallest = levels.smallest_amount
+    if smallest is not None:
+        return smallest * JOURNAL_STEP
+    return ZERO if levels.any else None
 
 
 def measure(peak: Decimal, pnl: Decimal, equity: Decimal | None) -> Drawdown:
@@ -116,27 +126,13 @@ def measure(peak: Decimal, pnl: Decimal, equity: Decimal | None) -> Drawdown:
     return Drawdown(peak, amount, pct)
 
 
-def _money(value: Decimal, currency: str) -> str:
-    return f"{value.quantize(Decimal('0.01')):,f} {currency}"
-
-
-def _pct(value: Decimal) -> str:
-    return f"{value.quantize(Decimal('0.01')):f}%"
-
-
 def drawdown_target(limits: RiskLimits, drawdown: Drawdown) -> tuple[TradingState, str] | None:
     """Return the state a drawdown beyond a threshold calls for (HALTED before REDUCING), with why, or None."""
     if drawdown.amount == 0:
         return None  # at the peak: the usual case, decided without a word of text
-    ccy = limits.currency
-    for state, amount, pct, word in (
-        (TradingState.HALTED, limits.drawdown_halt, limits.drawdown_halt_pct, "halt level"),
-        (TradingState.REDUCING, limits.drawdown_limit, limits.drawdown_limit_pct, "limit"),
-    ):
-        if amount is not None and drawdown.amount > amount:
-            return state, (f"Drawdown {_money(drawdown.amount, ccy)} from today's peak is beyond the "
-                           f"{_money(amount, ccy)} drawdown {word}.")
-        if pct is not None and drawdown.pct is not None and drawdown.pct > pct:
-            return state, (f"Drawdown {_money(drawdown.amount, ccy)} from today's peak ({_pct(drawdown.pct)}) is "
-                           f"beyond the {_pct(pct)} drawdown {word}.")
-    return None
+    found = breach(drawdown_levels(limits), drawdown.amount, drawdown.pct)
+    if found is None:
+        return None
+    share = f" ({pct_text(drawdown.pct)})" if found.pct and drawdown.pct is not None else ""
+    return found.state, (f"Drawdown {money_text(drawdown.amount, limits.currency)} from today's peak{share} is "
+                         f"beyond {found.level_text(limits.currency, 'drawdown')}.")

@@ -40,6 +40,7 @@ from core.services.risk.recent import RecentOrder, RecentOrders
 from core.services.risk.rolling_drawdown import RollingFall
 from core.services.risk.strategy_book import MANUAL, strategy_of
 from core.services.risk.strategy_risk import StrategyRisk
+from core.services.risk.thresholds import Levels, breach
 from core.services.working_orders import WorkingOrders
 
 _SEVERITY = {TradingState.ACTIVE: 0, TradingState.REDUCING: 1, TradingState.HALTED: 2}
@@ -61,6 +62,7 @@ class HoldCause(StrEnum):
     DAILY_LOSS = "daily loss"
     DRAWDOWN = "drawdown"
     ROLLING_DRAWDOWN = "drawdown over days"
+    JOURNAL_DAMAGED = "damaged journal"  # not resumable: the journal takes no more writes (services/journal_check.py)
 
 
 _RESUMABLE = (HoldCause.KILL_SWITCH, HoldCause.DAILY_LOSS, HoldCause.DRAWDOWN, HoldCause.ROLLING_DRAWDOWN)
@@ -125,7 +127,7 @@ class RiskEngine:
         self.rolling = self.drawdowns.rolling
         """Each account's (and strategy's) days of P&L for the drawdown over N days; journaled and restored."""
         self.strategies = StrategyRisk(positions, orders, self.peaks, lambda: self._config, self.limits_for, self.today,
-                                       self.rolling, clock.now)
+                                       self.rolling, clock.now, lambda a, c: self.equity_of(a, c))
         self.strategy_positions = self.strategies.positions
         """Each strategy's own positions, from its orders' fills (the session restores them from the journal)."""
         self._fills: dict[StrategyId, deque[float]] = {}
@@ -412,20 +414,10 @@ class RiskEngine:
         if self._within_threshold(account_id, limits, current is None):
             return
         loss = self.daily_loss(account_id)
-        if loss is None:
-            return
-        lost = money(loss, limits.currency)
-        if limits.daily_loss_halt is not None and loss > limits.daily_loss_halt:
-            target = (TradingState.HALTED,
-                      f"Daily loss {lost} is beyond the {money(limits.daily_loss_halt, limits.currency)} halt level.")
-        elif limits.daily_loss_limit is not None and loss > limits.daily_loss_limit:
-            target = (TradingState.REDUCING,
-                      f"Daily loss {lost} is beyond the {money(limits.daily_loss_limit, limits.currency)} limit.")
-        else:
-            return
-        current = self._holds.get(account_id, {}).get(HoldCause.DAILY_LOSS)
-        if current is None or _SEVERITY[target[0]] > _SEVERITY[current[0]]:
-            self.hold(account_id, HoldCause.DAILY_LOSS, *target)
+        found = None if loss is None else breach(Levels(limits.daily_loss_limit, limits.daily_loss_halt), loss)
+        if loss is not None and found is not None:
+            reason = f"Daily loss {money(loss, limits.currency)} is beyond {found.level_text(limits.currency)}."
+            self._raise_hold(account_id, HoldCause.DAILY_LOSS, (found.state, reason))
 
     def _within_threshold(self, account_id: AccountId, limits: RiskLimits, unheld: bool) -> bool:
         """Return True when the running daily P&L shows, for certain, no threshold to act on is crossed.
@@ -463,6 +455,11 @@ class RiskEngine:
         self.release(account_id, HoldCause.DRAWDOWN)
         self.release(account_id, HoldCause.ROLLING_DRAWDOWN)
 
+    def reset_strategy_drawdown(self, strategy_id: StrategyId) -> list[AccountId]:
+        """Make the strategy's P&L now its peak on every account (its drawdowns start again from zero); return the
+        accounts reset. No account's peak, hold or other strategy changes."""
+        return self.strategies.reset(strategy_id, self.accounts())
+
     def clock_now(self) -> datetime:
         return self._clock.now()
 
@@ -472,13 +469,14 @@ class RiskEngine:
 
     def _watch_drawdown(self, account_id: AccountId) -> None:
         """Hold the account past a drawdown threshold (today's, then the window's); raise, never lower, a hold."""
-        target = self.drawdowns.intraday_target(account_id)
-        current = self._holds.get(account_id, {}).get(HoldCause.DRAWDOWN)
+        self._raise_hold(account_id, HoldCause.DRAWDOWN, self.drawdowns.intraday_target(account_id))
+        self._raise_hold(account_id, HoldCause.ROLLING_DRAWDOWN, self.drawdowns.rolling_target(account_id))
+
+    def _raise_hold(self, account_id: AccountId, cause: HoldCause, target: tuple[TradingState, str] | None) -> None:
+        """Hold the account for cause at target's state when that is more severe than the cause's hold now."""
+        current = self._holds.get(account_id, {}).get(cause)
         if target is not None and (current is None or _SEVERITY[target[0]] > _SEVERITY[current[0]]):
-            self.hold(account_id, HoldCause.DRAWDOWN, *target)
-        reason = self.drawdowns.rolling_reason(account_id)
-        if reason is not None and not self.holds(account_id, HoldCause.ROLLING_DRAWDOWN):
-            self.hold(account_id, HoldCause.ROLLING_DRAWDOWN, TradingState.REDUCING, reason)
+            self.hold(account_id, cause, *target)
 
     def _on_position_updated(self, event: PositionUpdated) -> None:
         """A fill moved a position: re-check its account's daily loss once this turn of the loop is over."""

@@ -182,7 +182,9 @@ _PARSERS: dict[str, Callable[[str, object], Any]] = {
     "drawdown_halt_pct": _optional(_drawdown_pct),
     "rolling_drawdown_days": _window_days,
     "rolling_drawdown_limit": _optional(_positive),
+    "rolling_drawdown_halt": _optional(_positive),
     "rolling_drawdown_limit_pct": _optional(_drawdown_pct),
+    "rolling_drawdown_halt_pct": _optional(_drawdown_pct),
     "duplicate_window_s": _optional(_positive),
     "max_orders_per_second": _optional(_whole),
     "max_orders_per_minute": _optional(_whole),
@@ -224,15 +226,19 @@ class RiskLimits:
     """Beyond this fall of equity from the day's peak (in `currency`) the account may only reduce positions."""
     drawdown_halt: Decimal | None = None
     drawdown_limit_pct: Decimal | None = None
-    """As drawdown_limit, in % of the equity at the peak (needs the account's equity from its funds)."""
+    """As drawdown_limit, in % of the equity at the peak (needs the account's equity from its funds). For a strategy,
+    its own fall in % of its account's equity at the strategy's peak (the account's equity now + that fall)."""
     drawdown_halt_pct: Decimal | None = None
     rolling_drawdown_days: int = 5
     """The rolling window of the second drawdown limit, in local days including today (1: today only)."""
     rolling_drawdown_limit: Decimal | None = None
     """Beyond this fall of equity (in `currency`) from its peak within the last rolling_drawdown_days days the
     account may only reduce positions, until a person resets the drawdown (counted across restarts)."""
+    rolling_drawdown_halt: Decimal | None = None
+    """The second threshold of the drawdown over the window: beyond it the account (or strategy) is HALTED."""
     rolling_drawdown_limit_pct: Decimal | None = None
     """As rolling_drawdown_limit, in % of the equity at the peak (needs the account's equity from its funds)."""
+    rolling_drawdown_halt_pct: Decimal | None = None
     duplicate_window_s: Decimal | None = None
     max_orders_per_second: int | None = None
     max_orders_per_minute: int | None = None
@@ -257,10 +263,13 @@ class RiskLimits:
             and self.daily_loss_halt < self.daily_loss_limit
         ):
             raise LimitError("daily_loss_halt", "must be at least the daily loss limit (it is the second threshold)")
-        for halt, limit in (("drawdown_halt", "drawdown_limit"), ("drawdown_halt_pct", "drawdown_limit_pct")):
+        for halt, limit in (("drawdown_halt", "drawdown_limit"), ("drawdown_halt_pct", "drawdown_limit_pct"),
+                            ("rolling_drawdown_halt", "rolling_drawdown_limit"),
+                            ("rolling_drawdown_halt_pct", "rolling_drawdown_limit_pct")):
             high, low = getattr(self, halt), getattr(self, limit)
             if high is not None and low is not None and high < low:
-                raise LimitError(halt, f"must be at least {limit} (it is the second threshold)")
+                raise LimitError(halt, f"is the second threshold: it must be at least the reduce-only one ({limit} = "
+                                       f"{format(low, 'f')}), got {format(high, 'f')}")
 
     def fx_rate(self, currency: str) -> Decimal | None:
         """Return the value of one unit of currency in the limits' currency, or None if unknown."""

@@ -5,9 +5,11 @@ trips it. This one follows the account's equity across days: the P&L of each loc
 unrealized, net of commissions, in the limits' currency) adds to the days before it, and the peak is the
 highest point of that running sum within the last `rolling_drawdown_days` days, today included. Days
 TradeTerm did not run count as flat. Beyond `rolling_drawdown_limit` (or `..._pct` of the equity at
-the peak) the account may only reduce positions until a person resets the drawdown. A strategy with its own
-rolling_drawdown_limit is measured the same way on its own P&L of each day on each account (in currency only:
-a strategy has no equity), and beyond it may only reduce its own positions while the account trades on.
+the peak) the account may only reduce positions, beyond `rolling_drawdown_halt` (or `..._pct`) it is HALTED,
+until a person resets the drawdown (thresholds.py: the daily loss's two levels). A strategy with its own
+limits is measured the same way on its own P&L of each day on each account (its % of the account's equity),
+and beyond them may only reduce its own positions, or send nothing, while the account trades on; a strategy's
+reset starts its own days afresh and touches neither the account's nor another strategy's.
 
 Each day's peak and close (its last P&L) are journaled as audit entries (ROLLING_AUDIT): a peak rise of
 more than the journal step at once, a moved close at most every CLOSE_EVERY, and a day's last figure as
@@ -23,9 +25,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from core.domain import AccountId, StrategyId
-from core.services.risk.drawdown import JOURNAL_STEP, Drawdown, PeakKey, measure
+from core.domain import AccountId, StrategyId, TradingState
+from core.services.risk.drawdown import Drawdown, PeakKey, measure, step_of
 from core.services.risk.limits import MAX_DRAWDOWN_DAYS, RiskLimits
+from core.services.risk.thresholds import Levels, breach, money_text, pct_text
 
 ZERO = Decimal(0)
 ROLLING_AUDIT = "drawdown_day"
@@ -84,15 +87,20 @@ def rolling_fall(rolling: RollingDrawdown, key: PeakKey, limits: RiskLimits, pnl
     return rolling.fall(key, today, limits.rolling_drawdown_days, equity)
 
 
+def rolling_levels(limits: RiskLimits) -> Levels:
+    """Return the two thresholds of the drawdown over the window (currency and %)."""
+    return Levels(limits.rolling_drawdown_limit, limits.rolling_drawdown_halt, limits.rolling_drawdown_limit_pct,
+                  limits.rolling_drawdown_halt_pct)
+
+
 def rolling_set(limits: RiskLimits) -> bool:
-    """Return True when the account has a rolling drawdown limit (in currency or %)."""
-    return limits.rolling_drawdown_limit is not None or limits.rolling_drawdown_limit_pct is not None
+    """Return True when the account (or strategy) has a drawdown limit over days (either threshold, currency or %)."""
+    return rolling_levels(limits).any
 
 
 def rolling_step(limits: RiskLimits) -> Decimal:
     """Return by how much a day's peak may rise before it is journaled (every rise for a % limit only)."""
-    cap = limits.rolling_drawdown_limit
-    return ZERO if cap is None else cap * JOURNAL_STEP
+    return step_of(rolling_levels(limits)) or ZERO
 
 
 def window_start(today: date, days: int) -> date:
@@ -169,24 +177,22 @@ class RollingDrawdown:
         return RollingFall(measure(peak, running, equity), peak_day)
 
 
-def _money(value: Decimal, currency: str) -> str:
-    return f"{value.quantize(Decimal('0.01')):,f} {currency}"
+def span_text(days: int) -> str:
+    return "today" if days == 1 else f"the last {days} days"
 
 
-def rolling_reason(limits: RiskLimits, fall: RollingFall) -> str | None:
-    """Return why the account must only reduce positions (its drawdown over the window is beyond a limit), or None."""
-    drawdown, ccy, days = fall.drawdown, limits.currency, limits.rolling_drawdown_days
+def rolling_target(limits: RiskLimits, fall: RollingFall) -> tuple[TradingState, str] | None:
+    """Return the state the account's drawdown over the window calls for (HALTED before REDUCING), with why, or None."""
+    drawdown, ccy = fall.drawdown, limits.currency
     if drawdown.amount == 0:
         return None
-    span = "today" if days == 1 else f"the last {days} days"
-    since = "" if fall.peak_day is None else f" (peak on {fall.peak_day.isoformat()})"
-    cap, pct = limits.rolling_drawdown_limit, limits.rolling_drawdown_limit_pct
-    beyond = None
-    if cap is not None and drawdown.amount > cap:
-        beyond = f"the {_money(cap, ccy)} limit"
-    elif pct is not None and drawdown.pct is not None and drawdown.pct > pct:
-        beyond = f"the {pct.normalize():f}% limit ({drawdown.pct.quantize(Decimal('0.01')):f}% of the peak equity)"
-    if beyond is None:
+    found = breach(rolling_levels(limits), drawdown.amount, drawdown.pct)
+    if found is None:
         return None
-    return (f"Drawdown {_money(drawdown.amount, ccy)} from the equity peak of {span}{since} is beyond {beyond}: "
-            "only orders that reduce a position are allowed. Reset the drawdown in Risk limits once checked.")
+    since = "" if fall.peak_day is None else f" (peak on {fall.peak_day.isoformat()})"
+    share = f" ({pct_text(drawdown.pct)} of the peak equity)" if found.pct and drawdown.pct is not None else ""
+    then = ("no new orders" if found.state is TradingState.HALTED
+            else "only orders that reduce a position are allowed")
+    return found.state, (f"Drawdown {money_text(drawdown.amount, ccy)} from the equity peak of "
+                         f"{span_text(limits.rolling_drawdown_days)}{since} is beyond {found.level_text(ccy)}{share}: "
+                         f"{then}. Reset the drawdown in Risk limits once checked.")

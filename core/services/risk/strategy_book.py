@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from core.domain import AccountId, ClientOrderId, Fill, Instrument, Money, Order, Position, Quantity, Side, StrategyId
 from core.services.risk.book import AccountBook
+from core.services.risk.drawdown import Drawdown
 from core.services.risk.rolling_drawdown import RollingFall
 
 ZERO = Decimal(0)
@@ -180,8 +181,8 @@ class StrategyView:
     working: tuple[Order, ...]
     daily_loss: Decimal | None = None
     """The strategy's loss of the day on the account (positive when losing) in the limits' currency; None: unknown."""
-    drawdown: Decimal | None = None
-    """How far the strategy's P&L of the day has fallen from its peak (None: unknown)."""
+    drawdown: Drawdown | None = None
+    """How far the strategy's P&L of the day has fallen from its peak, in currency and % (None: unknown)."""
     book: AccountBook | None = None
     """The strategy's own positions and working orders, for its gross exposure."""
     rolling: RollingFall | None = None

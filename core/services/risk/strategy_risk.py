@@ -1,14 +1,15 @@
 """StrategyRisk: what a strategy's own limits are checked against: its position, working orders, day P&L, drawdown.
 
 Only strategies with their own scope in Risk limits (including "manual", a person's trades) are watched.
-A strategy's drawdown is the fall of its own P&L of the day from its peak, in the limits' currency
-(the % thresholds need an equity, which a strategy does not have: they apply to accounts only); its
-peak is journaled and restored like an account's.
+A strategy's drawdown is the fall of its own P&L of the day from its peak, in the limits' currency and in %
+of its account's equity at the strategy's peak (the account's equity now + that fall: a strategy has no
+equity of its own); its peak and days are journaled and restored like an account's. A strategy's reset
+(`reset`) starts its own drawdowns afresh on every account and touches no other peak.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -17,7 +18,7 @@ from core.services.risk.book import AccountBook
 from core.services.risk.context import OrderSource, PositionSource
 from core.services.risk.drawdown import Drawdown, DrawdownPeaks, journal_step, measure
 from core.services.risk.limits import RiskConfig, RiskLimits
-from core.services.risk.rolling_drawdown import RollingDrawdown, RollingFall, rolling_fall
+from core.services.risk.rolling_drawdown import RollingDrawdown, RollingFall, rolling_fall, rolling_set
 from core.services.risk.strategy_book import StrategyPositions, StrategyView, strategy_of
 from core.services.working_orders import WorkingOrders
 
@@ -28,7 +29,8 @@ class StrategyRisk:
     def __init__(self, positions: PositionSource, orders: OrderSource, peaks: DrawdownPeaks,
                  config: Callable[[], RiskConfig], limits_for: Callable[[AccountId, StrategyId | None], RiskLimits],
                  today: Callable[[], date], rolling: RollingDrawdown | None = None,
-                 now: Callable[[], datetime] | None = None) -> None:
+                 now: Callable[[], datetime] | None = None,
+                 equity_of: Callable[[AccountId, str], Decimal | None] = lambda account, currency: None) -> None:
         self._positions = positions
         self._orders = orders
         self._peaks = peaks
@@ -37,6 +39,7 @@ class StrategyRisk:
         self._today = today
         self._rolling = rolling or RollingDrawdown()
         self._now = now or (lambda: datetime.now().astimezone())
+        self._equity_of = equity_of
         self.positions = StrategyPositions(orders.get, self._instrument_held)
 
     def watched(self, strategy: StrategyId) -> bool:
@@ -54,26 +57,39 @@ class StrategyRisk:
             return None
         limits = self._limits_for(account_id, strategy)
         peak = self._peaks.observe((account_id, strategy), self._today(), pnl, journal_step(limits))
-        return measure(peak, pnl, None)
+        return measure(peak, pnl, self._equity_of(account_id, limits.currency))
 
     def rolling_drawdown(self, account_id: AccountId, strategy: StrategyId) -> RollingFall | None:
         """Return the strategy's drawdown over its window of days on the account (observing the P&L now), or None
-        while its P&L is unknown or it has no rolling drawdown limit in currency."""
+        while its P&L is unknown or it has no drawdown limit over days."""
         limits = self._limits_for(account_id, strategy)
-        pnl = self.daily_pnl(account_id, strategy) if limits.rolling_drawdown_limit is not None else None
+        pnl = self.daily_pnl(account_id, strategy) if rolling_set(limits) else None
         if pnl is None:
             return None
-        return rolling_fall(self._rolling, (account_id, strategy), limits, pnl, self._today(), self._now(), None)
+        return rolling_fall(self._rolling, (account_id, strategy), limits, pnl, self._today(), self._now(),
+                            self._equity_of(account_id, limits.currency))
 
     def watch(self, account_id: AccountId) -> None:
         """Take in the P&L now of every watched strategy with a drawdown limit on the account (moves their peaks)."""
         for name in self._config().strategies:
             strategy = StrategyId(name)
             limits = self._limits_for(account_id, strategy)
-            if limits.drawdown_limit is not None or limits.drawdown_halt is not None:
+            if journal_step(limits) is not None:
                 self.drawdown(account_id, strategy)
-            if limits.rolling_drawdown_limit is not None:
+            if rolling_set(limits):
                 self.rolling_drawdown(account_id, strategy)
+
+    def reset(self, strategy: StrategyId, accounts: Iterable[AccountId]) -> list[AccountId]:
+        """Make the strategy's P&L now its peak of today and of its window on each account (journaled); return the
+        accounts reset (its P&L there is known). The accounts' own peaks and other strategies' stay as they are."""
+        done = []
+        for account_id in accounts:
+            pnl = self.daily_pnl(account_id, strategy)
+            if pnl is not None:
+                self._peaks.reset((account_id, strategy), self._today(), pnl)
+                self._rolling.reset((account_id, strategy), self._today(), pnl, self._now())
+                done.append(account_id)
+        return done
 
     def working_count(self, account_id: AccountId, strategy: StrategyId) -> int:
         return sum(1 for o in self._orders.working(account_id) if strategy_of(o) == strategy)
@@ -91,8 +107,7 @@ class StrategyRisk:
         pnl = self.daily_pnl(account, strategy)
         book = AccountBook(self.positions.held(account, strategy), WorkingOrders.of(working).account(account), quote_of)
         return StrategyView(strategy, self.positions.positions(account, strategy), working,
-                            None if pnl is None else -pnl, None if drawdown is None else drawdown.amount, book,
-                            rolling)
+                            None if pnl is None else -pnl, drawdown, book, rolling)
 
     def _instrument_held(self, account_id: AccountId, symbol: str) -> Instrument | None:
         position = self._positions.held(account_id).get(symbol)

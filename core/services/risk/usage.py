@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from core.domain import AccountId, StrategyId
+from core.services.risk.drawdown import Drawdown
 from core.services.risk.engine import RiskEngine
+from core.services.risk.limits import RiskLimits
+from core.services.risk.rolling_drawdown import RollingFall
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,19 +61,24 @@ def account_usage(engine: RiskEngine, account_id: AccountId) -> dict[str, Usage]
         usage["daily_loss_limit"] = Usage("daily_loss_limit", loss, limits.daily_loss_limit, limits.currency)
         usage["daily_loss_halt"] = Usage("daily_loss_halt", loss, limits.daily_loss_halt, limits.currency)
     drawdown = engine.drawdown(account_id)
-    if drawdown is not None:
-        for name in ("drawdown_limit", "drawdown_halt"):
+    usage.update(_drawdown_usage(limits, drawdown, engine.rolling_drawdown(account_id)))
+    return usage
+
+
+_TODAY = ("drawdown_limit", "drawdown_halt")
+_OVER_DAYS = ("rolling_drawdown_limit", "rolling_drawdown_halt")
+
+
+def _drawdown_usage(limits: RiskLimits, today: Drawdown | None, over_days: RollingFall | None) -> dict[str, Usage]:
+    """Return the usage of both drawdowns' thresholds, in currency and (with an equity) in %."""
+    usage: dict[str, Usage] = {}
+    for names, drawdown in ((_TODAY, today), (_OVER_DAYS, None if over_days is None else over_days.drawdown)):
+        if drawdown is None:
+            continue
+        for name in names:
             usage[name] = Usage(name, drawdown.amount, getattr(limits, name), limits.currency)
-        if drawdown.pct is not None:
-            for name in ("drawdown_limit_pct", "drawdown_halt_pct"):
-                usage[name] = Usage(name, drawdown.pct, getattr(limits, name), "%")
-    rolling = engine.rolling_drawdown(account_id)
-    if rolling is not None:
-        usage["rolling_drawdown_limit"] = Usage("rolling_drawdown_limit", rolling.drawdown.amount,
-                                                limits.rolling_drawdown_limit, limits.currency)
-        if rolling.drawdown.pct is not None:
-            usage["rolling_drawdown_limit_pct"] = Usage("rolling_drawdown_limit_pct", rolling.drawdown.pct,
-                                                        limits.rolling_drawdown_limit_pct, "%")
+            if drawdown.pct is not None:
+                usage[f"{name}_pct"] = Usage(f"{name}_pct", drawdown.pct, getattr(limits, f"{name}_pct"), "%")
     return usage
 
 
@@ -104,14 +112,8 @@ def strategy_usage(engine: RiskEngine, strategy_id: StrategyId) -> dict[str, Usa
         if pnl is not None:
             found += [Usage(name, -pnl, getattr(own, name), own.currency)
                       for name in ("daily_loss_limit", "daily_loss_halt")]
-        rolling = engine.strategies.rolling_drawdown(account_id, strategy_id)
-        if rolling is not None:
-            found.append(Usage("rolling_drawdown_limit", rolling.drawdown.amount, own.rolling_drawdown_limit,
-                               own.currency))
-        drawdown = engine.strategies.drawdown(account_id, strategy_id)
-        if drawdown is not None:
-            found += [Usage(name, drawdown.amount, getattr(own, name), own.currency)
-                      for name in ("drawdown_limit", "drawdown_halt")]
+        found += _drawdown_usage(own, engine.strategies.drawdown(account_id, strategy_id),
+                                 engine.strategies.rolling_drawdown(account_id, strategy_id)).values()
         for item in found:
             if item.field not in usage or item.used > usage[item.field].used:
                 usage[item.field] = item

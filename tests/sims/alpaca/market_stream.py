@@ -80,7 +80,11 @@ class MarketStream:
                 frames.append({"T": "t", "S": quote.symbol, "i": 1, "x": "V", "p": float(quote.last), "s": 100,
                                "t": now, "c": ["@"], "z": "C"})
         if frames:
-            await _send(ws, frames)
+            try:
+                await _send(ws, frames)
+            except ConnectionResetError:  # the client died (kill -9) before its socket closed: forget it
+                if self.socket is ws:
+                    self.socket = None
 
     async def drop(self) -> None:
         """Fault: close the data connection (alpaca-py reconnects and subscribes again)."""

@@ -59,7 +59,11 @@ class TradeUpdates:
         for update in updates:
             for ws in list(self.listeners):
                 if not ws.closed:
-                    await _send(ws, {"stream": "trade_updates", "data": update})
+                    try:
+                        await _send(ws, {"stream": "trade_updates", "data": update})
+                    except ConnectionResetError:  # the client died (kill -9) before its socket closed
+                        if ws in self.listeners:
+                            self.listeners.remove(ws)
 
     async def drop(self) -> None:
         """Fault: close every listening socket (the SDK reconnects; nothing missed is replayed)."""

@@ -1,0 +1,47 @@
+"""Keep the accounts panel's Drawdown column live: each account's drawdown used against its limit, twice a second."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer
+
+from core.domain import AccountId
+from core.services.risk.drawdown_gauge import DrawdownGauge
+from gui.widgets.accounts_panel import AccountsPanel
+
+if TYPE_CHECKING:
+    from gui.widgets.main_window import MainWindow
+
+REFRESH_MS = 500
+"""How often the column re-reads the drawdowns (P&L moves with every mark; a label repaints only when it changed)."""
+
+
+class AccountDrawdownController(QObject):
+    """Show `gauge_of(account)` in the panel's Drawdown column for every account it lists, every REFRESH_MS."""
+
+    def __init__(self, panel: AccountsPanel, gauge_of: Callable[[AccountId], DrawdownGauge | None],
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._panel = panel
+        self._gauge_of = gauge_of
+        self._timer = QTimer(self, interval=REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start()
+        self.refresh()
+
+    @classmethod
+    def install(cls, window: MainWindow) -> AccountDrawdownController:
+        """Drive the window's accounts panel from the session's risk engine."""
+        controller = cls(window.accounts_panel, window.session.view.drawdown_gauge, window)
+        window.bridge.trading_state_changed.connect(lambda *_: controller.refresh())  # a hold shows at once
+        return controller
+
+    def refresh(self) -> None:
+        for account_id in self._panel.accounts():
+            try:
+                gauge = self._gauge_of(account_id)
+            except KeyError:  # removed meanwhile
+                continue
+            self._panel.set_drawdown(account_id, gauge)
