@@ -31,7 +31,7 @@ from core.ports.market_data import QuoteSource
 from core.services.bus import EventBus
 from core.services.risk.account_drawdown import AccountDrawdowns
 from core.services.risk.book import AccountBook
-from core.services.risk.checks import CHECKS, PROTECTIVE_CHECKS, money, num, protective_limits
+from core.services.risk.checks import CHECKS, PROTECTIVE_CHECKS, check_reduce_only, money, num, protective_limits
 from core.services.risk.context import IndexedOrders, OrderSource, PositionSource, RiskContext, duplicate_key
 from core.services.risk.drawdown import Drawdown
 from core.services.risk.limits import RiskConfig, RiskLimits
@@ -225,22 +225,25 @@ class RiskEngine:
         refusal = self.evaluate(order)
         return None if refusal is None else refusal.reason
 
-    def evaluate(self, order: Order, *, confirmed: bool = False, closed_position: Decimal | None = None
-                 ) -> Refusal | None:
+    def evaluate(self, order: Order, *, confirmed: bool = False, closed_position: Decimal | None = None,
+                 entry_waiting: bool = False) -> Refusal | None:
         """Run every check; return the first refusal (with its field), or None and remember the order.
 
         A reduce-only order (close, Flatten) on an account held by the kill switch, a daily-loss limit or a
         reconciliation mismatch passes only when `confirmed`; before that, once every other check passes, the
         refusal has `confirm` set and says why the account is held. `closed_position` is the position such
-        an order closes when it is not ours (the broker's, after a mismatch).
+        an order closes when it is not ours (the broker's, after a mismatch). `entry_waiting`: order is a protective
+        child whose entry has not filled (a stop being moved before the fill): it protects nothing yet, so the
+        reduce-only check does not apply; the collar and quantity checks do.
         """
-        refusal = self.preview(order, confirmed=confirmed, closed_position=closed_position)
+        refusal = self.preview(order, confirmed=confirmed, closed_position=closed_position,
+                               entry_waiting=entry_waiting)
         if refusal is None:
             self._remember(order)
         return refusal
 
-    def preview(self, order: Order, *, confirmed: bool = False, closed_position: Decimal | None = None
-                ) -> Refusal | None:
+    def preview(self, order: Order, *, confirmed: bool = False, closed_position: Decimal | None = None,
+                entry_waiting: bool = False) -> Refusal | None:
         """Return what `evaluate` would return now, without counting the order (rate and duplicate windows)."""
         self._watch(order.account_id)
         strategy = order.strategy_id
@@ -252,7 +255,7 @@ class RiskEngine:
         if protective:
             limits = protective_limits(limits)
         for field, check in CHECKS:
-            if protective and check not in PROTECTIVE_CHECKS:
+            if protective and (check not in PROTECTIVE_CHECKS or (entry_waiting and check is check_reduce_only)):
                 continue
             reason = check(order, limits, context)
             if reason is not None:
