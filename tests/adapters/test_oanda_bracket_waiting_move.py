@@ -86,3 +86,20 @@ async def test_the_entry_filling_as_the_move_arrives_leaves_one_stop_at_the_move
     assert ours is not None and ours.quantity == desk.sim.exchange.positions["EUR_USD"].units == 1000
     working = {o.client_order_id for o in desk.session.oms.working(ACCOUNT)}
     assert working == {stop.client_order_id, target.client_order_id}, "one stop and one target in our books too"
+
+
+async def test_a_move_whose_answer_is_lost_is_found_at_oanda_by_the_entrys_id_and_never_sent_again(
+        desk: Desk) -> None:
+    entry, stop, _target = await desk.bracket_buy()
+    assert stop.stop_price is not None
+    moved = stop.stop_price.value + 10 * PIP
+    desk.sim.cuts["modify"] = True  # OANDA replaces the entry, and the answer never comes back
+    await desk.session.modify(stop.client_order_id, "1000", None, moved)
+    await until(lambda: stop.stop_price is not None and stop.stop_price.value == moved
+                and stop.status is OrderStatus.ACCEPTED and not stop.needs_reconciliation)
+    assert desk.sim.cut_done["modify"] == 1
+    replaced = [t for t in desk.sim.exchange.transactions if t["type"] == "LIMIT_ORDER" and t.get("replacesOrderID")]
+    assert len(replaced) == 1, "the entry was replaced once: nothing sent again"
+    wire = desk.at_oanda(entry)
+    assert Decimal(wire["stopLossOnFill"]["price"]) == moved and wire["state"] == "PENDING"
+    assert entry.status is OrderStatus.ACCEPTED
