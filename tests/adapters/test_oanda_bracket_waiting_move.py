@@ -103,3 +103,17 @@ async def test_a_move_whose_answer_is_lost_is_found_at_oanda_by_the_entrys_id_an
     wire = desk.at_oanda(entry)
     assert Decimal(wire["stopLossOnFill"]["price"]) == moved and wire["state"] == "PENDING"
     assert entry.status is OrderStatus.ACCEPTED
+
+
+async def test_a_target_moved_before_the_fill_is_the_take_profit_oanda_creates_at_the_fill(desk: Desk) -> None:
+    entry, stop, target = await desk.bracket_buy()
+    assert target.limit_price is not None and stop.stop_price is not None
+    moved = target.limit_price.value - 10 * PIP  # nearer, still above the entry's price
+    await desk.session.modify(target.client_order_id, "1000", moved)
+    await until(lambda: target.limit_price is not None and target.limit_price.value == moved
+                and target.status is OrderStatus.ACCEPTED)
+    assert stop.stop_price is not None and stop.status is OrderStatus.ACCEPTED, "the stop is left as it was"
+    desk.sim.exchange.move("EUR_USD", -260)
+    await until(lambda: entry.status is OrderStatus.FILLED and target.broker_order_id != entry.broker_order_id)
+    made = [o.wire for o in desk.sim.exchange.orders.values() if o.wire.get("type") == "TAKE_PROFIT"]
+    assert [(Decimal(w["price"]), w["clientExtensions"]["id"]) for w in made] == [(moved, str(target.client_order_id))]

@@ -25,7 +25,7 @@ from core.adapters.oanda.brackets import DETAIL_KEYS, ENTRY_KEYS, OnFillChildren
 from core.adapters.oanda.client import OandaClient
 from core.domain import ClientOrderId, Order, OrderModifyRejected
 from core.ports.broker import EventSink
-from core.ports.errors import ConnectionLost, Timeout
+from core.ports.errors import BrokerError, ConnectionLost, Timeout
 
 GONE = frozenset({"ORDER_DOESNT_EXIST", "NO_SUCH_ORDER"})
 """OANDA's codes for an entry that is no longer pending (it filled, or ended) when the replace reaches it."""
@@ -59,7 +59,12 @@ async def move_waiting_child(client: OandaClient, on_fill: OnFillChildren, sink:
     entry = on_fill.waiting_entry(coid)
     wire: Mapping[str, Any] = {}
     if entry is not None:
-        status, found = await client.request("GET", f"/orders/@{entry}")
+        try:
+            status, found = await client.request("GET", f"/orders/@{entry}")
+        except BrokerError as exc:  # nothing sent yet: the child is as it was
+            sink(OrderModifyRejected(coid, f"OANDA's entry could not be read to move the {word} ({exc}); it stays "
+                                           f"at {old}. Try again."))
+            return
         wire = (found.get("order") or {}) if status == 200 else {}
     body = moved_entry_body(wire, coid, price) if wire.get("state") == "PENDING" else None
     if body is not None:
