@@ -86,6 +86,9 @@ async def test_the_entry_filling_as_the_move_arrives_leaves_one_stop_at_the_move
     assert ours is not None and ours.quantity == desk.sim.exchange.positions["EUR_USD"].units == 1000
     working = {o.client_order_id for o in desk.session.oms.working(ACCOUNT)}
     assert working == {stop.client_order_id, target.client_order_id}, "one stop and one target in our books too"
+    snapshot = await desk.adapter.snapshot()
+    states = [s for s in snapshot.orders if s.client_order_id == stop.client_order_id]
+    assert [(s.status, s.stop_price) for s in states] == [(OrderStatus.ACCEPTED, moved)], "OANDA's books say the same"
 
 
 async def test_a_move_whose_answer_is_lost_is_found_at_oanda_by_the_entrys_id_and_never_sent_again(
