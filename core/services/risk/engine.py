@@ -225,26 +225,28 @@ class RiskEngine:
         refusal = self.evaluate(order)
         return None if refusal is None else refusal.reason
 
-    def evaluate(self, order: Order, *, confirmed: bool = False, closed_position: Decimal | None = None
-                 ) -> Refusal | None:
+    def evaluate(self, order: Order, *, confirmed: bool = False, closed_position: Decimal | None = None,
+                 entry_waiting: bool = False) -> Refusal | None:
         """Run every check; return the first refusal (with its field), or None and remember the order.
 
         A reduce-only order (close, Flatten) on an account held by the kill switch, a daily-loss limit or a
         reconciliation mismatch passes only when `confirmed`; before that, once every other check passes, the
         refusal has `confirm` set and says why the account is held. `closed_position` is the position such
-        an order closes when it is not ours (the broker's, after a mismatch).
+        an order closes when it is not ours (the broker's, after a mismatch). `entry_waiting`: order is a protective
+        child whose entry has not filled (a stop being moved before the fill): it protects nothing yet, so the
+        reduce-only check does not apply; the collar and quantity checks do.
         """
-        refusal, context = self._preview(order, confirmed, closed_position)
+        refusal, context = self._preview(order, confirmed, closed_position, entry_waiting)
         if refusal is None:
             self._remember(order, context)
         return refusal
 
-    def preview(self, order: Order, *, confirmed: bool = False, closed_position: Decimal | None = None
-                ) -> Refusal | None:
+    def preview(self, order: Order, *, confirmed: bool = False, closed_position: Decimal | None = None,
+                entry_waiting: bool = False) -> Refusal | None:
         """Return what `evaluate` would return now, without counting the order (rate and duplicate windows)."""
-        return self._preview(order, confirmed, closed_position)[0]
+        return self._preview(order, confirmed, closed_position, entry_waiting)[0]
 
-    def _preview(self, order: Order, confirmed: bool, closed_position: Decimal | None
+    def _preview(self, order: Order, confirmed: bool, closed_position: Decimal | None, entry_waiting: bool
                  ) -> tuple[Refusal | None, RiskContext]:
         self._watch(order.account_id)
         strategy = order.strategy_id
@@ -255,7 +257,7 @@ class RiskEngine:
         protective = order.origin is OrderOrigin.PROTECTIVE
         if protective:
             limits = protective_limits(limits)
-        for field, check in checks_to_run(protective, context.strategy is not None):
+        for field, check in checks_to_run(protective, context.strategy is not None, protective and entry_waiting):
             reason = check(order, limits, context)
             if reason is not None:
                 return Refusal(field, reason), context
