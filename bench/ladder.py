@@ -7,7 +7,9 @@
   LADDERS ladders (each its own LadderModel + widget watching its symbol through the frame feed) for
   STORM_S seconds, once the ladders are open and painted: GUI busy max and p99 (bench/qtprobe.py's 1 ms
   heartbeat: the longest stall of the GUI thread) with the GUI thread's own CPU in those stalls, and
-  staleness p99 (first book published after a flush -> the end of the paint that shows it). Each ladder
+  staleness p99 (first book published after a flush -> the end of the paint that shows it), and the frame
+  flusher's part in it: how often a pass's spent budget put a ladder off to the next pass, and the longest a
+  due ladder waited for its pass. Each ladder
   paints when Qt paints it (what its model's flush marked changed), as in the window; nothing forces it.
   The start-up heap is frozen first, as the app's main() does: without it a full GC pass over the window's
   objects (67 ms of the GUI thread, profiled) landed in the storm, a stall the app never has.
@@ -144,6 +146,9 @@ async def _storm(window: Any) -> dict[str, Any]:
     timer.setInterval(1)
     timer.timeout.connect(pump)
     beat = Heartbeat()
+    flusher = window.bridge.flusher
+    flusher.reset_late()
+    carried = flusher.carried
     for probe in probes:
         probe.counting = True
     beat.start()
@@ -167,6 +172,8 @@ async def _storm(window: Any) -> dict[str, Any]:
             "staleness_p50_ms": ms(percentile(staleness, 0.5)), "staleness_p99_ms": ms(percentile(staleness, 0.99)),
             "paints": paints, "paint_ms_avg": ms(sum(p.paint_seconds for p in probes) / max(1, paints)),
             "paints_per_ladder_per_s": round(paints / LADDERS / elapsed, 1),
+            "flusher_late_max_ms": round(flusher.late_max_ms, 2),
+            "flusher_carried_per_s": round((flusher.carried - carried) / elapsed),
             "note": "gui_busy is wall time between 1 ms heartbeats; stall_*_cpu is the GUI thread's own CPU in them"}
 
 

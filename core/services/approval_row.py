@@ -39,6 +39,9 @@ class ApprovalRow:
     trail: str = ""
     """A trailing order's trail as the window says it ('1.5', '2%', '1.5, limit 0.05 beyond the stop'); empty for
     any other order."""
+    link: str = ""
+    """What the order is linked to and decided with: its OCO partner, its OTO exit or bracket children; empty if
+    nothing."""
 
 
 def drift_pct(current: Decimal | None, signal_price: Decimal | None, side: Side) -> Decimal | None:

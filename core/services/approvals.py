@@ -1,7 +1,9 @@
 """ApprovalQueue: strategy orders wait here for a person, expire, and fail closed.
 
 Intake checks the signal is live (not before the strategy's activation, not older than it allows),
-then the session validates, risk-checks and journals the order as PENDING_APPROVAL. Approve re-runs
+then the session validates, risk-checks and journals the order as PENDING_APPROVAL. An OCO pair waits as one
+entry (its second order its `partner`): approved, edited, rejected, withdrawn and expired together; an OTO waits
+as its entry, whose exit TradeTerm holds with it, as a bracket's children are. Approve re-runs
 risk against the current quote and sends it through the session's one order path. Edit replaces the
 pending order by an edited one (the original is canceled with a note naming its replacement) and
 approves that. Any exception in the approval path leaves the order queued and is logged.
@@ -18,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any, Protocol
 
 from core.domain import (
@@ -36,6 +39,7 @@ from core.domain import (
     StrategyId,
     TimeInForce,
 )
+from core.domain.protection import Oto, ProtectionLeg
 from core.domain.signal import SignalInfo
 from core.domain.trailing import Trail, TrailUnit
 from core.ports.journal import IntakeKey
@@ -113,6 +117,12 @@ class PendingOrder:
     expires_at: datetime
     last_attempt: str = ""
     busy: bool = field(default=False)
+    partner: Order | None = None
+    """The second order of an OCO pair (order is the first): decided with it, never alone."""
+
+    @property
+    def orders(self) -> tuple[Order, ...]:
+        return (self.order,) if self.partner is None else (self.order, self.partner)
 
 
 Listener = Callable[[PendingOrder], None]
@@ -132,6 +142,8 @@ class ApprovalQueue:
         self.store: SignalStore = store or MemorySignalStore()
         self._audit = audit or session.journal.record_audit
         self._pending: dict[ClientOrderId, PendingOrder] = {}
+        self._partners: dict[ClientOrderId, ClientOrderId] = {}
+        """An OCO pair's second order -> its first (the pair's key in _pending)."""
         self.on_new: list[Listener] = []
         self.on_change: list[Callable[[], None]] = []
         self._sweeper: asyncio.Task[None] | None = None
@@ -143,12 +155,17 @@ class ApprovalQueue:
     def restore(self) -> None:
         """Queue again every journaled PENDING_APPROVAL order (after session.restore); expire the overdue."""
         for order in self.session.oms.orders():
-            if order.status is OrderStatus.PENDING_APPROVAL and order.client_order_id not in self._pending:
+            if order.status is OrderStatus.PENDING_APPROVAL and order.client_order_id not in self._pending \
+                    and order.client_order_id not in self._partners:
+                pair = self.session.oco_pair(order.client_order_id)
+                partner = None
+                if pair is not None and all(o.status is OrderStatus.PENDING_APPROVAL for o in pair):
+                    order, partner = pair  # an OCO pair waits as one, under its first order
                 record = self.store.load_signal(order.client_order_id)
                 signal = SignalInfo.from_record(record) if record is not None else SignalInfo(
                     order.strategy_id or StrategyId("unknown"), order.created_at,
                     order.limit_price.value if order.limit_price is not None else None)
-                self._pending[order.client_order_id] = PendingOrder(order, signal, self._expiry(order, signal))
+                self._put(PendingOrder(order, signal, self._expiry(order, signal), partner=partner))
         self.expire_due()
         if self._kill_switch() is not None:  # pulled before the restart: nothing may wait to be approved
             self.reject_waiting("kill switch")
@@ -185,6 +202,30 @@ class ApprovalQueue:
 
         intake_key: the request's idempotency key, committed with the order (DuplicateIntakeKey if taken).
         """
+        self._admit(signal)
+        order = await submit_protected(self.session, _as_strategy(request, signal), signal.stop_loss,
+                                       signal.take_profit, intake_key=intake_key)
+        return await self._queued(order, signal)
+
+    async def intake_oco(self, first: OrderRequest, second: OrderRequest, signal: SignalInfo, *,
+                         intake_key: IntakeKey | None = None) -> tuple[Order, Order]:
+        """Queue a strategy's OCO pair as one (both journaled together); refused as intake is, and when either
+        order is (the message names which)."""
+        self._admit(signal)
+        pair = await self.session.submit_oco(_as_strategy(first, signal), _as_strategy(second, signal),
+                                             intake_key=intake_key)
+        await self._queued(pair[0], signal, pair[1])
+        return pair
+
+    async def intake_oto(self, request: OrderRequest, oto: Oto, signal: SignalInfo, *,
+                         intake_key: IntakeKey | None = None) -> Order:
+        """Queue a strategy's OTO: its entry waits for approval, its exit held with it (sent once it fills)."""
+        self._admit(signal)
+        order = await self.session.submit_oto(_as_strategy(request, signal), oto, intake_key=intake_key)
+        return await self._queued(order, signal)
+
+    def _admit(self, signal: SignalInfo) -> None:
+        """Raise OrderRefused unless the strategy is enabled and its signal live."""
         config = self.strategies.get(signal.strategy_id)
         if not config.enabled:
             raise OrderRefused([FieldError("strategy", f"Strategy {signal.strategy_id} is disabled in TradeTerm.")])
@@ -192,22 +233,19 @@ class ApprovalQueue:
         if stale is not None:
             self._audit(f"strategy:{signal.strategy_id}", "stale_signal", stale)
             raise OrderRefused([FieldError("signal_time", stale)])
-        request = OrderRequest(
-            request.account_id, request.symbol, request.side, request.quantity, request.order_type,
-            request.limit_price, request.stop_price, request.tif, OrderOrigin.STRATEGY, signal.strategy_id,
-            request.product, request.trail_amount, request.trail_percent, request.trail_limit_offset,
-            expire_at=request.expire_at,
-        )
-        order = await submit_protected(self.session, request, signal.stop_loss, signal.take_profit,
-                                       intake_key=intake_key)
+
+    async def _queued(self, order: Order, signal: SignalInfo, partner: Order | None = None) -> Order:
+        """Keep a journaled order (with its OCO partner) waiting; tell the listeners; auto-approve if set."""
+        config = self.strategies.get(signal.strategy_id)
         if signal.signal_price is None:
             quote = self.session.quotes.latest(order.symbol, order.account_id)
             signal = SignalInfo(signal.strategy_id, signal.signal_time, reference_price(order, lambda _: quote),
                                 signal.stop_loss, signal.take_profit, signal.remark)
-        self.store.save_signal(order.client_order_id, signal.to_record())
-        pending = PendingOrder(order, signal, self._expiry(order, signal))
-        self._pending[order.client_order_id] = pending
-        self._audit(f"strategy:{signal.strategy_id}", "queued", self._describe(order))
+        for each in (order,) if partner is None else (order, partner):
+            self.store.save_signal(each.client_order_id, signal.to_record())
+        pending = PendingOrder(order, signal, self._expiry(order, signal), partner=partner)
+        self._put(pending)
+        self._audit(f"strategy:{signal.strategy_id}", "queued", self._describe_unit(pending))
         for listener in self.on_new:
             self._call(listener, pending)
         self._changed()
@@ -218,7 +256,9 @@ class ApprovalQueue:
     # --- decisions ------------------------------------------------------------------------------
 
     async def approve(self, client_order_id: ClientOrderId, actor: str = "trader") -> ApprovalOutcome:
-        """Re-run risk now and send the order; on any refusal or error it stays queued with the reason."""
+        """Re-run risk now and send the order (an OCO pair: both, either's id names it); on any refusal or error it
+        stays queued with the reason."""
+        client_order_id = self._partners.get(client_order_id, client_order_id)
         if (held := self._kill_switch()) is not None:
             return self._refused_by_kill_switch(client_order_id, actor, held)
         pending = self._pending.get(client_order_id)
@@ -231,7 +271,10 @@ class ApprovalQueue:
             return ApprovalOutcome(client_order_id, False, pending.order.reason or "Expired before approval.")
         pending.busy = True
         try:
-            order = await self.session.approve(client_order_id)
+            if pending.partner is None:
+                order = await self.session.approve(client_order_id)
+            else:
+                order, _ = await self.session.approve_oco(client_order_id)
         except OrderRefused as exc:
             return self._refused(pending, actor, str(exc))
         except Exception as exc:
@@ -244,7 +287,7 @@ class ApprovalQueue:
                                    f"{pending.order.status.value}.")
         finally:
             pending.busy = False
-        self._audit(actor, "approve", self._describe(order))
+        self._audit(actor, "approve", self._describe_unit(pending))
         self.session.actions.say(f"Approved by {actor}: {order_words(order)}: {outcome_words(order)}",
                                  "WARNING" if order.reason else "INFO")
         self._drop(client_order_id)
@@ -260,28 +303,32 @@ class ApprovalQueue:
 
     async def edit_and_approve(self, client_order_id: ClientOrderId, edit: OrderEdit,
                                actor: str = "trader") -> ApprovalOutcome:
-        """Replace the pending order by an edited one and approve that; the original stays if the edit is refused."""
+        """Replace the pending order by an edited one and approve that; the original stays if the edit is refused.
+
+        An OCO pair is replaced by an edited pair (the edit's prices go to the first order; its quantity to both when
+        they had one quantity); an OTO's entry by an edited entry with the same exit held.
+        """
+        client_order_id = self._partners.get(client_order_id, client_order_id)
         if (held := self._kill_switch()) is not None:
             return self._refused_by_kill_switch(client_order_id, actor, held)
         pending = self._pending.get(client_order_id)
         if pending is None or pending.busy:
             return ApprovalOutcome(client_order_id, False, "This order is no longer waiting for approval.")
         original = pending.order
-        order_type = edit.order_type or original.order_type
-        limit = edit.limit_price if edit.limit_price is not None else original.limit_price
-        stop = edit.stop_price if edit.stop_price is not None else original.stop_price
-        request = OrderRequest(
-            original.account_id, original.symbol, original.side,
-            edit.quantity if edit.quantity is not None else original.quantity.value, order_type,
-            _value(limit) if order_type.needs_limit else None, _value(stop) if order_type.needs_stop else None,
-            edit.tif or original.tif, OrderOrigin.STRATEGY, original.strategy_id, original.product,
-            *_trail_fields(original.trail if order_type.is_trailing else None, order_type),
-            expire_at=original.expire_at if (edit.tif or original.tif) is TimeInForce.GTD else None,
-        )
+        request = _edited(original, edit)
         pending.busy = True
+        partner: Order | None = None
         try:
-            replacement = await submit_protected(self.session, request, pending.signal.stop_loss,
-                                                 pending.signal.take_profit)
+            oto = self._oto_of(original)
+            if pending.partner is not None:
+                same_qty = pending.partner.quantity == original.quantity
+                replacement, partner = await self.session.submit_oco(request, _edited(pending.partner, OrderEdit(
+                    quantity=edit.quantity if same_qty else None)))
+            elif oto is not None:
+                replacement = await self.session.submit_oto(request, oto)
+            else:
+                replacement = await submit_protected(self.session, request, pending.signal.stop_loss,
+                                                     pending.signal.take_profit)
         except OrderRefused as exc:
             pending.busy = False
             return self._refused(pending, actor, f"Edit refused: {exc}")
@@ -290,16 +337,19 @@ class ApprovalQueue:
             log.exception("edit of %s failed", client_order_id)
             self.session.bus.publish(LogMessage("ERROR", f"Editing {client_order_id} failed: {exc!r}."))
             return self._refused(pending, actor, f"Edit failed ({exc!r}); nothing sent, original still queued.")
-        self._pending[replacement.client_order_id] = PendingOrder(replacement, pending.signal, pending.expires_at)
+        self._put(PendingOrder(replacement, pending.signal, pending.expires_at, partner=partner))
         pending.busy = False
         try:
             self.store.save_signal(replacement.client_order_id, pending.signal.to_record())
             self.store.set_replaced(client_order_id, replacement.client_order_id)
+            if partner is not None and pending.partner is not None:
+                self.store.save_signal(partner.client_order_id, pending.signal.to_record())
+                self.store.set_replaced(pending.partner.client_order_id, partner.client_order_id)
             self._audit(actor, "edit", f"{client_order_id} -> {self._describe(replacement)}")
         except Exception:
             log.exception("recording the edit of %s failed", client_order_id)
         note = f"Edited by {actor} before approval; replaced by {replacement.client_order_id}."
-        if not self._finish(client_order_id, OrderCanceled(client_order_id, note), actor, "replace"):
+        if not self._finish(client_order_id, lambda coid: OrderCanceled(coid, note), actor, "replace"):
             return ApprovalOutcome(client_order_id, False, "The edited order is queued, but the original could not "
                                    "be withdrawn: both stay in the queue.")
         return await self.approve(replacement.client_order_id, actor)
@@ -307,7 +357,8 @@ class ApprovalQueue:
     def reject(self, client_order_id: ClientOrderId, reason: str, actor: str = "trader") -> bool:
         """Refuse the order for good with a reason the strategy sees; return False if it was not pending."""
         text = reason.strip() or "no reason given"
-        return self._finish(client_order_id, OrderDenied(client_order_id, f"Rejected by {actor}: {text}"),
+        client_order_id = self._partners.get(client_order_id, client_order_id)
+        return self._finish(client_order_id, lambda coid: OrderDenied(coid, f"Rejected by {actor}: {text}"),
                             actor, "reject")
 
     def reject_waiting(self, actor: str) -> int:
@@ -339,10 +390,12 @@ class ApprovalQueue:
         return ApprovalOutcome(client_order_id, False, reason)
 
     async def withdraw(self, client_order_id: ClientOrderId, actor: str) -> bool:
-        """Take a pending order back (the strategy's or the trader's wish); return False if it was not pending."""
+        """Take a pending order back (the strategy's or the trader's wish; an OCO pair, by either's id, both);
+        return False if it was not pending."""
+        client_order_id = self._partners.get(client_order_id, client_order_id)
         if client_order_id not in self._pending:
             return False
-        return self._finish(client_order_id, OrderCanceled(client_order_id, f"Withdrawn by {actor} before approval."),
+        return self._finish(client_order_id, lambda coid: OrderCanceled(coid, f"Withdrawn by {actor} before approval."),
                             actor, "withdraw")
 
     async def approve_all(self, actor: str = "trader") -> list[ApprovalOutcome]:
@@ -355,17 +408,22 @@ class ApprovalQueue:
         due = [p for p in self._pending.values() if p.expires_at <= now and not p.busy]
         for pending in due:
             seconds = self.strategies.get(pending.signal.strategy_id).expiry_s
-            coid = pending.order.client_order_id
-            event = OrderExpired(coid, f"Not approved within {seconds.normalize():f} s; expired.")
-            self._finish(coid, event, "clock", "expire")
+            note = f"Not approved within {seconds.normalize():f} s; expired."
+            self._finish(pending.order.client_order_id, partial(OrderExpired, reason=note), "clock", "expire")
         return [p.order.client_order_id for p in due]
 
-    def _finish(self, client_order_id: ClientOrderId, event: Any, actor: str, action: str) -> bool:
+    def _finish(self, client_order_id: ClientOrderId, event_of: Callable[[ClientOrderId], Any], actor: str,
+                action: str) -> bool:
+        """End a waiting order (an OCO pair: both, in one journal transaction) with event_of(its id)."""
         pending = self._pending.get(client_order_id)
         if pending is None or pending.busy:
             return False
+        event = event_of(client_order_id)
         try:
-            self.session.oms.apply(event)
+            if pending.partner is None:
+                self.session.oms.apply(event)
+            else:
+                self.session.oms.apply_all([event_of(o.client_order_id) for o in pending.orders])
         except Exception as exc:
             log.exception("%s of %s failed", action, client_order_id)
             pending.last_attempt = f"{action.title()} failed ({exc!r}); still queued."
@@ -374,8 +432,9 @@ class ApprovalQueue:
         with contextlib.suppress(Exception):
             self._audit(actor, action, f"{client_order_id}: {event.reason}")
         if action != "replace":  # an edit is said with its approval
-            self.session.actions.say(f"{_DONE.get(action, action.title())} {order_words(pending.order)}: "
-                                     f"{event.reason}")
+            self.session.actions.say(f"{_DONE.get(action, action.title())} "
+                                     f"{' and '.join(order_words(o) for o in pending.orders)}"
+                                     f"{' (one OCO pair)' if pending.partner is not None else ''}: {event.reason}")
         self._drop(client_order_id)
         return True
 
@@ -385,7 +444,8 @@ class ApprovalQueue:
         return list(self._pending.values())
 
     def get(self, client_order_id: ClientOrderId) -> PendingOrder | None:
-        return self._pending.get(client_order_id)
+        """Return the waiting entry of an order (an OCO pair's, by either order's id), or None."""
+        return self._pending.get(self._partners.get(client_order_id, client_order_id))
 
     def rows(self) -> list[ApprovalRow]:
         """Return every pending order as shown now: time left, quote, drift and the risk verdict now."""
@@ -396,8 +456,9 @@ class ApprovalQueue:
         order, signal = pending.order, pending.signal
         quote = self.session.quotes.latest(order.symbol, order.account_id)
         try:
-            refusal = what_if(self.session.risk, order)
-            verdict = None if refusal is None else refusal.reason
+            refusals = [(o, what_if(self.session.risk, o)) for o in pending.orders]
+            verdict = next((r.reason if o is order else f"The OCO's second order: {r.reason}"
+                            for o, r in refusals if r is not None), None)
         except Exception as exc:  # a view must never break the queue
             verdict = f"Risk check failed: {exc!r}"
         price = order.limit_price or order.stop_price
@@ -413,18 +474,52 @@ class ApprovalQueue:
             auto_approve=self.strategies.get(signal.strategy_id).auto_approve,
             product="" if order.product is None else order.product.value,
             trail="" if order.trail is None else order.trail.words(),
+            link=self._link_words(pending),
         )
 
     # --- internals ------------------------------------------------------------------------------
 
     def _on_order_updated(self, event: OrderUpdated) -> None:
         order = event.order
-        if order.client_order_id in self._pending and order.status is not OrderStatus.PENDING_APPROVAL:
-            self._drop(order.client_order_id)  # withdrawn through the session, or decided elsewhere
+        coid = self._partners.get(order.client_order_id, order.client_order_id)
+        if coid in self._pending and order.status is not OrderStatus.PENDING_APPROVAL:
+            pending = self._pending[coid]
+            if pending.partner is not None and not pending.busy:  # one of a pair decided elsewhere: the other too
+                for other in pending.orders:
+                    if other.status is OrderStatus.PENDING_APPROVAL:
+                        self.session.oms.apply(OrderCanceled(other.client_order_id, "Withdrawn with the other "
+                                                             f"order of its OCO pair ({order.client_order_id})."))
+            self._drop(coid)  # withdrawn through the session, or decided elsewhere
+
+    def _put(self, pending: PendingOrder) -> None:
+        self._pending[pending.order.client_order_id] = pending
+        if pending.partner is not None:
+            self._partners[pending.partner.client_order_id] = pending.order.client_order_id
 
     def _drop(self, client_order_id: ClientOrderId) -> None:
-        if self._pending.pop(client_order_id, None) is not None:
+        pending = self._pending.pop(client_order_id, None)
+        if pending is not None:
+            if pending.partner is not None:
+                self._partners.pop(pending.partner.client_order_id, None)
             self._changed()
+
+    def _oto_of(self, entry: Order) -> Oto | None:
+        """Return the OTO exit held for a waiting entry, or None when it has none."""
+        for child in self.session.protection.children(entry.account_id):
+            if child.entry == entry.client_order_id and child.leg.fires_on_fill and child.state.is_live:
+                return Oto(child.trigger, stop=child.leg is ProtectionLeg.THEN_STOP)
+        return None
+
+    def _link_words(self, pending: PendingOrder) -> str:
+        """Say what a waiting order is linked to: its OCO partner, its OTO exit, its bracket's children."""
+        if pending.partner is not None:
+            return f"OCO with {self._describe(pending.partner)} (approved or rejected together)"
+        children = [c for c in self.session.protection.children(pending.order.account_id)
+                    if c.entry == pending.order.client_order_id and c.state.is_live]
+        return "; ".join(f"then {c.leg.label} {c.exit_side.value} @ {c.trigger}" for c in children)
+
+    def _describe_unit(self, pending: PendingOrder) -> str:
+        return " + ".join(self._describe(o) for o in pending.orders)
 
     def _changed(self) -> None:
         for listener in self.on_change:
@@ -457,6 +552,31 @@ def _trail_fields(trail: Trail | None, order_type: OrderType) -> tuple[Decimal |
         return None, None, None
     offset = trail.limit_offset if order_type is OrderType.TRAIL_LIMIT else None
     return (trail.offset, None, offset) if trail.unit is TrailUnit.AMOUNT else (None, trail.offset, offset)
+
+
+def _as_strategy(request: OrderRequest, signal: SignalInfo) -> OrderRequest:
+    """Return request as the strategy's (origin STRATEGY, its id), whatever the caller set."""
+    return OrderRequest(
+        request.account_id, request.symbol, request.side, request.quantity, request.order_type,
+        request.limit_price, request.stop_price, request.tif, OrderOrigin.STRATEGY, signal.strategy_id,
+        request.product, request.trail_amount, request.trail_percent, request.trail_limit_offset,
+        expire_at=request.expire_at,
+    )
+
+
+def _edited(original: Order, edit: OrderEdit) -> OrderRequest:
+    """Return the request for original with edit applied (None fields keep the original's)."""
+    order_type = edit.order_type or original.order_type
+    limit = edit.limit_price if edit.limit_price is not None else original.limit_price
+    stop = edit.stop_price if edit.stop_price is not None else original.stop_price
+    return OrderRequest(
+        original.account_id, original.symbol, original.side,
+        edit.quantity if edit.quantity is not None else original.quantity.value, order_type,
+        _value(limit) if order_type.needs_limit else None, _value(stop) if order_type.needs_stop else None,
+        edit.tif or original.tif, OrderOrigin.STRATEGY, original.strategy_id, original.product,
+        *_trail_fields(original.trail if order_type.is_trailing else None, order_type),
+        expire_at=original.expire_at if (edit.tif or original.tif) is TimeInForce.GTD else None,
+    )
 
 
 def _value(price: object) -> object:

@@ -58,6 +58,7 @@ from core.services.oms import OrderManager
 from core.services.portfolio import Portfolio
 from core.services.reconciliation import NEVER_SENT
 from core.services.refusals import OrderRefused
+from core.services.waiting_child import moved_child_problem
 
 log = logging.getLogger(__name__)
 
@@ -246,7 +247,9 @@ class HeldProtection:
         """Move a live held child's trigger to trigger (journaled before it is watched there); return it moved.
 
         quote: the account's latest quote of the symbol. Raises ValueError saying why and what to do when the
-        child is no longer held, or when the new trigger is already touched (it would fire at once).
+        child is no longer held, or when the new trigger is already touched (it would fire at once). A child whose
+        entry has not filled (PENDING) is checked against the entry's price and its sibling instead: it cannot fire
+        before the fill, and the moved trigger (journaled here) is the one armed and sent once the entry fills.
         """
         child = self._children.get((entry, leg))
         if child is None or not child.state.is_live:
@@ -255,7 +258,14 @@ class HeldProtection:
         if not trigger.is_finite() or trigger <= 0:
             raise ValueError(f"The {leg.label} must be a positive price, not {trigger}.")
         moved = replace(child, trigger=trigger)
-        if quote is not None and touched(moved, quote.bid, quote.ask, quote.last):
+        entry_order = self._oms.get(entry)
+        if child.state is HeldState.PENDING and entry_order is not None:  # protects nothing yet: against its entry
+            siblings = [(c.leg, c.trigger) for c in self._of_entry(child.entry)
+                        if c.leg is not leg and c.state.is_live and not c.leg.fires_on_fill]
+            problem = moved_child_problem(leg, trigger, entry_order, siblings[0] if siblings else None)
+            if problem is not None:
+                raise ValueError(problem)
+        elif quote is not None and touched(moved, quote.bid, quote.ask, quote.last):
             exit_price = (quote.bid if child.entry_side is Side.BUY else quote.ask) or quote.last
             side = "below" if (leg is ProtectionLeg.STOP_LOSS) == (child.entry_side is Side.BUY) else "above"
             raise ValueError(f"A {leg.label} at {trigger} is through the market ({exit_price}) and would fire at "

@@ -36,6 +36,7 @@ from core.services.oms import OrderManager
 from core.services.order_resolver import OrderResolver
 from core.services.refusals import OrderRefused
 from core.services.risk import RiskEngine
+from core.services.waiting_child import entry_id_of, is_native_child, moved_child_problem, native_leg, waits_for_entry
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,12 @@ class OrderModifier:
         new_limit = Price(valid.limit_price) if valid.limit_price is not None else None
         new_stop = Price(valid.stop_price) if valid.stop_price is not None else None
         candidate = replace(order, quantity=new_qty, limit_price=new_limit, stop_price=new_stop, events=[])
-        refusal = self._risk.evaluate(candidate)
+        entry = self._oms.get(entry_id_of(client_order_id))
+        waiting = is_native_child(order, entry) and waits_for_entry(entry)
+        if waiting:  # a native bracket's child before its entry fills: checked against the entry, not a position
+            assert entry is not None
+            self._check_waiting_child(candidate, entry)
+        refusal = self._risk.evaluate(candidate, entry_waiting=waiting)
         if refusal is not None:
             raise OrderRefused([FieldError(refusal.field, refusal.reason)])
         self._oms.apply(OrderPendingReplace(client_order_id, new_qty, new_limit, new_stop))
@@ -114,6 +120,24 @@ class OrderModifier:
         finally:
             self._modifying.discard(client_order_id)
         return order
+
+    def _check_waiting_child(self, moved: Order, entry: Order) -> None:
+        """Refuse a waiting native child's new price on the wrong side of its entry's price or its sibling's."""
+        leg = native_leg(moved)
+        price = moved.stop_price if leg.is_stop else moved.limit_price
+        if price is None:
+            return
+        siblings = [o for o in self._oms.working(moved.account_id)
+                    if is_native_child(o, entry) and o.client_order_id != moved.client_order_id]
+        sibling = None
+        for other in siblings:
+            other_leg = native_leg(other)
+            other_price = other.stop_price if other_leg.is_stop else other.limit_price
+            if other_price is not None:
+                sibling = (other_leg, other_price.value)
+        problem = moved_child_problem(leg, price.value, entry, sibling)
+        if problem is not None:
+            raise OrderRefused([FieldError("stop_price" if leg.is_stop else "limit_price", problem)])
 
     async def _resolve_replace(self, slot: AccountSlot, order: Order) -> None:
         """Settle a change that went unanswered on a live connection by asking the broker about the order."""

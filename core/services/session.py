@@ -242,14 +242,17 @@ class TradingSession(SessionConnections, SessionCommands):
 
         return await self._submit(request, confirmed_by, intake_key=intake_key, held_of=children)
 
-    async def submit_oto(self, request: OrderRequest, oto: Oto, *, confirmed_by: str | None = None) -> Order:
+    async def submit_oto(self, request: OrderRequest, oto: Oto, *, confirmed_by: str | None = None,
+                         intake_key: IntakeKey | None = None) -> Order:
         """Submit an entry that, once filled, sends an exit order (one-triggers-other): a limit or a stop at
         oto.price for what filled.
 
         Where the account's adapter has NativeProtection (IB) the exit is the entry's one attached child at the
         broker; elsewhere TradeTerm holds it with the bracket machinery (journaled with the entry, armed by its
-        fills) and sends it as a working order once the entry has filled, or has ended part-filled.
+        fills) and sends it as a working order once the entry has filled, or has ended part-filled. A strategy's
+        OTO waits for approval (the entry PENDING_APPROVAL, its exit held with it), so it is held.
         Raises OrderRefused, journaling nothing, for an exit on the wrong side of the entry's price.
+        intake_key: the strategy's idempotency key, committed with the entry.
         """
         problems = oto.problems(request.side, _reference_price(request, self.quotes.latest(
             request.symbol, request.account_id)))
@@ -257,12 +260,12 @@ class TradingSession(SessionConnections, SessionCommands):
             raise OrderRefused([FieldError(field, message) for field, message in problems])
         slot = self._gate(request.account_id)
         if isinstance(slot.adapter, NativeProtection) and request.origin is not OrderOrigin.STRATEGY:
-            return await self._submit(request, confirmed_by, native=oto.as_bracket)
+            return await self._submit(request, confirmed_by, native=oto.as_bracket, intake_key=intake_key)
 
         def children(order: Order) -> tuple[HeldChild, ...]:
             return oto.children(order.client_order_id, order.account_id, order.symbol, order.side)
 
-        return await self._submit(request, confirmed_by, held_of=children)
+        return await self._submit(request, confirmed_by, held_of=children, intake_key=intake_key)
 
     async def _send_held(self, request: OrderRequest, client_order_id: ClientOrderId,
                          held: Sequence[HeldChild]) -> Order:
@@ -327,8 +330,8 @@ class TradingSession(SessionConnections, SessionCommands):
             trail=valid.trail,
         )
 
-    async def submit_oco(self, first: OrderRequest, second: OrderRequest, *, confirmed_by: str | None = None
-                         ) -> tuple[Order, Order]:
+    async def submit_oco(self, first: OrderRequest, second: OrderRequest, *, confirmed_by: str | None = None,
+                         intake_key: IntakeKey | None = None) -> tuple[Order, Order]:
         """Send two working orders as an OCO pair: when either fills (even in part) the other is cancelled.
 
         Both are validated and risk-checked first (OrderRefused, journaling nothing, names the leg that cannot
@@ -337,7 +340,11 @@ class TradingSession(SessionConnections, SessionCommands):
         order on a fill, and again after a reconnect for a fill the crash left uncancelled. A second order
         whose partner filled at once is not sent. Closing orders on a held account ask first, as `submit` does:
         ConfirmRequired, journaling nothing; sent again with confirmed_by, they go out and the override is audited.
+        A strategy's pair (both requests of OrderOrigin.STRATEGY) is journaled PENDING_APPROVAL together, with
+        intake_key, and waits for `approve_oco`: it is approved, or refused, as one.
         """
+        if (first.origin is OrderOrigin.STRATEGY) != (second.origin is OrderOrigin.STRATEGY):
+            raise ValueError("both orders of an OCO come from a strategy, or neither does")
         if first.account_id != second.account_id:
             raise OrderRefused([FieldError("account_id", "Both orders of an OCO go to one account: the broker that "
                                                          "fills one must be the one that cancels the other.")])
@@ -355,19 +362,62 @@ class TradingSession(SessionConnections, SessionCommands):
             refusal = self.risk.evaluate(order, confirmed=confirmed)
             if refusal is not None:
                 raise OrderRefused([FieldError(refusal.field, f"The OCO's {which} order: {refusal.reason}")])
+        if first.origin is OrderOrigin.STRATEGY:  # both wait for a person, as one
+            for order in pair:
+                order.apply(OrderPendingApproval(order.client_order_id, ts=self.clock.now()))
+            self.oms.create_together(pair, intake_key)
+            return pair
         for order in pair:
             order.apply(OrderSubmitted(order.client_order_id, ts=self.clock.now()))
-        self.oms.create_together(pair)  # durable before either is sent; both or neither
+        self.oms.create_together(pair, intake_key)  # durable before either is sent; both or neither
         state, reason = self.risk.state(first.account_id)
         for order in pair:
             if confirmed and order.origin.reduce_only and state is not TradingState.ACTIVE:
                 self.journal.record_audit(str(confirmed_by), REDUCE_WHILE_HELD_AUDIT,
                                           held_audit_detail(order, state, reason))
+        await self._send_oco(slot, pair, confirmed)
+        for order in pair:
+            self.actions.sent(order)
+        return pair
+
+    async def approve_oco(self, client_order_id: ClientOrderId) -> tuple[Order, Order]:
+        """Send a strategy's OCO pair waiting for approval (either order's id names it) once risk passes again for
+        both against the current quotes; return the pair (first, second).
+
+        Both are journaled SUBMITTED in one transaction before either is sent. Raises OrderRefused, leaving both
+        pending, when the account cannot trade or risk refuses either now (the message names which); KeyError if
+        there is no such pair; ValueError if it is no longer pending approval.
+        """
+        pair = self.oco_pair(client_order_id)
+        if pair is None:
+            raise KeyError(f"no OCO pair with order {client_order_id}")
+        if any(order.status is not OrderStatus.PENDING_APPROVAL for order in pair):
+            raise ValueError(f"the OCO pair of {client_order_id} is "
+                             f"{pair[0].status.value}/{pair[1].status.value}, not pending approval")
+        slot = self._gate(pair[0].account_id)
+        for which, order in zip(("first", "second"), pair, strict=True):
+            refusal = self.risk.preview(order)
+            if refusal is not None:
+                raise OrderRefused([FieldError(refusal.field, f"The OCO's {which} order: {refusal.reason}")])
+        for order in pair:
+            self.risk.evaluate(order)  # counted toward the rate and duplicate windows, as an approval does
+        self.oms.apply_all([OrderSubmitted(order.client_order_id, ts=self.clock.now()) for order in pair])
+        await self._send_oco(slot, pair, False)
+        return pair
+
+    def oco_pair(self, client_order_id: ClientOrderId) -> tuple[Order, Order] | None:
+        """Return the OCO pair an order belongs to, first (id 'T…') then second ('O…'), or None if it is in none."""
+        order, partner_id = self.oms.get(client_order_id), oco_partner_id(client_order_id)
+        partner = None if partner_id is None else self.oms.get(partner_id)
+        if order is None or partner is None:
+            return None
+        return (order, partner) if str(client_order_id).startswith("T") else (partner, order)
+
+    async def _send_oco(self, slot: AccountSlot, pair: tuple[Order, Order], confirmed: bool) -> None:
+        """Send a journaled (SUBMITTED) OCO pair: in one broker group where the broker has OCO, else once each."""
         if isinstance(slot.adapter, NativeOco):
             await self._send_native_oco(slot, slot.adapter, pair, confirmed)
-            for order in pair:
-                self.actions.sent(order)
-            return pair
+            return
         for order in pair:
             stop = self._stopped_meanwhile(slot, confirmed)
             if stop is not None:
@@ -377,9 +427,6 @@ class TradingSession(SessionConnections, SessionCommands):
                                                                     "at once (one cancels the other)."))
             else:
                 await self._send(slot, order)
-        for order in pair:
-            self.actions.sent(order)
-        return pair
 
     async def _send_native_oco(self, slot: AccountSlot, adapter: NativeOco, pair: tuple[Order, Order],
                                confirmed: bool = False) -> None:

@@ -157,6 +157,52 @@ class TradeTermClient:
             raise
         return result
 
+    def submit_oco(self, first: dict[str, Any], second: dict[str, Any], *, signal_time: datetime | None = None,
+                   idempotency_key: str | None = None, remark: str = "") -> dict[str, Any]:
+        """Queue two orders as an OCO pair (either filling cancels the other), approved or refused as one; return
+        {"client_order_id" (the first's), "status", "link": {"kind": "OCO", "orders", "partner"}}.
+
+        first / second: order fields as for `submit` ({"symbol", "side", "quantity", "order_type", "limit_price",
+        "stop_price", "tif", "account"}; account defaults to the client's), on one account and one symbol.
+        """
+        body = self._link_head(signal_time, idempotency_key, remark)
+        body["legs"] = [self._leg(first), self._leg(second)]
+        return self._post_link("submit_oco", "/v1/orders/oco", body)
+
+    def submit_oto(self, parent: dict[str, Any], child_type: str, child_price: object, *,
+                   signal_time: datetime | None = None, idempotency_key: str | None = None,
+                   remark: str = "") -> dict[str, Any]:
+        """Queue an order that, once filled, sends a child: a limit ("LMT") or a stop ("STP") at child_price for
+        what filled; return {"client_order_id" (the parent's), "status", "link": {"kind": "OTO", "children"}}."""
+        body = self._link_head(signal_time, idempotency_key, remark)
+        body.update(parent=self._leg(parent), child={"order_type": child_type.upper(),
+                                                     "price": decimal_text(child_price)})
+        return self._post_link("submit_oto", "/v1/orders/oto", body)
+
+    def _link_head(self, signal_time: datetime | None, idempotency_key: str | None, remark: str) -> dict[str, Any]:
+        when = signal_time or datetime.now(UTC)
+        if when.tzinfo is None:
+            when = when.astimezone()
+        return {"strategy": self.strategy, "signal_time": when.isoformat(),
+                "idempotency_key": idempotency_key or uuid.uuid4().hex, "remark": remark or None}
+
+    def _leg(self, order: dict[str, Any]) -> dict[str, Any]:
+        leg = {k: (decimal_text(v) if k in _DECIMAL_FIELDS else v) for k, v in order.items() if v is not None}
+        leg.setdefault("account", self.account)
+        leg.setdefault("tif", "DAY")
+        return {k: v for k, v in leg.items() if v is not None}
+
+    def _post_link(self, action: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            try:
+                result: dict[str, Any] = self._call("POST", path, body)
+            except ApiUnavailable:
+                result = self._call("POST", path, body)  # same key: never a second pair
+        except (ApiRefused, ApiUnavailable) as exc:
+            self._record(action, body, exc)
+            raise
+        return result
+
     def preview(self, symbol: str, side: str, quantity: object, order_type: str = "LMT", limit_price: object = None,
                 stop_price: object = None, *, tif: str = "DAY", account: str | None = None,
                 sizing: dict[str, Any] | None = None, product: str | None = None, trail_amount: object = None,
@@ -245,6 +291,10 @@ class TradeTermClient:
                     data.append(line[5:].strip())
         finally:
             connection.close()
+
+
+_DECIMAL_FIELDS = frozenset({"quantity", "limit_price", "stop_price", "trail_amount", "trail_percent",
+                             "trail_limit_offset"})
 
 
 def _extras(product: str | None, trail_amount: object, trail_percent: object,

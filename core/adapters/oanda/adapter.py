@@ -48,6 +48,7 @@ from core.adapters.oanda.parsing import (
     protection,
     refusal_error,
 )
+from core.adapters.oanda.waiting_move import move_waiting_child
 from core.domain import (
     AccountId,
     BrokerOrderId,
@@ -271,6 +272,16 @@ class OandaBroker:
                 self._sink(OrderModifyRejected(coid, "OANDA did not say when this GTD order ends; cancel it and "
                                                      "place it again with its end."))
                 return
+        moved = limit_price or stop_price
+        if self._on_fill.waiting_entry(coid) is not None and moved is not None:  # only a detail of its entry yet
+            await move_waiting_child(self._client, self._on_fill, self._sink, order, moved.value,
+                                     handle=self._on_transaction, catch_up=self._catch_up,
+                                     on_trade=lambda: self._replace(coid, changed), timeout=self.config.order_timeout_s)
+            return
+        await self._replace(coid, changed)
+
+    async def _replace(self, coid: ClientOrderId, changed: Order) -> None:
+        """PUT the change of an order of its own at OANDA (an entry, or a child made an order on its trade)."""
         body = self._on_fill.replacement(coid, changed) or {  # a child on its trade, or an order (keeping children)
             **order_body(changed), **self._on_fill.details_of(coid)}
         try:
@@ -429,7 +440,7 @@ class OandaBroker:
                 current = self._broker_ids.get(coid)
                 if current is not None and int(current) > int(tx_id):
                     return  # read back late (a lagging stream): a newer change of this order is already here
-                self._on_fill.note(tx, coid)
+                moved = self._on_fill.note(tx, coid)
                 self._broker_ids[coid] = tx_id
                 if tx.get("timeInForce") in ("GTD", "GFD"):
                     self._lasting[coid] = str(tx["timeInForce"])
@@ -442,6 +453,9 @@ class OandaBroker:
                                              Price(price) if price is not None and trigger else None))
                 else:
                     self._sink(OrderAccepted(coid, BrokerOrderId(tx_id)))
+                for child, take, at in moved:  # a child held on this entry, moved by its replace (waiting_move.py)
+                    size = Quantity(self._on_fill.units.get(child, Decimal(0)))
+                    self._sink(OrderModified(child, size, Price(at) if take else None, None if take else Price(at)))
         elif kind == "ORDER_FILL":
             filled = self._coid_of(tx)
             fill = parse_fill(tx, self.account_id, filled)

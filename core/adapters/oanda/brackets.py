@@ -99,11 +99,18 @@ class OnFillChildren:
     units: dict[ClientOrderId, Decimal] = field(default_factory=dict)
     """Child -> the units it closes (its entry's; OANDA's orders on a trade carry none)."""
 
-    def note(self, tx: Mapping[str, Any], coid: ClientOrderId) -> None:
+    def note(self, tx: Mapping[str, Any], coid: ClientOrderId) -> list[tuple[ClientOrderId, bool, Decimal]]:
         """Note an order of ours (its create transaction, or its listing): an entry's details, or a child made an
-        order on the trade."""
+        order on the trade. Return the children whose detail this entry now holds at another price than it did
+        (child, is the take-profit, its new price): moved by a replace of the entry (waiting_move.py)."""
         details = {k: tx[k] for k in DETAIL_KEYS if isinstance(tx.get(k), Mapping) and
                    (tx[k].get("clientExtensions") or {}).get("id")}
+        moved: list[tuple[ClientOrderId, bool, Decimal]] = []
+        before = self.held.get(coid, {})
+        for key, detail in details.items():
+            was, now = _price(before.get(key)), _price(detail)
+            if was is not None and now is not None and was != now:
+                moved.append((ClientOrderId(str(detail["clientExtensions"]["id"])), key == "takeProfitOnFill", now))
         if details:
             self.held[coid] = details
             units = abs(Decimal(str(tx.get("units") or "0")))
@@ -113,6 +120,7 @@ class OnFillChildren:
         if kind in DEPENDENT and tx.get("tradeID"):
             self.created.add(coid)
             self.on_trade[coid] = (kind, str(tx["tradeID"]))
+        return moved
 
     def replacement(self, coid: ClientOrderId, changed: Order) -> dict[str, Any] | None:
         """The body that replaces a child OANDA has made an order on its trade (the same type on the same trade,
@@ -173,6 +181,12 @@ def entry_body(wire: Mapping[str, Any], child: ClientOrderId) -> dict[str, Any]:
 def cancel_words(reason: str) -> str | None:
     """The trader's words for OANDA's cancel reasons about brackets, or None for the others."""
     return ON_FILL_LOSS.get(reason)
+
+
+def _price(detail: object) -> Decimal | None:
+    if not isinstance(detail, Mapping) or detail.get("price") is None:
+        return None
+    return Decimal(str(detail["price"]))
 
 
 def _plain(value: Decimal) -> str:

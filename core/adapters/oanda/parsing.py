@@ -207,8 +207,8 @@ def parse_order_state(wire: Mapping[str, Any]) -> BrokerOrderState:
         ClientOrderId(str(client["id"])) if client.get("id") else None, BrokerOrderId(str(wire["id"])),
         str(wire.get("instrument", "")), Side.BUY if units > 0 else Side.SELL, abs(units),
         abs(units) if state is OrderStatus.FILLED else Decimal(0), state,
-        limit_price=price if wire.get("type") == "LIMIT" else None,
-        stop_price=price if wire.get("type") in ("STOP", "MARKET_IF_TOUCHED") else None)
+        limit_price=price if wire.get("type") in ("LIMIT", "TAKE_PROFIT") else None,
+        stop_price=price if wire.get("type") in ("STOP", "MARKET_IF_TOUCHED", "STOP_LOSS") else None)
 
 
 def parse_positions(positions: list[Mapping[str, Any]]) -> tuple[BrokerPosition, ...]:

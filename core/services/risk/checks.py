@@ -421,6 +421,28 @@ PROTECTIVE_CHECKS: frozenset[Check] = frozenset({
 """The checks a protective child (OrderOrigin.PROTECTIVE) passes: it only reduces its position, so no exposure,
 notional, rate, duplicate, list or buying-power limit may block it; the collar (widened by
 PROTECTIVE_COLLAR_FACTOR) and the quantity checks still do."""
+STRATEGY_VIEW_CHECKS: frozenset[Check] = frozenset({
+    check_strategy_daily_loss, check_strategy_drawdown, check_strategy_rolling_drawdown, check_strategy_working_orders,
+    check_strategy_position, check_strategy_gross_exposure,
+})
+"""The checks that read only the order's strategy's own book (ctx.strategy) and pass when it is None."""
+
+
+def checks_to_run(protective: bool, strategy_view: bool, entry_waiting: bool = False) -> tuple[tuple[str, Check], ...]:
+    """Return the CHECKS an order runs, in order: a protective child's only (without the reduce-only check while
+    its entry waits: it protects nothing yet), and without the strategy-book checks when its strategy has no
+    limits of its own (they would all pass); computed once per combination."""
+    key = (protective, strategy_view, entry_waiting)
+    found = _SELECTED.get(key)
+    if found is None:
+        found = _SELECTED[key] = tuple(
+            (field, check) for field, check in CHECKS
+            if (not protective or check in PROTECTIVE_CHECKS) and (strategy_view or check not in STRATEGY_VIEW_CHECKS)
+            and not (entry_waiting and check is check_reduce_only))
+    return found
+
+
+_SELECTED: dict[tuple[bool, bool, bool], tuple[tuple[str, Check], ...]] = {}
 PROTECTIVE_COLLAR_FACTOR = 3
 """A protective child is sent when the market has run to its trigger: its collar is this many times wider."""
 

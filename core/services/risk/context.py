@@ -84,7 +84,8 @@ class RiskContext:
     recent: RecentOrders
     strategy_disabled: str | None = None
     overridable: bool = False
-    """The account is held only for causes a reduce-only order may pass after a confirm (not a lost connection)."""
+    """The account is held only for causes a reduce-only order may pass after a confirm (not a lost connection);
+    False while it is ACTIVE (nothing to pass)."""
     closing_leaves: Callable[[str, Side], Decimal] = lambda symbol, side: Decimal(0)
     """The unfilled quantity of the account's other working reduce-only orders on symbol and side."""
     closed_position: Decimal | None = None

@@ -31,7 +31,7 @@ from core.ports.market_data import QuoteSource
 from core.services.bus import EventBus
 from core.services.risk.account_drawdown import AccountDrawdowns
 from core.services.risk.book import AccountBook
-from core.services.risk.checks import CHECKS, PROTECTIVE_CHECKS, money, num, protective_limits
+from core.services.risk.checks import checks_to_run, money, num, protective_limits
 from core.services.risk.context import IndexedOrders, OrderSource, PositionSource, RiskContext, duplicate_key
 from core.services.risk.drawdown import Drawdown
 from core.services.risk.limits import RiskConfig, RiskLimits
@@ -225,23 +225,29 @@ class RiskEngine:
         refusal = self.evaluate(order)
         return None if refusal is None else refusal.reason
 
-    def evaluate(self, order: Order, *, confirmed: bool = False, closed_position: Decimal | None = None
-                 ) -> Refusal | None:
+    def evaluate(self, order: Order, *, confirmed: bool = False, closed_position: Decimal | None = None,
+                 entry_waiting: bool = False) -> Refusal | None:
         """Run every check; return the first refusal (with its field), or None and remember the order.
 
         A reduce-only order (close, Flatten) on an account held by the kill switch, a daily-loss limit or a
         reconciliation mismatch passes only when `confirmed`; before that, once every other check passes, the
         refusal has `confirm` set and says why the account is held. `closed_position` is the position such
-        an order closes when it is not ours (the broker's, after a mismatch).
+        an order closes when it is not ours (the broker's, after a mismatch). `entry_waiting`: order is a protective
+        child whose entry has not filled (a stop being moved before the fill): it protects nothing yet, so the
+        reduce-only check does not apply; the collar and quantity checks do.
         """
-        refusal = self.preview(order, confirmed=confirmed, closed_position=closed_position)
+        refusal, context = self._preview(order, confirmed, closed_position, entry_waiting)
         if refusal is None:
-            self._remember(order)
+            self._remember(order, context)
         return refusal
 
-    def preview(self, order: Order, *, confirmed: bool = False, closed_position: Decimal | None = None
-                ) -> Refusal | None:
+    def preview(self, order: Order, *, confirmed: bool = False, closed_position: Decimal | None = None,
+                entry_waiting: bool = False) -> Refusal | None:
         """Return what `evaluate` would return now, without counting the order (rate and duplicate windows)."""
+        return self._preview(order, confirmed, closed_position, entry_waiting)[0]
+
+    def _preview(self, order: Order, confirmed: bool, closed_position: Decimal | None, entry_waiting: bool
+                 ) -> tuple[Refusal | None, RiskContext]:
         self._watch(order.account_id)
         strategy = order.strategy_id
         if strategy is None and MANUAL in self._config.strategies:
@@ -251,15 +257,13 @@ class RiskEngine:
         protective = order.origin is OrderOrigin.PROTECTIVE
         if protective:
             limits = protective_limits(limits)
-        for field, check in CHECKS:
-            if protective and check not in PROTECTIVE_CHECKS:
-                continue
+        for field, check in checks_to_run(protective, context.strategy is not None, protective and entry_waiting):
             reason = check(order, limits, context)
             if reason is not None:
-                return Refusal(field, reason)
+                return Refusal(field, reason), context
         if context.state is not TradingState.ACTIVE and order.origin.reduce_only and not confirmed:
-            return Refusal("account_id", self._confirm_text(order, context), confirm=True)
-        return None
+            return Refusal("account_id", self._confirm_text(order, context), confirm=True), context
+        return None, context
 
     def _confirm_text(self, order: Order, context: RiskContext) -> str:
         position = context.closable_qty(order.symbol)
@@ -332,7 +336,7 @@ class RiskEngine:
             book=self._book(account_id, quote_of, order),
             recent=recent,
             strategy_disabled=self._disabled.get(order.strategy_id) if order.strategy_id is not None else None,
-            overridable=self.overridable(account_id),
+            overridable=state is not TradingState.ACTIVE and self.overridable(account_id),
             closing_leaves=self._closing_leaves(order, by_product=own is not None and closed_position is None),
             closed_position=closed_position if closed_position is not None else own,
             buying_power=lambda currency: self.buying_power_of(account_id, currency),
@@ -377,10 +381,10 @@ class RiskEngine:
         recent.forget_older(now, keep)
         return recent
 
-    def _remember(self, order: Order) -> None:
-        recent = self._recent_of(order.account_id, self._clock.monotonic())
-        recent.remember(RecentOrder(self._clock.monotonic(), order.client_order_id, duplicate_key(order)))
-        self.window.remember(order.account_id, order.client_order_id, self._clock.now(), strategy_of(order))
+    def _remember(self, order: Order, checked: RiskContext) -> None:
+        """Count an order that passed, at the time its checks saw (their clock readings and recent orders)."""
+        checked.recent.remember(RecentOrder(checked.monotonic, order.client_order_id, duplicate_key(order)))
+        self.window.remember(order.account_id, order.client_order_id, checked.now, strategy_of(order))
 
     # --- daily loss -----------------------------------------------------------------------------
 

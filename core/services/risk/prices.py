@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, getcontext
 
 from core.domain import Order, Quote, Side
 from core.services.risk.limits import RiskLimits
@@ -66,7 +66,25 @@ def collar(limits: RiskLimits, quote: Quote | None, tick: Decimal) -> Collar | N
     The edges are rounded inwards to the tick, so a price on the tick is inside exactly when it lies
     between the unrounded edges, and an edge itself is a price the collar accepts. With the collar off
     (no % and no ticks) the band is the touch itself.
+
+    A burst of orders in one symbol meets the same quote: the last collar is kept for the same limits and
+    quote objects (both immutable; a limit change makes new limits, a tick a new quote), tick and context.
     """
+    global _last
+    context = getcontext()
+    last = _last
+    if (last is not None and last[0] is limits and last[1] is quote and last[2] == tick
+            and last[3] == context.prec and last[4] == context.rounding):
+        return last[5]
+    band = _collar(limits, quote, tick)
+    _last = (limits, quote, tick, context.prec, context.rounding, band)
+    return band
+
+
+_last: tuple[RiskLimits, Quote | None, Decimal, int, str, Collar | None] | None = None
+
+
+def _collar(limits: RiskLimits, quote: Quote | None, tick: Decimal) -> Collar | None:
     bid = quote.bid if quote is not None and quote.bid is not None else quote_price(quote)
     ask = quote.ask if quote is not None and quote.ask is not None else quote_price(quote)
     if bid is None or ask is None:

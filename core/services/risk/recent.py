@@ -25,10 +25,12 @@ class RecentOrders:
     thousand orders a second is checked as fast as a quiet one. Times come from a monotonic clock.
     """
 
-    __slots__ = ("_by_coid", "_by_key", "_entries", "_start")
+    __slots__ = ("_by_coid", "_by_key", "_entries", "_start", "_times")
 
     def __init__(self) -> None:
         self._entries: list[RecentOrder] = []
+        self._times: list[float] = []
+        """Each entry's `at`, for bisection without a key function (every order counts twice)."""
         self._start = 0
         self._by_coid: dict[ClientOrderId, RecentOrder] = {}
         self._by_key: dict[tuple[object, ...], deque[RecentOrder]] = {}
@@ -50,6 +52,7 @@ class RecentOrders:
             start += 1
         if start > 1024 and start * 2 > len(entries):
             del entries[:start]
+            del self._times[:start]
             start = 0
         self._start = start
 
@@ -58,13 +61,22 @@ class RecentOrders:
         if entry.client_order_id in self._by_coid:
             return
         self._entries.append(entry)
+        self._times.append(entry.at)
         self._by_coid[entry.client_order_id] = entry
         self._by_key.setdefault(entry.key, deque()).append(entry)
 
     def count_within(self, now: float, span: float, without: ClientOrderId | None = None) -> int:
         """Return how many were remembered less than span seconds before now, leaving out `without`."""
-        first = bisect_left(self._entries, True, self._start, key=lambda r: now - r.at < span)
-        count = len(self._entries) - first
+        times, start = self._times, self._start
+        end = len(times)
+        # The first remembered less than span before now: `now - at < span`, exactly as it reads. Bisect on
+        # now - span, then step past the few that float rounding places on the other side of the boundary.
+        first = max(start, bisect_left(times, now - span, start))
+        while first > start and now - times[first - 1] < span:
+            first -= 1
+        while first < end and not now - times[first] < span:
+            first += 1
+        count = end - first
         mine = self._by_coid.get(without) if without is not None else None
         if mine is not None and now - mine.at < span:
             count -= 1

@@ -105,7 +105,10 @@ class StrategyRisk:
         drawdown = self.drawdown(account, strategy)
         rolling = self.rolling_drawdown(account, strategy)
         pnl = self.daily_pnl(account, strategy)
-        book = AccountBook(self.positions.held(account, strategy), WorkingOrders.of(working).account(account), quote_of)
+        book = None  # only its gross exposure cap reads it: summing every working order again is not done for nothing
+        if self._limits_for(account, strategy).max_gross_exposure is not None:
+            book = AccountBook(self.positions.held(account, strategy), WorkingOrders.of(working).account(account),
+                               quote_of)
         return StrategyView(strategy, self.positions.positions(account, strategy), working,
                             None if pnl is None else -pnl, drawdown, book, rolling)
 

@@ -41,6 +41,7 @@ from core.services.session import OrderRefused
 from core.services.strategy_api.errors import ApiError, bad_field
 from core.services.strategy_api.funds_shape import funds_json
 from core.services.strategy_api.identity import strategy_of
+from core.services.strategy_api.link_shape import link_json
 from core.services.strategy_api.payload import MAX_BODY, OrderBody, parse_json_object, parse_order
 from core.services.strategy_api.shapes import account_json, dec, instrument_json, order_json, quote_json
 from core.services.strategy_api.sizing_route import size_body, sized_json, take_sizing
@@ -144,8 +145,9 @@ class ApiHandlers:
         return order
 
     def _order_json(self, order: Order) -> dict[str, Any]:
-        return order_json(order, self.queue.get(order.client_order_id),
-                          self.queue.store.replaced_by(order.client_order_id))
+        return {**order_json(order, self.queue.get(order.client_order_id),
+                             self.queue.store.replaced_by(order.client_order_id)),
+                "link": link_json(self.session, order)}
 
     def _query(self, request: web.Request, name: str) -> str:
         value = request.query.get(name)

@@ -63,6 +63,46 @@ _ORDER_BODY = {
     },
 }
 
+_LEG = {
+    "type": "object", "additionalProperties": False,
+    "required": ["account", "symbol", "side", "quantity", "order_type"],
+    "description": "an order of a link: the order fields of OrderBody without signal_time, idempotency_key, "
+                   "strategy, remark, signal_price (given once for the link) and without stop_loss/take_profit",
+    "properties": {k: v for k, v in _ORDER_BODY["properties"].items()  # type: ignore[attr-defined]
+                   if k not in ("signal_time", "idempotency_key", "strategy", "remark", "signal_price", "stop_loss",
+                                "take_profit")},
+}
+_LINK_HEAD = {k: _ORDER_BODY["properties"][k]  # type: ignore[index]
+              for k in ("strategy", "signal_time", "idempotency_key", "remark", "signal_price")}
+_OCO_BODY = {
+    "type": "object", "additionalProperties": False, "required": ["legs", "signal_time", "idempotency_key"],
+    "description": "two working orders, one cancelling the other when it fills (even in part); both on one account "
+                   "and one symbol (a 400 naming legs[1].account or legs[1].symbol otherwise). They wait for "
+                   "approval as one: approved, edited, rejected, withdrawn (DELETE either id) and expired together",
+    "properties": {**_LINK_HEAD, "legs": {"type": "array", "minItems": 2, "maxItems": 2,
+                                          "items": {"$ref": "#/components/schemas/LinkLeg"}}},
+}
+_OTO_BODY = {
+    "type": "object", "additionalProperties": False,
+    "required": ["parent", "child", "signal_time", "idempotency_key"],
+    "description": "a parent order and the child it sends once it has filled (sized to what filled): the parent "
+                   "waits for approval, the child is held by TradeTerm with it and goes out only after the parent "
+                   "fills (works only while TradeTerm runs). A 400 names parent or child when either is missing",
+    "properties": {**_LINK_HEAD, "parent": {"$ref": "#/components/schemas/LinkLeg"}, "child": {
+        "type": "object", "additionalProperties": False, "required": ["order_type", "price"],
+        "properties": {
+            "order_type": {"enum": ["LMT", "STP"], "description": "LMT: a limit (a target); STP: a stop"},
+            "price": {**_DECIMAL, "description": "on the far side of the parent's price for LMT, the near side for "
+                                                 "STP (a 422 naming oto otherwise)"},
+            "account": {"type": "string", "description": "optional; must be the parent's (400 otherwise)"},
+            "symbol": {"type": "string", "description": "optional; must be the parent's (400 otherwise)"},
+            "side": {"enum": ["BUY", "SELL"], "description": "optional; must close the parent's side"},
+            "quantity": {**_DECIMAL, "description": "optional; must be the parent's: the child is sized to what "
+                                                    "the parent filled"}}}},
+}
+_LINK_ANSWER = ("queued: client_order_id (the OCO's first order, the OTO's parent), status, link (as GET "
+                "/v1/orders/{id} shows it); a retry with the same idempotency_key and body: the same, replayed true")
+
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "TradeTerm strategy API", "version": "1",
@@ -75,6 +115,9 @@ OPENAPI: dict[str, Any] = {
             "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
                 "code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": ["string", "null"]}}}}},
             "OrderBody": _ORDER_BODY,
+            "LinkLeg": _LEG,
+            "OcoBody": _OCO_BODY,
+            "OtoBody": _OTO_BODY,
         },
     },
     "security": [{"bearer": []}],
@@ -127,8 +170,18 @@ OPENAPI: dict[str, Any] = {
             "get": {"parameters": [{"name": "strategy", "in": "query", "required": False}],
                     "responses": {"200": {"description": "the token's strategy's orders"}, **_errors(403)}},
         },
+        "/v1/orders/oco": {"post": {
+            "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/OcoBody"}}}},
+            "responses": {"202": {"description": _LINK_ANSWER}, **_errors(400, 401, 403, 409, 413, 415, 422, 429)}}},
+        "/v1/orders/oto": {"post": {
+            "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/OtoBody"}}}},
+            "responses": {"202": {"description": _LINK_ANSWER}, **_errors(400, 401, 403, 409, 413, 415, 422, 429)}}},
         "/v1/orders/{id}": {
-            "get": {"responses": {"200": {"description": "one of the token's strategy's orders"}, **_errors(404)}},
+            "get": {"responses": {"200": {"description": "one of the token's strategy's orders, with link: null, or "
+                                                         "{kind: OCO, orders, partner}, or {kind: OTO | BRACKET, "
+                                                         "role: parent, children: [{client_order_id, leg, "
+                                                         "order_type, side, price, quantity, state, reason}]}, or "
+                                                         "{kind, role: child, parent}"}, **_errors(404)}},
             "delete": {"responses": {"200": {"description": "withdrawn or cancel asked"}, **_errors(404, 409)}},
         },
         "/v1/account": {"get": {"parameters": [{"name": "account", "in": "query", "required": True}],

@@ -23,6 +23,7 @@ from core.services.strategy_api.events import EventStreams
 from core.services.strategy_api.handlers import ApiHandlers, Audit
 from core.services.strategy_api.identity import REQUEST_STRATEGY
 from core.services.strategy_api.instrument_routes import InstrumentRoutes
+from core.services.strategy_api.link_routes import LinkRoutes
 from core.services.strategy_api.openapi import OPENAPI
 from core.services.strategy_api.payload import MAX_BODY
 from core.services.strategy_api.runner import ApiRunner
@@ -81,6 +82,7 @@ class StrategyApiServer:
         app.router.add_get("/v1/account", h.account)
         app.router.add_get("/v1/events", self.streams.handle)
         InstrumentRoutes(self.handlers.session).add_to(app)
+        LinkRoutes(self.handlers).add_to(app)
         return app
 
     async def start(self) -> int:

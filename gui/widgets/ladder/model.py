@@ -38,8 +38,8 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 def _changed(old: Mapping[int, Decimal], new: Mapping[int, Decimal]) -> set[int]:
-    """Levels whose size appeared, went or changed."""
-    return {t for t in old.keys() | new.keys() if old.get(t) != new.get(t)}
+    """Levels whose size appeared, went or changed (the items' symmetric difference, worked out in C)."""
+    return {t for t, _size in old.items() ^ new.items()}
 
 
 def runs(rows: Iterable[int]) -> list[tuple[int, int]]:
@@ -78,6 +78,7 @@ class LadderModel(QAbstractTableModel):
         self.stale = False
         self._rows = 0
         self._prices: dict[int, str] = {}
+        self._ticks: dict[Decimal, int] = {}
         self._sizes: dict[Decimal, str] = {}
         self._dirty_cells: dict[int, set[int]] = {}
         """Column -> levels (ticks) whose cell changed since the last flush."""
@@ -98,12 +99,20 @@ class LadderModel(QAbstractTableModel):
         self.stale = False
         self._rows = 0
         self._prices.clear()
+        self._ticks.clear()
         self._dirty_cells.clear()
         self._dirty_all = False
         self.endResetModel()
 
     def ticks(self, price: Decimal) -> int:
-        return int((price / self.tick).to_integral_value())
+        """price in ticks (a Decimal division the first time a price is seen, a look-up after: a book repeats
+        its prices)."""
+        ticks = self._ticks.get(price)
+        if ticks is None:
+            if len(self._ticks) >= _TEXT_CACHE_MAX:
+                self._ticks.clear()
+            ticks = self._ticks[price] = int((price / self.tick).to_integral_value())
+        return ticks
 
     def price_of_row(self, row: int) -> Decimal:
         return (self.top - row) * self.tick

@@ -131,7 +131,8 @@ class OandaExchange:
         reject_type = f"{kind}_ORDER_REJECT"
 
         def refuse(reason: str, message: str, status: int = 400) -> Refusal:
-            reject = self._record({"type": reject_type, "rejectReason": reason, **_echo(request)})
+            replaces = {"intendedReplacesOrderID": replacing.id} if replacing is not None else {}
+            reject = self._record({"type": reject_type, "rejectReason": reason, **_echo(request), **replaces})
             return Refusal(status, {"orderRejectTransaction": reject, "errorCode": reason, "errorMessage": message,
                                     "lastTransactionID": self.last_id})
 
@@ -168,6 +169,9 @@ class OandaExchange:
                 raise refuse("PRICE_MISSING", "The order price is missing")
             if price != price.quantize(Decimal(10) ** -listing.display_precision):
                 raise refuse("PRICE_PRECISION_EXCEEDED", "The order price specified exceeds the precision allowed")
+            loss = self.on_fill.pending_loss(request, units, price)
+            if loss is not None:
+                raise refuse(*loss)
         client = request.get("clientExtensions") or {}
         client_id = str(client.get("id", "")) if isinstance(client, Mapping) else ""
         if client_id and any(o.client_id == client_id and o.state == "PENDING" and o is not replacing

@@ -54,6 +54,20 @@ class OnFillOrders:
             return "STOP_LOSS_ON_FILL_LOSS"
         return None
 
+    @staticmethod
+    def pending_loss(request: Mapping[str, Any], units: Decimal, price: Decimal) -> tuple[str, str] | None:
+        """Return (rejectReason, errorMessage) when a priced order's (or its replacement's) take-profit or stop-loss
+        on fill sits on the wrong side of the order's own price: OANDA refuses it, and a refused replace leaves the
+        order as it was. Wording UNVERIFIED."""
+        long = units > 0
+        take = _price(request.get("takeProfitOnFill"))
+        stop = _price(request.get("stopLossOnFill"))
+        if take is not None and (take <= price if long else take >= price):
+            return "TAKE_PROFIT_ON_FILL_LOSS", "The Take Profit on fill specified would result in a loss"
+        if stop is not None and (stop >= price if long else stop <= price):
+            return "STOP_LOSS_ON_FILL_LOSS", "The Stop Loss on fill specified would result in a gain"
+        return None
+
     def trade_part(self, sim: SimOrder, units: Decimal, fill_id: str, price: Decimal) -> dict[str, Any]:
         """Return the ORDER_FILL's trade fields: the trade a dependent order closes, else the trade opened."""
         trade = self.trade_of.get(sim.id)

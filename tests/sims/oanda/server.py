@@ -38,6 +38,8 @@ class OandaSimulator:
         """Fault: the next "place", "cancel" or "modify" loses its connection before OANDA acts (False) or after
         it has acted, so its answer is lost (True)."""
         self.cut_done: dict[str, int] = {"place": 0, "cancel": 0, "modify": 0}
+        self.before_replace: Callable[[], None] | None = None
+        """Fault, once: what happens at OANDA just before it handles the next PUT /orders/{spec} (an entry fills)."""
         self.after_positions: Callable[[], None] | None = None
         """Fault, once: what happens at OANDA just after it has read the open positions for an answer (a fill)."""
         self.transactions_flow = asyncio.Event()
@@ -210,6 +212,9 @@ class OandaSimulator:
         if not isinstance(order, dict):
             return web.json_response({"errorMessage": "Missing 'order' in request body"}, status=400)
         spec = request.match_info["spec"]
+        before, self.before_replace = self.before_replace, None
+        if before is not None:
+            before()
         return await self._cut("modify", request,
                                lambda: web.json_response(self.exchange.replace(spec, order), status=201))
 

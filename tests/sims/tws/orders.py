@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from core.adapters.paper.matching import ChangeRefused, Closure, Execution, MatchingEngine, Outcome, PaperOrder
 from core.domain import BrokerOrderId, ClientOrderId, OrderStatus, OrderType, Quote, Side, TimeInForce
 from tests.sims.tws.attached import AttachedOrders
+from tests.sims.tws.attached_change import change_waiting
 from tests.sims.tws.market import Listing
 from tests.sims.tws.trailing import TrailingStops
 
@@ -174,6 +175,10 @@ class OrderBook:
         for price in (limit, aux):
             if price is not None and price % order.listing.min_tick != 0:
                 raise SimReject(110, PRICE_VARIATION)
+        if change_waiting(self.attached, order, quantity, limit, aux):  # a child waiting for its parent's fill
+            order.quantity, order.limit_price, order.aux_price = quantity, limit, aux
+            order.updated_at = now_utc()
+            return []
         try:
             outcomes = self.engine.modify(
                 order.coid, quantity,
