@@ -144,7 +144,7 @@ class TradingSession(SessionConnections, SessionCommands):
         self._cancel_all = CancelAll(bus, self.oms, self._accounts, self.cancel, self._send_cancel)
         self.actions = ActionLog(bus.publish)
         """Says each trader command once in the log (action_log.py)."""
-        self._flattener = Flattener(self, self._submit_said)
+        self._flattener = Flattener(self, self._submit_said, self._cancel_all.cancel)
         self.protection = HeldProtection(bus, journal, self.oms, self.portfolio, self.clock, self._send_held,
                                          self.cancel, broker_holds_oco=self._broker_holds_oco)
         """The stop-loss and take-profit children TradeTerm holds (held_protection.py)."""

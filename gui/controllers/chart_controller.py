@@ -262,17 +262,17 @@ class ChartController:
         self.view.update_bars(sorted(bars.values(), key=lambda bar: bar.start))
 
     def _on_orders(self, orders: Mapping[ClientOrderId, Order]) -> None:
-        changed = False
+        changed = []
         for coid, order in orders.items():
             if order.symbol != self.view.symbol:
                 continue
-            changed = True
+            changed.append(order)
             if order.is_working:
                 self._orders[str(coid)] = order
             else:
                 self._orders.pop(str(coid), None)
         if changed:
-            self.view.show_orders(self._orders.values())
+            self.view.update_orders(changed)  # this frame's changes only (each line keeps its order object)
             self._show_brackets()
 
     def _on_held(self, event: HeldChildChanged) -> None:

@@ -30,17 +30,43 @@ class ToastWidget(QLabel):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
         self._lines: list[str] = []
+        self._level = "INFO"
+        self._sheet: str | None = None
         self._timer = QTimer(self, singleShot=True, interval=SHOW_MS)
         self._timer.timeout.connect(self._expire)
+        self._burst = QTimer(self, singleShot=True, interval=0)
+        """Runs from a message shown until Qt's next pass: messages meanwhile are drawn once, when it fires."""
+        self._burst.timeout.connect(self._end_burst)
+        self._stale = False
         host.installEventFilter(self)
         self.hide()
 
     def show_message(self, text: str, level: str = "INFO") -> None:
-        """Add text to the toast (the oldest line goes beyond MAX_LINES) and show it for SHOW_MS from now."""
+        """Add text to the toast (the oldest line goes beyond MAX_LINES) and show it for SHOW_MS from now.
+
+        A message is drawn at once; those that follow it before Qt's next pass (a flatten's 1,000 fills) are
+        drawn together when that pass comes: drawing each took 1.5 ms of the GUI thread.
+        """
         self._lines = [*self._lines, text][-MAX_LINES:]
+        self._level = level
+        if self._burst.isActive():
+            self._stale = True
+            return
+        self._draw()
+        self._burst.start()
+
+    def _end_burst(self) -> None:
+        if self._stale:
+            self._stale = False
+            self._draw()
+
+    def _draw(self) -> None:
         self.setText("\n".join(self._lines))
-        self.setStyleSheet(f"QLabel#toast {{ background: {_COLORS.get(level, _COLORS['INFO'])}; color: white; "
-                           "padding: 8px 12px; border-radius: 6px; }")
+        sheet = (f"QLabel#toast {{ background: {_COLORS.get(self._level, _COLORS['INFO'])}; color: white; "
+                 "padding: 8px 12px; border-radius: 6px; }")
+        if sheet != self._sheet:  # setting the same sheet again re-polishes the label all the same
+            self._sheet = sheet
+            self.setStyleSheet(sheet)
         self.adjustSize()
         self._place()
         self.show()
@@ -73,5 +99,7 @@ class ToastWidget(QLabel):
 
     def _expire(self) -> None:
         self._timer.stop()
+        self._burst.stop()
+        self._stale = False
         self._lines = []
         self.hide()

@@ -79,6 +79,15 @@ def test_click_to_wire_reaches_the_tws_simulator_and_the_paper_ack() -> None:
         assert sustained["orders"] == sustained["accepted"] == 20 and sustained["orders_per_s"] > 0
 
 
+def test_bulk_actions_cancel_flatten_and_kill_in_the_window_and_every_one_is_acknowledged() -> None:
+    records = _run("bench.bulk_actions", "--orders", "40", "--positions", "20")
+    by_variant = {record["variant"]: record for record in records}
+    assert set(by_variant) == {"cancel_all", "flatten", "kill_switch"}
+    assert [(r["orders"], r["positions"], r["acked"]) for r in by_variant.values()] == [
+        (40, 0, 40), (0, 20, 20), (40, 20, 60)]
+    assert all(float(str(r["stall_max_cpu_ms"])) > 0 and float(str(r["all_acked_ms"])) > 0 for r in records)
+
+
 def test_kill_switch_reaches_tws_in_one_message_and_cancels_every_order() -> None:
     records = _run("bench.kill_switch", "--orders", "5")
     by_variant = {record["variant"]: record for record in records}

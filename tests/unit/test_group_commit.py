@@ -117,12 +117,12 @@ async def test_orders_sent_one_at_a_time_are_each_journaled_at_once(world: World
 
 
 async def test_the_kill_switch_journals_every_cancel_in_one_transaction_before_they_go_out(world: World) -> None:
-    orders = await asyncio.gather(*(world.session.submit(buy(k)) for k in range(40)))
-    assert await world.session.kill_switch("test") == 40
-    assert world.journal.event_batches == [["OrderPendingCancel"] * 40]
+    orders = await asyncio.gather(*(world.session.submit(buy(k)) for k in range(CANCEL_SLICE)))  # one slice
+    assert await world.session.kill_switch("test") == CANCEL_SLICE
+    assert world.journal.event_batches == [["OrderPendingCancel"] * CANCEL_SLICE]
     assert all(o.status is OrderStatus.CANCELED for o in orders)
     at_broker = (await world.broker.snapshot()).orders
-    assert len(at_broker) == 40 and all(o.status is OrderStatus.CANCELED for o in at_broker)
+    assert len(at_broker) == CANCEL_SLICE and all(o.status is OrderStatus.CANCELED for o in at_broker)
 
 
 async def test_a_kill_switch_over_many_orders_goes_in_slices_and_the_loop_runs_between_them(world: World) -> None:

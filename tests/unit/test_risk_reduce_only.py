@@ -127,3 +127,24 @@ def test_the_preview_says_what_the_check_says_for_a_stop_order(order_type: Order
     assert preview == h.engine.evaluate(order)
     assert preview is not None and "1,710,000.00 USD" in preview.reason
     assert reference_price(order, lambda symbol: h.quotes.latest(symbol)) == Decimal("190.00")
+
+
+@pytest.mark.parametrize("origin", [CLOSE, FLATTEN])
+def test_a_close_passes_when_prices_have_carried_the_account_over_its_gross_exposure_limit(
+        origin: OrderOrigin) -> None:
+    h = Harness(RiskLimits(max_gross_exposure=Decimal(50_000)))
+    h.quote(bid="99.99", ask="100.00", last="100.00")
+    h.fill(Side.BUY, "500", "100.00")  # 50,000: at the limit
+    h.quote(bid="109.99", ask="110.00", last="110.00")  # now 55,000: over it, with no order of the trader's
+    assert "Gross exposure would reach" in (h.check(h.order(Side.BUY, qty="1", price="110.00")) or "")
+    assert h.check(closing(h, "500", origin=origin, price="109.99")) is None, "closing only lowers the exposure"
+    assert h.check(closing(h, "200", origin=origin, price="109.99")) is None
+
+
+def test_a_close_that_would_raise_the_gross_exposure_is_still_checked_against_it() -> None:
+    h = Harness(RiskLimits(max_gross_exposure=Decimal(50_000)))
+    h.quote(bid="99.99", ask="100.00", last="100.00")
+    h.fill(Side.BUY, "300", "100.00")
+    h.work(h.order(Side.SELL, qty="500", price="101.00"))  # a sell that would take it short 200
+    # the close adds its 300 to the 500 already selling: short 500 at worst, 50,500 at 101.00
+    assert "Gross exposure would reach" in (h.check(closing(h, "300", price="101.00")) or "")

@@ -87,6 +87,16 @@ class AccountBook:
             total += worst * price * instrument.multiplier * rate
         return Exposure(total)
 
+    def raises_exposure(self, extra: Order) -> bool:
+        """Return True unless extra leaves its instrument's worst case (quantity × dearest price) where it is or lower.
+
+        Only extra's own instrument changes with it, so this costs one instrument, not the whole book: a
+        Flatten of 1,000 positions summed 1,000 instruments for each of its orders (3 ms an order).
+        """
+        worst, price, _ = self._worst(extra.symbol, extra)
+        before, before_price, _ = self._worst(extra.symbol, None)
+        return worst * price > before * before_price
+
     def _symbols(self, extra: Order | None) -> list[str]:
         held = [symbol for symbol, position in self._held.items() if position.quantity != 0]
         without = self._without

@@ -253,6 +253,8 @@ def check_gross_exposure(order: Order, limits: RiskLimits, ctx: RiskContext) -> 
     cap = limits.max_gross_exposure
     if cap is None:
         return None
+    if order.origin.reduce_only and not ctx.book.raises_exposure(order):
+        return None  # a close that cannot raise it passes, over the limit too (prices moved): the way back under it
     exposure = ctx.book.exposure(limits.fx_rate, extra=order)
     if exposure.missing_rate is not None:
         return _missing_rate(exposure.missing_rate, limits)
