@@ -28,6 +28,7 @@ class AccountDrawdownController(QObject):
         self._gauge_of = gauge_of
         self._timer = QTimer(self, interval=REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
+        self._stopped = False
         self._timer.start()
         self.refresh()
 
@@ -36,9 +37,17 @@ class AccountDrawdownController(QObject):
         """Drive the window's accounts panel from the session's risk engine."""
         controller = cls(window.accounts_panel, window.session.view.drawdown_gauge, window)
         window.bridge.trading_state_changed.connect(lambda *_: controller.refresh())  # a hold shows at once
+        window.shutdown_hooks.append(controller.stop)  # before the journal closes: a refresh may note a new day
         return controller
 
+    async def stop(self) -> None:
+        """Stop refreshing (the window is shutting down): a late state change's refresh is ignored too."""
+        self._stopped = True
+        self._timer.stop()
+
     def refresh(self) -> None:
+        if self._stopped:
+            return
         for account_id in self._panel.accounts():
             try:
                 gauge = self._gauge_of(account_id)

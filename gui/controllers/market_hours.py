@@ -36,7 +36,13 @@ class MarketHoursController(QObject):
     @classmethod
     def install(cls, window: MainWindow) -> MarketHoursController:
         """Give the window's ticket its market hours."""
-        return cls(window)
+        controller = cls(window)
+        window.shutdown_hooks.append(controller.stop)
+        return controller
+
+    async def stop(self) -> None:
+        """Stop re-reading the hours (the window is shutting down)."""
+        self._timer.stop()
 
     def hours_of(self, account: str, instrument: Instrument) -> TradingHours | None:
         """Return the hours kept for instrument on account; ask the broker (once) when none are kept."""

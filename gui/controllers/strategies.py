@@ -143,6 +143,7 @@ class StrategySetup:
 
     async def stop(self) -> None:
         self._stopped = True
+        self.queue_widget.stop_refreshing()
         if self.server is not None:
             await self.server.stop()
         await self.approvals.stop()

@@ -83,6 +83,10 @@ class ApprovalQueueWidget(QWidget):
         self._timer.start()
         self.refresh()
 
+    def stop_refreshing(self) -> None:
+        """Stop the countdown's refresh (the window is closing: the queue's journal goes with it)."""
+        self._timer.stop()
+
     def _button(self, text: str, name: str, slot: Callable[[], None], layout: QHBoxLayout) -> QPushButton:
         button = QPushButton(text, objectName=f"approvalQueue.{name}")
         button.clicked.connect(slot)

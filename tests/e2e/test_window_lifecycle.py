@@ -153,3 +153,18 @@ async def test_a_kill_switch_pulled_before_a_restart_still_halts_the_new_window(
         assert window.session.account(ACCOUNT).trading.value == "HALTED"
         with pytest.raises(OrderRefused, match="before TradeTerm restarted"):
             await window.session.submit(OrderRequest(ACCOUNT, "AAPL", Side.BUY, "1", OrderType.MARKET))
+
+
+async def test_a_closed_window_leaves_no_timer_running(tmp_path: Path) -> None:
+    """Every timer of the window stops when it shuts down: one left running fires after the journal closed (the
+    accounts panel's drawdown column read the drawdowns of a closed journal twice a second, and its errors landed
+    in whatever ran next)."""
+    from PySide6.QtCore import QTimer
+
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        await until(lambda: window.session.account(ACCOUNT).trading.value == "ACTIVE", "the account trading")
+    running = sorted(f"{t.parent().__class__.__name__}.{t.objectName() or '?'} every {t.interval()} ms"
+                     for t in window.findChildren(QTimer) if t.isActive()
+                     and t.parent().__class__.__name__ != "FrameFlusher")  # it only paints models: a last frame
+    assert running == []
