@@ -28,8 +28,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
-from functools import lru_cache
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Final
@@ -38,7 +37,6 @@ from core.domain import (
     AccountId,
     ClientOrderId,
     Fill,
-    Instrument,
     Order,
     OrderAccepted,
     OrderCanceled,
@@ -49,7 +47,6 @@ from core.domain import (
     OrderModifyRejected,
     OrderRejected,
     OrderTrailMoved,
-    Price,
     utc_now,
 )
 from core.domain.protection import HeldChild
@@ -57,6 +54,7 @@ from core.ports.journal import AuditEntry, DuplicateIntakeKey, IntakeKey, Intake
 from core.ports.journal_restore import LiveJournal, PositionsCheckpoint
 from core.storage import codec
 from core.storage import journal_integrity as integrity
+from core.storage import order_rows as order_sql
 from core.storage.audit_rows import read_audit, read_latest_audit
 from core.storage.held_rows import read_held, write_held
 from core.storage.live_load import read_checkpoint, read_fill_owners, read_live, read_order, write_checkpoint
@@ -70,57 +68,9 @@ CHECKPOINT_EVERY = 100
 CHECKPOINT_AT_THE_LATEST = 1_000
 """Transactions after which a commit checkpoints by itself, if nothing called write_deferred."""
 _PRAGMAS: Final = frozenset({"journal_mode", "synchronous", "foreign_keys", "user_version", "application_id"})
-_ORDER_COLUMNS: Final = ORDER_COLUMNS
-_STATE_COLUMNS: Final = (
-    "status", "quantity", "limit_price", "stop_price", "filled_qty", "avg_fill_price", "broker_order_id", "reason",
-    "needs_reconciliation",
-)
-
-
-_INSERT_ORDER: Final = (
-    f"INSERT INTO orders ({_ORDER_COLUMNS}, {', '.join(_STATE_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * (_ORDER_COLUMNS.count(',') + 1 + len(_STATE_COLUMNS)))})"
-)
-_INSERT_EVENT: Final = "INSERT INTO order_events (client_order_id, type, event, ts) VALUES (?, ?, ?, ?)"
-_IS_JOURNALED: Final = "SELECT 1 FROM orders WHERE client_order_id = ?"
-_INSERT_KEY: Final = "INSERT INTO intake_keys (strategy, key, body_hash, client_order_id) VALUES (?, ?, ?, ?)"
-_UPDATE_ORDER: Final = (
-    f"UPDATE orders SET {', '.join(f'{column} = ?' for column in _STATE_COLUMNS)} WHERE client_order_id = ?"
-)
-
 _BROKER_REPORTS: Final = (OrderAccepted, OrderRejected, OrderCanceled, OrderExpired, OrderCancelRejected,
                           OrderModified, OrderModifyRejected, OrderTrailMoved)
 """Order events that only repeat what the broker says (it says them again on reconciliation): no disk flush."""
-
-
-@lru_cache(maxsize=4096)
-def _instrument_json(instrument: Instrument) -> str:
-    """Return the stored text of an instrument (the same for every order in it, so made once)."""
-    return codec.to_json(codec.encode_instrument(instrument))
-
-
-def _append_event(
-    conn: sqlite3.Connection, state: tuple[str | int | None, ...], client_order_id: str, row: tuple[str, str, str, str]
-) -> bool:
-    """Save an order's new state and append its event row; return False (writing nothing) if it is not journaled."""
-    updated = conn.execute(_UPDATE_ORDER, (*state, client_order_id))
-    if updated.rowcount != 1:
-        return False
-    conn.execute(_INSERT_EVENT, row)
-    return True
-
-
-def _sort_ts(value: datetime) -> str:
-    """Return value in UTC as fixed-width text, so that text order is time order; refuse a naive datetime."""
-    if value.tzinfo is not UTC:
-        if value.utcoffset() is None:
-            codec.encode_datetime(value)  # raises the codec's error for a naive datetime
-        value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
-
-
-def _opt_decimal(value: Price | None) -> str | None:
-    return None if value is None else codec.encode_decimal(value.value)
 
 
 class SqliteJournal:
@@ -321,32 +271,21 @@ class SqliteJournal:
         for order in orders:
             if any(isinstance(event, OrderModified) for event in order.events):
                 raise ValueError(f"{order.client_order_id}: record the order before it is modified")
-            created = (
-                order.client_order_id, order.account_id, order.symbol,
-                _instrument_json(order.instrument), order.side.value,
-                codec.encode_decimal(order.quantity.value), order.order_type.value, _opt_decimal(order.limit_price),
-                _opt_decimal(order.stop_price), order.tif.value, order.origin.value, order.strategy_id,
-                codec.encode_datetime(order.created_at), None if order.product is None else order.product.value,
-                None if order.trail is None else order.trail.text(),
-                None if order.trail is None or order.trail.limit_offset is None
-                else codec.encode_decimal(order.trail.limit_offset),
-                None if order.expire_at is None else codec.encode_datetime(order.expire_at),
-            )
-            rows.append((order.client_order_id, created + self._state_values(order),
-                         [self._event_values(order, event) for event in order.events]))
+            rows.append((order.client_order_id, order_sql.order_values(order),
+                         [order_sql.event_values(order, event) for event in order.events]))
         what = f"order {orders[0].client_order_id}" if len(orders) == 1 else f"{len(orders)} orders"
         with self._write(what) as conn:
             before = conn.total_changes
             try:
-                conn.executemany(_INSERT_ORDER, [values for _, values, _ in rows])
+                conn.executemany(order_sql.INSERT_ORDER, [values for _, values, _ in rows])
             except sqlite3.IntegrityError:  # the primary key: the first row not inserted is journaled already
                 duplicate = rows[conn.total_changes - before][0]
                 raise ValueError(f"order {duplicate} is already journaled") from None
-            conn.executemany(_INSERT_EVENT, [event for _, _, events in rows for event in events])
+            conn.executemany(order_sql.INSERT_EVENT, [event for _, _, events in rows for event in events])
             before = conn.total_changes
             try:
                 if key_rows:  # an empty executemany still costs a statement look-up: most orders have no key
-                    conn.executemany(_INSERT_KEY, key_rows)
+                    conn.executemany(order_sql.INSERT_KEY, key_rows)
             except sqlite3.IntegrityError:  # (strategy, key) is unique: the first row not inserted is taken
                 strategy, key, body_hash, _ = key_rows[conn.total_changes - before]
                 raise DuplicateIntakeKey(IntakeKey(strategy, key, body_hash)) from None
@@ -394,15 +333,15 @@ class SqliteJournal:
         transaction or `write_deferred`, so the reports of a burst of orders share one transaction.
         Other events are always committed at once.
         """
-        values = self._event_values(order, event)
-        state = self._state_values(order)
+        values = order_sql.event_values(order, event)
+        state = order_sql.state_values(order)
         flush = not isinstance(event, _BROKER_REPORTS)
         if defer and not flush:
             with self._mutex:
                 self._deferred.append((state, order.client_order_id, values))
             return
         with self._write(f"{type(event).__name__} for order {order.client_order_id}", flush) as conn:
-            if not _append_event(conn, state, order.client_order_id, values):
+            if not order_sql.append_event(conn, state, order.client_order_id, values):
                 raise ValueError(f"order {order.client_order_id} is not journaled; record_order it first")
 
     def record_events(self, changes: Sequence[tuple[Order, OrderEvent]]) -> None:
@@ -410,12 +349,12 @@ class SqliteJournal:
 
         All or none: a ValueError (an order not journaled) records none.
         """
-        rows = [(self._state_values(order), order.client_order_id, self._event_values(order, event))
+        rows = [(order_sql.state_values(order), order.client_order_id, order_sql.event_values(order, event))
                 for order, event in changes]
         flush = any(not isinstance(event, _BROKER_REPORTS) for _, event in changes)
         with self._write(f"{len(rows)} order event(s)", flush) as conn:
             for state, client_order_id, values in rows:
-                if not _append_event(conn, state, client_order_id, values):
+                if not order_sql.append_event(conn, state, client_order_id, values):
                     raise ValueError(f"order {client_order_id} is not journaled; record_order it first")
 
     def write_deferred(self) -> None:
@@ -443,16 +382,17 @@ class SqliteJournal:
 
     def _write_reports(self, conn: sqlite3.Connection, reports: Sequence[
             tuple[tuple[str | int | None, ...], str, tuple[str, str, str, str]]]) -> None:
-        updated = conn.executemany(_UPDATE_ORDER, [(*state, client_order_id) for state, client_order_id, _ in reports])
+        updated = conn.executemany(order_sql.UPDATE_ORDER,
+                                   [(*state, client_order_id) for state, client_order_id, _ in reports])
         if updated.rowcount == len(reports):  # every order is journaled (always, for orders the manager tracks)
-            conn.executemany(_INSERT_EVENT, [values for _, _, values in reports])
+            conn.executemany(order_sql.INSERT_EVENT, [values for _, _, values in reports])
             return
         for _, client_order_id, values in reports:  # find the reports of orders it does not hold; keep the others
-            if conn.execute(_IS_JOURNALED, (client_order_id,)).fetchone() is None:
+            if conn.execute(order_sql.IS_JOURNALED, (client_order_id,)).fetchone() is None:
                 _log.error("journal %s: a broker report for order %s, which it does not hold, was dropped",
                            self.path, client_order_id)
             else:
-                conn.execute(_INSERT_EVENT, values)
+                conn.execute(order_sql.INSERT_EVENT, values)
 
     def has_fill(self, fill: Fill) -> bool:
         """Return True if a fill with this (account, trade id) is journaled."""
@@ -470,17 +410,17 @@ class SqliteJournal:
         text = codec.to_json(codec.encode_fill(fill))
         event_values = state = None
         if order is not None and event is not None:
-            event_values, state = self._event_values(order, event), self._state_values(order)
+            event_values, state = order_sql.event_values(order, event), order_sql.state_values(order)
         with self._write(f"fill {fill.trade_id}") as conn:
             inserted = conn.execute(
                 "INSERT INTO fills (account_id, trade_id, client_order_id, fill, ts) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (account_id, trade_id) DO NOTHING",
-                (fill.account_id, fill.trade_id, fill.client_order_id, text, _sort_ts(fill.ts)),
+                (fill.account_id, fill.trade_id, fill.client_order_id, text, order_sql.sort_ts(fill.ts)),
             )
             if inserted.rowcount != 1:
                 return False
             if (order is not None and event_values is not None and state is not None
-                    and not _append_event(conn, state, order.client_order_id, event_values)):
+                    and not order_sql.append_event(conn, state, order.client_order_id, event_values)):
                 raise ValueError(f"order {order.client_order_id} is not journaled; record_order it first")
             return True
 
@@ -489,7 +429,7 @@ class SqliteJournal:
         with self._write(f"audit entry {action!r}") as conn:
             conn.execute(
                 "INSERT INTO audit (ts, actor, action, detail) VALUES (?, ?, ?, ?)",
-                (_sort_ts(self._now()), actor, action, detail),
+                (order_sql.sort_ts(self._now()), actor, action, detail),
             )
 
     def audit_entries(self, actions: Sequence[str], since: datetime | None = None) -> list[AuditEntry]:
@@ -498,28 +438,12 @@ class SqliteJournal:
         With since, the read seeks the audit's time index: it costs the entries since then, not the history.
         """
         with self._read() as conn:
-            return read_audit(conn, actions, None if since is None else _sort_ts(since))
+            return read_audit(conn, actions, None if since is None else order_sql.sort_ts(since))
 
     def latest_audit(self, action: str, detail_prefix: str = "") -> AuditEntry | None:
         """Return the newest audit entry of action whose detail starts with detail_prefix, or None."""
         with self._read() as conn:
             return read_latest_audit(conn, action, detail_prefix)
-
-    @staticmethod
-    def _event_values(order: Order, event: OrderEvent) -> tuple[str, str, str, str]:
-        if event.client_order_id != order.client_order_id:
-            raise ValueError(f"event for {event.client_order_id} recorded with order {order.client_order_id}")
-        text = codec.to_json(codec.encode_event(event))
-        return order.client_order_id, type(event).__name__, text, _sort_ts(event.ts)
-
-    @staticmethod
-    def _state_values(order: Order) -> tuple[str | int | None, ...]:
-        avg = None if order.avg_fill_price is None else codec.encode_decimal(order.avg_fill_price)
-        return (
-            order.status.value, codec.encode_decimal(order.quantity.value), _opt_decimal(order.limit_price),
-            _opt_decimal(order.stop_price), codec.encode_decimal(order.filled_qty), avg, order.broker_order_id,
-            order.reason, int(order.needs_reconciliation),
-        )
 
     # --- reads ----------------------------------------------------------------------------------
 
@@ -529,7 +453,7 @@ class SqliteJournal:
         with self._read() as conn:
             conn.execute("BEGIN")
             try:
-                order_rows = conn.execute(f"SELECT {_ORDER_COLUMNS} FROM orders ORDER BY rowid").fetchall()
+                order_rows = conn.execute(f"SELECT {ORDER_COLUMNS} FROM orders ORDER BY rowid").fetchall()
                 event_rows = conn.execute(
                     "SELECT client_order_id, seq, event FROM order_events ORDER BY seq"
                 ).fetchall()
@@ -569,7 +493,8 @@ class SqliteJournal:
     def journaled(self, client_order_ids: Sequence[ClientOrderId]) -> set[ClientOrderId]:
         """Return those of the ids whose orders the journal holds (one indexed look-up each)."""
         with self._read() as conn:
-            return {coid for coid in client_order_ids if conn.execute(_IS_JOURNALED, (coid,)).fetchone() is not None}
+            found = conn.execute
+            return {coid for coid in client_order_ids if found(order_sql.IS_JOURNALED, (coid,)).fetchone() is not None}
 
     def load_checkpoint(self) -> PositionsCheckpoint | None:
         """Return the positions checkpoint, or None (none yet; one this TradeTerm cannot read is logged, not used)."""
@@ -584,7 +509,7 @@ class SqliteJournal:
     def record_checkpoint(self, checkpoint: PositionsCheckpoint) -> None:
         """Replace the positions checkpoint in one transaction."""
         with self._write("the positions checkpoint") as conn:
-            write_checkpoint(conn, checkpoint, _sort_ts(self._now()))
+            write_checkpoint(conn, checkpoint, order_sql.sort_ts(self._now()))
 
     def _replay(self, row: tuple[str, ...], events: list[tuple[int, str]]) -> Order:
         return replay_order(row, events, self._damaged)
