@@ -6,6 +6,8 @@ import json
 
 from aiohttp import web
 
+from core.services.refusals import OrderRefused
+
 
 class ApiError(Exception):
     """Refuse a request: status (4xx), a stable code, a message saying what to change, the field if one is wrong."""
@@ -20,6 +22,13 @@ class ApiError(Exception):
     def response(self) -> web.Response:
         headers = {"WWW-Authenticate": 'Bearer realm="tradeterm"'} if self.status == 401 else None
         return error_response(self.status, self.code, self.message, self.field, headers)
+
+
+def refused(exc: OrderRefused) -> ApiError:
+    """The 422 for an order the session refused: its reason and the field it names (a stale signal has its code)."""
+    error = exc.errors[0] if exc.errors else None
+    field = error.field if error is not None else None
+    return ApiError(422, "stale_signal" if field == "signal_time" else "refused", str(exc), field)
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None,

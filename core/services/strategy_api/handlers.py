@@ -38,7 +38,7 @@ from core.services.order_expiry import expiry_problem
 from core.services.order_preview import reference_price, what_if
 from core.services.order_product import resolve_product
 from core.services.session import OrderRefused
-from core.services.strategy_api.errors import ApiError, bad_field
+from core.services.strategy_api.errors import ApiError, bad_field, refused
 from core.services.strategy_api.funds_shape import funds_json
 from core.services.strategy_api.identity import strategy_of
 from core.services.strategy_api.link_shape import link_json
@@ -239,11 +239,8 @@ class ApiHandlers:
                 raise
             return self._replay(known, intake_key, actor)
         except OrderRefused as exc:
-            error = exc.errors[0] if exc.errors else None
-            field = error.field if error is not None else None
-            code = "stale_signal" if field == "signal_time" else "refused"
             self.audit(actor, "api_refused", f"{body.symbol} {body.side.value} {body.quantity}: {exc}")
-            raise ApiError(422, code, str(exc), field) from None
+            raise refused(exc) from None
         finally:
             self._inflight.discard(key)
         self.audit(actor, "api_queued", f"{order.client_order_id} key={body.idempotency_key}")

@@ -18,7 +18,7 @@ from core.domain import Order, StrategyId
 from core.domain.signal import SignalInfo
 from core.ports.journal import DuplicateIntakeKey, IntakeKey, IntakeRecord
 from core.services.refusals import OrderRefused
-from core.services.strategy_api.errors import ApiError
+from core.services.strategy_api.errors import ApiError, refused
 from core.services.strategy_api.handlers import ApiHandlers, json_response
 from core.services.strategy_api.identity import strategy_of
 from core.services.strategy_api.link_payload import LinkHead, parse_oco, parse_oto
@@ -80,11 +80,8 @@ class LinkRoutes:
                 raise
             return self._replay(known, intake_key, actor)
         except OrderRefused as exc:
-            error = exc.errors[0] if exc.errors else None
-            field = error.field if error is not None else None
-            code = "stale_signal" if field == "signal_time" else "refused"
             self.h.audit(actor, "api_refused", f"{what}: {exc}")
-            raise ApiError(422, code, str(exc), field) from None
+            raise refused(exc) from None
         finally:
             self.h._inflight.discard(key)
         self.h.audit(actor, "api_queued", f"{' + '.join(str(o.client_order_id) for o in orders)} "
