@@ -97,8 +97,13 @@ def _order_at(raw: object, where: str, what: str) -> OrderBody:
     try:
         return parse_order(raw, for_queue=False)
     except ApiError as exc:
-        raise ApiError(exc.status, exc.code, f"{where.rstrip('.')}: {exc.message}",
-                       None if exc.field is None else f"{where}{exc.field}") from None
+        raise within(where, exc) from None
+
+
+def within(where: str, exc: ApiError) -> ApiError:
+    """Return exc as said of the order at where ("legs[1].", "parent."): its message and field name that order."""
+    return ApiError(exc.status, exc.code, f"{where.rstrip('.')}: {exc.message}",
+                    None if exc.field is None else f"{where}{exc.field}")
 
 
 def parse_oco(body: dict[str, Any]) -> OcoBody:

@@ -14,14 +14,14 @@ from typing import Any
 
 from aiohttp import web
 
-from core.domain import Order, StrategyId
+from core.domain import Order, OrderRequest, StrategyId
 from core.domain.signal import SignalInfo
 from core.ports.journal import DuplicateIntakeKey, IntakeKey, IntakeRecord
 from core.services.refusals import OrderRefused
 from core.services.strategy_api.errors import ApiError, refused
 from core.services.strategy_api.handlers import ApiHandlers, json_response
 from core.services.strategy_api.identity import strategy_of
-from core.services.strategy_api.link_payload import LinkHead, parse_oco, parse_oto
+from core.services.strategy_api.link_payload import LinkHead, parse_oco, parse_oto, within
 from core.services.strategy_api.payload import OrderBody
 
 Queue = Callable[[SignalInfo, IntakeKey], Awaitable[list[Order]]]
@@ -40,7 +40,7 @@ class LinkRoutes:
     async def oco(self, request: web.Request) -> web.Response:
         body = parse_oco(await self.h._body(request))
         strategy = strategy_of(request, body.head.strategy)
-        first, second = (self.h._request_of(_named(leg, strategy), strategy)[0] for leg in body.legs)
+        first, second = (self._checked(leg, strategy, f"legs[{n}].") for n, leg in enumerate(body.legs))
 
         async def queue(signal: SignalInfo, key: IntakeKey) -> list[Order]:
             return list(await self.h.queue.intake_oco(first, second, signal, intake_key=key))
@@ -50,12 +50,19 @@ class LinkRoutes:
     async def oto(self, request: web.Request) -> web.Response:
         body = parse_oto(await self.h._body(request))
         strategy = strategy_of(request, body.head.strategy)
-        parent, _ = self.h._request_of(_named(body.parent, strategy), strategy)
+        parent = self._checked(body.parent, strategy, "parent.")
 
         async def queue(signal: SignalInfo, key: IntakeKey) -> list[Order]:
             return [await self.h.queue.intake_oto(parent, body.child, signal, intake_key=key)]
 
         return await self._intake(strategy, body.head, body.fingerprint(), f"OTO {parent.symbol}", queue)
+
+    def _checked(self, leg: OrderBody, strategy: StrategyId, where: str) -> OrderRequest:
+        """Check one order of the link against the session (account, symbol, instrument), its errors named by where."""
+        try:
+            return self.h._request_of(_named(leg, strategy), strategy)[0]
+        except ApiError as exc:
+            raise within(where, exc) from None
 
     async def _intake(self, strategy: StrategyId, head: LinkHead, fingerprint: str, what: str, queue: Queue
                       ) -> web.Response:
