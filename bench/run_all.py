@@ -1,5 +1,6 @@
 """Run every benchmark (make bench): tick storm with the vn.py reference, click to wire, kill switch, bulk actions
-(cancel-all, flatten, kill switch in the window), startup, number fuzzing, history over a million orders, chaos.
+(cancel-all, flatten, kill switch in the window), a strategy's risk check among its 4,000 working orders, startup,
+number fuzzing, history over a million orders, chaos.
 
 Each benchmark prints its own JSON lines; this driver passes them through in one run.
 `--smoke` runs tiny sizes (what tests/bench runs to prove the scripts still work).
@@ -9,7 +10,17 @@ from __future__ import annotations
 
 import argparse
 
-from bench import bulk_actions, chaos, click_to_wire, fuzz_numbers, history, kill_switch, startup, tickstorm
+from bench import (
+    bulk_actions,
+    chaos,
+    click_to_wire,
+    fuzz_numbers,
+    history,
+    kill_switch,
+    startup,
+    strategy_risk,
+    tickstorm,
+)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -22,6 +33,7 @@ def main(argv: list[str] | None = None) -> None:
     click_to_wire.main(["--orders", "20", "--throughput-orders", "50"] if args.smoke else [])
     kill_switch.main(["--orders", "10"] if args.smoke else [])
     bulk_actions.main(["--orders", "40", "--positions", "20"] if args.smoke else [])
+    strategy_risk.main(["--orders", "200", "--checks", "20"] if args.smoke else [])
     startup.main(["--runs", "1", "--symbols", "100", "--stream-seconds", "0.3"] if args.smoke else [])
     fuzz_numbers.main(["--inputs", "3000", "--widget-inputs", "50"] if args.smoke else [])
     history.main(["--orders", "3000", "--fills", "500", "--pages", "3"] if args.smoke else [])

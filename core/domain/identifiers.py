@@ -90,3 +90,7 @@ class StrategyId(_Identifier):
     """An automated strategy that posts orders."""
 
     __slots__ = ()
+
+
+MANUAL = StrategyId("manual")
+"""The strategy of trades a person made (and of fills of no known order)."""

@@ -29,7 +29,7 @@ from core.domain.events import (
     OrderUnknown,
     utc_now,
 )
-from core.domain.identifiers import AccountId, BrokerOrderId, ClientOrderId, StrategyId
+from core.domain.identifiers import MANUAL, AccountId, BrokerOrderId, ClientOrderId, StrategyId
 from core.domain.instrument import Instrument
 from core.domain.product import Product
 from core.domain.trailing import Trail
@@ -248,3 +248,8 @@ class Order:
         previous_cost = (self.avg_fill_price or Decimal(0)) * self.filled_qty
         self.filled_qty += qty
         self.avg_fill_price = (previous_cost + price * qty) / self.filled_qty
+
+
+def strategy_of(order: Order | None) -> StrategyId:
+    """Return the strategy an order (and a fill of it) belongs to: its own, or MANUAL for a person's or none."""
+    return MANUAL if order is None or order.strategy_id is None else order.strategy_id

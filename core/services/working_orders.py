@@ -1,7 +1,8 @@
 """WorkingOrders: running sums of each account's working orders per symbol, kept up to date by the OMS.
 
 The pre-trade checks read these instead of walking every working order, so a check costs the number
-of symbols an account trades, not the number of orders it has resting.
+of symbols an account trades, not the number of orders it has resting. The same sums are kept per
+(account, strategy) for the checks of a strategy's own limits (`strategy_of`: a person's orders are MANUAL's).
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
-from core.domain import AccountId, ClientOrderId, Instrument, Order, OrderType, Side
+from core.domain import AccountId, ClientOrderId, Instrument, Order, OrderType, Side, StrategyId
+from core.domain.order import strategy_of
 
 ZERO = Decimal(0)
+_Key = TypeVar("_Key")
 
 
 def fixed_price(order: Order) -> Decimal | None:
@@ -44,7 +47,8 @@ def counted(order: Order) -> tuple[Decimal, Decimal | None]:
     """Return the unfilled quantity and fixed price a working order is counted at.
 
     While a change is pending (PENDING_REPLACE: the broker may work the old order or the new one), the
-    larger of the old and new unfilled quantity, at the dearer of the old and new price.
+    larger of the old and new unfilled quantity, at the dearer of the old and new price: risk never counts
+    less than the broker may fill. The account's checks and a strategy's own checks both count it so.
     """
     leaves, price = order.leaves_qty, fixed_price(order)
     pending = order.pending_replace
@@ -61,7 +65,8 @@ class Share(NamedTuple):
     """What one working order adds to its account and symbol.
 
     `price` is the dearest of its own prices (None for a market order); `market` says it is valued at the
-    quote as well (market, stop and stop-limit orders: a stop can trigger at once and fill at the market).
+    quote as well (market, stop and stop-limit orders: a stop can trigger at once and fill at the market);
+    `strategy` is the strategy whose sums it is in as well (`strategy_of`).
     """
 
     account_id: AccountId
@@ -71,6 +76,7 @@ class Share(NamedTuple):
     leaves: Decimal
     price: Decimal | None
     seq: int
+    strategy: StrategyId
     market: bool = False
 
 
@@ -154,7 +160,7 @@ class SymbolOrders:
 
 
 class AccountOrders:
-    """One account's working orders: per symbol, and how many in all."""
+    """One account's working orders (or one strategy's on one account): per symbol, and how many in all."""
 
     __slots__ = ("count", "symbols")
 
@@ -162,14 +168,30 @@ class AccountOrders:
         self.symbols: dict[str, SymbolOrders] = {}
         self.count = 0
 
+    def add(self, share: Share) -> None:
+        self.count += 1
+        book = self.symbols.get(share.symbol)
+        if book is None:
+            book = self.symbols[share.symbol] = SymbolOrders(share.instrument)
+        book.add(share)
+
+    def remove(self, share: Share) -> None:
+        self.count -= 1
+        book = self.symbols[share.symbol]
+        book.remove(share)
+        if book.count == 0:
+            del self.symbols[share.symbol]
+
 
 class WorkingOrders:
-    """Per account and symbol, the running sums of the working orders; `update(order)` after every change."""
+    """Per account (and per account and strategy) and symbol, the running sums of the working orders;
+    `update(order)` after every change."""
 
     def __init__(self) -> None:
         self._shares: dict[ClientOrderId, Share] = {}
         self._seqs: dict[ClientOrderId, int] = {}
         self._accounts: dict[AccountId, AccountOrders] = {}
+        self._strategies: dict[tuple[AccountId, StrategyId], AccountOrders] = {}
 
     @classmethod
     def of(cls, orders: Iterable[Order]) -> WorkingOrders:
@@ -189,30 +211,26 @@ class WorkingOrders:
         if order.is_working:
             leaves, price = counted(order)
             new = Share(order.account_id, order.instrument.symbol, order.instrument, order.side, leaves,
-                        None if price is None else abs(price), seq, at_market(order))
+                        None if price is None else abs(price), seq, strategy_of(order), at_market(order))
         if self._shares.get(coid) == new:
             return
         self.discard(coid)
         if new is not None:
             self._shares[coid] = new
-            account = self._accounts.setdefault(new.account_id, AccountOrders())
-            account.count += 1
-            added = account.symbols.get(new.symbol)
-            if added is None:
-                added = account.symbols[new.symbol] = SymbolOrders(new.instrument)
-            added.add(new)
+            _sums_in(self._accounts, new.account_id).add(new)
+            _sums_in(self._strategies, _strategy_key(new)).add(new)
 
     def discard(self, client_order_id: ClientOrderId) -> None:
         """Take an order out of the sums (one counted, then never journaled); unknown orders are ignored."""
         old = self._shares.pop(client_order_id, None)
         if old is None:
             return
-        account = self._accounts[old.account_id]
-        account.count -= 1
-        book = account.symbols[old.symbol]
-        book.remove(old)
-        if book.count == 0:
-            del account.symbols[old.symbol]
+        self._accounts[old.account_id].remove(old)
+        key = _strategy_key(old)
+        strategy = self._strategies[key]
+        strategy.remove(old)
+        if strategy.count == 0:
+            del self._strategies[key]  # a strategy's orders come and go: keep no empty sums behind
 
     def share(self, client_order_id: ClientOrderId) -> Share | None:
         """Return what the order adds to the sums, or None when it is not working (or unknown)."""
@@ -222,9 +240,24 @@ class WorkingOrders:
         """Return the account's sums (empty if it has no working order); read them, never change them."""
         return self._accounts.get(account_id) or AccountOrders()
 
+    def strategy(self, account_id: AccountId, strategy_id: StrategyId) -> AccountOrders:
+        """Return the sums of one strategy's working orders on the account (`strategy_of`; empty if none)."""
+        return self._strategies.get((account_id, strategy_id)) or AccountOrders()
+
     def count(self, account_id: AccountId | None = None) -> int:
         """Return how many orders are working, for one account or for all."""
         if account_id is None:
             return len(self._shares)
         account = self._accounts.get(account_id)
         return 0 if account is None else account.count
+
+
+def _strategy_key(share: Share) -> tuple[AccountId, StrategyId]:
+    return share.account_id, share.strategy
+
+
+def _sums_in(books: dict[_Key, AccountOrders], key: _Key) -> AccountOrders:
+    found = books.get(key)
+    if found is None:
+        found = books[key] = AccountOrders()
+    return found

@@ -88,6 +88,17 @@ def test_bulk_actions_cancel_flatten_and_kill_in_the_window_and_every_one_is_ack
     assert all(float(str(r["stall_max_cpu_ms"])) > 0 and float(str(r["all_acked_ms"])) > 0 for r in records)
 
 
+def test_strategy_risk_times_a_strategy_orders_checks_among_its_working_orders() -> None:
+    records = _run("bench.strategy_risk", "--orders", "200", "--checks", "20")
+    by_figure = {str(record["figure"]): record for record in records}
+    assert set(by_figure) == {"strategy_gross_cap", "strategy_position_cap", "account_only", "sums_update"}
+    for figure in ("strategy_gross_cap", "strategy_position_cap", "account_only"):
+        record = by_figure[figure]
+        assert record["bench"] == "strategy_risk" and record["working"] == 200 and record["checks"] == 20
+        assert 0 <= record["cpu_ms_p50"] <= record["cpu_ms_max"]  # type: ignore[operator]
+    assert by_figure["sums_update"]["cpu_us_per_update"] > 0  # type: ignore[operator]
+
+
 def test_kill_switch_reaches_tws_in_one_message_and_cancels_every_order() -> None:
     records = _run("bench.kill_switch", "--orders", "5")
     by_variant = {record["variant"]: record for record in records}

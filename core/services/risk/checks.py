@@ -341,7 +341,7 @@ def _reduces_own(order: Order, book: StrategyView) -> bool:
 def check_strategy_gross_exposure(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
     """Refuse an order that could take its strategy's own gross exposure (with its working orders) beyond its limit."""
     book, cap = ctx.strategy, limits.max_gross_exposure
-    if book is None or book.book is None or cap is None:
+    if book is None or cap is None:
         return None
     exposure = book.book.exposure(limits.fx_rate, extra=order)
     if exposure.missing_rate is not None:

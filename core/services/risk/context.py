@@ -64,6 +64,15 @@ class IndexedOrders(Protocol):
     def working_index(self) -> WorkingOrders: ...
 
 
+def working_sums(orders: OrderSource) -> Callable[[AccountId], WorkingOrders]:
+    """Return where an account's working sums are read: the source's running ones (IndexedOrders, checked once
+    here), or else the account's `working` orders summed afresh at each call."""
+    if isinstance(orders, IndexedOrders):
+        index = orders.working_index
+        return lambda account_id: index
+    return lambda account_id: WorkingOrders.of(orders.working(account_id))
+
+
 def duplicate_key(order: Order) -> tuple[object, ...]:
     """Return what makes two orders the same: account, instrument, side, quantity and prices."""
     limit = None if order.limit_price is None else order.limit_price.value

@@ -32,7 +32,7 @@ from core.services.bus import EventBus
 from core.services.risk.account_drawdown import AccountDrawdowns
 from core.services.risk.book import AccountBook
 from core.services.risk.checks import checks_to_run, money, num, protective_limits
-from core.services.risk.context import IndexedOrders, OrderSource, PositionSource, RiskContext, duplicate_key
+from core.services.risk.context import OrderSource, PositionSource, RiskContext, duplicate_key, working_sums
 from core.services.risk.drawdown import Drawdown
 from core.services.risk.limits import RiskConfig, RiskLimits
 from core.services.risk.order_window import OrderWindow
@@ -41,7 +41,6 @@ from core.services.risk.rolling_drawdown import RollingFall
 from core.services.risk.strategy_book import MANUAL, strategy_of
 from core.services.risk.strategy_risk import StrategyRisk
 from core.services.risk.thresholds import Levels, breach
-from core.services.working_orders import WorkingOrders
 
 _SEVERITY = {TradingState.ACTIVE: 0, TradingState.REDUCING: 1, TradingState.HALTED: 2}
 _NORMAL = (TradingState.ACTIVE, "Trading normally.")
@@ -108,7 +107,7 @@ class RiskEngine:
         self._quotes = quotes
         self._positions = positions
         self._orders = orders
-        self._index = orders.working_index if isinstance(orders, IndexedOrders) else None
+        self._sums = working_sums(orders)
         self._config = config or RiskConfig()
         self._limits: dict[tuple[AccountId | None, StrategyId | None], RiskLimits] = {}
         self._holds: dict[AccountId | None, dict[HoldCause, tuple[TradingState, str]]] = {None: {}}
@@ -367,7 +366,7 @@ class RiskEngine:
 
     def _book(self, account_id: AccountId, quote_of: Callable[[str], Quote | None],
               checked: Order | None = None) -> AccountBook:
-        index = self._index if self._index is not None else WorkingOrders.of(self._orders.working(account_id))
+        index = self._sums(account_id)
         without = None if checked is None else index.share(checked.client_order_id)
         if without is not None and without.account_id != account_id:
             without = None
@@ -559,9 +558,7 @@ class RiskEngine:
         return None if result.missing_rate is not None else result.amount
 
     def working_count(self, account_id: AccountId) -> int:
-        if self._index is not None:
-            return self._index.count(account_id)
-        return len(self._orders.working(account_id))
+        return self._sums(account_id).count(account_id)
 
     def largest_position(self, account_id: AccountId) -> Decimal:
         return max((abs(p.quantity) for p in self._positions.positions(account_id)), default=Decimal(0))

@@ -15,18 +15,13 @@ from datetime import date
 from decimal import Decimal
 
 from core.domain import AccountId, ClientOrderId, Fill, Instrument, Money, Order, Position, Quantity, Side, StrategyId
+from core.domain.identifiers import MANUAL as MANUAL  # re-exported: the risk modules and tests read them here
+from core.domain.order import strategy_of as strategy_of
 from core.services.risk.book import AccountBook
 from core.services.risk.drawdown import Drawdown
 from core.services.risk.rolling_drawdown import RollingFall
 
 ZERO = Decimal(0)
-MANUAL = StrategyId("manual")
-"""The strategy of trades a person made (and of fills of no known order)."""
-
-
-def strategy_of(order: Order | None) -> StrategyId:
-    """Return the strategy a fill of order is attributed to."""
-    return MANUAL if order is None or order.strategy_id is None else order.strategy_id
 
 
 class StrategyPositions:
@@ -177,23 +172,22 @@ class StrategyView:
     """One strategy's book on one account as an order's checks see it (the checked order left out)."""
 
     strategy_id: StrategyId
-    held: dict[str, Decimal]
-    working: tuple[Order, ...]
+    book: AccountBook
+    """The strategy's own positions and the running sums of its working orders on the account (a pending change
+    counts as the larger of its old and new quantity, as in the account's sums: working_orders.counted)."""
     daily_loss: Decimal | None = None
     """The strategy's loss of the day on the account (positive when losing) in the limits' currency; None: unknown."""
     drawdown: Drawdown | None = None
     """How far the strategy's P&L of the day has fallen from its peak, in currency and % (None: unknown)."""
-    book: AccountBook | None = None
-    """The strategy's own positions and working orders, for its gross exposure."""
     rolling: RollingFall | None = None
     """The fall of the strategy's P&L from its peak over its window of days (None: no such limit, or unknown)."""
 
     def position_qty(self, symbol: str) -> Decimal:
-        return self.held.get(symbol, ZERO)
+        return self.book.position_qty(symbol)
 
     def working_leaves(self, symbol: str, side: Side) -> Decimal:
-        return sum((o.leaves_qty for o in self.working if o.symbol == symbol and o.side is side), ZERO)
+        return self.book.working_leaves(symbol, side)
 
     @property
     def working_count(self) -> int:
-        return len(self.working)
+        return self.book.working_count

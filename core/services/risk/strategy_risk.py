@@ -5,6 +5,10 @@ A strategy's drawdown is the fall of its own P&L of the day from its peak, in th
 of its account's equity at the strategy's peak (the account's equity now + that fall: a strategy has no
 equity of its own); its peak and days are journaled and restored like an account's. A strategy's reset
 (`reset`) starts its own drawdowns afresh on every account and touches no other peak.
+
+A strategy's working orders are read from the running sums the OMS keeps per (account, strategy), the same
+bookkeeping as the account's (working_orders.py), so its checks cost the symbols it trades, not the orders it
+has resting; a pending change counts as the larger of its old and new quantity, as in the account's checks.
 """
 
 from __future__ import annotations
@@ -15,12 +19,11 @@ from decimal import Decimal
 
 from core.domain import AccountId, Instrument, Order, Quote, StrategyId
 from core.services.risk.book import AccountBook
-from core.services.risk.context import OrderSource, PositionSource
+from core.services.risk.context import OrderSource, PositionSource, working_sums
 from core.services.risk.drawdown import Drawdown, DrawdownPeaks, journal_step, measure
 from core.services.risk.limits import RiskConfig, RiskLimits
 from core.services.risk.rolling_drawdown import RollingDrawdown, RollingFall, rolling_fall, rolling_set
 from core.services.risk.strategy_book import StrategyPositions, StrategyView, strategy_of
-from core.services.working_orders import WorkingOrders
 
 
 class StrategyRisk:
@@ -33,6 +36,7 @@ class StrategyRisk:
                  equity_of: Callable[[AccountId, str], Decimal | None] = lambda account, currency: None) -> None:
         self._positions = positions
         self._orders = orders
+        self._sums = working_sums(orders)
         self._peaks = peaks
         self._config = config
         self._limits_for = limits_for
@@ -92,7 +96,7 @@ class StrategyRisk:
         return done
 
     def working_count(self, account_id: AccountId, strategy: StrategyId) -> int:
-        return sum(1 for o in self._orders.working(account_id) if strategy_of(o) == strategy)
+        return self._sums(account_id).strategy(account_id, strategy).count
 
     def view(self, order: Order, quote_of: Callable[[str], Quote | None]) -> StrategyView | None:
         """Return the order's strategy's own book when that strategy has limits of its own, else None."""
@@ -100,17 +104,20 @@ class StrategyRisk:
         if not self.watched(strategy):
             return None
         account = order.account_id
-        working = tuple(o for o in self._orders.working(account)
-                        if strategy_of(o) == strategy and o.client_order_id != order.client_order_id)
         drawdown = self.drawdown(account, strategy)
         rolling = self.rolling_drawdown(account, strategy)
         pnl = self.daily_pnl(account, strategy)
-        book = None  # only its gross exposure cap reads it: summing every working order again is not done for nothing
-        if self._limits_for(account, strategy).max_gross_exposure is not None:
-            book = AccountBook(self.positions.held(account, strategy), WorkingOrders.of(working).account(account),
-                               quote_of)
-        return StrategyView(strategy, self.positions.positions(account, strategy), working,
-                            None if pnl is None else -pnl, drawdown, book, rolling)
+        return StrategyView(strategy, self._book(order, quote_of), None if pnl is None else -pnl, drawdown, rolling)
+
+    def _book(self, order: Order, quote_of: Callable[[str], Quote | None]) -> AccountBook:
+        """Return the order's strategy's own positions and working sums on its account, leaving the order out."""
+        account, strategy = order.account_id, strategy_of(order)
+        index = self._sums(account)
+        without = index.share(order.client_order_id)
+        if without is not None and (without.account_id, without.strategy) != (account, strategy):
+            without = None
+        return AccountBook(self.positions.held(account, strategy), index.strategy(account, strategy), quote_of,
+                           without)
 
     def _instrument_held(self, account_id: AccountId, symbol: str) -> Instrument | None:
         position = self._positions.held(account_id).get(symbol)
