@@ -45,7 +45,13 @@ from core.adapters.alpaca.closing import closes_at_market
 from core.adapters.alpaca.config import LIVE_NOT_CONFIRMED, AlpacaConfig
 from core.adapters.alpaca.history import TIMEFRAMES, bars_request, to_bars
 from core.adapters.alpaca.hours import calendar_request, parse_calendar
-from core.adapters.alpaca.order_lookup import ORDER_PAGE, close_position, find_after_lost_answer, find_foreign
+from core.adapters.alpaca.order_lookup import (
+    ORDER_PAGE,
+    close_position,
+    find_after_lost_answer,
+    find_foreign,
+    find_to_cancel,
+)
 from core.adapters.alpaca.parsing import (
     ENDED,
     ApiFailure,
@@ -242,12 +248,17 @@ class AlpacaBroker:
         return await send_bracket(self, entry, children)
 
     async def cancel(self, order: Order) -> None:
-        """Ask Alpaca to cancel; a refusal is published as OrderCancelRejected, the cancel itself by polling."""
+        """Ask Alpaca to cancel; a refusal is published as OrderCancelRejected, the cancel itself by polling.
+
+        An order whose send went unanswered (UNKNOWN: no Alpaca id yet) is first found by our client_order_id
+        (order_lookup.find_to_cancel); one Alpaca never got is closed as never reached, never sent.
+        """
         client = self._require_connected("cancel the order")
         tracked = self._book.tracked.get(order.client_order_id)
         if tracked is None or tracked.broker_order_id is None:
-            self._sink(OrderCancelRejected(order.client_order_id, "Alpaca has no order with this id from TradeTerm."))
-            return
+            tracked = await find_to_cancel(self, order)
+            if tracked is None or tracked.ended:
+                return
         try:
             await self._call(client.cancel_order_by_id, tracked.broker_order_id)
         except Refused as refused:
