@@ -148,7 +148,7 @@ class AlpacaBroker:
         self._book = OrderTracker(self.account_id, sink)
         self._poller: asyncio.Task[None] | None = None
         self._polling = False
-        """The poll loop runs while this is set: a cancel alone can be lost in Python 3.11's wait_for."""
+        """The poll loop runs while this is set: it stops by flag as well as by cancel, as the other adapters' loops."""
         self._stream: TradeStream | None = None
         self._quote_stream: QuoteStream | None = None
         self._prices = ""
