@@ -34,6 +34,7 @@ from core.services.session import TradingSession
 from core.storage.journal import SqliteJournal
 from tests.adapters.contract import EventRecorder
 from tests.factories import make_order
+from tests.sims.alpaca.brackets import fill_now
 from tests.sims.alpaca.exchange import stamp
 from tests.sims.alpaca.server import AlpacaSimulator
 from tests.sims.alpaca.testing import sim_fixture, sim_settings
@@ -145,7 +146,7 @@ async def test_a_restart_finds_an_unanswered_order_alpaca_still_works_days_later
     friday = stamp(datetime.now(UTC) - timedelta(days=3))
     booked.update(created_at=friday, submitted_at=friday, updated_at=friday)  # restarted on Monday
 
-    back = Desk(sim, tmp_path, **QUIET)
+    back = Desk(sim, tmp_path, order_timeout_s=0.3)  # polled, with its trade-updates stream
     try:
         back.session.restore()
         again = back.session.oms.get(order.client_order_id)
@@ -154,8 +155,9 @@ async def test_a_restart_finds_an_unanswered_order_alpaca_still_works_days_later
         assert report.ok, report
         assert again.status is OrderStatus.ACCEPTED, again.reason
         assert again.broker_order_id == booked["id"]
-        await back.session.cancel(again.client_order_id)
-        await until(lambda: again.status is OrderStatus.CANCELED, "the cancel")
-        assert booked["status"] == "canceled" and sim.requests.count(POST) == 1
+        assert again.limit_price is not None
+        fill_now(sim.exchange, booked["id"], again.limit_price.value)  # the market comes down to it
+        await until(lambda: again.status is OrderStatus.FILLED, "the fill of the order found by our id")
+        assert again.filled_qty == 3 and sim.requests.count(POST) == 1
     finally:
         await back.close()

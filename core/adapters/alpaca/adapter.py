@@ -372,6 +372,10 @@ class AlpacaBroker:
         while raw.get("status") == "replaced" and raw.get("replaced_by"):
             raw = await self._rest(client.get_order_by_id, str(raw["replaced_by"]))
             self._book.bind(tracked, str(raw["id"]))
+        # The caller books what Alpaca says of it; its later fills are then ours (an order the poll's list of the
+        # last day lacks, such as an old GTC order, is not accepted there).
+        tracked.accepted = raw.get("status") != "rejected"
+        tracked.ended = raw.get("status") in ENDED
         fills = [parse_fill(a, self.account_id, order.client_order_id) for a in await self._fills(None)
                  if str(a["order_id"]) in tracked.ids]
         return FoundOrder(parse_order_state(raw, order.client_order_id), tuple(fills))
