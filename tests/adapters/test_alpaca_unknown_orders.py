@@ -161,3 +161,20 @@ async def test_a_restart_finds_an_unanswered_order_alpaca_still_works_days_later
         assert again.filled_qty == 3 and sim.requests.count(POST) == 1
     finally:
         await back.close()
+
+
+async def test_an_order_older_than_a_day_is_still_followed_when_alpaca_ends_it(
+        sim: AlpacaSimulator, tmp_path: Path) -> None:
+    desk = Desk(sim, tmp_path, poll_interval_s=0.05)
+    await desk.session.connect(ACCOUNT)
+    try:
+        order = await desk.session.submit(await resting_buy(desk, TimeInForce.GTC))
+        await until(lambda: order.status is OrderStatus.ACCEPTED, "Alpaca's acceptance")
+        booked = sim.exchange.by_client_order_id(str(order.client_order_id))
+        await until(lambda: booked["status"] == "new", "the order working at Alpaca")
+        friday = stamp(datetime.now(UTC) - timedelta(days=3))
+        booked.update(created_at=friday, submitted_at=friday, updated_at=friday)  # a GTC order sent on Friday
+        sim.exchange.cancel(booked["id"])  # canceled on Alpaca's dashboard on Monday
+        await until(lambda: order.status is OrderStatus.CANCELED, "our books to follow Alpaca's cancel")
+    finally:
+        await desk.close()

@@ -46,6 +46,7 @@ from core.adapters.alpaca.history import TIMEFRAMES, bars_request, to_bars
 from core.adapters.alpaca.hours import calendar_request, parse_calendar
 from core.adapters.alpaca.order_lookup import (
     ORDER_PAGE,
+    beyond_the_day,
     close_position,
     find_after_lost_answer,
     find_foreign,
@@ -535,6 +536,7 @@ class AlpacaBroker:
                     await self._poll_quotes()
                 async with self._updates:
                     orders = await self._orders(self._trading)
+                    orders += await beyond_the_day(self, orders)
                     fills = await self._fills(self._book.fills_after)
                     new = self._book.apply(orders, fills)
                 if new:

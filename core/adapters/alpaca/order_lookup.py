@@ -14,7 +14,7 @@ from alpaca.trading.enums import QueryOrderStatus
 from alpaca.trading.requests import ClosePositionRequest, GetOrdersRequest
 
 from core.adapters.alpaca.bracket_send import find_leg
-from core.adapters.alpaca.brackets import entry_id_of
+from core.adapters.alpaca.brackets import entry_id_of, flattened
 from core.adapters.alpaca.closing import closes_at_market, held_problem, since, the_close
 from core.adapters.alpaca.parsing import translate_error
 from core.adapters.alpaca.rest import Lost, Refused
@@ -127,3 +127,22 @@ async def find_to_cancel(broker: AlpacaBroker, order: Order) -> Tracked | None:
     tracked = broker._book.adopt(found)
     await broker._catch_up(tracked)
     return tracked
+
+
+async def beyond_the_day(broker: AlpacaBroker, listed: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Return Alpaca's states of our working orders that the poll's list (the last day's newest 500) lacks: an old
+    GTC order, or an older one on a busy day. They are read from Alpaca's open orders of any age, and those no
+    longer open (ended since) one by one by their Alpaca id; nothing is asked while every one is listed."""
+    ids = {str(o["id"]) for o in listed}
+    missing = {t.broker_order_id for t in broker._book.tracked.values()
+               if t.accepted and not t.ended and t.broker_order_id is not None and t.broker_order_id not in ids}
+    if not missing:
+        return []
+    request = GetOrdersRequest(status=QueryOrderStatus.OPEN, limit=ORDER_PAGE, nested=True)
+    found = [o for o in flattened(await broker._rest(broker._trading.get_orders, request)) if str(o["id"]) in missing]
+    for order_id in sorted(missing - {str(o["id"]) for o in found}):
+        try:
+            found.append(await broker._rest(broker._trading.get_order_by_id, order_id))
+        except OrderNotFound:
+            continue  # not Alpaca's to tell any more: the next reconciliation settles it
+    return found
