@@ -15,6 +15,7 @@ from core.adapters.alpaca.adapter import create
 from core.domain import (
     AccountId,
     Event,
+    LogMessage,
     OrderAccepted,
     OrderCanceled,
     OrderCancelRejected,
@@ -128,6 +129,8 @@ async def test_cancelling_an_order_alpaca_never_got_closes_it_as_never_reached_n
 
     assert order.status is OrderStatus.CANCELED and order.reason == NEVER_REACHED
     assert not order.needs_reconciliation
+    warnings = [m.text for m in desk.events.of_type(LogMessage) if m.level == "WARNING"]
+    assert not [w for w in warnings if "reconciliation" in w], warnings
     assert desk.session.oms.working(ACCOUNT) == [], "nothing of it left working or unknown"
     assert ("GET", "/v2/orders:by_client_order_id") in sim.requests, "asked Alpaca by our id"
     assert sim.requests.count(POST) == 1 and sim.exchange.orders == {}, "never sent again"
