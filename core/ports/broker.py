@@ -123,6 +123,15 @@ class BrokerAdapter(Protocol):
     async def snapshot(self, fills_since: datetime | None = None) -> BrokerSnapshot: ...
 
 
+NEVER_REACHED = (
+    "The broker has no such order: it never reached the broker. It was not resent: place it again if you "
+    "still want it."
+)
+"""The reason of an order closed (OrderCanceled) because the broker, asked by our client order id, has no such
+order: by the order resolver, or by an adapter asked to cancel an order whose send went unanswered. The session
+looks such an order up again later (it may still arrive: a stalled request)."""
+
+
 @dataclass(frozen=True, slots=True)
 class FoundOrder:
     """One of our orders as the broker has it now, with its fills (the answer of OrderLookup)."""

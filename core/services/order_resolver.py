@@ -33,6 +33,7 @@ from core.domain import (
     OrderRejected,
     OrderStatus,
 )
+from core.ports.broker import NEVER_REACHED as NEVER_REACHED  # the resolver's word, shared with adapters
 from core.ports.broker import BrokerAdapter, FoundOrder, OrderLookup
 from core.services.ended_orders import ALIVE, reopen
 from core.services.oms import OrderManager
@@ -51,10 +52,6 @@ LATE_LOOKS_S: tuple[float, ...] = (30.0, 120.0)
 
 RESOLVING = "Resolving: asking the broker what became of it (look {attempt} of {looks})."
 RESOLVED = "The broker confirmed it late: it is working."
-NEVER_REACHED = (
-    "The broker has no such order: it never reached the broker. It was not resent: place it again if you "
-    "still want it."
-)
 UNRESOLVED = (
     "Still unresolved after {looks} looks at the broker. It counts as working; check it at the broker. "
     "TradeTerm checks it again on the next connect."

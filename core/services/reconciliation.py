@@ -27,7 +27,7 @@ nothing would let him cancel it. What a serious terminal does with it:
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -35,6 +35,7 @@ from core.domain import (
     AccountId,
     AccountUpdated,
     ClientOrderId,
+    Fill,
     LogMessage,
     Order,
     OrderAccepted,
@@ -47,7 +48,7 @@ from core.domain import (
     OrderStatus,
     ReconciliationRequired,
 )
-from core.ports.broker import BrokerAdapter, BrokerOrderState, BrokerSnapshot
+from core.ports.broker import BrokerAdapter, BrokerOrderState, BrokerSnapshot, OrderLookup
 from core.ports.journal import Journal
 from core.services.bus import EventBus
 from core.services.ended_orders import ALIVE, ORDERS_DIFFER, proves_alive, reopen
@@ -64,6 +65,8 @@ NEVER_SENT = (
 )
 GONE = "The broker no longer has this order; it is closed here too."
 _WORKS = (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED)
+_UNSENT = (OrderStatus.UNKNOWN, OrderStatus.SUBMITTED)
+"""An order whose send has no answer: the broker may have it or not."""
 POSITIONS_DIFFER = "Positions differ from the broker's: review them."
 CANCEL_UNANSWERED = (
     "TradeTerm stopped before the broker answered this cancel, and the broker still works the order: "
@@ -123,7 +126,9 @@ class Reconciler:
         margin for clock skew: a live fill journaled just after a reconnect must not move the start past
         an execution missed while disconnected. Fetching more is harmless; fills dedupe by trade id. When a
         working order shows more filled at the broker than that read held, the executions are read again from
-        the order's creation (a report missed while connected, with later fills journaled after it).
+        the order's creation (a report missed while connected, with later fills journaled after it). An order whose
+        send went unanswered (UNKNOWN) that the broker's list lacks is asked about by our client order id
+        (OrderLookup) before it is closed as never sent.
         """
         account = adapter.account_id
         since = self._journal.watermark(account)
@@ -142,6 +147,7 @@ class Reconciler:
         if earlier is not None:  # a working order filled at the broker before the read's start: read from its birth
             snapshot = await adapter.snapshot(earlier)
             self._apply_fills(snapshot, report)
+        snapshot = await self._look_up_unsent(adapter, snapshot, report)
         self._reopen_alive(snapshot, suspects, report)
         self._resolve_orders(snapshot, report, unanswered, replaces)
         self._compare_positions(snapshot, report)
@@ -154,6 +160,34 @@ class Reconciler:
         if report.differences:
             self._bus.publish(ReconciliationRequired(account, tuple(report.differences)))
         return report
+
+    async def _look_up_unsent(
+        self, adapter: BrokerAdapter, snapshot: BrokerSnapshot, report: ReconciliationReport
+    ) -> BrokerSnapshot:
+        """Ask the broker (OrderLookup) about each order whose send went unanswered that its list lacks; return the
+        snapshot with what it has of them, their fills booked.
+
+        A broker's list is bounded (Alpaca's: the last day's newest 500), so an order missing from it is not proven
+        never sent: a GTC order sent before a restart days ago works on. Only the broker's answer by our client
+        order id that it has no such order closes it as never sent. A look that fails raises (BrokerError): the
+        broker's books cannot be read, as when the snapshot fails.
+        """
+        if not isinstance(adapter, OrderLookup):
+            return snapshot
+        listed = {o.client_order_id for o in snapshot.orders}
+        states: list[BrokerOrderState] = []
+        fills: list[Fill] = []
+        for order in self._oms.working(snapshot.account_id):
+            if order.status not in _UNSENT or order.client_order_id in listed:
+                continue
+            found = await adapter.lookup_order(order)
+            if found is not None:
+                states.append(found.state)
+                fills.extend(found.fills)
+        if not states:
+            return snapshot
+        self._apply_fills(BrokerSnapshot(snapshot.account_id, fills=tuple(fills)), report)
+        return replace(snapshot, orders=(*snapshot.orders, *states))
 
     def _ended_but_alive(self, snapshot: BrokerSnapshot) -> dict[ClientOrderId, Order]:
         """Return our ended orders that the broker's list shows as still able to trade."""
@@ -226,7 +260,7 @@ class Reconciler:
     ) -> OrderEvent | None:
         coid = order.client_order_id
         if remote is None:
-            unsent = order.status in (OrderStatus.UNKNOWN, OrderStatus.SUBMITTED) and order.filled_qty == 0
+            unsent = order.status in _UNSENT and order.filled_qty == 0
             return OrderCanceled(coid, NEVER_SENT if unsent else GONE)
         status = remote.status
         if status is OrderStatus.CANCELED:

@@ -92,7 +92,11 @@ class SessionCommands:
         return changed
 
     async def cancel(self, client_order_id: ClientOrderId) -> None:
-        """Ask the broker to cancel; a refusal puts the order back and says why."""
+        """Ask the broker to cancel; a refusal puts the order back and says why.
+
+        An UNKNOWN order (its send unanswered) is not marked pending cancel (its fate is unknown until the broker
+        says): the adapter finds it by our client order id, then cancels it or says it never arrived.
+        """
         order = self.oms.get(client_order_id)
         if order is None:
             raise KeyError(f"no order {client_order_id}")
@@ -102,7 +106,8 @@ class SessionCommands:
             return
         if not order.is_working or order.status is OrderStatus.PENDING_CANCEL:
             return
-        self.oms.apply(OrderPendingCancel(client_order_id))
+        if order.status is not OrderStatus.UNKNOWN:  # an order of unknown fate stays so: the broker finds it first
+            self.oms.apply(OrderPendingCancel(client_order_id))
         self.actions.cancel_asked(order)
         await self._send_cancel(order)
 

@@ -221,3 +221,37 @@ async def test_moving_the_stop_after_the_entry_filled_keeps_it_in_the_bracket(de
     fill_now(desk.sim.exchange, str(target.broker_order_id), target.limit_price.value)
     await until(lambda: target.status is OrderStatus.FILLED and stop.status is OrderStatus.CANCELED)
     assert alpaca_stop["status"] == "canceled", "Alpaca cancelled the moved stop with the fill"
+
+
+async def test_held_legs_wait_then_work_once_the_entry_fills_and_each_can_be_changed_or_canceled(desk: Desk) -> None:
+    entry, stop, target = await bracket_buy(desk)
+    assert entry.limit_price is not None and stop.stop_price is not None and target.limit_price is not None
+    assert [at_alpaca(desk.sim, o)["status"] for o in (stop, target)] == ["held", "held"]
+    assert stop.is_working and target.is_working, "our books show the waiting legs as working orders"
+
+    await desk.session.modify(target.client_order_id, "10", target.limit_price.value + 1, None)
+    assert target.limit_price.value == entry.limit_price.value + 10, "Alpaca does not change a held leg"
+    assert "once its entry has filled" in (target.reason or ""), target.reason
+    assert at_alpaca(desk.sim, target)["status"] == "held" and target.status is OrderStatus.ACCEPTED
+
+    fill_now(desk.sim.exchange, str(entry.broker_order_id), entry.limit_price.value)
+    await until(lambda: entry.status is OrderStatus.FILLED)
+    await until(lambda: [at_alpaca(desk.sim, o)["status"] for o in (stop, target)] == ["new", "new"])
+
+    raised = target.limit_price.value + 1
+    await desk.session.modify(target.client_order_id, "10", raised, None)
+    await until(lambda: target.limit_price is not None and target.limit_price.value == raised
+                and target.status is OrderStatus.ACCEPTED)
+    legs = [desk.sim.exchange.orders[i] for i in desk.sim.exchange.multi_leg.legs_of[str(entry.broker_order_id)]]
+    (alpaca_target,) = [leg for leg in legs if leg["type"] == "limit"]  # the replacement (a new Alpaca id)
+    assert Decimal(alpaca_target["limit_price"]) == raised and alpaca_target["status"] == "new"
+
+    await desk.session.cancel(stop.client_order_id)
+    await until(lambda: stop.status is OrderStatus.CANCELED)
+    assert at_alpaca(desk.sim, stop)["status"] == "canceled"
+    assert target.status is OrderStatus.ACCEPTED and alpaca_target["status"] == "new", "the target still works"
+    fill_now(desk.sim.exchange, str(alpaca_target["id"]), raised)
+    await until(lambda: target.status is OrderStatus.FILLED)
+    position = desk.session.portfolio.position(ACCOUNT, "AAPL")
+    assert position is None or position.quantity == 0, "the target closed the position"
+    assert desk.sim.requests.count(("POST", "/v2/orders")) == 1

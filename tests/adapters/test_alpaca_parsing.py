@@ -49,7 +49,10 @@ def test_every_alpaca_status_has_its_meaning(alpaca: str, ours: OrderStatus) -> 
     (429, '{"code": 42910000, "message": "rate limit exceeded"}', RateLimited, "200 requests a minute"),
     (429, "Too Many Requests", RateLimited, "Too Many Requests"),
     (401, '{"code": 40110000, "message": "request is not authorized"}', AuthenticationFailed, "API key"),
-    (404, '{"code": 40410000, "message": "order not found"}', OrderNotFound, "order not found"),
+    (404, '{"code": 40410000, "message": "order not found for T261207021208M81MREF"}', OrderNotFound,
+     "order not found"),
+    (422, '{"code": 42210000, "message": "order is not replaceable in \\"held\\" state"}', OrderRejected,
+     "once its entry has filled"),
     (409, '{"code": 40910000, "message": "something new"}', BrokerApiError, "something new"),
 ])
 def test_refusals_become_typed_errors_in_alpacas_words(status: int, body: str, error: type[Exception],

@@ -1,8 +1,8 @@
 """AlpacaBroker: an Alpaca account through alpaca-py's TradingClient, every blocking call off the loop.
 
 Orders carry our ClientOrderId as Alpaca's client_order_id. Order states and fills (FILL account activities, one per
-execution) are polled, woken by the trade-updates stream; quotes come from the market-data stream (quote_stream.py),
-polled while it is silent or refused; a lost answer to an order is settled by
+execution) are polled, woken by the trade-updates stream (trade_stream.py); quotes come from the market-data stream
+(quote_stream.py), polled while it is silent or refused; a lost answer to an order is settled by
 GET /v2/orders:by_client_order_id, never by sending the order again.
 """
 
@@ -37,7 +37,6 @@ with warnings.catch_warnings():
         StopOrderRequest,
         TrailingStopOrderRequest,
     )
-    from alpaca.trading.stream import TradingStream
 
 from core.adapters.alpaca.bracket_send import find_leg, send_bracket
 from core.adapters.alpaca.brackets import flattened
@@ -45,7 +44,14 @@ from core.adapters.alpaca.closing import closes_at_market
 from core.adapters.alpaca.config import LIVE_NOT_CONFIRMED, AlpacaConfig
 from core.adapters.alpaca.history import TIMEFRAMES, bars_request, to_bars
 from core.adapters.alpaca.hours import calendar_request, parse_calendar
-from core.adapters.alpaca.order_lookup import ORDER_PAGE, close_position, find_after_lost_answer, find_foreign
+from core.adapters.alpaca.order_lookup import (
+    ORDER_PAGE,
+    beyond_the_day,
+    close_position,
+    find_after_lost_answer,
+    find_foreign,
+    find_to_cancel,
+)
 from core.adapters.alpaca.parsing import (
     ENDED,
     ApiFailure,
@@ -62,6 +68,7 @@ from core.adapters.alpaca.parsing import (
 from core.adapters.alpaca.quote_stream import STREAMED_FEEDS, QuoteStream
 from core.adapters.alpaca.rest import Lost, Refused, TimedSession, data_stream_url, stream_url
 from core.adapters.alpaca.tracker import OrderTracker, Tracked
+from core.adapters.alpaca.trade_stream import ALPACA_TRADE_STREAM, TradeStream
 from core.domain import (
     AccountId,
     AccountUpdated,
@@ -141,8 +148,9 @@ class AlpacaBroker:
         self._subscribed: dict[str, Instrument] = {}
         self._book = OrderTracker(self.account_id, sink)
         self._poller: asyncio.Task[None] | None = None
-        self._stream: Any = None
-        self._listener: asyncio.Task[None] | None = None
+        self._polling = False
+        """The poll loop runs while this is set: it stops by flag as well as by cancel, as the other adapters' loops."""
+        self._stream: TradeStream | None = None
         self._quote_stream: QuoteStream | None = None
         self._prices = ""
         """Where prices come from, for the connection's status text (the stream, or why they are polled)."""
@@ -185,21 +193,15 @@ class AlpacaBroker:
     async def disconnect(self) -> None:
         was = self._state
         poller, self._poller = self._poller, None
-        listener, self._listener = self._listener, None
         stream, self._stream = self._stream, None
         quote_stream, self._quote_stream = self._quote_stream, None
-        if quote_stream is not None:
-            await quote_stream.stop(self.config.request_timeout_s + 2)
-        if stream is not None:
-            await stream.stop_ws()  # the SDK's own stop: its loop ends at its next read even if a cancel is lost
-        deadline = asyncio.get_running_loop().time() + self.config.request_timeout_s + 2
-        for task in (poller, listener):
-            # Python 3.11's wait_for (the SDK reads the socket through it) can swallow a cancel: cancel until done.
-            while task is not None and not task.done() and asyncio.get_running_loop().time() < deadline:
-                task.cancel()
-                await asyncio.wait([task], timeout=0.05)
-        if stream is not None:
-            await stream.close()
+        self._polling = False
+        for streaming in (quote_stream, stream):
+            if streaming is not None:
+                await streaming.stop(self.config.request_timeout_s + 2)
+        if poller is not None:  # its waits are cancel-safe (asyncio.timeout, not 3.11's wait_for): one cancel ends it
+            poller.cancel()
+            await asyncio.wait([poller], timeout=self.config.request_timeout_s + 2)
         self._trading = None
         if was is not ConnectionState.DISCONNECTED:
             self._publish(ConnectionState.DISCONNECTED, "Disconnected from Alpaca.")
@@ -242,12 +244,17 @@ class AlpacaBroker:
         return await send_bracket(self, entry, children)
 
     async def cancel(self, order: Order) -> None:
-        """Ask Alpaca to cancel; a refusal is published as OrderCancelRejected, the cancel itself by polling."""
+        """Ask Alpaca to cancel; a refusal is published as OrderCancelRejected, the cancel itself by polling.
+
+        An order whose send went unanswered (UNKNOWN: no Alpaca id yet) is first found by our client_order_id
+        (order_lookup.find_to_cancel); one Alpaca never got is closed as never reached, never sent.
+        """
         client = self._require_connected("cancel the order")
         tracked = self._book.tracked.get(order.client_order_id)
         if tracked is None or tracked.broker_order_id is None:
-            self._sink(OrderCancelRejected(order.client_order_id, "Alpaca has no order with this id from TradeTerm."))
-            return
+            tracked = await find_to_cancel(self, order)
+            if tracked is None or tracked.ended:
+                return
         try:
             await self._call(client.cancel_order_by_id, tracked.broker_order_id)
         except Refused as refused:
@@ -366,6 +373,10 @@ class AlpacaBroker:
         while raw.get("status") == "replaced" and raw.get("replaced_by"):
             raw = await self._rest(client.get_order_by_id, str(raw["replaced_by"]))
             self._book.bind(tracked, str(raw["id"]))
+        # The caller books what Alpaca says of it; its later fills are then ours (an order the poll's list of the
+        # last day lacks, such as an old GTC order, is not accepted there).
+        tracked.accepted = raw.get("status") != "rejected"
+        tracked.ended = raw.get("status") in ENDED
         fills = [parse_fill(a, self.account_id, order.client_order_id) for a in await self._fills(None)
                  if str(a["order_id"]) in tracked.ids]
         return FoundOrder(parse_order_state(raw, order.client_order_id), tuple(fills))
@@ -412,14 +423,14 @@ class AlpacaBroker:
         self._sink(AccountUpdated(self.account_id, parse_cash(self.account)))
         self._state = ConnectionState.CONNECTED  # polling checks it
         loop = asyncio.get_running_loop()
+        self._polling = True
         self._poller = loop.create_task(self._poll_loop(), name=f"alpaca-{self.account_id}")
         if config.stream:
-            # The SDK's own coroutine on TradeTerm's loop (its run() would start a second loop): a trade update only
-            # wakes the poll, which reads orders and fills in order and drops repeats; nothing is lost if it drops.
-            self._stream = TradingStream(key, secret, paper=config.paper, raw_data=True,
-                                         url_override=stream_url(config))  # type: ignore[arg-type]
-            self._stream.subscribe_trade_updates(self._on_trade_update)
-            self._listener = loop.create_task(self._stream._run_forever(), name=f"alpaca-stream-{self.account_id}")
+            # A trade update only wakes the poll, which reads orders and fills in order and drops repeats; nothing is
+            # lost if the stream drops (trade_stream.py, and why not alpaca-py's TradingStream).
+            self._stream = TradeStream(key, secret, stream_url(config) or ALPACA_TRADE_STREAM[config.paper],
+                                       self._wake.set, self._on_stream_note, timeout_s=config.request_timeout_s)
+            self._stream.start(f"alpaca-stream-{self.account_id}")
         if config.quote_stream and config.feed in STREAMED_FEEDS:
             self._quote_stream = QuoteStream(key, secret, config.feed, data_stream_url(config), self.account_id,
                                              self._quotes, self._on_stream_note, timeout_s=config.request_timeout_s)
@@ -455,7 +466,8 @@ class AlpacaBroker:
         """Run a blocking alpaca-py call in a worker thread; Refused for Alpaca's answer, Lost for none."""
         wait = timeout_s if timeout_s is not None else self.config.request_timeout_s + 1
         try:
-            return await asyncio.wait_for(asyncio.to_thread(function, *args), wait)
+            async with asyncio.timeout(wait):  # not wait_for: on 3.11 it can swallow a cancel that meets the answer
+                return await asyncio.to_thread(function, *args)
         except TimeoutError:
             raise Lost(f"no answer within {wait:g} s") from None
         except APIError as exc:
@@ -511,14 +523,12 @@ class AlpacaBroker:
     def _on_stream_note(self, level: str, text: str) -> None:
         self._sink(LogMessage(level, f"Alpaca {self.account_id}: {text}"))
 
-    async def _on_trade_update(self, _: object) -> None:
-        self._wake.set()
-
     async def _poll_loop(self) -> None:
         loop = asyncio.get_running_loop()
-        while True:
+        while self._polling:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.config.poll_interval_s)
+                async with asyncio.timeout(self.config.poll_interval_s):  # a cancel meeting a wake is not lost
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 if loop.time() >= self._quotes_due:
@@ -526,6 +536,7 @@ class AlpacaBroker:
                     await self._poll_quotes()
                 async with self._updates:
                     orders = await self._orders(self._trading)
+                    orders += await beyond_the_day(self, orders)
                     fills = await self._fills(self._book.fills_after)
                     new = self._book.apply(orders, fills)
                 if new:

@@ -169,6 +169,10 @@ def translate_error(failure: ApiFailure, symbol: str = "") -> BrokerError:
     if "fractional" in lower:
         return OrderRejected(f"{said}. Alpaca takes a fractional quantity only on a market DAY order: send a "
                              "whole number of shares, or make it a market DAY order.")
+    if '"held"' in lower:  # a bracket's leg waiting for its entry
+        return OrderRejected(f"{said}. Alpaca holds a bracket's stop-loss and take-profit until its entry fills and "
+                             "changes them only once its entry has filled: change it then, or cancel the bracket and "
+                             "place it again.")
     if "extended hours" in lower:
         return OrderRejected(f"{said}. Outside the regular session Alpaca takes limit DAY orders only.")
     if failure.status == 404:

@@ -80,6 +80,8 @@ class AlpacaFaults:
     """The next n orders are booked, then answered 504 (alpaca-py would resend them on its own)."""
     answer_delay_s: float = 0.0
     """POST /v2/orders books the order, then answers this late (a lost or late acknowledgement)."""
+    arrive_late_s: float = 0.0
+    """POST /v2/orders is held up this long on its way before Alpaca books it (the client may give up first)."""
 
 
 @dataclass
@@ -237,9 +239,10 @@ class AlpacaExchange:
         return order
 
     def by_client_order_id(self, coid: str) -> dict[str, Any]:
+        """GET /v2/orders:by_client_order_id: the order, or Alpaca's 404 naming the id it does not know."""
         order_id = self.by_client.get(coid)
         if order_id is None:
-            raise not_found()
+            raise AlpacaError(404, 40410000, f"order not found for {coid}")
         return self.orders[order_id]
 
     def cancel(self, order_id: str) -> None:

@@ -136,6 +136,8 @@ class AlpacaSimulator:
         if faults.cut_before > 0:
             faults.cut_before -= 1
             return _cut(request)
+        if faults.arrive_late_s > 0:
+            await asyncio.sleep(faults.arrive_late_s)
         order = self.exchange.submit(body)
         if faults.cut_after > 0:
             faults.cut_after -= 1

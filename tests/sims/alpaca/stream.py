@@ -74,7 +74,8 @@ class TradeUpdates:
 def trade_update(status: str, order: dict[str, Any], timestamp: str, fill: dict[str, Any] | None) -> dict[str, Any]:
     update: dict[str, Any] = {"event": EVENTS.get(status, status), "timestamp": timestamp, "order": dict(order)}
     if fill is not None:
-        update.update(execution_id=fill["id"], price=fill["price"], qty=fill["qty"])
+        # the FILL activity id is "<time>::<execution id>"; the update carries the execution id, a UUID
+        update.update(execution_id=str(fill["id"]).rpartition("::")[2], price=fill["price"], qty=fill["qty"])
     return update
 
 
