@@ -128,3 +128,16 @@ def test_a_drag_or_right_click_on_a_shared_line_takes_its_newest_order() -> None
     chart.update_orders([older, newer])
     line = chart.order_item.line_at(99.0, movable=True)
     assert line is not None and line.order is newer
+
+
+def test_a_cancelled_orders_line_stays_gone_when_its_refused_move_snaps_it_back() -> None:
+    chart = _chart()
+    order = _working()
+    chart.update_orders([order])
+    line = chart.order_lines[str(order.client_order_id)]
+    line.setValue(98.0)  # dragged; the confirm is open when the order is cancelled
+    order.apply(OrderCanceled(order.client_order_id, "cancelled"))
+    chart.update_orders([order])
+    line.snap_back()  # the move is refused: the order no longer works
+    assert chart.order_item.labels_at(99.0) == [] and chart.order_item.labels_at(98.0) == []
+    assert chart.order_lines == {}

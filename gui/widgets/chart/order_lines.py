@@ -102,6 +102,8 @@ class OrderLine:
         """True while the trader drags it."""
         self.level: OrderLevel | None = None
         """The level it is drawn in (its owner files it there)."""
+        self.gone = False
+        """Its order no longer works: it is drawn nowhere, wherever it is put (a refused move snaps it back)."""
         self.y = float(price)
         """Where it is drawn; its owner moves it (place)."""
 
