@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QMessageBox, QPushButton, QTableView
+from PySide6.QtWidgets import QLineEdit, QMessageBox, QPushButton, QTableView
 
 from core.domain import AccountId, Instrument, Order, OrderStatus, Quote, Side
 from core.ports.bar_history import ONE_MINUTE
@@ -177,6 +177,8 @@ async def test_two_orders_at_one_price_are_one_labelled_line_and_a_drag_on_it_mo
         price = bid - Decimal(1)
         await _send(window, Side.BUY, 10, price)
         await until(lambda: len(chart.order_lines) == 1, "the first order's line")
+        quantity = window.ticket.findChild(QLineEdit, "orderTicket.quantityEdit")
+        await until(lambda: quantity.text() == "", "the ticket done with the first order")  # else it ignores a send
         await _send(window, Side.BUY, 5, price)
         await until(lambda: len(chart.order_lines) == 2 and all(
             line.order.status is OrderStatus.ACCEPTED for line in chart.order_lines.values()), "both working")
