@@ -6,6 +6,9 @@
 - pan_zoom: frame time (range change + synchronous repaint) while panning and zooming at three spans, as
   wall time and as the GUI thread's own CPU time (the wall time of a 2-core VM shared with other jobs also
   counts the time the thread waited for a core; its CPU time does not).
+- orders: ORDERS resting orders added one a frame to a chart of 2,000 bars (a buy limit each, ORDER_LEVELS prices a
+  cent apart, several orders a price), once out of view (10% under the market) and once in view (just under it):
+  each order's update and synchronous repaint, then pan frames with them all there, as the GUI thread's CPU time.
 - tickstorm: the real window with the chart on one storm symbol, 100k quotes/s over 1,000 symbols:
   GUI-thread stalls (1 ms heartbeat gaps) and the live bar's lag (the quote's bar built -> the chart
   receives it in its frame).
@@ -25,6 +28,8 @@ import numpy as np
 from bench.common import emit, host_speed_ms, machine, ms, now, percentile
 
 BARS = 1_000_000
+ORDERS = 300
+ORDER_LEVELS = 100
 
 
 def synthetic_bars(count: int, seed: int = 1) -> np.ndarray:
@@ -94,6 +99,54 @@ def run_pan_zoom(view: object, frames: int = 120) -> list[dict[str, object]]:
                         "frame_max_ms": ms(max(times)), "frame_cpu_p50_ms": ms(percentile(cpu, 0.5)),
                         "frame_cpu_p99_ms": ms(percentile(cpu, 0.99)), "candles_painted": view.candles.painted_bars,
                         "target_ms": 16})
+    return records
+
+
+def _resting(index: int, price: float) -> object:
+    from core.domain import AccountId, ClientOrderId, Instrument, Order, OrderStatus, OrderType, Price, Quantity, Side
+
+    instrument = Instrument(symbol="BENCH", venue="BENCH", currency="USD", tick_size=Decimal("0.01"))
+    return Order(ClientOrderId.generate(), AccountId("BENCH-1"), instrument, Side.BUY, Quantity(1 + index % 9),
+                 OrderType.LIMIT, limit_price=Price(f"{price:.2f}"), status=OrderStatus.ACCEPTED)
+
+
+def run_orders(count: int, frames: int = 120) -> list[dict[str, object]]:
+    """Add count resting orders one a frame, out of view then in view; time each and pan frames with them there."""
+    app = _app()
+    from gui.widgets.chart.chart_view import ChartView
+
+    columns = synthetic_bars(2_000)
+    records = []
+    for where, below in (("out of view", 0.1), ("in view", 0.006)):
+        view = ChartView()
+        view.resize(1400, 800)
+        view.show()
+        view.set_symbol("BENCH")
+        view.show_history(columns)
+        app.processEvents()  # type: ignore[attr-defined]
+        viewport = view.plots.viewport()
+        top = float(columns[4, -1]) * (1 - below)
+        added = []
+        for index in range(count):
+            order = _resting(index, top - 0.01 * (index % ORDER_LEVELS))
+            c0 = time.thread_time()
+            view.update_orders([order])  # type: ignore[list-item]
+            viewport.repaint()
+            added.append(time.thread_time() - c0)
+        (x0, x1), _ = view.price_box.viewRange()
+        panned = []
+        for frame in range(frames):
+            shift = (x1 - x0) * 0.01 * (1 if frame % 40 < 20 else -1)
+            x0, x1 = x0 + shift, x1 + shift
+            c0 = time.thread_time()
+            view.price_plot.setXRange(x0, x1, padding=0)
+            viewport.repaint()
+            panned.append(time.thread_time() - c0)
+        records.append({"figure": "chart.orders", "orders": count, "where": where,
+                        "add_cpu_mean_ms": ms(sum(added) / len(added)), "add_cpu_p99_ms": ms(percentile(added, 0.99)),
+                        "pan_cpu_p50_ms": ms(percentile(panned, 0.5)), "pan_cpu_p99_ms": ms(percentile(panned, 0.99)),
+                        "target_ms": 16})
+        view.close()
     return records
 
 
@@ -177,6 +230,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--symbols", type=int, default=1_000)
     parser.add_argument("--skip-storm", action="store_true")
     parser.add_argument("--frames", type=int, default=120, help="pan/zoom frames per span")
+    parser.add_argument("--orders", type=int, default=ORDERS, help="resting orders of the orders figure")
     args = parser.parse_args(argv)
     speed = host_speed_ms()
     record, view = run_load_draw()
@@ -184,6 +238,8 @@ def main(argv: list[str] | None = None) -> None:
     for line in run_pan_zoom(view, args.frames):
         emit({**line, "host_speed_ms": speed})
     view.close()  # type: ignore[attr-defined]
+    for line in run_orders(args.orders, args.frames):
+        emit({**line, "host_speed_ms": speed})
     if not args.skip_storm:
         emit({**run_tickstorm(args.rate, args.seconds, args.symbols), "host_speed_ms": speed})
 

@@ -28,6 +28,7 @@ from core.domain import (
     Fill,
     Instrument,
     Order,
+    OrderOrigin,
     OrderType,
     Position,
     Side,
@@ -51,7 +52,7 @@ from gui.frame_feed import FeedWatch, PositionKey
 from gui.models.table_model import RawRole
 from gui.widgets.chart.bracket_lines import BracketLine, bracket_legs
 from gui.widgets.chart.chart_view import ChartView
-from gui.widgets.chart.overlays import OrderLine
+from gui.widgets.chart.order_lines import OrderLine
 
 if TYPE_CHECKING:
     from gui.widgets.main_window import MainWindow
@@ -112,7 +113,8 @@ class ChartController:
         self._bars: FeedWatch[datetime, Bar] | None = None
         self.feed: str | None = None
         """Whose quotes and history the chart shows: an account's id, or a feed with no account (None: nobody's)."""
-        self._orders: dict[str, Order] = {}
+        self._children: dict[str, Order] = {}
+        """The shown symbol's working protective orders (its position's stop-loss and take-profit at the broker)."""
         self._generation = 0
         self.confirm_box: QMessageBox | None = None
         self.loaded: asyncio.Future[list[Bar]] | None = None
@@ -170,8 +172,9 @@ class ChartController:
         history = isinstance(adapter, BarHistory)
         self.view.set_symbol(symbol, "" if history else "live bars only")
         self.view.set_served(adapter.history_intervals() if isinstance(adapter, BarHistory) else None)
-        self._orders = {str(o.client_order_id): o for o in self._session.oms.working() if o.symbol == symbol}
-        self.view.show_orders(self._orders.values())
+        working = [o for o in self._session.oms.working() if o.symbol == symbol]
+        self._children = {str(o.client_order_id): o for o in working if o.origin is OrderOrigin.PROTECTIVE}
+        self.view.show_orders(working)
         self._show_brackets()
         self.view.add_fills(self._known_fills(symbol))
         if self.account is not None:
@@ -262,17 +265,17 @@ class ChartController:
         self.view.update_bars(sorted(bars.values(), key=lambda bar: bar.start))
 
     def _on_orders(self, orders: Mapping[ClientOrderId, Order]) -> None:
-        changed = []
-        for coid, order in orders.items():
-            if order.symbol != self.view.symbol:
-                continue
-            changed.append(order)
+        changed = [order for order in orders.values() if order.symbol == self.view.symbol]
+        if not changed:
+            return
+        self.view.update_orders(changed)  # this frame's changes only (each line keeps its order object)
+        children = [order for order in changed if order.origin is OrderOrigin.PROTECTIVE]
+        for order in children:
             if order.is_working:
-                self._orders[str(coid)] = order
+                self._children[str(order.client_order_id)] = order
             else:
-                self._orders.pop(str(coid), None)
-        if changed:
-            self.view.update_orders(changed)  # this frame's changes only (each line keeps its order object)
+                self._children.pop(str(order.client_order_id), None)
+        if children:  # not for the other orders: a frame of 100 new orders need not look at 1,000 resting ones
             self._show_brackets()
 
     def _on_held(self, event: HeldChildChanged) -> None:
@@ -283,7 +286,7 @@ class ChartController:
         """Draw the shown position's live stop-loss and take-profit: at the broker and held by TradeTerm."""
         account = self.account
         held = [] if account is None else self._session.protection.protecting(account, self.view.symbol)
-        self.view.show_brackets(bracket_legs(self._orders.values(), held))
+        self.view.show_brackets(bracket_legs(self._children.values(), held))
 
     def _on_fills(self, fills: Mapping[tuple[AccountId, TradeId], Fill]) -> None:
         mine = [f for f in fills.values() if f.symbol == self.view.symbol]

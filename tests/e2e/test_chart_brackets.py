@@ -20,7 +20,7 @@ from core.domain.protection import Bracket, HeldState, ProtectionLeg
 from gui.controllers.chart_controller import ChartController
 from gui.widgets.chart.bracket_lines import STOP_COLOR, TARGET_COLOR, BracketLine, bracket_legs
 from gui.widgets.chart.chart_view import ChartView
-from gui.widgets.chart.overlays import BUY_COLOR, SELL_COLOR
+from gui.widgets.chart.order_lines import BUY_COLOR, SELL_COLOR
 from gui.widgets.main_window import MainWindow
 from tests.e2e.test_chart_window import ACCOUNT, _at, _chart, _drag
 from tests.e2e.window_helpers import open_window, until, write_paper_settings

@@ -12,14 +12,14 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QMessageBox, QPushButton, QTableView
+from PySide6.QtWidgets import QLineEdit, QMessageBox, QPushButton, QTableView
 
 from core.domain import AccountId, Instrument, Order, OrderStatus, Quote, Side
 from core.ports.bar_history import ONE_MINUTE
 from core.services.risk.limits import RiskConfig
 from gui.controllers.chart_controller import ChartController
 from gui.widgets.chart.chart_view import ChartView
-from gui.widgets.chart.overlays import OrderLine
+from gui.widgets.chart.order_lines import OrderLine
 from gui.widgets.main_window import MainWindow
 from tests.e2e.window_helpers import cell, click_cell, open_window, until, write_paper_settings
 
@@ -91,7 +91,7 @@ async def _working_line(window: MainWindow, chart: ChartView) -> tuple[Order, Or
     await until(lambda: len(chart.order_lines) == 1, "the working order's line on the chart")
     (line,) = chart.order_lines.values()
     await until(lambda: line.order.status is OrderStatus.ACCEPTED, "the order to be working")
-    assert line.label.textItem.toPlainText() == "BUY 10 LMT"
+    assert line.label() == "BUY 10 LMT"
     assert line.value() == float(bid - 1)
     return line.order, line
 
@@ -165,6 +165,37 @@ async def test_dragging_an_order_line_modifies_the_order_at_the_broker(tmp_path:
         orders = window.findChild(QTableView, "ordersView")
         await until(lambda: cell(orders, order.client_order_id, "limit") == f"{new:,}", "the blotter's new limit")
         assert line.value() == float(new) and line.price == new
+
+
+@pytest.mark.slow
+async def test_two_orders_at_one_price_are_one_labelled_line_and_a_drag_on_it_moves_the_newest(tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        chart = await _chart(window)
+        bid, _ask = window.bridge.bid_ask("AAPL")
+        assert bid is not None
+        price = bid - Decimal(1)
+        await _send(window, Side.BUY, 10, price)
+        await until(lambda: len(chart.order_lines) == 1, "the first order's line")
+        quantity = window.ticket.findChild(QLineEdit, "orderTicket.quantityEdit")
+        await until(lambda: quantity.text() == "", "the ticket done with the first order")  # else it ignores a send
+        await _send(window, Side.BUY, 5, price)
+        await until(lambda: len(chart.order_lines) == 2 and all(
+            line.order.status is OrderStatus.ACCEPTED for line in chart.order_lines.values()), "both working")
+        older, newer = sorted(chart.order_lines.values(), key=lambda line: line.seq)
+        assert newer.order.quantity.value == 5
+        assert chart.order_item.labels_at(float(price)) == ["BUY 10 + 5 LMT"], "one line, both orders on its label"
+
+        await _drag(chart, float(price), float(price) - 0.5)
+        await until(lambda: window.findChild(QMessageBox, "chartView.confirmMove") is not None, "the move's confirm")
+        box = window.findChild(QMessageBox, "chartView.confirmMove")
+        assert box.text().startswith("Move BUY 5 AAPL"), "the newest order is the one to move"
+        new = Decimal(box.text().rsplit(" to ", 1)[1].rstrip("?"))
+        box.button(QMessageBox.StandardButton.Ok).click()
+        await until(lambda: _limit(window, newer.order) == new, "the modify")
+        assert _limit(window, older.order) == price, "the other order stays"
+        assert chart.order_item.labels_at(float(price)) == ["BUY 10 LMT"]
+        assert chart.order_item.labels_at(float(new)) == ["BUY 5 LMT"]
 
 
 @pytest.mark.slow

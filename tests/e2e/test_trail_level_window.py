@@ -74,7 +74,7 @@ async def test_a_trailing_stop_shows_its_level_and_the_level_rises_with_the_mark
         await until(lambda: str(order.client_order_id) in chart.order_lines, "the trailing stop's line")
         line = chart.order_lines[str(order.client_order_id)]
         assert line.value() == float(first) and not line.movable, "at the stop, not draggable"
-        assert line.label.textItem.toPlainText() == "SELL 10 TRAIL 0.5"
+        assert line.label() == "SELL 10 TRAIL 0.5"
         await until(lambda: "TS" in ladder_cell(window, first, "sell"), "the trailing stop on the ladder")
 
         _move_market(window, 100)  # the market rises a dollar: the stop follows

@@ -1,45 +1,143 @@
-"""A chart order line shows its order as it is now, though the chart shows it again only when it changed.
+"""The chart's working-order lines: each order shows at its price as it is now; orders at one price share a line.
 
-The chart shows every line of its symbol again whenever any of its orders changes; a line whose order
-did not change skips the redraw. The Order object is the same one as it fills or is modified, so the
-line must still see a fill, a new quantity and a new price.
+The chart shows only the orders that changed in a frame; the Order object is the same one as it fills or is
+modified, so a line must still see a fill, a new quantity and a new price. Orders of one side at one price
+are one line whose label counts them ('BUY 3×10 LMT'): two labels drawn over each other were unreadable.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+import numpy as np
 from PySide6.QtWidgets import QApplication
 
-from core.domain import OrderAccepted, OrderFilled, OrderSubmitted
-from gui.widgets.chart.overlays import OrderLine
-from tests.factories import make_fill, make_order
+from core.domain import (
+    Order,
+    OrderAccepted,
+    OrderCanceled,
+    OrderFilled,
+    OrderModified,
+    OrderPendingReplace,
+    OrderSubmitted,
+    OrderType,
+    Price,
+    Quantity,
+    Side,
+)
+from gui.widgets.chart.chart_view import ChartView
+from tests.factories import make_fill, make_instrument, make_order
+
+INSTRUMENT = make_instrument()
 
 
-def _line_text(line: OrderLine) -> str:
-    return str(line.label.textItem.toPlainText())
+def _chart() -> ChartView:
+    QApplication.instance() or QApplication([])
+    chart = ChartView()
+    chart.resize(900, 500)
+    chart.set_symbol(INSTRUMENT.symbol)
+    t = np.arange(100) * 60.0 + 1.7e9
+    close = np.full(100, 100.0)
+    chart.show_history(np.vstack([t, close, close + 0.5, close - 1.5, close, np.full(100, 10.0)]))
+    return chart
+
+
+def _working(side: Side = Side.BUY, quantity: str = "10", price: str = "99.00",
+             order_type: OrderType = OrderType.LIMIT) -> Order:
+    limit, stop = (price, None) if order_type is OrderType.LIMIT else (None, price)
+    order = make_order(INSTRUMENT, side, quantity, order_type, limit, stop)
+    order.apply(OrderSubmitted(order.client_order_id))
+    order.apply(OrderAccepted(order.client_order_id, None))
+    return order
 
 
 def test_a_partial_fill_of_the_same_order_object_shows_on_its_line() -> None:
-    QApplication.instance() or QApplication([])
-    order = make_order(quantity="10", limit_price="100.00")
-    order.apply(OrderSubmitted(order.client_order_id))
-    order.apply(OrderAccepted(order.client_order_id, None))
-    line = OrderLine(order, Decimal("100.00"), lambda _line: None, lambda _line: None)
-    assert _line_text(line) == "BUY 10 LMT"
+    chart = _chart()
+    order = _working(price="100.00")
+    chart.update_orders([order])
+    line = chart.order_lines[str(order.client_order_id)]
+    assert line.label() == "BUY 10 LMT"
 
     order.apply(OrderFilled(order.client_order_id, make_fill(order, quantity="4")))
-    line.show_order(order, Decimal("100.00"))
-    assert _line_text(line) == "BUY 6 LMT"
+    chart.update_orders([order])
+    assert line.label() == "BUY 6 LMT"
+    assert chart.order_item.labels_at(100.0) == ["BUY 6 LMT"]
 
     line.show_order(order, Decimal("99.50"))  # the order was moved
     assert line.value() == 99.5
 
 
 def test_a_line_dragged_away_from_an_unchanged_order_goes_back_to_its_price() -> None:
-    QApplication.instance() or QApplication([])
-    order = make_order(quantity="10", limit_price="100.00")
-    line = OrderLine(order, Decimal("100.00"), lambda _line: None, lambda _line: None)
+    chart = _chart()
+    order = _working(price="100.00")
+    chart.update_orders([order])
+    line = chart.order_lines[str(order.client_order_id)]
     line.setValue(101.0)  # where a drag left it, the move not (yet) taken
-    line.show_order(order, Decimal("100.00"))
+    assert chart.order_item.labels_at(101.0) == ["BUY 10 LMT"] and chart.order_item.labels_at(100.0) == []
+    chart.update_orders([order])
     assert line.value() == 100.0
+    assert chart.order_item.labels_at(100.0) == ["BUY 10 LMT"] and chart.order_item.labels_at(101.0) == []
+
+
+def test_orders_at_one_price_share_one_line_whose_label_counts_them() -> None:
+    chart = _chart()
+    first, second, third = _working(), _working(), _working()
+    smaller = _working(quantity="5")
+    stop = _working(quantity="20", order_type=OrderType.STOP)
+    sell = _working(Side.SELL, quantity="3")
+    chart.update_orders([first, second, third])
+    assert chart.order_item.labels_at(99.0) == ["BUY 3×10 LMT"]
+    chart.update_orders([smaller, stop, sell])
+    assert chart.order_item.labels_at(99.0) == ["BUY 3×10 + 5 LMT, 20 STP", "SELL 3 LMT"], "each side its own label"
+    assert len(chart.order_lines) == 6, "every order is still there to drag or cancel"
+
+
+def test_many_sizes_at_one_price_are_summed() -> None:
+    chart = _chart()
+    chart.update_orders([_working(quantity=str(size)) for size in (1, 2, 3, 4, 5)])
+    assert chart.order_item.labels_at(99.0) == ["BUY 15 LMT in 5 orders"]
+
+
+def test_a_cancelled_order_leaves_its_line_and_its_count() -> None:
+    chart = _chart()
+    kept, cancelled, alone = _working(), _working(), _working(price="98.00")
+    chart.update_orders([kept, cancelled, alone])
+    cancelled.apply(OrderCanceled(cancelled.client_order_id, "cancelled"))
+    alone.apply(OrderCanceled(alone.client_order_id, "cancelled"))
+    chart.update_orders([cancelled, alone])
+    assert chart.order_item.labels_at(99.0) == ["BUY 10 LMT"]
+    assert chart.order_item.labels_at(98.0) == [], "no line where no order works"
+    assert list(chart.order_lines) == [str(kept.client_order_id)]
+
+
+def test_a_modified_order_moves_to_its_new_price_and_leaves_the_others() -> None:
+    chart = _chart()
+    stays, moves = _working(), _working()
+    chart.update_orders([stays, moves])
+    moves.apply(OrderPendingReplace(moves.client_order_id, Quantity("10"), Price("98.50")))
+    moves.apply(OrderModified(moves.client_order_id, Quantity("10"), Price("98.50")))
+    chart.update_orders([moves])
+    assert chart.order_item.labels_at(99.0) == ["BUY 10 LMT"]
+    assert chart.order_item.labels_at(98.5) == ["BUY 10 LMT"]
+    assert chart.order_lines[str(moves.client_order_id)].value() == 98.5
+
+
+def test_a_drag_or_right_click_on_a_shared_line_takes_its_newest_order() -> None:
+    chart = _chart()
+    older, newer = _working(), _working()
+    chart.update_orders([older, newer])
+    line = chart.order_item.line_at(99.0, movable=True)
+    assert line is not None and line.order is newer
+
+
+def test_a_cancelled_orders_line_stays_gone_when_its_refused_move_snaps_it_back() -> None:
+    chart = _chart()
+    order = _working()
+    chart.update_orders([order])
+    line = chart.order_lines[str(order.client_order_id)]
+    line.setValue(98.0)  # dragged; the confirm is open when the order is cancelled
+    order.apply(OrderCanceled(order.client_order_id, "cancelled"))
+    chart.update_orders([order])
+    line.snap_back()  # the move is refused: the order no longer works
+    assert chart.order_item.labels_at(99.0) == [] and chart.order_item.labels_at(98.0) == []
+    assert chart.order_lines == {}

@@ -20,7 +20,7 @@ from PySide6.QtCore import QPoint, Qt
 
 from core.domain import Order, OrderOrigin
 from core.domain.protection import HeldChild, HeldState, ProtectionLeg
-from gui.widgets.chart.overlays import line_price, order_label
+from gui.widgets.chart.order_lines import line_price, order_label
 from gui.widgets.chart.trade_line import TradeLine
 
 STOP_COLOR = "#c2255c"

@@ -8,7 +8,7 @@ on_cancel_bracket(line, screen_pos).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -25,7 +25,9 @@ from core.domain.bars import Bar
 from core.ports.bar_history import CHART_INTERVALS, INTERVAL_LABELS, ONE_MINUTE
 from gui.widgets.chart.bracket_lines import BracketLeg, BracketLine
 from gui.widgets.chart.candles import CandleItem, VolumeItem
-from gui.widgets.chart.overlays import AveragePriceLine, FillMarkers, OrderLine, line_price
+from gui.widgets.chart.order_lines import OrderLine, line_price
+from gui.widgets.chart.order_lines_item import OrderLinesItem
+from gui.widgets.chart.overlays import AveragePriceLine, FillMarkers
 from gui.widgets.chart.plot_axes import paint_axes, setup_axes
 from gui.widgets.chart.series import BarSeries
 from gui.widgets.chart.time_axis import TimeAxis
@@ -63,7 +65,6 @@ class ChartView(QWidget):
         self.symbol = ""
         self.interval = ONE_MINUTE
         self.series = BarSeries()
-        self.order_lines: dict[str, OrderLine] = {}
         self.bracket_lines: dict[str, BracketLine] = {}
         """A position's stop-loss and take-profit lines, by BracketLeg.key."""
         self.on_timeframe: Callable[[timedelta], None] = lambda interval: None
@@ -122,6 +123,9 @@ class ChartView(QWidget):
         self.volume = VolumeItem(self.series, self.interval.total_seconds())
         self.price_plot.addItem(self.candles)
         self.volume_plot.addItem(self.volume)
+        self.order_item = OrderLinesItem(lambda line: self.on_move(line, line.value()),
+                                         lambda line, where: self.on_cancel(line, where))
+        self.price_plot.addItem(self.order_item, ignoreBounds=True)
         self.fills = FillMarkers()
         self.price_plot.addItem(self.fills)
         self.average_line = AveragePriceLine()
@@ -199,11 +203,15 @@ class ChartView(QWidget):
         self.series.upsert(bars)
         self._changed(follow=follow)
 
+    @property
+    def order_lines(self) -> Mapping[str, OrderLine]:
+        """The working orders drawn, by client order id."""
+        return self.order_item.lines
+
     def show_orders(self, orders: Iterable[Order]) -> None:
         """Draw a line for each working order with a price (protective ones are bracket lines); remove the others."""
         shown = {str(order.client_order_id): order for order in orders}
-        for coid in [c for c in self.order_lines if c not in shown]:
-            self.price_plot.removeItem(self.order_lines.pop(coid))
+        self.order_item.keep_only(shown)
         self.update_orders(shown.values())
 
     def update_orders(self, orders: Iterable[Order]) -> None:
@@ -215,18 +223,11 @@ class ChartView(QWidget):
         for order in orders:
             coid = str(order.client_order_id)
             price = line_price(order)
-            line = self.order_lines.get(coid)
             if (price is None or not order.is_working or order.symbol != self.symbol
                     or order.origin is OrderOrigin.PROTECTIVE):
-                if line is not None:
-                    self.price_plot.removeItem(self.order_lines.pop(coid))
-            elif line is None:
-                line = OrderLine(order, price, lambda ln: self.on_move(ln, ln.value()),
-                                 lambda ln, where: self.on_cancel(ln, where))
-                self.order_lines[coid] = line
-                self.price_plot.addItem(line, ignoreBounds=True)
+                self.order_item.remove(coid)
             else:
-                line.show_order(order, price)
+                self.order_item.show(coid, order, price)
         self._fit_y()
 
     def show_brackets(self, legs: Iterable[BracketLeg]) -> None:
@@ -284,10 +285,14 @@ class ChartView(QWidget):
             return
         cols, _ = shown
         low, high = float(cols[3].min()), float(cols[2].max())
-        near = abs(float(cols[4][-1])) * 0.05  # your orders and average price in view too, when near the market
-        for line in (*self.order_lines.values(), *self.bracket_lines.values(), self.average_line):
-            if line.isVisible() and abs(line.value() - float(cols[4][-1])) <= near:
+        last = float(cols[4][-1])
+        near = abs(last) * 0.05  # your orders and average price in view too, when near the market
+        for line in (*self.bracket_lines.values(), self.average_line):
+            if line.isVisible() and abs(line.value() - last) <= near:
                 low, high = min(low, line.value()), max(high, line.value())
+        orders = self.order_item.within(last - near, last + near)
+        if orders is not None:
+            low, high = min(low, orders[0]), max(high, orders[1])
         pad = max((high - low) * 0.08, abs(high) * 1e-4)
         self.price_plot.setYRange(low - pad, high + pad, padding=0)
         self.volume_plot.setYRange(0, max(float(cols[5].max()), 1.0) * 1.1, padding=0)

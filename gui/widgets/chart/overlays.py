@@ -1,70 +1,20 @@
-"""What the chart draws over the candles: working-order lines (draggable), fill markers, the average-price line."""
+"""What the chart draws over the candles besides orders: fill markers, the average-price line.
+
+Working orders' lines: gui/widgets/chart/order_lines_item.py; a position's protective children: bracket_lines.py.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Qt
 
-from core.domain import Fill, Order, OrderType, Side
+from core.domain import Fill, Side
 from gui.models.positions import fmt_avg_cost
-from gui.widgets.chart.trade_line import TradeLine
-
-BUY_COLOR = "#2f9e44"
-SELL_COLOR = "#e03131"
-
-
-def order_label(order: Order) -> str:
-    """Say what the line is: side, quantity still working, type (e.g. 'BUY 100 LMT')."""
-    kind = {OrderType.LIMIT: "LMT", OrderType.STOP: "STP", OrderType.STOP_LIMIT: "STP LMT"}.get(
-        order.order_type, order.order_type.value)
-    if order.trail is not None:
-        kind = f"{'TRAIL LMT' if order.trail.limit_offset is not None else 'TRAIL'} {order.trail.text()}"
-    remaining = order.quantity.value - order.filled_qty
-    return f"{order.side.value} {remaining.normalize():f} {kind}"
-
-
-def line_price(order: Order) -> Decimal | None:
-    """Return the price the order's line sits at: its stop for a stop order (a trailing order's where the broker
-    last put it), else its limit."""
-    if order.order_type.is_trailing:
-        return None if order.trail_stop is None else order.trail_stop.value
-    if order.order_type in (OrderType.STOP, OrderType.STOP_LIMIT) and order.stop_price is not None:
-        return order.stop_price.value
-    return None if order.limit_price is None else order.limit_price.value
-
-
-class OrderLine(TradeLine):
-    """A working order's horizontal line: drag it to move the order, right-click it to cancel it.
-
-    A trailing order's line follows its stop as the broker moves it and cannot be dragged: the broker's ratchet
-    owns that level (a dropped line would be pulled back to a trail from the market at once); to change the trail,
-    the trader cancels it and sends a new one.
-    """
-
-    def __init__(self, order: Order, price: Decimal, on_moved: Callable[[OrderLine], None],
-                 on_cancel: Callable[[OrderLine, QPoint], None]) -> None:
-        color = BUY_COLOR if order.side is Side.BUY else SELL_COLOR
-        super().__init__(price, on_moved, on_cancel, movable=not order.order_type.is_trailing,
-                         pen=pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashLine),
-                         hoverPen=pg.mkPen(color, width=3), label=(text := order_label(order)),
-                         labelOpts={"position": 0.05, "color": color, "movable": False, "anchors": [(0, 1), (0, 1)]})
-        self.order = order
-        self._text = text
-
-    def show_order(self, order: Order, price: Decimal) -> None:
-        """Show the order as it is now (the same Order object changes in place as it fills or is modified)."""
-        text = order_label(order)
-        self.order = order
-        if text == self._text and price == self.price and (self.moving or self.value() == float(price)):
-            return  # unchanged: the chart shows every line again when any order of its symbol changes
-        self.price, self._text = price, text
-        self.label.setFormat(text)
-        if not self.moving:
-            self.setValue(float(price))
+from gui.widgets.chart.order_lines import BUY_COLOR, SELL_COLOR
 
 
 class FillMarkers(pg.ScatterPlotItem):  # type: ignore[misc]

@@ -1,4 +1,4 @@
-"""TradeLine: what every draggable line on the chart shares (a working order's, a protective child's).
+"""TradeLine: a draggable line of its own on the chart (a protective child's; working orders share one item).
 
 It stands where something works at a price: dragging it reports the drop (the controller moves the order or
 the held child, or snaps it back with the reason), and a right-click reports the line and where the pointer
