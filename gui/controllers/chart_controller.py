@@ -67,8 +67,8 @@ Line = OrderLine | BracketLine
 
 def _what(line: Line) -> str:
     """Name what the line is, for the confirm and the log ('order B123…', 'held stop-loss of AAPL')."""
-    if line.order is not None:
-        return describe(line.order).split(" — ")[0]
+    if line.order is not None:  # its account too: the chart shows every account's orders of the symbol
+        return f"{describe(line.order).split(' — ')[0]} on {line.order.account_id}"
     held = line.leg.held if isinstance(line, BracketLine) else None
     return "the line" if held is None else f"held {held.leg.label} of {held.symbol}"
 

@@ -13,6 +13,7 @@ import numpy as np
 from PySide6.QtWidgets import QApplication
 
 from core.domain import (
+    AccountId,
     Order,
     OrderAccepted,
     OrderCanceled,
@@ -141,3 +142,22 @@ def test_a_cancelled_orders_line_stays_gone_when_its_refused_move_snaps_it_back(
     line.snap_back()  # the move is refused: the order no longer works
     assert chart.order_item.labels_at(99.0) == [] and chart.order_item.labels_at(98.0) == []
     assert chart.order_lines == {}
+
+
+def test_orders_of_two_accounts_at_one_price_never_share_a_line_and_their_labels_name_them() -> None:
+    """A drag or a right-click acts on one line's order: one account's order must never stand in for another's."""
+    chart = _chart()
+    mine = _working(quantity="10")
+    chart.update_orders([mine])
+    assert chart.order_item.labels_at(99.0) == ["BUY 10 LMT"], "one account: no account in the label"
+    theirs = make_order(INSTRUMENT, Side.BUY, "5", OrderType.LIMIT, "99.00", account_id=AccountId("IB-2"))
+    theirs.apply(OrderSubmitted(theirs.client_order_id))
+    theirs.apply(OrderAccepted(theirs.client_order_id, None))
+    chart.update_orders([theirs])
+    assert sorted(chart.order_item.labels_at(99.0)) == sorted([f"BUY 10 LMT · {mine.account_id}", "BUY 5 LMT · IB-2"])
+    mine_line = chart.order_lines[str(mine.client_order_id)]
+    theirs_line = chart.order_lines[str(theirs.client_order_id)]
+    assert mine_line.level is not theirs_line.level, "each account its own line"
+    theirs.apply(OrderCanceled(theirs.client_order_id, "cancelled"))
+    chart.update_orders([theirs])
+    assert chart.order_item.labels_at(99.0) == ["BUY 10 LMT"], "back to one account: the label drops it"

@@ -1,8 +1,10 @@
-"""Working orders as the chart draws them: one OrderLine per order, one labelled line per price and side.
+"""Working orders as the chart draws them: one OrderLine per order, one labelled line per price, side and account.
 
 An OrderLine is no graphics item: it is where one order stands (its price) and where it is drawn (value(),
 elsewhere while the trader drags it or waits on the confirm). The orders drawn at one price and side share
-one line and one label (OrderLevel) that counts them, 'BUY 3×100 LMT'; OrderLinesItem
+one line and one label (OrderLevel) that counts them, 'BUY 3×100 LMT'. Orders of two accounts never share a
+line (a drag or a right-click acts on one account's order, never another's): while the chart shows orders of
+more than one account, each label names its account, 'BUY 100 LMT · IB-2'. OrderLinesItem
 (gui/widgets/chart/order_lines_item.py) paints the levels in view.
 """
 
@@ -20,8 +22,9 @@ SELL_COLOR = "#e03131"
 SIZES_LISTED = 3
 """A label lists at most this many different sizes of one type; beyond, it says the total and the count."""
 
-LevelKey = tuple[float, str]
-"""Where a level is drawn and whose side it is: (price, 'BUY' or 'SELL'); levels sort by price."""
+LevelKey = tuple[float, str, str]
+"""Where a level is drawn, whose side and account it is: (price, 'BUY' or 'SELL', account id); levels sort by
+price."""
 
 
 def order_kind(order: Order) -> str:
@@ -140,19 +143,23 @@ class OrderLine:
 class OrderLevel:
     """The orders drawn at one price on one side: one line, one label counting them."""
 
-    __slots__ = ("_label", "drawn", "key", "lines")
+    __slots__ = ("_label", "drawn", "key", "lines", "named")
 
     def __init__(self, key: LevelKey) -> None:
         self.key = key
         self.lines: dict[int, OrderLine] = {}
         """By OrderLine.seq, oldest first."""
         self._label: str | None = None
+        self.named = False
+        """Whether the label names the account (the chart shows orders of more than one account)."""
         self.drawn: object = None
         """What the painter keeps for the label (its QStaticText), dropped with the label."""
 
     def label(self) -> str:
         if self._label is None:
             self._label = level_label(line.order for line in self.lines.values())
+            if self.named:
+                self._label += f" · {self.key[2]}"
         return self._label
 
     def relabel(self) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 from bisect import bisect_left, bisect_right, insort
+from collections import Counter
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
@@ -72,6 +73,8 @@ class OrderLinesItem(pg.GraphicsObject):  # type: ignore[misc]
         self.lines: dict[str, OrderLine] = {}
         """Every order drawn, by client order id."""
         self._levels: dict[LevelKey, OrderLevel] = {}
+        self._accounts: Counter[str] = Counter()
+        """How many levels each account has: labels name their account while there are two or more."""
         self._keys: list[LevelKey] = []
         """The levels' keys in price order."""
         self._seq = itertools.count()
@@ -146,11 +149,13 @@ class OrderLinesItem(pg.GraphicsObject):  # type: ignore[misc]
 
     def _file(self, line: OrderLine, y: float) -> None:
         line.y = y
-        key = (y, line.order.side.value)
+        key = (y, line.order.side.value, str(line.order.account_id))
         level = self._levels.get(key)
         if level is None:
             level = self._levels[key] = OrderLevel(key)
             insort(self._keys, key)
+            self._count_account(key[2], 1)
+            level.named = len(self._accounts) > 1
         level.lines[line.seq] = line
         level.relabel()
         line.level = level
@@ -167,9 +172,25 @@ class OrderLinesItem(pg.GraphicsObject):  # type: ignore[misc]
         else:
             del self._levels[level.key]
             del self._keys[bisect_left(self._keys, level.key)]
+            self._count_account(level.key[2], -1)
             if self._hover is level:
                 self._hover = None
         self._changed_at(line.y)
+
+    def _count_account(self, account: str, change: int) -> None:
+        """Count a level of account in or out; when the chart goes from one account's orders to several's (or
+        back), every label says its account (or stops saying it)."""
+        before = len(self._accounts) > 1
+        self._accounts[account] += change
+        if self._accounts[account] <= 0:
+            del self._accounts[account]
+        named = len(self._accounts) > 1
+        if named != before:
+            for level in self._levels.values():
+                level.named = named
+                level.relabel()
+            self._shape = None
+            self.update()
 
     def _changed_at(self, y: float) -> None:
         """Repaint the band of the line at y and its label, if it is in view; nothing if it is not."""
@@ -213,7 +234,7 @@ class OrderLinesItem(pg.GraphicsObject):  # type: ignore[misc]
             view = self.viewRect()
             if view is not None:
                 half = ON_LINE_PX * self._pixel()
-                for y, _side in self._keys[self._in_view(view)]:
+                for y, _side, _account in self._keys[self._in_view(view)]:
                     path.addRect(QRectF(view.left(), y - half, view.width(), 2 * half))
             self._shape = path
         return self._shape
@@ -242,7 +263,9 @@ class OrderLinesItem(pg.GraphicsObject):  # type: ignore[misc]
         right = to_screen.map(QPointF(view.right(), 0.0)).x()
         at = left + (right - left) * LABEL_AT + LABEL_GAP_PX
         painter.setBrushOrigin(QPointF(left, 0.0))  # every line's dashes start at the pane's left edge
-        last_y = None
+        last: tuple[float, str] | None = None
+        shift = width = 0.0
+        under = False
         for key in keys:
             level = self._levels[key]
             y = to_screen.map(QPointF(0.0, key[0])).y()
@@ -258,10 +281,14 @@ class OrderLinesItem(pg.GraphicsObject):  # type: ignore[misc]
                 text.prepare(QTransform(), painter.font())
                 level.drawn = text
             painter.setPen(style.text)
-            under = y == last_y  # a sell at a buy's price: its label under the line, not over the buy's
+            beside = last == (y, key[1])  # another account's at this price and side: its label after the first's
+            shift = shift + width + 2 * LABEL_GAP_PX if beside else 0.0
+            if not beside:  # a sell at a buy's price: its label under the line, not over the buy's
+                under = last is not None and last[0] == y
             top = y + LABEL_GAP_PX if under else y - text.size().height() - LABEL_GAP_PX
-            painter.drawStaticText(QPointF(at, top), text)
-            last_y = y
+            painter.drawStaticText(QPointF(at + shift, top), text)
+            width = text.size().width()
+            last = (y, key[1])
         painter.restore()
 
     # --- the mouse ------------------------------------------------------------------------------
