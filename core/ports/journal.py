@@ -114,7 +114,15 @@ class Journal(Protocol):
         """
         ...
 
-    def record_audit(self, actor: str, action: str, detail: str) -> None: ...
+    def record_fills(self, fills: Sequence[tuple[Fill, Order | None, OrderEvent | None]]) -> list[bool]:
+        """Insert fills, each with its order's fill event and new state, in one transaction; for each, whether it
+        was new (a known trade id changes nothing). All or none."""
+        ...
+
+    def record_audit(self, actor: str, action: str, detail: str, *, with_next_write: bool = False) -> None:
+        """Append one line to the audit trail; with_next_write: in the next write's transaction (the order it
+        allows), not in one of its own."""
+        ...
 
     def audit_entries(self, actions: Sequence[str], since: datetime | None = None) -> list[AuditEntry]:
         """Return every audit entry of these actions (written at or after since, if given), oldest first."""

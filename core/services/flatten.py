@@ -8,11 +8,15 @@ orders go CLOSE_SLICE a turn of the event loop, together (their journal intents 
 reports one flush), up to CLOSES_IN_FLIGHT on their way, and the window paints between two slices: sent one
 after another, each waiting for its own commit and acknowledgement without giving the event loop a turn,
 1,000 closes froze the window for 23 s. Each close still goes through the whole order path on its own.
+No close is committed alone (TradingSession.sending_together): the first of a slice used to be, one disk
+flush more per slice; an override a person confirmed is audited in its order's transaction; their fills
+share one commit a turn (fill_batch.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -196,6 +200,15 @@ class Flattener:
         closing = {(t.account_id, t.symbol) for t in targets}
         await self._cancel([o for o in session.oms.working() if (o.account_id, o.symbol) in closing
                             and o.status is not OrderStatus.PENDING_CANCEL])
+        with session.sending_together() if len(targets) > 1 else contextlib.nullcontext():  # one waits for nothing
+            sent, not_sent = await self._close_all(targets, confirmed_by, not_sent)
+        for text in not_sent:
+            session.bus.publish(LogMessage("ERROR", text))
+        return FlattenResult(tuple(sent), tuple(not_sent))
+
+    async def _close_all(self, targets: Sequence[FlattenTarget], confirmed_by: str | None,
+                         not_sent: list[str]) -> tuple[list[Order], list[str]]:
+        """Send the closes, a slice a turn, up to CLOSES_IN_FLIGHT on their way; return those sent and why not."""
         sent: list[Order] = []
         closing_now: list[asyncio.Future[tuple[Order | None, str | None]]] = []
         going: dict[tuple[AccountId, str], asyncio.Future[tuple[Order | None, str | None]]] = {}
@@ -216,9 +229,7 @@ class Flattener:
                 sent.append(order)
             if text is not None:
                 not_sent.append(text)
-        for text in not_sent:
-            session.bus.publish(LogMessage("ERROR", text))
-        return FlattenResult(tuple(sent), tuple(not_sent))
+        return sent, not_sent
 
     async def _close(self, target: FlattenTarget, confirmed_by: str | None) -> tuple[Order | None, str | None]:
         """Send the order that closes target; return it (None if none went) and what the trader is told (or None)."""

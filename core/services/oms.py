@@ -22,6 +22,7 @@ from core.domain.protection import HeldChild
 from core.domain.transitions import can_transition
 from core.ports.journal import IntakeKey, Journal, JournalError
 from core.services.bus import EventBus
+from core.services.fill_batch import FillBatch
 from core.services.group_commit import GroupCommit
 from core.services.trail_moves import TrailMoves, moves_stop
 from core.services.working_orders import WorkingOrders
@@ -38,8 +39,12 @@ class OrderManager:
     A trailing order's stop moves (OrderTrailMoved) are applied only when they move it, and at most about once a
     second per order (trail_moves.py); a waiting move is applied before any other event of its order.
 
+    The fills a broker reports in one turn of the loop after its first share one commit at the end of the
+    turn (fill_batch.py); until then nothing sees them, and any event of their orders commits them first.
+
     Events: OrderUpdated(order) after every journaled change; FillRecorded(fill) for each new fill,
-    including fills of orders placed outside TradeTerm; LogMessage when an event breaks the table.
+    including fills of orders placed outside TradeTerm; LogMessage when an event breaks the table, or when
+    a fill could not be journaled.
     """
 
     def __init__(self, bus: EventBus, journal: Journal, *, trail_moves: TrailMoves | None = None) -> None:
@@ -53,7 +58,8 @@ class OrderManager:
         self._intents: GroupCommit[_Intent] = GroupCommit(self._create_all)
         self._reports_due: asyncio.Handle | None = None
         self._trail_moves = trail_moves or TrailMoves(self._apply)
-        bus.subscribe(OrderEvent, self.apply)
+        self._fills = FillBatch(self.commit_fills)
+        bus.subscribe(OrderEvent, self._on_reported)
 
     @property
     def trail_moves(self) -> TrailMoves:
@@ -167,8 +173,75 @@ class OrderManager:
         else:
             self._open.pop(order.client_order_id, None)
 
+    def _on_reported(self, event: OrderEvent) -> None:
+        """Apply an event a broker reported: a fill after the first of this turn waits for the turn's commit."""
+        if isinstance(event, OrderFilled) and not self._fills.holds(event.client_order_id) and self._fills.take(event):
+            return
+        self.apply(event)
+
+    async def settled(self, client_order_id: ClientOrderId) -> None:
+        """Return once no fill of this order waits for its commit (at once if none does)."""
+        await self._fills.until_committed(client_order_id)
+
+    def commit_fills(self) -> None:
+        """Journal the fills held for the end of this turn in one transaction, then apply them and tell as `apply`
+        does; a batch the journal refuses is tried one fill at a time, so one bad fill fails alone."""
+        events = self._fills.drain()
+        try:
+            if events:
+                self._record_fills(events)
+        finally:
+            self._fills.settled()
+
+    def _record_fills(self, events: Sequence[OrderFilled]) -> None:
+        changes: list[tuple[OrderFilled, Order | None, bool]] = []
+        seen: set[tuple[str, str]] = set()
+        for event in events:
+            self._trail_moves.flush(event.client_order_id)
+            fill = event.fill
+            if (fill.account_id, fill.trade_id) in seen or self._journal.has_fill(fill):
+                log.info("duplicate fill %s ignored", fill.trade_id)
+                continue
+            seen.add((fill.account_id, fill.trade_id))
+            order = self.get(event.client_order_id)
+            allowed = True
+            if order is not None:
+                allowed = order.apply(event)
+                self._note(order)
+            changes.append((event, order, allowed))
+        rows = [(event.fill, order, event if order is not None else None) for event, order, _ in changes]
+        try:
+            recorded = self._journal.record_fills(rows)
+        except (JournalError, ValueError):
+            recorded = [self._record_fill(*row) for row in rows]
+        for (event, order, allowed), new in zip(changes, recorded, strict=True):
+            if not new:
+                continue
+            self._bus.publish(FillRecorded(event.fill))
+            if order is None:
+                self._say_foreign(event.fill)
+                continue
+            self._bus.publish(OrderUpdated(order))
+            if not allowed:
+                self._say_unexpected(order, event)
+            if not order.is_working:
+                self._trail_moves.forget(order.client_order_id)
+
+    def _record_fill(self, fill: Fill, order: Order | None, event: OrderEvent | None) -> bool:
+        """Journal one fill of a batch the journal refused as a whole; False (said in the log) if it failed too."""
+        try:
+            return self._journal.record_fill(fill, order, event)
+        except (JournalError, ValueError) as exc:
+            log.error("fill %s could not be journaled: %s", fill.trade_id, exc)
+            self._bus.publish(LogMessage("ERROR", f"Fill {fill.trade_id} ({fill.side.value} {fill.quantity} "
+                                                  f"{fill.symbol}) could not be journaled ({exc}); reconciliation "
+                                                  "learns it again from the broker."))
+            return False
+
     def apply(self, event: OrderEvent) -> None:
         """Apply one order event: dedupe fills, journal, update the order, tell the views."""
+        if self._fills.holds(event.client_order_id):  # its order's held fill goes first
+            self.commit_fills()
         if isinstance(event, OrderTrailMoved):
             order = self._orders.get(event.client_order_id)
             if order is not None and moves_stop(order, event):
@@ -201,13 +274,16 @@ class OrderManager:
             self._journal.record_event(order, event, defer=self._defer_reports())
         self._bus.publish(OrderUpdated(order))
         if not allowed:
-            self._bus.publish(
-                LogMessage(
-                    "WARNING",
-                    f"{order.symbol} order {order.client_order_id}: {type(event).__name__} was not expected "
-                    f"while {order.status.value}; it needs reconciliation with the broker.",
-                )
+            self._say_unexpected(order, event)
+
+    def _say_unexpected(self, order: Order, event: OrderEvent) -> None:
+        self._bus.publish(
+            LogMessage(
+                "WARNING",
+                f"{order.symbol} order {order.client_order_id}: {type(event).__name__} was not expected "
+                f"while {order.status.value}; it needs reconciliation with the broker.",
             )
+        )
 
     def apply_all(self, events: Sequence[OrderEvent]) -> None:
         """Apply events to tracked orders (no fills) and journal them in one transaction: one disk flush for all.
@@ -216,6 +292,8 @@ class OrderManager:
         nothing, for an event of an unknown order, a fill, or a change the order's status does not allow;
         JournalError after the orders have changed (and the views were told) if the journal cannot record them.
         """
+        if self._fills and any(self._fills.holds(event.client_order_id) for event in events):
+            self.commit_fills()  # their orders' held fills go first
         changes: list[tuple[Order, OrderEvent]] = []
         for event in events:
             order = self.get(event.client_order_id)
@@ -264,11 +342,14 @@ class OrderManager:
         if not self._journal.record_fill(fill):
             return False
         self._bus.publish(FillRecorded(fill))
+        self._say_foreign(fill)
+        return True
+
+    def _say_foreign(self, fill: Fill) -> None:
         self._bus.publish(
             LogMessage("WARNING", f"Fill {fill.trade_id} ({fill.side.value} {fill.quantity} {fill.symbol}) belongs "
                                   "to an order TradeTerm did not place; the position includes it.")
         )
-        return True
 
     def _on_foreign_event(self, event: OrderEvent) -> None:
         if isinstance(event, OrderFilled):

@@ -7,7 +7,8 @@ Strategy orders stop after the journal as PENDING_APPROVAL; `approve` re-runs ri
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 
 from core.domain import (
@@ -286,6 +287,16 @@ class TradingSession(SessionConnections, SessionCommands):
             self._on_their_way -= 1
         return order
 
+    @contextmanager
+    def sending_together(self) -> Iterator[None]:
+        """Count a bulk action (Flatten) as one more order on its way while it runs: none of its orders is then
+        committed alone, each shares the journal commit of the others sent in its turn (group_commit.py)."""
+        self._on_their_way += 1
+        try:
+            yield
+        finally:
+            self._on_their_way -= 1
+
     def _broker_holds_oco(self, account_id: AccountId) -> bool:
         slot = self._accounts.get(account_id)
         return slot is not None and isinstance(slot.adapter, NativeOco)
@@ -466,7 +477,8 @@ class TradingSession(SessionConnections, SessionCommands):
         confirmed = confirmed_by is not None and order.origin.reduce_only and state is not TradingState.ACTIVE
         if confirmed:
             detail = held_audit_detail(order, state, reason)
-            self.journal.record_audit(str(confirmed_by), REDUCE_WHILE_HELD_AUDIT, detail)
+            self.journal.record_audit(str(confirmed_by), REDUCE_WHILE_HELD_AUDIT, detail,
+                                      with_next_write=True)  # committed with the order, before it is sent
         if order.origin in (OrderOrigin.CLOSE, OrderOrigin.FLATTEN):  # the children go first, never after it
             self.protection.cancel_symbol(order.account_id, order.symbol, f"Cancelled by a {order.origin.value.lower()}"
                                           f" order ({order.client_order_id}).")
@@ -529,6 +541,7 @@ class TradingSession(SessionConnections, SessionCommands):
             await slot.adapter.submit(order)
         except (errors.BrokerError, OSError, TimeoutError) as exc:
             self._settle_unsent(slot, order, exc)
+        await self.oms.settled(order.client_order_id)  # a fill it reported, held for the turn's commit, is in
 
     def _settle_unsent(self, slot: AccountSlot, order: Order, exc: BaseException) -> None:
         """A send that did not end in the broker's acceptance: refused (REJECTED) or unknown (resolved, never

@@ -214,6 +214,7 @@ class SessionCommands:
                 f"{order.account_id} reports its own executions; fills can be recorded by hand only on an e-mail desk."
             )
         book_manual_fill(order, adapter, self.journal, self.bus, ManualFillEntry(quantity, price, ts, override))
+        self.oms.commit_fills()  # booked before this returns, even when another fill of this turn went first
 
     async def protect_position(self, account_id: AccountId, symbol: str, stop_loss: object = None,
                                take_profit: object = None, *, actor: str = "trader") -> str:

@@ -171,6 +171,7 @@ class SessionConnections:
                 await slot.adapter.disconnect()
             except errors.BrokerError as exc:
                 log.warning("%s: disconnect failed: %s", account_id, exc)
+        self.oms.commit_fills()  # the fills the last reports brought, before the journal closes
 
     async def _reconcile(self, slot: AccountSlot) -> ReconciliationReport:
         account = slot.adapter.account_id

@@ -8,7 +8,9 @@ order manager defers those reports to the end of the event loop's turn, so the a
 a burst of orders share one transaction (`record_event(defer=True)`, `write_deferred`; any other
 write commits them first, in order). A crash of TradeTerm in that turn, or a power cut, can lose the
 newest reports; reconciliation learns them again from the broker. That halves the disk flushes per
-order. Orders sent together are inserted together (`record_orders`: one transaction, one flush).
+order. Orders sent together are inserted together (`record_orders`: one transaction, one flush), and so are
+the fills a broker reports in one turn (`record_fills`, see services/fill_batch.py); an audit line may ride
+in the next write's transaction (`record_audit(with_next_write=True)`: a confirmed override with its order).
 A strategy's idempotency key is inserted in the transaction of the order it created (unique per
 strategy), so a retry of the request after any crash finds that order (`find_intake`).
 The write-ahead log is checkpointed by `write_deferred`, after the orders went out, never inside an
@@ -71,6 +73,9 @@ _PRAGMAS: Final = frozenset({"journal_mode", "synchronous", "foreign_keys", "use
 _BROKER_REPORTS: Final = (OrderAccepted, OrderRejected, OrderCanceled, OrderExpired, OrderCancelRejected,
                           OrderModified, OrderModifyRejected, OrderTrailMoved)
 """Order events that only repeat what the broker says (it says them again on reconciliation): no disk flush."""
+_INSERT_AUDIT: Final = "INSERT INTO audit (ts, actor, action, detail) VALUES (?, ?, ?, ?)"
+_INSERT_FILL: Final = ("INSERT INTO fills (account_id, trade_id, client_order_id, fill, ts) VALUES (?, ?, ?, ?, ?) "
+                       "ON CONFLICT (account_id, trade_id) DO NOTHING")
 
 
 class SqliteJournal:
@@ -82,6 +87,8 @@ class SqliteJournal:
         self._mutex = threading.Lock()
         self._deferred: list[tuple[tuple[str | int | None, ...], str, tuple[str, str, str, str]]] = []
         """Broker reports kept for the next transaction: (order state, client order id, event row)."""
+        self._audits: list[tuple[str, str, str, str]] = []
+        """Audit lines kept for the next transaction (record_audit with_next_write), which flushes the disk."""
         self._commits = 0
         """Transactions since the last checkpoint of the write-ahead log."""
         self._refused: str | None = None
@@ -220,6 +227,8 @@ class SqliteJournal:
                 raise JournalError(f"The journal {self.path} is closed; cannot record {what}.")
             if self._refused is not None:
                 raise JournalError(f"{self._refused} ({what} was not recorded.)")
+            audits = self._audits
+            flush = flush or bool(audits)
             try:
                 if not flush:
                     conn.execute("PRAGMA synchronous = NORMAL")
@@ -229,10 +238,14 @@ class SqliteJournal:
                         deferred = self._deferred
                         if deferred:
                             self._write_reports(conn, deferred)
+                        if audits:
+                            conn.executemany(_INSERT_AUDIT, audits)
                         yield conn
                         conn.execute("COMMIT")
                         if deferred:
                             del deferred[:]  # committed with this transaction
+                        if audits:
+                            del audits[:]
                         self._commits += 1
                         if self._commits >= CHECKPOINT_AT_THE_LATEST:
                             self._checkpoint(conn)
@@ -363,7 +376,7 @@ class SqliteJournal:
         The reports commit without a disk flush, like every broker report. Checkpoints run here, after
         the orders went out, never inside an order's commit.
         """
-        if self._deferred and self._refused is None:
+        if (self._deferred or self._audits) and self._refused is None:
             with self._write(f"{len(self._deferred)} broker report(s)", flush=False):
                 pass
         if self._commits >= CHECKPOINT_EVERY:
@@ -413,9 +426,7 @@ class SqliteJournal:
             event_values, state = order_sql.event_values(order, event), order_sql.state_values(order)
         with self._write(f"fill {fill.trade_id}") as conn:
             inserted = conn.execute(
-                "INSERT INTO fills (account_id, trade_id, client_order_id, fill, ts) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (account_id, trade_id) DO NOTHING",
-                (fill.account_id, fill.trade_id, fill.client_order_id, text, order_sql.sort_ts(fill.ts)),
+                _INSERT_FILL, (fill.account_id, fill.trade_id, fill.client_order_id, text, order_sql.sort_ts(fill.ts))
             )
             if inserted.rowcount != 1:
                 return False
@@ -424,13 +435,39 @@ class SqliteJournal:
                 raise ValueError(f"order {order.client_order_id} is not journaled; record_order it first")
             return True
 
-    def record_audit(self, actor: str, action: str, detail: str) -> None:
-        """Append one line to the audit trail: who did what."""
+    def record_fills(self, fills: Sequence[tuple[Fill, Order | None, OrderEvent | None]]) -> list[bool]:
+        """Insert fills, each with its order's fill event and new state, in one transaction (one disk flush).
+
+        As record_fill does for one, for each: True if inserted, False (its order event not written either)
+        if its (account, trade id) is already journaled. All or none: a JournalError or ValueError records none.
+        """
+        rows = [(codec.to_json(codec.encode_fill(fill)), None if order is None or event is None else
+                 (order_sql.state_values(order), order.client_order_id, order_sql.event_values(order, event)))
+                for fill, order, event in fills]
+        inserted: list[bool] = []
+        with self._write(f"{len(rows)} fill(s)") as conn:
+            for (fill, _, _), (text, change) in zip(fills, rows, strict=True):
+                added = conn.execute(_INSERT_FILL, (fill.account_id, fill.trade_id, fill.client_order_id, text,
+                                                    order_sql.sort_ts(fill.ts))).rowcount == 1
+                inserted.append(added)
+                if added and change is not None and not order_sql.append_event(conn, *change):
+                    raise ValueError(f"order {change[1]} is not journaled; record_order it first")
+        return inserted
+
+    def record_audit(self, actor: str, action: str, detail: str, *, with_next_write: bool = False) -> None:
+        """Append one line to the audit trail: who did what.
+
+        with_next_write: keep it for the next write transaction, which commits it with a disk flush: the
+        override a person confirmed goes in the transaction of the order it lets out (a Flatten of 1,000
+        positions on a held account paid a flush for each audit line, then one for each order).
+        """
+        row = (order_sql.sort_ts(self._now()), actor, action, detail)
+        if with_next_write:
+            with self._mutex:
+                self._audits.append(row)
+            return
         with self._write(f"audit entry {action!r}") as conn:
-            conn.execute(
-                "INSERT INTO audit (ts, actor, action, detail) VALUES (?, ?, ?, ?)",
-                (order_sql.sort_ts(self._now()), actor, action, detail),
-            )
+            conn.execute(_INSERT_AUDIT, row)
 
     def audit_entries(self, actions: Sequence[str], since: datetime | None = None) -> list[AuditEntry]:
         """Return every audit entry of these actions (written at or after since, if given), oldest first.

@@ -45,6 +45,9 @@ class Books:
         self.leverage = leverage
         self.cash: dict[str, Decimal] = dict(starting_cash)
         self.holdings: dict[str, Holding] = {}
+        self.moved: dict[str, None] = {}
+        """Symbols whose holding a fill moved since the state log last took them (state_change.ChangeRecorder):
+        a change line compares these, not every holding (1,000 of them made each of a Flatten's changes 0.5 ms)."""
         self.fills: list[Fill] = []
         self.trade_seq = 0
         self.order_seq = 0
@@ -61,6 +64,7 @@ class Books:
         self.cash[currency] = self.cash.get(currency, ZERO) - signed * execution.price * instrument.multiplier
         self.cash[currency] -= execution.fee
         self.holdings.setdefault(instrument.symbol, Holding()).add(signed, execution.price)
+        self.moved[instrument.symbol] = None
         self.trade_seq += 1
         fill = Fill(
             trade_id=TradeId(f"{self.account_id}-T{self.trade_seq:06d}"),

@@ -23,6 +23,8 @@ from core.domain import ClientOrderId, Instrument
 class ChangeRecorder:
     """Remember what the snapshot and the log already hold; describe only what changed since.
 
+    Of the holdings it compares only those a fill moved since the last write (`Books.moved`).
+
     It also keeps each order and fill as last written (encoded), so that a compaction encodes
     only what changed since instead of the whole day's orders again.
     """
@@ -48,6 +50,8 @@ class ChangeRecorder:
         self._levels_seen: tuple[Mapping[str, Decimal] | None, Mapping[str, Decimal] | None] = (None, None)
         """The mids and closes mappings last written: the same objects again have not moved."""
         self._day = state.trading_day
+        self._whole = True
+        """The next `written` takes every holding (the books as a snapshot wrote them), later ones the moved only."""
         self.written(state.trading_day, state.books, state.mids, state.closes)
 
     def describe(
@@ -75,10 +79,11 @@ class ChangeRecorder:
         cash = {currency: str(amount) for currency, amount in books.cash.items() if self._cash.get(currency) != amount}
         if cash:
             change["cash"] = cash
+        holdings, written = books.holdings, self._holdings
         positions = {
             symbol: encode_holding(h)
-            for symbol, h in books.holdings.items()
-            if self._holdings.get(symbol) != (h.quantity, h.avg_cost)
+            for symbol in books.moved
+            if (h := holdings.get(symbol)) is not None and written.get(symbol) != (h.quantity, h.avg_cost)
         }
         if positions:
             change["positions"] = positions
@@ -103,7 +108,14 @@ class ChangeRecorder:
         self._described, self._described_fills = [], []
         self._fills = len(books.fills)
         self._cash = dict(books.cash)
-        self._holdings = {symbol: (h.quantity, h.avg_cost) for symbol, h in books.holdings.items()}
+        if self._whole:
+            self._holdings = {symbol: (h.quantity, h.avg_cost) for symbol, h in books.holdings.items()}
+            self._whole = False
+        else:
+            holdings = books.holdings
+            self._holdings.update({symbol: (h.quantity, h.avg_cost) for symbol in books.moved
+                                   if (h := holdings.get(symbol)) is not None})
+        books.moved.clear()
         self._seqs = (books.trade_seq, books.order_seq)
         if mids is not self._levels_seen[0] or closes is not self._levels_seen[1]:
             self._mids = dict(mids)
