@@ -169,6 +169,7 @@ def create_main_window(
         # A journal that closed cleanly opened without SQLite's full check (it reads the whole file): it runs now,
         # in a worker thread; a damaged file halts every account and takes no more writes.
         checks.append(asyncio.ensure_future(check_journal_later(journal, session.risk, bus)))
+        QTimer.singleShot(0, window, settle_order_window)  # its own turn, before the first order can need it
         secrets_setup.settle(ask_vault)
         secrets_setup.show_banner(window, bus)
         strategy.secrets_ready()  # its tokens, from the keyring just settled
@@ -176,6 +177,10 @@ def create_main_window(
         if connect:
             window.connect_all()
         strategy.start_soon(serve=connect)
+
+    def settle_order_window() -> None:
+        if not shut:  # the restart's week of orders, read now rather than at the first order's risk check
+            session.risk.window.settle()
 
     AfterFirstPaint(window, after_first_paint)
     window.shutdown_hooks.append(lambda: _close_log_file(log_file, window.log_view.flush))  # last: every line in
