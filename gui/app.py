@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
@@ -28,7 +28,6 @@ from core.services.session import TradingSession
 from core.services.strategy_api.token import RETIRED_ENV_VAR as API_TOKEN_ENV
 from core.storage.found_instruments import FILE_NAME as FOUND_INSTRUMENTS
 from core.storage.found_instruments import FoundInstruments
-from core.storage.history_queries import open_history
 from core.storage.idempotency import IdempotencyError, IdempotencyStore
 from core.storage.journal import SqliteJournal
 from core.storage.outbox import OutboxError
@@ -46,7 +45,7 @@ from gui.controllers.account_drawdown import AccountDrawdownController
 from gui.controllers.alerts import AlertsSetup
 from gui.controllers.chart import ChartDocks
 from gui.controllers.columns import GridColumnsSetup
-from gui.controllers.history import HistoryController
+from gui.controllers.history_action import HistoryAction
 from gui.controllers.journal_damage import JournalDamageBanner
 from gui.controllers.mail import MailSetup
 from gui.controllers.market_hours import MarketHoursController
@@ -60,6 +59,9 @@ from gui.log_file import close_log_file, open_log_file
 from gui.quit_signals import QuitOnSignals
 from gui.startup_config import load_startup_config
 from gui.widgets.main_window import MainWindow
+
+if TYPE_CHECKING:
+    from core.ports.history import HistoryQueries
 
 log = logging.getLogger("tradeterm")
 
@@ -132,12 +134,12 @@ def create_main_window(
     window.accounts_panel.remove_requested.connect(removal.ask)
     window.add_tool_action("Connect account…", "action.connections", "Ctrl+Shift+N", lambda: connections.open_dialog())
     SymbolSearchController.install(window, settings, FoundInstruments(paths.root / FOUND_INSTRUMENTS))
-    window.keep_alive.append(HistoryController.install(window, lambda: open_history(paths.journal)))
+    window.keep_alive.append(HistoryAction.install(window, lambda: _open_history(paths.journal)))
     window.keep_alive.append(MarketHoursController.install(window))
     window.keep_alive.append(JournalDamageBanner(window))
     window.keep_alive.append(AccountDrawdownController.install(window))
     window.keep_alive.append(ChartDocks.install(window, paths.root / "cache" / "bars", AfterFirstPaint))
-    PnlCurveDocks.install(window, AfterFirstPaint, lambda: open_history(paths.journal))
+    PnlCurveDocks.install(window, AfterFirstPaint, lambda: _open_history(paths.journal))
     session.restore()
     strategy = StrategySetup(window, session, settings, intake, secrets, config.strategies, config.api_port)
     window.keep_alive += [strategy, secrets_setup]
@@ -190,6 +192,12 @@ def create_main_window(
 async def _close_log_file(handler: logging.Handler, write_pending: Callable[[], None]) -> None:
     write_pending()  # the Log dock writes its lines by frame: the last frame's too
     close_log_file(handler)
+
+
+def _open_history(journal: Path) -> HistoryQueries:
+    from core.storage.history_queries import open_history  # the history window's and P&L replay's reads: later
+
+    return open_history(journal)
 
 
 def _about(window: QWidget) -> None:

@@ -27,11 +27,11 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from core.domain import AccountId, FillRecorded
-from core.ports.history import HistoryQueries
 from gui.async_op import run_op
 from gui.widgets.dock_build import BuildWhenShown
 
 if TYPE_CHECKING:
+    from core.ports.history import HistoryQueries
     from core.services.pnl_curve import PnlCurve, PnlReplay
     from gui.widgets.main_window import MainWindow
     from gui.widgets.pnl_curve import PnlCurveView
