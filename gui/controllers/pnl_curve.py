@@ -46,7 +46,8 @@ class PnlCurveDocks:
     @classmethod
     def install(cls, window: MainWindow, after_first_paint: Defer,
                 open_history: Callable[[], HistoryQueries]) -> PnlCurveDocks:
-        """Add the dock now and build its curve after the first paint (the composition root's line)."""
+        """Add the dock now, start sampling after the first paint and draw once the dock is in view (the composition
+        root's line)."""
         docks = cls(window, open_history)
         window.keep_alive.append(docks)
         after_first_paint(window, lambda: QTimer.singleShot(0, docks.host, docks.start))
