@@ -37,11 +37,12 @@ def run_child(stream: bool, symbols: int, stream_seconds: float, data: str | Non
 
     data: a data folder to start in (bench.restore's, with a long journal) instead of a fresh one.
     """
+    from gui.app import create_main_window  # first, as `tradeterm` imports it: before PySide6 (gui/__init__.py)
+
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from gui.app import create_main_window
     from gui.event_loop import EventLoop
 
     imported = now()

@@ -83,6 +83,7 @@ def _watchlist(raw: object, where: str) -> Watchlist:
     if not isinstance(rows_raw, list):
         raise ValueError(f"{where}.rows: expected a list")
     rows: list[WatchRow] = []
+    seen: set[str] = set()
     for index, row in enumerate(rows_raw):
         at = f"{where}.rows[{index}]"
         if not isinstance(row, dict) or not isinstance(row.get("symbol"), str) or not row["symbol"].strip():
@@ -90,7 +91,8 @@ def _watchlist(raw: object, where: str) -> Watchlist:
         feed = row.get("feed")
         if feed is not None and (not isinstance(feed, str) or not feed.strip()):
             raise ValueError(f"{at}.feed: expected an account id or null, got {feed!r}")
-        if any(r.symbol == row["symbol"] for r in rows):
+        if row["symbol"] in seen:  # a set: a scan of the rows read so far made 1,000 symbols a 90 ms start
             raise ValueError(f"{at}.symbol: {row['symbol']!r} is on this list twice")
+        seen.add(row["symbol"])
         rows.append(WatchRow(row["symbol"], feed))
     return Watchlist(raw["name"], tuple(rows))

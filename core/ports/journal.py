@@ -9,7 +9,7 @@ from typing import Protocol
 
 from core.domain import AccountId, ClientOrderId, Fill, Order, OrderEvent
 from core.domain.protection import HeldChild
-from core.ports.journal_restore import LiveJournal, PositionsCheckpoint
+from core.ports.journal_restore import LiveJournal, OrderWindowEntry, PositionsCheckpoint
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,9 +136,13 @@ class Journal(Protocol):
         """Return every order and every fill (the whole history: for tools and a first restart only)."""
         ...
 
-    def load_live(self, since: datetime, until: datetime, window_since: datetime, fills_after: int,
-                  orders_after: int) -> LiveJournal:
+    def load_live(self, since: datetime, until: datetime, fills_after: int, orders_after: int) -> LiveJournal:
         """Return what a restart loads (see LiveJournal), read in one transaction."""
+        ...
+
+    def load_order_window(self, since: datetime) -> tuple[OrderWindowEntry, ...]:
+        """Return (account, order id, created at, strategy) of the orders created since `since` that were not DENIED,
+        oldest first (the rolling order window's count after a restart)."""
         ...
 
     def load_order(self, client_order_id: ClientOrderId) -> Order | None:

@@ -1,9 +1,10 @@
 """What a restart reads from the journal: the live part of it and the positions checkpoint (not the whole history).
 
 A restart needs the orders that can still change (working, pending approval, unknown), today's orders and fills
-for the blotters, the last week's order times for the rolling order window, and the positions. Positions are a
-fold over every fill ever made, so the journal keeps that fold durably (`PositionsCheckpoint`): a restart folds
-only the fills journaled after it, and its cost does not grow with the history of finished orders.
+for the blotters, the last week's order times for the rolling order window (read apart, when risk first counts), and
+the positions. Positions are a fold over every fill ever made, so the journal keeps that fold durably
+(`PositionsCheckpoint`): a restart folds only the fills journaled after it, and its cost does not grow with the
+history of finished orders.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from core.domain import AccountId, ClientOrderId, Fill, Instrument, Order, Posit
 
 PositionKey = tuple[AccountId, str]
 """An account and a symbol: what one position, and the order of its fills, belongs to."""
+OrderWindowEntry = tuple[AccountId, ClientOrderId, datetime, StrategyId | None]
+"""An order the rolling order window counts: account, id, created at, strategy (None: a person's)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +52,6 @@ class LiveJournal:
     replaying its events, oldest first.
     fills: the fills journaled after the checkpoint's `fills_through`, in time order, each with its sequence number.
     fills_today: the fills timed within [since, until), in time order (the fills blotter's day).
-    window: (account, order id, created at, strategy) of the orders created after `window_since` that were not DENIED.
     instruments: (account, instrument) of the orders after `orders_after`, the newest per (account, symbol), oldest
     first.
     fills_through / orders_through: the newest fill and order sequence numbers in the journal.
@@ -58,7 +60,6 @@ class LiveJournal:
     orders: tuple[Order, ...]
     fills: tuple[tuple[int, Fill], ...]
     fills_today: tuple[Fill, ...]
-    window: tuple[tuple[AccountId, ClientOrderId, datetime, StrategyId | None], ...]
     instruments: tuple[tuple[AccountId, Instrument], ...]
     fills_through: int
     orders_through: int

@@ -2,7 +2,8 @@
 
 A restart must not cost more with every finished order (a journal grows by thousands of orders a day). It
 loads the orders that can still change (working, pending approval, unknown) and today's (the blotters' day);
-the rolling order window gets the last week's order times from an indexed query; positions (net, per product
+the rolling order window gets the last week's order times from an indexed query, run when risk first counts (or
+when the window settles it after its first paint: OrderWindow.restore_later); positions (net, per product
 and per strategy) start from the checkpoint the previous restart wrote in the journal and fold only the fills
 journaled after it, then the new checkpoint is written. The result is the same as folding every fill from the
 first: where it could differ the checkpoint is not used and every fill is folded once, as before:
@@ -62,7 +63,7 @@ def restore_books(session: TradingSession) -> LiveJournal:
         checkpoint = None
 
     def load(start: PositionsCheckpoint | None) -> LiveJournal:
-        return journal.load_live(day_start, day_end, now - WINDOW, start.fills_through if start else 0,
+        return journal.load_live(day_start, day_end, start.fills_through if start else 0,
                                  start.orders_through if start else 0)
 
     live = load(checkpoint)
@@ -93,7 +94,7 @@ def restore_books(session: TradingSession) -> LiveJournal:
 
     session.portfolio.restore(fills, net, product_of)
     session.risk.strategy_positions.restore(fills, session.risk.today(), own, order_of)
-    session.risk.window.restore_entries(live.window, now)
+    session.risk.window.restore_later(lambda: journal.load_order_window(now - WINDOW), now)  # a week of orders
     if checkpoint is None or rolled or fills or live.orders_through != checkpoint.orders_through:
         _write(session, checkpoint, live, instruments, day_start)
     return live

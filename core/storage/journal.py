@@ -53,13 +53,20 @@ from core.domain import (
 )
 from core.domain.protection import HeldChild
 from core.ports.journal import AuditEntry, DuplicateIntakeKey, IntakeKey, IntakeRecord, JournalError, JournalState
-from core.ports.journal_restore import LiveJournal, PositionsCheckpoint
+from core.ports.journal_restore import LiveJournal, OrderWindowEntry, PositionsCheckpoint
 from core.storage import codec
 from core.storage import journal_integrity as integrity
 from core.storage import order_rows as order_sql
 from core.storage.audit_rows import read_audit, read_latest_audit
 from core.storage.held_rows import read_held, write_held
-from core.storage.live_load import read_checkpoint, read_fill_owners, read_live, read_order, write_checkpoint
+from core.storage.live_load import (
+    read_checkpoint,
+    read_fill_owners,
+    read_live,
+    read_order,
+    read_order_window,
+    write_checkpoint,
+)
 from core.storage.lockfile import LockHeld, ProcessLock
 from core.storage.order_replay import ORDER_COLUMNS, replay_order
 from core.storage.schema import inspect_existing, migrate
@@ -504,17 +511,21 @@ class SqliteJournal:
         fills = tuple(self._decode_fill(trade_id, text) for trade_id, text in fill_rows)
         return JournalState(orders=orders, fills=fills)
 
-    def load_live(self, since: datetime, until: datetime, window_since: datetime, fills_after: int,
-                  orders_after: int) -> LiveJournal:
+    def load_live(self, since: datetime, until: datetime, fills_after: int, orders_after: int) -> LiveJournal:
         """Return what a restart loads (see LiveJournal): live and recent orders, new fills; one read transaction."""
         self.write_deferred()
         with self._read() as conn:
             conn.execute("BEGIN")
             try:
-                return read_live(conn, self._replay, self._decode_fill, since, until, window_since, fills_after,
-                                 orders_after)
+                return read_live(conn, self._replay, self._decode_fill, since, until, fills_after, orders_after)
             finally:
                 conn.execute("COMMIT")
+
+    def load_order_window(self, since: datetime) -> tuple[OrderWindowEntry, ...]:
+        """Return the orders the rolling order window counts, created since `since` (see the port), oldest first."""
+        self.write_deferred()
+        with self._read() as conn:
+            return read_order_window(conn, since)
 
     def load_order(self, client_order_id: ClientOrderId) -> Order | None:
         """Return one journaled order rebuilt from its events, or None (an order in memory is asked of the manager:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from core.domain import AccountId, ClientOrderId, Fill, Order, OrderStatus, StrategyId
-from core.ports.journal_restore import LiveJournal, PositionsCheckpoint
+from core.ports.journal_restore import LiveJournal, OrderWindowEntry, PositionsCheckpoint
 from core.storage import codec
 from core.storage.checkpoint_codec import decode_checkpoint, encode_checkpoint
 from core.storage.order_replay import ORDER_COLUMNS, instrument_of
@@ -37,7 +37,7 @@ def fill_key(value: datetime) -> str:
 
 
 def read_live(conn: sqlite3.Connection, replay: Replay, decode_fill: DecodeFill, since: datetime, until: datetime,
-              window_since: datetime, fills_after: int, orders_after: int) -> LiveJournal:
+              fills_after: int, orders_after: int) -> LiveJournal:
     """Read LiveJournal (see there) inside the caller's transaction."""
     marks = ", ".join("?" * len(_LIVE))
     rowids = [row[0] for row in conn.execute(
@@ -49,14 +49,6 @@ def read_live(conn: sqlite3.Connection, replay: Replay, decode_fill: DecodeFill,
     today = tuple(decode_fill(trade_id, text) for trade_id, text in conn.execute(
         "SELECT trade_id, fill FROM fills WHERE ts >= ? AND ts < ? ORDER BY ts, rowid",
         (fill_key(since), fill_key(until))))
-    window = tuple(
-        (AccountId(account), ClientOrderId(coid), codec.decode_datetime(created, "created_at"),
-         None if strategy is None else StrategyId(strategy))
-        for account, coid, created, strategy in conn.execute(
-            "SELECT account_id, client_order_id, created_at, strategy_id FROM orders WHERE created_utc >= ? "
-            "AND status != ? "
-            "ORDER BY created_utc, rowid",
-            (created_key(window_since - timedelta(milliseconds=1)), OrderStatus.DENIED.value)))
     newest: dict[tuple[str, str], str] = {}
     for account, symbol, text in conn.execute(
             "SELECT account_id, symbol, instrument FROM orders WHERE rowid > ? ORDER BY rowid", (orders_after,)):
@@ -65,7 +57,25 @@ def read_live(conn: sqlite3.Connection, replay: Replay, decode_fill: DecodeFill,
     instruments = tuple((AccountId(account), instrument_of(text)) for (account, _), text in newest.items())
     fills_through = conn.execute("SELECT coalesce(max(rowid), 0) FROM fills").fetchone()[0]
     orders_through = conn.execute("SELECT coalesce(max(rowid), 0) FROM orders").fetchone()[0]
-    return LiveJournal(orders, fills, today, window, instruments, fills_through, orders_through)
+    return LiveJournal(orders, fills, today, instruments, fills_through, orders_through)
+
+
+def read_order_window(conn: sqlite3.Connection, since: datetime) -> tuple[OrderWindowEntry, ...]:
+    """Read (account, order id, created at, strategy) of the orders created since `since` that were not DENIED."""
+    accounts: dict[str, AccountId] = {}  # a few accounts and strategies over thousands of rows: each made once
+    strategies: dict[str | None, StrategyId | None] = {None: None}
+    entries: list[OrderWindowEntry] = []
+    for account, coid, created, strategy in conn.execute(
+            "SELECT account_id, client_order_id, created_at, strategy_id FROM orders WHERE created_utc >= ? "
+            "AND status != ? ORDER BY created_utc, rowid",
+            (created_key(since - timedelta(milliseconds=1)), OrderStatus.DENIED.value)):
+        if account not in accounts:
+            accounts[account] = AccountId(account)
+        if strategy not in strategies:
+            strategies[strategy] = StrategyId(strategy)
+        entries.append((accounts[account], ClientOrderId(coid), codec.decode_datetime(created, "created_at"),
+                        strategies[strategy]))
+    return tuple(entries)
 
 
 def read_order(conn: sqlite3.Connection, replay: Replay, client_order_id: ClientOrderId) -> Order | None:

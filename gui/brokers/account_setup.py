@@ -7,7 +7,7 @@ and wires it to connect, disconnect, the keyring and the bus through the methods
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from core.adapters import registry
 from core.domain import AccountId, ConnectionChanged
@@ -23,8 +23,10 @@ from gui.brokers.broker_ui import BrokerUi, broker_ui
 from gui.brokers.generic import SaveSecret, config_field_names
 from gui.brokers.panel import ConnectionPanel
 from gui.brokers.runtime import AdapterExtras
-from gui.dialogs.connections import ConnectionsDialog, show_state
 from gui.widgets.main_window import MainWindow
+
+if TYPE_CHECKING:
+    from gui.dialogs.connections import ConnectionsDialog
 
 T = TypeVar("T")
 
@@ -49,6 +51,8 @@ class AccountsSetup:
         Each account's state is listed at the top, as the session knows it now; with account_id (Edit…), its
         kind's tab is current and shows that account's saved settings.
         """
+        from gui.dialogs.connections import ConnectionsDialog, show_state  # a dialog: loaded when first opened
+
         dialog = ConnectionsDialog(self._window)
         editing = next((a for a in self._settings.accounts() if a.id == account_id), None)
         for kind in registry.kinds():

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import getpass
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QWidget
 
 from core.domain import AccountId
 from core.services.session import TradingSession
 from gui.async_op import OpReporter, run_op
-from gui.dialogs.reconciliation import ReconciliationDialog
+
+if TYPE_CHECKING:
+    from gui.dialogs.reconciliation import ReconciliationDialog
 
 
 class AccountController:
@@ -36,6 +39,8 @@ class AccountController:
 
     def ask_reconciliation(self, account_id: AccountId, differences: Sequence[str]) -> ReconciliationDialog:
         """Show how our books differ from the broker's; the trader may adopt the broker's positions."""
+        from gui.dialogs.reconciliation import ReconciliationDialog  # a dialog: loaded when first opened
+
         dialog = ReconciliationDialog(account_id, differences, self._parent)
         dialog.accept_requested.connect(self.accept_broker_state)
         dialog.open()

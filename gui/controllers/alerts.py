@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
 from PySide6.QtGui import QAction
@@ -35,13 +35,15 @@ from core.services.alerts import (
 from core.services.approvals import ApprovalQueue, PendingOrder
 from core.services.notification_text import fill_notification, rejected_notification
 from core.services.session import TradingSession
-from gui.dialogs.alert_dialogs import MoveAlertDialog, PnlAlertDialog, PriceAlertDialog
 from gui.models.quotes import QuotesTableModel
 from gui.widgets.alerts_panel import AlertsPanel
 from gui.widgets.approval_queue import ApprovalAlert
 from gui.widgets.main_window import MainWindow
 from gui.widgets.tab_flash import DockTabFlasher
 from gui.widgets.toast import ToastWidget
+
+if TYPE_CHECKING:
+    from gui.dialogs.alert_dialogs import MoveAlertDialog, PnlAlertDialog, PriceAlertDialog
 
 ALERTS_KEY = "alerts"
 """settings.json: {"alerts": [{"kind": "price" | "move" | "pnl", "id", "account", ...}], "alert_sound": true}."""
@@ -216,6 +218,8 @@ class AlertsSetup:
         if account is None:
             self._log("WARNING", f"No account shows {symbol} yet: connect one, then set the alert.")
             return None
+        from gui.dialogs.alert_dialogs import PriceAlertDialog  # a dialog: loaded when first opened
+
         dialog = PriceAlertDialog(symbol, account, direction, alert_price(self._quote_of(symbol, account)),
                                   self._window)
         dialog.alertSet.connect(lambda d, level, email: self.add_price_alert(account, symbol, d, level, email))
@@ -227,6 +231,8 @@ class AlertsSetup:
         """Open the % move alert dialog (on the watchlist's symbol, if given)."""
         quotes = self._window.bridge.quotes
         symbols = quotes.symbols() if isinstance(quotes, QuotesTableModel) else []
+        from gui.dialogs.alert_dialogs import MoveAlertDialog  # a dialog: loaded when first opened
+
         dialog = MoveAlertDialog(symbols, symbol, self._prices_of, self._window)
         dialog.alertSet.connect(self._on_move_alert_set)
         shown = dialog.symbol_combo.currentText()  # the price shown follows its feed, once per frame, while open
@@ -253,6 +259,8 @@ class AlertsSetup:
 
     def ask_pnl_alert(self, account: str | None) -> PnlAlertDialog:
         """Open the day-P&L alert dialog (on account, if given)."""
+        from gui.dialogs.alert_dialogs import PnlAlertDialog  # a dialog: loaded when first opened
+
         dialog = PnlAlertDialog([str(a) for a in self._session.view.account_ids()], account, self._window)
         dialog.alertSet.connect(lambda chosen, level, email: self.add_pnl_alert(chosen, level, email))
         self.dialog = dialog

@@ -1,8 +1,10 @@
-"""ChartDocks: the chart dock, added at once, its chart built in the turn after the window's first paint.
+"""ChartDocks: the chart dock, added at once, its chart built once the dock is in view after the first paint.
 
-The chart needs pyqtgraph and numpy, about half a second of imports on a 2-core VM, which the first
+The chart needs pyqtgraph and numpy, about half a second of imports on a 2-core VM and 50 MB, which the first
 screen must not wait for: the dock (objectName 'dock.chart') is empty until then, and the chart itself
-(ChartView, driven by gui/controllers/chart_controller.py) is imported and built after the first paint.
+(ChartView, driven by gui/controllers/chart_controller.py) is imported and built in the turn after the first
+paint when the dock is in view (the default layout shows it over the positions), else when the trader first
+raises or shows it (BuildWhenShown), with the watchlist's selected symbol.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from gui.widgets.dock_build import BuildWhenShown
 
 if TYPE_CHECKING:
     from gui.controllers.chart_controller import ChartController
@@ -31,7 +35,7 @@ class ChartDocks:
         """Add the chart dock to window now and build its chart after the first paint (the composition root's line)."""
         docks = cls(window, cache_root)
         # a turn later still: the connects and the rest of the start-up's after-paint work go first
-        after_first_paint(window, lambda: QTimer.singleShot(0, docks.host, docks.build_when_the_loop_runs))
+        after_first_paint(window, lambda: QTimer.singleShot(0, docks.host, docks.build_when_shown))
         return docks
 
     def __init__(self, window: MainWindow, cache_root: Path | None) -> None:
@@ -42,8 +46,13 @@ class ChartDocks:
         window.shutdown_hooks.append(self._on_shutdown)
         self.host = QWidget(objectName="chartHost")
         QVBoxLayout(self.host).setContentsMargins(0, 0, 0, 0)
-        window.add_dock("Chart", "dock.chart", self.host, Qt.DockWidgetArea.TopDockWidgetArea)
+        self.dock = window.add_dock("Chart", "dock.chart", self.host, Qt.DockWidgetArea.TopDockWidgetArea)
         window.add_tool_action("New chart", "action.newChart", "Ctrl+Shift+G", self.open_another)
+
+    def build_when_shown(self) -> None:
+        """Build the chart in the next turn if its dock is in view, else once the trader shows or raises it."""
+        if not self._shut:
+            BuildWhenShown(self.dock, self.build_when_the_loop_runs)
 
     def build_when_the_loop_runs(self) -> None:
         """Build once the asyncio loop runs (the chart reads history on it); never after the window shut down."""

@@ -144,7 +144,10 @@ class ChartController:
         self._show_first()
 
     def _show_first(self) -> None:
-        symbols = list(self._window.settings.watchlist()) or list(self._session.view.instruments())
+        current = self._window.watchlist_view.currentIndex()  # a chart built late: the row the trader picked
+        picked = [str(current.siblingAtColumn(0).data() or "")] if current.isValid() else []
+        symbols = [s for s in picked if s] or list(self._window.settings.watchlist()) or list(
+            self._session.view.instruments())
         if symbols:
             self.show_symbol(symbols[0])
 

@@ -13,8 +13,6 @@ from core.domain import ClientOrderId, FieldError, Order, OrderRequest
 from core.ports.manual_fills import ManualFillOverride
 from core.services.session import ConfirmRequired, OrderRefused, TradingSession
 from gui.async_op import OpReporter, run_op
-from gui.dialogs.manual_fill import ManualFillDialog
-from gui.dialogs.modify_order import ModifyOrderDialog
 from gui.models.table_model import RawRole
 from gui.widgets.held_confirm import ask_held_confirm
 from gui.widgets.linked_order_row import LinkMode
@@ -113,6 +111,8 @@ class OrderController:
         order = self.selected_order()
         if order is None:
             return
+        from gui.dialogs.modify_order import ModifyOrderDialog  # a dialog: loaded when first opened
+
         dialog = ModifyOrderDialog(order, self._parent)
         coid = order.client_order_id
 
@@ -133,6 +133,8 @@ class OrderController:
         order = self.selected_order()
         if order is None:
             return
+        from gui.dialogs.manual_fill import ManualFillDialog  # a dialog: loaded when first opened
+
         dialog = ManualFillDialog(order, parent=self._parent)
         coid = order.client_order_id
         dialog.fillEntered.connect(

@@ -1,9 +1,12 @@
-"""PnlCurveDocks: the 'P&L' dock (objectName 'dock.pnlCurve'), its curve built after the window's first paint.
+"""PnlCurveDocks: the 'P&L' dock (objectName 'dock.pnlCurve'): its curve sampled from the window's first paint on,
+drawn once the dock is first in view.
 
 The curve is core's PnlCurve (core/services/pnl_curve.py): the portfolio's realised + unrealised P&L
-sampled twice a second from the moment the dock is built (a point only when it changed), so it moves
-with every fill and every mark of the account's positions; before those samples, the account's fills
-replayed from the journal up to the start of the local day and one point per fill of the day.
+sampled twice a second from the first paint (a point only when it changed), so it moves with every fill
+and every mark of the account's positions; before those samples, the account's fills replayed from the
+journal up to the start of the local day and one point per fill of the day. Sampling needs no Qt chart:
+the view (PnlCurveView, pyqtgraph and numpy: 50 MB) is built only when the trader first raises the dock's
+tab (BuildWhenShown), and draws what was sampled until then.
 
 The replay never runs on the GUI thread: an account's fills are read a page at a time through the
 journal's read-only HistoryReader in a worker thread (asyncio.to_thread) into running positions
@@ -24,10 +27,11 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from core.domain import AccountId, FillRecorded
-from core.ports.history import HistoryQueries
 from gui.async_op import run_op
+from gui.widgets.dock_build import BuildWhenShown
 
 if TYPE_CHECKING:
+    from core.ports.history import HistoryQueries
     from core.services.pnl_curve import PnlCurve, PnlReplay
     from gui.widgets.main_window import MainWindow
     from gui.widgets.pnl_curve import PnlCurveView
@@ -42,10 +46,11 @@ class PnlCurveDocks:
     @classmethod
     def install(cls, window: MainWindow, after_first_paint: Defer,
                 open_history: Callable[[], HistoryQueries]) -> PnlCurveDocks:
-        """Add the dock now and build its curve after the first paint (the composition root's line)."""
+        """Add the dock now, start sampling after the first paint and draw once the dock is in view (the composition
+        root's line)."""
         docks = cls(window, open_history)
         window.keep_alive.append(docks)
-        after_first_paint(window, lambda: QTimer.singleShot(0, docks.host, docks.build))
+        after_first_paint(window, lambda: QTimer.singleShot(0, docks.host, docks.start))
         return docks
 
     def __init__(self, window: MainWindow, open_history: Callable[[], HistoryQueries]) -> None:
@@ -69,15 +74,30 @@ class PnlCurveDocks:
         self.host = QWidget(objectName="pnlCurveHost")
         QVBoxLayout(self.host).setContentsMargins(0, 0, 0, 0)
         # "PnL", not "P&L": a dock tab reads "&" as a keyboard mnemonic and showed "PL".
-        window.add_dock("PnL", "dock.pnlCurve", self.host, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.dock = window.add_dock("PnL", "dock.pnlCurve", self.host, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._timer = QTimer(self.host)
         self._timer.setInterval(SAMPLE_MS)
         self._timer.timeout.connect(self.sample)
         self._shut = False
+        self._started = False
         window.shutdown_hooks.append(self._close)
 
+    def start(self) -> None:
+        """Start sampling (once) the first account's curve, its replay in a worker thread; build the view once the
+        dock is in view."""
+        if self._started or self._shut:
+            return
+        self._started = True
+        self._unsubscribe = self._session.bus.subscribe(FillRecorded, self._on_fill)
+        accounts = [str(a) for a in self._session.view.account_ids()]
+        if accounts:  # what the view picks first: the first account, in its first currency
+            self._show(accounts[0], self._currencies(accounts[0])[0])
+        self._timer.start()
+        BuildWhenShown(self.dock, self.build)
+
     def build(self) -> PnlCurveView | None:
-        """Build the view (once) and start sampling; the picked account's replay starts in a worker thread."""
+        """Build the view (once), sampling if not yet started; the picked account's replay starts in a worker thread."""
+        self.start()
         if self.view is None and not self._shut:
             from gui.widgets.pnl_curve import PnlCurveView
 
@@ -85,10 +105,8 @@ class PnlCurveDocks:
             layout = self.host.layout()
             assert layout is not None
             layout.addWidget(self.view)
-            self._unsubscribe = self._session.bus.subscribe(FillRecorded, self._on_fill)
             self.view.on_pick = self._show
-            self._offer()
-            self._timer.start()
+            self._offer()  # the view's first pick draws what was sampled for it until now
         return self.view
 
     def _since(self) -> datetime:
@@ -143,7 +161,8 @@ class PnlCurveDocks:
         for (owner, currency), curve in self._curves.items():
             if owner == account:
                 curve.begin_with(replay.points(currency))
-        self._offer()
+        if self.view is not None:
+            self._offer()
         if self._shown is not None and self._shown[0] == account:
             self._show(*self._shown)
 
@@ -162,8 +181,6 @@ class PnlCurveDocks:
     # --- the view -------------------------------------------------------------------------------
 
     def _offer(self) -> None:
-        from core.services.pnl_curve import currencies_of
-
         assert self.view is not None
         accounts = [str(a) for a in self._session.view.account_ids()]
         account = self.view.account.currentText() or (accounts[0] if accounts else "")
@@ -172,9 +189,13 @@ class PnlCurveDocks:
         if offered == self._offered:
             return  # nothing new to offer
         self._offered = offered
-        currencies = (currencies_of(self._session.portfolio, self._seen.get(account, {}), AccountId(account))
-                      if account else []) or ["USD"]
-        self.view.set_choices(accounts, currencies)
+        self.view.set_choices(accounts, self._currencies(account))
+
+    def _currencies(self, account: str) -> list[str]:
+        from core.services.pnl_curve import currencies_of
+
+        return (currencies_of(self._session.portfolio, self._seen.get(account, {}), AccountId(account))
+                if account else []) or ["USD"]
 
     def curve(self, account: str, currency: str) -> PnlCurve:
         """Return the curve of account in currency: live samples from now, with the replay once it is done."""
@@ -191,18 +212,17 @@ class PnlCurveDocks:
     def _show(self, account: str, currency: str) -> None:
         self._shown = (account, currency)
         self._replay(account)
+        curve = self.curve(account, currency)
         if self.view is not None:
-            curve = self.curve(account, currency)
             self.view.show_points(curve.points, currency, loading=self._loading(account))
 
     def sample(self) -> None:
-        """Add a point to each curve whose P&L changed; redraw the shown one when it did."""
-        if self.view is None:
-            return
-        self._offer()
+        """Add a point to each curve whose P&L changed; redraw the shown one when it did (once the view is built)."""
+        if self.view is not None:
+            self._offer()
         now = self._session.clock.now()
         for key, curve in self._curves.items():
-            if curve.sample(now) and key == self._shown:
+            if curve.sample(now) and key == self._shown and self.view is not None:
                 self.view.show_points(curve.points, curve.currency, loading=self._loading(key[0]))
 
     async def _close(self) -> None:

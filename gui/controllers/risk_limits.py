@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QWidget
 
@@ -14,7 +14,9 @@ from core.ports.journal import JournalError
 from core.services.risk import RiskConfig
 from core.services.risk_audit import RISK_LIMITS_AUDIT, describe_risk_change
 from core.services.session import TradingSession
-from gui.dialogs.risk_limits import RiskLimitsDialog
+
+if TYPE_CHECKING:
+    from gui.dialogs.risk_limits import RiskLimitsDialog
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,8 @@ def open_risk_limits(session: TradingSession, save_settings: Callable[[Mapping[s
         save_settings(config.to_dict())
         session.set_risk_config(config)
         audit_risk_change(session, before, config.to_dict())
+
+    from gui.dialogs.risk_limits import RiskLimitsDialog  # a dialog: loaded when first opened
 
     dialog = RiskLimitsDialog(
         view.risk_config(), [str(a) for a in view.account_ids()], save,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
@@ -19,9 +19,11 @@ from core.domain.watchlist import Watchlist, WatchlistsDocument, WatchlistsError
 from core.services.session import TradingSession
 from gui.async_op import OpReporter, run_op
 from gui.bridge import CoreBridge
-from gui.dialogs.reference_feeds import ReferenceFeedsDialog
 from gui.frame_feed import QuoteWatch
 from gui.widgets.watchlist_panel import WatchlistPanel
+
+if TYPE_CHECKING:
+    from gui.dialogs.reference_feeds import ReferenceFeedsDialog
 
 DEFAULT_NAME = "Main"
 
@@ -183,6 +185,8 @@ class WatchlistsController(QObject):
 
     def open_reference_feeds(self) -> ReferenceFeedsDialog:
         """Open the dialog that chooses each account's reference feed (see `set_reference_feed`)."""
+        from gui.dialogs.reference_feeds import ReferenceFeedsDialog  # a dialog: loaded when first opened
+
         dialog = ReferenceFeedsDialog(self._accounts(), self._session.references.chosen(), self.set_reference_feed,
                                       self._panel.window())
         dialog.finished.connect(dialog.deleteLater)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QSystemTrayIcon, QVBoxLayout, QWidget
@@ -12,10 +12,12 @@ from core.domain import ClientOrderId
 from core.services.approval_row import ApprovalRow
 from core.services.approvals import ApprovalOutcome, OrderEdit
 from gui.async_op import OpReporter, run_op
-from gui.dialogs.approval_edit import ApprovalEditDialog, RejectReasonDialog
 from gui.models.approvals import ApprovalsTableModel
 from gui.models.table_model import RawRole
 from gui.widgets.grid_view import make_grid_view
+
+if TYPE_CHECKING:
+    from gui.dialogs.approval_edit import ApprovalEditDialog, RejectReasonDialog
 
 REFRESH_MS = 500
 
@@ -158,6 +160,8 @@ class ApprovalQueueWidget(QWidget):
         row = self.selected()
         if row is None:
             return
+        from gui.dialogs.approval_edit import ApprovalEditDialog  # a dialog: loaded when first opened
+
         self.edit_dialog = ApprovalEditDialog(row, self)
         self.edit_dialog.editAccepted.connect(lambda edit: self._approve_edited(row, edit))
         self.edit_dialog.open()
@@ -171,6 +175,8 @@ class ApprovalQueueWidget(QWidget):
         row = self.selected()
         if row is None:
             return
+        from gui.dialogs.approval_edit import RejectReasonDialog  # a dialog: loaded when first opened
+
         self.reject_dialog = RejectReasonDialog(row, self)
         self.reject_dialog.reasonGiven.connect(lambda reason: self._reject(row, reason))
         self.reject_dialog.open()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtWidgets import QDockWidget
 
 from core.domain import AccountId, Side
 from core.services import pnl_curve
@@ -55,6 +56,7 @@ async def test_the_window_answers_while_the_journal_is_replayed_and_the_curve_st
     monkeypatch.setattr(HistoryReader, "fills_page", held_after_first_page)
     monkeypatch.setattr(pnl_curve, "REPLAY_PAGE", PAGE)
     async with open_window(tmp_path) as window:
+        window.findChild(QDockWidget, "dock.pnlCurve").raise_()  # tabbed behind the fills: built when raised
         await until(lambda: window.findChild(PnlCurveView, "pnlCurveView") is not None, "the P&L curve")
         view = window.findChild(PnlCurveView, "pnlCurveView")
         try:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QDockWidget, QPushButton
 
 from core.domain import AccountId, Quote, Side
 from gui.widgets.main_window import MainWindow
@@ -18,6 +18,7 @@ ACCOUNT = AccountId("PAPER-1")
 
 
 async def _curve(window: MainWindow) -> PnlCurveView:
+    window.findChild(QDockWidget, "dock.pnlCurve").raise_()  # tabbed behind the fills: built when raised
     await until(lambda: window.findChild(PnlCurveView, "pnlCurveView") is not None, "the P&L curve")
     view = window.findChild(PnlCurveView, "pnlCurveView")
     await until(lambda: view.account.currentText() == str(ACCOUNT), "the account picked")
