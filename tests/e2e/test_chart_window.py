@@ -21,7 +21,7 @@ from gui.controllers.chart_controller import ChartController
 from gui.widgets.chart.chart_view import ChartView
 from gui.widgets.chart.order_lines import OrderLine
 from gui.widgets.main_window import MainWindow
-from tests.e2e.window_helpers import cell, click_cell, open_window, until, write_paper_settings
+from tests.e2e.window_helpers import cell, click_cell, move_mouse, open_window, until, write_paper_settings
 
 ACCOUNT = AccountId("PAPER-1")
 
@@ -51,7 +51,7 @@ async def _drag(chart: ChartView, start: float, end: float, across: float = 0.5,
     x = x0 + (x1 - x0) * across
     here, there = _at(chart, x, start).toPoint(), _at(chart, x, end).toPoint()
     viewport = chart.plots.viewport()
-    QTest.mouseMove(viewport, here)
+    move_mouse(viewport, here)
     await asyncio.sleep(0.05)
     if meanwhile is not None:
         on_screen, path = viewport.mapToGlobal(here), there - here
@@ -61,7 +61,7 @@ async def _drag(chart: ChartView, start: float, end: float, across: float = 0.5,
     QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, here)
     for step in range(1, 11):
         await asyncio.sleep(0.05)
-        QTest.mouseMove(viewport, here + (there - here) * (step / 10))
+        move_mouse(viewport, here + (there - here) * (step / 10), Qt.MouseButton.LeftButton)
     await asyncio.sleep(0.05)
     QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, there)
 
@@ -114,7 +114,7 @@ async def test_the_candles_are_the_brokers_history_and_the_crosshair_reads_them(
         bar = history[-5]
         _, (y0, y1) = chart.price_box.viewRange()
         assert y0 < float(bar.low) <= float(bar.high) < y1, "the newest bars are in view"
-        QTest.mouseMove(chart.plots.viewport(), _at(chart, bar.start.timestamp() + 30, float(bar.close)).toPoint())
+        move_mouse(chart.plots.viewport(), _at(chart, bar.start.timestamp() + 30, float(bar.close)).toPoint())
         await until(lambda: f"{bar.start:%H:%M}" in chart.readout.text(), "the crosshair's readout")
         assert f"O {float(bar.open):g}  H {float(bar.high):g}  L {float(bar.low):g}  C {float(bar.close):g}" in (
             chart.readout.text())

@@ -21,7 +21,7 @@ from core.services.risk.limits import DEFAULT_LIMITS, RiskConfig
 from core.storage.settings import AccountSettings, SettingsStore
 from gui.widgets.ladder.model import COLUMNS
 from gui.widgets.main_window import MainWindow
-from tests.e2e.window_helpers import click_cell, open_window, until, write_paper_settings
+from tests.e2e.window_helpers import click_cell, move_mouse, open_window, until, write_paper_settings
 from tests.sims.tws.server import TwsSimulator
 from tests.sims.tws.testing import no_decoder_errors, sim_settings
 
@@ -67,7 +67,7 @@ def drag_level(window: MainWindow, from_price: Decimal, to_price: Decimal, colum
     table.scrollTo(start)
     none = Qt.KeyboardModifier.NoModifier
     QTest.mousePress(table.viewport(), Qt.MouseButton.LeftButton, none, table.visualRect(start).center())
-    QTest.mouseMove(table.viewport(), table.visualRect(end).center())
+    move_mouse(table.viewport(), table.visualRect(end).center(), Qt.MouseButton.LeftButton)
     QTest.mouseRelease(table.viewport(), Qt.MouseButton.LeftButton, none, table.visualRect(end).center())
 
 

@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QTableView
+from PySide6.QtWidgets import QApplication, QTableView, QWidget
 
 from core.storage.settings import AccountSettings, SettingsStore
 from gui.app import create_main_window
@@ -25,6 +26,20 @@ async def until(condition: Callable[[], object], what: str, timeout: float = 10.
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.02)
+
+
+def move_mouse(widget: QWidget, pos: QPoint, buttons: Qt.MouseButton = Qt.MouseButton.NoButton) -> None:
+    """Move the pointer over widget to pos (buttons: those held down, in a drag), as QTest.mouseMove does but
+    without its processEvents.
+
+    QTest.mouseMove processes events, so on a qasync loop it runs the loop's due callbacks inside the test's own
+    task step; a task woken there cannot be entered ('Cannot enter into task ... while another task is being
+    executed') and its step is lost: the test hangs until pytest-timeout ends the run. It happened only when a
+    callback fell due at that moment, under load (tests/e2e/test_chart_window.py, twice in a day).
+    """
+    event = QMouseEvent(QEvent.Type.MouseMove, QPointF(pos), QPointF(widget.mapToGlobal(pos)),
+                        Qt.MouseButton.NoButton, buttons, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, event)
 
 
 def write_paper_settings(data_dir: Path, fee_bps: str = "0.5", tick_interval_s: float = 60) -> None:
