@@ -83,6 +83,9 @@ class Portfolio:
         self._cash: dict[AccountId, tuple[Money, ...]] = {}
         self._split: dict[tuple[AccountId, str], dict[Product, Position]] = {}  # each product's, where fills had one
         self._marks: ConflatedSources[Position, Position] = ConflatedSources()
+        self._revision = 0  # bumped whenever a fill, a mark or a restore may change a net position
+        self._totals: dict[AccountId | None, dict[str, PnlTotals]] = {}
+        self._totals_revision = 0
         bus.subscribe(FillRecorded, self._on_fill_recorded)
         bus.subscribe_quotes(self._on_quotes)
         bus.subscribe(AccountUpdated, self._on_account_updated)
@@ -151,6 +154,7 @@ class Portfolio:
                          for split in self._split.values() for p in split.values()]
 
     def _adopt(self, position: Position) -> None:
+        self._revision += 1
         key = (position.account_id, position.symbol)
         if position.product is not None:
             net = self._positions.get(key)
@@ -168,7 +172,20 @@ class Portfolio:
         position.mark(*self._mark_of(position.account_id, position.symbol))
 
     def totals(self, account_id: AccountId | None = None) -> dict[str, PnlTotals]:
-        """Return P&L sums per currency, for one account or for all."""
+        """Return P&L sums per currency, for one account or for all.
+
+        Summed once per change of the positions: the status bar and each P&L curve read them every sample,
+        mostly between the same fills and marks.
+        """
+        if self._totals_revision != self._revision:
+            self._totals.clear()
+            self._totals_revision = self._revision
+        totals = self._totals.get(account_id)
+        if totals is None:
+            totals = self._totals[account_id] = self._sum_totals(account_id)
+        return dict(totals)
+
+    def _sum_totals(self, account_id: AccountId | None) -> dict[str, PnlTotals]:
         groups: dict[str, list[Position]] = {}
         for position in self.positions(account_id):
             groups.setdefault(position.currency, []).append(position)
@@ -192,6 +209,7 @@ class Portfolio:
                 self._bus.publish(PositionUpdated(split))
 
     def _apply(self, fill: Fill, today: bool) -> Position | None:
+        self._revision += 1
         key = (fill.account_id, fill.symbol)
         position = self._positions.get(key)
         if position is None:
@@ -253,6 +271,7 @@ class Portfolio:
                 account = position.account_id  # an AccountId is a str: it compares with the feed's name as is
                 if account != source and ((source and reference_of(account) != source) or (account, symbol) in fed):
                     continue
+                self._revision += 1
                 position.mark(last, close)
                 touch(position)
                 for view in views:

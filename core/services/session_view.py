@@ -7,7 +7,7 @@ method only forwards to the service that owns the answer: no logic lives in this
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -126,6 +126,11 @@ class SessionView:
         """Return each strategy's own position per account and symbol (manual trades: 'manual'), marked now."""
         portfolio = self._session.portfolio
         return self._session.risk.strategy_positions.snapshot(portfolio.position)
+
+    def strategy_positions_of(self, keys: Iterable[tuple[AccountId, str]]) -> list[StrategyPosition]:
+        """Return, as `strategy_positions` does (unsorted), only the strategies' positions of these symbols."""
+        portfolio = self._session.portfolio
+        return self._session.risk.strategy_positions.snapshot_of(keys, portfolio.position)
 
     def working_count(self) -> int:
         """Return how many orders are working on every account."""

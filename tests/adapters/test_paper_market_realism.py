@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from pathlib import Path
 
-from core.adapters.paper.adapter import PaperBroker
+from core.adapters.paper.adapter import TICK_SLICE, PaperBroker
 from core.adapters.paper.config import PaperConfig
 from core.adapters.paper.instruments import DEFAULT_INSTRUMENTS, START_PRICES
 from core.adapters.paper.market import Market
@@ -36,3 +37,17 @@ def test_session_volume_and_the_previous_close_carry_on_after_a_restart(tmp_path
     restarted = again._market.quote("AAPL")
     assert restarted.volume == traded.volume, "Volume restarts at zero only with a new trading day"
     assert restarted.close == traded.close
+
+
+def test_a_tick_stepped_in_slices_quotes_every_instrument_at_the_prices_of_one_step() -> None:
+    """A paper account listing many instruments steps them a slice a turn: the quotes are the same as in one go."""
+    extra = [dataclasses.replace(DEFAULT_INSTRUMENTS[0], symbol=f"S{k:04d}") for k in range(1, 1001)]
+    listed = [*DEFAULT_INSTRUMENTS, *extra]
+    prices = {**START_PRICES, **{i.symbol: Decimal("50.00") for i in extra}}
+    whole, sliced = Market(listed, prices, seed=3), Market(listed, prices, seed=3)
+    for _ in range(5):
+        expected = whole.step()
+        got = [q for start in range(0, len(listed), TICK_SLICE) for q in sliced.step(start, start + TICK_SLICE)]
+        assert [(q.symbol, q.bid, q.ask, q.last, q.volume) for q in got] == \
+               [(q.symbol, q.bid, q.ask, q.last, q.volume) for q in expected]
+    assert whole.mids() == sliced.mids()

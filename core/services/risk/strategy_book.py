@@ -116,18 +116,30 @@ class StrategyPositions:
 
         Sorted by account, symbol, then strategy ('manual' first), as the positions split shows them.
         """
-        rows: list[StrategyPosition] = []
-        for (account_id, strategy_id), book in self._held.items():
-            for symbol, position in book.items():
-                mark = mark_of(account_id, symbol)
-                if mark is not None:
-                    position.mark(mark.last_price, mark.prev_close)
-                rows.append(StrategyPosition(account_id, strategy_id, position.instrument, position.quantity,
-                                             position.avg_cost if position.quantity else None,
-                                             position.last_price, position.unrealized_pnl,
-                                             position.realized_pnl, position.daily_pnl))
+        rows = [_marked(account_id, strategy_id, position, mark_of)
+                for (account_id, strategy_id), book in self._held.items() for position in book.values()]
         return sorted(rows, key=lambda r: (str(r.account_id), r.instrument.symbol, r.strategy_id != MANUAL,
                                            str(r.strategy_id)))
+
+    def snapshot_of(self, keys: Iterable[tuple[AccountId, str]],
+                    mark_of: Callable[[AccountId, str], Position | None]) -> list[StrategyPosition]:
+        """Return, as `snapshot` does (unsorted), only the strategies' positions of these (account, symbol) pairs.
+
+        A view that knows which of the account's positions a fill or a mark changed re-reads only those rows.
+        """
+        wanted: dict[AccountId, set[str]] = {}
+        for account_id, symbol in keys:
+            wanted.setdefault(account_id, set()).add(symbol)
+        rows: list[StrategyPosition] = []
+        for (account_id, strategy_id), book in self._held.items():
+            symbols = wanted.get(account_id)
+            if not symbols:
+                continue
+            for symbol in symbols if len(symbols) < len(book) else list(book):
+                position = book.get(symbol)
+                if position is not None and symbol in symbols:
+                    rows.append(_marked(account_id, strategy_id, position, mark_of))
+        return rows
 
     def daily_pnl(self, account_id: AccountId, strategy_id: StrategyId, marks: Mapping[str, Position],
                   fx_rate: Callable[[str], Decimal | None]) -> Decimal | None:
@@ -146,6 +158,17 @@ class StrategyPositions:
                 return None
             total += pnl * rate
         return total
+
+
+def _marked(account_id: AccountId, strategy_id: StrategyId, position: Position,
+            mark_of: Callable[[AccountId, str], Position | None]) -> StrategyPosition:
+    """Mark position like the account's position of its symbol and return its row."""
+    mark = mark_of(account_id, position.symbol)
+    if mark is not None:
+        position.mark(mark.last_price, mark.prev_close)
+    return StrategyPosition(account_id, strategy_id, position.instrument, position.quantity,
+                            position.avg_cost if position.quantity else None, position.last_price,
+                            position.unrealized_pnl, position.realized_pnl, position.daily_pnl)
 
 
 @dataclass(frozen=True, slots=True)
