@@ -30,8 +30,9 @@ class MessageLine(QLabel):
         self.setFixedHeight(self.fontMetrics().lineSpacing() * self._lines + margins.top() + margins.bottom())
 
     def setText(self, text: str) -> None:
-        super().setText(text)
-        self.setToolTip(text)
+        if text != self.text():  # the same message again (every order's result): no tooltip event, no repaint
+            super().setText(text)
+            self.setToolTip(text)
 
     def sizeHint(self) -> QSize:
         return QSize(0, self.height())
