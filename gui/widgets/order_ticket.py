@@ -65,10 +65,13 @@ class OrderTicketWidget(TicketLookup):
             ticket holds a position's close (see `prefill_close`), else MANUAL.
         search_requested(str text): the trader asked to search for a symbol no account lists (the
             "Search for …" button under an unknown symbol); the window opens the symbol search with text.
+        quoted_changed(str symbol, str account): the ticket now shows the quote of symbol on account ("" for
+            none); whoever feeds it quotes (TicketQuoteFeed) watches these and calls `refresh_quote` as they move.
     """
 
     submit_requested = Signal(object)
     search_requested = Signal(str)
+    quoted_changed = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,6 +80,7 @@ class OrderTicketWidget(TicketLookup):
         self._quote_source: QuoteSource | None = None
         self._product_source: ProductSource | None = None
         self._shown_quote: Quote | None = None
+        self._quoted = ("", "")  # the (symbol, account) quoted_changed last named
         self._preview: RiskPreview | None = None
         self._close: CloseIntent | None = None
         self._armed = True
@@ -378,6 +382,9 @@ class OrderTicketWidget(TicketLookup):
         account = self.current_account()
         source = self._product_source
         self._product_choice.offer(source(account, instrument) if source and account and instrument else None)
+        if (symbol, account) != self._quoted:
+            self._quoted = (symbol, account)
+            self.quoted_changed.emit(symbol, account)
         self._shown_quote = self._quote()
         self._show_quote()
         self.refresh_hours()
