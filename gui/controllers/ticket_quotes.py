@@ -32,7 +32,9 @@ class TicketQuoteFeed:
         self._ticket = ticket
         self._paint_with = paint_with
         self._watches: list[QuoteWatch] = []
+        self._watching: list[tuple[str, str]] = []  # each watch's (symbol, feed): re-routing the cache is not free
         self._symbol, self._account = "", ""
+        self._stopped = False
         ticket.quoted_changed.connect(self._on_quoted_changed)
         quotes.references.on_change(self._on_reference_chosen)
         self._on_quoted_changed(ticket.current_symbol(), ticket.current_account())
@@ -50,31 +52,37 @@ class TicketQuoteFeed:
         return controller
 
     def stop(self) -> None:
-        """Stop watching: the ticket's quote no longer moves."""
+        """Stop watching for good: the ticket's quote no longer moves (the window is closing)."""
+        self._stopped = True
+        self._ticket.quoted_changed.disconnect(self._on_quoted_changed)
         for watch in self._watches:
             watch.cancel()
         self._watches.clear()
+        self._watching.clear()
 
     def _on_quoted_changed(self, symbol: str, account: str) -> None:
         self._symbol, self._account = symbol, account
         self._rewatch()
 
     def _on_reference_chosen(self, account: str, _feed: str | None) -> None:
-        if account == self._account:
+        if account == self._account and not self._stopped:
             self._rewatch()
             self._ticket.refresh_quote()  # now priced from another feed
 
     def _rewatch(self) -> None:
         symbol, account = self._symbol, self._account
-        feeds = self._quotes.feeds_for(account) if symbol and account else ()
+        feeds = self._quotes.feeds_for(account) if symbol and account and not self._stopped else ()
         while len(self._watches) > len(feeds):
             self._watches.pop().cancel()
+            self._watching.pop()
         for index, feed in enumerate(feeds):
-            if index < len(self._watches):
-                self._watches[index].change([symbol], feed=feed)
-            else:
+            if index == len(self._watches):
                 self._watches.append(self._feed.watch_quotes([symbol], self._on_quotes, feed=feed,
                                                              paint_with=self._paint_with))
+                self._watching.append((symbol, feed))
+            elif self._watching[index] != (symbol, feed):
+                self._watches[index].change([symbol], feed=feed)
+                self._watching[index] = (symbol, feed)
 
     def _on_quotes(self, _quotes: Mapping[str, Quote]) -> None:
         self._ticket.refresh_quote()
