@@ -34,6 +34,10 @@ class MessageLine(QLabel):
             super().setText(text)
             self.setToolTip(text)
 
+    def clear(self) -> None:
+        """Show no message; nothing happens when none is shown (QLabel.clear re-lays out the form every time)."""
+        self.setText("")
+
     def sizeHint(self) -> QSize:
         return QSize(0, self.height())
 
