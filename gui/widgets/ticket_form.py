@@ -29,6 +29,7 @@ from gui.widgets.linked_order_row import LinkedOrderRowWidget
 from gui.widgets.message_line import MessageLine
 from gui.widgets.product_choice import ProductChoiceWidget
 from gui.widgets.protection_row import ProtectionRowWidget
+from gui.widgets.quote_line import QuoteLine
 from gui.widgets.risk_sizing import RiskSizingWidget
 from gui.widgets.ticket_expiry import TicketExpiryWidget
 from gui.widgets.ticket_hours import TicketHoursLabel
@@ -56,8 +57,7 @@ class TicketForm(QWidget):
         self._symbol_edit = QLineEdit(objectName="orderTicket.symbolEdit", placeholderText="Symbol")
         self._symbols = QStringListModel(self)
         self._symbol_edit.setCompleter(QCompleter(self._symbols, self, caseSensitivity=_ANY_CASE))
-        self._quote_label = QLabel(objectName="orderTicket.quoteLabel")
-        self._quote_label.setFixedHeight(self._quote_label.fontMetrics().lineSpacing() + 2)
+        self._quote_label = QuoteLine("orderTicket.quoteLabel")  # moves once a frame: repaints, never re-lays out
         self._search_button = QPushButton(objectName="orderTicket.searchButton", visible=False, flat=True,
                                           styleSheet="text-align: left; text-decoration: underline;")
         self._buy_button = self._side_button(Side.BUY, "buyButton", "F1 or Ctrl+B")
