@@ -38,6 +38,7 @@ class MessageLine(QLabel):
             return
         if self._lines == 1:
             self._text = text  # painted by paintEvent: QLabel.setText would re-lay out the whole form each time
+            self.setAccessibleName(text)  # what a screen reader reads, as it would read a QLabel's text
             self.update()
         else:
             super().setText(text)

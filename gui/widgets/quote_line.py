@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QEvent, QPointF, QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent, QStaticText, QTextOption
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+
+_TAG = re.compile(r"<[^>]*>")
 
 
 class QuoteLine(QLabel):
@@ -38,6 +42,7 @@ class QuoteLine(QLabel):
             return
         self._text = text
         self._static.setText(text)
+        self.setAccessibleName(_TAG.sub("", text).replace("&nbsp;", " "))  # what a screen reader reads
         self._static.prepare(font=self.font())
         wanted = int(self._static.size().width()) + 1
         if wanted > self.minimumWidth():
