@@ -5,8 +5,8 @@ is the variant's own), then the vn.py reference on the same input in .venv-bench
 environment exists, and prints one JSON line per variant plus one ratio line per rate.
 `--child` runs one variant in this process.
 
-With every view open (`--every-view`; the driver runs it after each rate): the same storm with a chart and a
-ladder open on storm symbols beside the watchlist, positions and blotters (issue #27).
+With every view open (`--every-view`; the driver runs it after each rate): the same storm with a chart, a
+ladder and the order ticket on storm symbols beside the watchlist, positions and blotters (issues #27, #20).
 
 Figures of a variant: quotes absorbed per second; event-loop stall max/p99 (gaps of a 1 ms
 heartbeat), the most CPU the GUI thread spent in one gap and the VM's steal during the run (what
@@ -182,15 +182,17 @@ async def _settle(seconds: float) -> None:
 
 
 def _open_every_view(window: object, symbols: list[str]) -> list[str]:
-    """Open a chart on one storm symbol and a ladder on another, beside the window's own watchlist, positions
-    and blotters; return the names of the views open."""
+    """Open a chart on one storm symbol, a ladder on another and the order ticket on a third, beside the window's
+    own watchlist, positions and blotters; return the names of the views open."""
+    from core.domain import Side
     from gui.controllers.chart_controller import ChartController
 
     chart = next(k for k in window.keep_alive if isinstance(k, ChartController))  # type: ignore[attr-defined]
     chart.show_symbol(symbols[0])  # its live bar moves with every round of the storm
     account = str(window.session.account_ids()[0])  # type: ignore[attr-defined]
     window.ladder.show(account, symbols[1])  # type: ignore[attr-defined]
-    return ["watchlist", "positions", "orders", "fills", "chart", "ladder"]
+    window.ticket.prefill(symbols[2], Side.BUY, account=account, focus=False)  # type: ignore[attr-defined]
+    return ["watchlist", "positions", "orders", "fills", "chart", "ladder", "ticket"]
 
 
 def run_tradeterm(rate: int, seconds: float, count: int, held_fraction: float,
@@ -379,7 +381,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--symbols", type=int, default=SYMBOLS, help="symbols quoted")
     parser.add_argument("--held", type=float, default=HELD_FRACTION, help="share of the symbols with a position")
     parser.add_argument("--every-view", action="store_true",
-                        help="also open a chart and a ladder on storm symbols (the driver runs it once more per rate)")
+                        help="also open a chart, a ladder and the ticket on storm symbols (the driver runs it once "
+                             "more per rate)")
     parser.add_argument("--profile", metavar="PATH", help="with --child: write cProfile stats to PATH")
     parser.add_argument("--no-vnpy", action="store_true", help="skip the vn.py reference")
     args = parser.parse_args(argv)

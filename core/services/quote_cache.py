@@ -82,6 +82,11 @@ class QuoteCache:
             return self.quote_of(symbol, reference)
         return self.quote_of(symbol, "")
 
+    def feeds_for(self, account: str) -> tuple[str, str]:
+        """Return the feeds `latest(symbol, account)` reads, in order: account's own, then its reference feed (or
+        the quotes of no feed). A view that shows `latest` for account watches both."""
+        return account, self.references.of(account) or ""
+
     def quote_of(self, symbol: str, feed: str) -> Quote | None:
         """Return symbol's merged quote on exactly this feed, or None before its first quote there."""
         slot = self._slots.get((feed, symbol))

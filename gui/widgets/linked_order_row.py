@@ -20,6 +20,7 @@ from core.domain import FieldError, Instrument, OrderRequest, OrderType, Side, v
 from core.domain.order_request import plain
 from core.domain.protection import Oto
 from gui.widgets.protection_row import positive_number
+from gui.widgets.tone import Tone, show_tone
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
@@ -175,7 +176,7 @@ class LinkedOrderRowWidget(QWidget):
             text = " ".join(e.message for e in errors) if errors else "" if link is None else link.describe(
                 side, quantity or "?", symbol, price_text)
         self.hint_label.setText(text)
-        self.hint_label.setStyleSheet("color: #e53935;" if errors and not waiting else "")
+        show_tone(self.hint_label, Tone.BAD if errors and not waiting else Tone.PLAIN)
         self.hint_label.setVisible(bool(text))
 
     def _on_mode_changed(self, *_args: object) -> None:

@@ -25,6 +25,7 @@ from gui.controllers.orders import OrderController
 from gui.controllers.protection import ProtectionController
 from gui.controllers.risk_limits import open_risk_limits
 from gui.controllers.strategy_positions import StrategyPositionsController
+from gui.controllers.ticket_quotes import TicketQuoteFeed
 from gui.controllers.ticket_rows import TicketRows
 from gui.controllers.watchlists import MemoryWatchlists, WatchlistFile, WatchlistsController
 from gui.theme import theme_named
@@ -92,6 +93,7 @@ class MainWindow(QMainWindow):
         self.ladder = LadderController.install(self)
         self.protection = ProtectionController.install(self)
         self.strategy_positions = StrategyPositionsController.install(self)
+        self.ticket_quotes = TicketQuoteFeed.install(self)  # its Bid·Ask moves with the watchlist's, each frame
         self.window_layout = WindowLayout(self, self.docks, settings, lambda text: self.log_view.add("ERROR", text))
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(250)
@@ -237,7 +239,6 @@ class MainWindow(QMainWindow):
                           f"{account_id or 'All accounts'}: {state.value.lower()} — {reason}")
 
     def _on_status_tick(self) -> None:
-        self.ticket.refresh_quote()
         self.status.show_pnl()
 
     # --- layout ---------------------------------------------------------------------------------

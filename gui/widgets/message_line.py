@@ -10,14 +10,15 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 class MessageLine(QLabel):
     """A label that keeps `lines` lines of room whether it shows a message, none, or is hidden.
 
-    One line: a longer message is elided ("…"), the whole of it in the tooltip; more lines: it wraps.
-    Its width never pushes the form wider.
+    One line: a longer message is elided ("…"), the whole of it in the tooltip, and a new message only
+    repaints it; more lines: it wraps. Its width never pushes the form wider.
     """
 
     def __init__(self, object_name: str, lines: int = 1, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(object_name)
         self._lines = lines
+        self._text = ""
         self.setWordWrap(lines > 1)
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
@@ -29,9 +30,23 @@ class MessageLine(QLabel):
         margins = self.contentsMargins()
         self.setFixedHeight(self.fontMetrics().lineSpacing() * self._lines + margins.top() + margins.bottom())
 
+    def text(self) -> str:
+        return self._text if self._lines == 1 else super().text()
+
     def setText(self, text: str) -> None:
-        super().setText(text)
+        if text == self.text():  # the same message again (every order's result): no tooltip event, no repaint
+            return
+        if self._lines == 1:
+            self._text = text  # painted by paintEvent: QLabel.setText would re-lay out the whole form each time
+            self.setAccessibleName(text)  # what a screen reader reads, as it would read a QLabel's text
+            self.update()
+        else:
+            super().setText(text)
         self.setToolTip(text)
+
+    def clear(self) -> None:
+        """Show no message; nothing happens when none is shown (QLabel.clear re-lays out the form every time)."""
+        self.setText("")
 
     def sizeHint(self) -> QSize:
         return QSize(0, self.height())

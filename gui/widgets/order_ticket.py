@@ -38,12 +38,13 @@ from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_p
 from gui.widgets.protection_row import TICKS, positive_number
 from gui.widgets.quantity_input import QuantityValidator, quantity_hint
 from gui.widgets.risk_sizing import Sizer
-from gui.widgets.ticket_form import FIELDS, GREEN, RED, repolish
+from gui.widgets.ticket_form import FIELDS
 from gui.widgets.ticket_hours import closed_market_warning
 from gui.widgets.ticket_intent import DEFAULT_TIF, CloseIntent, QuoteSource, RiskPreview, funds_text, verdict_text
 from gui.widgets.ticket_lookup import TicketLookup
 from gui.widgets.ticket_trail import TICKS as TRAIL_TICKS
 from gui.widgets.ticket_trail import ticks_error, trail_request_fields, trail_words_typed
+from gui.widgets.tone import TONE_STYLE, Tone, set_property, show_tone
 
 ProductSource = Callable[[str, Instrument], ProductOffer | None]
 """(account, instrument) -> the products the account offers for it (Kite), or None: no Product choice."""
@@ -64,10 +65,13 @@ class OrderTicketWidget(TicketLookup):
             ticket holds a position's close (see `prefill_close`), else MANUAL.
         search_requested(str text): the trader asked to search for a symbol no account lists (the
             "Search for …" button under an unknown symbol); the window opens the symbol search with text.
+        quoted_changed(str symbol, str account): the ticket now shows the quote of symbol on account ("" for
+            none); whoever feeds it quotes (TicketQuoteFeed) watches these and calls `refresh_quote` as they move.
     """
 
     submit_requested = Signal(object)
     search_requested = Signal(str)
+    quoted_changed = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -76,6 +80,7 @@ class OrderTicketWidget(TicketLookup):
         self._quote_source: QuoteSource | None = None
         self._product_source: ProductSource | None = None
         self._shown_quote: Quote | None = None
+        self._quoted = ("", "")  # the (symbol, account) quoted_changed last named
         self._preview: RiskPreview | None = None
         self._close: CloseIntent | None = None
         self._armed = True
@@ -92,7 +97,7 @@ class OrderTicketWidget(TicketLookup):
         self._sent_link: LinkedOrder | None = None
         self._build_form()
         self._connect()
-        self.setStyleSheet(TICKET_STYLE)
+        self.setStyleSheet(TICKET_STYLE + TONE_STYLE)
         self._refresh()
 
     def _connect(self) -> None:
@@ -177,7 +182,7 @@ class OrderTicketWidget(TicketLookup):
         the account's feed) and the default TIF, another account from the touch on its feed; a price
         given here is used instead.
         """
-        with self._quietly():
+        with self._quietly(checked=True):
             self._close = None
             moved = account is not None and account != self.current_account()
             if account is not None:
@@ -217,14 +222,14 @@ class OrderTicketWidget(TicketLookup):
         if avg_cost is not None and instrument is not None:
             close = replace(close, avg_cost=fmt_avg_cost(avg_cost, instrument.price_places))
         if price is None:
-            with self._quietly():
+            with self._quietly(checked=True):
                 self._limit_edit.clear()  # no quote on its feed: the trader prices it, never an older price
         self._close = close if self._account_combo.currentText() == account else None
         self._on_live_timer()
 
     def order_sent(self) -> None:
         """The last send reached the session and became an order: clear the quantity and the close, stay disarmed."""
-        with self._quietly():
+        with self._quietly(checked=True):
             self._quantity_edit.clear()
             self._close = None
         self._armed = False
@@ -292,11 +297,11 @@ class OrderTicketWidget(TicketLookup):
         return super().eventFilter(watched, event)
 
     @contextmanager
-    def _quietly(self) -> Iterator[None]:
+    def _quietly(self, checked: bool = False) -> Iterator[None]:
         """Change fields for the trader (a click, a send): not an edit that re-arms the ticket.
 
-        The ticket is brought up to date once at the end (a prefill sets up to five fields; each refresh
-        re-polishes the send button's style).
+        The ticket is brought up to date once at the end (a prefill sets up to five fields), or not at all when
+        checked: the caller runs the live check (`_on_live_timer`, which refreshes) right after.
         """
         self._quiet += 1
         try:
@@ -305,7 +310,8 @@ class OrderTicketWidget(TicketLookup):
             self._quiet -= 1
             if not self._quiet and self._stale:
                 self._stale = False
-                self._refresh()
+                if not checked:
+                    self._refresh()
 
     def _quote(self) -> Quote | None:
         symbol, account = self._lookup()[0], self.current_account()
@@ -364,9 +370,9 @@ class OrderTicketWidget(TicketLookup):
         self._link.show_hint(link, link_errors, side, texts[0], symbol, link_price)
         metrics, room = self._send_button.fontMetrics(), self._send_button.width() - 24
         self._send_button.setText(metrics.elidedText(summary, Qt.TextElideMode.ElideRight, max(room, 60)))
-        self._send_button.setToolTip(f"{summary} (Enter)")
-        self._send_button.setProperty("side", side.value)
-        repolish(self._send_button)
+        if self._send_button.toolTip() != (tip := f"{summary} (Enter)"):
+            self._send_button.setToolTip(tip)
+        set_property(self._send_button, "side", side.value)  # re-polished only when the side changes
         self._quantity_edit.setPlaceholderText(f"lot {plain(instrument.lot_size)}" if instrument else "")
         for edit in (self._limit_edit, self._stop_edit):
             edit.setPlaceholderText(f"tick {plain(instrument.tick_size)}" if instrument else "")
@@ -376,6 +382,9 @@ class OrderTicketWidget(TicketLookup):
         account = self.current_account()
         source = self._product_source
         self._product_choice.offer(source(account, instrument) if source and account and instrument else None)
+        if (symbol, account) != self._quoted:
+            self._quoted = (symbol, account)
+            self.quoted_changed.emit(symbol, account)
         self._shown_quote = self._quote()
         self._show_quote()
         self.refresh_hours()
@@ -402,15 +411,16 @@ class OrderTicketWidget(TicketLookup):
         self._intent_label.setText("" if close is None else close.describe(self._quantity_edit.text().strip()))
         self._intent_label.setVisible(close is not None)
 
-    def _show_verdict(self) -> None:
-        """Show what risk would say about the order as it stands, or nothing while a field is incomplete."""
-        validated, errors = self._validate() if self._preview is not None else (None, [])
+    def _show_verdict(self, checked: tuple[ValidatedRequest | None, list[FieldError]] | None = None) -> None:
+        """Show what risk would say about the order as it stands (checked: its `_validate()`, when the caller has
+        it), or nothing while a field is incomplete."""
+        validated, errors = (checked or self._validate()) if self._preview is not None else (None, [])
         if self._preview is None or validated is None or errors:
             self._risk_label.clear()
             return
         text, passes = verdict_text(self._preview(validated))
         self._risk_label.setText(text)
-        self._risk_label.setStyleSheet(f"color: {GREEN if passes else RED};")
+        show_tone(self._risk_label, Tone.GOOD if passes else Tone.BAD)
 
     def _on_symbol_changed(self, _text: str) -> None:
         """A new symbol starts from its own prices and the default TIF, never the last symbol's."""
@@ -453,12 +463,12 @@ class OrderTicketWidget(TicketLookup):
         """Show errors for the fields the trader has filled in; empty fields wait for send."""
         self._live_timer.stop()
         self._refresh()
-        errors = self._validate()[1]
+        checked = self._validate()
         texts = {field: edit.text().strip() for field, edit in self._edits.items()}
         if any(key.startswith(texts["symbol"].casefold()) for key in self._keys):
             texts["symbol"] = ""  # may still become a known symbol
-        self._render_errors([error for error in errors if texts.get(error.field)], list(texts))
-        self._show_verdict()
+        self._render_errors([error for error in checked[1] if texts.get(error.field)], list(texts))
+        self._show_verdict(checked)
 
     def _step(self, edit: QLineEdit, direction: int) -> None:
         """Move the number in edit by one lot (quantity) or one tick (prices), onto the instrument's grid."""

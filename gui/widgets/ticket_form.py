@@ -29,10 +29,12 @@ from gui.widgets.linked_order_row import LinkedOrderRowWidget
 from gui.widgets.message_line import MessageLine
 from gui.widgets.product_choice import ProductChoiceWidget
 from gui.widgets.protection_row import ProtectionRowWidget
+from gui.widgets.quote_line import QuoteLine
 from gui.widgets.risk_sizing import RiskSizingWidget
 from gui.widgets.ticket_expiry import TicketExpiryWidget
 from gui.widgets.ticket_hours import TicketHoursLabel
 from gui.widgets.ticket_trail import TRAIL_UNITS
+from gui.widgets.tone import AMBER, RED, Tone, repolish, show_tone
 
 ERROR_NAMES = {
     "symbol": "symbolError", "quantity": "quantityError", "limit_price": "limitPriceError",
@@ -42,7 +44,6 @@ FIELDS = tuple(ERROR_NAMES)
 """The request fields that have their own error line under their field; other errors go to the status line."""
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _ANY_CASE = Qt.CaseSensitivity.CaseInsensitive
-RED, GREEN, AMBER = "#e53935", "#43a047", "#ef6c00"
 
 
 class TicketForm(QWidget):
@@ -56,8 +57,7 @@ class TicketForm(QWidget):
         self._symbol_edit = QLineEdit(objectName="orderTicket.symbolEdit", placeholderText="Symbol")
         self._symbols = QStringListModel(self)
         self._symbol_edit.setCompleter(QCompleter(self._symbols, self, caseSensitivity=_ANY_CASE))
-        self._quote_label = QLabel(objectName="orderTicket.quoteLabel")
-        self._quote_label.setFixedHeight(self._quote_label.fontMetrics().lineSpacing() + 2)
+        self._quote_label = QuoteLine("orderTicket.quoteLabel")  # moves once a frame: repaints, never re-lays out
         self._search_button = QPushButton(objectName="orderTicket.searchButton", visible=False, flat=True,
                                           styleSheet="text-align: left; text-decoration: underline;")
         self._buy_button = self._side_button(Side.BUY, "buyButton", "F1 or Ctrl+B")
@@ -200,7 +200,7 @@ class TicketForm(QWidget):
     def show_result(self, text: str, ok: bool) -> None:
         """Show what the session answered to the last send."""
         self._status_label.setText(text)
-        self._status_label.setStyleSheet(f"color: {GREEN if ok else RED};")
+        show_tone(self._status_label, Tone.GOOD if ok else Tone.BAD)
         self._refused = not ok
 
     def clear_hold_refusal(self) -> None:
@@ -210,7 +210,7 @@ class TicketForm(QWidget):
 
         if self._refused and about_the_hold(self._status_label.text()):
             self._status_label.setText("")
-            self._status_label.setStyleSheet("")
+            show_tone(self._status_label, Tone.PLAIN)
             self._refused = False
         for field, label in self._errors.items():
             if about_the_hold(label.text()):
@@ -265,8 +265,3 @@ def _type_label(kind: OrderType) -> str:
     """Return the order type as the type list shows it: 'LMT', 'STP LMT', 'Trail', 'Trail LMT'."""
     return {OrderType.TRAIL: "Trail", OrderType.TRAIL_LIMIT: "Trail LMT"}.get(kind, kind.value.replace("_", " "))
 
-
-def repolish(widget: QWidget) -> None:
-    """Re-apply the style sheet after a dynamic property the sheet selects on changed."""
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)

@@ -10,15 +10,16 @@ from PySide6.QtWidgets import QLabel
 
 from core.domain import Instrument, TimeInForce
 from core.domain.trading_hours import TradingHours
+from gui.widgets.tone import Tone, show_tone
 
 HoursSource = Callable[[str, Instrument], TradingHours | None]
 """(account, instrument) -> the hours the account's broker gives for it (None: none known, or not yet)."""
-OPEN_COLOR, CLOSED_COLOR = "#43a047", "#ef6c00"
 
 
 class TicketHoursLabel(QLabel):
     """objectName 'orderTicket.hoursLabel': 'NSE open · closes 15:30 IST' (green) or 'NSE closed · opens Mon 09:15
-    IST' (amber); empty when the account's broker gives no hours. Its tooltip says where the hours come from."""
+    IST' (amber, by its tone under the ticket's style sheet); empty when the account's broker gives no hours. Its
+    tooltip says where the hours come from."""
 
     def __init__(self) -> None:
         super().__init__(objectName="orderTicket.hoursLabel")
@@ -28,12 +29,15 @@ class TicketHoursLabel(QLabel):
         """Show hours' state at now (nothing for None)."""
         if hours is None:
             self.setText("")
-            self.setToolTip("")
+            if self.toolTip():
+                self.setToolTip("")
             return
         state = hours.state_at(now)
         self.setText(hours.summary(now))
-        self.setStyleSheet(f"color: {OPEN_COLOR if state.is_open else CLOSED_COLOR};")
-        self.setToolTip(f"From {hours.source}" + (f"; {hours.note}" if hours.note else "") + ".")
+        show_tone(self, Tone.GOOD if state.is_open else Tone.WARN)
+        tip = f"From {hours.source}" + (f"; {hours.note}" if hours.note else "") + "."
+        if tip != self.toolTip():
+            self.setToolTip(tip)
 
 
 def closed_market_warning(hours: TradingHours | None, tif: TimeInForce, now: datetime) -> str:
