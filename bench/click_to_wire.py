@@ -307,10 +307,14 @@ async def _cancel_all(session: Any, account: Any) -> dict[str, Any]:
             "gui_busy_max_ms": ms(max(heartbeat.cpu_gaps, default=0.0))}  # of it, the GUI thread's own CPU
 
 
-def run(orders: int, throughput_orders: int) -> list[dict[str, Any]]:
-    """Run both measurements in this process against a simulator process; return the figure sets."""
+def run(orders: int, throughput_orders: int, hide: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Run both measurements in this process against a simulator process; return the figure sets.
+
+    hide: docks (objectNames, e.g. dock.chart) closed as the window opens, to compare with a build that
+    had no such view (what the views cost apart from the order path).
+    """
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QDockWidget
 
     from core.domain import AccountId, OrderUpdated, TradingState
     from gui.app import create_main_window, freeze_startup_heap
@@ -331,6 +335,11 @@ def run(orders: int, throughput_orders: int) -> list[dict[str, Any]]:
         window = create_main_window(data_dir, "paper")
         window.resize(1500, 900)
         window.show()
+        for name in hide:
+            dock = window.findChild(QDockWidget, name)
+            if dock is None:
+                raise SystemExit(f"--hide {name}: the window has no such dock")
+            dock.close()
         session = window.session
         watcher = AckWatcher()
         socket = SocketStamps()
@@ -424,6 +433,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--orders", type=int, default=ORDERS, help="orders clicked per account")
     parser.add_argument("--throughput-orders", type=int, default=THROUGHPUT_ORDERS, help="orders for orders/s")
     parser.add_argument("--profile", metavar="PATH", help="write cProfile stats to PATH")
+    parser.add_argument("--hide", metavar="DOCK", action="append", default=[],
+                        help="close this dock as the window opens (e.g. dock.chart, dock.ladder)")
     parser.add_argument("--sim", metavar="STAMP_FILE", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.sim:
@@ -434,12 +445,12 @@ def main(argv: list[str] | None = None) -> None:
         import cProfile
 
         profiler = cProfile.Profile()
-        records = profiler.runcall(run, args.orders, args.throughput_orders)
+        records = profiler.runcall(run, args.orders, args.throughput_orders, tuple(args.hide))
         profiler.dump_stats(args.profile)
     else:
-        records = run(args.orders, args.throughput_orders)
+        records = run(args.orders, args.throughput_orders, tuple(args.hide))
     for record in records:
-        emit({**record, "host_speed_ms": speed, **machine()})
+        emit({**record, "host_speed_ms": speed, **({"hidden": args.hide} if args.hide else {}), **machine()})
 
 
 if __name__ == "__main__":
