@@ -16,10 +16,17 @@ class FocusKeeper(QObject):
     def __init__(self, window: QWidget) -> None:
         super().__init__(window)
         self._window = window
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            app.installEventFilter(self)
-            window.destroyed.connect(lambda *_: app.removeEventFilter(self))
+        self._app = QApplication.instance()
+        if isinstance(self._app, QApplication):
+            self._app.installEventFilter(self)
+            window.destroyed.connect(lambda *_: self.stop())
+
+    def stop(self) -> None:
+        """Stop watching (the window shuts down): a filter on the application sees every event of every window,
+        so one left behind by a closed window that lives on (a reference kept) slows everything after it."""
+        if isinstance(self._app, QApplication):
+            self._app.removeEventFilter(self)
+            self._app = None
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (event.type() == QEvent.Type.Hide and isinstance(watched, QDialog) and watched.isWindow()

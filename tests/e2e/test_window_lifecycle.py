@@ -168,3 +168,22 @@ async def test_a_closed_window_leaves_no_timer_running(tmp_path: Path) -> None:
                      for t in window.findChildren(QTimer) if t.isActive()
                      and t.parent().__class__.__name__ != "FrameFlusher")  # it only paints models: a last frame
     assert running == []
+
+
+async def test_a_closed_window_no_longer_watches_every_event_of_the_application(tmp_path: Path) -> None:
+    """The focus keeper filters every event of the application; a closed window that lives on (a reference kept)
+    must stop doing so, or each such window adds a Python call to every event after it (a full test run's
+    theme switch, which re-polishes every widget, crawled for minutes behind the windows of earlier tests)."""
+    from PySide6.QtWidgets import QDialog
+
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path, active=False) as window:
+        pass
+    given_back: list[int] = []
+    window.focus_keeper._give_back = lambda: given_back.append(1)  # type: ignore[method-assign]
+    dialog = QDialog()
+    dialog.show()
+    await asyncio.sleep(0.05)
+    dialog.hide()  # what the keeper acts on: a dialog that hides
+    await asyncio.sleep(0.05)
+    assert given_back == [], "the closed window's keeper still watches the application's dialogs"
