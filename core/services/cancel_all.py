@@ -116,9 +116,13 @@ class CancelAll:
         then syncs its disk once for the slice), one per order elsewhere."""
         many: dict[AccountId, list[Order]] = {}
         sending: list[asyncio.Future[None]] = []
+        takes_many: dict[AccountId, bool] = {}  # a runtime Protocol check costs tens of microseconds: once an account
         for order in together:
-            if isinstance(self._accounts[order.account_id].adapter, CancelMany):
-                many.setdefault(order.account_id, []).append(order)
+            account = order.account_id
+            if account not in takes_many:
+                takes_many[account] = isinstance(self._accounts[account].adapter, CancelMany)
+            if takes_many[account]:
+                many.setdefault(account, []).append(order)
             else:
                 sending.append(asyncio.ensure_future(self._send_cancel(order)))
         sending += [asyncio.ensure_future(self._send_many(account, orders)) for account, orders in many.items()]
