@@ -157,6 +157,20 @@ class OrderLookup(Protocol):
 
 
 @runtime_checkable
+class CancelMany(Protocol):
+    """Optional capability: cancel several orders in one request, answered together.
+
+    The paper broker records the whole request with one disk sync instead of one per cancel (or two per
+    slice of a cancel-all); its answers are reported only once that sync covers them, as cancel's are.
+    """
+
+    async def cancel_orders(self, orders: Sequence[Order]) -> None:
+        """Cancel each order as cancel() does: each is reported OrderCanceled, or OrderCancelRejected when it
+        is no longer working. Raise a BrokerError, having cancelled none, if the broker cannot be asked."""
+        ...
+
+
+@runtime_checkable
 class BulkCancel(Protocol):
     """Optional capability: cancel every working order in one request (IB reqGlobalCancel).
 

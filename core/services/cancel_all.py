@@ -3,8 +3,9 @@
 The kill switch ends here. The orders go in slices of CANCEL_SLICE, one slice per turn of the event loop,
 so the window keeps painting and taking input through a kill switch over thousands of orders. A slice's
 cancel intents are journaled together, in one transaction and one disk flush, before any of its cancels
-goes out. Accounts whose adapter has BulkCancel (IB reqGlobalCancel) may instead get one request for all
-their orders (bulk_cancel.py).
+goes out; to an account whose adapter has CancelMany (the paper broker) the slice's cancels go in one
+request, which it records with one disk sync. Accounts whose adapter has BulkCancel (IB reqGlobalCancel)
+may instead get one request for all their orders (bulk_cancel.py).
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from core.domain import (
     ConnectionState,
     LogMessage,
     Order,
+    OrderCancelRejected,
     OrderPendingCancel,
     OrderStatus,
 )
 from core.domain.transitions import can_transition
-from core.ports.broker import BulkCancel
+from core.ports.broker import BulkCancel, CancelMany
+from core.ports.errors import BrokerError
 from core.ports.journal import JournalError
 from core.services.accounts import AccountSlot
 from core.services.bulk_cancel import BulkCanceller
@@ -102,10 +105,38 @@ class CancelAll:
                                                           "show which went through. Free disk space, then restart "
                                                           "TradeTerm."))
             sent = {o.client_order_id for o in together}
-            sending += [asyncio.ensure_future(self._send_cancel(o)) for o in together]
+            sending += self._send(together)
             sending += [asyncio.ensure_future(self._cancel_one(o.client_order_id))
                         for o in now if o.client_order_id not in sent]
         await asyncio.gather(*sending, return_exceptions=True)
+
+
+    def _send(self, together: Sequence[Order]) -> list[asyncio.Future[None]]:
+        """Send the cancels of one slice: one request per account whose adapter has CancelMany (the paper broker
+        then syncs its disk once for the slice), one per order elsewhere."""
+        many: dict[AccountId, list[Order]] = {}
+        sending: list[asyncio.Future[None]] = []
+        takes_many: dict[AccountId, bool] = {}  # a runtime Protocol check costs tens of microseconds: once an account
+        for order in together:
+            account = order.account_id
+            if account not in takes_many:
+                takes_many[account] = isinstance(self._accounts[account].adapter, CancelMany)
+            if takes_many[account]:
+                many.setdefault(account, []).append(order)
+            else:
+                sending.append(asyncio.ensure_future(self._send_cancel(order)))
+        sending += [asyncio.ensure_future(self._send_many(account, orders)) for account, orders in many.items()]
+        return sending
+
+    async def _send_many(self, account: AccountId, orders: Sequence[Order]) -> None:
+        """Send these cancels (journaled PENDING_CANCEL) in one request; a refusal of it puts each back."""
+        adapter = self._accounts[account].adapter
+        assert isinstance(adapter, CancelMany)
+        try:
+            await adapter.cancel_orders(orders)
+        except BrokerError as exc:
+            for order in orders:
+                self._oms.apply(OrderCancelRejected(order.client_order_id, str(exc)))
 
 
 def _still_going(sending: list[asyncio.Future[None]]) -> list[asyncio.Future[None]]:

@@ -34,6 +34,7 @@ from core.domain import (
     Quote,
     Side,
 )
+from core.ports.errors import ConnectionLost
 from tests.adapters.contract import EventRecorder
 from tests.adapters.test_paper_state_log import ACCOUNT, aapl, assert_same_account, books_on_disk, log_lines, open_paper
 from tests.adapters.test_paper_state_log import order as make_paper_order
@@ -257,3 +258,52 @@ async def test_disconnect_reports_every_queued_event_before_disconnected(tmp_pat
     kinds = [(type(e), getattr(e, "state", None)) for e in told]
     assert kinds[-5:] == [(OrderAccepted, None)] * 4 + [(ConnectionChanged, ConnectionState.DISCONNECTED)]
     await asyncio.gather(*sending)
+
+
+async def test_a_slice_of_cancels_in_one_request_costs_one_fdatasync_reports_each_after_it_and_survives_a_restart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "paper.json"
+    trace: Trace = []
+    sink = trace_disk_and_sink(monkeypatch, trace)
+    b = PaperBroker(ACCOUNT, PaperConfig(tick_interval_s=60, state_path=str(path)), sink)
+    await b.connect()
+    resting = [make_paper_order(b, Side.BUY, "100.00") for _ in range(25)]
+    await asyncio.gather(*(b.submit(made) for made in resting))
+    filled = make_paper_order(b, Side.BUY, None)
+    await b.submit(filled)
+    trace.clear()
+
+    await b.cancel_orders([*resting[:10], filled, *resting[10:]])
+
+    assert [kind for kind, _ in trace].count("sync") == 1, "the whole slice on disk with one fdatasync"
+    synced = next(k for k, (kind, _) in enumerate(trace) if kind == "sync")
+    reported = [event for kind, event in trace[synced:] if kind == "sink" and isinstance(event, OrderEvent)]
+    assert [e.client_order_id for e in reported] == [o.client_order_id for o in (*resting[:10], filled, *resting[10:])]
+    assert [type(e) for e in reported].count(OrderCanceled) == 25
+    assert isinstance(reported[10], OrderCancelRejected), "the filled order's cancel is refused, alone"
+    before = await b.snapshot()
+
+    reopened = open_paper(path)  # not closed: the log is replayed, as after kill -9
+    await reopened.connect()
+    after = await reopened.snapshot()
+    assert_same_account(before, after)
+    cancelled = {o.client_order_id for o in after.orders if o.status is OrderStatus.CANCELED}
+    assert cancelled == {o.client_order_id for o in resting}, "what it reported cancelled stays cancelled"
+    await reopened.disconnect()
+    await b.disconnect()
+
+
+async def test_a_request_of_cancels_while_disconnected_is_refused_whole_and_cancels_none(tmp_path: Path) -> None:
+    events = EventRecorder()
+    b = open_paper(tmp_path / "paper.json", events)
+    await b.connect()
+    resting = [make_paper_order(b, Side.BUY, "100.00") for _ in range(3)]
+    await asyncio.gather(*(b.submit(made) for made in resting))
+    await b.disconnect()
+    with pytest.raises(ConnectionLost):
+        await b.cancel_orders(resting)
+    await b.connect()
+    assert [o.status for o in (await b.snapshot()).orders] == [OrderStatus.ACCEPTED] * 3
+    assert events.of_type(OrderCanceled) == []
+    await b.disconnect()

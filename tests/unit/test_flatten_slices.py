@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import sqlite3
+from collections.abc import Sequence
 from contextlib import closing
 from decimal import Decimal
 from pathlib import Path
@@ -44,6 +45,10 @@ class WatchedPaperBroker(PaperBroker):
     async def cancel(self, order: Order) -> None:
         self.seen_cancels.append(self._stored(order))
         await super().cancel(order)
+
+    async def cancel_orders(self, orders: Sequence[Order]) -> None:
+        self.seen_cancels += [self._stored(order) for order in orders]
+        await super().cancel_orders(orders)
 
 
 async def test_flatten_of_many_positions_journals_each_close_and_cancel_first_and_lets_the_loop_turn(

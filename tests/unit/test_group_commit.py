@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from core.adapters.paper import report_queue, state_log
 from core.adapters.paper.adapter import PaperBroker
 from core.adapters.paper.config import PaperConfig
 from core.domain import (
@@ -123,6 +124,33 @@ async def test_the_kill_switch_journals_every_cancel_in_one_transaction_before_t
     assert all(o.status is OrderStatus.CANCELED for o in orders)
     at_broker = (await world.broker.snapshot()).orders
     assert len(at_broker) == CANCEL_SLICE and all(o.status is OrderStatus.CANCELED for o in at_broker)
+
+
+async def test_a_cancel_all_costs_the_paper_broker_one_disk_sync_a_slice_and_each_order_is_cancelled_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(report_queue, "BURST_S", 0.0)  # a slow machine: no change comes within a burst of another
+    bus = EventBus()
+    session = TradingSession(bus, journal := SqliteJournal(tmp_path / "journal.sqlite"),
+                             risk=RiskConfig(RiskLimits(max_orders_per_second=1000, max_orders_per_minute=1000)))
+    session.add_account(PaperBroker(A1, PaperConfig(tick_interval_s=60, state_path=str(tmp_path / "paper.json")),
+                                    bus.publish))
+    await session.connect(A1)
+    try:
+        count = 2 * CANCEL_SLICE + 10
+        orders = [await session.submit(OrderRequest(A1, "AAPL", Side.BUY, "1", OrderType.LIMIT,
+                                                    limit_price=str(Decimal("185.00") - Decimal("0.01") * k)))
+                  for k in range(count)]  # under the market, inside the collar: they rest
+        syncs: list[int] = []
+        real = state_log._datasync
+        monkeypatch.setattr(state_log, "_datasync", lambda fd: (real(fd), syncs.append(fd)))
+        assert await session.cancel_all(A1) == count
+        assert all(o.status is OrderStatus.CANCELED for o in orders)
+        assert len(syncs) == 3, "one fdatasync for each slice's cancels, not one for its first and one for the rest"
+        assert all(sum(type(e).__name__ == "OrderCanceled" for e in o.events) == 1 for o in orders)
+    finally:
+        await session.close()
+        journal.close()
 
 
 async def test_a_kill_switch_over_many_orders_goes_in_slices_and_the_loop_runs_between_them(world: World) -> None:

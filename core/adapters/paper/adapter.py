@@ -89,7 +89,8 @@ class PaperBroker:
     would find a real one. The trading day is the UTC date; when it changes, working DAY orders expire.
 
     Group commit (report_queue.py): each change is written at once and reported only after an
-    fdatasync covers it; submit, cancel and modify return once their events are reported. A change
+    fdatasync covers it; submit, cancel, cancel_orders and modify return once their events are reported.
+    cancel_orders (CancelMany) records a cancel-all's slice as one change and one fdatasync. A change
     alone is synced at once; changes made back to back (a basket, a strategy, cancel-all) wait for
     the end of the event loop's turn and share one fdatasync. If it fails, none of their events is
     reported and each waiting call raises the OSError.
@@ -342,6 +343,30 @@ class PaperBroker:
         self._commit([OrderCanceled(coid, closure.reason)])
         await self._reports.reported()
         self._publish_depth(order.symbol)
+
+    async def cancel_orders(self, orders: Sequence[Order]) -> None:
+        """Cancel several working orders as cancel() does each, recorded and synced together (CancelMany):
+        a cancel-all's slice costs one fdatasync, where its cancels one by one cost two."""
+        self._require_connected("cancel the orders")
+        await self._latency()
+        events: list[Event] = []
+        symbols: dict[str, None] = {}
+        for order in orders:
+            coid = order.client_order_id
+            try:
+                closure = self._engine.cancel(coid)
+            except ChangeRefused as refusal:
+                events.append(OrderCancelRejected(coid, str(refusal)))
+                continue
+            self._touch(coid)
+            events.append(OrderCanceled(coid, closure.reason))
+            symbols[order.symbol] = None
+        if symbols:
+            self._save()  # every cancel on disk (synced below) before any is reported
+        self._reports.add(events)
+        await self._reports.reported()
+        for symbol in symbols:
+            self._publish_depth(symbol)
 
     async def modify(
         self, order: Order, quantity: Quantity, limit_price: Price | None, stop_price: Price | None
