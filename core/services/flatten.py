@@ -8,6 +8,12 @@ orders go CLOSE_SLICE a turn of the event loop, together (their journal intents 
 reports one flush), up to CLOSES_IN_FLIGHT on their way, and the window paints between two slices: sent one
 after another, each waiting for its own commit and acknowledgement without giving the event loop a turn,
 1,000 closes froze the window for 23 s. Each close still goes through the whole order path on its own.
+
+A close is sized from the position as it is when the close goes, after the working orders of its symbol have
+ended (cancelled, or filled while their cancel was on its way: up to CANCELS_ANSWERED_S). Sized from the
+position read before the cancels, after a resting sell filled meanwhile the close was for more than the position:
+risk refused it and the rest stayed open (and a fill reported after the close's check would have taken it
+through zero). A position a resting order already closed gets no close.
 No close is committed alone (TradingSession.sending_together): the first of a slice used to be, one disk
 flush more per slice; an override a person confirmed is audited in its order's transaction; their fills
 share one commit a turn (fill_batch.py).
@@ -18,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -41,7 +47,14 @@ from core.domain.product import Product
 from core.ports import errors
 from core.ports.broker import BrokerAdapter
 from core.ports.capabilities import takes
-from core.services.product_positions import PositionKey, key_text, ordered, ours_by_product, theirs_by_product
+from core.services.product_positions import (
+    PositionKey,
+    key_text,
+    ordered,
+    ours_by_product,
+    ours_of_symbol,
+    theirs_by_product,
+)
 from core.services.refusals import ConfirmRequired, OrderRefused
 from core.services.risk import HoldCause
 from core.services.risk.checks import num
@@ -56,6 +69,8 @@ Submit = Callable[[OrderRequest, str | None, Decimal | None], Awaitable[Order]]
 CancelOrders = Callable[[Sequence[Order]], Awaitable[None]]
 """Cancel these working orders as cancel-all does (CancelAll.cancel)."""
 
+CANCELS_ANSWERED_S = 5.0
+"""How long Flatten waits for the broker to answer the cancels of the orders of the symbols it closes."""
 CLOSE_SLICE = 16
 """Closing orders Flatten sends together in one turn of the event loop, the window painting between two turns."""
 CLOSES_IN_FLIGHT = 64
@@ -200,6 +215,7 @@ class Flattener:
         closing = {(t.account_id, t.symbol) for t in targets}
         await self._cancel([o for o in session.oms.working() if (o.account_id, o.symbol) in closing
                             and o.status is not OrderStatus.PENDING_CANCEL])
+        await self._until_answered([o for o in session.oms.working() if (o.account_id, o.symbol) in closing])
         with session.sending_together() if len(targets) > 1 else contextlib.nullcontext():  # one waits for nothing
             sent, not_sent = await self._close_all(targets, confirmed_by, not_sent)
         for text in not_sent:
@@ -231,10 +247,32 @@ class Flattener:
                 not_sent.append(text)
         return sent, not_sent
 
+    async def _until_answered(self, orders: Sequence[Order]) -> None:
+        """Wait until none of these orders works any more (their cancels answered, or they filled), at most
+        CANCELS_ANSWERED_S; then say which still work: their closes are sized without what they may yet fill."""
+        if not orders:
+            return
+        oms, loop = self._session.oms, asyncio.get_running_loop()
+        deadline = loop.time() + CANCELS_ANSWERED_S
+        waiting = [o.client_order_id for o in orders]
+        while waiting and loop.time() < deadline:
+            await asyncio.sleep(0.01)
+            waiting = [c for c in waiting if (o := oms.get(c)) is not None and o.is_working]
+        if waiting:
+            self._session.bus.publish(LogMessage(
+                "WARNING", f"Flatten: the broker has not confirmed the cancel of {len(waiting)} working order(s) in "
+                           f"{CANCELS_ANSWERED_S:g} s; the closes go for the positions as they are now. Check the "
+                           "working orders: one that still fills changes the position again."))
+
     async def _close(self, target: FlattenTarget, confirmed_by: str | None) -> tuple[Order | None, str | None]:
         """Send the order that closes target; return it (None if none went) and what the trader is told (or None)."""
         session = self._session
         account = target.account_id
+        if not target.broker:  # ours as it is now: a resting order may have filled while its cancel was on its way
+            now = ours_of_symbol(session.portfolio, account, target.symbol).get((target.symbol, target.product))
+            if now is None:
+                return None, None  # already flat
+            target = replace(target, quantity=now)
         request = closing_request(target, session.account(account).adapter,
                                   session.instruments.find(target.symbol, account),
                                   session.quotes.latest(target.symbol, account), session.risk.limits_for(account),

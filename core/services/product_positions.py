@@ -27,6 +27,8 @@ class ProductBook(Protocol):
 
     def products(self, account_id: AccountId, symbol: str) -> list[Position]: ...
 
+    def position(self, account_id: AccountId, symbol: str) -> Position | None: ...
+
 
 def key_text(key: PositionKey) -> str:
     """Return how the trader reads a position's identity: 'INFY · MIS', or 'AAPL' without a product."""
@@ -42,14 +44,27 @@ def ours_by_product(portfolio: ProductBook, account_id: AccountId) -> dict[Posit
     """
     held: dict[PositionKey, Decimal] = {}
     for net in portfolio.positions(account_id):
-        rest = net.quantity
-        for split in portfolio.products(account_id, net.symbol):
-            if split.product is not None and split.quantity != 0:
-                held[(net.symbol, split.product)] = split.quantity
-                rest -= split.quantity
-        if rest != 0:
-            held[(net.symbol, None)] = rest
+        _split(portfolio, account_id, net, held)
     return held
+
+
+def ours_of_symbol(portfolio: ProductBook, account_id: AccountId, symbol: str) -> dict[PositionKey, Decimal]:
+    """Return our non-flat positions in symbol by (symbol, product), as ours_by_product does for every symbol."""
+    held: dict[PositionKey, Decimal] = {}
+    net = portfolio.position(account_id, symbol)
+    if net is not None:
+        _split(portfolio, account_id, net, held)
+    return held
+
+
+def _split(portfolio: ProductBook, account_id: AccountId, net: Position, held: dict[PositionKey, Decimal]) -> None:
+    rest = net.quantity
+    for split in portfolio.products(account_id, net.symbol):
+        if split.product is not None and split.quantity != 0:
+            held[(net.symbol, split.product)] = split.quantity
+            rest -= split.quantity
+    if rest != 0:
+        held[(net.symbol, None)] = rest
 
 
 def theirs_by_product(positions: Sequence[BrokerPosition]) -> dict[PositionKey, Decimal]:

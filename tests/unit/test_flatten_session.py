@@ -3,7 +3,8 @@ accounts that take limit orders only; with the real paper broker and the real SQ
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -16,6 +17,7 @@ from core.adapters.paper.adapter import PaperBroker
 from core.adapters.paper.config import PaperConfig
 from core.domain import (
     AccountId,
+    Order,
     OrderOrigin,
     OrderRequest,
     OrderStatus,
@@ -200,3 +202,58 @@ async def test_a_held_reducing_account_still_refuses_a_close_past_zero_even_conf
     with pytest.raises(OrderRefused, match="through zero"):
         await session.submit(close(qty="11"), confirmed_by="ana")
     assert audits(world) == []
+
+
+class FillsBeforeCancelPaperBroker(PaperBroker):
+    """The paper broker, but a resting order's cancel arrives after the market reached it: the order fills, then the
+    cancel is refused (as a real broker answers a cancel that crossed a fill on the wire)."""
+
+    async def _fill_first(self, orders: Sequence[Order]) -> None:
+        for order in orders:
+            if order.limit_price is not None and order.side is Side.SELL:
+                price = order.limit_price.value
+                outcomes = self._engine.match(Quote(order.symbol, bid=price, ask=price + Decimal("0.01"),
+                                                    last=price, bid_size=Decimal(1_000), ask_size=Decimal(1_000)))
+                self._commit(self._settle(outcomes))
+        await asyncio.sleep(0)
+
+    async def cancel(self, order: Order) -> None:
+        await self._fill_first([order])
+        await super().cancel(order)
+
+    async def cancel_orders(self, orders: Sequence[Order]) -> None:
+        await self._fill_first(orders)
+        await super().cancel_orders(orders)
+
+
+async def test_flatten_sizes_its_close_from_the_position_after_the_cancels_not_before(tmp_path: Path) -> None:
+    """A resting sell that fills while Flatten's cancel is on its way has closed part of the long: the close sells
+    only what is left. Sized before the cancels, the close was for the whole long: risk refused it as more than the
+    position, and the rest of the long stayed open after a Flatten."""
+    bus = EventBus()
+    journal = SqliteJournal(tmp_path / "journal.sqlite")
+    session = TradingSession(bus, journal, risk=RiskConfig(RiskLimits()))
+    broker = FillsBeforeCancelPaperBroker(A1, PaperConfig(tick_interval_s=60, state_path=str(tmp_path / "p.json")),
+                                          bus.publish)
+    session.add_account(broker)
+    await session.connect(A1)
+    try:
+        world = World(session, {A1: broker}, journal)
+        await bought(world, qty="10")
+        quote = session.quotes.latest("AAPL", A1)
+        assert quote is not None and quote.ask is not None
+        resting = await session.submit(OrderRequest(A1, "AAPL", Side.SELL, "4", OrderType.LIMIT,
+                                                    limit_price=quote.ask + 1))
+        assert resting.status is OrderStatus.ACCEPTED
+        result = await session.flatten(A1)
+        assert session.oms.get(resting.client_order_id).status is OrderStatus.FILLED  # type: ignore[union-attr]
+        assert [(o.side, o.quantity.value) for o in result.sent] == [(Side.SELL, Decimal(6))]
+        for _ in range(100):
+            position = session.portfolio.position(A1, "AAPL")
+            if position is None or position.quantity == 0:
+                break
+            await asyncio.sleep(0.01)
+        assert position is None or position.quantity == 0, f"flat after Flatten, not {position.quantity}"
+    finally:
+        await session.close()
+        journal.close()
