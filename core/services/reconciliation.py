@@ -147,7 +147,7 @@ class Reconciler:
         if earlier is not None:  # a working order filled at the broker before the read's start: read from its birth
             snapshot = await adapter.snapshot(earlier)
             self._apply_fills(snapshot, report)
-        snapshot = await self._look_up_unsent(adapter, snapshot, report)
+        snapshot = await self._look_up_unsent(adapter, snapshot, report, since)
         self._reopen_alive(snapshot, suspects, report)
         self._resolve_orders(snapshot, report, unanswered, replaces)
         self._compare_positions(snapshot, report)
@@ -162,7 +162,7 @@ class Reconciler:
         return report
 
     async def _look_up_unsent(
-        self, adapter: BrokerAdapter, snapshot: BrokerSnapshot, report: ReconciliationReport
+        self, adapter: BrokerAdapter, snapshot: BrokerSnapshot, report: ReconciliationReport, since: datetime | None
     ) -> BrokerSnapshot:
         """Ask the broker (OrderLookup) about each order whose send went unanswered that its list lacks; return the
         snapshot with what it has of them, their fills booked.
@@ -170,24 +170,32 @@ class Reconciler:
         A broker's list is bounded (Alpaca's: the last day's newest 500), so an order missing from it is not proven
         never sent: a GTC order sent before a restart days ago works on. Only the broker's answer by our client
         order id that it has no such order closes it as never sent. A look that fails raises (BrokerError): the
-        broker's books cannot be read, as when the snapshot fails.
+        broker's books cannot be read, as when the snapshot fails. After any look the books are read again: the
+        looks take time, live fills arrive meanwhile, and positions read before them would differ from ours
+        (an IB chaos run halted on such a difference: 'TradeTerm has -91, the broker has -76').
         """
         if not isinstance(adapter, OrderLookup):
             return snapshot
         listed = {o.client_order_id for o in snapshot.orders}
         states: list[BrokerOrderState] = []
         fills: list[Fill] = []
+        asked = False
         for order in self._oms.working(snapshot.account_id):
             if order.status not in _UNSENT or order.client_order_id in listed:
                 continue
+            asked = True
             found = await adapter.lookup_order(order)
             if found is not None:
                 states.append(found.state)
                 fills.extend(found.fills)
-        if not states:
+        if not asked:
             return snapshot
-        self._apply_fills(BrokerSnapshot(snapshot.account_id, fills=tuple(fills)), report)
-        return replace(snapshot, orders=(*snapshot.orders, *states))
+        if fills:
+            self._apply_fills(BrokerSnapshot(snapshot.account_id, fills=tuple(fills)), report)
+        fresh = await adapter.snapshot(since)
+        self._apply_fills(fresh, report)
+        relisted = {o.client_order_id for o in fresh.orders}
+        return replace(fresh, orders=(*fresh.orders, *(s for s in states if s.client_order_id not in relisted)))
 
     def _ended_but_alive(self, snapshot: BrokerSnapshot) -> dict[ClientOrderId, Order]:
         """Return our ended orders that the broker's list shows as still able to trade."""
