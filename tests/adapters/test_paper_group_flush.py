@@ -98,21 +98,6 @@ async def test_an_order_alone_is_acknowledged_at_once_without_waiting_for_the_en
     await b.disconnect()
 
 
-async def test_orders_sent_in_one_turn_share_an_fdatasync_even_when_each_takes_longer_than_a_burst(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    events = EventRecorder()
-    b = open_paper(tmp_path / "paper.json", events)
-    await b.connect()
-    syncs = count_syncs(monkeypatch)
-    monkeypatch.setattr(report_queue, "BURST_S", 0.0)  # a slow machine: each change comes after the burst window
-    orders = [make_paper_order(b, Side.BUY, "100.00") for _ in range(10)]
-    await asyncio.gather(*(b.submit(made) for made in orders))  # all in one turn, as a Flatten's slice
-    assert len(syncs) == 2, "the turn's first change at once, the nine others together at the end of the turn"
-    assert [e.client_order_id for e in events.of_type(OrderAccepted)] == [o.client_order_id for o in orders]
-    await b.disconnect()
-
-
 async def test_fifty_orders_sent_at_once_are_accepted_in_order_with_few_fdatasyncs_and_survive_a_restart(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

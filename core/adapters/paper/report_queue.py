@@ -4,9 +4,7 @@ A broker reports only what it has recorded. Changes made while others are on the
 a strategy's burst, a cancel-all) share one fdatasync at the end of the event loop's turn; then
 their events are reported, in order, and their callers resume. A change made when nothing was
 reported for BURST_S (a click, one order at a time) is synced and reported at once: no loop hop,
-in which a busy window could paint before the acknowledgement. At most one change a turn is: the
-others of that turn (a Flatten's slice of closes, whose first one reported at once and whose fills took
-longer than BURST_S to book) wait for the end of the turn, so a slice costs two fdatasyncs, not one each.
+in which a busy window could paint before the acknowledgement.
 """
 
 from __future__ import annotations
@@ -41,8 +39,6 @@ class ReportQueue:
         self._waiting: list[asyncio.Future[None]] = []
         self._handle: asyncio.Handle | None = None
         self._last_wait = float("-inf")
-        self._turn_flushed: asyncio.Handle | None = None
-        """Set from a flush at once until the end of its turn of the loop: the turn's next change waits for it."""
 
     @property
     def pending(self) -> bool:
@@ -64,12 +60,11 @@ class ReportQueue:
     async def reported(self) -> None:
         """Return once every event held now is reported; raise the OSError of a failed sync."""
         now = self._clock()
-        quiet = now - self._last_wait >= BURST_S and self._turn_flushed is None
+        quiet = now - self._last_wait >= BURST_S
         self._last_wait = now
         if quiet and not self._waiting:
             error = self.flush_now()
             self._last_wait = self._clock()  # a burst is measured from the end of this flush
-            self._turn_flushed = asyncio.get_running_loop().call_soon(self._next_turn)
             if error is not None:
                 raise error
             return
@@ -78,9 +73,6 @@ class ReportQueue:
         if self._handle is None:
             self._handle = asyncio.get_running_loop().call_soon(self._flush)
         await future
-
-    def _next_turn(self) -> None:
-        self._turn_flushed = None
 
     def flush_now(self) -> OSError | None:
         """Sync and report what is held now, instead of at the end of the turn; return the sync's error, if any."""
