@@ -273,6 +273,7 @@ class MainWindow(QMainWindow):
             return
         self._shut = True
         self._status_timer.stop()
+        self.ticket.stop()
         self.focus_keeper.stop()
         await self.reporter.cancel_all()
         for hook in self.shutdown_hooks:

@@ -459,6 +459,10 @@ class OrderTicketWidget(TicketLookup):
         self._set_order_type(self._order_type())
         self._on_field_edited()
 
+    def stop(self) -> None:
+        """Stop the pending live check (the window shuts down: it would validate against a closed session)."""
+        self._live_timer.stop()
+
     def _on_live_timer(self) -> None:
         """Show errors for the fields the trader has filled in; empty fields wait for send."""
         self._live_timer.stop()

@@ -164,6 +164,7 @@ async def test_a_closed_window_leaves_no_timer_running(tmp_path: Path) -> None:
     write_paper_settings(tmp_path)
     async with open_window(tmp_path) as window:
         await until(lambda: window.session.account(ACCOUNT).trading.value == "ACTIVE", "the account trading")
+        QTest.keyClicks(window.ticket.findChild(QLineEdit, "orderTicket.quantityEdit"), "5")  # arms its live check
     running = sorted(f"{t.parent().__class__.__name__}.{t.objectName() or '?'} every {t.interval()} ms"
                      for t in window.findChildren(QTimer) if t.isActive()
                      and t.parent().__class__.__name__ != "FrameFlusher")  # it only paints models: a last frame
