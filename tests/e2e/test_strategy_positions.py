@@ -82,7 +82,8 @@ async def test_after_many_fills_the_strategy_rows_add_up_to_each_account_positio
         grid = window.findChild(QTableView, "strategyPositionsView")
         session = window.session
         for k in range(6):
-            await asyncio.sleep(0.5)  # within the default limit of 5 orders a second
+            await asyncio.sleep(1.0)  # a pair a second: at most 4 orders in any second, under the default limit
+            # of 5 (a pair every 0.5 s put 5 in one second when the fills came back at once: the 6th was refused)
             await _fill(session, "AAPL", Side.BUY, str(10 + k), strategy="momo" if k % 2 else None)
             side = Side.SELL if k % 3 else Side.BUY
             await _fill(session, "MSFT", side, str(5 + k), strategy="mean" if k % 2 else None)
