@@ -24,6 +24,7 @@ import aiohttp
 import msgpack  # type: ignore[import-untyped]
 
 from core.adapters.alpaca.parsing import parse_quote
+from core.adapters.alpaca.stream_task import stop_task
 from core.domain import Quote
 
 log = logging.getLogger(__name__)
@@ -102,12 +103,7 @@ class QuoteStream:
     async def stop(self, patience_s: float) -> None:
         """Close the stream and wait (at most patience_s) for its task to end; no task is left behind."""
         task, self._task = self._task, None
-        if task is None:
-            return
-        task.cancel()
-        done, _ = await asyncio.wait([task], timeout=patience_s)
-        if not done:
-            log.error("Alpaca price stream %s did not stop within %g s", self._source, patience_s)
+        await stop_task(task, patience_s, f"Alpaca price stream {self._source}")
 
     # --- the connection ------------------------------------------------------------------------
 

@@ -24,6 +24,8 @@ from typing import Any
 
 import aiohttp
 
+from core.adapters.alpaca.stream_task import stop_task
+
 log = logging.getLogger(__name__)
 
 ALPACA_TRADE_STREAM = {True: "wss://paper-api.alpaca.markets/stream", False: "wss://api.alpaca.markets/stream"}
@@ -56,12 +58,7 @@ class TradeStream:
     async def stop(self, patience_s: float) -> None:
         """Close the stream and wait (at most patience_s) for its task to end: one cancel ends it."""
         task, self._task = self._task, None
-        if task is None:
-            return
-        task.cancel()
-        done, _ = await asyncio.wait([task], timeout=patience_s)
-        if not done:
-            log.error("Alpaca trade-updates stream did not stop within %g s", patience_s)
+        await stop_task(task, patience_s, "Alpaca trade-updates stream")
 
     async def _run(self) -> None:
         backoff = 1.0
