@@ -29,7 +29,19 @@ from pathlib import Path
 from typing import Any
 
 from bench import stamping_sim
-from bench.click_to_wire import AckWatcher, SocketStamps, _read_stamps, _stamp_place, _until, _write_settings
+from bench.click_to_wire import (
+    FSYNC_PROBES,
+    AckWatcher,
+    CommitTimes,
+    SocketStamps,
+    _commit_figures,
+    _read_stamps,
+    _stamp_place,
+    _until,
+    _write_settings,
+    bare_fdatasync,
+    paced_fdatasync,
+)
 from bench.common import emit, machine, ms, now, percentile
 
 REPAINTS = 500
@@ -177,7 +189,7 @@ async def _storm(window: Any) -> dict[str, Any]:
             "note": "gui_busy is wall time between 1 ms heartbeats; stall_*_cpu is the GUI thread's own CPU in them"}
 
 
-async def _clicks(window: Any, stamp_path: Path) -> dict[str, Any]:
+async def _clicks(window: Any, stamp_path: Path, data_dir: Path) -> dict[str, Any]:
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
@@ -195,6 +207,9 @@ async def _clicks(window: Any, stamp_path: Path) -> dict[str, Any]:
     watcher = AckWatcher()
     socket = SocketStamps()
     socket.install()
+    commits = CommitTimes()
+    commits.install()
+    bare = bare_fdatasync(data_dir, FSYNC_PROBES // 2)
     unwatch = session.bus.subscribe(OrderUpdated, watcher.on_order_updated)
     bid = ladder.model.best_bid * ladder.model.tick
     table = ladder.widget.table
@@ -220,6 +235,8 @@ async def _clicks(window: Any, stamp_path: Path) -> dict[str, Any]:
             await asyncio.sleep(1 / CLICKS_PER_S)
     finally:
         unwatch()
+    bare += bare_fdatasync(data_dir, FSYNC_PROBES - FSYNC_PROBES // 2)
+    paced = await paced_fdatasync(data_dir, FSYNC_PROBES // 2, CLICKS_PER_S)
     stamps = _read_stamps(stamp_path)
     wires = [stamps[c] - watcher.clicks[c] for c in coids if c in stamps]
     ours = [socket.at[c] - watcher.clicks[c] for c in coids if c in socket.at]
@@ -229,7 +246,9 @@ async def _clicks(window: Any, stamp_path: Path) -> dict[str, Any]:
             "click_to_wire_p50_ms": ms(percentile(wires, 0.5)), "click_to_wire_p99_ms": ms(percentile(wires, 0.99)),
             "click_to_socket_p50_ms": ms(percentile(ours, 0.5)),
             "click_to_socket_p99_ms": ms(percentile(ours, 0.99)),
-            "click_to_ack_p50_ms": ms(percentile(acks, 0.5)), "click_to_ack_p99_ms": ms(percentile(acks, 0.99))}
+            "click_to_ack_p50_ms": ms(percentile(acks, 0.5)), "click_to_ack_p99_ms": ms(percentile(acks, 0.99)),
+            **_commit_figures(coids, commits, bare, {c: socket.at[c] - watcher.clicks[c] for c in coids
+                                                    if c in socket.at}, "click_to_socket", paced)}
 
 
 def run(only: str | None = None) -> list[dict[str, Any]]:
@@ -257,7 +276,7 @@ def run(only: str | None = None) -> list[dict[str, Any]]:
         window.show()
         try:
             if only in (None, "clicks"):
-                records.append(await _clicks(window, stamp_path))
+                records.append(await _clicks(window, stamp_path, data_dir))
             if only in (None, "storm"):
                 await asyncio.sleep(0.5)  # the window's own start-up work is over
                 freeze_startup_heap()  # as main() does once the window is up (bench/tickstorm.py does too)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
@@ -25,6 +26,9 @@ from gui.models.flusher import FrameFlusher
 from gui.models.orders import OrdersTableModel
 from gui.models.positions import PositionsTableModel
 from gui.models.quotes import QuotesTableModel
+
+if TYPE_CHECKING:
+    from core.services.session import TradingSession
 
 
 class CoreBridge(QObject):
@@ -50,11 +54,18 @@ class CoreBridge(QObject):
     broker_pnl = Signal(object, object)
     market_data_error = Signal(object)
 
+    @classmethod
+    def of(cls, session: TradingSession, parent: QObject | None = None) -> CoreBridge:
+        """The bridge of session's bus, quotes and positions (with gui/app.py, the one place in gui/ that reads
+        a session's services rather than its view; tests/unit/test_gui_uses_session_facade.py holds that)."""
+        return cls(session.bus, session.quotes, session.portfolio, parent)
+
     def __init__(
         self, bus: EventBus, quotes: QuoteCache, portfolio: Portfolio, parent: QObject | None = None, fps: int = 30
     ) -> None:
         super().__init__(parent)
-        self._cache = quotes
+        self.quote_cache = quotes
+        """The session's quote cache the frame feed conflates from (a view that routes quotes by feed reads it)."""
         self.quotes = QuotesTableModel(parent=self)
         self.positions = PositionsTableModel(split=portfolio.has_products, parent=self)
         self.working_orders = OrdersTableModel(working_only=True, parent=self)
@@ -88,8 +99,8 @@ class CoreBridge(QObject):
 
     def bid_ask(self, symbol: str) -> tuple[Decimal | None, Decimal | None]:
         """Return the newest bid and ask of the market the watchlist shows for symbol."""
-        feed = self.quotes.chosen_feed(symbol) or self._cache.first_feed(symbol)
-        quote = None if feed is None else self._cache.quote_of(symbol, feed)
+        feed = self.quotes.chosen_feed(symbol) or self.quote_cache.first_feed(symbol)
+        quote = None if feed is None else self.quote_cache.quote_of(symbol, feed)
         return (quote.bid, quote.ask) if quote is not None else (None, None)
 
     def _on_market_data_error(self, event: MarketDataError) -> None:

@@ -19,7 +19,7 @@ session: its memory does not grow with the journal's history, and nothing of it 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -27,7 +27,7 @@ from decimal import Decimal
 from core.domain import AccountId, Fill, Instrument, Position
 from core.ports.history import Cursor, FillFilter, HistoryQueries
 from core.services.instruments import instrument_for
-from core.services.portfolio import Portfolio
+from core.services.portfolio import PnlTotals
 
 ZERO = Decimal(0)
 REPLAY_PAGE = 5_000
@@ -125,10 +125,14 @@ def replay_account(history: HistoryQueries, instruments: Mapping[str, Instrument
         cursor = result.next
 
 
-def currencies_of(portfolio: Portfolio, seen: Mapping[str, int], account_id: AccountId) -> list[str]:
+AccountTotals = Callable[[AccountId], Mapping[str, PnlTotals]]
+"""An account's P&L totals per currency now (Portfolio.totals, or the session view's account_pnl)."""
+
+
+def currencies_of(totals: AccountTotals, seen: Mapping[str, int], account_id: AccountId) -> list[str]:
     """Return the currencies account_id has traded (seen: fills per currency) or holds positions in, most used first."""
     counts = dict(seen)
-    for currency in portfolio.totals(account_id):
+    for currency in totals(account_id):
         counts.setdefault(currency, 0)
     return sorted(counts, key=lambda c: -counts[c])
 
@@ -136,9 +140,9 @@ def currencies_of(portfolio: Portfolio, seen: Mapping[str, int], account_id: Acc
 class PnlCurve:
     """One account's P&L curve in one currency: replayed history, then live samples of the portfolio."""
 
-    def __init__(self, portfolio: Portfolio, account_id: AccountId, currency: str,
+    def __init__(self, totals: AccountTotals, account_id: AccountId, currency: str,
                  history: Iterable[PnlPoint]) -> None:
-        self._portfolio = portfolio
+        self._totals = totals
         self.account_id = account_id
         self.currency = currency
         self.points: list[PnlPoint] = list(history)
@@ -153,7 +157,7 @@ class PnlCurve:
 
         Nothing is added while a held position has no mark (the figure is unknown, not zero).
         """
-        totals = self._portfolio.totals(self.account_id).get(self.currency)
+        totals = self._totals(self.account_id).get(self.currency)
         if totals is None or totals.unrealized is None:
             return False
         value = totals.realized + totals.unrealized

@@ -8,6 +8,7 @@ cancel_all.py, flatten.py, manual_fill_booking.py). The attributes below are set
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from core.domain import (
     AccountId,
@@ -22,6 +23,7 @@ from core.domain import (
     StrategyId,
     TradingState,
 )
+from core.domain.protection import HeldChild, ProtectionLeg
 from core.ports import errors
 from core.ports.journal import Journal
 from core.ports.manual_fills import ManualFillOverride, ManualFills
@@ -247,6 +249,25 @@ class SessionCommands:
         self.journal.record_audit(actor, UNPROTECT_AUDIT, f"{account_id}: {protection_id} deleted")
 
     # --- GUI facade: the commands the window sends besides orders (its reads are in self.view) ---
+
+    def move_held(self, entry: ClientOrderId, leg: ProtectionLeg, trigger: Decimal) -> HeldChild:
+        """Move a stop-loss or target TradeTerm holds to trigger, checked against its account's latest quote
+        (journaled first); return it moved. ValueError says why not (see HeldProtection.move)."""
+        child = next((c for c in self.protection.children() if c.entry == entry and c.leg is leg), None)
+        quote = None if child is None else self.quotes.latest(child.symbol, str(child.account_id))
+        return self.protection.move(entry, leg, trigger, quote)
+
+    def cancel_held(self, entry: ClientOrderId, leg: ProtectionLeg, reason: str) -> HeldChild:
+        """Cancel one stop-loss or target TradeTerm holds (its sibling stays); journaled first. ValueError if gone."""
+        return self.protection.cancel_leg(entry, leg, reason)
+
+    def record_audit(self, actor: str, action: str, detail: str) -> None:
+        """Write who did what to the journal's audit trail (committed now); JournalError if it cannot."""
+        self.journal.record_audit(actor, action, detail)
+
+    def close_journal(self) -> None:
+        """Close the journal once the session is closed (the window's last step at exit)."""
+        self.journal.close()
 
     def set_risk_config(self, config: RiskConfig) -> None:
         """Apply new risk limits at once (the caller has saved them), and say in the log what changed."""

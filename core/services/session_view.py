@@ -15,6 +15,7 @@ from core.domain import (
     AccountId,
     ConnectionState,
     Instrument,
+    Order,
     Position,
     Quote,
     StrategyId,
@@ -23,12 +24,16 @@ from core.domain import (
 )
 from core.domain.bars import Bar
 from core.domain.funds import AccountFunds
+from core.domain.protection import HeldChild
+from core.ports.bar_history import BarHistory
 from core.ports.login_state import LoginState
 from core.ports.manual_fills import ManualFills
 from core.ports.order_products import OrderProducts, ProductOffer
+from core.services.daily_pnl import DailySum
 from core.services.funds_impact import with_funds_impact
 from core.services.kill_switch import KillSwitchScope, kill_switch_scope
 from core.services.market_hours import MarketHours
+from core.services.native_bracket import working_native_children
 from core.services.order_preview import OrderPreview, preview_order
 from core.services.portfolio import PnlTotals
 from core.services.risk import HoldCause, RiskConfig
@@ -95,7 +100,7 @@ class SessionView:
         """Return every instrument the accounts list, by symbol."""
         return self._session.instruments
 
-    def instrument(self, symbol: str, account: str | None) -> Instrument | None:
+    def instrument(self, symbol: str, account: str | None = None) -> Instrument | None:
         """Return account's own instrument for symbol (another account's only when it lists none), or None."""
         return self._session.instruments.find(symbol, account)
 
@@ -106,6 +111,23 @@ class SessionView:
     def latest_quote(self, symbol: str, account: str | None = None) -> Quote | None:
         """Return the newest quote of symbol on account's own feed (another feed only when it has none)."""
         return self._session.quotes.latest(symbol, account)
+
+    def quote_of(self, symbol: str, feed: str) -> Quote | None:
+        """Return the newest quote of symbol on that feed only (None when the feed has not quoted it)."""
+        return self._session.quotes.quote_of(symbol, feed)
+
+    def first_feed(self, symbol: str) -> str | None:
+        """Return the feed that quoted symbol first (an account's, or a reference feed's), or None."""
+        return self._session.quotes.first_feed(symbol)
+
+    def bar_history(self, account_id: AccountId) -> BarHistory | None:
+        """Return the account's broker's bar history (None when it serves none; KeyError for no such account)."""
+        adapter = self._session.account(account_id).adapter
+        return adapter if isinstance(adapter, BarHistory) else None
+
+    def lists(self, account_id: AccountId, symbol: str) -> bool:
+        """True when account_id's broker lists symbol among its instruments."""
+        return any(i.symbol == symbol for i in self._session.account(account_id).adapter.instruments())
 
     # --- books ----------------------------------------------------------------------------------
 
@@ -131,6 +153,31 @@ class SessionView:
         """Return, as `strategy_positions` does (unsorted), only the strategies' positions of these symbols."""
         portfolio = self._session.portfolio
         return self._session.risk.strategy_positions.snapshot_of(keys, portfolio.position)
+
+    def working_orders(self, account_id: AccountId | None = None, symbol: str | None = None) -> list[Order]:
+        """Return the working orders (of one account and/or symbol when given), oldest first."""
+        working = self._session.oms.working(account_id)
+        return working if symbol is None else [o for o in working if o.symbol == symbol]
+
+    def position(self, account_id: AccountId, symbol: str) -> Position | None:
+        """Return account_id's net position in symbol (None: never held)."""
+        return self._session.portfolio.position(account_id, symbol)
+
+    def account_pnl(self, account_id: AccountId) -> Mapping[str, PnlTotals]:
+        """Return account_id's P&L totals per currency."""
+        return self._session.portfolio.totals(account_id)
+
+    def daily_sums(self, account_id: AccountId) -> Mapping[str, DailySum]:
+        """Return account_id's P&L of the trading day per currency."""
+        return self._session.portfolio.daily_sums(account_id)
+
+    def held_children(self, account_id: AccountId, symbol: str) -> list[HeldChild]:
+        """Return the stop-losses and targets TradeTerm holds for account_id's position in symbol."""
+        return self._session.protection.protecting(account_id, symbol)
+
+    def native_children(self, account_id: AccountId, symbol: str) -> list[Order]:
+        """Return the working protective orders of symbol the broker holds (a native bracket's children)."""
+        return working_native_children(self._session.oms, account_id, symbol)
 
     def working_count(self) -> int:
         """Return how many orders are working on every account."""

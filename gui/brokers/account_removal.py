@@ -31,7 +31,7 @@ class AccountRemoval:
         (removeAccountRefusedDialog); return it."""
         session = self._setup.session
         window = self._setup.window
-        working = session.oms.working(account_id)
+        working = session.view.working_orders(account_id)
         if working:
             box = QMessageBox(QMessageBox.Icon.Warning, f"Remove {account_id}",
                               f"{account_id} has {len(working)} working order(s) "

@@ -138,7 +138,7 @@ class AlertsSetup:
 
     def _day_pnl_of(self, account: str) -> dict[str, Decimal]:
         return {currency: total.total for currency, total in
-                self._session.portfolio.daily_sums(AccountId(account)).items()}
+                self._session.view.daily_sums(AccountId(account)).items()}
 
     def add_price_alert(self, account: str, symbol: str, direction: Direction, price: Decimal,
                         email: bool = False) -> PriceAlert:

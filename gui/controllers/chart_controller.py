@@ -38,7 +38,6 @@ from core.domain import (
 from core.domain.bars import Bar
 from core.domain.held_events import HeldChildChanged
 from core.ports.bar_history import INTERVAL_LABELS, BarHistory, HistoryUnavailable
-from core.ports.broker import BrokerAdapter
 from core.ports.kept_bars import KeptBars
 from core.services.bar_builder import BarBuilder
 from core.services.bar_cache import BarCache, cached_history
@@ -171,17 +170,16 @@ class ChartController:
     def show_symbol(self, symbol: str) -> None:
         """Chart symbol from the first account that lists it."""
         self.feed = self._feed_for(symbol)
-        adapter = self._adapter()
-        history = isinstance(adapter, BarHistory)
-        self.view.set_symbol(symbol, "" if history else "live bars only")
-        self.view.set_served(adapter.history_intervals() if isinstance(adapter, BarHistory) else None)
-        working = [o for o in self._session.oms.working() if o.symbol == symbol]
+        history = self._history()
+        self.view.set_symbol(symbol, "" if history is not None else "live bars only")
+        self.view.set_served(history.history_intervals() if history is not None else None)
+        working = self._session.view.working_orders(symbol=symbol)
         self._children = {str(o.client_order_id): o for o in working if o.origin is OrderOrigin.PROTECTIVE}
         self.view.show_orders(working)
         self._show_brackets()
         self.view.add_fills(self._known_fills(symbol))
         if self.account is not None:
-            position = self._session.portfolio.position(self.account, symbol)
+            position = self._session.view.position(self.account, symbol)
             if position is not None:
                 self.view.average_line.show_position(position.quantity, position.avg_cost or None,
                                                  position.instrument.price_places)
@@ -194,15 +192,17 @@ class ChartController:
         return None if not feed or feed not in self._session.view.account_ids() else AccountId(feed)
 
     def _feed_for(self, symbol: str) -> str | None:
-        for account in self._session.view.account_ids():
-            adapter = self._session.account(account).adapter
-            if any(i.symbol == symbol for i in adapter.instruments()):
-                return account
-        return self._session.quotes.first_feed(symbol)
+        view = self._session.view
+        return next((str(a) for a in view.account_ids() if view.lists(a, symbol)), None) or view.first_feed(symbol)
 
-    def _adapter(self) -> BrokerAdapter | None:
+    def _history(self) -> BarHistory | None:
+        """The charted account's broker's bar history (None: the feed is no account's, or its broker has none)."""
         account = self.account
-        return None if account is None else self._session.account(account).adapter
+        return None if account is None else self._session.view.bar_history(account)
+
+    def _kind(self) -> str | None:
+        account = self.account
+        return None if account is None else self._session.view.status(account).kind
 
     def _load(self) -> None:
         """Load the history of the shown symbol and timeframe, and build its live bars."""
@@ -222,14 +222,14 @@ class ChartController:
             return
         self._unbuild = self._builder.watch(feed, symbol, interval)
         self._bars = self._window.bridge.feed.watch_bars(symbol, interval, self._on_bars, feed=feed)
-        adapter = self._adapter()
-        if not isinstance(adapter, BarHistory):
-            kind = "this feed has" if adapter is None else f"{adapter.kind} accounts have"
-            view.show_status(f"No history: {kind} none. The bars are built from the live quotes since the "
+        adapter, kind = self._history(), self._kind()
+        if adapter is None:
+            whose = "this feed has" if kind is None else f"{kind} accounts have"
+            view.show_status(f"No history: {whose} none. The bars are built from the live quotes since the "
                              "chart opened.")
             return
         if interval not in adapter.history_intervals():
-            view.show_status(f"No history: {adapter.kind} does not serve {INTERVAL_LABELS[interval]} bars. "
+            view.show_status(f"No history: {kind} does not serve {INTERVAL_LABELS[interval]} bars. "
                              "Live bars only.")
             return
         view.show_status(f"Loading {symbol} history…")
@@ -288,7 +288,7 @@ class ChartController:
     def _show_brackets(self) -> None:
         """Draw the shown position's live stop-loss and take-profit: at the broker and held by TradeTerm."""
         account = self.account
-        held = [] if account is None else self._session.protection.protecting(account, self.view.symbol)
+        held = [] if account is None else self._session.view.held_children(account, self.view.symbol)
         self.view.show_brackets(bracket_legs(self._children.values(), held))
 
     def _on_fills(self, fills: Mapping[tuple[AccountId, TradeId], Fill]) -> None:
@@ -334,9 +334,8 @@ class ChartController:
         """Move a held child's trigger to price (HeldProtection.move: journaled); a refusal snaps back and says why."""
         held, account = line.leg.held, self.account
         assert held is not None
-        quote = self._session.quotes.latest(held.symbol, str(held.account_id))
         try:
-            moved = self._session.protection.move(held.entry, held.leg, price, quote)
+            moved = self._session.move_held(held.entry, held.leg, price)
         except ValueError as exc:
             self._refused(line, str(exc))
             return
@@ -423,7 +422,7 @@ class ChartController:
                    eager=True)
             return
         try:
-            self._session.protection.cancel_leg(held.entry, held.leg, "Cancelled from the chart.")
+            self._session.cancel_held(held.entry, held.leg, "Cancelled from the chart.")
         except ValueError as exc:
             self.view.show_status(f"Not cancelled: {exc}")
             return
@@ -439,7 +438,7 @@ class ChartController:
         if instrument is None:
             return
         price = instrument.make_price(Decimal(repr(value))).value
-        quote = self._session.quotes.latest(symbol, str(account))
+        quote = self._session.view.latest_quote(symbol, str(account))
         market = None if quote is None else quote.last or quote.bid
         below = market is None or price < market
         choices = ((Side.BUY, OrderType.LIMIT), (Side.SELL, OrderType.STOP)) if below else (
@@ -476,8 +475,8 @@ class ChartController:
             button.click()
 
     def _instrument(self) -> Instrument | None:
-        adapter, symbol = self._adapter(), self.view.symbol
-        return None if adapter is None else next((i for i in adapter.instruments() if i.symbol == symbol), None)
+        account, symbol, view = self.account, self.view.symbol, self._session.view
+        return view.instrument(symbol, account) if account is not None and view.lists(account, symbol) else None
 
     async def close(self) -> None:
         self._unheld()

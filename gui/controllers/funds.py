@@ -131,5 +131,5 @@ class FundsController(QObject):
         if not totals:
             self.panel.show_grand_total("No account has reported its funds yet.")
             return
-        latest = self._window.session.quotes.latest
+        latest = self._window.session.view.latest_quote
         self.panel.show_grand_total(grand_total(totals, self.panel.base, quote_rate(latest)).text)

@@ -141,8 +141,8 @@ class LadderController(QObject):
         self.widget.show_status("")
         self.model.reset(instrument.tick_size, instrument.price_places)
         self.widget.tape_model.clear(instrument.price_places)
-        self._orders = {o.client_order_id: o for o in self._session.oms.working(self.account) if o.symbol == symbol}
-        self._position = self._session.portfolio.position(self.account, symbol)
+        self._orders = {o.client_order_id: o for o in self._session.view.working_orders(self.account, symbol)}
+        self._position = self._session.view.position(self.account, symbol)
         self._quote = self._session.view.latest_quote(symbol, account)
         self._has_depth, self._depth_at, self._quote_at, self._centred = False, None, None, False
         profile = self._volumes.get((self.account, symbol))
@@ -299,7 +299,7 @@ class LadderController(QObject):
         """The live stop-loss and take-profit children TradeTerm holds for this symbol on this account."""
         if self.account is None:
             return []
-        return self._session.protection.protecting(self.account, self.symbol)
+        return self._session.view.held_children(self.account, self.symbol)
 
     def _on_positions(self, positions: Mapping[PositionKey, Position]) -> None:
         if self.account is not None and (self.account, self.symbol) in positions:

@@ -119,7 +119,7 @@ class PnlCurveDocks:
         self._seen_version += 1
 
     def _on_fill(self, event: FillRecorded) -> None:
-        instrument = self._session.instruments.find(event.fill.symbol, event.fill.account_id)
+        instrument = self._session.view.instrument(event.fill.symbol, event.fill.account_id)
         if instrument is not None:
             self._count(str(event.fill.account_id), instrument.currency, 1)
 
@@ -132,7 +132,7 @@ class PnlCurveDocks:
         self._pending.add(account)
         from core.services.pnl_curve import replay_account
 
-        instruments, since, stop = self._session.instruments, self._since(), self._stop
+        instruments, since, stop = self._session.view.instruments(), self._since(), self._stop
 
         def work() -> PnlReplay:
             history = self._open_history()
@@ -184,7 +184,7 @@ class PnlCurveDocks:
         assert self.view is not None
         accounts = [str(a) for a in self._session.view.account_ids()]
         account = self.view.account.currentText() or (accounts[0] if accounts else "")
-        held = tuple(self._session.portfolio.totals(AccountId(account))) if account else ()
+        held = tuple(self._session.view.account_pnl(AccountId(account))) if account else ()
         offered = (tuple(accounts), account, self._seen_version, held)
         if offered == self._offered:
             return  # nothing new to offer
@@ -194,7 +194,7 @@ class PnlCurveDocks:
     def _currencies(self, account: str) -> list[str]:
         from core.services.pnl_curve import currencies_of
 
-        return (currencies_of(self._session.portfolio, self._seen.get(account, {}), AccountId(account))
+        return (currencies_of(self._session.view.account_pnl, self._seen.get(account, {}), AccountId(account))
                 if account else []) or ["USD"]
 
     def curve(self, account: str, currency: str) -> PnlCurve:
@@ -205,7 +205,7 @@ class PnlCurveDocks:
         if key not in self._curves:
             replay = self._replays.get(account)
             history = replay.points(currency) if replay is not None else []
-            self._curves[key] = PnlCurve(self._session.portfolio, AccountId(account), currency, history)
+            self._curves[key] = PnlCurve(self._session.view.account_pnl, AccountId(account), currency, history)
             self._curves[key].sample(self._session.clock.now())
         return self._curves[key]
 

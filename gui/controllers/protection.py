@@ -6,7 +6,7 @@ from typing import Protocol
 
 from core.domain import AccountId
 from core.domain.protection import describe_protection
-from core.services.native_bracket import describe_native, working_native_children
+from core.services.native_bracket import describe_native
 from core.services.session import TradingSession
 from gui.bridge import CoreBridge
 
@@ -28,6 +28,7 @@ class ProtectionController:
         return cls(window.session, window.bridge)
 
     def describe(self, account_id: AccountId, symbol: str) -> str:
-        held = describe_protection(self._session.protection.protecting(account_id, symbol))
-        native = describe_native(working_native_children(self._session.oms, account_id, symbol))
+        view = self._session.view
+        held = describe_protection(view.held_children(account_id, symbol))
+        native = describe_native(view.native_children(account_id, symbol))
         return "; ".join(text for text in (held, native) if text)

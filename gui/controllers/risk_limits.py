@@ -53,6 +53,6 @@ def audit_risk_change(session: TradingSession, before: Mapping[str, Any], after:
     if not detail:
         return
     try:
-        session.journal.record_audit(getpass.getuser(), RISK_LIMITS_AUDIT, detail)
+        session.record_audit(getpass.getuser(), RISK_LIMITS_AUDIT, detail)
     except JournalError as exc:
         log.error("the risk limits changed, but the audit trail could not record it: %s", exc)

@@ -50,7 +50,7 @@ class StrategySetup:
         window's first paint: finding the keyring is slow)."""
         self.access = StrategyAccess(self.strategies, self.tokens,
                                      lambda strategies: settings.save({**settings.load(), "strategies": strategies}),
-                                     session.journal.record_audit, session.clock.now)
+                                     session.record_audit, session.clock.now)
         port = api_port
         self._port = port
         self.server: StrategyApiServer | None = None

@@ -43,7 +43,7 @@ class TicketQuoteFeed:
     def install(cls, window: MainWindow) -> TicketQuoteFeed:
         """Put window's ticket on its bridge's frame feed (the one line MainWindow calls)."""
         bridge = window.bridge
-        controller = cls(bridge.feed, window.session.quotes, window.ticket, paint_with=bridge.quotes)
+        controller = cls(bridge.feed, bridge.quote_cache, window.ticket, paint_with=bridge.quotes)
 
         async def stop() -> None:
             controller.stop()

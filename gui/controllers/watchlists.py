@@ -101,7 +101,7 @@ class WatchlistsController(QObject):
         A symbol already there keeps its place and takes the feed given. A symbol no account lists is not
         added: `search_requested` is emitted with it and False returned.
         """
-        instrument = self._session.instruments.find(symbol, account_id)
+        instrument = self._session.view.instrument(symbol, account_id)
         if instrument is None:
             self._log("WARNING", f"Unknown symbol {symbol.strip()!r}: search for it (Ctrl+K) to add it.")
             self.search_requested.emit(symbol.strip())
@@ -196,7 +196,7 @@ class WatchlistsController(QObject):
     def refresh(self) -> None:
         """Re-read the instruments and accounts (one was added or connected) and show the current list again."""
         instruments = self._session.view.instruments()
-        self._bridge.quotes.set_catalog(self._session.instruments.find)  # each row: its own feed's instrument
+        self._bridge.quotes.set_catalog(self._session.view.instrument)  # each row: its own feed's instrument
         self._panel.set_feeds(self._accounts())
         if self._default:  # never saved: the default list follows what the accounts list
             known = set(self.current.symbols())
@@ -256,7 +256,7 @@ class WatchlistsController(QObject):
 
     def _show(self) -> None:
         """Show the current list's rows, each from its feed: rows, watches, figures already known, errors."""
-        model, cache, rows = self._bridge.quotes, self._session.quotes, self.current.rows
+        model, view, rows = self._bridge.quotes, self._session.view, self.current.rows
         self._panel.show_tabs([w.name for w in self.document.lists], self.document.current)
         if model.symbols() != [row.symbol for row in rows]:
             model.clear()
@@ -269,8 +269,8 @@ class WatchlistsController(QObject):
                     model.set_feed(row.symbol, row.feed)
         self._rewatch(rows)
         for row in rows:
-            feed = row.feed or cache.first_feed(row.symbol)
-            quote = None if feed is None else cache.quote_of(row.symbol, feed)
+            feed = row.feed or view.first_feed(row.symbol)
+            quote = None if feed is None else view.quote_of(row.symbol, feed)
             if quote is not None:
                 model.show_quote(quote)
                 self._errors.pop((feed or "", row.symbol), None)
@@ -299,7 +299,7 @@ class WatchlistsController(QObject):
                 watch.change(symbols, feed=feed)
 
     def _stream(self, feed: str, symbol: str) -> None:
-        if self._session.instruments.find(symbol, feed) is None:
+        if self._session.view.instrument(symbol, feed) is None:
             return  # found by a search in an earlier run: its account loads it again once connected
 
         def failed(exc: BaseException) -> None:

@@ -77,7 +77,7 @@ class MainWindow(QMainWindow):
         self.session = session
         self.settings = settings
         self.reporter = OpReporter(self)
-        self.bridge = CoreBridge(session.bus, session.quotes, session.portfolio, self)
+        self.bridge = CoreBridge.of(session, self)
         self._first_show = True
         self.shutdown_hooks: list[Callable[[], Awaitable[None]]] = []
         self.keep_alive: list[object] = []  # composition helpers whose methods are connected as slots
@@ -280,4 +280,4 @@ class MainWindow(QMainWindow):
             await hook()
         self.bridge.detach()
         await self.session.close()
-        self.session.journal.close()
+        self.session.close_journal()

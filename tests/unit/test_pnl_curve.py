@@ -47,7 +47,7 @@ def test_live_samples_add_a_point_only_when_the_figure_changes() -> None:
     aapl = make_instrument()
     bus = EventBus()
     portfolio = Portfolio(bus, {aapl.symbol: aapl}, SystemClock())
-    curve = PnlCurve(portfolio, ACCOUNT, aapl.currency, [PnlPoint(SINCE, Decimal(0))])
+    curve = PnlCurve(portfolio.totals, ACCOUNT, aapl.currency, [PnlPoint(SINCE, Decimal(0))])
     assert not curve.sample(SINCE + timedelta(minutes=1)), "no position: nothing new"
     portfolio.restore([make_fill(quantity="10", price="100", side=Side.BUY)])
     bus.publish_quotes([Quote(aapl.symbol, bid=Decimal("101"), ask=Decimal("101"), last=Decimal("101"),
@@ -98,7 +98,7 @@ def test_a_stopped_replay_reads_no_further() -> None:
 def test_the_replay_goes_before_the_live_samples_already_taken() -> None:
     aapl = make_instrument()
     portfolio = Portfolio(EventBus(), {aapl.symbol: aapl}, SystemClock())
-    curve = PnlCurve(portfolio, ACCOUNT, aapl.currency, [PnlPoint(SINCE + timedelta(hours=12), Decimal(5))])
+    curve = PnlCurve(portfolio.totals, ACCOUNT, aapl.currency, [PnlPoint(SINCE + timedelta(hours=12), Decimal(5))])
     curve.begin_with([PnlPoint(SINCE, Decimal(1)), PnlPoint(SINCE + timedelta(hours=11), Decimal(3)),
                       PnlPoint(SINCE + timedelta(hours=12), Decimal(4))])
     assert [p.pnl for p in curve.points] == [1, 3, 5], "the live figure wins from its first sample on"
