@@ -49,6 +49,25 @@ def test_a_stop_above_a_buys_price_is_refused_on_the_ticket_and_nothing_is_sent(
     assert "must be below the entry price" in ticket.child(QLabel, "statusLabel").text()
 
 
+def test_fixing_the_refused_stop_clears_the_refusal_under_the_send_button(ticket: Ticket) -> None:  # noqa: F811
+    ticket.fill("AAPL", "100", "189.50")
+    ticket.type_into("stopLossEdit", "190")
+    ticket.press(Qt.Key.Key_Return)
+    status = ticket.child(QLabel, "statusLabel")
+    assert "must be below the entry price" in status.text()
+    ticket.type_into("stopLossEdit", "187.50")
+    assert status.text() == "", "the refusal was about the stop as it was: it no longer stands under Send"
+    ticket.press(Qt.Key.Key_Return)
+    assert ticket.widget.sent_bracket() == Bracket(Decimal("187.50"), None)
+
+
+def test_the_risk_line_says_who_holds_the_stop_by_the_accounts_answer(ticket: Ticket) -> None:  # noqa: F811
+    ticket.widget.set_bracket_holder(lambda account: True)
+    ticket.fill("AAPL", "100", "189.50")
+    ticket.type_into("stopLossEdit", "187.50")
+    assert risk_text(ticket).endswith("Held at the broker (works while TradeTerm is closed).")
+
+
 def test_an_order_without_stop_or_target_hands_up_no_bracket(ticket: Ticket) -> None:  # noqa: F811
     ticket.fill("AAPL", "100", "189.50")
     ticket.press(Qt.Key.Key_Return)
