@@ -7,12 +7,12 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
 from core.domain import FieldError, Instrument, Side
 from core.domain.order_request import plain
-from core.domain.protection import HELD_BADGE, Bracket, ProtectionLeg, level_from_ticks, trade_risk
-from core.services.native_bracket import NATIVE_BADGE
+from core.domain.protection import Bracket, ProtectionLeg, level_from_ticks, trade_risk
+from gui.widgets.message_line import MessageLine
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 PRICE, TICKS = "price", "ticks"
@@ -36,8 +36,9 @@ class ProtectionRowWidget(QWidget):
         self.unit_combo = QComboBox(objectName="orderTicket.protectionUnitCombo")
         self.unit_combo.addItem("price", PRICE)
         self.unit_combo.addItem("ticks", TICKS)
-        self.risk_label = QLabel(objectName="orderTicket.tradeRiskLabel", wordWrap=True, visible=False,
-                                 toolTip=HELD_BADGE)
+        # One line, always there (a longer text elided, the whole of it in the tooltip): a line that appeared, or
+        # wrapped, would make the ticket taller and move every field and the send button under the pointer.
+        self.risk_label = MessageLine("orderTicket.tradeRiskLabel")
         fields = QHBoxLayout(spacing=6)
         fields.setContentsMargins(0, 0, 0, 0)
         for widget, stretch in ((self.stop_edit, 1), (self.target_edit, 1), (self.unit_combo, 0)):
@@ -69,7 +70,6 @@ class ProtectionRowWidget(QWidget):
         self.stop_edit.clear()
         self.target_edit.clear()
         self.risk_label.clear()
-        self.risk_label.setVisible(False)
 
     def bracket(self, side: Side, entry_price: Decimal | None, instrument: Instrument | None
                 ) -> tuple[Bracket | None, list[FieldError]]:
@@ -124,8 +124,6 @@ class ProtectionRowWidget(QWidget):
             text = (f"Risk if stopped: {risk.quantize(Decimal('0.01'))} {instrument.currency} "
                     f"(stop {bracket.stop_loss}). {self.holder(account)}")
         self.risk_label.setText(text)
-        self.risk_label.setToolTip(NATIVE_BADGE if self.holds_natively(account) else HELD_BADGE)
-        self.risk_label.setVisible(bool(text))
 
 
 def positive_number(text: str) -> Decimal | None:

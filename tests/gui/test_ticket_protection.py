@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel
+from PySide6.QtWidgets import QComboBox, QLabel, QPushButton
 
 from core.domain.protection import Bracket
 from tests.gui.test_order_ticket import Ticket, ticket  # noqa: F401  (the fixture)
@@ -66,6 +66,28 @@ def test_the_risk_line_says_who_holds_the_stop_by_the_accounts_answer(ticket: Ti
     ticket.fill("AAPL", "100", "189.50")
     ticket.type_into("stopLossEdit", "187.50")
     assert risk_text(ticket).endswith("Held at the broker (works while TradeTerm is closed).")
+
+
+def test_the_fields_under_protect_hold_still_as_its_risk_line_comes_and_goes(ticket: Ticket) -> None:  # noqa: F811
+    """Seen under Xvfb: the risk line under Protect appeared (and wrapped to two lines) as the stop was typed, the
+    ticket grew, and Link, Size and the send button moved while the trader aimed at them."""
+    ticket.fill("AAPL", "100", "189.50")
+    send = ticket.child(QPushButton, "sendButton")
+    link = ticket.child(QComboBox, "linkModeCombo")
+
+    def where() -> tuple[int, int, int]:
+        return (send.mapTo(ticket.widget, send.rect().topLeft()).y(), link.mapTo(ticket.widget, link.rect().topLeft()).y(),
+                ticket.widget.minimumSizeHint().height())
+
+    before = where()
+    ticket.type_into("stopLossEdit", "187.50")
+    assert risk_text(ticket).startswith("Risk if stopped")
+    assert where() == before, "the risk line moved the rows under it"
+    ticket.type_into("stopLossEdit", "abc")
+    assert "must be a positive number" in risk_text(ticket)
+    assert where() == before, "the error moved the rows under it"
+    ticket.type_into("stopLossEdit", "")
+    assert where() == before
 
 
 def test_an_order_without_stop_or_target_hands_up_no_bracket(ticket: Ticket) -> None:  # noqa: F811
