@@ -76,8 +76,9 @@ def test_the_fields_under_protect_hold_still_as_its_risk_line_comes_and_goes(tic
     link = ticket.child(QComboBox, "linkModeCombo")
 
     def where() -> tuple[int, int, int]:
-        return (send.mapTo(ticket.widget, send.rect().topLeft()).y(), link.mapTo(ticket.widget, link.rect().topLeft()).y(),
-                ticket.widget.minimumSizeHint().height())
+        top = ticket.widget
+        return (send.mapTo(top, send.rect().topLeft()).y(), link.mapTo(top, link.rect().topLeft()).y(),
+                top.minimumSizeHint().height())
 
     before = where()
     ticket.type_into("stopLossEdit", "187.50")
