@@ -28,6 +28,7 @@ from core.domain.protection import HeldChild
 from core.ports.bar_history import BarHistory
 from core.ports.login_state import LoginState
 from core.ports.manual_fills import ManualFills
+from core.ports.native_protection import NativeProtection
 from core.ports.order_products import OrderProducts, ProductOffer
 from core.services.daily_pnl import DailySum
 from core.services.funds_impact import with_funds_impact
@@ -84,6 +85,14 @@ class SessionView:
         except KeyError:
             return None
         return adapter.products_for(instrument) if isinstance(adapter, OrderProducts) else None
+
+    def holds_brackets(self, account_id: str) -> bool:
+        """True when account_id's broker holds a bracket's stop-loss and target itself (submit_bracket sends them
+        native): they work while TradeTerm is closed. False: TradeTerm holds them, or no such account."""
+        try:
+            return isinstance(self._session.account(AccountId(account_id)).adapter, NativeProtection)
+        except KeyError:
+            return False
 
     def records_manual_fills(self, account_id: AccountId) -> bool:
         """True when fills of account_id's orders are entered by hand (an e-mail desk): see record_manual_fill."""

@@ -24,9 +24,10 @@ DEFAULTS: Mapping[str, GridColumns] = {
         ("left", "symbol", "side", "quantity", "type", "price", "verdict", "product", "strategy", "account", "drift",
          "age", "tif", "bid", "ask", "signal", "attempt", "id"),
         ("bid", "ask", "signal", "attempt", "id")),
-    # P&L beside the position, so the default window shows it without a scroll.
+    # P&L beside the position, so the default window shows it without a scroll; the account beside the symbol:
+    # with two accounts, two AAPL rows differ only there, and Close position acts on the row's account.
     "positionsView": GridColumns(
-        ("symbol", "quantity", "avg_cost", "last", "unrealized", "daily_pnl", "market_value", "realized", "account",
+        ("symbol", "account", "quantity", "avg_cost", "unrealized", "daily_pnl", "last", "market_value", "realized",
          "currency", "protection"), ()),
     # The money first: the Funds tab is narrow, and its state and reason are shown in the Accounts dock too.
     "fundsPanel.table": GridColumns(

@@ -36,6 +36,10 @@ class ApprovalEditDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("approvalEditDialog")
         self.setWindowTitle(f"Edit {row.side.value} {row.symbol} from {row.strategy_id}")
+        price = "" if row.price is None else f" @ {row.price:.{row.price_places}f}"
+        self.headline = QLabel(f"{row.side.value} {_plain(row.quantity)} {row.symbol} {row.order_type.value}{price} on "
+                               f"{row.account_id}, from {row.strategy_id}: change what it should be, then approve.",
+                               objectName="approvalEdit.headline", wordWrap=True)
         form = QFormLayout()
         self.quantity_edit = QLineEdit(_plain(row.quantity), objectName="approvalEdit.quantityEdit")
         self.type_combo = QComboBox(objectName="approvalEdit.typeCombo")
@@ -66,6 +70,7 @@ class ApprovalEditDialog(QDialog):
         buttons.accepted.connect(self._on_approve_clicked)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.headline)  # a dialog's title bar is the window manager's: the order is named here too
         layout.addLayout(form)
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)

@@ -123,6 +123,7 @@ class MainWindow(QMainWindow):
         self.ticket.set_quote_source(self.rows.quote_of)
         self.ticket.set_product_source(view.products_for)
         self.ticket.set_risk_preview(view.preview)
+        self.ticket.set_bracket_holder(view.holds_brackets)
         self.ticket.set_sizer(view.size_by_risk)
         self.accounts_panel = AccountsPanel([(a, view.status(a).kind) for a in view.account_ids()])
         self.log_view = LogView()

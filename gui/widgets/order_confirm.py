@@ -111,9 +111,11 @@ class OrderConfirmDialog(QDialog):
         funds: str = "",
         warning: str = "",
         linked: str = "",
+        protection: str = "",
     ) -> None:
         """intent says what the order is for when it is not an ordinary order, e.g. 'Close long 100 AAPL on IB-1';
-        linked describes the second order of an OCO or OTO and what happens when one fills."""
+        linked describes the second order of an OCO or OTO and what happens when one fills; protection the
+        stop-loss and take-profit that go with it, and who holds them."""
         super().__init__(parent)
         self.setObjectName("orderTicket.confirmDialog")
         self.setWindowTitle("Confirm order")
@@ -191,9 +193,10 @@ class OrderConfirmDialog(QDialog):
         if warning:  # e.g. a DAY order while its market is closed
             layout.addWidget(QLabel(warning, objectName="orderTicket.confirmDialog.marketClosed", wordWrap=True,
                                     styleSheet="color: #ef6c00; font-weight: 600;"))
-        if linked:
-            layout.addWidget(QLabel(linked, objectName="orderTicket.confirmDialog.linked", wordWrap=True,
-                                    styleSheet="font-weight: 600;"))
+        for text, name in ((linked, "linked"), (protection, "protection")):
+            if text:
+                layout.addWidget(QLabel(text, objectName=f"orderTicket.confirmDialog.{name}", wordWrap=True,
+                                        styleSheet="font-weight: 600;"))
         if funds:
             layout.addWidget(QLabel(funds, objectName="orderTicket.confirmDialog.funds", wordWrap=True))
         layout.addWidget(buttons)

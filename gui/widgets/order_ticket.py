@@ -156,6 +156,10 @@ class OrderTicketWidget(TicketLookup):
         self._fixed_quotes[symbol] = Quote(symbol, bid, ask)
         self.refresh_quote()
 
+    def set_bracket_holder(self, holds_natively: Callable[[str], bool]) -> None:
+        """Say who holds a bracket's stop-loss and target by each account's answer (the session view's)."""
+        self._protection.holds_natively = holds_natively
+
     def set_risk_preview(self, preview: RiskPreview | None) -> None:
         """Show preview's verdict on the order as the trader types it (before any confirm or send)."""
         self._preview = preview
@@ -389,7 +393,7 @@ class OrderTicketWidget(TicketLookup):
         self._show_quote()
         self.refresh_hours()
         self._show_intent()
-        self._protection.show_risk(side, positive_number(texts[0]), self._entry_price(), instrument)
+        self._protection.show_risk(side, positive_number(texts[0]), self._entry_price(), instrument, account)
         text = self._symbol_edit.text().strip()
         unknown = bool(text) and instrument is None and not any(k.startswith(text.casefold()) for k in self._keys)
         self._search_button.setText(f"Search for “{text}”… (Ctrl+K)" if unknown else "")
@@ -445,6 +449,7 @@ class OrderTicketWidget(TicketLookup):
             self._stale = True
         else:
             self._armed = True
+            self.clear_refusal()
             self._refresh()
         self._live_timer.start()
 
@@ -521,8 +526,10 @@ class OrderTicketWidget(TicketLookup):
         linked = "" if link is None else link.describe(validated.side, plain(validated.quantity),
                                                        validated.instrument.symbol,
                                                        price_words(link.price, validated.instrument))
+        protection = "" if bracket is None else self._protection.describe(
+            bracket, validated.side, validated.quantity, str(validated.request.account_id))
         self._confirm = OrderConfirmDialog(validated, (None, None) if quote is None else (quote.bid, quote.ask), self,
-                                           intent=intent, funds=funds, linked=linked,
+                                           intent=intent, funds=funds, linked=linked, protection=protection,
                                            warning=closed_market_warning(self._hours(), validated.tif,
                                                                          datetime.now(UTC)))
         self._confirm.finished.connect(self._on_confirm_finished)

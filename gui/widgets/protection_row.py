@@ -3,13 +3,16 @@ with the risk of the trade in currency shown before sending."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
 from core.domain import FieldError, Instrument, Side
-from core.domain.protection import HELD_BADGE, Bracket, ProtectionLeg, level_from_ticks, trade_risk
+from core.domain.order_request import plain
+from core.domain.protection import Bracket, ProtectionLeg, level_from_ticks, trade_risk
+from gui.widgets.message_line import MessageLine
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 PRICE, TICKS = "price", "ticks"
@@ -33,8 +36,9 @@ class ProtectionRowWidget(QWidget):
         self.unit_combo = QComboBox(objectName="orderTicket.protectionUnitCombo")
         self.unit_combo.addItem("price", PRICE)
         self.unit_combo.addItem("ticks", TICKS)
-        self.risk_label = QLabel(objectName="orderTicket.tradeRiskLabel", wordWrap=True, visible=False,
-                                 toolTip=HELD_BADGE)
+        # One line, always there (a longer text elided, the whole of it in the tooltip): a line that appeared, or
+        # wrapped, would make the ticket taller and move every field and the send button under the pointer.
+        self.risk_label = MessageLine("orderTicket.tradeRiskLabel")
         fields = QHBoxLayout(spacing=6)
         fields.setContentsMargins(0, 0, 0, 0)
         for widget, stretch in ((self.stop_edit, 1), (self.target_edit, 1), (self.unit_combo, 0)):
@@ -46,12 +50,26 @@ class ProtectionRowWidget(QWidget):
         for edit in (self.stop_edit, self.target_edit):
             edit.textChanged.connect(self.changed)
         self.unit_combo.currentIndexChanged.connect(self.changed)
+        self.holds_natively: Callable[[str], bool] = lambda _account: False
+        """Whether an account's broker holds a bracket's children itself (the window sets the session's answer)."""
+
+    def holder(self, account: str) -> str:
+        """Who holds the stop-loss and target of an order on account, and what that means for the trader."""
+        return ("Held at the broker (works while TradeTerm is closed)." if self.holds_natively(account)
+                else "Held by TradeTerm (works only while it runs).")
+
+    def describe(self, bracket: Bracket, side: Side, quantity: Decimal, account: str) -> str:
+        """What goes with the entry, for the confirm: e.g. 'With it: a stop-loss SELL 10 at 188.50 and a take-profit
+        SELL 10 at 191.00, sent as the entry fills. Held by TradeTerm (works only while it runs).'"""
+        exit_side = (Side.SELL if side is Side.BUY else Side.BUY).value
+        legs = [f"a {leg} {exit_side} {plain(quantity)} at {price}" for leg, price in
+                (("stop-loss", bracket.stop_loss), ("take-profit", bracket.take_profit)) if price is not None]
+        return f"With it: {' and '.join(legs)}, armed as the entry fills. {self.holder(account)}"
 
     def clear(self) -> None:
         self.stop_edit.clear()
         self.target_edit.clear()
         self.risk_label.clear()
-        self.risk_label.setVisible(False)
 
     def bracket(self, side: Side, entry_price: Decimal | None, instrument: Instrument | None
                 ) -> tuple[Bracket | None, list[FieldError]]:
@@ -90,7 +108,7 @@ class ProtectionRowWidget(QWidget):
         return (None, [FieldError(f, m) for f, m in problems]) if problems else (bracket, [])
 
     def show_risk(self, side: Side, quantity: Decimal | None, entry_price: Decimal | None,
-                  instrument: Instrument | None) -> None:
+                  instrument: Instrument | None, account: str = "") -> None:
         """Say what the trade risks if stopped out (or why it cannot tell), and that the children are held."""
         bracket, errors = self.bracket(side, entry_price, instrument)
         if errors:
@@ -98,15 +116,14 @@ class ProtectionRowWidget(QWidget):
         elif bracket is None:
             text = ""
         elif bracket.stop_loss is None:
-            text = "No stop-loss: the risk is not limited. Held by TradeTerm (works only while it runs)."
+            text = f"No stop-loss: the risk is not limited. {self.holder(account)}"
         elif quantity is None or entry_price is None or instrument is None:
             text = "Risk if stopped: enter quantity and price."
         else:
             risk = trade_risk(entry_price, bracket.stop_loss, quantity, instrument.multiplier)
             text = (f"Risk if stopped: {risk.quantize(Decimal('0.01'))} {instrument.currency} "
-                    f"(stop {bracket.stop_loss}). Held by TradeTerm (works only while it runs).")
+                    f"(stop {bracket.stop_loss}). {self.holder(account)}")
         self.risk_label.setText(text)
-        self.risk_label.setVisible(bool(text))
 
 
 def positive_number(text: str) -> Decimal | None:

@@ -203,6 +203,13 @@ class TicketForm(QWidget):
         show_tone(self._status_label, Tone.GOOD if ok else Tone.BAD)
         self._refused = not ok
 
+    def clear_refusal(self) -> None:
+        """The trader changed the ticket after a send was refused: the refusal was about the ticket as it was."""
+        if self._refused:
+            self._status_label.setText("")
+            show_tone(self._status_label, Tone.PLAIN)
+            self._refused = False
+
     def clear_hold_refusal(self) -> None:
         """Clear a refusal because trading was held (on its field or in the status line): the account trades again."""
         def about_the_hold(text: str) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLabel, QLineEdit, QTableView
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QTableView
 
 from core.domain import OrderOrigin, OrderStatus, Quote
 from core.domain.protection import HELD_BADGE, HeldState
@@ -29,7 +29,7 @@ async def test_a_bracket_from_the_ticket_is_held_shown_and_stopped_out(tmp_path:
         await until(lambda: window.session.account(account).trading.value == "ACTIVE", "an active account")
         _, ask = window.bridge.bid_ask("AAPL")
         assert ask is not None
-        window.ticket.set_confirm_required(False)
+        window.ticket.set_confirm_required(True)
         click_cell(watchlist, "AAPL", "ask")
         ticket = window.ticket
         quantity = ticket.findChild(QLineEdit, "orderTicket.quantityEdit")
@@ -40,7 +40,15 @@ async def test_a_bracket_from_the_ticket_is_held_shown_and_stopped_out(tmp_path:
         QTest.keyClicks(ticket.findChild(QLineEdit, "orderTicket.takeProfitEdit"), str(target))
         risk = ticket.findChild(QLabel, "orderTicket.tradeRiskLabel").text()
         assert risk.startswith("Risk if stopped: 200.00 USD")  # before anything is sent
+        assert risk.endswith("Held by TradeTerm (works only while it runs).")
         QTest.keyClick(quantity, Qt.Key.Key_Return)
+        await until(lambda: ticket.confirm_dialog is not None, "the confirm")
+        dialog = ticket.confirm_dialog
+        said = dialog.findChild(QLabel, "orderTicket.confirmDialog.protection")
+        assert said is not None, "the confirm says what goes with the entry"
+        assert said.text() == (f"With it: a stop-loss SELL 100 at {stop} and a take-profit SELL 100 at {target}, "
+                               "armed as the entry fills. Held by TradeTerm (works only while it runs).")
+        dialog.findChild(QPushButton, "orderTicket.confirmDialog.sendButton").click()
 
         key = (account, "AAPL")
         await until(lambda: window.bridge.positions.row_of(key) is not None

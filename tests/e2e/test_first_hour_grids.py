@@ -32,7 +32,7 @@ async def test_the_position_grid_shows_pnl_and_the_funds_grid_shows_cash_without
                                                  OrderType.MARKET))
         positions = window.findChild(QTableView, "positionsView")
         await until_row(positions, (AccountId("PAPER-1"), "AAPL"))
-        assert out_of_view(positions, ("symbol", "quantity", "avg_cost", "unrealized", "daily_pnl")) == []
+        assert out_of_view(positions, ("symbol", "account", "quantity", "avg_cost", "unrealized", "daily_pnl")) == []
         funds = window.findChild(QTableView, "fundsPanel.table")
         await until(lambda: model_of(funds).row_of(("PAPER-1", "USD")) is not None, "PAPER-1's USD funds")
         window.findChild(QDockWidget, "dock.funds").raise_()

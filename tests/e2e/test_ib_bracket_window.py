@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QComboBox, QLineEdit, QPushButton, QSpinBox, QTableView, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QSpinBox, QTableView, QWidget
 
 from core.domain import AccountId, OrderOrigin, OrderStatus
 from core.services.native_bracket import NATIVE_BADGE
@@ -54,6 +54,8 @@ async def test_a_bracket_from_the_ticket_is_native_at_ib_and_stopped_out_there(t
                 quantity.setText("10")
                 QTest.keyClicks(ticket.findChild(QLineEdit, "orderTicket.stopLossEdit"), str(stop))
                 QTest.keyClicks(ticket.findChild(QLineEdit, "orderTicket.takeProfitEdit"), str(target))
+                risk = ticket.findChild(QLabel, "orderTicket.tradeRiskLabel").text()
+                assert risk.endswith("Held at the broker (works while TradeTerm is closed)."), risk
                 ticket.set_confirm_required(False)
                 QTest.keyClick(quantity, Qt.Key.Key_Return)
 

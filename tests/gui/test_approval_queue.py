@@ -47,6 +47,9 @@ async def test_edit_then_approve_sends_the_edited_quantity(qtbot: QtBot, world: 
     qtbot.mouseClick(widget.edit_button, Qt.MouseButton.LeftButton)
     dialog = widget.edit_dialog
     assert dialog is not None and dialog.isVisible()
+    said = dialog.headline.text()
+    assert said.startswith(f"{order.side.value} 10 {order.symbol} ") and f"on {order.account_id}, from " in said, \
+        "the dialog names the order it edits (its title bar is the window manager's, and may not be shown)"
     dialog.quantity_edit.setText("4")
     qtbot.mouseClick(dialog.approve_button, Qt.MouseButton.LeftButton)
     await until(lambda: "approved" in widget.status_label.text())

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel
+from PySide6.QtWidgets import QComboBox, QLabel, QPushButton
 
 from core.domain.protection import Bracket
 from tests.gui.test_order_ticket import Ticket, ticket  # noqa: F401  (the fixture)
@@ -47,6 +47,48 @@ def test_a_stop_above_a_buys_price_is_refused_on_the_ticket_and_nothing_is_sent(
     ticket.press(Qt.Key.Key_Return)
     assert ticket.sent == []
     assert "must be below the entry price" in ticket.child(QLabel, "statusLabel").text()
+
+
+def test_fixing_the_refused_stop_clears_the_refusal_under_the_send_button(ticket: Ticket) -> None:  # noqa: F811
+    ticket.fill("AAPL", "100", "189.50")
+    ticket.type_into("stopLossEdit", "190")
+    ticket.press(Qt.Key.Key_Return)
+    status = ticket.child(QLabel, "statusLabel")
+    assert "must be below the entry price" in status.text()
+    ticket.type_into("stopLossEdit", "187.50")
+    assert status.text() == "", "the refusal was about the stop as it was: it no longer stands under Send"
+    ticket.press(Qt.Key.Key_Return)
+    assert ticket.widget.sent_bracket() == Bracket(Decimal("187.50"), None)
+
+
+def test_the_risk_line_says_who_holds_the_stop_by_the_accounts_answer(ticket: Ticket) -> None:  # noqa: F811
+    ticket.widget.set_bracket_holder(lambda account: True)
+    ticket.fill("AAPL", "100", "189.50")
+    ticket.type_into("stopLossEdit", "187.50")
+    assert risk_text(ticket).endswith("Held at the broker (works while TradeTerm is closed).")
+
+
+def test_the_fields_under_protect_hold_still_as_its_risk_line_comes_and_goes(ticket: Ticket) -> None:  # noqa: F811
+    """Seen under Xvfb: the risk line under Protect appeared (and wrapped to two lines) as the stop was typed, the
+    ticket grew, and Link, Size and the send button moved while the trader aimed at them."""
+    ticket.fill("AAPL", "100", "189.50")
+    send = ticket.child(QPushButton, "sendButton")
+    link = ticket.child(QComboBox, "linkModeCombo")
+
+    def where() -> tuple[int, int, int]:
+        top = ticket.widget
+        return (send.mapTo(top, send.rect().topLeft()).y(), link.mapTo(top, link.rect().topLeft()).y(),
+                top.minimumSizeHint().height())
+
+    before = where()
+    ticket.type_into("stopLossEdit", "187.50")
+    assert risk_text(ticket).startswith("Risk if stopped")
+    assert where() == before, "the risk line moved the rows under it"
+    ticket.type_into("stopLossEdit", "abc")
+    assert "must be a positive number" in risk_text(ticket)
+    assert where() == before, "the error moved the rows under it"
+    ticket.type_into("stopLossEdit", "")
+    assert where() == before
 
 
 def test_an_order_without_stop_or_target_hands_up_no_bracket(ticket: Ticket) -> None:  # noqa: F811

@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 
 from gui.widgets.ladder.model import BRUSHES, COLUMNS, LAST_BG, PRICE, STALE, VOLUME, VOLUME_BAR, LadderModel, runs
 from gui.widgets.ladder.tape import TapeModel
+from gui.widgets.message_line import MessageLine
 
 PRESETS = (1, 5, 10, 100)
 VISIBLE_LEVELS = 40
@@ -219,11 +220,11 @@ class LadderWidget(QWidget):
         self.bracket_box = QCheckBox("Bracket", objectName="ladderView.bracket")
         self.bracket_box.setToolTip("Attach the ticket's Protect row (stop-loss and/or target, in ticks from the "
                                     "clicked level or as prices) to every order this ladder sends")
-        self.position_label = QLabel("", objectName="ladderView.position")
-        self.depth_label = QLabel("", objectName="ladderView.depth")
-        self.status_label = QLabel("", objectName="ladderView.status")
-        self.status_label.setWordWrap(True)
-        self.status_label.setVisible(False)
+        # One line each, always there (a longer text is elided, whole in its tooltip): a line that appeared, or
+        # wrapped to two, would move every level under the trader's pointer between seeing a price and clicking it.
+        self.position_label = MessageLine("ladderView.position")
+        self.depth_label = MessageLine("ladderView.depth")
+        self.status_label = MessageLine("ladderView.status")
         self.table = LadderTableView(objectName="ladderView.table")
         self.table.setModel(model)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -272,7 +273,6 @@ class LadderWidget(QWidget):
         for row in (top, controls, presets):
             layout.addLayout(row)
         for label in (self.position_label, self.depth_label, self.status_label):
-            label.setWordWrap(True)
             layout.addWidget(label)
         tape = QWidget(objectName="ladderView.tapeBox")
         tape_layout = QVBoxLayout(tape)
@@ -357,7 +357,6 @@ class LadderWidget(QWidget):
 
     def show_status(self, text: str, ok: bool = True) -> None:
         self.status_label.setText(text)
-        self.status_label.setVisible(bool(text))  # an empty line would take the levels' height
         self.status_label.setStyleSheet("" if ok else "color: #c0392b;")
 
     def _on_clicked(self, index: QModelIndex) -> None:
