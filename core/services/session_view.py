@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from core.domain import (
     AccountId,
@@ -26,6 +26,7 @@ from core.domain.bars import Bar
 from core.domain.funds import AccountFunds
 from core.domain.protection import HeldChild
 from core.ports.bar_history import BarHistory
+from core.ports.capability_check import has_capability
 from core.ports.login_state import LoginState
 from core.ports.manual_fills import ManualFills
 from core.ports.native_protection import NativeProtection
@@ -75,7 +76,7 @@ class SessionView:
     def status(self, account_id: AccountId) -> AccountStatus:
         """Return account_id's broker kind, connection and trading state (KeyError if there is no such account)."""
         slot = self._session.account(account_id)
-        needs_login = isinstance(slot.adapter, LoginState) and slot.adapter.login_required
+        needs_login = has_capability(slot.adapter, LoginState) and cast(LoginState, slot.adapter).login_required
         return AccountStatus(account_id, slot.adapter.kind, slot.connection, slot.trading, slot.reason, needs_login)
 
     def products_for(self, account_id: str, instrument: Instrument) -> ProductOffer | None:
@@ -84,19 +85,19 @@ class SessionView:
             adapter = self._session.account(AccountId(account_id)).adapter
         except KeyError:
             return None
-        return adapter.products_for(instrument) if isinstance(adapter, OrderProducts) else None
+        return cast(OrderProducts, adapter).products_for(instrument) if has_capability(adapter, OrderProducts) else None
 
     def holds_brackets(self, account_id: str) -> bool:
         """True when account_id's broker holds a bracket's stop-loss and target itself (submit_bracket sends them
         native): they work while TradeTerm is closed. False: TradeTerm holds them, or no such account."""
         try:
-            return isinstance(self._session.account(AccountId(account_id)).adapter, NativeProtection)
+            return has_capability(self._session.account(AccountId(account_id)).adapter, NativeProtection)
         except KeyError:
             return False
 
     def records_manual_fills(self, account_id: AccountId) -> bool:
         """True when fills of account_id's orders are entered by hand (an e-mail desk): see record_manual_fill."""
-        return isinstance(self._session.account(account_id).adapter, ManualFills)
+        return has_capability(self._session.account(account_id).adapter, ManualFills)
 
     def mismatched_accounts(self) -> list[AccountId]:
         """Return the accounts held because our positions differ from the broker's."""
@@ -132,7 +133,7 @@ class SessionView:
     def bar_history(self, account_id: AccountId) -> BarHistory | None:
         """Return the account's broker's bar history (None when it serves none; KeyError for no such account)."""
         adapter = self._session.account(account_id).adapter
-        return adapter if isinstance(adapter, BarHistory) else None
+        return cast(BarHistory, adapter) if has_capability(adapter, BarHistory) else None
 
     def lists(self, account_id: AccountId, symbol: str) -> bool:
         """True when account_id's broker lists symbol among its instruments."""
