@@ -147,7 +147,7 @@ class OrderManager:
             outcomes = [exc] if len(orders) == 1 else [self._create_one(intent) for intent in intents]
         for order, outcome in zip(orders, outcomes, strict=True):
             if outcome is None:
-                self._track(order)
+                self._track(order, counted=True)  # create_durably counted it, unchanged since: no second count
             elif order.client_order_id not in self._orders:  # not a duplicate of a tracked order
                 self._working.discard(order.client_order_id)
         return outcomes
@@ -160,14 +160,16 @@ class OrderManager:
             return exc
         return None
 
-    def _track(self, order: Order) -> None:
+    def _track(self, order: Order, *, counted: bool = False) -> None:
         self._orders[order.client_order_id] = order
-        self._note(order)
+        self._note(order, counted=counted)
         self._bus.publish(OrderUpdated(order))
 
-    def _note(self, order: Order) -> None:
-        """Take a tracked order's change into the working sums and the working orders."""
-        self._working.update(order)
+    def _note(self, order: Order, *, counted: bool = False) -> None:
+        """Take a tracked order's change into the working sums (unless `counted`: they hold it as it is now) and the
+        working orders."""
+        if not counted:
+            self._working.update(order)
         if order.is_working:
             self._open[order.client_order_id] = order  # a known one keeps its place
         else:

@@ -302,9 +302,13 @@ def _refuse_float(text: str) -> object:
     raise JournalError(f"float {text} in stored JSON; numbers are stored as decimal strings")
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+"""Made once: json.dumps with options builds an encoder at every call, and every order writes several texts."""
+
+
 def to_json(value: JSONValue) -> str:
     """Return compact JSON text with sorted keys (stable, so equal values give equal text)."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return _ENCODER.encode(value)
 
 
 def from_json(text: str) -> JSONValue:

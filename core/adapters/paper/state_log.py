@@ -23,6 +23,8 @@ from core.atomic_file import write_atomically
 
 _log = logging.getLogger(__name__)
 _COMPACT = (",", ":")
+_ENCODE = json.JSONEncoder(separators=_COMPACT).encode
+"""Made once: json.dumps with separators builds an encoder at every call, and every change is a line."""
 _BINARY = getattr(os, "O_BINARY", 0)
 _datasync = getattr(os, "fdatasync", os.fsync)
 
@@ -98,7 +100,7 @@ class LogWriter:
 
     def append(self, change: dict[str, Any]) -> None:
         """Take change as the next line; it is written by the next sync, and survives a crash once that returns."""
-        self._pending.append(json.dumps({"seq": self.lines + 1, **change}, separators=_COMPACT) + "\n")
+        self._pending.append(_ENCODE({"seq": self.lines + 1, **change}) + "\n")
         self.lines += 1
         self.unsynced += 1
 

@@ -105,6 +105,9 @@ def drawdown_levels(limits: RiskLimits) -> Levels:
 
 def journal_step(limits: RiskLimits) -> Decimal | None:
     """Return by how much the peak may rise before it is journaled, or None when no drawdown limit is set."""
+    if (limits.drawdown_limit is None and limits.drawdown_halt is None and limits.drawdown_limit_pct is None
+            and limits.drawdown_halt_pct is None):
+        return None  # every order asks (the drawdown watch): no Levels made when no limit is set, the usual case
     return step_of(drawdown_levels(limits))
 
 

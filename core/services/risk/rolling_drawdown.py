@@ -95,7 +95,8 @@ def rolling_levels(limits: RiskLimits) -> Levels:
 
 def rolling_set(limits: RiskLimits) -> bool:
     """Return True when the account (or strategy) has a drawdown limit over days (either threshold, currency or %)."""
-    return rolling_levels(limits).any
+    return not (limits.rolling_drawdown_limit is None and limits.rolling_drawdown_halt is None
+                and limits.rolling_drawdown_limit_pct is None and limits.rolling_drawdown_halt_pct is None)
 
 
 def rolling_step(limits: RiskLimits) -> Decimal:
