@@ -81,11 +81,13 @@ class MainWindow(QMainWindow):
         self._first_show = True
         self.shutdown_hooks: list[Callable[[], Awaitable[None]]] = []
         self.keep_alive: list[object] = []  # composition helpers whose methods are connected as slots
+        theme = theme_named(settings.theme())
+        ThemeSwitcher.prepare(theme)  # before any widget: see there
         self._build_views()
         self._build_toolbar()
         self.status = StatusBarView(self.statusBar(), session.view)
         self.themes = ThemeSwitcher(self, [self._toolbar, self.statusBar()], self.dark_theme_action,
-                                    theme_named(settings.theme()), settings.set_theme,
+                                    theme, settings.set_theme,
                                     lambda text: self.log_view.add("ERROR", text))
         self.themes.show(self.themes.theme)
         self._wire()
