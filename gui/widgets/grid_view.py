@@ -126,7 +126,7 @@ def _fit_columns_once(view: QTableView, model: RowTableModel) -> None:
         margins = 2 * (view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1)
         rows = [model.row_cells(row)[0] for row in range(min(model.rowCount(), header.resizeContentsPrecision()))]
         for column in range(model.columnCount()):
-            content = ceil(max((shown.horizontalAdvance(texts[column]) for texts in rows), default=0)) + margins
+            content = ceil(max((shown.horizontalAdvance(texts[column] or "") for texts in rows), default=0)) + margins
             wanted = max(content, header.sectionSizeHint(column)) + 14
             header.resizeSection(column, max(header.sectionSize(column), wanted))
 
