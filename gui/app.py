@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -53,6 +53,7 @@ from gui.controllers.pnl_curve import PnlCurveDocks
 from gui.controllers.secrets import AskVault, SecretsSetup, ask_with_dialog
 from gui.controllers.strategies import StrategySetup
 from gui.controllers.symbol_search import SymbolSearchController
+from gui.first_paint import AfterFirstPaint
 from gui.fonts import CjkFont, ensure_cjk_font
 from gui.install.bundle import resources_dir
 from gui.log_file import close_log_file, open_log_file
@@ -69,7 +70,6 @@ STRATEGY_API_FILE = "strategy_api.sqlite"
 STARTUP_ERRORS = (DataDirError, SettingsError, JournalError, IdempotencyError, OutboxError, AccountStateError)
 """What a start refuses with a message naming the file (and field) and exit 2: never a traceback."""
 FREEZE_AFTER_MS = 2000
-AFTER_FIRST_PAINT_AT_THE_LATEST_MS = 1000
 
 
 def create_main_window(
@@ -192,6 +192,7 @@ def _build_main_window(data_dir: str | Path | None, profile: str, connect: bool,
     def after_first_paint() -> None:
         if shut:  # the window was shut before it was ever painted: nothing to start
             return
+        window.focus_keeper.start()  # before the vault's dialog below, which it must give the keyboard back after
         # Probing for an OS keyring imports every keyring backend (Secret Service: D-Bus, cryptography) and
         # the API loads aiohttp: the first screen waits for neither. Whatever may read a secret (the mailer,
         # the accounts' connects, the API) starts only once the backend is settled, as before.
@@ -231,31 +232,6 @@ def _about(window: QWidget) -> None:
     from gui.dialogs.about import AboutDialog  # imports platform and importlib.metadata: when first opened
 
     AboutDialog(window, broker_library_rows()).open()
-
-
-class AfterFirstPaint(QObject):
-    """Call `then` once, in the turn after the window's first paint: work the first screen need not wait for.
-
-    A window that is never painted (started minimized, on a platform that then paints nothing) still gets
-    `then` after AFTER_FIRST_PAINT_AT_THE_LATEST_MS.
-    """
-
-    def __init__(self, window: QWidget, then: Callable[[], object]) -> None:
-        super().__init__(window)
-        self._then: Callable[[], object] | None = then
-        window.installEventFilter(self)
-        QTimer.singleShot(AFTER_FIRST_PAINT_AT_THE_LATEST_MS, self, self._run)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint:
-            watched.removeEventFilter(self)
-            QTimer.singleShot(0, self, self._run)
-        return False
-
-    def _run(self) -> None:
-        then, self._then = self._then, None
-        if then is not None:
-            then()
 
 
 _YOUNG, _MIDDLE, _FULL_AFTER = 700, 10, 2

@@ -1,26 +1,37 @@
-"""The positions checkpoint as stored text (JSON, decimals as exact strings), and back.
+"""The positions checkpoint as stored text (JSON rows, decimals as exact strings), and back.
 
-A position is stored with the fields its fills made (quantity, average cost, realised P&L, fees, the start of
-day and the day's trading); marks come from quotes and are not stored.
+Read at every start before the first paint, so it is stored as rows, not objects of named fields: each distinct
+instrument once (its fields named once, in `instrument_fields`), each position a row of its fold's fields, each
+repeated decimal and account decoded once. Marks come from quotes and are not stored. A checkpoint of format 2
+(checkpoint_v2) is still read; one of any other format is not used (the restart folds every fill).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final
 
 from core.domain import AccountId, Instrument, Position, StrategyId
+from core.domain.enums import AssetClass
 from core.domain.product import Product
 from core.ports.journal import JournalError
 from core.ports.journal_restore import PositionsCheckpoint
 from core.storage import codec
+from core.storage.checkpoint_v2 import decode_v2
 from core.storage.codec import JSONObject, JSONValue
 
-FORMAT: Final = 2
-"""The checkpoint text's own format: a checkpoint of another format is not used (a restart folds every fill)."""
-_FOLDED: Final = ("quantity", "avg_cost", "realized_pnl", "fees", "sod_quantity", "sod_avg_cost", "day_trade_cash",
-                  "day_fees")
+FORMAT: Final = 3
+"""The checkpoint text's own format."""
+FOLDED: Final = ("quantity", "avg_cost", "realized_pnl", "fees", "sod_quantity", "sod_avg_cost", "day_trade_cash",
+                 "day_fees")
+"""A position's fields as its fills made them, in the order of a stored position row after its account,
+instrument and product."""
+_POSITION_WIDTH: Final = 3 + len(FOLDED)
+_DECIMAL_FIELDS: Final = frozenset({"tick_size", "lot_size", "multiplier"})
+INSTRUMENT_FIELDS: Final = ("symbol", "venue", "currency", "tick_size", "lot_size", "multiplier", "asset_class",
+                            "name", "max_order_qty")
+"""Every field of Instrument, as the checkpoint stores them (a test keeps this list whole)."""
 
 
 def encode_checkpoint(checkpoint: PositionsCheckpoint) -> str:
@@ -36,53 +47,103 @@ def encode_checkpoint(checkpoint: PositionsCheckpoint) -> str:
         "fills_through": checkpoint.fills_through,
         "orders_through": checkpoint.orders_through,
         "newest": [[account, symbol, codec.encode_datetime(ts)] for (account, symbol), ts in checkpoint.newest.items()],
-        "positions": [_encode_position(p, ref) for p in checkpoint.positions],
-        "strategy_positions": [[strategy, _encode_position(p, ref)] for strategy, p in checkpoint.strategy_positions],
+        "positions": [_position_row(p, ref) for p in checkpoint.positions],
+        "strategy_positions": [[strategy, *_position_row(p, ref)] for strategy, p in checkpoint.strategy_positions],
         "instruments": [[account, ref(i)] for account, i in checkpoint.instruments],
         "unplaced": [[account, symbol] for account, symbol in sorted(checkpoint.unplaced)],
     }
-    body["instrument_table"] = [codec.encode_instrument(i) for i in index]
+    body["instrument_fields"] = list(INSTRUMENT_FIELDS)
+    body["instrument_table"] = [[_encode_field(getattr(i, name)) for name in INSTRUMENT_FIELDS] for i in index]
     return codec.to_json(body)
 
 
 def decode_checkpoint(text: str) -> PositionsCheckpoint | None:
-    """Return the checkpoint in text; None for one of another format. JournalError if it is damaged."""
+    """Return the checkpoint in text; None for one of an unknown format. JournalError if it is damaged."""
     try:
         raw = codec.from_json(text)
-        if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        if not isinstance(raw, dict) or raw.get("format") not in (FORMAT, 2):
             return None
-        table = [codec.decode_instrument(i) for i in _list(raw["instrument_table"])]
+        if raw["format"] == 2:
+            return decode_v2(raw)
+        return _Rows().checkpoint(raw)
+    except (KeyError, IndexError, TypeError, ValueError, ArithmeticError) as exc:
+        raise JournalError(f"positions checkpoint: {exc}") from None
+
+
+def _position_row(position: Position, ref: Callable[[Instrument], int]) -> list[JSONValue]:
+    product = None if position.product is None else position.product.value
+    return [position.account_id, ref(position.instrument), product,
+            *(codec.encode_decimal(getattr(position, name)) for name in FOLDED)]
+
+
+def _encode_field(value: object) -> JSONValue:
+    if value is None or isinstance(value, str):  # str: also the asset class (a StrEnum)
+        return None if value is None else str(value)
+    if isinstance(value, Decimal):
+        return codec.encode_decimal(value)
+    raise TypeError(f"no checkpoint encoding for {value!r}")
+
+
+class _Rows:
+    """One decode of format 3: each distinct decimal and account string is made once."""
+
+    def __init__(self) -> None:
+        self._decimals: dict[str, Decimal] = {}
+        self._accounts: dict[str, AccountId] = {}
+
+    def checkpoint(self, raw: JSONObject) -> PositionsCheckpoint:
+        table = self._instruments(raw["instrument_fields"], raw["instrument_table"])
+        account = self._account
         return PositionsCheckpoint(
             day_start=codec.decode_datetime(raw["day_start"], "day_start"),
             fills_through=_int(raw["fills_through"]),
             orders_through=_int(raw["orders_through"]),
-            newest={(AccountId(_str(a)), _str(s)): codec.decode_datetime(ts, "newest")
-                    for a, s, ts in _rows(raw["newest"], 3)},
-            positions=tuple(_decode_position(p, table) for p in _list(raw["positions"])),
-            strategy_positions=tuple((StrategyId(_str(s)), _decode_position(p, table))
-                                     for s, p in _rows(raw["strategy_positions"], 2)),
-            instruments=tuple((AccountId(_str(a)), table[_int(i)]) for a, i in _rows(raw["instruments"], 2)),
-            unplaced=frozenset((AccountId(_str(a)), _str(s)) for a, s in _rows(raw["unplaced"], 2)),
+            newest={(account(a), _str(s)): codec.decode_datetime(ts, "newest") for a, s, ts in _rows(raw["newest"], 3)},
+            positions=tuple(self._position(row, table) for row in _rows(raw["positions"], _POSITION_WIDTH)),
+            strategy_positions=tuple((StrategyId(_str(row[0])), self._position(row[1:], table))
+                                     for row in _rows(raw["strategy_positions"], 1 + _POSITION_WIDTH)),
+            instruments=tuple((account(a), table[_int(i)]) for a, i in _rows(raw["instruments"], 2)),
+            unplaced=frozenset((account(a), _str(s)) for a, s in _rows(raw["unplaced"], 2)),
         )
-    except (KeyError, IndexError, TypeError, ValueError) as exc:
-        raise JournalError(f"positions checkpoint: {exc}") from None
 
+    def _instruments(self, fields: JSONValue, rows: JSONValue) -> list[Instrument]:
+        names = [_str(name) for name in _list(fields)]
+        unknown = set(names) - set(INSTRUMENT_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown instrument field(s) {', '.join(sorted(unknown))}")
+        decoders = [self._field_decoder(name) for name in names]
+        return [Instrument(**{name: decode(value) for name, decode, value in zip(names, decoders, row, strict=True)})
+                for row in _rows(rows, len(names))]
 
-def _encode_position(position: Position, ref: Callable[[Instrument], int]) -> JSONObject:
-    body: JSONObject = {"account_id": position.account_id, "instrument": ref(position.instrument),
-                        "product": None if position.product is None else position.product.value}
-    for name in _FOLDED:
-        body[name] = codec.encode_decimal(getattr(position, name))
-    return body
+    def _field_decoder(self, name: str) -> Callable[[JSONValue], Any]:
+        if name in _DECIMAL_FIELDS:
+            return self._decimal
+        if name == "max_order_qty":
+            return lambda raw: None if raw is None else self._decimal(raw)
+        if name == "asset_class":
+            return lambda raw: AssetClass(_str(raw))
+        return _str
 
+    def _position(self, row: list[JSONValue], table: list[Instrument]) -> Position:
+        product = row[2]
+        return Position(self._account(row[0]), table[_int(row[1])],
+                        product=None if product is None else Product(_str(product)),
+                        **dict(zip(FOLDED, map(self._decimal, row[3:]), strict=True)))
 
-def _decode_position(raw: JSONValue, table: list[Instrument]) -> Position:
-    if not isinstance(raw, dict):
-        raise TypeError(f"expected a position object, got {raw!r}")
-    product = raw["product"]
-    values: dict[str, Decimal] = {name: codec.decode_decimal(raw[name], name) for name in _FOLDED}
-    return Position(AccountId(_str(raw["account_id"])), table[_int(raw["instrument"])],
-                    product=None if product is None else Product(_str(product)), **values)
+    def _decimal(self, raw: JSONValue) -> Decimal:
+        value = self._decimals.get(raw)  # type: ignore[arg-type]  # a list or object: TypeError (unhashable)
+        if value is None:
+            value = Decimal(_str(raw))
+            if not value.is_finite():
+                raise ValueError(f"{raw!r} is not a finite number")
+            self._decimals[_str(raw)] = value
+        return value
+
+    def _account(self, raw: JSONValue) -> AccountId:
+        account = self._accounts.get(raw)  # type: ignore[arg-type]  # as _decimal
+        if account is None:
+            account = self._accounts[_str(raw)] = AccountId(_str(raw))
+        return account
 
 
 def _rows(raw: JSONValue, width: int) -> list[list[JSONValue]]:

@@ -24,6 +24,10 @@ _LIVE: Final = tuple(s.value for s in OrderStatus if s.value not in FINISHED)
 Replay = Callable[[tuple[str, ...], list[tuple[int, str]]], Order]
 """Rebuild one order from its row and its (seq, event text) list."""
 DecodeFill = Callable[[str, str], Fill]
+_FILLS_AFTER: Final = "SELECT rowid, trade_id, fill FROM fills NOT INDEXED WHERE rowid > ? ORDER BY ts, rowid"
+"""The fills journaled after the checkpoint, in time order. NOT INDEXED: SQLite otherwise walks the whole
+fills_by_ts index for the ORDER BY (every fill ever journaled, 12 ms at 200,000) instead of reading the few
+new rows by rowid and sorting them."""
 
 
 def created_key(value: datetime) -> str:
@@ -45,7 +49,7 @@ def read_live(conn: sqlite3.Connection, replay: Replay, decode_fill: DecodeFill,
         "UNION SELECT rowid FROM orders WHERE created_utc >= ?", (*_LIVE, created_key(since)))]
     orders = _replay_rowids(conn, replay, sorted(rowids))
     fills = tuple((seq, decode_fill(trade_id, text)) for seq, trade_id, text in conn.execute(
-        "SELECT rowid, trade_id, fill FROM fills WHERE rowid > ? ORDER BY ts, rowid", (fills_after,)))
+        _FILLS_AFTER, (fills_after,)))
     today = tuple(decode_fill(trade_id, text) for trade_id, text in conn.execute(
         "SELECT trade_id, fill FROM fills WHERE ts >= ? AND ts < ? ORDER BY ts, rowid",
         (fill_key(since), fill_key(until))))

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from gui.widgets.main_window import MainWindow
 
 Defer = Callable[[QWidget, Callable[[], object]], object]
-"""Run a callable after the window's first paint (gui.app.AfterFirstPaint)."""
+"""Run a callable after the window's first paint (gui.first_paint.AfterFirstPaint)."""
 
 
 class ChartDocks:

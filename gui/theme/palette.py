@@ -74,15 +74,22 @@ def style_sheet(theme: Theme) -> str:
     return style_sheet_path(theme).read_text(encoding="utf-8")
 
 
-def apply_theme(app: QApplication, theme: Theme, chrome: list[QWidget]) -> None:
-    """Set the Fusion style and theme's palette on app, and theme's sheet on each chrome widget (no grids)."""
+def apply_theme(app: QApplication, theme: Theme, chrome: list[QWidget]) -> bool:
+    """Set the Fusion style and theme's palette on app, and theme's sheet on each chrome widget (no grids).
+
+    Return whether the style or the palette changed (widgets with sheets of their own must then take them again).
+    """
     # Each of these re-polishes every widget the application holds: set them only when they change
     # (a second window, or a test suite's hundredth, otherwise pays for all the others).
+    changed = False
     if app.style().name().casefold() != "fusion":
         app.setStyle("Fusion")
+        changed = True
     palette = theme_palette(theme)
     if app.palette() != palette:
         app.setPalette(palette)
+        changed = True
     sheet = style_sheet(theme)
     for widget in chrome:
         widget.setStyleSheet(sheet)
+    return changed

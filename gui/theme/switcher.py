@@ -28,15 +28,26 @@ class ThemeSwitcher:
         action.setCheckable(True)
         action.triggered.connect(self.on_dark_toggled)
 
+    @staticmethod
+    def prepare(theme: Theme) -> None:
+        """Give the application theme's style and palette before the window's widgets are built.
+
+        A widget's own style sheet is resolved against the palette in force when it is set: set before them, the
+        palette needs no re-take of every sheet at the first `show` (9 ms of the start).
+        """
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, theme, [])
+
     def show(self, theme: Theme) -> None:
         """Colour the whole application with theme."""
         app = QApplication.instance()
-        if isinstance(app, QApplication):
-            apply_theme(app, theme, self._chrome)
-        for widget in self._window.findChildren(QWidget):  # a widget with its own sheet keeps its old palette: re-take
-            sheet = widget.styleSheet()
-            if sheet and widget not in self._chrome:
-                widget.setStyleSheet(sheet)
+        changed = isinstance(app, QApplication) and apply_theme(app, theme, self._chrome)
+        if changed:  # a widget with its own sheet keeps the palette it was set under: re-take
+            for widget in self._window.findChildren(QWidget):
+                sheet = widget.styleSheet()
+                if sheet and widget not in self._chrome:
+                    widget.setStyleSheet(sheet)
         self.theme = theme
         self._action.setChecked(theme is Theme.DARK)
 

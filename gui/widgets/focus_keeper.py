@@ -11,20 +11,28 @@ from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 
 class FocusKeeper(QObject):
-    """Watch the application's dialogs; when the active one hides, activate window again."""
+    """Watch the application's dialogs (from `start`); when the active one hides, activate window again."""
 
     def __init__(self, window: QWidget) -> None:
         super().__init__(window)
         self._window = window
-        self._app = QApplication.instance()
-        if isinstance(self._app, QApplication):
-            self._app.installEventFilter(self)
-            window.destroyed.connect(lambda *_: self.stop())
+        self._app: QApplication | None = None
+        self._stopped = False
+        window.destroyed.connect(lambda *_: self.stop())
+
+    def start(self) -> None:
+        """Watch from now on. Started after the window's first paint: a filter on the application sees every event,
+        and the build and first paint of the window send 5,000 of them (10 ms of the start in this filter)."""
+        app = QApplication.instance()
+        if not self._stopped and self._app is None and isinstance(app, QApplication):
+            self._app = app
+            app.installEventFilter(self)
 
     def stop(self) -> None:
         """Stop watching (the window shuts down): a filter on the application sees every event of every window,
         so one left behind by a closed window that lives on (a reference kept) slows everything after it."""
-        if isinstance(self._app, QApplication):
+        self._stopped = True
+        if self._app is not None:
             self._app.removeEventFilter(self)
             self._app = None
 

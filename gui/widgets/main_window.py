@@ -28,6 +28,7 @@ from gui.controllers.strategy_positions import StrategyPositionsController
 from gui.controllers.ticket_quotes import TicketQuoteFeed
 from gui.controllers.ticket_rows import TicketRows
 from gui.controllers.watchlists import MemoryWatchlists, WatchlistFile, WatchlistsController
+from gui.first_paint import AfterFirstPaint
 from gui.theme import theme_named
 from gui.theme.switcher import ThemeSwitcher
 from gui.widgets.accounts_panel import AccountsPanel
@@ -81,11 +82,13 @@ class MainWindow(QMainWindow):
         self._first_show = True
         self.shutdown_hooks: list[Callable[[], Awaitable[None]]] = []
         self.keep_alive: list[object] = []  # composition helpers whose methods are connected as slots
+        theme = theme_named(settings.theme())
+        ThemeSwitcher.prepare(theme)  # before any widget: see there
         self._build_views()
         self._build_toolbar()
         self.status = StatusBarView(self.statusBar(), session.view)
         self.themes = ThemeSwitcher(self, [self._toolbar, self.statusBar()], self.dark_theme_action,
-                                    theme_named(settings.theme()), settings.set_theme,
+                                    theme, settings.set_theme,
                                     lambda text: self.log_view.add("ERROR", text))
         self.themes.show(self.themes.theme)
         self._wire()
@@ -103,6 +106,7 @@ class MainWindow(QMainWindow):
         self._banners: QVBoxLayout | None = None
         self.halt_banner = HaltBannerController(self)
         self.focus_keeper = FocusKeeper(self)
+        AfterFirstPaint(self, self.focus_keeper.start)  # no dialog of the window closes before it is painted
         WholeTabLabels(self)  # the dock tabs' titles are never elided
 
     # --- construction ---------------------------------------------------------------------------

@@ -188,3 +188,19 @@ async def test_a_closed_window_no_longer_watches_every_event_of_the_application(
     dialog.hide()  # what the keeper acts on: a dialog that hides
     await asyncio.sleep(0.05)
     assert given_back == [], "the closed window's keeper still watches the application's dialogs"
+
+
+async def test_a_dialog_that_closes_gives_the_keyboard_back_to_the_painted_window(tmp_path: Path) -> None:
+    """On a bare X server no window manager does it: the focus keeper, watching from the first paint on."""
+    from PySide6.QtWidgets import QDialog
+
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path, active=False) as window:
+        await until(lambda: window.focus_keeper._app is not None, "the keeper watching, once the window is painted")
+        given_back: list[int] = []
+        window.focus_keeper._give_back = lambda: given_back.append(1)  # type: ignore[method-assign]
+        dialog = QDialog(window)
+        dialog.show()
+        await asyncio.sleep(0.05)
+        dialog.hide()
+        await until(lambda: given_back == [1], "the keyboard given back")

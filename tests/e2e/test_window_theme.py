@@ -73,6 +73,14 @@ async def test_the_dark_theme_button_colours_grids_ticket_and_toolbar_and_a_rest
     assert SettingsStore(tmp_path / "settings.json").theme() == "light"
 
 
+async def test_a_first_window_started_in_the_dark_theme_shows_its_ticket_dark(tmp_path: Path) -> None:
+    write_settings(tmp_path)
+    SettingsStore(tmp_path / "settings.json").set_theme("dark")  # the application still has its default palette
+    async with open_window(tmp_path, active=False) as window:
+        await until(lambda: empty_grid_pixel(window) == DARK_BASE, "the dark grid")
+        assert ticket_looks(window) == (DARK_BASE, DARK_TEXT), "the ticket, which has its own sheet, is dark too"
+
+
 async def test_a_theme_that_cannot_be_saved_still_shows_and_the_log_says_why(tmp_path: Path) -> None:
     write_settings(tmp_path)
     async with open_window(tmp_path, active=False) as window:

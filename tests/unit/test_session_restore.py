@@ -383,3 +383,31 @@ async def test_an_oco_order_whose_partner_filled_days_before_a_restart_is_cancel
         assert other is not None and any(isinstance(e, OrderPendingCancel) for e in other.events)
         assert any("one cancels the other" in text for text in said)
         await session.close()
+
+
+def restart_steps(path: Path, at: datetime) -> int:
+    """Restart on path at `at`; return the SQLite instructions (in tens) its reads of the journal ran."""
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    with SqliteJournal(path) as journal:
+        assert journal._conn is not None
+        journal._conn.set_progress_handler(count, 10)
+        TradingSession(EventBus(), journal, Clock(at), LIMITS).restore()
+    return steps[0]
+
+
+def test_a_restart_reads_as_much_of_the_journal_after_a_year_of_fills_as_after_a_day(tmp_path: Path) -> None:
+    at = DAY0 + timedelta(days=3)
+    steps = {}
+    for days in (1, 30):
+        path = tmp_path / f"{days}.sqlite"
+        with writing(path) as book:
+            for day in range(days):  # the same three positions, ever more fills behind them
+                book.trade_day(DAY0 - timedelta(days=day), 8)
+        restart_steps(path, at)  # the first restart writes the checkpoint
+        steps[days] = restart_steps(path, at)
+    assert steps[30] <= steps[1] + 5, steps
