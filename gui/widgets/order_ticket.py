@@ -76,8 +76,6 @@ class OrderTicketWidget(TicketLookup):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("orderTicket")
-        self._fixed_quotes: dict[str, Quote] = {}
-        self._quote_source: QuoteSource | None = None
         self._product_source: ProductSource | None = None
         self._shown_quote: Quote | None = None
         self._quoted = ("", "")  # the (symbol, account) quoted_changed last named
@@ -313,14 +311,6 @@ class OrderTicketWidget(TicketLookup):
                 if not checked:
                     self._refresh()
 
-    def _quote(self) -> Quote | None:
-        symbol, account = self._lookup()[0], self.current_account()
-        if not symbol:
-            return None
-        if self._quote_source is not None:
-            return self._quote_source(symbol, account) if account else None
-        return self._fixed_quotes.get(symbol)
-
     def _touch(self, instrument: Instrument) -> str:
         """Return the side's natural price on the account's feed (ask to buy, bid to sell) on the tick, or ""."""
         quote = self._quote()
@@ -358,13 +348,21 @@ class OrderTicketWidget(TicketLookup):
 
     def _refresh(self) -> None:
         """Bring the send button, quote line and placeholders up to date with the fields."""
+        self._refresh_and_check()
+
+    def _refresh_and_check(self) -> tuple[ValidatedRequest | None, list[FieldError]]:
+        """`_refresh`, returning the `_validate()` it did: the live check shows its errors (one validation for both)."""
         symbol, instrument = self._lookup()
+        account = self.current_account()
+        source = self._product_source  # first: the product offered is part of the order checked below
+        self._product_choice.offer(source(account, instrument) if source and account and instrument else None)
+        checked = self._validate()
         side, order_type = self._side(), self._order_type()
         texts = [edit.text().strip() for edit in (self._quantity_edit, self._limit_edit, self._stop_edit)]
         unit = self._trail_unit_combo.currentData()
         trail = trail_words_typed(unit, self._trail_edit.text().strip(), self._trail_fields().get("trail_amount", ""))
         summary = order_summary(side, texts[0], symbol, order_type, texts[1], texts[2], trail)
-        link, link_errors = self._linked()
+        link, link_errors = self._linked(checked)
         link_price = "" if link is None else price_words(link.price, instrument)
         summary += "" if link is None else link.suffix(link_price)
         self._link.show_hint(link, link_errors, side, texts[0], symbol, link_price)
@@ -379,9 +377,6 @@ class OrderTicketWidget(TicketLookup):
         tick = f"tick {plain(instrument.tick_size)}" if instrument else ""
         hints = {TrailUnit.PERCENT: "e.g. 1.5 (%)", TRAIL_TICKS: "whole ticks"}
         self._trail_edit.setPlaceholderText(hints.get(unit, tick))
-        account = self.current_account()
-        source = self._product_source
-        self._product_choice.offer(source(account, instrument) if source and account and instrument else None)
         if (symbol, account) != self._quoted:
             self._quoted = (symbol, account)
             self.quoted_changed.emit(symbol, account)
@@ -394,6 +389,7 @@ class OrderTicketWidget(TicketLookup):
         unknown = bool(text) and instrument is None and not any(k.startswith(text.casefold()) for k in self._keys)
         self._search_button.setText(f"Search for “{text}”… (Ctrl+K)" if unknown else "")
         self._search_button.setVisible(unknown)
+        return checked
 
     def _show_quote(self) -> None:
         symbol, instrument = self._lookup()
@@ -466,8 +462,7 @@ class OrderTicketWidget(TicketLookup):
     def _on_live_timer(self) -> None:
         """Show errors for the fields the trader has filled in; empty fields wait for send."""
         self._live_timer.stop()
-        self._refresh()
-        checked = self._validate()
+        checked = self._refresh_and_check()
         texts = {field: edit.text().strip() for field, edit in self._edits.items()}
         if any(key.startswith(texts["symbol"].casefold()) for key in self._keys):
             texts["symbol"] = ""  # may still become a known symbol
@@ -501,7 +496,7 @@ class OrderTicketWidget(TicketLookup):
             self.show_result(" ".join(p.message for p in problems), ok=False)
             self._protection.stop_edit.setFocus()
             return
-        link, problems = self._linked()
+        link, problems = self._linked((validated, errors))
         if link is not None and bracket is not None:
             problems = [FieldError("link", "Protect (stop-loss/target) and a linked OCO/OTO order cannot go "
                                            "together: clear one of them.")]
@@ -560,9 +555,11 @@ class OrderTicketWidget(TicketLookup):
         """Return the OCO partner or OTO exit of the order being handed up by submit_requested (None: none)."""
         return self._sent_link
 
-    def _linked(self) -> tuple[LinkedOrder | None, list[FieldError]]:
-        """Return the second order the Link row asks for with the ticket's order, or what is wrong with it."""
-        validated, _errors = self._validate()
+    def _linked(self, checked: tuple[ValidatedRequest | None, list[FieldError]] | None = None
+                ) -> tuple[LinkedOrder | None, list[FieldError]]:
+        """Return the second order the Link row asks for with the ticket's order, or what is wrong with it
+        (checked: the order's `_validate()`, when the caller has it)."""
+        validated, _errors = checked or self._validate()
         symbol, instrument = self._lookup()
         first = validated.request if validated is not None else OrderRequest(
             AccountId(self.current_account() or "-"), symbol, self._side(), self._quantity_edit.text())
