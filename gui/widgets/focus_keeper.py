@@ -6,7 +6,7 @@ and the toolbar's hotkeys (kill switch, resume) stop working after the first dia
 
 from __future__ import annotations
 
-from functools import partial
+import weakref
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QWindow
@@ -25,7 +25,8 @@ class FocusKeeper(QObject):
     def __init__(self, window: QWidget) -> None:
         super().__init__(window)
         self._window = window
-        self._watched: set[QDialog] = set()
+        self._watched: weakref.WeakSet[QDialog] = weakref.WeakSet()
+        """Weakly: a dialog nobody else keeps (shown and dropped) goes as it would without the keeper."""
         app = QApplication.instance()
         self._app = app if isinstance(app, QApplication) else None
         if self._app is not None:
@@ -38,18 +39,17 @@ class FocusKeeper(QObject):
         if self._app is not None:
             self._app.focusWindowChanged.disconnect(self._on_focus_window_changed)
             self._app = None
-        for dialog in self._watched:
+        for dialog in list(self._watched):
             if isValid(dialog):
                 dialog.removeEventFilter(self)
         self._watched.clear()
 
     def _on_focus_window_changed(self, _window: QWindow | None) -> None:
-        """Watch every dialog on screen (the one that took the keyboard among them) until it is destroyed."""
+        """Watch every dialog on screen (the one that took the keyboard among them) for as long as it lives."""
         for widget in QApplication.topLevelWidgets():
             if isinstance(widget, QDialog) and widget not in self._watched and widget.isVisible():
                 self._watched.add(widget)
                 widget.installEventFilter(self)
-                widget.destroyed.connect(partial(self._watched.discard, widget))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (self._app is not None and event.type() == QEvent.Type.Hide and isinstance(watched, QDialog)

@@ -76,3 +76,24 @@ def test_the_keeper_sees_only_dialogs_events_not_every_event_of_the_application(
     dialog.done(0)
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
     assert set(seen) == {"QDialog"}
+
+
+def test_a_dialog_nobody_keeps_is_still_freed_once_closed(qtbot: QtBot) -> None:
+    """The keeper watches the dialogs it saw without keeping them: a dialog shown, closed and dropped goes."""
+    import gc
+
+    window = _window(qtbot)
+    FocusKeeper(window)
+    gone: list[bool] = []
+
+    def show_and_close() -> None:  # the dialog is this function's only reference to it
+        dialog = QDialog()
+        dialog.destroyed.connect(lambda *_: gone.append(True))
+        dialog.open()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+        dialog.done(0)
+
+    show_and_close()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    gc.collect()
+    assert gone == [True]
