@@ -13,6 +13,7 @@ class SendButton(QPushButton):
     the dock around it, then the main window and every dock in it (some 0.4 ms), once for every order and
     every field typed, though the button's size never follows its text (it takes the width of the ticket and
     elides what does not fit). Painted as QPushButton paints itself, with this text in the style option.
+    Its text makes no shortcut: as QPushButton's, a symbol such as M&M made Alt+M click Send.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
