@@ -449,3 +449,13 @@ def test_a_new_order_on_the_send_button_lays_out_nothing_again(ticket: Ticket) -
         assert send.text() == f"Sell AAPL LMT {price}"
     assert LayoutRequests.count == 0
     assert send.geometry() == where
+
+
+def test_a_symbol_with_an_ampersand_makes_no_hotkey_that_sends(ticket: Ticket) -> None:
+    """The send button says the order, 'Buy 5 M&M LMT 1234.50': as a QPushButton's text, '&M' bound Alt+M to
+    the button (a mnemonic), a key that clicked Send."""
+    ticket.widget.set_instruments({**INSTRUMENTS, "M&M": make_instrument("M&M")})
+    ticket.widget.prefill("M&M", Side.BUY, quantity=Decimal(5), price=Decimal("1234.50"))
+    send = ticket.child(QPushButton, "sendButton")
+    assert send.text() == "Buy 5 M&M LMT 1234.50"
+    assert send.shortcut().isEmpty(), send.shortcut().toString()
