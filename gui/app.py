@@ -192,7 +192,6 @@ def _build_main_window(data_dir: str | Path | None, profile: str, connect: bool,
     def after_first_paint() -> None:
         if shut:  # the window was shut before it was ever painted: nothing to start
             return
-        window.focus_keeper.start()  # before the vault's dialog below, which it must give the keyboard back after
         # Probing for an OS keyring imports every keyring backend (Secret Service: D-Bus, cryptography) and
         # the API loads aiohttp: the first screen waits for neither. Whatever may read a secret (the mailer,
         # the accounts' connects, the API) starts only once the backend is settled, as before.

@@ -28,7 +28,6 @@ from gui.controllers.strategy_positions import StrategyPositionsController
 from gui.controllers.ticket_quotes import TicketQuoteFeed
 from gui.controllers.ticket_rows import TicketRows
 from gui.controllers.watchlists import MemoryWatchlists, WatchlistFile, WatchlistsController
-from gui.first_paint import AfterFirstPaint
 from gui.theme import theme_named
 from gui.theme.switcher import ThemeSwitcher
 from gui.widgets.accounts_panel import AccountsPanel
@@ -106,7 +105,6 @@ class MainWindow(QMainWindow):
         self._banners: QVBoxLayout | None = None
         self.halt_banner = HaltBannerController(self)
         self.focus_keeper = FocusKeeper(self)
-        AfterFirstPaint(self, self.focus_keeper.start)  # no dialog of the window closes before it is painted
         WholeTabLabels(self)  # the dock tabs' titles are never elided
 
     # --- construction ---------------------------------------------------------------------------

@@ -10,8 +10,10 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 class MessageLine(QLabel):
     """A label that keeps `lines` lines of room whether it shows a message, none, or is hidden.
 
-    One line: a longer message is elided ("…"), the whole of it in the tooltip, and a new message only
-    repaints it; more lines: it wraps. Its width never pushes the form wider.
+    One line: a longer message is elided ("…"); more lines: it wraps. The whole of it is in the tooltip, a new
+    message only repaints it (it is painted here, as QLabel paints a plain text: QLabel.setText would re-lay out
+    the whole form, a wrapping label's text measured again for every line of it), and its width never pushes
+    the form wider.
     """
 
     def __init__(self, object_name: str, lines: int = 1, parent: QWidget | None = None) -> None:
@@ -19,7 +21,6 @@ class MessageLine(QLabel):
         self.setObjectName(object_name)
         self._lines = lines
         self._text = ""
-        self.setWordWrap(lines > 1)
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         policy.setRetainSizeWhenHidden(True)
@@ -31,17 +32,14 @@ class MessageLine(QLabel):
         self.setFixedHeight(self.fontMetrics().lineSpacing() * self._lines + margins.top() + margins.bottom())
 
     def text(self) -> str:
-        return self._text if self._lines == 1 else super().text()
+        return self._text
 
     def setText(self, text: str) -> None:
-        if text == self.text():  # the same message again (every order's result): no tooltip event, no repaint
+        if text == self._text:  # the same message again (every order's result): no tooltip event, no repaint
             return
-        if self._lines == 1:
-            self._text = text  # painted by paintEvent: QLabel.setText would re-lay out the whole form each time
-            self.setAccessibleName(text)  # what a screen reader reads, as it would read a QLabel's text
-            self.update()
-        else:
-            super().setText(text)
+        self._text = text  # painted by paintEvent: QLabel.setText would re-lay out the whole form each time
+        self.setAccessibleName(text)  # what a screen reader reads, as it would read a QLabel's text
+        self.update()
         self.setToolTip(text)
 
     def clear(self) -> None:
@@ -60,12 +58,12 @@ class MessageLine(QLabel):
             self._fit_height()
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        if self._lines > 1:
-            super().paintEvent(event)
-            return
         painter = QPainter(self)
         rect = self.contentsRect()
-        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
-        self.style().drawItemText(painter, rect, int(self.alignment()), self.palette(), self.isEnabled(), text,
-                                  self.foregroundRole())
+        flags = int(self.alignment())
+        if self._lines == 1:
+            text = self.fontMetrics().elidedText(self._text, Qt.TextElideMode.ElideRight, rect.width())
+        else:
+            text, flags = self._text, flags | Qt.TextFlag.TextWordWrap
+        self.style().drawItemText(painter, rect, flags, self.palette(), self.isEnabled(), text, self.foregroundRole())
         painter.end()

@@ -31,17 +31,15 @@ from core.domain.protection import Bracket
 from core.domain.trailing import TrailUnit
 from core.ports.order_products import ProductOffer
 from core.services.order_expiry import expiry_problem
-from core.services.sizing_order import SizingSpec
 from gui.models.positions import fmt_avg_cost
 from gui.widgets.linked_order_row import LinkedOrder, LinkMode, price_words
 from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_price, next_step, order_summary
-from gui.widgets.protection_row import TICKS, positive_number
+from gui.widgets.protection_row import positive_number
 from gui.widgets.quantity_input import QuantityValidator, quantity_hint
-from gui.widgets.risk_sizing import Sizer
 from gui.widgets.ticket_form import FIELDS
 from gui.widgets.ticket_hours import closed_market_warning
 from gui.widgets.ticket_intent import DEFAULT_TIF, CloseIntent, QuoteSource, RiskPreview, funds_text, verdict_text
-from gui.widgets.ticket_lookup import TicketLookup
+from gui.widgets.ticket_protection import TicketProtection
 from gui.widgets.ticket_trail import TICKS as TRAIL_TICKS
 from gui.widgets.ticket_trail import ticks_error, trail_request_fields, trail_words_typed
 from gui.widgets.tone import TONE_STYLE, Tone, set_property, show_tone
@@ -52,7 +50,7 @@ _SHOWN_AS = {"trail_amount": "trail", "trail_percent": "trail", "trail_limit_off
 """The request's trail fields, shown by the ticket's one trail field (a trailing stop-limit's offset: Limit)."""
 
 
-class OrderTicketWidget(TicketLookup):
+class OrderTicketWidget(TicketProtection):
     """Collect one manual order, check it with validate_request, and hand it up; holds no trading logic.
 
     After a send the ticket is disarmed: Enter does nothing until the trader changes a field or clicks a
@@ -76,8 +74,6 @@ class OrderTicketWidget(TicketLookup):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("orderTicket")
-        self._fixed_quotes: dict[str, Quote] = {}
-        self._quote_source: QuoteSource | None = None
         self._product_source: ProductSource | None = None
         self._shown_quote: Quote | None = None
         self._quoted = ("", "")  # the (symbol, account) quoted_changed last named
@@ -155,10 +151,6 @@ class OrderTicketWidget(TicketLookup):
         """Use this bid/ask for symbol on every account while no quote source is set (tests, previews)."""
         self._fixed_quotes[symbol] = Quote(symbol, bid, ask)
         self.refresh_quote()
-
-    def set_bracket_holder(self, holds_natively: Callable[[str], bool]) -> None:
-        """Say who holds a bracket's stop-loss and target by each account's answer (the session view's)."""
-        self._protection.holds_natively = holds_natively
 
     def set_risk_preview(self, preview: RiskPreview | None) -> None:
         """Show preview's verdict on the order as the trader types it (before any confirm or send)."""
@@ -317,14 +309,6 @@ class OrderTicketWidget(TicketLookup):
                 if not checked:
                     self._refresh()
 
-    def _quote(self) -> Quote | None:
-        symbol, account = self._lookup()[0], self.current_account()
-        if not symbol:
-            return None
-        if self._quote_source is not None:
-            return self._quote_source(symbol, account) if account else None
-        return self._fixed_quotes.get(symbol)
-
     def _touch(self, instrument: Instrument) -> str:
         """Return the side's natural price on the account's feed (ask to buy, bid to sell) on the tick, or ""."""
         quote = self._quote()
@@ -362,13 +346,21 @@ class OrderTicketWidget(TicketLookup):
 
     def _refresh(self) -> None:
         """Bring the send button, quote line and placeholders up to date with the fields."""
+        self._refresh_and_check()
+
+    def _refresh_and_check(self) -> tuple[ValidatedRequest | None, list[FieldError]]:
+        """`_refresh`, returning the `_validate()` it did: the live check shows its errors (one validation for both)."""
         symbol, instrument = self._lookup()
+        account = self.current_account()
+        source = self._product_source  # first: the product offered is part of the order checked below
+        self._product_choice.offer(source(account, instrument) if source and account and instrument else None)
+        checked = self._validate()
         side, order_type = self._side(), self._order_type()
         texts = [edit.text().strip() for edit in (self._quantity_edit, self._limit_edit, self._stop_edit)]
         unit = self._trail_unit_combo.currentData()
         trail = trail_words_typed(unit, self._trail_edit.text().strip(), self._trail_fields().get("trail_amount", ""))
         summary = order_summary(side, texts[0], symbol, order_type, texts[1], texts[2], trail)
-        link, link_errors = self._linked()
+        link, link_errors = self._linked(checked)
         link_price = "" if link is None else price_words(link.price, instrument)
         summary += "" if link is None else link.suffix(link_price)
         self._link.show_hint(link, link_errors, side, texts[0], symbol, link_price)
@@ -383,9 +375,6 @@ class OrderTicketWidget(TicketLookup):
         tick = f"tick {plain(instrument.tick_size)}" if instrument else ""
         hints = {TrailUnit.PERCENT: "e.g. 1.5 (%)", TRAIL_TICKS: "whole ticks"}
         self._trail_edit.setPlaceholderText(hints.get(unit, tick))
-        account = self.current_account()
-        source = self._product_source
-        self._product_choice.offer(source(account, instrument) if source and account and instrument else None)
         if (symbol, account) != self._quoted:
             self._quoted = (symbol, account)
             self.quoted_changed.emit(symbol, account)
@@ -398,6 +387,7 @@ class OrderTicketWidget(TicketLookup):
         unknown = bool(text) and instrument is None and not any(k.startswith(text.casefold()) for k in self._keys)
         self._search_button.setText(f"Search for “{text}”… (Ctrl+K)" if unknown else "")
         self._search_button.setVisible(unknown)
+        return checked
 
     def _show_quote(self) -> None:
         symbol, instrument = self._lookup()
@@ -471,8 +461,7 @@ class OrderTicketWidget(TicketLookup):
     def _on_live_timer(self) -> None:
         """Show errors for the fields the trader has filled in; empty fields wait for send."""
         self._live_timer.stop()
-        self._refresh()
-        checked = self._validate()
+        checked = self._refresh_and_check()
         texts = {field: edit.text().strip() for field, edit in self._edits.items()}
         if any(key.startswith(texts["symbol"].casefold()) for key in self._keys):
             texts["symbol"] = ""  # may still become a known symbol
@@ -506,7 +495,7 @@ class OrderTicketWidget(TicketLookup):
             self.show_result(" ".join(p.message for p in problems), ok=False)
             self._protection.stop_edit.setFocus()
             return
-        link, problems = self._linked()
+        link, problems = self._linked((validated, errors))
         if link is not None and bracket is not None:
             problems = [FieldError("link", "Protect (stop-loss/target) and a linked OCO/OTO order cannot go "
                                            "together: clear one of them.")]
@@ -546,12 +535,6 @@ class OrderTicketWidget(TicketLookup):
         self._sent_bracket, self._sent_link = self._pending_bracket, self._pending_link
         self.submit_requested.emit(request)
 
-    def protection_for(self, side: Side, entry_price: Decimal, instrument: Instrument | None
-                       ) -> tuple[Bracket | None, list[FieldError]]:
-        """Return the bracket the Protect row asks for around entry_price (None: the row is empty), or what is
-        wrong with it: the ladder's Bracket switch attaches this to its clicks."""
-        return self._protection.bracket(side, entry_price, instrument)
-
     def sent_bracket(self) -> Bracket | None:
         """Return the stop-loss/take-profit of the order being handed up by submit_requested (None: none)."""
         return self._sent_bracket
@@ -567,22 +550,15 @@ class OrderTicketWidget(TicketLookup):
         """Return the OCO partner or OTO exit of the order being handed up by submit_requested (None: none)."""
         return self._sent_link
 
-    def _linked(self) -> tuple[LinkedOrder | None, list[FieldError]]:
-        """Return the second order the Link row asks for with the ticket's order, or what is wrong with it."""
-        validated, _errors = self._validate()
+    def _linked(self, checked: tuple[ValidatedRequest | None, list[FieldError]] | None = None
+                ) -> tuple[LinkedOrder | None, list[FieldError]]:
+        """Return the second order the Link row asks for with the ticket's order, or what is wrong with it
+        (checked: the order's `_validate()`, when the caller has it)."""
+        validated, _errors = checked or self._validate()
         symbol, instrument = self._lookup()
         first = validated.request if validated is not None else OrderRequest(
             AccountId(self.current_account() or "-"), symbol, self._side(), self._quantity_edit.text())
         return self._link.linked(first, self._side(), self._entry_price(), instrument)
-
-    def set_sizer(self, sizer: Sizer | None) -> None:
-        """Let the "Size by risk" row size orders (None: it stays disabled)."""
-        self._sizing.set_sizer(sizer)
-
-    def click_sizing(self) -> SizingSpec | None:
-        """Return how ladder and chart clicks are sized now (None: by their own quantity); SizingError if incomplete."""
-        protection = self._protection
-        return self._sizing.click_spec(protection.stop_edit.text(), protection.unit_combo.currentData() == TICKS)
 
     def _on_size_requested(self) -> None:
         """Size the order by the risk typed and the Protect stop-loss; put the quantity in (one lot stands in first)."""
@@ -594,13 +570,3 @@ class OrderTicketWidget(TicketLookup):
         quantity = self._sizing.size(validated, errors, None if bracket is None else bracket.stop_loss)
         if quantity is not None:
             self._quantity_edit.setText(plain(quantity))
-
-    def _entry_price(self) -> Decimal | None:
-        """Return the price the entry is expected at: its limit, else its stop, else the touch."""
-        order_type = self._order_type()
-        for needed, edit in ((order_type.needs_limit, self._limit_edit), (order_type.needs_stop, self._stop_edit)):
-            if needed:
-                return positive_number(edit.text())
-        quote = self._quote()
-        return None if quote is None else quote.ask if self._side() is Side.BUY else quote.bid
-

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QStatusBar
+from PySide6.QtCore import QEvent, QRect, QSize
+from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtWidgets import QLabel, QStatusBar, QStyle, QWidget
 
 from core.domain import AccountId, BrokerPnl, ConnectionState, TradingState
 from core.services.session_view import SessionView
@@ -19,7 +21,7 @@ class StatusBarView:
         self._bar = bar
         self._view = view
         bar.setObjectName("statusBar")
-        self.busy_label = QLabel()
+        self.busy_label = BusyLabel()
         self.busy_label.setObjectName("status.busy")
         bar.addWidget(self.busy_label, 1)
         self.trading_state_widget = TradingStateWidget()
@@ -95,3 +97,62 @@ class StatusBarView:
             unreal = fmt_signed(totals.unrealized) if totals.unrealized is not None else "—"
             parts.append(f"{currency}  day {daily}  unreal {unreal}  real {fmt_signed(totals.realized)}")
         self.pnl_label.setText("   |   ".join(parts))
+
+
+class BusyLabel(QLabel):
+    """The status bar's stretching line of what is running ("Send order…" for every order, then nothing).
+
+    It paints its own text as a QLabel paints a plain one: QLabel.setText re-laid out the whole status bar twice
+    per order. The bar is laid out again only when a text is as wide as the room the line has (or the text it
+    replaces was), as it then squeezes the bar's other fields as a QLabel's would.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._text = ""
+        self._height = super().sizeHint().height()  # QLabel's own text is always empty: one line's height
+        self._widths: dict[str, int] = {}
+        """The width each text asks for (a few texts come back with every order), until the font or margins change."""
+
+    def text(self) -> str:
+        return self._text
+
+    def setText(self, text: str) -> None:
+        if text == self._text:
+            return
+        squeezes = max(self._width_for(self._text), self._width_for(text)) >= self.width()
+        self._text = text
+        self.setAccessibleName(text)  # what a screen reader reads, as it would read a QLabel's text
+        if squeezes:
+            self.updateGeometry()
+        self.update()
+
+    def _width_for(self, text: str) -> int:
+        width = self._widths.get(text)
+        if width is None:
+            margins = self.contentsMargins()
+            width = (self.fontMetrics().boundingRect(QRect(0, 0, 2000, 2000), int(self.alignment()), text).width()
+                     + margins.left() + margins.right() + 2 * self.margin())
+            if len(self._widths) > 64:  # each operation's label is a text: keep the few of these days
+                self._widths.clear()
+            self._widths[text] = width
+        return width
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange, QEvent.Type.ContentsRectChange):
+            self._widths.clear()
+            self._height = super().sizeHint().height()  # QLabel's own text is always empty: one line's height
+
+    def sizeHint(self) -> QSize:
+        return QSize(self._width_for(self._text), self._height)
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        alignment = QStyle.visualAlignment(self.layoutDirection(), self.alignment())
+        self.style().drawItemText(painter, self.contentsRect(), int(alignment), self.palette(), self.isEnabled(),
+                                  self._text, self.foregroundRole())
+        painter.end()

@@ -31,6 +31,7 @@ from gui.widgets.product_choice import ProductChoiceWidget
 from gui.widgets.protection_row import ProtectionRowWidget
 from gui.widgets.quote_line import QuoteLine
 from gui.widgets.risk_sizing import RiskSizingWidget
+from gui.widgets.send_button import SendButton
 from gui.widgets.ticket_expiry import TicketExpiryWidget
 from gui.widgets.ticket_hours import TicketHoursLabel
 from gui.widgets.ticket_trail import TRAIL_UNITS
@@ -76,7 +77,9 @@ class TicketForm(QWidget):
         self._account_combo.setPlaceholderText("No account connected")
         self._product_choice = ProductChoiceWidget(self)
         self._confirm_check = QCheckBox("Confirm before sending", objectName="orderTicket.confirmCheck", checked=True)
-        self._send_button = QPushButton(objectName="orderTicket.sendButton", autoDefault=True)
+        self._send_button = SendButton()  # its text, the order it sends, only repaints it
+        self._send_button.setObjectName("orderTicket.sendButton")
+        self._send_button.setAutoDefault(True)
         self._send_button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self._send_button.setProperty("role", "send")
         self._clear_button = QPushButton("Clear", objectName="orderTicket.clearButton", toolTip="Clear (Esc)")

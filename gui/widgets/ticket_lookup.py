@@ -1,5 +1,6 @@
 """The ticket's reads for the chosen account: the symbols it completes, the instrument a typed symbol is (that
-account's own listing), and whether that instrument's market is open. OrderTicketWidget builds on this."""
+account's own listing), its quote on that account's feed, and whether its market is open. OrderTicketWidget
+builds on this."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from datetime import UTC, datetime
 
 from PySide6.QtWidgets import QWidget
 
-from core.domain import Instrument
+from core.domain import Instrument, Quote
 from core.domain.trading_hours import TradingHours
 from core.services.instruments import InstrumentCatalog, instrument_for
 from gui.widgets.ticket_form import TicketForm
 from gui.widgets.ticket_hours import HoursSource
+from gui.widgets.ticket_intent import QuoteSource
 
 
 class TicketLookup(TicketForm):
@@ -24,6 +26,8 @@ class TicketLookup(TicketForm):
         self._catalog: Mapping[str, Instrument] = self._instruments
         self._keys: dict[str, str] = {}
         self._hours_source: HoursSource | None = None
+        self._fixed_quotes: dict[str, Quote] = {}
+        self._quote_source: QuoteSource | None = None
 
     def _refresh(self) -> None:
         """Bring the ticket up to date with its fields (OrderTicketWidget's)."""
@@ -50,6 +54,15 @@ class TicketLookup(TicketForm):
         text = self._symbol_edit.text().strip()
         key = self._keys.get(text.casefold(), text)
         return key, instrument_for(self._catalog, key, self.current_account() or None)
+
+    def _quote(self) -> Quote | None:
+        """Return the typed symbol's quote on the chosen account's feed (the fixed quotes while no feed is set)."""
+        symbol, account = self._lookup()[0], self.current_account()
+        if not symbol:
+            return None
+        if self._quote_source is not None:
+            return self._quote_source(symbol, account) if account else None
+        return self._fixed_quotes.get(symbol)
 
     def set_hours_source(self, source: HoursSource | None) -> None:
         """Ask source(account, instrument) for the market's hours: the ticket says open or closed, and warns a DAY

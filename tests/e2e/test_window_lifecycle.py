@@ -190,17 +190,18 @@ async def test_a_closed_window_no_longer_watches_every_event_of_the_application(
     assert given_back == [], "the closed window's keeper still watches the application's dialogs"
 
 
-async def test_a_dialog_that_closes_gives_the_keyboard_back_to_the_painted_window(tmp_path: Path) -> None:
-    """On a bare X server no window manager does it: the focus keeper, watching from the first paint on."""
-    from PySide6.QtWidgets import QDialog
+async def test_a_dialog_that_closes_gives_the_keyboard_back_to_the_window(tmp_path: Path) -> None:
+    """On a bare X server no window manager does it: the real window's focus keeper, watching from the start."""
+    from PySide6.QtWidgets import QApplication, QDialog
 
     write_paper_settings(tmp_path)
     async with open_window(tmp_path, active=False) as window:
-        await until(lambda: window.focus_keeper._app is not None, "the keeper watching, once the window is painted")
         given_back: list[int] = []
         window.focus_keeper._give_back = lambda: given_back.append(1)  # type: ignore[method-assign]
+        window.activateWindow()
+        await until(lambda: QApplication.activeWindow() is window, "the window to have the keyboard")
         dialog = QDialog(window)
-        dialog.show()
-        await asyncio.sleep(0.05)
+        dialog.open()
+        await until(lambda: QApplication.activeWindow() is dialog, "the dialog to take the keyboard")
         dialog.hide()
         await until(lambda: given_back == [1], "the keyboard given back")

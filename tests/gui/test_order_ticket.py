@@ -419,3 +419,43 @@ def test_the_ticket_checks_the_price_on_the_chosen_accounts_own_instrument(ticke
     ticket.child(QComboBox, "accountCombo").setCurrentIndex(1)
     ticket.press(Qt.Key.Key_Return)
     assert ticket.shown_errors() == {} and [r.account_id for r in ticket.sent] == ["IB-DU1234567"]
+
+
+def test_a_new_order_on_the_send_button_lays_out_nothing_again(ticket: Ticket) -> None:
+    """The send button says the order it sends, so its text changes with every order and every key typed: as a
+    QPushButton's text, each change laid out the ticket again, then the dock and the whole window around it."""
+    from PySide6.QtCore import QEvent, QObject
+
+    class LayoutRequests(QObject):
+        count = 0
+
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            LayoutRequests.count += event.type() == QEvent.Type.LayoutRequest
+            return False
+
+    ticket.fill()
+    ticket.widget.prefill("AAPL", Side.SELL, quantity=Decimal(100), price=Decimal("189.50"), focus=False)
+    ticket.qtbot.wait(10)  # a sell from now on: the button's colour changes once (re-polished), then only its text
+    send = ticket.child(QPushButton, "sendButton")
+    where = send.geometry()
+    requests = LayoutRequests()
+    ticket.widget.installEventFilter(requests)
+    for quantity, price in (("200", Decimal("189.40")), ("300", Decimal("189.30"))):
+        ticket.widget.prefill("AAPL", Side.SELL, quantity=Decimal(quantity), price=price, focus=False)
+        ticket.qtbot.wait(10)
+        assert send.text() == f"Sell {quantity} AAPL LMT {price}"
+        ticket.widget.order_sent()
+        ticket.qtbot.wait(10)
+        assert send.text() == f"Sell AAPL LMT {price}"
+    assert LayoutRequests.count == 0
+    assert send.geometry() == where
+
+
+def test_a_symbol_with_an_ampersand_makes_no_hotkey_that_sends(ticket: Ticket) -> None:
+    """The send button says the order, 'Buy 5 M&M LMT 1234.50': as a QPushButton's text, '&M' bound Alt+M to
+    the button (a mnemonic), a key that clicked Send."""
+    ticket.widget.set_instruments({**INSTRUMENTS, "M&M": make_instrument("M&M")})
+    ticket.widget.prefill("M&M", Side.BUY, quantity=Decimal(5), price=Decimal("1234.50"))
+    send = ticket.child(QPushButton, "sendButton")
+    assert send.text() == "Buy 5 M&M LMT 1234.50"
+    assert send.shortcut().isEmpty(), send.shortcut().toString()
