@@ -11,6 +11,7 @@ from datetime import datetime
 
 from core.domain import AccountId, Instrument
 from core.domain.trading_hours import TradingHours
+from core.ports.capability_check import has_capability
 from core.ports.trading_hours import TradingHoursSource
 
 AdapterOf = Callable[[AccountId], object]
@@ -26,7 +27,7 @@ class MarketHours:
 
     def has_hours(self, account_id: AccountId) -> bool:
         """True when account's broker can say when its instruments trade."""
-        return isinstance(self._adapter_of(account_id), TradingHoursSource)
+        return has_capability(self._adapter_of(account_id), TradingHoursSource)  # asked on every ticket refresh
 
     def known(self, account_id: AccountId, instrument: Instrument) -> TradingHours | None:
         """Return the hours kept for instrument on account (None: not asked yet, or the broker has none)."""
