@@ -143,7 +143,11 @@ class ApprovalQueueWidget(QWidget):
 
     def _report(self, outcome: ApprovalOutcome) -> None:
         if outcome.approved:
-            self._say(f"{outcome.client_order_id} approved and sent.", True)
+            order = outcome.order  # named as the trader reads it, its id after (the id alone said nothing)
+            what = str(outcome.client_order_id) if order is None else (
+                f"{order.side.value} {format(order.quantity.value.normalize(), 'f')} {order.symbol} on "
+                f"{order.account_id} ({outcome.client_order_id})")
+            self._say(f"{what} approved and sent.", True)
         else:
             self._say(f"{outcome.client_order_id} not sent: {outcome.reason}", False)
         self.refresh()

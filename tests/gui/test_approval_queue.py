@@ -55,6 +55,8 @@ async def test_edit_then_approve_sends_the_edited_quantity(qtbot: QtBot, world: 
     await until(lambda: "approved" in widget.status_label.text())
     (replacement,) = [o for o in world.session.oms.orders() if o is not order]
     assert replacement.quantity.value == 4 and replacement.status is OrderStatus.FILLED
+    assert widget.status_label.text() == (f"{order.side.value} 4 {order.symbol} on {order.account_id} "
+                                          f"({replacement.client_order_id}) approved and sent.")
     assert order.status is OrderStatus.CANCELED and str(replacement.client_order_id) in order.reason
     assert widget.model.rowCount() == 0
 
