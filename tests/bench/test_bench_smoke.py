@@ -86,6 +86,7 @@ def test_bulk_actions_cancel_flatten_and_kill_in_the_window_and_every_one_is_ack
     assert [(r["orders"], r["positions"], r["acked"]) for r in by_variant.values()] == [
         (40, 0, 40), (0, 20, 20), (40, 20, 60)]
     assert all(float(str(r["stall_max_cpu_ms"])) > 0 and float(str(r["all_acked_ms"])) > 0 for r in records)
+    assert all(float(str(r["gui_cpu_ms"])) >= float(str(r["stall_max_cpu_ms"])) for r in records)
 
 
 def test_strategy_risk_times_a_strategy_orders_checks_among_its_working_orders() -> None:
