@@ -108,8 +108,15 @@ def restore_child(journal: Path) -> dict[str, object]:
                 "peak_rss_mb": round(peak_rss_mb(), 1)}
 
 
+_PYCACHE = tempfile.TemporaryDirectory(prefix="restore-pycache-")
+"""The children's bytecode, as bench.startup keeps it: an installed TradeTerm has its .pyc files, and with
+PYTHONDONTWRITEBYTECODE (set in this environment) every child compiled every module it imported, some 190 ms of
+the first paint. The run-0 children fill it (the first restore of a run upgrades the checkpoint, unmeasured)."""
+
+
 def _spawn(tree: Path, args: list[str]) -> dict[str, object]:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(tree))
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(tree), PYTHONPYCACHEPREFIX=_PYCACHE.name)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     result = subprocess.run([sys.executable, "-m", *args], cwd=tree, env=env, capture_output=True, text=True,
                             timeout=3600, check=False)
     lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
