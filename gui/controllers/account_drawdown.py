@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from core.domain import AccountId
 from core.services.risk.drawdown_gauge import DrawdownGauge
+from gui.periodic import start_apart
 from gui.widgets.accounts_panel import AccountsPanel
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ class AccountDrawdownController(QObject):
         self._timer = QTimer(self, interval=REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
         self._stopped = False
-        self._timer.start()
+        start_apart(self._timer)
         self.refresh()
 
     @classmethod

@@ -36,6 +36,7 @@ from core.services.approvals import ApprovalQueue, PendingOrder
 from core.services.notification_text import fill_notification, rejected_notification
 from core.services.session import TradingSession
 from gui.models.quotes import QuotesTableModel
+from gui.periodic import start_apart
 from gui.widgets.alerts_panel import AlertsPanel
 from gui.widgets.approval_queue import ApprovalAlert
 from gui.widgets.main_window import MainWindow
@@ -101,7 +102,7 @@ class AlertsSetup:
         self._timer = QTimer(window)
         self._timer.setInterval(CHECK_MS)
         self._timer.timeout.connect(self.check)
-        self._timer.start()
+        start_apart(self._timer)
         self._show_approval_count()
 
     # --- alerts -----------------------------------------------------------------------------------

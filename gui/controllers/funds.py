@@ -14,6 +14,7 @@ from core.domain import AccountId, ConnectionState, TradingState
 from core.domain.funds import AccountFunds, FundsLine, FundsUpdated
 from core.services.funds_totals import currency_totals, grand_total, quote_rate
 from gui.models.funds import TOTAL, FundsRow, FundsTableModel
+from gui.periodic import start_apart
 from gui.widgets.funds_panel import FundsPanel
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ class FundsController(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(GRAND_TOTAL_REFRESH_MS)
         self._timer.timeout.connect(self._show_grand_total)
-        self._timer.start()
+        start_apart(self._timer)
         for account_id in self._view.account_ids():
             self._show_account(account_id)
         self._show_totals()

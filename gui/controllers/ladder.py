@@ -43,6 +43,7 @@ from gui.async_op import run_op
 from gui.controllers.click_sizing import size_click
 from gui.controllers.orders import describe
 from gui.frame_feed import AccountWatch, DepthWatch, PositionKey, PositionWatch, QuoteWatch, TradeWatch
+from gui.periodic import start_apart
 from gui.widgets.held_confirm import ask_held_confirm
 from gui.widgets.ladder.model import LadderModel
 from gui.widgets.ladder.widget import LadderWidget
@@ -104,7 +105,7 @@ class LadderController(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(STALE_CHECK_MS)
         self._timer.timeout.connect(self._check_stale)
-        self._timer.start()
+        start_apart(self._timer)
 
     @classmethod
     def install(cls, window: MainWindow) -> LadderController:

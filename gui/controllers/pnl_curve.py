@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from core.domain import AccountId, FillRecorded
 from gui.async_op import run_op
+from gui.periodic import start_apart
 from gui.widgets.dock_build import BuildWhenShown
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ class PnlCurveDocks:
         accounts = [str(a) for a in self._session.view.account_ids()]
         if accounts:  # what the view picks first: the first account, in its first currency
             self._show(accounts[0], self._currencies(accounts[0])[0])
-        self._timer.start()
+        start_apart(self._timer)
         BuildWhenShown(self.dock, self.build)
 
     def build(self) -> PnlCurveView | None:

@@ -14,6 +14,7 @@ from core.services.approvals import ApprovalOutcome, OrderEdit
 from gui.async_op import OpReporter, run_op
 from gui.models.approvals import ApprovalsTableModel
 from gui.models.table_model import RawRole
+from gui.periodic import start_apart
 from gui.widgets.grid_view import make_grid_view
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ class ApprovalQueueWidget(QWidget):
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
-        self._timer.start()
+        start_apart(self._timer)
         self.refresh()
 
     def stop_refreshing(self) -> None:

@@ -28,6 +28,7 @@ from gui.controllers.strategy_positions import StrategyPositionsController
 from gui.controllers.ticket_quotes import TicketQuoteFeed
 from gui.controllers.ticket_rows import TicketRows
 from gui.controllers.watchlists import MemoryWatchlists, WatchlistFile, WatchlistsController
+from gui.periodic import start_apart
 from gui.theme import theme_named
 from gui.theme.switcher import ThemeSwitcher
 from gui.widgets.accounts_panel import AccountsPanel
@@ -100,7 +101,7 @@ class MainWindow(QMainWindow):
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(250)
         self._status_timer.timeout.connect(self._on_status_tick)
-        self._status_timer.start()
+        start_apart(self._status_timer)
         self._shut = False
         self._banners: QVBoxLayout | None = None
         self.halt_banner = HaltBannerController(self)
