@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from PySide6.QtCore import Qt, QTimer
 from pytestqt.qtbot import QtBot
 
@@ -13,7 +15,7 @@ def test_refreshes_of_one_period_are_due_apart_and_keep_their_period(qtbot: QtBo
     for timer in timers:
         start_apart(timer)
     due = sorted(timer.remainingTime() for timer in timers)
-    assert all(later - earlier >= 20 for earlier, later in zip(due, due[1:], strict=False)), due
+    assert all(later - earlier >= 20 for earlier, later in pairwise(due)), due
     assert all(timer.timerType() is Qt.TimerType.PreciseTimer for timer in timers), "a coarse one could be moved"
     fired: list[int] = []
     timers[-1].timeout.connect(lambda: fired.append(timers[-1].interval()))
