@@ -45,6 +45,12 @@ class HaltController:
         text = f"Cancel working orders and close {len(open_positions)} position(s) at market?"
         if open_positions:
             text += "\n\n" + flatten_list(open_positions)
+            keys = {(p.account_id, p.symbol) for p in open_positions}  # a Kite symbol's product rows: one key
+            held = sum(len(view.held_children(*key)) for key in keys)
+            native = sum(len(view.native_children(*key)) for key in keys)
+            if held or native:
+                text += (f"\n\nTheir stop-losses and targets are cancelled first: {held} held by TradeTerm, "
+                         f"{native} at the broker.")
         if mismatched:
             text += (f" On {', '.join(mismatched)} (positions differ from the broker's) the broker's positions "
                      "are closed.")

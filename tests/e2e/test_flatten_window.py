@@ -12,6 +12,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
 from core.domain import AccountId, OrderOrigin, OrderRequest, OrderStatus, OrderType, Side
+from core.domain.protection import Bracket
 from core.services.session import REDUCE_WHILE_HELD_AUDIT
 from tests.e2e.window_helpers import open_window, until, write_paper_settings
 
@@ -85,3 +86,23 @@ async def test_a_close_from_the_ticket_on_a_halted_account_asks_and_no_sends_not
         await until(lambda: session.portfolio.position(ACCOUNT, "AAPL").quantity == Decimal(0), "the close to fill")
         (entry,) = session.journal.audit_entries((REDUCE_WHILE_HELD_AUDIT,))
         assert entry.actor == getpass.getuser()
+
+
+async def test_the_flatten_confirm_says_the_stops_and_targets_it_cancels_first(tmp_path: Path) -> None:
+    """Seen under Xvfb: the confirm listed the positions only, while Flatten also cancels the held children."""
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        session = window.session
+        quote = session.quotes.latest("AAPL", str(ACCOUNT))
+        assert quote is not None and quote.ask is not None
+        entry = await session.submit_bracket(OrderRequest(ACCOUNT, "AAPL", Side.BUY, "10", OrderType.MARKET),
+                                             Bracket(quote.ask - Decimal(5), quote.ask + Decimal(5)))
+        await until(lambda: entry.status is OrderStatus.FILLED
+                    and len(session.view.held_children(ACCOUNT, "AAPL")) == 2, "the entry's fill, its children armed")
+
+        window.findChild(QAction, "action.flattenAll").trigger()
+        await until(lambda: window.findChild(QMessageBox, "flattenConfirmDialog") is not None, "flatten confirm")
+        text = window.findChild(QMessageBox, "flattenConfirmDialog").text()
+        assert "PAPER-1  long 10 AAPL" in text
+        assert "Their stop-losses and targets are cancelled first: 2 held by TradeTerm, 0 at the broker." in text
+        answer(window, "flattenConfirmDialog", QMessageBox.StandardButton.Cancel)
