@@ -20,6 +20,7 @@ from core.ports.journal_restore import PositionsCheckpoint
 from core.storage import codec
 from core.storage.checkpoint_v2 import decode_v2
 from core.storage.codec import JSONObject, JSONValue
+from core.storage.json_shapes import as_int, as_list, as_str, rows_of
 
 FORMAT: Final = 3
 """The checkpoint text's own format."""
@@ -96,24 +97,25 @@ class _Rows:
         account = self._account
         return PositionsCheckpoint(
             day_start=codec.decode_datetime(raw["day_start"], "day_start"),
-            fills_through=_int(raw["fills_through"]),
-            orders_through=_int(raw["orders_through"]),
-            newest={(account(a), _str(s)): codec.decode_datetime(ts, "newest") for a, s, ts in _rows(raw["newest"], 3)},
-            positions=tuple(self._position(row, table) for row in _rows(raw["positions"], _POSITION_WIDTH)),
-            strategy_positions=tuple((StrategyId(_str(row[0])), self._position(row[1:], table))
-                                     for row in _rows(raw["strategy_positions"], 1 + _POSITION_WIDTH)),
-            instruments=tuple((account(a), table[_int(i)]) for a, i in _rows(raw["instruments"], 2)),
-            unplaced=frozenset((account(a), _str(s)) for a, s in _rows(raw["unplaced"], 2)),
+            fills_through=as_int(raw["fills_through"]),
+            orders_through=as_int(raw["orders_through"]),
+            newest={(account(a), as_str(s)): codec.decode_datetime(ts, "newest")
+                    for a, s, ts in rows_of(raw["newest"], 3)},
+            positions=tuple(self._position(row, table) for row in rows_of(raw["positions"], _POSITION_WIDTH)),
+            strategy_positions=tuple((StrategyId(as_str(row[0])), self._position(row[1:], table))
+                                     for row in rows_of(raw["strategy_positions"], 1 + _POSITION_WIDTH)),
+            instruments=tuple((account(a), table[as_int(i)]) for a, i in rows_of(raw["instruments"], 2)),
+            unplaced=frozenset((account(a), as_str(s)) for a, s in rows_of(raw["unplaced"], 2)),
         )
 
     def _instruments(self, fields: JSONValue, rows: JSONValue) -> list[Instrument]:
-        names = [_str(name) for name in _list(fields)]
+        names = [as_str(name) for name in as_list(fields)]
         unknown = set(names) - set(INSTRUMENT_FIELDS)
         if unknown:
             raise ValueError(f"unknown instrument field(s) {', '.join(sorted(unknown))}")
         decoders = [self._field_decoder(name) for name in names]
         return [Instrument(**{name: decode(value) for name, decode, value in zip(names, decoders, row, strict=True)})
-                for row in _rows(rows, len(names))]
+                for row in rows_of(rows, len(names))]
 
     def _field_decoder(self, name: str) -> Callable[[JSONValue], Any]:
         if name in _DECIMAL_FIELDS:
@@ -121,52 +123,26 @@ class _Rows:
         if name == "max_order_qty":
             return lambda raw: None if raw is None else self._decimal(raw)
         if name == "asset_class":
-            return lambda raw: AssetClass(_str(raw))
-        return _str
+            return lambda raw: AssetClass(as_str(raw))
+        return as_str
 
     def _position(self, row: list[JSONValue], table: list[Instrument]) -> Position:
         product = row[2]
-        return Position(self._account(row[0]), table[_int(row[1])],
-                        product=None if product is None else Product(_str(product)),
+        return Position(self._account(row[0]), table[as_int(row[1])],
+                        product=None if product is None else Product(as_str(product)),
                         **dict(zip(FOLDED, map(self._decimal, row[3:]), strict=True)))
 
     def _decimal(self, raw: JSONValue) -> Decimal:
         value = self._decimals.get(raw)  # type: ignore[arg-type]  # a list or object: TypeError (unhashable)
         if value is None:
-            value = Decimal(_str(raw))
+            value = Decimal(as_str(raw))
             if not value.is_finite():
                 raise ValueError(f"{raw!r} is not a finite number")
-            self._decimals[_str(raw)] = value
+            self._decimals[as_str(raw)] = value
         return value
 
     def _account(self, raw: JSONValue) -> AccountId:
         account = self._accounts.get(raw)  # type: ignore[arg-type]  # as _decimal
         if account is None:
-            account = self._accounts[_str(raw)] = AccountId(_str(raw))
+            account = self._accounts[as_str(raw)] = AccountId(as_str(raw))
         return account
-
-
-def _rows(raw: JSONValue, width: int) -> list[list[JSONValue]]:
-    rows = _list(raw)
-    for row in rows:
-        if not isinstance(row, list) or len(row) != width:
-            raise TypeError(f"expected rows of {width}, got {row!r}")
-    return rows  # type: ignore[return-value]
-
-
-def _list(raw: JSONValue) -> list[JSONValue]:
-    if not isinstance(raw, list):
-        raise TypeError(f"expected a list, got {raw!r}")
-    return raw
-
-
-def _str(raw: JSONValue) -> str:
-    if not isinstance(raw, str):
-        raise TypeError(f"expected a string, got {raw!r}")
-    return raw
-
-
-def _int(raw: JSONValue) -> int:
-    if not isinstance(raw, int) or isinstance(raw, bool):
-        raise TypeError(f"expected an integer, got {raw!r}")
-    return raw

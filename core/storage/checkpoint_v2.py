@@ -16,6 +16,7 @@ from core.ports.journal import JournalError
 from core.ports.journal_restore import PositionsCheckpoint
 from core.storage import codec
 from core.storage.codec import JSONObject, JSONValue
+from core.storage.json_shapes import as_int, as_list, as_str, rows_of
 
 FORMAT: Final = 2
 _FOLDED: Final = ("quantity", "avg_cost", "realized_pnl", "fees", "sod_quantity", "sod_avg_cost", "day_trade_cash",
@@ -25,18 +26,18 @@ _FOLDED: Final = ("quantity", "avg_cost", "realized_pnl", "fees", "sod_quantity"
 def decode_v2(raw: JSONObject) -> PositionsCheckpoint:
     """Return the format 2 checkpoint parsed into raw. JournalError if it is damaged."""
     try:
-        table = [codec.decode_instrument(i) for i in _list(raw["instrument_table"])]
+        table = [codec.decode_instrument(i) for i in as_list(raw["instrument_table"])]
         return PositionsCheckpoint(
             day_start=codec.decode_datetime(raw["day_start"], "day_start"),
-            fills_through=_int(raw["fills_through"]),
-            orders_through=_int(raw["orders_through"]),
-            newest={(AccountId(_str(a)), _str(s)): codec.decode_datetime(ts, "newest")
-                    for a, s, ts in _rows(raw["newest"], 3)},
-            positions=tuple(_decode_position(p, table) for p in _list(raw["positions"])),
-            strategy_positions=tuple((StrategyId(_str(s)), _decode_position(p, table))
-                                     for s, p in _rows(raw["strategy_positions"], 2)),
-            instruments=tuple((AccountId(_str(a)), table[_int(i)]) for a, i in _rows(raw["instruments"], 2)),
-            unplaced=frozenset((AccountId(_str(a)), _str(s)) for a, s in _rows(raw["unplaced"], 2)),
+            fills_through=as_int(raw["fills_through"]),
+            orders_through=as_int(raw["orders_through"]),
+            newest={(AccountId(as_str(a)), as_str(s)): codec.decode_datetime(ts, "newest")
+                    for a, s, ts in rows_of(raw["newest"], 3)},
+            positions=tuple(_decode_position(p, table) for p in as_list(raw["positions"])),
+            strategy_positions=tuple((StrategyId(as_str(s)), _decode_position(p, table))
+                                     for s, p in rows_of(raw["strategy_positions"], 2)),
+            instruments=tuple((AccountId(as_str(a)), table[as_int(i)]) for a, i in rows_of(raw["instruments"], 2)),
+            unplaced=frozenset((AccountId(as_str(a)), as_str(s)) for a, s in rows_of(raw["unplaced"], 2)),
         )
     except (KeyError, IndexError, TypeError, ValueError) as exc:
         raise JournalError(f"positions checkpoint: {exc}") from None
@@ -47,31 +48,5 @@ def _decode_position(raw: JSONValue, table: list[Instrument]) -> Position:
         raise TypeError(f"expected a position object, got {raw!r}")
     product = raw["product"]
     values: dict[str, Decimal] = {name: codec.decode_decimal(raw[name], name) for name in _FOLDED}
-    return Position(AccountId(_str(raw["account_id"])), table[_int(raw["instrument"])],
-                    product=None if product is None else Product(_str(product)), **values)
-
-
-def _rows(raw: JSONValue, width: int) -> list[list[JSONValue]]:
-    rows = _list(raw)
-    for row in rows:
-        if not isinstance(row, list) or len(row) != width:
-            raise TypeError(f"expected rows of {width}, got {row!r}")
-    return rows  # type: ignore[return-value]
-
-
-def _list(raw: JSONValue) -> list[JSONValue]:
-    if not isinstance(raw, list):
-        raise TypeError(f"expected a list, got {raw!r}")
-    return raw
-
-
-def _str(raw: JSONValue) -> str:
-    if not isinstance(raw, str):
-        raise TypeError(f"expected a string, got {raw!r}")
-    return raw
-
-
-def _int(raw: JSONValue) -> int:
-    if not isinstance(raw, int) or isinstance(raw, bool):
-        raise TypeError(f"expected an integer, got {raw!r}")
-    return raw
+    return Position(AccountId(as_str(raw["account_id"])), table[as_int(raw["instrument"])],
+                    product=None if product is None else Product(as_str(product)), **values)
