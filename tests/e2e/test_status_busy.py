@@ -5,20 +5,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QLabel
 
 from tests.e2e.window_helpers import open_window, write_paper_settings
-
-
-class _LayoutRequests(QObject):
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        self.count += event.type() == QEvent.Type.LayoutRequest
-        return False
+from tests.layout_requests import LayoutRequests
 
 
 async def test_an_order_on_its_way_shows_in_the_status_bar_without_laying_the_bar_out_again(tmp_path: Path) -> None:
@@ -32,7 +22,7 @@ async def test_an_order_on_its_way_shows_in_the_status_bar_without_laying_the_ba
         pnl = bar.findChild(QLabel, "status.pnl")
         await asyncio.sleep(0.1)
         where = pnl.geometry()
-        requests = _LayoutRequests()
+        requests = LayoutRequests()
         bar.installEventFilter(requests)
         for on in (True, False, True, False):
             window.reporter.busy.emit("Send order", on)  # what run_op says at a send and at its answer

@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from gui.widgets.ladder.model import LadderModel
 from gui.widgets.ladder.widget import LadderWidget
+from tests.gui.ladder_helpers import shown_ladder
 
 TICK = Decimal("0.01")
 
@@ -19,18 +20,8 @@ TICK = Decimal("0.01")
 @pytest.fixture
 def ladder(qtbot: QtBot) -> Iterator[tuple[LadderModel, LadderWidget]]:
     """A ladder shown at a provisional height (a dock before the window's layout settles), centred on 100.00."""
-    model = LadderModel()
-    model.reset(TICK, 2)
-    widget = LadderWidget(model)
-    qtbot.addWidget(widget)
-    widget.resize(420, 300)
-    model.set_touch(Decimal("100.00"), Decimal("100.01"), None)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.centre()
-    qtbot.wait(20)  # the centring's second scroll, once the rows are laid out
-    yield model, widget
-    widget.close()
+    with shown_ladder(qtbot, 420, 300) as shown:
+        yield shown
 
 
 def rows_off_the_middle(model: LadderModel, widget: LadderWidget) -> int:

@@ -14,24 +14,13 @@ from pytestqt.qtbot import QtBot
 
 from gui.widgets.ladder.model import LadderModel
 from gui.widgets.ladder.widget import LadderWidget
-
-TICK = Decimal("0.01")
+from tests.gui.ladder_helpers import shown_ladder
 
 
 @pytest.fixture
 def ladder(qtbot: QtBot) -> Iterator[tuple[LadderModel, LadderWidget]]:
-    model = LadderModel()
-    model.reset(TICK, 2)
-    widget = LadderWidget(model)
-    qtbot.addWidget(widget)
-    widget.resize(300, 600)  # a narrow dock: long lines would wrap
-    model.set_touch(Decimal("100.00"), Decimal("100.01"), None)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.centre()
-    qtbot.wait(20)
-    yield model, widget
-    widget.close()
+    with shown_ladder(qtbot, 300, 600) as shown:  # a narrow dock: long lines would wrap
+        yield shown
 
 
 def price_under(widget: LadderWidget, point: QPoint) -> Decimal | None:

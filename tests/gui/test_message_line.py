@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from gui.widgets.message_line import MessageLine
-
-
-class _LayoutRequests(QObject):
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        self.count += event.type() == QEvent.Type.LayoutRequest
-        return False
+from tests.layout_requests import LayoutRequests
 
 
 @pytest.mark.parametrize("lines", [1, 2])
@@ -36,7 +26,7 @@ def test_a_new_message_shows_its_text_and_lays_out_nothing_again(qtbot: QtBot, l
     qtbot.waitExposed(form)
     QApplication.processEvents()
     height, below = line.height(), field.geometry()
-    requests = _LayoutRequests()
+    requests = LayoutRequests()
     form.installEventFilter(requests)
     verdicts = ["Risk: passes · 1,234.00 USD\nBuying power left: 8,766.00 USD",
                 "Risk would refuse: the order is over the account's largest order", ""]

@@ -17,6 +17,7 @@ from core.services.instruments import InstrumentCatalog
 from gui.widgets.order_confirm import OrderConfirmDialog
 from gui.widgets.order_ticket import OrderTicketWidget
 from tests.factories import make_instrument
+from tests.layout_requests import LayoutRequests
 
 AAPL = make_instrument("AAPL")
 MOUTAI = make_instrument("600519", currency="CNY", lot_size="100", venue="SSE")
@@ -424,15 +425,6 @@ def test_the_ticket_checks_the_price_on_the_chosen_accounts_own_instrument(ticke
 def test_a_new_order_on_the_send_button_lays_out_nothing_again(ticket: Ticket) -> None:
     """The send button says the order it sends, so its text changes with every order and every key typed: as a
     QPushButton's text, each change laid out the ticket again, then the dock and the whole window around it."""
-    from PySide6.QtCore import QEvent, QObject
-
-    class LayoutRequests(QObject):
-        count = 0
-
-        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-            LayoutRequests.count += event.type() == QEvent.Type.LayoutRequest
-            return False
-
     ticket.fill()
     ticket.widget.prefill("AAPL", Side.SELL, quantity=Decimal(100), price=Decimal("189.50"), focus=False)
     ticket.qtbot.wait(10)  # a sell from now on: the button's colour changes once (re-polished), then only its text
@@ -447,7 +439,7 @@ def test_a_new_order_on_the_send_button_lays_out_nothing_again(ticket: Ticket) -
         ticket.widget.order_sent()
         ticket.qtbot.wait(10)
         assert send.text() == f"Sell AAPL LMT {price}"
-    assert LayoutRequests.count == 0
+    assert requests.count == 0
     assert send.geometry() == where
 
 
