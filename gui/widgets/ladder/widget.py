@@ -220,11 +220,12 @@ class LadderWidget(QWidget):
         self.bracket_box = QCheckBox("Bracket", objectName="ladderView.bracket")
         self.bracket_box.setToolTip("Attach the ticket's Protect row (stop-loss and/or target, in ticks from the "
                                     "clicked level or as prices) to every order this ladder sends")
-        # One line each, always there (a longer text is elided, whole in its tooltip): a line that appeared, or
-        # wrapped to two, would move every level under the trader's pointer between seeing a price and clicking it.
+        # Always there, of a fixed height (one line each, two for the status: a refusal says what to do; a longer
+        # text is elided, whole in its tooltip): a line that appeared, or wrapped, would move every level under the
+        # trader's pointer between seeing a price and clicking it.
         self.position_label = MessageLine("ladderView.position")
         self.depth_label = MessageLine("ladderView.depth")
-        self.status_label = MessageLine("ladderView.status")
+        self.status_label = MessageLine("ladderView.status", lines=2)  # a refusal says what to do: room for it
         self.table = LadderTableView(objectName="ladderView.table")
         self.table.setModel(model)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
