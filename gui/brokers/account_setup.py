@@ -10,7 +10,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from core.adapters import registry
-from core.domain import AccountId, ConnectionChanged
+from core.domain import AccountId, ConnectionChanged, TradingStateChanged
 from core.ports.broker import BrokerAdapter
 from core.ports.broker_kind import BrokerKind
 from core.services.bus import EventBus
@@ -67,11 +67,14 @@ class AccountsSetup:
                 dialog.tabs.setCurrentIndex(index)
             if shown is not None:
                 show_state(panel, self._status_of(AccountId(shown.id)))
-        dialog.show_states([self._session.view.status(a) for a in self._session.account_ids()])
-        unsubscribe = self._bus.subscribe(
-            ConnectionChanged,
-            lambda _: dialog.show_states([self._session.view.status(a) for a in self._session.account_ids()]))
-        dialog.destroyed.connect(lambda *_: unsubscribe())
+        def show_states(_event: object = None) -> None:
+            dialog.show_states([self._session.view.status(a) for a in self._session.account_ids()])
+
+        show_states()
+        # The list says "Connected · halted" while a new connection reconciles, then "active": it follows both.
+        unsubscribes = [self._bus.subscribe(ConnectionChanged, show_states),
+                        self._bus.subscribe(TradingStateChanged, show_states)]
+        dialog.destroyed.connect(lambda *_: [unsubscribe() for unsubscribe in unsubscribes])
         self.dialog = dialog
         dialog.open()
         return dialog

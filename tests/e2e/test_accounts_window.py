@@ -129,3 +129,17 @@ async def test_edit_opens_the_accounts_tab_with_its_settings_and_the_real_states
         assert paper_state.text().startswith("Connected"), paper_state.text()
         assert kite_state.text().startswith("Needs login: "), kite_state.text()
         assert kite_state.property("error") is True
+
+
+async def test_the_dialogs_account_list_follows_a_halt_and_a_resume_while_open(tmp_path: Path) -> None:
+    """A new connection reconciles halted, then goes active: the list must not keep saying "halted"."""
+    SettingsStore(tmp_path / "settings.json").set_accounts([paper(tmp_path)])
+    async with open_window(tmp_path) as window:
+        await until(lambda: window.session.account(PAPER).trading.value == "ACTIVE", "paper to be active")
+        dialog = setup_of(window).open_dialog()
+        state = dialog.findChild(QLabel, f"connections.state.{PAPER}")
+        assert state.text() == "Connected · active"
+        await window.session.kill_switch("test")
+        await until(lambda: state.text() == "Connected · halted", f"the halt in the list, not {state.text()!r}")
+        window.session.resume(None, "test")
+        await until(lambda: state.text() == "Connected · active", f"the resume in the list, not {state.text()!r}")
