@@ -220,7 +220,7 @@ async def test_after_a_restart_the_snapshot_still_has_todays_fills_with_our_ids(
         (fill.trade_id, order.client_order_id, Decimal(400))]
 
 
-async def test_the_chart_gets_complete_minute_and_daily_candles(broker: OandaBroker) -> None:
+async def test_the_chart_gets_complete_minute_and_daily_candles(sim: OandaSimulator, broker: OandaBroker) -> None:
     assert isinstance(broker, BarHistory)
     end = bar_start(datetime.now(UTC), ONE_MINUTE)
     bars = await broker.history("USD_JPY", ONE_MINUTE, end - timedelta(minutes=30), end)
@@ -228,6 +228,12 @@ async def test_the_chart_gets_complete_minute_and_daily_candles(broker: OandaBro
     yen = next(i for i in broker.instruments() if i.symbol == "USD_JPY")
     assert all(b.low <= min(b.open, b.close) <= max(b.open, b.close) <= b.high and yen.is_on_tick(b.close)
                for b in bars)
+    # A market's path, not scattered dots: each candle opens where the last closed, and the history meets the
+    # live price (the simulator's prices start where its candles are at its start).
+    assert all(later.open == earlier.close for earlier, later in zip(bars, bars[1:], strict=False))
+    assert len({b.close for b in bars}) > 5
+    live = sim.exchange.market.quote("USD_JPY").last
+    assert abs(bars[-1].close / live - 1) < Decimal("0.005"), (bars[-1].close, live)
     days = await broker.history("EUR_USD", ONE_DAY, end - timedelta(days=10), end)
     assert days and all(b.start.hour == 0 and b.start.minute == 0 for b in days)
     with pytest.raises(HistoryUnavailable, match="NOPE_USD"):

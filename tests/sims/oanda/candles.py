@@ -2,14 +2,19 @@
 
 Granularities S5..M (the chart asks M1, M5, M15, H1, D); `from`/`to` RFC3339; at most 5000 candles (400 above).
 The candle under way (its end after now) has complete=false, as OANDA's.
+
+The mid price is one continuous path in time, as a market's is: each candle opens where the one before closed,
+and minute, hourly and daily candles are cut from the same path. It passes through the listing's start price
+when the simulator started, where the live prices begin, so the chart's history meets the live bars.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from aiohttp import web
 
@@ -19,6 +24,27 @@ SECONDS = {"S5": 5, "S10": 10, "S15": 15, "S30": 30, "M1": 60, "M2": 120, "M4": 
            "M15": 900, "M30": 1800, "H1": 3600, "H2": 7200, "H3": 10800, "H4": 14400, "H6": 21600, "H8": 28800,
            "H12": 43200, "D": 86400}
 MAX_COUNT = 5000
+
+
+_WAVES: Final = ((7 * 60, 0.0004), (53 * 60, 0.0009), (6.1 * 3600, 0.0022), (2.3 * 86400, 0.005),
+                  (17 * 86400, 0.011))
+"""(period s, relative amplitude) of the waves that make the path: a few pips a minute, about 2% over weeks."""
+
+
+class _Path:
+    """The listing's mid price at any moment: its start price times one plus a sum of seeded waves."""
+
+    def __init__(self, name: str, start: Decimal, anchored_at: float) -> None:
+        rng = random.Random(f"path:{name}")
+        self._waves = [(2 * math.pi / period, amplitude * rng.uniform(0.6, 1.0), rng.uniform(0, 2 * math.pi))
+                       for period, amplitude in _WAVES]
+        self._start, self._offset = start, self._wave(anchored_at)
+
+    def _wave(self, moment: float) -> float:
+        return sum(amplitude * math.sin(speed * moment + phase) for speed, amplitude, phase in self._waves)
+
+    def at(self, moment: float) -> Decimal:
+        return self._start * Decimal(repr(1 + self._wave(moment) - self._offset))
 
 
 def _when(raw: str) -> datetime:
@@ -50,11 +76,13 @@ def candles(exchange: OandaExchange, request: web.Request) -> web.Response:
     tick = Decimal(10) ** -places
     now = datetime.now(UTC).timestamp()
     out: list[dict[str, Any]] = []
+    path = _Path(name, listing.start, exchange.started)
     for moment in times:
         rng = random.Random(f"{name}:{step}:{moment}")
-        mid = listing.start * (1 + Decimal(rng.randint(-200, 200)) / 10000)
-        o, c = mid, mid + rng.randint(-20, 20) * tick
-        h, low = max(o, c) + rng.randint(0, 10) * tick, min(o, c) - rng.randint(0, 10) * tick
+        inside = [path.at(moment + step * k / 4) for k in range(5)]
+        o, c = (price.quantize(tick) for price in (inside[0], inside[-1]))
+        h = max(max(inside).quantize(tick), o, c) + rng.randint(0, 3) * tick
+        low = min(min(inside).quantize(tick), o, c) - rng.randint(0, 3) * tick
         out.append({"time": datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%S.000000000Z"),
                     "volume": rng.randint(1, 500), "complete": moment + step <= now,
                     "mid": {k: f"{v:.{places}f}" for k, v in (("o", o), ("h", h), ("l", low), ("c", c))}})

@@ -85,6 +85,8 @@ class OandaExchange:
     def __init__(self, account_id: str = "101-004-1234567-001", listings: tuple[Listing, ...] = LISTINGS,
                  balance: Decimal = Decimal(100000), fifo: bool = True, seed: int = 11) -> None:
         self.account_id = account_id
+        self.started = datetime.now(UTC).timestamp()
+        """When the live prices start at each listing's `start`: the history's candles reach that price then."""
         self.listings = {item.name: item for item in listings}
         self.market = Market([item.instrument() for item in listings], {i.name: i.start for i in listings},
                              seed=seed, step_bps=Decimal("0.5"))
