@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -230,7 +231,7 @@ async def test_the_chart_gets_complete_minute_and_daily_candles(sim: OandaSimula
                for b in bars)
     # A market's path, not scattered dots: each candle opens where the last closed, and the history meets the
     # live price (the simulator's prices start where its candles are at its start).
-    assert all(later.open == earlier.close for earlier, later in zip(bars, bars[1:], strict=False))
+    assert all(later.open == earlier.close for earlier, later in itertools.pairwise(bars))
     assert len({b.close for b in bars}) > 5
     live = sim.exchange.market.quote("USD_JPY").last
     assert abs(bars[-1].close / live - 1) < Decimal("0.005"), (bars[-1].close, live)
