@@ -99,27 +99,47 @@ def start_eagerly(coro: Coroutine[Any, Any, T]) -> asyncio.Future[T]:
     Python 3.12's eager tasks, for 3.11: a plain Task would first wait for the event loop's next turn,
     which under Qt comes after pending repaints. The Task resumes coro exactly where it stopped: it
     waits on the future coro is blocked on and then passes on every send and throw (cancellation too).
+
+    The first step runs as that Task (`asyncio.current_task()` is it), as an eager task's does: code
+    that needs its task there (`asyncio.timeout`, aiohttp's timeouts, so the OANDA and Alpaca clients)
+    works, and a timeout cancels this Task, not whichever task (if any) called start_eagerly.
     """
     loop = asyncio.get_event_loop()
+    first_wait: list[Any] = []
+
+    async def rest() -> T:
+        return await _resume(coro, first_wait[0])
+
+    task = loop.create_task(rest())  # its first step comes on a later turn, after the one below
+    caller = asyncio.tasks.current_task(loop)
+    if caller is not None:
+        asyncio.tasks._leave_task(loop, caller)
+    asyncio.tasks._enter_task(loop, task)
     try:
-        blocked_on = coro.send(None)
+        first_wait.append(coro.send(None))
     except StopIteration as stop:
-        done: asyncio.Future[T] = loop.create_future()
+        done = _instead_of(task)
         done.set_result(stop.value)
         return done
     except asyncio.CancelledError:
-        cancelled: asyncio.Future[T] = loop.create_future()
-        cancelled.cancel()
-        return cancelled
+        done = _instead_of(task)
+        done.cancel()
+        return done
     except Exception as exc:  # handed to whoever awaits the future, as a Task would
-        failed: asyncio.Future[T] = loop.create_future()
-        failed.set_exception(exc)
-        return failed
+        done = _instead_of(task)
+        done.set_exception(exc)
+        return done
+    finally:
+        asyncio.tasks._leave_task(loop, task)
+        if caller is not None:
+            asyncio.tasks._enter_task(loop, caller)
+    return task
 
-    async def rest() -> T:
-        return await _resume(coro, blocked_on)
 
-    return asyncio.ensure_future(rest())
+def _instead_of(task: asyncio.Task[T]) -> asyncio.Future[T]:
+    """Drop the Task a coroutine finished without (it never ran a step); return a new future to settle instead."""
+    task.cancel()
+    return task.get_loop().create_future()
 
 
 @types.coroutine

@@ -1,5 +1,5 @@
 """OANDA from the real window: the Connections dialog offers it, connects a practice account on the simulator
-with the token kept in the keyring (never in settings.json), and the account's funds come from OANDA's summary."""
+with the token kept in the keyring (never in settings.json), then buys from the ticket: the click reaches OANDA."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLineEdit, QPushButton, QTabWidget, QWidget
+from PySide6.QtWidgets import QLineEdit, QPushButton, QTableView, QTabWidget, QWidget
 
 from core.domain import AccountId
 from gui.brokers.account_setup import AccountsSetup
-from tests.e2e.window_helpers import open_window, until
+from gui.widgets.main_window import MainWindow
+from tests.e2e.window_helpers import click_cell, click_from_qt, open_window, until
 from tests.sims.oanda.server import OandaSimulator
 
 PANEL = "oandaConnectionPanel"
@@ -53,3 +54,25 @@ async def _connect_from_the_panel(sim: OandaSimulator, tmp_path: Path) -> None:
                    for a in saved["accounts"])
         setup = next(o for o in window.keep_alive if isinstance(o, AccountsSetup))
         assert setup.secrets.get(f"account/{account}/token") == sim.token, "the token is in the keyring"
+
+        await _buy_from_the_ticket(window, sim, account)
+
+
+async def _buy_from_the_ticket(window: MainWindow, sim: OandaSimulator, account: AccountId) -> None:
+    """The ticket sends on the click's own turn (run_op eager): OANDA's aiohttp client must work there too."""
+    await until(lambda: window.bridge.quotes.row_of("EUR_USD") is not None
+                and window.bridge.bid_ask("EUR_USD")[1] is not None, "EUR_USD quotes from OANDA")
+    click_cell(window.findChild(QTableView, "watchlistView"), "EUR_USD", "ask")
+    ticket = window.ticket
+    assert ticket.current_account() == str(account)
+    quantity = ticket.findChild(QLineEdit, "orderTicket.quantityEdit")
+    quantity.clear()
+    QTest.keyClicks(quantity, "1000")
+    QTest.keyClick(quantity, Qt.Key.Key_Return)
+    await until(lambda: ticket.confirm_dialog is not None, "the confirm dialog")
+    await click_from_qt(ticket.confirm_dialog.findChild(QPushButton, "orderTicket.confirmDialog.sendButton"))
+    await until(lambda: not window.session.view.working_orders(account)
+                and window.session.portfolio.position(account, "EUR_USD") is not None, "the fill from OANDA")
+    assert window.session.portfolio.position(account, "EUR_USD").quantity == 1000
+    assert any(t.get("type") == "ORDER_FILL" for t in sim.exchange.transactions), "OANDA filled it"
+    assert "Not sent" not in ticket.findChild(QWidget, "orderTicket.statusLabel").text()

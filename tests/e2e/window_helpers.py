@@ -28,6 +28,24 @@ async def until(condition: Callable[[], object], what: str, timeout: float = 10.
         await asyncio.sleep(0.02)
 
 
+async def click_from_qt(button: QWidget) -> None:
+    """Click button as the trader's click arrives: from Qt's event loop, outside any asyncio task.
+
+    QTest.mouseClick called in the test runs the slot inside the test's own task, so the order path's eager
+    first step (gui/async_op.start_eagerly) would find a task there that a real click never has: the OANDA
+    window test passed that way while the real window refused the order ('Timeout should be used inside a task').
+    """
+    loop = asyncio.get_running_loop()
+    clicked = loop.create_future()
+
+    def click() -> None:
+        QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+        clicked.set_result(None)
+
+    loop.call_soon(click)
+    await clicked
+
+
 def move_mouse(widget: QWidget, pos: QPoint, buttons: Qt.MouseButton = Qt.MouseButton.NoButton) -> None:
     """Move the pointer over widget to pos (buttons: those held down, in a drag), as QTest.mouseMove does but
     without its processEvents.

@@ -99,3 +99,36 @@ async def test_run_op_eager_reports_success_and_re_enables_the_control(qtbot: ob
     await task
     assert results == ["sent", "ACCEPTED"] and button.isEnabled()
     assert not reporter.running
+
+
+async def test_the_first_step_runs_as_the_returned_task_even_from_a_plain_callback() -> None:
+    """A Qt slot runs outside any task; the OANDA and Alpaca clients' aiohttp timeouts need one in the first step."""
+    loop = asyncio.get_running_loop()
+    seen: list[asyncio.Task[object] | None] = []
+
+    async def send() -> str:
+        seen.append(asyncio.current_task())
+        async with asyncio.timeout(5):
+            await asyncio.sleep(0)
+        return "sent"
+
+    started: asyncio.Future[asyncio.Future[str]] = loop.create_future()
+    loop.call_soon(lambda: started.set_result(start_eagerly(send())))
+    task = await started
+    assert await task == "sent"
+    assert seen == [task]
+
+
+async def test_inside_a_task_the_first_step_runs_as_its_own_task_and_the_caller_is_current_again() -> None:
+    caller = asyncio.current_task()
+    seen: list[asyncio.Task[object] | None] = []
+    gate = asyncio.get_running_loop().create_future()
+
+    async def send() -> None:
+        seen.append(asyncio.current_task())
+        await gate
+
+    task = start_eagerly(send())
+    assert seen == [task] and asyncio.current_task() is caller
+    gate.set_result(None)
+    await task
