@@ -24,10 +24,10 @@ from core.domain import (
     TimeInForce,
 )
 from core.domain.protection import Bracket, ProtectionLeg, child_order_id
-from core.ports import errors
 from core.ports.clock import Clock
 from core.ports.journal import IntakeKey
 from core.ports.native_protection import NativeProtection
+from core.services.adapter_defects import note_defect
 from core.services.oms import OrderManager
 
 Settle = Callable[[Order, BaseException], None]
@@ -71,7 +71,8 @@ async def send_native_bracket(oms: OrderManager, clock: Clock, adapter: NativePr
         return
     try:
         outcomes = await adapter.submit_bracket(entry, children)
-    except (errors.BrokerError, OSError, TimeoutError) as exc:  # nothing placed, or the link dropped: every leg
+    except Exception as exc:  # nothing placed, or the link dropped (or a defect: the fate is unknown): every leg
+        note_defect(exc, entry.account_id, entry.client_order_id, "sending")
         outcomes = [exc] * len(legs)
     for order, outcome in zip(legs, outcomes, strict=True):
         if outcome is not None:

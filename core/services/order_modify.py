@@ -32,6 +32,7 @@ from core.domain import (
 )
 from core.ports import errors
 from core.services.accounts import AccountSlot
+from core.services.adapter_defects import note_defect
 from core.services.oms import OrderManager
 from core.services.order_resolver import OrderResolver
 from core.services.refusals import OrderRefused
@@ -115,7 +116,8 @@ class OrderModifier:
             slot = self._accounts[order.account_id]
             if not isinstance(exc, errors.ConnectionLost) and slot.connection is ConnectionState.CONNECTED:
                 self._spawn(self._resolve_replace(slot, order))  # the broker's order list tells, now
-        except errors.BrokerError as exc:
+        except Exception as exc:  # the broker's refusal, or a defect in the adapter: the order stays as it was
+            note_defect(exc, order.account_id, client_order_id, "changing")
             self._oms.apply(OrderModifyRejected(client_order_id, str(exc)))
         finally:
             self._modifying.discard(client_order_id)

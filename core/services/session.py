@@ -52,6 +52,7 @@ from core.ports.trailing_stop_limits import trail_limit_refusal
 from core.ports.trailing_stops import trail_refusal
 from core.services.accounts import AccountSlot
 from core.services.action_log import ActionLog
+from core.services.adapter_defects import note_defect
 from core.services.bulk_cancel import BulkCanceller
 from core.services.bus import EventBus
 from core.services.cancel_all import CancelAll
@@ -449,7 +450,8 @@ class TradingSession(SessionConnections, SessionCommands):
             return
         try:
             outcomes = await adapter.submit_oco(*pair)
-        except (errors.BrokerError, OSError, TimeoutError) as exc:  # nothing placed, or the link dropped
+        except Exception as exc:  # nothing placed, or the link dropped (or a defect: the fate is unknown)
+            note_defect(exc, slot.adapter.account_id, pair[0].client_order_id, "sending")
             outcomes = [exc, exc]
         for order, outcome in zip(pair, outcomes, strict=True):
             if outcome is not None:
@@ -539,7 +541,8 @@ class TradingSession(SessionConnections, SessionCommands):
         """
         try:
             await slot.adapter.submit(order)
-        except (errors.BrokerError, OSError, TimeoutError) as exc:
+        except Exception as exc:  # a defect in the adapter leaves the order's fate unknown all the same
+            note_defect(exc, slot.adapter.account_id, order.client_order_id, "sending")
             self._settle_unsent(slot, order, exc)
         await self.oms.settled(order.client_order_id)  # a fill it reported, held for the turn's commit, is in
 

@@ -29,6 +29,7 @@ from core.ports.journal import Journal
 from core.ports.manual_fills import ManualFillOverride, ManualFills
 from core.services.accounts import AccountSlot
 from core.services.action_log import ActionLog, changes, order_words
+from core.services.adapter_defects import note_defect
 from core.services.broker_protection import UNPROTECT_AUDIT, broker_protector, check_protection, place_protection
 from core.services.bulk_cancel import BulkCanceller
 from core.services.bus import EventBus
@@ -117,7 +118,8 @@ class SessionCommands:
         """Ask the broker to cancel an order journaled as PENDING_CANCEL; a refusal puts it back and says why."""
         try:
             await self._accounts[order.account_id].adapter.cancel(order)
-        except errors.BrokerError as exc:
+        except Exception as exc:  # the broker's refusal, or a defect in the adapter: the order works on
+            note_defect(exc, order.account_id, order.client_order_id, "canceling")
             self.oms.apply(OrderCancelRejected(order.client_order_id, str(exc)))
 
     async def cancel_all(self, account_id: AccountId | None = None, *, bulk: bool = False) -> int:

@@ -38,8 +38,12 @@ class LatePaper(PaperBroker):
     drop_next_order = False
     unreadable = False
     rate_limit_next = False
+    defect_next = False
 
     async def submit(self, order: Order) -> None:
+        if self.defect_next:  # an adapter's own bug, before anything is sent (the OANDA client under eager start)
+            self.defect_next = False
+            raise RuntimeError("Timeout should be used inside a task")
         if self.rate_limit_next:
             self.rate_limit_next = False
             raise RateLimited(retry_after_s=1)
@@ -112,6 +116,21 @@ async def test_an_order_the_broker_never_got_is_closed_as_never_reached(desk: tu
     await settle(session)
     assert order.status is OrderStatus.CANCELED and order.reason == NEVER_REACHED
     assert session.account(ACCOUNT).trading is TradingState.ACTIVE
+
+
+async def test_a_defect_in_the_adapter_leaves_no_order_submitted_for_good(
+    desk: tuple[TradingSession, LatePaper], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Before, anything but a broker error escaped the send: the order stayed SUBMITTED, working for risk, never
+    asked about, while the ticket said "Not sent"."""
+    session, broker = desk
+    broker.defect_next = True
+    order = await session.submit(resting_buy(session))
+    assert order.status is OrderStatus.UNKNOWN and "Not resent; it will be checked with the broker" in order.reason
+    await settle(session)
+    assert order.status is OrderStatus.CANCELED and order.reason == NEVER_REACHED
+    assert len((await broker.snapshot()).orders) == 0, "never resent"
+    assert "failed inside TradeTerm's adapter" in caplog.text and "Traceback" in caplog.text
 
 
 async def test_an_unknown_order_counts_as_working_for_risk(desk: tuple[TradingSession, LatePaper]) -> None:
