@@ -351,7 +351,7 @@ class CellDelegate(QStyledItemDelegate):
         if elided is None:
             if len(self._elided) >= GLYPH_CACHE_LIMIT:
                 self._elided.clear()
-            elided = self._elided[key] = self._metrics.elidedText(text, Qt.TextElideMode.ElideRight, room)
+            elided = self._elided[key] = self._metrics.elidedText(text, self._view.textElideMode(), room)
         return elided
 
     def _table(self, model: object) -> RowTableModel | None:

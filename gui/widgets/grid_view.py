@@ -91,6 +91,7 @@ def make_grid_view(model: RowTableModel, object_name: str, parent: QWidget | Non
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setWordWrap(False)
+    view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # ids (accounts, orders) differ at their ends
     view.setAlternatingRowColors(True)
     view.setShowGrid(False)
     view.setCornerButtonEnabled(False)
@@ -109,11 +110,21 @@ def make_grid_view(model: RowTableModel, object_name: str, parent: QWidget | Non
     return view
 
 
+def widest_fit(view: QTableView) -> int:
+    """Return the widest a column is fitted to its content.
+
+    A longer text (an OANDA account id is 34 characters) is elided in its middle, not given the width that
+    pushes the P&L behind a scroll; the trader can still widen its column.
+    """
+    return (view.fontMetrics().horizontalAdvance("88,888.88") + 16) * 3 // 2  # about 16 characters
+
+
 def _fit_columns_once(view: QTableView, model: RowTableModel) -> None:
     """Size columns to the header and the first rows once; never again per update (it costs a full pass)."""
     metrics = view.fontMetrics()
     header = view.horizontalHeader()
     floor = metrics.horizontalAdvance("88,888.88") + 16
+    widest = widest_fit(view)
     for column in range(model.columnCount()):
         title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
         header.resizeSection(column, max(floor, metrics.horizontalAdvance(title) + 24))
@@ -127,7 +138,7 @@ def _fit_columns_once(view: QTableView, model: RowTableModel) -> None:
         rows = [model.row_cells(row)[0] for row in range(min(model.rowCount(), header.resizeContentsPrecision()))]
         for column in range(model.columnCount()):
             content = ceil(max((shown.horizontalAdvance(texts[column] or "") for texts in rows), default=0)) + margins
-            wanted = max(content, header.sectionSizeHint(column)) + 14
+            wanted = min(max(content, header.sectionSizeHint(column)) + 14, widest)
             header.resizeSection(column, max(header.sectionSize(column), wanted))
 
     def on_first_rows() -> None:

@@ -15,6 +15,7 @@ from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from core.services.pnl_curve import PnlPoint
+from gui.widgets.account_combo import keep_narrow
 from gui.widgets.chart.plot_axes import paint_axes, setup_axes
 
 GAIN = "#2f9e44"
@@ -30,7 +31,7 @@ class PnlCurveView(QWidget):
         super().__init__(parent)
         self.setObjectName("pnlCurveView")
         self.on_pick: Callable[[str, str], None] = lambda account, currency: None
-        self.account = QComboBox(objectName="pnlCurveView.account")
+        self.account = keep_narrow(QComboBox(objectName="pnlCurveView.account"))
         self.account.setToolTip("Whose P&L the curve shows")
         self.currency = QComboBox(objectName="pnlCurveView.currency")
         self.currency.setToolTip("The curve sums positions in this currency only")

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.domain import FieldError, OrderType, Side, TimeInForce
+from gui.widgets.account_combo import keep_narrow
 from gui.widgets.linked_order_row import LinkedOrderRowWidget
 from gui.widgets.message_line import MessageLine
 from gui.widgets.product_choice import ProductChoiceWidget
@@ -73,7 +74,7 @@ class TicketForm(QWidget):
                                     "number of ticks")
         self._trail_unit_combo = self._combo("trailUnitCombo", TRAIL_UNITS)
         self._tif_combo = self._combo("tifCombo", [(tif.value, tif) for tif in TimeInForce])
-        self._account_combo = self._combo("accountCombo", [])
+        self._account_combo = keep_narrow(self._combo("accountCombo", []))
         self._account_combo.setPlaceholderText("No account connected")
         self._product_choice = ProductChoiceWidget(self)
         self._confirm_check = QCheckBox("Confirm before sending", objectName="orderTicket.confirmCheck", checked=True)

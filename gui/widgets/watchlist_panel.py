@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.models.quotes import QuotesTableModel
+from gui.widgets.account_combo import keep_narrow
 
 AUTO_FEED = "auto"
 """What the feed combo and menu call a row quoted from the first feed that quotes its symbol."""
@@ -59,7 +60,8 @@ class WatchlistPanel(QWidget):
         self.tabs.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.add_tab_button = QToolButton(objectName="watchlist.addTabButton", text="+", toolTip="New watchlist")
         self.add_edit = QLineEdit(objectName="watchlist.addEdit", placeholderText="Add symbol (Enter)")
-        self.feed_combo = QComboBox(objectName="watchlist.feedCombo", toolTip="The feed the new row quotes from")
+        self.feed_combo = keep_narrow(
+            QComboBox(objectName="watchlist.feedCombo", toolTip="The feed the new row quotes from"))
         self.name_dialog: QInputDialog | None = None
         self._build_actions()
         self._allow_row_drags()

@@ -9,6 +9,8 @@ import pytest
 from PySide6.QtWidgets import QDockWidget, QTableView, QWidget
 
 from core.domain import AccountId, OrderRequest, OrderType, Side
+from core.storage.settings import AccountSettings, SettingsStore
+from gui.widgets.grid_view import widest_fit
 from tests.e2e.window_helpers import model_of, open_window, until, until_row, write_paper_settings
 
 
@@ -39,6 +41,21 @@ async def test_the_position_grid_shows_pnl_and_the_funds_grid_shows_cash_without
         await until(lambda: funds.isVisible() and not funds.visibleRegion().isEmpty(), "the Funds tab in view")
         await until(lambda: out_of_view(funds, ("account", "currency", "cash")) == [],
                     f"the cash in view, not {out_of_view(funds, ('account', 'currency', 'cash'))}")
+
+
+async def test_a_long_account_id_does_not_push_the_pnl_out_of_view(tmp_path: Path) -> None:
+    """An OANDA account id is 34 characters; under Xvfb its column took the positions grid's whole width."""
+    long_id = AccountId("OANDA-practice-101-004-1234567-001")
+    SettingsStore(tmp_path / "settings.json").set_accounts([AccountSettings(
+        str(long_id), "paper", {"state_path": str(tmp_path / "paper.json"), "tick_interval_s": 60})])
+    async with open_window(tmp_path) as window:
+        await window.session.submit(OrderRequest(long_id, "AAPL", Side.BUY, Decimal(100), OrderType.MARKET))
+        positions = window.findChild(QTableView, "positionsView")
+        await until_row(positions, (long_id, "AAPL"))
+        account = [c.key for c in model_of(positions).columns].index("account")
+        await until(lambda: positions.horizontalHeader().sectionSize(account) == widest_fit(positions),
+                    "the account column fitted to its long id, up to the limit")
+        assert out_of_view(positions, ("symbol", "account", "quantity", "avg_cost", "unrealized", "daily_pnl")) == []
 
 
 def wholly_in_view(widget: QWidget) -> bool:

@@ -16,7 +16,7 @@ from gui.models.columns import GAIN, LOSS, RIGHT, Column, sign_color
 from gui.models.table_model import RowTableModel
 from gui.theme import Theme, apply_theme, theme_palette
 from gui.widgets.cell_delegate import CellDelegate
-from gui.widgets.grid_view import make_grid_view
+from gui.widgets.grid_view import make_grid_view, widest_fit
 
 D = Decimal
 LONG_NAME = "CONTINENTAL-WIDGETS-PREFERRED-SERIES-B"
@@ -73,7 +73,7 @@ def grid(qtbot: QtBot, light: QApplication) -> Grid:
     """A shown grid made by make_grid_view, its columns already fitted to the rows."""
     host, view, model = show_grid(qtbot, lambda model, host: make_grid_view(model, "testGrid", host))
     header = view.horizontalHeader()
-    qtbot.waitUntil(lambda: header.sectionSize(SYMBOL) > view.fontMetrics().horizontalAdvance(LONG_NAME))
+    qtbot.waitUntil(lambda: header.sectionSize(SYMBOL) >= widest_fit(view))
     return host, view, model
 
 
@@ -179,11 +179,15 @@ def test_numbers_sit_right_and_symbols_left_with_the_same_padding_as_before(grid
     assert 0 <= (pnl.right() - margin) - ink_columns(pnl)[-1] <= 1
 
 
-def test_auto_fit_still_sizes_a_column_to_its_longest_text(grid: Grid) -> None:
+def test_auto_fit_sizes_a_column_to_its_longest_text_up_to_a_limit(grid: Grid) -> None:
+    """The longest text, up to widest_fit: a 38-character name does not push the other columns out of view."""
     _, view, _ = grid
     margin = view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1
     needed = view.fontMetrics().horizontalAdvance(LONG_NAME) + 2 * margin
-    assert view.horizontalHeader().sectionSize(SYMBOL) >= needed
+    assert needed > widest_fit(view)
+    assert view.horizontalHeader().sectionSize(SYMBOL) == widest_fit(view)
+    pnl = view.fontMetrics().horizontalAdvance("-830.50") + 2 * margin
+    assert pnl <= view.horizontalHeader().sectionSize(PNL) < widest_fit(view), "a short column stays short"
 
 
 def test_a_too_narrow_column_shows_the_text_elided_with_an_ellipsis_and_draws_nothing_past_the_cell(
@@ -200,7 +204,7 @@ def test_a_too_narrow_column_shows_the_text_elided_with_an_ellipsis_and_draws_no
 
     margin = view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1
     elided = view.fontMetrics().elidedText(LONG_NAME, view.textElideMode(), rect.width() - 2 * margin)
-    assert elided.endswith("…") and len(elided) < len(LONG_NAME)
+    assert elided.startswith("CO") and "…" in elided and elided.endswith("B"), "elided in its middle"
     model.upsert(LONG_NAME, {"symbol": elided, "pnl": D("-4.00"), "note": ""})
     model.flush()
     shown_elided = render(view)

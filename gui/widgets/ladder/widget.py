@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.widgets.account_combo import keep_narrow
 from gui.widgets.ladder.model import BRUSHES, COLUMNS, LAST_BG, PRICE, STALE, VOLUME, VOLUME_BAR, LadderModel, runs
 from gui.widgets.ladder.tape import TapeModel
 from gui.widgets.message_line import MessageLine
@@ -204,7 +205,7 @@ class LadderWidget(QWidget):
         self.tape.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.tape.setMinimumHeight(48)
         self.tape_label = QLabel("Time and sales", objectName="ladderView.tapeStatus")
-        self.account_combo = QComboBox(objectName="ladderView.account")
+        self.account_combo = keep_narrow(QComboBox(objectName="ladderView.account"))
         self.symbol_label = QLabel("Pick a symbol in the watchlist", objectName="ladderView.symbol")
         self.pin_box = QCheckBox("Pin", objectName="ladderView.pin")
         self.pin_box.setToolTip("Keep this symbol when the watchlist selection changes")
