@@ -10,7 +10,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from core.adapters import registry
-from core.domain import AccountId, ConnectionChanged, TradingStateChanged
+from core.domain import AccountId, ConnectionChanged, ConnectionState, TradingStateChanged
 from core.ports.broker import BrokerAdapter
 from core.ports.broker_kind import BrokerKind
 from core.services.bus import EventBus
@@ -49,11 +49,14 @@ class AccountsSetup:
         """Open the dialog with a tab for each broker kind that has a connection panel, in the registry's order.
 
         Each account's state is listed at the top, as the session knows it now; with account_id (Edit…), its
-        kind's tab is current and shows that account's saved settings.
+        kind's tab is current and shows that account's saved settings; without, the first account that failed
+        to connect or needs a login is shown so.
         """
         from gui.dialogs.connections import ConnectionsDialog, show_state  # a dialog: loaded when first opened
 
         dialog = ConnectionsDialog(self._window)
+        if account_id is None:  # opened from the toolbar: on the account that wants the trader (no token, failed)
+            account_id = next((a for a in self._session.account_ids() if self._wants_attention(a)), None)
         editing = next((a for a in self._settings.accounts() if a.id == account_id), None)
         for kind in registry.kinds():
             panel = broker_ui(kind).panel(self)
@@ -78,6 +81,10 @@ class AccountsSetup:
         self.dialog = dialog
         dialog.open()
         return dialog
+
+    def _wants_attention(self, account_id: AccountId) -> bool:
+        status = self._session.view.status(account_id)
+        return status.connection is ConnectionState.FAILED or status.needs_login
 
     def _status_of(self, account_id: AccountId) -> AccountStatus | None:
         return self._session.view.status(account_id) if account_id in self._session.account_ids() else None

@@ -143,3 +143,14 @@ async def test_the_dialogs_account_list_follows_a_halt_and_a_resume_while_open(t
         await until(lambda: state.text() == "Connected · halted", f"the halt in the list, not {state.text()!r}")
         window.session.resume(None, "test")
         await until(lambda: state.text() == "Connected · active", f"the resume in the list, not {state.text()!r}")
+
+
+async def test_the_toolbars_connect_opens_on_the_account_that_failed(tmp_path: Path) -> None:
+    """After a restart without its token, the OANDA account failed: Connect account opened on the Paper tab."""
+    SettingsStore(tmp_path / "settings.json").set_accounts([
+        paper(tmp_path), AccountSettings(str(KITE), "kite", {"root": "http://127.0.0.1:9"})])
+    async with open_window(tmp_path, active=False) as window:
+        await until(lambda: window.session.view.status(KITE).connection.value == "FAILED", "Kite to fail")
+        dialog = setup_of(window).open_dialog()
+        tabs = dialog.findChild(QTabWidget, "connections.tabs")
+        assert tabs.tabText(tabs.currentIndex()) == find_kind("kite").display_name
