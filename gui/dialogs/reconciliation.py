@@ -25,9 +25,10 @@ class ReconciliationDialog(QDialog):
         self.account_id = account_id
         intro = QLabel(
             f"<b>New orders on {account_id} are halted.</b> TradeTerm's books differ from what the broker "
-            "reports (an order the broker still works that TradeTerm had ended is working here again: cancel it "
-            "if you do not want it). Check them at the broker; then either adopt the broker's positions "
-            "(journaled as adjustments, recorded in the audit trail) or keep the account halted and investigate."
+            "reports, as listed below. Check them at the broker; then either adopt the broker's positions "
+            "(journaled as adjustments, recorded in the audit trail) or keep the account halted and investigate. "
+            "An order listed as working again is one the broker still works after TradeTerm had ended it: cancel "
+            "it if you do not want it."
         )
         intro.setWordWrap(True)
         self.differences = QListWidget(objectName="reconciliation.differences")
