@@ -12,6 +12,9 @@ from core.domain.identifiers import AccountId, BrokerOrderId, ClientOrderId, Tra
 from core.domain.product import Product
 from core.domain.values import Money, Price, Quantity
 
+ADJUSTMENT_PREFIX = "ADJ-"
+"""The trade id of an adjustment: the trader adopted the broker's position; nothing was executed."""
+
 
 @dataclass(frozen=True, slots=True)
 class Fill:
@@ -30,6 +33,11 @@ class Fill:
 
     It places a fill of an order placed outside TradeTerm (no order of ours says the product) on its product's
     position, so such a symbol is compared with the broker's per product, not only by its net."""
+
+    @property
+    def is_adjustment(self) -> bool:
+        """True for a booking that adopted the broker's position (position_adoption.py), not an execution."""
+        return self.client_order_id is None and self.trade_id.startswith(ADJUSTMENT_PREFIX)
 
     @property
     def signed_qty(self) -> Decimal:

@@ -80,7 +80,8 @@ def _order_rows(order: Order) -> list[tuple[str, str]]:
 
 
 def fill_notification(fill: Fill) -> Notification:
-    subject = f"Fill: {fill.side.value} {_num(fill.quantity.value)} {fill.symbol} @ {fill.price} ({fill.account_id})"
+    what = "Adjustment (the broker's position adopted, nothing executed)" if fill.is_adjustment else "Fill"
+    subject = f"{what}: {fill.side.value} {_num(fill.quantity.value)} {fill.symbol} @ {fill.price} ({fill.account_id})"
     body = _table([
         ("Account", str(fill.account_id)),
         ("Side", fill.side.value),

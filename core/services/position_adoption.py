@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from core.domain import AccountId, Fill, Money, Price, Quantity, Side, TradeId
+from core.domain.fill import ADJUSTMENT_PREFIX
 from core.ports.broker import BrokerPosition
 from core.services.instruments import InstrumentCatalog
 from core.services.portfolio import Portfolio
@@ -60,7 +61,7 @@ def adjustment_fills(
         else:
             price = (ours.last_price or ours.avg_cost) if ours is not None else broker[symbol].avg_cost
         fills.append(Fill(
-            trade_id=TradeId(f"ADJ-{account_id}-{now:%Y%m%d%H%M%S%f}-{symbol}"),
+            trade_id=TradeId(f"{ADJUSTMENT_PREFIX}{account_id}-{now:%Y%m%d%H%M%S%f}-{symbol}"),
             client_order_id=None, account_id=account_id, symbol=symbol,
             side=Side.BUY if diff > 0 else Side.SELL, quantity=Quantity(abs(diff)),
             price=Price(price), commission=Money(0, instrument.currency), ts=now,

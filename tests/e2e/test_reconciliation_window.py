@@ -9,11 +9,11 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QListWidget, QPushButton, QWidget
+from PySide6.QtWidgets import QLabel, QListWidget, QPushButton, QTableView, QWidget
 
 from core.domain import AccountId, OrderRequest, OrderType, Side
 from core.ports.errors import BrokerError
-from tests.e2e.window_helpers import open_window, until, write_paper_settings
+from tests.e2e.window_helpers import cell, model_of, open_window, until, write_paper_settings
 
 ACCOUNT = AccountId("PAPER-1")
 
@@ -46,6 +46,15 @@ async def test_a_position_the_broker_lost_halts_the_account_until_the_trader_ado
         await until(lambda: window.session.account(ACCOUNT).trading.value == "ACTIVE", "the account to resume")
         position = window.session.portfolio.position(ACCOUNT, "MSFT")
         assert position is not None and position.quantity == Decimal(0)
+        # Nothing was executed: the fills grid and the toast say it was an adjustment, not a SELL at the broker.
+        fills = window.findChild(QTableView, "fillsView")
+        await until(lambda: any("ADJ-" in str(key) for key in model_of(fills).row_keys()), "the adjustment row")
+        (adjustment,) = [key for key in model_of(fills).row_keys() if "ADJ-" in str(key)]
+        assert cell(fills, adjustment, "side") == "SELL adj."
+        toast = window.findChild(QLabel, "toast")
+        await until(lambda: toast is not None and toast.text().startswith("Adjustment (the broker's position "
+                                                                           "adopted, nothing executed): SELL 30 MSFT"),
+                    f"the toast to say adjustment, not {toast.text() if toast else None!r}")
     with sqlite3.connect(f"file:{tmp_path / 'journal.sqlite'}?mode=ro", uri=True) as conn:
         rows = conn.execute("SELECT actor, action, detail FROM audit WHERE action = 'accept broker state'").fetchall()
     conn.close()
