@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from core.domain import Quote
 from core.domain.funds import AccountFunds, FundsLine
+from core.services.live_fx import LiveFx
 
 ZERO = Decimal(0)
 FIELDS = ("cash", "equity", "buying_power", "margin_used", "margin_available", "maintenance_margin",
@@ -78,23 +79,5 @@ def grand_total(totals: dict[str, FundsLine], base: str, rate: RateLookup) -> Gr
 
 
 def quote_rate(latest: Callable[[str], Quote | None]) -> RateLookup:
-    """Return a RateLookup over FX pair quotes named BASE.QUOTE (IB's CASH pairs: EUR.USD), direct or inverted."""
-
-    def mid(symbol: str) -> Decimal | None:
-        quote = latest(symbol)
-        if quote is None:
-            return None
-        if quote.bid is not None and quote.ask is not None:
-            return (quote.bid + quote.ask) / 2
-        return quote.last
-
-    def rate(source: str, target: str) -> Decimal | None:
-        direct = mid(f"{source}.{target}")
-        if direct is not None and direct > 0:
-            return direct
-        inverse = mid(f"{target}.{source}")
-        if inverse is not None and inverse > 0:
-            return 1 / inverse
-        return None
-
-    return rate
+    """Return a RateLookup over the FX pairs the feeds quote (EUR.USD, USD_JPY, ...), direct or inverted."""
+    return LiveFx(latest)

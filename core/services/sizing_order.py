@@ -95,8 +95,9 @@ def size_request(
     limits = risk.limits_for(account, valid.request.strategy_id)
     rate = limits.fx_rate(instrument.currency)
     if rate is None:
-        raise SizingError("risk", f"No exchange rate from {instrument.currency} to {limits.currency} in Risk "
-                                  "limits: add one under FX rates to size this instrument by risk.")
+        raise SizingError("risk", f"No exchange rate from {instrument.currency} to {limits.currency}: add one "
+                                  "under FX rates in Risk limits, or watch a pair of the two, to size this "
+                                  "instrument by risk.")
     budget = risk_budget(spec.risk_amount, spec.risk_pct, risk.equity_of(account, limits.currency), limits.currency)
     if spec.stop is not None:
         stop = spec.stop

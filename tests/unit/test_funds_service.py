@@ -91,5 +91,7 @@ def test_totals_per_currency_count_an_ib_base_line_once_and_skip_its_cash_lines(
     quotes = {"USD.INR": Quote("USD.INR", Decimal("82.9"), Decimal("83.1"))}
     converted = grand_total(totals, "USD", quote_rate(quotes.get))
     assert converted.missing == () and converted.equity == Decimal(1350), "8,300 INR at 83 is 100 USD"
+    oanda = {"USD_INR": Quote("USD_INR", Decimal("82.9"), Decimal("83.1"))}  # OANDA spells its pairs so
+    assert grand_total(totals, "USD", quote_rate(oanda.get)).equity == Decimal(1350)
     in_inr = grand_total(totals, "INR", quote_rate(quotes.get))
     assert in_inr.equity == Decimal(8300) + Decimal(1250) * 83

@@ -179,8 +179,9 @@ def brute_refusal(order: Order, limits: RiskLimits, state: tuple[TradingState, s
                 f"{num(limits.max_position)} position limit: reduce the quantity.")
     exposure = brute_gross_exposure(positions, working, quote_of, limits.fx_rate, extra=order)
     if exposure.missing_rate is not None:
-        return (f"No exchange rate from {exposure.missing_rate} to {limits.currency} in Risk limits: "
-                f"add one under FX rates to trade {exposure.missing_rate} instruments.")
+        return (f"No exchange rate from {exposure.missing_rate} to {limits.currency}: add one under FX rates in "
+                f"Risk limits, or watch a {exposure.missing_rate} pair (such as "
+                f"{limits.currency}_{exposure.missing_rate}) so its price gives one.")
     assert limits.max_gross_exposure is not None
     if exposure.amount > limits.max_gross_exposure:
         return (f"Gross exposure would reach {money(exposure.amount, limits.currency)}, above the "

@@ -40,8 +40,8 @@ def money(value: Decimal, currency: str) -> str:
 
 
 def _missing_rate(currency: str, limits: RiskLimits) -> str:
-    return (f"No exchange rate from {currency} to {limits.currency} in Risk limits: "
-            f"add one under FX rates to trade {currency} instruments.")
+    return (f"No exchange rate from {currency} to {limits.currency}: add one under FX rates in Risk limits, or "
+            f"watch a {currency} pair (such as {limits.currency}_{currency}) so its price gives one.")
 
 
 def reduces_position(order: Order, ctx: RiskContext) -> bool:

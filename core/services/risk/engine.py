@@ -29,6 +29,7 @@ from core.domain.protection import same_bracket
 from core.ports.clock import Clock
 from core.ports.market_data import QuoteSource
 from core.services.bus import EventBus
+from core.services.live_fx import LiveFx
 from core.services.risk.account_drawdown import AccountDrawdowns
 from core.services.risk.book import AccountBook
 from core.services.risk.checks import checks_to_run, money, num, protective_limits
@@ -105,6 +106,7 @@ class RiskEngine:
         self._bus = bus
         self._clock = clock
         self._quotes = quotes
+        self._live_fx = LiveFx(quotes.latest)
         self._positions = positions
         self._orders = orders
         self._sums = working_sums(orders)
@@ -153,7 +155,7 @@ class RiskEngine:
         key = (account_id, strategy_id)
         limits = self._limits.get(key)
         if limits is None:
-            limits = self._limits[key] = self._config.limits_for(account_id, strategy_id)
+            limits = self._limits[key] = self._config.limits_for(account_id, strategy_id).with_live_fx(self._live_fx)
         return limits
 
     # --- trading state --------------------------------------------------------------------------

@@ -253,9 +253,14 @@ class RiskLimits:
     fx_rates: tuple[tuple[str, Decimal], ...] = ()
     max_buying_power_pct: Decimal | None = None
     """An order that opens or grows a position may use at most this % of its account's buying power (off: None)."""
+    live_fx: Callable[[str, str], Decimal | None] | None = field(default=None, init=False, compare=False, repr=False)
+    """Not a setting (never parsed or saved): where a rate fx_rates lacks comes from, live_fx(currency, home) —
+    the risk engine attaches its LiveFx (live_fx.py) to the limits it uses, with `with_live_fx`."""
 
     def __post_init__(self) -> None:
         for item in fields(self):
+            if not item.init:
+                continue
             object.__setattr__(self, item.name, _PARSERS[item.name](item.name, getattr(self, item.name)))
         if (
             self.daily_loss_limit is not None
@@ -272,10 +277,22 @@ class RiskLimits:
                                        f"{format(low, 'f')}), got {format(high, 'f')}")
 
     def fx_rate(self, currency: str) -> Decimal | None:
-        """Return the value of one unit of currency in the limits' currency, or None if unknown."""
+        """Return the value of one unit of currency in the limits' currency, or None if unknown.
+
+        A fixed rate in fx_rates first, else the live one (live_fx), else None.
+        """
         if currency == self.currency:
             return Decimal(1)
-        return dict(self.fx_rates).get(currency)
+        fixed = dict(self.fx_rates).get(currency)
+        if fixed is None and self.live_fx is not None:
+            return self.live_fx(currency, self.currency)
+        return fixed
+
+    def with_live_fx(self, live_fx: Callable[[str, str], Decimal | None]) -> RiskLimits:
+        """Return these limits taking a rate that fx_rates lacks from live_fx."""
+        attached = replace(self)
+        object.__setattr__(attached, "live_fx", live_fx)
+        return attached
 
     def merged(self, overrides: Mapping[str, object]) -> RiskLimits:
         """Return these limits with the fields named in overrides replaced."""
@@ -283,7 +300,7 @@ class RiskLimits:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the limits as plain JSON values (Decimals as strings)."""
-        return {item.name: to_plain(getattr(self, item.name)) for item in fields(self)}
+        return {item.name: to_plain(getattr(self, item.name)) for item in fields(self) if item.init}
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, object], base: RiskLimits | None = None) -> RiskLimits:
