@@ -7,6 +7,7 @@ import getpass
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QAbstractItemView, QWidget
 
 from core.domain import ClientOrderId, FieldError, Order, OrderRequest
@@ -30,6 +31,42 @@ def describe(order: Order) -> str:
     return f"{head} — {order.status.value.replace('_', ' ').lower()}{tail}"
 
 
+class SentOrdersLine:
+    """The ticket's line under Send says what became of the last orders sent, and keeps saying it as they change.
+
+    "BUY 3 AAPL LMT 191.90 — accepted" stayed while Alpaca filled the order a moment later. The line is read
+    again every FOLLOW_MS while an order of the last send works; it stops when none does, or when the ticket
+    shows something else (a new send, a refusal, an edit that cleared it).
+    """
+
+    FOLLOW_MS = 500
+
+    def __init__(self, ticket: OrderTicketWidget) -> None:
+        self._ticket = ticket
+        self._orders: list[Order] = []
+        self._shown = ""
+        self._timer = QTimer(ticket, interval=self.FOLLOW_MS, timeout=self._again)
+
+    def show(self, orders: list[Order]) -> None:
+        self._orders = orders
+        self._say()
+        if any(o.is_working for o in orders):
+            self._timer.start()
+
+    def _say(self) -> None:
+        self._shown = " · ".join(describe(o) for o in self._orders)
+        self._ticket.show_result(self._shown, all(o.reason == "" for o in self._orders))
+
+    def _again(self) -> None:
+        if self._ticket.result_text() != self._shown:
+            self._timer.stop()
+            return
+        if " · ".join(describe(o) for o in self._orders) != self._shown:
+            self._say()
+        if not any(o.is_working for o in self._orders):
+            self._timer.stop()
+
+
 class OrderController:
     """Send the ticket's orders; cancel, modify or record a fill of the orders selected in orders_view.
 
@@ -44,6 +81,7 @@ class OrderController:
         self._ticket = ticket
         self._orders_view = orders_view
         self._log = log
+        self._follow = SentOrdersLine(ticket)
 
     # --- the ticket -----------------------------------------------------------------------------
 
@@ -65,9 +103,8 @@ class OrderController:
                 self._log("ERROR", f"Order not sent: {exc}")
 
         def done(sent: object) -> None:  # an order, or an OCO's pair; the session says it in the log (action_log.py)
-            orders = [o for o in (sent if isinstance(sent, tuple) else (sent,)) if isinstance(o, Order)]
             ticket.order_sent()
-            ticket.show_result(" · ".join(describe(o) for o in orders), all(o.reason == "" for o in orders))
+            self._follow.show([o for o in (sent if isinstance(sent, tuple) else (sent,)) if isinstance(o, Order)])
 
         bracket, link = ticket.sent_bracket(), ticket.sent_link()
         sending: Coroutine[Any, Any, Order | tuple[Order, Order]]

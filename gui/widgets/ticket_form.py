@@ -207,6 +207,10 @@ class TicketForm(QWidget):
         show_tone(self._status_label, Tone.GOOD if ok else Tone.BAD)
         self._refused = not ok
 
+    def result_text(self) -> str:
+        """Return what the line under Send says now ("" when nothing)."""
+        return self._status_label.text()
+
     def clear_refusal(self) -> None:
         """The trader changed the ticket after a send was refused: the refusal was about the ticket as it was."""
         if self._refused:
