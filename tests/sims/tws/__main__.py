@@ -8,10 +8,12 @@ import contextlib
 import logging
 
 from tests.sims.tws.server import TwsSimulator
+from tests.sims.tws.symbols import ALL_LISTINGS
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    sim = TwsSimulator(accounts=args.accounts.split(","), seed=args.seed, tick_interval_s=args.tick)
+    sim = TwsSimulator(accounts=args.accounts.split(","), seed=args.seed, tick_interval_s=args.tick,
+                       listings=ALL_LISTINGS)  # the whole catalogue: symbol search finds SAP, 7203, options
     sim.faults.realistic = args.realistic
     await sim.start(args.host, args.port)
     print(f"TWS simulator (server version {sim.server_version}) on {args.host}:{sim.port}, "
