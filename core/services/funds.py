@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from decimal import Decimal
 
@@ -47,6 +47,8 @@ class FundsService:
         self._timers: dict[AccountId, asyncio.TimerHandle] = {}
         self.reads = 0
         """How many times a broker (or the books) was read: what the never-per-tick rule is checked by."""
+        self.rate: RateLookup | None = None
+        """Converts a figure the broker reports only in the account's base currency (the session sets LiveFx)."""
         bus.subscribe(FillRecorded, lambda e: self.request(e.fill.account_id))
         bus.subscribe(AccountUpdated, lambda e: self.request(e.account_id))
         bus.subscribe(ConnectionChanged, self._on_connection_changed)
@@ -56,16 +58,16 @@ class FundsService:
         return self._latest.get(account_id)
 
     def buying_power(self, account_id: AccountId, currency: str) -> Decimal | None:
-        """Return account_id's buying power in currency as its funds last said, or None if they did not say."""
+        """Return account_id's buying power in currency as its funds last said (converted from the account's
+        base currency when they say none in currency: `in_currency`), or None."""
         funds = self._latest.get(account_id)
-        line = None if funds is None else funds_line(funds, currency)
-        return None if line is None else line.buying_power
+        return None if funds is None else in_currency(funds, currency, "buying_power", self.rate)[0]
 
     def equity(self, account_id: AccountId, currency: str) -> Decimal | None:
-        """Return account_id's equity (net liquidation) in currency as its funds last said, or None."""
+        """Return account_id's equity (net liquidation) in currency as its funds last said (converted as
+        buying_power is), or None."""
         funds = self._latest.get(account_id)
-        line = None if funds is None else funds_line(funds, currency)
-        return None if line is None else line.equity
+        return None if funds is None else in_currency(funds, currency, "equity", self.rate)[0]
 
     def all_latest(self) -> dict[AccountId, AccountFunds]:
         return dict(self._latest)
@@ -164,6 +166,34 @@ def with_books_pnl(funds: AccountFunds, portfolio: Portfolio) -> AccountFunds:
             lines[index] = replace(line, equity=equity, unrealized_pnl=total.unrealized,
                                    realized_pnl=total.realized, day_pnl=total.daily)
     return funds.with_lines(tuple(lines))
+
+
+RateLookup = Callable[[str, str], Decimal | None]
+"""rate(currency, home): the value of one unit of currency in home (core/services/live_fx.LiveFx), or None."""
+
+
+def in_currency(funds: AccountFunds, currency: str, figure: str,
+                rate: RateLookup | None) -> tuple[Decimal | None, str | None]:
+    """Return funds' figure ('buying_power' or 'equity') in currency, and the currency it was converted from.
+
+    The currency's own line when the broker reports one; else the account's line in its base currency (IB's
+    BASE: a USD account's buying power pays for a EUR stock too) converted at rate; (None, that currency)
+    when there is no rate to convert it; else (None, None). An IB account in USD buying SAP on IBIS was told
+    'Buying power in EUR: not reported yet' for good.
+    """
+    line = funds_line(funds, currency)
+    if line is not None:
+        return getattr(line, figure), None
+    base = None
+    for line in funds.summed():
+        value = getattr(line, figure)
+        if line.buying_power is None or value is None:
+            continue
+        base = line.currency
+        unit = None if rate is None else rate(currency, base)
+        if unit is not None and unit > 0:
+            return value / unit, base
+    return None, base
 
 
 def funds_line(funds: AccountFunds, currency: str) -> FundsLine | None:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from core.domain import Position, ValidatedRequest
 from core.domain.funds import AccountFunds
-from core.services.funds import funds_line
+from core.services.funds import RateLookup, in_currency
 from core.services.order_preview import OrderPreview
 
 ZERO = Decimal(0)
@@ -24,13 +24,21 @@ class FundsImpact:
     buying_power: Decimal | None
     uses: Decimal | None
     currency: str
+    converted_from: str | None = None
+    """The currency the broker reported the buying power in, when it is not the order's (converted, or None
+    when there was no rate)."""
 
     @property
     def text(self) -> str:
         """Say it in one line: 'Buying power 1,000,000.00 USD · this order ≈ 15,000.00 (1.5%)'."""
+        if self.buying_power is None and self.converted_from is not None:
+            return (f"Buying power in {self.currency}: reported in {self.converted_from} only; watch "
+                    f"{self.currency}.{self.converted_from} or {self.currency}_{self.converted_from} to convert it")
         if self.buying_power is None:
             return f"Buying power in {self.currency}: not reported yet"
         text = f"Buying power {self.buying_power:,.2f} {self.currency}"
+        if self.converted_from is not None:
+            text += f" (from {self.converted_from})"
         if self.uses is None:
             return text
         if self.uses == 0:
@@ -46,20 +54,23 @@ class FundsImpact:
 
 
 def funds_impact(preview: OrderPreview, valid: ValidatedRequest, funds: AccountFunds | None,
-                 position: Position | None) -> FundsImpact | None:
-    """Return what the order previewed uses of its account's buying power, or None if the account has no funds yet."""
+                 position: Position | None, rate: RateLookup | None = None) -> FundsImpact | None:
+    """Return what the order previewed uses of its account's buying power, or None if the account has no funds yet.
+
+    A buying power reported only in the account's base currency is converted at rate (`in_currency`).
+    """
     if funds is None:
         return None
     currency = valid.instrument.currency
-    line = funds_line(funds, currency)
+    power, converted_from = in_currency(funds, currency, "buying_power", rate)
     held = ZERO if position is None else position.quantity * valid.side.sign
     opening = valid.quantity if held >= 0 else max(ZERO, valid.quantity + held)
     uses = None
     if preview.price is not None:
         uses = abs(valid.instrument.notional(opening, preview.price))
-    return FundsImpact(None if line is None else line.buying_power, uses, currency)
+    return FundsImpact(power, uses, currency, converted_from)
 
 
 def with_funds_impact(preview: OrderPreview, valid: ValidatedRequest, funds: AccountFunds | None,
-                      position: Position | None) -> OrderPreview:
-    return replace(preview, funds=funds_impact(preview, valid, funds, position))
+                      position: Position | None, rate: RateLookup | None = None) -> OrderPreview:
+    return replace(preview, funds=funds_impact(preview, valid, funds, position, rate))

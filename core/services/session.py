@@ -62,6 +62,7 @@ from core.services.funds import FundsService
 from core.services.held_protection import HeldProtection
 from core.services.instruments import InstrumentCatalog
 from core.services.late_look import look_again_later
+from core.services.live_fx import LiveFx
 from core.services.market_hours import MarketHours
 from core.services.native_bracket import send_native_bracket, working_native_children
 from core.services.oms import OrderManager
@@ -130,6 +131,7 @@ class TradingSession(SessionConnections, SessionCommands):
         self._watched: dict[AccountId, set[str]] = {}
         """Symbols a watchlist asked an account's feed to quote besides the account's own list."""
         self.funds = FundsService(bus, self._accounts, self.portfolio, self.clock)
+        self.funds.rate = LiveFx(self.quotes.latest)
         self.risk.buying_power_of = self.funds.buying_power
         self.risk.equity_of = self.funds.equity
         self.sizing_bars = SizingBars(lambda account: self.account(AccountId(account)).adapter)

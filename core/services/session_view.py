@@ -209,7 +209,7 @@ class SessionView:
         preview = preview_order(session.risk, self.latest_quote, valid, session.clock.now())
         account = valid.request.account_id
         return with_funds_impact(preview, valid, session.funds.latest(account),
-                                 session.portfolio.position(account, valid.instrument.symbol))
+                                 session.portfolio.position(account, valid.instrument.symbol), session.funds.rate)
 
     def size_by_risk(self, valid: ValidatedRequest, spec: SizingSpec) -> tuple[Sized, str]:
         """Size valid by risk per trade and stop, capped by risk now (see sizing_order); raise SizingError if not.

@@ -375,7 +375,8 @@ def check_buying_power(order: Order, limits: RiskLimits, ctx: RiskContext) -> st
     power = ctx.buying_power(currency)
     if power is None:
         return (f"The buying power of {order.account_id} in {currency} is not known yet: wait for the account "
-                "panel to show its funds, or switch off the buying power limit.")
+                f"panel to show its funds (for a currency the broker reports none in, watch {currency}'s pair "
+                "with the account's currency), or switch off the buying power limit.")
     price = order_price(order, ctx.quote_of(order.symbol))
     if price is None:
         return f"No price for {order.symbol} to value the order: use a limit order or wait for quotes."

@@ -1,0 +1,37 @@
+"""A figure the broker reports only in the account's base currency, asked for in the order's currency."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from core.domain import AccountId, Quote
+from core.domain.funds import AccountFunds, FundsLine, FundsSource, LineKind
+from core.services.funds import in_currency
+from core.services.funds_impact import FundsImpact
+from core.services.live_fx import LiveFx
+
+IB = AccountFunds(AccountId("IB-1"), (
+    FundsLine("USD", cash=Decimal(50000), equity=Decimal(100000), buying_power=Decimal(200000), segment="BASE"),
+    FundsLine("EUR", cash=Decimal(100), segment="cash", kind=LineKind.BALANCE),
+), FundsSource.BROKER, datetime(2026, 12, 7, tzinfo=UTC))
+EUR_USD = {"EUR.USD": Quote("EUR.USD", Decimal("1.24995"), Decimal("1.25005"))}
+
+
+def test_a_usd_accounts_buying_power_is_given_in_eur_at_the_live_rate() -> None:
+    """IB reports buying power in the BASE currency only: a SAP order on IBIS was told 'not reported yet'."""
+    assert in_currency(IB, "EUR", "buying_power", LiveFx(EUR_USD.get)) == (Decimal(160000), "USD")
+    assert in_currency(IB, "EUR", "equity", LiveFx(EUR_USD.get)) == (Decimal(80000), "USD")
+    assert in_currency(IB, "USD", "buying_power", LiveFx(EUR_USD.get)) == (Decimal(200000), None)
+
+
+def test_without_a_rate_it_stays_unknown_rather_than_guessed_and_the_ticket_says_how_to_get_one() -> None:
+    assert in_currency(IB, "EUR", "buying_power", LiveFx({}.get)) == (None, "USD")
+    assert in_currency(IB, "EUR", "buying_power", None) == (None, "USD")
+    assert FundsImpact(None, Decimal(1900), "EUR", "USD").text == (
+        "Buying power in EUR: reported in USD only; watch EUR.USD or EUR_USD to convert it")
+
+
+def test_the_ticket_says_the_buying_power_was_converted() -> None:
+    impact = FundsImpact(Decimal(160000), Decimal(1900), "EUR", "USD")
+    assert impact.text == "Buying power 160,000.00 EUR (from USD) · this order ≈ 1,900.00 (1.2%)"
