@@ -54,7 +54,7 @@ LABELS: Mapping[str, str] = {
     "blocked_symbols": "Block list",
     "strategy_max_fills": "Strategy: max fills in window",
     "strategy_fill_window_s": "Strategy: fill window (s)",
-    "fx_rates": "FX rates (CCY=value, …)",
+    "fx_rates": "FX rates, fixed (CCY=value, …; others: live pairs)",
     "max_buying_power_pct": "Max % of buying power per order",
 }
 
