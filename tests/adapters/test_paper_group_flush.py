@@ -98,6 +98,24 @@ async def test_an_order_alone_is_acknowledged_at_once_without_waiting_for_the_en
     await b.disconnect()
 
 
+async def test_an_order_that_waits_for_the_end_of_the_turn_is_acknowledged_in_that_turn_not_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events = EventRecorder()
+    b = open_paper(tmp_path / "paper.json", events)
+    await b.connect()
+    await b.submit(make_paper_order(b, Side.BUY, "100.00"))  # alone: at once; the next comes within a burst of it
+    syncs = count_syncs(monkeypatch)
+    second = make_paper_order(b, Side.BUY, "100.00")
+    sending = asyncio.ensure_future(b.submit(second))
+    await asyncio.sleep(0)  # the submit runs until it waits for the end of the turn's fdatasync
+    assert not sending.done() and syncs == []
+    await asyncio.sleep(0)  # that turn: the fdatasync, the acknowledgement, and the submit returns right after
+    assert sending.done() and len(syncs) == 1
+    assert [type(e) for e in events.for_order(second)] == [OrderAccepted]
+    await b.disconnect()
+
+
 async def test_fifty_orders_sent_at_once_are_accepted_in_order_with_few_fdatasyncs_and_survive_a_restart(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

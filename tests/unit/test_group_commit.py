@@ -117,6 +117,48 @@ async def test_orders_sent_one_at_a_time_are_each_journaled_at_once(world: World
     assert [first.status, second.status] == [OrderStatus.ACCEPTED] * 2 and world.journal.batches == [1, 1]
 
 
+class CommitCountingJournal(SqliteJournal):
+    """The real journal, counting the transactions it commits (each one a write of the log, most a disk flush)."""
+
+    def __init__(self, path: Path) -> None:
+        self.commits = 0
+        super().__init__(path)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = super()._connect()
+        conn.set_trace_callback(self._traced)
+        return conn
+
+    def _traced(self, statement: str) -> None:
+        self.commits += statement == "COMMIT"
+
+
+async def test_an_order_sent_as_the_previous_ones_acknowledgement_arrives_carries_it_in_its_own_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each acknowledgement waits for the end of the turn, as one does that comes within a millisecond of the last
+    # (a strategy sending one order at a time): the next order, sent once it is reported, commits it with itself.
+    monkeypatch.setattr(report_queue, "BURST_S", 60.0)
+    bus = EventBus()
+    journal = CommitCountingJournal(tmp_path / "journal.sqlite")
+    session = TradingSession(bus, journal, risk=RiskConfig(RiskLimits(max_orders_per_second=1000)))
+    session.add_account(PaperBroker(A1, PaperConfig(tick_interval_s=60, state_path=str(tmp_path / "paper.json")),
+                                    bus.publish))
+    await session.connect(A1)
+    try:
+        before = journal.commits
+        orders = [await session.submit(buy(k)) for k in range(10)]
+        await asyncio.sleep(0)  # the end of the turn: the last acknowledgement is written
+        assert all(o.status is OrderStatus.ACCEPTED for o in orders)
+        assert journal.commits - before == 11, "one commit an order, and one for the last acknowledgement"
+        with closing(sqlite3.connect(tmp_path / "journal.sqlite")) as other_process:
+            stored = dict(other_process.execute("SELECT client_order_id, status FROM orders").fetchall())
+        assert stored == {o.client_order_id: "ACCEPTED" for o in orders}
+    finally:
+        await session.close()
+        journal.close()
+
+
 async def test_the_kill_switch_journals_every_cancel_in_one_transaction_before_they_go_out(world: World) -> None:
     orders = await asyncio.gather(*(world.session.submit(buy(k)) for k in range(CANCEL_SLICE)))  # one slice
     assert await world.session.kill_switch("test") == CANCEL_SLICE

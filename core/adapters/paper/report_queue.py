@@ -2,7 +2,8 @@
 
 A broker reports only what it has recorded. Changes made while others are on their way (a basket,
 a strategy's burst, a cancel-all) share one fdatasync at the end of the event loop's turn; then
-their events are reported, in order, and their callers resume. A change made when nothing was
+their events are reported, in order, and their callers resume (the first of them in that turn, right
+after the flush: an order sent one at a time takes one turn, not two). A change made when nothing was
 reported for BURST_S (a click, one order at a time) is synced and reported at once: no loop hop,
 in which a busy window could paint before the acknowledgement.
 """
@@ -39,6 +40,8 @@ class ReportQueue:
         self._waiting: list[asyncio.Future[None]] = []
         self._handle: asyncio.Handle | None = None
         self._last_wait = float("-inf")
+        self._leading = False
+        """A caller waits for the flush of this turn without a future of its own to be woken by (see `reported`)."""
 
     @property
     def pending(self) -> bool:
@@ -68,11 +71,28 @@ class ReportQueue:
             if error is not None:
                 raise error
             return
-        future = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
         self._waiting.append(future)
         if self._handle is None:
-            self._handle = asyncio.get_running_loop().call_soon(self._flush)
-        await future
+            self._handle = loop.call_soon(self._flush)
+        if self._leading:
+            await future
+            return
+        # The first caller to wait this turn resumes in the turn of the flush, right after it (its wake-up is
+        # queued behind the flush), instead of in the turn after, as one woken by its future would: one order
+        # sent one at a time takes one turn of the loop, not two.
+        self._leading = True
+        try:
+            await asyncio.sleep(0)
+        except asyncio.CancelledError:
+            future.cancel()  # as a cancelled wait on the future would: its events are still reported
+            raise
+        finally:
+            self._leading = False
+        if not future.done():  # no flush ran in that turn (it was due later): flush now
+            self.flush_now()
+        future.result()  # raises the OSError of a failed sync
 
     def flush_now(self) -> OSError | None:
         """Sync and report what is held now, instead of at the end of the turn; return the sync's error, if any."""
