@@ -83,7 +83,9 @@ async def drive_a_failed_approval(world: World) -> None:
 
     world.broker.submit = failing  # type: ignore[method-assign]
     outcome = await world.queue.approve(order.client_order_id)
-    assert not outcome.approved
+    # An adapter's own exception leaves the order's fate unknown: it is asked of the broker, never resent
+    # (core/services/adapter_defects.py), and the defect is logged whole, traceback and all.
+    assert outcome.approved and "the broker library choked on" in outcome.reason, outcome
 
 
 def drive_a_python_warning() -> None:
@@ -120,7 +122,8 @@ async def test_a_canary_token_never_appears_in_any_log_line(tmp_path: Path, qtbo
         logging.getLogger().removeHandler(handler)
     logged = output.getvalue()
     assert "strategy API: GET /v1/instruments failed" in logged and "RuntimeError" in logged, logged
-    assert "aiohttp.access" in logged and "approval of" in logged and "is deprecated" in logged, logged
+    assert "aiohttp.access" in logged and "is deprecated" in logged, logged
+    assert "failed inside TradeTerm's adapter" in logged and "Traceback" in logged, logged
     assert CANARY not in logged, [line for line in logged.splitlines() if CANARY in line]
     shown = "\n".join(view.lines())
     assert "choked on" in shown, shown
