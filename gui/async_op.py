@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import inspect
 import logging
-import types
-from collections.abc import Callable, Coroutine, Generator
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
+
+from core.services.first_step import resume
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -49,12 +52,20 @@ def run_op(
     """Run coro on the loop; `disable` is disabled until it ends; errors go to on_error or the reporter.
 
     With `eager`, coro runs now, inside the calling slot, up to its first real wait (see start_eagerly):
-    an order reaches the broker's socket before Qt repaints anything. on_success or on_error may then
-    be called before run_op returns.
+    an order reaches the broker's socket before Qt repaints anything, and before the status bar says "busy"
+    (only if it is still running then). on_success or on_error may then be called before run_op returns.
     """
     if disable is not None:
         disable.setEnabled(False)
-    reporter.busy.emit(label, True)
+    busy = False
+
+    def show_busy() -> None:
+        nonlocal busy
+        busy = True
+        reporter.busy.emit(label, True)
+
+    if not eager:
+        show_busy()
 
     async def wrapper() -> T:
         try:
@@ -73,7 +84,8 @@ def run_op(
                 on_success(result)
             return result
         finally:
-            reporter.busy.emit(label, False)
+            if busy:
+                reporter.busy.emit(label, False)
             if disable is not None:
                 disable.setEnabled(True)
 
@@ -81,13 +93,16 @@ def run_op(
         reporter.running.discard(task)
         if inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:  # canceled before it began
             coro.close()
-            reporter.busy.emit(label, False)
+            if busy:
+                reporter.busy.emit(label, False)
             if disable is not None:
                 disable.setEnabled(True)
         if not task.cancelled():
             task.exception()
 
     task = start_eagerly(wrapper()) if eager else asyncio.ensure_future(wrapper())
+    if eager and not task.done():
+        show_busy()
     reporter.running.add(task)
     task.add_done_callback(on_done)
     return task
@@ -99,10 +114,13 @@ def start_eagerly(coro: Coroutine[Any, Any, T]) -> asyncio.Future[T]:
     Python 3.12's eager tasks, for 3.11: a plain Task would first wait for the event loop's next turn,
     which under Qt comes after pending repaints. The Task resumes coro exactly where it stopped: it
     waits on the future coro is blocked on and then passes on every send and throw (cancellation too).
+    Automatic garbage collection waits until that first step is over (gc_paused): an order's bytes go out
+    before a collection its allocations may have become due for.
     """
     loop = asyncio.get_event_loop()
     try:
-        blocked_on = coro.send(None)
+        with gc_paused():
+            blocked_on = coro.send(None)
     except StopIteration as stop:
         done: asyncio.Future[T] = loop.create_future()
         done.set_result(stop.value)
@@ -117,24 +135,21 @@ def start_eagerly(coro: Coroutine[Any, Any, T]) -> asyncio.Future[T]:
         return failed
 
     async def rest() -> T:
-        return await _resume(coro, blocked_on)
+        return await resume(coro, blocked_on)
 
     return asyncio.ensure_future(rest())
 
 
-@types.coroutine
-def _resume(coro: Coroutine[Any, Any, T], blocked_on: Any) -> Generator[Any, Any, T]:
-    """Yield the future a started coro is blocked on to the Task, then hand the coro over to it."""
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Hold off automatic garbage collection inside the block (a collection falls due after it, at the next
+    allocation); leave the collector as it was (off until the first paint, see gui/app.py)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
     try:
-        yield blocked_on
-    except GeneratorExit:
-        coro.close()
-        raise
-    except BaseException as exc:
-        try:
-            blocked_on = coro.throw(exc)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
-        return (yield from _resume(coro, blocked_on))
-    return (yield from coro)  # type: ignore[misc]
+        yield
+    finally:
+        gc.enable()
 
