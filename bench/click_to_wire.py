@@ -330,11 +330,18 @@ async def _cancel_all(session: Any, account: Any) -> dict[str, Any]:
             "gui_busy_max_ms": ms(max(heartbeat.cpu_gaps, default=0.0))}  # of it, the GUI thread's own CPU
 
 
-def run(orders: int, throughput_orders: int, hide: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+RUNS = ("ib", "paper", "sustained")
+"""What --only may choose: the IB clicks (normal and real-time simulator), the paper clicks, the sustained runs
+with the cancel-all of what they leave."""
+
+
+def run(orders: int, throughput_orders: int, hide: tuple[str, ...] = (), only: str | None = None
+        ) -> list[dict[str, Any]]:
     """Run both measurements in this process against a simulator process; return the figure sets.
 
     hide: docks (objectNames, e.g. dock.chart) closed as the window opens, to compare with a build that
     had no such view (what the views cost apart from the order path).
+    only: one of RUNS, the others skipped (None: all).
     """
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication, QDockWidget
@@ -383,6 +390,8 @@ def run(orders: int, throughput_orders: int, hide: tuple[str, ...] = ()) -> list
             bid = session.quotes.latest("AAPL").bid
             for run, (account, figure, sim_priority) in enumerate((
                     ("IB-7", "wire", "normal"), ("IB-7", "wire", "realtime"), ("PAPER-1", "ack", None))):
+                if only is not None and only != ("ib" if figure == "wire" else "paper"):
+                    continue
                 if sim_priority == "realtime":
                     refusal = _sim_realtime(sim.pid)
                     if refusal is not None:
@@ -430,6 +439,8 @@ def run(orders: int, throughput_orders: int, hide: tuple[str, ...] = ()) -> list
                     record.update(_commit_figures(coids, commits, bare, wire, "click_to_wire", paced))
                 records.append(record)
             unwatch()  # the sustained runs pair no clicks: the bench's own watcher is not part of their cost
+            if only not in (None, "sustained"):
+                return
             bid = session.quotes.latest("MSFT").bid  # one base price for both runs: their orders never repeat
             for run, in_flight in enumerate((1, IN_FLIGHT)):
                 count = throughput_orders
@@ -459,6 +470,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", metavar="PATH", help="write cProfile stats to PATH")
     parser.add_argument("--hide", metavar="DOCK", action="append", default=[],
                         help="close this dock as the window opens (e.g. dock.chart, dock.ladder)")
+    parser.add_argument("--only", choices=RUNS, help="run only these figures: the IB clicks (ib), the paper clicks "
+                        "(paper), or the sustained orders/s and the cancel-all (sustained)")
     parser.add_argument("--sim", metavar="STAMP_FILE", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.sim:
@@ -469,10 +482,10 @@ def main(argv: list[str] | None = None) -> None:
         import cProfile
 
         profiler = cProfile.Profile()
-        records = profiler.runcall(run, args.orders, args.throughput_orders, tuple(args.hide))
+        records = profiler.runcall(run, args.orders, args.throughput_orders, tuple(args.hide), args.only)
         profiler.dump_stats(args.profile)
     else:
-        records = run(args.orders, args.throughput_orders, tuple(args.hide))
+        records = run(args.orders, args.throughput_orders, tuple(args.hide), args.only)
     for record in records:
         emit({**record, "host_speed_ms": speed, **({"hidden": args.hide} if args.hide else {}), **machine()})
 

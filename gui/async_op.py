@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import inspect
 import logging
-import types
-from collections.abc import Callable, Coroutine, Generator
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
+
+from core.services.first_step import resume
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -49,12 +52,20 @@ def run_op(
     """Run coro on the loop; `disable` is disabled until it ends; errors go to on_error or the reporter.
 
     With `eager`, coro runs now, inside the calling slot, up to its first real wait (see start_eagerly):
-    an order reaches the broker's socket before Qt repaints anything. on_success or on_error may then
-    be called before run_op returns.
+    an order reaches the broker's socket before Qt repaints anything, and before the status bar says "busy"
+    (only if it is still running then). on_success or on_error may then be called before run_op returns.
     """
     if disable is not None:
         disable.setEnabled(False)
-    reporter.busy.emit(label, True)
+    busy = False
+
+    def show_busy() -> None:
+        nonlocal busy
+        busy = True
+        reporter.busy.emit(label, True)
+
+    if not eager:
+        show_busy()
 
     async def wrapper() -> T:
         try:
@@ -73,7 +84,8 @@ def run_op(
                 on_success(result)
             return result
         finally:
-            reporter.busy.emit(label, False)
+            if busy:
+                reporter.busy.emit(label, False)
             if disable is not None:
                 disable.setEnabled(True)
 
@@ -81,13 +93,16 @@ def run_op(
         reporter.running.discard(task)
         if inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:  # canceled before it began
             coro.close()
-            reporter.busy.emit(label, False)
+            if busy:
+                reporter.busy.emit(label, False)
             if disable is not None:
                 disable.setEnabled(True)
         if not task.cancelled():
             task.exception()
 
     task = start_eagerly(wrapper()) if eager else asyncio.ensure_future(wrapper())
+    if eager and not task.done():
+        show_busy()
     reporter.running.add(task)
     task.add_done_callback(on_done)
     return task
@@ -103,12 +118,14 @@ def start_eagerly(coro: Coroutine[Any, Any, T]) -> asyncio.Future[T]:
     The first step runs as that Task (`asyncio.current_task()` is it), as an eager task's does: code
     that needs its task there (`asyncio.timeout`, aiohttp's timeouts, so the OANDA and Alpaca clients)
     works, and a timeout cancels this Task, not whichever task (if any) called start_eagerly.
+    Automatic garbage collection waits until that first step is over (gc_paused): an order's bytes go out
+    before a collection its allocations may have become due for.
     """
     loop = asyncio.get_event_loop()
     first_wait: list[Any] = []
 
     async def rest() -> T:
-        return await _resume(coro, first_wait[0])
+        return await resume(coro, first_wait[0])
 
     task = loop.create_task(rest())  # its first step comes on a later turn, after the one below
     caller = asyncio.tasks.current_task(loop)
@@ -116,7 +133,8 @@ def start_eagerly(coro: Coroutine[Any, Any, T]) -> asyncio.Future[T]:
         asyncio.tasks._leave_task(loop, caller)
     asyncio.tasks._enter_task(loop, task)
     try:
-        first_wait.append(coro.send(None))
+        with gc_paused():
+            first_wait.append(coro.send(None))
     except StopIteration as stop:
         done = _instead_of(task)
         done.set_result(stop.value)
@@ -142,19 +160,16 @@ def _instead_of(task: asyncio.Task[T]) -> asyncio.Future[T]:
     return task.get_loop().create_future()
 
 
-@types.coroutine
-def _resume(coro: Coroutine[Any, Any, T], blocked_on: Any) -> Generator[Any, Any, T]:
-    """Yield the future a started coro is blocked on to the Task, then hand the coro over to it."""
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Hold off automatic garbage collection inside the block (a collection falls due after it, at the next
+    allocation); leave the collector as it was (off until the first paint, see gui/app.py)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
     try:
-        yield blocked_on
-    except GeneratorExit:
-        coro.close()
-        raise
-    except BaseException as exc:
-        try:
-            blocked_on = coro.throw(exc)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
-        return (yield from _resume(coro, blocked_on))
-    return (yield from coro)  # type: ignore[misc]
+        yield
+    finally:
+        gc.enable()
 

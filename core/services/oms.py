@@ -42,6 +42,11 @@ class OrderManager:
     The fills a broker reports in one turn of the loop after its first share one commit at the end of the
     turn (fill_batch.py); until then nothing sees them, and any event of their orders commits them first.
 
+    A new order created with `announce=False` is told (OrderUpdated) when `announce` is called for it, once its
+    sender has sent it, or before any other event of it, or at the end of the loop's turn, whichever comes first:
+    the views and the strategies' streams learn of an order after its bytes are on their way, never after an
+    event of it.
+
     Events: OrderUpdated(order) after every journaled change; FillRecorded(fill) for each new fill,
     including fills of orders placed outside TradeTerm; LogMessage when an event breaks the table, or when
     a fill could not be journaled.
@@ -56,6 +61,8 @@ class OrderManager:
         """The tracked orders that are working, in the order they were tracked: what `working` reads, so a
         Flatten's close does not walk the day's 5,000 cancelled orders for each position (its risk check asks)."""
         self._intents: GroupCommit[_Intent] = GroupCommit(self._create_all)
+        self._untold: dict[ClientOrderId, Order] = {}
+        """New orders created with announce=False whose OrderUpdated waits for `announce` (see the class doc)."""
         self._reports_due: asyncio.Handle | None = None
         self._trail_moves = trail_moves or TrailMoves(self._apply)
         self._fills = FillBatch(self.commit_fills)
@@ -111,7 +118,7 @@ class OrderManager:
         self._track(order)
 
     async def create_durably(self, order: Order, *, alone: bool, intake_key: IntakeKey | None = None,
-                             held: Sequence[HeldChild] = ()) -> None:
+                             held: Sequence[HeldChild] = (), announce: bool = True) -> None:
         """Journal a new order with its events so far, then track it; return once it is committed.
 
         alone: no other order is on its way, so it is committed at once. Otherwise every order created
@@ -122,11 +129,34 @@ class OrderManager:
         another order holds raises DuplicateIntakeKey and the order is not created.
         held: held children (protective orders) written in the order's own transaction: a bracket's children
         with its entry, or a child's TRIGGERED state with the order it sends.
+        announce: False keeps its OrderUpdated for `announce` (the sender calls it once the order is sent).
         """
         if order.client_order_id in self._orders:
             raise ValueError(f"order {order.client_order_id} already exists")
         self._working.update(order)
-        await self._intents.add((order, intake_key, tuple(held)), alone=alone)
+        if not announce:
+            self._untold[order.client_order_id] = order  # _track tells it later
+        try:
+            await self._intents.add((order, intake_key, tuple(held)), alone=alone)
+        except BaseException:
+            self._untold.pop(order.client_order_id, None)
+            raise
+
+    def announce(self, client_order_id: ClientOrderId | None = None) -> None:
+        """Tell the new orders kept untold (OrderUpdated), in the order they were created; None: every one.
+
+        One id tells it and every untold order created before it, so they are told in order.
+        """
+        untold = self._untold
+        if not untold or (client_order_id is not None and client_order_id not in untold):
+            return
+        while untold:
+            coid, order = next(iter(untold.items()))
+            del untold[coid]
+            if coid in self._orders:  # committed (a failed commit took it out)
+                self._bus.publish(OrderUpdated(order))
+            if coid == client_order_id:
+                return
 
     def create_together(self, orders: Sequence[Order], intake_key: IntakeKey | None = None) -> None:
         """Journal new orders with their events so far in one transaction (all or none, committed at once),
@@ -163,7 +193,17 @@ class OrderManager:
     def _track(self, order: Order, *, counted: bool = False) -> None:
         self._orders[order.client_order_id] = order
         self._note(order, counted=counted)
+        if order.client_order_id in self._untold:
+            self._tell_by_end_of_turn()
+            return
         self._bus.publish(OrderUpdated(order))
+
+    def _tell_by_end_of_turn(self) -> None:
+        """Make sure the untold orders are told at the end of this turn of the loop if nothing tells them sooner."""
+        try:
+            asyncio.get_running_loop().call_soon(self.announce)
+        except RuntimeError:  # no loop: nothing comes after this call, tell them now
+            self.announce()
 
     def _note(self, order: Order, *, counted: bool = False) -> None:
         """Take a tracked order's change into the working sums (unless `counted`: they hold it as it is now) and the
@@ -188,6 +228,8 @@ class OrderManager:
     def commit_fills(self) -> None:
         """Journal the fills held for the end of this turn in one transaction, then apply them and tell as `apply`
         does; a batch the journal refuses is tried one fill at a time, so one bad fill fails alone."""
+        if self._untold:
+            self.announce()
         events = self._fills.drain()
         try:
             if events:
@@ -242,6 +284,8 @@ class OrderManager:
 
     def apply(self, event: OrderEvent) -> None:
         """Apply one order event: dedupe fills, journal, update the order, tell the views."""
+        if self._untold:  # the views learn of an order before any event of it
+            self.announce(event.client_order_id)
         if self._fills.holds(event.client_order_id):  # its order's held fill goes first
             self.commit_fills()
         if isinstance(event, OrderTrailMoved):
@@ -294,6 +338,8 @@ class OrderManager:
         nothing, for an event of an unknown order, a fill, or a change the order's status does not allow;
         JournalError after the orders have changed (and the views were told) if the journal cannot record them.
         """
+        if self._untold:
+            self.announce()
         if self._fills and any(self._fills.holds(event.client_order_id) for event in events):
             self.commit_fills()  # their orders' held fills go first
         changes: list[tuple[Order, OrderEvent]] = []

@@ -57,6 +57,7 @@ from core.services.bulk_cancel import BulkCanceller
 from core.services.bus import EventBus
 from core.services.cancel_all import CancelAll
 from core.services.clock import SystemClock
+from core.services.first_step import after_first_step
 from core.services.flatten import Flattener, held_audit_detail
 from core.services.funds import FundsService
 from core.services.held_protection import HeldProtection
@@ -494,7 +495,8 @@ class TradingSession(SessionConnections, SessionCommands):
                                       lambda leg, exc: self._settle_unsent(slot, leg, exc))
             return
         order.apply(OrderSubmitted(order.client_order_id, ts=self.clock.now()))
-        await self.oms.create_durably(order, alone=alone, intake_key=intake_key, held=held)  # durable before the send
+        await self.oms.create_durably(order, alone=alone, intake_key=intake_key, held=held,  # durable before the send
+                                      announce=False)  # told once sent (_send)
         self.protection.adopt(held)
         stop = self._stopped_meanwhile(slot, confirmed)
         if stop is not None:
@@ -540,9 +542,12 @@ class TradingSession(SessionConnections, SessionCommands):
         A lost connection halts the account (the reconnect reconciles it); a late or failed answer on a
         live connection leaves that one order UNKNOWN while the resolver asks the broker about it, and
         the account trades on (the order counts as working for risk meanwhile).
+        The views and the strategies' streams are told of the order once the adapter first waits (its bytes are
+        on their way: first_step.py), not before.
         """
+        coid = order.client_order_id
         try:
-            await slot.adapter.submit(order)
+            await after_first_step(slot.adapter.submit(order), lambda: self.oms.announce(coid))
         except Exception as exc:  # a defect in the adapter leaves the order's fate unknown all the same
             note_defect(exc, slot.adapter.account_id, order.client_order_id, "sending")
             self._settle_unsent(slot, order, exc)

@@ -378,18 +378,20 @@ class SqliteJournal:
                     raise ValueError(f"order {client_order_id} is not journaled; record_order it first")
 
     def write_deferred(self) -> None:
-        """Commit the deferred broker reports, then checkpoint the write-ahead log if it is due.
+        """Checkpoint the write-ahead log if it is due, then commit the deferred broker reports.
 
-        The reports commit without a disk flush, like every broker report. Checkpoints run here, after
-        the orders went out, never inside an order's commit.
+        Both run here, after the orders went out, never inside an order's commit. The reports commit without a
+        disk flush, like every broker report. After a checkpoint the first write starts the log over, and SQLite
+        flushes the new log's header before its first frame: the reports' write does that here, so the next
+        order's commit flushes once, not twice (it did every CHECKPOINT_EVERY transactions: a click's p99).
         """
-        if (self._deferred or self._audits) and self._refused is None:
-            with self._write(f"{len(self._deferred)} broker report(s)", flush=False):
-                pass
         if self._commits >= CHECKPOINT_EVERY:
             with self._mutex:
                 if self._conn is not None and self._refused is None:
                     self._checkpoint(self._conn)
+        if (self._deferred or self._audits) and self._refused is None:
+            with self._write(f"{len(self._deferred)} broker report(s)", flush=False):
+                pass
 
     def _checkpoint(self, conn: sqlite3.Connection) -> None:
         """Copy the log into the database (PASSIVE: it waits for nothing); the log then starts over."""

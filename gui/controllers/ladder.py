@@ -77,6 +77,9 @@ class LadderController(QObject):
         self.account: AccountId | None = None
         self.symbol = ""
         self._orders: dict[ClientOrderId, Order] = {}
+        self._own_levels: set[tuple[Side, Decimal]] = set()
+        """Where own orders a click would cancel rest (side, limit or stop price; _own_at): a click elsewhere, the
+        one that sends, looks no further."""
         self._position: Position | None = None
         self._quote: Quote | None = None
         self._has_depth = False
@@ -281,6 +284,8 @@ class LadderController(QObject):
         buys: dict[Decimal, Decimal] = {}
         sells: dict[Decimal, Decimal] = {}
         marks: dict[tuple[str, Decimal], str] = {}
+        self._own_levels = {(o.side, price.value) for o in self._orders.values()
+                            if o.trail is None and (price := o.limit_price or o.stop_price) is not None}
         for order in self._orders.values():
             price = _level_of(order)
             if price is None:
@@ -394,6 +399,8 @@ class LadderController(QObject):
         self.send(OrderRequest(self.account, self.symbol, side, quantity, order_type, limit, stop), bracket=bracket)
 
     def _own_at(self, side: Side, price: Decimal) -> list[Order]:
+        if (side, price) not in self._own_levels:
+            return []
         return [o for o in self._orders.values() if o.side is side and o.trail is None
                 and (o.limit_price or o.stop_price) is not None and (o.limit_price or o.stop_price).value == price]  # type: ignore[union-attr]
 

@@ -320,6 +320,32 @@ def test_the_log_is_checkpointed_after_the_orders_went_out_not_inside_an_orders_
     assert len(restart(journal).orders) == 200
 
 
+def test_after_a_checkpoint_the_log_starts_over_with_the_broker_reports_not_in_the_next_orders_commit(
+        journal: SqliteJournal) -> None:
+    """A log that starts over flushes its new header to disk before its first frame: a second disk flush in that
+    transaction. It belongs after the orders went out (write_deferred), not in a click's commit."""
+    wal = Path(f"{journal.path}-wal")
+
+    def generation() -> int:  # the write-ahead log header's checkpoint sequence: +1 each time the log starts over
+        return int.from_bytes(wal.read_bytes()[12:16], "big")
+
+    started_over_in_an_order = 0
+    before = generation() if wal.exists() and wal.stat().st_size else None
+    for k in range(250):  # 500 transactions: a checkpoint is due several times
+        order = make_order(client_order_id=f"GEN{k}")
+        order.apply(OrderSubmitted(order.client_order_id))
+        seen = generation() if wal.stat().st_size else None
+        journal.record_order(order)  # a click's durable commit
+        started_over_in_an_order += seen is not None and generation() != seen
+        accepted = OrderAccepted(order.client_order_id, BrokerOrderId(f"B-{k}"))
+        order.apply(accepted)
+        journal.record_event(order, accepted, defer=True)
+        journal.write_deferred()  # the end of the loop's turn, after the order went out
+    assert generation() > (before or 0) + 1, "the log started over after its checkpoints"
+    assert started_over_in_an_order == 0, "no order's commit started the log over"
+    assert len(restart(journal).orders) == 250
+
+
 def test_record_events_commits_all_of_them_or_none(journal: SqliteJournal) -> None:
     orders = [make_order(client_order_id=f"EV{k}") for k in range(3)]
     for order in orders:

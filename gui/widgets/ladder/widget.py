@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from decimal import Decimal
 
-from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QFont,
@@ -64,6 +64,9 @@ class LadderTableView(QTableView):
 
     dragged = Signal(int, int, int)
     """(column, from row, to row): the mouse went down on one row and up on another of the same column."""
+    cell_clicked = Signal(int, int)
+    """(row, column): the left button went down and up on the same cell. Emitted as the button comes up, before
+    the view's own handling of the release: a click that sends an order sends it first."""
     resized = Signal()
     """The view's height changed (the dock laid out, the splitter moved)."""
 
@@ -78,13 +81,16 @@ class LadderTableView(QTableView):
             self.resized.emit()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        self._pressed = self.indexAt(event.position().toPoint())
+        self._pressed = QPersistentModelIndex(self.indexAt(event.position().toPoint()))  # a reset invalidates it
         super().mousePressEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        pressed = getattr(self, "_pressed", QModelIndex())
-        self._pressed = QModelIndex()
+        pressed = getattr(self, "_pressed", QPersistentModelIndex())
+        self._pressed = QPersistentModelIndex()
         released = self.indexAt(event.position().toPoint())
+        if event.button() == Qt.MouseButton.LeftButton and pressed.isValid() and released.isValid() \
+                and (released.row(), released.column()) == (pressed.row(), pressed.column()):
+            self.cell_clicked.emit(released.row(), released.column())
         super().mouseReleaseEvent(event)
         if pressed.isValid() and released.isValid() and released.column() == pressed.column() \
                 and released.row() != pressed.row():
@@ -234,7 +240,7 @@ class LadderWidget(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(18)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.table.clicked.connect(self._on_clicked)
+        self.table.cell_clicked.connect(self._on_clicked)
         self.table.dragged.connect(self._on_dragged)
         self.centre_button.clicked.connect(self.centre)
         self._centred_row: int | None = None
@@ -361,10 +367,10 @@ class LadderWidget(QWidget):
         self.status_label.setText(text)
         self.status_label.setStyleSheet("" if ok else "color: #c0392b;")
 
-    def _on_clicked(self, index: QModelIndex) -> None:
-        column = COLUMNS[index.column()]
-        if column in ("buy", "sell"):
-            self.level_clicked.emit(column, self.model.price_of_row(index.row()))
+    def _on_clicked(self, row: int, column: int) -> None:
+        key = COLUMNS[column]
+        if key in ("buy", "sell"):
+            self.level_clicked.emit(key, self.model.price_of_row(row))
 
     def _on_dragged(self, column: int, from_row: int, to_row: int) -> None:
         key = COLUMNS[column]
