@@ -156,3 +156,43 @@ async def test_a_trade_below_the_top_volume_repaints_only_its_own_volume_cell(
     assert model.index(row, COLUMNS.index("volume")).data() == "15"
     cell = widget.table.visualRect(model.index(row, COLUMNS.index("volume")))
     assert painted and all(rect.intersected(cell) == rect for rect in painted), f"repainted {painted} for {cell}"
+
+
+async def test_a_level_the_book_left_is_repainted_over_every_pixel_its_colour_had(
+        ladder: tuple[LadderModel, LadderWidget]) -> None:
+    """Under Xvfb a 1-pixel line of the ask's pink (and the bid's blue) stayed at the edge of levels the book had
+    left: Qt's region of a changed cell (its visualRect, with the grid on) left out the cell's last column of
+    pixels, which the fill of a coloured size paints. (The offscreen platform's grab renders afresh, so the check
+    is on the region the view repaints, not on the grabbed pixels.)"""
+    model, widget = ladder
+    first = book(10_000, 1)
+    model.set_book(first.bids, first.asks)
+    model.flush()
+    await settle()
+    painted: list[QRect] = []
+
+    class Spy(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                painted.extend(event.region())  # type: ignore[attr-defined]
+            return False
+
+    spy = Spy()
+    widget.table.viewport().installEventFilter(spy)
+    bids = list(first.bids)
+    gone = bids.pop(3)  # that level's size is gone: its cell goes back to the plain background
+    model.set_book(bids, first.asks)
+    model.flush()
+    await settle()
+    widget.table.viewport().removeEventFilter(spy)
+
+    row = model.row_of_price(gone.price)
+    assert row is not None
+    table, column = widget.table, COLUMNS.index("bid")
+    coloured = QRect(table.columnViewportPosition(column), table.rowViewportPosition(row),
+                     table.columnWidth(column), table.rowHeight(row) - 1)  # what the size's fill covered
+    assert painted, "the change was never painted"
+    covered = painted[0]
+    for rect in painted[1:]:
+        covered = covered.united(rect)
+    assert covered.contains(coloured), f"repainted {painted}, not all of {coloured}"

@@ -72,6 +72,10 @@ class LadderTableView(QTableView):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        # It draws its own row lines. With Qt's grid on, a changed cell's region (visualRect) leaves out the cell's
+        # last pixel column, which the fill of a coloured size had painted: a 1-pixel sliver of the old bid's blue
+        # or ask's pink stayed beside levels the touch had left, until something repainted the whole view.
+        self.setShowGrid(False)
         self._statics: dict[str, tuple[QStaticText, int, int]] = {}
         self._grid: tuple[tuple[int, int, int], QBrush] | None = None
 
