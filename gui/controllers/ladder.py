@@ -56,6 +56,12 @@ STALE_AFTER_S = 5.0
 STALE_CHECK_MS = 500
 LADDER_WIDTH = 340
 """The dock's first width: the positions grid in the middle keeps the rest."""
+MOVED_GUARD_S = 0.5
+"""An armed click or drag this soon after the levels moved by themselves (centring, following the market) sends
+nothing: under Xvfb the view followed the market just before a click, and a buy aimed below the market became a
+buy stop above it, filled at once."""
+MOVED_UNDER_POINTER = ("Not {what}: the levels moved under the pointer just now (the ladder followed the market). "
+                       "Look at the price again, then click.")
 KEEP_IN_VIEW_IDLE_S = 3.0
 """Without auto-centre, a market that left the view comes back once the trader left the ladder alone this long."""
 _LEG_MARK = {ProtectionLeg.STOP_LOSS: "SL", ProtectionLeg.TAKE_PROFIT: "TP"}
@@ -377,6 +383,9 @@ class LadderController(QObject):
             self.widget.show_status("On the ticket: confirm there (arm one-click to send from the ladder)."
                                     + ("" if sized is None else f" Quantity {sized.note}."))
             return
+        if self.widget.moved_within(MOVED_GUARD_S):
+            self.widget.show_status(MOVED_UNDER_POINTER.format(what="sent"), False)
+            return
         status = self._session.view.status(self.account)
         if status.trading is TradingState.HALTED:
             self.widget.show_status(f"Not sent: {self.account} is halted — {status.reason}. "
@@ -413,6 +422,9 @@ class LadderController(QObject):
         if not self.widget.armed:
             self.widget.show_status("Arm one-click to move orders by dragging them (or modify them in the "
                                     "working-orders blotter).", False)
+            return
+        if self.widget.moved_within(MOVED_GUARD_S):
+            self.widget.show_status(MOVED_UNDER_POINTER.format(what="moved"), False)
             return
         for order in own:
             limit = to_price if order.limit_price is not None else None

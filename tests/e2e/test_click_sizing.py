@@ -44,14 +44,14 @@ async def test_an_armed_ladder_click_sends_the_quantity_that_risks_the_amount_to
         window.findChild(QPushButton, "ladderView.arm").click()
         model = window.ladder.model
         level = model.best_bid * model.tick - 2 * model.tick
-        click_level(window, level, "buy")
+        await click_level(window, level, "buy")
         await until(lambda: [o for o in window.session.oms.orders(PAPER) if o.is_working], "the ladder's order")
         (order,) = window.session.oms.orders(PAPER)
         assert order.quantity.value == 500 and order.limit_price is not None and order.limit_price.value == level
         assert quantity.value() == 500
 
         size_clicks(window, "1000", "50", "ticks")  # 2,000 shares, but 700 is the most an order may have
-        click_level(window, level - model.tick, "buy")
+        await click_level(window, level - model.tick, "buy")
         await until(lambda: len(window.session.oms.orders(PAPER)) == 2, "the capped order")
         capped = max(window.session.oms.orders(PAPER), key=lambda o: o.created_at)
         assert capped.quantity.value == 700
@@ -66,7 +66,7 @@ async def test_without_a_stop_a_ladder_click_sends_nothing_and_says_what_is_miss
         size_clicks(window, "250", "", "ticks")
         window.findChild(QPushButton, "ladderView.arm").click()
         model = window.ladder.model
-        click_level(window, model.best_bid * model.tick - 2 * model.tick, "buy")
+        await click_level(window, model.best_bid * model.tick - 2 * model.tick, "buy")
         status = window.findChild(QLabel, "ladderView.status")
         assert status.text().startswith("Not sent: sizing by risk:") and "enter a stop-loss under Protect" in (
             status.text())

@@ -43,7 +43,7 @@ async def test_a_bracket_click_on_paper_holds_the_stop_and_target_and_shows_them
         arm_with_bracket(window)
         tick, bid = window.ladder.model.tick, window.ladder.model.best_bid * window.ladder.model.tick
         entry = bid - 2 * tick
-        click_level(window, entry, "buy")
+        await click_level(window, entry, "buy")
 
         await until(lambda: [o for o in window.session.oms.orders(PAPER) if o.is_working], "the entry")
         (order,) = window.session.oms.orders(PAPER)
@@ -57,11 +57,11 @@ async def test_a_bracket_click_on_paper_holds_the_stop_and_target_and_shows_them
         assert ladder_cell(window, entry, "buy") == "1"
 
         status = window.findChild(QLabel, "ladderView.status")
-        click_level(window, entry - 10 * tick, "sell")  # a held child is not an order: the click says so
+        await click_level(window, entry - 10 * tick, "sell")  # a held child is not an order: the click says so
         assert "held" in status.text() and "stop-loss" in status.text()
         assert len(window.session.oms.orders(PAPER)) == 1
 
-        click_level(window, entry, "buy")  # cancelling the entry unfilled cancels its children
+        await click_level(window, entry, "buy")  # cancelling the entry unfilled cancels its children
         await until(lambda: ladder_cell(window, entry - 10 * tick, "sell") == "", "the children gone with the entry")
         assert ladder_cell(window, entry + 20 * tick, "sell") == ""
 
@@ -74,12 +74,12 @@ async def test_bracket_on_with_an_empty_protect_row_sends_nothing_and_says_where
         await until(lambda: len(window.ladder.model.bids) == 10, "the paper book on the ladder")
         arm_with_bracket(window)
         tick, bid = window.ladder.model.tick, window.ladder.model.best_bid * window.ladder.model.tick
-        click_level(window, bid - 2 * tick, "buy")
+        await click_level(window, bid - 2 * tick, "buy")
         status = window.findChild(QLabel, "ladderView.status")
         assert "Protect row is empty" in status.text() and "Bracket off" in status.text()
 
         protect_in_ticks(window, "oops", "")
-        click_level(window, bid - 2 * tick, "buy")
+        await click_level(window, bid - 2 * tick, "buy")
         assert "Not sent" in status.text() and "'oops'" in status.text()
         assert window.session.oms.orders(PAPER) == []
 
@@ -101,7 +101,7 @@ async def test_a_bracket_click_on_ib_sends_a_native_bracket_and_its_children_sho
                 arm_with_bracket(window)
                 tick, bid = window.ladder.model.tick, window.ladder.model.best_bid * window.ladder.model.tick
                 entry = bid - 3 * tick
-                click_level(window, entry, "buy")
+                await click_level(window, entry, "buy")
 
                 await until(lambda: len([o for o in simulator.book.orders.values() if o.is_working]) == 3,
                             "the parent and its two children at the simulator")

@@ -19,6 +19,7 @@ from core.domain.depth import DepthBook
 from core.domain.tape import TradePrint
 from core.services.risk.limits import DEFAULT_LIMITS, RiskConfig
 from core.storage.settings import AccountSettings, SettingsStore
+from gui.controllers.ladder import MOVED_GUARD_S
 from gui.widgets.ladder.model import COLUMNS
 from gui.widgets.main_window import MainWindow
 from tests.e2e.window_helpers import click_cell, move_mouse, open_window, until, write_paper_settings
@@ -38,14 +39,22 @@ def ladder_cell(window: MainWindow, price: Decimal, column: str) -> str:
     return str(model.index(row, COLUMNS.index(column)).data())
 
 
-def click_level(window: MainWindow, price: Decimal, column: str) -> None:
-    """Click the ladder's cell at price in column, as the trader does."""
+async def held_still(window: MainWindow) -> None:
+    """Wait until the levels have not moved by themselves for MOVED_GUARD_S, as a trader looks before he clicks
+    (an armed click sooner after a move sends nothing: gui/controllers/ladder.py)."""
+    widget = window.ladder.widget
+    await until(lambda: not widget.moved_within(MOVED_GUARD_S), "the ladder to hold still")
+
+
+async def click_level(window: MainWindow, price: Decimal, column: str) -> None:
+    """Click the ladder's cell at price in column, as the trader does: once he sees it where it stays."""
     window.bridge.flusher.flush_now()
     table = window.ladder.widget.table
     row = window.ladder.model.row_of_price(price)
     assert row is not None
     index = window.ladder.model.index(row, COLUMNS.index(column))
     table.scrollTo(index)
+    await held_still(window)
     QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                      table.visualRect(index).center())
 
@@ -58,13 +67,14 @@ async def pick_in_watchlist(window: MainWindow, symbol: str) -> None:
     click_cell(window.watchlist_view, symbol, "symbol")
 
 
-def drag_level(window: MainWindow, from_price: Decimal, to_price: Decimal, column: str) -> None:
+async def drag_level(window: MainWindow, from_price: Decimal, to_price: Decimal, column: str) -> None:
     """Press on one level's cell and let go on another's, in the same column."""
     window.bridge.flusher.flush_now()
     table, model = window.ladder.widget.table, window.ladder.model
     start = model.index(model.row_of_price(from_price), COLUMNS.index(column))
     end = model.index(model.row_of_price(to_price), COLUMNS.index(column))
     table.scrollTo(start)
+    await held_still(window)
     none = Qt.KeyboardModifier.NoModifier
     QTest.mousePress(table.viewport(), Qt.MouseButton.LeftButton, none, table.visualRect(start).center())
     move_mouse(table.viewport(), table.visualRect(end).center(), Qt.MouseButton.LeftButton)
@@ -102,7 +112,7 @@ async def test_paper_depth_sizes_sit_on_their_levels_and_an_unarmed_click_fills_
 
         window.findChild(QPushButton, "ladderView.qty5").click()
         level = book.asks[2].price
-        click_level(window, level, "sell")
+        await click_level(window, level, "sell")
         ticket = window.ticket
         assert ticket.current_symbol() == "AAPL" and ticket.current_account() == str(PAPER)
         assert ticket.findChild(QLineEdit, "orderTicket.quantityEdit").text() == "5"
@@ -135,7 +145,7 @@ async def test_ib_depth_then_an_armed_click_places_a_limit_a_drag_moves_it_and_a
                 assert arm.isChecked() and "ARMED" in arm.text()
                 window.findChild(QPushButton, "ladderView.qty10").click()
                 level = expected.bids[3].price
-                click_level(window, level, "buy")
+                await click_level(window, level, "buy")
                 await until(lambda: any(o.is_working and o.limit_price == level and o.action == "BUY"
                                         for o in simulator.book.orders.values()), "the limit at the simulator")
                 (sim_order,) = [o for o in simulator.book.orders.values() if o.is_working]
@@ -145,13 +155,13 @@ async def test_ib_depth_then_an_armed_click_places_a_limit_a_drag_moves_it_and_a
                             "the order in the simulator's book at its level")
 
                 moved = expected.bids[5].price
-                drag_level(window, level, moved, "buy")
+                await drag_level(window, level, moved, "buy")
                 await until(lambda: sim_order.limit_price == moved, "the order moved at the simulator")
                 shown = lambda: (ladder_cell(window, moved, "buy"), ladder_cell(window, level, "buy"))  # noqa: E731
                 await until(lambda: shown() == ("10", ""), "the own order on its new level")
                 level = moved
 
-                click_level(window, level, "buy")
+                await click_level(window, level, "buy")
                 await until(lambda: not sim_order.is_working, "the order canceled at the simulator")
                 (order,) = window.session.oms.orders(IB)
                 await until(lambda: window.session.oms.get(order.client_order_id).status is OrderStatus.CANCELED,
@@ -160,6 +170,30 @@ async def test_ib_depth_then_an_armed_click_places_a_limit_a_drag_moves_it_and_a
                 assert order.side is Side.BUY
     finally:
         await simulator.stop()
+
+
+async def test_an_armed_click_just_after_the_levels_moved_by_themselves_sends_nothing(tmp_path: Path) -> None:
+    """Under Xvfb the ladder followed the market just before a click: a buy aimed below the market landed above
+    it, became a buy stop and filled at once. A click within MOVED_GUARD_S of such a move sends nothing."""
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        await pick_in_watchlist(window, "AAPL")
+        await until(lambda: len(window.ladder.model.bids) == 10, "the paper book on the ladder")
+        window.findChild(QPushButton, "ladderView.arm").click()
+        await held_still(window)
+        model, table = window.ladder.model, window.ladder.widget.table
+        level = model.best_bid * model.tick - 3 * model.tick
+        row = model.row_of_price(level)
+        assert row is not None
+        index = model.index(row, COLUMNS.index("buy"))
+        table.verticalScrollBar().setValue(table.verticalScrollBar().value() + 1)  # as following the market does
+        QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                         table.visualRect(index).center())
+        status = window.findChild(QLabel, "ladderView.status")
+        assert "Not sent: the levels moved under the pointer just now" in status.text(), status.text()
+        assert not window.session.view.working_orders(PAPER)
+        await click_level(window, level, "buy")  # looked again: it goes
+        await until(lambda: window.session.view.working_orders(PAPER), "the order sent once the ladder held still")
 
 
 @pytest.mark.slow
@@ -174,13 +208,13 @@ async def test_a_click_outside_the_collar_is_refused_with_its_bounds_and_a_halte
         arm.click()
         status = window.findChild(QLabel, "ladderView.status")
         bid = window.ladder.model.best_bid * window.ladder.model.tick
-        click_level(window, bid - 15 * window.ladder.model.tick, "buy")
+        await click_level(window, bid - 15 * window.ladder.model.tick, "buy")
         await until(lambda: "collar" in status.text(), "the collar refusal on the ladder")
         assert "Refused" in status.text() and "–" in status.text()  # the bounds: low–high
         assert not [o for o in window.session.oms.orders(PAPER) if o.is_working]
 
         await window.session.kill_switch("tester")
-        click_level(window, bid - 2 * window.ladder.model.tick, "buy")
+        await click_level(window, bid - 2 * window.ladder.model.tick, "buy")
         await until(lambda: "halted" in status.text(), "why the click was not sent")
         assert "Resume trading" in status.text()
         assert not [o for o in window.session.oms.orders(PAPER) if o.is_working]
@@ -211,7 +245,7 @@ async def test_esc_cancels_this_symbols_orders_on_this_account_after_a_confirm(t
         window.findChild(QPushButton, "ladderView.arm").click()
         tick, bid = window.ladder.model.tick, window.ladder.model.best_bid * window.ladder.model.tick
         for k in (3, 4):
-            click_level(window, bid - k * tick, "buy")
+            await click_level(window, bid - k * tick, "buy")
         await until(lambda: len([o for o in window.session.oms.orders(PAPER) if o.is_working]) == 2, "two orders")
         await until(lambda: ladder_cell(window, bid - 4 * tick, "buy") == "1", "the orders on their levels")
         QTest.keyClick(window.ladder.widget.table, Qt.Key.Key_Escape)

@@ -53,6 +53,10 @@ TAPE_HEIGHT = 80
 """The time-and-sales strip's first height under the levels (the trader drags the splitter)."""
 
 
+_HAND_SCROLL_S = 0.05
+"""A view move this soon after the trader's own scroll action (wheel, scroll bar) is that scroll, not the ladder's."""
+
+
 class LadderTableView(QTableView):
     """The ladder's grid; keys it does not use go to the LadderWidget.
 
@@ -251,6 +255,9 @@ class LadderWidget(QWidget):
         """The row centre() put in the middle, kept there as the view's height settles until the trader scrolls."""
         self._scrolled_at = float("-inf")
         """When the trader last scrolled the levels himself (time.monotonic)."""
+        self._moved_at = float("-inf")
+        """When the levels last moved by themselves (centring, following the market), not by the trader's scroll."""
+        self.table.verticalScrollBar().valueChanged.connect(self._on_view_moved)
         self.table.resized.connect(self._keep_centred)
         model.modelReset.connect(self._on_scrolled_by_hand)  # another symbol: its rows are not the centred ones
         self.table.verticalScrollBar().actionTriggered.connect(self._on_scrolled_by_hand)
@@ -361,6 +368,15 @@ class LadderWidget(QWidget):
         self._centred_row = None  # the trader chose where to look (or the rows changed): a later resize keeps it
         if _action:
             self._scrolled_at = time.monotonic()
+
+    def _on_view_moved(self, _value: int) -> None:
+        if time.monotonic() - self._scrolled_at > _HAND_SCROLL_S:
+            self._moved_at = time.monotonic()
+
+    def moved_within(self, seconds: float) -> bool:
+        """Return True when the levels moved by themselves (not by the trader's scroll) in the last `seconds`: a
+        click now may land on a price the trader did not aim at."""
+        return time.monotonic() - self._moved_at < seconds
 
     def left_alone(self, seconds: float) -> bool:
         """Return True when the pointer is off the levels and the trader has not scrolled them for `seconds`:
