@@ -57,6 +57,19 @@ def shown(widget: LadderWidget) -> QImage:
     return screen.grabWindow(widget.winId(), corner.x(), corner.y(), viewport.width(), viewport.height()).toImage()
 
 
+class PaintSpy(QObject):
+    """Collect the rectangles of every paint a watched widget gets (each rect of the event's region)."""
+
+    def __init__(self, painted: list[QRect]) -> None:
+        super().__init__()
+        self.painted = painted
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.painted.extend(event.region())  # type: ignore[attr-defined]
+        return False
+
+
 async def settle() -> None:
     """Let the running loop paint (never processEvents inside it: a re-entered qasync loop loses wake-ups)."""
     for _ in range(5):
@@ -104,14 +117,7 @@ async def test_a_depth_change_at_one_level_repaints_that_cell_only(
     model.flush()
     await settle()
     painted: list[QRect] = []
-
-    class Spy(QObject):
-        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-            if event.type() == QEvent.Type.Paint:
-                painted.append(event.rect())  # type: ignore[attr-defined]
-            return False
-
-    spy = Spy()
+    spy = PaintSpy(painted)
     widget.table.viewport().installEventFilter(spy)
     bids = list(first.bids)
     bids[3] = BookLevel(bids[3].price, D(999))
@@ -136,14 +142,7 @@ async def test_a_trade_below_the_top_volume_repaints_only_its_own_volume_cell(
     model.flush()
     await settle()
     painted: list[QRect] = []
-
-    class Spy(QObject):
-        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-            if event.type() == QEvent.Type.Paint:
-                painted.append(event.rect())  # type: ignore[attr-defined]
-            return False
-
-    spy = Spy()
+    spy = PaintSpy(painted)
     widget.table.viewport().installEventFilter(spy)
     profile[D("99.99")] += D(5)
     model.set_volume(profile, {D("99.99")})
@@ -170,14 +169,7 @@ async def test_a_level_the_book_left_is_repainted_over_every_pixel_its_colour_ha
     model.flush()
     await settle()
     painted: list[QRect] = []
-
-    class Spy(QObject):
-        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-            if event.type() == QEvent.Type.Paint:
-                painted.extend(event.region())  # type: ignore[attr-defined]
-            return False
-
-    spy = Spy()
+    spy = PaintSpy(painted)
     widget.table.viewport().installEventFilter(spy)
     bids = list(first.bids)
     gone = bids.pop(3)  # that level's size is gone: its cell goes back to the plain background
