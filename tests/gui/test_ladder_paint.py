@@ -70,6 +70,21 @@ class PaintSpy(QObject):
         return False
 
 
+async def repaints(model: LadderModel, widget: LadderWidget, first: DepthBook, bids: list[BookLevel]) -> list[QRect]:
+    """Show first, then the same book with these bids; return the rectangles repainted for the change."""
+    model.set_book(first.bids, first.asks)
+    model.flush()
+    await settle()
+    painted: list[QRect] = []
+    spy = PaintSpy(painted)
+    widget.table.viewport().installEventFilter(spy)
+    model.set_book(bids, first.asks)
+    model.flush()
+    await settle()
+    widget.table.viewport().removeEventFilter(spy)
+    return painted
+
+
 async def settle() -> None:
     """Let the running loop paint (never processEvents inside it: a re-entered qasync loop loses wake-ups)."""
     for _ in range(5):
@@ -113,18 +128,9 @@ async def test_a_depth_change_at_one_level_repaints_that_cell_only(
         ladder: tuple[LadderModel, LadderWidget]) -> None:
     model, widget = ladder
     first = book(10_000, 1)
-    model.set_book(first.bids, first.asks)
-    model.flush()
-    await settle()
-    painted: list[QRect] = []
-    spy = PaintSpy(painted)
-    widget.table.viewport().installEventFilter(spy)
     bids = list(first.bids)
     bids[3] = BookLevel(bids[3].price, D(999))
-    model.set_book(bids, first.asks)
-    model.flush()
-    await settle()
-    widget.table.viewport().removeEventFilter(spy)
+    painted = await repaints(model, widget, first, bids)
 
     row = model.row_of_price(bids[3].price)
     assert row is not None
@@ -165,18 +171,9 @@ async def test_a_level_the_book_left_is_repainted_over_every_pixel_its_colour_ha
     is on the region the view repaints, not on the grabbed pixels.)"""
     model, widget = ladder
     first = book(10_000, 1)
-    model.set_book(first.bids, first.asks)
-    model.flush()
-    await settle()
-    painted: list[QRect] = []
-    spy = PaintSpy(painted)
-    widget.table.viewport().installEventFilter(spy)
     bids = list(first.bids)
     gone = bids.pop(3)  # that level's size is gone: its cell goes back to the plain background
-    model.set_book(bids, first.asks)
-    model.flush()
-    await settle()
-    widget.table.viewport().removeEventFilter(spy)
+    painted = await repaints(model, widget, first, bids)
 
     row = model.row_of_price(gone.price)
     assert row is not None
