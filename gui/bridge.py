@@ -69,17 +69,15 @@ class CoreBridge(QObject):
         self.quotes = QuotesTableModel(parent=self)
         self.positions = PositionsTableModel(split=portfolio.has_products, parent=self)
         self.working_orders = OrdersTableModel(working_only=True, parent=self)
-        self.orders = OrdersTableModel(parent=self)
         self.fills = FillsTableModel(parent=self)
         self.flusher = FrameFlusher(hz=fps, parent=self)
-        for model in (self.quotes, self.positions, self.working_orders, self.orders, self.fills):
+        for model in (self.quotes, self.positions, self.working_orders, self.fills):
             self.flusher.register(model)
         self.feed = FrameFeed(bus, quotes, portfolio, self.flusher)
         self.quote_watch = self.feed.watch_quotes(None, self.quotes.show_quotes, paint_with=self.quotes)
         """The watchlist's rows that show each symbol's first feed (gui/controllers/watchlists.py narrows it)."""
         self.feed.watch_positions(self.positions.show_positions, paint_with=self.positions)
         self.feed.watch_orders(self.working_orders.show_orders, paint_with=self.working_orders)
-        self.feed.watch_orders(self.orders.show_orders, paint_with=self.orders)
         self.feed.watch_fills(self.fills.show_fills, paint_with=self.fills)
         self._unsubscribe = [
             self.feed.close,

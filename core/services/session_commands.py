@@ -7,6 +7,7 @@ cancel_all.py, flatten.py, manual_fill_booking.py). The attributes below are set
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from decimal import Decimal
 
@@ -53,6 +54,12 @@ from core.services.risk.standing_holds import (
     RESUME_AUDIT,
     disabled_detail,
 )
+
+HALT_SHOWN_S = 0.001
+"""The kill switch's pause between the halt (journaled, shown) and its first cancels: a timer's turn, so the window's
+timers that are due (its frame) run between the two, which otherwise made one GUI stretch of 15-18 ms with the
+next turn's cancels (asyncio.sleep(0) did not split it: the loop's next batch comes before Qt's due timers). The
+halt is in force meanwhile: nothing but the kill switch's own cancels can go out."""
 
 
 class SessionCommands:
@@ -151,6 +158,7 @@ class SessionCommands:
                                   f"halted all accounts; cancelling {scope.working} working order(s); rejecting "
                                   f"{scope.waiting_approval} waiting for approval")
         self.bus.publish(KillSwitchPulled(actor))  # the approval queue rejects what waits for approval
+        await asyncio.sleep(HALT_SHOWN_S)
         return await self._cancel_every(None, True)  # the window says the kill switch, not a cancel all
 
     async def _cancel_every(self, account_id: AccountId | None, bulk: bool) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFrame, QLabel, QMessageBox, QPushButton
@@ -62,6 +62,26 @@ async def test_kill_switch_shows_the_banner_with_why_and_resume_asks_then_lifts_
     with sqlite3.connect(tmp_path / "journal.sqlite") as db:
         actions = [row[0] for row in db.execute("SELECT action FROM audit ORDER BY seq")]
     assert actions[-2:] == ["kill_switch", "resume"]
+
+
+async def test_the_kill_switch_moves_no_widget_under_the_pointer(tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        watched = {"watchlist": window.watchlist_view, "ticket": window.ticket, "orders": window.orders_view}
+
+        def where() -> dict[str, tuple[int, int]]:
+            window.layout().activate()  # whatever relayout the banner asked for, done now
+            return {name: (w.mapTo(window, QPoint(0, 0)).x(), w.mapTo(window, QPoint(0, 0)).y())
+                    for name, w in watched.items()}
+
+        before = where()
+        window.findChild(QAction, "action.killSwitch").trigger()
+        await until(lambda: window.findChild(QMessageBox, "killSwitchConfirmDialog") is not None, "kill confirm")
+        answer(window, "killSwitchConfirmDialog", QMessageBox.StandardButton.Yes)
+        await until(lambda: banner(window).isVisible(), "the HALTED banner")
+        assert where() == before, "the banner took room from the watchlist, the ticket and the blotter"
+        shown = banner(window)
+        assert shown.mapTo(window, QPoint(0, shown.height())).y() <= before["watchlist"][1], "above, not over them"
 
 
 async def test_a_kill_switch_from_before_a_restart_shows_the_banner_at_start(tmp_path: Path) -> None:
