@@ -16,9 +16,10 @@ BANNER_STYLE = (
 
 class HaltBanner(QFrame):
     """objectName 'haltBanner'; children 'haltBanner.text' and 'haltBanner.resumeButton'. Hidden while nothing
-    that Resume lifts holds trading; its strip keeps the room meanwhile, so when the kill switch shows it no
-    widget of the window moves under the trader's pointer and the window is neither laid out nor repainted
-    anew (that relayout and repaint, 7-9 ms, were most of the kill switch's longest GUI stretch).
+    that Resume lifts holds trading. It is laid over the top of the docks, in no layout (HaltBannerController),
+    so when the kill switch shows it no widget of the window moves under the trader's pointer and the window is
+    neither laid out nor repainted anew (that relayout and repaint, 7-9 ms, were most of the kill switch's
+    longest GUI stretch), and while trading it takes no room at all.
 
     Signals: resume_requested() when the trader presses Resume trading….
     """
@@ -38,9 +39,6 @@ class HaltBanner(QFrame):
         layout.setContentsMargins(10, 6, 10, 6)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.resume_button)
-        policy = self.sizePolicy()
-        policy.setRetainSizeWhenHidden(True)
-        self.setSizePolicy(policy)
         self.setVisible(False)
 
     def show_holds(self, lines: Sequence[str]) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QFrame, QLabel, QMessageBox, QPushButton
+from PySide6.QtWidgets import QFrame, QLabel, QMessageBox, QPushButton, QToolBar
 
 from core.domain import AccountId, OrderRequest, OrderType, Side
 from gui.widgets.main_window import MainWindow
@@ -42,7 +42,8 @@ async def test_kill_switch_shows_the_banner_with_why_and_resume_asks_then_lifts_
         await until(lambda: banner(window).isVisible(), "the HALTED banner")
         text = banner(window).findChild(QLabel, "haltBanner.text").text()
         assert text.startswith("HALTED (all accounts): Kill switch pulled by "), text
-        assert window.menuWidget().isAncestorOf(banner(window)), "across the top of the window"
+        shown = banner(window)
+        assert shown.width() == window.width() and shown.isVisibleTo(window), "across the top of the window"
 
         resume = banner(window).findChild(QPushButton, "haltBanner.resumeButton")
         QTest.mouseClick(resume, Qt.MouseButton.LeftButton)
@@ -75,6 +76,8 @@ async def test_the_kill_switch_moves_no_widget_under_the_pointer(tmp_path: Path)
                     for name, w in watched.items()}
 
         before = where()
+        toolbar = window.findChild(QToolBar, "toolbar.trading")
+        assert toolbar.mapTo(window, QPoint(0, 0)).y() == 0, "while trading the banner takes no room above it"
         window.findChild(QAction, "action.killSwitch").trigger()
         await until(lambda: window.findChild(QMessageBox, "killSwitchConfirmDialog") is not None, "kill confirm")
         answer(window, "killSwitchConfirmDialog", QMessageBox.StandardButton.Yes)
@@ -82,6 +85,8 @@ async def test_the_kill_switch_moves_no_widget_under_the_pointer(tmp_path: Path)
         assert where() == before, "the banner took room from the watchlist, the ticket and the blotter"
         shown = banner(window)
         assert shown.mapTo(window, QPoint(0, shown.height())).y() <= before["watchlist"][1], "above, not over them"
+        assert shown.mapTo(window, QPoint(0, 0)).y() >= toolbar.mapTo(window, QPoint(0, toolbar.height())).y(), \
+            "under the toolbar: Kill switch, Cancel all and Flatten all stay in reach"
 
 
 async def test_a_kill_switch_from_before_a_restart_shows_the_banner_at_start(tmp_path: Path) -> None:
