@@ -198,6 +198,7 @@ async def _clicks(window: Any, stamp_path: Path, data_dir: Path) -> dict[str, An
 
     from core.domain import AccountId, OrderUpdated, TradingState
     from gui.app import freeze_startup_heap
+    from gui.controllers.ladder import MOVED_GUARD_S
     from gui.widgets.ladder.model import COLUMNS
 
     session = window.session
@@ -227,6 +228,9 @@ async def _clicks(window: Any, stamp_path: Path, data_dir: Path) -> dict[str, An
             row = ladder.model.row_of_price(price)
             index = ladder.model.index(row, COLUMNS.index("buy"))
             table.scrollTo(index)
+            # As a trader looks before he clicks: an armed click within MOVED_GUARD_S of the levels moving by
+            # themselves (centring, following the market) sends nothing (gui/controllers/ladder.py).
+            await _until(lambda: not ladder.widget.moved_within(MOVED_GUARD_S), "the ladder to hold still")
             point = table.visualRect(index).center()
             before = len(watcher.acks)
             watcher.acked.clear()
