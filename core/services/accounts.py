@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,8 @@ class AccountSlot:
     reason: str = "Not connected."
     connecting: bool = False
     lost_at: datetime | None = None  # when the connection was lost, until the next reconciliation
+    connect_under_way: asyncio.Future[object] | None = None
+    """The connect in flight (session_connections.connect): a second connect meanwhile joins it."""
 
 
 REMOVE_ACCOUNT_AUDIT = "remove_account"

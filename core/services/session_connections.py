@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
-from typing import Any
+from typing import Any, cast
 
 from core.domain import (
     AccountId,
@@ -113,8 +113,35 @@ class SessionConnections:
 
 
     async def connect(self, account_id: AccountId) -> ReconciliationReport:
-        """Connect, subscribe quotes, reconcile; the account trades only if the books agree."""
+        """Connect, subscribe quotes, reconcile; the account trades only if the books agree.
+
+        A connect while another of the same account is under way joins it (its answer, or its error): the
+        start's connect and a Connect click made two Kite sessions with two tickers, and after a login the old
+        ticker's reconnect with the ended token failed the account again.
+        """
         slot = self._accounts[account_id]
+        under_way = slot.connect_under_way
+        if under_way is not None and not under_way.done():
+            return cast(ReconciliationReport, await asyncio.shield(under_way))  # a joiner's cancel leaves it be
+        attempt: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+        slot.connect_under_way = attempt
+        try:
+            report = await self._connect_once(slot)
+        except asyncio.CancelledError:
+            attempt.cancel()
+            raise
+        except BaseException as exc:
+            attempt.set_exception(exc)
+            attempt.exception()  # retrieved here (the caller gets it raised); a joiner gets it too
+            raise
+        else:
+            attempt.set_result(report)
+            return report
+        finally:
+            slot.connect_under_way = None
+
+    async def _connect_once(self, slot: AccountSlot) -> ReconciliationReport:
+        account_id = slot.adapter.account_id
         slot.connecting = True
         try:
             await slot.adapter.connect()
