@@ -10,6 +10,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
+from core.services.log_redaction import SECRETS
+
 _COLORS = {"ERROR": QColor("#c62828"), "WARNING": QColor("#b26a00")}
 _FILE = logging.getLogger("tradeterm.window")  # gui/log_file.py writes it to the log file
 FRAME_MS = 16
@@ -53,7 +55,7 @@ class LogView(QPlainTextEdit):
         if not self._pending:
             return
         pending, self._pending = self._pending, []
-        _write_file(pending)
+        _write_file(pending)  # its handlers mask each line as every handler does (core/services/log_redaction.py)
         cursor = self.textCursor()
         cursor.beginEditBlock()
         cursor.movePosition(cursor.MoveOperation.End)
@@ -66,7 +68,7 @@ class LogView(QPlainTextEdit):
                 run, run_level = [], level
             stamp = when.astimezone().strftime("%H:%M:%S") if when is not None else self._stamp(at)
             prefix = "" if level == "INFO" else f"{level}: "
-            run.append(f"{stamp}  {prefix}{text}")
+            run.append(f"{stamp}  {prefix}{SECRETS.redact(text)}")  # every line, whoever added it
         self._insert(cursor, run_level, run, first)
         cursor.endEditBlock()
         self.setTextCursor(cursor)
@@ -96,7 +98,8 @@ def _write_file(lines: list[tuple[str, str, datetime | None, float]]) -> None:
     """Log each line to the window's log file (gui/log_file.py), stamped with the time it was added.
 
     Straight to the logger's handlers (Logger.handle: its filters, the handlers' redacting filters, propagation
-    as Logger.log does), without Logger.log's look-up of the calling source line, which the file does not show.
+    as Logger.log does), without Logger.log's look-up of the calling source line, which the file does not show;
+    then the logger's own handlers are flushed once for the whole frame.
     """
     for level, text, _, at in lines:
         number = logging.getLevelName(level) if level in ("INFO", "WARNING", "ERROR") else logging.INFO
@@ -104,6 +107,8 @@ def _write_file(lines: list[tuple[str, str, datetime | None, float]]) -> None:
             record = _FILE.makeRecord(_FILE.name, number, "(unknown file)", 0, text, (), None)
             record.created, record.msecs = at, int((at - int(at)) * 1000) + 0.0
             _FILE.handle(record)
+    for handler in _FILE.handlers:  # the log file writes a frame's lines with one write, not one per line
+        handler.flush()
 
 
 def _format(level: str) -> QTextCharFormat:
