@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TypeAlias
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QColor, QShowEvent, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QColor, QPaintEvent, QShowEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from core.services.log_redaction import SECRETS
@@ -25,10 +25,10 @@ FRAME_MS = 16
 class LogView(QPlainTextEdit):
     """Read-only, bounded log (objectName 'logView').
 
-    Lines are written to the log file every frame; they go into the document while the view is visible, and
-    while it is not (its tab behind the working orders, the default) they wait, the newest max_lines of them
-    (what the document would keep), until it is shown or its text is read: inserting a line costs Qt ~20 us,
-    more than the rest of an order's log line.
+    Lines are written to the log file every frame; they go into the document while the view is on screen, and
+    while it is not (hidden, or its dock's tab behind the working orders', the default: see set_on_screen) they
+    wait, the newest max_lines of them (what the document would keep), until it is shown or its text is read:
+    inserting a line costs Qt ~20 us, more than the rest of an order's log line.
     """
 
     def __init__(self, parent: QWidget | None = None, max_lines: int = 5000) -> None:
@@ -39,6 +39,7 @@ class LogView(QPlainTextEdit):
         self.setUndoRedoEnabled(False)
         self._pending: list[_Line] = []
         self._unshown: deque[_Line] = deque(maxlen=max_lines)
+        self._on_screen = True
         self._stamp_second = -1
         self._stamp_text = ""
         self._formats = {level: _format(level) for level in ("INFO", "WARNING", "ERROR")}
@@ -67,12 +68,26 @@ class LogView(QPlainTextEdit):
             pending, self._pending = self._pending, []
             _write_file(pending)  # its handlers mask each line as every handler does (core/services/log_redaction.py)
             self._unshown.extend(pending)
-        if self._unshown and self.isVisible():
+        if self._unshown and self._on_screen and self.isVisible():
+            self._show_lines()
+
+    def set_on_screen(self, on_screen: bool) -> None:
+        """Say whether the trader can see the view (its dock's visibilityChanged: a dock whose tab is behind
+        another's stays visible to Qt, moved out of the window); from False to True the waiting lines are shown."""
+        self._on_screen = on_screen
+        if on_screen and self.isVisible():
             self._show_lines()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        self._show_lines()
+        if self._on_screen:
+            self._show_lines()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if self._unshown and not self._on_screen:  # painted, so on screen whatever its dock said: lines next frame
+            self._on_screen = True
+            self._frame.start()
+        super().paintEvent(event)
 
     def _show_lines(self) -> None:
         """Insert the lines not yet in the document, in order, and scroll to the newest."""
