@@ -95,6 +95,8 @@ class LogView(QPlainTextEdit):
             return
         lines = list(self._unshown)
         self._unshown.clear()
+        if len(lines) >= self.maximumBlockCount():  # they replace every line shown: clearing beats trimming each
+            self.document().clear()
         cursor = self.textCursor()
         cursor.beginEditBlock()
         cursor.movePosition(cursor.MoveOperation.End)
