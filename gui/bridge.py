@@ -17,7 +17,6 @@ from core.domain import (
 )
 from core.domain.market_data_error import MarketDataError
 from core.services.bus import EventBus
-from core.services.log_redaction import SECRETS
 from core.services.portfolio import Portfolio
 from core.services.quote_cache import QuoteCache
 from gui.frame_feed import FrameFeed
@@ -42,7 +41,8 @@ class CoreBridge(QObject):
     Signals (typed values, never their string spellings):
         connection_changed(AccountId, ConnectionState, str message);
         trading_state_changed(AccountId or None for every account, TradingState, str reason);
-        log_message(str level, str text); reconciliation_required(AccountId, list[str] differences);
+        log_message(str level, str text: as said, unmasked; the Log dock masks every secret in what it shows and
+        writes); reconciliation_required(AccountId, list[str] differences);
         broker_pnl(AccountId, BrokerPnl for the whole account);
         market_data_error(MarketDataError): a feed cannot quote a symbol (shown on its watchlist row).
     """
@@ -107,13 +107,13 @@ class CoreBridge(QObject):
     def _on_connection_changed(self, event: ConnectionChanged) -> None:
         self.connection_changed.emit(event.account_id, event.state, event.message)
         text = f"{event.account_id}: {event.state.value.lower()}" + (f" ({event.message})" if event.message else "")
-        self.log_message.emit("ERROR" if event.state is ConnectionState.FAILED else "INFO", SECRETS.redact(text))
+        self.log_message.emit("ERROR" if event.state is ConnectionState.FAILED else "INFO", text)
 
     def _on_trading_state_changed(self, event: TradingStateChanged) -> None:
         self.trading_state_changed.emit(event.account_id, event.state, event.reason)
 
     def _on_log_message(self, event: LogMessage) -> None:
-        self.log_message.emit(event.level, SECRETS.redact(event.text))
+        self.log_message.emit(event.level, event.text)
 
     def _on_broker_pnl(self, event: BrokerPnl) -> None:
         if event.symbol is None:

@@ -4,20 +4,32 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from datetime import datetime
+from typing import TypeAlias
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QColor, QPaintEvent, QShowEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
+
+from core.services.log_redaction import SECRETS
 
 _COLORS = {"ERROR": QColor("#c62828"), "WARNING": QColor("#b26a00")}
 _FILE = logging.getLogger("tradeterm.window")  # gui/log_file.py writes it to the log file
+_Line: TypeAlias = tuple[str, str, datetime | None, float]
+"""level, text, the time it says (None: when added), when it was added (time.time())."""
 FRAME_MS = 16
 """Lines added within one frame are shown together (one document edit and one scroll, not one per line)."""
 
 
 class LogView(QPlainTextEdit):
-    """Read-only, bounded log (objectName 'logView')."""
+    """Read-only, bounded log (objectName 'logView').
+
+    Lines are written to the log file every frame; they go into the document while the view is on screen, and
+    while it is not (hidden, or its dock's tab behind the working orders', the default: see set_on_screen) they
+    wait, the newest max_lines of them (what the document would keep), until it is shown or its text is read:
+    inserting a line costs Qt ~20 us, more than the rest of an order's log line.
+    """
 
     def __init__(self, parent: QWidget | None = None, max_lines: int = 5000) -> None:
         super().__init__(parent)
@@ -25,7 +37,9 @@ class LogView(QPlainTextEdit):
         self.setReadOnly(True)
         self.setMaximumBlockCount(max_lines)
         self.setUndoRedoEnabled(False)
-        self._pending: list[tuple[str, str, datetime | None, float]] = []
+        self._pending: list[_Line] = []
+        self._unshown: deque[_Line] = deque(maxlen=max_lines)
+        self._on_screen = True
         self._stamp_second = -1
         self._stamp_text = ""
         self._formats = {level: _format(level) for level in ("INFO", "WARNING", "ERROR")}
@@ -47,26 +61,55 @@ class LogView(QPlainTextEdit):
             self._frame.start()
 
     def flush(self) -> None:
-        """Show every line added since the last frame and write it to the log file (called by the frame timer,
-        before reading the text, and at shutdown)."""
+        """Write every line added since the last frame to the log file and show it if the view is visible (called
+        by the frame timer, before reading the text, and at shutdown)."""
         self._frame.stop()
-        if not self._pending:
+        if self._pending:
+            pending, self._pending = self._pending, []
+            _write_file(pending)  # its handlers mask each line as every handler does (core/services/log_redaction.py)
+            self._unshown.extend(pending)
+        if self._unshown and self._on_screen and self.isVisible():
+            self._show_lines()
+
+    def set_on_screen(self, on_screen: bool) -> None:
+        """Say whether the trader can see the view (its dock's visibilityChanged: a dock whose tab is behind
+        another's stays visible to Qt, moved out of the window); from False to True the waiting lines are shown."""
+        self._on_screen = on_screen
+        if on_screen and self.isVisible():
+            self._show_lines()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._on_screen:
+            self._show_lines()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if self._unshown and not self._on_screen:  # painted, so on screen whatever its dock said: lines next frame
+            self._on_screen = True
+            self._frame.start()
+        super().paintEvent(event)
+
+    def _show_lines(self) -> None:
+        """Insert the lines not yet in the document, in order, and scroll to the newest."""
+        if not self._unshown:
             return
-        pending, self._pending = self._pending, []
-        _write_file(pending)
+        lines = list(self._unshown)
+        self._unshown.clear()
+        if len(lines) >= self.maximumBlockCount():  # they replace every line shown: clearing beats trimming each
+            self.document().clear()
         cursor = self.textCursor()
         cursor.beginEditBlock()
         cursor.movePosition(cursor.MoveOperation.End)
         run: list[str] = []
-        run_level = pending[0][0]
+        run_level = lines[0][0]
         first = self.document().isEmpty()
-        for level, text, when, at in pending:
+        for level, text, when, at in lines:
             if level != run_level:
                 first = self._insert(cursor, run_level, run, first)
                 run, run_level = [], level
             stamp = when.astimezone().strftime("%H:%M:%S") if when is not None else self._stamp(at)
             prefix = "" if level == "INFO" else f"{level}: "
-            run.append(f"{stamp}  {prefix}{text}")
+            run.append(f"{stamp}  {prefix}{SECRETS.redact(text)}")  # every line, whoever added it
         self._insert(cursor, run_level, run, first)
         cursor.endEditBlock()
         self.setTextCursor(cursor)
@@ -86,17 +129,19 @@ class LogView(QPlainTextEdit):
 
     def toPlainText(self) -> str:
         self.flush()
+        self._show_lines()
         return super().toPlainText()
 
     def lines(self) -> list[str]:
         return self.toPlainText().splitlines()
 
 
-def _write_file(lines: list[tuple[str, str, datetime | None, float]]) -> None:
+def _write_file(lines: list[_Line]) -> None:
     """Log each line to the window's log file (gui/log_file.py), stamped with the time it was added.
 
     Straight to the logger's handlers (Logger.handle: its filters, the handlers' redacting filters, propagation
-    as Logger.log does), without Logger.log's look-up of the calling source line, which the file does not show.
+    as Logger.log does), without Logger.log's look-up of the calling source line, which the file does not show;
+    then the logger's own handlers are flushed once for the whole frame.
     """
     for level, text, _, at in lines:
         number = logging.getLevelName(level) if level in ("INFO", "WARNING", "ERROR") else logging.INFO
@@ -104,6 +149,8 @@ def _write_file(lines: list[tuple[str, str, datetime | None, float]]) -> None:
             record = _FILE.makeRecord(_FILE.name, number, "(unknown file)", 0, text, (), None)
             record.created, record.msecs = at, int((at - int(at)) * 1000) + 0.0
             _FILE.handle(record)
+    for handler in _FILE.handlers:  # the log file writes a frame's lines with one write, not one per line
+        handler.flush()
 
 
 def _format(level: str) -> QTextCharFormat:

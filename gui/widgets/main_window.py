@@ -133,6 +133,7 @@ class MainWindow(QMainWindow):
         self.orders_panel = OrdersPanel(self.orders_view)
         self.docks = MainDocks.build(self, self.positions_view, self.watchlist_panel, self.ticket, self.accounts_panel,
                                      self.log_view, self.orders_panel, self.fills_view)
+        self.docks.log.visibilityChanged.connect(self.log_view.set_on_screen)  # its tab behind another: lines wait
         log = self.log_view.add
         self.watchlists = WatchlistsController(self.session, self.bridge, self.watchlist_panel, self._watchlist_store,
                                                self.settings.watchlist(), self.reporter, log)

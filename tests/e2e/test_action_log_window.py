@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import QDialogButtonBox, QLineEdit, QMessageBox, QPushBut
 from core.domain import AccountId, OrderStatus
 from core.services.log_redaction import SECRETS
 from gui.log_file import LOG_FILE
+from gui.widgets.log_view import FRAME_MS
 from gui.widgets.main_window import MainWindow
 from tests.e2e.window_helpers import click_cell, open_window, until, write_paper_settings
 
@@ -123,3 +125,18 @@ async def test_lines_said_as_the_window_shuts_down_are_in_the_log_file(tmp_path:
     written = (tmp_path / "logs" / LOG_FILE).read_text().splitlines()
     said = [line.split(" ", 2)[2] for line in written if "last words" in line]
     assert said == ["INFO last words 0", "INFO last words 1", "WARNING last words 2"], written
+
+
+async def test_lines_said_while_the_log_tab_is_behind_the_working_orders_are_there_in_order_when_opened(
+        tmp_path: Path) -> None:
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        window.docks.orders.raise_()  # the default: the working orders' tab in front of the log's
+        for n in range(40):
+            window.log_view.add("WARNING" if n == 20 else "INFO", f"strategy momo: step {n}")
+        await asyncio.sleep(3 * FRAME_MS / 1000)  # frames pass with nobody looking at the log
+        window.docks.log.raise_()  # the trader opens the Log tab
+        await until(lambda: "strategy momo: step 39" in window.log_view.document().toPlainText(), "the lines shown")
+        shown = [line.split("  ", 1)[1] for line in window.log_view.document().toPlainText().splitlines()
+                 if "strategy momo" in line]  # what is painted, not LogView.lines() (which brings it up to date)
+        assert shown == [("WARNING: " if n == 20 else "") + f"strategy momo: step {n}" for n in range(40)]

@@ -1,4 +1,5 @@
-"""The Log dock shows a burst of lines together, once a frame: every line, in order, with no one reading it."""
+"""The Log dock shows a burst of lines together, once a frame: every line, in order, with no one reading it; lines
+said while its tab is behind another are all there, in order, when the trader opens it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from gui.widgets.log_view import FRAME_MS, LogView
 
 async def test_a_burst_of_lines_is_on_screen_after_a_frame_in_order_with_its_levels() -> None:
     view = LogView()
+    view.show()
     view.add("INFO", "first")
     for n in range(200):
         view.add("INFO", f"order {n} accepted")
@@ -27,3 +29,21 @@ async def test_reading_the_log_right_after_a_line_includes_it() -> None:
     view = LogView()
     view.add("ERROR", "Connect failed")
     assert view.lines()[-1].endswith("  ERROR: Connect failed")
+
+
+async def test_lines_said_while_the_log_is_hidden_are_shown_in_order_when_it_is_opened() -> None:
+    view = LogView(max_lines=100)
+    view.show()
+    view.add("INFO", "before")
+    view.flush()
+    view.hide()  # the trader raised the working orders' tab over the log
+    for n in range(150):
+        view.add("WARNING" if n % 50 == 49 else "INFO", f"order {n} accepted")
+    await asyncio.sleep(3 * FRAME_MS / 1000)  # frames pass while nobody looks
+    view.show()
+    shown = view.document().toPlainText().splitlines()  # what is painted, not LogView.lines() (which flushes)
+    assert len(shown) == 100  # the newest max_lines, as if each had been shown as it came
+    assert shown[0].endswith("  order 50 accepted") and shown[-1].endswith("  WARNING: order 149 accepted")
+    assert [line.split("  ", 1)[1] for line in shown[:3]] == ["order 50 accepted", "order 51 accepted",
+                                                               "order 52 accepted"]
+    assert shown[48].endswith("  order 98 accepted") and shown[49].endswith("  WARNING: order 99 accepted")

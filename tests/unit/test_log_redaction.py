@@ -69,3 +69,11 @@ def test_a_value_too_short_to_be_a_secret_does_not_blank_the_log() -> None:
     redactor = SecretRedactor()
     redactor.add("ab")
     assert redactor.redact("a cab ride") == "a cab ride"
+
+
+def test_header_credentials_are_masked_in_any_case_and_beside_non_ascii_text() -> None:
+    redactor = SecretRedactor()
+    assert redactor.redact("AUTHORIZATION: BEARER abc") == f"AUTHORIZATION: BEARER {MASK}"
+    assert redactor.redact("kite: ToKeN key:sec") == f"kite: ToKeN {MASK}"
+    assert redactor.redact("Börse said: Bearer abc") == f"Börse said: Bearer {MASK}"
+    assert redactor.redact("Börse said: \u212aeep Token key:sec") == f"Börse said: \u212aeep Token {MASK}"
