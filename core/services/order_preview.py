@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from core.domain import ClientOrderId, Order, Price, Quantity, Quote, ValidatedRequest
+from core.domain import ClientOrderId, Order, OrderRequest, Price, Quantity, Quote, Side, ValidatedRequest
 from core.services.risk import Refusal, RiskEngine
 from core.services.risk.prices import order_price
 
@@ -40,6 +40,21 @@ def what_if(risk: RiskEngine, order: Order) -> Refusal | None:
 def reference_price(order: Order, quote_of: Any) -> Decimal | None:
     """Return the price the order is valued at: the one the notional and exposure checks use."""
     return order_price(order, quote_of(order.symbol))
+
+
+def request_reference_price(request: OrderRequest, quote: Quote | None) -> Decimal | None:
+    """Return the price a bracket's children are checked against: the entry's limit or stop, else the market."""
+    for value in (request.limit_price, request.stop_price):
+        if isinstance(value, Decimal):
+            return value
+        if isinstance(value, str | int):
+            try:
+                return Decimal(value)
+            except ArithmeticError:
+                return None
+    if quote is None:
+        return None
+    return quote.ask if request.side is Side.BUY else quote.bid
 
 
 def preview_order(

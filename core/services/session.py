@@ -32,8 +32,6 @@ from core.domain import (
     OrderUnknown,
     Price,
     Quantity,
-    Quote,
-    Side,
     StrategyDisabled,
     TradingState,
     TradingStateChanged,
@@ -69,6 +67,7 @@ from core.services.native_bracket import send_native_bracket, working_native_chi
 from core.services.oms import OrderManager
 from core.services.order_expiry import expiry_problem
 from core.services.order_modify import OrderModifier
+from core.services.order_preview import request_reference_price
 from core.services.order_product import resolve_product
 from core.services.order_resolver import NEVER_REACHED, OrderResolver
 from core.services.portfolio import Portfolio
@@ -233,7 +232,7 @@ class TradingSession(SessionConnections, SessionCommands):
         sent through this same order path when the account's feed touches their trigger; one cancels the other.
         Raises OrderRefused, journaling nothing, for a child on the wrong side of the entry's price.
         """
-        problems = bracket.problems(request.side, _reference_price(request, self.quotes.latest(
+        problems = bracket.problems(request.side, request_reference_price(request, self.quotes.latest(
             request.symbol, request.account_id)))
         if problems:
             raise OrderRefused([FieldError(field, message) for field, message in problems])
@@ -259,7 +258,7 @@ class TradingSession(SessionConnections, SessionCommands):
         Raises OrderRefused, journaling nothing, for an exit on the wrong side of the entry's price.
         intake_key: the strategy's idempotency key, committed with the entry.
         """
-        problems = oto.problems(request.side, _reference_price(request, self.quotes.latest(
+        problems = oto.problems(request.side, request_reference_price(request, self.quotes.latest(
             request.symbol, request.account_id)))
         if problems:
             raise OrderRefused([FieldError(field, message) for field, message in problems])
@@ -586,17 +585,3 @@ class TradingSession(SessionConnections, SessionCommands):
                               f"Cannot read the broker's orders to resolve {order.symbol} order "
                               f"{order.client_order_id}: reconnect to resume.")
 
-
-def _reference_price(request: OrderRequest, quote: Quote | None) -> Decimal | None:
-    """Return the price a bracket's children are checked against: the entry's limit or stop, else the market."""
-    for value in (request.limit_price, request.stop_price):
-        if isinstance(value, Decimal):
-            return value
-        if isinstance(value, str | int):
-            try:
-                return Decimal(value)
-            except ArithmeticError:
-                return None
-    if quote is None:
-        return None
-    return quote.ask if request.side is Side.BUY else quote.bid
