@@ -84,6 +84,8 @@ class OrderTicketWidget(TicketProtection):
         self._stale = False
         """A field changed inside _quietly: refresh once when the change is over, not once per field."""
         self._priced_symbol: str | None = None
+        self._given_limit: str | None = None
+        """The limit the ticket put there itself (a click's price, the touch), until the trader types another."""
         self._confirm: OrderConfirmDialog | None = None
         self._pending: OrderRequest | None = None
         self._pending_bracket: Bracket | None = None
@@ -98,6 +100,7 @@ class OrderTicketWidget(TicketProtection):
 
     def _connect(self) -> None:
         self._account_combo.currentIndexChanged.connect(self._offer_symbols)  # before the refresh reads the keys
+        self._account_combo.currentIndexChanged.connect(self._on_account_chosen)
         self._quantity_edit.setValidator(QuantityValidator(lambda: self._lookup()[1], self))
         self._symbol_edit.textChanged.connect(self._on_symbol_changed)
         self._quantity_edit.inputRejected.connect(self._on_quantity_refused)
@@ -194,6 +197,7 @@ class OrderTicketWidget(TicketProtection):
             for edit, takes in ((self._limit_edit, order_type.needs_limit), (self._stop_edit, order_type.needs_stop)):
                 if price is not None and takes:
                     edit.setText(format_price(price, self._lookup()[1]))
+            self._given_limit = self._limit_edit.text()
         self._armed = True
         if focus:
             self._quantity_edit.setFocus()
@@ -260,7 +264,7 @@ class OrderTicketWidget(TicketProtection):
             self._set_side(Side.BUY)
             self._set_order_type(OrderType.LIMIT)
             self._tif_combo.setCurrentIndex(self._tif_combo.findData(DEFAULT_TIF))
-            self._close, self._priced_symbol, self._armed = None, None, True
+            self._close, self._priced_symbol, self._given_limit, self._armed = None, None, None, True
         self._live_timer.stop()
         self._render_errors([], FIELDS)
         self._status_label.clear()
@@ -425,9 +429,24 @@ class OrderTicketWidget(TicketProtection):
         with self._quietly():
             if previous is not None or not self._limit_edit.text().strip():
                 self._limit_edit.setText(self._touch(instrument))
+                self._given_limit = self._limit_edit.text()
             if previous is not None:
                 self._stop_edit.clear()
                 self._tif_combo.setCurrentIndex(self._tif_combo.findData(DEFAULT_TIF))
+
+    def _on_account_chosen(self, _index: int) -> None:
+        """The trader chose another account: a limit the ticket gave (from a click on another feed's price, or
+        the touch) follows the new account's own touch; a limit the trader typed stays as typed."""
+        instrument = self._lookup()[1]
+        if self._quiet or instrument is None or self._given_limit is None:
+            return
+        if self._limit_edit.text() != self._given_limit or not self._order_type().needs_limit:
+            return
+        touch = self._touch(instrument)
+        if touch:
+            with self._quietly():
+                self._limit_edit.setText(touch)
+            self._given_limit = touch
 
     def _on_field_edited(self, *_args: object) -> None:
         close = self._close

@@ -128,6 +128,8 @@ async def test_edit_opens_the_accounts_tab_with_its_settings_and_the_real_states
         kite_state = dialog.findChild(QLabel, f"connections.state.{KITE}")
         assert paper_state.text().startswith("Connected"), paper_state.text()
         assert kite_state.text().startswith("Needs login: "), kite_state.text()
+        assert "No Kite API key yet" in kite_state.text() and "Save keys, then Log in" in kite_state.text(), (
+            "with no keys saved, Log in is greyed out: the state names the step before it")
         assert kite_state.property("error") is True
 
 

@@ -154,6 +154,18 @@ def test_a_click_on_another_account_prices_from_that_accounts_feed(ticket: Ticke
     assert ticket.edit("limitPriceEdit").text() == "150.12", f"{IB}'s ask, not PAPER-1's"
 
 
+def test_choosing_another_account_reprices_the_tickets_own_limit_but_never_a_typed_one(ticket: Ticket) -> None:
+    """A click on PAPER-1's ask, then IB chosen by hand: the limit is IB's ask, not PAPER-1's price from
+    another market. A limit the trader typed stays as typed when the account changes."""
+    ticket.widget.set_quote_source(quote_of)
+    ticket.widget.prefill("AAPL", Side.BUY, price=Decimal("189.51"), account="PAPER-1")
+    ticket.child(QComboBox, "accountCombo").setCurrentText(IB)
+    assert ticket.edit("limitPriceEdit").text() == "150.12", f"{IB}'s ask, not PAPER-1's 189.51"
+    ticket.type_into("limitPriceEdit", "149.00")
+    ticket.child(QComboBox, "accountCombo").setCurrentText("PAPER-1")
+    assert ticket.edit("limitPriceEdit").text() == "149.00", "the trader's own limit is never replaced"
+
+
 def test_a_close_without_a_quote_leaves_the_price_to_the_trader_never_an_older_one(ticket: Ticket) -> None:
     ticket.widget.set_quote_source(lambda symbol, account: None)
     ticket.fill("AAPL", "100", "180.00")

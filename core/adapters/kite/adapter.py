@@ -300,6 +300,9 @@ class KiteBroker(KiteMarketData, KiteOrderUpdates):
         token = self.credentials.load_token() if self.credentials is not None else None
         if token is None or not token.is_valid(self._now()):
             self.login_required = True
+            if self.credentials is None or not self.credentials.api_key() or not self.credentials.api_secret():
+                raise AuthenticationFailed("No Kite API key yet: in Connect account… > Zerodha Kite enter your API "
+                                           "key and secret, press Save keys, then Log in.")
             raise AuthenticationFailed("No valid Kite session: click Log in in the Kite panel (Kite sessions end "
                                        "at 06:00 IST every day).")
         self._kite = self._client(token.value)
