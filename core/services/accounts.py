@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from core.domain import ConnectionState, TradingState
@@ -22,6 +22,15 @@ class AccountSlot:
     lost_at: datetime | None = None  # when the connection was lost, until the next reconciliation
     connect_under_way: asyncio.Future[object] | None = None
     """The connect in flight (session_connections.connect): a second connect meanwhile joins it."""
+    connection_number: int = 0
+    """Counts the connections made (each change to CONNECTED): what a reconciliation was of."""
+    reconciled: tuple[int, object] | None = None
+    """The connection number and report (ReconciliationReport) of the last reconciliation done, until a
+    connect's or reconnect's reconciliation of the same connection takes it as its own answer."""
+    reconcile_under_way: asyncio.Future[object] | None = None
+    """The reconciliation in flight: a connect's or a reconnect's reconciliation meanwhile joins it."""
+    reconcile_turn: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """One reconciliation of the account at a time: an adoption's waits for the one in flight, then runs."""
 
 
 REMOVE_ACCOUNT_AUDIT = "remove_account"

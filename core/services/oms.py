@@ -390,7 +390,8 @@ class OrderManager:
         if not self._journal.record_fill(fill):
             return False
         self._bus.publish(FillRecorded(fill))
-        self._say_foreign(fill)
+        if not fill.is_adjustment:  # an adoption says so itself ("adopted the broker's positions")
+            self._say_foreign(fill)
         return True
 
     def _say_foreign(self, fill: Fill) -> None:

@@ -153,7 +153,7 @@ class SessionConnections:
             await slot.adapter.subscribe(listed + extra)
             if self._feed_watch is None:  # a held stop whose feed goes quiet is warned about at once
                 self._feed_watch = asyncio.ensure_future(self.protection.watch_feeds())
-            return await self._reconcile(slot)
+            return await self._reconcile(slot, join=True)
         finally:
             slot.connecting = False
 
@@ -200,7 +200,42 @@ class SessionConnections:
                 log.warning("%s: disconnect failed: %s", account_id, exc)
         self.oms.commit_fills()  # the fills the last reports brought, before the journal closes
 
-    async def _reconcile(self, slot: AccountSlot) -> ReconciliationReport:
+    async def _reconcile(self, slot: AccountSlot, join: bool = False) -> ReconciliationReport:
+        """Reconcile the account, one reconciliation at a time; with join, once per connection.
+
+        A Kite login connects the adapter itself (its reconnect is reconciled), then the panel connects the
+        account through the session, which reconciled again: the trader saw each difference listed twice (in the
+        log, the view and the e-mail). With join (a connect's, a reconnect's) the reconciliation of this
+        connection in flight is shared, and one already done is its answer, once (the trader's next Connect checks
+        the books afresh). An adoption's (no join) waits its turn and runs after the one in flight.
+        """
+        under_way = slot.reconcile_under_way
+        if join and under_way is not None and not under_way.done():
+            return cast(ReconciliationReport, await asyncio.shield(under_way))
+        async with slot.reconcile_turn:
+            done, slot.reconciled = slot.reconciled, None  # shared once: a later Connect checks afresh
+            if join and done is not None and done[0] == slot.connection_number:
+                return cast(ReconciliationReport, done[1])
+            number = slot.connection_number
+            attempt: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+            slot.reconcile_under_way = attempt
+            try:
+                report = await self._reconcile_once(slot)
+            except asyncio.CancelledError:
+                attempt.cancel()
+                raise
+            except BaseException as exc:
+                attempt.set_exception(exc)
+                attempt.exception()  # retrieved here (the caller gets it raised); a joiner gets it too
+                raise
+            else:
+                attempt.set_result(report)
+                slot.reconciled = (number, report)
+                return report
+            finally:
+                slot.reconcile_under_way = None
+
+    async def _reconcile_once(self, slot: AccountSlot) -> ReconciliationReport:
         account = slot.adapter.account_id
         replaces = [o.client_order_id for o in self.oms.working(account)
                     if o.status is OrderStatus.PENDING_REPLACE and not self._modifier.awaiting(o.client_order_id)]
@@ -250,6 +285,8 @@ class SessionConnections:
             return
         was_connected = slot.connection is ConnectionState.CONNECTED
         slot.connection = event.state
+        if event.state is ConnectionState.CONNECTED and not was_connected:
+            slot.connection_number += 1
         if event.state is not ConnectionState.CONNECTED:
             if was_connected and slot.lost_at is None:
                 slot.lost_at = event.ts
@@ -260,7 +297,7 @@ class SessionConnections:
     async def _reconcile_after_reconnect(self, slot: AccountSlot) -> None:
         """Reconcile a reconnected account; a connection lost again meanwhile leaves it halted until the next one."""
         try:
-            await self._reconcile(slot)
+            await self._reconcile(slot, join=True)
         except (errors.BrokerError, OSError) as exc:
             account = slot.adapter.account_id
             log.warning("%s: reconciliation interrupted: %s", account, exc)

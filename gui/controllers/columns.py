@@ -44,6 +44,12 @@ SAMPLES: Mapping[str, str] = {
 }
 """What a column typically holds, for its default width (the grid widens to its first rows once)."""
 
+GRID_SAMPLES: Mapping[str, Mapping[str, str]] = {
+    "fillsView": {"side": "SELL adj."},
+}
+"""A grid's own samples over SAMPLES: the fills grid's side may say an adoption's "SELL adj." (Fill.is_adjustment),
+which a column sized for "SELL" and the first rows' BUY elided to "SE…j."."""
+
 
 class ColumnSettings(Protocol):
     def load(self) -> dict[str, Any]: ...
@@ -66,7 +72,7 @@ class GridColumnsSetup:
             view = window.findChild(QTableView, name)
             if view is None:
                 continue
-            chooser = ColumnChooser(view, defaults, self._save, dict(SAMPLES))
+            chooser = ColumnChooser(view, defaults, self._save, {**SAMPLES, **GRID_SAMPLES.get(name, {})})
             entry = saved.get(name)
             columns = GridColumns.from_json(entry) if entry is not None else None
             if entry is not None and columns is None:

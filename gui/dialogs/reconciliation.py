@@ -32,7 +32,7 @@ class ReconciliationDialog(QDialog):
         )
         intro.setWordWrap(True)
         self.differences = QListWidget(objectName="reconciliation.differences")
-        self.differences.addItems(list(differences))
+        self.set_differences(differences)
         self.accept_button = QPushButton("Adopt the broker's positions", objectName="reconciliation.acceptButton")
         self.keep_button = QPushButton("Keep halted", objectName="reconciliation.keepHaltedButton")
         self.keep_button.setDefault(True)
@@ -47,6 +47,11 @@ class ReconciliationDialog(QDialog):
         layout.addWidget(self.differences)
         layout.addLayout(buttons)
         self.resize(560, 320)
+
+    def set_differences(self, differences: Sequence[str]) -> None:
+        """List these differences (a later reconciliation's, in place of the earlier list)."""
+        self.differences.clear()
+        self.differences.addItems(list(differences))
 
     def _on_accept_clicked(self) -> None:
         self.accept_requested.emit(self.account_id)

@@ -215,6 +215,7 @@ class MainWindow(QMainWindow):
         bridge.trading_state_changed.connect(self._on_trading_state_changed)
         bridge.trading_state_changed.connect(status.trading_state_widget.on_trading_state_changed)
         bridge.reconciliation_required.connect(self.accounts.ask_reconciliation)
+        bridge.trading_state_changed.connect(self.accounts.on_trading_state)
         bridge.broker_pnl.connect(status.on_broker_pnl)
         self.reporter.busy.connect(status.on_busy)
         self.reporter.failed.connect(lambda text: self.log_view.add("ERROR", text))
