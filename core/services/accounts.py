@@ -25,8 +25,8 @@ class AccountSlot:
     connection_number: int = 0
     """Counts the connections made (each change to CONNECTED): what a reconciliation was of."""
     reconciled: tuple[int, object] | None = None
-    """The connection number and report (ReconciliationReport) of the last reconciliation done, until a
-    connect's or reconnect's reconciliation of the same connection takes it as its own answer."""
+    """The connection number and report (ReconciliationReport) of a reconnect's reconciliation, until a connect of
+    the same connection takes it as its own answer (once)."""
     reconcile_under_way: asyncio.Future[object] | None = None
     """The reconciliation in flight: a connect's or a reconnect's reconciliation meanwhile joins it."""
     reconcile_turn: asyncio.Lock = field(default_factory=asyncio.Lock)

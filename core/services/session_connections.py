@@ -200,22 +200,23 @@ class SessionConnections:
                 log.warning("%s: disconnect failed: %s", account_id, exc)
         self.oms.commit_fills()  # the fills the last reports brought, before the journal closes
 
-    async def _reconcile(self, slot: AccountSlot, join: bool = False) -> ReconciliationReport:
-        """Reconcile the account, one reconciliation at a time; with join, once per connection.
+    async def _reconcile(self, slot: AccountSlot, join: bool = False, offer: bool = False) -> ReconciliationReport:
+        """Reconcile the account, one reconciliation at a time.
 
         A Kite login connects the adapter itself (its reconnect is reconciled), then the panel connects the
         account through the session, which reconciled again: the trader saw each difference listed twice (in the
-        log, the view and the e-mail). With join (a connect's, a reconnect's) the reconciliation of this
-        connection in flight is shared, and one already done is its answer, once (the trader's next Connect checks
-        the books afresh). An adoption's (no join) waits its turn and runs after the one in flight.
+        log, the view and the e-mail). So with join (a connect's, a reconnect's) a reconciliation in flight is
+        shared, and a connect takes, once, the one a reconnect (offer) did of the same connection. A connect of
+        an account reconciled by an earlier connect checks the books afresh, and an adoption's (no join) waits
+        its turn and runs after the one in flight.
         """
         under_way = slot.reconcile_under_way
         if join and under_way is not None and not under_way.done():
             return cast(ReconciliationReport, await asyncio.shield(under_way))
         async with slot.reconcile_turn:
-            done, slot.reconciled = slot.reconciled, None  # shared once: a later Connect checks afresh
-            if join and done is not None and done[0] == slot.connection_number:
-                return cast(ReconciliationReport, done[1])
+            offered, slot.reconciled = slot.reconciled, None
+            if join and offered is not None and offered[0] == slot.connection_number:
+                return cast(ReconciliationReport, offered[1])
             number = slot.connection_number
             attempt: asyncio.Future[object] = asyncio.get_running_loop().create_future()
             slot.reconcile_under_way = attempt
@@ -230,7 +231,8 @@ class SessionConnections:
                 raise
             else:
                 attempt.set_result(report)
-                slot.reconciled = (number, report)
+                if offer:
+                    slot.reconciled = (number, report)
                 return report
             finally:
                 slot.reconcile_under_way = None
@@ -297,7 +299,7 @@ class SessionConnections:
     async def _reconcile_after_reconnect(self, slot: AccountSlot) -> None:
         """Reconcile a reconnected account; a connection lost again meanwhile leaves it halted until the next one."""
         try:
-            await self._reconcile(slot, join=True)
+            await self._reconcile(slot, join=True, offer=True)
         except (errors.BrokerError, OSError) as exc:
             account = slot.adapter.account_id
             log.warning("%s: reconciliation interrupted: %s", account, exc)

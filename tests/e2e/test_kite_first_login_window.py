@@ -10,7 +10,7 @@ from pathlib import Path
 import requests
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLineEdit, QTabWidget
+from PySide6.QtWidgets import QLineEdit, QPushButton, QTabWidget, QWidget
 
 from core.adapters.kite.credentials import AccessToken
 from core.adapters.registry import find_kind
@@ -81,5 +81,22 @@ async def test_a_login_from_the_panel_lists_a_difference_once_not_once_per_recon
             assert window.log_view.toPlainText().count(DIFFERENCE) == 1, window.log_view.toPlainText()
             position = window.session.portfolio.position(KITE, "INFY")
             assert position is not None and position.quantity == Decimal(2), "nothing adopted without the trader"
+
+            dialog = window.findChild(QWidget, "reconciliationDialog")
+            QTest.mouseClick(dialog.findChild(QPushButton, "reconciliation.acceptButton"), Qt.MouseButton.LeftButton)
+            await until(lambda: window.session.account(KITE).trading.value == "ACTIVE", "KITE-1 to trade again")
+            assert held(window) == {}, "the CNC position itself is adopted, not a net beside it"
     finally:
         await second.stop()
+    async with open_window(tmp_path, active=False) as window:  # and so it is after a restart
+        assert held(window) == {}
+
+
+def held(window: MainWindow) -> dict[tuple[str, str | None], Decimal]:
+    """What the positions grid shows for INFY on KITE-1: each product's position, and the net's rest."""
+    portfolio = window.session.portfolio
+    rows = {("INFY", split.product.value if split.product else None): split.quantity
+            for split in portfolio.products(KITE, "INFY") if split.quantity}
+    net = portfolio.position(KITE, "INFY")
+    rest = (net.quantity if net is not None else Decimal(0)) - sum(rows.values(), Decimal(0))
+    return rows | ({("INFY", None): rest} if rest else {})
