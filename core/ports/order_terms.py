@@ -23,7 +23,8 @@ must work them itself), not here."""
 
 @runtime_checkable
 class OrderTerms(Protocol):
-    """An account that takes more times in force or order types than every account does (Alpaca, OANDA)."""
+    """An account whose times in force differ from every account's (Alpaca and OANDA take more, Kite and
+    easytrader fewer), or that takes more order types."""
 
     times_in_force: frozenset[TimeInForce]
     extra_order_types: frozenset[OrderType]

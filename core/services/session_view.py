@@ -19,6 +19,7 @@ from core.domain import (
     Position,
     Quote,
     StrategyId,
+    TimeInForce,
     TradingState,
     ValidatedRequest,
 )
@@ -31,6 +32,7 @@ from core.ports.login_state import LoginState
 from core.ports.manual_fills import ManualFills
 from core.ports.native_protection import NativeProtection
 from core.ports.order_products import OrderProducts, ProductOffer
+from core.ports.order_terms import times_in_force
 from core.services.daily_pnl import DailySum
 from core.services.funds_impact import with_funds_impact
 from core.services.kill_switch import KillSwitchScope, kill_switch_scope
@@ -86,6 +88,14 @@ class SessionView:
         except KeyError:
             return None
         return cast(OrderProducts, adapter).products_for(instrument) if has_capability(adapter, OrderProducts) else None
+
+    def times_in_force(self, account_id: str) -> frozenset[TimeInForce]:
+        """Return the times in force account_id's broker takes (core.ports.order_terms); every one for no account."""
+        try:
+            adapter = self._session.account(AccountId(account_id)).adapter
+        except KeyError:
+            return frozenset(TimeInForce)
+        return times_in_force(adapter)
 
     def holds_brackets(self, account_id: str) -> bool:
         """True when account_id's broker holds a bracket's stop-loss and target itself (submit_bracket sends them

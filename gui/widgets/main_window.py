@@ -125,6 +125,7 @@ class MainWindow(QMainWindow):
         self.ticket.set_confirm_required(self.settings.confirm_orders())
         self.ticket.set_quote_source(self.rows.quote_of)
         self.ticket.set_product_source(view.products_for)
+        self.ticket.set_tif_source(view.times_in_force)
         self.ticket.set_risk_preview(view.preview)
         self.ticket.set_bracket_holder(view.holds_brackets)
         self.ticket.set_sizer(view.size_by_risk)

@@ -100,6 +100,7 @@ class OrderTicketWidget(TicketProtection):
 
     def _connect(self) -> None:
         self._account_combo.currentIndexChanged.connect(self._offer_symbols)  # before the refresh reads the keys
+        self._account_combo.currentIndexChanged.connect(self._offer_tifs)
         self._account_combo.currentIndexChanged.connect(self._on_account_chosen)
         self._quantity_edit.setValidator(QuantityValidator(lambda: self._lookup()[1], self))
         self._symbol_edit.textChanged.connect(self._on_symbol_changed)
@@ -137,6 +138,7 @@ class OrderTicketWidget(TicketProtection):
             index = self._account_combo.findText(current)
             self._account_combo.setCurrentIndex(index if index >= 0 else (0 if account_ids and not current else -1))
         self._offer_symbols()
+        self._offer_tifs()
         with self._quietly():
             self._on_field_edited()
 
@@ -539,7 +541,8 @@ class OrderTicketWidget(TicketProtection):
         self._confirm = OrderConfirmDialog(validated, (None, None) if quote is None else (quote.bid, quote.ask), self,
                                            intent=intent, funds=funds, linked=linked, protection=protection,
                                            warning=closed_market_warning(self._hours(), validated.tif,
-                                                                         datetime.now(UTC)))
+                                                                         datetime.now(UTC),
+                                                                         self.takes_tif(TimeInForce.GTC)))
         self._confirm.finished.connect(self._on_confirm_finished)
         self._confirm.open()
 

@@ -7,9 +7,9 @@ Every objectName here is part of the ticket's interface (docs/ui-objects.md); no
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QStringListModel, Qt
+from PySide6.QtCore import QSignalBlocker, QStringListModel, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -56,6 +56,7 @@ class TicketForm(QWidget):
 
     def _build_form(self) -> None:
         """Make every field, button and message of the ticket and lay them out (no signal is connected here)."""
+        self._tifs_of: Callable[[str], frozenset[TimeInForce]] | None = None
         self._symbol_edit = QLineEdit(objectName="orderTicket.symbolEdit", placeholderText="Symbol")
         self._symbols = QStringListModel(self)
         self._symbol_edit.setCompleter(QCompleter(self._symbols, self, caseSensitivity=_ANY_CASE))
@@ -200,6 +201,33 @@ class TicketForm(QWidget):
     def current_account(self) -> str:
         """Return the account the ticket sends to, or "" when none is chosen."""
         return self._account_combo.currentText().strip()
+
+    def set_tif_source(self, source: Callable[[str], frozenset[TimeInForce]] | None) -> None:
+        """Ask source(account) which times in force the account takes: the TIF choice lists only those (Kite: DAY
+        and IOC; a GTC chosen on it would only have been refused)."""
+        self._tifs_of = source
+        self._offer_tifs()
+
+    def _offer_tifs(self, *_args: object) -> None:
+        """List the current account's times in force in their usual order; keep the chosen one if listed, else DAY."""
+        source, account = self._tifs_of, self.current_account()
+        taken = source(account) if source is not None and account else frozenset(TimeInForce)
+        offered = [tif for tif in TimeInForce if tif in taken]
+        combo = self._tif_combo
+        if [combo.itemData(i) for i in range(combo.count())] == offered:
+            return
+        chosen = combo.currentData()
+        with QSignalBlocker(combo):
+            combo.clear()
+            for tif in offered:
+                combo.addItem(tif.value, tif)
+            index = combo.findData(chosen)
+            combo.setCurrentIndex(index if index >= 0 else max(combo.findData(TimeInForce.DAY), 0))
+        self._expiry.set_active(combo.currentData() == TimeInForce.GTD)
+
+    def takes_tif(self, tif: TimeInForce) -> bool:
+        """True when the ticket's account takes tif (it is offered)."""
+        return self._tif_combo.findData(tif) >= 0
 
     def show_result(self, text: str, ok: bool) -> None:
         """Show what the session answered to the last send."""

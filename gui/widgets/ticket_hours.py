@@ -40,13 +40,16 @@ class TicketHoursLabel(QLabel):
             self.setToolTip(tip)
 
 
-def closed_market_warning(hours: TradingHours | None, tif: TimeInForce, now: datetime) -> str:
-    """Return the confirm's warning for a DAY order while the market is closed, or "" (open, unknown, other TIF)."""
+def closed_market_warning(hours: TradingHours | None, tif: TimeInForce, now: datetime, takes_gtc: bool = True) -> str:
+    """Return the confirm's warning for a DAY order while the market is closed, or "" (open, unknown, other TIF).
+
+    GTC is suggested only where the account takes it (not Kite, whose long-standing orders are GTTs)."""
     if hours is None or tif is not TimeInForce.DAY:
         return ""
     state = hours.state_at(now)
     if state.is_open:
         return ""
     opens = "its next open is not known" if state.next_open is None else f"it opens {hours.when(state.next_open, now)}"
+    gtc = "; choose GTC to keep it working past one session" if takes_gtc else ""
     return (f"{hours.venue} is closed now ({opens}). This DAY order waits for the open where the broker queues "
-            "orders, or the broker refuses it; choose GTC to keep it working past one session.")
+            f"orders, or the broker refuses it{gtc}.")

@@ -71,3 +71,22 @@ def test_no_warning_for_gtc_or_an_open_market(ticket: Ticket) -> None:  # noqa: 
     assert "orderTicket.confirmDialog.marketClosed" not in confirm_texts(ticket, TimeInForce.GTC)
     served(ticket, hours_from(-timedelta(hours=1)))
     assert "orderTicket.confirmDialog.marketClosed" not in confirm_texts(ticket, TimeInForce.DAY)
+
+
+def test_an_account_without_gtc_is_offered_only_its_own_times_in_force_and_never_told_to_choose_gtc(
+    ticket: Ticket,  # noqa: F811
+) -> None:
+    """A Kite account takes DAY or IOC: its ticket lists those two, a GTC chosen on another account becomes DAY,
+    and the closed-market warning does not advise GTC, which Kite would refuse."""
+    tifs = {"PAPER-1": frozenset({TimeInForce.DAY, TimeInForce.GTC, TimeInForce.IOC}),
+            "IB-DU1234567": frozenset({TimeInForce.DAY, TimeInForce.IOC})}
+    ticket.widget.set_tif_source(lambda account: tifs[account])
+    combo = ticket.child(QComboBox, "tifCombo")
+    assert [combo.itemText(i) for i in range(combo.count())] == ["DAY", "GTC", "IOC"]
+    combo.setCurrentIndex(combo.findData(TimeInForce.GTC))
+    served(ticket, hours_from(timedelta(hours=3)), account="IB-DU1234567")
+    ticket.child(QComboBox, "accountCombo").setCurrentIndex(1)
+    assert [combo.itemText(i) for i in range(combo.count())] == ["DAY", "IOC"]
+    assert combo.currentData() == TimeInForce.DAY
+    warning = confirm_texts(ticket, TimeInForce.DAY).get("orderTicket.confirmDialog.marketClosed", "")
+    assert "DAY order waits for the open" in warning and "GTC" not in warning

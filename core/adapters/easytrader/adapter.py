@@ -56,6 +56,7 @@ from core.domain import (
     Price,
     Quantity,
     Side,
+    TimeInForce,
 )
 from core.domain.funds import AccountFunds
 from core.ports.broker import BrokerPosition, BrokerSnapshot, EventSink, QuoteSink
@@ -101,6 +102,10 @@ class EasytraderBroker(TodayPolling):
     kind: str = "easytrader"
     order_types: frozenset[OrderType] = frozenset({OrderType.LIMIT})
     """Limit orders only (core.ports.capabilities.OrderTypes): Flatten sends marketable limits here."""
+    times_in_force: frozenset[TimeInForce] = frozenset({TimeInForce.DAY})
+    """core.ports.order_terms.OrderTerms: an A-share order works for the day; the broker's client takes no IOC or
+    GTC, so an IOC order would have worked until the close as a DAY order. Refused before it is journaled."""
+    extra_order_types: frozenset[OrderType] = frozenset()
 
     def __init__(
         self,

@@ -38,6 +38,8 @@ from core.domain import (
     LogMessage,
     Order,
     OrderCancelRejected,
+    OrderType,
+    TimeInForce,
 )
 from core.domain.funds import AccountFunds
 from core.domain.product import Product, products_for
@@ -82,6 +84,10 @@ class KiteBroker(KiteMarketData, KiteOrderUpdates):
     """
 
     kind: str = "kite"
+    times_in_force: frozenset[TimeInForce] = frozenset({TimeInForce.DAY, TimeInForce.IOC})
+    """core.ports.order_terms.OrderTerms: Kite's validity is DAY or IOC (a long-standing order is a GTT), so GTC
+    and the rest are refused before they are journaled, and the ticket does not offer them."""
+    extra_order_types: frozenset[OrderType] = frozenset()
 
     # --- login -----------------------------------------------------------------------------------
 
