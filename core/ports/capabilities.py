@@ -61,3 +61,11 @@ class AccountChooser(Protocol):
     def chosen_account(self) -> str:
         """The broker account orders go to."""
         ...
+
+
+@runtime_checkable
+class PricedElsewhere(Protocol):
+    """An account whose broker sends no market prices (easytrader, the e-mail desk): its orders, positions and
+    ticket are priced from the reference feed the trader chooses for it (Reference feeds)."""
+
+    prices_elsewhere: bool

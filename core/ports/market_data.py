@@ -11,3 +11,7 @@ class QuoteSource(Protocol):
     def latest(self, symbol: str, account: str | None = None) -> Quote | None:
         """Return the newest quote for symbol (its `ts` says when it was received), or None."""
         ...
+
+    def advice(self, account: str) -> str:
+        """What to do when account has no quote: "wait for quotes", or what will bring one."""
+        ...

@@ -82,6 +82,10 @@ class QuoteCache:
             return self.quote_of(symbol, reference)
         return self.quote_of(symbol, "")
 
+    def advice(self, account: str) -> str:
+        """What to do when account has no quote (ReferenceFeeds.advice)."""
+        return self.references.advice(account)
+
     def feeds_for(self, account: str) -> tuple[str, str]:
         """Return the feeds `latest(symbol, account)` reads, in order: account's own, then its reference feed (or
         the quotes of no feed). A view that shows `latest` for account watches both."""

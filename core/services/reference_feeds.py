@@ -17,6 +17,7 @@ class ReferenceFeeds:
 
     def __init__(self, chosen: Mapping[str, str] | None = None) -> None:
         self._chosen: dict[str, str] = {}
+        self._needing: set[str] = set()
         self._listeners: list[Callable[[str, str | None], None]] = []
         for account, feed in (chosen or {}).items():
             self.choose(account, feed)
@@ -39,6 +40,18 @@ class ReferenceFeeds:
             self._chosen[account] = feed
         for listener in self._listeners:
             listener(account, feed)
+
+    def need(self, account: str) -> None:
+        """Say that account's broker sends no prices (core.ports.capabilities.PricedElsewhere)."""
+        self._needing.add(account)
+
+    def advice(self, account: str) -> str:
+        """What to do when account has no quote for a symbol: choose a reference feed where it has no prices of its
+        own and none is chosen (waiting would never bring one), else wait for quotes."""
+        if account in self._needing and account not in self._chosen:
+            return (f"{account}'s broker sends no prices: choose a reference feed for it (Reference feeds in the "
+                    "toolbar)")
+        return "wait for quotes"
 
     def on_change(self, listener: Callable[[str, str | None], None]) -> None:
         """Call listener(account, feed) after every choice."""

@@ -24,6 +24,8 @@ from core.domain import (
 )
 from core.ports import errors
 from core.ports.broker import BrokerAdapter
+from core.ports.capabilities import PricedElsewhere
+from core.ports.capability_check import has_capability
 from core.ports.clock import Clock
 from core.ports.journal import Journal
 from core.services.accounts import REMOVE_ACCOUNT_AUDIT, AccountInUse, AccountSlot
@@ -37,6 +39,7 @@ from core.services.order_modify import OrderModifier
 from core.services.portfolio import Portfolio
 from core.services.position_adoption import adjustment_fills
 from core.services.reconciliation import Reconciler, ReconciliationReport
+from core.services.reference_feeds import ReferenceFeeds
 from core.services.risk import HoldCause, RiskEngine
 
 log = logging.getLogger(__name__)
@@ -55,6 +58,7 @@ class SessionConnections:
     funds: FundsService
     actions: ActionLog
     protection: HeldProtection
+    references: ReferenceFeeds
     _accounts: dict[AccountId, AccountSlot]
     _watched: dict[AccountId, set[str]]
     _reconciler: Reconciler
@@ -68,6 +72,8 @@ class SessionConnections:
             raise ValueError(f"account {adapter.account_id} is already added")
         self._accounts[adapter.account_id] = AccountSlot(adapter)
         self.risk.register_account(adapter.account_id)
+        if has_capability(adapter, PricedElsewhere):  # a refusal for want of a quote says to choose a feed
+            self.references.need(adapter.account_id)
         self.instruments.add(adapter.instruments(), adapter.account_id)
 
     async def remove_account(self, account_id: AccountId, actor: str) -> None:

@@ -106,6 +106,8 @@ class EasytraderBroker(TodayPolling):
     """core.ports.order_terms.OrderTerms: an A-share order works for the day; the broker's client takes no IOC or
     GTC, so an IOC order would have worked until the close as a DAY order. Refused before it is journaled."""
     extra_order_types: frozenset[OrderType] = frozenset()
+    prices_elsewhere: bool = True
+    """core.ports.capabilities.PricedElsewhere: the protocol carries no prices; a reference feed prices its orders."""
 
     def __init__(
         self,

@@ -59,6 +59,8 @@ class EmailDeskBroker:
     """
 
     kind: str = KIND
+    prices_elsewhere: bool = True
+    """core.ports.capabilities.PricedElsewhere: a desk sends no prices; a reference feed prices its orders."""
 
     def __init__(self, account_id: AccountId, config: DeskConfig, sink: EventSink, mailer: Mailer) -> None:
         self.account_id = AccountId(account_id)

@@ -119,7 +119,7 @@ def check_quote_fresh(order: Order, limits: RiskLimits, ctx: RiskContext) -> str
     if order.order_type is OrderType.MARKET:
         needs, instead = "a market order needs", "use a limit order"
     else:
-        needs, instead = "a stop order is valued and collared against the market, so it needs", "wait for quotes"
+        needs, instead = "a stop order is valued and collared against the market, so it needs", ctx.quote_advice()
     quote = ctx.quote_of(order.symbol)
     if quote is None or quote_price(quote, order.side) is None:
         return f"No quote for {order.symbol}: {needs} a current price; {instead}."
@@ -136,7 +136,7 @@ def check_order_notional(order: Order, limits: RiskLimits, ctx: RiskContext) -> 
         return None
     price = order_price(order, ctx.quote_of(order.symbol))
     if price is None:
-        return f"No price for {order.symbol} to value the order: use a limit order or wait for quotes."
+        return f"No price for {order.symbol} to value the order: use a limit order or {ctx.quote_advice()}."
     rate = limits.fx_rate(order.instrument.currency)
     if rate is None:
         return _missing_rate(order.instrument.currency, limits)
@@ -152,7 +152,7 @@ def _collared(label: str, price: Decimal, order: Order, limits: RiskLimits, ctx:
         return None
     band = collar(limits, ctx.quote_of(order.symbol), order.instrument.tick_size)
     if band is None:
-        return f"No quote for {order.symbol} to check the {label.lower()} price against: wait for quotes."
+        return f"No quote for {order.symbol} to check the {label.lower()} price against: {ctx.quote_advice()}."
     if band.contains(price):
         return None
     i = order.instrument
@@ -379,7 +379,7 @@ def check_buying_power(order: Order, limits: RiskLimits, ctx: RiskContext) -> st
                 "with the account's currency), or switch off the buying power limit.")
     price = order_price(order, ctx.quote_of(order.symbol))
     if price is None:
-        return f"No price for {order.symbol} to value the order: use a limit order or wait for quotes."
+        return f"No price for {order.symbol} to value the order: use a limit order or {ctx.quote_advice()}."
     value = abs(order.instrument.notional(opening, price))
     allowed = max(power, Decimal(0)) * share / 100
     if value > allowed:

@@ -108,6 +108,8 @@ class RiskContext:
     orders_within: Callable[[Decimal], int] = lambda hours: 0
     """How many of the account's orders passed in the last `hours` hours, leaving out this one (order_window.py)."""
     strategy_orders_within: Callable[[Decimal], int] | None = None
+    quote_advice: Callable[[], str] = lambda: "wait for quotes"
+    """What to do when the order's account has no quote (an easytrader account without a reference feed: choose one)."""
     """How many of the order's strategy's orders passed in the last `hours` hours on every account, leaving out this
     one; None when the strategy's own scope sets no max_orders_per_window."""
 

@@ -346,6 +346,7 @@ class RiskEngine:
             orders_within=lambda hours: self.window.count_within(account_id, self._clock.now(), hours,
                                                                  order.client_order_id),
             strategy_orders_within=self._strategy_orders_within(order),
+            quote_advice=lambda: self._quotes.advice(account_id),
         )
 
     def _strategy_orders_within(self, order: Order) -> Callable[[Decimal], int] | None:
