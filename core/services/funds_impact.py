@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from core.domain import Position, ValidatedRequest
-from core.domain.funds import AccountFunds
+from core.domain.funds import AccountFunds, FundsSource
 from core.services.funds import RateLookup, in_currency
 from core.services.order_preview import OrderPreview
 
@@ -55,7 +55,8 @@ class FundsImpact:
 
 def funds_impact(preview: OrderPreview, valid: ValidatedRequest, funds: AccountFunds | None,
                  position: Position | None, rate: RateLookup | None = None) -> FundsImpact | None:
-    """Return what the order previewed uses of its account's buying power, or None if the account has no funds yet.
+    """Return what the order previewed uses of its account's buying power, or None if the account has no funds yet
+    or its broker reports none (the books' cash only: an e-mail desk).
 
     A buying power reported only in the account's base currency is converted at rate (`in_currency`).
     """
@@ -63,6 +64,8 @@ def funds_impact(preview: OrderPreview, valid: ValidatedRequest, funds: AccountF
         return None
     currency = valid.instrument.currency
     power, converted_from = in_currency(funds, currency, "buying_power", rate)
+    if power is None and funds.source is FundsSource.COMPUTED:
+        return None  # a broker that reports no funds (an e-mail desk): never "not reported yet"
     held = ZERO if position is None else position.quantity * valid.side.sign
     opening = valid.quantity if held >= 0 else max(ZERO, valid.quantity + held)
     uses = None

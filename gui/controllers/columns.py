@@ -46,9 +46,11 @@ SAMPLES: Mapping[str, str] = {
 
 GRID_SAMPLES: Mapping[str, Mapping[str, str]] = {
     "fillsView": {"side": "SELL adj."},
+    "ordersView": {"status": "Partially filled"},
 }
 """A grid's own samples over SAMPLES: the fills grid's side may say an adoption's "SELL adj." (Fill.is_adjustment),
-which a column sized for "SELL" and the first rows' BUY elided to "SE…j."."""
+which a column sized for "SELL" and the first rows' BUY elided to "SE…j."; a working order's status may say
+"Partially filled" or "Pending cancel", which a column sized for "Accepted" elided to "Partia…filled"."""
 
 
 class ColumnSettings(Protocol):

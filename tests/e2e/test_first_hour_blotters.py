@@ -49,6 +49,9 @@ async def test_the_blotters_show_what_a_trader_reads_without_scrolling_at_the_de
         readable = {"symbol", "side", "quantity", "type", "price", "status"}
         assert readable <= set(shown_keys(orders)), shown_keys(orders)
         assert shown_keys(orders)[0] != "id" and "id" not in shown_keys(orders)
+        status = [c.key for c in model_of(orders).columns].index("status")
+        assert orders.columnWidth(status) >= orders.fontMetrics().horizontalAdvance("Partially filled") + 8, (
+            "a part-filled order's status is read whole, not 'Partia…filled'")
         assert {"time", "symbol", "side", "quantity", "price"} <= set(shown_keys(fills)), shown_keys(fills)
         window.findChild(QDockWidget, "dock.approvals").raise_()
         approvals = window.findChild(QTableView, "approvalsView")

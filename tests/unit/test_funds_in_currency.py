@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from core.domain import AccountId, Quote
+from core.domain import AccountId, OrderRequest, OrderType, Quote, Side
 from core.domain.funds import AccountFunds, FundsLine, FundsSource, LineKind
+from core.domain.order_request import validate_request
 from core.services.funds import in_currency
-from core.services.funds_impact import FundsImpact
+from core.services.funds_impact import FundsImpact, funds_impact
 from core.services.live_fx import LiveFx
+from core.services.order_preview import OrderPreview
+from tests.factories import make_instrument
 
 IB = AccountFunds(AccountId("IB-1"), (
     FundsLine("USD", cash=Decimal(50000), equity=Decimal(100000), buying_power=Decimal(200000), segment="BASE"),
@@ -35,3 +38,19 @@ def test_without_a_rate_it_stays_unknown_rather_than_guessed_and_the_ticket_says
 def test_the_ticket_says_the_buying_power_was_converted() -> None:
     impact = FundsImpact(Decimal(160000), Decimal(1900), "EUR", "USD")
     assert impact.text == "Buying power 160,000.00 EUR (from USD) · this order ≈ 1,900.00 (1.2%)"
+
+
+def test_an_account_whose_broker_reports_no_funds_is_not_told_they_are_coming() -> None:
+    """An e-mail desk's funds are the books' cash only: the ticket said 'Buying power in USD: not reported yet',
+    for good. It now says nothing of buying power there; a broker's funds without that currency still say it."""
+    aapl = make_instrument("AAPL")
+    valid, errors = validate_request(OrderRequest(AccountId("DESK-1"), "AAPL", Side.BUY, "10", OrderType.LIMIT,
+                                                  "189.72"), aapl)
+    assert valid is not None, errors
+    preview = OrderPreview(None, Decimal("189.72"), Decimal("1897.2"), "USD")
+    desk = AccountFunds(AccountId("DESK-1"), (), FundsSource.COMPUTED, datetime(2026, 12, 7, tzinfo=UTC))
+    assert funds_impact(preview, valid, desk, None) is None
+    broker = AccountFunds(AccountId("CN-1"), (FundsLine("CNY", cash=Decimal(1000)),), FundsSource.BROKER,
+                          datetime(2026, 12, 7, tzinfo=UTC))
+    impact = funds_impact(preview, valid, broker, None)
+    assert impact is not None and impact.text == "Buying power in USD: not reported yet"
