@@ -8,6 +8,7 @@ an account that lists them here: the session refuses them for any other before t
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Protocol, cast, runtime_checkable
 
 from core.domain import OrderType, TimeInForce
@@ -30,6 +31,15 @@ class OrderTerms(Protocol):
     extra_order_types: frozenset[OrderType]
 
 
+@runtime_checkable
+class FractionTerms(Protocol):
+    """An account that takes a fractional quantity on some orders only (Alpaca: market DAY orders)."""
+
+    def fraction_problem(self, order_type: OrderType, tif: TimeInForce) -> str | None:
+        """Return what to do when a fractional quantity cannot go on this order type and time in force, else None."""
+        ...
+
+
 def times_in_force(adapter: object) -> frozenset[TimeInForce]:
     """Return the times in force the account behind adapter takes."""
     return cast(OrderTerms, adapter).times_in_force if has_capability(adapter, OrderTerms) else EVERY_ACCOUNT_TIFS
@@ -41,8 +51,10 @@ def order_types(adapter: object) -> frozenset[OrderType]:
     return base | cast(OrderTerms, adapter).extra_order_types if has_capability(adapter, OrderTerms) else base
 
 
-def terms_problem(adapter: object, account: str, order_type: OrderType, tif: TimeInForce) -> tuple[str, str] | None:
-    """Return (field, what to do) when the account does not take this order type or time in force, else None."""
+def terms_problem(adapter: object, account: str, order_type: OrderType, tif: TimeInForce,
+                  quantity: Decimal | None = None) -> tuple[str, str] | None:
+    """Return (field, what to do) when the account does not take this order type or time in force (or, given the
+    quantity, a fraction of a share on it), else None."""
     types = order_types(adapter)
     if order_type not in types:
         allowed = ", ".join(t.value for t in OrderType if t in types)
@@ -51,4 +63,8 @@ def terms_problem(adapter: object, account: str, order_type: OrderType, tif: Tim
     if tif not in tifs:
         allowed = ", ".join(t.value for t in TimeInForce if t in tifs)
         return "tif", f"{account} does not take time in force {tif.value}: choose one of {allowed}."
+    if quantity is not None and quantity != quantity.to_integral_value() and has_capability(adapter, FractionTerms):
+        problem = cast(FractionTerms, adapter).fraction_problem(order_type, tif)
+        if problem is not None:
+            return "quantity", problem
     return None

@@ -313,7 +313,8 @@ class TradingSession(SessionConnections, SessionCommands):
             refusal = trail_limit_refusal(slot.adapter, str(request.account_id))
             if refusal is not None:
                 raise OrderRefused([FieldError("order_type", refusal)])
-        unknown_terms = terms_problem(slot.adapter, str(request.account_id), valid.order_type, valid.tif)
+        unknown_terms = terms_problem(slot.adapter, str(request.account_id), valid.order_type, valid.tif,
+                                      valid.quantity)
         if unknown_terms is not None:
             raise OrderRefused([FieldError(*unknown_terms)])
         ended = expiry_problem(valid.expire_at, self.clock.now())

@@ -242,3 +242,16 @@ async def test_after_a_restart_a_close_is_looked_up_by_its_alpaca_id(sim: Alpaca
         assert [(f.client_order_id, f.quantity.value) for f in found.fills] == [(close.client_order_id, 3)]
     finally:
         await second.disconnect()
+
+
+async def test_a_fraction_on_anything_but_a_market_day_order_is_refused_before_it_is_journaled(
+        broker: tuple[AlpacaBroker, EventRecorder]) -> None:
+    """The ticket offered 'lot 0.000000001' on a LMT order; Alpaca refused the fraction only after the journal."""
+    adapter, _ = broker
+    said = ("quantity", "Alpaca takes a fractional quantity only on a market DAY order: send a whole number of "
+                        "shares, or make it a market DAY order.")
+    assert terms_problem(adapter, "ALPACA-T", OrderType.LIMIT, TimeInForce.DAY, Decimal("0.5")) == said
+    assert terms_problem(adapter, "ALPACA-T", OrderType.MARKET, TimeInForce.GTC, Decimal("0.5")) == said
+    assert terms_problem(adapter, "ALPACA-T", OrderType.MARKET, TimeInForce.DAY, Decimal("0.5")) is None
+    assert terms_problem(adapter, "ALPACA-T", OrderType.LIMIT, TimeInForce.DAY, Decimal("2")) is None
+    assert terms_problem(object(), "PAPER-1", OrderType.LIMIT, TimeInForce.DAY, Decimal("0.5")) is None

@@ -131,6 +131,13 @@ class AlpacaBroker:
                                 TimeInForce.CLS})
     """core.ports.order_terms.OrderTerms: Alpaca's own six (no GTD)."""
     extra_order_types: frozenset[OrderType] = frozenset()
+
+    def fraction_problem(self, order_type: OrderType, tif: TimeInForce) -> str | None:
+        """core.ports.order_terms.FractionTerms: Alpaca takes a fraction of a share on a market DAY order only."""
+        if order_type is OrderType.MARKET and tif is TimeInForce.DAY:
+            return None
+        return ("Alpaca takes a fractional quantity only on a market DAY order: send a whole number of shares, or "
+                "make it a market DAY order.")
     trail_units: frozenset[TrailUnit] = frozenset(TrailUnit)
     """Alpaca works trailing stops by trail_price or trail_percent (core.ports.trailing_stops.TrailingStops)."""
 

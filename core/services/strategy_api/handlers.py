@@ -107,7 +107,8 @@ class ApiHandlers:
         if valid is None:
             raise bad_field(problems[0].field if problems else "symbol",
                             problems[0].message if problems else "Invalid order.")
-        unknown_terms = terms_problem(self.session.account(account).adapter, str(account), valid.order_type, valid.tif)
+        unknown_terms = terms_problem(self.session.account(account).adapter, str(account), valid.order_type, valid.tif,
+                                      valid.quantity)
         if unknown_terms is not None:
             raise bad_field(*unknown_terms)
         ended = expiry_problem(valid.expire_at, self.session.clock.now())
