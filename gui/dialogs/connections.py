@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QGridLayout, QLabel, QT
 
 from core.domain import ConnectionState
 from core.services.session_view import AccountStatus
+from gui.widgets.message_line import MessageLine
 from gui.widgets.status_line import show_status
 
 
@@ -82,9 +83,10 @@ class ConnectionsDialog(QDialog):
             if label is None:
                 row = len(self._state_labels)
                 self._states.addWidget(QLabel(f"<b>{status.account_id}</b> ({status.kind})"), row, 0)
-                label = self._state_labels[status.account_id] = QLabel(
-                    objectName=f"connections.state.{status.account_id}")
-                label.setWordWrap(True)
+                # One line (the whole of it in the tooltip and in the account's panel): a reason that wrapped to
+                # three lines pushed the tabs down, and they jumped back up when it cleared.
+                label = self._state_labels[status.account_id] = MessageLine(
+                    f"connections.state.{status.account_id}")
                 self._states.addWidget(label, row, 1)
             failed = status.connection is ConnectionState.FAILED or (
                 status.needs_login and status.connection is not ConnectionState.CONNECTED)
