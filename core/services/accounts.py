@@ -24,9 +24,9 @@ class AccountSlot:
     """The connect in flight (session_connections.connect): a second connect meanwhile joins it."""
     connection_number: int = 0
     """Counts the connections made (each change to CONNECTED): what a reconciliation was of."""
-    reconciled: tuple[int, object] | None = None
-    """The connection number and report (ReconciliationReport) of a reconnect's reconciliation, until a connect of
-    the same connection takes it as its own answer (once)."""
+    reconciled: tuple[int, object, float] | None = None
+    """The connection number, report (ReconciliationReport) and monotonic end of a reconnect's reconciliation, until
+    a connect of the same connection moments later takes it as its own answer (once)."""
     reconcile_under_way: asyncio.Future[object] | None = None
     """The reconciliation in flight: a connect's or a reconnect's reconciliation meanwhile joins it."""
     reconcile_turn: asyncio.Lock = field(default_factory=asyncio.Lock)

@@ -44,6 +44,10 @@ from core.services.risk import HoldCause, RiskEngine
 
 log = logging.getLogger(__name__)
 
+OFFER_S = 5.0
+"""How long a reconnect's reconciliation answers the connect that follows it (a Kite login's panel connects at
+once); a Connect pressed later reconciles afresh."""
+
 
 class SessionConnections:
     """The accounts' part of TradingSession: which accounts there are, and their connections."""
@@ -212,16 +216,17 @@ class SessionConnections:
         A Kite login connects the adapter itself (its reconnect is reconciled), then the panel connects the
         account through the session, which reconciled again: the trader saw each difference listed twice (in the
         log, the view and the e-mail). So with join (a connect's, a reconnect's) a reconciliation in flight is
-        shared, and a connect takes, once, the one a reconnect (offer) did of the same connection. A connect of
-        an account reconciled by an earlier connect checks the books afresh, and an adoption's (no join) waits
-        its turn and runs after the one in flight.
+        shared, and a connect takes, once, the one a reconnect (offer) did of the same connection moments before
+        (OFFER_S). A connect of an account reconciled earlier checks the books afresh, and an adoption's (no join)
+        waits its turn and runs after the one in flight.
         """
         under_way = slot.reconcile_under_way
         if join and under_way is not None and not under_way.done():
             return cast(ReconciliationReport, await asyncio.shield(under_way))
         async with slot.reconcile_turn:
-            offered, slot.reconciled = slot.reconciled, None
-            if join and offered is not None and offered[0] == slot.connection_number:
+            offered, slot.reconciled = slot.reconciled, None  # shared once: a later Connect checks afresh
+            if (join and offered is not None and offered[0] == slot.connection_number
+                    and self.clock.monotonic() - offered[2] <= OFFER_S):
                 return cast(ReconciliationReport, offered[1])
             number = slot.connection_number
             attempt: asyncio.Future[object] = asyncio.get_running_loop().create_future()
@@ -238,7 +243,7 @@ class SessionConnections:
             else:
                 attempt.set_result(report)
                 if offer:
-                    slot.reconciled = (number, report)
+                    slot.reconciled = (number, report, self.clock.monotonic())
                 return report
             finally:
                 slot.reconcile_under_way = None
