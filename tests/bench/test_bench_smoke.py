@@ -174,7 +174,7 @@ def test_journal_commit_counts_the_pages_and_statements_of_an_orders_commit() ->
     # one page per b-tree a new order changes in a fresh journal: the order, 6 of its indexes, its event and that
     # index (format 11: no sqlite_sequence page)
     assert record["wal_pages_per_commit"] == 9, record
-    assert 0 < record["commit_cpu_p50_ms"] and 0 < record["bare_fdatasync_p50_ms"]
+    assert record["commit_cpu_p50_ms"] > 0 and record["bare_fdatasync_p50_ms"] > 0
 
 
 def test_ladder_times_a_repaint_a_depth_storm_and_clicks_to_the_tws_simulator() -> None:
