@@ -16,15 +16,19 @@ from core.storage.held_schema import held_orders_migration
 from core.storage.journal_integrity import CORRUPT_WHAT_TO_DO, OpenCheck, plan_open_check
 from core.storage.meta_schema import journal_meta_migration
 from core.storage.product_schema import order_product_migration
+from core.storage.sequence_schema import numbering_migration
 from core.storage.trail_limit_schema import order_trail_limit_migration
 from core.storage.trail_schema import order_trail_migration
 
-SCHEMA_VERSION: Final = 10
+SCHEMA_VERSION: Final = 11
 """The newest format this code reads and writes, kept in PRAGMA user_version."""
 APPLICATION_ID: Final = 0x54725464  # "TrdT" in PRAGMA application_id marks a TradeTerm journal
 _SQLITE_HEADER: Final = b"SQLite format 3\x00"
 
-MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {
+Step = str | Callable[[sqlite3.Connection], None]
+"""One step of a migration: a statement, or a function that runs its own on the migrating connection."""
+
+MIGRATIONS: Final[dict[int, tuple[Step, ...]]] = {
     1: (
         """CREATE TABLE orders (
             client_order_id TEXT PRIMARY KEY,
@@ -104,6 +108,7 @@ MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {
     8: order_expiry_migration(),  # a GTD order's end (expiry_schema.py)
     9: positions_checkpoint_migration(),  # what a restart reads instead of every fill (checkpoint_schema.py)
     10: journal_meta_migration(),  # clean close and last full integrity check (meta_schema.py, journal_integrity.py)
+    11: numbering_migration(),  # order events and audit lines numbered without AUTOINCREMENT (sequence_schema.py)
 }
 """The statements that bring a journal from version n-1 to version n."""
 
@@ -175,8 +180,11 @@ def migrate(conn: sqlite3.Connection, then: Callable[[sqlite3.Connection], None]
         if version > SCHEMA_VERSION:
             raise JournalError(f"journal format {version} is newer than this TradeTerm's ({SCHEMA_VERSION})")
         for target in range(version + 1, SCHEMA_VERSION + 1):
-            for statement in MIGRATIONS[target]:
-                conn.execute(statement)
+            for step in MIGRATIONS[target]:
+                if isinstance(step, str):
+                    conn.execute(step)
+                else:
+                    step(conn)
             conn.execute(f"PRAGMA user_version = {target}")
         if version < SCHEMA_VERSION:
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")

@@ -167,6 +167,16 @@ def test_history_times_every_page_figure_over_a_generated_journal() -> None:
     assert figures["export_orders_30_days"]["rows"] > 0
 
 
+def test_journal_commit_counts_the_pages_and_statements_of_an_orders_commit() -> None:
+    (record,) = _run("bench.journal_commit", "--commits", "20", "--pace", "0")
+    assert record["bench"] == "journal_commit" and record["commits"] == 20
+    assert record["statements_per_commit"] == 4, record  # BEGIN, the order, its event, COMMIT
+    # one page per b-tree a new order changes in a fresh journal: the order, 6 of its indexes, its event and that
+    # index (format 11: no sqlite_sequence page)
+    assert record["wal_pages_per_commit"] == 9, record
+    assert record["commit_cpu_p50_ms"] > 0 and record["bare_fdatasync_p50_ms"] > 0
+
+
 def test_ladder_times_a_repaint_a_depth_storm_and_clicks_to_the_tws_simulator() -> None:
     records = _run("bench.ladder", "--repaints", "20", "--storm-seconds", "0.5", "--clicks", "3")
     by_bench = {str(r["bench"]): r for r in records}
