@@ -18,7 +18,12 @@
   the simulator's stamp, p50/p99, one click after the previous order's acknowledgement: click_to_* from just
   before the button goes down, release_to_* from just before it comes up (the press and the release come
   back to back here; a trader's are some 100 ms apart, and the order goes on the release). The start-up heap
-  is frozen first, as the app's main() does two seconds after the start.
+  is frozen first, as the app's main() does two seconds after the start. Hop by hop (ClickHops, p50/p99 of each
+  click's own stamps): hop_press_ms (the press's handling, and QTest's dispatch of both events), hop_ladder_ms
+  (the button up to the session's submit: the ladder's checks and its request), hop_checks_ms (submit to the
+  journal commit: validation and risk), journal_commit (the durable commit), hop_adapter_ms (the commit's end to
+  the bytes handed to the kernel). Each click comes after the ladder held still for MOVED_GUARD_S, so after half
+  a second of idleness, as a trader's does: the ticket's figures in bench/click_to_wire.py come 33 ms apart.
 """
 
 from __future__ import annotations
@@ -54,7 +59,59 @@ STORM_S = 5.0
 CLICKS = 150
 """Each on its own level below the bid (HALF_RANGE levels are on the ladder): an own order's cell cancels."""
 CLICKS_PER_S = 30
+PRESS_HOLD_S = 0.0
+"""Between the button going down and coming up, the event loop running (--press-hold; a trader's: some 0.1 s)."""
 """Under TWS's pacing limit (see bench/click_to_wire.py)."""
+
+
+class ClickHops:
+    """Stamp each click's hops: the release handler's entry, the session's submit, the commit's start and end."""
+
+    def __init__(self) -> None:
+        self.click = -1
+        self.at: dict[int, dict[str, float]] = {}
+
+    def stamp(self, hop: str) -> None:
+        if self.click >= 0:
+            self.at.setdefault(self.click, {}).setdefault(hop, now())
+
+    def install(self) -> None:
+        from core.services.session import TradingSession
+        from core.storage.journal import SqliteJournal
+        from gui.widgets.ladder.widget import LadderTableView
+
+        release, submit, record = (LadderTableView.mouseReleaseEvent, TradingSession.submit,
+                                   SqliteJournal.record_orders)
+        stamp = self.stamp
+
+        def released(view: Any, event: Any) -> None:
+            stamp("release")
+            release(view, event)
+
+        async def submitted(session: Any, *args: Any, **kwargs: Any) -> Any:
+            stamp("submit")
+            return await submit(session, *args, **kwargs)
+
+        def recorded(journal: Any, *args: Any, **kwargs: Any) -> None:
+            stamp("commit")
+            record(journal, *args, **kwargs)
+            stamp("committed")
+
+        LadderTableView.mouseReleaseEvent = released  # type: ignore[method-assign]
+        TradingSession.submit = submitted  # type: ignore[method-assign]
+        SqliteJournal.record_orders = recorded  # type: ignore[method-assign]
+
+    def figures(self, pressed: dict[int, float], socket: dict[int, float]) -> dict[str, Any]:
+        """p50/p99 of each hop, over the clicks stamped at every hop."""
+        spans = {"hop_press": ("press", "release"), "hop_ladder": ("release", "submit"),
+                 "hop_checks": ("submit", "commit"), "hop_adapter": ("committed", "socket")}
+        whole = [{**self.at[k], "press": pressed[k], "socket": socket[k]} for k in pressed
+                 if k in socket and {"release", "submit", "commit", "committed"} <= set(self.at.get(k, {}))]
+        figures: dict[str, Any] = {"hops_stamped": len(whole)}
+        for name, (start, end) in spans.items():
+            took = [at[end] - at[start] for at in whole]
+            figures.update({f"{name}_p50_ms": ms(percentile(took, 0.5)), f"{name}_p99_ms": ms(percentile(took, 0.99))})
+        return figures
 
 
 def _book(symbol: str, mid: int, source: str, rows: int = 20, seed: int = 0) -> Any:
@@ -214,12 +271,15 @@ async def _clicks(window: Any, stamp_path: Path, data_dir: Path) -> dict[str, An
     socket.install()
     commits = CommitTimes()
     commits.install()
+    hops = ClickHops()
+    hops.install()
     bare = bare_fdatasync(data_dir, FSYNC_PROBES // 2)
     unwatch = session.bus.subscribe(OrderUpdated, watcher.on_order_updated)
     bid = ladder.model.best_bid * ladder.model.tick
     table = ladder.widget.table
     coids: list[str] = []
     released: dict[int, float] = {}
+    pressed: dict[int, float] = {}
     freeze_startup_heap()  # as main() does once the window is up (before any trader could click)
     try:
         for k in range(CLICKS):
@@ -234,8 +294,11 @@ async def _clicks(window: Any, stamp_path: Path, data_dir: Path) -> dict[str, An
             point = table.visualRect(index).center()
             before = len(watcher.acks)
             watcher.acked.clear()
-            watcher.clicked_at = now()
+            hops.click = k
+            watcher.clicked_at = pressed[k] = now()
             QTest.mousePress(table.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
+            if PRESS_HOLD_S:
+                await asyncio.sleep(PRESS_HOLD_S)
             released[k] = now()  # a trader's button comes up some 100 ms after it went down: the click is then
             QTest.mouseRelease(table.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
             try:
@@ -243,6 +306,7 @@ async def _clicks(window: Any, stamp_path: Path, data_dir: Path) -> dict[str, An
             except TimeoutError:
                 raise TimeoutError(f"no acknowledgement; the ladder says {ladder.widget.status_label.text()!r}, "
                                    f"visible={table.isVisible()}") from None
+            hops.click = -1
             coids.append(next(c for c in watcher.acks if c not in coids))
             await asyncio.sleep(1 / CLICKS_PER_S)
     finally:
@@ -267,7 +331,8 @@ async def _clicks(window: Any, stamp_path: Path, data_dir: Path) -> dict[str, An
             "release_to_socket_p50_ms": ms(percentile(release_ours, 0.5)),
             "release_to_socket_p99_ms": ms(percentile(release_ours, 0.99)),
             **_commit_figures(coids, commits, bare, {c: socket.at[c] - watcher.clicks[c] for c in coids
-                                                    if c in socket.at}, "click_to_socket", paced)}
+                                                    if c in socket.at}, "click_to_socket", paced),
+            **hops.figures(pressed, {k: socket.at[c] for k, c in enumerate(coids) if c in socket.at})}
 
 
 def run(only: str | None = None) -> list[dict[str, Any]]:
@@ -321,11 +386,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--storm-seconds", type=float, default=STORM_S)
     parser.add_argument("--clicks", type=int, default=CLICKS)
     parser.add_argument("--only", choices=("repaint", "clicks", "storm"), help="run one figure only")
+    parser.add_argument("--press-hold", type=float, default=PRESS_HOLD_S, metavar="S",
+                        help="seconds each click's button stays down, the window running (0: back to back)")
     args = parser.parse_args(argv)
     if args.sim:
         stamping_sim.serve(args.sim, _stamp_place)
         return
-    globals().update(REPAINTS=args.repaints, STORM_S=args.storm_seconds, CLICKS=min(args.clicks, 190))
+    globals().update(PRESS_HOLD_S=args.press_hold, REPAINTS=args.repaints, STORM_S=args.storm_seconds,
+                     CLICKS=min(args.clicks, 190))
     for record in run(args.only):
         record["machine"] = machine()
         emit(record)
