@@ -77,11 +77,13 @@ PREFILL_TO_CLICK_S = 0.1
 
 
 class ClickHops:
-    """Stamp each click's hops: the release handler's entry, the session's submit, the commit's start and end."""
+    """Stamp each click's hops: the release handler's entry, the session's submit, the commit's start and end; and
+    the GUI thread's CPU in the commit (the rest of its time is the disk's flush, or the thread not running)."""
 
     def __init__(self) -> None:
         self.click = -1
         self.at: dict[int, dict[str, float]] = {}
+        self.commit_cpu: dict[int, float] = {}
 
     def stamp(self, hop: str) -> None:
         if self.click >= 0:
@@ -106,7 +108,10 @@ class ClickHops:
 
         def recorded(journal: Any, *args: Any, **kwargs: Any) -> None:
             stamp("commit")
+            cpu = time.thread_time()
             record(journal, *args, **kwargs)
+            if self.click >= 0:
+                self.commit_cpu.setdefault(self.click, time.thread_time() - cpu)
             stamp("committed")
 
         LadderTableView.mouseReleaseEvent = released  # type: ignore[method-assign]
@@ -125,7 +130,9 @@ class ClickHops:
         needed = {hop for span in spans.values() for hop in span} - {"press", "socket"}
         whole = [{**self.at[k], "press": pressed[k], "socket": socket[k]} for k in pressed
                  if k in socket and needed <= set(self.at.get(k, {}))]
-        figures: dict[str, Any] = {"hops_stamped": len(whole)}
+        cpu = [self.commit_cpu[k] for k in pressed if k in self.commit_cpu]
+        figures: dict[str, Any] = {"hops_stamped": len(whole), "journal_commit_cpu_p50_ms": ms(percentile(cpu, 0.5)),
+                                   "journal_commit_cpu_p99_ms": ms(percentile(cpu, 0.99))}
         for name, (start, end) in spans.items():
             took = [at[end] - at[start] for at in whole]
             figures.update({f"{name}_p50_ms": ms(percentile(took, 0.5)), f"{name}_p99_ms": ms(percentile(took, 0.99))})
