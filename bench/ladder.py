@@ -18,7 +18,17 @@
   the simulator's stamp, p50/p99, one click after the previous order's acknowledgement: click_to_* from just
   before the button goes down, release_to_* from just before it comes up (the press and the release come
   back to back here; a trader's are some 100 ms apart, and the order goes on the release). The start-up heap
-  is frozen first, as the app's main() does two seconds after the start.
+  is frozen first, as the app's main() does two seconds after the start. Hop by hop (ClickHops, p50/p99 of each
+  click's own stamps): hop_press_ms (the press's handling, and QTest's dispatch of both events), hop_ladder_ms
+  (the button up to the session's submit: the ladder's checks and its request), hop_checks_ms (submit to the
+  journal commit: validation and risk), journal_commit (the durable commit), hop_adapter_ms (the commit's end to
+  the bytes handed to the kernel). Each click comes after the ladder held still for MOVED_GUARD_S, so after half
+  a second of idleness, as a trader's does. --press-hold S keeps the button down S seconds, the window running.
+- ladder_ticket_control (--ticket-clicks N): the ticket's Send clicked N times in the same window, each after as
+  much idleness as a ladder click and PREFILL_TO_CLICK_S after the ticket was filled, with the same hops
+  (hop_ticket: the click to the session's submit). bench/click_to_wire.py clicks the ticket 33 ms after the
+  previous order, right after filling it: a path kept warm, about 1 ms faster at p50 than the same path after
+  idleness on the 2-vCPU VM, which is why the ladder looked slower than the ticket.
 """
 
 from __future__ import annotations
@@ -39,6 +49,7 @@ from bench.click_to_wire import (
     SocketStamps,
     _commit_figures,
     _read_stamps,
+    _resting_price,
     _stamp_place,
     _until,
     _write_settings,
@@ -54,7 +65,78 @@ STORM_S = 5.0
 CLICKS = 150
 """Each on its own level below the bid (HALF_RANGE levels are on the ladder): an own order's cell cancels."""
 CLICKS_PER_S = 30
+PRESS_HOLD_S = 0.0
+TICKET_CLICKS = 0
+"""Ticket clicks after the ladder's, as idle before each as a ladder click is (--ticket-clicks; 0: none)."""
+TICKET_IDLE_S = 0.5
+"""The idle before a ticket click: as long as a ladder click waits for the levels to hold still (MOVED_GUARD_S)."""
+PREFILL_TO_CLICK_S = 0.1
+"""From the ticket filled to its Send clicked: the trader's pointer going from the price to the button."""
+"""Between the button going down and coming up, the event loop running (--press-hold; a trader's: some 0.1 s)."""
 """Under TWS's pacing limit (see bench/click_to_wire.py)."""
+
+
+class ClickHops:
+    """Stamp each click's hops: the release handler's entry, the session's submit, the commit's start and end; and
+    the GUI thread's CPU in the commit (the rest of its time is the disk's flush, or the thread not running)."""
+
+    def __init__(self) -> None:
+        self.click = -1
+        self.at: dict[int, dict[str, float]] = {}
+        self.commit_cpu: dict[int, float] = {}
+
+    def stamp(self, hop: str) -> None:
+        if self.click >= 0:
+            self.at.setdefault(self.click, {}).setdefault(hop, now())
+
+    def install(self) -> None:
+        from core.services.session import TradingSession
+        from core.storage.journal import SqliteJournal
+        from gui.widgets.ladder.widget import LadderTableView
+
+        release, submit, record = (LadderTableView.mouseReleaseEvent, TradingSession.submit,
+                                   SqliteJournal.record_orders)
+        stamp = self.stamp
+
+        def released(view: Any, event: Any) -> None:
+            stamp("release")
+            release(view, event)
+
+        async def submitted(session: Any, *args: Any, **kwargs: Any) -> Any:
+            stamp("submit")
+            return await submit(session, *args, **kwargs)
+
+        def recorded(journal: Any, *args: Any, **kwargs: Any) -> None:
+            stamp("commit")
+            cpu = time.thread_time()
+            record(journal, *args, **kwargs)
+            if self.click >= 0:
+                self.commit_cpu.setdefault(self.click, time.thread_time() - cpu)
+            stamp("committed")
+
+        LadderTableView.mouseReleaseEvent = released  # type: ignore[method-assign]
+        TradingSession.submit = submitted  # type: ignore[method-assign]
+        SqliteJournal.record_orders = recorded  # type: ignore[method-assign]
+
+    LADDER_HOPS = {"hop_press": ("press", "release"), "hop_ladder": ("release", "submit"),
+                   "hop_checks": ("submit", "commit"), "hop_adapter": ("committed", "socket")}
+    TICKET_HOPS = {"hop_ticket": ("press", "submit"), "hop_checks": ("submit", "commit"),
+                   "hop_adapter": ("committed", "socket")}
+    """The ticket's click is QPushButton.click(): no press or release to stamp; its own hop ends at the submit."""
+
+    def figures(self, pressed: dict[int, float], socket: dict[int, float],
+                spans: dict[str, tuple[str, str]] = LADDER_HOPS) -> dict[str, Any]:
+        """p50/p99 of each hop, over the clicks stamped at every hop."""
+        needed = {hop for span in spans.values() for hop in span} - {"press", "socket"}
+        whole = [{**self.at[k], "press": pressed[k], "socket": socket[k]} for k in pressed
+                 if k in socket and needed <= set(self.at.get(k, {}))]
+        cpu = [self.commit_cpu[k] for k in pressed if k in self.commit_cpu]
+        figures: dict[str, Any] = {"hops_stamped": len(whole), "journal_commit_cpu_p50_ms": ms(percentile(cpu, 0.5)),
+                                   "journal_commit_cpu_p99_ms": ms(percentile(cpu, 0.99))}
+        for name, (start, end) in spans.items():
+            took = [at[end] - at[start] for at in whole]
+            figures.update({f"{name}_p50_ms": ms(percentile(took, 0.5)), f"{name}_p99_ms": ms(percentile(took, 0.99))})
+        return figures
 
 
 def _book(symbol: str, mid: int, source: str, rows: int = 20, seed: int = 0) -> Any:
@@ -192,7 +274,37 @@ async def _storm(window: Any) -> dict[str, Any]:
             "note": "gui_busy is wall time between 1 ms heartbeats; stall_*_cpu is the GUI thread's own CPU in them"}
 
 
-async def _clicks(window: Any, stamp_path: Path, data_dir: Path) -> dict[str, Any]:
+async def _ticket_clicks(window: Any, watcher: AckWatcher, hops: ClickHops, bid: Decimal, first: int
+                         ) -> tuple[list[str], dict[int, float]]:
+    """Click the ticket's Send TICKET_CLICKS times (IB-7, AAPL), each TICKET_IDLE_S after the previous order's
+    acknowledgement and PREFILL_TO_CLICK_S after the ticket was filled: a ladder click's idleness, for the same
+    path from the ticket. Return the orders and when each click began (by click number, from first)."""
+    from PySide6.QtWidgets import QComboBox, QLineEdit, QPushButton
+
+    from core.domain import Side
+
+    ticket = window.ticket
+    ticket.findChild(QComboBox, "orderTicket.accountCombo").setCurrentText("IB-7")
+    send = ticket.findChild(QPushButton, "orderTicket.sendButton")
+    quantity = ticket.findChild(QLineEdit, "orderTicket.quantityEdit")
+    coids: list[str] = []
+    clicked: dict[int, float] = {}
+    for k in range(first, first + TICKET_CLICKS):
+        await asyncio.sleep(TICKET_IDLE_S)
+        ticket.prefill("AAPL", Side.BUY, quantity=Decimal(1), price=_resting_price(bid, k))
+        quantity.setText("1")
+        await asyncio.sleep(PREFILL_TO_CLICK_S)
+        before = len(watcher.acks)
+        hops.click = k
+        watcher.clicked_at = clicked[k] = now()
+        send.click()
+        await _until(lambda b=before: len(watcher.acks) > b, "the ticket order's acknowledgement")
+        hops.click = -1
+        coids.append(next(reversed(watcher.acks)))  # the newest: this click's order
+    return coids, clicked
+
+
+async def _clicks(window: Any, stamp_path: Path, data_dir: Path) -> list[dict[str, Any]]:
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
@@ -214,12 +326,15 @@ async def _clicks(window: Any, stamp_path: Path, data_dir: Path) -> dict[str, An
     socket.install()
     commits = CommitTimes()
     commits.install()
+    hops = ClickHops()
+    hops.install()
     bare = bare_fdatasync(data_dir, FSYNC_PROBES // 2)
     unwatch = session.bus.subscribe(OrderUpdated, watcher.on_order_updated)
     bid = ladder.model.best_bid * ladder.model.tick
     table = ladder.widget.table
     coids: list[str] = []
     released: dict[int, float] = {}
+    pressed: dict[int, float] = {}
     freeze_startup_heap()  # as main() does once the window is up (before any trader could click)
     try:
         for k in range(CLICKS):
@@ -234,8 +349,11 @@ async def _clicks(window: Any, stamp_path: Path, data_dir: Path) -> dict[str, An
             point = table.visualRect(index).center()
             before = len(watcher.acks)
             watcher.acked.clear()
-            watcher.clicked_at = now()
+            hops.click = k
+            watcher.clicked_at = pressed[k] = now()
             QTest.mousePress(table.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
+            if PRESS_HOLD_S:
+                await asyncio.sleep(PRESS_HOLD_S)
             released[k] = now()  # a trader's button comes up some 100 ms after it went down: the click is then
             QTest.mouseRelease(table.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
             try:
@@ -243,8 +361,10 @@ async def _clicks(window: Any, stamp_path: Path, data_dir: Path) -> dict[str, An
             except TimeoutError:
                 raise TimeoutError(f"no acknowledgement; the ladder says {ladder.widget.status_label.text()!r}, "
                                    f"visible={table.isVisible()}") from None
+            hops.click = -1
             coids.append(next(c for c in watcher.acks if c not in coids))
             await asyncio.sleep(1 / CLICKS_PER_S)
+        ticket_coids, ticket_clicked = await _ticket_clicks(window, watcher, hops, bid, CLICKS)
     finally:
         unwatch()
     bare += bare_fdatasync(data_dir, FSYNC_PROBES - FSYNC_PROBES // 2)
@@ -256,7 +376,7 @@ async def _clicks(window: Any, stamp_path: Path, data_dir: Path) -> dict[str, An
     up = {c: released[k] for k, c in enumerate(coids)}
     release_wires = [stamps[c] - up[c] for c in coids if c in stamps]
     release_ours = [socket.at[c] - up[c] for c in coids if c in socket.at]
-    return {"bench": "ladder_click_to_wire", "clicks": len(coids), "refused": len(watcher.refused),
+    records = [{"bench": "ladder_click_to_wire", "clicks": len(coids), "refused": len(watcher.refused),
             "first_refusal": watcher.refused[0] if watcher.refused else None, "wire_stamps": len(wires),
             "click_to_wire_p50_ms": ms(percentile(wires, 0.5)), "click_to_wire_p99_ms": ms(percentile(wires, 0.99)),
             "click_to_socket_p50_ms": ms(percentile(ours, 0.5)),
@@ -267,7 +387,22 @@ async def _clicks(window: Any, stamp_path: Path, data_dir: Path) -> dict[str, An
             "release_to_socket_p50_ms": ms(percentile(release_ours, 0.5)),
             "release_to_socket_p99_ms": ms(percentile(release_ours, 0.99)),
             **_commit_figures(coids, commits, bare, {c: socket.at[c] - watcher.clicks[c] for c in coids
-                                                    if c in socket.at}, "click_to_socket", paced)}
+                                                    if c in socket.at}, "click_to_socket", paced),
+            **hops.figures(pressed, {k: socket.at[c] for k, c in enumerate(coids) if c in socket.at})}]
+    if ticket_coids:
+        ticket_socket = [socket.at[c] - watcher.clicks[c] for c in ticket_coids if c in socket.at]
+        records.append({
+            "bench": "ladder_ticket_control", "clicks": len(ticket_coids), "idle_s": TICKET_IDLE_S,
+            "prefill_to_click_s": PREFILL_TO_CLICK_S,
+            "click_to_socket_p50_ms": ms(percentile(ticket_socket, 0.5)),
+            "click_to_socket_p99_ms": ms(percentile(ticket_socket, 0.99)),
+            **_commit_figures(ticket_coids, commits, bare, {c: socket.at[c] - watcher.clicks[c] for c in ticket_coids
+                                                          if c in socket.at}, "click_to_socket", paced),
+            **hops.figures(ticket_clicked, {CLICKS + i: socket.at[c] for i, c in enumerate(ticket_coids)
+                                            if c in socket.at}, ClickHops.TICKET_HOPS),
+            "note": "the ticket's path clicked as a ladder click comes: after idleness, not 33 ms after the last "
+                    "order with the ticket filled just before (bench/click_to_wire.py)"})
+    return records
 
 
 def run(only: str | None = None) -> list[dict[str, Any]]:
@@ -295,7 +430,7 @@ def run(only: str | None = None) -> list[dict[str, Any]]:
         window.show()
         try:
             if only in (None, "clicks"):
-                records.append(await _clicks(window, stamp_path, data_dir))
+                records.extend(await _clicks(window, stamp_path, data_dir))
             if only in (None, "storm"):
                 await asyncio.sleep(0.5)  # the window's own start-up work is over
                 freeze_startup_heap()  # as main() does once the window is up (bench/tickstorm.py does too)
@@ -321,11 +456,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--storm-seconds", type=float, default=STORM_S)
     parser.add_argument("--clicks", type=int, default=CLICKS)
     parser.add_argument("--only", choices=("repaint", "clicks", "storm"), help="run one figure only")
+    parser.add_argument("--ticket-clicks", type=int, default=TICKET_CLICKS, metavar="N",
+                        help="then N ticket clicks as idle before each as a ladder click (the same path, compared)")
+    parser.add_argument("--press-hold", type=float, default=PRESS_HOLD_S, metavar="S",
+                        help="seconds each click's button stays down, the window running (0: back to back)")
     args = parser.parse_args(argv)
     if args.sim:
         stamping_sim.serve(args.sim, _stamp_place)
         return
-    globals().update(REPAINTS=args.repaints, STORM_S=args.storm_seconds, CLICKS=min(args.clicks, 190))
+    globals().update(TICKET_CLICKS=args.ticket_clicks, PRESS_HOLD_S=args.press_hold, REPAINTS=args.repaints,
+                     STORM_S=args.storm_seconds, CLICKS=min(args.clicks, 190))
     for record in run(args.only):
         record["machine"] = machine()
         emit(record)

@@ -178,11 +178,16 @@ def test_journal_commit_counts_the_pages_and_statements_of_an_orders_commit() ->
 
 
 def test_ladder_times_a_repaint_a_depth_storm_and_clicks_to_the_tws_simulator() -> None:
-    records = _run("bench.ladder", "--repaints", "20", "--storm-seconds", "0.5", "--clicks", "3")
+    records = _run("bench.ladder", "--repaints", "20", "--storm-seconds", "0.5", "--clicks", "3",
+                   "--ticket-clicks", "2")
     by_bench = {str(r["bench"]): r for r in records}
-    assert set(by_bench) == {"ladder_repaint", "ladder_click_to_wire", "ladder_depth_storm"}
+    assert set(by_bench) == {"ladder_repaint", "ladder_click_to_wire", "ladder_ticket_control", "ladder_depth_storm"}
     assert by_bench["ladder_repaint"]["visible_levels"] >= 40 and by_bench["ladder_repaint"]["repaint_p50_ms"] > 0
     clicks = by_bench["ladder_click_to_wire"]
     assert clicks["clicks"] == clicks["wire_stamps"] == 3 and clicks["refused"] == 0, clicks
+    assert clicks["hops_stamped"] == 3 and clicks["hop_ladder_p50_ms"] > 0 and clicks["hop_adapter_p50_ms"] > 0, clicks
+    assert clicks["journal_commit_cpu_p50_ms"] > 0, clicks
+    ticket = by_bench["ladder_ticket_control"]  # the ticket's path, clicked as idle as the ladder's
+    assert ticket["clicks"] == ticket["hops_stamped"] == 2 and ticket["hop_adapter_p50_ms"] > 0, ticket
     storm = by_bench["ladder_depth_storm"]
     assert storm["paints"] > 0 and storm["depth_per_s_sent"] > 0, storm
