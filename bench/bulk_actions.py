@@ -288,8 +288,6 @@ def main(argv: list[str] | None = None) -> None:
     variants = args.variant or ["cancel_all", "flatten", "kill_switch"]
     speed = host_speed_ms()
     if args.profile:
-        import cProfile
-
         profiler = cProfile.Profile()
         records = profiler.runcall(run, args.orders, args.positions, variants, args.concentrate)
         profiler.dump_stats(args.profile)
