@@ -48,8 +48,9 @@ POSITIONS = 1_000
 IN_FLIGHT = 64
 _trace: TurnTrace | None = None
 """With --turns: what ran in the GUI thread's long stretches (printed to stderr after each variant)."""
-_action_profile: cProfile.Profile | None = None
-"""With --profile-actions: the profile of the measured actions, from each action to its last acknowledgement."""
+_profile_actions: str | None = None
+"""With --profile-actions PATH: each measured action is profiled (from the action to its last acknowledgement)
+into PATH.<variant>."""
 FRAME_MS = 16.0
 ACCOUNT = "PAPER-1"
 RISK = {"global": {
@@ -162,14 +163,16 @@ async def _measure(variant: str, session: Any, action: Callable[[], Any], orders
     steal0 = steal_seconds()
     heartbeat.start()
     start = now()
-    if _action_profile is not None:
-        _action_profile.enable()
+    profile = None if _profile_actions is None else cProfile.Profile()
+    if profile is not None:
+        profile.enable()
     await action()
     with contextlib.suppress(TimeoutError):  # reported below as acked < orders + positions
         await _until(lambda: acked() == len(orders) + len(symbols), f"{variant}: every acknowledgement", 60.0)
     elapsed = now() - start
-    if _action_profile is not None:
-        _action_profile.disable()
+    if profile is not None:
+        profile.disable()
+        profile.dump_stats(f"{_profile_actions}.{variant}")
     heartbeat.stop()
     steal1 = steal_seconds()
     cpu = heartbeat.cpu_gaps
@@ -272,13 +275,13 @@ def main(argv: list[str] | None = None) -> None:
                              "chart then draws thousands of order lines)")
     parser.add_argument("--profile", metavar="PATH", help="write cProfile stats to PATH (of the whole run)")
     parser.add_argument("--profile-actions", metavar="PATH",
-                        help="write cProfile stats of the measured actions only (not the set-up) to PATH")
+                        help="write cProfile stats of each measured action (not the set-up) to PATH.<variant>")
     parser.add_argument("--turns", metavar="MS", type=float,
                         help="name the steps of each GUI-thread stretch over MS of CPU (on stderr; slows the run)")
     args = parser.parse_args(argv)
     if args.profile_actions:
-        global _action_profile
-        _action_profile = cProfile.Profile()
+        global _profile_actions
+        _profile_actions = args.profile_actions
     if args.turns is not None:
         from bench.turn_trace import TurnTrace
 
@@ -293,8 +296,6 @@ def main(argv: list[str] | None = None) -> None:
         profiler.dump_stats(args.profile)
     else:
         records = run(args.orders, args.positions, variants, args.concentrate)
-    if _action_profile is not None:
-        _action_profile.dump_stats(args.profile_actions)
     for record in records:
         emit({**record, "host_speed_ms": speed, **machine()})
 
