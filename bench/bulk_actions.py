@@ -9,8 +9,10 @@ Qt timer on the GUI thread):
   session.cancel_all; with --concentrate AAPL --concentrate MSFT all on those two, as click_to_wire leaves them
   (the chart, on AAPL, then draws 2,500 order lines);
 - flatten: one market buy in each of 1,000 symbols (all filled), then session.flatten;
-- kill_switch: both at once, then session.kill_switch followed by the confirmed flatten a trader does
-  next (the kill switch halts; Flatten only reduces, after a confirm).
+- kill_switch: both at once (5,000 resting orders and 1,000 positions), then session.kill_switch, timed to its
+  last cancel confirmed; then, in a line of its own (`flatten_after_kill_switch`), the confirmed flatten a trader
+  does next (the kill switch halts; Flatten only reduces, after a confirm), timed to the last position closed.
+  Each is an action of its own, with its own goal (issue 27: each < 1 s, no stretch over 16 ms).
 
 Figures, one JSON line each: `orders` (cancels asked) and `positions` (to close); `acked` (how many of
 them the broker confirmed: cancels CANCELED, positions flat); `all_acked_ms`, from the action to the
@@ -27,18 +29,28 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import cProfile
 import os
+import sys
 import tempfile
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench.common import emit, host_speed_ms, machine, ms, now, steal_seconds
+
+if TYPE_CHECKING:
+    from bench.turn_trace import TurnTrace
 
 ORDERS = 5_000
 POSITIONS = 1_000
 IN_FLIGHT = 64
+_trace: TurnTrace | None = None
+"""With --turns: what ran in the GUI thread's long stretches (printed to stderr after each variant)."""
+_profile_actions: str | None = None
+"""With --profile-actions PATH: each measured action is profiled (from the action to its last acknowledgement)
+into PATH.<variant>."""
 FRAME_MS = 16.0
 ACCOUNT = "PAPER-1"
 RISK = {"global": {
@@ -145,16 +157,28 @@ async def _measure(variant: str, session: Any, action: Callable[[], Any], orders
         return canceled + len(symbols) - _open(session, symbols)
 
     heartbeat = Heartbeat()
+    if _trace is not None:
+        _trace.stretches.clear()
+        _trace.attach(heartbeat)
     steal0 = steal_seconds()
     heartbeat.start()
     start = now()
+    profile = None if _profile_actions is None else cProfile.Profile()
+    if profile is not None:
+        profile.enable()
     await action()
     with contextlib.suppress(TimeoutError):  # reported below as acked < orders + positions
         await _until(lambda: acked() == len(orders) + len(symbols), f"{variant}: every acknowledgement", 60.0)
     elapsed = now() - start
+    if profile is not None:
+        profile.disable()
+        profile.dump_stats(f"{_profile_actions}.{variant}")
     heartbeat.stop()
     steal1 = steal_seconds()
     cpu = heartbeat.cpu_gaps
+    if _trace is not None:
+        print(f"--- {variant}: the stretches over {_trace.over_ms:g} ms CPU\n{_trace.report()}\n"
+              f"all passes: {_trace.totals()}", file=sys.stderr)
     return {"bench": "bulk_actions", "variant": variant, "orders": len(orders), "orders_on_symbols": on,
             "positions": len(symbols),
             "acked": acked(), "all_acked_ms": ms(elapsed),
@@ -183,6 +207,8 @@ def run(orders: int, positions: int, variants: list[str], concentrate: list[str]
 
     _list_instruments(positions)
     app = QApplication.instance() or QApplication(["bulk_actions"])
+    if _trace is not None:
+        _trace.watch_qt_events()
     loop = EventLoop(app)
     asyncio.set_event_loop(loop)
     work = tempfile.TemporaryDirectory(prefix="bulk-actions-")
@@ -219,12 +245,12 @@ def run(orders: int, positions: int, variants: list[str], concentrate: list[str]
                 elif variant == "flatten":
                     records.append(await _measure(variant, session, lambda: session.flatten(account),
                                                   resting, symbols, on))
-                else:
-                    async def kill() -> None:
-                        await session.kill_switch("bench")
-                        await session.flatten(None, confirmed_by="bench")
-
-                    records.append(await _measure(variant, session, kill, resting, symbols, on))
+                else:  # each action on its own: the trader confirms the Flatten after the kill switch has acted
+                    records.append(await _measure(variant, session, lambda: session.kill_switch("bench"),
+                                                  resting, [], on))
+                    await asyncio.sleep(0.5)
+                    records.append(await _measure("flatten_after_kill_switch", session,
+                                                  lambda: session.flatten(None, confirmed_by="bench"), [], symbols, 0))
                     session.resume(None, "bench")
         finally:
             window.close()
@@ -247,13 +273,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--concentrate", metavar="SYMBOL", action="append",
                         help="rest the orders on these symbols only (AAPL and MSFT, as click_to_wire leaves them: the "
                              "chart then draws thousands of order lines)")
-    parser.add_argument("--profile", metavar="PATH", help="write cProfile stats to PATH")
+    parser.add_argument("--profile", metavar="PATH", help="write cProfile stats to PATH (of the whole run)")
+    parser.add_argument("--profile-actions", metavar="PATH",
+                        help="write cProfile stats of each measured action (not the set-up) to PATH.<variant>")
+    parser.add_argument("--turns", metavar="MS", type=float,
+                        help="name the steps of each GUI-thread stretch over MS of CPU (on stderr; slows the run)")
     args = parser.parse_args(argv)
+    if args.profile_actions:
+        global _profile_actions
+        _profile_actions = args.profile_actions
+    if args.turns is not None:
+        from bench.turn_trace import TurnTrace
+
+        global _trace
+        _trace = TurnTrace(args.turns)
+        _trace.install()
     variants = args.variant or ["cancel_all", "flatten", "kill_switch"]
     speed = host_speed_ms()
     if args.profile:
-        import cProfile
-
         profiler = cProfile.Profile()
         records = profiler.runcall(run, args.orders, args.positions, variants, args.concentrate)
         profiler.dump_stats(args.profile)

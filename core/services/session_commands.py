@@ -132,7 +132,7 @@ class SessionCommands:
     async def cancel_all(self, account_id: AccountId | None = None, *, bulk: bool = False) -> int:
         """Cancel every working order (of one account, or all); return how many were asked (cancel_all.py).
 
-        The orders go in slices of CANCEL_SLICE, one slice per turn of the event loop, so the window
+        The orders go in slices of CANCEL_SLICE, a slice every second turn of the event loop, so the window
         keeps painting and taking input through a kill switch over thousands of orders. A slice's
         cancel intents are journaled together, in one transaction and one disk flush, before any of
         its cancels goes out. bulk: an account whose adapter has BulkCancel (IB reqGlobalCancel) gets

@@ -6,16 +6,18 @@ from __future__ import annotations
 import asyncio
 import itertools
 import sqlite3
-from collections.abc import Sequence
-from contextlib import closing
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager, closing
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 from core.adapters.paper.adapter import PaperBroker
 from core.adapters.paper.config import PaperConfig
 from core.domain import AccountId, Order, OrderRequest, OrderStatus, OrderType, Side
+from core.domain.events import FillRecorded
 from core.services.bus import EventBus
-from core.services.flatten import CLOSE_SLICE
+from core.services.flatten import CLOSE_SLICE, FlattenResult
 from core.services.risk import RiskConfig, RiskLimits
 from core.services.session import TradingSession
 from core.storage.journal import SqliteJournal
@@ -51,8 +53,22 @@ class WatchedPaperBroker(PaperBroker):
         await super().cancel_orders(orders)
 
 
-async def test_flatten_of_many_positions_journals_each_close_and_cancel_first_and_lets_the_loop_turn(
-        tmp_path: Path) -> None:
+@dataclass
+class Watched:
+    """What a flatten of SYMBOLS did, watched turn by turn (a turn stands for a frame of the window)."""
+
+    session: TradingSession
+    broker: WatchedPaperBroker
+    result: FlattenResult
+    turns_at_submit: list[int] = field(default_factory=list)
+    """The turn of the loop in which each close reached the broker, in the order they reached it."""
+    fills: list[tuple[int, str]] = field(default_factory=list)
+    """Each fill committed to the journal (FillRecorded): the turn of the loop it was in, and its symbol."""
+
+
+@asynccontextmanager
+async def flattened(tmp_path: Path) -> AsyncIterator[Watched]:
+    """Open a position and rest an order in each of SYMBOLS, then flatten them all, counting the loop's turns."""
     bus = EventBus()
     journal = SqliteJournal(tmp_path / "journal.sqlite")
     session = TradingSession(bus, journal, risk=RiskConfig(RiskLimits(max_gross_exposure=Decimal(10_000_000))))
@@ -73,6 +89,7 @@ async def test_flatten_of_many_positions_journals_each_close_and_cancel_first_an
         broker.seen_submits.clear()
         turns = 0
         turns_at_submit: list[int] = []
+        fills: list[tuple[int, str]] = []
         submit = broker.submit
 
         async def counted(order: Order) -> None:
@@ -80,6 +97,7 @@ async def test_flatten_of_many_positions_journals_each_close_and_cancel_first_an
             await submit(order)
 
         broker.submit = counted  # type: ignore[method-assign]
+        bus.subscribe(FillRecorded, lambda event: fills.append((turns, event.fill.symbol)))
 
         async def window() -> None:  # stands for Qt: one step per turn of the event loop
             nonlocal turns
@@ -92,15 +110,38 @@ async def test_flatten_of_many_positions_journals_each_close_and_cancel_first_an
             result = await session.flatten(A1)
         finally:
             painting.cancel()
+        yield Watched(session, broker, result, turns_at_submit, fills)
+    finally:
+        await session.close()
+        journal.close()
+
+
+async def test_flatten_of_many_positions_journals_each_close_and_cancel_first_and_lets_the_loop_turn(
+        tmp_path: Path) -> None:
+    async with flattened(tmp_path) as watched:
+        session, broker, result = watched.session, watched.broker, watched.result
         assert len(result.sent) == len(SYMBOLS) and not result.not_sent
         assert all(o.status is OrderStatus.FILLED for o in result.sent)
         assert all(session.portfolio.position(A1, s).quantity == 0 for s in SYMBOLS)  # type: ignore[union-attr]
         assert broker.seen_cancels == ["PENDING_CANCEL"] * len(SYMBOLS), "each cancel journaled before it went out"
         assert broker.seen_submits == ["SUBMITTED"] * len(SYMBOLS), "each close journaled before it went out"
         assert not session.oms.working(A1)
+        turns_at_submit = watched.turns_at_submit
         chunks = [turns_at_submit[k:k + CLOSE_SLICE] for k in range(0, len(SYMBOLS), CLOSE_SLICE)]
         assert len(chunks) == 3 and all(a[-1] < b[0] for a, b in itertools.pairwise(chunks)), (
             f"slices of {CLOSE_SLICE} closes, the loop turning between them: {chunks}")
-    finally:
-        await session.close()
-        journal.close()
+
+
+async def test_flatten_sends_closes_and_commits_fills_of_one_slice_a_turn_so_no_frame_waits_for_several(
+        tmp_path: Path) -> None:
+    """A turn of the loop that sent a slice of closes and committed another slice's fills (and started a third,
+    and flushed the broker's reports of a fourth) kept the window from painting for all of them at once."""
+    async with flattened(tmp_path) as watched:
+        sent = [order.symbol for order in watched.result.sent]
+        assert len(sent) == len(SYMBOLS) and len(watched.fills) == len(SYMBOLS)
+        slice_of = {symbol: k // CLOSE_SLICE for k, symbol in enumerate(sent)}
+        slices_in_turn: dict[int, set[int]] = {}
+        for turn, symbol in [*zip(watched.turns_at_submit, sent, strict=True), *watched.fills]:
+            slices_in_turn.setdefault(turn, set()).add(slice_of[symbol])
+        crowded = {turn: sorted(slices) for turn, slices in slices_in_turn.items() if len(slices) > 1}
+        assert not crowded, f"turns that sent or committed the closes of more than one slice: {crowded}"
