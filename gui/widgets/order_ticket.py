@@ -97,6 +97,8 @@ class OrderTicketWidget(TicketProtection):
         self._refresh()
 
     def _connect(self) -> None:
+        self._symbol_edit.textChanged.connect(self._forget_lookup)  # first: every other handler reads it anew
+        self._account_combo.currentTextChanged.connect(self._forget_lookup)
         self._account_combo.currentIndexChanged.connect(self._offer_symbols)  # before the refresh reads the keys
         self._quantity_edit.setValidator(QuantityValidator(lambda: self._lookup()[1], self))
         self._symbol_edit.textChanged.connect(self._on_symbol_changed)
@@ -350,6 +352,10 @@ class OrderTicketWidget(TicketProtection):
 
     def _refresh_and_check(self) -> tuple[ValidatedRequest | None, list[FieldError]]:
         """`_refresh`, returning the `_validate()` it did: the live check shows its errors (one validation for both)."""
+        with self._one_read():
+            return self._refresh_fields()
+
+    def _refresh_fields(self) -> tuple[ValidatedRequest | None, list[FieldError]]:
         symbol, instrument = self._lookup()
         account = self.current_account()
         source = self._product_source  # first: the product offered is part of the order checked below
@@ -461,12 +467,13 @@ class OrderTicketWidget(TicketProtection):
     def _on_live_timer(self) -> None:
         """Show errors for the fields the trader has filled in; empty fields wait for send."""
         self._live_timer.stop()
-        checked = self._refresh_and_check()
-        texts = {field: edit.text().strip() for field, edit in self._edits.items()}
-        if any(key.startswith(texts["symbol"].casefold()) for key in self._keys):
-            texts["symbol"] = ""  # may still become a known symbol
-        self._render_errors([error for error in checked[1] if texts.get(error.field)], list(texts))
-        self._show_verdict(checked)
+        with self._one_read():
+            checked = self._refresh_and_check()
+            texts = {field: edit.text().strip() for field, edit in self._edits.items()}
+            if any(key.startswith(texts["symbol"].casefold()) for key in self._keys):
+                texts["symbol"] = ""  # may still become a known symbol
+            self._render_errors([error for error in checked[1] if texts.get(error.field)], list(texts))
+            self._show_verdict(checked)
 
     def _step(self, edit: QLineEdit, direction: int) -> None:
         """Move the number in edit by one lot (quantity) or one tick (prices), onto the instrument's grid."""
@@ -481,6 +488,11 @@ class OrderTicketWidget(TicketProtection):
         if self._confirm is not None or not self._armed:
             return
         self._live_timer.stop()
+        with self._one_read():
+            self._check_and_send()
+
+    def _check_and_send(self) -> None:
+        """Send the order the ticket shows (after the confirm, when asked), or show why it cannot go."""
         validated, errors = self._validate()
         self._render_errors(errors, FIELDS)
         if validated is None or errors:

@@ -4,7 +4,8 @@ builds on this."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from PySide6.QtWidgets import QWidget
@@ -28,6 +29,26 @@ class TicketLookup(TicketForm):
         self._hours_source: HoursSource | None = None
         self._fixed_quotes: dict[str, Quote] = {}
         self._quote_source: QuoteSource | None = None
+        self._looked_up: tuple[str, Instrument | None] | None = None
+        """`_lookup`'s answer while a pass of `_one_read` runs (None: not read yet, or no pass)."""
+        self._passes = 0
+
+    @contextmanager
+    def _one_read(self) -> Iterator[None]:
+        """Read the symbol and account once for the whole of a pass over the fields (a live check asks `_lookup`
+        some 12 times, each reading the symbol field and the account combo through Qt); a change of either (or of
+        the instruments) during the pass reads them again."""
+        self._passes += 1
+        try:
+            yield
+        finally:
+            self._passes -= 1
+            if not self._passes:
+                self._looked_up = None
+
+    def _forget_lookup(self, *_args: object) -> None:
+        """The symbol, the account or the instruments changed: `_lookup` reads the fields again."""
+        self._looked_up = None
 
     def _refresh(self) -> None:
         """Bring the ticket up to date with its fields (OrderTicketWidget's)."""
@@ -35,12 +56,14 @@ class TicketLookup(TicketForm):
     def set_instruments(self, instruments: Mapping[str, Instrument]) -> None:
         """Offer these instruments in the symbol completer and validate against them."""
         self._catalog = instruments  # a session's InstrumentCatalog answers per account (see _lookup)
+        self._forget_lookup()
         self._instruments = dict(instruments)
         self._offer_symbols()
         self._refresh()
 
     def _offer_symbols(self) -> None:
         """Complete the symbols the chosen account lists itself (every symbol when it lists none, or no account)."""
+        self._forget_lookup()
         offered = self._instruments
         account = self.current_account()
         if account and isinstance(self._catalog, InstrumentCatalog):
@@ -51,9 +74,14 @@ class TicketLookup(TicketForm):
 
     def _lookup(self) -> tuple[str, Instrument | None]:
         """Return the typed symbol in its canonical spelling, with its instrument (the chosen account's) if known."""
+        if self._looked_up is not None:
+            return self._looked_up
         text = self._symbol_edit.text().strip()
         key = self._keys.get(text.casefold(), text)
-        return key, instrument_for(self._catalog, key, self.current_account() or None)
+        found = key, instrument_for(self._catalog, key, self.current_account() or None)
+        if self._passes:
+            self._looked_up = found
+        return found
 
     def _quote(self) -> Quote | None:
         """Return the typed symbol's quote on the chosen account's feed (the fixed quotes while no feed is set)."""
