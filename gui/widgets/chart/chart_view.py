@@ -74,6 +74,10 @@ class ChartView(QWidget):
         self.on_move_bracket: Callable[[BracketLine, float], None] = lambda line, price: None
         self.on_cancel_bracket: Callable[[BracketLine, QPoint], None] = lambda line, where: None
         self._reset_span = True
+        self._fit_band: tuple[float, float] | None = None
+        """The prices whose lines the last _fit_y counted (near its last close): a line moving outside it does not
+        change the range, so update_orders refits only for a line inside it (before or after) or a moved average."""
+        self._fitted_average: tuple[bool, float] | None = None
         self._build()
 
     # --- construction ---------------------------------------------------------------------------
@@ -218,17 +222,23 @@ class ChartView(QWidget):
         """Show these orders as they are now (a line for each working one, none for the others); keep the other lines.
 
         The frame's changed orders only: redrawing all of a symbol's lines each frame took 52 ms a frame with
-        2,500 orders resting on it while a cancel-all took them down.
+        2,500 orders resting on it while a cancel-all took them down. The price axis is fitted again only when a
+        changed line is (or was) near enough to the market to count in it, or the average price line moved.
         """
+        refit = False
         for order in orders:
             coid = str(order.client_order_id)
             price = line_price(order)
+            before = self.order_item.lines.get(coid)
+            refit = refit or (before is not None and self._in_fit_band(before.y))
             if (price is None or not order.is_working or order.symbol != self.symbol
                     or order.origin is OrderOrigin.PROTECTIVE):
                 self.order_item.remove(coid)
             else:
                 self.order_item.show(coid, order, price)
-        self._fit_y()
+                refit = refit or self._in_fit_band(float(price))
+        if refit or self._fitted_average != self._average_seen():
+            self._fit_y()
 
     def show_brackets(self, legs: Iterable[BracketLeg]) -> None:
         """Draw a line for each live protective child of the shown symbol's position; remove the others."""
@@ -290,12 +300,22 @@ class ChartView(QWidget):
         for line in (*self.bracket_lines.values(), self.average_line):
             if line.isVisible() and abs(line.value() - last) <= near:
                 low, high = min(low, line.value()), max(high, line.value())
+        self._fit_band = (last - near, last + near)
+        self._fitted_average = self._average_seen()
         orders = self.order_item.within(last - near, last + near)
         if orders is not None:
             low, high = min(low, orders[0]), max(high, orders[1])
         pad = max((high - low) * 0.08, abs(high) * 1e-4)
         _set_y(self.price_box, low - pad, high + pad)
         _set_y(self.volume_plot.getViewBox(), 0.0, max(float(cols[5].max()), 1.0) * 1.1)
+
+    def _in_fit_band(self, price: float) -> bool:
+        """True when a line at price counts in the price axis's range (_fit_y: near the last close), or no fit yet."""
+        band = self._fit_band
+        return band is None or band[0] <= price <= band[1]
+
+    def _average_seen(self) -> tuple[bool, float]:
+        return self.average_line.isVisible(), self.average_line.value()
 
     def _on_timeframe(self, interval: timedelta) -> None:
         if interval == self.interval:
