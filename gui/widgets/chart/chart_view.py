@@ -276,7 +276,7 @@ class ChartView(QWidget):
         if self._reset_span or span < seconds * 5 or self._fresh_span():
             span, self._reset_span = seconds * VISIBLE_BARS, False
         right = float(self.series.t[-1]) + seconds * 3
-        self.price_plot.setXRange(right - span, right, padding=0)
+        _set_range(self.price_box, 0, right - span, right)
         self._fit_y()
 
     def _fresh_span(self) -> bool:
@@ -306,8 +306,8 @@ class ChartView(QWidget):
         if orders is not None:
             low, high = min(low, orders[0]), max(high, orders[1])
         pad = max((high - low) * 0.08, abs(high) * 1e-4)
-        _set_y(self.price_box, low - pad, high + pad)
-        _set_y(self.volume_plot.getViewBox(), 0.0, max(float(cols[5].max()), 1.0) * 1.1)
+        _set_range(self.price_box, 1, low - pad, high + pad)
+        _set_range(self.volume_plot.getViewBox(), 1, 0.0, max(float(cols[5].max()), 1.0) * 1.1)
 
     def _in_fit_band(self, price: float) -> bool:
         """True when a line at price counts in the price axis's range (_fit_y: near the last close), or no fit yet."""
@@ -372,14 +372,17 @@ class ChartView(QWidget):
         paint_axes(self.plots, self.palette(), [(self.price_plot, self._AXES[0]), (self.volume_plot, self._AXES[1])])
 
 
-def _set_y(box: pg.ViewBox, low: float, high: float) -> None:
-    """Show low to high on box's price axis; nothing when it shows just that already.
+def _set_range(box: pg.ViewBox, axis: int, low: float, high: float) -> None:
+    """Show low to high on box's axis (0: time, 1: price); nothing when it shows just that already.
 
-    Each frame that changes an order refits the price axis (ChartView._fit_y); an order far from the market (most
-    resting orders) leaves the range as it was, and pyqtgraph's setYRange redid the view's transforms and signals
-    all the same (about 0.2 ms of every click's frame).
+    pyqtgraph's setRange redoes the view's transforms, its range signals and the axes' pictures even for the
+    range it shows. Each frame that changes an order refits the price axis (ChartView._fit_y), and each tick
+    that moves the newest bar follows it on the time axis (_show_newest): mostly to the range shown already.
     """
     wanted = [low, high]
-    if box.state["autoRange"][1] is False and box.targetRange()[1] == wanted and box.viewRange()[1] == wanted:
+    if box.state["autoRange"][axis] is False and box.targetRange()[axis] == wanted and box.viewRange()[axis] == wanted:
         return
-    box.setYRange(low, high, padding=0)
+    if axis == 0:
+        box.setXRange(low, high, padding=0)
+    else:
+        box.setYRange(low, high, padding=0)
