@@ -67,7 +67,7 @@ def run(out: Path, orders: int, throughput_orders: int) -> None:
     ctw.run(orders, throughput_orders)
     (out / "phases.json").write_text(json.dumps(phases, indent=1))
     for phase in phases:
-        print(json.dumps(phase))
+        print(json.dumps({"bench": "diff_profile", **phase}))
 
 
 def per_order(folder: Path, phase: str, by: str) -> dict[str, tuple[float, float]]:
