@@ -33,7 +33,7 @@ from core.ports.order_products import ProductOffer
 from core.services.order_expiry import expiry_problem
 from gui.models.positions import fmt_avg_cost
 from gui.widgets.linked_order_row import LinkedOrder, LinkMode, price_words
-from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_price, next_step, order_summary
+from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_price, order_summary
 from gui.widgets.protection_row import positive_number
 from gui.widgets.quantity_input import QuantityValidator, quantity_hint
 from gui.widgets.ticket_form import FIELDS
@@ -99,6 +99,8 @@ class OrderTicketWidget(TicketProtection):
         self._refresh()
 
     def _connect(self) -> None:
+        self._symbol_edit.textChanged.connect(self._forget_lookup)  # first: every other handler reads it anew
+        self._account_combo.currentTextChanged.connect(self._forget_lookup)
         self._account_combo.currentIndexChanged.connect(self._offer_symbols)  # before the refresh reads the keys
         self._account_combo.currentIndexChanged.connect(self._offer_tifs)
         self._account_combo.currentIndexChanged.connect(self._on_account_chosen)
@@ -315,12 +317,6 @@ class OrderTicketWidget(TicketProtection):
                 if not checked:
                     self._refresh()
 
-    def _touch(self, instrument: Instrument) -> str:
-        """Return the side's natural price on the account's feed (ask to buy, bid to sell) on the tick, or ""."""
-        quote = self._quote()
-        price = None if quote is None else quote.ask if self._side() is Side.BUY else quote.bid
-        return "" if price is None else format_price(instrument.make_price(price).value, instrument)
-
     def _origin(self) -> OrderOrigin:
         return OrderOrigin.CLOSE if self._close is not None else OrderOrigin.MANUAL
 
@@ -356,6 +352,10 @@ class OrderTicketWidget(TicketProtection):
 
     def _refresh_and_check(self) -> tuple[ValidatedRequest | None, list[FieldError]]:
         """`_refresh`, returning the `_validate()` it did: the live check shows its errors (one validation for both)."""
+        with self._one_read():
+            return self._refresh_fields()
+
+    def _refresh_fields(self) -> tuple[ValidatedRequest | None, list[FieldError]]:
         symbol, instrument = self._lookup()
         account = self.current_account()
         source = self._product_source  # first: the product offered is part of the order checked below
@@ -482,26 +482,23 @@ class OrderTicketWidget(TicketProtection):
     def _on_live_timer(self) -> None:
         """Show errors for the fields the trader has filled in; empty fields wait for send."""
         self._live_timer.stop()
-        checked = self._refresh_and_check()
-        texts = {field: edit.text().strip() for field, edit in self._edits.items()}
-        if any(key.startswith(texts["symbol"].casefold()) for key in self._keys):
-            texts["symbol"] = ""  # may still become a known symbol
-        self._render_errors([error for error in checked[1] if texts.get(error.field)], list(texts))
-        self._show_verdict(checked)
-
-    def _step(self, edit: QLineEdit, direction: int) -> None:
-        """Move the number in edit by one lot (quantity) or one tick (prices), onto the instrument's grid."""
-        instrument = self._lookup()[1]
-        is_quantity = edit is self._quantity_edit
-        if instrument is not None:
-            value = next_step(edit.text(), instrument.lot_size if is_quantity else instrument.tick_size, direction)
-            if value is not None:
-                edit.setText(plain(value) if is_quantity else format_price(value, instrument))
+        with self._one_read():
+            checked = self._refresh_and_check()
+            texts = {field: edit.text().strip() for field, edit in self._edits.items()}
+            if any(key.startswith(texts["symbol"].casefold()) for key in self._keys):
+                texts["symbol"] = ""  # may still become a known symbol
+            self._render_errors([error for error in checked[1] if texts.get(error.field)], list(texts))
+            self._show_verdict(checked)
 
     def _on_send_clicked(self) -> None:
         if self._confirm is not None or not self._armed:
             return
         self._live_timer.stop()
+        with self._one_read():
+            self._check_and_send()
+
+    def _check_and_send(self) -> None:
+        """Send the order the ticket shows (after the confirm, when asked), or show why it cannot go."""
         validated, errors = self._validate()
         self._render_errors(errors, FIELDS)
         if validated is None or errors:

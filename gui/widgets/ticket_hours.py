@@ -4,7 +4,7 @@ exchange's zone; and the confirm's warning for a DAY order sent while the market
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from PySide6.QtWidgets import QLabel
 
@@ -24,9 +24,20 @@ class TicketHoursLabel(QLabel):
     def __init__(self) -> None:
         super().__init__(objectName="orderTicket.hoursLabel")
         self.setFixedHeight(self.fontMetrics().lineSpacing() + 2)
+        self._shown: tuple[TradingHours, datetime, datetime] | None = None
+        """The hours shown, the moment they were shown at, and when that line next changes (their next open or
+        close, or midnight)."""
 
     def show_hours(self, hours: TradingHours | None, now: datetime) -> None:
-        """Show hours' state at now (nothing for None)."""
+        """Show hours' state at now (nothing for None).
+
+        The ticket asks on every change of a field (twice an order); the line is worked out again only when the
+        hours are others, or now has reached the next open, close or day in the exchange's zone.
+        """
+        shown = self._shown
+        if hours is not None and shown is not None and shown[0] is hours and shown[1] <= now < shown[2]:
+            return
+        self._shown = None if hours is None else (hours, now, _next_change(hours, now))
         if hours is None:
             self.setText("")
             if self.toolTip():
@@ -38,6 +49,16 @@ class TicketHoursLabel(QLabel):
         tip = f"From {hours.source}" + (f"; {hours.note}" if hours.note else "") + "."
         if tip != self.toolTip():
             self.setToolTip(tip)
+
+
+def _next_change(hours: TradingHours, now: datetime) -> datetime:
+    """Return when hours' line as shown at now next reads otherwise: its next open or close, or the next day in its
+    zone (a time shown with its weekday becomes today's)."""
+    state = hours.state_at(now)
+    local = hours.local(now)
+    midnight = datetime.combine(local.date() + timedelta(days=1), time(0), local.tzinfo)
+    edges = [moment for moment in (state.next_open, state.next_close) if moment is not None and moment > now]
+    return min([midnight, *edges])
 
 
 def closed_market_warning(hours: TradingHours | None, tif: TimeInForce, now: datetime, takes_gtc: bool = True) -> str:

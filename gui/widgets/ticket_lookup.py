@@ -1,17 +1,20 @@
 """The ticket's reads for the chosen account: the symbols it completes, the instrument a typed symbol is (that
-account's own listing), its quote on that account's feed, and whether its market is open. OrderTicketWidget
-builds on this."""
+account's own listing), its quote and the side's touch on that account's feed, whether its market is open, and a
+number stepped onto the instrument's grid. OrderTicketWidget builds on this."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLineEdit, QWidget
 
-from core.domain import Instrument, Quote
+from core.domain import Instrument, Quote, Side
+from core.domain.order_request import plain
 from core.domain.trading_hours import TradingHours
 from core.services.instruments import InstrumentCatalog, instrument_for
+from gui.widgets.order_confirm import format_price, next_step
 from gui.widgets.ticket_form import TicketForm
 from gui.widgets.ticket_hours import HoursSource
 from gui.widgets.ticket_intent import QuoteSource
@@ -28,6 +31,36 @@ class TicketLookup(TicketForm):
         self._hours_source: HoursSource | None = None
         self._fixed_quotes: dict[str, Quote] = {}
         self._quote_source: QuoteSource | None = None
+        self._looked_up: tuple[str, Instrument | None] | None = None
+        """`_lookup`'s answer while a pass of `_one_read` runs (None: not read yet, or no pass)."""
+        self._account_read: str | None = None
+        """`current_account`'s answer while a pass of `_one_read` runs (None: not read yet, or no pass)."""
+        self._passes = 0
+
+    @contextmanager
+    def _one_read(self) -> Iterator[None]:
+        """Read the symbol and account once for the whole of a pass over the fields (a click's passes asked
+        `_lookup` some 23 times and `current_account` 35, each reading the symbol field or the account combo
+        through Qt); a change of either (or of the instruments) during the pass reads them again."""
+        self._passes += 1
+        try:
+            yield
+        finally:
+            self._passes -= 1
+            if not self._passes:
+                self._looked_up = self._account_read = None
+
+    def _forget_lookup(self, *_args: object) -> None:
+        """The symbol, the account or the instruments changed: `_lookup` reads the fields again."""
+        self._looked_up = self._account_read = None
+
+    def current_account(self) -> str:
+        if self._account_read is not None:
+            return self._account_read
+        account = super().current_account()
+        if self._passes:
+            self._account_read = account
+        return account
 
     def _refresh(self) -> None:
         """Bring the ticket up to date with its fields (OrderTicketWidget's)."""
@@ -35,12 +68,14 @@ class TicketLookup(TicketForm):
     def set_instruments(self, instruments: Mapping[str, Instrument]) -> None:
         """Offer these instruments in the symbol completer and validate against them."""
         self._catalog = instruments  # a session's InstrumentCatalog answers per account (see _lookup)
+        self._forget_lookup()
         self._instruments = dict(instruments)
         self._offer_symbols()
         self._refresh()
 
     def _offer_symbols(self) -> None:
         """Complete the symbols the chosen account lists itself (every symbol when it lists none, or no account)."""
+        self._forget_lookup()
         offered = self._instruments
         account = self.current_account()
         if account and isinstance(self._catalog, InstrumentCatalog):
@@ -51,9 +86,14 @@ class TicketLookup(TicketForm):
 
     def _lookup(self) -> tuple[str, Instrument | None]:
         """Return the typed symbol in its canonical spelling, with its instrument (the chosen account's) if known."""
+        if self._looked_up is not None:
+            return self._looked_up
         text = self._symbol_edit.text().strip()
         key = self._keys.get(text.casefold(), text)
-        return key, instrument_for(self._catalog, key, self.current_account() or None)
+        found = key, instrument_for(self._catalog, key, self.current_account() or None)
+        if self._passes:
+            self._looked_up = found
+        return found
 
     def _quote(self) -> Quote | None:
         """Return the typed symbol's quote on the chosen account's feed (the fixed quotes while no feed is set)."""
@@ -78,3 +118,18 @@ class TicketLookup(TicketForm):
         instrument, account = self._lookup()[1], self.current_account()
         source = self._hours_source
         return source(account, instrument) if source is not None and account and instrument is not None else None
+
+    def _touch(self, instrument: Instrument) -> str:
+        """Return the side's natural price on the account's feed (ask to buy, bid to sell) on the tick, or ""."""
+        quote = self._quote()
+        price = None if quote is None else quote.ask if self._side() is Side.BUY else quote.bid
+        return "" if price is None else format_price(instrument.make_price(price).value, instrument)
+
+    def _step(self, edit: QLineEdit, direction: int) -> None:
+        """Move the number in edit by one lot (quantity) or one tick (prices), onto the instrument's grid."""
+        instrument = self._lookup()[1]
+        is_quantity = edit is self._quantity_edit
+        if instrument is not None:
+            value = next_step(edit.text(), instrument.lot_size if is_quantity else instrument.tick_size, direction)
+            if value is not None:
+                edit.setText(plain(value) if is_quantity else format_price(value, instrument))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -54,6 +55,20 @@ def test_tickstorm_runs_the_vnpy_reference_on_the_same_input_and_prints_the_rati
     assert str(by_variant["vnpy@max"]["impl"]).startswith("vnpy 4.")
     assert by_variant["vnpy@max"]["quotes"] > 0
     assert {"absorbed_ratio", "stall_max_ratio", "staleness_p99_ratio"} <= set(by_variant["ratio@max"])
+
+
+def test_diff_profile_profiles_each_click_to_wire_phase_and_compares_two_runs(tmp_path: Path) -> None:
+    out = tmp_path / "profile"
+    phases = _run("bench.diff_profile", "run", str(out), "--orders", "3", "--throughput-orders", "10")
+    names = [str(phase["phase"]) for phase in phases]
+    assert names[-3:] == ["3-click-PAPER-1", "4-sustained-1", "5-sustained-64"]
+    assert all((out / f"{name}.prof").is_file() for name in names)
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    command = [sys.executable, "-m", "bench.diff_profile", "diff", str(out), str(out), "3-click-PAPER-1",
+               "--by", "file", "--top", "1000"]
+    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "gui/widgets/order_ticket.py" in result.stdout  # the ticket's own file, named alike in every checkout
 
 
 def test_click_to_wire_reaches_the_tws_simulator_and_the_paper_ack() -> None:

@@ -161,3 +161,34 @@ def test_orders_of_two_accounts_at_one_price_never_share_a_line_and_their_labels
     theirs.apply(OrderCanceled(theirs.client_order_id, "cancelled"))
     chart.update_orders([theirs])
     assert chart.order_item.labels_at(99.0) == ["BUY 10 LMT"], "back to one account: the label drops it"
+
+
+def test_the_price_axis_takes_in_an_order_near_the_market_and_lets_it_go_when_it_ends() -> None:
+    """Bars span 98.5-100.5; an order within 5% of the last close widens the axis to it, one far away does not,
+    and the axis narrows back when the near one is cancelled or moved far (a far order's frame refits nothing)."""
+    chart = _chart()
+
+    def axis() -> tuple[float, float]:
+        _, (low, high) = chart.price_box.viewRange()
+        return low, high
+
+    bars_only = axis()
+    far = _working(price="80.00")
+    chart.update_orders([far])
+    assert axis() == bars_only, "an order 20% away leaves the axis to the bars"
+    near = _working(price="96.00")
+    chart.update_orders([near])
+    low, _high = axis()
+    assert low < 96.0 < bars_only[0], "an order 4% under the market is brought into view"
+    near.apply(OrderPendingReplace(near.client_order_id))
+    near.apply(OrderModified(near.client_order_id, Quantity(Decimal(10)), Price(Decimal("85.00")), None))
+    chart.update_orders([near])
+    assert axis() == bars_only, "moved far away: the axis is the bars' again"
+    chart.update_orders([near])
+    near.apply(OrderPendingReplace(near.client_order_id))
+    near.apply(OrderModified(near.client_order_id, Quantity(Decimal(10)), Price(Decimal("97.00")), None))
+    chart.update_orders([near])
+    assert axis()[0] < 97.0 < bars_only[0]
+    near.apply(OrderCanceled(near.client_order_id))
+    chart.update_orders([near])
+    assert axis() == bars_only, "cancelled: its line and its room are gone"

@@ -4,6 +4,7 @@ warns a DAY order sent while that market is closed."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel
@@ -90,3 +91,24 @@ def test_an_account_without_gtc_is_offered_only_its_own_times_in_force_and_never
     assert combo.currentData() == TimeInForce.DAY
     warning = confirm_texts(ticket, TimeInForce.DAY).get("orderTicket.confirmDialog.marketClosed", "")
     assert "DAY order waits for the open" in warning and "GTC" not in warning
+
+
+def test_the_line_turns_at_the_close_and_at_midnight_with_the_same_hours(qtbot: object) -> None:
+    """The line is worked out again only when it can read otherwise (ticket_hours.py): the close still turns it."""
+    from gui.widgets.ticket_hours import TicketHoursLabel
+
+    tz = ZoneInfo(ZONE)
+    opens = datetime(2026, 12, 7, 9, 30, tzinfo=tz)  # a Monday; Tuesday's session too
+    sessions = tuple(TradingSession(opens + timedelta(days=d), opens + timedelta(days=d, hours=6, minutes=30))
+                     for d in (0, 1))
+    hours = TradingHours("NASDAQ", ZONE, sessions, "a test's calendar")
+    label = TicketHoursLabel()
+    shown = []
+    for moment in (datetime(2026, 12, 7, 15, 59, tzinfo=tz), datetime(2026, 12, 7, 16, 0, tzinfo=tz),
+                   datetime(2026, 12, 7, 23, 59, tzinfo=tz), datetime(2026, 12, 8, 0, 1, tzinfo=tz),
+                   datetime(2026, 12, 7, 10, 0, tzinfo=tz)):  # a clock put back reads it anew too
+        label.show_hours(hours, moment.astimezone(UTC))
+        shown.append(label.text())
+    assert shown == ["NASDAQ open · closes 16:00 EST", "NASDAQ closed · opens Tue 08 Dec 09:30 EST",
+                     "NASDAQ closed · opens Tue 08 Dec 09:30 EST", "NASDAQ closed · opens 09:30 EST",
+                     "NASDAQ open · closes 16:00 EST"]

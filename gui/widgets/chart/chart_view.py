@@ -74,6 +74,10 @@ class ChartView(QWidget):
         self.on_move_bracket: Callable[[BracketLine, float], None] = lambda line, price: None
         self.on_cancel_bracket: Callable[[BracketLine, QPoint], None] = lambda line, where: None
         self._reset_span = True
+        self._fit_band: tuple[float, float] | None = None
+        """The prices whose lines the last _fit_y counted (near its last close): a line moving outside it does not
+        change the range, so update_orders refits only for a line inside it (before or after) or a moved average."""
+        self._fitted_average: tuple[bool, float] | None = None
         self._build()
 
     # --- construction ---------------------------------------------------------------------------
@@ -218,17 +222,23 @@ class ChartView(QWidget):
         """Show these orders as they are now (a line for each working one, none for the others); keep the other lines.
 
         The frame's changed orders only: redrawing all of a symbol's lines each frame took 52 ms a frame with
-        2,500 orders resting on it while a cancel-all took them down.
+        2,500 orders resting on it while a cancel-all took them down. The price axis is fitted again only when a
+        changed line is (or was) near enough to the market to count in it, or the average price line moved.
         """
+        refit = False
         for order in orders:
             coid = str(order.client_order_id)
             price = line_price(order)
+            before = self.order_item.lines.get(coid)
+            refit = refit or (before is not None and self._in_fit_band(before.y))
             if (price is None or not order.is_working or order.symbol != self.symbol
                     or order.origin is OrderOrigin.PROTECTIVE):
                 self.order_item.remove(coid)
             else:
                 self.order_item.show(coid, order, price)
-        self._fit_y()
+                refit = refit or self._in_fit_band(float(price))
+        if refit or self._fitted_average != self._average_seen():
+            self._fit_y()
 
     def show_brackets(self, legs: Iterable[BracketLeg]) -> None:
         """Draw a line for each live protective child of the shown symbol's position; remove the others."""
@@ -266,7 +276,7 @@ class ChartView(QWidget):
         if self._reset_span or span < seconds * 5 or self._fresh_span():
             span, self._reset_span = seconds * VISIBLE_BARS, False
         right = float(self.series.t[-1]) + seconds * 3
-        self.price_plot.setXRange(right - span, right, padding=0)
+        _set_range(self.price_box, 0, right - span, right)
         self._fit_y()
 
     def _fresh_span(self) -> bool:
@@ -290,12 +300,22 @@ class ChartView(QWidget):
         for line in (*self.bracket_lines.values(), self.average_line):
             if line.isVisible() and abs(line.value() - last) <= near:
                 low, high = min(low, line.value()), max(high, line.value())
+        self._fit_band = (last - near, last + near)
+        self._fitted_average = self._average_seen()
         orders = self.order_item.within(last - near, last + near)
         if orders is not None:
             low, high = min(low, orders[0]), max(high, orders[1])
         pad = max((high - low) * 0.08, abs(high) * 1e-4)
-        self.price_plot.setYRange(low - pad, high + pad, padding=0)
-        self.volume_plot.setYRange(0, max(float(cols[5].max()), 1.0) * 1.1, padding=0)
+        _set_range(self.price_box, 1, low - pad, high + pad)
+        _set_range(self.volume_plot.getViewBox(), 1, 0.0, max(float(cols[5].max()), 1.0) * 1.1)
+
+    def _in_fit_band(self, price: float) -> bool:
+        """True when a line at price counts in the price axis's range (_fit_y: near the last close), or no fit yet."""
+        band = self._fit_band
+        return band is None or band[0] <= price <= band[1]
+
+    def _average_seen(self) -> tuple[bool, float]:
+        return self.average_line.isVisible(), self.average_line.value()
 
     def _on_timeframe(self, interval: timedelta) -> None:
         if interval == self.interval:
@@ -350,3 +370,19 @@ class ChartView(QWidget):
 
     def _apply_palette(self) -> None:
         paint_axes(self.plots, self.palette(), [(self.price_plot, self._AXES[0]), (self.volume_plot, self._AXES[1])])
+
+
+def _set_range(box: pg.ViewBox, axis: int, low: float, high: float) -> None:
+    """Show low to high on box's axis (0: time, 1: price); nothing when it shows just that already.
+
+    pyqtgraph's setRange redoes the view's transforms, its range signals and the axes' pictures even for the
+    range it shows. Each frame that changes an order refits the price axis (ChartView._fit_y), and each tick
+    that moves the newest bar follows it on the time axis (_show_newest): mostly to the range shown already.
+    """
+    wanted = [low, high]
+    if box.state["autoRange"][axis] is False and box.targetRange()[axis] == wanted and box.viewRange()[axis] == wanted:
+        return
+    if axis == 0:
+        box.setXRange(low, high, padding=0)
+    else:
+        box.setYRange(low, high, padding=0)
