@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, cast
 
 from core.domain import (
@@ -121,7 +121,6 @@ class SessionConnections:
     def account(self, account_id: AccountId) -> AccountSlot:
         return self._accounts[account_id]
 
-
     async def connect(self, account_id: AccountId) -> ReconciliationReport:
         """Connect, subscribe quotes, reconcile; the account trades only if the books agree.
 
@@ -133,22 +132,7 @@ class SessionConnections:
         under_way = slot.connect_under_way
         if under_way is not None and not under_way.done():
             return cast(ReconciliationReport, await asyncio.shield(under_way))  # a joiner's cancel leaves it be
-        attempt: asyncio.Future[object] = asyncio.get_running_loop().create_future()
-        slot.connect_under_way = attempt
-        try:
-            report = await self._connect_once(slot)
-        except asyncio.CancelledError:
-            attempt.cancel()
-            raise
-        except BaseException as exc:
-            attempt.set_exception(exc)
-            attempt.exception()  # retrieved here (the caller gets it raised); a joiner gets it too
-            raise
-        else:
-            attempt.set_result(report)
-            return report
-        finally:
-            slot.connect_under_way = None
+        return await _as_attempt(self._connect_once(slot), lambda attempt: setattr(slot, "connect_under_way", attempt))
 
     async def _connect_once(self, slot: AccountSlot) -> ReconciliationReport:
         account_id = slot.adapter.account_id
@@ -229,24 +213,11 @@ class SessionConnections:
                     and self.clock.monotonic() - offered[2] <= OFFER_S):
                 return cast(ReconciliationReport, offered[1])
             number = slot.connection_number
-            attempt: asyncio.Future[object] = asyncio.get_running_loop().create_future()
-            slot.reconcile_under_way = attempt
-            try:
-                report = await self._reconcile_once(slot)
-            except asyncio.CancelledError:
-                attempt.cancel()
-                raise
-            except BaseException as exc:
-                attempt.set_exception(exc)
-                attempt.exception()  # retrieved here (the caller gets it raised); a joiner gets it too
-                raise
-            else:
-                attempt.set_result(report)
-                if offer:
-                    slot.reconciled = (number, report, self.clock.monotonic())
-                return report
-            finally:
-                slot.reconcile_under_way = None
+            report = await _as_attempt(self._reconcile_once(slot),
+                                       lambda attempt: setattr(slot, "reconcile_under_way", attempt))
+            if offer:
+                slot.reconciled = (number, report, self.clock.monotonic())
+            return report
 
     async def _reconcile_once(self, slot: AccountSlot) -> ReconciliationReport:
         account = slot.adapter.account_id
@@ -321,3 +292,24 @@ class SessionConnections:
         task: asyncio.Task[object] = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+async def _as_attempt(work: Coroutine[Any, Any, ReconciliationReport],
+                      show: Callable[[asyncio.Future[object] | None], None]) -> ReconciliationReport:
+    """Run work as the attempt others join: show its future while it runs (None after), settled as work ends."""
+    attempt: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+    show(attempt)
+    try:
+        report = await work
+    except asyncio.CancelledError:
+        attempt.cancel()
+        raise
+    except BaseException as exc:
+        attempt.set_exception(exc)
+        attempt.exception()  # retrieved here (the caller gets it raised); a joiner gets it too
+        raise
+    else:
+        attempt.set_result(report)
+        return report
+    finally:
+        show(None)

@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from core.adapters.easytrader.adapter import EasytraderBroker
-from core.adapters.easytrader.config import EasytraderConfig
 from core.adapters.kite.adapter import KiteBroker
 from core.adapters.kite.config import KiteConfig
 from core.domain import AccountId, OrderRequest, OrderType, Side, TimeInForce
@@ -21,7 +19,7 @@ from core.services.bus import EventBus
 from core.services.session import OrderRefused, TradingSession
 from core.storage.journal import SqliteJournal
 from tests.sims.easytrader import EasytraderSimulator
-from tests.sims.easytrader.testing import sim_credentials, sim_settings
+from tests.sims.easytrader.testing import connected_session
 from tests.sims.kite import KiteSimulator
 from tests.sims.kite.testing import sim_credentials as kite_credentials
 from tests.sims.kite.testing import sim_settings as kite_settings
@@ -69,11 +67,7 @@ async def test_kite_refuses_gtc_before_the_journal_and_takes_ioc(kite_sim: KiteS
 async def test_an_a_share_account_refuses_ioc_that_would_have_worked_all_day(
     easytrader_sim: EasytraderSimulator, tmp_path: Path
 ) -> None:
-    session = TradingSession(bus := EventBus(), SqliteJournal(tmp_path / "journal.sqlite"))
-    settings = sim_settings(easytrader_sim, order_map_path=str(tmp_path / "orders.json"))
-    session.add_account(EasytraderBroker(CN, EasytraderConfig.from_mapping(settings), bus.publish,
-                                         sim_credentials(easytrader_sim)))
-    await session.connect(CN)
+    session = await connected_session(easytrader_sim, tmp_path, CN)
     try:
         with pytest.raises(OrderRefused) as ioc:
             await session.submit(OrderRequest(CN, "600000", Side.BUY, "100", OrderType.LIMIT, str(Decimal("7.50")),

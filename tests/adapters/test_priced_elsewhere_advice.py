@@ -8,14 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from core.adapters.easytrader.adapter import EasytraderBroker
-from core.adapters.easytrader.config import EasytraderConfig
 from core.domain import AccountId, OrderRequest, OrderType, Side
-from core.services.bus import EventBus
-from core.services.session import OrderRefused, TradingSession
-from core.storage.journal import SqliteJournal
+from core.services.session import OrderRefused
 from tests.sims.easytrader import EasytraderSimulator
-from tests.sims.easytrader.testing import sim_credentials, sim_settings
+from tests.sims.easytrader.testing import connected_session
 
 CN = AccountId("CN-1")
 
@@ -29,11 +25,7 @@ def easytrader_sim() -> Iterator[EasytraderSimulator]:
 async def test_an_order_without_a_quote_is_told_to_choose_a_reference_feed(
     easytrader_sim: EasytraderSimulator, tmp_path: Path
 ) -> None:
-    session = TradingSession(bus := EventBus(), SqliteJournal(tmp_path / "journal.sqlite"))
-    settings = sim_settings(easytrader_sim, order_map_path=str(tmp_path / "orders.json"))
-    session.add_account(EasytraderBroker(CN, EasytraderConfig.from_mapping(settings), bus.publish,
-                                         sim_credentials(easytrader_sim)))
-    await session.connect(CN)
+    session = await connected_session(easytrader_sim, tmp_path, CN)
     try:
         with pytest.raises(OrderRefused) as refused:
             await session.submit(OrderRequest(CN, "600000", Side.BUY, "100", OrderType.LIMIT, "7.50"))

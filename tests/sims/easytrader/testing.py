@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
+from core.services.session import TradingSession
 from tests.sims.easytrader.server import EasytraderSimulator
 
 
@@ -29,3 +31,20 @@ def sim_settings(
 def sim_credentials(sim: EasytraderSimulator) -> Callable[[], tuple[str | None, str | None]]:
     """Return the credentials callable the keyring would give for the simulator's account."""
     return lambda: (sim.password, sim.comm_password)
+
+
+async def connected_session(sim: EasytraderSimulator, tmp_path: Path, account: str) -> TradingSession:
+    """A real TradingSession with a SQLite journal and one easytrader account on sim, connected (close it after)."""
+    from core.adapters.easytrader.adapter import EasytraderBroker
+    from core.adapters.easytrader.config import EasytraderConfig
+    from core.domain import AccountId
+    from core.services.bus import EventBus
+    from core.storage.journal import SqliteJournal
+
+    bus = EventBus()
+    session = TradingSession(bus, SqliteJournal(tmp_path / "journal.sqlite"))
+    settings = sim_settings(sim, order_map_path=str(tmp_path / "orders.json"))
+    session.add_account(EasytraderBroker(AccountId(account), EasytraderConfig.from_mapping(settings), bus.publish,
+                                         sim_credentials(sim)))
+    await session.connect(AccountId(account))
+    return session
