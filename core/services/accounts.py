@@ -28,7 +28,9 @@ class AccountSlot:
     """The connection number, report (ReconciliationReport) and monotonic end of a reconnect's reconciliation, until
     a connect of the same connection moments later takes it as its own answer (once)."""
     reconcile_under_way: asyncio.Future[object] | None = None
-    """The reconciliation in flight: a connect's or a reconnect's reconciliation meanwhile joins it."""
+    """The reconciliation in flight: a connect's or a reconnect's reconciliation of the same connection joins it."""
+    reconcile_of: int = 0
+    """The connection number the reconciliation in flight (or the last one) began under."""
     reconcile_turn: asyncio.Lock = field(default_factory=asyncio.Lock)
     """One reconciliation of the account at a time: an adoption's waits for the one in flight, then runs."""
 

@@ -199,20 +199,21 @@ class SessionConnections:
 
         A Kite login connects the adapter itself (its reconnect is reconciled), then the panel connects the
         account through the session, which reconciled again: the trader saw each difference listed twice (in the
-        log, the view and the e-mail). So with join (a connect's, a reconnect's) a reconciliation in flight is
-        shared, and a connect takes, once, the one a reconnect (offer) did of the same connection moments before
+        log, the view and the e-mail). So with join (a connect's, a reconnect's) a reconciliation in flight of the
+        same connection is shared (one that began before a drop is not: the reconnect's waits, then reads from the
+        drop), and a connect takes, once, the one a reconnect (offer) did of the same connection moments before
         (OFFER_S). A connect of an account reconciled earlier checks the books afresh, and an adoption's (no join)
         waits its turn and runs after the one in flight.
         """
         under_way = slot.reconcile_under_way
-        if join and under_way is not None and not under_way.done():
-            return cast(ReconciliationReport, await asyncio.shield(under_way))
+        if join and under_way is not None and not under_way.done() and slot.reconcile_of == slot.connection_number:
+            return cast(ReconciliationReport, await asyncio.shield(under_way))  # of this connection: its answer
         async with slot.reconcile_turn:
             offered, slot.reconciled = slot.reconciled, None  # shared once: a later Connect checks afresh
             if (join and offered is not None and offered[0] == slot.connection_number
                     and self.clock.monotonic() - offered[2] <= OFFER_S):
                 return cast(ReconciliationReport, offered[1])
-            number = slot.connection_number
+            number = slot.reconcile_of = slot.connection_number
             report = await _as_attempt(self._reconcile_once(slot),
                                        lambda attempt: setattr(slot, "reconcile_under_way", attempt))
             if offer:
@@ -223,14 +224,17 @@ class SessionConnections:
         account = slot.adapter.account_id
         replaces = [o.client_order_id for o in self.oms.working(account)
                     if o.status is OrderStatus.PENDING_REPLACE and not self._modifier.awaiting(o.client_order_id)]
+        number = slot.connection_number
         report = await self._reconciler.run(slot.adapter, slot.lost_at, self._unanswered_cancels, replaces)
-        slot.lost_at = None
         self._unanswered_cancels = {c for c in self._unanswered_cancels
                                     if (o := self.oms.get(c)) is not None and o.account_id != account}
+        if not report.ok:  # its own cause: closing orders may still go out, after a confirm (see flatten)
+            self.risk.hold(account, HoldCause.MISMATCH, TradingState.HALTED, report.hold_reason)
+        if slot.connection_number != number or slot.connection is not ConnectionState.CONNECTED:
+            return report  # dropped meanwhile: it stays halted; its reconnect's reconciliation reads from the drop
+        slot.lost_at = None
         if report.ok:
             self.risk.release(account, HoldCause.MISMATCH)
-        else:  # its own cause: closing orders may still go out, after a confirm (see flatten)
-            self.risk.hold(account, HoldCause.MISMATCH, TradingState.HALTED, report.hold_reason)
         self._set_trading(slot, TradingState.ACTIVE, "Connected and reconciled.")
         self.protection.resume(account)  # OCO cancels and OTO orders a crash or a dropped link kept from going out
         return report

@@ -52,3 +52,36 @@ async def test_a_connect_pressed_later_checks_the_books_afresh(session: TradingS
     offered = await reconnect_by_itself(session)
     clock.ahead = OFFER_S + 1
     assert await session.connect(ACCOUNT) is not offered
+
+
+async def test_a_drop_during_a_reconciliation_is_reconciled_again_from_the_drop(session: TradingSession) -> None:
+    """A reconciliation that began before the connection dropped does not answer the reconnect, does not put the
+    account back to ACTIVE while it is down, and the reconnect's own reconciliation reads from the drop."""
+    slot = session.account(ACCOUNT)
+    run = session._reconciler.run
+    gate = asyncio.Event()
+    seen: list[object] = []
+
+    async def held_first(adapter: object, lost_at: object, *args: object) -> object:
+        seen.append(lost_at)
+        report = await run(adapter, lost_at, *args)  # type: ignore[arg-type]
+        if len(seen) == 1:
+            await gate.wait()  # the broker's books were read; the link drops before the answer is acted on
+        return report
+
+    session._reconciler.run = held_first  # type: ignore[method-assign]
+    first = asyncio.ensure_future(session.connect(ACCOUNT))  # connected already: reconcile now
+    while not seen:
+        await asyncio.sleep(0.01)
+    await slot.adapter.disconnect()
+    gate.set()
+    await first
+    assert slot.trading.value == "HALTED", "not ACTIVE on a connection that is down"
+    assert slot.lost_at is not None, "the drop is kept for the reconnect's reconciliation"
+    await slot.adapter.connect()
+    for _ in range(300):
+        if len(seen) == 2 and slot.trading.value == "ACTIVE":
+            break
+        await asyncio.sleep(0.01)
+    assert len(seen) == 2 and seen[1] is not None, "the reconnect reconciled on its own, from the drop"
+    assert slot.trading.value == "ACTIVE"

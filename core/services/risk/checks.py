@@ -116,18 +116,23 @@ def check_quote_fresh(order: Order, limits: RiskLimits, ctx: RiskContext) -> str
     """Refuse an order that may fill at the market (market, stop, stop-limit) without a fresh quote to value it."""
     if not at_market(order):
         return None
-    if order.order_type is OrderType.MARKET:
-        needs, instead = "a market order needs", "use a limit order"
-    else:
-        needs, instead = "a stop order is valued and collared against the market, so it needs", ctx.quote_advice()
     quote = ctx.quote_of(order.symbol)
     if quote is None or quote_price(quote, order.side) is None:
+        needs, instead = _needs(order, ctx)
         return f"No quote for {order.symbol}: {needs} a current price; {instead}."
     age = Decimal(str((ctx.now - quote.ts).total_seconds()))
     if age > limits.max_quote_age_s:
+        needs, instead = _needs(order, ctx)
         return (f"The last {order.symbol} quote is {age.quantize(Decimal('0.1'))} s old "
                 f"(limit {num(limits.max_quote_age_s)} s): {needs} a fresh price; {instead}.")
     return None
+
+
+def _needs(order: Order, ctx: RiskContext) -> tuple[str, str]:
+    """Why an order at the market needs a quote, and what to do without one (asked only when refusing)."""
+    if order.order_type is OrderType.MARKET:
+        return "a market order needs", "use a limit order"
+    return "a stop order is valued and collared against the market, so it needs", ctx.quote_advice()
 
 
 def check_order_notional(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
