@@ -11,36 +11,58 @@ from datetime import UTC, datetime
 
 
 class PacedClock:
-    """The session's clock: real wall time; monotonic time runs ahead by the trader's pauses (advance)."""
+    """The session's clock: real wall time; monotonic time runs ahead by the trader's pauses (advance).
+
+    Within a basket (advance with hold=True) monotonic time stands still but for the basket's own gaps: the
+    machine's time to handle each order (slow on a loaded CI host) does not spread the basket out, so the
+    per-second limit sees it as sent. Monotonic time never goes back.
+    """
 
     def __init__(self) -> None:
         self.skew = 0.0
+        self.held: float | None = None
 
     def now(self) -> datetime:
         return datetime.now(UTC)
 
     def monotonic(self) -> float:
-        return time.monotonic() + self.skew
+        return self.held if self.held is not None else time.monotonic() + self.skew
 
-    def advance(self, seconds: float) -> None:
+    def advance(self, seconds: float, hold: bool = False) -> None:
+        if hold:
+            self.held = self.monotonic() + seconds
+            return
+        if self.held is not None:
+            self.skew = self.held - time.monotonic()
+            self.held = None
         self.skew += seconds
 
 
 class Pace:
     """Seconds a trader waits before the next intent: mostly 0.4-0.9 s; now and then a burst (a basket) of
-    5-8 orders 10-50 ms apart.
+    8-12 intents 10-50 ms apart, at least one every BASKET_EVERY intents.
 
     About 90 orders a minute on average (the limit is 120) and 1-2 a second (limit 5): the bursts trip the
-    per-second limit, and the spread now and then the per-minute one, as they would for a fast trader.
+    per-second limit, and the spread now and then the per-minute one, as they would for a fast trader. Its
+    random draws are its own (seeded from the run's seed), so where the bursts fall does not depend on how
+    the run's timing steered the other draws.
     """
 
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
+    BASKET_EVERY = 40
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(f"pace {seed}")
         self.burst = 0
+        self.since = 0
+        self.in_burst = False
+        """Whether the gap next_gap last returned was within a basket."""
 
     def next_gap(self) -> float:
-        if self.burst == 0 and self.rng.random() < 0.02:
-            self.burst = self.rng.randint(5, 8)
+        if self.burst == 0:
+            self.since += 1
+            if self.rng.random() < 0.02 or self.since >= self.BASKET_EVERY:
+                self.burst, self.since = self.rng.randint(8, 12), 0
+        self.in_burst = self.burst > 0
         if self.burst:
             self.burst -= 1
             return self.rng.uniform(0.01, 0.05)
