@@ -69,3 +69,14 @@ class PricedElsewhere(Protocol):
     ticket are priced from the reference feed the trader chooses for it (Reference feeds)."""
 
     prices_elsewhere: bool
+
+
+@runtime_checkable
+class SimulatedMarket(Protocol):
+    """An account whose market is simulated on this machine (the paper account's).
+
+    Where a broker's own feed also quotes a symbol, what shows "each symbol's first feed" (a watchlist row on
+    auto) shows the broker's market, not the simulation's, whichever quoted first.
+    """
+
+    simulated_market: bool

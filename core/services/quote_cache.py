@@ -52,7 +52,9 @@ class QuoteCache:
     - `quote_of(symbol, feed)`: that feed only.
     - `conflate(wake, feed=account)`: that feed only.
     - `conflate(wake)` (no feed): each symbol from the first feed that quoted it (`first_feed`), so a
-      watchlist row shows one market, not two interleaved.
+      watchlist row shows one market, not two interleaved. A broker's feed takes the place of a simulated
+      one (`simulated`, the paper market's) when it first quotes the symbol: a Kite trader's INFY row on
+      auto shows NSE's price, not the paper market's, whichever account connected first.
     """
 
     def __init__(self, bus: EventBus, references: ReferenceFeeds | None = None) -> None:
@@ -61,6 +63,7 @@ class QuoteCache:
         self._slots: dict[tuple[str, str], _Slot] = {}
         self._any: dict[str, Quote] = {}
         self._first: dict[str, str] = {}
+        self._simulated: frozenset[str] = frozenset()
         self._watches: tuple[_Watch, ...] = ()
         self._everywhere_first: tuple[ConflatedQuotes, ...] = ()
         self._everywhere_feed: dict[str, tuple[ConflatedQuotes, ...]] = {}
@@ -95,6 +98,11 @@ class QuoteCache:
         """Return symbol's merged quote on exactly this feed, or None before its first quote there."""
         slot = self._slots.get((feed, symbol))
         return None if slot is None else slot.quote
+
+    def simulated(self, feed: str) -> None:
+        """Say that feed's market is simulated (core.ports.capabilities.SimulatedMarket): a broker's feed that
+        quotes one of its symbols becomes that symbol's first feed."""
+        self._simulated = self._simulated | {feed}
 
     def first_feed(self, symbol: str) -> str | None:
         """Return the feed that quoted symbol first (what `conflate` without a feed shows), or None."""
@@ -166,14 +174,27 @@ class QuoteCache:
                            if (watch.feed == source if watch.feed is not None else first == source))
         return views
 
+    def _prefer(self, source: str, symbol: str) -> None:
+        """Make a broker's feed symbol's first feed in place of a simulated one (the simulation's quotes stop
+        going to the views that show each symbol's first feed)."""
+        first = self._first.get(symbol)
+        if first is None or first not in self._simulated:
+            return
+        self._first[symbol] = source
+        slot = self._slots.get((first, symbol))
+        if slot is not None:
+            slot.views = self._views_for((first, symbol))
+
     def _on_quotes(self, quotes: Sequence[Quote]) -> None:
         slots, any_feed = self._slots, self._any
         for quote in quotes:
             symbol, bid, ask, last, close, volume, bid_size, ask_size, source, _ = quote  # one step for a tuple
             key = (source, symbol)
             slot = slots.get(key)
-            if slot is None:
-                slot = slots[key] = _Slot(self._views_for(key))  # the first quote of this (feed, symbol)
+            if slot is None:  # the first quote of this (feed, symbol)
+                if self._simulated and source and source not in self._simulated:
+                    self._prefer(source, symbol)
+                slot = slots[key] = _Slot(self._views_for(key))
             elif (bid is None or ask is None or last is None or close is None or volume is None or bid_size is None
                     or ask_size is None):
                 previous = slot.quote

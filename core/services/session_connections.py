@@ -24,7 +24,7 @@ from core.domain import (
 )
 from core.ports import errors
 from core.ports.broker import BrokerAdapter
-from core.ports.capabilities import PricedElsewhere
+from core.ports.capabilities import PricedElsewhere, SimulatedMarket
 from core.ports.capability_check import has_capability
 from core.ports.clock import Clock
 from core.ports.journal import Journal
@@ -38,6 +38,7 @@ from core.services.oms import OrderManager
 from core.services.order_modify import OrderModifier
 from core.services.portfolio import Portfolio
 from core.services.position_adoption import adjustment_fills
+from core.services.quote_cache import QuoteCache
 from core.services.reconciliation import Reconciler, ReconciliationReport
 from core.services.reference_feeds import ReferenceFeeds
 from core.services.risk import HoldCause, RiskEngine
@@ -63,6 +64,7 @@ class SessionConnections:
     actions: ActionLog
     protection: HeldProtection
     references: ReferenceFeeds
+    quotes: QuoteCache
     _accounts: dict[AccountId, AccountSlot]
     _watched: dict[AccountId, set[str]]
     _reconciler: Reconciler
@@ -78,6 +80,8 @@ class SessionConnections:
         self.risk.register_account(adapter.account_id)
         if has_capability(adapter, PricedElsewhere):  # a refusal for want of a quote says to choose a feed
             self.references.need(adapter.account_id)
+        if has_capability(adapter, SimulatedMarket):  # a broker's own feed of a symbol wins over the simulation's
+            self.quotes.simulated(adapter.account_id)
         self.instruments.add(adapter.instruments(), adapter.account_id)
 
     async def remove_account(self, account_id: AccountId, actor: str) -> None:

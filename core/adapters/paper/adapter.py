@@ -119,6 +119,8 @@ class PaperBroker:
     """
 
     kind: str = "paper"
+    simulated_market: bool = True
+    """core.ports.capabilities.SimulatedMarket: a broker's own feed of a symbol is preferred on auto rows."""
     trail_units: frozenset[TrailUnit] = frozenset(TrailUnit)
     """The paper engine works trailing stops by an amount or a percent (core.ports.trailing_stops)."""
     trails_with_limit: bool = True
