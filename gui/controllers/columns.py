@@ -47,10 +47,12 @@ SAMPLES: Mapping[str, str] = {
 GRID_SAMPLES: Mapping[str, Mapping[str, str]] = {
     "fillsView": {"side": "SELL adj."},
     "ordersView": {"status": "Partially filled"},
+    "watchlistView": {"feed": "auto: PAPER-1"},
 }
 """A grid's own samples over SAMPLES: the fills grid's side may say an adoption's "SELL adj." (Fill.is_adjustment),
 which a column sized for "SELL" and the first rows' BUY elided to "SE…j."; a working order's status may say
-"Partially filled" or "Pending cancel", which a column sized for "Accepted" elided to "Partia…filled"."""
+"Partially filled" or "Pending cancel", which a column sized for "Accepted" elided to "Partia…filled"; a watchlist row
+on auto names the feed it shows, which the first rows' width elided to "auto…ER-1"."""
 
 
 class ColumnSettings(Protocol):

@@ -53,6 +53,10 @@ async def test_the_blotters_show_what_a_trader_reads_without_scrolling_at_the_de
         assert orders.columnWidth(status) >= orders.fontMetrics().horizontalAdvance("Partially filled") + 8, (
             "a part-filled order's status is read whole, not 'Partia…filled'")
         assert {"time", "symbol", "side", "quantity", "price"} <= set(shown_keys(fills)), shown_keys(fills)
+        watchlist = window.findChild(QTableView, "watchlistView")
+        feed = [c.key for c in model_of(watchlist).columns].index("feed")
+        assert watchlist.columnWidth(feed) >= watchlist.fontMetrics().horizontalAdvance("auto: PAPER-1") + 8, (
+            "a row on auto names the feed it shows whole, not 'auto…ER-1'")
         window.findChild(QDockWidget, "dock.approvals").raise_()
         approvals = window.findChild(QTableView, "approvalsView")
         await until(approvals.isVisible, "the approvals tab")
