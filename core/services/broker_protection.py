@@ -66,7 +66,7 @@ def check_protection(slot: AccountSlot, portfolio: Portfolio, quotes: QuoteCache
             errors_found.append(FieldError(field, exc.problem))
             continue
         if value <= 0 or (instrument is not None and not instrument.is_on_tick(value)):
-            tick = "" if instrument is None else f" on {symbol}'s tick of {instrument.tick_size.normalize()}"
+            tick = "" if instrument is None else f" on {symbol}'s tick of {instrument.tick_size.normalize():f}"
             errors_found.append(FieldError(field, f"Give a positive price{tick}."))
             continue
         prices[field] = value

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QSystemTrayIcon, QVBoxLayout, QWidget
 
-from core.domain import ClientOrderId
+from core.domain import ClientOrderId, OrderStatus
 from core.services.approval_row import ApprovalRow
 from core.services.approvals import ApprovalOutcome, OrderEdit
 from gui.async_op import OpReporter, run_op
@@ -148,7 +148,10 @@ class ApprovalQueueWidget(QWidget):
             what = str(outcome.client_order_id) if order is None else (
                 f"{order.side.value} {format(order.quantity.value.normalize(), 'f')} {order.symbol} on "
                 f"{order.account_id} ({outcome.client_order_id})")
-            self._say(f"{what} approved and sent.", True)
+            if order is not None and order.status is OrderStatus.REJECTED:  # the broker answered at once
+                self._say(f"{what} approved and sent, then rejected: {order.reason or 'no reason given'}", False)
+            else:
+                self._say(f"{what} approved and sent.", True)
         else:
             self._say(f"{outcome.client_order_id} not sent: {outcome.reason}", False)
         self.refresh()

@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from core.domain import OrderRequest, OrderStatus, OrderType, Side
 from core.domain.trailing import Trail
+from core.services.risk import RiskLimits
 from gui.models.approvals import APPROVAL_COLUMNS
 from gui.widgets.approval_queue import ApprovalQueueWidget
 from tests.unit.approvals_world import ACCOUNT, STRATEGY, World, make_world
@@ -90,6 +91,26 @@ async def test_approving_after_the_price_moved_past_the_collar_is_refused_and_th
     assert order.status is OrderStatus.PENDING_APPROVAL
     assert widget.model.rowCount() == 1 and "collar" in cell(widget, "attempt")
     assert list((await world.broker.snapshot()).orders) == []
+
+
+async def test_an_approved_order_the_broker_refuses_at_once_says_so_in_red(qtbot: QtBot, tmp_path: Path) -> None:
+    """Approving after hours on Kite said "approved and sent." in black while Kite had refused it."""
+    world = await make_world(tmp_path, limits=RiskLimits(collar_pct=Decimal(1), max_order_qty=Decimal(1_000_000)))
+    try:
+        order = await world.queue.intake(world.request(qty="100000"), world.signal())  # $19M on a $1M paper account
+        widget = ApprovalQueueWidget(world.queue)
+        qtbot.addWidget(widget)
+        widget.select(order.client_order_id)
+        qtbot.mouseClick(widget.approve_button, Qt.MouseButton.LeftButton)
+        await until(lambda: "approved" in widget.status_label.text())
+        (sent,) = world.session.oms.orders()
+        assert sent.status is OrderStatus.REJECTED
+        said = widget.status_label.text()
+        assert said.startswith(f"BUY 100000 AAPL on {ACCOUNT} ({sent.client_order_id}) approved and sent, then "
+                               "rejected: Not enough buying power: Buying 100000 AAPL at about "), said
+        assert "E+" not in said and "d93025" in widget.status_label.styleSheet(), "a refusal reads as one, in red"
+    finally:
+        await world.close()
 
 
 async def test_auto_approving_strategies_are_marked_visibly(qtbot: QtBot, world: World) -> None:

@@ -27,13 +27,13 @@ def check_order(order: Order, instrument: Instrument, engine: MatchingEngine) ->
     quantity = order.quantity.value
     if quantity <= 0 or not instrument.is_on_lot(quantity):
         raise OrderRejected(
-            f"{instrument.symbol} trades in lots of {instrument.lot_size.normalize()}; {quantity} is not a whole lot."
+            f"{instrument.symbol} trades in lots of {instrument.lot_size.normalize():f}; {quantity} is not a whole lot."
         )
     for name, price in (("limit", order.limit_price), ("stop", order.stop_price)):
         if price is not None and (price.value <= 0 or not instrument.is_on_tick(price.value)):
             raise OrderRejected(
                 f"The {name} price {price} is not a positive price on {instrument.symbol}'s tick "
-                f"of {instrument.tick_size.normalize()}."
+                f"of {instrument.tick_size.normalize():f}."
             )
 
 
@@ -57,7 +57,7 @@ def check_buying_power(
     if needed > available:
         verb = "Buying" if order.side is Side.BUY else "Selling short"
         raise InsufficientFunds(
-            f"Not enough buying power: {verb} {opening.normalize()} {order.symbol} at about {price} needs "
+            f"Not enough buying power: {verb} {opening.normalize():f} {order.symbol} at about {price} needs "
             f"{Money(needed, instrument.currency)} with fees, but the paper account has "
             f"{Money(available, instrument.currency)} of buying power. Reduce the quantity or close a position."
         )

@@ -43,7 +43,7 @@ def paper_funds(books: Books, instruments: Mapping[str, Instrument], marks: Mapp
         available = equity - used
         lines.append(FundsLine(currency, cash=cash, equity=equity, buying_power=available * multiplier,
                                margin_used=used, margin_available=available))
-    kind = "cash account" if multiplier == 1 else f"margin account, multiplier {multiplier.normalize()}"
+    kind = "cash account" if multiplier == 1 else f"margin account, multiplier {multiplier.normalize():f}"
     return AccountFunds(AccountId(books.account_id), tuple(lines), FundsSource.COMPUTED, as_of,
                         f"Paper {kind}: margin used = gross position value / multiplier; buying power = "
                         "(equity - margin used) x multiplier.")

@@ -358,7 +358,7 @@ def _check_modification(
     if quantity <= order.filled_qty:
         raise ChangeRefused(f"the new quantity {quantity} must be more than the {order.filled_qty} already filled")
     if not instrument.is_on_lot(quantity):
-        raise ChangeRefused(f"{instrument.symbol} trades in lots of {instrument.lot_size.normalize()}")
+        raise ChangeRefused(f"{instrument.symbol} trades in lots of {instrument.lot_size.normalize():f}")
     for name, price, needed in (
         ("limit", limit_price, order.order_type.needs_limit),
         ("stop", stop_price, order.order_type.needs_stop),
@@ -369,4 +369,4 @@ def _check_modification(
             raise ChangeRefused(f"a {kind} order has no {name} price")
         if price is not None and (price <= 0 or not instrument.is_on_tick(price)):
             raise ChangeRefused(f"{name} price {price} is not a positive price on {instrument.symbol}'s tick "
-                                f"of {instrument.tick_size.normalize()}")
+                                f"of {instrument.tick_size.normalize():f}")
