@@ -162,7 +162,8 @@ def _build_main_window(data_dir: str | Path | None, profile: str, connect: bool,
     window.add_tool_action("Connect account…", "action.connections", "Ctrl+Shift+N", lambda: connections.open_dialog())
     SymbolSearchController.install(window, settings, FoundInstruments(paths.root / FOUND_INSTRUMENTS))
     window.keep_alive.append(HistoryAction.install(window, lambda: _open_history(paths.journal)))
-    window.keep_alive.append(MarketHoursController.install(window))
+    hours = MarketHoursController.install(window)
+    window.keep_alive.append(hours)
     window.keep_alive.append(JournalDamageBanner(window))
     window.keep_alive.append(AccountDrawdownController.install(window))
     window.keep_alive.append(ChartDocks.install(window, paths.root / "cache" / "bars", AfterFirstPaint))
@@ -170,6 +171,8 @@ def _build_main_window(data_dir: str | Path | None, profile: str, connect: bool,
     session.restore()
     strategy = StrategySetup(window, session, settings, intake, secrets, config.strategies, config.api_port)
     window.keep_alive += [strategy, secrets_setup]
+    strategy.queue_widget.set_market_source(hours.market_of)
+    hours.answered.connect(strategy.queue_widget.refresh)
     window.keep_alive.append(GridColumnsSetup(window, settings, lambda text: window.log_view.add("WARNING", text)))
     window.keep_alive.append(AlertsSetup(window, session, settings, mail.notifications, strategy.approvals,
                                          strategy.alert))

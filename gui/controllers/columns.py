@@ -21,8 +21,8 @@ DEFAULTS: Mapping[str, GridColumns] = {
     "fillsView": GridColumns(
         ("time", "symbol", "side", "quantity", "price", "account", "commission", "order_id"), ("order_id",)),
     "approvalsView": GridColumns(
-        ("left", "symbol", "side", "quantity", "type", "price", "verdict", "product", "strategy", "account", "drift",
-         "age", "tif", "bid", "ask", "signal", "attempt", "id"),
+        ("left", "symbol", "side", "quantity", "type", "price", "verdict", "market", "product", "strategy", "account",
+         "drift", "age", "tif", "bid", "ask", "signal", "attempt", "id"),
         ("bid", "ask", "signal", "attempt", "id")),
     # P&L beside the position, so the default window shows it without a scroll; the account beside the symbol:
     # with two accounts, two AAPL rows differ only there, and Close position acts on the row's account.

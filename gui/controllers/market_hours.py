@@ -1,16 +1,18 @@
-"""Feed the ticket the trading hours of its account's instrument: asked of the broker once a day (in the
-background: the ticket never waits), kept by core's MarketHours, and read again every half minute so that the
-line turns from open to closed at the close."""
+"""Feed the ticket (and the approval queue) the trading hours of its account's instrument: asked of the broker
+once a day (in the background: the ticket never waits), kept by core's MarketHours, and read again every half
+minute so that the line turns from open to closed at the close."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from core.domain import AccountId, Instrument
 from core.domain.trading_hours import TradingHours
 from core.ports.errors import BrokerError
+from core.services.approval_row import ApprovalRow
 from gui.async_op import run_op
 
 if TYPE_CHECKING:
@@ -20,7 +22,12 @@ REREAD_MS = 30_000
 
 
 class MarketHoursController(QObject):
-    """The ticket's HoursSource over the session's MarketHours."""
+    """The ticket's HoursSource over the session's MarketHours; the approval queue's market column.
+
+    Signals: answered() when a broker's hours came (views that show them read again).
+    """
+
+    answered = Signal()
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -60,9 +67,20 @@ class MarketHoursController(QObject):
                    on_success=lambda _hours: self._answered(key), on_error=lambda exc: self._refused(key, exc))
         return known
 
+    def market_of(self, row: ApprovalRow) -> tuple[str, bool] | None:
+        """Return (the market's state in a line, whether it is closed) for an order awaiting approval, or None
+        while its hours are not known (asked of the broker, once, in the background)."""
+        instrument = self._window.session.view.instrument(row.symbol, str(row.account_id))
+        hours = None if instrument is None else self.hours_of(str(row.account_id), instrument)
+        if hours is None:
+            return None
+        now = datetime.now(UTC)
+        return hours.summary(now), not hours.state_at(now).is_open
+
     def _answered(self, key: tuple[str, str]) -> None:
         self._asking.discard(key)
         self._window.ticket.refresh_hours()
+        self.answered.emit()
 
     def _refused(self, key: tuple[str, str], exc: BaseException) -> None:
         """A broker that cannot say now (not connected) is asked again at the next re-read; any other error once."""

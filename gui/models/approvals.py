@@ -62,6 +62,7 @@ APPROVAL_COLUMNS = (
     Column("ask", "Ask", lambda r: _price(r, r.ask), RIGHT),
     Column("drift", "Drift", lambda r: fmt_percent(r.drift_pct), RIGHT, _drift_color),
     Column("verdict", "Risk now", _verdict, LEFT, _verdict_color),
+    Column("market", "Market", lambda r: r.market, LEFT, lambda r: LOSS if r.market_closed else None),
     Column("attempt", "Last attempt", lambda r: r.last_attempt, LEFT),
     Column("link", "Linked", lambda r: r.link, LEFT),
     Column("id", "Id", lambda r: str(r.client_order_id), LEFT),

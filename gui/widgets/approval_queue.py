@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
     from gui.dialogs.approval_edit import ApprovalEditDialog, RejectReasonDialog
 
 REFRESH_MS = 500
+
+MarketOf = Callable[[ApprovalRow], "tuple[str, bool] | None"]
+"""row -> (what its market's state reads, whether it is closed), or None while its hours are not known."""
 
 
 class ApprovalActions(Protocol):
@@ -57,6 +61,7 @@ class ApprovalQueueWidget(QWidget):
         self._reporter = reporter or OpReporter(self)
         self._actor = actor
         self._auto_approving = auto_approving
+        self._market_of: MarketOf | None = None
         self.model = ApprovalsTableModel(self)
         self.view = make_grid_view(self.model, "approvalsView", self)
         self.edit_dialog: ApprovalEditDialog | None = None
@@ -98,6 +103,11 @@ class ApprovalQueueWidget(QWidget):
 
     # --- view -----------------------------------------------------------------------------------
 
+    def set_market_source(self, market_of: MarketOf) -> None:
+        """Show each row's market (open, or closed and when it opens) as market_of(row) says (None: not known)."""
+        self._market_of = market_of
+        self.refresh()
+
     def refresh(self) -> None:
         """Show the queue as it is now."""
         try:
@@ -105,6 +115,10 @@ class ApprovalQueueWidget(QWidget):
         except Exception as exc:  # never let a refresh break the dock
             self._say(f"Cannot read the approval queue: {exc}", False)
             return
+        market_of = self._market_of
+        if market_of is not None:
+            rows = [row if (state := market_of(row)) is None else replace(row, market=state[0], market_closed=state[1])
+                    for row in rows]
         self.model.show(rows)
         self.model.flush()
         if self._auto_approving is not None:

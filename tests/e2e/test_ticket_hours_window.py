@@ -4,13 +4,17 @@ contract details, for an IB account; nothing for the paper account, whose simula
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QTableView
 
 from core.adapters.ib.hours import parse_ib_sessions
+from core.domain import AccountId, OrderRequest, OrderType, Side, StrategyId
+from core.domain.signal import SignalInfo
 from core.domain.trading_hours import TradingHours
+from gui.controllers.strategies import StrategySetup
 from tests.e2e.test_own_feed_prices import IB, PAPER, simulator, write_settings
 from tests.e2e.window_helpers import open_window, until
 from tests.sims.tws.hours import listing_hours
@@ -40,5 +44,44 @@ async def test_the_ticket_shows_ibs_hours_for_an_ib_account_and_none_for_paper(t
                 assert label.toolTip().startswith("From IB contract details (liquid hours)")
                 accounts.setCurrentText(PAPER)
                 assert label.text() == ""
+    finally:
+        await sim.stop()
+
+
+@pytest.mark.slow
+async def test_the_approval_queue_shows_each_orders_market_ibs_hours_for_ib_and_nothing_for_paper(
+        tmp_path: Path) -> None:
+    """Approving a strategy's DAY order after NSE's close sent it to Kite, which refused it: the queue now says
+    beside each order whether its market is open, from its own account's broker."""
+    sim = simulator()
+    await sim.start()
+    write_settings(tmp_path, sim.port)
+    try:
+        with no_decoder_errors():
+            async with open_window(tmp_path) as window:
+                setup = next(o for o in window.keep_alive if isinstance(o, StrategySetup))
+                await until(lambda: window.session.quotes.latest("AAPL", IB) is not None, "IB's AAPL quote")
+                signal = SignalInfo(StrategyId("momo"), datetime.now(UTC))
+                for account in (IB, PAPER):
+                    await setup.approvals.intake(OrderRequest(AccountId(account), "AAPL", Side.BUY, Decimal(1),
+                                                              OrderType.MARKET), signal)
+                view = window.findChild(QTableView, "approvalsView")
+                model = view.model()
+                market = [c.key for c in model.columns].index("market")
+                account_column = [c.key for c in model.columns].index("account")
+
+                def market_of(account: str) -> str:
+                    row = next(r for r in range(model.rowCount())
+                               if model.index(r, account_column).data() == account)
+                    return str(model.index(row, market).data())
+
+                await until(lambda: model.rowCount() == 2 and market_of(IB) != "", "IB's hours in the queue")
+                aapl = next(listing for listing in DEFAULT_LISTINGS if listing.symbol == "AAPL")
+                now = datetime.now(UTC)
+                hours = TradingHours("NASDAQ", "US/Eastern", parse_ib_sessions(listing_hours(aapl, now)[1],
+                                                                               "US/Eastern"), "")
+                assert market_of(IB) == hours.summary(now)
+                assert market_of(PAPER) == "", "the paper market gives no hours: nothing is claimed"
+                assert not view.isColumnHidden(market), "the market shows by default"
     finally:
         await sim.stop()
