@@ -43,7 +43,7 @@ class ApprovalRow:
     """What the order is linked to and decided with: its OCO partner, its OTO exit or bracket children; empty if
     nothing."""
     market: str = ""
-    """The market's state where the account's broker says its hours ('NSE closed · opens Tue 08 Dec 09:15 IST');
+    """The market's state where the account's broker says its hours ('NSE closed', 'NASDAQ open');
     empty where they are not known (filled in by the window, which asks the broker in the background)."""
     market_closed: bool = False
     """True when `market` says closed: a DAY order approved now is refused or waits for the open."""

@@ -68,14 +68,15 @@ class MarketHoursController(QObject):
         return known
 
     def market_of(self, row: ApprovalRow) -> tuple[str, bool] | None:
-        """Return (the market's state in a line, whether it is closed) for an order awaiting approval, or None
-        while its hours are not known (asked of the broker, once, in the background)."""
+        """Return (the market's state in two words, 'NSE closed', and whether it is closed) for an order awaiting
+        approval (the dock is narrow: the ticket says when it opens), or None while its hours are not known
+        (asked of the broker, once, in the background)."""
         instrument = self._window.session.view.instrument(row.symbol, str(row.account_id))
         hours = None if instrument is None else self.hours_of(str(row.account_id), instrument)
         if hours is None:
             return None
-        now = datetime.now(UTC)
-        return hours.summary(now), not hours.state_at(now).is_open
+        is_open = hours.state_at(datetime.now(UTC)).is_open
+        return f"{hours.venue} {'open' if is_open else 'closed'}", not is_open
 
     def _answered(self, key: tuple[str, str]) -> None:
         self._asking.discard(key)

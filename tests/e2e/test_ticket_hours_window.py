@@ -80,8 +80,11 @@ async def test_the_approval_queue_shows_each_orders_market_ibs_hours_for_ib_and_
                 now = datetime.now(UTC)
                 hours = TradingHours("NASDAQ", "US/Eastern", parse_ib_sessions(listing_hours(aapl, now)[1],
                                                                                "US/Eastern"), "")
-                assert market_of(IB) == hours.summary(now)
+                state = "open" if hours.state_at(now).is_open else "closed"
+                assert market_of(IB) == f"NASDAQ {state}", "IB's own hours of AAPL"
                 assert market_of(PAPER) == "", "the paper market gives no hours: nothing is claimed"
-                assert not view.isColumnHidden(market), "the market shows by default"
+                header = view.horizontalHeader()
+                assert not view.isColumnHidden(market) and header.visualIndex(market) == 1 + header.visualIndex(
+                    [c.key for c in model.columns].index("verdict")), "the market shows by default, after the verdict"
     finally:
         await sim.stop()
