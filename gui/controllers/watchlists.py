@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from core.domain import AccountId
+from core.domain import AccountId, ConnectionState
 from core.domain.market_data_error import MarketDataError
 from core.domain.watchlist import Watchlist, WatchlistsDocument, WatchlistsError, WatchRow
 from core.services.session import TradingSession
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from gui.dialogs.reference_feeds import ReferenceFeedsDialog
 
 DEFAULT_NAME = "Main"
+_DOWN = frozenset({ConnectionState.DISCONNECTED, ConnectionState.RECONNECTING, ConnectionState.FAILED})
 
 
 class WatchlistFile(Protocol):
@@ -77,6 +78,7 @@ class WatchlistsController(QObject):
             session.references.choose(account, feed)
         bridge.quotes.listed_only = True
         bridge.market_data_error.connect(self._on_market_data_error)
+        bridge.connection_changed.connect(self._on_connection_changed)
         panel.tab_selected.connect(self.select)
         panel.tab_added.connect(self.add_list)
         panel.tab_renamed.connect(self.rename_list)
@@ -253,6 +255,14 @@ class WatchlistsController(QObject):
         except WatchlistsError as exc:
             self._log("ERROR", f"Watchlist change not saved: {exc}")
         self.changed.emit()
+
+    def _on_connection_changed(self, account: AccountId, state: ConnectionState, _message: str) -> None:
+        """Mute the rows an account's feed quotes while its connection is down (their figures are its last), and
+        make them live again when it is back."""
+        if state in _DOWN:
+            self._bridge.quotes.set_feed_down(str(account), True)
+        elif state is ConnectionState.CONNECTED:
+            self._bridge.quotes.set_feed_down(str(account), False)
 
     def _show(self) -> None:
         """Show the current list's rows, each from its feed: rows, watches, figures already known, errors."""

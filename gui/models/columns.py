@@ -16,6 +16,8 @@ CENTER = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter
 
 GAIN = QColor(0x1B, 0x9E, 0x3E)
 LOSS = QColor(0xD9, 0x30, 0x25)
+MUTED = QColor(0x8A, 0x8F, 0x96)
+"""Figures that are no longer live (their feed is down): readable on the light and the dark theme."""
 
 
 def sign_color(value: Decimal | None) -> QColor | None:

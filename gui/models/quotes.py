@@ -10,7 +10,7 @@ from PySide6.QtCore import QMimeData, QModelIndex, QObject, QPersistentModelInde
 from PySide6.QtGui import QColor
 
 from core.domain import Instrument, Quote
-from gui.models.columns import LEFT, LOSS, RIGHT, Column, sign_color
+from gui.models.columns import LEFT, LOSS, MUTED, RIGHT, Column, sign_color
 from gui.models.format import DASH, fmt_percent, fmt_price, fmt_qty, fmt_signed, shown
 from gui.models.table_model import RowTableModel
 
@@ -38,6 +38,8 @@ class QuoteRow:
     """The feed whose quote the row shows."""
     error: str | None = None
     """What the row's feed answered instead of quotes (IB 101 max tickers, 200 no definition)."""
+    down: bool = False
+    """The connection of the row's feed is down: its figures are the last it sent, not live."""
     bid: Decimal | None = None
     ask: Decimal | None = None
     last: Decimal | None = None
@@ -64,31 +66,39 @@ class QuoteRow:
 def _feed_text(row: QuoteRow) -> str:
     if row.error is not None:
         return f"⚠ {row.error}"
+    if row.down:
+        return f"⚠ {row.chosen or row.source} down"
     if row.chosen is not None:
         return row.chosen
     return f"auto: {row.source}" if row.source else "auto"
 
 
 def _feed_color(row: QuoteRow) -> QColor | None:
-    return LOSS if row.error is not None else None
+    return LOSS if row.error is not None or row.down else None
+
+
+def _live_color(row: QuoteRow) -> QColor | None:
+    return MUTED if row.down else None
 
 
 def _change_color(row: QuoteRow) -> QColor | None:
-    return sign_color(row.change)
+    return MUTED if row.down else sign_color(row.change)
 
 
 def _change_pct_color(row: QuoteRow) -> QColor | None:
+    if row.down:
+        return MUTED
     return sign_color(shown(row.change_pct))  # "0.00%" stays uncolored even when the change is not zero
 
 
 QUOTE_COLUMNS = (
     Column("symbol", "Symbol", lambda r: r.symbol, LEFT),
-    Column("bid", "Bid", lambda r: fmt_price(r.bid, r.places), RIGHT),
-    Column("ask", "Ask", lambda r: fmt_price(r.ask, r.places), RIGHT),
-    Column("last", "Last", lambda r: fmt_price(r.last, r.places), RIGHT),
+    Column("bid", "Bid", lambda r: fmt_price(r.bid, r.places), RIGHT, _live_color),
+    Column("ask", "Ask", lambda r: fmt_price(r.ask, r.places), RIGHT, _live_color),
+    Column("last", "Last", lambda r: fmt_price(r.last, r.places), RIGHT, _live_color),
     Column("change", "Chg", lambda r: fmt_signed(r.change, r.places), RIGHT, _change_color),
     Column("change_pct", "Chg %", lambda r: fmt_percent(r.change_pct), RIGHT, _change_pct_color),
-    Column("volume", "Volume", lambda r: fmt_qty(r.volume), RIGHT),
+    Column("volume", "Volume", lambda r: fmt_qty(r.volume), RIGHT, _live_color),
     Column("currency", "Ccy", lambda r: r.currency or "—", LEFT),
     Column("feed", "Feed", _feed_text, LEFT, _feed_color),
     Column("name", "Name", lambda r: r.name or DASH, LEFT),
@@ -119,6 +129,7 @@ class QuotesTableModel(RowTableModel):
         self._states: dict[str, QuoteRow] = {}
         self._feeds: dict[str, str] = {}
         self._chosen: dict[str, str] = {}
+        self._down: set[str] = set()
         self.listed_only = False
         """True: show only the rows `watch` added (a watchlist); False: a quote of a new symbol adds its row."""
 
@@ -173,9 +184,22 @@ class QuotesTableModel(RowTableModel):
         state = self._states.get(symbol)
         if state is not None:
             state.chosen, state.source, state.error = feed, "", None
+            state.down = feed is not None and feed in self._down
             state.bid = state.ask = state.last = state.close = state.volume = None
             self._restyle(state)
             self.mark_dirty(symbol)
+
+    def set_feed_down(self, feed: str, down: bool) -> None:
+        """Mark the rows shown from feed as not live (its connection is down: muted figures, the Feed column says
+        so) or live again."""
+        if down:
+            self._down.add(feed)
+        else:
+            self._down.discard(feed)
+        for symbol, state in self._states.items():
+            if (state.chosen or state.source) == feed and state.down != down:
+                state.down = down
+                self.mark_dirty(symbol)
 
     def set_error(self, symbol: str, text: str | None) -> None:
         """Show text (the feed's error) on symbol's row instead of its feed, until its next quote."""
@@ -231,12 +255,14 @@ class QuotesTableModel(RowTableModel):
                 state = self._state_for(symbol)
                 state.bid, state.ask, state.last, state.close, state.volume = bid, ask, last, close, volume
                 feeds[symbol] = state.source = source
+                state.down = (state.chosen or source) in self._down
                 self._restyle(state)
                 self.upsert(symbol, state)
                 continue
             state.bid, state.ask, state.last, state.close, state.volume = bid, ask, last, close, volume
             if state.source != source:
                 feeds[symbol] = state.source = source
+                state.down = (state.chosen or source) in self._down
                 self._restyle(state)
             if state.error is not None:
                 state.error = None  # the feed quotes the symbol again
@@ -263,7 +289,8 @@ class QuotesTableModel(RowTableModel):
         self._chosen.clear()
 
     def _state_for(self, symbol: str) -> QuoteRow:
-        state = self._states[symbol] = QuoteRow(symbol, chosen=self._chosen.get(symbol))
+        chosen = self._chosen.get(symbol)
+        state = self._states[symbol] = QuoteRow(symbol, chosen=chosen, down=chosen is not None and chosen in self._down)
         self._restyle(state)
         return state
 
