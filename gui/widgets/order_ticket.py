@@ -423,7 +423,8 @@ class OrderTicketWidget(TicketProtection):
         show_tone(self._risk_label, Tone.GOOD if passes else Tone.BAD)
 
     def _on_symbol_changed(self, _text: str) -> None:
-        """A new symbol starts from its own prices and the default TIF, never the last symbol's."""
+        """A new symbol starts from its own prices and the default TIF, never the last symbol's: its limit, stop,
+        stop-loss and target prices (offsets in ticks stay) and a linked order's second price."""
         symbol, instrument = self._lookup()
         if instrument is None or symbol == self._priced_symbol:
             return
@@ -435,6 +436,8 @@ class OrderTicketWidget(TicketProtection):
             if previous is not None:
                 self._stop_edit.clear()
                 self._tif_combo.setCurrentIndex(self._tif_combo.findData(DEFAULT_TIF))
+                self._protection.clear_prices()
+                self._link.price_edit.clear()
 
     def _on_account_chosen(self, _index: int) -> None:
         """The trader chose another account: a limit the ticket gave (from a click on another feed's price, or

@@ -71,6 +71,11 @@ class ProtectionRowWidget(QWidget):
         self.target_edit.clear()
         self.risk_label.clear()
 
+    def clear_prices(self) -> None:
+        """Clear levels given as prices (another symbol's prices mean nothing here); ticks away stay."""
+        if self.unit_combo.currentData() == PRICE:
+            self.clear()
+
     def bracket(self, side: Side, entry_price: Decimal | None, instrument: Instrument | None
                 ) -> tuple[Bracket | None, list[FieldError]]:
         """Return the bracket the fields ask for (None when both are empty), or what is wrong with them."""

@@ -95,3 +95,18 @@ def test_an_order_without_stop_or_target_hands_up_no_bracket(ticket: Ticket) -> 
     ticket.fill("AAPL", "100", "189.50")
     ticket.press(Qt.Key.Key_Return)
     assert len(ticket.sent) == 1 and ticket.widget.sent_bracket() is None
+
+
+def test_another_symbol_starts_without_the_last_ones_stop_loss_and_target_prices(ticket: Ticket) -> None:  # noqa: F811
+    """After an INFY buy with a stop at 1500 and a target at 1560, a click on TCS (3,918) kept both: the stop would
+    have gone with a TCS order 60% away. Levels in ticks are offsets, not another symbol's prices: they stay."""
+    ticket.fill("AAPL", "100", "189.50")
+    ticket.type_into("stopLossEdit", "187.50")
+    ticket.type_into("takeProfitEdit", "195")
+    ticket.type_into("symbolEdit", "600519")
+    assert (ticket.edit("stopLossEdit").text(), ticket.edit("takeProfitEdit").text()) == ("", "")
+    combo = ticket.child(QComboBox, "protectionUnitCombo")
+    combo.setCurrentIndex(combo.findData("ticks"))
+    ticket.type_into("stopLossEdit", "50")
+    ticket.type_into("symbolEdit", "AAPL")
+    assert ticket.edit("stopLossEdit").text() == "50"
