@@ -216,9 +216,12 @@ class OrderTicketWidget(TicketProtection):
         of a product (Kite's CNC, MIS, NRML) is closed in that product: the Product choice is set to it.
 
         Sent as OrderOrigin.CLOSE (reduce-only) while side, symbol, account and product stay as filled in;
-        changing any of them makes it an ordinary order.
+        changing any of them makes it an ordinary order. The stop-loss, target and linked order are cleared.
         """
         close = CloseIntent(account, symbol, position, product=product)
+        with self._quietly():  # a close goes alone: a stop-loss, target or linked order left there is not sent
+            self._protection.clear()
+            self._link.clear()
         self.prefill(symbol, close.side, quantity=abs(position), price=price, account=account)
         if product is not None:
             self._product_choice.choose(product)

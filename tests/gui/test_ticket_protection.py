@@ -110,3 +110,14 @@ def test_another_symbol_starts_without_the_last_ones_stop_loss_and_target_prices
     ticket.type_into("stopLossEdit", "50")
     ticket.type_into("symbolEdit", "AAPL")
     assert ticket.edit("stopLossEdit").text() == "50"
+
+
+def test_a_close_clears_the_stop_loss_and_target_left_from_the_entry(ticket: Ticket) -> None:  # noqa: F811
+    """After buying INFY with a stop and a target, a double-click on the position put a SELL close on the ticket
+    with the entry's stop and target still there, and a red line saying the stop was on the wrong side."""
+    ticket.fill("AAPL", "100", "189.50")
+    ticket.type_into("stopLossEdit", "187.50")
+    ticket.type_into("takeProfitEdit", "195")
+    ticket.widget.prefill_close("PAPER-1", "AAPL", Decimal(100), Decimal("189.40"))
+    assert (ticket.edit("stopLossEdit").text(), ticket.edit("takeProfitEdit").text()) == ("", "")
+    assert "stop-loss" not in risk_text(ticket)
