@@ -7,8 +7,10 @@ the entry's; its TRIGGERED state, and the cancel of its sibling (one cancels the
 child order's own transaction. So after a crash at any point the journal holds either the armed child and no
 child order (it is re-armed and fires on the next touch) or both (it is never sent again).
 
-Cancelling the entry unfilled cancels its children; a close or Flatten of the position cancels them first; a
-child that triggers while its entry still works (partly filled) cancels the rest of the entry.
+Cancelling the entry unfilled cancels its children; a close or Flatten of the position cancels them first; any
+other order that closes the position once the entry is done cancels them too (a later position in the symbol is
+another trade: it never brings them back); a child that triggers while its entry still works (partly filled)
+cancels the rest of the entry.
 A held stop whose feed has not quoted for `stale_after` seconds is warned about at once.
 
 OCO pairs (two working orders, one cancelling the other: TradingSession.submit_oco) are held here too, unless
@@ -129,7 +131,8 @@ class HeldProtection:
                     child.child_id in finished or not _unsettled(self._oms.in_memory(child.child_id)))):
                 continue  # settled: kept in the journal, not watched
             self._put(child)
-        self._refresh(list(self._children.values()), fire=False)  # not connected yet: `resume` sends them
+        self._refresh(list(self._children.values()), fire=False,  # not connected yet: `resume` sends them
+                      closed_ends=True)
         for child in self._children.values():
             if child.state is HeldState.ARMED:
                 self._bus.publish(LogMessage("INFO", f"{_name(child)} re-armed ({HELD_BADGE})."))
@@ -177,13 +180,15 @@ class HeldProtection:
             self._on_child_order(child, order)
 
     def _on_fill(self, event: FillRecorded) -> None:
-        fill = event.fill
+        fill = event.fill  # the portfolio has counted it (it subscribed first): the position is the new one
         self._refresh([c for c in self._children.values()
-                       if c.state.is_live and c.account_id == fill.account_id and c.symbol == fill.symbol])
+                       if c.state.is_live and c.account_id == fill.account_id and c.symbol == fill.symbol],
+                      closed_ends=True)
 
-    def _refresh(self, children: Sequence[HeldChild], *, fire: bool = True) -> None:
-        """Size children to their entry's fills and the position; cancel those whose entry ended unfilled; send
-        the OTO orders whose entry is done (fire)."""
+    def _refresh(self, children: Sequence[HeldChild], *, fire: bool = True, closed_ends: bool = False) -> None:
+        """Size children to their entry's fills and the position; cancel those whose entry ended unfilled and
+        (closed_ends: the position is known to be current) those whose trade is over, their entry done and its
+        position closed by another order; send the OTO orders whose entry is done (fire)."""
         changed: list[HeldChild] = []
         for child in children:
             entry = self._oms.get(child.entry)
@@ -194,7 +199,13 @@ class HeldProtection:
             else:
                 position = self._portfolio.position(child.account_id, child.symbol)
                 held = Decimal(0) if position is None else position.quantity
-                new = child.sized(protected_quantity(entry.filled_qty, held, child.entry_side))
+                quantity = protected_quantity(entry.filled_qty, held, child.entry_side)
+                if closed_ends and quantity == 0 and not entry.is_working and not child.leg.fires_on_fill:
+                    # Its position was closed by another order: a new position later is not this trade's, and must
+                    # not bring back a stop or target the trader set for the old one.
+                    new = child.with_state(HeldState.CANCELED, "Its position was closed by another order.")
+                else:
+                    new = child.sized(quantity)
             if new != child:
                 changed.append(new)
         self._commit(changed)

@@ -102,6 +102,37 @@ async def test_a_close_cancels_the_children_first(world: HeldWorld) -> None:
     assert world.protective_orders() == []
 
 
+async def test_a_position_closed_by_another_order_ends_its_stop_and_target_and_a_new_position_gets_none(
+        world: HeldWorld) -> None:
+    """Bought with a stop and a target, then sold by an ordinary order (typed on the ticket, a ladder click, a
+    strategy): both children stayed armed at size 0, and the next buy of the symbol, with no protection, brought
+    them back at full size: an old trade's stop and target guarding a new position the trader never set them for."""
+    ask = world.ask()
+    entry = await world.session.submit_bracket(buy("10", ask), bracket(str(ask - 5), str(ask + 5)))
+    await world.session.submit(OrderRequest(A1, "AAPL", Side.SELL, Decimal(10), OrderType.MARKET))
+    assert world.position() == 0
+    for leg in (STOP, TARGET):
+        child = world.child(entry, leg)
+        assert child.state is HeldState.CANCELED and child.reason == "Its position was closed by another order."
+    await world.session.submit(OrderRequest(A1, "AAPL", Side.BUY, Decimal(10), OrderType.MARKET))
+    assert world.position() == 10
+    assert world.session.protection.protecting(A1, "AAPL") == []
+    world.tick(ask - 6)  # through the old stop: nothing is sent
+    await settle()
+    assert world.protective_orders() == [] and world.position() == 10
+    assert {leg: state for (_, leg), (state, _) in world.journaled_states().items()} == {
+        STOP: HeldState.CANCELED, TARGET: HeldState.CANCELED}, "the journal says so too: a restart keeps them ended"
+
+
+async def test_a_part_close_by_another_order_keeps_the_children_sized_to_what_is_left(world: HeldWorld) -> None:
+    ask = world.ask()
+    entry = await world.session.submit_bracket(buy("10", ask), bracket(str(ask - 5), str(ask + 5)))
+    await world.session.submit(OrderRequest(A1, "AAPL", Side.SELL, Decimal(4), OrderType.MARKET))
+    for leg in (STOP, TARGET):
+        child = world.child(entry, leg)
+        assert (child.state, child.quantity) == (HeldState.ARMED, Decimal(6))
+
+
 async def test_a_held_stop_is_not_blocked_by_exposure_limits(world: HeldWorld) -> None:
     ask = world.ask()
     await world.session.submit_bracket(buy("10", ask), bracket(str(ask - 5), None))
