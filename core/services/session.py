@@ -70,6 +70,7 @@ from core.services.order_modify import OrderModifier
 from core.services.order_preview import request_reference_price
 from core.services.order_product import resolve_product
 from core.services.order_resolver import NEVER_REACHED, OrderResolver
+from core.services.orphaned_children import OrphanedChildren
 from core.services.portfolio import Portfolio
 from core.services.quote_cache import QuoteCache
 from core.services.reconciliation import Reconciler
@@ -152,6 +153,8 @@ class TradingSession(SessionConnections, SessionCommands):
         self.protection = HeldProtection(bus, journal, self.oms, self.portfolio, self.clock, self._send_held,
                                          self.cancel, broker_holds_oco=self._broker_holds_oco)
         """The stop-loss and take-profit children TradeTerm holds (held_protection.py)."""
+        self._orphans = OrphanedChildren(bus, self.oms, self.portfolio, self.cancel, self._spawn)
+        """Cancels a bracket's children at the broker once another order closed their position."""
         bus.subscribe(ConnectionChanged, self._on_connection_changed)
         bus.subscribe(TradingStateChanged, self._on_trading_state_changed)
         bus.subscribe(StrategyDisabled, self._on_strategy_disabled)
