@@ -15,7 +15,7 @@ from core.domain import (
     ReconciliationRequired,
     TradingStateChanged,
 )
-from core.domain.market_data_error import MarketDataError
+from core.domain.market_data_error import FeedChanged, MarketDataError
 from core.services.bus import EventBus
 from core.services.portfolio import Portfolio
 from core.services.quote_cache import QuoteCache
@@ -45,6 +45,7 @@ class CoreBridge(QObject):
         writes); reconciliation_required(AccountId, list[str] differences);
         broker_pnl(AccountId, BrokerPnl for the whole account);
         market_data_error(MarketDataError): a feed cannot quote a symbol (shown on its watchlist row).
+        feed_changed(FeedChanged): an account's price feed stopped or streams again (its account may still trade).
     """
 
     connection_changed = Signal(object, object, str)
@@ -53,6 +54,7 @@ class CoreBridge(QObject):
     reconciliation_required = Signal(object, list)
     broker_pnl = Signal(object, object)
     market_data_error = Signal(object)
+    feed_changed = Signal(object)
 
     @classmethod
     def of(cls, session: TradingSession, parent: QObject | None = None) -> CoreBridge:
@@ -87,6 +89,7 @@ class CoreBridge(QObject):
             bus.subscribe(ReconciliationRequired, self._on_reconciliation_required),
             bus.subscribe(BrokerPnl, self._on_broker_pnl),
             bus.subscribe(MarketDataError, self._on_market_data_error),
+            bus.subscribe(FeedChanged, self.feed_changed.emit),
         ]
 
     def detach(self) -> None:

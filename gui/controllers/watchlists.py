@@ -79,6 +79,8 @@ class WatchlistsController(QObject):
         bridge.quotes.listed_only = True
         bridge.market_data_error.connect(self._on_market_data_error)
         bridge.connection_changed.connect(self._on_connection_changed)
+        bridge.feed_changed.connect(lambda event: self._bridge.quotes.set_feed_down(str(event.account_id),
+                                                                                    not event.live))
         panel.tab_selected.connect(self.select)
         panel.tab_added.connect(self.add_list)
         panel.tab_renamed.connect(self.rename_list)
@@ -258,7 +260,8 @@ class WatchlistsController(QObject):
 
     def _on_connection_changed(self, account: AccountId, state: ConnectionState, _message: str) -> None:
         """Mute the rows an account's feed quotes while its connection is down (their figures are its last), and
-        make them live again when it is back."""
+        make them live again when it is back; a feed that stops while its account trades on (Kite's ticker) is
+        FeedChanged's, handled alike."""
         if state in _DOWN:
             self._bridge.quotes.set_feed_down(str(account), True)
         elif state is ConnectionState.CONNECTED:

@@ -28,6 +28,7 @@ from core.domain import (
     Side,
 )
 from core.domain.depth import DepthBook
+from core.domain.market_data_error import FeedChanged
 from core.domain.tape import TradePrint
 from core.ports.depth_feed import DepthFeed
 from core.ports.time_and_sales import TimeAndSales
@@ -110,9 +111,12 @@ class TestKiteTicker:
             def fresh_tcs(q: Quote) -> bool:
                 return q.symbol == "TCS" and events.events.index(q) > dropped_at and sim.ticker_connects == 2
 
+            down = await events.wait_for(FeedChanged, lambda e: not e.live)
+            assert down.account_id == "KITE-T", "the views showing Kite's prices mark them not live"
             await events.wait_for(Quote, fresh_tcs, timeout=8)
             assert sim.subscriptions() == [{listing.token: "full" for listing in sim.exchange.listings.values()}]
             assert events.of_type(ConnectionChanged)[-1].state is ConnectionState.CONNECTED
+            assert events.of_type(FeedChanged)[-1].live, "live again once the ticker streams"
         finally:
             await adapter.disconnect()
 

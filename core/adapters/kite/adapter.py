@@ -42,6 +42,7 @@ from core.domain import (
     TimeInForce,
 )
 from core.domain.funds import AccountFunds
+from core.domain.market_data_error import FeedChanged
 from core.domain.product import Product, products_for
 from core.domain.trading_hours import TradingHours
 from core.ports.broker import BrokerSnapshot, EventSink, QuoteSink
@@ -340,14 +341,18 @@ class KiteBroker(KiteMarketData, KiteOrderUpdates):
         elif event.status is TickerStatus.RECONNECTING and self.is_connected:
             self._sink(LogMessage("WARNING", f"Kite {self.account_id}: live prices dropped; reconnecting "
                                              f"(attempt {event.detail})."))
+            self._sink(FeedChanged(self.account_id, False, "live prices dropped; reconnecting"))
         elif event.status is TickerStatus.CLOSED and self.is_connected and self._ticker is not None:
             self._sink(LogMessage("WARNING", f"Kite {self.account_id}: live prices dropped ({event.detail}); "
                                              "reconnecting."))
+            self._sink(FeedChanged(self.account_id, False, f"live prices dropped ({event.detail})"))
         elif event.status is TickerStatus.OPEN and self.is_connected:
             self._sink(LogMessage("INFO", f"Kite {self.account_id}: live prices streaming."))
+            self._sink(FeedChanged(self.account_id, True, "live prices streaming"))
         elif event.status is TickerStatus.GAVE_UP and self.is_connected:
             self._sink(LogMessage("ERROR", f"Kite {self.account_id}: live prices stopped after many reconnect "
                                            "attempts; disconnect and connect again."))
+            self._sink(FeedChanged(self.account_id, False, "live prices stopped"))
 
 def create(account_id: AccountId, settings: dict[str, object], sink: EventSink,
            credentials: KiteCredentials | None = None, *, quotes: QuoteSink | None = None) -> KiteBroker:
