@@ -563,7 +563,8 @@ class TradingSession(SessionConnections, SessionCommands):
         if isinstance(exc, (errors.OrderRejected, errors.RateLimited)):  # refused: the broker did not take it
             self.oms.apply(OrderRejectedEvent(coid, str(exc)))
         else:
-            self.oms.apply(OrderUnknown(coid, f"{exc}. Not resent; it will be checked with the broker."))
+            said = str(exc).rstrip(". ")  # the broker's sentence, ended once ("check the network.. Not resent")
+            self.oms.apply(OrderUnknown(coid, f"{said}. Not resent; it will be checked with the broker."))
             if isinstance(exc, errors.ConnectionLost) or slot.connection is not ConnectionState.CONNECTED:
                 self._set_trading(slot, TradingState.HALTED, "Connection problem while sending: reconnect to resume.")
             else:
