@@ -30,6 +30,10 @@ if TYPE_CHECKING:
     from core.services.session import TradingSession
 
 
+FEED_DOWN = frozenset({ConnectionState.DISCONNECTED, ConnectionState.RECONNECTING, ConnectionState.FAILED})
+"""An account's connection states in which its feed's prices are not live (the watchlist and ticket say so)."""
+
+
 class CoreBridge(QObject):
     """Feed the grid models from the bus and turn rare events into signals.
 

@@ -18,7 +18,7 @@ from core.domain.market_data_error import MarketDataError
 from core.domain.watchlist import Watchlist, WatchlistsDocument, WatchlistsError, WatchRow
 from core.services.session import TradingSession
 from gui.async_op import OpReporter, run_op
-from gui.bridge import CoreBridge
+from gui.bridge import FEED_DOWN, CoreBridge
 from gui.frame_feed import QuoteWatch
 from gui.widgets.watchlist_panel import WatchlistPanel
 
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from gui.dialogs.reference_feeds import ReferenceFeedsDialog
 
 DEFAULT_NAME = "Main"
-_DOWN = frozenset({ConnectionState.DISCONNECTED, ConnectionState.RECONNECTING, ConnectionState.FAILED})
 
 
 class WatchlistFile(Protocol):
@@ -262,7 +261,7 @@ class WatchlistsController(QObject):
         """Mute the rows an account's feed quotes while its connection is down (their figures are its last), and
         make them live again when it is back; a feed that stops while its account trades on (Kite's ticker) is
         FeedChanged's, handled alike."""
-        if state in _DOWN:
+        if state in FEED_DOWN:
             self._bridge.quotes.set_feed_down(str(account), True)
         elif state is ConnectionState.CONNECTED:
             self._bridge.quotes.set_feed_down(str(account), False)

@@ -36,6 +36,27 @@ class TicketLookup(TicketForm):
         self._account_read: str | None = None
         """`current_account`'s answer while a pass of `_one_read` runs (None: not read yet, or no pass)."""
         self._passes = 0
+        self._feeds_down: set[str] = set()
+        """Feeds whose prices stopped (their account's connection or its price stream is down)."""
+
+    def set_feed_live(self, feed: str, live: bool) -> None:
+        """Say whether feed's prices are live: the Bid·Ask line says so when it shows that feed's last quote."""
+        if live == (feed not in self._feeds_down):
+            return
+        if live:
+            self._feeds_down.discard(feed)
+        else:
+            self._feeds_down.add(feed)
+        self._show_quote()
+
+    def _show_quote(self) -> None:
+        """Show the quote line (the ticket's own)."""
+
+    def _stopped_note(self, quote: Quote | None) -> str:
+        """Return what the Bid·Ask line adds when its quote is the last of a feed that stopped, else ""."""
+        if quote is None or quote.source not in self._feeds_down:
+            return ""
+        return f" &nbsp;<i>({quote.source}'s prices stopped: last known)</i>"
 
     @contextmanager
     def _one_read(self) -> Iterator[None]:
