@@ -31,3 +31,12 @@ class NativeProtection(Protocol):
     async def submit_bracket(self, entry: Order, children: Sequence[Order]) -> list[BaseException | None]:
         """Place entry with children attached (one cancelling the other); return each leg's outcome."""
         ...
+
+
+@runtime_checkable
+class ChildrenFollowTrade(Protocol):
+    """A broker whose native children belong to the trade, not to a quantity (OANDA: a STOP_LOSS or TAKE_PROFIT on a
+    trade closes what is left of it, and closing the trade cancels them): when another order reduces or closes the
+    position, the broker itself keeps them right, so TradeTerm leaves them alone (protection_follows_position.py)."""
+
+    children_follow_trade: bool

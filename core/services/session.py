@@ -41,10 +41,11 @@ from core.domain import OrderRejected as OrderRejectedEvent
 from core.domain.product import Product
 from core.domain.protection import Bracket, HeldChild, Oto, oco_partner_id
 from core.ports import errors
+from core.ports.capability_check import has_capability
 from core.ports.clock import Clock
 from core.ports.journal import IntakeKey, Journal
 from core.ports.native_oco import NativeOco
-from core.ports.native_protection import NativeProtection
+from core.ports.native_protection import ChildrenFollowTrade, NativeProtection
 from core.ports.order_terms import terms_problem
 from core.ports.trailing_stop_limits import trail_limit_refusal
 from core.ports.trailing_stops import trail_refusal
@@ -70,8 +71,8 @@ from core.services.order_modify import OrderModifier
 from core.services.order_preview import request_reference_price
 from core.services.order_product import resolve_product
 from core.services.order_resolver import NEVER_REACHED, OrderResolver
-from core.services.orphaned_children import OrphanedChildren
 from core.services.portfolio import Portfolio
+from core.services.protection_follows_position import ProtectionFollowsPosition
 from core.services.quote_cache import QuoteCache
 from core.services.reconciliation import Reconciler
 from core.services.reference_feeds import ReferenceFeeds
@@ -153,8 +154,9 @@ class TradingSession(SessionConnections, SessionCommands):
         self.protection = HeldProtection(bus, journal, self.oms, self.portfolio, self.clock, self._send_held,
                                          self.cancel, broker_holds_oco=self._broker_holds_oco)
         """The stop-loss and take-profit children TradeTerm holds (held_protection.py)."""
-        self._orphans = OrphanedChildren(bus, self.oms, self.portfolio, self.cancel, self._spawn)
-        """Cancels a bracket's children at the broker once another order closed their position."""
+        self._follow = ProtectionFollowsPosition(bus, self.oms, self.portfolio, self.cancel, self.modify, self._spawn,
+                                                 self._children_follow_trade)
+        """Cancels or cuts a bracket's children at the broker when another order closed or reduced the position."""
         bus.subscribe(ConnectionChanged, self._on_connection_changed)
         bus.subscribe(TradingStateChanged, self._on_trading_state_changed)
         bus.subscribe(StrategyDisabled, self._on_strategy_disabled)
@@ -306,6 +308,10 @@ class TradingSession(SessionConnections, SessionCommands):
     def _broker_holds_oco(self, account_id: AccountId) -> bool:
         slot = self._accounts.get(account_id)
         return slot is not None and isinstance(slot.adapter, NativeOco)
+
+    def _children_follow_trade(self, account_id: AccountId) -> bool:
+        slot = self._accounts.get(account_id)
+        return slot is not None and has_capability(slot.adapter, ChildrenFollowTrade)
 
     def _new_order(self, slot: AccountSlot, request: OrderRequest, client_order_id: ClientOrderId) -> Order:
         """Return the order a request asks for, validated field by field; OrderRefused (nothing made) if not."""

@@ -90,18 +90,21 @@ async def test_closing_the_position_cancels_the_children_ib_holds_first(sim: Tws
         "no stop or target is left at IB to open a new position after the close"
 
 
-async def test_a_position_closed_by_an_ordinary_order_cancels_the_children_ib_holds(
+async def test_a_position_reduced_then_closed_by_ordinary_orders_cuts_then_cancels_the_children_ib_holds(
         sim: TwsSimulator, desk: Desk) -> None:
     """A sell typed on the ticket (not the position's Close) flattened the bracket's position, and its stop and
-    target stayed working at IB for 10: the next touch of the stop would have sold 10 more, short."""
+    target stayed working at IB for 10: the next touch of the stop would have sold 10 more, short. A part sale
+    left them for 10 too."""
     entry, stop, target = await bracket_buy(desk)
     sim.fill_order(at_ib(sim, entry.client_order_id))
     await until(lambda: entry.status is OrderStatus.FILLED)
     part = await desk.session.submit(OrderRequest(ACCOUNT, "AAPL", Side.SELL, "4", OrderType.MARKET))
     sim.fill_order(at_ib(sim, part.client_order_id))
     await until(lambda: part.status is OrderStatus.FILLED)
+    await until(lambda: stop.quantity.value == target.quantity.value == 6
+                and at_ib(sim, stop.client_order_id).quantity == at_ib(sim, target.client_order_id).quantity == 6)
     assert stop.status is OrderStatus.ACCEPTED and target.status is OrderStatus.ACCEPTED, \
-        "6 are left to protect: the children work on"
+        "6 are left to protect: the children work on, cut to 6 (for 10, the stop would have sold 4 short)"
     rest = await desk.session.submit(OrderRequest(ACCOUNT, "AAPL", Side.SELL, "6", OrderType.MARKET))
     sim.fill_order(at_ib(sim, rest.client_order_id))
     await until(lambda: stop.status is OrderStatus.CANCELED and target.status is OrderStatus.CANCELED)

@@ -101,6 +101,8 @@ class OandaBroker:
     extra_order_types = frozenset({OrderType.MARKET_IF_TOUCHED})
     times_in_force = frozenset({TimeInForce.DAY, TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK, TimeInForce.GTD})
     """core.ports.order_terms.OrderTerms: DAY is OANDA's GFD; GTD ends at the order's expire_at."""
+    children_follow_trade = True
+    """core.ports.native_protection.ChildrenFollowTrade: OANDA's stop-loss and take-profit are on the trade."""
 
     def __init__(self, account_id: AccountId, config: OandaConfig, sink: EventSink, token: TokenSource,
                  *, quotes: QuoteSink | None = None) -> None:
