@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import IntEnum
 
 from PySide6.QtCore import QDate, Qt, Signal, SignalInstance
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -114,6 +115,14 @@ class HistoryView(QWidget):
         layout.addWidget(self.status_label)
         self._on_tab_changed(HistoryTab.ORDERS)
         self.resize(1300, 700)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Esc or Ctrl+W closes the window, as they would a dialog (a window of its own may have no title bar to
+        click: a bare X server, a tiling window manager)."""
+        if event.key() == Qt.Key.Key_Escape or event.matches(QKeySequence.StandardKey.Close):
+            self.close()
+            return
+        super().keyPressEvent(event)
 
     # --- construction ---------------------------------------------------------------------------
 

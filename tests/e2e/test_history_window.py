@@ -169,3 +169,14 @@ async def test_a_change_of_the_risk_limits_is_in_the_audit_trail_with_who_and_wh
         assert view.audit_model.cell(0, "action") == "risk_limits"
         assert view.audit_model.cell(0, "actor") == getpass.getuser()
         assert view.audit_model.cell(0, "detail") == f"global.max_order_qty: {before} -> 437"
+
+
+async def test_escape_closes_the_history_window_and_history_opens_it_again(tmp_path: Path) -> None:
+    """A window of its own: with no title bar to click (a bare X server, a tiling window manager), Escape closed
+    nothing and the history covered the ticket for good."""
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        view = history_of(window)
+        QTest.keyClick(view.symbol_edit, Qt.Key.Key_Escape)
+        await until(lambda: not view.isVisible(), "the history window to close")
+        assert history_of(window) is view, "History opens the same window again"
