@@ -102,7 +102,7 @@ async def test_a_canary_token_never_appears_in_any_log_line(tmp_path: Path, qtbo
     world = await make_world(tmp_path, clock=LiveClock())
     view = LogView()
     bridge = CoreBridge(world.bus, world.session.quotes, world.session.portfolio)
-    bridge.log_message.connect(view.add)
+    bridge.on_log_line(view.add)
     keyring = SecretStore("tradeterm-test", backend=MemoryKeyring())
     keyring.set("api/strategy/momo", CANARY)
     tokens = StrategyTokens(keyring, environ={})

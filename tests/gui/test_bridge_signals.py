@@ -32,12 +32,14 @@ def bridge_on(bus: EventBus) -> CoreBridge:
 def test_a_connection_change_arrives_as_the_account_id_and_the_state(qtbot: QtBot) -> None:
     bus = EventBus()
     bridge = bridge_on(bus)
-    with qtbot.waitSignal(bridge.connection_changed) as changed, qtbot.waitSignal(bridge.log_message) as logged:
+    logged: list[tuple[str, str]] = []
+    bridge.on_log_line(lambda level, text: logged.append((level, text)))
+    with qtbot.waitSignal(bridge.connection_changed) as changed:
         bus.publish(ConnectionChanged(PAPER, ConnectionState.FAILED, "refused"))
     account, state, message = changed.args
     assert type(account) is AccountId and account == PAPER
     assert state is ConnectionState.FAILED and message == "refused"
-    assert logged.args == ["ERROR", "PAPER-1: failed (refused)"]
+    assert logged == [("ERROR", "PAPER-1: failed (refused)")]
 
 
 def test_a_global_trading_state_has_no_account_and_an_accounts_has_its_id(qtbot: QtBot) -> None:
