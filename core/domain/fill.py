@@ -42,3 +42,10 @@ class Fill:
     @property
     def signed_qty(self) -> Decimal:
         return self.quantity.value * self.side.sign
+
+
+def order_key(fill: Fill) -> str:
+    """Return the order a fill belongs to, as fills are told apart (our id, unique for ever, else the broker's, else
+    ""): a broker's trade id names a fill within its order (Kite's trade numbers start again each day and per
+    exchange)."""
+    return str(fill.client_order_id or fill.broker_order_id or "")

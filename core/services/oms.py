@@ -18,6 +18,7 @@ from core.domain import (
     OrderTrailMoved,
     OrderUpdated,
 )
+from core.domain.fill import order_key
 from core.domain.protection import HeldChild
 from core.domain.transitions import can_transition
 from core.ports.journal import IntakeKey, Journal, JournalError
@@ -239,14 +240,15 @@ class OrderManager:
 
     def _record_fills(self, events: Sequence[OrderFilled]) -> None:
         changes: list[tuple[OrderFilled, Order | None, bool]] = []
-        seen: set[tuple[str, str]] = set()
+        seen: set[tuple[str, str, str]] = set()
         for event in events:
             self._trail_moves.flush(event.client_order_id)
             fill = event.fill
-            if (fill.account_id, fill.trade_id) in seen or self._journal.has_fill(fill):
+            key = (fill.account_id, fill.trade_id, order_key(fill))  # a trade id names a fill within its order
+            if key in seen or self._journal.has_fill(fill):
                 log.info("duplicate fill %s ignored", fill.trade_id)
                 continue
-            seen.add((fill.account_id, fill.trade_id))
+            seen.add(key)
             order = self.get(event.client_order_id)
             allowed = True
             if order is not None:

@@ -58,6 +58,7 @@ from core.storage import codec
 from core.storage import journal_integrity as integrity
 from core.storage import order_rows as order_sql
 from core.storage.audit_rows import read_audit, read_latest_audit
+from core.storage.fill_keys import stored_trade_id
 from core.storage.held_rows import read_held, write_held
 from core.storage.live_load import (
     read_checkpoint,
@@ -417,28 +418,24 @@ class SqliteJournal:
                 conn.execute(order_sql.INSERT_EVENT, values)
 
     def has_fill(self, fill: Fill) -> bool:
-        """Return True if a fill with this (account, trade id) is journaled."""
+        """Return True if this fill is journaled: its (account, trade id), of the same order (fill_keys.py)."""
         with self._read() as conn:
-            row = conn.execute(
-                "SELECT 1 FROM fills WHERE account_id = ? AND trade_id = ?", (fill.account_id, fill.trade_id)
-            ).fetchone()
-        return row is not None
+            return stored_trade_id(conn, fill) is None
 
     def record_fill(self, fill: Fill, order: Order | None = None, event: OrderEvent | None = None) -> bool:
         """Insert fill, and with it the order's fill event and new state, in one transaction.
 
-        Return False (and change nothing) if its (account, trade id) is already journaled.
+        Return False (and change nothing) if it is already journaled (its trade id, of the same order: fill_keys.py).
         """
         text = codec.to_json(codec.encode_fill(fill))
         event_values = state = None
         if order is not None and event is not None:
             event_values, state = order_sql.event_values(order, event), order_sql.state_values(order)
         with self._write(f"fill {fill.trade_id}") as conn:
-            inserted = conn.execute(
-                _INSERT_FILL, (fill.account_id, fill.trade_id, fill.client_order_id, text, order_sql.sort_ts(fill.ts))
-            )
-            if inserted.rowcount != 1:
+            key = stored_trade_id(conn, fill)
+            if key is None:
                 return False
+            conn.execute(_INSERT_FILL, (fill.account_id, key, fill.client_order_id, text, order_sql.sort_ts(fill.ts)))
             if (order is not None and event_values is not None and state is not None
                     and not order_sql.append_event(conn, state, order.client_order_id, event_values)):
                 raise ValueError(f"order {order.client_order_id} is not journaled; record_order it first")
@@ -456,8 +453,9 @@ class SqliteJournal:
         inserted: list[bool] = []
         with self._write(f"{len(rows)} fill(s)") as conn:
             for (fill, _, _), (text, change) in zip(fills, rows, strict=True):
-                added = conn.execute(_INSERT_FILL, (fill.account_id, fill.trade_id, fill.client_order_id, text,
-                                                    order_sql.sort_ts(fill.ts))).rowcount == 1
+                key = stored_trade_id(conn, fill)
+                added = key is not None and conn.execute(_INSERT_FILL, (
+                    fill.account_id, key, fill.client_order_id, text, order_sql.sort_ts(fill.ts))).rowcount == 1
                 inserted.append(added)
                 if added and change is not None and not order_sql.append_event(conn, *change):
                     raise ValueError(f"order {change[1]} is not journaled; record_order it first")

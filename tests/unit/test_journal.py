@@ -182,6 +182,19 @@ def test_a_duplicate_fill_is_refused_and_changes_nothing(journal: SqliteJournal)
     assert restart(journal).fills == (first, other_account)
 
 
+def test_a_trade_id_another_orders_fill_had_is_a_new_fill_and_each_is_found_again(journal: SqliteJournal) -> None:
+    """Kite's trade ids are the exchange's trade numbers: they start again each day and per exchange."""
+    yesterday = make_fill(make_order(client_order_id="T-YESTERDAY"), trade_id="10000001", price="1515")
+    today = make_fill(make_order(client_order_id="T-TODAY"), trade_id="10000001", price="1521")
+    also_bse = make_fill(make_order(client_order_id="T-BSE"), trade_id="10000001", price="1522")
+    assert journal.record_fill(yesterday) is True
+    assert journal.has_fill(today) is False, "another order's fill under the same trade number is not a duplicate"
+    assert journal.record_fills([(today, None, None), (also_bse, None, None)]) == [True, True]
+    for fill in (yesterday, today, also_bse):
+        assert journal.has_fill(fill) and journal.record_fill(fill) is False, "each is found the next time it comes"
+    assert restart(journal).fills == (yesterday, today, also_bse), "each keeps Kite's own trade id"
+
+
 def test_fills_load_oldest_first_whatever_the_order_they_arrived_in(journal: SqliteJournal) -> None:
     late = make_fill(trade_id="B", ts=T0 + timedelta(minutes=5))
     early = make_fill(trade_id="A", ts=(T0 + timedelta(minutes=1)).astimezone(datetime.now().astimezone().tzinfo))

@@ -11,7 +11,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -90,8 +90,8 @@ class KiteExchange:
         self.holdings: dict[str, Holding] = {"INFY": Holding(self.listings["INFY"], 10, Decimal("1450.00"))}
         self.updates: list[dict[str, Any]] = []
         """Order dicts changed since the server last drained them (sent as postbacks)."""
-        self._order_ids = itertools.count(250101000000001)
-        self._trade_ids = itertools.count(10000001)
+        self._order_ids = itertools.count(int(f"{date.today():%y%m%d}000000001"))  # Kite's: the day, then a count
+        self._trade_ids = itertools.count(10000001)  # the exchange's trade numbers: they start again each day
         self.day_high: dict[str, Decimal] = {}
         self.day_low: dict[str, Decimal] = {}
         self.faults = KiteFaults()
