@@ -25,9 +25,11 @@ from tests.sims.kite.testing import sim_credentials, sim_settings
 KITE = AccountId("KITE-1")
 
 
-async def trading_day(tmp_path: Path, sides: tuple[Side, ...]) -> tuple[list[str], Decimal]:
-    """Open a session on a fresh simulator (a new day at the exchange), trade 10 INFY MIS (a marketable limit) once per side;
-    return Kite's trade ids and the position the session holds."""
+async def trading_day(tmp_path: Path, sides: tuple[Side, ...], restart_numbers: bool = False
+                      ) -> tuple[list[str], Decimal]:
+    """Open a session on a fresh simulator (a new day at the exchange), trade 10 INFY MIS (a marketable limit)
+    once per side (restart_numbers: the exchange numbers each trade from the start again, as BSE's numbers
+    overlap NSE's); return Kite's trade ids and the position the session holds."""
     sim = KiteSimulator(tick_interval_s=0.05)
     await sim.start()
     journal = SqliteJournal(tmp_path / "journal.sqlite")
@@ -39,6 +41,8 @@ async def trading_day(tmp_path: Path, sides: tuple[Side, ...]) -> tuple[list[str
         report = await session.connect(KITE)
         assert report.ok, report.differences
         for side in sides:
+            if restart_numbers:
+                sim.exchange.restart_trade_numbers()
             quote = sim.exchange.market.quote("INFY")
             assert quote.bid is not None and quote.ask is not None
             price = quote.ask + 1 if side is Side.BUY else quote.bid - 1  # marketable: fills at once
@@ -50,7 +54,8 @@ async def trading_day(tmp_path: Path, sides: tuple[Side, ...]) -> tuple[list[str
                 await asyncio.sleep(0.02)
             assert order.status is OrderStatus.FILLED, order.reason
         position = session.portfolio.position(KITE, "INFY")  # the net: MIS only was traded
-        return [str(t["trade_id"]) for t in sim.exchange.trades], Decimal(0) if position is None else position.quantity
+        held = Decimal(0) if position is None else position.quantity
+        return [str(t["trade_id"]) for t in sim.exchange.trades], held
     finally:
         await session.close()
         journal.close()
@@ -69,3 +74,10 @@ async def test_a_fill_whose_trade_number_kite_used_the_day_before_is_booked(tmp_
         assert len(journal.load().fills) == 3, "every fill of both days, none twice"
     finally:
         journal.close()
+
+
+@pytest.mark.slow
+async def test_two_trades_of_one_day_under_one_number_are_both_booked(tmp_path: Path) -> None:
+    numbers, flat = await trading_day(tmp_path, (Side.BUY, Side.SELL), restart_numbers=True)
+    assert numbers[0] == numbers[1], "the exchange gave both trades one number"
+    assert flat == 0, "the sell was booked too: TradeTerm is flat, as Kite is"

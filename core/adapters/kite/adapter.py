@@ -29,6 +29,7 @@ from core.adapters.kite.parsing import (
     translate_rejection,
 )
 from core.adapters.kite.ticker import TickerBridge, TickerEvent, TickerStatus
+from core.adapters.kite.tracker import trade_key
 from core.domain import (
     AccountId,
     AccountUpdated,
@@ -320,8 +321,7 @@ class KiteBroker(KiteMarketData, KiteOrderUpdates):
         orders = await self._rest(self._kite.orders, halting=False)
         self._tracker.adopt(orders)
         if not self._tracker.seen_trades:
-            self._tracker.seen_trades.update(str(t["trade_id"]) for t in await self._rest(self._kite.trades,
-                                                                                           halting=False))
+            self._tracker.seen_trades.update(trade_key(t) for t in await self._rest(self._kite.trades, halting=False))
         self._sink(AccountUpdated(self.account_id, parse_cash(await self._rest(self._kite.margins, halting=False))))
         loop = asyncio.get_running_loop()
         if self.config.ticker:

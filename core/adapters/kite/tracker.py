@@ -93,6 +93,7 @@ class OrderTracker:
         self._by_coid: dict[ClientOrderId, TrackedOrder] = {}
         self._by_broker: dict[str, TrackedOrder] = {}
         self.seen_trades: set[str] = set()
+        """The trades already told, by `trade_key` (a trade number alone repeats across exchanges and days)."""
 
     def expect(self, client_order_id: ClientOrderId, variety: str) -> TrackedOrder:
         """Register an order about to be placed; its future resolves with Kite's first decided state."""
@@ -141,9 +142,10 @@ class OrderTracker:
         for trade in trades:
             trade_id = str(trade.get("trade_id") or "")
             tracked = self._by_broker.get(str(trade.get("order_id")))
-            if not trade_id or trade_id in self.seen_trades or tracked is None:
+            key = trade_key(trade)
+            if not trade_id or key in self.seen_trades or tracked is None:
                 continue
-            self.seen_trades.add(trade_id)
+            self.seen_trades.add(key)
             if not tracked.accepted:
                 self._accept(tracked)
             fill = parse_fill(trade, self._account_id, tracked.client_order_id, self._symbol_of)
@@ -264,3 +266,9 @@ class OrderTracker:
             if tracked is not None and tracked.broker_order_id is None and order.get("order_id"):
                 self.bind(tracked, str(order["order_id"]))
         return tracked
+
+
+def trade_key(trade: Mapping[str, Any]) -> str:
+    """Return what tells one of Kite's trades from another: its order and its trade number (the exchange's trade
+    numbers start again each day, and NSE's and BSE's overlap)."""
+    return f"{trade.get('order_id')}/{trade.get('trade_id')}"

@@ -260,6 +260,11 @@ class KiteExchange:
         for action in due:
             action()
 
+    def restart_trade_numbers(self) -> None:
+        """Number the next trades from the start again, as the exchange does each day (and as BSE's numbers
+        overlap NSE's): a trade id alone does not tell one trade from another."""
+        self._trade_ids = itertools.count(10000001)
+
     def step(self) -> list[Quote]:
         """Advance the market one step and fill what the new quotes reach."""
         self.run_due()
