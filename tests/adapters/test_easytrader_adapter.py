@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -31,6 +33,7 @@ from core.domain import (
     Side,
 )
 from core.ports.errors import AuthenticationFailed, ConnectionLost, InsufficientFunds, OrderRejected, Timeout
+from core.ports.trading_hours import TradingHoursSource
 from tests.adapters.contract import EventRecorder
 from tests.factories import make_order
 from tests.sims.easytrader import EasytraderSimulator, Fault, FaultKind
@@ -301,3 +304,13 @@ async def test_a_server_that_lost_its_login_is_reported_and_recovers(
     await adapter.disconnect()
     await adapter.connect()
     assert events.of_type(ConnectionChanged)[-1].state is ConnectionState.CONNECTED
+
+
+async def test_the_account_says_the_a_share_hours_so_the_ticket_warns_at_lunch_and_after_the_close(
+    broker: tuple[EasytraderBroker, EventRecorder]
+) -> None:
+    adapter, _ = broker
+    assert isinstance(adapter, TradingHoursSource)
+    lunch = datetime(2026, 12, 7, 12, tzinfo=ZoneInfo("Asia/Shanghai"))
+    hours = await adapter.trading_hours(instrument_for("600000"), lunch)
+    assert hours is not None and hours.summary(lunch) == "SSE closed · opens 13:00 CST"

@@ -16,6 +16,7 @@ import pytest
 
 from core.adapters.alpaca.adapter import AlpacaBroker
 from core.adapters.alpaca.adapter import create as create_alpaca
+from core.adapters.easytrader.hours import a_share_hours
 from core.adapters.kite.hours import kite_hours
 from core.adapters.oanda.hours import fx_hours
 from core.domain import AccountId, Instrument
@@ -30,6 +31,7 @@ from tests.sims.tws.symbols import ALL_LISTINGS
 
 decoder_guard = ib_desk.decoder_guard
 IST, NEW_YORK, TOKYO = ZoneInfo("Asia/Kolkata"), ZoneInfo("America/New_York"), ZoneInfo("Japan")
+BEIJING = ZoneInfo("Asia/Shanghai")
 INFY = Instrument("INFY", "NSE", "INR", Decimal("0.05"))
 EURUSD = Instrument("EUR_USD", "OANDA", "USD", Decimal("0.00001"))
 
@@ -114,6 +116,21 @@ def test_nse_is_open_from_0915_to_1530_ist_on_weekdays() -> None:
     saturday = datetime(2026, 12, 12, 11, tzinfo=IST)
     assert kite_hours(INFY, saturday).summary(saturday) == "NSE closed · opens Mon 14 Dec 09:15 IST"  # type: ignore[union-attr]
     assert "holidays are not known" in hours.note
+
+
+def test_a_shares_trade_from_0930_to_1130_and_from_1300_to_1500_beijing_time_on_weekdays() -> None:
+    """easytrader's accounts had no hours: an order at lunch or after 15:00 got no closed-market word."""
+    pufa = Instrument("600000", "SSE", "CNY", Decimal("0.01"), lot_size=Decimal(100))
+    monday_ten = datetime(2026, 12, 7, 10, tzinfo=BEIJING)
+    hours = a_share_hours(pufa, monday_ten)
+    assert hours is not None and hours.summary(monday_ten) == "SSE open · closes 11:30 CST"
+    assert hours.summary(monday_ten.replace(hour=12)) == "SSE closed · opens 13:00 CST", "closed over lunch"
+    assert hours.summary(monday_ten.replace(hour=14)) == "SSE open · closes 15:00 CST"
+    assert hours.summary(monday_ten.replace(hour=16)) == "SSE closed · opens Tue 08 Dec 09:30 CST"
+    saturday = datetime(2026, 12, 12, 10, tzinfo=BEIJING)
+    assert a_share_hours(pufa, saturday).summary(saturday) == "SSE closed · opens Mon 14 Dec 09:30 CST"  # type: ignore[union-attr]
+    assert a_share_hours(Instrument("000001", "SZSE", "CNY", Decimal("0.01")), saturday) is not None
+    assert a_share_hours(INFY, monday_ten) is None, "not an A-share exchange"
 
 
 def test_forex_trades_from_sunday_evening_to_friday_evening_new_york() -> None:

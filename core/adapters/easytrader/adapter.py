@@ -23,6 +23,7 @@ from typing import Any
 
 from core.adapters.easytrader.config import CLIENT_TYPES, EasytraderConfig
 from core.adapters.easytrader.funds import account_funds_of
+from core.adapters.easytrader.hours import a_share_hours
 from core.adapters.easytrader.names import AShareSearch
 from core.adapters.easytrader.order_map import MappedOrder, OrderMap
 from core.adapters.easytrader.parsing import (
@@ -59,6 +60,7 @@ from core.domain import (
     TimeInForce,
 )
 from core.domain.funds import AccountFunds
+from core.domain.trading_hours import TradingHours
 from core.ports.broker import BrokerPosition, BrokerSnapshot, EventSink, QuoteSink
 from core.ports.errors import (
     AuthenticationFailed,
@@ -165,6 +167,10 @@ class EasytraderBroker(TodayPolling):
         """Return the broker's balance (资金余额, 可用金额, 总资产) read now; see funds.account_funds_of."""
         return account_funds_of(parse_funds(await self._call(lambda c: c.balance, "the balance", "read"),
                                             self._table), self.account_id, self._clock())
+
+    async def trading_hours(self, instrument: Instrument, now: datetime) -> TradingHours | None:
+        """Return the A-share exchanges' fixed hours (TradingHoursSource; the protocol has no hours call)."""
+        return a_share_hours(instrument, now)
 
     async def connect(self) -> None:
         """Log the broker client in through the server (prepare), read the account; raise a BrokerError on failure."""
