@@ -1,8 +1,8 @@
 """TradingHoursSource: an account whose broker says when its instruments trade (or whose exchanges keep fixed hours).
 
 IB answers from contract details (liquidHours in timeZoneId), Alpaca from its calendar, Kite from NSE's and BSE's
-fixed hours, OANDA from forex's 24x5 week, easytrader from the A-share exchanges' fixed hours. An account without it shows no hours (paper's simulated market, the
-e-mail desk).
+fixed hours, OANDA from forex's 24x5 week, easytrader from the A-share exchanges' fixed hours. An account without
+it shows no hours (paper's simulated market, the e-mail desk).
 """
 
 from __future__ import annotations
