@@ -255,3 +255,22 @@ async def test_held_legs_wait_then_work_once_the_entry_fills_and_each_can_be_cha
     position = desk.session.portfolio.position(ACCOUNT, "AAPL")
     assert position is None or position.quantity == 0, "the target closed the position"
     assert desk.sim.requests.count(("POST", "/v2/orders")) == 1
+
+
+async def test_a_position_reduced_then_closed_by_ordinary_orders_cuts_then_cancels_the_legs_at_alpaca(
+        desk: Desk) -> None:
+    """Alpaca works a bracket's legs for the entry's quantity: a part sale left them for 10 (the stop would have
+    sold 4 short), and a sale of the rest left them working to open a new position."""
+    entry, stop, target = await bracket_buy(desk)
+    assert entry.limit_price is not None
+    fill_now(desk.sim.exchange, str(entry.broker_order_id), entry.limit_price.value)
+    await until(lambda: entry.status is OrderStatus.FILLED)
+    await until(lambda: at_alpaca(desk.sim, target)["status"] == "new")
+    part = await desk.session.submit(OrderRequest(ACCOUNT, "AAPL", Side.SELL, "4", OrderType.MARKET))
+    await until(lambda: part.status is OrderStatus.FILLED)
+    await until(lambda: stop.quantity.value == target.quantity.value == 6
+                and {o["qty"] for o in desk.sim.exchange.list_orders("open")} == {"6"})
+    rest = await desk.session.submit(OrderRequest(ACCOUNT, "AAPL", Side.SELL, "6", OrderType.MARKET))
+    await until(lambda: rest.status is OrderStatus.FILLED)
+    await until(lambda: stop.status is OrderStatus.CANCELED and target.status is OrderStatus.CANCELED)
+    assert desk.sim.exchange.list_orders("open") == [], "nothing is left working at Alpaca"
