@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QWidget
 
-from core.domain import AccountId, TradingState
+from core.domain import AccountId, ConnectionState, TradingState
+from core.ports.errors import BrokerError
 from core.services.session import TradingSession
 from gui.async_op import OpReporter, run_op
 
@@ -32,8 +33,16 @@ class AccountController:
             self.connect(account_id)
 
     def connect(self, account_id: AccountId) -> None:
-        run_op(self._reporter, f"Connect {account_id}", self._session.connect(account_id),
-               on_success=lambda _: self._on_connected())
+        label = f"Connect {account_id}"
+
+        def failed(exc: BaseException) -> None:
+            said = (isinstance(exc, BrokerError)
+                    and self._session.view.status(account_id).connection is ConnectionState.FAILED)
+            if not said:  # a failed connection's own line already says why, in the broker's words: not twice
+                self._reporter.failed.emit(f"{label} failed: {exc}")
+
+        run_op(self._reporter, label, self._session.connect(account_id), on_success=lambda _: self._on_connected(),
+               on_error=failed)
 
     def disconnect(self, account_id: AccountId) -> None:
         run_op(self._reporter, f"Disconnect {account_id}", self._session.disconnect(account_id))

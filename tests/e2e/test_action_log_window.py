@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDialogButtonBox, QLineEdit, QMessageBox, QPushBut
 
 from core.domain import AccountId, OrderStatus
 from core.services.log_redaction import SECRETS
+from core.storage.settings import AccountSettings, SettingsStore
 from gui.log_file import LOG_FILE
 from gui.widgets.log_view import FRAME_MS
 from gui.widgets.main_window import MainWindow
@@ -140,3 +141,14 @@ async def test_lines_said_while_the_log_tab_is_behind_the_working_orders_are_the
         shown = [line.split("  ", 1)[1] for line in window.log_view.document().toPlainText().splitlines()
                  if "strategy momo" in line]  # what is painted, not LogView.lines() (which brings it up to date)
         assert shown == [("WARNING: " if n == 20 else "") + f"strategy momo: step {n}" for n in range(40)]
+
+
+async def test_an_account_that_cannot_connect_says_why_once(tmp_path: Path) -> None:
+    """A Kite account without its API key said the same red line twice at every start: once as its connection's
+    state, once as the Connect command's failure."""
+    SettingsStore(tmp_path / "settings.json").set_accounts([AccountSettings("KITE-1", "kite", {})])
+    async with open_window(tmp_path, active=False) as window:
+        await until(lambda: count(window, "No Kite API key yet") > 0, "the failure in the log")
+        for _ in range(3):
+            await asyncio.sleep(FRAME_MS / 1000)
+        assert count(window, "No Kite API key yet") == 1, window.log_view.lines()
