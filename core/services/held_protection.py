@@ -197,9 +197,7 @@ class HeldProtection:
             elif entry.status in _ENDED and entry.filled_qty == 0:
                 new = child.with_state(HeldState.CANCELED, f"The entry was {entry.status.value.lower()} unfilled.")
             else:
-                position = self._portfolio.position(child.account_id, child.symbol)
-                held = Decimal(0) if position is None else position.quantity
-                quantity = protected_quantity(entry.filled_qty, held, child.entry_side)
+                quantity = protected_quantity(entry.filled_qty, self._held(entry), child.entry_side)
                 if closed_ends and quantity == 0 and not entry.is_working and not child.leg.fires_on_fill:
                     # Its position was closed by another order: a new position later is not this trade's, and must
                     # not bring back a stop or target the trader set for the old one.
@@ -212,6 +210,16 @@ class HeldProtection:
         if fire:
             for child in children:
                 self._fire_if_entry_done(self._children[child.key])
+
+    def _held(self, entry: Order) -> Decimal:
+        """Return the position an entry's children protect: its product's where the account holds the symbol per
+        product (Kite: an MIS entry's stop never counts the CNC shares), else the symbol's net."""
+        if entry.product is not None:
+            products = self._portfolio.products(entry.account_id, entry.symbol)
+            if products:
+                return next((p.quantity for p in products if p.product is entry.product), Decimal(0))
+        position = self._portfolio.position(entry.account_id, entry.symbol)
+        return Decimal(0) if position is None else position.quantity
 
     def _fire_if_entry_done(self, child: HeldChild) -> None:
         """Send an armed OTO order once its entry has stopped working (filled, or ended part-filled)."""

@@ -18,6 +18,7 @@ from core.adapters.kite.adapter import KiteBroker
 from core.adapters.kite.config import KiteConfig
 from core.domain import AccountId, OrderOrigin, OrderRequest, OrderStatus, OrderType, Side
 from core.domain.product import Product
+from core.domain.protection import Bracket, HeldState
 from core.services.bus import EventBus
 from core.services.risk import RiskConfig
 from core.services.session import ConfirmRequired, OrderRefused, TradingSession
@@ -202,3 +203,21 @@ async def test_after_an_outside_order_a_product_that_differs_is_still_reported(d
     report = await desk.session.connect(KITE)
     assert report.differences == ["INFY · CNC: TradeTerm has 10, the broker has 13",
                                   "INFY · MIS: TradeTerm has 6, the broker has 3"]
+
+
+async def test_an_mis_brackets_stop_ends_when_the_mis_position_is_closed_whatever_the_cnc_shares(desk: Desk) -> None:
+    """The children were sized to the symbol's net: MIS sold by hand left the CNC shares, so the MIS stop stayed
+    armed for 5 over a flat MIS position, to sell 5 MIS short when touched."""
+    bid = desk.sim.exchange.market.quote("INFY").bid
+    assert bid is not None
+    entry = await desk.session.submit_bracket(
+        OrderRequest(KITE, "INFY", Side.BUY, "5", OrderType.LIMIT, str(bid - 20), product=Product.MIS),
+        Bracket(stop_loss=bid - 100, take_profit=None))
+    assert entry.broker_order_id is not None
+    desk.sim.exchange.fill_now(str(entry.broker_order_id))
+    await desk.session.connect(KITE)  # books the fill
+    (stop,) = desk.session.protection.protecting(KITE, "INFY")
+    assert (stop.state, stop.quantity) == (HeldState.ARMED, Decimal(5))
+    await bought(desk, Product.MIS, "9", Side.SELL)  # the 4 MIS bought before and the bracket's 5: MIS flat
+    assert {p.product: p.quantity for p in desk.session.portfolio.products(KITE, "INFY")}[Product.MIS] == 0
+    assert desk.session.protection.protecting(KITE, "INFY") == [], "the MIS stop ended with the MIS position"
