@@ -142,6 +142,8 @@ class LadderController(QObject):
         instrument = self._session.view.instrument(symbol, account or None)
         if not account or instrument is None:
             return
+        if self._depth_of == (account, symbol) and self.account == account and self.symbol == symbol:
+            return  # shown already: stopping its depth to ask again raced, and the stop could win (no more updates)
         old = self._depth_of
         self.account, self.symbol = AccountId(account), symbol
         if self.widget.account_combo.findText(account) < 0:
