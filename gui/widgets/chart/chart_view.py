@@ -202,10 +202,24 @@ class ChartView(QWidget):
         self._changed(follow=True)
 
     def update_bars(self, bars: Iterable[Bar]) -> None:
-        """Put the frame's live bars in place; keep the newest bar in view if it was."""
+        """Put the frame's live bars in place; keep the newest bar in view if it was.
+
+        A quote that moves only the newest bar repaints that bar's rectangle, not the panes (the other bars, the
+        axes and the lines keep their pixels); bars as they are shown already repaint nothing.
+        """
         follow = self._is_following()
-        self.series.upsert(bars)
-        self._changed(follow=follow)
+        history, before = self.series.history_version, self.series.newest()
+        if not self.series.upsert(bars):
+            return
+        if before is None or self.series.history_version != history:
+            self._changed(follow=follow)
+            return
+        self.candles.live_changed(before)
+        self.volume.live_changed(before)
+        if follow:
+            self._show_newest()
+        else:
+            self._fit_y()
 
     @property
     def order_lines(self) -> Mapping[str, OrderLine]:
