@@ -123,3 +123,22 @@ def test_a_bar_the_same_as_the_one_shown_repaints_nothing() -> None:
     chart.update_bars([_newest(chart, "100.5")])
     _settle()
     assert paints.count == 0
+
+
+def test_the_volume_scale_holds_while_the_newest_bars_growing_volume_stays_under_its_top() -> None:
+    chart = _chart()
+    volume_box = chart.volume_plot.getViewBox()
+    tallest = float(chart.series.column("volume").max())
+    chart.update_bars([_newest(chart, "100.5", volume=str(tallest + 1))])  # the live bar is the largest in view
+    _settle()
+    top = volume_box.viewRange()[1][1]
+    assert top > tallest + 1
+    for grown in (1.01, 1.02, 1.03):  # each trade adds to it
+        chart.update_bars([_newest(chart, "100.5", volume=f"{(tallest + 1) * grown:.4f}")])
+        _settle()
+        assert volume_box.viewRange()[1][1] == top, "the volume scale moved with every trade"
+        assert chart.candles.painted_bars <= 2, "the volume's growth repainted the whole chart"
+    chart.update_bars([_newest(chart, "100.5", volume=str(top * 2))])  # past the top: the scale makes room
+    _settle()
+    assert volume_box.viewRange()[1][1] > top * 2
+    assert _on_screen(chart).convertToFormat(QImage.Format.Format_RGB32) == _painted_afresh(chart)
