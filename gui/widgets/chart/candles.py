@@ -3,7 +3,9 @@
 Not one item per bar: each paint slices the visible bars out of the series (binary search on time),
 and when there are more bars than pixels it merges neighbours into one candle per pixel column
 (first open, highest high, lowest low, last close, summed volume), so a million bars draw as fast as
-a screenful. Wicks and bodies are two painter paths per colour, built from numpy arrays.
+a screenful. Wicks and bodies are two painter paths per colour, built from numpy arrays. A quote that moves
+only the newest bar repaints that bar's rectangle alone (`live_changed`), and a paint draws only the bars in the
+rectangle Qt exposes.
 """
 
 from __future__ import annotations
