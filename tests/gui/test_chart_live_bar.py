@@ -15,8 +15,10 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication
 
+from core.domain import OrderAccepted, OrderSubmitted, OrderType, Side
 from core.domain.bars import Bar
 from gui.widgets.chart.chart_view import ChartView
+from tests.factories import make_instrument, make_order
 
 BARS = 2_000
 T0 = 1.7e9
@@ -83,6 +85,11 @@ def _painted_afresh(chart: ChartView) -> QImage:
 def test_a_quote_that_moves_the_newest_bar_redraws_that_bar_and_leaves_the_others_pixels() -> None:
     chart = _chart()
     low, high = float(chart.series.columns()[3, -1]), float(chart.series.columns()[2, -1])
+    order = make_order(make_instrument(), Side.BUY, "10", OrderType.LIMIT, f"{(low + high) / 2:.2f}")
+    order.apply(OrderSubmitted(order.client_order_id))
+    order.apply(OrderAccepted(order.client_order_id, None))
+    chart.update_orders([order])  # its line and label cross the newest bar: they are repainted with it
+    _settle()
     paints = _Paints(chart)
     for step, fraction in enumerate((0.9, 0.1, 0.5, 0.95)):  # the close wanders inside the bar: no axis moves
         chart.update_bars([_newest(chart, f"{low + (high - low) * fraction:.6f}", volume=str(12 + step))])
