@@ -132,11 +132,8 @@ class _SeriesItem(pg.GraphicsObject):  # type: ignore[misc]
         rect = getattr(option, "exposedRect", None)
         if rect is None or rect.isNull() or cols.shape[1] == 0:
             return cols
-        left, right = rect.left(), rect.right()
-        if cols[0, 0] + width >= left and cols[0, -1] <= right:
-            return cols  # the whole view exposed (a pan, a resize): no copy
-        keep = (cols[0] + width >= left) & (cols[0] <= right)
-        return cols[:, keep]
+        t = cols[0]  # oldest first: the exposed candles are one slice of them (a view, no copy)
+        return cols[:, int(np.searchsorted(t, rect.left() - width)):int(np.searchsorted(t, rect.right(), "right"))]
 
     def paint(self, painter: QPainter, option: Any = None, *_args: Any) -> None:
         shown = self.visible()
