@@ -196,7 +196,7 @@ def run_live_bar(updates: int) -> dict[str, object]:
         cpu.append(time.thread_time() - c0)
     view.close()
     type(view.candles).paint = paint  # type: ignore[method-assign]
-    return {"figure": "chart.live_bar", "updates": updates, "cpu_mean_ms": ms(sum(cpu) / len(cpu)),
+    return {"bench": "chart", "figure": "chart.live_bar", "updates": updates, "cpu_mean_ms": ms(sum(cpu) / len(cpu)),
             "cpu_p50_ms": ms(percentile(cpu, 0.5)), "cpu_p99_ms": ms(percentile(cpu, 0.99)),
             "candle_paints": painted[0], "candles_drawn_per_paint": round(painted[1] / max(painted[0], 1), 1)}
 
