@@ -9,6 +9,10 @@
 - orders: ORDERS resting orders added one a frame to a chart of 2,000 bars (a buy limit each, ORDER_LEVELS prices a
   cent apart, several orders a price), once out of view (10% under the market) and once in view (just under it):
   each order's update and synchronous repaint, then pan frames with them all there, as the GUI thread's CPU time.
+- live_bar: a chart of 2,000 bars (120 in view) whose newest bar a quote moves LIVE_UPDATES times (its close and
+  volume, inside the range shown), each update handed to the chart and painted as the event loop paints it: the
+  GUI thread's CPU per update, and how many candles the paints drew (a quote that moves only the newest bar
+  needs to redraw that one, not the 120).
 - tickstorm: the real window with the chart on one storm symbol, 100k quotes/s over 1,000 symbols:
   GUI-thread stalls (1 ms heartbeat gaps) and the live bar's lag (the quote's bar built -> the chart
   receives it in its frame).
@@ -28,6 +32,7 @@ import numpy as np
 from bench.common import emit, host_speed_ms, machine, ms, now, percentile
 
 BARS = 1_000_000
+LIVE_UPDATES = 400
 ORDERS = 300
 ORDER_LEVELS = 100
 
@@ -150,6 +155,52 @@ def run_orders(count: int, frames: int = 120) -> list[dict[str, object]]:
     return records
 
 
+def run_live_bar(updates: int) -> dict[str, object]:
+    """Move the newest bar of a 2,000-bar chart updates times, each update painted as the event loop does it."""
+    app = _app()
+    from datetime import UTC, datetime, timedelta
+
+    from core.domain.bars import Bar
+    from gui.widgets.chart.chart_view import ChartView
+
+    columns = synthetic_bars(2_000)
+    view = ChartView()
+    painted = [0, 0]  # paints, candles drawn: counted here so that an older build measures the same way
+    paint = type(view.candles).paint
+
+    def counted(item: object, *args: object) -> None:
+        paint(item, *args)
+        if item is view.candles:
+            painted[0] += 1
+            painted[1] += view.candles.painted_bars
+
+    type(view.candles).paint = counted  # type: ignore[method-assign]
+    view.resize(1400, 800)
+    view.show()
+    view.set_symbol("BENCH")
+    view.show_history(columns)
+    for _ in range(3):
+        app.processEvents()  # type: ignore[attr-defined]
+    t, open_, high, low, _close, volume = (float(v) for v in columns[:, -1])
+    rng = np.random.default_rng(2)
+    painted[:] = [0, 0]
+    cpu = []
+    for k in range(updates):
+        price = low + (high - low) * float(rng.random())
+        bar = Bar(symbol="BENCH", source="bench", interval=timedelta(minutes=1), start=datetime.fromtimestamp(t, UTC),
+                  open=Decimal(f"{open_:.4f}"), high=Decimal(f"{high:.4f}"), low=Decimal(f"{low:.4f}"),
+                  close=Decimal(f"{price:.4f}"), volume=Decimal(int(volume) + k // 10 + 1), ts=datetime.now(UTC))
+        c0 = time.thread_time()
+        view.update_bars([bar])
+        app.processEvents()  # type: ignore[attr-defined]
+        cpu.append(time.thread_time() - c0)
+    view.close()
+    type(view.candles).paint = paint  # type: ignore[method-assign]
+    return {"bench": "chart", "figure": "chart.live_bar", "updates": updates, "cpu_mean_ms": ms(sum(cpu) / len(cpu)),
+            "cpu_p50_ms": ms(percentile(cpu, 0.5)), "cpu_p99_ms": ms(percentile(cpu, 0.99)),
+            "candle_paints": painted[0], "candles_drawn_per_paint": round(painted[1] / max(painted[0], 1), 1)}
+
+
 def run_tickstorm(rate: int, seconds: float, count: int) -> dict[str, object]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
@@ -229,10 +280,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--symbols", type=int, default=1_000)
     parser.add_argument("--skip-storm", action="store_true")
+    parser.add_argument("--only-live-bar", action="store_true", help="only the live_bar figure")
+    parser.add_argument("--live-updates", type=int, default=LIVE_UPDATES, help="updates of the live_bar figure")
     parser.add_argument("--frames", type=int, default=120, help="pan/zoom frames per span")
     parser.add_argument("--orders", type=int, default=ORDERS, help="resting orders of the orders figure")
     args = parser.parse_args(argv)
     speed = host_speed_ms()
+    if args.only_live_bar:
+        emit({**run_live_bar(args.live_updates), "host_speed_ms": speed, **machine()})
+        return
     record, view = run_load_draw()
     emit({**record, "host_speed_ms": speed, **machine()})
     for line in run_pan_zoom(view, args.frames):
@@ -240,6 +296,7 @@ def main(argv: list[str] | None = None) -> None:
     view.close()  # type: ignore[attr-defined]
     for line in run_orders(args.orders, args.frames):
         emit({**line, "host_speed_ms": speed})
+    emit({**run_live_bar(args.live_updates), "host_speed_ms": speed})
     if not args.skip_storm:
         emit({**run_tickstorm(args.rate, args.seconds, args.symbols), "host_speed_ms": speed})
 

@@ -339,7 +339,7 @@ def run(orders: int, throughput_orders: int, hide: tuple[str, ...] = (), only: s
         ) -> list[dict[str, Any]]:
     """Run both measurements in this process against a simulator process; return the figure sets.
 
-    hide: docks (objectNames, e.g. dock.chart) closed as the window opens, to compare with a build that
+    hide: docks (objectNames, e.g. dock.chart) hidden as the window opens, to compare with a build that
     had no such view (what the views cost apart from the order path).
     only: one of RUNS, the others skipped (None: all).
     """
@@ -369,7 +369,7 @@ def run(orders: int, throughput_orders: int, hide: tuple[str, ...] = (), only: s
             dock = window.findChild(QDockWidget, name)
             if dock is None:
                 raise SystemExit(f"--hide {name}: the window has no such dock")
-            dock.close()
+            dock.hide()  # not close(): the window's docks are not closable, and a refused close leaves them shown
         session = window.session
         watcher = AckWatcher()
         socket = SocketStamps()
@@ -469,7 +469,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--throughput-orders", type=int, default=THROUGHPUT_ORDERS, help="orders for orders/s")
     parser.add_argument("--profile", metavar="PATH", help="write cProfile stats to PATH")
     parser.add_argument("--hide", metavar="DOCK", action="append", default=[],
-                        help="close this dock as the window opens (e.g. dock.chart, dock.ladder)")
+                        help="hide this dock as the window opens (e.g. dock.chart, dock.ladder)")
     parser.add_argument("--only", choices=RUNS, help="run only these figures: the IB clicks (ib), the paper clicks "
                         "(paper), or the sustained orders/s and the cancel-all (sustained)")
     parser.add_argument("--sim", metavar="STAMP_FILE", help=argparse.SUPPRESS)

@@ -206,3 +206,17 @@ def test_ladder_times_a_repaint_a_depth_storm_and_clicks_to_the_tws_simulator() 
     assert ticket["clicks"] == ticket["hops_stamped"] == 2 and ticket["hop_adapter_p50_ms"] > 0, ticket
     storm = by_bench["ladder_depth_storm"]
     assert storm["paints"] > 0 and storm["depth_per_s_sent"] > 0, storm
+
+
+def test_chart_live_bar_paints_each_update_of_the_newest_bar_and_draws_only_it() -> None:
+    (record,) = _run("bench.chart", "--only-live-bar", "--live-updates", "10")
+    assert record["figure"] == "chart.live_bar" and record["updates"] == 10
+    assert record["candle_paints"] == 10 and record["candles_drawn_per_paint"] <= 2
+    assert float(record["cpu_mean_ms"]) > 0  # type: ignore[arg-type]
+
+
+def test_chart_idle_follows_ibs_kept_bar_in_the_real_window_and_prices_an_update() -> None:
+    (record,) = _run("bench.chart_idle", "--seconds", "0.6", "--rounds", "1")
+    assert record["bench"] == "chart_idle"
+    assert float(record["chart_updates_per_s"]) > 0  # type: ignore[arg-type]  # the simulator's quotes moved the bar
+    assert {"cpu_ms_per_33ms_live", "cpu_ms_per_33ms_frozen", "chart_cpu_ms_per_update"} <= set(record)

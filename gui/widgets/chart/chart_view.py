@@ -8,6 +8,7 @@ on_cancel_bracket(line, screen_pos).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -202,10 +203,24 @@ class ChartView(QWidget):
         self._changed(follow=True)
 
     def update_bars(self, bars: Iterable[Bar]) -> None:
-        """Put the frame's live bars in place; keep the newest bar in view if it was."""
+        """Put the frame's live bars in place; keep the newest bar in view if it was.
+
+        A quote that moves only the newest bar repaints that bar's rectangle, not the panes (the other bars, the
+        axes and the lines keep their pixels); bars as they are shown already repaint nothing.
+        """
         follow = self._is_following()
-        self.series.upsert(bars)
-        self._changed(follow=follow)
+        history, before = self.series.history_version, self.series.newest()
+        if not self.series.upsert(bars):
+            return
+        if before is None or self.series.history_version != history:
+            self._changed(follow=follow)
+            return
+        self.candles.live_changed(before)
+        self.volume.live_changed(before)
+        if follow:
+            self._show_newest()
+        else:
+            self._fit_y()
 
     @property
     def order_lines(self) -> Mapping[str, OrderLine]:
@@ -307,7 +322,7 @@ class ChartView(QWidget):
             low, high = min(low, orders[0]), max(high, orders[1])
         pad = max((high - low) * 0.08, abs(high) * 1e-4)
         _set_range(self.price_box, 1, low - pad, high + pad)
-        _set_range(self.volume_plot.getViewBox(), 1, 0.0, max(float(cols[5].max()), 1.0) * 1.1)
+        _set_range(self.volume_plot.getViewBox(), 1, 0.0, volume_top(float(cols[5].max())))
 
     def _in_fit_band(self, price: float) -> bool:
         """True when a line at price counts in the price axis's range (_fit_y: near the last close), or no fit yet."""
@@ -370,6 +385,22 @@ class ChartView(QWidget):
 
     def _apply_palette(self) -> None:
         paint_axes(self.plots, self.palette(), [(self.price_plot, self._AXES[0]), (self.volume_plot, self._AXES[1])])
+
+
+_VOLUME_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def volume_top(volume: float) -> float:
+    """The volume pane's top for a largest bar of volume: a tenth over it, rounded up to 1, 1.2, 1.5, 2, 2.5, 3, 4,
+    5, 6 or 8 times a power of ten.
+
+    The live bar is often the largest in view, and its volume grows with each trade: a top of exactly 1.1 times it
+    moved the scale, refitted the axis and repainted the whole pane a quote (a third of the chart's quotes on IB's
+    simulator); on round steps the scale moves once the volume has grown by a fifth to a third.
+    """
+    wanted = max(volume, 1.0) * 1.1
+    scale = 10.0 ** math.floor(math.log10(wanted))
+    return next(step * scale for step in _VOLUME_STEPS if step * scale >= wanted * (1 - 1e-12))
 
 
 def _set_range(box: pg.ViewBox, axis: int, low: float, high: float) -> None:
