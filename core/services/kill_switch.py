@@ -48,10 +48,14 @@ class KillSwitchScope:
 
 
 def kill_switch_scope(oms: OrderManager, protection: HeldProtection) -> KillSwitchScope:
-    """Count what the kill switch would stop now."""
-    orders = oms.orders()
-    return KillSwitchScope(
-        working=sum(1 for o in orders if o.is_working),
-        waiting_approval=sum(1 for o in orders if o.status is OrderStatus.PENDING_APPROVAL),
-        held_children=sum(1 for c in protection.children() if c.state.is_live),
-    )
+    """Count what the kill switch would stop now (one pass over the day's orders: its first step freezes the
+    window for as long as it takes)."""
+    working = waiting = 0
+    for order in oms.orders():
+        status = order.status
+        if status.is_working:
+            working += 1
+        elif status is OrderStatus.PENDING_APPROVAL:
+            waiting += 1
+    return KillSwitchScope(working=working, waiting_approval=waiting,
+                           held_children=sum(1 for c in protection.children() if c.state.is_live))

@@ -85,7 +85,7 @@ def working_native_children(oms: OrderManager, account_id: AccountId, symbol: st
     A native bracket's children, and any held child already sent: once the position is closed, a stop or target
     left working would open a new one.
     """
-    return [o for o in oms.working(account_id) if o.origin is OrderOrigin.PROTECTIVE and o.symbol == symbol
+    return [o for o in oms.working_protective(account_id) if o.symbol == symbol
             and o.status is not OrderStatus.PENDING_CANCEL]
 
 

@@ -79,9 +79,14 @@ def _order_rows(order: Order) -> list[tuple[str, str]]:
     ]
 
 
-def fill_notification(fill: Fill) -> Notification:
+def fill_subject(fill: Fill) -> str:
+    """Return a fill's one line: 'Fill: BUY 100 AAPL @ 187.25 (PAPER-1)' (a toast shows it for each fill)."""
     what = "Adjustment (the broker's position adopted, nothing executed)" if fill.is_adjustment else "Fill"
-    subject = f"{what}: {fill.side.value} {_num(fill.quantity.value)} {fill.symbol} @ {fill.price} ({fill.account_id})"
+    return f"{what}: {fill.side.value} {_num(fill.quantity.value)} {fill.symbol} @ {fill.price} ({fill.account_id})"
+
+
+def fill_notification(fill: Fill) -> Notification:
+    subject = fill_subject(fill)
     body = _table([
         ("Account", str(fill.account_id)),
         ("Side", fill.side.value),

@@ -193,7 +193,7 @@ class NotificationService:
 
     def notify(self, notification: Notification) -> None:
         """Queue notification if its kind is enabled; it is stored as soon as the loop is free."""
-        if self._mailer is None or notification.kind not in self.settings.enabled:
+        if not self._mails(notification.kind):
             return
         if any(n.key == notification.key for n in self._buffer):
             return
@@ -206,6 +206,10 @@ class NotificationService:
             return  # before the loop runs (start-up): start() stores it
         self._persist_scheduled = True
         loop.call_soon(self._persist)
+
+    def _mails(self, kind: NotificationKind) -> bool:
+        """Return whether a notification of this kind is mailed (a mailer is set and the kind enabled)."""
+        return self._mailer is not None and kind in self.settings.enabled
 
     def queue_daily_summary(self, day: date | None = None) -> None:
         """Queue the end-of-day summary (positions and P&L per account) for day (default: today)."""
@@ -325,7 +329,8 @@ class NotificationService:
     # --- events ---------------------------------------------------------------------------------
 
     def _on_fill_recorded(self, event: FillRecorded) -> None:
-        self.notify(text.fill_notification(event.fill))
+        if self._mails(NotificationKind.FILL):  # the mail's text (a table, a local time) only for a mail that goes
+            self.notify(text.fill_notification(event.fill))
 
     def _on_order_updated(self, event: OrderUpdated) -> None:
         order = event.order

@@ -15,6 +15,7 @@ from core.domain import (
     Order,
     OrderEvent,
     OrderFilled,
+    OrderOrigin,
     OrderTrailMoved,
     OrderUpdated,
 )
@@ -61,6 +62,9 @@ class OrderManager:
         self._open: dict[ClientOrderId, Order] = {}
         """The tracked orders that are working, in the order they were tracked: what `working` reads, so a
         Flatten's close does not walk the day's 5,000 cancelled orders for each position (its risk check asks)."""
+        self._open_protective: dict[ClientOrderId, Order] = {}
+        """The working orders among them whose origin is PROTECTIVE: what `working_protective` reads, so the
+        positions grid's Protection cell does not walk 5,000 resting orders for each row it paints."""
         self._intents: GroupCommit[_Intent] = GroupCommit(self._create_all)
         self._untold: dict[ClientOrderId, Order] = {}
         """New orders created with announce=False whose OrderUpdated waits for `announce` (see the class doc)."""
@@ -103,6 +107,10 @@ class OrderManager:
     def working(self, account_id: AccountId | None = None) -> list[Order]:
         """Return the working orders in memory (every one is), of one account or all, in the order they were tracked."""
         return [o for o in self._open.values() if o.is_working and (account_id is None or o.account_id == account_id)]
+
+    def working_protective(self, account_id: AccountId) -> list[Order]:
+        """Return the working orders of account_id whose origin is PROTECTIVE, in the order they were tracked."""
+        return [o for o in self._open_protective.values() if o.is_working and o.account_id == account_id]
 
     def restore(self, orders: Iterable[Order]) -> None:
         """Adopt orders loaded from the journal (already journaled: nothing is written)."""
@@ -213,8 +221,11 @@ class OrderManager:
             self._working.update(order)
         if order.is_working:
             self._open[order.client_order_id] = order  # a known one keeps its place
+            if order.origin is OrderOrigin.PROTECTIVE:
+                self._open_protective[order.client_order_id] = order
         else:
             self._open.pop(order.client_order_id, None)
+            self._open_protective.pop(order.client_order_id, None)
 
     def _on_reported(self, event: OrderEvent) -> None:
         """Apply an event a broker reported: a fill after the first of this turn waits for the turn's commit."""

@@ -33,7 +33,7 @@ from core.services.alerts import (
     alert_price,
 )
 from core.services.approvals import ApprovalQueue, PendingOrder
-from core.services.notification_text import fill_notification, rejected_notification
+from core.services.notification_text import fill_subject, rejected_notification
 from core.services.session import TradingSession
 from gui.models.quotes import QuotesTableModel
 from gui.periodic import start_apart
@@ -272,7 +272,7 @@ class AlertsSetup:
 
     def _on_fill(self, event: FillRecorded) -> None:
         if event.fill.ts >= self._started_at:  # not the day's fills read back at start
-            self.toast.show_message(_short(fill_notification(event.fill).subject), "INFO")
+            self.toast.show_message(_short(fill_subject(event.fill)), "INFO")
 
     def _on_order_updated(self, event: OrderUpdated) -> None:
         order = event.order

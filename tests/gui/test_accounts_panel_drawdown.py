@@ -77,3 +77,24 @@ def test_the_window_drawdown_shows_when_it_is_nearer_its_limit_than_todays(qtbot
     qtbot.waitUntil(lambda: "last 5 days: 300.00 / 300.00 USD" in label.text())
     assert AMBER in label.text()
     assert "Drawdown from the peak of the last 5 days" in label.toolTip()
+
+
+def test_state_changes_in_one_step_refresh_the_column_once_after_that_step(qtbot: QtBot) -> None:
+    """The kill switch halts every account and each one in its first step: the column is read once, after it (#27:
+    each read walked every position's day P&L inside the step, the longest freeze of a kill switch)."""
+    h = Harness(RiskLimits(drawdown_limit=Decimal(500)))
+    reads: list[AccountId] = []
+
+    def gauge_of(account: AccountId):  # type: ignore[no-untyped-def]
+        reads.append(account)
+        return drawdown_gauge(h.engine, account)
+
+    panel = AccountsPanel([(ACCOUNT, "paper"), (AccountId("IB-1"), "ib")])
+    qtbot.addWidget(panel)
+    controller = AccountDrawdownController(panel, gauge_of, panel)
+    reads.clear()
+    for _ in range(3):  # the global hold and each account's, in one step
+        controller.refresh_soon()
+    assert reads == [], "read inside the step that changed the states"
+    qtbot.waitUntil(lambda: len(reads) >= 2)
+    assert sorted(reads) == [AccountId("IB-1"), ACCOUNT], "read once per account, not once per change"

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from core.domain import (
+    AccountId,
     BrokerOrderId,
     Event,
     FillRecorded,
     LogMessage,
     OrderAccepted,
+    OrderCanceled,
     OrderFilled,
+    OrderOrigin,
     OrderStatus,
     OrderSubmitted,
+    OrderType,
+    Side,
 )
 from core.services.bus import EventBus
 from core.services.oms import OrderManager
@@ -80,3 +86,20 @@ def test_an_event_the_table_forbids_is_journaled_flagged_and_reported(journal: S
     assert "needs reconciliation" in logs[-1].text
     restored = journal.load().orders[0]
     assert restored.needs_reconciliation and restored.status is OrderStatus.ACCEPTED
+
+
+def test_the_working_protective_orders_are_the_stops_and_targets_still_working_among_thousands_resting(
+        journal: SqliteJournal) -> None:
+    """What the positions grid's Protection column reads for each row it paints: not a walk of every resting order."""
+    oms = OrderManager(EventBus(), journal)
+    resting = [started(oms) for _ in range(50)]
+    stop = make_order(order_type=OrderType.STOP, stop_price="90.00", side=Side.SELL)
+    stop = replace(stop, origin=OrderOrigin.PROTECTIVE)
+    stop.apply(OrderSubmitted(stop.client_order_id))
+    oms.create(stop)
+    oms.apply(OrderAccepted(stop.client_order_id, BrokerOrderId("B-stop")))
+    assert oms.working_protective(stop.account_id) == [stop]
+    assert oms.working_protective(AccountId("OTHER")) == []
+    oms.apply(OrderCanceled(stop.client_order_id))
+    assert oms.working_protective(stop.account_id) == [], "a canceled stop protects nothing"
+    assert len(oms.working(stop.account_id)) == len(resting)
