@@ -235,10 +235,12 @@ class OrderTicketWidget(TicketProtection):
         self._on_live_timer()
 
     def order_sent(self) -> None:
-        """The last send reached the session and became an order: clear the quantity and the close, stay disarmed."""
+        """The last send reached the session and became an order: clear the quantity, the close and the levels
+        given as prices (that order's stop-loss, target and linked price; ticks away stay), stay disarmed."""
         with self._quietly(checked=True):
             self._quantity_edit.clear()
             self._close = None
+            self._forget_price_levels()
         self._armed = False
         self._on_live_timer()
 
@@ -440,8 +442,7 @@ class OrderTicketWidget(TicketProtection):
             if previous is not None:
                 self._stop_edit.clear()
                 self._tif_combo.setCurrentIndex(self._tif_combo.findData(DEFAULT_TIF))
-                self._protection.clear_prices()
-                self._link.price_edit.clear()
+                self._forget_price_levels()
 
     def _on_account_chosen(self, _index: int) -> None:
         """The trader chose another account: a limit the ticket gave (from a click on another feed's price, or

@@ -198,6 +198,12 @@ class TicketForm(QWidget):
             combo.addItem(text, data)
         return combo
 
+    def _forget_price_levels(self) -> None:
+        """Clear the stop-loss, target and linked order's second price given as prices (they were another order's or
+        another symbol's); levels in ticks are offsets and stay."""
+        self._protection.clear_prices()
+        self._link.price_edit.clear()
+
     def current_account(self) -> str:
         """Return the account the ticket sends to, or "" when none is chosen."""
         return self._account_combo.currentText().strip()

@@ -121,3 +121,22 @@ def test_a_close_clears_the_stop_loss_and_target_left_from_the_entry(ticket: Tic
     ticket.widget.prefill_close("PAPER-1", "AAPL", Decimal(100), Decimal("189.40"))
     assert (ticket.edit("stopLossEdit").text(), ticket.edit("takeProfitEdit").text()) == ("", "")
     assert "stop-loss" not in risk_text(ticket)
+
+
+def test_a_sent_orders_stop_loss_and_target_prices_do_not_stay_for_the_next_order(ticket: Ticket) -> None:  # noqa: F811
+    """After a buy with a stop at 410 and a target at 420, a click on Sell kept both: the ticket refused the sell
+    ("the stop-loss must be above the take-profit") until the trader cleared them. Ticks away stay."""
+    ticket.fill("AAPL", "100", "189.50")
+    ticket.type_into("stopLossEdit", "187.50")
+    ticket.type_into("takeProfitEdit", "195")
+    ticket.press(Qt.Key.Key_Return)
+    assert len(ticket.sent) == 1
+    ticket.widget.order_sent()
+    assert (ticket.edit("stopLossEdit").text(), ticket.edit("takeProfitEdit").text()) == ("", "")
+    combo = ticket.child(QComboBox, "protectionUnitCombo")
+    combo.setCurrentIndex(combo.findData("ticks"))
+    ticket.type_into("stopLossEdit", "50")
+    ticket.type_into("quantityEdit", "100")
+    ticket.press(Qt.Key.Key_Return)
+    ticket.widget.order_sent()
+    assert ticket.edit("stopLossEdit").text() == "50"
