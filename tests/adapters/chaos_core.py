@@ -107,7 +107,7 @@ class ChaosWorld:
         chosen = self.rng.sample(range(intents), disconnects)
         self.plan = {index: self.points[n % len(self.points)] for n, index in enumerate(chosen)}
         self.clock = PacedClock()
-        self.pace = Pace(seed)
+        self.pace = Pace(seed, avoid=self.plan)
         self.bus = EventBus()
         self.journal: SqliteJournal | None = None
         self.session: TradingSession | None = None
@@ -183,7 +183,7 @@ class ChaosWorld:
                 if step and step % self.day_length == 0:
                     await self._end_of_day()
                 await self.ready()
-                gap = self.pace.next_gap()
+                gap = self.pace.next_gap(step)
                 self.clock.advance(gap, hold=self.pace.in_burst)
                 await self.intent(self.plan.get(step))
             await self._check()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 
@@ -40,28 +41,39 @@ class PacedClock:
 
 class Pace:
     """Seconds a trader waits before the next intent: mostly 0.4-0.9 s; now and then a burst (a basket) of
-    8-12 intents 10-50 ms apart, at least one every BASKET_EVERY intents.
+    6-8 intents 10-50 ms apart, at least one every BASKET_EVERY intents.
 
     About 90 orders a minute on average (the limit is 120) and 1-2 a second (limit 5): the bursts trip the
     per-second limit, and the spread now and then the per-minute one, as they would for a fast trader. Its
     random draws are its own (seeded from the run's seed), so where the bursts fall does not depend on how
     the run's timing steered the other draws.
+
+    A burst never covers a step with a planned break (`avoid`), and ends CLEAR steps before one (it is cut short
+    to fit, and waits for room of at least 6): an intent the rate limit refuses is never sent, so the break
+    planned on it would not happen (the run checks every planned point was reached).
     """
 
-    BASKET_EVERY = 40
+    BASKET_EVERY = 20
+    CLEAR = 3
+    """Steps after a burst before a planned break: over a second of normal gaps, so the limit has let go."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, avoid: Iterable[int] = ()) -> None:
         self.rng = random.Random(f"pace {seed}")
+        self.avoid = frozenset(avoid)
         self.burst = 0
         self.since = 0
         self.in_burst = False
         """Whether the gap next_gap last returned was within a basket."""
 
-    def next_gap(self) -> float:
+    def next_gap(self, step: int) -> float:
+        """Return the pause before intent number step (counted as the run's plan counts them)."""
         if self.burst == 0:
             self.since += 1
             if self.rng.random() < 0.02 or self.since >= self.BASKET_EVERY:
-                self.burst, self.since = self.rng.randint(8, 12), 0
+                planned = min((s for s in self.avoid if s >= step), default=step + 1_000)
+                length = min(self.rng.randint(6, 8), planned - step - self.CLEAR - 1)  # ends CLEAR steps before
+                if length >= 6:
+                    self.burst, self.since = length, 0
         self.in_burst = self.burst > 0
         if self.burst:
             self.burst -= 1

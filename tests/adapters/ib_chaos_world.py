@@ -118,7 +118,7 @@ class ChaosRun:
         self.quotes: dict[str, Quote] = {}
         self.sim = TwsSimulator(seed=seed, tick_interval_s=0.02)
         self.clock = PacedClock()
-        self.pace = Pace(seed)
+        self.pace = Pace(seed, avoid=self.plan)
         self.sim.faults.realistic = realistic  # IB's informational codes mixed in (404, 10349, 399, ...)
 
     def _plan(self, intents: int, disconnects: int) -> dict[int, DropPoint]:
@@ -149,7 +149,7 @@ class ChaosRun:
                 if index and index % self.day_length == 0 and self.figures.days <= index // self.day_length:
                     await self._nightly_restart()
                 await self._ready()
-                gap = self.pace.next_gap()
+                gap = self.pace.next_gap(index)
                 self.clock.advance(gap, hold=self.pace.in_burst)
                 await self._intent(self.plan.get(index))
             await self._check()
