@@ -62,10 +62,11 @@ async def test_cancelling_the_entry_ends_the_children_it_held(desk: Desk) -> Non
 
 async def test_a_take_profit_under_the_fill_cancels_the_market_entry_as_oanda_does(desk: Desk) -> None:
     """OANDA answers 201 and cancels a market entry whose take-profit would close it at once at a loss."""
-    quote = desk.sim.exchange.market.quote("EUR_USD")
+    quote, seen = desk.sim.exchange.market.quote("EUR_USD"), desk.session.quotes.latest("EUR_USD", ACCOUNT)
     assert quote.ask is not None
+    ask = max(quote.ask, seen.ask if seen is not None and seen.ask is not None else quote.ask)  # the session's too
     request = OrderRequest(ACCOUNT, "EUR_USD", Side.BUY, "1000", OrderType.MARKET)
-    bracket = Bracket(stop_loss=quote.ask - 50 * PIP, take_profit=quote.ask + PIP / 10)
+    bracket = Bracket(stop_loss=ask - 50 * PIP, take_profit=ask + PIP / 10)
     desk.sim.exchange.move("EUR_USD", 300)  # the market jumps past the target before the order gets there
     entry = await desk.session.submit_bracket(request, bracket)
     stop = desk.session.oms.get(child_order_id(entry.client_order_id, ProtectionLeg.STOP_LOSS))
