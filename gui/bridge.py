@@ -34,8 +34,8 @@ LogListener: TypeAlias = Callable[[str, str], None]
 """Takes one line for the Log dock: level ('INFO', 'WARNING', 'ERROR') and text, as said (unmasked)."""
 
 
-FEED_DOWN = frozenset({ConnectionState.DISCONNECTED, ConnectionState.RECONNECTING, ConnectionState.FAILED})
-"""An account's connection states in which its feed's prices are not live (the watchlist and ticket say so)."""
+_FEED_DOWN = frozenset({ConnectionState.DISCONNECTED, ConnectionState.RECONNECTING, ConnectionState.FAILED})
+"""An account's connection states in which its feed's prices are not live."""
 
 
 class CoreBridge(QObject):
@@ -52,7 +52,8 @@ class CoreBridge(QObject):
         reconciliation_required(AccountId, list[str] differences);
         broker_pnl(AccountId, BrokerPnl for the whole account);
         market_data_error(MarketDataError): a feed cannot quote a symbol (shown on its watchlist row).
-        feed_changed(FeedChanged): an account's price feed stopped or streams again (its account may still trade).
+        feed_live(str account, bool live): the account's prices stopped (its connection is down, or its price stream
+        while it still trades: FeedChanged) or are live again; the watchlist and the ticket say so.
 
     Log lines go to the listeners of `on_log_line` by a plain call, not a signal: every order says one, and a
     signal's emission cost the GUI thread some 25 us of an order's 300-1,000 (a call, 10).
@@ -63,7 +64,7 @@ class CoreBridge(QObject):
     reconciliation_required = Signal(object, list)
     broker_pnl = Signal(object, object)
     market_data_error = Signal(object)
-    feed_changed = Signal(object)
+    feed_live = Signal(str, bool)
 
     @classmethod
     def of(cls, session: TradingSession, parent: QObject | None = None) -> CoreBridge:
@@ -99,7 +100,7 @@ class CoreBridge(QObject):
             bus.subscribe(ReconciliationRequired, self._on_reconciliation_required),
             bus.subscribe(BrokerPnl, self._on_broker_pnl),
             bus.subscribe(MarketDataError, self._on_market_data_error),
-            bus.subscribe(FeedChanged, self.feed_changed.emit),
+            bus.subscribe(FeedChanged, lambda event: self.feed_live.emit(str(event.account_id), event.live)),
         ]
 
     def on_log_line(self, listener: LogListener) -> Callable[[], None]:
@@ -129,6 +130,8 @@ class CoreBridge(QObject):
 
     def _on_connection_changed(self, event: ConnectionChanged) -> None:
         self.connection_changed.emit(event.account_id, event.state, event.message)
+        if event.state in _FEED_DOWN or event.state is ConnectionState.CONNECTED:
+            self.feed_live.emit(str(event.account_id), event.state is ConnectionState.CONNECTED)
         text = f"{event.account_id}: {event.state.value.lower()}" + (f" ({event.message})" if event.message else "")
         self._say("ERROR" if event.state is ConnectionState.FAILED else "INFO", text)
 

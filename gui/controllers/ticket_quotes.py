@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from core.domain import ConnectionState, Quote
+from core.domain import Quote
 from core.services.quote_cache import QuoteCache
-from gui.bridge import FEED_DOWN
 from gui.frame_feed import FrameFeed, QuoteWatch
 from gui.models.flusher import Flushable
 from gui.widgets.order_ticket import OrderTicketWidget
@@ -45,11 +44,7 @@ class TicketQuoteFeed:
         """Put window's ticket on its bridge's frame feed (the one line MainWindow calls)."""
         bridge = window.bridge
         controller = cls(bridge.feed, bridge.quote_cache, window.ticket, paint_with=bridge.quotes)
-        ticket = window.ticket
-        bridge.connection_changed.connect(lambda account, state, _message: ticket.set_feed_live(
-            str(account), True) if state is ConnectionState.CONNECTED else ticket.set_feed_live(
-            str(account), False) if state in FEED_DOWN else None)
-        bridge.feed_changed.connect(lambda event: ticket.set_feed_live(str(event.account_id), event.live))
+        bridge.feed_live.connect(window.ticket.set_feed_live)
 
         async def stop() -> None:
             controller.stop()

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from core.domain import AccountId, ConnectionState
+from core.domain import AccountId
 from core.domain.market_data_error import MarketDataError
 from core.domain.watchlist import Watchlist, WatchlistsDocument, WatchlistsError, WatchRow
 from core.services.session import TradingSession
 from gui.async_op import OpReporter, run_op
-from gui.bridge import FEED_DOWN, CoreBridge
+from gui.bridge import CoreBridge
 from gui.frame_feed import QuoteWatch
 from gui.widgets.watchlist_panel import WatchlistPanel
 
@@ -77,9 +77,7 @@ class WatchlistsController(QObject):
             session.references.choose(account, feed)
         bridge.quotes.listed_only = True
         bridge.market_data_error.connect(self._on_market_data_error)
-        bridge.connection_changed.connect(self._on_connection_changed)
-        bridge.feed_changed.connect(lambda event: self._bridge.quotes.set_feed_down(str(event.account_id),
-                                                                                    not event.live))
+        bridge.feed_live.connect(lambda account, live: bridge.quotes.set_feed_down(account, not live))
         panel.tab_selected.connect(self.select)
         panel.tab_added.connect(self.add_list)
         panel.tab_renamed.connect(self.rename_list)
@@ -256,15 +254,6 @@ class WatchlistsController(QObject):
         except WatchlistsError as exc:
             self._log("ERROR", f"Watchlist change not saved: {exc}")
         self.changed.emit()
-
-    def _on_connection_changed(self, account: AccountId, state: ConnectionState, _message: str) -> None:
-        """Mute the rows an account's feed quotes while its connection is down (their figures are its last), and
-        make them live again when it is back; a feed that stops while its account trades on (Kite's ticker) is
-        FeedChanged's, handled alike."""
-        if state in FEED_DOWN:
-            self._bridge.quotes.set_feed_down(str(account), True)
-        elif state is ConnectionState.CONNECTED:
-            self._bridge.quotes.set_feed_down(str(account), False)
 
     def _show(self) -> None:
         """Show the current list's rows, each from its feed: rows, watches, figures already known, errors."""
