@@ -23,6 +23,10 @@ class Instrument:
     name: str = ""
     max_order_qty: Decimal | None = None
     """The exchange's freeze quantity: the most one order may carry (a larger one must be split); None: no limit."""
+    margin_rate: Decimal | None = None
+    """The share of a position's notional the broker holds as margin, where the account's buying power is its
+    margin available (OANDA's marginRate: 0.05 is 20:1); None where buying power is counted in notional already
+    (a cash account, IB's BuyingPower, which includes the account's leverage)."""
 
     def __post_init__(self) -> None:
         for field in ("tick_size", "lot_size", "multiplier"):
@@ -35,6 +39,11 @@ class Instrument:
             if limit <= 0:
                 raise ValueError(f"{self.symbol}: max_order_qty must be positive, got {limit}")
             object.__setattr__(self, "max_order_qty", limit)
+        if self.margin_rate is not None:
+            rate = to_decimal(self.margin_rate, "margin_rate")
+            if not 0 < rate <= 1:
+                raise ValueError(f"{self.symbol}: margin_rate must be above 0 and at most 1, got {rate}")
+            object.__setattr__(self, "margin_rate", rate)
 
     def make_price(self, value: DecimalLike) -> Price:
         """Round value to the nearest tick (half-even)."""
@@ -57,6 +66,12 @@ class Instrument:
     def notional(self, quantity: Decimal, price: Decimal) -> Decimal:
         """Return quantity × price × multiplier, in the instrument's currency."""
         return quantity * price * self.multiplier
+
+    def buying_power_use(self, quantity: Decimal, price: Decimal) -> Decimal:
+        """Return what opening quantity at price uses of the account's buying power, in the instrument's currency:
+        its notional, or the margin the broker holds for it (notional × margin_rate) where it has a margin rate."""
+        value = abs(self.notional(quantity, price))
+        return value if self.margin_rate is None else value * self.margin_rate
 
     @property
     def price_places(self) -> int:

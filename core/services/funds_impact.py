@@ -17,8 +17,8 @@ ZERO = Decimal(0)
 class FundsImpact:
     """The account's buying power (as its funds last said) and the estimated cost of the order's opening part.
 
-    uses: the notional of the part that opens or grows a position (what buying power pays for); a part that
-    closes a position uses none. None without a price.
+    uses: what the part that opens or grows a position uses of the buying power (its notional, or the broker's
+    margin for it: Instrument.buying_power_use); a part that closes a position uses none. None without a price.
     """
 
     buying_power: Decimal | None
@@ -27,6 +27,8 @@ class FundsImpact:
     converted_from: str | None = None
     """The currency the broker reported the buying power in, when it is not the order's (converted, or None
     when there was no rate)."""
+    margin_rate: Decimal | None = None
+    """The instrument's margin rate when `uses` is margin, not notional (the buying power is then margin available)."""
 
     @property
     def text(self) -> str:
@@ -36,17 +38,23 @@ class FundsImpact:
                     f"{self.currency}.{self.converted_from} or {self.currency}_{self.converted_from} to convert it")
         if self.buying_power is None:
             return f"Buying power in {self.currency}: not reported yet"
-        text = f"Buying power {self.buying_power:,.2f} {self.currency}"
+        what = "Buying power" if self.margin_rate is None else "Margin available"
+        text = f"{what} {self.buying_power:,.2f} {self.currency}"
         if self.converted_from is not None:
             text += f" (from {self.converted_from})"
         if self.uses is None:
             return text
         if self.uses == 0:
             return f"{text} · this order closes a position (uses none)"
-        text += f" · this order ≈ {self.uses:,.2f}"
+        if self.margin_rate is None:
+            text += f" · this order ≈ {self.uses:,.2f}"
+        else:
+            rate = format((self.margin_rate * 100).normalize(), "f")
+            text += f" · this order's margin ≈ {self.uses:,.2f} ({rate}% of its value)"
         if self.buying_power > 0:
-            text += f" ({self.uses * 100 / self.buying_power:,.1f}%)"
-        return text + (" — MORE THAN THE BUYING POWER" if self.uses > self.buying_power else "")
+            text += f" ({self.uses * 100 / self.buying_power:,.1f}%)" if self.margin_rate is None else \
+                f", {self.uses * 100 / self.buying_power:,.1f}% of it"
+        return text + (f" — MORE THAN THE {what.upper()}" if self.uses > self.buying_power else "")
 
     @property
     def exceeds(self) -> bool:
@@ -70,8 +78,8 @@ def funds_impact(preview: OrderPreview, valid: ValidatedRequest, funds: AccountF
     opening = valid.quantity if held >= 0 else max(ZERO, valid.quantity + held)
     uses = None
     if preview.price is not None:
-        uses = abs(valid.instrument.notional(opening, preview.price))
-    return FundsImpact(power, uses, currency, converted_from)
+        uses = valid.instrument.buying_power_use(opening, preview.price)
+    return FundsImpact(power, uses, currency, converted_from, valid.instrument.margin_rate)
 
 
 def with_funds_impact(preview: OrderPreview, valid: ValidatedRequest, funds: AccountFunds | None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from core.domain import Side
+from core.domain import AssetClass, Instrument, Side
 from core.services.risk import RiskLimits
 from core.services.risk.limits import DEFAULT_LIMITS
 from tests.unit.risk_harness import Harness
@@ -35,3 +35,26 @@ def test_closing_needs_no_buying_power_and_unknown_funds_are_said() -> None:
     assert reason is not None and "not known yet" in reason
     h.fill(Side.BUY, "100", "100.00")
     assert h.check(h.order(Side.SELL, qty="100", price="100.00")) is None, "a close opens nothing"
+
+
+def test_a_margined_pair_uses_its_margin_not_its_value() -> None:
+    """OANDA's buying power is its margin available: on 100,000 USD at 20:1, a 1,000,000 EUR_USD order (54,000 USD
+    of margin) was refused as if it cost 1,080,000 USD, though OANDA takes it."""
+    eur_usd = Instrument("EUR_USD", "OANDA", "USD", Decimal("0.00001"), asset_class=AssetClass.FOREX,
+                         margin_rate=Decimal("0.05"))
+    h = Harness(RiskLimits(max_buying_power_pct=Decimal(100)), instruments=[eur_usd])
+    with_buying_power(h, "100000")
+    assert h.check(h.order(qty="1000000", price="1.08000", instrument=eur_usd)) is None
+    reason = h.check(h.order(qty="2000000", price="1.08000", instrument=eur_usd))
+    assert reason == ("The margin this order needs, 108,000.00 USD (5% of 2,160,000.00 USD), is above 100% of "
+                      "PAPER-1's margin available (100,000.00 USD): reduce the quantity.")
+
+
+def test_a_margin_rate_outside_zero_to_one_is_refused_where_the_instrument_is_made() -> None:
+    for rate in ("0", "1.5", "-0.05"):
+        try:
+            Instrument("EUR_USD", "OANDA", "USD", Decimal("0.00001"), margin_rate=Decimal(rate))
+        except ValueError as exc:
+            assert "margin_rate must be above 0 and at most 1" in str(exc)
+        else:
+            raise AssertionError(f"margin rate {rate} accepted")

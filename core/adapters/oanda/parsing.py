@@ -74,15 +74,18 @@ def parse_time(raw: object) -> datetime:
 
 
 def parse_instrument(wire: Mapping[str, Any]) -> Instrument:
-    """An OANDA instrument: tick 10^-displayPrecision, lot 10^-tradeUnitsPrecision, in its second currency."""
+    """An OANDA instrument: tick 10^-displayPrecision, lot 10^-tradeUnitsPrecision, in its second currency; its
+    marginRate is what an order uses of the account's buying power (OANDA's marginAvailable) per unit of notional."""
     name = str(wire["name"])
     precision = int(wire.get("displayPrecision", 5))
     units = int(wire.get("tradeUnitsPrecision", 0))
     kind = str(wire.get("type", "CURRENCY"))
     quote_ccy = name.split("_")[-1]
+    margin = decimal_of(wire.get("marginRate"))
     return Instrument(name, VENUE, quote_ccy, Decimal(10) ** -precision, lot_size=Decimal(10) ** -units,
                       asset_class=AssetClass.FOREX if kind == "CURRENCY" else AssetClass.STOCK,
-                      name=str(wire.get("displayName", name)))
+                      name=str(wire.get("displayName", name)),
+                      margin_rate=margin if margin is not None and 0 < margin <= 1 else None)
 
 
 def pip_size(wire: Mapping[str, Any]) -> Decimal:
@@ -179,7 +182,10 @@ def cancel_reason(transaction: Mapping[str, Any]) -> str:
     if reason.startswith("FIFO"):
         return f"{FIFO_EXPLAINED} (OANDA {reason})"
     return {"CLIENT_REQUEST": "canceled on request", "MARKET_HALTED": "no price to fill at now (MARKET_HALTED)",
-            "TIME_IN_FORCE_EXPIRED": "its time in force ran out (not filled at once)"}.get(reason, reason)
+            "TIME_IN_FORCE_EXPIRED": "its time in force ran out (not filled at once)",
+            "INSUFFICIENT_MARGIN": "OANDA canceled it as it would fill, for lack of margin (INSUFFICIENT_MARGIN): "
+                                   "the account's margin available does not cover it; reduce the size or close a "
+                                   "position first"}.get(reason, reason)
 
 
 def expiry_reason(time_in_force: str) -> str:

@@ -368,7 +368,8 @@ def check_strategy_working_orders(order: Order, limits: RiskLimits, ctx: RiskCon
 
 
 def check_buying_power(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
-    """Refuse an order whose opening part is worth more than the allowed share of the account's buying power."""
+    """Refuse an order whose opening part is worth more than the allowed share of the account's buying power (its
+    margin, where the broker holds a share of the notional: Instrument.margin_rate)."""
     share = limits.max_buying_power_pct
     if share is None:
         return None
@@ -385,12 +386,18 @@ def check_buying_power(order: Order, limits: RiskLimits, ctx: RiskContext) -> st
     price = order_price(order, ctx.quote_of(order.symbol))
     if price is None:
         return f"No price for {order.symbol} to value the order: use a limit order or {ctx.quote_advice()}."
-    value = abs(order.instrument.notional(opening, price))
+    need = order.instrument.buying_power_use(opening, price)
     allowed = max(power, Decimal(0)) * share / 100
-    if value > allowed:
-        return (f"Order value {money(value, currency)} is above {num(share)}% of {order.account_id}'s buying power "
+    if need <= allowed:
+        return None
+    rate = order.instrument.margin_rate
+    if rate is None:
+        return (f"Order value {money(need, currency)} is above {num(share)}% of {order.account_id}'s buying power "
                 f"({money(power, currency)}): reduce the quantity.")
-    return None
+    value = abs(order.instrument.notional(opening, price))
+    return (f"The margin this order needs, {money(need, currency)} ({num(rate * 100)}% of {money(value, currency)}), "
+            f"is above {num(share)}% of {order.account_id}'s margin available ({money(power, currency)}): reduce the "
+            "quantity.")
 
 
 CHECKS: tuple[tuple[str, Check], ...] = (

@@ -44,8 +44,11 @@ class Listing:
         return {"name": self.name, "type": "CURRENCY", "displayName": self.name.replace("_", "/"),
                 "pipLocation": self.pip_location, "displayPrecision": self.display_precision,
                 "tradeUnitsPrecision": self.trade_units_precision, "minimumTradeSize": str(self.minimum_trade_size),
-                "maximumOrderUnits": "100000000", "marginRate": "0.05"}
+                "maximumOrderUnits": "100000000", "marginRate": str(MARGIN_RATE)}
 
+
+MARGIN_RATE = Decimal("0.05")
+"""The margin rate of every listing and of the account (20:1)."""
 
 LISTINGS = (Listing("EUR_USD", -4, 5, Decimal("1.08500")), Listing("USD_JPY", -2, 3, Decimal("151.250")),
             Listing("GBP_USD", -4, 5, Decimal("1.27100")))
@@ -353,12 +356,11 @@ class OandaExchange:
 
     def summary(self) -> dict[str, Any]:
         unrealized = sum((self._unrealized(n, p) for n, p in self.positions.items()), Decimal(0))
-        used = sum((abs(p.units) * (self.market.quote(n).last or Decimal(0)) * Decimal("0.05")
-                    for n, p in self.positions.items() if n.endswith("_USD")), Decimal(0))
+        used = sum((self._margin_usd(n, abs(p.units)) for n, p in self.positions.items()), Decimal(0))
         nav = self.balance + unrealized
         return {"id": self.account_id, "alias": "Primary", "currency": "USD", "balance": _money(self.balance),
                 "NAV": _money(nav), "unrealizedPL": _money(unrealized), "marginUsed": _money(used),
-                "marginAvailable": _money(nav - used), "marginRate": "0.05",
+                "marginAvailable": _money(nav - used), "marginRate": str(MARGIN_RATE),
                 "openPositionCount": sum(1 for p in self.positions.values() if p.units),
                 "pendingOrderCount": sum(1 for o in self.orders.values() if o.state == "PENDING"),
                 "hedgingEnabled": False, "lastTransactionID": self.last_id}
@@ -369,7 +371,7 @@ class OandaExchange:
         for outcome in outcomes:
             sim = self.orders[str(outcome.client_order_id)]
             if isinstance(outcome, Execution):
-                refusal = self.on_fill.refusal(sim, outcome)
+                refusal = self.on_fill.refusal(sim, outcome) or self._margin_refusal(outcome)
                 if refusal is not None:  # OANDA cancels the entry as it would fill: no trade
                     self._close(sim, refusal)
                     continue
@@ -410,6 +412,35 @@ class OandaExchange:
         sim.wire.update(state="CANCELLED", cancelledTime=stamp(), **extra)
         return self._record({"type": "ORDER_CANCEL", "orderID": sim.id, "clientOrderID": sim.client_id,
                              "reason": reason, **extra})
+
+    def _margin_usd(self, name: str, units: Decimal, price: Decimal | None = None) -> Decimal:
+        """The margin (USD) OANDA holds for units of name: their value in USD × the margin rate. A pair without USD
+        is valued through its base's USD pair when listed (else it holds none here)."""
+        base, quote = name.split("_")
+        if base == "USD":
+            value = units
+        elif quote == "USD":
+            value = units * (price if price is not None else self.market.quote(name).last or Decimal(0))
+        elif f"{base}_USD" in self.listings:
+            value = units * (self.market.quote(f"{base}_USD").last or Decimal(0))
+        else:
+            value = Decimal(0)
+        return value * MARGIN_RATE
+
+    def _margin_refusal(self, execution: Execution) -> str | None:
+        """OANDA's answer to a fill that would open more than the margin available covers: the order is canceled
+        as it would fill (ORDER_CANCEL reason INSUFFICIENT_MARGIN), nothing trades. A fill that only reduces a
+        position needs none."""
+        name = execution.instrument.symbol
+        units = execution.quantity if execution.side is Side.BUY else -execution.quantity
+        held = self.positions.get(name)
+        before = held.units if held is not None else Decimal(0)
+        same_way = before == 0 or (before > 0) == (units > 0)
+        opening = abs(units) if same_way else max(Decimal(0), abs(units) - abs(before))
+        if opening == 0:
+            return None
+        available = Decimal(self.summary()["marginAvailable"])
+        return "INSUFFICIENT_MARGIN" if self._margin_usd(name, opening, execution.price) > available else None
 
     def _unrealized(self, name: str, held: Position) -> Decimal:
         quote = self.market.quote(name)
