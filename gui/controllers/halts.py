@@ -57,13 +57,34 @@ class HaltController:
         self._confirm(QMessageBox.Icon.Warning, "Flatten all", text, "flattenConfirmDialog",
                       QMessageBox.StandardButton.Cancel, self.flatten)
 
-    def flatten(self, confirmed_by: str | None = None) -> None:
+    def flatten_position(self, account_id: AccountId, symbol: str) -> None:
+        """Ask, then cancel the symbol's working orders on the account and close its position there at market
+        (every product row of it, where the broker keeps positions per product)."""
+        view = self._session.view
+        positions = [p for p in view.open_positions() if p.account_id == account_id and p.symbol == symbol]
+        if not positions:
+            self._log("INFO", f"Nothing to flatten: no open {symbol} position on {account_id}.")
+            return
+        text = (f"Cancel {symbol}'s working orders on {account_id} and close its position at market?\n\n"
+                + flatten_list(positions))
+        held, native = len(view.held_children(account_id, symbol)), len(view.native_children(account_id, symbol))
+        if held or native:
+            text += (f"\n\nIts stop-losses and targets are cancelled first: {held} held by TradeTerm, {native} at the "
+                     "broker.")
+        self._confirm(QMessageBox.Icon.Warning, f"Flatten {symbol}", text, "flattenPositionConfirmDialog",
+                      QMessageBox.StandardButton.Cancel, lambda: self.flatten(account_id=account_id, symbol=symbol))
+
+    def flatten(self, confirmed_by: str | None = None, *, account_id: AccountId | None = None,
+                symbol: str | None = None) -> None:
+        """Cancel working orders and close positions at market: all of them, or one account's symbol."""
+        what = "Flatten all" if symbol is None else f"Flatten {symbol} on {account_id}"
+
         def failed(exc: BaseException) -> None:
             if isinstance(exc, ConfirmRequired) and confirmed_by is None:
                 ask_held_confirm(self._parent, "Flatten on a held account", str(exc),
-                                 lambda: self.flatten(getpass.getuser()))
+                                 lambda: self.flatten(getpass.getuser(), account_id=account_id, symbol=symbol))
             else:
-                self._reporter.failed.emit(f"Flatten all failed: {exc}")
+                self._reporter.failed.emit(f"{what} failed: {exc}")
 
         def done(result: FlattenResult) -> None:
             self._log("INFO", f"Flatten sent {len(result.sent)} order(s).")
@@ -73,7 +94,7 @@ class HaltController:
                 box.setObjectName("flattenNotSentDialog")
                 box.open()
 
-        run_op(self._reporter, "Flatten all", self._session.flatten(confirmed_by=confirmed_by), eager=True,
+        run_op(self._reporter, what, self._session.flatten(account_id, symbol, confirmed_by=confirmed_by), eager=True,
                on_success=done, on_error=failed)
 
     def kill_switch(self) -> None:

@@ -22,6 +22,7 @@ from gui.controllers.halt_banner import HaltBannerController
 from gui.controllers.halts import HaltController
 from gui.controllers.ladder import LadderController
 from gui.controllers.orders import OrderController
+from gui.controllers.position_menu import PositionMenu
 from gui.controllers.protection import ProtectionController
 from gui.controllers.risk_limits import open_risk_limits
 from gui.controllers.strategy_positions import StrategyPositionsController
@@ -223,6 +224,8 @@ class MainWindow(QMainWindow):
         self.ticket.submit_requested.connect(self.orders.submit)
         self.watchlist_view.clicked.connect(self.rows.on_watchlist_clicked)
         self.positions_view.doubleClicked.connect(self.rows.on_position_double_clicked)
+        self.position_menu = PositionMenu(self.positions_view, self.rows.on_position_double_clicked,
+                                          self.halts.flatten_position)
         buttons.cancel_button.clicked.connect(self.orders.cancel_selected)
         buttons.cancel_all_button.clicked.connect(self.orders.cancel_all)
         buttons.record_fill_button.clicked.connect(self.orders.record_fill_of_selected)
