@@ -35,6 +35,7 @@ def make_instrument(
     multiplier: str = "1",
     asset_class: AssetClass = AssetClass.STOCK,
     venue: str = "SMART",
+    margin_rate: Decimal | None = None,
 ) -> Instrument:
     return Instrument(
         symbol=symbol,
@@ -44,6 +45,7 @@ def make_instrument(
         lot_size=Decimal(lot_size),
         multiplier=Decimal(multiplier),
         asset_class=asset_class,
+        margin_rate=margin_rate,
     )
 
 

@@ -31,7 +31,7 @@ instrument and product."""
 _POSITION_WIDTH: Final = 3 + len(FOLDED)
 _DECIMAL_FIELDS: Final = frozenset({"tick_size", "lot_size", "multiplier"})
 INSTRUMENT_FIELDS: Final = ("symbol", "venue", "currency", "tick_size", "lot_size", "multiplier", "asset_class",
-                            "name", "max_order_qty")
+                            "name", "max_order_qty", "margin_rate")
 """Every field of Instrument, as the checkpoint stores them (a test keeps this list whole)."""
 
 
@@ -120,7 +120,7 @@ class _Rows:
     def _field_decoder(self, name: str) -> Callable[[JSONValue], Any]:
         if name in _DECIMAL_FIELDS:
             return self._decimal
-        if name == "max_order_qty":
+        if name in ("max_order_qty", "margin_rate"):
             return lambda raw: None if raw is None else self._decimal(raw)
         if name == "asset_class":
             return lambda raw: AssetClass(as_str(raw))

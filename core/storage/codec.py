@@ -18,7 +18,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from functools import cache
-from typing import Any, TypeAlias, TypeVar, cast
+from typing import Any, Final, TypeAlias, TypeVar, cast
 
 from core.domain import Fill, Instrument, Money, Order, OrderEvent, Position, Price, Quantity
 from core.ports.journal import JournalError
@@ -242,15 +242,25 @@ def decode_money(raw: object) -> Money:
     return cast(Money, _decode(raw, Money, "money"))
 
 
+_INSTRUMENT_LATER: Final = ("max_order_qty", "margin_rate")
+"""Instrument fields added after journals were first written: missing in older rows (None), and left out of new
+rows when None, so a TradeTerm from before them still reads a journal written after."""
+
+
 def encode_instrument(instrument: Instrument) -> JSONObject:
-    """Return the instrument's fields as a JSON object."""
-    return _encode_fields(instrument, Instrument)
+    """Return the instrument's fields as a JSON object (without margin_rate when it has none: as older TradeTerms
+    wrote it)."""
+    fields = _encode_fields(instrument, Instrument)
+    if instrument.margin_rate is None:
+        del fields["margin_rate"]
+    return fields
 
 
 def decode_instrument(raw: object) -> Instrument:
-    """Return the Instrument written by encode_instrument (one journaled before freeze quantities has none)."""
-    if isinstance(raw, dict) and "max_order_qty" not in raw:
-        raw = {**raw, "max_order_qty": None}
+    """Return the Instrument written by encode_instrument (one journaled before freeze quantities or margin rates
+    has none)."""
+    if isinstance(raw, dict) and any(name not in raw for name in _INSTRUMENT_LATER):
+        raw = {name: None for name in _INSTRUMENT_LATER} | raw
     return _decode_fields(raw, Instrument, "instrument")
 
 

@@ -90,6 +90,19 @@ def test_instrument_round_trips_exactly() -> None:
     assert back.tick_size.as_tuple() == Decimal("0.05").as_tuple()
 
 
+def test_an_instrument_journaled_before_margin_rates_still_reads_and_a_new_one_reads_in_an_older_tradeterm() -> None:
+    """Adding Instrument.margin_rate made an existing journal unreadable: "The journal ... has an entry this
+    TradeTerm cannot read (order ...: instrument: missing field(s) margin_rate)", and the window would not start."""
+    older = {"symbol": "AAPL", "venue": "NASDAQ", "currency": "USD", "tick_size": "0.01", "lot_size": "1",
+             "multiplier": "1", "asset_class": "STK", "name": "", "max_order_qty": None}
+    assert codec.decode_instrument(through_json(older)).margin_rate is None
+    plain = make_instrument(symbol="AAPL")
+    assert codec.encode_instrument(plain).keys() == older.keys(), "written as an older TradeTerm reads it"
+    margined = make_instrument(symbol="EUR_USD", tick_size="0.00001", margin_rate=Decimal("0.05"))
+    back = codec.decode_instrument(through_json(codec.encode_instrument(margined)))
+    assert back == margined and back.margin_rate == Decimal("0.05")
+
+
 def _sample(hint: Any) -> Any:
     """Return a non-default example value for a field type of an order event."""
     args = typing.get_args(hint)
