@@ -108,7 +108,9 @@ class Position:
     def daily_pnl(self) -> Decimal | None:
         value_now = self.market_value
         if value_now is None:
-            return None if (self.quantity or self.sod_quantity) else -self.day_fees
+            if self.quantity or self.sod_quantity:
+                return None
+            return -self.day_trade_cash - self.day_fees  # flat at the start and now: today's trades are all of it
         reference = self.prev_close if self.prev_close is not None else self.sod_avg_cost
         value_sod = self.sod_quantity * reference * self.instrument.multiplier
         return value_now - value_sod - self.day_trade_cash - self.day_fees

@@ -72,6 +72,17 @@ def test_no_mark_means_no_unrealized_figure_rather_than_a_wrong_zero() -> None:
     assert pos.unrealized_pnl is None and pos.market_value is None and pos.daily_pnl is None
 
 
+def test_a_round_trip_today_keeps_its_daily_pnl_without_a_mark() -> None:
+    """Seen in the window after a restart with the Alpaca account not yet connected: AAPL bought and sold out today
+    for -0.38 showed a daily P&L of 0.00, and the status bar's day figure left the loss out."""
+    pos = Position(ACCOUNT, make_instrument())
+    pos.apply(fill(Side.BUY, "10", "191.18", fee="0.05"))
+    pos.apply(fill(Side.SELL, "4", "191.22"))
+    pos.apply(fill(Side.SELL, "6", "191.09"))
+    assert pos.market_value is None, "no mark"
+    assert pos.daily_pnl == pos.realized_pnl == D("-0.43")
+
+
 trades = st.lists(
     st.tuples(st.sampled_from([Side.BUY, Side.SELL]), st.integers(1, 500), st.integers(1, 100_000)),
     min_size=1, max_size=30,
