@@ -46,14 +46,11 @@ class FundsImpact:
             return text
         if self.uses == 0:
             return f"{text} · this order closes a position (uses none)"
-        if self.margin_rate is None:
-            text += f" · this order ≈ {self.uses:,.2f}"
-        else:
-            rate = format((self.margin_rate * 100).normalize(), "f")
-            text += f" · this order's margin ≈ {self.uses:,.2f} ({rate}% of its value)"
+        text += f" · this order ≈ {self.uses:,.2f}"
         if self.buying_power > 0:
-            text += f" ({self.uses * 100 / self.buying_power:,.1f}%)" if self.margin_rate is None else \
-                f", {self.uses * 100 / self.buying_power:,.1f}% of it"
+            text += f" ({self.uses * 100 / self.buying_power:,.1f}%)"
+        if self.margin_rate is not None:
+            text += f" at {format((self.margin_rate * 100).normalize(), 'f')}% margin"
         return text + (f" — MORE THAN THE {what.upper()}" if self.uses > self.buying_power else "")
 
     @property
