@@ -16,6 +16,8 @@ def test_max_order_quantity() -> None:
     assert h.check(h.order(qty="100")) is None
     reason = h.check(h.order(qty="101"))
     assert reason is not None and "101" in reason and "100 limit" in reason
+    assert "raise Max order quantity in Risk limits (for PAPER-1 alone" in reason, \
+        "an OANDA trader refused a standard lot (100,000 units) is told where the limit is, not only to split it"
 
 
 def test_max_order_notional_uses_price_and_multiplier() -> None:

@@ -107,8 +107,9 @@ def check_symbol_lists(order: Order, limits: RiskLimits, ctx: RiskContext) -> st
 def check_order_quantity(order: Order, limits: RiskLimits, ctx: RiskContext) -> str | None:
     cap = limits.max_order_qty
     if cap is not None and order.quantity.value > cap:
-        return (f"Quantity {num(order.quantity.value)} is above the {num(cap)} limit per order: "
-                "check for a typo, or split the order.")
+        return (f"Quantity {num(order.quantity.value)} is above the {num(cap)} limit per order: check for a typo, "
+                f"split the order, or raise Max order quantity in Risk limits (for {order.account_id} alone if it "
+                "trades in larger units, as FX does).")
     return None
 
 
