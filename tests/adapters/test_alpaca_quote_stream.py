@@ -26,7 +26,8 @@ with warnings.catch_warnings():
 
 sim = sim_fixture()
 ACCOUNT = AccountId("ALPACA-T")
-LATEST = ("GET", "/v2/stocks/quotes/latest")
+SNAPSHOTS = ("GET", "/v2/stocks/snapshots")
+"""Alpaca's snapshots: read once per subscription while prices stream, every poll while they are polled."""
 BUSY_TICK_S = 0.0005
 """The simulator's market step on a busy stream: quotes arrive faster than the adapter's task turns."""
 QUIET_TICK_S = 3600.0
@@ -67,12 +68,14 @@ async def test_quotes_stream_in_without_polling_and_come_back_after_a_drop(sim: 
         connected = events.of_type(ConnectionChanged)[-1]
         assert connected.state is ConnectionState.CONNECTED and "prices stream from Alpaca (iex)" in connected.message
         await adapter.subscribe([sim.exchange.by_symbol["MSFT"].instrument()])
-        first = await quotes_of(events, "MSFT", 3)
-        assert first[-1].source == ACCOUNT and first[-1].bid is not None and first[-1].ask is not None
-        assert first[-1].bid < first[-1].ask
-        assert first[-1].ts is not None
+        await until(lambda: len([q for q in events.of_type(Quote) if q.symbol == "MSFT" and q.bid is not None]) >= 3,
+                    "3 MSFT bids and asks")
+        quoted = [q for q in events.of_type(Quote) if q.symbol == "MSFT" and q.bid is not None][-1]
+        assert quoted.source == ACCOUNT and quoted.ask is not None
+        assert quoted.bid < quoted.ask
+        assert quoted.ts is not None
         assert sim.market_stream.subscribed["quotes"] == {"MSFT"}
-        assert LATEST not in sim.requests  # every quote came on the stream
+        assert sim.requests.count(SNAPSHOTS) <= 1  # every quote came on the stream, beside MSFT's first snapshot
         await adapter.subscribe([sim.exchange.by_symbol["SPY"].instrument()])
         await quotes_of(events, "SPY", 2)
         assert sim.market_stream.subscribed["quotes"] == {"MSFT", "SPY"}
@@ -81,7 +84,7 @@ async def test_quotes_stream_in_without_polling_and_come_back_after_a_drop(sim: 
         await quotes_of(events, "SPY", len([q for q in events.of_type(Quote) if q.symbol == "SPY"]) + 3)
         assert sim.market_stream.connections == 2 and len(events.of_type(Quote)) > seen
         assert sim.market_stream.subscribed["quotes"] == {"MSFT", "SPY"}
-        assert LATEST not in sim.requests
+        assert sim.requests.count(SNAPSHOTS) <= 2, "one snapshot per subscription, none polled"
     finally:
         await adapter.disconnect()
     await until(lambda: sim.market_stream.socket is None, "the simulator to see the stream closed")
@@ -162,7 +165,7 @@ async def test_a_stream_refused_for_its_connection_limit_falls_back_to_polling_a
             assert notes and notes[0].level == "WARNING" and str(ACCOUNT) in notes[0].text
             await adapter.subscribe([sim.exchange.by_symbol["MSFT"].instrument()])
             await quotes_of(events, "MSFT", 2)
-            assert LATEST in sim.requests, "the quotes were polled"
+            await until(lambda: sim.requests.count(SNAPSHOTS) >= 3, "the quotes to be polled (snapshots)")
             assert sim.market_stream.subscribed["quotes"] == set(), "the holder's stream is left alone"
         finally:
             await adapter.disconnect()
