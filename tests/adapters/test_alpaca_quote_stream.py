@@ -173,19 +173,25 @@ async def test_a_stream_refused_for_its_connection_limit_falls_back_to_polling_a
 
 
 async def test_the_simulators_stream_serves_alpaca_pys_own_stock_data_stream(sim: AlpacaSimulator) -> None:
-    """The adapter reads the stream with aiohttp; the simulator it is tested on speaks what alpaca-py reads."""
-    got: list[dict[str, Any]] = []
+    """The adapter reads the stream with aiohttp; the simulator it is tested on speaks what alpaca-py reads, quotes
+    and trades."""
+    got: list[Any] = []
 
-    async def on_quote(raw: dict[str, Any]) -> None:
-        got.append(raw)
+    async def on_data(parsed: Any) -> None:
+        got.append(parsed)
 
     stream = StockDataStream(sim.api_key, sim.api_secret, raw_data=False, feed=DataFeed.IEX,
                              url_override=f"ws://127.0.0.1:{sim.port}/v2/iex")
-    stream.subscribe_quotes(on_quote, "AAPL")
+    stream.subscribe_quotes(on_data, "AAPL")
+    stream.subscribe_trades(on_data, "AAPL")
     task = asyncio.get_running_loop().create_task(stream._run_forever())
     try:
-        await until(lambda: len(got) >= 3, "alpaca-py's quotes")
-        assert got[-1].symbol == "AAPL" and got[-1].bid_price < got[-1].ask_price  # type: ignore[attr-defined]
+        await until(lambda: len([q for q in got if hasattr(q, "bid_price")]) >= 3, "alpaca-py's quotes")
+        await until(lambda: any(hasattr(t, "price") for t in got), "alpaca-py's trades")
+        quote = [q for q in got if hasattr(q, "bid_price")][-1]
+        assert quote.symbol == "AAPL" and quote.bid_price < quote.ask_price
+        trade = [t for t in got if hasattr(t, "price")][-1]
+        assert trade.symbol == "AAPL" and trade.price > 0 and trade.size > 0
     finally:
         await stream.stop_ws()  # its own stop: a cancel alone can be lost (see quote_stream.py)
         while not task.done():

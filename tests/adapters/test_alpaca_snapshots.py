@@ -6,12 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import warnings
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", "websockets.legacy is deprecated", DeprecationWarning)
+    from alpaca.data.enums import DataFeed
+    from alpaca.data.historical.stock import StockHistoricalDataClient
+    from alpaca.data.requests import StockLatestTradeRequest, StockSnapshotRequest
 
 from core.adapters.alpaca.adapter import AlpacaBroker, create
 from core.adapters.alpaca.snapshots import Newest, parse_snapshots
@@ -136,6 +143,23 @@ async def test_a_refused_first_snapshot_is_asked_again_while_prices_stream(sim: 
         assert watched.shown("AAPL").close == sim.exchange.market.closes()["AAPL"]
 
 
+async def test_the_simulators_snapshots_and_latest_trades_are_what_alpaca_pys_models_read(
+        sim: AlpacaSimulator) -> None:
+    await until(lambda: {"AAPL", "SPY"} <= {p["S"] for p in sim.tape.prints}, "AAPL and SPY prints")
+    client = StockHistoricalDataClient(sim.api_key, sim.api_secret, url_override=sim.root)  # parsed, not raw
+    request = StockSnapshotRequest(symbol_or_symbols=["AAPL", "SPY"], feed=DataFeed.IEX)
+    snapshots: Any = await asyncio.to_thread(client.get_stock_snapshot, request)
+    for symbol in ("AAPL", "SPY"):
+        snapshot = snapshots[symbol]
+        assert snapshot.previous_daily_bar.close == float(sim.exchange.market.closes()[symbol])
+        assert snapshot.daily_bar.volume > 0 and snapshot.minute_bar.volume > 0
+        assert snapshot.latest_trade.price > 0 and snapshot.latest_trade.size > 0
+        assert snapshot.latest_quote.bid_price < snapshot.latest_quote.ask_price
+    latest: Any = await asyncio.to_thread(client.get_stock_latest_trade,
+                                          StockLatestTradeRequest(symbol_or_symbols=["AAPL"], feed=DataFeed.IEX))
+    assert (Decimal(str(latest["AAPL"].price)), latest["AAPL"].timestamp) in printed(sim, "AAPL")
+
+
 # --- parsing (pure) -------------------------------------------------------------------------------
 
 TRADE_AT = "2026-12-07T15:30:01.123456789Z"
@@ -188,3 +212,7 @@ def test_a_new_sessions_first_trade_before_its_daily_bar_is_changed_from_the_las
     [quote] = parse_snapshots({"AAPL": monday_premarket}, ["AAPL"], "ALPACA-T")
     assert quote.close == Decimal("191.25"), "the daily bar is the last session: its close is the previous close"
     assert quote.volume is None, "the new session's volume is not known yet"
+    newest = Newest()
+    newest.trade["AAPL"] = quote.epoch_us  # the stream had that trade already
+    [streamed] = parse_snapshots({"AAPL": monday_premarket}, ["AAPL"], "ALPACA-T", newest)
+    assert streamed.last is None and streamed.close == Decimal("191.25")

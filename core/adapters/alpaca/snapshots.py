@@ -68,13 +68,13 @@ def parse_snapshot(symbol: str, snapshot: Mapping[str, Any], source: str, newest
     trade = _part(snapshot, "latestTrade")
     from_quote = parse_quote(symbol, quote, source) if quote is not None else None
     from_trade = parse_trade(symbol, trade, source) if trade is not None else None
+    traded_at = from_trade.ts if from_trade is not None else None
     if newest is not None:
         if from_quote is not None and from_quote.epoch_us <= newest.quote.get(symbol, -1):
             from_quote = None
         if from_trade is not None and from_trade.epoch_us <= newest.trade.get(symbol, -1):
             from_trade = None
-    close, volume = _close_and_volume(_part(snapshot, "dailyBar"), _part(snapshot, "prevDailyBar"),
-                                      from_trade.ts if from_trade is not None else None)
+    close, volume = _close_and_volume(_part(snapshot, "dailyBar"), _part(snapshot, "prevDailyBar"), traded_at)
     moments = [q.epoch_us for q in (from_quote, from_trade) if q is not None]
     base = from_quote or Quote(symbol, source=source)
     fields: dict[str, Any] = {"close": close, "volume": volume}
