@@ -170,6 +170,10 @@ class BrokerContract:
             self.timeout)
         quotes = [q for q in connected.events.of_type(Quote) if q.symbol == symbol]
         for quote in quotes:
+            if quote.bid is None and quote.ask is None:  # a tick of other fields (a trade's last): QuoteCache merges it
+                assert (quote.last, quote.close, quote.volume) != (None, None, None)
+                assert quote.last is None or (quote.last > 0 and instrument.is_on_tick(quote.last))
+                continue
             assert quote.bid is not None and quote.ask is not None
             assert 0 < quote.bid <= quote.ask
             assert instrument.is_on_tick(quote.bid) and instrument.is_on_tick(quote.ask)

@@ -26,7 +26,8 @@ with warnings.catch_warnings():
 
 sim = sim_fixture()
 ACCOUNT = AccountId("ALPACA-T")
-LATEST = ("GET", "/v2/stocks/quotes/latest")
+SNAPSHOTS = ("GET", "/v2/stocks/snapshots")
+"""Alpaca's snapshots: read once per subscription while prices stream, every poll while they are polled."""
 BUSY_TICK_S = 0.0005
 """The simulator's market step on a busy stream: quotes arrive faster than the adapter's task turns."""
 QUIET_TICK_S = 3600.0
@@ -67,12 +68,14 @@ async def test_quotes_stream_in_without_polling_and_come_back_after_a_drop(sim: 
         connected = events.of_type(ConnectionChanged)[-1]
         assert connected.state is ConnectionState.CONNECTED and "prices stream from Alpaca (iex)" in connected.message
         await adapter.subscribe([sim.exchange.by_symbol["MSFT"].instrument()])
-        first = await quotes_of(events, "MSFT", 3)
-        assert first[-1].source == ACCOUNT and first[-1].bid is not None and first[-1].ask is not None
-        assert first[-1].bid < first[-1].ask
-        assert first[-1].ts is not None
+        await until(lambda: len([q for q in events.of_type(Quote) if q.symbol == "MSFT" and q.bid is not None]) >= 3,
+                    "3 MSFT bids and asks")
+        quoted = [q for q in events.of_type(Quote) if q.symbol == "MSFT" and q.bid is not None][-1]
+        assert quoted.source == ACCOUNT and quoted.ask is not None
+        assert quoted.bid < quoted.ask
+        assert quoted.ts is not None
         assert sim.market_stream.subscribed["quotes"] == {"MSFT"}
-        assert LATEST not in sim.requests  # every quote came on the stream
+        assert sim.requests.count(SNAPSHOTS) <= 1  # every quote came on the stream, beside MSFT's first snapshot
         await adapter.subscribe([sim.exchange.by_symbol["SPY"].instrument()])
         await quotes_of(events, "SPY", 2)
         assert sim.market_stream.subscribed["quotes"] == {"MSFT", "SPY"}
@@ -81,7 +84,7 @@ async def test_quotes_stream_in_without_polling_and_come_back_after_a_drop(sim: 
         await quotes_of(events, "SPY", len([q for q in events.of_type(Quote) if q.symbol == "SPY"]) + 3)
         assert sim.market_stream.connections == 2 and len(events.of_type(Quote)) > seen
         assert sim.market_stream.subscribed["quotes"] == {"MSFT", "SPY"}
-        assert LATEST not in sim.requests
+        assert sim.requests.count(SNAPSHOTS) <= 2, "one snapshot per subscription, none polled"
     finally:
         await adapter.disconnect()
     await until(lambda: sim.market_stream.socket is None, "the simulator to see the stream closed")
@@ -162,7 +165,7 @@ async def test_a_stream_refused_for_its_connection_limit_falls_back_to_polling_a
             assert notes and notes[0].level == "WARNING" and str(ACCOUNT) in notes[0].text
             await adapter.subscribe([sim.exchange.by_symbol["MSFT"].instrument()])
             await quotes_of(events, "MSFT", 2)
-            assert LATEST in sim.requests, "the quotes were polled"
+            await until(lambda: sim.requests.count(SNAPSHOTS) >= 3, "the quotes to be polled (snapshots)")
             assert sim.market_stream.subscribed["quotes"] == set(), "the holder's stream is left alone"
         finally:
             await adapter.disconnect()
@@ -170,19 +173,25 @@ async def test_a_stream_refused_for_its_connection_limit_falls_back_to_polling_a
 
 
 async def test_the_simulators_stream_serves_alpaca_pys_own_stock_data_stream(sim: AlpacaSimulator) -> None:
-    """The adapter reads the stream with aiohttp; the simulator it is tested on speaks what alpaca-py reads."""
-    got: list[dict[str, Any]] = []
+    """The adapter reads the stream with aiohttp; the simulator it is tested on speaks what alpaca-py reads, quotes
+    and trades."""
+    got: list[Any] = []
 
-    async def on_quote(raw: dict[str, Any]) -> None:
-        got.append(raw)
+    async def on_data(parsed: Any) -> None:
+        got.append(parsed)
 
     stream = StockDataStream(sim.api_key, sim.api_secret, raw_data=False, feed=DataFeed.IEX,
                              url_override=f"ws://127.0.0.1:{sim.port}/v2/iex")
-    stream.subscribe_quotes(on_quote, "AAPL")
+    stream.subscribe_quotes(on_data, "AAPL")
+    stream.subscribe_trades(on_data, "AAPL")
     task = asyncio.get_running_loop().create_task(stream._run_forever())
     try:
-        await until(lambda: len(got) >= 3, "alpaca-py's quotes")
-        assert got[-1].symbol == "AAPL" and got[-1].bid_price < got[-1].ask_price  # type: ignore[attr-defined]
+        await until(lambda: len([q for q in got if hasattr(q, "bid_price")]) >= 3, "alpaca-py's quotes")
+        await until(lambda: any(hasattr(t, "price") for t in got), "alpaca-py's trades")
+        quote = [q for q in got if hasattr(q, "bid_price")][-1]
+        assert quote.symbol == "AAPL" and quote.bid_price < quote.ask_price
+        trade = [t for t in got if hasattr(t, "price")][-1]
+        assert trade.symbol == "AAPL" and trade.price > 0 and trade.size > 0
     finally:
         await stream.stop_ws()  # its own stop: a cancel alone can be lost (see quote_stream.py)
         while not task.done():

@@ -1,8 +1,9 @@
 """AlpacaBroker: an Alpaca account through alpaca-py's TradingClient, every blocking call off the loop.
 
 Orders carry our ClientOrderId as Alpaca's client_order_id. Order states and fills (FILL account activities, one per
-execution) are polled, woken by the trade-updates stream (trade_stream.py); quotes come from the market-data stream
-(quote_stream.py), polled while it is silent or refused; a lost answer to an order is settled by
+execution) are polled, woken by the trade-updates stream (trade_stream.py); quotes and trades come from the
+market-data stream (quote_stream.py), and Alpaca's snapshots (snapshots.py) give each symbol's previous close and
+day's volume, and every field while the stream is silent or refused; a lost answer to an order is settled by
 GET /v2/orders:by_client_order_id, never by sending the order again.
 """
 
@@ -23,9 +24,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "websockets.legacy is deprecated", DeprecationWarning)
     from alpaca.common.enums import Sort
     from alpaca.common.exceptions import APIError
-    from alpaca.data.enums import DataFeed
     from alpaca.data.historical.stock import StockHistoricalDataClient
-    from alpaca.data.requests import StockLatestQuoteRequest
     from alpaca.trading.client import TradingClient
     from alpaca.trading.enums import QueryOrderStatus
     from alpaca.trading.requests import (
@@ -44,6 +43,7 @@ from core.adapters.alpaca.closing import closes_at_market
 from core.adapters.alpaca.config import LIVE_NOT_CONFIRMED, AlpacaConfig
 from core.adapters.alpaca.history import TIMEFRAMES, bars_request, to_bars
 from core.adapters.alpaca.hours import calendar_request, parse_calendar
+from core.adapters.alpaca.last_known import LastKnown
 from core.adapters.alpaca.order_lookup import (
     ORDER_PAGE,
     beyond_the_day,
@@ -62,11 +62,12 @@ from core.adapters.alpaca.parsing import (
     parse_instrument,
     parse_order_state,
     parse_positions,
-    parse_quote,
     translate_error,
 )
 from core.adapters.alpaca.quote_stream import STREAMED_FEEDS, QuoteStream
 from core.adapters.alpaca.rest import Lost, Refused, TimedSession, data_stream_url, stream_url
+from core.adapters.alpaca.snapshot_poll import SnapshotPoll
+from core.adapters.alpaca.snapshots import parse_snapshots, snapshot_request
 from core.adapters.alpaca.tracker import OrderTracker, Tracked
 from core.adapters.alpaca.trade_stream import ALPACA_TRADE_STREAM, TradeStream
 from core.domain import (
@@ -118,10 +119,11 @@ class AlpacaBroker:
     """One Alpaca account (paper or live). Implements BrokerAdapter, OrderLookup, AccountFundsSource and
     NativeProtection (Alpaca's own brackets, bracket_send.py).
 
-    Events: ConnectionChanged (its CONNECTED text says whether prices stream or are polled, and why); Quote (from the
-    market-data stream, polled while it is silent or refused); LogMessage when the price stream is refused (406
-    connection limit, auth), drops or streams again; AccountUpdated after
-    fills; OrderAccepted, OrderFilled (trade id: the FILL activity's id), OrderCanceled, OrderExpired,
+    Events: ConnectionChanged (its CONNECTED text says whether prices stream or are polled, and why); Quote (bid, ask
+    and last from the market-data stream; previous close, day's volume, and every field while the stream is silent or
+    refused, from Alpaca's snapshots; each whole, its other fields the last known: last_known.py); LogMessage when
+    the price stream is refused (406 connection limit, auth), drops or streams again; AccountUpdated after fills;
+    OrderAccepted, OrderFilled (trade id: the FILL activity's id), OrderCanceled, OrderExpired,
     OrderRejected from the polled order states; OrderTrailMoved when a polled trailing stop's stop_price has moved;
     OrderCancelRejected, OrderModified, OrderModifyRejected answering cancel and modify.
     """
@@ -147,7 +149,8 @@ class AlpacaBroker:
         self.config = config
         self._credentials = credentials
         self._sink = sink
-        self._quotes = quotes or quotes_one_by_one(sink)
+        self._quotes = LastKnown(quotes or quotes_one_by_one(sink))
+        """Where every quote goes, whole (a trade's last with the bid and ask known before it)."""
         self._trading: Any = None
         self._data: Any = None
         self._state = ConnectionState.DISCONNECTED
@@ -162,7 +165,7 @@ class AlpacaBroker:
         self._prices = ""
         """Where prices come from, for the connection's status text (the stream, or why they are polled)."""
         self._wake = asyncio.Event()
-        self._quotes_due = 0.0
+        self._snapshots = SnapshotPoll(config.poll_interval_s)
         self._updates = asyncio.Lock()
         self.account: Mapping[str, Any] = {}
         self.market_open: bool | None = None
@@ -297,7 +300,8 @@ class AlpacaBroker:
         self._sink(OrderModified(order.client_order_id, quantity, limit_price, stop_price))
 
     async def subscribe(self, instruments: Sequence[Instrument]) -> None:
-        """Poll latest quotes for these symbols; raise InvalidInstrument naming any Alpaca does not list."""
+        """Stream (or poll) these symbols' prices, their snapshots asked at once; raise InvalidInstrument naming any
+        Alpaca does not list."""
         unknown = []
         for instrument in instruments:
             if instrument.symbol not in self._catalog and self._trading is not None:
@@ -307,6 +311,8 @@ class AlpacaBroker:
                     unknown.append(instrument.symbol)
                     continue
             self._subscribed[instrument.symbol] = instrument
+            self._snapshots.add([instrument.symbol])
+        self._wake.set()
         if self._quote_stream is not None:
             await self._quote_stream.add(self._subscribed)
         if unknown:
@@ -531,16 +537,13 @@ class AlpacaBroker:
         self._sink(LogMessage(level, f"Alpaca {self.account_id}: {text}"))
 
     async def _poll_loop(self) -> None:
-        loop = asyncio.get_running_loop()
         while self._polling:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.config.poll_interval_s):  # a cancel meeting a wake is not lost
                     await self._wake.wait()
             self._wake.clear()
+            await self._poll_snapshots()
             try:
-                if loop.time() >= self._quotes_due:
-                    self._quotes_due = loop.time() + self.config.poll_interval_s * 0.9
-                    await self._poll_quotes()
                 async with self._updates:
                     orders = await self._orders(self._trading)
                     orders += await beyond_the_day(self, orders)
@@ -552,18 +555,24 @@ class AlpacaBroker:
             except BrokerError as exc:
                 log.warning("Alpaca %s: polling failed: %s", self.account_id, exc)
 
-    async def _poll_quotes(self) -> None:
-        symbols = list(self._subscribed)
-        streamed = self._quote_stream.last_quote_at if self._quote_stream is not None else float("-inf")
-        if not symbols or asyncio.get_running_loop().time() - streamed < 3 * self.config.poll_interval_s:
-            return  # the stream is speaking
-        request = StockLatestQuoteRequest(symbol_or_symbols=symbols, feed=DataFeed(self.config.feed))
-        latest = await self._rest(self._data.get_stock_latest_quote, request)
-        quotes = [parse_quote(symbol, raw, self.account_id) for symbol, raw in (latest or {}).items()
-                  if symbol in self._subscribed]
+    async def _poll_snapshots(self) -> None:
+        """Ask Alpaca's snapshots of the symbols due (SnapshotPoll); a refusal (a 429) or no answer leaves every
+        field as it was and asks again at the next poll."""
+        symbols, stream = list(self._subscribed), self._quote_stream
+        now = asyncio.get_running_loop().time()
+        streaming = stream is not None and now - stream.last_quote_at < 3 * self.config.poll_interval_s
+        due = self._snapshots.due(now, symbols, streaming)
+        if not due:
+            return
+        try:
+            raw = await self._rest(self._data.get_stock_snapshot, snapshot_request(due, self.config.feed))
+        except BrokerError as exc:
+            self._snapshots.retry(due)
+            log.warning("Alpaca %s: could not read the snapshots of %s: %s", self.account_id, ", ".join(due), exc)
+            return
+        quotes = parse_snapshots(raw, due, self.account_id, stream.newest if stream is not None else None)
         if quotes:
             self._quotes(quotes)
-
 
 def create(account_id: AccountId, settings: dict[str, object], sink: EventSink, *,
            quotes: QuoteSink | None = None) -> AlpacaBroker:

@@ -1,4 +1,4 @@
-"""Alpaca's JSON (orders, fill activities, quotes, account, positions, errors) to TradeTerm's types. Pure.
+"""Alpaca's JSON (orders, fill activities, quotes, trades, account, positions, errors) to TradeTerm's types. Pure.
 
 The SDK is used with raw_data=True: every answer is the API's own dict, decimals as strings
 (../shared/reference/alpaca-oanda.md A2-A5).
@@ -217,10 +217,19 @@ def parse_quote(symbol: str, raw: Mapping[str, Any], source: str) -> Quote:
     """A quote {ap, as, bp, bs, t} (REST's latest, or the stream's with t a msgpack Timestamp); a zero price (no
     quote on the feed) is left out."""
     bid, ask = decimal_of(raw.get("bp")), decimal_of(raw.get("ap"))
-    stamp: Any = raw.get("t")
-    moment = stamp.to_datetime() if hasattr(stamp, "to_datetime") else alpaca_time(stamp)
     return Quote(symbol=symbol, bid=_price(bid), ask=_price(ask), bid_size=decimal_of(raw.get("bs")),
-                 ask_size=decimal_of(raw.get("as")), source=source, ts=moment)
+                 ask_size=decimal_of(raw.get("as")), source=source, ts=stamp_time(raw.get("t")))
+
+
+def parse_trade(symbol: str, raw: Mapping[str, Any], source: str) -> Quote:
+    """A trade {p, s, t} (the stream's T "t" with t a msgpack Timestamp, or a snapshot's latestTrade) as a Quote
+    with only `last` set: the quote cache keeps the bid, ask, close and volume it had."""
+    return Quote(symbol=symbol, last=_price(decimal_of(raw.get("p"))), source=source, ts=stamp_time(raw.get("t")))
+
+
+def stamp_time(stamp: Any) -> datetime | None:
+    """Alpaca's `t`: a msgpack Timestamp on the stream, an RFC 3339 string (nanoseconds) over REST."""
+    return stamp.to_datetime() if hasattr(stamp, "to_datetime") else alpaca_time(stamp)
 
 
 def _price(value: Decimal | None) -> Decimal | None:

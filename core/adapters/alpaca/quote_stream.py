@@ -1,4 +1,5 @@
-"""QuoteStream: Alpaca's market-data websocket (v2, msgpack) read on TradeTerm's loop with aiohttp, quotes as Quotes.
+"""QuoteStream: Alpaca's market-data websocket (v2, msgpack) read on TradeTerm's loop with aiohttp; quotes and trades
+as Quotes (a trade sets only `last`).
 
 Why not alpaca-py's StockDataStream: its task cannot be stopped by a cancel alone. Its receive is
 `asyncio.wait_for(ws.recv(), 5)`, and Python 3.11's wait_for returns the frame instead of raising when the frame
@@ -23,7 +24,8 @@ from typing import Any
 import aiohttp
 import msgpack  # type: ignore[import-untyped]
 
-from core.adapters.alpaca.parsing import parse_quote
+from core.adapters.alpaca.parsing import parse_quote, parse_trade
+from core.adapters.alpaca.snapshots import Newest
 from core.adapters.alpaca.stream_task import stop_task
 from core.domain import Quote
 
@@ -50,11 +52,11 @@ class StreamRefused(Exception):
 
 
 class QuoteStream:
-    """The account's one market-data connection; every quote goes to `on_quotes`, every change of its fate to
-    `on_note(level, text)` in the trader's words.
+    """The account's one market-data connection, subscribed to the quotes and trades of its symbols; every quote and
+    trade goes to `on_quotes`, every change of its fate to `on_note(level, text)` in the trader's words.
 
-    Events (through the callbacks): lists of Quote; notes when Alpaca refuses the stream (quotes are then polled),
-    when it drops, and when it streams again after a refusal or drop.
+    Events (through the callbacks): lists of Quote (a trade as a Quote with only `last` set); notes when Alpaca
+    refuses the stream (quotes are then polled), when it drops, and when it streams again after a refusal or drop.
     """
 
     def __init__(self, key: str, secret: str, feed: str, url: str | None, source: str,
@@ -73,7 +75,9 @@ class QuoteStream:
         self._task: asyncio.Task[None] | None = None
         self._answered: asyncio.Future[str | None] | None = None
         self.last_quote_at = float("-inf")
-        """The loop time of the last streamed quote."""
+        """The loop time of the last streamed quote or trade."""
+        self.newest = Newest()
+        """The exchange time of the newest streamed trade and quote per symbol (older snapshots leave them be)."""
         self.refused: str | None = None
         """Why quotes are polled instead of streamed (Alpaca's refusal, in the trader's words), else None."""
 
@@ -90,7 +94,7 @@ class QuoteStream:
         return f"Alpaca's price stream has not answered yet (within {patience_s:g} s); prices are polled meanwhile"
 
     async def add(self, symbols: Iterable[str]) -> None:
-        """Subscribe quotes of symbols (sent at once when the stream is up, else when it is)."""
+        """Subscribe the quotes and trades of symbols (sent at once when the stream is up, else when it is)."""
         new = sorted(set(symbols) - self._symbols)
         if not new:
             return
@@ -98,7 +102,7 @@ class QuoteStream:
         ws = self._ws
         if ws is not None and not ws.closed:
             with contextlib.suppress(ConnectionError, aiohttp.ClientError):
-                await ws.send_bytes(msgpack.packb({"action": "subscribe", "quotes": new}))
+                await ws.send_bytes(msgpack.packb(_subscribe(new)))
 
     async def stop(self, patience_s: float) -> None:
         """Close the stream and wait (at most patience_s) for its task to end; no task is left behind."""
@@ -133,7 +137,7 @@ class QuoteStream:
                 backoff = min(backoff * 2, MAX_BACKOFF_S)
 
     async def _session(self, session: aiohttp.ClientSession) -> None:
-        """Connect, authenticate, subscribe, then read quotes until the connection ends."""
+        """Connect, authenticate, subscribe, then read quotes and trades until the connection ends."""
         async with session.ws_connect(self._url, headers={"Content-Type": "application/msgpack"}, heartbeat=10,
                                       autoclose=True) as ws:
             first = await self._frames(ws)
@@ -152,7 +156,7 @@ class QuoteStream:
             self._ws = ws
             try:
                 if self._symbols:
-                    await ws.send_bytes(msgpack.packb({"action": "subscribe", "quotes": sorted(self._symbols)}))
+                    await ws.send_bytes(msgpack.packb(_subscribe(sorted(self._symbols))))
                 async for message in ws:
                     if message.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT):
                         self._dispatch(_decode(message.data))
@@ -167,13 +171,22 @@ class QuoteStream:
 
     def _dispatch(self, frames: list[dict[str, Any]]) -> None:
         quotes = []
+        newest = self.newest
         for frame in frames:
-            if frame.get("T") == "q" and frame.get("S") in self._symbols:
+            kind, symbol = frame.get("T"), frame.get("S")
+            if kind in ("q", "t") and symbol in self._symbols:
                 try:
-                    quotes.append(parse_quote(str(frame["S"]), frame, self._source))
+                    quote = (parse_quote if kind == "q" else parse_trade)(str(symbol), frame, self._source)
                 except (ArithmeticError, ValueError, TypeError, AttributeError) as exc:
-                    log.warning("Alpaca price stream %s: skipped a quote it could not read (%s)", self._source, exc)
-            elif frame.get("T") == "error":
+                    log.warning("Alpaca price stream %s: skipped a %s it could not read (%s)", self._source,
+                                "quote" if kind == "q" else "trade", exc)
+                    continue
+                if kind == "t" and quote.last is None:
+                    continue
+                seen = newest.quote if kind == "q" else newest.trade
+                seen[quote.symbol] = max(seen.get(quote.symbol, quote.epoch_us), quote.epoch_us)
+                quotes.append(quote)
+            elif kind == "error":
                 log.warning("Alpaca price stream %s: %s (%s)", self._source, frame.get("msg"), frame.get("code"))
         if quotes:
             self.last_quote_at = asyncio.get_running_loop().time()
@@ -193,6 +206,11 @@ class QuoteStream:
             return (f"{what}: another program or session holds this API key's one market-data connection. Prices are "
                     f"polled instead, and the stream is asked for again every {self._retry_refused_s:g} s.")
         return f"{what}: {FATAL.get(refused.code, 'see the Alpaca dashboard')}. Prices are polled instead."
+
+
+def _subscribe(symbols: list[str]) -> dict[str, Any]:
+    """Subscribe symbols' quotes (bid and ask) and trades (last): Alpaca streams a channel only when asked."""
+    return {"action": "subscribe", "trades": symbols, "quotes": symbols}
 
 
 def _decode(data: bytes | str) -> list[dict[str, Any]]:

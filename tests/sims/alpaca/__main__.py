@@ -20,7 +20,8 @@ async def _serve(args: argparse.Namespace) -> None:
         sim.exchange.market_open = is_open
 
     hours = asyncio.create_task(follow_hours(args.hours, nasdaq_open, set_open))
-    print(f"Alpaca simulator: REST and latest quotes at {sim.root} (url_override), trade updates at {sim.stream_url}"
+    print(f"Alpaca simulator: REST, latest quotes and trades, snapshots and bars at {sim.root} (url_override), "
+          f"trade updates at {sim.stream_url}"
           f", hours {args.hours}", flush=True)
     try:
         await asyncio.Event().wait()

@@ -37,13 +37,13 @@ def bars_answer(listings: dict[str, Listing], query: dict[str, str]) -> dict[str
             if len(rows) == limit:
                 token = moment.isoformat()
                 break
-            rows.append(_bar(listings[symbol], moment, interval))
+            rows.append(made_up_bar(listings[symbol], moment, interval))
             moment += interval
         bars[symbol] = rows
     return {"bars": bars, "next_page_token": token}
 
 
-def _bar(listing: Listing, start: datetime, interval: timedelta) -> dict[str, Any]:
+def made_up_bar(listing: Listing, start: datetime, interval: timedelta) -> dict[str, Any]:
     seed = hashlib.sha256(f"{listing.symbol}{start.isoformat()}".encode()).digest()
     drift = Decimal(int.from_bytes(seed[:2], "big") - 32768) / Decimal(32768) / 50  # within ±2%
     open_ = (listing.start * (1 + drift)).quantize(CENT)

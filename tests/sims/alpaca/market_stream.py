@@ -3,14 +3,15 @@
 On connect the server sends [{"T":"success","msg":"connected"}]; the client sends {"action":"auth","key","secret"}
 and reads one answer ([{"T":"success","msg":"authenticated"}] or [{"T":"error","code":402,"msg":"auth failed"}]);
 then {"action":"subscribe","quotes":[…],"trades":[…]} (alpaca-py may fragment it), acknowledged with the full
-lists. Each market step then sends the subscribed symbols' quotes (T "q") and trades (T "t"), their `t` a msgpack
-Timestamp (alpaca-py calls t.to_datetime()). One connection per key: another gets error 406.
+lists. Each market step then sends the subscribed symbols' quotes (T "q") and the trades it printed (T "t", from the
+tape: tape.py), their `t` a msgpack Timestamp (alpaca-py calls t.to_datetime()). One connection per key: another
+gets error 406.
 (../shared/reference/alpaca-oanda.md A8)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -65,7 +66,8 @@ class MarketStream:
                 self.socket = None
         return ws
 
-    async def publish(self, quotes: list[Quote]) -> None:
+    async def publish(self, quotes: list[Quote], trades: Sequence[dict[str, Any]] = ()) -> None:
+        """Send the quotes of a market step and its prints ({S,i,x,p,s,t,c,z}) to their subscribers."""
         ws = self.socket
         if ws is None or ws.closed:
             return
@@ -76,9 +78,7 @@ class MarketStream:
                 frames.append({"T": "q", "S": quote.symbol, "bx": "V", "bp": float(quote.bid or 0),
                                "bs": int(quote.bid_size or 1), "ax": "V", "ap": float(quote.ask or 0),
                                "as": int(quote.ask_size or 1), "t": now, "c": ["R"], "z": "C"})
-            if quote.symbol in self.subscribed["trades"] and quote.last is not None:
-                frames.append({"T": "t", "S": quote.symbol, "i": 1, "x": "V", "p": float(quote.last), "s": 100,
-                               "t": now, "c": ["@"], "z": "C"})
+        frames.extend({"T": "t", **trade} for trade in trades if trade["S"] in self.subscribed["trades"])
         if frames:
             try:
                 await _send(ws, frames)

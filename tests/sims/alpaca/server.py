@@ -1,4 +1,5 @@
-"""AlpacaSimulator: Alpaca's trading REST API and the latest-quote data call on one 127.0.0.1 port (aiohttp).
+"""AlpacaSimulator: Alpaca's trading REST API and its data API's latest quotes, latest trades, snapshots and bars on one
+127.0.0.1 port (aiohttp).
 
 Point alpaca-py at it with `TradingClient(key, secret, url_override=sim.root)` and
 `StockHistoricalDataClient(key, secret, url_override=sim.root)`. Every request must carry the key pair in
@@ -22,6 +23,7 @@ from tests.sims.alpaca.calendar import calendar_answer
 from tests.sims.alpaca.exchange import AlpacaError, AlpacaExchange
 from tests.sims.alpaca.market_stream import MarketStream
 from tests.sims.alpaca.stream import TradeUpdates
+from tests.sims.alpaca.tape import Tape
 
 DEMO_API_KEY = "PKSIMDEMOKEY"
 DEMO_API_SECRET = "simdemosecret"
@@ -39,6 +41,8 @@ class AlpacaSimulator:
         self.exchange = exchange or AlpacaExchange()
         self.trade_updates = TradeUpdates(lambda key, secret: key == api_key and secret == api_secret)
         self.market_stream = MarketStream(lambda key, secret: key == api_key and secret == api_secret)
+        self.tape = Tape(self.exchange)
+        """The market's prints: the stream's trades, the snapshots and latest trades (tape.faults: their faults)."""
         self.requests: list[tuple[str, str]] = []
         """(method, path) of every request, for tests that count what the client sent."""
         self._runner: web.AppRunner | None = None
@@ -77,6 +81,8 @@ class AlpacaSimulator:
         r.add_get("/v2/clock", _answer(lambda _: self.exchange.clock()))
         r.add_get("/v2/calendar", _answer(lambda q: calendar_answer(q.query)))
         r.add_get("/v2/stocks/quotes/latest", self._latest_quotes)
+        r.add_get("/v2/stocks/trades/latest", _answer(lambda q: self.tape.latest_trades(dict(q.query))))
+        r.add_get("/v2/stocks/snapshots", _answer(lambda q: self.tape.snapshots(dict(q.query))))
         r.add_get("/v2/stocks/bars", _answer(lambda q: bars_answer(self.exchange.by_symbol, dict(q.query))))
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -98,9 +104,10 @@ class AlpacaSimulator:
     async def _tick(self) -> None:
         while True:
             self.exchange.step()
+            prints = self.tape.record()
             updates, self.exchange.updates = self.exchange.updates, []
             await self.trade_updates.publish(updates)
-            await self.market_stream.publish([self.exchange.market.quote(s) for s in self.exchange.by_symbol])
+            await self.market_stream.publish([self.exchange.market.quote(s) for s in self.exchange.by_symbol], prints)
             await asyncio.sleep(self.tick_interval_s)
 
     @web.middleware
