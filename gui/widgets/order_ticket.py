@@ -35,7 +35,7 @@ from gui.models.positions import fmt_avg_cost
 from gui.widgets.linked_order_row import LinkedOrder, LinkMode, price_words
 from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_price, order_summary
 from gui.widgets.protection_row import positive_number
-from gui.widgets.quantity_input import QuantityValidator, quantity_hint
+from gui.widgets.quantity_input import QuantityValidator
 from gui.widgets.ticket_form import FIELDS
 from gui.widgets.ticket_hours import closed_market_warning
 from gui.widgets.ticket_intent import DEFAULT_TIF, CloseIntent, QuoteSource, RiskPreview, funds_text, verdict_text
@@ -106,7 +106,6 @@ class OrderTicketWidget(TicketProtection):
         self._account_combo.currentIndexChanged.connect(self._on_account_chosen)
         self._quantity_edit.setValidator(QuantityValidator(lambda: self._lookup()[1], self))
         self._symbol_edit.textChanged.connect(self._on_symbol_changed)
-        self._quantity_edit.inputRejected.connect(self._on_quantity_refused)
         self._protection.changed.connect(self._on_field_edited)
         self._link.changed.connect(self._on_field_edited)
         self._sizing.requested.connect(self._on_size_requested)
@@ -471,13 +470,6 @@ class OrderTicketWidget(TicketProtection):
             self.clear_refusal()
             self._refresh()
         self._live_timer.start()
-
-    def _on_quantity_refused(self) -> None:
-        """A keystroke the quantity does not take was refused: say what it takes, where its errors show."""
-        self._on_live_timer()
-        label = self._errors["quantity"]
-        label.setText(quantity_hint(self._lookup()[1]))
-        label.setVisible(True)
 
     def _on_type_changed(self, _index: int) -> None:
         self._set_order_type(self._order_type())

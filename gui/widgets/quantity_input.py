@@ -1,15 +1,19 @@
-"""QuantityValidator: the ticket's quantity takes digits (and a point where the instrument trades fractions) only."""
+"""QuantityValidator: the ticket's quantity is digits (and a point where the instrument trades fractions); anything
+else stays as typed and is shown as wrong, never dropped.
+
+Dropping the refused keystroke changed the number's size without a word: 1000.5 on a whole-unit pair became 10005,
+1.5 became 15, 10k became 10 and 1e4 became 14; a trader sending at speed sent ten times what they meant. The
+field now keeps the text, the ticket shows the parser's reason under it ("EUR_USD trades in lots of 1; try 1000."),
+and nothing is sent until it is a number the instrument takes."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QValidator
 
 from core.domain import Instrument
-from core.domain.order_request import plain
 
 
 def takes_fractions(instrument: Instrument | None) -> bool:
@@ -17,18 +21,9 @@ def takes_fractions(instrument: Instrument | None) -> bool:
     return instrument is None or instrument.lot_size != instrument.lot_size.to_integral_value()
 
 
-def quantity_hint(instrument: Instrument | None) -> str:
-    """Say what the quantity field takes, for the moment a keystroke was refused."""
-    if takes_fractions(instrument):
-        return "Quantity takes digits and one decimal point only."
-    assert instrument is not None
-    lot = instrument.lot_size
-    lots = "whole units" if lot == Decimal(1) else f"lots of {plain(lot)}"
-    return f"Quantity takes digits only: {instrument.symbol} trades in {lots}."
-
-
 class QuantityValidator(QValidator):
-    """Refuse, at the keystroke, anything but ASCII digits (and one point when `instrument()` trades fractions)."""
+    """Call ASCII digits (and one point when `instrument()` trades fractions) acceptable and anything else
+    intermediate: kept in the field as typed, its error shown by the ticket, never sent."""
 
     def __init__(self, instrument: Callable[[], Instrument | None], parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -39,5 +34,5 @@ class QuantityValidator(QValidator):
         number = whole + fraction
         digits = not number or (number.isascii() and number.isdigit())
         if not digits or (point and not takes_fractions(self._instrument())):
-            return QValidator.State.Invalid
+            return QValidator.State.Intermediate
         return QValidator.State.Acceptable

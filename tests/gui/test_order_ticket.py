@@ -376,24 +376,29 @@ def test_the_ticket_renders_as_a_readable_trading_ticket(ticket: Ticket, tmp_pat
     assert send.width() >= send.sizeHint().width(), "the send button has room for what it says"
 
 
-@pytest.mark.parametrize(("typed", "kept"), [("-5", "5"), ("abc", ""), ("nan", ""), ("1e999", "1999"),
-                                             ("1,000", "1000"), ("1.5", "15")])
-def test_the_quantity_refuses_anything_but_digits_at_the_keystroke_and_says_what_it_takes(
-        ticket: Ticket, typed: str, kept: str) -> None:
-    ticket.fill()
-    ticket.type_into("quantityEdit", typed)
-    assert ticket.edit("quantityEdit").text() == kept
-    assert ticket.error("quantityError") == "Quantity takes digits only: AAPL trades in whole units."
-    ticket.type_into("symbolEdit", "600519")
-    ticket.type_into("quantityEdit", "2x")
-    assert ticket.error("quantityError") == "Quantity takes digits only: 600519 trades in lots of 100."
+@pytest.mark.parametrize(("typed", "said"), [
+    ("1.5", "AAPL trades in lots of 1; try 1."), ("1000.5", "AAPL trades in lots of 1; try 1000."),
+    ("10k", "'10k' is not a number."), ("1e4", "'1e4' uses exponent notation: type 10000 instead."),
+    ("-5", "'-5' is negative"), ("1,000", "'1,000' has a comma")])
+def test_a_quantity_it_cannot_take_stays_as_typed_says_why_and_sends_nothing(
+        ticket: Ticket, typed: str, said: str) -> None:
+    """Refused keys were dropped: 1.5 became 15, 1000.5 became 10005, 10k became 10, and Enter sent them."""
+    ticket.fill(quantity=typed)
+    assert ticket.edit("quantityEdit").text() == typed
+    ticket.press(Qt.Key.Key_Return)
+    assert ticket.sent == []
+    assert ticket.error("quantityError").startswith(said), ticket.error("quantityError")
 
 
 def test_a_fractional_instrument_takes_one_decimal_point_in_the_quantity(ticket: Ticket) -> None:
     ticket.widget.set_instruments({**INSTRUMENTS, "BTCUSD": make_instrument("BTCUSD", lot_size="0.001")})
+    ticket.fill("BTCUSD", "0.25", "189.50")
+    ticket.press(Qt.Key.Key_Return)
+    assert [r.quantity for r in ticket.sent] == [Decimal("0.25")]
     ticket.fill("BTCUSD", "0.25.1", "189.50")
-    assert ticket.edit("quantityEdit").text() == "0.251"
-    assert ticket.error("quantityError") == "Quantity takes digits and one decimal point only."
+    assert ticket.edit("quantityEdit").text() == "0.25.1"
+    ticket.press(Qt.Key.Key_Return)
+    assert len(ticket.sent) == 1 and ticket.error("quantityError").startswith("'0.25.1'")
 
 
 def test_messages_keep_their_room_so_no_field_moves_while_the_trader_types(ticket: Ticket) -> None:
