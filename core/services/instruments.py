@@ -54,6 +54,10 @@ class InstrumentCatalog(Mapping[str, Instrument]):
         own = self._by_account.get(str(account))
         return None if own is None else _lookup(own, symbol.strip())
 
+    def lists_any(self, account: str) -> bool:
+        """Return whether account lists any instrument itself (an account that lists none may trade anything)."""
+        return bool(self._by_account.get(str(account)))
+
     def accounts_listing(self, symbol: str) -> list[str]:
         """Return the accounts that list symbol themselves, in the order they were added."""
         text = symbol.strip()

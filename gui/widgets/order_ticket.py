@@ -407,7 +407,7 @@ class OrderTicketWidget(TicketProtection):
         other_feed = quote is not None and quote.source not in ("", account)
         feed = f" &nbsp;<i>(prices from {quote.source})</i>" if quote is not None and other_feed else ""
         if quote is None and account and self._quote_source is not None:
-            feed = f" &nbsp;<i>(no quote on {account}'s feed)</i>"
+            feed = self._unquoted_note(symbol, account)
         feed += self._stopped_note(quote)
         self._quote_label.setText(f"Bid <b>{bid}</b> &nbsp;·&nbsp; Ask <b>{ask}</b>{feed}" if symbol else "")
 

@@ -136,9 +136,30 @@ class TicketLookup(TicketForm):
         self._hours_label.show_hours(self._hours(), datetime.now(UTC))
 
     def _hours(self) -> TradingHours | None:
-        instrument, account = self._lookup()[1], self.current_account()
+        (symbol, instrument), account = self._lookup(), self.current_account()
         source = self._hours_source
-        return source(account, instrument) if source is not None and account and instrument is not None else None
+        if source is None or not account or instrument is None or self._listed_elsewhere(symbol, account):
+            return None  # an account's hours for a symbol another account lists would name the wrong market
+        return source(account, instrument)
+
+    def _listed_elsewhere(self, symbol: str, account: str) -> list[str]:
+        """Return the other accounts that list symbol when account lists instruments but not this one (EUR_USD
+        typed with an Alpaca account chosen: OANDA's), else []."""
+        catalog = self._catalog
+        if not symbol or not isinstance(catalog, InstrumentCatalog) or not catalog.lists_any(account):
+            return []
+        if catalog.listed_by(symbol, account) is not None:
+            return []
+        return [other for other in catalog.accounts_listing(symbol) if other != account]
+
+    def _unquoted_note(self, symbol: str, account: str) -> str:
+        """What the Bid·Ask line says when account's feed has no quote for symbol: that another account lists
+        it, when one does (pick it under Account), else that the feed has none."""
+        others = self._listed_elsewhere(symbol, account)
+        if others:
+            return (f" &nbsp;<i>({account} does not list {symbol}; {' and '.join(others[:2])} "
+                    f"{'does' if len(others) == 1 else 'do'}: choose it under Account)</i>")
+        return f" &nbsp;<i>(no quote on {account}'s feed)</i>"
 
     def _touch(self, instrument: Instrument) -> str:
         """Return the side's natural price on the account's feed (ask to buy, bid to sell) on the tick, or ""."""

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+from PySide6.QtWidgets import QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from core.domain import Quote
@@ -77,3 +78,20 @@ def test_the_ticket_offers_the_symbols_of_the_chosen_account(ticket: OrderTicket
     assert completions(ticket) == ["INFY", "RELIANCE"]
     ticket.findChild(object, "orderTicket.accountCombo").setCurrentIndex(1)
     assert completions(ticket) == ["AAPL", "INFY"]
+
+
+def test_a_symbol_the_chosen_account_does_not_list_names_the_account_that_does(ticket: OrderTicketWidget) -> None:
+    """Seen in the window: EUR_USD typed with ALPACA-PAPER chosen said only "(no quote on ALPACA-PAPER's feed)"
+    beside "OANDA open · closes 16:00 EST", Alpaca's stock hours under the pair's venue."""
+    asked: list[str] = []
+    ticket.set_quote_source(lambda symbol, account: None)
+    ticket.set_hours_source(lambda account, instrument: asked.append(account) or None)
+    ticket.findChild(object, "orderTicket.accountCombo").setCurrentIndex(1)  # US-1: lists AAPL and the ADR
+    edit = ticket.findChild(QLineEdit, "orderTicket.symbolEdit")
+    edit.setText("RELIANCE")
+    line = ticket.findChild(QLabel, "orderTicket.quoteLabel").text()
+    assert "(US-1 does not list RELIANCE; IN-1 does: choose it under Account)" in line
+    assert asked == [], "no hours of US-1's market are shown for a symbol it does not list"
+    edit.setText("AAPL")
+    assert "(no quote on US-1's feed)" in ticket.findChild(QLabel, "orderTicket.quoteLabel").text()
+    assert asked == ["US-1"]
