@@ -49,10 +49,16 @@ class QuoteRow:
 
     @property
     def change(self) -> Decimal | None:
-        """Last minus previous close, or None while either is unknown."""
-        if self.last is None or self.close is None:
+        """Last minus previous close; without a last trade (an FX pair: OANDA's and IB's quote bids and asks only)
+        the mid, (bid + ask) / 2, minus previous close; None while these are unknown."""
+        close = self.close
+        if close is None:
             return None
-        return self.last - self.close
+        if self.last is not None:
+            return self.last - close
+        if self.bid is None or self.ask is None:
+            return None
+        return (self.bid + self.ask) / 2 - close
 
     @property
     def change_pct(self) -> Decimal | None:

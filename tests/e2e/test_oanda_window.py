@@ -1,9 +1,11 @@
 """OANDA from the real window: the Connections dialog offers it, connects a practice account on the simulator
-with the token kept in the keyring (never in settings.json), then buys from the ticket: the click reaches OANDA."""
+with the token kept in the keyring (never in settings.json), the watchlist shows the pair's change on the day, then
+it buys from the ticket: the click reaches OANDA."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -14,8 +16,9 @@ from PySide6.QtWidgets import QLineEdit, QPushButton, QTableView, QTabWidget, QW
 
 from core.domain import AccountId
 from gui.brokers.account_setup import AccountsSetup
+from gui.models.format import DASH
 from gui.widgets.main_window import MainWindow
-from tests.e2e.window_helpers import click_cell, click_from_qt, open_window, until
+from tests.e2e.window_helpers import cell, click_cell, click_from_qt, open_window, until
 from tests.sims.oanda.server import OandaSimulator
 
 PANEL = "oandaConnectionPanel"
@@ -55,7 +58,20 @@ async def _connect_from_the_panel(sim: OandaSimulator, tmp_path: Path) -> None:
         setup = next(o for o in window.keep_alive if isinstance(o, AccountsSetup))
         assert setup.secrets.get(f"account/{account}/token") == sim.token, "the token is in the keyring"
 
+        await _shows_the_days_change(window)
         await _buy_from_the_ticket(window, sim, account)
+
+
+async def _shows_the_days_change(window: MainWindow) -> None:
+    """EUR_USD's Chg and Chg %: its mid against OANDA's previous close; Last and Volume stay empty (FX has no
+    trade price and OANDA sends no volume)."""
+    view = window.findChild(QTableView, "watchlistView")
+    await until(lambda: window.bridge.quotes.row_of("EUR_USD") is not None
+                and cell(view, "EUR_USD", "change") != DASH, "EUR_USD's change on the day")
+    change, percent = cell(view, "EUR_USD", "change"), cell(view, "EUR_USD", "change_pct")
+    assert re.fullmatch(r"[+-]?\d\.\d{5}", change), change
+    assert re.fullmatch(r"[+-]?\d+\.\d\d%", percent), percent
+    assert cell(view, "EUR_USD", "last") == DASH and cell(view, "EUR_USD", "volume") == DASH
 
 
 async def _buy_from_the_ticket(window: MainWindow, sim: OandaSimulator, account: AccountId) -> None:

@@ -11,10 +11,12 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from ib_async import Contract, Ticker
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QTableView, QVBoxLayout, QWidget
 
+from core.adapters.ib.parsing import parse_quote
 from core.domain import Quote, Side
 from gui.models.columns import GAIN, LOSS, RIGHT, Column
 from gui.models.flusher import FrameFlusher
@@ -120,6 +122,25 @@ def test_a_change_that_rounds_to_zero_percent_is_not_colored_but_its_price_chang
     model.flush()
     assert cell(model, "BRK", "change") == "+20.00" and cell(model, "BRK", "change", FOREGROUND) == GAIN
     assert cell(model, "BRK", "change_pct") == "0.00%" and cell(model, "BRK", "change_pct", FOREGROUND) is None
+
+
+def test_an_fx_row_without_a_last_trade_measures_its_change_from_the_mid() -> None:
+    model = QuotesTableModel()
+    model.set_instruments([make_instrument("EUR_USD", tick_size="0.00001"), make_instrument("EUR.USD", tick_size=
+                          "0.00005"), make_instrument("AAPL")])
+    model.show_quote(quote("EUR_USD", bid="1.08500", ask="1.08502", close="1.08391"))  # OANDA: no trades, no volume
+    model.show_quote(quote("AAPL", bid="189.50", ask="189.60", last="189.00", close="188.00"))
+    model.show_quote(quote("GBP_USD", bid="1.27100", close="1.27000"))  # one side only: no mid yet
+    ticker = Ticker(contract=Contract(conId=12087792, secType="CASH"))  # IB's EUR.USD: bid, ask, close tick (9)
+    ticker.bid, ticker.bidSize, ticker.ask, ticker.askSize, ticker.close = 1.0850, 1e6, 1.08505, 2e6, 1.0862
+    model.show_quote(parse_quote("EUR.USD", ticker, source="IB-1"))
+    model.flush()
+    assert cell(model, "EUR_USD", "change") == "+0.00110"  # (1.08500 + 1.08502) / 2 - 1.08391
+    assert cell(model, "EUR_USD", "change_pct") == "+0.10%" and cell(model, "EUR_USD", "change", FOREGROUND) == GAIN
+    assert cell(model, "EUR_USD", "last") == DASH and cell(model, "EUR_USD", "volume") == DASH
+    assert cell(model, "EUR.USD", "change") == "-0.00118" and cell(model, "EUR.USD", "change_pct") == "-0.11%"
+    assert cell(model, "AAPL", "change") == "+1.00", "a stock's change is from its last trade, not its mid"
+    assert cell(model, "GBP_USD", "change") == DASH and cell(model, "GBP_USD", "change_pct") == DASH
 
 
 def test_a_merged_quote_updates_its_row_in_the_same_row_object() -> None:

@@ -43,11 +43,11 @@ from core.adapters.oanda.parsing import (
     parse_instrument,
     parse_order_state,
     parse_positions,
-    parse_price,
     parse_time,
     protection,
     refusal_error,
 )
+from core.adapters.oanda.prices import OandaPrices
 from core.adapters.oanda.waiting_move import move_waiting_child
 from core.domain import (
     AccountId,
@@ -111,6 +111,7 @@ class OandaBroker:
         self._sink = sink
         self._quotes = quotes or quotes_one_by_one(sink)
         self._client = OandaClient(config.rest, config.stream, config.account, token, config.request_timeout_s)
+        self._prices = OandaPrices(self._client, config, str(account_id), self._quotes)
         self._instruments: dict[str, Instrument] = {}
         self._subscribed: tuple[str, ...] = ()
         self._by_broker_id: dict[str, ClientOrderId] = {}
@@ -158,6 +159,7 @@ class OandaBroker:
             raise
         self._connected = True
         self._tasks["transactions"] = asyncio.create_task(self._transaction_loop())
+        self._tasks["closes"] = asyncio.create_task(self._prices.keep_closes(lambda: self._subscribed))
         if self._subscribed:
             self._start_pricing()
         self._publish_state(ConnectionState.CONNECTED, f"Connected to OANDA {self.config.environment} account "
@@ -181,6 +183,7 @@ class OandaBroker:
         if wanted == self._subscribed:
             return
         self._subscribed = wanted
+        self._prices.want_closes()
         if self._connected:
             self._start_pricing()
 
@@ -547,24 +550,7 @@ class OandaBroker:
         old = self._tasks.pop("pricing", None)
         if old is not None:
             old.cancel()
-        self._tasks["pricing"] = asyncio.create_task(self._pricing_loop(self._subscribed))
-
-    async def _pricing_loop(self, symbols: tuple[str, ...]) -> None:
-        pause = self.config.reconnect_initial_s
-        params = {"instruments": ",".join(symbols), "snapshot": "True"}
-        while self._connected:
-            try:
-                async for line in self._client.lines("/pricing/stream", params,
-                                                     self.config.heartbeat_timeout_s / 2):
-                    pause = self.config.reconnect_initial_s
-                    if line.get("type") == "PRICE":
-                        quote = parse_price(line, str(self.account_id))
-                        if quote is not None:
-                            self._quotes([quote])
-            except BrokerError as exc:
-                log.warning("OANDA pricing stream: %s; reconnecting in %.1f s", exc, pause)
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, 30.0)
+        self._tasks["pricing"] = asyncio.create_task(self._prices.stream(self._subscribed))
 
     # --- helpers -------------------------------------------------------------------------------------
 

@@ -93,14 +93,15 @@ def pip_size(wire: Mapping[str, Any]) -> Decimal:
     return Decimal(10) ** int(wire.get("pipLocation", -4))
 
 
-def parse_price(line: Mapping[str, Any], source: str) -> Quote | None:
-    """A PRICE line of the pricing stream as a Quote (best bid and ask, their liquidity as sizes)."""
+def parse_price(line: Mapping[str, Any], source: str, close: Decimal | None = None) -> Quote | None:
+    """A PRICE line of the pricing stream as a Quote (best bid and ask, their liquidity as sizes), with the pair's
+    previous close when it is known (OANDA's prices carry none: see daily_close.py)."""
     bids, asks = line.get("bids") or [], line.get("asks") or []
     if not bids and not asks:
         return None
     bid = decimal_of(bids[0].get("price")) if bids else None
     ask = decimal_of(asks[0].get("price")) if asks else None
-    return Quote(str(line["instrument"]), bid, ask,
+    return Quote(str(line["instrument"]), bid, ask, close=close,
                  bid_size=decimal_of(bids[0].get("liquidity")) if bids else None,
                  ask_size=decimal_of(asks[0].get("liquidity")) if asks else None,
                  source=source, ts=parse_time(line.get("time")))

@@ -47,6 +47,10 @@ class OandaSimulator:
         dropped meanwhile loses what it held."""
         self.transactions_flow.set()
         self.stream_connects = {"pricing": 0, "transactions": 0}
+        self.candle_requests: list[dict[str, str]] = []
+        """Every GET /v3/instruments/{instrument}/candles: its query with the instrument."""
+        self.candles_down = False
+        """Fault: candles are answered 503 (OANDA's history service down); prices and orders go on."""
         self._open_streams: dict[int, web.Request] = {}
         self._refuse_streams_until = 0.0
         self._price_queues: list[tuple[set[str], asyncio.Queue[dict[str, Any]]]] = []
@@ -161,6 +165,9 @@ class OandaSimulator:
     # --- REST --------------------------------------------------------------------------------------
 
     async def _candles(self, request: web.Request) -> web.Response:
+        self.candle_requests.append({"instrument": request.match_info["instrument"], **request.query})
+        if self.candles_down:
+            return web.json_response({"errorMessage": "Service unavailable"}, status=503)
         return candles(self.exchange, request)
 
     async def _accounts(self, request: web.Request) -> web.Response:
