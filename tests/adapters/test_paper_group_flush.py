@@ -237,6 +237,36 @@ async def test_a_failed_fdatasync_reports_nothing_of_its_turn_raises_to_each_cal
     await b.disconnect()
 
 
+async def test_a_turn_whose_changes_cannot_be_saved_fails_each_caller_and_reports_nothing_of_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "paper.json"
+    events = EventRecorder()
+    b = open_paper(path, events)
+    await b.connect()
+    batch = [make_paper_order(b, Side.BUY, "100.00") for _ in range(3)]
+    told_before = len(events.events)
+
+    def defect(*args: object) -> bool:
+        raise RuntimeError("a defect in the change log")
+
+    with monkeypatch.context() as patched, caplog.at_level(logging.ERROR):
+        patched.setattr(state_store.PaperStore, "record", defect)
+        results = await asyncio.gather(*(b.submit(made) for made in batch), return_exceptions=True)
+    assert all(isinstance(r, RuntimeError) for r in results), results
+    assert events.events[told_before:] == [], "nothing of the turn is reported"
+    assert "could not be saved" in caplog.text
+
+    after = make_paper_order(b, Side.BUY, "100.00")
+    await b.submit(after)
+    before = await b.snapshot()
+    reopened = open_paper(path)  # the next change saved the turn's orders with its own
+    await reopened.connect()
+    assert_same_account(before, await reopened.snapshot())
+    await reopened.disconnect()
+    await b.disconnect()
+
+
 async def test_a_tick_whose_fdatasync_fails_reports_none_of_its_fills_and_logs_why(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
