@@ -125,16 +125,15 @@ class LogWriter:
     def sync(self) -> None:
         """Write every line appended since the last sync, then make them durable with one fdatasync.
 
-        A burst of changes costs one open, one write and one fdatasync, not a write per change.
+        A burst of changes costs one write and one fdatasync (and a look at the open log), not a write per change.
         Raise OSError if they cannot be written (the log is cut back to where it was, so no partial
         line stays in it) or the disk cannot confirm them: they may then be lost in a crash.
         """
         if self.unsynced == 0:
             return
-        fd = self._open()
+        fd, end = self._open()
         try:
             if self._pending:
-                end = os.lseek(fd, 0, os.SEEK_END)
                 try:
                     _write_all(fd, "".join(self._pending).encode("utf-8"))
                 except OSError:
@@ -147,17 +146,18 @@ class LogWriter:
             raise
         self.unsynced = 0
 
-    def _open(self) -> int:
-        """Return the log open for appending; a log removed or replaced meanwhile is opened afresh by its path (and
-        is refused if it is gone: writing on to the one held open would report changes no file keeps)."""
+    def _open(self) -> tuple[int, int]:
+        """Return the log open for appending, and its size; a log removed or replaced meanwhile is opened afresh by its
+        path (and is refused if it is gone: writing on to the one held open would report changes no file keeps)."""
         fd = self._fd
-        if fd is not None and os.fstat(fd).st_nlink == 0:
+        if fd is not None:
+            found = os.fstat(fd)
+            if found.st_nlink > 0:
+                return fd, found.st_size
             self.close()
-            fd = None
-        if fd is None:
-            fd = self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | _BINARY)
-            self._closer = weakref.finalize(self, os.close, fd)  # a writer dropped unclosed closes its file
-        return fd
+        fd = self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | _BINARY)
+        self._closer = weakref.finalize(self, os.close, fd)  # a writer dropped unclosed closes its file
+        return fd, os.fstat(fd).st_size
 
 
 def _write_all(fd: int, data: bytes) -> None:
