@@ -170,10 +170,11 @@ class HeldProtection:
         order = event.order
         if order.filled_qty > 0:
             self._cancel_oco_partner(order)
-        mine = [c for c in self._of_entry(order.client_order_id) if c.state.is_live]
-        if mine:
-            self._refresh(mine)
-            return
+        if order.client_order_id in self._by_entry:  # most orders are no bracket's entry: asked of every update
+            mine = [c for c in self._of_entry(order.client_order_id) if c.state.is_live]
+            if mine:
+                self._refresh(mine)
+                return
         key = self._by_child_order.get(order.client_order_id)
         child = None if key is None else self._children[key]
         if child is not None and child.state is HeldState.TRIGGERED and child.child_id == order.client_order_id:

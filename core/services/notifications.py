@@ -40,6 +40,8 @@ from core.services.portfolio import Portfolio
 log = logging.getLogger(__name__)
 FOREVER = timedelta(days=3650)
 HISTORY_GRACE = timedelta(minutes=1)
+_TOLD_STATUSES = frozenset({OrderStatus.REJECTED, OrderStatus.DENIED, OrderStatus.PENDING_APPROVAL})
+"""The statuses an order's change is notified in (see `_on_order_updated`)."""
 _LOST = (ConnectionState.DISCONNECTED, ConnectionState.FAILED, ConnectionState.RECONNECTING)
 
 
@@ -334,7 +336,7 @@ class NotificationService:
 
     def _on_order_updated(self, event: OrderUpdated) -> None:
         order = event.order
-        if not order.events:
+        if not order.events or order.status not in _TOLD_STATUSES:  # asked of every change of every order
             return
         last = order.events[-1]
         if last.ts < self._started_at - HISTORY_GRACE:

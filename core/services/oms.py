@@ -69,6 +69,8 @@ class OrderManager:
         self._untold: dict[ClientOrderId, Order] = {}
         """New orders created with announce=False whose OrderUpdated waits for `announce` (see the class doc)."""
         self._reports_due: asyncio.Handle | None = None
+        self._announce_due: asyncio.Handle | None = None
+        """The end-of-turn call that tells the untold orders, once queued for the turn (see `_tell_by_end_of_turn`)."""
         self._trail_moves = trail_moves or TrailMoves(self._apply)
         self._fills = FillBatch(self.commit_fills)
         bus.subscribe(OrderEvent, self._on_reported)
@@ -208,11 +210,18 @@ class OrderManager:
         self._bus.publish(OrderUpdated(order))
 
     def _tell_by_end_of_turn(self) -> None:
-        """Make sure the untold orders are told at the end of this turn of the loop if nothing tells them sooner."""
+        """Make sure the untold orders are told at the end of this turn of the loop if nothing tells them sooner
+        (one call for every order of the turn: a batch of 64 orders queued 64)."""
+        if self._announce_due is not None:
+            return
         try:
-            asyncio.get_running_loop().call_soon(self.announce)
+            self._announce_due = asyncio.get_running_loop().call_soon(self._announce_all)
         except RuntimeError:  # no loop: nothing comes after this call, tell them now
             self.announce()
+
+    def _announce_all(self) -> None:
+        self._announce_due = None
+        self.announce()
 
     def _note(self, order: Order, *, counted: bool = False) -> None:
         """Take a tracked order's change into the working sums (unless `counted`: they hold it as it is now) and the

@@ -1,7 +1,8 @@
 """Group commit in the paper broker: changes made back to back share one fdatasync at the end of the turn.
 
-Every change is written at once; its events are reported only after an fdatasync that covers it, in
-order, and submit/cancel/modify return after that. A change alone is synced and reported at once.
+Every change is recorded by the sync that reports it (the changes of a turn in one log line); its
+events are reported only after an fdatasync that covers it, in order, and submit/cancel/modify
+return after that. A change alone is synced and reported at once.
 The tests count the fdatasyncs by wrapping state_log's, on real files in tmp_path, with a real loop.
 """
 
@@ -145,6 +146,29 @@ async def test_fifty_orders_sent_at_once_are_accepted_in_order_with_few_fdatasyn
     await b.disconnect()
 
 
+async def test_fifty_orders_sent_at_once_are_recorded_in_a_few_log_lines_that_a_restart_replays(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "paper.json"
+    b = open_paper(path)
+    await b.connect()
+    lines = len(log_lines(path))
+    orders = [make_paper_order(b, Side.BUY, "100.00") for _ in range(50)]
+
+    await asyncio.gather(*(b.submit(made) for made in orders))
+
+    written = len(log_lines(path)) - lines
+    assert written <= 3, f"{written} log lines for 50 orders sent at once (one a sync, not one an order)"
+    before = await b.snapshot()
+    reopened = open_paper(path)  # not closed: the log is replayed, as after kill -9
+    await reopened.connect()
+    after = await reopened.snapshot()
+    assert_same_account(before, after)
+    assert [o.client_order_id for o in after.orders] == [o.client_order_id for o in orders], "in the order sent"
+    await reopened.disconnect()
+    await b.disconnect()
+
+
 async def test_no_event_is_reported_before_an_fdatasync_that_follows_its_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -209,6 +233,36 @@ async def test_a_failed_fdatasync_reports_nothing_of_its_turn_raises_to_each_cal
     await reopened.connect()
     assert_same_account(before, await reopened.snapshot())
     assert len(before.fills) == 1 and len(before.orders) == 8
+    await reopened.disconnect()
+    await b.disconnect()
+
+
+async def test_a_turn_whose_changes_cannot_be_saved_fails_each_caller_and_reports_nothing_of_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "paper.json"
+    events = EventRecorder()
+    b = open_paper(path, events)
+    await b.connect()
+    batch = [make_paper_order(b, Side.BUY, "100.00") for _ in range(3)]
+    told_before = len(events.events)
+
+    def defect(*args: object) -> bool:
+        raise RuntimeError("a defect in the change log")
+
+    with monkeypatch.context() as patched, caplog.at_level(logging.ERROR):
+        patched.setattr(state_store.PaperStore, "record", defect)
+        results = await asyncio.gather(*(b.submit(made) for made in batch), return_exceptions=True)
+    assert all(isinstance(r, RuntimeError) for r in results), results
+    assert events.events[told_before:] == [], "nothing of the turn is reported"
+    assert "could not be saved" in caplog.text
+
+    after = make_paper_order(b, Side.BUY, "100.00")
+    await b.submit(after)
+    before = await b.snapshot()
+    reopened = open_paper(path)  # the next change saved the turn's orders with its own
+    await reopened.connect()
+    assert_same_account(before, await reopened.snapshot())
     await reopened.disconnect()
     await b.disconnect()
 

@@ -192,6 +192,15 @@ def test_journal_commit_counts_the_pages_and_statements_of_an_orders_commit() ->
     assert record["commit_cpu_p50_ms"] > 0 and record["bare_fdatasync_p50_ms"] > 0
 
 
+def test_sustained_core_sends_every_order_through_risk_journal_and_paper_one_at_a_time_and_in_flight() -> None:
+    records = _run("bench.sustained_core", "--orders", "30", "--rounds", "1")
+    assert [(r["bench"], r["in_flight"]) for r in records] == [("sustained_core", 1), ("sustained_core", 64)]
+    for record in records:
+        assert record["accepted"] == record["orders"] == 30, record  # every order reached the paper book
+        assert record["cpu_ms_per_order"] > 0 and 0 <= record["sys_ms_per_order"] <= record["cpu_ms_per_order"], record
+        assert record["orders_per_s"] > 0
+
+
 def test_ladder_times_a_repaint_a_depth_storm_and_clicks_to_the_tws_simulator() -> None:
     records = _run("bench.ladder", "--repaints", "20", "--storm-seconds", "0.5", "--clicks", "3",
                    "--ticket-clicks", "2")

@@ -90,8 +90,9 @@ class PaperBroker:
     and they are read back on construction, so a restarted TradeTerm finds the paper broker as it
     would find a real one. The trading day is the UTC date; when it changes, working DAY orders expire.
 
-    Group commit (report_queue.py): each change is written at once and reported only after an
-    fdatasync covers it; submit, cancel, cancel_orders and modify return once their events are reported.
+    Group commit (report_queue.py): each change is recorded by the sync that reports it (the changes of
+    one turn in one log line) and reported only after an fdatasync covers it; submit, cancel,
+    cancel_orders and modify return once their events are reported.
     cancel_orders (CancelMany) records a cancel-all's slice as one change and one fdatasync. A change
     alone is synced at once; changes made back to back (a basket, a strategy, cancel-all) wait for
     the end of the event loop's turn and share one fdatasync. If it fails, none of their events is
@@ -154,6 +155,8 @@ class PaperBroker:
             config.state_path, self.account_id, self._instruments
         )
         self._changed: dict[ClientOrderId, None] = {}
+        self._unsaved = False
+        """A change was committed and is saved by the next sync (see `_commit`)."""
         self._reports = ReportQueue(self.account_id, self._sync, sink)
         state = None if self._store is None else self._store.load(self._books)
         if state is not None:
@@ -216,7 +219,7 @@ class PaperBroker:
         self._sink(ConnectionChanged(self.account_id, ConnectionState.CONNECTED, "Paper trading: simulated market"))
         self._sink(AccountUpdated(self.account_id, self._books.cash_balances()))
         for symbol in sorted(self._subscribed):
-            self._sink(self._market.quote(symbol))
+            self._sink(self._market.quote_now(symbol))
         for symbol in self._depth:
             self._publish_depth(symbol)
         self._task = asyncio.get_running_loop().create_task(self._run(), name=f"paper-market-{self.account_id}")
@@ -246,7 +249,7 @@ class PaperBroker:
         self._subscribed.update(new)
         if self._connected:
             for symbol in new:
-                self._sink(self._market.quote(symbol))
+                self._sink(self._market.quote_now(symbol))
 
     async def subscribe_depth(self, instrument: Instrument, rows: int = DEFAULT_DEPTH_ROWS) -> None:
         """Publish the paper book of instrument every tick (DepthFeed); at once when connected."""
@@ -505,11 +508,21 @@ class PaperBroker:
         return events
 
     def _commit(self, events: Sequence[Event], *, whole: bool = False) -> None:
-        """Save the books, then hold events until they are synced: a broker reports only what it has recorded."""
-        self._save(whole=whole)
+        """Hold events until the books are saved and synced: a broker reports only what it has recorded.
+
+        The change is saved at the sync that reports it (`_sync`), so the changes of a turn (a basket's orders)
+        make one log line, not one each; the whole books (whole) are written at once.
+        """
+        if whole:
+            self._save(whole=True)
+        else:
+            self._unsaved = True
         self._reports.add(events)
 
     def _sync(self) -> None:
+        """Save what changed since the last save, then make it durable (the report queue's sync, before it reports)."""
+        if self._unsaved:
+            self._save()
         if self._store is not None:
             self._store.sync()
 
@@ -521,6 +534,7 @@ class PaperBroker:
 
     def _save(self, *, whole: bool = False) -> None:
         """Record what changed since the last save; the whole books when whole or when the log is due for it."""
+        self._unsaved = False
         store = self._store
         if store is not None:
             orders = self._engine.orders

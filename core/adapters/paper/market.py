@@ -29,6 +29,8 @@ class _Book:
     volume: Decimal = Decimal(0)
     bid_lots: int = 1
     ask_lots: int = 1
+    quoted: Quote | None = None
+    """The book's quote as it stands, stamped when made (None: made afresh by the next `Market.quote`)."""
 
     @property
     def tick(self) -> Decimal:
@@ -98,8 +100,21 @@ class Market:
         return tuple(self._books)
 
     def quote(self, symbol: str) -> Quote:
-        """Return the current top of book of symbol (KeyError if the market does not list it)."""
-        return self._books[symbol].quote(self._source)
+        """Return the current top of book of symbol (KeyError if the market does not list it).
+
+        The same Quote until the book moves (each order reads it twice or more between two steps), so its stamp
+        is when the book last moved or was first read since: what is published as news uses `quote_now`.
+        """
+        book = self._books[symbol]
+        quoted = book.quoted
+        if quoted is None:
+            quoted = book.quoted = book.quote(self._source)
+        return quoted
+
+    def quote_now(self, symbol: str) -> Quote:
+        """Return the current top of book of symbol stamped now (KeyError if the market does not list it)."""
+        quoted = self._books[symbol].quoted = self._books[symbol].quote(self._source)
+        return quoted
 
     def step(self, start: int = 0, stop: int | None = None) -> list[Quote]:
         """Advance every instrument by one tick of time; return the new quotes, in listing order.
@@ -140,6 +155,7 @@ class Market:
         for book in self._books.values():
             book.close = book.last
             book.volume = Decimal(0)
+            book.quoted = None
 
     def _advance(self, book: _Book) -> Quote:
         rng = self._rng
@@ -158,4 +174,5 @@ class Market:
             if not bid <= book.last <= ask:  # the book moved through the last print: that took a trade
                 book.last = bid if book.last < bid else ask
                 book.volume += book.instrument.lot_size
-        return book.quote(self._source)
+        quoted = book.quoted = book.quote(self._source)
+        return quoted

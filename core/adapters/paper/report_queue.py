@@ -27,7 +27,7 @@ BURST_S = 0.001
 class ReportQueue:
     """Hold events until `sync()` (one fdatasync for all of them) succeeds, then send them to the sink in order.
 
-    If sync raises OSError, none of the held events is reported and every caller waiting gets the error.
+    If sync raises (OSError: the disk), none of the held events is reported and every caller waiting gets the error.
     """
 
     def __init__(self, account_id: AccountId, sync: Callable[[], None], sink: EventSink,
@@ -61,7 +61,7 @@ class ReportQueue:
         self._handle = loop.call_soon(self._flush)
 
     async def reported(self) -> None:
-        """Return once every event held now is reported; raise the OSError of a failed sync."""
+        """Return once every event held now is reported; raise the error of a failed sync (OSError: the disk)."""
         now = self._clock()
         quiet = now - self._last_wait >= BURST_S
         self._last_wait = now
@@ -92,26 +92,30 @@ class ReportQueue:
             self._leading = False
         if not future.done():  # no flush ran in that turn (it was due later): flush now
             self.flush_now()
-        future.result()  # raises the OSError of a failed sync
+        future.result()  # raises the error of a failed sync
 
-    def flush_now(self) -> OSError | None:
+    def flush_now(self) -> Exception | None:
         """Sync and report what is held now, instead of at the end of the turn; return the sync's error, if any."""
         handle, self._handle = self._handle, None
         if handle is not None:
             handle.cancel()
         return self._flush()
 
-    def _flush(self) -> OSError | None:
+    def _flush(self) -> Exception | None:
         self._handle = None
         events, self._events = self._events, []
         waiting, self._waiting = self._waiting, []
         try:
             self._sync()
-        except OSError as error:
-            _log.error(
-                "paper account %s: the disk did not confirm the latest changes (%s); their %d event(s) are not "
-                "reported, and the next change saves the whole books", self._account_id, error, len(events),
-            )
+        except Exception as error:  # not only the disk's: the sync saves the turn's changes first (PaperBroker._sync)
+            if isinstance(error, OSError):
+                _log.error(
+                    "paper account %s: the disk did not confirm the latest changes (%s); their %d event(s) are not "
+                    "reported, and the next change saves the whole books", self._account_id, error, len(events),
+                )
+            else:
+                _log.exception("paper account %s: the latest changes could not be saved; their %d event(s) are not "
+                               "reported", self._account_id, len(events))
             for future in waiting:
                 if not future.done():
                     future.set_exception(error)

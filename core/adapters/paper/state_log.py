@@ -9,6 +9,10 @@ line appended since the last), so a burst of changes costs one of each; a change
 once a sync after its line has returned. A complete line may therefore be on disk unreported (a crash before its sync);
 a last line without a newline was cut short by a crash (and never reported), so reading ignores
 it; any other line that cannot be read refuses the whole log.
+
+The writer keeps the log open between syncs (an order sent one at a time syncs once, and an open and a
+close cost more than a look at the open file's link count) and closes it before the log is replaced
+(`start`) and on `close`.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -89,10 +94,23 @@ class LogWriter:
         """Lines appended since the last successful sync (or start): not yet known to survive a crash."""
         self._pending: list[str] = []
         """Lines appended and not yet written: the next sync writes them."""
+        self._fd: int | None = None
+        """The log, open for appending since the first sync after `start` (None: opened by the next sync)."""
+        self._closer: weakref.finalize[[int], LogWriter] | None = None
+
+    def close(self) -> None:
+        """Close the log file if the writer holds it open (the next sync opens it again); twice is harmless."""
+        fd, self._fd = self._fd, None
+        if self._closer is not None:
+            self._closer.detach()
+            self._closer = None
+        if fd is not None:
+            os.close(fd)
 
     def start(self, log_id: str, version: int) -> None:
         """Replace the log with an empty one named log_id (written atomically: core.atomic_file)."""
         self._pending.clear()  # the snapshot being continued holds those changes
+        self.close()  # the open one is the log being replaced (and a file open elsewhere cannot be replaced)
         header = json.dumps({"version": version, "log_id": log_id}, separators=_COMPACT) + "\n"
         write_atomically(self.path, header.encode("utf-8"))
         self.lines = 0
@@ -107,16 +125,15 @@ class LogWriter:
     def sync(self) -> None:
         """Write every line appended since the last sync, then make them durable with one fdatasync.
 
-        A burst of changes costs one open, one write and one fdatasync, not a write per change.
+        A burst of changes costs one write and one fdatasync (and a look at the open log), not a write per change.
         Raise OSError if they cannot be written (the log is cut back to where it was, so no partial
         line stays in it) or the disk cannot confirm them: they may then be lost in a crash.
         """
         if self.unsynced == 0:
             return
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | _BINARY)
+        fd, end = self._open()
         try:
             if self._pending:
-                end = os.lseek(fd, 0, os.SEEK_END)
                 try:
                     _write_all(fd, "".join(self._pending).encode("utf-8"))
                 except OSError:
@@ -124,9 +141,23 @@ class LogWriter:
                     raise
                 self._pending.clear()
             _datasync(fd)
-        finally:
-            os.close(fd)
+        except OSError:
+            self.close()  # the next sync opens the log afresh
+            raise
         self.unsynced = 0
+
+    def _open(self) -> tuple[int, int]:
+        """Return the log open for appending, and its size; a log removed or replaced meanwhile is opened afresh by its
+        path (and is refused if it is gone: writing on to the one held open would report changes no file keeps)."""
+        fd = self._fd
+        if fd is not None:
+            found = os.fstat(fd)
+            if found.st_nlink > 0:
+                return fd, found.st_size
+            self.close()
+        fd = self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | _BINARY)
+        self._closer = weakref.finalize(self, os.close, fd)  # a writer dropped unclosed closes its file
+        return fd, os.fstat(fd).st_size
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -477,8 +477,10 @@ class RiskEngine:
 
     def _raise_hold(self, account_id: AccountId, cause: HoldCause, target: tuple[TradingState, str] | None) -> None:
         """Hold the account for cause at target's state when that is more severe than the cause's hold now."""
+        if target is None:  # every order asks, twice: usually there is nothing to raise
+            return
         current = self._holds.get(account_id, {}).get(cause)
-        if target is not None and (current is None or _SEVERITY[target[0]] > _SEVERITY[current[0]]):
+        if current is None or _SEVERITY[target[0]] > _SEVERITY[current[0]]:
             self.hold(account_id, cause, *target)
 
     def _on_position_updated(self, event: PositionUpdated) -> None:
