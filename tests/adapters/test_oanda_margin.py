@@ -5,6 +5,7 @@ canceled by OANDA as it would fill (INSUFFICIENT_MARGIN), in the trader's words.
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from core.services.refusals import OrderRefused
 from core.services.risk import RiskLimits
 from core.services.risk.limits import RiskConfig
 from tests.adapters.oanda_desk import ACCOUNT, Desk, desk_fixture, until
+from tests.sims.oanda.server import OandaSimulator
 from tests.sims.oanda.testing import sim_fixture
 
 sim = sim_fixture()
@@ -54,3 +56,21 @@ async def test_oanda_cancels_what_its_margin_cannot_cover_and_the_trader_is_told
     await until(lambda: order.status is OrderStatus.CANCELED)
     assert "lack of margin (INSUFFICIENT_MARGIN)" in order.reason and "reduce the size" in order.reason
     assert "EUR_USD" not in desk.sim.exchange.positions or desk.sim.exchange.positions["EUR_USD"].units == 0
+
+
+async def test_an_account_set_to_less_leverage_than_the_pair_allows_is_held_to_its_own_rate(
+        sim: OandaSimulator, tmp_path: Path) -> None:
+    """OANDA holds the higher of the pair's marginRate and the account's (the leverage the trader chose): a 10:1
+    account's 200,000 EUR_USD needs about 21,700 USD of margin, not the pair's 5%."""
+    sim.exchange.account_margin_rate = Decimal("0.1")
+    made = Desk(sim, tmp_path)
+    await made.connect()
+    try:
+        assert {i.margin_rate for i in made.adapter.instruments()} == {Decimal("0.1")}
+        made.session.set_risk_config(RiskConfig(RiskLimits(max_buying_power_pct=Decimal(10))))
+        await until(lambda: made.session.funds.latest(ACCOUNT) is not None)
+        with pytest.raises(OrderRefused) as refused:
+            await made.session.submit(OrderRequest(ACCOUNT, "EUR_USD", Side.BUY, "200000", OrderType.MARKET))
+        assert "(10% of " in str(refused.value), "refused at the account's own rate, as OANDA would hold it"
+    finally:
+        await made.close()

@@ -150,8 +150,9 @@ class OandaBroker:
                 self._last_id = int(summary.get("lastTransactionID") or 0)
             _, listed = await self._client.request("GET", "/instruments",
                                                    params={"instruments": ",".join(self.config.symbols)})
+            account_rate = (summary.get("account") or summary).get("marginRate")
             for wire in listed.get("instruments", []):
-                instrument = parse_instrument(wire)
+                instrument = parse_instrument(wire, account_rate)
                 self._instruments[instrument.symbol] = instrument
         except BrokerError as exc:
             await self._client.close()

@@ -73,19 +73,22 @@ def parse_time(raw: object) -> datetime:
         return datetime.now(UTC)
 
 
-def parse_instrument(wire: Mapping[str, Any]) -> Instrument:
+def parse_instrument(wire: Mapping[str, Any], account_rate: object = None) -> Instrument:
     """An OANDA instrument: tick 10^-displayPrecision, lot 10^-tradeUnitsPrecision, in its second currency; its
-    marginRate is what an order uses of the account's buying power (OANDA's marginAvailable) per unit of notional."""
+    margin rate is what an order uses of the account's buying power (OANDA's marginAvailable) per unit of notional:
+    the instrument's marginRate, or the account's (its summary's marginRate, the leverage the trader set) where that
+    is higher, as OANDA holds the higher of the two."""
     name = str(wire["name"])
     precision = int(wire.get("displayPrecision", 5))
     units = int(wire.get("tradeUnitsPrecision", 0))
     kind = str(wire.get("type", "CURRENCY"))
     quote_ccy = name.split("_")[-1]
-    margin = decimal_of(wire.get("marginRate"))
+    rates = [r for r in (decimal_of(wire.get("marginRate")), decimal_of(account_rate)) if r is not None and 0 < r <= 1]
+    margin = max(rates) if rates else None
     return Instrument(name, VENUE, quote_ccy, Decimal(10) ** -precision, lot_size=Decimal(10) ** -units,
                       asset_class=AssetClass.FOREX if kind == "CURRENCY" else AssetClass.STOCK,
                       name=str(wire.get("displayName", name)),
-                      margin_rate=margin if margin is not None and 0 < margin <= 1 else None)
+                      margin_rate=margin)
 
 
 def pip_size(wire: Mapping[str, Any]) -> Decimal:

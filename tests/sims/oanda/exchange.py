@@ -96,6 +96,9 @@ class OandaExchange:
         self.engine = MatchingEngine()
         self.balance = balance
         self.fifo = fifo
+        self.account_margin_rate: Decimal | None = None
+        """The trader's leverage setting (the summary's marginRate); margin is held at the higher of it and the
+        listing's MARGIN_RATE. None: no override, the summary says MARGIN_RATE."""
         self.orders: dict[str, SimOrder] = {}
         self.transactions: list[dict[str, Any]] = []
         self.positions: dict[str, Position] = {}
@@ -360,7 +363,7 @@ class OandaExchange:
         nav = self.balance + unrealized
         return {"id": self.account_id, "alias": "Primary", "currency": "USD", "balance": _money(self.balance),
                 "NAV": _money(nav), "unrealizedPL": _money(unrealized), "marginUsed": _money(used),
-                "marginAvailable": _money(nav - used), "marginRate": str(MARGIN_RATE),
+                "marginAvailable": _money(nav - used), "marginRate": str(self.account_margin_rate or MARGIN_RATE),
                 "openPositionCount": sum(1 for p in self.positions.values() if p.units),
                 "pendingOrderCount": sum(1 for o in self.orders.values() if o.state == "PENDING"),
                 "hedgingEnabled": False, "lastTransactionID": self.last_id}
@@ -425,7 +428,7 @@ class OandaExchange:
             value = units * (self.market.quote(f"{base}_USD").last or Decimal(0))
         else:
             value = Decimal(0)
-        return value * MARGIN_RATE
+        return value * max(MARGIN_RATE, self.account_margin_rate or MARGIN_RATE)
 
     def _margin_refusal(self, execution: Execution) -> str | None:
         """OANDA's answer to a fill that would open more than the margin available covers: the order is canceled
