@@ -51,3 +51,15 @@ def test_a_tick_stepped_in_slices_quotes_every_instrument_at_the_prices_of_one_s
         assert [(q.symbol, q.bid, q.ask, q.last, q.volume) for q in got] == \
                [(q.symbol, q.bid, q.ask, q.last, q.volume) for q in expected]
     assert whole.mids() == sliced.mids()
+
+
+def test_a_shift_of_the_market_shows_in_its_next_quote_and_mid() -> None:
+    """The market keeps its quote until the book moves; a simulator's news spike (OANDA's `move`) wrote the book's
+    level directly and the stale quote stayed, so a market order filled at the price before the spike."""
+    market = Market(DEFAULT_INSTRUMENTS, START_PRICES, seed=7, step_bps=Decimal(20))
+    before, mid = market.quote("AAPL"), market.mids()["AAPL"]
+    assert before.bid is not None
+    market.shift("AAPL", 300)
+    after = market.quote("AAPL")
+    assert after.bid is not None and after.bid - before.bid == 300 * Decimal("0.01")
+    assert market.mids()["AAPL"] - mid == 300 * Decimal("0.01")

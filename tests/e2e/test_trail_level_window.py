@@ -24,8 +24,7 @@ ACCOUNT = AccountId("PAPER-1")
 def _move_market(window: MainWindow, ticks: int) -> None:
     """Move the paper market's AAPL by `ticks` ticks, then let it tick once (its own small step on top)."""
     adapter = window.session.account(ACCOUNT).adapter
-    book = adapter._market._books["AAPL"]  # the paper market has no knob for a test: move its level
-    book.mid += ticks
+    adapter._market.shift("AAPL", ticks)
     adapter._tick()
 
 

@@ -111,6 +111,12 @@ class Market:
             quoted = book.quoted = book.quote(self._source)
         return quoted
 
+    def shift(self, symbol: str, ticks: int) -> None:
+        """Move symbol's market by ticks at once (a news spike: simulators and tests); its next quote shows it."""
+        book = self._books[symbol]
+        book.mid += ticks
+        book.quoted = self._mids = None
+
     def quote_now(self, symbol: str) -> Quote:
         """Return the current top of book of symbol stamped now (KeyError if the market does not list it)."""
         quoted = self._books[symbol].quoted = self._books[symbol].quote(self._source)

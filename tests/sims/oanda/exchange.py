@@ -317,7 +317,7 @@ class OandaExchange:
             self.engine.cancel(ClientOrderId(sim.id))
     def move(self, name: str, ticks: int) -> None:
         """Shift the market of name by ticks at once (a news spike), for tests of orders that wait for a price."""
-        self.market._books[name].mid += ticks  # the simulator drives its own market
+        self.market.shift(name, ticks)
 
     def price(self, name: str) -> dict[str, Any]:
         quote = self.market.quote(name)
