@@ -22,8 +22,11 @@
   click's own stamps): hop_press_ms (the press's handling, and QTest's dispatch of both events), hop_ladder_ms
   (the button up to the session's submit: the ladder's checks and its request), hop_checks_ms (submit to the
   journal commit: validation and risk), journal_commit (the durable commit), hop_adapter_ms (the commit's end to
-  the bytes handed to the kernel). Each click comes after the ladder held still for MOVED_GUARD_S, so after half
-  a second of idleness, as a trader's does. --press-hold S keeps the button down S seconds, the window running.
+  the bytes handed to the kernel); each also by the GUI thread's CPU (hop_*_cpu_*), and the click to the socket
+  without the commit by CPU (click_to_socket_cpu_minus_commit): where a wall figure's tail is above its CPU's, the
+  thread was not running (another process on the 2 vCPUs, the simulator woken by the bytes) or, in the commit,
+  waited for the disk. Each click comes after the ladder held still for MOVED_GUARD_S, so after half a second of
+  idleness, as a trader's does. --press-hold S keeps the button down S seconds, the window running.
 - ladder_ticket_control (--ticket-clicks N): the ticket's Send clicked N times in the same window, each after as
   much idleness as a ladder click and PREFILL_TO_CLICK_S after the ticket was filled, with the same hops
   (hop_ticket: the click to the session's submit). bench/click_to_wire.py clicks the ticket 33 ms after the
@@ -77,25 +80,30 @@ PREFILL_TO_CLICK_S = 0.1
 
 
 class ClickHops:
-    """Stamp each click's hops: the release handler's entry, the session's submit, the commit's start and end; and
-    the GUI thread's CPU in the commit (the rest of its time is the disk's flush, or the thread not running)."""
+    """Stamp each click's hops: the click, the release handler's entry, the session's submit, the commit's start and
+    end, the placeOrder bytes handed to the kernel; each by the wall clock and by the GUI thread's CPU (the wall
+    beyond the CPU is the disk's flush, or the thread not running); and the GUI thread's CPU in the commit."""
 
     def __init__(self) -> None:
         self.click = -1
         self.at: dict[int, dict[str, float]] = {}
+        self.cpu_at: dict[int, dict[str, float]] = {}
         self.commit_cpu: dict[int, float] = {}
 
     def stamp(self, hop: str) -> None:
         if self.click >= 0:
             self.at.setdefault(self.click, {}).setdefault(hop, now())
+            self.cpu_at.setdefault(self.click, {}).setdefault(hop, time.thread_time())
 
     def install(self) -> None:
+        from ib_async.connection import Connection
+
         from core.services.session import TradingSession
         from core.storage.journal import SqliteJournal
         from gui.widgets.ladder.widget import LadderTableView
 
-        release, submit, record = (LadderTableView.mouseReleaseEvent, TradingSession.submit,
-                                   SqliteJournal.record_orders)
+        release, submit, record, send = (LadderTableView.mouseReleaseEvent, TradingSession.submit,
+                                         SqliteJournal.record_orders, Connection.sendMsg)
         stamp = self.stamp
 
         def released(view: Any, event: Any) -> None:
@@ -114,9 +122,15 @@ class ClickHops:
                 self.commit_cpu.setdefault(self.click, time.thread_time() - cpu)
             stamp("committed")
 
+        def sent(connection: Any, msg: bytes) -> None:
+            send(connection, msg)
+            if "committed" in self.at.get(self.click, {}):  # the click's placeOrder: the first send after its commit
+                stamp("sent")
+
         LadderTableView.mouseReleaseEvent = released  # type: ignore[method-assign]
         TradingSession.submit = submitted  # type: ignore[method-assign]
         SqliteJournal.record_orders = recorded  # type: ignore[method-assign]
+        Connection.sendMsg = sent  # type: ignore[method-assign]
 
     LADDER_HOPS = {"hop_press": ("press", "release"), "hop_ladder": ("release", "submit"),
                    "hop_checks": ("submit", "commit"), "hop_adapter": ("committed", "socket")}
@@ -126,16 +140,26 @@ class ClickHops:
 
     def figures(self, pressed: dict[int, float], socket: dict[int, float],
                 spans: dict[str, tuple[str, str]] = LADDER_HOPS) -> dict[str, Any]:
-        """p50/p99 of each hop, over the clicks stamped at every hop."""
+        """p50/p99 of each hop, over the clicks stamped at every hop; by the GUI thread's CPU too (*_cpu_*), and the
+        click to the socket without the commit's CPU: the work of the path, where the wall figures add the waits."""
         needed = {hop for span in spans.values() for hop in span} - {"press", "socket"}
-        whole = [{**self.at[k], "press": pressed[k], "socket": socket[k]} for k in pressed
-                 if k in socket and needed <= set(self.at.get(k, {}))]
+        clicks = [k for k in pressed if k in socket and needed <= set(self.at.get(k, {}))]
+        whole = [{**self.at[k], "press": pressed[k], "socket": socket[k]} for k in clicks]
         cpu = [self.commit_cpu[k] for k in pressed if k in self.commit_cpu]
         figures: dict[str, Any] = {"hops_stamped": len(whole), "journal_commit_cpu_p50_ms": ms(percentile(cpu, 0.5)),
                                    "journal_commit_cpu_p99_ms": ms(percentile(cpu, 0.99))}
+        cpu_of = {k: {**self.cpu_at[k], "socket": self.cpu_at[k]["sent"]} for k in clicks
+                  if {"press", "sent"} <= set(self.cpu_at[k])}
+        cpu_at = list(cpu_of.values())
+        path_cpu = [at["socket"] - at["press"] - self.commit_cpu[k] for k, at in cpu_of.items() if k in self.commit_cpu]
+        figures.update({"click_to_socket_cpu_minus_commit_p50_ms": ms(percentile(path_cpu, 0.5)),
+                        "click_to_socket_cpu_minus_commit_p99_ms": ms(percentile(path_cpu, 0.99))})
         for name, (start, end) in spans.items():
             took = [at[end] - at[start] for at in whole]
             figures.update({f"{name}_p50_ms": ms(percentile(took, 0.5)), f"{name}_p99_ms": ms(percentile(took, 0.99))})
+            took = [at[end] - at[start] for at in cpu_at]
+            figures.update({f"{name}_cpu_p50_ms": ms(percentile(took, 0.5)),
+                            f"{name}_cpu_p99_ms": ms(percentile(took, 0.99))})
         return figures
 
 
@@ -297,6 +321,7 @@ async def _ticket_clicks(window: Any, watcher: AckWatcher, hops: ClickHops, bid:
         before = len(watcher.acks)
         hops.click = k
         watcher.clicked_at = clicked[k] = now()
+        hops.stamp("press")
         send.click()
         await _until(lambda b=before: len(watcher.acks) > b, "the ticket order's acknowledgement")
         hops.click = -1
@@ -351,6 +376,7 @@ async def _clicks(window: Any, stamp_path: Path, data_dir: Path) -> list[dict[st
             watcher.acked.clear()
             hops.click = k
             watcher.clicked_at = pressed[k] = now()
+            hops.stamp("press")
             QTest.mousePress(table.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
             if PRESS_HOLD_S:
                 await asyncio.sleep(PRESS_HOLD_S)

@@ -107,9 +107,10 @@ class LadderController(QObject):
         self.widget.cancel_symbol_requested.connect(self.cancel_symbol)
         self.widget.account_chosen.connect(lambda account: self.show(account, self.symbol))
         window.watchlist_view.clicked.connect(self._on_watchlist_clicked)
-        sizing = window.ticket.findChild(QCheckBox, "orderTicket.sizeClicksCheck")
-        if sizing is not None:
-            sizing.toggled.connect(self.widget.set_sized_by_risk)
+        self._sizing_box = window.ticket.findChild(QCheckBox, "orderTicket.sizeClicksCheck")
+        """The ticket's 'Ladder & chart' box: a click is sized by risk only while it is checked."""
+        if self._sizing_box is not None:
+            self._sizing_box.toggled.connect(self.widget.set_sized_by_risk)
         self.stale_after_s = STALE_AFTER_S
         self._timer = QTimer(self)
         self._timer.setInterval(STALE_CHECK_MS)
@@ -356,8 +357,8 @@ class LadderController(QObject):
             return
         side = Side.BUY if column == "buy" else Side.SELL
         own = self._own_at(side, price)
-        held = [c for c in self._held_children() if c.trigger == price and c.entry_side is not side]
-        if held and not own:
+        held = [] if own else [c for c in self._held_children() if c.trigger == price and c.entry_side is not side]
+        if held:
             self.widget.show_status(f"The {held[0].leg.label} held at {price} is not an order at the broker: "
                                     "it goes when its entry's position is closed or its entry is cancelled.")
             return
@@ -370,8 +371,8 @@ class LadderController(QObject):
         order_type = self._order_type(side, price)
         quantity = Decimal(self.widget.quantity.value())
         try:
-            sized = size_click(self._session.view, self._window.ticket, self.account, self.symbol, side, order_type,
-                               price)
+            sized = None if not self._sizes_clicks() else size_click(
+                self._session.view, self._window.ticket, self.account, self.symbol, side, order_type, price)
         except SizingError as exc:
             self.widget.show_status(f"Not sent: sizing by risk: {exc.message}", False)
             return
@@ -408,6 +409,10 @@ class LadderController(QObject):
         limit = price if order_type is OrderType.LIMIT else None
         stop = price if order_type is OrderType.STOP else None
         self.send(OrderRequest(self.account, self.symbol, side, quantity, order_type, limit, stop), bracket=bracket)
+
+    def _sizes_clicks(self) -> bool:
+        """Return True when the ticket sizes clicks by risk: unchecked, its Protect row is not read at all."""
+        return self._sizing_box is not None and self._sizing_box.isChecked()
 
     def _own_at(self, side: Side, price: Decimal) -> list[Order]:
         if (side, price) not in self._own_levels:

@@ -211,6 +211,7 @@ def test_ladder_times_a_repaint_a_depth_storm_and_clicks_to_the_tws_simulator() 
     assert clicks["clicks"] == clicks["wire_stamps"] == 3 and clicks["refused"] == 0, clicks
     assert clicks["hops_stamped"] == 3 and clicks["hop_ladder_p50_ms"] > 0 and clicks["hop_adapter_p50_ms"] > 0, clicks
     assert clicks["journal_commit_cpu_p50_ms"] > 0, clicks
+    assert clicks["click_to_socket_cpu_minus_commit_p50_ms"] > 0 and clicks["hop_ladder_cpu_p50_ms"] > 0, clicks
     ticket = by_bench["ladder_ticket_control"]  # the ticket's path, clicked as idle as the ladder's
     assert ticket["clicks"] == ticket["hops_stamped"] == 2 and ticket["hop_adapter_p50_ms"] > 0, ticket
     storm = by_bench["ladder_depth_storm"]
