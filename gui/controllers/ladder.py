@@ -368,6 +368,10 @@ class LadderController(QObject):
                        eager=True)
             self.widget.show_status(f"Cancel asked for {len(own)} {side.value.lower()} order(s) at {price}.")
             return
+        wrong = None if self._sizes_clicks() else self.widget.quantity.wrong()
+        if wrong is not None:
+            self.widget.show_status(f"Not sent: {wrong}", False)
+            return
         order_type = self._order_type(side, price)
         quantity = Decimal(self.widget.quantity.value())
         try:

@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QComboBox, QHe
 from gui.app import create_main_window
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "ui-objects.md"
-ON_DEMAND = {"flattenConfirmDialog", "reconciliationDialog", "killSwitchConfirmDialog", "riskLimitsDialog",
+ON_DEMAND = {"flattenConfirmDialog", "flattenPositionConfirmDialog", "reconciliationDialog", "killSwitchConfirmDialog",
+             "riskLimitsDialog",
              "emailSettingsDialog", "manualFillDialog", "connectionsDialog",
              "modifyOrderDialog", "approvalEditDialog", "rejectReasonDialog", "revokeConfirmDialog",
              "autoApproveConfirmDialog", "banners", "secretsBanner", "vaultDialog", "historyView",

@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QSpinBox,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -44,6 +43,7 @@ from PySide6.QtWidgets import (
 from gui.async_op import gc_paused
 from gui.widgets.account_combo import keep_narrow
 from gui.widgets.ladder.model import BRUSHES, COLUMNS, LAST_BG, PRICE, STALE, VOLUME, VOLUME_BAR, LadderModel, runs
+from gui.widgets.ladder.quantity_box import LadderQuantity
 from gui.widgets.ladder.tape import TapeModel
 from gui.widgets.message_line import MessageLine
 
@@ -240,7 +240,7 @@ class LadderWidget(QWidget):
         self.arm_button.setCheckable(True)
         self.arm_button.toggled.connect(self._show_armed)
         self._show_armed(False)
-        self.quantity = QSpinBox(objectName="ladderView.quantity")
+        self.quantity = LadderQuantity(objectName="ladderView.quantity")
         self.quantity.setRange(1, 10_000_000)
         self.quantity.setValue(1)
         self.centre_button = QPushButton("Centre", objectName="ladderView.centre")
