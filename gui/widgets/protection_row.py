@@ -67,8 +67,9 @@ class ProtectionRowWidget(QWidget):
         return f"With it: {' and '.join(legs)}, armed as the entry fills. {self.holder(account)}"
 
     def clear(self) -> None:
-        self.stop_edit.clear()
-        self.target_edit.clear()
+        for edit in (self.stop_edit, self.target_edit):
+            if edit.text():  # every order sent clears them: an empty one is left alone, not cleared through Qt again
+                edit.clear()
         self.risk_label.clear()
 
     def clear_prices(self) -> None:

@@ -202,7 +202,8 @@ class TicketForm(QWidget):
         """Clear the stop-loss, target and linked order's second price given as prices (they were another order's or
         another symbol's); levels in ticks are offsets and stay."""
         self._protection.clear_prices()
-        self._link.price_edit.clear()
+        if self._link.price_edit.text():
+            self._link.price_edit.clear()
 
     def current_account(self) -> str:
         """Return the account the ticket sends to, or "" when none is chosen."""
@@ -282,8 +283,10 @@ class TicketForm(QWidget):
     def _set_order_type(self, order_type: OrderType) -> None:
         self._type_combo.setCurrentIndex(self._type_combo.findData(order_type))
         self._limit_edit.setEnabled(order_type.needs_limit or order_type is OrderType.TRAIL_LIMIT)
-        self._limit_edit.setToolTip("A trailing stop-limit's limit: how far beyond the stop, in price"
-                                    if order_type is OrderType.TRAIL_LIMIT else "")
+        trail_limit = order_type is OrderType.TRAIL_LIMIT
+        tip = "A trailing stop-limit's limit: how far beyond the stop, in price" if trail_limit else ""
+        if self._limit_edit.toolTip() != tip:  # every prefill sets the type: a tooltip set again is an event
+            self._limit_edit.setToolTip(tip)
         self._stop_edit.setEnabled(order_type.needs_stop)
         self._trail_edit.setEnabled(order_type.is_trailing)
         self._trail_unit_combo.setEnabled(order_type.is_trailing)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -223,6 +224,21 @@ def test_orders_carry_our_id_in_order_ref(
     assert MAP_ORDER_TYPE[order_type] == ib_type
     assert (ib.lmtPrice == float(limit)) if limit else ib.lmtPrice > 1e300
     assert (ib.auxPrice == float(stop)) if stop else ib.auxPrice > 1e300
+
+
+def test_a_placed_order_is_spelled_out_in_full_in_ib_async_s_log_and_by_its_ids_while_that_log_is_off(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    order = make_order(order_type=OrderType.LIMIT, limit_price="189.55", side=Side.BUY, quantity="3")
+    ib = build_order(order, "DU1234567")
+    ib.orderId = 41
+    quiet = repr(ib)  # what ib_async's f"placeOrder: New order {trade}" costs while nobody takes the line
+    assert quiet == (f"Order(orderId=41, permId=0, action='BUY', totalQuantity=3.0, orderType='LMT', "
+                     f"lmtPrice=189.55, orderRef='{order.client_order_id}')")
+    with caplog.at_level(logging.INFO, logger="ib_async"):
+        logged = repr(ib)
+    assert logged.startswith("Order(orderId=41, action='BUY', totalQuantity=3.0, orderType='LMT', lmtPrice=189.55,")
+    assert "account='DU1234567'" in logged and "tif='DAY'" in logged and "transmit" not in logged
 
 
 def test_execution_with_commission_becomes_a_fill_keyed_by_exec_id() -> None:

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from gui.async_op import OpReporter, run_op, start_eagerly
+from gui.async_op import BUSY_AFTER_S, OpReporter, run_op, start_eagerly
 
 
 async def test_the_coroutine_runs_up_to_its_first_wait_before_start_eagerly_returns() -> None:
@@ -99,6 +99,41 @@ async def test_run_op_eager_reports_success_and_re_enables_the_control(qtbot: ob
     await task
     assert results == ["sent", "ACCEPTED"] and button.isEnabled()
     assert not reporter.running
+
+
+async def test_a_send_answered_at_once_never_flashes_busy_in_the_status_bar() -> None:
+    reporter = OpReporter()
+    said: list[tuple[str, bool]] = []
+    reporter.busy.connect(lambda text, on: said.append((text, on)))
+    gate = asyncio.get_running_loop().create_future()
+
+    async def submit() -> str:
+        return str(await gate)
+
+    task = run_op(reporter, "Send order", submit(), eager=True)
+    await asyncio.sleep(0.005)  # the broker's answer, milliseconds after the click
+    gate.set_result("ACCEPTED")
+    assert await task == "ACCEPTED"
+    await asyncio.sleep(BUSY_AFTER_S * 2)
+    assert said == []
+
+
+async def test_a_send_still_waiting_says_so_in_the_status_bar_until_it_is_answered() -> None:
+    reporter = OpReporter()
+    said: list[tuple[str, bool]] = []
+    reporter.busy.connect(lambda text, on: said.append((text, on)))
+    gate = asyncio.get_running_loop().create_future()
+
+    async def submit() -> str:
+        return str(await gate)
+
+    task = run_op(reporter, "Send order", submit(), eager=True)
+    while not said:
+        await asyncio.sleep(0.01)
+    assert said == [("Send order", True)]
+    gate.set_result("ACCEPTED")
+    await task
+    assert said == [("Send order", True), ("Send order", False)]
 
 
 async def test_the_first_step_runs_as_the_returned_task_even_from_a_plain_callback() -> None:
