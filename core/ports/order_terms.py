@@ -40,6 +40,13 @@ class FractionTerms(Protocol):
         ...
 
 
+def takes_fraction(adapter: object, order_type: OrderType, tif: TimeInForce) -> bool:
+    """Return whether the account behind adapter takes a fractional quantity on this order type and time in force
+    (an account without FractionTerms takes what its instruments' lots allow)."""
+    return not has_capability(adapter, FractionTerms) or \
+        cast(FractionTerms, adapter).fraction_problem(order_type, tif) is None
+
+
 def times_in_force(adapter: object) -> frozenset[TimeInForce]:
     """Return the times in force the account behind adapter takes."""
     return cast(OrderTerms, adapter).times_in_force if has_capability(adapter, OrderTerms) else EVERY_ACCOUNT_TIFS

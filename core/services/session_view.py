@@ -32,7 +32,7 @@ from core.ports.login_state import LoginState
 from core.ports.manual_fills import ManualFills
 from core.ports.native_protection import NativeProtection
 from core.ports.order_products import OrderProducts, ProductOffer
-from core.ports.order_terms import times_in_force
+from core.ports.order_terms import takes_fraction, times_in_force
 from core.services.daily_pnl import DailySum
 from core.services.funds_impact import with_funds_impact
 from core.services.kill_switch import KillSwitchScope, kill_switch_scope
@@ -239,7 +239,10 @@ class SessionView:
 
     def _sized(self, valid: ValidatedRequest, spec: SizingSpec, bars: Sequence[Bar]) -> tuple[Sized, str]:
         session = self._session
-        sized = size_request(session.risk, self.latest_quote, valid, spec, session.clock.now(), lambda _symbol: bars)
+        adapter = session.account(valid.request.account_id).adapter
+        whole = not takes_fraction(adapter, valid.order_type, valid.tif)
+        sized = size_request(session.risk, self.latest_quote, valid, spec, session.clock.now(), lambda _symbol: bars,
+                             whole_units=whole)
         return sized, session.risk.limits_for(valid.request.account_id, valid.request.strategy_id).currency
 
     def risk_config(self) -> RiskConfig:

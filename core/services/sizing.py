@@ -105,8 +105,12 @@ def size_by_risk(
     *,
     rate: Decimal = Decimal(1),
     allowed: Callable[[Decimal], str | None] = lambda quantity: None,
+    lot: Decimal | None = None,
 ) -> Sized:
     """Return the largest whole number of lots whose loss at stop is at most budget, capped by `allowed`.
+
+    lot: the step to size in, when it is not the instrument's own (whole shares where the account takes a
+    fraction on some orders only).
 
     rate: the value of one unit of the instrument's currency in the budget's currency. allowed(qty):
     None when an order of qty passes every risk limit, else the reason; larger quantities are assumed
@@ -116,7 +120,7 @@ def size_by_risk(
         where = "below" if side is Side.BUY else "above"
         raise SizingError("stop", f"The stop {stop} must be {where} the entry {entry} for a {side.value.lower()}.")
     per_unit = abs(entry - stop) * instrument.multiplier * rate
-    lot = instrument.lot_size
+    lot = instrument.lot_size if lot is None else lot
     lots = int((budget / (per_unit * lot)).to_integral_value(rounding=ROUND_DOWN))
     if lots < 1:
         raise SizingError("risk", f"One lot ({lot.normalize():f}) would lose {per_unit * lot:.2f} at the stop, more "

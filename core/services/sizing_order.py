@@ -83,8 +83,12 @@ def size_request(
     spec: SizingSpec,
     now: datetime,
     bars_of: Callable[[str], Sequence[Bar]] = lambda symbol: (),
+    whole_units: bool = False,
 ) -> Sized:
-    """Return the size of valid by spec, capped by every risk limit as risk would check it now; SizingError if not."""
+    """Return the size of valid by spec, capped by every risk limit as risk would check it now; SizingError if not.
+
+    whole_units: size in whole units however fine the instrument's lot (the account takes no fraction on this
+    order: Alpaca's limit orders), so the size is one the order can be sent with."""
     account = valid.request.account_id
     instrument = valid.instrument
     probe = preview_order(risk, quote_of, dataclasses.replace(valid, quantity=instrument.lot_size), now)
@@ -111,4 +115,5 @@ def size_request(
         refusal = preview_order(risk, quote_of, dataclasses.replace(valid, quantity=quantity), now).refusal
         return None if refusal is None or refusal.confirm else refusal.reason
 
-    return size_by_risk(instrument, valid.side, entry, stop, budget, rate=rate, allowed=allowed)
+    lot = Decimal(1) if whole_units and instrument.lot_size < 1 else None
+    return size_by_risk(instrument, valid.side, entry, stop, budget, rate=rate, allowed=allowed, lot=lot)
