@@ -35,7 +35,7 @@ from gui.models.positions import fmt_avg_cost
 from gui.widgets.linked_order_row import LinkedOrder, LinkMode, price_words
 from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_price, order_summary
 from gui.widgets.protection_row import positive_number
-from gui.widgets.quantity_input import QuantityValidator
+from gui.widgets.quantity_input import QuantityValidator, quantity_placeholder
 from gui.widgets.ticket_form import FIELDS
 from gui.widgets.ticket_hours import closed_market_warning
 from gui.widgets.ticket_intent import DEFAULT_TIF, CloseIntent, QuoteSource, RiskPreview, funds_text, verdict_text
@@ -379,7 +379,7 @@ class OrderTicketWidget(TicketProtection):
         if self._send_button.toolTip() != (tip := f"{summary} (Enter)"):
             self._send_button.setToolTip(tip)
         set_property(self._send_button, "side", side.value)  # re-polished only when the side changes
-        self._quantity_edit.setPlaceholderText(f"lot {plain(instrument.lot_size)}" if instrument else "")
+        self._quantity_edit.setPlaceholderText(quantity_placeholder(instrument))
         for edit in (self._limit_edit, self._stop_edit):
             edit.setPlaceholderText(f"tick {plain(instrument.tick_size)}" if instrument else "")
         tick = f"tick {plain(instrument.tick_size)}" if instrument else ""

@@ -9,16 +9,36 @@ and nothing is sent until it is a number the instrument takes."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QValidator
 
-from core.domain import Instrument
+from core.domain import AssetClass, Instrument
+from core.domain.order_request import plain
 
 
 def takes_fractions(instrument: Instrument | None) -> bool:
     """Return whether a quantity of instrument may have decimals (its lot is fractional); unknown: it may."""
     return instrument is None or instrument.lot_size != instrument.lot_size.to_integral_value()
+
+
+def quantity_step(instrument: Instrument) -> Decimal:
+    """The step of the quantity's arrow keys: one lot, or one share where a stock trades in fractions of a share
+    (Alpaca's fractionable shares have a lot of 0.000000001, a step no trader means)."""
+    lot = instrument.lot_size
+    return Decimal(1) if instrument.asset_class is AssetClass.STOCK and lot < 1 else lot
+
+
+def quantity_placeholder(instrument: Instrument | None) -> str:
+    """What the empty quantity says it takes: 'lot 100', or 'lot 1 (fractions to 0.000000001)' for a stock that
+    trades in fractions of a share on some orders."""
+    if instrument is None:
+        return ""
+    step = quantity_step(instrument)
+    if step != instrument.lot_size:
+        return f"lot {plain(step)} (fractions to {plain(instrument.lot_size)})"
+    return f"lot {plain(step)}"
 
 
 class QuantityValidator(QValidator):

@@ -15,6 +15,7 @@ from core.domain.order_request import plain
 from core.domain.trading_hours import TradingHours
 from core.services.instruments import InstrumentCatalog, instrument_for
 from gui.widgets.order_confirm import format_price, next_step
+from gui.widgets.quantity_input import quantity_step
 from gui.widgets.ticket_form import TicketForm
 from gui.widgets.ticket_hours import HoursSource
 from gui.widgets.ticket_intent import QuoteSource
@@ -172,6 +173,7 @@ class TicketLookup(TicketForm):
         instrument = self._lookup()[1]
         is_quantity = edit is self._quantity_edit
         if instrument is not None:
-            value = next_step(edit.text(), instrument.lot_size if is_quantity else instrument.tick_size, direction)
+            value = next_step(edit.text(), quantity_step(instrument) if is_quantity else instrument.tick_size,
+                              direction)
             if value is not None:
                 edit.setText(plain(value) if is_quantity else format_price(value, instrument))

@@ -401,6 +401,19 @@ def test_a_fractional_instrument_takes_one_decimal_point_in_the_quantity(ticket:
     assert len(ticket.sent) == 1 and ticket.error("quantityError").startswith("'0.25.1'")
 
 
+def test_a_stock_in_fractions_of_a_share_steps_by_whole_shares_and_says_both(ticket: Ticket) -> None:
+    """An Alpaca fractionable share's lot is 0.000000001: the placeholder said "lot 0.000000001" and Up added that."""
+    ticket.widget.set_instruments({**INSTRUMENTS, "AAPL": make_instrument("AAPL", lot_size="0.000000001")})
+    ticket.fill("AAPL", "", "189.50")
+    assert ticket.edit("quantityEdit").placeholderText() == "lot 1 (fractions to 0.000000001)"
+    ticket.press(Qt.Key.Key_Up)
+    ticket.press(Qt.Key.Key_Up)
+    assert ticket.edit("quantityEdit").text() == "2"
+    ticket.type_into("quantityEdit", "2.5")
+    ticket.press(Qt.Key.Key_Up)
+    assert ticket.edit("quantityEdit").text() == "3", "a fraction typed still steps to the next whole share"
+
+
 def test_messages_keep_their_room_so_no_field_moves_while_the_trader_types(ticket: Ticket) -> None:
     names = ("symbolEdit", "quantityEdit", "limitPriceEdit", "stopPriceEdit", "accountCombo", "sendButton")
     where = {name: ticket.child(QWidget, name).geometry() for name in names}
