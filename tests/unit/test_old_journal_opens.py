@@ -23,6 +23,7 @@ RELEASE = Path(__file__).parents[1] / "fixtures" / "journal_d255f90"
 
 
 async def test_the_d255f90_journal_opens_with_its_positions_orders_and_held_protection(tmp_path: Path) -> None:
+    assert (RELEASE / "journal.sqlite").is_file(), f"the release's journal is missing from {RELEASE}"
     shutil.copytree(RELEASE, tmp_path / "data")
     bus = EventBus()
     session = TradingSession(bus, SqliteJournal(tmp_path / "data" / "journal.sqlite"))
