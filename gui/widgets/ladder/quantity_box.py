@@ -22,7 +22,9 @@ class LadderQuantity(QSpinBox):
         state = QValidator.State.Intermediate
         if digits.isascii() and digits.isdigit() and self.minimum() <= int(digits) <= self.maximum():
             state = QValidator.State.Acceptable
-        self.setStyleSheet("" if state is QValidator.State.Acceptable or not digits else WRONG_STYLE)
+        style = "" if state is QValidator.State.Acceptable or not digits else WRONG_STYLE
+        if self.styleSheet() != style:  # a new style sheet re-polishes the box: only when it changes
+            self.setStyleSheet(style)
         return state, text, pos
 
     def wrong(self) -> str | None:
