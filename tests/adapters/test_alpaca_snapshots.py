@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import warnings
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -26,6 +26,7 @@ from core.domain import AccountId, Quote
 from core.services.bus import EventBus
 from core.services.quote_cache import QuoteCache
 from tests.adapters.contract import EventRecorder
+from tests.adapters.test_alpaca_quote_stream import until
 from tests.sims.alpaca.server import AlpacaSimulator
 from tests.sims.alpaca.testing import sim_fixture, sim_settings
 
@@ -56,14 +57,6 @@ class Watched:
     def has(self, symbol: str, *fields: str) -> bool:
         quote = self.cache.latest(symbol, str(ACCOUNT))
         return quote is not None and all(getattr(quote, name) is not None for name in fields)
-
-
-async def until(condition: Callable[[], bool], what: str) -> None:
-    for _ in range(1000):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"{what} did not happen")
 
 
 @contextlib.asynccontextmanager
