@@ -35,7 +35,7 @@ from gui.models.positions import fmt_avg_cost
 from gui.widgets.linked_order_row import LinkedOrder, LinkMode, price_words
 from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_price, order_summary
 from gui.widgets.protection_row import positive_number
-from gui.widgets.quantity_input import QuantityValidator, quantity_placeholder
+from gui.widgets.quantity_input import QuantityValidator, quantity_placeholder, same_units
 from gui.widgets.ticket_form import FIELDS
 from gui.widgets.ticket_hours import closed_market_warning
 from gui.widgets.ticket_intent import DEFAULT_TIF, CloseIntent, QuoteSource, RiskPreview, funds_text, verdict_text
@@ -83,7 +83,8 @@ class OrderTicketWidget(TicketProtection):
         self._quiet = 0
         self._stale = False
         """A field changed inside _quietly: refresh once when the change is over, not once per field."""
-        self._priced_symbol: str | None = None
+        self._priced: tuple[str, Instrument] | None = None
+        """The symbol the prices (and a typed quantity) were last set up for, with its instrument."""
         self._given_limit: str | None = None
         """The limit the ticket put there itself (a click's price, the touch), until the trader types another."""
         self._confirm: OrderConfirmDialog | None = None
@@ -272,7 +273,7 @@ class OrderTicketWidget(TicketProtection):
             self._set_side(Side.BUY)
             self._set_order_type(OrderType.LIMIT)
             self._tif_combo.setCurrentIndex(self._tif_combo.findData(DEFAULT_TIF))
-            self._close, self._priced_symbol, self._given_limit, self._armed = None, None, None, True
+            self._close, self._priced, self._given_limit, self._armed = None, None, None, True
         self._live_timer.stop()
         self._render_errors([], FIELDS)
         self._status_label.clear()
@@ -429,12 +430,15 @@ class OrderTicketWidget(TicketProtection):
 
     def _on_symbol_changed(self, _text: str) -> None:
         """A new symbol starts from its own prices and the default TIF, never the last symbol's: its limit, stop,
-        stop-loss and target prices (offsets in ticks stay) and a linked order's second price."""
+        stop-loss and target prices (offsets in ticks stay) and a linked order's second price. A quantity typed
+        for the last symbol stays only if it counts the same units (5,000 EUR_USD units are not 5,000 shares)."""
         symbol, instrument = self._lookup()
-        if instrument is None or symbol == self._priced_symbol:
+        if instrument is None or (self._priced is not None and symbol == self._priced[0]):
             return
-        previous, self._priced_symbol = self._priced_symbol, symbol
+        previous, self._priced = self._priced, (symbol, instrument)
         with self._quietly():
+            if previous is not None and not same_units(previous[1], instrument):
+                self._quantity_edit.clear()
             if previous is not None or not self._limit_edit.text().strip():
                 self._limit_edit.setText(self._touch(instrument))
                 self._given_limit = self._limit_edit.text()

@@ -41,6 +41,13 @@ def quantity_placeholder(instrument: Instrument | None) -> str:
     return f"lot {plain(step)}"
 
 
+def same_units(one: Instrument, other: Instrument) -> bool:
+    """Return whether a quantity means the same of both: shares and shares, units of a pair and units of a pair,
+    contracts of the same size. A quantity typed for one instrument is kept for the next only then: 5,000 EUR_USD
+    units (about 5,400 USD) kept as 5,000 AAPL shares (about 950,000 USD) passes every default limit."""
+    return (one.asset_class, one.multiplier) == (other.asset_class, other.multiplier)
+
+
 class QuantityValidator(QValidator):
     """Call ASCII digits (and one point when `instrument()` trades fractions) acceptable and anything else
     intermediate: kept in the field as typed, its error shown by the ticket, never sent."""

@@ -12,7 +12,17 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QLabel, QLineEdit, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from core.domain import AccountId, FieldError, OrderOrigin, OrderRequest, OrderType, Side, TimeInForce, validate_request
+from core.domain import (
+    AccountId,
+    AssetClass,
+    FieldError,
+    OrderOrigin,
+    OrderRequest,
+    OrderType,
+    Side,
+    TimeInForce,
+    validate_request,
+)
 from core.services.instruments import InstrumentCatalog
 from gui.widgets.order_confirm import OrderConfirmDialog
 from gui.widgets.order_ticket import OrderTicketWidget
@@ -469,3 +479,18 @@ def test_a_symbol_with_an_ampersand_makes_no_hotkey_that_sends(ticket: Ticket) -
     send = ticket.child(QPushButton, "sendButton")
     assert send.text() == "Buy 5 M&M LMT 1234.50"
     assert send.shortcut().isEmpty(), send.shortcut().toString()
+
+
+def test_a_quantity_typed_for_a_pair_is_not_kept_as_shares_when_a_stock_is_clicked(ticket: Ticket) -> None:
+    """5,000 EUR_USD units (about 5,400 USD) kept as 5,000 AAPL shares would be about 950,000 USD: under every
+    default limit. A quantity stays for the next symbol only when it counts the same units."""
+    pair = make_instrument("EUR_USD", tick_size="0.00001", asset_class=AssetClass.FOREX)
+    ticket.widget.set_instruments({**INSTRUMENTS, "EUR_USD": pair, "MSFT": make_instrument("MSFT")})
+    ticket.fill("EUR_USD", "5000", "1.08500")
+    ticket.widget.prefill("AAPL", Side.BUY, focus=False)  # a click on AAPL's row
+    assert ticket.edit("quantityEdit").text() == ""
+    ticket.press(Qt.Key.Key_Return)
+    assert ticket.sent == [] and ticket.error("quantityError"), "nothing sent until the trader types AAPL's size"
+    ticket.type_into("quantityEdit", "300")
+    ticket.widget.prefill("MSFT", Side.BUY, focus=False)
+    assert ticket.edit("quantityEdit").text() == "300", "shares stay shares"
