@@ -290,7 +290,8 @@ class AlertsSetup:
     def _on_approval_waiting(self, pending: PendingOrder) -> None:
         order = pending.order
         self.toast.show_message(f"{pending.signal.strategy_id}: {order.side.value} "
-                                f"{order.quantity.value.normalize():f} {order.symbol} awaits your approval", "INFO")
+                                f"{order.quantity.value.normalize():f} {order.symbol} on {order.account_id} "
+                                "awaits your approval", "INFO")
         self._show_approval_count()
         if self.approvals_flasher is not None and order.client_order_id not in self._brought_forward:
             self._brought_forward.add(order.client_order_id)  # one order raises the tab once, however often told

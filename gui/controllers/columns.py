@@ -14,14 +14,17 @@ SETTINGS_KEY = "columns"
 
 DEFAULTS: Mapping[str, GridColumns] = {
     # What a trader reads first leads; raw ids and second prices are one right-click away.
+    # The account beside the symbol wherever an action follows the row (Cancel selected, Modify, Approve): two
+    # AAPL orders on two accounts differ only there, and it was a scroll away. The type comes after the status
+    # (the price cell already reads "stop → limit", "MKT", "(trail 0.50)"), the countdown after the risk verdict.
     "ordersView": GridColumns(
-        ("symbol", "side", "quantity", "type", "price", "status", "filled", "tif", "account", "time", "reason",
+        ("symbol", "account", "side", "quantity", "price", "status", "type", "filled", "tif", "time", "reason",
          "limit", "stop", "id"),
         ("limit", "stop", "id")),
     "fillsView": GridColumns(
         ("time", "symbol", "side", "quantity", "price", "account", "commission", "order_id"), ("order_id",)),
     "approvalsView": GridColumns(
-        ("left", "symbol", "side", "quantity", "type", "price", "verdict", "market", "product", "strategy", "account",
+        ("symbol", "account", "side", "quantity", "price", "verdict", "left", "type", "market", "product", "strategy",
          "drift", "age", "tif", "bid", "ask", "signal", "attempt", "id"),
         ("bid", "ask", "signal", "attempt", "id")),
     # P&L beside the position, so the default window shows it without a scroll; the account beside the symbol:

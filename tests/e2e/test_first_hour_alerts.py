@@ -241,7 +241,8 @@ async def test_a_new_waiting_strategy_order_raises_its_tab_flashing_without_taki
         await until(lambda: in_view(view), "a new order raises the tab again")
         left = model_of(view).index(0, 0).data()
         assert left.endswith(" s") and int(left.split()[0]) > 0, "the countdown to expiry on the row"
-        assert any("awaits your approval" in line for line in toast_lines(window))
+        assert any("MSFT on PAPER-1 awaits your approval" in line for line in toast_lines(window)), (
+            "the toast names the account the strategy posted to")
         sound = window.findChild(QCheckBox, "alerts.soundCheck")
         assert sound.isChecked()
         sound.click()

@@ -46,7 +46,7 @@ async def test_the_blotters_show_what_a_trader_reads_without_scrolling_at_the_de
     async with open_window(tmp_path) as window:
         await rest_an_order(window)
         orders, fills = window.findChild(QTableView, "ordersView"), window.findChild(QTableView, "fillsView")
-        readable = {"symbol", "side", "quantity", "type", "price", "status"}
+        readable = {"symbol", "account", "side", "quantity", "price", "status"}
         assert readable <= set(shown_keys(orders)), shown_keys(orders)
         assert shown_keys(orders)[0] != "id" and "id" not in shown_keys(orders)
         status = [c.key for c in model_of(orders).columns].index("status")
@@ -60,7 +60,8 @@ async def test_the_blotters_show_what_a_trader_reads_without_scrolling_at_the_de
         window.findChild(QDockWidget, "dock.approvals").raise_()
         approvals = window.findChild(QTableView, "approvalsView")
         await until(approvals.isVisible, "the approvals tab")
-        assert {"left", "symbol", "side", "quantity", "type", "price", "verdict"} <= set(shown_keys(approvals))
+        assert {"symbol", "account", "side", "quantity", "price", "verdict"} <= set(
+            shown_keys(approvals)), "an order's account is read before it is approved, without a scroll"
         row = model_of(orders).row_of(next(iter(model_of(orders).row_keys())))
         price = [c.key for c in model_of(orders).columns].index("price")
         assert model_of(orders).index(row, price).data() != ""
