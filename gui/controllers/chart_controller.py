@@ -48,6 +48,7 @@ from gui.controllers.chart_link_menu import add_link_entries
 from gui.controllers.click_sizing import size_click
 from gui.controllers.orders import describe
 from gui.frame_feed import FeedWatch, PositionKey
+from gui.models.format import fmt_price
 from gui.models.table_model import RawRole
 from gui.widgets.chart.bracket_lines import BracketLine, bracket_legs
 from gui.widgets.chart.chart_view import ChartView
@@ -348,9 +349,14 @@ class ChartController:
         check = self._window.ticket.findChild(QCheckBox, "orderTicket.confirmCheck")
         return check is not None and check.isChecked()
 
+    def _shown(self, line: Line, price: Decimal) -> str:
+        """price as the grids show it, at the instrument's places ('189.50', not '189.5')."""
+        instrument = line.order.instrument if line.order is not None else self._instrument()
+        return str(price) if instrument is None else fmt_price(price, instrument.price_places)
+
     def _ask_confirm(self, line: Line, price: Decimal) -> None:
         box = QMessageBox(QMessageBox.Icon.Question, "Move order",
-                          f"Move {_what(line)} from {line.price} to {price}?",
+                          f"Move {_what(line)} from {self._shown(line, line.price)} to {self._shown(line, price)}?",
                           QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel, self.view)
         box.setObjectName("chartView.confirmMove")
         self.confirm_box = box

@@ -14,6 +14,7 @@ from core.domain import ClientOrderId, FieldError, Order, OrderRequest
 from core.ports.manual_fills import ManualFillOverride
 from core.services.session import ConfirmRequired, OrderRefused, TradingSession
 from gui.async_op import OpReporter, run_op
+from gui.models.orders import limit_stop
 from gui.models.table_model import RawRole
 from gui.widgets.held_confirm import ask_held_confirm
 from gui.widgets.linked_order_row import LinkMode
@@ -24,8 +25,9 @@ Log = Callable[[str, str], None]
 
 
 def describe(order: Order) -> str:
-    """Say in one line what became of a sent order."""
-    price = f" {order.limit_price}" if order.limit_price is not None else ""
+    """Say in one line what became of a sent order: 'BUY 5 AAPL LMT 189.50 — accepted', its prices as the
+    Working orders grid shows them (at the instrument's places; a stop's trigger; 'stop → limit')."""
+    price = f" {prices}" if (prices := limit_stop(order)) else ""
     head = f"{order.side.value} {order.quantity.value.normalize():f} {order.symbol} {order.order_type.value}{price}"
     tail = f": {order.reason}" if order.reason else ""
     return f"{head} — {order.status.value.replace('_', ' ').lower()}{tail}"

@@ -22,7 +22,7 @@ def _price(order: Order, price: Price | None) -> str:
     return "" if price is None else fmt_price(price.value, order.instrument.price_places)
 
 
-def _limit_stop(order: Order) -> str:
+def limit_stop(order: Order) -> str:
     """Both of an order's prices in one cell: the limit, the stop, or 'stop → limit' for a stop-limit; a trailing
     order's stop where the broker last put it, with its trail: '188.85 (trail 0.50)'."""
     if order.trail is not None:
@@ -62,7 +62,7 @@ ORDER_COLUMNS = (
     Column("type", "Type", lambda o: _type_text(o), LEFT),
     Column("limit", "Limit", lambda o: _price(o, o.limit_price or o.trail_limit), RIGHT),
     Column("stop", "Stop", lambda o: _price(o, o.working_stop), RIGHT),
-    Column("price", "Limit/Stop", _limit_stop, RIGHT),
+    Column("price", "Limit/Stop", limit_stop, RIGHT),
     Column("tif", "TIF", lambda o: o.tif.value, LEFT),
     Column("status", "Status", lambda o: fmt_enum_label(o.status.value), LEFT),
     Column("reason", "Reason", lambda o: o.reason, LEFT),
