@@ -17,7 +17,7 @@ from core.domain import AccountId, AccountUpdated, ConnectionChanged, Connection
 from core.domain.funds import AccountFunds, FundsLine, FundsSource, FundsUpdated, LineKind
 from core.ports.account_funds import AccountFundsSource
 from core.ports.clock import Clock
-from core.ports.errors import BrokerError
+from core.ports.errors import BrokerError, ConnectionLost
 from core.services.accounts import AccountSlot
 from core.services.bus import EventBus
 from core.services.portfolio import Portfolio
@@ -45,6 +45,9 @@ class FundsService:
         self._running: dict[AccountId, asyncio.Task[None]] = {}
         self._again: set[AccountId] = set()
         self._timers: dict[AccountId, asyncio.TimerHandle] = {}
+        self._connecting: set[AccountId] = set()
+        """Accounts whose connection is being made: a cash figure pushed while IB connects asks for a read that
+        cannot be made yet; its CONNECTED asks again, so that failed read is not the trader's warning."""
         self.reads = 0
         """How many times a broker (or the books) was read: what the never-per-tick rule is checked by."""
         self.rate: RateLookup | None = None
@@ -105,6 +108,10 @@ class FundsService:
             task.cancel()
 
     def _on_connection_changed(self, event: ConnectionChanged) -> None:
+        if event.state in (ConnectionState.CONNECTING, ConnectionState.RECONNECTING):
+            self._connecting.add(event.account_id)
+        else:
+            self._connecting.discard(event.account_id)
         if event.state is ConnectionState.CONNECTED:
             self.request(event.account_id)
 
@@ -118,7 +125,10 @@ class FundsService:
         try:
             await self.refresh(account_id)
         except BrokerError as exc:
-            self._bus.publish(LogMessage("WARNING", f"{account_id}: could not read the account's funds: {exc}"))
+            if isinstance(exc, ConnectionLost) and account_id in self._connecting:
+                self._last_read.pop(account_id, None)  # asked too early: the connect's own read comes at once
+            else:
+                self._bus.publish(LogMessage("WARNING", f"{account_id}: could not read the account's funds: {exc}"))
         except Exception:  # a bug in one broker's figures must not stop the others' reads
             log.exception("%s: reading funds failed", account_id)
         finally:

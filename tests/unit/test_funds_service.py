@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
-from core.domain import AccountId, ConnectionChanged, ConnectionState, FillRecorded, Quote
+from core.domain import AccountId, AccountUpdated, ConnectionChanged, ConnectionState, FillRecorded, LogMessage, Quote
 from core.domain.funds import AccountFunds, FundsLine, FundsSource, FundsUpdated, LineKind
+from core.ports.errors import ConnectionLost
 from core.services.accounts import AccountSlot
 from core.services.bus import EventBus
 from core.services.funds import FundsService
@@ -95,3 +96,51 @@ def test_totals_per_currency_count_an_ib_base_line_once_and_skip_its_cash_lines(
     assert grand_total(totals, "USD", quote_rate(oanda.get)).equity == Decimal(1350)
     in_inr = grand_total(totals, "INR", quote_rate(quotes.get))
     assert in_inr.equity == Decimal(8300) + Decimal(1250) * 83
+
+
+class ConnectingBroker(CountingBroker):
+    """IB pushes the account's cash while it connects, before it can be read (ConnectionLost until connected)."""
+
+    connected = False
+
+    async def account_funds(self) -> AccountFunds:
+        if not self.connected:
+            self.asked += 1
+            raise ConnectionLost("IB PAPER-1 is not connected: its funds cannot be read. Connect it.")
+        return await super().account_funds()
+
+
+async def test_cash_pushed_while_connecting_warns_nothing_and_the_connect_reads_at_once() -> None:
+    """Every restart logged 'IB-1: could not read the account's funds: … not connected' as IB connected."""
+    bus, clock = EventBus(), FakeClock()
+    broker = ConnectingBroker()
+    service = FundsService(bus, {ACCOUNT: AccountSlot(broker)}, Portfolio(bus, {}, clock), clock,  # type: ignore[arg-type]
+                           min_interval_s=3600)
+    warnings: list[LogMessage] = []
+    seen: list[FundsUpdated] = []
+    bus.subscribe(LogMessage, warnings.append)
+    bus.subscribe(FundsUpdated, seen.append)
+    bus.publish(ConnectionChanged(ACCOUNT, ConnectionState.CONNECTING))
+    bus.publish(AccountUpdated(ACCOUNT, ()))
+    await settle()
+    assert broker.asked == 1 and warnings == [] and seen == []
+    broker.connected = True
+    bus.publish(ConnectionChanged(ACCOUNT, ConnectionState.CONNECTED))
+    await settle()
+    assert len(seen) == 1, "the connect's read comes now, not an interval after the early one"
+    service.close()
+
+
+async def test_an_account_that_cannot_be_read_outside_a_connect_is_a_warning() -> None:
+    bus, clock = EventBus(), FakeClock()
+    broker = ConnectingBroker()
+    service = FundsService(bus, {ACCOUNT: AccountSlot(broker)}, Portfolio(bus, {}, clock), clock,  # type: ignore[arg-type]
+                           min_interval_s=0)
+    warnings: list[LogMessage] = []
+    bus.subscribe(LogMessage, warnings.append)
+    bus.publish(FillRecorded(make_fill(account_id=ACCOUNT)))
+    await settle()
+    assert [w.text for w in warnings] == [
+        "PAPER-1: could not read the account's funds: IB PAPER-1 is not connected: its funds cannot be read. "
+        "Connect it."]
+    service.close()
