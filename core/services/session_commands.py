@@ -15,6 +15,7 @@ from core.domain import (
     AccountId,
     ClientOrderId,
     FieldError,
+    LogMessage,
     Order,
     OrderCanceled,
     OrderCancelRejected,
@@ -54,6 +55,13 @@ from core.services.risk.standing_holds import (
     RESUME_AUDIT,
     disabled_detail,
 )
+
+
+def _listed(orders: list[Order]) -> str:
+    """'BUY 5 AAPL LMT 188.49 on ALPACA-PAPER (ALPACA-PAPER is not connected…)', the first five, then how many more."""
+    named = [order_words(o) + (f" ({o.reason})" if o.reason else "") for o in orders[:5]]
+    return "; ".join(named) + (f"; and {len(orders) - 5} more" if len(orders) > 5 else "")
+
 
 HALT_SHOWN_S = 0.001
 """The kill switch's pause between the halt (journaled, shown) and its first cancels: a timer's turn, so the window's
@@ -159,7 +167,30 @@ class SessionCommands:
                                   f"{scope.waiting_approval} waiting for approval")
         self.bus.publish(KillSwitchPulled(actor))  # the approval queue rejects what waits for approval
         await asyncio.sleep(HALT_SHOWN_S)
-        return await self._cancel_every(None, True)  # the window says the kill switch, not a cancel all
+        asked = await self._cancel_every(None, True)  # the window says the kill switch, not a cancel all
+        left = self._still_working(None)
+        if left:  # a cancel refused (most often: the account is not connected): the order may still work
+            self.bus.publish(LogMessage("ERROR", f"Kill switch: {len(left)} order(s) could not be cancelled and may "
+                                        f"still work at the broker: {_listed(left)}. Each is cancelled when its "
+                                        "account connects while the kill switch is on; or cancel it at the broker."))
+        return asked
+
+    def _still_working(self, account_id: AccountId | None) -> list[Order]:
+        """Working orders (of account_id, or all) whose cancel has not been asked or was refused."""
+        return [o for o in self.oms.working(account_id) if o.status is not OrderStatus.PENDING_CANCEL]
+
+    async def cancel_left_by_kill_switch(self, account_id: AccountId) -> int:
+        """The account (re)connected and reconciled: while the kill switch is on, cancel what it still works (its
+        cancel was refused when the switch was pulled, most often because the account was not connected; or a
+        restart came before the cancels went out). Return how many were asked."""
+        if self.risk.global_hold(HoldCause.KILL_SWITCH) is None:
+            return 0
+        left = self._still_working(account_id)
+        if left:
+            self.bus.publish(LogMessage("WARNING", f"Kill switch on: cancelling what {account_id} still works, now "
+                                        f"that it is connected: {_listed(left)}."))
+            await self._cancel_all.cancel(left)
+        return len(left)
 
     async def _cancel_every(self, account_id: AccountId | None, bulk: bool) -> int:
         self.protection.cancel_all(account_id, "Cancelled with every working order (cancel all / kill switch).")

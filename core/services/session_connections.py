@@ -72,6 +72,8 @@ class SessionConnections:
     _unanswered_cancels: set[ClientOrderId]
     _feed_watch: asyncio.Task[None] | None
     _tasks: set[asyncio.Task[object]]
+    cancel_left_by_kill_switch: Callable[[AccountId], Coroutine[Any, Any, int]]
+    """SessionCommands': while the kill switch is on, cancel what a (re)connected account still works."""
 
     def add_account(self, adapter: BrokerAdapter) -> None:
         if adapter.account_id in self._accounts:
@@ -241,6 +243,7 @@ class SessionConnections:
             self.risk.release(account, HoldCause.MISMATCH)
         self._set_trading(slot, TradingState.ACTIVE, "Connected and reconciled.")
         self.protection.resume(account)  # OCO cancels and OTO orders a crash or a dropped link kept from going out
+        await self.cancel_left_by_kill_switch(account)
         return report
 
     async def accept_broker_state(self, account_id: AccountId, actor: str) -> list[str]:

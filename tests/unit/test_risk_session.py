@@ -12,7 +12,7 @@ import pytest
 
 from core.adapters.paper.adapter import PaperBroker
 from core.adapters.paper.config import PaperConfig
-from core.domain import AccountId, OrderRequest, OrderStatus, OrderType, Side, StrategyId, TradingState
+from core.domain import AccountId, LogMessage, OrderRequest, OrderStatus, OrderType, Side, StrategyId, TradingState
 from core.services.bus import EventBus
 from core.services.risk import HoldCause, RiskConfig, RiskLimits
 from core.services.session import ConfirmRequired, OrderRefused, TradingSession
@@ -227,3 +227,33 @@ async def test_a_strategys_drawdown_reset_is_audited_with_who_and_where_and_jour
     reset = session.journal.latest_audit("drawdown_reset")
     assert reset is not None and '"strategy": "knight"' in reset.detail, "the reset point is journaled for a restart"
     assert session.journal.latest_audit("drawdown_reset", '{"account": "PAPER-1", "day"') is not None
+
+
+async def test_an_order_the_kill_switch_could_not_cancel_is_named_and_cancelled_when_its_account_connects(
+        world: World) -> None:
+    """With ALPACA-PAPER not connected, the kill switch said 'cancel asked for 2 working order(s)' and left its
+    order working at Alpaca without a word; reconnected under the kill switch, the order worked on."""
+    session = world.session
+    order = await session.submit(buy(A2, price="100.00"))
+    assert order.status is OrderStatus.ACCEPTED
+    await session.disconnect(A2)
+    said: list[LogMessage] = []
+    session.bus.subscribe(LogMessage, said.append)
+    await session.kill_switch("ana")
+    assert order.status is OrderStatus.ACCEPTED, "its cancel could not go out"
+    (error,) = [m for m in said if m.level == "ERROR" and m.text.startswith("Kill switch:")]
+    assert ("1 order(s) could not be cancelled and may still work at the broker: BUY 10 AAPL LMT 100.00 on PAPER-2"
+            in error.text), error.text
+    await session.connect(A2)
+    assert order.status is OrderStatus.CANCELED
+    assert any(m.text.startswith("Kill switch on: cancelling what PAPER-2 still works") for m in said)
+
+
+async def test_after_a_resume_a_reconnect_cancels_nothing(world: World) -> None:
+    session = world.session
+    await session.kill_switch("ana")
+    session.resume(None, "ana")
+    order = await session.submit(buy(A2, price="100.00"))
+    await session.disconnect(A2)
+    await session.connect(A2)
+    assert order.status is OrderStatus.ACCEPTED
