@@ -17,9 +17,11 @@ tmpfs (/dev/shm) a disk flush returns at once and nothing else changes (the same
 turns), so the figures there are the core's CPU per order without its two flushes (the journal's commit before
 the send, the paper log's before the report). On this host, 2026-12-07: one at a time 0.31-0.35 ms/order on
 tmpfs against 0.71-0.80 on disk (64 in flight: 0.19-0.21 against 0.22-0.25). Of the ~0.5 ms an order alone
-costs above one in a batch, ~0.4 ms goes with its two waits for the disk (the flushes' system time, and user
-time that grows by ~0.2 ms an order when the thread sleeps twice per order); the other ~0.13 ms is what one
-transaction and one log sync cost an order alone (strace: ~25 pwrites, i.e. ~12 WAL frames, and ~6 fcntl lock calls).
+costs above one in a batch, ~0.4 ms goes with its two waits for the disk, and most of that is not the flush
+but the thread's sleep: on tmpfs, a 0.3 ms sleep in place of the paper log's flush alone raises the figure by
+0.18 ms (0.34-0.42 -> 0.51-0.61), the cost of a sleep and wake-up on this virtual machine. The other ~0.13 ms
+is what one transaction and one log sync cost an order alone (strace: ~25 pwrites, i.e. ~12 WAL frames, and
+~6 fcntl lock calls a commit).
 
 Like bench/diff_profile.py, it imports `core` and `bench` from the working directory, so an older checkout is
 measured the same way: `cd /work/wt/base && python /path/to/bench/sustained_core.py`.
