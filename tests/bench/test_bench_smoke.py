@@ -201,6 +201,13 @@ def test_sustained_core_sends_every_order_through_risk_journal_and_paper_one_at_
         assert record["orders_per_s"] > 0
 
 
+def test_sustained_core_runs_in_the_data_folder_it_is_given_and_leaves_nothing_there(tmp_path: Path) -> None:
+    records = _run("bench.sustained_core", "--orders", "10", "--rounds", "1", "--data-dir", str(tmp_path))
+    assert [r["data_dir"] for r in records] == [str(tmp_path)] * 2
+    assert all(r["accepted"] == 10 for r in records), records
+    assert list(tmp_path.iterdir()) == []  # its journal and paper account went with the run
+
+
 def test_ladder_times_a_repaint_a_depth_storm_and_clicks_to_the_tws_simulator() -> None:
     records = _run("bench.ladder", "--repaints", "20", "--storm-seconds", "0.5", "--clicks", "3",
                    "--ticket-clicks", "2")
