@@ -57,9 +57,10 @@ from core.services.risk.standing_holds import (
 )
 
 
-def _listed(orders: list[Order]) -> str:
-    """'BUY 5 AAPL LMT 188.49 on ALPACA-PAPER (ALPACA-PAPER is not connected…)', the first five, then how many more."""
-    named = [order_words(o) + (f" ({o.reason})" if o.reason else "") for o in orders[:5]]
+def _listed(orders: list[Order], why: bool = True) -> str:
+    """'BUY 5 AAPL LMT 188.49 on ALPACA-PAPER (ALPACA-PAPER is not connected…)', the first five, then how many more;
+    without why, the orders alone (their last refusal is no longer the news)."""
+    named = [order_words(o) + (f" ({o.reason})" if why and o.reason else "") for o in orders[:5]]
     return "; ".join(named) + (f"; and {len(orders) - 5} more" if len(orders) > 5 else "")
 
 
@@ -188,7 +189,7 @@ class SessionCommands:
         left = self._still_working(account_id)
         if left:
             self.bus.publish(LogMessage("WARNING", f"Kill switch on: cancelling what {account_id} still works, now "
-                                        f"that it is connected: {_listed(left)}."))
+                                        f"that it is connected: {_listed(left, why=False)}."))
             await self._cancel_all.cancel(left)
         return len(left)
 

@@ -246,7 +246,9 @@ async def test_an_order_the_kill_switch_could_not_cancel_is_named_and_cancelled_
             in error.text), error.text
     await session.connect(A2)
     assert order.status is OrderStatus.CANCELED
-    assert any(m.text.startswith("Kill switch on: cancelling what PAPER-2 still works") for m in said)
+    assert [m.text for m in said if m.text.startswith("Kill switch on:")] == [
+        "Kill switch on: cancelling what PAPER-2 still works, now that it is connected: BUY 10 AAPL LMT 100.00 on "
+        "PAPER-2."]
 
 
 async def test_after_a_resume_a_reconnect_cancels_nothing(world: World) -> None:
