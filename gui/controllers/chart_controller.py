@@ -169,10 +169,11 @@ class ChartController:
             self.show_symbol(self.view.symbol)
 
     def show_symbol(self, symbol: str) -> None:
-        """Chart symbol from the first account that lists it."""
+        """Chart symbol from its watchlist row's feed (as the ticket and the ladder take it), else from the first
+        account that lists it."""
         self.feed = self._feed_for(symbol)
         history = self._history()
-        self.view.set_symbol(symbol, "" if history is not None else "live bars only")
+        self.view.set_symbol(symbol, "" if history is not None else "live bars only", self.feed or "")
         self.view.set_served(history.history_intervals() if history is not None else None)
         working = self._session.view.working_orders(symbol=symbol)
         self._children = {str(o.client_order_id): o for o in working if o.origin is OrderOrigin.PROTECTIVE}
@@ -194,6 +195,9 @@ class ChartController:
 
     def _feed_for(self, symbol: str) -> str | None:
         view = self._session.view
+        row = self._window.bridge.quotes.feed_of(symbol)  # a chart on another feed placed orders on another account
+        if row is not None and any(str(a) == row and view.lists(a, symbol) for a in view.account_ids()):
+            return row
         return next((str(a) for a in view.account_ids() if view.lists(a, symbol)), None) or view.first_feed(symbol)
 
     def _history(self) -> BarHistory | None:
@@ -217,7 +221,7 @@ class ChartController:
             self._bars.cancel()
             self._bars = None
         view.series.clear()
-        view.title.setText(f"{symbol}  {INTERVAL_LABELS[interval]}")
+        view.show_title()
         if feed is None:
             view.show_status(f"No account quotes {symbol}: nothing to chart.")
             return
@@ -453,7 +457,8 @@ class ChartController:
         menu.setObjectName("chartView.placeMenu")
         for side, order_type in choices:
             kind = "limit" if order_type is OrderType.LIMIT else "stop"
-            action = menu.addAction(f"{side.value.title()} {kind} {symbol} @ {price}")
+            at = fmt_price(price, instrument.price_places)
+            action = menu.addAction(f"{side.value.title()} {kind} {symbol} @ {at} on {account}")
             action.triggered.connect(lambda _=False, s=side, t=order_type: self.place(s, t, price))
         add_link_entries(menu, self._window.ticket, symbol, price)  # OCO/OTO on the ticket (chart_link_menu.py)
         self.place_menu = menu

@@ -239,8 +239,9 @@ async def test_right_click_places_a_limit_there_through_the_ticket_and_right_cli
         menu = controller.place_menu
         assert menu is not None
         texts = [action.text() for action in menu.actions()]
-        offered = Decimal(texts[0].rpartition(" @ ")[2])
-        assert texts[:2] == [f"Buy limit AAPL @ {offered}", f"Sell stop AAPL @ {offered}"], "below the market"
+        offered = Decimal(texts[0].rpartition(" @ ")[2].removesuffix(f" on {ACCOUNT}"))
+        assert texts[:2] == [f"Buy limit AAPL @ {offered} on {ACCOUNT}", f"Sell stop AAPL @ {offered} on {ACCOUNT}"], (
+            "below the market, on the chart's account")
         assert texts[3:] == [f"Ticket: OCO 2nd order @ {offered}", f"Ticket: OTO exit @ {offered}"], "the ticket's Link"
         # The price offered is where the pointer was: the clicked pixel's price, to the tick (a pixel may span cents).
         pixel = abs(_at(chart, x0, 0.0).y() - _at(chart, x0, 1.0).y())  # pixels per unit of price

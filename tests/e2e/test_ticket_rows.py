@@ -173,3 +173,27 @@ async def test_the_ticket_shows_the_collar_refusal_while_typing_before_any_send(
         assert shown is not None, verdict.text()
         assert [Decimal(bound.replace(",", "")) for bound in shown.groups()] == [low, high], "bounds on the tick"
         assert window.ticket.confirm_dialog is None and window.session.oms.orders() == [], "nothing was sent"
+
+
+@pytest.mark.slow
+async def test_the_chart_shows_and_trades_the_rows_feed_and_names_it(tmp_path: Path) -> None:
+    """The chart took the first account that lists the symbol: with AAPL's row on another account's feed, it showed
+    PAPER-1's prices and its place menu ('Buy limit AAPL @ …', no account) sent to PAPER-1."""
+    from gui.controllers.chart_controller import ChartController
+    from gui.widgets.chart.chart_view import ChartView
+
+    write_two_paper_accounts(tmp_path)
+    async with open_window(tmp_path) as window:
+        await until(lambda: window.findChild(ChartView, "chartView") is not None, "the chart")
+        chart = window.findChild(ChartView, "chartView")
+        controller = next(k for k in window.keep_alive if isinstance(k, ChartController))
+        window.watchlists.set_feed("AAPL", "PAPER-2")
+        await until(lambda: window.bridge.quotes.feed_of("AAPL") == "PAPER-2", "AAPL's row on PAPER-2's feed")
+        click_cell(window.findChild(QTableView, "watchlistView"), "MSFT", "symbol")
+        click_cell(window.findChild(QTableView, "watchlistView"), "AAPL", "symbol")
+        await until(lambda: chart.symbol == "AAPL" and controller.account == "PAPER-2", "the chart on the row's feed")
+        assert chart.title.text().startswith("AAPL · PAPER-2"), chart.title.text()
+        controller._on_place(140.0, chart.rect().center())  # a right-click at 140 (below PAPER-2's market)
+        assert controller.place_menu is not None
+        assert [a.text() for a in controller.place_menu.actions()][:2] == [
+            "Buy limit AAPL @ 140.00 on PAPER-2", "Sell stop AAPL @ 140.00 on PAPER-2"]

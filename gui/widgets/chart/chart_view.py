@@ -85,6 +85,7 @@ class ChartView(QWidget):
 
     def _build(self) -> None:
         self.title = QLabel("No symbol", objectName="chartView.symbol")
+        self._titled = ("", "")
         self.pin = QCheckBox("Pin", objectName="chartView.pin")
         self.pin.setToolTip("Keep this symbol when the watchlist selection changes")
         self.timeframes = QButtonGroup(self)
@@ -151,9 +152,17 @@ class ChartView(QWidget):
 
     # --- what the controller shows --------------------------------------------------------------
 
-    def set_symbol(self, symbol: str, note: str = "") -> None:
+    def show_title(self) -> None:
+        """'AAPL · IB-1  5m (live bars only)': the symbol, its feed, the timeframe shown, and a note."""
+        feed, note = self._titled
+        self.title.setText(f"{self.symbol}" + (f" · {feed}" if feed else "") + f"  {INTERVAL_LABELS[self.interval]}"
+                           + (f"  ({note})" if note else ""))
+
+    def set_symbol(self, symbol: str, note: str = "", feed: str = "") -> None:
+        """Chart symbol; the title names the feed (the account whose prices and orders these are) when given."""
         self.symbol = symbol
-        self.title.setText(f"{symbol}  {INTERVAL_LABELS[self.interval]}" + (f"  ({note})" if note else ""))
+        self._titled = (feed, note)
+        self.show_title()
         self.series.clear()
         self._reset_span = True
         self.fills.clear_fills()
