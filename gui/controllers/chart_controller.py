@@ -156,7 +156,7 @@ class ChartController:
     def _on_watchlist(self, index: QModelIndex) -> None:
         if index.isValid() and not self.view.pin.isChecked():
             symbol = str(index.siblingAtColumn(0).data())
-            if symbol and symbol != self.view.symbol:
+            if symbol and (symbol != self.view.symbol or self._feed_for(symbol) != self.feed):  # or the row's feed
                 self.show_symbol(symbol)
 
     def _on_trading_state(self, account: AccountId | None, state: TradingState, _reason: str) -> None:

@@ -189,8 +189,7 @@ async def test_the_chart_shows_and_trades_the_rows_feed_and_names_it(tmp_path: P
         controller = next(k for k in window.keep_alive if isinstance(k, ChartController))
         window.watchlists.set_feed("AAPL", "PAPER-2")
         await until(lambda: window.bridge.quotes.feed_of("AAPL") == "PAPER-2", "AAPL's row on PAPER-2's feed")
-        click_cell(window.findChild(QTableView, "watchlistView"), "MSFT", "symbol")
-        click_cell(window.findChild(QTableView, "watchlistView"), "AAPL", "symbol")
+        click_cell(window.findChild(QTableView, "watchlistView"), "AAPL", "symbol")  # the chart shows AAPL already
         await until(lambda: chart.symbol == "AAPL" and controller.account == "PAPER-2", "the chart on the row's feed")
         assert chart.title.text().startswith("AAPL · PAPER-2"), chart.title.text()
         controller._on_place(140.0, chart.rect().center())  # a right-click at 140 (below PAPER-2's market)
