@@ -53,6 +53,7 @@ from gui.models.table_model import RawRole
 from gui.widgets.chart.bracket_lines import BracketLine, bracket_legs
 from gui.widgets.chart.chart_view import ChartView
 from gui.widgets.chart.order_lines import OrderLine
+from gui.widgets.literal_text import literal
 
 if TYPE_CHECKING:
     from gui.widgets.main_window import MainWindow
@@ -416,7 +417,7 @@ class ChartController:
         """Offer to cancel the protective child under the pointer (its sibling stays)."""
         menu = QMenu(self.view)
         menu.setObjectName("chartView.lineMenu")
-        action = menu.addAction(f"Cancel {_what(line)} at {line.price}")
+        action = menu.addAction(literal(f"Cancel {_what(line)} at {self._shown(line, line.price)}"))
         action.setObjectName("chartView.lineMenu.cancel")
         action.triggered.connect(lambda _=False: self.cancel_bracket(line))
         self.line_menu = menu
@@ -458,7 +459,7 @@ class ChartController:
         for side, order_type in choices:
             kind = "limit" if order_type is OrderType.LIMIT else "stop"
             at = fmt_price(price, instrument.price_places)
-            action = menu.addAction(f"{side.value.title()} {kind} {symbol} @ {at} on {account}")
+            action = menu.addAction(literal(f"{side.value.title()} {kind} {symbol} @ {at} on {account}"))
             action.triggered.connect(lambda _=False, s=side, t=order_type: self.place(s, t, price))
         add_link_entries(menu, self._window.ticket, symbol, price)  # OCO/OTO on the ticket (chart_link_menu.py)
         self.place_menu = menu

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QMenu, QTableView
 from core.domain import AccountId, Position
 from gui.models.format import fmt_qty
 from gui.models.table_model import RawRole
+from gui.widgets.literal_text import literal
 
 
 class PositionMenu:
@@ -37,10 +38,10 @@ class PositionMenu:
         size = fmt_qty(abs(position.quantity))
         menu = QMenu(self._view)
         menu.setObjectName("positionMenu")
-        close = menu.addAction(f"Close {side} {size} {symbol} on {account} on the ticket")
+        close = menu.addAction(literal(f"Close {side} {size} {symbol} on {account} on the ticket"))
         close.setObjectName("positionMenu.close")
         close.triggered.connect(lambda: self._close_on_ticket(index))
-        flatten = menu.addAction(f"Flatten {symbol} on {account} at market…")
+        flatten = menu.addAction(literal(f"Flatten {symbol} on {account} at market…"))
         flatten.setObjectName("positionMenu.flatten")
         flatten.triggered.connect(lambda: self._flatten(account, symbol))
         return menu

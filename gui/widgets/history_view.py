@@ -42,6 +42,7 @@ from core.ports.history import (
 )
 from core.ports.journal import AuditEntry
 from gui.models.history import AUDIT_COLUMNS, COMMISSION_COLUMNS, FILL_COLUMNS, ORDER_COLUMNS, PageTableModel
+from gui.widgets.literal_text import literal
 
 ALL = "All"
 
@@ -186,7 +187,8 @@ class HistoryView(QWidget):
         self.newer_button.clicked.connect(self.newer_requested)
         self.older_button.clicked.connect(self.older_requested)
         self.export_button = QPushButton("Export CSV…", objectName="history.exportButton")
-        self.export_pnl_button = QPushButton("Export realized P&L (FIFO)…", objectName="history.exportPnlButton")
+        self.export_pnl_button = QPushButton(literal("Export realized P&L (FIFO)…"),
+                                             objectName="history.exportPnlButton")
         self.progress = QProgressBar(objectName="history.progress")
         self.progress.hide()
         self.cancel_export_button = QPushButton("Cancel export", objectName="history.cancelExportButton")

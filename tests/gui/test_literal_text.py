@@ -1,0 +1,43 @@
+"""Texts with '&' in buttons and menus show as written and make no keyboard shortcut ('P&L', a symbol like M&M)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtGui import QKeySequence, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QTableView
+from pytestqt.qtbot import QtBot
+
+from core.domain import AccountId, Position
+from gui.controllers.position_menu import PositionMenu
+from gui.models.table_model import RawRole
+from gui.widgets.history_view import HistoryView
+from tests.factories import make_instrument
+
+
+def shown(text: str) -> str:
+    """What Qt paints for a button or menu text: '&&' is one '&', a single '&' marks a shortcut and is not drawn."""
+    return text.replace("&&", "\0").replace("&", "").replace("\0", "&")
+
+
+def test_the_history_pnl_export_reads_p_and_l_with_no_alt_shortcut(qtbot: QtBot) -> None:
+    view = HistoryView()
+    qtbot.addWidget(view)
+    text = view.export_pnl_button.text()
+    assert shown(text) == "Export realized P&L (FIFO)…", "it showed 'Export realized PL' with the L underlined"
+    assert QKeySequence.mnemonic(text).isEmpty()
+
+
+def test_a_positions_menu_names_a_symbol_with_an_ampersand_as_written(qtbot: QtBot) -> None:
+    grid, model = QTableView(), QStandardItemModel(1, 1)
+    qtbot.addWidget(grid)
+    grid.setModel(model)
+    item = QStandardItem("M&M")
+    item.setData(Position(AccountId("KITE-1"), make_instrument("M&M", currency="INR"), quantity=Decimal(5)), RawRole)
+    model.setItem(0, 0, item)
+    menu = PositionMenu(grid, lambda _index: None, lambda _account, _symbol: None).build(model.index(0, 0))
+    assert menu is not None
+    texts = [action.text() for action in menu.actions()]
+    assert [shown(t) for t in texts] == ["Close long 5 M&M on KITE-1 on the ticket",
+                                         "Flatten M&M on KITE-1 at market…"]
+    assert all(QKeySequence.mnemonic(t).isEmpty() for t in texts), "Alt+M would have flattened M&M"
