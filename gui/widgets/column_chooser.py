@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHeaderView, QMenu, QTableView
 
 from gui.models.table_model import RowTableModel
+from gui.widgets.literal_text import literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +109,7 @@ class ColumnChooser(QObject):
         header, shown = self._header, self.state()
         visible = [key for key in self._keys() if key not in shown.hidden]
         for index, column in enumerate(self._model.columns):
-            action = QAction(column.header, menu, checkable=True, checked=not header.isSectionHidden(index))
+            action = QAction(literal(column.header), menu, checkable=True, checked=not header.isSectionHidden(index))
             action.setObjectName(f"columnChooser.{column.key}")
             action.setEnabled(not (len(visible) == 1 and column.key in visible))  # never hide the last one
             action.toggled.connect(lambda on, index=index: self._set_shown(index, on))

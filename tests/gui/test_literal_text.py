@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from PySide6.QtCore import QPoint
 from PySide6.QtGui import QKeySequence, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QTableView
 from pytestqt.qtbot import QtBot
@@ -41,3 +42,20 @@ def test_a_positions_menu_names_a_symbol_with_an_ampersand_as_written(qtbot: QtB
     assert [shown(t) for t in texts] == ["Close long 5 M&M on KITE-1 on the ticket",
                                          "Flatten M&M on KITE-1 at market…"]
     assert all(QKeySequence.mnemonic(t).isEmpty() for t in texts), "Alt+M would have flattened M&M"
+
+
+def test_the_column_chooser_names_daily_p_and_l_as_the_header_does(qtbot: QtBot) -> None:
+    from gui.models.positions import PositionsTableModel
+    from gui.widgets.column_chooser import ColumnChooser, GridColumns
+
+    grid = QTableView(objectName="positionsView")
+    qtbot.addWidget(grid)
+    model = PositionsTableModel()
+    grid.setModel(model)
+    chooser = ColumnChooser(grid, GridColumns(), lambda _name, _columns: None, {})
+    chooser._on_menu_requested(QPoint(5, 5))  # a right-click on the header
+    menu = chooser.menu
+    assert menu is not None
+    texts = {a.objectName(): a.text() for a in menu.actions()}
+    assert shown(texts["columnChooser.daily_pnl"]) == "Daily P&L"
+    assert QKeySequence.mnemonic(texts["columnChooser.daily_pnl"]).isEmpty()
