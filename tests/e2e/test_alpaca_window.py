@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLineEdit, QPushButton, QTabWidget, QWidget
+from PySide6.QtWidgets import QCheckBox, QLineEdit, QPushButton, QTabWidget, QWidget
 
 from core.domain import AccountId, OrderRequest, OrderStatus, OrderType, Side
 from gui.widgets.main_window import MainWindow
@@ -48,6 +48,7 @@ async def test_keys_to_the_keyring_connect_buy_and_see_alpacas_funds_then_restar
                 window, simulator, ("tradingRoot", simulator.root), ("dataRoot", simulator.root),
                 ("pollIntervalS", "0.1"), ("apiKey", simulator.api_key), ("apiSecret", simulator.api_secret))
             assert panel.findChild(QLineEdit, f"{PANEL}.apiSecret").text() == "", "the secret leaves the form"
+            assert panel.findChild(QCheckBox, f"{PANEL}.paper").isChecked(), "paper: a check box, ticked by default"
 
             await until(lambda: window.session.quotes.latest("AAPL", str(ALPACA)) is not None, "Alpaca's AAPL quote")
             assert window.session.quotes.latest("AAPL", str(ALPACA)).source == ALPACA, "priced from its own feed"
@@ -66,6 +67,7 @@ async def test_keys_to_the_keyring_connect_buy_and_see_alpacas_funds_then_restar
         assert simulator.api_secret not in text and simulator.api_key not in text
         saved = [a for a in json.loads(text)["accounts"] if a["kind"] == "alpaca"]
         assert [a["id"] for a in saved] == [str(ALPACA)]
+        assert saved[0]["settings"]["poll_interval_s"] == 0.1, "saved as a number, not the text typed"
 
         async with open_window(tmp_path, active=False) as window:  # restart (the test keyring starts empty)
             await until(lambda: ALPACA in window.session.account_ids(), "ALPACA-PAPER from the settings")
