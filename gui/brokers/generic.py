@@ -39,6 +39,18 @@ def config_field_names(kind: BrokerKind) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(config)) if dataclasses.is_dataclass(config) else ()
 
 
+def same_settings(kind: BrokerKind, first: Mapping[str, object], second: Mapping[str, object]) -> bool:
+    """Return True if two settings of kind make the same config: an older settings file's "false" is the panel's
+    False, and reconnecting with it is no edit (an edit swaps the adapter, refused while orders work)."""
+    if dict(first) == dict(second):
+        return True
+    config = kind.load_config()
+    try:
+        return config.from_mapping(first) == config.from_mapping(second)
+    except (TypeError, ValueError):
+        return False
+
+
 class GenericConnectionPanel(ConnectionPanel):
     """objectName '<kind>ConnectionPanel'; children '<kind>ConnectionPanel.<field in camelCase>' for each config
     and secret field (QCheckBox, QComboBox or QLineEdit by the field's type), plus liveWarning (shown while the
