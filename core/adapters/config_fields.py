@@ -1,12 +1,64 @@
-"""Shared by the adapters' config classes: build a frozen config from a settings mapping, and back."""
+"""Shared by the adapters' config classes: build a frozen config from a settings mapping, and back; what a field
+tells a settings form (FieldInfo, declared with `described`); and the one reading of a yes/no setting."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import fields
+from dataclasses import Field, dataclass, field, fields
 from typing import Any, TypeVar
 
 C = TypeVar("C")
+T = TypeVar("T")
+
+FIELD_INFO = "tradeterm"
+"""The key of a config field's FieldInfo in its dataclass metadata."""
+
+TRUE_WORDS = ("true", "yes", "1", "on")
+FALSE_WORDS = ("false", "no", "0", "off")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldInfo:
+    """What a config field tells a settings form beyond its type and default; kept in the field's metadata so it
+    is there at run time (a bundle has no sources, so no attribute docstrings).
+
+    doc: what the field does, in the trader's words (the form shows it as the input's tooltip).
+    label: the form's label, when the field's name does not say it plainly.
+    choices: the only values a str field takes (the form offers them as a list; the parser still checks).
+    empty: what an empty value means ("Alpaca's own"), for a text field whose default is empty.
+    live: the values of this field that make the account trade real money.
+    confirms_live: this flag is the trader's confirmation that a live account may connect.
+    """
+
+    doc: str = ""
+    label: str = ""
+    choices: tuple[str, ...] = ()
+    empty: str = ""
+    live: tuple[object, ...] = ()
+    confirms_live: bool = False
+
+
+def described(default: T, *, doc: str = "", label: str = "", choices: tuple[str, ...] = (), empty: str = "",
+              live: tuple[object, ...] = (), confirms_live: bool = False) -> T:
+    """Declare a config field with its default and what it tells a settings form (see FieldInfo)."""
+    info = FieldInfo(doc, label, choices, empty, live, confirms_live)
+    return field(default=default, metadata={FIELD_INFO: info})
+
+
+def field_info(config_field: Field[Any]) -> FieldInfo:
+    """Return what a config field declares for a settings form (an empty FieldInfo if nothing)."""
+    info = config_field.metadata.get(FIELD_INFO)
+    return info if isinstance(info, FieldInfo) else FieldInfo()
+
+
+def flag_or_none(raw: object) -> bool | None:
+    """Return a yes/no setting as a bool (a bool, or true/false, yes/no, 1/0, on/off in any case), else None."""
+    if isinstance(raw, bool):
+        return raw
+    text = raw.strip().lower() if isinstance(raw, str) else None
+    if text in TRUE_WORDS or text in FALSE_WORDS:
+        return text in TRUE_WORDS
+    return None
 
 
 def config_from_mapping(cls: type[C], data: Mapping[str, object], what: str) -> C:

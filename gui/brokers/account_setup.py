@@ -20,7 +20,7 @@ from core.storage.secrets import SecretStoreError
 from core.storage.settings import AccountSettings, SettingsStore
 from gui.async_op import run_op
 from gui.brokers.broker_ui import BrokerUi, broker_ui
-from gui.brokers.generic import SaveSecret, config_field_names
+from gui.brokers.generic import SaveSecret, config_field_names, same_settings
 from gui.brokers.panel import ConnectionPanel
 from gui.brokers.runtime import AdapterExtras
 from gui.widgets.main_window import MainWindow
@@ -137,7 +137,7 @@ class AccountsSetup:
             self._save(account)
             self._window.add_account_view(str(account_id))
             self._window.log_view.add("INFO", f"Added account {account_id} ({kind.display_name}).")
-        elif values and saved is not None and dict(account.settings) != dict(saved.settings):  # edited
+        elif values and saved is not None and not same_settings(kind, account.settings, saved.settings):  # edited
             adapter = registry.create_adapter(kind.name, account_id, self._adapter_settings(account),
                                               self._bus.publish, self._bus.publish_quotes)
             self._session.replace_account(adapter)  # AccountInUse (a ValueError) says what to do first

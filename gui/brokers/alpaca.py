@@ -2,7 +2,8 @@
 plus AlpacaUi.add_runtime, which hands the adapter the key id and secret from the keyring.
 
 Paper and live are two accounts of the one kind (ALPACA-PAPER, ALPACA-LIVE), each with its own keys in the keyring;
-the adapter connects a live account only when live_confirmed is set (typed "true" in the panel by the trader).
+the adapter connects a live account only when live_confirmed is set (the panel's 'Confirm live' box, which the trader
+ticks as its own act once 'Paper account' is unticked).
 """
 
 from __future__ import annotations

@@ -1,22 +1,31 @@
 """GenericConnectionPanel: the connection panel of a broker kind that has no panel module of its own.
 
-One line edit per field of the kind's config class (empty: the config's default) and one password edit
-per secret field (kept in the keyring through `save_secret`, cleared from the form at once).
+One input per field of the kind's config class, chosen by the field's type and what it declares
+(gui/brokers/config_editors.py): check boxes, lists of choices, line edits with the default as placeholder, each
+with the field's help as tooltip; and one password edit per secret field (kept in the keyring through
+`save_secret`, cleared from the form at once). The settings are checked by the config class itself before the
+account connects. A field that makes the account live (FieldInfo.live) shows in red that its orders trade real
+money, and the field that confirms it (FieldInfo.confirms_live) can be ticked only then, as its own act.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Mapping, Sequence
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFormLayout, QLineEdit, QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QWidget
 
 from core.ports.broker_kind import BrokerKind
+from gui.brokers.config_editors import FieldEditor, config_editors
 from gui.brokers.panel import ConnectionPanel
+from gui.widgets.status_line import show_status
 
 SaveSecret = Callable[[Mapping[str, object], str, str], None]
 """Store one secret field of the account these settings make; raise with a message on failure."""
+
+LIVE_WARNING = "LIVE account: its orders trade real money."
 
 
 def _camel(name: str) -> str:
@@ -30,12 +39,27 @@ def config_field_names(kind: BrokerKind) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(config)) if dataclasses.is_dataclass(config) else ()
 
 
+def same_settings(kind: BrokerKind, first: Mapping[str, object], second: Mapping[str, object]) -> bool:
+    """Return True if two settings of kind make the same config: an older settings file's "false" is the panel's
+    False, and reconnecting with it is no edit (an edit swaps the adapter, refused while orders work)."""
+    if dict(first) == dict(second):
+        return True
+    config = kind.load_config()
+    try:
+        return config.from_mapping(first) == config.from_mapping(second)
+    except (TypeError, ValueError):
+        return False
+
+
 class GenericConnectionPanel(ConnectionPanel):
     """objectName '<kind>ConnectionPanel'; children '<kind>ConnectionPanel.<field in camelCase>' for each config
-    and secret field, plus connectButton, disconnectButton, progress, status.
+    and secret field (QCheckBox, QComboBox or QLineEdit by the field's type), plus liveWarning (shown while the
+    settings make a live account), connectButton, disconnectButton, progress, status.
 
     Signals:
-        connect_requested(dict settings): the non-empty config fields as text; never a secret.
+        connect_requested(dict settings): the config fields the trader filled, changed or had saved, as
+            settings.json holds them (bools, numbers, lists, strings); never a secret. Only settings the
+            config class accepts are sent.
         disconnect_requested().
     """
 
@@ -44,35 +68,89 @@ class GenericConnectionPanel(ConnectionPanel):
     def __init__(self, kind: BrokerKind, save_secret: SaveSecret, parent: QWidget | None = None) -> None:
         super().__init__(f"{_camel(kind.name)}ConnectionPanel", parent=parent)
         self._save_secret = save_secret
-        self.edits = {name: self._named(QLineEdit(), _camel(name)) for name in config_field_names(kind)
-                      if name not in kind.secret_fields}
+        self._config = kind.load_config()
+        self._saved: set[str] = set()
+        self._editing = True
+        self._showing_saved = False
+        self.editors = config_editors(self._config, skip=kind.secret_fields)
+        for name, editor in self.editors.items():
+            self._named(editor.widget, _camel(name))
         self.secrets = {name: self._named(QLineEdit(), _camel(name)) for name in kind.secret_fields}
-        for edit in self.edits.values():
-            edit.setPlaceholderText("default")
         for edit in self.secrets.values():
             edit.setEchoMode(QLineEdit.EchoMode.Password)
             edit.setPlaceholderText("kept in the keyring or the vault")
-        form = QFormLayout()
-        for name, edit in (*self.edits.items(), *self.secrets.items()):
-            form.addRow(name.replace("_", " ").capitalize(), edit)
-        self._lay_out(form)
+        self._live = [e for e in self.editors.values() if e.info.live]
+        self._confirms = [e for e in self.editors.values() if e.info.confirms_live]
+        self.live_warning = self._named(QLabel(self), "liveWarning")
+        self.live_warning.setWordWrap(True)
+        self._lay_out(self._form())
+        for editor in (*self._live, *self._confirms):
+            editor.on_change(self._show_live)
         self.connect_button.clicked.connect(self._on_connect_clicked)
         self.set_disconnected()
 
+    def _form(self) -> QFormLayout:
+        form = QFormLayout()
+        last_live = max((list(self.editors.values()).index(e) for e in (*self._live, *self._confirms)), default=-1)
+        for index, editor in enumerate(self.editors.values()):
+            form.addRow(editor.label, editor.widget)
+            if index == last_live:  # the warning next to the fields that make the account live
+                form.addRow(self.live_warning)
+        for name, edit in self.secrets.items():
+            form.addRow(name.replace("_", " ").capitalize(), edit)
+        return form
+
     def fields(self) -> Sequence[QWidget]:
-        return [*self.edits.values(), *self.secrets.values()]
+        return [*(e.widget for e in self.editors.values()), *self.secrets.values()]
 
     def settings(self) -> dict[str, object]:
-        return {name: text for name, edit in self.edits.items() if (text := edit.text().strip())}
+        return {name: value for name, editor in self.editors.items()
+                if (value := editor.setting(saved=name in self._saved)) is not None}
 
     def set_settings(self, settings: Mapping[str, object]) -> None:
-        for name, edit in self.edits.items():
-            value = settings.get(name)
-            if isinstance(value, str | int | float) and not isinstance(value, bool):
-                edit.setText(str(value))
+        self._saved = {name for name in settings if name in self.editors}
+        self._showing_saved = True  # a saved confirmation is shown even if shown before the field making it live
+        try:
+            for name, editor in self.editors.items():
+                editor.reset()
+                if name in settings:
+                    editor.show(settings[name])
+        finally:
+            self._showing_saved = False
+        self._show_live()
+
+    def is_live(self) -> bool:
+        """Return True if the settings shown make a live account (its orders trade real money)."""
+        return any(editor.value() in editor.info.live for editor in self._live)
+
+    # --- the live account -------------------------------------------------------------------------------
+
+    def _show_live(self) -> None:
+        if self._showing_saved:
+            return
+        live = self.is_live()
+        for editor in self._confirms:
+            if not live and editor.value():
+                editor.reset()  # back to paper: going live again asks for the confirmation again
+            editor.widget.setEnabled(live and self._editing)
+        self.live_warning.setVisible(live)
+        unconfirmed = [e.label for e in self._confirms if not e.value()]
+        hint = f" Tick '{unconfirmed[0]}' to connect it." if unconfirmed else ""
+        show_status(self.live_warning, LIVE_WARNING + hint, error=True)
+        self.connect_button.setText("Connect live account" if live else "Connect")
+
+    def _editable(self, on: bool) -> None:
+        super()._editable(on)
+        self._editing = on
+        self._show_live()
+
+    # --- connecting -------------------------------------------------------------------------------------
 
     def _on_connect_clicked(self) -> None:
         settings = self.settings()
+        refusal = self._refusal(settings)
+        if refusal is not None:  # nothing sent, nothing cleared: the trader corrects the field named
+            return self._refuse(*refusal)
         try:
             for name, edit in self.secrets.items():
                 if edit.text():
@@ -84,3 +162,21 @@ class GenericConnectionPanel(ConnectionPanel):
                 edit.clear()
         self.set_progress("Connecting…")
         self.connect_requested.emit(settings)
+
+    def _refusal(self, settings: Mapping[str, object]) -> tuple[str, QWidget] | None:
+        """Return why these settings may not connect and the input to correct: a live account not confirmed, or
+        the config class's own error and the input of the field it names; None if they may."""
+        unconfirmed = [e for e in self._confirms if not e.value()]
+        if self.is_live() and unconfirmed:
+            return self.live_warning.text(), unconfirmed[0].widget
+        try:
+            self._config.from_mapping(settings)
+        except (TypeError, ValueError) as exc:
+            return str(exc), self._input_named_in(str(exc))
+        return None
+
+    def _input_named_in(self, message: str) -> QWidget:
+        found = [(match.start(), editor) for name, editor in self.editors.items()
+                 if (match := re.search(rf"\b{re.escape(name)}\b", message)) is not None]
+        first: FieldEditor | None = min(found, key=lambda pair: pair[0])[1] if found else None
+        return first.widget if first is not None else self.connect_button

@@ -84,7 +84,7 @@ async def test_the_account_set_up_offers_a_registered_kind_and_connects_it(demo_
         assert panel.findChild(QLineEdit, "demoConnectionPanel.apiToken").text() == "", "the secret leaves the form"
         saved = json.loads((tmp_path / "settings.json").read_text())
         assert {"id": "DEMO", "kind": "demo", "settings": {"state_path": str(tmp_path / "demo.json"),
-                                                          "tick_interval_s": "60"}} in saved["accounts"]
+                                                          "tick_interval_s": 60.0}} in saved["accounts"]
         assert "tok-123" not in (tmp_path / "settings.json").read_text()
         setup = next(o for o in window.keep_alive if isinstance(o, AccountsSetup))
         assert setup.secrets.get("account/DEMO/api_token") == "tok-123", "the secret is in the keyring"

@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLineEdit, QPushButton, QTableView, QTabWidget, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPushButton, QTableView, QTabWidget, QWidget
 
 from core.domain import AccountId
 from gui.brokers.account_setup import AccountsSetup
@@ -42,6 +42,8 @@ async def _connect_from_the_panel(sim: OandaSimulator, tmp_path: Path) -> None:
         titles = [tabs.tabText(i) for i in range(tabs.count())]
         tabs.setCurrentIndex(titles.index("OANDA"))
         panel = window.findChild(QWidget, PANEL)
+        assert panel.findChild(QComboBox, f"{PANEL}.environment").currentText() == "practice"
+        assert not panel.findChild(QCheckBox, f"{PANEL}.confirmLive").isChecked()
         panel.findChild(QLineEdit, f"{PANEL}.account").setText(sim.exchange.account_id)
         panel.findChild(QLineEdit, f"{PANEL}.restRoot").setText(sim.root)
         panel.findChild(QLineEdit, f"{PANEL}.token").setText(sim.token)

@@ -10,45 +10,69 @@ import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from core.adapters.config_fields import config_from_mapping, plain_values
+from core.adapters.config_fields import config_from_mapping, described, flag_or_none, plain_values
 
 FEEDS = ("iex", "sip", "delayed_sip")
-LIVE_NOT_CONFIRMED = ("This Alpaca account is LIVE: its orders trade real money. Tick 'confirm live' (live_confirmed) "
-                      "in the Alpaca panel to connect it, or set paper to true for the paper account.")
+LIVE_NOT_CONFIRMED = ("This Alpaca account is LIVE: its orders trade real money. Tick 'Confirm live' (live_confirmed) "
+                      "in the Alpaca panel to connect it, or tick 'Paper account' for the paper account.")
 
 
 @dataclass(frozen=True, slots=True)
 class AlpacaConfig:
-    """Settings of one Alpaca account.
+    """Settings of one Alpaca account: paper or live, where the API lives, what to watch, how often to poll.
 
-    paper: the paper account (paper-api.alpaca.markets) or the live one (api.alpaca.markets); a live account connects
-    only with live_confirmed. trading_root / data_root: empty for Alpaca's own, else a base URL without /v2 (the
-    SDK's url_override: a proxy or the simulator). feed: iex for free accounts, sip when the account has it.
+    Each field's help is its `described(doc=...)`: the connection panel shows it as the field's tooltip.
     """
 
-    paper: bool = True
-    live_confirmed: bool = False
-    trading_root: str = ""
-    data_root: str = ""
-    stream_root: str = ""
-    """Empty for Alpaca's trading stream (wss://paper-api… or wss://api….alpaca.markets/stream), else its full URL."""
-    stream: bool = True
-    """Listen to the trade_updates stream: an order change is read at once instead of at the next poll."""
-    quote_stream: bool = True
-    """Take quotes from Alpaca's market-data websocket (iex or sip feed); they are polled while it is silent, and
-    instead of it when Alpaca refuses it (406 connection limit exceeded: another session holds the key's one
-    connection; 402 auth failed; 409 the plan lacks the feed)."""
-    data_stream_root: str = ""
-    """Empty for Alpaca's market-data stream (wss://stream.data.alpaca.markets/v2/{feed}), else its full URL."""
-    feed: str = "iex"
-    extended_hours: bool = False
-    """Limit DAY orders also trade in the pre-market (04:00-09:30 ET) and after-hours (16:00-20:00 ET) sessions;
-    Alpaca takes no other order there, so the rest wait for the regular session."""
-    symbols: tuple[str, ...] = ("AAPL", "MSFT", "SPY")
-    poll_interval_s: float = 2.0
-    """Orders, fills and quotes are read every poll: 3 requests a poll, well under Alpaca's 200 a minute at 2 s."""
-    request_timeout_s: float = 10.0
-    order_timeout_s: float = 5.0
+    paper: bool = described(
+        True, label="Paper account", live=(False,),
+        doc="Paper (paper-api.alpaca.markets, simulated money) or, unticked, the live account (api.alpaca.markets, "
+            "real money); a live account connects only with 'Confirm live' ticked.")
+    live_confirmed: bool = described(
+        False, label="Confirm live", confirms_live=True,
+        doc="Connect the live account: its orders trade real money. Unticked, a live account is refused.")
+    trading_root: str = described(
+        "", empty="Alpaca's own",
+        doc="Empty for Alpaca's own, else a base URL without /v2 (the SDK's url_override: a proxy or the "
+            "simulator).")
+    data_root: str = described(
+        "", empty="Alpaca's own",
+        doc="Empty for Alpaca's market data, else a base URL without /v2 (a proxy or the simulator).")
+    stream_root: str = described(
+        "", empty="Alpaca's own",
+        doc="Empty for Alpaca's trading stream (wss://paper-api… or wss://api….alpaca.markets/stream), else its "
+            "full URL.")
+    stream: bool = described(
+        True, label="Trade updates stream",
+        doc="Listen to the trade_updates stream: an order change is read at once instead of at the next poll.")
+    quote_stream: bool = described(
+        True,
+        doc="Take quotes from Alpaca's market-data websocket (iex or sip feed); they are polled while it is silent, "
+            "and instead of it when Alpaca refuses it (406 connection limit exceeded: another session holds the "
+            "key's one connection; 402 auth failed; 409 the plan lacks the feed).")
+    data_stream_root: str = described(
+        "", empty="Alpaca's own",
+        doc="Empty for Alpaca's market-data stream (wss://stream.data.alpaca.markets/v2/{feed}), else its full URL.")
+    feed: str = described(
+        "iex", choices=FEEDS,
+        doc="Market data feed: iex for free accounts, sip (every US exchange) when the account has it, delayed_sip "
+            "for SIP 15 minutes late.")
+    extended_hours: bool = described(
+        False,
+        doc="Limit DAY orders also trade in the pre-market (04:00-09:30 ET) and after-hours (16:00-20:00 ET) "
+            "sessions; Alpaca takes no other order there, so the rest wait for the regular session.")
+    symbols: tuple[str, ...] = described(
+        ("AAPL", "MSFT", "SPY"), doc="The symbols watched when the account connects, separated by commas.")
+    poll_interval_s: float = described(
+        2.0, label="Poll interval (s)",
+        doc="Orders, fills and quotes are read every poll: 3 requests a poll, well under Alpaca's 200 a minute at "
+            "2 s.")
+    request_timeout_s: float = described(
+        10.0, label="Request timeout (s)", doc="How long one request to Alpaca may take before it fails.")
+    order_timeout_s: float = described(
+        5.0, label="Order timeout (s)",
+        doc="How long an order's answer may take; an order whose answer is late is looked up by its id, never sent "
+            "again.")
 
     def __post_init__(self) -> None:
         for name, parse in _PARSERS.items():
@@ -64,11 +88,10 @@ class AlpacaConfig:
 
 
 def _flag(name: str, raw: object) -> bool:
-    if isinstance(raw, str) and raw.strip().lower() in ("true", "false", "yes", "no", "1", "0"):
-        return raw.strip().lower() in ("true", "yes", "1")
-    if not isinstance(raw, bool):
+    value = flag_or_none(raw)
+    if value is None:
         raise ValueError(f"Alpaca settings: {name} must be true or false, got {raw!r}")
-    return raw
+    return value
 
 
 def _root(name: str, raw: object) -> str:

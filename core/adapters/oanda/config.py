@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from core.adapters.config_fields import config_from_mapping
+from core.adapters.config_fields import config_from_mapping, described, flag_or_none
 
 WHAT = "OANDA settings"
 
@@ -25,23 +25,40 @@ HOSTS = {
     Environment.LIVE: ("https://api-fxtrade.oanda.com", "https://stream-fxtrade.oanda.com"),
 }
 DEFAULT_SYMBOLS = ("EUR_USD", "USD_JPY", "GBP_USD")
-_TRUE, _FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off", "")
 
 
 @dataclass(frozen=True, slots=True)
 class OandaConfig:
     """One OANDA account. `rest_root`/`stream_root` override the environment's hosts (a simulator)."""
 
-    account: str = ""
-    environment: Environment = Environment.PRACTICE
-    confirm_live: bool = False
-    rest_root: str = ""
-    stream_root: str = ""
-    symbols: tuple[str, ...] = DEFAULT_SYMBOLS
-    request_timeout_s: float = 5.0
-    order_timeout_s: float = 5.0
-    reconnect_initial_s: float = 1.0
-    heartbeat_timeout_s: float = 20.0
+    account: str = described("", doc="The OANDA account number, e.g. 101-004-1234567-001.")
+    environment: Environment = described(  # noqa: RUF009 (a dataclasses.field, as for the other fields)
+        Environment.PRACTICE, live=(Environment.LIVE,),
+        doc="practice (api-fxpractice.oanda.com, demo money) or live (api-fxtrade.oanda.com, real money); a live "
+            "account connects only with 'Confirm live' ticked.")
+    confirm_live: bool = described(
+        False, label="Confirm live", confirms_live=True,
+        doc="Connect a live account: its orders trade real money. Unticked, a live account is refused.")
+    rest_root: str = described(
+        "", label="REST root", empty="the environment's host",
+        doc="Empty for the environment's REST host, else an http(s) address that overrides it (a simulator).")
+    stream_root: str = described(
+        "", empty="the environment's stream host",
+        doc="Empty for the environment's stream host (or the REST root when that is set), else an http(s) "
+            "address.")
+    symbols: tuple[str, ...] = described(
+        DEFAULT_SYMBOLS, doc="The instruments watched when the account connects (EUR_USD, …), separated by commas.")
+    request_timeout_s: float = described(
+        5.0, label="Request timeout (s)", doc="How long one request to OANDA may take before it fails.")
+    order_timeout_s: float = described(
+        5.0, label="Order timeout (s)",
+        doc="How long an order's answer may take; a late one is found by our id, never sent again.")
+    reconnect_initial_s: float = described(
+        1.0, label="First reconnect after (s)",
+        doc="The first wait before a dropped stream reconnects; it doubles after each failure, up to 30 s.")
+    heartbeat_timeout_s: float = described(
+        20.0, label="Heartbeat timeout (s)",
+        doc="A stream silent this long (OANDA sends a heartbeat every 5 s) is dropped and reconnected.")
 
     def __post_init__(self) -> None:
         account = str(self.account).strip()
@@ -90,15 +107,13 @@ class OandaConfig:
     def live_refusal(self) -> str | None:
         """Return why connecting is refused (a live account not confirmed), or None."""
         if self.environment is Environment.LIVE and not self.confirm_live:
-            return (f"OANDA account {self.account} is a LIVE account: orders trade real money. Set confirm_live "
-                    "to yes in its settings to connect it, or choose the practice environment.")
+            return (f"OANDA account {self.account} is a LIVE account: orders trade real money. Tick 'Confirm live' "
+                    "(confirm_live) in its panel to connect it, or choose the practice environment.")
         return None
 
 
 def _flag(name: str, raw: object) -> bool:
-    if isinstance(raw, bool):
-        return raw
-    text = str(raw).strip().lower()
-    if text in _TRUE or text in _FALSE:
-        return text in _TRUE
-    raise ValueError(f"{WHAT}: {name} must be yes or no, got {raw!r}")
+    value = flag_or_none(raw) if str(raw).strip() else False
+    if value is None:
+        raise ValueError(f"{WHAT}: {name} must be yes or no, got {raw!r}")
+    return value
