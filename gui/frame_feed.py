@@ -133,8 +133,9 @@ class AccountWatch(FeedWatch[K, V]):
 
     def offer(self, account: AccountId, key: K, value: V) -> None:
         """Keep value for the next frame if it belongs to the watched account."""
-        if self.account is None or self.account == account:
-            self._put(key, value)
+        watched = self.account
+        if watched is None or watched == account:
+            self._waiting.put(key, value)  # not through _put: every order comes this way, twice or more
 
 
 class PositionWatch(AccountWatch[PositionKey, Position]):
@@ -381,8 +382,9 @@ class FrameFeed:
 
     def _on_order_updated(self, event: OrderUpdated) -> None:
         order = event.order
+        account, key = order.account_id, order.client_order_id
         for watch in self._orders:
-            watch.offer(order.account_id, order.client_order_id, order)
+            watch.offer(account, key, order)
 
     def _on_position_updated(self, event: PositionUpdated) -> None:
         position = event.position

@@ -276,8 +276,10 @@ class AlertsSetup:
 
     def _on_order_updated(self, event: OrderUpdated) -> None:
         order = event.order
+        if order.status is not OrderStatus.REJECTED:  # every order comes this way: most are not rejections
+            return
         last = order.events[-1] if order.events else None
-        if order.status is OrderStatus.REJECTED and isinstance(last, OrderRejected) and last.ts >= self._started_at:
+        if isinstance(last, OrderRejected) and last.ts >= self._started_at:
             self.toast.show_message(_short(rejected_notification(order).subject), "ERROR")
 
     async def _stop(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from datetime import datetime
 from typing import TypeAlias
 
@@ -16,10 +17,12 @@ from core.services.log_redaction import SECRETS
 
 _COLORS = {"ERROR": QColor("#c62828"), "WARNING": QColor("#b26a00")}
 _FILE = logging.getLogger("tradeterm.window")  # gui/log_file.py writes it to the log file
+_LEVELS = {"INFO": logging.INFO, "WARNING": logging.WARNING, "ERROR": logging.ERROR}
 _Line: TypeAlias = tuple[str, str, datetime | None, float]
 """level, text, the time it says (None: when added), when it was added (time.time())."""
-FRAME_MS = 16
-"""Lines added within one frame are shown together (one document edit and one scroll, not one per line)."""
+FRAME_MS = 33
+"""Lines added within one frame are shown together (one document edit and one scroll, not one per line): the
+window's frame (gui/models/flusher.py's DEFAULT_HZ), in whose pass the view flushes once it is registered."""
 
 
 class LogView(QPlainTextEdit):
@@ -29,6 +32,10 @@ class LogView(QPlainTextEdit):
     while it is not (hidden, or its dock's tab behind the working orders', the default: see set_on_screen) they
     wait, the newest max_lines of them (what the document would keep), until it is shown or its text is read:
     inserting a line costs Qt ~20 us, more than the rest of an order's log line.
+
+    The view is a Flushable (gui/models/flusher.py): registered with the window's frame flusher it flushes in the
+    flusher's pass with the grids, one wake-up of the GUI thread a frame for all of them; unregistered (alone, in a
+    test) it flushes on a frame timer of its own.
     """
 
     def __init__(self, parent: QWidget | None = None, max_lines: int = 5000) -> None:
@@ -47,8 +54,8 @@ class LogView(QPlainTextEdit):
         self._frame.setSingleShot(True)
         self._frame.setInterval(FRAME_MS)
         self._frame.timeout.connect(self.flush)
-        self._armed = False
-        """The frame timer is running (kept here: asking Qt's isActive at every line cost an order ~4 us)."""
+        self._on_pending: Callable[[], None] | None = None
+        """The frame flusher's wake, once registered with one (else the frame timer flushes)."""
 
     def add(self, level: str, text: str, when: datetime | None = None) -> None:
         """Append one line: local time, level (when not INFO), text; shown in the dock and written to the log file
@@ -58,16 +65,34 @@ class LogView(QPlainTextEdit):
         writing the file per line cost more than the order itself, so the lines of a frame go out together
         (the window's shutdown writes the last frame's lines before the log file closes).
         """
-        self._pending.append((level, text, when, time.time()))
-        if not self._armed:
-            self._armed = True
+        pending = self._pending
+        pending.append((level, text, when, time.time()))
+        if len(pending) == 1:  # the first since the last flush (asking Qt's QTimer.isActive at every line cost ~4 us)
+            self._arm()
+
+    @property
+    def has_pending(self) -> bool:
+        """True when lines wait for the log file, or for the document while the view is on screen."""
+        return bool(self._pending) or (bool(self._unshown) and self._on_screen and self.isVisible())
+
+    def set_pending_callback(self, callback: Callable[[], None] | None) -> None:
+        """Flush in the pass of the flusher whose wake callback is (None: on the view's own frame timer again)."""
+        self._on_pending = callback
+        self._frame.stop()
+        if self.has_pending:
+            self._arm()
+
+    def _arm(self) -> None:
+        """Have the next frame flush the view: wake the flusher, or start the frame timer."""
+        if self._on_pending is not None:
+            self._on_pending()
+        else:
             self._frame.start()
 
     def flush(self) -> None:
         """Write every line added since the last frame to the log file and show it if the view is visible (called
         by the frame timer, before reading the text, and at shutdown)."""
         self._frame.stop()
-        self._armed = False
         if self._pending:
             pending, self._pending = self._pending, []
             _write_file(pending)  # its handlers mask each line as every handler does (core/services/log_redaction.py)
@@ -90,8 +115,7 @@ class LogView(QPlainTextEdit):
     def paintEvent(self, event: QPaintEvent) -> None:
         if self._unshown and not self._on_screen:  # painted, so on screen whatever its dock said: lines next frame
             self._on_screen = True
-            self._armed = True
-            self._frame.start()
+            self._arm()
         super().paintEvent(event)
 
     def _show_lines(self) -> None:
@@ -146,13 +170,23 @@ def _write_file(lines: list[_Line]) -> None:
 
     Straight to the logger's handlers (Logger.handle: its filters, the handlers' redacting filters, propagation
     as Logger.log does), without Logger.log's look-up of the calling source line, which the file does not show;
-    then the logger's own handlers are flushed once for the whole frame.
+    each line's record is a copy of one the frame makes (the same thread, process and source), with its own level,
+    text and time: making a record per line cost a fifth of the line. The logger's own handlers are then flushed
+    once for the whole frame.
     """
+    if not lines:
+        return
+    first = _FILE.makeRecord(_FILE.name, logging.INFO, "(unknown file)", 0, "", (), None)
+    kind, common, start = type(first), first.__dict__, logging._startTime  # type: ignore[attr-defined]
     for level, text, _, at in lines:
-        number = logging.getLevelName(level) if level in ("INFO", "WARNING", "ERROR") else logging.INFO
+        number = _LEVELS.get(level, logging.INFO)
         if _FILE.isEnabledFor(number):
-            record = _FILE.makeRecord(_FILE.name, number, "(unknown file)", 0, text, (), None)
-            record.created, record.msecs = at, int((at - int(at)) * 1000) + 0.0
+            record = kind.__new__(kind)
+            fields = record.__dict__
+            fields.update(common)
+            fields["msg"], fields["levelno"], fields["levelname"] = text, number, logging.getLevelName(number)
+            fields["created"], fields["msecs"] = at, int((at - int(at)) * 1000) + 0.0
+            fields["relativeCreated"] = (at - start) * 1000
             _FILE.handle(record)
     for handler in _FILE.handlers:  # the log file writes a frame's lines with one write, not one per line
         handler.flush()

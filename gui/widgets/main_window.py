@@ -212,6 +212,7 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         bridge, status, panel, buttons = self.bridge, self.status, self.accounts_panel, self.orders_panel
         bridge.on_log_line(self.log_view.add)
+        bridge.flusher.register(self.log_view)  # the Log dock's lines in the frame's pass, with the grids
         bridge.connection_changed.connect(panel.set_connection)
         bridge.connection_changed.connect(status.on_connection_changed)
         bridge.trading_state_changed.connect(self._on_trading_state_changed)

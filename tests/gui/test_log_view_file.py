@@ -50,3 +50,29 @@ def test_an_error_logged_to_the_log_file_is_on_disk_at_once(tmp_path: Path) -> N
     finally:
         close_log_file(handler)
     assert "ERROR journal damaged: every account halted" in written
+
+
+def test_the_log_file_rotates_once_it_reaches_its_size_and_keeps_every_line(tmp_path: Path, qapp: object,
+                                                                          monkeypatch: object) -> None:
+    import gui.log_file
+
+    monkeypatch.setattr(gui.log_file, "MAX_BYTES", 4_000)  # type: ignore[attr-defined]
+    handler = open_log_file(tmp_path)
+    try:
+        view = LogView()
+        for n in range(300):  # some lines wider in bytes than in characters: the file's size is in bytes
+            view.add("INFO", f"Order BUY {n + 1} MSFT LMT 412.{n % 100:02d} on PAPER-1: accepted {'€' * (n % 5)}")
+            if n % 16 == 15:
+                view.flush()
+        view.flush()
+    finally:
+        close_log_file(handler)
+    files = [tmp_path / LOG_FILE] + [tmp_path / f"{LOG_FILE}.{k}" for k in range(1, 6)]
+    sizes = [path.stat().st_size for path in files if path.exists()]
+    assert len(sizes) == 6 and all(size < 4_200 for size in sizes), sizes  # each rotated at 4,000 bytes plus a line
+    rotated = [size for size in sizes[1:]]
+    assert all(size >= 4_000 for size in rotated), sizes  # and not before
+    kept = "".join(path.read_text(encoding="utf-8") for path in reversed(files)).splitlines()
+    assert kept[-1].endswith("Order BUY 300 MSFT LMT 412.99 on PAPER-1: accepted " + "€" * 4)
+    numbers = [int(line.split("Order BUY ")[1].split(" ")[0]) for line in kept]
+    assert numbers == list(range(numbers[0], 301))  # in order, none lost between files

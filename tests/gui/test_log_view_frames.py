@@ -47,3 +47,25 @@ async def test_lines_said_while_the_log_is_hidden_are_shown_in_order_when_it_is_
     assert [line.split("  ", 1)[1] for line in shown[:3]] == ["order 50 accepted", "order 51 accepted",
                                                                "order 52 accepted"]
     assert shown[48].endswith("  order 98 accepted") and shown[49].endswith("  WARNING: order 99 accepted")
+
+
+async def test_the_windows_frame_shows_the_log_lines_said_since_the_last_one_with_the_grids() -> None:
+    from gui.models.flusher import FrameFlusher
+
+    flusher = FrameFlusher()
+    view = LogView()
+    view.show()
+    flusher.register(view)  # as the main window does: the Log dock flushes in the pass of the grids' frame
+    for n in range(40):
+        view.add("INFO", f"order {n} accepted")
+    assert flusher.is_ticking  # the first line woke the frame
+    for _ in range(50):  # the flusher's frame runs on the loop; nothing here asks the view for its text
+        if view.document().blockCount() == 40:
+            break
+        await asyncio.sleep(FRAME_MS / 1000)
+    shown = view.document().toPlainText().splitlines()  # what is painted, not LogView.lines() (which flushes)
+    assert [line.split("  ", 1)[1] for line in shown] == [f"order {n} accepted" for n in range(40)]
+    view.add("WARNING", "order 40 refused: risk")
+    flusher.flush_now()  # as before a screenshot: every view the frame feeds is current, the Log dock's too
+    assert view.document().toPlainText().splitlines()[-1].endswith("  WARNING: order 40 refused: risk")
+    assert not flusher.is_ticking
