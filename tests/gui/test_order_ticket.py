@@ -469,3 +469,20 @@ def test_a_symbol_with_an_ampersand_makes_no_hotkey_that_sends(ticket: Ticket) -
     send = ticket.child(QPushButton, "sendButton")
     assert send.text() == "Buy 5 M&M LMT 1234.50"
     assert send.shortcut().isEmpty(), send.shortcut().toString()
+
+
+def test_a_send_clears_the_last_result_but_keeps_a_refusal_said_while_sending(ticket: Ticket) -> None:
+    status = ticket.child(QLabel, "statusLabel")
+    ticket.widget.show_result("Refused by risk: Halted.", ok=False)
+    ticket.fill()
+    ticket.press(Qt.Key.Key_Return, on="limitPriceEdit")
+    assert len(ticket.sent) == 1
+    assert status.text() == ""  # the last send's result is gone once the new order is out
+
+    refusal = "Refused by risk: Halted."  # the same words as the line said before this send
+    ticket.widget.submit_requested.connect(lambda _: ticket.widget.show_result(refusal, ok=False))
+    ticket.widget.show_result(refusal, ok=False)
+    ticket.type_into("quantityEdit", "200")
+    ticket.press(Qt.Key.Key_Return, on="limitPriceEdit")
+    assert len(ticket.sent) == 2
+    assert status.text() == refusal  # said by the session while the order was being sent: it stays
