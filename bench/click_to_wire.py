@@ -29,7 +29,9 @@ SqliteJournal.record_orders, per order), beside a bare append + fdatasync of a f
 directory (bare_fdatasync_p50/p99_ms, FSYNC_PROBES of them, half just before and half just after the
 run; for the paced IB clicks also bare_fdatasync_paced_p50/p99_ms, the same flush at the clicks' pace,
 see paced_fdatasync), and the rest of the path without it: click_to_wire_minus_commit (IB) and
-click_to_ack_minus_commit (paper), order by order.
+click_to_ack_minus_commit (paper), order by order. For the IB clicks also by the GUI thread's CPU
+(time.thread_time at the click and when the bytes are handed over, less the commit's own CPU):
+click_to_socket_cpu_minus_commit_p50/p99_ms, the path's own work without the waits a loaded machine adds.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ import asyncio
 import os
 import re
 import tempfile
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -84,20 +87,23 @@ class SocketStamps:
 
     def __init__(self) -> None:
         self.at: dict[str, float] = {}
+        self.cpu_at: dict[str, float] = {}
+        """The GUI thread's CPU clock (time.thread_time) when the bytes were handed over, by order reference."""
 
     def install(self) -> None:
         from ib_async.connection import Connection
 
         send = Connection.sendMsg
-        at = self.at
+        at, cpu_at = self.at, self.cpu_at
         pattern = re.compile(rb"\x00(T\d{12}[0-9A-Z]{7})\x00")
 
         def stamped(connection: Any, msg: bytes) -> None:
             send(connection, msg)
-            done = now()
+            done, cpu = now(), time.thread_time()
             found = pattern.search(msg)
             if found:
-                at[found.group(1).decode("ascii")] = done
+                coid = found.group(1).decode("ascii")
+                at[coid], cpu_at[coid] = done, cpu
 
         Connection.sendMsg = stamped  # type: ignore[method-assign]
 
@@ -107,19 +113,22 @@ class CommitTimes:
 
     def __init__(self) -> None:
         self.of: dict[str, float] = {}
+        self.cpu_of: dict[str, float] = {}
+        """The GUI thread's CPU in each commit (the flush's wait is not CPU), by order."""
 
     def install(self) -> None:
         from core.storage.journal import SqliteJournal
 
         record = SqliteJournal.record_orders
-        of = self.of
+        of, cpu_of = self.of, self.cpu_of
 
         def timed(journal: Any, orders: Any, *args: Any, **kwargs: Any) -> None:
-            start = now()
+            start, cpu = now(), time.thread_time()
             record(journal, orders, *args, **kwargs)
-            took = now() - start
+            took, cpu = now() - start, time.thread_time() - cpu
             for order in orders:
                 of[str(order.client_order_id)] = took
+                cpu_of[str(order.client_order_id)] = cpu
 
         SqliteJournal.record_orders = timed  # type: ignore[method-assign]
 
@@ -225,7 +234,10 @@ class AckWatcher:
 
     def __init__(self) -> None:
         self.clicked_at = 0.0
+        self.clicked_cpu = 0.0
+        """The GUI thread's CPU clock at the click (time.thread_time)."""
         self.clicks: dict[str, float] = {}
+        self.click_cpu: dict[str, float] = {}
         self.acks: dict[str, float] = {}
         self.refused: list[str] = []
         self.acked = asyncio.Event()
@@ -237,6 +249,7 @@ class AckWatcher:
         coid = str(order.client_order_id)
         if coid not in self.clicks:
             self.clicks[coid] = self.clicked_at
+            self.click_cpu[coid] = self.clicked_cpu
         status = order.status
         if coid not in self.acks and status not in (OrderStatus.INITIALIZED, OrderStatus.SUBMITTED):
             self.acks[coid] = now()
@@ -275,7 +288,7 @@ async def _click_orders(
         quantity.setText(str(1 + k % 9))
         before = len(watcher.acks)
         watcher.acked.clear()
-        watcher.clicked_at = now()
+        watcher.clicked_at, watcher.clicked_cpu = now(), time.thread_time()
         send.click()
         while len(watcher.acks) == before:
             await asyncio.wait_for(watcher.acked.wait(), 10)
@@ -435,6 +448,10 @@ def run(orders: int, throughput_orders: int, hide: tuple[str, ...] = (), only: s
                                    "wire_stamps": len(wires),
                                    "click_to_socket_p50_ms": ms(percentile(ours, 0.5)),
                                    "click_to_socket_p99_ms": ms(percentile(ours, 0.99))})
+                    path_cpu = [socket.cpu_at[c] - watcher.click_cpu[c] - commits.cpu_of[c] for c in coids
+                                if c in socket.cpu_at and c in commits.cpu_of]
+                    record.update({"click_to_socket_cpu_minus_commit_p50_ms": ms(percentile(path_cpu, 0.5)),
+                                   "click_to_socket_cpu_minus_commit_p99_ms": ms(percentile(path_cpu, 0.99))})
                     wire = {c: stamps[c] - watcher.clicks[c] for c in coids if c in stamps}
                     record.update(_commit_figures(coids, commits, bare, wire, "click_to_wire", paced))
                 records.append(record)

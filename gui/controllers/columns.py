@@ -24,7 +24,7 @@ DEFAULTS: Mapping[str, GridColumns] = {
     "fillsView": GridColumns(
         ("time", "symbol", "side", "quantity", "price", "account", "commission", "order_id"), ("order_id",)),
     "approvalsView": GridColumns(
-        ("symbol", "account", "side", "quantity", "price", "verdict", "left", "type", "market", "product", "strategy",
+        ("symbol", "account", "side", "quantity", "price", "verdict", "market", "left", "type", "product", "strategy",
          "drift", "age", "tif", "bid", "ask", "signal", "attempt", "id"),
         ("bid", "ask", "signal", "attempt", "id")),
     # P&L beside the position, so the default window shows it without a scroll; the account beside the symbol:

@@ -21,6 +21,8 @@ class MessageLine(QLabel):
         self.setObjectName(object_name)
         self._lines = lines
         self._text = ""
+        self.said = 0
+        """How many messages were given (setText, the same one again too): whether one came meanwhile."""
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         policy.setRetainSizeWhenHidden(True)
@@ -35,6 +37,7 @@ class MessageLine(QLabel):
         return self._text
 
     def setText(self, text: str) -> None:
+        self.said += 1
         if text == self._text:  # the same message again (every order's result): no tooltip event, no repaint
             return
         self._text = text  # painted by paintEvent: QLabel.setText would re-lay out the whole form each time

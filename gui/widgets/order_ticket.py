@@ -526,10 +526,10 @@ class OrderTicketWidget(TicketProtection):
             self._link.price_edit.setFocus()
             return
         self._pending_bracket, self._pending_link = bracket, link
-        self._status_label.clear()
         if not self._confirm_check.isChecked():
-            self._send(request)
+            self._send_then_clear(request)
             return
+        self._status_label.clear()
         self._pending = request
         quote = self._quote()
         intent = "" if self._close is None else self._close.describe(plain(validated.quantity))
@@ -552,6 +552,14 @@ class OrderTicketWidget(TicketProtection):
         if result == QDialog.DialogCode.Accepted and request is not None:
             self._send(request)
         self._send_button.setFocus()
+
+    def _send_then_clear(self, request: OrderRequest) -> None:
+        """Send, then clear the last send's result line unless the send said something there itself (a refusal):
+        the line is repainted after the order's bytes are out, not before."""
+        said = self._status_label.said
+        self._send(request)
+        if self._status_label.said == said:
+            self._status_label.clear()
 
     def _send(self, request: OrderRequest) -> None:
         self._armed = False  # until the trader changes something, or the window says it was refused

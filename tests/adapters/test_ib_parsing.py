@@ -14,6 +14,7 @@ from ib_async import (
     Contract,
     ContractDetails,
     Execution,
+    TagValue,
     Ticker,
 )
 from ib_async import Fill as IbFill
@@ -42,6 +43,7 @@ from core.adapters.ib.parsing import (
     to_decimal,
     translate_error,
 )
+from core.adapters.ib.placed_order import PlacedOrder
 from core.domain import AccountId, AssetClass, OrderStatus, OrderType, Side, TimeInForce
 from core.ports.errors import (
     BrokerApiError,
@@ -239,6 +241,19 @@ def test_a_placed_order_is_spelled_out_in_full_in_ib_async_s_log_and_by_its_ids_
         logged = repr(ib)
     assert logged.startswith("Order(orderId=41, action='BUY', totalQuantity=3.0, orderType='LMT', lmtPrice=189.55,")
     assert "account='DU1234567'" in logged and "tif='DAY'" in logged and "transmit" not in logged
+
+
+def test_a_placed_order_is_field_for_field_the_ib_async_order_and_shares_no_list_with_the_next() -> None:
+    order = make_order(order_type=OrderType.LIMIT, limit_price="189.55", side=Side.BUY, quantity="3")
+    ib = build_order(order, "DU1234567", outside_rth=True)
+    made = PlacedOrder(action="BUY", totalQuantity=3.0, orderType="LMT", lmtPrice=189.55, tif="DAY",
+                       account="DU1234567", orderRef=str(order.client_order_id), outsideRth=True, transmit=True)
+    assert vars(ib) == vars(made) and list(vars(ib)) == list(vars(made))
+    ib.algoParams.append(TagValue("adaptivePriority", "Urgent"))  # an algo order's parameters
+    ib.conditions.append(None)
+    ib.softDollarTier.name = "tier"
+    after = build_order(order, "DU1234567")
+    assert (after.algoParams, after.conditions, after.softDollarTier.name) == ([], [], "")
 
 
 def test_execution_with_commission_becomes_a_fill_keyed_by_exec_id() -> None:

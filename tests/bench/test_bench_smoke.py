@@ -87,6 +87,7 @@ def test_click_to_wire_reaches_the_tws_simulator_and_the_paper_ack() -> None:
         assert {"click_to_wire_p99_ms", "click_to_socket_p99_ms", "click_to_ack_p99_ms"} <= set(ib)
         assert {"journal_commit_p99_ms", "bare_fdatasync_p99_ms", "click_to_wire_minus_commit_p99_ms"} <= set(ib)
         assert ib["journal_commit_p50_ms"] > 0 and ib["bare_fdatasync_p50_ms"] > 0  # each order's commit was timed
+        assert ib["click_to_socket_cpu_minus_commit_p50_ms"] > 0  # the path's own CPU, each click to its bytes
     paper = by_variant["ticket->paper"]
     assert paper["orders"] == 8 and paper["refused"] == 0, paper
     assert {"journal_commit_p99_ms", "bare_fdatasync_p99_ms", "click_to_ack_minus_commit_p99_ms"} <= set(paper)

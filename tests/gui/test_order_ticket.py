@@ -494,3 +494,20 @@ def test_a_quantity_typed_for_a_pair_is_not_kept_as_shares_when_a_stock_is_click
     ticket.type_into("quantityEdit", "300")
     ticket.widget.prefill("MSFT", Side.BUY, focus=False)
     assert ticket.edit("quantityEdit").text() == "300", "shares stay shares"
+
+
+def test_a_send_clears_the_last_result_but_keeps_a_refusal_said_while_sending(ticket: Ticket) -> None:
+    status = ticket.child(QLabel, "statusLabel")
+    ticket.widget.show_result("Refused by risk: Halted.", ok=False)
+    ticket.fill()
+    ticket.press(Qt.Key.Key_Return, on="limitPriceEdit")
+    assert len(ticket.sent) == 1
+    assert status.text() == ""  # the last send's result is gone once the new order is out
+
+    refusal = "Refused by risk: Halted."  # the same words as the line said before this send
+    ticket.widget.submit_requested.connect(lambda _: ticket.widget.show_result(refusal, ok=False))
+    ticket.widget.show_result(refusal, ok=False)
+    ticket.type_into("quantityEdit", "200")
+    ticket.press(Qt.Key.Key_Return, on="limitPriceEdit")
+    assert len(ticket.sent) == 2
+    assert status.text() == refusal  # said by the session while the order was being sent: it stays

@@ -19,7 +19,7 @@ from ib_async import Fill as IbFill
 from ib_async import Order as IbOrder
 from ib_async import Position as IbPosition
 
-from core.adapters.ib.placed_order import PlacedOrder
+from core.adapters.ib.placed_order import placed_order
 from core.domain import (
     AccountId,
     AssetClass,
@@ -400,7 +400,7 @@ def build_order(order: Order, account: str, outside_rth: bool = False) -> IbOrde
     A trailing stop is IB's TRAIL: its trail in auxPrice (an amount) or trailingPercent (a percent); a trailing
     stop-limit is IB's TRAIL LIMIT, the same and its limit's distance from the stop in lmtPriceOffset.
     """
-    ib_order = PlacedOrder(
+    ib_order = placed_order(
         action=order.side.value,
         totalQuantity=float(order.quantity.value),
         orderType=MAP_ORDER_TYPE[order.order_type],
