@@ -590,14 +590,3 @@ class OrderTicketWidget(TicketProtection):
         first = validated.request if validated is not None else OrderRequest(
             AccountId(self.current_account() or "-"), symbol, self._side(), self._quantity_edit.text())
         return self._link.linked(first, self._side(), self._entry_price(), instrument)
-
-    def _on_size_requested(self) -> None:
-        """Size the order by the risk typed and the Protect stop-loss; put the quantity in (one lot stands in first)."""
-        instrument = self._lookup()[1]
-        if instrument is not None and positive_number(self._quantity_edit.text()) is None:
-            self._quantity_edit.setText(plain(instrument.lot_size))
-        validated, errors = self._validate()
-        bracket, _problems = self._protection.bracket(self._side(), self._entry_price(), instrument)
-        quantity = self._sizing.size(validated, errors, None if bracket is None else bracket.stop_loss)
-        if quantity is not None:
-            self._quantity_edit.setText(plain(quantity))

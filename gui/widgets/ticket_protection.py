@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from core.domain import FieldError, Instrument, Side
+from core.domain import FieldError, Instrument, Side, ValidatedRequest
+from core.domain.order_request import plain
 from core.domain.protection import Bracket
 from core.services.sizing_order import SizingSpec
 from gui.widgets.protection_row import TICKS, positive_number
@@ -45,3 +46,18 @@ class TicketProtection(TicketLookup):
                 return positive_number(edit.text())
         quote = self._quote()
         return None if quote is None else quote.ask if self._side() is Side.BUY else quote.bid
+
+    def _validate(self) -> tuple[ValidatedRequest | None, list[FieldError]]:
+        """Check the ticket's fields into a request (OrderTicketWidget's)."""
+        raise NotImplementedError
+
+    def _on_size_requested(self) -> None:
+        """Size the order by the risk typed and the Protect stop-loss; put the quantity in (one lot stands in first)."""
+        instrument = self._lookup()[1]
+        if instrument is not None and positive_number(self._quantity_edit.text()) is None:
+            self._quantity_edit.setText(plain(instrument.lot_size))
+        validated, errors = self._validate()
+        bracket, _problems = self._protection.bracket(self._side(), self._entry_price(), instrument)
+        quantity = self._sizing.size(validated, errors, None if bracket is None else bracket.stop_loss)
+        if quantity is not None:
+            self._quantity_edit.setText(plain(quantity))
