@@ -16,7 +16,8 @@ DEFAULTS: Mapping[str, GridColumns] = {
     # What a trader reads first leads; raw ids and second prices are one right-click away.
     # The account beside the symbol wherever an action follows the row (Cancel selected, Modify, Approve): two
     # AAPL orders on two accounts differ only there, and it was a scroll away. The type comes after the status
-    # (the price cell already reads "stop → limit", "MKT", "(trail 0.50)"), the countdown after the risk verdict and the market.
+    # (the price cell already reads "stop → limit", "MKT", "(trail 0.50)"), the countdown after the risk verdict
+    # and the market's hours.
     "ordersView": GridColumns(
         ("symbol", "account", "side", "quantity", "price", "status", "type", "filled", "tif", "time", "reason",
          "limit", "stop", "id"),
