@@ -154,12 +154,13 @@ class TicketLookup(TicketForm):
         return [other for other in catalog.accounts_listing(symbol) if other != account]
 
     def _unquoted_note(self, symbol: str, account: str) -> str:
-        """What the Bid·Ask line says when account's feed has no quote for symbol: that another account lists
-        it, when one does (pick it under Account), else that the feed has none."""
+        """What the Bid·Ask line says when account's feed has no quote for symbol: which account to choose, when
+        another lists it (first: an OANDA account's id is long, and the line ends at the ticket's width), else that
+        the feed has none."""
         others = self._listed_elsewhere(symbol, account)
         if others:
-            return (f" &nbsp;<i>({account} does not list {symbol}; {' and '.join(others[:2])} "
-                    f"{'does' if len(others) == 1 else 'do'}: choose it under Account)</i>")
+            return (f" &nbsp;<i>(choose {' or '.join(others[:2])} under Account: {account} does not list "
+                    f"{symbol})</i>")
         return f" &nbsp;<i>(no quote on {account}'s feed)</i>"
 
     def _touch(self, instrument: Instrument) -> str:

@@ -90,7 +90,8 @@ def test_a_symbol_the_chosen_account_does_not_list_names_the_account_that_does(t
     edit = ticket.findChild(QLineEdit, "orderTicket.symbolEdit")
     edit.setText("RELIANCE")
     line = ticket.findChild(QLabel, "orderTicket.quoteLabel").text()
-    assert "(US-1 does not list RELIANCE; IN-1 does: choose it under Account)" in line
+    assert "(choose IN-1 under Account: US-1 does not list RELIANCE)" in line, (
+        "what to do comes first: the line ends at the ticket's width")
     assert asked == [], "no hours of US-1's market are shown for a symbol it does not list"
     edit.setText("AAPL")
     assert "(no quote on US-1's feed)" in ticket.findChild(QLabel, "orderTicket.quoteLabel").text()
