@@ -101,16 +101,21 @@ async def test_run_op_eager_reports_success_and_re_enables_the_control(qtbot: ob
     assert not reporter.running
 
 
-async def test_a_send_answered_at_once_never_flashes_busy_in_the_status_bar() -> None:
+def _send_until_answered() -> tuple[list[tuple[str, bool]], asyncio.Future[str], asyncio.Future[str]]:
+    """Start an eager "Send order" that waits for its gate; return what the status bar was told, the gate, the op."""
     reporter = OpReporter()
     said: list[tuple[str, bool]] = []
     reporter.busy.connect(lambda text, on: said.append((text, on)))
-    gate = asyncio.get_running_loop().create_future()
+    gate: asyncio.Future[str] = asyncio.get_running_loop().create_future()
 
     async def submit() -> str:
         return str(await gate)
 
-    task = run_op(reporter, "Send order", submit(), eager=True)
+    return said, gate, run_op(reporter, "Send order", submit(), eager=True)
+
+
+async def test_a_send_answered_at_once_never_flashes_busy_in_the_status_bar() -> None:
+    said, gate, task = _send_until_answered()
     await asyncio.sleep(0.005)  # the broker's answer, milliseconds after the click
     gate.set_result("ACCEPTED")
     assert await task == "ACCEPTED"
@@ -119,15 +124,7 @@ async def test_a_send_answered_at_once_never_flashes_busy_in_the_status_bar() ->
 
 
 async def test_a_send_still_waiting_says_so_in_the_status_bar_until_it_is_answered() -> None:
-    reporter = OpReporter()
-    said: list[tuple[str, bool]] = []
-    reporter.busy.connect(lambda text, on: said.append((text, on)))
-    gate = asyncio.get_running_loop().create_future()
-
-    async def submit() -> str:
-        return str(await gate)
-
-    task = run_op(reporter, "Send order", submit(), eager=True)
+    said, gate, task = _send_until_answered()
     while not said:
         await asyncio.sleep(0.01)
     assert said == [("Send order", True)]

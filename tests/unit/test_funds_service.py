@@ -35,9 +35,11 @@ class CountingBroker:
                             FakeClock().now())
 
 
-def world(interval: float) -> tuple[EventBus, CountingBroker, FundsService, list[FundsUpdated]]:
+def world(interval: float, broker: CountingBroker | None = None
+          ) -> tuple[EventBus, CountingBroker, FundsService, list[FundsUpdated]]:
+    """A FundsService over one account's broker (a CountingBroker unless given), and the FundsUpdated it publishes."""
     bus, clock = EventBus(), FakeClock()
-    broker = CountingBroker()
+    broker = broker if broker is not None else CountingBroker()
     portfolio = Portfolio(bus, {"AAPL": make_instrument()}, clock)
     service = FundsService(bus, {ACCOUNT: AccountSlot(broker)}, portfolio, clock, min_interval_s=interval)  # type: ignore[arg-type]
     seen: list[FundsUpdated] = []
@@ -112,14 +114,10 @@ class ConnectingBroker(CountingBroker):
 
 async def test_cash_pushed_while_connecting_warns_nothing_and_the_connect_reads_at_once() -> None:
     """Every restart logged 'IB-1: could not read the account's funds: … not connected' as IB connected."""
-    bus, clock = EventBus(), FakeClock()
     broker = ConnectingBroker()
-    service = FundsService(bus, {ACCOUNT: AccountSlot(broker)}, Portfolio(bus, {}, clock), clock,  # type: ignore[arg-type]
-                           min_interval_s=3600)
+    bus, _, service, seen = world(3600, broker)
     warnings: list[LogMessage] = []
-    seen: list[FundsUpdated] = []
     bus.subscribe(LogMessage, warnings.append)
-    bus.subscribe(FundsUpdated, seen.append)
     bus.publish(ConnectionChanged(ACCOUNT, ConnectionState.CONNECTING))
     bus.publish(AccountUpdated(ACCOUNT, ()))
     await settle()
@@ -132,10 +130,7 @@ async def test_cash_pushed_while_connecting_warns_nothing_and_the_connect_reads_
 
 
 async def test_an_account_that_cannot_be_read_outside_a_connect_is_a_warning() -> None:
-    bus, clock = EventBus(), FakeClock()
-    broker = ConnectingBroker()
-    service = FundsService(bus, {ACCOUNT: AccountSlot(broker)}, Portfolio(bus, {}, clock), clock,  # type: ignore[arg-type]
-                           min_interval_s=0)
+    bus, _broker, service, _seen = world(0, ConnectingBroker())
     warnings: list[LogMessage] = []
     bus.subscribe(LogMessage, warnings.append)
     bus.publish(FillRecorded(make_fill(account_id=ACCOUNT)))
