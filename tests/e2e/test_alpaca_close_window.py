@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from core.domain import OrderOrigin, OrderRequest, OrderStatus, OrderType, Side
-from tests.e2e.test_alpaca_window import ALPACA, connect_from_the_panel
+from tests.e2e.test_alpaca_window import ALPACA, connect_from_the_panel, simulator_fields
 from tests.e2e.window_helpers import open_window, until
 from tests.sims.alpaca.server import AlpacaSimulator
 
@@ -19,9 +19,7 @@ async def test_close_then_flatten_an_alpaca_position_through_delete_positions(tm
     await simulator.start()
     try:
         async with open_window(tmp_path) as window:
-            await connect_from_the_panel(
-                window, simulator, ("tradingRoot", simulator.root), ("dataRoot", simulator.root),
-                ("pollIntervalS", "0.1"), ("apiKey", simulator.api_key), ("apiSecret", simulator.api_secret))
+            await connect_from_the_panel(window, *simulator_fields(simulator, ("pollIntervalS", "0.1")))
             session = window.session
             await until(lambda: session.quotes.latest("AAPL", str(ALPACA)) is not None, "Alpaca's AAPL quote")
             entry = await session.submit(OrderRequest(ALPACA, "AAPL", Side.BUY, "5", OrderType.MARKET))

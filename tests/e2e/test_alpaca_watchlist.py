@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_alpaca_window import ALPACA, connect_from_the_panel
+from tests.e2e.test_alpaca_window import ALPACA, connect_from_the_panel, simulator_fields
 from tests.e2e.window_helpers import cell, open_window, until
 from tests.sims.alpaca.server import AlpacaSimulator
 
@@ -28,9 +28,7 @@ async def test_an_alpaca_quoted_row_shows_last_change_and_volume(tmp_path: Path)
     try:
         async with open_window(tmp_path) as window:
             view = window.watchlist_view
-            await connect_from_the_panel(
-                window, simulator, ("tradingRoot", simulator.root), ("dataRoot", simulator.root),
-                ("apiKey", simulator.api_key), ("apiSecret", simulator.api_secret))
+            await connect_from_the_panel(window, *simulator_fields(simulator))
             await until(lambda: cell(view, "AAPL", "feed") == f"auto: {ALPACA}", "AAPL's row on Alpaca's feed")
             await until(lambda: all(cell(view, "AAPL", column) != DASH for column in FIGURES),
                         "AAPL's Last, Chg, Chg % and Volume from Alpaca")

@@ -23,7 +23,7 @@ ALPACA = AccountId("ALPACA-PAPER")
 PANEL = "alpacaConnectionPanel"
 
 
-async def connect_from_the_panel(window: MainWindow, simulator: AlpacaSimulator, *fields: tuple[str, str]) -> QWidget:
+async def connect_from_the_panel(window: MainWindow, *fields: tuple[str, str]) -> QWidget:
     """Open the Connections dialog's Alpaca tab, fill fields, click Connect, wait until ALPACA-PAPER trades."""
     window.findChild(QAction, "action.connections").trigger()
     await until(lambda: window.findChild(QWidget, PANEL) is not None, "the Alpaca panel")
@@ -38,15 +38,19 @@ async def connect_from_the_panel(window: MainWindow, simulator: AlpacaSimulator,
     return panel
 
 
+def simulator_fields(simulator: AlpacaSimulator, *more: tuple[str, str]) -> tuple[tuple[str, str], ...]:
+    """The panel's fields that point an account at the simulator (its roots and keys), with more between them."""
+    return (("tradingRoot", simulator.root), ("dataRoot", simulator.root), *more,
+            ("apiKey", simulator.api_key), ("apiSecret", simulator.api_secret))
+
+
 @pytest.mark.slow
 async def test_keys_to_the_keyring_connect_buy_and_see_alpacas_funds_then_restart(tmp_path: Path) -> None:
     simulator = AlpacaSimulator(tick_interval_s=0.05)
     await simulator.start()
     try:
         async with open_window(tmp_path) as window:
-            panel = await connect_from_the_panel(
-                window, simulator, ("tradingRoot", simulator.root), ("dataRoot", simulator.root),
-                ("pollIntervalS", "0.1"), ("apiKey", simulator.api_key), ("apiSecret", simulator.api_secret))
+            panel = await connect_from_the_panel(window, *simulator_fields(simulator, ("pollIntervalS", "0.1")))
             assert panel.findChild(QLineEdit, f"{PANEL}.apiSecret").text() == "", "the secret leaves the form"
             assert panel.findChild(QCheckBox, f"{PANEL}.paper").isChecked(), "paper: a check box, ticked by default"
 
@@ -71,7 +75,7 @@ async def test_keys_to_the_keyring_connect_buy_and_see_alpacas_funds_then_restar
 
         async with open_window(tmp_path, active=False) as window:  # restart (the test keyring starts empty)
             await until(lambda: ALPACA in window.session.account_ids(), "ALPACA-PAPER from the settings")
-            await connect_from_the_panel(window, simulator, ("apiKey", simulator.api_key),
+            await connect_from_the_panel(window, ("apiKey", simulator.api_key),
                                          ("apiSecret", simulator.api_secret))
             position = window.session.portfolio.position(ALPACA, "AAPL")
             assert position is not None and position.quantity == Decimal(3), "reconciled with Alpaca's books"
@@ -89,9 +93,7 @@ async def test_settings_typed_into_the_old_text_panel_reconnect_while_an_order_w
     await simulator.start()
     try:
         async with open_window(tmp_path) as window:
-            await connect_from_the_panel(
-                window, simulator, ("tradingRoot", simulator.root), ("dataRoot", simulator.root),
-                ("apiKey", simulator.api_key), ("apiSecret", simulator.api_secret))
+            await connect_from_the_panel(window, *simulator_fields(simulator))
             await until(lambda: window.session.quotes.latest("AAPL", str(ALPACA)) is not None, "Alpaca's AAPL quote")
             bid = window.session.quotes.latest("AAPL", str(ALPACA)).bid
             below = (Decimal(bid) * Decimal("0.96")).quantize(Decimal("0.01"))  # inside the collar, far from a fill
@@ -110,7 +112,7 @@ async def test_settings_typed_into_the_old_text_panel_reconnect_while_an_order_w
         async with open_window(tmp_path, active=False) as window:
             await until(lambda: ALPACA in window.session.account_ids(), "ALPACA-PAPER from the settings")
             assert [o.client_order_id for o in window.session.view.working_orders(ALPACA)] == [order.client_order_id]
-            panel = await connect_from_the_panel(window, simulator, ("apiKey", simulator.api_key),
+            panel = await connect_from_the_panel(window, ("apiKey", simulator.api_key),
                                                  ("apiSecret", simulator.api_secret))
             status = panel.findChild(QLabel, f"{PANEL}.status")
             await until(lambda: "connected and reconciled" in status.text(), "the panel to say it connected")
