@@ -31,7 +31,8 @@ run; for the paced IB clicks also bare_fdatasync_paced_p50/p99_ms, the same flus
 see paced_fdatasync), and the rest of the path without it: click_to_wire_minus_commit (IB) and
 click_to_ack_minus_commit (paper), order by order. For the IB clicks also by the GUI thread's CPU
 (time.thread_time at the click and when the bytes are handed over, less the commit's own CPU):
-click_to_socket_cpu_minus_commit_p50/p99_ms, the path's own work without the waits a loaded machine adds.
+click_to_socket_cpu_minus_commit_p50/p99_ms, the path's own work without the waits a loaded machine adds, and
+the commit's own CPU (journal_commit_cpu_p50/p99_ms: SQLite's work; the rest of the commit is the wait for the flush).
 """
 
 from __future__ import annotations
@@ -452,6 +453,9 @@ def run(orders: int, throughput_orders: int, hide: tuple[str, ...] = (), only: s
                                 if c in socket.cpu_at and c in commits.cpu_of]
                     record.update({"click_to_socket_cpu_minus_commit_p50_ms": ms(percentile(path_cpu, 0.5)),
                                    "click_to_socket_cpu_minus_commit_p99_ms": ms(percentile(path_cpu, 0.99))})
+                    commit_cpu = [commits.cpu_of[c] for c in coids if c in commits.cpu_of]
+                    record.update({"journal_commit_cpu_p50_ms": ms(percentile(commit_cpu, 0.5)),
+                                   "journal_commit_cpu_p99_ms": ms(percentile(commit_cpu, 0.99))})
                     wire = {c: stamps[c] - watcher.clicks[c] for c in coids if c in stamps}
                     record.update(_commit_figures(coids, commits, bare, wire, "click_to_wire", paced))
                 records.append(record)
