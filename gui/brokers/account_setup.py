@@ -123,13 +123,15 @@ class AccountsSetup:
         """Return the account's adapter, adding the account (saved without secrets) on first use.
 
         The panel's values override the saved settings it shows; those it does not show (timeouts, ...) are
-        kept. Raise ValueError naming what is wrong with the settings.
+        kept, and one it sends as None (a field the trader emptied) is dropped: its default applies again.
+        Raise ValueError naming what is wrong with the settings.
         """
         saved = next((a for a in self._settings.accounts() if a.id == account_id), None)
         if saved is not None and saved.kind != kind.name:
             raise ValueError(f"{account_id} is already a {saved.kind} account: choose another name.")
         kept = saved.settings if saved is not None else self._default_settings(kind, account_id)
-        account = AccountSettings(str(account_id), kind.name, {**kept, **(values or {})})
+        merged = {**kept, **(values or {})}
+        account = AccountSettings(str(account_id), kind.name, {k: v for k, v in merged.items() if v is not None})
         if account_id not in self._session.account_ids():
             adapter = registry.create_adapter(kind.name, account_id, self._adapter_settings(account),
                                               self._bus.publish, self._bus.publish_quotes)
@@ -142,9 +144,9 @@ class AccountsSetup:
                                               self._bus.publish, self._bus.publish_quotes)
             self._session.replace_account(adapter)  # AccountInUse (a ValueError) says what to do first
             self._save(account)
-            self._window.log_view.add("INFO", f"Changed {account_id}'s settings: "
-                                              + ", ".join(sorted(k for k in account.settings
-                                                                 if account.settings.get(k) != saved.settings.get(k))))
+            changed = {k for k in {**account.settings, **saved.settings}
+                       if account.settings.get(k) != saved.settings.get(k)}
+            self._window.log_view.add("INFO", f"Changed {account_id}'s settings: " + ", ".join(sorted(changed)))
         return self._session.account(account_id).adapter
 
     def _default_settings(self, kind: BrokerKind, account_id: AccountId) -> dict[str, object]:

@@ -59,7 +59,8 @@ class GenericConnectionPanel(ConnectionPanel):
     Signals:
         connect_requested(dict settings): the config fields the trader filled, changed or had saved, as
             settings.json holds them (bools, numbers, lists, strings); never a secret. Only settings the
-            config class accepts are sent.
+            config class accepts are sent. A saved field the trader emptied is sent as None: drop it from
+            the saved settings, so its default applies again.
         disconnect_requested().
     """
 
@@ -104,8 +105,14 @@ class GenericConnectionPanel(ConnectionPanel):
         return [*(e.widget for e in self.editors.values()), *self.secrets.values()]
 
     def settings(self) -> dict[str, object]:
-        return {name: value for name, editor in self.editors.items()
-                if (value := editor.setting(saved=name in self._saved)) is not None}
+        """The fields to send; a saved one the trader emptied is sent as None, so the default applies again."""
+        settings: dict[str, object] = {}
+        for name, editor in self.editors.items():
+            saved = name in self._saved
+            value = editor.setting(saved=saved)
+            if value is not None or (saved and editor.value() is None):
+                settings[name] = value
+        return settings
 
     def set_settings(self, settings: Mapping[str, object]) -> None:
         self._saved = {name for name in settings if name in self.editors}
@@ -170,7 +177,7 @@ class GenericConnectionPanel(ConnectionPanel):
         if self.is_live() and unconfirmed:
             return self.live_warning.text(), unconfirmed[0].widget
         try:
-            self._config.from_mapping(settings)
+            self._config.from_mapping({name: value for name, value in settings.items() if value is not None})
         except (TypeError, ValueError) as exc:
             return str(exc), self._input_named_in(str(exc))
         return None

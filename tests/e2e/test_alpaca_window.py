@@ -125,3 +125,32 @@ async def test_settings_typed_into_the_old_text_panel_reconnect_while_an_order_w
         assert simulator.requests.count(("POST", "/v2/orders")) == 1, "nothing sent twice"
     finally:
         await simulator.stop()
+
+
+@pytest.mark.slow
+async def test_a_setting_emptied_on_the_panel_goes_back_to_its_default(tmp_path: Path) -> None:
+    """Clearing "Poll interval s" after a restart takes the saved 0.1 out of settings.json (the default applies
+    again) and the Log names the change; before, the emptied field kept the saved value without a word."""
+    simulator = AlpacaSimulator(tick_interval_s=0.05)
+    await simulator.start()
+    try:
+        async with open_window(tmp_path) as window:
+            await connect_from_the_panel(window, *simulator_fields(simulator, ("pollIntervalS", "0.1")))
+        path = tmp_path / "settings.json"
+
+        def saved() -> dict[str, object]:
+            settings: dict[str, object] = next(a for a in json.loads(path.read_text())["accounts"]
+                                               if a["kind"] == "alpaca")["settings"]
+            return settings
+
+        assert saved()["poll_interval_s"] == 0.1
+
+        async with open_window(tmp_path, active=False) as window:
+            await until(lambda: ALPACA in window.session.account_ids(), "ALPACA-PAPER from the settings")
+            await connect_from_the_panel(window, ("pollIntervalS", ""), ("apiKey", simulator.api_key),
+                                         ("apiSecret", simulator.api_secret))
+            assert any("Changed ALPACA-PAPER's settings: poll_interval_s" in line for line in window.log_view.lines())
+        assert "poll_interval_s" not in saved(), "emptied: the default applies again"
+        assert saved()["trading_root"] == simulator.root, "the other settings are kept"
+    finally:
+        await simulator.stop()

@@ -214,3 +214,16 @@ def test_an_oanda_timeout_out_of_range_is_refused_naming_it(qtbot: QtBot) -> Non
     line(panel, "heartbeatTimeoutS").setText("900")
     assert "heartbeat_timeout_s" in refused(qtbot, panel)
     assert line(panel, "heartbeatTimeoutS").text() == "900"
+
+
+def test_emptying_a_saved_field_sends_it_as_none_so_its_default_applies_again(qtbot: QtBot) -> None:
+    """A trader who clears "Poll interval s" expects Alpaca's default again, not the value saved before."""
+    panel = make_panel(qtbot, ALPACA)
+    panel.set_settings({"poll_interval_s": 0.1, "symbols": ["AAPL"], "feed": "sip"})
+    line(panel, "pollIntervalS").clear()
+    assert line(panel, "pollIntervalS").placeholderText() == "2.0 (default)"
+    assert connect(qtbot, panel) == {"poll_interval_s": None, "symbols": ["AAPL"], "feed": "sip"}
+    panel.set_disconnected()
+    line(panel, "symbols").clear()  # a field never saved and left empty is not sent at all
+    panel.set_settings({"feed": "sip"})
+    assert connect(qtbot, panel) == {"feed": "sip"}
