@@ -36,7 +36,7 @@ class FieldEditor:
 
     @property
     def label(self) -> str:
-        return self.info.label or self.name.replace("_", " ").capitalize()
+        return self.info.label or field_label(self.name)
 
     def value(self) -> object | None:
         """Return the field's value as settings.json holds it; None when left empty (the default applies)."""
@@ -184,6 +184,15 @@ def editor_for(name: str, hint: object, default: object, info: FieldInfo) -> Fie
     if typing.get_origin(kind) in (tuple, list):
         return TextEditor(name, default, info, _words)
     return TextEditor(name, default, info, str)
+
+
+_ACRONYMS = {"api": "API", "id": "ID", "url": "URL", "rest": "REST", "fx": "FX"}
+
+
+def field_label(name: str) -> str:
+    """Return a field's label from its name: 'api_key' -> 'API key', 'poll_interval' -> 'Poll interval'."""
+    words = [_ACRONYMS.get(word, word) for word in name.split("_")]
+    return " ".join([words[0][:1].upper() + words[0][1:], *words[1:]])
 
 
 def plain(value: object) -> object:

@@ -18,7 +18,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QWidget
 
 from core.ports.broker_kind import BrokerKind
-from gui.brokers.config_editors import FieldEditor, config_editors
+from gui.brokers.config_editors import FieldEditor, config_editors, field_label
 from gui.brokers.panel import ConnectionPanel
 from gui.widgets.status_line import show_status
 
@@ -98,7 +98,7 @@ class GenericConnectionPanel(ConnectionPanel):
             if index == last_live:  # the warning next to the fields that make the account live
                 form.addRow(self.live_warning)
         for name, edit in self.secrets.items():
-            form.addRow(name.replace("_", " ").capitalize(), edit)
+            form.addRow(field_label(name), edit)
         return form
 
     def fields(self) -> Sequence[QWidget]:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from core.adapters.alpaca import KIND as ALPACA
@@ -227,3 +227,10 @@ def test_emptying_a_saved_field_sends_it_as_none_so_its_default_applies_again(qt
     line(panel, "symbols").clear()  # a field never saved and left empty is not sent at all
     panel.set_settings({"feed": "sip"})
     assert connect(qtbot, panel) == {"feed": "sip"}
+
+
+def test_the_key_fields_read_api_key_and_api_secret(qtbot: QtBot) -> None:
+    panel = make_panel(qtbot, ALPACA)
+    layout = panel.findChild(QFormLayout)
+    labels = [layout.labelForField(edit).text() for edit in panel.secrets.values()]
+    assert labels == ["API key", "API secret"]
