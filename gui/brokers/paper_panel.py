@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QLineEdit, QWidget
 
+from core.adapters.paper.config import PaperConfig
 from gui.brokers.panel import NamedAccountPanel
 
 _NUMBERS = {"fee_bps": "Fee (bps)", "slippage_bps": "Slippage (bps)", "tick_interval_s": "Tick every (s)"}
@@ -22,7 +23,8 @@ class PaperConnectionPanel(NamedAccountPanel):
     .connectButton, .disconnectButton, .progress, .status.
 
     Signals:
-        connect_requested(str account_id, dict settings). disconnect_requested().
+        connect_requested(str account_id, dict settings): a saved number the trader emptied is sent as None (its
+            default applies again). disconnect_requested().
     """
 
     connect_requested = Signal(str, dict)
@@ -32,8 +34,10 @@ class PaperConnectionPanel(NamedAccountPanel):
         self.numbers = {key: self._named(QLineEdit(), "".join(p.title() if i else p for i, p in
                                                               enumerate(key.split("_"))))
                         for key in _NUMBERS}
-        for edit in self.numbers.values():
-            edit.setPlaceholderText("default")
+        self._saved: set[str] = set()
+        defaults = PaperConfig()
+        for key, edit in self.numbers.items():
+            edit.setPlaceholderText(f"{getattr(defaults, key)} (default)")
         self.partial_fills = self._named(QCheckBox("Fill large orders in parts"), "partialFills")
         form = QFormLayout()
         form.addRow("Account", self.account)
@@ -49,16 +53,20 @@ class PaperConnectionPanel(NamedAccountPanel):
     def settings(self) -> dict[str, object]:
         values: dict[str, object] = {key: edit.text().strip() for key, edit in self.numbers.items()
                                      if edit.text().strip()}
+        values.update({key: None for key in self._saved if key not in values})  # emptied: the default again
         if "tick_interval_s" in values:
             values["tick_interval_s"] = float(str(values["tick_interval_s"]))
         values["partial_fills"] = self.partial_fills.isChecked()
         return values
 
     def set_settings(self, settings: Mapping[str, object]) -> None:
+        self._saved = set()
         for key, edit in self.numbers.items():
             value = settings.get(key)
+            edit.clear()
             if isinstance(value, str | int | float) and not isinstance(value, bool):
                 edit.setText(str(value))
+                self._saved.add(key)
         self.partial_fills.setChecked(settings.get("partial_fills") is True)
 
     def _on_connect_clicked(self) -> None:
