@@ -41,7 +41,8 @@ class SearchResult:
         if self.matches:
             return f"{len(self.matches)} found for {self.query.strip()!r}."
         where = ", ".join(self.searched) if self.searched else "no account (none connected can search)"
-        return f"Nothing matches {self.query.strip()!r} on {where}: check the spelling, or try the name."
+        return (f"Nothing matches {self.query.strip()!r} on {where}: check the spelling, try the symbol or the "
+                "name, or connect an account that trades it (Connect account).")
 
 
 class SymbolSearchService:

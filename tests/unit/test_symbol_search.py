@@ -75,7 +75,8 @@ async def test_accounts_that_cannot_search_are_skipped_with_a_note(session: Trad
 async def test_nothing_found_says_so_and_where_it_looked(session: TradingSession) -> None:
     result = await SymbolSearchService(session).search("ZZZQ")
     assert result.matches == ()
-    assert result.message == "Nothing matches 'ZZZQ' on PAPER-1: check the spelling, or try the name."
+    assert result.message == ("Nothing matches 'ZZZQ' on PAPER-1: check the spelling, try the symbol or the name, "
+                              "or connect an account that trades it (Connect account).")
 
 
 async def test_a_bad_query_is_refused_with_what_to_do(session: TradingSession) -> None:
