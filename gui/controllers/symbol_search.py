@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from core.domain import AccountId, ConnectionState, Instrument, Side
+from core.domain.watchlist import WatchRow
 from core.ports.symbol_search import InstrumentMatch
 from core.services.symbol_search import SearchResult, SymbolSearchService
 from gui.async_op import run_op
@@ -36,10 +37,16 @@ class WatchlistSettings(Protocol):
     def set_watchlist(self, symbols: Sequence[str]) -> None: ...
 
 
-def add_to_watchlist(window: MainWindow, instrument: Instrument, account_id: str) -> None:
-    """Offer a found instrument everywhere and put it on the current watchlist, quoted from its account's feed."""
+def add_to_watchlist(window: MainWindow, instrument: Instrument, account_id: str, row: WatchRow | None) -> str:
+    """Offer a found instrument everywhere and put it on the current watchlist, quoted from its account's feed;
+    return what was done, in a trader's words. row: the symbol's row before the pick, if it had one."""
     window.refresh_instruments()
     window.watchlists.add(instrument.symbol, account_id)
+    if row is None:
+        return f"Added {instrument.symbol} ({account_id}) to the watchlist."
+    if row.feed == account_id:
+        return f"{instrument.symbol} ({account_id}) is already on the watchlist."
+    return f"{instrument.symbol} is already on the watchlist: it is now quoted from {account_id}."
 
 
 class SymbolSearchController:
@@ -124,14 +131,15 @@ class SymbolSearchController:
     def add(self, match: InstrumentMatch) -> None:
         popup = self.popup
         assert popup is not None
+        before = next((r for r in self.window.watchlists.current.rows if r.symbol == match.symbol), None)
         popup.show_busy(f"Loading {match.symbol} from {match.account_id}…")
 
         def added(instrument: Instrument) -> None:
             if self.saved is not None:
                 self.saved.add(match)
-            add_to_watchlist(self.window, instrument, str(match.account_id))
+            done = add_to_watchlist(self.window, instrument, str(match.account_id), before)
             self.window.ticket.prefill(instrument.symbol, Side.BUY, account=str(match.account_id))
-            popup.show_busy(f"Added {instrument.symbol} ({match.account_id}) to the watchlist.")
+            popup.show_busy(done)
 
         run_op(self.window.reporter, f"Add {match.symbol}", self.service.add(match), on_success=added,
                on_error=lambda exc: popup.show_error(f"{match.symbol} was not added: {exc}"))

@@ -81,6 +81,14 @@ async def test_find_an_ib_future_with_ctrl_k_and_it_joins_the_watchlist(tmp_path
                 await until(lambda: held(window) == Decimal(1), "a position of 1 ESH7 on IB-7")
 
                 query.clear()
+                QTest.keyClicks(query, "es 2027-03")  # picked again: said so, not "Added", and not listed twice
+                await until(lambda: "found for 'es 2027-03'" in status.text(), "ESH7 found again")
+                QTest.keyClick(query, Qt.Key.Key_Return)
+                await until(lambda: "already on the watchlist" in status.text(), "the second pick's line")
+                assert status.text() == "ESH7 (IB-7) is already on the watchlist."
+                assert window.watchlists.current.symbols().count("ESH7") == 1
+
+                query.clear()
                 QTest.keyClicks(query, "aapl c 200")  # an option: listed once the query narrows the chain
                 await until(lambda: model.rowCount() == 1 and model.index(0, 4).data() == "Option C 200 2026-12-18",
                             "the AAPL 200 call")
