@@ -81,6 +81,7 @@ class WatchlistsController(QObject):
         panel.tab_selected.connect(self.select)
         panel.tab_added.connect(self.add_list)
         panel.tab_renamed.connect(self.rename_list)
+        panel.name_problem = self.name_problem
         panel.tab_removed.connect(self.remove_list)
         panel.symbol_added.connect(lambda symbol, feed: self.add(symbol, feed or None))
         panel.symbol_removed.connect(self.remove)
@@ -156,7 +157,7 @@ class WatchlistsController(QObject):
 
     def rename_list(self, index: int, name: str) -> None:
         """Rename the watchlist at index."""
-        if self._name_taken(name) or not 0 <= index < len(self.document.lists):
+        if self._name_taken(name, index) or not 0 <= index < len(self.document.lists):
             return
         lists = list(self.document.lists)
         lists[index] = replace(lists[index], name=name)
@@ -224,13 +225,20 @@ class WatchlistsController(QObject):
     def _accounts(self) -> list[str]:
         return [str(account) for account in self._session.view.account_ids()]
 
-    def _name_taken(self, name: str) -> bool:
+    def name_problem(self, name: str, index: int | None = None) -> str | None:
+        """Return why name cannot be given to a new list (index None) or to the list at index; None if it can."""
         name = name.strip()
-        taken = not name or any(w.name == name for w in self.document.lists)
-        if taken:
-            self._log("WARNING", f"There is already a watchlist named {name!r}: choose another name." if name
-                      else "A watchlist needs a name.")
-        return taken
+        if not name:
+            return "A watchlist needs a name."
+        if any(w.name == name for i, w in enumerate(self.document.lists) if i != index):
+            return f"There is already a watchlist named {name!r}: choose another name."
+        return None
+
+    def _name_taken(self, name: str, index: int | None = None) -> bool:
+        problem = self.name_problem(name, index)
+        if problem is not None:
+            self._log("WARNING", problem)
+        return problem is not None
 
     def _change(self, rows: list[WatchRow], moved: tuple[str, int] | None = None) -> None:
         lists = list(self.document.lists)

@@ -63,12 +63,14 @@ class WatchlistPanel(QWidget):
         self.feed_combo = keep_narrow(
             QComboBox(objectName="watchlist.feedCombo", toolTip="The feed the new row quotes from"))
         self.name_dialog: QInputDialog | None = None
+        self.name_problem: Callable[[str, int | None], str | None] = lambda _name, _index: None
+        """Why a name cannot be given to a new list (index None) or to the list at index; None if it can."""
         self._build_actions()
         self._allow_row_drags()
         self._layout()
         self.set_feeds([])
         self.tabs.currentChanged.connect(self._on_tab_changed)
-        self.add_tab_button.clicked.connect(lambda: self._ask_name("New watchlist", "", self.tab_added.emit))
+        self.add_tab_button.clicked.connect(lambda: self._ask_name("New watchlist", "", self.tab_added.emit, None))
         self.add_edit.returnPressed.connect(self._on_add)
 
     def _layout(self) -> None:
@@ -187,14 +189,25 @@ class WatchlistPanel(QWidget):
     def _on_rename(self) -> None:
         index = self.tabs.currentIndex()
         self._ask_name("Rename watchlist", self.tabs.tabText(index),
-                       lambda name: self.tab_renamed.emit(index, name))
+                       lambda name: self.tab_renamed.emit(index, name), index)
 
-    def _ask_name(self, title: str, text: str, done: Callable[[str], object]) -> None:
-        """Ask for a watchlist name in a small dialog (objectName 'watchlist.nameDialog'), without blocking."""
+    def _ask_name(self, title: str, text: str, done: Callable[[str], object], index: int | None,
+                  problem: str = "") -> None:
+        """Ask for a watchlist name in a small dialog (objectName 'watchlist.nameDialog'), without blocking; a
+        name that cannot be given (name_problem) asks again, saying why and keeping what was typed."""
         dialog = QInputDialog(self, objectName="watchlist.nameDialog", windowTitle=title)
-        dialog.setLabelText("Name:")
+        dialog.setLabelText(f"{problem}\nName:" if problem else "Name:")
         dialog.setTextValue(text)
-        dialog.textValueSelected.connect(lambda name: name.strip() and done(name.strip()))
+
+        def chosen(name: str) -> None:
+            name = name.strip()
+            why = self.name_problem(name, index)
+            if why is not None:
+                self._ask_name(title, name, done, index, why)
+            elif index is None or name != self.tabs.tabText(index):
+                done(name)
+
+        dialog.textValueSelected.connect(chosen)
         dialog.finished.connect(dialog.deleteLater)
         self.name_dialog = dialog
         dialog.open()

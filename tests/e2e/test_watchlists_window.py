@@ -53,8 +53,14 @@ async def test_a_new_watchlist_with_rows_from_each_feed_survives_a_restart(tmp_p
         QTest.mouseClick(panel.findChild(QToolButton, "watchlist.addTabButton"), Qt.MouseButton.LeftButton)
         dialog = panel.name_dialog
         assert dialog is not None and dialog.objectName() == "watchlist.nameDialog"
-        dialog.setTextValue("Tech")
+        dialog.setTextValue(" Main ")  # taken: asked again, saying why, with the name typed
         dialog.accept()
+        again = panel.name_dialog
+        assert again is not None and again is not dialog and again.isVisible()
+        assert again.labelText().startswith("There is already a watchlist named 'Main': choose another name.")
+        assert again.textValue() == "Main" and [tabs.tabText(i) for i in range(tabs.count())] == ["Main"]
+        again.setTextValue("Tech")
+        again.accept()
         assert [tabs.tabText(i) for i in range(tabs.count())] == ["Main", "Tech"] and tabs.currentIndex() == 1
         assert rows(window) == [], "a new watchlist starts empty"
 
