@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from core.ports.notifier import NotificationKind
 from gui.async_op import OpReporter, run_op
+from gui.widgets.literal_text import literal
 
 SECURITY_CHOICES = (("ssl", "SSL/TLS"), ("starttls", "STARTTLS"), ("plain", "None (server on this computer only)"))
 Save = Callable[[dict[str, Any], str | None], None]
@@ -97,7 +98,7 @@ class EmailSettingsDialog(QDialog):
         self.kinds: dict[NotificationKind, QCheckBox] = {}
         events = QVBoxLayout()
         for kind in NotificationKind:
-            box = QCheckBox(kind.label, objectName=f"emailSettings.notify.{kind.value}")
+            box = QCheckBox(literal(kind.label), objectName=f"emailSettings.notify.{kind.value}")
             box.setChecked(kind.value in enabled)
             self.kinds[kind] = box
             events.addWidget(box)

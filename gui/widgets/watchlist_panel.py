@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from gui.models.quotes import QuotesTableModel
 from gui.widgets.account_combo import keep_narrow
+from gui.widgets.literal_text import literal
 
 AUTO_FEED = "auto"
 """What the feed combo and menu call a row quoted from the first feed that quotes its symbol."""
@@ -63,6 +64,7 @@ class WatchlistPanel(QWidget):
         self.feed_combo = keep_narrow(
             QComboBox(objectName="watchlist.feedCombo", toolTip="The feed the new row quotes from"))
         self.name_dialog: QInputDialog | None = None
+        self._names: list[str] = []
         self.name_problem: Callable[[str, int | None], str | None] = lambda _name, _index: None
         """Why a name cannot be given to a new list (index None) or to the list at index; None if it can."""
         self._build_actions()
@@ -143,8 +145,9 @@ class WatchlistPanel(QWidget):
         try:
             while self.tabs.count():
                 self.tabs.removeTab(0)
+            self._names = list(names)
             for name in names:
-                self.tabs.addTab(name)
+                self.tabs.addTab(literal(name))  # "R&D" shows as typed, not "RD" with a shortcut on D
             self.tabs.setCurrentIndex(current)
         finally:
             self.tabs.blockSignals(False)
@@ -188,7 +191,7 @@ class WatchlistPanel(QWidget):
 
     def _on_rename(self) -> None:
         index = self.tabs.currentIndex()
-        self._ask_name("Rename watchlist", self.tabs.tabText(index),
+        self._ask_name("Rename watchlist", self._names[index],
                        lambda name: self.tab_renamed.emit(index, name), index)
 
     def _ask_name(self, title: str, text: str, done: Callable[[str], object], index: int | None,
@@ -204,7 +207,7 @@ class WatchlistPanel(QWidget):
             why = self.name_problem(name, index)
             if why is not None:
                 self._ask_name(title, name, done, index, why)
-            elif index is None or name != self.tabs.tabText(index):
+            elif index is None or name != self._names[index]:
                 done(name)
 
         dialog.textValueSelected.connect(chosen)

@@ -59,3 +59,33 @@ def test_the_column_chooser_names_daily_p_and_l_as_the_header_does(qtbot: QtBot)
     texts = {a.objectName(): a.text() for a in menu.actions()}
     assert shown(texts["columnChooser.daily_pnl"]) == "Daily P&L"
     assert QKeySequence.mnemonic(texts["columnChooser.daily_pnl"]).isEmpty()
+
+
+def test_the_email_settings_alert_box_reads_price_or_p_and_l(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QCheckBox
+
+    from gui.dialogs.email_settings import EmailSettingsDialog
+
+    async def no_test(_values: object, _password: object) -> None:
+        return None
+
+    dialog = EmailSettingsDialog({}, False, lambda _values, _password: None, no_test)
+    qtbot.addWidget(dialog)
+    text = dialog.findChild(QCheckBox, "emailSettings.notify.alert").text()
+    assert shown(text) == "Price or P&L alert (those set to e-mail)", "it read 'Price or PL alert', L underlined"
+    assert QKeySequence.mnemonic(text).isEmpty()
+
+
+def test_a_watchlist_named_r_and_d_shows_as_named_and_renames_from_its_name(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QTabBar
+
+    from gui.widgets.watchlist_panel import WatchlistPanel
+
+    panel = WatchlistPanel(QTableView())
+    qtbot.addWidget(panel)
+    panel.show_tabs(["Main", "R&D"], 1)
+    tabs = panel.findChild(QTabBar, "watchlist.tabs")
+    assert [shown(tabs.tabText(i)) for i in range(tabs.count())] == ["Main", "R&D"]
+    assert QKeySequence.mnemonic(tabs.tabText(1)).isEmpty(), "Alt+D would have switched to it"
+    panel._on_rename()
+    assert panel.name_dialog is not None and panel.name_dialog.textValue() == "R&D"
