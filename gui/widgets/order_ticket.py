@@ -33,6 +33,7 @@ from core.ports.order_products import ProductOffer
 from core.services.order_expiry import expiry_problem
 from gui.models.positions import fmt_avg_cost
 from gui.widgets.linked_order_row import LinkedOrder, LinkMode, price_words
+from gui.widgets.literal_text import literal
 from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_price, order_summary
 from gui.widgets.protection_row import positive_number
 from gui.widgets.quantity_input import QuantityValidator, quantity_placeholder, same_units
@@ -396,7 +397,7 @@ class OrderTicketWidget(TicketProtection):
         self._protection.show_risk(side, positive_number(texts[0]), self._entry_price(), instrument, account)
         text = self._symbol_edit.text().strip()
         unknown = bool(text) and instrument is None and not any(k.startswith(text.casefold()) for k in self._keys)
-        self._search_button.setText(f"Search for “{text}”… (Ctrl+K)" if unknown else "")
+        self._search_button.setText(literal(f"Search for “{text}”… (Ctrl+K)") if unknown else "")
         self._search_button.setVisible(unknown)
         return checked
 

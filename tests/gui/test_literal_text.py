@@ -89,3 +89,17 @@ def test_a_watchlist_named_r_and_d_shows_as_named_and_renames_from_its_name(qtbo
     assert QKeySequence.mnemonic(tabs.tabText(1)).isEmpty(), "Alt+D would have switched to it"
     panel._on_rename()
     assert panel.name_dialog is not None and panel.name_dialog.textValue() == "R&D"
+
+
+def test_the_tickets_search_offer_for_m_and_x_reads_as_typed(qtbot: QtBot) -> None:
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QLineEdit, QPushButton
+
+    from gui.widgets.order_ticket import OrderTicketWidget
+
+    ticket = OrderTicketWidget()
+    qtbot.addWidget(ticket)
+    ticket.show()
+    QTest.keyClicks(ticket.findChild(QLineEdit, "orderTicket.symbolEdit"), "M&X")
+    text = ticket.findChild(QPushButton, "orderTicket.searchButton").text()
+    assert shown(text) == "Search for “M&X”… (Ctrl+K)" and QKeySequence.mnemonic(text).isEmpty()
