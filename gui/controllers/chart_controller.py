@@ -37,6 +37,7 @@ from core.domain import (
 )
 from core.domain.bars import Bar
 from core.domain.held_events import HeldChildChanged
+from core.domain.protection import HeldState
 from core.ports.bar_history import INTERVAL_LABELS, BarHistory, HistoryUnavailable
 from core.ports.kept_bars import KeptBars
 from core.services.bar_builder import BarBuilder
@@ -295,7 +296,10 @@ class ChartController:
         """Draw the shown position's live stop-loss and take-profit: at the broker and held by TradeTerm."""
         account = self.account
         held = [] if account is None else self._session.view.held_children(account, self.view.symbol)
-        self.view.show_brackets(bracket_legs(self._children.values(), held))
+        entries = None
+        if account is not None and any(child.state is HeldState.PENDING for child in held):
+            entries = {o.client_order_id: o for o in self._session.view.working_orders(account, self.view.symbol)}
+        self.view.show_brackets(bracket_legs(self._children.values(), held, entries))
 
     def _on_fills(self, fills: Mapping[tuple[AccountId, TradeId], Fill]) -> None:
         mine = [f for f in fills.values() if f.symbol == self.view.symbol]

@@ -118,6 +118,26 @@ async def test_a_refused_held_move_snaps_back_and_says_why(tmp_path: Path) -> No
 
 
 @pytest.mark.slow
+async def test_children_waiting_for_a_resting_entry_read_its_size_not_zero(tmp_path: Path) -> None:
+    """Before the entry fills, a held child holds 0: the lines read "SL SELL 0 (held by TradeTerm waits for the
+    fill)", as if the stop would close nothing. They read the entry's size and when they arm."""
+    write_paper_settings(tmp_path)
+    async with open_window(tmp_path) as window:
+        chart = await _chart(window)
+        bid, _ask = window.bridge.bid_ask("AAPL")
+        assert bid is not None
+        below = bid - Decimal("3.00")  # rests: the children wait for its fill
+        entry = await window.session.submit_bracket(
+            OrderRequest(ACCOUNT, "AAPL", Side.BUY, "10", OrderType.LIMIT, limit_price=below),
+            Bracket(below - Decimal("1.50"), below + Decimal("2.00")))
+        assert entry.status is OrderStatus.ACCEPTED
+        await until(lambda: set(_lines(chart)) == {"SL", "TP"}, "the stop and target lines")
+        lines = _lines(chart)
+        assert lines["SL"].label.textItem.toPlainText() == "SL SELL 10 (held by TradeTerm; armed when the entry fills)"
+        assert lines["TP"].label.textItem.toPlainText() == "TP SELL 10 (held by TradeTerm; armed when the entry fills)"
+
+
+@pytest.mark.slow
 async def test_a_native_child_at_the_broker_is_a_bracket_line_and_goes_when_cancelled(tmp_path: Path) -> None:
     write_paper_settings(tmp_path)
     async with open_window(tmp_path) as window:

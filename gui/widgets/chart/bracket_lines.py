@@ -11,14 +11,14 @@ when the child is cancelled, triggered or filled it is no longer live and its li
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, Qt
 
-from core.domain import Order, OrderOrigin
+from core.domain import ClientOrderId, Order, OrderOrigin
 from core.domain.protection import HeldChild, HeldState, ProtectionLeg
 from gui.widgets.chart.order_lines import line_price, order_label
 from gui.widgets.chart.trade_line import TradeLine
@@ -39,8 +39,12 @@ class BracketLeg:
     held: HeldChild | None = None
 
 
-def bracket_legs(orders: Iterable[Order], held: Iterable[HeldChild]) -> list[BracketLeg]:
-    """Return the live protective children among working orders and held children, as lines to draw."""
+def bracket_legs(orders: Iterable[Order], held: Iterable[HeldChild],
+                 entries: Mapping[ClientOrderId, Order] | None = None) -> list[BracketLeg]:
+    """Return the live protective children among working orders and held children, as lines to draw.
+
+    entries: the working orders by id, to size a child that waits for its entry's fill by that entry (it holds 0
+    until then: "SL SELL 0" read as if it would close nothing)."""
     legs: list[BracketLeg] = []
     for order in orders:
         price = line_price(order)
@@ -53,10 +57,14 @@ def bracket_legs(orders: Iterable[Order], held: Iterable[HeldChild]) -> list[Bra
     for child in held:
         if not child.state.is_live:
             continue
-        waits = " waits for the fill" if child.state is HeldState.PENDING else ""
+        quantity, waits = child.quantity, ""
+        if child.state is HeldState.PENDING:
+            entry = (entries or {}).get(child.entry)
+            quantity, waits = (entry.leaves_qty if entry is not None else None), "; armed when the entry fills"
+        size = "" if quantity is None else f" {quantity.normalize():f}"
         legs.append(BracketLeg(f"held:{child.entry}:{child.leg.value}", child.leg, child.trigger,
-                               f"{_short(child.leg)} {child.exit_side.value} {child.quantity.normalize():f} "
-                               f"(held by TradeTerm{waits})", held=child))
+                               f"{_short(child.leg)} {child.exit_side.value}{size} (held by TradeTerm{waits})",
+                               held=child))
     return legs
 
 
