@@ -16,6 +16,7 @@ from core.domain import (
     ReconciliationRequired,
     TradingStateChanged,
 )
+from core.domain.held_events import HeldChildChanged
 from core.domain.market_data_error import FeedChanged, MarketDataError
 from core.services.bus import EventBus
 from core.services.portfolio import Portfolio
@@ -70,7 +71,9 @@ class CoreBridge(QObject):
     def of(cls, session: TradingSession, parent: QObject | None = None) -> CoreBridge:
         """The bridge of session's bus, quotes and positions (with gui/app.py, the one place in gui/ that reads
         a session's services rather than its view; tests/unit/test_gui_uses_session_facade.py holds that)."""
-        return cls(session.bus, session.quotes, session.portfolio, parent)
+        bridge = cls(session.bus, session.quotes, session.portfolio, parent)
+        bridge.working_orders.show_held(session.protection.children())  # restored before the window: no event
+        return bridge
 
     def __init__(
         self, bus: EventBus, quotes: QuoteCache, portfolio: Portfolio, parent: QObject | None = None, fps: int = 30
@@ -101,6 +104,7 @@ class CoreBridge(QObject):
             bus.subscribe(BrokerPnl, self._on_broker_pnl),
             bus.subscribe(MarketDataError, self._on_market_data_error),
             bus.subscribe(FeedChanged, lambda event: self.feed_live.emit(str(event.account_id), event.live)),
+            bus.subscribe(HeldChildChanged, lambda event: self.working_orders.show_held((event.child,))),
         ]
 
     def on_log_line(self, listener: LogListener) -> Callable[[], None]:

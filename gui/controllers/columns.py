@@ -17,10 +17,11 @@ DEFAULTS: Mapping[str, GridColumns] = {
     # The account beside the symbol wherever an action follows the row (Cancel selected, Modify, Approve): two
     # AAPL orders on two accounts differ only there, and it was a scroll away. The type comes after the status
     # (the price cell already reads "stop → limit", "MKT", "(trail 0.50)"), the countdown after the risk verdict
-    # and the market's hours.
+    # and the market's hours. An entry's stop-loss and target held by TradeTerm are no order at the broker, so no
+    # row: its Bracket cell names them ("SL 185.00 · TP 195.00 (held)"), or the entry looked unprotected.
     "ordersView": GridColumns(
-        ("symbol", "account", "side", "quantity", "price", "status", "type", "filled", "tif", "time", "reason",
-         "limit", "stop", "id"),
+        ("symbol", "account", "side", "quantity", "price", "status", "bracket", "type", "filled", "tif", "time",
+         "reason", "limit", "stop", "id"),
         ("limit", "stop", "id")),
     "fillsView": GridColumns(
         ("time", "symbol", "side", "quantity", "price", "account", "commission", "order_id"), ("order_id",)),
@@ -44,7 +45,7 @@ SAMPLES: Mapping[str, str] = {
     "side": "SELL", "tif": "GTC", "type": "STP_LMT", "quantity": "88,888", "filled": "88,888", "time": "88:88:88",
     "left": "888 s", "age": "888 s", "symbol": "RELIANCE", "account": "PAPER-1", "status": "Accepted",
     "price": "8,888.88", "limit": "8,888.88", "stop": "8,888.88", "verdict": "OK", "drift": "+0.00%",
-    "currency": "USD", "state": "REDUCING",
+    "currency": "USD", "state": "REDUCING", "bracket": "SL 888.88 · TP 888.88 (held)",
 }
 """What a column typically holds, for its default width (the grid widens to its first rows once)."""
 

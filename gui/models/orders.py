@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QColor
 
 from core.domain import ClientOrderId, Order, Price, Side
+from core.domain.protection import HeldChild, ProtectionLeg
 from gui.models.columns import GAIN, LEFT, LOSS, RIGHT, Column
 from gui.models.format import fmt_enum_label, fmt_price, fmt_qty, fmt_time
 from gui.models.table_model import RowTableModel
@@ -74,6 +75,21 @@ def _is_working(order: Order) -> bool:
     return order.status.is_working
 
 
+Held = dict[ClientOrderId, dict[ProtectionLeg, HeldChild]]
+"""The live stop-loss and take-profit TradeTerm holds for each entry order (they are no order at the broker)."""
+
+
+def bracket_text(order: Order, held: Held) -> str:
+    """The entry's held stop-loss and take-profit in one cell: 'SL 185.00 · TP 195.00 (held)'; '' when none."""
+    legs = held.get(order.client_order_id)
+    if not legs:
+        return ""
+    places = order.instrument.price_places
+    parts = [f"{'SL' if leg is ProtectionLeg.STOP_LOSS else 'TP'} {fmt_price(child.trigger, places)}"
+             for leg, child in sorted(legs.items(), key=lambda item: not item[0].is_stop)]
+    return " · ".join(parts) + " (held)"
+
+
 class OrdersTableModel(RowTableModel):
     """Order rows keyed by client_order_id, newest first (RawRole: the Order).
 
@@ -82,14 +98,16 @@ class OrdersTableModel(RowTableModel):
     """
 
     def __init__(self, *, working_only: bool = False, parent: QObject | None = None) -> None:
+        held: Held = {}
         super().__init__(
-            ORDER_COLUMNS,
+            (*ORDER_COLUMNS, Column("bracket", "Bracket", lambda o: bracket_text(o, held), LEFT)),
             sort_key=lambda o: (o.created_at, str(o.client_order_id)),
             descending=True,
             accepts=_is_working if working_only else None,
             parent=parent,
         )
         self._working_only = working_only
+        self._held = held
 
     @property
     def working_only(self) -> bool:
@@ -103,3 +121,17 @@ class OrdersTableModel(RowTableModel):
     def show_orders(self, orders: Mapping[ClientOrderId, Order]) -> None:
         """Show a frame's changed orders, keyed by client order id as the frame feed hands them."""
         self.upsert_many(orders.items())
+
+    def show_held(self, children: Iterable[HeldChild]) -> None:
+        """Show the newest state of held children in their entry's Bracket cell (gone once not live)."""
+        entries = set()
+        for child in children:
+            legs = self._held.setdefault(child.entry, {})
+            if child.state.is_live:
+                legs[child.leg] = child
+            else:
+                legs.pop(child.leg, None)
+            if not legs:
+                del self._held[child.entry]
+            entries.add(child.entry)
+        self.mark_dirty_many(entries)

@@ -141,7 +141,7 @@ def test_orders_show_newest_first_with_places_and_readable_status(checked) -> No
     assert texts(model, "TEARLY") | {"time": ""} == {
         "time": "", "account": "PAPER-1", "symbol": "EURUSD", "side": "SELL", "quantity": "100,000",
         "filled": "0", "type": "LMT", "limit": "1.08350", "stop": "", "price": "1.08350", "tif": "DAY",
-        "status": "Initialized", "reason": "", "id": "TEARLY",
+        "status": "Initialized", "reason": "", "id": "TEARLY", "bracket": "",
     }
     assert cell(model, "TEARLY", "time") == fmt_time(early.created_at)
     assert cell(model, "TEARLY", "side", FOREGROUND) == LOSS
