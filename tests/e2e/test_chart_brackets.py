@@ -133,8 +133,8 @@ async def test_children_waiting_for_a_resting_entry_read_its_size_not_zero(tmp_p
         assert entry.status is OrderStatus.ACCEPTED
         await until(lambda: set(_lines(chart)) == {"SL", "TP"}, "the stop and target lines")
         lines = _lines(chart)
-        assert lines["SL"].label.textItem.toPlainText() == "SL SELL 10 (held by TradeTerm; armed when the entry fills)"
-        assert lines["TP"].label.textItem.toPlainText() == "TP SELL 10 (held by TradeTerm; armed when the entry fills)"
+        assert lines["SL"].label.textItem.toPlainText() == "SL SELL 10 (held by TradeTerm, arms at the fill)"
+        assert lines["TP"].label.textItem.toPlainText() == "TP SELL 10 (held by TradeTerm, arms at the fill)"
 
 
 @pytest.mark.slow

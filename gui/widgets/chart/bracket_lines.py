@@ -60,7 +60,7 @@ def bracket_legs(orders: Iterable[Order], held: Iterable[HeldChild],
         quantity, waits = child.quantity, ""
         if child.state is HeldState.PENDING:
             entry = (entries or {}).get(child.entry)
-            quantity, waits = (entry.leaves_qty if entry is not None else None), "; armed when the entry fills"
+            quantity, waits = (entry.leaves_qty if entry is not None else None), ", arms at the fill"
         size = "" if quantity is None else f" {quantity.normalize():f}"
         legs.append(BracketLeg(f"held:{child.entry}:{child.leg.value}", child.leg, child.trigger,
                                f"{_short(child.leg)} {child.exit_side.value}{size} (held by TradeTerm{waits})",
@@ -82,7 +82,7 @@ class BracketLine(TradeLine):
         super().__init__(leg.price, on_moved, on_cancel, movable=not trailing,
                          pen=pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashDotLine),
                          hoverPen=pg.mkPen(color, width=3), label=leg.label,
-                         labelOpts={"position": 0.3, "color": color, "movable": False, "anchors": [(0, 1), (0, 1)]})
+                         labelOpts={"position": 0.3, "color": color, "movable": False, "anchors": [(0, 0), (0, 1)]})
         self.leg = leg
 
     @property
