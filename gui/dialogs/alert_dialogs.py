@@ -38,6 +38,13 @@ class _AlertDialog(QDialog):
         self.buttons.accepted.connect(self._on_ok)
         self.buttons.rejected.connect(self.reject)
 
+    def show_error(self, text: str) -> None:
+        """Say what is wrong in the error line; the dialog grows to show all of it (sized while the line was empty,
+        it showed the middle of a two-line reason such as the decimal comma's)."""
+        self.error_label.setText(text)
+        self.error_label.setMinimumHeight(self.error_label.heightForWidth(self.error_label.width()))
+        self.adjustSize()
+
     def finish_form(self) -> None:
         self.form.addRow("", self.email_check)
         self.form.addRow(self.error_label)
@@ -49,7 +56,7 @@ class _AlertDialog(QDialog):
         try:
             return parse_number(self.level_edit.text(), "level", signed=signed)
         except NumberError as exc:
-            self.error_label.setText(exc.problem)
+            self.show_error(exc.problem)
             return None
 
     def _on_ok(self) -> None:
@@ -83,7 +90,7 @@ class PriceAlertDialog(_AlertDialog):
         if level is None:
             return
         if level <= 0:
-            self.error_label.setText("Type a price greater than zero.")
+            self.show_error("Type a price greater than zero.")
             return
         self.alertSet.emit(Direction(self.direction_combo.currentData()), level, self.email_check.isChecked())
         self.accept()
@@ -136,22 +143,22 @@ class MoveAlertDialog(_AlertDialog):
     def _on_ok(self) -> None:
         symbol = self.symbol_combo.currentText()
         if not symbol:
-            self.error_label.setText("Add the symbol to the watchlist first, then set its alert.")
+            self.show_error("Add the symbol to the watchlist first, then set its alert.")
             return
         self.level_edit.setText(self.level_edit.text().strip().removesuffix("%").strip())
         percent = self.level()
         if percent is None:
             return
         if not 0 < percent < 1000:
-            self.error_label.setText("Type a move above 0 and below 1000, in percent (e.g. 5).")
+            self.show_error("Type a move above 0 and below 1000, in percent (e.g. 5).")
             return
         reference = Reference(self.reference_combo.currentData())
         now, close = self._prices(symbol)
         if reference is Reference.CLOSE and close is None:
-            self.error_label.setText(f"{symbol}'s feed has not sent a previous close: choose 'the price now'.")
+            self.show_error(f"{symbol}'s feed has not sent a previous close: choose 'the price now'.")
             return
         if reference is Reference.SET and now is None:
-            self.error_label.setText(f"{symbol} has no price yet on its feed: wait for one, or choose the close.")
+            self.show_error(f"{symbol} has no price yet on its feed: wait for one, or choose the close.")
             return
         self.alertSet.emit(symbol, percent, reference, now if reference is Reference.SET else None,
                            self.email_check.isChecked())
@@ -183,7 +190,7 @@ class PnlAlertDialog(_AlertDialog):
             return
         account = self.account_combo.currentText()
         if not account:
-            self.error_label.setText("Choose an account.")
+            self.show_error("Choose an account.")
             return
         self.alertSet.emit(account, level, self.email_check.isChecked())
         self.accept()
