@@ -26,6 +26,7 @@ class ModifyOrderDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("modifyOrderDialog")
         self.setWindowTitle(f"Modify {order.side.value} {order.symbol}")
+        self.setMinimumWidth(380)  # room for a reason beside its field
         self.order = order
         places = order.instrument.price_places
         self.quantity = QLineEdit(f"{order.quantity.value.normalize():f}", objectName="modifyOrder.quantity")
@@ -76,6 +77,12 @@ class ModifyOrderDialog(QDialog):
                 label.setText(error.message)
                 label.show()
         self.status.setText(" ".join(other))
+        # Grow to show every reason whole: sized before them, the dialog squeezed a field's two-line reason into one.
+        self.adjustSize()  # the labels' widths first, then the heights those widths need
+        for label in (*self._errors.values(), self.status):
+            label.setMinimumHeight(label.heightForWidth(label.width()) if label.isVisibleTo(self) and label.text()
+                                   else 0)
+        self.adjustSize()
 
     def _on_ok_clicked(self) -> None:
         self.modify_requested.emit(self.quantity.text(), self.limit_price.text(), self.stop_price.text())
