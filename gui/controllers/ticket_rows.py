@@ -31,15 +31,20 @@ class TicketRows:
         """
         symbol = str(index.siblingAtColumn(0).data())
         key = self._quotes.columns[index.column()].key
+        if key in ("ask", "bid"):
+            self.trade_row(symbol, "BUY" if key == "ask" else "SELL")
+        else:
+            account = self._quotes.feed_of(symbol) or self._ticket.current_account()
+            self._ticket.prefill(symbol, Side.BUY, account=account, focus=False)  # keys stay with the grid
+
+    def trade_row(self, symbol: str, side: str) -> None:
+        """Put a limit on the ticket on the account whose market the row shows: a buy at its ask, a sell at its bid
+        (a click on the row's ask or bid, or its menu's Buy/Sell); the cursor goes to the quantity."""
         account = self._quotes.feed_of(symbol) or self._ticket.current_account()
         quote = self.quote_of(symbol, account) if account else None
-        bid, ask = (None, None) if quote is None else (quote.bid, quote.ask)
-        if key == "ask":
-            self._ticket.prefill(symbol, Side.BUY, price=ask, order_type=OrderType.LIMIT, account=account)
-        elif key == "bid":
-            self._ticket.prefill(symbol, Side.SELL, price=bid, order_type=OrderType.LIMIT, account=account)
-        else:
-            self._ticket.prefill(symbol, Side.BUY, account=account, focus=False)  # keys stay with the grid
+        buy = Side(side) is Side.BUY
+        price = None if quote is None else quote.ask if buy else quote.bid
+        self._ticket.prefill(symbol, Side(side), price=price, order_type=OrderType.LIMIT, account=account)
 
     def on_position_double_clicked(self, index: QModelIndex) -> None:
         """Put the close of the row's position on the ticket: its account, the opposite side, its size, the touch,

@@ -224,6 +224,7 @@ class MainWindow(QMainWindow):
         self.reporter.failed.connect(lambda text: self.log_view.add("ERROR", text))
         self.ticket.submit_requested.connect(self.orders.submit)
         self.watchlist_view.clicked.connect(self.rows.on_watchlist_clicked)
+        self.watchlist_panel.trade_requested.connect(self.rows.trade_row)
         self.positions_view.doubleClicked.connect(self.rows.on_position_double_clicked)
         self.position_menu = PositionMenu(self.positions_view, self.rows.on_position_double_clicked,
                                           self.halts.flatten_position)

@@ -40,7 +40,7 @@ class WatchlistPanel(QWidget):
         tab_selected(int index); tab_added(str name); tab_renamed(int index, str name); tab_removed(int index);
         symbol_added(str symbol, str feed or "" for auto); symbol_removed(str symbol);
         symbol_moved(str symbol, int delta); symbol_dropped(str symbol, int before: the row it now goes before);
-        feed_chosen(str symbol, str feed or "" for auto).
+        feed_chosen(str symbol, str feed or "" for auto); trade_requested(str symbol, str side: "BUY" or "SELL").
     """
 
     tab_selected = Signal(int)
@@ -52,6 +52,7 @@ class WatchlistPanel(QWidget):
     symbol_moved = Signal(str, int)
     symbol_dropped = Signal(str, int)
     feed_chosen = Signal(str, str)
+    trade_requested = Signal(str, str)
 
     def __init__(self, view: QTableView, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -124,6 +125,10 @@ class WatchlistPanel(QWidget):
         view = self.view
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         view.installEventFilter(self)
+        self.buy_action = self._action("Buy on the ticket, at the ask", "watchlist.buy", "",
+                                       lambda: self._on_selected(self.trade_requested.emit, "BUY"), view)
+        self.sell_action = self._action("Sell on the ticket, at the bid", "watchlist.sell", "",
+                                        lambda: self._on_selected(self.trade_requested.emit, "SELL"), view)
         self.move_up_action = self._action("Move up", "watchlist.moveUp", "Ctrl+Up",
                                            lambda: self._on_selected(self.symbol_moved.emit, -1), view)
         self.move_down_action = self._action("Move down", "watchlist.moveDown", "Ctrl+Down",

@@ -196,3 +196,28 @@ async def test_the_chart_shows_and_trades_the_rows_feed_and_names_it(tmp_path: P
         assert controller.place_menu is not None
         assert [a.text() for a in controller.place_menu.actions()][:2] == [
             "Buy limit AAPL @ 140.00 on PAPER-2", "Sell stop AAPL @ 140.00 on PAPER-2"]
+
+
+@pytest.mark.slow
+async def test_the_rows_menu_buys_at_its_ask_and_sells_at_its_bid_on_the_rows_feed(tmp_path: Path) -> None:
+    """Right-click a row: "Buy on the ticket, at the ask" / "Sell on the ticket, at the bid", as a click on the ask
+    or bid cell does, for a trader who keeps to the menu (or reaches the row by keyboard)."""
+    from PySide6.QtGui import QAction
+
+    write_two_paper_accounts(tmp_path)
+    async with open_window(tmp_path) as window:
+        window.watchlists.set_feed("AAPL", "PAPER-2")
+        await until(lambda: window.bridge.quotes.feed_of("AAPL") == "PAPER-2", "AAPL's row on PAPER-2's feed")
+        watchlist = window.findChild(QTableView, "watchlistView")
+        row = window.bridge.quotes.row_of("AAPL")
+        assert row is not None
+        watchlist.setCurrentIndex(watchlist.model().index(row, 0))
+        watchlist.findChild(QAction, "watchlist.sell").trigger()
+        bid, _ask = touch(window, "PAPER-2", "AAPL")
+        assert text(window, QComboBox, "accountCombo") == "PAPER-2", "the row's market is the row's account"
+        assert window.ticket.findChild(QPushButton, "orderTicket.sellButton").isChecked()
+        assert Decimal(text(window, QLineEdit, "limitPriceEdit")) == bid, "PAPER-2's bid (about 150, not 190)"
+        watchlist.findChild(QAction, "watchlist.buy").trigger()
+        assert window.ticket.findChild(QPushButton, "orderTicket.buyButton").isChecked()
+        assert Decimal(text(window, QLineEdit, "limitPriceEdit")) == touch(window, "PAPER-2", "AAPL")[1]
+        assert [a.objectName() for a in watchlist.actions()][:2] == ["watchlist.buy", "watchlist.sell"], "first"
