@@ -23,7 +23,6 @@ from core.domain import (
     Side,
     TimeInForce,
     ValidatedRequest,
-    validate_request,
 )
 from core.domain.order_request import plain
 from core.domain.product import Product
@@ -37,6 +36,7 @@ from gui.widgets.literal_text import literal
 from gui.widgets.order_confirm import TICKET_STYLE, OrderConfirmDialog, format_price, order_summary
 from gui.widgets.protection_row import positive_number
 from gui.widgets.quantity_input import QuantityValidator, quantity_placeholder, same_units
+from gui.widgets.ticket_check import TicketCheck
 from gui.widgets.ticket_form import FIELDS
 from gui.widgets.ticket_hours import closed_market_warning
 from gui.widgets.ticket_intent import DEFAULT_TIF, CloseIntent, QuoteSource, RiskPreview, funds_text, verdict_text
@@ -47,8 +47,6 @@ from gui.widgets.tone import TONE_STYLE, Tone, set_property, show_tone
 
 ProductSource = Callable[[str, Instrument], ProductOffer | None]
 """(account, instrument) -> the products the account offers for it (Kite), or None: no Product choice."""
-_SHOWN_AS = {"trail_amount": "trail", "trail_percent": "trail", "trail_limit_offset": "limit_price"}
-"""The request's trail fields, shown by the ticket's one trail field (a trailing stop-limit's offset: Limit)."""
 
 
 class OrderTicketWidget(TicketProtection):
@@ -91,6 +89,7 @@ class OrderTicketWidget(TicketProtection):
         self._confirm: OrderConfirmDialog | None = None
         self._pending: OrderRequest | None = None
         self._pending_bracket: Bracket | None = None
+        self._check = TicketCheck()
         self._live_timer = QTimer(self, singleShot=True, interval=250, timeout=self._on_live_timer)
         self._sent_bracket: Bracket | None = None
         self._pending_link: LinkedOrder | None = None
@@ -340,8 +339,7 @@ class OrderTicketWidget(TicketProtection):
         ended = expiry_problem(self._expiry.expire_at(), datetime.now(UTC))
         missing += [] if ended is None else [ended]
         missing += [] if account else [FieldError("account_id", "Choose an account.")]
-        validated, errors = validate_request(request, instrument) if symbol else (None, [])
-        errors = [replace(e, field=_SHOWN_AS[e.field]) if e.field in _SHOWN_AS else e for e in errors]
+        validated, errors = self._check.check(request, instrument) if symbol else (None, [])
         in_ticks = ticks_error(order_type, self._trail_unit_combo.currentData(), self._trail_edit.text())
         if in_ticks is not None:  # '2.5' ticks would otherwise go as a trail of 2.5 in price
             validated, errors = None, [*(e for e in errors if e.field != "trail"), in_ticks]
@@ -510,8 +508,7 @@ class OrderTicketWidget(TicketProtection):
             targets = {**self._edits, "account_id": self._account_combo}
             next((targets[error.field] for error in errors if error.field in targets), self._symbol_edit).setFocus()
             return
-        request = replace(validated.request, quantity=validated.quantity,
-                          limit_price=validated.limit_price, stop_price=validated.stop_price)
+        request = self._check.request_of(validated)
         bracket, problems = (None, []) if self._close is not None else self._protection.bracket(
             validated.side, self._entry_price(), validated.instrument)
         if problems:
@@ -586,6 +583,8 @@ class OrderTicketWidget(TicketProtection):
                 ) -> tuple[LinkedOrder | None, list[FieldError]]:
         """Return the second order the Link row asks for with the ticket's order, or what is wrong with it
         (checked: the order's `_validate()`, when the caller has it)."""
+        if self._link.mode() is LinkMode.NONE:  # what `linked` answers at once: no order to build for it
+            return None, []
         validated, _errors = checked or self._validate()
         symbol, instrument = self._lookup()
         first = validated.request if validated is not None else OrderRequest(

@@ -104,6 +104,9 @@ class TicketForm(QWidget):
         for label in self._errors.values():
             label.setStyleSheet(f"color: {RED};")
             label.setVisible(False)
+        self._errors_clear = False
+        """Every field's error line is empty and hidden, its field unmarked, the quote line shown (the last
+        `_render_errors` showed none): showing none again changes nothing."""
         self._set_order_type(OrderType.LIMIT)
         self._layout()
 
@@ -297,6 +300,8 @@ class TicketForm(QWidget):
 
     def _render_errors(self, errors: Sequence[FieldError], fields: Sequence[str]) -> None:
         """Show errors next to their fields and clear the other labels among `fields`."""
+        if not errors and self._errors_clear:  # every send of a valid order: nothing shown, nothing to show
+            return
         by_field = {error.field: error.message for error in errors}
         for field in fields:
             message = by_field.get(field, "")
@@ -308,6 +313,7 @@ class TicketForm(QWidget):
             if edit is not None and edit.property("error") != bool(message):
                 edit.setProperty("error", bool(message))
                 repolish(edit)
+        self._errors_clear = not errors and (fields is FIELDS or set(FIELDS) <= set(fields))
         others = [error.message for error in errors if error.field not in FIELDS]
         if others:
             self.show_result(" ".join(others), ok=False)
