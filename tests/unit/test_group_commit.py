@@ -327,3 +327,17 @@ async def test_a_sender_cancelled_while_it_waits_leaves_its_item_in_the_batch() 
     await asyncio.gather(first, third)
     assert [batch for batch, _ in recorder.batches] == [["a", "bad", "c"]]  # committed all the same
     assert second.cancelled() and first.result() is None and third.result() is None
+
+
+async def test_senders_of_a_batch_resume_in_the_turn_of_its_commit_not_the_next() -> None:
+    # Orders committed together are sent together right after their commit: none waits a turn of the loop
+    # behind the others, so 64 orders in flight stay one batch a round instead of splitting into several.
+    recorder = Recorder()
+    batcher: group_commit.GroupCommit[str] = group_commit.GroupCommit(recorder)
+    senders = [asyncio.ensure_future(batcher.add(item, alone=False)) for item in ("a", "bad", "c")]
+    await asyncio.sleep(0)  # each has joined the batch and waits for it
+    assert recorder.batches == [] and not any(sender.done() for sender in senders)
+    await asyncio.sleep(0)  # the turn of the commit: every sender has its outcome right after it
+    assert [batch for batch, _ in recorder.batches] == [["a", "bad", "c"]]
+    assert all(sender.done() for sender in senders)
+    assert str(senders[1].exception()) == "bad item" and senders[0].result() is None
