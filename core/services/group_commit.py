@@ -36,6 +36,11 @@ class GroupCommit(Generic[T]):
         self._items: list[T] = []
         self._waiters: list[asyncio.Future[None]] = []
 
+    @property
+    def pending(self) -> bool:
+        """True while items wait for their batch's commit (due in this turn of the loop or the next)."""
+        return bool(self._items)
+
     async def add(self, item: T, *, alone: bool) -> None:
         """Return once item is committed; raise what committing it raised.
 
