@@ -9,7 +9,9 @@ order past the paper broker's burst window, so every order then looks alone and 
 - the frame flusher's passes (the grids' and the Log dock's flushes and the paints the passes make);
 - the grid views' paints outside a pass (Qt's own paint of a grid that rows were inserted into);
 - the Log dock's flushes outside a pass (its own frame timer, in a build without it in the flusher);
-- the turns of the ready queue (gui/event_loop.py), counted.
+- the turns of the ready queue (gui/event_loop.py), counted;
+- the journal's group commits of the orders (core/services/group_commit.py) and the paper broker's syncs
+  (paper/report_queue.py), counted: how many orders share one (64 in flight: one each a round of the 64).
 
 One JSON line per run: the GUI thread's CPU per order (all of it, and of it each part above, in us an order,
 the dearest handlers first) and the loop turns per order. Timing costs about 1 us a timed call: the parts are
@@ -95,6 +97,8 @@ def run(orders: int) -> list[dict[str, Any]]:
     sys.path.insert(0, os.getcwd())
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import bench.click_to_wire as ctw
+    from core.adapters.paper.report_queue import ReportQueue
+    from core.services.group_commit import GroupCommit
     from gui import event_loop
     from gui.models.flusher import FrameFlusher
     from gui.widgets.grid_view import GridTableView
@@ -118,6 +122,8 @@ def run(orders: int) -> list[dict[str, Any]]:
                  lambda view: None if clock.in_pass else f"paint {view.objectName()} outside a pass", clock)
     _time_method(LogView, "flush", lambda _view: None if clock.in_pass else "Log dock flushes outside a pass", clock)
     _time_method(event_loop._ReadyQueue, "timerEvent", lambda _queue: "loop turns", clock)
+    _time_method(GroupCommit, "_run", lambda _batch: "group commits", clock)
+    _time_method(ReportQueue, "_flush", lambda _queue: "paper syncs", clock)
     throughput = ctw._throughput
 
     async def timed_throughput(session: Any, count: int, bid: Any, in_flight: int, first: int = 0) -> Any:
@@ -139,6 +145,7 @@ def run(orders: int) -> list[dict[str, Any]]:
 def _record(clock: _Clock, count: int, in_flight: int, total: float) -> dict[str, Any]:
     parts = dict(clock.parts)
     turns = parts.pop("loop turns", [0, 0.0])
+    batches = {name: parts.pop(name, [0, 0.0])[0] for name in ("group commits", "paper syncs")}
     handlers = sorted(((name, spent) for name, spent in parts.items() if name.startswith("handler ")),
                       key=lambda item: -item[1][1])
     others = {name: round(spent[1] * 1e6 / count, 2)
@@ -146,6 +153,7 @@ def _record(clock: _Clock, count: int, in_flight: int, total: float) -> dict[str
     return {"bench": "window_share", "in_flight": in_flight, "orders": count,
             "gui_thread_us_per_order": round(total * 1e6 / count, 1),
             "loop_turns_per_order": round(turns[0] / count, 3),
+            **{name.replace(" ", "_"): calls for name, calls in batches.items()},
             **{f"{name} us_per_order": value for name, value in sorted(others.items())},
             "handlers_us_per_order": {name.removeprefix("handler "): round(spent[1] * 1e6 / count, 2)
                                       for name, spent in handlers[:TOP_HANDLERS]}}

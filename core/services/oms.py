@@ -398,7 +398,13 @@ class OrderManager:
             self._reports_due = loop.call_soon(self._write_reports)
         return True
 
-    def _write_reports(self) -> None:
+    def _write_reports(self, waited: bool = False) -> None:
+        if not waited and self._intents.pending:
+            # Orders wait for their commit, due before this handle's next turn: that transaction carries the
+            # reports (SqliteJournal writes what is deferred in any transaction), one write of the log instead
+            # of two. Once only: the reports and the log's checkpoint (write_deferred) wait one turn at most.
+            self._reports_due = asyncio.get_running_loop().call_soon(self._write_reports, True)
+            return
         self._reports_due = None
         try:
             self._journal.write_deferred()

@@ -57,7 +57,7 @@ def sort_ts(value: datetime) -> str:
         if value.utcoffset() is None:
             codec.encode_datetime(value)  # raises the codec's error for a naive datetime
         value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    return value.isoformat(timespec="microseconds")[:-6] + "Z"  # '+00:00' -> 'Z', without a naive copy of value
 
 
 def opt_decimal(value: Price | None) -> str | None:

@@ -256,6 +256,8 @@ class RowTableModel(QAbstractTableModel):
         values = self._sort_values
         if not self._descending:
             return bisect_right(values, value)
+        if not values or values[0] < value:  # newer than every row (new orders, newest first): the top, at once
+            return 0
         low, high = 0, len(values)
         while low < high:
             middle = (low + high) // 2

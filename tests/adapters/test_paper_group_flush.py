@@ -20,6 +20,7 @@ import pytest
 from core.adapters.paper import report_queue, state_log, state_store
 from core.adapters.paper.adapter import PaperBroker
 from core.adapters.paper.config import PaperConfig
+from core.adapters.paper.report_queue import ReportQueue
 from core.adapters.paper.state_log import LogWriter
 from core.domain import (
     ConnectionChanged,
@@ -115,6 +116,47 @@ async def test_an_order_that_waits_for_the_end_of_the_turn_is_acknowledged_in_th
     assert sending.done() and len(syncs) == 1
     assert [type(e) for e in events.for_order(second)] == [OrderAccepted]
     await b.disconnect()
+
+
+async def test_orders_waiting_for_the_end_of_the_turn_are_all_acknowledged_in_that_turn_not_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Orders sent together come back together: none is a turn behind the others, so their next orders are sent
+    # together again and share the next journal commit and fdatasync (64 in flight: one of each a round).
+    events = EventRecorder()
+    b = open_paper(tmp_path / "paper.json", events)
+    await b.connect()
+    await b.submit(make_paper_order(b, Side.BUY, "100.00"))  # alone: at once; the next come within a burst of it
+    syncs = count_syncs(monkeypatch)
+    orders = [make_paper_order(b, Side.BUY, "100.00") for _ in range(3)]
+    sending = [asyncio.ensure_future(b.submit(made)) for made in orders]
+    await asyncio.sleep(0)  # each submit runs until it waits for the end of the turn's fdatasync
+    assert not any(task.done() for task in sending) and syncs == []
+    await asyncio.sleep(0)  # that turn: one fdatasync, the acknowledgements, and every submit returns right after
+    assert all(task.done() for task in sending) and len(syncs) == 1
+    await b.disconnect()
+
+
+async def test_the_first_order_of_a_bursts_next_round_waits_for_the_end_of_the_turn_with_the_others(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 64 orders in flight: each round's journal commit can take longer than BURST_S, so the first order of the next
+    # round would look alone and be synced at once, a turn ahead of the rest of its round; it joins their flush.
+    monkeypatch.setattr(report_queue, "BURST_S", 0.001)
+    now = [100.0]
+    syncs: list[float] = []
+    queue = ReportQueue(ACCOUNT, lambda: syncs.append(now[0]), lambda event: None, clock=lambda: now[0])
+    await asyncio.gather(*(queue.reported() for _ in range(3)))  # the first at once, the other two in one flush
+    assert len(syncs) == 2
+    now[0] += 0.01  # the round's commit: longer than a burst, well within AFTER_BURST_S of its flush
+    waiting = asyncio.ensure_future(queue.reported())
+    await asyncio.sleep(0)
+    assert not waiting.done() and len(syncs) == 2, "it waits for the end of the turn, as the rest of its round will"
+    await waiting
+    now[0] += report_queue.AFTER_BURST_S  # long after the burst: an order alone is synced at once
+    alone = asyncio.ensure_future(queue.reported())
+    await asyncio.sleep(0)
+    assert alone.done() and len(syncs) == 4
 
 
 async def test_fifty_orders_sent_at_once_are_accepted_in_order_with_few_fdatasyncs_and_survive_a_restart(

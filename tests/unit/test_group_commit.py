@@ -327,3 +327,69 @@ async def test_a_sender_cancelled_while_it_waits_leaves_its_item_in_the_batch() 
     await asyncio.gather(first, third)
     assert [batch for batch, _ in recorder.batches] == [["a", "bad", "c"]]  # committed all the same
     assert second.cancelled() and first.result() is None and third.result() is None
+
+
+async def test_senders_of_a_batch_resume_in_the_turn_of_its_commit_not_the_next() -> None:
+    # Orders committed together are sent together right after their commit: none waits a turn of the loop
+    # behind the others, so 64 orders in flight stay one batch a round instead of splitting into several.
+    recorder = Recorder()
+    batcher: group_commit.GroupCommit[str] = group_commit.GroupCommit(recorder)
+    senders = [asyncio.ensure_future(batcher.add(item, alone=False)) for item in ("a", "bad", "c")]
+    await asyncio.sleep(0)  # each has joined the batch and waits for it
+    assert recorder.batches == [] and not any(sender.done() for sender in senders)
+    await asyncio.sleep(0)  # the turn of the commit: every sender has its outcome right after it
+    assert [batch for batch, _ in recorder.batches] == [["a", "bad", "c"]]
+    assert all(sender.done() for sender in senders)
+    assert str(senders[1].exception()) == "bad item" and senders[0].result() is None
+
+
+class BatchAndCommitCountingJournal(CountingJournal):
+    """The real journal, counting its order batches and every transaction it commits."""
+
+    def __init__(self, path: Path) -> None:
+        self.commits = 0
+        super().__init__(path)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = super()._connect()
+        conn.set_trace_callback(self._traced)
+        return conn
+
+    def _traced(self, statement: str) -> None:
+        self.commits += statement == "COMMIT"
+
+
+async def test_senders_that_keep_sending_carry_each_rounds_acknowledgements_in_the_next_rounds_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Eight requests at a time, each sending its next order once the last is acknowledged (a strategy, a basket):
+    # the acknowledgements of a round are written with the next round's orders, not in a transaction of their own.
+    monkeypatch.setattr(report_queue, "BURST_S", 60.0)  # however slow this machine: the orders come in rounds
+    bus = EventBus()
+    journal = BatchAndCommitCountingJournal(tmp_path / "journal.sqlite")
+    session = TradingSession(bus, journal, risk=RiskConfig(RiskLimits(max_orders_per_second=1000,
+                                                                      max_orders_per_minute=1000)))
+    session.add_account(PaperBroker(A1, PaperConfig(tick_interval_s=60, state_path=str(tmp_path / "paper.json")),
+                                    bus.publish))
+    await session.connect(A1)
+    numbers = iter(range(48))
+    sent: list[Order] = []
+
+    async def sender() -> None:
+        for k in numbers:
+            sent.append(await session.submit(buy(k)))
+
+    try:
+        before = journal.commits
+        await asyncio.gather(*(sender() for _ in range(8)))
+        await asyncio.sleep(0)  # the end of the turn: the last round's acknowledgements are written
+        await asyncio.sleep(0)
+        assert len(sent) == 48 and all(o.status is OrderStatus.ACCEPTED for o in sent)
+        assert journal.batches[-6:] == [8, 8, 8, 8, 8, 6], "the rounds stay together"
+        assert journal.commits - before == len(journal.batches) + 1, "a commit a round, and one for the last acks"
+        with closing(sqlite3.connect(tmp_path / "journal.sqlite")) as other_process:
+            stored = dict(other_process.execute("SELECT client_order_id, status FROM orders").fetchall())
+        assert stored == {o.client_order_id: "ACCEPTED" for o in sent}
+    finally:
+        await session.close()
+        journal.close()

@@ -2,10 +2,13 @@
 
 A broker reports only what it has recorded. Changes made while others are on their way (a basket,
 a strategy's burst, a cancel-all) share one fdatasync at the end of the event loop's turn; then
-their events are reported, in order, and their callers resume (the first of them in that turn, right
-after the flush: an order sent one at a time takes one turn, not two). A change made when nothing was
-reported for BURST_S (a click, one order at a time) is synced and reported at once: no loop hop,
-in which a busy window could paint before the acknowledgement.
+their events are reported, in order, and their callers resume in that turn, right after the flush: an
+order sent one at a time takes one turn, not two, and orders sent together come back together (none a
+turn behind the others, which would split their next round into two flushes). A change made when nothing
+was reported for BURST_S (a click, one order at a time) is synced and reported at once: no loop hop,
+in which a busy window could paint before the acknowledgement; but not within AFTER_BURST_S of a flush
+that reported to several callers: that is the first order of a burst's next round, back from a journal
+commit that took longer than BURST_S, and it waits for the flush of the rest of its round.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ _log = logging.getLogger(__name__)
 
 BURST_S = 0.001
 """A change waited for within this long of the previous one joins the end-of-turn flush."""
+AFTER_BURST_S = 0.05
+"""A change waited for within this long of a flush that reported to several callers joins the end-of-turn flush."""
 
 
 class ReportQueue:
@@ -40,8 +45,8 @@ class ReportQueue:
         self._waiting: list[asyncio.Future[None]] = []
         self._handle: asyncio.Handle | None = None
         self._last_wait = float("-inf")
-        self._leading = False
-        """A caller waits for the flush of this turn without a future of its own to be woken by (see `reported`)."""
+        self._burst_at = float("-inf")
+        """When a flush last reported to several waiting callers (orders on their way together)."""
 
     @property
     def pending(self) -> bool:
@@ -63,7 +68,7 @@ class ReportQueue:
     async def reported(self) -> None:
         """Return once every event held now is reported; raise the error of a failed sync (OSError: the disk)."""
         now = self._clock()
-        quiet = now - self._last_wait >= BURST_S
+        quiet = now - self._last_wait >= BURST_S and now - self._burst_at >= AFTER_BURST_S
         self._last_wait = now
         if quiet and not self._waiting:
             error = self.flush_now()
@@ -76,20 +81,14 @@ class ReportQueue:
         self._waiting.append(future)
         if self._handle is None:
             self._handle = loop.call_soon(self._flush)
-        if self._leading:
-            await future
-            return
-        # The first caller to wait this turn resumes in the turn of the flush, right after it (its wake-up is
-        # queued behind the flush), instead of in the turn after, as one woken by its future would: one order
-        # sent one at a time takes one turn of the loop, not two.
-        self._leading = True
+        # Every caller resumes in the turn of the flush, right after it (its wake-up is queued behind the flush),
+        # instead of in the turn after, as one woken by its future would: one order sent one at a time takes one
+        # turn of the loop, not two, and orders sent together come back together.
         try:
             await asyncio.sleep(0)
         except asyncio.CancelledError:
             future.cancel()  # as a cancelled wait on the future would: its events are still reported
             raise
-        finally:
-            self._leading = False
         if not future.done():  # no flush ran in that turn (it was due later): flush now
             self.flush_now()
         future.result()  # raises the error of a failed sync
@@ -105,6 +104,8 @@ class ReportQueue:
         self._handle = None
         events, self._events = self._events, []
         waiting, self._waiting = self._waiting, []
+        if len(waiting) > 1:
+            self._burst_at = self._clock()
         try:
             self._sync()
         except Exception as error:  # not only the disk's: the sync saves the turn's changes first (PaperBroker._sync)
