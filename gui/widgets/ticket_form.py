@@ -175,7 +175,7 @@ class TicketForm(QWidget):
         grid.setRowStretch(len(rows) + 4, 1)
         self.setMinimumWidth(260)
         chain = [
-            self._symbol_edit, self._buy_button, self._sell_button, self._quantity_edit, self._type_combo,
+            self._symbol_edit, self._quantity_edit, self._type_combo,
             self._limit_edit, self._stop_edit, self._trail_edit, self._trail_unit_combo, self._tif_combo,
             self._account_combo, self._product_choice.combo, self._protection.stop_edit,
             self._protection.target_edit, self._protection.unit_combo, self._link.mode_combo,
@@ -189,6 +189,9 @@ class TicketForm(QWidget):
         text = side.value.capitalize()
         button = QPushButton(text, objectName=f"orderTicket.{name}", toolTip=f"{text} ({keys})", checkable=True)
         button.setAutoExclusive(True)
+        # Not in the Tab chain, and a click keeps the keys where they were: the side has its keys (F1/F2), and Tab
+        # from the symbol went to Buy, where the quantity typed next was lost.
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         button.setProperty("side", side.value)
         return button
 

@@ -358,9 +358,10 @@ def test_the_session_answer_and_its_field_errors_show_on_the_ticket(ticket: Tick
     assert ticket.child(QLabel, "statusLabel").text() == "Sent: Buy 100 AAPL LMT 189.50"
 
 
-def test_tab_walks_symbol_side_quantity_type_limit_stop_trail_tif_account_protection_link_send(ticket: Ticket
-                                                                                              ) -> None:
-    order = ["symbolEdit", "buyButton", "sellButton", "quantityEdit", "typeCombo", "limitPriceEdit",
+def test_tab_walks_symbol_quantity_type_limit_stop_trail_tif_account_protection_link_send(ticket: Ticket) -> None:
+    """The side is not on the way: it has its keys (F1/F2, Ctrl+B/Ctrl+S), and Tab from the symbol goes to the
+    quantity (see test_symbol_tab_quantity_enter_sends_what_was_typed)."""
+    order = ["symbolEdit", "quantityEdit", "typeCombo", "limitPriceEdit",
              "stopPriceEdit", "trailEdit", "trailUnitCombo", "tifCombo", "accountCombo", "stopLossEdit",
              "takeProfitEdit", "protectionUnitCombo", "linkModeCombo", "linkTypeCombo", "linkPriceEdit",
              "sendButton"]
@@ -511,3 +512,22 @@ def test_a_send_clears_the_last_result_but_keeps_a_refusal_said_while_sending(ti
     ticket.press(Qt.Key.Key_Return, on="limitPriceEdit")
     assert len(ticket.sent) == 2
     assert status.text() == refusal  # said by the session while the order was being sent: it stays
+
+
+def test_symbol_tab_quantity_enter_sends_what_was_typed(ticket: Ticket) -> None:
+    """Keyboard first: Tab from the symbol went to the Buy button, where the quantity typed next was lost, and Enter
+    then said 'Enter a value'. The side has its keys (F1/F2, Ctrl+B/Ctrl+S); Tab goes on to the quantity, and a
+    click on Sell leaves the keyboard in the field being typed in."""
+    ticket.widget.set_quote("AAPL", Decimal("189.49"), Decimal("189.51"))
+    symbol = ticket.edit("symbolEdit")
+    symbol.setFocus()
+    ticket.qtbot.keyClicks(symbol, "AAPL")
+    ticket.qtbot.keyClick(symbol, Qt.Key.Key_Tab)
+    quantity = ticket.edit("quantityEdit")
+    assert quantity.hasFocus()
+    ticket.qtbot.keyClicks(quantity, "5")
+    ticket.qtbot.mouseClick(ticket.child(QPushButton, "sellButton"), Qt.MouseButton.LeftButton)
+    assert quantity.hasFocus(), "choosing the side with the mouse keeps the keys in the quantity"
+    ticket.qtbot.keyClicks(quantity, "0")
+    ticket.qtbot.keyClick(quantity, Qt.Key.Key_Return)
+    assert [(r.side, r.quantity) for r in ticket.sent] == [(Side.SELL, Decimal(50))]
