@@ -32,6 +32,7 @@ from gui.widgets.product_choice import ProductChoiceWidget
 from gui.widgets.protection_row import ProtectionRowWidget
 from gui.widgets.quote_line import QuoteLine
 from gui.widgets.risk_sizing import RiskSizingWidget
+from gui.widgets.select_on_click import select_all_on_click
 from gui.widgets.send_button import SendButton
 from gui.widgets.ticket_expiry import TicketExpiryWidget
 from gui.widgets.ticket_hours import TicketHoursLabel
@@ -71,6 +72,7 @@ class TicketForm(QWidget):
         self._limit_edit = self._number_edit("limitPriceEdit")
         self._stop_edit = self._number_edit("stopPriceEdit")
         self._trail_edit = self._number_edit("trailEdit")
+        select_all_on_click(self._quantity_edit, self._limit_edit, self._stop_edit, self._trail_edit)
         self._trail_edit.setToolTip("How far a trailing stop keeps behind the market: an amount of price, a %, or a "
                                     "number of ticks")
         self._trail_unit_combo = self._combo("trailUnitCombo", TRAIL_UNITS)
@@ -96,6 +98,7 @@ class TicketForm(QWidget):
         self._protection = ProtectionRowWidget(self)
         self._link = LinkedOrderRowWidget(self)
         self._sizing = RiskSizingWidget(self)
+        select_all_on_click(self._protection.stop_edit, self._protection.target_edit, self._link.price_edit)
         self._expiry = TicketExpiryWidget(self)  # a GTD order's end, under Type (hidden for other TIFs)
         self._hours_label = TicketHoursLabel()  # the market open or closed now, under Side
         self._edits = {"symbol": self._symbol_edit, "quantity": self._quantity_edit,

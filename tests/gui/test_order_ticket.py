@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QLabel, QLineEdit, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -531,3 +531,19 @@ def test_symbol_tab_quantity_enter_sends_what_was_typed(ticket: Ticket) -> None:
     ticket.qtbot.keyClicks(quantity, "0")
     ticket.qtbot.keyClick(quantity, Qt.Key.Key_Return)
     assert [(r.side, r.quantity) for r in ticket.sent] == [(Side.SELL, Decimal(50))]
+
+
+def test_a_click_into_the_quantity_then_a_digit_replaces_the_kept_number(ticket: Ticket) -> None:
+    """A 5 kept from the last symbol and a click into the field's left, then 7: the order was for 75. A click that
+    gives a number field the keyboard selects it, as Tab does; a second click places the cursor."""
+    ticket.widget.prefill("AAPL", Side.BUY, quantity=Decimal(5), price=Decimal("189.50"), focus=False)
+    ticket.edit("symbolEdit").setFocus()
+    quantity = ticket.edit("quantityEdit")
+    ticket.qtbot.mouseClick(quantity, Qt.MouseButton.LeftButton, pos=quantity.rect().center() - QPoint(60, 0))
+    ticket.qtbot.waitUntil(lambda: quantity.selectedText() == "5")
+    ticket.qtbot.keyClicks(quantity, "7")
+    assert quantity.text() == "7"
+    ticket.qtbot.mouseClick(quantity, Qt.MouseButton.LeftButton, pos=quantity.rect().center())
+    ticket.qtbot.wait(20)
+    ticket.qtbot.keyClicks(quantity, "0")
+    assert quantity.text() in ("70", "07"), "a second click edits in place"
