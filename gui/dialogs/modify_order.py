@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from core.domain import FieldError, Order
+from gui.widgets.select_on_click import select_all_on_click
 
 _FIELDS = ("quantity", "limit_price", "stop_price")
 
@@ -36,6 +37,7 @@ class ModifyOrderDialog(QDialog):
             self.limit_price.setText(f"{order.limit_price.value:.{places}f}")
         if order.stop_price is not None:
             self.stop_price.setText(f"{order.stop_price.value:.{places}f}")
+        select_all_on_click(self.quantity, self.limit_price, self.stop_price)  # a typed number replaces, not joins
         self.limit_price.setEnabled(order.order_type.needs_limit)
         self.stop_price.setEnabled(order.order_type.needs_stop)
         self._errors = {name: QLabel(objectName=f"modifyOrder.{_camel(name)}Error") for name in _FIELDS}

@@ -46,3 +46,18 @@ def test_the_modify_dialog_shows_a_fields_reason_and_the_status_whole(qtbot: QtB
         label = dialog.findChild(QLabel, name)
         assert label.isVisible() and label.height() >= label.heightForWidth(label.width()), f"{name} is cut"
         assert dialog.rect().contains(label.geometry())
+
+
+def test_a_click_into_the_modify_dialogs_quantity_then_a_number_replaces_it(qtbot: QtBot) -> None:
+    order = replace(make_order(quantity="100", limit_price="189.5"), status=OrderStatus.ACCEPTED)
+    dialog = ModifyOrderDialog(order)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    dialog.limit_price.setFocus()
+    qtbot.waitUntil(dialog.limit_price.hasFocus)
+    qtbot.mouseClick(dialog.quantity, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(dialog.quantity, "50")
+    assert dialog.quantity.text() == "50", "not 10050 or 50100"
