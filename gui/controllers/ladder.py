@@ -111,6 +111,7 @@ class LadderController(QObject):
         """The ticket's 'Ladder & chart' box: a click is sized by risk only while it is checked."""
         if self._sizing_box is not None:
             self._sizing_box.toggled.connect(self.widget.set_sized_by_risk)
+            self.widget.set_sized_by_risk(self._sizing_box.isChecked())
         self.stale_after_s = STALE_AFTER_S
         self._timer = QTimer(self)
         self._timer.setInterval(STALE_CHECK_MS)
@@ -368,7 +369,7 @@ class LadderController(QObject):
                        eager=True)
             self.widget.show_status(f"Cancel asked for {len(own)} {side.value.lower()} order(s) at {price}.")
             return
-        by_risk = self._sizes_clicks()
+        by_risk = self.widget.sized_by_risk  # the ticket's 'Ladder & chart': unchecked, its Protect row is not read
         wrong = None if by_risk else self.widget.quantity.wrong()
         if wrong is not None:
             self.widget.show_status(f"Not sent: {wrong}", False)
@@ -400,7 +401,7 @@ class LadderController(QObject):
                                     "Resume trading on the account first.", False)
             return
         bracket = None
-        if self.widget.bracket_box.isChecked():
+        if self.widget.bracketed:
             instrument = self._session.view.instrument(self.symbol, self.account)
             bracket, problems = self._window.ticket.protection_for(side, price, instrument)
             if problems:
@@ -414,10 +415,6 @@ class LadderController(QObject):
         limit = price if order_type is OrderType.LIMIT else None
         stop = price if order_type is OrderType.STOP else None
         self.send(OrderRequest(self.account, self.symbol, side, quantity, order_type, limit, stop), bracket=bracket)
-
-    def _sizes_clicks(self) -> bool:
-        """Return True when the ticket sizes clicks by risk: unchecked, its Protect row is not read at all."""
-        return self._sizing_box is not None and self._sizing_box.isChecked()
 
     def _own_at(self, side: Side, price: Decimal) -> list[Order]:
         if (side, price) not in self._own_levels:

@@ -263,16 +263,19 @@ class LadderWidget(QWidget):
         self.pin_box.setToolTip("Keep this symbol when the watchlist selection changes")
         self.arm_button = QPushButton(objectName="ladderView.arm")
         self.arm_button.setCheckable(True)
+        self._armed = False
         self.arm_button.toggled.connect(self._show_armed)
         self._show_armed(False)
         self.quantity = LadderQuantity(objectName="ladderView.quantity")
-        self.quantity.setRange(1, 10_000_000)
         self.quantity.setValue(1)
         self.centre_button = QPushButton("Centre", objectName="ladderView.centre")
         self.auto_centre = QCheckBox("Auto-centre", objectName="ladderView.autoCentre")
         self.bracket_box = QCheckBox("Bracket", objectName="ladderView.bracket")
         self.bracket_box.setToolTip("Attach the ticket's Protect row (stop-loss and/or target, in ticks from the "
                                     "clicked level or as prices) to every order this ladder sends")
+        self._bracketed = False
+        self.bracket_box.toggled.connect(self._note_bracketed)
+        self._sized_by_risk = False
         # Always there, of a fixed height (one line each, two for the status: a refusal says what to do; a longer
         # text is elided, whole in its tooltip): a line that appeared, or wrapped, would move every level under the
         # trader's pointer between seeing a price and clicking it.
@@ -350,11 +353,29 @@ class LadderWidget(QWidget):
         self.splitter.setSizes([10_000, TAPE_HEIGHT])
         layout.addWidget(self.splitter, 1)
 
+    # The click reads these three switches from Python, kept as they toggle: asking each Qt box took some 5 us of a
+    # click after idleness (bench.ladder), on the order's way to the broker.
+
     @property
     def armed(self) -> bool:
-        return self.arm_button.isChecked()
+        """One-click is armed: a click in Buy or Sell sends at once."""
+        return self._armed
+
+    @property
+    def bracketed(self) -> bool:
+        """Bracket is on: every order this ladder sends carries the ticket's Protect row."""
+        return self._bracketed
+
+    @property
+    def sized_by_risk(self) -> bool:
+        """Clicks are sized by the ticket's risk (set_sized_by_risk), not by the quantity box."""
+        return self._sized_by_risk
+
+    def _note_bracketed(self, on: bool) -> None:
+        self._bracketed = on
 
     def _show_armed(self, armed: bool) -> None:
+        self._armed = armed
         self.arm_button.setText("One-click: ARMED" if armed else "One-click: off")
         self.arm_button.setStyleSheet("background: #c0392b; color: white; font-weight: bold;" if armed else "")
         self.arm_button.setToolTip("Armed: a click in Buy or Sell sends the order at once. Off: the click fills "
@@ -372,6 +393,7 @@ class LadderWidget(QWidget):
 
     def set_sized_by_risk(self, on: bool) -> None:
         """Show that clicks are sized by the ticket's risk (the quantity box only shows the last size) or not."""
+        self._sized_by_risk = on
         self.quantity.setEnabled(not on)
         for button in self.findChildren(QPushButton):
             if button.objectName().startswith("ladderView.qty"):
