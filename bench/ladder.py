@@ -26,7 +26,8 @@
   without the commit by CPU (click_to_socket_cpu_minus_commit): where a wall figure's tail is above its CPU's, the
   thread was not running (another process on the 2 vCPUs, the simulator woken by the bytes) or, in the commit,
   waited for the disk. Each click comes after the ladder held still for MOVED_GUARD_S, so after half a second of
-  idleness, as a trader's does. --press-hold S keeps the button down S seconds, the window running.
+  idleness, as a trader's does. --press-hold S keeps the button down S seconds, the window running. --profile FILE
+  profiles each click, call by call, from its press to its bytes (cProfile by the GUI thread's CPU).
 - ladder_ticket_control (--ticket-clicks N): the ticket's Send clicked N times in the same window, each after as
   much idleness as a ladder click and PREFILL_TO_CLICK_S after the ticket was filled, with the same hops
   (hop_ticket: the click to the session's submit). bench/click_to_wire.py clicks the ticket 33 ms after the
@@ -38,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import tempfile
 import time
 from decimal import Decimal
@@ -68,15 +70,19 @@ STORM_S = 5.0
 CLICKS = 150
 """Each on its own level below the bid (HALF_RANGE levels are on the ladder): an own order's cell cancels."""
 CLICKS_PER_S = 30
+"""Under TWS's pacing limit (see bench/click_to_wire.py)."""
 PRESS_HOLD_S = 0.0
+"""Between the button going down and coming up, the event loop running (--press-hold; a trader's: some 0.1 s)."""
 TICKET_CLICKS = 0
 """Ticket clicks after the ladder's, as idle before each as a ladder click is (--ticket-clicks; 0: none)."""
 TICKET_IDLE_S = 0.5
 """The idle before a ticket click: as long as a ladder click waits for the levels to hold still (MOVED_GUARD_S)."""
 PREFILL_TO_CLICK_S = 0.1
 """From the ticket filled to its Send clicked: the trader's pointer going from the price to the button."""
-"""Between the button going down and coming up, the event loop running (--press-hold; a trader's: some 0.1 s)."""
-"""Under TWS's pacing limit (see bench/click_to_wire.py)."""
+PROFILE: str | None = None
+"""--profile FILE: cProfile by the GUI thread's CPU from each click's press to its placeOrder bytes, into FILE
+(pstats; read it with `python -m pstats FILE`), the ticket's clicks too with --ticket-clicks. The profiler adds
+about 1 us a call: it says what runs on the click's path and how often, not how long the bench's figures are."""
 
 
 class ClickHops:
@@ -89,11 +95,22 @@ class ClickHops:
         self.at: dict[int, dict[str, float]] = {}
         self.cpu_at: dict[int, dict[str, float]] = {}
         self.commit_cpu: dict[int, float] = {}
+        self.profiler = None if PROFILE is None else cProfile.Profile(time.thread_time)
 
     def stamp(self, hop: str) -> None:
         if self.click >= 0:
             self.at.setdefault(self.click, {}).setdefault(hop, now())
             self.cpu_at.setdefault(self.click, {}).setdefault(hop, time.thread_time())
+            if self.profiler is not None and hop == "press":
+                self.profiler.enable()
+            elif self.profiler is not None and hop == "sent":
+                self.profiler.disable()
+
+    def done(self) -> None:
+        """The click's order is acknowledged (or refused): stamp nothing more for it."""
+        self.click = -1
+        if self.profiler is not None:
+            self.profiler.disable()
 
     def install(self) -> None:
         from ib_async.connection import Connection
@@ -324,7 +341,7 @@ async def _ticket_clicks(window: Any, watcher: AckWatcher, hops: ClickHops, bid:
         hops.stamp("press")
         send.click()
         await _until(lambda b=before: len(watcher.acks) > b, "the ticket order's acknowledgement")
-        hops.click = -1
+        hops.done()
         coids.append(next(reversed(watcher.acks)))  # the newest: this click's order
     return coids, clicked
 
@@ -387,12 +404,15 @@ async def _clicks(window: Any, stamp_path: Path, data_dir: Path) -> list[dict[st
             except TimeoutError:
                 raise TimeoutError(f"no acknowledgement; the ladder says {ladder.widget.status_label.text()!r}, "
                                    f"visible={table.isVisible()}") from None
-            hops.click = -1
+            hops.done()
             coids.append(next(c for c in watcher.acks if c not in coids))
             await asyncio.sleep(1 / CLICKS_PER_S)
         ticket_coids, ticket_clicked = await _ticket_clicks(window, watcher, hops, bid, CLICKS)
     finally:
         unwatch()
+        if hops.profiler is not None and PROFILE is not None:
+            hops.done()
+            hops.profiler.dump_stats(PROFILE)
     bare += bare_fdatasync(data_dir, FSYNC_PROBES - FSYNC_PROBES // 2)
     paced = await paced_fdatasync(data_dir, FSYNC_PROBES // 2, CLICKS_PER_S)
     stamps = _read_stamps(stamp_path)
@@ -484,6 +504,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", choices=("repaint", "clicks", "storm"), help="run one figure only")
     parser.add_argument("--ticket-clicks", type=int, default=TICKET_CLICKS, metavar="N",
                         help="then N ticket clicks as idle before each as a ladder click (the same path, compared)")
+    parser.add_argument("--profile", metavar="FILE", help="cProfile each click from its press to its bytes into FILE")
     parser.add_argument("--press-hold", type=float, default=PRESS_HOLD_S, metavar="S",
                         help="seconds each click's button stays down, the window running (0: back to back)")
     args = parser.parse_args(argv)
@@ -491,6 +512,7 @@ def main(argv: list[str] | None = None) -> None:
         stamping_sim.serve(args.sim, _stamp_place)
         return
     globals().update(TICKET_CLICKS=args.ticket_clicks, PRESS_HOLD_S=args.press_hold, REPAINTS=args.repaints,
+                     PROFILE=args.profile,
                      STORM_S=args.storm_seconds, CLICKS=min(args.clicks, 190))
     for record in run(args.only):
         record["machine"] = machine()

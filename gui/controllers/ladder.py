@@ -102,7 +102,7 @@ class LadderController(QObject):
         window.bridge.flusher.register(self.widget.tape_model)
         self._depth = DepthService(self._session)
         self._depth_of: tuple[AccountId, str] | None = None
-        self.widget.level_clicked.connect(self.on_level_clicked)
+        self.widget.on_level_click = self.on_level_clicked
         self.widget.level_dragged.connect(self.on_level_dragged)
         self.widget.cancel_symbol_requested.connect(self.cancel_symbol)
         self.widget.account_chosen.connect(lambda account: self.show(account, self.symbol))
@@ -111,6 +111,7 @@ class LadderController(QObject):
         """The ticket's 'Ladder & chart' box: a click is sized by risk only while it is checked."""
         if self._sizing_box is not None:
             self._sizing_box.toggled.connect(self.widget.set_sized_by_risk)
+            self.widget.set_sized_by_risk(self._sizing_box.isChecked())
         self.stale_after_s = STALE_AFTER_S
         self._timer = QTimer(self)
         self._timer.setInterval(STALE_CHECK_MS)
@@ -368,14 +369,15 @@ class LadderController(QObject):
                        eager=True)
             self.widget.show_status(f"Cancel asked for {len(own)} {side.value.lower()} order(s) at {price}.")
             return
-        wrong = None if self._sizes_clicks() else self.widget.quantity.wrong()
+        by_risk = self.widget.sized_by_risk  # the ticket's 'Ladder & chart': unchecked, its Protect row is not read
+        wrong = None if by_risk else self.widget.quantity.wrong()
         if wrong is not None:
             self.widget.show_status(f"Not sent: {wrong}", False)
             return
         order_type = self._order_type(side, price)
         quantity = Decimal(self.widget.quantity.value())
         try:
-            sized = None if not self._sizes_clicks() else size_click(
+            sized = None if not by_risk else size_click(
                 self._session.view, self._window.ticket, self.account, self.symbol, side, order_type, price)
         except SizingError as exc:
             self.widget.show_status(f"Not sent: sizing by risk: {exc.message}", False)
@@ -393,13 +395,13 @@ class LadderController(QObject):
         if self.widget.moved_within(MOVED_GUARD_S):
             self.widget.show_status(MOVED_UNDER_POINTER.format(what="sent"), False)
             return
-        status = self._session.view.status(self.account)
-        if status.trading is TradingState.HALTED:
-            self.widget.show_status(f"Not sent: {self.account} is halted — {status.reason}. "
+        slot = self._session.account(self.account)  # its trading state, without the view's whole AccountStatus
+        if slot.trading is TradingState.HALTED:
+            self.widget.show_status(f"Not sent: {self.account} is halted — {slot.reason}. "
                                     "Resume trading on the account first.", False)
             return
         bracket = None
-        if self.widget.bracket_box.isChecked():
+        if self.widget.bracketed:
             instrument = self._session.view.instrument(self.symbol, self.account)
             bracket, problems = self._window.ticket.protection_for(side, price, instrument)
             if problems:
@@ -413,10 +415,6 @@ class LadderController(QObject):
         limit = price if order_type is OrderType.LIMIT else None
         stop = price if order_type is OrderType.STOP else None
         self.send(OrderRequest(self.account, self.symbol, side, quantity, order_type, limit, stop), bracket=bracket)
-
-    def _sizes_clicks(self) -> bool:
-        """Return True when the ticket sizes clicks by risk: unchecked, its Protect row is not read at all."""
-        return self._sizing_box is not None and self._sizing_box.isChecked()
 
     def _own_at(self, side: Side, price: Decimal) -> list[Order]:
         if (side, price) not in self._own_levels:

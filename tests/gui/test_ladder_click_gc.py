@@ -22,7 +22,7 @@ def test_a_level_click_is_handled_with_garbage_collection_held_off_then_left_as_
         assert row is not None
         point = widget.table.visualRect(model.index(row, COLUMNS.index("buy"))).center()
         clicks: list[tuple[str, Decimal, bool]] = []
-        widget.level_clicked.connect(lambda column, price: clicks.append((column, price, gc.isenabled())))
+        widget.on_level_click = lambda column, price: clicks.append((column, price, gc.isenabled()))
         was = gc.isenabled()
         gc.enable()
         try:

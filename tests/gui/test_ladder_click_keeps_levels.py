@@ -27,7 +27,7 @@ def test_a_click_on_the_half_hidden_foot_level_does_not_scroll_the_levels_after_
         point = QPoint(cell.center().x(), height - 2)
         price = model.price_of_row(row)
         clicks: list[tuple[str, Decimal]] = []
-        widget.level_clicked.connect(lambda column, clicked: clicks.append((column, clicked)))
+        widget.on_level_click = lambda column, clicked: clicks.append((column, clicked))
 
         QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
         qtbot.wait(QApplication.doubleClickInterval() + 400)  # past the view's delayed scroll to the clicked cell
@@ -51,3 +51,19 @@ def test_a_click_gives_the_levels_the_keyboard_so_esc_asks_to_cancel_the_symbols
         QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
 
         assert asked == [True]
+
+
+def test_a_press_then_release_across_a_recentring_of_the_levels_sends_no_click(qtbot: QtBot) -> None:
+    with shown_ladder(qtbot, 420, 700) as (model, widget):
+        table = widget.table
+        row = model.row_of_price(Decimal("99.95"))
+        assert row is not None
+        point = table.visualRect(model.index(row, COLUMNS.index("buy"))).center()
+        clicks: list[tuple[str, Decimal]] = []
+        widget.on_level_click = lambda column, clicked: clicks.append((column, clicked))
+
+        QTest.mousePress(table.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
+        model.centre_on(Decimal("150.00"))  # the market ran away: the row under the pointer is another price now
+        QTest.mouseRelease(table.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
+
+        assert clicks == [], "a level the trader never pressed was clicked"

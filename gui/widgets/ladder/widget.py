@@ -1,7 +1,9 @@
 """LadderWidget: the price ladder dock's contents (objectName 'ladderView'); owns no trading logic.
 
+Click handler (a plain call: see LadderWidget.on_level_click):
+    on_level_click(str, Decimal): the trader clicked column 'buy' or 'sell' at a price level.
+
 Signals:
-    level_clicked(str, Decimal): the trader clicked column 'buy' or 'sell' at a price level.
     level_dragged(str, Decimal, Decimal): the trader dragged from one level to another in column 'buy' or 'sell'.
     cancel_symbol_requested(): Esc — cancel this symbol's orders on this account (the controller confirms).
     account_chosen(str): the trader picked another account in the ladder's account box.
@@ -9,10 +11,12 @@ Signals:
 
 from __future__ import annotations
 
+import gc
 import time
+from collections.abc import Callable
 from decimal import Decimal
 
-from PySide6.QtCore import QEvent, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractItemModel, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QFont,
@@ -40,7 +44,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.async_op import gc_paused
 from gui.widgets.account_combo import keep_narrow
 from gui.widgets.ladder.model import BRUSHES, COLUMNS, LAST_BG, PRICE, STALE, VOLUME, VOLUME_BAR, LadderModel, runs
 from gui.widgets.ladder.quantity_box import LadderQuantity
@@ -69,10 +72,6 @@ class LadderTableView(QTableView):
 
     dragged = Signal(int, int, int)
     """(column, from row, to row): the mouse went down on one row and up on another of the same column."""
-    cell_clicked = Signal(int, int)
-    """(row, column): the left button went down and up on the same cell. Emitted as the button comes up, before
-    the view's own handling of the release, automatic garbage collection held off: a click that sends an order
-    sends it first."""
     resized = Signal()
     """The view's height changed (the dock laid out, the splitter moved)."""
 
@@ -84,8 +83,31 @@ class LadderTableView(QTableView):
         self.setShowGrid(False)
         self._statics: dict[str, tuple[QStaticText, int, int]] = {}
         self._grid: tuple[tuple[int, int, int], QBrush] | None = None
-        self._pressed = QPersistentModelIndex()
-        """The cell the mouse button last went down on (invalid once it came up, or after a reset)."""
+        self._pressed: tuple[int, int] | None = None
+        """The cell (row, column) the mouse button last went down on; None once it came up, or after a reset."""
+        self.on_cell_click: Callable[[int, int], None] | None = None
+        """Called with (row, column) when the left button went down and up on the same cell: as the button comes up,
+        before the view's own handling of the release, automatic garbage collection held off, so a click that sends
+        an order sends it first. A plain call, not a signal: the click's hops are on the order's way to the broker
+        (bench.ladder)."""
+
+    def setModel(self, model: QAbstractItemModel | None) -> None:
+        old = self.model()
+        if old is not None:
+            old.modelAboutToBeReset.disconnect(self._forget_press)
+        super().setModel(model)
+        if model is not None:
+            model.modelAboutToBeReset.connect(self._forget_press)
+
+    def _forget_press(self) -> None:
+        """Another instrument or centring: the pressed row is no longer the level the trader pressed."""
+        self._pressed = None
+
+    def _cell_at(self, event: QMouseEvent) -> tuple[int, int] | None:
+        """The (row, column) under the pointer, or None off the cells: from the headers, without asking the model."""
+        point = event.position().toPoint()
+        row, column = self.rowAt(point.y()), self.columnAt(point.x())
+        return None if row < 0 or column < 0 else (row, column)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -98,24 +120,28 @@ class LadderTableView(QTableView):
         A left press skips the item view's own handling: a current index nothing shows, and a scroll 0.6 s later
         that brought a half-hidden clicked level into full view, which moved every level under the pointer.
         """
-        self._pressed = QPersistentModelIndex(self.indexAt(event.position().toPoint()))  # a reset invalidates it
+        self._pressed = self._cell_at(event)
         if event.button() != Qt.MouseButton.LeftButton:
             super().mousePressEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        # A collection falling due while the click makes its order (the ladder's checks, the request) waits until
-        # the order is out, as in the order path's own first step (start_eagerly): 2 clicks in 100 paid a young
-        # pass (0.2 ms) before the send, in bench.ladder.
-        with gc_paused():
-            pressed, self._pressed = self._pressed, QPersistentModelIndex()
-            released = self.indexAt(event.position().toPoint())
-            if pressed.isValid() and released.isValid() and pressed == released \
-                    and event.button() == Qt.MouseButton.LeftButton:
-                self.cell_clicked.emit(released.row(), released.column())
+        pressed, self._pressed = self._pressed, None
+        released = self._cell_at(event)
+        if pressed is not None and pressed == released and self.on_cell_click is not None \
+                and event.button() == Qt.MouseButton.LeftButton:
+            # A collection falling due while the click makes its order (the ladder's checks, the request) waits
+            # until the order is out, as in the order path's own first step (start_eagerly): 2 clicks in 100 paid a
+            # young pass (0.2 ms) before the send, in bench.ladder.
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                self.on_cell_click(*released)
+            finally:
+                if collecting:
+                    gc.enable()
         super().mouseReleaseEvent(event)
-        if pressed.isValid() and released.isValid() and released.column() == pressed.column() \
-                and released.row() != pressed.row():
-            self.dragged.emit(pressed.column(), pressed.row(), released.row())
+        if pressed is not None and released is not None and released[1] == pressed[1] and released[0] != pressed[0]:
+            self.dragged.emit(pressed[1], pressed[0], released[0])
 
     def paintEvent(self, event: QPaintEvent) -> None:
         model = self.model()
@@ -214,7 +240,6 @@ class LadderTableView(QTableView):
 class LadderWidget(QWidget):
     """Header (account, symbol, pin, one-click and bracket switches, quantity), position and status lines, the grid."""
 
-    level_clicked = Signal(str, Decimal)
     level_dragged = Signal(str, Decimal, Decimal)
     cancel_symbol_requested = Signal()
     account_chosen = Signal(str)
@@ -238,16 +263,19 @@ class LadderWidget(QWidget):
         self.pin_box.setToolTip("Keep this symbol when the watchlist selection changes")
         self.arm_button = QPushButton(objectName="ladderView.arm")
         self.arm_button.setCheckable(True)
+        self._armed = False
         self.arm_button.toggled.connect(self._show_armed)
         self._show_armed(False)
         self.quantity = LadderQuantity(objectName="ladderView.quantity")
-        self.quantity.setRange(1, 10_000_000)
         self.quantity.setValue(1)
         self.centre_button = QPushButton("Centre", objectName="ladderView.centre")
         self.auto_centre = QCheckBox("Auto-centre", objectName="ladderView.autoCentre")
         self.bracket_box = QCheckBox("Bracket", objectName="ladderView.bracket")
         self.bracket_box.setToolTip("Attach the ticket's Protect row (stop-loss and/or target, in ticks from the "
                                     "clicked level or as prices) to every order this ladder sends")
+        self._bracketed = False
+        self.bracket_box.toggled.connect(self._note_bracketed)
+        self._sized_by_risk = False
         # Always there, of a fixed height (one line each, two for the status: a refusal says what to do; a longer
         # text is elided, whole in its tooltip): a line that appeared, or wrapped, would move every level under the
         # trader's pointer between seeing a price and clicking it.
@@ -261,7 +289,12 @@ class LadderWidget(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(18)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.table.cell_clicked.connect(self._on_clicked)
+        self.table.on_cell_click = self._on_clicked
+        self.on_level_click: Callable[[str, Decimal], None] | None = None
+        """Called with ('buy' or 'sell', the level's price) for a click on a Buy or Sell cell (the controller sends
+        or cancels there). A plain call from the view's release handler, not a Qt signal: each of the two signal
+        hops it replaces took some 20 µs of a click after idleness, on the order's way to the broker
+        (bench.ladder's hop_ladder)."""
         self.table.dragged.connect(self._on_dragged)
         self.centre_button.clicked.connect(self.centre)
         self._centred_row: int | None = None
@@ -320,11 +353,29 @@ class LadderWidget(QWidget):
         self.splitter.setSizes([10_000, TAPE_HEIGHT])
         layout.addWidget(self.splitter, 1)
 
+    # The click reads these three switches from Python, kept as they toggle: asking each Qt box took some 5 us of a
+    # click after idleness (bench.ladder), on the order's way to the broker.
+
     @property
     def armed(self) -> bool:
-        return self.arm_button.isChecked()
+        """One-click is armed: a click in Buy or Sell sends at once."""
+        return self._armed
+
+    @property
+    def bracketed(self) -> bool:
+        """Bracket is on: every order this ladder sends carries the ticket's Protect row."""
+        return self._bracketed
+
+    @property
+    def sized_by_risk(self) -> bool:
+        """Clicks are sized by the ticket's risk (set_sized_by_risk), not by the quantity box."""
+        return self._sized_by_risk
+
+    def _note_bracketed(self, on: bool) -> None:
+        self._bracketed = on
 
     def _show_armed(self, armed: bool) -> None:
+        self._armed = armed
         self.arm_button.setText("One-click: ARMED" if armed else "One-click: off")
         self.arm_button.setStyleSheet("background: #c0392b; color: white; font-weight: bold;" if armed else "")
         self.arm_button.setToolTip("Armed: a click in Buy or Sell sends the order at once. Off: the click fills "
@@ -342,6 +393,7 @@ class LadderWidget(QWidget):
 
     def set_sized_by_risk(self, on: bool) -> None:
         """Show that clicks are sized by the ticket's risk (the quantity box only shows the last size) or not."""
+        self._sized_by_risk = on
         self.quantity.setEnabled(not on)
         for button in self.findChildren(QPushButton):
             if button.objectName().startswith("ladderView.qty"):
@@ -403,7 +455,9 @@ class LadderWidget(QWidget):
     def _on_clicked(self, row: int, column: int) -> None:
         key = COLUMNS[column]
         if key in ("buy", "sell"):
-            self.level_clicked.emit(key, self.model.price_of_row(row))
+            handler = self.on_level_click
+            if handler is not None:
+                handler(key, self.model.price_of_row(row))
 
     def _on_dragged(self, column: int, from_row: int, to_row: int) -> None:
         key = COLUMNS[column]
