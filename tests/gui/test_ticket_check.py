@@ -2,35 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from PySide6.QtCore import Qt
-from pytestqt.qtbot import QtBot
 
 from core.services.instruments import InstrumentCatalog
-from gui.widgets.order_ticket import OrderTicketWidget
 from tests.factories import make_instrument
-from tests.gui.test_order_ticket import INSTRUMENTS, Ticket
+from tests.gui.test_order_ticket import Ticket, ticket  # noqa: F401  (the ticket fixture)
 
 
-@pytest.fixture
-def ticket(qtbot: QtBot) -> Iterator[Ticket]:
-    widget = OrderTicketWidget()
-    qtbot.addWidget(widget)
-    widget.set_instruments(INSTRUMENTS)
-    widget.set_accounts(["PAPER-1"])
-    widget.set_confirm_required(False)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.activateWindow()
-    qtbot.waitUntil(widget.isActiveWindow)
-    sent: list = []
-    widget.submit_requested.connect(sent.append)
-    yield Ticket(widget, sent, qtbot)
-
-
-def test_a_send_checks_against_the_instrument_as_it_is_now_not_as_it_was_while_typing(ticket: Ticket) -> None:
+def test_a_send_checks_against_the_instrument_as_it_is_now_not_as_it_was_while_typing(ticket: Ticket) -> None:  # noqa: F811
     """The fields did not change, but the account's instrument did (its lot became 100): the Send says so."""
     catalog = InstrumentCatalog()
     catalog.add([make_instrument("AAPL")], "PAPER-1")
@@ -43,7 +22,7 @@ def test_a_send_checks_against_the_instrument_as_it_is_now_not_as_it_was_while_t
     assert ticket.shown_errors() == {"quantityError": "AAPL trades in lots of 100; try 100."}
 
 
-def test_after_a_clean_send_the_next_bad_field_is_still_shown_and_a_good_one_clears_it(ticket: Ticket) -> None:
+def test_after_a_clean_send_the_next_bad_field_is_still_shown_and_a_good_one_clears_it(ticket: Ticket) -> None:  # noqa: F811
     ticket.fill("AAPL", "100", "189.50")
     ticket.press(Qt.Key.Key_Return)
     assert len(ticket.sent) == 1 and ticket.shown_errors() == {}

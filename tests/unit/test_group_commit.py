@@ -343,20 +343,8 @@ async def test_senders_of_a_batch_resume_in_the_turn_of_its_commit_not_the_next(
     assert str(senders[1].exception()) == "bad item" and senders[0].result() is None
 
 
-class BatchAndCommitCountingJournal(CountingJournal):
+class BatchAndCommitCountingJournal(CountingJournal, CommitCountingJournal):
     """The real journal, counting its order batches and every transaction it commits."""
-
-    def __init__(self, path: Path) -> None:
-        self.commits = 0
-        super().__init__(path)
-
-    def _connect(self) -> sqlite3.Connection:
-        conn = super()._connect()
-        conn.set_trace_callback(self._traced)
-        return conn
-
-    def _traced(self, statement: str) -> None:
-        self.commits += statement == "COMMIT"
 
 
 async def test_senders_that_keep_sending_carry_each_rounds_acknowledgements_in_the_next_rounds_commit(
