@@ -100,14 +100,21 @@ async def test_an_order_alone_is_acknowledged_at_once_without_waiting_for_the_en
     await b.disconnect()
 
 
-async def test_an_order_that_waits_for_the_end_of_the_turn_is_acknowledged_in_that_turn_not_the_next(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def after_one_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                          ) -> tuple[PaperBroker, EventRecorder, list[int]]:
+    """A connected paper broker that has just acknowledged one order alone (at once), so the next ones come within a
+    burst of it; its events, and its log's fdatasyncs counted from now on."""
     events = EventRecorder()
     b = open_paper(tmp_path / "paper.json", events)
     await b.connect()
-    await b.submit(make_paper_order(b, Side.BUY, "100.00"))  # alone: at once; the next comes within a burst of it
-    syncs = count_syncs(monkeypatch)
+    await b.submit(make_paper_order(b, Side.BUY, "100.00"))
+    return b, events, count_syncs(monkeypatch)
+
+
+async def test_an_order_that_waits_for_the_end_of_the_turn_is_acknowledged_in_that_turn_not_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    b, events, syncs = await after_one_order(tmp_path, monkeypatch)
     second = make_paper_order(b, Side.BUY, "100.00")
     sending = asyncio.ensure_future(b.submit(second))
     await asyncio.sleep(0)  # the submit runs until it waits for the end of the turn's fdatasync
@@ -123,11 +130,7 @@ async def test_orders_waiting_for_the_end_of_the_turn_are_all_acknowledged_in_th
 ) -> None:
     # Orders sent together come back together: none is a turn behind the others, so their next orders are sent
     # together again and share the next journal commit and fdatasync (64 in flight: one of each a round).
-    events = EventRecorder()
-    b = open_paper(tmp_path / "paper.json", events)
-    await b.connect()
-    await b.submit(make_paper_order(b, Side.BUY, "100.00"))  # alone: at once; the next come within a burst of it
-    syncs = count_syncs(monkeypatch)
+    b, _events, syncs = await after_one_order(tmp_path, monkeypatch)
     orders = [make_paper_order(b, Side.BUY, "100.00") for _ in range(3)]
     sending = [asyncio.ensure_future(b.submit(made)) for made in orders]
     await asyncio.sleep(0)  # each submit runs until it waits for the end of the turn's fdatasync

@@ -42,6 +42,12 @@ from tests.factories import make_order
 A1 = AccountId("PAPER-1")
 
 
+def stored_statuses(path: Path) -> dict[str, str]:
+    """Each order's status as another process reads it from the journal file: what a crash now would keep."""
+    with closing(sqlite3.connect(path)) as other_process:
+        return dict(other_process.execute("SELECT client_order_id, status FROM orders").fetchall())
+
+
 class CountingJournal(SqliteJournal):
     """The real journal, counting its order transactions."""
 
@@ -106,8 +112,7 @@ async def test_thirty_orders_sent_together_are_journaled_in_one_commit_and_all_r
     at_broker = {o.client_order_id for o in (await world.broker.snapshot()).orders}
     assert {o.client_order_id for o in orders} <= at_broker
     await asyncio.sleep(0)  # the end of the turn: the broker's acknowledgements are written together
-    with closing(sqlite3.connect(world.path)) as other_process:
-        stored = dict(other_process.execute("SELECT client_order_id, status FROM orders").fetchall())
+    stored = stored_statuses(world.path)
     assert stored == {o.client_order_id: "ACCEPTED" for o in orders}
 
 
@@ -151,8 +156,7 @@ async def test_an_order_sent_as_the_previous_ones_acknowledgement_arrives_carrie
         await asyncio.sleep(0)  # the end of the turn: the last acknowledgement is written
         assert all(o.status is OrderStatus.ACCEPTED for o in orders)
         assert journal.commits - before == 11, "one commit an order, and one for the last acknowledgement"
-        with closing(sqlite3.connect(tmp_path / "journal.sqlite")) as other_process:
-            stored = dict(other_process.execute("SELECT client_order_id, status FROM orders").fetchall())
+        stored = stored_statuses(tmp_path / "journal.sqlite")
         assert stored == {o.client_order_id: "ACCEPTED" for o in orders}
     finally:
         await session.close()
@@ -375,8 +379,7 @@ async def test_senders_that_keep_sending_carry_each_rounds_acknowledgements_in_t
         assert len(sent) == 48 and all(o.status is OrderStatus.ACCEPTED for o in sent)
         assert journal.batches[-6:] == [8, 8, 8, 8, 8, 6], "the rounds stay together"
         assert journal.commits - before == len(journal.batches) + 1, "a commit a round, and one for the last acks"
-        with closing(sqlite3.connect(tmp_path / "journal.sqlite")) as other_process:
-            stored = dict(other_process.execute("SELECT client_order_id, status FROM orders").fetchall())
+        stored = stored_statuses(tmp_path / "journal.sqlite")
         assert stored == {o.client_order_id: "ACCEPTED" for o in sent}
     finally:
         await session.close()
