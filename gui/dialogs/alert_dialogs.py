@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from core.domain.numbers import NumberError, parse_number
 from core.services.alerts import Direction, Reference
+from gui.widgets.fit_reasons import fit_reasons
 
 
 class _AlertDialog(QDialog):
@@ -42,8 +43,7 @@ class _AlertDialog(QDialog):
         """Say what is wrong in the error line; the dialog grows to show all of it (sized while the line was empty,
         it showed the middle of a two-line reason such as the decimal comma's)."""
         self.error_label.setText(text)
-        self.error_label.setMinimumHeight(self.error_label.heightForWidth(self.error_label.width()))
-        self.adjustSize()
+        fit_reasons(self, self.error_label)
 
     def finish_form(self) -> None:
         self.form.addRow("", self.email_check)

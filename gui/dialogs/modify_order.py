@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from core.domain import FieldError, Order
+from gui.widgets.fit_reasons import fit_reasons
 from gui.widgets.select_on_click import select_all_on_click
 
 _FIELDS = ("quantity", "limit_price", "stop_price")
@@ -79,12 +80,7 @@ class ModifyOrderDialog(QDialog):
                 label.setText(error.message)
                 label.show()
         self.status.setText(" ".join(other))
-        # Grow to show every reason whole: sized before them, the dialog squeezed a field's two-line reason into one.
-        self.adjustSize()  # the labels' widths first, then the heights those widths need
-        for label in (*self._errors.values(), self.status):
-            label.setMinimumHeight(label.heightForWidth(label.width()) if label.isVisibleTo(self) and label.text()
-                                   else 0)
-        self.adjustSize()
+        fit_reasons(self, *self._errors.values(), self.status)
 
     def _on_ok_clicked(self) -> None:
         self.modify_requested.emit(self.quantity.text(), self.limit_price.text(), self.stop_price.text())
