@@ -168,6 +168,9 @@ class GenericConnectionPanel(ConnectionPanel):
             for edit in self.secrets.values():
                 edit.clear()
         self.set_progress("Connecting…")
+        # What is sent is what the account keeps: emptied later, in this same panel, it is sent as None too.
+        self._saved = (self._saved | {n for n, v in settings.items() if v is not None}) - {
+            n for n, v in settings.items() if v is None}
         self.connect_requested.emit(settings)
 
     def _refusal(self, settings: Mapping[str, object]) -> tuple[str, QWidget] | None:

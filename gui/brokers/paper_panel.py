@@ -78,4 +78,8 @@ class PaperConnectionPanel(NamedAccountPanel):
             if text and not _number_ok(text):
                 return self._refuse(f"{_NUMBERS[key]}: {text!r} is not a number; use digits and one point.", edit)
         self.set_progress(f"Connecting {account}…")
-        self.connect_requested.emit(account, self.settings())
+        settings = self.settings()
+        # What is sent is what the account keeps: emptied later, in this same panel, it is sent as None too.
+        self._saved = (self._saved | {k for k, v in settings.items() if v is not None and k in self.numbers}) - {
+            k for k, v in settings.items() if v is None}
+        self.connect_requested.emit(account, settings)

@@ -234,3 +234,16 @@ def test_the_key_fields_read_api_key_and_api_secret(qtbot: QtBot) -> None:
     layout = panel.findChild(QFormLayout)
     labels = [layout.labelForField(edit).text() for edit in panel.secrets.values()]
     assert labels == ["API key", "API secret"]
+
+
+def test_a_field_sent_then_emptied_in_the_same_panel_is_sent_as_none(qtbot: QtBot) -> None:
+    """In the window: connect with a poll interval of 0.5, disconnect, empty it, connect: settings.json kept 0.5,
+    because only settings shown at the panel's start counted as saved."""
+    panel = make_panel(qtbot, ALPACA)
+    line(panel, "pollIntervalS").setText("0.5")
+    assert connect(qtbot, panel) == {"poll_interval_s": 0.5}
+    panel.set_disconnected()
+    line(panel, "pollIntervalS").clear()
+    assert connect(qtbot, panel) == {"poll_interval_s": None}
+    panel.set_disconnected()
+    assert connect(qtbot, panel) == {}, "dropped once: nothing more to send"

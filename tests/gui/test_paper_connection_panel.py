@@ -44,3 +44,13 @@ def test_emptying_a_saved_number_sends_none_so_the_default_applies_again(qtbot: 
     panel.set_disconnected()
     panel.set_settings({"slippage_bps": "2"})  # another account: the first one's numbers are not shown
     assert number(panel, "tickIntervalS").text() == "" and number(panel, "slippageBps").text() == "2"
+
+
+def test_a_number_sent_then_emptied_in_the_same_panel_is_sent_as_none(qtbot: QtBot) -> None:
+    panel = make_panel(qtbot)
+    panel.account.setText("PAPER-2")
+    number(panel, "feeBps").setText("1.5")
+    assert connect(qtbot, panel) == {"fee_bps": "1.5", "partial_fills": False}
+    panel.set_disconnected()
+    number(panel, "feeBps").clear()
+    assert connect(qtbot, panel) == {"fee_bps": None, "partial_fills": False}
