@@ -239,3 +239,19 @@ async def test_the_chart_gets_complete_minute_and_daily_candles(sim: OandaSimula
     assert days and all(b.start.hour == 0 and b.start.minute == 0 for b in days)
     with pytest.raises(HistoryUnavailable, match="NOPE_USD"):
         await broker.history("NOPE_USD", ONE_HOUR, end - timedelta(hours=5), end)
+
+
+async def test_a_broken_transaction_stream_says_reconnecting_until_it_is_open_again(
+    sim: OandaSimulator, broker: OandaBroker, events: EventRecorder
+) -> None:
+    """In the window, with OANDA out of reach, the account said "connected · active" (the streams only logged their
+    retries). Without the transaction stream no fill reaches TradeTerm: the account is RECONNECTING, with why, and
+    CONNECTED again once the stream is open and what it missed was read back."""
+    await sim.drop_streams(refuse_s=0.5)  # the stream breaks; reconnects are refused for half a second
+    lost = await events.wait_for(ConnectionChanged, lambda e: e.state is ConnectionState.RECONNECTING)
+    assert "transaction stream" in lost.message and lost.account_id == broker.account_id
+    back = await events.wait_for(ConnectionChanged, lambda e: e.state is ConnectionState.CONNECTED
+                                 and e.message.startswith("Reconnected"))
+    assert back.ts >= lost.ts
+    assert [e.state for e in events.of_type(ConnectionChanged)][-2:] == [ConnectionState.RECONNECTING,
+                                                                          ConnectionState.CONNECTED]

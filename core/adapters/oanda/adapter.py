@@ -125,6 +125,8 @@ class OandaBroker:
         move it (see the module docstring); a read-back after a break starts here."""
         self._fills: list[Fill] = []
         self._connected = False
+        self._stream_lost = False
+        """The transaction stream broke and is not open again: the account is RECONNECTING (order changes unseen)."""
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._on_fill = OnFillChildren()
         """Native brackets' children while OANDA holds them as details of their entry (brackets.py)."""
@@ -159,6 +161,7 @@ class OandaBroker:
             self._publish_state(ConnectionState.FAILED, str(exc))
             raise
         self._connected = True
+        self._stream_lost = False
         self._tasks["transactions"] = asyncio.create_task(self._transaction_loop())
         self._tasks["closes"] = asyncio.create_task(self._prices.keep_closes(lambda: self._subscribed))
         if self._subscribed:
@@ -536,14 +539,29 @@ class OandaBroker:
                 # once the stream is open, what happened while it was down (OANDA does not replay it): read back
                 # before, a transaction between the read and the stream's start would be lost
                 async for line in self._client.lines("/transactions/stream", {}, self.config.heartbeat_timeout_s,
-                                                     opened=self._catch_up):
+                                                     opened=self._stream_opened):
                     pause = self.config.reconnect_initial_s
                     if line.get("type") != "HEARTBEAT":
                         self._on_stream(line)
             except BrokerError as exc:
                 log.warning("OANDA transaction stream: %s; reconnecting in %.1f s", exc, pause)
+                if self._connected and not self._stream_lost:
+                    # Without the stream no fill or cancel reaches TradeTerm: the account said "connected · active"
+                    # while OANDA was out of reach. RECONNECTING halts it (the session refuses its orders) until
+                    # the stream is open again and what it missed is read back.
+                    self._stream_lost = True
+                    self._publish_state(ConnectionState.RECONNECTING,
+                                        f"Lost OANDA's transaction stream ({exc}); reconnecting…")
             await asyncio.sleep(pause)
             pause = min(pause * 2, 30.0)
+
+    async def _stream_opened(self) -> None:
+        """The transaction stream is open: read back what happened while it was down; after a break, say so."""
+        await self._catch_up()
+        if self._stream_lost and self._connected:
+            self._stream_lost = False
+            self._publish_state(ConnectionState.CONNECTED, f"Reconnected to OANDA {self.config.environment} account "
+                                                           f"{self.config.account}.")
 
     # --- prices --------------------------------------------------------------------------------------
 
